@@ -1,0 +1,92 @@
+"""The ``ruche`` command.
+
+Each sub-command lives with the code it drives and exposes two functions:
+``add_arguments(parser)`` and ``run(args, settings) -> int`` (the exit code).
+This module only wires them together and turns expected errors into one clear
+line on stderr and a non-zero exit code a scheduler can act on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ruche.config import Settings
+from ruche.errors import RucheError
+
+# name -> (module, one-line help). Modules are imported only when their command runs,
+# so `ruche --help` stays fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sample": ("ruche.sample", "write a synthetic company as real export files"),
+    "ingest": ("ingest.cli", "load an export (directory, Viva Engage, Slack, ...) into the store"),
+    "metrics": ("metrics.cli", "compute a metric and print it as a table, CSV or JSON"),
+    "serve": ("dashboard.serve", "serve the dashboard on an existing store"),
+    "demo": ("dashboard.demo", "load the bundled sample company and serve the dashboard"),
+}
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # the input or the configuration is wrong: a person must act
+EXIT_USAGE = 2  # argparse's own code for a malformed command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ruche",
+        description="Ruche: adoption analytics for enterprise social networks.",
+        epilog="Run `ruche COMMAND --help` for the options and examples of each command.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./ruche.toml if present)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, help_line) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_line, description=help_line[0].upper() + help_line[1:] + ".",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(_module=module)
+        # Parsers are filled lazily in main(), once we know which command runs.
+    return parser
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` option every command that opens the store takes."""
+    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
+
+
+def _command_name(argv: list[str]) -> str | None:
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--config":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    # Find the command first so that only its module is imported.
+    command = _command_name(argv)
+    if command is not None:
+        module = importlib.import_module(COMMANDS[command][0])
+        sub = parser._subparsers._group_actions[0].choices[command]  # noqa: SLF001
+        module.add_arguments(sub)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(args._module)
+    try:
+        settings = Settings.load(
+            path=args.config if args.config else "ruche.toml",
+            db=getattr(args, "db", None),
+        )
+        return int(module.run(args, settings) or EXIT_OK)
+    except RucheError as exc:
+        print(f"ruche {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"ruche {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Settings: one typed table, read from ``ruche.toml`` and the environment.
+
+Every setting has a name, a type, a default and a help line.  The order of
+precedence is: an explicit value (a command-line option) > the environment
+variable ``RUCHE_<NAME>`` > the configuration file > the default.
+
+>>> s = Settings.load(path=None, env={"RUCHE_MIN_GROUP_SIZE": "7"})
+>>> s.min_group_size
+7
+>>> s.silo_threshold
+-0.5
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ruche.errors import RucheError
+
+DEFAULT_CONFIG_FILE = "ruche.toml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", str, "ruche.duckdb", "Path of the DuckDB store."),
+    Setting(
+        "key_file",
+        str,
+        "~/.config/ruche/key",
+        "File holding the pseudonymisation key (created with mode 0600 on first use). "
+        "Ignored when the RUCHE_KEY environment variable holds the key itself.",
+    ),
+    Setting(
+        "min_group_size",
+        int,
+        5,
+        "Smallest number of distinct people an aggregate may describe; smaller groups are "
+        "suppressed everywhere (never below 1).",
+    ),
+    Setting(
+        "home_domains",
+        list,
+        [],
+        "E-mail domains of the enterprise itself. Accounts from other domains are external "
+        "(guests, partners). Empty: taken from the directory's e-mails when one is loaded.",
+    ),
+    Setting("superuser_share", float, 0.01, "Share of headcount ranked as superusers (the 1 of 90/9/1)."),
+    Setting("silo_threshold", float, -0.5, "A group whose E-I index is below this is a silo."),
+    Setting(
+        "inactive_participation",
+        float,
+        0.20,
+        "A team whose participation rate over the last complete period is under this is inactive.",
+    ),
+    Setting(
+        "inactive_days",
+        int,
+        30,
+        "A team with no contribution for this many days is inactive.",
+    ),
+    Setting(
+        "inactive_drop_points",
+        float,
+        15.0,
+        "A team whose participation rate fell by this many points against the previous period is inactive.",
+    ),
+    Setting("timezone", str, "UTC", "Time zone in which days, weeks and months are cut."),
+    Setting("host", str, "127.0.0.1", "Address the dashboard listens on."),
+    Setting("port", int, 8501, "Port the dashboard listens on."),
+    Setting(
+        "directory_columns",
+        dict,
+        {},
+        "Mapping from the product's directory fields (id, email, department, team, site, country, "
+        "level, manager_id, frontline, hired_on, left_on) to the column names of your HR export.",
+    ),
+    Setting(
+        "phases",
+        dict,
+        {},
+        "Roadmap phase of each department: pilot, rollout or generalised (e.g. {Sales = \"rollout\"}).",
+    ),
+    Setting(
+        "targets",
+        list,
+        [],
+        "Roadmap targets: a list of tables with metric, group, value, start and due "
+        "(e.g. {metric = \"participation\", group = \"*\", value = 0.6, start = 2026-01-01, due = 2026-12-31}).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.type in (int, float, str) and not isinstance(value, (dict, list)):
+        try:
+            return setting.type(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: {setting.name} must be {setting.type.__name__}, got {value!r}") from None
+    if setting.type is list and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, setting.type):
+        raise ConfigError(f"{origin}: {setting.name} must be a {setting.type.__name__}, got {value!r}")
+    return value
+
+
+class ConfigError(RucheError):
+    """A configuration file or variable that does not fit the settings table."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _BY_NAME:
+            return self.values.get(name, _BY_NAME[name].default)
+        raise AttributeError(name)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike | None = DEFAULT_CONFIG_FILE,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> "Settings":
+        """Read the file (if it exists), then the environment, then ``overrides`` (None ignored)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        source = None
+        if path is None and "RUCHE_CONFIG" in env:
+            path = env["RUCHE_CONFIG"]
+        if path is not None and Path(path).is_file():
+            source = Path(path)
+            try:
+                data = tomllib.loads(source.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+            data = data.get("ruche", data)
+            for key, value in data.items():
+                if key not in _BY_NAME:
+                    raise ConfigError(f"{source}: unknown setting {key!r} (known: {', '.join(_BY_NAME)})")
+                values[key] = _coerce(_BY_NAME[key], value, str(source))
+        for setting in SETTINGS:
+            var = f"RUCHE_{setting.name.upper()}"
+            if var in env and setting.type not in (dict,):
+                values[setting.name] = _coerce(setting, env[var], var)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _coerce(_BY_NAME[key], value, f"--{key.replace('_', '-')}")
+        if values.get("min_group_size", 5) < 1:
+            raise ConfigError("min_group_size must be at least 1")
+        return cls(values=values, source=source)

@@ -1,0 +1,112 @@
+"""The DuckDB store: opening it, creating it and migrating it.
+
+The schema lives in numbered SQL files beside this module (``schema/NNN_name.sql``).
+``schema_version`` records which have been applied; opening a store applies the
+missing ones in order, each in its own transaction.
+
+>>> con = connect(":memory:")
+>>> schema_version(con) == latest_version()
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from ruche.errors import RucheError
+
+_MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class StoreError(RucheError):
+    """The store cannot be opened or is not a Ruche store."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration shipped, in order."""
+    found = []
+    for entry in resources.files("ruche").joinpath("schema").iterdir():
+        m = _MIGRATION.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the missing migrations; return the versions applied."""
+    con.execute(
+        "create table if not exists schema_version (version integer primary key, name varchar, applied_at timestamp)"
+    )
+    current = schema_version(con)
+    applied = []
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(sql)
+            con.execute(
+                "insert into schema_version values (?, ?, ?)",
+                [version, name, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        applied.append(version)
+    return applied
+
+
+def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry_seconds: float = 10.0):
+    """Open the store; create or migrate it unless ``read_only``.
+
+    DuckDB lets one process write a file at a time.  A reader that finds the file locked by a
+    running load waits for it (up to ``retry_seconds``) instead of failing.
+    """
+    path = str(path)
+    if read_only and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"{path}: no store here (run `ruche ingest` or `ruche demo` first)")
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + retry_seconds
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise StoreError(f"{path}: {exc}") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    if read_only:
+        version = schema_version(con)
+        if version == 0:
+            con.close()
+            raise StoreError(f"{path}: not a Ruche store")
+        if version < latest_version():
+            con.close()
+            raise StoreError(f"{path}: store at schema version {version}; open it once for writing to migrate")
+        return con
+    migrate(con)
+    return con
