@@ -11,8 +11,11 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
+import shutil
 import time
 from datetime import datetime, timezone
 from importlib import resources
@@ -110,3 +113,62 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
         return con
     migrate(con)
     return con
+
+
+class WriteLockBusy(StoreError):
+    """Another load is writing this store."""
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike, wait: bool = True):
+    """Open the store for one load and publish it atomically when the block succeeds.
+
+    The load works on a private copy (``<db>.loading-<pid>``) while readers keep using the
+    published file; on success the copy replaces it in one ``rename``, so a reader sees either
+    the store before the load or after it, never a part. If the block raises, or the process
+    is killed, the published store is untouched. A lock file (``<db>.lock``) makes concurrent
+    loads (two cron jobs) wait for each other, or fail with :class:`WriteLockBusy` when
+    ``wait`` is false.
+
+    ``:memory:`` is yielded as-is, in a transaction.
+    """
+    path = str(path)
+    if path == ":memory:":
+        con = connect(path)
+        yield con
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = target.with_name(target.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise WriteLockBusy(f"{path}: another load is running (lock {lock_path})") from None
+        work = target.with_name(f"{target.name}.loading-{os.getpid()}")
+        for leftover in (work, Path(str(work) + ".wal")):
+            leftover.unlink(missing_ok=True)
+        if target.exists():
+            shutil.copy2(target, work)
+        try:
+            con = connect(work)
+            try:
+                yield con
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            with open(work, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(work, target)
+        finally:
+            work.unlink(missing_ok=True)
+            Path(str(work) + ".wal").unlink(missing_ok=True)
+
+
+def published_version(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(inode, mtime in ns) of the published store: changes whenever a load publishes."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
