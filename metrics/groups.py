@@ -1,0 +1,134 @@
+"""Groups, periods and the minimum group size: what every metric shares.
+
+A *group-by attribute* is a directory attribute chosen by a user; it is only ever put into
+SQL after it has been checked against :data:`GROUP_ATTRIBUTES` (identifiers cannot be bound
+parameters). Values of a period grain are checked against :data:`GRAINS` likewise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ruche.errors import RucheError
+
+#: Directory attributes a metric can be broken down by, and the SQL expression of each
+#: over the ``people`` table aliased ``p``. ``organisation`` puts everybody in one group.
+GROUP_ATTRIBUTES: dict[str, str] = {
+    "organisation": "'Organisation'",
+    "department": "p.department",
+    "team": "p.team",
+    "site": "p.site",
+    "country": "p.country",
+    "level": "p.level",
+    "frontline": "case when p.frontline then 'frontline' when not p.frontline then 'desk' end",
+}
+
+EXTERNAL = "External"
+UNKNOWN = "(not set)"
+
+
+@dataclass(frozen=True)
+class Grain:
+    name: str
+    trunc: str  # date_trunc part
+    step: str  # interval literal of one period
+    label: str  # SQL expression of the label of a period starting at ``period_start``
+
+
+GRAINS: dict[str, Grain] = {
+    "week": Grain("week", "week", "interval 7 day", "strftime(period_start, '%G-W%V')"),
+    "month": Grain("month", "month", "interval 1 month", "strftime(period_start, '%Y-%m')"),
+    "quarter": Grain(
+        "quarter", "quarter", "interval 3 month", "year(period_start) || '-Q' || quarter(period_start)"
+    ),
+}
+
+
+class MetricError(RucheError):
+    """A metric was asked for with parameters it cannot take."""
+
+
+def group_expression(by: str) -> str:
+    """The SQL expression of attribute ``by`` over ``people p``; raises on anything unknown.
+
+    >>> group_expression("site")
+    'p.site'
+    >>> group_expression("site; drop table people")
+    Traceback (most recent call last):
+    ...
+    metrics.groups.MetricError: cannot group by 'site; drop table people': choose one of organisation, department, team, site, country, level, frontline
+    """
+    try:
+        return GROUP_ATTRIBUTES[by]
+    except KeyError:
+        raise MetricError(f"cannot group by {by!r}: choose one of {', '.join(GROUP_ATTRIBUTES)}") from None
+
+
+def grain(name: str) -> Grain:
+    try:
+        return GRAINS[name]
+    except KeyError:
+        raise MetricError(f"unknown period {name!r}: choose one of {', '.join(GRAINS)}") from None
+
+
+def suppress_small_groups(
+    frame: pl.DataFrame, group: str, size: str, k: int, within: list[str] | None = None
+) -> tuple[pl.DataFrame, int]:
+    """Drop the rows of groups with fewer than ``k`` people, safely against differencing.
+
+    ``size`` is the column holding the number of distinct people a row describes. Within each
+    partition (``within``, e.g. the period), rows under ``k`` are removed; then, while the
+    removed rows together describe fewer than ``k`` people (so their sum could be recovered
+    by subtracting the visible siblings from a total), the smallest visible row is removed
+    too. Returns the visible rows and the number of distinct groups left out.
+
+    >>> f = pl.DataFrame({"g": ["a", "b", "c", "d"], "n": [2, 6, 9, 40]})
+    >>> visible, left_out = suppress_small_groups(f, "g", "n", k=5)
+    >>> visible["g"].to_list(), left_out
+    (['c', 'd'], 2)
+    >>> visible, left_out = suppress_small_groups(f, "g", "n", k=1)
+    >>> visible.height, left_out
+    (4, 0)
+    """
+    if k < 1:
+        raise MetricError("the minimum group size is at least 1")
+    if frame.is_empty():
+        return frame, 0
+    within = within or []
+    keys = within + [group]
+    ranked = frame.with_columns(
+        pl.col(size).fill_null(0).alias("__n"),
+    ).with_columns(
+        # rank rows by size inside each partition, smallest first (ties broken by name for stability)
+        pl.struct("__n", pl.col(group).cast(pl.Utf8).fill_null(""))
+        .rank("ordinal")
+        .over(within if within else pl.lit(1))
+        .alias("__rank"),
+    ).sort(within + ["__rank"] if within else ["__rank"])
+    small = pl.col("__n") < k
+    ranked = ranked.with_columns(
+        small.alias("__primary"),
+        pl.col("__n").cum_sum().over(within if within else pl.lit(1)).alias("__cum"),
+    )
+    # Primary suppression removes the rows under k. Secondary suppression extends the removed set,
+    # smallest first, until it describes at least k people (or holds the only rows there are):
+    # a row is removed when the rows ranked before it, all removed, still sum to less than k.
+    primaries = ranked.group_by(within if within else pl.lit(1).alias("__all")).agg(
+        pl.col("__primary").sum().alias("__n_primary")
+    )
+    if within:
+        ranked = ranked.join(primaries, on=within, how="left")
+    else:
+        ranked = ranked.with_columns(pl.lit(primaries["__n_primary"][0]).alias("__n_primary"))
+    prev_cum = pl.col("__cum") - pl.col("__n")
+    hidden = pl.col("__primary") | ((pl.col("__n_primary") > 0) & (prev_cum < k))
+    ranked = ranked.with_columns(hidden.alias("__hidden"))
+    left_out = ranked.filter(pl.col("__hidden"))[group].n_unique()
+    visible = (
+        ranked.filter(~pl.col("__hidden"))
+        .drop("__n", "__rank", "__primary", "__cum", "__n_primary", "__hidden")
+        .sort(keys)
+    )
+    return visible, left_out
