@@ -3,11 +3,18 @@
 -- Bound parameters: $from_date, $to_date (null: all the data).
 with
 
+-- Without an explicit range: from the first to the last day anything was recorded.
+recorded as (
+    select min(occurred_at)::date as first_day, max(occurred_at)::date as last_day from activities
+    union all
+    select min(report_date), max(report_date) from usage_snapshots
+),
+
 bounds as (
     select
-        coalesce($from_date::date, min(occurred_at)::date) as first_day,
-        coalesce($to_date::date, max(occurred_at)::date) as last_day
-    from activities
+        coalesce($from_date::date, min(first_day)) as first_day,
+        coalesce($to_date::date, max(last_day)) as last_day
+    from recorded
 ),
 
 periods as (

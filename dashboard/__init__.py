@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: pages for sponsors and community managers."""

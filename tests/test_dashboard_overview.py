@@ -1,0 +1,75 @@
+"""The overview page through Streamlit's AppTest, on stores with hand-known figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_app(db: Path, min_group_size: int = 5) -> AppTest:
+    import os
+
+    os.environ["RUCHE_DB"] = str(db)
+    os.environ["RUCHE_MIN_GROUP_SIZE"] = str(min_group_size)
+    try:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.run()
+    finally:
+        del os.environ["RUCHE_MIN_GROUP_SIZE"]
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics_of(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_overview_shows_the_organisation_figures(tiny_store):
+    at = run_app(tiny_store)
+    assert at.title[0].value == "Overview"
+    # January: headcount 11 (1-10 and 12, who left on the 20th), active 1, 2, 7 (13 is a guest);
+    # February: headcount 11 (1-11), active 1, 3, 8 (reads only), 9 (joined); contributors 1, 3.
+    assert metrics_of(at) == {
+        "People": ("11", "+0"),
+        "Active this period": ("4", "+1"),
+        "Participation rate": ("36.4%", "+9.1 pts"),
+        "Contribution rate": ("18.2%", "+0.0 pts"),
+    }
+
+
+def test_overview_for_one_group(tiny_store):
+    at = run_app(tiny_store)
+    at.sidebar.selectbox(key="group").set_value("Sales").run()
+    assert not at.exception
+    # Sales in February: 6 people, active 1 and 3, both contributors
+    assert metrics_of(at)["Active this period"] == ("2", "+0")
+    assert metrics_of(at)["Participation rate"] == ("33.3%", "+0.0 pts")
+
+
+def test_a_store_without_activity_shows_the_first_run_page(tmp_path):
+    from ruche import store
+
+    db = tmp_path / "empty.duckdb"
+    with store.writing(db):
+        pass
+    at = run_app(db)
+    assert at.title[0].value == "Welcome to Ruche"
+
+
+def test_no_store_at_all_shows_the_first_run_page(tmp_path):
+    at = run_app(tmp_path / "missing.duckdb")
+    assert at.title[0].value == "Welcome to Ruche"
