@@ -46,7 +46,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
     published = version()
     if published is None:
         raise store.StoreError(f"{db_path()}: no store yet")
-    return _connection(db_path(), published).cursor()
+    return store.cursor(_connection(db_path(), published))
 
 
 @st.cache_data(ttl=600, max_entries=64)

@@ -25,6 +25,7 @@ import duckdb
 
 from ruche.errors import RucheError
 
+READ_ALIAS = "store"
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -80,11 +81,35 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not read_only or path == ":memory:":
+        return duckdb.connect(path)
+    # A read-only store is attached to a fresh in-memory database rather than opened directly:
+    # DuckDB shares one instance per file path within a process, so after a load has published a
+    # new file under the same name, a direct connect() would keep answering from the old one.
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{path.replace(chr(39), chr(39) * 2)}' as {READ_ALIAS} (read_only)")
+        con.execute(f"use {READ_ALIAS}")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` (for another thread) that sees the store as ``con`` does."""
+    cur = con.cursor()
+    if con.execute("select current_database()").fetchone()[0] == READ_ALIAS:
+        cur.execute(f"use {READ_ALIAS}")
+    return cur
+
+
 def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry_seconds: float = 10.0):
     """Open the store; create or migrate it unless ``read_only``.
 
-    DuckDB lets one process write a file at a time.  A reader that finds the file locked by a
-    running load waits for it (up to ``retry_seconds``) instead of failing.
+    DuckDB lets one process write a file at a time.  An opener that finds the file locked
+    waits for it (up to ``retry_seconds``) instead of failing at once.
     """
     path = str(path)
     if read_only and path != ":memory:" and not Path(path).exists():
@@ -95,13 +120,15 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(path, read_only=read_only)
+            con = _open(path, read_only)
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                 raise StoreError(f"{path}: {exc}") from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: not a DuckDB store ({exc})") from None
     if read_only:
         version = schema_version(con)
         if version == 0:

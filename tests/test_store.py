@@ -1,0 +1,75 @@
+"""The store: creation, migration of an existing file, atomic publish, readers during a load."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from ruche import store
+
+
+def test_a_new_store_is_at_the_latest_schema_version(tmp_path):
+    con = store.connect(tmp_path / "new.duckdb")
+    versions = [v for v, _, _ in store.migrations()]
+    assert store.schema_version(con) == versions[-1]
+    applied = [r[0] for r in con.execute("select version from schema_version order by version").fetchall()]
+    assert applied == versions
+
+
+def test_an_existing_older_store_is_migrated_and_keeps_its_rows(tmp_path):
+    db = tmp_path / "old.duckdb"
+    first_version, first_name, first_sql = store.migrations()[0]
+    with duckdb.connect(str(db)) as con:  # a store as the first release left it
+        con.execute("create table schema_version (version integer primary key, name varchar, applied_at timestamp)")
+        con.execute(first_sql)
+        con.execute("insert into schema_version values (?, ?, now())", [first_version, first_name])
+        con.execute("insert into people (person_id, department) values ('abc', 'Sales')")
+    con = store.connect(db)
+    assert store.schema_version(con) == store.latest_version()
+    assert con.execute("select person_id, department from people").fetchall() == [("abc", "Sales")]
+    # opening it again applies nothing
+    assert store.migrate(con) == []
+
+
+def test_read_only_refuses_a_file_that_is_not_a_store(tmp_path):
+    db = tmp_path / "other.duckdb"
+    duckdb.connect(str(db)).close()
+    with pytest.raises(store.StoreError, match="not a Ruche store"):
+        store.connect(db, read_only=True)
+    with pytest.raises(store.StoreError, match="no store here"):
+        store.connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_failed_load_leaves_the_published_store_untouched(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with store.writing(db) as con:
+        con.execute("insert into people (person_id) values ('a')")
+    before = store.published_version(db)
+    with pytest.raises(RuntimeError):
+        with store.writing(db) as con:
+            con.execute("insert into people (person_id) values ('b')")
+            raise RuntimeError("the export was truncated")
+    assert store.published_version(db) == before
+    assert store.connect(db, read_only=True).execute("select person_id from people").fetchall() == [("a",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]
+
+
+def test_a_reader_keeps_its_view_during_a_load_and_sees_the_new_one_after(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with store.writing(db) as con:
+        con.execute("insert into people (person_id) values ('a')")
+    reader = store.connect(db, read_only=True)
+    with store.writing(db) as con:
+        con.execute("insert into people (person_id) values ('b')")
+        # while the load runs, the reader still answers, from the published store
+        assert reader.execute("select count(*) from people").fetchall() == [(1,)]
+    assert reader.execute("select count(*) from people").fetchall() == [(1,)]
+    assert store.connect(db, read_only=True).execute("select count(*) from people").fetchall() == [(2,)]
+
+
+def test_a_second_writer_that_will_not_wait_is_told_why(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with store.writing(db):
+        with pytest.raises(store.WriteLockBusy, match="another load is running"):
+            with store.writing(db, wait=False):
+                pass
