@@ -30,7 +30,7 @@ def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
         )
     fig.update_layout(
         title=title, template=TEMPLATE, hovermode="x unified",
-        xaxis_title="Period", yaxis_title="Share of headcount",
+        xaxis_title="Period", xaxis_type="category", yaxis_title="Share of headcount",
         yaxis_tickformat=".0%", yaxis_rangemode="tozero", legend_title_text="",
         margin=dict(t=60, l=10, r=10, b=10),
     )

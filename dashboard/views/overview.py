@@ -40,19 +40,18 @@ def render(f: Filters) -> None:
     prev = frame.row(-2, named=True) if frame.height > 1 else None
     st.caption(f"{scope.capitalize()} · {last['period']}" + (f" against {prev['period']}" if prev else ""))
 
-    def delta(column: str, as_points: bool) -> str | None:
-        if prev is None:
-            return None
-        d = last[column] - prev[column]
-        return points(d) if as_points else f"{d:+,}"
+    def figure(col, label: str, value: str, column: str, as_points: bool, help_text: str) -> None:
+        d = None if prev is None else last[column] - prev[column]
+        shown = None if d is None else points(d) if as_points else f"{d:+,}"
+        col.metric(label, value, shown, delta_color="normal" if d else "off", help=help_text)
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("People", count(last["headcount"]), delta("headcount", False), help=HELP["headcount"])
-    c2.metric("Active this period", count(last["active"]), delta("active", False), help=HELP["active"])
-    c3.metric("Participation rate", pct(last["participation_rate"]), delta("participation_rate", True),
-              help=HELP["participation"])
-    c4.metric("Contribution rate", pct(last["contribution_rate"]), delta("contribution_rate", True),
-              help=HELP["contribution"])
+    figure(c1, "People", count(last["headcount"]), "headcount", False, HELP["headcount"])
+    figure(c2, "Active this period", count(last["active"]), "active", False, HELP["active"])
+    figure(c3, "Participation rate", pct(last["participation_rate"]), "participation_rate", True,
+           HELP["participation"])
+    figure(c4, "Contribution rate", pct(last["contribution_rate"]), "contribution_rate", True,
+           HELP["contribution"])
 
     title = charts.trend_title(frame)
     st.plotly_chart(charts.participation_trend(frame, title), width="stretch")
