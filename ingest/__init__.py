@@ -1,0 +1,39 @@
+"""Loading what enterprise social networks hand their administrators into the canonical store.
+
+One module per source (``directory``, ``viva_engage``, ``m365``, ``slack``, ``mattermost``,
+``events``); :mod:`ingest.runner` runs one load, :mod:`ingest.canonical` holds the steps every
+source shares, :mod:`ingest.cli` is ``ruche ingest``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from ingest.common import InputCount, IngestError, SourceNotRecognised, Summary
+from ingest.runner import SOURCES, detect
+
+__all__ = ["load", "detect", "SOURCES", "Summary", "InputCount", "IngestError", "SourceNotRecognised"]
+
+
+def load(
+    path: str | os.PathLike | list[str | os.PathLike],
+    source: str | None = None,
+    db: str | os.PathLike | None = None,
+    settings=None,
+    as_of: date | None = None,
+    progress: bool | None = False,
+) -> Summary | list[Summary]:
+    """Load one export (or a list of them, in one published write) and return its summary.
+
+    ``source`` is recognised from the content when omitted. ``db`` defaults to the ``db``
+    setting. Raises :class:`IngestError` (a subclass of ``RucheError``) on bad input, leaving
+    the store as it was.
+    """
+    from ingest.cli import load_paths
+    from ingest.common import Progress
+
+    paths = path if isinstance(path, (list, tuple)) else [path]
+    summaries = load_paths(list(paths), source=source, db=db, settings=settings, as_of=as_of,
+                           progress=Progress(enabled=progress))
+    return summaries if isinstance(path, (list, tuple)) else summaries[0]

@@ -1,0 +1,72 @@
+"""The shared steps that write the canonical tables from a source's staging tables.
+
+Every source maps its files to the same three staging tables (``stg_accounts``, ``stg_spaces``,
+``stg_events``: see the comments at the top of ``identity.sql`` and ``activities.sql``), then
+calls these functions in order. They are set-based: identifiers are pseudonymised once per
+distinct account, never per event.
+"""
+
+from __future__ import annotations
+
+from ingest.common import Context, InputCount, IngestError, counts_from, queries
+
+STG_ACCOUNTS = """
+create or replace temp table stg_accounts (
+    input varchar, file varchar, line bigint, record_no bigint, ref varchar, email varchar,
+    is_bot boolean, is_guest boolean, is_deleted boolean, joined_at timestamp,
+    has_photo boolean, has_title boolean, has_location boolean, has_about boolean,
+    reject_reason varchar
+)
+"""
+
+STG_SPACES = """
+create or replace temp table stg_spaces (
+    input varchar, record_no bigint, space_ref varchar, name varchar, kind varchar,
+    is_private boolean, is_external boolean, created_at timestamp
+)
+"""
+
+STG_EVENTS = """
+create or replace temp table stg_events (
+    input varchar, file varchar, line bigint, record_no bigint, natural_key varchar,
+    occurred_at timestamp, actor_ref varchar, kind varchar, space_ref varchar, thread_ref varchar,
+    target_ref varchar, target_key_of varchar, body_length integer, has_file boolean,
+    has_link boolean, skip_reason varchar, reject_reason varchar
+)
+"""
+
+
+def create_staging(ctx: Context) -> None:
+    """The three empty staging tables a source fills."""
+    for ddl in (STG_ACCOUNTS, STG_SPACES, STG_EVENTS):
+        ctx.con.execute(ddl)
+
+
+def write_accounts(ctx: Context) -> list[InputCount]:
+    """stg_accounts -> people, accounts; leaves ref_map (ref -> person_key, is_bot)."""
+    for step in ("ref_map", "insert_people", "attach_people", "upsert_accounts", "update_profiles", "account_rejects"):
+        ctx.run("identity.sql", step)
+    return counts_from(ctx.con, queries("identity.sql")["account_counts"])
+
+
+def write_spaces(ctx: Context) -> list[InputCount]:
+    ctx.run("identity.sql", "upsert_spaces", {"source": ctx.source})
+    return counts_from(ctx.con, queries("identity.sql")["space_counts"])
+
+
+def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: bool = True) -> list[InputCount]:
+    """stg_events -> activities (new ones only), rejects; returns the counts per input."""
+    ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor})
+    counts = counts_from(ctx.con, queries("activities.sql")["counts"])
+    read = sum(c.read for c in counts)
+    rejected = sum(c.rejected for c in counts)
+    if fail_when_all_rejected and read and rejected == read:
+        file, line, reason = ctx.con.execute(queries("activities.sql")["first_reject"]).fetchone()
+        raise IngestError(f"{file}, line {line}: {reason} (every record rejected: nothing loaded)")
+    ctx.run("activities.sql", "insert")
+    ctx.run("activities.sql", "rejects")
+    return counts
+
+
+def mark_external(ctx: Context) -> None:
+    ctx.run("identity.sql", "mark_external")

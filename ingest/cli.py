@@ -1,0 +1,227 @@
+"""``ruche ingest``: load exports into the store, once or from a watched folder."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from ingest.common import IngestError, Progress, Summary, content_sha256
+from ingest.runner import SOURCES, detect, load_one, prepare, remember_directory_columns
+from ruche.config import Settings
+from ruche.errors import RucheError
+from ruche.privacy import Pseudonymiser, load_key
+from ruche.store import StoreError, WriteLockBusy, connect, writing
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_REJECTS = 3
+EXIT_BUSY = 75  # EX_TEMPFAIL: another load holds the store; try again later
+
+# Load order when several files come at once: the reference population first, so that network
+# accounts meet the people they belong to, and usage reports last.
+_ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3}
+
+EPILOG = """\
+examples:
+  ruche ingest directory hr/people-2026-03-01.csv --as-of 2026-03-01
+  ruche ingest viva-engage exports/viva-engage-export.zip
+  ruche ingest m365-engage-activity reports/YammerActivityUserDetail-D180.csv
+  ruche ingest slack exports/slack-export.zip
+  ruche ingest mattermost exports/mattermost-bulk.jsonl
+  ruche ingest events tools/wiki-activity.parquet
+  ruche ingest hr/people.csv exports/*.zip         (sources recognised from the content)
+  ruche ingest --watch /srv/exports                (cron: load every new file of the folder)
+
+exit codes:
+  0   loaded, or nothing new to load
+  1   an input or the configuration is wrong: nothing was published, the message says what to fix
+  2   malformed command line
+  3   loaded, but some rows were rejected (kept in the rejects table with their reason)
+  75  another load is writing the store (--no-wait): try again later
+  130 interrupted: nothing was published
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.usage = "ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]"
+    parser.description = (
+        "Load exports into the store. SOURCE is one of: " + ", ".join(SOURCES) + "; without it, the "
+        "source is recognised from each file's content. Identifiers are pseudonymised on the way in; "
+        "a load is published atomically (readers keep answering), and loading the same file twice "
+        "changes nothing."
+    )
+    parser.epilog = EPILOG
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="export files or folders (optionally preceded by SOURCE)")
+    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
+    parser.add_argument("--watch", metavar="DIR", help="load every new file of DIR, each in its own publish")
+    parser.add_argument("--interval", type=float, metavar="SECONDS",
+                        help="with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)")
+    parser.add_argument("--settle", type=float, default=10.0, metavar="SECONDS",
+                        help="with --watch: ignore files modified less than SECONDS ago (still being written; default 10)")
+    parser.add_argument("--as-of", metavar="DATE", type=date.fromisoformat,
+                        help="date of a directory snapshot (default: today)")
+    parser.add_argument("--no-wait", action="store_true", help="fail with exit code 75 if another load is running")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bar on stderr (default: when stderr is a terminal)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.watch:
+        if args.paths:
+            raise IngestError("--watch DIR takes no PATH")
+        return watch(Path(args.watch), settings, args)
+    paths = list(args.paths)
+    source = None
+    if paths and paths[0] in SOURCES and not Path(paths[0]).exists():
+        source = paths.pop(0)
+    if not paths:
+        raise IngestError("no PATH given (usage: ruche ingest [SOURCE] PATH [PATH ...]; see --help)")
+    try:
+        summaries = load_paths(paths, source=source, db=settings.db, settings=settings, as_of=args.as_of,
+                               progress=Progress(enabled=args.progress), wait=not args.no_wait)
+    except WriteLockBusy as exc:
+        print(f"ruche ingest: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    _print(summaries, args.json)
+    return EXIT_REJECTS if any(s.rejected for s in summaries) else EXIT_OK
+
+
+def _print(summaries: list[Summary], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([s.to_dict() for s in summaries], indent=2))
+    else:
+        for s in summaries:
+            print(s.format())
+
+
+def _refresh_metrics(con, settings: Settings) -> None:
+    try:
+        from metrics.materialise import refresh_metrics
+    except ImportError:
+        return
+    refresh_metrics(con, settings)
+
+
+def load_paths(
+    paths: list[str | os.PathLike],
+    source: str | None = None,
+    db: str | os.PathLike | None = None,
+    settings: Settings | None = None,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+    wait: bool = True,
+) -> list[Summary]:
+    """Load several files or folders in one published write of the store.
+
+    Files already loaded (same content) are reported ``unchanged``; when every file is, the
+    store is not rewritten at all.
+    """
+    settings = settings or Settings.load()
+    db = str(db or settings.db)
+    remember_directory_columns(settings)
+    plan = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise IngestError(f"{p}: no such file or folder")
+        plan.append((str(p), source or detect(path)))
+    plan.sort(key=lambda item: _ORDER.get(item[1], 9))
+    pseudonymiser = Pseudonymiser(load_key(settings.key_file))
+    if _all_loaded_already(db, plan):
+        return [Summary(source=s, path=p, status="unchanged", sha256=content_sha256(Path(p))) for p, s in plan]
+    summaries = []
+    with writing(db, wait=wait) as con:
+        prepare(con, pseudonymiser)
+        for p, s in plan:
+            summaries.append(load_one(con, p, s, settings, pseudonymiser, progress, as_of))
+        if any(s.status == "loaded" for s in summaries):
+            _refresh_metrics(con, settings)
+    return summaries
+
+
+def _all_loaded_already(db: str, plan: list[tuple[str, str]]) -> bool:
+    if db == ":memory:" or not Path(db).exists():
+        return False
+    try:
+        con = connect(db, read_only=True)
+    except StoreError:
+        return False
+    try:
+        shas = [content_sha256(Path(p)) for p, _ in plan]
+        found = con.execute(
+            "select count(distinct file_sha256) from loaded_files where file_sha256 in (select unnest(?))", [shas]
+        ).fetchone()[0]
+        return found == len(set(shas))
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# --watch: a folder where a scheduled export drops files
+
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".lock", ".swp")
+
+
+def watch_candidates(folder: Path, settle: float) -> list[Path]:
+    """Files (and unpacked export folders) of ``folder`` that look complete, oldest first."""
+    now = time.time()
+    found = []
+    for p in folder.iterdir():
+        if p.name.startswith((".", "~")) or p.name.endswith(_IGNORED_SUFFIXES):
+            continue
+        if p.is_file() and p.stat().st_size == 0:
+            continue
+        newest = max([p.stat().st_mtime] + ([f.stat().st_mtime for f in p.rglob("*")] if p.is_dir() else []))
+        if now - newest < settle:
+            continue
+        found.append(p)
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def watch(folder: Path, settings: Settings, args: argparse.Namespace) -> int:
+    """Load every new file of ``folder``; with ``--interval``, keep doing it.
+
+    Each file is its own published write, so one bad file does not hold back the others. A
+    second watcher on the same store exits at once (exit 0): the first one is doing the work.
+    """
+    if not folder.is_dir():
+        raise IngestError(f"{folder}: not a folder")
+    db = str(settings.db)
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    with open(db + ".watch.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"ruche ingest: another --watch is running on {db}; nothing to do", file=sys.stderr)
+            return EXIT_OK
+        while True:
+            code = _watch_pass(folder, settings, args)
+            if not args.interval:
+                return code
+            time.sleep(args.interval)
+
+
+def _watch_pass(folder: Path, settings: Settings, args: argparse.Namespace) -> int:
+    failed = rejected = False
+    summaries = []
+    for path in watch_candidates(folder, args.settle):
+        try:
+            result = load_paths([path], db=settings.db, settings=settings, as_of=args.as_of,
+                                progress=Progress(enabled=args.progress), wait=True)
+        except RucheError as exc:
+            print(f"ruche ingest: error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        summaries.extend(s for s in result if s.status == "loaded")
+        rejected = rejected or any(s.rejected for s in result)
+    _print(summaries, args.json)
+    if failed:
+        return EXIT_ERROR
+    return EXIT_REJECTS if rejected else EXIT_OK

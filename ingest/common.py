@@ -1,0 +1,411 @@
+"""What every source shares: errors, counts, the load context, SQL files, archives.
+
+A source module exposes ``SOURCE`` (its name), ``STEPS`` (how many progress steps it reports)
+and ``load(ctx) -> list[InputCount]``. It reads its files into ``stg_*`` temporary tables
+(renames and casts only), then hands them to the shared steps of :mod:`ingest.identity` and
+:mod:`ingest.activities`, which write the canonical tables set-based.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from ruche.config import Settings
+from ruche.errors import RucheError
+from ruche.privacy import Pseudonymiser
+
+
+class IngestError(RucheError):
+    """An input file the source cannot load. The message names the file, the line and what was expected."""
+
+
+class SourceNotRecognised(IngestError):
+    """The content of a file matches no known source."""
+
+
+# --------------------------------------------------------------------------------------------
+# Counts
+
+
+@dataclass
+class InputCount:
+    """What happened to the records of one input (a file, or a kind of record inside an export).
+
+    ``read == loaded + rejected + sum(skipped.values())`` always holds: nothing is lost silently.
+    """
+
+    name: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.loaded + self.rejected + sum(self.skipped.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "input": self.name,
+            "read": self.read,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "skipped": dict(sorted(self.skipped.items())),
+        }
+
+
+@dataclass
+class Summary:
+    """The outcome of loading one file or folder."""
+
+    source: str
+    path: str
+    status: str  # loaded, unchanged
+    sha256: str
+    run_id: int | None = None
+    inputs: list[InputCount] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)  # rows added per canonical table
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return sum(i.rejected for i in self.inputs)
+
+    @property
+    def read(self) -> int:
+        return sum(i.read for i in self.inputs)
+
+    @property
+    def loaded(self) -> int:
+        return sum(i.loaded for i in self.inputs)
+
+    @property
+    def skipped(self) -> int:
+        return sum(sum(i.skipped.values()) for i in self.inputs)
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "path": self.path,
+            "status": self.status,
+            "sha256": self.sha256,
+            "run_id": self.run_id,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "tables": self.tables,
+            "rows_read": self.read,
+            "rows_loaded": self.loaded,
+            "rows_rejected": self.rejected,
+            "rows_skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def format(self) -> str:
+        """A short human summary, one line per input."""
+        if self.status == "unchanged":
+            return f"{self.path}: {self.source}, already loaded (same content): nothing to do"
+        lines = [f"{self.path}: {self.source}, loaded in {self.seconds:.1f} s (run {self.run_id})"]
+        width = max([len(i.name) for i in self.inputs] + [5])
+        lines.append(f"  {'input':<{width}}  {'read':>10}  {'loaded':>10}  {'rejected':>8}  skipped")
+        for i in self.inputs:
+            skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(i.skipped.items()) if n) or "0"
+            lines.append(f"  {i.name:<{width}}  {i.read:>10,}  {i.loaded:>10,}  {i.rejected:>8,}  {skipped}")
+        added = ", ".join(f"{table} +{n:,}" for table, n in self.tables.items() if n)
+        lines.append(f"  store: {added or 'no new rows'}")
+        if self.rejected:
+            lines.append(f"  {self.rejected:,} rejected rows kept in table rejects (run_id = {self.run_id})")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Progress on stderr
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal (or forced)."""
+
+    def __init__(self, enabled: bool | None = None, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.label = ""
+        self.total = 1
+        self.done = 0
+        self.started = time.monotonic()
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.started = label, max(total, 1), 0, time.monotonic()
+        self._draw("starting")
+
+    def step(self, what: str) -> None:
+        self.done = min(self.done + 1, self.total)
+        self._draw(what)
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+    def _draw(self, what: str) -> None:
+        if not self.enabled:
+            return
+        width = 24
+        filled = int(width * self.done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"\r\033[K{self.label} [{bar}] {self.done}/{self.total} {what} ({elapsed:.1f} s)")
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# SQL files beside the modules
+
+_BLOCK = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
+_SQL_CACHE: dict[str, dict[str, str]] = {}
+
+
+def queries(sql_file: str) -> dict[str, str]:
+    """The named statements of ``ingest/<sql_file>``: blocks introduced by ``-- name: NAME``."""
+    if sql_file not in _SQL_CACHE:
+        text = (Path(__file__).parent / sql_file).read_text(encoding="utf-8")
+        parts = _BLOCK.split(text)
+        _SQL_CACHE[sql_file] = {parts[i]: parts[i + 1].strip().rstrip(";") for i in range(1, len(parts), 2)}
+    return _SQL_CACHE[sql_file]
+
+
+# --------------------------------------------------------------------------------------------
+# The context of one load
+
+
+@dataclass
+class Context:
+    con: duckdb.DuckDBPyConnection
+    source: str
+    path: Path
+    label: str  # the path as the user gave it, for messages
+    run_id: int
+    settings: Settings
+    pseudonymiser: Pseudonymiser
+    progress: Progress
+    as_of: str | None = None  # ISO date of a directory snapshot
+
+    def run(self, sql_file: str, name: str, params: dict | None = None):
+        """Execute one named statement of a SQL file with bound parameters."""
+        sql = queries(sql_file)[name]
+        params = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+        if "$run_id" in sql:
+            params["run_id"] = self.run_id
+        if "$source" in sql:
+            params["source"] = self.source
+        return self.con.execute(sql, params)
+
+    def scalar(self, sql: str, params: list | dict | None = None):
+        return self.con.execute(sql, params or []).fetchone()[0]
+
+
+def counts_from(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[InputCount]:
+    """Fold rows ``(input, outcome, n)`` into counts. ``outcome`` is ``loaded``, ``rejected`` or
+    ``skipped:<reason>``."""
+    by_input: dict[str, InputCount] = {}
+    for name, outcome, n in con.execute(sql, params or {}).fetchall():
+        c = by_input.setdefault(name, InputCount(name))
+        c.read += n
+        if outcome == "loaded":
+            c.loaded += n
+        elif outcome == "rejected":
+            c.rejected += n
+        else:
+            reason = outcome.split(":", 1)[1] if ":" in outcome else outcome
+            c.skipped[reason] = c.skipped.get(reason, 0) + n
+    return list(by_input.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def content_sha256(path: Path) -> str:
+    """Digest of a file, or of a folder's files (relative names and contents, in name order)."""
+    h = hashlib.sha256()
+    if path.is_dir():
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            h.update(str(f.relative_to(path)).encode("utf-8") + b"\0")
+            with open(f, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+    else:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def export_folder(path: Path, label: str, scratch: str | None = None) -> Iterator[Path]:
+    """The folder of an export given as a folder or a ZIP (unpacked into a private temporary folder).
+
+    A truncated or corrupt ZIP raises :class:`IngestError` before anything is read.
+    """
+    if path.is_dir():
+        yield path
+        return
+    if path.stat().st_size == 0:
+        raise IngestError(f"{label}: empty file (expected a ZIP export)")
+    if not zipfile.is_zipfile(path):
+        raise IngestError(f"{label}: not a ZIP archive or truncated (no central directory found)")
+    tmp = tempfile.mkdtemp(prefix="ruche-export-", dir=scratch)
+    try:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip() if path.stat().st_size < (64 << 20) else None
+                if bad is not None:
+                    raise IngestError(f"{label}: damaged ZIP member {bad} (CRC mismatch)")
+                root = Path(tmp).resolve()
+                for info in zf.infolist():
+                    target = (root / info.filename).resolve()
+                    if root != target and root not in target.parents:
+                        raise IngestError(f"{label}: unsafe path in ZIP: {info.filename}")
+                    if info.is_dir():
+                        target.mkdir(parents=True, exist_ok=True)
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(info) as src, open(target, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+        except (zipfile.BadZipFile, EOFError, zlib_error()) as exc:
+            raise IngestError(f"{label}: truncated or damaged ZIP ({exc})") from None
+        yield _single_root(Path(tmp))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def zlib_error():
+    import zlib
+
+    return zlib.error
+
+
+def _single_root(folder: Path) -> Path:
+    """Exports zipped with their folder have one top-level directory: step into it."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return folder
+
+
+def csv_header(path: Path, label: str) -> list[str]:
+    """The column names of a CSV file, checking it is not empty and that its header is UTF-8."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise IngestError(f"{label}: empty file (expected a CSV with a header row)")
+    first = head.split(b"\n", 1)[0]
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{label}, line 1: not UTF-8 (byte {exc.start + 1} of the header); export the file as UTF-8") from None
+    if "\x00" in text:
+        raise IngestError(f"{label}, line 1: not UTF-8 text (NUL bytes: UTF-16?); export the file as UTF-8")
+    return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
+
+
+def require_columns(columns: list[str], required: list[str], label: str, what: str) -> None:
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise IngestError(
+            f"{label}, line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(expected {what}; found: {', '.join(columns) or 'none'})"
+        )
+
+
+def csv_line_of_record(path: Path, record: int) -> int:
+    """The line (1-based, header = line 1) where data record ``record`` (1-based) starts.
+
+    Only used to word an error message: bodies may span several lines inside quotes.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        line = 1
+        for i, _ in enumerate(reader):
+            if i == record:
+                return line
+            line = reader.line_num + 1
+    return record + 1
+
+
+def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: list[str]) -> list[dict]:
+    """Load a CSV into temp table ``table`` as text, one column per header name, plus ``record_no``.
+
+    Lines the CSV reader cannot parse (too many or too few fields, broken quotes) are returned as
+    reject dicts ``{line, reason}``; a file in another encoding raises :class:`IngestError`.
+    """
+    rej = f"rej_{table}"
+    ctx.con.execute(
+        f"""
+        create or replace temp table {table} as
+        select row_number() over () as record_no, *
+        from read_csv($path, header = true, all_varchar = true, store_rejects = true,
+                      rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"', escape = '"',
+                      delim = ',', strict_mode = false, null_padding = false)
+        """,
+        {"path": str(path)},
+    )
+    errors = ctx.con.execute(
+        f"select line, error_type, coalesce(column_name, ''), error_message from {rej} order by line"
+    ).fetchall()
+    ctx.con.execute(f"drop table if exists {rej}")
+    ctx.con.execute(f"drop table if exists {rej}_scan")
+    rejects = []
+    for line, error_type, column, message in errors:
+        if error_type == "INVALID ENCODING" or "unicode" in message.lower():
+            raise IngestError(f"{label}, line {line}: not UTF-8 (bad byte sequence); export the file as UTF-8")
+        reason = {
+            "TOO MANY COLUMNS": f"more fields than the {len(columns)} columns of the header",
+            "MISSING COLUMNS": f"fewer fields than the {len(columns)} columns of the header",
+            "UNQUOTED VALUE": "a quote inside an unquoted field",
+            "LINE SIZE OVER MAXIMUM": "line too long",
+        }.get(error_type, error_type.lower())
+        rejects.append({"line": int(line), "reason": f"unreadable CSV line: {reason}"})
+    return rejects
+
+
+def store_parse_rejects(ctx: Context, file_label: str, table_name: str, rejects: list[dict]) -> None:
+    if rejects:
+        ctx.con.executemany(
+            "insert into rejects values (?, ?, ?, ?, ?, null)",
+            [[ctx.run_id, file_label, r["line"], table_name, r["reason"]] for r in rejects],
+        )
+
+
+def fail_if_nothing_loadable(label: str, read: int, rejected: int, first_reason: str | None, line: int | None) -> None:
+    """A file whose every record is rejected is the wrong file, not bad rows: stop with its first error."""
+    if read == 0:
+        raise IngestError(f"{label}: no data rows (expected at least one record after the header)")
+    if rejected == read and first_reason:
+        where = f", line {line}" if line else ""
+        raise IngestError(f"{label}{where}: {first_reason} (every row rejected: nothing loaded)")
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    names = ["people", "people_history", "accounts", "spaces", "activities", "usage_snapshots"]
+    row = con.execute("select " + ", ".join(f"(select count(*) from {n})" for n in names)).fetchone()
+    return dict(zip(names, row))
+
+
+def json_dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+

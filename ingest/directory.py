@@ -1,0 +1,96 @@
+"""The HR directory CSV: the reference population, its groups and its history.
+
+Columns are read by name. The default names are the product's field names
+(``id, email, department, team, site, country, level, manager_id, frontline, hired_on,
+left_on``); an HR export with its own names is mapped with the ``directory_columns`` setting.
+Unknown columns are ignored and never stored. Re-loading a newer directory updates people,
+closes the versions of ``people_history`` that changed and opens new ones dated by the
+snapshot (``--as-of``, default today), and marks people who disappeared as having left.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ingest.common import (
+    Context,
+    IngestError,
+    InputCount,
+    counts_from,
+    csv_header,
+    csv_line_of_record,
+    queries,
+    read_csv_staging,
+    store_parse_rejects,
+)
+
+SOURCE = "directory"
+STEPS = 4
+FIELDS = ["id", "email", "department", "team", "site", "country", "level", "manager_id", "frontline",
+          "hired_on", "left_on"]
+REQUIRED = ["id", "email", "department"]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_mapping(settings) -> dict[str, str]:
+    mapping = {f: f for f in FIELDS}
+    for field_name, column in (settings.directory_columns or {}).items():
+        if field_name not in mapping:
+            raise IngestError(
+                f"directory_columns: unknown field {field_name!r} (fields: {', '.join(FIELDS)})"
+            )
+        mapping[field_name] = str(column)
+    return mapping
+
+
+def load(ctx: Context) -> list[InputCount]:
+    if ctx.path.is_dir():
+        raise IngestError(f"{ctx.label}: a folder; the directory is one CSV file")
+    header = csv_header(ctx.path, ctx.label)
+    mapping = column_mapping(ctx.settings)
+    by_lower = {c.lower(): c for c in header}
+    missing = [f"{mapping[f]} ({f})" if mapping[f] != f else f for f in REQUIRED if mapping[f].lower() not in by_lower]
+    if missing:
+        raise IngestError(
+            f"{ctx.label}, line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(expected an HR directory with columns {', '.join(FIELDS)}, or set directory_columns; "
+            f"found: {', '.join(header)})"
+        )
+    parse_rejects = read_csv_staging(ctx, "stg_directory_raw", ctx.path, ctx.label, header)
+    ctx.progress.step("reading the directory")
+    # Rename only the known columns: the header is the allow-list, unknown columns never leave it.
+    select = ", ".join(
+        f"{_quote(by_lower[mapping[f].lower()])} as {f}" if mapping[f].lower() in by_lower else f"null::varchar as {f}"
+        for f in FIELDS
+    )
+    ctx.con.execute(f"create or replace temp table stg_directory_text as select record_no, {select} from stg_directory_raw")
+    ctx.con.execute("drop table stg_directory_raw")
+    as_of = ctx.as_of or date.today().isoformat()
+    ctx.run("directory.sql", "stage")
+    counts = counts_from(ctx.con, queries("directory.sql")["counts"])
+    count = counts[0] if counts else InputCount("directory rows")
+    count.read += len(parse_rejects)
+    count.rejected += len(parse_rejects)
+    if count.read == 0:
+        raise IngestError(f"{ctx.label}: no data rows (expected one row per employee after the header)")
+    if count.loaded == 0:
+        if parse_rejects:
+            first = parse_rejects[0]
+            raise IngestError(f"{ctx.label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
+        record, reason = ctx.con.execute(
+            "select record_no, reject_reason from stg_directory order by record_no limit 1"
+        ).fetchone()
+        line = csv_line_of_record(ctx.path, record)
+        raise IngestError(f"{ctx.label}, line {line}: {reason} (every row rejected: nothing loaded)")
+    ctx.progress.step("checking rows")
+    for step in ("hashed", "insert_people", "attach_people", "update_people", "managers", "leavers",
+                 "history_same_day", "history_close", "history_open", "clear_home_domains", "home_domains"):
+        ctx.run("directory.sql", step, {"as_of": as_of})
+    ctx.progress.step("people and history")
+    ctx.run("directory.sql", "rejects", {"file": ctx.label})
+    store_parse_rejects(ctx, ctx.label, "people", parse_rejects)
+    ctx.progress.step("rejects")
+    return [count]

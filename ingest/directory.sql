@@ -1,0 +1,262 @@
+-- The HR directory: the reference population.
+--
+-- Input: stg_directory_text (record_no, and one text column per directory field, already renamed
+-- from the HR export's own column names). Output: people (attributes now), people_history
+-- (attributes over time: valid_from inclusive, valid_to exclusive), home_domains.
+
+-- name: stage
+create or replace temp table stg_directory as
+with source as (
+    select * from stg_directory_text
+),
+
+cleaned as (
+    select
+        record_no,
+        nullif(trim(id), '') as id,
+        nullif(lower(trim(email)), '') as email,
+        nullif(trim(department), '') as department,
+        nullif(trim(team), '') as team,
+        nullif(trim(site), '') as site,
+        nullif(trim(country), '') as country,
+        nullif(lower(trim(level)), '') as level_text,
+        nullif(trim(manager_id), '') as manager_id,
+        nullif(lower(trim(frontline)), '') as frontline_text,
+        nullif(trim(hired_on), '') as hired_text,
+        nullif(trim(left_on), '') as left_text
+    from source
+),
+
+typed as (
+    select
+        *,
+        case when level_text in ('executive', 'manager', 'staff') then level_text end as level,
+        case
+            when frontline_text in ('true', 't', 'yes', 'y', '1', 'x') then true
+            when frontline_text in ('false', 'f', 'no', 'n', '0') then false
+        end as frontline,
+        cast(try_cast(hired_text as timestamp) as date) as hired_on,
+        cast(try_cast(left_text as timestamp) as date) as left_on
+    from cleaned
+),
+
+checked as (
+    select
+        *,
+        case
+            when id is null then 'id is empty (expected the employee id)'
+            when email is not null and email not like '_%@_%' then 'email is not an e-mail address'
+            when level_text is not null and level is null
+                then 'level is not one of executive, manager, staff'
+            when frontline_text is not null and frontline is null
+                then 'frontline is not a boolean (expected true/false, yes/no or 1/0)'
+            when hired_text is not null and hired_on is null
+                then 'hired_on is not a date (expected YYYY-MM-DD)'
+            when left_text is not null and left_on is null
+                then 'left_on is not a date (expected YYYY-MM-DD)'
+            when count(*) over (partition by lower(id)) > 1
+                and row_number() over (partition by lower(id) order by record_no) > 1
+                then 'id listed twice (the first row is kept)'
+            when email is not null
+                and row_number() over (partition by email order by record_no) > 1
+                then 'email listed twice (the first row is kept)'
+        end as reject_reason
+    from typed
+),
+
+final as (
+    select * from checked
+)
+
+select * from final
+
+-- name: hashed
+create or replace temp table stg_directory_people as
+with valid as (
+    select * from stg_directory where reject_reason is null
+),
+
+hashed as (
+    select
+        coalesce(pseudonym(email), pseudonym('directory:' || id)) as person_id,
+        pseudonym(id) as employee_id,
+        pseudonym(manager_id) as manager_employee_id,
+        department, team, site, country, level, frontline, hired_on, left_on
+    from valid
+),
+
+matched as (
+    -- an employee keeps their person across e-mail changes: match on the HR id first
+    select
+        hashed.*,
+        coalesce(by_employee.person_key, by_email.person_key) as person_key
+    from hashed
+    left join people as by_employee on by_employee.employee_id = hashed.employee_id
+    left join people as by_email on by_email.person_id = hashed.person_id
+),
+
+final as (
+    select * from matched
+)
+
+select * from final
+
+-- name: insert_people
+insert into people (person_id, employee_id, in_directory, department, team, site, country, level,
+                    frontline, hired_on, left_on)
+select person_id, employee_id, true, department, team, site, country, level, frontline, hired_on, left_on
+from stg_directory_people
+where person_key is null
+
+-- name: attach_people
+update stg_directory_people
+set person_key = people.person_key
+from people
+where stg_directory_people.person_key is null
+  and people.person_id = stg_directory_people.person_id
+
+-- name: update_people
+update people
+set employee_id = d.employee_id,
+    in_directory = true,
+    department = d.department,
+    team = d.team,
+    site = d.site,
+    country = d.country,
+    level = d.level,
+    frontline = d.frontline,
+    hired_on = d.hired_on,
+    left_on = d.left_on,
+    updated_at = current_timestamp
+from stg_directory_people as d
+where people.person_key = d.person_key
+
+-- name: managers
+update people
+set manager_key = final.manager_key
+from (
+    with reports as (
+        select d.person_key, manager.person_key as manager_key
+        from stg_directory_people as d
+        left join people as manager on manager.employee_id = d.manager_employee_id
+    ),
+
+    final as (
+        select * from reports
+    )
+
+    select * from final
+) as final
+where people.person_key = final.person_key
+  and people.manager_key is distinct from final.manager_key
+
+-- name: leavers
+-- People of an earlier directory who are no longer in it have left, on the snapshot's date.
+update people
+set left_on = cast($as_of as date), updated_at = current_timestamp
+where in_directory
+  and left_on is null
+  and person_key not in (select person_key from stg_directory_people)
+
+-- name: history_same_day
+-- A second snapshot of the same day corrects the version it opened.
+update people_history
+set department = p.department, team = p.team, site = p.site, country = p.country,
+    level = p.level, manager_key = p.manager_key, frontline = p.frontline
+from people as p
+where people_history.person_key = p.person_key
+  and people_history.valid_to is null
+  and people_history.valid_from >= cast($as_of as date)
+  and p.person_key in (select person_key from stg_directory_people)
+
+-- name: history_close
+update people_history
+set valid_to = cast($as_of as date)
+from people as p
+where people_history.person_key = p.person_key
+  and people_history.valid_to is null
+  and people_history.valid_from < cast($as_of as date)
+  and p.person_key in (select person_key from stg_directory_people)
+  and (
+      people_history.department is distinct from p.department
+      or people_history.team is distinct from p.team
+      or people_history.site is distinct from p.site
+      or people_history.country is distinct from p.country
+      or people_history.level is distinct from p.level
+      or people_history.manager_key is distinct from p.manager_key
+      or people_history.frontline is distinct from p.frontline
+  )
+
+-- name: history_open
+insert into people_history
+with current_people as (
+    select p.*
+    from people as p
+    where p.person_key in (select person_key from stg_directory_people)
+),
+
+open_versions as (
+    select person_key from people_history where valid_to is null
+),
+
+any_versions as (
+    select distinct person_key from people_history
+),
+
+final as (
+    select
+        c.person_key,
+        -- the first version known of a person holds since their hiring (or always)
+        case
+            when a.person_key is null then coalesce(c.hired_on, date '1900-01-01')
+            else cast($as_of as date)
+        end as valid_from,
+        null::date as valid_to,
+        c.department, c.team, c.site, c.country, c.level, c.manager_key, c.frontline
+    from current_people as c
+    left join any_versions as a using (person_key)
+    anti join open_versions using (person_key)
+)
+
+select * from final
+
+-- name: clear_home_domains
+delete from home_domains
+
+-- name: home_domains
+insert into home_domains
+with domains as (
+    select split_part(email, '@', 2) as domain, count(*) as people
+    from stg_directory
+    where reject_reason is null and email is not null
+    group by 1
+),
+
+final as (
+    -- a domain of at least 1% of the directory: the enterprise's own, not a contractor's
+    select pseudonym(domain) as domain_id, people
+    from domains
+    where people >= 0.01 * (select sum(people) from domains)
+)
+
+select * from final
+
+-- name: rejects
+insert into rejects
+select
+    $run_id,
+    $file,
+    record_no + 1,
+    'people',
+    reject_reason,
+    json_object('employee_id', pseudonym(id), 'email', pseudonym(email))
+from stg_directory
+where reject_reason is not null
+
+-- name: counts
+select
+    'directory rows' as input,
+    case when reject_reason is null then 'loaded' else 'rejected' end as outcome,
+    count(*) as n
+from stg_directory
+group by all

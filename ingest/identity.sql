@@ -1,0 +1,224 @@
+-- Accounts and people, shared by every source.
+--
+-- A source fills the temporary table stg_accounts (one row per account record it read:
+-- input, file, line, record_no, ref = the source's user id, email, is_bot, is_guest, is_deleted,
+-- joined_at, has_photo, has_title, has_location, has_about, reject_reason). These statements
+-- pseudonymise the identifiers, join accounts to people (one person per e-mail), and leave the
+-- temporary table ref_map (ref -> person_key, is_bot) for the activities step.
+
+-- name: ref_map
+create or replace temp table ref_map as
+with incoming as (
+    select * from stg_accounts
+    where reject_reason is null and ref is not null
+),
+
+one_per_ref as (
+    -- a user listed twice: the last record wins
+    select * from incoming
+    qualify row_number() over (partition by ref order by record_no desc) = 1
+),
+
+hashed as (
+    select
+        ref,
+        pseudonym(ref) as account_id,
+        case when not is_bot
+            then coalesce(pseudonym(email), pseudonym($source || ':' || ref))
+        end as person_id,
+        is_bot,
+        is_guest,
+        is_deleted,
+        joined_at,
+        has_photo,
+        has_title,
+        has_location,
+        has_about
+    from one_per_ref
+),
+
+known as (
+    select account_id, person_key from accounts where source = $source
+),
+
+final as (
+    select
+        hashed.*,
+        -- an account keeps the person it was first attached to
+        known.person_key as person_key
+    from hashed
+    left join known using (account_id)
+)
+
+select * from final
+
+-- name: insert_people
+insert into people (person_id, first_seen, has_photo, has_title, has_location, has_about)
+with new_people as (
+    select
+        person_id,
+        min(joined_at) as first_seen,
+        bool_or(has_photo) as has_photo,
+        bool_or(has_title) as has_title,
+        bool_or(has_location) as has_location,
+        bool_or(has_about) as has_about
+    from ref_map
+    where person_key is null and person_id is not null
+    group by person_id
+),
+
+final as (
+    select * from new_people
+    anti join people using (person_id)
+)
+
+select * from final
+
+-- name: attach_people
+update ref_map
+set person_key = people.person_key
+from people
+where ref_map.person_key is null
+  and ref_map.person_id = people.person_id
+
+-- name: upsert_accounts
+insert into accounts (source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at)
+select $source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at
+from ref_map
+on conflict (source, account_id) do update set
+    is_bot = excluded.is_bot,
+    is_guest = excluded.is_guest,
+    is_deleted = excluded.is_deleted,
+    joined_at = coalesce(accounts.joined_at, excluded.joined_at)
+
+-- name: update_profiles
+update people
+set has_photo = coalesce(profiles.has_photo, people.has_photo),
+    has_title = coalesce(profiles.has_title, people.has_title),
+    has_location = coalesce(profiles.has_location, people.has_location),
+    has_about = coalesce(profiles.has_about, people.has_about),
+    first_seen = least(people.first_seen, profiles.first_seen),
+    updated_at = current_timestamp
+from (
+    select
+        person_key,
+        bool_or(has_photo) as has_photo,
+        bool_or(has_title) as has_title,
+        bool_or(has_location) as has_location,
+        bool_or(has_about) as has_about,
+        min(joined_at) as first_seen
+    from ref_map
+    where person_key is not null
+    group by person_key
+) as profiles
+where people.person_key = profiles.person_key
+
+-- name: account_rejects
+insert into rejects
+select
+    $run_id,
+    file,
+    line,
+    'accounts',
+    reject_reason,
+    json_object('input', input, 'account', pseudonym(ref))
+from stg_accounts
+where reject_reason is not null
+
+-- name: account_counts
+with outcomes as (
+    select
+        input,
+        case
+            when reject_reason is not null then 'rejected'
+            when ref is null then 'rejected'
+            when row_number() over (partition by ref order by record_no desc) > 1
+                then 'skipped:listed twice'
+            else 'loaded'
+        end as outcome
+    from stg_accounts
+),
+
+final as (
+    select input, outcome, count(*) as n from outcomes group by all
+)
+
+select * from final order by input, outcome
+
+-- name: upsert_spaces
+insert into spaces (source, space_ref, name, kind, is_private, is_external, created_at)
+with one_per_ref as (
+    select * from stg_spaces
+    qualify row_number() over (partition by space_ref order by record_no desc) = 1
+),
+
+final as (
+    select $source, space_ref, name, kind, is_private, is_external, created_at from one_per_ref
+)
+
+select * from final
+on conflict (source, space_ref) do update set
+    name = coalesce(excluded.name, spaces.name),
+    kind = coalesce(excluded.kind, spaces.kind),
+    is_private = coalesce(excluded.is_private, spaces.is_private),
+    is_external = coalesce(excluded.is_external, spaces.is_external),
+    created_at = coalesce(spaces.created_at, excluded.created_at)
+
+-- name: space_counts
+with outcomes as (
+    select
+        input,
+        case
+            when row_number() over (partition by space_ref order by record_no desc) > 1
+                then 'skipped:listed twice'
+            else 'loaded'
+        end as outcome
+    from stg_spaces
+    where input is not null
+),
+
+final as (
+    select input, outcome, count(*) as n from outcomes group by all
+)
+
+select * from final order by input, outcome
+
+-- name: mark_external
+-- External: a guest account, or absent from the directory once a directory is loaded.
+update people
+set is_external = final.is_external
+from (
+    with guests as (
+        select distinct person_key from accounts where is_guest and person_key is not null
+    ),
+
+    directory as (
+        select count(*) > 0 as loaded from people where in_directory
+    ),
+
+    final as (
+        select
+            people.person_key,
+            guests.person_key is not null
+                or (directory.loaded and not people.in_directory) as is_external
+        from people
+        cross join directory
+        left join guests using (person_key)
+    )
+
+    select * from final
+) as final
+where people.person_key = final.person_key
+  and people.is_external is distinct from final.is_external
+
+-- name: first_seen
+update people
+set first_seen = seen.first_seen
+from (
+    select person_key, min(occurred_at) as first_seen
+    from activities
+    where run_id = $run_id
+    group by person_key
+) as seen
+where people.person_key = seen.person_key
+  and (people.first_seen is null or seen.first_seen < people.first_seen)

@@ -1,0 +1,245 @@
+"""One load of one file: the run record, the manifest, source detection.
+
+:func:`load_one` works on a connection opened by :func:`ruche.store.writing`, so the load is
+published atomically or not at all; inside, it skips a file whose bytes were already loaded
+(``loaded_files``, by SHA-256), records the run in ``ingest_runs`` and hands the file to its
+source module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from ingest.common import (
+    Context,
+    IngestError,
+    Progress,
+    SourceNotRecognised,
+    Summary,
+    content_sha256,
+    json_dumps,
+    queries,
+    table_counts,
+)
+from ruche.config import Settings
+from ruche.errors import RucheError
+from ruche.privacy import Pseudonymiser
+
+# source name -> module
+SOURCES: dict[str, str] = {
+    "directory": "ingest.directory",
+    "viva-engage": "ingest.viva_engage",
+    "m365-engage-activity": "ingest.m365",
+    "slack": "ingest.slack",
+    "mattermost": "ingest.mattermost",
+    "events": "ingest.events",
+}
+
+
+class KeyMismatch(RucheError):
+    """The store was built with another pseudonymisation key."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def prepare(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser) -> None:
+    """Session settings every load needs, and the key check."""
+    con.execute("set TimeZone = 'UTC'")
+    pseudonymiser.install(con)
+    fingerprint = pseudonymiser.fingerprint()
+    stored = con.execute("select value from store_meta where key = 'key_fingerprint'").fetchone()
+    if stored is None:
+        con.execute("insert into store_meta values ('key_fingerprint', ?)", [fingerprint])
+    elif stored[0] != fingerprint:
+        raise KeyMismatch(
+            "this store was built with another pseudonymisation key: use the same key file or RUCHE_KEY, "
+            "or start a new store"
+        )
+
+
+def load_one(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    source: str | None,
+    settings: Settings,
+    pseudonymiser: Pseudonymiser,
+    progress: Progress | None = None,
+    as_of: date | None = None,
+) -> Summary:
+    """Load one file or folder into the store behind ``con`` (already prepared)."""
+    started = time.monotonic()
+    label = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{label}: no such file or folder")
+    if source is None:
+        source = detect(path)
+    if source not in SOURCES:
+        raise IngestError(f"unknown source {source!r} (known: {', '.join(SOURCES)})")
+    module = importlib.import_module(SOURCES[source])
+    sha = content_sha256(path)
+    if con.execute("select count(*) from loaded_files where file_sha256 = ?", [sha]).fetchone()[0]:
+        return Summary(source=source, path=label, status="unchanged", sha256=sha, seconds=time.monotonic() - started)
+
+    progress = progress or Progress(enabled=False)
+    before = table_counts(con)
+    con.execute("begin transaction")
+    try:
+        run_id = con.execute(
+            "insert into ingest_runs (source, path, file_sha256, started_at, status) "
+            "values (?, ?, ?, ?, 'loading') returning run_id",
+            [source, label, sha, _now()],
+        ).fetchone()[0]
+        ctx = Context(
+            con=con,
+            source=source,
+            path=path,
+            label=label,
+            run_id=run_id,
+            settings=settings,
+            pseudonymiser=pseudonymiser,
+            progress=progress,
+            as_of=as_of.isoformat() if as_of else None,
+        )
+        progress.start(f"{source}", module.STEPS + 1)
+        inputs = module.load(ctx)
+        progress.step("people and externals")
+        con.execute(queries("identity.sql")["mark_external"])
+        con.execute(queries("identity.sql")["first_seen"], {"run_id": run_id})
+        after = table_counts(con)
+        summary = Summary(
+            source=source,
+            path=label,
+            status="loaded",
+            sha256=sha,
+            run_id=run_id,
+            inputs=inputs,
+            tables={t: after[t] - before[t] for t in after},
+            seconds=time.monotonic() - started,
+        )
+        unbalanced = [i.name for i in inputs if not i.balanced]
+        if unbalanced:  # a bug, not an input problem: never publish counts that do not add up
+            raise RuntimeError(f"counts do not add up for {', '.join(unbalanced)}")
+        con.execute(
+            "update ingest_runs set finished_at = ?, status = 'loaded', rows_read = ?, rows_loaded = ?, "
+            "rows_rejected = ?, rows_skipped = ?, summary = ? where run_id = ?",
+            [_now(), summary.read, summary.loaded, summary.rejected, summary.skipped,
+             json_dumps(summary.to_dict()), run_id],
+        )
+        con.execute(
+            "insert into loaded_files values (?, ?, ?, ?, ?)", [sha, source, label, run_id, _now()]
+        )
+        _drop_staging(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        _drop_staging(con)
+        raise
+    finally:
+        progress.finish()
+    return summary
+
+
+def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    names = con.execute(
+        "select table_name from duckdb_tables() where temporary and "
+        "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'resolved'))"
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f'drop table if exists temp."{name}"')
+
+
+# --------------------------------------------------------------------------------------------
+# Recognising a source from content
+
+
+def detect(path: Path) -> str:
+    """The source of a file or folder, from its content (not its name).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.csv").write_text("occurred_at,actor,kind\\n2026-01-05T10:00:00Z,e1,post\\n")
+    >>> detect(d / "a.csv")
+    'events'
+    """
+    label = str(path)
+    if path.is_dir():
+        names = {p.name for p in path.iterdir()}
+        inner = [p for p in path.iterdir() if p.is_dir()]
+        if len(names) == 1 and inner:
+            return detect(inner[0])
+        return _detect_members(names, label)
+    if path.stat().st_size == 0:
+        raise IngestError(f"{label}: empty file")
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = {Path(n).name for n in zf.namelist()}
+        except zipfile.BadZipFile:
+            raise IngestError(f"{label}: truncated or damaged ZIP (no central directory)") from None
+        return _detect_members(names, label)
+    if head.startswith(b"PAR1"):
+        return "events"
+    text = head.decode("utf-8-sig", errors="replace")
+    first = text.split("\n", 1)[0].strip()
+    if first.startswith("{"):
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            obj = {}
+        if obj.get("type") == "version":
+            return "mattermost"
+        raise SourceNotRecognised(f"{label}, line 1: JSON lines, but not a Mattermost bulk export (expected {{\"type\":\"version\"}})")
+    columns = {c.strip().strip('"').lower() for c in first.split(",")}
+    if {"report refresh date", "read count"} <= columns:
+        return "m365-engage-activity"
+    if {"occurred_at", "actor", "kind"} <= columns:
+        return "events"
+    if {"id", "email"} <= columns or {"id", "department"} <= columns or _looks_like_mapped_directory(columns):
+        return "directory"
+    raise SourceNotRecognised(
+        f"{label}, line 1: not a format Ruche knows (columns: {first[:200]}); "
+        f"name the source: ruche ingest SOURCE {label}"
+    )
+
+
+_DIRECTORY_MAPPED: set[str] = set()
+
+
+def _looks_like_mapped_directory(columns: set[str]) -> bool:
+    return bool(_DIRECTORY_MAPPED) and _DIRECTORY_MAPPED <= columns
+
+
+def remember_directory_columns(settings: Settings) -> None:
+    mapping = settings.directory_columns or {}
+    _DIRECTORY_MAPPED.clear()
+    if mapping.get("id"):
+        _DIRECTORY_MAPPED.add(mapping["id"].lower())
+        if mapping.get("email"):
+            _DIRECTORY_MAPPED.add(mapping["email"].lower())
+
+
+def _detect_members(names: set[str], label: str) -> str:
+    if {"Messages.csv", "Users.csv"} <= names:
+        return "viva-engage"
+    if {"users.json", "channels.json"} <= names:
+        return "slack"
+    jsonl = [n for n in names if n.endswith((".jsonl", ".json"))]
+    if len(names) == 1 and jsonl:
+        return "mattermost"
+    raise SourceNotRecognised(
+        f"{label}: not an export Ruche knows (expected Messages.csv and Users.csv for Viva Engage, "
+        f"users.json and channels.json for Slack)"
+    )
+

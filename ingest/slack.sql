@@ -1,0 +1,259 @@
+-- A Slack workspace export: users.json, channels.json (groups.json, mpims.json, dms.json),
+-- one folder per channel of day files <channel>/<YYYY-MM-DD>.json.
+--
+-- Python reads the JSON files into stg_slack_users_raw, stg_slack_channels_raw and
+-- stg_slack_messages_raw (renames only); these statements map them to stg_accounts, stg_spaces
+-- and stg_events for the shared steps.
+
+-- name: accounts
+insert into stg_accounts
+with users as (
+    select * from stg_slack_users_raw
+),
+
+final as (
+    select
+        'users.json' as input,
+        'users.json' as file,
+        record_no as line,
+        record_no,
+        nullif(trim(id), '') as ref,
+        nullif(trim(profile ->> 'email'), '') as email,
+        coalesce(is_bot, false) or id = 'USLACKBOT' as is_bot,
+        coalesce(is_restricted, false) or coalesce(is_ultra_restricted, false) as is_guest,
+        coalesce(deleted, false) as is_deleted,
+        null::timestamp as joined_at,
+        coalesce(
+            try_cast(profile ->> 'is_custom_image' as boolean),
+            (profile ->> 'image_original') is not null
+        ) as has_photo,
+        nullif(trim(profile ->> 'title'), '') is not null as has_title,
+        null::boolean as has_location,
+        null::boolean as has_about,
+        case when nullif(trim(id), '') is null then 'user without an id' end as reject_reason
+    from users
+)
+
+select * from final
+
+-- name: unknown_accounts
+-- Authors absent from users.json (people of another organisation in a shared channel) are
+-- accounts too: external, since this workspace does not list them.
+insert into stg_accounts
+with authors as (
+    select distinct "user" as ref from stg_slack_messages_raw where "user" is not null and bot_id is null
+    union
+    select distinct unnest(cast(json_extract_string(reactions, '$[*].users[*]') as varchar[]))
+    from stg_slack_messages_raw where reactions is not null
+),
+
+unknown as (
+    select ref from authors
+    where ref is not null and ref not in (select ref from stg_accounts where ref is not null)
+),
+
+final as (
+    select
+        'users seen only in messages', 'channel files', null, row_number() over (order by ref), ref,
+        null, false, true, false, null, null, null, null, null, null
+    from unknown
+)
+
+select * from final
+
+-- name: spaces
+insert into stg_spaces
+with channels as (
+    select * from stg_slack_channels_raw
+),
+
+final as (
+    select
+        input,
+        record_no,
+        id as space_ref,
+        case when kind in ('channel', 'private-channel') then name end as name,
+        kind,
+        kind <> 'channel' as is_private,
+        coalesce(is_ext_shared, false) as is_external,
+        make_timestamp(cast(try_cast(created as double) * 1000000 as bigint)) as created_at
+    from channels
+    where id is not null
+)
+
+select * from final
+
+-- name: folder_spaces
+-- A folder of day files that no channel list names: still a space, known by its folder.
+insert into stg_spaces
+select distinct
+    null, 0, 'folder:' || folder, null, 'channel', null, null, null
+from stg_slack_messages_raw
+where folder not in (select name from stg_slack_channels_raw where name is not null)
+  and folder not in (select id from stg_slack_channels_raw)
+
+-- name: messages
+create or replace temp table stg_slack_messages as
+with raw as (
+    select * from stg_slack_messages_raw
+),
+
+located as (
+    select
+        raw.*,
+        coalesce(by_name.id, by_id.id, 'folder:' || raw.folder) as channel_id,
+        make_timestamp(cast(try_cast(raw.ts as decimal(38, 6)) * 1000000 as bigint)) as occurred_at
+    from raw
+    left join stg_slack_channels_raw as by_name on by_name.name = raw.folder
+    left join stg_slack_channels_raw as by_id on by_id.id = raw.folder and by_name.id is null
+),
+
+classified as (
+    select
+        *,
+        case
+            when subtype = 'bot_message' then 'bot'
+            when subtype in ('channel_join', 'group_join') then 'join'
+            when subtype = 'file_comment' then 'file_comment'
+            when subtype is null or subtype in ('thread_broadcast', 'file_share', 'me_message')
+                -- real exports carry "bot_id": null on human messages: only a value marks a bot
+                then case when bot_id is not null then 'bot' else 'human' end
+            else 'system'
+        end as class,
+        case
+            when subtype = 'file_share' then regexp_replace(
+                coalesce(text, ''), '^<@[A-Z0-9]+(\|[^>]*)?> (uploaded|shared) a file: <[^>]*>', '')
+            else text
+        end as typed_text
+    from located
+),
+
+final as (
+    select * from classified
+)
+
+select * from final
+
+-- name: events
+insert into stg_events
+with messages as (
+    select * from stg_slack_messages
+),
+
+contributions as (
+    -- messages themselves: posts, replies, joins; bot and system messages are read and skipped
+    select
+        'messages' as input,
+        file,
+        record_no as line,
+        record_no,
+        channel_id || ':' || ts as natural_key,
+        occurred_at,
+        case when class = 'file_comment' then comment ->> 'user' else "user" end as actor_ref,
+        case
+            when class = 'join' then 'join'
+            when class = 'file_comment' then 'reply'
+            when thread_ts is not null and thread_ts <> ts then 'reply'
+            else 'post'
+        end as kind,
+        channel_id as space_ref,
+        case when class in ('human', 'file_comment') then channel_id || ':' || coalesce(thread_ts, ts) end
+            as thread_ref,
+        case
+            when class = 'file_comment' then file_obj ->> 'user'
+            when thread_ts is not null and thread_ts <> ts then parent_user_id
+        end as target_ref,
+        case when class = 'human' and thread_ts is not null and thread_ts <> ts
+            then channel_id || ':' || thread_ts end as target_key_of,
+        case when class in ('human', 'file_comment') then length(coalesce(
+            case when class = 'file_comment' then comment ->> 'comment' else typed_text end, '')) end
+            as body_length,
+        case when class in ('human', 'file_comment')
+            then files is not null or file_obj is not null or subtype = 'file_share' end as has_file,
+        case when class in ('human', 'file_comment')
+            then regexp_matches(coalesce(text, ''), '<https?://') or attachments is not null end as has_link,
+        case class when 'bot' then 'bot' when 'system' then 'system message' end as skip_reason,
+        case
+            when occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)'
+            when class <> 'bot' and class <> 'system'
+                and (case when class = 'file_comment' then comment ->> 'user' else "user" end) is null
+                then 'message without a user'
+        end as reject_reason
+    from messages
+),
+
+reactions as (
+    select
+        'reactions' as input,
+        m.file,
+        m.record_no as line,
+        m.record_no,
+        m.channel_id || ':' || m.ts || ':reaction:' || r.name || ':' || r.reactor as natural_key,
+        m.occurred_at,
+        r.reactor as actor_ref,
+        'reaction' as kind,
+        m.channel_id as space_ref,
+        m.channel_id || ':' || coalesce(m.thread_ts, m.ts) as thread_ref,
+        null as target_ref,
+        m.channel_id || ':' || m.ts as target_key_of,
+        null::integer as body_length,
+        null::boolean as has_file,
+        null::boolean as has_link,
+        null as skip_reason,
+        case when m.occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)' end
+            as reject_reason
+    from messages as m,
+        lateral (
+            select
+                json_extract_string(reaction, '$.name') as name,
+                unnest(cast(json_extract_string(reaction, '$.users[*]') as varchar[])) as reactor
+            from (select unnest(cast(json_extract(m.reactions, '$[*]') as json[])) as reaction)
+        ) as r
+    where m.reactions is not null
+),
+
+mentioned as (
+    select
+        m.*,
+        unnest(list_distinct(regexp_extract_all(m.typed_text, '<@([UW][A-Z0-9]+)(?:\|[^>]*)?>', 1))) as mentioned
+    from messages as m
+    where m.class = 'human' and m.typed_text like '%<@%'
+),
+
+mentions as (
+    select
+        'mentions' as input,
+        file,
+        record_no as line,
+        record_no,
+        channel_id || ':' || ts || ':mention:' || mentioned as natural_key,
+        occurred_at,
+        "user" as actor_ref,
+        'mention' as kind,
+        channel_id as space_ref,
+        channel_id || ':' || coalesce(thread_ts, ts) as thread_ref,
+        mentioned as target_ref,
+        null as target_key_of,
+        null::integer as body_length,
+        null::boolean as has_file,
+        null::boolean as has_link,
+        null as skip_reason,
+        case
+            when occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)'
+            when "user" is null then 'message without a user'
+        end as reject_reason
+    from mentioned
+),
+
+final as (
+    select * from contributions
+    union all by name
+    select * from reactions
+    union all by name
+    select * from mentions
+)
+
+select
+    input, file, line, record_no, natural_key, occurred_at, actor_ref, kind, space_ref, thread_ref,
+    target_ref, target_key_of, body_length, has_file, has_link, skip_reason, reject_reason
+from final
