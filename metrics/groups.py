@@ -8,6 +8,7 @@ parameters). Values of a period grain are checked against :data:`GRAINS` likewis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -71,6 +72,59 @@ def grain(name: str) -> Grain:
         return GRAINS[name]
     except KeyError:
         raise MetricError(f"unknown period {name!r}: choose one of {', '.join(GRAINS)}") from None
+
+
+def group_columns(attributes: list[str]) -> str:
+    """A SQL select list naming each allow-listed attribute ``g0``, ``g1``, ... over ``people p``.
+
+    A missing value becomes the group ``(not set)``, so that it is counted, and suppressed,
+    like any other group.
+
+    >>> group_columns(["department", "level"])
+    "coalesce(cast(p.department as varchar), '(not set)') as g0, coalesce(cast(p.level as varchar), '(not set)') as g1"
+    """
+    return ", ".join(
+        f"coalesce(cast({group_expression(a)} as varchar), '{UNKNOWN}') as g{i}" for i, a in enumerate(attributes)
+    )
+
+
+def period_start(grain_name: str, day: date) -> date:
+    """First day of the period of ``grain_name`` holding ``day`` (weeks start on Monday).
+
+    >>> period_start("quarter", date(2026, 5, 17)), period_start("week", date(2026, 1, 1))
+    (datetime.date(2026, 4, 1), datetime.date(2025, 12, 29))
+    """
+    grain(grain_name)
+    if grain_name == "week":
+        return day - timedelta(days=day.weekday())
+    months = 1 if grain_name == "month" else 3
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def shift_period(grain_name: str, start: date, n: int) -> date:
+    """Start of the period ``n`` periods after (or before, when negative) the one starting at ``start``.
+
+    >>> shift_period("month", date(2026, 1, 1), -1), shift_period("quarter", date(2026, 10, 1), 1)
+    (datetime.date(2025, 12, 1), datetime.date(2027, 1, 1))
+    """
+    if grain_name == "week":
+        return start + timedelta(days=7 * n)
+    months = n * (1 if grain(grain_name).name == "month" else 3)
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def is_aligned(grain_name: str, start: date | None, end: date | None) -> bool:
+    """Whether a date range (``end`` inclusive; None: open) covers whole periods only.
+
+    >>> is_aligned("month", date(2026, 1, 1), date(2026, 3, 31)), is_aligned("month", date(2026, 1, 2), None)
+    (True, False)
+    """
+    if start is not None and period_start(grain_name, start) != start:
+        return False
+    if end is not None and period_start(grain_name, end + timedelta(days=1)) != end + timedelta(days=1):
+        return False
+    return True
 
 
 def suppress_small_groups(

@@ -1,9 +1,15 @@
 """Participation: who is active, who contributes, per period and group.
 
 Definitions (METRICS.md): *active* in a period means at least one activity of any kind, or a
-usage report of that period showing reads, likes or posts; a *contributor* posted or replied.
-Rates divide by the *headcount*: internal people employed during the period (hired before its
-end, not left before its start). External people are never counted in a headcount.
+usage report vouching for activity on a day of the period (its last activity date); a
+*contributor* posted or replied. Rates divide by the *headcount*: internal people employed during
+the period (hired before its end, not left before its start), in the group they hold now.
+External people are never counted in a headcount.
+
+*Stickiness* is the mean number of active people per day of the period (days inside the range)
+divided by the people active in the period: DAU/MAU for months. *Retention* is the share of the
+people active in the previous period (and still employed in this one) who are active again in this
+one; it is null for the first period of the range.
 """
 
 from __future__ import annotations
@@ -13,10 +19,41 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_expression, suppress_small_groups
+from metrics.groups import group_columns, suppress_small_groups
 from metrics.registry import MetricParams, MetricResult, register
+
+COLUMNS = [
+    "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
+    "stickiness", "retention",
+]
+
+
+def participation_frame(
+    con: duckdb.DuckDBPyConnection,
+    groups: list[str],
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Participation per period and combination of ``groups`` (allow-listed attributes), unsuppressed.
+
+    The building block of :func:`participation` and of the metrics comparing levels, frontline
+    and targets; callers apply :func:`metrics.groups.suppress_small_groups` themselves.
+    """
+    g = _grain(period)
+    src = materialise.sources(con, period, start, end)
+    query = sql("participation").format(
+        group_columns=group_columns(groups),
+        groups=", ".join(f"g{i}" for i in range(len(groups))),
+        trunc=g.trunc, step=g.step, label=g.label,
+        days=src.days, person_period=src.person_period,
+    )
+    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
+    return frame.select("period", *groups, *COLUMNS[1:])
 
 
 def participation(
@@ -30,9 +67,11 @@ def participation(
     """Participation and contribution rates per period and group.
 
     Returns the tidy frame (``period``, the group column named ``by``, ``headcount``,
-    ``active``, ``contributors``, ``participation_rate``, ``contribution_rate``) and the number
-    of groups left out because they hold fewer than ``min_group_size`` people. A period with no
-    people yields no row; a group with people but no activity has rates of 0.
+    ``active``, ``contributors``, ``participation_rate``, ``contribution_rate``, ``stickiness``,
+    ``retention``) and the number of groups left out because they hold fewer than
+    ``min_group_size`` people (or could be recovered from those shown). A period with no people
+    yields no row; a group with people but no activity has rates of 0 and a null stickiness.
+    Periods run from the first to the last day of the data unless ``start``/``end`` cut them.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -48,25 +87,27 @@ def participation(
     [('2026-03', 'Sales', 6, 2, 0.3333333333333333)]
     >>> left_out   # Legal (3 people) and Tax (2): together 5, so neither can be recovered
     2
+    >>> frame["stickiness"].item()   # 2 person-days of activity over 4 days, 2 active people
+    0.25
     """
-    g = _grain(period)
-    query = sql("participation").format(
-        group_expr=group_expression(by), trunc=g.trunc, step=g.step, label=g.label
-    )
-    frame = pl.from_arrow(
-        con.execute(query, {"from_date": start, "to_date": end}).arrow()
-    ).rename({"grp": by})
-    frame = frame.with_columns(
-        (pl.col("active") / pl.col("headcount")).alias("participation_rate"),
-        (pl.col("contributors") / pl.col("headcount")).alias("contribution_rate"),
-    )
+    frame = participation_frame(con, [by], period, start, end)
     return suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
 
 
-@register("participation", "participation and contribution rates per period and group")
+def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
+    """The ``reads_known`` flag (and a note when false) every activity-based metric reports."""
+    if materialise.reads_known(con):
+        return {"reads_known": True}
+    return {
+        "reads_known": False,
+        "note": "no source reports reads: people who only read are counted as inactive",
+    }
+
+
+@register("participation", "participation and contribution rates, stickiness and retention per period and group")
 def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = participation(
         con, by=params.by, period=params.period, start=params.start, end=params.end,
         min_group_size=params.min_group_size,
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out)
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))

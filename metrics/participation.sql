@@ -1,20 +1,14 @@
 -- Participation per period and group (METRICS.md, "Activity").
--- Template slots (allow-listed identifiers, never user text): {group_expr}, {trunc}, {step}, {label}.
--- Bound parameters: $from_date, $to_date (null: all the data).
+-- Template slots (from the code or an allow-list, never user text): <group_columns> (g0, g1, ...),
+-- <groups> (their names), <trunc>, <step>, <label>, and the relations <days>, <person_period>.
+-- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
-
--- Without an explicit range: from the first to the last day anything was recorded.
-recorded as (
-    select min(occurred_at)::date as first_day, max(occurred_at)::date as last_day from activities
-    union all
-    select min(report_date), max(report_date) from usage_snapshots
-),
 
 bounds as (
     select
-        coalesce($from_date::date, min(first_day)) as first_day,
-        coalesce($to_date::date, max(last_day)) as last_day
-    from recorded
+        coalesce($from_date::date, min(day)) as first_day,
+        coalesce($to_date::date, max(day)) as last_day
+    from {days}
 ),
 
 periods as (
@@ -27,30 +21,10 @@ calendar as (
     select
         period_start,
         (period_start + {step})::date as period_end,   -- exclusive
-        {label} as period
-    from periods
-),
-
--- A presence from a usage report (counts over a window) is placed in the period of its report
--- date: the only day the report vouches for.
-presence as (
-    select person_key, occurred_at::date as day, kind in ('post', 'reply') as contribution
-    from activities, bounds
-    where occurred_at >= first_day and occurred_at < last_day + interval 1 day
-    union all
-    select person_key, report_date as day, false as contribution
-    from usage_snapshots, bounds
-    where coalesce(read_count, 0) + coalesce(liked_count, 0) + coalesce(posted_count, 0) > 0
-      and report_date between first_day and last_day
-),
-
-person_period as (
-    select
-        person_key,
-        date_trunc('{trunc}', day)::date as period_start,
-        bool_or(contribution) as contributed
-    from presence
-    group by all
+        {label} as period,
+        -- days of the period inside the range: the denominator of the mean daily actives
+        datediff('day', greatest(period_start, first_day), least((period_start + {step})::date, last_day + 1)) as days
+    from periods, bounds
 ),
 
 -- Headcount: internal people employed during the period, in the group they hold now.
@@ -58,7 +32,8 @@ population as (
     select
         c.period,
         c.period_start,
-        coalesce(cast({group_expr} as varchar), '(not set)') as grp,
+        c.days,
+        {group_columns},
         p.person_key
     from people as p
     join calendar as c
@@ -67,17 +42,51 @@ population as (
     where not p.is_external
 ),
 
+activity as (
+    select * from {person_period}
+),
+
+joined as (
+    select
+        pop.*,
+        coalesce(now.active, false) as active,
+        coalesce(now.posts + now.replies, 0) > 0 as contributed,
+        coalesce(now.active_days, 0) as active_days,
+        coalesce(prev.active, false) as active_before
+    from population as pop
+    left join activity as now
+        on now.person_key = pop.person_key and now.period_start = pop.period_start
+    left join activity as prev
+        on prev.person_key = pop.person_key and prev.period_start = (pop.period_start - {step})::date
+),
+
+counts as (
+    select
+        period,
+        {groups},
+        count(*) as headcount,
+        count(*) filter (where active) as active,
+        count(*) filter (where contributed) as contributors,
+        sum(active_days) as active_days,
+        any_value(days) as days,
+        count(*) filter (where active_before) as active_before,
+        count(*) filter (where active_before and active) as retained
+    from joined
+    group by all
+),
+
 final as (
     select
-        pop.period,
-        pop.grp,
-        count(*) as headcount,
-        count(pp.person_key) as active,
-        count(*) filter (where pp.contributed) as contributors
-    from population as pop
-    left join person_period as pp
-        on pp.person_key = pop.person_key and pp.period_start = pop.period_start
-    group by all
+        period,
+        {groups},
+        headcount,
+        active,
+        contributors,
+        active / headcount as participation_rate,
+        contributors / headcount as contribution_rate,
+        active_days / days / nullif(active, 0) as stickiness,
+        retained / nullif(active_before, 0) as retention
+    from counts
 )
 
-select * from final order by period, grp
+select * from final order by all

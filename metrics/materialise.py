@@ -1,0 +1,240 @@
+"""Materialised aggregates: what the metrics read, kept up to date after each load.
+
+Every metric is an aggregate of two bases, computed from ``activities`` and ``usage_snapshots``:
+
+``m_person_day``
+    one row per person and day (activities by kind, responses received, usage-report presence);
+``m_person_period``
+    the same per person and week, month and quarter (``grain``), with the number of active days
+    and the last contribution date.
+
+Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
+new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
+transaction: when the load only added rows, it recomputes only the days and periods they touch
+(one more day of data re-aggregates one day, one week, one month and one quarter); otherwise it
+rebuilds everything. ``m_state`` records what the bases were built from.
+
+A metric asks :func:`sources` for the relations to read. On a store that was never materialised,
+or was changed since, they are the same SQL computed on the fly, so the figures never depend on
+whether :func:`refresh` ran.
+
+>>> from ruche.store import connect
+>>> con = connect(":memory:")
+>>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+...                 "values (1, 'x', '2026-03-02 10:00', 1, 'post', 1), (2, 'x', '2026-03-02 11:00', 1, 'read', 1)")
+>>> refresh(con)["mode"]
+'full'
+>>> con.execute("select day, activities, posts, reads from m_person_day").fetchall()
+[(datetime.date(2026, 3, 2), 2, 1, 1)]
+>>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+...                 "values (3, 'x', '2026-03-03 09:00', 1, 'reply', 2)")
+>>> refresh(con)["mode"], sources(con, "month", None, None).materialised
+('incremental', True)
+>>> con.execute("select period_start, activities, active_days from m_person_period where grain = 'month'").fetchall()
+[(datetime.date(2026, 3, 1), 3, 2)]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+
+from metrics._sql import sql
+from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
+
+#: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
+BASE_VERSION = "1"
+
+#: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
+MAX_INCREMENTAL_DAYS = 92
+
+
+@dataclass(frozen=True)
+class Sources:
+    """SQL relations a metric query reads (fragments made by this module, never user text).
+
+    All of them use the bound parameters ``$from_date`` and ``$to_date``.
+    """
+
+    days: str  # a relation with a ``day`` column: the days holding data (for the range bounds)
+    person_day: str  # per person and day, cut to the range
+    person_period: str  # per person and period of the grain, cut to the range
+    person_range: str  # per person, over the whole range
+    materialised: bool
+
+
+def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    n_act, run_act = con.execute("select count(*), coalesce(max(run_id), 0) from activities").fetchone()
+    n_snap, run_snap = con.execute("select count(*), coalesce(max(run_id), 0) from usage_snapshots").fetchone()
+    return {"activities": n_act, "activities_run": run_act, "snapshots": n_snap, "snapshots_run": run_snap}
+
+
+def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'm_state'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    values = dict(con.execute("select key, value from m_state").fetchall())
+    if values.get("version") != BASE_VERSION:
+        return None
+    return {k: int(v) for k, v in values.items() if k != "version" and k != "refreshed_at"}
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the bases describe exactly the activities and usage reports in the store."""
+    stored = _state_stored(con)
+    return stored is not None and stored == _state_now(con)
+
+
+def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, int]) -> None:
+    con.execute("create or replace table m_state (key varchar primary key, value varchar not null)")
+    rows = [(k, str(v)) for k, v in state.items()] + [("version", BASE_VERSION), ("refreshed_at", str(time.time()))]
+    con.executemany("insert into m_state values (?, ?)", rows)
+
+
+def _person_period_sql(person_day: str, grain_name: str) -> str:
+    return sql("person_period").format(person_day=person_day, trunc=GRAINS[grain_name].trunc)
+
+
+def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"create or replace table m_person_day as {sql('person_day')}",
+        {"from_date": None, "to_date": None},
+    )
+    selects = " union all ".join(
+        f"select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})" for g in GRAINS
+    )
+    con.execute(
+        f"create or replace table m_person_period as select * from ({selects}) order by grain, period_start",
+        {"from_date": None, "to_date": None},
+    )
+
+
+def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
+    return con.execute(
+        """
+        with touched as (
+            select distinct occurred_at::date as day from activities where run_id > $run
+            union
+            select distinct coalesce(last_activity, report_date) from usage_snapshots where run_id > $snap_run
+        )
+        select min(day), max(day), count(*) from touched
+        """,
+        {"run": stored["activities_run"], "snap_run": stored["snapshots_run"]},
+    ).fetchone()
+
+
+def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
+    """Whether the store changed since the bases were built only by rows of later runs."""
+    old_act = con.execute(
+        "select count(*) from activities where run_id <= ?", [stored["activities_run"]]
+    ).fetchone()[0]
+    old_snap = con.execute(
+        "select count(*) from usage_snapshots where run_id <= ?", [stored["snapshots_run"]]
+    ).fetchone()[0]
+    return old_act == stored["activities"] and old_snap == stored["snapshots"]
+
+
+def _update(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
+    """Recompute the bases for the days ``first`` to ``last`` and every period touching them."""
+    con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
+    con.execute(
+        f"insert into m_person_day by name select * from ({sql('person_day')})",
+        {"from_date": first, "to_date": last},
+    )
+    for g in GRAINS:
+        start = period_start(g, first)
+        end = shift_period(g, period_start(g, last), 1) - timedelta(days=1)
+        con.execute(
+            "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date",
+            {"grain": g, "from_date": start, "to_date": end},
+        )
+        con.execute(
+            f"insert into m_person_period by name select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})",
+            {"from_date": start, "to_date": end},
+        )
+
+
+def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
+    """Bring the materialised bases up to date with the store; return what was done.
+
+    Runs in the caller's transaction (the load's). ``mode`` is ``unchanged`` when nothing was
+    loaded since the last refresh, ``incremental`` when the load only added rows of a new run
+    touching at most :data:`MAX_INCREMENTAL_DAYS` days, ``full`` otherwise. ``settings``
+    (:class:`ruche.config.Settings`) is accepted for symmetry with the other steps of a load;
+    the bases depend on no setting.
+    """
+    started = time.perf_counter()
+    now = _state_now(con)
+    stored = _state_stored(con)
+    mode = "full"
+    days = None
+    if stored is not None and stored == now:
+        mode = "unchanged"
+    elif stored is not None and _only_added(con, stored):
+        first, last, days = _touched_days(con, stored)
+        if first is not None and days <= MAX_INCREMENTAL_DAYS and (last - first).days < 2 * MAX_INCREMENTAL_DAYS:
+            _update(con, first, last)
+            mode = "incremental"
+    if mode == "full":
+        _rebuild(con)
+    if mode != "unchanged":
+        _write_state(con, now)
+    return {"mode": mode, "days": days, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def reads_known(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any source reports reads: a usage report, or ``read`` activities.
+
+    Without reads, a person who only reads is indistinguishable from an inactive one.
+    """
+    return bool(
+        con.execute(
+            "select exists (select 1 from usage_snapshots) or exists (select 1 from activities where kind = 'read')"
+        ).fetchone()[0]
+    )
+
+
+def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None, end: date | None) -> Sources:
+    """The relations a metric over ``start``..``end`` (inclusive; None: open) by ``grain_name`` reads.
+
+    The materialised tables are used when they are fresh; per-period ones only when the range
+    covers whole periods (else the periods are re-aggregated from the days of the range).
+    """
+    grain(grain_name)
+    fresh = is_fresh(con)
+    if fresh:
+        days = "m_person_day"
+        person_day = (
+            "(select * from m_person_day where ($from_date::date is null or day >= $from_date::date)"
+            " and ($to_date::date is null or day <= $to_date::date))"
+        )
+    else:
+        days = (
+            "(select occurred_at::date as day from activities"
+            " union all select coalesce(last_activity, report_date) from usage_snapshots)"
+        )
+        person_day = f"({sql('person_day')})"
+
+    def per_period(g: str) -> str:
+        if fresh and is_aligned(g, start, end):
+            return (
+                f"(select * exclude (grain) from m_person_period where grain = '{g}'"
+                " and ($from_date::date is null or period_start >= $from_date::date)"
+                " and ($to_date::date is null or period_start <= $to_date::date))"
+            )
+        return f"({_person_period_sql(person_day, g)})"
+
+    person_range = "(" + sql("person_range").format(person_period=per_period("month")) + ")"
+    return Sources(
+        days=days,
+        person_day=person_day,
+        person_period=per_period(grain_name),
+        person_range=person_range,
+        materialised=fresh,
+    )

@@ -1,0 +1,25 @@
+-- Activity per person over the whole range, from the per-period base.
+-- Template slot: <person_period> (a relation already cut to the range).
+with
+
+final as (
+    select
+        person_key,
+        sum(activities)::integer as activities,
+        sum(posts + replies)::integer as contributions,
+        sum(posts)::integer as posts,
+        sum(replies)::integer as replies,
+        sum(reactions)::integer as reactions,
+        sum(mentions)::integer as mentions,
+        sum(reads)::integer as reads,
+        sum(joins)::integer as joins,
+        sum(replies_received)::integer as replies_received,
+        sum(reactions_received)::integer as reactions_received,
+        bool_or(active) as active,
+        sum(active_days)::integer as active_days,
+        max(last_contribution) as last_contribution
+    from {person_period}
+    group by all
+)
+
+select * from final
