@@ -49,7 +49,7 @@ def register(name: str, help_line: str):
 def _load_all() -> None:
     # Import the modules that register metrics (kept here so that the registry is complete
     # whoever imports it first).
-    from metrics import participation  # noqa: F401
+    from metrics import inequality, participation  # noqa: F401
 
 
 def get(name: str) -> MetricFunction:
