@@ -34,13 +34,16 @@ class MetricResult:
 MetricFunction = Callable[[duckdb.DuckDBPyConnection, MetricParams], MetricResult]
 
 METRICS: dict[str, tuple[MetricFunction, str]] = {}
+#: The group-by attribute of each metric when the user names none (``department`` if unlisted).
+DEFAULT_BY: dict[str, str] = {}
 
 
-def register(name: str, help_line: str):
+def register(name: str, help_line: str, default_by: str = "department"):
     """Decorator: make a metric available under ``name``."""
 
     def deco(fn: MetricFunction) -> MetricFunction:
         METRICS[name] = (fn, help_line)
+        DEFAULT_BY[name] = default_by
         return fn
 
     return deco
@@ -49,7 +52,8 @@ def register(name: str, help_line: str):
 def _load_all() -> None:
     # Import the modules that register metrics (kept here so that the registry is complete
     # whoever imports it first).
-    from metrics import inequality, participation  # noqa: F401
+    from metrics import inequality, participation, teams  # noqa: F401
+    from metrics import network, silos  # noqa: F401
 
 
 def get(name: str) -> MetricFunction:
