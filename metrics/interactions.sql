@@ -1,0 +1,71 @@
+-- The first links shared by the network queries (METRICS.md, "Interactions and silos"): the
+-- window, its periods, the group of each person, the directed interactions of each period and
+-- the people each period's groups hold. A query that uses them continues the chain with
+-- `, next as (...) ... select * from final`.
+-- Template slots (allow-listed identifiers and fixed snippets, never user text):
+--   group_expr (metrics.groups.GROUP_ATTRIBUTES), calendar and period_of (metrics.network).
+-- Bound parameters: $from_date, $to_date (null: all the data).
+with
+
+bounds as (
+    select
+        coalesce($from_date::date, min(occurred_at)::date) as first_day,
+        coalesce($to_date::date, max(occurred_at)::date) as last_day
+    from activities
+),
+
+calendar as (
+    {calendar}
+),
+
+-- Each person's group: the attribute they hold now; external people form their own group.
+membership as (
+    select
+        p.person_key,
+        p.person_id,
+        p.is_external,
+        p.hired_on,
+        p.left_on,
+        case
+            when p.is_external then 'External'
+            else coalesce(cast({group_expr} as varchar), '(not set)')
+        end as grp
+    from people as p
+),
+
+-- A reply, mention or reaction is a tie from its author to its target; self-ties are dropped.
+interactions as (
+    select
+        {period_of} as period_start,
+        a.person_key as source_key,
+        a.target_key
+    from activities as a, bounds
+    where a.kind in ('reply', 'mention', 'reaction')
+      and a.target_key is not null
+      and a.target_key <> a.person_key
+      and a.occurred_at >= bounds.first_day
+      and a.occurred_at < bounds.last_day + interval 1 day
+),
+
+-- People of each group and period: internal people employed during the period (the headcount);
+-- for External, the external people active during it (they have no employment dates).
+active_external as (
+    select distinct {period_of} as period_start, a.person_key
+    from activities as a
+    join membership as m on m.person_key = a.person_key and m.is_external, bounds
+    where a.occurred_at >= bounds.first_day
+      and a.occurred_at < bounds.last_day + interval 1 day
+),
+
+population as (
+    select c.period, c.period_start, m.grp, m.person_key
+    from membership as m
+    join calendar as c
+        on (m.hired_on is null or m.hired_on < c.period_end)
+       and (m.left_on is null or m.left_on >= c.period_start)
+    where not m.is_external
+    union all
+    select c.period, c.period_start, 'External' as grp, x.person_key
+    from active_external as x
+    join calendar as c on c.period_start = x.period_start
+),

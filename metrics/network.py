@@ -1,0 +1,613 @@
+"""The interaction graph: who talks to whom, between people and between groups.
+
+Definitions (METRICS.md, "Interactions and silos"): a reply, a mention or a reaction is a
+directed tie from its author to its target; self-ties are dropped; the *interaction graph* is
+undirected, the weight of {a, b} being the number of interactions between a and b either way
+over the window. Ties are always aggregated in DuckDB (``*.sql`` beside this module); Python
+only sees one row per pair of people, or per pair of groups.
+
+Two graphs are built here, each by one function:
+
+- :func:`interaction_graph`: one node per person with a tie (attributes ``person_id``, the
+  pseudonym, and ``group``), weighted edges.
+- :func:`group_graph`: one node per group (``headcount``, ``internal_ties``), one edge per pair of
+  groups (``weight``). Groups under the minimum size are never nodes of their own: see
+  :func:`group_graph` for the rule.
+
+The metrics on top of them: ``group-graph`` (this module), ``bridges`` (boundary spanners) and
+``communities`` (Louvain against the formal groups); ``silos`` lives in :mod:`metrics.silos`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import networkx as nx
+import polars as pl
+
+from metrics._sql import sql
+from metrics.groups import EXTERNAL, MetricError, group_expression, suppress_small_groups
+from metrics.groups import grain as _grain
+from metrics.registry import MetricParams, MetricResult, register
+
+#: The node standing for the groups under the minimum size, when together they are big enough.
+OTHER = "Other (small groups)"
+
+#: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
+EXACT_BETWEENNESS_LIMIT = 20_000
+
+#: Budget of the betweenness estimate, in edge visits (sources x ties): about 30 s of networkx on
+#: this project's reference machine (2 cores); see docs/network.md for the measurements.
+BETWEENNESS_BUDGET = 12_000_000
+
+#: The fewest sources a sampled estimate uses, whatever the budget.
+MIN_SOURCES = 8
+
+_WHOLE_WINDOW = (
+    "select first_day as period_start, (last_day + interval 1 day)::date as period_end, "
+    "'all' as period from bounds where first_day is not null",
+    "bounds.first_day",
+)
+
+
+def _per_period(trunc: str, step: str, label: str) -> tuple[str, str]:
+    calendar = (
+        f"select period_start, (period_start + {step})::date as period_end, {label} as period "
+        f"from (select distinct date_trunc('{trunc}', d)::date as period_start "
+        f"from bounds, range(first_day, last_day + interval 1 day, interval 1 day) as t(d))"
+    )
+    return calendar, f"date_trunc('{trunc}', a.occurred_at)::date"
+
+
+def network_query(name: str, by: str = "department", period: str | None = None) -> str:
+    """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
+
+    ``by`` is checked against the allow-list of group attributes and ``period`` against the
+    grains; ``None`` makes the whole window one period labelled ``all``.
+    """
+    if period is None:
+        calendar, period_of = _WHOLE_WINDOW
+    else:
+        g = _grain(period)
+        calendar, period_of = _per_period(g.trunc, g.step, g.label)
+    prefix = sql("interactions").format(
+        group_expr=group_expression(by), calendar=calendar, period_of=period_of
+    )
+    return sql(name).format(interactions=prefix)
+
+
+def _frame(
+    con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
+) -> pl.DataFrame:
+    query = network_query(name, by, period)
+    return pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+
+
+def interaction_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+) -> nx.Graph:
+    """The undirected, weighted interaction graph of people over a window.
+
+    Nodes are the people with at least one tie (keyed by ``person_key``; attributes
+    ``person_id``, their pseudonym, and ``group``, their value of ``by`` or ``External``); the
+    weight of an edge is the number of interactions between its ends, either way. The weights are
+    summed in DuckDB; the graph is then filled from whole columns.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) values "
+    ...     "(1, 'a', 'Sales'), (2, 'b', 'Sales'), (3, 'c', 'Legal')")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 2, 'mention', 1, 1), "
+    ...     "(3, 'x', '2026-03-04', 3, 'reaction', 1, 1), (4, 'x', '2026-03-04', 3, 'reaction', 3, 1)")
+    >>> G = interaction_graph(con)
+    >>> sorted(G.edges(data="weight"))
+    [(1, 2, 2), (1, 3, 1)]
+    >>> G.nodes[3]
+    {'person_id': 'c', 'group': 'Legal'}
+    """
+    ties = _frame(con, "person_ties", by, None, start, end)
+    people = person_reach(con, by, start, end)
+    G = nx.Graph()
+    G.add_nodes_from(
+        (k, {"person_id": pid, "group": grp})
+        for k, pid, grp in people.select("person_key", "person_id", "grp").iter_rows()
+    )
+    G.add_weighted_edges_from(ties.select("person_a", "person_b", "weight").iter_rows())
+    return G
+
+
+# --------------------------------------------------------------------------------------------
+# The group graph
+
+
+def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], bool]:
+    """Split groups into those shown and those suppressed; say whether the suppressed fold.
+
+    ``sizes`` has columns ``grp`` and ``headcount``. The suppressed groups are those
+    :func:`~metrics.groups.suppress_small_groups` leaves out (so that none can be recovered by
+    difference); they are folded into one node :data:`OTHER` only when together they hold at
+    least ``k`` people, and dropped otherwise.
+
+    >>> f = pl.DataFrame({"grp": ["a", "b", "c", "d"], "headcount": [2, 3, 9, 40]})
+    >>> shown, hidden, fold = visible_groups(f, 5)
+    >>> sorted(shown), sorted(hidden), fold
+    (['c', 'd'], ['a', 'b'], True)
+    >>> shown, hidden, fold = visible_groups(f, 3)   # 'a' alone would be 2 people: 'b' goes with it
+    >>> sorted(hidden), fold
+    (['a', 'b'], True)
+    >>> visible_groups(pl.DataFrame({"grp": ["a"], "headcount": [2]}), 5)
+    (set(), {'a'}, False)
+    """
+    shown, _ = suppress_small_groups(sizes, "grp", "headcount", k)
+    shown_set = set(shown["grp"].to_list())
+    hidden = set(sizes["grp"].to_list()) - shown_set
+    hidden_people = sizes.filter(pl.col("grp").is_in(list(hidden)))["headcount"].sum() if hidden else 0
+    return shown_set, hidden, bool(hidden) and hidden_people >= k
+
+
+def group_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[nx.Graph, int]:
+    """The group graph: a node per group, an edge per pair of groups that interact.
+
+    A node carries ``headcount`` (the people of the group over the window: its headcount, or
+    for ``External`` the external people active in it) and ``internal_ties`` (the weight of ties
+    inside it); an edge carries ``weight``, the weight of ties between its two groups. Tie
+    weights are summed in DuckDB, pair of groups by pair of groups.
+
+    Privacy (METRICS.md): groups under ``min_group_size`` people, and as many more of the smallest
+    as needed for none to be recoverable by difference, are suppressed. Together they become one
+    node :data:`OTHER` when they hold at least ``min_group_size`` people, with their ties summed;
+    otherwise they and their ties are left out. Returns the graph and the number of groups
+    suppressed.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) select i, 'p' || i, case "
+    ...     "when i <= 5 then 'Sales' when i <= 10 then 'Legal' when i <= 12 then 'Tax' else 'Audit' end "
+    ...     "from range(1, 16) t(i)")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 1, 'mention', 6, 1), "
+    ...     "(3, 'x', '2026-03-04', 6, 'reaction', 11, 1), (4, 'x', '2026-03-04', 13, 'mention', 12, 1)")
+    >>> G, left_out = group_graph(con, min_group_size=5)
+    >>> sorted(G.nodes(data="headcount")), sorted(G.nodes(data="internal_ties"))
+    ([('Legal', 5), ('Other (small groups)', 5), ('Sales', 5)], [('Legal', 0), ('Other (small groups)', 1), ('Sales', 1)])
+    >>> sorted(tuple(sorted(e)) + (w,) for *e, w in G.edges(data="weight")), left_out
+    ([('Legal', 'Other (small groups)', 1), ('Legal', 'Sales', 1)], 2)
+
+    Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
+    one node, with the tie between them as its internal tie.
+    """
+    parts = _frame(con, "group_pairs", by, None, start, end)
+    sizes = parts.filter(pl.col("part") == "node").select(
+        pl.col("grp_a").alias("grp"), pl.col("value").alias("headcount")
+    )
+    edges = parts.filter(pl.col("part") == "edge").select("grp_a", "grp_b", pl.col("value").alias("weight"))
+    # A group with ties but nobody in its population (e.g. everyone left) counts as 0 people.
+    seen = pl.concat([edges["grp_a"], edges["grp_b"]]).unique().to_frame("grp")
+    sizes = seen.join(sizes, on="grp", how="anti").with_columns(pl.lit(0, pl.Int64).alias("headcount")).pipe(
+        lambda extra: pl.concat([sizes.with_columns(pl.col("headcount").cast(pl.Int64)), extra])
+    )
+    shown, hidden, fold = visible_groups(sizes, min_group_size)
+
+    def node(name: str) -> str | None:
+        if name in shown:
+            return name
+        return OTHER if fold else None
+
+    G = nx.Graph()
+    for grp, n in sizes.iter_rows():
+        target = node(grp)
+        if target is None:
+            continue
+        if target not in G:
+            G.add_node(target, headcount=0, internal_ties=0)
+        G.nodes[target]["headcount"] += n
+    for a, b, w in edges.iter_rows():
+        u, v = node(a), node(b)
+        if u is None or v is None:
+            continue
+        if u == v:
+            G.nodes[u]["internal_ties"] += w
+        elif G.has_edge(u, v):
+            G[u][v]["weight"] += w
+        else:
+            G.add_edge(u, v, weight=w)
+    return G, len(hidden)
+
+
+def group_graph_frames(G: nx.Graph) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The nodes (``group``, ``headcount``, ``internal_ties``) and edges (``group_a``,
+    ``group_b``, ``weight``) of a group graph, as tidy frames sorted by name."""
+    nodes = pl.DataFrame(
+        [(g, d["headcount"], d["internal_ties"]) for g, d in G.nodes(data=True)],
+        schema={"group": pl.Utf8, "headcount": pl.Int64, "internal_ties": pl.Int64},
+        orient="row",
+    ).sort("group")
+    edges = pl.DataFrame(
+        [(*sorted((u, v)), w) for u, v, w in G.edges(data="weight")],
+        schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64},
+        orient="row",
+    ).sort("group_a", "group_b")
+    return nodes, edges
+
+
+def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
+    """Write the group graph to ``path`` for Gephi: GraphML (``.graphml``) or GEXF (``.gexf``).
+
+    Same graph as the ``group-graph`` metric (small groups suppressed alike).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".graphml", ".gexf"}:
+        raise MetricError(f"{path}: write the group graph as .graphml or .gexf")
+    G, _ = group_graph(con, by=params.by, start=params.start, end=params.end,
+                       min_group_size=params.min_group_size)
+    G.graph["grouped_by"] = params.by
+    if suffix == ".graphml":
+        nx.write_graphml(G, path)
+    else:
+        nx.write_gexf(G, path)
+    return path
+
+
+@register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
+def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    G, left_out = group_graph(con, by=params.by, start=params.start, end=params.end,
+                              min_group_size=params.min_group_size)
+    nodes, edges = group_graph_frames(G)
+    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts()}
+    out = params.extra.get("out")
+    if out:
+        extra["written"] = str(write_group_graph(con, params, out))
+    return MetricResult(rows=edges, suppressed_groups=left_out, extra=extra)
+
+
+# --------------------------------------------------------------------------------------------
+# Boundary spanners
+
+
+def betweenness_sources(people: int, ties: int, budget: int = BETWEENNESS_BUDGET) -> int | None:
+    """How many sources the betweenness of a person graph is estimated from; ``None``: exact.
+
+    Exact (every person a source) up to :data:`EXACT_BETWEENNESS_LIMIT` people when that fits the
+    budget of edge visits; otherwise as many sources as the budget allows, at least
+    :data:`MIN_SOURCES`.
+
+    >>> betweenness_sources(1_005, 10_000) is None
+    True
+    >>> betweenness_sources(100_000, 1_000_000)
+    12
+    >>> betweenness_sources(30_000, 40_000)   # cheap, but beyond the exact limit
+    300
+    """
+    per_source = max(ties, 1)
+    if people <= EXACT_BETWEENNESS_LIMIT and people * per_source <= budget:
+        return None
+    return min(people, max(MIN_SOURCES, budget // per_source))
+
+
+def person_betweenness(
+    G: nx.Graph, sources: int | None = None, seed: int = 1
+) -> tuple[dict, dict]:
+    """Betweenness centrality of every person (hops, normalised), exact or sampled.
+
+    ``sources`` defaults to :func:`betweenness_sources`. Sampled, it is networkx's estimate from
+    ``sources`` random sources (Brandes & Pich, 2007), seeded. Returns the centralities and a
+    description of the computation (``exact``, ``sources``, ``people``, ``seconds``).
+    Ties count as hops, not weighted distances: an interaction count is a strength, and a
+    spanner is someone on the short chains of acquaintance between people.
+    """
+    if sources is None:
+        sources = betweenness_sources(G.number_of_nodes(), G.number_of_edges())
+    exact = sources is None or sources >= G.number_of_nodes()
+    t0 = time.perf_counter()
+    centrality = nx.betweenness_centrality(G, k=None if exact else sources, seed=seed)
+    info = {
+        "exact": exact,
+        "sources": G.number_of_nodes() if exact else sources,
+        "people": G.number_of_nodes(),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    return centrality, info
+
+
+def person_reach(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Per person with a tie: ``person_key``, ``person_id``, ``grp``, ``neighbours`` and
+    ``groups_reached`` (distinct other groups among the people they have ties with)."""
+    return _frame(con, "person_reach", by, None, start, end)
+
+
+def bridges(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    top: int = 10,
+    sources: int | None = None,
+    seed: int = 1,
+) -> tuple[pl.DataFrame, int, pl.DataFrame, dict]:
+    """Boundary spanners: per group, who links to other groups; and the top spanners.
+
+    Per group (the column named ``by``): ``headcount``, ``spanners`` (people with ties to at
+    least one other group), ``spanner_share`` (``spanners / headcount``), ``reach_1``,
+    ``reach_2``, ``reach_3_plus`` (people with ties to exactly one, two, three or more other
+    groups) and ``groups_reached`` (distinct other groups the group's people reach together).
+    Groups under the minimum size are suppressed (:func:`~metrics.groups.suppress_small_groups`).
+
+    The top spanners are the ``top`` people with the highest betweenness centrality on the
+    interaction graph (:func:`person_betweenness`), ties broken by ``groups_reached``: their
+    pseudonym ``person_id``, group (:data:`OTHER` for a suppressed group), ``betweenness``,
+    ``groups_reached`` and ``neighbours``. Names are never here: see :func:`name_people`.
+
+    Returns (per-group frame, groups suppressed, top spanners, betweenness description).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) "
+    ...     "select i, 'p' || i, case when i <= 3 then 'Sales' else 'Legal' end from range(1, 7) t(i)")
+    >>> _ = con.execute(   # a path 1 - 2 - 3 - 4 - 5 - 6: 3 and 4 hold the only bridge
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "select i, 'x', '2026-03-02', i, 'mention', i + 1, 1 from range(1, 6) t(i)")
+    >>> per_group, left_out, top, info = bridges(con, min_group_size=3, top=2)
+    >>> per_group.select("department", "headcount", "spanners", "reach_1", "groups_reached").rows()
+    [('Legal', 3, 1, 1, 1), ('Sales', 3, 1, 1, 1)]
+    >>> top.select("person_id", "department", pl.col("betweenness").round(3), "groups_reached").rows()
+    [('p3', 'Sales', 0.6, 1), ('p4', 'Legal', 0.6, 1)]
+    >>> info["exact"]
+    True
+    """
+    reach = person_reach(con, by, start, end)
+    parts = _frame(con, "group_pairs", by, None, start, end)
+    sizes = parts.filter(pl.col("part") == "node").select(
+        pl.col("grp_a").alias("grp"), pl.col("value").cast(pl.Int64).alias("headcount")
+    )
+    per_group = (
+        sizes.join(
+            reach.group_by("grp").agg(
+                (pl.col("groups_reached") >= 1).sum().alias("spanners"),
+                (pl.col("groups_reached") == 1).sum().alias("reach_1"),
+                (pl.col("groups_reached") == 2).sum().alias("reach_2"),
+                (pl.col("groups_reached") >= 3).sum().alias("reach_3_plus"),
+            ),
+            on="grp",
+            how="left",
+        )
+        .with_columns(pl.col("spanners", "reach_1", "reach_2", "reach_3_plus").fill_null(0).cast(pl.Int64))
+        .with_columns((pl.col("spanners") / pl.col("headcount")).alias("spanner_share"))
+    )
+    # Distinct other groups a group reaches together: from the group graph's pairs.
+    pairs = parts.filter((pl.col("part") == "edge") & (pl.col("grp_a") != pl.col("grp_b")))
+    reached = (
+        pl.concat([pairs.select(pl.col("grp_a").alias("grp")), pairs.select(pl.col("grp_b").alias("grp"))])
+        .group_by("grp")
+        .agg(pl.len().cast(pl.Int64).alias("groups_reached"))
+    )
+    per_group = per_group.join(reached, on="grp", how="left").with_columns(
+        pl.col("groups_reached").fill_null(0)
+    ).select("grp", "headcount", "spanners", "spanner_share", "reach_1", "reach_2", "reach_3_plus", "groups_reached")
+    visible, left_out = suppress_small_groups(per_group, "grp", "headcount", min_group_size)
+    shown = set(visible["grp"].to_list())
+
+    G = interaction_graph(con, by, start, end)
+    centrality, info = person_betweenness(G, sources=sources, seed=seed)
+    scores = pl.DataFrame(
+        {"person_key": list(centrality.keys()), "betweenness": list(centrality.values())},
+        schema={"person_key": pl.Int32, "betweenness": pl.Float64},
+    )
+    top_frame = (
+        reach.with_columns(pl.col("person_key").cast(pl.Int32))
+        .join(scores, on="person_key", how="left")
+        .with_columns(
+            pl.when(pl.col("grp").is_in(list(shown))).then(pl.col("grp")).otherwise(pl.lit(OTHER)).alias("grp"),
+            pl.col("neighbours").cast(pl.Int64),
+            pl.col("groups_reached").cast(pl.Int64),
+        )
+        .sort(["betweenness", "groups_reached", "person_id"], descending=[True, True, False])
+        .head(top)
+        .select("person_id", pl.col("grp").alias(by), "betweenness", "groups_reached", "neighbours")
+    )
+    return visible.rename({"grp": by}), left_out, top_frame, info
+
+
+def name_people(
+    frame: pl.DataFrame,
+    directory: str | Path,
+    pseudonymiser,
+    id_column: str = "email",
+    name_column: str = "name",
+) -> pl.DataFrame:
+    """Add a ``name`` column to a frame of ``person_id`` pseudonyms, for an administrator.
+
+    The directory CSV is read in memory, its ``id_column`` (the e-mail the pseudonyms were made
+    from) hashed with the key, and the names joined on. Nothing is written anywhere: the names
+    live only in the returned frame. People the directory does not know get a null name.
+    """
+    directory = Path(directory)
+    names = pl.read_csv(directory, columns=[id_column, name_column], infer_schema_length=0)
+    lookup = {pseudonymiser.hash(i): n for i, n in names.iter_rows() if i}
+    return frame.with_columns(
+        pl.col("person_id").map_elements(lookup.get, return_dtype=pl.Utf8).alias("name")
+    )
+
+
+@register("bridges", "boundary spanners: per group, who links to other groups; the top spanners by betweenness")
+def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    per_group, left_out, top_frame, info = bridges(
+        con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
+        top=int(params.extra.get("top") or 10), sources=params.extra.get("sources"),
+        seed=int(params.extra.get("seed") or 1),
+    )
+    names_from = params.extra.get("names_from")
+    if names_from:
+        top_frame = name_people(top_frame, names_from, params.extra["pseudonymiser"])
+    return MetricResult(
+        rows=per_group, suppressed_groups=left_out,
+        extra={"top_spanners": top_frame.to_dicts(), "betweenness": info},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Informal communities
+
+
+def normalised_mutual_information(left: list, right: list) -> float:
+    """Normalised mutual information of two labellings of the same items (arithmetic mean).
+
+    NMI = 2 I(X; Y) / (H(X) + H(Y)); 1.0 when both labellings are a single class.
+
+    >>> normalised_mutual_information([1, 1, 2, 2], ["a", "a", "b", "b"])
+    1.0
+    >>> normalised_mutual_information([1, 1, 2, 2], ["a", "b", "a", "b"])
+    0.0
+    """
+    if len(left) != len(right):
+        raise ValueError("two labellings of the same items are needed")
+    n = len(left)
+    if n == 0:
+        return float("nan")
+    frame = pl.DataFrame({"x": [str(v) for v in left], "y": [str(v) for v in right]})
+    joint = frame.group_by("x", "y").len()
+    px = frame.group_by("x").len().rename({"len": "nx"})
+    py = frame.group_by("y").len().rename({"len": "ny"})
+
+    def entropy(counts) -> float:
+        return -sum(c / n * math.log(c / n) for c in counts)
+
+    hx, hy = entropy(px["nx"].to_list()), entropy(py["ny"].to_list())
+    if hx + hy == 0:
+        return 1.0
+    j = joint.join(px, on="x").join(py, on="y")
+    mi = sum(c / n * math.log(n * c / (a * b)) for c, a, b in j.select("len", "nx", "ny").iter_rows())
+    return max(0.0, min(1.0, 2 * mi / (hx + hy)))
+
+
+def communities(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    seed: int = 1,
+    resolution: float = 1.0,
+) -> tuple[pl.DataFrame, int, dict]:
+    """Louvain communities of the interaction graph, against the formal groups.
+
+    Communities come from networkx's ``louvain_communities`` (weighted, seeded) and are numbered
+    by size, largest first. Returns the tidy group mix of each community (``community``,
+    ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
+    the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
+    mutual information between communities and groups, over the people with a tie),
+    ``communities``, ``modularity`` (of the communities found) and ``seed``.
+
+    Privacy: a community under ``min_group_size`` people is suppressed (as groups are); inside a
+    community, the groups with fewer people than that are pooled into :data:`OTHER` with as many
+    more of the smallest as needed for the pool to hold at least ``min_group_size`` people.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) "
+    ...     "select i, 'p' || i, case when i <= 4 then 'Sales' else 'Legal' end from range(1, 9) t(i)")
+    >>> _ = con.execute(   # two cliques of four, one thin tie between them
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "select row_number() over (), 'x', '2026-03-02', a, 'mention', b, 1 "
+    ...     "from range(1, 9) s(a), range(1, 9) t(b) where a < b and (a <= 4) = (b <= 4) "
+    ...     "union all select 99, 'x', '2026-03-02', 4, 'mention', 5, 1")
+    >>> mix, left_out, figures = communities(con, min_group_size=4)
+    >>> mix.select("community", "department", "people").rows()
+    [(1, 'Sales', 4), (2, 'Legal', 4)]
+    >>> figures["nmi"], figures["communities"]
+    (1.0, 2)
+    """
+    G = interaction_graph(con, by, start, end)
+    found = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
+    found = sorted(found, key=lambda c: (-len(c), min(c)))
+    member = {}
+    for i, c in enumerate(found, start=1):
+        for person in c:
+            member[person] = i
+    people = list(G.nodes)
+    groups = [G.nodes[p]["group"] for p in people]
+    labels = [member[p] for p in people]
+    figures = {
+        "nmi": normalised_mutual_information(labels, groups) if people else None,
+        "communities": len(found),
+        "modularity": nx.community.modularity(G, found, weight="weight") if G.number_of_edges() else None,
+        "seed": seed,
+        "people": len(people),
+    }
+    mix = (
+        pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})
+        .group_by("community", "grp")
+        .agg(pl.len().cast(pl.Int64).alias("people"))
+    )
+    sizes = mix.group_by("community").agg(pl.col("people").sum().alias("community_size"))
+    shown, left_out = suppress_small_groups(sizes, "community", "community_size", min_group_size)
+    mix = mix.join(shown, on="community")
+    # Inside each community: small cells pooled, safely against differencing.
+    cells, _ = suppress_small_groups(mix, "grp", "people", min_group_size, within=["community"])
+    pooled = (
+        mix.join(cells.select("community", "grp"), on=["community", "grp"], how="anti")
+        .group_by("community", "community_size")
+        .agg(pl.col("people").sum())
+        .filter(pl.col("people") >= min_group_size)
+        .with_columns(pl.lit(OTHER).alias("grp"))
+        .select(mix.columns)
+    )
+    out = (
+        pl.concat([cells.select(mix.columns), pooled])
+        .with_columns((pl.col("people") / pl.col("community_size")).alias("share"))
+        .sort(["community", "people", "grp"], descending=[False, True, False])
+        .select("community", "community_size", pl.col("grp").alias(by), "people", "share")
+    )
+    figures["community_sizes"] = shown.sort("community")["community_size"].to_list()
+    return out, left_out, figures
+
+
+@register("communities", "Louvain communities (seeded) against the formal groups: NMI, sizes, group mix")
+def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out, figures = communities(
+        con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
+        seed=int(params.extra.get("seed") or 1),
+    )
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=figures)
+
+
+__all__ = [
+    "EXTERNAL",
+    "OTHER",
+    "interaction_graph",
+    "group_graph",
+    "group_graph_frames",
+    "write_group_graph",
+    "bridges",
+    "person_betweenness",
+    "betweenness_sources",
+    "name_people",
+    "communities",
+    "normalised_mutual_information",
+]

@@ -1,0 +1,127 @@
+"""Silos: how far each group keeps its interactions to itself.
+
+Definitions (METRICS.md, "Interactions and silos"), over the interaction graph of
+:mod:`metrics.network` and a partition of people into groups (External people form the group
+``External``):
+
+- **E-I index** of a group (Krackhardt & Stern) = (E - I) / (E + I), E the weight of ties with
+  one end in the group, I of ties with both; null when the group has no tie.
+- **Organisation E-I index**: the same over all ties, each counted once.
+- **Cross-silo share**: weight of ties between different groups / total weight.
+- **Modularity** (Newman; weighted, resolution 1) of the partition into groups.
+- A **silo** is a group whose E-I index is below a threshold (setting ``silo_threshold``, -0.5).
+
+All of it is computed exactly in DuckDB from tie weights summed per pair of groups
+(``silos.sql``): with m the total weight and a group's degree 2I + E, the modularity of the
+partition is sum over groups of I/m - ((2I + E) / 2m)^2, which is what networkx's
+``modularity`` computes on the person graph (the tests check both agree).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from metrics.groups import suppress_small_groups
+from metrics.network import network_query
+from metrics.registry import MetricParams, MetricResult, register
+
+DEFAULT_SILO_THRESHOLD = -0.5
+
+_ORG_COLUMNS = ["org_people", "org_ties", "org_ei_index", "org_cross_silo_share", "org_modularity"]
+
+
+def silos(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    period: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    silo_threshold: float = DEFAULT_SILO_THRESHOLD,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """E-I index of each group, and the organisation's figures, over a window or per period.
+
+    Returns three things:
+
+    - the tidy frame of groups: ``period`` (only when ``period`` is given: ``week``, ``month``,
+      ``quarter``), the group column named ``by``, ``headcount`` (for ``External``: the external
+      people active in the period), ``internal_ties``, ``external_ties``, ``ei_index`` (null for
+      a group without ties) and ``is_silo`` (``ei_index < silo_threshold``; null with it);
+    - the number of groups left out because they are under ``min_group_size`` people (and, so
+      that none can be recovered by difference, the next smallest as needed);
+    - the organisation's figures, one row per period: ``ties`` (total weight), ``ei_index``,
+      ``cross_silo_share`` and ``modularity``; null when the period has no tie, or when the whole
+      organisation holds fewer than ``min_group_size`` people.
+
+    The organisation's figures count every group, the suppressed ones included: those always hold
+    at least ``min_group_size`` people together, so no small group can be told from them.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) "
+    ...     "select i, 'p' || i, case when i <= 5 then 'Sales' else 'Legal' end from range(1, 11) t(i)")
+    >>> _ = con.execute(   # Sales: 3 ties inside, 1 to Legal; Legal: no tie inside
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 2, 'mention', 3, 1), "
+    ...     "(3, 'x', '2026-03-04', 3, 'reaction', 1, 1), (4, 'x', '2026-03-05', 4, 'mention', 6, 1), "
+    ...     "(5, 'x', '2026-03-05', 4, 'mention', 4, 1)")
+    >>> groups, left_out, org = silos(con)
+    >>> groups.rows()
+    [('Legal', 5, 0, 1, 1.0, False), ('Sales', 5, 3, 1, -0.5, False)]
+    >>> org.select("ties", "ei_index", "cross_silo_share").rows()
+    [(4, -0.5, 0.25)]
+    >>> round(org["modularity"][0], 4)   # 3/4 - (7/8)^2 + 0/4 - (1/8)^2
+    -0.0312
+    """
+    query = network_query("silos", by, period)
+    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    frame = frame.with_columns(
+        pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties").cast(pl.Int64),
+        pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),
+    )
+    too_few = pl.col("org_people") < min_group_size
+    org = (
+        frame.group_by("period", maintain_order=True)
+        .agg(pl.col(c).first() for c in _ORG_COLUMNS)
+        .select(
+            "period",
+            pl.when(too_few).then(None).otherwise(pl.col("org_ties")).alias("ties"),
+            *(
+                pl.when(too_few).then(None).otherwise(pl.col(f"org_{c}")).alias(c)
+                for c in ("ei_index", "cross_silo_share", "modularity")
+            ),
+        )
+        .sort("period")
+    )
+    groups = frame.drop(_ORG_COLUMNS).with_columns(
+        (pl.col("ei_index") < silo_threshold).alias("is_silo")
+    )
+    groups, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size, within=["period"])
+    groups = groups.rename({"grp": by})
+    if period is None:
+        groups = groups.drop("period")
+        org = org.drop("period")
+    return groups, left_out, org
+
+
+@register("silos", "E-I index of each group (silos), organisation E-I index, cross-silo share, modularity")
+def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    """Over the window, or per period when the caller asks for one (``extra["per_period"]``)."""
+    period = params.period if params.extra.get("per_period") else None
+    threshold = params.extra.get("silo_threshold")
+    groups, left_out, org = silos(
+        con, by=params.by, period=period, start=params.start, end=params.end,
+        min_group_size=params.min_group_size,
+        silo_threshold=DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
+    )
+    if period is None:
+        extra = org.to_dicts()[0] if org.height else {
+            "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None
+        }
+    else:
+        extra = {"periods": org.to_dicts()}
+    return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)

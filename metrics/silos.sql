@@ -1,0 +1,87 @@
+-- E-I index per group and period, and the organisation's E-I index, cross-silo share and
+-- modularity (METRICS.md, "Interactions and silos"), from tie weights aggregated per pair of
+-- groups: exact, and never a loop over people.
+-- Continues the chain of interactions.sql (its slot named interactions).
+{interactions}
+
+group_pairs as (
+    select
+        i.period_start,
+        least(s.grp, t.grp) as grp_a,
+        greatest(s.grp, t.grp) as grp_b,
+        count(*) as weight
+    from interactions as i
+    join membership as s on s.person_key = i.source_key
+    join membership as t on t.person_key = i.target_key
+    group by all
+),
+
+-- Each pair of different groups is an outward tie of both ends.
+ends as (
+    select period_start, grp_a as grp, weight as internal_ties, 0 as external_ties
+    from group_pairs where grp_a = grp_b
+    union all
+    select period_start, grp_a, 0, weight from group_pairs where grp_a <> grp_b
+    union all
+    select period_start, grp_b, 0, weight from group_pairs where grp_a <> grp_b
+),
+
+group_ties as (
+    select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties
+    from ends
+    group by all
+),
+
+headcount as (
+    select period, period_start, grp, count(*) as headcount
+    from population
+    group by all
+),
+
+per_group as (
+    select
+        c.period,
+        coalesce(h.grp, t.grp) as grp,
+        coalesce(h.headcount, 0) as headcount,
+        coalesce(t.internal_ties, 0)::bigint as internal_ties,
+        coalesce(t.external_ties, 0)::bigint as external_ties
+    from headcount as h
+    full join group_ties as t on t.period_start = h.period_start and t.grp = h.grp
+    join calendar as c on c.period_start = coalesce(h.period_start, t.period_start)
+),
+
+-- Organisation-wide figures of each period, over every group (suppressed ones included: what is
+-- left out always holds at least k people, so no single small group can be recovered).
+-- With m the total weight, I_g and E_g a group's internal and outward weight, the weighted
+-- degree of g is 2 I_g + E_g and Newman's modularity is sum_g (I_g / m - ((2 I_g + E_g) / 2m)^2).
+totals as (
+    select
+        period,
+        sum(internal_ties) as internal_weight,
+        sum(external_ties) / 2 as cross_weight,
+        sum(headcount) as people
+    from per_group
+    group by all
+),
+
+final as (
+    select
+        g.period,
+        g.grp,
+        g.headcount,
+        g.internal_ties,
+        g.external_ties,
+        (g.external_ties - g.internal_ties) / nullif(g.external_ties + g.internal_ties, 0) as ei_index,
+        t.people as org_people,
+        t.internal_weight + t.cross_weight as org_ties,
+        (t.cross_weight - t.internal_weight) / nullif(t.cross_weight + t.internal_weight, 0) as org_ei_index,
+        t.cross_weight / nullif(t.cross_weight + t.internal_weight, 0) as org_cross_silo_share,
+        sum(
+            g.internal_ties / nullif(t.internal_weight + t.cross_weight, 0)
+            - power((2 * g.internal_ties + g.external_ties) / nullif(2 * (t.internal_weight + t.cross_weight), 0), 2)
+        ) over (partition by g.period) as org_modularity
+    from per_group as g
+    join totals as t on t.period = g.period
+)
+
+select * from final order by period, grp
