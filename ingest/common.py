@@ -211,6 +211,8 @@ class Context:
             params["run_id"] = self.run_id
         if "$source" in sql:
             params["source"] = self.source
+        if "$export" in sql:
+            params["export"] = self.label
         return self.con.execute(sql, params)
 
     def scalar(self, sql: str, params: list | dict | None = None):
@@ -346,8 +348,32 @@ def csv_line_of_record(path: Path, record: int) -> int:
     return record + 1
 
 
-def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: list[str]) -> list[dict]:
-    """Load a CSV into temp table ``table`` as text, one column per header name, plus ``record_no``.
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def renamed(header: list[str], wanted: list[str], aliases: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """SQL expressions selecting each ``wanted`` field from a CSV whose columns are ``header``.
+
+    Columns are matched by name, case-insensitively (exports change their column order); the
+    header is the allow-list of identifiers, so no other text ever reaches the SQL. A field the
+    file lacks becomes a NULL.
+    """
+    by_lower = {c.lower(): c for c in header}
+    out = {}
+    for field_name in wanted:
+        names = [field_name] + (aliases or {}).get(field_name, [])
+        column = next((by_lower[n.lower()] for n in names if n.lower() in by_lower), None)
+        out[field_name] = quote_identifier(column) if column else "null::varchar"
+    return out
+
+
+def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: list[str],
+                     select: str = "*") -> list[dict]:
+    """Load a CSV into temp table ``table`` as text, plus ``record_no`` (1 = first data row).
+
+    ``select`` (built from :func:`renamed` expressions) keeps only what the source needs, in the
+    same pass as the read: bodies are reduced to their length before anything is stored.
 
     Lines the CSV reader cannot parse (too many or too few fields, broken quotes) are returned as
     reject dicts ``{line, reason}``; a file in another encoding raises :class:`IngestError`.
@@ -356,10 +382,10 @@ def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: 
     ctx.con.execute(
         f"""
         create or replace temp table {table} as
-        select row_number() over () as record_no, *
+        select row_number() over () as record_no, {select}
         from read_csv($path, header = true, all_varchar = true, store_rejects = true,
                       rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"', escape = '"',
-                      delim = ',', strict_mode = false, null_padding = false)
+                      delim = ',', strict_mode = true, null_padding = false)
         """,
         {"path": str(path)},
     )

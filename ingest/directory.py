@@ -20,6 +20,7 @@ from ingest.common import (
     csv_header,
     csv_line_of_record,
     queries,
+    quote_identifier,
     read_csv_staging,
     store_parse_rejects,
 )
@@ -29,10 +30,6 @@ STEPS = 4
 FIELDS = ["id", "email", "department", "team", "site", "country", "level", "manager_id", "frontline",
           "hired_on", "left_on"]
 REQUIRED = ["id", "email", "department"]
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def column_mapping(settings) -> dict[str, str]:
@@ -63,7 +60,7 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.progress.step("reading the directory")
     # Rename only the known columns: the header is the allow-list, unknown columns never leave it.
     select = ", ".join(
-        f"{_quote(by_lower[mapping[f].lower()])} as {f}" if mapping[f].lower() in by_lower else f"null::varchar as {f}"
+        f"{quote_identifier(by_lower[mapping[f].lower()])} as {f}" if mapping[f].lower() in by_lower else f"null::varchar as {f}"
         for f in FIELDS
     )
     ctx.con.execute(f"create or replace temp table stg_directory_text as select record_no, {select} from stg_directory_raw")

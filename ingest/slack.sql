@@ -14,7 +14,7 @@ with users as (
 final as (
     select
         'users.json' as input,
-        'users.json' as file,
+        $export || '/users.json' as file,
         record_no as line,
         record_no,
         nullif(trim(id), '') as ref,
@@ -54,7 +54,7 @@ unknown as (
 
 final as (
     select
-        'users seen only in messages', 'channel files', null, row_number() over (order by ref), ref,
+        'users seen only in messages', $export, null, row_number() over (order by ref), ref,
         null, false, true, false, null, null, null, null, null, null
     from unknown
 )
@@ -144,7 +144,7 @@ contributions as (
     -- messages themselves: posts, replies, joins; bot and system messages are read and skipped
     select
         'messages' as input,
-        file,
+        $export || '/' || file as file,
         record_no as line,
         record_no,
         channel_id || ':' || ts as natural_key,
@@ -185,7 +185,7 @@ contributions as (
 reactions as (
     select
         'reactions' as input,
-        m.file,
+        $export || '/' || m.file as file,
         m.record_no as line,
         m.record_no,
         m.channel_id || ':' || m.ts || ':reaction:' || r.name || ':' || r.reactor as natural_key,
@@ -223,7 +223,7 @@ mentioned as (
 mentions as (
     select
         'mentions' as input,
-        file,
+        $export || '/' || file as file,
         record_no as line,
         record_no,
         channel_id || ':' || ts || ':mention:' || mentioned as natural_key,

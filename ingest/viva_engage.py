@@ -1,0 +1,124 @@
+"""The Viva Engage (Yammer) network data export, a ZIP or its folder.
+
+- ``Users.csv``: accounts (deleted users stay, flagged; a user whose e-mail domain is not the
+  enterprise's is a guest, hence external). Job title and location fill profile completeness.
+- ``Groups.csv``: spaces. Messages outside any group land in "All Company", or in a private
+  conversation.
+- ``Messages.csv``: a thread starter is a post, anything else a reply, tied to the author of
+  ``replied_to_id`` (else of the thread's starter, found in this export or an earlier one).
+  ``[[user:ID]]`` references in a body are mentions. Deleted messages (``deleted_at``) are read
+  and skipped: the network removed them. Senders that are not users (``sender_type``) are bots.
+  Bodies are reduced to their length and whether they carry a link or a file while being read.
+
+The export holds no reads and no likes: load the Microsoft 365 activity report for those.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.canonical import create_staging, write_accounts, write_activities, write_spaces
+from ingest.common import (
+    Context,
+    IngestError,
+    InputCount,
+    csv_header,
+    export_folder,
+    read_csv_staging,
+    renamed,
+    require_columns,
+    store_parse_rejects,
+)
+
+SOURCE = "viva-engage"
+STEPS = 6
+
+USER_FIELDS = ["id", "email", "job_title", "location", "joined_at", "deleted_at", "state"]
+GROUP_FIELDS = ["id", "name", "created_at", "private", "external"]
+MESSAGE_FIELDS = ["id", "replied_to_id", "thread_id", "conversation_id", "group_id", "group_name",
+                  "in_private_conversation", "sender_id", "sender_type", "sender_email", "attachments",
+                  "deleted_at", "created_at", "message_type", "body"]
+
+
+def load(ctx: Context) -> list[InputCount]:
+    with export_folder(ctx.path, ctx.label) as folder:
+        return _load_folder(ctx, folder)
+
+
+def _member(folder: Path, name: str, label: str) -> Path:
+    f = folder / name
+    if not f.exists():
+        matches = [p for p in folder.iterdir() if p.name.lower() == name.lower()]
+        if not matches:
+            raise IngestError(f"{label}: no {name} (expected a Viva Engage network data export: "
+                              f"Messages.csv, Users.csv, Groups.csv, ...)")
+        f = matches[0]
+    return f
+
+
+def _stage(ctx: Context, folder: Path, name: str, table: str, fields: list[str], required: list[str],
+           extra: list[str] | None = None) -> list[dict]:
+    path = _member(folder, name, ctx.label)
+    label = f"{ctx.label}/{name}"
+    header = csv_header(path, label)
+    require_columns([c.lower() for c in header], required, label, f"the {name} of a Viva Engage export")
+    cols = renamed(header, fields)
+    select = [f"{expr} as {field}" for field, expr in cols.items() if field != "body"] + (extra or [])
+    if "body" in cols:
+        body = cols["body"]
+        select += [
+            f"length({body}) as body_length",
+            f"regexp_matches(coalesce({body}, ''), 'https?://') as body_has_link",
+            f"list_distinct(regexp_extract_all(coalesce({body}, ''), '\\[\\[user:(\\d+)\\]\\]', 1)) as mentioned",
+        ]
+    rejects = read_csv_staging(ctx, table, path, label, header, ", ".join(select))
+    for r in rejects:
+        r["file"] = name
+    return rejects
+
+
+def _parse_count(name: str, rejects: list[dict]) -> InputCount:
+    n = sum(1 for r in rejects if r["file"] == name)
+    return InputCount(name, read=n, rejected=n)
+
+
+def _merge(counts: list[InputCount], parse: list[InputCount]) -> list[InputCount]:
+    by_name = {c.name: c for c in counts}
+    for p in parse:
+        if p.read:
+            c = by_name.setdefault(p.name, InputCount(p.name))
+            c.read += p.read
+            c.rejected += p.rejected
+    return list(by_name.values())
+
+
+def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
+    create_staging(ctx)
+    rejects = _stage(ctx, folder, "Users.csv", "stg_viva_users_raw", USER_FIELDS, ["id", "email"])
+    rejects += _stage(ctx, folder, "Groups.csv", "stg_viva_groups_raw", GROUP_FIELDS, ["id"])
+    ctx.progress.step("users and groups")
+    rejects += _stage(ctx, folder, "Messages.csv", "stg_viva_messages_raw", MESSAGE_FIELDS,
+                      ["id", "sender_id", "created_at"])
+    messages_read = ctx.scalar("select count(*) from stg_viva_messages_raw")
+    if messages_read == 0 and not any(r["file"] == "Messages.csv" for r in rejects):
+        # an export of a network without messages is legal, but an empty file is not an export
+        if (_member(folder, "Messages.csv", ctx.label)).stat().st_size == 0:
+            raise IngestError(f"{ctx.label}/Messages.csv: empty file (expected a header row)")
+    ctx.progress.step(f"{messages_read:,} messages read")
+    ctx.run("viva_engage.sql", "home_domains", {"home_domains": list(ctx.settings.home_domains or [])})
+    ctx.run("viva_engage.sql", "accounts")
+    ctx.run("viva_engage.sql", "unknown_accounts")
+    accounts = write_accounts(ctx)
+    ctx.run("viva_engage.sql", "spaces")
+    spaces = write_spaces(ctx)
+    ctx.progress.step("accounts and groups")
+    ctx.run("viva_engage.sql", "events")
+    ctx.progress.step("messages")
+    activities = write_activities(ctx, unknown_actor="sender_id not in Users.csv")
+    for r in rejects:
+        store_parse_rejects(ctx, f"{ctx.label}/{r['file']}", r["file"].removesuffix(".csv").lower(), [r])
+    ctx.progress.step("activities")
+    parse = [_parse_count(n, rejects) for n in ("Users.csv", "Groups.csv")]
+    parse.append(InputCount("messages", read=sum(1 for r in rejects if r["file"] == "Messages.csv"),
+                            rejected=sum(1 for r in rejects if r["file"] == "Messages.csv")))
+    return _merge(accounts + spaces + activities, parse)

@@ -1,0 +1,177 @@
+"""Slack: the real small export, with counts checked by hand against its day files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import ingest
+from ruche.config import Settings
+from ruche.privacy import Pseudonymiser
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real" / "slack-export-small.zip"
+HAMZA, DEEZ, ABILINSKI, HANNIBAL = "U0BMQB6JE", "U0BMS113R", "U0BMYT2FL", "U0BMM2FEH"
+
+pytestmark = pytest.mark.skipif(not REAL.exists(), reason="the real Slack export is not here")
+
+
+def settings() -> Settings:
+    return Settings.load(path=None, env={})
+
+
+def pid(user: str) -> str:
+    return Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).hash(f"slack:{user}")
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(REAL, source="slack", db=db, settings=settings())
+    return db, summary
+
+
+def by_person(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute(sql).fetchall())
+    finally:
+        con.close()
+
+
+def test_counts_of_every_input_add_up(store):
+    _, summary = store
+    counts = {i.name: i.to_dict() for i in summary.inputs}
+    assert counts["users.json"] == {"input": "users.json", "read": 4, "loaded": 4, "rejected": 0, "skipped": {}}
+    assert counts["messages"] == {
+        "input": "messages", "read": 158, "loaded": 61, "rejected": 0,
+        "skipped": {"bot": 94, "system message": 3},
+    }
+    assert counts["reactions"]["read"] == 1 and counts["reactions"]["loaded"] == 1
+    assert counts["mentions"]["loaded"] == 14
+    assert summary.tables["people"] == 4
+    assert summary.tables["spaces"] == 2
+    assert summary.tables["activities"] == 61 + 1 + 14
+
+
+def test_contributions_and_joins_per_person(store):
+    db, _ = store
+    contributions = by_person(db, """
+        select p.person_id, count(*) from activities a join people p using (person_key)
+        where kind in ('post', 'reply') group by all""")
+    assert contributions == {pid(HAMZA): 33, pid(DEEZ): 14, pid(ABILINSKI): 5, pid(HANNIBAL): 1}
+    joins = by_person(db, """
+        select p.person_id, count(*) from activities a join people p using (person_key)
+        where kind = 'join' group by all""")
+    assert joins == {pid(u): 2 for u in (HAMZA, DEEZ, ABILINSKI, HANNIBAL)}
+
+
+def test_file_share_is_a_post_and_file_comment_a_reply_to_the_file_owner(store):
+    db, _ = store
+    con = duckdb.connect(str(db), read_only=True)
+    files = con.execute("""
+        select p.person_id, a.kind, a.has_file, t.person_id
+        from activities a join people p using (person_key) left join people t on t.person_key = a.target_key
+        where a.has_file order by all""").fetchall()
+    assert files == sorted([
+        (pid(HAMZA), "post", True, None),
+        (pid(DEEZ), "post", True, None),
+        (pid(DEEZ), "post", True, None),
+        (pid(DEEZ), "reply", True, pid(DEEZ)),  # commented on their own file: a self-tie, kept
+    ])
+
+
+def test_reaction_on_a_bot_message_gives_no_tie(store):
+    db, _ = store
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("""
+        select p.person_id, a.target_key, a.occurred_at from activities a join people p using (person_key)
+        where kind = 'reaction'""").fetchall()
+    assert [(r[0], r[1], str(r[2])) for r in rows] == [(pid(ABILINSKI), None, "2016-03-28 08:33:34.000018")]
+
+
+def test_mentions_in_human_messages_only(store):
+    db, _ = store
+    con = duckdb.connect(str(db), read_only=True)
+    ties = con.execute("""
+        select p.person_id, t.person_id, count(*) from activities a join people p using (person_key)
+        join people t on t.person_key = a.target_key where kind = 'mention' group by all order by all""").fetchall()
+    assert sorted(ties) == sorted([
+        (pid(HAMZA), pid(ABILINSKI), 9),
+        (pid(HAMZA), pid(DEEZ), 4),
+        (pid(ABILINSKI), pid(HAMZA), 1),
+    ])
+
+
+def test_bots_are_never_people(store):
+    db, _ = store
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select count(*) from accounts where is_bot").fetchone()[0] == 0
+    assert con.execute("select count(*) from activities where person_key not in (select person_key from people)").fetchone()[0] == 0
+
+
+def test_loading_twice_changes_nothing(store, tmp_path):
+    db, _ = store
+    before = db.read_bytes()
+    again = ingest.load(REAL, source="slack", db=db, settings=settings())
+    assert again.status == "unchanged"
+    assert db.read_bytes() == before  # not even rewritten
+
+
+def test_a_newer_export_adds_only_what_is_new(store, tmp_path):
+    db, _ = store
+    folder = tmp_path / "export"
+    with zipfile.ZipFile(REAL) as zf:
+        zf.extractall(folder)
+    day = folder / "enrique" / "2016-03-29.json"
+    day.write_text(json.dumps([
+        {"type": "message", "user": DEEZ, "text": "late reply", "ts": "1459300000.000001",
+         "thread_ts": "1459300000.000001"},
+        {"type": "message", "user": HAMZA, "text": "answer", "ts": "1459300001.000001",
+         "thread_ts": "1459300000.000001", "parent_user_id": DEEZ, "bot_id": None},
+    ]))
+    summary = ingest.load(folder, db=db, settings=settings())
+    assert summary.source == "slack"
+    counts = {i.name: i for i in summary.inputs}
+    assert counts["messages"].loaded == 2
+    assert counts["messages"].skipped == {"already loaded": 61, "bot": 94, "system message": 3}
+    assert summary.tables["activities"] == 2
+    con = duckdb.connect(str(db), read_only=True)
+    reply = con.execute("""
+        select p.person_id, t.person_id from activities a join people p using (person_key)
+        join people t on t.person_key = a.target_key where kind = 'reply' and a.run_id = ?""",
+                        [summary.run_id]).fetchall()
+    assert reply == [(pid(HAMZA), pid(DEEZ))]
+
+
+def test_guests_and_deleted_users(tmp_path):
+    folder = tmp_path / "guests"
+    folder.mkdir()
+    (folder / "users.json").write_text(json.dumps([
+        {"id": "U1", "profile": {"email": "ann@acme.com", "title": "Buyer", "is_custom_image": True}},
+        {"id": "U2", "is_restricted": True, "profile": {"email": "gus@partner.org"}},
+        {"id": "U3", "is_ultra_restricted": True, "deleted": True, "profile": {}},
+        {"id": "UB0T", "is_bot": True, "profile": {}},
+    ]))
+    (folder / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general", "created": 1600000000}]))
+    (folder / "general").mkdir()
+    (folder / "general" / "2024-01-01.json").write_text(json.dumps([
+        {"type": "message", "user": "U2", "text": "hi <@U1> and <@UB0T>", "ts": "1704100000.000100"},
+        {"type": "message", "user": "UB0T", "text": "I am a bot user", "ts": "1704100001.000100"},
+        {"type": "message", "user": "U1", "text": "thread", "ts": "1704100002.000100", "thread_ts": "1704100000.000100",
+         "parent_user_id": "U2", "reactions": [{"name": "+1", "users": ["U3", "UB0T"], "count": 2}]},
+    ]))
+    db = tmp_path / "g.duckdb"
+    summary = ingest.load(folder, source="slack", db=db, settings=settings())
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select count(*), count(*) filter (is_external), count(*) filter (has_photo and has_title) from people").fetchone() == (3, 2, 1)
+    counts = {i.name: i.to_dict() for i in summary.inputs}
+    assert counts["messages"]["skipped"] == {"bot": 1}
+    assert counts["reactions"] == {"input": "reactions", "read": 2, "loaded": 1, "rejected": 0, "skipped": {"bot": 1}}
+    assert counts["mentions"] == {"input": "mentions", "read": 2, "loaded": 1, "rejected": 0,
+                                  "skipped": {"mention of a bot or unknown account": 1}}
