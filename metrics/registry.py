@@ -52,7 +52,7 @@ def register(name: str, help_line: str, default_by: str = "department"):
 def _load_all() -> None:
     # Import the modules that register metrics (kept here so that the registry is complete
     # whoever imports it first).
-    from metrics import inequality, participation, teams  # noqa: F401
+    from metrics import external, inequality, leadership, participation, personas, profiles, targets, teams  # noqa: F401
     from metrics import network, silos  # noqa: F401
 
 

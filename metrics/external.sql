@@ -1,0 +1,78 @@
+-- Interactions with external people, per group (METRICS.md, "External collaboration").
+-- An interaction is a reply, a mention or a reaction from its author to its target, self-ties
+-- dropped. A group's interactions are those with at least one end among its (internal) people,
+-- each counted once; the external ones have an external person at one end at least.
+-- Template slots (from the code or an allow-list): <group_columns> (g0), the relation <days>.
+-- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
+with
+
+bounds as (
+    select
+        coalesce($from_date::date, min(day)) as first_day,
+        coalesce($to_date::date, max(day)) as last_day
+    from {days}
+),
+
+population as (
+    select {group_columns}, p.person_key
+    from people as p, bounds
+    where not p.is_external
+      and (p.hired_on is null or p.hired_on <= last_day)
+      and (p.left_on is null or p.left_on >= first_day)
+),
+
+person_group as (
+    select p.person_key, p.is_external, {group_columns}
+    from people as p
+),
+
+ties as (
+    select a.person_key as source_key, a.target_key
+    from activities as a
+    where a.kind in ('reply', 'mention', 'reaction')
+      and a.target_key is not null
+      and a.target_key <> a.person_key
+      and ($from_date::date is null or a.occurred_at >= $from_date::date)
+      and ($to_date::date is null or a.occurred_at < $to_date::date + 1)
+),
+
+tie_ends as (
+    select
+        s.is_external or t.is_external as external,
+        case when not s.is_external then s.g0 end as source_group,
+        case when not t.is_external then t.g0 end as target_group
+    from ties
+    join person_group as s on s.person_key = ties.source_key
+    join person_group as t on t.person_key = ties.target_key
+),
+
+group_ties as (
+    select source_group as g0, external from tie_ends where source_group is not null
+    union all
+    select target_group, external
+    from tie_ends
+    where target_group is not null and target_group is distinct from source_group
+),
+
+headcounts as (
+    select g0, count(*) as headcount from population group by g0
+),
+
+tie_counts as (
+    select g0, count(*) as interactions, count(*) filter (where external) as external_interactions
+    from group_ties
+    group by g0
+),
+
+final as (
+    select
+        h.g0,
+        h.headcount,
+        coalesce(c.interactions, 0) as interactions,
+        coalesce(c.external_interactions, 0) as external_interactions,
+        c.external_interactions / nullif(c.interactions, 0) as external_share
+    from headcounts as h
+    left join tie_counts as c using (g0)
+)
+
+select * from final order by g0

@@ -1,0 +1,70 @@
+"""Personas: how people take part, counted per group (METRICS.md, "Personas").
+
+From what a person gives (posts, replies and reactions made) and receives (replies and reactions
+from other people) over the range:
+
+- ``observer``: active, gives nothing;
+- ``catalyst``: receives more than twice what they give;
+- ``broadcaster``: gives more than twice what they receive, mostly posts (more posts than
+  replies and reactions);
+- ``responder``: gives more than twice what they receive, mostly replies and reactions;
+- ``engager``: the rest, balanced (received/given between 0.5 and 2).
+
+Inactive people have no persona (they are the rest of the headcount). Only counts per group are
+returned, never a person.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from metrics import materialise
+from metrics._sql import sql
+from metrics.groups import group_columns, suppress_small_groups
+from metrics.participation import reads_extra
+from metrics.registry import MetricParams, MetricResult, register
+
+PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
+
+
+def personas(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[pl.DataFrame, int]:
+    """People of each persona per group over a range.
+
+    Returns the rows (the group column named ``by``, ``persona``, ``people``, ``people_share``
+    of the group's ``headcount``, ``headcount``; every persona of every visible group) and the
+    number of groups left out. External people active in the range form the group ``External``
+    (its headcount is theirs).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) "
+    ...                 "select i, 'p' || i, 'Ops' from range(1, 7) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) values "
+    ...                 "(1, 'x', '2026-01-05', 1, 'post', null, 1), (2, 'x', '2026-01-05', 2, 'reply', 1, 1), "
+    ...                 "(3, 'x', '2026-01-05', 3, 'reaction', 1, 1), (4, 'x', '2026-01-05', 4, 'read', null, 1), "
+    ...                 "(5, 'x', '2026-01-05', 5, 'reaction', 1, 1)")
+    >>> rows, left_out = personas(con)
+    >>> rows.select("persona", "people").rows()
+    [('engager', 0), ('catalyst', 1), ('responder', 3), ('broadcaster', 0), ('observer', 1)]
+    """
+    src = materialise.sources(con, "month", start, end)
+    query = sql("personas").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
+    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow()).rename({"g0": by})
+    visible, left_out = suppress_small_groups(frame, by, "headcount", min_group_size, within=["persona"])
+    visible = visible.sort([by, "ord"]).drop("ord")
+    return visible.select(by, "persona", "people", "people_share", "headcount"), left_out
+
+
+@register("personas", "people per persona (engager, catalyst, responder, broadcaster, observer) per group")
+def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out = personas(con, params.by, params.start, params.end, params.min_group_size)
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))

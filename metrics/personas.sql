@@ -1,0 +1,79 @@
+-- Personas per group over a range (METRICS.md, "Personas", after SWOOP's): from what each
+-- person gives (posts, replies, reactions) and receives (replies and reactions from others).
+-- Internal people employed during the range are in their group; external people active in the
+-- range are in the group External. Only counts leave this query, never a person.
+-- Template slots (from the code or an allow-list): <group_columns> (g0), the relations <days>,
+-- <person_range>.
+-- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
+with
+
+bounds as (
+    select
+        coalesce($from_date::date, min(day)) as first_day,
+        coalesce($to_date::date, max(day)) as last_day
+    from {days}
+),
+
+figures as (
+    select
+        r.person_key,
+        r.active,
+        r.posts + r.replies + r.reactions as gives,
+        r.replies_received + r.reactions_received as receives,
+        r.posts,
+        r.replies + r.reactions as responses
+    from {person_range} as r
+),
+
+population as (
+    select {group_columns}, p.person_key
+    from people as p, bounds
+    where not p.is_external
+      and (p.hired_on is null or p.hired_on <= last_day)
+      and (p.left_on is null or p.left_on >= first_day)
+    union all
+    select 'External', p.person_key
+    from people as p
+    join figures as f using (person_key)
+    where p.is_external and f.active
+),
+
+classified as (
+    select
+        pop.g0,
+        case
+            when not coalesce(f.active, false) then null
+            when f.gives = 0 then 'observer'
+            when f.receives > 2 * f.gives then 'catalyst'
+            when f.gives > 2 * f.receives and f.posts > f.responses then 'broadcaster'
+            when f.gives > 2 * f.receives then 'responder'
+            else 'engager'
+        end as persona
+    from population as pop
+    left join figures as f using (person_key)
+),
+
+personas as (
+    select *
+    from (values (1, 'engager'), (2, 'catalyst'), (3, 'responder'), (4, 'broadcaster'), (5, 'observer')) as v(ord, persona)
+),
+
+headcounts as (
+    select g0, count(*) as headcount from classified group by g0
+),
+
+final as (
+    select
+        h.g0,
+        k.persona,
+        count(c.persona) as people,
+        count(c.persona) / h.headcount as people_share,
+        h.headcount,
+        k.ord
+    from headcounts as h
+    cross join personas as k
+    left join classified as c on c.g0 = h.g0 and c.persona = k.persona
+    group by h.g0, h.headcount, k.persona, k.ord
+)
+
+select * from final order by g0, ord

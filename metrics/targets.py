@@ -1,0 +1,151 @@
+"""Targets and phases: the roadmap of the configuration file against what happened.
+
+A target (setting ``targets``) is a table ``{metric, group, value, start, due}``, optionally with
+a ``baseline``: ``metric`` is ``participation`` or ``contribution`` (the rate), ``group`` a value
+of the group-by attribute or ``"*"`` for every group, ``value`` the rate to reach (0 to 1) by
+``due``. The expected rate on a day runs on the straight line from (``start``, baseline) to
+(``due``, ``value``), flat after ``due``; the baseline is the target's own ``baseline`` if set,
+else the group's actual rate in the period holding ``start``, else 0. The actual rate is the one
+of the last complete period before the end of the data (or ``end``), compared with the expected
+rate on that period's last day.
+
+The phase of each group (``pilot``, ``rollout``, ``generalised``; setting ``phases``) is reported
+beside it; a group without one has a null phase.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from metrics.groups import MetricError, grain, period_start, shift_period, suppress_small_groups
+from metrics.participation import participation_frame
+from metrics.registry import MetricParams, MetricResult, register
+from metrics.teams import _last_day
+
+PHASES = ("pilot", "rollout", "generalised")
+TARGET_METRICS = {"participation": "participation_rate", "contribution": "contribution_rate"}
+
+
+def _as_date(value: Any, what: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise MetricError(f"target {what} must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _target(raw: Any, number: int) -> dict:
+    if not isinstance(raw, dict) or not {"metric", "value", "start", "due"} <= raw.keys():
+        raise MetricError(f"target {number}: needs metric, value, start and due (and group), got {raw!r}")
+    metric = str(raw["metric"]).removesuffix("_rate")
+    if metric not in TARGET_METRICS:
+        raise MetricError(f"target {number}: metric must be one of {', '.join(TARGET_METRICS)}, got {raw['metric']!r}")
+    value = float(raw["value"])
+    if not 0 <= value <= 1:
+        raise MetricError(f"target {number}: value is a rate between 0 and 1, got {raw['value']!r}")
+    start, due = _as_date(raw["start"], "start"), _as_date(raw["due"], "due")
+    if due <= start:
+        raise MetricError(f"target {number}: due ({due}) must come after start ({start})")
+    baseline = raw.get("baseline")
+    return {"metric": metric, "group": str(raw.get("group", "*")), "value": value, "start": start, "due": due,
+            "baseline": None if baseline is None else float(baseline)}
+
+
+def roadmap(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[dict],
+    phases: dict[str, str] | None = None,
+    by: str = "department",
+    period: str = "month",
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Each target of each group: actual against expected, with the group's phase.
+
+    Returns the rows (``target``: its number in the configuration, ``metric``, the group column
+    named ``by``, ``phase``, ``value``, ``start``, ``due``, ``period``, ``actual``, ``expected``,
+    ``gap`` = actual - expected, ``on_track``), the number of groups left out in the period
+    compared, and the phase of every visible group (``by``, ``phase``). A named group that is not
+    visible (too small, or unknown) has a null ``actual``.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) "
+    ...                 "select i, 'p' || i, 'Ops' from range(1, 11) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "select i, 'x', '2026-01-10', i, 'read', 1 from range(1, 3) t(i) "
+    ...                 "union all select 10 + i, 'x', '2026-06-10', i, 'read', 1 from range(1, 5) t(i)")
+    >>> goal = {"metric": "participation", "group": "*", "value": 0.6, "start": date(2026, 1, 1), "due": date(2026, 12, 31)}
+    >>> rows, left_out, groups = roadmap(con, [goal], {"Ops": "rollout"}, end=date(2026, 6, 30))
+    >>> rows.select("department", "phase", "period", "actual", pl.col("expected").round(4), "on_track").rows()
+    [('Ops', 'rollout', '2026-06', 0.4, 0.3978, True)]
+
+    The baseline is January's 20%; on 30 June, 180 of the 364 days to the due date have passed.
+    """
+    parsed = [_target(raw, i + 1) for i, raw in enumerate(targets)]
+    phases = dict(phases or {})
+    for group, phase in phases.items():
+        if phase not in PHASES:
+            raise MetricError(f"phase of {group!r} must be one of {', '.join(PHASES)}, got {phase!r}")
+    schema = {
+        "target": pl.Int64, "metric": pl.Utf8, by: pl.Utf8, "phase": pl.Utf8, "value": pl.Float64,
+        "start": pl.Date, "due": pl.Date, "period": pl.Utf8, "actual": pl.Float64, "expected": pl.Float64,
+        "gap": pl.Float64, "on_track": pl.Boolean,
+    }
+    as_of = end or _last_day(con)
+    if as_of is None:
+        return pl.DataFrame(schema=schema), 0, pl.DataFrame(schema={by: pl.Utf8, "phase": pl.Utf8})
+    now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
+    now_last = shift_period(period, now_start, 1) - timedelta(days=1)
+    frame = participation_frame(con, [by], period, None, now_last)
+    visible, _ = suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
+    now_label = frame.filter(pl.col("period").is_not_null())["period"].max()
+    now, left_out = suppress_small_groups(
+        frame.filter(pl.col("period") == now_label), by, "headcount", min_group_size
+    )
+    rates = {(r["period"], r[by]): r for r in visible.iter_rows(named=True)}
+    rows = []
+    for number, t in enumerate(parsed, start=1):
+        column = TARGET_METRICS[t["metric"]]
+        groups = now[by].to_list() if t["group"] == "*" else [t["group"]]
+        start_label = _label(con, period, t["start"])
+        for group in groups:
+            actual_row = rates.get((now_label, group))
+            actual = actual_row[column] if actual_row else None
+            baseline = t["baseline"]
+            if baseline is None:
+                base_row = rates.get((start_label, group))
+                baseline = base_row[column] if base_row else 0.0
+            progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
+            expected = baseline + (t["value"] - baseline) * progress
+            gap = None if actual is None else actual - expected
+            rows.append({
+                "target": number, "metric": t["metric"], by: group, "phase": phases.get(group),
+                "value": t["value"], "start": t["start"], "due": t["due"], "period": now_label,
+                "actual": actual, "expected": expected, "gap": gap,
+                "on_track": None if gap is None else round(gap, 9) >= 0,
+            })
+    phase_frame = now.select(by).with_columns(
+        pl.col(by).replace_strict(phases, default=None, return_dtype=pl.Utf8).alias("phase")
+    )
+    return pl.DataFrame(rows, schema=schema), left_out, phase_frame
+
+
+def _label(con: duckdb.DuckDBPyConnection, period: str, day: date) -> str:
+    return con.execute(
+        f"select {grain(period).label} from (select ?::date as period_start)", [period_start(period, day)]
+    ).fetchone()[0]
+
+
+@register("targets", "roadmap targets from the configuration: actual against expected, and each group's phase")
+def targets_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out, phases = roadmap(
+        con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
+        by=params.by, period=params.period, end=params.end, min_group_size=params.min_group_size,
+    )
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra={"phases": phases})
