@@ -1,0 +1,69 @@
+"""The generic events file, CSV and Parquet."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+
+import ingest
+from ruche.config import Settings
+from ruche.privacy import Pseudonymiser
+
+DIRECTORY = "id,email,department\nE1,alice@acme.com,Sales\nE2,bob@acme.com,IT\n"
+EVENTS = """\
+occurred_at,actor,kind,target,space,thread
+2024-03-05T10:00:00Z,E1,post,,wiki,t1
+2024-03-05T11:00:00+01:00,bob@acme.com,reply,E1,wiki,t1
+2024-03-05T12:00:00,E1,reaction,bob@acme.com,wiki,t1
+2024-03-05T12:00:00,E1,reaction,bob@acme.com,wiki,t1
+2024-03-05T12:00:00,E99,post,,wiki,t2
+2024-03-05T12:00:00,E1,shout,,wiki,t2
+tomorrow,E1,post,,wiki,t2
+2024-03-06,new@partner.org,read,,,
+"""
+
+
+def pid(v):
+    return Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).hash(v)
+
+
+def load_both(tmp_path, events_path):
+    db = tmp_path / "s.duckdb"
+    (tmp_path / "hr.csv").write_text(DIRECTORY)
+    return db, ingest.load([tmp_path / "hr.csv", events_path], db=db, settings=Settings())
+
+
+def check(db, summary):
+    assert [i.to_dict() for i in summary[1].inputs if i.name == "events"] == [
+        {"input": "events", "read": 8, "loaded": 4, "rejected": 3, "skipped": {"listed twice": 1}}]
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("""
+        select cast(a.occurred_at as varchar), p.person_id, a.kind, t.person_id, s.space_ref, a.thread_ref
+        from activities a join people p using (person_key) left join people t on t.person_key = a.target_key
+        left join spaces s using (space_key) order by all""").fetchall()
+    alice, bob = pid("alice@acme.com"), pid("bob@acme.com")
+    assert got == sorted([
+        ("2024-03-05 10:00:00", alice, "post", None, "wiki", "t1"),
+        ("2024-03-05 10:00:00", bob, "reply", alice, "wiki", "t1"),
+        ("2024-03-05 12:00:00", alice, "reaction", bob, "wiki", "t1"),
+        ("2024-03-06 00:00:00", pid("new@partner.org"), "read", None, None, None),
+    ], key=str)
+    assert sorted(r[0] for r in con.execute("select reason from rejects").fetchall()) == [
+        "actor matches no directory id or e-mail",
+        "kind is not one of post, reply, reaction, mention, read, join",
+        "occurred_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)",
+    ]
+    assert con.execute("select count(*) from people where is_external").fetchone()[0] == 1
+
+
+def test_csv(tmp_path):
+    (tmp_path / "ev.csv").write_text(EVENTS)
+    check(*load_both(tmp_path, tmp_path / "ev.csv"))
+
+
+def test_parquet(tmp_path):
+    (tmp_path / "ev.csv").write_text(EVENTS)
+    duckdb.execute(f"copy (select * from read_csv('{tmp_path / 'ev.csv'}', all_varchar=true)) to '{tmp_path / 'ev.parquet'}'")
+    check(*load_both(tmp_path, tmp_path / "ev.parquet"))
