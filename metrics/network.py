@@ -296,11 +296,13 @@ def betweenness_sources(people: int, ties: int, budget: int = BETWEENNESS_BUDGET
     12
     >>> betweenness_sources(30_000, 40_000)   # cheap, but beyond the exact limit
     300
+    >>> betweenness_sources(30_000, 100)
+    20000
     """
     per_source = max(ties, 1)
     if people <= EXACT_BETWEENNESS_LIMIT and people * per_source <= budget:
         return None
-    return min(people, max(MIN_SOURCES, budget // per_source))
+    return min(people, EXACT_BETWEENNESS_LIMIT, max(MIN_SOURCES, budget // per_source))
 
 
 def person_betweenness(

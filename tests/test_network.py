@@ -1,0 +1,216 @@
+"""The group graph, boundary spanners and informal communities (METRICS.md, "Interactions and silos")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from metrics import registry
+from metrics.network import (
+    OTHER,
+    betweenness_sources,
+    bridges,
+    communities,
+    group_graph,
+    interaction_graph,
+    name_people,
+    person_betweenness,
+    write_group_graph,
+)
+from metrics.registry import MetricParams
+from ruche.privacy import Pseudonymiser
+from tests.test_network_support import reference_nmi, store_from_graph
+
+
+def three_departments():
+    """Sales 0-5 (6), Legal 6-11 (6), Tax 12-13 (2), Audit 14-16 (3), one guest 17."""
+    G = nx.Graph()
+    G.add_nodes_from(range(18))
+    G.add_weighted_edges_from(
+        [(0, 1, 2), (1, 2, 1), (2, 6, 3), (6, 7, 1), (7, 12, 2), (12, 14, 5), (15, 16, 1), (3, 17, 4), (0, 13, 1)]
+    )
+    group = ({n: "Sales" for n in range(6)} | {n: "Legal" for n in range(6, 12)}
+             | {12: "Tax", 13: "Tax", 14: "Audit", 15: "Audit", 16: "Audit"})
+    return G, group
+
+
+def test_interaction_graph_sums_both_directions():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    built = interaction_graph(con)
+    assert sorted(built.edges(data="weight")) == sorted((u + 1, v + 1, w) for u, v, w in G.edges(data="weight"))
+    assert built.nodes[18] == {"person_id": "p17", "group": "External"}
+
+
+def test_group_graph_folds_small_groups_when_together_big_enough():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    gg, left_out = group_graph(con, min_group_size=5)
+    # Tax (2), External (1) and Audit (3) are each too small; together 6 people: one node.
+    assert left_out == 3
+    assert dict(gg.nodes(data="headcount")) == {"Legal": 6, "Sales": 6, OTHER: 6}
+    assert dict(gg.nodes(data="internal_ties")) == {"Legal": 1, "Sales": 3, OTHER: 6}
+    assert {tuple(sorted((u, v))): w for u, v, w in gg.edges(data="weight")} == {
+        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 5,
+    }
+
+
+def test_group_graph_drops_small_groups_too_small_together():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    gg, left_out = group_graph(con, min_group_size=7)
+    # Everything is under 7 but Other would be 18 people... every group is hidden, and they fold.
+    assert set(gg.nodes) == {OTHER} and gg.nodes[OTHER]["headcount"] == 18
+    gg, left_out = group_graph(con, min_group_size=19)
+    assert gg.number_of_nodes() == 0 and left_out == 5
+
+
+def test_group_graph_with_every_group_shown_is_exact():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    gg, left_out = group_graph(con, min_group_size=1)
+    assert left_out == 0
+    assert {tuple(sorted((u, v))): w for u, v, w in gg.edges(data="weight")} == {
+        ("Legal", "Sales"): 3, ("Legal", "Tax"): 2, ("Audit", "Tax"): 5, ("External", "Sales"): 4,
+        ("Sales", "Tax"): 1,
+    }
+    # modularity of the quotient graph (internal ties as self-loops) is that of the person graph
+    q = gg.copy()
+    for n, internal in gg.nodes(data="internal_ties"):
+        if internal:
+            q.add_edge(n, n, weight=internal)
+    person = interaction_graph(con)
+    parts = {}
+    for n, g in person.nodes(data="group"):
+        parts.setdefault(g, set()).add(n)
+    assert nx.community.modularity(q, [{n} for n in q], weight="weight") == pytest.approx(
+        nx.community.modularity(person, parts.values(), weight="weight"), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("suffix, reader", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])
+def test_group_graph_file_for_gephi(tmp_path: Path, suffix, reader):
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    path = write_group_graph(con, MetricParams(min_group_size=5), tmp_path / f"groups{suffix}")
+    back = reader(path)
+    assert set(back.nodes) == {"Legal", "Sales", OTHER}
+    assert int(back.nodes["Sales"]["headcount"]) == 6
+    assert {tuple(sorted((u, v))): int(d["weight"]) for u, v, d in back.edges(data=True)} == {
+        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 5,
+    }
+
+
+def test_group_graph_metric_contract(tmp_path: Path):
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    out = tmp_path / "g.gexf"
+    result = registry.get("group-graph")(con, MetricParams(min_group_size=5, extra={"out": str(out)}))
+    assert_frame_equal(
+        result.rows,
+        pl.DataFrame({"group_a": ["Legal", "Legal", OTHER], "group_b": [OTHER, "Sales", "Sales"], "weight": [2, 3, 5]}),
+    )
+    assert result.extra["nodes"] == [
+        {"department": "Legal", "headcount": 6, "internal_ties": 1},
+        {"department": OTHER, "headcount": 6, "internal_ties": 6},
+        {"department": "Sales", "headcount": 6, "internal_ties": 3},
+    ]
+    assert result.suppressed_groups == 3 and out.exists() and result.extra["written"] == str(out)
+    with pytest.raises(Exception, match="graphml or .gexf"):
+        write_group_graph(con, MetricParams(), tmp_path / "g.png")
+
+
+def test_bridges_per_group_and_top_spanners():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    per_group, left_out, top, info = bridges(con, min_group_size=5, top=3)
+    assert per_group.rows() == [
+        # department, headcount, spanners, share, reach 1, 2, 3+, groups reached together
+        ("Legal", 6, 2, 2 / 6, 2, 0, 0, 2),
+        ("Sales", 6, 3, 3 / 6, 3, 0, 0, 3),
+    ]
+    assert left_out == 3
+    assert info["exact"] and info["sources"] == 12  # the people with a tie
+    # Exact betweenness (hops) of networkx on the same graph. 2 and 6 hold the Sales-Legal tie;
+    # 7 and 1 come next, equal: 7, who also reaches Tax, ranks first (more groups reached).
+    reference = nx.betweenness_centrality(interaction_graph(con), weight=None)
+    assert top["person_id"].to_list() == ["p2", "p6", "p7"]
+    assert top["betweenness"].to_list() == pytest.approx([reference[3], reference[7], reference[8]])
+    assert reference[8] == pytest.approx(reference[2])
+    assert top["groups_reached"].to_list() == [1, 1, 1]
+    # People of suppressed groups never show their group's name.
+    assert set(top["department"].to_list()) <= {"Sales", "Legal", OTHER}
+
+
+def test_bridges_on_karate_match_networkx():
+    G = nx.karate_club_graph()
+    club = {n: G.nodes[n]["club"] for n in G}
+    con = store_from_graph(G, club)
+    per_group, left_out, top, info = bridges(con, min_group_size=5, top=5)
+    reference = nx.betweenness_centrality(G)  # hops: the karate club's classic figures
+    best = sorted(reference, key=lambda n: -reference[n])[:5]
+    assert top["person_id"].to_list() == [f"p{n}" for n in best]
+    assert top["betweenness"].to_list() == pytest.approx([reference[n] for n in best])
+    assert per_group["spanners"].to_list() == [
+        sum(1 for n in G if club[n] == c and any(club[m] != c for m in G[n])) for c in ("Mr. Hi", "Officer")
+    ]
+
+
+def test_sampled_betweenness_states_its_sample():
+    G = nx.gnm_random_graph(400, 1600, seed=3)
+    scores, info = person_betweenness(G, sources=40, seed=5)
+    assert info == {"exact": False, "sources": 40, "people": 400, "seconds": info["seconds"]}
+    assert scores == nx.betweenness_centrality(G, k=40, seed=5)
+    assert betweenness_sources(100_000, 1_000_000) < 100_000
+    assert betweenness_sources(25_000, 100) == 20_000  # cheap, yet beyond the exact limit: sampled
+    assert betweenness_sources(1_005, 10_000) is None
+
+
+def test_name_people_in_memory_only(tmp_path: Path):
+    pseudonymiser = Pseudonymiser(b"k" * 32)
+    directory = tmp_path / "directory.csv"
+    directory.write_text("id,email,name,department\n1,ann@x.org,Ann Lee,Sales\n2,bob@x.org,Bob Ray,Legal\n")
+    frame = pl.DataFrame({"person_id": [pseudonymiser.hash("bob@x.org"), "unknown"], "betweenness": [0.5, 0.1]})
+    named = name_people(frame, directory, pseudonymiser)
+    assert named["name"].to_list() == ["Bob Ray", None]
+    assert "name" not in frame.columns
+
+
+def test_communities_two_cliques_and_karate():
+    G = nx.karate_club_graph()
+    club = {n: G.nodes[n]["club"] for n in G}
+    con = store_from_graph(G, club)
+    mix, left_out, figures = communities(con, min_group_size=1, seed=42)
+    found = nx.community.louvain_communities(interaction_graph(con), weight="weight", seed=42)
+    assert figures["communities"] == len(found)
+    assert sorted(figures["community_sizes"], reverse=True) == sorted((len(c) for c in found), reverse=True)
+    labels = {}
+    for i, c in enumerate(found):
+        for n in c:
+            labels[n - 1] = i
+    nodes = sorted(G)
+    assert figures["nmi"] == pytest.approx(reference_nmi([labels[n] for n in nodes], [club[n] for n in nodes]))
+    assert mix.group_by("community").agg(pl.col("share").sum())["share"].to_list() == pytest.approx([1.0] * len(found))
+    assert figures["modularity"] == pytest.approx(
+        nx.community.modularity(interaction_graph(con), found, weight="weight")
+    )
+    # seeded: the same run gives the same communities
+    again, _, figures_again = communities(con, min_group_size=1, seed=42)
+    assert_frame_equal(mix, again) and figures_again == figures
+
+
+def test_communities_hide_small_communities_and_cells():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    mix, left_out, figures = communities(con, min_group_size=3, seed=1)
+    assert (mix["people"] >= 3).all()
+    assert (mix["community_size"] >= 3).all()
+    assert "Tax" not in mix["department"].to_list()
+    result = registry.get("communities")(con, MetricParams(min_group_size=3, extra={"seed": 1}))
+    assert_frame_equal(result.rows, mix)
+    assert result.suppressed_groups == left_out
+    assert {"nmi", "communities", "modularity", "seed", "community_sizes"} <= set(result.extra)

@@ -1,0 +1,170 @@
+"""Silos: E-I indices, cross-silo share and modularity (METRICS.md, "Interactions and silos")."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from metrics import registry
+from metrics.network import interaction_graph
+from metrics.registry import MetricParams
+from metrics.silos import silos
+from tests.test_network_support import reference_ei, reference_org, store_from_graph
+
+
+def hand_built():
+    """Sales 0-4, Legal 5-9, Tax 10-11 (too small), guest 12 (External).
+
+    Sales: 0-1 (w 3), 1-2 (w 1) inside; 2-5 (w 2) to Legal; 4-10 (w 1) to Tax.
+    Legal: 5-6 (w 1) inside; 6-12 (w 2) to the guest. Tax: 10-11 (w 4) inside.
+    """
+    G = nx.Graph()
+    G.add_nodes_from(range(13))
+    G.add_weighted_edges_from([(0, 1, 3), (1, 2, 1), (2, 5, 2), (4, 10, 1), (5, 6, 1), (6, 12, 2), (10, 11, 4)])
+    group = {n: "Sales" for n in range(5)} | {n: "Legal" for n in range(5, 10)} | {10: "Tax", 11: "Tax"}
+    return G, group
+
+
+def test_hand_built_exact_values():
+    G, group = hand_built()
+    con = store_from_graph(G, group, external={12})
+    # With k = 1 every group shows: the exact figures of each.
+    rows, left_out, org = silos(con, by="department", min_group_size=1)
+    expected = pl.DataFrame(
+        {
+            "department": ["External", "Legal", "Sales", "Tax"],
+            "headcount": [1, 5, 5, 2],
+            "internal_ties": [0, 1, 4, 4],
+            "external_ties": [2, 4, 3, 1],
+            "ei_index": [1.0, 3 / 5, -1 / 7, -3 / 5],
+            "is_silo": [False, False, False, True],
+        }
+    )
+    assert_frame_equal(rows, expected, check_dtypes=False)
+    assert left_out == 0
+    # 14 in all: 9 inside groups, 5 across.
+    assert org.rows() == [(14, (5 - 9) / 14, 5 / 14, pytest.approx(org["modularity"][0]))]
+    degree = {"Sales": 2 * 4 + 3, "Legal": 2 * 1 + 4, "Tax": 2 * 4 + 1, "External": 2}
+    internal = {"Sales": 4, "Legal": 1, "Tax": 4, "External": 0}
+    expected_q = sum(internal[g] / 14 - (degree[g] / 28) ** 2 for g in degree)
+    assert org["modularity"][0] == pytest.approx(expected_q, abs=1e-12)
+    group_with_guest = group | {12: "External"}
+    assert org["modularity"][0] == pytest.approx(reference_org(G, group_with_guest)["modularity"], abs=1e-12)
+
+
+def test_small_groups_never_appear_and_cannot_be_recovered():
+    G, group = hand_built()
+    con = store_from_graph(G, group, external={12})
+    rows, left_out, org = silos(con, by="department", min_group_size=5)
+    # Tax (2) and External (1) are under 5; together 3, still under 5, so Legal (the next
+    # smallest, by name) goes too: only Sales is shown.
+    assert rows["department"].to_list() == ["Sales"]
+    assert left_out == 3
+    # The organisation's figures still count every tie.
+    assert org["ties"][0] == 14
+
+
+def test_organisation_figures_are_withheld_for_a_tiny_organisation():
+    G = nx.Graph()
+    G.add_weighted_edges_from([(0, 1, 1), (1, 2, 1)])
+    con = store_from_graph(G, {0: "A", 1: "A", 2: "B"})
+    rows, left_out, org = silos(con, min_group_size=5)
+    assert rows.is_empty() and left_out == 2
+    assert org.rows() == [(None, None, None, None)]
+
+
+def test_karate_club_two_clubs():
+    G = nx.karate_club_graph()
+    club = {n: G.nodes[n]["club"] for n in G}
+    con = store_from_graph(G, club)
+    rows, left_out, org = silos(con, by="department", min_group_size=5)
+    internal, external, ei = reference_ei(G, club)
+    assert rows["department"].to_list() == ["Mr. Hi", "Officer"]
+    assert rows["headcount"].to_list() == [17, 17]
+    assert rows["internal_ties"].to_list() == [internal["Mr. Hi"], internal["Officer"]]
+    assert rows["external_ties"].to_list() == [external["Mr. Hi"], external["Officer"]]
+    assert rows["ei_index"].to_list() == pytest.approx([ei["Mr. Hi"], ei["Officer"]], abs=1e-12)
+    assert rows["is_silo"].to_list() == [e < -0.5 for e in (ei["Mr. Hi"], ei["Officer"])]
+    ref = reference_org(G, club)
+    assert org["ties"][0] == ref["ties"] == sum(w for *_, w in G.edges(data="weight"))
+    assert org["ei_index"][0] == pytest.approx(ref["ei_index"], abs=1e-12)
+    assert org["cross_silo_share"][0] == pytest.approx(ref["cross_silo_share"], abs=1e-12)
+    assert org["modularity"][0] == pytest.approx(ref["modularity"], abs=1e-12)
+    # The known split explains the club well: both clubs are silos and the modularity is high.
+    assert rows["is_silo"].to_list() == [True, True]
+    assert 0.35 < org["modularity"][0] < 0.45
+
+
+def test_modularity_matches_networkx_on_a_random_graph():
+    G = nx.gnm_random_graph(300, 1500, seed=7)
+    for u, v in G.edges:
+        G[u][v]["weight"] = 1 + (u * 31 + v * 17) % 5
+    group = {n: f"G{n % 7}" for n in G}
+    con = store_from_graph(G, group)
+    _, _, org = silos(con, min_group_size=1)
+    built = interaction_graph(con)
+    partition = {}
+    for n, d in built.nodes(data=True):
+        partition.setdefault(d["group"], set()).add(n)
+    assert org["modularity"][0] == pytest.approx(
+        nx.community.modularity(built, partition.values(), weight="weight"), abs=1e-12
+    )
+    assert org["modularity"][0] == pytest.approx(reference_org(G, group)["modularity"], abs=1e-12)
+
+
+def test_per_period_trend():
+    G, group = hand_built()
+    march = {(0, 1), (1, 2), (2, 5), (4, 10)}
+    dates = {e: ("2026-03-10" if e in march else "2026-04-10") for e in G.edges}
+    con = store_from_graph(G, group, external={12}, dates=dates)
+    rows, left_out, org = silos(con, period="month", min_group_size=1)
+    march_rows = rows.filter(pl.col("period") == "2026-03")
+    april_rows = rows.filter(pl.col("period") == "2026-04")
+    assert march_rows.select("department", "internal_ties", "external_ties").rows() == [
+        ("Legal", 0, 2), ("Sales", 4, 3), ("Tax", 0, 1),
+    ]
+    # The guest is in April's External group only (active then), not in March's.
+    assert april_rows.select("department", "headcount", "internal_ties", "external_ties").rows() == [
+        ("External", 1, 0, 2), ("Legal", 5, 1, 2), ("Sales", 5, 0, 0), ("Tax", 2, 4, 0),
+    ]
+    assert org["period"].to_list() == ["2026-03", "2026-04"]
+    assert org["ties"].to_list() == [7, 7]
+    assert org["cross_silo_share"].to_list() == pytest.approx([3 / 7, 2 / 7])
+    assert april_rows.filter(pl.col("department") == "Sales")["ei_index"].to_list() == [None]
+
+
+def test_window_bounds_and_self_ties():
+    G, group = hand_built()
+    dates = {e: "2026-03-10" for e in G.edges} | {(10, 11): "2026-05-01"}
+    con = store_from_graph(G, group, external={12}, dates=dates)
+    con.execute(
+        "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) values "
+        "(900, 't', '2026-03-11', 1, 'reply', 1, 1),"       # a self-tie: dropped
+        "(901, 't', '2026-03-11', 1, 'post', null, 1),"     # no target
+        "(902, 't', '2026-03-11', 1, 'read', 2, 1)"         # a read is no interaction
+    )
+    from datetime import date
+
+    _, _, org = silos(con, start=date(2026, 3, 1), end=date(2026, 3, 31), min_group_size=1)
+    assert org["ties"][0] == 14 - 4
+
+
+def test_registered_metric_contract():
+    G = nx.karate_club_graph()
+    con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
+    result = registry.get("silos")(con, MetricParams(by="department"))
+    assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo"]
+    assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity"}
+    assert result.suppressed_groups == 0
+    per_period = registry.get("silos")(con, MetricParams(by="department", period="month", extra={"per_period": True}))
+    assert per_period.rows.columns[0] == "period"
+    assert [p["period"] for p in per_period.extra["periods"]] == ["2026-03"]
+    assert per_period.extra["periods"][0]["modularity"] == pytest.approx(result.extra["modularity"])
+    # The threshold is a parameter: at -0.9 neither club is a silo.
+    loose = registry.get("silos")(con, MetricParams(extra={"silo_threshold": -0.9}))
+    assert loose.rows["is_silo"].to_list() == [False, False]
+    assert not math.isnan(result.extra["modularity"])
