@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import data, filters
-from dashboard.views import get_started, overview
+from dashboard.views import get_started
 
 st.set_page_config(page_title="Ruche", layout="wide")
 
@@ -27,7 +27,16 @@ last = status["last_activity"].date() if status["last_activity"] else date.today
 k = data.settings().min_group_size
 f = filters.sidebar(first, last, k, lambda by: data.group_names(published, by, k))
 
+filters.publish(f)
+
+# The sponsor's page first, then the community manager's. Each page is a small script in
+# screens/ that renders its view under the filters published above.
 PAGES = [
-    st.Page(lambda: overview.render(f), title="Overview", url_path="overview", default=True),
+    st.Page("screens/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page("screens/participation.py", title="Participation", url_path="participation"),
+    st.Page("screens/contributors.py", title="Contributors", url_path="contributors"),
+    st.Page("screens/network.py", title="Network", url_path="network"),
+    st.Page("screens/teams.py", title="Teams at risk", url_path="teams-at-risk"),
+    st.Page("screens/loads.py", title="Data", url_path="data"),
 ]
 st.navigation(PAGES).run()

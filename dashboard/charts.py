@@ -1,13 +1,52 @@
-"""Plotly figures. Each takes a tidy frame and returns a figure whose title states the finding."""
+"""Plotly figures. Each takes a tidy frame and returns a figure whose title states the finding.
+
+Plotly reads a few HTML-like tags in any text it draws (titles, tick labels, hover text), and
+every group name comes from an export: a name is escaped (:func:`safe`) before it reaches a
+figure, so that ``<img src=x onerror=…>`` is drawn as those characters, never as markup.
+"""
 
 from __future__ import annotations
 
+import html
+import math
+
+import networkx as nx
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.format import pct
 
 TEMPLATE = "plotly_white"
+SILO = "#c0392b"
+NEUTRAL = "#7f8c8d"
+ACCENT = "#2e86de"
+CLASS_COLOURS = {
+    "superuser": "#1b4f72",
+    "contributor": "#2e86de",
+    "lurker": "#aed6f1",
+    "inactive": "#d5d8dc",
+    "non-contributor": "#d5d8dc",
+}
+
+
+def safe(value) -> str:
+    """A data-derived string as plotly text: every markup character escaped.
+
+    >>> safe("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def safes(values) -> list[str]:
+    return [safe(v) for v in values]
+
+
+def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
+    fig.update_layout(
+        title=title, template=TEMPLATE, margin=dict(t=60, l=10, r=10, b=10), legend_title_text="", **kw
+    )
+    return fig
 
 
 def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
@@ -28,24 +67,181 @@ def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
                 ),
             )
         )
-    fig.update_layout(
-        title=title, template=TEMPLATE, hovermode="x unified",
-        xaxis_title="Period", xaxis_type="category", yaxis_title="Share of headcount",
-        yaxis_tickformat=".0%", yaxis_rangemode="tozero", legend_title_text="",
-        margin=dict(t=60, l=10, r=10, b=10),
+    return _layout(
+        fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
+        yaxis_title="Share of headcount", yaxis_tickformat=".0%", yaxis_rangemode="tozero",
     )
-    return fig
 
 
-def trend_title(frame: pl.DataFrame) -> str:
+def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = "participation_rate") -> str:
     """'Participation rose from 12.0% to 45.3% (2025-11 → 2026-10)'."""
+    frame = frame.filter(pl.col(column).is_not_null())
     if frame.height == 0:
-        return "No participation to show yet"
+        return f"No {what.lower()} to show yet"
     first, last = frame.row(0, named=True), frame.row(-1, named=True)
-    a, b = first["participation_rate"], last["participation_rate"]
+    a, b = first[column], last[column]
     if frame.height == 1:
-        return f"Participation is {pct(b)} in {last['period']}"
+        return f"{what} is {pct(b)} in {last['period']}"
     verb = "rose" if b > a + 0.005 else "fell" if b < a - 0.005 else "held"
     if verb == "held":
-        return f"Participation held at {pct(b)} from {first['period']} to {last['period']}"
-    return f"Participation {verb} from {pct(a)} to {pct(b)} ({first['period']} → {last['period']})"
+        return f"{what} held at {pct(b)} from {first['period']} to {last['period']}"
+    return f"{what} {verb} from {pct(a)} to {pct(b)} ({first['period']} → {last['period']})"
+
+
+def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title: str) -> go.Figure:
+    """Participation per period, one line per group, the group's roadmap phase in its name."""
+    fig = go.Figure()
+    for (group,), part in frame.sort("period").group_by([by], maintain_order=True):
+        phase = phases.get(group)
+        name = safe(group) + (f" ({safe(phase)})" if phase else "")
+        fig.add_trace(go.Scatter(
+            x=part["period"].to_list(), y=part["participation_rate"].to_list(), mode="lines",
+            name=name, line=dict(dash="dot" if phase == "pilot" else "solid"),
+            hovertemplate=name + "<br>%{x}: %{y:.1%}<extra></extra>",
+        ))
+    return _layout(fig, title, xaxis_title="Period", xaxis_type="category",
+                   yaxis_title="Participation rate", yaxis_tickformat=".0%", yaxis_rangemode="tozero")
+
+
+def heatmap(frame: pl.DataFrame, by: str, value: str, title: str) -> go.Figure:
+    """Group × period heatmap of a rate."""
+    periods = sorted(frame["period"].unique().to_list())
+    groups = sorted(frame[by].unique().to_list(), reverse=True)
+    lookup = {(r[by], r["period"]): r[value] for r in frame.iter_rows(named=True)}
+    z = [[lookup.get((g, p)) for p in periods] for g in groups]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=periods, y=safes(groups), colorscale="Blues", zmin=0, zmax=1,
+        colorbar=dict(title="", tickformat=".0%"),
+        hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
+    ))
+    return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=by.capitalize(),
+                   yaxis_type="category", height=max(320, 28 * len(groups) + 120))
+
+
+def ranking(frame: pl.DataFrame, by: str, value: str, title: str, axis: str) -> go.Figure:
+    """Horizontal bars, best at the top."""
+    f = frame.sort(value, descending=False, nulls_last=False)
+    fig = go.Figure(go.Bar(
+        x=f[value].to_list(), y=safes(f[by].to_list()), orientation="h", marker_color=ACCENT,
+        customdata=f["headcount"].to_list() if "headcount" in f.columns else None,
+        hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} people" if "headcount" in f.columns else "")
+        + "<extra></extra>",
+    ))
+    return _layout(fig, title, xaxis_title=axis, xaxis_tickformat=".0%", yaxis_title="",
+                   yaxis_type="category", height=max(320, 24 * f.height + 120))
+
+
+def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axis: str) -> go.Figure:
+    """One line per value of ``series`` (e.g. frontline vs desk) over the periods."""
+    fig = go.Figure()
+    for (name,), part in frame.sort("period").group_by([series], maintain_order=True):
+        fig.add_trace(go.Scatter(
+            x=part["period"].to_list(), y=part[value].to_list(), mode="lines+markers", name=safe(name),
+            hovertemplate=safe(name) + "<br>%{x}: %{y:.1%}<extra></extra>",
+        ))
+    return _layout(fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
+                   yaxis_title=axis, yaxis_tickformat=".0%", yaxis_rangemode="tozero")
+
+
+def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
+    """The 90/9/1 split: share of people and share of contributions per class, beside Nielsen's."""
+    classes = split["class"].to_list()
+    reference = {"superuser": 0.01, "contributor": 0.09, "lurker": 0.90, "non-contributor": 0.90}
+    fig = go.Figure()
+    bars = ["People (90/9/1 reference)", "People", "Contributions"]
+    for cls in classes:
+        row = split.filter(pl.col("class") == cls).row(0, named=True)
+        values = [reference.get(cls, 0.0), row["people_share"] or 0.0, row["contributions_share"] or 0.0]
+        fig.add_trace(go.Bar(
+            x=values, y=bars, name=cls, orientation="h", marker_color=CLASS_COLOURS.get(cls, NEUTRAL),
+            hovertemplate=cls + ": %{x:.1%}<extra></extra>",
+        ))
+    return _layout(fig, title, barmode="stack", xaxis_tickformat=".0%", xaxis_title="Share",
+                   yaxis_title="", height=300)
+
+
+def lorenz(points: pl.DataFrame, gini: float | None, title: str) -> go.Figure:
+    """The Lorenz curve of contributions, with the line of perfect equality."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Everyone contributes equally",
+                             line=dict(dash="dash", color=NEUTRAL), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=points["people_share"].to_list(), y=points["contributions_share"].to_list(), mode="lines",
+        name=f"Observed (Gini {gini:.2f})" if gini is not None else "Observed", fill="tonexty",
+        line=dict(color=ACCENT),
+        hovertemplate="%{x:.1%} of people make %{y:.1%} of contributions<extra></extra>",
+    ))
+    return _layout(fig, title, xaxis_title="Share of people, fewest contributions first",
+                   yaxis_title="Share of contributions", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+
+
+def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title: str, axis: str) -> go.Figure:
+    """Stacked horizontal bars: ``value`` per group, one colour per value of ``series``."""
+    fig = go.Figure()
+    for (name,), part in frame.group_by([series], maintain_order=True):
+        fig.add_trace(go.Bar(
+            y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(name), orientation="h",
+            hovertemplate="%{y} · " + safe(name) + ": %{x:,}<extra></extra>",
+        ))
+    n = frame[by].n_unique()
+    return _layout(fig, title, barmode="stack", xaxis_title=axis, yaxis_title="", yaxis_type="category",
+                   height=max(320, 24 * n + 120))
+
+
+def ei_bars(frame: pl.DataFrame, by: str, threshold: float, title: str) -> go.Figure:
+    """E-I index per group as a diverging bar; silos (below the threshold) in red."""
+    f = frame.filter(pl.col("ei_index").is_not_null()).sort("ei_index")
+    colours = [SILO if v < threshold else ACCENT for v in f["ei_index"].to_list()]
+    fig = go.Figure(go.Bar(
+        x=f["ei_index"].to_list(), y=safes(f[by].to_list()), orientation="h", marker_color=colours,
+        customdata=list(zip(f["internal_ties"].to_list(), f["external_ties"].to_list())),
+        hovertemplate="%{y}: E-I %{x:.2f}<br>ties inside %{customdata[0]:,} · outside "
+        "%{customdata[1]:,}<extra></extra>",
+    ))
+    fig.add_vline(x=threshold, line_dash="dash", line_color=SILO)
+    return _layout(fig, title, xaxis_title="E-I index (−1 closed silo, +1 only outward ties)",
+                   xaxis_range=[-1.05, 1.05], yaxis_title="", yaxis_type="category",
+                   height=max(320, 24 * f.height + 120))
+
+
+def org_trend(frame: pl.DataFrame, column: str, title: str, axis: str, percent: bool = True) -> go.Figure:
+    fig = go.Figure(go.Scatter(
+        x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers", marker_color=ACCENT,
+        hovertemplate="%{x}: %{y:" + (".1%" if percent else ".2f") + "}<extra></extra>",
+    ))
+    return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=axis,
+                   yaxis_tickformat=".0%" if percent else ".2f")
+
+
+def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], title: str) -> go.Figure:
+    """The group graph: node size by headcount, edge width by ties, silos in red.
+
+    Positions come from a seeded spring layout weighted by ties, so the picture is stable.
+    """
+    G = nx.Graph()
+    for row in nodes.iter_rows(named=True):
+        G.add_node(row["group"])
+    for row in edges.iter_rows(named=True):
+        G.add_edge(row["group_a"], row["group_b"], weight=row["weight"])
+    pos = nx.spring_layout(G, weight="weight", seed=7) if len(G) else {}
+    fig = go.Figure()
+    top = max(edges["weight"].max() or 1, 1) if edges.height else 1
+    for row in edges.iter_rows(named=True):
+        (x0, y0), (x1, y1) = pos[row["group_a"]], pos[row["group_b"]]
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="skip",
+            line=dict(width=0.5 + 8 * row["weight"] / top, color="rgba(127,140,141,0.45)"),
+        ))
+    biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
+    names = nodes["group"].to_list()
+    fig.add_trace(go.Scatter(
+        x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], mode="markers+text",
+        text=safes(names), textposition="top center", showlegend=False,
+        marker=dict(
+            size=[12 + 40 * math.sqrt(h / biggest) for h in nodes["headcount"].to_list()],
+            color=[SILO if n in silos else ACCENT for n in names], line=dict(width=1, color="white"),
+        ),
+        customdata=list(zip(nodes["headcount"].to_list(), nodes["internal_ties"].to_list())),
+        hovertemplate="%{text}<br>%{customdata[0]:,} people · %{customdata[1]:,} ties inside<extra></extra>",
+    ))
+    return _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=560)

@@ -1,16 +1,15 @@
 """The one place where the dashboard reads the store and caches what it reads.
 
-A load publishes a new store file atomically (see ``ruche.store.writing``). The connection
-cache is keyed by the published file's identity (inode, mtime), so the first rerun after a
-load opens the new file while earlier readers finish on the old one; metric frames are
-cached per (file identity, parameters).
+A load publishes a new store file atomically (see ``ruche.store.writing``). Every cached value
+is keyed by the published file's identity (inode, mtime), so the first rerun after a load reads
+the new file while earlier readers finish on the old one.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from datetime import date
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -18,13 +17,21 @@ import streamlit as st
 
 from metrics import registry
 from metrics.participation import participation
+from metrics import status as status_module
 from metrics.status import status
 from ruche import store
 from ruche.config import Settings
 
+TTL = 600
+
+
+@st.cache_resource(ttl=60)
+def _settings(path: str) -> Settings:
+    return Settings.load(path=path)
+
 
 def settings() -> Settings:
-    return Settings.load(path=os.environ.get("RUCHE_CONFIG", "ruche.toml"))
+    return _settings(os.environ.get("RUCHE_CONFIG", "ruche.toml"))
 
 
 def db_path() -> str:
@@ -49,7 +56,7 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return store.cursor(_connection(db_path(), published))
 
 
-@st.cache_data(ttl=600, max_entries=64)
+@st.cache_data(ttl=TTL, max_entries=64)
 def store_status(published: tuple[int, int] | None) -> dict | None:
     if published is None:
         return None
@@ -59,24 +66,48 @@ def store_status(published: tuple[int, int] | None) -> dict | None:
         return None
 
 
-@st.cache_data(ttl=600, max_entries=256)
+@st.cache_data(ttl=TTL, max_entries=256)
 def participation_frame(
     published: tuple[int, int], by: str, period: str, start: date | None, end: date | None, k: int
 ) -> tuple[pl.DataFrame, int]:
     return participation(cursor(), by=by, period=period, start=start, end=end, min_group_size=k)
 
 
-@st.cache_data(ttl=600, max_entries=256)
-def metric(published: tuple[int, int], name: str, **params) -> registry.MetricResult:
-    return registry.get(name)(cursor(), registry.MetricParams(**params))
-
-
-def params_dict(p: registry.MetricParams) -> dict:
-    return asdict(p)
-
-
-@st.cache_data(ttl=600, max_entries=64)
+@st.cache_data(ttl=TTL, max_entries=64)
 def group_names(published: tuple[int, int], by: str, k: int) -> list[str]:
     """The groups of attribute ``by`` that are shown anywhere over the whole range."""
     frame, _ = participation(cursor(), by=by, period="quarter", min_group_size=k)
     return sorted(frame[by].unique().to_list())
+
+
+@st.cache_data(ttl=TTL, max_entries=512)
+def _metric(published: tuple[int, int], name: str, by: str, period: str, start: date | None,
+            end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
+    params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
+                                   extra=dict(extra))
+    return registry.get(name)(cursor(), params)
+
+
+def metric(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
+           **extra) -> registry.MetricResult:
+    """Metric ``name`` under the filters ``f`` (a :class:`dashboard.filters.Filters`), cached.
+
+    ``by``, ``period`` and ``end`` override the filters' own.
+    """
+    return _metric(version(), name, by or f.by, period or f.period, f.start, end or f.end,
+                   f.min_group_size, tuple(sorted(extra.items())))
+
+
+@st.cache_data(ttl=TTL, max_entries=16)
+def coverage(published: tuple[int, int], period: str) -> pl.DataFrame:
+    return status_module.coverage(cursor(), period)
+
+
+@st.cache_data(ttl=TTL, max_entries=16)
+def runs(published: tuple[int, int]) -> pl.DataFrame:
+    return status_module.runs(cursor())
+
+
+@st.cache_data(ttl=TTL, max_entries=16)
+def rejects(published: tuple[int, int]) -> pl.DataFrame:
+    return status_module.rejects(cursor())

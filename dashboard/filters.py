@@ -53,3 +53,12 @@ def sidebar(
         group = st.selectbox("Group", [ALL_GROUPS, *sorted(groups_of(by))], key="group")
         st.caption(f"Groups of fewer than {min_group_size} people are never shown.")
     return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size)
+
+
+def current() -> Filters:
+    """The filters the entry script set for this rerun (pages read them from here)."""
+    return st.session_state["_filters"]
+
+
+def publish(f: Filters) -> None:
+    st.session_state["_filters"] = f

@@ -1,6 +1,11 @@
-"""How figures read on screen."""
+"""How figures and data-derived text read on screen."""
 
 from __future__ import annotations
+
+import re
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -28,3 +33,23 @@ def points(delta: float | None) -> str | None:
     '+5.2 pts'
     """
     return None if delta is None else f"{100 * delta:+.1f} pts"
+
+
+def md(text) -> str:
+    """A data-derived string made inert inside Streamlit markdown (captions, titles, tooltips).
+
+    >>> md("<img src=x onerror=alert(1)>")
+    '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\>'
+    """
+    return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
+
+
+def csv_cell(value):
+    """A cell made safe for a spreadsheet: a text starting with = + - @ is not a formula.
+
+    >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("Sales"), csv_cell(-3)
+    ('\\'=HYPERLINK("http://x")', 'Sales', -3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

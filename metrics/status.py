@@ -8,8 +8,10 @@ True
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from metrics._sql import sql
+from metrics.groups import grain
 
 
 def status(con: duckdb.DuckDBPyConnection) -> dict:
@@ -24,3 +26,28 @@ def status(con: duckdb.DuckDBPyConnection) -> dict:
     out["sources"] = sorted(out["sources"] or [])
     out["is_empty"] = out["activities"] == 0 and out["usage_snapshots"] == 0
     return out
+
+
+def runs(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pl.DataFrame:
+    """The latest loads, newest first: source, file name, status, rows read/loaded/rejected/skipped."""
+    return con.execute(sql("runs"), {"limit": limit}).pl()
+
+
+def rejects(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rejected rows counted by load, file and reason (the rows themselves stay in ``rejects``)."""
+    return con.execute(sql("rejects_summary")).pl()
+
+
+def coverage(con: duckdb.DuckDBPyConnection, period: str = "month") -> pl.DataFrame:
+    """Activities and distinct people per source and period: where the data has holes.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'slack', '2026-01-03', 1, 'post', 1), (2, 'slack', '2026-01-04', 1, 'reply', 1)")
+    >>> coverage(con).rows()
+    [('slack', '2026-01', 2, 1)]
+    """
+    g = grain(period)
+    query = sql("coverage").format(trunc=g.trunc, label=g.label)
+    return con.execute(query).pl()

@@ -1,0 +1,88 @@
+"""Contributors: the 90/9/1 split, how concentrated contributions are, and personas."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.filters import Filters
+from dashboard.format import count, md, pct
+
+HELP = {
+    "split": "Superusers: the top 1% of the headcount by contributions (posts and replies), ties "
+    "included. Contributors: everybody else who contributed. Lurkers: active without contributing "
+    "(read, reacted, joined). Inactive: no activity at all. Without a source of reads, lurkers and "
+    "inactive people cannot be told apart and are shown together as non-contributors.",
+    "gini": "Gini coefficient of contributions over the whole headcount, zeros included: 0 when "
+    "everybody contributes equally, close to 1 when a few people write everything.",
+    "absence": "Contributor absence factor: the smallest number of people who together produce at "
+    "least half of all contributions.",
+    "personas": "From contributions made and responses received over the range: engager (balanced), "
+    "catalyst (receives more than twice what it gives), responder and broadcaster (give more than "
+    "twice what they receive, mostly replies and reactions, or mostly posts), observer (active, gives "
+    "nothing). Counts per group; never a person.",
+}
+
+
+def render(f: Filters) -> None:
+    st.title("Contributors")
+    result = data.metric("inequality", f)
+    extra = result.extra
+    if f.group is not None:
+        split = result.rows.filter(pl.col(f.by) == f.group).drop(f.by)
+        scope = f"{f.by} {f.group}"
+        figures = extra["groups"].filter(pl.col(f.by) == f.group)
+        gini = figures["gini"][0] if figures.height else None
+        absence = figures["contributor_absence_factor"][0] if figures.height else None
+        headcount = figures["headcount"][0] if figures.height else None
+    else:
+        split = extra["organisation"]
+        scope = "the organisation"
+        gini, absence, headcount = extra["gini"], extra["contributor_absence_factor"], extra["headcount"]
+    if split.is_empty():
+        st.info("Nothing to show: the scope is under the minimum size.")
+        return
+    if not extra.get("reads_known", True):
+        st.warning("No source reports reads: lurkers and inactive people are shown together as "
+                   "non-contributors. Load a Microsoft 365 usage report to tell them apart.")
+
+    top = split.filter(pl.col("class") == "superuser").row(0, named=True)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Superusers' share of contributions", pct(top["contributions_share"]),
+              help=HELP["split"])
+    c2.metric("Gini coefficient", "–" if gini is None else f"{gini:.2f}", help=HELP["gini"])
+    c3.metric("Contributor absence factor", count(absence), help=HELP["absence"])
+
+    title = (f"{pct(top['people_share'])} of people ({count(top['people'])}) write "
+             f"{pct(top['contributions_share'])} of the content in {charts.safe(scope)}")
+    st.plotly_chart(charts.split_bars(split, title), width="stretch", key="split")
+    st.caption(md(f"{count(headcount)} people over the range. Reference: Nielsen's 90/9/1 — 90% lurkers, "
+                  "9% occasional contributors, 1% superusers writing most of the content."))
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Concentration", help=HELP["gini"])
+        if f.group is None and extra["lorenz"].height > 1:
+            st.plotly_chart(charts.lorenz(extra["lorenz"], gini,
+                                          f"Half of all contributions come from {count(absence)} people"),
+                            width="stretch", key="lorenz")
+        else:
+            st.write(md(f"Gini of {scope}: " + ("–" if gini is None else f"{gini:.2f}")))
+    with right:
+        st.subheader("Personas", help=HELP["personas"])
+        personas = data.metric("personas", f)
+        frame = personas.rows
+        if f.group is not None:
+            frame = frame.filter(pl.col(f.by) == f.group)
+        if frame.is_empty():
+            st.write("No persona to show in this range.")
+        else:
+            totals = frame.group_by("persona").agg(pl.col("people").sum()).sort("people", descending=True)
+            lead = totals.row(0, named=True)
+            st.plotly_chart(
+                charts.stacked_counts(frame, f.by, "persona", "people",
+                                      f"Most active people are {charts.safe(lead['persona'])}s "
+                                      f"({count(lead['people'])})", "People"),
+                width="stretch", key="personas",
+            )

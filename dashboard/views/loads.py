@@ -1,0 +1,53 @@
+"""Data: what was loaded, what was rejected and why, coverage and freshness."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from dashboard.filters import Filters
+from dashboard.format import count, md
+
+
+def render(f: Filters) -> None:
+    st.title("Data")
+    status = data.store_status(data.version())
+    last_load = status["last_load"]
+    age = None
+    if last_load is not None:
+        age = datetime.now(timezone.utc).replace(tzinfo=None) - last_load
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("People known", count(status["people"]), help="People in the store, internal and external.")
+    c2.metric("Activities", count(status["activities"]), help="Events loaded: posts, replies, reactions, "
+              "mentions, reads, joins.")
+    c3.metric("Last activity", status["last_activity"].date().isoformat() if status["last_activity"] else "–",
+              help="The most recent event or usage report in the store.")
+    c4.metric("Last load", "–" if age is None else (f"{age.days} days ago" if age.days else "today"),
+              help="When the last successful load finished (UTC).")
+    st.caption(md("Sources: " + (", ".join(status["sources"]) or "none")))
+
+    st.subheader("Coverage per source and period",
+                 help="Records (events, or usage-report rows) and distinct people per source: a hole "
+                 "is a missing export.")
+    cov = data.coverage(data.version(), f.period)
+    if cov.is_empty():
+        st.write("No activity loaded yet.")
+    else:
+        st.dataframe(cov.pivot(on="source", index="period", values="records").sort("period"),
+                     hide_index=True, width="stretch")
+
+    st.subheader("Loads", help="Every load: its file, what it read, loaded, rejected and skipped by rule "
+                 "(bots, system messages). A file loaded before is recorded as unchanged.")
+    runs = data.runs(data.version())
+    st.dataframe(runs, hide_index=True, width="stretch")
+
+    st.subheader("Rejected rows", help="Rows that could not be loaded, by file and reason. The rows are "
+                 "kept in the store's rejects table, identifiers pseudonymised.")
+    rejects = data.rejects(data.version())
+    if rejects.is_empty():
+        st.success("No row was rejected.")
+    else:
+        st.dataframe(rejects, hide_index=True, width="stretch")

@@ -1,0 +1,100 @@
+"""Participation: who takes part, by group and over time."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.filters import Filters
+from dashboard.format import md, pct
+
+HELP = {
+    "heatmap": "Participation rate (active people / headcount) of each group in each period. "
+    "Groups under the minimum size are not shown.",
+    "ranking": "Participation rate of each group over the last period of the range.",
+    "frontline": "Participation rate of frontline people (no desk job) against desk workers.",
+    "leaders": "Participation rate of executives and managers against staff.",
+    "retention": "Share of the people active in a period who are active again in the next one.",
+}
+
+
+def _gap_sentence(frame: pl.DataFrame, column: str, a: str, b: str, label_a: str, label_b: str) -> str:
+    last = frame.filter(pl.col("period") == frame["period"].max())
+    va = last.filter(pl.col(column) == a)["participation_rate"]
+    vb = last.filter(pl.col(column) == b)["participation_rate"]
+    if va.is_empty() or vb.is_empty():
+        return "One of the two populations is under the minimum size in the last period."
+    gap = va[0] - vb[0]
+    return (f"In {last['period'][0]}, {label_a} take part at {pct(va[0])} against {pct(vb[0])} for "
+            f"{label_b}: a gap of {abs(100 * gap):.1f} points {'in their favour' if gap > 0 else 'against them'}.")
+
+
+def render(f: Filters) -> None:
+    st.title("Participation")
+    result = data.metric("participation", f)
+    frame = result.rows
+    if f.group is not None:
+        frame = frame.filter(pl.col(f.by) == f.group)
+    if frame.is_empty():
+        st.info("No group to show in this range: every group is under the minimum size.")
+        return
+
+    last_period = frame["period"].max()
+    last = frame.filter(pl.col("period") == last_period)
+    best = last.sort("participation_rate", descending=True).row(0, named=True)
+    worst = last.sort("participation_rate").row(0, named=True)
+    title = (f"In {last_period}, {charts.safe(best[f.by])} leads at {pct(best['participation_rate'])}; "
+             f"{charts.safe(worst[f.by])} trails at {pct(worst['participation_rate'])}")
+    st.plotly_chart(charts.heatmap(frame, f.by, "participation_rate", title), width="stretch",
+                    key="heatmap")
+    st.caption(HELP["heatmap"])
+    if result.suppressed_groups:
+        st.caption(f"{result.suppressed_groups} group(s) under the minimum size are left out.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Ranking", help=HELP["ranking"])
+        st.plotly_chart(
+            charts.ranking(last, f.by, "participation_rate",
+                           f"{last.height} groups in {last_period}, from most to least active",
+                           "Participation rate"),
+            width="stretch", key="ranking",
+        )
+    with right:
+        st.subheader("Retention", help=HELP["retention"])
+        org = data.metric("participation", f, by="organisation").rows
+        retained = org.filter(pl.col("retention").is_not_null())
+        if retained.is_empty():
+            st.write("Retention needs at least two periods.")
+        else:
+            r = retained.row(-1, named=True)
+            st.plotly_chart(
+                charts.org_trend(retained, "retention",
+                                 f"{pct(r['retention'])} of the people active the period before "
+                                 f"{r['period']} came back in it", "Retention"),
+                width="stretch", key="retention",
+            )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Frontline and desk", help=HELP["frontline"])
+        fr = data.metric("participation", f, by="frontline").rows
+        if fr.is_empty():
+            st.write("No frontline flag in the directory, or a population under the minimum size.")
+        else:
+            sentence = _gap_sentence(fr, "frontline", "frontline", "desk", "frontline people", "desk workers")
+            st.plotly_chart(charts.compared_lines(fr, "frontline", "participation_rate",
+                                                  "Participation of frontline and desk workers",
+                                                  "Participation rate"), width="stretch", key="frontline")
+            st.caption(md(sentence))
+    with right:
+        st.subheader("Leaders and staff", help=HELP["leaders"])
+        lv = data.metric("participation", f, by="level").rows
+        if lv.is_empty():
+            st.write("No job level in the directory, or levels under the minimum size.")
+        else:
+            st.plotly_chart(charts.compared_lines(lv, "level", "participation_rate",
+                                                  "Participation by job level", "Participation rate"),
+                            width="stretch", key="levels")
+            st.caption(md(_gap_sentence(lv, "level", "manager", "staff", "managers", "staff")))

@@ -1,0 +1,95 @@
+"""Teams at risk: the community manager's weekly list."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from dashboard.filters import Filters
+from dashboard.format import count, csv_cell, md
+from metrics.groups import period_start
+
+RULES = {
+    "low_participation": "participation under {p:.0%} over the last complete period",
+    "no_contribution": "no contribution for {d} days",
+    "participation_drop": "participation fell by {x:.0f} points or more against the period before",
+}
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """The table as CSV, every text cell neutralised against spreadsheet formulas."""
+    safe = frame.with_columns(
+        pl.col(c).map_elements(csv_cell, return_dtype=pl.Utf8)
+        for c, t in frame.schema.items() if t == pl.Utf8
+    )
+    buf = io.BytesIO()
+    safe.write_csv(buf)
+    return buf.getvalue()
+
+
+def previous_as_of(period: str, as_of: date) -> date:
+    """The day the previous week's (month's…) review looked at: the end of the period before.
+
+    >>> previous_as_of("month", date(2026, 10, 31)), previous_as_of("month", date(2026, 11, 15))
+    (datetime.date(2026, 9, 30), datetime.date(2026, 9, 30))
+    """
+    start = period_start(period, as_of)
+    if period_start(period, as_of + timedelta(days=1)) == start:  # as_of ends no period
+        start = period_start(period, start - timedelta(days=1))
+    return start - timedelta(days=1)
+
+
+def render(f: Filters) -> None:
+    st.title("Teams at risk")
+    s = data.settings()
+    rules = {k: v.format(p=s.inactive_participation, d=s.inactive_days, x=s.inactive_drop_points)
+             for k, v in RULES.items()}
+    by = "team"
+    result = data.metric("inactive-teams", f, by=by)
+    flagged = result.rows
+    extra = result.extra
+    st.caption(md(f"As of {extra.get('as_of')}: period {extra.get('period')} against "
+                  f"{extra.get('previous_period')}. A team is flagged once per rule that fires."))
+    if flagged.is_empty():
+        st.success("No team is flagged by any rule.")
+        return
+    teams = flagged[by].n_unique()
+    st.subheader(f"{teams} team(s) flagged")
+
+    picked = st.multiselect("Rules", list(rules), default=list(rules), format_func=lambda r: rules[r],
+                            key="teams_rules")
+    shown = flagged.filter(pl.col("rule").is_in(picked)).with_columns(
+        pl.col("participation_now", "participation_before").round(3)
+    )
+    st.dataframe(
+        shown, hide_index=True, width="stretch",
+        column_config={
+            "participation_now": st.column_config.NumberColumn("participation now", format="percent"),
+            "participation_before": st.column_config.NumberColumn("participation before", format="percent"),
+        },
+    )
+    st.download_button("Download as CSV", csv_bytes(shown), file_name="teams-at-risk.csv",
+                       mime="text/csv", key="teams_csv")
+
+    st.subheader("Changes since the last period")
+    as_of = extra.get("as_of")
+    before = data.metric("inactive-teams", f, by=by, end=previous_as_of(f.period, as_of)).rows if as_of else None
+    if before is None or before.is_empty() and flagged.is_empty():
+        st.write("No earlier period to compare with.")
+    else:
+        key = [by, "rule"]
+        new = flagged.join(before.select(key), on=key, how="anti")
+        gone = before.join(flagged.select(key), on=key, how="anti")
+        c1, c2 = st.columns(2)
+        c1.metric("Newly flagged", count(new.height))
+        c2.metric("No longer flagged", count(gone.height))
+        for title, frame in (("Newly flagged", new), ("No longer flagged", gone)):
+            if frame.height:
+                st.caption(title)
+                st.dataframe(frame.select(key), hide_index=True, width="stretch")
+    if result.suppressed_groups:
+        st.caption(f"{result.suppressed_groups} team(s) under the minimum size are never shown.")
