@@ -46,7 +46,7 @@ def external_collaboration(
     """
     src = materialise.sources(con, "month", start, end)
     query = sql("external").format(group_columns=group_columns([by]), days=src.days)
-    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow()).rename({"g0": by})
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     return suppress_small_groups(frame, by, "headcount", min_group_size)
 
 
@@ -55,7 +55,7 @@ def external_share(
 ) -> dict:
     """The organisation's ``interactions``, ``external_interactions`` and ``external_share``,
     and the number of distinct ``people`` at their ends."""
-    row = pl.from_arrow(con.execute(sql("external_share"), {"from_date": start, "to_date": end}).arrow())
+    row = con.execute(sql("external_share"), {"from_date": start, "to_date": end}).pl()
     return row.row(0, named=True)
 
 
@@ -90,7 +90,7 @@ def meeting_spaces(
     │ x      ┆ partners ┆ null ┆ 5               ┆ 1               ┆ 6          │
     └────────┴──────────┴──────┴─────────────────┴─────────────────┴────────────┘, 1)
     """
-    frame = pl.from_arrow(con.execute(sql("meeting_spaces"), {"from_date": start, "to_date": end}).arrow())
+    frame = con.execute(sql("meeting_spaces"), {"from_date": start, "to_date": end}).pl()
     small = pl.col("internal_people") + pl.col("external_people") < min_group_size
     return frame.filter(~small), frame.filter(small).height
 

@@ -44,7 +44,7 @@ def _split(
     params = {
         "from_date": start, "to_date": end, "superuser_share": superuser_share, "reads_known": reads,
     }
-    return pl.from_arrow(con.execute(query, params).arrow()).rename({"g0": by}).drop("ord")
+    return con.execute(query, params).pl().rename({"g0": by}).drop("ord")
 
 
 def inequality(
@@ -104,7 +104,7 @@ def lorenz_curve(
     """
     src = materialise.sources(con, "month", start, end)
     query = sql("lorenz").format(days=src.days, person_range=src.person_range)
-    return pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
 @register("inequality", "the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve")

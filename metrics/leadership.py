@@ -68,7 +68,7 @@ def leadership(
         group_columns=group_columns(groups), groups=", ".join(f"g{i}" for i in range(len(groups))),
         trunc=g.trunc, label=g.label,
     )
-    threads = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    threads = con.execute(query, {"from_date": start, "to_date": end}).pl()
     threads = threads.rename({f"g{i}": name for i, name in enumerate(groups)})
     rows = rows.join(threads, on=["period", *groups], how="left").with_columns(
         pl.col("threads_started").fill_null(0), pl.col("threads_replied").fill_null(0)

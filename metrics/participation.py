@@ -51,7 +51,7 @@ def participation_frame(
         trunc=g.trunc, step=g.step, label=g.label,
         days=src.days, person_period=src.person_period,
     )
-    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
     return frame.select("period", *groups, *COLUMNS[1:])
 

@@ -58,7 +58,7 @@ def personas(
     """
     src = materialise.sources(con, "month", start, end)
     query = sql("personas").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
-    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow()).rename({"g0": by})
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     visible, left_out = suppress_small_groups(frame, by, "headcount", min_group_size, within=["persona"])
     visible = visible.sort([by, "ord"]).drop("ord")
     return visible.select(by, "persona", "people", "people_share", "headcount"), left_out

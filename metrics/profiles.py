@@ -37,7 +37,7 @@ def profile_completeness(
     [('Ops', 6, 0.4166666666666667, 0.5)]
     """
     query = sql("profiles").format(group_columns=group_columns([by]))
-    frame = pl.from_arrow(con.execute(query, {"as_of": as_of or date.today()}).arrow()).rename({"g0": by})
+    frame = con.execute(query, {"as_of": as_of or date.today()}).pl().rename({"g0": by})
     return suppress_small_groups(frame, by, "people", min_group_size)
 
 

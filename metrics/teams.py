@@ -84,12 +84,10 @@ def inactive_teams(
         frame.filter(pl.col("period") == before_label), by, "headcount", min_group_size
     )
     src = materialise.sources(con, "month", None, as_of)
-    last = pl.from_arrow(
-        con.execute(
-            sql("last_contribution").format(group_columns=group_columns([by]), person_range=src.person_range),
-            {"from_date": None, "to_date": as_of, "period_start": now_start, "period_end": now_end},
-        ).arrow()
-    ).rename({"g0": by})
+    last = con.execute(
+        sql("last_contribution").format(group_columns=group_columns([by]), person_range=src.person_range),
+        {"from_date": None, "to_date": as_of, "period_start": now_start, "period_end": now_end},
+    ).pl().rename({"g0": by})
     teams = (
         now.select(by, "period", "headcount", pl.col("participation_rate").alias("participation_now"))
         .join(before.select(by, pl.col("participation_rate").alias("participation_before")), on=by, how="left")

@@ -1,0 +1,161 @@
+"""``ruche metrics NAME``: compute one metric over the store and print it.
+
+``table`` is for a terminal, ``csv`` (the rows only) for a spreadsheet, ``json`` for scripts:
+one object ``{"metric", "params", "rows", "suppressed_groups", ...}`` whose further keys are the
+metric's organisation-wide figures (docs/metrics.md lists them for each metric). The JSON keys,
+their order and the column names are a contract: ``tests/test_metrics_cli.py`` holds it in golden
+files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import date, datetime
+from typing import Any, TextIO
+
+import polars as pl
+
+from metrics import registry
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES
+from metrics.registry import MetricParams, MetricResult
+from ruche.errors import RucheError
+
+FORMATS = ("table", "csv", "json")
+
+#: Settings handed to the metrics that use them (through ``MetricParams.extra``).
+METRIC_SETTINGS = (
+    "superuser_share", "silo_threshold", "inactive_participation", "inactive_days", "inactive_drop_points",
+    "targets", "phases",
+)
+
+EXAMPLES = """\
+examples:
+  ruche metrics participation --by site --period quarter
+  ruche metrics inequality --from 2026-01-01 --to 2026-06-30 --format json
+  ruche metrics inactive-teams --format csv > teams.csv
+"""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ruche.cli import add_db_option
+
+    names = registry.names()
+    parser.epilog = "metrics:\n" + "\n".join(
+        f"  {name:<16}{registry.METRICS[name][1]}" for name in names
+    ) + "\n\n" + EXAMPLES
+    parser.add_argument("name", metavar="NAME", choices=names, help="the metric (listed below)")
+    add_db_option(parser)
+    parser.add_argument(
+        "--by", choices=list(GROUP_ATTRIBUTES), metavar="ATTRIBUTE",
+        help=f"directory attribute to break down by: {', '.join(GROUP_ATTRIBUTES)} (default: department; "
+        "team for inactive-teams, organisation for leadership and frontline)",
+    )
+    parser.add_argument("--period", choices=list(GRAINS), default="month", help="period of time series (default: month)")
+    parser.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (default: the data's first)")
+    parser.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: the data's last)")
+    parser.add_argument(
+        "--min-group-size", type=int, metavar="K",
+        help="leave out groups of fewer than K people (default: the min_group_size setting, 5; at least 1)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+
+
+def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
+    k = args.min_group_size if args.min_group_size is not None else settings.min_group_size
+    if k < 1:
+        raise RucheError(f"--min-group-size must be at least 1, got {k}")
+    if args.start and args.end and args.start > args.end:
+        raise RucheError(f"--from {args.start} is after --to {args.end}")
+    registry.names()
+    return MetricParams(
+        by=args.by or registry.DEFAULT_BY.get(args.name, "department"),
+        period=args.period,
+        start=args.start,
+        end=args.end,
+        min_group_size=k,
+        extra={name: getattr(settings, name) for name in METRIC_SETTINGS},
+    )
+
+
+def _plain(value: Any) -> Any:
+    """``value`` made of JSON types only: frames become lists of objects, dates ISO strings."""
+    if isinstance(value, pl.DataFrame):
+        return [_plain(row) for row in value.to_dicts()]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def to_json(name: str, params: MetricParams, result: MetricResult) -> dict:
+    """The JSON document of a result (the documented contract)."""
+    document = {
+        "metric": name,
+        "params": {
+            "by": params.by,
+            "period": params.period,
+            "from": params.start,
+            "to": params.end,
+            "min_group_size": params.min_group_size,
+        },
+        "rows": result.rows,
+        "suppressed_groups": result.suppressed_groups,
+    }
+    for key, value in result.extra.items():
+        document.setdefault(key, value)
+    return _plain(document)
+
+
+def write_table(name: str, params: MetricParams, result: MetricResult, out: TextIO) -> None:
+    span = f"{params.start or 'first day'} to {params.end or 'last day'}"
+    print(f"{name} by {params.by}, per {params.period}, {span}", file=out)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=240, fmt_str_lengths=60):
+        print(result.rows, file=out)
+        for key, value in result.extra.items():
+            if isinstance(value, pl.DataFrame):
+                print(f"\n{key}:", file=out)
+                print(value, file=out)
+            else:
+                print(f"{key}: {_plain(value)}", file=out)
+    print(
+        f"suppressed groups: {result.suppressed_groups} (groups of fewer than {params.min_group_size} people, "
+        "and the smallest others when needed so that none can be recovered)",
+        file=out,
+    )
+
+
+def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> int:
+    from ruche.store import connect
+
+    out = out or sys.stdout
+    params = params_from(args, settings)
+    con = connect(settings.db, read_only=True)
+    try:
+        result = registry.get(args.name)(con, params)
+    finally:
+        con.close()
+    if args.format == "json":
+        json.dump(to_json(args.name, params, result), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif args.format == "csv":
+        out.write(result.rows.write_csv())
+        if result.extra.get("note"):
+            print(f"ruche metrics: note: {result.extra['note']}", file=sys.stderr)
+    else:
+        write_table(args.name, params, result, out)
+    return 0
