@@ -56,6 +56,18 @@ def _read_error(exc: duckdb.Error, folder: Path, label: str) -> IngestError:
     return IngestError(f"{where}: not valid Slack JSON ({message}; expected a JSON array of objects)")
 
 
+def _check_array_ends(path: Path, folder: Path, label: str) -> None:
+    """A truncated day file would still parse (the JSON reader is lenient): check both ends."""
+    with open(path, "rb") as fh:
+        head = fh.read(64).lstrip()
+        fh.seek(max(0, path.stat().st_size - 64))
+        tail = fh.read().rstrip()
+    if not head.startswith(b"[") or not tail.endswith(b"]"):
+        where = f"{label}/{path.relative_to(folder)}"
+        raise IngestError(f"{where}: not valid Slack JSON (truncated or not an array; "
+                          f"expected a JSON array of objects from '[' to ']')")
+
+
 def _check_json_file(path: Path, label: str) -> None:
     if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
         raise IngestError(f"{label}: empty file (expected a JSON array)")
@@ -97,6 +109,8 @@ def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
         con.execute("create or replace temp table stg_slack_channels_raw as " + " union all by name ".join(parts))
         ctx.progress.step("users and channels")
         day_files = sorted(str(p) for p in folder.glob("*/*.json"))
+        for f in day_files:
+            _check_array_ends(Path(f), folder, ctx.label)
         if day_files:
             con.execute(
                 f"""
