@@ -1,0 +1,130 @@
+"""Participation: given a tiny store, expect exact rows (METRICS.md, "Activity")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from tests.test_metrics_fixtures import act, add_snapshot, make_store, person
+
+from metrics import registry
+from metrics.groups import MetricError
+from metrics.materialise import refresh
+from metrics.participation import participation
+from metrics.registry import MetricParams
+
+SCHEMA = {
+    "period": pl.Utf8, "department": pl.Utf8, "headcount": pl.Int64, "active": pl.Int64, "contributors": pl.Int64,
+    "participation_rate": pl.Float64, "contribution_rate": pl.Float64, "stickiness": pl.Float64,
+    "retention": pl.Float64,
+}
+
+
+def company():
+    """Sales (6, with a leaver on 10 Feb and a hire on 15 Feb), Legal (4), Tax (5, never active)."""
+    people = (
+        [person(i, department="Sales") for i in range(1, 5)]
+        + [person(5, department="Sales", left_on=date(2026, 2, 10)), person(6, department="Sales", hired_on=date(2026, 2, 15))]
+        + [person(i, department="Legal") for i in range(7, 11)]
+        + [person(i, department="Tax") for i in range(11, 16)]
+        + [person(20, is_external=True)]
+    )
+    activities = [
+        act(1, "post", "2026-01-05 09:00"),
+        act(2, "read", "2026-01-05 10:00"),   # active only by reading
+        act(2, "read", "2026-01-06 10:00"),
+        act(3, "reaction", "2026-01-20 10:00"),
+        act(7, "post", "2026-01-10 10:00"),
+        act(20, "post", "2026-01-11 10:00"),   # external: active, never in a headcount
+        act(1, "reply", "2026-02-03 10:00"),
+        act(5, "reaction", "2026-02-05 10:00"),  # the leaver, before leaving
+        act(6, "post", "2026-02-20 10:00"),      # the hire
+        act(4, "read", "2026-02-28 10:00"),
+    ]
+    return make_store(people, activities)
+
+
+def expected(rows):
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row")
+
+
+def test_rates_headcount_with_hire_and_leaver_stickiness_retention():
+    frame, left_out = participation(company(), by="department", min_group_size=1)
+    assert_frame_equal(frame, expected([
+        ("2026-01", "Legal", 4, 1, 1, 0.25, 0.25, 1 / 27 / 1, None),
+        ("2026-01", "Sales", 5, 3, 1, 0.6, 0.2, 4 / 27 / 3, None),
+        ("2026-01", "Tax", 5, 0, 0, 0.0, 0.0, None, None),
+        ("2026-02", "Legal", 4, 0, 0, 0.0, 0.0, None, 0.0),
+        ("2026-02", "Sales", 6, 4, 2, 4 / 6, 2 / 6, 4 / 28 / 4, 1 / 3),
+        ("2026-02", "Tax", 5, 0, 0, 0.0, 0.0, None, None),
+    ]))
+    assert left_out == 0
+
+
+def test_group_just_under_k_is_left_out_with_the_next_smallest():
+    # January: Legal 4 < 5 is left out; alone, it would be the total minus the others, so the
+    # next smallest, Sales (5, before Tax by name), goes too. February: Legal, then Tax (5).
+    frame, left_out = participation(company(), by="department", min_group_size=5)
+    assert frame.select("period", "department", "headcount").rows() == [("2026-01", "Tax", 5), ("2026-02", "Sales", 6)]
+    assert left_out == 3   # Legal, Sales and Tax are each left out in some period
+
+
+def test_hidden_groups_never_sum_to_fewer_than_k_people():
+    frame, _ = participation(company(), by="department", min_group_size=5)
+    total, _ = participation(company(), by="organisation", min_group_size=5)
+    for period, org_headcount in total.select("period", "headcount").rows():
+        shown = frame.filter(pl.col("period") == period)["headcount"].sum()
+        assert org_headcount - shown in (0,) or org_headcount - shown >= 5
+
+
+def test_weeks_and_quarters_are_labelled_iso():
+    con = make_store([person(1, department="Ops")], [act(1, "post", "2025-12-31"), act(1, "post", "2026-01-01")])
+    weeks, _ = participation(con, by="department", period="week", min_group_size=1)
+    quarters, _ = participation(con, by="department", period="quarter", min_group_size=1)
+    assert weeks["period"].to_list() == ["2026-W01"]
+    assert quarters["period"].to_list() == ["2025-Q4", "2026-Q1"]
+
+
+def test_usage_report_makes_a_reader_active_on_its_last_activity_date():
+    con = make_store([person(i, department="Ops") for i in range(1, 6)], [act(1, "post", "2026-03-02")])
+    add_snapshot(con, 2, "2026-04-04", read=12, last_activity="2026-03-30")
+    add_snapshot(con, 3, "2026-04-04", read=0)   # a report of nothing: not active
+    frame, _ = participation(con, by="department", min_group_size=1)
+    assert frame.select("period", "active", "contributors").rows() == [("2026-03", 2, 1), ("2026-04", 0, 0)]
+
+
+def test_range_cuts_periods_and_days():
+    frame, _ = participation(company(), by="organisation", start=date(2026, 1, 6), end=date(2026, 1, 31), min_group_size=1)
+    # from 6 January: person 1's post of the 5th is out, person 2's read of the 6th is in
+    assert frame.select("period", "headcount", "active", "contributors").rows() == [("2026-01", 14, 3, 1)]
+    assert frame["stickiness"].item() == 3 / 26 / 3
+
+
+def test_empty_store_gives_no_rows():
+    frame, left_out = participation(make_store(), min_group_size=5)
+    assert_frame_equal(frame, pl.DataFrame(schema=SCHEMA))
+    assert left_out == 0
+
+
+def test_unknown_attribute_and_period_are_refused():
+    with pytest.raises(MetricError):
+        participation(company(), by="name")
+    with pytest.raises(MetricError):
+        participation(company(), period="day")
+
+
+def test_registry_result_carries_rows_suppression_and_reads_flag():
+    con = company()
+    result = registry.get("participation")(con, MetricParams(by="department", min_group_size=5))
+    assert result.rows.height == 2 and result.suppressed_groups == 3
+    assert result.extra == {"reads_known": True}
+
+
+def test_materialised_and_on_the_fly_agree():
+    on_the_fly, _ = participation(company(), by="department", min_group_size=1)
+    con = company()
+    refresh(con)
+    materialised, _ = participation(con, by="department", min_group_size=1)
+    assert_frame_equal(materialised, on_the_fly)
