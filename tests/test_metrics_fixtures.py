@@ -9,6 +9,7 @@ from datetime import date, datetime
 from itertools import count
 
 import duckdb
+import polars as pl
 
 from ruche.store import connect
 
@@ -33,28 +34,38 @@ _uid = count(1)
 
 
 def add_people(con: duckdb.DuckDBPyConnection, people: list[dict]) -> None:
+    if not people:
+        return
     for row in people:
         unknown = set(row) - set(PEOPLE_COLUMNS)
         assert not unknown, unknown
-        columns = list(row)
-        con.execute(
-            f"insert into people ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
-            [row[c] for c in columns],
-        )
+    columns = [c for c in PEOPLE_COLUMNS if any(c in row for row in people)]
+    defaults = {"in_directory": True, "is_external": False}
+    frame = pl.DataFrame(
+        [[row.get(c, defaults.get(c)) for c in columns] for row in people], schema=columns, orient="row",
+        infer_schema_length=None,
+    )
+    con.register("new_people", frame)
+    con.execute(f"insert into people ({', '.join(columns)}) select {', '.join(columns)} from new_people")
+    con.unregister("new_people")
 
 
 def add_activities(con: duckdb.DuckDBPyConnection, activities: list[dict]) -> None:
     rows = [
-        (next(_uid), a["source"], a["occurred_at"], a["person_key"], a["kind"], a["space_key"], a["thread_ref"],
+        (next(_uid), a["source"], str(a["occurred_at"]), a["person_key"], a["kind"], a["space_key"], a["thread_ref"],
          a["target_key"], a["run_id"])
         for a in activities
     ]
     if rows:
-        con.executemany(
-            "insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, thread_ref, "
-            "target_key, run_id) values (?, ?, ?::timestamp, ?, ?, ?, ?, ?, ?)",
-            rows,
+        frame = pl.DataFrame(
+            rows, orient="row", schema={"activity_uid": pl.Int64, "source": pl.Utf8, "occurred_at": pl.Utf8,
+                                        "person_key": pl.Int64, "kind": pl.Utf8, "space_key": pl.Int64,
+                                        "thread_ref": pl.Utf8, "target_key": pl.Int64, "run_id": pl.Int64},
         )
+        con.register("new_activities", frame)
+        con.execute("insert into activities by name select * replace (occurred_at::timestamp as occurred_at) "
+                    "from new_activities")
+        con.unregister("new_activities")
 
 
 def add_snapshot(con: duckdb.DuckDBPyConnection, who: int, report_date: str, read: int = 0, liked: int = 0,
