@@ -1,0 +1,287 @@
+"""``ruche sample``: write a synthetic company as real export files.
+
+The output is what an administrator would collect from a real enterprise, with nothing
+pre-digested: an HR directory (``directory.csv``), a Viva Engage network data export
+(``viva-engage-export.zip``), a Slack workspace export (``slack-export.zip``), one Microsoft 365
+"Viva Engage activity user detail" report per month (``m365-engage-activity-YYYY-MM-DD.csv``)
+and ``manifest.json``, which names the stories the sample contains (pilot department, silent
+teams, bridges, ...) so that docs and tests can point at them.
+
+The same arguments always give the same bytes: every draw comes from the seed, every file is
+sorted, ZIP entries carry a fixed timestamp, and nothing depends on today's date.  See
+``docs/sample.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ruche.errors import RucheError
+
+DEFAULT_PEOPLE = 1500
+DEFAULT_MONTHS = 12
+DEFAULT_SEED = 42
+DEFAULT_END = "2026-10-31"
+MIN_PEOPLE = 200
+MAX_MONTHS = 120
+
+DIRECTORY_COLUMNS = ("id", "email", "first_name", "last_name", "department", "team", "site", "country", "level",
+                     "manager_id", "frontline", "hired_on", "left_on", "job_title")
+VIVA_FILES = ("Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "Files.csv", "Pages.csv", "Admins.csv",
+              "Networks.csv", "MessageThreadsOutbound.csv", "MessageVersions.csv", "log.txt", "request.txt")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Write a realistic synthetic company as real export files: an HR directory, a Viva Engage "
+        "network data export, a Slack workspace export and monthly Microsoft 365 usage reports. "
+        "The same arguments always write the same bytes."
+    )
+    parser.epilog = (
+        "examples:\n"
+        "  ruche sample --out sample_data                  # the bundled demo company\n"
+        "  ruche sample --out /tmp/big --people 100000 --months 36\n"
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="directory to write the files into (created)")
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE,
+                        help=f"employees in the HR directory (default {DEFAULT_PEOPLE}, at least {MIN_PEOPLE})")
+    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS,
+                        help=f"calendar months covered, ending with the month of --end (default {DEFAULT_MONTHS})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--end", default=DEFAULT_END, metavar="YYYY-MM-DD",
+                        help=f"last day of the period (default {DEFAULT_END})")
+
+
+def run(args: argparse.Namespace, settings=None) -> int:
+    summary = generate(Path(args.out), people=args.people, months=args.months, seed=args.seed,
+                       end=parse_end(args.end), progress=_stderr_progress())
+    print(f"Wrote {summary['people']} people ({summary['guests']} guests), "
+          f"{summary['viva_messages']} Viva Engage messages, {summary['slack_messages']} Slack messages "
+          f"and {summary['slack_reactions']} reactions, {summary['months']} months "
+          f"({summary['start']} to {summary['end']}) in {args.out}:")
+    for name, size in summary["files"].items():
+        print(f"  {name:44} {size / 1e6:9.2f} MB")
+    return 0
+
+
+def parse_end(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise RucheError(f"--end must be a date written YYYY-MM-DD, not {text!r}") from None
+
+
+def _stderr_progress():
+    started = time.perf_counter()
+
+    def report(message: str) -> None:
+        print(f"ruche sample: {message} ({time.perf_counter() - started:.1f}s)", file=sys.stderr, flush=True)
+
+    return report
+
+
+def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_MONTHS, seed: int = DEFAULT_SEED,
+             end: dt.date = dt.date.fromisoformat(DEFAULT_END), progress=None) -> dict:
+    """Write the sample into ``out`` and return a summary (counts and file sizes)."""
+    from ruche.sample import m365, slack, viva
+    from ruche.sample.activity import Clock
+    from ruche.sample.company import Period, build_company
+
+    if people < MIN_PEOPLE:
+        raise RucheError(f"--people must be at least {MIN_PEOPLE} (a company needs all its departments)")
+    if not 3 <= months <= MAX_MONTHS:
+        raise RucheError(f"--months must be between 3 and {MAX_MONTHS}")
+    if seed < 0:
+        raise RucheError("--seed must be zero or positive")
+    report = progress or (lambda message: None)
+    out.mkdir(parents=True, exist_ok=True)
+    period = Period.ending(end, months)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+    clock = Clock(period)
+
+    company = build_company(streams[0], people, period)
+    report(f"company of {company.n_employees} people in {len(company.team_names)} teams")
+    written: dict[str, int] = {}
+
+    def save(name: str, data: bytes) -> None:
+        (out / name).write_bytes(data)
+        written[name] = len(data)
+
+    save("directory.csv", _csv(directory_frame(company)))
+
+    network = viva.build_viva(streams[1], company, clock)
+    report(f"Viva Engage: {len(network.messages)} messages")
+    stamp = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(6, 0))
+    entries = {
+        "Messages.csv": _csv(viva.messages_csv(company, network)),
+        "Users.csv": _csv(viva.users_csv(company, network)),
+        "Groups.csv": _csv(viva.groups_csv(company, network)),
+        "Files.csv": _csv(viva.files_csv(company, network)),
+        "MessageVersions.csv": _csv(viva.message_versions_csv(company, network)),
+    }
+    entries.update({name: _csv(frame) for name, frame in viva.small_tables(company, network).items()})
+    entries["log.txt"] = _viva_log(period, stamp, entries).encode()
+    entries["request.txt"] = _viva_request(period, stamp).encode()
+    save("viva-engage-export.zip", _zip(entries, stamp))
+    report("Viva Engage export written")
+
+    reports = m365.build_reports(streams[2], company, network, clock)
+    for name, frame in reports:
+        save(name, b"\xef\xbb\xbf" + _csv(frame))
+    report(f"{len(reports)} Microsoft 365 usage reports written")
+
+    workspace = slack.build_slack(streams[3], company, clock)
+    report(f"Slack: {workspace.stats['messages']} messages")
+    files = {
+        "users.json": _json(slack.users_json(company, workspace)),
+        "channels.json": _json(slack.channels_json(company, workspace)),
+        "integration_logs.json": _json(slack.integration_logs_json(company, workspace)),
+    }
+    files.update(slack.day_files(workspace))
+    save("slack-export.zip", _zip(files, stamp))
+    report("Slack export written")
+
+    manifest = build_manifest(company, network, workspace, seed)
+    save("manifest.json", _json(manifest))
+    return {
+        "people": company.n_employees, "guests": company.n_guests, "months": months,
+        "start": period.start.isoformat(), "end": period.end.isoformat(),
+        "viva_messages": len(network.messages), "slack_messages": workspace.stats["messages"],
+        "slack_reactions": workspace.stats["reactions"], "files": dict(sorted(written.items())),
+    }
+
+
+def directory_frame(c) -> pl.DataFrame:
+    from ruche.sample.company import DEPARTMENT_NAMES, LEVEL_NAMES, NEVER, SITES
+
+    n = c.n_employees
+    iso = c.period.iso_dates
+    site = np.array([s.name for s in SITES], dtype=object)[c.site[:n]]
+    country = np.array([s.country for s in SITES], dtype=object)[c.site[:n]]
+    manager = np.where(c.manager[:n] >= 0, c.employee_id[np.maximum(c.manager[:n], 0)], None)
+    left = np.where(c.left[:n] < NEVER, iso(np.minimum(c.left[:n], c.period.days)), None)
+
+    def strings(values) -> pl.Series:
+        return pl.Series(np.asarray(values, dtype=object).tolist(), dtype=pl.String)
+
+    return pl.DataFrame({
+        "id": strings(c.employee_id[:n]),
+        "email": strings(c.email[:n]),
+        "first_name": strings(c.first_name[:n]),
+        "last_name": strings(c.last_name[:n]),
+        "department": strings(np.array(DEPARTMENT_NAMES, dtype=object)[c.department[:n]]),
+        "team": strings(np.array(c.team_names, dtype=object)[c.team[:n]]),
+        "site": strings(site),
+        "country": strings(country),
+        "level": strings(np.array(LEVEL_NAMES, dtype=object)[c.level[:n]]),
+        "manager_id": strings(manager),
+        "frontline": np.where(c.frontline[:n], "true", "false"),
+        "hired_on": iso(c.hired[:n]),
+        "left_on": strings(left),
+        "job_title": strings(c.job_title[:n]),
+    }).sort("id")
+
+
+def build_manifest(c, network, workspace, seed: int) -> dict:
+    from ruche.sample.company import (
+        CLASS_NAMES, COMPANY, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, HOME_DOMAIN, MANAGER, NEVER, PARTNERS,
+        PILOT_DEPARTMENT,
+    )
+
+    n = c.n_employees
+    p = c.period
+    month_name = [p.date(d).strftime("%Y-%m") for d in p.month_starts[:-1]]
+    sizes = np.bincount(c.department[:n], minlength=len(DEPARTMENTS))
+    departments = [
+        {"name": d.name, "people": int(sizes[i]), "frontline": any(f.frontline for f in d.functions),
+         "slack": d.slack, "rollout": month_name[c.waves[d.name]]}
+        for i, d in enumerate(DEPARTMENTS)
+    ]
+    emp = np.arange(n)
+    return {
+        "company": COMPANY,
+        "home_domain": HOME_DOMAIN,
+        "seed": seed,
+        "period": {"start": p.start.isoformat(), "end": p.end.isoformat(), "months": p.months},
+        "people": n,
+        "departments": departments,
+        "pilot": {"department": PILOT_DEPARTMENT, "from": month_name[0]},
+        "silent_teams": [
+            {"team": c.team_names[t], "department": DEPARTMENT_NAMES[c.team_department[t]],
+             "people": int(np.count_nonzero(c.team[:n] == t)), "silent_from": p.date(c.silent_from).isoformat()}
+            for t in c.silent_teams
+        ],
+        "bridges": sorted(c.email[np.flatnonzero(c.bridge)].tolist()),
+        "leaders": {
+            "exemplary": sorted(c.email[emp[c.exemplary[:n]]].tolist()),
+            "absent": sorted(c.email[emp[c.absent[:n]]].tolist()),
+            "executives": int(np.count_nonzero(c.level[:n] == EXECUTIVE)),
+            "managers": int(np.count_nonzero(c.level[:n] == MANAGER)),
+        },
+        "classes": {name: int(np.count_nonzero(c.klass[:n] == k)) for k, name in enumerate(CLASS_NAMES)},
+        "hires": int(np.count_nonzero((c.hired[:n] >= 0))),
+        "leavers": int(np.count_nonzero(c.left[:n] < NEVER)),
+        "guests": {
+            "viva_engage": int(np.count_nonzero(c.is_guest & c.in_viva)),
+            "slack": int(np.count_nonzero(c.is_guest & c.in_slack)),
+            "both": int(np.count_nonzero(c.is_guest & c.in_viva & c.in_slack)),
+            "domains": [pt.domain for pt in PARTNERS],
+        },
+        "viva_engage": {"messages": len(network.messages), "groups": len(network.groups.name)},
+        "slack": dict(workspace.stats, channels=len(workspace.channels)),
+    }
+
+
+def _csv(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_csv(buffer)
+    return buffer.getvalue()
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, indent=4, ensure_ascii=False) + "\n").encode()
+
+
+def _zip(entries: dict[str, bytes], stamp: dt.datetime) -> bytes:
+    """A ZIP whose bytes depend only on the entries: sorted names, one fixed timestamp."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return buffer.getvalue()
+
+
+def _viva_log(period, stamp: dt.datetime, entries: dict[str, bytes]) -> str:
+    lines = [f"{stamp:%Y-%m-%d %H:%M:%S} UTC Export started"]
+    for name in VIVA_FILES[:-2]:
+        lines.append(f"{stamp:%Y-%m-%d %H:%M:%S} UTC Exported {name}")
+    lines.append(f"{stamp:%Y-%m-%d %H:%M:%S} UTC Export completed")
+    return "\n".join(lines) + "\n"
+
+
+def _viva_request(period, stamp: dt.datetime) -> str:
+    from ruche.sample.company import COMPANY, HOME_DOMAIN
+
+    end = period.end + dt.timedelta(days=1)
+    return (
+        f"network: {COMPANY} ({HOME_DOMAIN})\n"
+        f"since: {period.start.isoformat()}T00:00:00Z\n"
+        f"until: {end.isoformat()}T00:00:00Z\n"
+        "include: csv\n"
+        "include_ens: false\n"
+        f"requested_at: {stamp:%Y-%m-%dT%H:%M:%S}Z\n"
+    )

@@ -1,0 +1,90 @@
+"""Microsoft 365 usage reports: "Viva Engage activity user detail", one per month.
+
+Each report covers the 30 days ending on its refresh date (the last day of a month, or the end
+of the period) and counts, per licensed user, the messages posted (every post and reply of the
+Viva Engage export in that window, deleted ones included, system messages excluded), the
+messages read and the likes given.  Reads and likes exist only here: they are what tells a
+reader (a lurker) from someone who never connects.  The files are CSV with a UTF-8 byte order
+mark, as the admin centre and Microsoft Graph deliver them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ruche.sample.activity import DAY, Clock
+from ruche.sample.company import CONTRIBUTOR, EXECUTIVE, NEVER, READER, SUPERUSER, Company
+from ruche.sample.viva import SYSTEM, Viva
+
+COLUMNS = ("Report Refresh Date", "User Principal Name", "Display Name", "User State", "State Change Date",
+           "Last Activity Date", "Posted Count", "Read Count", "Liked Count", "Assigned Products", "Report Period")
+WINDOW = 30
+
+
+def refresh_days(c: Company) -> list[int]:
+    """The day index of each monthly report: the last day of each month (the period's end for the last)."""
+    ms = c.period.month_starts
+    return [min(ms[m + 1], c.period.days) - 1 for m in range(c.period.months)]
+
+
+def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -> list[tuple[str, pl.DataFrame]]:
+    n = c.n_employees
+    k = c.klass[:n]
+    read_rate = np.select([k == READER, k == CONTRIBUTOR, k == SUPERUSER],
+                          [rng.lognormal(np.log(22), 0.8, n), rng.lognormal(np.log(60), 0.6, n),
+                           rng.lognormal(np.log(240), 0.4, n)], 0.0)
+    like_rate = np.select([k == READER, k == CONTRIBUTOR, k == SUPERUSER],
+                          [rng.lognormal(np.log(1.2), 0.9, n), rng.lognormal(np.log(5), 0.7, n),
+                           rng.lognormal(np.log(25), 0.5, n)], 0.0)
+    m = v.messages
+    counted = (m.kind != SYSTEM) & (m.sender < n)
+    msg_day = (m.time // DAY)[counted]
+    msg_sender = m.sender[counted]
+    order = np.argsort(msg_day, kind="stable")
+    msg_day, msg_sender = msg_day[order], msg_sender[order]
+    last_activity = np.full(n, -1, dtype=np.int64)
+    joined = np.maximum(c.hired[:n], -30)
+    names = c.display_name[:n].astype(object)
+    products = np.where(c.frontline[:n], "MICROSOFT 365 F3",
+                        np.where(c.level[:n] == EXECUTIVE, "MICROSOFT 365 E5", "MICROSOFT 365 E3"))
+    start, end = c.viva_start[:n], c.viva_end[:n]
+    out = []
+    previous = -1
+    for refresh in refresh_days(c):
+        first = refresh - WINDOW + 1
+        lo, hi = np.searchsorted(msg_day, [first, refresh + 1])
+        posted = np.bincount(msg_sender[lo:hi], minlength=n)
+        s = np.maximum(start, first)
+        e = np.minimum(end, refresh + 1)
+        reads = clock.counts(rng, read_rate, s, e)
+        likes = clock.counts(rng, like_rate, s, e)
+        # the last day anything happened: posts since the previous report, then a read or like
+        lo_all, hi_all = np.searchsorted(msg_day, [previous + 1, refresh + 1])
+        np.maximum.at(last_activity, msg_sender[lo_all:hi_all], msg_day[lo_all:hi_all])
+        touched = (reads + likes) > 0
+        span = np.maximum(e - s, 1)
+        back = np.floor(rng.exponential(span / (reads + likes + 1.0))).astype(np.int64)
+        last_touch = np.maximum(e - 1 - back, s)
+        last_activity = np.where(touched, np.maximum(last_activity, last_touch), last_activity)
+        previous = refresh
+        listed = (c.hired[:n] <= refresh) & (c.left[:n] > first)
+        gone = c.left[:n] <= refresh
+        rows = np.flatnonzero(listed)
+        iso = c.period.iso_dates
+        frame = pl.DataFrame({
+            "Report Refresh Date": np.repeat(iso(np.array([refresh]))[0], len(rows)),
+            "User Principal Name": pl.Series(c.email[rows].tolist(), dtype=pl.String),
+            "Display Name": pl.Series(names[rows].tolist(), dtype=pl.String),
+            "User State": np.where(gone[rows], "Deleted", "Active"),
+            "State Change Date": iso(np.where(gone[rows], np.minimum(c.left[rows], NEVER), joined[rows])),
+            "Last Activity Date": pl.Series(np.where(last_activity[rows] >= 0, iso(np.maximum(last_activity[rows], 0)),
+                                                     None).tolist(), dtype=pl.String),
+            "Posted Count": posted[rows],
+            "Read Count": reads[rows],
+            "Liked Count": likes[rows],
+            "Assigned Products": products[rows],
+            "Report Period": np.full(len(rows), WINDOW),
+        }).sort("User Principal Name")
+        out.append((f"m365-engage-activity-{iso(np.array([refresh]))[0]}.csv", frame))
+    return out

@@ -1,0 +1,606 @@
+"""Slack: the workspace of Engineering, IT and Product, and its export.
+
+The workspace is older than the period: people employed at its start joined their channels
+before it, so the export (restricted to the period, as Slack lets an owner choose) shows
+``channel_join`` messages only for people who arrive later and for the channel opened during
+the period.  Messages carry what real exports carry: threads (``thread_ts``, ``parent_user_id``,
+``reply_count``, ``replies`` on the root), reactions, ``<@U…>`` mentions, file shares and
+comments, bot and integration messages.  Day files hold one JSON object per line inside the
+array; day boundaries are in UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ruche.sample import text
+from ruche.sample.activity import DAY, Clock, attach_replies, base36_ids, expand, pick_in_groups
+from ruche.sample.company import (
+    CONTRIBUTOR, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, INACTIVE, NEVER, PARTNERS, READER, SITES, SUPERUSER,
+    Company,
+)
+
+HUMAN, FILE_SHARE, FILE_COMMENT, JOIN, BOT_ADD, BOT = range(6)
+WORKSPACE = "example-corp"
+_US = 1_000_000
+_KEY = np.int64(1) << 48
+
+
+@dataclass
+class Channel:
+    name: str
+    purpose: str
+    created: int  # seconds from day 0
+    weight: float  # how much members write there
+    archived: bool = False
+    general: bool = False
+
+
+@dataclass
+class Bot:
+    name: str
+    service: str
+    has_user: bool
+    channels: tuple[str, ...]
+    share: float  # of the bot messages
+    added: int  # day it was added (negative: before the period)
+
+
+BOTS = (
+    Bot("github", "GitHub", True, ("deployments",), 0.35, -300),
+    Bot("jenkins", "Jenkins CI", False, ("deployments",), 0.35, -500),
+    Bot("pagerduty", "PagerDuty", True, ("alerts", "incidents"), 0.30, 20),
+)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _cat(*parts) -> pl.Expr:
+    """Concatenate literal strings and expressions (pl.format cannot hold JSON braces)."""
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p.cast(pl.String) for p in parts])
+
+
+def _esc(s: str) -> str:
+    """The inside of a JSON string."""
+    return json.dumps(s, ensure_ascii=False)[1:-1]
+
+
+@dataclass
+class Slack:
+    people: np.ndarray  # person indices with an account
+    user_id: np.ndarray  # per person ("" without an account)
+    handle: np.ndarray
+    channels: list[Channel]
+    channel_id: np.ndarray
+    member: np.ndarray  # (people in the workspace, channels) bool
+    bot_id: np.ndarray
+    bot_user_id: np.ndarray
+    team_id: str
+    frame: pl.DataFrame  # one row per message: channel, ts, day, json
+    stats: dict
+
+
+def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
+    days = c.period.days
+    people = np.flatnonzero(c.in_slack)
+    guest = c.is_guest
+    dept = c.department
+    tz = np.array([s.tz_offset for s in SITES] + [0])[c.site]
+    slack_depts = [d for d, dep in enumerate(DEPARTMENTS) if dep.slack]
+
+    # --- channels and who is in them --------------------------------------------------------
+    project_day = c.period.month_starts[c.period.months // 2] + 3
+    channels: list[Channel] = [
+        Channel("general", "Company-wide announcements and work-based matters", -700 * DAY, 0.3, general=True),
+        Channel("random", "Non-work banter and water cooler conversation", -700 * DAY, 1.0),
+    ]
+    dept_channel, function_channel = {}, {}
+    for d in slack_depts:
+        dep = DEPARTMENTS[d]
+        dept_channel[d] = len(channels)
+        channels.append(Channel(_slug(dep.name), f"Everything {dep.name}", -650 * DAY + d * 3600, 2.0))
+        for f, fn in enumerate(dep.functions):
+            function_channel[(d, f)] = len(channels)
+            prefix = {"Engineering": "eng", "IT": "it", "Product": "prod"}[dep.name]
+            channels.append(Channel(f"{prefix}-{_slug(fn.name)}", f"The {fn.name} team", -600 * DAY + f * 7200, 4.0))
+    topical = {
+        "incidents": ("Ongoing incidents, one thread each", 1.0),
+        "deployments": ("What went to production", 0.4),
+        "alerts": ("Monitoring alerts", 0.2),
+        "help-it": ("Ask IT for help", 1.0),
+        "til": ("Today I learned", 0.5),
+        "coffee": ("Coffee breaks and lunch plans", 0.5),
+    }
+    topic_index = {}
+    for name, (purpose, w) in topical.items():
+        topic_index[name] = len(channels)
+        channels.append(Channel(name, purpose, -550 * DAY + len(channels) * 3600, w))
+    slack_partner = [p for p in PARTNERS if p.in_slack][0]
+    ext = len(channels)
+    channels.append(Channel(f"ext-{_slug(slack_partner.name.split()[0])}", f"Shared with {slack_partner.name}",
+                            -150 * DAY, 3.0))
+    project = len(channels)
+    channels.append(Channel("proj-mobile-relaunch", "Relaunch of the mobile app", project_day * DAY + 9 * 3600, 3.0))
+    archived = len(channels)
+    channels.append(Channel("old-intranet-migration", "Done, archived", -800 * DAY, 0.0, archived=True))
+
+    n_ch = len(channels)
+    np_ = len(people)
+    pos = np.full(c.size, -1, dtype=np.int64)
+    pos[people] = np.arange(np_)
+    member = np.zeros((np_, n_ch), dtype=bool)
+    emp = ~guest[people]
+    pd = dept[people]
+    member[emp, 0] = member[emp, 1] = True
+    r = rng.random((np_, 8))
+    for d in slack_depts:
+        member[emp & (pd == d), dept_channel[d]] = True
+    team_function = _team_functions(c)
+    pf = team_function[np.maximum(c.team[people], 0)]
+    for (d, f), ch in function_channel.items():
+        member[emp & (pd == d) & (pf == f), ch] = True
+    eng, it_, prod = (DEPARTMENT_NAMES.index(x) for x in ("Engineering", "IT", "Product"))
+    member[emp & np.isin(pd, [eng, it_]) & (r[:, 0] < 0.5), topic_index["incidents"]] = True
+    member[emp & (pd == eng) & (r[:, 1] < 0.6), topic_index["deployments"]] = True
+    member[emp & np.isin(pd, [eng, it_]) & (r[:, 2] < 0.3), topic_index["alerts"]] = True
+    member[emp & ((r[:, 3] < 0.7) | (pd == it_)), topic_index["help-it"]] = True
+    member[emp & (r[:, 4] < 0.3), topic_index["til"]] = True
+    member[emp & (r[:, 5] < 0.4), topic_index["coffee"]] = True
+    member[emp & (pd == eng) & (r[:, 6] < 0.3), ext] = True
+    member[guest[people], ext] = True
+    restricted = guest[people] & (r[:, 7] < 0.5)  # multi-channel guests also follow deployments
+    member[restricted, topic_index["deployments"]] = True
+    mobile = [function_channel[(eng, f)] for f, fn in enumerate(DEPARTMENTS[eng].functions) if fn.name == "Mobile"]
+    design = [function_channel[(prod, f)] for f, fn in enumerate(DEPARTMENTS[prod].functions) if fn.name == "Design"]
+    in_project = emp & ((pd == prod) & (r[:, 0] > 0.6) | member[:, mobile].any(axis=1) | member[:, design].any(axis=1))
+    in_project &= (c.slack_start[people] <= project_day + 30) & (c.slack_end[people] > project_day)
+    member[in_project, project] = True
+    member[emp & (c.level[people] == EXECUTIVE) & (pd == eng), archived] = True
+
+    # --- who writes how much, where ---------------------------------------------------------------
+    k = c.klass
+    rate = np.zeros(c.size)
+    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(45), 0.5, c.size), rate)
+    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(6), 0.7, c.size), rate)
+    rate = np.where(c.exemplary, 5.0, rate)
+    rate = np.where(guest & (k == CONTRIBUTOR), 5.0, rate)
+    rate = np.where(c.in_slack, rate, 0.0)
+    counts = clock.counts(rng, rate, c.slack_start, c.slack_end)
+    writers = (k >= CONTRIBUTOR) & c.in_slack & (clock.busy_days(c.slack_start, c.slack_end) >= 1)
+    counts = np.where(writers, np.maximum(counts, 1), 0)
+    sender = expand(counts)
+    t_sec = clock.times(rng, c.slack_start[sender], c.slack_end[sender], tz[sender])
+    weights = member * np.array([ch.weight for ch in channels])[None, :]
+    channel = _choose_channels(rng, weights, pos[sender])
+    early = (channel == project) & (t_sec < channels[project].created + 60)
+    dept_channel_of = np.full(len(DEPARTMENTS), ext, dtype=np.int64)
+    for d, x in dept_channel.items():
+        dept_channel_of[d] = x
+    fallback = np.where(dept[sender] >= 0, dept_channel_of[np.maximum(dept[sender], 0)], ext)
+    channel = np.where(early, fallback, channel)
+    m_h = len(sender)
+    human_kind = np.where(rng.random(m_h) < 0.04, FILE_SHARE, HUMAN)
+    human_kind = np.where((human_kind == HUMAN) & (rng.random(m_h) < 0.003), FILE_COMMENT, human_kind)
+    wants_reply = (human_kind == HUMAN) & (rng.random(m_h) < 0.35)
+
+    # --- joins: arrivals during the period, and the project channel's opening ------------------------
+    arrive = np.flatnonzero(c.slack_start[people] > 0)
+    jp, jc = np.nonzero(member[arrive][:, :archived])
+    keep = (jc != project) | (c.slack_start[people[arrive[jp]]] > project_day)
+    jp, jc = jp[keep], jc[keep]
+    join_person = people[arrive[jp]]
+    join_channel = jc
+    join_time = c.slack_start[join_person] * DAY + 9 * 3600 - tz[join_person] + jc * 7
+    opening = np.flatnonzero(member[:, project] & (c.slack_start[people] <= project_day))
+    join_person = np.concatenate([join_person, people[opening]])
+    join_channel = np.concatenate([join_channel, np.full(len(opening), project)])
+    join_time = np.concatenate([join_time, channels[project].created + 1 + np.arange(len(opening))])
+    inviter = np.full(len(join_person), -1)
+    if len(opening):
+        inviter[len(join_person) - len(opening):] = people[opening[0]]
+    ok = (join_time >= 0) & (join_time < days * DAY)
+    join_person, join_channel, join_time, inviter = join_person[ok], join_channel[ok], join_time[ok], inviter[ok]
+    inviter = np.where(inviter == join_person, -1, inviter)
+
+    # --- bots ---------------------------------------------------------------------------------------
+    n_bot_msgs = int(days * max(5.0, np_ / 60.0))
+    bot_of = rng.choice(len(BOTS), n_bot_msgs, p=np.array([b.share for b in BOTS]) / sum(b.share for b in BOTS))
+    bot_channel = np.empty(n_bot_msgs, dtype=np.int64)
+    bot_start = np.empty(n_bot_msgs, dtype=np.int64)
+    names = [ch.name for ch in channels]
+    for b, bot in enumerate(BOTS):
+        sel = bot_of == b
+        chs = np.array([names.index(x) for x in bot.channels])
+        bot_channel[sel] = chs[rng.integers(0, len(chs), int(sel.sum()))]
+        bot_start[sel] = max(bot.added, 0) * DAY + 3600
+    bot_time = bot_start + np.floor(rng.random(n_bot_msgs) * (days * DAY - 1 - bot_start)).astype(np.int64)
+    adds = [(b, names.index(ch)) for b, bot in enumerate(BOTS) if bot.added >= 0 for ch in bot.channels]
+    it_admins = people[(pd == it_) & (c.level[people] >= 1) & (c.slack_start[people] == 0)]
+    add_user = it_admins[0] if len(it_admins) else people[0]
+
+    # --- all messages, unique ts within each channel ----------------------------------------------------
+    kind = np.concatenate([human_kind, np.full(len(join_person), JOIN), np.full(len(adds), BOT_ADD),
+                           np.full(n_bot_msgs, BOT)])
+    who = np.concatenate([sender, join_person, np.full(len(adds), add_user), np.full(n_bot_msgs, -1)])
+    bot = np.concatenate([np.full(m_h + len(join_person), -1), np.array([a[0] for a in adds], dtype=np.int64), bot_of])
+    ch = np.concatenate([channel, join_channel, np.array([a[1] for a in adds], dtype=np.int64), bot_channel])
+    sec = np.concatenate([t_sec, join_time, np.array([BOTS[a[0]].added * DAY + 3000 for a in adds], dtype=np.int64),
+                          bot_time])
+    extra = np.concatenate([np.where(wants_reply, 1, 0), np.zeros(len(join_person) + len(adds) + n_bot_msgs, dtype=np.int64)])
+    inv = np.concatenate([np.full(m_h, -1), inviter, np.full(len(adds) + n_bot_msgs, -1)])
+    us = sec * _US + rng.integers(0, _US, len(sec))
+    us = np.where(kind == JOIN, sec * _US + 2, us)
+    order = np.lexsort((us, ch))
+    kind, who, bot, ch, us, extra, inv = (a[order] for a in (kind, who, bot, ch, us, extra, inv))
+    key = ch * _KEY + us
+    i = np.arange(len(key))
+    key = np.maximum.accumulate(key - i) + i  # strictly increasing: ts unique within a channel
+    us = key - ch * _KEY
+    total = len(key)
+
+    # --- threads ---------------------------------------------------------------------------------------
+    is_reply = extra == 1
+    roots = np.flatnonzero((kind == HUMAN) & ~is_reply)
+    reply_rows = np.flatnonzero(is_reply)
+    appeal = rng.lognormal(0, 0.7, len(roots))
+    target = attach_replies(rng, ch[reply_rows], us[reply_rows] // _US, ch[roots], us[roots] // _US, appeal, 3 * 3600)
+    parent = np.full(total, -1, dtype=np.int64)
+    has = target >= 0
+    parent[reply_rows[has]] = roots[target[has]]
+
+    # --- mentions, reactions ------------------------------------------------------------------------------
+    slack_emp = people[emp]
+    writes = (kind == HUMAN) | (kind == FILE_SHARE)
+    home = np.where(who >= 0, dept[np.maximum(who, 0)], eng)
+    home = np.where(home < 0, eng, home)
+    mentioned = pick_in_groups(rng, dept[slack_emp], slack_emp, home)
+    day = us // (_US * DAY)
+    mention_ok = writes & (rng.random(total) < 0.12) & (mentioned >= 0) & (mentioned != who)
+    mention_ok &= (c.slack_start[np.maximum(mentioned, 0)] <= day) & (c.slack_end[np.maximum(mentioned, 0)] > day)
+    mentioned = np.where(mention_ok, mentioned, -1)
+    reacts = pick_reactions(rng, c, kind, who, us, home, slack_emp)
+
+    user_id = np.full(c.size + 1, "", dtype=object)  # the extra last one: "nobody"
+    user_id[people] = base36_ids(rng, np_, "U")
+    bot_id = base36_ids(rng, len(BOTS), "B")
+    frame = _messages_frame(rng, c, kind, who, bot, ch, us, parent, inv, mentioned, reacts, user_id, bot_id, names)
+    stats = {"messages": int(total), "human": int(np.count_nonzero(writes | (kind == FILE_COMMENT))),
+             "bot": int(np.count_nonzero(kind == BOT)), "joins": int(np.count_nonzero(kind == JOIN)),
+             "reactions": int(len(reacts[0]))}
+    return Slack(people=people, user_id=user_id[:-1], handle=_handles(c), channels=channels,
+                 channel_id=base36_ids(rng, n_ch, "C"), member=member, bot_id=bot_id,
+                 bot_user_id=base36_ids(rng, len(BOTS), "U"), team_id=str(base36_ids(rng, 1, "T")[0]),
+                 frame=frame, stats=stats)
+
+
+def _team_functions(c: Company) -> np.ndarray:
+    """The function index of each team within its department (-1 for leadership teams)."""
+    out = np.full(len(c.team_names), -1, dtype=np.int64)
+    for t, name in enumerate(c.team_names):
+        dep = DEPARTMENTS[c.team_department[t]]
+        for f, fn in enumerate(dep.functions):
+            if name.startswith(fn.name + " "):
+                out[t] = f
+    return out
+
+
+def _choose_channels(rng: np.random.Generator, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    cum = np.cumsum(weights, axis=1)
+    out = np.empty(len(rows), dtype=np.int64)
+    chunk = 200_000
+    for lo in range(0, len(rows), chunk):
+        r = rows[lo:lo + chunk]
+        c = cum[r]
+        u = rng.random(len(r)) * c[:, -1]
+        out[lo:lo + chunk] = (c <= u[:, None]).sum(axis=1)
+    return np.minimum(out, weights.shape[1] - 1)
+
+
+def pick_reactions(rng: np.random.Generator, c: Company, kind: np.ndarray, who: np.ndarray, us: np.ndarray,
+                   home: np.ndarray, slack_emp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(message row, reactor, emoji index) of every reaction, each reactor once per message and emoji."""
+    can = (kind == HUMAN) | (kind == FILE_SHARE) | (kind == BOT)
+    n_r = np.where(can & (rng.random(len(kind)) < 0.3), rng.geometric(0.45, len(kind)), 0)
+    rows = expand(n_r)
+    weight = np.select([c.klass == READER, c.klass == CONTRIBUTOR, c.klass == SUPERUSER], [1.0, 2.0, 4.0], 0.0)
+    reactor = pick_in_groups(rng, c.department[slack_emp], slack_emp, home[rows], weights=weight[slack_emp])
+    anyone = slack_emp[np.searchsorted(np.cumsum(weight[slack_emp]), rng.random(len(rows)) * weight[slack_emp].sum(),
+                                       side="right").clip(0, len(slack_emp) - 1)]
+    reactor = np.where(rng.random(len(rows)) < 0.8, reactor, anyone)
+    day = us[rows] // (_US * DAY)
+    ok = (reactor >= 0) & (reactor != who[rows]) & (c.klass[np.maximum(reactor, 0)] > INACTIVE)
+    ok &= (c.slack_start[np.maximum(reactor, 0)] <= day) & (c.slack_end[np.maximum(reactor, 0)] > day)
+    popular = np.array([30, 15, 10, 10, 8, 8, 6, 6, 4, 3], dtype=float)
+    emoji = np.searchsorted(np.cumsum(popular) / popular.sum(), rng.random(len(rows)), side="right")
+    # the same person often adds the same emoji as the first reactor
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    first_emoji = emoji[np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))]
+    emoji = np.where(rng.random(len(rows)) < 0.6, first_emoji, emoji)
+    rows, reactor, emoji = rows[ok], reactor[ok], emoji[ok]
+    key = np.unique(np.stack([rows, reactor], axis=1), axis=0, return_index=True)[1]
+    key = np.sort(key)
+    return rows[key], reactor[key], emoji[key]
+
+
+def _handles(c: Company) -> np.ndarray:
+    local = np.array([e.split("@")[0] for e in c.email], dtype=object)
+    partner = np.array([_slug(p.name.split()[0]) for p in PARTNERS] + [""], dtype=object)
+    return np.where(c.is_guest, local + "_" + partner[c.partner], local)
+
+
+def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, reacts, uid, bot_ids, names):
+    """Each message as one line of JSON, with its channel and day."""
+    total = len(kind)
+    nobody = len(uid) - 1
+    sec = us // _US + c.period.epoch  # from here on, seconds since 1970 as Slack writes them
+    ts_np = np.char.add(np.char.add(sec.astype(str), "."), np.char.zfill((us % _US).astype(str), 6)).astype(object)
+    user_s = uid[np.where(who >= 0, who, nobody)]
+    handles = np.append(_handles(c), "")
+    handle_s = handles[np.where(who >= 0, who, len(handles) - 1)]
+
+    # thread roots carry their replies; replies name their root and its author
+    replies = np.flatnonzero(parent >= 0)
+    thread_s = np.full(total, "", dtype=object)
+    if len(replies):
+        rep = pl.DataFrame({"root": parent[replies], "user": pl.Series(user_s[replies].tolist(), dtype=pl.String),
+                            "ts": pl.Series(ts_np[replies].tolist(), dtype=pl.String), "order": us[replies]})
+        agg = rep.sort(["root", "order"]).group_by("root", maintain_order=True).agg(
+            pl.len().alias("n"),
+            pl.col("user").unique(maintain_order=True).alias("users"),
+            pl.col("ts").last().alias("latest"),
+            _cat('{"user": "', pl.col("user"), '", "ts": "', pl.col("ts"), '"}').str.join(", ").alias("replies"),
+        )
+        roots = agg["root"].to_numpy()
+        agg = agg.with_columns(
+            pl.Series("root_ts", ts_np[roots].tolist(), dtype=pl.String),
+            pl.col("users").list.len().alias("k"),
+            pl.col("users").list.eval(pl.format('"{}"', pl.element())).list.join(", ").alias("users"),
+        )
+        thread_s[roots] = agg.select(_cat(
+            ', "thread_ts": "', pl.col("root_ts"), '", "reply_count": ', pl.col("n"), ', "reply_users_count": ',
+            pl.col("k"), ', "latest_reply": "', pl.col("latest"), '", "reply_users": [', pl.col("users"),
+            '], "replies": [', pl.col("replies"), "]",
+        )).to_series().to_list()
+        thread_s[replies] = (', "thread_ts": "' + ts_np[parent[replies]] + '", "parent_user_id": "' +
+                             user_s[parent[replies]] + '"')
+
+    # reactions, grouped by message and emoji
+    r_rows, r_who, r_emoji = reacts
+    reaction_s = np.full(total, "", dtype=object)
+    if len(r_rows):
+        emoji_names = np.array(text.EMOJI, dtype=object)
+        reac = pl.DataFrame({"row": r_rows, "emoji": r_emoji, "user": pl.Series(uid[r_who].tolist(), dtype=pl.String),
+                             "name": pl.Series(emoji_names[r_emoji].tolist(), dtype=pl.String)})
+        per_emoji = reac.group_by(["row", "emoji"], maintain_order=True).agg(
+            pl.col("name").first(), pl.format('"{}"', pl.col("user")).str.join(", ").alias("users"),
+            pl.len().alias("count"),
+        ).sort(["row", "emoji"])
+        per_msg = per_emoji.group_by("row", maintain_order=True).agg(
+            _cat('{"name": "', pl.col("name"), '", "users": [', pl.col("users"), '], "count": ', pl.col("count"), "}")
+            .str.join(", ").alias("r"))
+        reaction_s[per_msg["row"].to_numpy()] = [f', "reactions": [{x}]' for x in per_msg["r"].to_list()]
+
+    human_t = np.array([_esc(t) for t in text.SLACK_MESSAGES], dtype=object)
+    reply_t = np.array([_esc(t) for t in text.SLACK_REPLIES], dtype=object)
+    body = np.where(parent >= 0, reply_t[rng.integers(0, len(reply_t), total)],
+                    human_t[rng.integers(0, len(human_t), total)])
+    body = np.where(mentioned >= 0, "<@" + uid[np.where(mentioned >= 0, mentioned, nobody)] + "> " + body, body)
+
+    # a comment is about the latest earlier file shared in the same channel, when there is one
+    share_rows = np.flatnonzero(kind == FILE_SHARE)
+    comment_rows = np.flatnonzero(kind == FILE_COMMENT)
+    at = np.searchsorted(ch[share_rows] * _KEY + us[share_rows], ch[comment_rows] * _KEY + us[comment_rows]) - 1
+    same = (at >= 0) & (ch[share_rows[np.maximum(at, 0)]] == ch[comment_rows]) if len(share_rows) else at >= len(at)
+    about = np.full(total, -1, dtype=np.int64)
+    about[comment_rows[same]] = share_rows[at[same]]
+    kind = np.where((kind == FILE_COMMENT) & (about < 0), HUMAN, kind)
+    file_ids = np.full(total, "", dtype=object)
+    file_ids[share_rows] = base36_ids(rng, len(share_rows), "F", 10)
+    f_pick = rng.integers(0, len(text.FILE_TITLES), total)
+
+    line = np.full(total, "", dtype=object)
+
+    def rows_of(k):
+        return np.flatnonzero(kind == k)
+
+    i = rows_of(HUMAN)
+    null_bot = np.where(rng.random(len(i)) < 0.03, ', "bot_id": null', "")
+    edited = rng.random(len(i)) < 0.03
+    edited_s = np.where(edited, ', "edited": {"user": "' + user_s[i] + '", "ts": "' +
+                        (sec[i] + 60 + rng.integers(0, 3600, len(i))).astype(str).astype(object) + '.000000"}', "")
+    line[i] = ('{"type": "message", "user": "' + user_s[i] + '"' + null_bot + ', "text": "' + body[i] + '", "ts": "' +
+               ts_np[i] + '"' + edited_s + thread_s[i] + reaction_s[i] + "}")
+
+    for k in (FILE_SHARE, FILE_COMMENT):
+        i = rows_of(k)
+        src = i if k == FILE_SHARE else about[i]
+        f = f_pick[src]
+        fname = np.array([x[0] for x in text.FILE_TITLES], dtype=object)[f]
+        ftitle = np.array([x[1] for x in text.FILE_TITLES], dtype=object)[f]
+        fmime = np.array([x[2] for x in text.FILE_TITLES], dtype=object)[f]
+        ftype = np.array([x[3] for x in text.FILE_TITLES], dtype=object)[f]
+        fpretty = np.array([x[4] for x in text.FILE_TITLES], dtype=object)[f]
+        fid, owner, fsec = file_ids[src], user_s[src], sec[src].astype(str).astype(object)
+        permalink = f"https://{WORKSPACE}.slack.com/files/" + owner + "/" + fid + "/" + fname
+        file_obj = ('{"id": "' + fid + '", "created": ' + fsec + ', "timestamp": ' + fsec + ', "name": "' + fname +
+                    '", "title": "' + ftitle + '", "mimetype": "' + fmime + '", "filetype": "' + ftype +
+                    '", "pretty_type": "' + fpretty + '", "user": "' + owner + '", "editable": false, "size": ' +
+                    (1000 + f * 7919).astype(str).astype(object) + ', "mode": "hosted", "is_external": false, '
+                    '"external_type": "", "is_public": true, "public_url_shared": false, "display_as_bot": false, '
+                    '"username": "", "url_private": "https://files.slack.com/files-pri/' + fid + "/" + fname +
+                    '", "permalink": "' + permalink + '", "comments_count": ' + ("0" if k == FILE_SHARE else "1") + "}")
+        if k == FILE_SHARE:
+            line[i] = ('{"type": "message", "subtype": "file_share", "text": "<@' + user_s[i] + "> uploaded a file: <" +
+                       permalink + "|" + ftitle + '>", "file": ' + file_obj + ', "user": "' + user_s[i] +
+                       '", "upload": true, "display_as_bot": false, "username": "' + handle_s[i] +
+                       '", "bot_id": null, "ts": "' + ts_np[i] + '"' + reaction_s[i] + "}")
+        else:
+            csec = sec[i].astype(str).astype(object)
+            line[i] = ('{"type": "message", "subtype": "file_comment", "text": "<@' + user_s[i] + "> commented on <@" +
+                       owner + ">\u2019s file <" + permalink + "|" + ftitle + ">: " + body[i] + '", "file": ' +
+                       file_obj + ', "comment": {"id": "Fc' + fid + '", "created": ' + csec + ', "timestamp": ' +
+                       csec + ', "user": "' + user_s[i] + '", "is_intro": false, "comment": "' + body[i] +
+                       '"}, "ts": "' + ts_np[i] + '"}')
+
+    i = rows_of(JOIN)
+    inviter_s = np.where(inviter[i] >= 0, ', "inviter": "' + uid[np.where(inviter[i] >= 0, inviter[i], nobody)] + '"', "")
+    line[i] = ('{"user": "' + user_s[i] + '"' + inviter_s + ', "type": "message", "subtype": "channel_join", '
+               '"text": "<@' + user_s[i] + '> has joined the channel", "ts": "' + ts_np[i] + '"}')
+
+    bot_names = np.array([b.name for b in BOTS], dtype=object)
+    bot_svc = np.array([b.service for b in BOTS], dtype=object)
+    bot_ids = np.asarray(bot_ids, dtype=object)
+    i = rows_of(BOT_ADD)
+    b = bot[i]
+    line[i] = ('{"text": "added an integration to this channel: <https://' + WORKSPACE + '.slack.com/services/' +
+               bot_ids[b] + "|" + bot_names[b] + '>", "bot_id": "' + bot_ids[b] +
+               '", "type": "message", "subtype": "bot_add", "user": "' + user_s[i] + '", "ts": "' + ts_np[i] + '"}')
+
+    i = rows_of(BOT)
+    b = bot[i]
+    number = rng.integers(1000, 99999, len(i)).astype(str).astype(object)
+    sha = np.char.mod("%07x", rng.integers(0, 16**7, len(i))).astype(object)
+    author = handles[rng.integers(0, c.n_employees, len(i))]
+    attachment = np.select(
+        [b == 0, b == 1],
+        ['"[app:main] 1 new commit by ' + author + '", "text": "<https://github.example-corp.com/app/commit/' + sha +
+         "|" + sha + '>: Update service configuration - ' + author + '", "color": "4183C4"',
+         '"Deploy #' + number + ' of app to production: SUCCESS", "text": "Finished in 4 min", "color": "36a64f"'],
+        '"Triggered #' + number + ': High error rate on checkout service", "text": "Assigned to the on-call engineer", '
+        '"color": "A30200"',
+    )
+    line[i] = ('{"text": "", "bot_id": "' + bot_ids[b] + '", "username": "' + bot_svc[b] +
+               '", "attachments": [{"fallback": ' + attachment.astype(object) + ', "id": 1, "mrkdwn_in": ["text", '
+               '"pretext"]}], "type": "message", "subtype": "bot_message", "ts": "' + ts_np[i] + '"' + reaction_s[i] + "}")
+
+    day_s = pl.from_epoch(pl.Series(sec), time_unit="s").dt.strftime("%Y-%m-%d")
+    return pl.DataFrame({"channel": pl.Series(np.array(names, dtype=object)[ch].tolist(), dtype=pl.String),
+                         "day": day_s, "order": us, "json": pl.Series(line.tolist(), dtype=pl.String)})
+
+
+# --- the export's JSON files -------------------------------------------------------------------------
+
+_COLORS = ("9f69e7", "4bbe2e", "e7392d", "3c989f", "674b1b", "e96699", "5b89d5", "902d59")
+
+
+def users_json(c: Company, s: Slack) -> list[dict]:
+    epoch = c.period.epoch
+    end = epoch + c.period.days * DAY
+    names = c.display_name
+    out = []
+    owner = int(s.people[0])
+    for p in s.people.tolist():
+        guest = bool(c.is_guest[p])
+        site = SITES[c.site[p]] if c.site[p] >= 0 else None
+        deleted = bool(c.left[p] < NEVER)
+        ultra = guest and not s.member[np.searchsorted(s.people, p)][[ch.name for ch in s.channels].index("deployments")]
+        avatar = f"{abs(hash_text(c.email[p])) % 16**12:012x}"
+        profile = {
+            "title": c.job_title[p] if (hash_text(c.email[p]) % 10) < 7 else "",
+            "phone": "", "skype": "",
+            "real_name": names[p], "real_name_normalized": _normalise(names[p]),
+            "display_name": s.handle[p], "display_name_normalized": s.handle[p],
+            "fields": None, "status_text": "", "status_emoji": "",
+            "avatar_hash": "g" + avatar[:11],
+            "email": c.email[p],
+            "first_name": c.first_name[p], "last_name": c.last_name[p],
+            "image_72": f"https://secure.gravatar.com/avatar/{avatar}.jpg?s=72",
+            "team": s.team_id,
+        }
+        updated = min(end, epoch + int(max(c.hired[p], 0)) * DAY + 36_000)
+        if deleted:
+            updated = epoch + int(c.left[p]) * DAY + 7_200
+        out.append({
+            "id": s.user_id[p], "team_id": s.team_id, "name": s.handle[p], "deleted": deleted,
+            "color": _COLORS[p % len(_COLORS)], "real_name": names[p],
+            "tz": site.tz if site else "Europe/London", "tz_label": site.tz_label if site else "Greenwich Mean Time",
+            "tz_offset": site.tz_offset if site else 0,
+            "profile": profile,
+            "is_admin": p == owner, "is_owner": p == owner, "is_primary_owner": p == owner,
+            "is_restricted": guest, "is_ultra_restricted": bool(ultra),
+            "is_bot": False, "updated": updated, "is_app_user": False,
+        })
+    for b, bot in enumerate(BOTS):
+        if not bot.has_user:
+            continue
+        out.append({
+            "id": s.bot_user_id[b], "team_id": s.team_id, "name": bot.name, "deleted": False, "color": "757575",
+            "real_name": bot.service, "tz": "America/Los_Angeles", "tz_label": "Pacific Standard Time",
+            "tz_offset": -28800,
+            "profile": {"title": "", "phone": "", "skype": "", "real_name": bot.service,
+                        "real_name_normalized": bot.service, "display_name": "", "display_name_normalized": "",
+                        "fields": None, "status_text": "", "status_emoji": "", "avatar_hash": "b" + s.bot_id[b][1:],
+                        "bot_id": s.bot_id[b], "api_app_id": "A" + s.bot_id[b][1:], "always_active": True,
+                        "first_name": bot.service, "last_name": "", "team": s.team_id},
+            "is_admin": False, "is_owner": False, "is_primary_owner": False, "is_restricted": False,
+            "is_ultra_restricted": False, "is_bot": True, "updated": epoch + max(bot.added, 0) * DAY + 3000,
+            "is_app_user": False,
+        })
+    out.sort(key=lambda u: u["id"])
+    return out
+
+
+def hash_text(value: str) -> int:
+    """A stable small hash (Python's own hash() changes between runs)."""
+    h = 2166136261
+    for ch in value.encode():
+        h = ((h ^ ch) * 16777619) % (1 << 32)
+    return h
+
+
+def _normalise(name: str) -> str:
+    import unicodedata
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+
+
+def channels_json(c: Company, s: Slack) -> list[dict]:
+    epoch = c.period.epoch
+    out = []
+    creator = s.user_id[s.people[0]]
+    for i, ch in enumerate(s.channels):
+        members = sorted(s.user_id[s.people[s.member[:, i]]].tolist())
+        out.append({
+            "id": str(s.channel_id[i]), "name": ch.name, "created": str(epoch + ch.created), "creator": creator,
+            "is_archived": ch.archived, "is_general": ch.general, "members": members,
+            "topic": {"value": "", "creator": "", "last_set": "0"},
+            "purpose": {"value": ch.purpose, "creator": creator, "last_set": str(epoch + ch.created)},
+        })
+    return out
+
+
+def integration_logs_json(c: Company, s: Slack) -> list[dict]:
+    epoch = c.period.epoch
+    admin = s.people[0]
+    names = [ch.name for ch in s.channels]
+    out = []
+    for b, bot in enumerate(BOTS):
+        for ch in bot.channels:
+            out.append({
+                "user_id": s.user_id[admin], "user_name": s.handle[admin],
+                "date": str(epoch + bot.added * DAY + 3000), "change_type": "added",
+                "service_id": str(29_600_000_000 + b * 1_234_567 + names.index(ch)),
+                "service_type": bot.service,
+                "scope": "bot" if bot.has_user else "incoming-webhook",
+                "channel": str(s.channel_id[names.index(ch)]),
+            })
+    out.sort(key=lambda e: (e["date"], e["service_id"]), reverse=True)
+    return out
+
+
+def day_files(s: Slack) -> list[tuple[str, bytes]]:
+    """``<channel>/<YYYY-MM-DD>.json`` for every channel and day with messages."""
+    grouped = (
+        s.frame.sort(["channel", "order"])
+        .group_by(["channel", "day"], maintain_order=True)
+        .agg(pl.col("json").str.join(",\n"))
+        .sort(["channel", "day"])
+    )
+    return [(f"{ch}/{day}.json", ("[\n" + body + "\n]\n").encode())
+            for ch, day, body in grouped.iter_rows()]
