@@ -1,0 +1,80 @@
+"""Inactive teams: each rule fires where it should, with exact figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from polars.testing import assert_frame_equal
+from tests.test_metrics_fixtures import act, make_store, person
+
+from metrics import registry
+from metrics.registry import MetricParams
+from metrics.teams import inactive_teams
+
+SCHEMA = {"team": pl.Utf8, "rule": pl.Utf8, "period": pl.Utf8, "headcount": pl.Int64,
+          "participation_now": pl.Float64, "participation_before": pl.Float64, "last_contribution": pl.Date}
+
+
+def teams_store():
+    """A: everybody posted in February, one replied in March. B: never active.
+    C (20 people): 7 active in February, 4 in March (exactly 15 points down), last post 2 March."""
+    people = ([person(i, team="A") for i in range(1, 6)] + [person(i, team="B") for i in range(6, 11)]
+              + [person(i, team="C") for i in range(11, 31)])
+    activities = [act(i, "post", "2026-02-10") for i in range(1, 6)] + [act(1, "reply", "2026-03-25")]
+    activities += [act(i, "read", "2026-02-15") for i in range(11, 18)]
+    activities += [act(i, "read", "2026-03-10") for i in range(11, 15)] + [act(11, "post", "2026-03-02")]
+    return make_store(people, activities)
+
+
+def test_each_rule_fires_with_its_figures():
+    rows, left_out, seen = inactive_teams(teams_store(), end=date(2026, 3, 31))
+    assert_frame_equal(rows, pl.DataFrame([
+        ("A", "participation_drop", "2026-03", 5, 0.2, 1.0, date(2026, 3, 25)),
+        ("B", "low_participation", "2026-03", 5, 0.0, 0.0, None),
+        ("B", "no_contribution", "2026-03", 5, 0.0, 0.0, None),
+        ("C", "participation_drop", "2026-03", 20, 0.2, 0.35, date(2026, 3, 2)),
+    ], schema=SCHEMA, orient="row"))
+    assert left_out == 0
+    assert seen == {"as_of": date(2026, 3, 31), "period": "2026-03", "previous_period": "2026-02"}
+
+
+def test_no_contribution_counts_days_up_to_the_last_day():
+    # as of 1 April, C's last contribution (2 March) is 30 days old; March is still the last complete month
+    rows, _, _ = inactive_teams(teams_store(), end=date(2026, 4, 1))
+    assert rows.filter(pl.col("team") == "C")["rule"].to_list() == ["no_contribution", "participation_drop"]
+
+
+def test_default_end_is_the_last_day_of_data_and_thresholds_are_parameters():
+    rows, _, seen = inactive_teams(teams_store(), inactive_participation=0.25, inactive_drop_points=90)
+    # the data ends on 25 March: the last complete month is February
+    assert seen["period"] == "2026-02"
+    assert rows.select("team", "rule").rows() == [("B", "low_participation"), ("B", "no_contribution")]
+
+
+def test_small_team_and_its_smallest_sibling_are_never_shown():
+    people = ([person(i, team="Big") for i in range(1, 11)] + [person(i, team="Tiny") for i in range(11, 15)]
+              + [person(i, team="Mid") for i in range(15, 21)])
+    rows, left_out, _ = inactive_teams(make_store(people, [act(1, "post", "2026-03-31")]))
+    assert rows["team"].unique().to_list() == ["Big"]
+    assert left_out == 2
+
+
+def test_rate_of_a_period_when_the_team_was_too_small_is_not_shown():
+    people = ([person(i, team="Big") for i in range(1, 11)] + [person(i, team="New") for i in range(11, 13)]
+              + [person(i, team="New", hired_on=date(2026, 3, 1)) for i in range(13, 16)])
+    activities = [act(i, "post", "2026-02-03") for i in range(1, 16)] + [act(1, "post", "2026-03-31")]
+    rows, left_out, _ = inactive_teams(make_store(people, activities))
+    # February: New had 2 people, so neither it nor Big (which would give New away) is shown then
+    assert rows.select("team", "rule", "participation_before").rows() == [
+        ("Big", "low_participation", None), ("New", "low_participation", None), ("New", "no_contribution", None),
+    ]
+    assert left_out == 0
+
+
+def test_registry_defaults_to_teams_and_reads_the_thresholds_from_params():
+    result = registry.get("inactive-teams")(
+        teams_store(), MetricParams(by="team", end=date(2026, 3, 31), extra={"inactive_drop_points": 81.0})
+    )
+    assert result.rows.select("team", "rule").rows() == [("B", "low_participation"), ("B", "no_contribution")]
+    assert registry.DEFAULT_BY["inactive-teams"] == "team"
