@@ -1,0 +1,77 @@
+"""Targets and phases: actual against the straight line from each target's start."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from tests.test_metrics_fixtures import act, make_store, person
+
+from metrics import registry
+from metrics.groups import MetricError
+from metrics.registry import MetricParams
+from metrics.targets import roadmap
+
+
+def store():
+    people = [person(i, department="Ops") for i in range(1, 11)] + [person(i, department="Tax") for i in range(11, 21)]
+    activities = ([act(i, "read", "2026-01-10") for i in (1, 2, 11)]
+                  + [act(i, "post", "2026-04-10") for i in (1, 2, 3, 4, 11)] + [act(5, "read", "2026-04-10")])
+    return make_store(people, activities)
+
+
+def test_actual_against_expected_per_group_with_phases():
+    targets = [
+        {"metric": "participation", "group": "*", "value": 0.8, "start": date(2026, 1, 1), "due": date(2026, 7, 1)},
+        {"metric": "contribution_rate", "group": "Tax", "value": 0.5, "start": "2026-01-01", "due": "2026-12-31",
+         "baseline": 0.0},
+        {"metric": "participation", "group": "Legal", "value": 0.5, "start": "2026-01-01", "due": "2026-12-31"},
+    ]
+    rows, left_out, phases = roadmap(store(), targets, {"Ops": "rollout", "Tax": "pilot"}, end=date(2026, 4, 30))
+    elapsed = (date(2026, 4, 30) - date(2026, 1, 1)).days
+    assert rows.select("target", "metric", "department", "phase", "period", "actual", "expected").rows() == [
+        (1, "participation", "Ops", "rollout", "2026-04", 0.5, 0.2 + (0.8 - 0.2) * (elapsed / 181)),
+        (1, "participation", "Tax", "pilot", "2026-04", 0.1, 0.1 + (0.8 - 0.1) * (elapsed / 181)),
+        (2, "contribution", "Tax", "pilot", "2026-04", 0.1, 0.0 + (0.5 - 0.0) * (elapsed / 364)),
+        (3, "participation", "Legal", None, "2026-04", None, 0.0 + (0.5 - 0.0) * (elapsed / 364)),
+    ]
+    assert rows["on_track"].to_list() == [True, False, False, None]
+    assert phases.rows() == [("Ops", "rollout"), ("Tax", "pilot")]
+    assert left_out == 0
+
+
+def test_expected_is_flat_after_the_due_date():
+    targets = [{"metric": "participation", "group": "Ops", "value": 0.4, "start": "2025-01-01", "due": "2025-12-31",
+                "baseline": 0.1}]
+    rows, _, _ = roadmap(store(), targets, end=date(2026, 4, 30))
+    assert rows.select("expected", "gap", "on_track").rows() == [(0.4, 0.5 - 0.4, True)]
+
+
+@pytest.mark.parametrize("bad", [
+    {"metric": "reads", "group": "*", "value": 0.5, "start": "2026-01-01", "due": "2026-06-30"},
+    {"metric": "participation", "group": "*", "value": 60, "start": "2026-01-01", "due": "2026-06-30"},
+    {"metric": "participation", "group": "*", "value": 0.6, "start": "2026-06-30", "due": "2026-01-01"},
+    {"metric": "participation", "group": "*", "value": 0.6, "start": "soon", "due": "2026-01-01"},
+    {"metric": "participation", "value": 0.6},
+])
+def test_a_malformed_target_is_refused(bad):
+    with pytest.raises(MetricError):
+        roadmap(store(), [bad])
+
+
+def test_an_unknown_phase_is_refused():
+    with pytest.raises(MetricError):
+        roadmap(store(), [], {"Ops": "launch"})
+
+
+def test_registry_reads_targets_and_phases_from_params():
+    params = MetricParams(by="department", end=date(2026, 4, 30), extra={
+        "targets": [{"metric": "participation", "group": "Ops", "value": 0.5, "start": "2026-01-01", "due": "2026-04-30"}],
+        "phases": {"Ops": "generalised"},
+    })
+    result = registry.get("targets")(store(), params)
+    assert result.rows.select("department", "phase", "actual", "expected", "on_track").rows() == [
+        ("Ops", "generalised", 0.5, 0.5, True)
+    ]
+    assert isinstance(result.extra["phases"], pl.DataFrame)
