@@ -23,7 +23,7 @@ def store():
 
 def test_actual_against_expected_per_group_with_phases():
     targets = [
-        {"metric": "participation", "group": "*", "value": 0.8, "start": date(2026, 1, 1), "due": date(2026, 7, 1)},
+        {"metric": "participation", "group": "*", "value": 0.6, "start": date(2026, 1, 1), "due": date(2026, 7, 1)},
         {"metric": "contribution_rate", "group": "Tax", "value": 0.5, "start": "2026-01-01", "due": "2026-12-31",
          "baseline": 0.0},
         {"metric": "participation", "group": "Legal", "value": 0.5, "start": "2026-01-01", "due": "2026-12-31"},
@@ -31,8 +31,8 @@ def test_actual_against_expected_per_group_with_phases():
     rows, left_out, phases = roadmap(store(), targets, {"Ops": "rollout", "Tax": "pilot"}, end=date(2026, 4, 30))
     elapsed = (date(2026, 4, 30) - date(2026, 1, 1)).days
     assert rows.select("target", "metric", "department", "phase", "period", "actual", "expected").rows() == [
-        (1, "participation", "Ops", "rollout", "2026-04", 0.5, 0.2 + (0.8 - 0.2) * (elapsed / 181)),
-        (1, "participation", "Tax", "pilot", "2026-04", 0.1, 0.1 + (0.8 - 0.1) * (elapsed / 181)),
+        (1, "participation", "Ops", "rollout", "2026-04", 0.5, 0.2 + (0.6 - 0.2) * (elapsed / 181)),
+        (1, "participation", "Tax", "pilot", "2026-04", 0.1, 0.1 + (0.6 - 0.1) * (elapsed / 181)),
         (2, "contribution", "Tax", "pilot", "2026-04", 0.1, 0.0 + (0.5 - 0.0) * (elapsed / 364)),
         (3, "participation", "Legal", None, "2026-04", None, 0.0 + (0.5 - 0.0) * (elapsed / 364)),
     ]
