@@ -466,12 +466,12 @@ def build_company(rng: np.random.Generator, people: int, period: Period) -> Comp
     klass[:n][absent[:n]] = INACTIVE
 
     # bridges: community managers in a few central departments, employed all period long
-    n_bridges = max(3, int(round(0.004 * n)))
+    n_bridges = max(3, int(round(0.0025 * n)))
     bridge_dept = np.isin(department, [DEPARTMENT_NAMES.index(x) for x in BRIDGE_DEPARTMENTS])
     pool = np.flatnonzero(bridge_dept & (level[:n] == STAFF) & (hired[:n] < 0) & (left[:n] == NEVER))
     chosen = np.sort(rng.choice(pool, min(n_bridges, len(pool)), replace=False))
     bridge[chosen] = True
-    klass[chosen] = SUPERUSER
+    klass[chosen] = CONTRIBUTOR
 
     # silent teams: active desk teams of two departments, silent for the last months
     silent_months = 3 if months >= 9 else max(1, months // 3)
@@ -521,7 +521,7 @@ def build_company(rng: np.random.Generator, people: int, period: Period) -> Comp
     waves = {DEPARTMENT_NAMES[d]: int(dept_start[d]) for d in range(nd)}
     start_month = np.empty(size, dtype=np.int64)
     start_month[:n] = dept_start[department]
-    p_geo = np.where(department == pilot, 0.45, np.where(dept_frontline[department], 0.25, 0.3))
+    p_geo = np.where(department == pilot, 0.6, np.where(dept_frontline[department], 0.25, 0.3))
     delay = rng.geometric(p_geo) - 1
     adopt_month = start_month[:n] + delay
     early = (rng.random(n) < 0.03) & (start_month[:n] > 0)
@@ -534,7 +534,8 @@ def build_company(rng: np.random.Generator, people: int, period: Period) -> Comp
     inside = adopt_month < months
     am = np.minimum(adopt_month, months - 1)
     length = ms[am + 1] - ms[am]
-    offset_in_month = np.where(exemplary[:n] | bridge[:n], 0, np.floor(rng.random(n) * length * 0.8).astype(np.int64))
+    spread = np.where(department == pilot, 0.5, 0.8)
+    offset_in_month = np.where(exemplary[:n] | bridge[:n], 0, np.floor(rng.random(n) * length * spread).astype(np.int64))
     adopt_day[:n] = np.where(inside, ms[am] + offset_in_month, NEVER)
     # guests arrive during the first half of the period
     adopt_day[n:] = rng.integers(0, max(1, days // 2), n_guests_viva)

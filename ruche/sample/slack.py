@@ -161,6 +161,7 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
     design = [function_channel[(prod, f)] for f, fn in enumerate(DEPARTMENTS[prod].functions) if fn.name == "Design"]
     in_project = emp & ((pd == prod) & (r[:, 0] > 0.6) | member[:, mobile].any(axis=1) | member[:, design].any(axis=1))
     in_project &= (c.slack_start[people] <= project_day + 30) & (c.slack_end[people] > project_day)
+    in_project &= c.klass[people] > INACTIVE  # people who never connect do not join new channels
     member[in_project, project] = True
     member[emp & (c.level[people] == EXECUTIVE) & (pd == eng), archived] = True
 
@@ -222,7 +223,8 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
         bot_start[sel] = max(bot.added, 0) * DAY + 3600
     bot_time = bot_start + np.floor(rng.random(n_bot_msgs) * (days * DAY - 1 - bot_start)).astype(np.int64)
     adds = [(b, names.index(ch)) for b, bot in enumerate(BOTS) if bot.added >= 0 for ch in bot.channels]
-    it_admins = people[(pd == it_) & (c.level[people] >= 1) & (c.slack_start[people] == 0)]
+    it_admins = people[(pd == it_) & (c.klass[people] >= CONTRIBUTOR) & (c.slack_start[people] == 0)
+                       & (c.left[people] == NEVER)]
     add_user = it_admins[0] if len(it_admins) else people[0]
 
     # --- all messages, unique ts within each channel ----------------------------------------------------

@@ -95,8 +95,9 @@ def build_groups(rng: np.random.Generator, c: Company) -> tuple[Groups, np.ndarr
     bridges = np.flatnonzero(c.bridge)
     heads = {}
     for d in range(nd):
-        execs = emp[(c.department[emp] == d) & (c.level[emp] == EXECUTIVE)]
-        heads[d] = int(execs[0])
+        # the department's most senior leader who is on the network (the CEO when none is)
+        execs = emp[(c.department[emp] == d) & (c.level[emp] == EXECUTIVE) & ~c.absent[emp]]
+        heads[d] = int(execs[0]) if len(execs) else ceo
     for name, desc, _ in COMPANY_GROUPS:
         names.append(name), descs.append(desc), blocks.append(nd), private.append(False), external.append(False)
         created.append(-400 * DAY), creator.append(ceo if name == "All Company" else int(bridges[len(names) % len(bridges)]))
@@ -150,7 +151,7 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(1.2), 0.6, n), rate)
     rate = np.where(c.frontline, rate * 0.7, rate)
     rate = np.where(c.exemplary, 2.0, rate)  # on top of one post a month
-    rate = np.where(c.bridge, 24.0, rate)
+    rate = np.where(c.bridge, 5.0, rate)
     rate = np.where(guest & (k == CONTRIBUTOR), 1.5, rate)
     counts = clock.counts(rng, rate, c.viva_start, c.viva_end)
     writers = (k >= CONTRIBUTOR) & (clock.busy_days(c.viva_start, c.viva_end) >= 1)
@@ -207,7 +208,7 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     rd = np.maximum(dept[rs], 0)
     public_depts = np.array([d for d in range(nd) if DEPARTMENT_NAMES[d] not in PRIVATE_DEPARTMENTS])
     other_dept = public_depts[rng.integers(0, len(public_depts), len(replies))]
-    block = np.where(u < 0.80, rd, np.where((u < 0.83) & (partner_of_dept[rd] >= 0),
+    block = np.where(u < 0.86, rd, np.where((u < 0.89) & (partner_of_dept[rd] >= 0),
                                              nd + 1 + np.maximum(partner_of_dept[rd], 0), nd))
     block = np.where(c.bridge[rs], np.where(u < 0.15, rd, np.where(u < 0.35, nd, other_dept)), block)
     block = np.where(guest[rs], nd + 1 + np.maximum(c.partner[rs], 0), block)
