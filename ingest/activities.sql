@@ -14,6 +14,7 @@ create or replace temp table resolved as
 with events as (
     select
         *,
+        rowid as event_row,
         md5_number($source || ':' || natural_key) as activity_uid,
         md5_number($source || ':' || target_key_of) as target_uid
     from stg_events
@@ -59,6 +60,15 @@ with_target as (
     left join stored_authors using (target_uid)
 ),
 
+repeated as (
+    -- an event listed twice in the same batch: the first one counts (a hash aggregate: far
+    -- cheaper than a window over every event)
+    select activity_uid, min(event_row) as first_row
+    from events
+    group by activity_uid
+    having count(*) > 1
+),
+
 already as (
     select activity_uid from activities
     where source = $source
@@ -75,8 +85,7 @@ outcomes as (
             when actor_is_bot then 'skipped:bot'
             when kind = 'mention' and target_key is null then 'skipped:mention of a bot or unknown account'
             when already.activity_uid is not null then 'skipped:already loaded'
-            when row_number() over (partition by with_target.activity_uid order by input, record_no) > 1
-                then 'skipped:listed twice'
+            when repeated.first_row <> event_row then 'skipped:listed twice'
             else 'loaded'
         end as outcome,
         case
@@ -86,10 +95,18 @@ outcomes as (
         end as reason
     from with_target
     left join already using (activity_uid)
+    left join repeated using (activity_uid)
 ),
 
 final as (
-    select * from outcomes
+    -- only what the next statements use: this table is as long as the export
+    select
+        activity_uid, input, record_no, outcome, reason, occurred_at, kind, actor_key, target_key,
+        space_ref, thread_ref, body_length, has_file, has_link,
+        case when outcome = 'rejected' then file end as file,
+        case when outcome = 'rejected' then line end as line,
+        case when outcome = 'rejected' then actor_ref end as actor_ref
+    from outcomes
 )
 
 select * from final
