@@ -168,8 +168,8 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
     # --- who writes how much, where ---------------------------------------------------------------
     k = c.klass
     rate = np.zeros(c.size)
-    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(45), 0.5, c.size), rate)
-    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(6), 0.7, c.size), rate)
+    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(90), 0.5, c.size), rate)
+    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(12), 0.7, c.size), rate)
     rate = np.where(c.exemplary, 5.0, rate)
     rate = np.where(guest & (k == CONTRIBUTOR), 5.0, rate)
     rate = np.where(c.in_slack, rate, 0.0)
@@ -309,7 +309,7 @@ def pick_reactions(rng: np.random.Generator, c: Company, kind: np.ndarray, who: 
                    home: np.ndarray, slack_emp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(message row, reactor, emoji index) of every reaction, each reactor once per message and emoji."""
     can = (kind == HUMAN) | (kind == FILE_SHARE) | (kind == BOT)
-    n_r = np.where(can & (rng.random(len(kind)) < 0.3), rng.geometric(0.45, len(kind)), 0)
+    n_r = np.where(can & (rng.random(len(kind)) < 0.45), rng.geometric(0.35, len(kind)), 0)
     rows = expand(n_r)
     weight = np.select([c.klass == READER, c.klass == CONTRIBUTOR, c.klass == SUPERUSER], [1.0, 2.0, 4.0], 0.0)
     reactor = pick_in_groups(rng, c.department[slack_emp], slack_emp, home[rows], weights=weight[slack_emp])

@@ -147,10 +147,10 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     # --- how much each person writes ------------------------------------------------------
     rate = np.zeros(n)
     k = c.klass
-    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(18.0), 0.5, n), rate)
-    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(1.2), 0.6, n), rate)
+    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(40.0), 0.5, n), rate)
+    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(2.2), 0.6, n), rate)
     rate = np.where(c.frontline, rate * 0.7, rate)
-    rate = np.where(c.exemplary, 2.0, rate)  # on top of one post a month
+    rate = np.where(c.exemplary, 3.0, rate)  # on top of one post a month
     rate = np.where(c.bridge, 5.0, rate)
     rate = np.where(guest & (k == CONTRIBUTOR), 1.5, rate)
     counts = clock.counts(rng, rate, c.viva_start, c.viva_end)
