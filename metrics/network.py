@@ -115,12 +115,13 @@ def interaction_graph(
     >>> G.nodes[3]
     {'person_id': 'c', 'group': 'Legal'}
     """
-    ties = _frame(con, "person_ties", by, None, start, end)
-    people = person_reach(con, by, start, end)
+    frame = _frame(con, "person_ties", by, None, start, end)
+    nodes = frame.filter(pl.col("part") == "node")
+    ties = frame.filter(pl.col("part") == "tie")
     G = nx.Graph()
     G.add_nodes_from(
         (k, {"person_id": pid, "group": grp})
-        for k, pid, grp in people.select("person_key", "person_id", "grp").iter_rows()
+        for k, pid, grp in nodes.select("person_a", "person_id", "grp").sort("person_a").iter_rows()
     )
     G.add_weighted_edges_from(ties.select("person_a", "person_b", "weight").iter_rows())
     return G
@@ -206,29 +207,29 @@ def group_graph(
     )
     shown, hidden, fold = visible_groups(sizes, min_group_size)
 
-    def node(name: str) -> str | None:
-        if name in shown:
-            return name
-        return OTHER if fold else None
+    def node(column: str) -> pl.Expr:
+        other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
+        return pl.when(pl.col(column).is_in(list(shown))).then(pl.col(column)).otherwise(other)
 
+    nodes = (
+        sizes.with_columns(node("grp").alias("node"))
+        .drop_nulls("node")
+        .group_by("node")
+        .agg(pl.col("headcount").sum())
+    )
+    ties = edges.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
+    internal = dict(ties.filter(pl.col("u") == pl.col("v")).group_by("u").agg(pl.col("weight").sum()).iter_rows())
+    between = (
+        ties.filter(pl.col("u") != pl.col("v"))
+        .group_by(pl.min_horizontal("u", "v").alias("a"), pl.max_horizontal("u", "v").alias("b"))
+        .agg(pl.col("weight").sum())
+        .sort("a", "b")
+    )
     G = nx.Graph()
-    for grp, n in sizes.iter_rows():
-        target = node(grp)
-        if target is None:
-            continue
-        if target not in G:
-            G.add_node(target, headcount=0, internal_ties=0)
-        G.nodes[target]["headcount"] += n
-    for a, b, w in edges.iter_rows():
-        u, v = node(a), node(b)
-        if u is None or v is None:
-            continue
-        if u == v:
-            G.nodes[u]["internal_ties"] += w
-        elif G.has_edge(u, v):
-            G[u][v]["weight"] += w
-        else:
-            G.add_edge(u, v, weight=w)
+    G.add_nodes_from(
+        (n, {"headcount": h, "internal_ties": internal.get(n, 0)}) for n, h in nodes.sort("node").iter_rows()
+    )
+    G.add_weighted_edges_from(between.iter_rows())
     return G, len(hidden)
 
 

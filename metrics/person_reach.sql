@@ -4,22 +4,35 @@
 -- Continues the chain of interactions.sql (its slot named interactions).
 {interactions}
 
-pairs as (
-    select distinct source_key as person_key, target_key as other_key from interactions
-    union
-    select distinct target_key, source_key from interactions
+ties as (
+    select least(source_key, target_key) as person_a, greatest(source_key, target_key) as person_b
+    from interactions
+    group by all
+),
+
+-- Each tie seen from both ends, then counted per person and group at the other end.
+ends as (
+    select person_a as person_key, person_b as other_key from ties
+    union all
+    select person_b, person_a from ties
+),
+
+links as (
+    select e.person_key, o.grp as other_grp, count(*) as neighbours
+    from ends as e
+    join membership as o on o.person_key = e.other_key
+    group by all
 ),
 
 final as (
     select
-        p.person_key,
+        l.person_key,
         m.person_id,
         m.grp,
-        count(*) as neighbours,
-        count(distinct o.grp) filter (where o.grp <> m.grp) as groups_reached
-    from pairs as p
-    join membership as m on m.person_key = p.person_key
-    join membership as o on o.person_key = p.other_key
+        sum(l.neighbours)::bigint as neighbours,
+        count(*) filter (where l.other_grp <> m.grp) as groups_reached
+    from links as l
+    join membership as m on m.person_key = l.person_key
     group by all
 )
 
