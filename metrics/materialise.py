@@ -24,8 +24,8 @@ whether :func:`refresh` ran.
 ...                 "values (1, 'x', '2026-03-02 10:00', 1, 'post', 1), (2, 'x', '2026-03-02 11:00', 1, 'read', 1)")
 >>> refresh(con)["mode"]
 'full'
->>> con.execute("select day, activities, posts, reads from m_person_day").fetchall()
-[(datetime.date(2026, 3, 2), 2, 1, 1)]
+>>> con.execute("select day, activities, posts, active from m_person_day").fetchall()
+[(datetime.date(2026, 3, 2), 2, 1, True)]
 >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
 ...                 "values (3, 'x', '2026-03-03 09:00', 1, 'reply', 2)")
 >>> refresh(con)["mode"], sources(con, "month", None, None).materialised
@@ -47,7 +47,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "1"
+BASE_VERSION = "2"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -110,7 +110,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
         f"select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})" for g in GRAINS
     )
     con.execute(
-        f"create or replace table m_person_period as select * from ({selects}) order by grain, period_start",
+        f"create or replace table m_person_period as {selects}",
         {"from_date": None, "to_date": None},
     )
 

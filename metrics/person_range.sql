@@ -10,11 +10,7 @@ final as (
         sum(posts)::integer as posts,
         sum(replies)::integer as replies,
         sum(reactions)::integer as reactions,
-        sum(mentions)::integer as mentions,
-        sum(reads)::integer as reads,
-        sum(joins)::integer as joins,
-        sum(replies_received)::integer as replies_received,
-        sum(reactions_received)::integer as reactions_received,
+        sum(received)::integer as received,
         bool_or(active) as active,
         sum(active_days)::integer as active_days,
         max(last_contribution) as last_contribution

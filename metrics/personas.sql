@@ -19,7 +19,7 @@ figures as (
         r.person_key,
         r.active,
         r.posts + r.replies + r.reactions as gives,
-        r.replies_received + r.reactions_received as receives,
+        r.received as receives,
         r.posts,
         r.replies + r.reactions as responses
     from {person_range} as r
