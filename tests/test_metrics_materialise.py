@@ -1,0 +1,86 @@
+"""Materialised bases: a refresh (full or incremental) never changes a figure."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from polars.testing import assert_frame_equal
+from tests.test_metrics_fixtures import act, add_activities, add_snapshot, make_store, person
+
+from metrics import registry
+from metrics.materialise import is_fresh, refresh, sources
+from metrics.registry import MetricParams
+
+PARAMS = [
+    MetricParams(by="department", min_group_size=1),
+    MetricParams(by="team", period="week", min_group_size=1),
+    MetricParams(by="organisation", period="quarter", start=date(2026, 1, 1), end=date(2026, 3, 31), min_group_size=1),
+    MetricParams(by="department", start=date(2026, 1, 9), end=date(2026, 2, 17), min_group_size=1),
+]
+
+
+def store():
+    people = [person(i, department=["Ops", "Tax"][i % 2], team=f"T{i % 3}", level=["staff", "manager"][i % 2])
+              for i in range(1, 13)] + [person(30, is_external=True)]
+    activities = []
+    for day in range(1, 60):
+        who = 1 + (day * 7) % 12
+        kind = ["post", "reply", "reaction", "read", "mention", "join"][day % 6]
+        when = date.fromordinal(date(2026, 1, 1).toordinal() + day)
+        activities.append(act(who, kind, when, target=1 + day % 12, thread=f"t{day % 5}", space=1 + day % 3))
+    activities.append(act(30, "reply", "2026-02-01", target=2, thread="t1", space=1))
+    con = make_store(people, activities)
+    add_snapshot(con, 5, "2026-02-07", read=3, last_activity="2026-02-06")
+    return con
+
+
+def all_results(con):
+    out = {}
+    for name in ("participation", "inequality", "inactive-teams", "leadership", "frontline", "personas", "external"):
+        for i, params in enumerate(PARAMS):
+            out[name, i] = registry.get(name)(con, params).rows
+    return out
+
+
+def test_refresh_changes_no_figure():
+    expected = all_results(store())
+    con = store()
+    assert refresh(con)["mode"] == "full"
+    assert is_fresh(con) and sources(con, "month", None, None).materialised
+    for key, frame in all_results(con).items():
+        assert_frame_equal(frame, expected[key], check_row_order=True), key
+
+
+def test_incremental_refresh_equals_a_full_rebuild():
+    con = store()
+    refresh(con)
+    new = [act(3, "post", "2026-03-02", run=2), act(4, "reply", "2026-01-15", target=3, run=2)]  # one late event
+    add_activities(con, new)
+    add_snapshot(con, 6, "2026-03-03", liked=1, run=2)
+    assert not is_fresh(con)
+    report = refresh(con)
+    assert report["mode"] == "incremental"
+    incremental = {t: con.execute(f"select * from {t} order by all").fetchall() for t in ("m_person_day", "m_person_period")}
+    con.execute("delete from m_state")
+    assert refresh(con)["mode"] == "full"
+    for table, rows in incremental.items():
+        assert con.execute(f"select * from {table} order by all").fetchall() == rows
+    assert refresh(con)["mode"] == "unchanged"
+
+
+def test_rows_of_an_earlier_run_force_a_full_rebuild():
+    con = store()
+    refresh(con)
+    add_activities(con, [act(3, "post", "2026-03-02", run=1)])
+    assert refresh(con)["mode"] == "full"
+
+
+@pytest.mark.parametrize("name", ["participation", "inequality", "personas"])
+def test_stale_bases_are_not_read(name):
+    con = store()
+    refresh(con)
+    add_activities(con, [act(7, "post", "2026-02-20", run=5)])   # loaded without a refresh
+    stale = registry.get(name)(con, PARAMS[0]).rows
+    refresh(con)
+    assert_frame_equal(registry.get(name)(con, PARAMS[0]).rows, stale)
