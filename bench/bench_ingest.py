@@ -1,0 +1,184 @@
+"""Benchmark of ``ruche ingest``: a generated Viva Engage export and a generated Slack export.
+
+    python bench/bench_ingest.py [--messages 1000000] [--people 100000] [--workdir DIR]
+
+For Viva Engage it times, in the same run, DuckDB's own ``read_csv`` of the same Messages.csv
+(the floor: reading the bytes once) and the full ingest (read, pseudonymise, resolve ties,
+insert, publish), each in a fresh subprocess so that peak memory (max RSS) is the load's own.
+Goal: full ingest within 2x the raw read. For Slack it times the ingest of the same number of
+messages spread over many day files (goal: under 30 s). Figures go to stdout as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def viva_export(folder: Path, messages: int, people: int) -> Path:
+    """A Viva Engage export with ``messages`` messages by ``people`` users in 500 groups."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(f"""
+        copy (
+            select i as id, 'Person ' || i as name, 'person' || i || '@acme.example' as email,
+                   case when i % 3 = 0 then 'Engineer' end as job_title, 'Paris' as location, '' as department,
+                   '' as api_url, '2020-01-01T00:00:00Z' as joined_at, '' as deleted_at, '' as suspended_at,
+                   'g' || i as guid, 'active' as state
+            from range(1, {people} + 1) t(i)
+        ) to '{folder / "Users.csv"}' (header)
+    """)
+    con.execute(f"""
+        copy (
+            select i as id, 'Group ' || i as name, 'about' as description, '2020-01-01T00:00:00Z' as created_at,
+                   '' as updated_at, 'false' as deleted, 'false' as external, case when i % 10 = 0 then 'true' else 'false' end as private
+            from range(1, 501) t(i)
+        ) to '{folder / "Groups.csv"}' (header)
+    """)
+    # one message in four starts a thread; the others answer a message of the last thread started
+    con.execute(f"""
+        copy (
+            with m as (
+                select i as id, (i // 4) * 4 as thread_id, 1 + hash(i) % {people} as sender_id,
+                       1 + (i // 4) % 500 as group_id
+                from range(1, {messages} + 1) t(i)
+            )
+            select id,
+                   case when id <> thread_id and thread_id > 0 then id - 1 end as replied_to_id,
+                   '' as parent_id,
+                   case when thread_id > 0 then thread_id else id end as thread_id,
+                   thread_id as conversation_id, group_id, 'Group ' || group_id as group_name, '' as participants,
+                   'false' as in_private_group, 'false' as in_private_conversation, sender_id, 'user' as sender_type,
+                   'Person ' || sender_id as sender_name, 'person' || sender_id || '@acme.example' as sender_email,
+                   'A message body of some length, quoting [[user:' || (1 + hash(id * 7) % {people}) ||
+                       ']] and a link https://intranet.example/page/' || id || ' to make it realistic.' as body,
+                   '' as delegate_id, 'https://api/' || id as api_url,
+                   case when id % 20 = 0 then 'uploadedfile:' || id else '' end as attachments,
+                   '' as deleted_by_id, '' as deleted_by_type,
+                   strftime(timestamp '2024-01-01' + to_seconds(id * 30), '%Y-%m-%dT%H:%M:%SZ') as created_at,
+                   '' as deleted_at, '' as title, '' as html_body, 'update' as message_type, '' as gdpr_delete_url
+            from m
+        ) to '{folder / "Messages.csv"}' (header)
+    """)
+    for name in ("Topics", "Files", "Pages", "Admins", "Networks", "MessageThreadsOutbound", "MessageVersions"):
+        (folder / f"{name}.csv").write_text("id\n")
+    return folder
+
+
+def slack_export(folder: Path, messages: int, people: int, channels: int = 50) -> Path:
+    """A Slack export with ``messages`` messages over ``channels`` channels, one file per day."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rnd = random.Random(7)
+    users = [{"id": f"U{i:08d}", "name": f"user{i}", "real_name": f"User {i}",
+              "profile": {"email": f"user{i}@acme.example", "title": "", "real_name": f"User {i}"},
+              "is_bot": False, "deleted": False} for i in range(people)]
+    users.append({"id": "UBOT00001", "name": "ci", "is_bot": True, "profile": {}})
+    (folder / "users.json").write_text(json.dumps(users))
+    chans = [{"id": f"C{c:06d}", "name": f"channel-{c}", "created": "1700000000", "members": []} for c in range(channels)]
+    (folder / "channels.json").write_text(json.dumps(chans))
+    per_day = 200
+    days = messages // (channels * per_day) + 1
+    start = 1704067200
+    written = 0
+    for c in chans:
+        (folder / c["name"]).mkdir(exist_ok=True)
+    for d in range(days):
+        for c in chans:
+            if written >= messages:
+                break
+            n = min(per_day, messages - written)
+            day_start = start + d * 86400
+            batch = []
+            root = None
+            for k in range(n):
+                ts = f"{day_start + k * 400}.{k:06d}"
+                user = f"U{rnd.randrange(people):08d}"
+                m = {"type": "message", "user": user, "text": f"hello <@U{rnd.randrange(people):08d}> number {k}",
+                     "ts": ts, "bot_id": None}
+                if k % 25 == 24:
+                    m = {"type": "message", "subtype": "bot_message", "bot_id": "B01", "text": "build ok", "ts": ts}
+                elif k % 5 == 0:
+                    root = ts
+                    m["reactions"] = [{"name": "+1", "users": [f"U{rnd.randrange(people):08d}"], "count": 1}]
+                elif root:
+                    m["thread_ts"] = root
+                batch.append(m)
+            date = time.strftime("%Y-%m-%d", time.gmtime(day_start))
+            (folder / c["name"] / f"{date}.json").write_text(json.dumps(batch))
+            written += n
+    return folder
+
+
+RAW_READ = """
+import resource, sys, time, duckdb
+t = time.perf_counter()
+n = duckdb.execute("select count(*), sum(length(body)) from read_csv(?, header = true, all_varchar = true)", [sys.argv[1]]).fetchone()[0]
+print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+INGEST = """
+import resource, sys, time
+import ingest
+from ruche.config import Settings
+t = time.perf_counter()
+s = ingest.load(sys.argv[1], source=sys.argv[2], db=sys.argv[3], settings=Settings())
+print(s.read, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def timed(code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter; return its output, wall time and peak memory."""
+    env = dict(os.environ, RUCHE_KEY=os.environ.get("RUCHE_KEY", "0f" * 32))
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    rows, seconds, peak_kb = out.stdout.strip().splitlines()[-1].split()
+    return {"rows": int(rows), "seconds": round(float(seconds), 2),
+            "rows_per_second": round(int(rows) / float(seconds)),
+            "peak_memory_mb": round(int(peak_kb) / 1024)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--skip-slack", action="store_true")
+    args = parser.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="ruche-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"messages": args.messages, "people": args.people, "cpus": os.cpu_count()}
+    try:
+        t = time.perf_counter()
+        viva = viva_export(work / "viva", args.messages, args.people)
+        results["viva_generated_seconds"] = round(time.perf_counter() - t, 1)
+        results["viva_messages_csv_mb"] = round((viva / "Messages.csv").stat().st_size / 2**20)
+        results["viva_raw_read_csv"] = timed(RAW_READ, str(viva / "Messages.csv"))
+        results["viva_ingest"] = timed(INGEST, str(viva), "viva-engage", str(work / "viva.duckdb"))
+        results["viva_ratio_to_raw_read"] = round(
+            results["viva_ingest"]["seconds"] / results["viva_raw_read_csv"]["seconds"], 2)
+        if not args.skip_slack:
+            t = time.perf_counter()
+            slack = slack_export(work / "slack", args.messages, min(args.people, 20_000))
+            results["slack_generated_seconds"] = round(time.perf_counter() - t, 1)
+            results["slack_day_files"] = sum(1 for _ in slack.glob("*/*.json"))
+            results["slack_ingest"] = timed(INGEST, str(slack), "slack", str(work / "slack.duckdb"))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
