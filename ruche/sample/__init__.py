@@ -239,7 +239,11 @@ def build_manifest(c, network, workspace, seed: int) -> dict:
             "both": int(np.count_nonzero(c.is_guest & c.in_viva & c.in_slack)),
             "domains": [pt.domain for pt in PARTNERS],
         },
-        "viva_engage": {"messages": len(network.messages), "groups": len(network.groups.name)},
+        "viva_engage": {
+            "messages": len(network.messages), "groups": len(network.groups.name),
+            "mentions": int(np.count_nonzero(network.messages.mention1 >= 0)
+                            + np.count_nonzero(network.messages.mention2 >= 0)),
+        },
         "slack": dict(workspace.stats, channels=len(workspace.channels)),
     }
 

@@ -505,10 +505,10 @@ def build_company(rng: np.random.Generator, people: int, period: Period) -> Comp
     n_contrib = int(round(CONTRIBUTOR_SHARE * n))
     free = employees[klass[:n] < 0]
     need = n_contrib - int(np.count_nonzero(klass[:n] == CONTRIBUTOR))
-    contrib_w = np.where(frontline, 0.2, 1.0) * np.where(is_slack_dept, 1.6, 1.0) * np.where(department == pilot, 1.5, 1.0)
+    contrib_w = np.where(frontline, 0.15, 1.0) * np.where(is_slack_dept, 1.6, 1.0) * np.where(department == pilot, 1.5, 1.0)
     klass[_weighted_pick(rng, free, need, contrib_w[free])] = CONTRIBUTOR
     free = employees[klass[:n] < 0]
-    reads = rng.random(len(free)) < np.where(frontline[free], 0.45, 0.78)
+    reads = rng.random(len(free)) < np.where(frontline[free], 0.55, 0.85)
     klass[free] = np.where(reads, READER, INACTIVE)
     klass[n:] = np.where(rng.random(n_guests_viva) < 0.6, CONTRIBUTOR, READER)
 

@@ -275,7 +275,7 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
     frame = _messages_frame(rng, c, kind, who, bot, ch, us, parent, inv, mentioned, reacts, user_id, bot_id, names)
     stats = {"messages": int(total), "human": int(np.count_nonzero(writes | (kind == FILE_COMMENT))),
              "bot": int(np.count_nonzero(kind == BOT)), "joins": int(np.count_nonzero(kind == JOIN)),
-             "reactions": int(len(reacts[0]))}
+             "reactions": int(len(reacts[0])), "mentions": int(np.count_nonzero(mentioned >= 0))}
     return Slack(people=people, user_id=user_id[:-1], handle=_handles(c), channels=channels,
                  channel_id=base36_ids(rng, n_ch, "C"), member=member, bot_id=bot_id,
                  bot_user_id=base36_ids(rng, len(BOTS), "U"), team_id=str(base36_ids(rng, 1, "T")[0]),
@@ -338,153 +338,180 @@ def _handles(c: Company) -> np.ndarray:
 
 
 def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, reacts, uid, bot_ids, names):
-    """Each message as one line of JSON, with its channel and day."""
+    """Each message as one line of JSON, with its channel and day (built column-wise in polars)."""
     total = len(kind)
     nobody = len(uid) - 1
-    sec = us // _US + c.period.epoch  # from here on, seconds since 1970 as Slack writes them
-    ts_np = np.char.add(np.char.add(sec.astype(str), "."), np.char.zfill((us % _US).astype(str), 6)).astype(object)
-    user_s = uid[np.where(who >= 0, who, nobody)]
-    handles = np.append(_handles(c), "")
-    handle_s = handles[np.where(who >= 0, who, len(handles) - 1)]
+    users = pl.Series("users", uid.tolist(), dtype=pl.String)
+    handles = pl.Series("handles", np.append(_handles(c), "").tolist(), dtype=pl.String)
 
-    # thread roots carry their replies; replies name their root and its author
-    replies = np.flatnonzero(parent >= 0)
-    thread_s = np.full(total, "", dtype=object)
-    if len(replies):
-        rep = pl.DataFrame({"root": parent[replies], "user": pl.Series(user_s[replies].tolist(), dtype=pl.String),
-                            "ts": pl.Series(ts_np[replies].tolist(), dtype=pl.String), "order": us[replies]})
-        agg = rep.sort(["root", "order"]).group_by("root", maintain_order=True).agg(
-            pl.len().alias("n"),
-            pl.col("user").unique(maintain_order=True).alias("users"),
-            pl.col("ts").last().alias("latest"),
-            _cat('{"user": "', pl.col("user"), '", "ts": "', pl.col("ts"), '"}').str.join(", ").alias("replies"),
-        )
-        roots = agg["root"].to_numpy()
-        agg = agg.with_columns(
-            pl.Series("root_ts", ts_np[roots].tolist(), dtype=pl.String),
-            pl.col("users").list.len().alias("k"),
-            pl.col("users").list.eval(pl.format('"{}"', pl.element())).list.join(", ").alias("users"),
-        )
-        thread_s[roots] = agg.select(_cat(
-            ', "thread_ts": "', pl.col("root_ts"), '", "reply_count": ', pl.col("n"), ', "reply_users_count": ',
-            pl.col("k"), ', "latest_reply": "', pl.col("latest"), '", "reply_users": [', pl.col("users"),
-            '], "replies": [', pl.col("replies"), "]",
-        )).to_series().to_list()
-        thread_s[replies] = (', "thread_ts": "' + ts_np[parent[replies]] + '", "parent_user_id": "' +
-                             user_s[parent[replies]] + '"')
-
-    # reactions, grouped by message and emoji
-    r_rows, r_who, r_emoji = reacts
-    reaction_s = np.full(total, "", dtype=object)
-    if len(r_rows):
-        emoji_names = np.array(text.EMOJI, dtype=object)
-        reac = pl.DataFrame({"row": r_rows, "emoji": r_emoji, "user": pl.Series(uid[r_who].tolist(), dtype=pl.String),
-                             "name": pl.Series(emoji_names[r_emoji].tolist(), dtype=pl.String)})
-        per_emoji = reac.group_by(["row", "emoji"], maintain_order=True).agg(
-            pl.col("name").first(), pl.format('"{}"', pl.col("user")).str.join(", ").alias("users"),
-            pl.len().alias("count"),
-        ).sort(["row", "emoji"])
-        per_msg = per_emoji.group_by("row", maintain_order=True).agg(
-            _cat('{"name": "', pl.col("name"), '", "users": [', pl.col("users"), '], "count": ', pl.col("count"), "}")
-            .str.join(", ").alias("r"))
-        reaction_s[per_msg["row"].to_numpy()] = [f', "reactions": [{x}]' for x in per_msg["r"].to_list()]
-
-    human_t = np.array([_esc(t) for t in text.SLACK_MESSAGES], dtype=object)
-    reply_t = np.array([_esc(t) for t in text.SLACK_REPLIES], dtype=object)
-    body = np.where(parent >= 0, reply_t[rng.integers(0, len(reply_t), total)],
-                    human_t[rng.integers(0, len(human_t), total)])
-    body = np.where(mentioned >= 0, "<@" + uid[np.where(mentioned >= 0, mentioned, nobody)] + "> " + body, body)
+    def lookup(series: pl.Series, index: str) -> pl.Expr:
+        return pl.lit(series).gather(pl.col(index))
 
     # a comment is about the latest earlier file shared in the same channel, when there is one
     share_rows = np.flatnonzero(kind == FILE_SHARE)
     comment_rows = np.flatnonzero(kind == FILE_COMMENT)
     at = np.searchsorted(ch[share_rows] * _KEY + us[share_rows], ch[comment_rows] * _KEY + us[comment_rows]) - 1
     same = (at >= 0) & (ch[share_rows[np.maximum(at, 0)]] == ch[comment_rows]) if len(share_rows) else at >= len(at)
-    about = np.full(total, -1, dtype=np.int64)
+    about = np.arange(total)
     about[comment_rows[same]] = share_rows[at[same]]
-    kind = np.where((kind == FILE_COMMENT) & (about < 0), HUMAN, kind)
+    kind = np.where((kind == FILE_COMMENT) & (about == np.arange(total)), HUMAN, kind)
     file_ids = np.full(total, "", dtype=object)
     file_ids[share_rows] = base36_ids(rng, len(share_rows), "F", 10)
-    f_pick = rng.integers(0, len(text.FILE_TITLES), total)
 
-    line = np.full(total, "", dtype=object)
-
-    def rows_of(k):
-        return np.flatnonzero(kind == k)
-
-    i = rows_of(HUMAN)
-    null_bot = np.where(rng.random(len(i)) < 0.03, ', "bot_id": null', "")
-    edited = rng.random(len(i)) < 0.03
-    edited_s = np.where(edited, ', "edited": {"user": "' + user_s[i] + '", "ts": "' +
-                        (sec[i] + 60 + rng.integers(0, 3600, len(i))).astype(str).astype(object) + '.000000"}', "")
-    line[i] = ('{"type": "message", "user": "' + user_s[i] + '"' + null_bot + ', "text": "' + body[i] + '", "ts": "' +
-               ts_np[i] + '"' + edited_s + thread_s[i] + reaction_s[i] + "}")
-
-    for k in (FILE_SHARE, FILE_COMMENT):
-        i = rows_of(k)
-        src = i if k == FILE_SHARE else about[i]
-        f = f_pick[src]
-        fname = np.array([x[0] for x in text.FILE_TITLES], dtype=object)[f]
-        ftitle = np.array([x[1] for x in text.FILE_TITLES], dtype=object)[f]
-        fmime = np.array([x[2] for x in text.FILE_TITLES], dtype=object)[f]
-        ftype = np.array([x[3] for x in text.FILE_TITLES], dtype=object)[f]
-        fpretty = np.array([x[4] for x in text.FILE_TITLES], dtype=object)[f]
-        fid, owner, fsec = file_ids[src], user_s[src], sec[src].astype(str).astype(object)
-        permalink = f"https://{WORKSPACE}.slack.com/files/" + owner + "/" + fid + "/" + fname
-        file_obj = ('{"id": "' + fid + '", "created": ' + fsec + ', "timestamp": ' + fsec + ', "name": "' + fname +
-                    '", "title": "' + ftitle + '", "mimetype": "' + fmime + '", "filetype": "' + ftype +
-                    '", "pretty_type": "' + fpretty + '", "user": "' + owner + '", "editable": false, "size": ' +
-                    (1000 + f * 7919).astype(str).astype(object) + ', "mode": "hosted", "is_external": false, '
-                    '"external_type": "", "is_public": true, "public_url_shared": false, "display_as_bot": false, '
-                    '"username": "", "url_private": "https://files.slack.com/files-pri/' + fid + "/" + fname +
-                    '", "permalink": "' + permalink + '", "comments_count": ' + ("0" if k == FILE_SHARE else "1") + "}")
-        if k == FILE_SHARE:
-            line[i] = ('{"type": "message", "subtype": "file_share", "text": "<@' + user_s[i] + "> uploaded a file: <" +
-                       permalink + "|" + ftitle + '>", "file": ' + file_obj + ', "user": "' + user_s[i] +
-                       '", "upload": true, "display_as_bot": false, "username": "' + handle_s[i] +
-                       '", "bot_id": null, "ts": "' + ts_np[i] + '"' + reaction_s[i] + "}")
-        else:
-            csec = sec[i].astype(str).astype(object)
-            line[i] = ('{"type": "message", "subtype": "file_comment", "text": "<@' + user_s[i] + "> commented on <@" +
-                       owner + ">\u2019s file <" + permalink + "|" + ftitle + ">: " + body[i] + '", "file": ' +
-                       file_obj + ', "comment": {"id": "Fc' + fid + '", "created": ' + csec + ', "timestamp": ' +
-                       csec + ', "user": "' + user_s[i] + '", "is_intro": false, "comment": "' + body[i] +
-                       '"}, "ts": "' + ts_np[i] + '"}')
-
-    i = rows_of(JOIN)
-    inviter_s = np.where(inviter[i] >= 0, ', "inviter": "' + uid[np.where(inviter[i] >= 0, inviter[i], nobody)] + '"', "")
-    line[i] = ('{"user": "' + user_s[i] + '"' + inviter_s + ', "type": "message", "subtype": "channel_join", '
-               '"text": "<@' + user_s[i] + '> has joined the channel", "ts": "' + ts_np[i] + '"}')
-
-    bot_names = np.array([b.name for b in BOTS], dtype=object)
-    bot_svc = np.array([b.service for b in BOTS], dtype=object)
-    bot_ids = np.asarray(bot_ids, dtype=object)
-    i = rows_of(BOT_ADD)
-    b = bot[i]
-    line[i] = ('{"text": "added an integration to this channel: <https://' + WORKSPACE + '.slack.com/services/' +
-               bot_ids[b] + "|" + bot_names[b] + '>", "bot_id": "' + bot_ids[b] +
-               '", "type": "message", "subtype": "bot_add", "user": "' + user_s[i] + '", "ts": "' + ts_np[i] + '"}')
-
-    i = rows_of(BOT)
-    b = bot[i]
-    number = rng.integers(1000, 99999, len(i)).astype(str).astype(object)
-    sha = np.char.mod("%07x", rng.integers(0, 16**7, len(i))).astype(object)
-    author = handles[rng.integers(0, c.n_employees, len(i))]
-    attachment = np.select(
-        [b == 0, b == 1],
-        ['"[app:main] 1 new commit by ' + author + '", "text": "<https://github.example-corp.com/app/commit/' + sha +
-         "|" + sha + '>: Update service configuration - ' + author + '", "color": "4183C4"',
-         '"Deploy #' + number + ' of app to production: SUCCESS", "text": "Finished in 4 min", "color": "36a64f"'],
-        '"Triggered #' + number + ': High error rate on checkout service", "text": "Assigned to the on-call engineer", '
-        '"color": "A30200"',
+    frame = pl.DataFrame({
+        "row": np.arange(total), "kind": kind, "ch": ch, "us": us,
+        "who": np.where(who >= 0, who, nobody), "bot": np.maximum(bot, 0),
+        "parent": np.maximum(parent, 0), "is_reply": parent >= 0,
+        "inviter": np.where(inviter >= 0, inviter, nobody), "has_inviter": inviter >= 0,
+        "mention": np.where(mentioned >= 0, mentioned, nobody), "has_mention": mentioned >= 0,
+        "human_t": rng.integers(0, len(text.SLACK_MESSAGES), total),
+        "reply_t": rng.integers(0, len(text.SLACK_REPLIES), total),
+        "about": about, "f": rng.integers(0, len(text.FILE_TITLES), total),
+        "null_bot": rng.random(total) < 0.03, "edited": rng.random(total) < 0.03,
+        "edit_after": 60 + rng.integers(0, 3600, total),
+        "number": rng.integers(1000, 99999, total), "sha": rng.integers(0, 16**7, total),
+        "author": rng.integers(0, c.n_employees, total),
+    }).with_columns(
+        sec=pl.col("us") // _US + c.period.epoch,  # from here on, seconds since 1970 as Slack writes them
+    ).with_columns(
+        ts=pl.concat_str([pl.col("sec").cast(pl.String), pl.lit("."),
+                          (pl.col("us") % _US).cast(pl.String).str.zfill(6)]),
+        user=lookup(users, "who"),
+        handle=lookup(handles, "who"),
+    ).with_columns(
+        body=pl.when(pl.col("is_reply"))
+        .then(lookup(pl.Series([_esc(t) for t in text.SLACK_REPLIES]), "reply_t"))
+        .otherwise(lookup(pl.Series([_esc(t) for t in text.SLACK_MESSAGES]), "human_t")),
+    ).with_columns(
+        body=pl.when(pl.col("has_mention"))
+        .then(_cat("<@", lookup(users, "mention"), "> ", pl.col("body")))
+        .otherwise(pl.col("body")),
+        parent_ts=pl.col("ts").gather(pl.col("parent")),
+        parent_user=pl.col("user").gather(pl.col("parent")),
     )
-    line[i] = ('{"text": "", "bot_id": "' + bot_ids[b] + '", "username": "' + bot_svc[b] +
-               '", "attachments": [{"fallback": ' + attachment.astype(object) + ', "id": 1, "mrkdwn_in": ["text", '
-               '"pretext"]}], "type": "message", "subtype": "bot_message", "ts": "' + ts_np[i] + '"' + reaction_s[i] + "}")
 
-    day_s = pl.from_epoch(pl.Series(sec), time_unit="s").dt.strftime("%Y-%m-%d")
-    return pl.DataFrame({"channel": pl.Series(np.array(names, dtype=object)[ch].tolist(), dtype=pl.String),
-                         "day": day_s, "order": us, "json": pl.Series(line.tolist(), dtype=pl.String)})
+    # thread roots carry their replies
+    replies = frame.filter(pl.col("is_reply")).select("parent", "user", "ts", "us").sort(["parent", "us"])
+    roots = replies.group_by("parent", maintain_order=True).agg(
+        pl.len().alias("n"),
+        pl.col("user").unique(maintain_order=True).alias("users"),
+        pl.col("ts").last().alias("latest"),
+        _cat('{"user": "', pl.col("user"), '", "ts": "', pl.col("ts"), '"}').str.join(", ").alias("replies"),
+    ).select(
+        pl.col("parent").alias("row"),
+        _cat(', "reply_count": ', pl.col("n"), ', "reply_users_count": ', pl.col("users").list.len(),
+             ', "latest_reply": "', pl.col("latest"), '", "reply_users": [',
+             pl.col("users").list.eval(pl.concat_str([pl.lit('"'), pl.element(), pl.lit('"')])).list.join(", "),
+             '], "replies": [', pl.col("replies"), "]").alias("root_part"),
+    )
+    # reactions, grouped by message and emoji
+    r_rows, r_who, r_emoji = reacts
+    reactions = (
+        pl.DataFrame({"row": r_rows, "emoji": r_emoji, "who": r_who})
+        .with_columns(user=lookup(users, "who"), name=lookup(pl.Series(list(text.EMOJI)), "emoji"))
+        .group_by(["row", "emoji"], maintain_order=True)
+        .agg(pl.col("name").first(), _cat('"', pl.col("user"), '"').str.join(", ").alias("users"), pl.len().alias("n"))
+        .sort(["row", "emoji"])
+        .group_by("row", maintain_order=True)
+        .agg(_cat('{"name": "', pl.col("name"), '", "users": [', pl.col("users"), '], "count": ', pl.col("n"), "}")
+             .str.join(", ").alias("r"))
+        .select("row", _cat(', "reactions": [', pl.col("r"), "]").alias("reaction_part"))
+    )
+    frame = (
+        frame.join(roots, on="row", how="left", maintain_order="left")
+        .join(reactions, on="row", how="left", maintain_order="left")
+        .with_columns(
+            thread=pl.when(pl.col("is_reply"))
+            .then(_cat(', "thread_ts": "', pl.col("parent_ts"), '", "parent_user_id": "', pl.col("parent_user"), '"'))
+            .when(pl.col("root_part").is_not_null())
+            .then(_cat(', "thread_ts": "', pl.col("ts"), '"', pl.col("root_part")))
+            .otherwise(pl.lit("")),
+            reactions=pl.col("reaction_part").fill_null(""),
+        )
+    )
+
+    def part(k: int, line: pl.Expr) -> pl.DataFrame:
+        return frame.filter(pl.col("kind") == k).select("row", "ch", "us", "sec", line.alias("json"))
+
+    parts = [part(HUMAN, _cat(
+        '{"type": "message", "user": "', pl.col("user"), '"',
+        pl.when(pl.col("null_bot")).then(pl.lit(', "bot_id": null')).otherwise(pl.lit("")),
+        ', "text": "', pl.col("body"), '", "ts": "', pl.col("ts"), '"',
+        pl.when(pl.col("edited")).then(_cat(', "edited": {"user": "', pl.col("user"), '", "ts": "',
+                                            pl.col("sec") + pl.col("edit_after"), '.000000"}')).otherwise(pl.lit("")),
+        pl.col("thread"), pl.col("reactions"), "}"))]
+
+    files = frame.select(
+        "row", "kind",
+        fid=lookup(pl.Series(file_ids.tolist(), dtype=pl.String), "about"),
+        owner=pl.col("user").gather(pl.col("about")),
+        fsec=pl.col("sec").gather(pl.col("about")),
+        f=pl.col("f").gather(pl.col("about")),
+    ).with_columns(
+        fname=lookup(pl.Series([x[0] for x in text.FILE_TITLES]), "f"),
+        ftitle=lookup(pl.Series([x[1] for x in text.FILE_TITLES]), "f"),
+        fmime=lookup(pl.Series([x[2] for x in text.FILE_TITLES]), "f"),
+        ftype=lookup(pl.Series([x[3] for x in text.FILE_TITLES]), "f"),
+        fpretty=lookup(pl.Series([x[4] for x in text.FILE_TITLES]), "f"),
+    ).with_columns(permalink=_cat(f"https://{WORKSPACE}.slack.com/files/", pl.col("owner"), "/", pl.col("fid"), "/",
+                                  pl.col("fname")))
+    files = files.with_columns(file_obj=_cat(
+        '{"id": "', pl.col("fid"), '", "created": ', pl.col("fsec"), ', "timestamp": ', pl.col("fsec"),
+        ', "name": "', pl.col("fname"), '", "title": "', pl.col("ftitle"), '", "mimetype": "', pl.col("fmime"),
+        '", "filetype": "', pl.col("ftype"), '", "pretty_type": "', pl.col("fpretty"), '", "user": "', pl.col("owner"),
+        '", "editable": false, "size": ', 1000 + pl.col("f") * 7919, ', "mode": "hosted", "is_external": false, '
+        '"external_type": "", "is_public": true, "public_url_shared": false, "display_as_bot": false, '
+        '"username": "", "url_private": "https://files.slack.com/files-pri/', pl.col("fid"), "/", pl.col("fname"),
+        '", "permalink": "', pl.col("permalink"), '", "comments_count": ',
+        pl.when(pl.col("kind") == FILE_SHARE).then(pl.lit("0")).otherwise(pl.lit("1")), "}"))
+    frame = frame.join(files.drop("kind"), on="row", how="left", maintain_order="left")
+    parts.append(part(FILE_SHARE, _cat(
+        '{"type": "message", "subtype": "file_share", "text": "<@', pl.col("user"), "> uploaded a file: <",
+        pl.col("permalink"), "|", pl.col("ftitle"), '>", "file": ', pl.col("file_obj"), ', "user": "', pl.col("user"),
+        '", "upload": true, "display_as_bot": false, "username": "', pl.col("handle"),
+        '", "bot_id": null, "ts": "', pl.col("ts"), '"', pl.col("reactions"), "}")))
+    parts.append(part(FILE_COMMENT, _cat(
+        '{"type": "message", "subtype": "file_comment", "text": "<@', pl.col("user"), "> commented on <@",
+        pl.col("owner"), ">\u2019s file <", pl.col("permalink"), "|", pl.col("ftitle"), ">: ", pl.col("body"),
+        '", "file": ', pl.col("file_obj"), ', "comment": {"id": "Fc', pl.col("fid"), '", "created": ', pl.col("sec"),
+        ', "timestamp": ', pl.col("sec"), ', "user": "', pl.col("user"), '", "is_intro": false, "comment": "',
+        pl.col("body"), '"}, "ts": "', pl.col("ts"), '"}')))
+    parts.append(part(JOIN, _cat(
+        '{"user": "', pl.col("user"), '"',
+        pl.when(pl.col("has_inviter")).then(_cat(', "inviter": "', lookup(users, "inviter"), '"')).otherwise(pl.lit("")),
+        ', "type": "message", "subtype": "channel_join", "text": "<@', pl.col("user"),
+        '> has joined the channel", "ts": "', pl.col("ts"), '"}')))
+    bot_id = lookup(pl.Series(list(bot_ids), dtype=pl.String), "bot")
+    bot_name = lookup(pl.Series([b.name for b in BOTS]), "bot")
+    bot_service = lookup(pl.Series([b.service for b in BOTS]), "bot")
+    parts.append(part(BOT_ADD, _cat(
+        '{"text": "added an integration to this channel: <https://', WORKSPACE, '.slack.com/services/', bot_id, "|",
+        bot_name, '>", "bot_id": "', bot_id, '", "type": "message", "subtype": "bot_add", "user": "', pl.col("user"),
+        '", "ts": "', pl.col("ts"), '"}')))
+    sha = pl.col("sha").map_batches(lambda s: pl.Series(np.char.mod("%07x", s.to_numpy())), return_dtype=pl.String)
+    author = lookup(handles, "author")
+    attachment = (
+        pl.when(pl.col("bot") == 0).then(_cat(
+            '"[app:main] 1 new commit by ', author, '", "text": "<https://github.example-corp.com/app/commit/', sha,
+            "|", sha, '>: Update service configuration - ', author, '", "color": "4183C4"'))
+        .when(pl.col("bot") == 1).then(_cat(
+            '"Deploy #', pl.col("number"), ' of app to production: SUCCESS", "text": "Finished in 4 min", '
+            '"color": "36a64f"'))
+        .otherwise(_cat('"Triggered #', pl.col("number"), ': High error rate on checkout service", '
+                        '"text": "Assigned to the on-call engineer", "color": "A30200"'))
+    )
+    parts.append(part(BOT, _cat(
+        '{"text": "", "bot_id": "', bot_id, '", "username": "', bot_service, '", "attachments": [{"fallback": ',
+        attachment, ', "id": 1, "mrkdwn_in": ["text", "pretext"]}], "type": "message", "subtype": "bot_message", '
+        '"ts": "', pl.col("ts"), '"', pl.col("reactions"), "}")))
+    lines = pl.concat(parts).sort("row")
+    channel_names = pl.Series(list(names), dtype=pl.String)
+    return lines.select(
+        pl.lit(channel_names).gather(pl.col("ch")).alias("channel"),
+        pl.from_epoch(pl.col("sec"), time_unit="s").dt.strftime("%Y-%m-%d").alias("day"),
+        pl.col("us").alias("order"),
+        "json",
+    )
 
 
 # --- the export's JSON files -------------------------------------------------------------------------
