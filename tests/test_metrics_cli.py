@@ -1,0 +1,143 @@
+"""``ruche metrics``: the JSON contract (golden files), CSV, table and errors.
+
+The golden files in ``tests/golden/metrics/`` are the documented output of each metric on a small
+company. Regenerate them only on purpose, and read the diff:
+
+    RUCHE_UPDATE_GOLDEN=1 pytest tests/test_metrics_cli.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from tests.test_metrics_fixtures import act, add_snapshot, make_store, person
+
+from ruche.cli import main
+
+GOLDEN = Path(__file__).parent / "golden" / "metrics"
+CONFIG = """
+[ruche]
+min_group_size = 5
+phases = { Ops = "rollout", Sales = "pilot" }
+targets = [
+    { metric = "participation", group = "*", value = 0.6, start = 2026-01-01, due = 2026-12-31 },
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    """Ops (8), Sales (7), Legal (3), 2 externals, a space they share, three months of activity."""
+    folder = tmp_path_factory.mktemp("cli")
+    path = folder / "store.duckdb"
+    people = (
+        [person(i, department="Ops", team="Run", level="manager" if i <= 5 else "staff", frontline=i % 2 == 0,
+                has_photo=True, has_title=i <= 4) for i in range(1, 9)]
+        + [person(i, department="Sales", team="Deals", level="staff", frontline=True) for i in range(9, 16)]
+        + [person(i, department="Legal", team="Law", level="staff", hired_on=date(2026, 2, 10)) for i in range(16, 19)]
+        + [person(i, is_external=True) for i in (30, 31)]
+    )
+    activities = []
+    for month, active in ((1, range(1, 12)), (2, range(1, 8)), (3, (1, 2, 9))):
+        for who in active:
+            activities.append(act(who, "post" if who % 3 == 0 else "reaction", f"2026-{month:02d}-{who + 3:02d}",
+                                  target=1 + who % 8, thread=f"t{month}-{who}", space=1))
+    activities += [act(1, "post", "2026-01-05", thread="tx", space=2), act(30, "reply", "2026-01-06", target=1, thread="tx", space=2),
+                   act(31, "reaction", "2026-01-07", target=1, space=2), act(2, "reply", "2026-01-08", target=30, space=2),
+                   act(3, "read", "2026-03-20", space=2), act(4, "read", "2026-03-21", space=2),
+                   act(16, "post", "2026-03-03", thread="tl")]
+    con = make_store(people, activities, path=str(path))
+    con.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) values "
+                "(1, 'x', 'c1', 'general', 'channel', false), (2, 'x', 'c2', 'partners', 'channel', false)")
+    add_snapshot(con, 12, "2026-03-31", read=4, last_activity="2026-03-30")
+    con.close()
+    config = folder / "ruche.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    return path, config
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for var in list(os.environ):
+        if var.startswith("RUCHE_") and var != "RUCHE_UPDATE_GOLDEN":
+            monkeypatch.delenv(var)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("name", ["participation", "inequality", "inactive-teams", "leadership", "frontline",
+                                  "profiles", "external", "personas", "targets"])
+def test_json_output_matches_the_golden_file(company, capsys, name):
+    path, config = company
+    code, out, err = run(capsys, "--config", str(config), "metrics", name, "--db", str(path), "--to", "2026-03-31",
+                         "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    golden = GOLDEN / f"{name}.json"
+    if os.environ.get("RUCHE_UPDATE_GOLDEN"):
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+    assert list(document)[:4] == ["metric", "params", "rows", "suppressed_groups"]
+
+
+def test_json_says_when_no_reads_are_known(tmp_path, capsys):
+    path = tmp_path / "store.duckdb"
+    make_store([person(i, department="Ops") for i in range(1, 6)], [act(1, "post", "2026-01-05")], path=str(path)).close()
+    code, out, _ = run(capsys, "--config", str(tmp_path / "none.toml"), "metrics", "inequality", "--db", str(path),
+                       "--format", "json")
+    document = json.loads(out)
+    assert code == 0
+    assert document["reads_known"] is False and "no source reports reads" in document["note"]
+    assert [row["class"] for row in document["rows"]] == ["superuser", "contributor", "non-contributor"]
+
+
+def test_csv_is_the_rows_with_a_header(company, capsys):
+    path, config = company
+    code, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
+                       "--by", "organisation", "--period", "quarter", "--format", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == ("period,organisation,headcount,active,contributors,participation_rate,contribution_rate,"
+                        "stickiness,retention")
+    assert lines[1].startswith("2026-Q1,Organisation,18,")
+
+
+def test_table_is_readable_and_states_the_suppression(company, capsys):
+    path, config = company
+    code, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path))
+    assert code == 0
+    assert out.splitlines()[0] == "participation by department, per month, first day to last day"
+    assert "suppressed groups: 2" in out and "Ops" in out and "Legal" not in out
+
+
+def test_min_group_size_option_overrides_the_configuration(company, capsys):
+    path, config = company
+    _, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
+                    "--min-group-size", "1", "--format", "json")
+    document = json.loads(out)
+    assert document["params"]["min_group_size"] == 1 and document["suppressed_groups"] == 0
+    assert {row["department"] for row in document["rows"]} == {"Legal", "Ops", "Sales"}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--min-group-size", "0"], "--min-group-size must be at least 1"),
+    (["--from", "2026-03-01", "--to", "2026-02-01"], "is after --to"),
+])
+def test_user_errors_are_one_line(company, capsys, argv, message):
+    path, config = company
+    code, _, err = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path), *argv)
+    assert code == 1
+    assert err.startswith("ruche metrics: error:") and message in err
+
+
+def test_a_missing_store_is_a_user_error(tmp_path, capsys):
+    code, _, err = run(capsys, "metrics", "participation", "--db", str(tmp_path / "nothing.duckdb"))
+    assert code == 1 and "no store here" in err
