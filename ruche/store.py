@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import re
 import shutil
@@ -173,7 +174,9 @@ def writing(path: str | os.PathLike, wait: bool = True):
         except BlockingIOError:
             raise WriteLockBusy(f"{path}: another load is running (lock {lock_path})") from None
         work = target.with_name(f"{target.name}.loading-{os.getpid()}")
-        for leftover in (work, Path(str(work) + ".wal")):
+        # Holding the lock, no other load is running: any copy left here was abandoned by a load
+        # that was killed, and is removed.
+        for leftover in target.parent.glob(f"{glob.escape(target.name)}.loading-*"):
             leftover.unlink(missing_ok=True)
         if target.exists():
             shutil.copy2(target, work)

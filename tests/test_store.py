@@ -73,3 +73,14 @@ def test_a_second_writer_that_will_not_wait_is_told_why(tmp_path):
         with pytest.raises(store.WriteLockBusy, match="another load is running"):
             with store.writing(db, wait=False):
                 pass
+
+
+def test_a_copy_abandoned_by_a_killed_load_is_removed_by_the_next_load(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with store.writing(db):
+        pass
+    (tmp_path / "s.duckdb.loading-999999").write_bytes(b"half a store")
+    (tmp_path / "s.duckdb.loading-999999.wal").write_bytes(b"")
+    with store.writing(db):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]
