@@ -112,6 +112,7 @@ def run_one(db: Path, name: str) -> dict:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     extra: dict = {}
     t0 = time.perf_counter()
+    c0 = time.process_time()
     if name == "silos-per-month":
         result = registry.get("silos")(con, MetricParams(period="month", extra={"per_period": True}))
         extra["periods"] = len(result.extra["periods"])
@@ -141,10 +142,12 @@ def run_one(db: Path, name: str) -> dict:
             _, info = person_betweenness(G)
             extra["betweenness"] = info
         extra["step_seconds"] = round(time.perf_counter() - t1, 2)
+    extra["load_average"] = round(os.getloadavg()[0], 1)
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     con.close()
-    return {"metric": name, "seconds": round(seconds, 2), "peak_mib": round(peak / 1024),
+    return {"metric": name, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "peak_mib": round(peak / 1024),
             "start_mib": round(base / 1024), **extra}
 
 

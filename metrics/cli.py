@@ -60,7 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"directory attribute to break down by: {', '.join(GROUP_ATTRIBUTES)} (default: department; "
         "team for inactive-teams, organisation for leadership and frontline)",
     )
-    parser.add_argument("--period", choices=list(GRAINS), default="month", help="period of time series (default: month)")
+    parser.add_argument(
+        "--period", choices=list(GRAINS), default=None,
+        help="period of time series (default: month; silos: the whole window unless --period is given)",
+    )
     parser.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (default: the data's first)")
     parser.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: the data's last)")
     parser.add_argument(
@@ -68,6 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave out groups of fewer than K people (default: the min_group_size setting, 5; at least 1)",
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    network = parser.add_argument_group("network metrics")
+    network.add_argument("--out", metavar="FILE", help="group-graph: also write the graph to FILE (.graphml or .gexf, for Gephi)")
+    network.add_argument("--top", type=int, metavar="N", help="bridges: how many top spanners to list (default: 10)")
+    network.add_argument("--seed", type=int, metavar="N", help="communities, bridges: random seed (default: 1)")
+    network.add_argument(
+        "--names", metavar="DIRECTORY_CSV",
+        help="bridges, for an administrator: name the top spanners from this directory file and the key, "
+        "in memory (its email and name columns); names are never stored",
+    )
 
 
 def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
@@ -77,13 +89,21 @@ def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
     if args.start and args.end and args.start > args.end:
         raise RucheError(f"--from {args.start} is after --to {args.end}")
     registry.names()
+    extra = {name: getattr(settings, name) for name in METRIC_SETTINGS}
+    period = getattr(args, "period", None)
+    extra["per_period"] = period is not None
+    for option in ("out", "top", "seed", "names"):
+        if getattr(args, option, None) is not None:
+            extra[option] = getattr(args, option)
+    if "names" in extra:
+        extra["key_file"] = settings.key_file
     return MetricParams(
         by=args.by or registry.DEFAULT_BY.get(args.name, "department"),
-        period=args.period,
+        period=period or "month",
         start=args.start,
         end=args.end,
         min_group_size=k,
-        extra={name: getattr(settings, name) for name in METRIC_SETTINGS},
+        extra=extra,
     )
 
 
