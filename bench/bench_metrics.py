@@ -97,6 +97,9 @@ insert into spaces (space_key, source, space_ref, name, kind, is_private, is_ext
 select i, 'bench', 's' || i, 'Space ' || i, 'channel', i % 10 = 0, i % 20 = 0 from range(1, 5001) as t(i)
 """
 
+OWN_METRICS = ("participation", "inequality", "inactive-teams", "leadership", "frontline", "profiles", "external",
+               "personas", "targets")
+
 PLAIN_GROUP_BY = """
 select date_trunc('month', a.occurred_at) as month, p.department, count(distinct a.person_key) as active
 from activities as a
@@ -147,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--activities", type=int, default=10_000_000)
     parser.add_argument("--db", help="store file to create (default: a temporary file)")
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--metrics", default=",".join(OWN_METRICS),
+        help="comma-separated metrics to time (default: the participation family; 'all' for every registered "
+        "metric, the network ones included, which bench/bench_network.py measures on its own)",
+    )
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="ruche-bench-")
@@ -180,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     extra["targets"] = [{"metric": "participation", "group": "*", "value": 0.6, "start": "2024-01-01",
                          "due": "2026-12-31"}]
     total = 0.0
-    for name in registry.names():
+    chosen = registry.names() if args.metrics == "all" else args.metrics.split(",")
+    for name in chosen:
         by = registry.DEFAULT_BY.get(name, "department")
         fn = registry.get(name)
         timed(f"metric {name} (by {by})", lambda: fn(con, MetricParams(by=by, extra=extra)), results)
