@@ -84,8 +84,34 @@ def group_names(published: tuple[int, int], by: str, k: int) -> list[str]:
 def _metric(published: tuple[int, int], name: str, by: str, period: str, start: date | None,
             end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
-                                   extra=dict(extra))
+                                   extra={key: thaw(value) for key, value in extra})
     return registry.get(name)(cursor(), params)
+
+
+def freeze(value):
+    """A settings value (lists, tables) as nested tuples: hashable, for the cache key.
+
+    >>> freeze({"b": [1, {"c": 2}], "a": 0})
+    (('a', 0), ('b', (1, (('c', 2),))))
+    """
+    if isinstance(value, dict):
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value):
+    """The inverse of :func:`freeze`.
+
+    >>> thaw(freeze({"b": [1, {"c": 2}], "a": 0}))
+    {'a': 0, 'b': [1, {'c': 2}]}
+    """
+    if isinstance(value, tuple):
+        if value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value):
+            return {k: thaw(v) for k, v in value}
+        return [thaw(v) for v in value]
+    return value
 
 
 def metric(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
@@ -95,7 +121,7 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     ``by``, ``period`` and ``end`` override the filters' own.
     """
     return _metric(version(), name, by or f.by, period or f.period, f.start, end or f.end,
-                   f.min_group_size, tuple(sorted(extra.items())))
+                   f.min_group_size, tuple(sorted((k, freeze(v)) for k, v in extra.items())))
 
 
 @st.cache_data(ttl=TTL, max_entries=16)

@@ -47,7 +47,11 @@ def build(db: str, settings: Settings) -> None:
         sample.generate(folder)
         files = sample_files(folder)
     t0 = time.monotonic()
-    ingest.load(files, db=db, settings=settings)
+    print(f"Loading the sample company from {folder} into {db} …", file=sys.stderr)
+    summaries = ingest.load(files, db=db, settings=settings, progress=None)
+    for s in summaries:
+        state = "already loaded" if s.status == "unchanged" else f"{s.loaded:,} rows loaded"
+        print(f"  {Path(s.path).name}: {s.source}, {state}", file=sys.stderr)
     print(f"Demo store {db} ready in {time.monotonic() - t0:.1f} s", file=sys.stderr)
 
 

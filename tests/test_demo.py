@@ -1,0 +1,145 @@
+"""The demo path: `ruche demo` builds a store from the bundled sample, and the dashboard shows
+figures that an independent reading of the sample's raw files confirms.
+
+The expected figures are computed here straight from the export files (CSV and JSON, with
+polars and the standard library), not through the product's ingest or metrics code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+APP = str(ROOT / "dashboard" / "app.py")
+MONTH = "2026-10"
+MONTH_START, NEXT_MONTH = date(2026, 10, 1), date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "ruche-demo.duckdb"
+    env = dict(os.environ, RUCHE_KEY="ab" * 32)
+    done = subprocess.run(
+        [sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(db)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Demo store" in done.stderr and "ready" in done.stderr
+    return db
+
+
+def _in_month(ts: datetime) -> bool:
+    return MONTH_START <= ts.date() < NEXT_MONTH
+
+
+def expected_october() -> dict[str, int]:
+    """Headcount, active people and contributors of October 2026, from the raw files."""
+    directory = pl.read_csv(SAMPLE / "directory.csv", infer_schema=False)
+    employed = directory.filter(
+        (pl.col("hired_on").str.to_date() < NEXT_MONTH)
+        & (pl.col("left_on").is_null() | (pl.col("left_on").str.to_date() >= MONTH_START))
+    )
+    staff = set(employed["email"].str.to_lowercase().to_list())
+    active: set[str] = set()
+    contributors: set[str] = set()
+
+    # Viva Engage: messages not deleted and not system messages are posts or replies.
+    with zipfile.ZipFile(SAMPLE / "viva-engage-export.zip") as z:
+        messages = pl.read_csv(z.read("Messages.csv"), infer_schema=False)
+    written = messages.filter(
+        pl.col("deleted_at").is_null() & (pl.col("message_type") != "system")
+        & pl.col("created_at").str.to_datetime("%Y-%m-%d %H:%M:%S UTC").map_elements(
+            _in_month, return_dtype=pl.Boolean)
+    )
+    for email in written["sender_email"].str.to_lowercase().to_list():
+        active.add(email)
+        contributors.add(email)
+
+    # Slack: human messages are contributions, joins and reactions are presence.
+    with zipfile.ZipFile(SAMPLE / "slack-export.zip") as z:
+        names = z.namelist()
+        users = json.loads(z.read(next(n for n in names if n.endswith("users.json"))))
+        email_of = {u["id"]: (u.get("profile") or {}).get("email", "").lower() for u in users if not u.get("is_bot")}
+        for name in names:
+            if not name.endswith(".json") or "/" not in name.rstrip("/"):
+                continue
+            day = name.rsplit("/", 1)[1].removesuffix(".json")
+            if not day.startswith(MONTH):
+                continue
+            for m in json.loads(z.read(name)):
+                who = email_of.get(m.get("user"))
+                sub = m.get("subtype")
+                if m.get("bot_id") or sub in ("bot_message", "bot_add", "channel_leave"):
+                    continue
+                ts = datetime.fromtimestamp(float(m["ts"]), tz=timezone.utc)
+                if who and _in_month(ts.replace(tzinfo=None)):
+                    active.add(who)
+                    if sub in (None, "file_share", "file_comment", "thread_broadcast"):
+                        contributors.add(who)
+                for reaction in m.get("reactions", []):
+                    for u in reaction["users"]:
+                        if email_of.get(u) and _in_month(ts.replace(tzinfo=None)):
+                            active.add(email_of[u])
+
+    # Microsoft 365: the October report's reads, likes and posts.
+    report = pl.read_csv(SAMPLE / "m365-engage-activity-2026-10-31.csv", infer_schema=False)
+    present = report.filter(
+        pl.sum_horizontal(pl.col("Posted Count", "Read Count", "Liked Count").cast(pl.Int64)) > 0
+    )
+    active |= set(present["User Principal Name"].str.to_lowercase().to_list())
+
+    return {
+        "headcount": len(staff),
+        "active": len(active & staff),
+        "contributors": len(contributors & staff),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_app(db: Path) -> AppTest:
+    os.environ["RUCHE_DB"] = str(db)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_overview_shows_the_sample_figures(demo_store):
+    expected = expected_october()
+    at = run_app(demo_store)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Participation rate"] == f"{100 * expected['active'] / expected['headcount']:.1f}%"
+    assert metrics["Contribution rate"] == f"{100 * expected['contributors'] / expected['headcount']:.1f}%"
+    caption = " ".join(c.value for c in at.caption)
+    assert f"{expected['headcount']:,} people, {expected['active']:,} active" in caption
+    assert (f"In {MONTH}, {expected['active']:,} of {expected['headcount']:,} people took part and "
+            f"{expected['contributors']:,} wrote something") in caption.replace("\\", "")
+
+
+def test_loading_the_demo_again_changes_nothing(demo_store):
+    from ruche import store
+
+    before = store.published_version(demo_store)
+    env = dict(os.environ, RUCHE_KEY="ab" * 32)
+    done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(demo_store)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("already loaded") == len(list(SAMPLE.glob("*.csv"))) + 2
+    assert store.published_version(demo_store) == before
