@@ -11,6 +11,8 @@ from dashboard.serve import serve
 from ruche.config import Settings
 
 DEMO_DB = "ruche-demo.duckdb"
+#: The sample company's roadmap (phases and targets), used unless --config names another file.
+DEMO_CONFIG = Path(__file__).with_name("demo.toml")
 
 
 def sample_dir() -> Path:
@@ -60,4 +62,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     build(db, settings)
     if args.no_serve:
         return 0
-    return serve(db, args.host or settings.host, args.port or settings.port, args.config)
+    return serve(db, args.host or settings.host, args.port or settings.port, args.config or str(DEMO_CONFIG))

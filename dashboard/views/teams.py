@@ -31,6 +31,22 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def by_team(flagged: pl.DataFrame, by: str) -> pl.DataFrame:
+    """One row per team: the rules that fired (comma-separated), most rules first."""
+    return (
+        flagged.group_by(by)
+        .agg(
+            pl.col("rule").sort().str.join(", ").alias("rules"),
+            pl.len().alias("rules_fired"),
+            pl.col("period", "headcount", "participation_now", "participation_before",
+                   "last_contribution").first(),
+        )
+        .with_columns(pl.col("participation_now", "participation_before").round(3))
+        .sort(["rules_fired", "participation_now", by], descending=[True, False, False])
+        .drop("rules_fired")
+    )
+
+
 def previous_as_of(period: str, as_of: date) -> date:
     """The day the previous week's (month's…) review looked at: the end of the period before.
 
@@ -59,17 +75,20 @@ def render(f: Filters) -> None:
         return
     teams = flagged[by].n_unique()
     st.subheader(f"{teams} team(s) flagged")
+    st.caption("Teams flagged by the most rules first, then the least active.")
 
     picked = st.multiselect("Rules", list(rules), default=list(rules), format_func=lambda r: rules[r],
                             key="teams_rules")
-    shown = flagged.filter(pl.col("rule").is_in(picked)).with_columns(
-        pl.col("participation_now", "participation_before").round(3)
-    )
+    search = st.text_input("Team contains", key="teams_search", placeholder="e.g. Paris")
+    shown = by_team(flagged.filter(pl.col("rule").is_in(picked)), by)
+    if search:
+        shown = shown.filter(pl.col(by).str.to_lowercase().str.contains(search.lower(), literal=True))
     st.dataframe(
         shown, hide_index=True, width="stretch",
         column_config={
             "participation_now": st.column_config.NumberColumn("participation now", format="percent"),
             "participation_before": st.column_config.NumberColumn("participation before", format="percent"),
+            "last_contribution": st.column_config.DateColumn("last contribution"),
         },
     )
     st.download_button("Download as CSV", csv_bytes(shown), file_name="teams-at-risk.csv",
