@@ -137,10 +137,12 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     save("viva-engage-export.zip", _zip(entries, stamp, level))
     report("Viva Engage export written")
 
+    del entries
     reports = m365.build_reports(streams[2], company, network, clock)
     for name, frame in reports:
         save(name, b"\xef\xbb\xbf" + _csv(frame))
     report(f"{len(reports)} Microsoft 365 usage reports written")
+    del reports
 
     workspace = slack.build_slack(streams[3], company, clock)
     report(f"Slack: {workspace.stats['messages']} messages")
@@ -149,8 +151,7 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
         "channels.json": _json(slack.channels_json(company, workspace)),
         "integration_logs.json": _json(slack.integration_logs_json(company, workspace)),
     }
-    files.update(slack.day_files(workspace))
-    save("slack-export.zip", _zip(files, stamp, level))
+    save("slack-export.zip", _zip(_merge_sorted(files, slack.day_files(workspace)), stamp, level))
     report("Slack export written")
 
     manifest = build_manifest(company, network, workspace, seed)
@@ -258,16 +259,33 @@ def _json(value) -> bytes:
     return (json.dumps(value, indent=4, ensure_ascii=False) + "\n").encode()
 
 
-def _zip(entries: dict[str, bytes], stamp: dt.datetime, level: int = 6) -> bytes:
-    """A ZIP whose bytes depend only on the entries: sorted names, one fixed timestamp."""
+def _merge_sorted(files: dict[str, bytes], more):
+    """The entries of ``files`` and of the name-sorted iterable ``more``, in name order."""
+    small = sorted(files.items())
+    for name, data in more:
+        while small and small[0][0] < name:
+            yield small.pop(0)
+        yield name, data
+    yield from small
+
+
+def _zip(entries, stamp: dt.datetime, level: int = 6) -> bytes:
+    """A ZIP whose bytes depend only on the entries: sorted names, one fixed timestamp.
+
+    ``entries`` is a dict, or an iterable of (name, bytes) already sorted by name."""
+    items = sorted(entries.items()) if isinstance(entries, dict) else entries
     buffer = io.BytesIO()
+    previous = ""
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
-        for name in sorted(entries):
+        for name, data in items:
+            if name <= previous:
+                raise ValueError(f"zip entries out of order: {previous!r} then {name!r}")
+            previous = name
             info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            archive.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
     return buffer.getvalue()
 
 

@@ -45,10 +45,17 @@ def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -
     msg_day, msg_sender = msg_day[order], msg_sender[order]
     last_activity = np.full(n, -1, dtype=np.int64)
     joined = np.maximum(c.hired[:n], -30)
-    names = c.display_name[:n].astype(object)
     products = np.where(c.frontline[:n], "MICROSOFT 365 F3",
                         np.where(c.level[:n] == EXECUTIVE, "MICROSOFT 365 E5", "MICROSOFT 365 E3"))
+    # the columns that do not change from one report to the next, in the reports' order (by e-mail)
+    by_email = np.argsort(c.email[:n].astype(str), kind="stable")
+    base = pl.DataFrame({
+        "User Principal Name": pl.Series(c.email[by_email].tolist(), dtype=pl.String),
+        "Display Name": pl.Series(c.display_name[by_email].tolist(), dtype=pl.String),
+        "Assigned Products": products[by_email],
+    })
     start, end = c.viva_start[:n], c.viva_end[:n]
+    iso = c.period.iso_dates
     out = []
     previous = -1
     for refresh in refresh_days(c):
@@ -68,23 +75,22 @@ def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -
         last_touch = np.maximum(e - 1 - back, s)
         last_activity = np.where(touched, np.maximum(last_activity, last_touch), last_activity)
         previous = refresh
-        listed = (c.hired[:n] <= refresh) & (c.left[:n] > first)
-        gone = c.left[:n] <= refresh
-        rows = np.flatnonzero(listed)
-        iso = c.period.iso_dates
-        frame = pl.DataFrame({
-            "Report Refresh Date": np.repeat(iso(np.array([refresh]))[0], len(rows)),
-            "User Principal Name": pl.Series(c.email[rows].tolist(), dtype=pl.String),
-            "Display Name": pl.Series(names[rows].tolist(), dtype=pl.String),
-            "User State": np.where(gone[rows], "Deleted", "Active"),
-            "State Change Date": iso(np.where(gone[rows], np.minimum(c.left[rows], NEVER), joined[rows])),
-            "Last Activity Date": pl.Series(np.where(last_activity[rows] >= 0, iso(np.maximum(last_activity[rows], 0)),
-                                                     None).tolist(), dtype=pl.String),
-            "Posted Count": posted[rows],
-            "Read Count": reads[rows],
-            "Liked Count": likes[rows],
-            "Assigned Products": products[rows],
-            "Report Period": np.full(len(rows), WINDOW),
-        }).sort("User Principal Name")
-        out.append((f"m365-engage-activity-{iso(np.array([refresh]))[0]}.csv", frame))
+        listed = ((c.hired[:n] <= refresh) & (c.left[:n] > first))[by_email]
+        gone = (c.left[:n] <= refresh)[by_email]
+        o = by_email
+        day = iso(np.array([refresh]))[0]
+        frame = base.with_columns(
+            pl.lit(day).alias("Report Refresh Date"),
+            pl.Series("User State", np.where(gone, "Deleted", "Active")),
+            pl.Series("State Change Date", iso(np.where(gone, np.minimum(c.left[o], NEVER), joined[o]))),
+            pl.Series("Last Activity Date", iso(np.maximum(last_activity[o], 0))),
+            pl.Series("seen", last_activity[o] >= 0),
+            pl.Series("Posted Count", posted[o]),
+            pl.Series("Read Count", reads[o]),
+            pl.Series("Liked Count", likes[o]),
+            pl.lit(WINDOW).alias("Report Period"),
+        ).with_columns(
+            pl.when(pl.col("seen")).then(pl.col("Last Activity Date")).alias("Last Activity Date"),
+        ).filter(pl.Series(listed)).select(COLUMNS)
+        out.append((f"m365-engage-activity-{day}.csv", frame))
     return out

@@ -168,8 +168,8 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
     # --- who writes how much, where ---------------------------------------------------------------
     k = c.klass
     rate = np.zeros(c.size)
-    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(90), 0.5, c.size), rate)
-    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(12), 0.7, c.size), rate)
+    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(110), 0.5, c.size), rate)
+    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(16), 0.7, c.size), rate)
     rate = np.where(c.exemplary, 5.0, rate)
     rate = np.where(guest & (k == CONTRIBUTOR), 5.0, rate)
     rate = np.where(c.in_slack, rate, 0.0)
@@ -309,7 +309,7 @@ def pick_reactions(rng: np.random.Generator, c: Company, kind: np.ndarray, who: 
                    home: np.ndarray, slack_emp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(message row, reactor, emoji index) of every reaction, each reactor once per message and emoji."""
     can = (kind == HUMAN) | (kind == FILE_SHARE) | (kind == BOT)
-    n_r = np.where(can & (rng.random(len(kind)) < 0.45), rng.geometric(0.35, len(kind)), 0)
+    n_r = np.where(can & (rng.random(len(kind)) < 0.5), rng.geometric(0.35, len(kind)), 0)
     rows = expand(n_r)
     weight = np.select([c.klass == READER, c.klass == CONTRIBUTOR, c.klass == SUPERUSER], [1.0, 2.0, 4.0], 0.0)
     reactor = pick_in_groups(rng, c.department[slack_emp], slack_emp, home[rows], weights=weight[slack_emp])
@@ -442,12 +442,12 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
         pl.col("thread"), pl.col("reactions"), "}"))]
 
     files = frame.select(
-        "row", "kind",
+        "row", "kind", "about",
         fid=lookup(pl.Series(file_ids.tolist(), dtype=pl.String), "about"),
         owner=pl.col("user").gather(pl.col("about")),
         fsec=pl.col("sec").gather(pl.col("about")),
         f=pl.col("f").gather(pl.col("about")),
-    ).with_columns(
+    ).filter(pl.col("kind").is_in([FILE_SHARE, FILE_COMMENT])).drop("about").with_columns(
         fname=lookup(pl.Series([x[0] for x in text.FILE_TITLES]), "f"),
         ftitle=lookup(pl.Series([x[1] for x in text.FILE_TITLES]), "f"),
         fmime=lookup(pl.Series([x[2] for x in text.FILE_TITLES]), "f"),
@@ -623,13 +623,17 @@ def integration_logs_json(c: Company, s: Slack) -> list[dict]:
     return out
 
 
-def day_files(s: Slack) -> list[tuple[str, bytes]]:
-    """``<channel>/<YYYY-MM-DD>.json`` for every channel and day with messages."""
+def day_files(s: Slack):
+    """``(<channel>/<YYYY-MM-DD>.json, bytes)`` for every channel and day with messages, by name.
+
+    A generator: the files of a big workspace are encoded one at a time as they are written."""
     grouped = (
         s.frame.sort(["channel", "order"])
         .group_by(["channel", "day"], maintain_order=True)
         .agg(pl.col("json").str.join(",\n"))
-        .sort(["channel", "day"])
+        .select(pl.concat_str([pl.col("channel"), pl.lit("/"), pl.col("day"), pl.lit(".json")]).alias("name"), "json")
+        .sort("name")
     )
-    return [(f"{ch}/{day}.json", ("[\n" + body + "\n]\n").encode())
-            for ch, day, body in grouped.iter_rows()]
+    s.frame = None  # the grouped copy is all that is needed from here
+    for name, body in grouped.iter_rows():
+        yield name, ("[\n" + body + "\n]\n").encode()

@@ -147,8 +147,8 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     # --- how much each person writes ------------------------------------------------------
     rate = np.zeros(n)
     k = c.klass
-    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(40.0), 0.5, n), rate)
-    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(2.2), 0.6, n), rate)
+    rate = np.where(k == SUPERUSER, rng.lognormal(np.log(60.0), 0.5, n), rate)
+    rate = np.where(k == CONTRIBUTOR, rng.lognormal(np.log(3.0), 0.6, n), rate)
     rate = np.where(c.frontline, rate * 0.7, rate)
     rate = np.where(c.exemplary, 3.0, rate)  # on top of one post a month
     rate = np.where(c.bridge, 5.0, rate)
@@ -382,51 +382,59 @@ def _bool(values: np.ndarray) -> np.ndarray:
     return np.where(values, "true", "false")
 
 
+def _lookup(values, index: str) -> pl.Expr:
+    """values[index] for an index column, computed in polars."""
+    return pl.lit(pl.Series(list(values), dtype=pl.String)).gather(pl.col(index))
+
+
 def messages_csv(c: Company, v: Viva) -> pl.DataFrame:
     m = v.messages
     g = v.groups
     epoch = c.period.epoch
     uid = v.user_id
-    names = c.display_name.astype(object)
     has_reply = m.replied_to >= 0
     in_group = m.group >= 0
     pm = m.private_with >= 0
     mention_1 = np.where(m.mention1 >= 0, uid[np.maximum(m.mention1, 0)], 0)
     mention_2 = np.where(m.mention2 >= 0, uid[np.maximum(m.mention2, 0)], 0)
-    posts = np.array(text.POSTS, dtype=object)
-    replies = np.array(text.REPLIES, dtype=object)
-    body = np.where(m.kind == POST, posts[np.minimum(m.template, len(posts) - 1)], replies[np.minimum(m.template, len(replies) - 1)])
-    group_names = np.array(g.name, dtype=object)
-    body = np.where(m.kind == SYSTEM, names[m.sender] + " has created the " + group_names[np.maximum(m.group, 0)] + " group.", body)
-    links = np.array([f"{u}" for u, _, _ in text.LINKS], dtype=object)
     pair_lo = np.minimum(uid[m.sender], uid[np.maximum(m.private_with, 0)])
     pair_hi = np.maximum(uid[m.sender], uid[np.maximum(m.private_with, 0)])
-    titles = np.array(text.TITLES, dtype=object)
     frame = pl.DataFrame({
         "id": m.id,
         "replied_to_id": _opt_id(m.id[np.maximum(m.replied_to, 0)], has_reply),
         "thread_id": m.id[m.thread],
         "conversation_id": _opt_id(m.id[m.thread], pm),
         "group_id": _opt_id(g.ids[np.maximum(m.group, 0)], in_group),
-        "group_name": _str(np.where(in_group, group_names[np.maximum(m.group, 0)], None)),
+        "group_i": np.maximum(m.group, 0), "in_group": in_group,
+        "private_i": g.private[np.maximum(m.group, 0)].astype(np.int64),
         "pair_lo": pair_lo, "pair_hi": pair_hi, "pm": pm,
-        "in_private_group": np.where(in_group, _bool(g.private[np.maximum(m.group, 0)]), "false"),
-        "in_private_conversation": _bool(pm),
-        "sender_id": uid[m.sender],
-        "sender_name": _str(names[m.sender]),
-        "sender_email": _str(c.email[m.sender]),
-        "body": _str(body),
+        "sender_id": uid[m.sender], "sender": m.sender,
+        "post_t": m.template % len(text.POSTS), "reply_t": m.template % len(text.REPLIES),
         "m1": mention_1, "m2": mention_2,
         "delegate_id": _opt_id(uid[np.maximum(m.delegate, 0)], m.delegate >= 0),
         "file_id": m.file_id,
-        "link_id": m.link_id,
-        "link_url": _str(np.where(m.link >= 0, links[np.maximum(m.link, 0)], None)),
+        "link_id": m.link_id, "link_i": np.maximum(m.link, 0),
         "deleted_by_id": _opt_id(uid[np.maximum(m.deleted_by, 0)], m.deleted_by >= 0),
         "t": m.time, "dt": m.deleted_at,
-        "title": _str(np.where(m.title >= 0, titles[np.maximum(m.title, 0)], None)),
+        "title_i": np.maximum(m.title, 0), "has_title": m.title >= 0,
         "kind": m.kind, "question": m.question,
         "gone": c.left[m.sender] < NEVER,
-    })
+    }).with_columns(
+        group_name=pl.when(pl.col("in_group")).then(_lookup(g.name, "group_i")),
+        in_private_group=pl.when(pl.col("in_group")).then(_lookup(["false", "true"], "private_i"))
+        .otherwise(pl.lit("false")),
+        in_private_conversation=pl.when(pl.col("pm")).then(pl.lit("true")).otherwise(pl.lit("false")),
+        sender_name=_lookup(c.display_name.tolist(), "sender"),
+        sender_email=_lookup(c.email.tolist(), "sender"),
+        link_url=pl.when(pl.col("link_id") > 0).then(_lookup([u for u, _, _ in text.LINKS], "link_i")),
+        title=pl.when(pl.col("has_title")).then(_lookup(text.TITLES, "title_i")),
+    ).with_columns(
+        body=pl.when(pl.col("kind") == SYSTEM)
+        .then(pl.concat_str([pl.col("sender_name"), pl.lit(" has created the "), pl.col("group_name"),
+                             pl.lit(" group.")]))
+        .when(pl.col("kind") == POST).then(_lookup(text.POSTS, "post_t"))
+        .otherwise(_lookup(text.REPLIES, "reply_t")),
+    )
     mention_text = (
         pl.when(pl.col("m1") > 0).then(pl.format("[[user:{}]] ", pl.col("m1"))).otherwise(pl.lit(""))
         + pl.when(pl.col("m2") > 0).then(pl.format("[[user:{}]] ", pl.col("m2"))).otherwise(pl.lit(""))
