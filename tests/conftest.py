@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,17 @@ def build_tiny_store(path: Path) -> Path:
 @pytest.fixture
 def tiny_store(tmp_path) -> Path:
     return build_tiny_store(tmp_path / "tiny.duckdb")
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """A store built by `ruche demo --no-serve` from the bundled sample company (once per run)."""
+    db = tmp_path_factory.mktemp("demo") / "ruche-demo.duckdb"
+    env = dict(os.environ, RUCHE_KEY="ab" * 32)
+    done = subprocess.run(
+        [sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(db)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Demo store" in done.stderr and "ready" in done.stderr
+    return db

@@ -27,19 +27,6 @@ MONTH = "2026-10"
 MONTH_START, NEXT_MONTH = date(2026, 10, 1), date(2026, 11, 1)
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "ruche-demo.duckdb"
-    env = dict(os.environ, RUCHE_KEY="ab" * 32)
-    done = subprocess.run(
-        [sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(db)],
-        env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Demo store" in done.stderr and "ready" in done.stderr
-    return db
-
-
 def _in_month(ts: datetime) -> bool:
     return MONTH_START <= ts.date() < NEXT_MONTH
 
@@ -121,9 +108,9 @@ def run_app(db: Path) -> AppTest:
     return at
 
 
-def test_the_overview_shows_the_sample_figures(demo_store):
+def test_the_overview_shows_the_sample_figures(sample_store):
     expected = expected_october()
-    at = run_app(demo_store)
+    at = run_app(sample_store)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Participation rate"] == f"{100 * expected['active'] / expected['headcount']:.1f}%"
     assert metrics["Contribution rate"] == f"{100 * expected['contributors'] / expected['headcount']:.1f}%"
@@ -133,13 +120,13 @@ def test_the_overview_shows_the_sample_figures(demo_store):
             f"{expected['contributors']:,} wrote something") in caption.replace("\\", "")
 
 
-def test_loading_the_demo_again_changes_nothing(demo_store):
+def test_loading_the_demo_again_changes_nothing(sample_store):
     from ruche import store
 
-    before = store.published_version(demo_store)
+    before = store.published_version(sample_store)
     env = dict(os.environ, RUCHE_KEY="ab" * 32)
-    done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(demo_store)],
+    done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", str(sample_store)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("already loaded") == len(list(SAMPLE.glob("*.csv"))) + 2
-    assert store.published_version(demo_store) == before
+    assert store.published_version(sample_store) == before

@@ -1,0 +1,146 @@
+"""Every dashboard page through Streamlit's AppTest, on the store built from the sample company.
+
+Each page must run without an exception under the default filters and under changed ones, and
+show the figures the metric functions compute for those filters (the metrics themselves are
+checked against hand-computed values in tests/test_metrics_*.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard.format import count, pct
+from metrics import registry
+from ruche import store
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard" / "app.py")
+DEMO_CONFIG = ROOT / "dashboard" / "demo.toml"
+PAGES = ["participation", "contributors", "network", "teams", "loads"]
+
+
+@pytest.fixture(autouse=True)
+def _env(sample_store, monkeypatch):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(sample_store))
+    monkeypatch.setenv("RUCHE_CONFIG", str(DEMO_CONFIG))
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"screens/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def compute(sample_store, name: str, **params):
+    con = store.connect(sample_store, read_only=True)
+    try:
+        return registry.get(name)(con, registry.MetricParams(**params))
+    finally:
+        con.close()
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_every_page_runs_under_the_default_filters(sample_store):
+    at = app()
+    assert at.title[0].value == "Overview"
+    for page, title in zip(PAGES, ["Participation", "Contributors", "Network", "Teams at risk", "Data"]):
+        visit(at, page)
+        assert at.title[0].value == title
+
+
+def test_every_page_runs_by_site_for_one_group_by_quarter(sample_store):
+    at = app()
+    at.sidebar.selectbox(key="by").set_value("site").run()
+    at.sidebar.selectbox(key="period").set_value("quarter").run()
+    sites = at.sidebar.selectbox(key="group").options
+    assert sites[0] == "All groups" and "Paris" in sites
+    at.sidebar.selectbox(key="group").set_value("Paris").run()
+    assert not at.exception
+    paris = compute(sample_store, "participation", by="site", period="quarter").rows.filter(
+        pl.col("site") == "Paris").sort("period")
+    last = paris.row(-1, named=True)
+    assert metric_values(at)["Participation rate"] == pct(last["participation_rate"])
+    for page in PAGES:
+        visit(at, page)
+        # the filters survive the page switch
+        assert at.sidebar.selectbox(key="group").value == "Paris"
+        assert at.sidebar.selectbox(key="by").value == "site"
+
+
+def test_the_overview_headlines_and_targets(sample_store):
+    at = app()
+    org = compute(sample_store, "participation", by="organisation").rows.sort("period")
+    last, prev = org.row(-1, named=True), org.row(-2, named=True)
+    values = metric_values(at)
+    assert values["Participation rate"] == pct(last["participation_rate"])
+    assert values["Contribution rate"] == pct(last["contribution_rate"])
+    leaders = compute(sample_store, "leadership", by="organisation").rows.filter(
+        (pl.col("period") == last["period"]) & pl.col("level").is_in(["executive", "manager"]))
+    assert values["Leaders' participation"] == pct(leaders["active"].sum() / leaders["headcount"].sum())
+    silos = compute(sample_store, "silos", by="department", extra={"per_period": True}).extra["periods"]
+    assert values["Cross-silo share"] == pct(silos[-1]["cross_silo_share"])
+    delta = {m.label: m.delta for m in at.metric}["Participation rate"]
+    assert delta == f"{100 * (last['participation_rate'] - prev['participation_rate']):+.1f} pts"
+    targets = compute(sample_store, "targets", by="organisation", extra={
+        "targets": [{"metric": "participation", "group": "*", "value": 0.8, "start": "2026-01-01",
+                     "due": "2026-12-31"}]}).rows.row(0, named=True)
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert f"Target 80.0% by 2026-12-31: expected {pct(targets['expected'])} in {targets['period']}" in captions
+
+
+def test_the_contributors_page_shows_the_split(sample_store):
+    at = visit(app(), "contributors")
+    result = compute(sample_store, "inequality")
+    top = result.extra["organisation"].filter(pl.col("class") == "superuser").row(0, named=True)
+    assert metric_values(at) == {
+        "Superusers' share of contributions": pct(top["contributions_share"]),
+        "Gini coefficient": f"{result.extra['gini']:.2f}",
+        "Contributor absence factor": count(result.extra["contributor_absence_factor"]),
+    }
+
+
+def test_the_network_page_shows_the_organisation_figures(sample_store):
+    at = visit(app(), "network")
+    org = compute(sample_store, "silos").extra
+    assert metric_values(at) == {
+        "Cross-silo share": pct(org["cross_silo_share"]),
+        "Organisation E-I index": f"{org['ei_index']:+.2f}",
+        "Modularity": f"{org['modularity']:.2f}",
+    }
+
+
+def test_the_teams_page_lists_the_silent_teams_first(sample_store):
+    at = visit(app(), "teams")
+    flagged = compute(sample_store, "inactive-teams", by="team").rows
+    assert at.subheader[0].value == f"{flagged['team'].n_unique()} team(s) flagged"
+    table = at.dataframe[0].value
+    # the two teams of the sample that went silent in August top the list
+    assert set(table["team"].head(2)) == {"Inside Sales London 1", "Controlling Paris 3"}
+    at.text_input(key="teams_search").set_value("controlling paris 3").run()
+    assert at.dataframe[0].value["team"].tolist() == ["Controlling Paris 3"]
+
+
+def test_the_data_page_lists_every_load(sample_store):
+    at = visit(app(), "loads")
+    runs = at.dataframe[1].value
+    assert len(runs) == len(list((ROOT / "sample_data").glob("*.csv"))) + 2
+    assert set(runs["status"]) == {"loaded"}
+    assert metric_values(at)["Last activity"] == "2026-10-31"
