@@ -525,11 +525,12 @@ def users_json(c: Company, s: Slack) -> list[dict]:
     names = c.display_name
     out = []
     owner = int(s.people[0])
-    for p in s.people.tolist():
+    follows_deployments = s.member[:, [ch.name for ch in s.channels].index("deployments")]
+    for row, p in enumerate(s.people.tolist()):
         guest = bool(c.is_guest[p])
         site = SITES[c.site[p]] if c.site[p] >= 0 else None
         deleted = bool(c.left[p] < NEVER)
-        ultra = guest and not s.member[np.searchsorted(s.people, p)][[ch.name for ch in s.channels].index("deployments")]
+        ultra = guest and not follows_deployments[row]  # single-channel guests see only the shared channel
         avatar = f"{abs(hash_text(c.email[p])) % 16**12:012x}"
         profile = {
             "title": c.job_title[p] if (hash_text(c.email[p]) % 10) < 7 else "",
