@@ -536,12 +536,16 @@ def bridges(
     visible, left_out = suppress_small_groups(per_group, "grp", "headcount", min_group_size)
     shown = set(visible["grp"].to_list())
 
-    G = interaction_graph(con, by, start, end)
-    centrality, info = person_betweenness(G, sources=sources, seed=seed)
-    scores = pl.DataFrame(
-        {"person_key": list(centrality.keys()), "betweenness": list(centrality.values())},
-        schema={"person_key": pl.Int32, "betweenness": pl.Float64},
-    )
+    stored = _stored(con, seed) if start is None and end is None and sources is None else None
+    if stored is not None:
+        scores, info = stored[0].select("person_key", "betweenness"), stored[1]
+    else:
+        G = interaction_graph(con, by, start, end)
+        centrality, info = person_betweenness(G, sources=sources, seed=seed)
+        scores = pl.DataFrame(
+            {"person_key": list(centrality.keys()), "betweenness": list(centrality.values())},
+            schema={"person_key": pl.Int32, "betweenness": pl.Float64},
+        )
     top_frame = (
         reach.with_columns(pl.col("person_key").cast(pl.Int32))
         .join(scores, on="person_key", how="left")
@@ -632,6 +636,14 @@ def normalised_mutual_information(left: list, right: list) -> float:
     return max(0.0, min(1.0, 2 * mi / (hx + hy)))
 
 
+def _louvain_labels(G: nx.Graph, seed: int, resolution: float = 1.0) -> dict:
+    """Louvain communities of ``G`` (weighted, seeded) as a label per node, numbered by size,
+    largest first (ties: by smallest member)."""
+    found = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
+    found = sorted(found, key=lambda c: (-len(c), min(c)))
+    return {person: i for i, c in enumerate(found, start=1) for person in c}
+
+
 def communities(
     con: duckdb.DuckDBPyConnection,
     by: str = "department",
@@ -671,12 +683,15 @@ def communities(
     (1.0, 2)
     """
     G = interaction_graph(con, by, start, end)
-    found = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
-    found = sorted(found, key=lambda c: (-len(c), min(c)))
-    member = {}
-    for i, c in enumerate(found, start=1):
-        for person in c:
-            member[person] = i
+    stored = _stored(con, seed) if start is None and end is None and resolution == 1.0 else None
+    if stored is not None:
+        member = dict(zip(stored[0]["person_key"].to_list(), stored[0]["community"].to_list()))
+    else:
+        member = _louvain_labels(G, seed, resolution)
+    found = {}
+    for person, c in member.items():
+        found.setdefault(c, set()).add(person)
+    found = list(found.values())
     people = list(G.nodes)
     groups = [G.nodes[p]["group"] for p in people]
     labels = [member[p] for p in people]
@@ -724,6 +739,82 @@ def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=figures)
 
 
+# --------------------------------------------------------------------------------------------
+# Materialised person-level results
+
+
+def _network_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the person-level results depend on: the activities (count, last run) and the people."""
+    n, run = con.execute("select count(*), coalesce(max(run_id), 0) from activities").fetchone()
+    people = con.execute("select count(*), coalesce(max(person_key), 0) from people").fetchone()
+    return f"activities={n};run={run};people={people[0]};last_person={people[1]}"
+
+
+def materialise(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
+    """Keep in the store what the network views cannot compute in a page's time.
+
+    Louvain communities and betweenness are properties of the person graph over the whole
+    history, not of a group-by attribute, so one computation after each load serves every
+    ``--by``: table ``m_person_network`` (``person_key``, ``community``, ``betweenness``; keys
+    only, no names) and ``m_network_state`` (what they were computed from, the seed and the
+    betweenness sample). :func:`communities` and :func:`bridges` read them for the whole window
+    with the same seed when they are fresh, and compute afresh otherwise, so the figures never
+    depend on whether this ran. Run inside the load's transaction, after the other bases.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) "
+    ...                 "select i, 'p' || i, 'Sales' from range(1, 4) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-02', 2, 'reply', 3, 1)")
+    >>> info = materialise(con)
+    >>> con.execute("select person_key, community, betweenness from m_person_network order by 1").fetchall()
+    [(1, 1, 0.0), (2, 1, 1.0), (3, 1, 0.0)]
+    >>> _stored(con, seed=1) is not None
+    True
+    """
+    started = time.perf_counter()
+    G = interaction_graph(con, "organisation")
+    labels = _louvain_labels(G, seed)
+    centrality, info = person_betweenness(G, seed=seed)
+    frame = pl.DataFrame(
+        {
+            "person_key": list(G.nodes),
+            "community": [labels[v] for v in G.nodes],
+            "betweenness": [centrality[v] for v in G.nodes],
+        },
+        schema={"person_key": pl.Int32, "community": pl.Int32, "betweenness": pl.Float64},
+    )
+    con.register("m_person_network_new", frame.to_arrow())
+    try:
+        con.execute("create or replace table m_person_network as select * from m_person_network_new")
+    finally:
+        con.unregister("m_person_network_new")
+    state = {
+        "state": _network_state(con), "seed": str(seed), "sources": str(info["sources"]),
+        "exact": str(info["exact"]).lower(), "seconds": str(round(time.perf_counter() - started, 3)),
+    }
+    con.execute("create or replace table m_network_state (key varchar primary key, value varchar not null)")
+    con.executemany("insert into m_network_state values (?, ?)", list(state.items()))
+    return {"people": G.number_of_nodes(), "betweenness": info, "seconds": float(state["seconds"])}
+
+
+def _stored(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, dict] | None:
+    """The materialised person-level results when they describe the store as it is, else None."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name in ('m_person_network', 'm_network_state')"
+    ).fetchone()[0]
+    if exists < 2:
+        return None
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    if state.get("state") != _network_state(con) or state.get("seed") != str(seed):
+        return None
+    frame = pl.from_arrow(con.execute("select person_key, community, betweenness from m_person_network").arrow())
+    info = {"exact": state["exact"] == "true", "sources": int(state["sources"]), "people": frame.height,
+            "seconds": 0.0, "materialised": True}
+    return frame, info
+
+
 __all__ = [
     "EXTERNAL",
     "OTHER",
@@ -737,4 +828,7 @@ __all__ = [
     "name_people",
     "communities",
     "normalised_mutual_information",
+    "partition_modularity",
+    "betweenness_centrality",
+    "materialise",
 ]

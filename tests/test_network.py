@@ -19,6 +19,7 @@ from metrics.network import (
     communities,
     group_graph,
     interaction_graph,
+    materialise,
     name_people,
     person_betweenness,
     write_group_graph,
@@ -247,3 +248,28 @@ def test_communities_hide_small_communities_and_cells():
     assert_frame_equal(result.rows, mix)
     assert result.suppressed_groups == left_out
     assert {"nmi", "communities", "modularity", "seed", "community_sizes"} <= set(result.extra)
+
+
+def test_materialised_results_are_the_computed_ones_and_go_stale():
+    G = nx.karate_club_graph()
+    con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
+    fresh_mix, _, fresh_figures = communities(con, min_group_size=1, seed=4)
+    fresh_groups, _, fresh_top, fresh_info = bridges(con, min_group_size=1, seed=4, top=5)
+    info = materialise(con, seed=4)
+    assert info["people"] == 34 and info["betweenness"]["exact"]
+    mix, _, figures = communities(con, min_group_size=1, seed=4)
+    groups, _, top, stored_info = bridges(con, min_group_size=1, seed=4, top=5)
+    assert stored_info["materialised"] and stored_info["sources"] == 34
+    assert_frame_equal(mix, fresh_mix)
+    assert figures["nmi"] == pytest.approx(fresh_figures["nmi"])
+    assert figures["modularity"] == pytest.approx(fresh_figures["modularity"])
+    assert_frame_equal(top, fresh_top)
+    assert_frame_equal(groups, fresh_groups)
+    # Another seed, or a window, is computed afresh.
+    assert "materialised" not in bridges(con, min_group_size=1, seed=5)[3]
+    # A new load makes the stored results stale: they are no longer used.
+    con.execute(
+        "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+        "values (10_000, 't', '2026-03-03', 1, 'reply', 34, 2)"
+    )
+    assert "materialised" not in bridges(con, min_group_size=1, seed=4)[3]
