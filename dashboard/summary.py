@@ -1,0 +1,119 @@
+"""What the overview says, computed once for the page and for the e-mailed report.
+
+Nothing here imports Streamlit: the caller hands in ``fetch(name, by=None, period=None, **extra)``,
+which returns a :class:`metrics.registry.MetricResult` under its filters (cached on the page,
+direct in ``ruche report``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from dashboard.format import pct
+
+Fetch = Callable[..., object]
+
+HELP = {
+    "participation": "Active people / headcount. Active: at least one activity in the period (a post, "
+    "reply, reaction, mention, join, or reads in a usage report). Headcount: internal people employed "
+    "during the period.",
+    "contribution": "Contributors (people who posted or replied) / headcount.",
+    "leaders": "Participation rate of executives and managers together (active / headcount).",
+    "cross": "Share of all interactions (replies, mentions, reactions) that link two different "
+    "departments.",
+    "curve": "Participation rate of each group per period; the roadmap phase of each group, set in "
+    "the configuration, is shown beside its name (pilot groups dotted).",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: float | None
+    delta: float | None  # against the previous period, in rate units
+    help: str
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Overview:
+    scope: str
+    trend: pl.DataFrame  # participation per period of the scope
+    headlines: list[Headline]
+    curves: pl.DataFrame | None  # participation per period and group (organisation scope only)
+    by: str
+
+
+def _last_two(frame: pl.DataFrame, column: str) -> tuple[float | None, float | None]:
+    frame = frame.filter(pl.col(column).is_not_null())
+    if frame.is_empty():
+        return None, None
+    last = frame[column][-1]
+    return last, (last - frame[column][-2]) if frame.height > 1 else None
+
+
+def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
+    """Executives and managers together, per period: ``period``, ``leaders_rate``."""
+    rows = fetch("leadership", by="organisation" if group is None else by).rows
+    if group is not None and by in rows.columns:
+        rows = rows.filter(pl.col(by) == group)
+    return (
+        rows.filter(pl.col("level").is_in(["executive", "manager"]))
+        .group_by("period")
+        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"))
+        .sort("period")
+    )
+
+
+def cross_silo_frame(fetch: Fetch) -> pl.DataFrame:
+    periods = fetch("silos", by="department", per_period=True).extra.get("periods") or []
+    if not periods:
+        return pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
+    return pl.DataFrame(periods).select("period", "cross_silo_share").sort("period")
+
+
+def target_line(fetch: Fetch, metric: str, by: str, group: str | None, targets: list, phases: dict) -> str | None:
+    """'Target 60.0% by 2026-12-31: expected 52.1% in 2026-10, on track' for the scope, if set."""
+    if not targets:
+        return None
+    scope_by = "organisation" if group is None else by
+    rows = fetch("targets", by=scope_by, targets=targets, phases=phases).rows
+    rows = rows.filter((pl.col("metric") == metric) & (pl.col(scope_by) == (group or "Organisation")))
+    if rows.is_empty():
+        return None
+    t = rows.row(0, named=True)
+    if t["actual"] is None:
+        return f"Target {pct(t['value'])} by {t['due']}"
+    verdict = "on track" if t["on_track"] else f"behind by {abs(100 * t['gap']):.1f} points"
+    return f"Target {pct(t['value'])} by {t['due']}: expected {pct(t['expected'])} in {t['period']}, {verdict}"
+
+
+def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict) -> Overview:
+    if group is None:
+        trend, scope = fetch("participation", by="organisation").rows, "the organisation"
+    else:
+        trend = fetch("participation").rows.filter(pl.col(by) == group)
+        scope = f"{by} {group}"
+    headlines = []
+    for label, frame, column, key, target_metric in (
+        ("Participation rate", trend, "participation_rate", "participation", "participation"),
+        ("Contribution rate", trend, "contribution_rate", "contribution", "contribution"),
+        ("Leaders' participation", leaders_frame(fetch, by, group), "leaders_rate", "leaders", None),
+        ("Cross-silo share", cross_silo_frame(fetch), "cross_silo_share", "cross", None),
+    ):
+        value, delta = _last_two(frame, column)
+        target = target_line(fetch, target_metric, by, group, targets, phases) if target_metric else None
+        headlines.append(Headline(label, value, delta, HELP[key], target))
+    curves = fetch("participation").rows if group is None else None
+    return Overview(scope=scope, trend=trend, headlines=headlines, curves=curves, by=by)
+
+
+def curves_reading(curves: pl.DataFrame, by: str) -> tuple[dict, dict] | None:
+    """The least and the most active group of the last period, or None when there is none."""
+    if curves is None or curves.is_empty():
+        return None
+    last = curves.filter(pl.col("period") == curves["period"].max()).sort("participation_rate")
+    return last.row(0, named=True), last.row(-1, named=True)
