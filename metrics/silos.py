@@ -78,7 +78,7 @@ def silos(
     -0.0312
     """
     query = network_query("silos", by, period)
-    frame = pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.with_columns(
         pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties").cast(pl.Int64),
         pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),

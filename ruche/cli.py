@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ruche.config import Settings
@@ -23,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("metrics.cli", "compute a metric and print it as a table, CSV or JSON"),
     "serve": ("dashboard.serve", "serve the dashboard on an existing store"),
     "demo": ("dashboard.demo", "load the bundled sample company and serve the dashboard"),
+    "report": ("dashboard.report", "write the overview as a self-contained HTML report"),
 }
 
 EXIT_OK = 0
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(args._module)
     try:
         settings = Settings.load(
-            path=args.config if args.config else "ruche.toml",
+            path=args.config or os.environ.get("RUCHE_CONFIG") or "ruche.toml",
             db=getattr(args, "db", None),
         )
         return int(module.run(args, settings) or EXIT_OK)
