@@ -86,7 +86,7 @@ def _frame(
     con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
 ) -> pl.DataFrame:
     query = network_query(name, by, period)
-    return pl.from_arrow(con.execute(query, {"from_date": start, "to_date": end}).arrow())
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
 def interaction_graph(
@@ -809,7 +809,7 @@ def _stored(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, di
     state = dict(con.execute("select key, value from m_network_state").fetchall())
     if state.get("state") != _network_state(con) or state.get("seed") != str(seed):
         return None
-    frame = pl.from_arrow(con.execute("select person_key, community, betweenness from m_person_network").arrow())
+    frame = con.execute("select person_key, community, betweenness from m_person_network").pl()
     info = {"exact": state["exact"] == "true", "sources": int(state["sources"]), "people": frame.height,
             "seconds": 0.0, "materialised": True}
     return frame, info
