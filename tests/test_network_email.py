@@ -112,14 +112,15 @@ def test_email_network_small_departments_never_appear(email_store, reference):
     assert not small & set(per_month["department"].to_list())
     gg, _ = group_graph(con, by="department", min_group_size=5)
     assert not small & set(gg.nodes)
-    for name in ("bridges", "communities", "group-graph"):
-        result = registry.get(name)(con, MetricParams(by="department", min_group_size=5))
+    results = {name: registry.get(name)(con, MetricParams(by="department", min_group_size=5))
+               for name in ("bridges", "communities", "group-graph")}
+    for name, result in results.items():
         frame = result.rows
         for column in ("department", "group_a", "group_b"):
             if column in frame.columns:
                 assert not small & set(frame[column].to_list()), name
-    spanners = registry.get("bridges")(con, MetricParams(by="department", min_group_size=5)).extra["top_spanners"]
-    assert not small & {s["department"] for s in spanners}
+    assert not small & {s["department"] for s in results["bridges"].extra["top_spanners"]}
+    assert not small & {n["department"] for n in results["group-graph"].extra["nodes"]}
     con.close()
 
 
@@ -134,3 +135,24 @@ def test_email_network_per_month(email_store, reference):
     summed = rows.group_by("department").agg(pl.col("internal_ties").sum(), pl.col("external_ties").sum()).sort("department")
     assert summed.rows() == whole.select("department", "internal_ties", "external_ties").rows()
     con.close()
+
+
+def test_email_network_through_ruche_metrics(email_store, reference, capsys, tmp_path):
+    import json
+
+    G, department = reference
+    out = tmp_path / "groups.graphml"
+    capsys.readouterr()
+    assert ruche(["metrics", "silos", "--db", str(email_store), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert list(document)[:5] == ["metric", "params", "rows", "suppressed_groups", "ties"]
+    assert document["modularity"] == pytest.approx(reference_org(G, department)["modularity"], abs=1e-12)
+    assert all(r["headcount"] >= 5 for r in document["rows"])
+    assert ruche(["metrics", "group-graph", "--db", str(email_store), "--out", str(out), "--format", "json"]) == 0
+    graph = json.loads(capsys.readouterr().out)
+    assert graph["written"] == str(out) and out.exists()
+    assert ruche(["metrics", "bridges", "--db", str(email_store), "--top", "3", "--format", "json"]) == 0
+    bridges = json.loads(capsys.readouterr().out)
+    assert len(bridges["top_spanners"]) == 3 and bridges["betweenness"]["exact"]
+    assert ruche(["metrics", "silos", "--db", str(email_store), "--period", "month", "--format", "json"]) == 0
+    assert [p["period"] for p in json.loads(capsys.readouterr().out)["periods"]] == ["2026-01", "2026-02"]
