@@ -16,7 +16,9 @@ import polars as pl
 
 from dashboard.format import pct
 
-TEMPLATE = "plotly_white"
+# The dashboard styles charts with Streamlit's own theme; a plotly template would only cost time
+# (plotly deep-copies it into every figure). The HTML report applies REPORT_TEMPLATE itself.
+REPORT_TEMPLATE = "plotly_white"
 SILO = "#c0392b"
 NEUTRAL = "#7f8c8d"
 ACCENT = "#2e86de"
@@ -44,7 +46,7 @@ def safes(values) -> list[str]:
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     fig.update_layout(
-        title=title, template=TEMPLATE, margin=dict(t=60, l=10, r=10, b=10), legend_title_text="", **kw
+        title=title, margin=dict(t=60, l=10, r=10, b=10), legend_title_text="", **kw
     )
     return fig
 

@@ -84,6 +84,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
                         f"({low[by]}) to {pct(high['participation_rate'])} ({high[by]}).")
     blocks = []
     for i, (fig, text) in enumerate(zip(figures, readings)):
+        fig.update_layout(template=charts.REPORT_TEMPLATE)
         blocks.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False,
                                   config={"displaylogo": False}))
         blocks.append(f'<p class="reading">{html.escape(text)}</p>')
