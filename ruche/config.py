@@ -75,7 +75,6 @@ SETTINGS: tuple[Setting, ...] = (
         15.0,
         "A team whose participation rate fell by this many points against the previous period is inactive.",
     ),
-    Setting("timezone", str, "UTC", "Time zone in which days, weeks and months are cut."),
     Setting("host", str, "127.0.0.1", "Address the dashboard listens on."),
     Setting("port", int, 8501, "Port the dashboard listens on."),
     Setting(
