@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import posixpath
 import re
 import shutil
 import sys
@@ -241,29 +242,61 @@ def counts_from(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = 
 
 
 def content_sha256(path: Path) -> str:
-    """Digest of a file, or of a folder's files (relative names and contents, in name order)."""
-    h = hashlib.sha256()
+    """Digest of a file, or of a folder's files (relative names and contents, in name order).
+
+    Remembered for the process while the files keep their size and modification time: a load
+    asks for it twice (is everything already loaded? then for the run record), and an export can
+    weigh hundreds of megabytes.
+    """
     if path.is_dir():
-        for f in sorted(p for p in path.rglob("*") if p.is_file()):
-            h.update(str(f.relative_to(path)).encode("utf-8") + b"\0")
-            with open(f, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        signature = tuple((str(f.relative_to(path)), *_stat_key(f)) for f in files)
     else:
-        with open(path, "rb") as fh:
+        files = [path]
+        signature = _stat_key(path)
+    key = (str(path.resolve()), signature)
+    if key in _DIGESTS:
+        return _DIGESTS[key]
+    h = hashlib.sha256()
+    for f in files:
+        if f is not path:
+            h.update(str(f.relative_to(path)).encode("utf-8") + b"\0")
+        with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-    return h.hexdigest()
+    _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class Export:
+    """An export given as a folder or a ZIP: ``folder`` holds what was unpacked; a ZIP's other
+    members stay in ``archive``, under ``members`` (names relative to the export's top folder)."""
+
+    folder: Path
+    archive: zipfile.ZipFile | None = None
+    members: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
 
 
 @contextmanager
-def export_folder(path: Path, label: str, scratch: str | None = None) -> Iterator[Path]:
-    """The folder of an export given as a folder or a ZIP (unpacked into a private temporary folder).
+def open_export(path: Path, label: str, scratch: str | None = None, extract=None) -> Iterator[Export]:
+    """The export at ``path``, a folder or a ZIP (unpacked into a private temporary folder).
 
-    A truncated or corrupt ZIP raises :class:`IngestError` before anything is read.
+    ``extract``, a predicate on a member's name relative to the export's top folder, limits what is
+    unpacked (a Slack export's thousands of day files are better read from the ZIP: creating
+    files costs more than reading them). A truncated or corrupt ZIP raises :class:`IngestError`
+    before anything is read; a member whose bytes do not match their checksum raises it when read.
     """
     if path.is_dir():
-        yield path
+        yield Export(path)
         return
     if path.stat().st_size == 0:
         raise IngestError(f"{label}: empty file (expected a ZIP export)")
@@ -273,39 +306,69 @@ def export_folder(path: Path, label: str, scratch: str | None = None) -> Iterato
     try:
         try:
             with zipfile.ZipFile(path) as zf:
-                bad = zf.testzip() if path.stat().st_size < (64 << 20) else None
-                if bad is not None:
-                    raise IngestError(f"{label}: damaged ZIP member {bad} (CRC mismatch)")
-                root = Path(tmp).resolve()
-                for info in zf.infolist():
-                    target = (root / info.filename).resolve()
-                    if root != target and root not in target.parents:
+                infos = zf.infolist()
+                for info in infos:
+                    name = posixpath.normpath(info.filename)
+                    if info.filename.startswith("/") or name == ".." or name.startswith("../"):
                         raise IngestError(f"{label}: unsafe path in ZIP: {info.filename}")
+                prefix = zip_root(infos)
+                root = Path(tmp)
+                members = {}
+                for info in infos:
+                    target = root / info.filename
                     if info.is_dir():
                         target.mkdir(parents=True, exist_ok=True)
                         continue
+                    relative = info.filename[len(prefix):] if info.filename.startswith(prefix) else None
+                    if extract is not None and not (relative is not None and extract(relative)):
+                        if relative is not None:
+                            members[relative] = info
+                        continue
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(info) as src, open(target, "wb") as dst:
-                        shutil.copyfileobj(src, dst, 1 << 20)
+                    with open(target, "wb") as dst:
+                        dst.write(zip_member(zf, info, label))
+                folder = root / prefix
+                folder.mkdir(parents=True, exist_ok=True)
+                yield Export(folder, zf, members)
         except (zipfile.BadZipFile, EOFError, zlib_error()) as exc:
             raise IngestError(f"{label}: truncated or damaged ZIP ({exc})") from None
-        yield _single_root(Path(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def export_folder(path: Path, label: str, scratch: str | None = None) -> Iterator[Path]:
+    """The folder of an export given as a folder or a ZIP (unpacked into a private temporary folder)."""
+    with open_export(path, label, scratch) as export:
+        yield export.folder
+
+
+def zip_root(infos: list[zipfile.ZipInfo]) -> str:
+    """The members' common top folder (``"export/"``), or ``""``: exports zipped with their folder
+    have one top-level directory, and the export is what it holds."""
+    tops = {info.filename.split("/", 1)[0] for info in infos}
+    tops = {t for t in tops if not t.startswith(("__MACOSX", "."))}
+    if len(tops) == 1:
+        top = tops.pop()
+        if any(info.filename.startswith(top + "/") for info in infos):
+            return top + "/"
+    return ""
+
+
+def zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
+    """The bytes of one member, checked against its CRC."""
+    try:
+        return zf.read(info)
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):
+            raise IngestError(f"{label}: damaged ZIP member {info.filename} (CRC mismatch)") from None
+        raise
 
 
 def zlib_error():
     import zlib
 
     return zlib.error
-
-
-def _single_root(folder: Path) -> Path:
-    """Exports zipped with their folder have one top-level directory: step into it."""
-    entries = [p for p in folder.iterdir() if not p.name.startswith(("__MACOSX", "."))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return folder
 
 
 def csv_header(path: Path, label: str) -> list[str]:

@@ -54,6 +54,8 @@ def _now() -> datetime:
 def prepare(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser) -> None:
     """Session settings every load needs, and the key check."""
     con.execute("set TimeZone = 'UTC'")
+    # DuckDB draws its own bar on stdout for long statements; a load reports through Progress
+    con.execute("set enable_progress_bar = false")
     pseudonymiser.install(con)
     fingerprint = pseudonymiser.fingerprint()
     stored = con.execute("select value from store_meta where key = 'key_fingerprint'").fetchone()

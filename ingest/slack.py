@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from ingest.canonical import create_staging, write_accounts, write_activities, write_spaces
-from ingest.common import Context, IngestError, InputCount, export_folder
+from ingest.common import Context, Export, IngestError, InputCount, open_export, zip_member
 
 SOURCE = "slack"
 STEPS = 5
@@ -30,11 +32,6 @@ USER_COLUMNS = {
     "is_ultra_restricted": "BOOLEAN", "profile": "JSON",
 }
 CHANNEL_COLUMNS = {"id": "VARCHAR", "name": "VARCHAR", "created": "VARCHAR", "is_ext_shared": "BOOLEAN"}
-MESSAGE_COLUMNS = {
-    "type": "VARCHAR", "subtype": "VARCHAR", "ts": "VARCHAR", "user": "VARCHAR", "bot_id": "VARCHAR",
-    "text": "VARCHAR", "thread_ts": "VARCHAR", "parent_user_id": "VARCHAR", "reactions": "JSON",
-    "files": "JSON", "file": "JSON", "comment": "JSON", "attachments": "JSON",
-}
 CHANNEL_LISTS = {"channels.json": "channel", "groups.json": "private-channel", "mpims.json": "direct", "dms.json": "direct"}
 
 
@@ -56,30 +53,21 @@ def _read_error(exc: duckdb.Error, folder: Path, label: str) -> IngestError:
     return IngestError(f"{where}: not valid Slack JSON ({message}; expected a JSON array of objects)")
 
 
-def _check_array_ends(path: Path, folder: Path, label: str) -> None:
-    """A truncated day file would still parse (the JSON reader is lenient): check both ends."""
-    with open(path, "rb") as fh:
-        head = fh.read(64).lstrip()
-        fh.seek(max(0, path.stat().st_size - 64))
-        tail = fh.read().rstrip()
-    if not head.startswith(b"[") or not tail.endswith(b"]"):
-        where = f"{label}/{path.relative_to(folder)}"
-        raise IngestError(f"{where}: not valid Slack JSON (truncated or not an array; "
-                          f"expected a JSON array of objects from '[' to ']')")
-
-
 def _check_json_file(path: Path, label: str) -> None:
     if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
         raise IngestError(f"{label}: empty file (expected a JSON array)")
 
 
 def load(ctx: Context) -> list[InputCount]:
-    with export_folder(ctx.path, ctx.label) as folder:
-        return _load_folder(ctx, folder)
+    # a ZIP's day files are read from the archive: unpacking thousands of small files costs more
+    # than everything else the load does
+    with open_export(ctx.path, ctx.label, extract=lambda name: "/" not in name) as export:
+        return _load_export(ctx, export)
 
 
-def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
+def _load_export(ctx: Context, export: Export) -> list[InputCount]:
     con = ctx.con
+    folder = export.folder
     users = folder / "users.json"
     if not users.exists() and (folder / "org_users.json").exists():
         users = folder / "org_users.json"
@@ -107,40 +95,17 @@ def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
                     f"from read_json('{_sql_string(f)}', format = 'array', columns = {_struct(CHANNEL_COLUMNS)})"
                 )
         con.execute("create or replace temp table stg_slack_channels_raw as " + " union all by name ".join(parts))
-        ctx.progress.step("users and channels")
-        day_files = sorted(str(p) for p in folder.glob("*/*.json"))
-        for f in day_files:
-            _check_array_ends(Path(f), folder, ctx.label)
-        if day_files:
-            con.execute(
-                f"""
-                create or replace temp table stg_slack_messages_raw as
-                with raw as (
-                    select * from read_json($files, format = 'array', filename = true,
-                                            columns = {_struct(MESSAGE_COLUMNS)})
-                )
-                select
-                    parse_dirpath(filename) as folder_path,
-                    parse_filename(parse_dirpath(filename)) as folder,
-                    parse_filename(parse_dirpath(filename)) || '/' || parse_filename(filename) as file,
-                    row_number() over (partition by filename) as record_no,
-                    * exclude (filename, "file"),
-                    "file" as file_obj
-                from raw
-                where type is null or type = 'message'
-                """,
-                {"files": day_files},
-            )
-        else:
-            con.execute(
-                "create or replace temp table stg_slack_messages_raw as select null::varchar as folder_path, "
-                "null::varchar as folder, null::varchar as file, null::bigint as record_no, "
-                + ", ".join(f'null::{t} as "{c}"' for c, t in MESSAGE_COLUMNS.items() if c != "file")
-                + ", null::json as file_obj where false"
-            )
     except duckdb.Error as exc:
         raise _read_error(exc, folder, ctx.label) from None
-    ctx.progress.step(f"{len(day_files):,} day files read")
+    ctx.progress.step("users and channels")
+    with tempfile.TemporaryDirectory(prefix="ruche-slack-") as scratch:
+        days = DayFiles(export, ctx.label)
+        batches = days.pack(Path(scratch))
+        try:
+            ctx.run("slack.sql", "messages", {"day_files": batches})
+        except duckdb.Error as exc:
+            raise days.diagnose(exc) from None
+    ctx.progress.step(f"{len(days.names):,} day files read")
     ctx.run("slack.sql", "accounts")
     ctx.run("slack.sql", "unknown_accounts")
     accounts = write_accounts(ctx)
@@ -148,12 +113,76 @@ def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
     ctx.run("slack.sql", "folder_spaces")
     spaces = write_spaces(ctx)
     ctx.progress.step("accounts and channels")
-    ctx.run("slack.sql", "messages")
     ctx.run("slack.sql", "events")
     ctx.progress.step("messages")
     activities = write_activities(ctx, unknown_actor="author not in users.json")
     ctx.progress.step("activities")
     return accounts + spaces + activities
+
+
+class DayFiles:
+    """The day files of an export (``<channel>/<YYYY-MM-DD>.json``), in a folder or still in the ZIP.
+
+    :meth:`pack` copies them, checked, into a few files of one JSON object per day file,
+    ``{"day_file": "<channel>/<day>.json", "messages": [...]}``, that DuckDB reads in parallel in
+    one statement (``slack.sql: messages``): thousands of tiny files cost more to open, one by
+    one, than their bytes cost to parse.
+    """
+
+    BATCH_BYTES = 8 << 20
+
+    def __init__(self, export: Export, label: str):
+        self.export, self.label = export, label
+        if export.archive is None:
+            self.names = sorted(f"{p.parent.name}/{p.name}" for p in export.folder.glob("*/*.json") if p.is_file())
+        else:
+            self.names = sorted(n for n in export.members if n.endswith(".json") and n.count("/") == 1)
+
+    def _contents(self):
+        for name in self.names:
+            if self.export.archive is None:
+                yield name, (self.export.folder / name).read_bytes()
+            else:
+                yield name, zip_member(self.export.archive, self.export.members[name], self.label)
+
+    def pack(self, scratch: Path) -> list[str]:
+        """Write the batches into ``scratch``; return their paths (at least one, maybe empty)."""
+        batches: list[str] = []
+        out, size = None, 0
+        try:
+            for name, data in self._contents():
+                # DuckDB's JSON reader accepts a truncated array: check both ends
+                if data.lstrip()[:1] != b"[" or data.rstrip()[-1:] != b"]":
+                    raise IngestError(f"{self.label}/{name}: not valid Slack JSON (truncated or not an array; "
+                                      f"expected a JSON array of objects from '[' to ']')")
+                if out is None or size >= self.BATCH_BYTES:
+                    if out is not None:
+                        out.close()
+                    batches.append(str(scratch / f"days-{len(batches):05d}.json"))
+                    out, size = open(batches[-1], "wb"), 0
+                out.write(b'{"day_file":' + json.dumps(name).encode() + b',"messages":' + data + b"}\n")
+                size += len(data)
+        finally:
+            if out is not None:
+                out.close()
+        if not batches:
+            batches.append(str(scratch / "days-none.json"))
+            Path(batches[0]).touch()
+        return batches
+
+    def diagnose(self, exc: duckdb.Error) -> IngestError:
+        """The day file DuckDB could not read, found by parsing each one (only after a failure)."""
+        for name, data in self._contents():
+            try:
+                messages = json.loads(data)
+            except ValueError as err:
+                return IngestError(f"{self.label}/{name}: not valid Slack JSON ({err}; "
+                                   f"expected a JSON array of objects)")
+            if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+                return IngestError(f"{self.label}/{name}: not valid Slack JSON (expected a JSON array of objects)")
+        message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
+        return IngestError(f"{self.label}: day files not readable as Slack JSON ({message}; "
+                           f"expected a JSON array of objects per file)")
 
 
 def _sql_string(path: Path) -> str:

@@ -1,9 +1,10 @@
 -- A Slack workspace export: users.json, channels.json (groups.json, mpims.json, dms.json),
 -- one folder per channel of day files <channel>/<YYYY-MM-DD>.json.
 --
--- Python reads the JSON files into stg_slack_users_raw, stg_slack_channels_raw and
--- stg_slack_messages_raw (renames only); these statements map them to stg_accounts, stg_spaces
--- and stg_events for the shared steps.
+-- Python reads users.json and the channel lists into stg_slack_users_raw and
+-- stg_slack_channels_raw (renames only) and packs the day files into a few batch files (see
+-- slack.DayFiles); these statements read the messages and map everything to stg_accounts,
+-- stg_spaces and stg_events for the shared steps.
 
 -- name: accounts
 insert into stg_accounts
@@ -41,10 +42,10 @@ select * from final
 -- accounts too: external, since this workspace does not list them.
 insert into stg_accounts
 with authors as (
-    select distinct "user" as ref from stg_slack_messages_raw where "user" is not null and bot_id is null
+    select distinct "user" as ref from stg_slack_messages where "user" is not null and bot_id is null
     union
     select distinct unnest(cast(json_extract_string(reactions, '$[*].users[*]') as varchar[]))
-    from stg_slack_messages_raw where reactions is not null
+    from stg_slack_messages where reactions is not null
 ),
 
 unknown as (
@@ -88,21 +89,52 @@ select * from final
 insert into stg_spaces
 select distinct
     null, 0, 'folder:' || folder, null, 'channel', null, null, null
-from stg_slack_messages_raw
+from stg_slack_messages
 where folder not in (select name from stg_slack_channels_raw where name is not null)
   and folder not in (select id from stg_slack_channels_raw)
 
 -- name: messages
+-- One row per message of the day files (records of another type than "message" are not
+-- messages), numbered from 1 within its file, located in its channel and classified.
 create or replace temp table stg_slack_messages as
-with raw as (
-    select * from stg_slack_messages_raw
+with day_files as (
+    select
+        day_file,
+        list_filter(messages, lambda m: m.type is null or m.type = 'message') as messages
+    from read_json($day_files, format = 'unstructured', columns = {
+        day_file: 'VARCHAR',
+        messages: 'STRUCT("type" VARCHAR, subtype VARCHAR, ts VARCHAR, "user" VARCHAR, bot_id VARCHAR,
+                          "text" VARCHAR, thread_ts VARCHAR, parent_user_id VARCHAR, reactions JSON,
+                          files JSON, "file" JSON, "comment" JSON, attachments JSON)[]'
+    })
+),
+
+records as (
+    select
+        day_file,
+        unnest(generate_series(1, len(messages))) as record_no,
+        unnest(messages) as m
+    from day_files
+),
+
+raw as (
+    select
+        split_part(day_file, '/', 1) as folder,
+        day_file as file,
+        record_no,
+        m.type, m.subtype, m.ts, m."user", m.bot_id, m."text", m.thread_ts, m.parent_user_id,
+        m.reactions, m.files, m.attachments, m."comment",
+        m."file" as file_obj
+    from records
 ),
 
 located as (
     select
         raw.*,
         coalesce(by_name.id, by_id.id, 'folder:' || raw.folder) as channel_id,
-        make_timestamp(cast(try_cast(raw.ts as decimal(38, 6)) * 1000000 as bigint)) as occurred_at
+        -- epoch seconds with up to six decimals, exactly (a double would round microseconds)
+        make_timestamp(try_cast(try_cast(raw.ts as decimal(18, 6))::decimal(38, 6) * 1000000 as bigint))
+            as occurred_at
     from raw
     left join stg_slack_channels_raw as by_name on by_name.name = raw.folder
     left join stg_slack_channels_raw as by_id on by_id.id = raw.folder and by_name.id is null
