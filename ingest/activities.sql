@@ -1,41 +1,45 @@
 -- Activities, shared by every source.
 --
--- A source fills the temporary table stg_events, one row per event it read:
+-- A source fills the temporary table stg_events (or defines it as a view over its own staging
+-- tables), one row per event it read:
 --   input, file, line, record_no, natural_key (the source's own key of the event), occurred_at,
 --   actor_ref, kind, space_ref, thread_ref,
 --   target_ref (the user an event is directed at, when the source names it: a mention),
 --   target_key_of (natural key of the message whose author is the target: a reply, a reaction),
 --   body_length, has_file, has_link, skip_reason (a rule: system message...), reject_reason.
+-- An event listed twice (the same natural key) counts once: its first listing by file and
+-- record_no.
 -- These statements resolve people through ref_map, find targets in the batch or in earlier
 -- loads, and insert what is new.
 
 -- name: resolve
 create or replace temp table resolved as
-with events as (
+with events as materialized (
+    -- stg_events may be a view over the source's own staging: it is read once, here
     select
-        *,
-        rowid as event_row,
+        stg_events.*,
         md5_number($source || ':' || natural_key) as activity_uid,
-        md5_number($source || ':' || target_key_of) as target_uid
-    from stg_events
-),
-
-with_actor as (
-    select
-        events.*,
+        md5_number($source || ':' || target_key_of) as target_uid,
         actor.person_key as actor_key,
         coalesce(actor.is_bot, false) as actor_is_bot,
         actor.ref is not null as actor_known
+    from stg_events
+    left join ref_map as actor on actor.ref = stg_events.actor_ref
+),
+
+listed as materialized (
+    -- one aggregate over every event: how often it is listed and, for a message, its author
+    -- (replies and reactions of this batch point at them)
+    select
+        activity_uid,
+        count(*) as listings,
+        any_value(actor_key) filter (where kind in ('post', 'reply') and skip_reason is null) as author_key
     from events
-    left join ref_map as actor on actor.ref = events.actor_ref
+    group by activity_uid
 ),
 
 batch_authors as (
-    -- authors of the messages of this batch: replies and reactions point at them
-    select activity_uid, any_value(actor_key) as author_key
-    from with_actor
-    where kind in ('post', 'reply') and skip_reason is null
-    group by activity_uid
+    select activity_uid, author_key from listed where author_key is not null
 ),
 
 stored_authors as (
@@ -48,25 +52,41 @@ stored_authors as (
     group by activity_uid
 ),
 
-with_target as (
-    select
-        with_actor.*,
-        -- the author of the message answered or reacted to, found in this batch or an earlier
-        -- one; else the user the source names (a mention, Slack's parent_user_id)
-        coalesce(batch_authors.author_key, stored_authors.author_key, target.person_key) as target_key
-    from with_actor
-    left join ref_map as target on target.ref = with_actor.target_ref
-    left join batch_authors on batch_authors.activity_uid = with_actor.target_uid
-    left join stored_authors using (target_uid)
+repeated as (
+    -- events listed twice in the same batch (few: they are ranked below)
+    select activity_uid from listed where listings > 1
 ),
 
-repeated as (
-    -- an event listed twice in the same batch: the first one counts (a hash aggregate: far
-    -- cheaper than a window over every event)
-    select activity_uid, min(event_row) as first_row
+numbered as (
+    -- the first listing of an event (by file and record) counts; a window over the repeated
+    -- events only, never over every event
+    select events.*, 1 as listing
     from events
-    group by activity_uid
-    having count(*) > 1
+    anti join repeated using (activity_uid)
+    union all by name
+    select
+        events.*,
+        row_number() over (
+            partition by activity_uid
+            order by file, record_no, kind, occurred_at, actor_ref, target_ref, target_key_of, space_ref,
+                thread_ref, body_length, has_file, has_link, skip_reason, reject_reason
+        ) as listing
+    from events
+    semi join repeated using (activity_uid)
+),
+
+with_target as (
+    select
+        numbered.*,
+        -- the author of the message answered or reacted to, found in this batch or an earlier
+        -- one; else the user the source names (a mention, Slack's parent_user_id)
+        coalesce(batch_authors.author_key, stored_authors.author_key, target.person_key) as target_key,
+        spaces.space_key
+    from numbered
+    left join ref_map as target on target.ref = numbered.target_ref
+    left join batch_authors on batch_authors.activity_uid = numbered.target_uid
+    left join stored_authors using (target_uid)
+    left join spaces on spaces.source = $source and spaces.space_ref = numbered.space_ref
 ),
 
 already as (
@@ -85,7 +105,7 @@ outcomes as (
             when actor_is_bot then 'skipped:bot'
             when kind = 'mention' and target_key is null then 'skipped:mention of a bot or unknown account'
             when already.activity_uid is not null then 'skipped:already loaded'
-            when repeated.first_row <> event_row then 'skipped:listed twice'
+            when listing > 1 then 'skipped:listed twice'
             else 'loaded'
         end as outcome,
         case
@@ -95,14 +115,13 @@ outcomes as (
         end as reason
     from with_target
     left join already using (activity_uid)
-    left join repeated using (activity_uid)
 ),
 
 final as (
     -- only what the next statements use: this table is as long as the export
     select
         activity_uid, input, record_no, outcome, reason, occurred_at, kind, actor_key, target_key,
-        space_ref, thread_ref, body_length, has_file, has_link,
+        space_key, thread_ref, body_length, has_file, has_link,
         case when outcome = 'rejected' then file end as file,
         case when outcome = 'rejected' then line end as line,
         case when outcome = 'rejected' then actor_ref end as actor_ref
@@ -113,29 +132,21 @@ select * from final
 
 -- name: insert
 insert into activities
-with loaded as (
-    select * from resolved where outcome = 'loaded'
-),
-
-final as (
-    select
-        loaded.activity_uid,
-        $source as source,
-        loaded.occurred_at,
-        loaded.actor_key as person_key,
-        cast(loaded.kind as activity_kind) as kind,
-        spaces.space_key,
-        loaded.thread_ref,
-        loaded.target_key,
-        loaded.body_length,
-        loaded.has_file,
-        loaded.has_link,
-        $run_id as run_id
-    from loaded
-    left join spaces on spaces.source = $source and spaces.space_ref = loaded.space_ref
-)
-
-select * from final
+select
+    activity_uid,
+    $source as source,
+    occurred_at,
+    actor_key as person_key,
+    cast(kind as activity_kind) as kind,
+    space_key,
+    thread_ref,
+    target_key,
+    body_length,
+    has_file,
+    has_link,
+    $run_id as run_id
+from resolved
+where outcome = 'loaded'
 
 -- name: rejects
 insert into rejects

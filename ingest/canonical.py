@@ -1,7 +1,8 @@
 """The shared steps that write the canonical tables from a source's staging tables.
 
 Every source maps its files to the same three staging tables (``stg_accounts``, ``stg_spaces``,
-``stg_events``: see the comments at the top of ``identity.sql`` and ``activities.sql``), then
+``stg_events``, the last one possibly a view: see the comments at the top of ``identity.sql`` and
+``activities.sql``), then
 calls these functions in order. They are set-based: identifiers are pseudonymised once per
 distinct account, never per event.
 """
@@ -36,9 +37,11 @@ create or replace temp table stg_events (
 """
 
 
-def create_staging(ctx: Context) -> None:
-    """The three empty staging tables a source fills."""
-    for ddl in (STG_ACCOUNTS, STG_SPACES, STG_EVENTS):
+def create_staging(ctx: Context, events_table: bool = True) -> None:
+    """The empty staging tables a source fills. A source whose messages are already staged in
+    one table of its own defines ``stg_events`` as a view over it instead (``events_table=False``):
+    the events are then read once, by :func:`write_activities`, never copied."""
+    for ddl in (STG_ACCOUNTS, STG_SPACES) + ((STG_EVENTS,) if events_table else ()):
         ctx.con.execute(ddl)
 
 

@@ -441,22 +441,50 @@ def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: 
     Lines the CSV reader cannot parse (too many or too few fields, broken quotes) are returned as
     reject dicts ``{line, reason}``; a file in another encoding raises :class:`IngestError`.
     """
-    rej = f"rej_{table}"
+    csv_view(ctx, f"{table}_csv", path, select)
+    ctx.con.execute(f"create or replace temp table {table}_rows as select * from {table}_csv")
+    ctx.con.execute(f"create or replace temp view {table} as select {record_no(table + '_rows')} as record_no, * from {table}_rows")
+    return csv_rejects(ctx, f"{table}_csv", label, columns)
+
+
+def record_no(table: str) -> str:
+    """SQL numbering the rows of ``table`` from 1 in the order they were read.
+
+    A table filled by one statement keeps its source's order, and its row ids follow it (from a
+    base that depends on the transaction): a window (``row_number() over ()``) would number the
+    rows just as well, but forces the read that fills the table onto one thread.
+    """
+    return f"(rowid - (select min(rowid) from {table}) + 1)"
+
+
+def csv_view(ctx: Context, view: str, path: Path, select: str = "*") -> None:
+    """Temp view ``view``: the CSV at ``path`` as text, its columns chosen by ``select``.
+
+    The statement that reads the view (once) keeps the lines it cannot parse aside, for
+    :func:`csv_rejects`.
+    """
+    rej = f"rej_{view}"
     ctx.con.execute(
         f"""
-        create or replace temp table {table} as
-        select row_number() over () as record_no, {select}
-        from read_csv($path, header = true, all_varchar = true, store_rejects = true,
+        create or replace temp view {view} as
+        select {select}
+        from read_csv('{str(path).replace("'", "''")}', header = true, all_varchar = true, store_rejects = true,
                       rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"', escape = '"',
                       delim = ',', strict_mode = true, null_padding = false)
-        """,
-        {"path": str(path)},
+        """
     )
+
+
+def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list[dict]:
+    """The lines of the CSV behind :func:`csv_view` ``view`` that could not be parsed, as
+    ``{line, reason}``; raises :class:`IngestError` for a file in another encoding."""
+    rej = f"rej_{view}"
     errors = ctx.con.execute(
         f"select line, error_type, coalesce(column_name, ''), error_message from {rej} order by line"
     ).fetchall()
     ctx.con.execute(f"drop table if exists {rej}")
     ctx.con.execute(f"drop table if exists {rej}_scan")
+    ctx.con.execute(f"drop view if exists {view}")
     rejects = []
     for line, error_type, column, message in errors:
         if error_type == "INVALID ENCODING" or "unicode" in message.lower():

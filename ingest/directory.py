@@ -64,7 +64,8 @@ def load(ctx: Context) -> list[InputCount]:
         for f in FIELDS
     )
     ctx.con.execute(f"create or replace temp table stg_directory_text as select record_no, {select} from stg_directory_raw")
-    ctx.con.execute("drop table stg_directory_raw")
+    ctx.con.execute("drop view stg_directory_raw")
+    ctx.con.execute("drop table stg_directory_raw_rows")
     as_of = ctx.as_of or date.today().isoformat()
     ctx.run("directory.sql", "stage")
     counts = counts_from(ctx.con, queries("directory.sql")["counts"])

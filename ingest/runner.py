@@ -112,6 +112,8 @@ def load_one(
             progress=progress,
             as_of=as_of.isoformat() if as_of else None,
         )
+        # the export's name, for the rows of views that name the file they come from
+        con.execute("set variable export_label = ?", [label])
         progress.start(f"{source}", module.STEPS + 1)
         inputs = module.load(ctx)
         progress.step("people and externals")
@@ -152,6 +154,11 @@ def load_one(
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    views = con.execute(
+        "select view_name from duckdb_views() where temporary and view_name like 'stg\\_%' escape '\\'"
+    ).fetchall()
+    for (name,) in views:
+        con.execute(f'drop view if exists temp."{name}"')
     names = con.execute(
         "select table_name from duckdb_tables() where temporary and "
         "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'resolved'))"

@@ -75,7 +75,7 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
         if not required.exists():
             raise IngestError(f"{ctx.label}: no {required.name} (expected a Slack export: users.json, channels.json, one folder per channel)")
         _check_json_file(required, f"{ctx.label}/{required.name}")
-    create_staging(ctx)
+    create_staging(ctx, events_table=False)
     try:
         con.execute(
             f"""

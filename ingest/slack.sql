@@ -167,7 +167,8 @@ final as (
 select * from final
 
 -- name: events
-insert into stg_events
+-- A view: the shared resolve step reads the messages once, straight from stg_slack_messages.
+create or replace temp view stg_events as
 with messages as (
     select * from stg_slack_messages
 ),
@@ -176,7 +177,7 @@ contributions as (
     -- messages themselves: posts, replies, joins; bot and system messages are read and skipped
     select
         'messages' as input,
-        $export || '/' || file as file,
+        getvariable('export_label') || '/' || file as file,
         record_no as line,
         record_no,
         channel_id || ':' || ts as natural_key,
@@ -217,7 +218,7 @@ contributions as (
 reactions as (
     select
         'reactions' as input,
-        $export || '/' || m.file as file,
+        getvariable('export_label') || '/' || m.file as file,
         m.record_no as line,
         m.record_no,
         m.channel_id || ':' || m.ts || ':reaction:' || r.name || ':' || r.reactor as natural_key,
@@ -255,7 +256,7 @@ mentioned as (
 mentions as (
     select
         'mentions' as input,
-        $export || '/' || file as file,
+        getvariable('export_label') || '/' || file as file,
         record_no as line,
         record_no,
         channel_id || ':' || ts || ':mention:' || mentioned as natural_key,

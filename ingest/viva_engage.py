@@ -23,6 +23,8 @@ from ingest.common import (
     IngestError,
     InputCount,
     csv_header,
+    csv_rejects,
+    csv_view,
     export_folder,
     read_csv_staging,
     renamed,
@@ -56,22 +58,31 @@ def _member(folder: Path, name: str, label: str) -> Path:
     return f
 
 
-def _stage(ctx: Context, folder: Path, name: str, table: str, fields: list[str], required: list[str],
-           extra: list[str] | None = None) -> list[dict]:
+def _stage(ctx: Context, folder: Path, name: str, table: str, fields: list[str], required: list[str]) -> list[dict]:
     path = _member(folder, name, ctx.label)
     label = f"{ctx.label}/{name}"
     header = csv_header(path, label)
     require_columns([c.lower() for c in header], required, label, f"the {name} of a Viva Engage export")
     cols = renamed(header, fields)
-    select = [f"{expr} as {field}" for field, expr in cols.items() if field != "body"] + (extra or [])
-    if "body" in cols:
-        body = cols["body"]
-        select += [
-            f"length({body}) as body_length",
-            f"regexp_matches(coalesce({body}, ''), 'https?://') as body_has_link",
-            f"list_distinct(regexp_extract_all(coalesce({body}, ''), '\\[\\[user:(\\d+)\\]\\]', 1)) as mentioned",
-        ]
-    rejects = read_csv_staging(ctx, table, path, label, header, ", ".join(select))
+    rejects = read_csv_staging(ctx, table, path, label, header, ", ".join(f"{e} as {f}" for f, e in cols.items()))
+    for r in rejects:
+        r["file"] = name
+    return rejects
+
+
+def _stage_messages(ctx: Context, folder: Path) -> list[dict]:
+    """Messages.csv, read once: ``viva_engage.sql: messages`` reduces it, in the same pass, to what
+    the load needs (bodies to their length, links and mentions)."""
+    name = "Messages.csv"
+    path = _member(folder, name, ctx.label)
+    label = f"{ctx.label}/{name}"
+    header = csv_header(path, label)
+    require_columns([c.lower() for c in header], ["id", "sender_id", "created_at"], label,
+                    f"the {name} of a Viva Engage export")
+    cols = renamed(header, MESSAGE_FIELDS)
+    csv_view(ctx, "stg_viva_messages_csv", path, ", ".join(f"{e} as {f}" for f, e in cols.items()))
+    ctx.run("viva_engage.sql", "messages")
+    rejects = csv_rejects(ctx, "stg_viva_messages_csv", label, header)
     for r in rejects:
         r["file"] = name
     return rejects
@@ -93,20 +104,19 @@ def _merge(counts: list[InputCount], parse: list[InputCount]) -> list[InputCount
 
 
 def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
-    create_staging(ctx)
+    create_staging(ctx, events_table=False)
     rejects = _stage(ctx, folder, "Users.csv", "stg_viva_users_raw", USER_FIELDS, ["id", "email"])
     rejects += _stage(ctx, folder, "Groups.csv", "stg_viva_groups_raw", GROUP_FIELDS, ["id"])
     ctx.progress.step("users and groups")
-    rejects += _stage(ctx, folder, "Messages.csv", "stg_viva_messages_raw", MESSAGE_FIELDS,
-                      ["id", "sender_id", "created_at"])
-    messages_read = ctx.scalar("select count(*) from stg_viva_messages_raw")
+    ctx.run("viva_engage.sql", "home_domains", {"home_domains": list(ctx.settings.home_domains or [])})
+    ctx.run("viva_engage.sql", "accounts")
+    rejects += _stage_messages(ctx, folder)
+    messages_read = ctx.scalar("select count(*) from stg_viva_messages")
     if messages_read == 0 and not any(r["file"] == "Messages.csv" for r in rejects):
         # an export of a network without messages is legal, but an empty file is not an export
         if (_member(folder, "Messages.csv", ctx.label)).stat().st_size == 0:
             raise IngestError(f"{ctx.label}/Messages.csv: empty file (expected a header row)")
     ctx.progress.step(f"{messages_read:,} messages read")
-    ctx.run("viva_engage.sql", "home_domains", {"home_domains": list(ctx.settings.home_domains or [])})
-    ctx.run("viva_engage.sql", "accounts")
     ctx.run("viva_engage.sql", "unknown_accounts")
     accounts = write_accounts(ctx)
     ctx.run("viva_engage.sql", "spaces")

@@ -1,8 +1,9 @@
 -- A Viva Engage (Yammer) network data export: Users.csv, Groups.csv, Messages.csv.
 --
--- Python reads the CSV files into stg_viva_users_raw, stg_viva_groups_raw and
--- stg_viva_messages_raw (columns renamed, bodies already reduced to their length, links and
--- mentions); these statements map them to stg_accounts, stg_spaces and stg_events.
+-- Python reads Users.csv and Groups.csv into stg_viva_users_raw and stg_viva_groups_raw, and
+-- names Messages.csv's columns in the view stg_viva_messages_csv (renames only); these
+-- statements read the messages once into stg_viva_messages and map everything to stg_accounts,
+-- stg_spaces and stg_events.
 
 -- name: home_domains
 -- The enterprise's own e-mail domains: the configured ones, else those learnt from the HR
@@ -79,11 +80,11 @@ insert into stg_accounts
 with senders as (
     select
         sender_id as ref,
-        any_value(nullif(lower(trim(sender_email)), '')) as email,
-        min(record_no) as record_no
-    from stg_viva_messages_raw
+        any_value(sender_email) as email,
+        min(rowid) - (select min(rowid) from stg_viva_messages) + 1 as record_no
+    from stg_viva_messages
     where nullif(trim(sender_id), '') is not null
-      and lower(coalesce(nullif(trim(sender_type), ''), 'user')) = 'user'
+      and from_user
       and sender_id not in (select ref from stg_accounts where ref is not null)
     group by sender_id
 ),
@@ -122,34 +123,34 @@ listed as (
     where nullif(trim(id), '') is not null
 ),
 
+located as (
+    select space_kind, space_ref, any_value(group_name) as group_name
+    from stg_viva_messages
+    group by all
+),
+
 unlisted_groups as (
     -- groups that messages name but Groups.csv does not (deleted since)
-    select null as input, 0 as record_no, group_id as space_ref, any_value(group_name) as name, 'group' as kind,
+    select null as input, 0 as record_no, space_ref, group_name as name, 'group' as kind,
         null::boolean as is_private, null::boolean as is_external, null::timestamp as created_at
-    from stg_viva_messages_raw
-    where nullif(trim(group_id), '') is not null
-      and group_id not in (select space_ref from listed)
-    group by group_id
+    from located
+    where space_kind = 'group'
+      and space_ref not in (select space_ref from listed)
 ),
 
 conversations as (
-    select distinct null as input, 0 as record_no, 'conversation:' || conversation_id as space_ref,
+    select null as input, 0 as record_no, space_ref,
         null as name, 'direct' as kind, true as is_private, null::boolean as is_external,
         null::timestamp as created_at
-    from stg_viva_messages_raw
-    where nullif(trim(group_id), '') is null
-      and lower(coalesce(in_private_conversation, '')) = 'true'
-      and nullif(trim(conversation_id), '') is not null
+    from located
+    where space_kind = 'conversation'
 ),
 
 all_company as (
-    select null as input, 0 as record_no, 'all-company' as space_ref, 'All Company' as name, 'group' as kind,
+    select null as input, 0 as record_no, space_ref, 'All Company' as name, 'group' as kind,
         false as is_private, false as is_external, null::timestamp as created_at
-    where exists (
-        select 1 from stg_viva_messages_raw
-        where nullif(trim(group_id), '') is null
-          and lower(coalesce(in_private_conversation, '')) <> 'true'
-    )
+    from located
+    where space_kind = 'all-company'
 ),
 
 final as (
@@ -161,33 +162,68 @@ final as (
 
 select input, record_no, space_ref, name, kind, is_private, is_external, created_at from final
 
--- name: events
-insert into stg_events
-with messages as (
+-- name: messages
+-- One row per message, in file order (numbered from its rowid: see common.record_no), holding
+-- only what the next statements need: the body is reduced here, in the pass that reads it, and
+-- never stored.
+create or replace temp table stg_viva_messages as
+with csv as (
+    select * from stg_viva_messages_csv
+),
+
+parsed as (
     select
         *,
         nullif(trim(replied_to_id), '') as parent,
         nullif(trim(thread_id), '') as thread,
-        timezone('UTC', coalesce(
-            try_cast(created_at as timestamptz),
-            try_strptime(created_at, '%Y/%m/%d %H:%M:%S %z')
-        )) as occurred_at,
-        lower(coalesce(nullif(trim(sender_type), ''), 'user')) as sender_kind
-    from stg_viva_messages_raw
+        lower(coalesce(nullif(trim(sender_type), ''), 'user')) = 'user' as from_user,
+        coalesce(
+            -- ISO 8601 in UTC, the usual form, without time zone arithmetic
+            case when created_at like '%Z' then try_cast(created_at as timestamp) end,
+            timezone('UTC', coalesce(
+                try_cast(created_at as timestamptz),
+                try_strptime(created_at, '%Y/%m/%d %H:%M:%S %z')
+            ))
+        ) as occurred_at,
+        case
+            when nullif(trim(group_id), '') is not null then 'group'
+            when lower(coalesce(in_private_conversation, '')) = 'true'
+                and nullif(trim(conversation_id), '') is not null then 'conversation'
+            else 'all-company'
+        end as space_kind
+    from csv
 ),
 
-located as (
+final as (
     select
-        *,
-        case
-            when nullif(trim(group_id), '') is not null then group_id
-            when lower(coalesce(in_private_conversation, '')) = 'true'
-                and nullif(trim(conversation_id), '') is not null then 'conversation:' || conversation_id
+        id,
+        sender_id,
+        -- an e-mail is only needed for a sender absent from Users.csv
+        case when sender_id not in (select ref from stg_accounts where ref is not null)
+            then nullif(lower(trim(sender_email)), '') end as sender_email,
+        from_user,
+        space_kind,
+        case space_kind
+            when 'group' then group_id
+            when 'conversation' then 'conversation:' || conversation_id
             else 'all-company'
         end as space_ref,
+        case when space_kind = 'group'
+            and group_id not in (select nullif(trim(id), '') from stg_viva_groups_raw where nullif(trim(id), '') is not null)
+            then group_name end as group_name,
+        occurred_at,
+        case when parent is not null or (thread is not null and thread <> id) then 'reply' else 'post' end as kind,
+        coalesce(thread, id) as thread_ref,
+        -- a reply answers replied_to_id; without it, the thread's starter
+        case when parent is not null then parent when thread is not null and thread <> id then thread end
+            as target_key_of,
+        length(body) as body_length,
+        coalesce(attachments, '') like '%uploadedfile%' as has_file,
+        coalesce(contains(body, 'http://') or contains(body, 'https://'), false)
+            or coalesce(attachments, '') like '%opengraphobject%' as has_link,
         case
             when nullif(trim(deleted_at), '') is not null then 'deleted message'
-            when sender_kind <> 'user' then 'bot'
+            when not from_user then 'bot'
             when lower(coalesce(message_type, '')) = 'system' then 'system message'
         end as skip_reason,
         case
@@ -195,38 +231,46 @@ located as (
             when nullif(trim(sender_id), '') is null then 'message without a sender_id'
             when occurred_at is null
                 then 'created_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)'
-        end as reject_reason
-    from messages
+        end as reject_reason,
+        list_distinct(regexp_extract_all(coalesce(body, ''), '\[\[user:(\d+)\]\]', 1)) as mentioned
+    from parsed
+)
+
+select * from final
+
+-- name: events
+-- A view: the shared resolve step reads the messages once, straight from stg_viva_messages.
+create or replace temp view stg_events as
+with messages as (
+    select rowid - (select min(rowid) from stg_viva_messages) + 1 as record_no, * from stg_viva_messages
 ),
 
 contributions as (
     select
         'messages' as input,
-        $export || '/Messages.csv' as file,
+        getvariable('export_label') || '/Messages.csv' as file,
         record_no + 1 as line,
         record_no,
         coalesce(nullif(trim(id), ''), 'record:' || record_no) as natural_key,
         occurred_at,
         sender_id as actor_ref,
-        case when parent is not null or (thread is not null and thread <> id) then 'reply' else 'post' end as kind,
+        kind,
         space_ref,
-        coalesce(thread, id) as thread_ref,
+        thread_ref,
         null as target_ref,
-        -- a reply answers replied_to_id; without it, the thread's starter
-        case when parent is not null then parent when thread is not null and thread <> id then thread end
-            as target_key_of,
+        target_key_of,
         body_length,
-        coalesce(attachments, '') like '%uploadedfile%' as has_file,
-        body_has_link or coalesce(attachments, '') like '%opengraphobject%' as has_link,
+        has_file,
+        has_link,
         skip_reason,
         reject_reason
-    from located
+    from messages
 ),
 
 mentions as (
     select
         'mentions' as input,
-        $export || '/Messages.csv' as file,
+        getvariable('export_label') || '/Messages.csv' as file,
         record_no + 1 as line,
         record_no,
         id || ':mention:' || unnest(mentioned) as natural_key,
@@ -234,7 +278,7 @@ mentions as (
         sender_id as actor_ref,
         'mention' as kind,
         space_ref,
-        coalesce(thread, id) as thread_ref,
+        thread_ref,
         unnest(mentioned) as target_ref,
         null as target_key_of,
         null::integer as body_length,
@@ -242,7 +286,7 @@ mentions as (
         null::boolean as has_link,
         null as skip_reason,
         reject_reason
-    from located
+    from messages
     where len(mentioned) > 0 and skip_reason is null
 ),
 
