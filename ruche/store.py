@@ -62,10 +62,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     con.execute(
         "create table if not exists schema_version (version integer primary key, name varchar, applied_at timestamp)"
     )
-    current = schema_version(con)
+    # By set, not by maximum: a migration numbered below one already applied (two branches of
+    # work merged) is still applied.
+    done = {r[0] for r in con.execute("select version from schema_version").fetchall()}
     applied = []
     for version, name, sql in migrations():
-        if version <= current:
+        if version in done:
             continue
         con.execute("begin transaction")
         try:
@@ -135,9 +137,12 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
         if version == 0:
             con.close()
             raise StoreError(f"{path}: not a Ruche store")
-        if version < latest_version():
+        missing = {v for v, _, _ in migrations()} - {
+            r[0] for r in con.execute("select version from schema_version").fetchall()}
+        if missing:
             con.close()
-            raise StoreError(f"{path}: store at schema version {version}; open it once for writing to migrate")
+            raise StoreError(f"{path}: store at schema version {version}, migrations {sorted(missing)} missing; "
+                             "open it once for writing (any `ruche ingest`) to migrate")
         return con
     migrate(con)
     return con

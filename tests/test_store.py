@@ -84,3 +84,14 @@ def test_a_copy_abandoned_by_a_killed_load_is_removed_by_the_next_load(tmp_path)
     with store.writing(db):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]
+
+
+def test_a_migration_numbered_below_one_already_applied_is_still_applied(tmp_path, monkeypatch):
+    real = store.migrations()
+    extra = [(900, "900_late.sql", "create table late (x integer)"),
+             (950, "950_later.sql", "create table later (x integer)")]
+    monkeypatch.setattr(store, "migrations", lambda: real + [extra[1]])
+    con = store.connect(tmp_path / "s.duckdb")
+    monkeypatch.setattr(store, "migrations", lambda: real + extra)
+    assert store.migrate(con) == [900]
+    assert con.execute("select count(*) from late").fetchall() == [(0,)]
