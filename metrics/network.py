@@ -223,58 +223,58 @@ def group_graph(
     Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
     one node, with the tie between them as its internal tie.
     """
+    nodes, edges, left_out = group_graph_frames(con, by, start, end, min_group_size)
+    G = nx.Graph()
+    G.add_nodes_from((n, {"headcount": h, "internal_ties": i}) for n, h, i in nodes.iter_rows())
+    G.add_weighted_edges_from(zip(edges["group_a"].to_list(), edges["group_b"].to_list(), edges["weight"].to_list()))
+    return G, left_out
+
+
+def group_graph_frames(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
+    ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, and the
+    number of groups suppressed. The metric reads these; :func:`group_graph` makes them a graph."""
     parts = _frame(con, "group_pairs", by, None, start, end)
     sizes = parts.filter(pl.col("part") == "node").select(
-        pl.col("grp_a").alias("grp"), pl.col("value").alias("headcount")
+        pl.col("grp_a").alias("grp"), pl.col("value").cast(pl.Int64).alias("headcount")
     )
-    edges = parts.filter(pl.col("part") == "edge").select("grp_a", "grp_b", pl.col("value").alias("weight"))
+    pairs = parts.filter(pl.col("part") == "edge").select("grp_a", "grp_b", pl.col("value").alias("weight"))
     # A group with ties but nobody in its population (e.g. everyone left) counts as 0 people.
-    seen = pl.concat([edges["grp_a"], edges["grp_b"]]).unique().to_frame("grp")
-    sizes = seen.join(sizes, on="grp", how="anti").with_columns(pl.lit(0, pl.Int64).alias("headcount")).pipe(
-        lambda extra: pl.concat([sizes.with_columns(pl.col("headcount").cast(pl.Int64)), extra])
-    )
+    seen = pl.concat([pairs["grp_a"], pairs["grp_b"]]).unique().to_frame("grp")
+    sizes = pl.concat([sizes, seen.join(sizes, on="grp", how="anti").with_columns(pl.lit(0, pl.Int64).alias("headcount"))])
     shown, hidden, fold = visible_groups(sizes, min_group_size)
 
     def node(column: str) -> pl.Expr:
         other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
         return pl.when(pl.col(column).is_in(list(shown))).then(pl.col(column)).otherwise(other)
 
+    ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
+    internal = (
+        ties.filter(pl.col("u") == pl.col("v")).group_by(pl.col("u").alias("group"))
+        .agg(pl.col("weight").sum().cast(pl.Int64).alias("internal_ties"))
+    )
     nodes = (
-        sizes.with_columns(node("grp").alias("node"))
-        .drop_nulls("node")
-        .group_by("node")
+        sizes.with_columns(node("grp").alias("group"))
+        .drop_nulls("group")
+        .group_by("group")
         .agg(pl.col("headcount").sum())
+        .join(internal, on="group", how="left")
+        .with_columns(pl.col("internal_ties").fill_null(0))
+        .sort("group")
     )
-    ties = edges.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
-    internal = dict(ties.filter(pl.col("u") == pl.col("v")).group_by("u").agg(pl.col("weight").sum()).iter_rows())
-    between = (
+    edges = (
         ties.filter(pl.col("u") != pl.col("v"))
-        .group_by(pl.min_horizontal("u", "v").alias("a"), pl.max_horizontal("u", "v").alias("b"))
-        .agg(pl.col("weight").sum())
-        .sort("a", "b")
+        .group_by(pl.min_horizontal("u", "v").alias("group_a"), pl.max_horizontal("u", "v").alias("group_b"))
+        .agg(pl.col("weight").sum().cast(pl.Int64))
+        .sort("group_a", "group_b")
     )
-    G = nx.Graph()
-    G.add_nodes_from(
-        (n, {"headcount": h, "internal_ties": internal.get(n, 0)}) for n, h in nodes.sort("node").iter_rows()
-    )
-    G.add_weighted_edges_from(between.iter_rows())
-    return G, len(hidden)
-
-
-def group_graph_frames(G: nx.Graph) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The nodes (``group``, ``headcount``, ``internal_ties``) and edges (``group_a``,
-    ``group_b``, ``weight``) of a group graph, as tidy frames sorted by name."""
-    nodes = pl.DataFrame(
-        [(g, d["headcount"], d["internal_ties"]) for g, d in G.nodes(data=True)],
-        schema={"group": pl.Utf8, "headcount": pl.Int64, "internal_ties": pl.Int64},
-        orient="row",
-    ).sort("group")
-    edges = pl.DataFrame(
-        [(*sorted((u, v)), w) for u, v, w in G.edges(data="weight")],
-        schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64},
-        orient="row",
-    ).sort("group_a", "group_b")
-    return nodes, edges
+    return nodes, edges, len(hidden)
 
 
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
@@ -298,9 +298,8 @@ def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path
 
 @register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
 def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    G, left_out = group_graph(con, by=params.by, start=params.start, end=params.end,
-                              min_group_size=params.min_group_size)
-    nodes, edges = group_graph_frames(G)
+    nodes, edges, left_out = group_graph_frames(con, by=params.by, start=params.start, end=params.end,
+                                                min_group_size=params.min_group_size)
     extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts()}
     out = params.extra.get("out")
     if out:
