@@ -75,7 +75,41 @@ SETTINGS: tuple[Setting, ...] = (
         15.0,
         "A team whose participation rate fell by this many points against the previous period is inactive.",
     ),
-    Setting("host", str, "127.0.0.1", "Address the dashboard listens on."),
+    Setting(
+        "host",
+        str,
+        "127.0.0.1",
+        "Address the dashboard listens on. Any address but the loopback needs sign-in configured "
+        "(an [auth] section in the Streamlit secrets file).",
+    ),
+    Setting(
+        "secrets_file",
+        str,
+        ".streamlit/secrets.toml",
+        "Streamlit secrets file whose [auth] section configures sign-in with an OpenID Connect "
+        "provider (redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url).",
+    ),
+    Setting(
+        "roles",
+        dict,
+        {},
+        "Who holds which role, deny by default: role name (sponsor, community-manager, admin) to a "
+        "list of e-mail addresses or patterns such as \"*@example.com\".",
+    ),
+    Setting(
+        "role_claim",
+        str,
+        "",
+        "Name of an OpenID Connect claim listing the user's roles (e.g. \"roles\" or \"groups\"); "
+        "its values that name a Ruche role grant it, in addition to `roles`.",
+    ),
+    Setting(
+        "sponsor_min_group_size",
+        int,
+        20,
+        "Smallest group a sponsor sees (sponsors look at the organisation and large groups); "
+        "never below min_group_size.",
+    ),
     Setting("port", int, 8501, "Port the dashboard listens on."),
     Setting(
         "directory_columns",

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from ruche import audit
 from ruche.errors import RucheError
 
 READ_ALIAS = "store"
@@ -185,17 +186,26 @@ def writing(path: str | os.PathLike, wait: bool = True):
             leftover.unlink(missing_ok=True)
         if target.exists():
             shutil.copy2(target, work)
+        spool = audit.spool_path(target)
+        folded: list[Path] = []
+        published = False
         try:
             con = connect(work)
             try:
                 yield con
+                _, folded = audit.fold(con, spool)
                 con.execute("checkpoint")
             finally:
                 con.close()
             with open(work, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(work, target)
+            published = True
         finally:
+            if published:
+                audit.release(folded)
+            else:
+                audit.restore(spool, folded)
             work.unlink(missing_ok=True)
             Path(str(work) + ".wal").unlink(missing_ok=True)
 
