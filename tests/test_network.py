@@ -273,3 +273,37 @@ def test_materialised_results_are_the_computed_ones_and_go_stale():
         "values (10_000, 't', '2026-03-03', 1, 'reply', 34, 2)"
     )
     assert "materialised" not in bridges(con, min_group_size=1, seed=4)[3]
+
+
+def test_spanner_names_for_an_administrator_never_stored(tmp_path: Path, capsys):
+    import json
+    import os
+
+    from ruche import store
+    from ruche.cli import main as ruche
+
+    pseudonymiser = Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"]))
+    people = ["ann", "bob", "cyd", "dee", "eve", "fay"]
+    db = tmp_path / "ruche.duckdb"
+    with store.writing(db) as con:
+        con.executemany(
+            "insert into people (person_key, person_id, in_directory, department) values (?, ?, true, ?)",
+            [(i + 1, pseudonymiser.hash(f"{p}@x.org"), "Sales" if i < 3 else "Legal") for i, p in enumerate(people)],
+        )
+        con.execute(   # a path ann - bob - cyd - dee - eve - fay: cyd and dee hold the bridge
+            "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+            "select i, 'x', '2026-03-02', i, 'mention', i + 1, 1 from range(1, 6) t(i)"
+        )
+    directory = tmp_path / "directory.csv"
+    directory.write_text("id,email,name,department\n" + "".join(
+        f"{i},{p}@x.org,{p.title()} Doe,{'Sales' if i < 3 else 'Legal'}\n" for i, p in enumerate(people)
+    ))
+    capsys.readouterr()
+    args = ["metrics", "bridges", "--db", str(db), "--min-group-size", "3", "--top", "2", "--format", "json"]
+    assert ruche(args + ["--names", str(directory)]) == 0
+    named = json.loads(capsys.readouterr().out)["top_spanners"]
+    assert sorted(s["name"] for s in named) == ["Cyd Doe", "Dee Doe"]  # equal betweenness
+    assert ruche(args) == 0
+    assert all("name" not in s for s in json.loads(capsys.readouterr().out)["top_spanners"])
+    # Nothing of the names reached the store.
+    assert b"Doe" not in db.read_bytes()
