@@ -1,4 +1,4 @@
-"""The dashboard's frame: global filters in the sidebar and every page named here.
+"""The dashboard's frame: sign-in, the pages each role may see, global filters in the sidebar.
 
 Run with ``ruche serve`` (or ``ruche demo``), which sets ``RUCHE_DB``.
 """
@@ -9,14 +9,32 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import data, filters
-from dashboard.views import get_started
+from dashboard import auth, data, filters, guard
+from dashboard.views import get_started, sign_in
 
 st.set_page_config(page_title="Ruche", layout="wide")
 
+settings = data.settings()
+access = auth.current(settings.roles, settings.role_claim)
+st.session_state["_access"] = access
+
+if not access.signed_in:
+    st.navigation([st.Page(sign_in.render, title="Sign in", url_path="sign-in")]).run()
+    st.stop()
+if access.role is None:
+    st.navigation([st.Page(lambda: sign_in.no_role(access.user), title="No access", url_path="no-access")]).run()
+    guard.note("denied", "no-access")
+    st.stop()
+
+with st.sidebar:
+    if access.local:
+        st.caption("No sign-in is configured: this dashboard serves only this machine (127.0.0.1).")
+    else:
+        st.caption(f"Signed in as {access.user} ({access.role})")
+        st.button("Sign out", on_click=st.logout, key="sign_out")
+
 published = data.version()
 status = data.store_status(published)
-
 if status is None or status["is_empty"]:
     page = st.Page(lambda: get_started.render(data.db_path()), title="Get started", url_path="get-started")
     st.navigation([page]).run()
@@ -24,19 +42,24 @@ if status is None or status["is_empty"]:
 
 first = status["first_activity"].date() if status["first_activity"] else date.today()
 last = status["last_activity"].date() if status["last_activity"] else date.today()
-k = data.settings().min_group_size
+# Sponsors look at the organisation and large groups only.
+k = settings.min_group_size if access.role != "sponsor" else max(settings.min_group_size,
+                                                                  settings.sponsor_min_group_size)
 f = filters.sidebar(first, last, k, lambda by: data.group_names(published, by, k))
-
 filters.publish(f)
 
-# The sponsor's page first, then the community manager's. Each page is a small script in
-# screens/ that renders its view under the filters published above.
+# The sponsor's page first, then the community manager's, then the administrator's. Each page is
+# a small script in screens/ that checks the role again and renders its view.
 PAGES = [
-    st.Page("screens/overview.py", title="Overview", url_path="overview", default=True),
-    st.Page("screens/participation.py", title="Participation", url_path="participation"),
-    st.Page("screens/contributors.py", title="Contributors", url_path="contributors"),
-    st.Page("screens/network.py", title="Network", url_path="network"),
-    st.Page("screens/teams.py", title="Teams at risk", url_path="teams-at-risk"),
-    st.Page("screens/loads.py", title="Data", url_path="data"),
+    ("screens/overview.py", "Overview", "overview"),
+    ("screens/participation.py", "Participation", "participation"),
+    ("screens/contributors.py", "Contributors", "contributors"),
+    ("screens/network.py", "Network", "network"),
+    ("screens/teams.py", "Teams at risk", "teams-at-risk"),
+    ("screens/loads.py", "Data", "data"),
+    ("screens/audit.py", "Audit", "audit"),
 ]
-st.navigation(PAGES).run()
+st.navigation([
+    st.Page(script, title=title, url_path=path, default=path == "overview")
+    for script, title, path in PAGES if access.may_see(path)
+]).run()

@@ -137,3 +137,8 @@ def runs(published: tuple[int, int]) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=16)
 def rejects(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.rejects(cursor())
+
+
+@st.cache_data(ttl=TTL, max_entries=4)
+def audit_log(published: tuple[int, int]) -> pl.DataFrame:
+    return status_module.audit_log(cursor())

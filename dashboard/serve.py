@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ruche import store
 from ruche.cli import add_db_option
 from ruche.config import Settings
 from ruche.errors import RucheError
@@ -43,6 +44,10 @@ def command(db: str, host: str, port: int) -> list[str]:
 def serve(db: str, host: str, port: int, config: str | None = None) -> int:
     if not Path(db).exists():
         raise RucheError(f"{db}: no store here; load data with `ruche ingest` or try `ruche demo`")
+    if store.pending_migrations(db):
+        # The dashboard only reads; a store made by an older version is migrated here, once.
+        with store.writing(db):
+            pass
     env = dict(os.environ, RUCHE_DB=str(Path(db).resolve()))
     if config:
         env["RUCHE_CONFIG"] = str(Path(config).resolve())

@@ -102,10 +102,8 @@ def _print(summaries: list[Summary], as_json: bool) -> None:
 
 
 def _refresh_metrics(con, settings: Settings) -> None:
-    try:
-        from metrics.materialise import refresh_metrics
-    except ImportError:
-        return
+    from metrics.materialise import refresh_metrics
+
     refresh_metrics(con, settings)
 
 

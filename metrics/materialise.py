@@ -238,3 +238,15 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_range=person_range,
         materialised=fresh,
     )
+
+
+def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
+    """Everything a load refreshes before it publishes the store: the participation bases
+    (:func:`refresh`) and the person-graph results of the network views
+    (:func:`metrics.network.materialise`: Louvain communities and betweenness)."""
+    from metrics import network
+
+    done = refresh(con, settings)
+    if done["mode"] != "unchanged":
+        done["network"] = network.materialise(con)
+    return done

@@ -51,3 +51,10 @@ def coverage(con: duckdb.DuckDBPyConnection, period: str = "month") -> pl.DataFr
     g = grain(period)
     query = sql("coverage").format(trunc=g.trunc, label=g.label)
     return con.execute(query).pl()
+
+
+def audit_log(con: duckdb.DuckDBPyConnection, limit: int = 10_000) -> pl.DataFrame:
+    """The latest audit events folded into the store, newest first."""
+    return con.execute(
+        "select occurred_at, user_email, role, action, page, detail from audit_log "
+        "order by occurred_at desc limit $limit", {"limit": limit}).pl()

@@ -85,6 +85,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def pending_migrations(path: str | os.PathLike) -> list[int]:
+    """The migrations a store file still needs (all of them for a file that is not a store)."""
+    con = _open(str(path), read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'schema_version'").fetchone()[0]
+        done = {r[0] for r in con.execute("select version from schema_version").fetchall()} if exists else set()
+    finally:
+        con.close()
+    return sorted({v for v, _, _ in migrations()} - done)
+
+
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not read_only or path == ":memory:":
         return duckdb.connect(path)

@@ -1,6 +1,6 @@
-"""Page script: renders `dashboard.views.contributors` under the global filters set in app.py."""
+"""Page script: renders `dashboard.views.contributors` for the roles that may see it."""
 
-from dashboard.filters import current
+from dashboard import guard
 from dashboard.views import contributors
 
-contributors.render(current())
+contributors.render(guard.enter("contributors"))

@@ -1,6 +1,6 @@
-"""Page script: renders `dashboard.views.network` under the global filters set in app.py."""
+"""Page script: renders `dashboard.views.network` for the roles that may see it."""
 
-from dashboard.filters import current
+from dashboard import guard
 from dashboard.views import network
 
-network.render(current())
+network.render(guard.enter("network"))

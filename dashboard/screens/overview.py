@@ -1,6 +1,6 @@
-"""Page script: renders `dashboard.views.overview` under the global filters set in app.py."""
+"""Page script: renders `dashboard.views.overview` for the roles that may see it."""
 
-from dashboard.filters import current
+from dashboard import guard
 from dashboard.views import overview
 
-overview.render(current())
+overview.render(guard.enter("overview"))

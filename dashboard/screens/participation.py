@@ -1,6 +1,6 @@
-"""Page script: renders `dashboard.views.participation` under the global filters set in app.py."""
+"""Page script: renders `dashboard.views.participation` for the roles that may see it."""
 
-from dashboard.filters import current
+from dashboard import guard
 from dashboard.views import participation
 
-participation.render(current())
+participation.render(guard.enter("participation"))

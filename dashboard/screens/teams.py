@@ -1,6 +1,6 @@
-"""Page script: renders `dashboard.views.teams` under the global filters set in app.py."""
+"""Page script: renders `dashboard.views.teams` for the roles that may see it."""
 
-from dashboard.filters import current
+from dashboard import guard
 from dashboard.views import teams
 
-teams.render(current())
+teams.render(guard.enter("teams-at-risk"))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import count, csv_cell, md
 from metrics.groups import period_start
@@ -92,7 +92,8 @@ def render(f: Filters) -> None:
         },
     )
     st.download_button("Download as CSV", csv_bytes(shown), file_name="teams-at-risk.csv",
-                       mime="text/csv", key="teams_csv")
+                       mime="text/csv", key="teams_csv", on_click=guard.note,
+                       args=("export", "teams-at-risk", {"rows": shown.height, "rules": ",".join(picked)}))
 
     st.subheader("Changes since the last period")
     as_of = extra.get("as_of")
