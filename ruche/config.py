@@ -49,6 +49,13 @@ SETTINGS: tuple[Setting, ...] = (
         "suppressed everywhere (never below 1).",
     ),
     Setting(
+        "retention_months",
+        int,
+        13,
+        "Months of person-level activity kept; older months are folded into group aggregates, "
+        "then deleted by `ruche purge` (at least 1).",
+    ),
+    Setting(
         "home_domains",
         list,
         [],

@@ -1,0 +1,417 @@
+"""The data inventory: every stored column, where it comes from and why it is kept; every view and
+who may see it.
+
+This registry is what the works-council pack (``ruche privacy-pack``) prints, what key rotation
+(``ruche key rotate``) reads to find the columns that hold pseudonyms, and what a test holds the
+schema against: a column added to a table without an entry here fails the suite, so nothing is
+stored undocumented.
+
+>>> TABLES["people"].columns["person_id"].pseudonym
+'value'
+>>> TABLES["activities"].person_level, TABLES["group_history"].person_level
+(True, False)
+>>> [v.name for v in VIEWS if "sponsor" in v.roles]
+['Overview', 'ruche report']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored column.
+
+    ``pseudonym`` says how the column depends on the pseudonymisation key: ``""`` not at all,
+    ``"value"`` the value is a pseudonym (or, with a prefix, ends with one), ``"json"`` the
+    listed ``keys`` of a JSON object are pseudonyms, ``"digest"`` an unkeyed digest of a text that
+    holds a pseudonym. ``where`` is the SQL condition on the table's rows that hold such a value
+    (empty: every non-null value).
+    """
+
+    origin: str
+    purpose: str
+    pseudonym: str = ""
+    where: str = ""
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    purpose: str
+    retention: str
+    person_level: bool
+    columns: dict[str, Column] = field(default_factory=dict)
+    derived: bool = False  # rebuilt from the other tables (materialised metrics), not loaded
+
+
+C = Column
+_UNTIL_PURGE = "person-level: purged after retention_months (ruche purge)"
+_KEPT = "kept while the store exists"
+_DERIVED = "rebuilt after every load, purge and key rotation from the tables above"
+
+_DIRECTORY = "HR directory export"
+_NETWORK = "network export (Viva Engage, Slack, Mattermost, events file)"
+_ATTRIBUTE = "the group-by attributes of every aggregate"
+
+TABLES: dict[str, Table] = {
+    "schema_version": Table(
+        "the schema migrations applied to this store",
+        _KEPT,
+        False,
+        {
+            "version": C("Ruche", "which migrations are applied"),
+            "name": C("Ruche", "the migration's file name"),
+            "applied_at": C("Ruche (clock)", "when it was applied"),
+        },
+    ),
+    "store_meta": Table(
+        "facts about the store itself: the key fingerprint, the retention cut-off",
+        _KEPT,
+        False,
+        {
+            "key": C("Ruche", "name of the fact (key_fingerprint, purged_before, key_rotated_at)"),
+            "value": C(
+                "Ruche: the fingerprint is the pseudonym of a fixed text under the key",
+                "recognise the key a store was built with, without storing the key; remember up to "
+                "when person-level data was purged",
+            ),
+        },
+    ),
+    "people": Table(
+        "one row per person: the reference population and the attributes aggregates are broken down by",
+        "person-level: a leaver's row (left before the retention cut-off) and a non-directory "
+        "person's with no activity since the cut-off are deleted by ruche purge",
+        True,
+        {
+            "person_key": C("Ruche (sequence)", "the person's key inside the store, what activities point to"),
+            "person_id": C(
+                f"{_DIRECTORY} or {_NETWORK}: pseudonym of the e-mail address, else of source:account",
+                "match the same person across sources and loads",
+                pseudonym="value",
+            ),
+            "employee_id": C(
+                f"{_DIRECTORY}: pseudonym of the HR employee id",
+                "keep a person across e-mail changes; resolve events files naming employee ids",
+                pseudonym="value",
+            ),
+            "in_directory": C(_DIRECTORY, "the reference population (headcount) is the directory's"),
+            "is_external": C(f"{_NETWORK}: guest accounts, people absent from the directory",
+                             "external people never count in a headcount"),
+            "department": C(_DIRECTORY, _ATTRIBUTE),
+            "team": C(_DIRECTORY, _ATTRIBUTE),
+            "site": C(_DIRECTORY, _ATTRIBUTE),
+            "country": C(_DIRECTORY, _ATTRIBUTE),
+            "level": C(_DIRECTORY, f"{_ATTRIBUTE}; leaders' participation (executive, manager, staff)"),
+            "manager_key": C(f"{_DIRECTORY}: the manager's HR id, resolved to their person_key",
+                             "profile completeness (has a manager); views by manager hierarchy"),
+            "frontline": C(_DIRECTORY, f"{_ATTRIBUTE}: frontline against desk workers"),
+            "hired_on": C(_DIRECTORY, "headcount: employed during a period"),
+            "left_on": C(_DIRECTORY, "headcount: employed during a period; retention of leavers"),
+            "has_photo": C(f"{_NETWORK}: user list (whether a photo is set, not the photo)", "profile completeness"),
+            "has_title": C(f"{_NETWORK}: user list (whether a title is set, not the title)", "profile completeness"),
+            "has_location": C(f"{_NETWORK}: user list (whether set, not the location)", "profile completeness"),
+            "has_about": C(f"{_NETWORK}: user list (whether set, not the text)", "profile completeness"),
+            "first_seen": C(f"{_NETWORK}: first join or activity", "adoption curve; retention of non-directory people"),
+            "updated_at": C("Ruche (clock)", "when the row last changed (troubleshooting loads)"),
+        },
+    ),
+    "people_history": Table(
+        "the directory attributes a person held before their current ones",
+        "person-level: rows that ended before the retention cut-off are purged",
+        True,
+        {
+            "person_key": C("Ruche", "whose attributes"),
+            "valid_from": C(_DIRECTORY + " (load date)", "from when the attributes held"),
+            "valid_to": C(_DIRECTORY + " (load date)", "until when (exclusive); null while current"),
+            "department": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+            "team": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+            "site": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+            "country": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+            "level": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+            "manager_key": C(_DIRECTORY, "manager hierarchy for past periods"),
+            "frontline": C(_DIRECTORY, _ATTRIBUTE + " for past periods"),
+        },
+    ),
+    "accounts": Table(
+        "a person's (or a bot's) account in one network",
+        "person-level: deleted with the person by ruche purge",
+        True,
+        {
+            "source": C(_NETWORK, "which network"),
+            "account_id": C(f"{_NETWORK}: pseudonym of the network's user id", "attach later exports' activity to the same person",
+                            pseudonym="value"),
+            "person_key": C("Ruche: the person with the account's e-mail", "whose account; null for bots"),
+            "is_bot": C(_NETWORK, "bots and integrations are never people"),
+            "is_guest": C(_NETWORK, "guests are external"),
+            "is_deleted": C(_NETWORK, "deactivated accounts (coverage)"),
+            "joined_at": C(_NETWORK, "adoption curve (first seen)"),
+        },
+    ),
+    "home_domains": Table(
+        "the enterprise's own e-mail domains, learnt from the directory",
+        "replaced at every directory load",
+        False,
+        {
+            "domain_id": C(f"{_DIRECTORY}: pseudonym of an e-mail domain", "tell guests from employees in network exports",
+                           pseudonym="value"),
+            "people": C(_DIRECTORY, "how many directory e-mails use it (a domain of under 1% is a contractor's)"),
+        },
+    ),
+    "spaces": Table(
+        "groups, channels and conversations",
+        _KEPT,
+        False,
+        {
+            "space_key": C("Ruche (sequence)", "what activities point to"),
+            "source": C(_NETWORK, "which network"),
+            "space_ref": C(
+                f"{_NETWORK}: the network's id of the space; a Mattermost direct channel is "
+                "'direct:' and a pseudonym of its members",
+                "recognise the space in later exports",
+                pseudonym="value",
+                where="source = 'mattermost' and space_ref like 'direct:%'",
+            ),
+            "name": C(f"{_NETWORK}: name of a public or private channel or group (never of a direct conversation)",
+                      "meeting spaces of insiders and outsiders"),
+            "kind": C(_NETWORK, "group, channel, private-channel, direct"),
+            "is_private": C(_NETWORK, "external collaboration"),
+            "is_external": C(_NETWORK, "shared channels (external collaboration)"),
+            "created_at": C(_NETWORK, "coverage"),
+        },
+    ),
+    "activities": Table(
+        "one row per event: post, reply, reaction, mention, read, join; never the message itself",
+        _UNTIL_PURGE + ", after being folded into group_history",
+        True,
+        {
+            "activity_uid": C(
+                f"{_NETWORK}: digest of the network's own key of the event",
+                "a second load of an overlapping export adds nothing twice",
+                # Mattermost keys a direct message by its channel, itself named by a pseudonym
+                pseudonym="digest",
+                where="source = 'mattermost' and space_key in "
+                "(select space_key from spaces where source = 'mattermost' and space_ref like 'direct:%')",
+            ),
+            "source": C(_NETWORK, "which network"),
+            "occurred_at": C(_NETWORK, "periods (UTC); retention cut-off"),
+            "person_key": C("Ruche: the author's account, resolved to the person", "who was active"),
+            "kind": C(_NETWORK, "participation (any kind), contribution (post, reply), personas"),
+            "space_key": C("Ruche: the space's key", "external collaboration, meeting spaces"),
+            "thread_ref": C(
+                f"{_NETWORK}: the network's id of the thread (Mattermost: a pseudonym of the root message's key, "
+                "which names its author)",
+                "replies to leaders' threads; thread depth",
+                pseudonym="value",
+                where="source = 'mattermost'",
+            ),
+            "target_key": C("Ruche: the person replied to, reacted to or mentioned", "interaction network, silos, bridges, personas"),
+            "body_length": C(f"{_NETWORK}: the length of the message (not the message)", "personas (broadcaster)"),
+            "has_file": C(_NETWORK, "contribution quality"),
+            "has_link": C(_NETWORK, "contribution quality"),
+            "run_id": C("Ruche", "which load brought the event (incremental refresh)"),
+        },
+    ),
+    "usage_snapshots": Table(
+        "per person and report window, the counts of a Microsoft 365 usage report (the only source of reads)",
+        _UNTIL_PURGE + " (by the day it vouches for), after being folded into group_history",
+        True,
+        {
+            "source": C("Microsoft 365 usage report", "which report"),
+            "person_key": C("Ruche: the report's UPN, resolved to the person", "who was active"),
+            "report_date": C("Microsoft 365 usage report", "the report's window"),
+            "period_days": C("Microsoft 365 usage report", "the report's window"),
+            "last_activity": C("Microsoft 365 usage report", "the day a person is vouched active"),
+            "posted_count": C("Microsoft 365 usage report", "participation, contribution"),
+            "read_count": C("Microsoft 365 usage report", "participation (readers)"),
+            "liked_count": C("Microsoft 365 usage report", "participation"),
+            "run_id": C("Ruche", "which load brought the row"),
+        },
+    ),
+    "ingest_runs": Table(
+        "one row per load",
+        _KEPT,
+        False,
+        {
+            "run_id": C("Ruche (sequence)", "the load's key"),
+            "source": C("ruche ingest", "which kind of export"),
+            "path": C("ruche ingest: the file name given", "the Data page: which file was loaded"),
+            "file_sha256": C("ruche ingest: digest of the file's bytes", "never load the same file twice"),
+            "started_at": C("Ruche (clock)", "freshness; retention of rejected rows"),
+            "finished_at": C("Ruche (clock)", "freshness"),
+            "status": C("ruche ingest", "loaded, unchanged, failed"),
+            "rows_read": C("ruche ingest", "the Data page: counts that add up"),
+            "rows_loaded": C("ruche ingest", "the Data page"),
+            "rows_rejected": C("ruche ingest", "the Data page"),
+            "rows_skipped": C("ruche ingest", "the Data page"),
+            "summary": C("ruche ingest: counts per input and outcome (no identifiers)", "the Data page"),
+        },
+    ),
+    "loaded_files": Table(
+        "every file whose content was loaded",
+        _KEPT,
+        False,
+        {
+            "file_sha256": C("ruche ingest: digest of the file's bytes", "the manifest: the same bytes are loaded once"),
+            "source": C("ruche ingest", "which kind of export"),
+            "path": C("ruche ingest: the file name given", "troubleshooting"),
+            "run_id": C("Ruche", "which load"),
+            "loaded_at": C("Ruche (clock)", "troubleshooting"),
+        },
+    ),
+    "rejects": Table(
+        "rows that could not be loaded, for the administrator",
+        "person-level: rows of loads started before the retention cut-off are purged",
+        True,
+        {
+            "run_id": C("Ruche", "which load"),
+            "file": C("ruche ingest", "where the row was"),
+            "line": C("ruche ingest", "where the row was"),
+            "table_name": C("ruche ingest", "what the row would have become"),
+            "reason": C("ruche ingest", "why it was rejected (what to fix in the export)"),
+            "record": C(
+                "ruche ingest: the row's identifiers, pseudonymised; free text left out",
+                "find the row's person in later loads",
+                pseudonym="json",
+                keys=("employee_id", "email", "account", "actor"),
+            ),
+        },
+    ),
+    "group_history": Table(
+        "what retention keeps of purged months: counts per month and directory attribute value, no person key",
+        _KEPT,
+        False,
+        {
+            "period_start": C("ruche purge", "the month"),
+            "attribute": C("ruche purge", "which directory attribute the group is a value of"),
+            "value": C(_DIRECTORY, "the group"),
+            "headcount": C("ruche purge: from people", "participation rate's denominator; minimum group size"),
+            "active": C("ruche purge: from activities and usage reports", "participation rate"),
+            "contributors": C("ruche purge: from activities", "contribution rate"),
+            "contributions": C("ruche purge: from activities", "contributions over time"),
+            "activities": C("ruche purge: from activities", "activity over time"),
+            "active_days": C("ruche purge: from activities", "stickiness"),
+            "days": C("ruche purge", "stickiness"),
+            "active_before": C("ruche purge: from activities", "retention rate"),
+            "retained": C("ruche purge: from activities", "retention rate"),
+            "folded_at": C("Ruche (clock)", "when the month was folded"),
+        },
+    ),
+    "audit_log": Table(
+        "who viewed or exported what in the dashboard, when",
+        _KEPT,
+        True,
+        {
+            "event_id": C("dashboard (random)", "folding the same event twice adds nothing"),
+            "occurred_at": C("dashboard (clock)", "when"),
+            "user_email": C("sign-in (OpenID Connect): the viewer's e-mail, or 'local'", "accountability of viewers"),
+            "role": C("sign-in: the role the viewer held", "accountability of viewers"),
+            "action": C("dashboard", "view, export, sign-in, denied"),
+            "page": C("dashboard", "which page"),
+            "detail": C("dashboard: the filters, or what was exported", "accountability of viewers"),
+        },
+    ),
+    # Materialised metrics (metrics/materialise.py, metrics/network.py): what a page reads fast.
+    "m_state": Table(
+        "what the materialised bases were built from", _DERIVED, False,
+        {"key": C("metrics", "name of the fact"), "value": C("metrics", "row counts and last load")},
+        derived=True,
+    ),
+    "m_person_day": Table(
+        "activity per person and day", _DERIVED + " (so purged days leave it)", True,
+        {
+            "person_key": C("activities, usage_snapshots", "per-person base of every metric"),
+            "day": C("activities, usage_snapshots", "the day (UTC)"),
+            "activities": C("activities", "activity counts"),
+            "posts": C("activities", "contribution"),
+            "replies": C("activities", "contribution"),
+            "reactions": C("activities", "personas"),
+            "received": C("activities", "personas (responses received)"),
+            "usage_active": C("usage_snapshots", "participation (reads)"),
+            "active": C("activities, usage_snapshots", "participation"),
+        },
+        derived=True,
+    ),
+    "m_person_period": Table(
+        "activity per person and week, month, quarter", _DERIVED + " (so purged periods leave it)", True,
+        {
+            "grain": C("metrics", "week, month or quarter"),
+            "period_start": C("m_person_day", "the period"),
+            "person_key": C("m_person_day", "per-person base of every metric"),
+            "activities": C("m_person_day", "activity counts"),
+            "posts": C("m_person_day", "contribution"),
+            "replies": C("m_person_day", "contribution"),
+            "reactions": C("m_person_day", "personas"),
+            "received": C("m_person_day", "personas"),
+            "usage_active": C("m_person_day", "participation (reads)"),
+            "active": C("m_person_day", "participation"),
+            "active_days": C("m_person_day", "stickiness"),
+            "last_contribution": C("m_person_day", "inactive teams (days without contribution)"),
+        },
+        derived=True,
+    ),
+    "m_person_network": Table(
+        "each person's community and betweenness in the interaction graph", _DERIVED, True,
+        {
+            "person_key": C("activities", "person-level network results"),
+            "community": C("activities (Louvain)", "informal communities against the formal groups"),
+            "betweenness": C("activities", "bridges: boundary spanners (administrators only)"),
+        },
+        derived=True,
+    ),
+    "m_network_state": Table(
+        "what the network results were computed from", _DERIVED, False,
+        {"key": C("metrics", "name of the fact"), "value": C("metrics", "counts, seed, sample")},
+        derived=True,
+    ),
+}
+
+
+def pseudonym_columns() -> list[tuple[str, str, Column]]:
+    """(table, column, entry) of every stored column whose values depend on the key."""
+    return [(t, c, col) for t, table in TABLES.items() for c, col in table.columns.items() if col.pseudonym]
+
+
+# --------------------------------------------------------------------------------------------
+# Who sees what
+
+ROLES: dict[str, str] = {
+    "sponsor": "leadership sponsor: the overview and the report, on the organisation and large groups",
+    "community-manager": "every aggregate page, teams at risk included; no person-level view",
+    "admin": "the Data page (loads, rejected rows), the configuration, the command line and the "
+    "person-level views (bridges: the top boundary spanners, named from the directory file and the key)",
+}
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    where: str  # a dashboard page (its URL path) or a command
+    roles: tuple[str, ...]
+    shows: str
+    person_level: bool = False
+
+
+_ALL = ("sponsor", "community-manager", "admin")
+_CM = ("community-manager", "admin")
+
+VIEWS: tuple[View, ...] = (
+    View("Overview", "page /overview", _ALL,
+         "participation, contribution, leaders' participation, cross-silo share against targets; adoption curve"),
+    View("Participation", "page /participation", _CM,
+         "participation by group and period, retention, frontline against desk, job levels"),
+    View("Contributors", "page /contributors", _CM, "the 90/9/1 split, Lorenz curve and Gini, personas per group"),
+    View("Network", "page /network", _CM, "group graph, E-I index per group, cross-silo share, communities against groups"),
+    View("Teams at risk", "page /teams-at-risk", _CM, "teams flagged by the inactivity rules, with the rules that fired"),
+    View("Data", "page /data", ("admin",), "loads, rejected rows by reason, coverage, freshness"),
+    View("ruche report", "command", _ALL, "the overview as a self-contained HTML file"),
+    View("ruche metrics", "command", ("admin",),
+         "every metric as a table, CSV or JSON (runs on the store: shell access to it is an administrator's)"),
+    View("ruche metrics bridges --names-from", "command", ("admin",),
+         "the top boundary spanners, named in memory from the directory file and the key", person_level=True),
+    View("ruche privacy-pack, purge, key", "command", ("admin",), "this pack; retention; key checks and rotation"),
+)
+
+#: Views broken down by the manager hierarchy describe small, nameable teams: their floor.
+MANAGER_HIERARCHY_MIN_GROUP_SIZE = 10

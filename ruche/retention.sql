@@ -1,0 +1,194 @@
+-- Retention (ruche/retention.py): fold the months to purge into group_history, then delete the
+-- person-level rows older than the cut-off.
+
+-- name: fold
+-- Per month and directory attribute value, the participation counts of metrics/participation.sql
+-- (internal people employed during the month, in the group they hold now).
+-- Template slots (from the code and metrics.groups' allow-list, never user text): <attributes>,
+-- <values> (lists of the same length: each attribute's name and its expression over people p),
+-- <person_period> (a relation of metrics.materialise, months). Bound: $from_date, $to_date.
+with
+
+bounds as (
+    select $from_date::date as first_day, $to_date::date as last_day
+),
+
+calendar as (
+    select
+        period_start,
+        (period_start + interval 1 month)::date as period_end,
+        datediff('day', greatest(period_start, first_day),
+                 least((period_start + interval 1 month)::date, last_day + 1)) as days
+    from (
+        select distinct date_trunc('month', d)::date as period_start
+        from bounds, range(first_day, last_day + interval 1 day, interval 1 day) as t(d)
+    ), bounds
+),
+
+members as (
+    select
+        c.period_start,
+        c.days,
+        p.person_key,
+        unnest({attributes}) as attribute,
+        unnest({values}) as value
+    from people as p
+    join calendar as c
+        on (p.hired_on is null or p.hired_on < c.period_end)
+       and (p.left_on is null or p.left_on >= c.period_start)
+    where not p.is_external
+),
+
+activity as (
+    select * from {person_period}
+),
+
+joined as (
+    select
+        m.*,
+        coalesce(now.active, false) as active,
+        coalesce(now.posts + now.replies, 0) as contributions,
+        coalesce(now.activities, 0) as activities,
+        coalesce(now.active_days, 0) as active_days,
+        coalesce(prev.active, false) as active_before,
+        -- the first month of the range has no previous month here: unknown, not zero
+        m.period_start > date_trunc('month', $from_date::date) as previous_known
+    from members as m
+    left join activity as now
+        on now.person_key = m.person_key and now.period_start = m.period_start
+    left join activity as prev
+        on prev.person_key = m.person_key and prev.period_start = (m.period_start - interval 1 month)::date
+),
+
+final as (
+    select
+        period_start,
+        attribute,
+        value,
+        count(*)::integer as headcount,
+        (count(*) filter (where active))::integer as active,
+        (count(*) filter (where contributions > 0))::integer as contributors,
+        sum(contributions)::integer as contributions,
+        sum(activities)::integer as activities,
+        sum(active_days)::integer as active_days,
+        any_value(days)::integer as days,
+        case when bool_and(previous_known)
+            then (count(*) filter (where active_before))::integer end as active_before,
+        case when bool_and(previous_known)
+            then (count(*) filter (where active_before and active))::integer end as retained
+    from joined
+    group by period_start, attribute, value
+)
+
+select * from final
+
+-- name: first_day
+-- The first day holding person-level activity before the cut-off.
+select min(day) from (
+    select min(occurred_at)::date as day from activities where occurred_at < $cutoff
+    union all
+    select min(coalesce(last_activity, report_date)) from usage_snapshots
+    where coalesce(last_activity, report_date) < $cutoff
+)
+
+-- name: forgotten
+-- People whose row goes: leavers gone before the cut-off, and people the directory does not know
+-- first seen before it, when nothing kept points to them (their activity since, their usage
+-- reports since). Managers still named by someone kept are removed from the set afterwards.
+create or replace temp table retention_forgotten as
+with candidates as (
+    select person_key from people
+    where (in_directory and left_on < $cutoff)
+       or (not in_directory and first_seen < $cutoff)
+),
+
+still_used as (
+    select person_key from activities where occurred_at >= $cutoff
+    union
+    select target_key from activities where occurred_at >= $cutoff and target_key is not null
+    union
+    select person_key from usage_snapshots where coalesce(last_activity, report_date) >= $cutoff
+),
+
+final as (
+    select person_key from candidates
+    anti join still_used using (person_key)
+)
+
+select * from final
+
+-- name: keep_managers
+delete from retention_forgotten
+where person_key in (
+    select manager_key from people
+    where manager_key is not null and person_key not in (select person_key from retention_forgotten)
+    union
+    select manager_key from people_history
+    where manager_key is not null
+      and (valid_to is null or valid_to > $cutoff)
+      and person_key not in (select person_key from retention_forgotten)
+)
+
+-- name: counts
+select 'activities' as table_name, count(*) as n from activities where occurred_at < $cutoff
+union all
+select 'usage_snapshots', count(*) from usage_snapshots where coalesce(last_activity, report_date) < $cutoff
+union all
+select 'people_history', count(*) from people_history
+where (valid_to is not null and valid_to <= $cutoff) or person_key in (select person_key from retention_forgotten)
+union all
+select 'rejects', count(*) from rejects
+where run_id in (select run_id from ingest_runs where started_at < $cutoff)
+union all
+select 'accounts', count(*) from accounts where person_key in (select person_key from retention_forgotten)
+union all
+select 'people', count(*) from retention_forgotten
+
+-- name: delete_activities
+delete from activities where occurred_at < $cutoff
+
+-- name: delete_usage_snapshots
+delete from usage_snapshots where coalesce(last_activity, report_date) < $cutoff
+
+-- name: delete_people_history
+delete from people_history
+where (valid_to is not null and valid_to <= $cutoff) or person_key in (select person_key from retention_forgotten)
+
+-- name: delete_rejects
+delete from rejects where run_id in (select run_id from ingest_runs where started_at < $cutoff)
+
+-- name: delete_accounts
+delete from accounts where person_key in (select person_key from retention_forgotten)
+
+-- name: delete_people
+delete from people where person_key in (select person_key from retention_forgotten)
+
+-- name: history
+-- Participation of purged months, shaped like metrics/participation.sql's rows.
+-- Bound: $attribute, $from_date, $to_date (null: open).
+with
+
+kept as (
+    select * from group_history
+    where attribute = $attribute
+      and headcount is not null
+      and ($from_date::date is null or period_start >= date_trunc('month', $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+final as (
+    select
+        strftime(period_start, '%Y-%m') as period,
+        value as "group",
+        headcount,
+        active,
+        contributors,
+        active / headcount as participation_rate,
+        contributors / headcount as contribution_rate,
+        active_days / days / nullif(active, 0) as stickiness,
+        retained / nullif(active_before, 0) as retention,
+        contributions
+    from kept
+)
+
+select * from final order by all
