@@ -1,12 +1,18 @@
 """Benchmark of ``ruche ingest``: a generated Viva Engage export and a generated Slack export.
 
     python bench/bench_ingest.py [--messages 1000000] [--people 100000] [--workdir DIR]
+                                 [--baseline DIR] [--skip-slack]
 
 For Viva Engage it times, in the same run, DuckDB's own ``read_csv`` of the same Messages.csv
-(the floor: reading the bytes once) and the full ingest (read, pseudonymise, resolve ties,
-insert, publish), each in a fresh subprocess so that peak memory (max RSS) is the load's own.
-Goal: full ingest within 2x the raw read. For Slack it times the ingest of the same number of
-messages spread over many day files (goal: under 30 s). Figures go to stdout as JSON.
+(the floor: reading the bytes once; the median of three reads) and the full ingest (read,
+pseudonymise, resolve ties, insert, publish), each in a fresh subprocess so that peak memory
+(max RSS) is the load's own. Goal: full ingest within 2x the raw read. For Slack it times the
+ingest of the same number of messages spread over many day files (goal: under 30 s).
+
+``--baseline DIR`` also times the ingest of another checkout of the project (an earlier commit:
+``mkdir base && git archive COMMIT | tar -x -C base``) on the same exports, in the same run, so
+that before and after are measured on the same machine under the same load. ``--workdir DIR``
+keeps the generated exports there and reuses them on the next run. Figures go to stdout as JSON.
 """
 
 from __future__ import annotations
@@ -138,14 +144,32 @@ print(s.read, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).
 """
 
 
-def timed(code: str, *args: str) -> dict:
-    """Run ``code`` in a fresh interpreter; return its output, wall time and peak memory."""
-    env = dict(os.environ, RUCHE_KEY=os.environ.get("RUCHE_KEY", "0f" * 32))
-    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+def timed(code: str, *args: str, root: Path = ROOT) -> dict:
+    """Run ``code`` in a fresh interpreter (in the checkout ``root``); return its output, wall
+    time and peak memory."""
+    env = dict(os.environ, RUCHE_KEY=os.environ.get("RUCHE_KEY", "0f" * 32), PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=root, env=env, capture_output=True, text=True, check=True)
     rows, seconds, peak_kb = out.stdout.strip().splitlines()[-1].split()
     return {"rows": int(rows), "seconds": round(float(seconds), 2),
             "rows_per_second": round(int(rows) / float(seconds)),
             "peak_memory_mb": round(int(peak_kb) / 1024)}
+
+
+def ingest_timed(export: Path, source: str, db: Path, root: Path = ROOT) -> dict:
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+    return timed(INGEST, str(export), source, str(db), root=root)
+
+
+def generated(folder: Path, make, *params) -> Path:
+    """``make(folder, *params)``, unless ``folder`` already holds that export."""
+    stamp = folder / ".bench-params.json"
+    if stamp.exists() and json.loads(stamp.read_text()) == list(params):
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    make(folder, *params)
+    stamp.write_text(json.dumps(list(params)))
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,26 +177,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project, timed on the same exports")
     parser.add_argument("--skip-slack", action="store_true")
+    parser.add_argument("--skip-viva", action="store_true")
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ruche-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"messages": args.messages, "people": args.people, "cpus": os.cpu_count()}
+    checkouts = {"": ROOT} | ({"_baseline": args.baseline.resolve()} if args.baseline else {})
     try:
-        t = time.perf_counter()
-        viva = viva_export(work / "viva", args.messages, args.people)
-        results["viva_generated_seconds"] = round(time.perf_counter() - t, 1)
-        results["viva_messages_csv_mb"] = round((viva / "Messages.csv").stat().st_size / 2**20)
-        results["viva_raw_read_csv"] = timed(RAW_READ, str(viva / "Messages.csv"))
-        results["viva_ingest"] = timed(INGEST, str(viva), "viva-engage", str(work / "viva.duckdb"))
-        results["viva_ratio_to_raw_read"] = round(
-            results["viva_ingest"]["seconds"] / results["viva_raw_read_csv"]["seconds"], 2)
+        if not args.skip_viva:
+            t = time.perf_counter()
+            viva = generated(work / "viva", viva_export, args.messages, args.people)
+            results["viva_generated_seconds"] = round(time.perf_counter() - t, 1)
+            results["viva_messages_csv_mb"] = round((viva / "Messages.csv").stat().st_size / 2**20)
+            raw = [timed(RAW_READ, str(viva / "Messages.csv")) for _ in range(3)]
+            results["viva_raw_read_csv"] = sorted(raw, key=lambda r: r["seconds"])[1]
+            for suffix, root in checkouts.items():
+                run = ingest_timed(viva, "viva-engage", work / f"viva{suffix}.duckdb", root)
+                results[f"viva_ingest{suffix}"] = run
+                results[f"viva_ratio_to_raw_read{suffix}"] = round(
+                    run["seconds"] / results["viva_raw_read_csv"]["seconds"], 2)
         if not args.skip_slack:
             t = time.perf_counter()
-            slack = slack_export(work / "slack", args.messages, min(args.people, 20_000))
+            slack = generated(work / "slack", slack_export, args.messages, min(args.people, 20_000))
             results["slack_generated_seconds"] = round(time.perf_counter() - t, 1)
             results["slack_day_files"] = sum(1 for _ in slack.glob("*/*.json"))
-            results["slack_ingest"] = timed(INGEST, str(slack), "slack", str(work / "slack.duckdb"))
+            for suffix, root in checkouts.items():
+                results[f"slack_ingest{suffix}"] = ingest_timed(slack, "slack", work / f"slack{suffix}.duckdb", root)
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
