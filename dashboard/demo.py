@@ -62,4 +62,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     build(db, settings)
     if args.no_serve:
         return 0
-    return serve(db, args.host or settings.host, args.port or settings.port, args.config or str(DEMO_CONFIG))
+    return serve(db, args.host or settings.host, args.port or settings.port, args.config or str(DEMO_CONFIG),
+                 settings.secrets_file)

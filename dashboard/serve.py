@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from ruche import store
@@ -25,8 +26,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "example:\n  ruche serve --db ruche.duckdb --port 8501"
 
 
-def command(db: str, host: str, port: int) -> list[str]:
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def sign_in_section(secrets_file: str | Path) -> dict | None:
+    """The ``[auth]`` section of the Streamlit secrets file, if there is one."""
+    path = Path(secrets_file).expanduser()
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RucheError(f"{path}: not valid TOML: {exc}") from None
+    section = data.get("auth")
+    if section is None:
+        return None
+    missing = [k for k in ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+               if k not in section]
+    if missing:
+        raise RucheError(f"{path}: [auth] lacks {', '.join(missing)}")
+    return section
+
+
+def command(db: str, host: str, port: int, secrets_file: str | None = None) -> list[str]:
     """The Streamlit command line that serves the dashboard."""
+    secrets = ["--secrets.files", str(Path(secrets_file).expanduser().resolve())] if secrets_file else []
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", host,
@@ -38,25 +62,32 @@ def command(db: str, host: str, port: int) -> list[str]:
         # spreadsheet formulas; the tables' built-in CSV export would not.
         "--client.disableDataExport", "true",
         "--theme.base", "light",
+        *secrets,
     ]
 
 
-def serve(db: str, host: str, port: int, config: str | None = None) -> int:
+def serve(db: str, host: str, port: int, config: str | None = None, secrets_file: str = "") -> int:
     if not Path(db).exists():
         raise RucheError(f"{db}: no store here; load data with `ruche ingest` or try `ruche demo`")
     if store.pending_migrations(db):
         # The dashboard only reads; a store made by an older version is migrated here, once.
         with store.writing(db):
             pass
+    auth = sign_in_section(secrets_file) if secrets_file else None
+    if auth is None and host not in LOOPBACK:
+        raise RucheError(f"refusing to serve on {host} without sign-in: add an [auth] section to "
+                         f"{secrets_file or 'the secrets file'} (see docs/access.md), or serve on 127.0.0.1")
     env = dict(os.environ, RUCHE_DB=str(Path(db).resolve()))
     if config:
         env["RUCHE_CONFIG"] = str(Path(config).resolve())
-    print(f"Ruche dashboard on http://{host}:{port}  (store {db}; Ctrl+C to stop)", file=sys.stderr)
+    mode = "sign-in required" if auth else "no sign-in: this machine only"
+    print(f"Ruche dashboard on http://{host}:{port}  (store {db}; {mode}; Ctrl+C to stop)", file=sys.stderr)
     try:
-        return subprocess.call(command(db, host, port), env=env)
+        return subprocess.call(command(db, host, port, secrets_file if auth else None), env=env)
     except KeyboardInterrupt:
         return 0
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    return serve(settings.db, args.host or settings.host, args.port or settings.port, args.config)
+    return serve(settings.db, args.host or settings.host, args.port or settings.port, args.config,
+                 settings.secrets_file)

@@ -26,9 +26,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served(db: Path, extra_env: dict | None = None, timeout: float = 60):
+def served(db: Path, extra_env: dict | None = None, timeout: float = 60, port: int | None = None):
     """Run `ruche serve` on ``db``; yield its base URL once its health check answers."""
-    port = free_port()
+    port = port or free_port()
     env = dict(os.environ, **(extra_env or {}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "ruche.cli", "serve", "--db", str(db), "--port", str(port)],
