@@ -10,8 +10,8 @@ stored undocumented.
 'value'
 >>> TABLES["activities"].person_level, TABLES["group_history"].person_level
 (True, False)
->>> [v.name for v in VIEWS if "sponsor" in v.roles]
-['Overview', 'ruche report']
+>>> PAGES["data"].title
+'Data'
 """
 
 from __future__ import annotations
@@ -374,43 +374,59 @@ def pseudonym_columns() -> list[tuple[str, str, Column]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Who sees what
+# Who sees what. Which role may open each dashboard page is enforced, and registered, by
+# dashboard.auth.PAGE_ROLES; what each page shows is described here (a test holds the two
+# together). The command line runs on the store itself: whoever can run it is an administrator.
 
 ROLES: dict[str, str] = {
-    "sponsor": "leadership sponsor: the overview and the report, on the organisation and large groups",
+    "sponsor": "leadership sponsor: the overview and the report, on the organisation and large groups "
+    "(sponsor_min_group_size)",
     "community-manager": "every aggregate page, teams at risk included; no person-level view",
-    "admin": "the Data page (loads, rejected rows), the configuration, the command line and the "
-    "person-level views (bridges: the top boundary spanners, named from the directory file and the key)",
+    "admin": "the Data and Audit pages, the configuration, the command line and the person-level views "
+    "(bridges: the top boundary spanners, named in memory from the directory file and the key)",
 }
 
 
 @dataclass(frozen=True)
-class View:
+class Page:
+    title: str
+    shows: str
+    person_level: bool = False
+
+
+#: Every dashboard page, by its URL path.
+PAGES: dict[str, Page] = {
+    "overview": Page("Overview", "participation, contribution, leaders' participation and cross-silo share against "
+                     "the roadmap targets; participation over time; the adoption curve of each group"),
+    "participation": Page("Participation", "participation by group and period, retention, frontline against desk, "
+                          "job levels"),
+    "contributors": Page("Contributors", "the 90/9/1 split, Lorenz curve and Gini, personas per group"),
+    "network": Page("Network", "group graph, E-I index per group, cross-silo share, informal communities against "
+                    "the formal groups"),
+    "teams-at-risk": Page("Teams at risk", "teams flagged by the inactivity rules, with the rules that fired"),
+    "data": Page("Data", "loads, rejected rows by reason (identifiers pseudonymised), coverage, freshness"),
+    "people": Page("People", "person-level views (boundary spanners), named in memory for an administrator",
+                   person_level=True),
+    "audit": Page("Audit", "who viewed or exported what, with which filters, when", person_level=True),
+}
+
+
+@dataclass(frozen=True)
+class Command:
     name: str
-    where: str  # a dashboard page (its URL path) or a command
     roles: tuple[str, ...]
     shows: str
     person_level: bool = False
 
 
-_ALL = ("sponsor", "community-manager", "admin")
-_CM = ("community-manager", "admin")
-
-VIEWS: tuple[View, ...] = (
-    View("Overview", "page /overview", _ALL,
-         "participation, contribution, leaders' participation, cross-silo share against targets; adoption curve"),
-    View("Participation", "page /participation", _CM,
-         "participation by group and period, retention, frontline against desk, job levels"),
-    View("Contributors", "page /contributors", _CM, "the 90/9/1 split, Lorenz curve and Gini, personas per group"),
-    View("Network", "page /network", _CM, "group graph, E-I index per group, cross-silo share, communities against groups"),
-    View("Teams at risk", "page /teams-at-risk", _CM, "teams flagged by the inactivity rules, with the rules that fired"),
-    View("Data", "page /data", ("admin",), "loads, rejected rows by reason, coverage, freshness"),
-    View("ruche report", "command", _ALL, "the overview as a self-contained HTML file"),
-    View("ruche metrics", "command", ("admin",),
-         "every metric as a table, CSV or JSON (runs on the store: shell access to it is an administrator's)"),
-    View("ruche metrics bridges --names-from", "command", ("admin",),
-         "the top boundary spanners, named in memory from the directory file and the key", person_level=True),
-    View("ruche privacy-pack, purge, key", "command", ("admin",), "this pack; retention; key checks and rotation"),
+COMMANDS: tuple[Command, ...] = (
+    Command("ruche report", ("sponsor", "community-manager", "admin"),
+            "the overview as a self-contained HTML file (written by an administrator, read by sponsors)"),
+    Command("ruche metrics", ("admin",), "every metric as a table, CSV or JSON, groups under min_group_size left out"),
+    Command("ruche metrics bridges --names-from", ("admin",),
+            "the top boundary spanners, named in memory from the directory file and the key", person_level=True),
+    Command("ruche ingest, purge, key, privacy-pack", ("admin",),
+            "loads, retention, key check and rotation, this pack"),
 )
 
 #: Views broken down by the manager hierarchy describe small, nameable teams: their floor.
