@@ -248,7 +248,7 @@ def _label(table: str, column: str, key: str | None) -> str:
 
 
 def _value_sql(column: str, key: str | None) -> str:
-    return f'"{column}"->>\'{key}\'' if key else f'"{column}"'
+    return f'("{column}"->>\'{key}\')' if key else f'"{column}"'
 
 
 def rotate(
@@ -317,8 +317,10 @@ def rotate(
             )
         elif key:
             con.execute(
-                f'update "{table}" set "{column}" = json_merge_patch("{column}", json_object(?, m.new)) '
-                f"from rotation_map as m where \"{table}\".{_value_sql(column, key)} = m.old",
+                # the value replaced where it stands, so the record keeps its order
+                f'update "{table}" set "{column}" = replace("{column}"::varchar, to_json(m.old)::varchar, '
+                f'to_json(m.new)::varchar)::json '
+                f"from rotation_map as m where (\"{table}\".\"{column}\"->>?) = m.old",
                 [key],
             )
         else:
