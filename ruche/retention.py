@@ -140,6 +140,11 @@ def plan(con: duckdb.DuckDBPyConnection, as_of: date, months: int) -> Plan:
     first_day = con.execute(queries()["first_day"], params).fetchone()[0]
     result = Plan(as_of=as_of, months=months, cutoff=cut)
     if first_day is not None:
+        # after an earlier purge, its cut-off month is whole although its first days may hold no
+        # data any more: count its days from the cut-off, as the metric did before
+        earlier = purged_before(con)
+        if earlier is not None and earlier < first_day:
+            first_day = earlier
         _fold_table(con, first_day, _next_month(cut) - timedelta(days=1))
         pending = con.execute(
             "select strftime(period_start, '%Y-%m'), count(*) from retention_fold "
