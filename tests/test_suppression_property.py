@@ -1,0 +1,101 @@
+"""Small groups never show, and hidden ones cannot be recovered by differencing: over random
+organisations, for the suppression itself and for the participation metric end to end."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics.groups import suppress_small_groups
+from metrics.participation import participation
+from ruche.store import connect
+
+# up to 4 partitions (periods) of up to 12 groups of 0 to 30 people, each with a value
+organisations = st.lists(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 1000)), min_size=1, max_size=12),
+    min_size=1, max_size=4,
+)
+
+
+def frame_of(partitions: list[list[tuple[int, int]]]) -> pl.DataFrame:
+    rows = [(f"p{i}", f"g{j}", n, v) for i, groups in enumerate(partitions) for j, (n, v) in enumerate(groups)]
+    return pl.DataFrame(rows, schema=["period", "group", "n", "value"], orient="row")
+
+
+def hidden_is_safe(hidden: int, hidden_groups: int, all_groups: int, k: int) -> bool:
+    """Hidden groups together: none, at least k people, or every group (nothing visible to subtract)."""
+    return hidden_groups == 0 or hidden >= k or hidden_groups == all_groups
+
+
+@settings(max_examples=200, deadline=None)
+@given(organisations, st.integers(1, 10))
+def test_no_group_under_k_shows_and_hidden_groups_cannot_be_recovered(partitions, k):
+    frame = frame_of(partitions)
+    visible, left_out = suppress_small_groups(frame, "group", "n", k, within=["period"])
+    assert (visible["n"] >= k).all()
+    # visible rows are shown as they were
+    assert visible.join(frame, on=["period", "group"], how="anti").is_empty()
+    assert visible.select("period", "group", "n", "value").sort("period", "group").equals(
+        frame.join(visible.select("period", "group"), on=["period", "group"]).sort("period", "group"))
+    hidden_names = set()
+    for i, groups in enumerate(partitions):
+        period = f"p{i}"
+        shown = visible.filter(pl.col("period") == period)
+        total = sum(n for n, _ in groups)
+        hidden = total - shown["n"].sum()  # what a reader gets by differencing against the total
+        hidden_groups = len(groups) - shown.height
+        assert hidden_is_safe(hidden, hidden_groups, len(groups), k), (period, groups, k)
+        hidden_names |= {f"g{j}" for j in range(len(groups))} - set(shown["group"].to_list())
+    assert left_out == len(hidden_names)
+
+
+people_spec = st.lists(
+    # per person: department (None: not set), active in January, contributed in January, active in February
+    st.tuples(st.sampled_from(["Sales", "Legal", "Tax", "IT", None]), st.booleans(), st.booleans(), st.booleans()),
+    min_size=0, max_size=60,
+)
+
+
+def store_of(people: list[tuple]) -> object:
+    con = connect(":memory:")
+    con.execute("create temp table spec (i integer, department varchar, jan boolean, contrib boolean, feb boolean)")
+    if people:
+        con.executemany("insert into spec values (?, ?, ?, ?, ?)", [(i + 1, *p) for i, p in enumerate(people)])
+    con.execute("insert into people (person_key, person_id, in_directory, department) "
+                "select i, 'p' || i, true, department from spec")
+    con.execute(
+        """
+        insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id)
+        select i, 't', timestamp '2026-01-10 10:00', i, case when contrib then 'post' else 'reaction' end, 1
+        from spec where jan or contrib
+        union all
+        select 1000 + i, 't', timestamp '2026-02-10 10:00', i, 'read', 1 from spec where feb
+        union all
+        -- the range always spans both months, so every person is counted in each
+        select 5000, 't', timestamp '2026-01-01 00:00', 0, 'read', 1
+        union all
+        select 5001, 't', timestamp '2026-02-28 00:00', 0, 'read', 1
+        """
+    )
+    return con
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people_spec, st.integers(1, 10))
+def test_participation_never_shows_a_small_group_nor_lets_one_be_recovered(people, k):
+    con = store_of(people)
+    rows, left_out = participation(con, by="department", period="month", min_group_size=k)
+    assert (rows["headcount"] >= k).all()
+    organisation, _ = participation(con, by="organisation", period="month", min_group_size=1)
+    departments = {d if d is not None else "(not set)" for d, *_ in people}
+    for period in ("2026-01", "2026-02"):
+        shown = rows.filter(pl.col("period") == period)
+        total = organisation.filter(pl.col("period") == period)["headcount"].sum()
+        assert total == len(people)
+        hidden = total - shown["headcount"].sum()
+        hidden_groups = len(departments) - shown.height
+        assert hidden_is_safe(hidden, hidden_groups, len(departments), k), (period, people, k)
+        # the same holds for what is counted inside the groups: their hidden part is about >= k people
+        if hidden_groups and hidden_groups < len(departments):
+            assert hidden >= k
