@@ -44,6 +44,9 @@ class Table:
     person_level: bool
     columns: dict[str, Column] = field(default_factory=dict)
     derived: bool = False  # rebuilt from the other tables (materialised metrics), not loaded
+    #: a derived table whose stored results may carry pseudonyms: key rotation drops it (it is
+    #: computed again, or live, afterwards)
+    dropped_on_rotation: bool = False
 
 
 C = Column
@@ -359,6 +362,19 @@ TABLES: dict[str, Table] = {
             "betweenness": C("activities", "bridges: boundary spanners (administrators only)"),
         },
         derived=True,
+    ),
+    "m_results": Table(
+        "metric results of the dashboard's default views, computed after each load (after the metrics' own "
+        "small-group suppression)", _DERIVED, True,
+        {
+            "key": C("metrics", "which metric, with which parameters (minimum group size included)"),
+            "state": C("metrics", "what the store held when computed: stale results are never read"),
+            "rows": C("metrics: the result rows (Arrow)", "serve the default views fast"),
+            "suppressed": C("metrics", "how many groups the metric left out"),
+            "extra": C("metrics: organisation-wide figures (JSON)", "serve the default views fast"),
+        },
+        derived=True,
+        dropped_on_rotation=True,
     ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,

@@ -335,6 +335,9 @@ def rotate(
     )
     con.execute("drop table if exists rotation_map")
     con.execute("drop table if exists rotation_uid")
+    for name, table in inventory.TABLES.items():
+        if table.dropped_on_rotation:  # results that may show pseudonyms of the old key
+            con.execute(f'drop table if exists "{name}"')
     from metrics import materialise
 
     materialise.refresh_metrics(con, settings)
