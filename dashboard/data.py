@@ -15,8 +15,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from metrics import registry
-from metrics.participation import participation
+from metrics import registry, results
 from metrics import status as status_module
 from metrics.status import status
 from ruche import store
@@ -66,17 +65,10 @@ def store_status(published: tuple[int, int] | None) -> dict | None:
         return None
 
 
-@st.cache_data(ttl=TTL, max_entries=256)
-def participation_frame(
-    published: tuple[int, int], by: str, period: str, start: date | None, end: date | None, k: int
-) -> tuple[pl.DataFrame, int]:
-    return participation(cursor(), by=by, period=period, start=start, end=end, min_group_size=k)
-
-
 @st.cache_data(ttl=TTL, max_entries=64)
 def group_names(published: tuple[int, int], by: str, k: int) -> list[str]:
-    """The groups of attribute ``by`` that are shown anywhere over the whole range."""
-    frame, _ = participation(cursor(), by=by, period="quarter", min_group_size=k)
+    """The groups of attribute ``by`` shown in some month of the whole range."""
+    frame = _metric(published, "participation", by, "month", None, None, k, ()).rows
     return sorted(frame[by].unique().to_list())
 
 
@@ -85,7 +77,8 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
             end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                                    extra={key: thaw(value) for key, value in extra})
-    return registry.get(name)(cursor(), params)
+    cur = cursor()
+    return results.lookup(cur, name, params) or registry.get(name)(cur, params)
 
 
 def freeze(value):
@@ -120,7 +113,9 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
 
     ``by``, ``period`` and ``end`` override the filters' own.
     """
-    return _metric(version(), name, by or f.by, period or f.period, f.start, end or f.end,
+    # Over the whole range, ask for it as such: the load precomputed those results.
+    start, stop = (None, None) if f.whole_range else (f.start, f.end)
+    return _metric(version(), name, by or f.by, period or f.period, start, end or stop,
                    f.min_group_size, tuple(sorted((k, freeze(v)) for k, v in extra.items())))
 
 

@@ -25,6 +25,7 @@ class Filters:
     by: str
     group: str | None  # None: every group
     min_group_size: int
+    whole_range: bool = False  # start and end are the first and last day of the data
 
 
 def sidebar(
@@ -52,7 +53,8 @@ def sidebar(
         )
         group = st.selectbox("Group", [ALL_GROUPS, *sorted(groups_of(by))], key="group")
         st.caption(f"Groups of fewer than {min_group_size} people are never shown.")
-    return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size)
+    return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size,
+                   whole_range=(start, end) == (first, last))
 
 
 def current() -> Filters:

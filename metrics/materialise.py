@@ -243,10 +243,13 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
     """Everything a load refreshes before it publishes the store: the participation bases
     (:func:`refresh`) and the person-graph results of the network views
-    (:func:`metrics.network.materialise`: Louvain communities and betweenness)."""
-    from metrics import network
+    (:func:`metrics.network.materialise`: Louvain communities and betweenness), then the
+    dashboard's default results (:func:`metrics.results.precompute`)."""
+    from metrics import network, results
+    from ruche.config import Settings
 
     done = refresh(con, settings)
     if done["mode"] != "unchanged":
         done["network"] = network.materialise(con)
+    done["results"] = results.precompute(con, settings or Settings())
     return done
