@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import posixpath
 import re
 import shutil

@@ -17,7 +17,6 @@ from ingest.common import (
     IngestError,
     InputCount,
     csv_header,
-    quote_identifier,
     read_csv_staging,
     renamed,
     require_columns,
