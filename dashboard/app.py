@@ -57,6 +57,7 @@ PAGES = [
     ("screens/network.py", "Network", "network"),
     ("screens/teams.py", "Teams at risk", "teams-at-risk"),
     ("screens/loads.py", "Data", "data"),
+    ("screens/people.py", "People", "people"),
     ("screens/audit.py", "Audit", "audit"),
 ]
 st.navigation([

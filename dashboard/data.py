@@ -137,3 +137,10 @@ def rejects(published: tuple[int, int]) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=4)
 def audit_log(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.audit_log(cursor())
+
+
+@st.cache_data(ttl=TTL, max_entries=16)
+def champions(published: tuple[int, int], start: date | None, end: date | None) -> pl.DataFrame:
+    from metrics.people import champions as top_contributors
+
+    return top_contributors(cursor(), start, end)

@@ -90,6 +90,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(an [auth] section in the Streamlit secrets file).",
     ),
     Setting(
+        "directory_file",
+        str,
+        "",
+        "HR directory CSV (columns email, and name or first_name and last_name) from which the "
+        "administrator's People page resolves names in memory; names are never stored.",
+    ),
+    Setting(
         "secrets_file",
         str,
         ".streamlit/secrets.toml",

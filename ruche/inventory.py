@@ -421,7 +421,7 @@ PAGES: dict[str, Page] = {
                     "the formal groups"),
     "teams-at-risk": Page("Teams at risk", "teams flagged by the inactivity rules, with the rules that fired"),
     "data": Page("Data", "loads, rejected rows by reason (identifiers pseudonymised), coverage, freshness"),
-    "people": Page("People", "person-level views (boundary spanners), named in memory for an administrator",
+    "people": Page("People", "person-level views (boundary spanners, champions), named in memory for an administrator",
                    person_level=True),
     "audit": Page("Audit", "who viewed or exported what, with which filters, when", person_level=True),
 }

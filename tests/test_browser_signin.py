@@ -82,7 +82,7 @@ def test_an_administrator_signs_in_and_sees_every_page(provider, tmp_path, sampl
         wait_for_app(page, "Participation rate")
         assert "Signed in as ana@example-corp.com (admin)" in page.inner_text("body")
         assert nav_links(page) == ["Overview", "Participation", "Contributors", "Network", "Teams at risk",
-                                   "Data", "Audit"]
+                                   "Data", "People", "Audit"]
         page.locator("[data-testid='stSidebarNav']").get_by_text("Audit", exact=True).click()
         wait_for_app(page, "Download as CSV")
         assert "ana@example-corp.com" in page.inner_text("body")

@@ -76,3 +76,29 @@ def test_views_are_noted_once_per_set_of_filters(monkeypatch, sample_store):
         ("ana@example-corp.com", "view", "overview", "month"),
         ("ana@example-corp.com", "view", "overview", "quarter"),
     ]
+
+
+def test_the_people_page_names_people_in_memory_with_the_right_key_only(monkeypatch, sample_store):
+    directory = Path(__file__).resolve().parents[1] / "sample_data" / "directory.csv"
+    monkeypatch.setenv("RUCHE_DIRECTORY_FILE", str(directory))
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)  # the key the sample store was built with
+    at = as_role(monkeypatch, "admin", "ana@example-corp.com")
+    at.switch_page("screens/people.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    spanners, champions = at.dataframe[0].value, at.dataframe[1].value
+    assert len(champions) == 20 and champions["name"].notna().all()
+    assert spanners["name"].notna().all()
+    # the names exist on the page only: the store holds none of them
+    con = store.connect(sample_store, read_only=True)
+    names = set(champions["name"])
+    for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns where data_type = 'VARCHAR'").fetchall():
+        found = con.execute(f'select count(*) from "{table}" where "{column}" in (select unnest(?))',
+                            [sorted(names)]).fetchone()[0]
+        assert found == 0, (table, column)
+    # under another key, no name is shown, and the page says why
+    st.cache_data.clear()
+    monkeypatch.setenv("RUCHE_KEY", "cd" * 32)
+    at.switch_page("screens/people.py").run()
+    assert "name" not in at.dataframe[1].value.columns
+    assert "another pseudonymisation key" in at.warning[0].value

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.filters import Filters
 from dashboard.format import count, md
+from ruche.config import SETTINGS
 
 
 def render(f: Filters) -> None:
@@ -42,6 +43,11 @@ def render(f: Filters) -> None:
                  "(bots, system messages). A file loaded before is recorded as unchanged.")
     runs = data.runs(data.version())
     st.dataframe(runs, hide_index=True, width="stretch")
+
+    with st.expander("Configuration in force"):
+        settings = data.settings()
+        st.caption(md(f"Read from {settings.source or 'defaults and the environment (no ruche.toml)'}."))
+        st.json({s.name: getattr(settings, s.name) for s in SETTINGS})
 
     st.subheader("Rejected rows", help="Rows that could not be loaded, by file and reason. The rows are "
                  "kept in the store's rejects table, identifiers pseudonymised.")

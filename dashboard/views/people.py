@@ -1,0 +1,61 @@
+"""People: the boundary spanners and champions, for administrators only.
+
+Rows are people, shown by pseudonym. With the ``directory_file`` setting, a name is added in
+memory, read from that file and hashed with the key; it is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, guard
+from dashboard.filters import Filters
+from dashboard.format import md
+from dashboard.views.teams import csv_bytes
+from metrics.people import resolve_names
+from ruche.errors import RucheError
+
+
+def _named(frame: pl.DataFrame) -> pl.DataFrame:
+    s = data.settings()
+    if frame.is_empty() or not s.directory_file:
+        return frame
+    from ruche import keys
+    from ruche.privacy import Pseudonymiser, load_key
+
+    try:
+        pseudonymiser = Pseudonymiser(load_key(s.key_file, create=False))
+        keys.verify(data.cursor(), pseudonymiser)
+        return resolve_names(frame, s.directory_file, pseudonymiser)
+    except (RucheError, OSError) as exc:
+        st.warning(md(f"Names cannot be shown: {exc}"))
+        return frame
+
+
+def render(f: Filters) -> None:
+    st.title("People")
+    st.caption("Person-level views, for administrators. People appear by pseudonym"
+               + (", named from the directory file in memory only." if data.settings().directory_file
+                  else "; set `directory_file` in the configuration to see names (resolved in memory, "
+                       "never stored)."))
+    st.subheader("Boundary spanners", help="The people with the highest betweenness in the interaction "
+                 "graph: those through whom groups reach each other. Betweenness is sampled on large "
+                 "graphs; the sample is stated below.")
+    bridges = data.metric("bridges", f)
+    top = pl.DataFrame(bridges.extra.get("top_spanners") or [])
+    info = bridges.extra.get("betweenness") or {}
+    if top.is_empty():
+        st.write("No interactions between groups in this range.")
+    else:
+        st.dataframe(_named(top), hide_index=True, width="stretch")
+        st.caption(md("Betweenness " + ("exact" if info.get("exact") else
+                                       f"sampled from {info.get('sources')} sources") + "."))
+    st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
+                 "replies their messages received from others.")
+    champions = _named(data.champions(data.version(), f.start if not f.whole_range else None,
+                                      f.end if not f.whole_range else None))
+    st.dataframe(champions, hide_index=True, width="stretch")
+    st.download_button("Download as CSV", csv_bytes(champions), file_name="champions.csv", mime="text/csv",
+                       key="champions_csv", on_click=guard.note,
+                       args=("export", "people", {"rows": champions.height, "named": "name" in champions.columns}))

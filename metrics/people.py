@@ -1,0 +1,54 @@
+"""Person-level lists for administrators: the champions who write most.
+
+These are the only metrics that name a row per person, so the dashboard shows them on an
+administrator's page only, by pseudonym; a name is resolved in memory (:func:`resolve_names`)
+from the directory file and the key, and never written anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from metrics._sql import sql
+
+
+def champions(
+    con: duckdb.DuckDBPyConnection, start: date | None = None, end: date | None = None, top: int = 20
+) -> pl.DataFrame:
+    """The internal people with the most contributions (posts and replies) over the range.
+
+    Columns: ``person_id`` (pseudonym), ``department``, ``team``, ``contributions``, ``posts``,
+    ``replies``, ``replies_received`` (replies to their messages by others), ``active_months``.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) values (1, 'a', 'Ops'), (2, 'b', 'Ops')")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...                 "values (1, 'x', '2026-01-05', 1, 'post', null, 1), (2, 'x', '2026-02-05', 1, 'post', null, 1), "
+    ...                 "(3, 'x', '2026-02-06', 2, 'reply', 1, 1)")
+    >>> champions(con).select("person_id", "contributions", "replies_received", "active_months").rows()
+    [('a', 2, 1, 2), ('b', 1, 0, 1)]
+    """
+    return con.execute(sql("champions"), {"from_date": start, "to_date": end, "top": top}).pl()
+
+
+def resolve_names(frame: pl.DataFrame, directory: str | Path, pseudonymiser) -> pl.DataFrame:
+    """Add a ``name`` column to a frame of ``person_id`` pseudonyms, in memory only.
+
+    The directory CSV's ``email`` column is hashed with the key and joined; the name is its
+    ``name`` column, or ``first_name`` and ``last_name``. People it does not know get no name.
+    """
+    names = pl.read_csv(directory, infer_schema=False)
+    if "name" in names.columns:
+        name = pl.col("name")
+    else:
+        name = pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" ", ignore_nulls=True)
+    names = names.select(pl.col("email"), name.alias("name")).filter(pl.col("email").is_not_null())
+    lookup = {pseudonymiser.hash(e): n for e, n in names.iter_rows()}
+    return frame.with_columns(
+        pl.col("person_id").replace_strict(lookup, default=None, return_dtype=pl.Utf8).alias("name")
+    )
