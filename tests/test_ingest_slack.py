@@ -18,7 +18,8 @@ from ruche.privacy import Pseudonymiser
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real" / "slack-export-small.zip"
 HAMZA, DEEZ, ABILINSKI, HANNIBAL = "U0BMQB6JE", "U0BMS113R", "U0BMYT2FL", "U0BMM2FEH"
 
-pytestmark = pytest.mark.skipif(not REAL.exists(), reason="the real Slack export is not here")
+# CI always has shared/ beside the clone: there a missing file fails instead of skipping.
+pytestmark = pytest.mark.skipif(not REAL.exists() and not os.environ.get("CI"), reason="the real Slack export is not here")
 
 
 def settings() -> Settings:
