@@ -570,14 +570,19 @@ def name_people(
     """Add a ``name`` column to a frame of ``person_id`` pseudonyms, for an administrator.
 
     The directory CSV is read in memory, its ``id_column`` (the e-mail the pseudonyms were made
-    from) hashed with the key, and the names joined on. Nothing is written anywhere: the names
-    live only in the returned frame. People the directory does not know get a null name.
+    from) hashed with the key, and the names joined on: the ``name_column``, or else
+    ``first_name`` and ``last_name``. Nothing is written anywhere: the names live only in the
+    returned frame. People the directory does not know get a null name.
     """
-    directory = Path(directory)
-    names = pl.read_csv(directory, columns=[id_column, name_column], infer_schema_length=0)
-    lookup = {pseudonymiser.hash(i): n for i, n in names.iter_rows() if i}
+    names = pl.read_csv(Path(directory), infer_schema=False)
+    if name_column in names.columns:
+        name = pl.col(name_column)
+    else:
+        name = pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" ", ignore_nulls=True)
+    names = names.select(pl.col(id_column), name.alias("name")).filter(pl.col(id_column).is_not_null())
+    lookup = {pseudonymiser.hash(i): n for i, n in names.iter_rows()}
     return frame.with_columns(
-        pl.col("person_id").map_elements(lookup.get, return_dtype=pl.Utf8).alias("name")
+        pl.col("person_id").replace_strict(lookup, default=None, return_dtype=pl.Utf8).alias("name")
     )
 
 
@@ -590,10 +595,12 @@ def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
     )
     names_from = params.extra.get("names")
     if names_from:
+        from ruche import keys
         from ruche.privacy import Pseudonymiser, load_key
 
-        key = load_key(params.extra.get("key_file", "~/.config/ruche/key"), create=False)
-        top_frame = name_people(top_frame, names_from, Pseudonymiser(key))
+        pseudonymiser = Pseudonymiser(load_key(params.extra.get("key_file", "~/.config/ruche/key"), create=False))
+        keys.verify(con, pseudonymiser)  # another key would name nobody, silently
+        top_frame = name_people(top_frame, names_from, pseudonymiser)
     return MetricResult(
         rows=per_group, suppressed_groups=left_out,
         extra={"top_spanners": top_frame.to_dicts(), "betweenness": info},

@@ -1,14 +1,13 @@
 """Person-level lists for administrators: the champions who write most.
 
 These are the only metrics that name a row per person, so the dashboard shows them on an
-administrator's page only, by pseudonym; a name is resolved in memory (:func:`resolve_names`)
+administrator's page only, by pseudonym; a name is resolved in memory (:func:`metrics.network.name_people`)
 from the directory file and the key, and never written anywhere.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -34,21 +33,3 @@ def champions(
     [('a', 2, 1, 2), ('b', 1, 0, 1)]
     """
     return con.execute(sql("champions"), {"from_date": start, "to_date": end, "top": top}).pl()
-
-
-def resolve_names(frame: pl.DataFrame, directory: str | Path, pseudonymiser) -> pl.DataFrame:
-    """Add a ``name`` column to a frame of ``person_id`` pseudonyms, in memory only.
-
-    The directory CSV's ``email`` column is hashed with the key and joined; the name is its
-    ``name`` column, or ``first_name`` and ``last_name``. People it does not know get no name.
-    """
-    names = pl.read_csv(directory, infer_schema=False)
-    if "name" in names.columns:
-        name = pl.col("name")
-    else:
-        name = pl.concat_str([pl.col("first_name"), pl.col("last_name")], separator=" ", ignore_nulls=True)
-    names = names.select(pl.col("email"), name.alias("name")).filter(pl.col("email").is_not_null())
-    lookup = {pseudonymiser.hash(e): n for e, n in names.iter_rows()}
-    return frame.with_columns(
-        pl.col("person_id").replace_strict(lookup, default=None, return_dtype=pl.Utf8).alias("name")
-    )

@@ -13,7 +13,7 @@ from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import md
 from dashboard.views.teams import csv_bytes
-from metrics.people import resolve_names
+from metrics.network import name_people
 from ruche.errors import RucheError
 
 
@@ -27,7 +27,7 @@ def _named(frame: pl.DataFrame) -> pl.DataFrame:
     try:
         pseudonymiser = Pseudonymiser(load_key(s.key_file, create=False))
         keys.verify(data.cursor(), pseudonymiser)
-        return resolve_names(frame, s.directory_file, pseudonymiser)
+        return name_people(frame, s.directory_file, pseudonymiser)
     except (RucheError, OSError) as exc:
         st.warning(md(f"Names cannot be shown: {exc}"))
         return frame
