@@ -25,6 +25,7 @@ import random
 import time
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import networkx as nx
@@ -117,16 +118,70 @@ def interaction_graph(
     >>> G.nodes[3]
     {'person_id': 'c', 'group': 'Legal'}
     """
-    frame = _frame(con, "person_ties", by, None, start, end)
-    nodes = frame.filter(pl.col("part") == "node")
-    ties = frame.filter(pl.col("part") == "tie")
+    nodes, ties = _person_ties(con, by, start, end)
     G = nx.Graph()
     G.add_nodes_from(
-        (k, {"person_id": pid, "group": grp})
-        for k, pid, grp in nodes.select("person_a", "person_id", "grp").sort("person_a").iter_rows()
+        (k, {"person_id": pid, "group": grp}) for k, pid, grp in nodes.select("person_a", "person_id", "grp").iter_rows()
     )
     G.add_weighted_edges_from(zip(ties["person_a"].to_list(), ties["person_b"].to_list(), ties["weight"].to_list()))
     return G
+
+
+def _person_ties(
+    con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The people with a tie (sorted by ``person_a``, their key) and the ties (sorted by ends)."""
+    frame = _frame(con, "person_ties", by, None, start, end)
+    nodes = frame.filter(pl.col("part") == "node").sort("person_a")
+    ties = frame.filter(pl.col("part") == "tie").sort("person_a", "person_b")
+    return nodes, ties
+
+
+class PersonGraph(NamedTuple):
+    """The interaction graph as arrays, for the algorithms that cannot afford a networkx graph.
+
+    Node ``i`` is the person ``keys[i]`` (ascending, as the nodes of :func:`interaction_graph`),
+    of group ``groups[i]``; tie ``j`` joins nodes ``a[j] < b[j]`` with weight ``weight[j]``.
+    """
+
+    keys: np.ndarray
+    groups: list
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+
+
+def person_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+) -> PersonGraph:
+    """The same graph as :func:`interaction_graph`, as arrays (:class:`PersonGraph`): built from
+    the same columns in a second where the networkx graph takes several on a million ties.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) values "
+    ...     "(1, 'a', 'Sales'), (2, 'b', 'Sales'), (3, 'c', 'Legal')")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 3, 1), (2, 'x', '2026-03-03', 3, 'mention', 1, 1), "
+    ...     "(3, 'x', '2026-03-04', 2, 'reaction', 3, 1)")
+    >>> P = person_graph(con)
+    >>> P.keys.tolist(), P.groups, P.a.tolist(), P.b.tolist(), P.weight.tolist()
+    ([1, 2, 3], ['Sales', 'Sales', 'Legal'], [0, 1], [2, 2], [2.0, 1.0])
+    """
+    nodes, ties = _person_ties(con, by, start, end)
+    keys = nodes["person_a"].to_numpy().astype(np.int64)
+    return PersonGraph(
+        keys=keys,
+        groups=nodes["grp"].to_list(),
+        a=np.searchsorted(keys, ties["person_a"].to_numpy()),
+        b=np.searchsorted(keys, ties["person_b"].to_numpy()),
+        weight=ties["weight"].to_numpy().astype(np.float64),
+    )
 
 
 def partition_modularity(G: nx.Graph, labels: dict) -> float | None:
@@ -340,12 +395,17 @@ def _adjacency(G: nx.Graph) -> tuple[list, np.ndarray, np.ndarray]:
     m = G.number_of_edges()
     ends = np.fromiter((index[x] for e in G.edges() for x in e), dtype=np.int64, count=2 * m).reshape(-1, 2)
     ends = ends[ends[:, 0] != ends[:, 1]]
-    src = np.concatenate([ends[:, 0], ends[:, 1]])
-    dst = np.concatenate([ends[:, 1], ends[:, 0]])
+    return nodes, *_csr(len(nodes), ends[:, 0], ends[:, 1])
+
+
+def _csr(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Compressed sparse rows (``indptr``, ``indices``) of the undirected ties ``a[j] - b[j]``."""
+    src = np.concatenate([a, b])
+    dst = np.concatenate([b, a])
     indices = dst[np.argsort(src, kind="stable")]
-    indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=len(nodes)), out=indptr[1:])
-    return nodes, indptr, indices
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return indptr, indices
 
 
 def _dependencies(indptr: np.ndarray, indices: np.ndarray, source: int) -> np.ndarray:
@@ -403,14 +463,19 @@ def betweenness_centrality(G: nx.Graph, k: int | None = None, seed: int | None =
     True
     """
     nodes, indptr, indices = _adjacency(G)
-    n = len(nodes)
+    return dict(zip(nodes, _betweenness(indptr, indices, k, seed).tolist()))
+
+
+def _betweenness(indptr: np.ndarray, indices: np.ndarray, k: int | None, seed: int | None) -> np.ndarray:
+    """:func:`betweenness_centrality` of nodes ``0 .. n-1`` given as compressed sparse rows."""
+    n = len(indptr) - 1
     if k is not None and k >= n:
         k = None
     if k is None:
         sources = np.arange(n)
     else:
-        index = {v: i for i, v in enumerate(nodes)}
-        sources = np.array([index[v] for v in random.Random(seed).sample(nodes, k)], dtype=np.int64)
+        # networkx's draw, random.Random(seed).sample(list(G), k), as positions in list(G)
+        sources = np.array(random.Random(seed).sample(range(n), k), dtype=np.int64)
     total = np.zeros(n)
     for s in sources:
         total += _dependencies(indptr, indices, int(s))
@@ -422,7 +487,7 @@ def betweenness_centrality(G: nx.Graph, k: int | None = None, seed: int | None =
             scale = np.full(n, 1 / (k * (pairs - 1)))
             scale[sources] = 1 / ((k - 1) * (pairs - 1)) if k > 1 else math.nan
             total *= scale
-    return dict(zip(nodes, total.tolist()))
+    return total
 
 
 def person_betweenness(
@@ -437,18 +502,28 @@ def person_betweenness(
     Ties count as hops, not weighted distances: an interaction count is a strength, and a
     spanner is someone on the short chains of acquaintance between people.
     """
+    nodes, indptr, indices = _adjacency(G)
+    values, info = _person_betweenness(indptr, indices, len(indices) // 2, sources, seed)
+    return dict(zip(nodes, values.tolist())), info
+
+
+def _person_betweenness(
+    indptr: np.ndarray, indices: np.ndarray, ties: int, sources: int | None, seed: int
+) -> tuple[np.ndarray, dict]:
+    """:func:`person_betweenness` on compressed sparse rows: the values in node order, and the description."""
+    people = len(indptr) - 1
     if sources is None:
-        sources = betweenness_sources(G.number_of_nodes(), G.number_of_edges())
-    exact = sources is None or sources >= G.number_of_nodes()
+        sources = betweenness_sources(people, ties)
+    exact = sources is None or sources >= people
     t0 = time.perf_counter()
-    centrality = betweenness_centrality(G, k=None if exact else sources, seed=seed)
+    values = _betweenness(indptr, indices, None if exact else sources, seed)
     info = {
         "exact": exact,
-        "sources": G.number_of_nodes() if exact else sources,
-        "people": G.number_of_nodes(),
+        "sources": people if exact else sources,
+        "people": people,
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    return centrality, info
+    return values, info
 
 
 def person_reach(
@@ -537,14 +612,14 @@ def bridges(
 
     stored = _stored(con, seed) if start is None and end is None and sources is None else None
     if stored is not None:
-        scores, info = stored[0].select("person_key", "betweenness"), stored[1]
+        scores = stored[0].select("person_key", "betweenness")
+        info = {"exact": stored[1]["exact"] == "true", "sources": int(stored[1]["sources"]),
+                "people": scores.height, "seconds": 0.0, "materialised": True}
     else:
-        G = interaction_graph(con, by, start, end)
-        centrality, info = person_betweenness(G, sources=sources, seed=seed)
-        scores = pl.DataFrame(
-            {"person_key": list(centrality.keys()), "betweenness": list(centrality.values())},
-            schema={"person_key": pl.Int32, "betweenness": pl.Float64},
-        )
+        P = person_graph(con, by, start, end)
+        values, info = _person_betweenness(*_csr(len(P.keys), P.a, P.b), len(P.a), sources, seed)
+        scores = pl.DataFrame({"person_key": P.keys, "betweenness": values},
+                              schema={"person_key": pl.Int32, "betweenness": pl.Float64})
     top_frame = (
         reach.with_columns(pl.col("person_key").cast(pl.Int32))
         .join(scores, on="person_key", how="left")
@@ -642,12 +717,78 @@ def normalised_mutual_information(left: list, right: list) -> float:
     return max(0.0, min(1.0, 2 * mi / (hx + hy)))
 
 
-def _louvain_labels(G: nx.Graph, seed: int, resolution: float = 1.0) -> dict:
-    """Louvain communities of ``G`` (weighted, seeded) as a label per node, numbered by size,
-    largest first (ties: by smallest member)."""
-    found = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
-    found = sorted(found, key=lambda c: (-len(c), min(c)))
-    return {person: i for i, c in enumerate(found, start=1) for person in c}
+#: How the materialised communities were found; others are stale (see :func:`materialise`).
+LOUVAIN_METHOD = "networkit PLM, one thread, seeded node order"
+
+
+def louvain_partition(
+    n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed: int = 1, resolution: float = 1.0
+) -> np.ndarray:
+    """Louvain communities of the weighted graph on nodes ``0 .. n-1`` with ties ``a[j] - b[j]``:
+    the community of each node, numbered by size from 1, the largest first (ties: by smallest node).
+
+    The Louvain method (Blondel et al., 2008) as NetworKit's ``PLM`` runs it, in C++ on one thread
+    (no refinement, modularity with ``resolution``, networkx's default 1): on the benchmark's
+    million ties about 3 s where networkx's ``louvain_communities`` takes 77 s, for partitions of
+    the same modularity (docs/network.md). Seeded like networkx's: the seed shuffles the order in
+    which nodes are visited, so the same seed gives the same communities and another seed may give
+    others, of the same quality.
+
+    >>> a, b = np.array([0, 0, 1, 2, 3, 3, 4]), np.array([1, 2, 2, 3, 4, 5, 5])   # two triangles, one tie
+    >>> louvain_partition(6, a, b, np.ones(7)).tolist()
+    [1, 1, 1, 2, 2, 2]
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    import networkit as nk  # imported when needed: the stored results need none of it
+
+    order = np.random.default_rng(seed).permutation(n)  # node i is visited at position order[i]
+    g = nk.Graph(n, weighted=True)
+    if len(a):
+        g.addEdges((np.asarray(weight, dtype=np.float64),
+                    (order[a].astype(np.uint64), order[b].astype(np.uint64))))
+    threads = nk.getMaxNumberOfThreads()
+    nk.setNumberOfThreads(1)  # one thread, nodes in order: the same seed, the same communities
+    try:
+        found = nk.community.PLM(g, refine=False, gamma=resolution, par="none").run().getPartition()
+    finally:
+        nk.setNumberOfThreads(threads)
+    raw = np.asarray(found.getVector(), dtype=np.int64)[order]
+    _, first, inverse, size = np.unique(raw, return_index=True, return_inverse=True, return_counts=True)
+    rank = np.empty(len(size), dtype=np.int64)
+    rank[np.lexsort((first, -size))] = np.arange(1, len(size) + 1)
+    return rank[inverse]
+
+
+def louvain_communities(G: nx.Graph, weight: str = "weight", resolution: float = 1.0, seed: int = 1) -> list[set]:
+    """networkx's ``louvain_communities(G, weight, resolution, seed=seed)`` computed by
+    :func:`louvain_partition`: a list of sets of nodes, the largest first.
+
+    >>> G = nx.barbell_graph(5, 0)
+    >>> louvain_communities(G, seed=3)
+    [{0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}]
+    """
+    nodes = list(G)
+    index = {v: i for i, v in enumerate(nodes)}
+    m = G.number_of_edges()
+    ends = np.fromiter((index[x] for e in G.edges() for x in e), dtype=np.int64, count=2 * m).reshape(-1, 2)
+    w = np.fromiter((d for *_, d in G.edges(data=weight, default=1)), dtype=np.float64, count=m)
+    labels = louvain_partition(len(nodes), ends[:, 0], ends[:, 1], w, seed=seed, resolution=resolution)
+    found: list[set] = [set() for _ in range(int(labels.max(initial=0)))]
+    for v, c in zip(nodes, labels.tolist()):
+        found[c - 1].add(v)
+    return found
+
+
+def _modularity(labels: np.ndarray, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float | None:
+    """:func:`partition_modularity` of the partition ``labels`` (one per node) of the ties ``a - b``."""
+    m = float(weight.sum())
+    if not m:
+        return None
+    k = int(labels.max()) + 1
+    degree = np.bincount(labels[a], weight, minlength=k) + np.bincount(labels[b], weight, minlength=k)
+    internal = float(weight[labels[a] == labels[b]].sum())
+    return internal / m - float(((degree / (2 * m)) ** 2).sum())
 
 
 def communities(
@@ -661,8 +802,10 @@ def communities(
 ) -> tuple[pl.DataFrame, int, dict]:
     """Louvain communities of the interaction graph, against the formal groups.
 
-    Communities come from networkx's ``louvain_communities`` (weighted, seeded) and are numbered
-    by size, largest first. Returns the tidy group mix of each community (``community``,
+    Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
+    by size, largest first. Over the whole window with the default resolution, the partition
+    stored by :func:`materialise` is used when it is fresh: then only the comparison with ``by``
+    runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
     ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
     the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
     mutual information between communities and groups, over the people with a tie),
@@ -688,25 +831,25 @@ def communities(
     >>> figures["nmi"], figures["communities"]
     (1.0, 2)
     """
-    G = interaction_graph(con, by, start, end)
     stored = _stored(con, seed) if start is None and end is None and resolution == 1.0 else None
-    if stored is not None:
-        member = dict(zip(stored[0]["person_key"].to_list(), stored[0]["community"].to_list()))
+    if stored is not None and stored[1].get("louvain") == LOUVAIN_METHOD:
+        # The partition of the whole history, found once per load: only the groups are read.
+        people = stored[0].select("person_key", "community").join(
+            _frame(con, "person_groups", by, None, None, None), on="person_key"
+        ).sort("person_key")
+        labels, groups = people["community"].to_list(), people["grp"].to_list()
+        modularity = float(stored[1]["modularity"])
     else:
-        member = _louvain_labels(G, seed, resolution)
-    found = {}
-    for person, c in member.items():
-        found.setdefault(c, set()).add(person)
-    found = list(found.values())
-    people = list(G.nodes)
-    groups = [G.nodes[p]["group"] for p in people]
-    labels = [member[p] for p in people]
+        P = person_graph(con, by, start, end)
+        found = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed, resolution=resolution)
+        labels, groups = found.tolist(), P.groups
+        modularity = _modularity(found, P.a, P.b, P.weight)
     figures = {
-        "nmi": normalised_mutual_information(labels, groups) if people else None,
-        "communities": len(found),
-        "modularity": partition_modularity(G, member),
+        "nmi": normalised_mutual_information(labels, groups) if labels else None,
+        "communities": len(set(labels)),
+        "modularity": modularity,
         "seed": seed,
-        "people": len(people),
+        "people": len(labels),
     }
     mix = (
         pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})
@@ -762,9 +905,10 @@ def materialise(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     Louvain communities and betweenness are properties of the person graph over the whole
     history, not of a group-by attribute, so one computation after each load serves every
     ``--by``: table ``m_person_network`` (``person_key``, ``community``, ``betweenness``; keys
-    only, no names) and ``m_network_state`` (what they were computed from, the seed and the
-    betweenness sample). :func:`communities` and :func:`bridges` read them for the whole window
-    with the same seed when they are fresh, and compute afresh otherwise, so the figures never
+    only, no names) and ``m_network_state`` (what they were computed from, the seed, the
+    betweenness sample, the Louvain method and the modularity of its communities).
+    :func:`communities` and :func:`bridges` read them for the whole window with the same seed
+    when they are fresh, whatever the ``--by``, and compute afresh otherwise, so the figures never
     depend on whether this ran. Run inside the load's transaction, after the other bases.
 
     >>> from ruche.store import connect
@@ -780,15 +924,11 @@ def materialise(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     True
     """
     started = time.perf_counter()
-    G = interaction_graph(con, "organisation")
-    labels = _louvain_labels(G, seed)
-    centrality, info = person_betweenness(G, seed=seed)
+    P = person_graph(con, "organisation")
+    labels = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)
+    centrality, info = _person_betweenness(*_csr(len(P.keys), P.a, P.b), len(P.a), None, seed)
     frame = pl.DataFrame(
-        {
-            "person_key": list(G.nodes),
-            "community": [labels[v] for v in G.nodes],
-            "betweenness": [centrality[v] for v in G.nodes],
-        },
+        {"person_key": P.keys, "community": labels, "betweenness": centrality},
         schema={"person_key": pl.Int32, "community": pl.Int32, "betweenness": pl.Float64},
     )
     con.register("m_person_network_new", frame.to_arrow())
@@ -796,17 +936,22 @@ def materialise(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
         con.execute("create or replace table m_person_network as select * from m_person_network_new")
     finally:
         con.unregister("m_person_network_new")
+    modularity = _modularity(labels, P.a, P.b, P.weight)
     state = {
         "state": _network_state(con), "seed": str(seed), "sources": str(info["sources"]),
-        "exact": str(info["exact"]).lower(), "seconds": str(round(time.perf_counter() - started, 3)),
+        "exact": str(info["exact"]).lower(), "louvain": LOUVAIN_METHOD,
+        "modularity": repr(modularity) if modularity is not None else "nan",
+        "seconds": str(round(time.perf_counter() - started, 3)),
     }
     con.execute("create or replace table m_network_state (key varchar primary key, value varchar not null)")
     con.executemany("insert into m_network_state values (?, ?)", list(state.items()))
-    return {"people": G.number_of_nodes(), "betweenness": info, "seconds": float(state["seconds"])}
+    return {"people": len(P.keys), "communities": int(labels.max(initial=0)), "betweenness": info,
+            "seconds": float(state["seconds"])}
 
 
 def _stored(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, dict] | None:
-    """The materialised person-level results when they describe the store as it is, else None."""
+    """The materialised person-level results and the facts of ``m_network_state`` when they
+    describe the store as it is, with this seed; else None."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_name in ('m_person_network', 'm_network_state')"
     ).fetchone()[0]
@@ -816,9 +961,7 @@ def _stored(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, di
     if state.get("state") != _network_state(con) or state.get("seed") != str(seed):
         return None
     frame = con.execute("select person_key, community, betweenness from m_person_network").pl()
-    info = {"exact": state["exact"] == "true", "sources": int(state["sources"]), "people": frame.height,
-            "seconds": 0.0, "materialised": True}
-    return frame, info
+    return frame, state
 
 
 __all__ = [
@@ -833,6 +976,10 @@ __all__ = [
     "betweenness_sources",
     "name_people",
     "communities",
+    "louvain_communities",
+    "louvain_partition",
+    "person_graph",
+    "PersonGraph",
     "normalised_mutual_information",
     "partition_modularity",
     "betweenness_centrality",
