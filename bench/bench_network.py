@@ -2,13 +2,17 @@
 
     python bench/bench_network.py                 # build the store once, then time each metric
     python bench/bench_network.py --people 20000 --ties 200000
+    python bench/bench_network.py --louvain       # Ruche's Louvain against networkx's: time and quality
     python bench/bench_network.py --error         # error of sampled betweenness against exact
 
-The store is generated in DuckDB (people in 1,000 departments of about 100; three ties in four
-inside a department; who starts a tie is skewed, so some people have many ties; each tie is
-1 to 6 mentions over six months) and kept in ``--db`` for the next run. Each metric then runs in
-a fresh process, which reports its wall time and its peak resident memory (DuckDB's included).
-The figures are in docs/network.md.
+The store is generated in DuckDB (people in 1,000 departments of about 100 and 20 sites; three
+ties in four inside a department; who starts a tie is skewed, so some people have many ties; each
+tie is 1 to 6 mentions over six months) and kept in ``--db`` for the next run (``--rebuild`` for a
+store of an older version of this script). Each metric then runs in a fresh process, which reports
+its wall time, CPU time and peak resident memory (DuckDB's included): first as ``ruche metrics``
+computes it on a store just loaded, then ``materialise`` (what a load computes once, on a copy of
+the store) and the person-graph metrics for another group-by than the default (``--by site``),
+which read what it stored. The figures are in docs/network.md.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,8 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-METRICS = ["silos", "silos-per-month", "group-graph", "bridges", "communities"]
-STEPS = ["build-graph", "louvain", "modularity-networkx", "betweenness"]
+METRICS = ["silos", "silos-per-month", "group-graph", "bridges", "communities",
+           "materialise", "communities-stored", "bridges-stored"]
+STEPS = ["build-graph", "person-graph", "louvain", "modularity-networkx", "betweenness"]
+
+
+def materialised(db: Path) -> Path:
+    """The copy of the benchmark's store that ``materialise`` writes to (the store stays as built)."""
+    return db.with_name(db.stem + "-materialised.duckdb")
 
 
 def build(db: Path, people: int, ties: int, groups: int) -> None:
@@ -40,8 +51,8 @@ def build(db: Path, people: int, ties: int, groups: int) -> None:
     per_group = people // groups
     con.execute(
         """
-        insert into people (person_key, person_id, in_directory, department)
-        select i, 'p' || i, true, 'D' || lpad(((i - 1) % $groups)::varchar, 4, '0')
+        insert into people (person_key, person_id, in_directory, department, site)
+        select i, 'p' || i, true, 'D' || lpad(((i - 1) % $groups)::varchar, 4, '0'), 'S' || (hash(i) % 20)
         from range(1, $people + 1) t(i)
         """,
         {"people": people, "groups": groups},
@@ -99,16 +110,37 @@ def build(db: Path, people: int, ties: int, groups: int) -> None:
     print(json.dumps({"people": counts[0], "ties": counts[1], "activities": counts[2]}), flush=True)
 
 
+def usable(db: Path) -> bool:
+    """Whether ``db`` is a store this version of the script built (current schema, sites)."""
+    from ruche import store
+
+    if not db.exists():
+        return False
+    try:
+        con = store.connect(db, read_only=True)
+    except store.StoreError:
+        return False
+    try:
+        return con.execute("select count(distinct site) from people").fetchone()[0] > 1
+    finally:
+        con.close()
+
+
 def run_one(db: Path, name: str) -> dict:
     """Run one metric (or step) in this process; return its time and this process's peak memory."""
     import networkx as nx
 
-    from metrics import registry
-    from metrics.network import interaction_graph, person_betweenness
+    from metrics import network, registry
     from metrics.registry import MetricParams
     from ruche import store
 
-    con = store.connect(db, read_only=True)
+    if name == "materialise":
+        shutil.copyfile(db, materialised(db))
+        con = store.connect(materialised(db))
+    elif name.endswith("-stored"):
+        con = store.connect(materialised(db), read_only=True)
+    else:
+        con = store.connect(db, read_only=True)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     extra: dict = {}
     t0 = time.perf_counter()
@@ -116,32 +148,38 @@ def run_one(db: Path, name: str) -> dict:
     if name == "silos-per-month":
         result = registry.get("silos")(con, MetricParams(period="month", extra={"per_period": True}))
         extra["periods"] = len(result.extra["periods"])
-    elif name in ("silos", "group-graph", "bridges", "communities"):
-        result = registry.get(name)(con, MetricParams())
-        if name == "bridges":
+    elif name == "materialise":
+        extra.update(network.materialise(con))
+    elif name.removesuffix("-stored") in ("silos", "group-graph", "bridges", "communities"):
+        # the stored results serve any group-by: the dashboard's case of another attribute than the default
+        params = MetricParams(by="site") if name.endswith("-stored") else MetricParams()
+        result = registry.get(name.removesuffix("-stored"))(con, params)
+        if name.startswith("bridges"):
             extra["betweenness"] = result.extra["betweenness"]
-        if name == "communities":
+        if name.startswith("communities"):
             extra.update({k: result.extra[k] for k in ("communities", "nmi", "modularity")})
         if name == "silos":
             extra.update(result.extra)
+        extra["by"] = params.by
         extra["rows"] = result.rows.height
     else:
-        G = interaction_graph(con)
-        t1 = time.perf_counter()
+        G = network.person_graph(con) if name in ("person-graph", "louvain") else network.interaction_graph(con)
+        t1, c1 = time.perf_counter(), time.process_time()
         extra["build_seconds"] = round(t1 - t0, 2)
-        extra["graph"] = [G.number_of_nodes(), G.number_of_edges()]
+        extra["build_cpu_seconds"] = round(c1 - c0, 2)
         if name == "louvain":
-            found = nx.community.louvain_communities(G, weight="weight", seed=1)
-            extra["communities"] = len(found)
+            labels = network.louvain_partition(len(G.keys), G.a, G.b, G.weight, seed=1)
+            extra["communities"] = int(labels.max())
         elif name == "modularity-networkx":
             parts: dict = {}
             for n, g in G.nodes(data="group"):
                 parts.setdefault(g, set()).add(n)
             extra["modularity"] = nx.community.modularity(G, parts.values(), weight="weight")
         elif name == "betweenness":
-            _, info = person_betweenness(G)
+            _, info = network.person_betweenness(G)
             extra["betweenness"] = info
         extra["step_seconds"] = round(time.perf_counter() - t1, 2)
+        extra["step_cpu_seconds"] = round(time.process_time() - c1, 2)
     extra["load_average"] = round(os.getloadavg()[0], 1)
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
@@ -195,6 +233,51 @@ def betweenness_error(sources: list[int], seeds: int = 5, top: int = 20) -> list
     return out
 
 
+def louvain_quality(db: Path, seeds: tuple[int, ...] = (1, 2, 3)) -> list[dict]:
+    """Ruche's Louvain (NetworKit's PLM) against networkx's ``louvain_communities`` on the
+    benchmark's graph, seed by seed: CPU time, communities, modularity, and the normalised mutual
+    information of each partition with networkx's for seed 1, with the departments and between seeds."""
+    import networkx as nx
+    import numpy as np
+
+    from metrics.network import _modularity, interaction_graph, louvain_partition, normalised_mutual_information
+    from metrics.network import person_graph
+    from ruche import store
+
+    con = store.connect(db, read_only=True)
+    P = person_graph(con)
+    G = interaction_graph(con)
+    con.close()
+    index = {v: i for i, v in enumerate(P.keys.tolist())}
+    runs = {}
+    for seed in seeds:
+        c0 = time.process_time()
+        runs[("ruche", seed)] = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)
+        cpu_ours = time.process_time() - c0
+        c0 = time.process_time()
+        found = nx.community.louvain_communities(G, weight="weight", seed=seed)
+        cpu_nx = time.process_time() - c0
+        labels = np.zeros(len(P.keys), dtype=np.int64)
+        for i, c in enumerate(found):
+            labels[[index[v] for v in c]] = i
+        runs[("networkx", seed)] = labels
+        for who, cpu in (("ruche", cpu_ours), ("networkx", cpu_nx)):
+            print(json.dumps({"louvain": who, "seed": seed, "cpu_seconds": round(cpu, 2)}), flush=True)
+    reference = runs[("networkx", seeds[0])].tolist()
+    out = []
+    for (who, seed), labels in runs.items():
+        out.append({
+            "louvain": who, "seed": seed, "communities": len(set(labels.tolist())),
+            "modularity": round(_modularity(labels, P.a, P.b, P.weight), 4),
+            f"nmi_with_networkx_seed_{seeds[0]}": round(normalised_mutual_information(labels.tolist(), reference), 3),
+            "nmi_with_departments": round(normalised_mutual_information(labels.tolist(), P.groups), 3),
+            f"nmi_with_own_seed_{seeds[0]}": round(
+                normalised_mutual_information(labels.tolist(), runs[(who, seeds[0])].tolist()), 3),
+        })
+        print(json.dumps(out[-1]), flush=True)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "ruche-bench-network.duckdb"))
@@ -204,7 +287,10 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="regenerate the store even if it exists")
     parser.add_argument("--only", nargs="*", help=f"metrics or steps to run (default: all of {METRICS + STEPS})")
     parser.add_argument("--error", action="store_true", help="measure the error of sampled betweenness instead")
+    parser.add_argument("--louvain", action="store_true",
+                        help="compare Ruche's Louvain with networkx's on the benchmark's graph instead")
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     db = Path(args.db)
     if args.one:
@@ -213,10 +299,18 @@ def main() -> int:
     if args.error:
         betweenness_error([12, 30, 100, 300])
         return 0
-    if args.rebuild or not db.exists():
-        t0 = time.perf_counter()
+    if args.build:
         build(db, args.people, args.ties, args.groups)
+        return 0
+    if args.rebuild or not usable(db):
+        # In a child process: the peak memory a child reports starts from its parent's.
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--db", str(db), "--build", "--people", str(args.people),
+                        "--ties", str(args.ties), "--groups", str(args.groups)], check=True)
         print(json.dumps({"built_seconds": round(time.perf_counter() - t0, 1)}), flush=True)
+    if args.louvain:
+        louvain_quality(db)
+        return 0
     for name in args.only or METRICS + STEPS:
         proc = subprocess.run(
             [sys.executable, __file__, "--db", str(db), "--one", name],

@@ -531,10 +531,17 @@ def person_reach(
     by: str = "department",
     start: date | None = None,
     end: date | None = None,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per person with a tie: ``person_key``, ``person_id``, ``grp``, ``neighbours`` and
-    ``groups_reached`` (distinct other groups among the people they have ties with)."""
-    return _frame(con, "person_reach", by, None, start, end)
+    ``groups_reached`` (distinct other groups among the people they have ties with); and per group
+    of the population: ``grp``, ``headcount`` and ``groups_reached`` (distinct other groups its
+    people reach together). One query (``reach.sql``), one pass over the interactions."""
+    frame = _frame(con, "reach", by, None, start, end)
+    people = frame.filter(pl.col("part") == "person").drop("part")
+    groups = frame.filter(pl.col("part") == "group").select(
+        "grp", pl.col("neighbours").cast(pl.Int64).alias("headcount"), pl.col("groups_reached").cast(pl.Int64)
+    )
+    return people, groups
 
 
 def bridges(
@@ -578,11 +585,7 @@ def bridges(
     >>> info["exact"]
     True
     """
-    reach = person_reach(con, by, start, end)
-    parts = _frame(con, "group_pairs", by, None, start, end)
-    sizes = parts.filter(pl.col("part") == "node").select(
-        pl.col("grp_a").alias("grp"), pl.col("value").cast(pl.Int64).alias("headcount")
-    )
+    reach, sizes = person_reach(con, by, start, end)
     per_group = (
         sizes.join(
             reach.group_by("grp").agg(
@@ -596,17 +599,8 @@ def bridges(
         )
         .with_columns(pl.col("spanners", "reach_1", "reach_2", "reach_3_plus").fill_null(0).cast(pl.Int64))
         .with_columns((pl.col("spanners") / pl.col("headcount")).alias("spanner_share"))
+        .select("grp", "headcount", "spanners", "spanner_share", "reach_1", "reach_2", "reach_3_plus", "groups_reached")
     )
-    # Distinct other groups a group reaches together: from the group graph's pairs.
-    pairs = parts.filter((pl.col("part") == "edge") & (pl.col("grp_a") != pl.col("grp_b")))
-    reached = (
-        pl.concat([pairs.select(pl.col("grp_a").alias("grp")), pairs.select(pl.col("grp_b").alias("grp"))])
-        .group_by("grp")
-        .agg(pl.len().cast(pl.Int64).alias("groups_reached"))
-    )
-    per_group = per_group.join(reached, on="grp", how="left").with_columns(
-        pl.col("groups_reached").fill_null(0)
-    ).select("grp", "headcount", "spanners", "spanner_share", "reach_1", "reach_2", "reach_3_plus", "groups_reached")
     visible, left_out = suppress_small_groups(per_group, "grp", "headcount", min_group_size)
     shown = set(visible["grp"].to_list())
 
