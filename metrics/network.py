@@ -9,7 +9,8 @@ only sees one row per pair of people, or per pair of groups.
 Two graphs are built here, each by one function:
 
 - :func:`interaction_graph`: one node per person with a tie (attributes ``person_id``, the
-  pseudonym, and ``group``), weighted edges.
+  pseudonym, and ``group``), weighted edges; :func:`person_graph` is the same graph as arrays,
+  for Louvain (:func:`louvain_partition`) and betweenness, which run on it.
 - :func:`group_graph`: one node per group (``headcount``, ``internal_ties``), one edge per pair of
   groups (``weight``). Groups under the minimum size are never nodes of their own: see
   :func:`group_graph` for the rule.
