@@ -7,18 +7,24 @@ figure, so that ``<img src=x onerror=…>`` is drawn as those characters, never 
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
 import networkx as nx
 import plotly.graph_objects as go
 import polars as pl
+from plotly import basedatatypes
 
 from dashboard.format import pct
 
 # The dashboard styles charts with Streamlit's own theme; a plotly template would only cost time
 # (plotly deep-copies it into every figure). The HTML report applies REPORT_TEMPLATE itself.
 REPORT_TEMPLATE = "plotly_white"
+# Plotly parses a property path ("xaxis_title") again at every use, defining a class each time:
+# a third of a page's rerun. The parse depends on the string only, so it is remembered.
+if not hasattr(basedatatypes._str_to_dict_path_full, "cache_info"):
+    basedatatypes._str_to_dict_path_full = functools.lru_cache(maxsize=4096)(basedatatypes._str_to_dict_path_full)
 SILO = "#c0392b"
 NEUTRAL = "#7f8c8d"
 ACCENT = "#2e86de"

@@ -188,7 +188,9 @@ def current_keys(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
         "select count(*) from information_schema.tables where table_name = 'm_results'").fetchone()[0]
     if not exists:
         return frozenset()
-    return frozenset(k for (k,) in con.execute("select key from m_results where state = ?", [_state(con)]).fetchall())
+    state = _state(con)
+    # Filtered here: a bound parameter in the filter makes DuckDB read every stored blob.
+    return frozenset(k for k, s in con.execute("select key, state from m_results").fetchall() if s == state)
 
 
 def stored(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, min_group_size: int, extra: dict,
