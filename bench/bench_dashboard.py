@@ -9,7 +9,7 @@ Runs the app with Streamlit's AppTest against a store (by default one built from
 
 It prints the 50th and 90th percentiles per page, and the CPU time of the page's whole run.
 What it measures is the Python script's run, queries included; the browser's drawing comes on
-top. What a server does once when it starts (importing polars, pyarrow, plotly, networkx;
+top. What a server does once when it starts (importing polars, pyarrow, pandas, plotly, networkx;
 scanning the installed components, which AppTest would redo for every app) is done before the
 first page, and its cost printed apart.
 
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t, c = time.perf_counter(), cpu_seconds()
     import networkx  # noqa: F401
+    import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
     import polars  # noqa: F401
     import pyarrow  # noqa: F401
