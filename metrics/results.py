@@ -145,7 +145,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
     Teams at risk page compares with them), the groups each attribute lists in the sidebar, and
-    the coverage of each source per period (the Data page).
+    the coverage of each source per period (the Data page). ``results`` counts the calls of
+    :func:`default_calls` only.
     """
     started = time.perf_counter()
     con.execute(
@@ -155,31 +156,31 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     state = _state(con)
     k = settings.min_group_size
 
-    def store(result: MetricResult, *key_parts, end: date | None = None) -> None:
+    def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
         con.execute(
             "insert or replace into m_results values (?, ?, ?, ?, ?)",
             [key(*key_parts, end=end), state, _frame_bytes(result.rows), result.suppressed_groups,
              json.dumps(_encode(result.extra))],
         )
 
-    stored = 0
+    computed = 0
     for name, by, period, extra in default_calls(settings):
         params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
         try:
             result = registry.get(name)(con, params)
         except RucheError:
             continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
-        store(result, name, by, period, k, extra)
-        stored += 1
+        save(result, name, by, period, k, extra)
+        computed += 1
         if name == "participation" and period == "month" and by != "organisation":
-            store(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+            save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
         if name == "inactive-teams" and result.extra.get("as_of"):
             end = previous_as_of(period, result.extra["as_of"])
-            before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k))
-            store(before, name, by, period, k, extra, end=end)
+            before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+            save(before, name, by, period, k, extra, end=end)
     for period in GRAINS:
-        store(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
-    return {"results": stored, "seconds": round(time.perf_counter() - started, 3)}
+        save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+    return {"results": computed, "seconds": round(time.perf_counter() - started, 3)}
 
 
 def current_keys(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
