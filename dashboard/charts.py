@@ -7,21 +7,28 @@ figure, so that ``<img src=x onerror=…>`` is drawn as those characters, never 
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
 import networkx as nx
 import plotly.graph_objects as go
 import polars as pl
+from plotly import basedatatypes
 
 from dashboard.format import pct
 
 # The dashboard styles charts with Streamlit's own theme; a plotly template would only cost time
 # (plotly deep-copies it into every figure). The HTML report applies REPORT_TEMPLATE itself.
 REPORT_TEMPLATE = "plotly_white"
+# Plotly parses a property path ("xaxis_title") again at every use, defining a class each time:
+# a third of a page's rerun. The parse depends on the string only, so it is remembered.
+if not hasattr(basedatatypes._str_to_dict_path_full, "cache_info"):
+    basedatatypes._str_to_dict_path_full = functools.lru_cache(maxsize=4096)(basedatatypes._str_to_dict_path_full)
 SILO = "#c0392b"
 NEUTRAL = "#7f8c8d"
 ACCENT = "#2e86de"
+EDGE_WIDTHS = 8  # classes of edge width in the group graph
 CLASS_COLOURS = {
     "superuser": "#1b4f72",
     "contributor": "#2e86de",
@@ -218,7 +225,8 @@ def org_trend(frame: pl.DataFrame, column: str, title: str, axis: str, percent: 
 def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], title: str) -> go.Figure:
     """The group graph: node size by headcount, edge width by ties, silos in red.
 
-    Positions come from a seeded spring layout weighted by ties, so the picture is stable.
+    Positions come from a seeded spring layout weighted by ties, so the picture is stable. Edge
+    widths come in :data:`EDGE_WIDTHS` classes, proportional to the heaviest edge.
     """
     G = nx.Graph()
     for row in nodes.iter_rows(named=True):
@@ -228,11 +236,17 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
     pos = nx.spring_layout(G, weight="weight", seed=7) if len(G) else {}
     fig = go.Figure()
     top = max(edges["weight"].max() or 1, 1) if edges.height else 1
-    for row in edges.iter_rows(named=True):
-        (x0, y0), (x1, y1) = pos[row["group_a"]], pos[row["group_b"]]
+    # One trace per width class rather than per edge: a figure of many traces is slow to build.
+    widths: dict[int, tuple[list, list]] = {}
+    for a, b, weight in edges.select("group_a", "group_b", "weight").iter_rows():
+        xs, ys = widths.setdefault(math.ceil(EDGE_WIDTHS * weight / top), ([], []))
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    for level, (xs, ys) in sorted(widths.items()):
         fig.add_trace(go.Scatter(
-            x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="skip",
-            line=dict(width=0.5 + 8 * row["weight"] / top, color="rgba(127,140,141,0.45)"),
+            x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+            line=dict(width=0.5 + 8 * level / EDGE_WIDTHS, color="rgba(127,140,141,0.45)"),
         ))
     biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
     names = nodes["group"].to_list()

@@ -65,10 +65,24 @@ def store_status(published: tuple[int, int] | None) -> dict | None:
         return None
 
 
+@st.cache_resource(max_entries=2)
+def _stored_keys(path: str, published: tuple[int, int]) -> frozenset[str]:
+    """The results the last load precomputed (:mod:`metrics.results`), read once per store."""
+    return results.current_keys(cursor())
+
+
+def stored(name: str, by: str, period: str, k: int, extra: dict | None = None,
+           end: date | None = None) -> registry.MetricResult | None:
+    """A result the load precomputed over the whole range, or None."""
+    cur = cursor()
+    return results.stored(cur, name, by, period, k, extra or {}, end, _stored_keys(db_path(), version()))
+
+
 @st.cache_data(ttl=TTL, max_entries=64)
 def group_names(published: tuple[int, int], by: str, k: int) -> list[str]:
     """The groups of attribute ``by`` shown in some month of the whole range."""
-    frame = _metric(published, "participation", by, "month", None, None, k, ()).rows
+    names = stored("groups", by, "month", k)
+    frame = names.rows if names else _metric(published, "participation", by, "month", None, None, k, ()).rows
     return sorted(frame[by].unique().to_list())
 
 
@@ -77,8 +91,11 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
             end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                                    extra={key: thaw(value) for key, value in extra})
-    cur = cursor()
-    return results.lookup(cur, name, params) or registry.get(name)(cur, params)
+    if start is None:
+        found = stored(name, by, period, k, params.extra, end)
+        if found is not None:
+            return found
+    return registry.get(name)(cursor(), params)
 
 
 def freeze(value):
@@ -115,13 +132,16 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     """
     # Over the whole range, ask for it as such: the load precomputed those results.
     start, stop = (None, None) if f.whole_range else (f.start, f.end)
-    return _metric(version(), name, by or f.by, period or f.period, start, end or stop,
+    # One cache entry for every grain of a metric that ignores it.
+    period = "month" if results.period_free(name, extra) else period or f.period
+    return _metric(version(), name, by or f.by, period, start, end or stop,
                    f.min_group_size, tuple(sorted((k, freeze(v)) for k, v in extra.items())))
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
 def coverage(published: tuple[int, int], period: str) -> pl.DataFrame:
-    return status_module.coverage(cursor(), period)
+    found = stored("coverage", "source", period, 0)
+    return found.rows if found is not None else status_module.coverage(cursor(), period)
 
 
 @st.cache_data(ttl=TTL, max_entries=16)

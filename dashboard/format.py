@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet reads as the start of a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pct(x: float | None, digits: int = 1) -> str:
@@ -42,14 +43,3 @@ def md(text) -> str:
     '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\>'
     """
     return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
-
-
-def csv_cell(value):
-    """A cell made safe for a spreadsheet: a text starting with = + - @ is not a formula.
-
-    >>> csv_cell('=HYPERLINK("http://x")'), csv_cell("Sales"), csv_cell(-3)
-    ('\\'=HYPERLINK("http://x")', 'Sales', -3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value

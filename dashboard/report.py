@@ -55,7 +55,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         return registry.get(name)(con, params)
 
     o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases)
+                         by, None, settings.targets, settings.phases, settings.silo_threshold)
     if o.trend.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")
     last = o.trend.row(-1, named=True)

@@ -68,8 +68,11 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
     )
 
 
-def cross_silo_frame(fetch: Fetch) -> pl.DataFrame:
-    periods = fetch("silos", by="department", per_period=True).extra.get("periods") or []
+def cross_silo_frame(fetch: Fetch, silo_threshold: float | None = None) -> pl.DataFrame:
+    """Cross-silo share between departments per period. The threshold changes only which groups
+    are silos, not the share: it is passed to ask for the same result as the Network page."""
+    extra = {} if silo_threshold is None else {"silo_threshold": silo_threshold}
+    periods = fetch("silos", by="department", per_period=True, **extra).extra.get("periods") or []
     if not periods:
         return pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
     return pl.DataFrame(periods).select("period", "cross_silo_share").sort("period")
@@ -91,7 +94,8 @@ def target_line(fetch: Fetch, metric: str, by: str, group: str | None, targets: 
     return f"Target {pct(t['value'])} by {t['due']}: expected {pct(t['expected'])} in {t['period']}, {verdict}"
 
 
-def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict) -> Overview:
+def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict,
+             silo_threshold: float | None = None) -> Overview:
     if group is None:
         trend, scope = fetch("participation", by="organisation").rows, "the organisation"
     else:
@@ -102,7 +106,7 @@ def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: di
         ("Participation rate", trend, "participation_rate", "participation", "participation"),
         ("Contribution rate", trend, "contribution_rate", "contribution", "contribution"),
         ("Leaders' participation", leaders_frame(fetch, by, group), "leaders_rate", "leaders", None),
-        ("Cross-silo share", cross_silo_frame(fetch), "cross_silo_share", "cross", None),
+        ("Cross-silo share", cross_silo_frame(fetch, silo_threshold), "cross_silo_share", "cross", None),
     ):
         value, delta = _last_two(frame, column)
         target = target_line(fetch, target_metric, by, group, targets, phases) if target_metric else None

@@ -1,11 +1,15 @@
-"""Metric results computed once per load, for the dashboard's default views.
+"""Metric results computed once per load, for the dashboard's views over the whole range.
 
-The dashboard's first view of each page, and each switch of the group-by attribute, asks for the
-same few metrics over the whole range. On a large store some take seconds, so every load, after
-refreshing the bases (:mod:`metrics.materialise`), computes them and stores the results in
-``m_results``: rows as Arrow IPC, organisation-wide figures as JSON. :func:`lookup` returns a
-stored result only while it describes the store as it is (same loads, same row counts) and was
+Each page of the dashboard asks for a few metrics over the whole range, for the period grain and
+group-by attribute of the sidebar. On a large store some take seconds, so every load, after
+refreshing the bases (:mod:`metrics.materialise`), computes them for every grain and every
+attribute and stores the results in ``m_results``: rows as Arrow IPC (zstd), organisation-wide
+figures as JSON. :func:`current_keys` lists, in one query, the stored results that describe the
+store as it is (same loads, same row counts); :func:`lookup` returns one of them when it was
 computed with exactly the same parameters; anything else is computed live by the caller.
+
+A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
+and found under every grain.
 
 Nothing here widens what is shown: results are stored after the metric's own small-group
 suppression, with the minimum group size in their key.
@@ -17,49 +21,65 @@ import base64
 import io
 import json
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from metrics import registry
-from metrics.groups import GROUP_ATTRIBUTES
+from metrics import registry, status
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 
 
+#: Metrics of the whole range whose result does not depend on the period grain.
+PERIOD_FREE = {"inequality", "personas", "group-graph", "communities", "bridges"}
+
+
+def period_free(name: str, extra: dict) -> bool:
+    """Whether metric ``name`` ignores the period grain (silos do unless asked ``per_period``)."""
+    return name in PERIOD_FREE or (name == "silos" and not extra.get("per_period"))
+
+
 def default_calls(settings) -> list[tuple[str, str, str, dict]]:
-    """(metric, by, period, extra) of every call the dashboard's pages make under their default
-    filters (whole range, by month), for each group-by attribute."""
+    """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
+    for each period grain and group-by attribute (once for a metric that ignores the grain)."""
     threshold = {"silo_threshold": settings.silo_threshold}
+    roadmap = {"targets": settings.targets, "phases": settings.phases}
     calls = [
         # Louvain communities against the formal groups cost a minute on 100,000 people: stored
         # for the default group-by only.
         ("communities", "department", "month", {}),
-        ("participation", "organisation", "month", {}),
-        ("leadership", "organisation", "month", {}),
-        ("silos", "department", "month", {"per_period": True}),
-        ("inactive-teams", "team", "month", {}),
     ]
-    if settings.targets:
-        calls.append(("targets", "organisation", "month", {"targets": settings.targets, "phases": settings.phases}))
     for by in BY_CHOICES:
         calls += [
-            ("participation", by, "month", {}),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
             ("silos", by, "month", threshold),
-            ("silos", by, "month", {**threshold, "per_period": True}),
             ("group-graph", by, "month", {}),
         ]
+    for period in GRAINS:
+        calls += [
+            ("participation", "organisation", period, {}),
+            ("leadership", "organisation", period, {}),
+            ("inactive-teams", "team", period, {}),
+        ]
+        if settings.targets:
+            calls.append(("targets", "organisation", period, roadmap))
+        for by in BY_CHOICES:
+            calls += [
+                ("participation", by, period, {}),
+                ("silos", by, period, {**threshold, "per_period": True}),
+            ]
     return calls
 
 
-def key(name: str, by: str, period: str, min_group_size: int, extra: dict) -> str:
-    return json.dumps([name, by, period, min_group_size, extra], sort_keys=True, default=str)
+def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: date | None = None) -> str:
+    grain_name = None if period_free(name, extra) else period
+    return json.dumps([name, by, grain_name, min_group_size, extra, end], sort_keys=True, default=str)
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -76,7 +96,7 @@ def _state(con: duckdb.DuckDBPyConnection) -> str:
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_ipc(buf)
+    frame.write_ipc(buf, compression="zstd")
     return buf.getvalue()
 
 
@@ -108,8 +128,26 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def previous_as_of(period: str, as_of: date) -> date:
+    """The day the previous week's (month's…) review looked at: the end of the period before.
+
+    >>> previous_as_of("month", date(2026, 10, 31)), previous_as_of("month", date(2026, 11, 15))
+    (datetime.date(2026, 9, 30), datetime.date(2026, 9, 30))
+    """
+    start = period_start(period, as_of)
+    if period_start(period, as_of + timedelta(days=1)) == start:  # as_of ends no period
+        start = period_start(period, start - timedelta(days=1))
+    return start - timedelta(days=1)
+
+
 def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
-    """Compute and store the dashboard's default results; return how many and how long."""
+    """Compute and store the dashboard's results over the whole range; return how many and how long.
+
+    Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
+    Teams at risk page compares with them), the groups each attribute lists in the sidebar, and
+    the coverage of each source per period (the Data page). ``results`` counts the calls of
+    :func:`default_calls` only.
+    """
     started = time.perf_counter()
     con.execute(
         "create or replace table m_results (key varchar primary key, state varchar not null, "
@@ -117,35 +155,62 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     )
     state = _state(con)
     k = settings.min_group_size
-    stored = 0
-    for name, by, period, extra in default_calls(settings):
-        try:
-            result = registry.get(name)(con, MetricParams(by=by, period=period, min_group_size=k, extra=extra))
-        except RucheError:
-            continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
 
+    def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
         con.execute(
             "insert or replace into m_results values (?, ?, ?, ?, ?)",
-            [key(name, by, period, k, extra), state, _frame_bytes(result.rows), result.suppressed_groups,
+            [key(*key_parts, end=end), state, _frame_bytes(result.rows), result.suppressed_groups,
              json.dumps(_encode(result.extra))],
         )
-        stored += 1
-    return {"results": stored, "seconds": round(time.perf_counter() - started, 3)}
+
+    computed = 0
+    for name, by, period, extra in default_calls(settings):
+        params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+        try:
+            result = registry.get(name)(con, params)
+        except RucheError:
+            continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
+        save(result, name, by, period, k, extra)
+        computed += 1
+        if name == "participation" and period == "month" and by != "organisation":
+            save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+        if name == "inactive-teams" and result.extra.get("as_of"):
+            end = previous_as_of(period, result.extra["as_of"])
+            before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+            save(before, name, by, period, k, extra, end=end)
+    for period in GRAINS:
+        save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+    return {"results": computed, "seconds": round(time.perf_counter() - started, 3)}
 
 
-def lookup(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams) -> MetricResult | None:
-    """The stored result of ``name`` under ``params`` if it is current, else None."""
-    if params.start is not None or params.end is not None:
-        return None
+def current_keys(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The keys of the stored results that describe the store as it is (one query)."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_name = 'm_results'").fetchone()[0]
     if not exists:
+        return frozenset()
+    state = _state(con)
+    # Filtered here: a bound parameter in the filter makes DuckDB read every stored blob.
+    return frozenset(k for k, s in con.execute("select key, state from m_results").fetchall() if s == state)
+
+
+def stored(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, min_group_size: int, extra: dict,
+           end: date | None = None, keys: frozenset[str] | None = None) -> MetricResult | None:
+    """The stored result under this key if it is current, else None. ``keys``: :func:`current_keys`
+    read once by the caller (read here otherwise)."""
+    wanted = key(name, by, period, min_group_size, extra, end)
+    if wanted not in (current_keys(con) if keys is None else keys):
         return None
-    row = con.execute(
-        "select state, rows, suppressed, extra from m_results where key = ?",
-        [key(name, params.by, params.period, params.min_group_size, params.extra)],
-    ).fetchone()
-    if row is None or row[0] != _state(con):
+    row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
+    if row is None:
         return None
-    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[1])), suppressed_groups=row[2],
-                        extra=_decode(json.loads(row[3])))
+    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
+                        extra=_decode(json.loads(row[2])))
+
+
+def lookup(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+           keys: frozenset[str] | None = None) -> MetricResult | None:
+    """The stored result of ``name`` under ``params`` if it is current, else None."""
+    if params.start is not None:
+        return None
+    return stored(con, name, params.by, params.period, params.min_group_size, params.extra, params.end, keys)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+import re
 
 import polars as pl
 import streamlit as st
 
 from dashboard import data, guard
 from dashboard.filters import Filters
-from dashboard.format import count, csv_cell, md
-from metrics.groups import period_start
+from dashboard.format import FORMULA_START, count, md
+from metrics.results import previous_as_of
 
 RULES = {
     "low_participation": "participation under {p:.0%} over the last complete period",
@@ -21,9 +21,14 @@ RULES = {
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """The table as CSV, every text cell neutralised against spreadsheet formulas."""
+    """The table as CSV, every text cell neutralised against spreadsheet formulas.
+
+    >>> csv_bytes(pl.DataFrame({"team": ["=1+2", "Sales", "@x", None], "n": [-3, 1, 2, 3]})).decode().split()
+    ['team,n', "'=1+2,-3", 'Sales,1', "'@x,2", ',3']
+    """
+    formula = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"
     safe = frame.with_columns(
-        pl.col(c).map_elements(csv_cell, return_dtype=pl.Utf8)
+        pl.when(pl.col(c).str.contains(formula)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
         for c, t in frame.schema.items() if t == pl.Utf8
     )
     buf = io.BytesIO()
@@ -45,18 +50,6 @@ def by_team(flagged: pl.DataFrame, by: str) -> pl.DataFrame:
         .sort(["rules_fired", "participation_now", by], descending=[True, False, False])
         .drop("rules_fired")
     )
-
-
-def previous_as_of(period: str, as_of: date) -> date:
-    """The day the previous week's (month's…) review looked at: the end of the period before.
-
-    >>> previous_as_of("month", date(2026, 10, 31)), previous_as_of("month", date(2026, 11, 15))
-    (datetime.date(2026, 9, 30), datetime.date(2026, 9, 30))
-    """
-    start = period_start(period, as_of)
-    if period_start(period, as_of + timedelta(days=1)) == start:  # as_of ends no period
-        start = period_start(period, start - timedelta(days=1))
-    return start - timedelta(days=1)
 
 
 def render(f: Filters) -> None:
