@@ -222,13 +222,32 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day = f"({sql('person_day')})"
 
     def per_period(g: str) -> str:
-        if fresh and is_aligned(g, start, end):
+        if not fresh:
+            return f"({_person_period_sql(person_day, g)})"
+        if is_aligned(g, start, end):
             return (
                 f"(select * exclude (grain) from m_person_period where grain = '{g}'"
                 " and ($from_date::date is null or period_start >= $from_date::date)"
                 " and ($to_date::date is null or period_start <= $to_date::date))"
             )
-        return f"({_person_period_sql(person_day, g)})"
+        # the whole periods inside the range from the base, the cut ones at its ends from the days
+        first = start if start is None or is_aligned(g, start, None) else shift_period(g, period_start(g, start), 1)
+        after = None if end is None else period_start(g, end + timedelta(days=1))
+        if end is not None and after != end + timedelta(days=1):
+            after = period_start(g, end)
+        whole = (
+            f"select * exclude (grain) from m_person_period where grain = '{g}'"
+            + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
+            + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
+        )
+        edge_days = (
+            f"(select * from {person_day} where false"
+            + ("" if first is None or first == start else f" or day < '{first.isoformat()}'::date")
+            + ("" if after is None or end is None or after == end + timedelta(days=1)
+               else f" or day >= '{after.isoformat()}'::date")
+            + ")"
+        )
+        return f"({whole} union all by name ({_person_period_sql(edge_days, g)}))"
 
     person_range = "(" + sql("person_range").format(person_period=per_period("month")) + ")"
     return Sources(
