@@ -47,7 +47,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "2"
+BASE_VERSION = "3"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -101,18 +101,34 @@ def _person_period_sql(person_day: str, grain_name: str) -> str:
     return sql("person_period").format(person_day=person_day, trunc=GRAINS[grain_name].trunc)
 
 
+#: The grains in the order they are built: a quarter adds up the months already built.
+BUILD_ORDER = ["week", "month", "quarter"]
+ROLLUP = {"quarter": "month"}
+
+
+def _period_insert(grain_name: str) -> str:
+    """The statement adding the rows of ``grain_name`` for the periods from ``$from_date`` to ``$to_date``."""
+    if grain_name in ROLLUP:
+        months = f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')"
+        select = sql("person_period_rollup").format(person_period=months, trunc=GRAINS[grain_name].trunc)
+    else:
+        select = _person_period_sql("m_person_day", grain_name)
+    return f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select})"
+
+
 def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    # one statement per base and grain: each holds only its own groups in memory
     con.execute(
         f"create or replace table m_person_day as {sql('person_day')}",
         {"from_date": None, "to_date": None},
     )
-    selects = " union all ".join(
-        f"select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})" for g in GRAINS
-    )
     con.execute(
-        f"create or replace table m_person_period as {selects}",
+        "create or replace table m_person_period as select '' as grain, * from "
+        f"({_person_period_sql('m_person_day', 'month')}) limit 0",
         {"from_date": None, "to_date": None},
     )
+    for g in BUILD_ORDER:
+        con.execute(_period_insert(g), {"from_date": None, "to_date": None})
 
 
 def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
@@ -147,17 +163,14 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
         f"insert into m_person_day by name select * from ({sql('person_day')})",
         {"from_date": first, "to_date": last},
     )
-    for g in GRAINS:
+    for g in BUILD_ORDER:
         start = period_start(g, first)
         end = shift_period(g, period_start(g, last), 1) - timedelta(days=1)
         con.execute(
             "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date",
             {"grain": g, "from_date": start, "to_date": end},
         )
-        con.execute(
-            f"insert into m_person_period by name select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})",
-            {"from_date": start, "to_date": end},
-        )
+        con.execute(_period_insert(g), {"from_date": start, "to_date": end})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:

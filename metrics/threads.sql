@@ -18,22 +18,23 @@ starts as (
       and ($to_date::date is null or a.occurred_at < $to_date::date + 1)
 ),
 
-replies as (
-    select distinct source, thread_ref, person_key
+-- Per thread, the lowest and highest keys of the people who replied: a thread got a reply from
+-- someone other than its starter unless its only replier is the starter.
+repliers as (
+    select source, thread_ref, min(person_key) as lowest, max(person_key) as highest
     from activities
     where kind = 'reply'
       and thread_ref is not null
       and ($to_date::date is null or occurred_at < $to_date::date + 1)
+    group by all
 ),
 
 answered as (
     select
         s.*,
-        exists (
-            select 1 from replies as r
-            where r.source = s.source and r.thread_ref = s.thread_ref and r.person_key <> s.person_key
-        ) as replied
+        r.thread_ref is not null and not (r.lowest = s.person_key and r.highest = s.person_key) as replied
     from starts as s
+    left join repliers as r using (source, thread_ref)
 ),
 
 final as (
