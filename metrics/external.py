@@ -90,7 +90,9 @@ def meeting_spaces(
     │ x      ┆ partners ┆ null ┆ 5               ┆ 1               ┆ 6          │
     └────────┴──────────┴──────┴─────────────────┴─────────────────┴────────────┘, 1)
     """
-    frame = con.execute(sql("meeting_spaces"), {"from_date": start, "to_date": end}).pl()
+    src = materialise.sources(con, "month", start, end)
+    query = sql("meeting_spaces").format(space_people=src.space_people)
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     small = pl.col("internal_people") + pl.col("external_people") < min_group_size
     return frame.filter(~small), frame.filter(small).height
 

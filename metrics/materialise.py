@@ -64,6 +64,8 @@ class Sources:
     person_day: str  # per person and day, cut to the range
     person_period: str  # per person and period of the grain, cut to the range
     person_range: str  # per person, over the whole range
+    thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
+    space_people: str  # activities per space and person, over the range
     materialised: bool
 
 
@@ -73,11 +75,15 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"activities": n_act, "activities_run": run_act, "snapshots": n_snap, "snapshots_run": run_snap}
 
 
+#: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
+BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_start", "m_space_person")
+
+
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'm_state'"
+        "select count(*) from information_schema.tables where table_name in ?", [list(BASES)]
     ).fetchone()[0]
-    if not exists:
+    if exists < len(BASES):
         return None
     values = dict(con.execute("select key, value from m_state").fetchall())
     if values.get("version") != BASE_VERSION:
@@ -118,6 +124,11 @@ def _period_insert(grain_name: str) -> str:
 
 def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     # one statement per base and grain: each holds only its own groups in memory
+    con.execute(f"create or replace table m_thread_start as {sql('thread_starts').format(activities='activities')}")
+    con.execute(
+        f"create or replace table m_space_person as {sql('space_people').format(activities='activities')}",
+        {"from_date": None, "to_date": None},
+    )
     con.execute(
         f"create or replace table m_person_day as {sql('person_day')}",
         {"from_date": None, "to_date": None},
@@ -156,8 +167,37 @@ def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
     return old_act == stored["activities"] and old_snap == stored["snapshots"]
 
 
-def _update(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
-    """Recompute the bases for the days ``first`` to ``last`` and every period touching them."""
+def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dict[str, int]) -> None:
+    """Recompute the bases for the days ``first`` to ``last`` and every period touching them,
+    the threads the new activities posted or replied in, and add the new activities per space
+    and person."""
+    run = {"run": stored["activities_run"]}
+    con.execute(
+        "create or replace temp table m_touched_threads as select distinct source, thread_ref from activities "
+        "where run_id > $run and kind in ('post', 'reply') and thread_ref is not null",
+        run,
+    )
+    con.execute(
+        "delete from m_thread_start as t using m_touched_threads as n "
+        "where t.source = n.source and t.thread_ref = n.thread_ref"
+    )
+    touched = "(select * from activities semi join m_touched_threads using (source, thread_ref))"
+    con.execute(f"insert into m_thread_start by name {sql('thread_starts').format(activities=touched)}")
+    con.execute("drop table m_touched_threads")
+    new = "(select * from activities where run_id > $run)"
+    con.execute(
+        f"create or replace temp table m_new_space_person as {sql('space_people').format(activities=new)}",
+        {**run, "from_date": None, "to_date": None},
+    )
+    con.execute(
+        "update m_space_person as s set activities = s.activities + n.activities from m_new_space_person as n "
+        "where s.space_key = n.space_key and s.person_key = n.person_key"
+    )
+    con.execute(
+        "insert into m_space_person by name select n.* from m_new_space_person as n "
+        "anti join m_space_person as s using (space_key, person_key)"
+    )
+    con.execute("drop table m_new_space_person")
     con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
     con.execute(
         f"insert into m_person_day by name select * from ({sql('person_day')})",
@@ -192,7 +232,7 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, A
     elif stored is not None and _only_added(con, stored):
         first, last, days = _touched_days(con, stored)
         if first is not None and days <= MAX_INCREMENTAL_DAYS and (last - first).days < 2 * MAX_INCREMENTAL_DAYS:
-            _update(con, first, last)
+            _update(con, first, last, stored)
             mode = "incremental"
     if mode == "full":
         _rebuild(con)
@@ -262,12 +302,22 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         )
         return f"({whole} union all by name ({_person_period_sql(edge_days, g)}))"
 
-    person_range = "(" + sql("person_range").format(person_period=per_period("month")) + ")"
+    # the fewest rows that add up to the range: quarters when it holds whole quarters (every
+    # column of the bases adds up over periods)
+    coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
+    person_range = "(" + sql("person_range").format(person_period=per_period(coarsest)) + ")"
+    if fresh and start is None and end is None:
+        # only over the whole history: a person's activity in a space is not kept per day
+        space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"
+    else:
+        space_people = "(" + sql("space_people").format(activities="activities") + ")"
     return Sources(
         days=days,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
+        thread_starts="m_thread_start" if fresh else "(" + sql("thread_starts").format(activities="activities") + ")",
+        space_people=space_people,
         materialised=fresh,
     )
 

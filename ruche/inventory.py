@@ -354,6 +354,33 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_thread_start": Table(
+        "threads started per person and day, with the first reply from someone else",
+        _DERIVED + " (so purged threads leave it)", True,
+        {
+            "source": C("activities", "which network the thread is on"),
+            "thread_ref": C(
+                "activities: the thread (Mattermost: a pseudonym, like in activities)",
+                "recompute the threads a load answered",
+                pseudonym="value",
+                where="source = 'mattermost'",
+            ),
+            "person_key": C("activities", "leadership: replies to leaders' threads"),
+            "day": C("activities", "the day the thread started"),
+            "threads": C("activities", "threads started"),
+            "replied_on": C("activities", "leadership: whether and when a thread got a reply"),
+        },
+        derived=True,
+    ),
+    "m_space_person": Table(
+        "activities per space and person over the whole history", _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "space_key": C("activities", "external collaboration: spaces where insiders and outsiders meet"),
+            "person_key": C("activities", "external collaboration: distinct people per space"),
+            "activities": C("activities", "activity counts"),
+        },
+        derived=True,
+    ),
     "m_person_network": Table(
         "each person's community and betweenness in the interaction graph", _DERIVED, True,
         {
