@@ -1,7 +1,8 @@
 -- Interactions with external people, per group (METRICS.md, "External collaboration").
 -- An interaction is a reply, a mention or a reaction from its author to its target, self-ties
 -- dropped. A group's interactions are those with at least one end among its (internal) people,
--- each counted once; the external ones have an external person at one end at least.
+-- each counted once; the external ones have an external person at one end at least. Every row
+-- also carries the organisation's figures (org_*), so that the metric reads the interactions once.
 -- Template slots (from the code or an allow-list): <group_columns> (g0), the relation <days>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
@@ -38,6 +39,8 @@ ties as (
 
 tie_ends as (
     select
+        ties.source_key,
+        ties.target_key,
         s.is_external or t.is_external as external,
         case when not s.is_external then s.g0 end as source_group,
         case when not t.is_external then t.g0 end as target_group
@@ -64,15 +67,26 @@ tie_counts as (
     group by g0
 ),
 
+-- the organisation's figures (metrics/external_share.sql), from the same interactions
+organisation as (
+    select
+        count(*) as org_interactions,
+        count(*) filter (where external) as org_external_interactions,
+        (select count(*) from (select source_key from tie_ends union select target_key from tie_ends)) as org_people
+    from tie_ends
+),
+
 final as (
     select
         h.g0,
         h.headcount,
         coalesce(c.interactions, 0) as interactions,
         coalesce(c.external_interactions, 0) as external_interactions,
-        c.external_interactions / nullif(c.interactions, 0) as external_share
+        c.external_interactions / nullif(c.interactions, 0) as external_share,
+        o.*
     from headcounts as h
     left join tie_counts as c using (g0)
+    cross join organisation as o
 )
 
 select * from final order by g0
