@@ -47,7 +47,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "3"
+BASE_VERSION = "4"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -103,8 +103,12 @@ def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, int]) -> None:
     con.executemany("insert into m_state values (?, ?)", rows)
 
 
-def _person_period_sql(person_day: str, grain_name: str) -> str:
-    return sql("person_period").format(person_day=person_day, trunc=GRAINS[grain_name].trunc)
+NO_PREVIOUS = "(select null::integer as person_key, null::date as period_start, null::boolean as active where false)"
+
+
+def _person_period_sql(person_day: str, grain_name: str, previous: str = NO_PREVIOUS) -> str:
+    g = GRAINS[grain_name]
+    return sql("person_period").format(person_day=person_day, trunc=g.trunc, step=g.step, previous=previous)
 
 
 #: The grains in the order they are built: a quarter adds up the months already built.
@@ -112,13 +116,20 @@ BUILD_ORDER = ["week", "month", "quarter"]
 ROLLUP = {"quarter": "month"}
 
 
-def _period_insert(grain_name: str) -> str:
-    """The statement adding the rows of ``grain_name`` for the periods from ``$from_date`` to ``$to_date``."""
+def _period_insert(grain_name: str, previous: date | None = None) -> str:
+    """The statement adding the rows of ``grain_name`` for the periods from ``$from_date`` to
+    ``$to_date``; ``previous``: the start of the period before them, whose rows in the base give
+    the first period's ``active_before``."""
+    g = GRAINS[grain_name]
+    before = NO_PREVIOUS if previous is None else (
+        f"(select person_key, period_start, active from m_person_period where grain = '{grain_name}'"
+        f" and period_start = '{previous.isoformat()}'::date)"
+    )
     if grain_name in ROLLUP:
         months = f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')"
-        select = sql("person_period_rollup").format(person_period=months, trunc=GRAINS[grain_name].trunc)
+        select = sql("person_period_rollup").format(person_period=months, trunc=g.trunc, step=g.step, previous=before)
     else:
-        select = _person_period_sql("m_person_day", grain_name)
+        select = _person_period_sql("m_person_day", grain_name, before)
     return f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select})"
 
 
@@ -204,13 +215,14 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         {"from_date": first, "to_date": last},
     )
     for g in BUILD_ORDER:
+        # the periods touched, and the one after them (its active_before depends on the last one)
         start = period_start(g, first)
-        end = shift_period(g, period_start(g, last), 1) - timedelta(days=1)
+        end = shift_period(g, period_start(g, last), 2) - timedelta(days=1)
         con.execute(
             "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date",
             {"grain": g, "from_date": start, "to_date": end},
         )
-        con.execute(_period_insert(g), {"from_date": start, "to_date": end})
+        con.execute(_period_insert(g, shift_period(g, start, -1)), {"from_date": start, "to_date": end})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
@@ -274,8 +286,12 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         )
         person_day = f"({sql('person_day')})"
 
-    def per_period(g: str) -> str:
+    def per_period(g: str, edges: bool = False) -> str:
+        """The relation of grain ``g``; with ``edges``, an unaligned range reads its whole periods
+        from the base (their active_before may then look before the range: only for sums)."""
         if not fresh:
+            return f"({_person_period_sql(person_day, g)})"
+        if not edges and not is_aligned(g, start, end):
             return f"({_person_period_sql(person_day, g)})"
         if is_aligned(g, start, end):
             return (
@@ -305,7 +321,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
     # the fewest rows that add up to the range: quarters when it holds whole quarters (every
     # column of the bases adds up over periods)
     coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
-    person_range = "(" + sql("person_range").format(person_period=per_period(coarsest)) + ")"
+    person_range = "(" + sql("person_range").format(person_period=per_period(coarsest, edges=True)) + ")"
     if fresh and start is None and end is None:
         # only over the whole history: a person's activity in a space is not kept per day
         space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"

@@ -54,15 +54,16 @@ headcounts as (
     group by all
 ),
 
--- The active rows of internal people, with the last earlier period each was active in (in the
--- range); the rows of people who were not active add nothing to any count.
+-- The active rows of internal people; the rows of people who were not active add nothing to
+-- any count. active_before (active in the period before as well) is only counted when that
+-- period is in the range.
 active_periods as (
     select
         period_start,
         person_key,
         posts + replies > 0 as contributed,
         active_days,
-        lag(period_start) over (partition by person_key order by period_start) as active_before
+        active_before and period_start > (select min(period_start) from calendar) as active_before
     from {person_period}
     where active
 ),
@@ -84,7 +85,7 @@ activity_counts as (
         count(*) as active,
         count(*) filter (where contributed) as contributors,
         sum(active_days) as active_days,
-        count(*) filter (where active_before = (period_start - {step})::date) as retained
+        count(*) filter (where active_before) as retained
     from activity
     where employed
     group by all
