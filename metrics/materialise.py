@@ -183,17 +183,20 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
     the threads the new activities posted or replied in, and add the new activities per space
     and person."""
     run = {"run": stored["activities_run"]}
+    # the posts and replies of the threads the new activities posted or replied in: one pass
     con.execute(
-        "create or replace temp table m_touched_threads as select distinct source, thread_ref from activities "
-        "where run_id > $run and kind in ('post', 'reply') and thread_ref is not null",
+        "create or replace temp table m_touched_threads as "
+        "select source, thread_ref, person_key, occurred_at, kind from activities "
+        "semi join (select distinct source, thread_ref from activities "
+        "           where run_id > $run and kind in ('post', 'reply') and thread_ref is not null) using (source, thread_ref) "
+        "where kind in ('post', 'reply')",
         run,
     )
     con.execute(
-        "delete from m_thread_start as t using m_touched_threads as n "
+        "delete from m_thread_start as t using (select distinct source, thread_ref from m_touched_threads) as n "
         "where t.source = n.source and t.thread_ref = n.thread_ref"
     )
-    touched = "(select * from activities semi join m_touched_threads using (source, thread_ref))"
-    con.execute(f"insert into m_thread_start by name {sql('thread_starts').format(activities=touched)}")
+    con.execute(f"insert into m_thread_start by name {sql('thread_starts').format(activities='m_touched_threads')}")
     con.execute("drop table m_touched_threads")
     new = "(select * from activities where run_id > $run)"
     con.execute(
