@@ -204,12 +204,10 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         {**run, "from_date": None, "to_date": None},
     )
     con.execute(
-        "update m_space_person as s set activities = s.activities + n.activities from m_new_space_person as n "
-        "where s.space_key = n.space_key and s.person_key = n.person_key"
-    )
-    con.execute(
-        "insert into m_space_person by name select n.* from m_new_space_person as n "
-        "anti join m_space_person as s using (space_key, person_key)"
+        "merge into m_space_person as s using m_new_space_person as n "
+        "on s.space_key = n.space_key and s.person_key = n.person_key "
+        "when matched then update set activities = s.activities + n.activities "
+        "when not matched then insert by name"
     )
     con.execute("drop table m_new_space_person")
     con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
