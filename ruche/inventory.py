@@ -351,6 +351,7 @@ TABLES: dict[str, Table] = {
             "active": C("m_person_day", "participation"),
             "active_days": C("m_person_day", "stickiness"),
             "last_contribution": C("m_person_day", "inactive teams (days without contribution)"),
+            "active_before": C("m_person_day", "retention (active in the period before as well)"),
         },
         derived=True,
     ),
