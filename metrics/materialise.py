@@ -1,18 +1,24 @@
 """Materialised aggregates: what the metrics read, kept up to date after each load.
 
-Every metric is an aggregate of two bases, computed from ``activities`` and ``usage_snapshots``:
+Every metric is an aggregate of these bases, computed from ``activities`` and ``usage_snapshots``:
 
 ``m_person_day``
     one row per person and day (activities by kind, responses received, usage-report presence);
 ``m_person_period``
-    the same per person and week, month and quarter (``grain``), with the number of active days
-    and the last contribution date.
+    the same per person and week, month and quarter (``grain``), with the number of active days,
+    the last contribution date and whether the person was active in the period before as well
+    (``active_before``, for retention);
+``m_thread_start``
+    the threads each person started per day, with the first day someone else replied in them;
+``m_space_person``
+    activities per space and person over the whole history (where insiders and outsiders meet).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
 transaction: when the load only added rows, it recomputes only the days and periods they touch
-(one more day of data re-aggregates one day, one week, one month and one quarter); otherwise it
-rebuilds everything. ``m_state`` records what the bases were built from.
+and the period after them (one more day of data re-aggregates one day, then one week, one month
+and one quarter and the ones after), the threads they posted or replied in, and adds them per
+space and person; otherwise it rebuilds everything. ``m_state`` records what the bases were built from.
 
 A metric asks :func:`sources` for the relations to read. On a store that was never materialised,
 or was changed since, they are the same SQL computed on the fly, so the figures never depend on
