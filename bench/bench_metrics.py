@@ -11,21 +11,26 @@ three years with a heavy tail (a few people make most of the activity), then tim
 5. an idiomatic pandas version of participation (monthly active people / headcount per
    department), on frames already in memory, and the time to load them.
 
-Peak memory is the process's maximum resident set size, read before pandas runs.
+Each step prints its wall time and its CPU time (user + system of the whole process, DuckDB's
+threads included): on a shared machine the CPU time is the steadier figure. Peak memory is the
+process's maximum resident set size, read before pandas runs.
 
     python bench/bench_metrics.py                      # the full size
     python bench/bench_metrics.py --people 10000 --activities 1000000
+    python bench/bench_metrics.py --keep /tmp/bench.duckdb   # generate once, reuse in later runs
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import shutil
 import resource
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -108,15 +113,37 @@ group by all
 """
 
 
+def _generate(path: str, people: int, activities: int) -> None:
+    con = connect(path)
+    con.execute("set threads = 2")
+    con.execute("select setseed(0.42)")
+    con.execute(GENERATE_PEOPLE, {"people": people, "start": START, "days": DAYS})
+    con.execute(GENERATE_SPACES)
+    per_day = activities // DAYS
+    con.execute(GENERATE_ACTIVITIES, {
+        "people": people, "start": START, "days": DAYS - 1, "first": 1, "n": activities - per_day, "run": 1,
+    })
+    con.execute("checkpoint")
+    con.close()
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(label: str, fn, results: dict):
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(label: str, fn, results: dict, cpu: dict | None = None):
+    started, started_cpu = time.perf_counter(), cpu_seconds()
     value = fn()
     results[label] = time.perf_counter() - started
-    print(f"{label:<44}{results[label]:8.3f} s", flush=True)
+    used = cpu_seconds() - started_cpu
+    if cpu is not None:
+        cpu[label] = used
+    print(f"{label:<48}{results[label]:8.3f} s wall {used:8.3f} s CPU", flush=True)
     return value
 
 
@@ -149,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--activities", type=int, default=10_000_000)
     parser.add_argument("--db", help="store file to create (default: a temporary file)")
+    parser.add_argument(
+        "--keep", metavar="PATH",
+        help="generated store to reuse: copied when PATH exists, else generated and saved there (same sizes only)",
+    )
     parser.add_argument("--skip-pandas", action="store_true")
     parser.add_argument(
         "--metrics", default=",".join(OWN_METRICS),
@@ -159,26 +190,31 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = tempfile.mkdtemp(prefix="ruche-bench-")
     path = args.db or os.path.join(workdir, "bench.duckdb")
-    con = connect(path)
-    con.execute("set threads = 2")
     results: dict[str, float] = {}
-    params = {"people": args.people, "start": START, "days": DAYS}
+    cpu: dict[str, float] = {}
     print(f"store {path}: {args.people:,} people, {args.activities:,} activities over {DAYS} days", flush=True)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores", flush=True)
 
     def generate():
-        con.execute("select setseed(0.42)")
-        con.execute(GENERATE_PEOPLE, params)
-        con.execute(GENERATE_SPACES)
-        per_day = args.activities // DAYS
-        con.execute(GENERATE_ACTIVITIES, {
-            "people": args.people, "start": START, "days": DAYS - 1, "first": 1, "n": args.activities - per_day,
-            "run": 1,
-        })
-        con.execute("checkpoint")
+        # in a child process, so that the generation's memory is not counted in the peak below
+        process = multiprocessing.get_context("fork").Process(
+            target=_generate, args=(path, args.people, args.activities))
+        process.start()
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit("generation failed")
+        if args.keep:
+            shutil.copyfile(path, args.keep)
 
-    timed("generate (not part of the figures)", generate, results)
-    timed("plain group-by: monthly active per department", lambda: con.execute(PLAIN_GROUP_BY).fetchall(), results)
-    timed("materialise the bases from scratch", lambda: materialise.refresh(con, Settings()), results)
+    if args.keep and os.path.exists(args.keep):
+        timed(f"copy the generated store from {args.keep}", lambda: shutil.copyfile(args.keep, path), results)
+    else:
+        timed("generate (not part of the figures)", generate, results)
+    con = connect(path)
+    con.execute("set threads = 2")
+    timed("plain group-by: monthly active per department",
+          lambda: con.execute(PLAIN_GROUP_BY).fetchall(), results, cpu)
+    timed("materialise the bases from scratch", lambda: materialise.refresh(con, Settings()), results, cpu)
     con.execute("checkpoint")
 
     settings = Settings()
@@ -187,30 +223,32 @@ def main(argv: list[str] | None = None) -> int:
         "targets", "phases")}
     extra["targets"] = [{"metric": "participation", "group": "*", "value": 0.6, "start": "2024-01-01",
                          "due": "2026-12-31"}]
-    total = 0.0
+    total = total_cpu = 0.0
     chosen = registry.names() if args.metrics == "all" else args.metrics.split(",")
     for name in chosen:
         by = registry.DEFAULT_BY.get(name, "department")
         fn = registry.get(name)
-        timed(f"metric {name} (by {by})", lambda: fn(con, MetricParams(by=by, extra=extra)), results)
-        total += results[f"metric {name} (by {by})"]
-    results["every metric"] = total
-    print(f"{'every metric':<44}{total:8.3f} s", flush=True)
+        label = f"metric {name} (by {by})"
+        timed(label, lambda: fn(con, MetricParams(by=by, extra=extra)), results, cpu)
+        total += results[label]
+        total_cpu += cpu[label]
+    results["every metric"], cpu["every metric"] = total, total_cpu
+    print(f"{'every metric':<48}{total:8.3f} s wall {total_cpu:8.3f} s CPU", flush=True)
+    rss = peak_rss_mib()
+    print(f"{'peak resident memory (bases and metrics)':<48}{rss:8.0f} MiB", flush=True)
 
     per_day = args.activities // DAYS
 
     def one_more_day():
         con.execute(GENERATE_ACTIVITIES, {
-            "people": args.people, "start": START + __import__("datetime").timedelta(days=DAYS - 1), "days": 1,
+            "people": args.people, "start": START + timedelta(days=DAYS - 1), "days": 1,
             "first": args.activities - per_day + 1, "n": per_day, "run": 2,
         })
 
     timed(f"load one more day ({per_day:,} activities)", one_more_day, results)
-    report = timed("refresh after one more day", lambda: materialise.refresh(con, settings), results)
+    report = timed("refresh after one more day", lambda: materialise.refresh(con, settings), results, cpu)
     print(f"  refresh mode: {report['mode']}", flush=True)
-    timed("participation after the refresh", lambda: registry.get("participation")(con, MetricParams()), results)
-    rss = peak_rss_mib()
-    print(f"{'peak resident memory so far':<44}{rss:8.0f} MiB", flush=True)
+    timed("participation after the refresh", lambda: registry.get("participation")(con, MetricParams()), results, cpu)
 
     if not args.skip_pandas:
         def load():
@@ -220,11 +258,27 @@ def main(argv: list[str] | None = None) -> int:
                             "left_on::timestamp as left_on from people").df(),
             )
 
-        activities, people = timed("pandas: load the frames", load, results)
-        timed("pandas: participation", lambda: pandas_participation(activities, people), results)
-        print(f"participation / plain group-by: {results['metric participation (by department)'] / results['plain group-by: monthly active per department']:.2f}")
-        print(f"pandas participation / participation: {results['pandas: participation'] / results['metric participation (by department)']:.1f}")
-    print(f"every metric / plain group-by: {results['every metric'] / results['plain group-by: monthly active per department']:.1f}")
+        activities, people = timed("pandas: load the frames", load, results, cpu)
+        timed("pandas: participation", lambda: pandas_participation(activities, people), results, cpu)
+
+    yardstick = "plain group-by: monthly active per department"
+    print("\nsummary (wall / CPU seconds)", flush=True)
+    for label in (yardstick, "materialise the bases from scratch", "every metric", "refresh after one more day",
+                  "pandas: participation"):
+        if label in results:
+            print(f"  {label:<46}{results[label]:8.3f} {cpu[label]:8.3f}", flush=True)
+    print(f"  {'peak resident memory (bases and metrics)':<46}{rss:8.0f} MiB", flush=True)
+    participation = "metric participation (by department)"
+    if participation in results:
+        print(f"  participation / plain group-by: {results[participation] / results[yardstick]:.2f} wall, "
+              f"{cpu[participation] / cpu[yardstick]:.2f} CPU")
+        if "pandas: participation" in results:
+            print(f"  pandas participation / participation: "
+                  f"{results['pandas: participation'] / results[participation]:.1f} wall, "
+                  f"{cpu['pandas: participation'] / cpu[participation]:.1f} CPU")
+    print(f"  every metric / plain group-by: {results['every metric'] / results[yardstick]:.1f} wall, "
+          f"{cpu['every metric'] / cpu[yardstick]:.1f} CPU")
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     con.close()
     return 0
 

@@ -44,10 +44,18 @@ def external_collaboration(
     >>> rows.rows()
     [('Ops', 5, 4, 2, 0.5)]
     """
+    frame = _external_rows(con, by, start, end).drop(ORGANISATION)
+    return suppress_small_groups(frame, by, "headcount", min_group_size)
+
+
+ORGANISATION = ["org_interactions", "org_external_interactions", "org_people"]
+
+
+def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """The rows of every group, unsuppressed, each with the organisation's figures (``org_*``)."""
     src = materialise.sources(con, "month", start, end)
     query = sql("external").format(group_columns=group_columns([by]), days=src.days)
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
-    return suppress_small_groups(frame, by, "headcount", min_group_size)
+    return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
 
 
 def external_share(
@@ -90,15 +98,23 @@ def meeting_spaces(
     │ x      ┆ partners ┆ null ┆ 5               ┆ 1               ┆ 6          │
     └────────┴──────────┴──────┴─────────────────┴─────────────────┴────────────┘, 1)
     """
-    frame = con.execute(sql("meeting_spaces"), {"from_date": start, "to_date": end}).pl()
+    src = materialise.sources(con, "month", start, end)
+    query = sql("meeting_spaces").format(space_people=src.space_people)
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     small = pl.col("internal_people") + pl.col("external_people") < min_group_size
     return frame.filter(~small), frame.filter(small).height
 
 
 @register("external", "share of interactions with external people, and the spaces where insiders and outsiders meet")
 def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out = external_collaboration(con, params.by, params.start, params.end, params.min_group_size)
-    org = external_share(con, params.start, params.end)
+    frame = _external_rows(con, params.by, params.start, params.end)
+    if frame.is_empty():
+        org = external_share(con, params.start, params.end)
+    else:
+        interactions, external, people = frame.row(0)[-3:]
+        org = {"interactions": interactions, "external_interactions": external,
+               "external_share": external / interactions if interactions else None, "people": people}
+    rows, left_out = suppress_small_groups(frame.drop(ORGANISATION), params.by, "headcount", params.min_group_size)
     shown = (org["people"] or 0) >= params.min_group_size
     spaces, spaces_left_out = meeting_spaces(con, params.start, params.end, params.min_group_size)
     extra = {

@@ -1,7 +1,8 @@
 -- Interactions with external people, per group (METRICS.md, "External collaboration").
 -- An interaction is a reply, a mention or a reaction from its author to its target, self-ties
 -- dropped. A group's interactions are those with at least one end among its (internal) people,
--- each counted once; the external ones have an external person at one end at least.
+-- each counted once; the external ones have an external person at one end at least. Every row
+-- also carries the organisation's figures (org_*), so that the metric reads the interactions once.
 -- Template slots (from the code or an allow-list): <group_columns> (g0), the relation <days>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
@@ -21,9 +22,22 @@ population as (
       and (p.left_on is null or p.left_on >= first_day)
 ),
 
+-- every person with a number for their group (null for external people): the interactions
+-- carry numbers, not names
 person_group as (
     select p.person_key, p.is_external, {group_columns}
     from people as p
+),
+
+group_ids as (
+    select g0, row_number() over (order by g0) as gid
+    from (select distinct g0 from person_group)
+),
+
+person_gid as (
+    select pg.person_key, pg.is_external, case when not pg.is_external then i.gid end as gid
+    from person_group as pg
+    join group_ids as i using (g0)
 ),
 
 ties as (
@@ -38,16 +52,18 @@ ties as (
 
 tie_ends as (
     select
+        ties.source_key,
+        ties.target_key,
         s.is_external or t.is_external as external,
-        case when not s.is_external then s.g0 end as source_group,
-        case when not t.is_external then t.g0 end as target_group
+        s.gid as source_group,
+        t.gid as target_group
     from ties
-    join person_group as s on s.person_key = ties.source_key
-    join person_group as t on t.person_key = ties.target_key
+    join person_gid as s on s.person_key = ties.source_key
+    join person_gid as t on t.person_key = ties.target_key
 ),
 
 group_ties as (
-    select source_group as g0, external from tie_ends where source_group is not null
+    select source_group as gid, external from tie_ends where source_group is not null
     union all
     select target_group, external
     from tie_ends
@@ -59,9 +75,22 @@ headcounts as (
 ),
 
 tie_counts as (
-    select g0, count(*) as interactions, count(*) filter (where external) as external_interactions
-    from group_ties
-    group by g0
+    select i.g0, c.interactions, c.external_interactions
+    from (
+        select gid, count(*) as interactions, count(*) filter (where external) as external_interactions
+        from group_ties
+        group by gid
+    ) as c
+    join group_ids as i using (gid)
+),
+
+-- the organisation's figures (metrics/external_share.sql), from the same interactions
+organisation as (
+    select
+        count(*) as org_interactions,
+        count(*) filter (where external) as org_external_interactions,
+        (select count(*) from (select source_key from tie_ends union select target_key from tie_ends)) as org_people
+    from tie_ends
 ),
 
 final as (
@@ -70,9 +99,11 @@ final as (
         h.headcount,
         coalesce(c.interactions, 0) as interactions,
         coalesce(c.external_interactions, 0) as external_interactions,
-        c.external_interactions / nullif(c.interactions, 0) as external_share
+        c.external_interactions / nullif(c.interactions, 0) as external_share,
+        o.*
     from headcounts as h
     left join tie_counts as c using (g0)
+    cross join organisation as o
 )
 
 select * from final order by g0

@@ -1,18 +1,24 @@
 """Materialised aggregates: what the metrics read, kept up to date after each load.
 
-Every metric is an aggregate of two bases, computed from ``activities`` and ``usage_snapshots``:
+Every metric is an aggregate of these bases, computed from ``activities`` and ``usage_snapshots``:
 
 ``m_person_day``
     one row per person and day (activities by kind, responses received, usage-report presence);
 ``m_person_period``
-    the same per person and week, month and quarter (``grain``), with the number of active days
-    and the last contribution date.
+    the same per person and week, month and quarter (``grain``), with the number of active days,
+    the last contribution date and whether the person was active in the period before as well
+    (``active_before``, for retention);
+``m_thread_start``
+    the threads each person started per day, with the first day someone else replied in them;
+``m_space_person``
+    activities per space and person over the whole history (where insiders and outsiders meet).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
 transaction: when the load only added rows, it recomputes only the days and periods they touch
-(one more day of data re-aggregates one day, one week, one month and one quarter); otherwise it
-rebuilds everything. ``m_state`` records what the bases were built from.
+and the period after them (one more day of data re-aggregates one day, then one week, one month
+and one quarter and the ones after), the threads they posted or replied in, and adds them per
+space and person; otherwise it rebuilds everything. ``m_state`` records what the bases were built from.
 
 A metric asks :func:`sources` for the relations to read. On a store that was never materialised,
 or was changed since, they are the same SQL computed on the fly, so the figures never depend on
@@ -47,7 +53,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "2"
+BASE_VERSION = "4"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -64,6 +70,8 @@ class Sources:
     person_day: str  # per person and day, cut to the range
     person_period: str  # per person and period of the grain, cut to the range
     person_range: str  # per person, over the whole range
+    thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
+    space_people: str  # activities per space and person, over the range
     materialised: bool
 
 
@@ -73,11 +81,15 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"activities": n_act, "activities_run": run_act, "snapshots": n_snap, "snapshots_run": run_snap}
 
 
+#: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
+BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_start", "m_space_person")
+
+
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     exists = con.execute(
-        "select count(*) from information_schema.tables where table_name = 'm_state'"
+        "select count(*) from information_schema.tables where table_name in ?", [list(BASES)]
     ).fetchone()[0]
-    if not exists:
+    if exists < len(BASES):
         return None
     values = dict(con.execute("select key, value from m_state").fetchall())
     if values.get("version") != BASE_VERSION:
@@ -97,22 +109,54 @@ def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, int]) -> None:
     con.executemany("insert into m_state values (?, ?)", rows)
 
 
-def _person_period_sql(person_day: str, grain_name: str) -> str:
-    return sql("person_period").format(person_day=person_day, trunc=GRAINS[grain_name].trunc)
+NO_PREVIOUS = "(select null::integer as person_key, null::date as period_start, null::boolean as active where false)"
+
+
+def _person_period_sql(person_day: str, grain_name: str, previous: str = NO_PREVIOUS) -> str:
+    g = GRAINS[grain_name]
+    return sql("person_period").format(person_day=person_day, trunc=g.trunc, step=g.step, previous=previous)
+
+
+#: The grains in the order they are built: a quarter adds up the months already built.
+BUILD_ORDER = ["week", "month", "quarter"]
+ROLLUP = {"quarter": "month"}
+
+
+def _period_insert(grain_name: str, previous: date | None = None) -> str:
+    """The statement adding the rows of ``grain_name`` for the periods from ``$from_date`` to
+    ``$to_date``; ``previous``: the start of the period before them, whose rows in the base give
+    the first period's ``active_before``."""
+    g = GRAINS[grain_name]
+    before = NO_PREVIOUS if previous is None else (
+        f"(select person_key, period_start, active from m_person_period where grain = '{grain_name}'"
+        f" and period_start = '{previous.isoformat()}'::date)"
+    )
+    if grain_name in ROLLUP:
+        months = f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')"
+        select = sql("person_period_rollup").format(person_period=months, trunc=g.trunc, step=g.step, previous=before)
+    else:
+        select = _person_period_sql("m_person_day", grain_name, before)
+    return f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select})"
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    # one statement per base and grain: each holds only its own groups in memory
+    con.execute(f"create or replace table m_thread_start as {sql('thread_starts').format(activities='activities')}")
+    con.execute(
+        f"create or replace table m_space_person as {sql('space_people').format(activities='activities')}",
+        {"from_date": None, "to_date": None},
+    )
     con.execute(
         f"create or replace table m_person_day as {sql('person_day')}",
         {"from_date": None, "to_date": None},
     )
-    selects = " union all ".join(
-        f"select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})" for g in GRAINS
-    )
     con.execute(
-        f"create or replace table m_person_period as {selects}",
+        "create or replace table m_person_period as select '' as grain, * from "
+        f"({_person_period_sql('m_person_day', 'month')}) limit 0",
         {"from_date": None, "to_date": None},
     )
+    for g in BUILD_ORDER:
+        con.execute(_period_insert(g), {"from_date": None, "to_date": None})
 
 
 def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
@@ -140,24 +184,52 @@ def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
     return old_act == stored["activities"] and old_snap == stored["snapshots"]
 
 
-def _update(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
-    """Recompute the bases for the days ``first`` to ``last`` and every period touching them."""
+def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dict[str, int]) -> None:
+    """Recompute the bases for the days ``first`` to ``last`` and every period touching them,
+    the threads the new activities posted or replied in, and add the new activities per space
+    and person."""
+    run = {"run": stored["activities_run"]}
+    # the posts and replies of the threads the new activities posted or replied in: one pass
+    con.execute(
+        "create or replace temp table m_touched_threads as "
+        "select source, thread_ref, person_key, occurred_at, kind from activities "
+        "semi join (select distinct source, thread_ref from activities "
+        "           where run_id > $run and kind in ('post', 'reply') and thread_ref is not null) using (source, thread_ref) "
+        "where kind in ('post', 'reply')",
+        run,
+    )
+    con.execute(
+        "delete from m_thread_start as t using (select distinct source, thread_ref from m_touched_threads) as n "
+        "where t.source = n.source and t.thread_ref = n.thread_ref"
+    )
+    con.execute(f"insert into m_thread_start by name {sql('thread_starts').format(activities='m_touched_threads')}")
+    con.execute("drop table m_touched_threads")
+    new = "(select * from activities where run_id > $run)"
+    con.execute(
+        f"create or replace temp table m_new_space_person as {sql('space_people').format(activities=new)}",
+        {**run, "from_date": None, "to_date": None},
+    )
+    con.execute(
+        "merge into m_space_person as s using m_new_space_person as n "
+        "on s.space_key = n.space_key and s.person_key = n.person_key "
+        "when matched then update set activities = s.activities + n.activities "
+        "when not matched then insert by name"
+    )
+    con.execute("drop table m_new_space_person")
     con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
     con.execute(
         f"insert into m_person_day by name select * from ({sql('person_day')})",
         {"from_date": first, "to_date": last},
     )
-    for g in GRAINS:
+    for g in BUILD_ORDER:
+        # the periods touched, and the one after them (its active_before depends on the last one)
         start = period_start(g, first)
-        end = shift_period(g, period_start(g, last), 1) - timedelta(days=1)
+        end = shift_period(g, period_start(g, last), 2) - timedelta(days=1)
         con.execute(
             "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date",
             {"grain": g, "from_date": start, "to_date": end},
         )
-        con.execute(
-            f"insert into m_person_period by name select '{g}' as grain, * from ({_person_period_sql('m_person_day', g)})",
-            {"from_date": start, "to_date": end},
-        )
+        con.execute(_period_insert(g, shift_period(g, start, -1)), {"from_date": start, "to_date": end})
 
 
 def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
@@ -179,7 +251,7 @@ def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, A
     elif stored is not None and _only_added(con, stored):
         first, last, days = _touched_days(con, stored)
         if first is not None and days <= MAX_INCREMENTAL_DAYS and (last - first).days < 2 * MAX_INCREMENTAL_DAYS:
-            _update(con, first, last)
+            _update(con, first, last, stored)
             mode = "incremental"
     if mode == "full":
         _rebuild(con)
@@ -221,21 +293,54 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         )
         person_day = f"({sql('person_day')})"
 
-    def per_period(g: str) -> str:
-        if fresh and is_aligned(g, start, end):
+    def per_period(g: str, edges: bool = False) -> str:
+        """The relation of grain ``g``; with ``edges``, an unaligned range reads its whole periods
+        from the base (their active_before may then look before the range: only for sums)."""
+        if not fresh:
+            return f"({_person_period_sql(person_day, g)})"
+        if not edges and not is_aligned(g, start, end):
+            return f"({_person_period_sql(person_day, g)})"
+        if is_aligned(g, start, end):
             return (
                 f"(select * exclude (grain) from m_person_period where grain = '{g}'"
                 " and ($from_date::date is null or period_start >= $from_date::date)"
                 " and ($to_date::date is null or period_start <= $to_date::date))"
             )
-        return f"({_person_period_sql(person_day, g)})"
+        # the whole periods inside the range from the base, the cut ones at its ends from the days
+        first = start if start is None or is_aligned(g, start, None) else shift_period(g, period_start(g, start), 1)
+        after = None if end is None else period_start(g, end + timedelta(days=1))
+        if end is not None and after != end + timedelta(days=1):
+            after = period_start(g, end)
+        whole = (
+            f"select * exclude (grain) from m_person_period where grain = '{g}'"
+            + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
+            + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
+        )
+        edge_days = (
+            f"(select * from {person_day} where false"
+            + ("" if first is None or first == start else f" or day < '{first.isoformat()}'::date")
+            + ("" if after is None or end is None or after == end + timedelta(days=1)
+               else f" or day >= '{after.isoformat()}'::date")
+            + ")"
+        )
+        return f"({whole} union all by name ({_person_period_sql(edge_days, g)}))"
 
-    person_range = "(" + sql("person_range").format(person_period=per_period("month")) + ")"
+    # the fewest rows that add up to the range: quarters when it holds whole quarters (every
+    # column of the bases adds up over periods)
+    coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
+    person_range = "(" + sql("person_range").format(person_period=per_period(coarsest, edges=True)) + ")"
+    if fresh and start is None and end is None:
+        # only over the whole history: a person's activity in a space is not kept per day
+        space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"
+    else:
+        space_people = "(" + sql("space_people").format(activities="activities") + ")"
     return Sources(
         days=days,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
+        thread_starts="m_thread_start" if fresh else "(" + sql("thread_starts").format(activities="activities") + ")",
+        space_people=space_people,
         materialised=fresh,
     )
 

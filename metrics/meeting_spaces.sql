@@ -1,17 +1,10 @@
 -- The spaces where internal and external people meet: spaces with activity in the range by at
 -- least one internal and one external person (METRICS.md, "External collaboration"). The name of
 -- a private space is not shown.
+-- Template slot (from the code, never user text): the relation <space_people> (activities per
+-- space and person in the range).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
-
-space_people as (
-    select space_key, person_key, count(*) as activities
-    from activities
-    where space_key is not null
-      and ($from_date::date is null or occurred_at >= $from_date::date)
-      and ($to_date::date is null or occurred_at < $to_date::date + 1)
-    group by all
-),
 
 counted as (
     select
@@ -19,7 +12,7 @@ counted as (
         count(*) filter (where not p.is_external) as internal_people,
         count(*) filter (where p.is_external) as external_people,
         sum(sp.activities)::bigint as activities
-    from space_people as sp
+    from {space_people} as sp
     join people as p using (person_key)
     group by sp.space_key
 ),

@@ -27,66 +27,97 @@ calendar as (
     from periods, bounds
 ),
 
--- Headcount: internal people employed during the period, in the group they hold now.
-population as (
+-- Internal people, in the group they hold now, with the periods they were hired and left in:
+-- employed during a period (hired before its end, not left before its start) means hired in it
+-- or before, and not left before it.
+staff as (
     select
-        c.period,
-        c.period_start,
-        c.days,
+        p.person_key,
         {group_columns},
-        p.person_key
+        date_trunc('{trunc}', p.hired_on)::date as hired_period,
+        date_trunc('{trunc}', p.left_on)::date as left_period
     from people as p
-    join calendar as c
-        on (p.hired_on is null or p.hired_on < c.period_end)
-       and (p.left_on is null or p.left_on >= c.period_start)
     where not p.is_external
 ),
 
-activity as (
-    select * from {person_period}
-),
-
-joined as (
+-- Headcount per period: people of the same group hired and left in the same periods are counted
+-- together before meeting the calendar.
+headcounts as (
     select
-        pop.*,
-        coalesce(now.active, false) as active,
-        coalesce(now.posts + now.replies, 0) > 0 as contributed,
-        coalesce(now.active_days, 0) as active_days,
-        coalesce(prev.active, false) as active_before
-    from population as pop
-    left join activity as now
-        on now.person_key = pop.person_key and now.period_start = pop.period_start
-    left join activity as prev
-        on prev.person_key = pop.person_key and prev.period_start = (pop.period_start - {step})::date
-),
-
-counts as (
-    select
-        period,
+        c.period_start,
         {groups},
-        count(*) as headcount,
-        count(*) filter (where active) as active,
+        sum(s.people)::bigint as headcount
+    from (select {groups}, hired_period, left_period, count(*) as people from staff group by all) as s
+    join calendar as c
+        on (s.hired_period is null or s.hired_period <= c.period_start)
+       and (s.left_period is null or s.left_period >= c.period_start)
+    group by all
+),
+
+-- The active rows of internal people; the rows of people who were not active add nothing to
+-- any count. active_before (active in the period before as well) is only counted when that
+-- period is in the range.
+active_periods as (
+    select
+        period_start,
+        person_key,
+        posts + replies > 0 as contributed,
+        active_days,
+        active_before and period_start > (select min(period_start) from calendar) as active_before
+    from {person_period}
+    where active
+),
+
+activity as (
+    select
+        a.*,
+        s.*,
+        (s.hired_period is null or s.hired_period <= a.period_start)
+            and (s.left_period is null or s.left_period >= a.period_start) as employed
+    from active_periods as a
+    join staff as s using (person_key)
+),
+
+activity_counts as (
+    select
+        period_start,
+        {groups},
+        count(*) as active,
         count(*) filter (where contributed) as contributors,
         sum(active_days) as active_days,
-        any_value(days) as days,
-        count(*) filter (where active_before) as active_before,
-        count(*) filter (where active_before and active) as retained
-    from joined
+        count(*) filter (where active_before) as retained
+    from activity
+    where employed
+    group by all
+),
+
+-- Retention's denominator: the people active in a period and still employed in the next one.
+before_counts as (
+    select
+        (period_start + {step})::date as period_start,
+        {groups},
+        count(*) as active_before
+    from activity
+    where (hired_period is null or hired_period <= (period_start + {step})::date)
+      and (left_period is null or left_period >= (period_start + {step})::date)
     group by all
 ),
 
 final as (
     select
-        period,
+        c.period,
         {groups},
-        headcount,
-        active,
-        contributors,
-        active / headcount as participation_rate,
-        contributors / headcount as contribution_rate,
-        active_days / days / nullif(active, 0) as stickiness,
-        retained / nullif(active_before, 0) as retention
-    from counts
+        h.headcount,
+        coalesce(n.active, 0) as active,
+        coalesce(n.contributors, 0) as contributors,
+        coalesce(n.active, 0) / h.headcount as participation_rate,
+        coalesce(n.contributors, 0) / h.headcount as contribution_rate,
+        n.active_days / c.days / nullif(n.active, 0) as stickiness,
+        coalesce(n.retained, 0) / nullif(b.active_before, 0) as retention
+    from headcounts as h
+    join calendar as c using (period_start)
+    left join activity_counts as n using (period_start, {groups})
+    left join before_counts as b using (period_start, {groups})
 )
 
 select * from final order by all

@@ -1,5 +1,6 @@
 -- Activity per person and period, from the per-day base.
--- Template slots (from the code, never user text): <person_day> (a relation), <trunc>.
+-- Template slots (from the code, never user text): <person_day> (a relation), <trunc>, <step>,
+-- <previous>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -25,6 +26,23 @@ final as (
         max(day) filter (where posts + replies > 0) as last_contribution
     from days
     group by all
+),
+
+-- active_before: active in the period before as well (retention). The rows of <previous> (the
+-- period before the first one computed here, already in the base; none otherwise) only serve it.
+flagged as (
+    select
+        * exclude (computed),
+        coalesce(
+            lag(period_start) over w = (period_start - {step})::date and lag(active) over w, false
+        ) as active_before,
+        computed
+    from (
+        select *, true as computed from final
+        union all by name
+        select person_key, period_start, active, false as computed from {previous}
+    )
+    window w as (partition by person_key order by period_start)
 )
 
-select * from final
+select * exclude (computed) from flagged where computed

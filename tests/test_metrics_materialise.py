@@ -55,13 +55,22 @@ def test_refresh_changes_no_figure():
 def test_incremental_refresh_equals_a_full_rebuild():
     con = store()
     refresh(con)
-    new = [act(3, "post", "2026-03-02", run=2), act(4, "reply", "2026-01-15", target=3, run=2)]  # one late event
+    # late events: a reply answering an earlier thread before its first answer so far, in a space
+    # the person was already active in; a new thread answered the next day
+    new = [act(3, "post", "2026-03-02", run=2), act(4, "reply", "2026-01-15", target=3, run=2),
+           act(2, "reply", "2026-01-20", target=7, thread="t0", space=2, run=2),
+           act(10, "post", "2026-03-02", thread="t9", space=3, run=2),
+           act(9, "reply", "2026-03-03", target=10, thread="t9", space=3, run=2)]
     add_activities(con, new)
     add_snapshot(con, 6, "2026-03-03", liked=1, run=2)
     assert not is_fresh(con)
     report = refresh(con)
     assert report["mode"] == "incremental"
-    incremental = {t: con.execute(f"select * from {t} order by all").fetchall() for t in ("m_person_day", "m_person_period")}
+    tables = ("m_person_day", "m_person_period", "m_thread_start", "m_space_person")
+    incremental = {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+    assert con.execute("select thread_ref, day, replied_on from m_thread_start where thread_ref in ('t0', 't9') "
+                       "order by 1").fetchall() == [("t0", date(2026, 1, 31), date(2026, 1, 20)),
+                                                    ("t9", date(2026, 3, 2), date(2026, 3, 3))]
     con.execute("delete from m_state")
     assert refresh(con)["mode"] == "full"
     for table, rows in incremental.items():

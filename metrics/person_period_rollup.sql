@@ -1,0 +1,49 @@
+-- Activity per person and quarter, from the per-month base (months nest in quarters, and every
+-- column of the base adds up: sums, any, latest date).
+-- Template slots (from the code, never user text): <person_period> (the months), <trunc>,
+-- <step>, <previous>.
+-- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
+with
+
+months as (
+    select *
+    from {person_period}
+    where ($from_date::date is null or period_start >= $from_date::date)
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+final as (
+    select
+        date_trunc('{trunc}', period_start)::date as period_start,
+        person_key,
+        sum(activities)::integer as activities,
+        sum(posts)::integer as posts,
+        sum(replies)::integer as replies,
+        sum(reactions)::integer as reactions,
+        sum(received)::integer as received,
+        bool_or(usage_active) as usage_active,
+        bool_or(active) as active,
+        sum(active_days)::integer as active_days,
+        max(last_contribution) as last_contribution
+    from months
+    group by all
+),
+
+-- active_before: active in the period before as well (retention). The rows of <previous> (the
+-- period before the first one computed here, already in the base; none otherwise) only serve it.
+flagged as (
+    select
+        * exclude (computed),
+        coalesce(
+            lag(period_start) over w = (period_start - {step})::date and lag(active) over w, false
+        ) as active_before,
+        computed
+    from (
+        select *, true as computed from final
+        union all by name
+        select person_key, period_start, active, false as computed from {previous}
+    )
+    window w as (partition by person_key order by period_start)
+)
+
+select * exclude (computed) from flagged where computed
