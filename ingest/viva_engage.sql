@@ -16,9 +16,14 @@ with configured as (
 ),
 
 user_domains as (
-    select pseudonym(split_part(email, '@', 2)) as domain_id, count(*) as n
-    from stg_viva_users_raw
-    where email like '%@%'
+    -- each distinct domain pseudonymised once, not once per user
+    select pseudonym(domain) as domain_id, sum(n) as n
+    from (
+        select split_part(email, '@', 2) as domain, count(*) as n
+        from stg_viva_users_raw
+        where email like '%@%'
+        group by 1
+    )
     group by 1
 ),
 
@@ -46,6 +51,12 @@ with users as (
     from stg_viva_users_raw
 ),
 
+domains as (
+    -- each distinct domain pseudonymised once, not once per user
+    select domain, pseudonym(domain) not in (select domain_id from stg_home_domains) as is_guest
+    from (select distinct split_part(clean_email, '@', 2) as domain from users where clean_email is not null)
+),
+
 final as (
     select
         'Users.csv' as input,
@@ -55,9 +66,7 @@ final as (
         nullif(trim(id), '') as ref,
         clean_email as email,
         false as is_bot,
-        clean_email is not null
-            and pseudonym(split_part(clean_email, '@', 2)) not in (select domain_id from stg_home_domains)
-            as is_guest,
+        case when clean_email is null then false else domains.is_guest end as is_guest,
         nullif(trim(deleted_at), '') is not null
             or lower(coalesce(state, '')) in ('soft_delete', 'deleted') as is_deleted,
         timezone('UTC', coalesce(
@@ -70,6 +79,7 @@ final as (
         null::boolean as has_about,
         case when nullif(trim(id), '') is null then 'user without an id' end as reject_reason
     from users
+    left join domains on domains.domain = split_part(users.clean_email, '@', 2)
 )
 
 select * from final
