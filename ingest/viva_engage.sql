@@ -95,7 +95,7 @@ with senders as (
     from stg_viva_messages
     where nullif(trim(sender_id), '') is not null
       and from_user
-      and sender_id not in (select ref from stg_accounts where ref is not null)
+      and unknown_sender
     group by sender_id
 ),
 
@@ -187,6 +187,8 @@ parsed as (
         nullif(trim(replied_to_id), '') as parent,
         nullif(trim(thread_id), '') as thread,
         lower(coalesce(nullif(trim(sender_type), ''), 'user')) = 'user' as from_user,
+        -- a sender absent from Users.csv (read once here, for unknown_accounts too)
+        sender_id not in (select ref from stg_accounts where ref is not null) as unknown_sender,
         coalesce(
             -- ISO 8601 in UTC, the usual form, without time zone arithmetic
             case when created_at like '%Z' then try_cast(created_at as timestamp) end,
@@ -209,8 +211,8 @@ final as (
         id,
         sender_id,
         -- an e-mail is only needed for a sender absent from Users.csv
-        case when sender_id not in (select ref from stg_accounts where ref is not null)
-            then nullif(lower(trim(sender_email)), '') end as sender_email,
+        case when unknown_sender then nullif(lower(trim(sender_email)), '') end as sender_email,
+        unknown_sender,
         from_user,
         space_kind,
         case space_kind
