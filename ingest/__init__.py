@@ -13,7 +13,7 @@ from datetime import date
 from ingest.common import InputCount, IngestError, SourceNotRecognised, Summary
 from ingest.runner import SOURCES, detect
 
-__all__ = ["load", "detect", "SOURCES", "Summary", "InputCount", "IngestError", "SourceNotRecognised"]
+__all__ = ["load", "refresh_derived", "detect", "SOURCES", "Summary", "InputCount", "IngestError", "SourceNotRecognised"]
 
 
 def load(
@@ -23,17 +23,29 @@ def load(
     settings=None,
     as_of: date | None = None,
     progress: bool | None = False,
+    refresh: bool = True,
 ) -> Summary | list[Summary]:
     """Load one export (or a list of them, in one published write) and return its summary.
 
     ``source`` is recognised from the content when omitted. ``db`` defaults to the ``db``
     setting. Raises :class:`IngestError` (a subclass of ``RucheError``) on bad input, leaving
-    the store as it was.
+    the store as it was. Once the rows are published, the derived tables (the metrics' caches)
+    are refreshed in a second published write before this returns; ``refresh=False`` leaves
+    that to a later :func:`refresh_derived` (the benchmark times the two apart).
     """
     from ingest.cli import load_paths
     from ingest.common import Progress
 
     paths = path if isinstance(path, (list, tuple)) else [path]
     summaries = load_paths(list(paths), source=source, db=db, settings=settings, as_of=as_of,
-                           progress=Progress(enabled=progress))
+                           progress=Progress(enabled=progress), refresh=refresh)
     return summaries if isinstance(path, (list, tuple)) else summaries[0]
+
+
+def refresh_derived(db: str | os.PathLike | None = None, settings=None, progress: bool | None = False) -> dict:
+    """Refresh the derived tables of the store in a published write of their own (what
+    :func:`load` does after publishing a load): see :func:`ingest.cli.refresh_derived`."""
+    from ingest.cli import refresh_derived as refresh
+    from ingest.common import Progress
+
+    return refresh(db, settings, Progress(enabled=progress))

@@ -15,11 +15,12 @@
 -- name: resolve
 create or replace temp table resolved as
 with events as materialized (
-    -- stg_events may be a view over the source's own staging: it is read once, here
+    -- stg_events may be a view over the source's own staging: it is read once, here. The key of
+    -- an event is keyed by the pseudonymisation key (event_uid: see ruche.privacy), so that the
+    -- store holds no digest computable from a network's own ids.
     select
         stg_events.*,
-        md5_number($source || ':' || natural_key) as activity_uid,
-        md5_number($source || ':' || target_key_of) as target_uid,
+        event_uid($source || ':' || natural_key) as activity_uid,
         actor.person_key as actor_key,
         coalesce(actor.is_bot, false) as actor_is_bot,
         actor.ref is not null as actor_known
@@ -28,33 +29,39 @@ with events as materialized (
 ),
 
 listed as materialized (
-    -- one aggregate over every event: how often it is listed and, for a message, its author
-    -- (replies and reactions of this batch point at them)
+    -- one aggregate over every event: how often its key is listed and, for a message, its
+    -- author (replies and reactions of this batch point at them by the message's key)
     select
-        activity_uid,
+        natural_key,
         count(*) as listings,
         any_value(actor_key) filter (where kind in ('post', 'reply') and skip_reason is null) as author_key
     from events
-    group by activity_uid
+    group by natural_key
 ),
 
 batch_authors as (
-    select activity_uid, author_key from listed where author_key is not null
+    select natural_key as target_key_of, author_key from listed where author_key is not null
 ),
 
 stored_authors as (
-    -- authors of messages loaded from an earlier export of the same network
-    select activity_uid as target_uid, any_value(person_key) as author_key
-    from activities
-    where source = $source
-      and kind in ('post', 'reply')
-      and activity_uid in (select target_uid from events where target_uid is not null)
-    group by activity_uid
+    -- authors of messages loaded from an earlier export of the same network: only the targets
+    -- this batch does not hold are digested and looked up
+    select targets.target_key_of, any_value(activities.person_key) as author_key
+    from (
+        select distinct target_key_of from events
+        where target_key_of is not null
+          and target_key_of not in (select target_key_of from batch_authors)
+    ) as targets
+    join activities
+        on activities.activity_uid = event_uid($source || ':' || targets.target_key_of)
+    where activities.source = $source
+      and activities.kind in ('post', 'reply')
+    group by targets.target_key_of
 ),
 
 repeated as (
     -- events listed twice in the same batch (few: they are ranked below)
-    select activity_uid from listed where listings > 1
+    select natural_key from listed where listings > 1
 ),
 
 numbered as (
@@ -62,17 +69,17 @@ numbered as (
     -- events only, never over every event
     select events.*, 1 as listing
     from events
-    anti join repeated using (activity_uid)
+    anti join repeated using (natural_key)
     union all by name
     select
         events.*,
         row_number() over (
-            partition by activity_uid
+            partition by natural_key
             order by file, record_no, kind, occurred_at, actor_ref, target_ref, target_key_of, space_ref,
                 thread_ref, body_length, has_file, has_link, skip_reason, reject_reason
         ) as listing
     from events
-    semi join repeated using (activity_uid)
+    semi join repeated using (natural_key)
 ),
 
 with_target as (
@@ -84,8 +91,8 @@ with_target as (
         spaces.space_key
     from numbered
     left join ref_map as target on target.ref = numbered.target_ref
-    left join batch_authors on batch_authors.activity_uid = numbered.target_uid
-    left join stored_authors using (target_uid)
+    left join batch_authors using (target_key_of)
+    left join stored_authors using (target_key_of)
     left join spaces on spaces.source = $source and spaces.space_ref = numbered.space_ref
 ),
 
@@ -103,6 +110,8 @@ outcomes as (
             when reject_reason is not null then 'rejected'
             when not actor_known then 'rejected'
             when actor_is_bot then 'skipped:bot'
+            -- months a purge removed stay removed (store_meta.purged_before)
+            when occurred_at < cast($purged_before as date) then 'skipped:before the retention cut-off'
             when kind = 'mention' and target_key is null then 'skipped:mention of a bot or unknown account'
             when already.activity_uid is not null then 'skipped:already loaded'
             when listing > 1 then 'skipped:listed twice'

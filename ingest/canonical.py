@@ -58,8 +58,11 @@ def write_spaces(ctx: Context) -> list[InputCount]:
 
 
 def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: bool = True) -> list[InputCount]:
-    """stg_events -> activities (new ones only), rejects; returns the counts per input."""
-    ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor})
+    """stg_events -> activities (new ones only), rejects; returns the counts per input.
+
+    Events dated before the cut-off of the last purge are skipped ("before the retention cut-off").
+    """
+    ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
     counts = counts_from(ctx.con, queries("activities.sql")["counts"])
     read = sum(c.read for c in counts)
     rejected = sum(c.rejected for c in counts)
@@ -69,6 +72,15 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     ctx.run("activities.sql", "insert")
     ctx.run("activities.sql", "rejects")
     return counts
+
+
+def purged_before(ctx: Context):
+    """The cut-off of the last ``ruche purge`` (``store_meta.purged_before``), or None: activities
+    and usage snapshots dated before it are skipped (an old export loaded again must not bring
+    back the months retention removed)."""
+    from ruche.retention import purged_before as stored
+
+    return stored(ctx.con)
 
 
 def mark_external(ctx: Context) -> None:

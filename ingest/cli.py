@@ -21,6 +21,7 @@ from ruche.store import StoreError, WriteLockBusy, connect, writing
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
+EXIT_NOT_REFRESHED = 4  # loaded and published, but the derived tables could not be refreshed after it
 EXIT_BUSY = 75  # EX_TEMPFAIL: another load holds the store; try again later
 
 # Load order when several files come at once: the reference population first, so that network
@@ -43,6 +44,8 @@ exit codes:
   1   an input or the configuration is wrong: nothing was published, the message says what to fix
   2   malformed command line
   3   loaded, but some rows were rejected (kept in the rejects table with their reason)
+  4   loaded and published, but refreshing the derived tables after it failed (metrics then
+      compute from the stored rows; the next load refreshes them)
   75  another load is writing the store (--no-wait): try again later
   130 interrupted: nothing was published
 """
@@ -89,6 +92,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except WriteLockBusy as exc:
         print(f"ruche ingest: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except RefreshFailed as exc:
+        _print(exc.summaries, args.json)
+        print(f"ruche ingest: {exc}", file=sys.stderr)
+        return EXIT_NOT_REFRESHED
     _print(summaries, args.json)
     return EXIT_REJECTS if any(s.rejected for s in summaries) else EXIT_OK
 
@@ -101,10 +108,44 @@ def _print(summaries: list[Summary], as_json: bool) -> None:
             print(s.format())
 
 
-def _refresh_metrics(con, settings: Settings) -> None:
+class RefreshFailed(RucheError):
+    """The load was published, but refreshing the derived tables after it failed."""
+
+    def __init__(self, message: str, summaries: list[Summary]):
+        super().__init__(message)
+        self.summaries = summaries
+
+
+def _refresh_metrics(con, settings: Settings) -> dict:
     from metrics.materialise import refresh_metrics
 
-    refresh_metrics(con, settings)
+    return refresh_metrics(con, settings)
+
+
+def refresh_derived(
+    db: str | os.PathLike | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    wait: bool = True,
+) -> dict:
+    """Rebuild the derived tables of the store (the metrics' bases, the network results, the
+    dashboard's precomputed results) in a published write of their own; what a load runs after
+    publishing its rows. Returns what :func:`metrics.materialise.refresh_metrics` did.
+
+    They are caches: each records the state of the store it was computed from, and a metric
+    computes from the stored rows while they are stale, so a store published between a load and
+    this refresh answers the same figures, only slower.
+    """
+    settings = settings or Settings.load()
+    progress = progress or Progress(enabled=False)
+    progress.start("derived tables", 1)
+    try:
+        with writing(str(db or settings.db), wait=wait) as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute("set enable_progress_bar = false")
+            return _refresh_metrics(con, settings)
+    finally:
+        progress.finish()
 
 
 def load_paths(
@@ -115,11 +156,15 @@ def load_paths(
     as_of: date | None = None,
     progress: Progress | None = None,
     wait: bool = True,
+    refresh: bool = True,
 ) -> list[Summary]:
-    """Load several files or folders in one published write of the store.
+    """Load several files or folders in one published write of the store, then refresh the
+    derived tables in a second one (:func:`refresh_derived`; skipped with ``refresh=False``).
 
-    Files already loaded (same content) are reported ``unchanged``; when every file is, the
-    store is not rewritten at all.
+    The rows are published first, so a failing refresh never undoes a load: it raises
+    :class:`RefreshFailed`, which carries the summaries of the published load. Files already
+    loaded (same content) are reported ``unchanged``; when every file is, the store is not
+    rewritten at all, and nothing is refreshed.
     """
     settings = settings or Settings.load()
     db = str(db or settings.db)
@@ -139,8 +184,18 @@ def load_paths(
         prepare(con, pseudonymiser)
         for p, s in plan:
             summaries.append(load_one(con, p, s, settings, pseudonymiser, progress, as_of))
-        if any(s.status == "loaded" for s in summaries):
-            _refresh_metrics(con, settings)
+        if db == ":memory:" and refresh and any(s.status == "loaded" for s in summaries):
+            _refresh_metrics(con, settings)  # a store in memory lives only in this connection
+            return summaries
+    if refresh and any(s.status == "loaded" for s in summaries):
+        try:
+            refresh_derived(db, settings, progress, wait=True)
+        except Exception as exc:
+            raise RefreshFailed(
+                f"the load was published, but refreshing the derived tables after it failed ({exc}); "
+                "metrics compute from the stored rows until a later load refreshes them",
+                summaries,
+            ) from exc
     return summaries
 
 
@@ -213,6 +268,9 @@ def _watch_pass(folder: Path, settings: Settings, args: argparse.Namespace) -> i
         try:
             result = load_paths([path], db=settings.db, settings=settings, as_of=args.as_of,
                                 progress=Progress(enabled=args.progress), wait=True)
+        except RefreshFailed as exc:
+            print(f"ruche ingest: {path}: {exc}", file=sys.stderr)
+            result, failed = exc.summaries, True
         except RucheError as exc:
             print(f"ruche ingest: error: {exc}", file=sys.stderr)
             failed = True

@@ -10,7 +10,7 @@ the concealed value is still a stable key, but cannot meet other sources.
 
 from __future__ import annotations
 
-from ingest.canonical import create_staging, write_accounts
+from ingest.canonical import create_staging, purged_before, write_accounts
 from ingest.common import (
     Context,
     IngestError,
@@ -57,7 +57,7 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.run("m365.sql", "accounts")
     write_accounts(ctx)
     ctx.progress.step("accounts")
-    ctx.run("m365.sql", "snapshots")
+    ctx.run("m365.sql", "snapshots", {"purged_before": purged_before(ctx)})
     counts = counts_from(ctx.con, queries("m365.sql")["counts"])
     count = counts[0] if counts else InputCount("report rows")
     count.read += len(parse_rejects)

@@ -74,6 +74,9 @@ final as (
         rows.*,
         case
             when reject_reason is not null then 'rejected'
+            -- what a purge removed stays removed: the rule of ruche purge (store_meta.purged_before)
+            when coalesce(last_activity, report_date) < cast($purged_before as date)
+                then 'skipped:before the retention cut-off'
             when already.person_key is not null then 'skipped:already loaded'
             when row_number() over (partition by rows.person_key, rows.report_date, rows.period_days
                                     order by record_no) > 1 then 'skipped:listed twice'

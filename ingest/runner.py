@@ -66,6 +66,25 @@ def prepare(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser) -> Non
             "this store was built with another pseudonymisation key: use the same key file or RUCHE_KEY, "
             "or start a new store"
         )
+    convert_uids(con)
+
+
+#: ``store_meta.activity_uid_scheme`` of a store whose event keys are keyed (``event_uid``).
+UID_SCHEME = "keyed-md5"
+
+
+def convert_uids(con: duckdb.DuckDBPyConnection) -> int:
+    """Key the event keys of a store loaded before they were keyed (``activity_uid`` was the
+    unkeyed ``md5_number`` of the event's natural key), in the load's write, set-based; record the
+    scheme in ``store_meta``. Returns the rows converted (none once the scheme is recorded).
+    ``keyed_uid`` of the old key is what ``event_uid`` gives the same event now, so a newer export
+    of the same network still meets the rows loaded before."""
+    scheme = con.execute("select value from store_meta where key = 'activity_uid_scheme'").fetchone()
+    if scheme is not None:
+        return 0
+    converted = con.execute("update activities set activity_uid = keyed_uid(activity_uid)").fetchone()[0]
+    con.execute("insert into store_meta values ('activity_uid_scheme', ?)", [UID_SCHEME])
+    return converted
 
 
 def load_one(

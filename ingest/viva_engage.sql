@@ -16,9 +16,14 @@ with configured as (
 ),
 
 user_domains as (
-    select pseudonym(split_part(email, '@', 2)) as domain_id, count(*) as n
-    from stg_viva_users_raw
-    where email like '%@%'
+    -- each distinct domain pseudonymised once, not once per user
+    select pseudonym(domain) as domain_id, sum(n) as n
+    from (
+        select split_part(email, '@', 2) as domain, count(*) as n
+        from stg_viva_users_raw
+        where email like '%@%'
+        group by 1
+    )
     group by 1
 ),
 
@@ -46,6 +51,12 @@ with users as (
     from stg_viva_users_raw
 ),
 
+domains as (
+    -- each distinct domain pseudonymised once, not once per user
+    select domain, pseudonym(domain) not in (select domain_id from stg_home_domains) as is_guest
+    from (select distinct split_part(clean_email, '@', 2) as domain from users where clean_email is not null)
+),
+
 final as (
     select
         'Users.csv' as input,
@@ -55,9 +66,7 @@ final as (
         nullif(trim(id), '') as ref,
         clean_email as email,
         false as is_bot,
-        clean_email is not null
-            and pseudonym(split_part(clean_email, '@', 2)) not in (select domain_id from stg_home_domains)
-            as is_guest,
+        case when clean_email is null then false else domains.is_guest end as is_guest,
         nullif(trim(deleted_at), '') is not null
             or lower(coalesce(state, '')) in ('soft_delete', 'deleted') as is_deleted,
         timezone('UTC', coalesce(
@@ -70,6 +79,7 @@ final as (
         null::boolean as has_about,
         case when nullif(trim(id), '') is null then 'user without an id' end as reject_reason
     from users
+    left join domains on domains.domain = split_part(users.clean_email, '@', 2)
 )
 
 select * from final
@@ -85,7 +95,7 @@ with senders as (
     from stg_viva_messages
     where nullif(trim(sender_id), '') is not null
       and from_user
-      and sender_id not in (select ref from stg_accounts where ref is not null)
+      and unknown_sender
     group by sender_id
 ),
 
@@ -177,6 +187,8 @@ parsed as (
         nullif(trim(replied_to_id), '') as parent,
         nullif(trim(thread_id), '') as thread,
         lower(coalesce(nullif(trim(sender_type), ''), 'user')) = 'user' as from_user,
+        -- a sender absent from Users.csv (read once here, for unknown_accounts too)
+        sender_id not in (select ref from stg_accounts where ref is not null) as unknown_sender,
         coalesce(
             -- ISO 8601 in UTC, the usual form, without time zone arithmetic
             case when created_at like '%Z' then try_cast(created_at as timestamp) end,
@@ -199,8 +211,8 @@ final as (
         id,
         sender_id,
         -- an e-mail is only needed for a sender absent from Users.csv
-        case when sender_id not in (select ref from stg_accounts where ref is not null)
-            then nullif(lower(trim(sender_email)), '') end as sender_email,
+        case when unknown_sender then nullif(lower(trim(sender_email)), '') end as sender_email,
+        unknown_sender,
         from_user,
         space_kind,
         case space_kind

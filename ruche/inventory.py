@@ -25,8 +25,8 @@ class Column:
 
     ``pseudonym`` says how the column depends on the pseudonymisation key: ``""`` not at all,
     ``"value"`` the value is a pseudonym (or, with a prefix, ends with one), ``"json"`` the
-    listed ``keys`` of a JSON object are pseudonyms, ``"digest"`` an unkeyed digest of a text that
-    holds a pseudonym. ``where`` is the SQL condition on the table's rows that hold such a value
+    listed ``keys`` of a JSON object are pseudonyms, ``"digest"`` a keyed digest
+    (``event_uid``: the key of an event). ``where`` is the SQL condition on the table's rows that hold such a value
     (empty: every non-null value).
     """
 
@@ -190,12 +190,9 @@ TABLES: dict[str, Table] = {
         True,
         {
             "activity_uid": C(
-                f"{_NETWORK}: digest of the network's own key of the event",
+                f"{_NETWORK}: keyed digest of the network's own key of the event",
                 "a second load of an overlapping export adds nothing twice",
-                # Mattermost keys a direct message by its channel, itself named by a pseudonym
                 pseudonym="digest",
-                where="source = 'mattermost' and space_key in "
-                "(select space_key from spaces where source = 'mattermost' and space_ref like 'direct:%')",
             ),
             "source": C(_NETWORK, "which network"),
             "occurred_at": C(_NETWORK, "periods (UTC); retention cut-off"),

@@ -17,13 +17,16 @@ old pseudonym -> new pseudonym from the identifiers found there:
    ``pseudonym(x)`` does not hash but *marks* its argument (``\\x01x\\x02``). Every stored value
    that ingest derives from identifiers then holds the identifiers, marked, exactly where the
    pseudonyms would be (nested ones too: a Mattermost thread is the pseudonym of a key holding the
-   pseudonym of a direct channel), and the event keys it digests are captured on the way;
+   pseudonym of a direct channel), and the text of every event key it digests (``event_uid``) is
+   captured on the way;
 2. each marked value is resolved twice, innermost marks first, with the old key and with the new
    one (the same SQL macro ingest uses): that is the value the store holds, and the value a load
    under the new key will produce;
 3. every column that depends on the key (:func:`ruche.inventory.pseudonym_columns`) is updated
    through that mapping, in the copy :func:`ruche.store.writing` publishes at once, with the new
-   key's fingerprint.
+   key's fingerprint. Event keys (``activities.activity_uid``) are keyed digests of those texts:
+   each text gives the event's key under the old key (or its unkeyed digest, in a store loaded
+   before event keys were keyed) and under the new one.
 
 A pseudonym of the store that none of the files explains (a leaver no export lists any more) is
 *unmapped*. Rotation then refuses and changes nothing, listing them per column, unless
@@ -126,7 +129,7 @@ class _Marker:
 @dataclass
 class Replay:
     values: set[str] = field(default_factory=set)  # marked values, as stored columns hold them
-    event_keys: set[str] = field(default_factory=set)  # marked texts digested into activity_uid
+    event_keys: set[str] = field(default_factory=set)  # texts digested into activity_uid (some marked)
     files: int = 0
 
 
@@ -144,16 +147,15 @@ def replay(paths: Iterable[str | os.PathLike], settings: Any) -> Replay:
         marker.install(scratch)
 
         def capture(text: str) -> str:
-            if OPEN in text:
-                found.event_keys.add(text)
+            found.event_keys.add(text)
             return text
 
         scratch.create_function("ruche_capture", capture, ["VARCHAR"], "VARCHAR", side_effects=True)
-        # event keys are digested with md5_number(): see what goes in (the digest itself only has
+        # event keys are digested with event_uid(): see what goes in (the digest itself only has
         # to tell events apart inside the scratch store)
         scratch.execute(
-            "create or replace temp macro md5_number(x) as "
-            "case when x is not null then hash(ruche_capture(x))::uhugeint end"
+            "create or replace temp macro event_uid(x) as "
+            "case when x is not null then md5_number(ruche_capture(x)) end"
         )
         remember_directory_columns(settings)
         plan = [(Path(p), detect(Path(p))) for p in paths]
@@ -278,11 +280,10 @@ def rotate(
     con.execute("create or replace temp table rotation_map (old varchar primary key, new varchar not null)")
     if pairs:
         con.executemany("insert into rotation_map values (?, ?)", list(pairs.items()))
-    con.execute(
-        "create or replace temp table rotation_uid as "
-        "select md5_number(o) as old, md5_number(n) as new from (select unnest(?) as o, unnest(?) as n)",
-        [[key_before[k] for k in keys], [key_after[k] for k in keys]],
-    )
+    con.execute("create or replace temp table rotation_uid (old uhugeint, new uhugeint)")
+    keyed = con.execute("select count(*) from store_meta where key = 'activity_uid_scheme'").fetchone()[0]
+    event_uids(con, "rotation_uid", [key_before[k] for k in keys], old if keyed else None,
+               [key_after[k] for k in keys], new)
 
     for table, column, entry, key in _targets():
         label = _label(table, column, key)
@@ -329,6 +330,9 @@ def rotate(
                 f'where "{table}"."{column}" = m.old and {_where(entry)}'
             )
     con.execute("insert or replace into store_meta values (?, ?)", [FINGERPRINT, new.fingerprint()])
+    from ingest.runner import UID_SCHEME
+
+    con.execute("insert or replace into store_meta values ('activity_uid_scheme', ?)", [UID_SCHEME])
     con.execute(
         "insert or replace into store_meta values ('key_rotated_at', ?)",
         [datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")],
@@ -344,13 +348,32 @@ def rotate(
     return result
 
 
+def event_uids(con: duckdb.DuckDBPyConnection, table: str, before: list[str], old: Pseudonymiser | None,
+               after: list[str], new: Pseudonymiser) -> None:
+    """Fill ``table`` (old, new) with the event keys of the texts ``before`` under ``old``'s key
+    (``None``: the unkeyed digests of a store loaded before event keys were keyed) and of the
+    texts ``after`` under ``new``'s, pairwise, set-based."""
+    old_uid = old.keyed_uid_sql("md5_number(o)") if old is not None else "md5_number(o)"
+    con.execute(
+        f"insert into {table} select {old_uid}, {new.keyed_uid_sql('md5_number(n)')} "
+        "from (select unnest(?) as o, unnest(?) as n)",
+        [before, after],
+    )
+
+
 def _add_unlinked(con: duckdb.DuckDBPyConnection) -> None:
-    """Map every pseudonym no file explains to a random one (HMAC under a key thrown away)."""
+    """Map every pseudonym no file explains to a random one (HMAC under a key thrown away), and
+    every event key to a digest under a secret thrown away."""
     throwaway = Pseudonymiser(secrets.token_bytes(32))
     olds: set[str] = set()
     for table, column, entry, key in _targets():
         if entry.pseudonym == "digest":
-            continue  # an unkeyed digest of the old pseudonym: nothing left to link it by
+            con.execute(
+                f'insert into rotation_uid select distinct "{column}", '
+                f"md5_number('{secrets.token_hex(16)}:' || \"{column}\"::varchar) from \"{table}\" "
+                f'where "{column}" is not null and {_where(entry)} and "{column}" not in (select old from rotation_uid)'
+            )
+            continue
         value = _value_sql(column, key)
         olds.update(
             v for (v,) in con.execute(

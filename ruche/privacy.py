@@ -96,8 +96,31 @@ class Pseudonymiser:
         """A value stored in the database to recognise the key without revealing it."""
         return self.hash("ruche:key-check")
 
+    def uid_secret(self) -> str:
+        """The secret that keys event digests (:meth:`install`'s ``keyed_uid``): derived from the
+        key, never stored."""
+        return self.hash("ruche:event-uid")
+
+    def keyed_uid_sql(self, digest: str) -> str:
+        """SQL of ``keyed_uid`` over the SQL expression ``digest`` (an unkeyed ``md5_number``)."""
+        # hex(): a 128-bit number's decimal text costs DuckDB a hundred times more
+        return f"md5_number('{self.uid_secret()}:' || hex({digest}))"
+
     def install(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Define the temporary macro ``pseudonym(x)`` on ``con`` (never persisted)."""
+        """Define the temporary macros ``pseudonym(x)``, ``keyed_uid(u)`` and ``event_uid(x)`` on
+        ``con`` (never persisted).
+
+        ``event_uid(text)`` is the key of an event (``activities.activity_uid``): the unkeyed
+        ``md5_number(text)`` passed through ``keyed_uid``, an MD5 prefixed with a secret derived
+        from the key (:meth:`uid_secret`). Without the key, nobody can compute the key of an event
+        from the ids its text holds (a Slack reactor, a mention's target); with the two stages, a
+        store whose keys were the unkeyed digests is converted in place (``keyed_uid`` of each).
+        MD5 rather than the HMAC of ``pseudonym``: an event key is computed for every event of an
+        export, and a secret prefix is enough here (the digest of an unknown secret and a text of
+        a fixed form cannot be computed without the secret).
+        """
+        con.execute(f"create or replace temp macro keyed_uid(u) as {self.keyed_uid_sql('u')}")
+        con.execute("create or replace temp macro event_uid(x) as keyed_uid(md5_number(x))")
         ipad = "".join(f"\\x{b:02X}" for b in self._ipad)
         opad = "".join(f"\\x{b:02X}" for b in self._opad)
         con.execute(

@@ -30,7 +30,7 @@ from ruche.config import SETTINGS, Settings
 PSEUDONYM_NOTE = {
     "value": "pseudonym",
     "json": "pseudonyms inside",
-    "digest": "digest of a pseudonym",
+    "digest": "keyed digest",
 }
 
 

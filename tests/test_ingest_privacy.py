@@ -78,3 +78,87 @@ def test_no_identifier_of_the_inputs_in_any_text_column(tmp_path):
                     leaks.append((table, column, secret))
     assert leaks == []
     assert con.execute("select count(*) from rejects").fetchone()[0] >= 2  # rejects were scanned too
+
+
+VIVA = FIXTURES / "viva-engage-small"
+
+
+def event_texts(con, folder: Path) -> None:
+    """Temp table ``texts``: the text each event key of a Viva Engage export digests (a message's
+    id, and id:mention:user for each user it mentions): ids of the network, known to anybody with
+    the export."""
+    con.execute(f"""
+        create or replace temp table texts as
+        with m as (select id, body from read_csv('{folder / 'Messages.csv'}', all_varchar = true))
+        select 'viva-engage:' || id as text from m
+        union all
+        select 'viva-engage:' || id || ':mention:' || unnest(regexp_extract_all(body, '\\[\\[user:(\\d+)\\]\\]', 1))
+        from m
+    """)
+
+
+def digests(db: Path, key: str) -> tuple[set, set, set]:
+    """(event keys of the store, unkeyed digests of the export's texts, keyed digests of them)."""
+    from ruche.privacy import Pseudonymiser
+
+    con = duckdb.connect()
+    try:
+        Pseudonymiser(bytes.fromhex(key)).install(con)
+        event_texts(con, VIVA)
+        con.execute(f"attach '{db}' as store (read_only)")
+        stored = {u for (u,) in con.execute("select activity_uid from store.activities").fetchall()}
+        unkeyed = {u for (u,) in con.execute("select md5_number(text) from texts").fetchall()}
+        keyed = {u for (u,) in con.execute("select event_uid(text) from texts").fetchall()}
+        return stored, unkeyed, keyed
+    finally:
+        con.close()
+
+
+def test_no_event_key_of_the_store_is_computable_without_the_key(tmp_path):
+    import os
+
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(VIVA, db=db, settings=Settings())
+    stored, unkeyed, keyed = digests(db, os.environ["RUCHE_KEY"])
+    assert len(stored) == summary.tables["activities"] == 7
+    assert stored & unkeyed == set()  # md5_number(source:natural key) of known ids finds nothing
+    assert stored <= keyed  # the key is what links them
+
+
+def test_a_store_of_unkeyed_event_keys_is_converted_at_the_next_load(tmp_path):
+    import os
+    import shutil
+
+    from ruche.privacy import Pseudonymiser
+    from ruche.store import writing
+
+    db = tmp_path / "s.duckdb"
+    ingest.load(VIVA, db=db, settings=Settings())
+    keyed_store, _, _ = digests(db, os.environ["RUCHE_KEY"])
+    # the store as a load before event keys were keyed left it: unkeyed digests, no scheme
+    with writing(db) as con:
+        Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).install(con)
+        event_texts(con, VIVA)
+        con.execute("update activities set activity_uid = md5_number(t.text) from texts as t "
+                    "where activities.activity_uid = event_uid(t.text)")
+        con.execute("delete from store_meta where key = 'activity_uid_scheme'")
+    stored, unkeyed, _ = digests(db, os.environ["RUCHE_KEY"])
+    assert len(stored) == 7 and stored <= unkeyed
+    # a newer export of the same network: one message more
+    newer = tmp_path / "viva-newer"
+    shutil.copytree(VIVA, newer)
+    with open(newer / "Messages.csv", "a") as fh:
+        fh.write("900,,,900,500,10,Sales,,false,false,1,user,Alice Martin,alice@acme.com,\"Later\",,a,,,,"
+                 "2024-04-01T09:00:00Z,,,,update,\n")
+    summary = ingest.load(newer, db=db, settings=Settings())
+    messages = next(i for i in summary.inputs if i.name == "messages")
+    assert messages.loaded == 1 and messages.skipped["already loaded"] == 6
+    assert summary.tables["activities"] == 1
+    stored, unkeyed, keyed = digests(db, os.environ["RUCHE_KEY"])
+    con = duckdb.connect()
+    Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).install(con)
+    new_uid = con.execute("select event_uid('viva-engage:900')").fetchone()[0]
+    assert stored == keyed_store | {new_uid}
+    assert stored & unkeyed == set()
+    assert duckdb.connect(str(db), read_only=True).execute(
+        "select value from store_meta where key = 'activity_uid_scheme'").fetchone() == ("keyed-md5",)
