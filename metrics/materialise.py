@@ -229,17 +229,22 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
     con.execute("drop table m_new_threads")
     con.execute("drop table m_old_starts")
     # the rows of the pairs the new activities are about are replaced (an update in place would
-    # make the commit checkpoint the table)
+    # make the commit checkpoint the table): one pass takes them out, then they come back with the new ones
     new = "(select * from activities where run_id > $run)"
     con.execute(
-        "create or replace temp table m_new_space_person as "
-        "select s.rowid as old_row, n.space_key, n.person_key, n.activities + coalesce(s.activities, 0) as activities "
-        f"from ({sql('space_people').format(activities=new)}) as n "
-        "left join m_space_person as s on s.space_key = n.space_key and s.person_key = n.person_key",
+        f"create or replace temp table m_new_space_person as {sql('space_people').format(activities=new)}",
         {**run, "from_date": None, "to_date": None},
     )
-    con.execute("delete from m_space_person where rowid in (select old_row from m_new_space_person)")
-    con.execute("insert into m_space_person by name select * exclude (old_row) from m_new_space_person")
+    old = con.execute(
+        "delete from m_space_person as s using m_new_space_person as n "
+        "where s.space_key = n.space_key and s.person_key = n.person_key returning s.*"
+    ).pl()
+    con.register("m_old_space_person", old)
+    con.execute(
+        "insert into m_space_person by name select space_key, person_key, sum(activities)::integer as activities "
+        "from (select * from m_old_space_person union all by name select * from m_new_space_person) group by all"
+    )
+    con.unregister("m_old_space_person")
     con.execute("drop table m_new_space_person")
     con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
     con.execute(
