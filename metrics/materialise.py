@@ -8,6 +8,8 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
     (``active_before``, for retention);
+``m_thread_reply``
+    the first day each person replied in each thread (a load adds its own rows: the earliest counts);
 ``m_thread_start``
     the threads each person started per day, with the first day someone else replied in them;
 ``m_space_person``
@@ -15,10 +17,13 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
-transaction: when the load only added rows, it recomputes only the days and periods they touch
-and the period after them (one more day of data re-aggregates one day, then one week, one month
-and one quarter and the ones after), the threads they posted or replied in, and adds them per
-space and person; otherwise it rebuilds everything. ``m_state`` records what the bases were built from.
+transaction: when the load only added rows, it reads only those rows and recomputes the days
+they touch, then, for the people they are about, the periods holding those days and the period
+after them (one more day of data re-aggregates one day, then one week, one month and one quarter
+and the ones after, of a few thousand people), the threads they posted or replied in (from the
+posts already in ``m_thread_start`` and the first replies in ``m_thread_reply``), and replaces the
+rows of their spaces and people; otherwise it rebuilds everything. ``m_state`` records what the
+bases were built from.
 
 A metric asks :func:`sources` for the relations to read. On a store that was never materialised,
 or was changed since, they are the same SQL computed on the fly, so the figures never depend on
@@ -205,9 +210,9 @@ def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
 
 
 def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dict[str, int]) -> None:
-    """Recompute the bases for the days ``first`` to ``last`` and every period touching them,
-    the threads the new activities posted or replied in, and add the new activities per space
-    and person."""
+    """Recompute the bases for the days ``first`` to ``last`` and, for the people the new rows
+    are about, every period touching them; the threads the new activities posted or replied in;
+    and add the new activities per space and person. Reads no activity of an earlier run."""
     run = {"run": stored["activities_run"]}
     # the new posts and replies: their threads are recomputed from the posts already in the base
     # and the first replies per thread and person (the new ones added), never from the activities
