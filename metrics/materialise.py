@@ -148,7 +148,9 @@ def _period_insert(grain_name: str, previous: date | None = None, people: str | 
         select = _person_period_sql(only("m_person_day"), grain_name, before)
     # in the order of the periods: a period's rows are together, which the incremental refresh and
     # the metrics' ranges read
-    return f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select}) order by period_start"
+    return (
+        f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select}) order by period_start"
+    )
 
 
 def _threads(name: str, activities: str) -> str:
