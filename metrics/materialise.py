@@ -8,6 +8,8 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
     (``active_before``, for retention);
+``m_thread_reply``
+    the first day each person replied in each thread (a load adds its own rows: the earliest counts);
 ``m_thread_start``
     the threads each person started per day, with the first day someone else replied in them;
 ``m_space_person``
@@ -15,10 +17,13 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
-transaction: when the load only added rows, it recomputes only the days and periods they touch
-and the period after them (one more day of data re-aggregates one day, then one week, one month
-and one quarter and the ones after), the threads they posted or replied in, and adds them per
-space and person; otherwise it rebuilds everything. ``m_state`` records what the bases were built from.
+transaction: when the load only added rows, it reads only those rows and recomputes the days
+they touch, then, for the people they are about, the periods holding those days and the period
+after them (one more day of data re-aggregates one day, then one week, one month and one quarter
+and the ones after, of a few thousand people), the threads they posted or replied in (from the
+posts already in ``m_thread_start`` and the first replies in ``m_thread_reply``), and replaces the
+rows of their spaces and people; otherwise it rebuilds everything. ``m_state`` records what the
+bases were built from.
 
 A metric asks :func:`sources` for the relations to read. On a store that was never materialised,
 or was changed since, they are the same SQL computed on the fly, so the figures never depend on
@@ -53,7 +58,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "4"
+BASE_VERSION = "5"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -82,7 +87,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
-BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_start", "m_space_person")
+BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -122,32 +127,54 @@ BUILD_ORDER = ["week", "month", "quarter"]
 ROLLUP = {"quarter": "month"}
 
 
-def _period_insert(grain_name: str, previous: date | None = None) -> str:
+def _period_insert(grain_name: str, previous: date | None = None, people: str | None = None) -> str:
     """The statement adding the rows of ``grain_name`` for the periods from ``$from_date`` to
     ``$to_date``; ``previous``: the start of the period before them, whose rows in the base give
-    the first period's ``active_before``."""
+    the first period's ``active_before``; ``people``: a relation of the ``person_key`` to compute
+    (None: everyone)."""
     g = GRAINS[grain_name]
-    before = NO_PREVIOUS if previous is None else (
+
+    def only(relation: str) -> str:
+        return relation if people is None else f"(select * from {relation} semi join {people} using (person_key))"
+
+    before = NO_PREVIOUS if previous is None else only(
         f"(select person_key, period_start, active from m_person_period where grain = '{grain_name}'"
         f" and period_start = '{previous.isoformat()}'::date)"
     )
     if grain_name in ROLLUP:
-        months = f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')"
+        months = only(f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')")
         select = sql("person_period_rollup").format(person_period=months, trunc=g.trunc, step=g.step, previous=before)
     else:
-        select = _person_period_sql("m_person_day", grain_name, before)
-    return f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select})"
+        select = _person_period_sql(only("m_person_day"), grain_name, before)
+    # in the order of the periods: a period's rows are together, which the incremental refresh and
+    # the metrics' ranges read
+    return (
+        f"insert into m_person_period by name select '{grain_name}' as grain, * from ({select}) order by period_start"
+    )
+
+
+def _threads(name: str, activities: str) -> str:
+    """The posts (``name`` 'posts') or first replies ('replies') per thread and person of ``activities``."""
+    return "(" + sql(f"thread_{name}").format(activities=activities) + ")"
+
+
+def _thread_starts_sql(posts: str, repliers: str) -> str:
+    return sql("thread_starts").format(posts=posts, repliers=repliers)
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     # one statement per base and grain: each holds only its own groups in memory
-    con.execute(f"create or replace table m_thread_start as {sql('thread_starts').format(activities='activities')}")
+    con.execute(f"create or replace table m_thread_reply as {sql('thread_replies').format(activities='activities')}")
+    con.execute(
+        "create or replace table m_thread_start as "
+        + _thread_starts_sql(_threads("posts", "activities"), "m_thread_reply")
+    )
     con.execute(
         f"create or replace table m_space_person as {sql('space_people').format(activities='activities')}",
         {"from_date": None, "to_date": None},
     )
     con.execute(
-        f"create or replace table m_person_day as {sql('person_day')}",
+        f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
     )
     con.execute(
@@ -185,51 +212,73 @@ def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
 
 
 def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dict[str, int]) -> None:
-    """Recompute the bases for the days ``first`` to ``last`` and every period touching them,
-    the threads the new activities posted or replied in, and add the new activities per space
-    and person."""
+    """Recompute the bases for the days ``first`` to ``last`` and, for the people the new rows
+    are about, every period touching them; the threads the new activities posted or replied in;
+    and add the new activities per space and person. Reads no activity of an earlier run."""
     run = {"run": stored["activities_run"]}
-    # the posts and replies of the threads the new activities posted or replied in: one pass
+    # the new posts and replies: their threads are recomputed from the posts already in the base
+    # and the first replies per thread and person (the new ones added), never from the activities
     con.execute(
-        "create or replace temp table m_touched_threads as "
+        "create or replace temp table m_new_threads as "
         "select source, thread_ref, person_key, occurred_at, kind from activities "
-        "semi join (select distinct source, thread_ref from activities "
-        "           where run_id > $run and kind in ('post', 'reply') and thread_ref is not null) using (source, thread_ref) "
-        "where kind in ('post', 'reply')",
+        "where run_id > $run and kind in ('post', 'reply') and thread_ref is not null",
         run,
     )
-    con.execute(
-        "delete from m_thread_start as t using (select distinct source, thread_ref from m_touched_threads) as n "
-        "where t.source = n.source and t.thread_ref = n.thread_ref"
-    )
-    con.execute(f"insert into m_thread_start by name {sql('thread_starts').format(activities='m_touched_threads')}")
-    con.execute("drop table m_touched_threads")
+    touched = "(select distinct source, thread_ref from m_new_threads)"
+    con.execute(f"insert into m_thread_reply by name {sql('thread_replies').format(activities='m_new_threads')}")
+    con.execute(f"create or replace temp table m_old_starts as select rowid as old_row, * from m_thread_start "
+                f"semi join {touched} using (source, thread_ref)")
+    con.execute("delete from m_thread_start where rowid in (select old_row from m_old_starts)")
+    posts = (f"(select source, thread_ref, person_key, day, threads from m_old_starts "
+             f"union all {_threads('posts', 'm_new_threads')})")
+    repliers = f"(select * from m_thread_reply semi join {touched} using (source, thread_ref))"
+    con.execute(f"insert into m_thread_start by name {_thread_starts_sql(posts, repliers)}")
+    con.execute("drop table m_new_threads")
+    con.execute("drop table m_old_starts")
+    # the rows of the pairs the new activities are about are replaced (an update in place would
+    # make the commit checkpoint the table): one pass takes them out, then they come back with the new ones
     new = "(select * from activities where run_id > $run)"
     con.execute(
         f"create or replace temp table m_new_space_person as {sql('space_people').format(activities=new)}",
         {**run, "from_date": None, "to_date": None},
     )
+    old = con.execute(
+        "delete from m_space_person as s using m_new_space_person as n "
+        "where s.space_key = n.space_key and s.person_key = n.person_key returning s.*"
+    ).pl()
+    con.register("m_old_space_person", old)
     con.execute(
-        "merge into m_space_person as s using m_new_space_person as n "
-        "on s.space_key = n.space_key and s.person_key = n.person_key "
-        "when matched then update set activities = s.activities + n.activities "
-        "when not matched then insert by name"
+        "insert into m_space_person by name select space_key, person_key, sum(activities)::integer as activities "
+        "from (select * from m_old_space_person union all by name select * from m_new_space_person) group by all"
     )
+    con.unregister("m_old_space_person")
     con.execute("drop table m_new_space_person")
     con.execute("delete from m_person_day where day between $from_date and $to_date", {"from_date": first, "to_date": last})
     con.execute(
         f"insert into m_person_day by name select * from ({sql('person_day')})",
         {"from_date": first, "to_date": last},
     )
+    # only the rows of the people the new rows are about can change in the periods
+    con.execute(
+        "create or replace temp table m_touched_people as "
+        "select person_key from activities where run_id > $run "
+        "union select target_key from activities where run_id > $run and target_key is not null "
+        "union select person_key from usage_snapshots where run_id > $snap_run",
+        {**run, "snap_run": stored["snapshots_run"]},
+    )
     for g in BUILD_ORDER:
         # the periods touched, and the one after them (its active_before depends on the last one)
         start = period_start(g, first)
         end = shift_period(g, period_start(g, last), 2) - timedelta(days=1)
         con.execute(
-            "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date",
+            "delete from m_person_period where grain = $grain and period_start between $from_date and $to_date "
+            "and person_key in (select person_key from m_touched_people)",
             {"grain": g, "from_date": start, "to_date": end},
         )
-        con.execute(_period_insert(g, shift_period(g, start, -1)), {"from_date": start, "to_date": end})
+        con.execute(
+            _period_insert(g, shift_period(g, start, -1), "m_touched_people"), {"from_date": start, "to_date": end}
+        )
+    con.execute("drop table m_touched_people")
 
 
 def refresh(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
@@ -339,7 +388,9 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
-        thread_starts="m_thread_start" if fresh else "(" + sql("thread_starts").format(activities="activities") + ")",
+        thread_starts="m_thread_start" if fresh else (
+            "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
+        ),
         space_people=space_people,
         materialised=fresh,
     )

@@ -2,23 +2,21 @@
 -- (source, thread_ref); with the first day someone other than its author replied in the thread,
 -- whenever (null: nobody did). A reply counts up to the end of a range, so a thread started in the
 -- range was answered in it when that day is at most the range's last day.
--- Template slot (from the code, never user text): <activities> (the activities to read: all of
--- them, or those of the threads to recompute).
+-- Template slots (from the code, never user text): <posts> (posts per thread, person and day:
+-- metrics/thread_posts.sql, or rows of this query), <repliers> (first reply day per thread and
+-- person: metrics/thread_replies.sql; a thread and person may have several rows, the earliest
+-- counts).
 with
 
 posts as (
-    select source, thread_ref, person_key, occurred_at::date as day, count(*) as threads
-    from {activities}
-    where kind = 'post'
-      and thread_ref is not null
+    select source, thread_ref, person_key, day, sum(threads) as threads
+    from {posts}
     group by all
 ),
 
 repliers as (
-    select source, thread_ref, person_key, min(occurred_at)::date as first_day
-    from {activities}
-    where kind = 'reply'
-      and thread_ref is not null
+    select source, thread_ref, person_key, min(first_day) as first_day
+    from {repliers}
     group by all
 ),
 

@@ -352,6 +352,22 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_thread_reply": Table(
+        "the first day each person replied in each thread", _DERIVED + " (so purged threads leave it)", True,
+        {
+            "source": C("activities", "which network the thread is on"),
+            "thread_ref": C(
+                "activities: the thread (Mattermost: a pseudonym, like in activities)",
+                "recompute the threads a load posted in without reading the activities",
+                pseudonym="value",
+                where="source = 'mattermost'",
+            ),
+            "person_key": C("activities", "leadership: whether someone other than the author replied"),
+            "first_day": C("activities", "leadership: when a thread got its first reply (a load adds its own rows: "
+                           "the earliest counts)"),
+        },
+        derived=True,
+    ),
     "m_thread_start": Table(
         "threads started per person and day, with the first reply from someone else",
         _DERIVED + " (so purged threads leave it)", True,

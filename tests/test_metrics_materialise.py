@@ -56,11 +56,17 @@ def test_incremental_refresh_equals_a_full_rebuild():
     con = store()
     refresh(con)
     # late events: a reply answering an earlier thread before its first answer so far, in a space
-    # the person was already active in; a new thread answered the next day
+    # the person was already active in; a new thread answered the next day; a new post in an old
+    # thread by its first replier (answered by the next one); the first January activity of someone active only
+    # in February so far (their February becomes retained)
     new = [act(3, "post", "2026-03-02", run=2), act(4, "reply", "2026-01-15", target=3, run=2),
            act(2, "reply", "2026-01-20", target=7, thread="t0", space=2, run=2),
            act(10, "post", "2026-03-02", thread="t9", space=3, run=2),
-           act(9, "reply", "2026-03-03", target=10, thread="t9", space=3, run=2)]
+           act(9, "reply", "2026-03-03", target=10, thread="t9", space=3, run=2),
+           act(8, "post", "2026-03-04", thread="t1", space=1, run=2),
+           act(30, "reaction", "2026-01-28", target=1, space=1, run=2)]
+    retained = "select active_before from m_person_period where grain = 'month' and person_key = 30 and period_start = ?"
+    assert con.execute(retained, [date(2026, 2, 1)]).fetchall() == [(False,)]
     add_activities(con, new)
     add_snapshot(con, 6, "2026-03-03", liked=1, run=2)
     assert not is_fresh(con)
@@ -68,13 +74,20 @@ def test_incremental_refresh_equals_a_full_rebuild():
     assert report["mode"] == "incremental"
     tables = ("m_person_day", "m_person_period", "m_thread_start", "m_space_person")
     incremental = {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+    # a load adds its own first replies: the earliest row of a thread and person counts
+    first_replies = "select source, thread_ref, person_key, min(first_day) from m_thread_reply group by all order by all"
+    incremental["m_thread_reply"] = con.execute(first_replies).fetchall()
+    assert con.execute(retained, [date(2026, 2, 1)]).fetchall() == [(True,)]
+    assert con.execute("select replied_on from m_thread_start where thread_ref = 't1' and person_key = 8 "
+                       "and day = '2026-03-04'").fetchall() == [(date(2026, 2, 1),)]
     assert con.execute("select thread_ref, day, replied_on from m_thread_start where thread_ref in ('t0', 't9') "
                        "order by 1").fetchall() == [("t0", date(2026, 1, 31), date(2026, 1, 20)),
                                                     ("t9", date(2026, 3, 2), date(2026, 3, 3))]
     con.execute("delete from m_state")
     assert refresh(con)["mode"] == "full"
     for table, rows in incremental.items():
-        assert con.execute(f"select * from {table} order by all").fetchall() == rows
+        query = first_replies if table == "m_thread_reply" else f"select * from {table} order by all"
+        assert con.execute(query).fetchall() == rows, table
     assert refresh(con)["mode"] == "unchanged"
 
 
