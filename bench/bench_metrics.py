@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
 
     timed(f"load one more day ({per_day:,} activities)", one_more_day, results)
     def refresh():
-        # as a load runs it: inside the load's transaction, the commit included
+        # as a load runs it: in one transaction (the write after the load's), the commit included
         con.execute("begin")
         done = materialise.refresh(con, settings)
         con.execute("commit")

@@ -16,8 +16,8 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     activities per space and person over the whole history (where insiders and outsiders meet).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
-new directory never makes them stale. :func:`refresh` runs after every load, inside the load's
-transaction: when the load only added rows, it reads only those rows and recomputes the days
+new directory never makes them stale. :func:`refresh` runs after every load, in the write that
+follows the load's own (``ingest.refresh_derived``): when the load only added rows, it reads only those rows and recomputes the days
 they touch, then, for the people they are about, the periods holding those days and the period
 after them (one more day of data re-aggregates one day, then one week, one month and one quarter
 and the ones after, of a few thousand people), the threads they posted or replied in (from the

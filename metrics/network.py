@@ -904,7 +904,7 @@ def materialise(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     betweenness sample, the Louvain method and the modularity of its communities).
     :func:`communities` and :func:`bridges` read them for the whole window with the same seed
     when they are fresh, whatever the ``--by``, and compute afresh otherwise, so the figures never
-    depend on whether this ran. Run inside the load's transaction, after the other bases.
+    depend on whether this ran. Run after every load, in the write that refreshes the other bases.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
