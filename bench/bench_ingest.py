@@ -246,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[f"viva_ingest{suffix}"] = run["load"]
                 results[f"viva_ratio_to_raw_read{suffix}"] = round(
                     run["load"]["seconds"] / results["viva_raw_read_csv"]["seconds"], 2)
+                results[f"viva_ratio_to_raw_csv_into_duckdb_file{suffix}"] = round(
+                    run["load"]["seconds"] / results["viva_raw_csv_into_duckdb_file"]["seconds"], 2)
                 if "refresh" in run:
                     results[f"viva_derived_refresh{suffix}"] = run["refresh"]
         if not args.skip_slack:
