@@ -63,13 +63,13 @@ def sidebar(
     with st.sidebar:
         st.header("Filters")
         period = st.selectbox("Period grain", list(GRAINS), index=list(GRAINS).index("month"), key="period")
-        # Whole periods of the grain. The dates are kept across pages and grains: a new grain shows
-        # the same range widened to its periods.
+        # Whole periods of the grain. The dates are kept across pages and grains (one slider per
+        # grain): a new grain shows the same range widened to its periods.
         start, end = whole_periods(period, *st.session_state.get("_range", (first, last)), first, last)
-        st.session_state["range"] = (period_start(period, start), period_start(period, end))
         st.select_slider(
-            "Period range", periods(period, first, last), key="range",
-            format_func=lambda day: period_label(period, day), on_change=_keep_range, args=(first, last),
+            "Period range", periods(period, first, last), value=(period_start(period, start), period_start(period, end)),
+            key=f"range_{period}", format_func=lambda day: period_label(period, day),
+            on_change=_keep_range, args=(period, first, last),
             help="Whole periods of the grain, from the first to the last one shown.",
         )
         by = st.selectbox(
@@ -82,9 +82,9 @@ def sidebar(
                    whole_range=(start, end) == (first, last), at_end=end == last)
 
 
-def _keep_range(first: date, last: date) -> None:
-    lo, hi = st.session_state["range"]
-    st.session_state["_range"] = whole_periods(st.session_state["period"], lo, hi, first, last)
+def _keep_range(period: str, first: date, last: date) -> None:
+    lo, hi = st.session_state[f"range_{period}"]
+    st.session_state["_range"] = whole_periods(period, lo, hi, first, last)
 
 
 def current() -> Filters:
