@@ -44,7 +44,8 @@ CHANGES = [
     ("by", "department"), ("period", "month"),
 ]
 # Period ranges chosen on the slider, as (first, last) indexes into its periods: the last twelve,
-# an earlier year (or the first periods of a shorter history), the last quarter's three, the whole range again; then by quarter, the last four.
+# an earlier year (or the first periods of a shorter history), the last three, the whole range
+# again; then by quarter, the last four and the whole range.
 RANGES = [("month", -12, -1), ("month", -24, -13), ("month", -3, -1), ("month", 0, -1),
           ("quarter", -4, -1), ("quarter", 0, -1)]
 

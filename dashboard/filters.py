@@ -67,7 +67,8 @@ def sidebar(
         # grain): a new grain shows the same range widened to its periods.
         start, end = whole_periods(period, *st.session_state.get("_range", (first, last)), first, last)
         st.select_slider(
-            "Period range", periods(period, first, last), value=(period_start(period, start), period_start(period, end)),
+            "Period range", periods(period, first, last),
+            value=(period_start(period, start), period_start(period, end)),
             key=f"range_{period}", format_func=lambda day: period_label(period, day),
             on_change=_keep_range, args=(period, first, last),
             help="Whole periods of the grain, from the first to the last one shown.",
