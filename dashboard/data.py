@@ -152,7 +152,7 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     period = "month" if results.period_free(name, extra) else period or f.period
     by = by or f.by
     frozen = tuple(sorted((k, freeze(v)) for k, v in extra.items()))
-    if not whole and end is None and results.sliceable(name, by, extra, f.at_end):
+    if not whole and end is None and results.sliceable(name, extra):
         return _sliced(version(), name, by, period, start, stop, f.min_group_size, frozen)
     return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
 

@@ -59,26 +59,19 @@ END_ONLY = {"inactive-teams", "targets"}
 WHOLE_HISTORY = {"communities", "bridges"}
 
 
-def sliceable(name: str, by: str, extra: dict, at_end: bool) -> bool:
+def sliceable(name: str, extra: dict) -> bool:
     """Whether metric ``name`` over a range of whole periods is the slice of its whole-range rows
-    (:func:`slice_result`). ``at_end``: the range ends with the data.
+    (:func:`slice_result`).
 
     Participation and the silos per period describe each period on its own (retention looks back
-    one period: null at the first period of a range). Leadership counts the replies to a thread up
-    to the end of the range: sliced only when the range ends with the data; and only over the
-    organisation, whose left-out levels are those of participation by level.
+    one period: null at the first period of a range). Leadership is not: it counts the replies to
+    a thread up to the end of the range (the Overview reads the levels' participation instead).
     """
-    if name == "participation":
-        return True
-    if name == "silos":
-        return bool(extra.get("per_period"))
-    return name == "leadership" and by == "organisation" and at_end
+    return name == "participation" or (name == "silos" and bool(extra.get("per_period")))
 
 
 def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict) -> tuple:
     """The (name, by, period, k, extra) under which the groups a sliceable result left out are kept."""
-    if name == "leadership":  # the levels under the minimum size, per period: as participation's
-        return ("hidden participation", "level", period, min_group_size, {})
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
@@ -152,7 +145,6 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     for period in GRAINS:
         calls += [
             ("participation", "organisation", period, {}),
-            ("leadership", "organisation", period, {}),
             ("inactive-teams", "team", period, {}),
         ]
         if settings.targets:

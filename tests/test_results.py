@@ -70,15 +70,14 @@ def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live
     first, last = state["first_activity"].date(), state["last_activity"].date()
     settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
     keys = results.current_keys(con)
-    sliced, at_end = 0, 0
+    sliced = 0
     for name, by, period, extra in results.default_calls(settings):
         starts = periods(period, first, last)
         # the first periods, the middle, the last ones, one period: as the sidebar snaps them
         for lo, hi in ((starts[0], starts[2]), (starts[1], starts[-2]), (starts[3], starts[-1]),
                        (starts[-1], starts[-1]), (starts[4], starts[4])):
             start, end = whole_periods(period, lo, hi, first, last)
-            at_end += name == "leadership" and end == last
-            if not results.sliceable(name, by, extra, at_end=end == last):
+            if not results.sliceable(name, extra):
                 continue
             params = MetricParams(by=by, period=period, min_group_size=settings.min_group_size, extra=extra)
             whole = results.lookup(con, name, params, keys)
@@ -97,7 +96,7 @@ def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live
                 else:
                     assert got.extra[k] == value, (name, by, period, start, end, k)
             sliced += 1
-    # participation and silos per period of 6 attributes and 3 grains, participation and
-    # leadership of the organisation per grain (leadership only for the ranges ending with the data)
-    assert at_end == 7 and sliced == 3 * (2 * 6 + 1) * 5 + at_end
+    # participation and silos per period of 6 attributes and 3 grains, participation of the
+    # organisation per grain
+    assert sliced == 3 * (2 * 6 + 1) * 5
     con.close()
