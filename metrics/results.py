@@ -35,6 +35,7 @@ import polars as pl
 from metrics import registry, silos, status
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
 from metrics.participation import participation_frame, reads_extra
+from metrics.people import champions
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 
@@ -224,8 +225,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
-    Teams at risk page compares with them), the groups each attribute lists in the sidebar, and
-    the coverage of each source per period (the Data page). ``results`` counts the calls of
+    Teams at risk page compares with them), the groups each attribute lists in the sidebar, the
+    coverage of each source per period (the Data page) and the champions (the People page; by
+    pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
     threads included).
     """
@@ -268,6 +270,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
             save(before, name, by, period, k, extra, end=end)
     for period in GRAINS:
         save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+    began = time.process_time()
+    save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
+    spent["champions"] = round(time.process_time() - began, 1)
     return {"results": computed, "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 

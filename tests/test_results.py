@@ -9,6 +9,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from metrics import registry, results, status
+from metrics.people import champions
 from metrics.registry import MetricParams
 from ruche import store
 from ruche.config import Settings
@@ -49,11 +50,12 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     assert results.lookup(con, "participation", MetricParams(by="site", start=date(2026, 1, 1), min_group_size=1)) is None
     assert results.lookup(con, "participation", MetricParams(by="site", min_group_size=5)) is None
     assert results.lookup(con, "leadership", MetricParams(by="site", min_group_size=1)) is None
+    assert_frame_equal(results.stored(con, "champions", "person", "month", 0, {}).rows, champions(con))
     # beside the metrics: per grain, the previous teams, the coverage and the groups left out in
     # each period by participation (every attribute and the organisation) and the silos; per
-    # attribute, the groups
+    # attribute, the groups; the champions
     assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (2 * len(results.BY_CHOICES) + 1)
-                                              + len(results.BY_CHOICES))
+                                              + len(results.BY_CHOICES) + 1)
     con.close()
     with store.writing(tiny_store) as con:
         con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
