@@ -5,7 +5,8 @@ Runs the app with Streamlit's AppTest against a store (by default one built from
 
 - the first load (empty caches: every query runs);
 - each rerun after a filter change, first with combinations never seen (cache misses: the
-  metric queries run) and then with the same combinations again (cache hits).
+  metric queries run) and then with the same combinations again (cache hits);
+- the choice of one group (the first of the default group-by; cache miss).
 
 It prints the 50th and 90th percentiles per page, and the CPU time of the page's whole run.
 What it measures is the Python script's run, queries included; the browser's drawing comes on
@@ -13,16 +14,15 @@ top. What a server does once when it starts (importing polars, pyarrow, pandas, 
 scanning the installed components, which AppTest would redo for every app) is done before the
 first page, and its cost printed apart.
 
-The Network page's Louvain communities are precomputed for ``department`` only; for the other
-attributes they take about a minute on 100,000 people and are left out (the section shows no
-community) unless ``--live-communities`` is given. ``--range`` also times, per page, a change of
-the period range (the last 365 days), which is always computed live.
+``--range`` also times, per page, changes of the period range (whole periods on the slider, see
+:data:`RANGES`), first never seen (cold) and then again (warm), at the month grain and after a
+change of grain.
 
 The store should be loaded with the same configuration (``--config``): the precomputed results
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
 
     python bench/bench_dashboard.py --db /path/to/store.duckdb [--config dashboard/demo.toml]
-        [--live-communities] [--range] [--pages overview,network]
+        [--range] [--pages overview,network]
 """
 
 from __future__ import annotations
@@ -33,18 +33,22 @@ import os
 import resource
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["overview", "participation", "contributors", "network", "teams", "loads"]
+PAGES = ["overview", "participation", "contributors", "network", "teams", "loads", "people"]
 # Filter changes a community manager makes: (selectbox key, value), applied one after the other.
 CHANGES = [
     ("by", "site"), ("by", "country"), ("period", "quarter"), ("by", "level"), ("period", "week"),
     ("by", "department"), ("period", "month"),
 ]
+# Period ranges chosen on the slider, as (first, last) indexes into its periods: the last twelve,
+# an earlier year (or the first periods of a shorter history), the last three, the whole range
+# again; then by quarter, the last four and the whole range.
+RANGES = [("month", -12, -1), ("month", -24, -13), ("month", -3, -1), ("month", 0, -1),
+          ("quarter", -4, -1), ("quarter", 0, -1)]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -65,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="store to serve")
     parser.add_argument("--config", default=str(ROOT / "dashboard" / "demo.toml"))
-    parser.add_argument("--live-communities", action="store_true",
-                        help="compute the communities of every attribute (about a minute each at 100,000 people)")
     parser.add_argument("--range", action="store_true", help="also time a change of the period range per page")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, among " + ",".join(PAGES))
     args = parser.parse_args(argv)
@@ -83,7 +85,6 @@ def main(argv: list[str] | None = None) -> int:
     from streamlit.components.v2 import manifest_scanner
     from streamlit.testing.v1 import AppTest
 
-    from metrics import registry
     from ruche import store
 
     # A server scans the installed components once, when it starts; AppTest does it for every app
@@ -91,22 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
     manifest_scanner.scan_component_manifests()
     print(f"imports and component scan, once per server: {time.perf_counter() - t:.2f} s (CPU {cpu_seconds() - c:.2f} s)")
-    if not args.live_communities:
-        live = registry.get("communities")
-
-        def communities(con, params):
-            if params.by == "department" and params.start is None and params.end is None:
-                return live(con, params)  # precomputed by the load
-            return registry.MetricResult(rows=polars.DataFrame())
-
-        registry.METRICS["communities"] = (communities, registry.METRICS["communities"][1])
+    from dashboard.filters import periods
+    from metrics.status import status
 
     con = store.connect(args.db, read_only=True)
     people, activities = con.execute("select (select count(*) from people), (select count(*) from activities)").fetchone()
+    bounds = status(con)
+    first_day, last_day = bounds["first_activity"].date(), bounds["last_activity"].date()
     con.close()
     print(f"store {args.db}: {people:,} people, {activities:,} activities; load average {load_average()}", flush=True)
     print(f"{'page':<15}{'first load':>12}{'cold p50':>10}{'cold p90':>10}{'warm p50':>10}{'warm p90':>10}"
-          f"{'CPU':>9}" + (f"{'range':>9}" if args.range else ""))
+          f"{'CPU':>9}{'one group':>11}"
+          + (f"{'range cold p50/p90/max':>27}{'warm p50/p90/max':>24}" if args.range else ""))
     rows = []
     for page in args.pages.split(","):
         st.cache_data.clear()
@@ -128,18 +125,33 @@ def main(argv: list[str] | None = None) -> int:
                 timings[phase].append(time.perf_counter() - t)
                 assert not at.exception, (page, key, value, [e.value for e in at.exception])
         cpu = cpu_seconds() - c
+        # one group chosen (the first of the default group-by), then all groups again
+        groups = at.sidebar.selectbox(key="group")
+        t = time.perf_counter()
+        groups.set_value(groups.options[1]).run()
+        one_group = time.perf_counter() - t
+        assert not at.exception, (page, "group", [e.value for e in at.exception])
+        at.sidebar.selectbox(key="group").set_value(groups.options[0]).run()
         ranged = ""
         if args.range:
-            widget = at.sidebar.date_input(key="range")
-            last = widget.value[1]
-            t = time.perf_counter()
-            widget.set_value((last - timedelta(days=364), last)).run()
-            ranged = f"{time.perf_counter() - t:>8.2f}s"
-            assert not at.exception, (page, "range", [e.value for e in at.exception])
+            spans: dict[str, list[float]] = {"cold": [], "warm": []}
+            for phase in ("cold", "warm"):
+                for grain, lo, hi in RANGES:
+                    if at.sidebar.selectbox(key="period").value != grain:
+                        at.sidebar.selectbox(key="period").set_value(grain).run()
+                    widget = at.sidebar.select_slider(key=f"range_{grain}")
+                    starts = periods(grain, first_day, last_day)
+                    t = time.perf_counter()
+                    widget.set_value(tuple(starts[max(i, -len(starts))] for i in (lo, hi))).run()
+                    spans[phase].append(time.perf_counter() - t)
+                    assert not at.exception, (page, "range", [e.value for e in at.exception])
+                at.sidebar.selectbox(key="period").set_value("month").run()
+            ranged = "".join(f"{percentile(spans[p], 0.5):>10.3f}s/{percentile(spans[p], 0.9):.3f}s/"
+                             f"{max(spans[p]):.3f}s" for p in ("cold", "warm"))
         row = (page, first, *(percentile(timings[p], q) for p in ("cold", "warm") for q in (0.5, 0.9)))
         rows.append(row)
         print(f"{row[0]:<15}{row[1]:>11.2f}s{row[2]:>9.3f}s{row[3]:>9.3f}s{row[4]:>9.3f}s{row[5]:>9.3f}s"
-              f"{cpu:>8.2f}s{ranged}", flush=True)
+              f"{cpu:>8.2f}s{one_group:>10.2f}s{ranged}", flush=True)
     print("percentiles over", len(CHANGES), "filter changes per page and phase; CPU: the first load and "
           f"both phases; load average {load_average()}")
     return 0

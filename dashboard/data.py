@@ -124,18 +124,37 @@ def thaw(value):
     return value
 
 
+@st.cache_data(ttl=TTL, max_entries=512)
+def _sliced(published: tuple[int, int], name: str, by: str, period: str, start: date, end: date, k: int,
+            extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
+    """A range of whole periods cut from the whole range's result (:func:`metrics.results.slice_result`),
+    when the load kept the groups each period left out; else computed live."""
+    thawed = {key: thaw(value) for key, value in extra}
+    hidden = stored(*results.hidden_key(name, by, period, k, thawed))
+    if hidden is None:
+        return _metric(published, name, by, period, start, end, k, extra)
+    whole = _metric(published, name, by, period, None, None, k, extra)
+    return results.slice_result(name, by, period, whole, hidden.rows, start, end)
+
+
 def metric(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
            **extra) -> registry.MetricResult:
     """Metric ``name`` under the filters ``f`` (a :class:`dashboard.filters.Filters`), cached.
 
     ``by``, ``period`` and ``end`` override the filters' own.
     """
-    # Over the whole range, ask for it as such: the load precomputed those results.
-    start, stop = (None, None) if f.whole_range else (f.start, f.end)
+    # Over the whole range, ask for it as such: the load precomputed those results. So does a
+    # metric that takes no start, over a range that ends with the data, and the person graph's
+    # results, which always describe the whole history.
+    whole = f.whole_range or name in results.WHOLE_HISTORY or (name in results.END_ONLY and f.at_end)
+    start, stop = (None, None) if whole else (f.start, f.end)
     # One cache entry for every grain of a metric that ignores it.
     period = "month" if results.period_free(name, extra) else period or f.period
-    return _metric(version(), name, by or f.by, period, start, end or stop,
-                   f.min_group_size, tuple(sorted((k, freeze(v)) for k, v in extra.items())))
+    by = by or f.by
+    frozen = tuple(sorted((k, freeze(v)) for k, v in extra.items()))
+    if not whole and end is None and results.sliceable(name, extra):
+        return _sliced(version(), name, by, period, start, stop, f.min_group_size, frozen)
+    return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
@@ -163,4 +182,5 @@ def audit_log(published: tuple[int, int]) -> pl.DataFrame:
 def champions(published: tuple[int, int], start: date | None, end: date | None) -> pl.DataFrame:
     from metrics.people import champions as top_contributors
 
-    return top_contributors(cursor(), start, end)
+    found = stored("champions", "person", "month", 0) if start is None and end is None else None
+    return found.rows if found is not None else top_contributors(cursor(), start, end)

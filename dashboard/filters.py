@@ -6,12 +6,13 @@ Their widgets live in the entry script, so Streamlit keeps their values across p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
 import streamlit as st
 
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
+from metrics.results import period_label
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 ALL_GROUPS = "All groups"
@@ -26,6 +27,30 @@ class Filters:
     group: str | None  # None: every group
     min_group_size: int
     whole_range: bool = False  # start and end are the first and last day of the data
+    at_end: bool = True  # end is the last day of the data
+
+
+def periods(period: str, first: date, last: date) -> list[date]:
+    """The first day of every period of grain ``period`` from ``first`` to ``last``.
+
+    >>> periods("quarter", date(2026, 2, 10), date(2026, 7, 1))
+    [datetime.date(2026, 1, 1), datetime.date(2026, 4, 1), datetime.date(2026, 7, 1)]
+    """
+    starts = [period_start(period, first)]
+    while starts[-1] < period_start(period, last):
+        starts.append(shift_period(period, starts[-1], 1))
+    return starts
+
+
+def whole_periods(period: str, lo: date, hi: date, first: date, last: date) -> tuple[date, date]:
+    """``lo``..``hi`` widened to whole periods of grain ``period``, within ``first``..``last``.
+
+    >>> whole_periods("month", date(2026, 2, 10), date(2026, 3, 3), date(2026, 1, 5), date(2026, 3, 20))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 3, 20))
+    """
+    start = max(period_start(period, lo), first)
+    end = min(shift_period(period, period_start(period, hi), 1) - timedelta(days=1), last)
+    return start, end
 
 
 def sidebar(
@@ -37,16 +62,17 @@ def sidebar(
     """
     with st.sidebar:
         st.header("Filters")
-        picked = st.date_input(
-            "Period range",
-            value=(first, last),
-            min_value=first,
-            max_value=last,
-            key="range",
-            help="Activities between these dates (inclusive).",
-        )
-        start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))
         period = st.selectbox("Period grain", list(GRAINS), index=list(GRAINS).index("month"), key="period")
+        # Whole periods of the grain. The dates are kept across pages and grains (one slider per
+        # grain): a new grain shows the same range widened to its periods.
+        start, end = whole_periods(period, *st.session_state.get("_range", (first, last)), first, last)
+        st.select_slider(
+            "Period range", periods(period, first, last),
+            value=(period_start(period, start), period_start(period, end)),
+            key=f"range_{period}", format_func=lambda day: period_label(period, day),
+            on_change=_keep_range, args=(period, first, last),
+            help="Whole periods of the grain, from the first to the last one shown.",
+        )
         by = st.selectbox(
             "Group by", BY_CHOICES, index=0, key="by",
             help="Directory attribute the figures are broken down by.",
@@ -54,7 +80,12 @@ def sidebar(
         group = st.selectbox("Group", [ALL_GROUPS, *sorted(groups_of(by))], key="group")
         st.caption(f"Groups of fewer than {min_group_size} people are never shown.")
     return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size,
-                   whole_range=(start, end) == (first, last))
+                   whole_range=(start, end) == (first, last), at_end=end == last)
+
+
+def _keep_range(period: str, first: date, last: date) -> None:
+    lo, hi = st.session_state[f"range_{period}"]
+    st.session_state["_range"] = whole_periods(period, lo, hi, first, last)
 
 
 def current() -> Filters:

@@ -56,10 +56,17 @@ def _last_two(frame: pl.DataFrame, column: str) -> tuple[float | None, float | N
 
 
 def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
-    """Executives and managers together, per period: ``period``, ``leaders_rate``."""
-    rows = fetch("leadership", by="organisation" if group is None else by).rows
-    if group is not None and by in rows.columns:
-        rows = rows.filter(pl.col(by) == group)
+    """Executives and managers together, per period: ``period``, ``leaders_rate``.
+
+    Over the organisation, the levels' participation is the one of ``leadership`` (the same
+    participation by level, suppressed alike) without the threads it counts up to the end of the
+    range: any range of whole periods is then a slice of the stored results."""
+    if group is None:
+        rows = fetch("participation", by="level").rows
+    else:
+        rows = fetch("leadership", by=by).rows
+        if by in rows.columns:
+            rows = rows.filter(pl.col(by) == group)
     return (
         rows.filter(pl.col("level").is_in(["executive", "manager"]))
         .group_by("period")

@@ -11,6 +11,11 @@ computed with exactly the same parameters; anything else is computed live by the
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
 
+A range of whole periods is served from the whole range's rows when a period's row does not depend
+on the range around it (:func:`sliceable`, :func:`slice_result`): the load keeps, beside those
+results, the groups each period left out (never shown), so that the slice counts them as the
+metric would.
+
 Nothing here widens what is shown: results are stored after the metric's own small-group
 suppression, with the minimum group size in their key.
 """
@@ -27,8 +32,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import registry, status
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
+from metrics import registry, silos, status
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
+from metrics.participation import participation_frame, reads_extra
+from metrics.people import champions
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 
@@ -44,18 +51,93 @@ def period_free(name: str, extra: dict) -> bool:
     return name in PERIOD_FREE or (name == "silos" and not extra.get("per_period"))
 
 
+#: Metrics that take no start: only the end of the range matters to them.
+END_ONLY = {"inactive-teams", "targets"}
+
+#: The person graph's results (Louvain communities, boundary spanners) describe the whole history
+#: on the dashboard, whatever its range: over another range they would run again (seconds to tens
+#: of seconds on 100,000 people).
+WHOLE_HISTORY = {"communities", "bridges"}
+
+
+def sliceable(name: str, extra: dict) -> bool:
+    """Whether metric ``name`` over a range of whole periods is the slice of its whole-range rows
+    (:func:`slice_result`).
+
+    Participation and the silos per period describe each period on its own (retention looks back
+    one period: null at the first period of a range). Leadership is not: it counts the replies to
+    a thread up to the end of the range (the Overview reads the levels' participation instead).
+    """
+    return name == "participation" or (name == "silos" and bool(extra.get("per_period")))
+
+
+def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict) -> tuple:
+    """The (name, by, period, k, extra) under which the groups a sliceable result left out are kept."""
+    return (f"hidden {name}", by, period, min_group_size, extra)
+
+
+def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
+                 params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+    """The registry's result of ``name``, and the groups each period left out when it is sliceable."""
+    if name == "participation":
+        frame = participation_frame(con, [params.by], params.period)
+        rows, left_out = suppress_small_groups(frame, params.by, "headcount", params.min_group_size,
+                                               within=["period"])
+        keys = ["period", params.by]
+        hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+    if name == "silos" and params.extra.get("per_period"):
+        threshold = params.extra.get("silo_threshold")
+        groups, left_out, org, hidden = silos.silos_and_hidden(
+            con, params.by, params.period, None, None, params.min_group_size,
+            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold))
+        return silos.silos_result(groups, left_out, org, True), hidden
+    return registry.get(name)(con, params), None
+
+
+def period_label(period: str, day: date) -> str:
+    """The label a metric gives the period of ``period`` holding ``day`` (labels sort as periods).
+
+    >>> [period_label(p, date(2026, 1, 1)) for p in ("week", "month", "quarter")]
+    ['2026-W01', '2026-01', '2026-Q1']
+    """
+    start = period_start(period, day)
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return start.strftime("%Y-%m")
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: pl.DataFrame,
+                 start: date, end: date) -> MetricResult:
+    """The result of ``name`` over ``start``..``end`` (whole periods) from its whole-range result
+    and the groups each period left out (``hidden``: ``period``, the group column)."""
+    first, last = period_label(period, start), period_label(period, end)
+    inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
+    rows = whole.rows.filter(inside)
+    if name == "participation":  # nobody was active the period before the range
+        rows = rows.with_columns(pl.when(pl.col("period") == first).then(None).otherwise(pl.col("retention"))
+                                 .alias("retention"))
+    extra = dict(whole.extra)
+    if "periods" in extra:
+        extra["periods"] = [p for p in extra["periods"] if first <= p["period"] <= last]
+    left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)
+
+
 def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
     for each period grain and group-by attribute (once for a metric that ignores the grain)."""
     threshold = {"silo_threshold": settings.silo_threshold}
     roadmap = {"targets": settings.targets, "phases": settings.phases}
-    calls = [
-        # Louvain communities against the formal groups cost a minute on 100,000 people: stored
-        # for the default group-by only.
-        ("communities", "department", "month", {}),
-    ]
+    calls = []
     for by in BY_CHOICES:
         calls += [
+            # from the partition the load stored (metrics.network.materialise): a tenth of a second
+            ("communities", by, "month", {}),
+            ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
             ("silos", by, "month", threshold),
@@ -64,7 +146,6 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     for period in GRAINS:
         calls += [
             ("participation", "organisation", period, {}),
-            ("leadership", "organisation", period, {}),
             ("inactive-teams", "team", period, {}),
         ]
         if settings.targets:
@@ -144,9 +225,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
-    Teams at risk page compares with them), the groups each attribute lists in the sidebar, and
-    the coverage of each source per period (the Data page). ``results`` counts the calls of
-    :func:`default_calls` only.
+    Teams at risk page compares with them), the groups each attribute lists in the sidebar, the
+    coverage of each source per period (the Data page) and the champions (the People page; by
+    pseudonym, as the store holds them). ``results`` counts the calls of
+    :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
+    threads included).
     """
     started = time.perf_counter()
     con.execute(
@@ -164,13 +247,20 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
         )
 
     computed = 0
+    spent: dict[str, float] = {}
     for name, by, period, extra in default_calls(settings):
         params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+        label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
+        began = time.process_time()
         try:
-            result = registry.get(name)(con, params)
+            result, hidden = _with_hidden(con, name, params)
         except RucheError:
             continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
+        finally:
+            spent[label] = spent.get(label, 0) + time.process_time() - began
         save(result, name, by, period, k, extra)
+        if hidden is not None:
+            save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
         computed += 1
         if name == "participation" and period == "month" and by != "organisation":
             save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
@@ -180,7 +270,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
             save(before, name, by, period, k, extra, end=end)
     for period in GRAINS:
         save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
-    return {"results": computed, "seconds": round(time.perf_counter() - started, 3)}
+    began = time.process_time()
+    save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
+    spent["champions"] = round(time.process_time() - began, 1)
+    return {"results": computed, "seconds": round(time.perf_counter() - started, 3),
+            "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 
 
 def current_keys(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

@@ -77,6 +77,16 @@ def silos(
     >>> round(org["modularity"][0], 4)   # 3/4 - (7/8)^2 + 0/4 - (1/8)^2
     -0.0312
     """
+    groups, left_out, org, _ = silos_and_hidden(con, by, period, start, end, min_group_size, silo_threshold)
+    return groups, left_out, org
+
+
+def silos_and_hidden(
+    con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None, end: date | None,
+    min_group_size: int, silo_threshold: float,
+) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
+    """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
+    those of a sub-range (:mod:`metrics.results`), never shown."""
     query = network_query("silos", by, period)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.with_columns(
@@ -100,12 +110,24 @@ def silos(
     groups = frame.drop(_ORG_COLUMNS).with_columns(
         (pl.col("ei_index") < silo_threshold).alias("is_silo")
     )
-    groups, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size, within=["period"])
-    groups = groups.rename({"grp": by})
+    visible, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size, within=["period"])
+    hidden = groups.select("period", "grp").join(visible.select("period", "grp"), on=["period", "grp"], how="anti")
+    groups, hidden = visible.rename({"grp": by}), hidden.rename({"grp": by})
     if period is None:
-        groups = groups.drop("period")
+        groups, hidden = groups.drop("period"), hidden.drop("period")
         org = org.drop("period")
-    return groups, left_out, org
+    return groups, left_out, org, hidden
+
+
+def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool) -> MetricResult:
+    """The registry's result of :func:`silos`."""
+    if not per_period:
+        extra = org.to_dicts()[0] if org.height else {
+            "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None
+        }
+    else:
+        extra = {"periods": org.to_dicts()}
+    return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 
 @register("silos", "E-I index of each group (silos), organisation E-I index, cross-silo share, modularity")
@@ -118,10 +140,4 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
         min_group_size=params.min_group_size,
         silo_threshold=DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
     )
-    if period is None:
-        extra = org.to_dicts()[0] if org.height else {
-            "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None
-        }
-    else:
-        extra = {"periods": org.to_dicts()}
-    return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
+    return silos_result(groups, left_out, org, period is not None)

@@ -85,6 +85,39 @@ def test_every_page_runs_by_site_for_one_group_by_quarter(sample_store):
         assert at.sidebar.selectbox(key="by").value == "site"
 
 
+def test_a_range_of_whole_periods_survives_pages_and_grains(sample_store):
+    from datetime import date
+
+    at = app()
+    months = at.sidebar.select_slider(key="range_month")
+    assert months.value == (date(2025, 11, 1), date(2026, 10, 1))  # the whole range, by default
+    # 2026-01 to 2026-03 on the Participation page: the figures of the live metric over that range
+    months.set_value((date(2026, 1, 1), date(2026, 3, 1))).run()
+    visit(at, "participation")
+    f = at.session_state["_filters"]
+    assert (f.start, f.end, f.whole_range, f.at_end) == (date(2026, 1, 1), date(2026, 3, 31), False, False)
+    live = compute(sample_store, "participation", by="department", start=f.start, end=f.end, min_group_size=5).rows
+    best = live.filter(pl.col("period") == "2026-03").sort("participation_rate", descending=True).row(0, named=True)
+    assert f"In 2026-03, {best['department']} leads at {pct(best['participation_rate'])}" in \
+        at.get("plotly_chart")[0].proto.spec
+    retention = compute(sample_store, "participation", by="organisation", start=f.start, end=f.end,
+                        min_group_size=5).rows.row(-1, named=True)["retention"]
+    assert f"{pct(retention)} of the people active the period before 2026-03 came back" in \
+        at.get("plotly_chart")[2].proto.spec
+    # by quarter: the same dates widened to whole quarters, kept when the page changes
+    at.sidebar.selectbox(key="period").set_value("quarter").run()
+    visit(at, "overview")
+    quarters = at.sidebar.select_slider(key="range_quarter")
+    assert quarters.value == (date(2026, 1, 1), date(2026, 1, 1))
+    f = at.session_state["_filters"]
+    assert (f.start, f.end) == (date(2026, 1, 1), date(2026, 3, 31))
+    # by week: the weeks holding 1 January and 31 March
+    at.sidebar.selectbox(key="period").set_value("week").run()
+    f = at.session_state["_filters"]
+    assert (f.start, f.end) == (date(2025, 12, 29), date(2026, 4, 5))
+    assert not at.exception
+
+
 def test_the_overview_headlines_and_targets(sample_store):
     at = app()
     org = compute(sample_store, "participation", by="organisation").rows.sort("period")

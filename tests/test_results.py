@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+import polars as pl
 from polars.testing import assert_frame_equal
 
 from metrics import registry, results, status
+from metrics.people import champions
 from metrics.registry import MetricParams
 from ruche import store
 from ruche.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_store):
@@ -44,12 +49,56 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # other parameters are not stored: the caller computes them live
     assert results.lookup(con, "participation", MetricParams(by="site", start=date(2026, 1, 1), min_group_size=1)) is None
     assert results.lookup(con, "participation", MetricParams(by="site", min_group_size=5)) is None
-    assert results.lookup(con, "communities", MetricParams(by="site", min_group_size=1)) is None
-    # beside the metrics: per grain, the previous teams and the coverage; per attribute, the groups
-    assert len(results.current_keys(con)) == done["results"] + 2 * 3 + len(results.BY_CHOICES)
+    assert results.lookup(con, "leadership", MetricParams(by="site", min_group_size=1)) is None
+    assert_frame_equal(results.stored(con, "champions", "person", "month", 0, {}).rows, champions(con))
+    # beside the metrics: per grain, the previous teams, the coverage and the groups left out in
+    # each period by participation (every attribute and the organisation) and the silos; per
+    # attribute, the groups; the champions
+    assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (2 * len(results.BY_CHOICES) + 1)
+                                              + len(results.BY_CHOICES) + 1)
     con.close()
     with store.writing(tiny_store) as con:
         con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
                     "values (99, 't', '2026-02-20', 4, 'post', 2)")
     con = store.connect(tiny_store, read_only=True)
     assert results.lookup(con, "participation", MetricParams(by="organisation", min_group_size=1)) is None
+
+
+def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live_metric(sample_store):
+    from dashboard.filters import periods, whole_periods
+
+    con = store.connect(sample_store, read_only=True)
+    state = status.status(con)  # the sidebar's bounds
+    first, last = state["first_activity"].date(), state["last_activity"].date()
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    keys = results.current_keys(con)
+    sliced = 0
+    for name, by, period, extra in results.default_calls(settings):
+        starts = periods(period, first, last)
+        # the first periods, the middle, the last ones, one period: as the sidebar snaps them
+        for lo, hi in ((starts[0], starts[2]), (starts[1], starts[-2]), (starts[3], starts[-1]),
+                       (starts[-1], starts[-1]), (starts[4], starts[4])):
+            start, end = whole_periods(period, lo, hi, first, last)
+            if not results.sliceable(name, extra):
+                continue
+            params = MetricParams(by=by, period=period, min_group_size=settings.min_group_size, extra=extra)
+            whole = results.lookup(con, name, params, keys)
+            hidden = results.stored(con, *results.hidden_key(name, by, period, settings.min_group_size, extra),
+                                    keys=keys)
+            got = results.slice_result(name, by, period, whole, hidden.rows, start, end)
+            live = registry.get(name)(con, MetricParams(by=by, period=period, start=start, end=end,
+                                                        min_group_size=settings.min_group_size, extra=extra))
+            assert_frame_equal(got.rows, live.rows), (name, by, period, start, end)
+            assert got.suppressed_groups == live.suppressed_groups, (name, by, period, start, end)
+            # the per-period figures as frames: sums of floats agree to the last bits, in any order
+            assert got.extra.keys() == live.extra.keys()
+            for k, value in live.extra.items():
+                if k == "periods":
+                    assert_frame_equal(pl.DataFrame(got.extra[k]), pl.DataFrame(value))
+                else:
+                    assert got.extra[k] == value, (name, by, period, start, end, k)
+            sliced += 1
+    # participation and silos per period of 6 attributes and 3 grains, participation of the
+    # organisation per grain
+    assert sliced == 3 * (2 * 6 + 1) * 5
+    con.close()

@@ -19,9 +19,9 @@ HELP = {
     "cross": "Share of all ties that link two different groups.",
     "modularity": "Newman modularity of the formal groups: how far they explain who talks to whom "
     "(0: not at all; above 0.3: strongly).",
-    "communities": "Communities found in the interaction graph (Louvain, seeded) against the formal "
-    "groups. Normalised mutual information: 1 when communities are exactly the groups, 0 when "
-    "unrelated.",
+    "communities": "Communities found in the interaction graph of the whole history (Louvain, seeded), "
+    "whatever the period range, against the formal groups. Normalised mutual information: 1 when "
+    "communities are exactly the groups, 0 when unrelated.",
 }
 
 
@@ -80,7 +80,8 @@ def render(f: Filters) -> None:
         st.write("No community to show.")
     else:
         nmi = comm.extra.get("nmi")
-        st.caption(md(f"{count(comm.extra.get('communities'))} communities; normalised mutual information "
-                      f"with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."))
+        st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history, whatever "
+                      f"the period range; normalised mutual information with {f.by}: "
+                      f"{'–' if nmi is None else f'{nmi:.2f}'}."))
         table = comm.rows.with_columns(pl.col("share").round(3))
         st.dataframe(table, hide_index=True, width="stretch")

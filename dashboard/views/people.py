@@ -49,8 +49,8 @@ def render(f: Filters) -> None:
         st.write("No interactions between groups in this range.")
     else:
         st.dataframe(_named(top), hide_index=True, width="stretch")
-        st.caption(md("Betweenness " + ("exact" if info.get("exact") else
-                                       f"sampled from {info.get('sources')} sources") + "."))
+        st.caption(md("Over the whole history, whatever the period range. Betweenness "
+                      + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
     st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
                  "replies their messages received from others.")
     champions = _named(data.champions(data.version(), f.start if not f.whole_range else None,
