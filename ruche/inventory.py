@@ -300,7 +300,7 @@ TABLES: dict[str, Table] = {
     ),
     "audit_log": Table(
         "who viewed or exported what in the dashboard, when",
-        _KEPT,
+        "events older than retention_months are deleted by ruche purge",
         True,
         {
             "event_id": C("dashboard (random)", "folding the same event twice adds nothing"),

@@ -12,7 +12,9 @@ days, retention), with no person key. Then go, all older than the cut-off:
 - ``people_history`` rows that ended before it;
 - ``rejects`` of loads started before it;
 - the ``people`` rows (and their ``accounts``) of leavers who left before it and of people the
-  directory does not know, first seen before it, when nothing kept points to them.
+  directory does not know, first seen before it, when nothing kept points to them;
+- ``audit_log`` events from before it: who viewed what is the viewers' personal data, kept for the
+  same window as the data they looked at.
 
 A month already folded is never folded again: rows loaded later for it (an export reaching back
 before the cut-off) are deleted by the next purge without changing its aggregates, so a second
@@ -40,7 +42,7 @@ import polars as pl
 from ruche.errors import RucheError
 
 #: The tables purge deletes from, in the order it does.
-PURGED_TABLES = ("activities", "usage_snapshots", "people_history", "rejects", "accounts", "people")
+PURGED_TABLES = ("activities", "usage_snapshots", "people_history", "rejects", "accounts", "people", "audit_log")
 
 
 class RetentionError(RucheError):

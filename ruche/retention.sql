@@ -143,6 +143,8 @@ union all
 select 'accounts', count(*) from accounts where person_key in (select person_key from retention_forgotten)
 union all
 select 'people', count(*) from retention_forgotten
+union all
+select 'audit_log', count(*) from audit_log where occurred_at < $cutoff
 
 -- name: delete_activities
 delete from activities where occurred_at < $cutoff
@@ -162,6 +164,9 @@ delete from accounts where person_key in (select person_key from retention_forgo
 
 -- name: delete_people
 delete from people where person_key in (select person_key from retention_forgotten)
+
+-- name: delete_audit_log
+delete from audit_log where occurred_at < $cutoff
 
 -- name: history
 -- Participation of purged months, shaped like metrics/participation.sql's rows.

@@ -68,7 +68,8 @@ def test_a_dry_run_shows_the_cut_off_and_rows_per_table_and_changes_nothing(tiny
     assert plan == {
         "as_of": FIRST_PURGE, "retention_months": 13, "cutoff": "2026-02-01",
         # January's 4 activities; person 12, who left on 2026-01-20 and did nothing since
-        "rows": {"activities": 4, "usage_snapshots": 0, "people_history": 0, "rejects": 0, "accounts": 0, "people": 1},
+        "rows": {"activities": 4, "usage_snapshots": 0, "people_history": 0, "rejects": 0, "accounts": 0, "people": 1,
+                 "audit_log": 0},
         "folded_months": ["2026-01"], "history_rows": 10, "dry_run": True,
     }
     assert tiny_store.read_bytes() == published
@@ -154,3 +155,16 @@ def test_a_leaver_still_named_as_a_manager_stays_and_accounts_go_with_their_pers
     assert done.rows["people"] == 2 and done.rows["accounts"] == 2
     assert con.execute("select person_key from people order by 1").fetchall() == [(1,), (2,), (5,)]
     assert con.execute("select account_id from accounts order by 1").fetchall() == [("a5",), ("bot",)]
+
+
+def test_audit_events_older_than_the_window_go_with_the_data(tiny_store):
+    with writing(tiny_store) as con:
+        con.execute(
+            "insert into audit_log (event_id, occurred_at, user_email, role, action, page) values "
+            "('e1', '2026-01-31 23:59', 'a@example.com', 'admin', 'view', 'Overview'), "
+            "('e2', '2026-02-01 00:00', 'a@example.com', 'admin', 'view', 'Overview'), "
+            "('e3', '2026-03-02 08:00', 'b@example.com', 'sponsor', 'export', 'Teams at risk')"
+        )
+    assert main(["purge", "--db", str(tiny_store), "--as-of", FIRST_PURGE]) == 0
+    # the cut-off is 2026-02-01: the event of January 31 goes, the ones from the cut-off on stay
+    assert read(tiny_store, "select event_id from audit_log where event_id like 'e_' order by 1") == [("e2",), ("e3",)]
