@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from metrics import materialise
@@ -29,22 +30,148 @@ from metrics.groups import group_columns, suppress_small_groups
 from metrics.participation import reads_extra
 from metrics.registry import MetricParams, MetricResult, register
 
+def _ratio(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
+    """``numerator / denominator`` as floats, null where the denominator is null or 0.
+
+    Divided by NumPy, element by element: polars divides a column by a constant one (what a join
+    to a single group gives) as a product by its inverse, which can differ in the last bit from
+    the quotient, so figures would depend on how many groups a call asked for.
+    """
+    num = numerator.cast(pl.Float64).to_numpy()
+    den = denominator.cast(pl.Float64).fill_null(0).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.divide(num, den)
+    return pl.Series(values).set(pl.Series(den == 0), None)
+
+
 CLASSES_WITH_READS = ["superuser", "contributor", "lurker", "inactive"]
 CLASSES_WITHOUT_READS = ["superuser", "contributor", "non-contributor"]
 
 
-def _split(
-    con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
-    superuser_share: float, reads: bool,
-) -> pl.DataFrame:
+def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """How many internal people of each group (column ``g0``) made ``c`` contributions over the
+    range, with ``active`` telling, for those without any, whether they did something else:
+    ``g0``, ``c``, ``active``, ``people``. One small frame (a row per group and distinct count)
+    from which :func:`split_of` and :func:`lorenz_of` compute every figure exactly."""
     src = materialise.sources(con, "month", start, end)
-    query = sql("inequality").format(
-        group_columns=group_columns([by]), days=src.days, person_range=src.person_range
+    query = sql("inequality").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
+
+
+def _blocks(hist: pl.DataFrame) -> pl.DataFrame:
+    """People per group and contribution count (``m``), with each block's place in the ranking:
+    the people and contributions ranked before it, fewest first (``asc_people``, ``asc_sum``)
+    and most first (``desc_people``, ``desc_sum``), and the group's ``n`` and ``total``."""
+    blocks = (
+        hist.group_by("g0", "c").agg(pl.col("people").sum().alias("m"))
+        .with_columns((pl.col("c") * pl.col("m")).alias("cm"))
+        .sort("g0", "c")
     )
-    params = {
-        "from_date": start, "to_date": end, "superuser_share": superuser_share, "reads_known": reads,
-    }
-    return con.execute(query, params).pl().rename({"g0": by}).drop("ord")
+    return blocks.with_columns(
+        (pl.col("m").cum_sum() - pl.col("m")).over("g0").alias("asc_people"),
+        (pl.col("cm").cum_sum() - pl.col("cm")).over("g0").alias("asc_sum"),
+        (pl.col("m").cum_sum(reverse=True) - pl.col("m")).over("g0").alias("desc_people"),
+        (pl.col("cm").cum_sum(reverse=True) - pl.col("cm")).over("g0").alias("desc_sum"),
+        pl.col("m").sum().over("g0").alias("n"),
+        pl.col("cm").sum().over("g0").alias("total"),
+    )
+
+
+def split_of(hist: pl.DataFrame, superuser_share: float, reads: bool) -> pl.DataFrame:
+    """The split of every group of ``hist`` (:func:`histogram`): ``g0``, ``class``, ``people``,
+    ``people_share``, ``contributions``, ``contributions_share``, ``headcount``, ``gini``,
+    ``contributor_absence_factor``; every class of every group, in order.
+
+    People tied on a count share a block of ranks, so sums over ranks are sums over blocks: the
+    Gini numerator sum(rank_asc * c) adds c * (m * before + m (m + 1) / 2) per block; c* is the
+    count of the block holding rank ceil(share * N); the absence factor is the rank, inside the
+    first block (most first) where the running sum reaches half the total, at which it does.
+    """
+    blocks = _blocks(hist)
+    rank = (pl.lit(superuser_share) * pl.col("n")).round(9).ceil()
+    half = (pl.col("total") - 2 * pl.col("desc_sum"))
+    figures = blocks.group_by("g0").agg(
+        pl.col("n").first(),
+        pl.col("total").first(),
+        pl.col("c").filter((pl.col("desc_people") < rank) & (rank <= pl.col("desc_people") + pl.col("m")))
+        .max().alias("c_star"),
+        (pl.col("c") * (pl.col("m") * pl.col("asc_people") + pl.col("m") * (pl.col("m") + 1) // 2)).sum()
+        .alias("rank_sum"),
+        (pl.col("desc_people") + pl.max_horizontal(pl.lit(1), (half + 2 * pl.col("c") - 1) // (2 * pl.col("c"))))
+        .filter((2 * (pl.col("desc_sum") + pl.col("cm")) >= pl.col("total")) & (pl.col("total") > 0)
+                & (pl.col("c") > 0))
+        .min().alias("contributor_absence_factor"),
+    ).with_columns(
+        pl.max_horizontal(pl.lit(1), pl.col("c_star").fill_null(1)).alias("c_star"),
+    )
+    figures = figures.with_columns(
+        (_ratio(2 * figures["rank_sum"], figures["n"] * figures["total"]) - _ratio(figures["n"] + 1, figures["n"]))
+        .alias("gini"),
+    )
+    classes = CLASSES_WITH_READS if reads else CLASSES_WITHOUT_READS
+    c_star = pl.col("c_star")
+    klass = (
+        pl.when(pl.col("c") >= c_star).then(pl.lit("superuser"))
+        .when(pl.col("c") >= 1).then(pl.lit("contributor"))
+        .when(not reads).then(pl.lit("non-contributor"))
+        .when(pl.col("active")).then(pl.lit("lurker"))
+        .otherwise(pl.lit("inactive"))
+    )
+    counted = (
+        hist.join(figures.select("g0", "c_star"), on="g0")
+        .with_columns(klass.alias("class"))
+        .group_by("g0", "class")
+        .agg(pl.col("people").sum(), (pl.col("c") * pl.col("people")).sum().alias("contributions"))
+    )
+    grid = figures.join(pl.DataFrame({"class": classes, "ord": list(range(len(classes)))}), how="cross")
+    split = (
+        grid.join(counted, on=["g0", "class"], how="left")
+        .with_columns(pl.col("people").fill_null(0).cast(pl.Int64), pl.col("contributions").fill_null(0).cast(pl.Int64))
+    )
+    return (
+        split.with_columns(
+            _ratio(split["people"], split["n"]).alias("people_share"),
+            _ratio(split["contributions"], split["total"]).alias("contributions_share"),
+            pl.col("n").cast(pl.Int64).alias("headcount"),
+            pl.col("contributor_absence_factor").cast(pl.Int64),
+        )
+        .sort("g0", "ord")
+        .select("g0", "class", "people", "people_share", "contributions", "contributions_share", "headcount",
+                "gini", "contributor_absence_factor")
+    )
+
+
+def lorenz_of(hist: pl.DataFrame) -> pl.DataFrame:
+    """The Lorenz curve of everybody in ``hist`` (:func:`histogram`), as :func:`lorenz_curve` gives it."""
+    blocks = _blocks(hist.with_columns(pl.lit("all").alias("g0")))
+    origin = pl.DataFrame({"people_share": [0.0], "contributions_share": [0.0]})
+    if blocks.is_empty() or blocks["total"][0] == 0:
+        return origin
+    n, total = blocks["n"][0], blocks["total"][0]
+    ranks = range(1, n + 1) if n <= 100 else sorted({(j * n + 99) // 100 for j in range(1, 101)})
+    points = (
+        pl.DataFrame({"i": list(ranks)}, schema={"i": pl.Int64})
+        .with_columns((pl.col("i") - 1).alias("key"))
+        .join_asof(blocks.select(pl.col("asc_people").cast(pl.Int64), "asc_sum", "c").sort("asc_people"),
+                   left_on="key", right_on="asc_people", strategy="backward")
+        .select("i", (pl.col("asc_sum") + (pl.col("i") - pl.col("asc_people")) * pl.col("c")).alias("cumulated"))
+    )
+    shares = pl.DataFrame({
+        "people_share": _ratio(points["i"], pl.Series([n] * points.height)),
+        "contributions_share": _ratio(points["cumulated"], pl.Series([total] * points.height)),
+    })
+    return pl.concat([origin, shares])
+
+
+def _visible(split: pl.DataFrame, by: str, min_group_size: int,
+             reads: bool) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    visible, left_out = suppress_small_groups(split.rename({"g0": by}), by, "headcount", min_group_size,
+                                              within=["class"])
+    order = CLASSES_WITH_READS if reads else CLASSES_WITHOUT_READS
+    visible = visible.sort([pl.col(by), pl.col("class").replace_strict(order, list(range(len(order))))])
+    rows = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")
+    figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(by, keep="first").sort(by)
+    return rows, figures, left_out
 
 
 def inequality(
@@ -68,22 +195,17 @@ def inequality(
     >>> _ = con.execute("insert into people (person_key, person_id, department) "
     ...                 "select i, 'p' || i, 'Ops' from range(1, 11) t(i)")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "select i, 'x', '2026-01-05', case when i <= 6 then 1 else 2 end, 'post', 1 "
-    ...                 "from range(1, 9) t(i) union all select 99, 'x', '2026-01-06', 3, 'read', 1")
-    >>> split, figures, left_out = inequality(con, by="department")
-    >>> split.select("class", "people", "contributions").rows()
+    ...                 "select i, 'x', '2026-01-05', case when i <= 6 then 1 when i <= 8 then 2 else 3 end, "
+    ...                 "case when i <= 8 then 'post' else 'read' end, 1 from range(1, 10) t(i)")
+    >>> rows, figures, left_out = inequality(con)
+    >>> rows.select("class", "people", "contributions").rows()
     [('superuser', 1, 6), ('contributor', 1, 2), ('lurker', 1, 0), ('inactive', 7, 0)]
     >>> figures.select("headcount", "contributor_absence_factor").rows()
     [(10, 1)]
     """
     reads = materialise.reads_known(con)
-    frame = _split(con, by, start, end, superuser_share, reads)
-    visible, left_out = suppress_small_groups(frame, by, "headcount", min_group_size, within=["class"])
-    order = CLASSES_WITH_READS if reads else CLASSES_WITHOUT_READS
-    visible = visible.sort([pl.col(by), pl.col("class").replace_strict(order, list(range(len(order))))])
-    split = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")
-    figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(by, keep="first").sort(by)
-    return split, figures, left_out
+    split = split_of(histogram(con, by, start, end), superuser_share, reads)
+    return _visible(split, by, min_group_size, reads)
 
 
 def lorenz_curve(
@@ -98,26 +220,23 @@ def lorenz_curve(
     >>> con = connect(":memory:")
     >>> _ = con.execute("insert into people (person_key, person_id) values (1, 'a'), (2, 'b')")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "values (1, 'x', '2026-01-05', 2, 'post', 1)")
+    ...                 "values (1, 'x', '2026-01-05', 1, 'post', 1)")
     >>> lorenz_curve(con).rows()
     [(0.0, 0.0), (0.5, 0.0), (1.0, 1.0)]
     """
-    src = materialise.sources(con, "month", start, end)
-    query = sql("lorenz").format(days=src.days, person_range=src.person_range)
-    return con.execute(query, {"from_date": start, "to_date": end}).pl()
+    return lorenz_of(histogram(con, "organisation", start, end))
 
 
 @register("inequality", "the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve")
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     share = float(params.extra.get("superuser_share", 0.01))
-    split, figures, left_out = inequality(
-        con, by=params.by, start=params.start, end=params.end,
-        min_group_size=params.min_group_size, superuser_share=share,
-    )
-    org_split, org_figures, org_left_out = inequality(
-        con, by="organisation", start=params.start, end=params.end,
-        min_group_size=params.min_group_size, superuser_share=share,
-    )
+    reads = materialise.reads_known(con)
+    # one read of the range's people: the organisation is the sum of its groups
+    hist = histogram(con, params.by, params.start, params.end)
+    split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size, reads)
+    everybody = hist.group_by("c", "active").agg(pl.col("people").sum()).with_columns(pl.lit("Organisation").alias("g0"))
+    org_split, org_figures, org_left_out = _visible(split_of(everybody, share, reads), "organisation",
+                                                    params.min_group_size, reads)
     shown = org_left_out == 0 and not org_figures.is_empty()
     extra = {
         "gini": org_figures["gini"][0] if shown else None,
@@ -125,7 +244,7 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
         "headcount": org_figures["headcount"][0] if shown else None,
         "organisation": org_split.drop("organisation") if shown else org_split.clear().drop("organisation"),
         "groups": figures,
-        "lorenz": lorenz_curve(con, params.start, params.end) if shown else pl.DataFrame(
+        "lorenz": lorenz_of(everybody) if shown else pl.DataFrame(
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
         **reads_extra(con),
