@@ -4,14 +4,7 @@
 {interactions}
 
 group_pairs as (
-    select
-        least(s.grp, t.grp) as grp_a,
-        greatest(s.grp, t.grp) as grp_b,
-        count(*) as weight
-    from interactions as i
-    join membership as s on s.person_key = i.source_key
-    join membership as t on t.person_key = i.target_key
-    group by all
+    select grp_a, grp_b, sum(weight)::bigint as weight from pair_ties group by all
 ),
 
 headcount as (

@@ -1,9 +1,11 @@
 -- The first links shared by the network queries (METRICS.md, "Interactions and silos"): the
--- window, its periods, the group of each person, the directed interactions of each period and
--- the people each period's groups hold. A query that uses them continues the chain with
--- `, next as (...) ... select * from final`.
+-- window, its periods, the group of each person, the directed interactions of each period, the
+-- tie weight of each pair of groups per period and the people each period's groups hold. A query
+-- that uses them continues the chain with `, next as (...) ... select * from final`.
 -- Template slots (allow-listed identifiers and fixed snippets, never user text):
---   group_expr (metrics.groups.GROUP_ATTRIBUTES), calendar and period_of (metrics.network).
+--   group_expr (metrics.groups.GROUP_ATTRIBUTES), calendar and period_of (metrics.network),
+--   active_external and pair_ties (metrics.network.network_query: computed from the activities,
+--   or read from the bases and m_group_ties when those describe the store as it is).
 -- Bound parameters: $from_date, $to_date (null: all the data).
 with
 
@@ -50,11 +52,7 @@ interactions as (
 -- People of each group and period: internal people employed during the period (the headcount);
 -- for External, the external people active during it (they have no employment dates).
 active_external as (
-    select distinct {period_of} as period_start, a.person_key
-    from activities as a
-    join membership as m on m.person_key = a.person_key and m.is_external, bounds
-    where a.occurred_at >= bounds.first_day
-      and a.occurred_at < bounds.last_day + interval 1 day
+    {active_external}
 ),
 
 population as (
@@ -68,4 +66,10 @@ population as (
     select c.period, c.period_start, 'External' as grp, x.person_key
     from active_external as x
     join calendar as c on c.period_start = x.period_start
+),
+
+-- The tie weight of each pair of groups per period (a pair of a group with itself holds its
+-- internal ties): grp_a <= grp_b.
+pair_ties as (
+    {pair_ties}
 ),

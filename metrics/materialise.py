@@ -47,6 +47,7 @@ whether :func:`refresh` ran.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -100,6 +101,21 @@ def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     if values.get("version") != BASE_VERSION:
         return None
     return {k: int(v) for k, v in values.items() if k != "version" and k != "refreshed_at"}
+
+
+def store_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the store holds, in a few counts: the last load, the activities, the people and their
+    history, the usage reports, the schema. Tables derived from all of them (the dashboard's
+    results, the group ties) record it and are read only while it holds."""
+    row = con.execute(
+        """
+        select (select coalesce(max(run_id), 0) from ingest_runs),
+               (select count(*) from activities), (select count(*) from people),
+               (select count(*) from people_history), (select count(*) from usage_snapshots),
+               (select max(version) from schema_version)
+        """
+    ).fetchone()
+    return json.dumps(row)
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
@@ -399,13 +415,16 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
     """Everything a load refreshes before it publishes the store: the participation bases
     (:func:`refresh`) and the person-graph results of the network views
-    (:func:`metrics.network.materialise`: Louvain communities and betweenness), then the
-    dashboard's default results (:func:`metrics.results.precompute`)."""
+    (:func:`metrics.network.materialise`: Louvain communities and betweenness), the tie weights
+    per pair of groups and day (:func:`metrics.network.store_group_ties`), then the dashboard's
+    default results (:func:`metrics.results.precompute`)."""
     from metrics import network, results
     from ruche.config import Settings
 
     done = refresh(con, settings)
     if done["mode"] != "unchanged":
         done["network"] = network.materialise(con)
+    if not network.group_ties_current(con):
+        done["group_ties"] = network.store_group_ties(con)
     done["results"] = results.precompute(con, settings or Settings())
     return done

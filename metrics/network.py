@@ -34,8 +34,9 @@ import numpy as np
 import polars as pl
 
 from metrics._sql import sql
-from metrics.groups import EXTERNAL, MetricError, group_expression, suppress_small_groups
+from metrics.groups import EXTERNAL, GROUP_ATTRIBUTES, MetricError, group_expression, suppress_small_groups
 from metrics.groups import grain as _grain
+from metrics.materialise import store_state
 from metrics.registry import MetricParams, MetricResult, register
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
@@ -67,27 +68,119 @@ def _per_period(trunc: str, step: str, label: str) -> tuple[str, str]:
     return calendar, f"date_trunc('{trunc}', a.occurred_at)::date"
 
 
-def network_query(name: str, by: str = "department", period: str | None = None) -> str:
+#: The directed interactions' weight per pair of groups and period, from the activities.
+_LIVE_GROUP_TIES = (
+    "select i.period_start, least(s.grp, t.grp) as grp_a, greatest(s.grp, t.grp) as grp_b, count(*) as weight "
+    "from interactions as i "
+    "join membership as s on s.person_key = i.source_key "
+    "join membership as t on t.person_key = i.target_key "
+    "group by all"
+)
+
+#: The same, summed from the days of m_group_ties (``{attribute}``, ``{period_of}`` over ``g.day``).
+_STORED_GROUP_TIES = (
+    "select {period_of} as period_start, g.grp_a, g.grp_b, sum(g.weight)::bigint as weight "
+    "from m_group_ties as g, bounds "
+    "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day "
+    "group by all"
+)
+
+#: External people active in each period, from the activities.
+_LIVE_ACTIVE_EXTERNAL = (
+    "select distinct {period_of} as period_start, a.person_key "
+    "from activities as a "
+    "join membership as m on m.person_key = a.person_key and m.is_external, bounds "
+    "where a.occurred_at >= bounds.first_day and a.occurred_at < bounds.last_day + interval 1 day"
+)
+
+#: The same from the days stored beside m_group_ties.
+_STORED_ACTIVE_EXTERNAL = (
+    "select distinct {period_of} as period_start, d.person_key "
+    "from m_external_days as d, bounds "
+    "where d.day >= bounds.first_day and d.day <= bounds.last_day"
+)
+
+
+def network_query(name: str, by: str = "department", period: str | None = None,
+                  stored_ties: bool = False) -> str:
     """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
-    grains; ``None`` makes the whole window one period labelled ``all``.
+    grains; ``None`` makes the whole window one period labelled ``all``. With ``stored_ties``,
+    the tie weights per pair of groups are summed from ``m_group_ties`` and the external people
+    active in each period read from ``m_external_days`` (:func:`store_group_ties`; the caller
+    checked that they describe the store: :func:`group_ties_current`): the figures the
+    activities give, faster.
     """
+    group_expression(by)  # checks by against the allow-list before it goes into the text
     if period is None:
         calendar, period_of = _WHOLE_WINDOW
+        day_of = "bounds.first_day"
     else:
         g = _grain(period)
         calendar, period_of = _per_period(g.trunc, g.step, g.label)
+        day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+    group_ties = (
+        _STORED_GROUP_TIES.format(period_of=day_of.format(day="g.day"), attribute=by)
+        if stored_ties else _LIVE_GROUP_TIES
+    )
+    active_external = (
+        _STORED_ACTIVE_EXTERNAL.format(period_of=day_of.format(day="d.day"))
+        if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
+    )
     prefix = sql("interactions").format(
-        group_expr=group_expression(by), calendar=calendar, period_of=period_of
+        group_expr=group_expression(by), calendar=calendar, period_of=period_of,
+        pair_ties=group_ties, active_external=active_external,
     )
     return sql(name).format(interactions=prefix)
+
+
+def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``m_group_ties`` was built from the store as it is (same loads, same people)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'm_group_ties_state'"
+    ).fetchone()[0]
+    return bool(found) and con.execute("select state from m_group_ties_state").fetchone()[0] == store_state(con)
+
+
+def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
+    """Build ``m_group_ties``: the tie weight of each pair of groups per day, for every group
+    attribute (``group_ties.sql``), from the interactions summed per day and pair of people once;
+    and ``m_external_days``: the days each external person did something (the people of the
+    group External). Done after a load that changed the store; the network queries then sum days
+    instead of joining every interaction to its ends' groups again."""
+    started = time.process_time()
+    con.execute(
+        "create or replace temp table m_person_ties_day as "
+        "select occurred_at::date as day, person_key as source_key, target_key, count(*) as weight "
+        "from activities "
+        "where kind in ('reply', 'mention', 'reaction') and target_key is not null and target_key <> person_key "
+        "group by all"
+    )
+    con.execute(
+        "create or replace table m_group_ties (attribute varchar not null, day date not null, "
+        "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
+    )
+    for attribute in GROUP_ATTRIBUTES:
+        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute("drop table m_person_ties_day")
+    con.execute(
+        "create or replace table m_external_days as "
+        "select distinct a.occurred_at::date as day, a.person_key "
+        "from activities as a join people as p on p.person_key = a.person_key and p.is_external "
+        "order by day, a.person_key"
+    )
+    con.execute("create or replace table m_group_ties_state (state varchar not null)")
+    con.execute("insert into m_group_ties_state values (?)", [store_state(con)])
+    rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
+    return {"rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
 
 
 def _frame(
     con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
 ) -> pl.DataFrame:
-    query = network_query(name, by, period)
+    # the one query of these that reads pair_ties and active_external
+    query = network_query(name, by, period, stored_ties=name == "group_pairs" and group_ties_current(con))
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 

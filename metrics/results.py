@@ -36,6 +36,7 @@ from metrics import registry, silos, status
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
 from metrics.participation import participation_frame, reads_extra
 from metrics.people import champions
+from metrics.materialise import store_state
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 
@@ -164,15 +165,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute(
-        """
-        select (select coalesce(max(run_id), 0) from ingest_runs),
-               (select count(*) from activities), (select count(*) from people),
-               (select count(*) from people_history), (select count(*) from usage_snapshots),
-               (select max(version) from schema_version)
-        """
-    ).fetchone()
-    return json.dumps(row)
+    return store_state(con)
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:

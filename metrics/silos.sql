@@ -5,15 +5,7 @@
 {interactions}
 
 group_pairs as (
-    select
-        i.period_start,
-        least(s.grp, t.grp) as grp_a,
-        greatest(s.grp, t.grp) as grp_b,
-        count(*) as weight
-    from interactions as i
-    join membership as s on s.person_key = i.source_key
-    join membership as t on t.person_key = i.target_key
-    group by all
+    select period_start, grp_a, grp_b, weight from pair_ties
 ),
 
 -- Each pair of different groups is an outward tie of both ends.

@@ -417,6 +417,31 @@ TABLES: dict[str, Table] = {
         derived=True,
         dropped_on_rotation=True,
     ),
+    "m_group_ties": Table(
+        "tie weight between groups per day, for every group attribute", _DERIVED + " (so purged activity leaves it)",
+        False,
+        {
+            "attribute": C("metrics", "which group attribute the groups are of"),
+            "day": C("activities", "the day of the interactions"),
+            "grp_a": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and group graph over any range"),
+            "grp_b": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and group graph over any range"),
+            "weight": C("activities", "how many replies, mentions and reactions link the two groups that day"),
+        },
+        derived=True,
+    ),
+    "m_group_ties_state": Table(
+        "what the group ties were computed from", _DERIVED, False,
+        {"state": C("metrics", "counts of the store: stale group ties are never read")},
+        derived=True,
+    ),
+    "m_external_days": Table(
+        "the days each external person did something", _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "day": C("activities", "the people of the group External in a period"),
+            "person_key": C("activities", "the people of the group External in a period"),
+        },
+        derived=True,
+    ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
         {"key": C("metrics", "name of the fact"), "value": C("metrics", "counts, seed, sample")},

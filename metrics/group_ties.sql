@@ -1,0 +1,33 @@
+-- m_group_ties: the tie weight of each pair of groups per day, for one group attribute
+-- (METRICS.md, "Interactions and silos"): what the network queries sum over a window or per
+-- period instead of joining every interaction to both its ends' groups again. One insert per
+-- attribute; grp_a <= grp_b, a pair of a group with itself holding its internal ties.
+-- Template slots (allow-listed, never user text): attribute (a key of
+-- metrics.groups.GROUP_ATTRIBUTES) and group_expr (its expression over people p).
+insert into m_group_ties
+with
+
+membership as (
+    select
+        p.person_key,
+        case
+            when p.is_external then 'External'
+            else coalesce(cast({group_expr} as varchar), '(not set)')
+        end as grp
+    from people as p
+),
+
+final as (
+    select
+        '{attribute}' as attribute,
+        t.day,
+        least(s.grp, d.grp) as grp_a,
+        greatest(s.grp, d.grp) as grp_b,
+        sum(t.weight)::bigint as weight
+    from m_person_ties_day as t
+    join membership as s on s.person_key = t.source_key
+    join membership as d on d.person_key = t.target_key
+    group by all
+)
+
+select * from final order by day, grp_a, grp_b
