@@ -393,7 +393,11 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
     # the fewest rows that add up to the range: quarters when it holds whole quarters (every
     # column of the bases adds up over periods)
     coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
-    person_range = "(" + sql("person_range").format(person_period=per_period(coarsest, edges=True)) + ")"
+    if fresh and not is_aligned("month", start, end):
+        rows = _range_rows(start, end)
+    else:
+        rows = per_period(coarsest, edges=True)
+    person_range = "(" + sql("person_range").format(person_period=rows) + ")"
     if fresh and start is None and end is None:
         # only over the whole history: a person's activity in a space is not kept per day
         space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"
@@ -410,6 +414,38 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_people=space_people,
         materialised=fresh,
     )
+
+
+def _range_rows(start: date | None, end: date | None) -> str:
+    """Rows that add up, per person, to the range ``start``..``end`` (not whole months): the whole
+    months inside it from ``m_person_period``, the days at its ends from ``m_person_day``, each day
+    counted as a period of one day. Only for sums (:file:`person_range.sql`): no ``active_before``.
+    The dates are written as literals so that DuckDB skips the row groups outside them."""
+    first = start if start is None or is_aligned("month", start, None) else shift_period("month", period_start("month", start), 1)
+    after = None if end is None else period_start("month", end + timedelta(days=1))
+    if end is not None and after != end + timedelta(days=1):
+        after = period_start("month", end)
+    months = (
+        "select person_key, activities, posts, replies, reactions, received, active, active_days, last_contribution "
+        "from m_person_period where grain = 'month'"
+        + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
+        + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
+    )
+    ends = " or ".join(
+        ([] if first is None or first == start else [f"day < '{first.isoformat()}'::date"])
+        + ([] if after is None or end is None or after == end + timedelta(days=1) else [f"day >= '{after.isoformat()}'::date"])
+    ) or "false"
+    days = (
+        "select person_key, activities, posts, replies, reactions, received, active, active::integer as active_days, "
+        "case when posts + replies > 0 then day end as last_contribution "
+        "from m_person_day where true"
+        + ("" if start is None else f" and day >= '{start.isoformat()}'::date")
+        + ("" if end is None else f" and day <= '{end.isoformat()}'::date")
+        + f" and ({ends})"
+        # the same bounds as bound parameters, which every metric query passes
+        + " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
+    )
+    return f"({months} union all {days})"
 
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
