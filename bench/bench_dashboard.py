@@ -16,7 +16,7 @@ first page, and its cost printed apart.
 
 ``--range`` also times, per page, changes of the period range (whole periods on the slider, see
 :data:`RANGES`), first never seen (cold) and then again (warm), at the month grain and after a
-change of grain.
+change of grain (quarters, then weeks).
 
 The store should be loaded with the same configuration (``--config``): the precomputed results
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
@@ -46,9 +46,10 @@ CHANGES = [
 ]
 # Period ranges chosen on the slider, as (first, last) indexes into its periods: the last twelve,
 # an earlier year (or the first periods of a shorter history), the last three, the whole range
-# again; then by quarter, the last four and the whole range.
+# again; then by quarter, the last four and the whole range; then by week, the last thirteen and
+# the last fifty-two (ranges that cut months: their ends are summed from days).
 RANGES = [("month", -12, -1), ("month", -24, -13), ("month", -3, -1), ("month", 0, -1),
-          ("quarter", -4, -1), ("quarter", 0, -1)]
+          ("quarter", -4, -1), ("quarter", 0, -1), ("week", -13, -1), ("week", -52, -1)]
 
 
 def percentile(values: list[float], q: float) -> float:
