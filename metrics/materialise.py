@@ -3,7 +3,8 @@
 Every metric is an aggregate of these bases, computed from ``activities`` and ``usage_snapshots``:
 
 ``m_person_day``
-    one row per person and day (activities by kind, responses received, usage-report presence);
+    one row per person and day (activities by kind, responses received and replies among them,
+    usage-report presence);
 ``m_person_period``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
@@ -59,7 +60,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "5"
+BASE_VERSION = "6"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -76,6 +77,7 @@ class Sources:
     person_day: str  # per person and day, cut to the range
     person_period: str  # per person and period of the grain, cut to the range
     person_range: str  # per person, over the whole range
+    person_months: str  # per person and month holding days of the range, over those days only (sums only)
     thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
     space_people: str  # activities per space and person, over the range
     materialised: bool
@@ -408,6 +410,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
+        person_months=per_period("month", edges=True),
         thread_starts="m_thread_start" if fresh else (
             "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
         ),
