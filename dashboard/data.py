@@ -154,6 +154,8 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     # results, which always describe the whole history.
     whole = f.whole_range or name in results.WHOLE_HISTORY or (name in results.END_ONLY and f.at_end)
     start, stop = (None, None) if whole else (f.start, f.end)
+    if name in results.END_ONLY:  # one cache entry per end, whatever the start
+        start = None
     # One cache entry for every grain of a metric that ignores it.
     period = "month" if results.period_free(name, extra) else period or f.period
     by = by or f.by
