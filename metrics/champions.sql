@@ -1,6 +1,7 @@
 -- The internal people with the most contributions over the range ($from_date, $to_date: null for
 -- all the data), with the replies their messages received from others.
--- Template slot: <person_months> (per person and month, cut to the range: metrics.materialise.sources).
+-- Template slot: <person_months> (rows adding up per person to the range, each with its month:
+-- metrics.materialise.sources).
 with
 
 given as (
@@ -10,7 +11,7 @@ given as (
         sum(posts)::bigint as posts,
         sum(replies)::bigint as replies,
         sum(replies_received)::bigint as replies_received,
-        count(*) filter (where posts + replies > 0) as active_months
+        count(distinct month) filter (where posts + replies > 0) as active_months
     from {person_months}
     group by person_key
 ),
