@@ -18,6 +18,7 @@ import streamlit as st
 from metrics import registry, results
 from metrics import status as status_module
 from metrics.status import status
+from metrics.targets import targets_from
 from ruche import store
 from ruche.config import Settings
 
@@ -95,6 +96,11 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
         found = stored(name, by, period, k, params.extra, end)
         if found is not None:
             return found
+        if name == "targets":  # on another day: from the participation of the whole range, as stored
+            hidden = stored(*results.hidden_key("participation", by, period, k, {}))
+            if hidden is not None:
+                whole = _metric(published, "participation", by, period, None, None, k, ())
+                return targets_from(cursor(), params, whole.rows, hidden.rows)
     return registry.get(name)(cursor(), params)
 
 
@@ -148,6 +154,8 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     # results, which always describe the whole history.
     whole = f.whole_range or name in results.WHOLE_HISTORY or (name in results.END_ONLY and f.at_end)
     start, stop = (None, None) if whole else (f.start, f.end)
+    if name in results.END_ONLY:  # one cache entry per end, whatever the start
+        start = None
     # One cache entry for every grain of a metric that ignores it.
     period = "month" if results.period_free(name, extra) else period or f.period
     by = by or f.by

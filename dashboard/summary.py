@@ -58,13 +58,13 @@ def _last_two(frame: pl.DataFrame, column: str) -> tuple[float | None, float | N
 def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
     """Executives and managers together, per period: ``period``, ``leaders_rate``.
 
-    Over the organisation, the levels' participation is the one of ``leadership`` (the same
-    participation by level, suppressed alike) without the threads it counts up to the end of the
-    range: any range of whole periods is then a slice of the stored results."""
+    The levels' participation is the one of ``leadership`` (suppressed alike) without the threads
+    it counts up to the end of the range: over the organisation the participation by level, in a
+    group the ``leaders`` metric; any range of whole periods is then a slice of the stored results."""
     if group is None:
         rows = fetch("participation", by="level").rows
     else:
-        rows = fetch("leadership", by=by).rows
+        rows = fetch("leaders", by=by).rows
         if by in rows.columns:
             rows = rows.filter(pl.col(by) == group)
     return (

@@ -152,37 +152,29 @@ def suppress_small_groups(
         return frame, 0
     within = within or []
     keys = within + [group]
+    # rows by size inside each partition, smallest first (ties broken by name for stability; a
+    # sort, not a rank over the partitions: a million partitions of three levels rank slowly)
     ranked = frame.with_columns(
         pl.col(size).fill_null(0).alias("__n"),
-    ).with_columns(
-        # rank rows by size inside each partition, smallest first (ties broken by name for stability)
-        pl.struct("__n", pl.col(group).cast(pl.Utf8).fill_null(""))
-        .rank("ordinal")
-        .over(within if within else pl.lit(1))
-        .alias("__rank"),
-    ).sort(within + ["__rank"] if within else ["__rank"])
+        pl.col(group).cast(pl.Utf8).fill_null("").alias("__name"),
+    ).sort(within + ["__n", "__name"], maintain_order=True)
     small = pl.col("__n") < k
+    per_partition = (lambda e: e.over(within)) if within else (lambda e: e)
     ranked = ranked.with_columns(
         small.alias("__primary"),
-        pl.col("__n").cum_sum().over(within if within else pl.lit(1)).alias("__cum"),
+        per_partition(pl.col("__n").cum_sum()).alias("__cum"),
+        # Primary suppression removes the rows under k. Secondary suppression extends the removed
+        # set, smallest first, until it describes at least k people (or holds the only rows there
+        # are): a row is removed when the rows ranked before it, all removed, still sum to less than k.
+        per_partition(small.sum()).alias("__n_primary"),
     )
-    # Primary suppression removes the rows under k. Secondary suppression extends the removed set,
-    # smallest first, until it describes at least k people (or holds the only rows there are):
-    # a row is removed when the rows ranked before it, all removed, still sum to less than k.
-    primaries = ranked.group_by(within if within else pl.lit(1).alias("__all")).agg(
-        pl.col("__primary").sum().alias("__n_primary")
-    )
-    if within:
-        ranked = ranked.join(primaries, on=within, how="left")
-    else:
-        ranked = ranked.with_columns(pl.lit(primaries["__n_primary"][0]).alias("__n_primary"))
     prev_cum = pl.col("__cum") - pl.col("__n")
     hidden = pl.col("__primary") | ((pl.col("__n_primary") > 0) & (prev_cum < k))
     ranked = ranked.with_columns(hidden.alias("__hidden"))
     left_out = ranked.filter(pl.col("__hidden"))[group].n_unique()
     visible = (
         ranked.filter(~pl.col("__hidden"))
-        .drop("__n", "__rank", "__primary", "__cum", "__n_primary", "__hidden")
+        .drop("__n", "__name", "__primary", "__cum", "__n_primary", "__hidden")
         .sort(keys)
     )
     return visible, left_out

@@ -18,22 +18,64 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns, suppress_small_groups
+from metrics.groups import group_columns, group_expression, suppress_small_groups
 from metrics.participation import participation_frame, reads_extra
 from metrics.registry import MetricParams, MetricResult, register
 
 LEVELS = ["executive", "manager", "staff"]
+#: The levels whose participation the Overview calls the leaders'.
+LEADER_LEVELS = ["executive", "manager"]
 
 
 def _compare(
     con: duckdb.DuckDBPyConnection, attribute: str, by: str, period: str,
-    start: date | None, end: date | None, min_group_size: int,
-) -> tuple[pl.DataFrame, int, list[str]]:
+    start: date | None, end: date | None, min_group_size: int, counted: str | None = None,
+) -> tuple[pl.DataFrame, int, list[str], pl.DataFrame]:
+    """The suppressed participation per period, ``by`` group and ``attribute``, the number of groups
+    left out, the outer group columns and the rows left out (``period``, outer groups, ``attribute``)."""
     outer = [] if by in ("organisation", attribute) else [by]
-    frame = participation_frame(con, outer + [attribute], period, start, end)
+    frame = participation_frame(con, outer + [attribute], period, start, end, counted)
     frame = frame.drop("stickiness", "retention")
     rows, left_out = suppress_small_groups(frame, attribute, "headcount", min_group_size, within=["period"] + outer)
-    return rows, left_out, outer
+    keys = ["period", *outer, attribute]
+    hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+    return rows, left_out, outer, hidden
+
+
+def leaders(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "organisation",
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """The rows of :func:`leadership` of executives and managers, without the threads: the same
+    figures, suppressed alike (over every level), from the activity of those two levels only.
+
+    Returns the rows (``period``, the group column ``by`` unless ``organisation`` or ``level``,
+    ``level``, ``headcount``, ``active``, ``contributors``, ``participation_rate``,
+    ``contribution_rate``), the number of groups left out (as :func:`leadership`: the levels) and
+    the levels left out in each period (``period``, ``level``): each period stands on its own, so
+    a range of whole periods is a slice of these (:func:`metrics.results.slice_result`).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, level) "
+    ...                 "select i, 'p' || i, case when i <= 6 then 'manager' when i <= 11 then 'executive' "
+    ...                 "when i <= 21 then 'staff' end from range(1, 24) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) values "
+    ...                 "(1, 'x', '2026-01-05', 1, 'post', 1), (2, 'x', '2026-01-05', 12, 'post', 1)")
+    >>> rows, left_out, hidden = leaders(con)
+    >>> rows.select("level", "headcount", "active", "contributors").rows(), left_out, hidden.rows()
+    ([('manager', 6, 1, 1)], 2, [('2026-01', '(not set)'), ('2026-01', 'executive')])
+
+    The two people without a level are under the minimum size, and the five executives with them.
+    """
+    level = f"cast({group_expression('level')} as varchar) in ({', '.join(repr(v) for v in LEADER_LEVELS)})"
+    rows, left_out, _, hidden = _compare(con, "level", by, period, start, end, min_group_size, counted=level)
+    return rows.filter(pl.col("level").is_in(LEADER_LEVELS)), left_out, hidden.select("period", "level").unique().sort(
+        "period", "level")
 
 
 def leadership(
@@ -62,7 +104,7 @@ def leadership(
     >>> rows.select("level", "headcount", "contributors", "threads_started", "replied_share").rows()
     [('manager', 5, 2, 2, 0.5), ('staff', 10, 1, 0, None)]
     """
-    rows, left_out, outer = _compare(con, "level", by, period, start, end, min_group_size)
+    rows, left_out, outer, _ = _compare(con, "level", by, period, start, end, min_group_size)
     g = _grain(period)
     groups = outer + ["level"]
     query = sql("threads").format(
@@ -105,7 +147,7 @@ def frontline(
     >>> frontline(con)[0].select("frontline", "headcount", "active", "participation_rate").rows()
     [('desk', 5, 5, 1.0), ('frontline', 10, 3, 0.3)]
     """
-    rows, left_out, _ = _compare(con, "frontline", by, period, start, end, min_group_size)
+    rows, left_out, _, _ = _compare(con, "frontline", by, period, start, end, min_group_size)
     return rows, left_out
 
 
@@ -113,6 +155,13 @@ def frontline(
           default_by="organisation")
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size)
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+
+
+@register("leaders", "participation of executives and managers (leadership's, without the threads)",
+          default_by="organisation")
+def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
 
 

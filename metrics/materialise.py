@@ -3,7 +3,8 @@
 Every metric is an aggregate of these bases, computed from ``activities`` and ``usage_snapshots``:
 
 ``m_person_day``
-    one row per person and day (activities by kind, responses received, usage-report presence);
+    one row per person and day (activities by kind, responses received and replies among them,
+    usage-report presence);
 ``m_person_period``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
@@ -59,7 +60,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "5"
+BASE_VERSION = "6"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -76,6 +77,7 @@ class Sources:
     person_day: str  # per person and day, cut to the range
     person_period: str  # per person and period of the grain, cut to the range
     person_range: str  # per person, over the whole range
+    person_months: str  # rows adding up, per person, to the range, with the ``month`` each falls in (sums only)
     thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
     space_people: str  # activities per space and person, over the range
     materialised: bool
@@ -408,6 +410,8 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
+        person_months=(_range_rows(start, end) if fresh and not is_aligned("month", start, end)
+                       else f"(select *, period_start as month from {per_period('month', edges=True)})"),
         thread_starts="m_thread_start" if fresh else (
             "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
         ),
@@ -419,15 +423,16 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
 def _range_rows(start: date | None, end: date | None) -> str:
     """Rows that add up, per person, to the range ``start``..``end`` (not whole months): the whole
     months inside it from ``m_person_period``, the days at its ends from ``m_person_day``, each day
-    counted as a period of one day. Only for sums (:file:`person_range.sql`): no ``active_before``.
-    The dates are written as literals so that DuckDB skips the row groups outside them."""
+    counted as a period of one day, each row with the ``month`` it falls in. Only for sums
+    (:file:`person_range.sql`, :file:`champions.sql`): no ``active_before``. The dates are
+    written as literals so that DuckDB skips the row groups outside them."""
     first = start if start is None or is_aligned("month", start, None) else shift_period("month", period_start("month", start), 1)
     after = None if end is None else period_start("month", end + timedelta(days=1))
     if end is not None and after != end + timedelta(days=1):
         after = period_start("month", end)
     months = (
-        "select person_key, activities, posts, replies, reactions, received, active, active_days, last_contribution "
-        "from m_person_period where grain = 'month'"
+        "select person_key, period_start as month, activities, posts, replies, reactions, received, replies_received, "
+        "active, active_days, last_contribution from m_person_period where grain = 'month'"
         + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
         + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
     )
@@ -436,8 +441,8 @@ def _range_rows(start: date | None, end: date | None) -> str:
         + ([] if after is None or end is None or after == end + timedelta(days=1) else [f"day >= '{after.isoformat()}'::date"])
     ) or "false"
     days = (
-        "select person_key, activities, posts, replies, reactions, received, active, active::integer as active_days, "
-        "case when posts + replies > 0 then day end as last_contribution "
+        "select person_key, date_trunc('month', day)::date as month, activities, posts, replies, reactions, received, "
+        "replies_received, active, active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
         "from m_person_day where true"
         + ("" if start is None else f" and day >= '{start.isoformat()}'::date")
         + ("" if end is None else f" and day <= '{end.isoformat()}'::date")

@@ -37,19 +37,27 @@ def participation_frame(
     period: str = "month",
     start: date | None = None,
     end: date | None = None,
+    counted: str | None = None,
 ) -> pl.DataFrame:
     """Participation per period and combination of ``groups`` (allow-listed attributes), unsuppressed.
 
     The building block of :func:`participation` and of the metrics comparing levels, frontline
     and targets; callers apply :func:`metrics.groups.suppress_small_groups` themselves.
+
+    ``counted``: a condition on ``people p`` (SQL from the code, never user text) restricting the
+    activity read to those people; every row keeps its headcount (what suppression reads), and
+    the rows of groups holding only such people are exactly the ones without it.
     """
     g = _grain(period)
     src = materialise.sources(con, period, start, end)
+    person_period = src.person_period
+    if counted is not None:
+        person_period = f"(select * from {person_period} semi join (select person_key from people as p where {counted}) using (person_key))"
     query = sql("participation").format(
         group_columns=group_columns(groups),
         groups=", ".join(f"g{i}" for i in range(len(groups))),
         trunc=g.trunc, step=g.step, label=g.label,
-        days=src.days, person_period=src.person_period,
+        days=src.days, person_period=person_period,
     )
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})

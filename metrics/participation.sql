@@ -40,18 +40,54 @@ staff as (
     where not p.is_external
 ),
 
--- Headcount per period: people of the same group hired and left in the same periods are counted
--- together before meeting the calendar.
-headcounts as (
+-- Headcount per period: a running sum over the calendar of the people of each group who arrive
+-- (from the period they were hired in, or the first one) and leave (from the period after the one
+-- they left in), so that the work grows with groups and periods, not with people and periods.
+-- Employed during a period (hired before its end, not left before its start) means hired in it
+-- or before, and not left before it; people whose employment misses the calendar count nowhere.
+first_last as (
+    select min(period_start) as first_period, max(period_start) as last_period from calendar
+),
+
+spans as (
     select
-        c.period_start,
         {groups},
-        sum(s.people)::bigint as headcount
-    from (select {groups}, hired_period, left_period, count(*) as people from staff group by all) as s
-    join calendar as c
-        on (s.hired_period is null or s.hired_period <= c.period_start)
-       and (s.left_period is null or s.left_period >= c.period_start)
+        greatest(coalesce(s.hired_period, f.first_period), f.first_period) as from_period,
+        s.left_period
+    from staff as s, first_last as f
+    where coalesce(s.hired_period, f.first_period) <= f.last_period
+      and (s.left_period is null or s.left_period >= greatest(coalesce(s.hired_period, f.first_period), f.first_period))
+),
+
+moves as (
+    select {groups}, period_start, sum(people) as people
+    from (
+        select {groups}, from_period as period_start, count(*) as people from spans group by all
+        union all
+        select {groups}, (left_period + {step})::date, -count(*)
+        from spans, first_last
+        where left_period < last_period
+        group by all
+    )
     group by all
+),
+
+steps as (
+    select
+        {groups},
+        period_start as from_period,
+        lead(period_start) over (partition by {groups} order by period_start) as to_period,
+        sum(people) over (partition by {groups} order by period_start) as headcount
+    from moves
+),
+
+headcounts as (
+    select c.period_start, {groups}, s.headcount::bigint as headcount
+    from steps as s
+    join calendar as c
+        on c.period_start >= s.from_period
+       and (s.to_period is null or c.period_start < s.to_period)
+    where s.headcount > 0
 ),
 
 -- The active rows of internal people; the rows of people who were not active add nothing to

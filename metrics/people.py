@@ -12,13 +12,16 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from metrics import materialise
 from metrics._sql import sql
 
 
 def champions(
     con: duckdb.DuckDBPyConnection, start: date | None = None, end: date | None = None, top: int = 20
 ) -> pl.DataFrame:
-    """The internal people with the most contributions (posts and replies) over the range.
+    """The internal people with the most contributions (posts and replies) over the range
+    (``start``..``end``, inclusive; None: open), read from the per-person bases
+    (:func:`metrics.materialise.sources`).
 
     Columns: ``person_id`` (pseudonym), ``department``, ``team``, ``contributions``, ``posts``,
     ``replies``, ``replies_received`` (replies to their messages by others), ``active_months``.
@@ -32,4 +35,6 @@ def champions(
     >>> champions(con).select("person_id", "contributions", "replies_received", "active_months").rows()
     [('a', 2, 1, 2), ('b', 1, 0, 1)]
     """
-    return con.execute(sql("champions"), {"from_date": start, "to_date": end, "top": top}).pl()
+    months = materialise.sources(con, "month", start, end).person_months
+    return con.execute(sql("champions").format(person_months=months),
+                       {"from_date": start, "to_date": end, "top": top}).pl()

@@ -5,16 +5,16 @@
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
--- kind: the activity of the person (null for the rows below); received: a response to them;
--- usage: a usage report vouching for the day.
+-- kind: the activity of the person (null for the rows below); received: a response to them
+-- (reply_received: a reply); usage: a usage report vouching for the day.
 events as (
-    select person_key, occurred_at::date as day, kind, false as received, false as usage
+    select person_key, occurred_at::date as day, kind, false as received, false as reply_received, false as usage
     from activities
     where ($from_date::date is null or occurred_at >= $from_date::date)
       and ($to_date::date is null or occurred_at < $to_date::date + 1)
     union all
     -- responses received (for personas): replies and reactions aimed at the person by someone else
-    select target_key, occurred_at::date, null, true, false
+    select target_key, occurred_at::date, null, true, kind = 'reply', false
     from activities
     where kind in ('reply', 'reaction')
       and target_key is not null
@@ -24,7 +24,7 @@ events as (
     union all
     -- a usage report gives counts over a window, not events: the one day it vouches for is the
     -- person's last activity date (else the report date)
-    select person_key, coalesce(last_activity, report_date), null, false, true
+    select person_key, coalesce(last_activity, report_date), null, false, false, true
     from usage_snapshots
     where coalesce(read_count, 0) + coalesce(liked_count, 0) + coalesce(posted_count, 0) > 0
       and ($from_date::date is null or coalesce(last_activity, report_date) >= $from_date::date)
@@ -40,6 +40,8 @@ final as (
         (count(*) filter (where kind = 'reply'))::integer as replies,
         (count(*) filter (where kind = 'reaction'))::integer as reactions,
         (count(*) filter (where received))::integer as received,
+        -- the champions (replies to the person's messages by others)
+        (count(*) filter (where reply_received))::integer as replies_received,
         bool_or(usage) as usage_active,
         count(kind) > 0 or bool_or(usage) as active
     from events

@@ -20,6 +20,7 @@ final as (
         sum(replies)::integer as replies,
         sum(reactions)::integer as reactions,
         sum(received)::integer as received,
+        sum(replies_received)::integer as replies_received,
         bool_or(usage_active) as usage_active,
         bool_or(active) as active,
         (count(*) filter (where active))::integer as active_days,

@@ -34,9 +34,12 @@ import polars as pl
 
 from metrics import registry, silos, status
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
+from metrics.leadership import leaders
 from metrics.participation import participation_frame, reads_extra
 from metrics.people import champions
 from metrics.materialise import store_state
+from metrics.targets import targets_from
+from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 
@@ -65,11 +68,12 @@ def sliceable(name: str, extra: dict) -> bool:
     """Whether metric ``name`` over a range of whole periods is the slice of its whole-range rows
     (:func:`slice_result`).
 
-    Participation and the silos per period describe each period on its own (retention looks back
-    one period: null at the first period of a range). Leadership is not: it counts the replies to
-    a thread up to the end of the range (the Overview reads the levels' participation instead).
+    Participation, the leaders' participation and the silos per period describe each period on
+    its own (retention looks back one period: null at the first period of a range). Leadership
+    is not: it counts the replies to a thread up to the end of the range (the Overview reads the
+    leaders' participation instead).
     """
-    return name == "participation" or (name == "silos" and bool(extra.get("per_period")))
+    return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
 
 
 def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict) -> tuple:
@@ -86,6 +90,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
                                                within=["period"])
         keys = ["period", params.by]
         hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+    if name == "leaders":
+        rows, left_out, hidden = leaders(con, params.by, params.period, None, None, params.min_group_size)
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -128,11 +135,19 @@ def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: p
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)
 
 
+def roadmap(settings) -> dict:
+    """The ``extra`` of the dashboard's calls of ``targets``."""
+    return {"targets": settings.targets, "phases": settings.phases}
+
+
 def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
-    for each period grain and group-by attribute (once for a metric that ignores the grain)."""
+    for each period grain and group-by attribute (once for a metric that ignores the grain).
+
+    The targets of each attribute and grain (with ``settings.targets``) are not among them:
+    :func:`precompute` derives them from the participation it computes (:func:`metrics.targets.targets_from`).
+    """
     threshold = {"silo_threshold": settings.silo_threshold}
-    roadmap = {"targets": settings.targets, "phases": settings.phases}
     calls = []
     for by in BY_CHOICES:
         calls += [
@@ -149,11 +164,11 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
             ("participation", "organisation", period, {}),
             ("inactive-teams", "team", period, {}),
         ]
-        if settings.targets:
-            calls.append(("targets", "organisation", period, roadmap))
         for by in BY_CHOICES:
             calls += [
                 ("participation", by, period, {}),
+                # the Overview's leaders' participation once a group is chosen
+                ("leaders", by, period, {}),
                 ("silos", by, period, {**threshold, "per_period": True}),
             ]
     return calls
@@ -218,7 +233,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
-    Teams at risk page compares with them), the groups each attribute lists in the sidebar, the
+    Teams at risk page compares with them), the roadmap targets of each attribute and grain (from
+    the participation, when the configuration sets targets), the groups each attribute lists in the sidebar, the
     coverage of each source per period (the Data page) and the champions (the People page; by
     pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
@@ -241,6 +257,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
 
     computed = 0
     spent: dict[str, float] = {}
+    as_of = _last_day(con)
     for name, by, period, extra in default_calls(settings):
         params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
         label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
@@ -257,6 +274,14 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
         computed += 1
         if name == "participation" and period == "month" and by != "organisation":
             save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+        if name == "participation" and settings.targets:
+            began = time.process_time()
+            targets = MetricParams(by=by, period=period, min_group_size=k, extra=roadmap(settings))
+            try:
+                save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
+            except RucheError:
+                pass  # a roadmap target the configuration gets wrong: the page will say why
+            spent["targets"] = spent.get("targets", 0) + time.process_time() - began
         if name == "inactive-teams" and result.extra.get("as_of"):
             end = previous_as_of(period, result.extra["as_of"])
             before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))

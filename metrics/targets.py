@@ -87,6 +87,42 @@ def roadmap(
 
     The baseline is January's 20%; on 30 June, 180 of the 364 days to the due date have passed.
     """
+    as_of = end or _last_day(con)
+    if as_of is None:
+        return roadmap_from(con, targets, phases, by, period, None, pl.DataFrame(), pl.DataFrame())
+    frame = participation_frame(con, [by], period, None, now_period(period, as_of)[1])
+    visible, _ = suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
+    hidden = frame.select("period", by).join(visible.select("period", by), on=["period", by], how="anti")
+    return roadmap_from(con, targets, phases, by, period, as_of, visible, hidden)
+
+
+def now_period(period: str, as_of: date) -> tuple[date, date]:
+    """The first and last day of the period compared on ``as_of``: the last complete one.
+
+    >>> now_period("month", date(2026, 10, 31)), now_period("month", date(2026, 11, 15))[1]
+    ((datetime.date(2026, 10, 1), datetime.date(2026, 10, 31)), datetime.date(2026, 10, 31))
+    """
+    now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
+    return now_start, shift_period(period, now_start, 1) - timedelta(days=1)
+
+
+def roadmap_from(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[dict],
+    phases: dict[str, str] | None,
+    by: str,
+    period: str,
+    as_of: date | None,
+    visible: pl.DataFrame,
+    hidden: pl.DataFrame,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """:func:`roadmap` on ``as_of`` (the end of the range, or of the data) from the participation
+    by ``by`` and ``period`` of a range starting with the data and holding the period compared:
+    ``visible``, its rows suppressed per period (:func:`metrics.participation.participation`),
+    and ``hidden``, the (``period``, ``by``) rows left out. Each period's row does not depend on
+    the range around it, so the stored participation of the whole range serves any ``as_of``;
+    the periods after the one compared are not read.
+    """
     parsed = [_target(raw, i + 1) for i, raw in enumerate(targets)]
     phases = dict(phases or {})
     for group, phase in phases.items():
@@ -97,43 +133,46 @@ def roadmap(
         "start": pl.Date, "due": pl.Date, "period": pl.Utf8, "actual": pl.Float64, "expected": pl.Float64,
         "gap": pl.Float64, "on_track": pl.Boolean,
     }
-    as_of = end or _last_day(con)
     if as_of is None:
         return pl.DataFrame(schema=schema), 0, pl.DataFrame(schema={by: pl.Utf8, "phase": pl.Utf8})
-    now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
-    now_last = shift_period(period, now_start, 1) - timedelta(days=1)
-    frame = participation_frame(con, [by], period, None, now_last)
-    visible, _ = suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
-    now_label = frame.filter(pl.col("period").is_not_null())["period"].max()
-    now, left_out = suppress_small_groups(
-        frame.filter(pl.col("period") == now_label), by, "headcount", min_group_size
-    )
-    rates = {(r["period"], r[by]): r for r in visible.iter_rows(named=True)}
-    rows = []
+    now_start, now_last = now_period(period, as_of)
+    last_label = _label(con, period, now_start)
+    # the last period of the data up to the one compared (labels sort as periods)
+    labels = pl.concat([visible.select("period"), hidden.select("period")])["period"]
+    labels = labels.filter(labels.is_not_null() & (labels <= last_label))
+    now_label = labels.max()
+    now_rows = pl.col("period") == pl.lit(now_label or "", pl.Utf8)  # no period: no rows
+    now = visible.filter(now_rows).select(by, "participation_rate", "contribution_rate")
+    left_out = hidden.filter(now_rows).height
+    parts = []
     for number, t in enumerate(parsed, start=1):
         column = TARGET_METRICS[t["metric"]]
-        groups = now[by].to_list() if t["group"] == "*" else [t["group"]]
+        groups = now.select(by) if t["group"] == "*" else pl.DataFrame({by: [t["group"]]}, schema={by: pl.Utf8})
         start_label = _label(con, period, t["start"])
-        for group in groups:
-            actual_row = rates.get((now_label, group))
-            actual = actual_row[column] if actual_row else None
-            baseline = t["baseline"]
-            if baseline is None:
-                base_row = rates.get((start_label, group))
-                baseline = base_row[column] if base_row else 0.0
-            progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
-            expected = baseline + (t["value"] - baseline) * progress
-            gap = None if actual is None else actual - expected
-            rows.append({
-                "target": number, "metric": t["metric"], by: group, "phase": phases.get(group),
-                "value": t["value"], "start": t["start"], "due": t["due"], "period": now_label,
-                "actual": actual, "expected": expected, "gap": gap,
-                "on_track": None if gap is None else round(gap, 9) >= 0,
-            })
+        base = visible.filter(pl.col("period") == start_label) if start_label <= last_label else visible.clear()
+        progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
+        part = (
+            groups.join(now.select(by, pl.col(column).alias("actual")), on=by, how="left", maintain_order="left")
+            .join(base.select(by, pl.col(column).alias("baseline")), on=by, how="left", maintain_order="left")
+            .with_columns(pl.lit(t["baseline"], pl.Float64).fill_null(pl.col("baseline").fill_null(0.0))
+                          .alias("baseline"))
+            .with_columns((pl.col("baseline") + (t["value"] - pl.col("baseline")) * progress).alias("expected"))
+            .with_columns((pl.col("actual") - pl.col("expected")).alias("gap"))
+        )
+        parts.append(part.select(
+            pl.lit(number, pl.Int64).alias("target"), pl.lit(t["metric"]).alias("metric"), by,
+            pl.col(by).replace_strict(phases, default=None, return_dtype=pl.Utf8).alias("phase"),
+            pl.lit(t["value"], pl.Float64).alias("value"), pl.lit(t["start"], pl.Date).alias("start"),
+            pl.lit(t["due"], pl.Date).alias("due"), pl.lit(now_label, pl.Utf8).alias("period"),
+            "actual", "expected", "gap",
+            # rounded as Python rounds (to the nearest, ties to even on the exact value)
+            pl.col("gap").map_elements(lambda gap: round(gap, 9) >= 0, return_dtype=pl.Boolean).alias("on_track"),
+        ))
+    rows = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     phase_frame = now.select(by).with_columns(
         pl.col(by).replace_strict(phases, default=None, return_dtype=pl.Utf8).alias("phase")
     )
-    return pl.DataFrame(rows, schema=schema), left_out, phase_frame
+    return rows.cast(schema), left_out, phase_frame
 
 
 def _label(con: duckdb.DuckDBPyConnection, period: str, day: date) -> str:
@@ -147,5 +186,18 @@ def targets_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
     rows, left_out, phases = roadmap(
         con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
         by=params.by, period=params.period, end=params.end, min_group_size=params.min_group_size,
+    )
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra={"phases": phases})
+
+
+def targets_from(con: duckdb.DuckDBPyConnection, params: MetricParams, visible: pl.DataFrame,
+                 hidden: pl.DataFrame, last_day: date | None = None) -> MetricResult:
+    """The result of :func:`targets_metric` under ``params`` (no start) from the participation of
+    the whole range by the same attribute and grain, suppressed alike (:func:`roadmap_from`).
+    ``last_day``: the last day of the data, when the caller knows it."""
+    as_of = params.end or last_day or _last_day(con)
+    rows, left_out, phases = roadmap_from(
+        con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
+        params.by, params.period, as_of, visible, hidden,
     )
     return MetricResult(rows=rows, suppressed_groups=left_out, extra={"phases": phases})

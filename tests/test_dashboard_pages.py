@@ -177,3 +177,43 @@ def test_the_data_page_lists_every_load(sample_store):
     assert len(runs) == len(list((ROOT / "sample_data").glob("*.csv"))) + 2
     assert set(runs["status"]) == {"loaded"}
     assert metric_values(at)["Last activity"] == "2026-10-31"
+
+
+def test_the_overview_of_one_group_shows_its_leaders_and_targets_over_any_range(sample_store):
+    """The leaders' participation and the targets of a group, read from what the load stored
+    (or derived from it), are those of the live metrics, over the whole range and one ending
+    before the data."""
+    from datetime import date
+
+    from dashboard.summary import target_line
+
+    settings = {"targets": [dict(t) for t in registry_settings().targets], "phases": registry_settings().phases}
+    at = app()
+    at.sidebar.selectbox(key="by").set_value("site").run()
+    at.sidebar.selectbox(key="group").set_value("Paris").run()
+    for months in (None, (date(2025, 12, 1), date(2026, 5, 1))):
+        if months:
+            at.sidebar.select_slider(key="range_month").set_value(months).run()
+        assert not at.exception
+        f = at.session_state["_filters"]
+        span = {} if f.whole_range else {"start": f.start, "end": f.end}
+        leaders = compute(sample_store, "leadership", by="site", min_group_size=5, **span).rows.filter(
+            (pl.col("site") == "Paris") & pl.col("level").is_in(["executive", "manager"]))
+        last = leaders.filter(pl.col("period") == leaders["period"].max())
+        assert leaders.height > 0
+        assert metric_values(at)["Leaders' participation"] == pct(last["active"].sum() / last["headcount"].sum())
+
+        def live(name, by=None, **extra):
+            return compute(sample_store, name, by=by, min_group_size=5, end=span.get("end"), extra=extra)
+
+        lines = [target_line(live, m, "site", "Paris", settings["targets"], settings["phases"])
+                 for m in ("participation", "contribution")]
+        assert all(lines) and "expected" in lines[0]
+        captions = " ".join(c.value for c in at.caption).replace("\\", "")
+        assert all(line in captions for line in lines), (lines, captions)
+
+
+def registry_settings():
+    from ruche.config import Settings
+
+    return Settings.load(str(DEMO_CONFIG), env={})

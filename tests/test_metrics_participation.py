@@ -128,3 +128,27 @@ def test_materialised_and_on_the_fly_agree():
     refresh(con)
     materialised, _ = participation(con, by="department", min_group_size=1)
     assert_frame_equal(materialised, on_the_fly)
+
+
+def test_headcount_of_people_hired_and_leaving_around_and_inside_the_range():
+    """Each period counts the people hired in it or before and not gone before it: the running sum
+    of arrivals and departures gives the same counts as checking every person in every period."""
+    people = [
+        person(1, department="Ops"),  # always there
+        person(2, department="Ops", hired_on=date(2025, 6, 1)),  # before the data
+        person(3, department="Ops", left_on=date(2025, 12, 15)),  # gone before the data
+        person(4, department="Ops", hired_on=date(2026, 2, 10), left_on=date(2026, 3, 5)),  # inside
+        person(5, department="Ops", hired_on=date(2026, 3, 20), left_on=date(2026, 1, 10)),  # left before hired
+        person(6, department="Ops", hired_on=date(2026, 9, 1)),  # after the data
+        person(7, department="Ops", left_on=date(2026, 4, 30)),  # leaves in the last period
+        person(8, department="Tax", hired_on=date(2026, 3, 1)),  # a group that starts late
+    ]
+    activities = [act(1, "post", "2026-01-05 09:00"), act(7, "post", "2026-04-02 09:00")]
+    con = make_store(people, activities)
+    frame, _ = participation(con, by="department", min_group_size=1)
+    assert frame.select("period", "department", "headcount").rows() == [
+        ("2026-01", "Ops", 3), ("2026-02", "Ops", 4), ("2026-03", "Ops", 4), ("2026-03", "Tax", 1),
+        ("2026-04", "Ops", 3), ("2026-04", "Tax", 1),
+    ]
+    frame, _ = participation(con, by="department", period="quarter", start=date(2026, 4, 1), min_group_size=1)
+    assert frame.select("period", "department", "headcount").rows() == [("2026-Q2", "Ops", 3), ("2026-Q2", "Tax", 1)]

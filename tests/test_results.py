@@ -52,9 +52,10 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     assert results.lookup(con, "leadership", MetricParams(by="site", min_group_size=1)) is None
     assert_frame_equal(results.stored(con, "champions", "person", "month", 0, {}).rows, champions(con))
     # beside the metrics: per grain, the previous teams, the coverage and the groups left out in
-    # each period by participation (every attribute and the organisation) and the silos; per
-    # attribute, the groups; the champions
-    assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (2 * len(results.BY_CHOICES) + 1)
+    # each period by participation (every attribute and the organisation), the leaders and the
+    # silos; per attribute, the groups; the champions (no targets in these settings)
+    assert not settings.targets
+    assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1)
     con.close()
     with store.writing(tiny_store) as con:
@@ -98,7 +99,146 @@ def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live
                 else:
                     assert got.extra[k] == value, (name, by, period, start, end, k)
             sliced += 1
-    # participation and silos per period of 6 attributes and 3 grains, participation of the
-    # organisation per grain
-    assert sliced == 3 * (2 * 6 + 1) * 5
+    # participation, leaders and silos per period of 6 attributes and 3 grains, participation of
+    # the organisation per grain
+    assert sliced == 3 * (3 * 6 + 1) * 5
+    con.close()
+
+
+LEADER_COLUMNS = ["period", "level", "headcount", "active", "contributors", "participation_rate", "contribution_rate"]
+
+
+def test_the_leaders_stored_and_sliced_are_the_executives_and_managers_of_leadership(sample_store):
+    """The Overview's leaders in a group: leadership's rows of the two levels, to the last bit."""
+    from dashboard.filters import periods, whole_periods
+
+    con = store.connect(sample_store, read_only=True)
+    state = status.status(con)
+    first, last = state["first_activity"].date(), state["last_activity"].date()
+    k = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={}).min_group_size
+    keys = results.current_keys(con)
+    shown = {}
+    for period in ("week", "month", "quarter"):
+        starts = periods(period, first, last)
+        for by in results.BY_CHOICES:
+            outer = [] if by == "level" else [by]
+            for start, end in ((None, None), whole_periods(period, starts[1], starts[-2], first, last),
+                               whole_periods(period, starts[-3], starts[-1], first, last)):
+                params = MetricParams(by=by, period=period, start=start, end=end, min_group_size=k)
+                live = registry.get("leadership")(con, params)
+                want = live.rows.filter(pl.col("level").is_in(["executive", "manager"])).select(
+                    "period", *outer, *LEADER_COLUMNS[1:])
+                if start is None:
+                    got = results.lookup(con, "leaders", params, keys)
+                else:
+                    whole = results.lookup(con, "leaders", MetricParams(by=by, period=period, min_group_size=k), keys)
+                    hidden = results.stored(con, *results.hidden_key("leaders", by, period, k, {}), keys=keys)
+                    got = results.slice_result("leaders", by, period, whole, hidden.rows, start, end)
+                assert_frame_equal(got.rows, want, check_exact=True)
+                assert got.suppressed_groups == live.suppressed_groups, (by, period, start)
+                assert_frame_equal(registry.get("leaders")(con, params).rows, want, check_exact=True)
+                shown[by] = shown.get(by, 0) + want.height
+    # executives and managers under the minimum size in every department and team of the sample
+    assert {by for by, n in shown.items() if n == 0} == {"department", "team"}, shown
+    for by in ("department", "team"):
+        for k in (1, 2):
+            params = MetricParams(by=by, period="month", min_group_size=k)
+            live = registry.get("leadership")(con, params)
+            want = live.rows.filter(pl.col("level").is_in(["executive", "manager"])).select(
+                "period", by, *LEADER_COLUMNS[1:])
+            got = registry.get("leaders")(con, params)
+            assert_frame_equal(got.rows, want, check_exact=True)
+            assert got.suppressed_groups == live.suppressed_groups and want.height > 0
+    con.close()
+
+
+def test_the_targets_of_every_attribute_and_day_from_the_stored_participation_equal_the_live_ones(
+        sample_store, tmp_path):
+    import shutil
+
+    from metrics.targets import targets_from
+
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    db = tmp_path / "roadmap.duckdb"
+    shutil.copy(sample_store, db)
+    with store.writing(db) as con:  # with the demo's roadmap
+        results.precompute(con, settings)
+    con = store.connect(db, read_only=True)
+    k = settings.min_group_size
+    keys = results.current_keys(con)
+    # the configuration's targets, a named group, one starting after the data, a baseline set
+    more = settings.targets + [
+        {"metric": "participation", "group": "Sales", "value": 0.5, "start": "2027-01-01", "due": "2027-06-30"},
+        {"metric": "contribution", "group": "Nowhere", "value": 0.5, "start": "2025-12-01", "due": "2026-06-30",
+         "baseline": 0.01},
+    ]
+    checked = 0
+    for period in ("week", "month", "quarter"):
+        for by in ["organisation", *results.BY_CHOICES]:
+            roadmap = results.roadmap(settings)
+            params = MetricParams(by=by, period=period, min_group_size=k, extra=roadmap)
+            live = registry.get("targets")(con, params)
+            got = results.lookup(con, "targets", params, keys)  # stored by the load
+            assert_frame_equal(got.rows, live.rows, check_exact=True)
+            assert got.suppressed_groups == live.suppressed_groups
+            assert_frame_equal(got.extra["phases"], live.extra["phases"], check_exact=True)
+            whole = results.lookup(con, "participation", MetricParams(by=by, period=period, min_group_size=k), keys)
+            hidden = results.stored(con, *results.hidden_key("participation", by, period, k, {}), keys=keys)
+            for end in (None, date(2026, 6, 30), date(2026, 3, 31), date(2025, 12, 28), date(2026, 10, 31)):
+                params = MetricParams(by=by, period=period, end=end, min_group_size=k,
+                                      extra={"targets": more, "phases": settings.phases})
+                live = registry.get("targets")(con, params)
+                got = targets_from(con, params, whole.rows, hidden.rows)
+                assert_frame_equal(got.rows, live.rows, check_exact=True)
+                assert got.suppressed_groups == live.suppressed_groups, (by, period, end)
+                assert_frame_equal(got.extra["phases"], live.extra["phases"], check_exact=True)
+                checked += live.rows.height
+    assert checked > 1000
+    con.close()
+
+
+#: The champions' definition over the activities themselves (what the bases add up).
+CHAMPIONS_FROM_ACTIVITIES = """
+with in_range as (
+    select * from activities
+    where ($from_date is null or occurred_at >= $from_date::date)
+      and ($to_date is null or occurred_at < $to_date::date + interval 1 day)
+),
+given as (
+    select person_key,
+           count(*) filter (where kind in ('post', 'reply')) as contributions,
+           count(*) filter (where kind = 'post') as posts,
+           count(*) filter (where kind = 'reply') as replies,
+           count(distinct date_trunc('month', occurred_at)) filter (where kind in ('post', 'reply')) as active_months
+    from in_range group by person_key
+),
+received as (
+    select target_key as person_key, count(*) as replies_received from in_range
+    where kind = 'reply' and target_key is not null and target_key <> person_key group by target_key
+)
+select p.person_id, p.department, p.team, g.contributions, g.posts, g.replies,
+       coalesce(r.replies_received, 0) as replies_received, g.active_months
+from given as g join people as p using (person_key) left join received as r using (person_key)
+where g.contributions > 0 and not p.is_external
+order by g.contributions desc, p.person_id
+limit $top
+"""
+
+
+def test_the_champions_from_the_bases_equal_their_definition_over_the_activities(sample_store):
+    from metrics import materialise
+
+    con = store.connect(sample_store, read_only=True)
+    assert materialise.sources(con, "month", None, None).materialised
+    ranges = [(None, None), (date(2025, 11, 1), date(2026, 10, 31)), (date(2026, 8, 1), date(2026, 10, 31)),
+              (date(2026, 1, 1), date(2026, 3, 31)),  # a quarter
+              (date(2025, 12, 29), date(2026, 3, 8)), (date(2026, 2, 2), date(2026, 2, 15)),  # weeks
+              (None, date(2026, 4, 30)), (date(2026, 5, 4), None)]
+    for start, end in ranges:
+        for top in (20, 100_000):  # the page's twenty, and every contributor
+            want = con.execute(CHAMPIONS_FROM_ACTIVITIES, {"from_date": start, "to_date": end, "top": top}).pl()
+            assert_frame_equal(champions(con, start, end, top), want, check_exact=True)
+            assert want["replies_received"].sum() > 0
+            # every contributor: some in one month only
+            assert want.height == 20 if top == 20 else (want.height > 20 and want["active_months"].min() == 1)
     con.close()

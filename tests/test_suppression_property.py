@@ -99,3 +99,31 @@ def test_participation_never_shows_a_small_group_nor_lets_one_be_recovered(peopl
         # the same holds for what is counted inside the groups: their hidden part is about >= k people
         if hidden_groups and hidden_groups < len(departments):
             assert hidden >= k
+
+
+def suppressed_by_hand(partitions: list[list[tuple[int, int]]], k: int) -> tuple[set, int]:
+    """The rule, one partition at a time: rows under k go, then the smallest visible ones (by
+    size, then name) while the rows gone describe fewer than k people."""
+    visible, gone = set(), set()
+    for i, groups in enumerate(partitions):
+        rows = sorted((n, f"g{j}") for j, (n, _) in enumerate(groups))
+        primary = any(n < k for n, _ in rows)
+        removed = 0
+        for n, name in rows:
+            if n < k or (primary and removed < k):
+                removed += n
+                gone.add(name)
+            else:
+                visible.add((f"p{i}", name))
+    return visible, len(gone)
+
+
+@settings(max_examples=300, deadline=None)
+@given(organisations, st.integers(1, 10))
+def test_the_suppression_follows_the_rule_partition_by_partition(partitions, k):
+    frame = frame_of(partitions)
+    visible, left_out = suppress_small_groups(frame, "group", "n", k, within=["period"])
+    want, gone = suppressed_by_hand(partitions, k)
+    assert set(visible.select("period", "group").iter_rows()) == want
+    assert left_out == gone
+    assert visible.select("period", "group").rows() == sorted(want)  # sorted by partition and group
