@@ -395,7 +395,9 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
     # the fewest rows that add up to the range: quarters when it holds whole quarters (every
     # column of the bases adds up over periods)
     coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
-    if fresh and not is_aligned("month", start, end):
+    if fresh and start is not None and end is not None:
+        rows = _range_sums(start, end)
+    elif fresh and not is_aligned("month", start, end):
         rows = _range_rows(start, end)
     else:
         rows = per_period(coarsest, edges=True)
@@ -418,6 +420,47 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_people=space_people,
         materialised=fresh,
     )
+
+
+_SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
+
+
+def _range_sums(start: date, end: date) -> str:
+    """Rows that add up, per person, to the range ``start``..``end``, the fewest the bases hold: the
+    whole quarters inside it, the whole months around them, the days at its ends (each a period of
+    one day). Only for sums (:file:`person_range.sql`): no ``active_before``. The dates are literals,
+    so that DuckDB skips the row groups outside them; the bound parameters are referenced as every
+    metric query passes them."""
+    after = end + timedelta(days=1)
+    first_month = start if start.day == 1 else shift_period("month", period_start("month", start), 1)
+    last_month = period_start("month", after)  # the months are [first_month, last_month)
+    if first_month >= last_month:
+        spans = {"day": [(start, after)], "month": [], "quarter": []}
+    else:
+        first_quarter = (first_month if period_start("quarter", first_month) == first_month
+                         else shift_period("quarter", period_start("quarter", first_month), 1))
+        last_quarter = period_start("quarter", last_month)
+        if first_quarter >= last_quarter:
+            months, quarters = [(first_month, last_month)], []
+        else:
+            months, quarters = [(first_month, first_quarter), (last_quarter, last_month)], [(first_quarter, last_quarter)]
+        spans = {"day": [(start, first_month), (last_month, after)], "month": months, "quarter": quarters}
+
+    def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
+        return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"
+                           for a, b in grain_spans if a < b) or "false"
+
+    parts = [
+        f"select person_key, {_SUMMED} from m_person_period where grain = '{g}' and ({within('period_start', spans[g])})"
+        for g in ("quarter", "month")
+    ]
+    parts.append(
+        "select person_key, activities, posts, replies, reactions, received, replies_received, active, "
+        "active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
+        f"from m_person_day where ({within('day', spans['day'])})"
+        " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
+    )
+    return "(" + " union all ".join(parts) + ")"
 
 
 def _range_rows(start: date | None, end: date | None) -> str:

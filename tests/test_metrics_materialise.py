@@ -106,3 +106,33 @@ def test_stale_bases_are_not_read(name):
     stale = registry.get(name)(con, PARAMS[0]).rows
     refresh(con)
     assert_frame_equal(registry.get(name)(con, PARAMS[0]).rows, stale)
+
+
+def test_person_totals_of_any_range_equal_the_days_summed():
+    """A range is summed from the fewest rows of the bases (whole quarters, the months around them,
+    the days at its ends): every person's totals equal those of the days themselves."""
+    people = [person(i, department="Ops") for i in range(1, 9)]
+    kinds = ["post", "reply", "reaction", "read", "mention", "join"]
+    activities = [
+        act(1 + (day * 5) % 8, kinds[day % 6], date.fromordinal(date(2025, 6, 1).toordinal() + day),
+            target=1 + day % 8, thread=f"t{day % 7}")
+        for day in range(0, 400, 3)
+    ]
+    con = make_store(people, activities)
+    ranges = [(date(2025, 6, 1), date(2026, 7, 5)), (date(2025, 7, 1), date(2026, 3, 31)),
+              (date(2025, 6, 17), date(2025, 9, 30)), (date(2025, 10, 1), date(2026, 2, 11)),
+              (date(2025, 8, 3), date(2025, 8, 20)), (date(2025, 11, 1), date(2025, 11, 30)),
+              (date(2025, 12, 29), date(2026, 4, 2))]
+    columns = "person_key, activities, contributions, posts, replies, reactions, received, active, active_days, last_contribution"
+
+    def totals(start, end):
+        relation = sources(con, "month", start, end).person_range
+        return con.execute(f"select {columns} from {relation} order by person_key",
+                           {"from_date": start, "to_date": end}).fetchall()
+
+    expected = {r: totals(*r) for r in ranges}
+    refresh(con)
+    for r in ranges:
+        assert "m_person_day" in sources(con, "month", *r).person_range
+        assert totals(*r) == expected[r], r
+        assert expected[r], r
