@@ -16,13 +16,15 @@ first page, and its cost printed apart.
 
 ``--range`` also times, per page, changes of the period range (whole periods on the slider, see
 :data:`RANGES`), first never seen (cold) and then again (warm), at the month grain and after a
-change of grain (quarters, then weeks).
+change of grain (quarters, then weeks). ``--range-group ATTRIBUTE`` times those range changes
+once more with one group of ATTRIBUTE chosen (``team``: the most groups, so the largest stored
+frames).
 
 The store should be loaded with the same configuration (``--config``): the precomputed results
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
 
     python bench/bench_dashboard.py --db /path/to/store.duckdb [--config dashboard/demo.toml]
-        [--range] [--pages overview,network]
+        [--range [--range-group team]] [--pages overview,network]
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=str(ROOT / "dashboard" / "demo.toml"))
     parser.add_argument("--range", action="store_true", help="also time a change of the period range per page")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, among " + ",".join(PAGES))
+    parser.add_argument("--range-group", metavar="ATTRIBUTE",
+                        help="with --range: time the range changes again with one group of ATTRIBUTE chosen")
     args = parser.parse_args(argv)
     os.environ["RUCHE_DB"] = args.db
     os.environ["RUCHE_CONFIG"] = args.config
@@ -104,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"store {args.db}: {people:,} people, {activities:,} activities; load average {load_average()}", flush=True)
     print(f"{'page':<15}{'first load':>12}{'cold p50':>10}{'cold p90':>10}{'warm p50':>10}{'warm p90':>10}"
           f"{'CPU':>9}{'one group':>11}"
-          + (f"{'range cold p50/p90/max':>27}{'warm p50/p90/max':>24}" if args.range else ""))
+          + (f"{'range cold p50/p90/max':>27}{'warm p50/p90/max':>24}" if args.range else "")
+          + (f"{'in one group p50/p90/max':>26}" if args.range and args.range_group else ""))
     rows = []
     for page in args.pages.split(","):
         st.cache_data.clear()
@@ -147,8 +152,24 @@ def main(argv: list[str] | None = None) -> int:
                     spans[phase].append(time.perf_counter() - t)
                     assert not at.exception, (page, "range", [e.value for e in at.exception])
                 at.sidebar.selectbox(key="period").set_value("month").run()
+            if args.range_group:
+                # the same changes with one group of another attribute chosen (never seen: cold)
+                at.sidebar.selectbox(key="by").set_value(args.range_group).run()
+                chosen = at.sidebar.selectbox(key="group")
+                chosen.set_value(chosen.options[1]).run()
+                spans["group"] = []
+                for grain, lo, hi in RANGES:
+                    if at.sidebar.selectbox(key="period").value != grain:
+                        at.sidebar.selectbox(key="period").set_value(grain).run()
+                    widget = at.sidebar.select_slider(key=f"range_{grain}")
+                    starts = periods(grain, first_day, last_day)
+                    t = time.perf_counter()
+                    widget.set_value(tuple(starts[max(i, -len(starts))] for i in (lo, hi))).run()
+                    spans["group"].append(time.perf_counter() - t)
+                    assert not at.exception, (page, "range in a group", [e.value for e in at.exception])
+                at.sidebar.selectbox(key="period").set_value("month").run()
             ranged = "".join(f"{percentile(spans[p], 0.5):>10.3f}s/{percentile(spans[p], 0.9):.3f}s/"
-                             f"{max(spans[p]):.3f}s" for p in ("cold", "warm"))
+                             f"{max(spans[p]):.3f}s" for p in spans)
         row = (page, first, *(percentile(timings[p], q) for p in ("cold", "warm") for q in (0.5, 0.9)))
         rows.append(row)
         print(f"{row[0]:<15}{row[1]:>11.2f}s{row[2]:>9.3f}s{row[3]:>9.3f}s{row[4]:>9.3f}s{row[5]:>9.3f}s"

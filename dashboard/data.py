@@ -87,7 +87,9 @@ def group_names(published: tuple[int, int], by: str, k: int) -> list[str]:
     return sorted(frame[by].unique().to_list())
 
 
-@st.cache_data(ttl=TTL, max_entries=512)
+# Metric results are kept as they are, not copied: Streamlit's data cache would pickle a result
+# again at every rerun (a second for a million rows), and polars frames are never changed in place.
+@st.cache_resource(ttl=TTL, max_entries=512)
 def _metric(published: tuple[int, int], name: str, by: str, period: str, start: date | None,
             end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
@@ -130,7 +132,7 @@ def thaw(value):
     return value
 
 
-@st.cache_data(ttl=TTL, max_entries=512)
+@st.cache_resource(ttl=TTL, max_entries=512)
 def _sliced(published: tuple[int, int], name: str, by: str, period: str, start: date, end: date, k: int,
             extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
     """A range of whole periods cut from the whole range's result (:func:`metrics.results.slice_result`),
