@@ -197,7 +197,7 @@ class Context:
     source: str
     path: Path
     label: str  # the path as the user gave it, for messages
-    run_id: int
+    run_id: int | None  # None while a source stages its files, before the transaction
     settings: Settings
     pseudonymiser: Pseudonymiser
     progress: Progress

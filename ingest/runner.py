@@ -113,28 +113,41 @@ def load_one(
 
     progress = progress or Progress(enabled=False)
     before = table_counts(con)
+    ctx = Context(
+        con=con,
+        source=source,
+        path=path,
+        label=label,
+        run_id=None,
+        settings=settings,
+        pseudonymiser=pseudonymiser,
+        progress=progress,
+        as_of=as_of.isoformat() if as_of else None,
+    )
+    # the export's name, for the rows of views that name the file they come from
+    con.execute("set variable export_label = ?", [label])
+    progress.start(f"{source}", module.STEPS + 1)
+    # A source may read its files into temporary tables before the transaction (``stage``):
+    # reading them touches nothing of the store, and DuckDB scans a table on one thread while the
+    # transaction that filled it is open, on every thread once it is committed.
+    stage = getattr(module, "stage", None)
+    staged = None
+    if stage is not None:
+        try:
+            staged = stage(ctx)
+        except BaseException:
+            _drop_staging(con)
+            progress.finish()
+            raise
     con.execute("begin transaction")
     try:
-        run_id = con.execute(
+        ctx.run_id = con.execute(
             "insert into ingest_runs (source, path, file_sha256, started_at, status) "
             "values (?, ?, ?, ?, 'loading') returning run_id",
             [source, label, sha, _now()],
         ).fetchone()[0]
-        ctx = Context(
-            con=con,
-            source=source,
-            path=path,
-            label=label,
-            run_id=run_id,
-            settings=settings,
-            pseudonymiser=pseudonymiser,
-            progress=progress,
-            as_of=as_of.isoformat() if as_of else None,
-        )
-        # the export's name, for the rows of views that name the file they come from
-        con.execute("set variable export_label = ?", [label])
-        progress.start(f"{source}", module.STEPS + 1)
-        inputs = module.load(ctx)
+        run_id = ctx.run_id
+        inputs = module.load(ctx) if stage is None else module.load(ctx, staged)
         progress.step("people and externals")
         con.execute(queries("identity.sql")["mark_external"])
         con.execute(queries("identity.sql")["first_seen"], {"run_id": run_id})
