@@ -12,11 +12,10 @@
 -- These statements resolve people through ref_map, find targets in the batch or in earlier
 -- loads, and insert what is new.
 
--- name: resolve
--- One pass over stg_events (which may be a view over the source's own staging) computes every
--- event's key, joins and outcome; the few other reads of stg_events take a column or two (the keys
--- listed twice, the authors replies point at) and never digest anything.
-create or replace temp table resolved as
+-- name: repeated
+-- Events listed twice in the same batch (few: resolve ranks them). A table of its own, so that
+-- resolve is planned knowing how few they are.
+create or replace temp table repeated as
 with candidates as (
     -- keys that may be listed twice: a 64-bit hash shared by several events (checked exactly
     -- below, on these keys only: a hash is cheaper to group than the keys themselves)
@@ -24,18 +23,20 @@ with candidates as (
     from stg_events
     group by h
     having count(*) > 1
-),
+)
 
-repeated as materialized (
-    -- events listed twice in the same batch (few: they are ranked below)
-    select natural_key
-    from stg_events
-    where hash(natural_key) in (select h from candidates)
-    group by natural_key
-    having count(*) > 1
-),
+select natural_key
+from stg_events
+where hash(natural_key) in (select h from candidates)
+group by natural_key
+having count(*) > 1
 
-authored as (
+-- name: resolve
+-- One pass over stg_events (which may be a view over the source's own staging) computes every
+-- event's key, joins and outcome; the few other reads of stg_events take a column or two (the
+-- authors replies point at) and never digest anything.
+create or replace temp table resolved as
+with authored as (
     -- messages, by their key (replies and reactions of this batch point at them by it)
     select natural_key, actor.person_key
     from stg_events
@@ -64,7 +65,9 @@ stored_authors as (
     select targets.target_key_of, any_value(activities.person_key) as author_key
     from (
         select distinct target_key_of from stg_events
-        where target_key_of is not null
+        -- nothing to look up in a store that holds no activity of this source (a first load)
+        where getvariable('source_in_store')
+          and target_key_of is not null
           and target_key_of not in (select target_key_of from batch_authors)
     ) as targets
     join activities
@@ -122,7 +125,8 @@ with_target as (
 already as (
     -- events of this source already in the store (joined by key: the smaller side is hashed)
     select activity_uid from activities
-    where source = $source
+    where getvariable('source_in_store')
+      and source = $source
 ),
 
 outcomes as (

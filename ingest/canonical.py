@@ -62,6 +62,10 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
 
     Events dated before the cut-off of the last purge are skipped ("before the retention cut-off").
     """
+    # whether the store holds activities of this source: a first load looks nothing up in it
+    in_store = ctx.scalar("select exists (select 1 from activities where source = ?)", [ctx.source])
+    ctx.con.execute(f"set variable source_in_store = {'true' if in_store else 'false'}")
+    ctx.run("activities.sql", "repeated")
     ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
     counts = counts_from(ctx.con, queries("activities.sql")["counts"])
     read = sum(c.read for c in counts)
