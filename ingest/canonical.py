@@ -9,7 +9,7 @@ distinct account, never per event.
 
 from __future__ import annotations
 
-from ingest.common import Context, InputCount, IngestError, counts_from, queries
+from ingest.common import Context, InputCount, IngestError, commit, counts_from, queries
 
 STG_ACCOUNTS = """
 create or replace temp table stg_accounts (
@@ -61,12 +61,20 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     """stg_events -> activities (new ones only), rejects; returns the counts per input.
 
     Events dated before the cut-off of the last purge are skipped ("before the retention cut-off").
+
+    The load's transaction is committed once the events are resolved, and a second one holds the
+    rest of the load: DuckDB reads a table on one thread while the transaction that wrote it is
+    open, and the resolved events (as many rows as the export) are read three times after. The
+    store stays atomic: the load works on a private copy of it, published only when the whole
+    load succeeds (:func:`ruche.store.writing`).
     """
     # whether the store holds activities of this source: a first load looks nothing up in it
     in_store = ctx.scalar("select exists (select 1 from activities where source = ?)", [ctx.source])
     ctx.con.execute(f"set variable source_in_store = {'true' if in_store else 'false'}")
     ctx.run("activities.sql", "repeated")
     ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
+    commit(ctx.con)
+    ctx.con.execute("begin transaction")
     counts = counts_from(ctx.con, queries("activities.sql")["counts"])
     read = sum(c.read for c in counts)
     rejected = sum(c.rejected for c in counts)

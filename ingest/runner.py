@@ -23,6 +23,7 @@ from ingest.common import (
     Progress,
     SourceNotRecognised,
     Summary,
+    commit,
     content_sha256,
     json_dumps,
     queries,
@@ -175,7 +176,7 @@ def load_one(
             "insert into loaded_files values (?, ?, ?, ?, ?)", [sha, source, label, run_id, _now()]
         )
         _drop_staging(con)
-        con.execute("commit")
+        commit(con)
     except BaseException:
         con.execute("rollback")
         _drop_staging(con)
