@@ -123,10 +123,11 @@ with_target as (
 ),
 
 already as (
-    -- events of this source already in the store (joined by key: the smaller side is hashed)
+    -- events of this source already in the store (none in a first load: nothing is read)
     select activity_uid from activities
     where getvariable('source_in_store')
       and source = $source
+      and activity_uid in (select activity_uid from events)
 ),
 
 outcomes as (
