@@ -12,22 +12,28 @@
 -- These statements resolve people through ref_map, find targets in the batch or in earlier
 -- loads, and insert what is new.
 
+-- name: candidates
+-- Keys that may be listed twice in the same batch: two 64-bit hashes (of the key and of the key
+-- reversed: DuckDB's string hash alone collides on keys that differ in a few digits) shared by
+-- several events. Hashes are cheaper to group than the keys themselves; repeated checks these
+-- keys exactly.
+create or replace temp table repeated_hashes as
+select hash(natural_key) as h, hash(reverse(natural_key)) as r
+from stg_events
+group by all
+having count(*) > 1
+
 -- name: repeated
 -- Events listed twice in the same batch (few: resolve ranks them). A table of its own, so that
--- resolve is planned knowing how few they are.
+-- resolve is planned knowing how few they are; stg_events is not read again when no hashes are
+-- shared (the variable any_candidates).
 create or replace temp table repeated as
-with candidates as (
-    -- keys that may be listed twice: a 64-bit hash shared by several events (checked exactly
-    -- below, on these keys only: a hash is cheaper to group than the keys themselves)
-    select hash(natural_key) as h
-    from stg_events
-    group by h
-    having count(*) > 1
-)
-
 select natural_key
 from stg_events
-where hash(natural_key) in (select h from candidates)
+semi join repeated_hashes
+    on repeated_hashes.h = hash(stg_events.natural_key)
+    and repeated_hashes.r = hash(reverse(stg_events.natural_key))
+where getvariable('any_candidates')
 group by natural_key
 having count(*) > 1
 
@@ -56,6 +62,7 @@ batch_authors as (
     select natural_key as target_key_of, any_value(person_key) as author_key
     from authored
     semi join repeated using (natural_key)
+    where getvariable('any_repeated')
     group by natural_key
 ),
 
@@ -93,6 +100,8 @@ numbered as (
         ) as listing
     from stg_events
     semi join repeated using (natural_key)
+    -- stg_events is not read again when no event is listed twice (the variable any_repeated)
+    where getvariable('any_repeated')
 ),
 
 events as (

@@ -69,9 +69,11 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     load succeeds (:func:`ruche.store.writing`).
     """
     # whether the store holds activities of this source: a first load looks nothing up in it
-    in_store = ctx.scalar("select exists (select 1 from activities where source = ?)", [ctx.source])
-    ctx.con.execute(f"set variable source_in_store = {'true' if in_store else 'false'}")
+    _flag(ctx, "source_in_store", "select exists (select 1 from activities where source = ?)", [ctx.source])
+    ctx.run("activities.sql", "candidates")
+    _flag(ctx, "any_candidates", "select exists (select 1 from repeated_hashes)")
     ctx.run("activities.sql", "repeated")
+    _flag(ctx, "any_repeated", "select exists (select 1 from repeated)")
     ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
     commit(ctx.con)
     ctx.con.execute("begin transaction")
@@ -84,6 +86,13 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     ctx.run("activities.sql", "insert")
     ctx.run("activities.sql", "rejects")
     return counts
+
+
+def _flag(ctx: Context, variable: str, sql: str, params: list | None = None) -> None:
+    """Set the boolean variable ``variable`` to the answer of ``sql``: the statements that read it
+    are planned without the parts it rules out (DuckDB folds ``getvariable`` when it plans)."""
+    value = bool(ctx.scalar(sql, params))
+    ctx.con.execute(f"set variable {variable} = {'true' if value else 'false'}")
 
 
 def purged_before(ctx: Context):

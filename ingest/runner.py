@@ -194,7 +194,7 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'drop view if exists temp."{name}"')
     names = con.execute(
         "select table_name from duckdb_tables() where temporary and "
-        "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'repeated', 'resolved'))"
+        "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'repeated_hashes', 'repeated', 'resolved'))"
     ).fetchall()
     for (name,) in names:
         con.execute(f'drop table if exists temp."{name}"')

@@ -167,9 +167,10 @@ final as (
 select * from final
 
 -- name: events
--- A view: the shared resolve step reads the messages once, straight from stg_slack_messages.
+-- A view: the shared resolve step reads the messages straight from stg_slack_messages.
 create or replace temp view stg_events as
-with messages as (
+with messages as not materialized (
+    -- read by each part below, never copied (resolve reads this view more than once)
     select * from stg_slack_messages
 ),
 
