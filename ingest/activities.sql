@@ -12,35 +12,58 @@
 -- These statements resolve people through ref_map, find targets in the batch or in earlier
 -- loads, and insert what is new.
 
--- name: resolve
-create or replace temp table resolved as
-with events as materialized (
-    -- stg_events may be a view over the source's own staging: it is read once, here. The key of
-    -- an event is keyed by the pseudonymisation key (event_uid: see ruche.privacy), so that the
-    -- store holds no digest computable from a network's own ids.
-    select
-        stg_events.*,
-        event_uid($source || ':' || natural_key) as activity_uid,
-        actor.person_key as actor_key,
-        coalesce(actor.is_bot, false) as actor_is_bot,
-        actor.ref is not null as actor_known
-    from stg_events
-    left join ref_map as actor on actor.ref = stg_events.actor_ref
-),
+-- name: candidates
+-- Keys that may be listed twice in the same batch: two 64-bit hashes (of the key and of the key
+-- reversed: DuckDB's string hash alone collides on keys that differ in a few digits) shared by
+-- several events. Hashes are cheaper to group than the keys themselves; repeated checks these
+-- keys exactly.
+create or replace temp table repeated_hashes as
+select hash(natural_key) as h, hash(reverse(natural_key)) as r
+from stg_events
+group by all
+having count(*) > 1
 
-listed as materialized (
-    -- one aggregate over every event: how often its key is listed and, for a message, its
-    -- author (replies and reactions of this batch point at them by the message's key)
-    select
-        natural_key,
-        count(*) as listings,
-        any_value(actor_key) filter (where kind in ('post', 'reply') and skip_reason is null) as author_key
-    from events
-    group by natural_key
+-- name: repeated
+-- Events listed twice in the same batch (few: resolve ranks them). A table of its own, so that
+-- resolve is planned knowing how few they are; stg_events is not read again when no hashes are
+-- shared (the variable any_candidates).
+create or replace temp table repeated as
+select natural_key
+from stg_events
+semi join repeated_hashes
+    on repeated_hashes.h = hash(stg_events.natural_key)
+    and repeated_hashes.r = hash(reverse(stg_events.natural_key))
+where getvariable('any_candidates')
+group by natural_key
+having count(*) > 1
+
+-- name: resolve
+-- One pass over stg_events (which may be a view over the source's own staging) computes every
+-- event's key, joins and outcome; the few other reads of stg_events take a column or two (the
+-- authors replies point at) and never digest anything.
+create or replace temp table resolved as
+with authored as (
+    -- messages, by their key (replies and reactions of this batch point at them by it)
+    select natural_key, actor.person_key
+    from stg_events
+    join ref_map as actor on actor.ref = stg_events.actor_ref
+    where stg_events.kind in ('post', 'reply')
+      and stg_events.skip_reason is null
+      and actor.person_key is not null
 ),
 
 batch_authors as (
-    select natural_key as target_key_of, author_key from listed where author_key is not null
+    -- the author of each message of this batch: a key listed once has its own; a key listed
+    -- twice, any of its listings' authors
+    select natural_key as target_key_of, person_key as author_key
+    from authored
+    anti join repeated using (natural_key)
+    union all
+    select natural_key as target_key_of, any_value(person_key) as author_key
+    from authored
+    semi join repeated using (natural_key)
+    where getvariable('any_repeated')
+    group by natural_key
 ),
 
 stored_authors as (
@@ -48,8 +71,10 @@ stored_authors as (
     -- this batch does not hold are digested and looked up
     select targets.target_key_of, any_value(activities.person_key) as author_key
     from (
-        select distinct target_key_of from events
-        where target_key_of is not null
+        select distinct target_key_of from stg_events
+        -- nothing to look up in a store that holds no activity of this source (a first load)
+        where getvariable('source_in_store')
+          and target_key_of is not null
           and target_key_of not in (select target_key_of from batch_authors)
     ) as targets
     join activities
@@ -59,46 +84,58 @@ stored_authors as (
     group by targets.target_key_of
 ),
 
-repeated as (
-    -- events listed twice in the same batch (few: they are ranked below)
-    select natural_key from listed where listings > 1
-),
-
 numbered as (
     -- the first listing of an event (by file and record) counts; a window over the repeated
     -- events only, never over every event
-    select events.*, 1 as listing
-    from events
+    select stg_events.*, 1 as listing
+    from stg_events
     anti join repeated using (natural_key)
     union all by name
     select
-        events.*,
+        stg_events.*,
         row_number() over (
             partition by natural_key
             order by file, record_no, kind, occurred_at, actor_ref, target_ref, target_key_of, space_ref,
                 thread_ref, body_length, has_file, has_link, skip_reason, reject_reason
         ) as listing
-    from events
+    from stg_events
     semi join repeated using (natural_key)
+    -- stg_events is not read again when no event is listed twice (the variable any_repeated)
+    where getvariable('any_repeated')
+),
+
+events as (
+    -- The key of an event is keyed by the pseudonymisation key (event_uid: see ruche.privacy),
+    -- so that the store holds no digest computable from a network's own ids.
+    select
+        numbered.*,
+        event_uid($source || ':' || natural_key) as activity_uid,
+        actor.person_key as actor_key,
+        coalesce(actor.is_bot, false) as actor_is_bot,
+        actor.ref is not null as actor_known
+    from numbered
+    left join ref_map as actor on actor.ref = numbered.actor_ref
 ),
 
 with_target as (
     select
-        numbered.*,
+        events.*,
         -- the author of the message answered or reacted to, found in this batch or an earlier
         -- one; else the user the source names (a mention, Slack's parent_user_id)
         coalesce(batch_authors.author_key, stored_authors.author_key, target.person_key) as target_key,
         spaces.space_key
-    from numbered
-    left join ref_map as target on target.ref = numbered.target_ref
+    from events
+    left join ref_map as target on target.ref = events.target_ref
     left join batch_authors using (target_key_of)
     left join stored_authors using (target_key_of)
-    left join spaces on spaces.source = $source and spaces.space_ref = numbered.space_ref
+    left join spaces on spaces.source = $source and spaces.space_ref = events.space_ref
 ),
 
 already as (
+    -- events of this source already in the store (none in a first load: nothing is read)
     select activity_uid from activities
-    where source = $source
+    where getvariable('source_in_store')
+      and source = $source
       and activity_uid in (select activity_uid from events)
 ),
 

@@ -9,7 +9,7 @@ distinct account, never per event.
 
 from __future__ import annotations
 
-from ingest.common import Context, InputCount, IngestError, counts_from, queries
+from ingest.common import Context, InputCount, IngestError, commit, counts_from, queries
 
 STG_ACCOUNTS = """
 create or replace temp table stg_accounts (
@@ -61,8 +61,22 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     """stg_events -> activities (new ones only), rejects; returns the counts per input.
 
     Events dated before the cut-off of the last purge are skipped ("before the retention cut-off").
+
+    The load's transaction is committed once the events are resolved, and a second one holds the
+    rest of the load: DuckDB reads a table on one thread while the transaction that wrote it is
+    open, and the resolved events (as many rows as the export) are read three times after. The
+    store stays atomic: the load works on a private copy of it, published only when the whole
+    load succeeds (:func:`ruche.store.writing`).
     """
+    # whether the store holds activities of this source: a first load looks nothing up in it
+    _flag(ctx, "source_in_store", "select exists (select 1 from activities where source = ?)", [ctx.source])
+    ctx.run("activities.sql", "candidates")
+    _flag(ctx, "any_candidates", "select exists (select 1 from repeated_hashes)")
+    ctx.run("activities.sql", "repeated")
+    _flag(ctx, "any_repeated", "select exists (select 1 from repeated)")
     ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
+    commit(ctx.con)
+    ctx.con.execute("begin transaction")
     counts = counts_from(ctx.con, queries("activities.sql")["counts"])
     read = sum(c.read for c in counts)
     rejected = sum(c.rejected for c in counts)
@@ -72,6 +86,13 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     ctx.run("activities.sql", "insert")
     ctx.run("activities.sql", "rejects")
     return counts
+
+
+def _flag(ctx: Context, variable: str, sql: str, params: list | None = None) -> None:
+    """Set the boolean variable ``variable`` to the answer of ``sql``: the statements that read it
+    are planned without the parts it rules out (DuckDB folds ``getvariable`` when it plans)."""
+    value = bool(ctx.scalar(sql, params))
+    ctx.con.execute(f"set variable {variable} = {'true' if value else 'false'}")
 
 
 def purged_before(ctx: Context):

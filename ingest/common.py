@@ -197,7 +197,7 @@ class Context:
     source: str
     path: Path
     label: str  # the path as the user gave it, for messages
-    run_id: int
+    run_id: int | None  # None while a source stages its files, before the transaction
     settings: Settings
     pseudonymiser: Pseudonymiser
     progress: Progress
@@ -217,6 +217,19 @@ class Context:
 
     def scalar(self, sql: str, params: list | dict | None = None):
         return self.con.execute(sql, params or []).fetchone()[0]
+
+
+def commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the load's transaction. Committing this much data checkpoints the store, on one
+    thread: with a pool of threads the connection's own thread would spend as much CPU time
+    polling for the end of the worker's as the worker spends writing, so the pool is set to one
+    thread meanwhile."""
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    con.execute("set threads = 1")
+    try:
+        con.execute("commit")
+    finally:
+        con.execute(f"set threads = {int(threads)}")
 
 
 def counts_from(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[InputCount]:

@@ -23,6 +23,7 @@ from ingest.common import (
     Progress,
     SourceNotRecognised,
     Summary,
+    commit,
     content_sha256,
     json_dumps,
     queries,
@@ -113,28 +114,41 @@ def load_one(
 
     progress = progress or Progress(enabled=False)
     before = table_counts(con)
+    ctx = Context(
+        con=con,
+        source=source,
+        path=path,
+        label=label,
+        run_id=None,
+        settings=settings,
+        pseudonymiser=pseudonymiser,
+        progress=progress,
+        as_of=as_of.isoformat() if as_of else None,
+    )
+    # the export's name, for the rows of views that name the file they come from
+    con.execute("set variable export_label = ?", [label])
+    progress.start(f"{source}", module.STEPS + 1)
+    # A source may read its files into temporary tables before the transaction (``stage``):
+    # reading them touches nothing of the store, and DuckDB scans a table on one thread while the
+    # transaction that filled it is open, on every thread once it is committed.
+    stage = getattr(module, "stage", None)
+    staged = None
+    if stage is not None:
+        try:
+            staged = stage(ctx)
+        except BaseException:
+            _drop_staging(con)
+            progress.finish()
+            raise
     con.execute("begin transaction")
     try:
-        run_id = con.execute(
+        ctx.run_id = con.execute(
             "insert into ingest_runs (source, path, file_sha256, started_at, status) "
             "values (?, ?, ?, ?, 'loading') returning run_id",
             [source, label, sha, _now()],
         ).fetchone()[0]
-        ctx = Context(
-            con=con,
-            source=source,
-            path=path,
-            label=label,
-            run_id=run_id,
-            settings=settings,
-            pseudonymiser=pseudonymiser,
-            progress=progress,
-            as_of=as_of.isoformat() if as_of else None,
-        )
-        # the export's name, for the rows of views that name the file they come from
-        con.execute("set variable export_label = ?", [label])
-        progress.start(f"{source}", module.STEPS + 1)
-        inputs = module.load(ctx)
+        run_id = ctx.run_id
+        inputs = module.load(ctx) if stage is None else module.load(ctx, staged)
         progress.step("people and externals")
         con.execute(queries("identity.sql")["mark_external"])
         con.execute(queries("identity.sql")["first_seen"], {"run_id": run_id})
@@ -162,7 +176,7 @@ def load_one(
             "insert into loaded_files values (?, ?, ?, ?, ?)", [sha, source, label, run_id, _now()]
         )
         _drop_staging(con)
-        con.execute("commit")
+        commit(con)
     except BaseException:
         con.execute("rollback")
         _drop_staging(con)
@@ -180,7 +194,7 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'drop view if exists temp."{name}"')
     names = con.execute(
         "select table_name from duckdb_tables() where temporary and "
-        "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'resolved'))"
+        "(table_name like 'stg\\_%' escape '\\' or table_name in ('ref_map', 'repeated_hashes', 'repeated', 'resolved'))"
     ).fetchall()
     for (name,) in names:
         con.execute(f'drop table if exists temp."{name}"')

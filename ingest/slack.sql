@@ -161,15 +161,28 @@ classified as (
 ),
 
 final as (
-    select * from classified
+    select
+        *,
+        -- mentions and reactions taken out of the text and the JSON here, once: the events view
+        -- below is read more than once
+        case when class = 'human' and typed_text like '%<@%' then
+            list_distinct(regexp_extract_all(typed_text, '<@([UW][A-Z0-9]+)(?:\|[^>]*)?>', 1))
+        end as mentioned_ids,
+        case when reactions is not null then
+            flatten(list_transform(cast(json_extract(reactions, '$[*]') as json[]), lambda reaction:
+                list_transform(cast(json_extract_string(reaction, '$.users[*]') as varchar[]), lambda reactor:
+                    {'name': json_extract_string(reaction, '$.name'), 'reactor': reactor})))
+        end as reaction_pairs
+    from classified
 )
 
 select * from final
 
 -- name: events
--- A view: the shared resolve step reads the messages once, straight from stg_slack_messages.
+-- A view: the shared resolve step reads the messages straight from stg_slack_messages.
 create or replace temp view stg_events as
-with messages as (
+with messages as not materialized (
+    -- read by each part below, never copied (resolve reads this view more than once)
     select * from stg_slack_messages
 ),
 
@@ -221,9 +234,9 @@ reactions as (
         getvariable('export_label') || '/' || m.file as file,
         m.record_no as line,
         m.record_no,
-        m.channel_id || ':' || m.ts || ':reaction:' || r.name || ':' || r.reactor as natural_key,
+        m.channel_id || ':' || m.ts || ':reaction:' || m.r.name || ':' || m.r.reactor as natural_key,
         m.occurred_at,
-        r.reactor as actor_ref,
+        m.r.reactor as actor_ref,
         'reaction' as kind,
         m.channel_id as space_ref,
         m.channel_id || ':' || coalesce(m.thread_ts, m.ts) as thread_ref,
@@ -235,20 +248,15 @@ reactions as (
         null as skip_reason,
         case when m.occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)' end
             as reject_reason
-    from messages as m,
-        lateral (
-            select
-                json_extract_string(reaction, '$.name') as name,
-                unnest(cast(json_extract_string(reaction, '$.users[*]') as varchar[])) as reactor
-            from (select unnest(cast(json_extract(m.reactions, '$[*]') as json[])) as reaction)
-        ) as r
-    where m.reactions is not null
+    from (
+        select m.*, unnest(m.reaction_pairs) as r
+        from messages as m
+        where m.reactions is not null
+    ) as m
 ),
 
 mentioned as (
-    select
-        m.*,
-        unnest(list_distinct(regexp_extract_all(m.typed_text, '<@([UW][A-Z0-9]+)(?:\|[^>]*)?>', 1))) as mentioned
+    select m.*, unnest(m.mentioned_ids) as mentioned
     from messages as m
     where m.class = 'human' and m.typed_text like '%<@%'
 ),

@@ -42,9 +42,21 @@ MESSAGE_FIELDS = ["id", "replied_to_id", "thread_id", "conversation_id", "group_
                   "deleted_at", "created_at", "message_type", "body"]
 
 
-def load(ctx: Context) -> list[InputCount]:
+def stage(ctx: Context) -> list[dict]:
+    """Read the export's files into temporary tables, before the load's transaction (see
+    :func:`ingest.runner.load_one`): nothing here reads or writes the store, and tables staged
+    outside the transaction are read in parallel by the statements that follow. Returns the lines
+    the CSV reader could not parse."""
     with export_folder(ctx.path, ctx.label) as folder:
-        return _load_folder(ctx, folder)
+        return _stage_folder(ctx, folder)
+
+
+def load(ctx: Context, staged: list[dict] | None = None) -> list[InputCount]:
+    """Map the staged export (``staged``: what :func:`stage` returned; staged here when None) to the
+    canonical tables."""
+    if staged is None:
+        staged = stage(ctx)
+    return _load_staged(ctx, staged)
 
 
 def _member(folder: Path, name: str, label: str) -> Path:
@@ -82,6 +94,8 @@ def _stage_messages(ctx: Context, folder: Path) -> list[dict]:
     cols = renamed(header, MESSAGE_FIELDS)
     csv_view(ctx, "stg_viva_messages_csv", path, ", ".join(f"{e} as {f}" for f, e in cols.items()))
     ctx.run("viva_engage.sql", "messages")
+    # the row id of the first message: record numbers follow from it (common.record_no)
+    ctx.con.execute("set variable viva_first_rowid = (select min(rowid) from stg_viva_messages)")
     rejects = csv_rejects(ctx, "stg_viva_messages_csv", label, header)
     for r in rejects:
         r["file"] = name
@@ -103,13 +117,11 @@ def _merge(counts: list[InputCount], parse: list[InputCount]) -> list[InputCount
     return list(by_name.values())
 
 
-def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
+def _stage_folder(ctx: Context, folder: Path) -> list[dict]:
     create_staging(ctx, events_table=False)
     rejects = _stage(ctx, folder, "Users.csv", "stg_viva_users_raw", USER_FIELDS, ["id", "email"])
     rejects += _stage(ctx, folder, "Groups.csv", "stg_viva_groups_raw", GROUP_FIELDS, ["id"])
     ctx.progress.step("users and groups")
-    ctx.run("viva_engage.sql", "home_domains", {"home_domains": list(ctx.settings.home_domains or [])})
-    ctx.run("viva_engage.sql", "accounts")
     rejects += _stage_messages(ctx, folder)
     messages_read = ctx.scalar("select count(*) from stg_viva_messages")
     if messages_read == 0 and not any(r["file"] == "Messages.csv" for r in rejects):
@@ -117,12 +129,18 @@ def _load_folder(ctx: Context, folder: Path) -> list[InputCount]:
         if (_member(folder, "Messages.csv", ctx.label)).stat().st_size == 0:
             raise IngestError(f"{ctx.label}/Messages.csv: empty file (expected a header row)")
     ctx.progress.step(f"{messages_read:,} messages read")
+    ctx.run("viva_engage.sql", "events")
+    return rejects
+
+
+def _load_staged(ctx: Context, rejects: list[dict]) -> list[InputCount]:
+    ctx.run("viva_engage.sql", "home_domains", {"home_domains": list(ctx.settings.home_domains or [])})
+    ctx.run("viva_engage.sql", "accounts")
     ctx.run("viva_engage.sql", "unknown_accounts")
     accounts = write_accounts(ctx)
     ctx.run("viva_engage.sql", "spaces")
     spaces = write_spaces(ctx)
     ctx.progress.step("accounts and groups")
-    ctx.run("viva_engage.sql", "events")
     ctx.progress.step("messages")
     activities = write_activities(ctx, unknown_actor="sender_id not in Users.csv")
     for r in rejects:

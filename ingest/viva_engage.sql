@@ -91,7 +91,7 @@ with senders as (
     select
         sender_id as ref,
         any_value(sender_email) as email,
-        min(rowid) - (select min(rowid) from stg_viva_messages) + 1 as record_no
+        min(rowid) - getvariable('viva_first_rowid') + 1 as record_no
     from stg_viva_messages
     where nullif(trim(sender_id), '') is not null
       and from_user
@@ -188,7 +188,9 @@ parsed as (
         nullif(trim(thread_id), '') as thread,
         lower(coalesce(nullif(trim(sender_type), ''), 'user')) = 'user' as from_user,
         -- a sender absent from Users.csv (read once here, for unknown_accounts too)
-        sender_id not in (select ref from stg_accounts where ref is not null) as unknown_sender,
+        sender_id not in (
+            select nullif(trim(id), '') from stg_viva_users_raw where nullif(trim(id), '') is not null
+        ) as unknown_sender,
         coalesce(
             -- ISO 8601 in UTC, the usual form, without time zone arithmetic
             case when created_at like '%Z' then try_cast(created_at as timestamp) end,
@@ -244,26 +246,34 @@ final as (
             when occurred_at is null
                 then 'created_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)'
         end as reject_reason,
-        list_distinct(regexp_extract_all(coalesce(body, ''), '\[\[user:(\d+)\]\]', 1)) as mentioned
-    from parsed
+        mentions as mentioned
+    from (
+        select
+            *,
+            -- only bodies that hold a reference are searched; a list of one needs no de-duplication
+            case when contains(body, '[[user:')
+                then regexp_extract_all(body, '\[\[user:(\d+)\]\]', 1)
+                else []
+            end as found,
+            case when len(found) > 1 then list_distinct(found) else found end as mentions
+        from parsed
+    )
 )
 
 select * from final
 
 -- name: events
--- A view: the shared resolve step reads the messages once, straight from stg_viva_messages.
+-- A view: the shared resolve step reads the messages straight from stg_viva_messages. Records are
+-- numbered from their row ids (the variable viva_first_rowid: see common.record_no), without a
+-- subquery per read.
 create or replace temp view stg_events as
-with messages as (
-    select rowid - (select min(rowid) from stg_viva_messages) + 1 as record_no, * from stg_viva_messages
-),
-
-contributions as (
+with contributions as (
     select
         'messages' as input,
         getvariable('export_label') || '/Messages.csv' as file,
-        record_no + 1 as line,
-        record_no,
-        coalesce(nullif(trim(id), ''), 'record:' || record_no) as natural_key,
+        rowid - getvariable('viva_first_rowid') + 2 as line,
+        rowid - getvariable('viva_first_rowid') + 1 as record_no,
+        coalesce(nullif(trim(id), ''), 'record:' || (rowid - getvariable('viva_first_rowid') + 1)) as natural_key,
         occurred_at,
         sender_id as actor_ref,
         kind,
@@ -276,15 +286,15 @@ contributions as (
         has_link,
         skip_reason,
         reject_reason
-    from messages
+    from stg_viva_messages
 ),
 
 mentions as (
     select
         'mentions' as input,
         getvariable('export_label') || '/Messages.csv' as file,
-        record_no + 1 as line,
-        record_no,
+        rowid - getvariable('viva_first_rowid') + 2 as line,
+        rowid - getvariable('viva_first_rowid') + 1 as record_no,
         id || ':mention:' || unnest(mentioned) as natural_key,
         occurred_at,
         sender_id as actor_ref,
@@ -298,7 +308,7 @@ mentions as (
         null::boolean as has_link,
         null as skip_reason,
         reject_reason
-    from messages
+    from stg_viva_messages
     where len(mentioned) > 0 and skip_reason is null
 ),
 

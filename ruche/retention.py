@@ -34,10 +34,12 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # a load reads the purge's cut-off from here: polars is not imported for it
+    import polars as pl
 
 from ruche.errors import RucheError
 
