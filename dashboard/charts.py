@@ -112,12 +112,24 @@ def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title:
                    yaxis_title="Participation rate", yaxis_tickformat=".0%", yaxis_rangemode="tozero")
 
 
+def largest(frame: pl.DataFrame, by: str, n: int) -> list[str]:
+    """The ``n`` groups of ``frame`` with the most people in its last period (ties broken by name):
+    the ones a chart draws when there are too many to read (by team, thousands).
+
+    >>> frame = pl.DataFrame({"period": ["1", "2", "2", "2"], "g": ["a", "a", "b", "c"], "headcount": [9, 1, 5, 5]})
+    >>> largest(frame, "g", 2)
+    ['b', 'c']
+    """
+    last = frame.filter(pl.col("period") == frame["period"].max())
+    return last.sort(["headcount", by], descending=[True, False]).head(n)[by].to_list()
+
+
 def heatmap(frame: pl.DataFrame, by: str, value: str, title: str) -> go.Figure:
     """Group × period heatmap of a rate."""
     periods = sorted(frame["period"].unique().to_list())
-    groups = sorted(frame[by].unique().to_list(), reverse=True)
-    lookup = {(r[by], r["period"]): r[value] for r in frame.iter_rows(named=True)}
-    z = [[lookup.get((g, p)) for p in periods] for g in groups]
+    wide = frame.pivot(on="period", index=by, values=value).sort(by, descending=True)
+    groups = wide[by].to_list()
+    z = wide.select([pl.col(p) if p in wide.columns else pl.lit(None).alias(p) for p in periods]).rows()
     fig = go.Figure(go.Heatmap(
         z=z, x=periods, y=safes(groups), colorscale="Blues", zmin=0, zmax=1,
         colorbar=dict(title="", tickformat=".0%"),

@@ -25,6 +25,10 @@ HELP = {
 }
 
 
+#: Groups drawn at most in the personas chart (by team there are thousands).
+MAX_GROUPS = 40
+
+
 def render(f: Filters) -> None:
     st.title("Contributors")
     result = data.metric("inequality", f)
@@ -80,9 +84,13 @@ def render(f: Filters) -> None:
         else:
             totals = frame.group_by("persona").agg(pl.col("people").sum()).sort("people", descending=True)
             lead = totals.row(0, named=True)
+            sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
+            drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
-                charts.stacked_counts(frame, f.by, "persona", "people",
+                charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "persona", "people",
                                       f"Most active people are {charts.safe(lead['persona'])}s "
                                       f"({count(lead['people'])})", "People"),
                 width="stretch", key="personas",
             )
+            if sizes.height > MAX_GROUPS:
+                st.caption(f"The {MAX_GROUPS} largest of {count(sizes.height)} groups are drawn.")

@@ -25,6 +25,38 @@ HELP = {
 }
 
 
+#: Groups drawn at most in the group graph and the E-I bars (by team there are thousands: a
+#: layout of them takes minutes and no one can read it).
+MAX_DRAWN = 40
+
+
+def busiest(nodes: pl.DataFrame, edges: pl.DataFrame, n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The ``n`` groups with the most ties (inside and across; ties broken by name) and the edges
+    between them.
+
+    >>> nodes = pl.DataFrame({"group": ["A", "B", "C"], "headcount": [5, 6, 7], "internal_ties": [9, 0, 2]})
+    >>> edges = pl.DataFrame({"group_a": ["A", "B"], "group_b": ["B", "C"], "weight": [1, 4]})
+    >>> drawn, kept = busiest(nodes, edges, 2)
+    >>> drawn["group"].to_list(), kept.rows()
+    (['A', 'C'], [])
+    """
+    if nodes.height <= n:
+        return nodes, edges
+    ends = pl.concat([edges.select(pl.col("group_a").alias("group"), "weight"),
+                      edges.select(pl.col("group_b").alias("group"), "weight")])
+    across = ends.group_by("group").agg(pl.col("weight").sum().alias("across"))
+    drawn = (
+        nodes.join(across, on="group", how="left")
+        .with_columns((pl.col("internal_ties") + pl.col("across").fill_null(0)).alias("ties"))
+        .sort(["ties", "group"], descending=[True, False])
+        .head(n)
+        .drop("across", "ties")
+        .sort("group")
+    )
+    names = drawn["group"]
+    return drawn, edges.filter(pl.col("group_a").is_in(names) & pl.col("group_b").is_in(names))
+
+
 def render(f: Filters) -> None:
     st.title("Network")
     threshold = data.settings().silo_threshold
@@ -45,19 +77,25 @@ def render(f: Filters) -> None:
     title = (f"{silos.height} of {groups.height} groups are silos (E-I below {threshold:+.1f}); "
              f"{pct(org['cross_silo_share'])} of ties cross a group boundary")
     if nodes is not None:
-        st.plotly_chart(charts.group_network(nodes, graph.rows, set(silos[f.by].to_list()), title),
+        drawn, edges = busiest(nodes, graph.rows, MAX_DRAWN)
+        st.plotly_chart(charts.group_network(drawn, edges, set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")
-        st.caption(HELP["graph"])
+        shown = "" if drawn.height == nodes.height else (
+            f" The {drawn.height} groups with the most ties are drawn, of {count(nodes.height)}.")
+        st.caption(HELP["graph"] + shown)
 
     left, right = st.columns(2)
     with left:
         st.subheader("E-I index by group", help=HELP["ei"])
-        closed = groups.filter(pl.col("ei_index").is_not_null()).sort("ei_index").row(0, named=True)
+        ranked = groups.filter(pl.col("ei_index").is_not_null()).sort("ei_index", f.by)
+        closed = ranked.row(0, named=True)
         st.plotly_chart(
-            charts.ei_bars(groups, f.by, threshold,
+            charts.ei_bars(ranked.head(MAX_DRAWN), f.by, threshold,
                            f"{charts.safe(closed[f.by])} is the most closed group (E-I {closed['ei_index']:+.2f})"),
             width="stretch", key="ei",
         )
+        if ranked.height > MAX_DRAWN:
+            st.caption(md(f"The {MAX_DRAWN} most closed of {count(ranked.height)} groups with ties."))
     with right:
         st.subheader("Cross-silo share over time", help=HELP["cross"])
         trend = data.metric("silos", f, per_period=True, silo_threshold=threshold).extra["periods"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, summary
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct, points
+
+
+#: Lines drawn at most in the adoption curves (by team there are thousands).
+MAX_CURVES = 15
 
 
 def render(f: Filters) -> None:
@@ -41,13 +46,15 @@ def render(f: Filters) -> None:
     if reading:
         low, high = reading
         st.subheader("Adoption by " + f.by, help=summary.HELP["curve"])
+        drawn = charts.largest(o.curves, f.by, MAX_CURVES)
         st.plotly_chart(
             charts.adoption_curves(
-                o.curves, f.by, s.phases,
+                o.curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
                 f"{charts.safe(high[f.by])} leads adoption at {pct(high['participation_rate'])}, "
                 f"{charts.safe(low[f.by])} trails at {pct(low['participation_rate'])}"),
             width="stretch", key="curves",
         )
         groups = o.curves.filter(o.curves["period"] == high["period"]).height
         st.caption(md(f"{groups} groups in {high['period']}: from {pct(low['participation_rate'])} "
-                      f"({low[f.by]}) to {pct(high['participation_rate'])} ({high[f.by]})."))
+                      f"({low[f.by]}) to {pct(high['participation_rate'])} ({high[f.by]})."
+                      + (f" The {len(drawn)} largest are drawn." if groups > len(drawn) else "")))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.filters import Filters
-from dashboard.format import md, pct
+from dashboard.format import count, md, pct
 
 HELP = {
     "heatmap": "Participation rate (active people / headcount) of each group in each period. "
@@ -30,6 +30,10 @@ def _gap_sentence(frame: pl.DataFrame, column: str, a: str, b: str, label_a: str
             f"{label_b}: a gap of {abs(100 * gap):.1f} points {'in their favour' if gap > 0 else 'against them'}.")
 
 
+#: Groups drawn at most in the heatmap and the ranking (by team there are thousands).
+MAX_ROWS = 40
+
+
 def render(f: Filters) -> None:
     st.title("Participation")
     result = data.metric("participation", f)
@@ -46,21 +50,28 @@ def render(f: Filters) -> None:
     worst = last.sort("participation_rate").row(0, named=True)
     title = (f"In {last_period}, {charts.safe(best[f.by])} leads at {pct(best['participation_rate'])}; "
              f"{charts.safe(worst[f.by])} trails at {pct(worst['participation_rate'])}")
-    st.plotly_chart(charts.heatmap(frame, f.by, "participation_rate", title), width="stretch",
-                    key="heatmap")
-    st.caption(HELP["heatmap"])
+    drawn = charts.largest(frame, f.by, MAX_ROWS)
+    st.plotly_chart(charts.heatmap(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "participation_rate", title),
+                    width="stretch", key="heatmap")
+    st.caption(HELP["heatmap"] + (f" The {len(drawn)} largest of {count(last.height)} groups are drawn."
+                                  if last.height > len(drawn) else ""))
     if result.suppressed_groups:
         st.caption(f"{result.suppressed_groups} group(s) under the minimum size are left out.")
 
     left, right = st.columns(2)
     with left:
         st.subheader("Ranking", help=HELP["ranking"])
+        ranked = last.sort(["participation_rate", f.by], descending=[True, False])
+        if ranked.height > MAX_ROWS:  # the most and the least active
+            ranked = pl.concat([ranked.head(MAX_ROWS // 2), ranked.tail(MAX_ROWS // 2)])
         st.plotly_chart(
-            charts.ranking(last, f.by, "participation_rate",
+            charts.ranking(ranked, f.by, "participation_rate",
                            f"{last.height} groups in {last_period}, from most to least active",
                            "Participation rate"),
             width="stretch", key="ranking",
         )
+        if last.height > ranked.height:
+            st.caption(f"The {MAX_ROWS // 2} most and the {MAX_ROWS // 2} least active of {count(last.height)} groups.")
     with right:
         st.subheader("Retention", help=HELP["retention"])
         org = data.metric("participation", f, by="organisation").rows
