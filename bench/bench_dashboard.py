@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         at.sidebar.selectbox(key="group").set_value(groups.options[0]).run()
         ranged = ""
         if args.range:
-            spans: dict[str, list[float]] = {"cold": [], "warm": []}
-            for phase in ("cold", "warm"):
+            def time_ranges(what: str) -> list[float]:
+                """Every change of RANGES once, its grain chosen first; back to months after."""
+                spent = []
                 for grain, lo, hi in RANGES:
                     if at.sidebar.selectbox(key="period").value != grain:
                         at.sidebar.selectbox(key="period").set_value(grain).run()
@@ -149,25 +150,18 @@ def main(argv: list[str] | None = None) -> int:
                     starts = periods(grain, first_day, last_day)
                     t = time.perf_counter()
                     widget.set_value(tuple(starts[max(i, -len(starts))] for i in (lo, hi))).run()
-                    spans[phase].append(time.perf_counter() - t)
-                    assert not at.exception, (page, "range", [e.value for e in at.exception])
+                    spent.append(time.perf_counter() - t)
+                    assert not at.exception, (page, what, [e.value for e in at.exception])
                 at.sidebar.selectbox(key="period").set_value("month").run()
+                return spent
+
+            spans = {phase: time_ranges("range") for phase in ("cold", "warm")}
             if args.range_group:
                 # the same changes with one group of another attribute chosen (never seen: cold)
                 at.sidebar.selectbox(key="by").set_value(args.range_group).run()
                 chosen = at.sidebar.selectbox(key="group")
                 chosen.set_value(chosen.options[1]).run()
-                spans["group"] = []
-                for grain, lo, hi in RANGES:
-                    if at.sidebar.selectbox(key="period").value != grain:
-                        at.sidebar.selectbox(key="period").set_value(grain).run()
-                    widget = at.sidebar.select_slider(key=f"range_{grain}")
-                    starts = periods(grain, first_day, last_day)
-                    t = time.perf_counter()
-                    widget.set_value(tuple(starts[max(i, -len(starts))] for i in (lo, hi))).run()
-                    spans["group"].append(time.perf_counter() - t)
-                    assert not at.exception, (page, "range in a group", [e.value for e in at.exception])
-                at.sidebar.selectbox(key="period").set_value("month").run()
+                spans["group"] = time_ranges("range in a group")
             ranged = "".join(f"{percentile(spans[p], 0.5):>10.3f}s/{percentile(spans[p], 0.9):.3f}s/"
                              f"{max(spans[p]):.3f}s" for p in spans)
         row = (page, first, *(percentile(timings[p], q) for p in ("cold", "warm") for q in (0.5, 0.9)))
