@@ -360,47 +360,19 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         )
         person_day = f"({sql('person_day')})"
 
-    def per_period(g: str, edges: bool = False) -> str:
-        """The relation of grain ``g``; with ``edges``, an unaligned range reads its whole periods
-        from the base (their active_before may then look before the range: only for sums)."""
-        if not fresh:
+    def per_period(g: str) -> str:
+        """The relation of grain ``g``: the base's rows when the range holds whole periods."""
+        if not fresh or not is_aligned(g, start, end):
             return f"({_person_period_sql(person_day, g)})"
-        if not edges and not is_aligned(g, start, end):
-            return f"({_person_period_sql(person_day, g)})"
-        if is_aligned(g, start, end):
-            return (
-                f"(select * exclude (grain) from m_person_period where grain = '{g}'"
-                " and ($from_date::date is null or period_start >= $from_date::date)"
-                " and ($to_date::date is null or period_start <= $to_date::date))"
-            )
-        # the whole periods inside the range from the base, the cut ones at its ends from the days
-        first = start if start is None or is_aligned(g, start, None) else shift_period(g, period_start(g, start), 1)
-        after = None if end is None else period_start(g, end + timedelta(days=1))
-        if end is not None and after != end + timedelta(days=1):
-            after = period_start(g, end)
-        whole = (
-            f"select * exclude (grain) from m_person_period where grain = '{g}'"
-            + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
-            + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
+        return (
+            f"(select * exclude (grain) from m_person_period where grain = '{g}'"
+            " and ($from_date::date is null or period_start >= $from_date::date)"
+            " and ($to_date::date is null or period_start <= $to_date::date))"
         )
-        edge_days = (
-            f"(select * from {person_day} where false"
-            + ("" if first is None or first == start else f" or day < '{first.isoformat()}'::date")
-            + ("" if after is None or end is None or after == end + timedelta(days=1)
-               else f" or day >= '{after.isoformat()}'::date")
-            + ")"
-        )
-        return f"({whole} union all by name ({_person_period_sql(edge_days, g)}))"
 
-    # the fewest rows that add up to the range: quarters when it holds whole quarters (every
-    # column of the bases adds up over periods)
-    coarsest = "quarter" if is_aligned("quarter", start, end) else "month"
-    if fresh and start is not None and end is not None:
-        rows = _range_sums(start, end)
-    elif fresh and not is_aligned("month", start, end):
-        rows = _range_rows(start, end)
-    else:
-        rows = per_period(coarsest, edges=True)
+    # sums over the range: the fewest rows of the bases that add up to it (every column of the
+    # bases adds up over periods); computed from the activities when the bases are stale
+    rows = _range_sums(start, end) if fresh else per_period("month")
     person_range = "(" + sql("person_range").format(person_period=rows) + ")"
     if fresh and start is None and end is None:
         # only over the whole history: a person's activity in a space is not kept per day
@@ -412,8 +384,8 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
-        person_months=(_range_rows(start, end) if fresh and not is_aligned("month", start, end)
-                       else f"(select *, period_start as month from {per_period('month', edges=True)})"),
+        person_months=(_range_sums(start, end, months_only=True) if fresh
+                       else f"(select *, period_start as month from {per_period('month')})"),
         thread_starts="m_thread_start" if fresh else (
             "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
         ),
@@ -425,75 +397,45 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
 _SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
 
 
-def _range_sums(start: date, end: date) -> str:
-    """Rows that add up, per person, to the range ``start``..``end``, the fewest the bases hold: the
-    whole quarters inside it, the whole months around them, the days at its ends (each a period of
-    one day). Only for sums (:file:`person_range.sql`): no ``active_before``. The dates are literals,
-    so that DuckDB skips the row groups outside them; the bound parameters are referenced as every
-    metric query passes them."""
-    after = end + timedelta(days=1)
+def _range_sums(start: date | None, end: date | None, months_only: bool = False) -> str:
+    """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
+    bases hold: the whole quarters inside it, the whole months around them, the days at its ends
+    (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
+    it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
+    :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
+    row groups outside them; the bound parameters are referenced as every metric query passes them."""
+    start = start or date(1, 1, 1)
+    after = (end or date(9999, 11, 30)) + timedelta(days=1)
     first_month = start if start.day == 1 else shift_period("month", period_start("month", start), 1)
     last_month = period_start("month", after)  # the months are [first_month, last_month)
+    first_quarter = (first_month if period_start("quarter", first_month) == first_month
+                     else shift_period("quarter", period_start("quarter", first_month), 1))
+    last_quarter = period_start("quarter", last_month)
     if first_month >= last_month:
         spans = {"day": [(start, after)], "month": [], "quarter": []}
+    elif months_only or first_quarter >= last_quarter:
+        spans = {"day": [(start, first_month), (last_month, after)], "month": [(first_month, last_month)], "quarter": []}
     else:
-        first_quarter = (first_month if period_start("quarter", first_month) == first_month
-                         else shift_period("quarter", period_start("quarter", first_month), 1))
-        last_quarter = period_start("quarter", last_month)
-        if first_quarter >= last_quarter:
-            months, quarters = [(first_month, last_month)], []
-        else:
-            months, quarters = [(first_month, first_quarter), (last_quarter, last_month)], [(first_quarter, last_quarter)]
-        spans = {"day": [(start, first_month), (last_month, after)], "month": months, "quarter": quarters}
+        spans = {"day": [(start, first_month), (last_month, after)], "quarter": [(first_quarter, last_quarter)],
+                 "month": [(first_month, first_quarter), (last_quarter, last_month)]}
 
     def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
         return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"
                            for a, b in grain_spans if a < b) or "false"
 
+    month = "period_start as month, " if months_only else ""
     parts = [
-        f"select person_key, {_SUMMED} from m_person_period where grain = '{g}' and ({within('period_start', spans[g])})"
-        for g in ("quarter", "month")
+        f"select person_key, {month}{_SUMMED} from m_person_period where grain = '{g}' and ({within('period_start', spans[g])})"
+        for g in ("quarter", "month") if spans[g]
     ]
     parts.append(
-        "select person_key, activities, posts, replies, reactions, received, replies_received, active, "
+        "select person_key, " + ("date_trunc('month', day)::date as month, " if months_only else "")
+        + "activities, posts, replies, reactions, received, replies_received, active, "
         "active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
         f"from m_person_day where ({within('day', spans['day'])})"
         " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
     )
     return "(" + " union all ".join(parts) + ")"
-
-
-def _range_rows(start: date | None, end: date | None) -> str:
-    """Rows that add up, per person, to the range ``start``..``end`` (not whole months): the whole
-    months inside it from ``m_person_period``, the days at its ends from ``m_person_day``, each day
-    counted as a period of one day, each row with the ``month`` it falls in. Only for sums
-    (:file:`person_range.sql`, :file:`champions.sql`): no ``active_before``. The dates are
-    written as literals so that DuckDB skips the row groups outside them."""
-    first = start if start is None or is_aligned("month", start, None) else shift_period("month", period_start("month", start), 1)
-    after = None if end is None else period_start("month", end + timedelta(days=1))
-    if end is not None and after != end + timedelta(days=1):
-        after = period_start("month", end)
-    months = (
-        "select person_key, period_start as month, activities, posts, replies, reactions, received, replies_received, "
-        "active, active_days, last_contribution from m_person_period where grain = 'month'"
-        + ("" if first is None else f" and period_start >= '{first.isoformat()}'::date")
-        + ("" if after is None else f" and period_start < '{after.isoformat()}'::date")
-    )
-    ends = " or ".join(
-        ([] if first is None or first == start else [f"day < '{first.isoformat()}'::date"])
-        + ([] if after is None or end is None or after == end + timedelta(days=1) else [f"day >= '{after.isoformat()}'::date"])
-    ) or "false"
-    days = (
-        "select person_key, date_trunc('month', day)::date as month, activities, posts, replies, reactions, received, "
-        "replies_received, active, active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
-        "from m_person_day where true"
-        + ("" if start is None else f" and day >= '{start.isoformat()}'::date")
-        + ("" if end is None else f" and day <= '{end.isoformat()}'::date")
-        + f" and ({ends})"
-        # the same bounds as bound parameters, which every metric query passes
-        + " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
-    )
-    return f"({months} union all {days})"
 
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
