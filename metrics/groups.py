@@ -178,3 +178,19 @@ def suppress_small_groups(
         .sort(keys)
     )
     return visible, left_out
+
+
+def suppress_small_groups_once(frame: pl.DataFrame, group: str, size: str, k: int) -> tuple[pl.DataFrame, int]:
+    """:func:`suppress_small_groups` of a frame where each group has several rows of the same
+    ``size`` (one per class, per persona...): decided once per group, which is what every
+    partition of those rows would decide, then the rows of the visible groups kept in order.
+
+    >>> f = pl.DataFrame({"g": ["a", "a", "b", "b", "c", "c"], "kind": ["x", "y"] * 3, "n": [2, 2, 6, 6, 9, 9]})
+    >>> visible, left_out = suppress_small_groups_once(f, "g", "n", k=5)
+    >>> visible["g"].to_list(), left_out
+    (['c', 'c'], 2)
+    """
+    sizes = frame.select(group, size).unique(group, keep="first")
+    visible, left_out = suppress_small_groups(sizes, group, size, k)
+    return frame.join(visible.select(group), on=group, how="semi", maintain_order="left"), left_out
+

@@ -26,7 +26,7 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups
+from metrics.groups import group_columns, suppress_small_groups_once
 from metrics.participation import reads_extra
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -165,8 +165,8 @@ def lorenz_of(hist: pl.DataFrame) -> pl.DataFrame:
 
 def _visible(split: pl.DataFrame, by: str, min_group_size: int,
              reads: bool) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    visible, left_out = suppress_small_groups(split.rename({"g0": by}), by, "headcount", min_group_size,
-                                              within=["class"])
+    # every group has a row per class, each with its headcount
+    visible, left_out = suppress_small_groups_once(split.rename({"g0": by}), by, "headcount", min_group_size)
     order = CLASSES_WITH_READS if reads else CLASSES_WITHOUT_READS
     visible = visible.sort([pl.col(by), pl.col("class").replace_strict(order, list(range(len(order))))])
     rows = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")

@@ -332,10 +332,9 @@ def reads_known(con: duckdb.DuckDBPyConnection) -> bool:
 
     Without reads, a person who only reads is indistinguishable from an inactive one.
     """
-    return bool(
-        con.execute(
-            "select exists (select 1 from usage_snapshots) or exists (select 1 from activities where kind = 'read')"
-        ).fetchone()[0]
+    return any(
+        con.execute(f"select exists (select 1 from {relation})").fetchone()[0]
+        for relation in ("usage_snapshots", "activities where kind = 'read'")
     )
 
 

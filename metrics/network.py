@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,6 +41,10 @@ from metrics.registry import MetricParams, MetricResult, register
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
 OTHER = "Other (small groups)"
+
+#: Nodes of the group graph the dashboard draws (``top`` of :func:`group_graph_frames`): the most
+#: tied. By team there are thousands of groups; no one reads a layout of them.
+DRAWN_GROUPS = 40
 
 #: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
 EXACT_BETWEENNESS_LIMIT = 20_000
@@ -77,13 +81,69 @@ _LIVE_GROUP_TIES = (
     "group by all"
 )
 
-#: The same, summed from the days of m_group_ties (``{attribute}``, ``{period_of}`` over ``g.day``).
+#: The same from the days of m_group_ties (``{attribute}``, ``{period_of}`` over ``g.day``), one row
+#: per day: the queries sum them (summing them per pair first costs as much again).
 _STORED_GROUP_TIES = (
-    "select {period_of} as period_start, g.grp_a, g.grp_b, sum(g.weight)::bigint as weight "
+    "select {period_of} as period_start, g.grp_a, g.grp_b, g.weight "
     "from m_group_ties as g, bounds "
-    "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day "
-    "group by all"
+    "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day"
 )
+
+#: The internal and outward tie weight of each group and period, from ``pair_ties``.
+_LIVE_GROUP_ENDS = """select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties
+    from (
+        select period_start, grp_a as grp, weight as internal_ties, 0 as external_ties
+        from pair_ties where grp_a = grp_b
+        union all
+        select period_start, grp_a, 0, weight from pair_ties where grp_a <> grp_b
+        union all
+        select period_start, grp_b, 0, weight from pair_ties where grp_a <> grp_b
+    )
+    group by all"""
+
+#: The same over one whole window (``{first}`` to ``{last}``, literal dates, so that the scans skip
+#: the storage blocks outside it): its whole months from ``m_group_ends`` (``{full_from}`` to
+#: ``{full_to}``, excluded), the days around them from ``m_group_ties``.
+_STORED_GROUP_ENDS = """select date '{first}' as period_start, grp, sum(internal_ties) as internal_ties,
+        sum(external_ties) as external_ties
+    from (
+        select grp, internal_ties, external_ties from m_group_ends
+        where attribute = '{attribute}' and month >= date '{full_from}' and month < date '{full_to}'
+        union all
+        select unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end),
+            case when grp_a = grp_b then weight else 0 end, case when grp_a = grp_b then 0 else weight end
+        from m_group_ties
+        where attribute = '{attribute}' and day >= date '{first}' and day <= date '{last}'
+          and (day < date '{full_from}' or day >= date '{full_to}')
+    )
+    group by all"""
+
+
+def whole_months(first: date, last: date) -> tuple[date, date]:
+    """The first day of the first whole month of ``first``..``last`` and the first day after its
+    last whole month; the first is not before the second when no month is whole.
+
+    >>> whole_months(date(2026, 1, 1), date(2026, 3, 31))
+    (datetime.date(2026, 1, 1), datetime.date(2026, 4, 1))
+    >>> whole_months(date(2026, 1, 15), date(2026, 3, 30))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 3, 1))
+    >>> whole_months(date(2026, 1, 15), date(2026, 1, 20))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 1, 1))
+    """
+    full_from = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return full_from, (last + timedelta(days=1)).replace(day=1)
+
+
+def window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> tuple[date, date] | None:
+    """The first and last day of a window (``None``: the first or last day of the activities), as
+    the queries' ``bounds`` take it; None when the store has no activity."""
+    if start is None or end is None:
+        first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
+        if first is None:
+            return None
+        start, end = start or first, end or last
+    return start, end
+
 
 #: External people active in each period, from the activities.
 _LIVE_ACTIVE_EXTERNAL = (
@@ -102,7 +162,7 @@ _STORED_ACTIVE_EXTERNAL = (
 
 
 def network_query(name: str, by: str = "department", period: str | None = None,
-                  stored_ties: bool = False) -> str:
+                  stored_ties: bool = False, whole: tuple[date, date] | None = None, keep: bool = False) -> str:
     """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
@@ -110,7 +170,10 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     the tie weights per pair of groups are summed from ``m_group_ties`` and the external people
     active in each period read from ``m_external_days`` (:func:`store_group_ties`; the caller
     checked that they describe the store: :func:`group_ties_current`): the figures the
-    activities give, faster.
+    activities give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first
+    and last day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` by whole
+    months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
+    reads only the pairs of groups both in it (slot ``keep``).
     """
     group_expression(by)  # checks by against the allow-list before it goes into the text
     if period is None:
@@ -132,21 +195,39 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         group_expr=group_expression(by), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
-    return sql(name).format(interactions=prefix)
+    group_ends = _LIVE_GROUP_ENDS
+    if stored_ties and period is None and whole is not None:
+        full_from, full_to = whole_months(*whole)
+        group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
+                                               full_from=full_from.isoformat(), full_to=full_to.isoformat())
+    kept = "where grp_a in (select unnest($keep::varchar[])) and grp_b in (select unnest($keep::varchar[]))"
+    return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "")
+
+
+#: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
+#: rebuilt at the next refresh, and read live until then.
+GROUP_TIES_VERSION = 2
+
+
+def _group_ties_state(con: duckdb.DuckDBPyConnection) -> str:
+    return f"{GROUP_TIES_VERSION} {store_state(con)}"
 
 
 def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether ``m_group_ties`` was built from the store as it is (same loads, same people)."""
+    """Whether ``m_group_ties`` and the tables beside it were built, by this version, from the
+    store as it is (same loads, same people)."""
     found = con.execute(
         "select count(*) from information_schema.tables where table_name = 'm_group_ties_state'"
     ).fetchone()[0]
-    return bool(found) and con.execute("select state from m_group_ties_state").fetchone()[0] == store_state(con)
+    return bool(found) and con.execute("select state from m_group_ties_state").fetchone()[0] == _group_ties_state(con)
 
 
 def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     """Build ``m_group_ties``: the tie weight of each pair of groups per day, for every group
     attribute (``group_ties.sql``), from the interactions summed per day and pair of people once;
-    and ``m_external_days``: the days each external person did something (the people of the
+    ``m_group_ends``: each group's internal and outward tie weight per month, from it (by team, a
+    pair of groups rarely meets twice in a month, but a group does: a year of a group's totals is
+    a few rows where its pairs are hundreds); and ``m_external_days``: the days each external person did something (the people of the
     group External). Done after a load that changed the store; the network queries then sum days
     instead of joining every interaction to its ends' groups again."""
     started = time.process_time()
@@ -165,13 +246,22 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
         con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
     con.execute("drop table m_person_ties_day")
     con.execute(
+        "create or replace table m_group_ends as "
+        "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
+        "sum(external_ties)::bigint as external_ties "
+        "from (select attribute, day, unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
+        "case when grp_a = grp_b then weight else 0 end as internal_ties, "
+        "case when grp_a = grp_b then 0 else weight end as external_ties from m_group_ties) "
+        "group by all order by attribute, month, grp"
+    )
+    con.execute(
         "create or replace table m_external_days as "
         "select distinct a.occurred_at::date as day, a.person_key "
         "from activities as a join people as p on p.person_key = a.person_key and p.is_external "
         "order by day, a.person_key"
     )
     con.execute("create or replace table m_group_ties_state (state varchar not null)")
-    con.execute("insert into m_group_ties_state values (?)", [store_state(con)])
+    con.execute("insert into m_group_ties_state values (?)", [_group_ties_state(con)])
     rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
     return {"rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
 
@@ -179,8 +269,7 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
 def _frame(
     con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
 ) -> pl.DataFrame:
-    # the one query of these that reads pair_ties and active_external
-    query = network_query(name, by, period, stored_ties=name == "group_pairs" and group_ties_current(con))
+    query = network_query(name, by, period)
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
@@ -372,7 +461,7 @@ def group_graph(
     Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
     one node, with the tie between them as its internal tie.
     """
-    nodes, edges, left_out = group_graph_frames(con, by, start, end, min_group_size)
+    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size)
     G = nx.Graph()
     G.add_nodes_from((n, {"headcount": h, "internal_ties": i}) for n, h, i in nodes.iter_rows())
     G.add_weighted_edges_from(zip(edges["group_a"].to_list(), edges["group_b"].to_list(), edges["weight"].to_list()))
@@ -385,45 +474,74 @@ def group_graph_frames(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
-) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    top: int | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
-    ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, and the
-    number of groups suppressed. The metric reads these; :func:`group_graph` makes them a graph."""
-    parts = _frame(con, "group_pairs", by, None, start, end)
-    sizes = parts.filter(pl.col("part") == "node").select(
-        pl.col("grp_a").alias("grp"), pl.col("value").cast(pl.Int64).alias("headcount")
+    ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
+    number of groups suppressed and the number of nodes of the whole graph. The metric reads
+    these; :func:`group_graph` makes them a graph.
+
+    With ``top``, only the ``top`` nodes with the most ties, and the edges between them. A node's
+    ties are its members' ties inside it and with anyone outside it (a group left out included);
+    ties are broken by name. The pairs of groups are then summed for those nodes only: by team,
+    a year holds about 800,000 pairs, where 40 teams hold a few hundred.
+    """
+    stored = group_ties_current(con)
+    whole = window(con, start, end) if stored else None
+    params = {"from_date": start, "to_date": end}
+    per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl().select(
+        "grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64)
     )
-    pairs = parts.filter(pl.col("part") == "edge").select("grp_a", "grp_b", pl.col("value").alias("weight"))
-    # A group with ties but nobody in its population (e.g. everyone left) counts as 0 people.
-    seen = pl.concat([pairs["grp_a"], pairs["grp_b"]]).unique().to_frame("grp")
-    sizes = pl.concat([sizes, seen.join(sizes, on="grp", how="anti").with_columns(pl.lit(0, pl.Int64).alias("headcount"))])
-    shown, hidden, fold = visible_groups(sizes, min_group_size)
+    shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
+    nodes_count = len(shown) + fold
+    shown_names = pl.Series(sorted(shown), dtype=pl.Utf8)
+    candidates = None
+    if top is not None and nodes_count > top:
+        candidates = (
+            per_group.filter(pl.col("grp").is_in(shown_names.implode()))
+            .sort(pl.col("internal_ties") + pl.col("external_ties"), "grp", descending=[True, False])
+            .head(top)["grp"].to_list()
+        )
+        params["keep"] = candidates + (sorted(hidden) if fold else [])
+    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
+    pairs = con.execute(query, params).pl()
 
     def node(column: str) -> pl.Expr:
         other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
-        return pl.when(pl.col(column).is_in(list(shown))).then(pl.col(column)).otherwise(other)
+        return pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column)).otherwise(other)
 
     ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
     internal = (
         ties.filter(pl.col("u") == pl.col("v")).group_by(pl.col("u").alias("group"))
         .agg(pl.col("weight").sum().cast(pl.Int64).alias("internal_ties"))
     )
+    members = per_group.with_columns(node("grp").alias("group")).drop_nulls("group")
     nodes = (
-        sizes.with_columns(node("grp").alias("group"))
-        .drop_nulls("group")
-        .group_by("group")
-        .agg(pl.col("headcount").sum())
+        members.group_by("group")
+        .agg(pl.col("headcount").sum(), pl.col("internal_ties").sum().alias("own"),
+             (pl.col("internal_ties") + pl.col("external_ties")).sum().alias("all_ties"))
         .join(internal, on="group", how="left")
         .with_columns(pl.col("internal_ties").fill_null(0))
-        .sort("group")
     )
+    if candidates is not None:
+        # A node's ties: its groups' ties, less those between two of its groups (counted at both
+        # ends), which are its internal ties less its groups' own.
+        nodes = (
+            nodes.filter(pl.col("group").is_in(candidates + [OTHER]))
+            .with_columns((pl.col("all_ties") - (pl.col("internal_ties") - pl.col("own"))).alias("ties"))
+            .sort("ties", "group", descending=[True, False])
+            .head(top)
+            .drop("ties")
+        )
+    nodes = nodes.drop("own", "all_ties").sort("group")
+    drawn = nodes["group"].to_list()
     edges = (
-        ties.filter(pl.col("u") != pl.col("v"))
+        ties.filter((pl.col("u") != pl.col("v")) & pl.col("u").is_in(drawn) & pl.col("v").is_in(drawn))
         .group_by(pl.min_horizontal("u", "v").alias("group_a"), pl.max_horizontal("u", "v").alias("group_b"))
         .agg(pl.col("weight").sum().cast(pl.Int64))
         .sort("group_a", "group_b")
     )
-    return nodes, edges, len(hidden)
+    return nodes, edges, len(hidden), nodes_count
 
 
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
@@ -447,9 +565,14 @@ def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path
 
 @register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
 def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    nodes, edges, left_out = group_graph_frames(con, by=params.by, start=params.start, end=params.end,
-                                                min_group_size=params.min_group_size)
-    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts()}
+    """The whole graph, or with ``extra["top"]`` its nodes with the most ties (:func:`group_graph_frames`);
+    ``extra["groups"]`` is the number of nodes of the whole graph."""
+    top = params.extra.get("top")
+    nodes, edges, left_out, groups = group_graph_frames(
+        con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
+        top=None if top is None else int(top),
+    )
+    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups}
     out = params.extra.get("out")
     if out:
         extra["written"] = str(write_group_graph(con, params, out))

@@ -23,7 +23,7 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups
+from metrics.groups import group_columns, suppress_small_groups_once
 from metrics.participation import reads_extra
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -59,7 +59,8 @@ def personas(
     src = materialise.sources(con, "month", start, end)
     query = sql("personas").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
-    visible, left_out = suppress_small_groups(frame, by, "headcount", min_group_size, within=["persona"])
+    # every group has a row per persona, each with its headcount
+    visible, left_out = suppress_small_groups_once(frame, by, "headcount", min_group_size)
     visible = visible.sort([by, "ord"]).drop("ord")
     return visible.select(by, "persona", "people", "people_share", "headcount"), left_out
 

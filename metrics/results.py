@@ -38,6 +38,7 @@ from metrics.leadership import leaders
 from metrics.participation import participation_frame, reads_extra
 from metrics.people import champions
 from metrics.materialise import store_state
+from metrics.network import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
@@ -157,7 +158,7 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
             ("silos", by, "month", threshold),
-            ("group-graph", by, "month", {}),
+            ("group-graph", by, "month", {"top": DRAWN_GROUPS}),
         ]
     for period in GRAINS:
         calls += [

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from metrics.groups import suppress_small_groups
-from metrics.network import group_ties_current, network_query
+from metrics.network import group_ties_current, network_query, window
 from metrics.registry import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
@@ -87,7 +87,9 @@ def silos_and_hidden(
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
-    query = network_query("silos", by, period, stored_ties=group_ties_current(con))
+    stored = group_ties_current(con)
+    whole = window(con, start, end) if stored and period is None else None
+    query = network_query("silos", by, period, stored_ties=stored, whole=whole)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.with_columns(
         pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties").cast(pl.Int64),

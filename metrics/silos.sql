@@ -4,24 +4,11 @@
 -- Continues the chain of interactions.sql (its slot named interactions).
 {interactions}
 
-group_pairs as (
-    select period_start, grp_a, grp_b, weight from pair_ties
-),
-
--- Each pair of different groups is an outward tie of both ends.
-ends as (
-    select period_start, grp_a as grp, weight as internal_ties, 0 as external_ties
-    from group_pairs where grp_a = grp_b
-    union all
-    select period_start, grp_a, 0, weight from group_pairs where grp_a <> grp_b
-    union all
-    select period_start, grp_b, 0, weight from group_pairs where grp_a <> grp_b
-),
-
+-- The internal and outward tie weight of each group and period: a pair of different groups is an
+-- outward tie of both ends (slot group_ends: summed from pair_ties, or from the stored month and
+-- day totals for a whole window).
 group_ties as (
-    select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties
-    from ends
-    group by all
+    {group_ends}
 ),
 
 headcount as (

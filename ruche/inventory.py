@@ -431,6 +431,18 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_group_ends": Table(
+        "tie weight inside and out of each group per month, for every group attribute",
+        _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "attribute": C("metrics", "which group attribute the groups are of"),
+            "month": C("activities", "the month of the interactions"),
+            "grp": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and the group graph's busiest groups over any range"),
+            "internal_ties": C("activities", "how many replies, mentions and reactions link two people of the group"),
+            "external_ties": C("activities", "how many link one of its people to someone outside it"),
+        },
+        derived=True,
+    ),
     "m_group_ties_state": Table(
         "what the group ties were computed from", _DERIVED, False,
         {"state": C("metrics", "counts of the store: stale group ties are never read")},

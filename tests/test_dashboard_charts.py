@@ -9,7 +9,6 @@ import polars as pl
 import dashboard.charts
 import dashboard.views.network
 from dashboard.charts import heatmap, largest
-from dashboard.views.network import busiest
 
 
 def test_the_docstrings_examples_hold():
@@ -25,19 +24,6 @@ def test_largest_groups_by_headcount_in_the_last_period():
     })
     assert largest(frame, "team", 3) == ["d", "b", "c"]  # a was large in January only
     assert largest(frame, "team", 10) == ["d", "b", "c", "a"]
-
-
-def test_busiest_groups_and_only_the_edges_between_them():
-    nodes = pl.DataFrame({"group": ["A", "B", "C", "D"], "headcount": [5, 5, 5, 5],
-                          "internal_ties": [10, 0, 0, 3]})
-    edges = pl.DataFrame({"group_a": ["A", "B", "B", "C"], "group_b": ["B", "C", "D", "D"],
-                          "weight": [1, 6, 2, 1]})
-    drawn, kept = busiest(nodes, edges, 3)
-    # A 11, B 9, C 7, D 6 ties in all
-    assert drawn["group"].to_list() == ["A", "B", "C"]
-    assert kept.rows() == [("A", "B", 1), ("B", "C", 6)]
-    same, all_edges = busiest(nodes, edges, 4)
-    assert same.equals(nodes) and all_edges.equals(edges)
 
 
 def test_heatmap_rows_are_groups_and_columns_periods_gaps_left_empty():

@@ -19,6 +19,7 @@ from metrics.network import (
     bridges,
     communities,
     group_graph,
+    group_graph_frames,
     interaction_graph,
     louvain_communities,
     materialise,
@@ -95,6 +96,28 @@ def test_group_graph_with_every_group_shown_is_exact():
     assert nx.community.modularity(q, [{n} for n in q], weight="weight") == pytest.approx(
         nx.community.modularity(person, parts.values(), weight="weight"), abs=1e-12
     )
+
+
+def test_group_graph_top_keeps_the_most_tied_nodes_and_the_edges_between_them():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    # Ties of each node: Other 13 (6 inside it, 2 with Legal, 5 with Sales), Sales 11, Legal 6.
+    nodes, edges, left_out, groups = group_graph_frames(con, min_group_size=5, top=2)
+    assert nodes.rows() == [(OTHER, 6, 6), ("Sales", 6, 3)]
+    assert edges.rows() == [(OTHER, "Sales", 5)]
+    assert (left_out, groups) == (3, 3)
+    nodes, edges, _, _ = group_graph_frames(con, min_group_size=5, top=1)
+    assert nodes.rows() == [(OTHER, 6, 6)] and edges.is_empty()
+    # Every group shown: Sales 11, Tax 8 (2 with Legal, 5 with Audit, 1 with Sales), Audit 6 and
+    # Legal 6 (Audit first by name), External 4.
+    nodes, edges, left_out, groups = group_graph_frames(con, min_group_size=1, top=3)
+    assert nodes["group"].to_list() == ["Audit", "Sales", "Tax"]
+    assert edges.rows() == [("Audit", "Tax", 5), ("Sales", "Tax", 1)]
+    assert (left_out, groups) == (0, 5)
+    # As many nodes as the graph has, or more: the whole graph.
+    whole = group_graph_frames(con, min_group_size=1)
+    for top in (5, 6):
+        assert all(a.equals(b) for a, b in zip(group_graph_frames(con, min_group_size=1, top=top)[:2], whole[:2]))
 
 
 @pytest.mark.parametrize("suffix, reader", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])

@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 
 from metrics import registry, results, status
 from metrics.people import champions
+from metrics.network import DRAWN_GROUPS
 from metrics.registry import MetricParams
 from ruche import store
 from ruche.config import Settings
@@ -32,7 +33,7 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
         assert stored.suppressed_groups == live.suppressed_groups
         assert stored.extra.keys() == live.extra.keys()
     # a metric that ignores the grain is stored once, found under every grain
-    for name, extra in (("inequality", {}), ("personas", {}), ("group-graph", {}),
+    for name, extra in (("inequality", {}), ("personas", {}), ("group-graph", {"top": DRAWN_GROUPS}),
                         ("silos", {"silo_threshold": settings.silo_threshold})):
         params = MetricParams(by="site", period="week", min_group_size=1, extra=extra)
         assert_frame_equal(results.lookup(con, name, params).rows, registry.get(name)(con, params).rows)

@@ -182,10 +182,14 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
 
     con = store.connect(sample_store, read_only=True)
     assert metrics.network.group_ties_current(con)
-    calls = [("silos", None, None, {"silo_threshold": -0.5}), ("group-graph", None, None, {})]
+    calls = [("silos", None, None, {"silo_threshold": -0.5}), ("group-graph", None, None, {}),
+             ("group-graph", None, None, {"top": 4})]
+    # whole months, days around whole months, days of one month only
     for start, end in ((date(2026, 1, 1), date(2026, 3, 31)), (date(2025, 11, 3), date(2025, 11, 9)),
-                       (date(2026, 10, 1), date(2026, 10, 31))):
-        calls += [("silos", start, end, {"silo_threshold": -0.5}), ("group-graph", start, end, {})]
+                       (date(2026, 10, 1), date(2026, 10, 31)), (date(2025, 12, 17), date(2026, 4, 8)),
+                       (date(2026, 2, 2), date(2026, 2, 27))):
+        calls += [("silos", start, end, {"silo_threshold": -0.5}), ("group-graph", start, end, {}),
+                  ("group-graph", start, end, {"top": 4})]
     for period in ("week", "month", "quarter"):
         calls.append(("silos", None, None, {"silo_threshold": -0.5, "per_period": True, "period": period}))
 
@@ -205,6 +209,35 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
         assert_frame_equal(s.rows, l.rows, check_exact=False, rel_tol=1e-12), call
         assert s.suppressed_groups == l.suppressed_groups, call
         assert rounded(s.extra) == rounded(l.extra), call
+    con.close()
+
+
+@pytest.mark.parametrize("by", ["department", "team"])
+def test_group_graph_top_is_the_whole_graph_cut_to_its_most_tied_nodes(sample_store, by):
+    """The drawn nodes are those the whole graph ranks first by ties (inside, and on every edge of
+    theirs), and the edges are the whole graph's between them."""
+    from datetime import date
+
+    from metrics.network import group_graph_frames
+    from ruche import store
+
+    con = store.connect(sample_store, read_only=True)
+    for start, end in ((None, None), (date(2025, 12, 17), date(2026, 4, 8))):
+        nodes, edges, left_out, groups = group_graph_frames(con, by, start, end, 3)
+        ends = pl.concat([edges.select(pl.col("group_a").alias("group"), "weight"),
+                          edges.select(pl.col("group_b").alias("group"), "weight")])
+        ranked = (
+            nodes.join(ends.group_by("group").agg(pl.col("weight").sum().alias("across")), on="group", how="left")
+            .with_columns((pl.col("internal_ties") + pl.col("across").fill_null(0)).alias("ties"))
+            .sort(["ties", "group"], descending=[True, False])
+        )
+        top = 6
+        drawn, kept, left, count = group_graph_frames(con, by, start, end, 3, top=top)
+        names = sorted(ranked["group"].head(top).to_list())
+        assert groups == count == nodes.height > top and left == left_out
+        assert drawn["group"].to_list() == names
+        assert drawn.equals(nodes.filter(pl.col("group").is_in(names)))
+        assert kept.equals(edges.filter(pl.col("group_a").is_in(names) & pl.col("group_b").is_in(names)))
     con.close()
 
 

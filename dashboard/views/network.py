@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
+from metrics.network import DRAWN_GROUPS
 
 HELP = {
     "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
@@ -27,34 +28,7 @@ HELP = {
 
 #: Groups drawn at most in the group graph and the E-I bars (by team there are thousands: a
 #: layout of them takes minutes and no one can read it).
-MAX_DRAWN = 40
-
-
-def busiest(nodes: pl.DataFrame, edges: pl.DataFrame, n: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The ``n`` groups with the most ties (inside and across; ties broken by name) and the edges
-    between them.
-
-    >>> nodes = pl.DataFrame({"group": ["A", "B", "C"], "headcount": [5, 6, 7], "internal_ties": [9, 0, 2]})
-    >>> edges = pl.DataFrame({"group_a": ["A", "B"], "group_b": ["B", "C"], "weight": [1, 4]})
-    >>> drawn, kept = busiest(nodes, edges, 2)
-    >>> drawn["group"].to_list(), kept.rows()
-    (['A', 'C'], [])
-    """
-    if nodes.height <= n:
-        return nodes, edges
-    ends = pl.concat([edges.select(pl.col("group_a").alias("group"), "weight"),
-                      edges.select(pl.col("group_b").alias("group"), "weight")])
-    across = ends.group_by("group").agg(pl.col("weight").sum().alias("across"))
-    drawn = (
-        nodes.join(across, on="group", how="left")
-        .with_columns((pl.col("internal_ties") + pl.col("across").fill_null(0)).alias("ties"))
-        .sort(["ties", "group"], descending=[True, False])
-        .head(n)
-        .drop("across", "ties")
-        .sort("group")
-    )
-    names = drawn["group"]
-    return drawn, edges.filter(pl.col("group_a").is_in(names) & pl.col("group_b").is_in(names))
+MAX_DRAWN = DRAWN_GROUPS
 
 
 def render(f: Filters) -> None:
@@ -72,16 +46,15 @@ def render(f: Filters) -> None:
     c2.metric("Organisation E-I index", f"{org['ei_index']:+.2f}", help=HELP["ei"])
     c3.metric("Modularity", f"{org['modularity']:.2f}", help=HELP["modularity"])
 
-    graph = data.metric("group-graph", f)
+    graph = data.metric("group-graph", f, top=MAX_DRAWN)
     nodes = pl.DataFrame(graph.extra["nodes"]).rename({f.by: "group"}) if graph.extra["nodes"] else None
     title = (f"{silos.height} of {groups.height} groups are silos (E-I below {threshold:+.1f}); "
              f"{pct(org['cross_silo_share'])} of ties cross a group boundary")
     if nodes is not None:
-        drawn, edges = busiest(nodes, graph.rows, MAX_DRAWN)
-        st.plotly_chart(charts.group_network(drawn, edges, set(silos[f.by].to_list()), title),
+        st.plotly_chart(charts.group_network(nodes, graph.rows, set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")
-        shown = "" if drawn.height == nodes.height else (
-            f" The {drawn.height} groups with the most ties are drawn, of {count(nodes.height)}.")
+        shown = "" if nodes.height == graph.extra["groups"] else (
+            f" The {nodes.height} groups with the most ties are drawn, of {count(graph.extra['groups'])}.")
         st.caption(HELP["graph"] + shown)
 
     left, right = st.columns(2)
