@@ -61,19 +61,36 @@ def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: 
 def _blocks(hist: pl.DataFrame) -> pl.DataFrame:
     """People per group and contribution count (``m``), with each block's place in the ranking:
     the people and contributions ranked before it, fewest first (``asc_people``, ``asc_sum``)
-    and most first (``desc_people``, ``desc_sum``), and the group's ``n`` and ``total``."""
+    and most first (``desc_people``, ``desc_sum``), and the group's ``n`` and ``total``.
+
+    The blocks are sorted by group and count, so the sums before a block are running sums over
+    the whole frame less those of the groups before its own: one aggregation per group instead of
+    a window per column (thousands of teams: a window partitions by name each time).
+    """
     blocks = (
         hist.group_by("g0", "c").agg(pl.col("people").sum().alias("m"))
         .with_columns((pl.col("c") * pl.col("m")).alias("cm"))
         .sort("g0", "c")
     )
-    return blocks.with_columns(
-        (pl.col("m").cum_sum() - pl.col("m")).over("g0").alias("asc_people"),
-        (pl.col("cm").cum_sum() - pl.col("cm")).over("g0").alias("asc_sum"),
-        (pl.col("m").cum_sum(reverse=True) - pl.col("m")).over("g0").alias("desc_people"),
-        (pl.col("cm").cum_sum(reverse=True) - pl.col("cm")).over("g0").alias("desc_sum"),
-        pl.col("m").sum().over("g0").alias("n"),
-        pl.col("cm").sum().over("g0").alias("total"),
+    groups = (
+        blocks.group_by("g0", maintain_order=True)
+        .agg(pl.col("m").sum().alias("n"), pl.col("cm").sum().alias("total"))
+        .with_columns(
+            (pl.col("n").cum_sum() - pl.col("n")).alias("__people_before"),
+            (pl.col("total").cum_sum() - pl.col("total")).alias("__sum_before"),
+        )
+    )
+    return (
+        blocks.join(groups, on="g0", how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("m").cum_sum() - pl.col("m") - pl.col("__people_before")).alias("asc_people"),
+            (pl.col("cm").cum_sum() - pl.col("cm") - pl.col("__sum_before")).alias("asc_sum"),
+        )
+        .with_columns(
+            (pl.col("n") - pl.col("asc_people") - pl.col("m")).alias("desc_people"),
+            (pl.col("total") - pl.col("asc_sum") - pl.col("cm")).alias("desc_sum"),
+        )
+        .select("g0", "c", "m", "cm", "asc_people", "asc_sum", "desc_people", "desc_sum", "n", "total")
     )
 
 
@@ -163,14 +180,13 @@ def lorenz_of(hist: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([origin, shares])
 
 
-def _visible(split: pl.DataFrame, by: str, min_group_size: int,
-             reads: bool) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    # every group has a row per class, each with its headcount
+def _visible(split: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    # every group has a row per class, each with its headcount; the split comes sorted by group
+    # and class, and the suppression keeps its order
     visible, left_out = suppress_small_groups_once(split.rename({"g0": by}), by, "headcount", min_group_size)
-    order = CLASSES_WITH_READS if reads else CLASSES_WITHOUT_READS
-    visible = visible.sort([pl.col(by), pl.col("class").replace_strict(order, list(range(len(order))))])
     rows = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")
-    figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(by, keep="first").sort(by)
+    figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(
+        by, keep="first", maintain_order=True)
     return rows, figures, left_out
 
 
@@ -205,7 +221,7 @@ def inequality(
     """
     reads = materialise.reads_known(con)
     split = split_of(histogram(con, by, start, end), superuser_share, reads)
-    return _visible(split, by, min_group_size, reads)
+    return _visible(split, by, min_group_size)
 
 
 def lorenz_curve(
@@ -233,10 +249,10 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
     reads = materialise.reads_known(con)
     # one read of the range's people: the organisation is the sum of its groups
     hist = histogram(con, params.by, params.start, params.end)
-    split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size, reads)
+    split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size)
     everybody = hist.group_by("c", "active").agg(pl.col("people").sum()).with_columns(pl.lit("Organisation").alias("g0"))
     org_split, org_figures, org_left_out = _visible(split_of(everybody, share, reads), "organisation",
-                                                    params.min_group_size, reads)
+                                                    params.min_group_size)
     shown = org_left_out == 0 and not org_figures.is_empty()
     extra = {
         "gini": org_figures["gini"][0] if shown else None,

@@ -475,6 +475,7 @@ def group_graph_frames(
     end: date | None = None,
     min_group_size: int = 5,
     top: int | None = None,
+    per_group: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
     ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
@@ -485,13 +486,16 @@ def group_graph_frames(
     ties are its members' ties inside it and with anyone outside it (a group left out included);
     ties are broken by name. The pairs of groups are then summed for those nodes only: by team,
     a year holds about 800,000 pairs, where 40 teams hold a few hundred.
+
+    ``per_group``: the groups' ``grp``, ``headcount``, ``internal_ties`` and ``external_ties`` over
+    the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`).
     """
     stored = group_ties_current(con)
-    whole = window(con, start, end) if stored else None
     params = {"from_date": start, "to_date": end}
-    per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl().select(
-        "grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64)
-    )
+    if per_group is None:
+        whole = window(con, start, end) if stored else None
+        per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl()
+    per_group = per_group.select("grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64))
     shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
     nodes_count = len(shown) + fold
     shown_names = pl.Series(sorted(shown), dtype=pl.Utf8)

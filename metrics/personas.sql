@@ -62,18 +62,22 @@ headcounts as (
     select g0, count(*) as headcount from classified group by g0
 ),
 
+counts as (
+    select g0, persona, count(*) as people from classified where persona is not null group by all
+),
+
+-- every persona of every group, zeros included (the caller sorts)
 final as (
     select
         h.g0,
         k.persona,
-        count(c.persona) as people,
-        count(c.persona) / h.headcount as people_share,
+        coalesce(c.people, 0) as people,
+        coalesce(c.people, 0) / h.headcount as people_share,
         h.headcount,
         k.ord
     from headcounts as h
     cross join personas as k
-    left join classified as c on c.g0 = h.g0 and c.persona = k.persona
-    group by h.g0, h.headcount, k.persona, k.ord
+    left join counts as c on c.g0 = h.g0 and c.persona = k.persona
 )
 
-select * from final order by g0, ord
+select * from final

@@ -157,8 +157,8 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
             ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
-            ("silos", by, "month", threshold),
-            ("group-graph", by, "month", {"top": DRAWN_GROUPS}),
+            # the E-I index and the group graph the Network page draws
+            ("silos", by, "month", {**threshold, "graph_top": DRAWN_GROUPS}),
         ]
     for period in GRAINS:
         calls += [

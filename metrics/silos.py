@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from metrics.groups import suppress_small_groups
-from metrics.network import group_ties_current, network_query, window
+from metrics.network import group_graph_frames, group_ties_current, network_query, window
 from metrics.registry import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
@@ -87,14 +87,25 @@ def silos_and_hidden(
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
+    return _shaped(_totals(con, by, period, start, end), by, period, min_group_size, silo_threshold)
+
+
+def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None,
+            end: date | None) -> pl.DataFrame:
+    """Every group's people and ties, before any suppression, with the organisation's figures on
+    every row (``silos.sql``)."""
     stored = group_ties_current(con)
     whole = window(con, start, end) if stored and period is None else None
     query = network_query("silos", by, period, stored_ties=stored, whole=whole)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
-    frame = frame.with_columns(
+    return frame.with_columns(
         pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties").cast(pl.Int64),
         pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),
     )
+
+
+def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: int,
+            silo_threshold: float) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     too_few = pl.col("org_people") < min_group_size
     org = (
         frame.group_by("period", maintain_order=True)
@@ -112,7 +123,9 @@ def silos_and_hidden(
     groups = frame.drop(_ORG_COLUMNS).with_columns(
         (pl.col("ei_index") < silo_threshold).alias("is_silo")
     )
-    visible, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size, within=["period"])
+    # one period: its groups are the partition (a partition per period costs a window per column)
+    visible, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size,
+                                              within=["period"] if period is not None else None)
     hidden = groups.select("period", "grp").join(visible.select("period", "grp"), on=["period", "grp"], how="anti")
     groups, hidden = visible.rename({"grp": by}), hidden.rename({"grp": by})
     if period is None:
@@ -134,12 +147,26 @@ def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_per
 
 @register("silos", "E-I index of each group (silos), organisation E-I index, cross-silo share, modularity")
 def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    """Over the window, or per period when the caller asks for one (``extra["per_period"]``)."""
+    """Over the window, or per period when the caller asks for one (``extra["per_period"]``).
+
+    Over the window, ``extra["graph_top"]`` = N also gives the group graph's N most tied nodes
+    and the edges between them (:func:`metrics.network.group_graph_frames`) in ``extra["graph"]``
+    (``nodes``, ``edges``, ``groups``: the number of nodes of the whole graph), from the same
+    totals of the groups: what the dashboard's Network page draws beside the E-I index.
+    """
     period = params.period if params.extra.get("per_period") else None
     threshold = params.extra.get("silo_threshold")
-    groups, left_out, org = silos(
-        con, by=params.by, period=period, start=params.start, end=params.end,
-        min_group_size=params.min_group_size,
-        silo_threshold=DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
+    totals = _totals(con, params.by, period, params.start, params.end)
+    groups, left_out, org, _ = _shaped(
+        totals, params.by, period, params.min_group_size,
+        DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
     )
-    return silos_result(groups, left_out, org, period is not None)
+    result = silos_result(groups, left_out, org, period is not None)
+    top = params.extra.get("graph_top")
+    if top is not None and period is None:
+        nodes, edges, _, count = group_graph_frames(
+            con, params.by, params.start, params.end, params.min_group_size, top=int(top),
+            per_group=totals.select("grp", "headcount", "internal_ties", "external_ties"),
+        )
+        result.extra["graph"] = {"nodes": nodes, "edges": edges, "groups": count}
+    return result

@@ -33,8 +33,8 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
         assert stored.suppressed_groups == live.suppressed_groups
         assert stored.extra.keys() == live.extra.keys()
     # a metric that ignores the grain is stored once, found under every grain
-    for name, extra in (("inequality", {}), ("personas", {}), ("group-graph", {"top": DRAWN_GROUPS}),
-                        ("silos", {"silo_threshold": settings.silo_threshold})):
+    for name, extra in (("inequality", {}), ("personas", {}),
+                        ("silos", {"silo_threshold": settings.silo_threshold, "graph_top": DRAWN_GROUPS})):
         params = MetricParams(by="site", period="week", min_group_size=1, extra=extra)
         assert_frame_equal(results.lookup(con, name, params).rows, registry.get(name)(con, params).rows)
     # the teams flagged at the end of the previous period, the sidebar's groups, the coverage

@@ -238,6 +238,10 @@ def test_group_graph_top_is_the_whole_graph_cut_to_its_most_tied_nodes(sample_st
         assert drawn["group"].to_list() == names
         assert drawn.equals(nodes.filter(pl.col("group").is_in(names)))
         assert kept.equals(edges.filter(pl.col("group_a").is_in(names) & pl.col("group_b").is_in(names)))
+        # the silos give the same graph from their own totals of the groups
+        params = MetricParams(by=by, start=start, end=end, min_group_size=3, extra={"graph_top": top})
+        graph = registry.get("silos")(con, params).extra["graph"]
+        assert graph["nodes"].equals(drawn) and graph["edges"].equals(kept) and graph["groups"] == count
     con.close()
 
 

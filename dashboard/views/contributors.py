@@ -87,7 +87,7 @@ def render(f: Filters) -> None:
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
-                charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "persona", "people",
+                charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
                                       f"Most active people are {charts.safe(lead['persona'])}s "
                                       f"({count(lead['people'])})", "People"),
                 width="stretch", key="personas",

@@ -34,7 +34,7 @@ MAX_DRAWN = DRAWN_GROUPS
 def render(f: Filters) -> None:
     st.title("Network")
     threshold = data.settings().silo_threshold
-    result = data.metric("silos", f, silo_threshold=threshold)
+    result = data.metric("silos", f, silo_threshold=threshold, graph_top=MAX_DRAWN)
     groups, org = result.rows, result.extra
     if groups.is_empty() or org.get("ties") in (None, 0):
         st.info("No interactions between people in this range yet (replies, mentions, reactions).")
@@ -46,15 +46,15 @@ def render(f: Filters) -> None:
     c2.metric("Organisation E-I index", f"{org['ei_index']:+.2f}", help=HELP["ei"])
     c3.metric("Modularity", f"{org['modularity']:.2f}", help=HELP["modularity"])
 
-    graph = data.metric("group-graph", f, top=MAX_DRAWN)
-    nodes = pl.DataFrame(graph.extra["nodes"]).rename({f.by: "group"}) if graph.extra["nodes"] else None
+    graph = org["graph"]
+    nodes = graph["nodes"] if graph["nodes"].height else None
     title = (f"{silos.height} of {groups.height} groups are silos (E-I below {threshold:+.1f}); "
              f"{pct(org['cross_silo_share'])} of ties cross a group boundary")
     if nodes is not None:
-        st.plotly_chart(charts.group_network(nodes, graph.rows, set(silos[f.by].to_list()), title),
+        st.plotly_chart(charts.group_network(nodes, graph["edges"], set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")
-        shown = "" if nodes.height == graph.extra["groups"] else (
-            f" The {nodes.height} groups with the most ties are drawn, of {count(graph.extra['groups'])}.")
+        shown = "" if nodes.height == graph["groups"] else (
+            f" The {nodes.height} groups with the most ties are drawn, of {count(graph['groups'])}.")
         st.caption(HELP["graph"] + shown)
 
     left, right = st.columns(2)
