@@ -68,8 +68,9 @@ population as (
     join calendar as c on c.period_start = x.period_start
 ),
 
--- The tie weight of each pair of groups per period (a pair of a group with itself holds its
--- internal ties): grp_a <= grp_b.
+-- The tie weight of pairs of groups per period (a pair of a group with itself holds its internal
+-- ties): grp_a <= grp_b. Read from m_group_ties, a pair has a row per day of the period: every
+-- query sums the weights.
 pair_ties as (
     {pair_ties}
 ),
