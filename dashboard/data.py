@@ -45,6 +45,7 @@ def version() -> tuple[int, int] | None:
 
 @st.cache_resource(max_entries=2)
 def _connection(path: str, published: tuple[int, int]) -> duckdb.DuckDBPyConnection:
+    store.limit_memory(settings().memory_limit)
     return store.connect(path, read_only=True)
 
 

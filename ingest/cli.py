@@ -16,7 +16,7 @@ from ingest.runner import SOURCES, detect, load_one, prepare, remember_directory
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
-from ruche.store import StoreError, WriteLockBusy, connect, writing
+from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, writing
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -137,6 +137,7 @@ def refresh_derived(
     this refresh answers the same figures, only slower.
     """
     settings = settings or Settings.load()
+    limit_memory(settings.memory_limit)
     progress = progress or Progress(enabled=False)
     progress.start("derived tables", 1)
     try:
@@ -167,6 +168,7 @@ def load_paths(
     rewritten at all, and nothing is refreshed.
     """
     settings = settings or Settings.load()
+    limit_memory(settings.memory_limit)
     db = str(db or settings.db)
     remember_directory_columns(settings)
     plan = []

@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             path=args.config or os.environ.get("RUCHE_CONFIG") or "ruche.toml",
             db=getattr(args, "db", None),
         )
+        if settings.memory_limit:
+            from ruche.store import limit_memory
+
+            limit_memory(settings.memory_limit)
         return int(module.run(args, settings) or EXIT_OK)
     except RucheError as exc:
         print(f"ruche {args.command}: error: {exc}", file=sys.stderr)

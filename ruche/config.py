@@ -35,6 +35,14 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", str, "ruche.duckdb", "Path of the DuckDB store."),
     Setting(
+        "memory_limit",
+        str,
+        "",
+        "Most memory DuckDB may hold in each Ruche process (e.g. \"4GB\"; empty: DuckDB's default, "
+        "80% of the machine's memory). Past it, loads and refreshes spill to temporary files beside "
+        "the store.",
+    ),
+    Setting(
         "key_file",
         str,
         "~/.config/ruche/key",

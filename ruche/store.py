@@ -28,6 +28,38 @@ from ruche import audit
 from ruche.errors import RucheError
 
 READ_ALIAS = "store"
+
+#: The most memory DuckDB may hold for every store this process opens (setting ``memory_limit``;
+#: empty: DuckDB's default, 80% of the machine's memory). Set by :func:`limit_memory`.
+_memory_limit = ""
+
+
+def limit_memory(value: str) -> None:
+    """Cap DuckDB's memory for the stores this process opens from now on (``"4GB"``, ``"512MiB"``;
+    empty: DuckDB's default). Past it, loads and refreshes spill to temporary files beside the
+    store instead of holding everything in memory. Raises :class:`StoreError` on a value DuckDB
+    does not read.
+
+    >>> limit_memory("1GB"); connect(":memory:").execute("select current_setting('memory_limit')").fetchone()
+    ('953.6 MiB',)
+    >>> limit_memory("lots")
+    Traceback (most recent call last):
+    ...
+    ruche.store.StoreError: memory_limit 'lots': Memory must have a number (e.g. 1GB)
+    >>> limit_memory("")
+    """
+    global _memory_limit
+    value = str(value or "").strip()
+    if value:
+        probe = duckdb.connect(":memory:")
+        try:
+            probe.execute(f"set memory_limit = '{value.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
+            raise StoreError(f"memory_limit {value!r}: {message}") from None
+        finally:
+            probe.close()
+    _memory_limit = value.replace("'", "")
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -98,6 +130,13 @@ def pending_migrations(path: str | os.PathLike) -> list[int]:
 
 
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    con = _connect_store(path, read_only)
+    if _memory_limit:
+        con.execute(f"set memory_limit = '{_memory_limit}'")
+    return con
+
+
+def _connect_store(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     if not read_only or path == ":memory:":
         return duckdb.connect(path)
     # A read-only store is attached to a fresh in-memory database rather than opened directly:

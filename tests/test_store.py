@@ -95,3 +95,38 @@ def test_a_migration_numbered_below_one_already_applied_is_still_applied(tmp_pat
     monkeypatch.setattr(store, "migrations", lambda: real + extra)
     assert store.migrate(con) == [900]
     assert con.execute("select count(*) from late").fetchall() == [(0,)]
+
+
+def test_a_memory_limit_applies_to_every_store_opened_after_it(tmp_path):
+    db = tmp_path / "s.duckdb"
+    store.connect(db).close()
+    try:
+        store.limit_memory("512MB")
+        for read_only in (False, True):
+            con = store.connect(db, read_only=read_only)
+            assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "488.2 MiB"
+            con.close()
+        with pytest.raises(store.StoreError, match="memory_limit '12 apples': Unknown unit for memory"):
+            store.limit_memory("12 apples")
+    finally:
+        store.limit_memory("")
+    con = store.connect(tmp_path / "other.duckdb")
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] != "488.2 MiB"
+    con.close()
+
+
+def test_the_commands_take_the_memory_limit_from_the_settings(tmp_path, monkeypatch, capsys):
+    from ruche.cli import main
+
+    db = tmp_path / "s.duckdb"
+    monkeypatch.setenv("RUCHE_MEMORY_LIMIT", "lots")
+    assert main(["metrics", "participation", "--db", str(db)]) == 1
+    assert "memory_limit 'lots': Memory must have a number" in capsys.readouterr().err
+    try:
+        monkeypatch.setenv("RUCHE_MEMORY_LIMIT", "300MB")
+        (tmp_path / "hr.csv").write_text("id,email,department\nE1,a@acme.com,Sales\n")
+        monkeypatch.setenv("RUCHE_KEY", "ab" * 32)
+        assert main(["ingest", str(tmp_path / "hr.csv"), "--db", str(db), "--no-progress"]) == 0
+        assert store._memory_limit == "300MB"
+    finally:
+        store.limit_memory("")
