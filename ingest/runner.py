@@ -204,6 +204,21 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 # Recognising a source from content
 
 
+#: Keys of the ``manifest.json`` that ``ruche sample`` writes beside its exports.
+SAMPLE_MANIFEST_KEYS = {"company", "home_domain", "seed", "period", "departments"}
+
+
+def _sample_manifest(path: Path) -> bool:
+    """Whether ``path`` is the description ``ruche sample`` writes (a JSON object, a few kB)."""
+    if path.stat().st_size > 1 << 20:
+        return False
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(obj, dict) and SAMPLE_MANIFEST_KEYS <= obj.keys()
+
+
 def detect(path: Path) -> str:
     """The source of a file or folder, from its content (not its name).
 
@@ -242,6 +257,10 @@ def detect(path: Path) -> str:
             obj = {}
         if obj.get("type") == "version":
             return "mattermost"
+        if _sample_manifest(path):
+            raise SourceNotRecognised(
+                f"{label}: the description `ruche sample` writes beside the exports it generates, not an "
+                "export; load the others: ruche ingest DIR/directory.csv DIR/*.zip DIR/m365-*.csv")
         raise SourceNotRecognised(f"{label}, line 1: JSON lines, but not a Mattermost bulk export (expected {{\"type\":\"version\"}})")
     columns = {c.strip().strip('"').lower() for c in first.split(",")}
     if {"report refresh date", "read count"} <= columns:

@@ -73,3 +73,17 @@ def test_the_command_line_prints_one_line_and_exits_1(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert len(err) == 1 and err[0].startswith("ruche ingest: error: ") and "line 2: hired_on" in err[0]
+
+
+def test_the_sample_description_is_named_for_what_it_is_not_taken_for_an_export():
+    manifest = Path(__file__).resolve().parents[1] / "sample_data" / "manifest.json"
+    with pytest.raises(ingest.SourceNotRecognised,
+                       match=r"manifest.json: the description `ruche sample` writes beside the exports it "
+                             r"generates, not an export; load the others: ruche ingest DIR/directory.csv"):
+        ingest.detect(manifest)
+
+
+def test_ruche_sample_says_how_to_load_what_it_wrote(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "out"), "--people", "200", "--months", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"  ruche ingest {tmp_path}/out/directory.csv {tmp_path}/out/*.zip {tmp_path}/out/m365-*.csv"

@@ -71,6 +71,9 @@ def run(args: argparse.Namespace, settings=None) -> int:
           f"({summary['start']} to {summary['end']}) in {args.out}:")
     for name, size in summary["files"].items():
         print(f"  {name:44} {size / 1e6:9.2f} MB")
+    out = args.out.rstrip("/") or "/"
+    print(f"Load them (manifest.json describes the sample; it is not an export):\n"
+          f"  ruche ingest {out}/directory.csv {out}/*.zip {out}/m365-*.csv")
     return 0
 
 
