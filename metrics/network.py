@@ -21,6 +21,7 @@ The metrics on top of them: ``group-graph`` (this module), ``bridges`` (boundary
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
@@ -206,11 +207,32 @@ def network_query(name: str, by: str = "department", period: str | None = None,
 
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 2
+GROUP_TIES_VERSION = 3
+
+#: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
+MAX_UPDATED_DAYS = 400
 
 
 def _group_ties_state(con: duckdb.DuckDBPyConnection) -> str:
     return f"{GROUP_TIES_VERSION} {store_state(con)}"
+
+
+def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
+    """A digest of every group the people up to ``max_key`` belong to (External included): it
+    changes when one of them changes group."""
+    groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
+    return int(con.execute(
+        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, {groups})), 0) from people as p "
+        "where p.person_key <= ?", [max_key]
+    ).fetchone()[0])
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the group ties are built from: the activities (their count, last run) and the people
+    (the last key, the digest of their groups)."""
+    run, n = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
+    max_key = con.execute("select coalesce(max(person_key), 0) from people").fetchone()[0]
+    return {"activities_run": run, "activities": n, "max_person": max_key, "people": _people_digest(con, max_key)}
 
 
 def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -222,22 +244,90 @@ def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found) and con.execute("select state from m_group_ties_state").fetchone()[0] == _group_ties_state(con)
 
 
+def _stored_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
+    found = con.execute(
+        "select count(*) from information_schema.columns where table_name = 'm_group_ties_state' and column_name = 'facts'"
+    ).fetchone()[0]
+    if not found:
+        return None
+    state, facts = con.execute("select state, facts from m_group_ties_state").fetchone()
+    if not state.startswith(f"{GROUP_TIES_VERSION} "):
+        return None
+    return json.loads(facts)
+
+
+def _days_to_update(con: duckdb.DuckDBPyConnection) -> list[date] | None:
+    """The days of the activities loaded since the group ties were built, when that is all that
+    changed (no activity removed, nobody of then in another group); None otherwise."""
+    before = _stored_facts(con)
+    if before is None:
+        return None
+    kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
+    if kept != before["activities"] or _people_digest(con, before["max_person"]) != before["people"]:
+        return None
+    days = [d for (d,) in con.execute(
+        "select distinct occurred_at::date from activities where run_id > ? order by 1", [before["activities_run"]]
+    ).fetchall()]
+    return days if len(days) <= MAX_UPDATED_DAYS else None
+
+
+#: The interactions summed per day and pair of people (``{where}``: which activities).
+_PERSON_TIES_DAY = (
+    "create or replace temp table m_person_ties_day as "
+    "select occurred_at::date as day, person_key as source_key, target_key, count(*) as weight "
+    "from activities "
+    "where kind in ('reply', 'mention', 'reaction') and target_key is not null and target_key <> person_key {where} "
+    "group by all"
+)
+
+#: Each group's internal and outward tie weight per month, from the rows of m_group_ties ``{where}``.
+_GROUP_ENDS = (
+    "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
+    "sum(external_ties)::bigint as external_ties "
+    "from (select attribute, day, unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
+    "case when grp_a = grp_b then weight else 0 end as internal_ties, "
+    "case when grp_a = grp_b then 0 else weight end as external_ties from m_group_ties {where}) "
+    "group by all order by attribute, month, grp"
+)
+
+#: The days each external person did something, of the activities ``{where}``.
+_EXTERNAL_DAYS = (
+    "select distinct a.occurred_at::date as day, a.person_key "
+    "from activities as a join people as p on p.person_key = a.person_key and p.is_external {where} "
+    "order by day, a.person_key"
+)
+
+
 def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     """Build ``m_group_ties``: the tie weight of each pair of groups per day, for every group
     attribute (``group_ties.sql``), from the interactions summed per day and pair of people once;
     ``m_group_ends``: each group's internal and outward tie weight per month, from it (by team, a
     pair of groups rarely meets twice in a month, but a group does: a year of a group's totals is
-    a few rows where its pairs are hundreds); and ``m_external_days``: the days each external person did something (the people of the
-    group External). Done after a load that changed the store; the network queries then sum days
-    instead of joining every interaction to its ends' groups again."""
+    a few rows where its pairs are hundreds); and ``m_external_days``: the days each external
+    person did something (the people of the group External). Done after a load that changed the
+    store; the network queries then sum days instead of joining every interaction to its ends'
+    groups again.
+
+    When the store only gained activities since they were built (nobody of then changed group,
+    no activity went), only the days of the new activities are computed again, and the months
+    holding them (``mode``: ``update``); else everything (``full``).
+    """
     started = time.process_time()
-    con.execute(
-        "create or replace temp table m_person_ties_day as "
-        "select occurred_at::date as day, person_key as source_key, target_key, count(*) as weight "
-        "from activities "
-        "where kind in ('reply', 'mention', 'reaction') and target_key is not null and target_key <> person_key "
-        "group by all"
-    )
+    days = _days_to_update(con)
+    if days is None:
+        _build_group_ties(con)
+    elif days:
+        _update_group_ties(con, days)
+    facts = _facts(con)
+    con.execute("create or replace table m_group_ties_state (state varchar not null, facts varchar not null)")
+    con.execute("insert into m_group_ties_state values (?, ?)", [_group_ties_state(con), json.dumps(facts)])
+    rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
+    return {"mode": "full" if days is None else "update", "days": None if days is None else len(days),
+            "rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
+
+
+def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_PERSON_TIES_DAY.format(where=""))
     con.execute(
         "create or replace table m_group_ties (attribute varchar not null, day date not null, "
         "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
@@ -245,25 +335,29 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     for attribute in GROUP_ATTRIBUTES:
         con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
     con.execute("drop table m_person_ties_day")
-    con.execute(
-        "create or replace table m_group_ends as "
-        "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
-        "sum(external_ties)::bigint as external_ties "
-        "from (select attribute, day, unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
-        "case when grp_a = grp_b then weight else 0 end as internal_ties, "
-        "case when grp_a = grp_b then 0 else weight end as external_ties from m_group_ties) "
-        "group by all order by attribute, month, grp"
-    )
-    con.execute(
-        "create or replace table m_external_days as "
-        "select distinct a.occurred_at::date as day, a.person_key "
-        "from activities as a join people as p on p.person_key = a.person_key and p.is_external "
-        "order by day, a.person_key"
-    )
-    con.execute("create or replace table m_group_ties_state (state varchar not null)")
-    con.execute("insert into m_group_ties_state values (?)", [_group_ties_state(con)])
-    rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
-    return {"rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
+    con.execute("create or replace table m_group_ends as " + _GROUP_ENDS.format(where=""))
+    con.execute("create or replace table m_external_days as " + _EXTERNAL_DAYS.format(where=""))
+
+
+def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None:
+    """Compute the group ties of ``days`` again (every activity of those days, old and new), and
+    the groups' totals of the months holding them. The day bounds are literals, so that the scans
+    skip the storage blocks outside them."""
+    con.execute("create or replace temp table m_updated_days as select unnest(?::date[]) as day", [days])
+    bounds = (f"occurred_at >= date '{days[0].isoformat()}' "
+              f"and occurred_at < date '{(days[-1] + timedelta(days=1)).isoformat()}' "
+              "and occurred_at::date in (select day from m_updated_days)")
+    con.execute(_PERSON_TIES_DAY.format(where="and " + bounds))
+    con.execute("delete from m_group_ties where day in (select day from m_updated_days)")
+    for attribute in GROUP_ATTRIBUTES:
+        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute("drop table m_person_ties_day")
+    months = "(select distinct date_trunc('month', day)::date from m_updated_days)"
+    con.execute(f"delete from m_group_ends where month in {months}")
+    con.execute("insert into m_group_ends " + _GROUP_ENDS.format(where=f"where date_trunc('month', day)::date in {months}"))
+    con.execute("delete from m_external_days where day in (select day from m_updated_days)")
+    con.execute("insert into m_external_days " + _EXTERNAL_DAYS.format(where="where " + bounds.replace("occurred_at", "a.occurred_at")))
+    con.execute("drop table m_updated_days")
 
 
 def _frame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import networkx as nx
 import polars as pl
@@ -276,3 +277,46 @@ def date_(*args):
     from datetime import date
 
     return date(*args)
+
+
+def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_store, tmp_path, monkeypatch):
+    """A load that only adds activities recomputes the group ties of its days and the groups'
+    totals of their months; the tables are then exactly those a rebuild gives. A change of group
+    makes the next refresh rebuild them."""
+    import shutil
+
+    import ingest
+    from metrics.network import store_group_ties
+    from ruche import store
+    from ruche.config import Settings
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)  # the sample store's key: the same people
+    db = tmp_path / "s.duckdb"
+    shutil.copy(sample_store, db)
+    root = Path(__file__).resolve().parents[1]
+    emails = pl.read_csv(root / "sample_data" / "directory.csv")["email"].head(30).to_list()
+    rows = ["occurred_at,actor,kind,target,space,thread"]
+    for i in range(60):
+        day = ("2026-10-03", "2026-10-17", "2026-11-02")[i % 3]
+        actor = "guest@partner.example" if i % 10 == 0 else emails[i % 30]
+        kind = ("reply", "mention", "reaction")[i % 3]
+        rows.append(f"{day}T10:{i:02d}:00Z,{actor},{kind},{emails[(i * 7 + 3) % 30]},Launch,t{i // 4}")
+    (tmp_path / "events.csv").write_text("\n".join(rows) + "\n")
+    ingest.load(tmp_path / "events.csv", source="events", db=db, settings=Settings(), refresh=False)
+
+    tables = {"m_group_ties": "attribute, day, grp_a, grp_b, weight", "m_group_ends": "attribute, month, grp, internal_ties, external_ties",
+              "m_external_days": "day, person_key"}
+
+    def contents(con):
+        return {t: con.execute(f"select {cols} from {t} order by all").fetchall() for t, cols in tables.items()}
+
+    with store.writing(db) as con:
+        done = store_group_ties(con)
+        assert (done["mode"], done["days"]) == ("update", 3)
+        updated = contents(con)
+        assert updated["m_external_days"][-1][0] == date_(2026, 11, 2)  # the guest's day
+        con.execute("drop table m_group_ties_state")
+        assert store_group_ties(con)["mode"] == "full"
+        assert contents(con) == updated
+        con.execute("update people set team = 'Elsewhere' where person_key = (select min(person_key) from people)")
+        assert store_group_ties(con)["mode"] == "full"
