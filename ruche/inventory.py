@@ -445,7 +445,11 @@ TABLES: dict[str, Table] = {
     ),
     "m_group_ties_state": Table(
         "what the group ties were computed from", _DERIVED, False,
-        {"state": C("metrics", "counts of the store: stale group ties are never read")},
+        {
+            "state": C("metrics", "counts of the store: stale group ties are never read"),
+            "facts": C("metrics", "count and last run of the activities, last person key, digest of the groups: "
+                       "a load that only adds activities updates their days"),
+        },
         derived=True,
     ),
     "m_external_days": Table(
