@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 
@@ -82,10 +84,33 @@ def serve(db: str, host: str, port: int, config: str | None = None, secrets_file
         env["RUCHE_CONFIG"] = str(Path(config).resolve())
     mode = "sign-in required" if auth else "no sign-in: this machine only"
     print(f"Ruche dashboard on http://{host}:{port}  (store {db}; {mode}; Ctrl+C to stop)", file=sys.stderr)
+    return _run_until_stopped(command(db, host, port, secrets_file if auth else None), env)
+
+
+def _run_until_stopped(cmd: list[str], env: dict) -> int:
+    """Run the Streamlit server and wait for it. Stopping this process (Ctrl+C, or a service
+    manager's SIGTERM or SIGHUP) stops the server with it: never left running on its own."""
+    proc = subprocess.Popen(cmd, env=env)
+
+    def stop(signum, frame):
+        proc.terminate()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.call(command(db, host, port, secrets_file if auth else None), env=env)
+        return proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()
         return 0
+    finally:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
