@@ -68,13 +68,15 @@ def command(db: str, host: str, port: int, secrets_file: str | None = None) -> l
     ]
 
 
-def serve(db: str, host: str, port: int, config: str | None = None, secrets_file: str = "") -> int:
+def serve(db: str, host: str, port: int, config: str | None = None, secrets_file: str = "",
+          settings: Settings | None = None) -> int:
     if not Path(db).exists():
         raise RucheError(f"{db}: no store here; load data with `ruche ingest` or try `ruche demo`")
     if store.pending_migrations(db):
         # The dashboard only reads; a store made by an older version is migrated here, once.
         with store.writing(db):
             pass
+    refresh_if_stale(db, settings or Settings.load(path=config))
     auth = sign_in_section(secrets_file) if secrets_file else None
     if auth is None and host not in LOOPBACK:
         raise RucheError(f"refusing to serve on {host} without sign-in: add an [auth] section to "
@@ -85,6 +87,31 @@ def serve(db: str, host: str, port: int, config: str | None = None, secrets_file
     mode = "sign-in required" if auth else "no sign-in: this machine only"
     print(f"Ruche dashboard on http://{host}:{port}  (store {db}; {mode}; Ctrl+C to stop)", file=sys.stderr)
     return _run_until_stopped(command(db, host, port, secrets_file if auth else None), env)
+
+
+def refresh_if_stale(db: str, settings: Settings) -> None:
+    """Refresh the derived tables before serving when they do not describe the store (made by
+    another version of Ruche, or by a load whose refresh failed): the pages would compute
+    everything from the stored rows, seconds where they take a tenth. Never in the way of serving:
+    a store another load is writing, or a refresh that fails, is served as it is."""
+    from ingest.cli import refresh_derived
+    from ingest.common import Progress
+    from metrics.materialise import derived_current
+
+    con = store.connect(db, read_only=True)
+    try:
+        current = derived_current(con)
+    finally:
+        con.close()
+    if current:
+        return
+    print(f"{db}: refreshing the derived tables first (built by another version, or not after the "
+          "last load) …", file=sys.stderr)
+    try:
+        refresh_derived(db, settings, Progress(enabled=sys.stderr.isatty()), wait=False)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the store is served as it is
+        print(f"{db}: not refreshed ({exc}); the pages compute from the stored rows, slower, until "
+              "the next load", file=sys.stderr)
 
 
 def _run_until_stopped(cmd: list[str], env: dict) -> int:
@@ -115,4 +142,4 @@ def _run_until_stopped(cmd: list[str], env: dict) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings.db, args.host or settings.host, args.port or settings.port, args.config,
-                 settings.secrets_file)
+                 settings.secrets_file, settings)
