@@ -90,34 +90,34 @@ _STORED_GROUP_TIES = (
     "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day"
 )
 
+#: The columns that turn a row of tie weight between two groups (``grp_a``, ``grp_b``, ``weight``)
+#: into its groups' ends: one row for a group with itself (its internal ties), one per group for
+#: two groups (an outward tie of each).
+_ENDS = (
+    "unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
+    "case when grp_a = grp_b then weight else 0 end as internal_ties, "
+    "case when grp_a = grp_b then 0 else weight end as external_ties"
+)
+
 #: The internal and outward tie weight of each group and period, from ``pair_ties``.
-_LIVE_GROUP_ENDS = """select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties
-    from (
-        select period_start, grp_a as grp, weight as internal_ties, 0 as external_ties
-        from pair_ties where grp_a = grp_b
-        union all
-        select period_start, grp_a, 0, weight from pair_ties where grp_a <> grp_b
-        union all
-        select period_start, grp_b, 0, weight from pair_ties where grp_a <> grp_b
-    )
-    group by all"""
+_LIVE_GROUP_ENDS = (
+    "select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties "
+    f"from (select period_start, {_ENDS} from pair_ties) group by all"
+)
 
 #: The same over one whole window (``{first}`` to ``{last}``, literal dates, so that the scans skip
 #: the storage blocks outside it): its whole months from ``m_group_ends`` (``{full_from}`` to
 #: ``{full_to}``, excluded), the days around them from ``m_group_ties``.
-_STORED_GROUP_ENDS = """select date '{first}' as period_start, grp, sum(internal_ties) as internal_ties,
-        sum(external_ties) as external_ties
-    from (
-        select grp, internal_ties, external_ties from m_group_ends
-        where attribute = '{attribute}' and month >= date '{full_from}' and month < date '{full_to}'
-        union all
-        select unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end),
-            case when grp_a = grp_b then weight else 0 end, case when grp_a = grp_b then 0 else weight end
-        from m_group_ties
-        where attribute = '{attribute}' and day >= date '{first}' and day <= date '{last}'
-          and (day < date '{full_from}' or day >= date '{full_to}')
-    )
-    group by all"""
+_STORED_GROUP_ENDS = (
+    "select date '{first}' as period_start, grp, sum(internal_ties) as internal_ties, "
+    "sum(external_ties) as external_ties from ("
+    "select grp, internal_ties, external_ties from m_group_ends "
+    "where attribute = '{attribute}' and month >= date '{full_from}' and month < date '{full_to}' "
+    "union all select " + _ENDS + " from m_group_ties "
+    "where attribute = '{attribute}' and day >= date '{first}' and day <= date '{last}' "
+    "and (day < date '{full_from}' or day >= date '{full_to}')"
+    ") group by all"
+)
 
 
 def whole_months(first: date, last: date) -> tuple[date, date]:
@@ -284,9 +284,7 @@ _PERSON_TIES_DAY = (
 _GROUP_ENDS = (
     "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
     "sum(external_ties)::bigint as external_ties "
-    "from (select attribute, day, unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
-    "case when grp_a = grp_b then weight else 0 end as internal_ties, "
-    "case when grp_a = grp_b then 0 else weight end as external_ties from m_group_ties {where}) "
+    "from (select attribute, day, " + _ENDS + " from m_group_ties {where}) "
     "group by all order by attribute, month, grp"
 )
 
@@ -570,6 +568,7 @@ def group_graph_frames(
     min_group_size: int = 5,
     top: int | None = None,
     per_group: pl.DataFrame | None = None,
+    stored: bool | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
     ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
@@ -582,9 +581,11 @@ def group_graph_frames(
     a year holds about 800,000 pairs, where 40 teams hold a few hundred.
 
     ``per_group``: the groups' ``grp``, ``headcount``, ``internal_ties`` and ``external_ties`` over
-    the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`).
+    the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`), and
+    ``stored``: whether it found the group ties current (:func:`group_ties_current`).
     """
-    stored = group_ties_current(con)
+    if stored is None:
+        stored = group_ties_current(con)
     params = {"from_date": start, "to_date": end}
     if per_group is None:
         whole = window(con, start, end) if stored else None

@@ -87,14 +87,14 @@ def silos_and_hidden(
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
-    return _shaped(_totals(con, by, period, start, end), by, period, min_group_size, silo_threshold)
+    return _shaped(_totals(con, by, period, start, end, group_ties_current(con)), by, period, min_group_size,
+                   silo_threshold)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None,
-            end: date | None) -> pl.DataFrame:
+            end: date | None, stored: bool) -> pl.DataFrame:
     """Every group's people and ties, before any suppression, with the organisation's figures on
-    every row (``silos.sql``)."""
-    stored = group_ties_current(con)
+    every row (``silos.sql``); ``stored``: whether the group ties are current."""
     whole = window(con, start, end) if stored and period is None else None
     query = network_query("silos", by, period, stored_ties=stored, whole=whole)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
@@ -156,7 +156,8 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     """
     period = params.period if params.extra.get("per_period") else None
     threshold = params.extra.get("silo_threshold")
-    totals = _totals(con, params.by, period, params.start, params.end)
+    stored = group_ties_current(con)
+    totals = _totals(con, params.by, period, params.start, params.end, stored)
     groups, left_out, org, _ = _shaped(
         totals, params.by, period, params.min_group_size,
         DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
@@ -166,7 +167,7 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     if top is not None and period is None:
         nodes, edges, _, count = group_graph_frames(
             con, params.by, params.start, params.end, params.min_group_size, top=int(top),
-            per_group=totals.select("grp", "headcount", "internal_ties", "external_ties"),
+            per_group=totals.select("grp", "headcount", "internal_ties", "external_ties"), stored=stored,
         )
         result.extra["graph"] = {"nodes": nodes, "edges": edges, "groups": count}
     return result
