@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ingest.common import IngestError, Progress, Summary, content_sha256
-from ingest.runner import SOURCES, detect, load_one, prepare, remember_directory_columns
+from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
@@ -176,6 +176,7 @@ def load_paths(
         path = Path(p)
         if not path.exists():
             raise IngestError(f"{p}: no such file or folder")
+        check_kind(path, str(p))
         plan.append((str(p), source or detect(path)))
     plan.sort(key=lambda item: _ORDER.get(item[1], 9))
     pseudonymiser = Pseudonymiser(load_key(settings.key_file))

@@ -32,7 +32,26 @@ from ruche.privacy import Pseudonymiser
 
 
 class IngestError(RucheError):
-    """An input file the source cannot load. The message names the file, the line and what was expected."""
+    """An input file the source cannot load. The message names the file, the line and what was expected.
+
+    The message never holds an e-mail address (it lands in cron logs): any it would quote (a
+    header that is really a data row, a value a reader complains about) is masked.
+    """
+
+    def __init__(self, message: str = "", *args):
+        super().__init__(redact(str(message)), *args)
+
+
+_EMAIL = re.compile(r"[^\s,;:'\"()<>\[\]{}|/]+@[^\s,;:'\"()<>\[\]{}|/@]+\.[A-Za-z]{2,}")
+
+
+def redact(text: str) -> str:
+    """``text`` with every e-mail address replaced by ``<e-mail address>``.
+
+    >>> redact("columns: ann@acme.example,Sales")
+    'columns: <e-mail address>,Sales'
+    """
+    return _EMAIL.sub("<e-mail address>", text)
 
 
 class SourceNotRecognised(IngestError):
@@ -202,6 +221,7 @@ class Context:
     pseudonymiser: Pseudonymiser
     progress: Progress
     as_of: str | None = None  # ISO date of a directory snapshot
+    scratch: list[Path] = field(default_factory=list)  # temporary files of the load, removed when it ends
 
     def run(self, sql_file: str, name: str, params: dict | None = None):
         """Execute one named statement of a SQL file with bound parameters."""
@@ -261,7 +281,12 @@ def content_sha256(path: Path) -> str:
     weigh hundreds of megabytes.
     """
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file())
+        entries = list(path.rglob("*"))
+        odd = next((p for p in entries if not p.is_file() and not p.is_dir()), None)
+        if odd is not None:
+            raise IngestError(f"{path}/{odd.relative_to(path)}: not a regular file (a named pipe, a device, a "
+                              "socket or a broken link) inside the export folder (expected files only)")
+        files = sorted(p for p in entries if p.is_file())
         signature = tuple((str(f.relative_to(path)), *_stat_key(f)) for f in files)
     else:
         files = [path]
@@ -383,20 +408,41 @@ def zlib_error():
     return zlib.error
 
 
+#: The longest header row read (a CSV whose first line is longer is not a table with a header).
+HEADER_LIMIT = 1 << 16
+
+
 def csv_header(path: Path, label: str) -> list[str]:
-    """The column names of a CSV file, checking it is not empty and that its header is UTF-8."""
+    """The column names of a CSV file, checking it is not empty and that its header is UTF-8.
+
+    A header ends at the first line break of any kind (LF, CRLF or a lone CR: old Mac files).
+    """
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(HEADER_LIMIT + 1)
     if not head.strip():
         raise IngestError(f"{label}: empty file (expected a CSV with a header row)")
-    first = head.split(b"\n", 1)[0]
+    first = re.split(b"\r\n|\r|\n", head, maxsplit=1)[0]
+    if len(first) > HEADER_LIMIT:
+        raise IngestError(f"{label}, line 1: longer than {HEADER_LIMIT // 1024} KB without a line break "
+                          "(expected a CSV header row: the names of the columns)")
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(f"{label}, line 1: not UTF-8 (byte {exc.start + 1} of the header); export the file as UTF-8") from None
     if "\x00" in text:
         raise IngestError(f"{label}, line 1: not UTF-8 text (NUL bytes: UTF-16?); export the file as UTF-8")
-    return [c.strip() for c in next(csv.reader(io.StringIO(text)))]
+    try:
+        names = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise IngestError(f"{label}, line 1: not a CSV header row ({exc})") from None
+    names = [c.strip() for c in names]
+    seen: set[str] = set()
+    for name in names:
+        if name and name.lower() in seen:
+            raise IngestError(f"{label}, line 1: column {name} appears twice in the header "
+                              "(expected one column per name)")
+        seen.add(name.lower())
+    return names
 
 
 def require_columns(columns: list[str], required: list[str], label: str, what: str) -> None:
@@ -450,11 +496,15 @@ def read_csv_staging(ctx: Context, table: str, path: Path, label: str, columns: 
     ``select`` (built from :func:`renamed` expressions) keeps only what the source needs, in the
     same pass as the read: bodies are reduced to their length before anything is stored.
 
-    Lines the CSV reader cannot parse (too many or too few fields, broken quotes) are returned as
-    reject dicts ``{line, reason}``; a file in another encoding raises :class:`IngestError`.
+    Lines the CSV reader cannot parse (too many or too few fields, broken quotes, longer than
+    :data:`LINE_LIMIT`) are returned as reject dicts ``{line, reason}``, one per line; a file in
+    another encoding raises :class:`IngestError`.
     """
-    csv_view(ctx, f"{table}_csv", path, select)
-    ctx.con.execute(f"create or replace temp table {table}_rows as select * from {table}_csv")
+    csv_view(ctx, f"{table}_csv", path, select, label)
+    try:
+        ctx.con.execute(f"create or replace temp table {table}_rows as select * from {table}_csv")
+    except duckdb.Error as exc:
+        raise csv_read_error(exc, label) from None
     ctx.con.execute(f"create or replace temp view {table} as select {record_no(table + '_rows')} as record_no, * from {table}_rows")
     return csv_rejects(ctx, f"{table}_csv", label, columns)
 
@@ -469,44 +519,111 @@ def record_no(table: str) -> str:
     return f"(rowid - (select min(rowid) from {table}) + 1)"
 
 
-def csv_view(ctx: Context, view: str, path: Path, select: str = "*") -> None:
+#: The longest line (record) of a CSV read; a longer one is a rejected line, not a failed load.
+LINE_LIMIT = 2 * 1024 * 1024
+
+
+def csv_view(ctx: Context, view: str, path: Path, select: str = "*", label: str | None = None) -> None:
     """Temp view ``view``: the CSV at ``path`` as text, its columns chosen by ``select``.
+
+    The file is read as its header says, never guessed at: every column text, fields separated by
+    commas and quoted with double quotes. Line breaks may be LF, CRLF, lone CRs (old Mac files)
+    or a mix: a file holding any carriage return is read from a copy with LF line breaks (a CR
+    inside a quoted field stays inside it, as a line break), so a record is never split or
+    merged by a guess about line endings.
 
     The statement that reads the view (once) keeps the lines it cannot parse aside, for
     :func:`csv_rejects`.
     """
+    label = label or str(path)
+    header = csv_header(path, label)
+    path = lf_copy(ctx, path)
     rej = f"rej_{view}"
+    columns = ", ".join(f"{sql_string(name or f'column{i}')}: 'VARCHAR'" for i, name in enumerate(header))
+    ctx.con.execute(f"drop table if exists {rej}")
+    ctx.con.execute(f"drop table if exists {rej}_scan")
     ctx.con.execute(
         f"""
         create or replace temp view {view} as
         select {select}
-        from read_csv('{str(path).replace("'", "''")}', header = true, all_varchar = true, store_rejects = true,
-                      rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"', escape = '"',
-                      delim = ',', strict_mode = true, null_padding = false)
+        from read_csv({sql_string(str(path))}, auto_detect = false, header = true, columns = {{{columns}}},
+                      store_rejects = true, rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"',
+                      escape = '"', delim = ',', new_line = '\\n', strict_mode = true, null_padding = false,
+                      max_line_size = {LINE_LIMIT})
         """
     )
 
 
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def lf_copy(ctx: Context, path: Path) -> Path:
+    """``path``, or a copy of it with every CRLF and lone CR turned into LF when it holds any CR
+    (removed when the load ends). Streamed in blocks: memory stays small whatever the file."""
+    block = 1 << 22
+    with open(path, "rb") as fh:
+        if not any(b"\r" in chunk for chunk in iter(lambda: fh.read(block), b"")):
+            return path
+    fd, name = tempfile.mkstemp(prefix="ruche-csv-", suffix=".csv")
+    ctx.scratch.append(Path(name))
+    with open(path, "rb") as src, open(fd, "wb") as dst:
+        carry = b""
+        for chunk in iter(lambda: src.read(block), b""):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        if carry:
+            dst.write(b"\n")
+    return Path(name)
+
+
+def csv_read_error(exc: duckdb.Error, label: str) -> IngestError:
+    """A CSV the reader gave up on, in words (never the reader's own jargon alone)."""
+    message = plain_error(exc)
+    if "unicode" in message.lower() or "encoding" in message.lower():
+        return IngestError(f"{label}: not UTF-8 (bad byte sequence); export the file as UTF-8")
+    return IngestError(f"{label}: not a readable CSV file ({message})")
+
+
+def plain_error(exc: BaseException) -> str:
+    """The first line of a DuckDB error without its class name ("Invalid Input Error: ...") and
+    without the names of the temporary files a load reads from."""
+    text = str(exc).strip().split("\n")[0]
+    text = re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", text)
+    text = re.sub(r"\S*/ruche-(csv|export)-[^\s\"']*", "the file", text)
+    return text
+
+
 def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list[dict]:
     """The lines of the CSV behind :func:`csv_view` ``view`` that could not be parsed, as
-    ``{line, reason}``; raises :class:`IngestError` for a file in another encoding."""
+    ``{line, reason}``, one per line (the reader reports a line once per missing field); raises
+    :class:`IngestError` for a file in another encoding."""
     rej = f"rej_{view}"
     errors = ctx.con.execute(
-        f"select line, error_type, coalesce(column_name, ''), error_message from {rej} order by line"
+        f"""
+        select line, arg_min(error_type, byte_position), count(*)
+        from {rej}
+        group by line
+        order by line
+        """
     ).fetchall()
     ctx.con.execute(f"drop table if exists {rej}")
     ctx.con.execute(f"drop table if exists {rej}_scan")
     ctx.con.execute(f"drop view if exists {view}")
     rejects = []
-    for line, error_type, column, message in errors:
-        if error_type == "INVALID ENCODING" or "unicode" in message.lower():
+    for line, error_type, _ in errors:
+        if error_type == "INVALID ENCODING" or "unicode" in str(error_type).lower():
             raise IngestError(f"{label}, line {line}: not UTF-8 (bad byte sequence); export the file as UTF-8")
         reason = {
             "TOO MANY COLUMNS": f"more fields than the {len(columns)} columns of the header",
             "MISSING COLUMNS": f"fewer fields than the {len(columns)} columns of the header",
             "UNQUOTED VALUE": "a quote inside an unquoted field",
-            "LINE SIZE OVER MAXIMUM": "line too long",
-        }.get(error_type, error_type.lower())
+            "UNTERMINATED QUOTE": "a quoted field never closed",
+            "LINE SIZE OVER MAXIMUM": f"line longer than {LINE_LIMIT // (1024 * 1024)} MB",
+        }.get(error_type, str(error_type).lower())
         rejects.append({"line": int(line), "reason": f"unreadable CSV line: {reason}"})
     return rejects
 

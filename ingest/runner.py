@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import stat
 import time
 import zipfile
+import zlib
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from ingest.common import (
     commit,
     content_sha256,
     json_dumps,
+    plain_error,
     queries,
     table_counts,
 )
@@ -131,6 +136,16 @@ def load_one(
     # A source may read its files into temporary tables before the transaction (``stage``):
     # reading them touches nothing of the store, and DuckDB scans a table on one thread while the
     # transaction that filled it is open, on every thread once it is committed.
+    try:
+        with readable(label, source):
+            return _load(ctx, module, before, sha, started)
+    finally:
+        for f in ctx.scratch:
+            f.unlink(missing_ok=True)
+
+
+def _load(ctx: Context, module, before: dict[str, int], sha: str, started: float) -> Summary:
+    con, source, label, progress = ctx.con, ctx.source, ctx.label, ctx.progress
     stage = getattr(module, "stage", None)
     staged = None
     if stage is not None:
@@ -186,6 +201,40 @@ def load_one(
     return summary
 
 
+#: DuckDB errors that mean the SQL of a load is wrong (a bug to report), not that its input is.
+_CODE_ERRORS = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException,
+                duckdb.InternalException, duckdb.NotImplementedException, duckdb.TransactionException)
+
+
+@contextmanager
+def readable(label: str, source: str):
+    """Turn what a hostile input makes the readers raise into an :class:`IngestError` naming the
+    file: never a traceback, never a reader's jargon alone."""
+    try:
+        yield
+    except (IngestError, KeyboardInterrupt):
+        raise
+    except RecursionError:
+        raise IngestError(f"{label}: nested too deeply to read (expected a {source} export; "
+                          "JSON nested hundreds of levels deep is not one)") from None
+    except MemoryError:
+        raise IngestError(f"{label}: too large to read within the memory this load may use "
+                          "(setting memory_limit)") from None
+    except duckdb.OutOfMemoryException:
+        raise IngestError(f"{label}: too large to load within memory_limit; raise the setting "
+                          "memory_limit or split the file") from None
+    except _CODE_ERRORS:
+        raise
+    except duckdb.Error as exc:
+        raise IngestError(f"{label}: not a readable {source} file ({plain_error(exc)})") from None
+    except UnicodeDecodeError:
+        raise IngestError(f"{label}: not UTF-8 text (bad byte sequence); export the file as UTF-8") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise IngestError(f"{label}: truncated or damaged ZIP ({plain_error(exc)})") from None
+    except OSError as exc:
+        raise IngestError(f"{label}: cannot be read ({exc.strerror or plain_error(exc)})") from None
+
+
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     views = con.execute(
         "select view_name from duckdb_views() where temporary and view_name like 'stg\\_%' escape '\\'"
@@ -204,6 +253,19 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 # Recognising a source from content
 
 
+def check_kind(path: Path, label: str) -> None:
+    """A regular file or a folder of them: a named pipe, a device or a socket would be read for
+    ever (or block until someone writes to it), so it is refused before anything opens it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise IngestError(f"{label}: cannot be read ({exc.strerror})") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        raise IngestError(f"{label}: {kind}, not a regular file (expected an export file or folder)")
+
+
 #: Keys of the ``manifest.json`` that ``ruche sample`` writes beside its exports.
 SAMPLE_MANIFEST_KEYS = {"company", "home_domain", "seed", "period", "departments"}
 
@@ -214,7 +276,7 @@ def _sample_manifest(path: Path) -> bool:
         return False
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(obj, dict) and SAMPLE_MANIFEST_KEYS <= obj.keys()
 
@@ -229,6 +291,7 @@ def detect(path: Path) -> str:
     'events'
     """
     label = str(path)
+    check_kind(path, label)
     if path.is_dir():
         names = {p.name for p in path.iterdir()}
         inner = [p for p in path.iterdir() if p.is_dir()]
@@ -253,9 +316,9 @@ def detect(path: Path) -> str:
     if first.startswith("{"):
         try:
             obj = json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             obj = {}
-        if obj.get("type") == "version":
+        if isinstance(obj, dict) and obj.get("type") == "version":
             return "mattermost"
         if _sample_manifest(path):
             raise SourceNotRecognised(
