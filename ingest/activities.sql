@@ -145,6 +145,7 @@ outcomes as (
         case
             when skip_reason is not null then 'skipped:' || skip_reason
             when reject_reason is not null then 'rejected'
+            when not plausible then 'rejected'
             when not actor_known then 'rejected'
             when actor_is_bot then 'skipped:bot'
             -- months a purge removed stay removed (store_meta.purged_before)
@@ -157,9 +158,21 @@ outcomes as (
         case
             when skip_reason is not null then null
             when reject_reason is not null then reject_reason
+            when not plausible then
+                'date outside 2000-01-01 to ' || (year(current_date) + 1) || '-12-31 (an event cannot be dated '
+                || case when occurred_at is null then 'nowhere' when occurred_at < timestamp '2000-01-01'
+                        then 'before 2000' else 'after next year' end || ')'
             when not actor_known then $unknown_actor
         end as reason
-    from with_target
+    from (
+        -- a date no page can draw, or no event can have (before 2000, after next year, infinity):
+        -- the row is rejected, never stored
+        select
+            *,
+            coalesce(occurred_at >= timestamp '2000-01-01'
+                     and occurred_at < make_timestamp(year(current_date) + 2, 1, 1, 0, 0, 0), false) as plausible
+        from with_target
+    ) as with_target
     left join already using (activity_uid)
 ),
 

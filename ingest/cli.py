@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from ingest.directory import EARLIEST, latest
 from ingest.common import IngestError, Progress, Summary, content_sha256
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
@@ -171,6 +172,9 @@ def load_paths(
     limit_memory(settings.memory_limit)
     db = str(db or settings.db)
     remember_directory_columns(settings)
+    if as_of is not None and not EARLIEST <= as_of <= latest():
+        raise IngestError(f"--as-of {as_of.isoformat()}: not a plausible snapshot date (expected "
+                          f"{EARLIEST.isoformat()} to {latest().isoformat()})")
     plan = []
     for p in paths:
         path = Path(p)

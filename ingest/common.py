@@ -604,7 +604,8 @@ def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list
     rej = f"rej_{view}"
     errors = ctx.con.execute(
         f"""
-        select line, arg_min(error_type, byte_position), count(*)
+        select line, arg_min(error_type, byte_position), arg_min(csv_line, byte_position),
+               arg_min(error_message, byte_position)
         from {rej}
         group by line
         order by line
@@ -614,9 +615,13 @@ def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list
     ctx.con.execute(f"drop table if exists {rej}_scan")
     ctx.con.execute(f"drop view if exists {view}")
     rejects = []
-    for line, error_type, _ in errors:
+    for line, error_type, text, message in errors:
         if error_type == "INVALID ENCODING" or "unicode" in str(error_type).lower():
             raise IngestError(f"{label}, line {line}: not UTF-8 (bad byte sequence); export the file as UTF-8")
+        if "unterminated quote" in str(message).lower():
+            # the rest of the file would be one field: no record after this line can be read
+            raise IngestError(f"{label}, line {line}: a quoted field opened on this line is never closed "
+                              "(expected a closing double quote; the lines after it cannot be read as records)")
         reason = {
             "TOO MANY COLUMNS": f"more fields than the {len(columns)} columns of the header",
             "MISSING COLUMNS": f"fewer fields than the {len(columns)} columns of the header",
@@ -624,7 +629,8 @@ def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list
             "UNTERMINATED QUOTE": "a quoted field never closed",
             "LINE SIZE OVER MAXIMUM": f"line longer than {LINE_LIMIT // (1024 * 1024)} MB",
         }.get(error_type, str(error_type).lower())
-        rejects.append({"line": int(line), "reason": f"unreadable CSV line: {reason}"})
+        # the line's text stays in memory (a source may read who it names), never in the store
+        rejects.append({"line": int(line), "reason": f"unreadable CSV line: {reason}", "text": text or ""})
     return rejects
 
 

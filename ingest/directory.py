@@ -10,6 +10,8 @@ snapshot (``--as-of``, default today), and marks people who disappeared as havin
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 from ingest.common import (
@@ -43,6 +45,40 @@ def column_mapping(settings) -> dict[str, str]:
     return mapping
 
 
+#: What a directory date looks like: a day, maybe with a time of day (Excel writes one).
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+#: The earliest plausible hire or leaving date: an earlier one is a placeholder (0001-01-01,
+#: 1900-01-01 for "unknown"), not a career.
+EARLIEST = date(1950, 1, 1)
+
+
+def latest() -> date:
+    """The latest plausible date of an HR row or a snapshot: the end of next year (hires are
+    entered ahead; 9999-12-31 is an "open end" placeholder)."""
+    return date(date.today().year + 1, 12, 31)
+
+
+def date_bounds() -> dict:
+    return {"date_pattern": DATE_PATTERN, "earliest": EARLIEST.isoformat(), "latest": latest().isoformat()}
+
+
+def _unreadable_people(ctx: Context, header: list[str], mapping: dict[str, str], parse_rejects: list[dict]) -> None:
+    """stg_directory_unreadable(line, id, email): who the lines the CSV reader could not parse
+    name, as far as their fields can be split (never stored: the table is temporary and the
+    values are pseudonymised by ``directory.sql: rejected``)."""
+    ctx.con.execute("create or replace temp table stg_directory_unreadable (line bigint, id varchar, email varchar)")
+    if not parse_rejects:
+        return
+    by_lower = {c.lower(): i for i, c in enumerate(header)}
+    at = {f: by_lower.get(mapping[f].lower()) for f in ("id", "email")}
+    rows = []
+    for r in parse_rejects:
+        fields = next(csv.reader(io.StringIO(r.get("text", ""))), [])
+        value = {f: fields[i] if i is not None and i < len(fields) else None for f, i in at.items()}
+        rows.append([r["line"], value["id"], value["email"]])
+    ctx.con.executemany("insert into stg_directory_unreadable values (?, ?, ?)", rows)
+
+
 def load(ctx: Context) -> list[InputCount]:
     if ctx.path.is_dir():
         raise IngestError(f"{ctx.label}: a folder; the directory is one CSV file")
@@ -67,7 +103,7 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.con.execute("drop view stg_directory_raw")
     ctx.con.execute("drop table stg_directory_raw_rows")
     as_of = ctx.as_of or date.today().isoformat()
-    ctx.run("directory.sql", "stage")
+    ctx.run("directory.sql", "stage", date_bounds())
     counts = counts_from(ctx.con, queries("directory.sql")["counts"])
     count = counts[0] if counts else InputCount("directory rows")
     count.read += len(parse_rejects)
@@ -84,6 +120,9 @@ def load(ctx: Context) -> list[InputCount]:
         line = csv_line_of_record(ctx.path, record)
         raise IngestError(f"{ctx.label}, line {line}: {reason} (every row rejected: nothing loaded)")
     ctx.progress.step("checking rows")
+    _unreadable_people(ctx, header, mapping, parse_rejects)
+    ctx.run("directory.sql", "rejected")
+    ctx.run("directory.sql", "unnamed")
     for step in ("hashed", "insert_people", "attach_people", "update_people", "managers", "leavers",
                  "history_same_day", "history_close", "history_open", "clear_home_domains", "home_domains"):
         ctx.run("directory.sql", step, {"as_of": as_of})

@@ -35,8 +35,11 @@ typed as (
             when frontline_text in ('true', 't', 'yes', 'y', '1', 'x') then true
             when frontline_text in ('false', 'f', 'no', 'n', '0') then false
         end as frontline,
-        cast(try_cast(hired_text as timestamp) as date) as hired_on,
-        cast(try_cast(left_text as timestamp) as date) as left_on
+        -- a date, maybe with a time of day; never 'infinity', 'epoch' or a year of five digits
+        case when regexp_full_match(hired_text, $date_pattern) then cast(try_cast(hired_text as timestamp) as date) end
+            as hired_on,
+        case when regexp_full_match(left_text, $date_pattern) then cast(try_cast(left_text as timestamp) as date) end
+            as left_on
     from cleaned
 ),
 
@@ -54,6 +57,11 @@ checked as (
                 then 'hired_on is not a date (expected YYYY-MM-DD)'
             when left_text is not null and left_on is null
                 then 'left_on is not a date (expected YYYY-MM-DD)'
+            when hired_on not between cast($earliest as date) and cast($latest as date)
+                then 'hired_on is outside ' || $earliest || ' to ' || $latest || ' (not a plausible hire date)'
+            when left_on not between cast($earliest as date) and cast($latest as date)
+                then 'left_on is outside ' || $earliest || ' to ' || $latest || ' (not a plausible leaving date)'
+            when left_on < hired_on then 'left_on is before hired_on (left before being hired)'
             when count(*) over (partition by lower(id)) > 1
                 and row_number() over (partition by lower(id) order by record_no) > 1
                 then 'id listed twice (the first row is kept)'
@@ -151,12 +159,39 @@ where people.person_key = final.person_key
   and people.manager_key is distinct from final.manager_key
 
 -- name: leavers
--- People of an earlier directory who are no longer in it have left, on the snapshot's date.
+-- People of an earlier directory who are no longer in it have left, on the snapshot's date. A
+-- person whose row is in the file but rejected has not left: their row is bad, and they keep
+-- what the store knew (matched by HR id or e-mail, as the row was written). When a rejected row
+-- names nobody (a line too broken to read an id from), nobody is marked as leaver by this load.
 update people
 set left_on = cast($as_of as date), updated_at = current_timestamp
 where in_directory
   and left_on is null
   and person_key not in (select person_key from stg_directory_people)
+  and not exists (select 1 from stg_directory_unnamed)
+  and employee_id not in (select employee_id from stg_directory_rejected where employee_id is not null)
+  and person_id not in (select person_id from stg_directory_rejected where person_id is not null)
+
+-- name: rejected
+-- The people of the rejected rows (readable or not), pseudonymised: they have not left.
+create or replace temp table stg_directory_rejected as
+with rows as (
+    select id, email from stg_directory where reject_reason is not null
+    union all
+    select nullif(trim(id), ''), nullif(lower(trim(email)), '') from stg_directory_unreadable
+),
+
+final as (
+    select distinct pseudonym(id) as employee_id, pseudonym(email) as person_id
+    from rows
+)
+
+select * from final
+
+-- name: unnamed
+create or replace temp table stg_directory_unnamed as
+select line from stg_directory_unreadable
+where nullif(trim(id), '') is null and nullif(trim(email), '') is null
 
 -- name: history_same_day
 -- A second snapshot of the same day corrects the version it opened.

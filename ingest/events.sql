@@ -44,23 +44,68 @@ final as (
 select * from final
 
 -- name: typed
+-- occurred_at is read by pattern, each row on its own: a date, maybe a time, maybe a zone (Z, an
+-- offset such as +05:30, or a zone name such as Europe/Paris; without one, UTC). The text is
+-- never cast to a timestamp with time zone as a whole: a zone name in one row would then leak
+-- into the rows after it.
 create or replace temp table stg_events_typed as
 with raw as (
     select * from stg_events_raw
+),
+
+parts as (
+    select
+        *,
+        nullif(trim(occurred_at), '') as occurred_text,
+        regexp_extract(
+            trim(occurred_at),
+            '^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?))?\s*'
+            || '(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?|[A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+)?$',
+            ['day', 'clock', 'zone']
+        ) as p
+    from raw
+),
+
+zoned as (
+    select
+        *,
+        try_cast(p.day || ' ' || coalesce(nullif(replace(p.clock, ',', '.'), ''), '00:00:00') as timestamp) as local_time,
+        case
+            when p.zone in ('', 'Z', 'z', 'UTC', 'GMT') then 0
+            when p.zone similar to '[+-][0-9]{2}(:?[0-9]{2})?' then
+                (case when p.zone like '-%' then -1 else 1 end)
+                * (cast(substr(p.zone, 2, 2) as integer) * 60
+                   + coalesce(try_cast(nullif(substr(replace(p.zone, ':', ''), 4, 2), '') as integer), 0))
+        end as offset_minutes,
+        p.zone similar to '[+-][0-9]{2}(:?[0-9]{2})?'
+            and coalesce(try_cast(nullif(substr(replace(p.zone, ':', ''), 4, 2), '') as integer), 0) >= 60
+            as bad_minutes,
+        p.zone like '%/%' as named_zone,
+        p.zone in (select name from pg_timezone_names()) as known_zone
+    from parts
 ),
 
 final as (
     select
         record_no,
         nullif(trim(id), '') as id,
-        nullif(trim(occurred_at), '') as occurred_text,
-        timezone('UTC', try_cast(nullif(trim(occurred_at), '') as timestamptz)) as occurred_at,
+        occurred_text,
+        case
+            when occurred_text is null then null
+            when p.day = '' or local_time is null then 'not a date-time'
+            when named_zone and not known_zone then 'unknown zone'
+            when bad_minutes or offset_minutes not between -12 * 60 and 14 * 60 then 'impossible offset'
+        end as time_problem,
+        case
+            when named_zone and known_zone then timezone('UTC', timezone(p.zone, local_time))
+            else local_time - to_minutes(coalesce(offset_minutes, 0))
+        end as occurred_at,
         nullif(trim(actor), '') as actor,
         lower(nullif(trim(kind), '')) as kind,
         nullif(trim(target), '') as target,
         nullif(trim(space), '') as space,
         nullif(trim(thread), '') as thread
-    from raw
+    from zoned
 )
 
 select * from final
@@ -97,7 +142,12 @@ final as (
         null as skip_reason,
         case
             when occurred_text is null then 'occurred_at is empty'
-            when occurred_at is null then 'occurred_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)'
+            when time_problem = 'not a date-time'
+                then 'occurred_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)'
+            when time_problem = 'unknown zone'
+                then 'occurred_at names a time zone that does not exist (expected Z, an offset such as +05:30, or a zone such as Europe/Paris)'
+            when time_problem = 'impossible offset'
+                then 'occurred_at has an impossible UTC offset (expected -12:00 to +14:00)'
             when actor is null then 'actor is empty'
             when kind is null then 'kind is empty'
             when kind not in ('post', 'reply', 'reaction', 'mention', 'read', 'join')

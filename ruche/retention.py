@@ -67,6 +67,11 @@ def cutoff(as_of: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def latest(as_of: date) -> date:
+    """The first day after next year: a later date is no event's, report's or hiring's."""
+    return date(as_of.year + 2, 1, 1)
+
+
 def _next_month(day: date) -> date:
     index = day.year * 12 + day.month
     return date(index // 12, index % 12 + 1, 1)
@@ -82,23 +87,28 @@ class Plan:
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
     folded_months: list[str] = field(default_factory=list)  # 'YYYY-MM' folded into group_history
     history_rows: int = 0  # rows added to group_history
+    implausible: dict[str, int] = field(default_factory=dict)  # table -> rows dated impossibly, repaired first
 
     @property
     def is_empty(self) -> bool:
-        return not any(self.rows.values()) and not self.history_rows
+        return not any(self.rows.values()) and not self.history_rows and not any(self.implausible.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(), "retention_months": self.months, "cutoff": self.cutoff.isoformat(),
             "rows": self.rows, "folded_months": self.folded_months, "history_rows": self.history_rows,
+            "implausible": self.implausible,
         }
 
     def format(self, dry_run: bool) -> str:
         verb = "would go" if dry_run else "went"
-        lines = [
-            f"Retention: {self.months} months. As of {self.as_of}, person-level data before "
-            f"{self.cutoff} {verb}:",
-        ]
+        lines = []
+        if any(self.implausible.values()):
+            fixed = ", ".join(f"{t} {n}" for t, n in self.implausible.items() if n)
+            lines.append(f"Rows dated impossibly (before 2000, after next year, infinity) {'would be' if dry_run else 'were'} "
+                         f"repaired first: {fixed} (activities and usage reports removed, people's dates cleared).")
+        lines.append(f"Retention: {self.months} months. As of {self.as_of}, person-level data before "
+                     f"{self.cutoff} {verb}:")
         width = max(len(t) for t in PURGED_TABLES)
         lines += [f"  {t:<{width}}  {self.rows.get(t, 0):>9}" for t in PURGED_TABLES]
         if self.folded_months:
@@ -141,8 +151,9 @@ def plan(con: duckdb.DuckDBPyConnection, as_of: date, months: int) -> Plan:
     cut = cutoff(as_of, months)
     params = {"cutoff": cut}
     con.execute("set TimeZone = 'UTC'")
+    implausible = dict(con.execute(queries()["implausible_counts"], {"latest": latest(as_of)}).fetchall())
     first_day = con.execute(queries()["first_day"], params).fetchone()[0]
-    result = Plan(as_of=as_of, months=months, cutoff=cut)
+    result = Plan(as_of=as_of, months=months, cutoff=cut, implausible=implausible)
     if first_day is not None:
         # after an earlier purge, its cut-off month is whole although its first days may hold no
         # data any more: count its days from the cut-off, as the metric did before
@@ -174,6 +185,9 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
     at all), and rebuilds the materialised metrics. Returns what it did.
     """
     done = plan(con, as_of, months)
+    if any(done.implausible.values()):
+        for statement in queries()["remove_implausible"].split(";"):
+            con.execute(statement, {"latest": latest(as_of)})
     params = {"cutoff": done.cutoff, "now": datetime.now(timezone.utc).replace(tzinfo=None)}
     con.execute(
         """

@@ -83,13 +83,56 @@ final as (
 select * from final
 
 -- name: first_day
--- The first day holding person-level activity before the cut-off.
+-- The first day holding person-level activity before the cut-off (implausible dates aside: they
+-- are removed, never folded).
 select min(day) from (
-    select min(occurred_at)::date as day from activities where occurred_at < $cutoff
+    select min(occurred_at)::date as day from activities
+    where occurred_at < $cutoff and occurred_at >= timestamp '2000-01-01'
     union all
     select min(coalesce(last_activity, report_date)) from usage_snapshots
-    where coalesce(last_activity, report_date) < $cutoff
+    where coalesce(last_activity, report_date) < $cutoff and coalesce(last_activity, report_date) >= date '2000-01-01'
 )
+
+-- name: implausible_counts
+-- Rows whose dates no event or report can have (before 2000, after next year, infinity: what a
+-- load before the checks of ingest could store), and people whose hire or leaving date is not
+-- a plausible one (before 1950, after next year). Such rows break every page that draws a date.
+-- Bound: $latest (the first day after next year).
+select 'activities' as table_name, count(*) as n from activities
+where not coalesce(occurred_at >= timestamp '2000-01-01' and occurred_at < $latest, false)
+union all
+select 'usage_snapshots', count(*) from usage_snapshots
+where not coalesce(report_date >= date '2000-01-01' and report_date < $latest, false)
+   or not coalesce(last_activity >= date '2000-01-01' and last_activity < $latest, true)
+union all
+select 'people', count(*) from people
+where not coalesce(hired_on >= date '1950-01-01' and hired_on < $latest, true)
+   or not coalesce(left_on >= date '1950-01-01' and left_on < $latest, true)
+union all
+select 'people_history', count(*) from people_history
+where not coalesce(valid_from >= date '1900-01-01' and valid_from < $latest, false)
+   or not coalesce(valid_to >= date '1900-01-01' and valid_to < $latest, true)
+
+-- name: remove_implausible
+-- Activities and usage reports are removed, a person keeps their row without the date that
+-- cannot be true, and a version of their history dated impossibly holds since always (1900-01-01,
+-- as a first version does) or is left open.
+delete from activities
+where not coalesce(occurred_at >= timestamp '2000-01-01' and occurred_at < $latest, false);
+delete from usage_snapshots
+where not coalesce(report_date >= date '2000-01-01' and report_date < $latest, false)
+   or not coalesce(last_activity >= date '2000-01-01' and last_activity < $latest, true);
+update people
+set hired_on = case when hired_on >= date '1950-01-01' and hired_on < $latest then hired_on end,
+    left_on = case when left_on >= date '1950-01-01' and left_on < $latest then left_on end
+where not coalesce(hired_on >= date '1950-01-01' and hired_on < $latest, true)
+   or not coalesce(left_on >= date '1950-01-01' and left_on < $latest, true);
+update people_history
+set valid_from = case when valid_from >= date '1900-01-01' and valid_from < $latest then valid_from
+                      else date '1900-01-01' end,
+    valid_to = case when valid_to >= date '1900-01-01' and valid_to < $latest then valid_to end
+where not coalesce(valid_from >= date '1900-01-01' and valid_from < $latest, false)
+   or not coalesce(valid_to >= date '1900-01-01' and valid_to < $latest, true)
 
 -- name: forgotten
 -- People whose row goes: leavers gone before the cut-off, and people the directory does not know
@@ -130,9 +173,11 @@ where person_key in (
 )
 
 -- name: counts
-select 'activities' as table_name, count(*) as n from activities where occurred_at < $cutoff
+select 'activities' as table_name, count(*) as n from activities
+where occurred_at < $cutoff and occurred_at >= timestamp '2000-01-01'
 union all
-select 'usage_snapshots', count(*) from usage_snapshots where coalesce(last_activity, report_date) < $cutoff
+select 'usage_snapshots', count(*) from usage_snapshots
+where coalesce(last_activity, report_date) < $cutoff and coalesce(last_activity, report_date) >= date '2000-01-01'
 union all
 select 'people_history', count(*) from people_history
 where (valid_to is not null and valid_to <= $cutoff) or person_key in (select person_key from retention_forgotten)

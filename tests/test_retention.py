@@ -71,6 +71,8 @@ def test_a_dry_run_shows_the_cut_off_and_rows_per_table_and_changes_nothing(tiny
         "rows": {"activities": 4, "usage_snapshots": 0, "people_history": 0, "rejects": 0, "accounts": 0, "people": 1,
                  "audit_log": 0},
         "folded_months": ["2026-01"], "history_rows": 10, "dry_run": True,
+        # no row dated impossibly (before 2000, after next year)
+        "implausible": {"activities": 0, "usage_snapshots": 0, "people": 0, "people_history": 0},
     }
     assert tiny_store.read_bytes() == published
 
