@@ -323,14 +323,34 @@ class Export:
     members: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
 
 
+#: The most a ZIP member a source reads may hold once unpacked, and all of them together: past
+#: it the load stops with a message rather than filling the disk (a ZIP bomb, an export zipped
+#: with its backups). Members a source does not read (attachments) are never unpacked at all.
+MEMBER_LIMIT = 16 * 1024**3
+EXTRACT_LIMIT = 64 * 1024**3
+#: The most a member read into memory at once may hold (a Slack day file: a few kB to a few MB).
+READ_LIMIT = 512 * 1024**2
+_COPY_BLOCK = 1 << 20
+
+
+def data_files(name: str) -> bool:
+    """What a source reads from an export by default: the data files at its top (CSV, JSON, JSON
+    lines), never the attachments and files of its sub-folders."""
+    return "/" not in name and name.lower().endswith((".csv", ".json", ".jsonl"))
+
+
 @contextmanager
-def open_export(path: Path, label: str, scratch: str | None = None, extract=None) -> Iterator[Export]:
+def open_export(path: Path, label: str, scratch: str | None = None, extract=data_files) -> Iterator[Export]:
     """The export at ``path``, a folder or a ZIP (unpacked into a private temporary folder).
 
-    ``extract``, a predicate on a member's name relative to the export's top folder, limits what is
-    unpacked (a Slack export's thousands of day files are better read from the ZIP: creating
-    files costs more than reading them). A truncated or corrupt ZIP raises :class:`IngestError`
-    before anything is read; a member whose bytes do not match their checksum raises it when read.
+    ``extract``, a predicate on a member's name relative to the export's top folder, chooses what
+    is unpacked (by default :func:`data_files`); the other members stay in the archive, listed in
+    ``Export.members`` (a Slack export's thousands of day files are better read from the ZIP:
+    creating files costs more than reading them). Members are copied in blocks, never held whole
+    in memory, and one larger than :data:`MEMBER_LIMIT` stops the load. A truncated or corrupt ZIP,
+    unsafe member names, a name listed twice or naming both a file and a folder raise
+    :class:`IngestError` before anything is read; a member whose bytes do not match their
+    checksum raises it when read.
     """
     if path.is_dir():
         yield Export(path)
@@ -344,39 +364,89 @@ def open_export(path: Path, label: str, scratch: str | None = None, extract=None
         try:
             with zipfile.ZipFile(path) as zf:
                 infos = zf.infolist()
-                for info in infos:
-                    name = posixpath.normpath(info.filename)
-                    if info.filename.startswith("/") or name == ".." or name.startswith("../"):
-                        raise IngestError(f"{label}: unsafe path in ZIP: {info.filename}")
+                check_members(infos, label)
                 prefix = zip_root(infos)
                 root = Path(tmp)
                 members = {}
+                unpacked = 0
                 for info in infos:
-                    target = root / info.filename
                     if info.is_dir():
-                        target.mkdir(parents=True, exist_ok=True)
                         continue
                     relative = info.filename[len(prefix):] if info.filename.startswith(prefix) else None
-                    if extract is not None and not (relative is not None and extract(relative)):
-                        if relative is not None:
-                            members[relative] = info
+                    if relative is None:
                         continue
+                    if extract is not None and not extract(relative):
+                        members[relative] = info
+                        continue
+                    unpacked += info.file_size
+                    if unpacked > EXTRACT_LIMIT:
+                        raise IngestError(f"{label}: the files to read unpack to more than "
+                                          f"{EXTRACT_LIMIT // 1024**3} GB (expected an export of that size at most)")
+                    target = root / info.filename
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with open(target, "wb") as dst:
-                        dst.write(zip_member(zf, info, label))
+                    unpack_member(zf, info, target, label)
                 folder = root / prefix
                 folder.mkdir(parents=True, exist_ok=True)
                 yield Export(folder, zf, members)
         except (zipfile.BadZipFile, EOFError, zlib_error()) as exc:
-            raise IngestError(f"{label}: truncated or damaged ZIP ({exc})") from None
+            raise IngestError(f"{label}: truncated or damaged ZIP ({plain_error(exc)})") from None
+        except NotImplementedError as exc:
+            raise IngestError(f"{label}: a ZIP member Ruche cannot unpack ({exc}); zip the export again "
+                              "with ordinary (deflate) compression") from None
+        except RuntimeError as exc:  # an encrypted member
+            raise IngestError(f"{label}: {plain_error(exc)} (expected an export without a password)") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def check_members(infos: list[zipfile.ZipInfo], label: str) -> None:
+    """Member names that would unpack outside the folder, twice, or as both a file and a folder."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for info in infos:
+        name = posixpath.normpath(info.filename)
+        if info.filename.startswith("/") or name == ".." or name.startswith("../") or "\x00" in info.filename:
+            raise IngestError(f"{label}: unsafe path in ZIP: {info.filename}")
+        parts = name.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+        if info.is_dir():
+            folders.add(name)
+        elif name in files:
+            raise IngestError(f"{label}: the ZIP lists {name} twice (expected each file once)")
+        else:
+            files.add(name)
+    both = sorted(files & folders)
+    if both:
+        raise IngestError(f"{label}: the ZIP holds a file and a folder both named {both[0]} "
+                          "(expected one or the other)")
+
+
+def unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str) -> None:
+    """Copy one member to ``target`` in blocks, checked against its CRC and :data:`MEMBER_LIMIT`
+    (its declared size and the bytes it really holds)."""
+    too_big = IngestError(f"{label}/{info.filename}: larger than {MEMBER_LIMIT // 1024**3} GB unpacked "
+                          "(expected a file of an export; split the export or leave this file out)")
+    if info.file_size > MEMBER_LIMIT:
+        raise too_big
+    written = 0
+    try:
+        with zf.open(info) as src, open(target, "wb") as dst:
+            for block in iter(lambda: src.read(_COPY_BLOCK), b""):
+                written += len(block)
+                if written > MEMBER_LIMIT:
+                    raise too_big
+                dst.write(block)
+    except zipfile.BadZipFile as exc:
+        if "CRC" in str(exc):
+            raise IngestError(f"{label}: damaged ZIP member {info.filename} (CRC mismatch)") from None
+        raise
+
+
 @contextmanager
-def export_folder(path: Path, label: str, scratch: str | None = None) -> Iterator[Path]:
-    """The folder of an export given as a folder or a ZIP (unpacked into a private temporary folder)."""
-    with open_export(path, label, scratch) as export:
+def export_folder(path: Path, label: str, scratch: str | None = None, extract=data_files) -> Iterator[Path]:
+    """The folder of an export given as a folder or a ZIP (its data files unpacked into a private
+    temporary folder: see :func:`open_export`)."""
+    with open_export(path, label, scratch, extract) as export:
         yield export.folder
 
 
@@ -393,7 +463,11 @@ def zip_root(infos: list[zipfile.ZipInfo]) -> str:
 
 
 def zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
-    """The bytes of one member, checked against its CRC."""
+    """The bytes of one member (a small one: a Slack day file), checked against its CRC and
+    :data:`READ_LIMIT`."""
+    if info.file_size > READ_LIMIT:
+        raise IngestError(f"{label}/{info.filename}: larger than {READ_LIMIT // 1024**2} MB unpacked "
+                          "(expected a small file of an export)")
     try:
         return zf.read(info)
     except zipfile.BadZipFile as exc:
