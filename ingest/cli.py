@@ -11,8 +11,10 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
+from ingest.common import IngestError, Progress, Summary, content_sha256, plain_error
 from ingest.directory import EARLIEST, latest
-from ingest.common import IngestError, Progress, Summary, content_sha256
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
 from ruche.errors import RucheError
@@ -184,8 +186,14 @@ def load_paths(
         plan.append((str(p), source or detect(path)))
     plan.sort(key=lambda item: _ORDER.get(item[1], 9))
     pseudonymiser = Pseudonymiser(load_key(settings.key_file))
-    if _all_loaded_already(db, plan):
-        return [Summary(source=s, path=p, status="unchanged", sha256=content_sha256(Path(p))) for p, s in plan]
+    loaded_already, derived_current = _store_state(db, plan)
+    if loaded_already:
+        summaries = [Summary(source=s, path=p, status="unchanged", sha256=content_sha256(Path(p))) for p, s in plan]
+        if refresh and not derived_current:
+            # the last refresh did not finish (killed, or failed): the derived tables describe an
+            # older store, and this command brings them up to date
+            _refresh_after(db, settings, progress, summaries)
+        return summaries
     summaries = []
     with writing(db, wait=wait) as con:
         prepare(con, pseudonymiser)
@@ -195,30 +203,43 @@ def load_paths(
             _refresh_metrics(con, settings)  # a store in memory lives only in this connection
             return summaries
     if refresh and any(s.status == "loaded" for s in summaries):
-        try:
-            refresh_derived(db, settings, progress, wait=True)
-        except Exception as exc:
-            raise RefreshFailed(
-                f"the load was published, but refreshing the derived tables after it failed ({exc}); "
-                "metrics compute from the stored rows until a later load refreshes them",
-                summaries,
-            ) from exc
+        _refresh_after(db, settings, progress, summaries)
     return summaries
 
 
-def _all_loaded_already(db: str, plan: list[tuple[str, str]]) -> bool:
+def _refresh_after(db: str, settings: Settings, progress: Progress | None, summaries: list[Summary]) -> None:
+    try:
+        refresh_derived(db, settings, progress, wait=True)
+    except Exception as exc:
+        raise RefreshFailed(
+            f"the load was published, but refreshing the derived tables after it failed ({plain_error(exc)}); "
+            "metrics compute from the stored rows until a later load refreshes them",
+            summaries,
+        ) from exc
+
+
+def _store_state(db: str, plan: list[tuple[str, str]]) -> tuple[bool, bool]:
+    """Whether every file of ``plan`` is loaded already, and whether the derived tables describe
+    the store."""
     if db == ":memory:" or not Path(db).exists():
-        return False
+        return False, False
     try:
         con = connect(db, read_only=True)
     except StoreError:
-        return False
+        return False, False
     try:
         shas = [content_sha256(Path(p)) for p, _ in plan]
         found = con.execute(
             "select count(distinct file_sha256) from loaded_files where file_sha256 in (select unnest(?))", [shas]
         ).fetchone()[0]
-        return found == len(set(shas))
+        if found != len(set(shas)):
+            return False, False
+        from metrics.materialise import derived_current
+
+        try:
+            return True, derived_current(con)
+        except duckdb.Error:
+            return True, False
     finally:
         con.close()
 

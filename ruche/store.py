@@ -169,6 +169,8 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
     path = str(path)
     if read_only and path != ":memory:" and not Path(path).exists():
         raise StoreError(f"{path}: no store here (run `ruche ingest` or `ruche demo` first)")
+    if read_only:
+        remove_abandoned(path)
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + retry_seconds
@@ -233,8 +235,7 @@ def writing(path: str | os.PathLike, wait: bool = True):
         work = target.with_name(f"{target.name}.loading-{os.getpid()}")
         # Holding the lock, no other load is running: any copy left here was abandoned by a load
         # that was killed, and is removed.
-        for leftover in target.parent.glob(f"{glob.escape(target.name)}.loading-*"):
-            leftover.unlink(missing_ok=True)
+        _remove_leftovers(target)
         if target.exists():
             shutil.copy2(target, work)
         spool = audit.spool_path(target)
@@ -259,6 +260,39 @@ def writing(path: str | os.PathLike, wait: bool = True):
                 audit.restore(spool, folded)
             work.unlink(missing_ok=True)
             Path(str(work) + ".wal").unlink(missing_ok=True)
+
+
+def _leftovers(target: Path) -> list[Path]:
+    """What killed writes left beside the store: their copies, write-ahead logs and spill folders."""
+    return list(target.parent.glob(f"{glob.escape(target.name)}.loading-*"))
+
+
+def _remove_leftovers(target: Path) -> int:
+    found = _leftovers(target)
+    for leftover in found:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    return len(found)
+
+
+def remove_abandoned(path: str | os.PathLike) -> int:
+    """Remove the copies that writes killed before publishing left beside the store (a copy is
+    as large as the store), unless a write is running now; returns how many went. Every command
+    that opens the store calls it, so a kill at any point is cleaned up by the next command."""
+    target = Path(path)
+    if str(path) == ":memory:" or not _leftovers(target):
+        return 0
+    try:
+        with open(target.with_name(target.name + ".lock"), "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return 0  # a write is running: the copy is its own
+            return _remove_leftovers(target)
+    except OSError:
+        return 0  # a folder this user may not write to: nothing can have been left here by them
 
 
 def published_version(path: str | os.PathLike) -> tuple[int, int] | None:
