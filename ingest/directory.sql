@@ -189,9 +189,13 @@ final as (
 select * from final
 
 -- name: unnamed
+-- Rejected rows that name nobody (no id, no e-mail).
 create or replace temp table stg_directory_unnamed as
 select line from stg_directory_unreadable
 where nullif(trim(id), '') is null and nullif(trim(email), '') is null
+union all
+select record_no + 1 from stg_directory
+where reject_reason is not null and id is null and email is null
 
 -- name: history_same_day
 -- A second snapshot of the same day corrects the version it opened.
