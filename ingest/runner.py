@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import stat
 import time
 import zipfile
@@ -311,9 +312,15 @@ def detect(path: Path) -> str:
         return _detect_members(names, label)
     if head.startswith(b"PAR1"):
         return "events"
+    if not head.strip():
+        raise IngestError(f"{label}: empty file (blank lines only; expected an export)")
+    if b"\x00" in head:
+        raise SourceNotRecognised(
+            f"{label}, line 1: not UTF-8 text (NUL bytes): not a CSV, JSON lines, Parquet or ZIP export "
+            "(a CSV saved as UTF-16? export it as UTF-8)")
     text = head.decode("utf-8-sig", errors="replace")
-    first = text.split("\n", 1)[0].strip()
-    if first.startswith("{"):
+    first = re.split("\r\n|\r|\n", text, maxsplit=1)[0].strip()
+    if first.startswith(("{", "[")):
         try:
             obj = json.loads(first)
         except (ValueError, RecursionError):
