@@ -428,3 +428,33 @@ def test_a_copy_a_killed_load_left_is_removed_by_the_next_command(tmp_path, caps
     (tmp_path / f"{copy}.tmp").mkdir()  # a spill folder of the killed load
     assert main(["metrics", "participation", "--db", str(db)]) == 0  # a reader, not a load
     assert leftovers(db) == []
+
+
+def test_a_store_broken_by_an_older_version_is_repaired_by_the_next_load(tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    load(write(tmp_path / "ev.csv", ["occurred_at,actor,kind", "2026-01-05T10:00:00Z,ann@acme.example,post",
+                                     "2026-01-06T10:00:00Z,bob@acme.example,post"]), db)
+    con = duckdb.connect(str(db))  # what a load of a version without the checks stored
+    con.execute("insert into activities select activity_uid + 1, source, '294247-01-10 04:00:54', person_key, kind, "
+                "space_key, thread_ref, target_key, body_length, has_file, has_link, run_id from activities limit 1")
+    con.execute("insert into usage_snapshots values ('m365', 1, 'infinity', 30, null, 0, 1, 0, 1)")
+    con.execute("delete from schema_version where version = 45")
+    con.close()
+    # every later load used to publish its rows and fail its refresh (exit 4): the store stayed broken
+    write(tmp_path / "ev2.csv", ["occurred_at,actor,kind", "2026-02-05T10:00:00Z,cy@acme.example,post"])
+    assert main(["ingest", str(tmp_path / "ev2.csv"), "--db", str(db)]) == 0
+    assert query(db, "select count(*), max(occurred_at)::varchar from activities") == [(3, "2026-02-05 10:00:00")]
+    assert query(db, "select count(*) from usage_snapshots") == [(0,)]
+    latest = f"{__import__('datetime').date.today().year + 1}-12-31"
+    assert query(db, "select run_id, file, table_name, reason, record from rejects order by table_name") == [
+        (1, str(tmp_path / "ev.csv"), "activities",
+         f"date outside 2000-01-01 to {latest} (an event cannot be dated after next year; removed from the store "
+         "when it was opened by a version checking dates)",
+         '{"source":"events","kind":"post","occurred_at":"294247-01-10 04:00:54"}'),
+        (1, str(tmp_path / "ev.csv"), "usage_snapshots",
+         f"date outside 2000-01-01 to {latest} (a report cannot be dated so; removed from the store when it was "
+         "opened by a version checking dates)",
+         '{"source":"m365","report_date":"infinity","last_activity":null}'),
+    ]
+    capsys.readouterr()
+    assert main(["metrics", "participation", "--db", str(db), "--format", "csv"]) == 0
