@@ -708,6 +708,24 @@ def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list
     return rejects
 
 
+def line_shift(ctx: Context, rejects: list[dict], table: str = "stg_line_shift") -> None:
+    """Temp table ``table`` (k, n) that turns record numbers into line numbers when unreadable
+    lines were left out of a CSV's rows: record ``r`` is on line ``r + 1 + n``, ``n`` of the row
+    with the largest ``k`` below ``r`` (an ``asof`` join), or ``r + 1`` when there is none. (A
+    record whose quoted field spans several lines counts as one line, as in ``rejects``.)
+
+    """
+    ctx.con.execute(f"create or replace temp table {table} (k bigint, n bigint)")
+    lines = sorted({r["line"] for r in rejects})
+    if lines:
+        # the j-th unreadable line (1-based) L_j has L_j - 1 - j readable records before it
+        ctx.con.execute(
+            f"insert into {table} select l - 1 - j, max(j) from (select unnest($lines) as l, "
+            f"unnest(range(1, len($lines) + 1)) as j) group by all",
+            {"lines": lines},
+        )
+
+
 def store_parse_rejects(ctx: Context, file_label: str, table_name: str, rejects: list[dict]) -> None:
     if rejects:
         ctx.con.executemany(

@@ -20,7 +20,7 @@ from ingest.common import (
     InputCount,
     counts_from,
     csv_header,
-    csv_line_of_record,
+    line_shift,
     queries,
     quote_identifier,
     read_csv_staging,
@@ -103,6 +103,7 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.con.execute("drop view stg_directory_raw")
     ctx.con.execute("drop table stg_directory_raw_rows")
     as_of = ctx.as_of or date.today().isoformat()
+    line_shift(ctx, parse_rejects)
     ctx.run("directory.sql", "stage", date_bounds())
     counts = counts_from(ctx.con, queries("directory.sql")["counts"])
     count = counts[0] if counts else InputCount("directory rows")
@@ -114,10 +115,9 @@ def load(ctx: Context) -> list[InputCount]:
         if parse_rejects:
             first = parse_rejects[0]
             raise IngestError(f"{ctx.label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
-        record, reason = ctx.con.execute(
-            "select record_no, reject_reason from stg_directory order by record_no limit 1"
+        line, reason = ctx.con.execute(
+            "select line, reject_reason from stg_directory order by record_no limit 1"
         ).fetchone()
-        line = csv_line_of_record(ctx.path, record)
         raise IngestError(f"{ctx.label}, line {line}: {reason} (every row rejected: nothing loaded)")
     ctx.progress.step("checking rows")
     _unreadable_people(ctx, header, mapping, parse_rejects)

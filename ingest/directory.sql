@@ -7,12 +7,16 @@
 -- name: stage
 create or replace temp table stg_directory as
 with source as (
-    select * from stg_directory_text
+    -- the line of each record, unreadable lines left out of the rows counted back in
+    select text.*, text.record_no + 1 + coalesce(shift.n, 0) as line
+    from stg_directory_text as text
+    asof left join stg_line_shift as shift on text.record_no > shift.k
 ),
 
 cleaned as (
     select
         record_no,
+        line,
         nullif(trim(id), '') as id,
         nullif(lower(trim(email)), '') as email,
         nullif(trim(department), '') as department,
@@ -194,7 +198,7 @@ create or replace temp table stg_directory_unnamed as
 select line from stg_directory_unreadable
 where nullif(trim(id), '') is null and nullif(trim(email), '') is null
 union all
-select record_no + 1 from stg_directory
+select line from stg_directory
 where reject_reason is not null and id is null and email is null
 
 -- name: history_same_day
@@ -285,7 +289,7 @@ insert into rejects
 select
     $run_id,
     $file,
-    record_no + 1,
+    line,
     'people',
     reject_reason,
     json_object('employee_id', pseudonym(id), 'email', pseudonym(email))

@@ -17,6 +17,7 @@ from ingest.common import (
     IngestError,
     InputCount,
     csv_header,
+    line_shift,
     read_csv_staging,
     renamed,
     require_columns,
@@ -62,6 +63,7 @@ def load(ctx: Context) -> list[InputCount]:
         raise IngestError(f"{ctx.label}: no data rows (expected one event per row after the header)")
     ctx.progress.step("events read")
     create_staging(ctx)
+    line_shift(ctx, parse_rejects)
     ctx.run("events.sql", "typed")
     ctx.run("events.sql", "ref_people")
     ctx.run("events.sql", "ref_map")

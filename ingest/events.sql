@@ -50,7 +50,10 @@ select * from final
 -- into the rows after it.
 create or replace temp table stg_events_typed as
 with raw as (
-    select * from stg_events_raw
+    -- the line of each record, unreadable lines left out of the rows counted back in
+    select r.*, r.record_no + 1 + coalesce(shift.n, 0) as line
+    from stg_events_raw as r
+    asof left join stg_line_shift as shift on r.record_no > shift.k
 ),
 
 parts as (
@@ -88,6 +91,7 @@ zoned as (
 final as (
     select
         record_no,
+        line,
         nullif(trim(id), '') as id,
         occurred_text,
         case
@@ -126,7 +130,7 @@ final as (
     select
         'events' as input,
         $export as file,
-        record_no + 1 as line,
+        line,
         record_no,
         coalesce(id, concat_ws('|', occurred_text, actor, kind, target, space, thread)) as natural_key,
         occurred_at,

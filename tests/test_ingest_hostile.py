@@ -458,3 +458,19 @@ def test_a_store_broken_by_an_older_version_is_repaired_by_the_next_load(tmp_pat
     ]
     capsys.readouterr()
     assert main(["metrics", "participation", "--db", str(db), "--format", "csv"]) == 0
+
+
+def test_a_reject_names_its_own_line_after_unreadable_lines(tmp_path):
+    rows = ["occurred_at,actor,kind", "2026-01-05T10:00:00Z,a@acme.example,post", "2026-01-05T10:00:00Z,a@acme.example",
+            "bad,row", "2026-01-05T10:00:00Z,b@acme.example,nope", "2026-01-05T11:00:00Z,b@acme.example,post,extra",
+            "2026-01-05T10:00:00Z,c@acme.example,nope2"]
+    summary = load(write(tmp_path / "ev.csv", rows), tmp_path / "s.duckdb")
+    assert counts(summary) == (6, 1, 5, 0)
+    # lines 5 and 7 used to be reported as lines 3 and 4: the unreadable lines were not counted
+    assert query(tmp_path / "s.duckdb", "select line, reason from rejects order by line") == [
+        (3, "unreadable CSV line: fewer fields than the 3 columns of the header"),
+        (4, "unreadable CSV line: fewer fields than the 3 columns of the header"),
+        (5, "kind is not one of post, reply, reaction, mention, read, join"),
+        (6, "unreadable CSV line: more fields than the 3 columns of the header"),
+        (7, "kind is not one of post, reply, reaction, mention, read, join"),
+    ]
