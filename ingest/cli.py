@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.common import IngestError, Progress, Summary, content_sha256, plain_error
+from ingest.common import IngestError, Progress, Summary, content_sha256, plain_error, remove_abandoned_scratch
 from ingest.directory import EARLIEST, latest
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
@@ -173,6 +173,7 @@ def load_paths(
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
     db = str(db or settings.db)
+    remove_abandoned_scratch()  # what killed loads left in the temporary folder
     remember_directory_columns(settings)
     if as_of is not None and not EARLIEST <= as_of <= latest():
         raise IngestError(f"--as-of {as_of.isoformat()}: not a plausible snapshot date (expected "

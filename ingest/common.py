@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -359,7 +360,7 @@ def open_export(path: Path, label: str, scratch: str | None = None, extract=data
         raise IngestError(f"{label}: empty file (expected a ZIP export)")
     if not zipfile.is_zipfile(path):
         raise IngestError(f"{label}: not a ZIP archive or truncated (no central directory found)")
-    tmp = tempfile.mkdtemp(prefix="ruche-export-", dir=scratch)
+    tmp = tempfile.mkdtemp(prefix=f"ruche-export-{os.getpid()}-", dir=scratch)
     try:
         try:
             with zipfile.ZipFile(path) as zf:
@@ -639,7 +640,7 @@ def lf_copy(ctx: Context, path: Path) -> Path:
     with open(path, "rb") as fh:
         if not any(b"\r" in chunk for chunk in iter(lambda: fh.read(block), b"")):
             return path
-    fd, name = tempfile.mkstemp(prefix="ruche-csv-", suffix=".csv")
+    fd, name = tempfile.mkstemp(prefix=f"ruche-csv-{os.getpid()}-", suffix=".csv")
     ctx.scratch.append(Path(name))
     with open(path, "rb") as src, open(fd, "wb") as dst:
         carry = b""
@@ -652,6 +653,35 @@ def lf_copy(ctx: Context, path: Path) -> Path:
         if carry:
             dst.write(b"\n")
     return Path(name)
+
+
+def remove_abandoned_scratch(folder: str | None = None) -> int:
+    """Remove the temporary copies and unpacked exports (``ruche-csv-<pid>-*``,
+    ``ruche-export-<pid>-*``) of loads that were killed: their process is gone. Returns how many."""
+    removed = 0
+    for entry in Path(folder or tempfile.gettempdir()).glob("ruche-*-*-*"):
+        m = re.match(r"ruche-(csv|export)-(\d+)-", entry.name)
+        if not m or _alive(int(m.group(2))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed += 1
+        except OSError:
+            pass  # another user's, or gone meanwhile
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def csv_read_error(exc: duckdb.Error, label: str) -> IngestError:

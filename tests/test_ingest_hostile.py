@@ -474,3 +474,19 @@ def test_a_reject_names_its_own_line_after_unreadable_lines(tmp_path):
         (6, "unreadable CSV line: more fields than the 3 columns of the header"),
         (7, "kind is not one of post, reply, reaction, mention, read, join"),
     ]
+
+
+def test_temporary_files_of_a_killed_load_are_removed_by_the_next_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    (tmp_path / "tmp" / f"ruche-csv-{pid}-x1.csv").write_text("a copy of a CSV")
+    (tmp_path / "tmp" / f"ruche-export-{pid}-x2").mkdir()
+    (tmp_path / "tmp" / f"ruche-export-{os.getpid()}-x3").mkdir()  # a live process's: kept
+    (tmp_path / "tmp" / "ruche-slack-x4").mkdir()  # not named by a process: kept
+    load(write(tmp_path / "hr.csv", [HEADER] + PEOPLE, "\r\n"), tmp_path / "s.duckdb")
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [f"ruche-export-{os.getpid()}-x3", "ruche-slack-x4"]
