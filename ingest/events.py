@@ -18,6 +18,7 @@ from ingest.common import (
     InputCount,
     csv_header,
     line_shift,
+    plain_error,
     read_csv_staging,
     renamed,
     require_columns,
@@ -34,7 +35,7 @@ def _parquet_columns(ctx: Context) -> list[str]:
     try:
         return [r[0] for r in ctx.con.execute("describe select * from read_parquet($p)", {"p": str(ctx.path)}).fetchall()]
     except duckdb.Error as exc:
-        raise IngestError(f"{ctx.label}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+        raise IngestError(f"{ctx.label}: not a readable Parquet file ({plain_error(exc)})") from None
 
 
 def load(ctx: Context) -> list[InputCount]:

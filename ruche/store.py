@@ -67,6 +67,27 @@ class StoreError(RucheError):
     """The store cannot be opened or is not a Ruche store."""
 
 
+def check_store_file(path: str | os.PathLike) -> None:
+    """Refuse a file that is not a DuckDB database before opening it (``--db`` pointing at an
+    export, a folder, a pipe): DuckDB's own message would name the private copy of a load."""
+    target = Path(path)
+    if str(path) == ":memory:" or not os.path.lexists(target):
+        return
+    if not target.is_file():
+        raise StoreError(f"{path}: not a store file (a folder or a device; expected the DuckDB file ruche ingest writes)")
+    if target.stat().st_size == 0:
+        return  # an empty file: DuckDB makes it a store
+    with open(target, "rb") as fh:
+        head = fh.read(12)
+    if head[8:12] != b"DUCK":
+        raise StoreError(f"{path}: not a DuckDB store (expected the file ruche ingest writes; is --db naming an export?)")
+
+
+def _plain(exc: BaseException) -> str:
+    """DuckDB's message without its class name ("IO Error: ..."), first line only."""
+    return re.sub(r"^[A-Za-z ]*(Error|Exception): ", "", str(exc).strip().split("\n")[0])
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) of every migration shipped, in order."""
     found = []
@@ -169,6 +190,7 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
     path = str(path)
     if read_only and path != ":memory:" and not Path(path).exists():
         raise StoreError(f"{path}: no store here (run `ruche ingest` or `ruche demo` first)")
+    check_store_file(path)
     if read_only:
         remove_abandoned(path)
     if path != ":memory:":
@@ -181,11 +203,11 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise StoreError(f"{path}: {exc}") from None
+                raise StoreError(f"{path}: {_plain(exc)}") from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
-            raise StoreError(f"{path}: not a DuckDB store ({exc})") from None
+            raise StoreError(f"{path}: not a DuckDB store ({_plain(exc)})") from None
     if read_only:
         version = schema_version(con)
         if version == 0:
@@ -226,6 +248,7 @@ def writing(path: str | os.PathLike, wait: bool = True):
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    check_store_file(target)
     lock_path = target.with_name(target.name + ".lock")
     with open(lock_path, "a+") as lock:
         try:

@@ -490,3 +490,13 @@ def test_temporary_files_of_a_killed_load_are_removed_by_the_next_load(tmp_path,
     (tmp_path / "tmp" / "ruche-slack-x4").mkdir()  # not named by a process: kept
     load(write(tmp_path / "hr.csv", [HEADER] + PEOPLE, "\r\n"), tmp_path / "s.duckdb")
     assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [f"ruche-export-{os.getpid()}-x3", "ruche-slack-x4"]
+
+
+def test_a_store_path_naming_an_export_says_so_without_naming_a_private_copy(tmp_path, capsys):
+    export = write(tmp_path / "hr.csv", [HEADER] + PEOPLE)
+    before = export.read_bytes()
+    assert main(["ingest", "directory", str(export), "--db", str(export)]) == 1
+    assert main(["metrics", "participation", "--db", str(export)]) == 1
+    expected = (f"{export}: not a DuckDB store (expected the file ruche ingest writes; is --db naming an export?)\n")
+    assert capsys.readouterr().err == f"ruche ingest: error: {expected}ruche metrics: error: {expected}"
+    assert export.read_bytes() == before
