@@ -8,6 +8,7 @@ source module.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -226,6 +227,10 @@ def readable(label: str, source: str):
                           "memory_limit or split the file") from None
     except _CODE_ERRORS:
         raise
+    except duckdb.IOException as exc:
+        # the disk, not the file: space, permissions of the store's folder
+        raise IngestError(f"{label}: the load failed writing the store or its temporary files "
+                          f"({plain_error(exc)})") from None
     except duckdb.Error as exc:
         raise IngestError(f"{label}: not a readable {source} file ({plain_error(exc)})") from None
     except UnicodeDecodeError:
@@ -233,7 +238,10 @@ def readable(label: str, source: str):
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise IngestError(f"{label}: truncated or damaged ZIP ({plain_error(exc)})") from None
     except OSError as exc:
-        raise IngestError(f"{label}: cannot be read ({exc.strerror or plain_error(exc)})") from None
+        if exc.errno in (errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.EIO):
+            raise IngestError(f"{label}: cannot be read ({exc.strerror or plain_error(exc)})") from None
+        raise IngestError(f"{label}: the load failed ({exc.strerror or plain_error(exc)}); nothing was "
+                          "published") from None
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
