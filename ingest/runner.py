@@ -228,9 +228,8 @@ def readable(label: str, source: str):
     except _CODE_ERRORS:
         raise
     except duckdb.IOException as exc:
-        # the disk, not the file: space, permissions of the store's folder
-        raise IngestError(f"{label}: the load failed writing the store or its temporary files "
-                          f"({plain_error(exc)})") from None
+        # reading or writing a file failed (disk full, a file gone or not allowed), not its content
+        raise IngestError(f"{label}: the load failed ({plain_error(exc)}); nothing was published") from None
     except duckdb.Error as exc:
         raise IngestError(f"{label}: not a readable {source} file ({plain_error(exc)})") from None
     except UnicodeDecodeError:
