@@ -220,8 +220,8 @@ def readable(label: str, source: str):
         raise IngestError(f"{label}: nested too deeply to read (expected a {source} export; "
                           "JSON nested hundreds of levels deep is not one)") from None
     except MemoryError:
-        raise IngestError(f"{label}: too large to read within the memory this load may use "
-                          "(setting memory_limit)") from None
+        raise IngestError(f"{label}: too large to read in the memory of this machine (expected an export "
+                          "file of a size this machine can hold; split it)") from None
     except duckdb.OutOfMemoryException:
         raise IngestError(f"{label}: too large to load within memory_limit; raise the setting "
                           "memory_limit or split the file") from None

@@ -20,7 +20,8 @@ A case is keyed by the name of its file (or folder) in the same folder as ``case
                                         #   "ruche ingest: error:" and the case's name are checked always)
         "read": 10, "loaded": 9, "rejected": 1, "skipped": 0,   # loaded: exact totals of the load
         "reasons": ["hired_on"],        # loaded, optional: each a substring of some reject's reason
-        "absent": ["alice@example.com"]  # optional: found nowhere (output, messages, store file, stored values)
+        "absent": ["alice@example.com"],  # optional: found nowhere (output, messages, store file, stored values)
+        "note": "..."                   # optional: free text (how the file was made, what it stands for)
     }}
 
 Every case also checks: no traceback; exit 1 for an error (the store as it was), 0 or 3 for a
@@ -52,7 +53,7 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RSS_MB = 2048
 CHECK_TIMEOUT = 180.0
 KEYS = {"attacks", "source", "before", "args", "settings", "generate", "timeout", "max_rss_mb", "outcome",
-        "message", "read", "loaded", "rejected", "skipped", "reasons", "absent"}
+        "message", "read", "loaded", "rejected", "skipped", "reasons", "absent", "note"}
 
 
 def _cases() -> list[tuple[str, Path, str, dict]]:
