@@ -29,6 +29,7 @@ from ingest.common import (
     queries,
     table_counts,
 )
+from ingest.m365 import report_source as m365_report_source
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser
@@ -38,6 +39,9 @@ SOURCES: dict[str, str] = {
     "directory": "ingest.directory",
     "viva-engage": "ingest.viva_engage",
     "m365-engage-activity": "ingest.m365",
+    "m365-engage-groups": "ingest.m365_groups",
+    "m365-engage-devices": "ingest.m365_devices",
+    "m365-users": "ingest.m365_users",
     "slack": "ingest.slack",
     "mattermost": "ingest.mattermost",
     "events": "ingest.events",
@@ -249,6 +253,9 @@ def detect(path: Path) -> str:
     if head.startswith(b"PAR1"):
         return "events"
     text = head.decode("utf-8-sig", errors="replace")
+    report = m365_report_source(text)  # Microsoft 365 reports: CSV with ',' or ';', or Graph JSON
+    if report:
+        return report
     first = text.split("\n", 1)[0].strip()
     if first.startswith("{"):
         try:
