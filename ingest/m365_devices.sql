@@ -61,7 +61,7 @@ checked as (
                 then 'Last Activity Date is not a date (expected YYYY-MM-DD)'
             when last_activity < date '2000-01-01' or last_activity > $latest_day::date
                 then 'Last Activity Date is not a plausible date (expected 2000-01-01 to ' || $latest_day::date || ')'
-            when list_contains(used, null) then 'a Used column is not Yes or No'
+            when list_count(used) < 6 then 'a Used column is not Yes or No'
         end as reject_reason
     from periods
 ),

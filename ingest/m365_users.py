@@ -23,7 +23,7 @@ STEPS = 2
 # The columns documented for the export (older files say CountryOrRegion, StateOrProvince).
 FIELDS = {
     "upn": "User principal name",
-    "when_created": "When created",
+    "created_date": "When created",
     "soft_deleted_date": "Soft deletion time stamp",
     "block_credential": "Block credential",
     "licenses": "Licenses",

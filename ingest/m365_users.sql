@@ -15,9 +15,9 @@ typed as (
         record_no,
         record_no + $line_offset as line,
         nullif(trim(upn), '') as upn,
-        nullif(trim(when_created), '') as created_text,
+        nullif(trim(created_date), '') as created_text,
         -- '2022-03-18 19:49:35Z' as the admin centre writes it, or as Excel re-saves it
-        try_strptime(regexp_replace(trim(when_created), 'Z$', ''), $date_formats) as created_at,
+        try_strptime(regexp_replace(trim(created_date), 'Z$', ''), $date_formats) as created_at,
         nullif(trim(soft_deleted_date), '') is not null as is_deleted,
         lower(trim(coalesce(block_credential, ''))) = 'true' as is_blocked,
         lower(trim(coalesce(licenses, ''))) in ('', 'unlicensed') as is_unlicensed,
