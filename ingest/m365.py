@@ -38,6 +38,7 @@ from ingest.common import (
     csv_rejects,
     queries,
     quote_identifier,
+    read_csv_staging,
     record_no,
     require_columns,
     store_parse_rejects,
@@ -155,7 +156,10 @@ def open_report(ctx: Context, table: str, fields: dict[str, str], required: list
         select = ", ".join(
             f"{quote_identifier(by_lower[column.lower()]) if column.lower() in by_lower else 'null::varchar'} as {field}"
             for field, column in fields.items())
-        parse_rejects = _csv_staging(ctx, table, report, select)
+        if report.delimiter == ",":
+            parse_rejects = read_csv_staging(ctx, table, ctx.path, ctx.label, report.columns, select)
+        else:
+            parse_rejects = _csv_staging(ctx, table, report, select)
     require_columns([c.lower() for c in report.columns], [c.lower() for c in required], ctx.label,
                     f"{what}: " + ", ".join(required))
     report.day_first = _day_first(ctx, table, [f for f in fields if f.endswith("_date")], report)
@@ -171,7 +175,8 @@ def _csv_header(path: Path, label: str) -> tuple[list[str], str]:
 
 
 def _csv_staging(ctx: Context, table: str, report: Report, select: str) -> list[dict]:
-    """The CSV as text in temp view ``table`` (what ``read_csv_staging`` does, with the file's separator)."""
+    """A CSV separated by ``;`` as text in temp view ``table``: what ``read_csv_staging`` does for
+    a ``,`` (which every other CSV goes through), with the file's separator."""
     view, rej = f"{table}_csv", f"rej_{table}_csv"
     ctx.con.execute(
         f"""
