@@ -96,11 +96,15 @@ def report_source(head: str) -> str | None:
         keys = {k.lower() for k in re.findall(r'"([A-Za-z0-9@._]+)"\s*:', text)}
         if "value" not in keys or "reportrefreshdate" not in keys:
             return None
-        columns = keys
-    else:
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        columns = {c.strip().strip('"').replace(" ", "").lower() for c in first.split(delimiter)}
+        # Graph's answer: the first record's properties (the head may end inside it)
+        if "groupdisplayname" in keys:
+            return "m365-engage-groups"
+        if any(k.startswith("used") for k in keys):
+            return "m365-engage-devices"
+        return "m365-engage-activity" if keys & {"userprincipalname", "readcount"} else None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    columns = {c.strip().strip('"').replace(" ", "").lower() for c in first.split(delimiter)}
     if "reportrefreshdate" in columns:
         if "groupdisplayname" in columns:
             return "m365-engage-groups"
