@@ -34,6 +34,9 @@ examples:
   ruche ingest directory hr/people-2026-03-01.csv --as-of 2026-03-01
   ruche ingest viva-engage exports/viva-engage-export.zip
   ruche ingest m365-engage-activity reports/YammerActivityUserDetail-D180.csv
+  ruche ingest m365-engage-groups reports/YammerGroupsActivityDetail-D30.csv
+  ruche ingest m365-engage-devices reports/YammerDeviceUsageUserDetail-D30.json
+  ruche ingest m365-users admin/users_2026_11_09.csv   (the admin centre's Export users)
   ruche ingest slack exports/slack-export.zip
   ruche ingest mattermost exports/mattermost-bulk.jsonl
   ruche ingest events tools/wiki-activity.parquet

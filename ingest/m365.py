@@ -130,6 +130,7 @@ class Report:
     columns: list[str]
     delimiter: str | None
     day_first: bool = False
+    paged: bool = False  # Graph's JSON: one page of an answer that has more (@odata.nextLink)
 
     @property
     def is_json(self) -> bool:
@@ -153,6 +154,7 @@ def open_report(ctx: Context, table: str, fields: dict[str, str], required: list
         head = fh.read(1 << 16)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         report = Report(_json_staging(ctx, table, fields), None)
+        report.paged = ctx.scalar(f"select next_page is not null from {table}_doc")
         parse_rejects: list[dict] = []
     else:
         report = Report(*_csv_header(ctx.path, ctx.label))
@@ -204,7 +206,9 @@ def _json_staging(ctx: Context, table: str, fields: dict[str, str]) -> list[str]
     try:
         ctx.con.execute(
             f"create or replace temp table {table}_doc as "
-            "select json_extract(content::json, '$.value') as v from read_text(?)", [str(ctx.path)])
+            "select json_extract(content::json, '$.value') as v, "
+            "json_extract_string(content::json, '$.\"@odata.nextLink\"') as next_page from read_text(?)",
+            [str(ctx.path)])
         kind, n = ctx.con.execute(f"select json_type(v), json_array_length(v) from {table}_doc").fetchone()
     except Exception as exc:  # DuckDB's conversion error: the file is not JSON
         if "json" not in str(exc).lower() and "malformed" not in str(exc).lower():
@@ -273,6 +277,19 @@ def is_concealed(ctx: Context, table: str, column: str) -> bool:
     return named > 0 and digests == named
 
 
+def check_pages(label: str, report: Report, concealed: bool) -> None:
+    """One page of Graph's paged answer: its users are loaded (a warning says others exist), but
+    the organisation's totals of a concealed page would be a page's, not the organisation's."""
+    if not report.paged:
+        return
+    if concealed:
+        raise IngestError(f"{label}: one page of a paged Graph answer (@odata.nextLink) whose names are concealed: "
+                          "its totals would not be the organisation's; download the report as CSV, or follow "
+                          "@odata.nextLink and load every page's records in one file")
+    print(f"ruche ingest: warning: {label}: one page of a paged Graph answer (@odata.nextLink): the users of "
+          "the other pages are not in this file; load them too", file=sys.stderr)
+
+
 def warn_concealed(label: str, what: str) -> None:
     print(f"ruche ingest: warning: {label}: the report's names are concealed (32-hex digests): {what}; "
           f"{UNCONCEAL}", file=sys.stderr)
@@ -308,6 +325,7 @@ def load(ctx: Context) -> list[InputCount]:
                                         "the Viva Engage activity user detail report")
     ctx.progress.step("report read")
     concealed = is_concealed(ctx, "stg_m365_raw", "upn")
+    check_pages(ctx.label, report, concealed)
     ctx.run("m365.sql", "stage", checks(report) | {"concealed": concealed})
     if concealed:
         ctx.progress.step("concealed names: no people")

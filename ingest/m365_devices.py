@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ingest.canonical import create_staging, purged_before, write_accounts
 from ingest.common import Context, InputCount, counts_from, queries, store_parse_rejects
-from ingest.m365 import checks, first_failure, is_concealed, open_report, warn_concealed
+from ingest.m365 import check_pages, checks, first_failure, is_concealed, open_report, warn_concealed
 
 SOURCE = "m365-engage-devices"
 STEPS = 3
@@ -39,6 +39,7 @@ def load(ctx: Context) -> list[InputCount]:
                                         "the Viva Engage device usage user detail report")
     ctx.progress.step("report read")
     concealed = is_concealed(ctx, "stg_m365_devices_raw", "upn")
+    check_pages(ctx.label, report, concealed)
     ctx.run("m365_devices.sql", "stage", checks(report) | {"concealed": concealed})
     if concealed:
         ctx.progress.step("concealed names: no people")

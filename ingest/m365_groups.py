@@ -11,7 +11,7 @@ for the organisation (``usage_org_snapshots``).
 from __future__ import annotations
 
 from ingest.common import Context, InputCount, counts_from, queries, store_parse_rejects
-from ingest.m365 import checks, first_failure, is_concealed, open_report, warn_concealed
+from ingest.m365 import check_pages, checks, first_failure, is_concealed, open_report, warn_concealed
 
 SOURCE = "m365-engage-groups"
 STEPS = 2
@@ -38,6 +38,7 @@ def load(ctx: Context) -> list[InputCount]:
                                         "the Viva Engage groups activity detail report")
     ctx.progress.step("report read")
     concealed = is_concealed(ctx, "stg_m365_groups_raw", "group_name")
+    check_pages(ctx.label, report, concealed)
     ctx.run("m365_groups.sql", "stage", checks(report) | {"concealed": concealed})
     ctx.run("m365_groups.sql", "outcomes", {"concealed": concealed})
     counts = counts_from(ctx.con, queries("m365_groups.sql")["counts"],

@@ -239,3 +239,20 @@ def test_graph_json_counts_that_are_not_whole_numbers_are_rejected(tmp_path):
     assert rows(db, "select line, reason from rejects") == [(1, "Read Count is not a whole number of zero or more")]
     assert rows(db, "select p.person_id, read_count from usage_snapshots join people p using (person_key)") == [
         (pid("ben@acme.com"), 3)]
+
+
+def test_one_page_of_a_paged_graph_answer(tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    record = {"reportRefreshDate": "2026-10-31", "postedCount": 0, "readCount": 3, "likedCount": 0, "reportPeriod": "30"}
+    named = tmp_path / "page-named.json"
+    named.write_text(json.dumps({"@odata.nextLink": "https://graph.microsoft.com/v1.0/reports/next",
+                                 "value": [record | {"userPrincipalName": "ana@acme.com"}]}))
+    summary = ingest.load(named, db=db, settings=Settings())
+    assert summary.loaded == 1
+    assert "one page of a paged Graph answer" in capsys.readouterr().err
+    concealed = tmp_path / "page-concealed.json"
+    concealed.write_text(json.dumps({"@odata.nextLink": "https://graph.microsoft.com/v1.0/reports/next",
+                                     "value": [record | {"userPrincipalName": "77E5979DD60BA6EAA53E814DBEEEFA5F"}]}))
+    with pytest.raises(IngestError, match=r"page-concealed.json: one page of a paged Graph answer .* concealed"):
+        ingest.load(concealed, db=db, settings=Settings())
+    assert rows(db, "select count(*) from usage_org_snapshots") == [(0,)]
