@@ -75,3 +75,26 @@ def test_named_reports_give_the_same_measures(tmp_path, capsys):
     assert {r["measure"]: r["value"] for r in document["rows"]} == {
         "users": 3, "active_users": 2, "readers": 2, "posters": 1, "likers": 1, "posted": 3, "read": 42, "liked": 5}
     assert {r["covers"] for r in document["rows"]} == {"organisation: a report naming its users"}
+
+
+def test_the_data_page_shows_concealed_totals_as_organisation_level(tmp_path, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[1]
+    db = tmp_path / "s.duckdb"
+    ingest.load(REAL / "YammerActivityUserDetail-D30.csv", db=db, settings=Settings())
+    ingest.load(concealed_october(tmp_path / "concealed.csv"), db=db, settings=Settings())
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(db))
+    monkeypatch.setenv("RUCHE_CONFIG", str(root / "dashboard" / "demo.toml"))
+    at = AppTest.from_file(str(root / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("screens/loads.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("conceal their users' names" in c.value for c in at.caption)
+    table = at.dataframe[-1].value
+    # demo.toml's threshold (5) leaves out the named report of 3 users; the concealed one shows
+    assert table[["report_date", "covers", "users", "readers"]].values.tolist() == [
+        [table["report_date"].iloc[0], "organisation only: concealed report, no group figure", 6, 4]]
