@@ -216,6 +216,8 @@ def _json_staging(ctx: Context, table: str, fields: dict[str, str]) -> list[str]
         raise IngestError(f"{ctx.label}: not valid JSON (expected Graph's answer, {{\"value\": [...]}})") from None
     if kind != "ARRAY":
         raise IngestError(f"{ctx.label}: no \"value\" list (expected Graph's answer, {{\"value\": [...]}})")
+    if n == 0:
+        raise IngestError(f"{ctx.label}: no data rows (Graph's answer holds an empty \"value\" list)")
     ctx.con.execute(
         f"create or replace temp table {table}_rows as "
         f"select i + 1 as record_no, v -> i::integer as r from {table}_doc, range(?) as t(i)", [n])
