@@ -207,3 +207,15 @@ def test_users_export_without_user_principal_names_is_refused(tmp_path):
     path.write_text("Display name,Object Id,Licenses\nAna,1,E3\n")
     with pytest.raises(IngestError, match=r"users.csv, line 1: missing column user principal name"):
         ingest.load(path, source="m365-users", db=tmp_path / "s.duckdb", settings=Settings())
+
+
+def test_device_snapshots_go_with_the_retention_window(tmp_path):
+    from ruche.cli import main
+
+    db = tmp_path / "s.duckdb"
+    path = tmp_path / "devices.csv"
+    path.write_text(DEVICES + "2024-01-31,ana@contoso.com,Ana,Active,,2024-01-30,Yes,No,No,Yes,No,No,30\n"
+                    "2026-02-28,ana@contoso.com,Ana,Active,,2026-02-27,Yes,No,No,No,No,No,30\n")
+    ingest.load(path, db=db, settings=Settings())
+    assert main(["purge", "--db", str(db), "--as-of", "2026-03-15"]) == 0
+    assert rows(db, "select report_date from usage_device_snapshots") == [(date(2026, 2, 28),)]
