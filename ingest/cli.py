@@ -26,8 +26,10 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another load holds the store; try again later
 
 # Load order when several files come at once: the reference population first, so that network
 # accounts meet the people they belong to, and usage reports last.
-_ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3,
-          "m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3}
+_ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3}
+
+# The admin centre's Users export is a population, like a network's user list; reports are usage.
+_ORDER.update({"m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3})
 
 EPILOG = """\
 examples:

@@ -252,10 +252,10 @@ def detect(path: Path) -> str:
         return _detect_members(names, label)
     if head.startswith(b"PAR1"):
         return "events"
-    text = head.decode("utf-8-sig", errors="replace")
-    report = m365_report_source(text)  # Microsoft 365 reports: CSV with ',' or ';', or Graph JSON
+    report = m365_report_source(head.decode("utf-8-sig", errors="replace"))  # CSV (',' or ';') or Graph JSON
     if report:
         return report
+    text = head.decode("utf-8-sig", errors="replace")
     first = text.split("\n", 1)[0].strip()
     if first.startswith("{"):
         try:
