@@ -184,6 +184,15 @@ def rejects(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.rejects(cursor())
 
 
+@st.cache_data(ttl=TTL, max_entries=16)
+def organisation_usage(published: tuple[int, int], k: int) -> pl.DataFrame:
+    """The Microsoft 365 reports' organisation-level totals (concealed reports included), each row
+    saying what it covers (:func:`metrics.usage_org.organisation_usage`)."""
+    from metrics.usage_org import organisation_usage as totals
+
+    return totals(cursor(), min_group_size=k)[0]
+
+
 @st.cache_data(ttl=TTL, max_entries=4)
 def audit_log(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.audit_log(cursor())
@@ -195,12 +204,3 @@ def champions(published: tuple[int, int], start: date | None, end: date | None) 
 
     found = stored("champions", "person", "month", 0) if start is None and end is None else None
     return found.rows if found is not None else top_contributors(cursor(), start, end)
-
-
-@st.cache_data(ttl=TTL, max_entries=16)
-def organisation_usage(published: tuple[int, int], k: int) -> pl.DataFrame:
-    """The Microsoft 365 reports' organisation-level totals (concealed reports included), each row
-    saying what it covers (:func:`metrics.usage_org.organisation_usage`)."""
-    from metrics.usage_org import organisation_usage as totals
-
-    return totals(cursor(), min_group_size=k)[0]
