@@ -71,7 +71,8 @@ UNCONCEAL = (
 # Report Refresh Date, Last Activity Date: as Microsoft writes them, or as Excel re-saves them
 # (month first in the United States, day first where the list separator is ';').
 _ISO = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-_MONTH_FIRST = ["%m/%d/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"]
+_MONTH_FIRST = ["%m/%d/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+                "%m-%d-%Y", "%m-%d-%Y %I:%M:%S %p", "%m-%d-%Y %H:%M:%S"]
 _DAY_FIRST = ["%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
               "%d-%m-%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"]
 
