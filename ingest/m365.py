@@ -219,9 +219,12 @@ def _json_staging(ctx: Context, table: str, fields: dict[str, str]) -> list[str]
         raise IngestError(f"{ctx.label}: no \"value\" list (expected Graph's answer, {{\"value\": [...]}})")
     if n == 0:
         raise IngestError(f"{ctx.label}: no data rows (Graph's answer holds an empty \"value\" list)")
+    # the list parsed once, its records numbered as they come (an index into it per record would
+    # parse the whole answer again for each one)
     ctx.con.execute(
         f"create or replace temp table {table}_rows as "
-        f"select i + 1 as record_no, v -> i::integer as r from {table}_doc, range(?) as t(i)", [n])
+        f"select generate_subscripts(records, 1) as record_no, unnest(records) as r "
+        f"from (select from_json(v, '[\"json\"]') as records from {table}_doc)")
     keys = {_json_key(k): k for (k,) in ctx.con.execute(f"select distinct unnest(json_keys(r)) from {table}_rows").fetchall()
             if re.fullmatch(r"[A-Za-z0-9@._]+", k)}
     present = [column for column in fields.values() if _json_key(column) in keys]

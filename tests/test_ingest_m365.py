@@ -256,3 +256,16 @@ def test_one_page_of_a_paged_graph_answer(tmp_path, capsys):
     with pytest.raises(IngestError, match=r"page-concealed.json: one page of a paged Graph answer .* concealed"):
         ingest.load(concealed, db=db, settings=Settings())
     assert rows(db, "select count(*) from usage_org_snapshots") == [(0,)]
+
+
+def test_a_large_graph_answer_is_read_in_one_pass(tmp_path):
+    # 30,000 records: numbering each by an index into the answer parsed it once per record
+    db = tmp_path / "s.duckdb"
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"value": [
+        {"reportRefreshDate": "2026-10-31", "userPrincipalName": f"u{i}@acme.com", "postedCount": i % 3,
+         "readCount": i % 7, "likedCount": 0, "reportPeriod": "30"} for i in range(30_000)]}))
+    summary = ingest.load(path, db=db, settings=Settings())
+    assert (summary.read, summary.loaded, summary.rejected) == (30_000, 30_000, 0)
+    assert rows(db, "select sum(read_count), sum(posted_count) from usage_snapshots") == [
+        (sum(i % 7 for i in range(30_000)), sum(i % 3 for i in range(30_000)))]
