@@ -184,6 +184,15 @@ def rejects(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.rejects(cursor())
 
 
+@st.cache_data(ttl=TTL, max_entries=16)
+def organisation_usage(published: tuple[int, int], k: int) -> pl.DataFrame:
+    """The Microsoft 365 reports' organisation-level totals (concealed reports included), each row
+    saying what it covers (:func:`metrics.usage_org.organisation_usage`)."""
+    from metrics.usage_org import organisation_usage as totals
+
+    return totals(cursor(), min_group_size=k)[0]
+
+
 @st.cache_data(ttl=TTL, max_entries=4)
 def audit_log(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.audit_log(cursor())

@@ -1,7 +1,7 @@
 """Loading what enterprise social networks hand their administrators into the canonical store.
 
-One module per source (``directory``, ``viva_engage``, ``m365``, ``slack``, ``mattermost``,
-``events``); :mod:`ingest.runner` runs one load, :mod:`ingest.canonical` holds the steps every
+One module per source (``directory``, ``viva_engage``, ``m365`` and the other Microsoft 365
+reports ``m365_groups``, ``m365_devices``, ``m365_users``, ``slack``, ``mattermost``, ``events``); :mod:`ingest.runner` runs one load, :mod:`ingest.canonical` holds the steps every
 source shares, :mod:`ingest.cli` is ``ruche ingest``.
 """
 

@@ -31,11 +31,17 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another load holds the store; try again later
 # accounts meet the people they belong to, and usage reports last.
 _ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3}
 
+# The admin centre's Users export is a population, like a network's user list; reports are usage.
+_ORDER.update({"m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3})
+
 EPILOG = """\
 examples:
   ruche ingest directory hr/people-2026-03-01.csv --as-of 2026-03-01
   ruche ingest viva-engage exports/viva-engage-export.zip
   ruche ingest m365-engage-activity reports/YammerActivityUserDetail-D180.csv
+  ruche ingest m365-engage-groups reports/YammerGroupsActivityDetail-D30.csv
+  ruche ingest m365-engage-devices reports/YammerDeviceUsageUserDetail-D30.json
+  ruche ingest m365-users admin/users_2026_11_09.csv   (the admin centre's Export users)
   ruche ingest slack exports/slack-export.zip
   ruche ingest mattermost exports/mattermost-bulk.jsonl
   ruche ingest events tools/wiki-activity.parquet

@@ -774,7 +774,8 @@ def fail_if_nothing_loadable(label: str, read: int, rejected: int, first_reason:
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    names = ["people", "people_history", "accounts", "spaces", "activities", "usage_snapshots"]
+    names = ["people", "people_history", "accounts", "spaces", "activities", "usage_snapshots",
+             "usage_device_snapshots", "usage_group_snapshots", "usage_org_snapshots"]
     row = con.execute("select " + ", ".join(f"(select count(*) from {n})" for n in names)).fetchone()
     return dict(zip(names, row))
 

@@ -1,14 +1,31 @@
-"""The Microsoft 365 "Viva Engage activity user detail" report (CSV from the admin centre or
-Microsoft Graph ``getYammerActivityUserDetail``).
+"""Microsoft 365 usage reports for Viva Engage, and what every one of them shares.
 
-Posted, read and liked counts per user over a report period: the only source of reads, hence
-the only way to tell lurkers from absent people. Each file becomes dated snapshots in
-``usage_snapshots`` (refresh date, period), kept for good: the service only keeps 180 days.
-Users are matched by their User Principal Name (their e-mail); when the tenant conceals names,
-the concealed value is still a stable key, but cannot meet other sources.
+This module loads the "Viva Engage activity user detail" report (``getYammerActivityUserDetail``,
+as CSV from the admin centre or Graph, or as Graph's ``$format=application/json``): posted, read
+and liked counts per user over a report period, the only source of reads, hence the only way to
+tell lurkers from absent people. Each file becomes dated snapshots in ``usage_snapshots`` (refresh
+date, period), kept for good: the service only keeps 180 days. Users are matched by their User
+Principal Name (their e-mail).
+
+A **concealed** report (the tenant setting every tenant has had by default since September 2021)
+replaces names by 32-hex digests that meet nothing: such a file creates no person and no
+snapshot; its counts are kept for the organisation as a whole (``usage_org_snapshots``) and the
+load says how an administrator shows names again.
+
+The groups and device reports (:mod:`ingest.m365_groups`, :mod:`ingest.m365_devices`) read
+their files with the helpers below: the CSV as Microsoft writes it, or re-saved by Excel (dates
+such as ``3/5/2024 2:02:11 PM``, a ``;`` separator in some locales), or Graph's JSON.
 """
 
 from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 from ingest.canonical import create_staging, purged_before, write_accounts
 from ingest.common import (
@@ -18,9 +35,11 @@ from ingest.common import (
     counts_from,
     csv_header,
     csv_line_of_record,
+    csv_rejects,
     queries,
+    quote_identifier,
     read_csv_staging,
-    renamed,
+    record_no,
     require_columns,
     store_parse_rejects,
 )
@@ -41,39 +60,300 @@ FIELDS = {
 }
 REQUIRED = ["Report Refresh Date", "User Principal Name", "Posted Count", "Read Count", "Liked Count", "Report Period"]
 
+#: How an administrator makes the reports name their users again (Microsoft 365 admin center).
+UNCONCEAL = (
+    "to get per-person and per-group figures, a global administrator turns concealment off in the "
+    "Microsoft 365 admin center > Settings > Org settings > Services > Reports: clear \"Display concealed "
+    "user, group, and site names in all reports\" (Graph: PATCH /admin/reportSettings "
+    "displayConcealedNames=false), then downloads the reports again"
+)
+
+# Report Refresh Date, Last Activity Date: as Microsoft writes them, or as Excel re-saves them
+# (month first in the United States, day first where the list separator is ';').
+_ISO = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+_MONTH_FIRST = ["%m/%d/%Y", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+                "%m-%d-%Y", "%m-%d-%Y %I:%M:%S %p", "%m-%d-%Y %H:%M:%S"]
+_DAY_FIRST = ["%d/%m/%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d.%m.%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M",
+              "%d-%m-%Y", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M"]
+
+
+# --------------------------------------------------------------------------------------------
+# Recognising a report from its first bytes
+
+
+def report_source(head: str) -> str | None:
+    """The Microsoft 365 source a file's first bytes announce (CSV with ``,`` or ``;``, or Graph
+    JSON), or None.
+
+    >>> report_source("Report Refresh Date;User Principal Name;Read Count;Report Period")
+    'm365-engage-activity'
+    >>> report_source('{"value":[{"reportRefreshDate":"2017-09-01","groupDisplayName":"x"}]}')
+    'm365-engage-groups'
+    >>> report_source("User principal name,Display name,Object Id,Licenses")
+    'm365-users'
+    """
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        keys = {k.lower() for k in re.findall(r'"([A-Za-z0-9@._]+)"\s*:', text)}
+        if "value" not in keys or "reportrefreshdate" not in keys:
+            return None
+        # Graph's answer: the first record's properties (the head may end inside it)
+        if "groupdisplayname" in keys:
+            return "m365-engage-groups"
+        if any(k.startswith("used") for k in keys):
+            return "m365-engage-devices"
+        return "m365-engage-activity" if keys & {"userprincipalname", "readcount"} else None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    columns = {c.strip().strip('"').replace(" ", "").lower() for c in first.split(delimiter)}
+    if "reportrefreshdate" in columns:
+        if "groupdisplayname" in columns:
+            return "m365-engage-groups"
+        if "usedweb" in columns:
+            return "m365-engage-devices"
+        if "readcount" in columns:
+            return "m365-engage-activity"
+        return None
+    if "userprincipalname" in columns and ({"objectid", "blockcredential", "licenses"} & columns):
+        return "m365-users"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a report: CSV (Microsoft's or Excel's) or Graph JSON, into a staging table of text
+
+
+@dataclass
+class Report:
+    """How one report file is written: its columns, its separator (None: Graph JSON), and whether
+    its slashed dates put the day first."""
+
+    columns: list[str]
+    delimiter: str | None
+    day_first: bool = False
+    paged: bool = False  # Graph's JSON: one page of an answer that has more (@odata.nextLink)
+
+    @property
+    def is_json(self) -> bool:
+        return self.delimiter is None
+
+    def where(self, record: int, path: Path) -> str:
+        """``line N`` of a CSV (the header is line 1), ``record N`` of a JSON answer."""
+        return f"record {record}" if self.is_json else f"line {csv_line_of_record(path, record)}"
+
+    def date_formats(self) -> list[str]:
+        return _ISO + (_DAY_FIRST if self.day_first else _MONTH_FIRST)
+
+
+def open_report(ctx: Context, table: str, fields: dict[str, str], required: list[str], what: str) -> tuple[Report, list[dict]]:
+    """Read the report at ``ctx.path`` into temp view ``table`` (``record_no`` and one text column
+    per key of ``fields``, from the CSV column or JSON property its value names). Returns how the
+    file is written and the CSV lines that could not be parsed (``{line, reason}``)."""
+    if ctx.path.is_dir():
+        raise IngestError(f"{ctx.label}: a folder; a Microsoft 365 report is one CSV or JSON file")
+    with open(ctx.path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        report = Report(_json_staging(ctx, table, fields), None)
+        report.paged = ctx.scalar(f"select next_page is not null from {table}_doc")
+        parse_rejects: list[dict] = []
+    else:
+        report = Report(*_csv_header(ctx.path, ctx.label))
+        by_lower = {c.lower(): c for c in report.columns}
+        select = ", ".join(
+            f"{quote_identifier(by_lower[column.lower()]) if column.lower() in by_lower else 'null::varchar'} as {field}"
+            for field, column in fields.items())
+        if report.delimiter == ",":
+            parse_rejects = read_csv_staging(ctx, table, ctx.path, ctx.label, report.columns, select)
+        else:
+            parse_rejects = _csv_staging(ctx, table, report, select)
+    require_columns([c.lower() for c in report.columns], [c.lower() for c in required], ctx.label,
+                    f"{what}: " + ", ".join(required))
+    report.day_first = _day_first(ctx, table, [f for f in fields if f.endswith("_date")], report)
+    return report, parse_rejects
+
+
+def _csv_header(path: Path, label: str) -> tuple[list[str], str]:
+    """The columns of a report CSV and its separator: ``,``, or ``;`` where Excel's locale uses it."""
+    columns = csv_header(path, label)
+    if len(columns) == 1 and ";" in columns[0]:
+        return [c.strip() for c in next(csv.reader(io.StringIO(columns[0]), delimiter=";"))], ";"
+    return columns, ","
+
+
+def _csv_staging(ctx: Context, table: str, report: Report, select: str) -> list[dict]:
+    """A CSV separated by ``;`` as text in temp view ``table``: what ``read_csv_staging`` does for
+    a ``,`` (which every other CSV goes through), with the file's separator."""
+    view, rej = f"{table}_csv", f"rej_{table}_csv"
+    ctx.con.execute(
+        f"""
+        create or replace temp view {view} as
+        select {select}
+        from read_csv('{str(ctx.path).replace("'", "''")}', header = true, all_varchar = true, store_rejects = true,
+                      rejects_table = '{rej}', rejects_scan = '{rej}_scan', quote = '"', escape = '"',
+                      delim = '{report.delimiter}', strict_mode = true, null_padding = false)
+        """
+    )
+    ctx.con.execute(f"create or replace temp table {table}_rows as select * from {view}")
+    ctx.con.execute(f"create or replace temp view {table} as select {record_no(table + '_rows')} as record_no, * from {table}_rows")
+    return csv_rejects(ctx, view, ctx.label, report.columns)
+
+
+def _json_staging(ctx: Context, table: str, fields: dict[str, str]) -> list[str]:
+    """Graph's JSON answer (``{"value": [{...}, ...]}``) as text in temp view ``table``; returns
+    the report columns its records hold. Property names are matched without case or spaces
+    (``reportRefreshDate`` is Report Refresh Date); numbers keep the text JSON gave them, so that
+    ``12.5`` or ``-5`` is refused like in a CSV."""
+    try:
+        ctx.con.execute(
+            f"create or replace temp table {table}_doc as "
+            "select json_extract(content::json, '$.value') as v, "
+            "json_extract_string(content::json, '$.\"@odata.nextLink\"') as next_page from read_text(?)",
+            [str(ctx.path)])
+        kind, n = ctx.con.execute(f"select json_type(v), json_array_length(v) from {table}_doc").fetchone()
+    except Exception as exc:  # DuckDB's conversion error: the file is not JSON
+        if "json" not in str(exc).lower() and "malformed" not in str(exc).lower():
+            raise
+        raise IngestError(f"{ctx.label}: not valid JSON (expected Graph's answer, {{\"value\": [...]}})") from None
+    if kind != "ARRAY":
+        raise IngestError(f"{ctx.label}: no \"value\" list (expected Graph's answer, {{\"value\": [...]}})")
+    if n == 0:
+        raise IngestError(f"{ctx.label}: no data rows (Graph's answer holds an empty \"value\" list)")
+    # the list parsed once, its records numbered as they come (an index into it per record would
+    # parse the whole answer again for each one)
+    ctx.con.execute(
+        f"create or replace temp table {table}_rows as "
+        f"select generate_subscripts(records, 1) as record_no, unnest(records) as r "
+        f"from (select from_json(v, '[\"json\"]') as records from {table}_doc)")
+    keys = {_json_key(k): k for (k,) in ctx.con.execute(f"select distinct unnest(json_keys(r)) from {table}_rows").fetchall()
+            if re.fullmatch(r"[A-Za-z0-9@._]+", k)}
+    present = [column for column in fields.values() if _json_key(column) in keys]
+    select = ", ".join(
+        f"json_extract_string(r, '$.\"{keys[_json_key(column)]}\"') as {field}" if _json_key(column) in keys
+        else f"null::varchar as {field}" for field, column in fields.items())
+    ctx.con.execute(f"create or replace temp view {table} as select record_no, {select} from {table}_rows")
+    return present
+
+
+def _json_key(column: str) -> str:
+    """The (lower-cased) Graph property of a report column: ``Report Refresh Date`` -> ``reportrefreshdate``."""
+    return re.sub(r"[^a-z0-9]", "", column.lower())
+
+
+def _day_first(ctx: Context, table: str, date_fields: list[str], report: Report) -> bool:
+    """Whether the file's slashed or dotted dates (Excel's) put the day first: a first number over
+    12 says so, a second one over 12 says the month comes first; with neither, Excel's locale
+    decides: ``;`` separators and dotted dates are written day first, ``,`` month first."""
+    if not date_fields:
+        return False
+    values = " union all ".join(f"select trim({f}) as v from {table}" for f in date_fields)
+    first, second, dotted = ctx.con.execute(
+        f"""
+        with dates as ({values}),
+        parts as (
+            select regexp_extract(v, '^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-]\\d{{4}}', ['a', 'b']) as p, v like '%.%.%' as dotted
+            from dates where regexp_matches(v, '^\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{4}}')
+        )
+        select max(p.a::integer), max(p.b::integer), bool_or(dotted) from parts
+        """
+    ).fetchone()
+    if first is None:
+        return False
+    if first > 12 and second > 12:
+        raise IngestError(f"{ctx.label}: dates neither day-first nor month-first (both parts above 12); "
+                          "download the report again rather than re-saving it")
+    if first > 12:
+        return True
+    if second > 12:
+        return False
+    return bool(dotted) or report.delimiter == ";"
+
+
+def latest_plausible_day() -> date:
+    """The last day a report may be dated: the end of next year (a later date is a typing error)."""
+    return date(date.today().year + 1, 12, 31)
+
+
+def is_concealed(ctx: Context, table: str, column: str) -> bool:
+    """Whether every name of the report in ``column`` is a 32-hex digest (a concealed report)."""
+    named, digests = ctx.con.execute(
+        f"select count(*) filter (where nullif(trim({column}), '') is not null), "
+        f"count(*) filter (where regexp_full_match(trim({column}), '[0-9A-Fa-f]{{32}}')) from {table}"
+    ).fetchone()
+    return named > 0 and digests == named
+
+
+def check_pages(label: str, report: Report, concealed: bool) -> None:
+    """One page of Graph's paged answer: its users are loaded (a warning says others exist), but
+    the organisation's totals of a concealed page would be a page's, not the organisation's."""
+    if not report.paged:
+        return
+    if concealed:
+        raise IngestError(f"{label}: one page of a paged Graph answer (@odata.nextLink) whose names are concealed: "
+                          "its totals would not be the organisation's; download the report as CSV, or follow "
+                          "@odata.nextLink and load every page's records in one file")
+    print(f"ruche ingest: warning: {label}: one page of a paged Graph answer (@odata.nextLink): the users of "
+          "the other pages are not in this file; load them too", file=sys.stderr)
+
+
+def warn_concealed(label: str, what: str) -> None:
+    print(f"ruche ingest: warning: {label}: the report's names are concealed (32-hex digests): {what}; "
+          f"{UNCONCEAL}", file=sys.stderr)
+
+
+def first_failure(ctx: Context, label: str, table: str, report: Report, parse_rejects: list[dict], count: InputCount) -> None:
+    """Stop the load when the file holds no rows, or when every row is rejected (the wrong file)."""
+    if count.read == 0:
+        raise IngestError(f"{label}: no data rows (expected one row per user or group after the header)")
+    if count.rejected < count.read:
+        return
+    if parse_rejects:
+        first = parse_rejects[0]
+        raise IngestError(f"{label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
+    record, reason = ctx.con.execute(
+        f"select record_no, reject_reason from {table} where reject_reason is not null order by record_no limit 1"
+    ).fetchone()
+    raise IngestError(f"{label}, {report.where(record, ctx.path)}: {reason} (every row rejected: nothing loaded)")
+
+
+def checks(report: Report) -> dict:
+    """The bound parameters of every report's ``stage`` statement."""
+    return {"date_formats": report.date_formats(), "latest_day": latest_plausible_day(),
+            "line_offset": 0 if report.is_json else 1}
+
+
+# --------------------------------------------------------------------------------------------
+# The activity report
+
 
 def load(ctx: Context) -> list[InputCount]:
-    if ctx.path.is_dir():
-        raise IngestError(f"{ctx.label}: a folder; the activity report is one CSV file")
-    header = csv_header(ctx.path, ctx.label)
-    require_columns([c.lower() for c in header], [c.lower() for c in REQUIRED], ctx.label,
-                    "the Viva Engage activity user detail report: " + ", ".join(REQUIRED))
-    cols = renamed(header, list(FIELDS.values()))
-    select = ", ".join(f"{cols[column]} as {field}" for field, column in FIELDS.items())
-    parse_rejects = read_csv_staging(ctx, "stg_m365_raw", ctx.path, ctx.label, header, select)
+    report, parse_rejects = open_report(ctx, "stg_m365_raw", FIELDS, REQUIRED,
+                                        "the Viva Engage activity user detail report")
     ctx.progress.step("report read")
-    create_staging(ctx)
-    ctx.run("m365.sql", "stage")
-    ctx.run("m365.sql", "accounts")
-    write_accounts(ctx)
-    ctx.progress.step("accounts")
-    ctx.run("m365.sql", "snapshots", {"purged_before": purged_before(ctx)})
-    counts = counts_from(ctx.con, queries("m365.sql")["counts"])
+    concealed = is_concealed(ctx, "stg_m365_raw", "upn")
+    check_pages(ctx.label, report, concealed)
+    ctx.run("m365.sql", "stage", checks(report) | {"concealed": concealed})
+    if concealed:
+        ctx.progress.step("concealed names: no people")
+        ctx.run("m365.sql", "concealed_outcomes")
+    else:
+        create_staging(ctx)
+        ctx.run("m365.sql", "accounts")
+        write_accounts(ctx)
+        ctx.progress.step("accounts")
+        ctx.run("m365.sql", "snapshots", {"purged_before": purged_before(ctx)})
+    counts = counts_from(ctx.con, queries("m365.sql")["counts"],
+                         {"input": "report rows (concealed names)" if concealed else "report rows"})
     count = counts[0] if counts else InputCount("report rows")
     count.read += len(parse_rejects)
     count.rejected += len(parse_rejects)
-    if count.read == 0:
-        raise IngestError(f"{ctx.label}: no data rows (expected one row per user after the header)")
-    if count.rejected == count.read:
-        if parse_rejects:
-            first = parse_rejects[0]
-            raise IngestError(f"{ctx.label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
-        record, reason = ctx.con.execute(
-            "select record_no, reject_reason from stg_m365 where reject_reason is not null order by record_no limit 1"
-        ).fetchone()
-        raise IngestError(f"{ctx.label}, line {csv_line_of_record(ctx.path, record)}: {reason} "
-                          f"(every row rejected: nothing loaded)")
-    ctx.run("m365.sql", "insert")
+    first_failure(ctx, ctx.label, "stg_m365", report, parse_rejects, count)
+    if concealed:
+        ctx.run("m365.sql", "concealed_insert")
+        warn_concealed(ctx.label, "no person and no per-person figure was loaded, only the organisation's totals "
+                                  "(ruche metrics organisation-usage)")
+    else:
+        ctx.run("m365.sql", "insert")
     ctx.run("m365.sql", "rejects")
     store_parse_rejects(ctx, ctx.label, "usage_snapshots", parse_rejects)
     ctx.progress.step("snapshots")

@@ -36,6 +36,7 @@ from ingest.common import (
     queries,
     table_counts,
 )
+from ingest.m365 import report_source as m365_report_source
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser
@@ -45,6 +46,9 @@ SOURCES: dict[str, str] = {
     "directory": "ingest.directory",
     "viva-engage": "ingest.viva_engage",
     "m365-engage-activity": "ingest.m365",
+    "m365-engage-groups": "ingest.m365_groups",
+    "m365-engage-devices": "ingest.m365_devices",
+    "m365-users": "ingest.m365_users",
     "slack": "ingest.slack",
     "mattermost": "ingest.mattermost",
     "events": "ingest.events",
@@ -325,6 +329,9 @@ def detect(path: Path) -> str:
         raise SourceNotRecognised(
             f"{label}, line 1: not UTF-8 text (NUL bytes): not a CSV, JSON lines, Parquet or ZIP export "
             "(a CSV saved as UTF-16? export it as UTF-8)")
+    report = m365_report_source(head.decode("utf-8-sig", errors="replace"))  # CSV (',' or ';') or Graph JSON
+    if report:
+        return report
     text = head.decode("utf-8-sig", errors="replace")
     first = re.split("\r\n|\r|\n", text, maxsplit=1)[0].strip()
     if first.startswith(("{", "[")):

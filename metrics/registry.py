@@ -54,6 +54,7 @@ def _load_all() -> None:
     # whoever imports it first).
     from metrics import external, inequality, leadership, participation, personas, profiles, targets, teams  # noqa: F401
     from metrics import network, silos  # noqa: F401
+    from metrics import usage_org  # noqa: F401
 
 
 def get(name: str) -> MetricFunction:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # a load reads the purge's cut-off from here: polars is not i
 from ruche.errors import RucheError
 
 #: The tables purge deletes from, in the order it does.
-PURGED_TABLES = ("activities", "usage_snapshots", "people_history", "rejects", "accounts", "people", "audit_log")
+PURGED_TABLES = ("activities", "usage_snapshots", "usage_device_snapshots", "people_history", "rejects", "accounts", "people", "audit_log")
 
 
 class RetentionError(RucheError):

@@ -151,6 +151,8 @@ still_used as (
     select target_key from activities where occurred_at >= $cutoff and target_key is not null
     union
     select person_key from usage_snapshots where coalesce(last_activity, report_date) >= $cutoff
+    union
+    select person_key from usage_device_snapshots where coalesce(last_activity, report_date) >= $cutoff
 ),
 
 final as (
@@ -179,6 +181,8 @@ union all
 select 'usage_snapshots', count(*) from usage_snapshots
 where coalesce(last_activity, report_date) < $cutoff and coalesce(last_activity, report_date) >= date '2000-01-01'
 union all
+select 'usage_device_snapshots', count(*) from usage_device_snapshots where coalesce(last_activity, report_date) < $cutoff
+union all
 select 'people_history', count(*) from people_history
 where (valid_to is not null and valid_to <= $cutoff) or person_key in (select person_key from retention_forgotten)
 union all
@@ -196,6 +200,9 @@ delete from activities where occurred_at < $cutoff
 
 -- name: delete_usage_snapshots
 delete from usage_snapshots where coalesce(last_activity, report_date) < $cutoff
+
+-- name: delete_usage_device_snapshots
+delete from usage_device_snapshots where coalesce(last_activity, report_date) < $cutoff
 
 -- name: delete_people_history
 delete from people_history

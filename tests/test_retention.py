@@ -68,8 +68,8 @@ def test_a_dry_run_shows_the_cut_off_and_rows_per_table_and_changes_nothing(tiny
     assert plan == {
         "as_of": FIRST_PURGE, "retention_months": 13, "cutoff": "2026-02-01",
         # January's 4 activities; person 12, who left on 2026-01-20 and did nothing since
-        "rows": {"activities": 4, "usage_snapshots": 0, "people_history": 0, "rejects": 0, "accounts": 0, "people": 1,
-                 "audit_log": 0},
+        "rows": {"activities": 4, "usage_snapshots": 0, "usage_device_snapshots": 0, "people_history": 0, "rejects": 0,
+                 "accounts": 0, "people": 1, "audit_log": 0},
         "folded_months": ["2026-01"], "history_rows": 10, "dry_run": True,
         # no row dated impossibly (before 2000, after next year)
         "implausible": {"activities": 0, "usage_snapshots": 0, "people": 0, "people_history": 0},

@@ -56,3 +56,17 @@ def render(f: Filters) -> None:
         st.success("No row was rejected.")
     else:
         st.dataframe(rejects, hide_index=True, width="stretch")
+
+    usage = data.organisation_usage(data.version(), f.min_group_size)
+    if not usage.is_empty():
+        st.subheader("Organisation-level usage (Microsoft 365 reports)",
+                     help="Per report and window, the counts that are true of the whole organisation: users, "
+                     "readers, posters, likers (ruche metrics organisation-usage).")
+        if usage["concealed"].any():
+            st.caption("Some reports conceal their users' names: their counts are the organisation's only, never a "
+                       "person's, a department's or a community's, and no other figure uses them. An administrator "
+                       "shows names again in the Microsoft 365 admin center > Settings > Org settings > Services > "
+                       "Reports (docs/formats.md).")
+        st.dataframe(usage.pivot(on="measure", index=["source", "report_date", "period_days", "covers"],
+                                 values="value").sort("report_date", "source"),
+                     hide_index=True, width="stretch")
