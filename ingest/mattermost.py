@@ -47,6 +47,8 @@ def _check_first_line(path: Path, label: str) -> None:
         obj = json.loads(first.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise IngestError(f"{label}, line 1: not JSON (expected {{\"type\":\"version\",\"version\":1}})") from None
+    except RecursionError:
+        raise IngestError(f"{label}, line 1: JSON nested too deeply (expected {{\"type\":\"version\",\"version\":1}})") from None
     if not isinstance(obj, dict) or obj.get("type") != "version":
         raise IngestError(f"{label}, line 1: not a Mattermost bulk export (expected {{\"type\":\"version\",\"version\":1}})")
 
