@@ -8,15 +8,18 @@ source module.
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import json
 import time
 import zipfile
+import zlib
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from ingest import slack_analytics
 from ingest.common import (
     Context,
     IngestError,
@@ -40,6 +43,7 @@ SOURCES: dict[str, str] = {
     "m365-engage-activity": "ingest.m365",
     "slack": "ingest.slack",
     "mattermost": "ingest.mattermost",
+    "slack-analytics": "ingest.slack_analytics",
     "events": "ingest.events",
 }
 
@@ -214,7 +218,7 @@ def _sample_manifest(path: Path) -> bool:
         return False
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(obj, dict) and SAMPLE_MANIFEST_KEYS <= obj.keys()
 
@@ -248,15 +252,16 @@ def detect(path: Path) -> str:
         return _detect_members(names, label)
     if head.startswith(b"PAR1"):
         return "events"
+    if head.startswith(b"\x1f\x8b"):
+        return _detect_gzip(path, label)
     text = head.decode("utf-8-sig", errors="replace")
     first = text.split("\n", 1)[0].strip()
     if first.startswith("{"):
-        try:
-            obj = json.loads(first)
-        except ValueError:
-            obj = {}
+        obj = _json_object(first)
         if obj.get("type") == "version":
             return "mattermost"
+        if slack_analytics.is_member_record(obj):
+            return "slack-analytics"
         if _sample_manifest(path):
             raise SourceNotRecognised(
                 f"{label}: the description `ruche sample` writes beside the exports it generates, not an "
@@ -273,6 +278,29 @@ def detect(path: Path) -> str:
         f"{label}, line 1: not a format Ruche knows (columns: {first[:200]}); "
         f"name the source: ruche ingest SOURCE {label}"
     )
+
+
+def _json_object(line: str) -> dict:
+    """The JSON object of a line, or {} (not JSON, not an object, cut short, nested too deeply)."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def _detect_gzip(path: Path, label: str) -> str:
+    """A gzip file: Slack's member analytics (``.json.gz``) is the only one Ruche reads."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            first = fh.readline(1 << 16)
+    except (EOFError, OSError, zlib.error):
+        raise IngestError(f"{label}: truncated or damaged gzip file") from None
+    if slack_analytics.is_member_record(_json_object(first.decode("utf-8", errors="replace").strip())):
+        return "slack-analytics"
+    raise SourceNotRecognised(
+        f"{label}, line 1: a gzip file, but not Slack member analytics (expected one JSON object per line "
+        f"with date, user_id, is_active); name the source: ruche ingest SOURCE {label}")
 
 
 _DIRECTORY_MAPPED: set[str] = set()

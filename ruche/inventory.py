@@ -214,7 +214,8 @@ TABLES: dict[str, Table] = {
         },
     ),
     "usage_snapshots": Table(
-        "per person and report window, the counts of a Microsoft 365 usage report (the only source of reads)",
+        "per person and report window, the counts of a Microsoft 365 usage report or of a day of Slack's "
+        "member analytics (source slack-analytics): the only sources of reads",
         _UNTIL_PURGE + " (by the day it vouches for), after being folded into group_history",
         True,
         {
@@ -224,7 +225,9 @@ TABLES: dict[str, Table] = {
             "period_days": C("Microsoft 365 usage report", "the report's window"),
             "last_activity": C("Microsoft 365 usage report", "the day a person is vouched active"),
             "posted_count": C("Microsoft 365 usage report", "participation, contribution"),
-            "read_count": C("Microsoft 365 usage report", "participation (readers)"),
+            "read_count": C("Microsoft 365 usage report (Slack member analytics: 1 when Slack counts the "
+                            "member active that day, read or posted; Slack reports no number of reads)",
+                            "participation (readers)"),
             "liked_count": C("Microsoft 365 usage report", "participation"),
             "run_id": C("Ruche", "which load brought the row"),
         },
