@@ -16,8 +16,10 @@ final as (
         $export as file,
         line_no as line,
         line_no as record_no,
-        nullif(trim(u ->> 'username'), '') as ref,
-        nullif(lower(trim(u ->> 'email')), '') as email,
+        -- a username or e-mail that is not a JSON string is none (never a list's text)
+        case when json_type(u, '$.username') = 'VARCHAR' then nullif(trim(u ->> 'username'), '') end as ref,
+        case when json_type(u, '$.email') = 'VARCHAR' and (u ->> 'email') like '%@%'
+            then lower(trim(u ->> 'email')) end as email,
         coalesce(u ->> 'roles', '') like '%system_bot%' as is_bot,
         coalesce(u ->> 'roles', '') like '%system_guest%' as is_guest,
         (u ->> 'delete_at') is not null and (u ->> 'delete_at') not in ('0', '') as is_deleted,
@@ -26,7 +28,8 @@ final as (
         nullif(trim(u ->> 'position'), '') is not null as has_title,
         null::boolean as has_location,
         null::boolean as has_about,
-        case when nullif(trim(u ->> 'username'), '') is null then 'user without a username' end as reject_reason
+        case when json_type(u, '$.username') <> 'VARCHAR' or nullif(trim(u ->> 'username'), '') is null
+            then 'user without a username' end as reject_reason
     from users
 )
 
@@ -76,7 +79,13 @@ posts as (
         try_cast(post ->> 'create_at' as bigint) as created_ms,
         post -> 'replies' as replies,
         post -> 'reactions' as reactions,
-        post -> 'attachments' as attachments
+        post -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(post), '') <> 'OBJECT' then 'post is not a JSON object'
+            when json_type(post, '$.replies') not in ('ARRAY', 'NULL') then 'replies is not a list'
+            when json_type(post, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(post, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem
     from stg_mm_raw where type = 'post'
 ),
 
@@ -95,7 +104,13 @@ direct_posts as (
         try_cast(direct_post ->> 'create_at' as bigint) as created_ms,
         direct_post -> 'replies' as replies,
         direct_post -> 'reactions' as reactions,
-        direct_post -> 'attachments' as attachments
+        direct_post -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(direct_post), '') <> 'OBJECT' then 'direct_post is not a JSON object'
+            when json_type(direct_post, '$.replies') not in ('ARRAY', 'NULL') then 'replies is not a list'
+            when json_type(direct_post, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(direct_post, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem
     from stg_mm_raw where type = 'direct_post'
 ),
 
@@ -121,10 +136,15 @@ reply_rows as (
         null::json as replies,
         r -> 'reactions' as reactions,
         r -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(r), '') <> 'OBJECT' then 'reply is not a JSON object'
+            when json_type(r, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(r, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem,
         roots.is_direct,
         roots.message_key as root_key
     from roots, unnest(cast(json_extract(roots.replies, '$[*]') as json[])) as t(r)
-    where roots.replies is not null
+    where json_type(roots.replies) = 'ARRAY'
 ),
 
 final as (
@@ -161,6 +181,7 @@ select
         else 'human'
     end as class,
     case
+        when shape_problem is not null then shape_problem
         when created_ms is null then 'create_at is not epoch milliseconds'
         when created_ms < lowest_ms or created_ms >= beyond_ms
             then 'create_at is not a plausible time (before 2000 or after next year)'
@@ -232,7 +253,7 @@ reactions as (
             when r ->> 'user' is null then 'reaction without a user'
         end as reject_reason
     from messages as m, unnest(cast(json_extract(m.reactions, '$[*]') as json[])) as t(r)
-    where m.reactions is not null
+    where json_type(m.reactions) = 'ARRAY'
 ),
 
 mentioned as (

@@ -49,8 +49,13 @@ with authors as (
     from stg_slack_messages where reactions is not null and class not in ('other', 'nested')
 ),
 
+ids as (
+    -- a list or an object in place of an id is no account (its event is rejected)
+    select ref from authors where regexp_matches(ref, '^[A-Za-z0-9._-]+$')
+),
+
 unknown as (
-    select ref from authors
+    select ref from ids
     where ref is not null and ref not in (select ref from stg_accounts where ref is not null)
 ),
 
@@ -250,6 +255,10 @@ contributions as (
             when class <> 'bot' and class <> 'system'
                 and (case when class = 'file_comment' then comment ->> 'user' else "user" end) is null
                 then 'message without a user'
+            -- an id is a word: a list or an object in its place is no one
+            when class <> 'bot' and class <> 'system' and not regexp_matches(
+                case when class = 'file_comment' then comment ->> 'user' else "user" end, '^[A-Za-z0-9._-]+$')
+                then 'user is not a Slack user id'
         end as reject_reason
     from messages
 ),
@@ -272,7 +281,10 @@ reactions as (
         null::boolean as has_file,
         null::boolean as has_link,
         null as skip_reason,
-        m.time_problem as reject_reason
+        case
+            when m.time_problem is not null then m.time_problem
+            when not regexp_matches(m.r.reactor, '^[A-Za-z0-9._-]+$') then 'reactor is not a Slack user id'
+        end as reject_reason
     from (
         select m.*, unnest(m.reaction_pairs) as r
         from messages as m
@@ -307,6 +319,7 @@ mentions as (
         case
             when time_problem is not null then time_problem
             when "user" is null then 'message without a user'
+            when not regexp_matches("user", '^[A-Za-z0-9._-]+$') then 'user is not a Slack user id'
         end as reject_reason
     from mentioned
 ),
