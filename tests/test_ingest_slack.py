@@ -294,3 +294,24 @@ def test_real_zulip_fragments_group_dm_known_by_its_id(tmp_path):
     assert con.execute("select count(*) from activities where thread_ref like '%mpdm%'").fetchone()[0] == 0
     con.close()
     assert b"mpdm-user9" not in db.read_bytes()
+
+
+def test_key_rotation_rekeys_undeclared_folders(tmp_path, monkeypatch):
+    """A folder no channel list declares is known by a pseudonym (space, threads, event keys):
+    rotating the key gives the store a fresh build under the new key would give."""
+    from ruche.cli import main
+    from tests.test_keys import NEW, OLD, build, contents, rotate_args
+
+    folder = small_export(tmp_path / "e", {"mpdm-ann.lee--bob.smith-1/2024-01-01.json": [
+        {"type": "message", "user": "U1", "text": "hi", "ts": "1704100000.000100"},
+        {"type": "message", "user": "U2", "text": "re", "ts": "1704100002.000100",
+         "thread_ts": "1704100000.000100", "parent_user_id": "U1"}]})
+    rotated = build(tmp_path / "rotated.duckdb", OLD, [folder], monkeypatch)
+    fresh = build(tmp_path / "fresh.duckdb", NEW, [folder], monkeypatch)
+    before = contents(rotated)
+    assert any(ref.startswith("folder:") for _, ref, _ in before["spaces"])
+    key_file = tmp_path / "new.key"
+    key_file.write_text(NEW + "\n")
+    monkeypatch.setenv("RUCHE_KEY", OLD)
+    assert main(rotate_args(rotated, key_file, [folder])) == 0
+    assert contents(rotated) == contents(fresh) != before
