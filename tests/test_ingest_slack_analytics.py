@@ -163,3 +163,18 @@ def test_a_gzip_that_is_not_member_analytics_is_named_as_such(tmp_path):
     f.write_bytes(gzip.compress(b'{"hello": 1}\n'))
     with pytest.raises(ingest.SourceNotRecognised, match="a gzip file, but not Slack member analytics"):
         ingest.load(f, db=tmp_path / "s.duckdb", settings=Settings())
+
+
+def test_key_rotation_replays_member_analytics(tmp_path, monkeypatch):
+    from ruche.cli import main
+    from tests.test_keys import NEW, OLD, build, contents, rotate_args
+
+    rotated = build(tmp_path / "rotated.duckdb", OLD, [GZ], monkeypatch)
+    fresh = build(tmp_path / "fresh.duckdb", NEW, [GZ], monkeypatch)
+    key_file = tmp_path / "new.key"
+    key_file.write_text(NEW + "\n")
+    monkeypatch.setenv("RUCHE_KEY", OLD)
+    assert main(rotate_args(rotated, key_file, [GZ])) == 0
+    assert contents(rotated) == contents(fresh)
+    monkeypatch.setenv("RUCHE_KEY", NEW)
+    assert snapshots(rotated) == expected()
