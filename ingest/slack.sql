@@ -137,16 +137,27 @@ raw as (
     from records
 ),
 
+folders as (
+    -- each folder's channel: by name, else by id, else a pseudonym of the folder (digested once
+    -- per folder, not per message)
+    select
+        folders.folder,
+        coalesce(any_value(by_name.id), any_value(by_id.id), 'folder:' || pseudonym(folders.folder)) as channel_id
+    from (select distinct folder from day_files) as folders
+    left join stg_slack_channels_raw as by_name on by_name.name = folders.folder
+    left join stg_slack_channels_raw as by_id on by_id.id = folders.folder
+    group by folders.folder
+),
+
 located as (
     select
         raw.*,
-        coalesce(by_name.id, by_id.id, 'folder:' || pseudonym(raw.folder)) as channel_id,
+        folders.channel_id,
         -- epoch seconds with up to six decimals, exactly (a double would round microseconds)
         make_timestamp(try_cast(try_cast(raw.ts as decimal(18, 6))::decimal(38, 6) * 1000000 as bigint))
             as ts_time
     from raw
-    left join stg_slack_channels_raw as by_name on by_name.name = raw.folder
-    left join stg_slack_channels_raw as by_id on by_id.id = raw.folder and by_name.id is null
+    join folders using (folder)
 ),
 
 timed as (
