@@ -29,7 +29,8 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another load holds the store; try again later
 
 # Load order when several files come at once: the reference population first, so that network
 # accounts meet the people they belong to, and usage reports last.
-_ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3}
+_ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events": 2, "m365-engage-activity": 3,
+          "slack-analytics": 3}
 
 # The admin centre's Users export is a population, like a network's user list; reports are usage.
 _ORDER.update({"m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3})
@@ -44,6 +45,7 @@ examples:
   ruche ingest m365-users admin/users_2026_11_09.csv   (the admin centre's Export users)
   ruche ingest slack exports/slack-export.zip
   ruche ingest mattermost exports/mattermost-bulk.jsonl
+  ruche ingest slack-analytics analytics/member-analytics-2026-03-01.json.gz
   ruche ingest events tools/wiki-activity.parquet
   ruche ingest hr/people.csv exports/*.zip         (sources recognised from the content)
   ruche ingest --watch /srv/exports                (cron: load every new file of the folder)

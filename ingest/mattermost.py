@@ -10,6 +10,7 @@ system posts are skipped. Direct channels are kept only as a digest of their mem
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -47,6 +48,8 @@ def _check_first_line(path: Path, label: str) -> None:
         obj = json.loads(first.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise IngestError(f"{label}, line 1: not JSON (expected {{\"type\":\"version\",\"version\":1}})") from None
+    except RecursionError:
+        raise IngestError(f"{label}, line 1: JSON nested too deeply (expected {{\"type\":\"version\",\"version\":1}})") from None
     if not isinstance(obj, dict) or obj.get("type") != "version":
         raise IngestError(f"{label}, line 1: not a Mattermost bulk export (expected {{\"type\":\"version\",\"version\":1}})")
 
@@ -64,9 +67,7 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
             {"path": str(path)},
         )
     except duckdb.Error as exc:
-        message = str(exc).split("\n")[0]
-        message = message.replace(f'in file "{path}", ', "").replace(f'"{path}"', "")
-        raise IngestError(f"{label}: not valid JSON lines ({message})") from None
+        raise _diagnose(path, label, exc) from None
     ctx.progress.step("lines read")
     create_staging(ctx)
     saved = ctx.label
@@ -86,3 +87,28 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
     finally:
         ctx.label = saved
     return accounts + spaces + activities + other
+
+
+def _diagnose(path: Path, label: str, exc: duckdb.Error) -> IngestError:
+    """The first line DuckDB could not read, found by parsing the lines (only after a failure)."""
+    expected = "one JSON object per line, as Mattermost's bulk export writes"
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                return IngestError(f"{label}, line {number}: not UTF-8 text (expected {expected})")
+            except ValueError:
+                return IngestError(f"{label}, line {number}: not JSON (expected {expected})")
+            except RecursionError:
+                return IngestError(f"{label}, line {number}: JSON nested too deeply (expected {expected})")
+            if not isinstance(obj, dict):
+                return IngestError(f"{label}, line {number}: a JSON {type(obj).__name__}, not an object "
+                                   f"(expected {expected})")
+            if not isinstance(obj.get("type", ""), str):
+                return IngestError(f"{label}, line {number}: \"type\" is not a string (expected {expected})")
+    message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
+    message = message.replace(f'in file "{path}", ', "").replace(f'"{path}"', "")
+    return IngestError(f"{label}: not valid JSON lines ({message}; expected {expected})")

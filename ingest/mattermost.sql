@@ -16,8 +16,10 @@ final as (
         $export as file,
         line_no as line,
         line_no as record_no,
-        nullif(trim(u ->> 'username'), '') as ref,
-        nullif(lower(trim(u ->> 'email')), '') as email,
+        -- a username or e-mail that is not a JSON string is none (never a list's text)
+        case when json_type(u, '$.username') = 'VARCHAR' then nullif(trim(u ->> 'username'), '') end as ref,
+        case when json_type(u, '$.email') = 'VARCHAR' and (u ->> 'email') like '%@%'
+            then lower(trim(u ->> 'email')) end as email,
         coalesce(u ->> 'roles', '') like '%system_bot%' as is_bot,
         coalesce(u ->> 'roles', '') like '%system_guest%' as is_guest,
         (u ->> 'delete_at') is not null and (u ->> 'delete_at') not in ('0', '') as is_deleted,
@@ -26,7 +28,8 @@ final as (
         nullif(trim(u ->> 'position'), '') is not null as has_title,
         null::boolean as has_location,
         null::boolean as has_about,
-        case when nullif(trim(u ->> 'username'), '') is null then 'user without a username' end as reject_reason
+        case when json_type(u, '$.username') <> 'VARCHAR' or nullif(trim(u ->> 'username'), '') is null
+            then 'user without a username' end as reject_reason
     from users
 )
 
@@ -56,7 +59,17 @@ select * from final
 -- name: messages
 -- Posts, their replies, and direct posts, one row per message (reactions come after).
 create or replace temp table stg_mm_messages as
-with posts as (
+with bounds as (
+    -- a plausible time: from 2000 to the end of next year, in epoch milliseconds
+    select 946684800000 as lowest_ms, epoch_ms(make_date(year(current_date)::integer + 2, 1, 1)::timestamp) as beyond_ms
+),
+
+declared as (
+    select distinct (channel ->> 'team') || '/' || (channel ->> 'name') as space_ref
+    from stg_mm_raw where type = 'channel'
+),
+
+posts as (
     select
         line_no,
         (post ->> 'team') || '/' || (post ->> 'channel') as space_ref,
@@ -66,7 +79,13 @@ with posts as (
         try_cast(post ->> 'create_at' as bigint) as created_ms,
         post -> 'replies' as replies,
         post -> 'reactions' as reactions,
-        post -> 'attachments' as attachments
+        post -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(post), '') <> 'OBJECT' then 'post is not a JSON object'
+            when json_type(post, '$.replies') not in ('ARRAY', 'NULL') then 'replies is not a list'
+            when json_type(post, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(post, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem
     from stg_mm_raw where type = 'post'
 ),
 
@@ -74,22 +93,36 @@ direct_posts as (
     select
         line_no,
         -- a direct channel is named by its members: keep only a digest of them
-        'direct:' || pseudonym(array_to_string(list_sort(
-            cast(json_extract_string(direct_post, '$.channel_members[*]') as varchar[])), ',')) as space_ref,
+        case when json_type(direct_post, '$.channel_members') = 'ARRAY'
+                and json_array_length(direct_post, '$.channel_members') > 0
+            then 'direct:' || pseudonym(array_to_string(list_sort(
+                cast(json_extract_string(direct_post, '$.channel_members[*]') as varchar[])), ','))
+        end as space_ref,
         direct_post ->> 'user' as author,
         direct_post ->> 'message' as message,
         direct_post ->> 'type' as post_type,
         try_cast(direct_post ->> 'create_at' as bigint) as created_ms,
         direct_post -> 'replies' as replies,
         direct_post -> 'reactions' as reactions,
-        direct_post -> 'attachments' as attachments
+        direct_post -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(direct_post), '') <> 'OBJECT' then 'direct_post is not a JSON object'
+            when json_type(direct_post, '$.replies') not in ('ARRAY', 'NULL') then 'replies is not a list'
+            when json_type(direct_post, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(direct_post, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem
     from stg_mm_raw where type = 'direct_post'
 ),
 
 roots as (
-    select *, space_ref || ':' || author || ':' || created_ms as message_key from posts
+    -- a post that lacks a part of its key is known by its line (it is rejected below)
+    select *, false as is_direct,
+        coalesce(space_ref || ':' || author || ':' || created_ms, 'line:' || line_no) as message_key
+    from posts
     union all
-    select *, space_ref || ':' || author || ':' || created_ms from direct_posts
+    select *, true,
+        coalesce(space_ref || ':' || author || ':' || created_ms, 'line:' || line_no)
+    from direct_posts
 ),
 
 reply_rows as (
@@ -103,28 +136,61 @@ reply_rows as (
         null::json as replies,
         r -> 'reactions' as reactions,
         r -> 'attachments' as attachments,
+        case
+            when coalesce(json_type(r), '') <> 'OBJECT' then 'reply is not a JSON object'
+            when json_type(r, '$.reactions') not in ('ARRAY', 'NULL') then 'reactions is not a list'
+            when json_type(r, '$.user') <> 'VARCHAR' then 'user is not a username'
+        end as shape_problem,
+        roots.is_direct,
         roots.message_key as root_key
     from roots, unnest(cast(json_extract(roots.replies, '$[*]') as json[])) as t(r)
-    where roots.replies is not null
+    where json_type(roots.replies) = 'ARRAY'
 ),
 
 final as (
     select * exclude (replies), null as root_key from roots
     union all by name
-    select *, space_ref || ':' || author || ':' || created_ms || ':reply' as message_key from reply_rows
+    select *,
+        coalesce(space_ref || ':' || author || ':' || created_ms, root_key || ':' || coalesce(author, '') || ':'
+            || coalesce(created_ms::varchar, '')) || ':reply' as message_key
+    from reply_rows
 )
 
 select
-    *,
-    make_timestamp(created_ms * 1000) as occurred_at,
+    final.*,
+    -- never a time outside bounds: a huge create_at would overflow, a negative one is no time
+    case when created_ms >= lowest_ms and created_ms < beyond_ms then make_timestamp(created_ms * 1000) end
+        as occurred_at,
     case
-        when post_type in ('system_join_channel', 'system_join_team', 'system_add_to_channel')
-            or (coalesce(post_type, '') = '' and regexp_matches(coalesce(message, ''), ' joined the (channel|team)\.?$'))
+        when post_type in ('system_join_channel', 'system_join_team')
+            or (coalesce(post_type, '') = '' and regexp_matches(coalesce(message, ''),
+                '^@?[^\s@]+ joined the (channel|team)( as a guest)?\.?$'))
             then 'join'
         when coalesce(post_type, '') like 'system%' then 'system'
+        -- Mattermost 5.x exports some system posts with no type: its own sentences, whole
+        when coalesce(post_type, '') = '' and regexp_matches(coalesce(message, ''),
+            '^@?[^\s@]+ (added to the (channel|team)( as a guest)? by @?[^\s@]+\.?'
+            || '|(has )?left the (channel|team)\.?'
+            || '|(was )?removed from the (channel|team)\.?'
+            || '|removed @?[^\s@]+ from the (channel|team)\.?'
+            || '|updated the channel (header|purpose|display name) (from|to):.*'
+            || '|removed the channel (header|purpose) \(was:.*'
+            || '|(un)?archived the channel\.?'
+            || '|converted the channel .*)$', 's')
+            then 'system'
         else 'human'
-    end as class
-from final
+    end as class,
+    case
+        when shape_problem is not null then shape_problem
+        when created_ms is null then 'create_at is not epoch milliseconds'
+        when created_ms < lowest_ms or created_ms >= beyond_ms
+            then 'create_at is not a plausible time (before 2000 or after next year)'
+        when space_ref is null and is_direct then 'channel_members is not a list of usernames'
+        when space_ref is null then 'post without a team or channel'
+        when not is_direct and space_ref not in (select space_ref from declared)
+            then 'channel not declared in the export (no channel line for its team and name)'
+    end as problem
+from final, bounds
 
 -- name: events
 insert into stg_events
@@ -148,11 +214,12 @@ contributions as (
         null as target_ref,
         root_key as target_key_of,
         case when class = 'human' then length(coalesce(message, '')) end as body_length,
-        case when class = 'human' then attachments is not null end as has_file,
+        -- "attachments": null (Mattermost 11) or [] is no file
+        case when class = 'human' then coalesce(json_array_length(attachments) > 0, false) end as has_file,
         case when class = 'human' then regexp_matches(coalesce(message, ''), 'https?://') end as has_link,
         case when class = 'system' then 'system message' end as skip_reason,
         case
-            when occurred_at is null then 'create_at is not epoch milliseconds'
+            when problem is not null then problem
             when author is null then 'post without a user'
         end as reject_reason
     from messages
@@ -165,7 +232,12 @@ reactions as (
         m.line_no as line,
         m.line_no as record_no,
         m.message_key || ':reaction:' || (r ->> 'user') || ':' || (r ->> 'emoji_name') as natural_key,
-        coalesce(make_timestamp(try_cast(r ->> 'create_at' as bigint) * 1000), m.occurred_at) as occurred_at,
+        -- the reaction's own time when plausible, else its message's
+        coalesce(case when try_cast(r ->> 'create_at' as bigint) >= 946684800000
+                       and try_cast(r ->> 'create_at' as bigint)
+                           < epoch_ms(make_date(year(current_date)::integer + 2, 1, 1)::timestamp)
+                      then make_timestamp(try_cast(r ->> 'create_at' as bigint) * 1000) end,
+                 m.occurred_at) as occurred_at,
         r ->> 'user' as actor_ref,
         'reaction' as kind,
         m.space_ref,
@@ -176,9 +248,12 @@ reactions as (
         null::boolean as has_file,
         null::boolean as has_link,
         null as skip_reason,
-        case when r ->> 'user' is null then 'reaction without a user' end as reject_reason
+        case
+            when m.problem is not null then m.problem
+            when r ->> 'user' is null then 'reaction without a user'
+        end as reject_reason
     from messages as m, unnest(cast(json_extract(m.reactions, '$[*]') as json[])) as t(r)
-    where m.reactions is not null
+    where json_type(m.reactions) = 'ARRAY'
 ),
 
 mentioned as (
@@ -208,7 +283,7 @@ mentions as (
         null::boolean as has_file,
         null::boolean as has_link,
         null as skip_reason,
-        case when occurred_at is null then 'create_at is not epoch milliseconds' end as reject_reason
+        problem as reject_reason
     from mentioned
     where mentioned not in ('channel', 'here', 'all')
 ),

@@ -9,6 +9,7 @@ source module.
 from __future__ import annotations
 
 import errno
+import gzip
 import importlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import slack_analytics
 from ingest.common import (
     Context,
     IngestError,
@@ -51,6 +53,7 @@ SOURCES: dict[str, str] = {
     "m365-users": "ingest.m365_users",
     "slack": "ingest.slack",
     "mattermost": "ingest.mattermost",
+    "slack-analytics": "ingest.slack_analytics",
     "events": "ingest.events",
 }
 
@@ -323,6 +326,8 @@ def detect(path: Path) -> str:
         return _detect_members(names, label)
     if head.startswith(b"PAR1"):
         return "events"
+    if head.startswith(b"\x1f\x8b"):
+        return _detect_gzip(path, label)
     if not head.strip():
         raise IngestError(f"{label}: empty file (blank lines only; expected an export)")
     if b"\x00" in head:
@@ -335,12 +340,11 @@ def detect(path: Path) -> str:
     text = head.decode("utf-8-sig", errors="replace")
     first = re.split("\r\n|\r|\n", text, maxsplit=1)[0].strip()
     if first.startswith(("{", "[")):
-        try:
-            obj = json.loads(first)
-        except (ValueError, RecursionError):
-            obj = {}
-        if isinstance(obj, dict) and obj.get("type") == "version":
+        obj = _json_object(first)
+        if obj.get("type") == "version":
             return "mattermost"
+        if slack_analytics.is_member_record(obj):
+            return "slack-analytics"
         if _sample_manifest(path):
             raise SourceNotRecognised(
                 f"{label}: the description `ruche sample` writes beside the exports it generates, not an "
@@ -357,6 +361,29 @@ def detect(path: Path) -> str:
         f"{label}, line 1: not a format Ruche knows (columns: {first[:200]}); "
         f"name the source: ruche ingest SOURCE {label}"
     )
+
+
+def _json_object(line: str) -> dict:
+    """The JSON object of a line, or {} (not JSON, not an object, cut short, nested too deeply)."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def _detect_gzip(path: Path, label: str) -> str:
+    """A gzip file: Slack's member analytics (``.json.gz``) is the only one Ruche reads."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            first = fh.readline(1 << 16)
+    except (EOFError, OSError, zlib.error):
+        raise IngestError(f"{label}: truncated or damaged gzip file") from None
+    if slack_analytics.is_member_record(_json_object(first.decode("utf-8", errors="replace").strip())):
+        return "slack-analytics"
+    raise SourceNotRecognised(
+        f"{label}, line 1: a gzip file, but not Slack member analytics (expected one JSON object per line "
+        f"with date, user_id, is_active); name the source: ruche ingest SOURCE {label}")
 
 
 _DIRECTORY_MAPPED: set[str] = set()

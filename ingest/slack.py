@@ -99,7 +99,7 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
         raise _read_error(exc, folder, ctx.label) from None
     ctx.progress.step("users and channels")
     with tempfile.TemporaryDirectory(prefix="ruche-slack-") as scratch:
-        days = DayFiles(export, ctx.label)
+        days = DayFiles(export, ctx.label, _folder_names(ctx))
         batches = days.pack(Path(scratch))
         try:
             ctx.run("slack.sql", "messages", {"day_files": batches})
@@ -120,23 +120,63 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
     return accounts + spaces + activities
 
 
+def _folder_names(ctx: Context) -> dict[str, str]:
+    """How a folder of day files is named in messages and stored rows: a channel (public or
+    private) by its name, a DM or group DM by its id (group-DM folders are made of user names),
+    any other folder by a pseudonym (``folder-<digest>``: a folder no channel list declares may be
+    named after people too)."""
+    names: dict[str, str] = {}
+    for name, channel_id, kind in ctx.con.execute(
+            "select name, id, kind from stg_slack_channels_raw where id is not null").fetchall():
+        names[channel_id] = channel_id
+        if name is not None:
+            names.setdefault(name, name if kind in ("channel", "private-channel") else channel_id)
+    return _Folders(names, ctx.pseudonymiser.hash)
+
+
+class _Folders(dict):
+    def __init__(self, known: dict[str, str], digest):
+        super().__init__(known)
+        self.digest = digest
+
+    def __missing__(self, folder: str) -> str:
+        return f"folder-{self.digest(folder)}"
+
+
+#: A day file's name: its day.
+DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+
+
 class DayFiles:
     """The day files of an export (``<channel>/<YYYY-MM-DD>.json``), in a folder or still in the ZIP.
 
     :meth:`pack` copies them, checked, into a few files of one JSON object per day file,
-    ``{"day_file": "<channel>/<day>.json", "messages": [...]}``, that DuckDB reads in parallel in
-    one statement (``slack.sql: messages``): thousands of tiny files cost more to open, one by
-    one, than their bytes cost to parse.
+    ``{"day_file": "<channel>/<day>.json", "folder": "<channel>", "messages": [...]}``, that DuckDB
+    reads in parallel in one statement (``slack.sql: messages``): thousands of tiny files cost more
+    to open, one by one, than their bytes cost to parse. ``day_file`` names the folder as
+    ``folders`` says (never a group DM's name); ``folder`` is the folder itself, for finding its
+    channel, and never leaves the load. Day files deeper than a channel folder
+    (``a/b/2024-01-05.json``) are read and their messages counted, then skipped: they are no
+    channel's.
     """
 
     BATCH_BYTES = 8 << 20
 
-    def __init__(self, export: Export, label: str):
+    def __init__(self, export: Export, label: str, folders: dict[str, str] | None = None):
         self.export, self.label = export, label
+        self.folders = folders if folders is not None else _Folders({}, lambda v: v)
         if export.archive is None:
-            self.names = sorted(f"{p.parent.name}/{p.name}" for p in export.folder.glob("*/*.json") if p.is_file())
+            found = (str(p.relative_to(export.folder)).replace("\\", "/") for p in export.folder.rglob("*.json")
+                     if p.is_file())
         else:
-            self.names = sorted(n for n in export.members if n.endswith(".json") and n.count("/") == 1)
+            found = (n for n in export.members if n.endswith(".json"))
+        # a channel's files, and day files one folder deeper or more
+        self.names = sorted(n for n in found if n.count("/") == 1 or (n.count("/") > 1 and DAY_FILE.match(n.rsplit("/", 1)[1])))
+
+    def display(self, name: str) -> str:
+        """A day file as messages and stored rows name it."""
+        folder, day = name.rsplit("/", 1)
+        return f"{self.folders[folder]}/{day}"
 
     def _contents(self):
         for name in self.names:
@@ -153,14 +193,18 @@ class DayFiles:
             for name, data in self._contents():
                 # DuckDB's JSON reader accepts a truncated array: check both ends
                 if data.lstrip()[:1] != b"[" or data.rstrip()[-1:] != b"]":
-                    raise IngestError(f"{self.label}/{name}: not valid Slack JSON (truncated or not an array; "
-                                      f"expected a JSON array of objects from '[' to ']')")
+                    raise IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON (truncated or not "
+                                      f"an array; expected a JSON array of objects from '[' to ']')")
                 if out is None or size >= self.BATCH_BYTES:
                     if out is not None:
                         out.close()
                     batches.append(str(scratch / f"days-{len(batches):05d}.json"))
                     out, size = open(batches[-1], "wb"), 0
-                out.write(b'{"day_file":' + json.dumps(name).encode() + b',"messages":' + data + b"}\n")
+                folder = name.rsplit("/", 1)[0]
+                out.write(b'{"day_file":' + json.dumps(self.display(name)).encode()
+                          + b',"folder":' + json.dumps(folder).encode()
+                          + b',"nested":' + (b"true" if "/" in folder else b"false")
+                          + b',"messages":' + data + b"}\n")
                 size += len(data)
         finally:
             if out is not None:
@@ -176,10 +220,14 @@ class DayFiles:
             try:
                 messages = json.loads(data)
             except ValueError as err:
-                return IngestError(f"{self.label}/{name}: not valid Slack JSON ({err}; "
+                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON ({err}; "
+                                   f"expected a JSON array of objects)")
+            except RecursionError:
+                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON (nested too deeply; "
                                    f"expected a JSON array of objects)")
             if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-                return IngestError(f"{self.label}/{name}: not valid Slack JSON (expected a JSON array of objects)")
+                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON "
+                                   f"(expected a JSON array of objects)")
         message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
         return IngestError(f"{self.label}: day files not readable as Slack JSON ({message}; "
                            f"expected a JSON array of objects per file)")

@@ -42,14 +42,20 @@ select * from final
 -- accounts too: external, since this workspace does not list them.
 insert into stg_accounts
 with authors as (
-    select distinct "user" as ref from stg_slack_messages where "user" is not null and bot_id is null
+    select distinct "user" as ref from stg_slack_messages
+    where "user" is not null and bot_id is null and class not in ('other', 'nested')
     union
     select distinct unnest(cast(json_extract_string(reactions, '$[*].users[*]') as varchar[]))
-    from stg_slack_messages where reactions is not null
+    from stg_slack_messages where reactions is not null and class not in ('other', 'nested')
+),
+
+ids as (
+    -- a list or an object in place of an id is no account (its event is rejected)
+    select ref from authors where regexp_matches(ref, '^[A-Za-z0-9._-]+$')
 ),
 
 unknown as (
-    select ref from authors
+    select ref from ids
     where ref is not null and ref not in (select ref from stg_accounts where ref is not null)
 ),
 
@@ -85,24 +91,24 @@ final as (
 select * from final
 
 -- name: folder_spaces
--- A folder of day files that no channel list names: still a space, known by its folder.
+-- A folder of day files that no channel list names: still a space, known by a pseudonym of its
+-- folder (it may be named after people, like a group DM's). Deeper folders are no space.
 insert into stg_spaces
 select distinct
-    null, 0, 'folder:' || folder, null, 'channel', null, null, null
+    null, 0, channel_id, null, 'channel', null, null, null
 from stg_slack_messages
-where folder not in (select name from stg_slack_channels_raw where name is not null)
-  and folder not in (select id from stg_slack_channels_raw)
+where channel_id like 'folder:%' and not nested
 
 -- name: messages
--- One row per message of the day files (records of another type than "message" are not
--- messages), numbered from 1 within its file, located in its channel and classified.
+-- One row per record of the day files (records of another type than "message" are read and
+-- skipped), numbered from 1 within its file, located in its channel and classified.
 create or replace temp table stg_slack_messages as
 with day_files as (
-    select
-        day_file,
-        list_filter(messages, lambda m: m.type is null or m.type = 'message') as messages
+    select day_file, folder, nested, messages
     from read_json($day_files, format = 'unstructured', columns = {
         day_file: 'VARCHAR',
+        folder: 'VARCHAR',
+        nested: 'BOOLEAN',
         messages: 'STRUCT("type" VARCHAR, subtype VARCHAR, ts VARCHAR, "user" VARCHAR, bot_id VARCHAR,
                           "text" VARCHAR, thread_ts VARCHAR, parent_user_id VARCHAR, reactions JSON,
                           files JSON, "file" JSON, "comment" JSON, attachments JSON)[]'
@@ -112,6 +118,8 @@ with day_files as (
 records as (
     select
         day_file,
+        folder,
+        nested,
         unnest(generate_series(1, len(messages))) as record_no,
         unnest(messages) as m
     from day_files
@@ -119,7 +127,8 @@ records as (
 
 raw as (
     select
-        split_part(day_file, '/', 1) as folder,
+        folder,
+        nested,
         day_file as file,
         record_no,
         m.type, m.subtype, m.ts, m."user", m.bot_id, m."text", m.thread_ts, m.parent_user_id,
@@ -128,22 +137,50 @@ raw as (
     from records
 ),
 
+folders as (
+    -- each folder's channel: by name, else by id, else a pseudonym of the folder (digested once
+    -- per folder, not per message)
+    select
+        folders.folder,
+        coalesce(any_value(by_name.id), any_value(by_id.id), 'folder:' || pseudonym(folders.folder)) as channel_id
+    from (select distinct folder from day_files) as folders
+    left join stg_slack_channels_raw as by_name on by_name.name = folders.folder
+    left join stg_slack_channels_raw as by_id on by_id.id = folders.folder
+    group by folders.folder
+),
+
 located as (
     select
         raw.*,
-        coalesce(by_name.id, by_id.id, 'folder:' || raw.folder) as channel_id,
+        folders.channel_id,
         -- epoch seconds with up to six decimals, exactly (a double would round microseconds)
         make_timestamp(try_cast(try_cast(raw.ts as decimal(18, 6))::decimal(38, 6) * 1000000 as bigint))
-            as occurred_at
+            as ts_time
     from raw
-    left join stg_slack_channels_raw as by_name on by_name.name = raw.folder
-    left join stg_slack_channels_raw as by_id on by_id.id = raw.folder and by_name.id is null
+    join folders using (folder)
+),
+
+timed as (
+    -- a plausible time, from 2000 to the end of next year: a ts of -1 or in the year 33658 is no
+    -- time of a message, and never reaches the store
+    select
+        * exclude (ts_time),
+        case when ts_time >= timestamp '2000-01-01' and ts_time < make_date(year(current_date)::integer + 2, 1, 1)
+            then ts_time end as occurred_at,
+        case
+            when ts_time is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)'
+            when ts_time < timestamp '2000-01-01' or ts_time >= make_date(year(current_date)::integer + 2, 1, 1)
+                then 'ts is not a plausible time (before 2000 or after next year)'
+        end as time_problem
+    from located
 ),
 
 classified as (
     select
         *,
         case
+            when nested then 'nested'
+            when type is not null and type <> 'message' then 'other'
             when subtype = 'bot_message' then 'bot'
             when subtype in ('channel_join', 'group_join') then 'join'
             when subtype = 'file_comment' then 'file_comment'
@@ -157,7 +194,7 @@ classified as (
                 coalesce(text, ''), '^<@[A-Z0-9]+(\|[^>]*)?> (uploaded|shared) a file: <[^>]*>', '')
             else text
         end as typed_text
-    from located
+    from timed
 ),
 
 final as (
@@ -218,12 +255,21 @@ contributions as (
             then files is not null or file_obj is not null or subtype = 'file_share' end as has_file,
         case when class in ('human', 'file_comment')
             then regexp_matches(coalesce(text, ''), '<https?://') or attachments is not null end as has_link,
-        case class when 'bot' then 'bot' when 'system' then 'system message' end as skip_reason,
+        case class
+            when 'bot' then 'bot'
+            when 'system' then 'system message'
+            when 'other' then 'not a message'
+            when 'nested' then 'day file not in a channel folder'
+        end as skip_reason,
         case
-            when occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)'
+            when time_problem is not null then time_problem
             when class <> 'bot' and class <> 'system'
                 and (case when class = 'file_comment' then comment ->> 'user' else "user" end) is null
                 then 'message without a user'
+            -- an id is a word: a list or an object in its place is no one
+            when class <> 'bot' and class <> 'system' and not regexp_matches(
+                case when class = 'file_comment' then comment ->> 'user' else "user" end, '^[A-Za-z0-9._-]+$')
+                then 'user is not a Slack user id'
         end as reject_reason
     from messages
 ),
@@ -246,12 +292,14 @@ reactions as (
         null::boolean as has_file,
         null::boolean as has_link,
         null as skip_reason,
-        case when m.occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)' end
-            as reject_reason
+        case
+            when m.time_problem is not null then m.time_problem
+            when not regexp_matches(m.r.reactor, '^[A-Za-z0-9._-]+$') then 'reactor is not a Slack user id'
+        end as reject_reason
     from (
         select m.*, unnest(m.reaction_pairs) as r
         from messages as m
-        where m.reactions is not null
+        where m.reactions is not null and m.class not in ('other', 'nested')
     ) as m
 ),
 
@@ -280,8 +328,9 @@ mentions as (
         null::boolean as has_link,
         null as skip_reason,
         case
-            when occurred_at is null then 'ts is not epoch seconds (expected e.g. 1459052866.000012)'
+            when time_problem is not null then time_problem
             when "user" is null then 'message without a user'
+            when not regexp_matches("user", '^[A-Za-z0-9._-]+$') then 'user is not a Slack user id'
         end as reject_reason
     from mentioned
 ),

@@ -171,10 +171,12 @@ TABLES: dict[str, Table] = {
             "source": C(_NETWORK, "which network"),
             "space_ref": C(
                 f"{_NETWORK}: the network's id of the space; a Mattermost direct channel is "
-                "'direct:' and a pseudonym of its members",
+                "'direct:' and a pseudonym of its members, a Slack folder no channel list declares "
+                "'folder:' and a pseudonym of its name",
                 "recognise the space in later exports",
                 pseudonym="value",
-                where="source = 'mattermost' and space_ref like 'direct:%'",
+                where="(source = 'mattermost' and space_ref like 'direct:%') "
+                      "or (source = 'slack' and space_ref like 'folder:%')",
             ),
             "name": C(f"{_NETWORK}: name of a public or private channel or group (never of a direct conversation)",
                       "meeting spaces of insiders and outsiders"),
@@ -201,10 +203,11 @@ TABLES: dict[str, Table] = {
             "space_key": C("Ruche: the space's key", "external collaboration, meeting spaces"),
             "thread_ref": C(
                 f"{_NETWORK}: the network's id of the thread (Mattermost: a pseudonym of the root message's key, "
-                "which names its author)",
+                "which names its author; Slack: the channel and the root's ts, the channel of an undeclared "
+                "folder a pseudonym)",
                 "replies to leaders' threads; thread depth",
                 pseudonym="value",
-                where="source = 'mattermost'",
+                where="source = 'mattermost' or (source = 'slack' and thread_ref like 'folder:%')",
             ),
             "target_key": C("Ruche: the person replied to, reacted to or mentioned", "interaction network, silos, bridges, personas"),
             "body_length": C(f"{_NETWORK}: the length of the message (not the message)", "personas (broadcaster)"),
@@ -214,7 +217,8 @@ TABLES: dict[str, Table] = {
         },
     ),
     "usage_snapshots": Table(
-        "per person and report window, the counts of a Microsoft 365 usage report (the only source of reads)",
+        "per person and report window, the counts of a Microsoft 365 usage report or of a day of Slack's "
+        "member analytics (source slack-analytics): the only sources of reads",
         _UNTIL_PURGE + " (by the day it vouches for), after being folded into group_history",
         True,
         {
@@ -224,7 +228,9 @@ TABLES: dict[str, Table] = {
             "period_days": C("Microsoft 365 usage report", "the report's window"),
             "last_activity": C("Microsoft 365 usage report", "the day a person is vouched active"),
             "posted_count": C("Microsoft 365 usage report", "participation, contribution"),
-            "read_count": C("Microsoft 365 usage report", "participation (readers)"),
+            "read_count": C("Microsoft 365 usage report (Slack member analytics: 1 when Slack counts the "
+                            "member active that day, read or posted; Slack reports no number of reads)",
+                            "participation (readers)"),
             "liked_count": C("Microsoft 365 usage report", "participation"),
             "run_id": C("Ruche", "which load brought the row"),
         },
@@ -416,7 +422,7 @@ TABLES: dict[str, Table] = {
                 "activities: the thread (Mattermost: a pseudonym, like in activities)",
                 "recompute the threads a load posted in without reading the activities",
                 pseudonym="value",
-                where="source = 'mattermost'",
+                where="source = 'mattermost' or (source = 'slack' and thread_ref like 'folder:%')",
             ),
             "person_key": C("activities", "leadership: whether someone other than the author replied"),
             "first_day": C("activities", "leadership: when a thread got its first reply (a load adds its own rows: "
@@ -433,7 +439,7 @@ TABLES: dict[str, Table] = {
                 "activities: the thread (Mattermost: a pseudonym, like in activities)",
                 "recompute the threads a load answered",
                 pseudonym="value",
-                where="source = 'mattermost'",
+                where="source = 'mattermost' or (source = 'slack' and thread_ref like 'folder:%')",
             ),
             "person_key": C("activities", "leadership: replies to leaders' threads"),
             "day": C("activities", "the day the thread started"),

@@ -35,7 +35,7 @@ CASES = [
     ("mattermost-no-version.jsonl", "mattermost",
      r"mattermost-no-version.jsonl, line 1: not a Mattermost bulk export \(expected \{\"type\":\"version\""),
     ("mattermost-no-version.jsonl", None, r"mattermost-no-version.jsonl, line 1: JSON lines, but not a Mattermost"),
-    ("mattermost-broken.jsonl", "mattermost", r"mattermost-broken.jsonl: not valid JSON lines"),
+    ("mattermost-broken.jsonl", "mattermost", r"mattermost-broken.jsonl, line 2: not JSON \(expected one JSON object per line"),
     ("slack-truncated.zip", "slack", r"slack-truncated.zip: not a ZIP archive or truncated"),
     ("slack-truncated.zip", None, r"slack-truncated.zip: truncated or damaged ZIP"),
     ("not-a-zip.zip", "slack", r"not-a-zip.zip: not a ZIP archive or truncated"),

@@ -176,3 +176,142 @@ def test_guests_and_deleted_users(tmp_path):
     assert counts["reactions"] == {"input": "reactions", "read": 2, "loaded": 1, "rejected": 0, "skipped": {"bot": 1}}
     assert counts["mentions"] == {"input": "mentions", "read": 2, "loaded": 1, "rejected": 0,
                                   "skipped": {"mention of a bot or unknown account": 1}}
+
+
+ZULIP = REAL.parent / "slack-zulip-fragments.zip"
+
+
+def small_export(folder, days, channels=None, users=None):
+    folder.mkdir()
+    (folder / "users.json").write_text(json.dumps(users or [
+        {"id": "U1", "profile": {"email": "ann@acme.com"}}, {"id": "U2", "profile": {"email": "bob@acme.com"}}]))
+    (folder / "channels.json").write_text(json.dumps(channels or [{"id": "C1", "name": "general", "created": "1600000000"}]))
+    for name, messages in days.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(messages))
+    return folder
+
+
+def test_implausible_ts_are_rejected_rows_and_never_stored(tmp_path):
+    folder = small_export(tmp_path / "e", {"general/2024-01-01.json": [
+        {"type": "message", "user": "U1", "text": "ok", "ts": "1704100000.000100",
+         "reactions": [{"name": "+1", "users": ["U2"], "count": 1}]},
+        {"type": "message", "user": "U1", "text": "minus one", "ts": "-1"},
+        {"type": "message", "user": "U1", "text": "far future", "ts": "999999999999.000000",
+         "reactions": [{"name": "+1", "users": ["U2"], "count": 1}]},
+        {"type": "message", "user": "U1", "text": "1999", "ts": "946684799.999999"},
+        {"type": "message", "user": "U2", "text": "<@U1> huge", "ts": "99999999999999999999999"},
+    ]})
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(folder, db=db, settings=settings())
+    counts = {i.name: i.to_dict() for i in summary.inputs}
+    assert counts["messages"] == {"input": "messages", "read": 5, "loaded": 1, "rejected": 4, "skipped": {}}
+    assert counts["reactions"] == {"input": "reactions", "read": 2, "loaded": 1, "rejected": 1, "skipped": {}}
+    assert counts["mentions"] == {"input": "mentions", "read": 1, "loaded": 0, "rejected": 1, "skipped": {}}
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select min(occurred_at)::varchar, max(occurred_at)::varchar from activities").fetchone() == (
+        "2024-01-01 09:06:40.0001", "2024-01-01 09:06:40.0001")
+    assert sorted(con.execute("select line, reason from rejects").fetchall()) == [
+        (2, "ts is not a plausible time (before 2000 or after next year)"),
+        (3, "ts is not a plausible time (before 2000 or after next year)"),
+        (3, "ts is not a plausible time (before 2000 or after next year)"),
+        (4, "ts is not a plausible time (before 2000 or after next year)"),
+        (5, "ts is not epoch seconds (expected e.g. 1459052866.000012)"),
+        (5, "ts is not epoch seconds (expected e.g. 1459052866.000012)"),
+    ]
+    assert con.execute("select count(*) from rejects where record::varchar like '%33658%' "
+                       "or record::varchar like '%1969%'").fetchone()[0] == 0
+
+
+def test_records_of_other_types_and_deeper_day_files_are_counted(tmp_path):
+    folder = small_export(tmp_path / "e", {
+        "general/2024-01-01.json": [
+            {"type": "message", "user": "U1", "text": "ok", "ts": "1704100000.000100"},
+            {"type": "file", "user": "U1", "ts": "1704100001.000100"},
+            {"type": "pin", "ts": "1704100002.000100"},
+        ],
+        "general/2024/2024-01-02.json": [
+            {"type": "message", "user": "U2", "text": "deeper", "ts": "1704200000.000100"},
+            {"type": "message", "user": "U2", "text": "deeper", "ts": "1704200001.000100"},
+        ],
+        "general/notes/readme.json": {"not": "a day file"},
+    })
+    for given in (folder, tmp_path / "e.zip"):
+        if given.suffix == ".zip":
+            with zipfile.ZipFile(given, "w") as zf:
+                for f in sorted(folder.rglob("*")):
+                    zf.write(f, f"e/{f.relative_to(folder)}")
+        summary = ingest.load(given, db=tmp_path / f"{given.name}.duckdb", settings=settings())
+        counts = {i.name: i.to_dict() for i in summary.inputs}
+        assert counts["messages"] == {"input": "messages", "read": 5, "loaded": 1, "rejected": 0,
+                                      "skipped": {"not a message": 2, "day file not in a channel folder": 2}}
+        assert summary.tables["spaces"] == 1
+
+
+def test_group_dm_folder_names_never_leave_the_load(tmp_path):
+    secret = "mpdm-ann.lee--bob.smith--carl.doe-1"
+    folder = small_export(tmp_path / "e", {
+        f"{secret}/2024-01-01.json": [
+            {"type": "message", "user": "U1", "text": "hi", "ts": "1704100000.000100",
+             "reactions": [{"name": "+1", "users": ["U2"], "count": 1}]},
+            {"type": "message", "text": "who wrote this", "ts": "1704100001.000100"},
+            {"type": "message", "user": "U2", "text": "reply", "ts": "1704100002.000100",
+             "thread_ts": "1704100000.000100", "parent_user_id": "U1"},
+        ],
+    })
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(folder, db=db, settings=settings())
+    counts = {i.name: i.to_dict() for i in summary.inputs}
+    assert counts["messages"] == {"input": "messages", "read": 3, "loaded": 2, "rejected": 1, "skipped": {}}
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select count(*) from activities").fetchone()[0] == 3
+    con.close()
+    for part in ("mpdm", "ann.lee", "bob.smith", "carl.doe"):
+        assert part.encode() not in db.read_bytes()
+        assert part not in json.dumps(summary.to_dict()).replace(str(folder), "")
+    # a broken day file in that folder: the error names it by a pseudonym
+    (folder / secret / "2024-01-02.json").write_text("[{")
+    with pytest.raises(ingest.IngestError) as err:
+        ingest.load(folder, db=tmp_path / "t.duckdb", settings=settings())
+    message = str(err.value).replace(str(folder), "")
+    assert "not valid Slack JSON" in message and "/folder-" in message and "2024-01-02.json" in message
+    for part in ("mpdm", "ann.lee", "bob.smith"):
+        assert part not in message
+
+
+def test_real_zulip_fragments_group_dm_known_by_its_id(tmp_path):
+    db = tmp_path / "z.duckdb"
+    summary = ingest.load(ZULIP, source="slack", db=db, settings=settings())
+    counts = {i.name: i.to_dict() for i in summary.inputs}
+    assert counts["messages"] == {"input": "messages", "read": 11, "loaded": 11, "rejected": 0, "skipped": {}}
+    assert counts["reactions"] == {"input": "reactions", "read": 2, "loaded": 2, "rejected": 0, "skipped": {}}
+    assert counts["mentions"] == {"input": "mentions", "read": 4, "loaded": 2, "rejected": 0,
+                                  "skipped": {"mention of a bot or unknown account": 2}}
+    con = duckdb.connect(str(db), read_only=True)
+    assert sorted(con.execute("select space_ref, name, kind from spaces").fetchall()) == [
+        ("C061A0WJG", "random", "channel"), ("C061A0YJG", "general", "channel"),
+        ("DJ47BL849", None, "direct"), ("G9HBG2A5D", None, "direct")]
+    assert con.execute("select count(*) from activities where thread_ref like '%mpdm%'").fetchone()[0] == 0
+    con.close()
+    assert b"mpdm-user9" not in db.read_bytes()
+
+
+def test_key_rotation_rekeys_undeclared_folders(tmp_path, monkeypatch):
+    """A folder no channel list declares is known by a pseudonym (space, threads, event keys):
+    rotating the key gives the store a fresh build under the new key would give."""
+    from ruche.cli import main
+    from tests.test_keys import NEW, OLD, build, contents, rotate_args
+
+    folder = small_export(tmp_path / "e", {"mpdm-ann.lee--bob.smith-1/2024-01-01.json": [
+        {"type": "message", "user": "U1", "text": "hi", "ts": "1704100000.000100"},
+        {"type": "message", "user": "U2", "text": "re", "ts": "1704100002.000100",
+         "thread_ts": "1704100000.000100", "parent_user_id": "U1"}]})
+    rotated = build(tmp_path / "rotated.duckdb", OLD, [folder], monkeypatch)
+    fresh = build(tmp_path / "fresh.duckdb", NEW, [folder], monkeypatch)
+    before = contents(rotated)
+    assert any(ref.startswith("folder:") for _, ref, _ in before["spaces"])
+    key_file = tmp_path / "new.key"
+    key_file.write_text(NEW + "\n")
+    monkeypatch.setenv("RUCHE_KEY", OLD)
+    assert main(rotate_args(rotated, key_file, [folder])) == 0
+    assert contents(rotated) == contents(fresh) != before
