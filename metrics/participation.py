@@ -27,7 +27,7 @@ from metrics.registry import MetricParams, MetricResult, register
 
 COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
-    "stickiness", "retention",
+    "stickiness", "retention", "contributors_retained", "readers_retained", "days", "partial",
 ]
 
 
