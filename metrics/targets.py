@@ -79,8 +79,8 @@ def roadmap(
     >>> _ = con.execute("insert into people (person_key, person_id, department) "
     ...                 "select i, 'p' || i, 'Ops' from range(1, 11) t(i)")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "select i, 'x', '2026-01-10', i, 'read', 1 from range(1, 3) t(i) "
-    ...                 "union all select 10 + i, 'x', '2026-06-10', i, 'read', 1 from range(1, 5) t(i)")
+    ...                 "select i, 'x', '2026-01-01', i, 'read', 1 from range(1, 3) t(i) "
+    ...                 "union all select 10 + i, 'x', '2026-06-30', i, 'read', 1 from range(1, 5) t(i)")
     >>> goal = {"metric": "participation", "group": "*", "value": 0.6, "start": date(2026, 1, 1), "due": date(2026, 12, 31)}
     >>> rows, left_out, groups = roadmap(con, [goal], {"Ops": "rollout"}, end=date(2026, 6, 30))
     >>> rows.select("department", "phase", "period", "actual", pl.col("expected").round(4), "on_track").rows()

@@ -57,7 +57,7 @@ def inactive_teams(
     >>> _ = con.execute("insert into people (person_key, person_id, team) "
     ...                 "select i, 'p' || i, case when i <= 5 then 'Quiet' else 'Busy' end from range(1, 11) t(i)")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "select i, 'x', '2026-02-10', i, 'post', 1 from range(1, 11) t(i) "
+    ...                 "select i, 'x', '2026-02-01', i, 'post', 1 from range(1, 11) t(i) "
     ...                 "union all select 100 + i, 'x', '2026-03-' || (10 + i), i, 'reply', 1 from range(6, 11) t(i)")
     >>> rows, left_out, seen = inactive_teams(con, end=date(2026, 3, 31))
     >>> rows.select("team", "rule", "participation_now", "participation_before").rows()
