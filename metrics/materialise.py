@@ -58,6 +58,7 @@ import duckdb
 
 from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
+from metrics.population import DATA_DAYS
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
 BASE_VERSION = "7"
@@ -358,10 +359,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
             " and ($to_date::date is null or day <= $to_date::date))"
         )
     else:
-        days = (
-            "(select occurred_at::date as day from activities"
-            " union all select coalesce(last_activity, report_date) from usage_snapshots)"
-        )
+        days = DATA_DAYS
         person_day = f"({sql('person_day')})"
 
     def per_period(g: str) -> str:

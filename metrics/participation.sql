@@ -1,16 +1,14 @@
 -- Participation per period and group (METRICS.md, "Activity").
 -- Template slots (from the code or an allow-list, never user text): <group_columns> (g0, g1, ...),
--- <groups> (their names), <trunc>, <step>, <label>, and the relations <days>, <person_period>.
+-- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql) and the
+-- relation <person_period>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
 -- The range, within the data: no period is counted beyond the first and last day of the data,
 -- and a period the data holds only part of is partial.
 bounds as (
-    select
-        greatest(coalesce($from_date::date, min(day)), min(day)) as first_day,
-        least(coalesce($to_date::date, max(day)), max(day)) as last_day
-    from {days}
+    {bounds}
 ),
 
 periods as (
