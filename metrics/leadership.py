@@ -18,8 +18,9 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns, group_expression, suppress_small_groups
+from metrics.groups import group_columns, group_expression
 from metrics.participation import participation_frame, reads_extra
+from metrics.suppression import decide_within
 from metrics.registry import MetricParams, MetricResult, register
 
 LEVELS = ["executive", "manager", "staff"]
@@ -36,9 +37,8 @@ def _compare(
     outer = [] if by in ("organisation", attribute) else [by]
     frame = participation_frame(con, outer + [attribute], period, start, end, counted)
     frame = frame.drop("stickiness", "retention", "contributors_retained", "readers_retained")
-    rows, left_out = suppress_small_groups(frame, attribute, "headcount", min_group_size, within=["period"] + outer)
-    keys = ["period", *outer, attribute]
-    hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+    # the outer groups hide as participation by them hides them, then the cells inside them
+    rows, left_out, hidden = decide_within(frame, outer, attribute, "headcount", min_group_size, within=["period"])
     return rows, left_out, outer, hidden
 
 

@@ -23,9 +23,10 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups_once
+from metrics.groups import group_columns
 from metrics.participation import reads_extra
 from metrics.population import bounds_sql
+from metrics.suppression import decide_once
 from metrics.registry import MetricParams, MetricResult, register
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
@@ -62,7 +63,7 @@ def personas(
                                    person_range=src.person_range)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     # every group has a row per persona, each with its headcount
-    visible, left_out = suppress_small_groups_once(frame, by, "headcount", min_group_size)
+    visible, left_out, _ = decide_once(frame, by, "headcount", min_group_size)
     visible = visible.sort([by, "ord"]).drop("ord")
     return visible.select(by, "persona", "people", "people_share", "headcount"), left_out
 

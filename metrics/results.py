@@ -33,7 +33,7 @@ import duckdb
 import polars as pl
 
 from metrics import registry, silos, status
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
 from metrics.leadership import leaders
 from metrics.participation import participation_frame, reads_extra
 from metrics.people import champions
@@ -42,6 +42,7 @@ from metrics.network import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
+from metrics.suppression import decide
 from ruche.errors import RucheError
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
@@ -87,10 +88,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
     """The registry's result of ``name``, and the groups each period left out when it is sliceable."""
     if name == "participation":
         frame = participation_frame(con, [params.by], params.period)
-        rows, left_out = suppress_small_groups(frame, params.by, "headcount", params.min_group_size,
-                                               within=["period"])
-        keys = ["period", params.by]
-        hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+        rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
     if name == "leaders":
         rows, left_out, hidden = leaders(con, params.by, params.period, None, None, params.min_group_size)

@@ -24,7 +24,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics.groups import suppress_small_groups
+from metrics.suppression import decide
 from metrics.network import group_graph_frames, group_ties_current, network_query, window
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -124,9 +124,10 @@ def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: in
         (pl.col("ei_index") < silo_threshold).alias("is_silo")
     )
     # one period: its groups are the partition (a partition per period costs a window per column)
-    visible, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size,
-                                              within=["period"] if period is not None else None)
-    hidden = groups.select("period", "grp").join(visible.select("period", "grp"), on=["period", "grp"], how="anti")
+    visible, left_out, hidden = decide(groups, "grp", "headcount", min_group_size,
+                                       within=["period"] if period is not None else None)
+    if period is None:
+        hidden = groups.select("period", "grp").join(hidden, on="grp", how="semi")
     groups, hidden = visible.rename({"grp": by}), hidden.rename({"grp": by})
     if period is None:
         groups, hidden = groups.drop("period"), hidden.drop("period")

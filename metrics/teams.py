@@ -23,9 +23,10 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, period_start, shift_period, suppress_small_groups
+from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
 from metrics.registry import MetricParams, MetricResult, register
+from metrics.suppression import decide
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
 
@@ -78,12 +79,8 @@ def inactive_teams(
     labels = sorted(frame["period"].unique().to_list())
     now_label = labels[-1] if labels else None
     before_label = labels[-2] if len(labels) > 1 else None
-    now, left_out = suppress_small_groups(
-        frame.filter(pl.col("period") == now_label), by, "headcount", min_group_size
-    )
-    before, _ = suppress_small_groups(
-        frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size
-    )
+    now, left_out, _ = decide(frame.filter(pl.col("period").eq_missing(now_label)), by, "headcount", min_group_size)
+    before, _, _ = decide(frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size)
     # a period the data holds only part of (the first of the data) is no rate to drop from
     before = before.filter(~pl.col("partial"))
     src = materialise.sources(con, "month", None, as_of)
