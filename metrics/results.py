@@ -97,7 +97,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
             con, params.by, params.period, None, None, params.min_group_size,
-            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold))
+            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
         return silos.silos_result(groups, left_out, org, True), hidden
     return registry.get(name)(con, params), None
 
@@ -149,6 +149,11 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     :func:`precompute` derives them from the participation it computes (:func:`metrics.targets.targets_from`).
     """
     threshold = {"silo_threshold": settings.silo_threshold}
+    # the pages ask with the volume settings only when they are not the defaults
+    if settings.silo_min_ties != silos.DEFAULT_MIN_TIES:
+        threshold["silo_min_ties"] = settings.silo_min_ties
+    if settings.silo_min_ties_per_person != silos.DEFAULT_MIN_TIES_PER_PERSON:
+        threshold["silo_min_ties_per_person"] = settings.silo_min_ties_per_person
     calls = []
     for by in BY_CHOICES:
         calls += [
