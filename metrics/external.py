@@ -17,7 +17,8 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns
-from metrics.population import bounds_sql
+from metrics.participation import labels
+from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -126,5 +127,6 @@ def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
         "external_share": org["external_share"] if shown else None,
         "spaces": spaces,
         "suppressed_spaces": spaces_left_out,
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
     }
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)

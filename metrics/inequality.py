@@ -27,8 +27,8 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns
-from metrics.participation import reads_extra
-from metrics.population import bounds_sql
+from metrics.participation import labels, reads_extra
+from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide_once
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -267,5 +267,6 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
         **reads_extra(con),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

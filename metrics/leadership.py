@@ -19,7 +19,8 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns, group_expression
-from metrics.participation import participation_frame, reads_extra
+from metrics.participation import labels, participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -156,17 +157,20 @@ def frontline(
           default_by="organisation")
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
 
 
 @register("leaders", "participation of executives and managers (leadership's, without the threads)",
           default_by="organisation")
 def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
 
 
 @register("frontline", "participation of frontline workers against desk workers", default_by="organisation")
 def frontline_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = frontline(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

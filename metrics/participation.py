@@ -23,7 +23,7 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns
-from metrics.population import bounds_sql
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
 from metrics.suppression import decide
 from metrics.registry import MetricParams, MetricResult, register
 
@@ -105,6 +105,11 @@ def participation(
     return rows, left_out
 
 
+def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
+    """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
+    return labelled(con, population, start, end, materialise.sources(con, "month", None, None).days)
+
+
 def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
     """The ``reads_known`` flag (and a note when false) every activity-based metric reports."""
     if materialise.reads_known(con):
@@ -121,4 +126,5 @@ def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -
         con, by=params.by, period=params.period, start=params.start, end=params.end,
         min_group_size=params.min_group_size,
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

@@ -35,7 +35,8 @@ import polars as pl
 from metrics import registry, silos, status
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
 from metrics.leadership import leaders
-from metrics.participation import participation_frame, reads_extra
+from metrics.participation import labels, participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.people import champions
 from metrics.materialise import store_state
 from metrics.network import DRAWN_GROUPS
@@ -89,10 +90,12 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
     if name == "participation":
         frame = participation_frame(con, [params.by], params.period)
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
     if name == "leaders":
         rows, left_out, hidden = leaders(con, params.by, params.period, None, None, params.min_group_size)
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
@@ -130,6 +133,8 @@ def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: p
             for column in ("retention", "contributors_retained", "readers_retained") if column in rows.columns
         )
     extra = dict(whole.extra)
+    if extra.get("covers"):  # the whole range's days, cut to the slice
+        extra["covers"] = {"from": max(start, extra["covers"]["from"]), "to": min(end, extra["covers"]["to"])}
     if "periods" in extra:
         extra["periods"] = [p for p in extra["periods"] if first <= p["period"] <= last]
     left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()

@@ -25,6 +25,7 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.registry import MetricParams, MetricResult, register
 from metrics.suppression import decide
 
@@ -118,4 +119,5 @@ def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) 
         inactive_days=int(params.extra.get("inactive_days", 30)),
         inactive_drop_points=float(params.extra.get("inactive_drop_points", 15.0)),
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra={**seen, **reads_extra(con)})
+    population = {"population": EMPLOYED_IN_PERIOD}  # the headcount of the period compared
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra={**seen, **reads_extra(con), **population})
