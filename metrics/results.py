@@ -101,7 +101,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
         groups, left_out, org, hidden = silos.silos_and_hidden(
             con, params.by, params.period, None, None, params.min_group_size,
             silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
-        return silos.silos_result(groups, left_out, org, True), hidden
+        return silos.silos_result(groups, left_out, org, True, silos.covers(con, None, None)), hidden
     return registry.get(name)(con, params), None
 
 

@@ -191,8 +191,15 @@ def min_ties(extra: dict) -> tuple[int, float]:
             DEFAULT_MIN_TIES_PER_PERSON if per_person is None else float(per_person))
 
 
-def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool) -> MetricResult:
-    """The registry's result of :func:`silos`."""
+def covers(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> dict | None:
+    """The first and last day of the window cut to the data (``from``, ``to``), None without data."""
+    covered = window(con, start, end)
+    return {"from": covered[0], "to": covered[1]} if covered and covered[0] <= covered[1] else None
+
+
+def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool,
+                 covered: dict | None = None) -> MetricResult:
+    """The registry's result of :func:`silos`; ``covered``: :func:`covers`."""
     if not per_period:
         extra = org.to_dicts()[0] if org.height else {
             "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None, "internal_ties": None,
@@ -200,6 +207,7 @@ def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_per
         }
     else:
         extra = {"periods": org.to_dicts()}
+    extra["covers"] = covered
     return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 
@@ -220,9 +228,7 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
         totals, params.by, period, params.min_group_size,
         DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *min_ties(params.extra),
     )
-    result = silos_result(groups, left_out, org, period is not None)
-    covered = window(con, params.start, params.end)
-    result.extra["covers"] = {"from": covered[0], "to": covered[1]} if covered else None
+    result = silos_result(groups, left_out, org, period is not None, covers(con, params.start, params.end))
     top = params.extra.get("graph_top")
     if top is not None and period is None:
         nodes, edges, _, count = group_graph_frames(
