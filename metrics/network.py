@@ -36,8 +36,10 @@ import polars as pl
 
 from metrics._sql import sql
 from metrics.groups import EXTERNAL, GROUP_ATTRIBUTES, MetricError, group_expression, suppress_small_groups
+from metrics.suppression import decide
 from metrics.groups import grain as _grain
 from metrics.materialise import store_state
+from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 from metrics.registry import MetricParams, MetricResult, register
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
@@ -59,7 +61,7 @@ MIN_SOURCES = 8
 
 _WHOLE_WINDOW = (
     "select first_day as period_start, (last_day + interval 1 day)::date as period_end, "
-    "'all' as period from bounds where first_day is not null",
+    "'all' as period from bounds where first_day <= last_day",
     "bounds.first_day",
 )
 
@@ -136,14 +138,12 @@ def whole_months(first: date, last: date) -> tuple[date, date]:
 
 
 def window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> tuple[date, date] | None:
-    """The first and last day of a window (``None``: the first or last day of the activities), as
-    the queries' ``bounds`` take it; None when the store has no activity."""
-    if start is None or end is None:
-        first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
-        if first is None:
-            return None
-        start, end = start or first, end or last
-    return start, end
+    """The first and last day of a window cut to the data (:func:`metrics.population.data_bounds`),
+    as the queries' ``bounds`` take it; None when the store holds no data."""
+    first, last = data_bounds(con, start, end)
+    if first is None or last is None:
+        return None
+    return first, last
 
 
 #: External people active in each period, from the activities.
@@ -193,7 +193,7 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
     )
     prefix = sql("interactions").format(
-        group_expr=group_expression(by), calendar=calendar, period_of=period_of,
+        group_expr=group_expression(by), bounds=bounds_sql(DATA_DAYS), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
     group_ends = _LIVE_GROUP_ENDS
@@ -493,9 +493,10 @@ def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], boo
     """Split groups into those shown and those suppressed; say whether the suppressed fold.
 
     ``sizes`` has columns ``grp`` and ``headcount``. The suppressed groups are those
-    :func:`~metrics.groups.suppress_small_groups` leaves out (so that none can be recovered by
-    difference); they are folded into one node :data:`OTHER` only when together they hold at
-    least ``k`` people, and dropped otherwise.
+    :func:`metrics.suppression.decide` leaves out (so that none can be recovered by difference,
+    and the same as every other metric over the range leaves out); the internal ones are folded
+    into one node :data:`OTHER` only when together they hold at least ``k`` people, and dropped
+    otherwise. ``External`` under ``k`` is dropped, never folded.
 
     >>> f = pl.DataFrame({"grp": ["a", "b", "c", "d"], "headcount": [2, 3, 9, 40]})
     >>> shown, hidden, fold = visible_groups(f, 5)
@@ -507,11 +508,13 @@ def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], boo
     >>> visible_groups(pl.DataFrame({"grp": ["a"], "headcount": [2]}), 5)
     (set(), {'a'}, False)
     """
-    shown, _ = suppress_small_groups(sizes, "grp", "headcount", k)
+    shown, _, _ = decide(sizes, "grp", "headcount", k)
     shown_set = set(shown["grp"].to_list())
     hidden = set(sizes["grp"].to_list()) - shown_set
-    hidden_people = sizes.filter(pl.col("grp").is_in(list(hidden)))["headcount"].sum() if hidden else 0
-    return shown_set, hidden, bool(hidden) and hidden_people >= k
+    # External too small to show is no part of the fold: its people are in no internal total
+    folded = hidden - {EXTERNAL}
+    hidden_people = sizes.filter(pl.col("grp").is_in(list(folded)))["headcount"].sum() if folded else 0
+    return shown_set, hidden, bool(folded) and hidden_people >= k
 
 
 def group_graph(
@@ -601,13 +604,14 @@ def group_graph_frames(
             .sort(pl.col("internal_ties") + pl.col("external_ties"), "grp", descending=[True, False])
             .head(top)["grp"].to_list()
         )
-        params["keep"] = candidates + (sorted(hidden) if fold else [])
+        params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
     query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
     pairs = con.execute(query, params).pl()
 
     def node(column: str) -> pl.Expr:
         other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
-        return pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column)).otherwise(other)
+        return (pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column))
+                .when(pl.col(column) == EXTERNAL).then(pl.lit(None, pl.Utf8)).otherwise(other))
 
     ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
     internal = (
@@ -917,7 +921,7 @@ def bridges(
         .with_columns((pl.col("spanners") / pl.col("headcount")).alias("spanner_share"))
         .select("grp", "headcount", "spanners", "spanner_share", "reach_1", "reach_2", "reach_3_plus", "groups_reached")
     )
-    visible, left_out = suppress_small_groups(per_group, "grp", "headcount", min_group_size)
+    visible, left_out, _ = decide(per_group, "grp", "headcount", min_group_size)
     shown = set(visible["grp"].to_list())
 
     stored = _stored(con, seed) if start is None and end is None and sources is None else None

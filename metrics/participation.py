@@ -22,12 +22,14 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns, suppress_small_groups
+from metrics.groups import group_columns
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
+from metrics.suppression import decide
 from metrics.registry import MetricParams, MetricResult, register
 
 COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
-    "stickiness", "retention",
+    "stickiness", "retention", "contributors_retained", "readers_retained", "days", "partial",
 ]
 
 
@@ -42,7 +44,7 @@ def participation_frame(
     """Participation per period and combination of ``groups`` (allow-listed attributes), unsuppressed.
 
     The building block of :func:`participation` and of the metrics comparing levels, frontline
-    and targets; callers apply :func:`metrics.groups.suppress_small_groups` themselves.
+    and targets; callers apply :func:`metrics.suppression.decide` themselves.
 
     ``counted``: a condition on ``people p`` (SQL from the code, never user text) restricting the
     activity read to those people; every row keeps its headcount (what suppression reads), and
@@ -57,7 +59,7 @@ def participation_frame(
         group_columns=group_columns(groups),
         groups=", ".join(f"g{i}" for i in range(len(groups))),
         trunc=g.trunc, step=g.step, label=g.label,
-        days=src.days, person_period=person_period,
+        bounds=bounds_sql(src.days), person_period=person_period,
     )
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
@@ -99,7 +101,25 @@ def participation(
     0.25
     """
     frame = participation_frame(con, [by], period, start, end)
-    return suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
+    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
+    return rows, left_out
+
+
+def whole_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the periods the range holds whole: what a delta between two periods, a trend
+    or a target compares (a partial period's rate over a few days is no rate of the period).
+
+    >>> f = pl.DataFrame({"period": ["2025-W44", "2025-W45", "2025-W46"], "participation_rate": [0.03, 0.14, 0.15],
+    ...                   "partial": [True, False, False]})
+    >>> whole_periods(f)["period"].to_list()
+    ['2025-W45', '2025-W46']
+    """
+    return frame.filter(~pl.col("partial").fill_null(False)) if "partial" in frame.columns else frame
+
+
+def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
+    """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
+    return labelled(con, population, start, end, materialise.sources(con, "month", None, None).days)
 
 
 def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
@@ -118,4 +138,5 @@ def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -
         con, by=params.by, period=params.period, start=params.start, end=params.end,
         min_group_size=params.min_group_size,
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
