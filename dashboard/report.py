@@ -105,8 +105,12 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from metrics.cli import check_range
+
     con = store.connect(settings.db, read_only=True)
     try:
+        if args.start or args.end:  # an empty store says "nothing to report" below
+            check_range(con, args.start, args.end)
         page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end)
     finally:
         con.close()

@@ -141,3 +141,24 @@ def test_user_errors_are_one_line(company, capsys, argv, message):
 def test_a_missing_store_is_a_user_error(tmp_path, capsys):
     code, _, err = run(capsys, "metrics", "participation", "--db", str(tmp_path / "nothing.duckdb"))
     assert code == 1 and "no store here" in err
+
+
+@pytest.mark.parametrize("argv, asked", [
+    (["--from", "2026-05-01"], "no data from 2026-05-01 to the last day"),
+    (["--to", "2025-12-31"], "no data from the first day to 2025-12-31"),
+    (["--from", "2025-06-01", "--to", "2025-12-31"], "no data from 2025-06-01 to 2025-12-31"),
+])
+def test_a_range_without_data_is_refused_with_the_data_s_own_range(company, capsys, argv, asked):
+    """An empty table with exit 0 read as "nobody took part"; the range is outside the data (the
+    last day is the usage report's, 31 March)."""
+    path, config = company
+    code, out, err = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path), *argv)
+    assert (code, out) == (1, "")
+    assert err == f"ruche metrics: error: {asked}: the store's activity runs from 2026-01-04 to 2026-03-31\n"
+
+
+def test_a_range_that_overlaps_the_data_is_answered(company, capsys):
+    path, config = company
+    code, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
+                       "--by", "organisation", "--from", "2026-03-01", "--to", "2026-12-31", "--format", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("2026-03,Organisation,18,")
