@@ -8,7 +8,7 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -16,6 +16,8 @@ import polars as pl
 import streamlit as st
 
 from metrics import registry, results
+from metrics.groups import period_start, shift_period
+from dashboard.periods import last_complete_end, partial_periods  # noqa: F401  (the pages' one place)
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -166,6 +168,29 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     if not whole and end is None and results.sliceable(name, extra):
         return _sliced(version(), name, by, period, start, stop, f.min_group_size, frozen)
     return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
+
+
+def data_days(published: tuple[int, int] | None = None) -> tuple[date, date] | None:
+    """The first and last day of the data (activities and usage reports), or None."""
+    s = store_status(published or version())
+    if s is None or s["first_activity"] is None:
+        return None
+    return s["first_activity"].date(), s["last_activity"].date()
+
+
+@st.cache_data(ttl=TTL, max_entries=64)
+def teams_in(published: tuple[int, int], by: str, group: str, period: str, as_of: date) -> list[str]:
+    """The teams with people in group ``group`` of attribute ``by`` during the three periods of
+    grain ``period`` up to ``as_of`` (the ones Teams at risk compares, now and a period before):
+    that page's list for one group. A membership, never shown as a figure."""
+    from metrics.participation import participation_frame
+
+    if by == "team":
+        return [group]
+    start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
+    frame = participation_frame(cursor(), ["team", by], period, start, as_of)
+    return sorted(frame.filter((pl.col(by) == group) & (pl.col("headcount") > 0))["team"].drop_nulls()
+                  .unique().to_list())
 
 
 @st.cache_data(ttl=TTL, max_entries=16)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dashboard import charts, summary
+from dashboard.periods import partial_periods
 from dashboard.format import count, pct, points
 from metrics import registry
 from ruche import store
@@ -54,11 +55,18 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
                                        min_group_size=settings.min_group_size, extra=extra)
         return registry.get(name)(con, params)
 
+    from metrics.status import status
+
+    known = status(con)
+    # the periods the data, or the range asked for, covers only in part
+    partial = frozenset(partial_periods(period, max(known["first_activity"].date(), start or date.min),
+                                        min(known["last_activity"].date(), end or date.max))) \
+        if known["first_activity"] else frozenset()
     o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases, settings.silo_threshold)
+                         by, None, settings.targets, settings.phases, settings.silo_threshold, partial)
     if o.trend.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")
-    last = o.trend.row(-1, named=True)
+    last = o.last()
     cards = []
     for h in o.headlines:
         delta = points(h.delta)
@@ -67,19 +75,26 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
             f'<div class="card" title="{html.escape(h.help)}"><div class="label">{html.escape(h.label)}</div>'
             f'<div class="value">{pct(h.value)}</div>'
             + (f'<div class="delta {cls}">{html.escape(delta)} against the period before</div>' if delta else "")
+            + (f'<div class="target">in {html.escape(h.period)}{" (partial)" if h.partial else ""}</div>'
+               if h.period and h.period != last["period"] else "")
             + (f'<div class="target">{html.escape(h.target)}</div>' if h.target else "")
             + "</div>"
         )
-    figures = [charts.participation_trend(o.trend, charts.trend_title(o.trend))]
+    figures = [charts.mark_partial(charts.participation_trend(o.trend, charts.trend_title(o.trend, partial=partial)),
+                                   partial)]
     readings = [f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
                 f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."]
-    reading = summary.curves_reading(o.curves, by)
+    cut = sorted(p for p in partial if p in set(o.trend["period"].to_list()))
+    if cut:
+        readings[0] += (f" {', '.join(cut)} {'is' if len(cut) == 1 else 'are'} covered only in part by the data: "
+                        "marked on the chart, and no figure above is read from it.")
+    reading = summary.curves_reading(o.curves, by, partial)
     if reading:
         low, high = reading
-        figures.append(charts.adoption_curves(
+        figures.append(charts.mark_partial(charts.adoption_curves(
             o.curves, by, settings.phases,
             f"{charts.safe(high[by])} leads adoption at {pct(high['participation_rate'])}, "
-            f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])}"))
+            f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])} in {high['period']}"), partial))
         readings.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
                         f"({low[by]}) to {pct(high['participation_rate'])} ({high[by]}).")
     blocks = []
@@ -95,8 +110,8 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body>
 <h1>Adoption of the enterprise social network</h1>
-<p class="sub">{html.escape(first)} to {html.escape(last_period)} · {count(last['headcount'])} people in
-{html.escape(last_period)} · groups of fewer than {settings.min_group_size} people are never shown</p>
+<p class="sub">{html.escape(first)} to {html.escape(last_period)} · headcount {count(last['headcount'])}
+(people employed in {html.escape(last['period'])}) · groups of fewer than {settings.min_group_size} people are never shown</p>
 <div class="cards">{''.join(cards)}</div>
 {''.join(blocks)}
 <footer>Ruche adoption report, made {made}. Every figure follows the definitions in docs/metrics.md.</footer>

@@ -115,7 +115,8 @@ def test_the_overview_shows_the_sample_figures(sample_store):
     assert metrics["Participation rate"] == f"{100 * expected['active'] / expected['headcount']:.1f}%"
     assert metrics["Contribution rate"] == f"{100 * expected['contributors'] / expected['headcount']:.1f}%"
     caption = " ".join(c.value for c in at.caption)
-    assert f"{expected['headcount']:,} people, {expected['active']:,} active" in caption
+    assert (f"headcount {expected['headcount']:,} (people employed in {MONTH}), {expected['active']:,} active"
+            in caption.replace("\\", ""))
     assert (f"In {MONTH}, {expected['active']:,} of {expected['headcount']:,} people took part and "
             f"{expected['contributors']:,} wrote something") in caption.replace("\\", "")
 
