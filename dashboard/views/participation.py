@@ -102,8 +102,9 @@ def render(f: Filters) -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Frontline and desk", help=HELP["frontline"])
-        if f.group is None:
+        if f.group is None or f.by == "frontline":  # grouped by frontline: the group is one of the two
             fr = data.metric("participation", f, by="frontline").rows
+            fr = fr if f.group is None else fr.filter(pl.col("frontline") == f.group)
         else:
             fr = data.metric("frontline", f).rows
             fr = fr.filter(pl.col(f.by) == f.group).drop(f.by) if f.by in fr.columns else fr.clear()
@@ -119,8 +120,9 @@ def render(f: Filters) -> None:
             st.caption(md(sentence))
     with right:
         st.subheader("Leaders and staff", help=HELP["leaders"])
-        if f.group is None:
+        if f.group is None or f.by == "level":  # grouped by level: the group is one of them
             lv = data.metric("participation", f, by="level").rows
+            lv = lv if f.group is None else lv.filter(pl.col("level") == f.group)
         else:
             lv = data.metric("leadership", f).rows
             lv = lv.filter(pl.col(f.by) == f.group).drop(f.by) if f.by in lv.columns else lv.clear()
