@@ -17,6 +17,7 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns, suppress_small_groups
+from metrics.population import bounds_sql
 from metrics.registry import MetricParams, MetricResult, register
 
 
@@ -54,7 +55,7 @@ ORGANISATION = ["org_interactions", "org_external_interactions", "org_people"]
 def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
     """The rows of every group, unsuppressed, each with the organisation's figures (``org_*``)."""
     src = materialise.sources(con, "month", start, end)
-    query = sql("external").format(group_columns=group_columns([by]), days=src.days)
+    query = sql("external").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days))
     return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
 
 

@@ -3,15 +3,12 @@
 -- dropped. A group's interactions are those with at least one end among its (internal) people,
 -- each counted once; the external ones have an external person at one end at least. Every row
 -- also carries the organisation's figures (org_*), so that the metric reads the interactions once.
--- Template slots (from the code or an allow-list): <group_columns> (g0), the relation <days>.
+-- Template slots (from the code or an allow-list): <group_columns> (g0), <bounds> (metrics.population.bounds_sql).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
 bounds as (
-    select
-        coalesce($from_date::date, min(day)) as first_day,
-        coalesce($to_date::date, max(day)) as last_day
-    from {days}
+    {bounds}
 ),
 
 population as (

@@ -36,13 +36,16 @@ class Grain:
     trunc: str  # date_trunc part
     step: str  # interval literal of one period
     label: str  # SQL expression of the label of a period starting at ``period_start``
+    #: The days of its longest period: a usage report counts at this grain only when its window
+    #: (its Report Period) is at most this long (a monthly report cannot tell which week was active).
+    covers: int
 
 
 GRAINS: dict[str, Grain] = {
-    "week": Grain("week", "week", "interval 7 day", "strftime(period_start, '%G-W%V')"),
-    "month": Grain("month", "month", "interval 1 month", "strftime(period_start, '%Y-%m')"),
+    "week": Grain("week", "week", "interval 7 day", "strftime(period_start, '%G-W%V')", 7),
+    "month": Grain("month", "month", "interval 1 month", "strftime(period_start, '%Y-%m')", 31),
     "quarter": Grain(
-        "quarter", "quarter", "interval 3 month", "year(period_start) || '-Q' || quarter(period_start)"
+        "quarter", "quarter", "interval 3 month", "year(period_start) || '-Q' || quarter(period_start)", 92
     ),
 }
 

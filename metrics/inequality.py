@@ -28,6 +28,7 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns, suppress_small_groups_once
 from metrics.participation import reads_extra
+from metrics.population import bounds_sql
 from metrics.registry import MetricParams, MetricResult, register
 
 def _ratio(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
@@ -54,7 +55,8 @@ def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: 
     ``g0``, ``c``, ``active``, ``people``. One small frame (a row per group and distinct count)
     from which :func:`split_of` and :func:`lorenz_of` compute every figure exactly."""
     src = materialise.sources(con, "month", start, end)
-    query = sql("inequality").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
+    query = sql("inequality").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
+                                     person_range=src.person_range)
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 

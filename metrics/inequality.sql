@@ -3,16 +3,13 @@
 -- any were active. Every figure of the 90/9/1 split, the Gini coefficient, the contributor
 -- absence factor and the Lorenz curve follows from these counts (metrics/inequality.py), so the
 -- people of a range are read once, whatever the number of figures.
--- Template slots (from the code or an allow-list, never user text): <group_columns> (g0) and the
--- relations <days>, <person_range>.
+-- Template slots (from the code or an allow-list, never user text): <group_columns> (g0), <bounds>
+-- (metrics.population.bounds_sql) and the relation <person_range>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
 bounds as (
-    select
-        coalesce($from_date::date, min(day)) as first_day,
-        coalesce($to_date::date, max(day)) as last_day
-    from {days}
+    {bounds}
 ),
 
 -- N: internal people employed at some time during the range, in the group they hold now.

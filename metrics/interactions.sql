@@ -3,17 +3,16 @@
 -- tie weight of each pair of groups per period and the people each period's groups hold. A query
 -- that uses them continues the chain with `, next as (...) ... select * from final`.
 -- Template slots (allow-listed identifiers and fixed snippets, never user text):
---   group_expr (metrics.groups.GROUP_ATTRIBUTES), calendar and period_of (metrics.network),
+--   group_expr (metrics.groups.GROUP_ATTRIBUTES), bounds (metrics.population), calendar and period_of
+--   (metrics.network),
 --   active_external and pair_ties (metrics.network.network_query: computed from the activities,
 --   or read from the bases and m_group_ties when those describe the store as it is).
 -- Bound parameters: $from_date, $to_date (null: all the data).
 with
 
+-- the range cut to the data, as every metric cuts it (metrics.population.bounds_sql)
 bounds as (
-    select
-        coalesce($from_date::date, min(occurred_at)::date) as first_day,
-        coalesce($to_date::date, max(occurred_at)::date) as last_day
-    from activities
+    {bounds}
 ),
 
 calendar as (

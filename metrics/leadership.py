@@ -35,7 +35,7 @@ def _compare(
     left out, the outer group columns and the rows left out (``period``, outer groups, ``attribute``)."""
     outer = [] if by in ("organisation", attribute) else [by]
     frame = participation_frame(con, outer + [attribute], period, start, end, counted)
-    frame = frame.drop("stickiness", "retention")
+    frame = frame.drop("stickiness", "retention", "contributors_retained", "readers_retained")
     rows, left_out = suppress_small_groups(frame, attribute, "headcount", min_group_size, within=["period"] + outer)
     keys = ["period", *outer, attribute]
     hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
@@ -121,6 +121,7 @@ def leadership(
         )
     )
     order = pl.col("level").replace_strict(LEVELS, list(range(len(LEVELS))), default=len(LEVELS))
+    rows = rows.select(pl.exclude("days", "partial"), "days", "partial")
     return rows.sort(["period", *outer, order, "level"]), left_out
 
 

@@ -58,9 +58,10 @@ import duckdb
 
 from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
+from metrics.population import DATA_DAYS
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "6"
+BASE_VERSION = "7"
 
 #: Above this many touched days, a load is treated as a new history and the bases are rebuilt.
 MAX_INCREMENTAL_DAYS = 92
@@ -132,12 +133,16 @@ def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, int]) -> None:
     con.executemany("insert into m_state values (?, ?)", rows)
 
 
-NO_PREVIOUS = "(select null::integer as person_key, null::date as period_start, null::boolean as active where false)"
+NO_PREVIOUS = (
+    "(select null::integer as person_key, null::date as period_start, null::boolean as active, "
+    "null::integer as posts, null::integer as replies, null::boolean as read where false)"
+)
 
 
 def _person_period_sql(person_day: str, grain_name: str, previous: str = NO_PREVIOUS) -> str:
     g = GRAINS[grain_name]
-    return sql("person_period").format(person_day=person_day, trunc=g.trunc, step=g.step, previous=previous)
+    return sql("person_period").format(person_day=person_day, trunc=g.trunc, step=g.step, covers=g.covers,
+                                       previous=previous)
 
 
 #: The grains in the order they are built: a quarter adds up the months already built.
@@ -156,12 +161,13 @@ def _period_insert(grain_name: str, previous: date | None = None, people: str | 
         return relation if people is None else f"(select * from {relation} semi join {people} using (person_key))"
 
     before = NO_PREVIOUS if previous is None else only(
-        f"(select person_key, period_start, active from m_person_period where grain = '{grain_name}'"
+        f"(select person_key, period_start, active, posts, replies, read from m_person_period where grain = '{grain_name}'"
         f" and period_start = '{previous.isoformat()}'::date)"
     )
     if grain_name in ROLLUP:
         months = only(f"(select * exclude (grain) from m_person_period where grain = '{ROLLUP[grain_name]}')")
-        select = sql("person_period_rollup").format(person_period=months, trunc=g.trunc, step=g.step, previous=before)
+        select = sql("person_period_rollup").format(person_period=months, trunc=g.trunc, step=g.step, covers=g.covers,
+                                                    previous=before)
     else:
         select = _person_period_sql(only("m_person_day"), grain_name, before)
     # in the order of the periods: a period's rows are together, which the incremental refresh and
@@ -353,10 +359,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
             " and ($to_date::date is null or day <= $to_date::date))"
         )
     else:
-        days = (
-            "(select occurred_at::date as day from activities"
-            " union all select coalesce(last_activity, report_date) from usage_snapshots)"
-        )
+        days = DATA_DAYS
         person_day = f"({sql('person_day')})"
 
     def per_period(g: str) -> str:
@@ -430,7 +433,7 @@ def _range_sums(start: date | None, end: date | None, months_only: bool = False)
     parts.append(
         "select person_key, " + ("date_trunc('month', day)::date as month, " if months_only else "")
         + "activities, posts, replies, reactions, received, replies_received, active, "
-        "active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
+        "dated_active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
         f"from m_person_day where ({within('day', spans['day'])})"
         " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
     )

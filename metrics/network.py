@@ -38,6 +38,7 @@ from metrics._sql import sql
 from metrics.groups import EXTERNAL, GROUP_ATTRIBUTES, MetricError, group_expression, suppress_small_groups
 from metrics.groups import grain as _grain
 from metrics.materialise import store_state
+from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 from metrics.registry import MetricParams, MetricResult, register
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
@@ -59,7 +60,7 @@ MIN_SOURCES = 8
 
 _WHOLE_WINDOW = (
     "select first_day as period_start, (last_day + interval 1 day)::date as period_end, "
-    "'all' as period from bounds where first_day is not null",
+    "'all' as period from bounds where first_day <= last_day",
     "bounds.first_day",
 )
 
@@ -136,14 +137,12 @@ def whole_months(first: date, last: date) -> tuple[date, date]:
 
 
 def window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> tuple[date, date] | None:
-    """The first and last day of a window (``None``: the first or last day of the activities), as
-    the queries' ``bounds`` take it; None when the store has no activity."""
-    if start is None or end is None:
-        first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
-        if first is None:
-            return None
-        start, end = start or first, end or last
-    return start, end
+    """The first and last day of a window cut to the data (:func:`metrics.population.data_bounds`),
+    as the queries' ``bounds`` take it; None when the store holds no data."""
+    first, last = data_bounds(con, start, end)
+    if first is None or last is None:
+        return None
+    return first, last
 
 
 #: External people active in each period, from the activities.
@@ -193,7 +192,7 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
     )
     prefix = sql("interactions").format(
-        group_expr=group_expression(by), calendar=calendar, period_of=period_of,
+        group_expr=group_expression(by), bounds=bounds_sql(DATA_DAYS), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
     group_ends = _LIVE_GROUP_ENDS

@@ -23,11 +23,12 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns, suppress_small_groups
+from metrics.population import bounds_sql
 from metrics.registry import MetricParams, MetricResult, register
 
 COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
-    "stickiness", "retention",
+    "stickiness", "retention", "contributors_retained", "readers_retained", "days", "partial",
 ]
 
 
@@ -57,7 +58,7 @@ def participation_frame(
         group_columns=group_columns(groups),
         groups=", ".join(f"g{i}" for i in range(len(groups))),
         trunc=g.trunc, step=g.step, label=g.label,
-        days=src.days, person_period=person_period,
+        bounds=bounds_sql(src.days), person_period=person_period,
     )
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})

@@ -1,14 +1,14 @@
 -- Participation per period and group (METRICS.md, "Activity").
 -- Template slots (from the code or an allow-list, never user text): <group_columns> (g0, g1, ...),
--- <groups> (their names), <trunc>, <step>, <label>, and the relations <days>, <person_period>.
+-- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql) and the
+-- relation <person_period>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
+-- The range, within the data: no period is counted beyond the first and last day of the data,
+-- and a period the data holds only part of is partial.
 bounds as (
-    select
-        coalesce($from_date::date, min(day)) as first_day,
-        coalesce($to_date::date, max(day)) as last_day
-    from {days}
+    {bounds}
 ),
 
 periods as (
@@ -23,7 +23,10 @@ calendar as (
         (period_start + {step})::date as period_end,   -- exclusive
         {label} as period,
         -- days of the period inside the range: the denominator of the mean daily actives
-        datediff('day', greatest(period_start, first_day), least((period_start + {step})::date, last_day + 1)) as days
+        datediff('day', greatest(period_start, first_day), least((period_start + {step})::date, last_day + 1)) as days,
+        -- a period the range (by default the data) holds only part of
+        datediff('day', greatest(period_start, first_day), least((period_start + {step})::date, last_day + 1))
+            < datediff('day', period_start, (period_start + {step})::date) as partial
     from periods, bounds
 ),
 
@@ -91,15 +94,18 @@ headcounts as (
 ),
 
 -- The active rows of internal people; the rows of people who were not active add nothing to
--- any count. active_before (active in the period before as well) is only counted when that
--- period is in the range.
+-- any count. active_before (active in the period before as well; contributed_before, read_before
+-- likewise) is only counted when that period is in the range.
 active_periods as (
     select
         period_start,
         person_key,
         posts + replies > 0 as contributed,
+        read,
         active_days,
-        active_before and period_start > (select min(period_start) from calendar) as active_before
+        active_before and period_start > (select min(period_start) from calendar) as active_before,
+        contributed_before and period_start > (select min(period_start) from calendar) as contributed_before,
+        read_before and period_start > (select min(period_start) from calendar) as read_before
     from {person_period}
     where active
 ),
@@ -121,18 +127,25 @@ activity_counts as (
         count(*) as active,
         count(*) filter (where contributed) as contributors,
         sum(active_days) as active_days,
-        count(*) filter (where active_before) as retained
+        -- the people with an activity on a day of the period (stickiness: a report names no day)
+        count(*) filter (where active_days > 0) as day_active,
+        count(*) filter (where active_before) as retained,
+        count(*) filter (where contributed and contributed_before) as contributors_retained,
+        count(*) filter (where read and read_before) as readers_retained
     from activity
     where employed
     group by all
 ),
 
--- Retention's denominator: the people active in a period and still employed in the next one.
+-- Retention's denominators: the people active (contributing, reading) in a period and still
+-- employed in the next one.
 before_counts as (
     select
         (period_start + {step})::date as period_start,
         {groups},
-        count(*) as active_before
+        count(*) as active_before,
+        count(*) filter (where contributed) as contributed_before,
+        count(*) filter (where read) as read_before
     from activity
     where (hired_period is null or hired_period <= (period_start + {step})::date)
       and (left_period is null or left_period >= (period_start + {step})::date)
@@ -148,8 +161,13 @@ final as (
         coalesce(n.contributors, 0) as contributors,
         coalesce(n.active, 0) / h.headcount as participation_rate,
         coalesce(n.contributors, 0) / h.headcount as contribution_rate,
-        n.active_days / c.days / nullif(n.active, 0) as stickiness,
-        coalesce(n.retained, 0) / nullif(b.active_before, 0) as retention
+        -- DAU/MAU over the people whose days are known: a usage report vouches for a window, not a day
+        n.active_days / c.days / nullif(n.day_active, 0) as stickiness,
+        coalesce(n.retained, 0) / nullif(b.active_before, 0) as retention,
+        coalesce(n.contributors_retained, 0) / nullif(b.contributed_before, 0) as contributors_retained,
+        coalesce(n.readers_retained, 0) / nullif(b.read_before, 0) as readers_retained,
+        c.days,
+        c.partial
     from headcounts as h
     join calendar as c using (period_start)
     left join activity_counts as n using (period_start, {groups})

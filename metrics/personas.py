@@ -25,6 +25,7 @@ from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import group_columns, suppress_small_groups_once
 from metrics.participation import reads_extra
+from metrics.population import bounds_sql
 from metrics.registry import MetricParams, MetricResult, register
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
@@ -57,7 +58,8 @@ def personas(
     [('engager', 0), ('catalyst', 1), ('responder', 3), ('broadcaster', 0), ('observer', 1)]
     """
     src = materialise.sources(con, "month", start, end)
-    query = sql("personas").format(group_columns=group_columns([by]), days=src.days, person_range=src.person_range)
+    query = sql("personas").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
+                                   person_range=src.person_range)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     # every group has a row per persona, each with its headcount
     visible, left_out = suppress_small_groups_once(frame, by, "headcount", min_group_size)

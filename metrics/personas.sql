@@ -2,16 +2,13 @@
 -- person gives (posts, replies, reactions) and receives (replies and reactions from others).
 -- Internal people employed during the range are in their group; external people active in the
 -- range are in the group External. Only counts leave this query, never a person.
--- Template slots (from the code or an allow-list): <group_columns> (g0), the relations <days>,
--- <person_range>.
+-- Template slots (from the code or an allow-list): <group_columns> (g0), <bounds>
+-- (metrics.population.bounds_sql), the relation <person_range>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
 bounds as (
-    select
-        coalesce($from_date::date, min(day)) as first_day,
-        coalesce($to_date::date, max(day)) as last_day
-    from {days}
+    {bounds}
 ),
 
 figures as (

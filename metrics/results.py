@@ -127,8 +127,10 @@ def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: p
     inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
     rows = whole.rows.filter(inside)
     if name == "participation":  # nobody was active the period before the range
-        rows = rows.with_columns(pl.when(pl.col("period") == first).then(None).otherwise(pl.col("retention"))
-                                 .alias("retention"))
+        rows = rows.with_columns(
+            pl.when(pl.col("period") == first).then(None).otherwise(pl.col(column)).alias(column)
+            for column in ("retention", "contributors_retained", "readers_retained") if column in rows.columns
+        )
     extra = dict(whole.extra)
     if "periods" in extra:
         extra["periods"] = [p for p in extra["periods"] if first <= p["period"] <= last]

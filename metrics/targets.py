@@ -5,9 +5,10 @@ a ``baseline``: ``metric`` is ``participation`` or ``contribution`` (the rate), 
 of the group-by attribute or ``"*"`` for every group, ``value`` the rate to reach (0 to 1) by
 ``due``. The expected rate on a day runs on the straight line from (``start``, baseline) to
 (``due``, ``value``), flat after ``due``; the baseline is the target's own ``baseline`` if set,
-else the group's actual rate in the period holding ``start``, else 0. The actual rate is the one
-of the last complete period before the end of the data (or ``end``), compared with the expected
-rate on that period's last day.
+else the group's actual rate in the period holding ``start`` (the first whole period after it when
+the data holds only part of that one), else 0. The actual rate is the one of the last complete
+period before the end of the data (or ``end``), compared with the expected rate on that period's
+last day. A period the data holds only part of (``partial``) is never compared nor a baseline.
 
 The phase of each group (``pilot``, ``rollout``, ``generalised``; setting ``phases``) is reported
 beside it; a group without one has a null phase.
@@ -78,8 +79,8 @@ def roadmap(
     >>> _ = con.execute("insert into people (person_key, person_id, department) "
     ...                 "select i, 'p' || i, 'Ops' from range(1, 11) t(i)")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "select i, 'x', '2026-01-10', i, 'read', 1 from range(1, 3) t(i) "
-    ...                 "union all select 10 + i, 'x', '2026-06-10', i, 'read', 1 from range(1, 5) t(i)")
+    ...                 "select i, 'x', '2026-01-01', i, 'read', 1 from range(1, 3) t(i) "
+    ...                 "union all select 10 + i, 'x', '2026-06-30', i, 'read', 1 from range(1, 5) t(i)")
     >>> goal = {"metric": "participation", "group": "*", "value": 0.6, "start": date(2026, 1, 1), "due": date(2026, 12, 31)}
     >>> rows, left_out, groups = roadmap(con, [goal], {"Ops": "rollout"}, end=date(2026, 6, 30))
     >>> rows.select("department", "phase", "period", "actual", pl.col("expected").round(4), "on_track").rows()
@@ -137,6 +138,12 @@ def roadmap_from(
         return pl.DataFrame(schema=schema), 0, pl.DataFrame(schema={by: pl.Utf8, "phase": pl.Utf8})
     now_start, now_last = now_period(period, as_of)
     last_label = _label(con, period, now_start)
+    # A period the data holds only part of (its first, or one cut by the range) never drives a
+    # target: neither as the period compared nor as the baseline.
+    if "partial" in visible.columns:
+        cut = visible.filter(pl.col("partial"))["period"].unique()
+        visible = visible.filter(~pl.col("partial"))
+        hidden = hidden.filter(~pl.col("period").is_in(cut.implode()))
     # the last period of the data up to the one compared (labels sort as periods)
     labels = pl.concat([visible.select("period"), hidden.select("period")])["period"]
     labels = labels.filter(labels.is_not_null() & (labels <= last_label))
@@ -148,8 +155,10 @@ def roadmap_from(
     for number, t in enumerate(parsed, start=1):
         column = TARGET_METRICS[t["metric"]]
         groups = now.select(by) if t["group"] == "*" else pl.DataFrame({by: [t["group"]]}, schema={by: pl.Utf8})
+        # the baseline: the rate in the period holding start, or the first whole one after it
         start_label = _label(con, period, t["start"])
-        base = visible.filter(pl.col("period") == start_label) if start_label <= last_label else visible.clear()
+        first = visible.filter((pl.col("period") >= start_label) & (pl.col("period") <= last_label))["period"].min()
+        base = visible.filter(pl.col("period") == first) if first is not None else visible.clear()
         progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
         part = (
             groups.join(now.select(by, pl.col(column).alias("actual")), on=by, how="left", maintain_order="left")

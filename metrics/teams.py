@@ -10,7 +10,8 @@ of the data (or ``end``):
   the period before.
 
 Teams smaller than the minimum group size are never shown, flagged or not; nor is a rate of the
-previous period when the team was too small then (the drop rule cannot fire without it).
+previous period when the team was too small then, or when the data holds only part of that period
+(the drop rule cannot fire without it).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def inactive_teams(
     >>> _ = con.execute("insert into people (person_key, person_id, team) "
     ...                 "select i, 'p' || i, case when i <= 5 then 'Quiet' else 'Busy' end from range(1, 11) t(i)")
     >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
-    ...                 "select i, 'x', '2026-02-10', i, 'post', 1 from range(1, 11) t(i) "
+    ...                 "select i, 'x', '2026-02-01', i, 'post', 1 from range(1, 11) t(i) "
     ...                 "union all select 100 + i, 'x', '2026-03-' || (10 + i), i, 'reply', 1 from range(6, 11) t(i)")
     >>> rows, left_out, seen = inactive_teams(con, end=date(2026, 3, 31))
     >>> rows.select("team", "rule", "participation_now", "participation_before").rows()
@@ -81,8 +82,10 @@ def inactive_teams(
         frame.filter(pl.col("period") == now_label), by, "headcount", min_group_size
     )
     before, _ = suppress_small_groups(
-        frame.filter(pl.col("period") == before_label), by, "headcount", min_group_size
+        frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size
     )
+    # a period the data holds only part of (the first of the data) is no rate to drop from
+    before = before.filter(~pl.col("partial"))
     src = materialise.sources(con, "month", None, as_of)
     last = con.execute(
         sql("last_contribution").format(group_columns=group_columns([by]), person_range=src.person_range),

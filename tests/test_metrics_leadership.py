@@ -21,16 +21,18 @@ def test_levels_rates_and_replies_to_their_threads():
         act(14, "reaction", "2026-01-09", target=13),
     ]
     rows, left_out = leadership(make_store(people, activities))
+    # the data runs from 5 January to 1 February: both months are partial
     expected = pl.DataFrame([
-        ("2026-01", "executive", 5, 2, 2, 0.4, 0.4, 2, 1, 0.5),
-        ("2026-01", "manager", 5, 1, 1, 0.2, 0.2, 1, 1, 1.0),
-        ("2026-01", "staff", 10, 3, 2, 0.3, 0.2, 1, 0, 0.0),
-        ("2026-02", "executive", 5, 0, 0, 0.0, 0.0, 0, 0, None),
-        ("2026-02", "manager", 5, 0, 0, 0.0, 0.0, 0, 0, None),
-        ("2026-02", "staff", 10, 1, 1, 0.1, 0.1, 0, 0, None),
+        ("2026-01", "executive", 5, 2, 2, 0.4, 0.4, 2, 1, 0.5, 27, True),
+        ("2026-01", "manager", 5, 1, 1, 0.2, 0.2, 1, 1, 1.0, 27, True),
+        ("2026-01", "staff", 10, 3, 2, 0.3, 0.2, 1, 0, 0.0, 27, True),
+        ("2026-02", "executive", 5, 0, 0, 0.0, 0.0, 0, 0, None, 1, True),
+        ("2026-02", "manager", 5, 0, 0, 0.0, 0.0, 0, 0, None, 1, True),
+        ("2026-02", "staff", 10, 1, 1, 0.1, 0.1, 0, 0, None, 1, True),
     ], schema={"period": pl.Utf8, "level": pl.Utf8, "headcount": pl.Int64, "active": pl.Int64,
                "contributors": pl.Int64, "participation_rate": pl.Float64, "contribution_rate": pl.Float64,
-               "threads_started": pl.Int64, "threads_replied": pl.Int64, "replied_share": pl.Float64}, orient="row")
+               "threads_started": pl.Int64, "threads_replied": pl.Int64, "replied_share": pl.Float64,
+               "days": pl.Int64, "partial": pl.Boolean}, orient="row")
     assert_frame_equal(rows, expected)
     assert left_out == 0
 
@@ -60,10 +62,11 @@ def test_frontline_against_desk():
                   act(12, "reaction", "2026-01-05")]
     rows, left_out = frontline(make_store(people, activities))
     assert_frame_equal(rows, pl.DataFrame([
-        ("2026-01", "(not set)", 5, 1, 0, 0.2, 0.0),
-        ("2026-01", "desk", 5, 2, 2, 0.4, 0.4),
-        ("2026-01", "frontline", 6, 1, 0, 1 / 6, 0.0),
+        ("2026-01", "(not set)", 5, 1, 0, 0.2, 0.0, 1, True),
+        ("2026-01", "desk", 5, 2, 2, 0.4, 0.4, 1, True),
+        ("2026-01", "frontline", 6, 1, 0, 1 / 6, 0.0, 1, True),
     ], schema={"period": pl.Utf8, "frontline": pl.Utf8, "headcount": pl.Int64, "active": pl.Int64,
-               "contributors": pl.Int64, "participation_rate": pl.Float64, "contribution_rate": pl.Float64},
+               "contributors": pl.Int64, "participation_rate": pl.Float64, "contribution_rate": pl.Float64,
+               "days": pl.Int64, "partial": pl.Boolean},
         orient="row"))
     assert left_out == 0

@@ -18,7 +18,8 @@ from metrics.registry import MetricParams
 SCHEMA = {
     "period": pl.Utf8, "department": pl.Utf8, "headcount": pl.Int64, "active": pl.Int64, "contributors": pl.Int64,
     "participation_rate": pl.Float64, "contribution_rate": pl.Float64, "stickiness": pl.Float64,
-    "retention": pl.Float64,
+    "retention": pl.Float64, "contributors_retained": pl.Float64, "readers_retained": pl.Float64,
+    "days": pl.Int64, "partial": pl.Boolean,
 }
 
 
@@ -53,12 +54,15 @@ def expected(rows):
 def test_rates_headcount_with_hire_and_leaver_stickiness_retention():
     frame, left_out = participation(company(), by="department", min_group_size=1)
     assert_frame_equal(frame, expected([
-        ("2026-01", "Legal", 4, 1, 1, 0.25, 0.25, 1 / 27 / 1, None),
-        ("2026-01", "Sales", 5, 3, 1, 0.6, 0.2, 4 / 27 / 3, None),
-        ("2026-01", "Tax", 5, 0, 0, 0.0, 0.0, None, None),
-        ("2026-02", "Legal", 4, 0, 0, 0.0, 0.0, None, 0.0),
-        ("2026-02", "Sales", 6, 4, 2, 4 / 6, 2 / 6, 4 / 28 / 4, 1 / 3),
-        ("2026-02", "Tax", 5, 0, 0, 0.0, 0.0, None, None),
+        # January starts with the data on the 5th: 27 of its 31 days, a partial period
+        ("2026-01", "Legal", 4, 1, 1, 0.25, 0.25, 1 / 27 / 1, None, None, None, 27, True),
+        ("2026-01", "Sales", 5, 3, 1, 0.6, 0.2, 4 / 27 / 3, None, None, None, 27, True),
+        ("2026-01", "Tax", 5, 0, 0, 0.0, 0.0, None, None, None, None, 27, True),
+        # Legal's contributor of January (7) is silent; Sales' (1) replies again; Sales' reader of
+        # January (2) does not read again (4 reads, for the first time)
+        ("2026-02", "Legal", 4, 0, 0, 0.0, 0.0, None, 0.0, 0.0, None, 28, False),
+        ("2026-02", "Sales", 6, 4, 2, 4 / 6, 2 / 6, 4 / 28 / 4, 1 / 3, 1.0, 0.0, 28, False),
+        ("2026-02", "Tax", 5, 0, 0, 0.0, 0.0, None, None, None, None, 28, False),
     ]))
     assert left_out == 0
 
@@ -152,3 +156,50 @@ def test_headcount_of_people_hired_and_leaving_around_and_inside_the_range():
     ]
     frame, _ = participation(con, by="department", period="quarter", start=date(2026, 4, 1), min_group_size=1)
     assert frame.select("period", "department", "headcount").rows() == [("2026-Q2", "Ops", 3), ("2026-Q2", "Tax", 1)]
+
+
+def test_a_monthly_report_counts_in_its_month_and_quarter_never_in_a_week():
+    """A 30-day report says the person read in the month, not in which week: weeks count only the
+    days that saw an activity; a 7-day report fits in a week and counts there."""
+    con = make_store([person(i, department="Ops") for i in range(1, 6)],
+                     [act(1, "post", "2026-03-02"), act(1, "post", "2026-03-31")])
+    add_snapshot(con, 2, "2026-03-31", read=12, last_activity="2026-03-31", days=30)
+    add_snapshot(con, 3, "2026-03-31", read=3, last_activity="2026-03-30", days=7)
+    for materialised in (False, True):
+        if materialised:
+            refresh(con)
+        weeks, _ = participation(con, by="organisation", period="week", min_group_size=1)
+        assert weeks.select("period", "active", "readers_retained", "days", "partial").rows() == [
+            ("2026-W10", 1, None, 7, False),   # 2 to 8 March: the post of the 2nd
+            ("2026-W11", 0, None, 7, False),
+            ("2026-W12", 0, None, 7, False),
+            ("2026-W13", 0, None, 7, False),
+            ("2026-W14", 2, None, 2, True),    # 30 and 31 March: the post and the weekly report
+        ]
+        months, _ = participation(con, by="organisation", period="month", min_group_size=1)
+        assert months.select("period", "active", "contributors", "days", "partial").rows() == [
+            ("2026-03", 3, 1, 30, True)]
+        quarters, _ = participation(con, by="organisation", period="quarter", min_group_size=1)
+        assert quarters.select("period", "active", "days", "partial").rows() == [("2026-Q1", 3, 30, True)]
+        # stickiness counts the days that saw an activity, over the people who had one
+        assert months["stickiness"].item() == 2 / 30 / 1
+
+
+def test_retention_of_contributors_and_readers_month_to_month():
+    """Retention among the people active in m by contribution, and by read (activities or a
+    report counting reads), who are active again the same way in m + 1."""
+    people = [person(i, department="Ops") for i in range(1, 7)]
+    activities = [
+        act(1, "post", "2026-01-05"), act(2, "reply", "2026-01-06"), act(3, "read", "2026-01-07"),
+        act(1, "post", "2026-02-05"), act(2, "read", "2026-02-06"), act(3, "read", "2026-02-07"),
+        act(4, "post", "2026-02-08"),
+    ]
+    con = make_store(people, activities)
+    add_snapshot(con, 5, "2026-01-31", read=4, last_activity="2026-01-20", days=30)
+    add_snapshot(con, 5, "2026-02-28", read=0, liked=2, last_activity="2026-02-20", days=30)
+    frame, _ = participation(con, by="organisation", min_group_size=1)
+    assert frame.select("period", "active", "retention", "contributors_retained", "readers_retained").rows() == [
+        ("2026-01", 4, None, None, None),
+        # active 1, 2, 3, 5 -> all four again; contributors 1, 2 -> 1; readers 3, 5 -> 3
+        ("2026-02", 5, 1.0, 0.5, 0.5),
+    ]

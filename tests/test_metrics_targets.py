@@ -14,11 +14,38 @@ from metrics.registry import MetricParams
 from metrics.targets import roadmap
 
 
-def store():
-    people = [person(i, department="Ops") for i in range(1, 11)] + [person(i, department="Tax") for i in range(11, 21)]
-    activities = ([act(i, "read", "2026-01-10") for i in (1, 2, 11)]
+def store(first_day: str = "2026-01-01"):
+    """Ops and Tax (10 people each); the data runs from ``first_day`` to 30 April (an external
+    person's reads)."""
+    people = ([person(i, department="Ops") for i in range(1, 11)] + [person(i, department="Tax") for i in range(11, 21)]
+              + [person(99, is_external=True)])
+    activities = ([act(99, "read", first_day), act(99, "read", "2026-04-30")]
+                  + [act(i, "read", "2026-01-10") for i in (1, 2, 11)]
                   + [act(i, "post", "2026-04-10") for i in (1, 2, 3, 4, 11)] + [act(5, "read", "2026-04-10")])
     return make_store(people, activities)
+
+
+def test_a_partial_first_period_is_no_baseline():
+    """When the data starts on 10 January, January is a partial period: the baseline is February's
+    rate (0), the first whole period after the start, not January's 20%."""
+    target = {"metric": "participation", "group": "Ops", "value": 0.6, "start": "2026-01-01", "due": "2026-07-01"}
+    elapsed = (date(2026, 4, 30) - date(2026, 1, 1)).days
+    whole, _, _ = roadmap(store(), [target], end=date(2026, 4, 30))
+    cut, _, _ = roadmap(store("2026-01-10"), [target], end=date(2026, 4, 30))
+    assert whole["expected"].to_list() == [0.2 + (0.6 - 0.2) * (elapsed / 181)]
+    assert cut["expected"].to_list() == [0.0 + (0.6 - 0.0) * (elapsed / 181)]
+
+
+def test_a_partial_period_is_never_the_one_compared():
+    """Data starting on 10 April: on 30 April, April is the last month but holds 21 of its days;
+    no whole month is there to compare, so the target has no actual (and no row for '*')."""
+    people = [person(i, department="Ops") for i in range(1, 11)]
+    con = make_store(people, [act(i, "post", "2026-04-10") for i in range(1, 6)])
+    target = {"metric": "participation", "group": "Ops", "value": 0.6, "start": "2026-01-01", "due": "2026-07-01"}
+    rows, _, _ = roadmap(con, [target], end=date(2026, 4, 30))
+    assert rows.select("period", "actual").rows() == [(None, None)]
+    rows, _, _ = roadmap(con, [{**target, "group": "*"}], end=date(2026, 4, 30))
+    assert rows.height == 0
 
 
 def test_actual_against_expected_per_group_with_phases():

@@ -24,7 +24,21 @@ def teams_store():
     activities = [act(i, "post", "2026-02-10") for i in range(1, 6)] + [act(1, "reply", "2026-03-25")]
     activities += [act(i, "read", "2026-02-15") for i in range(11, 18)]
     activities += [act(i, "read", "2026-03-10") for i in range(11, 15)] + [act(11, "post", "2026-03-02")]
+    # the data starts on 1 February (an external person's read): February is a whole month
+    people.append(person(99, is_external=True))
+    activities += [act(99, "read", "2026-02-01")]
     return make_store(people, activities)
+
+
+def test_a_partial_previous_period_is_no_rate_to_drop_from():
+    """Data from 10 February: February is partial, so no drop is measured against it (A went from
+    everybody to one person in five; C from 35% to 20%)."""
+    con = teams_store()
+    con.execute("delete from activities where person_key = 99")
+    rows, _, seen = inactive_teams(con, end=date(2026, 3, 31))
+    assert rows.select("team", "rule", "participation_before").rows() == [
+        ("B", "low_participation", None), ("B", "no_contribution", None)]
+    assert seen["previous_period"] == "2026-02"
 
 
 def test_each_rule_fires_with_its_figures():

@@ -1,0 +1,105 @@
+"""Who a figure counts: the populations and the window every metric shares, written once.
+
+Every metric counts one of these populations, over a window that never reaches beyond the data:
+
+``employed in the period``
+    internal people employed during the period (hired before its end, not left before its
+    start), in the group they hold now: the headcount of a period of ``participation``,
+    ``leadership``, ``leaders``, ``frontline``, ``inactive-teams``, ``targets`` and the silos per
+    period. What the Overview's last period shows.
+``employed in the range``
+    internal people employed at some time during the range, in the group they hold now: the
+    headcount of ``inequality``, ``personas``, ``external``, the silos over the window and the
+    group graph. A group's figure over a year is therefore larger than its last month's (its
+    leavers and hires of the year are in it).
+``external, active``
+    the people the directory does not know who did something in the period or range: the group
+    ``External`` of ``personas``, ``silos`` and the group graph; never in a headcount, never
+    decided with the internal groups (:mod:`metrics.suppression`).
+``known``
+    every person of the store, internal or external, employed or not, active or not: what the
+    Data page counts (``metrics.status``). No rate divides by it.
+
+The *window* (:func:`bounds_sql`, :func:`data_bounds`) is the range asked for, cut to the first
+and last day of the data (a day with an activity or a usage report vouching for it): a period is
+never counted beyond the data, and one the window holds only part of is partial.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from metrics.groups import group_columns
+
+#: The label of each population, as every output that counts people carries it (``population``).
+EMPLOYED_IN_PERIOD = "employed in the period"
+EMPLOYED_IN_RANGE = "employed in the range"
+EXTERNAL_ACTIVE = "external, active"
+KNOWN = "known"
+
+POPULATIONS: dict[str, str] = {
+    EMPLOYED_IN_PERIOD: "internal people employed during the period (hired before its end, not left before its "
+                        "start), in the group they hold now",
+    EMPLOYED_IN_RANGE: "internal people employed at some time during the range, in the group they hold now",
+    EXTERNAL_ACTIVE: "people the directory does not know, active in the period or range (group External)",
+    KNOWN: "every person in the store, internal and external, employed or not",
+}
+
+#: The days holding data when the bases are not materialised: the activities and the days the
+#: usage reports vouch for (``metrics.materialise.Sources.days`` otherwise).
+DATA_DAYS = (
+    "(select occurred_at::date as day from activities"
+    " union all select coalesce(last_activity, report_date) from usage_snapshots)"
+)
+
+
+def bounds_sql(days: str) -> str:
+    """The body of the ``bounds`` link of a metric query: ``first_day`` and ``last_day`` of the
+    range (bound parameters ``$from_date``, ``$to_date``; null: the data's), cut to the data
+    held in ``days`` (a relation with a ``day`` column, from the code)."""
+    return (
+        "select greatest(coalesce($from_date::date, min(day)), min(day)) as first_day, "
+        f"least(coalesce($to_date::date, max(day)), max(day)) as last_day from {days}"
+    )
+
+
+def data_bounds(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
+                days: str = DATA_DAYS) -> tuple[date | None, date | None]:
+    """The first and last day of the window ``start``..``end`` cut to the data (None, None: no data).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1), (2, 'x', '2026-03-20', 1, 'post', 1)")
+    >>> data_bounds(con, date(2026, 1, 1), None)
+    (datetime.date(2026, 3, 2), datetime.date(2026, 3, 20))
+    """
+    return con.execute(bounds_sql(days), {"from_date": start, "to_date": end}).fetchone()
+
+
+def range_headcounts(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+                     days: str = DATA_DAYS) -> pl.DataFrame:
+    """The headcount of each group (``by``; a missing attribute is ``(not set)``) of the people
+    employed in the window: the population of every metric over a range (:data:`EMPLOYED_IN_RANGE`).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department, left_on) values "
+    ...                 "(1, 'a', 'Ops', null), (2, 'b', 'Ops', '2026-01-31'), (3, 'c', null, null)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1)")
+    >>> range_headcounts(con, "department", None, None).rows()
+    [('(not set)', 1), ('Ops', 1)]
+    """
+    query = (
+        f"with bounds as ({bounds_sql(days)}) "
+        f"select {group_columns([by])}, count(*) as headcount from people as p, bounds "
+        "where not p.is_external and first_day is not null "
+        "and (p.hired_on is null or p.hired_on <= last_day) and (p.left_on is null or p.left_on >= first_day) "
+        "group by all order by all"
+    )
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    return frame.rename({"g0": by}).with_columns(pl.col("headcount").cast(pl.Int64))
