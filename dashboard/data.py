@@ -17,7 +17,6 @@ import streamlit as st
 
 from metrics import registry, results
 from metrics.groups import period_start, shift_period
-from dashboard.periods import last_complete_end, partial_periods  # noqa: F401  (the pages' one place)
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -170,12 +169,14 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
 
 
-def data_days(published: tuple[int, int] | None = None) -> tuple[date, date] | None:
-    """The first and last day of the data (activities and usage reports), or None."""
-    s = store_status(published or version())
-    if s is None or s["first_activity"] is None:
-        return None
-    return s["first_activity"].date(), s["last_activity"].date()
+def partial_periods(f) -> tuple[tuple[str, int], ...]:
+    """The periods of the range of filters ``f`` that the data holds only part of, with the days
+    it holds of each: the participation metric's ``partial`` and ``days`` (one definition for
+    every page; a period's coverage does not depend on the group)."""
+    rows = metric("participation", f, by="organisation").rows
+    if "partial" not in rows.columns:
+        return ()
+    return tuple(rows.filter(pl.col("partial")).select("period", "days").sort("period").iter_rows())
 
 
 @st.cache_data(ttl=TTL, max_entries=64)

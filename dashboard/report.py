@@ -13,7 +13,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from dashboard import charts, summary
-from dashboard.periods import partial_periods
 from dashboard.format import count, pct, points
 from metrics import registry
 from ruche import store
@@ -55,15 +54,9 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
                                        min_group_size=settings.min_group_size, extra=extra)
         return registry.get(name)(con, params)
 
-    from metrics.status import status
-
-    known = status(con)
-    # the periods the data, or the range asked for, covers only in part
-    partial = frozenset(partial_periods(period, max(known["first_activity"].date(), start or date.min),
-                                        min(known["last_activity"].date(), end or date.max))) \
-        if known["first_activity"] else frozenset()
     o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases, settings.silo_threshold, partial)
+                         by, None, settings.targets, settings.phases, settings.silo_threshold)
+    partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")
     last = o.last()

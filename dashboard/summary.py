@@ -147,13 +147,16 @@ def target_line(fetch: Fetch, metric: str, by: str, group: str | None, targets: 
 
 def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict,
              silo_threshold: float | None = None, partial: frozenset = frozenset()) -> Overview:
-    """The overview of the organisation (``group`` None) or of one group of ``by``; ``partial``: the
-    labels of the periods the data covers only in part (no delta, no trend reading from them)."""
+    """The overview of the organisation (``group`` None) or of one group of ``by``. The periods the
+    data holds only part of (the participation's ``partial``, and any label in ``partial``) drive
+    no delta and no reading of a trend."""
     if group is None:
         trend, scope = fetch("participation", by="organisation").rows, "the organisation"
     else:
         trend = fetch("participation").rows.filter(pl.col(by) == group)
         scope = f"{by} {group}"
+    if "partial" in trend.columns:
+        partial = frozenset(partial) | frozenset(trend.filter(pl.col("partial"))["period"].to_list())
     headlines = []
     for label, frame, column, key, target_metric in (
         ("Participation rate", trend, "participation_rate", "participation", "participation"),

@@ -54,7 +54,7 @@ def test_overview_shows_the_organisation_figures(tiny_store):
     }
     captions = [c.value.replace("\\", "") for c in at.caption]
     assert captions[0] == "The organisation · 2026-02 · headcount 11 (people employed in 2026-02), 4 active"
-    assert ("Partial period: 2026-01 (data of 2026-01-05 to 2026-01-31 only). Marked on the charts; no headline, "
+    assert ("Partial period: 2026-01 (27 days of data). Marked on the charts; no headline, "
             "change or trend is read from a partial period.") in captions
     trend = at.get("plotly_chart")[0].proto.spec
     assert '"ticktext":["2026-01 (partial)","2026-02"]' in trend
