@@ -35,6 +35,8 @@ def render(f: Filters) -> None:
                  help="Records (events, or usage-report rows) and distinct people per source: a hole "
                  "is a missing export.")
     cov = data.coverage(data.version(), f.period)
+    st.caption(f"Per {f.period}, over the whole history and every group, whatever the range and group: "
+               "what the store holds.")
     if cov.is_empty():
         st.write("No activity loaded yet.")
     else:
