@@ -216,8 +216,15 @@ def audit_log(published: tuple[int, int]) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
-def champions(published: tuple[int, int], start: date | None, end: date | None) -> pl.DataFrame:
+def champions(published: tuple[int, int], start: date | None, end: date | None,
+              by: str | None = None, group: str | None = None, top: int = 20) -> pl.DataFrame:
+    """The ``top`` champions over the range, of the organisation or of ``group`` of attribute ``by``
+    (``department`` or ``team``, the attributes a champion's row carries): the group's own first
+    ``top``, ranked among all contributors, not the organisation's first ones that happen to be in it."""
     from metrics.people import champions as top_contributors
 
-    found = stored("champions", "person", "month", 0) if start is None and end is None else None
-    return found.rows if found is not None else top_contributors(cursor(), start, end)
+    if group is None:
+        found = stored("champions", "person", "month", 0) if start is None and end is None else None
+        return found.rows if found is not None else top_contributors(cursor(), start, end, top)
+    every = top_contributors(cursor(), start, end, top=1_000_000_000)
+    return every.filter(pl.col(by) == group).head(top)

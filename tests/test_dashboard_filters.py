@@ -56,6 +56,8 @@ class State:
 STATES = [
     State("department", None, "month", None),
     State("department", "Logistics", "month", None),
+    State("department", "Engineering", "month", (date(2026, 4, 1), date(2026, 9, 1)),
+          date(2026, 4, 1), date(2026, 9, 30)),
     State("site", "Paris", "quarter", None),  # first and last quarters partial
     State("team", "Controlling Paris 3", "month", (date(2026, 1, 1), date(2026, 3, 1)),
           date(2026, 1, 1), date(2026, 3, 31)),  # a cut range
@@ -291,8 +293,29 @@ def check_teams(at: AppTest, db, s: State) -> None:
         assert set(at.dataframe[0].value["team"]) == set(flagged["team"].to_list())
 
 
+def check_people(at: AppTest, db, s: State) -> None:
+    """The champions of the range: the group's own first 20 when the group is a department or a
+    team (what a champion's row carries), else the organisation's, said so."""
+    from metrics.people import champions
+
+    con = store.connect(db, read_only=True)
+    try:
+        every = champions(con, s.start, s.end, top=10_000)
+    finally:
+        con.close()
+    own = s.group is not None and s.by in ("department", "team")
+    expected = (every.filter(pl.col(s.by) == s.group) if own else every).head(20)
+    table = at.dataframe[-1].value
+    assert table["person_id"].tolist() == expected["person_id"].to_list()
+    assert table["contributions"].tolist() == expected["contributions"].to_list()
+    if own:
+        assert f"Over the range, the first {expected.height} of {s.by} {s.group}." in captions(at)
+    elif s.group is not None:
+        assert f"every group: the champions carry their department and team only, not their {s.by}" in captions(at)
+
+
 CHECKS = {"overview": check_overview, "participation": check_participation, "contributors": check_contributors,
-          "network": check_network, "teams": check_teams}
+          "network": check_network, "teams": check_teams, "people": check_people}
 
 
 # --- tick labels ----------------------------------------------------------------------------

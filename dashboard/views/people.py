@@ -54,11 +54,11 @@ def render(f: Filters) -> None:
                       + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
     st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
                  "replies their messages received from others.")
-    champions = data.champions(data.version(), f.start if not f.whole_range else None,
-                               f.end if not f.whole_range else None)
-    if f.group is not None and f.by in champions.columns:
-        champions = champions.filter(pl.col(f.by) == f.group)
-        st.caption(md(f"Over the range, the people of {f.by} {f.group}."))
+    span = (None, None) if f.whole_range else (f.start, f.end)
+    own = f.group is not None and f.by in ("department", "team")  # what a champion's row carries
+    champions = data.champions(data.version(), *span, *((f.by, f.group) if own else ()))
+    if own:
+        st.caption(md(f"Over the range, the first {champions.height} of {f.by} {f.group}."))
     elif f.group is not None:
         st.caption(md(f"Over the range, every group: the champions carry their department and team only, not "
                       f"their {f.by}."))
