@@ -162,3 +162,18 @@ def test_a_range_that_overlaps_the_data_is_answered(company, capsys):
     code, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
                        "--by", "organisation", "--from", "2026-03-01", "--to", "2026-12-31", "--format", "csv")
     assert code == 0 and out.splitlines()[1].startswith("2026-03,Organisation,18,")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(sample_store):
+    """`ruche metrics … | head -1`: the command stops quietly when its reader goes away (by team and
+    week the table is far longer than a pipe holds, so the writer meets the closed pipe)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCHE_")}
+    done = subprocess.run(
+        f"{sys.executable} -m ruche.cli metrics participation --db {sample_store} --by team --period week "
+        "| head -1; echo \"${PIPESTATUS[0]}\" >&2",
+        shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=300)
+    assert done.stdout == "participation by team, per week, first day to last day\n"
+    assert done.stderr == "141\n"
