@@ -27,7 +27,8 @@ FORMATS = ("table", "csv", "json")
 
 #: Settings handed to the metrics that use them (through ``MetricParams.extra``).
 METRIC_SETTINGS = (
-    "superuser_share", "silo_threshold", "inactive_participation", "inactive_days", "inactive_drop_points",
+    "superuser_share", "silo_threshold", "silo_min_ties", "silo_min_ties_per_person", "inactive_participation",
+    "inactive_days", "inactive_drop_points",
     "targets", "phases",
 )
 

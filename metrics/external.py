@@ -16,8 +16,10 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups
-from metrics.population import bounds_sql
+from metrics.groups import group_columns
+from metrics.participation import labels
+from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
+from metrics.suppression import decide
 from metrics.registry import MetricParams, MetricResult, register
 
 
@@ -46,7 +48,8 @@ def external_collaboration(
     [('Ops', 5, 4, 2, 0.5)]
     """
     frame = _external_rows(con, by, start, end).drop(ORGANISATION)
-    return suppress_small_groups(frame, by, "headcount", min_group_size)
+    rows, left_out, _ = decide(frame, by, "headcount", min_group_size)
+    return rows, left_out
 
 
 ORGANISATION = ["org_interactions", "org_external_interactions", "org_people"]
@@ -115,7 +118,7 @@ def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
         interactions, external, people = frame.row(0)[-3:]
         org = {"interactions": interactions, "external_interactions": external,
                "external_share": external / interactions if interactions else None, "people": people}
-    rows, left_out = suppress_small_groups(frame.drop(ORGANISATION), params.by, "headcount", params.min_group_size)
+    rows, left_out, _ = decide(frame.drop(ORGANISATION), params.by, "headcount", params.min_group_size)
     shown = (org["people"] or 0) >= params.min_group_size
     spaces, spaces_left_out = meeting_spaces(con, params.start, params.end, params.min_group_size)
     extra = {
@@ -124,5 +127,6 @@ def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
         "external_share": org["external_share"] if shown else None,
         "spaces": spaces,
         "suppressed_spaces": spaces_left_out,
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
     }
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)

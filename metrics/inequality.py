@@ -26,9 +26,10 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups_once
-from metrics.participation import reads_extra
-from metrics.population import bounds_sql
+from metrics.groups import group_columns
+from metrics.participation import labels, reads_extra
+from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
+from metrics.suppression import decide_once
 from metrics.registry import MetricParams, MetricResult, register
 
 def _ratio(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
@@ -185,7 +186,7 @@ def lorenz_of(hist: pl.DataFrame) -> pl.DataFrame:
 def _visible(split: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     # every group has a row per class, each with its headcount; the split comes sorted by group
     # and class, and the suppression keeps its order
-    visible, left_out = suppress_small_groups_once(split.rename({"g0": by}), by, "headcount", min_group_size)
+    visible, left_out, _ = decide_once(split.rename({"g0": by}), by, "headcount", min_group_size)
     rows = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")
     figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(
         by, keep="first", maintain_order=True)
@@ -266,5 +267,6 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
         **reads_extra(con),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

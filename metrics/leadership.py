@@ -18,8 +18,10 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns, group_expression, suppress_small_groups
-from metrics.participation import participation_frame, reads_extra
+from metrics.groups import group_columns, group_expression
+from metrics.participation import labels, participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
+from metrics.suppression import decide_within
 from metrics.registry import MetricParams, MetricResult, register
 
 LEVELS = ["executive", "manager", "staff"]
@@ -36,9 +38,8 @@ def _compare(
     outer = [] if by in ("organisation", attribute) else [by]
     frame = participation_frame(con, outer + [attribute], period, start, end, counted)
     frame = frame.drop("stickiness", "retention", "contributors_retained", "readers_retained")
-    rows, left_out = suppress_small_groups(frame, attribute, "headcount", min_group_size, within=["period"] + outer)
-    keys = ["period", *outer, attribute]
-    hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
+    # the outer groups hide as participation by them hides them, then the cells inside them
+    rows, left_out, hidden = decide_within(frame, outer, attribute, "headcount", min_group_size, within=["period"])
     return rows, left_out, outer, hidden
 
 
@@ -156,17 +157,20 @@ def frontline(
           default_by="organisation")
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
 
 
 @register("leaders", "participation of executives and managers (leadership's, without the threads)",
           default_by="organisation")
 def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
 
 
 @register("frontline", "participation of frontline workers against desk workers", default_by="organisation")
 def frontline_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = frontline(con, params.by, params.period, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

@@ -36,6 +36,7 @@ import polars as pl
 
 from metrics._sql import sql
 from metrics.groups import EXTERNAL, GROUP_ATTRIBUTES, MetricError, group_expression, suppress_small_groups
+from metrics.suppression import decide
 from metrics.groups import grain as _grain
 from metrics.materialise import store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
@@ -492,9 +493,10 @@ def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], boo
     """Split groups into those shown and those suppressed; say whether the suppressed fold.
 
     ``sizes`` has columns ``grp`` and ``headcount``. The suppressed groups are those
-    :func:`~metrics.groups.suppress_small_groups` leaves out (so that none can be recovered by
-    difference); they are folded into one node :data:`OTHER` only when together they hold at
-    least ``k`` people, and dropped otherwise.
+    :func:`metrics.suppression.decide` leaves out (so that none can be recovered by difference,
+    and the same as every other metric over the range leaves out); the internal ones are folded
+    into one node :data:`OTHER` only when together they hold at least ``k`` people, and dropped
+    otherwise. ``External`` under ``k`` is dropped, never folded.
 
     >>> f = pl.DataFrame({"grp": ["a", "b", "c", "d"], "headcount": [2, 3, 9, 40]})
     >>> shown, hidden, fold = visible_groups(f, 5)
@@ -506,11 +508,13 @@ def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], boo
     >>> visible_groups(pl.DataFrame({"grp": ["a"], "headcount": [2]}), 5)
     (set(), {'a'}, False)
     """
-    shown, _ = suppress_small_groups(sizes, "grp", "headcount", k)
+    shown, _, _ = decide(sizes, "grp", "headcount", k)
     shown_set = set(shown["grp"].to_list())
     hidden = set(sizes["grp"].to_list()) - shown_set
-    hidden_people = sizes.filter(pl.col("grp").is_in(list(hidden)))["headcount"].sum() if hidden else 0
-    return shown_set, hidden, bool(hidden) and hidden_people >= k
+    # External too small to show is no part of the fold: its people are in no internal total
+    folded = hidden - {EXTERNAL}
+    hidden_people = sizes.filter(pl.col("grp").is_in(list(folded)))["headcount"].sum() if folded else 0
+    return shown_set, hidden, bool(folded) and hidden_people >= k
 
 
 def group_graph(
@@ -600,13 +604,14 @@ def group_graph_frames(
             .sort(pl.col("internal_ties") + pl.col("external_ties"), "grp", descending=[True, False])
             .head(top)["grp"].to_list()
         )
-        params["keep"] = candidates + (sorted(hidden) if fold else [])
+        params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
     query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
     pairs = con.execute(query, params).pl()
 
     def node(column: str) -> pl.Expr:
         other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
-        return pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column)).otherwise(other)
+        return (pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column))
+                .when(pl.col(column) == EXTERNAL).then(pl.lit(None, pl.Utf8)).otherwise(other))
 
     ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
     internal = (
@@ -916,7 +921,7 @@ def bridges(
         .with_columns((pl.col("spanners") / pl.col("headcount")).alias("spanner_share"))
         .select("grp", "headcount", "spanners", "spanner_share", "reach_1", "reach_2", "reach_3_plus", "groups_reached")
     )
-    visible, left_out = suppress_small_groups(per_group, "grp", "headcount", min_group_size)
+    visible, left_out, _ = decide(per_group, "grp", "headcount", min_group_size)
     shown = set(visible["grp"].to_list())
 
     stored = _stored(con, seed) if start is None and end is None and sources is None else None

@@ -22,8 +22,9 @@ import polars as pl
 from metrics import materialise
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns, suppress_small_groups
-from metrics.population import bounds_sql
+from metrics.groups import group_columns
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
+from metrics.suppression import decide
 from metrics.registry import MetricParams, MetricResult, register
 
 COLUMNS = [
@@ -43,7 +44,7 @@ def participation_frame(
     """Participation per period and combination of ``groups`` (allow-listed attributes), unsuppressed.
 
     The building block of :func:`participation` and of the metrics comparing levels, frontline
-    and targets; callers apply :func:`metrics.groups.suppress_small_groups` themselves.
+    and targets; callers apply :func:`metrics.suppression.decide` themselves.
 
     ``counted``: a condition on ``people p`` (SQL from the code, never user text) restricting the
     activity read to those people; every row keeps its headcount (what suppression reads), and
@@ -100,7 +101,13 @@ def participation(
     0.25
     """
     frame = participation_frame(con, [by], period, start, end)
-    return suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
+    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
+    return rows, left_out
+
+
+def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
+    """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
+    return labelled(con, population, start, end, materialise.sources(con, "month", None, None).days)
 
 
 def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
@@ -119,4 +126,5 @@ def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -
         con, by=params.by, period=params.period, start=params.start, end=params.end,
         min_group_size=params.min_group_size,
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

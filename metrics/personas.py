@@ -23,9 +23,10 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups_once
-from metrics.participation import reads_extra
-from metrics.population import bounds_sql
+from metrics.groups import EXTERNAL, group_columns
+from metrics.participation import labels, reads_extra
+from metrics.population import EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
+from metrics.suppression import decide_once
 from metrics.registry import MetricParams, MetricResult, register
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
@@ -62,12 +63,15 @@ def personas(
                                    person_range=src.person_range)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     # every group has a row per persona, each with its headcount
-    visible, left_out = suppress_small_groups_once(frame, by, "headcount", min_group_size)
-    visible = visible.sort([by, "ord"]).drop("ord")
-    return visible.select(by, "persona", "people", "people_share", "headcount"), left_out
+    visible, left_out, _ = decide_once(frame, by, "headcount", min_group_size)
+    visible = visible.sort([by, "ord"]).drop("ord").with_columns(
+        pl.when(pl.col(by) == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE)).otherwise(pl.lit(EMPLOYED_IN_RANGE))
+        .alias("population"))
+    return visible.select(by, "persona", "people", "people_share", "headcount", "population"), left_out
 
 
 @register("personas", "people per persona (engager, catalyst, responder, broadcaster, observer) per group")
 def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = personas(con, params.by, params.start, params.end, params.min_group_size)
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end)})

@@ -103,3 +103,24 @@ def range_headcounts(con: duckdb.DuckDBPyConnection, by: str, start: date | None
     )
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     return frame.rename({"g0": by}).with_columns(pl.col("headcount").cast(pl.Int64))
+
+
+def labelled(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None,
+             days: str = DATA_DAYS) -> dict:
+    """What a result carries about who it counts: ``population`` (a key of :data:`POPULATIONS`)
+    and ``covers``, the first and last day of the window cut to the data (``from``, ``to``;
+    None without data), so that a page can say "140 people employed in October" beside "155
+    employed from November to October" rather than two unexplained headcounts.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1)")
+    >>> labelled(con, EMPLOYED_IN_RANGE, None, date(2026, 12, 31))
+    {'population': 'employed in the range', 'covers': {'from': datetime.date(2026, 3, 2), 'to': datetime.date(2026, 3, 2)}}
+    """
+    if population not in POPULATIONS:
+        raise ValueError(f"unknown population {population!r}")
+    first, last = data_bounds(con, start, end, days)
+    covers = {"from": first, "to": last} if first is not None and last is not None and first <= last else None
+    return {"population": population, "covers": covers}

@@ -8,8 +8,9 @@ import duckdb
 import polars as pl
 
 from metrics._sql import sql
-from metrics.groups import group_columns, suppress_small_groups
+from metrics.groups import group_columns
 from metrics.registry import MetricParams, MetricResult, register
+from metrics.suppression import decide
 
 FIELDS = ["has_photo", "has_title", "has_department", "has_location", "has_manager", "has_about"]
 
@@ -38,7 +39,8 @@ def profile_completeness(
     """
     query = sql("profiles").format(group_columns=group_columns([by]))
     frame = con.execute(query, {"as_of": as_of or date.today()}).pl().rename({"g0": by})
-    return suppress_small_groups(frame, by, "people", min_group_size)
+    rows, left_out, _ = decide(frame, by, "people", min_group_size)
+    return rows, left_out
 
 
 @register("profiles", "profile completeness (photo, title, department, location, manager, about) by group")

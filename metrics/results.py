@@ -33,15 +33,17 @@ import duckdb
 import polars as pl
 
 from metrics import registry, silos, status
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, suppress_small_groups
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
 from metrics.leadership import leaders
-from metrics.participation import participation_frame, reads_extra
+from metrics.participation import labels, participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.people import champions
 from metrics.materialise import store_state
 from metrics.network import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
+from metrics.suppression import decide
 from ruche.errors import RucheError
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
@@ -87,20 +89,19 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
     """The registry's result of ``name``, and the groups each period left out when it is sliceable."""
     if name == "participation":
         frame = participation_frame(con, [params.by], params.period)
-        rows, left_out = suppress_small_groups(frame, params.by, "headcount", params.min_group_size,
-                                               within=["period"])
-        keys = ["period", params.by]
-        hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti")
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+        rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
+        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
     if name == "leaders":
         rows, left_out, hidden = leaders(con, params.by, params.period, None, None, params.min_group_size)
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=reads_extra(con)), hidden
+        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
             con, params.by, params.period, None, None, params.min_group_size,
-            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold))
-        return silos.silos_result(groups, left_out, org, True), hidden
+            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
+        return silos.silos_result(groups, left_out, org, True, silos.covers(con, None, None)), hidden
     return registry.get(name)(con, params), None
 
 
@@ -132,6 +133,8 @@ def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: p
             for column in ("retention", "contributors_retained", "readers_retained") if column in rows.columns
         )
     extra = dict(whole.extra)
+    if extra.get("covers"):  # the whole range's days, cut to the slice
+        extra["covers"] = {"from": max(start, extra["covers"]["from"]), "to": min(end, extra["covers"]["to"])}
     if "periods" in extra:
         extra["periods"] = [p for p in extra["periods"] if first <= p["period"] <= last]
     left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()
@@ -151,6 +154,11 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     :func:`precompute` derives them from the participation it computes (:func:`metrics.targets.targets_from`).
     """
     threshold = {"silo_threshold": settings.silo_threshold}
+    # the pages ask with the volume settings only when they are not the defaults
+    if settings.silo_min_ties != silos.DEFAULT_MIN_TIES:
+        threshold["silo_min_ties"] = settings.silo_min_ties
+    if settings.silo_min_ties_per_person != silos.DEFAULT_MIN_TIES_PER_PERSON:
+        threshold["silo_min_ties_per_person"] = settings.silo_min_ties_per_person
     calls = []
     for by in BY_CHOICES:
         calls += [

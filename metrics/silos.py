@@ -10,6 +10,16 @@ Definitions (METRICS.md, "Interactions and silos"), over the interaction graph o
 - **Cross-silo share**: weight of ties between different groups / total weight.
 - **Modularity** (Newman; weighted, resolution 1) of the partition into groups.
 - A **silo** is a group whose E-I index is below a threshold (setting ``silo_threshold``, -0.5).
+- **Volume**: a group with fewer ties than ``silo_min_ties`` (50), or fewer per member than
+  ``silo_min_ties_per_person`` (1), over the window or period has no E-I index: a handful of
+  ties, two of them outward, would make a group that barely interacts look open. Its ``status`` is
+  ``disconnected`` (too few ties to tell), never ``open``; otherwise ``silo`` or ``open``.
+
+The organisation's E-I index can be below every group's: a tie between two groups is outward for
+both (it counts in the E of each), but once in the organisation's E, while a tie inside a group
+counts once in both. ``ei_index_as_groups`` is the organisation's figure counted as the groups
+count it (each tie between groups at both ends): (2E - I) / (2E + I), the tie-weighted mean of
+the groups' E-I, always between the lowest and the highest group's.
 
 All of it is computed exactly in DuckDB from tie weights summed per pair of groups
 (``silos.sql``): with m the total weight and a group's degree 2I + E, the modularity of the
@@ -24,13 +34,20 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics.groups import suppress_small_groups
+from metrics.groups import EXTERNAL
+from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
+from metrics.suppression import decide
 from metrics.network import group_graph_frames, group_ties_current, network_query, window
 from metrics.registry import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
+#: Fewest ties, in all and per member, for a group's E-I index to be told (settings
+#: ``silo_min_ties``, ``silo_min_ties_per_person``).
+DEFAULT_MIN_TIES = 50
+DEFAULT_MIN_TIES_PER_PERSON = 1.0
 
-_ORG_COLUMNS = ["org_people", "org_ties", "org_ei_index", "org_cross_silo_share", "org_modularity"]
+_ORG_COLUMNS = ["org_people", "org_ties", "org_internal_ties", "org_between_ties", "org_ei_index",
+                "org_cross_silo_share", "org_modularity"]
 
 
 def silos(
@@ -41,6 +58,8 @@ def silos(
     end: date | None = None,
     min_group_size: int = 5,
     silo_threshold: float = DEFAULT_SILO_THRESHOLD,
+    min_ties: int = DEFAULT_MIN_TIES,
+    min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """E-I index of each group, and the organisation's figures, over a window or per period.
 
@@ -49,12 +68,19 @@ def silos(
     - the tidy frame of groups: ``period`` (only when ``period`` is given: ``week``, ``month``,
       ``quarter``), the group column named ``by``, ``headcount`` (for ``External``: the external
       people active in the period), ``internal_ties``, ``external_ties``, ``ei_index`` (null for
-      a group without ties) and ``is_silo`` (``ei_index < silo_threshold``; null with it);
+      a group with fewer than ``min_ties`` ties, or fewer than ``min_ties_per_person`` per member)
+      and ``is_silo`` (``ei_index < silo_threshold``;
+      null with it); then ``ties`` (internal + external), ``ties_per_person``, ``status``
+      (``silo``, ``open``, ``disconnected``: too few ties to tell), ``population`` (who
+      ``headcount`` counts: :mod:`metrics.population`) and, per period, ``days`` and ``partial``
+      (the window holds only part of the period);
     - the number of groups left out because they are under ``min_group_size`` people (and, so
       that none can be recovered by difference, the next smallest as needed);
     - the organisation's figures, one row per period: ``ties`` (total weight), ``ei_index``,
-      ``cross_silo_share`` and ``modularity``; null when the period has no tie, or when the whole
-      organisation holds fewer than ``min_group_size`` people.
+      ``cross_silo_share`` and ``modularity``, then ``internal_ties`` and ``between_ties`` (ties
+      inside a group, between two), ``ei_index_as_groups`` (see above) and, per period, ``days``
+      and ``partial``; null when the period has no tie, or when the whole organisation holds
+      fewer than ``min_group_size`` people.
 
     The organisation's figures count every group, the suppressed ones included: those always hold
     at least ``min_group_size`` people together, so no small group can be told from them.
@@ -69,26 +95,30 @@ def silos(
     ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 2, 'mention', 3, 1), "
     ...     "(3, 'x', '2026-03-04', 3, 'reaction', 1, 1), (4, 'x', '2026-03-05', 4, 'mention', 6, 1), "
     ...     "(5, 'x', '2026-03-05', 4, 'mention', 4, 1)")
-    >>> groups, left_out, org = silos(con)
-    >>> groups.rows()
-    [('Legal', 5, 0, 1, 1.0, False), ('Sales', 5, 3, 1, -0.5, False)]
+    >>> groups, left_out, org = silos(con, min_ties=1, min_ties_per_person=0)
+    >>> groups.select("department", "headcount", "internal_ties", "external_ties", "ei_index", "status").rows()
+    [('Legal', 5, 0, 1, 1.0, 'open'), ('Sales', 5, 3, 1, -0.5, 'open')]
+    >>> silos(con, min_ties=2, min_ties_per_person=0)[0].select("department", "ties", "ei_index", "status").rows()
+    [('Legal', 1, None, 'disconnected'), ('Sales', 4, -0.5, 'open')]
     >>> org.select("ties", "ei_index", "cross_silo_share").rows()
     [(4, -0.5, 0.25)]
     >>> round(org["modularity"][0], 4)   # 3/4 - (7/8)^2 + 0/4 - (1/8)^2
     -0.0312
     """
-    groups, left_out, org, _ = silos_and_hidden(con, by, period, start, end, min_group_size, silo_threshold)
+    groups, left_out, org, _ = silos_and_hidden(con, by, period, start, end, min_group_size, silo_threshold,
+                                                min_ties, min_ties_per_person)
     return groups, left_out, org
 
 
 def silos_and_hidden(
     con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None, end: date | None,
-    min_group_size: int, silo_threshold: float,
+    min_group_size: int, silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES,
+    min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
     return _shaped(_totals(con, by, period, start, end, group_ties_current(con)), by, period, min_group_size,
-                   silo_threshold)
+                   silo_threshold, min_ties, min_ties_per_person)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None,
@@ -99,49 +129,85 @@ def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: 
     query = network_query("silos", by, period, stored_ties=stored, whole=whole)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     return frame.with_columns(
-        pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties").cast(pl.Int64),
+        pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties", "org_internal_ties",
+               "org_between_ties", "days").cast(pl.Int64),
         pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),
     )
 
 
 def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: int,
-            silo_threshold: float) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
+            silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES,
+            min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+            ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     too_few = pl.col("org_people") < min_group_size
+    between, inside = pl.col("org_between_ties"), pl.col("org_internal_ties")
     org = (
         frame.group_by("period", maintain_order=True)
-        .agg(pl.col(c).first() for c in _ORG_COLUMNS)
+        .agg(*(pl.col(c).first() for c in _ORG_COLUMNS), pl.col("days").first(), pl.col("partial").first())
+        .with_columns(((2 * between - inside) / (2 * between + inside).replace(0, None)).alias("org_ei_index_as_groups"))
         .select(
             "period",
             pl.when(too_few).then(None).otherwise(pl.col("org_ties")).alias("ties"),
             *(
                 pl.when(too_few).then(None).otherwise(pl.col(f"org_{c}")).alias(c)
-                for c in ("ei_index", "cross_silo_share", "modularity")
+                for c in ("ei_index", "cross_silo_share", "modularity", "internal_ties", "between_ties",
+                          "ei_index_as_groups")
             ),
+            "days", "partial",
         )
         .sort("period")
     )
+    ties = pl.col("internal_ties") + pl.col("external_ties")
+    # below the minimum, a few outward ties would make a group that barely talks look open
+    told = (ties >= min_ties) & (ties >= min_ties_per_person * pl.col("headcount"))
     groups = frame.drop(_ORG_COLUMNS).with_columns(
-        (pl.col("ei_index") < silo_threshold).alias("is_silo")
-    )
+        pl.when(told).then(pl.col("ei_index")).otherwise(None).alias("ei_index"),
+    ).with_columns(
+        (pl.col("ei_index") < silo_threshold).alias("is_silo"),
+        ties.alias("ties"),
+        (ties / pl.col("headcount").replace(0, None)).alias("ties_per_person"),
+        pl.when(~told).then(pl.lit("disconnected"))
+        .when(pl.col("ei_index") < silo_threshold).then(pl.lit("silo")).otherwise(pl.lit("open")).alias("status"),
+        pl.when(pl.col("grp") == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE))
+        .otherwise(pl.lit(EMPLOYED_IN_PERIOD if period is not None else EMPLOYED_IN_RANGE)).alias("population"),
+    ).select(pl.exclude("days", "partial"), "days", "partial")
     # one period: its groups are the partition (a partition per period costs a window per column)
-    visible, left_out = suppress_small_groups(groups, "grp", "headcount", min_group_size,
-                                              within=["period"] if period is not None else None)
-    hidden = groups.select("period", "grp").join(visible.select("period", "grp"), on=["period", "grp"], how="anti")
+    visible, left_out, hidden = decide(groups, "grp", "headcount", min_group_size,
+                                       within=["period"] if period is not None else None)
+    if period is None:
+        hidden = groups.select("period", "grp").join(hidden, on="grp", how="semi")
     groups, hidden = visible.rename({"grp": by}), hidden.rename({"grp": by})
     if period is None:
-        groups, hidden = groups.drop("period"), hidden.drop("period")
-        org = org.drop("period")
+        groups, hidden = groups.drop("period", "days", "partial"), hidden.drop("period")
+        org = org.drop("period", "days", "partial")
     return groups, left_out, org, hidden
 
 
-def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool) -> MetricResult:
-    """The registry's result of :func:`silos`."""
+def min_ties(extra: dict) -> tuple[int, float]:
+    """The ``silo_min_ties`` and ``silo_min_ties_per_person`` a metric's parameters ask for, else
+    the defaults."""
+    total, per_person = extra.get("silo_min_ties"), extra.get("silo_min_ties_per_person")
+    return (DEFAULT_MIN_TIES if total is None else int(total),
+            DEFAULT_MIN_TIES_PER_PERSON if per_person is None else float(per_person))
+
+
+def covers(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> dict | None:
+    """The first and last day of the window cut to the data (``from``, ``to``), None without data."""
+    covered = window(con, start, end)
+    return {"from": covered[0], "to": covered[1]} if covered and covered[0] <= covered[1] else None
+
+
+def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool,
+                 covered: dict | None = None) -> MetricResult:
+    """The registry's result of :func:`silos`; ``covered``: :func:`covers`."""
     if not per_period:
         extra = org.to_dicts()[0] if org.height else {
-            "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None
+            "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None, "internal_ties": None,
+            "between_ties": None, "ei_index_as_groups": None,
         }
     else:
         extra = {"periods": org.to_dicts()}
+    extra["covers"] = covered
     return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 
@@ -160,9 +226,9 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     totals = _totals(con, params.by, period, params.start, params.end, stored)
     groups, left_out, org, _ = _shaped(
         totals, params.by, period, params.min_group_size,
-        DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold),
+        DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *min_ties(params.extra),
     )
-    result = silos_result(groups, left_out, org, period is not None)
+    result = silos_result(groups, left_out, org, period is not None, covers(con, params.start, params.end))
     top = params.extra.get("graph_top")
     if top is not None and period is None:
         nodes, edges, _, count = group_graph_frames(

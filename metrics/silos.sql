@@ -23,10 +23,15 @@ per_group as (
         coalesce(h.grp, t.grp) as grp,
         coalesce(h.headcount, 0) as headcount,
         coalesce(t.internal_ties, 0)::bigint as internal_ties,
-        coalesce(t.external_ties, 0)::bigint as external_ties
+        coalesce(t.external_ties, 0)::bigint as external_ties,
+        -- the days of the period inside the window, and whether that is only part of it
+        datediff('day', greatest(c.period_start, b.first_day), least(c.period_end, b.last_day + 1)) as days,
+        datediff('day', greatest(c.period_start, b.first_day), least(c.period_end, b.last_day + 1))
+            < datediff('day', c.period_start, c.period_end) as partial
     from headcount as h
     full join group_ties as t on t.period_start = h.period_start and t.grp = h.grp
     join calendar as c on c.period_start = coalesce(h.period_start, t.period_start)
+    cross join bounds as b
 ),
 
 -- Organisation-wide figures of each period, over every group (suppressed ones included: what is
@@ -51,7 +56,11 @@ final as (
         g.internal_ties,
         g.external_ties,
         (g.external_ties - g.internal_ties) / nullif(g.external_ties + g.internal_ties, 0) as ei_index,
+        g.days,
+        g.partial,
         t.people as org_people,
+        t.internal_weight as org_internal_ties,
+        t.cross_weight as org_between_ties,
         t.internal_weight + t.cross_weight as org_ties,
         (t.cross_weight - t.internal_weight) / nullif(t.cross_weight + t.internal_weight, 0) as org_ei_index,
         t.cross_weight / nullif(t.cross_weight + t.internal_weight, 0) as org_cross_silo_share,

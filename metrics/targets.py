@@ -22,9 +22,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics.groups import MetricError, grain, period_start, shift_period, suppress_small_groups
+from metrics.groups import MetricError, grain, period_start, shift_period
 from metrics.participation import participation_frame
 from metrics.registry import MetricParams, MetricResult, register
+from metrics.suppression import decide
 from metrics.teams import _last_day
 
 PHASES = ("pilot", "rollout", "generalised")
@@ -92,8 +93,7 @@ def roadmap(
     if as_of is None:
         return roadmap_from(con, targets, phases, by, period, None, pl.DataFrame(), pl.DataFrame())
     frame = participation_frame(con, [by], period, None, now_period(period, as_of)[1])
-    visible, _ = suppress_small_groups(frame, by, "headcount", min_group_size, within=["period"])
-    hidden = frame.select("period", by).join(visible.select("period", by), on=["period", by], how="anti")
+    visible, _, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
     return roadmap_from(con, targets, phases, by, period, as_of, visible, hidden)
 
 

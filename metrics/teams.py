@@ -23,9 +23,11 @@ import polars as pl
 
 from metrics import materialise
 from metrics._sql import sql
-from metrics.groups import group_columns, period_start, shift_period, suppress_small_groups
+from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
+from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.registry import MetricParams, MetricResult, register
+from metrics.suppression import decide
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
 
@@ -78,12 +80,8 @@ def inactive_teams(
     labels = sorted(frame["period"].unique().to_list())
     now_label = labels[-1] if labels else None
     before_label = labels[-2] if len(labels) > 1 else None
-    now, left_out = suppress_small_groups(
-        frame.filter(pl.col("period") == now_label), by, "headcount", min_group_size
-    )
-    before, _ = suppress_small_groups(
-        frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size
-    )
+    now, left_out, _ = decide(frame.filter(pl.col("period").eq_missing(now_label)), by, "headcount", min_group_size)
+    before, _, _ = decide(frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size)
     # a period the data holds only part of (the first of the data) is no rate to drop from
     before = before.filter(~pl.col("partial"))
     src = materialise.sources(con, "month", None, as_of)
@@ -121,4 +119,5 @@ def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) 
         inactive_days=int(params.extra.get("inactive_days", 30)),
         inactive_drop_points=float(params.extra.get("inactive_drop_points", 15.0)),
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra={**seen, **reads_extra(con)})
+    population = {"population": EMPLOYED_IN_PERIOD}  # the headcount of the period compared
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra={**seen, **reads_extra(con), **population})

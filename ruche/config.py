@@ -73,6 +73,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("superuser_share", float, 0.01, "Share of headcount ranked as superusers (the 1 of 90/9/1)."),
     Setting("silo_threshold", float, -0.5, "A group whose E-I index is below this is a silo."),
     Setting(
+        "silo_min_ties",
+        int,
+        50,
+        "Fewest ties (interactions with one end in the group) over the window or period for a group's "
+        "E-I index to be told; below it the group is disconnected: too few ties to tell, never a bridge.",
+    ),
+    Setting(
+        "silo_min_ties_per_person",
+        float,
+        1.0,
+        "Fewest ties per member of a group over the window or period for its E-I index to be told: a large "
+        "group whose members barely interact is disconnected, however many ties it holds in all.",
+    ),
+    Setting(
         "inactive_participation",
         float,
         0.20,

@@ -106,7 +106,7 @@ def test_csv_is_the_rows_with_a_header(company, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == ("period,organisation,headcount,active,contributors,participation_rate,contribution_rate,"
-                        "stickiness,retention")
+                        "stickiness,retention,contributors_retained,readers_retained,days,partial")
     assert lines[1].startswith("2026-Q1,Organisation,18,")
 
 

@@ -56,12 +56,14 @@ def test_group_graph_folds_small_groups_when_together_big_enough():
     G, group = three_departments()
     con = store_from_graph(G, group, external={17})
     gg, left_out = group_graph(con, min_group_size=5)
-    # Tax (2), External (1) and Audit (3) are each too small; together 6 people: one node.
+    # Tax (2), External (1) and Audit (3) are each too small. Tax and Audit together hold 5
+    # people: one node. External is no part of it (its people are in no internal total): dropped,
+    # with its 4 ties to Sales.
     assert left_out == 3
-    assert dict(gg.nodes(data="headcount")) == {"Legal": 6, "Sales": 6, OTHER: 6}
+    assert dict(gg.nodes(data="headcount")) == {"Legal": 6, "Sales": 6, OTHER: 5}
     assert dict(gg.nodes(data="internal_ties")) == {"Legal": 1, "Sales": 3, OTHER: 6}
     assert {tuple(sorted((u, v))): w for u, v, w in gg.edges(data="weight")} == {
-        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 5,
+        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 1,
     }
 
 
@@ -69,8 +71,9 @@ def test_group_graph_drops_small_groups_too_small_together():
     G, group = three_departments()
     con = store_from_graph(G, group, external={17})
     gg, left_out = group_graph(con, min_group_size=7)
-    # Everything is under 7 but Other would be 18 people... every group is hidden, and they fold.
-    assert set(gg.nodes) == {OTHER} and gg.nodes[OTHER]["headcount"] == 18
+    # Everything is under 7 but Other would be 17 people (External's one aside): every group is
+    # hidden, and the internal ones fold.
+    assert set(gg.nodes) == {OTHER} and gg.nodes[OTHER]["headcount"] == 17
     gg, left_out = group_graph(con, min_group_size=19)
     assert gg.number_of_nodes() == 0 and left_out == 5
 
@@ -101,13 +104,14 @@ def test_group_graph_with_every_group_shown_is_exact():
 def test_group_graph_top_keeps_the_most_tied_nodes_and_the_edges_between_them():
     G, group = three_departments()
     con = store_from_graph(G, group, external={17})
-    # Ties of each node: Other 13 (6 inside it, 2 with Legal, 5 with Sales), Sales 11, Legal 6.
+    # Ties of each node: Sales 11 (3 inside, 3 with Legal, 1 with Other, 4 with the External
+    # person left out), Other 9 (6 inside it, 2 with Legal, 1 with Sales), Legal 6.
     nodes, edges, left_out, groups = group_graph_frames(con, min_group_size=5, top=2)
-    assert nodes.rows() == [(OTHER, 6, 6), ("Sales", 6, 3)]
-    assert edges.rows() == [(OTHER, "Sales", 5)]
+    assert nodes.rows() == [(OTHER, 5, 6), ("Sales", 6, 3)]
+    assert edges.rows() == [(OTHER, "Sales", 1)]
     assert (left_out, groups) == (3, 3)
     nodes, edges, _, _ = group_graph_frames(con, min_group_size=5, top=1)
-    assert nodes.rows() == [(OTHER, 6, 6)] and edges.is_empty()
+    assert nodes.rows() == [("Sales", 6, 3)] and edges.is_empty()
     # Every group shown: Sales 11, Tax 8 (2 with Legal, 5 with Audit, 1 with Sales), Audit 6 and
     # Legal 6 (Audit first by name), External 4.
     nodes, edges, left_out, groups = group_graph_frames(con, min_group_size=1, top=3)
@@ -129,7 +133,7 @@ def test_group_graph_file_for_gephi(tmp_path: Path, suffix, reader):
     assert set(back.nodes) == {"Legal", "Sales", OTHER}
     assert int(back.nodes["Sales"]["headcount"]) == 6
     assert {tuple(sorted((u, v))): int(d["weight"]) for u, v, d in back.edges(data=True)} == {
-        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 5,
+        ("Legal", "Sales"): 3, ("Legal", OTHER): 2, (OTHER, "Sales"): 1,
     }
 
 
@@ -140,11 +144,11 @@ def test_group_graph_metric_contract(tmp_path: Path):
     result = registry.get("group-graph")(con, MetricParams(min_group_size=5, extra={"out": str(out)}))
     assert_frame_equal(
         result.rows,
-        pl.DataFrame({"group_a": ["Legal", "Legal", OTHER], "group_b": [OTHER, "Sales", "Sales"], "weight": [2, 3, 5]}),
+        pl.DataFrame({"group_a": ["Legal", "Legal", OTHER], "group_b": [OTHER, "Sales", "Sales"], "weight": [2, 3, 1]}),
     )
     assert result.extra["nodes"] == [
         {"department": "Legal", "headcount": 6, "internal_ties": 1},
-        {"department": OTHER, "headcount": 6, "internal_ties": 6},
+        {"department": OTHER, "headcount": 5, "internal_ties": 6},
         {"department": "Sales", "headcount": 6, "internal_ties": 3},
     ]
     assert result.suppressed_groups == 3 and out.exists() and result.extra["written"] == str(out)

@@ -106,7 +106,8 @@ def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live
     con.close()
 
 
-LEADER_COLUMNS = ["period", "level", "headcount", "active", "contributors", "participation_rate", "contribution_rate"]
+LEADER_COLUMNS = ["period", "level", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
+                  "days", "partial"]
 
 
 def test_the_leaders_stored_and_sliced_are_the_executives_and_managers_of_leadership(sample_store):

@@ -34,7 +34,7 @@ def test_hand_built_exact_values():
     G, group = hand_built()
     con = store_from_graph(G, group, external={12})
     # With k = 1 every group shows: the exact figures of each.
-    rows, left_out, org = silos(con, by="department", min_group_size=1)
+    rows, left_out, org = silos(con, by="department", min_group_size=1, min_ties=1, min_ties_per_person=0)
     expected = pl.DataFrame(
         {
             "department": ["External", "Legal", "Sales", "Tax"],
@@ -43,12 +43,18 @@ def test_hand_built_exact_values():
             "external_ties": [2, 4, 3, 1],
             "ei_index": [1.0, 3 / 5, -1 / 7, -3 / 5],
             "is_silo": [False, False, False, True],
+            "ties": [2, 5, 7, 5],
+            "ties_per_person": [2.0, 1.0, 7 / 5, 5 / 2],
+            "status": ["open", "open", "open", "silo"],
+            "population": ["external, active", "employed in the range", "employed in the range",
+                           "employed in the range"],
         }
     )
     assert_frame_equal(rows, expected, check_dtypes=False)
     assert left_out == 0
-    # 14 in all: 9 inside groups, 5 across.
-    assert org.rows() == [(14, (5 - 9) / 14, 5 / 14, pytest.approx(org["modularity"][0]))]
+    # 14 in all: 9 inside groups, 5 across; counted at both ends as the groups count them,
+    # (2 * 5 - 9) / (2 * 5 + 9), between the groups' lowest (-3/5) and highest (1)
+    assert org.rows() == [(14, (5 - 9) / 14, 5 / 14, pytest.approx(org["modularity"][0]), 9, 5, 1 / 19)]
     degree = {"Sales": 2 * 4 + 3, "Legal": 2 * 1 + 4, "Tax": 2 * 4 + 1, "External": 2}
     internal = {"Sales": 4, "Legal": 1, "Tax": 4, "External": 0}
     expected_q = sum(internal[g] / 14 - (degree[g] / 28) ** 2 for g in degree)
@@ -61,8 +67,8 @@ def test_small_groups_never_appear_and_cannot_be_recovered():
     G, group = hand_built()
     con = store_from_graph(G, group, external={12})
     rows, left_out, org = silos(con, by="department", min_group_size=5)
-    # Tax (2) and External (1) are under 5; together 3, still under 5, so Legal (the next
-    # smallest, by name) goes too: only Sales is shown.
+    # Tax (2) and External (1) are under 5. External is decided alone (it is in no internal
+    # total); Tax alone is under 5, so Legal (the next smallest, by name) goes too: only Sales.
     assert rows["department"].to_list() == ["Sales"]
     assert left_out == 3
     # The organisation's figures still count every tie.
@@ -75,7 +81,7 @@ def test_organisation_figures_are_withheld_for_a_tiny_organisation():
     con = store_from_graph(G, {0: "A", 1: "A", 2: "B"})
     rows, left_out, org = silos(con, min_group_size=5)
     assert rows.is_empty() and left_out == 2
-    assert org.rows() == [(None, None, None, None)]
+    assert org.rows() == [(None,) * 7]
 
 
 def test_karate_club_two_clubs():
@@ -158,8 +164,10 @@ def test_registered_metric_contract():
     G = nx.karate_club_graph()
     con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
     result = registry.get("silos")(con, MetricParams(by="department"))
-    assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo"]
-    assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity"}
+    assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo",
+                                   "ties", "ties_per_person", "status", "population"]
+    assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity", "internal_ties", "between_ties",
+                                 "ei_index_as_groups", "covers"}
     assert result.suppressed_groups == 0
     per_period = registry.get("silos")(con, MetricParams(by="department", period="month", extra={"per_period": True}))
     assert per_period.rows.columns[0] == "period"
@@ -320,3 +328,28 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
         assert contents(con) == updated
         con.execute("update people set team = 'Elsewhere' where person_key = (select min(person_key) from people)")
         assert store_group_ties(con)["mode"] == "full"
+
+
+def test_a_group_with_too_few_ties_is_disconnected_not_a_bridge():
+    """A frontline group of 60 whose members made 4 ties, 3 of them outward, would have an E-I
+    of +0.5 and rank among the most open: below silo_min_ties (or one tie per member) it has no
+    E-I, status disconnected."""
+    G = nx.Graph()
+    office = list(range(0, 10))
+    floor = list(range(10, 70))
+    G.add_nodes_from(office + floor)
+    G.add_weighted_edges_from([(a, b, 1) for a in office for b in office if a < b])   # 45 ties inside
+    G.add_weighted_edges_from([(0, 10, 1), (1, 11, 1), (2, 12, 1), (10, 11, 1)])      # 3 out, 1 in
+    group = {n: "Office" for n in office} | {n: "Floor" for n in floor}
+    con = store_from_graph(G, group)
+    for min_ties, per_person, floor_row in ((50, 0, ("Floor", 60, 4, None, None, "disconnected")),
+                                            (4, 1, ("Floor", 60, 4, None, None, "disconnected")),
+                                            (4, 1 / 15, ("Floor", 60, 4, 0.5, False, "open"))):
+        rows, _, _ = silos(con, min_group_size=5, min_ties=min_ties, min_ties_per_person=per_person)
+        assert rows.select("department", "headcount", "ties", "ei_index", "is_silo", "status").rows()[0] == floor_row
+    rows, _, _ = silos(con, min_group_size=5, min_ties=48)
+    assert rows.filter(pl.col("department") == "Office").select("ties", "ei_index", "status").rows() == [
+        (48, (3 - 45) / 48, "silo")]
+    # the setting reaches the metric
+    result = registry.get("silos")(con, MetricParams(extra={"silo_min_ties": 4, "silo_min_ties_per_person": 0.05}))
+    assert result.rows.filter(pl.col("department") == "Floor")["status"].to_list() == ["open"]

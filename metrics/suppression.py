@@ -1,0 +1,107 @@
+"""Which groups a figure may show: one decision per population, window and grouping.
+
+Every metric that shows groups asks :func:`decide` (or :func:`decide_once`, when a group has a row
+per class or persona) with the headcount of its groups in the population it counts
+(:mod:`metrics.population`). For the same population, window and group-by attribute, every metric
+therefore hides the same groups: ``participation --by department`` for a month, the silos of
+that month, the levels or the frontline of each department that month; ``personas``,
+``inequality``, ``external``, the silos over the window and the group graph over a range. No
+figure of one metric can then be subtracted from another's to recover a group under k.
+
+The rule (:func:`metrics.groups.suppress_small_groups`), within each partition (a period):
+
+- internal groups of fewer than k people are hidden; then, while the hidden ones together hold
+  fewer than k people, the smallest shown group is hidden too (by size, then name);
+- the group ``External`` (people the directory does not know) is no part of any internal total:
+  it is decided alone, shown when it holds at least k people. It never takes part in the
+  secondary suppression of the internal groups, which would otherwise depend on how many
+  outsiders happened to be active.
+
+A breakdown inside a group (the levels of each department) is decided after the group itself:
+the cells of a hidden group are all hidden, and inside a shown group the cells are decided by
+the same rule (:func:`decide_within`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.groups import EXTERNAL, suppress_small_groups
+
+
+def decide(frame: pl.DataFrame, group: str, size: str, k: int,
+           within: list[str] | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """The rows of ``frame`` that may be shown, the number of distinct groups hidden, and the keys
+    (``within`` + ``group``) of the rows hidden.
+
+    ``size``: the column holding the headcount of the group in the population the metric counts.
+
+    >>> f = pl.DataFrame({"g": ["a", "b", "c", "External"], "n": [4, 6, 40, 3]})
+    >>> shown, left_out, hidden = decide(f, "g", "n", k=5)
+    >>> shown["g"].to_list(), left_out, sorted(hidden["g"].to_list())
+    (['c'], 3, ['External', 'a', 'b'])
+    >>> decide(f.with_columns(pl.Series("n", [4, 6, 40, 30])), "g", "n", k=5)[0]["g"].to_list()
+    ['External', 'c']
+
+    With 30 outsiders, ``External`` is shown, and ``b`` (6 people) still hides with ``a``: what
+    outsiders did never changes which internal groups a reader sees.
+    """
+    within = within or []
+    keys = within + [group]
+    if frame.is_empty():
+        return frame, 0, frame.select(keys)
+    outside = pl.col(group) == EXTERNAL
+    internal, left_out = suppress_small_groups(frame.filter(~outside.fill_null(False)), group, size, k, within)
+    external = frame.filter(outside.fill_null(False))
+    external_shown = external.filter(pl.col(size).fill_null(0) >= k)
+    shown = pl.concat([internal, external_shown], how="diagonal_relaxed").sort(keys)
+    shown = shown.select(frame.columns)
+    hidden = frame.select(keys).join(shown.select(keys), on=keys, how="anti", nulls_equal=True)
+    return shown, hidden[group].n_unique(), hidden
+
+
+def decide_once(frame: pl.DataFrame, group: str, size: str, k: int) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """:func:`decide` for a frame where each group has several rows of the same ``size`` (one per
+    class, per persona...): decided once per group, then the rows of the shown groups kept in order.
+
+    >>> f = pl.DataFrame({"g": ["a", "a", "b", "b", "c", "c"], "kind": ["x", "y"] * 3, "n": [2, 2, 6, 6, 9, 9]})
+    >>> shown, left_out, hidden = decide_once(f, "g", "n", k=5)
+    >>> shown["g"].to_list(), left_out
+    (['c', 'c'], 2)
+    """
+    sizes = frame.select(group, size).unique(group, keep="first", maintain_order=True)
+    shown, left_out, hidden = decide(sizes, group, size, k)
+    return frame.join(shown.select(group), on=group, how="semi", maintain_order="left"), left_out, hidden
+
+
+def decide_within(frame: pl.DataFrame, outer: list[str], cell: str, size: str, k: int,
+                  within: list[str] | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """Cells of a breakdown (``cell``, e.g. ``level``) inside groups (``outer``, e.g. the
+    department; none: the cells are the groups): the outer groups are decided first, from their
+    headcount (the sum of their cells'), as :func:`decide` decides them for any metric; then the
+    cells of each shown group, inside it. Returns the cells shown, the number of distinct ``cell``
+    values hidden somewhere, and the keys (``within`` + ``outer`` + ``cell``) of the cells hidden.
+
+    >>> f = pl.DataFrame({"d": ["a", "a", "b", "c", "c"], "lvl": ["x", "y", "x", "x", "y"],
+    ...                   "n": [2, 2, 6, 30, 10]})
+    >>> shown, left_out, hidden = decide_within(f, ["d"], "lvl", "n", k=5)
+    >>> shown.rows(), left_out
+    ([('c', 'x', 30), ('c', 'y', 10)], 2)
+
+    ``a`` (4 people) is hidden, so ``b`` (6) is too, as ``participation --by d`` hides them.
+    """
+    within = within or []
+    keys = within + outer + [cell]
+    if not outer:
+        shown, left_out, hidden = decide(frame, cell, size, k, within)
+        return shown, left_out, hidden.select(keys)
+    if frame.is_empty():
+        return frame, 0, frame.select(keys)
+    groups = frame.group_by(within + outer).agg(pl.col(size).sum())
+    # one outer attribute at a time is what the metrics break down by
+    outer_shown, _, _ = decide(groups, outer[-1], size, k, within + outer[:-1])
+    inside = frame.join(outer_shown.select(within + outer), on=within + outer, how="semi", maintain_order="left")
+    shown, _ = suppress_small_groups(inside, cell, size, k, within + outer)
+    shown = shown.select(frame.columns)
+    hidden = frame.select(keys).join(shown.select(keys), on=keys, how="anti", nulls_equal=True)
+    return shown, hidden[cell].n_unique(), hidden
