@@ -169,6 +169,21 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
 
 
+def silo_settings() -> dict:
+    """The silos' settings as the pages pass them (the threshold; the volume a group needs for its
+    E-I index to be told only when not the default): the parameters the load precomputed the
+    silos with (:func:`metrics.results.default_calls`), so that the pages find them."""
+    from metrics.silos import DEFAULT_MIN_TIES, DEFAULT_MIN_TIES_PER_PERSON
+
+    s = settings()
+    extra = {"silo_threshold": s.silo_threshold}
+    if s.silo_min_ties != DEFAULT_MIN_TIES:
+        extra["silo_min_ties"] = s.silo_min_ties
+    if s.silo_min_ties_per_person != DEFAULT_MIN_TIES_PER_PERSON:
+        extra["silo_min_ties_per_person"] = s.silo_min_ties_per_person
+    return extra
+
+
 def partial_periods(f) -> tuple[tuple[str, int], ...]:
     """The periods of the range of filters ``f`` that the data holds only part of, with the days
     it holds of each: the participation metric's ``partial`` and ``days`` (one definition for

@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "example:\n  ruche report --out adoption-2026-10.html --from 2026-01-01 --to 2026-10-31"
 
 
+def silo_settings(settings: Settings) -> dict:
+    """The silos' settings, as the metrics command passes them."""
+    return {"silo_threshold": settings.silo_threshold, "silo_min_ties": settings.silo_min_ties,
+            "silo_min_ties_per_person": settings.silo_min_ties_per_person}
+
+
 def render(con, settings: Settings, by: str = "department", period: str = "month",
            start: date | None = None, end: date | None = None) -> str:
     """The report's HTML."""
@@ -55,7 +61,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         return registry.get(name)(con, params)
 
     o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases, settings.silo_threshold)
+                         by, None, settings.targets, settings.phases, silo_settings(settings))
     partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")

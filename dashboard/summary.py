@@ -106,23 +106,28 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
     )
 
 
-def cross_silo_frame(fetch: Fetch, silo_threshold: float | None = None, by: str = "department",
+def group_cross_share() -> pl.Expr:
+    """A group's share of ties that leave it, E / (E + I): null when the silos metric cannot tell
+    (``status`` disconnected: too few ties, where the E-I index is null too; it is the same figure,
+    (E-I + 1) / 2)."""
+    ties = pl.col("internal_ties") + pl.col("external_ties")
+    told = pl.col("ei_index").is_not_null() & (ties > 0)
+    return pl.when(told).then(pl.col("external_ties") / ties).alias("cross_silo_share")
+
+
+def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "department",
                      group: str | None = None) -> pl.DataFrame:
     """Cross-silo share per period: between the groups of ``by`` over the organisation, or, for one
-    ``group``, the share of its members' ties that leave it (external / (internal + external)
-    ties, from the same per-period result). The threshold changes only which groups are silos,
-    not the share: it is passed to ask for the same result as the Network page."""
-    extra = {} if silo_threshold is None else {"silo_threshold": silo_threshold}
+    ``group``, the share of its members' ties that leave it (:func:`group_cross_share`, from the
+    same per-period result). ``silo``: the silos' settings (threshold, volume), passed to ask for
+    the same result as the Network page."""
     empty = pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
-    result = fetch("silos", by=by, per_period=True, **extra)
+    result = fetch("silos", by=by, per_period=True, **(silo or {}))
     if group is not None:
         rows = result.rows
         if rows.is_empty() or by not in rows.columns:
             return empty
-        ties = pl.col("internal_ties") + pl.col("external_ties")
-        return (rows.filter(pl.col(by) == group)
-                .select("period", pl.when(ties > 0).then(pl.col("external_ties") / ties).alias("cross_silo_share"))
-                .sort("period"))
+        return rows.filter(pl.col(by) == group).select("period", group_cross_share()).sort("period")
     periods = result.extra.get("periods") or []
     if not periods:
         return empty
@@ -146,7 +151,7 @@ def target_line(fetch: Fetch, metric: str, by: str, group: str | None, targets: 
 
 
 def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict,
-             silo_threshold: float | None = None, partial: frozenset = frozenset()) -> Overview:
+             silo: dict | None = None, partial: frozenset = frozenset()) -> Overview:
     """The overview of the organisation (``group`` None) or of one group of ``by``. The periods the
     data holds only part of (the participation's ``partial``, and any label in ``partial``) drive
     no delta and no reading of a trend."""
@@ -162,7 +167,7 @@ def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: di
         ("Participation rate", trend, "participation_rate", "participation", "participation"),
         ("Contribution rate", trend, "contribution_rate", "contribution", "contribution"),
         ("Leaders' participation", leaders_frame(fetch, by, group), "leaders_rate", "leaders", None),
-        ("Cross-silo share", cross_silo_frame(fetch, silo_threshold, by, group), "cross_silo_share",
+        ("Cross-silo share", cross_silo_frame(fetch, silo, by, group), "cross_silo_share",
          "cross" if group is None else "cross_group", None),
     ):
         value, delta, period, cut = _last_two(frame, column, partial)

@@ -173,9 +173,10 @@ def check_overview(at: AppTest, db, s: State) -> None:
     per_period = compute(db, "silos", s, per_period=True, silo_threshold=THRESHOLD)
     if s.group is None:
         cross = pl.DataFrame(per_period.extra["periods"]).select("period", "cross_silo_share")
-    else:
+    else:  # E / (E + I) where the metric tells the group's E-I index (not disconnected)
         cross = in_group(per_period.rows, s).select(
-            "period", (pl.col("external_ties") / (pl.col("internal_ties") + pl.col("external_ties")))
+            "period", pl.when(pl.col("status") != "disconnected")
+            .then(pl.col("external_ties") / (pl.col("internal_ties") + pl.col("external_ties")))
             .alias("cross_silo_share"))
     assert shown["Cross-silo share"] == last_and_delta(cross, "cross_silo_share", s)
     for label in PARTIAL[s.period] & set(trend["period"].to_list()):
@@ -253,17 +254,21 @@ def check_network(at: AppTest, db, s: State) -> None:
         }
     else:
         g = result.rows.filter(pl.col(s.by) == s.group).row(0, named=True)
+        told = g["status"] != "disconnected"
         assert values(at) == {
-            "Cross-silo share": (pct(g["external_ties"] / (g["internal_ties"] + g["external_ties"])), ""),
-            "E-I index": (f"{g['ei_index']:+.2f}", ""),
+            "Cross-silo share": (pct(g["external_ties"] / (g["internal_ties"] + g["external_ties"])) if told
+                                 else "–", ""),
+            "E-I index": (f"{g['ei_index']:+.2f}" if told else "–", ""),
             "Modularity (whole organisation)": (f"{org['modularity']:.2f}", ""),
         }
         assert (f"{s.by.capitalize()} {s.group} over the range: {count(g['internal_ties'])} ties inside, "
-                f"{count(g['external_ties'])} with other {s.by}s") in captions(at)
+                f"{count(g['external_ties'])} with other {s.by}s"
+                + ("." if told else f": too few for its {count(g['headcount'])} people to tell")) in captions(at)
     with_ties = result.rows.filter(pl.col("ei_index").is_not_null())
     silos = with_ties.filter(pl.col("ei_index") < THRESHOLD)
     drawn = charts(at)
-    assert title(drawn["graph"]).startswith(f"{silos.height} of {with_ties.height} {s.by}s with ties are silos")
+    assert title(drawn["graph"]).startswith(f"{silos.height} of {with_ties.height} {s.by}s with enough ties to "
+                                            "tell are silos")
 
 
 def check_teams(at: AppTest, db, s: State) -> None:

@@ -110,15 +110,36 @@ def test_the_other_populations_say_which_they_count(sample_store, monkeypatch, c
 def test_the_number_of_groups_by_team_names_its_population(sample_store, monkeypatch, capsys):
     """By team the Network page said 144, 145 and 140 groups: the teams shown (at least 5
     people), the graph's nodes (those and one node folding the 13 smaller teams), the teams with
-    ties. Each count now says which, and equals the CLI's."""
+    ties (now 62: those with enough ties to tell their E-I index, the others disconnected). Each
+    count now says which, and equals the CLI's."""
     silos = json.loads(cli(capsys, sample_store, "metrics", "silos", "--by", "team", "--format", "json"))
     shown = len(silos["rows"])
     with_ties = sum(1 for r in silos["rows"] if r["ei_index"] is not None)
     silo_count = sum(1 for r in silos["rows"] if r["is_silo"])
-    assert (shown, with_ties, silos["suppressed_groups"]) == (144, 140, 13)
+    assert (shown, with_ties, silos["suppressed_groups"]) == (144, 62, 13)
+    assert sum(1 for r in silos["rows"] if r["status"] == "disconnected") == shown - with_ties
     network = page(monkeypatch, sample_store, "network", by="team")
-    assert titles(network)[0].startswith(f"{silo_count} of {with_ties} teams with ties are silos")
+    assert titles(network)[0].startswith(f"{silo_count} of {with_ties} teams with enough ties to tell are silos")
     text = captions(network)
     assert f"The 40 nodes with the most ties are drawn, of 145: the {shown} teams shown and 1 node folding " \
            "the smaller ones." in text
-    assert f"The 40 most closed of {with_ties} teams with ties ({shown - with_ties} teams shown have none)." in text
+    assert (f"The 40 most closed of {with_ties} teams with enough ties to tell ({shown - with_ties} teams shown "
+            "have too few: disconnected).") in text
+
+
+@pytest.mark.parametrize("env", [{}, {"RUCHE_SILO_MIN_TIES": "10", "RUCHE_SILO_MIN_TIES_PER_PERSON": "0.5"}])
+def test_the_pages_ask_for_the_silos_the_load_stored(monkeypatch, env):
+    """The Network page and the Overview pass the silos' settings as the load's precomputation
+    does (else every visit would compute them live, and could disagree with the stored ones)."""
+    from dashboard import data
+    from metrics.results import default_calls
+    from ruche.config import Settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RUCHE_CONFIG", str(DEMO_CONFIG))
+    st.cache_resource.clear()
+    stored = next(extra for name, _, _, extra in default_calls(Settings.load(str(DEMO_CONFIG)))
+                  if name == "silos" and extra.get("per_period"))
+    assert {**data.silo_settings(), "per_period": True} == stored
+    assert ("silo_min_ties" in stored) == bool(env)

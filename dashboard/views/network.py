@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
+from dashboard.summary import group_cross_share
 from metrics.network import DRAWN_GROUPS
 
 HELP = {
@@ -34,19 +35,23 @@ MAX_DRAWN = DRAWN_GROUPS
 
 
 def group_share(row: dict) -> float | None:
-    """The share of a group's ties that leave it: E / (E + I), null without ties.
+    """The share of a group's ties that leave it: E / (E + I); null without ties, or when the
+    silos metric cannot tell (too few ties: its E-I index, the same figure, is null too).
 
-    >>> group_share({"internal_ties": 3, "external_ties": 1})
+    >>> group_share({"internal_ties": 3, "external_ties": 1, "ei_index": -0.5})
     0.25
+    >>> group_share({"internal_ties": 0, "external_ties": 2, "ei_index": None}) is None
+    True
     """
     ties = row["internal_ties"] + row["external_ties"]
-    return row["external_ties"] / ties if ties else None
+    return row["external_ties"] / ties if ties and row["ei_index"] is not None else None
 
 
 def render(f: Filters) -> None:
     st.title("Network")
-    threshold = data.settings().silo_threshold
-    result = data.metric("silos", f, silo_threshold=threshold, graph_top=MAX_DRAWN)
+    silo = data.silo_settings()
+    threshold = silo["silo_threshold"]
+    result = data.metric("silos", f, **silo, graph_top=MAX_DRAWN)
     groups, org = result.rows, result.extra
     if groups.is_empty() or org.get("ties") in (None, 0):
         st.info("No interactions between people in this range yet (replies, mentions, reactions).")
@@ -74,13 +79,18 @@ def render(f: Filters) -> None:
         c2.metric("E-I index", "–" if g["ei_index"] is None else f"{g['ei_index']:+.2f}", help=HELP["ei"])
         c3.metric("Modularity (whole organisation)", f"{org['modularity']:.2f}", help=HELP["modularity"])
         st.caption(md(f"{f.by.capitalize()} {f.group} over the range: {count(g['internal_ties'])} ties inside, "
-                      f"{count(g['external_ties'])} with other {kind}. Modularity describes the whole partition "
-                      f"into {kind}, not one group: it is the organisation's."))
+                      f"{count(g['external_ties'])} with other {kind}"
+                      + ("." if g["ei_index"] is not None else
+                         f": too few for its {count(g['headcount'])} people to tell whether it is open or a silo "
+                         "(disconnected).")
+                      + f" Modularity describes the whole partition into {kind}, not one group: it is the "
+                      "organisation's."))
 
     graph = org["graph"]
     nodes = graph["nodes"] if graph["nodes"].height else None
     scope = "" if f.group is None else f" (every {f.by}, for comparison with {charts.safe(f.group)})"
-    title = (f"{silos.height} of {with_ties.height} {kind} with ties are silos (E-I below {threshold:+.1f}); "
+    title = (f"{silos.height} of {with_ties.height} {kind} with enough ties to tell are silos "
+             f"(E-I below {threshold:+.1f}); "
              f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary{scope}")
     if nodes is not None:
         st.plotly_chart(charts.group_network(nodes, graph["edges"], set(silos[f.by].to_list()), title),
@@ -110,20 +120,18 @@ def render(f: Filters) -> None:
         )
         without = groups.height - with_ties.height
         st.caption(md((f"The {drawn.height} most closed of " if ranked.height > drawn.height else "All ")
-                      + f"{count(with_ties.height)} {kind} with ties"
-                      + (f" ({without} {kind} shown have none)." if without else ".")
+                      + f"{count(with_ties.height)} {kind} with enough ties to tell"
+                      + (f" ({without} {kind} shown have too few: disconnected)." if without else ".")
                       + (f" {f.group} is outlined." if f.group is not None else "")))
     with right:
         st.subheader("Cross-silo share over time", help=HELP["cross"] if f.group is None else HELP["cross_group"])
-        per_period = data.metric("silos", f, per_period=True, silo_threshold=threshold)
+        per_period = data.metric("silos", f, per_period=True, **silo)
         if f.group is None:
             trend = per_period.extra["periods"]
             trend = pl.DataFrame(trend).filter(pl.col("cross_silo_share").is_not_null()) if trend else pl.DataFrame()
         else:
             rows = per_period.rows.filter(pl.col(f.by) == f.group)
-            ties = pl.col("internal_ties") + pl.col("external_ties")
-            trend = rows.select("period", pl.when(ties > 0).then(pl.col("external_ties") / ties)
-                                .alias("cross_silo_share")).filter(pl.col("cross_silo_share").is_not_null())
+            trend = rows.select("period", group_cross_share()).filter(pl.col("cross_silo_share").is_not_null())
         complete = trend.filter(~pl.col("period").is_in(list(partial))) if trend.height else trend
         if complete.height < 2:
             st.write("Needs at least two complete periods with interactions.")

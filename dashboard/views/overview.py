@@ -18,7 +18,7 @@ def render(f: Filters) -> None:
     st.title("Overview")
     s = data.settings()
     o = summary.overview(lambda name, **kw: data.metric(name, f, **kw), f.by, f.group, s.targets, s.phases,
-                         s.silo_threshold, f.partial_labels)
+                         data.silo_settings(), f.partial_labels)
     if o.trend.is_empty():
         st.info(f"No figures for {md(o.scope)} in this range: the group may be under the minimum size of "
                 f"{f.min_group_size} people, or nobody was employed then.")
