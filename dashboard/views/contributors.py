@@ -45,7 +45,8 @@ def render(f: Filters) -> None:
         scope = "the organisation"
         gini, absence, headcount = extra["gini"], extra["contributor_absence_factor"], extra["headcount"]
     if split.is_empty():
-        st.info("Nothing to show: the scope is under the minimum size.")
+        st.info(md(f"Nothing to show for {scope} in this range: it holds fewer than {f.min_group_size} people, "
+                   "or none was employed then."))
         return
     if not extra.get("reads_known", True):
         st.warning("No source reports reads: lurkers and inactive people are shown together as "

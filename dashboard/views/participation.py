@@ -45,7 +45,9 @@ def render(f: Filters) -> None:
     if f.group is not None:
         frame = frame.filter(pl.col(f.by) == f.group)
     if frame.is_empty():
-        st.info("No group to show in this range: every group is under the minimum size.")
+        st.info(md(f"No figure for {scope} in this range: " + (
+            "every group is under the minimum size." if f.group is None else
+            f"it holds fewer than {f.min_group_size} people (or nobody employed) in every period of it.")))
         return
     partial = f.partial_labels
     complete = frame.filter(~pl.col("period").is_in(list(partial)))
