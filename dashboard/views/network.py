@@ -107,22 +107,27 @@ def render(f: Filters) -> None:
     with left:
         st.subheader("E-I index by group", help=HELP["ei"])
         ranked = with_ties.sort("ei_index", f.by)
-        closed = ranked.row(0, named=True)
-        drawn = ranked.head(MAX_DRAWN)
-        if f.group is not None and f.group not in drawn[f.by].to_list():
-            drawn = pl.concat([drawn.head(MAX_DRAWN - 1), ranked.filter(pl.col(f.by) == f.group)])
-        st.plotly_chart(
-            charts.ei_bars(drawn, f.by, threshold,
-                           f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
-                           + ("" if f.group is None else f"; every {f.by}, {charts.safe(f.group)} among them"),
-                           highlight=f.group),
-            width="stretch", key="ei",
-        )
-        without = groups.height - with_ties.height
-        st.caption(md((f"The {drawn.height} most closed of " if ranked.height > drawn.height else "All ")
-                      + f"{count(with_ties.height)} {kind} with enough ties to tell"
-                      + (f" ({without} {kind} shown have too few: disconnected)." if without else ".")
-                      + (f" {f.group} is outlined." if f.group is not None else "")))
+        if ranked.is_empty():
+            st.write(md(f"No {f.by} has enough ties to tell its E-I index in this range."))
+        else:
+            closed = ranked.row(0, named=True)
+            drawn = ranked.head(MAX_DRAWN)
+            mine = ranked.filter(pl.col(f.by) == f.group) if f.group is not None else ranked.clear()
+            if mine.height and f.group not in drawn[f.by].to_list():
+                drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
+            st.plotly_chart(
+                charts.ei_bars(drawn, f.by, threshold,
+                               f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
+                               + (f"; every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
+                               highlight=f.group),
+                width="stretch", key="ei",
+            )
+            without = groups.height - with_ties.height
+            st.caption(md((f"The {drawn.height} most closed of " if ranked.height > drawn.height else "All ")
+                          + f"{count(with_ties.height)} {kind} with enough ties to tell"
+                          + (f" ({without} {kind} shown have too few: disconnected)." if without else ".")
+                          + ("" if f.group is None else f" {f.group} is outlined." if mine.height
+                             else f" {f.group} is disconnected: it has no bar.")))
     with right:
         st.subheader("Cross-silo share over time", help=HELP["cross"] if f.group is None else HELP["cross_group"])
         per_period = data.metric("silos", f, per_period=True, **silo)
