@@ -59,7 +59,7 @@ RATE_AXIS = dict(range=[0, 1.02], dtick=0.1, tickformat=".0%")
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     fig.update_layout(
-        title=title, margin=dict(t=60, l=10, r=10, b=10), legend_title_text="", **kw
+        title=title, margin=dict(t=80 if "<br>" in title else 60, l=10, r=10, b=10), legend_title_text="", **kw
     )
     return fig
 

@@ -200,7 +200,7 @@ def check_participation(at: AppTest, db, s: State) -> None:
     if retained.height:
         r = (complete(retained, s) if complete(retained, s).height else retained.sort("period")).row(-1, named=True)
         who = "the organisation" if s.group is None else f"{s.by} {s.group}"
-        assert title(drawn["retention"]) == (f"{pct(r['retention'])} of the people of {who} active the period "
+        assert title(drawn["retention"]) == (f"{pct(r['retention'])} of the people of {who} active the period<br>"
                                              f"before {r['period']} came back in it")
         assert drawn["retention"]["data"][0]["y"] == retained.sort("period")["retention"].to_list()
     else:

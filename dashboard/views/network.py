@@ -118,7 +118,7 @@ def render(f: Filters) -> None:
             st.plotly_chart(
                 charts.ei_bars(drawn, f.by, threshold,
                                f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
-                               + (f"; every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
+                               + (f";<br>every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
                                highlight=f.group),
                 width="stretch", key="ei",
             )
@@ -147,7 +147,7 @@ def render(f: Filters) -> None:
             st.plotly_chart(
                 charts.mark_partial(charts.org_trend(
                     trend.sort("period"), "cross_silo_share",
-                    f"{who} {verb} from {pct(a['cross_silo_share'])} in {a['period']} to "
+                    f"{who} {verb}<br>from {pct(a['cross_silo_share'])} in {a['period']} to "
                     f"{pct(b['cross_silo_share'])} in {b['period']}", "Cross-silo share"), partial),
                 width="stretch", key="cross",
             )

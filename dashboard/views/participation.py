@@ -96,7 +96,7 @@ def render(f: Filters) -> None:
             r = (complete_retained if complete_retained.height else retained).row(-1, named=True)
             st.plotly_chart(charts.mark_partial(
                 charts.org_trend(retained, "retention",
-                                 f"{pct(r['retention'])} of the people of {charts.safe(scope)} active the period "
+                                 f"{pct(r['retention'])} of the people of {charts.safe(scope)} active the period<br>"
                                  f"before {r['period']} came back in it", "Retention"), partial),
                 width="stretch", key="retention",
             )
@@ -117,7 +117,7 @@ def render(f: Filters) -> None:
                                      partial)
             st.plotly_chart(charts.mark_partial(charts.compared_lines(
                 fr, "frontline", "participation_rate",
-                f"Participation of frontline and desk workers in {charts.safe(scope)}", "Participation rate"),
+                f"Participation of frontline and desk workers<br>in {charts.safe(scope)}", "Participation rate"),
                 partial), width="stretch", key="frontline")
             st.caption(md(sentence))
     with right:
@@ -132,6 +132,6 @@ def render(f: Filters) -> None:
             st.write(md(f"No job level in the directory, or levels of {scope} under the minimum size."))
         else:
             st.plotly_chart(charts.mark_partial(charts.compared_lines(
-                lv, "level", "participation_rate", f"Participation by job level in {charts.safe(scope)}",
+                lv, "level", "participation_rate", f"Participation by job level<br>in {charts.safe(scope)}",
                 "Participation rate"), partial), width="stretch", key="levels")
             st.caption(md(_gap_sentence(lv, "level", "manager", "staff", "managers", "staff", partial)))
