@@ -105,6 +105,18 @@ def participation(
     return rows, left_out
 
 
+def whole_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the periods the range holds whole: what a delta between two periods, a trend
+    or a target compares (a partial period's rate over a few days is no rate of the period).
+
+    >>> f = pl.DataFrame({"period": ["2025-W44", "2025-W45", "2025-W46"], "participation_rate": [0.03, 0.14, 0.15],
+    ...                   "partial": [True, False, False]})
+    >>> whole_periods(f)["period"].to_list()
+    ['2025-W45', '2025-W46']
+    """
+    return frame.filter(~pl.col("partial").fill_null(False)) if "partial" in frame.columns else frame
+
+
 def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
     """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
     return labelled(con, population, start, end, materialise.sources(con, "month", None, None).days)

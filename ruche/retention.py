@@ -179,7 +179,8 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
         """
         insert into group_history
         select period_start, attribute, value, headcount, active, contributors, contributions, activities,
-               active_days, days, active_before, retained, $now
+               active_days, days, active_before, retained, $now, day_active, contributed_before,
+               contributors_retained, read_before, readers_retained
         from retention_fold
         where period_start < $cutoff
           and period_start not in (select period_start from group_history where headcount is not null)
@@ -194,6 +195,11 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
             -- carried from the purge that still held the previous month
             active_before = coalesce(group_history.active_before, excluded.active_before),
             retained = coalesce(group_history.retained, excluded.retained),
+            day_active = excluded.day_active,
+            contributed_before = coalesce(group_history.contributed_before, excluded.contributed_before),
+            contributors_retained = coalesce(group_history.contributors_retained, excluded.contributors_retained),
+            read_before = coalesce(group_history.read_before, excluded.read_before),
+            readers_retained = coalesce(group_history.readers_retained, excluded.readers_retained),
             folded_at = excluded.folded_at
         """,
         params,
@@ -201,8 +207,10 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
     # The retention of the oldest month kept needs the month purged now: keep it as a carry.
     con.execute(
         """
-        insert into group_history (period_start, attribute, value, active_before, retained, folded_at)
-        select period_start, attribute, value, active_before, retained, $now
+        insert into group_history (period_start, attribute, value, active_before, retained, folded_at,
+                                   contributed_before, contributors_retained, read_before, readers_retained)
+        select period_start, attribute, value, active_before, retained, $now,
+               contributed_before, contributors_retained, read_before, readers_retained
         from retention_fold
         where period_start = $cutoff and active_before is not null
         on conflict (period_start, attribute, value) do nothing
@@ -252,12 +260,16 @@ def history(
 
     Rows are shaped like :func:`metrics.participation.participation`'s (``period``, the group
     column named ``by``, ``headcount``, ``active``, ``contributors``, the rates, ``stickiness``,
-    ``retention``) plus ``contributions``; months only. Returns the frame and the number of groups
+    ``retention``, ``contributors_retained``, ``readers_retained``, ``days``, ``partial``) plus
+    ``contributions``; months only (the figures a month folded before they were kept has none of
+    are null). Returns the frame and the number of groups
     left out.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
-    >>> _ = con.execute("insert into group_history select '2025-01-01', 'department', d, n, n // 2, 1, 1, 1, "
+    >>> _ = con.execute("insert into group_history (period_start, attribute, value, headcount, active, contributors, "
+    ...                 "contributions, activities, active_days, days, active_before, retained, folded_at) "
+    ...                 "select '2025-01-01', 'department', d, n, n // 2, 1, 1, 1, "
     ...                 "n // 2, 31, null, null, now() from (values ('Sales', 8), ('Legal', 2), ('Tax', 6)) t(d, n)")
     >>> frame, left_out = history(con, "department", min_group_size=5)
     >>> frame.select("period", "department", "headcount", "participation_rate").rows()

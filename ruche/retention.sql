@@ -50,7 +50,10 @@ joined as (
         coalesce(now.posts + now.replies, 0) as contributions,
         coalesce(now.activities, 0) as activities,
         coalesce(now.active_days, 0) as active_days,
+        coalesce(now.read, false) as read,
         coalesce(prev.active, false) as active_before,
+        coalesce(prev.posts + prev.replies, 0) > 0 as contributed_before,
+        coalesce(prev.read, false) as read_before,
         -- the first month of the range has no previous month here: unknown, not zero
         m.period_start > date_trunc('month', $from_date::date) as previous_known
     from members as m
@@ -75,7 +78,17 @@ final as (
         case when bool_and(previous_known)
             then (count(*) filter (where active_before))::integer end as active_before,
         case when bool_and(previous_known)
-            then (count(*) filter (where active_before and active))::integer end as retained
+            then (count(*) filter (where active_before and active))::integer end as retained,
+        (count(*) filter (where active_days > 0))::integer as day_active,
+        case when bool_and(previous_known)
+            then (count(*) filter (where contributed_before))::integer end as contributed_before,
+        case when bool_and(previous_known)
+            then (count(*) filter (where contributed_before and contributions > 0))::integer end
+            as contributors_retained,
+        case when bool_and(previous_known)
+            then (count(*) filter (where read_before))::integer end as read_before,
+        case when bool_and(previous_known)
+            then (count(*) filter (where read_before and read))::integer end as readers_retained
     from joined
     group by period_start, attribute, value
 )
@@ -190,8 +203,13 @@ final as (
         contributors,
         active / headcount as participation_rate,
         contributors / headcount as contribution_rate,
-        active_days / days / nullif(active, 0) as stickiness,
+        -- months folded before day_active was kept divided by the active people
+        active_days / days / nullif(coalesce(day_active, active), 0) as stickiness,
         retained / nullif(active_before, 0) as retention,
+        contributors_retained / nullif(contributed_before, 0) as contributors_retained,
+        readers_retained / nullif(read_before, 0) as readers_retained,
+        days,
+        days < datediff('day', period_start, (period_start + interval 1 month)::date) as partial,
         contributions
     from kept
 )

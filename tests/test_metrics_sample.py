@@ -69,3 +69,68 @@ def test_retention_figures_are_rates(con):
     weeks, _ = participation(con, by="organisation", period="week", min_group_size=5)
     # no source reports reads by the week: the monthly reports say nothing of a week's readers
     assert weeks["readers_retained"].null_count() == weeks.height
+
+
+def run(con, name: str, **params):
+    from metrics import registry
+    from metrics.registry import MetricParams
+
+    return registry.get(name)(con, MetricParams(**params))
+
+
+def test_each_headcount_says_which_population_it_counts(con):
+    """1,382 (employed in October), 1,500 (employed at some time in the year) and 1,522 (known)
+    are three populations, each labelled; Logistics is 140 people in October, 155 over the year."""
+    from metrics import status
+
+    months = run(con, "participation", by="organisation")
+    assert months.rows["headcount"][-1] == 1382
+    assert months.extra["population"] == "employed in the period"
+    assert months.extra["covers"] == {"from": date(2025, 11, 1), "to": date(2026, 10, 31)}
+    split = run(con, "inequality", by="department")
+    assert (split.extra["headcount"], split.extra["population"]) == (1500, "employed in the range")
+    assert status.status(con)["people"] == 1522
+    departments = run(con, "participation", by="department").rows
+    october = departments.filter(pl.col("period") == "2026-10")
+    assert october.filter(pl.col("department") == "Logistics")["headcount"].to_list() == [140]
+    assert october.height == 13
+    personas = run(con, "personas", by="department").rows
+    assert personas.filter(pl.col("department") == "Logistics")["headcount"].unique().to_list() == [155]
+    # the fourteenth group of personas is the outsiders, and says so
+    groups = personas.select("department", "population").unique().sort("department")
+    assert groups.height == 14
+    assert groups.filter(pl.col("population") == "external, active")["department"].to_list() == ["External"]
+    # the range's populations agree across metrics, group by group
+    by_personas = dict(personas.select("department", "headcount").unique().iter_rows())
+    by_silos = dict(run(con, "silos", by="department").rows.select("department", "headcount").iter_rows())
+    by_split = dict(split.extra["groups"].select("department", "headcount").iter_rows())
+    assert by_personas == by_silos
+    assert {d: n for d, n in by_silos.items() if d != "External"} == by_split
+
+
+def test_silos_of_the_sample_with_volume(con):
+    """Human Resources (21 ties in a year among 65 people) and Logistics (46 among 155) no longer
+    rank among the most open groups; the frontline workers (393 ties among 501) are disconnected."""
+    result = run(con, "silos", by="department")
+    rows = result.rows.filter(pl.col("department").is_in(["Engineering", "Human Resources", "Logistics"]))
+    assert rows.select("department", "headcount", "ties", "ei_index", "status").rows() == [
+        ("Engineering", 186, 16747, pytest.approx(-0.6056607, abs=1e-7), "silo"),
+        ("Human Resources", 65, 21, None, "disconnected"),
+        ("Logistics", 155, 46, None, "disconnected"),
+    ]
+    told = result.rows.filter(pl.col("ei_index").is_not_null() & (pl.col("department") != "External"))
+    assert round(told["ei_index"].min(), 4) == -0.6057
+    # the organisation's E-I is below every group's: each tie between groups counts at both of
+    # its ends in the groups' E, once in the organisation's
+    extra = result.extra
+    assert (extra["ties"], extra["internal_ties"], extra["between_ties"]) == (28708, 24385, 4323)
+    assert round(extra["ei_index"], 4) == -0.6988
+    assert round(extra["ei_index_as_groups"], 4) == round((2 * 4323 - 24385) / (2 * 4323 + 24385), 4) == -0.4765
+    frontline = run(con, "silos", by="frontline").rows
+    assert frontline.select("frontline", "ties", "status").rows() == [
+        ("External", 560, "open"), ("desk", 28487, "silo"), ("frontline", 393, "disconnected")]
+    # the cross-silo share of October (the Overview's last period) and of the year (the Network page)
+    per_month = run(con, "silos", by="department", period="month", extra={"per_period": True})
+    october = per_month.extra["periods"][-1]
+    assert (october["period"], round(october["cross_silo_share"], 3), october["partial"]) == ("2026-10", 0.165, False)
+    assert round(extra["cross_silo_share"], 3) == 0.151
