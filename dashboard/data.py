@@ -188,10 +188,13 @@ def partial_periods(f) -> tuple[tuple[str, int], ...]:
     """The periods of the range of filters ``f`` that the data holds only part of, with the days
     it holds of each: the participation metric's ``partial`` and ``days`` (one definition for
     every page; a period's coverage does not depend on the group)."""
+    from metrics.participation import whole_periods
+
     rows = metric("participation", f, by="organisation").rows
-    if "partial" not in rows.columns:
+    if "days" not in rows.columns:
         return ()
-    return tuple(rows.filter(pl.col("partial")).select("period", "days").sort("period").iter_rows())
+    cut = rows.join(whole_periods(rows).select("period"), on="period", how="anti")
+    return tuple(cut.select("period", "days").sort("period").iter_rows())
 
 
 @st.cache_data(ttl=TTL, max_entries=64)

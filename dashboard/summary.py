@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 from dashboard.format import pct
+from metrics.participation import whole_periods
 
 Fetch = Callable[..., object]
 
@@ -160,8 +161,9 @@ def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: di
     else:
         trend = fetch("participation").rows.filter(pl.col(by) == group)
         scope = f"{by} {group}"
-    if "partial" in trend.columns:
-        partial = frozenset(partial) | frozenset(trend.filter(pl.col("partial"))["period"].to_list())
+    # the periods a delta, a trend or a target may not compare (metrics.participation.whole_periods)
+    partial = frozenset(partial) | (frozenset(trend["period"].to_list())
+                                    - frozenset(whole_periods(trend)["period"].to_list()))
     headlines = []
     for label, frame, column, key, target_metric in (
         ("Participation rate", trend, "participation_rate", "participation", "participation"),
