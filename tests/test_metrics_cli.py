@@ -177,3 +177,19 @@ def test_a_reader_that_stops_early_gets_no_traceback(sample_store):
         shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=300)
     assert done.stdout == "participation by team, per week, first day to last day\n"
     assert done.stderr == "141\n"
+
+
+def test_a_store_without_activity_answers_with_a_note_and_refuses_a_range(tmp_path, capsys):
+    """A directory alone: the figures are empty and say why (exit 0, as for any store); a range
+    asked of it holds no data, and fails."""
+    path = tmp_path / "store.duckdb"
+    make_store([person(i, department="Ops") for i in range(1, 6)], [], path=str(path)).close()
+    code, out, err = run(capsys, "--config", str(tmp_path / "none.toml"), "metrics", "participation",
+                         "--db", str(path), "--format", "csv")
+    assert code == 0 and out.startswith("period,department,headcount,")
+    assert err.splitlines()[-1] == \
+        "ruche metrics: note: the store holds no activity yet: load exports with `ruche ingest` first"
+    code, out, err = run(capsys, "--config", str(tmp_path / "none.toml"), "metrics", "participation",
+                         "--db", str(path), "--from", "2026-01-01")
+    assert (code, out) == (1, "")
+    assert err == "ruche metrics: error: no data in this range: the store holds no activity yet\n"
