@@ -5,6 +5,7 @@ Run with ``ruche serve`` (or ``ruche demo``), which sets ``RUCHE_DB``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -46,6 +47,7 @@ last = status["last_activity"].date() if status["last_activity"] else date.today
 k = settings.min_group_size if access.role != "sponsor" else max(settings.min_group_size,
                                                                   settings.sponsor_min_group_size)
 f = filters.sidebar(first, last, k, lambda by: data.group_names(published, by, k))
+f = replace(f, partial=data.partial_periods(f))
 filters.publish(f)
 
 # The sponsor's page first, then the community manager's, then the administrator's. Each page is

@@ -51,9 +51,15 @@ def safes(values) -> list[str]:
     return [safe(v) for v in values]
 
 
+#: A rate's axis: the whole 0–100% with a tick every 10 points. An axis cut to the data's span
+#: turns a 2-point dip into a collapse, and plotly's own ticks on a narrow span repeat their
+#: rounded labels (100%, 100%, 99%, 99%).
+RATE_AXIS = dict(range=[0, 1.02], dtick=0.1, tickformat=".0%")
+
+
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     fig.update_layout(
-        title=title, margin=dict(t=60, l=10, r=10, b=10), legend_title_text="", **kw
+        title=title, margin=dict(t=80 if "<br>" in title else 60, l=10, r=10, b=10), legend_title_text="", **kw
     )
     return fig
 
@@ -78,13 +84,22 @@ def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
         )
     return _layout(
         fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
-        yaxis_title="Share of headcount", yaxis_tickformat=".0%", yaxis_rangemode="tozero",
+        yaxis_title="Share of headcount", yaxis=RATE_AXIS,
     )
 
 
-def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = "participation_rate") -> str:
-    """'Participation rose from 12.0% to 45.3% (2025-11 → 2026-10)'."""
+def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = "participation_rate",
+                partial: frozenset = frozenset()) -> str:
+    """'Participation rose from 12.0% to 45.3% (2025-11 → 2026-10)', read from the complete periods
+    only (``partial``: the labels of the periods the data covers in part).
+
+    >>> f = pl.DataFrame({"period": ["2026-W01", "2026-W02", "2026-W03"], "participation_rate": [0.5, 0.4, 0.1]})
+    >>> trend_title(f), trend_title(f, partial=frozenset({"2026-W03"}))
+    ('Participation fell from 50.0% to 10.0% (2026-W01 → 2026-W03)', 'Participation fell from 50.0% to 40.0% (2026-W01 → 2026-W02)')
+    """
     frame = frame.filter(pl.col(column).is_not_null())
+    complete = frame.filter(~pl.col("period").is_in(list(partial)))
+    frame = complete if complete.height else frame
     if frame.height == 0:
         return f"No {what.lower()} to show yet"
     first, last = frame.row(0, named=True), frame.row(-1, named=True)
@@ -95,6 +110,21 @@ def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = 
     if verb == "held":
         return f"{what} held at {pct(b)} from {first['period']} to {last['period']}"
     return f"{what} {verb} from {pct(a)} to {pct(b)} ({first['period']} → {last['period']})"
+
+
+def mark_partial(fig: go.Figure, partial: frozenset, axis: str = "x") -> go.Figure:
+    """Label the periods the data covers only in part on a period axis: '2026-W44 (partial)'."""
+    periods: list[str] = []
+    for trace in fig.data:
+        for p in getattr(trace, axis) or ():
+            if p not in periods:
+                periods.append(p)
+    cut = [p for p in periods if p in partial]
+    if cut:
+        periods = sorted(periods)
+        fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=periods,
+                                               ticktext=[f"{p} (partial)" if p in partial else p for p in periods])})
+    return fig
 
 
 def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title: str) -> go.Figure:
@@ -109,7 +139,7 @@ def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title:
             hovertemplate=name + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
     return _layout(fig, title, xaxis_title="Period", xaxis_type="category",
-                   yaxis_title="Participation rate", yaxis_tickformat=".0%", yaxis_rangemode="tozero")
+                   yaxis_title="Participation rate", yaxis=RATE_AXIS)
 
 
 def largest(frame: pl.DataFrame, by: str, n: int) -> list[str]:
@@ -132,7 +162,7 @@ def heatmap(frame: pl.DataFrame, by: str, value: str, title: str) -> go.Figure:
     z = wide.select([pl.col(p) if p in wide.columns else pl.lit(None).alias(p) for p in periods]).rows()
     fig = go.Figure(go.Heatmap(
         z=z, x=periods, y=safes(groups), colorscale="Blues", zmin=0, zmax=1,
-        colorbar=dict(title="", tickformat=".0%"),
+        colorbar=dict(title="", tickformat=".0%", dtick=0.2),
         hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
     ))
     return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=by.capitalize(),
@@ -148,7 +178,7 @@ def ranking(frame: pl.DataFrame, by: str, value: str, title: str, axis: str) -> 
         hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} people" if "headcount" in f.columns else "")
         + "<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_title=axis, xaxis_tickformat=".0%", yaxis_title="",
+    return _layout(fig, title, xaxis_title=axis, xaxis=RATE_AXIS, yaxis_title="",
                    yaxis_type="category", height=max(320, 24 * f.height + 120))
 
 
@@ -161,7 +191,7 @@ def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axi
             hovertemplate=safe(name) + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
     return _layout(fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
-                   yaxis_title=axis, yaxis_tickformat=".0%", yaxis_rangemode="tozero")
+                   yaxis_title=axis, yaxis=RATE_AXIS)
 
 
 def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
@@ -177,7 +207,7 @@ def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
             x=values, y=bars, name=cls, orientation="h", marker_color=CLASS_COLOURS.get(cls, NEUTRAL),
             hovertemplate=cls + ": %{x:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, barmode="stack", xaxis_tickformat=".0%", xaxis_title="Share",
+    return _layout(fig, title, barmode="stack", xaxis=RATE_AXIS, xaxis_title="Share",
                    yaxis_title="", height=300)
 
 
@@ -193,7 +223,7 @@ def lorenz(points: pl.DataFrame, gini: float | None, title: str) -> go.Figure:
         hovertemplate="%{x:.1%} of people make %{y:.1%} of contributions<extra></extra>",
     ))
     return _layout(fig, title, xaxis_title="Share of people, fewest contributions first",
-                   yaxis_title="Share of contributions", xaxis_tickformat=".0%", yaxis_tickformat=".0%")
+                   yaxis_title="Share of contributions", xaxis=RATE_AXIS, yaxis=RATE_AXIS)
 
 
 def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title: str, axis: str) -> go.Figure:
@@ -209,19 +239,22 @@ def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title:
                    height=max(320, 24 * n + 120))
 
 
-def ei_bars(frame: pl.DataFrame, by: str, threshold: float, title: str) -> go.Figure:
-    """E-I index per group as a diverging bar; silos (below the threshold) in red."""
+def ei_bars(frame: pl.DataFrame, by: str, threshold: float, title: str, highlight: str | None = None) -> go.Figure:
+    """E-I index per group as a diverging bar; silos (below the threshold) in red; the group
+    ``highlight`` (the one chosen) outlined."""
     f = frame.filter(pl.col("ei_index").is_not_null()).sort("ei_index")
     colours = [SILO if v < threshold else ACCENT for v in f["ei_index"].to_list()]
+    outline = [3 if g == highlight else 0 for g in f[by].to_list()]
     fig = go.Figure(go.Bar(
         x=f["ei_index"].to_list(), y=safes(f[by].to_list()), orientation="h", marker_color=colours,
+        marker_line=dict(width=outline, color="#111111"),
         customdata=list(zip(f["internal_ties"].to_list(), f["external_ties"].to_list())),
         hovertemplate="%{y}: E-I %{x:.2f}<br>ties inside %{customdata[0]:,} · outside "
         "%{customdata[1]:,}<extra></extra>",
     ))
     fig.add_vline(x=threshold, line_dash="dash", line_color=SILO)
     return _layout(fig, title, xaxis_title="E-I index (−1 closed silo, +1 only outward ties)",
-                   xaxis_range=[-1.05, 1.05], yaxis_title="", yaxis_type="category",
+                   xaxis=dict(range=[-1.05, 1.05], dtick=0.5, tickformat=".1f"), yaxis_title="", yaxis_type="category",
                    height=max(320, 24 * f.height + 120))
 
 
@@ -231,7 +264,7 @@ def org_trend(frame: pl.DataFrame, column: str, title: str, axis: str, percent: 
         hovertemplate="%{x}: %{y:" + (".1%" if percent else ".2f") + "}<extra></extra>",
     ))
     return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=axis,
-                   yaxis_tickformat=".0%" if percent else ".2f")
+                   yaxis=RATE_AXIS if percent else {})
 
 
 def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], title: str) -> go.Figure:

@@ -8,7 +8,7 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -16,6 +16,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import registry, results
+from metrics.groups import period_start, shift_period
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -168,6 +169,49 @@ def metric(name: str, f, by: str | None = None, period: str | None = None, end: 
     return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
 
 
+def silo_settings() -> dict:
+    """The silos' settings as the pages pass them (the threshold; the volume a group needs for its
+    E-I index to be told only when not the default): the parameters the load precomputed the
+    silos with (:func:`metrics.results.default_calls`), so that the pages find them."""
+    from metrics.silos import DEFAULT_MIN_TIES, DEFAULT_MIN_TIES_PER_PERSON
+
+    s = settings()
+    extra = {"silo_threshold": s.silo_threshold}
+    if s.silo_min_ties != DEFAULT_MIN_TIES:
+        extra["silo_min_ties"] = s.silo_min_ties
+    if s.silo_min_ties_per_person != DEFAULT_MIN_TIES_PER_PERSON:
+        extra["silo_min_ties_per_person"] = s.silo_min_ties_per_person
+    return extra
+
+
+def partial_periods(f) -> tuple[tuple[str, int], ...]:
+    """The periods of the range of filters ``f`` that the data holds only part of, with the days
+    it holds of each: the participation metric's ``partial`` and ``days`` (one definition for
+    every page; a period's coverage does not depend on the group)."""
+    from metrics.participation import whole_periods
+
+    rows = metric("participation", f, by="organisation").rows
+    if "days" not in rows.columns:
+        return ()
+    cut = rows.join(whole_periods(rows).select("period"), on="period", how="anti")
+    return tuple(cut.select("period", "days").sort("period").iter_rows())
+
+
+@st.cache_data(ttl=TTL, max_entries=64)
+def teams_in(published: tuple[int, int], by: str, group: str, period: str, as_of: date) -> list[str]:
+    """The teams with people in group ``group`` of attribute ``by`` during the three periods of
+    grain ``period`` up to ``as_of`` (the ones Teams at risk compares, now and a period before):
+    that page's list for one group. A membership, never shown as a figure."""
+    from metrics.participation import participation_frame
+
+    if by == "team":
+        return [group]
+    start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
+    frame = participation_frame(cursor(), ["team", by], period, start, as_of)
+    return sorted(frame.filter((pl.col(by) == group) & (pl.col("headcount") > 0))["team"].drop_nulls()
+                  .unique().to_list())
+
+
 @st.cache_data(ttl=TTL, max_entries=16)
 def coverage(published: tuple[int, int], period: str) -> pl.DataFrame:
     found = stored("coverage", "source", period, 0)
@@ -199,8 +243,15 @@ def audit_log(published: tuple[int, int]) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
-def champions(published: tuple[int, int], start: date | None, end: date | None) -> pl.DataFrame:
+def champions(published: tuple[int, int], start: date | None, end: date | None,
+              by: str | None = None, group: str | None = None, top: int = 20) -> pl.DataFrame:
+    """The ``top`` champions over the range, of the organisation or of ``group`` of attribute ``by``
+    (``department`` or ``team``, the attributes a champion's row carries): the group's own first
+    ``top``, ranked among all contributors, not the organisation's first ones that happen to be in it."""
     from metrics.people import champions as top_contributors
 
-    found = stored("champions", "person", "month", 0) if start is None and end is None else None
-    return found.rows if found is not None else top_contributors(cursor(), start, end)
+    if group is None:
+        found = stored("champions", "person", "month", 0) if start is None and end is None else None
+        return found.rows if found is not None else top_contributors(cursor(), start, end, top)
+    every = top_contributors(cursor(), start, end, top=1_000_000_000)
+    return every.filter(pl.col(by) == group).head(top)

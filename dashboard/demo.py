@@ -1,4 +1,9 @@
-"""``ruche demo``: load the bundled sample company into a store and serve the dashboard."""
+"""``ruche demo``: load the bundled sample company into a store and serve the dashboard.
+
+The demo builds the default store (the ``db`` setting: ``./ruche.duckdb`` unless configured), so
+that every other command (``ruche metrics``, ``ruche report``, ``ruche serve``) finds it without
+``--db``. It never mixes the sample into a store that holds loads of other files.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from pathlib import Path
 
 from dashboard.serve import serve
 from ruche.config import Settings
+from ruche.errors import RucheError
 
-DEMO_DB = "ruche-demo.duckdb"
 #: The sample company's roadmap (phases and targets), used unless --config names another file.
 DEMO_CONFIG = Path(__file__).with_name("demo.toml")
 
@@ -28,19 +33,48 @@ def sample_files(folder: Path) -> list[Path]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="FILE", help=f"store to build (default ./{DEMO_DB})")
+    parser.add_argument("--db", metavar="FILE",
+                        help="store to build (default: the db setting, ./ruche.duckdb, or $RUCHE_DB)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8501)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--no-serve", action="store_true", help="build the store and stop")
     parser.epilog = "example:\n  ruche demo --port 8502"
 
 
+#: The names of the sample's exports (bundled, or written by ``ruche sample``).
+SAMPLE_NAMES = ("directory.csv", "viva-engage-export.zip", "slack-export.zip", "m365-engage-activity-*.csv")
+
+
+def foreign_loads(db: str) -> list[str]:
+    """The files loaded into store ``db`` that are not the sample's exports (none if no store)."""
+    from fnmatch import fnmatch
+
+    from metrics.status import runs
+    from ruche import store
+
+    if store.published_version(db) is None:
+        return []
+    con = store.connect(db, read_only=True)
+    try:
+        loaded = runs(con, limit=100_000)
+    finally:
+        con.close()
+    return sorted({f for f in loaded["file"].to_list() if not any(fnmatch(f, n) for n in SAMPLE_NAMES)})
+
+
 def build(db: str, settings: Settings) -> None:
-    """Load every sample export into ``db`` (idempotent: files already loaded are skipped)."""
+    """Load every sample export into ``db`` (idempotent: files already loaded are skipped).
+
+    Refused when ``db`` holds loads of other files: the sample must not blend into real data."""
     import ingest
 
     folder = sample_dir()
     files = sample_files(folder)
+    others = foreign_loads(db)
+    if others:
+        raise RucheError(f"{db} already holds other loads ({others[0]}"
+                         + (f" and {len(others) - 1} more" if len(others) > 1 else "")
+                         + "); give the demo a store of its own with --db FILE")
     if not files:
         from ruche import sample
 
@@ -57,9 +91,14 @@ def build(db: str, settings: Settings) -> None:
     print(f"Demo store {db} ready in {time.monotonic() - t0:.1f} s", file=sys.stderr)
 
 
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    db = args.db or DEMO_DB
+    db = settings.db  # --db, else $RUCHE_DB, the configuration, ./ruche.duckdb
     build(db, settings)
+    if args.db:
+        print(f"Other commands read it with --db {db} (or RUCHE_DB={db}).", file=sys.stderr)
+    else:
+        print("Other commands find it without --db, e.g. `ruche metrics participation`.", file=sys.stderr)
     if args.no_serve:
         return 0
     return serve(db, args.host or settings.host, args.port or settings.port, args.config or str(DEMO_CONFIG),

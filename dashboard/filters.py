@@ -28,6 +28,22 @@ class Filters:
     min_group_size: int
     whole_range: bool = False  # start and end are the first and last day of the data
     at_end: bool = True  # end is the last day of the data
+    #: The periods of the range that the data holds only part of: (label, days of data in it).
+    #: Marked on screen; never a delta, a trend's reading or a target.
+    partial: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def partial_labels(self) -> frozenset[str]:
+        return frozenset(label for label, _ in self.partial)
+
+
+def partial_note(f: Filters) -> str | None:
+    """'Partial period: 2026-W44 (6 days of data). …', or None."""
+    if not f.partial:
+        return None
+    cut = "; ".join(f"{label} ({days} day{'s' if days != 1 else ''} of data)" for label, days in f.partial)
+    return (f"Partial period{'s' if len(f.partial) > 1 else ''}: {cut}. "
+            "Marked on the charts; no headline, change or trend is read from a partial period.")
 
 
 def periods(period: str, first: date, last: date) -> list[date]:

@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "example:\n  ruche report --out adoption-2026-10.html --from 2026-01-01 --to 2026-10-31"
 
 
+def silo_settings(settings: Settings) -> dict:
+    """The silos' settings, as the metrics command passes them."""
+    return {"silo_threshold": settings.silo_threshold, "silo_min_ties": settings.silo_min_ties,
+            "silo_min_ties_per_person": settings.silo_min_ties_per_person}
+
+
 def render(con, settings: Settings, by: str = "department", period: str = "month",
            start: date | None = None, end: date | None = None) -> str:
     """The report's HTML."""
@@ -55,10 +61,11 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         return registry.get(name)(con, params)
 
     o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases, settings.silo_threshold)
+                         by, None, settings.targets, settings.phases, silo_settings(settings))
+    partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")
-    last = o.trend.row(-1, named=True)
+    last = o.last()
     cards = []
     for h in o.headlines:
         delta = points(h.delta)
@@ -67,19 +74,26 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
             f'<div class="card" title="{html.escape(h.help)}"><div class="label">{html.escape(h.label)}</div>'
             f'<div class="value">{pct(h.value)}</div>'
             + (f'<div class="delta {cls}">{html.escape(delta)} against the period before</div>' if delta else "")
+            + (f'<div class="target">in {html.escape(h.period)}{" (partial)" if h.partial else ""}</div>'
+               if h.period and h.period != last["period"] else "")
             + (f'<div class="target">{html.escape(h.target)}</div>' if h.target else "")
             + "</div>"
         )
-    figures = [charts.participation_trend(o.trend, charts.trend_title(o.trend))]
+    figures = [charts.mark_partial(charts.participation_trend(o.trend, charts.trend_title(o.trend, partial=partial)),
+                                   partial)]
     readings = [f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
                 f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."]
-    reading = summary.curves_reading(o.curves, by)
+    cut = sorted(p for p in partial if p in set(o.trend["period"].to_list()))
+    if cut:
+        readings[0] += (f" {', '.join(cut)} {'is' if len(cut) == 1 else 'are'} covered only in part by the data: "
+                        "marked on the chart, and no figure above is read from it.")
+    reading = summary.curves_reading(o.curves, by, partial)
     if reading:
         low, high = reading
-        figures.append(charts.adoption_curves(
+        figures.append(charts.mark_partial(charts.adoption_curves(
             o.curves, by, settings.phases,
             f"{charts.safe(high[by])} leads adoption at {pct(high['participation_rate'])}, "
-            f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])}"))
+            f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])} in {high['period']}"), partial))
         readings.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
                         f"({low[by]}) to {pct(high['participation_rate'])} ({high[by]}).")
     blocks = []
@@ -95,8 +109,8 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body>
 <h1>Adoption of the enterprise social network</h1>
-<p class="sub">{html.escape(first)} to {html.escape(last_period)} · {count(last['headcount'])} people in
-{html.escape(last_period)} · groups of fewer than {settings.min_group_size} people are never shown</p>
+<p class="sub">{html.escape(first)} to {html.escape(last_period)} · headcount {count(last['headcount'])}
+(people employed in {html.escape(last['period'])}) · groups of fewer than {settings.min_group_size} people are never shown</p>
 <div class="cards">{''.join(cards)}</div>
 {''.join(blocks)}
 <footer>Ruche adoption report, made {made}. Every figure follows the definitions in docs/metrics.md.</footer>
@@ -105,8 +119,12 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from metrics.cli import check_range
+
     con = store.connect(settings.db, read_only=True)
     try:
+        if args.start or args.end:  # an empty store says "nothing to report" below
+            check_range(con, args.start, args.end)
         page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end)
     finally:
         con.close()

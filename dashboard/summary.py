@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 from dashboard.format import pct
+from metrics.participation import whole_periods
 
 Fetch = Callable[..., object]
 
@@ -23,7 +24,9 @@ HELP = {
     "contribution": "Contributors (people who posted or replied) / headcount.",
     "leaders": "Participation rate of executives and managers together (active / headcount).",
     "cross": "Share of all interactions (replies, mentions, reactions) that link two different "
-    "departments.",
+    "groups of the group-by attribute, in the period.",
+    "cross_group": "Share of the interactions (replies, mentions, reactions) of the group's members "
+    "that link them to someone outside the group, in the period: E / (E + I) of its E-I index.",
     "curve": "Participation rate of each group per period; the roadmap phase of each group, set in "
     "the configuration, is shown beside its name (pilot groups dotted).",
 }
@@ -33,9 +36,11 @@ HELP = {
 class Headline:
     label: str
     value: float | None
-    delta: float | None  # against the previous period, in rate units
+    delta: float | None  # against the previous complete period, in rate units
     help: str
     target: str | None = None
+    period: str | None = None  # the period the value describes
+    partial: bool = False  # that period is covered only in part by the data (then no delta)
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,41 @@ class Overview:
     headlines: list[Headline]
     curves: pl.DataFrame | None  # participation per period and group (organisation scope only)
     by: str
+    partial: frozenset = frozenset()  # labels of the periods the data covers only in part
+
+    def last(self) -> dict | None:
+        """The trend's row the headlines describe: its last complete period, else its last one."""
+        return last_row(self.trend, self.partial)
+
+    def previous(self) -> dict | None:
+        """The complete period before :meth:`last`, when there is one and :meth:`last` is complete."""
+        complete = self.trend.filter(~pl.col("period").is_in(list(self.partial)))
+        return complete.row(-2, named=True) if complete.height > 1 else None
 
 
-def _last_two(frame: pl.DataFrame, column: str) -> tuple[float | None, float | None]:
+def last_row(frame: pl.DataFrame, partial: frozenset) -> dict | None:
+    """The row of the last complete period of ``frame`` (periods in order), else of its last
+    period, else None."""
+    if frame.is_empty():
+        return None
+    complete = frame.filter(~pl.col("period").is_in(list(partial)))
+    return (complete if complete.height else frame).row(-1, named=True)
+
+
+def _last_two(frame: pl.DataFrame, column: str,
+              partial: frozenset = frozenset()) -> tuple[float | None, float | None, str | None, bool]:
+    """The value of the last complete period, its change against the complete period before, that
+    period and whether it is partial: a partial period (the data's first or last, cut) never
+    drives a delta; it gives the value only when the range holds no complete period."""
     frame = frame.filter(pl.col(column).is_not_null())
     if frame.is_empty():
-        return None, None
-    last = frame[column][-1]
-    return last, (last - frame[column][-2]) if frame.height > 1 else None
+        return None, None, None, False
+    complete = frame.filter(~pl.col("period").is_in(list(partial)))
+    if complete.is_empty():
+        return frame[column][-1], None, frame["period"][-1], True
+    last = complete[column][-1]
+    delta = (last - complete[column][-2]) if complete.height > 1 else None
+    return last, delta, complete["period"][-1], False
 
 
 def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
@@ -75,13 +107,31 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
     )
 
 
-def cross_silo_frame(fetch: Fetch, silo_threshold: float | None = None) -> pl.DataFrame:
-    """Cross-silo share between departments per period. The threshold changes only which groups
-    are silos, not the share: it is passed to ask for the same result as the Network page."""
-    extra = {} if silo_threshold is None else {"silo_threshold": silo_threshold}
-    periods = fetch("silos", by="department", per_period=True, **extra).extra.get("periods") or []
+def group_cross_share() -> pl.Expr:
+    """A group's share of ties that leave it, E / (E + I): null when the silos metric cannot tell
+    (``status`` disconnected: too few ties, where the E-I index is null too; it is the same figure,
+    (E-I + 1) / 2)."""
+    ties = pl.col("internal_ties") + pl.col("external_ties")
+    told = pl.col("ei_index").is_not_null() & (ties > 0)
+    return pl.when(told).then(pl.col("external_ties") / ties).alias("cross_silo_share")
+
+
+def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "department",
+                     group: str | None = None) -> pl.DataFrame:
+    """Cross-silo share per period: between the groups of ``by`` over the organisation, or, for one
+    ``group``, the share of its members' ties that leave it (:func:`group_cross_share`, from the
+    same per-period result). ``silo``: the silos' settings (threshold, volume), passed to ask for
+    the same result as the Network page."""
+    empty = pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
+    result = fetch("silos", by=by, per_period=True, **(silo or {}))
+    if group is not None:
+        rows = result.rows
+        if rows.is_empty() or by not in rows.columns:
+            return empty
+        return rows.filter(pl.col(by) == group).select("period", group_cross_share()).sort("period")
+    periods = result.extra.get("periods") or []
     if not periods:
-        return pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
+        return empty
     return pl.DataFrame(periods).select("period", "cross_silo_share").sort("period")
 
 
@@ -102,29 +152,39 @@ def target_line(fetch: Fetch, metric: str, by: str, group: str | None, targets: 
 
 
 def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: dict,
-             silo_threshold: float | None = None) -> Overview:
+             silo: dict | None = None, partial: frozenset = frozenset()) -> Overview:
+    """The overview of the organisation (``group`` None) or of one group of ``by``. The periods the
+    data holds only part of (the participation's ``partial``, and any label in ``partial``) drive
+    no delta and no reading of a trend."""
     if group is None:
         trend, scope = fetch("participation", by="organisation").rows, "the organisation"
     else:
         trend = fetch("participation").rows.filter(pl.col(by) == group)
         scope = f"{by} {group}"
+    # the periods a delta, a trend or a target may not compare (metrics.participation.whole_periods)
+    partial = frozenset(partial) | (frozenset(trend["period"].to_list())
+                                    - frozenset(whole_periods(trend)["period"].to_list()))
     headlines = []
     for label, frame, column, key, target_metric in (
         ("Participation rate", trend, "participation_rate", "participation", "participation"),
         ("Contribution rate", trend, "contribution_rate", "contribution", "contribution"),
         ("Leaders' participation", leaders_frame(fetch, by, group), "leaders_rate", "leaders", None),
-        ("Cross-silo share", cross_silo_frame(fetch, silo_threshold), "cross_silo_share", "cross", None),
+        ("Cross-silo share", cross_silo_frame(fetch, silo, by, group), "cross_silo_share",
+         "cross" if group is None else "cross_group", None),
     ):
-        value, delta = _last_two(frame, column)
+        value, delta, period, cut = _last_two(frame, column, partial)
         target = target_line(fetch, target_metric, by, group, targets, phases) if target_metric else None
-        headlines.append(Headline(label, value, delta, HELP[key], target))
+        headlines.append(Headline(label, value, delta, HELP[key], target, period, cut))
     curves = fetch("participation").rows if group is None else None
-    return Overview(scope=scope, trend=trend, headlines=headlines, curves=curves, by=by)
+    return Overview(scope=scope, trend=trend, headlines=headlines, curves=curves, by=by, partial=frozenset(partial))
 
 
-def curves_reading(curves: pl.DataFrame, by: str) -> tuple[dict, dict] | None:
-    """The least and the most active group of the last period, or None when there is none."""
+def curves_reading(curves: pl.DataFrame, by: str, partial: frozenset = frozenset()) -> tuple[dict, dict] | None:
+    """The least and the most active group of the last complete period (else the last one), or
+    None when there is none."""
     if curves is None or curves.is_empty():
         return None
+    complete = curves.filter(~pl.col("period").is_in(list(partial)))
+    curves = complete if complete.height else curves
     last = curves.filter(pl.col("period") == curves["period"].max()).sort("participation_rate")
     return last.row(0, named=True), last.row(-1, named=True)

@@ -160,6 +160,25 @@ def write_table(name: str, params: MetricParams, result: MetricResult, out: Text
     )
 
 
+def check_range(con, start: date | None, end: date | None) -> str | None:
+    """Refuse a range that holds no day of the data: its figures would be an empty table that
+    reads like "nothing happened" rather than "nothing is known". Without a range, a store with
+    no activity yet answers its (empty) figures: the note returned says why they are empty."""
+    from metrics.status import status
+
+    s = status(con)
+    first = s["first_activity"].date() if s["first_activity"] else None
+    last = s["last_activity"].date() if s["last_activity"] else None
+    if first is None:
+        if start or end:
+            raise RucheError("no data in this range: the store holds no activity yet")
+        return "the store holds no activity yet: load exports with `ruche ingest` first"
+    if (start and start > last) or (end and end < first):
+        asked = f"{start or 'the first day'} to {end or 'the last day'}"
+        raise RucheError(f"no data from {asked}: the store's activity runs from {first} to {last}")
+    return None
+
+
 def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> int:
     from ruche.store import connect
 
@@ -167,6 +186,7 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     params = params_from(args, settings)
     con = connect(settings.db, read_only=True)
     try:
+        empty = check_range(con, params.start, params.end)
         result = registry.get(args.name)(con, params)
     finally:
         con.close()
@@ -179,4 +199,6 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
             print(f"ruche metrics: note: {result.extra['note']}", file=sys.stderr)
     else:
         write_table(args.name, params, result, out)
+    if empty:
+        print(f"ruche metrics: note: {empty}", file=sys.stderr)
     return 0

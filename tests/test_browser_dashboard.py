@@ -128,3 +128,32 @@ def test_hostile_names_are_shown_as_text_and_exported_neutralised(hostile_store)
         assert page.locator("img[src='x']").count() == 0
         screenshot(page, "hostile-network")
         assert dialogs == []
+
+
+def test_no_drawn_chart_repeats_a_tick_label(sample_store):
+    """The tick labels plotly draws in the browser, on every chart of the pages with rates: none
+    repeats (a retention axis cut to 98.6%..100% drew 100%, 100%, 99%, 99%), by month and by week,
+    for the organisation and for one group."""
+    with served(sample_store, {"RUCHE_CONFIG": DEMO_CONFIG}) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page, "Participation rate")
+        for grain, group in (("month", None), ("week", "Logistics")):
+            if grain != "month":  # on the Overview again, then the filters
+                page.locator("[data-testid='stSidebarNav']").get_by_text("Overview", exact=True).click()
+                wait_for_app(page, "Participation rate")
+                choose(page, "Period grain", grain)
+                wait_for_app(page, "Participation rate")
+            if group:
+                choose(page, "Group", group)
+                wait_for_app(page, f"department {group}")
+            for link, marker, charts, name in PAGES[:4]:
+                page.locator("[data-testid='stSidebarNav']").get_by_text(link, exact=True).click()
+                wait_for_app(page, marker)
+                wait_for_charts(page, 1 if group else charts)
+                axes = page.evaluate(
+                    "() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot =>"
+                    " ['xtick', 'ytick'].map(kind => [...plot.querySelectorAll('g.' + kind + ' text')]"
+                    ".map(t => t.textContent)))")
+                assert any(axes), f"no tick drawn on {link}"
+                for labels in axes:
+                    assert len(labels) == len(set(labels)), (link, grain, group, labels)

@@ -115,7 +115,8 @@ def test_the_overview_shows_the_sample_figures(sample_store):
     assert metrics["Participation rate"] == f"{100 * expected['active'] / expected['headcount']:.1f}%"
     assert metrics["Contribution rate"] == f"{100 * expected['contributors'] / expected['headcount']:.1f}%"
     caption = " ".join(c.value for c in at.caption)
-    assert f"{expected['headcount']:,} people, {expected['active']:,} active" in caption
+    assert (f"headcount {expected['headcount']:,} (people employed in {MONTH}), {expected['active']:,} active"
+            in caption.replace("\\", ""))
     assert (f"In {MONTH}, {expected['active']:,} of {expected['headcount']:,} people took part and "
             f"{expected['contributors']:,} wrote something") in caption.replace("\\", "")
 
@@ -130,3 +131,46 @@ def test_loading_the_demo_again_changes_nothing(sample_store):
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("already loaded") == len(list(SAMPLE.glob("*.csv"))) + 2
     assert store.published_version(sample_store) == before
+
+
+def _ruche(cwd: Path, *argv: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCHE_")}
+    env["RUCHE_KEY"] = "ab" * 32
+    return subprocess.run([sys.executable, "-m", "ruche.cli", *argv], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_the_readme_s_commands_find_the_store_the_demo_made(tmp_path):
+    """`ruche demo` builds ./ruche.duckdb, the store every command opens by default: the README's
+    examples then answer from a new user's folder with no --db."""
+    done = _ruche(tmp_path, "demo", "--no-serve")
+    assert done.returncode == 0, done.stderr
+    assert "Demo store ruche.duckdb ready" in done.stderr
+    assert "Other commands find it without --db" in done.stderr
+    assert (tmp_path / "ruche.duckdb").exists() and not (tmp_path / "ruche-demo.duckdb").exists()
+    csv = _ruche(tmp_path, "metrics", "participation", "--by", "organisation", "--format", "csv")
+    assert csv.returncode == 0, csv.stderr
+    october = expected_october()
+    assert csv.stdout.splitlines()[-1].startswith(
+        f"2026-10,Organisation,{october['headcount']},{october['active']},{october['contributors']},")
+    report = _ruche(tmp_path, "report", "--out", "adoption.html")
+    assert report.returncode == 0, report.stderr
+    # a range after the data ends says so, and fails
+    late = _ruche(tmp_path, "metrics", "participation", "--from", "2027-01-01")
+    assert (late.returncode, late.stdout) == (1, "")
+    assert late.stderr == ("ruche metrics: error: no data from 2027-01-01 to the last day: the store's activity "
+                           "runs from 2025-11-01 to 2026-10-31\n")
+
+
+def test_the_demo_never_loads_the_sample_into_a_store_of_other_loads(tmp_path):
+    directory = tmp_path / "hr-export.csv"
+    directory.write_text("id,email,department\n" + "".join(f"{i},p{i}@example.com,Ops\n" for i in range(6)))
+    assert _ruche(tmp_path, "ingest", "directory", str(directory)).returncode == 0
+    from ruche import store
+
+    before = store.published_version(tmp_path / "ruche.duckdb")
+    done = _ruche(tmp_path, "demo", "--no-serve")
+    assert done.returncode == 1
+    assert done.stderr == ("ruche demo: error: ruche.duckdb already holds other loads (hr-export.csv); give the "
+                           "demo a store of its own with --db FILE\n")
+    assert store.published_version(tmp_path / "ruche.duckdb") == before

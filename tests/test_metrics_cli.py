@@ -141,3 +141,55 @@ def test_user_errors_are_one_line(company, capsys, argv, message):
 def test_a_missing_store_is_a_user_error(tmp_path, capsys):
     code, _, err = run(capsys, "metrics", "participation", "--db", str(tmp_path / "nothing.duckdb"))
     assert code == 1 and "no store here" in err
+
+
+@pytest.mark.parametrize("argv, asked", [
+    (["--from", "2026-05-01"], "no data from 2026-05-01 to the last day"),
+    (["--to", "2025-12-31"], "no data from the first day to 2025-12-31"),
+    (["--from", "2025-06-01", "--to", "2025-12-31"], "no data from 2025-06-01 to 2025-12-31"),
+])
+def test_a_range_without_data_is_refused_with_the_data_s_own_range(company, capsys, argv, asked):
+    """An empty table with exit 0 read as "nobody took part"; the range is outside the data (the
+    last day is the usage report's, 31 March)."""
+    path, config = company
+    code, out, err = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path), *argv)
+    assert (code, out) == (1, "")
+    assert err == f"ruche metrics: error: {asked}: the store's activity runs from 2026-01-04 to 2026-03-31\n"
+
+
+def test_a_range_that_overlaps_the_data_is_answered(company, capsys):
+    path, config = company
+    code, out, _ = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
+                       "--by", "organisation", "--from", "2026-03-01", "--to", "2026-12-31", "--format", "csv")
+    assert code == 0 and out.splitlines()[1].startswith("2026-03,Organisation,18,")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(sample_store):
+    """`ruche metrics … | head -1`: the command stops quietly when its reader goes away (by team and
+    week the table is far longer than a pipe holds, so the writer meets the closed pipe)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUCHE_")}
+    done = subprocess.run(
+        f"{sys.executable} -m ruche.cli metrics participation --db {sample_store} --by team --period week "
+        "| head -1; echo \"${PIPESTATUS[0]}\" >&2",
+        shell=True, executable="/bin/bash", env=env, capture_output=True, text=True, timeout=300)
+    assert done.stdout == "participation by team, per week, first day to last day\n"
+    assert done.stderr == "141\n"
+
+
+def test_a_store_without_activity_answers_with_a_note_and_refuses_a_range(tmp_path, capsys):
+    """A directory alone: the figures are empty and say why (exit 0, as for any store); a range
+    asked of it holds no data, and fails."""
+    path = tmp_path / "store.duckdb"
+    make_store([person(i, department="Ops") for i in range(1, 6)], [], path=str(path)).close()
+    code, out, err = run(capsys, "--config", str(tmp_path / "none.toml"), "metrics", "participation",
+                         "--db", str(path), "--format", "csv")
+    assert code == 0 and out.startswith("period,department,headcount,")
+    assert err.splitlines()[-1] == \
+        "ruche metrics: note: the store holds no activity yet: load exports with `ruche ingest` first"
+    code, out, err = run(capsys, "--config", str(tmp_path / "none.toml"), "metrics", "participation",
+                         "--db", str(path), "--from", "2026-01-01")
+    assert (code, out) == (1, "")
+    assert err == "ruche metrics: error: no data in this range: the store holds no activity yet\n"

@@ -78,3 +78,23 @@ def test_an_empty_store_is_refused_with_a_reason(tmp_path):
     assert done.returncode == 1
     assert "nothing to report" in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_reads_no_figure_from_a_partial_period(sample_store, tmp_path):
+    """By quarter the data (1 November 2025 to 31 October 2026) holds part of 2025-Q4 and 2026-Q4:
+    the cards are 2026-Q3's, against 2026-Q2, and the chart marks both partial quarters."""
+    out = tmp_path / "quarters.html"
+    done = report(sample_store, out, "--period", "quarter")
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    con = store.connect(sample_store, read_only=True)
+    org = registry.get("participation")(con, registry.MetricParams(by="organisation", period="quarter")).rows
+    con.close()
+    assert org.filter(pl.col("partial"))["period"].to_list() == ["2025-Q4", "2026-Q4"]
+    q3, q2 = (org.filter(pl.col("period") == p).row(0, named=True) for p in ("2026-Q3", "2026-Q2"))
+    delta = 100 * (q3["participation_rate"] - q2["participation_rate"])
+    assert (f'<div class="value">{pct(q3["participation_rate"])}</div><div class="delta up">{delta:+.1f} pts '
+            "against the period before</div>") in page
+    assert f"headcount {q3['headcount']:,}\n(people employed in 2026-Q3)" in page
+    assert "2025-Q4, 2026-Q4 are covered only in part by the data" in page
+    assert '"ticktext":["2025-Q4 (partial)","2026-Q1","2026-Q2","2026-Q3","2026-Q4 (partial)"]' in page

@@ -45,7 +45,8 @@ def render(f: Filters) -> None:
         scope = "the organisation"
         gini, absence, headcount = extra["gini"], extra["contributor_absence_factor"], extra["headcount"]
     if split.is_empty():
-        st.info("Nothing to show: the scope is under the minimum size.")
+        st.info(md(f"Nothing to show for {scope} in this range: it holds fewer than {f.min_group_size} people, "
+                   "or none was employed then."))
         return
     if not extra.get("reads_known", True):
         st.warning("No source reports reads: lurkers and inactive people are shown together as "
@@ -61,7 +62,8 @@ def render(f: Filters) -> None:
     title = (f"{pct(top['people_share'])} of people ({count(top['people'])}) write "
              f"{pct(top['contributions_share'])} of the content in {charts.safe(scope)}")
     st.plotly_chart(charts.split_bars(split, title), width="stretch", key="split")
-    st.caption(md(f"{count(headcount)} people over the range. Reference: Nielsen's 90/9/1 — 90% lurkers, "
+    st.caption(md(f"Headcount {count(headcount)}: the internal people of {scope} employed at some time over the "
+                  "range (more than in any one period). Reference: Nielsen's 90/9/1 — 90% lurkers, "
                   "9% occasional contributors, 1% superusers writing most of the content."))
 
     left, right = st.columns(2)

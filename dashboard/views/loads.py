@@ -20,19 +20,23 @@ def render(f: Filters) -> None:
     if last_load is not None:
         age = datetime.now(timezone.utc).replace(tzinfo=None) - last_load
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("People known", count(status["people"]), help="People in the store, internal and external.")
+    c1.metric("People known", count(status["people"]), help="Every person in the store over the whole history, "
+              "internal and external (guests, partners): not a headcount.")
     c2.metric("Activities", count(status["activities"]), help="Events loaded: posts, replies, reactions, "
               "mentions, reads, joins.")
     c3.metric("Last activity", status["last_activity"].date().isoformat() if status["last_activity"] else "–",
               help="The most recent event or usage report in the store.")
     c4.metric("Last load", "–" if age is None else (f"{age.days} days ago" if age.days else "today"),
               help="When the last successful load finished (UTC).")
-    st.caption(md("Sources: " + (", ".join(status["sources"]) or "none")))
+    st.caption(md(f"Whole store, whatever the filters: {count(status['people'])} people known, of whom "
+                  f"{count(status['internal_people'])} internal, ever. Sources: " + (", ".join(status["sources"]) or "none")))
 
     st.subheader("Coverage per source and period",
                  help="Records (events, or usage-report rows) and distinct people per source: a hole "
                  "is a missing export.")
     cov = data.coverage(data.version(), f.period)
+    st.caption(f"Per {f.period}, over the whole history and every group, whatever the range and group: "
+               "what the store holds.")
     if cov.is_empty():
         st.write("No activity loaded yet.")
     else:

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
+from dashboard.summary import group_cross_share
 from metrics.network import DRAWN_GROUPS
 
 HELP = {
@@ -18,6 +19,8 @@ HELP = {
     "ei": "E-I index (Krackhardt & Stern) = (external ties − internal ties) / all ties of the group: "
     "−1 for a closed silo, +1 for a group that only talks outward.",
     "cross": "Share of all ties that link two different groups.",
+    "cross_group": "Share of the ties of the group's members that link them to someone outside the group: "
+    "E / (E + I) of its E-I index.",
     "modularity": "Newman modularity of the formal groups: how far they explain who talks to whom "
     "(0: not at all; above 0.3: strongly).",
     "communities": "Communities found in the interaction graph of the whole history (Louvain, seeded), "
@@ -31,57 +34,121 @@ HELP = {
 MAX_DRAWN = DRAWN_GROUPS
 
 
+def group_share(row: dict) -> float | None:
+    """The share of a group's ties that leave it: E / (E + I); null without ties, or when the
+    silos metric cannot tell (too few ties: its E-I index, the same figure, is null too).
+
+    >>> group_share({"internal_ties": 3, "external_ties": 1, "ei_index": -0.5})
+    0.25
+    >>> group_share({"internal_ties": 0, "external_ties": 2, "ei_index": None}) is None
+    True
+    """
+    ties = row["internal_ties"] + row["external_ties"]
+    return row["external_ties"] / ties if ties and row["ei_index"] is not None else None
+
+
 def render(f: Filters) -> None:
     st.title("Network")
-    threshold = data.settings().silo_threshold
-    result = data.metric("silos", f, silo_threshold=threshold, graph_top=MAX_DRAWN)
+    silo = data.silo_settings()
+    threshold = silo["silo_threshold"]
+    result = data.metric("silos", f, **silo, graph_top=MAX_DRAWN)
     groups, org = result.rows, result.extra
     if groups.is_empty() or org.get("ties") in (None, 0):
         st.info("No interactions between people in this range yet (replies, mentions, reactions).")
         return
     silos = groups.filter(pl.col("is_silo").fill_null(False))
+    with_ties = groups.filter(pl.col("ei_index").is_not_null())
+    partial = f.partial_labels
+    kind = f"{f.by}s"
 
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Cross-silo share", pct(org["cross_silo_share"]), help=HELP["cross"])
-    c2.metric("Organisation E-I index", f"{org['ei_index']:+.2f}", help=HELP["ei"])
-    c3.metric("Modularity", f"{org['modularity']:.2f}", help=HELP["modularity"])
+    if f.group is None:
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Cross-silo share", pct(org["cross_silo_share"]), help=HELP["cross"])
+        c2.metric("Organisation E-I index", f"{org['ei_index']:+.2f}", help=HELP["ei"])
+        c3.metric("Modularity", f"{org['modularity']:.2f}", help=HELP["modularity"])
+        st.caption(md(f"Over the range, between the {count(groups.height)} {kind} shown "
+                      f"({count(org['ties'])} ties; the ties of smaller {kind} count too)."))
+    else:
+        mine = groups.filter(pl.col(f.by) == f.group)
+        if mine.is_empty():
+            st.info(md(f"{f.by} {f.group} is under the minimum size of {f.min_group_size} people over this range."))
+            return
+        g = mine.row(0, named=True)
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Cross-silo share", pct(group_share(g)), help=HELP["cross_group"])
+        c2.metric("E-I index", "–" if g["ei_index"] is None else f"{g['ei_index']:+.2f}", help=HELP["ei"])
+        c3.metric("Modularity (whole organisation)", f"{org['modularity']:.2f}", help=HELP["modularity"])
+        st.caption(md(f"{f.by.capitalize()} {f.group} over the range: {count(g['internal_ties'])} ties inside, "
+                      f"{count(g['external_ties'])} with other {kind}"
+                      + ("." if g["ei_index"] is not None else
+                         f": too few for its {count(g['headcount'])} people to tell whether it is open or a silo "
+                         "(disconnected).")
+                      + f" Modularity describes the whole partition into {kind}, not one group: it is the "
+                      "organisation's."))
 
     graph = org["graph"]
     nodes = graph["nodes"] if graph["nodes"].height else None
-    title = (f"{silos.height} of {groups.height} groups are silos (E-I below {threshold:+.1f}); "
-             f"{pct(org['cross_silo_share'])} of ties cross a group boundary")
+    scope = "" if f.group is None else f" (every {f.by}, for comparison with {charts.safe(f.group)})"
+    title = (f"{silos.height} of {with_ties.height} {kind} with enough ties to tell are silos "
+             f"(E-I below {threshold:+.1f}); "
+             f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary{scope}")
     if nodes is not None:
         st.plotly_chart(charts.group_network(nodes, graph["edges"], set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")
+        folded = graph["groups"] - groups.height
         shown = "" if nodes.height == graph["groups"] else (
-            f" The {nodes.height} groups with the most ties are drawn, of {count(graph['groups'])}.")
-        st.caption(HELP["graph"] + shown)
+            f" The {nodes.height} nodes with the most ties are drawn, of {count(graph['groups'])}: "
+            f"the {count(groups.height)} {kind} shown"
+            + (f" and {folded} node folding the smaller ones." if folded > 0 else "."))
+        st.caption(md(HELP["graph"] + shown + ("" if f.group is None else
+                                                " Every group of the organisation is drawn, whatever the group chosen.")))
 
     left, right = st.columns(2)
     with left:
         st.subheader("E-I index by group", help=HELP["ei"])
-        ranked = groups.filter(pl.col("ei_index").is_not_null()).sort("ei_index", f.by)
-        closed = ranked.row(0, named=True)
-        st.plotly_chart(
-            charts.ei_bars(ranked.head(MAX_DRAWN), f.by, threshold,
-                           f"{charts.safe(closed[f.by])} is the most closed group (E-I {closed['ei_index']:+.2f})"),
-            width="stretch", key="ei",
-        )
-        if ranked.height > MAX_DRAWN:
-            st.caption(md(f"The {MAX_DRAWN} most closed of {count(ranked.height)} groups with ties."))
-    with right:
-        st.subheader("Cross-silo share over time", help=HELP["cross"])
-        trend = data.metric("silos", f, per_period=True, silo_threshold=threshold).extra["periods"]
-        trend = pl.DataFrame(trend).filter(pl.col("cross_silo_share").is_not_null()) if trend else pl.DataFrame()
-        if trend.height < 2:
-            st.write("Needs at least two periods with interactions.")
+        ranked = with_ties.sort("ei_index", f.by)
+        if ranked.is_empty():
+            st.write(md(f"No {f.by} has enough ties to tell its E-I index in this range."))
         else:
-            a, b = trend.row(0, named=True), trend.row(-1, named=True)
-            verb = "rose" if b["cross_silo_share"] > a["cross_silo_share"] else "fell"
+            closed = ranked.row(0, named=True)
+            drawn = ranked.head(MAX_DRAWN)
+            mine = ranked.filter(pl.col(f.by) == f.group) if f.group is not None else ranked.clear()
+            if mine.height and f.group not in drawn[f.by].to_list():
+                drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
             st.plotly_chart(
-                charts.org_trend(trend, "cross_silo_share",
-                                 f"Cross-silo share {verb} from {pct(a['cross_silo_share'])} to "
-                                 f"{pct(b['cross_silo_share'])}", "Cross-silo share"),
+                charts.ei_bars(drawn, f.by, threshold,
+                               f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
+                               + (f";<br>every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
+                               highlight=f.group),
+                width="stretch", key="ei",
+            )
+            without = groups.height - with_ties.height
+            st.caption(md((f"The {drawn.height} most closed of " if ranked.height > drawn.height else "All ")
+                          + f"{count(with_ties.height)} {kind} with enough ties to tell"
+                          + (f" ({without} {kind} shown have too few: disconnected)." if without else ".")
+                          + ("" if f.group is None else f" {f.group} is outlined." if mine.height
+                             else f" {f.group} is disconnected: it has no bar.")))
+    with right:
+        st.subheader("Cross-silo share over time", help=HELP["cross"] if f.group is None else HELP["cross_group"])
+        per_period = data.metric("silos", f, per_period=True, **silo)
+        if f.group is None:
+            trend = per_period.extra["periods"]
+            trend = pl.DataFrame(trend).filter(pl.col("cross_silo_share").is_not_null()) if trend else pl.DataFrame()
+        else:
+            rows = per_period.rows.filter(pl.col(f.by) == f.group)
+            trend = rows.select("period", group_cross_share()).filter(pl.col("cross_silo_share").is_not_null())
+        complete = trend.filter(~pl.col("period").is_in(list(partial))) if trend.height else trend
+        if complete.height < 2:
+            st.write("Needs at least two complete periods with interactions.")
+        else:
+            a, b = complete.row(0, named=True), complete.row(-1, named=True)
+            verb = "rose" if b["cross_silo_share"] > a["cross_silo_share"] else "fell"
+            who = "Cross-silo share" if f.group is None else f"The share of {charts.safe(f.group)}'s ties leaving it"
+            st.plotly_chart(
+                charts.mark_partial(charts.org_trend(
+                    trend.sort("period"), "cross_silo_share",
+                    f"{who} {verb}<br>from {pct(a['cross_silo_share'])} in {a['period']} to "
+                    f"{pct(b['cross_silo_share'])} in {b['period']}", "Cross-silo share"), partial),
                 width="stretch", key="cross",
             )
 
@@ -91,8 +158,9 @@ def render(f: Filters) -> None:
         st.write("No community to show.")
     else:
         nmi = comm.extra.get("nmi")
-        st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history, whatever "
-                      f"the period range; normalised mutual information with {f.by}: "
+        st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history and the whole "
+                      f"organisation, whatever the period range and group (Louvain runs on the person graph "
+                      f"once per load); normalised mutual information with {f.by}: "
                       f"{'–' if nmi is None else f'{nmi:.2f}'}."))
         table = comm.rows.with_columns(pl.col("share").round(3))
         st.dataframe(table, hide_index=True, width="stretch")

@@ -49,12 +49,22 @@ def render(f: Filters) -> None:
         st.write("No interactions between groups in this range.")
     else:
         st.dataframe(_named(top), hide_index=True, width="stretch")
-        st.caption(md("Over the whole history, whatever the period range. Betweenness "
+        st.caption(md("Over the whole history and the whole organisation, whatever the period range and group "
+                      "(the person graph is measured once per load). Betweenness "
                       + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
     st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
                  "replies their messages received from others.")
-    champions = _named(data.champions(data.version(), f.start if not f.whole_range else None,
-                                      f.end if not f.whole_range else None))
+    span = (None, None) if f.whole_range else (f.start, f.end)
+    own = f.group is not None and f.by in ("department", "team")  # what a champion's row carries
+    champions = data.champions(data.version(), *span, *((f.by, f.group) if own else ()))
+    if own:
+        st.caption(md(f"Over the range, the first {champions.height} of {f.by} {f.group}."))
+    elif f.group is not None:
+        st.caption(md(f"Over the range, every group: the champions carry their department and team only, not "
+                      f"their {f.by}."))
+    else:
+        st.caption("Over the range, the whole organisation.")
+    champions = _named(champions)
     st.dataframe(champions, hide_index=True, width="stretch")
     st.download_button("Download as CSV", csv_bytes(champions), file_name="champions.csv", mime="text/csv",
                        key="champions_csv", on_click=guard.note,

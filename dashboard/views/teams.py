@@ -61,10 +61,17 @@ def render(f: Filters) -> None:
     result = data.metric("inactive-teams", f, by=by)
     flagged = result.rows
     extra = result.extra
-    st.caption(md(f"As of {extra.get('as_of')}: period {extra.get('period')} against "
-                  f"{extra.get('previous_period')}. A team is flagged once per rule that fires."))
+    as_of = extra.get("as_of")
+    scope = "Every team of the organisation"
+    if f.group is not None and as_of is not None:
+        members = data.teams_in(data.version(), f.by, f.group, f.period, as_of)
+        flagged = flagged.filter(pl.col(by).is_in(members))
+        scope = f"The teams with people in {f.by} {f.group}" if f.by != "team" else f"Team {f.group}"
+    st.caption(md(f"As of {as_of}: period {extra.get('period')} against {extra.get('previous_period')}, the last "
+                  f"complete {f.period}s up to the end of the range. {scope}. A team is flagged once per "
+                  "rule that fires."))
     if flagged.is_empty():
-        st.success("No team is flagged by any rule.")
+        st.success(md(f"{scope}: none is flagged by any rule."))
         return
     teams = flagged[by].n_unique()
     st.subheader(f"{teams} team(s) flagged")
@@ -89,8 +96,9 @@ def render(f: Filters) -> None:
                        args=("export", "teams-at-risk", {"rows": shown.height, "rules": ",".join(picked)}))
 
     st.subheader("Changes since the last period")
-    as_of = extra.get("as_of")
     before = data.metric("inactive-teams", f, by=by, end=previous_as_of(f.period, as_of)).rows if as_of else None
+    if before is not None and f.group is not None:
+        before = before.filter(pl.col(by).is_in(members))
     if before is None or before.is_empty() and flagged.is_empty():
         st.write("No earlier period to compare with.")
     else:
@@ -105,4 +113,4 @@ def render(f: Filters) -> None:
                 st.caption(title)
                 st.dataframe(frame.select(key), hide_index=True, width="stretch")
     if result.suppressed_groups:
-        st.caption(f"{result.suppressed_groups} team(s) under the minimum size are never shown.")
+        st.caption(f"{result.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")
