@@ -48,7 +48,8 @@ with authored as (
     from stg_events
     join ref_map as actor on actor.ref = stg_events.actor_ref
     where stg_events.kind in ('post', 'reply')
-      and stg_events.skip_reason is null
+      -- a reply written before its message was deleted answered someone: the tie stays
+      and (stg_events.skip_reason is null or stg_events.skip_reason = 'deleted message')
       and actor.person_key is not null
 ),
 
@@ -143,6 +144,10 @@ outcomes as (
     select
         with_target.*,
         case
+            -- an event an earlier export loaded, listed as deleted now: deletions follow the
+            -- latest export (remove_deleted)
+            when skip_reason = 'deleted message' and already.activity_uid is not null
+                then 'skipped:deleted message, copy loaded earlier removed'
             when skip_reason is not null then 'skipped:' || skip_reason
             when reject_reason is not null then 'rejected'
             when not actor_known then 'rejected'
@@ -193,6 +198,13 @@ select
     $run_id as run_id
 from resolved
 where outcome = 'loaded'
+
+-- name: remove_deleted
+delete from activities
+where source = $source
+  and activity_uid in (
+      select activity_uid from resolved where outcome = 'skipped:deleted message, copy loaded earlier removed'
+  )
 
 -- name: rejects
 insert into rejects

@@ -59,7 +59,7 @@ def test_counts(export_zip, tmp_path):
         "mentions": {"input": "mentions", "read": 1, "loaded": 1, "rejected": 0, "skipped": {}},
     }
     assert rows(db, "select line, reason from rejects") == [
-        (9, "created_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)")]
+        (9, "created_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z or 2024-03-05 14:02:11 +0100)")]
 
 
 def test_ties_and_kinds(export_zip, tmp_path):
