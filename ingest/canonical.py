@@ -94,6 +94,7 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     # an event listed as deleted (skip_reason "deleted message") removes the copy an earlier
     # export loaded: deletions follow the latest export
     ctx.run("activities.sql", "remove_deleted")
+    ctx.run("activities.sql", "remember_deleted")
     ctx.run("activities.sql", "rejects")
     return counts
 

@@ -213,6 +213,21 @@ TABLES: dict[str, Table] = {
             "run_id": C("Ruche", "which load brought the event (incremental refresh)"),
         },
     ),
+    "deleted_events": Table(
+        "messages an export listed as deleted: their key and author, never the message",
+        _UNTIL_PURGE + "; with the person when the person goes",
+        True,
+        {
+            "source": C(_NETWORK, "which network"),
+            "activity_uid": C(
+                f"{_NETWORK}: keyed digest of the network's own key of the deleted message",
+                "a reply written before the deletion, loaded from a later export, still ties to its author",
+                pseudonym="digest",
+            ),
+            "person_key": C("Ruche: the author's account, resolved to the person", "the tie of replies to the message"),
+            "occurred_at": C(_NETWORK, "retention cut-off"),
+        },
+    ),
     "usage_snapshots": Table(
         "per person and report window, the counts of a Microsoft 365 usage report (the only source of reads)",
         _UNTIL_PURGE + " (by the day it vouches for), after being folded into group_history",
