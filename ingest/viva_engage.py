@@ -2,11 +2,13 @@
 
 An export holds one network, or several ("Include external networks": one folder per network,
 each with its own ``Messages.csv``, ``Users.csv``, ``Groups.csv``). The home network is the
-folder at the top of the export when it holds a ``Messages.csv``; else the network most of whose
-users have an e-mail at a home domain (configured, learnt from the HR directory or from an
-earlier export); else the network with the most users. Its people are internal; the people of
-the other networks are guests (another e-mail domain), hence external, unless the same e-mail is
-one of the home network's (the same person).
+folder at the top of the export when it holds a ``Messages.csv``; else the network with the most
+users at a home domain (configured, learnt from the HR directory or from an earlier export); else
+the network whose users' most common e-mail domain is found in the most other networks (an
+external network is opened by the home network's people, who are members of both); else the
+network with the most users. The home network's most common domain is the home domain when
+nothing else says it. People at a home domain are internal, whichever network lists them (one
+person per e-mail); the other networks' people, at other domains, are guests, hence external.
 
 An export may be incremental (the Data Export API's ``since=``): its ``Users.csv`` and
 ``Groups.csv`` then list only the users and groups changed since, possibly none. Users and groups
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+
+import duckdb
 
 from ingest.canonical import attach_known_accounts, create_staging, write_accounts, write_activities, write_spaces
 from ingest.common import (
@@ -132,7 +136,7 @@ def _member(folder: Path, name: str, label: str) -> Path:
 
 def _networks(ctx: Context, folder: Path) -> list[tuple[str, Path]]:
     """The networks of the export, the home network first: ``(folder name, folder)``, the name
-    empty for the export's own top folder."""
+    empty for the export's own top folder (see the module's docstring for the choice of home)."""
     subs = sorted((p for p in folder.iterdir() if p.is_dir() and _find(p, "Messages.csv") is not None),
                   key=lambda p: p.name)
     if _find(folder, "Messages.csv") is not None or not subs:
@@ -140,37 +144,39 @@ def _networks(ctx: Context, folder: Path) -> list[tuple[str, Path]]:
         return [("", folder)] + [(p.name, p) for p in subs]
     if len(subs) == 1:
         return [(subs[0].name, subs[0])]
-    ranked = sorted(subs, key=lambda p: (-_home_users(ctx, p), -_users(ctx, p), p.name))
-    return [(p.name, p) for p in ranked]
+    domains = {p: _domains(ctx, p) for p in subs}
+    known = {r[0] for r in ctx.con.execute(
+        "select pseudonym(unnest(cast(? as varchar[]))) union select domain_id from home_domains",
+        [list(ctx.settings.home_domains or [])]).fetchall()}
+    known_domains = {d for counts in domains.values() for d in counts
+                     if ctx.scalar("select pseudonym(?)", [d]) in known}
+
+    def rank(p: Path) -> tuple:
+        counts = domains[p]
+        main = max(counts, key=lambda d: (counts[d], d)) if counts else None
+        # external networks are opened by the home network's people, members of both
+        shared = sum(1 for q in subs if q != p and main in domains[q])
+        return (-sum(n for d, n in counts.items() if d in known_domains), -shared, -sum(counts.values()), p.name)
+
+    return [(p.name, p) for p in sorted(subs, key=rank)]
 
 
-def _users(ctx: Context, folder: Path) -> int:
+def _domains(ctx: Context, folder: Path) -> dict[str, int]:
+    """Users per e-mail domain in a network's Users.csv (held in memory only, to rank the
+    networks; an unreadable file is reported when it is staged)."""
     users = _find(folder, "Users.csv")
     if users is None:
-        return 0
-    return ctx.scalar("select count(*) from read_csv(?, header = true, all_varchar = true, ignore_errors = true)",
-                      [str(users)])
-
-
-def _home_users(ctx: Context, folder: Path) -> int:
-    """Users of a network's Users.csv at a home domain (configured, or learnt earlier)."""
-    users = _find(folder, "Users.csv")
-    if users is None:
-        return 0
-    header = [c.lower() for c in csv_header(users, f"{ctx.label}/{folder.name}/Users.csv")]
-    if "email" not in header:
-        return 0
-    return ctx.scalar(
-        """
-        with domains as (
-            select pseudonym(unnest(cast(? as varchar[]))) as domain_id
-            union select domain_id from home_domains
-        )
-        select count(*) from read_csv(?, header = true, all_varchar = true, ignore_errors = true) as u
-        where pseudonym(split_part(lower(trim(u.email)), '@', 2)) in (select domain_id from domains)
-        """,
-        [list(ctx.settings.home_domains or []), str(users)],
-    )
+        return {}
+    try:
+        rows = ctx.con.execute(
+            "select split_part(lower(trim(email)), '@', 2), count(*) "
+            "from read_csv(?, header = true, all_varchar = true, ignore_errors = true) "
+            "where email like '%@%' group by 1",
+            [str(users)],
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    return dict(rows)
 
 
 def _stage(ctx: Context, folder: Path, name: str, table: str, fields: list[str], required: list[str]) -> list[dict]:
