@@ -67,15 +67,21 @@ def stage(ctx: Context) -> list[dict]:
     :func:`ingest.runner.load_one`): nothing here writes the store, and tables staged outside
     the transaction are read in parallel by the statements that follow. Returns, per network
     (the home network first), its folder's name and the lines the CSV reader could not parse."""
-    with export_folder(ctx.path, ctx.label) as folder:
-        networks = _networks(ctx, folder)
-        staged = []
-        for i, (name, network) in enumerate(networks):
-            sub = dataclasses.replace(ctx, label=f"{ctx.label}/{name}" if name else ctx.label)
-            staged.append({"network": name, "rejects": _stage_folder(sub, network)})
-            if len(networks) > 1:
-                _set_aside(ctx, i)
-        return staged
+    try:
+        with export_folder(ctx.path, ctx.label) as folder:
+            networks = _networks(ctx, folder)
+            staged = []
+            for i, (name, network) in enumerate(networks):
+                sub = dataclasses.replace(ctx, label=f"{ctx.label}/{name}" if name else ctx.label)
+                staged.append({"network": name, "rejects": _stage_folder(sub, network)})
+                if len(networks) > 1:
+                    _set_aside(ctx, i)
+            return staged
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+        # unpacking a ZIP that holds a file and a folder of one name
+        name = Path(exc.filename or "").name
+        raise IngestError(f"{ctx.label}: the ZIP holds a file and a folder both named {name!r} "
+                          f"(expected a Viva Engage network data export: Messages.csv, Users.csv, ...)") from None
 
 
 def load(ctx: Context, staged: list[dict] | None = None) -> list[InputCount]:

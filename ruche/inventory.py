@@ -153,13 +153,15 @@ TABLES: dict[str, Table] = {
         },
     ),
     "home_domains": Table(
-        "the enterprise's own e-mail domains, learnt from the directory",
+        "the enterprise's own e-mail domains, learnt from the directory (else from the first Viva Engage export's users)",
         "replaced at every directory load",
         False,
         {
-            "domain_id": C(f"{_DIRECTORY}: pseudonym of an e-mail domain", "tell guests from employees in network exports",
+            "domain_id": C(f"{_DIRECTORY} (else Viva Engage Users.csv): pseudonym of an e-mail domain",
+                           "tell guests from employees in network exports, incremental ones included",
                            pseudonym="value"),
-            "people": C(_DIRECTORY, "how many directory e-mails use it (a domain of under 1% is a contractor's)"),
+            "people": C(_DIRECTORY, "how many directory e-mails use it (a domain of under 1% is a contractor's; "
+                                    "learnt from a Viva Engage export: how many of its users)"),
         },
     ),
     "spaces": Table(
