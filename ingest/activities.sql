@@ -151,7 +151,7 @@ outcomes as (
         case
             -- an event an earlier export loaded, listed as deleted now: deletions follow the
             -- latest export (remove_deleted)
-            when skip_reason = 'deleted message' and already.activity_uid is not null
+            when skip_reason = 'deleted message' and already.activity_uid is not null and listing = 1
                 then 'skipped:deleted message, copy loaded earlier removed'
             when skip_reason is not null then 'skipped:' || skip_reason
             when reject_reason is not null then 'rejected'
