@@ -60,10 +60,8 @@ create or replace temp macro viva_time_problem(column_name, p, ts) as case
         column_name || ' ' || strftime(ts, '%Y-%m-%d') || ' is implausible (expected between 2000 and the end of '
             || (year(current_date) + 1) || ')'
 end;
--- a date-time of Users.csv or Groups.csv: NULL when unreadable or implausible
-create or replace temp macro viva_time(t) as case
-    when viva_plausible(viva_utc(viva_parse(t))) then viva_utc(viva_parse(t))
-end
+-- the UTC time of parsed fields when plausible, else NULL (utc: viva_utc of the fields, computed once)
+create or replace temp macro viva_time(utc) as case when viva_plausible(utc) then utc end
 
 -- name: home_domains
 -- The enterprise's own e-mail domains: the configured ones, else those learnt from the HR
@@ -113,11 +111,16 @@ on conflict do nothing
 
 -- name: accounts
 insert into stg_accounts
-with users as (
+with parsed as (
+    select *, viva_parse(joined_at) as joined_parts from stg_viva_users_raw
+),
+
+users as (
     select
         *,
-        nullif(lower(trim(email)), '') as clean_email
-    from stg_viva_users_raw
+        nullif(lower(trim(email)), '') as clean_email,
+        viva_utc(joined_parts) as joined_utc
+    from parsed
 ),
 
 domains as (
@@ -139,7 +142,7 @@ final as (
         nullif(trim(deleted_at), '') is not null
             or lower(coalesce(state, '')) in ('soft_delete', 'deleted') as is_deleted,
         -- an unreadable or implausible date is left out (the user is loaded)
-        viva_time(joined_at) as joined_at,
+        viva_time(joined_utc) as joined_at,
         null::boolean as has_photo,
         nullif(trim(job_title), '') is not null as has_title,
         nullif(trim(location), '') is not null as has_location,
@@ -188,6 +191,18 @@ select * from final
 -- name: group_rejects
 -- Groups.csv rows that cannot be read: rejected (their messages still land in their group, known
 -- from an earlier export or from the messages)
+-- stg_viva_groups_dated: every row's created_at, read once
+create or replace temp table stg_viva_groups_dated as
+with parsed as (
+    select record_no, created_at, viva_parse(created_at) as created_parts from stg_viva_groups_raw
+),
+
+final as (
+    select *, viva_utc(created_parts) as created_utc from parsed
+)
+
+select * from final;
+
 create or replace temp table stg_viva_group_rejects as
 with checked as (
     select
@@ -196,10 +211,11 @@ with checked as (
             when nullif(trim(id), '') is null then 'group without an id'
             when lower(trim(coalesce(private, ''))) not in ('true', 'false', '') then 'private is not true or false'
             when lower(trim(coalesce(external, ''))) not in ('true', 'false', '') then 'external is not true or false'
-            when nullif(trim(created_at), '') is not null and viva_time(created_at) is null
-                then viva_time_problem('created_at', viva_parse(created_at), viva_utc(viva_parse(created_at)))
+            when nullif(trim(dated.created_at), '') is not null
+                then viva_time_problem('created_at', dated.created_parts, dated.created_utc)
         end as reason
     from stg_viva_groups_raw
+    join stg_viva_groups_dated as dated using (record_no)
 ),
 
 final as (
@@ -243,8 +259,9 @@ listed as (
         -- empty: not said (an earlier export's value stays); anything but true or false: rejected
         case lower(trim(coalesce(private, ''))) when 'true' then true when 'false' then false end as is_private,
         case lower(trim(coalesce(external, ''))) when 'true' then true when 'false' then false end as is_external,
-        viva_time(created_at) as created_at
+        viva_time(dated.created_utc) as created_at
     from groups
+    join stg_viva_groups_dated as dated using (record_no)
     where nullif(trim(id), '') is not null
       and record_no not in (select record_no from stg_viva_group_rejects)
 ),
