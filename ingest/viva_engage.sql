@@ -273,12 +273,15 @@ located as (
 ),
 
 unlisted_groups as (
-    -- groups that messages name but Groups.csv does not (deleted since)
+    -- groups that messages name but Groups.csv does not (deleted since), unless an earlier
+    -- export listed them (an incremental export lists only the groups changed since): those
+    -- keep the name and flags that export gave
     select null as input, 0 as record_no, space_ref, group_name as name, 'group' as kind,
         null::boolean as is_private, null::boolean as is_external, null::timestamp as created_at
     from located
     where space_kind = 'group'
       and space_ref not in (select space_ref from listed)
+      and space_ref not in (select space_ref from spaces where source = $source)
 ),
 
 conversations as (

@@ -133,11 +133,15 @@ def test_an_incremental_export_listing_nobody_keeps_what_the_full_one_establishe
     """The issue's case: a full export, then one whose Users.csv lists nobody (no HR file). Its
     senders were re-flagged as guests and its mentions of known people dropped."""
     full = export(tmp_path / "full", user(1, "alice@acme.com", title="CEO") + user(2, "bob@acme.com")
-                  + user(3, "carol@acme.com") + user(4, "gina@partner.org"), SALES,
+                  + user(3, "carol@acme.com") + user(4, "gina@partner.org"),
+                  SALES + "11,Board,d,2024-03-01T00:00:00Z,,false,false,true\n",
                   message(100, 1, "alice@acme.com", "2024-03-05T10:00:00Z", "hi [[user:2]]"))
+    # 201 is in the private group Board, which this export does not list (its group_name column
+    # says Sales: what Groups.csv said stays)
     october = export(tmp_path / "october", "", "",
                      message(200, 2, "bob@acme.com", "2024-10-05T10:00:00Z", "see [[user:1]] and [[user:3]]")
-                     + message(201, 1, "alice@acme.com", "2024-10-05T11:00:00Z", replied="200", thread="200"))
+                     + message(201, 1, "alice@acme.com", "2024-10-05T11:00:00Z", replied="200", thread="200",
+                               group="11"))
     db = tmp_path / "s.duckdb"
     ingest.load(full, db=db, settings=Settings())
     summary = ingest.load(october, db=db, settings=Settings())
@@ -151,8 +155,10 @@ def test_an_incremental_export_listing_nobody_keeps_what_the_full_one_establishe
     alice, bob, carol = pid("alice@acme.com"), pid("bob@acme.com"), pid("carol@acme.com")
     assert sorted(got, key=str) == sorted([(bob, "post", None), (bob, "mention", alice), (bob, "mention", carol),
                                            (alice, "reply", bob)], key=str)
-    # the profile the full export gave stays
+    # the profile and the group the full export gave stay
     assert rows(db, "select has_title from people where person_id = ?", [alice]) == [(True,)]
+    assert rows(db, "select space_ref, name, is_private from spaces order by 1") == [
+        ("10", "Sales", False), ("11", "Board", True)]
 
 
 def test_a_later_export_listing_a_message_as_deleted_removes_the_copy_loaded_earlier(tmp_path):
