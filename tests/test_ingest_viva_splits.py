@@ -131,8 +131,8 @@ def test_the_full_export_of_the_week(tmp_path):
     assert [ext for _, ext, _, _, _ in got["people"]].count(True) == 1  # Gina
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cuts=st.lists(st.sampled_from(CUTS), min_size=1, max_size=3, unique=True), with_hr=st.booleans())
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.sampled_from(CUTS), min_size=1, max_size=5, unique=True), with_hr=st.booleans())
 def test_any_split_into_incremental_exports_gives_the_full_export_s_store(tmp_path_factory, cuts, with_hr):
     root = tmp_path_factory.mktemp("split")
     hr = []
