@@ -245,3 +245,18 @@ def test_an_export_of_several_networks_loads_each_home_people_internal(tmp_path)
         (hugo, "mention", alice, "Joint work")], key=str)
     # the same export unpacked, its folders given as they are, is recognised too
     assert ingest.detect(root) == "viva-engage"
+
+
+def test_the_home_network_is_the_one_at_the_configured_domain_even_when_smaller(tmp_path):
+    """No member in common: the configured home domain says which network is home."""
+    root = tmp_path / "export"
+    export(root / "A Partners", user(21, "gina@partner.org") + user(22, "hugo@partner.org") + user(24, "ivy@partner.org"),
+           "30,Joint,d,2024-03-01T00:00:00Z,,false,true,false\n",
+           message(300, 21, "gina@partner.org", "2024-03-06T10:00:00Z", group="30"))
+    export(root / "B Contoso", user(1, "alice@acme.com"), SALES, message(100, 1, "alice@acme.com", "2024-03-05T10:00:00Z"))
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(root, db=db, settings=Settings({"home_domains": ["acme.com"]}))
+    # the home network is loaded first
+    assert [i.name for i in summary.inputs][0].startswith("B Contoso/")
+    assert rows(db, "select count(*) filter (where is_external), count(*) from people") == [(3, 4)]
+    assert rows(db, "select is_external from people where person_id = ?", [pid("alice@acme.com")]) == [(False,)]
