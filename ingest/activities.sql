@@ -48,7 +48,8 @@ with authored as (
     from stg_events
     join ref_map as actor on actor.ref = stg_events.actor_ref
     where stg_events.kind in ('post', 'reply')
-      and stg_events.skip_reason is null
+      -- a reply written before its message was deleted answered someone: the tie stays
+      and (stg_events.skip_reason is null or stg_events.skip_reason = 'deleted message')
       and actor.person_key is not null
 ),
 
@@ -69,7 +70,7 @@ batch_authors as (
 stored_authors as (
     -- authors of messages loaded from an earlier export of the same network: only the targets
     -- this batch does not hold are digested and looked up
-    select targets.target_key_of, any_value(activities.person_key) as author_key
+    select targets.target_key_of, any_value(messages.person_key) as author_key
     from (
         select distinct target_key_of from stg_events
         -- nothing to look up in a store that holds no activity of this source (a first load)
@@ -77,10 +78,15 @@ stored_authors as (
           and target_key_of is not null
           and target_key_of not in (select target_key_of from batch_authors)
     ) as targets
-    join activities
-        on activities.activity_uid = event_uid($source || ':' || targets.target_key_of)
-    where activities.source = $source
-      and activities.kind in ('post', 'reply')
+    join (
+        select activity_uid, person_key from activities
+        where source = $source and kind in ('post', 'reply')
+        union all
+        -- messages deleted since: a reply written before their deletion still ties to them
+        select activity_uid, person_key from deleted_events
+        where source = $source
+    ) as messages
+        on messages.activity_uid = event_uid($source || ':' || targets.target_key_of)
     group by targets.target_key_of
 ),
 
@@ -143,6 +149,10 @@ outcomes as (
     select
         with_target.*,
         case
+            -- an event an earlier export loaded, listed as deleted now: deletions follow the
+            -- latest export (remove_deleted)
+            when skip_reason = 'deleted message' and already.activity_uid is not null and listing = 1
+                then 'skipped:deleted message, copy loaded earlier removed'
             when skip_reason is not null then 'skipped:' || skip_reason
             when reject_reason is not null then 'rejected'
             when not plausible then 'rejected'
@@ -206,6 +216,24 @@ select
     $run_id as run_id
 from resolved
 where outcome = 'loaded'
+
+-- name: remove_deleted
+delete from activities
+where source = $source
+  and activity_uid in (
+      select activity_uid from resolved where outcome = 'skipped:deleted message, copy loaded earlier removed'
+  )
+
+-- name: remember_deleted
+-- The author of every message listed as deleted, for the replies later exports bring
+-- (stored_authors above): ties then do not depend on how the exports were cut.
+insert into deleted_events
+select $source, activity_uid, actor_key, occurred_at
+from resolved
+where outcome like 'skipped:deleted message%'
+  and kind in ('post', 'reply')
+  and actor_key is not null
+on conflict do nothing
 
 -- name: rejects
 insert into rejects

@@ -52,6 +52,13 @@ def write_accounts(ctx: Context) -> list[InputCount]:
     return counts_from(ctx.con, queries("identity.sql")["account_counts"])
 
 
+def attach_known_accounts(ctx: Context) -> None:
+    """Add to ref_map the users the source's files name without listing them (temporary table
+    ``stg_refs``: the senders and mentions of an incremental export) that an earlier load of the
+    same source listed: they keep the person and flags that load established, unchanged."""
+    ctx.run("identity.sql", "known_accounts")
+
+
 def write_spaces(ctx: Context) -> list[InputCount]:
     ctx.run("identity.sql", "upsert_spaces", {"source": ctx.source})
     return counts_from(ctx.con, queries("identity.sql")["space_counts"])
@@ -84,6 +91,10 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
         file, line, reason = ctx.con.execute(queries("activities.sql")["first_reject"]).fetchone()
         raise IngestError(f"{file}, line {line}: {reason} (every record rejected: nothing loaded)")
     ctx.run("activities.sql", "insert")
+    # an event listed as deleted (skip_reason "deleted message") removes the copy an earlier
+    # export loaded: deletions follow the latest export
+    ctx.run("activities.sql", "remove_deleted")
+    ctx.run("activities.sql", "remember_deleted")
     ctx.run("activities.sql", "rejects")
     return counts
 

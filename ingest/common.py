@@ -145,7 +145,7 @@ class Summary:
         for i in self.inputs:
             skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(i.skipped.items()) if n) or "0"
             lines.append(f"  {i.name:<{width}}  {i.read:>10,}  {i.loaded:>10,}  {i.rejected:>8,}  {skipped}")
-        added = ", ".join(f"{table} +{n:,}" for table, n in self.tables.items() if n)
+        added = ", ".join(f"{table} {n:+,}" for table, n in self.tables.items() if n)
         lines.append(f"  store: {added or 'no new rows'}")
         if self.rejected:
             lines.append(f"  {self.rejected:,} rejected rows kept in table rejects (run_id = {self.run_id})")

@@ -52,6 +52,24 @@ final as (
 
 select * from final
 
+-- name: known_accounts
+-- Users a source's files name without listing them (the temporary table stg_refs: the senders and
+-- mentions of an incremental export), known from an earlier load of the same source: they keep
+-- the person, flags and profile that load established.
+insert into ref_map (ref, account_id, person_key, is_bot)
+with named as (
+    select ref from stg_refs
+    anti join ref_map using (ref)
+),
+
+final as (
+    select named.ref, accounts.account_id, accounts.person_key, accounts.is_bot
+    from named
+    join accounts on accounts.source = $source and accounts.account_id = pseudonym(named.ref)
+)
+
+select * from final
+
 -- name: insert_people
 insert into people (person_id, first_seen, has_photo, has_title, has_location, has_about)
 with new_people as (

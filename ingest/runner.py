@@ -312,6 +312,9 @@ def detect(path: Path) -> str:
         inner = [p for p in path.iterdir() if p.is_dir()]
         if len(names) == 1 and inner:
             return detect(inner[0])
+        if not {"Messages.csv", "Users.csv"} <= names and any((d / "Messages.csv").is_file() for d in inner):
+            # a Viva Engage export of several networks: one folder each
+            names |= {q.name for d in inner for q in d.iterdir()}
         return _detect_members(names, label)
     if path.stat().st_size == 0:
         raise IngestError(f"{label}: empty file")

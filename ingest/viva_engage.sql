@@ -5,9 +5,70 @@
 -- statements read the messages once into stg_viva_messages and map everything to stg_accounts,
 -- stg_spaces and stg_events.
 
+-- name: macros
+-- Dates as Viva Engage writes them, each row with its own offset: ISO 8601
+-- (2024-03-05T14:02:11Z, 2024-03-05T14:02:11+01:00), 2024-03-05 14:02:11 UTC,
+-- 2024-03-05 14:02:11 +0100, 2024/03/05 14:02:11 +0000, and as Excel re-saves them
+-- (3/5/2024 2:02:11 PM: month first, in UTC). viva_parse splits a text into its fields (once);
+-- the other macros read the fields.
+create or replace temp macro viva_parse(t) as {
+    'iso': regexp_extract(t,
+        '^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$',
+        ['y', 'mo', 'd', 'h', 'mi', 's', 'tz']),
+    'us': regexp_extract(t,
+        '^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?\s*$',
+        ['mo', 'd', 'y', 'h', 'mi', 's', 'ampm'])
+};
+-- the date-time as written, before its offset (NULL: no date, or a day or hour that does not exist)
+create or replace temp macro viva_local(p) as case
+    when p.iso.y <> '' then try_strptime(
+        p.iso.y || '-' || p.iso.mo || '-' || p.iso.d || ' ' || coalesce(nullif(p.iso.h, ''), '0') || ':'
+            || coalesce(nullif(p.iso.mi, ''), '0') || ':' || coalesce(nullif(p.iso.s, ''), '0'),
+        '%Y-%m-%d %H:%M:%S')
+    when p.us.y <> '' and p.us.ampm <> '' then try_strptime(
+        p.us.y || '-' || p.us.mo || '-' || p.us.d || ' ' || p.us.h || ':' || p.us.mi || ':'
+            || coalesce(nullif(p.us.s, ''), '0') || ' ' || upper(p.us.ampm),
+        '%Y-%m-%d %I:%M:%S %p')
+    when p.us.y <> '' then try_strptime(
+        p.us.y || '-' || p.us.mo || '-' || p.us.d || ' ' || p.us.h || ':' || p.us.mi || ':'
+            || coalesce(nullif(p.us.s, ''), '0'),
+        '%Y-%m-%d %H:%M:%S')
+end;
+-- the offset in minutes east of UTC (none written: UTC)
+create or replace temp macro viva_offset(tz) as case
+    when coalesce(tz, '') in ('', 'Z', 'UTC', 'GMT') then 0
+    else (case when tz[1] = '-' then -1 else 1 end)
+        * (cast(tz[2:3] as integer) * 60 + coalesce(cast(nullif(replace(tz[4:], ':', ''), '') as integer), 0))
+end;
+-- offsets in use on Earth: -12:00 to +14:00, whole minutes below 60
+create or replace temp macro viva_offset_ok(tz) as coalesce(tz, '') in ('', 'Z', 'UTC', 'GMT') or (
+    coalesce(cast(nullif(replace(tz[4:], ':', ''), '') as integer), 0) < 60
+    and viva_offset(tz) between -12 * 60 and 14 * 60);
+create or replace temp macro viva_utc(p) as case
+    when viva_offset_ok(p.iso.tz) then viva_local(p) - to_minutes(viva_offset(p.iso.tz))
+end;
+-- a network's dates fall between 2000 and the end of next year
+create or replace temp macro viva_plausible(ts) as
+    ts >= timestamp '2000-01-01' and ts < make_timestamp(year(current_date) + 2, 1, 1, 0, 0, 0);
+-- why a text is not a usable date-time (NULL: it is one)
+create or replace temp macro viva_time_problem(column_name, p, ts) as case
+    when ts is null and viva_local(p) is not null and not viva_offset_ok(p.iso.tz) then
+        column_name || ' has a UTC offset out of range (' || p.iso.tz || '; expected -12:00 to +14:00)'
+    when ts is null then
+        column_name || ' is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z or 2024-03-05 14:02:11 +0100)'
+    when not viva_plausible(ts) then
+        column_name || ' ' || strftime(ts, '%Y-%m-%d') || ' is implausible (expected between 2000 and the end of '
+            || (year(current_date) + 1) || ')'
+end;
+-- the UTC time of parsed fields when plausible, else NULL (utc: viva_utc of the fields, computed once)
+create or replace temp macro viva_time(utc) as case when viva_plausible(utc) then utc end
+
 -- name: home_domains
 -- The enterprise's own e-mail domains: the configured ones, else those learnt from the HR
--- directory, else the most common domain of Users.csv. Another domain marks a guest.
+-- directory or from an earlier export (home_domains), else the most common domain of Users.csv
+-- (of the home network: see viva_engage.py), which the store then remembers: an incremental
+-- export lists only the users changed since the last one, maybe none, maybe only guests. Another
+-- domain marks a guest.
 create or replace temp table stg_home_domains as
 with configured as (
     select pseudonym(unnest(cast($home_domains as varchar[]))) as domain_id
@@ -28,27 +89,38 @@ user_domains as (
 ),
 
 fallback as (
-    select domain_id from user_domains
+    select domain_id, n from user_domains
     where not exists (select 1 from configured)
     order by n desc, domain_id
     limit 1
 ),
 
 final as (
-    select domain_id from configured
-    union
-    select domain_id from fallback
+    select domain_id, null::integer as learnt_from_users from configured
+    union all
+    select domain_id, n from fallback
 )
 
 select * from final
 
+-- name: remember_home_domain
+insert into home_domains
+select domain_id, learnt_from_users from stg_home_domains
+where learnt_from_users is not null
+on conflict do nothing
+
 -- name: accounts
 insert into stg_accounts
-with users as (
+with parsed as (
+    select *, viva_parse(joined_at) as joined_parts from stg_viva_users_raw
+),
+
+users as (
     select
         *,
-        nullif(lower(trim(email)), '') as clean_email
-    from stg_viva_users_raw
+        nullif(lower(trim(email)), '') as clean_email,
+        viva_utc(joined_parts) as joined_utc
+    from parsed
 ),
 
 domains as (
@@ -69,10 +141,8 @@ final as (
         case when clean_email is null then false else domains.is_guest end as is_guest,
         nullif(trim(deleted_at), '') is not null
             or lower(coalesce(state, '')) in ('soft_delete', 'deleted') as is_deleted,
-        timezone('UTC', coalesce(
-            try_cast(joined_at as timestamptz),
-            try_strptime(joined_at, '%Y/%m/%d %H:%M:%S %z')
-        )) as joined_at,
+        -- an unreadable or implausible date is left out (the user is loaded)
+        viva_time(joined_utc) as joined_at,
         null::boolean as has_photo,
         nullif(trim(job_title), '') is not null as has_title,
         nullif(trim(location), '') is not null as has_location,
@@ -96,7 +166,15 @@ with senders as (
     where nullif(trim(sender_id), '') is not null
       and from_user
       and unknown_sender
+      -- without an e-mail, a sender nobody lists is nobody: its messages are rejected
+      and nullif(trim(sender_email), '') is not null
     group by sender_id
+),
+
+new_senders as (
+    -- a sender an earlier export listed keeps what it established (known_accounts)
+    select * from senders
+    where pseudonym(ref) not in (select account_id from accounts where source = $source)
 ),
 
 final as (
@@ -105,7 +183,62 @@ final as (
         email is not null
             and pseudonym(split_part(email, '@', 2)) not in (select domain_id from stg_home_domains),
         false, null, null, null, null, null, null
-    from senders
+    from new_senders
+)
+
+select * from final
+
+-- name: group_rejects
+-- Groups.csv rows that cannot be read: rejected (their messages still land in their group, known
+-- from an earlier export or from the messages)
+-- stg_viva_groups_dated: every row's created_at, read once
+create or replace temp table stg_viva_groups_dated as
+with parsed as (
+    select record_no, created_at, viva_parse(created_at) as created_parts from stg_viva_groups_raw
+),
+
+final as (
+    select *, viva_utc(created_parts) as created_utc from parsed
+)
+
+select * from final;
+
+create or replace temp table stg_viva_group_rejects as
+with checked as (
+    select
+        record_no,
+        case
+            when nullif(trim(id), '') is null then 'group without an id'
+            when lower(trim(coalesce(private, ''))) not in ('true', 'false', '') then 'private is not true or false'
+            when lower(trim(coalesce(external, ''))) not in ('true', 'false', '') then 'external is not true or false'
+            when nullif(trim(dated.created_at), '') is not null
+                then viva_time_problem('created_at', dated.created_parts, dated.created_utc)
+        end as reason
+    from stg_viva_groups_raw
+    join stg_viva_groups_dated as dated using (record_no)
+),
+
+final as (
+    select record_no, record_no + 1 as line, reason from checked where reason is not null
+)
+
+select * from final
+
+-- name: refs
+-- The users messages name (senders, mentions) that Users.csv does not list: an incremental
+-- export lists only the users changed since the last one. Those an earlier export listed keep
+-- what it established (identity.sql: known_accounts).
+create or replace temp table stg_refs as
+with named as (
+    select sender_id as ref from stg_viva_messages where unknown_sender and from_user
+    union
+    select unnest(mentioned) as ref from stg_viva_messages where len(mentioned) > 0
+),
+
+final as (
+    select distinct ref from named
+    where ref is not null
+      and ref not in (select nullif(trim(id), '') from stg_viva_users_raw where nullif(trim(id), '') is not null)
 )
 
 select * from final
@@ -123,14 +256,14 @@ listed as (
         nullif(trim(id), '') as space_ref,
         name,
         'group' as kind,
-        lower(coalesce(private, '')) = 'true' as is_private,
-        lower(coalesce(external, '')) = 'true' as is_external,
-        timezone('UTC', coalesce(
-            try_cast(created_at as timestamptz),
-            try_strptime(created_at, '%Y/%m/%d %H:%M:%S %z')
-        )) as created_at
+        -- empty: not said (an earlier export's value stays); anything but true or false: rejected
+        case lower(trim(coalesce(private, ''))) when 'true' then true when 'false' then false end as is_private,
+        case lower(trim(coalesce(external, ''))) when 'true' then true when 'false' then false end as is_external,
+        viva_time(dated.created_utc) as created_at
     from groups
+    join stg_viva_groups_dated as dated using (record_no)
     where nullif(trim(id), '') is not null
+      and record_no not in (select record_no from stg_viva_group_rejects)
 ),
 
 located as (
@@ -140,12 +273,15 @@ located as (
 ),
 
 unlisted_groups as (
-    -- groups that messages name but Groups.csv does not (deleted since)
+    -- groups that messages name but Groups.csv does not (deleted since), unless an earlier
+    -- export listed them (an incremental export lists only the groups changed since): those
+    -- keep the name and flags that export gave
     select null as input, 0 as record_no, space_ref, group_name as name, 'group' as kind,
         null::boolean as is_private, null::boolean as is_external, null::timestamp as created_at
     from located
     where space_kind = 'group'
       and space_ref not in (select space_ref from listed)
+      and space_ref not in (select space_ref from spaces where source = $source)
 ),
 
 conversations as (
@@ -191,14 +327,11 @@ parsed as (
         sender_id not in (
             select nullif(trim(id), '') from stg_viva_users_raw where nullif(trim(id), '') is not null
         ) as unknown_sender,
-        coalesce(
-            -- ISO 8601 in UTC, the usual form, without time zone arithmetic
-            case when created_at like '%Z' then try_cast(created_at as timestamp) end,
-            timezone('UTC', coalesce(
-                try_cast(created_at as timestamptz),
-                try_strptime(created_at, '%Y/%m/%d %H:%M:%S %z')
-            ))
-        ) as occurred_at,
+        -- the usual forms, without time zone arithmetic: ISO 8601 in UTC, and "... UTC"
+        case
+            when created_at like '____-__-__T__:__:__Z' then try_cast(created_at as timestamp)
+            when created_at like '____-__-__ __:__:__ UTC' then try_cast(created_at[1:19] as timestamp)
+        end as usual_at,
         case
             when nullif(trim(group_id), '') is not null then 'group'
             when lower(coalesce(in_private_conversation, '')) = 'true'
@@ -206,6 +339,15 @@ parsed as (
             else 'all-company'
         end as space_kind
     from csv
+),
+
+dated as (
+    select
+        *,
+        -- any other form: parsed field by field (macros)
+        case when usual_at is null then viva_parse(created_at) end as created_parts,
+        coalesce(usual_at, viva_utc(created_parts)) as occurred_at
+    from parsed
 ),
 
 final as (
@@ -243,8 +385,9 @@ final as (
         case
             when nullif(trim(id), '') is null then 'message without an id'
             when nullif(trim(sender_id), '') is null then 'message without a sender_id'
-            when occurred_at is null
-                then 'created_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)'
+            when lower(trim(coalesce(in_private_conversation, 'false'))) not in ('true', 'false', '')
+                then 'in_private_conversation is not true or false'
+            else viva_time_problem('created_at', created_parts, occurred_at)
         end as reject_reason,
         mentions as mentioned
     from (
@@ -256,7 +399,7 @@ final as (
                 else []
             end as found,
             case when len(found) > 1 then list_distinct(found) else found end as mentions
-        from parsed
+        from dated
     )
 )
 
@@ -306,10 +449,12 @@ mentions as (
         null::integer as body_length,
         null::boolean as has_file,
         null::boolean as has_link,
-        null as skip_reason,
+        -- a deleted message's mentions are read too: the copies an earlier export loaded go
+        -- with the message (activities.sql: remove_deleted)
+        case when skip_reason = 'deleted message' then skip_reason end as skip_reason,
         reject_reason
     from stg_viva_messages
-    where len(mentioned) > 0 and skip_reason is null
+    where len(mentioned) > 0 and (skip_reason is null or skip_reason = 'deleted message')
 ),
 
 final as (

@@ -153,13 +153,15 @@ TABLES: dict[str, Table] = {
         },
     ),
     "home_domains": Table(
-        "the enterprise's own e-mail domains, learnt from the directory",
+        "the enterprise's own e-mail domains, learnt from the directory (else from the first Viva Engage export's users)",
         "replaced at every directory load",
         False,
         {
-            "domain_id": C(f"{_DIRECTORY}: pseudonym of an e-mail domain", "tell guests from employees in network exports",
+            "domain_id": C(f"{_DIRECTORY} (else Viva Engage Users.csv): pseudonym of an e-mail domain",
+                           "tell guests from employees in network exports, incremental ones included",
                            pseudonym="value"),
-            "people": C(_DIRECTORY, "how many directory e-mails use it (a domain of under 1% is a contractor's)"),
+            "people": C(_DIRECTORY, "how many directory e-mails use it (a domain of under 1% is a contractor's; "
+                                    "learnt from a Viva Engage export: how many of its users)"),
         },
     ),
     "spaces": Table(
@@ -214,6 +216,21 @@ TABLES: dict[str, Table] = {
             "has_file": C(_NETWORK, "contribution quality"),
             "has_link": C(_NETWORK, "contribution quality"),
             "run_id": C("Ruche", "which load brought the event (incremental refresh)"),
+        },
+    ),
+    "deleted_events": Table(
+        "messages an export listed as deleted: their key and author, never the message",
+        _UNTIL_PURGE + "; with the person when the person goes",
+        True,
+        {
+            "source": C(_NETWORK, "which network"),
+            "activity_uid": C(
+                f"{_NETWORK}: keyed digest of the network's own key of the deleted message",
+                "a reply written before the deletion, loaded from a later export, still ties to its author",
+                pseudonym="digest",
+            ),
+            "person_key": C("Ruche: the author's account, resolved to the person", "the tie of replies to the message"),
+            "occurred_at": C(_NETWORK, "retention cut-off"),
         },
     ),
     "usage_snapshots": Table(

@@ -236,6 +236,7 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
     for table in PURGED_TABLES:
         statement = queries()[f"delete_{table}"]
         con.execute(statement, {"cutoff": done.cutoff} if "$cutoff" in statement else None)
+    con.execute(queries()["delete_deleted_events"], {"cutoff": done.cutoff})
     before = con.execute("select value from store_meta where key = 'purged_before'").fetchone()
     if before is None or before[0] < done.cutoff.isoformat():
         con.execute(

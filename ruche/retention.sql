@@ -233,6 +233,12 @@ delete from people where person_key in (select person_key from retention_forgott
 -- name: delete_audit_log
 delete from audit_log where occurred_at < $cutoff
 
+-- name: delete_deleted_events
+-- the authors of deleted messages (ingest/activities.sql: remember_deleted) go with their months
+-- and with the people forgotten
+delete from deleted_events
+where occurred_at < $cutoff or person_key in (select person_key from retention_forgotten)
+
 -- name: history
 -- Participation of purged months, shaped like metrics/participation.sql's rows.
 -- Bound: $attribute, $from_date, $to_date (null: open).

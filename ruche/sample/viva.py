@@ -645,3 +645,58 @@ def small_tables(c: Company, v: Viva) -> dict[str, pl.DataFrame]:
                                     "network_id": pl.Int64, "created_at": pl.String})
     return {"Topics.csv": topics, "Pages.csv": pages, "Admins.csv": admins, "Networks.csv": networks,
             "MessageThreadsOutbound.csv": outbound}
+
+
+# --- incremental exports ---------------------------------------------------------------------------
+
+
+def sample_network(people: int, months: int, seed: int, end) -> tuple[Company, Viva]:
+    """The company and network :func:`ruche.sample.generate` draws for the same arguments."""
+    from ruche.sample.activity import Clock as _Clock
+    from ruche.sample.company import Period, build_company
+
+    period = Period.ending(end, months)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
+    company = build_company(streams[0], people, period)
+    return company, build_viva(streams[1], company, _Clock(period))
+
+
+def export_tables(c: Company, v: Viva) -> dict[str, pl.DataFrame]:
+    """``Messages.csv``, ``Users.csv`` and ``Groups.csv`` of the full export."""
+    return {"Messages.csv": messages_csv(c, v), "Users.csv": users_csv(c, v), "Groups.csv": groups_csv(c, v)}
+
+
+def export_window(tables: dict[str, pl.DataFrame], until: str, since: str | None = None) -> dict[str, pl.DataFrame]:
+    """The export the Data Export API gives at ``until`` (``YYYY-MM-DD HH:MM:SS``, UTC, excluded),
+    from the full export's ``tables`` (:func:`export_tables`).
+
+    Without ``since``: everything created before ``until``, as it stood then (a message deleted
+    later is not deleted yet, a user who left later is active). With ``since`` (the API's
+    ``since=``): only what was created or changed in ``[since, until)``: the messages posted or
+    deleted then, the users who joined, were suspended or deleted then, the groups created then or
+    holding a message posted then. ``Users.csv`` and ``Groups.csv`` may list nobody.
+    """
+    u = f"{until} UTC"
+    s = f"{since} UTC" if since else None
+    m = tables["Messages.csv"].filter(pl.col("created_at") < u)
+    gone = pl.col("deleted_at").is_not_null() & (pl.col("deleted_at") < u)
+    m = m.with_columns(
+        [pl.when(gone).then(pl.col(name)).otherwise(pl.lit(None, dtype=pl.String)).alias(name)
+         for name in ("deleted_at", "deleted_by_id", "deleted_by_type")]
+    ).with_columns(pl.col("deleted_by_id").cast(pl.String))
+    users = tables["Users.csv"].filter(pl.col("joined_at") < u)
+    users = users.with_columns(
+        [pl.when(pl.col(name) < u).then(pl.col(name)).otherwise(pl.lit(None, dtype=pl.String)).alias(name)
+         for name in ("deleted_at", "suspended_at")]
+    ).with_columns(
+        state=pl.when(pl.col("deleted_at").is_not_null()).then(pl.lit("soft_delete"))
+        .when(pl.col("suspended_at").is_not_null()).then(pl.lit("suspended")).otherwise(pl.lit("active"))
+    )
+    groups = tables["Groups.csv"].filter(pl.col("created_at") < u)
+    if s is not None:
+        posted = m.filter(pl.col("created_at") >= s)
+        m = m.filter((pl.col("created_at") >= s) | (pl.col("deleted_at") >= s))
+        users = users.filter((pl.col("joined_at") >= s) | (pl.col("deleted_at") >= s) | (pl.col("suspended_at") >= s))
+        active = posted["group_id"].drop_nulls().cast(pl.String).unique()
+        groups = groups.filter((pl.col("created_at") >= s) | pl.col("id").cast(pl.String).is_in(active.implode()))
+    return {"Messages.csv": m, "Users.csv": users, "Groups.csv": groups}
