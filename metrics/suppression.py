@@ -18,8 +18,10 @@ The rule (:func:`metrics.groups.suppress_small_groups`), within each partition (
   outsiders happened to be active.
 
 A breakdown inside a group (the levels of each department) is decided after the group itself:
-the cells of a hidden group are all hidden, and inside a shown group the cells are decided by
-the same rule (:func:`decide_within`).
+the cells of a hidden group are all hidden, inside a shown group the cells are decided by the
+same rule, and then across the groups: the cells hidden in a column (the managers of every
+department) hold no one or at least k people, since that column's total is shown elsewhere
+(:func:`decide_within`).
 """
 
 from __future__ import annotations
@@ -79,16 +81,19 @@ def decide_within(frame: pl.DataFrame, outer: list[str], cell: str, size: str, k
     """Cells of a breakdown (``cell``, e.g. ``level``) inside groups (``outer``, e.g. the
     department; none: the cells are the groups): the outer groups are decided first, from their
     headcount (the sum of their cells'), as :func:`decide` decides them for any metric; then the
-    cells of each shown group, inside it. Returns the cells shown, the number of distinct ``cell``
+    cells of each shown group, inside it, and across the groups (:func:`_close_columns`: the
+    total of a cell value is shown by another metric). Returns the cells shown, the number of distinct ``cell``
     values hidden somewhere, and the keys (``within`` + ``outer`` + ``cell``) of the cells hidden.
 
     >>> f = pl.DataFrame({"d": ["a", "a", "b", "c", "c"], "lvl": ["x", "y", "x", "x", "y"],
     ...                   "n": [2, 2, 6, 30, 10]})
     >>> shown, left_out, hidden = decide_within(f, ["d"], "lvl", "n", k=5)
     >>> shown.rows(), left_out
-    ([('c', 'x', 30), ('c', 'y', 10)], 2)
+    ([('c', 'x', 30)], 2)
 
-    ``a`` (4 people) is hidden, so ``b`` (6) is too, as ``participation --by d`` hides them.
+    ``a`` (4 people) is hidden, so ``b`` (6) is too, as ``participation --by d`` hides them. Then
+    ``c``'s ``y`` cell goes too: the ``y`` people number 12 in all (``participation --by lvl``),
+    and 12 less the 10 shown would be ``a``'s 2.
     """
     within = within or []
     keys = within + outer + [cell]
@@ -102,6 +107,43 @@ def decide_within(frame: pl.DataFrame, outer: list[str], cell: str, size: str, k
     outer_shown, _, _ = decide(groups, outer[-1], size, k, within + outer[:-1])
     inside = frame.join(outer_shown.select(within + outer), on=within + outer, how="semi", maintain_order="left")
     shown, _ = suppress_small_groups(inside, cell, size, k, within + outer)
-    shown = shown.select(frame.columns)
+    shown = _close_columns(frame, shown.select(keys), within, outer, cell, size, k)
+    shown = frame.join(shown, on=keys, how="semi", maintain_order="left", nulls_equal=True).sort(keys)
     hidden = frame.select(keys).join(shown.select(keys), on=keys, how="anti", nulls_equal=True)
     return shown, hidden[cell].n_unique(), hidden
+
+
+def _close_columns(frame: pl.DataFrame, shown: pl.DataFrame, within: list[str], outer: list[str], cell: str,
+                   size: str, k: int) -> pl.DataFrame:
+    """The keys of the cells still shown once the breakdown is safe both ways.
+
+    The cells hidden in a column (one ``cell`` value across the groups, e.g. the frontline people
+    of every department) are what its total, shown by another metric (participation by
+    ``cell``), less the cells shown gives: while they hold between 1 and k - 1 people, the
+    smallest cell shown in that column is hidden too; and while the cells hidden in a shown group
+    hold between 1 and k - 1 people, the smallest shown one of that group. Hiding only ever
+    grows, so this ends."""
+    keys = within + outer + [cell]
+    cells = frame.select(*keys, pl.col(size).fill_null(0).alias("__n"), pl.col(cell).cast(pl.Utf8).fill_null("")
+                         .alias("__name"))
+    cells = cells.join(shown.with_columns(pl.lit(True).alias("__shown")), on=keys, how="left", nulls_equal=True)
+    cells = cells.with_columns(pl.col("__shown").fill_null(False))
+    # the groups hidden whole stay hidden; only the cells of shown groups may go
+    row_shown = cells.group_by(within + outer).agg(pl.col("__shown").any().alias("__row_shown"))
+    cells = cells.join(row_shown, on=within + outer, how="left", nulls_equal=True)
+    for _ in range(cells.height + 1):
+        changed = False
+        for line, may_go in ((within + [cell], pl.lit(True)), (within + outer, pl.col("__row_shown"))):
+            hidden_sum = pl.col("__n").filter(~pl.col("__shown")).sum().over(line)
+            exposed = (hidden_sum > 0) & (hidden_sum < k) & may_go
+            # the smallest shown cell of each exposed line (by size, then name)
+            candidates = cells.with_columns(exposed.alias("__exposed")).filter(pl.col("__exposed") & pl.col("__shown"))
+            if candidates.is_empty():
+                continue
+            first = candidates.sort("__n", "__name").unique(line, keep="first", maintain_order=True).select(keys)
+            cells = cells.join(first.with_columns(pl.lit(True).alias("__go")), on=keys, how="left", nulls_equal=True)
+            cells = cells.with_columns((pl.col("__shown") & pl.col("__go").is_null()).alias("__shown")).drop("__go")
+            changed = True
+        if not changed:
+            break
+    return cells.filter(pl.col("__shown")).select(keys)

@@ -101,8 +101,19 @@ def test_every_metric_hides_the_same_departments(spec):
 
         assert shown(of(run("participation").rows)) == want
         assert shown(of(run("silos", per_period=True).rows)) == want
-        for name in ("leadership", "leaders", "frontline"):
+        for name, cell in (("leadership", "level"), ("leaders", "level"), ("frontline", "frontline")):
             rows = of(run(name).rows)
             cells = rows.group_by("department").agg(pl.col("headcount").sum())
             # a shown department may hide some of its cells, never a hidden one show any
             assert set(cells["department"].to_list()) <= set(want), name
+            if name == "leaders":
+                continue  # the rows of leadership's two levels, decided as leadership decides them
+            # each column's total (participation by the cell) less its cells shown holds no one or
+            # at least k people; each shown department's total less its cells shown likewise
+            totals, _, _ = decide(of(participation_frame(con, [cell], "month", start, end)), cell, "headcount", k)
+            for value, total in totals.select(cell, "headcount").iter_rows():   # the totals shown
+                gap = total - rows.filter(pl.col(cell) == value)["headcount"].sum()
+                assert gap == 0 or gap >= k, (name, period, value, gap)
+            for department, total in want.items():
+                gap = total - rows.filter(pl.col("department") == department)["headcount"].sum()
+                assert gap == 0 or gap >= k, (name, period, department, gap)
