@@ -22,7 +22,7 @@ from metrics.groups import group_columns, group_expression
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 LEVELS = ["executive", "manager", "staff"]
 #: The levels whose participation the Overview calls the leaders'.

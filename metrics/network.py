@@ -40,7 +40,7 @@ from metrics.suppression import decide
 from metrics.groups import grain as _grain
 from metrics.materialise import store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
 OTHER = "Other (small groups)"

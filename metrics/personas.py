@@ -27,7 +27,7 @@ from metrics.groups import EXTERNAL, group_columns
 from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide_once
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
 

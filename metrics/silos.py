@@ -38,7 +38,7 @@ from metrics.groups import EXTERNAL
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
 from metrics.suppression import decide
 from metrics.network import group_graph_frames, group_ties_current, network_query, window
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
 #: Fewest ties, in all and per member, for a group's E-I index to be told (settings

@@ -24,7 +24,7 @@ import polars as pl
 
 from metrics.groups import MetricError, grain, period_start, shift_period
 from metrics.participation import participation_frame
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.teams import _last_day
 

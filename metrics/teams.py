@@ -26,7 +26,7 @@ from metrics._sql import sql
 from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
