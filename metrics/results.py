@@ -39,7 +39,7 @@ from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.people import champions
 from metrics.materialise import store_state
-from metrics.network import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
@@ -162,7 +162,7 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     calls = []
     for by in BY_CHOICES:
         calls += [
-            # from the partition the load stored (metrics.network.materialise): a tenth of a second
+            # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
             ("communities", by, "month", {}),
             ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),

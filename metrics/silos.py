@@ -1,7 +1,7 @@
 """Silos: how far each group keeps its interactions to itself.
 
 Definitions (METRICS.md, "Interactions and silos"), over the interaction graph of
-:mod:`metrics.network` and a partition of people into groups (External people form the group
+:mod:`metrics.graph` and a partition of people into groups (External people form the group
 ``External``):
 
 - **E-I index** of a group (Krackhardt & Stern) = (E - I) / (E + I), E the weight of ties with
@@ -37,7 +37,8 @@ import polars as pl
 from metrics.groups import EXTERNAL
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
 from metrics.suppression import decide
-from metrics.network import group_graph_frames, group_ties_current, network_query, window
+from metrics.graph import group_graph_frames
+from metrics.ties import group_ties_current, network_query, window
 from metrics.measure import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
@@ -216,7 +217,7 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     """Over the window, or per period when the caller asks for one (``extra["per_period"]``).
 
     Over the window, ``extra["graph_top"]`` = N also gives the group graph's N most tied nodes
-    and the edges between them (:func:`metrics.network.group_graph_frames`) in ``extra["graph"]``
+    and the edges between them (:func:`metrics.graph.group_graph_frames`) in ``extra["graph"]``
     (``nodes``, ``edges``, ``groups``: the number of nodes of the whole graph), from the same
     totals of the groups: what the dashboard's Network page draws beside the E-I index.
     """

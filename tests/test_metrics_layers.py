@@ -21,9 +21,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "metrics"
 CACHES = {"results", "refresh", "registry", "cli"}
 
 #: What every definition may build on: SQL loading, group attributes, populations, suppression,
-#: the shape of a measure, and the base relations a measure reads (``materialise.sources``: the
-#: stored bases when they describe the store, the same SQL on the fly otherwise).
-FOUNDATIONS = {"_sql", "groups", "population", "suppression", "measure", "materialise", "status"}
+#: the shape of a measure, and the base relations a measure reads (``materialise.sources`` and the
+#: ties of ``ties.network_query``: the stored bases when they describe the store, the same SQL on
+#: the fly otherwise).
+FOUNDATIONS = {"_sql", "groups", "population", "suppression", "measure", "materialise", "status", "ties"}
 
 
 def _module_imports(path: Path) -> set[str]:

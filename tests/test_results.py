@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from metrics import registry, results, status
 from metrics.people import champions
-from metrics.network import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS
 from metrics.registry import MetricParams
 from ruche import store
 from ruche.config import Settings

@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from metrics import registry
-from metrics.network import interaction_graph
+from metrics.graph import interaction_graph
 from metrics.registry import MetricParams
 from metrics.silos import silos
 from tests.test_network_support import reference_ei, reference_org, store_from_graph
@@ -185,12 +185,13 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
     and the group graph read them, and find exactly what the activities give."""
     from datetime import date
 
-    import metrics.network
+    import metrics.graph
     import metrics.silos
+    import metrics.ties
     from ruche import store
 
     con = store.connect(sample_store, read_only=True)
-    assert metrics.network.group_ties_current(con)
+    assert metrics.ties.group_ties_current(con)
     calls = [("silos", None, None, {"silo_threshold": -0.5}), ("group-graph", None, None, {}),
              ("group-graph", None, None, {"top": 4})]
     # whole months, days around whole months, days of one month only
@@ -209,7 +210,7 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
         return registry.get(name)(con, params)
 
     stored = [run(*call) for call in calls]
-    monkeypatch.setattr(metrics.network, "group_ties_current", lambda con: False)
+    monkeypatch.setattr(metrics.graph, "group_ties_current", lambda con: False)
     monkeypatch.setattr(metrics.silos, "group_ties_current", lambda con: False)
     live = [run(*call) for call in calls]
     for call, s, l in zip(calls, stored, live):
@@ -227,7 +228,7 @@ def test_group_graph_top_is_the_whole_graph_cut_to_its_most_tied_nodes(sample_st
     theirs), and the edges are the whole graph's between them."""
     from datetime import date
 
-    from metrics.network import group_graph_frames
+    from metrics.graph import group_graph_frames
     from ruche import store
 
     con = store.connect(sample_store, read_only=True)
@@ -265,7 +266,7 @@ def rounded(value):
 
 
 def test_group_ties_go_stale_with_the_next_load(tiny_store):
-    from metrics.network import group_ties_current, store_group_ties
+    from metrics.ties import group_ties_current, store_group_ties
     from ruche import store
 
     with store.writing(tiny_store) as con:
@@ -294,7 +295,7 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
     import shutil
 
     import ingest
-    from metrics.network import store_group_ties
+    from metrics.ties import store_group_ties
     from ruche import store
     from ruche.config import Settings
 

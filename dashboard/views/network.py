@@ -9,7 +9,7 @@ from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
 from dashboard.summary import group_cross_share
-from metrics.network import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS
 
 HELP = {
     "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
