@@ -190,8 +190,13 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
     return json.dumps([name, by, grain_name, min_group_size, extra, end], sort_keys=True, default=str)
 
 
+#: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
+#: stored by another version are not current, so they are computed afresh until the next refresh.
+RESULTS_VERSION = "2"
+
+
 def _state(con: duckdb.DuckDBPyConnection) -> str:
-    return store_state(con)
+    return f"{store_state(con)};results={RESULTS_VERSION}"
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:

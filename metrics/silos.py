@@ -71,7 +71,9 @@ def silos(
       people active in the period), ``internal_ties``, ``external_ties``, ``ei_index`` (null for
       a group with fewer than ``min_ties`` ties, or fewer than ``min_ties_per_person`` per member)
       and ``is_silo`` (``ei_index < silo_threshold``;
-      null with it); then ``ties`` (internal + external), ``ties_per_person``, ``status``
+      null with it); then ``ties`` (internal + external), ``ties_per_person``,
+      ``cross_silo_share`` (the share of the group's ties that leave it, E / (E + I); null when
+      ``ei_index`` is), ``status``
       (``silo``, ``open``, ``disconnected``: too few ties to tell), ``population`` (who
       ``headcount`` counts: :mod:`metrics.population`) and, per period, ``days`` and ``partial``
       (the window holds only part of the period);
@@ -167,6 +169,9 @@ def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: in
         (pl.col("ei_index") < silo_threshold).alias("is_silo"),
         ties.alias("ties"),
         (ties / pl.col("headcount").replace(0, None)).alias("ties_per_person"),
+        # the share of the group's ties that leave it, E / (E + I) = (E-I + 1) / 2: told as E-I is
+        pl.when(pl.col("ei_index").is_not_null() & (ties > 0)).then(pl.col("external_ties") / ties)
+        .alias("cross_silo_share"),
         pl.when(~told).then(pl.lit("disconnected"))
         .when(pl.col("ei_index") < silo_threshold).then(pl.lit("silo")).otherwise(pl.lit("open")).alias("status"),
         pl.when(pl.col("grp") == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE))

@@ -45,6 +45,7 @@ def test_hand_built_exact_values():
             "is_silo": [False, False, False, True],
             "ties": [2, 5, 7, 5],
             "ties_per_person": [2.0, 1.0, 7 / 5, 5 / 2],
+            "cross_silo_share": [2 / 2, 4 / 5, 3 / 7, 1 / 5],  # E / (E + I) = (E-I + 1) / 2
             "status": ["open", "open", "open", "silo"],
             "population": ["external, active", "employed in the range", "employed in the range",
                            "employed in the range"],
@@ -165,7 +166,7 @@ def test_registered_metric_contract():
     con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
     result = registry.get("silos")(con, MetricParams(by="department"))
     assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo",
-                                   "ties", "ties_per_person", "status", "population"]
+                                   "ties", "ties_per_person", "cross_silo_share", "status", "population"]
     assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity", "internal_ties", "between_ties",
                                  "ei_index_as_groups", "covers"}
     assert result.suppressed_groups == 0
