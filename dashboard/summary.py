@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 from dashboard.format import pct
+from metrics.leadership import leaders_rate
 from metrics.participation import whole_periods
 
 Fetch = Callable[..., object]
@@ -92,19 +93,15 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
 
     The levels' participation is the one of ``leadership`` (suppressed alike) without the threads
     it counts up to the end of the range: over the organisation the participation by level, in a
-    group the ``leaders`` metric; any range of whole periods is then a slice of the stored results."""
+    group the ``leaders`` metric; any range of whole periods is then a slice of the stored results.
+    The rate itself is :func:`metrics.leadership.leaders_rate`."""
     if group is None:
         rows = fetch("participation", by="level").rows
     else:
         rows = fetch("leaders", by=by).rows
         if by in rows.columns:
             rows = rows.filter(pl.col(by) == group)
-    return (
-        rows.filter(pl.col("level").is_in(["executive", "manager"]))
-        .group_by("period")
-        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"))
-        .sort("period")
-    )
+    return leaders_rate(rows)
 
 
 def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "department",
