@@ -396,6 +396,12 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
     )
 
 
+def last_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day holding data (activities or usage reports), None on an empty store: where a
+    figure "as of the end of the data" stands."""
+    return con.execute(f"select max(day) from {sources(con, 'month', None, None).days}").fetchone()[0]
+
+
 _SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
 
 

@@ -38,10 +38,9 @@ from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.people import champions
-from metrics.materialise import store_state
+from metrics.materialise import last_day, store_state
 from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
-from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide
 from ruche.errors import RucheError
@@ -273,7 +272,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
 
     computed = 0
     spent: dict[str, float] = {}
-    as_of = _last_day(con)
+    as_of = last_day(con)
     for name, by, period, extra in default_calls(settings):
         params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
         label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
