@@ -130,7 +130,7 @@ def run_one(db: Path, name: str) -> dict:
     """Run one metric (or step) in this process; return its time and this process's peak memory."""
     import networkx as nx
 
-    from metrics import network, registry
+    from metrics import centrality, communities, graph, registry, refresh
     from metrics.registry import MetricParams
     from ruche import store
 
@@ -149,7 +149,7 @@ def run_one(db: Path, name: str) -> dict:
         result = registry.get("silos")(con, MetricParams(period="month", extra={"per_period": True}))
         extra["periods"] = len(result.extra["periods"])
     elif name == "materialise":
-        extra.update(network.materialise(con))
+        extra.update(refresh.store_person_network(con))
     elif name.removesuffix("-stored") in ("silos", "group-graph", "bridges", "communities"):
         # the stored results serve any group-by: the dashboard's case of another attribute than the default
         params = MetricParams(by="site") if name.endswith("-stored") else MetricParams()
@@ -163,12 +163,12 @@ def run_one(db: Path, name: str) -> dict:
         extra["by"] = params.by
         extra["rows"] = result.rows.height
     else:
-        G = network.person_graph(con) if name in ("person-graph", "louvain") else network.interaction_graph(con)
+        G = graph.person_graph(con) if name in ("person-graph", "louvain") else graph.interaction_graph(con)
         t1, c1 = time.perf_counter(), time.process_time()
         extra["build_seconds"] = round(t1 - t0, 2)
         extra["build_cpu_seconds"] = round(c1 - c0, 2)
         if name == "louvain":
-            labels = network.louvain_partition(len(G.keys), G.a, G.b, G.weight, seed=1)
+            labels = communities.louvain_partition(len(G.keys), G.a, G.b, G.weight, seed=1)
             extra["communities"] = int(labels.max())
         elif name == "modularity-networkx":
             parts: dict = {}
@@ -176,7 +176,7 @@ def run_one(db: Path, name: str) -> dict:
                 parts.setdefault(g, set()).add(n)
             extra["modularity"] = nx.community.modularity(G, parts.values(), weight="weight")
         elif name == "betweenness":
-            _, info = network.person_betweenness(G)
+            _, info = centrality.person_betweenness(G)
             extra["betweenness"] = info
         extra["step_seconds"] = round(time.perf_counter() - t1, 2)
         extra["step_cpu_seconds"] = round(time.process_time() - c1, 2)
@@ -192,7 +192,7 @@ def run_one(db: Path, name: str) -> dict:
 def betweenness_error(sources: list[int], seeds: int = 5, top: int = 20) -> list[dict]:
     """Sampled against exact betweenness, on the real e-mail network and on a smaller graph of the
     benchmark's kind: relative error of the top people's scores and overlap of the top lists."""
-    from metrics.network import betweenness_centrality
+    from metrics.centrality import betweenness_centrality
     from tests.test_network_support import read_email_network
 
     graphs = {}
@@ -202,7 +202,7 @@ def betweenness_error(sources: list[int], seeds: int = 5, top: int = 20) -> list
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "small.duckdb"
         build(small, 20_000, 200_000, 200)
-        from metrics.network import interaction_graph
+        from metrics.graph import interaction_graph
         from ruche import store
 
         con = store.connect(small, read_only=True)
@@ -240,8 +240,9 @@ def louvain_quality(db: Path, seeds: tuple[int, ...] = (1, 2, 3)) -> list[dict]:
     import networkx as nx
     import numpy as np
 
-    from metrics.network import _modularity, interaction_graph, louvain_partition, normalised_mutual_information
-    from metrics.network import person_graph
+    from metrics.communities import arrays_modularity as _modularity
+    from metrics.communities import louvain_partition, normalised_mutual_information
+    from metrics.graph import interaction_graph, person_graph
     from ruche import store
 
     con = store.connect(db, read_only=True)

@@ -96,7 +96,7 @@ def refresh_if_stale(db: str, settings: Settings) -> None:
     a store another load is writing, or a refresh that fails, is served as it is."""
     from ingest.cli import refresh_derived
     from ingest.common import Progress
-    from metrics.materialise import derived_current
+    from metrics.refresh import derived_current
 
     con = store.connect(db, read_only=True)
     try:

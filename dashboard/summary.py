@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 from dashboard.format import pct
+from metrics.leadership import leaders_rate
 from metrics.participation import whole_periods
 
 Fetch = Callable[..., object]
@@ -92,35 +93,22 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
 
     The levels' participation is the one of ``leadership`` (suppressed alike) without the threads
     it counts up to the end of the range: over the organisation the participation by level, in a
-    group the ``leaders`` metric; any range of whole periods is then a slice of the stored results."""
+    group the ``leaders`` metric; any range of whole periods is then a slice of the stored results.
+    The rate itself is :func:`metrics.leadership.leaders_rate`."""
     if group is None:
         rows = fetch("participation", by="level").rows
     else:
         rows = fetch("leaders", by=by).rows
         if by in rows.columns:
             rows = rows.filter(pl.col(by) == group)
-    return (
-        rows.filter(pl.col("level").is_in(["executive", "manager"]))
-        .group_by("period")
-        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"))
-        .sort("period")
-    )
-
-
-def group_cross_share() -> pl.Expr:
-    """A group's share of ties that leave it, E / (E + I): null when the silos metric cannot tell
-    (``status`` disconnected: too few ties, where the E-I index is null too; it is the same figure,
-    (E-I + 1) / 2)."""
-    ties = pl.col("internal_ties") + pl.col("external_ties")
-    told = pl.col("ei_index").is_not_null() & (ties > 0)
-    return pl.when(told).then(pl.col("external_ties") / ties).alias("cross_silo_share")
+    return leaders_rate(rows)
 
 
 def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "department",
                      group: str | None = None) -> pl.DataFrame:
     """Cross-silo share per period: between the groups of ``by`` over the organisation, or, for one
-    ``group``, the share of its members' ties that leave it (:func:`group_cross_share`, from the
-    same per-period result). ``silo``: the silos' settings (threshold, volume), passed to ask for
+    ``group``, the share of its members' ties that leave it (``cross_silo_share`` of its row in
+    the same per-period result). ``silo``: the silos' settings (threshold, volume), passed to ask for
     the same result as the Network page."""
     empty = pl.DataFrame(schema={"period": pl.Utf8, "cross_silo_share": pl.Float64})
     result = fetch("silos", by=by, per_period=True, **(silo or {}))
@@ -128,7 +116,7 @@ def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "departme
         rows = result.rows
         if rows.is_empty() or by not in rows.columns:
             return empty
-        return rows.filter(pl.col(by) == group).select("period", group_cross_share()).sort("period")
+        return rows.filter(pl.col(by) == group).select("period", "cross_silo_share").sort("period")
     periods = result.extra.get("periods") or []
     if not periods:
         return empty

@@ -128,7 +128,7 @@ class RefreshFailed(RucheError):
 
 
 def _refresh_metrics(con, settings: Settings) -> dict:
-    from metrics.materialise import refresh_metrics
+    from metrics.refresh import refresh_metrics
 
     return refresh_metrics(con, settings)
 
@@ -141,7 +141,7 @@ def refresh_derived(
 ) -> dict:
     """Rebuild the derived tables of the store (the metrics' bases, the network results, the
     dashboard's precomputed results) in a published write of their own; what a load runs after
-    publishing its rows. Returns what :func:`metrics.materialise.refresh_metrics` did.
+    publishing its rows. Returns what :func:`metrics.refresh.refresh_metrics` did.
 
     They are caches: each records the state of the store it was computed from, and a metric
     computes from the stored rows while they are stale, so a store published between a load and
@@ -243,7 +243,7 @@ def _store_state(db: str, plan: list[tuple[str, str]]) -> tuple[bool, bool]:
         ).fetchone()[0]
         if found != len(set(shas)):
             return False, False
-        from metrics.materialise import derived_current
+        from metrics.refresh import derived_current
 
         try:
             return True, derived_current(con)

@@ -3,4 +3,9 @@
 Each family of metrics has its module (``participation``, ``inequality``, ``silos``, ...);
 the SQL each one runs lives in a ``.sql`` file beside it. Every function takes a DuckDB
 connection and plain parameters and knows nothing of the dashboard.
+
+Imports point one way: the definitions build on ``measure``, ``groups``, ``population``,
+``suppression`` and the bases (``materialise``, ``ties``); ``registry`` (a metric by name),
+``results`` (stored results) and ``refresh`` (what a load rebuilds) import the definitions, never
+the reverse (``tests/test_metrics_layers.py``).
 """

@@ -20,7 +20,7 @@ from metrics.groups import group_columns
 from metrics.participation import labels
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 
 def external_collaboration(

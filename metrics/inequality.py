@@ -30,7 +30,7 @@ from metrics.groups import group_columns
 from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide_once
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 def _ratio(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
     """``numerator / denominator`` as floats, null where the denominator is null or 0.

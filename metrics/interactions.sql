@@ -4,8 +4,8 @@
 -- that uses them continues the chain with `, next as (...) ... select * from final`.
 -- Template slots (allow-listed identifiers and fixed snippets, never user text):
 --   group_expr (metrics.groups.GROUP_ATTRIBUTES), bounds (metrics.population), calendar and period_of
---   (metrics.network),
---   active_external and pair_ties (metrics.network.network_query: computed from the activities,
+--   (metrics.ties),
+--   active_external and pair_ties (metrics.ties.network_query: computed from the activities,
 --   or read from the bases and m_group_ties when those describe the store as it is).
 -- Bound parameters: $from_date, $to_date (null: all the data).
 with

@@ -22,7 +22,7 @@ from metrics.groups import group_columns, group_expression
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 LEVELS = ["executive", "manager", "staff"]
 #: The levels whose participation the Overview calls the leaders'.
@@ -151,6 +151,26 @@ def frontline(
     """
     rows, left_out, _, _ = _compare(con, "frontline", by, period, start, end, min_group_size)
     return rows, left_out
+
+
+def leaders_rate(rows: pl.DataFrame) -> pl.DataFrame:
+    """Executives and managers together, per period: ``period``, ``leaders_rate`` (their active
+    people / their headcount), from rows by ``level`` (:func:`leaders`, or participation by
+    ``level``) already cut to one scope. Only the levels the rows show count: a level left out
+    under the minimum size is left out of the sum too.
+
+    >>> rows = pl.DataFrame({"period": ["2026-01"] * 3 + ["2026-02"] * 2,
+    ...                      "level": ["executive", "manager", "staff", "manager", "staff"],
+    ...                      "headcount": [5, 20, 75, 20, 80], "active": [4, 11, 30, 9, 40]})
+    >>> leaders_rate(rows).rows()
+    [('2026-01', 0.6), ('2026-02', 0.45)]
+    """
+    return (
+        rows.filter(pl.col("level").is_in(LEADER_LEVELS))
+        .group_by("period")
+        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"))
+        .sort("period")
+    )
 
 
 @register("leadership", "participation of executives and managers against staff, and replies to their threads",

@@ -396,6 +396,12 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
     )
 
 
+def last_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day holding data (activities or usage reports), None on an empty store: where a
+    figure "as of the end of the data" stands."""
+    return con.execute(f"select max(day) from {sources(con, 'month', None, None).days}").fetchone()[0]
+
+
 _SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
 
 
@@ -438,30 +444,3 @@ def _range_sums(start: date | None, end: date | None, months_only: bool = False)
         " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
     )
     return "(" + " union all ".join(parts) + ")"
-
-
-def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the derived tables a load refreshes (:func:`refresh_metrics`) describe the store as
-    it is: the bases, the group ties and the dashboard's results. They do not after a load whose
-    refresh failed, or when this version builds them otherwise than the one that did."""
-    from metrics import network, results
-
-    return is_fresh(con) and network.group_ties_current(con) and bool(results.current_keys(con))
-
-
-def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
-    """Everything a load refreshes before it publishes the store: the participation bases
-    (:func:`refresh`) and the person-graph results of the network views
-    (:func:`metrics.network.materialise`: Louvain communities and betweenness), the tie weights
-    per pair of groups and day (:func:`metrics.network.store_group_ties`), then the dashboard's
-    default results (:func:`metrics.results.precompute`)."""
-    from metrics import network, results
-    from ruche.config import Settings
-
-    done = refresh(con, settings)
-    if done["mode"] != "unchanged":
-        done["network"] = network.materialise(con)
-    if not network.group_ties_current(con):
-        done["group_ties"] = network.store_group_ties(con)
-    done["results"] = results.precompute(con, settings or Settings())
-    return done

@@ -25,7 +25,7 @@ from metrics.groups import grain as _grain
 from metrics.groups import group_columns
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
 from metrics.suppression import decide
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",

@@ -1,7 +1,7 @@
 """Person-level lists for administrators: the champions who write most.
 
 These are the only metrics that name a row per person, so the dashboard shows them on an
-administrator's page only, by pseudonym; a name is resolved in memory (:func:`metrics.network.name_people`)
+administrator's page only, by pseudonym; a name is resolved in memory (:func:`metrics.centrality.name_people`)
 from the directory file and the key, and never written anywhere.
 """
 

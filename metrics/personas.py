@@ -27,7 +27,7 @@ from metrics.groups import EXTERNAL, group_columns
 from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide_once
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
 
@@ -58,11 +58,45 @@ def personas(
     >>> rows.select("persona", "people").rows()
     [('engager', 0), ('catalyst', 1), ('responder', 3), ('broadcaster', 0), ('observer', 1)]
     """
+    return _visible(_frame(con, by, start, end), by, min_group_size)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """Every group's row per persona (``ord`` gives the personas' order), each with its headcount,
+    before any suppression."""
     src = materialise.sources(con, "month", start, end)
     query = sql("personas").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
                                    person_range=src.person_range)
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
-    # every group has a row per persona, each with its headcount
+    return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
+
+
+def organisation(frame: pl.DataFrame, by: str, min_group_size: int) -> list[dict]:
+    """People of each persona over the organisation's employees (``External`` is not counted: a
+    group of its own, hidden alone when small), from every group's rows, the hidden ones included:
+    those hold no one or at least ``min_group_size`` people together, so none can be told by
+    difference. ``persona``, ``people``, ``people_share`` of ``headcount``, in the personas'
+    order; empty when the employees are fewer than ``min_group_size``.
+
+    >>> frame = pl.DataFrame({"department": ["Ops", "Ops", "Tax", "Tax", "External", "External"],
+    ...                       "persona": ["catalyst", "observer"] * 3, "ord": [2, 5] * 3,
+    ...                       "people": [1, 7, 2, 1, 5, 0], "headcount": [8, 8, 3, 3, 5, 5]})
+    >>> [(r["persona"], r["people"], r["people_share"]) for r in organisation(frame, "department", 5)]
+    [('catalyst', 3, 0.2727272727272727), ('observer', 8, 0.7272727272727273)]
+    >>> organisation(frame, "department", 12)
+    []
+    """
+    internal = frame.filter(pl.col(by) != EXTERNAL)
+    headcount = internal.select(by, "headcount").unique()["headcount"].sum()
+    if not headcount or headcount < min_group_size:
+        return []
+    totals = internal.group_by("persona", "ord").agg(pl.col("people").sum()).sort("ord")
+    # five rows, divided one by one: polars divides a column by a number as a product by its
+    # inverse (3 / 10 would be 0.30000000000000004)
+    return [{"persona": persona, "people": int(people), "people_share": int(people) / int(headcount),
+             "headcount": int(headcount)} for persona, people in totals.select("persona", "people").iter_rows()]
+
+
+def _visible(frame: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.DataFrame, int]:
     visible, left_out, _ = decide_once(frame, by, "headcount", min_group_size)
     visible = visible.sort([by, "ord"]).drop("ord").with_columns(
         pl.when(pl.col(by) == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE)).otherwise(pl.lit(EMPLOYED_IN_RANGE))
@@ -72,6 +106,8 @@ def personas(
 
 @register("personas", "people per persona (engager, catalyst, responder, broadcaster, observer) per group")
 def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out = personas(con, params.by, params.start, params.end, params.min_group_size)
+    frame = _frame(con, params.by, params.start, params.end)
+    rows, left_out = _visible(frame, params.by, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end)})
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
+                               "organisation": organisation(frame, params.by, params.min_group_size)})

@@ -9,7 +9,7 @@ import polars as pl
 
 from metrics._sql import sql
 from metrics.groups import group_columns
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 
 FIELDS = ["has_photo", "has_title", "has_department", "has_location", "has_manager", "has_about"]

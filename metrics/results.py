@@ -38,10 +38,9 @@ from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.people import champions
-from metrics.materialise import store_state
-from metrics.network import DRAWN_GROUPS
+from metrics.materialise import last_day, store_state
+from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
-from metrics.teams import _last_day
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide
 from ruche.errors import RucheError
@@ -162,7 +161,7 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     calls = []
     for by in BY_CHOICES:
         calls += [
-            # from the partition the load stored (metrics.network.materialise): a tenth of a second
+            # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
             ("communities", by, "month", {}),
             ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),
@@ -190,8 +189,13 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
     return json.dumps([name, by, grain_name, min_group_size, extra, end], sort_keys=True, default=str)
 
 
+#: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
+#: stored by another version are not current, so they are computed afresh until the next refresh.
+RESULTS_VERSION = "3"
+
+
 def _state(con: duckdb.DuckDBPyConnection) -> str:
-    return store_state(con)
+    return f"{store_state(con)};results={RESULTS_VERSION}"
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:
@@ -268,7 +272,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
 
     computed = 0
     spent: dict[str, float] = {}
-    as_of = _last_day(con)
+    as_of = last_day(con)
     for name, by, period, extra in default_calls(settings):
         params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
         label = f"{name} per period" if name == "silos" and extra.get("per_period") else name

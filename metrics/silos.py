@@ -1,7 +1,7 @@
 """Silos: how far each group keeps its interactions to itself.
 
 Definitions (METRICS.md, "Interactions and silos"), over the interaction graph of
-:mod:`metrics.network` and a partition of people into groups (External people form the group
+:mod:`metrics.graph` and a partition of people into groups (External people form the group
 ``External``):
 
 - **E-I index** of a group (Krackhardt & Stern) = (E - I) / (E + I), E the weight of ties with
@@ -37,8 +37,9 @@ import polars as pl
 from metrics.groups import EXTERNAL
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
 from metrics.suppression import decide
-from metrics.network import group_graph_frames, group_ties_current, network_query, window
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.graph import group_graph_frames
+from metrics.ties import group_ties_current, network_query, window
+from metrics.measure import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
 #: Fewest ties, in all and per member, for a group's E-I index to be told (settings
@@ -70,7 +71,9 @@ def silos(
       people active in the period), ``internal_ties``, ``external_ties``, ``ei_index`` (null for
       a group with fewer than ``min_ties`` ties, or fewer than ``min_ties_per_person`` per member)
       and ``is_silo`` (``ei_index < silo_threshold``;
-      null with it); then ``ties`` (internal + external), ``ties_per_person``, ``status``
+      null with it); then ``ties`` (internal + external), ``ties_per_person``,
+      ``cross_silo_share`` (the share of the group's ties that leave it, E / (E + I); null when
+      ``ei_index`` is), ``status``
       (``silo``, ``open``, ``disconnected``: too few ties to tell), ``population`` (who
       ``headcount`` counts: :mod:`metrics.population`) and, per period, ``days`` and ``partial``
       (the window holds only part of the period);
@@ -166,6 +169,9 @@ def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: in
         (pl.col("ei_index") < silo_threshold).alias("is_silo"),
         ties.alias("ties"),
         (ties / pl.col("headcount").replace(0, None)).alias("ties_per_person"),
+        # the share of the group's ties that leave it, E / (E + I) = (E-I + 1) / 2: told as E-I is
+        pl.when(pl.col("ei_index").is_not_null() & (ties > 0)).then(pl.col("external_ties") / ties)
+        .alias("cross_silo_share"),
         pl.when(~told).then(pl.lit("disconnected"))
         .when(pl.col("ei_index") < silo_threshold).then(pl.lit("silo")).otherwise(pl.lit("open")).alias("status"),
         pl.when(pl.col("grp") == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE))
@@ -216,7 +222,7 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     """Over the window, or per period when the caller asks for one (``extra["per_period"]``).
 
     Over the window, ``extra["graph_top"]`` = N also gives the group graph's N most tied nodes
-    and the edges between them (:func:`metrics.network.group_graph_frames`) in ``extra["graph"]``
+    and the edges between them (:func:`metrics.graph.group_graph_frames`) in ``extra["graph"]``
     (``nodes``, ``edges``, ``groups``: the number of nodes of the whole graph), from the same
     totals of the groups: what the dashboard's Network page draws beside the E-I index.
     """

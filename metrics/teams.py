@@ -26,15 +26,10 @@ from metrics._sql import sql
 from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
-
-
-def _last_day(con: duckdb.DuckDBPyConnection) -> date | None:
-    src = materialise.sources(con, "month", None, None)
-    return con.execute(f"select max(day) from {src.days}").fetchone()[0]
 
 
 def inactive_teams(
@@ -65,7 +60,7 @@ def inactive_teams(
     >>> rows.select("team", "rule", "participation_now", "participation_before").rows()
     [('Quiet', 'low_participation', 0.0, 1.0), ('Quiet', 'no_contribution', 0.0, 1.0), ('Quiet', 'participation_drop', 0.0, 1.0)]
     """
-    as_of = end or _last_day(con)
+    as_of = end or materialise.last_day(con)
     empty = pl.DataFrame(
         schema={by: pl.Utf8, "rule": pl.Utf8, "period": pl.Utf8, "headcount": pl.Int64,
                 "participation_now": pl.Float64, "participation_before": pl.Float64,

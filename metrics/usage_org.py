@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from metrics._sql import sql
-from metrics.registry import MetricParams, MetricResult, register
+from metrics.measure import MetricParams, MetricResult, register
 
 #: The measure whose value is the number of people a report's row of totals is over (the group
 #: the privacy threshold applies to); a groups report counts communities, not people.

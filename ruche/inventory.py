@@ -394,7 +394,7 @@ TABLES: dict[str, Table] = {
             "detail": C("dashboard: the filters, or what was exported", "accountability of viewers"),
         },
     ),
-    # Materialised metrics (metrics/materialise.py, metrics/network.py): what a page reads fast.
+    # Materialised metrics (metrics/materialise.py, metrics/ties.py, metrics/refresh.py): what a page reads fast.
     "m_state": Table(
         "what the materialised bases were built from", _DERIVED, False,
         {"key": C("metrics", "name of the fact"), "value": C("metrics", "row counts and last load")},

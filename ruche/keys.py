@@ -342,9 +342,9 @@ def rotate(
     for name, table in inventory.TABLES.items():
         if table.dropped_on_rotation:  # results that may show pseudonyms of the old key
             con.execute(f'drop table if exists "{name}"')
-    from metrics import materialise
+    from metrics import refresh
 
-    materialise.refresh_metrics(con, settings)
+    refresh.refresh_metrics(con, settings)
     return result
 
 

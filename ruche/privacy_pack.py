@@ -36,12 +36,12 @@ PSEUDONYM_NOTE = {
 
 def stored_columns() -> dict[str, list[tuple[str, str]]]:
     """table -> [(column, type)] of a store built by the migrations, with the materialised tables."""
-    from metrics import materialise
+    from metrics import refresh
     from ruche.store import connect
 
     con = connect(":memory:")
     try:
-        materialise.refresh_metrics(con, None)
+        refresh.refresh_metrics(con, None)
         rows = con.execute(
             "select table_name, column_name, data_type from information_schema.columns "
             "where table_schema = 'main' order by table_name, ordinal_position"

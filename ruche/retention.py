@@ -251,11 +251,11 @@ def purge(con: duckdb.DuckDBPyConnection, as_of: date, months: int, settings: An
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, settings: Any = None) -> None:
     """Rebuild what the metrics materialise from the person-level tables, after rows went."""
-    from metrics import materialise
+    from metrics import refresh
 
     # the network results (communities, betweenness) are of the whole history: recomputed too,
     # so nothing purged lingers there
-    materialise.refresh_metrics(con, settings)
+    refresh.refresh_metrics(con, settings)
 
 
 def purged_before(con: duckdb.DuckDBPyConnection) -> date | None:

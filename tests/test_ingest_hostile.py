@@ -383,7 +383,7 @@ def kill_itself_in(function: str, db: Path, path: Path) -> subprocess.CompletedP
 
 
 def derived_current(db: Path) -> bool:
-    from metrics.materialise import derived_current as current
+    from metrics.refresh import derived_current as current
     from ruche.store import connect
 
     con = connect(db, read_only=True)

@@ -12,21 +12,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from metrics import registry
-from metrics.network import (
-    OTHER,
-    betweenness_centrality,
-    betweenness_sources,
-    bridges,
-    communities,
-    group_graph,
-    group_graph_frames,
-    interaction_graph,
-    louvain_communities,
-    materialise,
-    name_people,
-    person_betweenness,
-    write_group_graph,
-)
+from metrics.centrality import betweenness_centrality, betweenness_sources, bridges, name_people, person_betweenness
+from metrics.communities import communities, louvain_communities
+from metrics.graph import OTHER, group_graph, group_graph_frames, interaction_graph, write_group_graph
+from metrics.refresh import store_person_network
 from metrics.registry import MetricParams
 from ruche.privacy import Pseudonymiser
 from tests.test_network_support import read_email_network, reference_nmi, store_from_graph
@@ -320,7 +309,7 @@ def test_materialised_results_are_the_computed_ones_and_go_stale():
     con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
     fresh_mix, _, fresh_figures = communities(con, min_group_size=1, seed=4)
     fresh_groups, _, fresh_top, fresh_info = bridges(con, min_group_size=1, seed=4, top=5)
-    info = materialise(con, seed=4)
+    info = store_person_network(con, seed=4)
     assert info["people"] == 34 and info["betweenness"]["exact"]
     mix, _, figures = communities(con, min_group_size=1, seed=4)
     groups, _, top, stored_info = bridges(con, min_group_size=1, seed=4, top=5)

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from metrics import registry
-from metrics.network import group_graph, interaction_graph
+from metrics.graph import group_graph, interaction_graph
 from metrics.registry import MetricParams
 from metrics.silos import silos
 from ruche import store

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from metrics import registry, results, status
 from metrics.people import champions
-from metrics.network import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS
 from metrics.registry import MetricParams
 from ruche import store
 from ruche.config import Settings
@@ -244,3 +244,18 @@ def test_the_champions_from_the_bases_equal_their_definition_over_the_activities
             # every contributor: some in one month only
             assert want.height == 20 if top == 20 else (want.height > 20 and want["active_months"].min() == 1)
     con.close()
+
+
+def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypatch):
+    """A result stored by a version whose frames had another shape is never served: the page
+    computes it afresh (a silos frame without ``cross_silo_share`` would break the Network page)."""
+    settings = Settings.load(None, env={}, min_group_size=1)
+    with store.writing(tiny_store) as con:
+        results.precompute(con, settings)
+    con = store.connect(tiny_store, read_only=True)
+    every = frozenset(k for (k,) in con.execute("select key from m_results").fetchall())
+    assert len(every) == 160 and results.current_keys(con) == every
+    monkeypatch.setattr(results, "RESULTS_VERSION", "older")
+    assert results.current_keys(con) == frozenset()
+    params = MetricParams(by="department", min_group_size=1, extra={"silo_threshold": settings.silo_threshold})
+    assert results.lookup(con, "silos", params) is None

@@ -32,7 +32,7 @@ def test_serve_refreshes_derived_tables_another_version_built_and_never_fails_fo
 
     import ingest.cli
     from dashboard.serve import refresh_if_stale
-    from metrics.materialise import derived_current
+    from metrics.refresh import derived_current
     from ruche import store
     from ruche.config import Settings
 

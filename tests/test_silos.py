@@ -11,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from metrics import registry
-from metrics.network import interaction_graph
+from metrics.graph import interaction_graph
 from metrics.registry import MetricParams
 from metrics.silos import silos
 from tests.test_network_support import reference_ei, reference_org, store_from_graph
@@ -45,6 +45,7 @@ def test_hand_built_exact_values():
             "is_silo": [False, False, False, True],
             "ties": [2, 5, 7, 5],
             "ties_per_person": [2.0, 1.0, 7 / 5, 5 / 2],
+            "cross_silo_share": [2 / 2, 4 / 5, 3 / 7, 1 / 5],  # E / (E + I) = (E-I + 1) / 2
             "status": ["open", "open", "open", "silo"],
             "population": ["external, active", "employed in the range", "employed in the range",
                            "employed in the range"],
@@ -165,7 +166,7 @@ def test_registered_metric_contract():
     con = store_from_graph(G, {n: G.nodes[n]["club"] for n in G})
     result = registry.get("silos")(con, MetricParams(by="department"))
     assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo",
-                                   "ties", "ties_per_person", "status", "population"]
+                                   "ties", "ties_per_person", "cross_silo_share", "status", "population"]
     assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity", "internal_ties", "between_ties",
                                  "ei_index_as_groups", "covers"}
     assert result.suppressed_groups == 0
@@ -185,12 +186,13 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
     and the group graph read them, and find exactly what the activities give."""
     from datetime import date
 
-    import metrics.network
+    import metrics.graph
     import metrics.silos
+    import metrics.ties
     from ruche import store
 
     con = store.connect(sample_store, read_only=True)
-    assert metrics.network.group_ties_current(con)
+    assert metrics.ties.group_ties_current(con)
     calls = [("silos", None, None, {"silo_threshold": -0.5}), ("group-graph", None, None, {}),
              ("group-graph", None, None, {"top": 4})]
     # whole months, days around whole months, days of one month only
@@ -209,7 +211,7 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
         return registry.get(name)(con, params)
 
     stored = [run(*call) for call in calls]
-    monkeypatch.setattr(metrics.network, "group_ties_current", lambda con: False)
+    monkeypatch.setattr(metrics.graph, "group_ties_current", lambda con: False)
     monkeypatch.setattr(metrics.silos, "group_ties_current", lambda con: False)
     live = [run(*call) for call in calls]
     for call, s, l in zip(calls, stored, live):
@@ -227,7 +229,7 @@ def test_group_graph_top_is_the_whole_graph_cut_to_its_most_tied_nodes(sample_st
     theirs), and the edges are the whole graph's between them."""
     from datetime import date
 
-    from metrics.network import group_graph_frames
+    from metrics.graph import group_graph_frames
     from ruche import store
 
     con = store.connect(sample_store, read_only=True)
@@ -265,7 +267,7 @@ def rounded(value):
 
 
 def test_group_ties_go_stale_with_the_next_load(tiny_store):
-    from metrics.network import group_ties_current, store_group_ties
+    from metrics.ties import group_ties_current, store_group_ties
     from ruche import store
 
     with store.writing(tiny_store) as con:
@@ -294,7 +296,7 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
     import shutil
 
     import ingest
-    from metrics.network import store_group_ties
+    from metrics.ties import store_group_ties
     from ruche import store
     from ruche.config import Settings
 

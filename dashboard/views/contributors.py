@@ -84,14 +84,16 @@ def render(f: Filters) -> None:
         if frame.is_empty():
             st.write("No persona to show in this range.")
         else:
-            totals = frame.group_by("persona").agg(pl.col("people").sum()).sort("people", descending=True)
-            lead = totals.row(0, named=True)
+            # the organisation's figure counts every employee, the groups hidden included
+            totals = pl.DataFrame(personas.extra.get("organisation") or []) if f.group is None else frame
+            lead = totals.sort("people", descending=True, maintain_order=True).row(0, named=True) if totals.height else None
+            who = "Most active employees" if f.group is None else "Most active people"
+            title = f"{who} are {charts.safe(lead['persona'])}s ({count(lead['people'])})" if lead else "Personas"
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
                 charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
-                                      f"Most active people are {charts.safe(lead['persona'])}s "
-                                      f"({count(lead['people'])})", "People"),
+                                      title, "People"),
                 width="stretch", key="personas",
             )
             if sizes.height > MAX_GROUPS:

@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
-from dashboard.summary import group_cross_share
-from metrics.network import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS
 
 HELP = {
     "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
@@ -32,19 +31,6 @@ HELP = {
 #: Groups drawn at most in the group graph and the E-I bars (by team there are thousands: a
 #: layout of them takes minutes and no one can read it).
 MAX_DRAWN = DRAWN_GROUPS
-
-
-def group_share(row: dict) -> float | None:
-    """The share of a group's ties that leave it: E / (E + I); null without ties, or when the
-    silos metric cannot tell (too few ties: its E-I index, the same figure, is null too).
-
-    >>> group_share({"internal_ties": 3, "external_ties": 1, "ei_index": -0.5})
-    0.25
-    >>> group_share({"internal_ties": 0, "external_ties": 2, "ei_index": None}) is None
-    True
-    """
-    ties = row["internal_ties"] + row["external_ties"]
-    return row["external_ties"] / ties if ties and row["ei_index"] is not None else None
 
 
 def render(f: Filters) -> None:
@@ -75,7 +61,7 @@ def render(f: Filters) -> None:
             return
         g = mine.row(0, named=True)
         c1, c2, c3 = st.columns(3)
-        c1.metric("Cross-silo share", pct(group_share(g)), help=HELP["cross_group"])
+        c1.metric("Cross-silo share", pct(g["cross_silo_share"]), help=HELP["cross_group"])
         c2.metric("E-I index", "–" if g["ei_index"] is None else f"{g['ei_index']:+.2f}", help=HELP["ei"])
         c3.metric("Modularity (whole organisation)", f"{org['modularity']:.2f}", help=HELP["modularity"])
         st.caption(md(f"{f.by.capitalize()} {f.group} over the range: {count(g['internal_ties'])} ties inside, "
@@ -136,7 +122,7 @@ def render(f: Filters) -> None:
             trend = pl.DataFrame(trend).filter(pl.col("cross_silo_share").is_not_null()) if trend else pl.DataFrame()
         else:
             rows = per_period.rows.filter(pl.col(f.by) == f.group)
-            trend = rows.select("period", group_cross_share()).filter(pl.col("cross_silo_share").is_not_null())
+            trend = rows.select("period", "cross_silo_share").filter(pl.col("cross_silo_share").is_not_null())
         complete = trend.filter(~pl.col("period").is_in(list(partial))) if trend.height else trend
         if complete.height < 2:
             st.write("Needs at least two complete periods with interactions.")

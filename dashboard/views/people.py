@@ -13,7 +13,7 @@ from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import md
 from dashboard.views.teams import csv_bytes
-from metrics.network import name_people
+from metrics.centrality import name_people
 from ruche.errors import RucheError
 
 

@@ -1,0 +1,224 @@
+"""Informal communities: Louvain on the person graph, against the formal groups.
+
+Louvain runs on the arrays of :func:`metrics.graph.person_graph` (:func:`louvain_partition`,
+seeded); the ``communities`` metric compares its partition with a group attribute (normalised
+mutual information, sizes, group mix), reading the partition stored after each load
+(:func:`metrics.graph.stored_person_network`) when it describes the store.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from metrics.graph import OTHER, person_graph, stored_person_network
+from metrics.groups import suppress_small_groups
+from metrics.measure import MetricParams, MetricResult, register
+from metrics.ties import tie_frame
+
+
+def normalised_mutual_information(left: list, right: list) -> float:
+    """Normalised mutual information of two labellings of the same items (arithmetic mean).
+
+    NMI = 2 I(X; Y) / (H(X) + H(Y)); 1.0 when both labellings are a single class.
+
+    >>> normalised_mutual_information([1, 1, 2, 2], ["a", "a", "b", "b"])
+    1.0
+    >>> normalised_mutual_information([1, 1, 2, 2], ["a", "b", "a", "b"])
+    0.0
+    """
+    if len(left) != len(right):
+        raise ValueError("two labellings of the same items are needed")
+    n = len(left)
+    if n == 0:
+        return float("nan")
+    frame = pl.DataFrame({"x": [str(v) for v in left], "y": [str(v) for v in right]})
+    joint = frame.group_by("x", "y").len()
+    px = frame.group_by("x").len().rename({"len": "nx"})
+    py = frame.group_by("y").len().rename({"len": "ny"})
+
+    def entropy(counts) -> float:
+        return -sum(c / n * math.log(c / n) for c in counts)
+
+    hx, hy = entropy(px["nx"].to_list()), entropy(py["ny"].to_list())
+    if hx + hy == 0:
+        return 1.0
+    j = joint.join(px, on="x").join(py, on="y")
+    mi = sum(c / n * math.log(n * c / (a * b)) for c, a, b in j.select("len", "nx", "ny").iter_rows())
+    return max(0.0, min(1.0, 2 * mi / (hx + hy)))
+
+
+#: How the materialised communities were found; others are stale (see :func:`materialise`).
+LOUVAIN_METHOD = "networkit PLM, one thread, seeded node order"
+
+
+def louvain_partition(
+    n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, seed: int = 1, resolution: float = 1.0
+) -> np.ndarray:
+    """Louvain communities of the weighted graph on nodes ``0 .. n-1`` with ties ``a[j] - b[j]``:
+    the community of each node, numbered by size from 1, the largest first (ties: by smallest node).
+
+    The Louvain method (Blondel et al., 2008) as NetworKit's ``PLM`` runs it, in C++ on one thread
+    (no refinement, modularity with ``resolution``, networkx's default 1): on the benchmark's
+    million ties about 3 s where networkx's ``louvain_communities`` takes 77 s, for partitions of
+    the same modularity (docs/network.md). Seeded like networkx's: the seed shuffles the order in
+    which nodes are visited, so the same seed gives the same communities and another seed may give
+    others, of the same quality.
+
+    >>> a, b = np.array([0, 0, 1, 2, 3, 3, 4]), np.array([1, 2, 2, 3, 4, 5, 5])   # two triangles, one tie
+    >>> louvain_partition(6, a, b, np.ones(7)).tolist()
+    [1, 1, 1, 2, 2, 2]
+    """
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    import networkit as nk  # imported when needed: the stored results need none of it
+
+    order = np.random.default_rng(seed).permutation(n)  # node i is visited at position order[i]
+    g = nk.Graph(n, weighted=True)
+    if len(a):
+        g.addEdges((np.asarray(weight, dtype=np.float64),
+                    (order[a].astype(np.uint64), order[b].astype(np.uint64))))
+    threads = nk.getMaxNumberOfThreads()
+    nk.setNumberOfThreads(1)  # one thread, nodes in order: the same seed, the same communities
+    try:
+        found = nk.community.PLM(g, refine=False, gamma=resolution, par="none").run().getPartition()
+    finally:
+        nk.setNumberOfThreads(threads)
+    raw = np.asarray(found.getVector(), dtype=np.int64)[order]
+    _, first, inverse, size = np.unique(raw, return_index=True, return_inverse=True, return_counts=True)
+    rank = np.empty(len(size), dtype=np.int64)
+    rank[np.lexsort((first, -size))] = np.arange(1, len(size) + 1)
+    return rank[inverse]
+
+
+def louvain_communities(G: nx.Graph, weight: str = "weight", resolution: float = 1.0, seed: int = 1) -> list[set]:
+    """networkx's ``louvain_communities(G, weight, resolution, seed=seed)`` computed by
+    :func:`louvain_partition`: a list of sets of nodes, the largest first.
+
+    >>> G = nx.barbell_graph(5, 0)
+    >>> louvain_communities(G, seed=3)
+    [{0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}]
+    """
+    nodes = list(G)
+    index = {v: i for i, v in enumerate(nodes)}
+    m = G.number_of_edges()
+    ends = np.fromiter((index[x] for e in G.edges() for x in e), dtype=np.int64, count=2 * m).reshape(-1, 2)
+    w = np.fromiter((d for *_, d in G.edges(data=weight, default=1)), dtype=np.float64, count=m)
+    labels = louvain_partition(len(nodes), ends[:, 0], ends[:, 1], w, seed=seed, resolution=resolution)
+    found: list[set] = [set() for _ in range(int(labels.max(initial=0)))]
+    for v, c in zip(nodes, labels.tolist()):
+        found[c - 1].add(v)
+    return found
+
+
+def arrays_modularity(labels: np.ndarray, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> float | None:
+    """:func:`partition_modularity` of the partition ``labels`` (one per node) of the ties ``a - b``."""
+    m = float(weight.sum())
+    if not m:
+        return None
+    k = int(labels.max()) + 1
+    degree = np.bincount(labels[a], weight, minlength=k) + np.bincount(labels[b], weight, minlength=k)
+    internal = float(weight[labels[a] == labels[b]].sum())
+    return internal / m - float(((degree / (2 * m)) ** 2).sum())
+
+
+def communities(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    seed: int = 1,
+    resolution: float = 1.0,
+) -> tuple[pl.DataFrame, int, dict]:
+    """Louvain communities of the interaction graph, against the formal groups.
+
+    Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
+    by size, largest first. Over the whole window with the default resolution, the partition
+    stored by :func:`materialise` is used when it is fresh: then only the comparison with ``by``
+    runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
+    ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
+    the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
+    mutual information between communities and groups, over the people with a tie),
+    ``communities``, ``modularity`` (of the communities found) and ``seed``.
+
+    Privacy: a community under ``min_group_size`` people is suppressed (as groups are); inside a
+    community, the groups with fewer people than that are pooled into :data:`OTHER` with as many
+    more of the smallest as needed for the pool to hold at least ``min_group_size`` people.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) "
+    ...     "select i, 'p' || i, case when i <= 4 then 'Sales' else 'Legal' end from range(1, 9) t(i)")
+    >>> _ = con.execute(   # two cliques of four, one thin tie between them
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "select row_number() over (), 'x', '2026-03-02', a, 'mention', b, 1 "
+    ...     "from range(1, 9) s(a), range(1, 9) t(b) where a < b and (a <= 4) = (b <= 4) "
+    ...     "union all select 99, 'x', '2026-03-02', 4, 'mention', 5, 1")
+    >>> mix, left_out, figures = communities(con, min_group_size=4)
+    >>> mix.select("community", "department", "people").rows()
+    [(1, 'Sales', 4), (2, 'Legal', 4)]
+    >>> figures["nmi"], figures["communities"]
+    (1.0, 2)
+    """
+    stored = stored_person_network(con, seed) if start is None and end is None and resolution == 1.0 else None
+    if stored is not None and stored[1].get("louvain") == LOUVAIN_METHOD:
+        # The partition of the whole history, found once per load: only the groups are read.
+        people = stored[0].select("person_key", "community").join(
+            tie_frame(con, "person_groups", by, None, None, None), on="person_key"
+        ).sort("person_key")
+        labels, groups = people["community"].to_list(), people["grp"].to_list()
+        modularity = float(stored[1]["modularity"])
+    else:
+        P = person_graph(con, by, start, end)
+        found = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed, resolution=resolution)
+        labels, groups = found.tolist(), P.groups
+        modularity = arrays_modularity(found, P.a, P.b, P.weight)
+    figures = {
+        "nmi": normalised_mutual_information(labels, groups) if labels else None,
+        "communities": len(set(labels)),
+        "modularity": modularity,
+        "seed": seed,
+        "people": len(labels),
+    }
+    mix = (
+        pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})
+        .group_by("community", "grp")
+        .agg(pl.len().cast(pl.Int64).alias("people"))
+    )
+    sizes = mix.group_by("community").agg(pl.col("people").sum().alias("community_size"))
+    shown, left_out = suppress_small_groups(sizes, "community", "community_size", min_group_size)
+    mix = mix.join(shown, on="community")
+    # Inside each community: small cells pooled, safely against differencing.
+    cells, _ = suppress_small_groups(mix, "grp", "people", min_group_size, within=["community"])
+    pooled = (
+        mix.join(cells.select("community", "grp"), on=["community", "grp"], how="anti")
+        .group_by("community", "community_size")
+        .agg(pl.col("people").sum())
+        .filter(pl.col("people") >= min_group_size)
+        .with_columns(pl.lit(OTHER).alias("grp"))
+        .select(mix.columns)
+    )
+    out = (
+        pl.concat([cells.select(mix.columns), pooled])
+        .with_columns((pl.col("people") / pl.col("community_size")).alias("share"))
+        .sort(["community", "people", "grp"], descending=[False, True, False])
+        .select("community", "community_size", pl.col("grp").alias(by), "people", "share")
+    )
+    figures["community_sizes"] = shown.sort("community")["community_size"].to_list()
+    return out, left_out, figures
+
+
+@register("communities", "Louvain communities (seeded) against the formal groups: NMI, sizes, group mix")
+def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out, figures = communities(
+        con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
+        seed=int(params.extra.get("seed") or 1),
+    )
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=figures)

@@ -1,0 +1,381 @@
+"""The interaction graph, between people and between groups, each built by one function.
+
+- :func:`interaction_graph`: one node per person with a tie (attributes ``person_id``, the
+  pseudonym, and ``group``), weighted edges; :func:`person_graph` is the same graph as arrays,
+  for Louvain (:mod:`metrics.communities`) and betweenness (:mod:`metrics.centrality`), which
+  run on it.
+- :func:`group_graph`: one node per group (``headcount``, ``internal_ties``), one edge per pair of
+  groups (``weight``). Groups under the minimum size are never nodes of their own: see
+  :func:`group_graph` for the rule.
+
+The ties come from :mod:`metrics.ties`. The ``group-graph`` metric is here; ``bridges`` is in
+:mod:`metrics.centrality`, ``communities`` in :mod:`metrics.communities`, ``silos`` in
+:mod:`metrics.silos`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from metrics.groups import EXTERNAL, MetricError
+from metrics.measure import MetricParams, MetricResult, register
+from metrics.suppression import decide
+from metrics.ties import group_ties_current, network_query, tie_frame, window
+
+
+#: The node standing for the groups under the minimum size, when together they are big enough.
+OTHER = "Other (small groups)"
+
+#: Nodes of the group graph the dashboard draws (``top`` of :func:`group_graph_frames`): the most
+#: tied. By team there are thousands of groups; no one reads a layout of them.
+DRAWN_GROUPS = 40
+
+
+def interaction_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+) -> nx.Graph:
+    """The undirected, weighted interaction graph of people over a window.
+
+    Nodes are the people with at least one tie (keyed by ``person_key``; attributes
+    ``person_id``, their pseudonym, and ``group``, their value of ``by`` or ``External``); the
+    weight of an edge is the number of interactions between its ends, either way. The weights are
+    summed in DuckDB; the graph is then filled from whole columns.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) values "
+    ...     "(1, 'a', 'Sales'), (2, 'b', 'Sales'), (3, 'c', 'Legal')")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 2, 'mention', 1, 1), "
+    ...     "(3, 'x', '2026-03-04', 3, 'reaction', 1, 1), (4, 'x', '2026-03-04', 3, 'reaction', 3, 1)")
+    >>> G = interaction_graph(con)
+    >>> sorted(G.edges(data="weight"))
+    [(1, 2, 2), (1, 3, 1)]
+    >>> G.nodes[3]
+    {'person_id': 'c', 'group': 'Legal'}
+    """
+    nodes, ties = _person_ties(con, by, start, end)
+    G = nx.Graph()
+    G.add_nodes_from(
+        (k, {"person_id": pid, "group": grp}) for k, pid, grp in nodes.select("person_a", "person_id", "grp").iter_rows()
+    )
+    G.add_weighted_edges_from(zip(ties["person_a"].to_list(), ties["person_b"].to_list(), ties["weight"].to_list()))
+    return G
+
+
+def _person_ties(
+    con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The people with a tie (sorted by ``person_a``, their key) and the ties (sorted by ends)."""
+    frame = tie_frame(con, "person_ties", by, None, start, end)
+    nodes = frame.filter(pl.col("part") == "node").sort("person_a")
+    ties = frame.filter(pl.col("part") == "tie").sort("person_a", "person_b")
+    return nodes, ties
+
+
+class PersonGraph(NamedTuple):
+    """The interaction graph as arrays, for the algorithms that cannot afford a networkx graph.
+
+    Node ``i`` is the person ``keys[i]`` (ascending, as the nodes of :func:`interaction_graph`),
+    of group ``groups[i]``; tie ``j`` joins nodes ``a[j] < b[j]`` with weight ``weight[j]``.
+    """
+
+    keys: np.ndarray
+    groups: list
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+
+
+def person_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+) -> PersonGraph:
+    """The same graph as :func:`interaction_graph`, as arrays (:class:`PersonGraph`): built from
+    the same columns in a second where the networkx graph takes several on a million ties.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) values "
+    ...     "(1, 'a', 'Sales'), (2, 'b', 'Sales'), (3, 'c', 'Legal')")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 3, 1), (2, 'x', '2026-03-03', 3, 'mention', 1, 1), "
+    ...     "(3, 'x', '2026-03-04', 2, 'reaction', 3, 1)")
+    >>> P = person_graph(con)
+    >>> P.keys.tolist(), P.groups, P.a.tolist(), P.b.tolist(), P.weight.tolist()
+    ([1, 2, 3], ['Sales', 'Sales', 'Legal'], [0, 1], [2, 2], [2.0, 1.0])
+    """
+    nodes, ties = _person_ties(con, by, start, end)
+    keys = nodes["person_a"].to_numpy().astype(np.int64)
+    return PersonGraph(
+        keys=keys,
+        groups=nodes["grp"].to_list(),
+        a=np.searchsorted(keys, ties["person_a"].to_numpy()),
+        b=np.searchsorted(keys, ties["person_b"].to_numpy()),
+        weight=ties["weight"].to_numpy().astype(np.float64),
+    )
+
+
+def partition_modularity(G: nx.Graph, labels: dict) -> float | None:
+    """Newman's modularity (weighted, resolution 1) of the partition of ``G`` given as a label per node.
+
+    The same number as networkx's ``modularity`` (the tests check it), computed from the sum of
+    internal weights and of degrees per label: one pass over the edges, no set operations.
+    ``None`` for a graph without ties.
+
+    >>> G = nx.Graph([(1, 2, {"weight": 3}), (2, 3, {"weight": 1}), (3, 4, {"weight": 2})])
+    >>> labels = {1: "a", 2: "a", 3: "b", 4: "b"}
+    >>> round(partition_modularity(G, labels), 12) == round(nx.community.modularity(G, [{1, 2}, {3, 4}]), 12)
+    True
+    """
+    m = G.size(weight="weight")
+    if not m:
+        return None
+    internal: dict = {}
+    degree: dict = {}
+    for u, v, w in G.edges(data="weight", default=1):
+        lu, lv = labels[u], labels[v]
+        degree[lu] = degree.get(lu, 0) + w
+        degree[lv] = degree.get(lv, 0) + w
+        if lu == lv:
+            internal[lu] = internal.get(lu, 0) + w
+    return sum(internal.get(c, 0) / m - (d / (2 * m)) ** 2 for c, d in degree.items())
+
+
+# --------------------------------------------------------------------------------------------
+# The group graph
+
+
+def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], bool]:
+    """Split groups into those shown and those suppressed; say whether the suppressed fold.
+
+    ``sizes`` has columns ``grp`` and ``headcount``. The suppressed groups are those
+    :func:`metrics.suppression.decide` leaves out (so that none can be recovered by difference,
+    and the same as every other metric over the range leaves out); the internal ones are folded
+    into one node :data:`OTHER` only when together they hold at least ``k`` people, and dropped
+    otherwise. ``External`` under ``k`` is dropped, never folded.
+
+    >>> f = pl.DataFrame({"grp": ["a", "b", "c", "d"], "headcount": [2, 3, 9, 40]})
+    >>> shown, hidden, fold = visible_groups(f, 5)
+    >>> sorted(shown), sorted(hidden), fold
+    (['c', 'd'], ['a', 'b'], True)
+    >>> shown, hidden, fold = visible_groups(f, 3)   # 'a' alone would be 2 people: 'b' goes with it
+    >>> sorted(hidden), fold
+    (['a', 'b'], True)
+    >>> visible_groups(pl.DataFrame({"grp": ["a"], "headcount": [2]}), 5)
+    (set(), {'a'}, False)
+    """
+    shown, _, _ = decide(sizes, "grp", "headcount", k)
+    shown_set = set(shown["grp"].to_list())
+    hidden = set(sizes["grp"].to_list()) - shown_set
+    # External too small to show is no part of the fold: its people are in no internal total
+    folded = hidden - {EXTERNAL}
+    hidden_people = sizes.filter(pl.col("grp").is_in(list(folded)))["headcount"].sum() if folded else 0
+    return shown_set, hidden, bool(folded) and hidden_people >= k
+
+
+def group_graph(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+) -> tuple[nx.Graph, int]:
+    """The group graph: a node per group, an edge per pair of groups that interact.
+
+    A node carries ``headcount`` (the people of the group over the window: its headcount, or
+    for ``External`` the external people active in it) and ``internal_ties`` (the weight of ties
+    inside it); an edge carries ``weight``, the weight of ties between its two groups. Tie
+    weights are summed in DuckDB, pair of groups by pair of groups.
+
+    Privacy (METRICS.md): groups under ``min_group_size`` people, and as many more of the smallest
+    as needed for none to be recoverable by difference, are suppressed. Together they become one
+    node :data:`OTHER` when they hold at least ``min_group_size`` people, with their ties summed;
+    otherwise they and their ties are left out. Returns the graph and the number of groups
+    suppressed.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute(
+    ...     "insert into people (person_key, person_id, department) select i, 'p' || i, case "
+    ...     "when i <= 5 then 'Sales' when i <= 10 then 'Legal' when i <= 12 then 'Tax' else 'Audit' end "
+    ...     "from range(1, 16) t(i)")
+    >>> _ = con.execute(
+    ...     "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
+    ...     "values (1, 'x', '2026-03-02', 1, 'reply', 2, 1), (2, 'x', '2026-03-03', 1, 'mention', 6, 1), "
+    ...     "(3, 'x', '2026-03-04', 6, 'reaction', 11, 1), (4, 'x', '2026-03-04', 13, 'mention', 12, 1)")
+    >>> G, left_out = group_graph(con, min_group_size=5)
+    >>> sorted(G.nodes(data="headcount")), sorted(G.nodes(data="internal_ties"))
+    ([('Legal', 5), ('Other (small groups)', 5), ('Sales', 5)], [('Legal', 0), ('Other (small groups)', 1), ('Sales', 1)])
+    >>> sorted(tuple(sorted(e)) + (w,) for *e, w in G.edges(data="weight")), left_out
+    ([('Legal', 'Other (small groups)', 1), ('Legal', 'Sales', 1)], 2)
+
+    Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
+    one node, with the tie between them as its internal tie.
+    """
+    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size)
+    G = nx.Graph()
+    G.add_nodes_from((n, {"headcount": h, "internal_ties": i}) for n, h, i in nodes.iter_rows())
+    G.add_weighted_edges_from(zip(edges["group_a"].to_list(), edges["group_b"].to_list(), edges["weight"].to_list()))
+    return G, left_out
+
+
+def group_graph_frames(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "department",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    top: int | None = None,
+    per_group: pl.DataFrame | None = None,
+    stored: bool | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
+    ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
+    number of groups suppressed and the number of nodes of the whole graph. The metric reads
+    these; :func:`group_graph` makes them a graph.
+
+    With ``top``, only the ``top`` nodes with the most ties, and the edges between them. A node's
+    ties are its members' ties inside it and with anyone outside it (a group left out included);
+    ties are broken by name. The pairs of groups are then summed for those nodes only: by team,
+    a year holds about 800,000 pairs, where 40 teams hold a few hundred.
+
+    ``per_group``: the groups' ``grp``, ``headcount``, ``internal_ties`` and ``external_ties`` over
+    the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`), and
+    ``stored``: whether it found the group ties current (:func:`group_ties_current`).
+    """
+    if stored is None:
+        stored = group_ties_current(con)
+    params = {"from_date": start, "to_date": end}
+    if per_group is None:
+        whole = window(con, start, end) if stored else None
+        per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl()
+    per_group = per_group.select("grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64))
+    shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
+    nodes_count = len(shown) + fold
+    shown_names = pl.Series(sorted(shown), dtype=pl.Utf8)
+    candidates = None
+    if top is not None and nodes_count > top:
+        candidates = (
+            per_group.filter(pl.col("grp").is_in(shown_names.implode()))
+            .sort(pl.col("internal_ties") + pl.col("external_ties"), "grp", descending=[True, False])
+            .head(top)["grp"].to_list()
+        )
+        params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
+    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
+    pairs = con.execute(query, params).pl()
+
+    def node(column: str) -> pl.Expr:
+        other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
+        return (pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column))
+                .when(pl.col(column) == EXTERNAL).then(pl.lit(None, pl.Utf8)).otherwise(other))
+
+    ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
+    internal = (
+        ties.filter(pl.col("u") == pl.col("v")).group_by(pl.col("u").alias("group"))
+        .agg(pl.col("weight").sum().cast(pl.Int64).alias("internal_ties"))
+    )
+    members = per_group.with_columns(node("grp").alias("group")).drop_nulls("group")
+    nodes = (
+        members.group_by("group")
+        .agg(pl.col("headcount").sum(), pl.col("internal_ties").sum().alias("own"),
+             (pl.col("internal_ties") + pl.col("external_ties")).sum().alias("all_ties"))
+        .join(internal, on="group", how="left")
+        .with_columns(pl.col("internal_ties").fill_null(0))
+    )
+    if candidates is not None:
+        # A node's ties: its groups' ties, less those between two of its groups (counted at both
+        # ends), which are its internal ties less its groups' own.
+        nodes = (
+            nodes.filter(pl.col("group").is_in(candidates + [OTHER]))
+            .with_columns((pl.col("all_ties") - (pl.col("internal_ties") - pl.col("own"))).alias("ties"))
+            .sort("ties", "group", descending=[True, False])
+            .head(top)
+            .drop("ties")
+        )
+    nodes = nodes.drop("own", "all_ties").sort("group")
+    drawn = nodes["group"].to_list()
+    edges = (
+        ties.filter((pl.col("u") != pl.col("v")) & pl.col("u").is_in(drawn) & pl.col("v").is_in(drawn))
+        .group_by(pl.min_horizontal("u", "v").alias("group_a"), pl.max_horizontal("u", "v").alias("group_b"))
+        .agg(pl.col("weight").sum().cast(pl.Int64))
+        .sort("group_a", "group_b")
+    )
+    return nodes, edges, len(hidden), nodes_count
+
+
+def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
+    """Write the group graph to ``path`` for Gephi: GraphML (``.graphml``) or GEXF (``.gexf``).
+
+    Same graph as the ``group-graph`` metric (small groups suppressed alike).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".graphml", ".gexf"}:
+        raise MetricError(f"{path}: write the group graph as .graphml or .gexf")
+    G, _ = group_graph(con, by=params.by, start=params.start, end=params.end,
+                       min_group_size=params.min_group_size)
+    G.graph["grouped_by"] = params.by
+    if suffix == ".graphml":
+        nx.write_graphml(G, path)
+    else:
+        nx.write_gexf(G, path)
+    return path
+
+
+@register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
+def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    """The whole graph, or with ``extra["top"]`` its nodes with the most ties (:func:`group_graph_frames`);
+    ``extra["groups"]`` is the number of nodes of the whole graph."""
+    top = params.extra.get("top")
+    nodes, edges, left_out, groups = group_graph_frames(
+        con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
+        top=None if top is None else int(top),
+    )
+    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups}
+    out = params.extra.get("out")
+    if out:
+        extra["written"] = str(write_group_graph(con, params, out))
+    return MetricResult(rows=edges, suppressed_groups=left_out, extra=extra)
+
+
+# --------------------------------------------------------------------------------------------
+# Person-graph results stored after each load (built by :func:`metrics.refresh.store_person_network`)
+
+
+def person_network_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the person-level results depend on: the activities (count, last run) and the people."""
+    n, run = con.execute("select count(*), coalesce(max(run_id), 0) from activities").fetchone()
+    people = con.execute("select count(*), coalesce(max(person_key), 0) from people").fetchone()
+    return f"activities={n};run={run};people={people[0]};last_person={people[1]}"
+
+
+def stored_person_network(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, dict] | None:
+    """The materialised person-level results and the facts of ``m_network_state`` when they
+    describe the store as it is, with this seed; else None."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name in ('m_person_network', 'm_network_state')"
+    ).fetchone()[0]
+    if exists < 2:
+        return None
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    if state.get("state") != person_network_state(con) or state.get("seed") != str(seed):
+        return None
+    frame = con.execute("select person_key, community, betweenness from m_person_network").pl()
+    return frame, state

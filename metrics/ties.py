@@ -1,0 +1,334 @@
+"""Ties between people and between groups, summed in DuckDB, and the tables that keep them.
+
+Definitions (METRICS.md, "Interactions and silos"): a reply, a mention or a reaction is a
+directed tie from its author to its target; self-ties are dropped; the *interaction graph* is
+undirected, the weight of {a, b} being the number of interactions between a and b either way
+over the window. Ties are always aggregated in DuckDB (``interactions.sql`` and one ``.sql`` per
+use, beside this module): :func:`network_query` puts them together, :func:`tie_frame` runs one.
+
+The tie weights per pair of groups and day are kept in ``m_group_ties`` (with ``m_group_ends``
+and ``m_external_days``) by :func:`store_group_ties` after each load; :func:`network_query` reads
+them while :func:`group_ties_current` holds, and sums the activities live otherwise, so a figure
+never depends on whether the tables were built.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+
+from metrics._sql import sql
+from metrics.groups import GROUP_ATTRIBUTES, group_expression
+from metrics.groups import grain as _grain
+from metrics.materialise import store_state
+from metrics.population import DATA_DAYS, bounds_sql, data_bounds
+
+
+_WHOLE_WINDOW = (
+    "select first_day as period_start, (last_day + interval 1 day)::date as period_end, "
+    "'all' as period from bounds where first_day <= last_day",
+    "bounds.first_day",
+)
+
+
+def _per_period(trunc: str, step: str, label: str) -> tuple[str, str]:
+    calendar = (
+        f"select period_start, (period_start + {step})::date as period_end, {label} as period "
+        f"from (select distinct date_trunc('{trunc}', d)::date as period_start "
+        f"from bounds, range(first_day, last_day + interval 1 day, interval 1 day) as t(d))"
+    )
+    return calendar, f"date_trunc('{trunc}', a.occurred_at)::date"
+
+
+#: The directed interactions' weight per pair of groups and period, from the activities.
+_LIVE_GROUP_TIES = (
+    "select i.period_start, least(s.grp, t.grp) as grp_a, greatest(s.grp, t.grp) as grp_b, count(*) as weight "
+    "from interactions as i "
+    "join membership as s on s.person_key = i.source_key "
+    "join membership as t on t.person_key = i.target_key "
+    "group by all"
+)
+
+#: The same from the days of m_group_ties (``{attribute}``, ``{period_of}`` over ``g.day``), one row
+#: per day: the queries sum them (summing them per pair first costs as much again).
+_STORED_GROUP_TIES = (
+    "select {period_of} as period_start, g.grp_a, g.grp_b, g.weight "
+    "from m_group_ties as g, bounds "
+    "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day"
+)
+
+#: The columns that turn a row of tie weight between two groups (``grp_a``, ``grp_b``, ``weight``)
+#: into its groups' ends: one row for a group with itself (its internal ties), one per group for
+#: two groups (an outward tie of each).
+_ENDS = (
+    "unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp, "
+    "case when grp_a = grp_b then weight else 0 end as internal_ties, "
+    "case when grp_a = grp_b then 0 else weight end as external_ties"
+)
+
+#: The internal and outward tie weight of each group and period, from ``pair_ties``.
+_LIVE_GROUP_ENDS = (
+    "select period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties "
+    f"from (select period_start, {_ENDS} from pair_ties) group by all"
+)
+
+#: The same over one whole window (``{first}`` to ``{last}``, literal dates, so that the scans skip
+#: the storage blocks outside it): its whole months from ``m_group_ends`` (``{full_from}`` to
+#: ``{full_to}``, excluded), the days around them from ``m_group_ties``.
+_STORED_GROUP_ENDS = (
+    "select date '{first}' as period_start, grp, sum(internal_ties) as internal_ties, "
+    "sum(external_ties) as external_ties from ("
+    "select grp, internal_ties, external_ties from m_group_ends "
+    "where attribute = '{attribute}' and month >= date '{full_from}' and month < date '{full_to}' "
+    "union all select " + _ENDS + " from m_group_ties "
+    "where attribute = '{attribute}' and day >= date '{first}' and day <= date '{last}' "
+    "and (day < date '{full_from}' or day >= date '{full_to}')"
+    ") group by all"
+)
+
+
+def whole_months(first: date, last: date) -> tuple[date, date]:
+    """The first day of the first whole month of ``first``..``last`` and the first day after its
+    last whole month; the first is not before the second when no month is whole.
+
+    >>> whole_months(date(2026, 1, 1), date(2026, 3, 31))
+    (datetime.date(2026, 1, 1), datetime.date(2026, 4, 1))
+    >>> whole_months(date(2026, 1, 15), date(2026, 3, 30))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 3, 1))
+    >>> whole_months(date(2026, 1, 15), date(2026, 1, 20))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 1, 1))
+    """
+    full_from = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return full_from, (last + timedelta(days=1)).replace(day=1)
+
+
+def window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> tuple[date, date] | None:
+    """The first and last day of a window cut to the data (:func:`metrics.population.data_bounds`),
+    as the queries' ``bounds`` take it; None when the store holds no data."""
+    first, last = data_bounds(con, start, end)
+    if first is None or last is None:
+        return None
+    return first, last
+
+
+#: External people active in each period, from the activities.
+_LIVE_ACTIVE_EXTERNAL = (
+    "select distinct {period_of} as period_start, a.person_key "
+    "from activities as a "
+    "join membership as m on m.person_key = a.person_key and m.is_external, bounds "
+    "where a.occurred_at >= bounds.first_day and a.occurred_at < bounds.last_day + interval 1 day"
+)
+
+#: The same from the days stored beside m_group_ties.
+_STORED_ACTIVE_EXTERNAL = (
+    "select distinct {period_of} as period_start, d.person_key "
+    "from m_external_days as d, bounds "
+    "where d.day >= bounds.first_day and d.day <= bounds.last_day"
+)
+
+
+def network_query(name: str, by: str = "department", period: str | None = None,
+                  stored_ties: bool = False, whole: tuple[date, date] | None = None, keep: bool = False) -> str:
+    """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
+
+    ``by`` is checked against the allow-list of group attributes and ``period`` against the
+    grains; ``None`` makes the whole window one period labelled ``all``. With ``stored_ties``,
+    the tie weights per pair of groups are summed from ``m_group_ties`` and the external people
+    active in each period read from ``m_external_days`` (:func:`store_group_ties`; the caller
+    checked that they describe the store: :func:`group_ties_current`): the figures the
+    activities give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first
+    and last day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` by whole
+    months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
+    reads only the pairs of groups both in it (slot ``keep``).
+    """
+    group_expression(by)  # checks by against the allow-list before it goes into the text
+    if period is None:
+        calendar, period_of = _WHOLE_WINDOW
+        day_of = "bounds.first_day"
+    else:
+        g = _grain(period)
+        calendar, period_of = _per_period(g.trunc, g.step, g.label)
+        day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+    group_ties = (
+        _STORED_GROUP_TIES.format(period_of=day_of.format(day="g.day"), attribute=by)
+        if stored_ties else _LIVE_GROUP_TIES
+    )
+    active_external = (
+        _STORED_ACTIVE_EXTERNAL.format(period_of=day_of.format(day="d.day"))
+        if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
+    )
+    prefix = sql("interactions").format(
+        group_expr=group_expression(by), bounds=bounds_sql(DATA_DAYS), calendar=calendar, period_of=period_of,
+        pair_ties=group_ties, active_external=active_external,
+    )
+    group_ends = _LIVE_GROUP_ENDS
+    if stored_ties and period is None and whole is not None:
+        full_from, full_to = whole_months(*whole)
+        group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
+                                               full_from=full_from.isoformat(), full_to=full_to.isoformat())
+    kept = "where grp_a in (select unnest($keep::varchar[])) and grp_b in (select unnest($keep::varchar[]))"
+    return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "")
+
+
+#: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
+#: rebuilt at the next refresh, and read live until then.
+GROUP_TIES_VERSION = 3
+
+#: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
+MAX_UPDATED_DAYS = 400
+
+
+def _group_ties_state(con: duckdb.DuckDBPyConnection) -> str:
+    return f"{GROUP_TIES_VERSION} {store_state(con)}"
+
+
+def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
+    """A digest of every group the people up to ``max_key`` belong to (External included): it
+    changes when one of them changes group."""
+    groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
+    return int(con.execute(
+        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, {groups})), 0) from people as p "
+        "where p.person_key <= ?", [max_key]
+    ).fetchone()[0])
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the group ties are built from: the activities (their count, last run) and the people
+    (the last key, the digest of their groups)."""
+    run, n = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
+    max_key = con.execute("select coalesce(max(person_key), 0) from people").fetchone()[0]
+    return {"activities_run": run, "activities": n, "max_person": max_key, "people": _people_digest(con, max_key)}
+
+
+def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``m_group_ties`` and the tables beside it were built, by this version, from the
+    store as it is (same loads, same people)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'm_group_ties_state'"
+    ).fetchone()[0]
+    return bool(found) and con.execute("select state from m_group_ties_state").fetchone()[0] == _group_ties_state(con)
+
+
+def _stored_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
+    found = con.execute(
+        "select count(*) from information_schema.columns where table_name = 'm_group_ties_state' and column_name = 'facts'"
+    ).fetchone()[0]
+    if not found:
+        return None
+    state, facts = con.execute("select state, facts from m_group_ties_state").fetchone()
+    if not state.startswith(f"{GROUP_TIES_VERSION} "):
+        return None
+    return json.loads(facts)
+
+
+def _days_to_update(con: duckdb.DuckDBPyConnection) -> list[date] | None:
+    """The days of the activities loaded since the group ties were built, when that is all that
+    changed (no activity removed, nobody of then in another group); None otherwise."""
+    before = _stored_facts(con)
+    if before is None:
+        return None
+    kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
+    if kept != before["activities"] or _people_digest(con, before["max_person"]) != before["people"]:
+        return None
+    days = [d for (d,) in con.execute(
+        "select distinct occurred_at::date from activities where run_id > ? order by 1", [before["activities_run"]]
+    ).fetchall()]
+    return days if len(days) <= MAX_UPDATED_DAYS else None
+
+
+#: The interactions summed per day and pair of people (``{where}``: which activities).
+_PERSON_TIES_DAY = (
+    "create or replace temp table m_person_ties_day as "
+    "select occurred_at::date as day, person_key as source_key, target_key, count(*) as weight "
+    "from activities "
+    "where kind in ('reply', 'mention', 'reaction') and target_key is not null and target_key <> person_key {where} "
+    "group by all"
+)
+
+#: Each group's internal and outward tie weight per month, from the rows of m_group_ties ``{where}``.
+_GROUP_ENDS = (
+    "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
+    "sum(external_ties)::bigint as external_ties "
+    "from (select attribute, day, " + _ENDS + " from m_group_ties {where}) "
+    "group by all order by attribute, month, grp"
+)
+
+#: The days each external person did something, of the activities ``{where}``.
+_EXTERNAL_DAYS = (
+    "select distinct a.occurred_at::date as day, a.person_key "
+    "from activities as a join people as p on p.person_key = a.person_key and p.is_external {where} "
+    "order by day, a.person_key"
+)
+
+
+def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
+    """Build ``m_group_ties``: the tie weight of each pair of groups per day, for every group
+    attribute (``group_ties.sql``), from the interactions summed per day and pair of people once;
+    ``m_group_ends``: each group's internal and outward tie weight per month, from it (by team, a
+    pair of groups rarely meets twice in a month, but a group does: a year of a group's totals is
+    a few rows where its pairs are hundreds); and ``m_external_days``: the days each external
+    person did something (the people of the group External). Done after a load that changed the
+    store; the network queries then sum days instead of joining every interaction to its ends'
+    groups again.
+
+    When the store only gained activities since they were built (nobody of then changed group,
+    no activity went), only the days of the new activities are computed again, and the months
+    holding them (``mode``: ``update``); else everything (``full``).
+    """
+    started = time.process_time()
+    days = _days_to_update(con)
+    if days is None:
+        _build_group_ties(con)
+    elif days:
+        _update_group_ties(con, days)
+    facts = _facts(con)
+    con.execute("create or replace table m_group_ties_state (state varchar not null, facts varchar not null)")
+    con.execute("insert into m_group_ties_state values (?, ?)", [_group_ties_state(con), json.dumps(facts)])
+    rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
+    return {"mode": "full" if days is None else "update", "days": None if days is None else len(days),
+            "rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
+
+
+def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_PERSON_TIES_DAY.format(where=""))
+    con.execute(
+        "create or replace table m_group_ties (attribute varchar not null, day date not null, "
+        "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
+    )
+    for attribute in GROUP_ATTRIBUTES:
+        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute("drop table m_person_ties_day")
+    con.execute("create or replace table m_group_ends as " + _GROUP_ENDS.format(where=""))
+    con.execute("create or replace table m_external_days as " + _EXTERNAL_DAYS.format(where=""))
+
+
+def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None:
+    """Compute the group ties of ``days`` again (every activity of those days, old and new), and
+    the groups' totals of the months holding them. The day bounds are literals, so that the scans
+    skip the storage blocks outside them."""
+    con.execute("create or replace temp table m_updated_days as select unnest(?::date[]) as day", [days])
+    bounds = (f"occurred_at >= date '{days[0].isoformat()}' "
+              f"and occurred_at < date '{(days[-1] + timedelta(days=1)).isoformat()}' "
+              "and occurred_at::date in (select day from m_updated_days)")
+    con.execute(_PERSON_TIES_DAY.format(where="and " + bounds))
+    con.execute("delete from m_group_ties where day in (select day from m_updated_days)")
+    for attribute in GROUP_ATTRIBUTES:
+        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute("drop table m_person_ties_day")
+    months = "(select distinct date_trunc('month', day)::date from m_updated_days)"
+    con.execute(f"delete from m_group_ends where month in {months}")
+    con.execute("insert into m_group_ends " + _GROUP_ENDS.format(where=f"where date_trunc('month', day)::date in {months}"))
+    con.execute("delete from m_external_days where day in (select day from m_updated_days)")
+    con.execute("insert into m_external_days " + _EXTERNAL_DAYS.format(where="where " + bounds.replace("occurred_at", "a.occurred_at")))
+    con.execute("drop table m_updated_days")
+
+
+def tie_frame(
+    con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
+) -> pl.DataFrame:
+    query = network_query(name, by, period)
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
