@@ -13,7 +13,7 @@ from typing import Callable
 import polars as pl
 
 from dashboard.format import pct
-from metrics.leadership import leaders_rate
+from metrics.leadership import LEADER_LEVELS, leaders_rate
 from metrics.participation import whole_periods
 
 Fetch = Callable[..., object]
@@ -104,6 +104,30 @@ def leaders_frame(fetch: Fetch, by: str, group: str | None) -> pl.DataFrame:
     return leaders_rate(rows)
 
 
+def _leaders_label(frame: pl.DataFrame, period: str, delta: float | None,
+                   partial: frozenset) -> tuple[str, float | None]:
+    """The leaders' headline says which levels it counts when one of them is hidden under the
+    minimum group size, and compares no period counting other levels.
+
+    >>> frame = pl.DataFrame({"period": ["2026-01", "2026-02"], "leaders_rate": [0.6, 0.45],
+    ...                       "levels": ["executive, manager", "manager"]})
+    >>> _leaders_label(frame, "2026-02", -0.15, frozenset())
+    ("Leaders' participation (managers only: executives under the minimum group size)", None)
+    """
+    levels = dict(zip(frame["period"].to_list(), frame["levels"].to_list()))
+    counted = levels[period]
+    if counted != ", ".join(LEADER_LEVELS):
+        shown = [f"{level}s" for level in LEADER_LEVELS if level in counted.split(", ")]
+        hidden = [f"{level}s" for level in LEADER_LEVELS if level not in counted.split(", ")]
+        label = f"Leaders' participation ({' and '.join(shown)} only: {' and '.join(hidden)} under the minimum group size)"
+    else:
+        label = "Leaders' participation"
+    earlier = [p for p in levels if p < period and p not in partial and levels[p] is not None]
+    if delta is not None and earlier and levels[max(earlier)] != counted:
+        delta = None
+    return label, delta
+
+
 def cross_silo_frame(fetch: Fetch, silo: dict | None = None, by: str = "department",
                      group: str | None = None) -> pl.DataFrame:
     """Cross-silo share per period: between the groups of ``by`` over the organisation, or, for one
@@ -161,6 +185,8 @@ def overview(fetch: Fetch, by: str, group: str | None, targets: list, phases: di
          "cross" if group is None else "cross_group", None),
     ):
         value, delta, period, cut = _last_two(frame, column, partial)
+        if key == "leaders" and period is not None:
+            label, delta = _leaders_label(frame, period, delta, partial)
         target = target_line(fetch, target_metric, by, group, targets, phases) if target_metric else None
         headlines.append(Headline(label, value, delta, HELP[key], target, period, cut))
     curves = fetch("participation").rows if group is None else None

@@ -155,20 +155,22 @@ def frontline(
 
 def leaders_rate(rows: pl.DataFrame) -> pl.DataFrame:
     """Executives and managers together, per period: ``period``, ``leaders_rate`` (their active
-    people / their headcount), from rows by ``level`` (:func:`leaders`, or participation by
-    ``level``) already cut to one scope. Only the levels the rows show count: a level left out
-    under the minimum size is left out of the sum too.
+    people / their headcount) and ``levels`` (the levels counted), from rows by ``level``
+    (:func:`leaders`, or participation by ``level``) already cut to one scope. Only the levels the
+    rows show count: a level left out under the minimum size is left out of the sum too (adding it
+    back would let its figure be recovered), and ``levels`` says so, for the label.
 
     >>> rows = pl.DataFrame({"period": ["2026-01"] * 3 + ["2026-02"] * 2,
     ...                      "level": ["executive", "manager", "staff", "manager", "staff"],
     ...                      "headcount": [5, 20, 75, 20, 80], "active": [4, 11, 30, 9, 40]})
     >>> leaders_rate(rows).rows()
-    [('2026-01', 0.6), ('2026-02', 0.45)]
+    [('2026-01', 0.6, 'executive, manager'), ('2026-02', 0.45, 'manager')]
     """
     return (
         rows.filter(pl.col("level").is_in(LEADER_LEVELS))
         .group_by("period")
-        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"))
+        .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("leaders_rate"),
+             pl.col("level").unique().sort().str.join(", ").alias("levels"))
         .sort("period")
     )
 
