@@ -329,7 +329,7 @@ def checks(report: Report) -> dict:
 @dataclass(frozen=True)
 class Kind:
     """What sets one report apart: its columns and its own SQL statements (``stage``, ``already``,
-    ``insert``, ``concealed_insert``, and ``keys`` for a report of groups)."""
+    ``insert``, ``totals``, and ``keys`` for a report of groups)."""
 
     sql: str  # the file of its own statements
     prefix: str  # their names' prefix in that file
@@ -409,7 +409,8 @@ def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
     count.rejected += len(parse_rejects)
     first_failure(ctx, ctx.label, "stg_m365", report, parse_rejects, count)
     if concealed:
-        ctx.run(*kind.own("concealed_insert"))
+        ctx.run(*kind.own("totals"))
+        ctx.run("m365.sql", "org_totals")
         warn_concealed(ctx.label, f"{kind.concealed_loses} was loaded, only the organisation's totals "
                                   "(ruche metrics organisation-usage)")
     else:

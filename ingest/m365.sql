@@ -160,6 +160,22 @@ where outcome = 'rejected'
 -- name: counts
 select $input as input, outcome, count(*) as n from stg_m365_outcomes group by all
 
+-- name: org_totals
+-- A concealed report: its totals (stg_m365_totals, from the report's own `totals`: a window per
+-- row, a measure per column) as rows of usage_org_snapshots.
+insert into usage_org_snapshots
+with totals as (
+    select * from stg_m365_totals
+),
+
+final as (
+    unpivot totals
+    on columns(* exclude (report_date, period_days))
+    into name measure value value
+)
+
+select $source, report_date, period_days, measure, value, $run_id from final
+
 -- The activity report's own steps
 
 -- name: activity_stage
@@ -179,13 +195,15 @@ select $source, person_key, report_date, period_days, last_activity, posted_coun
 from stg_m365_outcomes
 where outcome = 'loaded'
 
--- name: activity_concealed_insert
-insert into usage_org_snapshots
+-- name: activity_totals
+-- A concealed report: the organisation's totals of the rows loaded, one column per measure
+-- (the shared org_totals statement stores them).
+create or replace temp table stg_m365_totals as
 with loaded as (
     select * from stg_m365_outcomes where outcome = 'loaded'
 ),
 
-totals as (
+final as (
     select
         report_date,
         period_days,
@@ -200,12 +218,7 @@ totals as (
         sum(liked_count)::bigint as liked
     from loaded
     group by report_date, period_days
-),
-
-final as (
-    unpivot totals
-    on users, deleted_users, active_users, posters, readers, likers, posted, "read", liked
-    into name measure value value
 )
 
-select $source, report_date, period_days, measure, value, $run_id from final
+select * from final
+

@@ -53,13 +53,15 @@ select $source, person_key, report_date, period_days, last_activity, used_web, u
 from stg_m365_outcomes
 where outcome = 'loaded'
 
--- name: concealed_insert
-insert into usage_org_snapshots
+-- name: totals
+-- A concealed report: the organisation's totals of the rows loaded, one column per measure
+-- (the shared org_totals statement stores them).
+create or replace temp table stg_m365_totals as
 with loaded as (
     select * from stg_m365_outcomes where outcome = 'loaded'
 ),
 
-totals as (
+final as (
     select
         report_date,
         period_days,
@@ -74,13 +76,7 @@ totals as (
         count(*) filter (where used_others) as other_device_users
     from loaded
     group by report_date, period_days
-),
-
-final as (
-    unpivot totals
-    on users, mobile_users, desktop_users, web_users, windows_phone_users, android_phone_users, iphone_users,
-       ipad_users, other_device_users
-    into name measure value value
 )
 
-select $source, report_date, period_days, measure, value, $run_id from final
+select * from final
+

@@ -32,13 +32,15 @@ select $source, name, report_date, period_days, is_deleted, group_type, office36
 from stg_m365_outcomes
 where outcome = 'loaded'
 
--- name: concealed_insert
-insert into usage_org_snapshots
+-- name: totals
+-- A concealed report: the organisation's totals of the rows loaded, one column per measure
+-- (the shared org_totals statement stores them).
+create or replace temp table stg_m365_totals as
 with loaded as (
     select * from stg_m365_outcomes where outcome = 'loaded'
 ),
 
-totals as (
+final as (
     select
         report_date,
         period_days,
@@ -50,12 +52,7 @@ totals as (
         sum(liked_count)::bigint as liked
     from loaded
     group by report_date, period_days
-),
-
-final as (
-    unpivot totals
-    on "groups", active_groups, memberships, posted, "read", liked
-    into name measure value value
 )
 
-select $source, report_date, period_days, measure, value, $run_id from final
+select * from final
+
