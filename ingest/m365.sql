@@ -196,29 +196,21 @@ from stg_m365_outcomes
 where outcome = 'loaded'
 
 -- name: activity_totals
--- A concealed report: the organisation's totals of the rows loaded, one column per measure
--- (the shared org_totals statement stores them).
+-- A concealed report: the organisation's users, active users, posters, readers, likers and
+-- counts of the rows loaded, a column per measure (org_totals stores them).
 create or replace temp table stg_m365_totals as
-with loaded as (
-    select * from stg_m365_outcomes where outcome = 'loaded'
-),
-
-final as (
-    select
-        report_date,
-        period_days,
-        count(*) as users,
-        count(*) filter (where is_deleted) as deleted_users,
-        count(*) filter (where posted_count + read_count + liked_count > 0) as active_users,
-        count(*) filter (where posted_count > 0) as posters,
-        count(*) filter (where read_count > 0) as readers,
-        count(*) filter (where liked_count > 0) as likers,
-        sum(posted_count)::bigint as posted,
-        sum(read_count)::bigint as "read",
-        sum(liked_count)::bigint as liked
-    from loaded
-    group by report_date, period_days
-)
-
-select * from final
-
+select
+    report_date,
+    period_days,
+    count(*) as users,
+    count(*) filter (where is_deleted) as deleted_users,
+    count(*) filter (where posted_count + read_count + liked_count > 0) as active_users,
+    count(*) filter (where posted_count > 0) as posters,
+    count(*) filter (where read_count > 0) as readers,
+    count(*) filter (where liked_count > 0) as likers,
+    sum(posted_count)::bigint as posted,
+    sum(read_count)::bigint as "read",
+    sum(liked_count)::bigint as liked
+from stg_m365_outcomes
+where outcome = 'loaded'
+group by report_date, period_days

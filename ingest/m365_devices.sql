@@ -54,29 +54,21 @@ from stg_m365_outcomes
 where outcome = 'loaded'
 
 -- name: totals
--- A concealed report: the organisation's totals of the rows loaded, one column per measure
--- (the shared org_totals statement stores them).
+-- A concealed report: the organisation's users per kind of device (mobile, desktop, each
+-- client) over the rows loaded, a column per measure (org_totals in m365.sql stores them).
 create or replace temp table stg_m365_totals as
-with loaded as (
-    select * from stg_m365_outcomes where outcome = 'loaded'
-),
-
-final as (
-    select
-        report_date,
-        period_days,
-        count(*) as users,
-        count(*) filter (where used_windows_phone or used_android_phone or used_iphone or used_ipad) as mobile_users,
-        count(*) filter (where used_web or used_others) as desktop_users,
-        count(*) filter (where used_web) as web_users,
-        count(*) filter (where used_windows_phone) as windows_phone_users,
-        count(*) filter (where used_android_phone) as android_phone_users,
-        count(*) filter (where used_iphone) as iphone_users,
-        count(*) filter (where used_ipad) as ipad_users,
-        count(*) filter (where used_others) as other_device_users
-    from loaded
-    group by report_date, period_days
-)
-
-select * from final
-
+select
+    report_date,
+    period_days,
+    count(*) as users,
+    count(*) filter (where used_windows_phone or used_android_phone or used_iphone or used_ipad) as mobile_users,
+    count(*) filter (where used_web or used_others) as desktop_users,
+    count(*) filter (where used_web) as web_users,
+    count(*) filter (where used_windows_phone) as windows_phone_users,
+    count(*) filter (where used_android_phone) as android_phone_users,
+    count(*) filter (where used_iphone) as iphone_users,
+    count(*) filter (where used_ipad) as ipad_users,
+    count(*) filter (where used_others) as other_device_users
+from stg_m365_outcomes
+where outcome = 'loaded'
+group by report_date, period_days

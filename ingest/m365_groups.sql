@@ -33,26 +33,18 @@ from stg_m365_outcomes
 where outcome = 'loaded'
 
 -- name: totals
--- A concealed report: the organisation's totals of the rows loaded, one column per measure
--- (the shared org_totals statement stores them).
+-- A concealed report: the organisation's communities, active ones, memberships and counts
+-- over the rows loaded, a column per measure (org_totals in m365.sql stores them).
 create or replace temp table stg_m365_totals as
-with loaded as (
-    select * from stg_m365_outcomes where outcome = 'loaded'
-),
-
-final as (
-    select
-        report_date,
-        period_days,
-        count(*) as "groups",
-        count(*) filter (where posted_count + read_count + liked_count > 0) as active_groups,
-        sum(member_count)::bigint as memberships,
-        sum(posted_count)::bigint as posted,
-        sum(read_count)::bigint as "read",
-        sum(liked_count)::bigint as liked
-    from loaded
-    group by report_date, period_days
-)
-
-select * from final
-
+select
+    report_date,
+    period_days,
+    count(*) as "groups",
+    count(*) filter (where posted_count + read_count + liked_count > 0) as active_groups,
+    sum(member_count)::bigint as memberships,
+    sum(posted_count)::bigint as posted,
+    sum(read_count)::bigint as "read",
+    sum(liked_count)::bigint as liked
+from stg_m365_outcomes
+where outcome = 'loaded'
+group by report_date, period_days
