@@ -49,7 +49,7 @@ STEPS = 3
 
 FIELDS = {
     "report_refresh_date": "Report Refresh Date",
-    "upn": "User Principal Name",
+    "name": "User Principal Name",
     "user_state": "User State",
     "is_deleted": "Is Deleted",
     "last_activity_date": "Last Activity Date",
@@ -323,38 +323,113 @@ def checks(report: Report) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# The activity report
+# Loading a report: the steps every report shares (m365.sql), with its own (its .sql file)
 
 
-def load(ctx: Context) -> list[InputCount]:
-    report, parse_rejects = open_report(ctx, "stg_m365_raw", FIELDS, REQUIRED,
-                                        "the Viva Engage activity user detail report")
+@dataclass(frozen=True)
+class Kind:
+    """What sets one report apart: its columns and its own SQL statements (``stage``, ``already``,
+    ``insert``, ``totals``, and ``keys`` for a report of groups)."""
+
+    sql: str  # the file of its own statements
+    prefix: str  # their names' prefix in that file
+    fields: dict[str, str]  # staging field -> report column; ``name`` names a row
+    required: list[str]
+    title: str  # "the Viva Engage ... report", for messages
+    rows: str  # the input's name in the summary: "report rows"
+    target: str  # the table its rows go to
+    people: bool  # its rows are users (matched to people), not communities
+    last_step: str  # the progress step of the insert
+    concealed_loses: str  # what a concealed report does not give
+
+    def own(self, statement: str) -> tuple[str, str]:
+        return self.sql, self.prefix + statement
+
+    @property
+    def counts(self) -> list[str]:
+        """The report's count columns, in its order: every field named ``*_count``."""
+        return [f for f in self.fields if f.endswith("_count")]
+
+
+_COUNT_FIELD = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*_count")
+_LABEL = re.compile(r"[A-Za-z0-9 ]+")
+
+
+def stage_sql(kind: Kind) -> str:
+    """The shared ``stage`` statement for the report's count columns. The names put into the SQL
+    are the report's own fields and their column labels, checked against a narrow allow-list."""
+    fields = kind.counts
+    for f in fields:
+        if not _COUNT_FIELD.fullmatch(f) or not _LABEL.fullmatch(kind.fields[f]):
+            raise ValueError(f"not a count column: {f!r}")
+    indent = " " * 8
+    parts = {
+        "{counts}": "".join(f"\n{indent}m365_count({f}) as {f}," for f in fields),
+        "{count_fields}": "".join(f", {f}" for f in fields),
+        "{count_checks}": f"\n{indent}    ".join(
+            f"when {f} is null then '{kind.fields[f]} is not a whole number of zero or more'" for f in fields),
+    }
+    sql = queries("m365.sql")["stage"]
+    for placeholder, text in parts.items():
+        sql = sql.replace(placeholder, text)
+    return sql
+
+
+def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
+    """Load one report: read it, check every row, match its users to people (or key its groups),
+    decide each row's outcome, then insert its rows (a concealed report: its totals) and rejects."""
+    report, parse_rejects = open_report(ctx, "stg_m365_raw", kind.fields, kind.required, kind.title)
     ctx.progress.step("report read")
-    concealed = is_concealed(ctx, "stg_m365_raw", "upn")
+    concealed = is_concealed(ctx, "stg_m365_raw", "name")
     check_pages(ctx.label, report, concealed)
-    ctx.run("m365.sql", "stage", checks(report) | {"concealed": concealed})
-    if concealed:
+    ctx.run("m365.sql", "macros")
+    params = checks(report) | {"concealed": concealed, "name_label": kind.fields["name"],
+                               "others": "users" if kind.people else "groups"}
+    ctx.con.execute(stage_sql(kind), {k: v for k, v in params.items() if f"${k}" in queries("m365.sql")["stage"]})
+    ctx.run(*kind.own("stage"))
+    ctx.run(*(("m365.sql", "concealed_already") if concealed else kind.own("already")))
+    cut_off = None
+    if not kind.people:
+        ctx.run(*kind.own("keys"))
+    elif concealed:
         ctx.progress.step("concealed names: no people")
-        ctx.run("m365.sql", "concealed_outcomes")
+        ctx.run("m365.sql", "concealed_keys")
     else:
         create_staging(ctx)
-        ctx.run("m365.sql", "accounts")
+        ctx.run("m365.sql", "accounts", {"input": kind.rows})
         write_accounts(ctx)
         ctx.progress.step("accounts")
-        ctx.run("m365.sql", "snapshots", {"purged_before": purged_before(ctx)})
+        ctx.run("m365.sql", "person_keys")
+        cut_off = purged_before(ctx)
+    ctx.run("m365.sql", "outcomes", {"purged_before": cut_off})
     counts = counts_from(ctx.con, queries("m365.sql")["counts"],
-                         {"input": "report rows (concealed names)" if concealed else "report rows"})
-    count = counts[0] if counts else InputCount("report rows")
+                         {"input": f"{kind.rows} (concealed names)" if concealed else kind.rows})
+    count = counts[0] if counts else InputCount(kind.rows)
     count.read += len(parse_rejects)
     count.rejected += len(parse_rejects)
     first_failure(ctx, ctx.label, "stg_m365", report, parse_rejects, count)
     if concealed:
-        ctx.run("m365.sql", "concealed_insert")
-        warn_concealed(ctx.label, "no person and no per-person figure was loaded, only the organisation's totals "
+        ctx.run(*kind.own("totals"))
+        ctx.run("m365.sql", "org_totals")
+        warn_concealed(ctx.label, f"{kind.concealed_loses} was loaded, only the organisation's totals "
                                   "(ruche metrics organisation-usage)")
     else:
-        ctx.run("m365.sql", "insert")
-    ctx.run("m365.sql", "rejects")
-    store_parse_rejects(ctx, ctx.label, "usage_snapshots", parse_rejects)
-    ctx.progress.step("snapshots")
+        ctx.run(*kind.own("insert"))
+    ctx.run("m365.sql", "rejects", {"target": kind.target, "people": kind.people})
+    store_parse_rejects(ctx, ctx.label, kind.target, parse_rejects)
+    ctx.progress.step(kind.last_step)
     return [count]
+
+
+# --------------------------------------------------------------------------------------------
+# The activity report
+
+ACTIVITY = Kind(
+    sql="m365.sql", prefix="activity_", fields=FIELDS, required=REQUIRED,
+    title="the Viva Engage activity user detail report", rows="report rows", target="usage_snapshots",
+    people=True, last_step="snapshots", concealed_loses="no person and no per-person figure",
+)
+
+
+def load(ctx: Context) -> list[InputCount]:
+    return load_report(ctx, ACTIVITY)

@@ -10,16 +10,15 @@ are kept for the organisation (``usage_org_snapshots``).
 
 from __future__ import annotations
 
-from ingest.canonical import create_staging, purged_before, write_accounts
-from ingest.common import Context, InputCount, counts_from, queries, store_parse_rejects
-from ingest.m365 import check_pages, checks, first_failure, is_concealed, open_report, warn_concealed
+from ingest.common import Context, InputCount
+from ingest.m365 import Kind, load_report
 
 SOURCE = "m365-engage-devices"
 STEPS = 3
 
 FIELDS = {
     "report_refresh_date": "Report Refresh Date",
-    "upn": "User Principal Name",
+    "name": "User Principal Name",
     "user_state": "User State",
     "last_activity_date": "Last Activity Date",
     "used_web": "Used Web",
@@ -34,35 +33,12 @@ REQUIRED = ["Report Refresh Date", "User Principal Name", "Used Web", "Used Wind
             "Used iPhone", "Used iPad", "Used Others", "Report Period"]
 
 
+KIND = Kind(
+    sql="m365_devices.sql", prefix="", fields=FIELDS, required=REQUIRED,
+    title="the Viva Engage device usage user detail report", rows="device rows", target="usage_device_snapshots",
+    people=True, last_step="device snapshots", concealed_loses="no person and no per-person figure",
+)
+
+
 def load(ctx: Context) -> list[InputCount]:
-    report, parse_rejects = open_report(ctx, "stg_m365_devices_raw", FIELDS, REQUIRED,
-                                        "the Viva Engage device usage user detail report")
-    ctx.progress.step("report read")
-    concealed = is_concealed(ctx, "stg_m365_devices_raw", "upn")
-    check_pages(ctx.label, report, concealed)
-    ctx.run("m365_devices.sql", "stage", checks(report) | {"concealed": concealed})
-    if concealed:
-        ctx.progress.step("concealed names: no people")
-        ctx.run("m365_devices.sql", "concealed_outcomes")
-    else:
-        create_staging(ctx)
-        ctx.run("m365_devices.sql", "accounts")
-        write_accounts(ctx)
-        ctx.progress.step("accounts")
-        ctx.run("m365_devices.sql", "outcomes", {"purged_before": purged_before(ctx)})
-    counts = counts_from(ctx.con, queries("m365_devices.sql")["counts"],
-                         {"input": "device rows (concealed names)" if concealed else "device rows"})
-    count = counts[0] if counts else InputCount("device rows")
-    count.read += len(parse_rejects)
-    count.rejected += len(parse_rejects)
-    first_failure(ctx, ctx.label, "stg_m365_devices", report, parse_rejects, count)
-    if concealed:
-        ctx.run("m365_devices.sql", "concealed_insert")
-        warn_concealed(ctx.label, "no person and no per-person figure was loaded, only the organisation's totals "
-                                  "(ruche metrics organisation-usage)")
-    else:
-        ctx.run("m365_devices.sql", "insert")
-    ctx.run("m365_devices.sql", "rejects")
-    store_parse_rejects(ctx, ctx.label, "usage_device_snapshots", parse_rejects)
-    ctx.progress.step("device snapshots")
-    return [count]
+    return load_report(ctx, KIND)

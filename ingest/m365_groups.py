@@ -10,15 +10,15 @@ for the organisation (``usage_org_snapshots``).
 
 from __future__ import annotations
 
-from ingest.common import Context, InputCount, counts_from, queries, store_parse_rejects
-from ingest.m365 import check_pages, checks, first_failure, is_concealed, open_report, warn_concealed
+from ingest.common import Context, InputCount
+from ingest.m365 import Kind, load_report
 
 SOURCE = "m365-engage-groups"
 STEPS = 2
 
 FIELDS = {
     "report_refresh_date": "Report Refresh Date",
-    "group_name": "Group Display Name",
+    "name": "Group Display Name",
     "is_deleted": "Is Deleted",
     "last_activity_date": "Last Activity Date",
     "group_type": "Group Type",
@@ -33,27 +33,12 @@ REQUIRED = ["Report Refresh Date", "Group Display Name", "Member Count", "Posted
             "Liked Count", "Report Period"]
 
 
+KIND = Kind(
+    sql="m365_groups.sql", prefix="", fields=FIELDS, required=REQUIRED,
+    title="the Viva Engage groups activity detail report", rows="group rows", target="usage_group_snapshots",
+    people=False, last_step="group snapshots", concealed_loses="no per-group figure",
+)
+
+
 def load(ctx: Context) -> list[InputCount]:
-    report, parse_rejects = open_report(ctx, "stg_m365_groups_raw", FIELDS, REQUIRED,
-                                        "the Viva Engage groups activity detail report")
-    ctx.progress.step("report read")
-    concealed = is_concealed(ctx, "stg_m365_groups_raw", "group_name")
-    check_pages(ctx.label, report, concealed)
-    ctx.run("m365_groups.sql", "stage", checks(report) | {"concealed": concealed})
-    ctx.run("m365_groups.sql", "outcomes", {"concealed": concealed})
-    counts = counts_from(ctx.con, queries("m365_groups.sql")["counts"],
-                         {"input": "group rows (concealed names)" if concealed else "group rows"})
-    count = counts[0] if counts else InputCount("group rows")
-    count.read += len(parse_rejects)
-    count.rejected += len(parse_rejects)
-    first_failure(ctx, ctx.label, "stg_m365_groups", report, parse_rejects, count)
-    if concealed:
-        ctx.run("m365_groups.sql", "concealed_insert")
-        warn_concealed(ctx.label, "no per-group figure was loaded, only the organisation's totals "
-                                  "(ruche metrics organisation-usage)")
-    else:
-        ctx.run("m365_groups.sql", "insert")
-    ctx.run("m365_groups.sql", "rejects")
-    store_parse_rejects(ctx, ctx.label, "usage_group_snapshots", parse_rejects)
-    ctx.progress.step("group snapshots")
-    return [count]
+    return load_report(ctx, KIND)
