@@ -62,13 +62,23 @@ MESSAGE_FIELDS = ["id", "replied_to_id", "thread_id", "conversation_id", "group_
                   "deleted_at", "created_at", "message_type", "body"]
 
 
+def _network_files(name: str) -> bool:
+    """What is unpacked from a ZIP: the CSV files at its top and in the network folders one level
+    down ("Include external networks"), never the attachments.
+
+    >>> [_network_files(n) for n in ["Messages.csv", "Partners/Users.csv", "files/1/report.csv", "files/a.png"]]
+    [True, True, False, False]
+    """
+    return name.count("/") <= 1 and name.lower().endswith(".csv")
+
+
 def stage(ctx: Context) -> list[dict]:
     """Read the export's files into temporary tables, before the load's transaction (see
     :func:`ingest.runner.load_one`): nothing here writes the store, and tables staged outside
     the transaction are read in parallel by the statements that follow. Returns, per network
     (the home network first), its folder's name and the lines the CSV reader could not parse."""
     try:
-        with export_folder(ctx.path, ctx.label) as folder:
+        with export_folder(ctx.path, ctx.label, extract=_network_files) as folder:
             networks = _networks(ctx, folder)
             staged = []
             for i, (name, network) in enumerate(networks):

@@ -57,7 +57,8 @@ def test_real_file_detected_and_loaded_as_snapshots(tmp_path, path):
     assert [i.to_dict() for i in summary.inputs] == [
         {"input": "member days", "read": 3, "loaded": 3, "rejected": 0, "skipped": {}}]
     assert summary.tables == {"people": 3, "people_history": 0, "accounts": 3, "spaces": 0, "activities": 0,
-                              "usage_snapshots": 3}
+                              "usage_snapshots": 3, "usage_group_snapshots": 0, "usage_device_snapshots": 0,
+                              "usage_org_snapshots": 0}
     assert snapshots(db) == expected()
     con = duckdb.connect(str(db), read_only=True)
     # presence only: two readers, no contribution
