@@ -333,15 +333,16 @@ def test_zip_members_a_source_does_not_read_are_never_unpacked(tmp_path, monkeyp
 
 
 def test_a_gigabyte_member_nobody_reads_takes_no_memory(tmp_path):
-    path = viva_export(tmp_path / "viva.zip", [("Files/attachment.bin", 1 << 30)])
+    path = viva_export(tmp_path / "viva.zip", [("Files/attachment.bin", 2 << 30)])
     assert path.stat().st_size < 8 << 20
     proc = subprocess.Popen([sys.executable, "-m", "ruche.cli", "ingest", str(path), "--db", str(tmp_path / "s.duckdb")],
                             cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()
-    # it used to take 6.3 GB of memory for a 3 GB member; the process itself takes about 250 MB
-    assert usage.ru_maxrss < 600 * 1024
+    # it used to take 6.3 GB of memory for a 3 GB member; the load with its refresh takes 250 MB
+    # to 900 MB on a busy machine, well under the 2 GB member it would hold if it read it
+    assert usage.ru_maxrss < 1 << 20
 
 
 def test_a_member_larger_than_the_limit_stops_the_load_with_a_message(tmp_path, monkeypatch):
