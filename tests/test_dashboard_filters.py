@@ -167,8 +167,19 @@ def check_overview(at: AppTest, db, s: State) -> None:
     else:
         levels = in_group(compute(db, "leaders", s).rows, s)
     leaders = (levels.filter(pl.col("level").is_in(["executive", "manager"])).group_by("period")
-               .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("rate")))
-    assert shown["Leaders' participation"] == last_and_delta(leaders, "rate", s)
+               .agg((pl.col("active").sum() / pl.col("headcount").sum()).alias("rate"),
+                    pl.col("level").unique().sort().str.join(", ").alias("levels")))
+    # a level under the minimum size is left out, and the label says which levels are counted;
+    # no change is read between periods that counted other levels
+    (label,) = [label for label in shown if label.startswith("Leaders' participation")]
+    value, delta = last_and_delta(leaders, "rate", s)
+    whole = complete(leaders.filter(pl.col("rate").is_not_null()), s)
+    if whole.height:
+        counted = whole["levels"][-1]
+        assert (label == "Leaders' participation") == (counted == "executive, manager"), (label, counted)
+        if whole.height > 1 and whole["levels"][-2] != counted:
+            delta = ""
+    assert shown[label] == (value, delta)
     # cross-silo share: between the groups of the group-by, or the chosen group's ties leaving it
     per_period = compute(db, "silos", s, per_period=True, silo_threshold=THRESHOLD)
     if s.group is None:
