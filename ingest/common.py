@@ -784,3 +784,31 @@ def json_dumps(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+
+
+def json_lines_error(path: Path, label: str, exc: duckdb.Error, expected: str, check=None) -> IngestError:
+    """The first line of a JSON lines file that DuckDB could not read, found by parsing the lines
+    (only after a failure): not UTF-8, not JSON, nested too deeply, not an object, or refused by
+    ``check`` (a function of the object returning a reason or None); else DuckDB's own reason,
+    without its jargon or the file's path."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                return IngestError(f"{label}, line {number}: not UTF-8 text (expected {expected})")
+            except ValueError:
+                return IngestError(f"{label}, line {number}: not JSON (expected {expected})")
+            except RecursionError:
+                return IngestError(f"{label}, line {number}: JSON nested too deeply (expected {expected})")
+            if not isinstance(obj, dict):
+                return IngestError(f"{label}, line {number}: a JSON {type(obj).__name__}, not an object "
+                                   f"(expected {expected})")
+            reason = check(obj) if check else None
+            if reason:
+                return IngestError(f"{label}, line {number}: {reason} (expected {expected})")
+    message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
+    message = re.sub(r'in file "[^"]+",?\s*', "", message).replace(f'"{path}"', "")
+    return IngestError(f"{label}: not readable as JSON lines ({message}; expected {expected})")

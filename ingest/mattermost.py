@@ -10,13 +10,12 @@ system posts are skipped. Direct channels are kept only as a digest of their mem
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import duckdb
 
 from ingest.canonical import create_staging, write_accounts, write_activities, write_spaces
-from ingest.common import Context, IngestError, InputCount, counts_from, export_folder, queries
+from ingest.common import Context, IngestError, InputCount, counts_from, export_folder, json_lines_error, queries
 
 SOURCE = "mattermost"
 STEPS = 4
@@ -90,25 +89,6 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
 
 
 def _diagnose(path: Path, label: str, exc: duckdb.Error) -> IngestError:
-    """The first line DuckDB could not read, found by parsing the lines (only after a failure)."""
-    expected = "one JSON object per line, as Mattermost's bulk export writes"
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                return IngestError(f"{label}, line {number}: not UTF-8 text (expected {expected})")
-            except ValueError:
-                return IngestError(f"{label}, line {number}: not JSON (expected {expected})")
-            except RecursionError:
-                return IngestError(f"{label}, line {number}: JSON nested too deeply (expected {expected})")
-            if not isinstance(obj, dict):
-                return IngestError(f"{label}, line {number}: a JSON {type(obj).__name__}, not an object "
-                                   f"(expected {expected})")
-            if not isinstance(obj.get("type", ""), str):
-                return IngestError(f"{label}, line {number}: \"type\" is not a string (expected {expected})")
-    message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
-    message = message.replace(f'in file "{path}", ', "").replace(f'"{path}"', "")
-    return IngestError(f"{label}: not valid JSON lines ({message}; expected {expected})")
+    """The first line DuckDB could not read (only after a failure)."""
+    return json_lines_error(path, label, exc, "one JSON object per line, as Mattermost's bulk export writes",
+                            lambda obj: None if isinstance(obj.get("type", ""), str) else '"type" is not a string')

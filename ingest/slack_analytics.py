@@ -19,8 +19,6 @@ guests (``is_guest``) are external.
 from __future__ import annotations
 
 import gzip
-import json
-import re
 import shutil
 import tempfile
 import zlib
@@ -29,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.canonical import create_staging, purged_before, write_accounts
-from ingest.common import Context, IngestError, InputCount, counts_from, queries
+from ingest.common import Context, IngestError, InputCount, counts_from, json_lines_error, queries
 
 SOURCE = "slack-analytics"
 STEPS = 3
@@ -130,23 +128,5 @@ def _check(path: Path, label: str) -> None:
 
 
 def _diagnose(path: Path, label: str, exc: duckdb.Error) -> IngestError:
-    """The first line DuckDB could not read, found by parsing the lines (only after a failure)."""
-    with open(path, "rb") as fh:
-        number = 0
-        for number, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                return IngestError(f"{label}, line {number}: not UTF-8 text (expected {EXPECTED})")
-            except ValueError:
-                return IngestError(f"{label}, line {number}: not JSON (expected {EXPECTED})")
-            except RecursionError:
-                return IngestError(f"{label}, line {number}: JSON nested too deeply (expected {EXPECTED})")
-            if not isinstance(obj, dict):
-                return IngestError(f"{label}, line {number}: a JSON {type(obj).__name__}, not an object "
-                                   f"(expected {EXPECTED})")
-    message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
-    message = re.sub(r'in file "[^"]+",?\s*', "", message)
-    return IngestError(f"{label}: not readable as JSON lines ({message}; expected {EXPECTED})")
+    """The first line DuckDB could not read (only after a failure)."""
+    return json_lines_error(path, label, exc, EXPECTED)
