@@ -22,6 +22,9 @@ activity_totals as (
         sum(read_count)::bigint as "read",
         sum(liked_count)::bigint as liked
     from usage_snapshots
+    -- Microsoft 365's reports only: Slack's member analytics share the table, but their read
+    -- count is a 0/1 presence flag per day, not a number of reads
+    where source = 'm365-engage-activity'
     group by all
 ),
 

@@ -98,3 +98,15 @@ def test_the_data_page_shows_concealed_totals_as_organisation_level(tmp_path, mo
     # demo.toml's threshold (5) leaves out the named report of 3 users; the concealed one shows
     assert table[["report_date", "covers", "users", "readers"]].values.tolist() == [
         [table["report_date"].iloc[0], "organisation only: concealed report, no group figure", 6, 4]]
+
+
+def test_slack_member_analytics_are_not_microsoft_365_totals(tmp_path):
+    # Slack's member analytics share usage_snapshots, but their read count is a presence flag
+    from metrics.usage_org import organisation_usage
+    db = tmp_path / "s.duckdb"
+    ingest.load(REAL.parent / "slack-analytics" / "member-analytics-2020-10-05.json", db=db, settings=Settings())
+    ingest.load(REAL / "YammerActivityUserDetail-D30.csv", db=db, settings=Settings())
+    con = connect(str(db), read_only=True)
+    rows, _ = organisation_usage(con)
+    con.close()
+    assert sorted(set(rows["source"].to_list())) == ["m365-engage-activity"]
