@@ -140,7 +140,7 @@ def communities(
 
     Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
     by size, largest first. Over the whole window with the default resolution, the partition
-    stored by :func:`materialise` is used when it is fresh: then only the comparison with ``by``
+    stored by :func:`metrics.refresh.store_person_network` is used when it is fresh: then only the comparison with ``by``
     runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
     ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
     the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised

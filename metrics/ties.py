@@ -24,7 +24,7 @@ import polars as pl
 from metrics._sql import sql
 from metrics.groups import GROUP_ATTRIBUTES, group_expression
 from metrics.groups import grain as _grain
-from metrics.materialise import store_state
+from metrics.bases import store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 
 
