@@ -236,6 +236,22 @@ def group_graph(
     return G, left_out
 
 
+def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
+                 end: date | None = None, stored: bool | None = None) -> pl.DataFrame:
+    """Every group of ``by`` over the window as ``silos.sql`` counts it: ``grp``, ``headcount``
+    (the people employed in the range, or for ``External`` the outsiders active in it),
+    ``internal_ties``, ``external_ties``. What the group graph and the communities decide which
+    groups to show from (:func:`metrics.suppression.decide`), as the silos do.
+
+    ``stored``: whether the group ties are current (:func:`group_ties_current`; read when None).
+    """
+    if stored is None:
+        stored = group_ties_current(con)
+    whole = window(con, start, end) if stored else None
+    query = network_query("silos", by, None, stored_ties=stored, whole=whole)
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
+
+
 def group_graph_frames(
     con: duckdb.DuckDBPyConnection,
     by: str = "department",
@@ -264,8 +280,7 @@ def group_graph_frames(
         stored = group_ties_current(con)
     params = {"from_date": start, "to_date": end}
     if per_group is None:
-        whole = window(con, start, end) if stored else None
-        per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl()
+        per_group = group_totals(con, by, start, end, stored)
     per_group = per_group.select("grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64))
     shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
     nodes_count = len(shown) + fold
