@@ -187,6 +187,8 @@ def test_the_overview_of_one_group_shows_its_leaders_and_targets_over_any_range(
     from datetime import date
 
     from dashboard.summary import target_line
+    from metrics.figures import Live, Query
+    from metrics.headlines import target
 
     settings = {"targets": [dict(t) for t in registry_settings().targets], "phases": registry_settings().phases}
     at = app()
@@ -204,11 +206,13 @@ def test_the_overview_of_one_group_shows_its_leaders_and_targets_over_any_range(
         assert leaders.height > 0
         assert metric_values(at)["Leaders' participation"] == pct(last["active"].sum() / last["headcount"].sum())
 
-        def live(name, by=None, **extra):
-            return compute(sample_store, name, by=by, min_group_size=5, end=span.get("end"), extra=extra)
-
-        lines = [target_line(live, m, "site", "Paris", settings["targets"], settings["phases"])
-                 for m in ("participation", "contribution")]
+        con = store.connect(sample_store, read_only=True)
+        try:  # computed live, through the registry
+            query = Query("participation", by="site", group="Paris", end=span.get("end"), min_group_size=5)
+            lines = [target_line(target(Live(con), query, m, settings["targets"], settings["phases"]))
+                     for m in ("participation", "contribution")]
+        finally:
+            con.close()
         assert all(lines) and "expected" in lines[0]
         captions = " ".join(c.value for c in at.caption).replace("\\", "")
         assert all(line in captions for line in lines), (lines, captions)
