@@ -90,7 +90,7 @@ def render(f: Filters) -> None:
         around = data.figure("group-graph", f, top=MAX_DRAWN)
         nodes = around.frame("nodes", of_group=False).rename({f.by: "group"})
         edges = around.rows
-        title += f";<br>{charts.safe(f.group)} and the {kind} it has ties with"
+        title += f" (every {f.by});<br>drawn: {charts.safe(f.group)} and the {kind} it has ties with"
         shown = (f" {f.group} and the {max(nodes.height - 1, 0)} nodes it has ties with"
                  + (f" (the {MAX_DRAWN - 1} with the most ties to it)" if nodes.height >= MAX_DRAWN else "")
                  + f", of the {count(around.extra['groups'])} of the organisation's graph.")
