@@ -321,7 +321,9 @@ class Figure:
         return periods[-2] if len(periods) > 1 else None
 
     def latest(self) -> pl.DataFrame:
-        """The rows of :attr:`last_period`."""
+        """The rows of :attr:`last_period` (all of them for a figure over the range, without periods)."""
+        if "period" not in self.rows.columns:
+            return self.rows
         period = self.last_period
         return self.rows.clear() if period is None else self.rows.filter(pl.col("period") == period)
 

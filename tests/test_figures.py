@@ -62,6 +62,10 @@ def test_a_group_s_figure_is_its_rows_of_the_whole_result_with_what_it_covers(co
     assert_frame_equal(every.rows, whole.rows)
     assert every.covers == f"the organisation · {COVERS}"
     assert every.ranked("participation_rate")["department"].to_list() == ["Sales", "Ops"]  # 4/7 against 4/10
+    # a figure over the range has no period: its rows are its latest
+    split = figure(Live(con), Query("personas", group="Ops"))
+    assert split.last_period is None and split.latest().height == split.rows.height > 0
+    assert set(split.rows["department"].to_list()) == {"Ops"}
 
 
 def test_the_scope_s_trend_and_the_partial_periods(con):
