@@ -53,16 +53,17 @@ from metrics import registry
 from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
+from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
 
 ORGANISATION = "the organisation"
 
-#: The measures of the person graph (Louvain, betweenness): on a source that serves them from what
-#: the load measured (:attr:`Query.history`), they cover the whole history whatever the range.
-PERSON_GRAPH = {"communities", "bridges"}
+#: The measures of the person graph (Louvain, betweenness), as the load stores them
+#: (:data:`metrics.results.WHOLE_HISTORY`): on a source that serves them from what the load
+#: measured (:attr:`Query.history`), they cover the whole history whatever the range.
+PERSON_GRAPH = WHOLE_HISTORY
 
-#: Measures that take no start: they describe the end of the range (the last complete period
-#: before it), whatever its first day.
-END_ONLY = {"inactive-teams", "targets"}
+#: Measures that take no start (:data:`metrics.results.END_ONLY`): they describe the end of the
+#: range (the last complete period before it), whatever its first day.
 
 #: Measures whose rows are the organisation's, whatever the group-by attribute: a group narrows
 #: nothing in them, and the figure says so.
@@ -429,8 +430,6 @@ def teams_at_risk(source: Source, query: Query) -> tuple[Figure, Figure | None]:
     """The teams flagged as of the end of the query's range, and as of the end of the period before
     (what the previous review saw: None when the data holds no day then), the same teams for both:
     those of the query's group as of now."""
-    from metrics.results import previous_as_of
-
     query = query.but(measure="inactive-teams")
     now = figure(source, query)
     as_of = now.extra.get("as_of")
