@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.filters import Filters
 from dashboard.format import count, md
-from ruche.config import SETTINGS
+from ruche.config import PRIVATE_SETTINGS, SETTINGS
 
 
 def render(f: Filters) -> None:
@@ -51,7 +51,9 @@ def render(f: Filters) -> None:
     with st.expander("Configuration in force"):
         settings = data.settings()
         st.caption(md(f"Read from {settings.source or 'defaults and the environment (no ruche.toml)'}."))
-        st.json({s.name: getattr(settings, s.name) for s in SETTINGS})
+        # the app registration's ids identify the organisation's tenant: said to be set, never shown
+        st.json({s.name: ("(set)" if getattr(settings, s.name) else "") if s.name in PRIVATE_SETTINGS
+                 else getattr(settings, s.name) for s in SETTINGS})
 
     st.subheader("Rejected rows", help="Rows that could not be loaded, by file and reason. The rows are "
                  "kept in the store's rejects table, identifiers pseudonymised.")

@@ -1,0 +1,276 @@
+"""Loopback stand-ins for the networks' APIs, as their vendors document them, for ``ruche pull``'s tests.
+
+Each mock is an HTTP server on 127.0.0.1 (an ephemeral port) in a thread of the test process,
+answering the requests and shapes of its vendor's published API:
+
+- :class:`GraphMock`: Microsoft Entra ID's token endpoint (``POST /{tenant}/oauth2/v2.0/token``,
+  client credentials) and Microsoft Graph's usage reports (``GET /v1.0/reports/{function}(…)``
+  answering ``302`` to a pre-authenticated download URL that must be fetched without credentials).
+- :class:`VivaMock`: the Data Export API (``GET /api/v1/export?since=…&until=…&model=…&include=csv``)
+  answering a ZIP of CSV files.
+- :class:`SlackMock`: Slack's Web API methods (``POST /api/{method}``), cursor paging
+  (``response_metadata.next_cursor``), ``429`` with ``Retry-After``.
+- :class:`MattermostMock`: Mattermost's REST API v4 (``/api/v4/...``, ``page`` and ``per_page``).
+
+Faults are injected per route, consumed in order: ``mock.fault("report", "429", "500")`` makes the
+next two calls of that route answer 429 (``Retry-After: 1``) then 500, and the third succeed.
+Kinds: ``429``, ``500``, ``503``, ``cut`` (the headers promise the whole body, the connection is
+closed half-way through it), ``expired`` (401 for the token in use, as an expired token gets),
+``403``.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+import threading
+import urllib.parse
+import zipfile
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    cut: bool = False
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def token(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        return value[7:] if value.lower().startswith("bearer ") else None
+
+    def form(self) -> dict[str, str]:
+        if "json" in self.headers.get("content-type", ""):
+            return {k: str(v) for k, v in json.loads(self.body or b"{}").items()}
+        pairs = urllib.parse.parse_qs(self.body.decode(), keep_blank_values=True)
+        merged = {k: v[-1] for k, v in pairs.items()}
+        merged.update({k: v[-1] for k, v in self.query.items()})
+        return merged
+
+
+def json_reply(obj, status: int = 200, headers: dict | None = None) -> Reply:
+    return Reply(status, json.dumps(obj).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+class Mock:
+    """The server, the faults and the log of requests every mock shares."""
+
+    def __init__(self):
+        self.faults: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        mock = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _serve(self):
+                parsed = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(self.command, urllib.parse.unquote(parsed.path),
+                                  urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
+                                  {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                with mock.lock:
+                    mock.requests.append(request)
+                reply = mock.dispatch(request)
+                self.send_response(reply.status)
+                body = reply.body
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                if reply.cut:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if reply.cut:
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+            do_GET = do_POST = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def start(self) -> "Mock":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fault(self, route: str, *kinds: str) -> None:
+        self.faults[route].extend(kinds)
+
+    def calls(self, route_prefix: str) -> list[Request]:
+        return [r for r in self.requests if r.path.startswith(route_prefix)]
+
+    def injected(self, route: str, request: Request) -> Reply | None:
+        """The next fault of ``route``, if one is queued."""
+        with self.lock:
+            kind = self.faults[route].popleft() if self.faults[route] else None
+        if kind is None:
+            return None
+        if kind == "429":
+            return json_reply({"error": {"code": "TooManyRequests", "message": "Too many requests"}}, 429,
+                              {"Retry-After": "1"})
+        if kind == "503":
+            return json_reply({"error": {"code": "ServiceUnavailable"}}, 503, {"Retry-After": "1"})
+        if kind == "500":
+            return json_reply({"error": {"code": "InternalServerError"}}, 500)
+        if kind == "403":
+            return json_reply({"error": {"code": "Forbidden", "message": "Insufficient privileges"}}, 403)
+        if kind == "expired":
+            self.expire(request.token)
+            return json_reply({"error": {"code": "InvalidAuthenticationToken",
+                                         "message": "Access token has expired or is not yet valid."}}, 401)
+        if kind == "cut":
+            return "cut"  # the route serves its body, cut half-way
+        raise ValueError(kind)
+
+    def expire(self, token: str | None) -> None:
+        pass
+
+    def dispatch(self, request: Request) -> Reply:
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------------------
+# Microsoft Entra ID and Microsoft Graph
+
+
+ACTIVITY_HEADER = ("Report Refresh Date,User Principal Name,Display Name,User State,State Change Date,"
+                   "Last Activity Date,Posted Count,Read Count,Liked Count,Assigned Products,Report Period")
+GROUPS_HEADER = ("Report Refresh Date,Group Display Name,Is Deleted,Owner Principal Name,Last Activity Date,"
+                 "Group Type,Office 365 Connected,Member Count,Posted Count,Read Count,Liked Count,Report Period")
+DEVICES_HEADER = ("Report Refresh Date,User Principal Name,Display Name,User State,State Change Date,"
+                  "Last Activity Date,Used Web,Used Windows Phone,Used Android Phone,Used iPhone,Used iPad,"
+                  "Used Others,Report Period")
+BOM = "\ufeff"
+
+
+class GraphMock(Mock):
+    """Tenant ``TENANT``, app ``CLIENT_ID`` with secret ``SECRET``; ``reports[(function, day)]`` is the
+    CSV a day's report downloads (a header alone for a day nobody was active); ``latest`` the last
+    day with data."""
+
+    TENANT = "11111111-2222-3333-4444-555555555555"
+    CLIENT_ID = "66666666-7777-8888-9999-000000000000"
+    SECRET = "s3cr3t~value"
+
+    def __init__(self, latest, reports: dict):
+        super().__init__()
+        self.latest = latest
+        self.reports = reports
+        self.issued: list[str] = []
+        self.expired: set[str] = set()
+        self.redirects_with_credentials = 0
+
+    def expire(self, token):
+        if token:
+            self.expired.add(token)
+
+    def dispatch(self, r: Request) -> Reply:
+        if r.method == "POST" and r.path == f"/{self.TENANT}/oauth2/v2.0/token":
+            fault = self.injected("token", r)
+            if fault:
+                return fault
+            form = r.form()
+            if (form.get("client_id"), form.get("client_secret"), form.get("grant_type")) != (
+                    self.CLIENT_ID, self.SECRET, "client_credentials") or not form.get("scope", "").endswith("/.default"):
+                return json_reply({"error": "invalid_client", "error_description":
+                                   f"AADSTS7000215: Invalid client secret provided for app '{self.CLIENT_ID}'."}, 401)
+            token = f"graph-token-{len(self.issued) + 1}"
+            self.issued.append(token)
+            return json_reply({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token})
+        if r.path.startswith("/v1.0/reports/"):
+            if r.token not in self.issued or r.token in self.expired:
+                return json_reply({"error": {"code": "InvalidAuthenticationToken",
+                                             "message": "Access token has expired or is not yet valid."}}, 401)
+            fault = self.injected("report", r)
+            if fault and fault != "cut":
+                return fault
+            call = r.path[len("/v1.0/reports/"):]
+            suffix = "?cut=1" if fault == "cut" else ""
+            return Reply(302, b"", {"Location": f"{self.url}/data/download/{urllib.parse.quote(call)}{suffix}",
+                                    "Content-Type": "text/plain"})
+        if r.path.startswith("/data/download/"):
+            if "authorization" in r.headers:
+                self.redirects_with_credentials += 1
+                return json_reply({"error": "a pre-authenticated URL takes no Authorization header"}, 400)
+            call = r.path[len("/data/download/"):]
+            body = self.download(call)
+            if body is None:
+                return json_reply({"error": {"code": "BadRequest", "message": "Invalid date"}}, 400)
+            return Reply(200, body, {"Content-Type": "application/octet-stream"}, cut="cut" in r.query)
+        return json_reply({"error": {"code": "NotFound"}}, 404)
+
+    def download(self, call: str) -> bytes | None:
+        if call == "getYammerActivityCounts(period='D7')":
+            rows = [f"{self.latest},0,0,0,{self.latest},7"]
+            return (BOM + "Report Refresh Date,Liked,Posted,Read,Report Date,Report Period\n" + "\n".join(rows) + "\n").encode()
+        name, _, arg = call.partition("(date=")
+        day = arg.rstrip(")").strip("'")
+        return self.reports.get((name, day))
+
+
+# ------------------------------------------------------------------------------------------------
+# Viva Engage: the Data Export API
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+class VivaMock(Mock):
+    """``export(since, until)`` gives the ZIP of a window (``YYYY-MM-DD HH:MM:SS`` UTC); the token
+    of a Verified Administrator is ``TOKEN``."""
+
+    TOKEN = "viva-admin-token"
+
+    def __init__(self, export):
+        super().__init__()
+        self.export = export
+
+    def dispatch(self, r: Request) -> Reply:
+        if r.path != "/api/v1/export":
+            return json_reply({"error": "not found"}, 404)
+        if r.token != self.TOKEN:
+            return json_reply({"error": "unauthorized"}, 401)
+        fault = self.injected("export", r)
+        if fault and fault != "cut":
+            return fault
+        q = {k: v for k, v in r.query.items()}
+        if q.get("include") != ["csv"] or set(q.get("model", [])) != {"Message", "User", "Group", "Topic", "Upload"}:
+            return json_reply({"error": "bad request"}, 400)
+        since = q["since"][0].replace("T", " ")[:19]
+        until = q["until"][0].replace("T", " ")[:19]
+        return Reply(200, self.export(since, until), {"Content-Type": "application/zip"}, cut=fault == "cut")
