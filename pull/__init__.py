@@ -32,6 +32,7 @@ PULLERS = {
     "viva-engage": "pull.viva_engage",
     "m365": "pull.m365",
     "slack": "pull.slack",
+    "slack-analytics": "pull.slack_analytics",
     "mattermost": "pull.mattermost",
 }
 

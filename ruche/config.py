@@ -168,7 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
         "(e.g. {metric = \"participation\", group = \"*\", value = 0.6, start = 2026-01-01, due = 2026-12-31}).",
     ),
     # ruche pull: the networks' own APIs (docs/configuration.md, "Pulling from the APIs")
-    Setting("pull_sources", list, [], "Sources `ruche pull --all` pulls: viva-engage, m365, slack, mattermost."),
+    Setting("pull_sources", list, [], "Sources `ruche pull --all` pulls: viva-engage, m365, slack, slack-analytics, mattermost."),
     Setting("pull_start", str, "", "First day (YYYY-MM-DD) a source's first pull reaches back to, unless --since says "
             "otherwise; later pulls start where the last published one ended."),
     Setting("pull_archive", str, "", "Folder where every pulled file is kept (one sub-folder per source); empty: "
@@ -196,8 +196,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("viva_engage_external_networks", bool, False, "Export the external networks too (includeens=true)."),
     Setting("slack_url", str, "https://slack.com", "Slack's Web API address."),
     Setting("slack_token_file", str, "", "File holding the Slack token (else RUCHE_SLACK_TOKEN)."),
-    Setting("slack_pull", list, ["conversations"], "What `ruche pull slack` fetches: conversations (channels a bot "
-            "reads), analytics (member analytics, Enterprise Grid), or both."),
+    Setting("slack_thread_days", int, 90, "Days before a pull's window whose threads are read again for replies "
+            "posted in the window (a reply to an older thread is not pulled)."),
     Setting("mattermost_url", str, "", "The Mattermost server's address (https://chat.example.com)."),
     Setting("mattermost_token_file", str, "", "File holding a Mattermost personal access token (else "
             "RUCHE_MATTERMOST_TOKEN)."),

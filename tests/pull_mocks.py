@@ -274,3 +274,82 @@ class VivaMock(Mock):
         since = q["since"][0].replace("T", " ")[:19]
         until = q["until"][0].replace("T", " ")[:19]
         return Reply(200, self.export(since, until), {"Content-Type": "application/zip"}, cut=fault == "cut")
+
+
+# ------------------------------------------------------------------------------------------------
+# Slack: the Web API
+
+
+class SlackMock(Mock):
+    """A workspace: ``users`` (users.list), ``channels`` (conversations.list, with ``is_member``),
+    ``messages[channel id]`` (every message, replies included, as an export's day files hold
+    them) and ``analytics[day]`` (the gzip of admin.analytics.getFile). Pages hold ``page``
+    items at most, whatever ``limit`` asks, so every cursor is followed. ``missing[method]``
+    names a scope the token lacks."""
+
+    TOKEN = "xoxb-0000-test-token"
+
+    def __init__(self, users, channels, messages, analytics=None, page=50):
+        super().__init__()
+        self.users, self.channels, self.messages = users, channels, messages
+        self.analytics = analytics or {}
+        self.page = page
+        self.missing: dict[str, str] = {}
+        self.not_ready_from: str | None = None
+
+    def dispatch(self, r: Request) -> Reply:
+        method = r.path.rsplit("/", 1)[-1]
+        if r.token != self.TOKEN:
+            return json_reply({"ok": False, "error": "invalid_auth"})
+        fault = self.injected(method, r)
+        if fault and fault != "cut":
+            if fault.status == 429:
+                return json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": "1"})
+            return fault
+        reply = self._answer(method, r)
+        reply.cut = fault == "cut"
+        return reply
+
+    def _answer(self, method: str, r: Request) -> Reply:
+        if method in self.missing:
+            return json_reply({"ok": False, "error": "missing_scope", "needed": self.missing[method],
+                               "provided": "users:read"})
+        q = r.form()
+        if method == "users.list":
+            return self._paged(q, "members", self.users)
+        if method == "conversations.list":
+            return self._paged(q, "channels", self.channels)
+        if method == "conversations.history":
+            found = [m for m in self.messages.get(q["channel"], [])
+                     if not (m.get("thread_ts") and m["thread_ts"] != m["ts"] and m.get("subtype") != "thread_broadcast")
+                     and self._within(m, q)]
+            return self._paged(q, "messages", sorted(found, key=lambda m: -float(m["ts"])), has_more=True)
+        if method == "conversations.replies":
+            thread = [m for m in self.messages.get(q["channel"], []) if m.get("thread_ts") == q["ts"]]
+            thread.sort(key=lambda m: float(m["ts"]))
+            return self._paged(q, "messages", [m for m in thread if m["ts"] == q["ts"] or self._within(m, q)],
+                               has_more=True)
+        if method == "admin.analytics.getFile":
+            day = q.get("date", "")
+            if self.not_ready_from and day >= self.not_ready_from:
+                return json_reply({"ok": False, "error": "file_not_yet_available"})
+            if day not in self.analytics:
+                return json_reply({"ok": False, "error": "file_not_found"})
+            return Reply(200, self.analytics[day], {"Content-Type": "application/gzip"})
+        return json_reply({"ok": False, "error": "unknown_method"})
+
+    @staticmethod
+    def _within(m: dict, q: dict) -> bool:
+        ts = float(m["ts"])
+        oldest, latest = float(q.get("oldest") or 0), float(q.get("latest") or 1e12)
+        return oldest <= ts <= latest if q.get("inclusive") in ("true", "1", "True") else oldest < ts < latest
+
+    def _paged(self, q: dict, key: str, items: list, has_more: bool = False) -> Reply:
+        start = int(q.get("cursor") or 0)
+        size = min(int(q.get("limit") or 100), self.page)
+        chunk = items[start:start + size]
+        more = start + size < len(items)
+        body = {"ok": True, key: chunk, "response_metadata": {"next_cursor": f"{start + size}" if more else ""}}
+        if has_more:
+            body["has_more"] = more
+        return json_reply(body)
