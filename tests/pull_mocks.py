@@ -353,3 +353,90 @@ class SlackMock(Mock):
         if has_more:
             body["has_more"] = more
         return json_reply(body)
+
+
+# ------------------------------------------------------------------------------------------------
+# Mattermost: the REST API v4
+
+
+class MattermostMock(Mock):
+    """A server holding what a bulk export's lines hold (``lines``: the parsed JSON lines), served
+    as API v4 objects with ids; ``TOKEN`` is a System Admin's personal access token."""
+
+    TOKEN = "mm-personal-access-token"
+
+    def __init__(self, lines: list[dict], per_page_cap: int = 200):
+        super().__init__()
+        self.cap = per_page_cap
+        self.teams, self.channels, self.users, self.posts = [], [], [], {}
+        team_ids, channel_ids, user_ids = {}, {}, {}
+        for o in lines:
+            if o["type"] == "team":
+                team_ids[o["team"]["name"]] = f"t{len(self.teams) + 1:025d}"
+                self.teams.append({"id": team_ids[o["team"]["name"]], **o["team"]})
+            elif o["type"] == "user":
+                u = o["user"]
+                user_ids[u["username"]] = f"u{len(self.users) + 1:025d}"
+                self.users.append({"id": user_ids[u["username"]], "delete_at": 0, "is_bot": False,
+                                   **{k: u[k] for k in ("username", "email", "first_name", "last_name", "position",
+                                                        "roles") if k in u}})
+        for o in lines:
+            if o["type"] == "channel":
+                c = o["channel"]
+                channel_ids[(c["team"], c["name"])] = f"c{len(self.channels) + 1:025d}"
+                self.channels.append({"id": channel_ids[(c["team"], c["name"])], "team_id": team_ids[c["team"]],
+                                      "name": c["name"], "display_name": c.get("display_name", ""), "type": c["type"]})
+        for o in lines:
+            if o["type"] != "post":
+                continue
+            p = o["post"]
+            if (p["team"], p["channel"]) not in channel_ids:
+                continue  # the real export's post to a channel it never declares: no server holds such a post
+            root = self._post(p, channel_ids[(p["team"], p["channel"])], user_ids, "")
+            for r in p.get("replies") or []:
+                self._post(r, root["channel_id"], user_ids, root["id"])
+
+    def _post(self, p: dict, channel_id: str, user_ids: dict, root_id: str) -> dict:
+        pid = f"p{len(self.posts) + 1:025d}"
+        post = {"id": pid, "channel_id": channel_id, "user_id": user_ids[p["user"]], "message": p.get("message", ""),
+                "create_at": p["create_at"], "update_at": p["create_at"], "delete_at": 0, "root_id": root_id,
+                "type": p.get("type", ""), "metadata": {}}
+        if p.get("reactions"):
+            post["metadata"]["reactions"] = [{"user_id": user_ids[r["user"]], "post_id": pid, "emoji_name": r["emoji_name"],
+                                              "create_at": r["create_at"]} for r in p["reactions"]]
+        self.posts[pid] = post
+        return post
+
+    def dispatch(self, r: Request) -> Reply:
+        if r.token != self.TOKEN:
+            return json_reply({"id": "api.context.session_expired.app_error", "status_code": 401,
+                               "message": "Invalid or expired session, please login again."}, 401)
+        parts = r.path.strip("/").split("/")[2:]  # after api/v4
+        fault = self.injected(parts[0], r)
+        if fault and fault != "cut":
+            return fault
+        page, per_page = int(r.query.get("page", ["0"])[0]), min(int(r.query.get("per_page", ["60"])[0]), self.cap)
+
+        def paged(items):
+            return json_reply(items[page * per_page:(page + 1) * per_page])
+
+        if parts == ["users", "me"]:
+            return json_reply(self.users[0])
+        if parts == ["users"]:
+            return paged(self.users)
+        if parts == ["teams"]:
+            return paged(self.teams)
+        if len(parts) >= 3 and parts[0] == "teams" and parts[2] == "channels":
+            kind = "P" if parts[3:] == ["private"] else "O"
+            return paged([c for c in self.channels if c["team_id"] == parts[1] and c["type"] == kind])
+        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "posts":
+            posts = sorted((p for p in self.posts.values() if p["channel_id"] == parts[1]),
+                           key=lambda p: (-p["create_at"], p["id"]))
+            chunk = posts[page * per_page:(page + 1) * per_page]
+            reply = json_reply({"order": [p["id"] for p in chunk], "posts": {p["id"]: p for p in chunk},
+                                "next_post_id": "", "prev_post_id": "", "has_next": len(posts) > (page + 1) * per_page})
+            reply.cut = fault == "cut"
+            return reply
+        if len(parts) == 2 and parts[0] == "posts" and parts[1] in self.posts:
+            return json_reply(self.posts[parts[1]])
+        return json_reply({"id": "api.context.404.app_error", "status_code": 404}, 404)
