@@ -67,7 +67,7 @@ class Policy:
         seconds = _retry_after(retry_after)
         if seconds is None:
             seconds = min(self.backoff * 2 ** (attempt - 1), 60.0) * (1 + random.random() / 4)
-        return max(0.0, min(seconds, self.max_wait))
+        return max(0.0, min(float(seconds), float(self.max_wait)))
 
 
 def _retry_after(value: str | None) -> float | None:
