@@ -193,12 +193,37 @@ class GraphMock(Mock):
         if token:
             self.expired.add(token)
 
+    #: the app's certificate (cryptography's x509.Certificate), when it signs in with one
+    certificate = None
+
+    def _assertion_ok(self, form: dict, r: Request) -> bool:
+        """A client assertion (RFC 7523) signed by the certificate's key, for this token endpoint."""
+        import base64
+        import hashlib
+
+        import jwt
+        from cryptography.hazmat.primitives import serialization
+
+        if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return False
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        x5t = base64.urlsafe_b64encode(hashlib.sha1(der).digest()).decode().rstrip("=")
+        try:
+            claims = jwt.decode(form["client_assertion"], self.certificate.public_key(), algorithms=["RS256"],
+                                audience=f"{self.url}{r.path}")
+        except jwt.PyJWTError:
+            return False
+        header = jwt.get_unverified_header(form["client_assertion"])
+        return header.get("x5t") == x5t and claims.get("iss") == claims.get("sub") == self.CLIENT_ID
+
     def dispatch(self, r: Request) -> Reply:
         if r.method == "POST" and r.path == f"/{self.TENANT}/oauth2/v2.0/token":
             fault = self.injected("token", r)
             if fault:
                 return fault
             form = r.form()
+            if form.get("client_assertion") and self.certificate is not None:
+                form["client_secret"] = self.SECRET if self._assertion_ok(form, r) else None
             if (form.get("client_id"), form.get("client_secret"), form.get("grant_type")) != (
                     self.CLIENT_ID, self.SECRET, "client_credentials") or not form.get("scope", "").endswith("/.default"):
                 return json_reply({"error": "invalid_client", "error_description":

@@ -243,3 +243,30 @@ def test_wrong_credentials_are_named_without_quoting_them(tmp_path, monkeypatch,
     assert code == 1
     assert "Microsoft Entra ID refused the app's credentials (invalid_client)" in err
     assert graph.CLIENT_ID not in err and "not-the-secret" not in err and "AADSTS" not in err
+
+
+def test_an_app_signs_in_with_a_certificate(tmp_path, monkeypatch, capsys, graph, waits):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ruche-pull")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    graph.certificate = cert
+    db = configure(tmp_path, monkeypatch, graph, graph_certificate_file=str(pem))
+    monkeypatch.delenv("RUCHE_GRAPH_CLIENT_SECRET")
+    code, out, err = run(capsys, "m365")
+    assert code == 0, err
+    assert rows(db, "select count(*) from usage_snapshots") == [(9,)]
+    token_requests = [r.form() for r in graph.calls(f"/{graph.TENANT}/oauth2")]
+    assert len(token_requests) == 1 and "client_secret" not in token_requests[0]

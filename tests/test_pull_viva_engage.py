@@ -168,3 +168,15 @@ def test_a_first_pull_needs_a_start(tmp_path, monkeypatch, capsys, api, waits):
     code, out, err = run(capsys, "viva-engage")
     assert code == 1
     assert "ruche pull: error: viva-engage: no earlier pull, no --since and no pull_start" in err
+
+
+def test_the_proxy_of_the_environment_is_used(tmp_path, monkeypatch, capsys, api, waits):
+    # the API's host does not resolve: only the proxy (the mock, answering absolute-form requests) reaches it
+    configure(tmp_path, monkeypatch, api, viva_engage_url="http://viva-engage.invalid")
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", api.url)
+    on(monkeypatch, date(2026, 9, 3))
+    code, out, err = run(capsys, "viva-engage", "--since", "2026-09-01")
+    assert code == 0, err
+    assert windows(api) == [("2026-09-01T00:00:00+00:00", "2026-09-03T00:00:00+00:00")]
