@@ -19,6 +19,7 @@ What a vendor's API does to a long pull, and what this client does about it:
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import random
 import sys
@@ -33,6 +34,13 @@ from ruche.errors import RucheError
 
 #: Answers worth trying again: the service is busy or briefly broken.
 RETRYABLE = {429, 500, 502, 503, 504}
+
+
+# httpx and httpcore log every request's URL (INFO, DEBUG): a pre-authenticated download address
+# carries its own credential, and the token address names the tenant. Whatever logging the
+# process sets up, they log warnings only.
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class PullError(RucheError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -170,7 +171,8 @@ def test_a_pull_and_a_file_ingest_of_the_same_reports_give_identical_stores(tmp_
     assert rows(db, accounts) == rows(by_hand, accounts)
 
 
-def test_every_fault_is_survived_and_no_secret_is_printed(tmp_path, monkeypatch, capsys, graph, waits):
+def test_every_fault_is_survived_and_no_secret_is_printed(tmp_path, monkeypatch, capsys, caplog, graph, waits):
+    caplog.set_level(logging.DEBUG)  # whatever the process logs, at any level
     db = configure(tmp_path, monkeypatch, graph, pull_retries=6)
     graph.fault("token", "429")                     # the token endpoint is busy once
     graph.fault("report", "429", "500", "cut", "expired", "503")
@@ -183,7 +185,7 @@ def test_every_fault_is_survived_and_no_secret_is_printed(tmp_path, monkeypatch,
     assert rows(db, "select count(*) from usage_snapshots") == [(9,)]
     assert "trying again" in err
     for secret in (graph.SECRET, graph.TENANT, graph.CLIENT_ID, "graph-token", "data/download"):
-        assert secret not in out + err
+        assert secret not in out + err + caplog.text
 
 
 def test_a_refusal_names_the_permission_and_publishes_nothing(tmp_path, monkeypatch, capsys, graph, waits):
