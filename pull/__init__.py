@@ -215,8 +215,12 @@ def pull(
                                                "data_through": fetched.data_through, "pulled_at": stamp,
                                                "files": len(fetched.files)})
 
-        summaries = load_paths([str(p) for p, _ in fetched.files], sources=[s for _, s in fetched.files], db=db,
-                               settings=settings, progress=progress, wait=wait, refresh=refresh, after=advance)
+        try:
+            summaries = load_paths([str(p) for p, _ in fetched.files], sources=[s for _, s in fetched.files], db=db,
+                                   settings=settings, progress=progress, wait=wait, refresh=refresh, after=advance)
+        except IngestError as exc:
+            keep = "" if archive else " (set pull_archive to keep the pulled files and look at them)"
+            raise PullError(f"{source}: a pulled file does not load: {exc}; nothing was published{keep}") from None
         return Outcome(source, "loaded", summaries, cursor=fetched.cursor, data_through=fetched.data_through,
                        notes=fetched.notes)
     finally:

@@ -272,3 +272,20 @@ def test_an_app_signs_in_with_a_certificate(tmp_path, monkeypatch, capsys, graph
     assert rows(db, "select count(*) from usage_snapshots") == [(9,)]
     token_requests = [r.form() for r in graph.calls(f"/{graph.TENANT}/oauth2")]
     assert len(token_requests) == 1 and "client_secret" not in token_requests[0]
+
+
+def test_a_report_that_does_not_load_publishes_none_of_the_days_before_it(tmp_path, monkeypatch, capsys, graph, waits):
+    db = configure(tmp_path, monkeypatch, graph)
+    good = graph.reports[("getYammerDeviceUsageUserDetail", "2026-11-30")]
+    # the last day's device report: every Used column unreadable, so every row is rejected (the wrong file)
+    graph.reports[("getYammerDeviceUsageUserDetail", "2026-11-30")] = good.replace(b",Yes,", b",Maybe,").replace(
+        b",No,", b",Perhaps,")
+    code, out, err = run(capsys, "m365", "--progress")
+    assert code == 1
+    assert "m365: a pulled file does not load: " in err and "YammerDeviceUsageUserDetail-2026-11-30.csv, line 2:" in err
+    assert "every row rejected" in err and "set pull_archive to keep the pulled files" in err
+    assert "m365: downloading [" in err  # the progress of the downloads, as ruche ingest draws its own
+    assert not db.exists()
+    graph.reports[("getYammerDeviceUsageUserDetail", "2026-11-30")] = good
+    assert run(capsys, "m365")[0] == 0
+    assert rows(db, "select count(*) from usage_snapshots") == [(9,)]
