@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ingest.common import IngestError, Progress, Summary
+from ingest.common import IngestError, Progress, Summary, redact
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.store import StoreError, connect
@@ -204,7 +204,12 @@ def pull(
     try:
         job = Job(source=source, settings=settings, state=state, since=since, folder=folder, progress=progress,
                   policy=Policy.from_settings(settings), today=today or utc_now().date())
-        fetched = module.fetch(job)
+        try:
+            fetched = module.fetch(job)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            # an answer of a shape the vendor does not document: say so, never a traceback
+            raise PullError(f"{source}: the API answered in a shape Ruche does not know ({type(exc).__name__}: "
+                            f"{redact(str(exc))[:120]}); nothing was published") from None
         if fetched is None or (not fetched.files and fetched.cursor <= (state.cursor or "")):
             return Outcome(source, "up to date", cursor=state.cursor, data_through=state.data_through,
                            notes=fetched.notes if fetched else [])
@@ -237,5 +242,4 @@ def day_range(first: date, last: date) -> list[date]:
     return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
 
 
-__all__ = ["PULLERS", "pull", "Job", "Fetched", "Outcome", "PullError", "Client", "Policy", "RucheError",
-           "IngestError", "day_range", "secret", "bearer", "pull_state"]
+__all__ = ["PULLERS", "pull", "Job", "Fetched", "Outcome", "PullError", "day_range", "secret", "bearer", "pull_state"]
