@@ -195,14 +195,21 @@ def test_member_analytics_are_pulled_per_day_until_slack_has_them_ready(tmp_path
 
 
 def test_an_answer_of_an_unknown_shape_stops_the_pull_without_a_traceback(tmp_path, monkeypatch, capsys, waits):
-    users, channels, messages = workspace(REAL / "slack-export-small.zip")
-    first = next(iter(messages))
-    messages[first].append({"type": "message", "user": users[0]["id"], "text": "hi", "ts": "yesterday"})
-    api = SlackMock(users, channels, messages).start()
+    answer = SlackMock._answer
+
+    def with_a_bad_time(self, method, request):
+        reply = answer(self, method, request)
+        if method == "conversations.history":
+            body = json.loads(reply.body)
+            body["messages"].append({"type": "message", "user": "U0JGLMMN1", "text": "hi", "ts": "yesterday"})
+            reply.body = json.dumps(body).encode()
+        return reply
+
+    monkeypatch.setattr(SlackMock, "_answer", with_a_bad_time)
+    api = SlackMock(*workspace(REAL / "slack-export-small.zip")).start()
     try:
         db = configure(tmp_path, monkeypatch, api)
         on(monkeypatch, date(2016, 4, 1))
-        monkeypatch.setattr(SlackMock, "_within", staticmethod(lambda m, q: True))
         code, out, err = run(capsys, "slack", "--since", "2016-01-01")
         assert code == 1
         assert "ruche pull: error: slack: the API answered in a shape Ruche does not know (ValueError:" in err
