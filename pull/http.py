@@ -79,7 +79,11 @@ class Policy:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """A ``Retry-After`` header in seconds: a number, or an HTTP date (RFC 9110)."""
+    """A ``Retry-After`` header in seconds: a number, or an HTTP date (RFC 9110); None if neither.
+
+    >>> _retry_after("30"), _retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), _retry_after("soon")
+    (30.0, 0.0, None)
+    """
     if not value:
         return None
     value = value.strip()
@@ -156,7 +160,8 @@ class Client:
              authorised: bool = True, expect: tuple[int, ...] = (200,)) -> httpx.Response:
         """One call, tried again as the policy says; the answer (whole, read into memory).
 
-        ``what`` names the call in messages. A redirect is answered as it is: see :meth:`get_file`.
+        ``what`` names the call in messages; answers of the ``expect``-ed statuses are returned.
+        Redirects are not followed (see :meth:`get_file`).
         """
         renewed = False
         attempt = 0
@@ -171,7 +176,7 @@ class Client:
                 self._again(attempt, what, _transport(exc), None)
                 continue
             status = response.status_code
-            if status in expect or 300 <= status < 400 and 302 in expect:
+            if status in expect:
                 return response
             if status == 401 and authorised and self.auth and not renewed and self.auth.renew():
                 renewed = True
