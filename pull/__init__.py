@@ -22,10 +22,9 @@ from pathlib import Path
 
 from ingest.common import IngestError, Progress, Summary, redact
 from ruche.config import Settings
-from ruche.errors import RucheError
 from ruche.store import StoreError, connect
 
-from pull.http import Auth, BearerToken, Client, Policy, PullError
+from pull.http import Auth, BearerToken, Policy, PullError
 
 #: source -> module
 PULLERS = {

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 from pull import Fetched, Job, bearer
 from pull.http import Client, PullError
