@@ -254,6 +254,12 @@ def organisation_usage(published: tuple[int, int], k: int) -> pl.DataFrame:
     return totals(cursor(), min_group_size=k)[0]
 
 
+@st.cache_data(ttl=TTL, max_entries=16)
+def pulls(published: tuple[int, int], today: date, stale_after_days: int) -> pl.DataFrame:
+    """The sources pulled from their APIs: last day of data, days behind, stale or not."""
+    return status_module.pulls(cursor(), today, stale_after_days)
+
+
 @st.cache_data(ttl=TTL, max_entries=4)
 def audit_log(published: tuple[int, int]) -> pl.DataFrame:
     return status_module.audit_log(cursor())

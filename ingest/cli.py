@@ -169,6 +169,8 @@ def load_paths(
     progress: Progress | None = None,
     wait: bool = True,
     refresh: bool = True,
+    sources: list[str] | None = None,
+    after=None,
 ) -> list[Summary]:
     """Load several files or folders in one published write of the store, then refresh the
     derived tables in a second one (:func:`refresh_derived`; skipped with ``refresh=False``).
@@ -177,6 +179,11 @@ def load_paths(
     :class:`RefreshFailed`, which carries the summaries of the published load. Files already
     loaded (same content) are reported ``unchanged``; when every file is, the store is not
     rewritten at all, and nothing is refreshed.
+
+    ``sources`` names each path's source (else ``source``, else recognised from the content).
+    ``after(con)``, when given, runs in the same write once every file is loaded, and is
+    published with them or not at all (``ruche pull`` moves its cursor there); the store is then
+    written even when every file was loaded before.
     """
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
@@ -187,16 +194,16 @@ def load_paths(
         raise IngestError(f"--as-of {as_of.isoformat()}: not a plausible snapshot date (expected "
                           f"{EARLIEST.isoformat()} to {latest().isoformat()})")
     plan = []
-    for p in paths:
+    for i, p in enumerate(paths):
         path = Path(p)
         if not path.exists():
             raise IngestError(f"{p}: no such file or folder")
         check_kind(path, str(p))
-        plan.append((str(p), source or detect(path)))
+        plan.append((str(p), (sources[i] if sources else None) or source or detect(path)))
     plan.sort(key=lambda item: _ORDER.get(item[1], 9))
     pseudonymiser = Pseudonymiser(load_key(settings.key_file))
     loaded_already, derived_current = _store_state(db, plan)
-    if loaded_already:
+    if loaded_already and after is None:
         summaries = [Summary(source=s, path=p, status="unchanged", sha256=content_sha256(Path(p))) for p, s in plan]
         if refresh and not derived_current:
             # the last refresh did not finish (killed, or failed): the derived tables describe an
@@ -208,6 +215,8 @@ def load_paths(
         prepare(con, pseudonymiser)
         for p, s in plan:
             summaries.append(load_one(con, p, s, settings, pseudonymiser, progress, as_of))
+        if after is not None:
+            after(con)
         if db == ":memory:" and refresh and any(s.status == "loaded" for s in summaries):
             _refresh_metrics(con, settings)  # a store in memory lives only in this connection
             return summaries

@@ -49,7 +49,7 @@ typed as (
 ),
 
 periods as (
-    select *, case when period_text in ('7', '30', '90', '180') then period_text::integer end as period_days
+    select *, case when period_text in ('1', '7', '30', '90', '180') then period_text::integer end as period_days
     from typed
 ),
 
@@ -64,7 +64,7 @@ checked as (
             when report_date is null then 'Report Refresh Date is not a date (expected YYYY-MM-DD)'
             when report_date < date '2000-01-01' or report_date > $latest_day::date
                 then 'Report Refresh Date is not a plausible date (expected 2000-01-01 to ' || $latest_day::date || ')'
-            when period_days is null then 'Report Period is not 7, 30, 90 or 180 days'
+            when period_days is null then 'Report Period is not 1, 7, 30, 90 or 180 days'
             when last_activity_text is not null and last_activity is null
                 then 'Last Activity Date is not a date (expected YYYY-MM-DD)'
             when last_activity < date '2000-01-01' or last_activity > $latest_day::date

@@ -7,6 +7,8 @@ True
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import polars as pl
 
@@ -51,6 +53,23 @@ def coverage(con: duckdb.DuckDBPyConnection, period: str = "month") -> pl.DataFr
     g = grain(period)
     query = sql("coverage").format(trunc=g.trunc, label=g.label)
     return con.execute(query).pl()
+
+
+def pulls(con: duckdb.DuckDBPyConnection, today: date, stale_after_days: int) -> pl.DataFrame:
+    """Each pulled source's last day of data, the whole days missing since (before ``today``),
+    whether that is more than ``stale_after_days`` (``stale``) and when its last pull was published.
+    A store that never pulled gives no row.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into pull_state values ('m365', '2026-12-01', '2026-11-30', '2026-12-01 06:00', 3), "
+    ...                 "('slack', '2026-11-20', '2026-11-19', '2026-11-20 06:00', 1)")
+    >>> pulls(con, date(2026, 12, 2), 3).select("source", "data_through", "days_behind", "stale").rows()
+    [('m365', datetime.date(2026, 11, 30), 1, False), ('slack', datetime.date(2026, 11, 19), 12, True)]
+    """
+    frame = con.execute(sql("pulls"), {"today": today}).pl()
+    return frame.with_columns(stale=pl.col("days_behind").fill_null(0) > stale_after_days).select(
+        "source", "data_through", "days_behind", "stale", "pulled_at", "files")
 
 
 def audit_log(con: duckdb.DuckDBPyConnection, limit: int = 10_000) -> pl.DataFrame:

@@ -167,7 +167,44 @@ SETTINGS: tuple[Setting, ...] = (
         "Roadmap targets: a list of tables with metric, group, value, start and due "
         "(e.g. {metric = \"participation\", group = \"*\", value = 0.6, start = 2026-01-01, due = 2026-12-31}).",
     ),
+    # ruche pull: the networks' own APIs (docs/configuration.md, "Pulling from the APIs")
+    Setting("pull_sources", list, [], "Sources `ruche pull --all` pulls: viva-engage, m365, slack, slack-analytics, mattermost."),
+    Setting("pull_start", str, "", "First day (YYYY-MM-DD) a source's first pull reaches back to, unless --since says "
+            "otherwise; later pulls start where the last published one ended."),
+    Setting("pull_archive", str, "", "Folder where every pulled file is kept (one sub-folder per source); empty: "
+            "pulled files are loaded from a temporary folder and removed."),
+    Setting("pull_timeout_seconds", float, 60.0, "Timeout of each call to an API (connecting, and between two "
+            "blocks of an answer)."),
+    Setting("pull_retries", int, 5, "Times a call is tried again after a 429, a 5xx, a timeout or a cut connection."),
+    Setting("pull_backoff_seconds", float, 1.0, "First wait before trying a call again when the API gives no "
+            "Retry-After; it doubles at each try, up to 60 s."),
+    Setting("pull_max_wait_seconds", float, 300.0, "Longest wait a Retry-After may impose before a call is tried again."),
+    Setting("stale_after_days", int, 3, "The Data page warns when a pulled source's data ends more than this many days ago."),
+    Setting("graph_url", str, "https://graph.microsoft.com", "Microsoft Graph's address (another for a sovereign cloud)."),
+    Setting("login_url", str, "https://login.microsoftonline.com", "Microsoft Entra ID's token address (another "
+            "for a sovereign cloud)."),
+    Setting("graph_tenant_id", str, "", "Tenant (directory) id of the app registration that reads the usage reports."),
+    Setting("graph_client_id", str, "", "Application (client) id of that app registration."),
+    Setting("graph_client_secret_file", str, "", "File holding the app's client secret (else RUCHE_GRAPH_CLIENT_SECRET)."),
+    Setting("graph_certificate_file", str, "", "PEM file holding the app's certificate and private key, used "
+            "instead of a client secret."),
+    Setting("viva_engage_url", str, "https://www.yammer.com", "Viva Engage's API address (Data Export API)."),
+    Setting("viva_engage_token_file", str, "", "File holding a Verified Administrator's token (else "
+            "RUCHE_VIVA_ENGAGE_TOKEN)."),
+    Setting("viva_engage_window_days", int, 30, "Most days one Data Export request covers; a longer gap is pulled "
+            "as several exports, loaded in one publish."),
+    Setting("viva_engage_external_networks", bool, False, "Export the external networks too (includeens=true)."),
+    Setting("slack_url", str, "https://slack.com", "Slack's Web API address."),
+    Setting("slack_token_file", str, "", "File holding the Slack token (else RUCHE_SLACK_TOKEN)."),
+    Setting("slack_thread_days", int, 90, "Days before a pull's window whose threads are read again for replies "
+            "posted in the window (a reply to an older thread is not pulled)."),
+    Setting("mattermost_url", str, "", "The Mattermost server's address (https://chat.example.com)."),
+    Setting("mattermost_token_file", str, "", "File holding a Mattermost personal access token (else "
+            "RUCHE_MATTERMOST_TOKEN)."),
 )
+
+#: Settings whose values identify the organisation's accounts: never shown, printed or logged.
+PRIVATE_SETTINGS = frozenset({"graph_tenant_id", "graph_client_id"})
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 

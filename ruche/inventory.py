@@ -337,6 +337,18 @@ TABLES: dict[str, Table] = {
             "loaded_at": C("Ruche (clock)", "troubleshooting"),
         },
     ),
+    "pull_state": Table(
+        "where each source pulled from its API stands (ruche pull); no credential, token or account id",
+        _KEPT,
+        False,
+        {
+            "source": C("ruche pull", "which API"),
+            "cursor": C("ruche pull: a day", "where the source's next pull starts"),
+            "data_through": C("ruche pull: a day", "the Data page: the last day pulled, and the stale-data banner"),
+            "pulled_at": C("Ruche (clock)", "the Data page: the last successful pull"),
+            "files": C("ruche pull", "the Data page: how many files that pull loaded"),
+        },
+    ),
     "rejects": Table(
         "rows that could not be loaded, for the administrator",
         "person-level: rows of loads started before the retention cut-off are purged",

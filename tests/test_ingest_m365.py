@@ -185,7 +185,7 @@ def test_implausible_values_are_rejected_once_each_with_a_reason(tmp_path):
         (3, "usage_snapshots", "Read Count is not a whole number of zero or more"),
         (4, "usage_snapshots", "Liked Count is not a whole number of zero or more"),
         (5, "usage_snapshots", "Posted Count is not a whole number of zero or more"),
-        (6, "usage_snapshots", "Report Period is not 7, 30, 90 or 180 days"),
+        (6, "usage_snapshots", "Report Period is not 1, 7, 30, 90 or 180 days"),
         (7, "usage_snapshots", late),
         (8, "usage_snapshots", late),
     ]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import polars as pl
 import streamlit as st
 
 from dashboard import data
 from dashboard.filters import Filters
 from dashboard.format import count, md
-from ruche.config import SETTINGS
+from ruche.config import PRIVATE_SETTINGS, SETTINGS
 
 
 def render(f: Filters) -> None:
@@ -31,6 +32,22 @@ def render(f: Filters) -> None:
     st.caption(md(f"Whole store, whatever the filters: {count(status['people'])} people known, of whom "
                   f"{count(status['internal_people'])} internal, ever. Sources: " + (", ".join(status["sources"]) or "none")))
 
+    settings = data.settings()
+    pulls = data.pulls(data.version(), datetime.now(timezone.utc).date(), int(settings.stale_after_days))
+    if not pulls.is_empty():
+        stale = pulls.filter(pl.col("stale"))
+        if not stale.is_empty():
+            # source names and days only: nothing an export can put here
+            late = "; ".join(f"{r['source']} ends on {r['data_through']} ({count(r['days_behind'])} days missing)"
+                             for r in stale.iter_rows(named=True))
+            st.warning(f"Data older than {count(settings.stale_after_days)} days (setting stale_after_days): {late}. "
+                       "Check that `ruche pull --all` runs (its cron line or systemd timer) and what its last run said.")
+        st.subheader("Pulled from the APIs", help="Each source `ruche pull` fetches: the last day its data covers, "
+                     "the whole days missing since, and when its last pull that brought data was published (UTC).")
+        st.dataframe(pulls.rename({"data_through": "data through", "days_behind": "days missing",
+                                   "pulled_at": "last successful pull (UTC)", "files": "files of that pull"}),
+                     hide_index=True, width="stretch")
+
     st.subheader("Coverage per source and period",
                  help="Records (events, or usage-report rows) and distinct people per source: a hole "
                  "is a missing export.")
@@ -49,9 +66,10 @@ def render(f: Filters) -> None:
     st.dataframe(runs, hide_index=True, width="stretch")
 
     with st.expander("Configuration in force"):
-        settings = data.settings()
         st.caption(md(f"Read from {settings.source or 'defaults and the environment (no ruche.toml)'}."))
-        st.json({s.name: getattr(settings, s.name) for s in SETTINGS})
+        # the app registration's ids identify the organisation's tenant: said to be set, never shown
+        st.json({s.name: ("(set)" if getattr(settings, s.name) else "") if s.name in PRIVATE_SETTINGS
+                 else getattr(settings, s.name) for s in SETTINGS})
 
     st.subheader("Rejected rows", help="Rows that could not be loaded, by file and reason. The rows are "
                  "kept in the store's rejects table, identifiers pseudonymised.")
