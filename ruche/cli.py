@@ -21,7 +21,7 @@ from ruche.errors import RucheError
 COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("ruche.sample", "write a synthetic company as real export files"),
     "ingest": ("ingest.cli", "load an export (directory, Viva Engage, Slack, ...) into the store"),
-    "pull": ("pull.cli", "fetch the exports from the networks' APIs (Viva Engage, Microsoft 365, Slack, Mattermost) and load them"),
+    "pull": ("ingest.pull.cli", "fetch the exports from the networks' APIs (Viva Engage, Microsoft 365, Slack, Mattermost) and load them"),
     "metrics": ("metrics.cli", "compute a metric and print it as a table, CSV or JSON"),
     "serve": ("dashboard.serve", "serve the dashboard on an existing store"),
     "demo": ("dashboard.demo", "load the bundled sample company and serve the dashboard"),

@@ -79,7 +79,7 @@ def apis():
 @pytest.fixture
 def waits(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("pull.http.time.sleep", slept.append)
+    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
     return slept
 
 
@@ -97,7 +97,7 @@ def configure(tmp_path: Path, monkeypatch, apis) -> Path:
     monkeypatch.setenv("RUCHE_VIVA_ENGAGE_TOKEN", VivaMock.TOKEN)
     monkeypatch.setenv("RUCHE_SLACK_TOKEN", SlackMock.TOKEN)
     monkeypatch.setenv("RUCHE_MATTERMOST_TOKEN", MattermostMock.TOKEN)
-    monkeypatch.setattr("pull.utc_now", lambda: datetime(2026, 10, 11, 2, 30))
+    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(2026, 10, 11, 2, 30))
     return db
 
 

@@ -81,7 +81,7 @@ def graph():
 def waits(monkeypatch):
     """The waits the client would have slept (not slept: the tests run at full speed)."""
     slept: list[float] = []
-    monkeypatch.setattr("pull.http.time.sleep", slept.append)
+    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
     return slept
 
 

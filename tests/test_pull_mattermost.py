@@ -23,7 +23,7 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "matterm
 
 @pytest.fixture
 def api(monkeypatch):
-    monkeypatch.setattr("pull.mattermost.PER_PAGE", 2)  # every list and channel in pages of two
+    monkeypatch.setattr("ingest.pull.mattermost.PER_PAGE", 2)  # every list and channel in pages of two
     mock = MattermostMock([json.loads(line) for line in REAL.read_text().splitlines()]).start()
     yield mock
     mock.stop()
@@ -32,7 +32,7 @@ def api(monkeypatch):
 @pytest.fixture
 def waits(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("pull.http.time.sleep", slept.append)
+    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
     return slept
 
 
@@ -47,7 +47,7 @@ def configure(tmp_path: Path, monkeypatch, api: MattermostMock, **extra) -> Path
 
 
 def on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
+    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

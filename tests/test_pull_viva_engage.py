@@ -53,7 +53,7 @@ def api(tables):
 @pytest.fixture
 def waits(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("pull.http.time.sleep", slept.append)
+    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
     return slept
 
 
@@ -69,7 +69,7 @@ def configure(tmp_path: Path, monkeypatch, api: VivaMock, **extra) -> Path:
 
 
 def on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
+    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

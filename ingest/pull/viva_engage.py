@@ -17,8 +17,8 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from pull import Fetched, Job, bearer
-from pull.http import Client, PullError
+from ingest.pull import Fetched, Job, bearer
+from ingest.pull.http import Client, PullError
 
 MODELS = ("Message", "User", "Group", "Topic", "Upload")
 

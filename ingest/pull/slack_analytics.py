@@ -1,5 +1,5 @@
 """Slack's member analytics (``admin.analytics.getFile``, Enterprise Grid): see :mod:`pull.slack`."""
 
-from pull.slack import fetch_analytics as fetch
+from ingest.pull.slack import fetch_analytics as fetch
 
 __all__ = ["fetch"]

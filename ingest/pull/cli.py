@@ -13,7 +13,7 @@ from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.store import WriteLockBusy
 
-from pull import PULLERS, Outcome, PullError, pull
+from ingest.pull import PULLERS, Outcome, PullError, pull
 
 EPILOG = """\
 examples:

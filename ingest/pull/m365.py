@@ -27,8 +27,8 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from pull import Fetched, Job, day_range, secret
-from pull.http import Auth, Client, PullError
+from ingest.pull import Fetched, Job, day_range, secret
+from ingest.pull.http import Auth, Client, PullError
 
 #: Days Graph keeps the daily detail of its reports (its documentation says "the past 30 days";
 #: the admin centre's daily detail goes back 28).

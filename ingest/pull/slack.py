@@ -30,8 +30,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.handler import RetryHandler
 
-from pull import Fetched, Job, day_range, secret
-from pull.http import RETRYABLE, Policy, PullError
+from ingest.pull import Fetched, Job, day_range, secret
+from ingest.pull.http import RETRYABLE, Policy, PullError
 
 #: The scopes each call needs (named when Slack answers missing_scope without saying).
 SCOPES = {

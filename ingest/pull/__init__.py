@@ -24,22 +24,22 @@ from ingest.common import IngestError, Progress, Summary, redact
 from ruche.config import Settings
 from ruche.store import StoreError, connect
 
-from pull.http import Auth, BearerToken, Policy, PullError
+from ingest.pull.http import Auth, BearerToken, Policy, PullError
 
 #: source -> module
 PULLERS = {
-    "viva-engage": "pull.viva_engage",
-    "m365": "pull.m365",
-    "slack": "pull.slack",
-    "slack-analytics": "pull.slack_analytics",
-    "mattermost": "pull.mattermost",
+    "viva-engage": "ingest.pull.viva_engage",
+    "m365": "ingest.pull.m365",
+    "slack": "ingest.pull.slack",
+    "slack-analytics": "ingest.pull.slack_analytics",
+    "mattermost": "ingest.pull.mattermost",
 }
 
 _BLOCK = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
 
 
 def queries() -> dict[str, str]:
-    """The named statements of ``pull/state.sql``."""
+    """The named statements of ``ingest/pull/state.sql``."""
     text = (Path(__file__).parent / "state.sql").read_text(encoding="utf-8")
     parts = _BLOCK.split(text)
     return {parts[i]: parts[i + 1].strip().rstrip(";") for i in range(1, len(parts), 2)}

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-from pull import Fetched, Job, bearer
-from pull.http import Client, PullError
+from ingest.pull import Fetched, Job, bearer
+from ingest.pull.http import Client, PullError
 
 PER_PAGE = 200
 
