@@ -167,6 +167,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Roadmap targets: a list of tables with metric, group, value, start and due "
         "(e.g. {metric = \"participation\", group = \"*\", value = 0.6, start = 2026-01-01, due = 2026-12-31}).",
     ),
+    Setting(
+        "notify",
+        dict,
+        {},
+        "What `ruche notify` sends and how: sender, retries, [notify.smtp] (host, port, starttls, user, "
+        "password_env or password_file, ca_file), [notify.recipients] (role to addresses), "
+        "[notify.team_leads] (team to address) and [[notify.webhooks]] (kind, url_env, digests); "
+        "see docs/notify.md.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
