@@ -124,8 +124,13 @@ def rule_words(settings: Settings) -> dict[str, str]:
 
 
 def inactive_extra(settings: Settings) -> dict:
-    return {"inactive_participation": settings.inactive_participation, "inactive_days": settings.inactive_days,
-            "inactive_drop_points": settings.inactive_drop_points}
+    """The rules' settings that differ from their defaults: the defaults ask the question the
+    dashboard asks (and the load precomputed)."""
+    from ruche.config import SETTINGS
+
+    names = ("inactive_participation", "inactive_days", "inactive_drop_points")
+    return {s.name: getattr(settings, s.name) for s in SETTINGS
+            if s.name in names and getattr(settings, s.name) != s.default}
 
 
 # -- sections: each takes the layer's figures and words them ------------------------------------------------

@@ -441,3 +441,32 @@ def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, mess
         from dashboard.notify import NotifyConfig
 
         NotifyConfig.parse(Settings.load(config, env={}).notify, {})
+
+
+def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
+    """The Teams at risk page's "Newly flagged" and the Overview's participation rate, by week, are
+    the community digest's."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pathlib import Path
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(db))
+    con = store.connect(db, read_only=True)
+    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    con.close()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.selectbox(key="period").set_value("week").run()
+    at.switch_page("screens/teams.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Newly flagged"] == str(d.section("Teams newly at risk").figures["newly_flagged"]) == "2"
+    at.switch_page("screens/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    part = d.section("Participation this week").figures
+    assert shown["Participation rate"] == pct(part["participation_rate"]) == "38.9%"
+    assert shown["Contribution rate"] == pct(part["contribution_rate"])
