@@ -96,11 +96,14 @@ class Digest:
             parts += [s.title, *(f"- {line}" for line in s.lines), ""]
         return "\n".join(parts).rstrip() + "\n"
 
-    def markdown(self, bold: str = "**") -> str:
-        """Slack (``bold="*"``) and Mattermost (``"**"``) markdown."""
-        parts = [f"{bold}{self.subject}{bold}"]
+    def markdown(self, bold: str = "**", escape=None) -> str:
+        """Slack (``bold="*"``) and Mattermost (``"**"``) markdown; ``escape``: the channel's
+        escaping of text (group names come from the exports: ``<!channel>`` or ``@all`` in a
+        team's name must not notify a whole channel)."""
+        escape = escape or (lambda text: text)
+        parts = [f"{bold}{escape(self.subject)}{bold}"]
         for s in self.sections:
-            parts.append(f"{bold}{s.title}{bold}\n" + "\n".join(f"• {line}" for line in s.lines))
+            parts.append(f"{bold}{escape(s.title)}{bold}\n" + "\n".join(f"• {escape(line)}" for line in s.lines))
         return "\n\n".join(parts)
 
     def html(self, image_cid: str | None = None, chart_note: str | None = None) -> str:

@@ -16,6 +16,7 @@ kept as a keyed digest of its address or webhook URL, never the address.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import smtplib
@@ -206,14 +207,39 @@ def send_email(smtp: Smtp, msg: EmailMessage, password: str | None) -> None:
         raise SendError(f"SMTP: {type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def slack_text(text: str) -> str:
+    """Slack's escaping: ``&``, ``<`` and ``>`` are control characters (``<!channel>`` notifies
+    everybody in the channel).
+
+    >>> slack_text("<!channel> R&D")
+    '&lt;!channel&gt; R&amp;D'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mattermost_text(text: str) -> str:
+    """Mattermost notifies on ``@all``, ``@channel``, ``@here`` and ``@name``: a zero-width space
+    after each ``@`` keeps the text and drops the mention.
+
+    >>> mattermost_text("@all of R&D") == "@\u200ball of R&D"
+    True
+    """
+    return text.replace("@", "@\u200b")
+
+
 def webhook_payload(d: digests.Digest, kind: str) -> dict:
     note = "The chart is in the e-mail version and on the dashboard's Overview." if d.chart is not None else None
     if kind == "teams":  # an Office 365 connector card, which Teams' incoming webhooks take
-        return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": d.subject,
-                "themeColor": digests.charts.ACCENT.lstrip("#"), "title": d.subject,
-                "sections": [{"activityTitle": s.title, "text": "<br>".join(s.lines)} for s in d.sections]
+        return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": html.escape(d.subject),
+                "themeColor": digests.charts.ACCENT.lstrip("#"), "title": html.escape(d.subject),
+                "sections": [{"activityTitle": html.escape(s.title),
+                              "text": "<br>".join(html.escape(line) for line in s.lines)} for s in d.sections]
                 + ([{"text": note}] if note else [])}
-    text = d.markdown("*" if kind == "slack" else "**") + (f"\n\n_{note}_" if note else "")
+    if kind == "slack":
+        text = d.markdown("*", slack_text)
+    else:
+        text = d.markdown("**", mattermost_text)
+    text += f"\n\n_{note}_" if note else ""
     return {"text": text}
 
 

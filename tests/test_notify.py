@@ -470,3 +470,18 @@ def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
     part = d.section("Participation this week").figures
     assert shown["Participation rate"] == pct(part["participation_rate"]) == "38.9%"
     assert shown["Contribution rate"] == pct(part["contribution_rate"])
+
+
+def test_group_names_cannot_ping_a_channel_or_inject_markup():
+    from dashboard.notify import webhook_payload
+
+    d = digest.Digest("community", "2026-W13", "Ruche weekly digest 2026-W13: community",
+                      [digest.Section("Teams newly at risk", ["<!channel> @all <b>R&D</b>: no post or reply for 30 days"])])
+    assert webhook_payload(d, "slack")["text"] == (
+        "*Ruche weekly digest 2026-W13: community*\n\n*Teams newly at risk*\n"
+        "• &lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days")
+    assert "@\u200ball" in webhook_payload(d, "mattermost")["text"]
+    assert "@all" not in webhook_payload(d, "mattermost")["text"]
+    card = webhook_payload(d, "teams")
+    assert card["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
+    assert "<b>" not in d.html()
