@@ -87,11 +87,13 @@ class NotifyConfig:
     recipients: dict[str, list[str]] = field(default_factory=dict)
     team_leads: dict[str, list[str]] = field(default_factory=dict)
     webhooks: tuple[Webhook, ...] = ()
+    team_leads_from: str = ""  # "directory": every team's lead from the HR export at send time
 
     @classmethod
     def parse(cls, raw: dict, env: dict) -> NotifyConfig:
         raw = dict(raw or {})
-        known = {"from", "attempts", "backoff_seconds", "smtp", "recipients", "team_leads", "webhooks"}
+        known = {"from", "attempts", "backoff_seconds", "smtp", "recipients", "team_leads", "team_leads_from",
+                 "webhooks"}
         unknown = set(raw) - known
         if unknown:
             raise ConfigError(f"notify: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
@@ -130,7 +132,10 @@ class NotifyConfig:
             raise ConfigError(f"notify: {exc}") from None
         if attempts < 1:
             raise ConfigError("notify.attempts must be at least 1")
-        return cls(str(raw.get("from", "")), attempts, backoff, smtp, recipients, leads, tuple(hooks))
+        source = raw.get("team_leads_from", "")
+        if source not in ("", "directory"):
+            raise ConfigError(f"notify.team_leads_from: \"directory\" or nothing, got {source!r}")
+        return cls(str(raw.get("from", "")), attempts, backoff, smtp, recipients, leads, tuple(hooks), source)
 
 
 def _addresses(value: Any, where: str) -> list[str]:
@@ -147,6 +152,40 @@ def recipients(config: NotifyConfig, settings: Settings, role: str) -> list[str]
     if role in config.recipients:
         return config.recipients[role]
     return [p for p in (settings.roles or {}).get(role, []) if "@" in str(p) and "*" not in str(p)]
+
+
+def directory_leads(path: str | os.PathLike, settings: Settings) -> dict[str, list[str]]:
+    """Each team's lead from the HR export at ``path``, read in memory and never stored: the
+    manager (``manager_id``) of most of the team's current members (ties: the smallest id), at the
+    e-mail the export gives that manager. Columns are named as for ``ruche ingest directory``
+    (``directory_columns``)."""
+    import polars as pl
+
+    from ingest.directory import column_mapping
+
+    m = column_mapping(settings)
+    try:
+        hr = pl.read_csv(Path(path), infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise RucheError(f"{path}: cannot read the directory ({type(exc).__name__})") from None
+    missing = [m[f] for f in ("id", "email", "team", "manager_id") if m[f] not in hr.columns]
+    if missing:
+        raise RucheError(f"{path}: no column {', '.join(missing)} (a team's lead is read from id, email, team "
+                         "and manager_id)")
+    if m["left_on"] in hr.columns:  # a leaver leads nobody
+        hr = hr.filter(pl.col(m["left_on"]).fill_null("").str.strip_chars() == "")
+    people = hr.select(pl.col(m["id"]).str.strip_chars().alias("id"), pl.col(m["email"]).str.strip_chars().alias("email"),
+                       pl.col(m["team"]).str.strip_chars().alias("team"),
+                       pl.col(m["manager_id"]).str.strip_chars().alias("manager_id"))
+    leads = (
+        people.filter(pl.col("team").is_not_null() & pl.col("manager_id").is_not_null())
+        .group_by("team", "manager_id").len()
+        .sort(["team", "len", "manager_id"], descending=[False, True, False])
+        .unique("team", keep="first", maintain_order=True)
+        .join(people.select(pl.col("id").alias("manager_id"), "email").filter(pl.col("email").is_not_null()),
+              on="manager_id", how="inner")
+    )
+    return {team: [address] for team, address in leads.select("team", "email").iter_rows()}
 
 
 def allowed(address: str, kind: str, settings: Settings) -> bool:
@@ -342,13 +381,13 @@ class Send:
     hook: Webhook | None = None
 
 
-def build(source, settings: Settings, config: NotifyConfig, period: str, as_of: date | None
-          ) -> tuple[list[digests.Digest], int]:
+def build(source, settings: Settings, config: NotifyConfig, period: str, as_of: date | None,
+          leads: dict[str, list[str]]) -> tuple[list[digests.Digest], int]:
     """The digests of ``period`` and how many team digests were left out (teams under k)."""
     if period == "month":
         return [digests.sponsor(source, settings, as_of)], 0
     built, skipped = [digests.community(source, settings, as_of)], 0
-    for name in config.team_leads:
+    for name in leads:
         d = digests.team(source, settings, as_of, name)
         if d is None:
             skipped += 1
@@ -357,14 +396,15 @@ def build(source, settings: Settings, config: NotifyConfig, period: str, as_of: 
     return built, skipped
 
 
-def plan(built: list[digests.Digest], config: NotifyConfig, settings: Settings) -> tuple[list[Send], int]:
+def plan(built: list[digests.Digest], config: NotifyConfig, settings: Settings,
+         leads: dict[str, list[str]]) -> tuple[list[Send], int]:
     """Every send of the digests, and how many recipients were refused (role too low)."""
     sends, refused = [], 0
     for d in built:
         if d.period is None:
             continue  # no data: nothing to say
         if d.kind == "team":
-            addresses = config.team_leads[d.team]
+            addresses = leads[d.team]
         else:
             addresses = recipients(config, settings, d.audience)
         for i, address in enumerate(addresses, start=1):
@@ -396,6 +436,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="week: the community managers' and team leads' digests; month: the sponsors' (default week)")
     parser.add_argument("--as-of", dest="as_of", type=date.fromisoformat, metavar="DATE",
                         help="describe the last complete week or month up to this day (default: the last day of data)")
+    parser.add_argument("--directory", metavar="FILE.csv",
+                        help="HR export to read each team's lead from, in memory (default: the directory_file "
+                             "setting, when [notify] team_leads_from = \"directory\")")
     parser.add_argument("--dry-run", action="store_true", help="print the digests and whom they go to; send nothing")
     parser.epilog = ("example (cron, after the nightly load):\n"
                      "  30 6 * * 1  ruche notify --period week\n  30 6 1 * *  ruche notify --period month")
@@ -405,10 +448,14 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
     env = os.environ if env is None else env
     config = NotifyConfig.parse(settings.notify, env)
     db = settings.db
+    directory = getattr(args, "directory", None) or (settings.directory_file if config.team_leads_from else "")
+    if config.team_leads_from and not directory:
+        raise ConfigError("notify.team_leads_from = \"directory\" needs the directory_file setting or --directory")
+    leads = {**(directory_leads(directory, settings) if directory else {}), **config.team_leads}
     con = store.connect(db, read_only=True)
     try:
-        built, skipped = build(Live(con), settings, config, args.period, args.as_of)
-        sends, refused = plan(built, config, settings)
+        built, skipped = build(Live(con), settings, config, args.period, args.as_of, leads)
+        sends, refused = plan(built, config, settings, leads)
         done = set() if args.dry_run else already_sent(con, db)
     finally:
         con.close()
@@ -455,7 +502,7 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
     period = ", ".join(sorted({d.period for d in built if d.period})) or "no data"
     summary = f"ruche notify: {period}: {sent} sent, {len(failed)} failed, {repeated} already sent"
     if skipped:
-        summary += f", {skipped} team digest(s) not made (team under {settings.min_group_size} people)"
+        summary += f", {skipped} team digest(s) not made (team under {settings.min_group_size} people, or not in the store)"
     if refused:
         summary += f", {refused} recipient(s) refused (their role may not see the digest)"
     print(summary, file=sys.stderr)

@@ -173,7 +173,7 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         "What `ruche notify` sends and how: sender, retries, [notify.smtp] (host, port, starttls, user, "
         "password_env or password_file, ca_file), [notify.recipients] (role to addresses), "
-        "[notify.team_leads] (team to address) and [[notify.webhooks]] (kind, url_env, digests); "
+        "[notify.team_leads] (team to address) or team_leads_from = \"directory\" and [[notify.webhooks]] (kind, url_env, digests); "
         "see docs/notify.md.",
     ),
 )

@@ -264,7 +264,7 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
         "Teams newly at risk", "Participation this week", "Communities gone idle", "Unanswered threads",
         "Newcomers who lapsed"]
     err = capsys.readouterr().err
-    assert "ruche notify: 2026-W13: 7 sent, 0 failed, 0 already sent, 1 team digest(s) not made (team under 5 people)" in err
+    assert "ruche notify: 2026-W13: 7 sent, 0 failed, 0 already sent, 1 team digest(s) not made (team under 5 people, or not in the store)" in err
     assert PASSWORD not in err and "@" not in err
 
 
@@ -485,3 +485,31 @@ def test_group_names_cannot_ping_a_channel_or_inject_markup():
     card = webhook_payload(d, "teams")
     assert card["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
     assert "<b>" not in d.html()
+
+
+def test_team_leads_from_the_hr_export_in_memory(db, tmp_path, smtp, capsys):
+    """Big's members report to 20, Quiet's mostly to 30 (one to 31), Tiny's to 40: Big's and
+    Quiet's leads get their digest, Tiny's (3 people) none; no address is stored."""
+    hr = tmp_path / "hr.csv"
+    rows = ["id,email,team,manager_id,left_on"]
+    rows += [f"{i},p{i}@example.com,Big,20," for i in range(1, 7)]
+    rows += [f"{i},p{i}@example.com,Tiny,40," for i in range(7, 10)]
+    rows += [f"{i},p{i}@example.com,Quiet,{31 if i == 12 else 30}," for i in range(12, 19)]
+    rows += ["20,lead.big@example.com,Board,,", "30,lead.quiet@example.com,Board,,",
+             "31,other@example.com,Board,,", "40,lead.tiny@example.com,Board,,",
+             "41,gone@example.com,Big,20,2026-01-31"]
+    hr.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = write_config(tmp_path, smtp).replace("\\", "/")
+    text = open(config, encoding="utf-8").read()
+    text = text.replace('team_leads = {Big = "big.lead@example.com", Tiny = "tiny.lead@example.com", '
+                        'Quiet = "quiet.lead@example.com"}', 'team_leads_from = "directory"')
+    open(config, "w", encoding="utf-8").write(text)
+    assert notify(config, db, "--directory", str(hr)) == 0
+    assert smtp.to("lead.big@example.com")[0]["Subject"] == "Ruche weekly digest 2026-W13: team Big"
+    assert smtp.to("lead.quiet@example.com")[0]["Subject"] == "Ruche weekly digest 2026-W13: team Quiet"
+    assert smtp.to("lead.tiny@example.com") == [] and smtp.to("other@example.com") == []
+    assert "1 team digest(s) not made (team under 5 people, or not in the store)" in capsys.readouterr().err
+    con = store.connect(db, read_only=True)
+    stored = " ".join(str(r) for t in ("notifications", "audit_log") for r in con.execute(f"select * from {t}").fetchall())
+    con.close()
+    assert "example.com" not in stored
