@@ -122,6 +122,8 @@ class NotifyConfig:
             url = h.get("url") or (env.get(h["url_env"]) if h.get("url_env") else None)
             if not url:
                 raise ConfigError(f"notify.webhooks[{i}]: needs url, or url_env naming a variable that is set")
+            if not str(url).lower().startswith(("https://", "http://")):
+                raise ConfigError(f"notify.webhooks[{i}]: the URL must start with https:// (or http://)")
             kinds = tuple(h.get("digests") or ["community"])
             if set(kinds) - {"community", "sponsor"}:
                 raise ConfigError(f"notify.webhooks[{i}]: digests are community and sponsor (a team's goes by e-mail)")
@@ -459,6 +461,8 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
         done = set() if args.dry_run else already_sent(con, db)
     finally:
         con.close()
+    if config.smtp is None and any(s.channel == "smtp" for s in sends):
+        raise ConfigError("notify: e-mail recipients are configured but no [notify.smtp] server")
     if args.dry_run:
         for d in built:
             print(d.text())

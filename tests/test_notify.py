@@ -431,6 +431,7 @@ def test_a_registered_measure_fills_its_section(db, monkeypatch):
     ('[notify.recipients]\nsponsor = ["*@example.com"]', "is not an e-mail address"),
     ('[[notify.webhooks]]\nkind = "irc"\nurl = "http://x"', "kind must be one of slack, mattermost, teams"),
     ('[[notify.webhooks]]\nkind = "slack"\nurl_env = "NOT_SET_HERE"', "needs url, or url_env"),
+    ('[[notify.webhooks]]\nkind = "slack"\nurl = "file:///etc/passwd"', "the URL must start with https://"),
 ])
 def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, message):
     config = tmp_path / "bad.toml"
@@ -438,7 +439,7 @@ def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, mess
     assert notify(str(config), db) == 1
     assert message in capsys.readouterr().err
     with pytest.raises(ConfigError):
-        from dashboard.notify import NotifyConfig
+        from dashboard.notify import NotifyConfig  # noqa: F401
 
         NotifyConfig.parse(Settings.load(config, env={}).notify, {})
 
@@ -513,3 +514,11 @@ def test_team_leads_from_the_hr_export_in_memory(db, tmp_path, smtp, capsys):
     stored = " ".join(str(r) for t in ("notifications", "audit_log") for r in con.execute(f"select * from {t}").fetchall())
     con.close()
     assert "example.com" not in stored
+
+
+def test_recipients_without_a_server_are_refused_before_anything_is_sent(db, tmp_path, capsys):
+    config = tmp_path / "nosmtp.toml"
+    config.write_text('[notify.recipients]\ncommunity-manager = ["cm@example.com"]\n', encoding="utf-8")
+    assert notify(str(config), db) == 1
+    assert capsys.readouterr().err == ("ruche notify: error: notify: e-mail recipients are configured but no "
+                                       "[notify.smtp] server\n")
