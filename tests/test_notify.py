@@ -409,7 +409,8 @@ def test_as_of_picks_the_week(db, tmp_path, smtp, capsys):
 
 
 def test_a_registered_measure_fills_its_section(db, monkeypatch):
-    """The section on unanswered threads reads the ``responsiveness`` measure once one is registered."""
+    """The sections on idle communities and unanswered threads read the ``spaces`` and
+    ``responsiveness`` measures once they are registered."""
     import polars as pl
 
     from metrics.measure import MetricResult
@@ -417,12 +418,21 @@ def test_a_registered_measure_fills_its_section(db, monkeypatch):
     def responsiveness(con, params):
         return MetricResult(rows=pl.DataFrame({"period": ["2026-W12", "2026-W13"], "unanswered_threads": [4, 9]}))
 
-    monkeypatch.setitem(measure.METRICS, "responsiveness", (responsiveness, "test"))
+    def spaces(con, params):
+        return MetricResult(rows=pl.DataFrame({"period": ["2026-W12"] * 3 + ["2026-W13"] * 3,
+                                               "community": ["Bikes", "Cats", "Jazz"] * 2,
+                                               "idle": [True, False, False, False, True, True]}))
+
     con = store.connect(db, read_only=True)
+    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    assert d.section("Communities gone idle").lines == ["Communities gone idle: not available in this version."]
+    monkeypatch.setitem(measure.METRICS, "responsiveness", (responsiveness, "test"))
+    monkeypatch.setitem(measure.METRICS, "spaces", (spaces, "test"))
     d = digest.community(Live(con), Settings.load(path=None, env={}), None)
     con.close()
     assert d.section("Unanswered threads").lines == ["9 threads with no reply in 2026-W13 (+5 against the period before)."]
-    assert d.section("Communities gone idle").lines == ["Communities gone idle: not available in this version."]
+    assert d.section("Communities gone idle").lines == ["2 communities with no post or reply in 2026-W13.", "Cats", "Jazz"]
+    assert d.section("Newcomers who lapsed").lines == ["Newcomers who lapsed: not available in this version."]
 
 
 @pytest.mark.parametrize("notify_toml, message", [
