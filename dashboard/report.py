@@ -28,7 +28,7 @@ UP = "#1e8449"
 STYLE = f"""
 * {{ box-sizing: border-box; }}
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 1.5rem auto;
-       max-width: 1100px; padding: 0 .8rem; overflow-wrap: anywhere; }}
+       max-width: 1100px; padding: 0 .8rem; overflow-wrap: break-word; }}
 h1 {{ margin-bottom: .2rem; font-size: 1.6rem; }} h2 {{ border-bottom: 2px solid {charts.ACCENT}; font-size: 1.2rem; }}
 .sub {{ color: #666; margin-top: 0; }}
 .cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: .8rem; margin: 1.2rem 0; }}
@@ -36,9 +36,10 @@ h1 {{ margin-bottom: .2rem; font-size: 1.6rem; }} h2 {{ border-bottom: 2px solid
 .card .label {{ color: #555; font-size: .9rem; }} .card .value {{ font-size: 2rem; }}
 .card .delta {{ font-size: .9rem; }} .up {{ color: {UP}; }} .down {{ color: {charts.SILO}; }}
 .card .target, .card .meaning {{ color: #666; font-size: .8rem; margin-top: .4rem; }}
-.chart svg, .chart img {{ max-width: 100%; height: auto; display: block; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .85rem; }}
-th, td {{ text-align: left; padding: .3rem .4rem; border-bottom: 1px solid #eee; vertical-align: top; }}
+.chart svg {{ max-width: 100%; height: auto; display: block; }} .chart h3 {{ font-size: 1rem; margin-bottom: .3rem; }}
+.chart .narrow {{ display: none; }}
+@media (max-width: 600px) {{ .chart .wide {{ display: none; }} .chart .narrow {{ display: block; }} }}
+.roadmap {{ padding-left: 1.1rem; font-size: .9rem; }} .roadmap li {{ margin: .3rem 0; }}
 .behind {{ color: {charts.SILO}; }} .on {{ color: {UP}; }}
 .reading {{ color: #444; }} footer {{ color: #888; font-size: .8rem; margin-top: 2rem; }}
 """
@@ -129,15 +130,23 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 
 def static_chart(fig) -> str:
     """The chart as inline SVG, drawn by plotly through kaleido and a local Chromium: a few tens of
-    kilobytes where plotly.js would weigh 5 MB, and it scales to a phone's width. Without a
-    browser to draw with, a note says so (the figures stay in the cards and readings)."""
-    fig.update_layout(template=charts.REPORT_TEMPLATE, width=900, height=480)
+    kilobytes where plotly.js would weigh 5 MB. Twice: for a wide screen, and for a phone (390 px:
+    legend below, type that stays legible), the CSS showing one; the title, above both, is the
+    page's own text and wraps. Without a browser to draw with, a note says so (the figures stay in
+    the cards and readings)."""
+    title = fig.layout.title.text or ""  # made of charts.safe() pieces: markup already escaped
+    fig.update_layout(template=charts.REPORT_TEMPLATE, title=None, margin=dict(t=20))
     try:
-        svg = fig.to_image(format="svg").decode("utf-8")
+        wide = fig.to_image(format="svg", width=900, height=440).decode("utf-8")
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0), margin=dict(t=10, l=10, r=10, b=10),
+                          font=dict(size=12), xaxis=dict(title=None, tickangle=-60, automargin=True))
+        narrow = fig.to_image(format="svg", width=370, height=360 + 21 * len(fig.data)).decode("utf-8")
     except Exception as exc:  # kaleido missing, or no Chromium for it to start
-        return (f'<p class="reading">Chart not drawn ({html.escape(type(exc).__name__)}): drawing needs kaleido '
-                "and Chromium (docs/dashboard.md#the-report).</p>")
-    return svg[svg.index("<svg"):]  # plotly's SVG has a viewBox: the CSS scales it to the screen's width
+        return (f'<h3>{title}</h3><p class="reading">Chart not drawn ({html.escape(type(exc).__name__)}): drawing '
+                "needs kaleido and Chromium (docs/dashboard.md#the-report).</p>")
+    # plotly's SVG carries a viewBox: the CSS scales it to the screen's width
+    return (f'<h3>{title}</h3><div class="wide">{wide[wide.index("<svg"):]}</div>'
+            f'<div class="narrow">{narrow[narrow.index("<svg"):]}</div>')
 
 
 def roadmap_table(con, settings: Settings, query: Query) -> str:
@@ -153,22 +162,22 @@ def roadmap_table(con, settings: Settings, query: Query) -> str:
         phases = fig.frame("phases")
         if phases.is_empty():
             return ""
-        items = "".join(f"<tr><td>{html.escape(str(g))}</td><td>{html.escape(str(p or '–'))}</td></tr>"
+        items = "".join(f"<li><b>{html.escape(str(g))}</b>: {html.escape(str(p or 'no phase'))}</li>"
                         for g, p in phases.sort(by).iter_rows())
-        return head + f"<table><tr><th>{html.escape(by)}</th><th>phase</th></tr>{items}</table>"
+        return head + f"<ul class=\"roadmap\">{items}</ul>"
     rows = []
     for r in fig.rows.sort([by, "target"]).iter_rows(named=True):
         if r["actual"] is None:
             verdict = "no figure (under the minimum group size, or no complete period yet)"
         else:
-            verdict = ("on track" if r["on_track"] else f"behind by {abs(100 * r['gap']):.1f} points")
+            verdict = "on track" if r["on_track"] else f"behind by {abs(100 * r['gap']):.1f} points"
         rows.append(
-            f"<tr><td>{html.escape(str(r[by]))}</td><td>{html.escape(r['phase'] or '–')}</td>"
-            f"<td>{html.escape(r['metric'])} {pct(r['value'])} by {r['due']}</td>"
-            f"<td>{pct(r['actual'])} in {html.escape(str(r['period']))}, expected {pct(r['expected'])}</td>"
-            f"<td class=\"{'on' if r['on_track'] else 'behind'}\">{verdict}</td></tr>")
-    return head + (f"<table><tr><th>{html.escape(by)}</th><th>phase</th><th>target</th><th>actual</th>"
-                   f"<th>verdict</th></tr>{''.join(rows)}</table>")
+            f"<li><b>{html.escape(str(r[by]))}</b>{' (' + html.escape(r['phase']) + ')' if r['phase'] else ''}: "
+            f"{html.escape(r['metric'])} {pct(r['value'])} by {r['due']}; "
+            + (f"{pct(r['actual'])} in {html.escape(str(r['period']))} against {pct(r['expected'])} expected, "
+               if r["actual"] is not None else "")
+            + f"<span class=\"{'on' if r['on_track'] else 'behind'}\">{verdict}</span></li>")
+    return head + f"<ul class=\"roadmap\">{''.join(rows)}</ul>"
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -38,7 +38,7 @@ def test_the_report_holds_the_overview_figures_and_its_own_plotly(sample_store, 
     assert "Target 80.0% by 2026-12-31" in page
     assert "Marketing (pilot)" in page  # the phase of each group beside its curve
     assert "<script" not in page  # the charts are drawn inside the file: it opens offline
-    assert page.count('<div class="chart"><svg') == 2
+    assert page.count('<div class="wide"><svg') == page.count('<div class="narrow"><svg') == 2
 
 
 def test_the_report_covers_the_range_asked_for(sample_store, tmp_path):
