@@ -461,13 +461,13 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
         done = set() if args.dry_run else already_sent(con, db)
     finally:
         con.close()
-    if config.smtp is None and any(s.channel == "smtp" for s in sends):
-        raise ConfigError("notify: e-mail recipients are configured but no [notify.smtp] server")
     if args.dry_run:
         for d in built:
             print(d.text())
         print(f"{len(sends)} send(s) planned: " + ", ".join(s.label for s in sends), file=sys.stderr)
         return 0
+    if config.smtp is None and any(s.channel == "smtp" for s in sends):
+        raise ConfigError("notify: e-mail recipients are configured but no [notify.smtp] server")
     hasher = Pseudonymiser(load_key(settings.key_file, env, create=False))
     password = config.smtp.password(env) if config.smtp else None
     spool = audit.spool_path(db)
