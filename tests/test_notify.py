@@ -532,3 +532,14 @@ def test_recipients_without_a_server_are_refused_before_anything_is_sent(db, tmp
     assert notify(str(config), db) == 1
     assert capsys.readouterr().err == ("ruche notify: error: notify: e-mail recipients are configured but no "
                                        "[notify.smtp] server\n")
+
+
+def test_an_smtp_server_that_is_down_loses_no_webhook_send(db, tmp_path, smtp, hooks, capsys):
+    config = write_config(tmp_path, smtp, hooks).replace("\\", "/")
+    text = open(config, encoding="utf-8").read().replace(f"port = {smtp.port}", f"port = {free_port()}")
+    open(config, "w", encoding="utf-8").write(text)
+    assert notify(config, db) == 1
+    err = capsys.readouterr().err
+    assert "ruche notify: 2026-W13: 3 sent, 4 failed, 0 already sent" in err
+    assert "e-mail 1 of the community digest: SMTP: ConnectionRefusedError: Connection refused after 3 attempt(s)" in err
+    assert [len(hooks.posts[f"/{k}"]) for k in ("slack", "mattermost", "teams")] == [1, 1, 1]
