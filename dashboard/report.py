@@ -1,7 +1,8 @@
 """``ruche report``: the overview as one self-contained HTML file, for sponsors who read e-mail.
 
-The file carries its own copy of plotly.js, so it opens offline and as an attachment. Every
-data-derived string is HTML-escaped; the charts escape theirs (``charts.safe``).
+The charts are drawn as SVG inside the file (:func:`static_chart`), so it opens offline and as
+an attachment, weighs well under 1 MB and reads on a phone. Every data-derived string is
+HTML-escaped; the charts escape theirs (``charts.safe``).
 """
 
 from __future__ import annotations
@@ -15,24 +16,33 @@ from pathlib import Path
 from dashboard import charts, summary
 from dashboard.format import count, pct, points
 from metrics import headlines
-from metrics.figures import Live, Query
+from metrics.figures import Live, Query, figure
 from ruche import store
 from ruche.cli import add_db_option
 from ruche.config import Settings
 from ruche.errors import RucheError
 
-STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 2rem auto;
-       max-width: 1100px; padding: 0 1rem; }
-h1 { margin-bottom: .2rem; } .sub { color: #666; margin-top: 0; }
-.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 1rem; margin: 1.5rem 0; }
-.card { border: 1px solid #e5e5e5; border-radius: 8px; padding: .8rem 1rem; }
-.card .label { color: #555; font-size: .9rem; } .card .value { font-size: 2rem; }
-.card .delta { font-size: .9rem; } .up { color: #1e8449; } .down { color: #c0392b; }
-.card .target { color: #666; font-size: .8rem; margin-top: .4rem; }
-.reading { color: #444; } footer { color: #888; font-size: .8rem; margin-top: 2rem; }
-"""
+#: On track, rising: the dashboard's green (``st.metric``'s), beside its accent and silo colours.
+UP = "#1e8449"
 
+STYLE = f"""
+* {{ box-sizing: border-box; }}
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; margin: 1.5rem auto;
+       max-width: 1100px; padding: 0 .8rem; overflow-wrap: break-word; }}
+h1 {{ margin-bottom: .2rem; font-size: 1.6rem; }} h2 {{ border-bottom: 2px solid {charts.ACCENT}; font-size: 1.2rem; }}
+.sub {{ color: #666; margin-top: 0; }}
+.cards {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: .8rem; margin: 1.2rem 0; }}
+.card {{ border: 1px solid #e5e5e5; border-top: 4px solid {charts.ACCENT}; border-radius: 8px; padding: .7rem .9rem; }}
+.card .label {{ color: #555; font-size: .9rem; }} .card .value {{ font-size: 2rem; }}
+.card .delta {{ font-size: .9rem; }} .up {{ color: {UP}; }} .down {{ color: {charts.SILO}; }}
+.card .target, .card .meaning {{ color: #666; font-size: .8rem; margin-top: .4rem; }}
+.chart svg {{ max-width: 100%; height: auto; display: block; }} .chart h3 {{ font-size: 1rem; margin-bottom: .3rem; }}
+.chart .narrow {{ display: none; }}
+@media (max-width: 600px) {{ .chart .wide {{ display: none; }} .chart .narrow {{ display: block; }} }}
+.roadmap {{ padding-left: 1.1rem; font-size: .9rem; }} .roadmap li {{ margin: .3rem 0; }}
+.behind {{ color: {charts.SILO}; }} .on {{ color: {UP}; }}
+.reading {{ color: #444; }} footer {{ color: #888; font-size: .8rem; margin-top: 2rem; }}
+"""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
@@ -68,12 +78,13 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         delta = points(h.delta)
         cls = "" if not h.delta else ("up" if h.delta > 0 else "down")
         cards.append(
-            f'<div class="card" title="{html.escape(h.help)}"><div class="label">{html.escape(h.label)}</div>'
+            f'<div class="card"><div class="label">{html.escape(h.label)}</div>'
             f'<div class="value">{pct(h.value)}</div>'
             + (f'<div class="delta {cls}">{html.escape(delta)} against the period before</div>' if delta else "")
             + (f'<div class="target">in {html.escape(h.period)}{" (partial)" if h.partial else ""}</div>'
                if h.period and h.period != last["period"] else "")
             + (f'<div class="target">{html.escape(summary.target_line(h.target))}</div>' if h.target else "")
+            + f'<div class="meaning">{html.escape(h.help)}</div>'
             + "</div>"
         )
     trend = o.trend.rows
@@ -95,11 +106,10 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         readings.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
                         f"({low[by]}) to {pct(high['participation_rate'])} ({high[by]}).")
     blocks = []
-    for i, (fig, text) in enumerate(zip(figures, readings)):
-        fig.update_layout(template=charts.REPORT_TEMPLATE)
-        blocks.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False,
-                                  config={"displaylogo": False}))
+    for fig, text in zip(figures, readings):
+        blocks.append(f'<div class="chart">{static_chart(fig)}</div>')
         blocks.append(f'<p class="reading">{html.escape(text)}</p>')
+    roadmap = roadmap_table(con, settings, query)
     first, last_period = trend["period"][0], trend["period"][-1]
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
@@ -112,9 +122,62 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 <p class="sub">Covers: {html.escape(o.trend.covers)}</p>
 <div class="cards">{''.join(cards)}</div>
 {''.join(blocks)}
+{roadmap}
 <footer>Ruche adoption report, made {made}. Every figure follows the definitions in docs/metrics.md.</footer>
 </body></html>
 """
+
+
+def static_chart(fig) -> str:
+    """The chart as inline SVG, drawn by plotly through kaleido and a local Chromium: a few tens of
+    kilobytes where plotly.js would weigh 5 MB. Twice: for a wide screen, and for a phone (390 px:
+    legend below, type that stays legible), the CSS showing one; the title, above both, is the
+    page's own text and wraps. Without a browser to draw with, a note says so (the figures stay in
+    the cards and readings)."""
+    title = fig.layout.title.text or ""  # made of charts.safe() pieces: markup already escaped
+    fig.update_layout(template=charts.REPORT_TEMPLATE, title=None, margin=dict(t=20))
+    try:
+        wide = fig.to_image(format="svg", width=900, height=440).decode("utf-8")
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0), margin=dict(t=10, l=10, r=10, b=10),
+                          font=dict(size=12), xaxis=dict(title=None, tickangle=-60, automargin=True))
+        narrow = fig.to_image(format="svg", width=370, height=360 + 21 * len(fig.data)).decode("utf-8")
+    except Exception as exc:  # kaleido missing, or no Chromium for it to start
+        return (f'<h3>{title}</h3><p class="reading">Chart not drawn ({html.escape(type(exc).__name__)}): drawing '
+                "needs kaleido and Chromium (docs/dashboard.md#the-report).</p>")
+    # plotly's SVG carries a viewBox: the CSS scales it to the screen's width
+    return (f'<h3>{title}</h3><div class="wide">{wide[wide.index("<svg"):]}</div>'
+            f'<div class="narrow">{narrow[narrow.index("<svg"):]}</div>')
+
+
+def roadmap_table(con, settings: Settings, query: Query) -> str:
+    """Each group's targets, actual against expected, with its roadmap phase."""
+    if not settings.targets and not settings.phases:
+        return ""
+    fig = figure(Live(con), query.but(measure="targets", extra={"targets": settings.targets,
+                                                                "phases": settings.phases}))
+    by = query.by
+    head = (f"<h2>Roadmap</h2><p class=\"sub\">Each {html.escape(by)}'s target against the rate expected by now on "
+            "the straight line from its start to its due date, and its phase (pilot, rollout, generalised).</p>")
+    if fig.rows.is_empty():
+        phases = fig.frame("phases")
+        if phases.is_empty():
+            return ""
+        items = "".join(f"<li><b>{html.escape(str(g))}</b>: {html.escape(str(p or 'no phase'))}</li>"
+                        for g, p in phases.sort(by).iter_rows())
+        return head + f"<ul class=\"roadmap\">{items}</ul>"
+    rows = []
+    for r in fig.rows.sort([by, "target"]).iter_rows(named=True):
+        if r["actual"] is None:
+            verdict = "no figure (under the minimum group size, or no complete period yet)"
+        else:
+            verdict = "on track" if r["on_track"] else f"behind by {abs(100 * r['gap']):.1f} points"
+        rows.append(
+            f"<li><b>{html.escape(str(r[by]))}</b>{' (' + html.escape(r['phase']) + ')' if r['phase'] else ''}: "
+            f"{html.escape(r['metric'])} {pct(r['value'])} by {r['due']}; "
+            + (f"{pct(r['actual'])} in {html.escape(str(r['period']))} against {pct(r['expected'])} expected, "
+               if r["actual"] is not None else "")
+            + f"<span class=\"{'on' if r['on_track'] else 'behind'}\">{verdict}</span></li>")
+    return head + f"<ul class=\"roadmap\">{''.join(rows)}</ul>"
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -442,6 +442,28 @@ def teams_at_risk(source: Source, query: Query) -> tuple[Figure, Figure | None]:
     return now, before
 
 
+def risk_changes(now: Figure, before: Figure | None) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The flags (team, rule) raised since the period before and those gone since, from
+    :func:`teams_at_risk`'s two figures: what the Teams at risk page's "Changes since the last
+    period" and the weekly digest's "Teams newly at risk" both show. None when there is no earlier
+    period to compare with.
+
+    >>> flags = lambda *pairs: pl.DataFrame(pairs, schema=["team", "rule"], orient="row")
+    >>> q = Query("inactive-teams", by="team")
+    >>> fig = lambda rows: Figure(q, MetricResult(rows=rows), rows)
+    >>> new, gone = risk_changes(fig(flags(("A", "low_participation"), ("B", "no_contribution"))),
+    ...                          fig(flags(("A", "low_participation"), ("C", "participation_drop"))))
+    >>> new.rows(), gone.rows()
+    ([('B', 'no_contribution')], [('C', 'participation_drop')])
+    """
+    if before is None or before.rows.is_empty() and now.rows.is_empty():
+        return None
+    key = [FIXED_BY[now.query.measure], "rule"]
+    new = now.rows.join(before.rows.select(key), on=key, how="anti").sort(key)
+    gone = before.rows.join(now.rows.select(key), on=key, how="anti").sort(key)
+    return new, gone
+
+
 def scope_trend(source: Source, query: Query) -> Figure:
     """``query``'s measure per period for its scope: the organisation's own rows (``by``
     ``organisation``) without a group, the group's rows with one."""

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("dashboard.serve", "serve the dashboard on an existing store"),
     "demo": ("dashboard.demo", "load the bundled sample company and serve the dashboard"),
     "report": ("dashboard.report", "write the overview as a self-contained HTML report"),
+    "notify": ("dashboard.notify", "send the weekly and monthly digests by e-mail and webhooks (for cron, after the nightly load)"),
     "purge": ("ruche.retention", "fold person-level activity older than the retention window into group aggregates, then delete it"),
     "key": ("ruche.keys", "check the pseudonymisation key against the store, or rotate it"),
     "privacy-pack": ("ruche.privacy_pack", "write the data inventory, views, roles and thresholds for a works council"),

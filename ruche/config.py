@@ -201,6 +201,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mattermost_url", str, "", "The Mattermost server's address (https://chat.example.com)."),
     Setting("mattermost_token_file", str, "", "File holding a Mattermost personal access token (else "
             "RUCHE_MATTERMOST_TOKEN)."),
+    Setting(
+        "notify",
+        dict,
+        {},
+        "What `ruche notify` sends and how: sender, retries, [notify.smtp] (host, port, starttls, user, "
+        "password_env or password_file, ca_file), [notify.recipients] (role to addresses), "
+        "[notify.team_leads] (team to address) or team_leads_from = \"directory\" and [[notify.webhooks]] (kind, url_env, digests); "
+        "see docs/notify.md.",
+    ),
 )
 
 #: Settings whose values identify the organisation's accounts: never shown, printed or logged.

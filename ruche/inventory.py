@@ -406,6 +406,23 @@ TABLES: dict[str, Table] = {
             "detail": C("dashboard: the filters, or what was exported", "accountability of viewers"),
         },
     ),
+    "notifications": Table(
+        "which digest ruche notify sent, or failed to send, to whom and when: nothing is sent twice",
+        "kept while the store is kept; a row says nothing about a person of the network",
+        False,
+        {
+            "send_id": C("ruche notify (random)", "folding the same send twice adds nothing"),
+            "digest": C("ruche notify", "community, sponsor or team digest"),
+            "period": C("ruche notify", "the period the digest describes"),
+            "recipient_hash": C("ruche notify: keyed digest of the recipient's address or webhook URL",
+                                "nothing sent twice to the same recipient for the same period"),
+            "channel": C("ruche notify", "smtp, slack, mattermost or teams"),
+            "status": C("ruche notify", "sent, failed"),
+            "attempts": C("ruche notify", "how many tries the send took"),
+            "error": C("ruche notify: the server's answer, without address or URL", "why a send failed"),
+            "sent_at": C("ruche notify (clock)", "when"),
+        },
+    ),
     # Materialised metrics (metrics/materialise.py, metrics/ties.py, metrics/refresh.py): what a page reads fast.
     "m_state": Table(
         "what the materialised bases were built from", _DERIVED, False,

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Every consumer of the figures: the pages, what they share, the report, the command line.
 CONSUMERS = sorted(
     [*(ROOT / "dashboard" / "views").glob("*.py"), *(ROOT / "dashboard" / "screens").glob("*.py")]
-    + [ROOT / "dashboard" / name for name in ("summary.py", "report.py", "data.py", "app.py", "filters.py")]
+    + [ROOT / "dashboard" / name for name in ("summary.py", "report.py", "data.py", "app.py", "filters.py",
+                                                "digest.py", "notify.py")]
     + [ROOT / "metrics" / "cli.py"]
 )
 

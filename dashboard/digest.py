@@ -1,0 +1,322 @@
+"""The digests ``ruche notify`` sends: what a community manager, a sponsor or a team lead reads.
+
+A digest is a list of sections, each made by one function from the figures of
+:mod:`metrics.figures` (and :mod:`metrics.headlines`), the ones the dashboard shows for the same
+query: a digest formats figures, it computes none. Group figures only, never a person; every
+group shown is one the layer shows (at least ``min_group_size`` people, the sponsors'
+``sponsor_min_group_size``).
+
+- **community** (weekly, community managers): teams newly at risk, participation this week,
+  communities gone idle, unanswered threads, newcomers who lapsed;
+- **sponsor** (monthly, sponsors): the Overview's headlines against the roadmap's targets, the
+  groups leading and trailing with their phase, and the participation chart;
+- **team** (weekly, a team's lead, only for a team of at least ``min_group_size`` people): the
+  team's participation and the rules that flag it.
+
+The sections on idle communities, unanswered threads and lapsed newcomers read measures that
+this version may not register (:data:`EXPECTED`): the section then says "not available in this
+version", never a figure.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from dashboard import charts, summary
+from dashboard.format import count, pct, points
+from metrics import headlines, registry
+from metrics.figures import Figure, Query, Source, figure, risk_changes, scope_trend, teams_at_risk
+from ruche.config import Settings
+
+NOT_AVAILABLE = "not available in this version"
+
+#: The measures the sections on communities, threads and newcomers read, and the column each
+#: needs: (measure, column, what the column is).
+EXPECTED = {
+    "idle": ("spaces", "idle", "one row per community and period, `community` its name, `idle` true when nobody "
+             "posted or replied in it over the period"),
+    "unanswered": ("responsiveness", "unanswered_threads", "one row per period (by organisation), the threads "
+                   "started in the period that got no reply"),
+    "lapsed": ("lifecycle", "lapsed", "one row per period (by organisation), the newcomers of the periods before "
+               "who were active then and not in this one"),
+}
+
+#: The rules of the teams at risk, in plain words (settings filled in).
+RULES = {
+    "low_participation": "participation under {p:.0%}",
+    "no_contribution": "no post or reply for {d} days",
+    "participation_drop": "participation down {x:.0f} points or more",
+}
+
+#: What the sections' figures mean, one line each, for readers who never opened the dashboard.
+MEANING = {
+    "participation": "Participation: the share of the people employed who did at least one thing on the "
+    "network (read, post, reply, react).",
+    "contribution": "Contribution: the share who posted or replied.",
+    "at_risk": "A team is flagged by a rule that fired over the last complete week; newly flagged: a rule "
+    "that did not fire the week before.",
+}
+
+AUDIENCE = {"community": "community-manager", "sponsor": "sponsor", "team": "team-lead"}
+PAGE = {"community": "teams-at-risk", "sponsor": "overview"}  # the dashboard page a digest's role must see
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str]
+    figures: dict[str, Any] = field(default_factory=dict)  # what the section says, for the checks
+    available: bool = True
+
+
+@dataclass
+class Digest:
+    kind: str  # community, sponsor, team
+    period: str  # the period it describes: the key that keeps it from being sent twice
+    subject: str
+    sections: list[Section]
+    team: str | None = None
+    chart: Any = None  # the sponsor's participation chart (a plotly figure)
+
+    @property
+    def audience(self) -> str:
+        return AUDIENCE[self.kind]
+
+    def section(self, title: str) -> Section:
+        return next(s for s in self.sections if s.title == title)
+
+    def text(self) -> str:
+        parts = [self.subject, ""]
+        for s in self.sections:
+            parts += [s.title, *(f"- {line}" for line in s.lines), ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+    def markdown(self, bold: str = "**", escape=None) -> str:
+        """Slack (``bold="*"``) and Mattermost (``"**"``) markdown; ``escape``: the channel's
+        escaping of text (group names come from the exports: ``<!channel>`` or ``@all`` in a
+        team's name must not notify a whole channel)."""
+        escape = escape or (lambda text: text)
+        parts = [f"{bold}{escape(self.subject)}{bold}"]
+        for s in self.sections:
+            parts.append(f"{bold}{escape(s.title)}{bold}\n" + "\n".join(f"• {escape(line)}" for line in s.lines))
+        return "\n\n".join(parts)
+
+    def html(self, image_cid: str | None = None, chart_note: str | None = None) -> str:
+        body = [f"<h2 style=\"color:{charts.ACCENT}\">{html.escape(self.subject)}</h2>"]
+        for s in self.sections:
+            body.append(f"<h3>{html.escape(s.title)}</h3><ul>"
+                        + "".join(f"<li>{html.escape(line)}</li>" for line in s.lines) + "</ul>")
+        if image_cid:
+            body.append(f'<p><img src="cid:{html.escape(image_cid)}" alt="Participation per month" '
+                        'style="max-width:100%;height:auto"></p>')
+        elif chart_note:
+            body.append(f"<p style=\"color:{charts.NEUTRAL}\">{html.escape(chart_note)}</p>")
+        return ("<!doctype html><html><head><meta charset=\"utf-8\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
+                "<body style=\"font-family:system-ui,sans-serif;max-width:640px\">" + "".join(body) + "</body></html>")
+
+
+def rule_words(settings: Settings) -> dict[str, str]:
+    return {k: v.format(p=settings.inactive_participation, d=settings.inactive_days, x=settings.inactive_drop_points)
+            for k, v in RULES.items()}
+
+
+def inactive_extra(settings: Settings) -> dict:
+    """The rules' settings that differ from their defaults: the defaults ask the question the
+    dashboard asks (and the load precomputed)."""
+    from ruche.config import SETTINGS
+
+    names = ("inactive_participation", "inactive_days", "inactive_drop_points")
+    return {s.name: getattr(settings, s.name) for s in SETTINGS
+            if s.name in names and getattr(settings, s.name) != s.default}
+
+
+# -- sections: each takes the layer's figures and words them ------------------------------------------------
+
+
+def teams_newly_at_risk(now: Figure, before: Figure | None, settings: Settings, top: int = 15) -> Section:
+    """The flags raised since the week before (:func:`metrics.figures.risk_changes`), by team."""
+    title = "Teams newly at risk"
+    words = rule_words(settings)
+    flagged = now.rows["team"].n_unique() if now.rows.height else 0
+    changes = risk_changes(now, before)
+    if changes is None:
+        lines = [f"{count(flagged)} team(s) flagged in {now.extra.get('period')}; no earlier week to compare with."]
+        return Section(title, lines, {"flagged_teams": flagged, "newly_flagged": None})
+    new, gone = changes
+    teams = new.group_by("team", maintain_order=True).agg(pl.col("rule"))
+    lines = [f"{count(new.height)} new flag(s) on {count(teams.height)} team(s) in {now.extra.get('period')} "
+             f"against {now.extra.get('previous_period')}; {count(gone.height)} flag(s) cleared; "
+             f"{count(flagged)} team(s) flagged in all. {MEANING['at_risk']}"]
+    for team, rules in teams.head(top).iter_rows():
+        lines.append(f"{team}: {', '.join(words[r] for r in rules)}")
+    if teams.height > top:
+        lines.append(f"and {count(teams.height - top)} more team(s) on the dashboard's Teams at risk page")
+    if now.suppressed_groups:
+        lines.append(f"{count(now.suppressed_groups)} team(s) under {now.query.min_group_size} people are never shown.")
+    return Section(title, lines, {"flagged_teams": flagged, "newly_flagged": new.height,
+                                  "newly_flagged_teams": teams["team"].to_list(), "cleared": gone.height})
+
+
+def participation_this_period(trend: Figure, grain: str = "week") -> Section:
+    """The participation and contribution rates of the last complete period, and their change."""
+    title = f"Participation this {grain}"
+    p, c = trend.reading("participation_rate"), trend.reading("contribution_rate")
+    if p.value is None:
+        return Section(title, ["No activity in the store for this range."], {"participation_rate": None})
+    row = trend.latest().row(0, named=True)
+    change = points(p.delta)
+    lines = [
+        f"Participation {pct(p.value)} in {p.period}"
+        + (f" ({change} against the {grain} before)" if change else "")
+        + f": {count(row['active'])} of {count(row['headcount'])} people took part. {MEANING['participation']}",
+        f"Contribution {pct(c.value)}" + (f" ({points(c.delta)})" if points(c.delta) else "")
+        + f": {count(row['contributors'])} people posted or replied.",
+    ]
+    return Section(title, lines, {"period": p.period, "participation_rate": p.value, "participation_delta": p.delta,
+                                  "contribution_rate": c.value, "active": row["active"],
+                                  "headcount": row["headcount"]})
+
+
+def unavailable(title: str, key: str) -> Section:
+    measure, column, _ = EXPECTED[key]
+    return Section(title, [f"{title}: {NOT_AVAILABLE}."], {key: None}, available=False)
+
+
+def expected_figure(source: Source, query: Query, key: str) -> Figure | None:
+    """The figure of :data:`EXPECTED` ``key`` under ``query``, or None when no measure of that name
+    gives the column (this version does not measure it)."""
+    measure, column, _ = EXPECTED[key]
+    if measure not in registry.names():
+        return None
+    fig = figure(source, query.but(measure=measure, extra={}))
+    return fig if column in fig.rows.columns else None
+
+
+def idle_communities(fig: Figure | None, top: int = 15) -> Section:
+    title = "Communities gone idle"
+    if fig is None:
+        return unavailable(title, "idle")
+    idle = fig.latest().filter(pl.col("idle").fill_null(False))
+    names = sorted(idle["community"].to_list()) if "community" in idle.columns else []
+    lines = [f"{count(idle.height)} communit{'y' if idle.height == 1 else 'ies'} with no post or reply in "
+             f"{fig.last_period}."] + names[:top]
+    return Section(title, lines, {"idle": idle.height})
+
+
+def counted(fig: Figure | None, title: str, key: str, words: str) -> Section:
+    if fig is None:
+        return unavailable(title, key)
+    column = EXPECTED[key][1]
+    r = fig.reading(column)
+    if r.value is None:
+        return Section(title, [f"No {words} figure for this range."], {key: None})
+    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the period before)"
+    return Section(title, [f"{count(r.value)} {words} in {r.period}{change}."], {key: r.value})
+
+
+def headline_lines(o: headlines.Overview) -> Section:
+    """The Overview's four headlines, each with its meaning and its roadmap target."""
+    lines, values = [], {}
+    for h in o.headlines:
+        change = points(h.delta)
+        meaning = h.help.split(". ")[0].rstrip(".")
+        if h.value is None:
+            lines.append(f"{h.label}: no figure for this range (no group large enough, or no data). "
+                         f"Meaning: {meaning}.")
+            values[h.label] = None
+            continue
+        line = (f"{h.label}: {pct(h.value)}" + (f" in {h.period}" if h.period else "")
+                + (" (partial)" if h.partial else "") + (f", {change} against the month before" if change else "")
+                + f". Meaning: {meaning}.")
+        if h.target:
+            line += f" {summary.target_line(h.target)}."
+        lines.append(line)
+        values[h.label] = h.value
+    return Section("Headlines", lines, values)
+
+
+def roadmap_lines(o: headlines.Overview, phases: dict[str, str]) -> Section:
+    """The groups leading and trailing adoption, with their phase, and the phases of the roadmap."""
+    lines = []
+    reading = o.curves_reading()
+    if reading:
+        low, high = reading
+        by = o.by
+        phase = lambda g: f", {phases[g]}" if phases.get(g) else ""  # noqa: E731
+        lines.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
+                     f"({low[by]}{phase(low[by])}) to {pct(high['participation_rate'])} ({high[by]}{phase(high[by])}).")
+    for name in ("pilot", "rollout", "generalised"):
+        groups = sorted(g for g, p in phases.items() if p == name)
+        if groups:
+            lines.append(f"Phase {name}: {', '.join(groups)}.")
+    if not lines:
+        lines.append("No roadmap phases in the configuration.")
+    return Section("Roadmap", lines, {"curves": reading})
+
+
+# -- the digests ------------------------------------------------------------------------------------------
+
+
+def community(source: Source, settings: Settings, as_of: date | None) -> Digest:
+    """The community managers' weekly digest, as of ``as_of`` (None: the last day of data)."""
+    k = settings.min_group_size
+    risk = Query("inactive-teams", by="team", period="week", end=as_of, min_group_size=k,
+                 extra=inactive_extra(settings))
+    now, before = teams_at_risk(source, risk)
+    trend = scope_trend(source, Query("participation", by="department", period="week", end=as_of, min_group_size=k))
+    period = now.extra.get("period") or trend.last_period
+    org = Query("participation", by="organisation", period="week", end=as_of, min_group_size=k)
+    sections = [
+        teams_newly_at_risk(now, before, settings),
+        participation_this_period(trend, "week"),
+        idle_communities(expected_figure(source, org, "idle")),
+        counted(expected_figure(source, org, "unanswered"), "Unanswered threads", "unanswered", "threads with no reply"),
+        counted(expected_figure(source, org, "lapsed"), "Newcomers who lapsed", "lapsed", "newcomers who lapsed"),
+    ]
+    return Digest("community", period, f"Ruche weekly digest {period}: community", sections)
+
+
+def sponsor(source: Source, settings: Settings, as_of: date | None, by: str = "department") -> Digest:
+    """The sponsors' monthly digest: the Overview against the roadmap, groups of at least
+    ``sponsor_min_group_size`` people."""
+    from dashboard.report import silo_settings
+
+    k = max(settings.min_group_size, settings.sponsor_min_group_size)
+    query = Query("participation", by=by, period="month", end=as_of, min_group_size=k)
+    o = headlines.overview(source, query, settings.targets, settings.phases, silo_settings(settings))
+    last = o.last()
+    period = last["period"] if last else None
+    chart = None
+    if last:
+        trend = o.trend.rows
+        chart = charts.mark_partial(charts.participation_trend(
+            trend, charts.trend_title(trend, partial=o.partial)), o.partial)
+        chart.update_layout(template=charts.REPORT_TEMPLATE)
+    sections = [headline_lines(o), roadmap_lines(o, settings.phases)]
+    return Digest("sponsor", period, f"Ruche monthly digest {period}: adoption against the roadmap", sections,
+                  chart=chart)
+
+
+def team(source: Source, settings: Settings, as_of: date | None, name: str) -> Digest | None:
+    """The weekly digest of team ``name`` for its lead; None when the team is under
+    ``min_group_size`` people (nothing of it is said anywhere)."""
+    k = settings.min_group_size
+    trend = figure(source, Query("participation", by="team", group=name, period="week", end=as_of, min_group_size=k))
+    if trend.hidden:
+        return None
+    now, _ = teams_at_risk(source, Query("inactive-teams", by="team", group=name, period="week", end=as_of,
+                                         min_group_size=k, extra=inactive_extra(settings)))
+    words = rule_words(settings)
+    rules = now.rows["rule"].to_list()
+    flags = Section("Flags", [f"Flagged in {now.extra.get('period')}: {', '.join(words[r] for r in rules)}."
+                              if rules else f"No rule flags the team in {now.extra.get('period')}."],
+                    {"rules": rules})
+    section = participation_this_period(trend, "week")
+    period = section.figures.get("period") or now.extra.get("period")
+    return Digest("team", period, f"Ruche weekly digest {period}: team {name}", [section, flags], team=name)

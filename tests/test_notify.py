@@ -1,0 +1,545 @@
+"""`ruche notify`: the digests sent to an SMTP server (STARTTLS, AUTH) and webhook receivers on
+the loopback, started by the tests; their recipients, subjects and figures, k, retries, and
+nothing sent twice for the same period.
+
+The store: 18 people in four teams (Big 6, Quiet 7, Tiny 3, Wee 2; departments Sales: Big, Tiny
+and Wee, Ops: Quiet), everybody posting every Monday from 5 January to 16 March 2026; in the week
+of 23 March (2026-W13) only Big and one person of Tiny post. The data ends on 29 March, a Sunday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from dashboard import digest
+from dashboard.format import pct
+from metrics import measure
+from metrics.figures import Live, Query, figure, risk_changes, scope_trend, teams_at_risk
+from metrics.headlines import overview
+from ruche import store
+from ruche.cli import main
+from ruche.config import ConfigError, Settings
+from ruche.privacy import Pseudonymiser
+
+KEY = "ab" * 32
+PASSWORD = "s3cret-Pa55"
+
+
+def build_store(db) -> None:
+    with store.writing(db) as con:
+        con.execute("""
+            insert into people (person_key, person_id, in_directory, department, team)
+            select i, 'p' || i, true, case when i <= 11 then 'Sales' else 'Ops' end,
+                   case when i <= 6 then 'Big' when i <= 9 then 'Tiny' when i <= 11 then 'Wee' else 'Quiet' end
+            from range(1, 19) t(i)""")
+        con.execute("""
+            insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id)
+            select row_number() over (), 'x', d, i, 'post', 1
+            from range(1, 19) t(i),
+                 (select unnest(generate_series(date '2026-01-05', date '2026-03-23', interval 7 day)) as d) w
+            where d < date '2026-03-23' or i <= 7""")
+        con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                    "values (100000, 'x', timestamp '2026-03-29 10:00', 1, 'read', 1)")
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("RUCHE_KEY", KEY)
+    monkeypatch.setenv("RUCHE_SMTP_PASSWORD", PASSWORD)
+    for var in ("RUCHE_DB", "RUCHE_CONFIG", "RUCHE_MIN_GROUP_SIZE"):
+        monkeypatch.delenv(var, raising=False)
+    path = tmp_path / "s.duckdb"
+    build_store(path)
+    return path
+
+
+# -- the servers --------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.logins: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content,
+                                                                                 policy=policy.default)))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    """An SMTP server on the loopback that requires STARTTLS, then AUTH with the test's password."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    box = Mailbox()
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"ruche" and auth_data.password == PASSWORD.encode()
+        if ok:
+            box.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok, handled=False)  # a refusal answers 535
+
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_required=True, auth_require_tls=True,
+                            auth_exclude_mechanism=["LOGIN"])
+    controller.start()
+    box.port, box.ca_file = port, cert
+    yield box
+    controller.stop()
+
+
+class Receiver:
+    def __init__(self):
+        self.posts: dict[str, list[dict]] = {}
+        self.failing: set[str] = set()
+
+
+@pytest.fixture
+def hooks():
+    """Incoming webhooks on the loopback: every POST kept by path; a path in ``failing`` answers 500."""
+    receiver = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            receiver.posts.setdefault(self.path, []).append(body)
+            code = 500 if self.path in receiver.failing else 200
+            self.send_response(code)
+            self.end_headers()
+            self.wfile.write(b"ok" if code == 200 else b"down")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+def write_config(tmp_path, smtp, hooks=None, extra: str = "") -> str:
+    webhooks = ""
+    if hooks is not None:
+        for kind in ("slack", "mattermost", "teams"):
+            webhooks += (f'[[notify.webhooks]]\nkind = "{kind}"\nurl = "{hooks.url}/{kind}"\n'
+                         'digests = ["community", "sponsor"]\n')
+    config = tmp_path / "ruche.toml"
+    config.write_text(f"""
+phases = {{Sales = "pilot", Ops = "rollout"}}
+sponsor_min_group_size = 5
+{extra}
+[[targets]]
+metric = "participation"
+group = "*"
+value = 0.8
+start = 2026-01-01
+due = 2026-12-31
+
+[notify]
+from = "ruche@example.com"
+attempts = 3
+backoff_seconds = 0.01
+team_leads = {{Big = "big.lead@example.com", Tiny = "tiny.lead@example.com", Quiet = "quiet.lead@example.com"}}
+
+[notify.smtp]
+host = "127.0.0.1"
+port = {smtp.port}
+user = "ruche"
+timeout = 10
+ca_file = "{smtp.ca_file}"
+
+[notify.recipients]
+community-manager = ["cm@example.com", "cm2@example.com"]
+sponsor = ["sponsor@example.com"]
+
+{webhooks}""", encoding="utf-8")
+    return str(config)
+
+
+def notify(config, db, *argv) -> int:
+    return main(["--config", config, "notify", "--db", str(db), *argv])
+
+
+def body(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def everything(smtp, hooks=None) -> str:
+    """Every subject, body and payload that left Ruche."""
+    parts = [str(m["Subject"]) + str(m["To"]) + body(m) + m.get_body(("html",)).get_content()
+             for _, m in smtp.messages]
+    if hooks is not None:
+        parts += [json.dumps(p) for posts in hooks.posts.values() for p in posts]
+    return "\n".join(parts)
+
+
+# -- the tests ----------------------------------------------------------------------------------------------
+
+
+def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path, smtp, hooks, capsys):
+    config = write_config(tmp_path, smtp, hooks)
+    assert notify(config, db) == 0
+    assert sorted(r for rcpt, _ in smtp.messages for r in rcpt) == [
+        "big.lead@example.com", "cm2@example.com", "cm@example.com", "quiet.lead@example.com"]
+    assert smtp.logins == ["ruche"] * 4  # every message went through STARTTLS then AUTH
+    (cm,) = smtp.to("cm@example.com")
+    assert cm["Subject"] == "Ruche weekly digest 2026-W13: community"
+    text = body(cm)
+    assert ("2 new flag(s) on 1 team(s) in 2026-W13 against 2026-W12; 0 flag(s) cleared; 1 team(s) flagged in all."
+            in text)
+    assert "- Quiet: participation under 20%, participation down 15 points or more" in text
+    assert ("Participation 38.9% in 2026-W13 (-61.1 pts against the week before): 7 of 18 people took part."
+            in text)
+    assert "Communities gone idle: not available in this version." in text
+    assert "Unanswered threads: not available in this version." in text
+    assert "Newcomers who lapsed: not available in this version." in text
+    (big,) = smtp.to("big.lead@example.com")
+    assert big["Subject"] == "Ruche weekly digest 2026-W13: team Big"
+    assert "Participation 100.0% in 2026-W13 (+0.0 pts against the week before): 6 of 6 people took part." in body(big)
+    assert "No rule flags the team in 2026-W13." in body(big)
+    (quiet,) = smtp.to("quiet.lead@example.com")
+    assert "Participation 0.0% in 2026-W13 (-100.0 pts against the week before): 0 of 7 people took part." in body(quiet)
+    assert "participation under 20%, participation down 15 points or more." in body(quiet)
+    # k: Tiny (3 people) gets no digest, and neither it nor Wee (2) is named anywhere
+    assert smtp.to("tiny.lead@example.com") == []
+    sent = everything(smtp, hooks)
+    assert "Tiny" not in sent and "Wee" not in sent
+    assert "2 team(s) under 5 people are never shown." in text
+    # the webhooks: Slack and Mattermost markdown, a Teams card
+    (slack,), (mm,), (teams,) = hooks.posts["/slack"], hooks.posts["/mattermost"], hooks.posts["/teams"]
+    assert slack["text"].startswith("*Ruche weekly digest 2026-W13: community*\n\n*Teams newly at risk*\n• 2 new flag")
+    assert mm["text"].startswith("**Ruche weekly digest 2026-W13: community**\n\n**Teams newly at risk**")
+    assert teams["@type"] == "MessageCard" and teams["title"] == "Ruche weekly digest 2026-W13: community"
+    assert [s["activityTitle"] for s in teams["sections"]] == [
+        "Teams newly at risk", "Participation this week", "Communities gone idle", "Unanswered threads",
+        "Newcomers who lapsed"]
+    err = capsys.readouterr().err
+    assert "ruche notify: 2026-W13: 7 sent, 0 failed, 0 already sent, 1 team digest(s) not made (team under 5 people, or not in the store)" in err
+    assert PASSWORD not in err and "@" not in err
+
+
+def test_each_digest_figure_is_the_layers_figure_for_the_same_query(db):
+    con = store.connect(db, read_only=True)
+    settings = Settings.load(path=None, env={})
+    source = Live(con)
+    d = digest.community(source, settings, None)
+    now, before = teams_at_risk(source, Query("inactive-teams", by="team", period="week"))
+    new, gone = risk_changes(now, before)
+    risk = d.section("Teams newly at risk").figures
+    assert risk == {"flagged_teams": now.rows["team"].n_unique(), "newly_flagged": new.height,
+                    "newly_flagged_teams": ["Quiet"], "cleared": gone.height}
+    assert (risk["newly_flagged"], risk["cleared"]) == (2, 0)
+    trend = scope_trend(source, Query("participation", period="week"))
+    part = d.section("Participation this week").figures
+    reading = trend.reading("participation_rate")
+    assert (part["period"], part["participation_rate"], part["participation_delta"]) == (
+        reading.period, reading.value, reading.delta)
+    assert (part["active"], part["headcount"], round(part["participation_rate"], 4)) == (7, 18, 0.3889)
+    assert pct(part["participation_rate"]) == "38.9%"
+    team = digest.team(source, settings, None, "Big")
+    fig = figure(source, Query("participation", by="team", group="Big", period="week"))
+    assert team.section("Participation this week").figures["participation_rate"] == fig.reading(
+        "participation_rate").value == 1.0
+    assert digest.team(source, settings, None, "Tiny") is None  # 3 people
+    # the sponsor's headlines are the Overview's, under the sponsors' k
+    settings = Settings.load(path=None, env={}, sponsor_min_group_size=5, targets=[{"metric": "participation", "group": "*", "value": 0.8,
+                                                          "start": "2026-01-01", "due": "2026-12-31"}])
+    s = digest.sponsor(source, settings, None)
+    o = overview(source, Query("participation", period="month", min_group_size=5), settings.targets, {},
+                 digest_silo(settings))
+    assert s.period == o.last()["period"] == "2026-02"
+    assert s.section("Headlines").figures == {h.label: h.value for h in o.headlines}
+    assert ("Participation rate: 100.0% in 2026-02. Meaning: Active people / headcount. "
+            "Target 80.0% by 2026-12-31: expected 96.8% in 2026-02, on track.") in s.section("Headlines").lines
+    con.close()
+
+
+def digest_silo(settings):
+    from dashboard.report import silo_settings
+
+    return silo_settings(settings)
+
+
+def test_a_failing_webhook_is_retried_then_reported_and_the_other_sends_go_through(db, tmp_path, smtp, hooks, capsys):
+    config = write_config(tmp_path, smtp, hooks)
+    hooks.failing.add("/teams")
+    assert notify(config, db) == 1
+    err = capsys.readouterr().err
+    assert len(hooks.posts["/teams"]) == 3  # three attempts
+    assert len(smtp.messages) == 4 and len(hooks.posts["/slack"]) == 1 and len(hooks.posts["/mattermost"]) == 1
+    assert "ruche notify: 2026-W13: 6 sent, 1 failed, 0 already sent" in err
+    assert ("ruche notify: error: 1 send(s) failed, to be tried again on the next run: webhook 3 (teams) for the "
+            "community digest: HTTP 500 after 3 attempt(s)") in err
+    assert hooks.url not in err
+    con = store.connect(db, read_only=True)
+    rows = con.execute("select channel, status, attempts, error from notifications where status <> 'sent'").fetchall()
+    assert rows == [("teams", "failed", 3, "HTTP 500")]
+    assert con.execute("select count(*) from notifications where status = 'sent'").fetchone() == (6,)
+    con.close()
+    # the receiver is back: only the failed send is made again
+    hooks.failing.clear()
+    assert notify(config, db) == 0
+    assert "ruche notify: 2026-W13: 1 sent, 0 failed, 6 already sent" in capsys.readouterr().err
+    assert len(hooks.posts["/teams"]) == 4 and len(smtp.messages) == 4 and len(hooks.posts["/slack"]) == 1
+    # a third run sends nothing
+    assert notify(config, db) == 0
+    assert "ruche notify: 2026-W13: 0 sent, 0 failed, 7 already sent" in capsys.readouterr().err
+    assert len(smtp.messages) == 4 and len(hooks.posts["/teams"]) == 4
+
+
+def test_sends_are_recorded_and_audited_without_an_address(db, tmp_path, smtp, hooks):
+    config = write_config(tmp_path, smtp, hooks)
+    assert notify(config, db) == 0
+    con = store.connect(db, read_only=True)
+    hashed = Pseudonymiser(bytes.fromhex(KEY)).hash("cm@example.com")
+    assert con.execute("select digest, period, channel, status, attempts from notifications "
+                       "where recipient_hash = ?", [hashed]).fetchall() == [("community", "2026-W13", "smtp", "sent", 1)]
+    audit = con.execute("select user_email, action, page, detail->>'status', detail->>'period' from audit_log "
+                        "order by page").fetchall()
+    assert audit == [("ruche notify", "notify", "community", "sent", "2026-W13")] * 5 + [
+        ("ruche notify", "notify", "team", "sent", "2026-W13")] * 2
+    stored = " ".join(str(r) for t in ("notifications", "audit_log") for r in con.execute(f"select * from {t}").fetchall())
+    assert "@example.com" not in stored and "127.0.0.1" not in stored
+    con.close()
+
+
+def test_the_sponsor_digest_carries_the_overview_and_its_chart(db, tmp_path, smtp, capsys):
+    config = write_config(tmp_path, smtp)
+    assert notify(config, db, "--period", "month") == 0
+    assert [rcpt for rcpt, _ in smtp.messages] == [["sponsor@example.com"]]
+    (m,) = smtp.to("sponsor@example.com")
+    assert m["Subject"] == "Ruche monthly digest 2026-02: adoption against the roadmap"
+    text = body(m)
+    assert ("Participation rate: 100.0% in 2026-02. Meaning: Active people / headcount. "
+            "Target 80.0% by 2026-12-31: expected 96.8% in 2026-02, on track.") in text
+    assert "Phase pilot: Sales." in text and "Phase rollout: Ops." in text
+    images = [p for p in m.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in m.get_body(("html",)).get_content()
+    assert "ruche notify: 2026-02: 1 sent, 0 failed, 0 already sent" in capsys.readouterr().err
+
+
+def test_roles_are_respected(db, tmp_path, smtp, capsys):
+    # cm2 holds only the sponsor role: the community digest is not for them
+    extra = 'roles = {community-manager = ["cm@example.com"], sponsor = ["*@example.com"]}'
+    config = write_config(tmp_path, smtp, extra=extra)
+    assert notify(config, db) == 0
+    assert smtp.to("cm2@example.com") == [] and len(smtp.to("cm@example.com")) == 1
+    assert "1 recipient(s) refused (their role may not see the digest)" in capsys.readouterr().err
+
+
+def test_a_dry_run_sends_and_records_nothing(db, tmp_path, smtp, hooks, capsys):
+    config = write_config(tmp_path, smtp, hooks)
+    assert notify(config, db, "--dry-run") == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("Ruche weekly digest 2026-W13: community\n")
+    assert "7 send(s) planned" in err
+    assert smtp.messages == [] and hooks.posts == {}
+    con = store.connect(db, read_only=True)
+    assert con.execute("select count(*) from notifications").fetchone() == (0,)
+    con.close()
+
+
+def test_a_wrong_password_is_reported_and_never_printed(db, tmp_path, smtp, monkeypatch, capsys):
+    monkeypatch.setenv("RUCHE_SMTP_PASSWORD", "wrong-Secret")
+    config = write_config(tmp_path, smtp)
+    assert notify(config, db) == 1
+    err = capsys.readouterr().err
+    assert "e-mail 1 of the community digest: SMTP authentication refused (535) after 3 attempt(s)" in err
+    assert "wrong-Secret" not in err and smtp.messages == []
+
+
+def test_as_of_picks_the_week(db, tmp_path, smtp, capsys):
+    config = write_config(tmp_path, smtp)
+    assert notify(config, db, "--as-of", "2026-03-22") == 0
+    (cm,) = smtp.to("cm@example.com")
+    assert cm["Subject"] == "Ruche weekly digest 2026-W12: community"
+    assert "Participation 100.0% in 2026-W12 (+0.0 pts against the week before): 18 of 18 people took part." in body(cm)
+
+
+def test_a_registered_measure_fills_its_section(db, monkeypatch):
+    """The sections on idle communities and unanswered threads read the ``spaces`` and
+    ``responsiveness`` measures once they are registered."""
+    import polars as pl
+
+    from metrics.measure import MetricResult
+
+    def responsiveness(con, params):
+        return MetricResult(rows=pl.DataFrame({"period": ["2026-W12", "2026-W13"], "unanswered_threads": [4, 9]}))
+
+    def spaces(con, params):
+        return MetricResult(rows=pl.DataFrame({"period": ["2026-W12"] * 3 + ["2026-W13"] * 3,
+                                               "community": ["Bikes", "Cats", "Jazz"] * 2,
+                                               "idle": [True, False, False, False, True, True]}))
+
+    con = store.connect(db, read_only=True)
+    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    assert d.section("Communities gone idle").lines == ["Communities gone idle: not available in this version."]
+    monkeypatch.setitem(measure.METRICS, "responsiveness", (responsiveness, "test"))
+    monkeypatch.setitem(measure.METRICS, "spaces", (spaces, "test"))
+    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    con.close()
+    assert d.section("Unanswered threads").lines == ["9 threads with no reply in 2026-W13 (+5 against the period before)."]
+    assert d.section("Communities gone idle").lines == ["2 communities with no post or reply in 2026-W13.", "Cats", "Jazz"]
+    assert d.section("Newcomers who lapsed").lines == ["Newcomers who lapsed: not available in this version."]
+
+
+@pytest.mark.parametrize("notify_toml, message", [
+    ('[notify]\nsend_to = "x"', "notify: unknown key(s) send_to"),
+    ('[notify.recipients]\nadmin = ["a@example.com"]', "'admin' is no digest's audience"),
+    ('[notify.recipients]\nsponsor = ["*@example.com"]', "is not an e-mail address"),
+    ('[[notify.webhooks]]\nkind = "irc"\nurl = "http://x"', "kind must be one of slack, mattermost, teams"),
+    ('[[notify.webhooks]]\nkind = "slack"\nurl_env = "NOT_SET_HERE"', "needs url, or url_env"),
+    ('[[notify.webhooks]]\nkind = "slack"\nurl = "file:///etc/passwd"', "the URL must start with https://"),
+])
+def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(notify_toml, encoding="utf-8")
+    assert notify(str(config), db) == 1
+    assert message in capsys.readouterr().err
+    with pytest.raises(ConfigError):
+        from dashboard.notify import NotifyConfig  # noqa: F401
+
+        NotifyConfig.parse(Settings.load(config, env={}).notify, {})
+
+
+def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
+    """The Teams at risk page's "Newly flagged" and the Overview's participation rate, by week, are
+    the community digest's."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pathlib import Path
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(db))
+    con = store.connect(db, read_only=True)
+    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    con.close()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.selectbox(key="period").set_value("week").run()
+    at.switch_page("screens/teams.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Newly flagged"] == str(d.section("Teams newly at risk").figures["newly_flagged"]) == "2"
+    at.switch_page("screens/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    part = d.section("Participation this week").figures
+    assert shown["Participation rate"] == pct(part["participation_rate"]) == "38.9%"
+    assert shown["Contribution rate"] == pct(part["contribution_rate"])
+
+
+def test_group_names_cannot_ping_a_channel_or_inject_markup():
+    from dashboard.notify import webhook_payload
+
+    d = digest.Digest("community", "2026-W13", "Ruche weekly digest 2026-W13: community",
+                      [digest.Section("Teams newly at risk", ["<!channel> @all <b>R&D</b>: no post or reply for 30 days"])])
+    assert webhook_payload(d, "slack")["text"] == (
+        "*Ruche weekly digest 2026-W13: community*\n\n*Teams newly at risk*\n"
+        "• &lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days")
+    assert "@\u200ball" in webhook_payload(d, "mattermost")["text"]
+    assert "@all" not in webhook_payload(d, "mattermost")["text"]
+    card = webhook_payload(d, "teams")
+    assert card["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
+    assert "<b>" not in d.html()
+
+
+def test_team_leads_from_the_hr_export_in_memory(db, tmp_path, smtp, capsys):
+    """Big's members report to 20, Quiet's mostly to 30 (one to 31), Tiny's to 40: Big's and
+    Quiet's leads get their digest, Tiny's (3 people) none; no address is stored."""
+    hr = tmp_path / "hr.csv"
+    rows = ["id,email,team,manager_id,left_on"]
+    rows += [f"{i},p{i}@example.com,Big,20," for i in range(1, 7)]
+    rows += [f"{i},p{i}@example.com,Tiny,40," for i in range(7, 10)]
+    rows += [f"{i},p{i}@example.com,Quiet,{31 if i == 12 else 30}," for i in range(12, 19)]
+    rows += ["20,lead.big@example.com,Board,,", "30,lead.quiet@example.com,Board,,",
+             "31,other@example.com,Board,,", "40,lead.tiny@example.com,Board,,",
+             "41,gone@example.com,Big,20,2026-01-31"]
+    hr.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = write_config(tmp_path, smtp).replace("\\", "/")
+    text = open(config, encoding="utf-8").read()
+    text = text.replace('team_leads = {Big = "big.lead@example.com", Tiny = "tiny.lead@example.com", '
+                        'Quiet = "quiet.lead@example.com"}', 'team_leads_from = "directory"')
+    open(config, "w", encoding="utf-8").write(text)
+    assert notify(config, db, "--directory", str(hr)) == 0
+    assert smtp.to("lead.big@example.com")[0]["Subject"] == "Ruche weekly digest 2026-W13: team Big"
+    assert smtp.to("lead.quiet@example.com")[0]["Subject"] == "Ruche weekly digest 2026-W13: team Quiet"
+    assert smtp.to("lead.tiny@example.com") == [] and smtp.to("other@example.com") == []
+    assert "1 team digest(s) not made (team under 5 people, or not in the store)" in capsys.readouterr().err
+    con = store.connect(db, read_only=True)
+    stored = " ".join(str(r) for t in ("notifications", "audit_log") for r in con.execute(f"select * from {t}").fetchall())
+    con.close()
+    assert "example.com" not in stored
+
+
+def test_recipients_without_a_server_are_refused_before_anything_is_sent(db, tmp_path, capsys):
+    config = tmp_path / "nosmtp.toml"
+    config.write_text('[notify.recipients]\ncommunity-manager = ["cm@example.com"]\n', encoding="utf-8")
+    assert notify(str(config), db) == 1
+    assert capsys.readouterr().err == ("ruche notify: error: notify: e-mail recipients are configured but no "
+                                       "[notify.smtp] server\n")
+
+
+def test_an_smtp_server_that_is_down_loses_no_webhook_send(db, tmp_path, smtp, hooks, capsys):
+    config = write_config(tmp_path, smtp, hooks).replace("\\", "/")
+    text = open(config, encoding="utf-8").read().replace(f"port = {smtp.port}", f"port = {free_port()}")
+    open(config, "w", encoding="utf-8").write(text)
+    assert notify(config, db) == 1
+    err = capsys.readouterr().err
+    assert "ruche notify: 2026-W13: 3 sent, 4 failed, 0 already sent" in err
+    assert "e-mail 1 of the community digest: SMTP: ConnectionRefusedError: Connection refused after 3 attempt(s)" in err
+    assert [len(hooks.posts[f"/{k}"]) for k in ("slack", "mattermost", "teams")] == [1, 1, 1]
