@@ -49,7 +49,7 @@ BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 
 
 #: Metrics of the whole range whose result does not depend on the period grain.
-PERIOD_FREE = {"inequality", "personas", "group-graph", "communities", "bridges"}
+PERIOD_FREE = {"inequality", "personas", "group-graph", "network-communities", "bridges"}
 
 
 def period_free(name: str, extra: dict) -> bool:
@@ -63,7 +63,7 @@ END_ONLY = {"inactive-teams", "targets"}
 #: The person graph's results (Louvain communities, boundary spanners) describe the whole history
 #: on the dashboard, whatever its range: over another range they would run again (seconds to tens
 #: of seconds on 100,000 people).
-WHOLE_HISTORY = {"communities", "bridges"}
+WHOLE_HISTORY = {"network-communities", "bridges"}
 
 
 def sliceable(name: str, extra: dict) -> bool:
@@ -162,7 +162,7 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     for by in BY_CHOICES:
         calls += [
             # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
-            ("communities", by, "month", {}),
+            ("network-communities", by, "month", {}),
             ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
@@ -191,7 +191,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "3"
+RESULTS_VERSION = "4"
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
