@@ -130,6 +130,7 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
         "idle_days": idle_days,
         "fast_hours": fast_hours,
         "health_parts": [{"part": n, "weight": w, "is": what} for n, w, what in HEALTH_PARTS],
+        "hidden_unit": "community",
     }
     return shown, hidden, org
 
