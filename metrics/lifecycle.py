@@ -23,9 +23,9 @@ export), and the share of them active each month after (0: the month they arrive
 
 Groups shown: per period, those participation shows (one decision per population and period);
 the funnel, those every measure over the range shows (:func:`metrics.population.range_headcounts`);
-a cohort only when it holds at least k people, decided within the shown groups and across them
-(:func:`metrics.suppression.decide_within`: no cohort of a hidden group is the organisation's less
-the others).
+a group's cohort only when the group is shown over the range and the cohort is shown by the shared
+rule among the groups' cohorts of the same month (:func:`metrics.suppression.decide` within each
+cohort: no hidden group's cohort is the organisation's less the others).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from metrics.groups import group_columns
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
-from metrics.suppression import decide, decide_within
+from metrics.suppression import decide
 
 COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "partial"]
 FUNNEL = ["in_directory", "seen", "reacted", "posted", "regular"]
@@ -100,7 +100,8 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     cells = cells.rename({"g0": by}).with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
     sizes = cells.select(by, "cohort", "cohort_size").unique()
     sizes = sizes.join(shown_groups.select(by), on=by, how="semi")
-    shown_cells, _, _ = decide_within(sizes, [by], "cohort", "cohort_size", min_group_size)
+    # per cohort across the groups: the organisation's cohort less the groups shown never gives a hidden one
+    shown_cells, _, _ = decide(sizes, by, "cohort_size", min_group_size, within=["cohort"])
     cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
         (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts.columns)
     return rows, left_out, funnel, cohorts.sort(by, "cohort", "months_after")
