@@ -112,8 +112,8 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
         .otherwise((pl.col("recent") / pl.col("before")).clip(upper_bound=1.0)).alias("part_momentum"),
     )
     score = sum(pl.col(name) * weight for name, weight, _ in HEALTH_PARTS)
-    # rounded twice: 74.5 is 74.4999... in binary and must round to 75
-    spaces = spaces.with_columns((score * 100).round(9).round(0).cast(pl.Int64).alias("health"))
+    # half up: 74.5 (74.4999... in binary) is 75
+    spaces = spaces.with_columns(((score * 100).round(9) + 0.5).floor().cast(pl.Int64).alias("health"))
     public = spaces.filter(~pl.col("pooled"))
     shown = spaces.filter(pl.col("members") >= min_group_size)
     hidden = spaces.height - shown.height

@@ -79,7 +79,7 @@ def test_health_score_parts(con):
         1.0, 0.6, 0.6, 0.5)
     assert (cafe["recent_contributions"], cafe["previous_contributions"], cafe["trend"]) == (3, 2, 1)
     assert cafe["part_momentum"] == 1.0
-    # 25 + 15 + 12 + 7.5 + 15 = 74.5, rounded half away from zero
+    # 25 + 15 + 12 + 7.5 + 15 = 74.5, rounded half up
     assert cafe["health"] == 75
 
 
