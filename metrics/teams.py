@@ -16,8 +16,8 @@ previous period when the team was too small then, or when the data holds only pa
 Each row also says the ``department`` most of the team's people are in (the team's department;
 a tie goes to the first by name), and since when the rule fires (``flagged_since``): the first day
 of the first period of the unbroken run of periods it fired in, looking back at most
-:data:`LOOKBACK` periods (a period when the team was under the minimum size, or held only in part,
-ends the run); for ``no_contribution``, the day the team's last contribution became
+:data:`LOOKBACK` periods (a period when the team was under the minimum size ends the run, and the
+drop never fires from a period the data holds only in part); for ``no_contribution``, the day the team's last contribution became
 ``inactive_days`` old (the first day of the data for a team that never contributed).
 """
 
@@ -145,7 +145,8 @@ def _since(con: duckdb.DuckDBPyConnection, by: str, period: str, now_start: date
         pl.col("headcount").shift(1).over(by).alias("headcount_before"),
         pl.col("partial").shift(1).over(by).alias("partial_before"),
     )
-    usable = (pl.col("headcount") >= k) & ~pl.col("partial")
+    # as the rules read them: the last period as it is, a period before it only when held whole
+    usable = pl.col("headcount") >= k
     tests = {
         "low_participation": usable & (pl.col("participation_rate") < threshold),
         "participation_drop": usable & (pl.col("headcount_before") >= k) & ~pl.col("partial_before").fill_null(True)
