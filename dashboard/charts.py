@@ -338,7 +338,7 @@ def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
             customdata=part["cohort_size"].to_list(),
             hovertemplate=safe(cohort) + " (%{customdata:,} people)<br>month %{x}: %{y:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, xaxis_title="Months after arrival", xaxis=dict(dtick=1, tickformat="d"),
+    return _layout(fig, title, xaxis_title="Months after arrival", xaxis=dict(dtick=1),
                    yaxis_title="Share of the cohort active", yaxis=RATE_AXIS)
 
 
