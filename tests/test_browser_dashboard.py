@@ -26,6 +26,7 @@ PAGES = [
     ("Participation", "Ranking", 5, "participation"),
     ("Contributors", "Gini coefficient", 3, "contributors"),
     ("Network", "Modularity", 3, "network"),
+    ("Communities", "Every community", 4, "communities"),
     ("Teams at risk", "flagged", 0, "teams-at-risk"),
     ("Data", "Rejected rows", 0, "data"),
 ]
@@ -79,7 +80,38 @@ def test_the_teams_csv_download(sample_store):
             page.get_by_role("button", name="Download as CSV").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
         assert {"Inside Sales London 1", "Controlling Paris 3"} <= {r["team"] for r in rows}
-        assert rows[0].keys() >= {"team", "rules", "headcount", "participation_now"}
+        assert rows[0].keys() >= {"team", "department", "people", "why", "flagged_since", "last_contribution"}
+        # every flagged team, once, the most people first; never "None"
+        assert len(rows) == len({r["team"] for r in rows}) == 63
+        assert [int(r["people"]) for r in rows] == sorted((int(r["people"]) for r in rows), reverse=True)
+        assert "None" not in {r["last_contribution"] for r in rows} and "" not in {r["last_contribution"] for r in rows}
+        assert rows[0]["last_contribution"] == "never"
+
+
+def test_the_teams_worklist_pages_through_every_team(sample_store):
+    with served(sample_store) as url, browser_page() as page:
+        page.goto(f"{url}/teams-at-risk")
+        wait_for_app(page, "63 teams flagged")
+        assert "Teams 1–25 of 63." in page.inner_text("body")
+        page.get_by_label("Page (of 3)").fill("3")
+        page.get_by_label("Page (of 3)").press("Enter")
+        wait_for_app(page, "Teams 51–63 of 63.")
+        assert "Changes since the last period" in page.inner_text("body")
+        screenshot(page, "teams-worklist-page-3")
+
+
+def test_the_communities_page_in_a_browser(sample_store):
+    with served(sample_store, {"RUCHE_CONFIG": DEMO_CONFIG}) as url, browser_page() as page:
+        page.goto(f"{url}/communities")
+        wait_for_app(page, "Every community")
+        wait_for_charts(page, 5)
+        body = page.inner_text("body")
+        assert "Traceback" not in body
+        for text in ("Communities", "63", "Idle", "25.3 h", "68.0%", "Health score parts and weights",
+                     "No listed community is idle (2 idle in all, listed or not).", "Onboarding funnel",
+                     "Cohorts by month of arrival"):
+            assert text in body, text
+        screenshot(page, "communities")
 
 
 HOSTILE_DEPARTMENT = "<img src=x onerror=alert(1)>"
