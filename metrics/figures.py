@@ -380,8 +380,9 @@ class Figure:
             parts.append(f"partial period{'s' if len(cut) > 1 else ''}: {', '.join(cut)}")
         if self.suppressed_groups:
             n = self.suppressed_groups
-            unit = self.result.extra.get("hidden_unit", "group")  # what the measure's rows are of
-            parts.append(f"{n} {unit}{'s' if n > 1 else ''} under {self.query.min_group_size} people left out")
+            # what the measure's rows are of: groups of people, or communities of members
+            one, many, of = self.result.extra.get("hidden_unit", ("group", "groups", "people"))
+            parts.append(f"{n} {many if n > 1 else one} under {self.query.min_group_size} {of} left out")
         return " · ".join(parts + list(self.wider))
 
 

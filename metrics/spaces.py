@@ -39,7 +39,7 @@ import polars as pl
 from metrics._sql import sql
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels
-from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
+from metrics.population import KNOWN, bounds_sql
 from metrics import bases
 
 POOLED = "private conversations (pooled)"
@@ -131,7 +131,7 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
         "idle_days": idle_days,
         "fast_hours": fast_hours,
         "health_parts": [{"part": n, "weight": w, "is": what} for n, w, what in HEALTH_PARTS],
-        "hidden_unit": "community",
+        "hidden_unit": ("community", "communities", "members"),
     }
     return shown, hidden, org
 
@@ -144,4 +144,5 @@ def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
         idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
     )
     return MetricResult(rows=rows, suppressed_groups=hidden,
-                        extra={**org, **labels(con, EMPLOYED_IN_RANGE, params.start, params.end)})
+                        # members are whoever the exports show in a space, internal or external
+                        extra={**org, **labels(con, KNOWN, params.start, params.end)})

@@ -96,7 +96,7 @@ def test_private_conversations_pooled_never_listed(con):
 def test_communities_is_the_cli_name_and_louvain_moved(con):
     result = registry.get("communities")(con, MetricParams(min_group_size=5))
     assert result.rows["community"].to_list() == ["Cafe", "Old club"]
-    assert result.extra["hidden_unit"] == "community"
+    assert result.extra["hidden_unit"] == ("community", "communities", "members")
     assert "network-communities" in registry.names()
 
 

@@ -23,11 +23,11 @@ HELP = {
 }
 
 PART_LABELS = {
-    "part_active": "active members",
-    "part_answered": "threads answered",
-    "part_quick": "answered within a day",
-    "part_depth": "replies per thread",
-    "part_momentum": "momentum",
+    "part_active": "score: active members",
+    "part_answered": "score: threads answered",
+    "part_quick": "score: answered within a day",
+    "part_depth": "score: replies per thread",
+    "part_momentum": "score: momentum",
 }
 
 TABLE = {
