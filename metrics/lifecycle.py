@@ -99,12 +99,32 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
     cells = cells.rename({"g0": by}).with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
     sizes = cells.select(by, "cohort", "cohort_size").unique()
-    sizes = sizes.join(shown_groups.select(by), on=by, how="semi")
-    # per cohort across the groups: the organisation's cohort less the groups shown never gives a hidden one
-    shown_cells, _, _ = decide(sizes, by, "cohort_size", min_group_size, within=["cohort"])
+    shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
     cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
         (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts.columns)
     return rows, left_out, funnel, cohorts.sort(by, "cohort", "months_after")
+
+
+def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The (group, cohort) cells shown: decided per cohort across the groups by the shared rule,
+    only in the groups shown over the range; then, in each cohort, while the cells hidden (those
+    of hidden groups included) hold between 1 and k - 1 people, the smallest shown one goes too,
+    so that the organisation's cohort less the cells shown never tells a hidden one.
+
+    >>> sizes = pl.DataFrame({"d": ["a", "b", "c"], "cohort": ["2026-01"] * 3, "cohort_size": [2, 10, 6]})
+    >>> _cohorts_shown(sizes, "d", pl.DataFrame({"d": ["b", "c"]}), k=5)["d"].to_list()   # a's 2 hidden with c's 6
+    ['b']
+    """
+    decided, _, _ = decide(sizes, by, "cohort_size", k, within=["cohort"])
+    cells = decided.join(groups, on=by, how="semi")
+    kept = []
+    for (cohort,), part in sizes.group_by(["cohort"], maintain_order=True):  # one per month of the range
+        total = part["cohort_size"].sum()
+        shown = cells.filter(pl.col("cohort") == cohort).sort("cohort_size", by)
+        while shown.height and 0 < total - shown["cohort_size"].sum() < k:
+            shown = shown.slice(1)
+        kept.append(shown)
+    return pl.concat(kept) if kept else sizes.clear()
 
 
 @register("lifecycle", "new, continuing, returning and lapsed contributors per period and group; funnel; cohorts")
