@@ -73,8 +73,11 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     empty_cohorts = pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
                                          "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
     heads = participation_frame(con, [by], period, start, end).select("period", by, "headcount", "partial")
-    if first is None or first > last:
-        return heads.clear().select("period", by, *COLUMNS[1:]), 0, pl.DataFrame(), empty_cohorts
+    if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
+        empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
+                                     **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
+        funnel = pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}})
+        return empty, 0, funnel, empty_cohorts
     history = bases.sources(con, period, None, end)
     query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period)

@@ -127,3 +127,19 @@ def test_lifecycle_newcomer_lapses(con):
     assert january == [(0, 9, 1.0), (2, 4, 4 / 9)]
     # the February cohort is one person: never shown
     assert cohorts.filter(pl.col("cohort") == "2026-02").is_empty()
+
+
+def test_a_store_without_activity():
+    """A directory loaded before any activity: every measure answers empty, with its columns."""
+    con = connect(":memory:")
+    con.execute("insert into people (person_key, person_id, department) select i, 'p' || i, 'Ops' from range(1, 6) t(i)")
+    for name in ("communities", "responsiveness", "lifecycle"):
+        result = registry.get(name)(con, MetricParams(min_group_size=5))
+        assert result.rows.is_empty(), name
+    rows, hidden, org = communities(con)
+    assert (rows.height, hidden, org["communities"], org["idle"], org["threads"], org["unanswered_share"]) == (
+        0, 0, 0, 0, 0, None)
+    rows, _, funnel, cohorts = lifecycle(con)
+    assert rows.columns == ["period", "department", "headcount", "contributors", "new", "continuing", "returning",
+                            "lapsed", "partial"]
+    assert funnel.is_empty() and cohorts.is_empty()
