@@ -110,7 +110,9 @@ def inactive_teams(
     rows = pl.concat(
         [teams.filter(rule.fill_null(False)).with_columns(pl.lit(name).alias("rule")) for name, rule in fired.items()]
     ) if not teams.is_empty() else teams.with_columns(pl.lit(None, pl.Utf8).alias("rule"))
-    rows = rows.join(_departments(con, by), on=by, how="left").join(
+    if by != "department":  # grouped by department, the group is its own department
+        rows = rows.join(_departments(con, by), on=by, how="left")
+    rows = rows.join(
         _since(con, by, period, now_start, now_end, min_group_size, inactive_participation, inactive_drop_points),
         on=[by, "rule"], how="left")
     first_day = bases.sources(con, "month", None, None)

@@ -113,3 +113,9 @@ def test_registry_defaults_to_teams_and_reads_the_thresholds_from_params():
     )
     assert result.rows.select("team", "rule").rows() == [("B", "low_participation"), ("B", "no_contribution")]
     assert registry.DEFAULT_BY["inactive-teams"] == "team"
+
+
+def test_grouped_by_department_the_group_is_its_department():
+    rows, _, _ = inactive_teams(teams_store(), by="department", end=date(2026, 3, 31))
+    assert rows.columns == ["department", "rule", "period", "headcount", "participation_now", "participation_before",
+                            "last_contribution", "flagged_since"]
