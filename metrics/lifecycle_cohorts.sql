@@ -17,7 +17,7 @@ active_months as (
     where active
 ),
 
-final as (
+cells as (
     select
         {group_columns},
         strftime(a.cohort, '%Y-%m') as cohort,
@@ -36,6 +36,12 @@ sizes as (
     join people as p using (person_key)
     where not p.is_external
     group by all
+),
+
+final as (
+    select c.*, s.cohort_size
+    from cells as c
+    join sizes as s using (g0, cohort)
 )
 
-select f.*, s.cohort_size from final as f join sizes as s using (g0, cohort)
+select * from final

@@ -143,3 +143,17 @@ def test_a_store_without_activity():
     assert rows.columns == ["period", "department", "headcount", "contributors", "new", "continuing", "returning",
                             "lapsed", "partial"]
     assert funnel.is_empty() and cohorts.is_empty()
+
+
+def test_the_groups_activity_report_is_beside_the_community(con):
+    """Where the groups activity report is loaded, its latest member and read counts up to the end
+    of the range, matched by the group's display name."""
+    con.execute("update spaces set source = 'viva-engage' where space_key = 1")
+    con.execute("insert into usage_group_snapshots (source, group_name, report_date, period_days, member_count, "
+                "read_count, run_id) values ('m365-engage-groups', 'Cafe', '2026-02-28', 30, 40, 300, 1), "
+                "('m365-engage-groups', 'Cafe', '2026-03-30', 30, 42, 310, 1), "
+                "('m365-engage-groups', 'Cafe', '2026-04-30', 30, 50, 999, 1)")
+    cafe = communities(con, min_group_size=5)[0].row(0, named=True)
+    assert (cafe["community"], cafe["members"], cafe["members_reported"], cafe["reads_reported"]) == (
+        "Cafe", 9, 42, 310)
+    assert cafe["readers"] is None  # no read of it in any export: unknown, not 0
