@@ -94,7 +94,10 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     spaces = frame.filter(pl.col("kind") != "all")
     read_sources = {s for (s,) in con.execute("select distinct source from activities where kind = 'read'").fetchall()}
     spaces = spaces.with_columns(
-        pl.when(pl.col("pooled")).then(pl.lit(POOLED)).otherwise(pl.col("name").fill_null("(unnamed)")).alias("community"),
+        # a space without a name (an events file's) told apart by the store's own number for it
+        pl.when(pl.col("pooled")).then(pl.lit(POOLED))
+        .otherwise(pl.col("name").fill_null(pl.lit("(unnamed space ") + pl.col("space_key").cast(pl.Utf8) + ")"))
+        .alias("community"),
         # a source that reports no reads says nothing of readers
         pl.when(pl.col("source").is_in(list(read_sources))).then(pl.col("readers")).otherwise(None).alias("readers"),
         _ratio("replies", "threads").alias("replies_per_thread"),

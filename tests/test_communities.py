@@ -157,3 +157,8 @@ def test_the_groups_activity_report_is_beside_the_community(con):
     assert (cafe["community"], cafe["members"], cafe["members_reported"], cafe["reads_reported"]) == (
         "Cafe", 9, 42, 310)
     assert cafe["readers"] is None  # no read of it in any export: unknown, not 0
+
+
+def test_a_space_without_a_name_is_told_apart(con):
+    con.execute("update spaces set name = null where space_key = 1")
+    assert communities(con, min_group_size=5)[0]["community"].to_list() == ["(unnamed space 1)", "Old club"]
