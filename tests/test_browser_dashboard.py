@@ -134,6 +134,10 @@ def hostile_store(tmp_path) -> Path:
             "select i, 't', timestamp '2026-01-05' + i * interval 1 day, i, 'post', null, 1 from range(1, 13) t(i) "
             "union all select 100 + i, 't', timestamp '2026-03-02', 8, 'reply', i, 1 from range(1, 7) t(i)"
         )
+        # and a community named like the department, where all of them posted
+        con.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) "
+                    "values (1, 't', 's1', ?, 'group', false)", [HOSTILE_DEPARTMENT])
+        con.execute("update activities set space_key = 1, thread_ref = 'th' || activity_uid where kind = 'post'")
     return db
 
 
@@ -154,6 +158,9 @@ def test_hostile_names_are_shown_as_text_and_exported_neutralised(hostile_store)
         rows = list(csv.DictReader(io.StringIO(text)))
         assert "'" + HOSTILE_TEAM in [r["team"] for r in rows]
         assert not any(r["team"].startswith("=") for r in rows)
+        page.goto(f"{url}/communities")
+        wait_for_app(page, "Every community")
+        assert page.locator("img[src='x']").count() == 0 and "Traceback" not in page.inner_text("body")
         page.goto(f"{url}/network")
         wait_for_app(page, "Modularity")
         wait_for_charts(page, 1)
