@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-METRICS = ["silos", "silos-per-month", "group-graph", "bridges", "communities",
-           "materialise", "communities-stored", "bridges-stored"]
+METRICS = ["silos", "silos-per-month", "group-graph", "bridges", "network-communities",
+           "materialise", "network-communities-stored", "bridges-stored"]
 STEPS = ["build-graph", "person-graph", "louvain", "modularity-networkx", "betweenness"]
 
 
@@ -150,13 +150,13 @@ def run_one(db: Path, name: str) -> dict:
         extra["periods"] = len(result.extra["periods"])
     elif name == "materialise":
         extra.update(refresh.store_person_network(con))
-    elif name.removesuffix("-stored") in ("silos", "group-graph", "bridges", "communities"):
+    elif name.removesuffix("-stored") in ("silos", "group-graph", "bridges", "network-communities"):
         # the stored results serve any group-by: the dashboard's case of another attribute than the default
         params = MetricParams(by="site") if name.endswith("-stored") else MetricParams()
         result = registry.get(name.removesuffix("-stored"))(con, params)
         if name.startswith("bridges"):
             extra["betweenness"] = result.extra["betweenness"]
-        if name.startswith("communities"):
+        if name.startswith("network-communities"):
             extra.update({k: result.extra[k] for k in ("communities", "nmi", "modularity")})
         if name == "silos":
             extra.update(result.extra)

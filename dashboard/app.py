@@ -57,6 +57,7 @@ PAGES = [
     ("screens/participation.py", "Participation", "participation"),
     ("screens/contributors.py", "Contributors", "contributors"),
     ("screens/network.py", "Network", "network"),
+    ("screens/communities.py", "Communities", "communities"),
     ("screens/teams.py", "Teams at risk", "teams-at-risk"),
     ("screens/loads.py", "Data", "data"),
     ("screens/people.py", "People", "people"),

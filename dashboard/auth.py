@@ -24,6 +24,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "participation": frozenset({"community-manager", "admin"}),
     "contributors": frozenset({"community-manager", "admin"}),
     "network": frozenset({"community-manager", "admin"}),
+    "communities": frozenset({"community-manager", "admin"}),
     "teams-at-risk": frozenset({"community-manager", "admin"}),
     "data": frozenset({"admin"}),
     "people": frozenset({"admin"}),

@@ -306,3 +306,47 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
         hovertemplate="%{text}<br>%{customdata[0]:,} people · %{customdata[1]:,} ties inside<extra></extra>",
     ))
     return _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=560)
+
+
+def lifecycle_bars(frame: pl.DataFrame, title: str) -> go.Figure:
+    """New, continuing and returning contributors stacked per period, lapsed below the axis."""
+    fig = go.Figure()
+    periods = frame["period"].to_list()
+    for column, name in (("new", "New"), ("returning", "Returning"), ("continuing", "Continuing")):
+        fig.add_trace(go.Bar(x=periods, y=frame[column].to_list(), name=name,
+                             hovertemplate=name + " %{x}: %{y:,}<extra></extra>"))
+    fig.add_trace(go.Bar(x=periods, y=[-v for v in frame["lapsed"].to_list()], name="Lapsed",
+                         customdata=frame["lapsed"].to_list(),
+                         hovertemplate="Lapsed %{x}: %{customdata:,}<extra></extra>"))
+    return _layout(fig, title, barmode="relative", xaxis_title="Period", xaxis_type="category",
+                   yaxis_title="People")
+
+
+def funnel(steps: list[tuple[str, int]], title: str) -> go.Figure:
+    """The onboarding funnel: people at each step (labels are the product's own words)."""
+    fig = go.Figure(go.Funnel(y=[s for s, _ in steps], x=[n for _, n in steps], textinfo="value+percent initial",
+                              marker_color=ACCENT))
+    return _layout(fig, title, yaxis_type="category")
+
+
+def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
+    """One line per cohort (month of arrival): the share of it active each month after."""
+    fig = go.Figure()
+    for (cohort,), part in frame.sort("cohort", "months_after").group_by(["cohort"], maintain_order=True):
+        fig.add_trace(go.Scatter(
+            x=part["months_after"].to_list(), y=part["share"].to_list(), mode="lines+markers", name=safe(cohort),
+            customdata=part["cohort_size"].to_list(),
+            hovertemplate=safe(cohort) + " (%{customdata:,} people)<br>month %{x}: %{y:.1%}<extra></extra>",
+        ))
+    return _layout(fig, title, xaxis_title="Months after arrival", xaxis=dict(dtick=1),
+                   yaxis_title="Share of the cohort active", yaxis=RATE_AXIS)
+
+
+def hours_trend(frame: pl.DataFrame, title: str) -> go.Figure:
+    """Median and 90th percentile of the time to first reply (hours) per period."""
+    fig = go.Figure()
+    for column, name in (("first_reply_median_hours", "Median"), ("first_reply_p90_hours", "90th percentile")):
+        fig.add_trace(go.Scatter(x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers",
+                                 name=name, hovertemplate=name + " %{x}: %{y:.1f} h<extra></extra>"))
+    return _layout(fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
+                   yaxis_title="Hours to first reply (calendar)", yaxis=dict(rangemode="tozero"))

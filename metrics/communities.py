@@ -1,7 +1,7 @@
 """Informal communities: Louvain on the person graph, against the formal groups.
 
 Louvain runs on the arrays of :func:`metrics.graph.person_graph` (:func:`louvain_partition`,
-seeded); the ``communities`` metric compares its partition with a group attribute (normalised
+seeded); the ``network-communities`` metric compares its partition with a group attribute (normalised
 mutual information, sizes, group mix), reading the partition stored after each load
 (:func:`metrics.graph.stored_person_network`) when it describes the store.
 """
@@ -229,7 +229,7 @@ def communities(
     return out, left_out, figures
 
 
-@register("communities", "Louvain communities (seeded) against the formal groups: NMI, sizes, group mix")
+@register("network-communities", "Louvain communities (seeded) against the formal groups: NMI, sizes, group mix")
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, figures = communities(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,

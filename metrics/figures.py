@@ -67,11 +67,11 @@ PERSON_GRAPH = WHOLE_HISTORY
 
 #: Measures whose rows are the organisation's, whatever the group-by attribute: a group narrows
 #: nothing in them, and the figure says so.
-ORGANISATION_ONLY = {"organisation-usage", "bridges"}
+ORGANISATION_ONLY = {"organisation-usage", "bridges", "communities"}
 
 #: Measures whose rows are by one attribute whatever the group-by: a group of another attribute
 #: picks its rows through a membership (:func:`teams_in`: the teams with people in it).
-FIXED_BY = {"inactive-teams": "team"}
+FIXED_BY = {"inactive-teams": "team", "communities": "organisation"}  # communities: asked once, whatever the group-by
 
 #: Measures that narrow to one group themselves, through this option of theirs.
 GROUP_OPTION = {"group-graph": "around"}
@@ -380,7 +380,9 @@ class Figure:
             parts.append(f"partial period{'s' if len(cut) > 1 else ''}: {', '.join(cut)}")
         if self.suppressed_groups:
             n = self.suppressed_groups
-            parts.append(f"{n} group{'s' if n > 1 else ''} under {self.query.min_group_size} people left out")
+            # what the measure's rows are of: groups of people, or communities of members
+            one, many, of = self.result.extra.get("hidden_unit", ("group", "groups", "people"))
+            parts.append(f"{n} {many if n > 1 else one} under {self.query.min_group_size} {of} left out")
         return " · ".join(parts + list(self.wider))
 
 

@@ -9,7 +9,7 @@
   :func:`group_graph` for the rule.
 
 The ties come from :mod:`metrics.ties`. The ``group-graph`` metric is here; ``bridges`` is in
-:mod:`metrics.centrality`, ``communities`` in :mod:`metrics.communities`, ``silos`` in
+:mod:`metrics.centrality`, ``network-communities`` in :mod:`metrics.communities`, ``silos`` in
 :mod:`metrics.silos`.
 """
 

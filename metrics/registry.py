@@ -9,7 +9,7 @@ the catalogue is complete whoever asks first); no definition imports it.
 from __future__ import annotations
 
 from metrics import external, inequality, leadership, participation, personas, profiles, silos, targets, teams  # noqa: F401
-from metrics import centrality, communities, graph, usage_org  # noqa: F401
+from metrics import centrality, communities, graph, lifecycle, responsiveness, spaces, usage_org  # noqa: F401
 from metrics.groups import MetricError
 from metrics.measure import DEFAULT_BY, METRICS, MetricFunction, MetricParams, MetricResult, register
 

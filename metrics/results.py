@@ -49,7 +49,7 @@ BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 
 
 #: Metrics of the whole range whose result does not depend on the period grain.
-PERIOD_FREE = {"inequality", "personas", "group-graph", "communities", "bridges"}
+PERIOD_FREE = {"inequality", "personas", "group-graph", "network-communities", "bridges", "communities"}
 
 
 def period_free(name: str, extra: dict) -> bool:
@@ -63,7 +63,7 @@ END_ONLY = {"inactive-teams", "targets"}
 #: The person graph's results (Louvain communities, boundary spanners) describe the whole history
 #: on the dashboard, whatever its range: over another range they would run again (seconds to tens
 #: of seconds on 100,000 people).
-WHOLE_HISTORY = {"communities", "bridges"}
+WHOLE_HISTORY = {"network-communities", "bridges"}
 
 
 def sliceable(name: str, extra: dict) -> bool:
@@ -158,11 +158,12 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
         threshold["silo_min_ties"] = settings.silo_min_ties
     if settings.silo_min_ties_per_person != silos.DEFAULT_MIN_TIES_PER_PERSON:
         threshold["silo_min_ties_per_person"] = settings.silo_min_ties_per_person
-    calls = []
+    # the Communities page: the spaces are the organisation's whatever the group-by
+    calls = [("communities", "organisation", "month", {})]
     for by in BY_CHOICES:
         calls += [
             # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
-            ("communities", by, "month", {}),
+            ("network-communities", by, "month", {}),
             ("bridges", by, "month", {}),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
@@ -173,9 +174,14 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
         calls += [
             ("participation", "organisation", period, {}),
             ("inactive-teams", "team", period, {}),
+            ("responsiveness", "organisation", period, {}),
+            ("lifecycle", "organisation", period, {}),
         ]
         for by in BY_CHOICES:
             calls += [
+                # the Communities page: responsiveness and the contributors' lifecycle per group
+                ("responsiveness", by, period, {}),
+                ("lifecycle", by, period, {}),
                 ("participation", by, period, {}),
                 # the Overview's leaders' participation once a group is chosen
                 ("leaders", by, period, {}),
@@ -191,7 +197,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "3"
+RESULTS_VERSION = "6"
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:

@@ -12,6 +12,13 @@ of the data (or ``end``):
 Teams smaller than the minimum group size are never shown, flagged or not; nor is a rate of the
 previous period when the team was too small then, or when the data holds only part of that period
 (the drop rule cannot fire without it).
+
+Each row also says the ``department`` most of the team's people are in (the team's department;
+a tie goes to the first by name), and since when the rule fires (``flagged_since``): the first day
+of the first period of the unbroken run of periods it fired in, looking back at most
+:data:`LOOKBACK` periods (a period when the team was under the minimum size ends the run, and the
+drop never fires from a period the data holds only in part); for ``no_contribution``, the day the team's last contribution became
+``inactive_days`` old (the first day of the data for a team that never contributed).
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
+
+#: How many periods back ``flagged_since`` looks for the start of a rule's run.
+LOOKBACK = 12
 
 
 def inactive_teams(
@@ -64,7 +74,7 @@ def inactive_teams(
     empty = pl.DataFrame(
         schema={by: pl.Utf8, "rule": pl.Utf8, "period": pl.Utf8, "headcount": pl.Int64,
                 "participation_now": pl.Float64, "participation_before": pl.Float64,
-                "last_contribution": pl.Date}
+                "last_contribution": pl.Date, "department": pl.Utf8, "flagged_since": pl.Date}
     )
     if as_of is None:
         return empty, 0, {"as_of": None, "period": None, "previous_period": None}
@@ -100,10 +110,80 @@ def inactive_teams(
     rows = pl.concat(
         [teams.filter(rule.fill_null(False)).with_columns(pl.lit(name).alias("rule")) for name, rule in fired.items()]
     ) if not teams.is_empty() else teams.with_columns(pl.lit(None, pl.Utf8).alias("rule"))
+    if by != "department":  # grouped by department, the group is its own department
+        rows = rows.join(_departments(con, by), on=by, how="left")
+    rows = rows.join(
+        _since(con, by, period, now_start, now_end, min_group_size, inactive_participation, inactive_drop_points),
+        on=[by, "rule"], how="left")
+    first_day = bases.sources(con, "month", None, None)
+    first_day = con.execute(f"select min(day) from {first_day.days}").fetchone()[0]
+    rows = rows.with_columns(
+        pl.when(pl.col("rule") == "no_contribution")
+        .then(pl.col("last_contribution").dt.offset_by(f"{inactive_days}d").fill_null(pl.lit(first_day)))
+        .otherwise(pl.col("flagged_since")).alias("flagged_since"))
     rows = rows.select(empty.columns).cast(empty.schema).sort(
         [pl.col(by), pl.col("rule").replace_strict(RULES, list(range(len(RULES))))]
     )
     return rows, left_out, {"as_of": as_of, "period": now_label, "previous_period": before_label}
+
+
+def _departments(con: duckdb.DuckDBPyConnection, by: str) -> pl.DataFrame:
+    """The department most of each group's internal people are in (ties: the first by name)."""
+    frame = con.execute(
+        f"select {group_columns([by, 'department'])}, count(*) as n from people as p where not p.is_external "
+        "group by all"
+    ).pl().rename({"g0": by, "g1": "department"})
+    return (frame.sort([by, "n", "department"], descending=[False, True, False])
+            .unique(by, keep="first", maintain_order=True).select(by, "department"))
+
+
+def _since(con: duckdb.DuckDBPyConnection, by: str, period: str, now_start: date, now_end: date, k: int,
+           threshold: float, drop_points: float) -> pl.DataFrame:
+    """The first day of the unbroken run of periods up to now in which the participation rules fired."""
+    first = shift_period(period, now_start, -LOOKBACK)
+    frame = participation_frame(con, [by], period, first, now_end).sort(by, "period")
+    frame = frame.with_columns(
+        (pl.col("participation_rate").shift(1).over(by) - pl.col("participation_rate")).alias("fall"),
+        pl.col("headcount").shift(1).over(by).alias("headcount_before"),
+        pl.col("partial").shift(1).over(by).alias("partial_before"),
+    )
+    # as the rules read them: the last period as it is, a period before it only when held whole
+    usable = pl.col("headcount") >= k
+    tests = {
+        "low_participation": usable & (pl.col("participation_rate") < threshold),
+        "participation_drop": usable & (pl.col("headcount_before") >= k) & ~pl.col("partial_before").fill_null(True)
+        & ((pl.col("fall") * 100).round(9) >= drop_points),
+    }
+    out = []
+    for name, test in tests.items():
+        f = frame.with_columns(test.fill_null(False).alias("fired"))
+        # the run up to the last period: periods after the last one that did not fire
+        f = f.with_columns(pl.col("fired").not_().cum_sum().over(by).alias("breaks"))
+        f = f.filter(pl.col("breaks") == pl.col("breaks").max().over(by)).filter(pl.col("fired"))
+        out.append(f.group_by(by).agg(pl.col("period").min().alias("since_period")).with_columns(
+            pl.lit(name).alias("rule")))
+    since = pl.concat(out)
+    # the first day of a period, from its label
+    calendar = pl.DataFrame({"since_period": _labels(period, first, now_end)[0],
+                             "flagged_since": _labels(period, first, now_end)[1]})
+    return since.join(calendar, on="since_period", how="left").select(by, "rule", "flagged_since")
+
+
+def _labels(period: str, first: date, last: date) -> tuple[list[str], list[date]]:
+    """The labels and first days of the periods from ``first`` to ``last``."""
+    days, day = [], first
+    while day <= last:
+        days.append(day)
+        day = shift_period(period, day, 1)
+    return [_label(period, d) for d in days], days
+
+
+def _label(period: str, start: date) -> str:
+    """The label participation gives the period starting on ``start`` (metrics.groups.GRAINS)."""
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m") if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 @register("inactive-teams", "teams flagged by the inactivity rules, with the rule that fired", default_by="team")

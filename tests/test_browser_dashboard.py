@@ -26,6 +26,7 @@ PAGES = [
     ("Participation", "Ranking", 5, "participation"),
     ("Contributors", "Gini coefficient", 3, "contributors"),
     ("Network", "Modularity", 3, "network"),
+    ("Communities", "Every community", 4, "communities"),
     ("Teams at risk", "flagged", 0, "teams-at-risk"),
     ("Data", "Rejected rows", 0, "data"),
 ]
@@ -79,7 +80,38 @@ def test_the_teams_csv_download(sample_store):
             page.get_by_role("button", name="Download as CSV").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
         assert {"Inside Sales London 1", "Controlling Paris 3"} <= {r["team"] for r in rows}
-        assert rows[0].keys() >= {"team", "rules", "headcount", "participation_now"}
+        assert rows[0].keys() >= {"team", "department", "people", "why", "flagged_since", "last_contribution"}
+        # every flagged team, once, the most people first; never "None"
+        assert len(rows) == len({r["team"] for r in rows}) == 63
+        assert [int(r["people"]) for r in rows] == sorted((int(r["people"]) for r in rows), reverse=True)
+        assert "None" not in {r["last_contribution"] for r in rows} and "" not in {r["last_contribution"] for r in rows}
+        assert rows[0]["last_contribution"] == "never"
+
+
+def test_the_teams_worklist_pages_through_every_team(sample_store):
+    with served(sample_store) as url, browser_page() as page:
+        page.goto(f"{url}/teams-at-risk")
+        wait_for_app(page, "63 teams flagged")
+        assert "Teams 1–25 of 63." in page.inner_text("body")
+        page.get_by_label("Page (of 3)").fill("3")
+        page.get_by_label("Page (of 3)").press("Enter")
+        wait_for_app(page, "Teams 51–63 of 63.")
+        assert "Changes since the last period" in page.inner_text("body")
+        screenshot(page, "teams-worklist-page-3")
+
+
+def test_the_communities_page_in_a_browser(sample_store):
+    with served(sample_store, {"RUCHE_CONFIG": DEMO_CONFIG}) as url, browser_page() as page:
+        page.goto(f"{url}/communities")
+        wait_for_app(page, "Every community")
+        wait_for_charts(page, 5)
+        body = page.inner_text("body")
+        assert "Traceback" not in body
+        for text in ("Communities", "63", "Idle", "25.3 h", "68.0%", "Health score parts and weights",
+                     "No listed community is idle (2 idle in all, listed or not).", "Onboarding funnel",
+                     "Cohorts by month of arrival"):
+            assert text in body, text
+        screenshot(page, "communities")
 
 
 HOSTILE_DEPARTMENT = "<img src=x onerror=alert(1)>"
@@ -102,6 +134,10 @@ def hostile_store(tmp_path) -> Path:
             "select i, 't', timestamp '2026-01-05' + i * interval 1 day, i, 'post', null, 1 from range(1, 13) t(i) "
             "union all select 100 + i, 't', timestamp '2026-03-02', 8, 'reply', i, 1 from range(1, 7) t(i)"
         )
+        # and a community named like the department, where all of them posted
+        con.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) "
+                    "values (1, 't', 's1', ?, 'group', false)", [HOSTILE_DEPARTMENT])
+        con.execute("update activities set space_key = 1, thread_ref = 'th' || activity_uid where kind = 'post'")
     return db
 
 
@@ -122,6 +158,9 @@ def test_hostile_names_are_shown_as_text_and_exported_neutralised(hostile_store)
         rows = list(csv.DictReader(io.StringIO(text)))
         assert "'" + HOSTILE_TEAM in [r["team"] for r in rows]
         assert not any(r["team"].startswith("=") for r in rows)
+        page.goto(f"{url}/communities")
+        wait_for_app(page, "Every community")
+        assert page.locator("img[src='x']").count() == 0 and "Traceback" not in page.inner_text("body")
         page.goto(f"{url}/network")
         wait_for_app(page, "Modularity")
         wait_for_charts(page, 1)
@@ -146,7 +185,7 @@ def test_no_drawn_chart_repeats_a_tick_label(sample_store):
             if group:
                 choose(page, "Group", group)
                 wait_for_app(page, f"department {group}")
-            for link, marker, charts, name in PAGES[:4]:
+            for link, marker, charts, name in PAGES[:5]:  # the pages with rates, Communities included
                 page.locator("[data-testid='stSidebarNav']").get_by_text(link, exact=True).click()
                 wait_for_app(page, marker)
                 wait_for_charts(page, 1 if group else charts)

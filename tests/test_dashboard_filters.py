@@ -312,11 +312,47 @@ def check_teams(at: AppTest, db, s: State) -> None:
     elif s.group is not None:
         flagged = flagged.filter(pl.col("team") == s.group)
     if flagged.is_empty():
-        assert not at.subheader or at.subheader[0].value != "0 team(s) flagged"
+        assert not at.subheader or "flagged" not in at.subheader[0].value
         assert any("none is flagged" in e.value for e in at.success)
     else:
-        assert at.subheader[0].value == f"{flagged['team'].n_unique()} team(s) flagged"
-        assert set(at.dataframe[0].value["team"]) == set(flagged["team"].to_list())
+        n = flagged["team"].n_unique()
+        assert at.subheader[0].value == f"{n} team{'s' if n != 1 else ''} flagged"
+        # the worklist: one row per team, the most people first, 25 a page, never "None"
+        ranked = (flagged.group_by("team").agg(pl.col("headcount").first(), pl.col("department").first())
+                  .sort(["headcount", "team"], descending=[True, False]))
+        table = at.dataframe[0].value
+        assert table["team"].tolist() == ranked["team"].head(25).to_list()
+        assert table["department"].tolist() == ranked["department"].head(25).to_list()
+        assert table["people"].tolist() == ranked["headcount"].head(25).to_list()
+        assert "None" not in set(table["last_contribution"].astype(str)) and table["last_contribution"].notna().all()
+        assert f"Teams 1–{min(25, n)} of {n}." in captions(at)
+
+
+def check_communities(at: AppTest, db, s: State) -> None:
+    """The four headlines (every community and thread of the range), and the responsiveness and
+    lifecycle readings of the scope (the organisation, or the chosen group)."""
+    from dashboard.views.communities import hours
+    from metrics.figures import reading
+
+    org = compute(db, "communities", s, by="organisation").extra
+    shown = values(at)
+    assert shown["Communities"] == (count(org["communities"]), "")
+    assert shown["Idle"] == (count(org["idle"]), "")
+    assert shown["Median time to first reply"] == (hours(org["first_reply_median_hours"]), "")
+    assert shown["Threads unanswered"] == (pct(org["unanswered_share"]), "")
+    by = "organisation" if s.group is None else s.by
+    drawn = charts(at)
+    resp = in_group(compute(db, "responsiveness", s, by=by).rows, s, by)
+    r = reading(resp.filter(pl.col("threads") > 0), "unanswered_share", frozenset(PARTIAL[s.period]))
+    if r.value is not None:
+        assert title(drawn["unanswered"]).startswith(f"{pct(r.value)} of the threads started by ")
+        assert f"in {r.period} got no reply" in title(drawn["unanswered"])
+    life = in_group(compute(db, "lifecycle", s, by=by).rows, s, by)
+    if life.height:
+        n = reading(life, "new", frozenset(PARTIAL[s.period]))
+        lapsed = reading(life, "lapsed", frozenset(PARTIAL[s.period]))
+        assert title(drawn["lifecycle"]).startswith(
+            f"{count(n.value)} new and {count(lapsed.value)} lapsed contributors in {n.period}")
 
 
 def check_people(at: AppTest, db, s: State) -> None:
@@ -341,7 +377,8 @@ def check_people(at: AppTest, db, s: State) -> None:
 
 
 CHECKS = {"overview": check_overview, "participation": check_participation, "contributors": check_contributors,
-          "network": check_network, "teams": check_teams, "people": check_people}
+          "network": check_network, "communities": check_communities, "teams": check_teams,
+          "people": check_people}
 
 
 # --- tick labels ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ruche import store
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 DEMO_CONFIG = ROOT / "dashboard" / "demo.toml"
-PAGES = ["participation", "contributors", "network", "teams", "loads", "audit", "people"]
+PAGES = ["participation", "contributors", "network", "communities", "teams", "loads", "audit", "people"]
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,8 @@ def metric_values(at: AppTest) -> dict[str, str]:
 def test_every_page_runs_under_the_default_filters(sample_store):
     at = app()
     assert at.title[0].value == "Overview"
-    for page, title in zip(PAGES, ["Participation", "Contributors", "Network", "Teams at risk", "Data", "Audit", "People"]):
+    for page, title in zip(PAGES, ["Participation", "Contributors", "Network", "Communities", "Teams at risk", "Data",
+                                   "Audit", "People"]):
         visit(at, page)
         assert at.title[0].value == title
 
@@ -161,15 +162,38 @@ def test_the_network_page_shows_the_organisation_figures(sample_store):
     }
 
 
-def test_the_teams_page_lists_the_silent_teams_first(sample_store):
+def test_the_teams_page_is_a_worklist(sample_store):
     at = visit(app(), "teams")
     flagged = compute(sample_store, "inactive-teams", by="team").rows
-    assert at.subheader[0].value == f"{flagged['team'].n_unique()} team(s) flagged"
+    assert at.subheader[0].value == "63 teams flagged" and flagged["team"].n_unique() == 63
     table = at.dataframe[0].value
-    # the two teams of the sample that went silent in August top the list
-    assert set(table["team"].head(2)) == {"Inside Sales London 1", "Controlling Paris 3"}
+    # the teams holding the most people first, 25 a page, department beside team
+    assert table.shape == (25, 8) and table["people"].tolist() == sorted(table["people"], reverse=True)
+    assert table.iloc[0][["team", "department", "people", "last_contribution"]].tolist() == [
+        "Store Barcelona 2", "Retail", 19, "never"]
+    at.number_input(key="teams_page").set_value(3).run()
+    assert at.dataframe[0].value.shape[0] == 13
+    assert "Teams 51–63 of 63." in " ".join(c.value for c in at.caption)
+    # the two teams of the sample that went silent in August: both rules, in plain words, since when
     at.text_input(key="teams_search").set_value("controlling paris 3").run()
-    assert at.dataframe[0].value["team"].tolist() == ["Controlling Paris 3"]
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["team"], row["department"], row["why"], str(row["flagged_since"])[:10], row["last_contribution"]) == (
+        "Controlling Paris 3", "Finance",
+        "fewer than 20% of its people took part in the last complete period; nobody in it posted or replied "
+        "for 30 days or more", "2026-08-01", "2026-07-31")
+    # one row per team that changed since the period before
+    changes = at.dataframe[1].value
+    assert changes["team"].is_unique
+
+
+def test_the_communities_page(sample_store):
+    at = visit(app(), "communities")
+    assert metric_values(at) == {"Communities": "63", "Idle": "2", "Median time to first reply": "25.3 h",
+                                 "Threads unanswered": "68.0%"}
+    table = at.dataframe[0].value
+    assert table.shape[0] == 56 and table.iloc[0]["community"] == "random"
+    assert "private conversations (pooled)" in set(table["community"])
+    assert not set(table["kind"]) & {"direct", "private-channel"}
 
 
 def test_the_data_page_lists_every_load(sample_store):

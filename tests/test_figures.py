@@ -94,9 +94,9 @@ def test_the_gap_between_two_populations_is_read_in_the_last_complete_period(con
 def test_the_parameters_that_answer_a_query():
     ranged = {"start": date(2026, 2, 1), "end": date(2026, 2, 28)}
     # the person graph from what the load measured: the whole history, said so
-    q = Query("communities", **ranged, history=True)
+    q = Query("network-communities", **ranged, history=True)
     assert (q.params.start, q.params.end) == (None, None)
-    assert Query("communities", **ranged).params.start == date(2026, 2, 1)  # computed live over the range
+    assert Query("network-communities", **ranged).params.start == date(2026, 2, 1)  # computed live over the range
     # the teams at risk are by team whatever the group-by, and take no start
     q = Query("inactive-teams", by="department", group="Ops", **ranged)
     assert (q.params.by, q.params.start, q.params.end) == ("team", None, date(2026, 2, 28))
@@ -108,7 +108,7 @@ def test_the_parameters_that_answer_a_query():
 
 
 def test_a_figure_wider_than_the_filters_says_what_and_why(con):
-    fig = figure(Live(con), Query("communities", group="Ops", start=date(2026, 2, 1), history=True))
+    fig = figure(Live(con), Query("network-communities", group="Ops", start=date(2026, 2, 1), history=True))
     assert fig.wider == ("whole history: the person graph is measured once per load, whatever the range",)
     fig = figure(Live(con), Query("organisation-usage", group="Ops"))
     assert fig.wider == ("whole organisation: organisation-usage has no figure per department",)

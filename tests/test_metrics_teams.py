@@ -13,14 +13,16 @@ from metrics.registry import MetricParams
 from metrics.teams import inactive_teams
 
 SCHEMA = {"team": pl.Utf8, "rule": pl.Utf8, "period": pl.Utf8, "headcount": pl.Int64,
-          "participation_now": pl.Float64, "participation_before": pl.Float64, "last_contribution": pl.Date}
+          "participation_now": pl.Float64, "participation_before": pl.Float64, "last_contribution": pl.Date,
+          "department": pl.Utf8, "flagged_since": pl.Date}
 
 
 def teams_store():
     """A: everybody posted in February, one replied in March. B: never active.
-    C (20 people): 7 active in February, 4 in March (exactly 15 points down), last post 2 March."""
-    people = ([person(i, team="A") for i in range(1, 6)] + [person(i, team="B") for i in range(6, 11)]
-              + [person(i, team="C") for i in range(11, 31)])
+    C (20 people): 7 active in February, 4 in March (exactly 15 points down), last post 2 March.
+    A is in Ops, B in no department, C mostly in Sales (12 people; 8 in Tax)."""
+    people = ([person(i, team="A", department="Ops") for i in range(1, 6)] + [person(i, team="B") for i in range(6, 11)]
+              + [person(i, team="C", department="Sales" if i <= 22 else "Tax") for i in range(11, 31)])
     activities = [act(i, "post", "2026-02-10") for i in range(1, 6)] + [act(1, "reply", "2026-03-25")]
     activities += [act(i, "read", "2026-02-15") for i in range(11, 18)]
     activities += [act(i, "read", "2026-03-10") for i in range(11, 15)] + [act(11, "post", "2026-03-02")]
@@ -44,10 +46,12 @@ def test_a_partial_previous_period_is_no_rate_to_drop_from():
 def test_each_rule_fires_with_its_figures():
     rows, left_out, seen = inactive_teams(teams_store(), end=date(2026, 3, 31))
     assert_frame_equal(rows, pl.DataFrame([
-        ("A", "participation_drop", "2026-03", 5, 0.2, 1.0, date(2026, 3, 25)),
-        ("B", "low_participation", "2026-03", 5, 0.0, 0.0, None),
-        ("B", "no_contribution", "2026-03", 5, 0.0, 0.0, None),
-        ("C", "participation_drop", "2026-03", 20, 0.2, 0.35, date(2026, 3, 2)),
+        # flagged since: the drops fire in March only (February, the first month, has no month before);
+        # B was under 20% in February already; it never contributed: since the first day of the data
+        ("A", "participation_drop", "2026-03", 5, 0.2, 1.0, date(2026, 3, 25), "Ops", date(2026, 3, 1)),
+        ("B", "low_participation", "2026-03", 5, 0.0, 0.0, None, "(not set)", date(2026, 2, 1)),
+        ("B", "no_contribution", "2026-03", 5, 0.0, 0.0, None, "(not set)", date(2026, 2, 1)),
+        ("C", "participation_drop", "2026-03", 20, 0.2, 0.35, date(2026, 3, 2), "Sales", date(2026, 3, 1)),
     ], schema=SCHEMA, orient="row"))
     assert left_out == 0
     assert seen == {"as_of": date(2026, 3, 31), "period": "2026-03", "previous_period": "2026-02"}
@@ -56,7 +60,24 @@ def test_each_rule_fires_with_its_figures():
 def test_no_contribution_counts_days_up_to_the_last_day():
     # as of 1 April, C's last contribution (2 March) is 30 days old; March is still the last complete month
     rows, _, _ = inactive_teams(teams_store(), end=date(2026, 4, 1))
-    assert rows.filter(pl.col("team") == "C")["rule"].to_list() == ["no_contribution", "participation_drop"]
+    c = rows.filter(pl.col("team") == "C")
+    assert c["rule"].to_list() == ["no_contribution", "participation_drop"]
+    # flagged since the day its last contribution turned 30 days old
+    assert c["flagged_since"].to_list() == [date(2026, 4, 1), date(2026, 3, 1)]
+
+
+def test_flagged_since_is_the_start_of_the_unbroken_run():
+    """D (5 people): everybody active in January and March, nobody in February, April or May: under
+    20% since April, not since February (March broke the run)."""
+    people = [person(i, team="D") for i in range(1, 6)]
+    activities = ([act(i, "reaction", "2026-01-05") for i in range(1, 6)]
+                  + [act(i, "reaction", "2026-03-05") for i in range(1, 6)] + [act(1, "post", "2026-03-06")]
+                  + [act(99, "read", "2026-05-31")])
+    people.append(person(99, is_external=True))
+    rows, _, seen = inactive_teams(make_store(people, activities))
+    assert seen["period"] == "2026-05"
+    assert rows.select("rule", "flagged_since").rows() == [
+        ("low_participation", date(2026, 4, 1)), ("no_contribution", date(2026, 4, 5))]
 
 
 def test_default_end_is_the_last_day_of_data_and_thresholds_are_parameters():
@@ -92,3 +113,9 @@ def test_registry_defaults_to_teams_and_reads_the_thresholds_from_params():
     )
     assert result.rows.select("team", "rule").rows() == [("B", "low_participation"), ("B", "no_contribution")]
     assert registry.DEFAULT_BY["inactive-teams"] == "team"
+
+
+def test_grouped_by_department_the_group_is_its_department():
+    rows, _, _ = inactive_teams(teams_store(), by="department", end=date(2026, 3, 31))
+    assert rows.columns == ["department", "rule", "period", "headcount", "participation_now", "participation_before",
+                            "last_contribution", "flagged_since"]

@@ -338,7 +338,7 @@ def test_communities_hide_small_communities_and_cells():
     assert (mix["people"] >= 3).all()
     assert (mix["community_size"] >= 3).all()
     assert "Tax" not in mix["department"].to_list()
-    result = registry.get("communities")(con, MetricParams(min_group_size=3, extra={"seed": 1}))
+    result = registry.get("network-communities")(con, MetricParams(min_group_size=3, extra={"seed": 1}))
     assert_frame_equal(result.rows, mix)
     assert result.suppressed_groups == left_out
     assert {"nmi", "communities", "modularity", "seed", "community_sizes"} <= set(result.extra)

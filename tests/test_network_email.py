@@ -117,7 +117,7 @@ def test_email_network_small_departments_never_appear(email_store, reference):
     gg, _ = group_graph(con, by="department", min_group_size=5)
     assert not small & set(gg.nodes)
     results = {name: registry.get(name)(con, MetricParams(by="department", min_group_size=5))
-               for name in ("bridges", "communities", "group-graph")}
+               for name in ("bridges", "network-communities", "group-graph")}
     for name, result in results.items():
         frame = result.rows
         for column in ("department", "group_a", "group_b"):

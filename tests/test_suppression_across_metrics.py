@@ -6,7 +6,7 @@ the ones :func:`metrics.suppression.decide` keeps for the population it counts, 
 headcount: so no metric's figures can be subtracted from another's (or from the organisation's)
 to recover a department under k. This is the attack of a 4-person and a 6-person department:
 ``participation`` hid both, while ``personas``, ``frontline``, ``silos``, ``group-graph`` and
-the group mix of ``communities`` showed the 6-person one.
+the group mix of ``network-communities`` showed the 6-person one.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def test_every_metric_hides_the_same_departments(spec):
                                                                   "internal_ties": pl.Int64})
     assert shown(nodes.filter(~pl.col("department").str.starts_with("Other"))) == want
     # the communities' group mix: a cell of its own only for a department shown everywhere else
-    mix = run("communities").rows
+    mix = run("network-communities").rows
     assert set(mix["department"].to_list()) - {OTHER, EXTERNAL} <= set(want)
     assert (mix["people"] >= k).all()
     # what is hidden holds at least k people, or everything is hidden

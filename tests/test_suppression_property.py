@@ -127,3 +127,31 @@ def test_the_suppression_follows_the_rule_partition_by_partition(partitions, k):
     assert set(visible.select("period", "group").iter_rows()) == want
     assert left_out == gone
     assert visible.select("period", "group").rows() == sorted(want)  # sorted by partition and group
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people_spec, st.integers(1, 10))
+def test_responsiveness_and_lifecycle_hide_what_participation_hides(people, k):
+    """The time to first reply and the contributors' lifecycle per group show, each period, exactly
+    the groups participation shows (one decision per population and period); the funnel the groups
+    every measure over the range shows; a cohort never lets a hidden group's be told by difference."""
+    from metrics.lifecycle import lifecycle
+    from metrics.population import range_headcounts
+    from metrics.responsiveness import responsiveness
+    from metrics.suppression import decide
+
+    con = store_of(people)
+    shown = participation(con, by="department", period="month", min_group_size=k)[0].select("period", "department")
+    resp, resp_left = responsiveness(con, "department", "month", min_group_size=k)
+    life, life_left, funnel, cohorts = lifecycle(con, "department", "month", min_group_size=k)
+    for rows in (resp, life):
+        assert sorted(rows.select("period", "department").rows()) == sorted(shown.rows())
+    assert resp_left == life_left == participation(con, by="department", period="month", min_group_size=k)[1]
+    over_range, _, _ = decide(range_headcounts(con, "department", None, None), "department", "headcount", k)
+    assert sorted(funnel["department"].to_list()) == sorted(over_range["department"].to_list())
+    whole = lifecycle(con, "organisation", "month", min_group_size=1)[3]
+    for cohort, part in cohorts.filter(pl.col("months_after") == 0).group_by("cohort"):
+        total = whole.filter((pl.col("cohort") == cohort[0]) & (pl.col("months_after") == 0))["cohort_size"].sum()
+        hidden = total - part["cohort_size"].sum()
+        assert hidden == 0 or hidden >= k, (cohort, people, k)
+        assert (part["cohort_size"] >= k).all()

@@ -143,7 +143,7 @@ def render(f: Filters) -> None:
             )
 
     st.subheader("Informal communities against the organisation chart", help=HELP["communities"])
-    comm = data.figure("communities", f)
+    comm = data.figure("network-communities", f)
     if comm.rows.is_empty():
         st.write("No community to show." if f.group is None else
                  md(f"No community to show for {f.by} {f.group}: its people are pooled with the small groups' "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date  # noqa: F401 - the doctests' dates
 
 import polars as pl
 import streamlit as st
@@ -14,10 +15,13 @@ from dashboard.format import FORMULA_START, count, md
 from metrics import figures
 
 RULES = {
-    "low_participation": "participation under {p:.0%} over the last complete period",
-    "no_contribution": "no contribution for {d} days",
-    "participation_drop": "participation fell by {x:.0f} points or more against the period before",
+    "low_participation": "fewer than {p:.0%} of its people took part in the last complete period",
+    "no_contribution": "nobody in it posted or replied for {d} days or more",
+    "participation_drop": "its participation fell by {x:.0f} points or more against the period before",
 }
+
+#: Rows per page of the worklist.
+PAGE_SIZE = 25
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -36,19 +40,52 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def by_team(flagged: pl.DataFrame, by: str) -> pl.DataFrame:
-    """One row per team: the rules that fired (comma-separated), most rules first."""
+def worklist(flagged: pl.DataFrame, by: str, rules: dict[str, str]) -> pl.DataFrame:
+    """One row per team, with the department beside it, the rules that fired in plain words, since
+    when the earliest fired, the people it holds: the teams holding the most people first.
+
+    >>> f = pl.DataFrame({"team": ["A", "A", "B"], "department": ["Ops", "Ops", "Tax"],
+    ...                   "rule": ["no_contribution", "low_participation", "no_contribution"],
+    ...                   "headcount": [6, 6, 9], "participation_now": [0.1, 0.1, 0.5], "participation_before": [0.2, 0.2, None],
+    ...                   "last_contribution": [None, None, date(2026, 3, 1)],
+    ...                   "flagged_since": [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 31)]})
+    >>> worklist(f, "team", {"no_contribution": "quiet", "low_participation": "low"}).rows()
+    [('B', 'Tax', 9, 'quiet', datetime.date(2026, 3, 31), 0.5, None, '2026-03-01'), ('A', 'Ops', 6, 'low; quiet', datetime.date(2026, 1, 1), 0.1, 0.2, 'never')]
+    """
     return (
         flagged.group_by(by)
         .agg(
-            pl.col("rule").sort().str.join(", ").alias("rules"),
-            pl.len().alias("rules_fired"),
-            pl.col("period", "headcount", "participation_now", "participation_before",
-                   "last_contribution").first(),
+            pl.col("department").first(),
+            pl.col("headcount").first().alias("people"),
+            pl.col("rule").replace_strict(rules, default=pl.col("rule")).sort().str.join("; ").alias("why"),
+            pl.col("flagged_since").min(),
+            pl.col("participation_now", "participation_before").first().round(3),
+            pl.col("last_contribution").first().cast(pl.Utf8).fill_null("never"),
         )
-        .with_columns(pl.col("participation_now", "participation_before").round(3))
-        .sort(["rules_fired", "participation_now", by], descending=[True, False, False])
-        .drop("rules_fired")
+        .sort(["people", by], descending=[True, False])
+    )
+
+
+def changes(now: pl.DataFrame, before: pl.DataFrame, by: str, rules: dict[str, str]) -> pl.DataFrame:
+    """One row per team whose flags changed since the period before: newly flagged, no longer
+    flagged, or flagged by other rules (what fired before and what fires now, in plain words)."""
+    def fired(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+        return frame.group_by(by).agg(
+            pl.col("department").first().alias(f"department_{name}"),
+            pl.col("rule").replace_strict(rules, default=pl.col("rule")).sort().str.join("; ").alias(name))
+
+    both = fired(now, "now").join(fired(before, "before"), on=by, how="full", coalesce=True)
+    return (
+        both.with_columns(
+            pl.coalesce("department_now", "department_before").alias("department"),
+            pl.when(pl.col("before").is_null()).then(pl.lit("newly flagged"))
+            .when(pl.col("now").is_null()).then(pl.lit("no longer flagged"))
+            .otherwise(pl.lit("flagged by other rules")).alias("change"),
+        )
+        .filter(pl.col("now").is_null() | pl.col("before").is_null() | (pl.col("now") != pl.col("before")))
+        .select(by, "department", "change", pl.col("before").fill_null("not flagged"),
+                pl.col("now").fill_null("not flagged"))
+        .sort(["change", by])
     )
 
 
@@ -66,47 +103,51 @@ def render(f: Filters) -> None:
     if f.group is not None and as_of is not None:
         scope = f"The teams with people in {f.by} {f.group}" if f.by != "team" else f"Team {f.group}"
     st.caption(md(f"As of {as_of}: period {extra.get('period')} against {extra.get('previous_period')}, the last "
-                  f"complete {f.period}s up to the end of the range. {scope}. A team is flagged once per "
-                  "rule that fires."))
+                  f"complete {f.period}s up to the end of the range. {scope}. Each team is listed once, with "
+                  "every rule that fires."))
     if flagged.is_empty():
         st.success(md(f"{scope}: none is flagged by any rule."))
         return
-    teams = flagged[by].n_unique()
-    st.subheader(f"{teams} team(s) flagged")
-    st.caption("Teams flagged by the most rules first, then the least active.")
-
-    picked = st.multiselect("Rules", list(rules), default=list(rules), format_func=lambda r: rules[r],
-                            key="teams_rules")
-    search = st.text_input("Team contains", key="teams_search", placeholder="e.g. Paris")
-    shown = by_team(flagged.filter(pl.col("rule").is_in(picked)), by)
+    shown = worklist(flagged, by, rules)
+    st.subheader(f"{shown.height} team{'s' if shown.height != 1 else ''} flagged")
+    st.caption("The teams holding the most people first. \"Flagged since\": the first day the earliest of its "
+               "rules fired without a break (looking back 12 periods at most). \"never\": nobody in the team "
+               "ever posted or replied.")
+    search = st.text_input("Team or department contains", key="teams_search", placeholder="e.g. Paris")
     if search:
-        shown = shown.filter(pl.col(by).str.to_lowercase().str.contains(search.lower(), literal=True))
+        needle = search.lower()
+        shown = shown.filter(pl.col(by).str.to_lowercase().str.contains(needle, literal=True)
+                             | pl.col("department").fill_null("").str.to_lowercase().str.contains(needle, literal=True))
+    pages = max(1, -(-shown.height // PAGE_SIZE))
+    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="teams_page")
     st.dataframe(
-        shown, hide_index=True, width="stretch",
+        shown.slice((int(page) - 1) * PAGE_SIZE, PAGE_SIZE), hide_index=True, width="stretch",
+        height=36 * (min(PAGE_SIZE, shown.height) + 1) + 4, key="teams_worklist",
         column_config={
+            "people": st.column_config.NumberColumn("people", format="%d"),
+            "why": st.column_config.TextColumn("why it is flagged"),
+            "flagged_since": st.column_config.DateColumn("flagged since"),
             "participation_now": st.column_config.NumberColumn("participation now", format="percent"),
             "participation_before": st.column_config.NumberColumn("participation before", format="percent"),
-            "last_contribution": st.column_config.DateColumn("last contribution"),
+            "last_contribution": st.column_config.TextColumn("last contribution"),
         },
     )
+    st.caption(f"Teams {min(shown.height, (int(page) - 1) * PAGE_SIZE + 1)}–"
+               f"{min(shown.height, int(page) * PAGE_SIZE)} of {shown.height}.")
     st.download_button("Download as CSV", csv_bytes(shown), file_name="teams-at-risk.csv",
                        mime="text/csv", key="teams_csv", on_click=guard.note,
-                       args=("export", "teams-at-risk", {"rows": shown.height, "rules": ",".join(picked)}))
+                       args=("export", "teams-at-risk", {"rows": shown.height}))
 
     st.subheader("Changes since the last period")
     before = before.rows if before is not None else None
-    if before is None or before.is_empty() and flagged.is_empty():
+    if before is None:
         st.write("No earlier period to compare with.")
     else:
-        key = [by, "rule"]
-        new = flagged.join(before.select(key), on=key, how="anti")
-        gone = before.join(flagged.select(key), on=key, how="anti")
-        c1, c2 = st.columns(2)
-        c1.metric("Newly flagged", count(new.height))
-        c2.metric("No longer flagged", count(gone.height))
-        for title, frame in (("Newly flagged", new), ("No longer flagged", gone)):
-            if frame.height:
-                st.caption(title)
-                st.dataframe(frame.select(key), hide_index=True, width="stretch")
+        changed = changes(flagged, before, by, rules)
+        c1, c2, c3 = st.columns(3)
+        for column, label in ((c1, "newly flagged"), (c2, "no longer flagged"), (c3, "flagged by other rules")):
+            column.metric(label.capitalize(), count(changed.filter(pl.col("change") == label).height))
+        if changed.height:
+            st.dataframe(changed, hide_index=True, width="stretch", key="teams_changes")
     if now.suppressed_groups:
         st.caption(f"{now.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")

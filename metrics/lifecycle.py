@@ -1,0 +1,139 @@
+"""Lifecycle: new, continuing, returning and lapsed contributors per period, the onboarding funnel
+and cohort curves by month of arrival, by any group-by (docs/metrics.md, "Lifecycle"; CHAOSS
+"new contributors", "inactive contributors").
+
+Per period and group (internal people, in the group they hold now):
+
+- **new**: contributed (posted or replied) in the period for the first time in the data;
+- **continuing**: contributed in the period and in the period before;
+- **returning**: contributed in the period, not in the period before, but in an earlier one;
+- **lapsed**: contributed in the period before, not in this one.
+
+new + continuing + returning = contributors. The period before the first of the range is read too
+(a lapse or a return is never an artefact of where the range starts); the first period of the data
+has no period before it: everybody contributing then is new.
+
+The **funnel** over the range, per group of the people employed in it: in the directory → seen (any
+activity, or a usage report vouching for one) → reacted (a reaction or a contribution) → posted (a
+contribution) → contributes regularly (contributions in at least ``regular_months`` (3) distinct
+months of the range). Each step holds the people of the next.
+
+The **cohorts**: the people who arrived in a month of the range (their first activity in any
+export), and the share of them active each month after (0: the month they arrived, always 1).
+
+Groups shown: per period, those participation shows (one decision per population and period);
+the funnel, those every measure over the range shows (:func:`metrics.population.range_headcounts`);
+a group's cohort only when the group is shown over the range and the cohort is shown by the shared
+rule among the groups' cohorts of the same month (:func:`metrics.suppression.decide` within each
+cohort: no hidden group's cohort is the organisation's less the others).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from metrics import bases
+from metrics._sql import sql
+from metrics.groups import grain as _grain
+from metrics.groups import group_columns
+from metrics.measure import MetricParams, MetricResult, register
+from metrics.participation import labels, participation_frame
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
+from metrics.suppression import decide
+
+COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "partial"]
+FUNNEL = ["in_directory", "seen", "reacted", "posted", "regular"]
+
+
+def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
+              start: date | None = None, end: date | None = None, min_group_size: int = 5,
+              regular_months: int = 3) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
+    """The contributors per period and group (:data:`COLUMNS`), the groups left out, the funnel
+    per group (:data:`FUNNEL`) and the cohort curves (``cohort``, ``months_after``,
+    ``cohort_size``, ``active``, ``share``).
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) select i, 'p' || i, 'Ops' from range(1, 6) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) values "
+    ...                 "(1, 'x', '2026-01-05', 1, 'post', 1), (2, 'x', '2026-01-06', 2, 'post', 1), "
+    ...                 "(3, 'x', '2026-02-05', 1, 'post', 1), (4, 'x', '2026-02-06', 3, 'reaction', 1), "
+    ...                 "(5, 'x', '2026-03-05', 2, 'reply', 1), (6, 'x', '2026-03-06', 4, 'post', 1)")
+    >>> rows, _, funnel, cohorts = lifecycle(con, min_group_size=5)
+    >>> rows.select("period", "contributors", "new", "continuing", "returning", "lapsed").rows()
+    [('2026-01', 2, 2, 0, 0, 0), ('2026-02', 1, 0, 1, 0, 1), ('2026-03', 2, 1, 0, 1, 1)]
+    >>> funnel.select(FUNNEL).row(0)
+    (5, 4, 4, 3, 0)
+    """
+    g = _grain(period)
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
+    empty_cohorts = pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
+                                         "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
+    heads = participation_frame(con, [by], period, start, end).select("period", by, "headcount", "partial")
+    if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
+        empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
+                                     **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
+        funnel = pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}})
+        return empty, 0, funnel, empty_cohorts
+    history = bases.sources(con, period, None, end)
+    query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
+                                    person_period=history.person_period)
+    counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
+    counts = counts.rename({"g0": by})
+    frame = heads.join(counts, on=["period", by], how="left").with_columns(
+        pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
+    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
+    rows = rows.select("period", by, *COLUMNS[1:]).sort("period", by)
+
+    src = bases.sources(con, "month", start, end)
+    params = {"from_date": start, "to_date": end, "regular_months": regular_months}
+    funnel = con.execute(sql("lifecycle_funnel").format(
+        group_columns=group_columns([by]), bounds=bounds_sql(src.days), person_range=src.person_range,
+        person_months=src.person_months), params).pl().rename({"g0": by})
+    shown_groups, _, _ = decide(range_headcounts(con, by, start, end, src.days), by, "headcount", min_group_size)
+    funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
+        pl.col(FUNNEL).cast(pl.Int64)).sort(by)
+
+    cells = con.execute(sql("lifecycle_cohorts").format(group_columns=group_columns([by]),
+                                                        person_months=src.person_months),
+                        {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
+    cells = cells.rename({"g0": by}).with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
+    sizes = cells.select(by, "cohort", "cohort_size").unique()
+    shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
+    cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
+        (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts.columns)
+    return rows, left_out, funnel, cohorts.sort(by, "cohort", "months_after")
+
+
+def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The (group, cohort) cells shown: decided per cohort across the groups by the shared rule,
+    only in the groups shown over the range; then, in each cohort, while the cells hidden (those
+    of hidden groups included) hold between 1 and k - 1 people, the smallest shown one goes too,
+    so that the organisation's cohort less the cells shown never tells a hidden one.
+
+    >>> sizes = pl.DataFrame({"d": ["a", "b", "c"], "cohort": ["2026-01"] * 3, "cohort_size": [2, 10, 6]})
+    >>> _cohorts_shown(sizes, "d", pl.DataFrame({"d": ["b", "c"]}), k=5)["d"].to_list()   # a's 2 hidden with c's 6
+    ['b']
+    """
+    decided, _, _ = decide(sizes, by, "cohort_size", k, within=["cohort"])
+    cells = decided.join(groups, on=by, how="semi")
+    kept = []
+    for (cohort,), part in sizes.group_by(["cohort"], maintain_order=True):  # one per month of the range
+        total = part["cohort_size"].sum()
+        shown = cells.filter(pl.col("cohort") == cohort).sort("cohort_size", by)
+        while shown.height and 0 < total - shown["cohort_size"].sum() < k:
+            shown = shown.slice(1)
+        kept.append(shown)
+    return pl.concat(kept) if kept else sizes.clear()
+
+
+@register("lifecycle", "new, continuing, returning and lapsed contributors per period and group; funnel; cohorts")
+def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out, funnel, cohorts = lifecycle(con, params.by, params.period, params.start, params.end,
+                                                params.min_group_size, int(params.extra.get("regular_months", 3)))
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={"funnel": funnel, "cohorts": cohorts,
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

@@ -1,0 +1,72 @@
+"""Responsiveness: how fast and how often threads get a first reply, per period and group
+(CHAOSS "time to first response"; docs/metrics.md, "Responsiveness").
+
+A thread started in the range (a post) is *answered* when someone other than its author replied
+in it up to the end of the range; its *time to first reply* is the calendar time (hours, nights
+and weekends included) from the post to that reply. Per period (of the post) and group (of its
+author, internal people in the group they hold now): threads, threads answered, the unanswered
+share, the median and 90th percentile of the time to first reply (answered threads only).
+
+The groups shown are those participation shows for the same period (one decision per
+population, :mod:`metrics.suppression`, from the headcount employed in the period); the
+organisation's rows are ``--by organisation``. Per community: :mod:`metrics.spaces`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from metrics import bases
+from metrics._sql import sql
+from metrics.groups import grain as _grain
+from metrics.groups import group_columns
+from metrics.measure import MetricParams, MetricResult, register
+from metrics.participation import labels, participation_frame
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
+from metrics.suppression import decide
+
+COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_share",
+           "first_reply_median_hours", "first_reply_p90_hours", "partial"]
+
+
+def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
+                   start: date | None = None, end: date | None = None,
+                   min_group_size: int = 5) -> tuple[pl.DataFrame, int]:
+    """Threads, threads answered, unanswered share and time to first reply (hours) per period and
+    group; and the number of groups left out.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) select i, 'p' || i, 'Ops' from range(1, 6) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, thread_ref, run_id) values "
+    ...                 "(1, 'x', '2026-03-02 09:00', 1, 'post', 'a', 1), (2, 'x', '2026-03-02 09:00', 1, 'reply', 'a', 1), "
+    ...                 "(3, 'x', '2026-03-02 15:00', 2, 'reply', 'a', 1), (4, 'x', '2026-03-03 09:00', 3, 'post', 'b', 1)")
+    >>> rows, _ = responsiveness(con, min_group_size=5)
+    >>> rows.select("period", "department", "threads", "threads_answered", "unanswered_share", "first_reply_median_hours").rows()
+    [('2026-03', 'Ops', 2, 1, 0.5, 6.0)]
+    """
+    g = _grain(period)
+    src = bases.sources(con, period, start, end)
+    query = sql("responsiveness").format(group_columns=group_columns([by]), trunc=g.trunc,
+                                         label=g.label, bounds=bounds_sql(src.days))
+    threads = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
+    heads = participation_frame(con, [by], period, start, end).select("period", by, "headcount", "partial")
+    frame = heads.join(threads, on=["period", by], how="left").with_columns(
+        pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
+    ).with_columns(
+        pl.when(pl.col("threads") > 0)
+        .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
+    )
+    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
+    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out
+
+
+@register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
+def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size)
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
+                               "time": "calendar hours (nights and weekends included)"})

@@ -1,0 +1,164 @@
+"""Communities, responsiveness and lifecycle on a hand-built set of threads (docs/metrics.md,
+"Communities", "Responsiveness", "Lifecycle"): replies at known times, a thread never answered,
+a community that goes idle, a newcomer who lapses; private conversations pooled, never listed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics import registry
+from metrics.lifecycle import lifecycle
+from metrics.measure import MetricParams
+from metrics.responsiveness import responsiveness
+from metrics.spaces import POOLED, communities
+from ruche.store import connect
+
+
+@pytest.fixture
+def con():
+    """Ten people in Ops (1-5) and Tax (6-10); person 11 (Ops) arrives in February and lapses.
+
+    Space 1 'Cafe' (public): thread a by 1 on 2 Jan 09:00, replied by 2 at 11:00 (2 h) and 3 at 12:00;
+    thread b by 2 on 3 Jan 09:00, replied by 2 only (its author: never answered); thread c by 6 on
+    1 Mar 08:00, replied by 7 on 2 Mar 08:00 (24 h); thread d by 4 on 20 Mar 10:00, replied by 5
+    on 20 Mar 16:00 (6 h) — Cafe is alive to the end (31 Mar).
+    Space 2 'Old club' (public): 6 people (5-10) post in January and never again: idle.
+    Space 3 (a direct conversation): 1 and 6, a thread answered after 1 h: pooled, never listed.
+    Space 4 'Tiny' (public): 2 people: not listed.
+    """
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) select i, 'p' || i, "
+              "case when i <= 5 or i = 11 then 'Ops' else 'Tax' end, true from range(1, 12) t(i)")
+    c.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) values "
+              "(1, 'x', 's1', 'Cafe', 'group', false), (2, 'x', 's2', 'Old club', 'group', false), "
+              "(3, 'x', 's3', null, 'direct', true), (4, 'x', 's4', 'Tiny', 'group', false)")
+    rows = [
+        (1, '2026-01-02 09:00', 1, 'post', 1, 'a'), (2, '2026-01-02 11:00', 2, 'reply', 1, 'a'),
+        (3, '2026-01-02 12:00', 3, 'reply', 1, 'a'),
+        (4, '2026-01-03 09:00', 2, 'post', 1, 'b'), (5, '2026-01-03 10:00', 2, 'reply', 1, 'b'),
+        (6, '2026-03-01 08:00', 6, 'post', 1, 'c'), (7, '2026-03-02 08:00', 7, 'reply', 1, 'c'),
+        (8, '2026-03-20 10:00', 4, 'post', 1, 'd'), (9, '2026-03-20 16:00', 5, 'reply', 1, 'd'),
+        (10, '2026-03-31 10:00', 8, 'reaction', 1, 'd'),
+        *[(20 + i, '2026-01-10 10:00', 4 + i, 'post', 2, f'o{i}') for i in range(1, 7)],
+        (30, '2026-01-04 09:00', 1, 'post', 3, 'dm'), (31, '2026-01-04 10:00', 6, 'reply', 3, 'dm'),
+        (32, '2026-01-05 09:00', 9, 'post', 4, 't'), (33, '2026-01-05 09:30', 10, 'reply', 4, 't'),
+        # the newcomer: arrives in February (a post), gone in March
+        (40, '2026-02-10 09:00', 11, 'post', 1, 'n'),
+    ]
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
+                  "thread_ref, run_id) values (?, 'x', ?, ?, ?, ?, ?, 1)", rows)
+    return c
+
+
+def test_communities_exact(con):
+    rows, hidden, org = communities(con, min_group_size=5)
+    assert rows.select("community", "members", "threads", "threads_answered", "first_reply_median_hours",
+                       "first_reply_p90_hours", "idle", "last_contribution").rows() == [
+        # Cafe: threads a (2 h), b (never), c (24 h), d (6 h), n (never): median 6 h, p90 between 6 and 24
+        ("Cafe", 9, 5, 3, 6.0, pytest.approx(6 + 0.8 * 18), False, date(2026, 3, 20)),
+        ("Old club", 6, 6, 0, None, None, True, date(2026, 1, 10)),
+    ]
+    # the direct conversation (2 people) and Tiny (2) are not listed; the pool is under 5 people
+    assert POOLED not in rows["community"].to_list() and hidden == 2
+    assert org["communities"] == 3 and org["idle"] == 2  # Old club and Tiny: nothing since January
+    assert org["threads"] == 13 and org["threads_answered"] == 5
+    assert org["unanswered_share"] == pytest.approx(8 / 13)
+    assert org["first_reply_median_hours"] == 2.0  # 0.5, 1, 2, 6, 24 hours
+
+
+def test_health_score_parts(con):
+    cafe = communities(con, min_group_size=5)[0].row(0, named=True)
+    # members 9, all active; 3 of 5 threads answered, all 3 within a day (2 h, 6 h, 24 h: a day counts);
+    # 4 replies by others / 5 threads (author's own reply counted: 5 replies) -> 1 per thread / 2;
+    # momentum: contributions from 2 March (the last 30 days: c's reply, d, d's reply) against the 30
+    # days before (n, c's post): at most 1
+    assert (cafe["part_active"], cafe["part_answered"], cafe["part_quick"], cafe["part_depth"]) == (
+        1.0, 0.6, 0.6, 0.5)
+    assert (cafe["recent_contributions"], cafe["previous_contributions"], cafe["trend"]) == (3, 2, 1)
+    assert cafe["part_momentum"] == 1.0
+    # 25 + 15 + 12 + 7.5 + 15 = 74.5, rounded half up
+    assert cafe["health"] == 75
+
+
+def test_private_conversations_pooled_never_listed(con):
+    rows, _, _ = communities(con, min_group_size=2)
+    assert rows.filter(pl.col("kind") == "direct").is_empty()
+    pooled = rows.filter(pl.col("community") == POOLED).row(0, named=True)
+    assert (pooled["members"], pooled["threads"], pooled["threads_answered"], pooled["first_reply_median_hours"]) == (
+        2, 1, 1, 1.0)
+    assert pooled["idle"] is None
+    assert set(rows["community"]) == {"Cafe", "Old club", "Tiny", POOLED}
+
+
+def test_communities_is_the_cli_name_and_louvain_moved(con):
+    result = registry.get("communities")(con, MetricParams(min_group_size=5))
+    assert result.rows["community"].to_list() == ["Cafe", "Old club"]
+    assert result.extra["hidden_unit"] == ("community", "communities", "members")
+    assert "network-communities" in registry.names()
+
+
+def test_responsiveness_per_group(con):
+    rows, left_out = responsiveness(con, "department", "month", min_group_size=5)
+    assert rows.select("period", "department", "threads", "threads_answered", "first_reply_median_hours").rows() == [
+        ("2026-01", "Ops", 4, 2, 1.5),       # a (2 h), b (never), Old club's by 5 (never), the direct one (1 h)
+        ("2026-01", "Tax", 6, 1, 0.5),       # Old club's 5 by Tax (6-10), never answered, and Tiny's (30 min)
+        ("2026-02", "Ops", 1, 0, None),      # the newcomer's thread, never answered
+        ("2026-02", "Tax", 0, 0, None),
+        ("2026-03", "Ops", 1, 1, 6.0),
+        ("2026-03", "Tax", 1, 1, 24.0),
+    ]
+    assert rows.filter(pl.col("period") == "2026-02")["unanswered_share"].to_list() == [1.0, None]
+    assert left_out == 0
+
+
+def test_lifecycle_newcomer_lapses(con):
+    rows, _, funnel, cohorts = lifecycle(con, "organisation", "month", min_group_size=5)
+    assert rows.select("period", "contributors", "new", "continuing", "returning", "lapsed").rows() == [
+        ("2026-01", 9, 9, 0, 0, 0),    # 1, 2, 3, 5-10
+        ("2026-02", 1, 1, 0, 0, 9),    # the newcomer (11)
+        ("2026-03", 4, 1, 0, 3, 1),    # 4 is new; 5, 6, 7 come back; the newcomer lapses
+    ]
+    assert funnel.select("in_directory", "seen", "reacted", "posted", "regular").row(0) == (11, 11, 11, 11, 0)
+    # the January cohort (9 people): all active in January, nobody in February, 4 in March (5-8)
+    january = cohorts.filter(pl.col("cohort") == "2026-01").select("months_after", "active", "share").rows()
+    assert january == [(0, 9, 1.0), (2, 4, 4 / 9)]
+    # the February cohort is one person: never shown
+    assert cohorts.filter(pl.col("cohort") == "2026-02").is_empty()
+
+
+def test_a_store_without_activity():
+    """A directory loaded before any activity: every measure answers empty, with its columns."""
+    con = connect(":memory:")
+    con.execute("insert into people (person_key, person_id, department) select i, 'p' || i, 'Ops' from range(1, 6) t(i)")
+    for name in ("communities", "responsiveness", "lifecycle"):
+        result = registry.get(name)(con, MetricParams(min_group_size=5))
+        assert result.rows.is_empty(), name
+    rows, hidden, org = communities(con)
+    assert (rows.height, hidden, org["communities"], org["idle"], org["threads"], org["unanswered_share"]) == (
+        0, 0, 0, 0, 0, None)
+    rows, _, funnel, cohorts = lifecycle(con)
+    assert rows.columns == ["period", "department", "headcount", "contributors", "new", "continuing", "returning",
+                            "lapsed", "partial"]
+    assert funnel.is_empty() and cohorts.is_empty()
+
+
+def test_the_groups_activity_report_is_beside_the_community(con):
+    """Where the groups activity report is loaded, its latest member and read counts up to the end
+    of the range, matched by the group's display name."""
+    con.execute("update spaces set source = 'viva-engage' where space_key = 1")
+    con.execute("insert into usage_group_snapshots (source, group_name, report_date, period_days, member_count, "
+                "read_count, run_id) values ('m365-engage-groups', 'Cafe', '2026-02-28', 30, 40, 300, 1), "
+                "('m365-engage-groups', 'Cafe', '2026-03-30', 30, 42, 310, 1), "
+                "('m365-engage-groups', 'Cafe', '2026-04-30', 30, 50, 999, 1)")
+    cafe = communities(con, min_group_size=5)[0].row(0, named=True)
+    assert (cafe["community"], cafe["members"], cafe["members_reported"], cafe["reads_reported"]) == (
+        "Cafe", 9, 42, 310)
+    assert cafe["readers"] is None  # no read of it in any export: unknown, not 0
+
+
+def test_a_space_without_a_name_is_told_apart(con):
+    con.execute("update spaces set name = null where space_key = 1")
+    assert communities(con, min_group_size=5)[0]["community"].to_list() == ["(unnamed space 1)", "Old club"]
