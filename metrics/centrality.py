@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, person_graph, stored_person_network
+from metrics.graph import OTHER, network_age, person_graph, stored_person_network
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import tie_frame
@@ -278,7 +278,7 @@ def bridges(
     if stored is not None:
         scores = stored[0].select("person_key", "betweenness")
         info = {"exact": stored[1]["exact"] == "true", "sources": int(stored[1]["sources"]),
-                "people": scores.height, "seconds": 0.0, "materialised": True}
+                "people": scores.height, "seconds": 0.0, "materialised": True, **network_age(stored[1])}
     else:
         P = person_graph(con, by, start, end)
         values, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), sources, seed)
@@ -288,6 +288,8 @@ def bridges(
         reach.with_columns(pl.col("person_key").cast(pl.Int32))
         .join(scores, on="person_key", how="left")
         .with_columns(
+            # someone without a tie when the stored betweenness was computed had none then
+            pl.col("betweenness").fill_null(0.0),
             pl.when(pl.col("grp").is_in(list(shown))).then(pl.col("grp")).otherwise(pl.lit(OTHER)).alias("grp"),
             pl.col("neighbours").cast(pl.Int64),
             pl.col("groups_reached").cast(pl.Int64),

@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, person_graph, stored_person_network
+from metrics.graph import OTHER, network_age, person_graph, stored_person_network
 from metrics.groups import suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.ties import tie_frame
@@ -175,17 +175,20 @@ def communities(
         ).sort("person_key")
         labels, groups = people["community"].to_list(), people["grp"].to_list()
         modularity = float(stored[1]["modularity"])
+        age = network_age(stored[1])
     else:
         P = person_graph(con, by, start, end)
         found = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed, resolution=resolution)
         labels, groups = found.tolist(), P.groups
         modularity = arrays_modularity(found, P.a, P.b, P.weight)
+        age = {"computed_at": None, "data_to": None, "current": True}
     figures = {
         "nmi": normalised_mutual_information(labels, groups) if labels else None,
         "communities": len(set(labels)),
         "modularity": modularity,
         "seed": seed,
         "people": len(labels),
+        **age,
     }
     mix = (
         pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})
