@@ -5,7 +5,8 @@ the SQL each one runs lives in a ``.sql`` file beside it. Every function takes a
 connection and plain parameters and knows nothing of the dashboard.
 
 Imports point one way: the definitions build on ``measure``, ``groups``, ``population``,
-``suppression`` and the bases (``materialise``, ``ties``); ``registry`` (a metric by name),
-``results`` (stored results) and ``refresh`` (what a load rebuilds) import the definitions, never
-the reverse (``tests/test_metrics_layers.py``).
+``suppression`` and the base relations (``bases``, ``ties``); ``materialise`` (builds the stored
+bases), ``results`` (stored results), ``refresh`` (what a load rebuilds), ``registry`` (a metric by
+name) and ``figures`` (a figure with what it covers) import the definitions, never the reverse
+(``tests/test_metrics_layers.py``).
 """

@@ -16,9 +16,10 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, network_age, person_graph, stored_person_network
+from metrics.graph import OTHER, group_totals, network_age, person_graph, stored_person_network
 from metrics.groups import suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
+from metrics.suppression import decide
 from metrics.ties import tie_frame
 
 
@@ -140,16 +141,20 @@ def communities(
 
     Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
     by size, largest first. Over the whole window with the default resolution, the partition
-    stored by :func:`materialise` is used when it is fresh: then only the comparison with ``by``
+    stored by :func:`metrics.refresh.store_person_network` is used when it is fresh: then only the comparison with ``by``
     runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
     ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
     the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
     mutual information between communities and groups, over the people with a tie),
     ``communities``, ``modularity`` (of the communities found) and ``seed``.
 
-    Privacy: a community under ``min_group_size`` people is suppressed (as groups are); inside a
-    community, the groups with fewer people than that are pooled into :data:`OTHER` with as many
-    more of the smallest as needed for the pool to hold at least ``min_group_size`` people.
+    Privacy: a community under ``min_group_size`` people is suppressed (as groups are). The groups
+    of ``by`` that every metric over the window hides (:func:`metrics.suppression.decide` on the
+    headcounts of :func:`metrics.graph.group_totals`, as the silos and the group graph decide them)
+    never have a cell of their own: their people are pooled into :data:`OTHER`. Inside a
+    community, the groups with fewer people than ``min_group_size`` join the pool with as many
+    more of the smallest as needed for it to hold at least ``min_group_size`` people; the pool is
+    shown only then.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -198,8 +203,17 @@ def communities(
     sizes = mix.group_by("community").agg(pl.col("people").sum().alias("community_size"))
     shown, left_out = suppress_small_groups(sizes, "community", "community_size", min_group_size)
     mix = mix.join(shown, on="community")
+    # The groups every metric over the window hides (the silos, the group graph, participation
+    # over the range: metrics.suppression.decide on the same headcounts) never show a cell: their
+    # people go to the pool, which takes part in the decision inside each community as one cell.
+    totals = group_totals(con, by, start, end).select("grp", "headcount")
+    groups_shown, _, _ = decide(totals, "grp", "headcount", min_group_size)
+    pool = ~pl.col("grp").is_in(groups_shown["grp"].implode()) | pl.col("grp").is_null()
+    mix = (mix.with_columns(pl.when(pool).then(pl.lit(OTHER)).otherwise(pl.col("grp")).alias("grp"))
+           .group_by("community", "grp", "community_size").agg(pl.col("people").sum()))
     # Inside each community: small cells pooled, safely against differencing.
     cells, _ = suppress_small_groups(mix, "grp", "people", min_group_size, within=["community"])
+    cells = cells.filter(pl.col("grp") != OTHER)
     pooled = (
         mix.join(cells.select("community", "grp"), on=["community", "grp"], how="anti")
         .group_by("community", "community_size")

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import group_columns
 from metrics.participation import labels
@@ -57,7 +57,7 @@ ORGANISATION = ["org_interactions", "org_external_interactions", "org_people"]
 
 def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
     """The rows of every group, unsuppressed, each with the organisation's figures (``org_*``)."""
-    src = materialise.sources(con, "month", start, end)
+    src = bases.sources(con, "month", start, end)
     query = sql("external").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days))
     return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
 
@@ -102,7 +102,7 @@ def meeting_spaces(
     │ x      ┆ partners ┆ null ┆ 5               ┆ 1               ┆ 6          │
     └────────┴──────────┴──────┴─────────────────┴─────────────────┴────────────┘, 1)
     """
-    src = materialise.sources(con, "month", start, end)
+    src = bases.sources(con, "month", start, end)
     query = sql("meeting_spaces").format(space_people=src.space_people)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     small = pl.col("internal_people") + pl.col("external_people") < min_group_size

@@ -236,6 +236,22 @@ def group_graph(
     return G, left_out
 
 
+def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
+                 end: date | None = None, stored: bool | None = None) -> pl.DataFrame:
+    """Every group of ``by`` over the window as ``silos.sql`` counts it: ``grp``, ``headcount``
+    (the people employed in the range, or for ``External`` the outsiders active in it),
+    ``internal_ties``, ``external_ties``. What the group graph and the communities decide which
+    groups to show from (:func:`metrics.suppression.decide`), as the silos do.
+
+    ``stored``: whether the group ties are current (:func:`group_ties_current`; read when None).
+    """
+    if stored is None:
+        stored = group_ties_current(con)
+    whole = window(con, start, end) if stored else None
+    query = network_query("silos", by, None, stored_ties=stored, whole=whole)
+    return con.execute(query, {"from_date": start, "to_date": end}).pl()
+
+
 def group_graph_frames(
     con: duckdb.DuckDBPyConnection,
     by: str = "department",
@@ -245,6 +261,7 @@ def group_graph_frames(
     top: int | None = None,
     per_group: pl.DataFrame | None = None,
     stored: bool | None = None,
+    around: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
     ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
@@ -259,18 +276,26 @@ def group_graph_frames(
     ``per_group``: the groups' ``grp``, ``headcount``, ``internal_ties`` and ``external_ties`` over
     the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`), and
     ``stored``: whether it found the group ties current (:func:`group_ties_current`).
+
+    ``around``: one group's neighbourhood only: the group and the nodes it has ties with (the
+    ``Other`` node among them when small groups fold), with the edges between them; with ``top``,
+    the group and its ``top - 1`` neighbours with the most ties to it (ties broken by name). The
+    same nodes as the whole graph, the groups hidden alike: a hidden ``around`` has no
+    neighbourhood (empty frames).
     """
     if stored is None:
         stored = group_ties_current(con)
     params = {"from_date": start, "to_date": end}
     if per_group is None:
-        whole = window(con, start, end) if stored else None
-        per_group = con.execute(network_query("silos", by, None, stored_ties=stored, whole=whole), params).pl()
+        per_group = group_totals(con, by, start, end, stored)
     per_group = per_group.select("grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64))
     shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
     nodes_count = len(shown) + fold
     shown_names = pl.Series(sorted(shown), dtype=pl.Utf8)
     candidates = None
+    if around is not None:
+        return _neighbourhood(con, by, around, params, per_group, shown, hidden, fold, top, stored,
+                              len(hidden), nodes_count)
     if top is not None and nodes_count > top:
         candidates = (
             per_group.filter(pl.col("grp").is_in(shown_names.implode()))
@@ -279,26 +304,8 @@ def group_graph_frames(
         )
         params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
     query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
-    pairs = con.execute(query, params).pl()
-
-    def node(column: str) -> pl.Expr:
-        other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
-        return (pl.when(pl.col(column).is_in(shown_names.implode())).then(pl.col(column))
-                .when(pl.col(column) == EXTERNAL).then(pl.lit(None, pl.Utf8)).otherwise(other))
-
-    ties = pairs.with_columns(node("grp_a").alias("u"), node("grp_b").alias("v")).drop_nulls(["u", "v"])
-    internal = (
-        ties.filter(pl.col("u") == pl.col("v")).group_by(pl.col("u").alias("group"))
-        .agg(pl.col("weight").sum().cast(pl.Int64).alias("internal_ties"))
-    )
-    members = per_group.with_columns(node("grp").alias("group")).drop_nulls("group")
-    nodes = (
-        members.group_by("group")
-        .agg(pl.col("headcount").sum(), pl.col("internal_ties").sum().alias("own"),
-             (pl.col("internal_ties") + pl.col("external_ties")).sum().alias("all_ties"))
-        .join(internal, on="group", how="left")
-        .with_columns(pl.col("internal_ties").fill_null(0))
-    )
+    ties = _node_ties(con.execute(query, params).pl(), shown, fold)
+    nodes = _nodes(per_group, ties, shown, fold)
     if candidates is not None:
         # A node's ties: its groups' ties, less those between two of its groups (counted at both
         # ends), which are its internal ties less its groups' own.
@@ -310,14 +317,75 @@ def group_graph_frames(
             .drop("ties")
         )
     nodes = nodes.drop("own", "all_ties").sort("group")
-    drawn = nodes["group"].to_list()
-    edges = (
+    return nodes, _edges(ties, nodes["group"].to_list()), len(hidden), nodes_count
+
+
+def _node(column: str, shown: set[str], fold: bool) -> pl.Expr:
+    """The node a group of ``column`` is drawn as: itself when shown, :data:`OTHER` when it folds,
+    else none (External under k, or small groups too few to fold)."""
+    other = pl.lit(OTHER) if fold else pl.lit(None, pl.Utf8)
+    names = pl.Series(sorted(shown), dtype=pl.Utf8).implode()
+    return (pl.when(pl.col(column).is_in(names)).then(pl.col(column))
+            .when(pl.col(column) == EXTERNAL).then(pl.lit(None, pl.Utf8)).otherwise(other))
+
+
+def _node_ties(pairs: pl.DataFrame, shown: set[str], fold: bool) -> pl.DataFrame:
+    """The pairs of groups (``grp_a``, ``grp_b``, ``weight``) as pairs of nodes ``u``, ``v``."""
+    return (pairs.with_columns(_node("grp_a", shown, fold).alias("u"), _node("grp_b", shown, fold).alias("v"))
+            .drop_nulls(["u", "v"]))
+
+
+def _nodes(per_group: pl.DataFrame, ties: pl.DataFrame, shown: set[str], fold: bool) -> pl.DataFrame:
+    internal = (
+        ties.filter(pl.col("u") == pl.col("v")).group_by(pl.col("u").alias("group"))
+        .agg(pl.col("weight").sum().cast(pl.Int64).alias("internal_ties"))
+    )
+    members = per_group.with_columns(_node("grp", shown, fold).alias("group")).drop_nulls("group")
+    return (
+        members.group_by("group")
+        .agg(pl.col("headcount").sum(), pl.col("internal_ties").sum().alias("own"),
+             (pl.col("internal_ties") + pl.col("external_ties")).sum().alias("all_ties"))
+        .join(internal, on="group", how="left")
+        .with_columns(pl.col("internal_ties").fill_null(0))
+    )
+
+
+def _edges(ties: pl.DataFrame, drawn: list[str]) -> pl.DataFrame:
+    return (
         ties.filter((pl.col("u") != pl.col("v")) & pl.col("u").is_in(drawn) & pl.col("v").is_in(drawn))
         .group_by(pl.min_horizontal("u", "v").alias("group_a"), pl.max_horizontal("u", "v").alias("group_b"))
         .agg(pl.col("weight").sum().cast(pl.Int64))
         .sort("group_a", "group_b")
     )
-    return nodes, edges, len(hidden), nodes_count
+
+
+def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params: dict, per_group: pl.DataFrame,
+                   shown: set[str], hidden: set[str], fold: bool, top: int | None, stored: bool, left_out: int,
+                   nodes_count: int) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+    """:func:`group_graph_frames` around one group: two reads of the pairs, those touching the
+    group (its neighbours), then those between the group and its neighbours."""
+    empty = (pl.DataFrame(schema={"group": pl.Utf8, "headcount": pl.Int64, "internal_ties": pl.Int64}),
+             pl.DataFrame(schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64}))
+    if around not in shown:
+        return (*empty, left_out, nodes_count)
+    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either")
+    ties = _node_ties(con.execute(touching, {**params, "keep": [around]}).pl(), shown, fold)
+    mine = ties.filter(((pl.col("u") == around) | (pl.col("v") == around)) & (pl.col("u") != pl.col("v")))
+    neighbours = (
+        mine.select(pl.when(pl.col("u") == around).then(pl.col("v")).otherwise(pl.col("u")).alias("group"), "weight")
+        .group_by("group").agg(pl.col("weight").sum())
+        .sort("weight", "group", descending=[True, False])
+    )
+    if top is not None:
+        neighbours = neighbours.head(max(top - 1, 0))
+    drawn = [around] + neighbours["group"].to_list()
+    # the Other node stands for every folded group: the ties between them are its own
+    keep = [g for g in drawn if g != OTHER] + (sorted(hidden - {EXTERNAL}) if OTHER in drawn else [])
+    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True)
+    ties = _node_ties(con.execute(between, {**params, "keep": keep}).pl(), shown, fold)
+    nodes = (_nodes(per_group, ties, shown, fold).filter(pl.col("group").is_in(drawn))
+             .drop("own", "all_ties").sort("group"))
+    return nodes, _edges(ties, drawn), left_out, nodes_count
 
 
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
@@ -341,14 +409,18 @@ def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path
 
 @register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
 def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    """The whole graph, or with ``extra["top"]`` its nodes with the most ties (:func:`group_graph_frames`);
-    ``extra["groups"]`` is the number of nodes of the whole graph."""
+    """The whole graph, or with ``extra["top"]`` its nodes with the most ties, or with
+    ``extra["around"]`` one group's neighbourhood (:func:`group_graph_frames`); ``extra["groups"]``
+    is the number of nodes of the whole graph."""
     top = params.extra.get("top")
+    around = params.extra.get("around")
     nodes, edges, left_out, groups = group_graph_frames(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
-        top=None if top is None else int(top),
+        top=None if top is None else int(top), around=around,
     )
     extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups}
+    if around is not None:
+        extra["around"] = around
     out = params.extra.get("out")
     if out:
         extra["written"] = str(write_group_graph(con, params, out))

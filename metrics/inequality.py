@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import group_columns
 from metrics.participation import labels, reads_extra
@@ -55,7 +55,7 @@ def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: 
     range, with ``active`` telling, for those without any, whether they did something else:
     ``g0``, ``c``, ``active``, ``people``. One small frame (a row per group and distinct count)
     from which :func:`split_of` and :func:`lorenz_of` compute every figure exactly."""
-    src = materialise.sources(con, "month", start, end)
+    src = bases.sources(con, "month", start, end)
     query = sql("inequality").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
                                      person_range=src.person_range)
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
@@ -222,7 +222,7 @@ def inequality(
     >>> figures.select("headcount", "contributor_absence_factor").rows()
     [(10, 1)]
     """
-    reads = materialise.reads_known(con)
+    reads = bases.reads_known(con)
     split = split_of(histogram(con, by, start, end), superuser_share, reads)
     return _visible(split, by, min_group_size)
 
@@ -249,7 +249,7 @@ def lorenz_curve(
 @register("inequality", "the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve")
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     share = float(params.extra.get("superuser_share", 0.01))
-    reads = materialise.reads_known(con)
+    reads = bases.reads_known(con)
     # one read of the range's people: the organisation is the sum of its groups
     hist = histogram(con, params.by, params.start, params.end)
     split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size)

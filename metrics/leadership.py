@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns, group_expression
@@ -110,7 +110,7 @@ def leadership(
     groups = outer + ["level"]
     query = sql("threads").format(
         group_columns=group_columns(groups), groups=", ".join(f"g{i}" for i in range(len(groups))),
-        trunc=g.trunc, label=g.label, thread_starts=materialise.sources(con, period, start, end).thread_starts,
+        trunc=g.trunc, label=g.label, thread_starts=bases.sources(con, period, start, end).thread_starts,
     )
     threads = con.execute(query, {"from_date": start, "to_date": end}).pl()
     threads = threads.rename({f"g{i}": name for i, name in enumerate(groups)})

@@ -19,7 +19,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns
@@ -51,7 +51,7 @@ def participation_frame(
     the rows of groups holding only such people are exactly the ones without it.
     """
     g = _grain(period)
-    src = materialise.sources(con, period, start, end)
+    src = bases.sources(con, period, start, end)
     person_period = src.person_period
     if counted is not None:
         person_period = f"(select * from {person_period} semi join (select person_key from people as p where {counted}) using (person_key))"
@@ -119,12 +119,12 @@ def whole_periods(frame: pl.DataFrame) -> pl.DataFrame:
 
 def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
     """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
-    return labelled(con, population, start, end, materialise.sources(con, "month", None, None).days)
+    return labelled(con, population, start, end, bases.sources(con, "month", None, None).days)
 
 
 def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
     """The ``reads_known`` flag (and a note when false) every activity-based metric reports."""
-    if materialise.reads_known(con):
+    if bases.reads_known(con):
         return {"reads_known": True}
     return {
         "reads_known": False,

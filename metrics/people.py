@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 
 
@@ -21,7 +21,7 @@ def champions(
 ) -> pl.DataFrame:
     """The internal people with the most contributions (posts and replies) over the range
     (``start``..``end``, inclusive; None: open), read from the per-person bases
-    (:func:`metrics.materialise.sources`).
+    (:func:`metrics.bases.sources`).
 
     Columns: ``person_id`` (pseudonym), ``department``, ``team``, ``contributions``, ``posts``,
     ``replies``, ``replies_received`` (replies to their messages by others), ``active_months``.
@@ -35,6 +35,6 @@ def champions(
     >>> champions(con).select("person_id", "contributions", "replies_received", "active_months").rows()
     [('a', 2, 1, 2), ('b', 1, 0, 1)]
     """
-    months = materialise.sources(con, "month", start, end).person_months
+    months = bases.sources(con, "month", start, end).person_months
     return con.execute(sql("champions").format(person_months=months),
                        {"from_date": start, "to_date": end, "top": top}).pl()

@@ -21,7 +21,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import EXTERNAL, group_columns
 from metrics.participation import labels, reads_extra
@@ -64,7 +64,7 @@ def personas(
 def _frame(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
     """Every group's row per persona (``ord`` gives the personas' order), each with its headcount,
     before any suppression."""
-    src = materialise.sources(con, "month", start, end)
+    src = bases.sources(con, "month", start, end)
     query = sql("personas").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
                                    person_range=src.person_range)
     return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})

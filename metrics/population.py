@@ -49,7 +49,7 @@ POPULATIONS: dict[str, str] = {
 }
 
 #: The days holding data when the bases are not materialised: the activities and the days the
-#: usage reports vouch for (``metrics.materialise.Sources.days`` otherwise).
+#: usage reports vouch for (``metrics.bases.Sources.days`` otherwise).
 DATA_DAYS = (
     "(select occurred_at::date as day from activities"
     " union all select coalesce(last_activity, report_date) from usage_snapshots)"

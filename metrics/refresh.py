@@ -21,7 +21,8 @@ from metrics import results
 from metrics.centrality import arrays_betweenness, csr_adjacency
 from metrics.communities import LOUVAIN_METHOD, arrays_modularity, louvain_partition
 from metrics.graph import person_graph, person_network_state
-from metrics.materialise import is_fresh, refresh
+from metrics.bases import is_fresh
+from metrics.materialise import refresh
 from metrics.ties import group_ties_current, store_group_ties
 
 

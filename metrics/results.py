@@ -38,7 +38,7 @@ from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
-from metrics.materialise import last_day, store_state
+from metrics.bases import last_day, store_state
 from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.registry import MetricParams, MetricResult

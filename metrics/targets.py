@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics.groups import MetricError, grain, period_start, shift_period
 from metrics.participation import participation_frame
 from metrics.measure import MetricParams, MetricResult, register
@@ -89,7 +89,7 @@ def roadmap(
 
     The baseline is January's 20%; on 30 June, 180 of the 364 days to the due date have passed.
     """
-    as_of = end or materialise.last_day(con)
+    as_of = end or bases.last_day(con)
     if as_of is None:
         return roadmap_from(con, targets, phases, by, period, None, pl.DataFrame(), pl.DataFrame())
     frame = participation_frame(con, [by], period, None, now_period(period, as_of)[1])
@@ -204,7 +204,7 @@ def targets_from(con: duckdb.DuckDBPyConnection, params: MetricParams, visible: 
     """The result of :func:`targets_metric` under ``params`` (no start) from the participation of
     the whole range by the same attribute and grain, suppressed alike (:func:`roadmap_from`).
     ``last_day``: the last day of the data, when the caller knows it."""
-    as_of = params.end or last_day or materialise.last_day(con)
+    as_of = params.end or last_day or bases.last_day(con)
     rows, left_out, phases = roadmap_from(
         con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
         params.by, params.period, as_of, visible, hidden,

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from metrics import materialise
+from metrics import bases
 from metrics._sql import sql
 from metrics.groups import group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
@@ -60,7 +60,7 @@ def inactive_teams(
     >>> rows.select("team", "rule", "participation_now", "participation_before").rows()
     [('Quiet', 'low_participation', 0.0, 1.0), ('Quiet', 'no_contribution', 0.0, 1.0), ('Quiet', 'participation_drop', 0.0, 1.0)]
     """
-    as_of = end or materialise.last_day(con)
+    as_of = end or bases.last_day(con)
     empty = pl.DataFrame(
         schema={by: pl.Utf8, "rule": pl.Utf8, "period": pl.Utf8, "headcount": pl.Int64,
                 "participation_now": pl.Float64, "participation_before": pl.Float64,
@@ -79,7 +79,7 @@ def inactive_teams(
     before, _, _ = decide(frame.filter(pl.col("period").eq_missing(before_label)), by, "headcount", min_group_size)
     # a period the data holds only part of (the first of the data) is no rate to drop from
     before = before.filter(~pl.col("partial"))
-    src = materialise.sources(con, "month", None, as_of)
+    src = bases.sources(con, "month", None, as_of)
     last = con.execute(
         sql("last_contribution").format(group_columns=group_columns([by]), person_range=src.person_range),
         {"from_date": None, "to_date": as_of, "period_start": now_start, "period_end": now_end},

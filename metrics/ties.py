@@ -24,7 +24,7 @@ import polars as pl
 from metrics._sql import sql
 from metrics.groups import GROUP_ATTRIBUTES, group_expression
 from metrics.groups import grain as _grain
-from metrics.materialise import store_state
+from metrics.bases import store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 
 
@@ -132,7 +132,8 @@ _STORED_ACTIVE_EXTERNAL = (
 
 
 def network_query(name: str, by: str = "department", period: str | None = None,
-                  stored_ties: bool = False, whole: tuple[date, date] | None = None, keep: bool = False) -> str:
+                  stored_ties: bool = False, whole: tuple[date, date] | None = None,
+                  keep: bool | str = False) -> str:
     """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
@@ -143,7 +144,8 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     activities give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first
     and last day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` by whole
     months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
-    reads only the pairs of groups both in it (slot ``keep``).
+    reads only the pairs of groups both in it (slot ``keep``); with ``keep="either"``, the pairs of
+    which one group at least is in it (a group and its neighbours).
     """
     group_expression(by)  # checks by against the allow-list before it goes into the text
     if period is None:
@@ -170,7 +172,9 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         full_from, full_to = whole_months(*whole)
         group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
                                                full_from=full_from.isoformat(), full_to=full_to.isoformat())
-    kept = "where grp_a in (select unnest($keep::varchar[])) and grp_b in (select unnest($keep::varchar[]))"
+    joined = "or" if keep == "either" else "and"
+    kept = (f"where grp_a in (select unnest($keep::varchar[])) {joined} "
+            "grp_b in (select unnest($keep::varchar[]))")
     return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "")
 
 

@@ -125,12 +125,12 @@ class Plan:
 
 
 def _fold_table(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> None:
-    from metrics import materialise
+    from metrics import bases
     from metrics.groups import GROUP_ATTRIBUTES, UNKNOWN
 
     names = list(GROUP_ATTRIBUTES)
     values = [f"coalesce(cast({GROUP_ATTRIBUTES[a]} as varchar), '{UNKNOWN}')" for a in names]
-    src = materialise.sources(con, "month", first_day, last_day)
+    src = bases.sources(con, "month", first_day, last_day)
     query = queries()["fold"].format(
         attributes="[" + ", ".join(f"'{a}'" for a in names) + "]",
         values="[" + ", ".join(values) + "]",

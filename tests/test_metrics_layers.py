@@ -16,15 +16,20 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "metrics"
 
-#: The layer that stores figures and answers for them by name: built from the definitions, read by
-#: the dashboard, the report and the command line. No definition imports it.
-CACHES = {"results", "refresh", "registry", "cli"}
+#: The layer that builds stored tables (``materialise``: the bases; ``results``: the figures;
+#: ``refresh``: what a load rebuilds) and answers for figures by name (``registry``, ``figures``,
+#: ``cli``): built from the definitions, read by the dashboard, the report and the command line.
+#: No definition imports it.
+CACHES = {"materialise", "results", "refresh", "registry", "figures", "cli"}
+
+#: The modules that write stored tables: no definition imports them, whatever else changes.
+BUILDERS = {"materialise", "results", "refresh"}
 
 #: What every definition may build on: SQL loading, group attributes, populations, suppression,
-#: the shape of a measure, and the base relations a measure reads (``materialise.sources`` and the
+#: the shape of a measure, and the base relations a measure reads (``bases.sources`` and the
 #: ties of ``ties.network_query``: the stored bases when they describe the store, the same SQL on
 #: the fly otherwise).
-FOUNDATIONS = {"_sql", "groups", "population", "suppression", "measure", "materialise", "status", "ties"}
+FOUNDATIONS = {"_sql", "groups", "population", "suppression", "measure", "bases", "status", "ties"}
 
 
 def _module_imports(path: Path) -> set[str]:
@@ -79,3 +84,18 @@ def test_foundations_build_on_foundations_only():
 @pytest.mark.parametrize("module", sorted({p.stem for p in PACKAGE.glob("*.py")} - CACHES - FOUNDATIONS - {"__init__"}))
 def test_definitions_never_import_the_caches(module):
     assert _module_imports(PACKAGE / f"{module}.py") & CACHES == set()
+
+
+@pytest.mark.parametrize("module", sorted({p.stem for p in PACKAGE.glob("*.py")} - CACHES - {"__init__"}))
+def test_no_definition_depends_on_what_builds_stored_tables(module):
+    """Directly or through another module: the bases and the figures are built from the
+    definitions, so a definition reaching ``materialise``, ``results`` or ``refresh`` is a circle
+    waiting to happen (the bases' own SQL lives in ``bases``, which ``materialise`` imports)."""
+    reached = nx.descendants(_graph(), module)
+    assert reached & BUILDERS == set()
+
+
+def test_the_builders_build_on_the_definitions():
+    graph = _graph()
+    assert "bases" in nx.descendants(graph, "materialise")
+    assert {"materialise", "results"} <= nx.descendants(graph, "refresh")

@@ -9,7 +9,8 @@ from polars.testing import assert_frame_equal
 from tests.test_metrics_fixtures import act, add_activities, add_snapshot, make_store, person
 
 from metrics import registry
-from metrics.materialise import is_fresh, refresh, sources
+from metrics.bases import is_fresh, sources
+from metrics.materialise import refresh
 from metrics.registry import MetricParams
 
 PARAMS = [

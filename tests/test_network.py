@@ -113,6 +113,43 @@ def test_group_graph_top_keeps_the_most_tied_nodes_and_the_edges_between_them():
         assert all(a.equals(b) for a, b in zip(group_graph_frames(con, min_group_size=1, top=top)[:2], whole[:2]))
 
 
+def test_the_graph_around_one_group_is_the_group_and_its_neighbours():
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    # Every group shown: Legal's ties go to Sales (3) and Tax (2); Audit and External are no
+    # neighbours of Legal. The edge between two neighbours (Sales and Tax) is drawn.
+    nodes, edges, left_out, groups = group_graph_frames(con, min_group_size=1, around="Legal")
+    assert nodes.rows() == [("Legal", 6, 1), ("Sales", 6, 3), ("Tax", 2, 0)]
+    assert edges.rows() == [("Legal", "Sales", 3), ("Legal", "Tax", 2), ("Sales", "Tax", 1)]
+    assert (left_out, groups) == (0, 5)
+    # with top, the group and its neighbours with the most ties to it
+    nodes, edges, _, _ = group_graph_frames(con, min_group_size=1, around="Legal", top=2)
+    assert nodes["group"].to_list() == ["Legal", "Sales"] and edges.rows() == [("Legal", "Sales", 3)]
+    # k = 5: Tax and Audit fold into Other, whose internal ties are the 6 between and inside them;
+    # External (one guest) is dropped with its 4 ties to Sales, as in the whole graph
+    nodes, edges, left_out, _ = group_graph_frames(con, min_group_size=5, around="Sales")
+    assert nodes.rows() == [("Legal", 6, 1), (OTHER, 5, 6), ("Sales", 6, 3)]
+    assert edges.rows() == [("Legal", OTHER, 2), ("Legal", "Sales", 3), (OTHER, "Sales", 1)]
+    assert left_out == 3
+    # a hidden group has no neighbourhood: nothing shows it
+    nodes, edges, left_out, _ = group_graph_frames(con, min_group_size=5, around="Tax")
+    assert nodes.is_empty() and edges.is_empty() and left_out == 3
+    # always the whole graph's ego network of the group
+    for k in (1, 3, 5):
+        whole, _ = group_graph(con, min_group_size=k)
+        for name in whole.nodes:
+            if name == OTHER:
+                continue
+            ego = nx.ego_graph(whole, name)
+            nodes, edges, _, _ = group_graph_frames(con, min_group_size=k, around=name)
+            assert nodes.rows() == sorted((n, a["headcount"], a["internal_ties"]) for n, a in ego.nodes(data=True))
+            assert {(a, b): w for a, b, w in edges.rows()} == {
+                tuple(sorted((u, v))): w for u, v, w in ego.edges(data="weight")}, (k, name)
+    result = registry.get("group-graph")(con, MetricParams(min_group_size=1, extra={"around": "Audit"}))
+    assert [n["department"] for n in result.extra["nodes"]] == ["Audit", "Tax"]
+    assert result.rows.rows() == [("Audit", "Tax", 5)] and result.extra["around"] == "Audit"
+
+
 @pytest.mark.parametrize("suffix, reader", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])
 def test_group_graph_file_for_gephi(tmp_path: Path, suffix, reader):
     G, group = three_departments()

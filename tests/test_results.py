@@ -228,10 +228,10 @@ limit $top
 
 
 def test_the_champions_from_the_bases_equal_their_definition_over_the_activities(sample_store):
-    from metrics import materialise
+    from metrics import bases
 
     con = store.connect(sample_store, read_only=True)
-    assert materialise.sources(con, "month", None, None).materialised
+    assert bases.sources(con, "month", None, None).materialised
     ranges = [(None, None), (date(2025, 11, 1), date(2026, 10, 31)), (date(2026, 8, 1), date(2026, 10, 31)),
               (date(2026, 1, 1), date(2026, 3, 31)),  # a quarter
               (date(2025, 12, 29), date(2026, 3, 8)), (date(2026, 2, 2), date(2026, 2, 15)),  # weeks

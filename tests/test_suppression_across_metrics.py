@@ -5,8 +5,8 @@ workers, a few interactions) and random ranges, every metric that shows departme
 the ones :func:`metrics.suppression.decide` keeps for the population it counts, with the same
 headcount: so no metric's figures can be subtracted from another's (or from the organisation's)
 to recover a department under k. This is the attack of a 4-person and a 6-person department:
-``participation`` hid both, while ``personas``, ``frontline``, ``silos`` and ``group-graph``
-showed the 6-person one.
+``participation`` hid both, while ``personas``, ``frontline``, ``silos``, ``group-graph`` and
+the group mix of ``communities`` showed the 6-person one.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tests.test_metrics_fixtures import act, make_store, person
 
 from metrics import registry
+from metrics.graph import OTHER
 from metrics.groups import EXTERNAL
 from metrics.participation import participation_frame
 from metrics.population import range_headcounts
@@ -68,6 +69,11 @@ def shown(frame: pl.DataFrame, column: str = "department") -> dict:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(organisations)
+# Sales (4 people) hides, and Legal (6) with it; Legal's six people, tied in a ring of their own,
+# are one community of six: its cell showed them.
+@example({"sizes": [4, 6, 9], "outsiders": 0, "leaver": 15, "k": 5, "range": (None, None),
+          "acts": [(a, b, "mention", 1, 5) for a, b in ((4, 5), (5, 6), (6, 7), (7, 8), (8, 9), (9, 4))]
+          + [(a, a + 1, "reply", 2, 3) for a in range(10, 18)]})
 def test_every_metric_hides_the_same_departments(spec):
     con = store_of(spec)
     k, (start, end) = spec["k"], spec["range"]
@@ -86,6 +92,10 @@ def test_every_metric_hides_the_same_departments(spec):
     nodes = pl.DataFrame(run("group-graph").extra["nodes"], schema={"department": pl.Utf8, "headcount": pl.Int64,
                                                                   "internal_ties": pl.Int64})
     assert shown(nodes.filter(~pl.col("department").str.starts_with("Other"))) == want
+    # the communities' group mix: a cell of its own only for a department shown everywhere else
+    mix = run("communities").rows
+    assert set(mix["department"].to_list()) - {OTHER, EXTERNAL} <= set(want)
+    assert (mix["people"] >= k).all()
     # what is hidden holds at least k people, or everything is hidden
     total = range_headcounts(con, "organisation", start, end)["headcount"].sum()
     assert hidden.is_empty() or not want or total - sum(want.values()) >= k

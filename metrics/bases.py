@@ -1,0 +1,239 @@
+"""The base relations every metric reads: the stored bases when they describe the store, the same
+SQL computed on the fly otherwise.
+
+A metric asks :func:`sources` for the relations to read over a range and grain; :func:`is_fresh`
+says whether the stored ``m_*`` tables (built by :mod:`metrics.materialise`) describe exactly the
+activities and usage reports in the store. On a store never materialised, or changed since, the
+relations are the SQL the bases are built from, so a figure never depends on whether the bases
+were refreshed.
+
+This module is part of the definitions: it knows the shape of the bases and how to read them, and
+nothing about building them. :mod:`metrics.materialise` builds the stored tables from the SQL
+defined here (:func:`_person_period_sql`, :func:`_threads`, :func:`_thread_starts_sql`) and
+records :data:`BASE_VERSION`; it imports this module, never the reverse.
+
+>>> from ruche.store import connect
+>>> con = connect(":memory:")
+>>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+...                 "values (1, 'x', '2026-03-02 10:00', 1, 'post', 1), (2, 'x', '2026-03-02 11:00', 1, 'read', 1)")
+>>> is_fresh(con), reads_known(con), last_day(con)
+(False, True, datetime.date(2026, 3, 2))
+>>> src = sources(con, "month", None, None)
+>>> src.materialised
+False
+>>> con.execute(f"select period_start, activities from {src.person_period}",
+...             {"from_date": None, "to_date": None}).fetchall()
+[(datetime.date(2026, 3, 1), 2)]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+
+from metrics._sql import sql
+from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
+from metrics.population import DATA_DAYS
+
+#: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
+BASE_VERSION = "8"
+
+@dataclass(frozen=True)
+class Sources:
+    """SQL relations a metric query reads (fragments made by this module, never user text).
+
+    All of them use the bound parameters ``$from_date`` and ``$to_date``.
+    """
+
+    days: str  # a relation with a ``day`` column: the days holding data (for the range bounds)
+    person_day: str  # per person and day, cut to the range
+    person_period: str  # per person and period of the grain, cut to the range
+    person_range: str  # per person, over the whole range
+    person_months: str  # rows adding up, per person, to the range, with the ``month`` each falls in (sums only)
+    thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
+    space_people: str  # activities per space and person, over the range
+    materialised: bool
+
+
+def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    n_act, run_act = con.execute("select count(*), coalesce(max(run_id), 0) from activities").fetchone()
+    n_snap, run_snap = con.execute("select count(*), coalesce(max(run_id), 0) from usage_snapshots").fetchone()
+    return {"activities": n_act, "activities_run": run_act, "snapshots": n_snap, "snapshots_run": run_snap}
+
+
+#: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
+BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person")
+
+
+def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name in ?", [list(BASES)]
+    ).fetchone()[0]
+    if exists < len(BASES):
+        return None
+    values = dict(con.execute("select key, value from m_state").fetchall())
+    if values.get("version") != BASE_VERSION:
+        return None
+    return {k: int(v) for k, v in values.items() if k != "version" and k != "refreshed_at"}
+
+
+def store_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the store holds, in a few counts: the last load, the activities, the people and their
+    history, the usage reports, the schema. Tables derived from all of them (the dashboard's
+    results, the group ties) record it and are read only while it holds."""
+    row = con.execute(
+        """
+        select (select coalesce(max(run_id), 0) from ingest_runs),
+               (select count(*) from activities), (select count(*) from people),
+               (select count(*) from people_history), (select count(*) from usage_snapshots),
+               (select max(version) from schema_version)
+        """
+    ).fetchone()
+    return json.dumps(row)
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the bases describe exactly the activities and usage reports in the store."""
+    stored = _state_stored(con)
+    return stored is not None and stored == _state_now(con)
+
+
+
+NO_PREVIOUS = (
+    "(select null::integer as person_key, null::date as period_start, null::boolean as active, "
+    "null::integer as posts, null::integer as replies, null::boolean as read where false)"
+)
+
+
+def _person_period_sql(person_day: str, grain_name: str, previous: str = NO_PREVIOUS) -> str:
+    g = GRAINS[grain_name]
+    return sql("person_period").format(person_day=person_day, trunc=g.trunc, step=g.step, covers=g.covers,
+                                       previous=previous)
+
+
+
+def _threads(name: str, activities: str) -> str:
+    """The posts (``name`` 'posts') or first replies ('replies') per thread and person of ``activities``."""
+    return "(" + sql(f"thread_{name}").format(activities=activities) + ")"
+
+
+def _thread_starts_sql(posts: str, repliers: str) -> str:
+    return sql("thread_starts").format(posts=posts, repliers=repliers)
+
+
+
+def reads_known(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any source reports reads: a usage report, or ``read`` activities.
+
+    Without reads, a person who only reads is indistinguishable from an inactive one.
+    """
+    return any(
+        con.execute(f"select exists (select 1 from {relation})").fetchone()[0]
+        for relation in ("usage_snapshots", "activities where kind = 'read'")
+    )
+
+
+def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None, end: date | None) -> Sources:
+    """The relations a metric over ``start``..``end`` (inclusive; None: open) by ``grain_name`` reads.
+
+    The materialised tables are used when they are fresh; per-period ones only when the range
+    covers whole periods (else the periods are re-aggregated from the days of the range).
+    """
+    grain(grain_name)
+    fresh = is_fresh(con)
+    if fresh:
+        days = "m_person_day"
+        person_day = (
+            "(select * from m_person_day where ($from_date::date is null or day >= $from_date::date)"
+            " and ($to_date::date is null or day <= $to_date::date))"
+        )
+    else:
+        days = DATA_DAYS
+        person_day = f"({sql('person_day')})"
+
+    def per_period(g: str) -> str:
+        """The relation of grain ``g``: the base's rows when the range holds whole periods."""
+        if not fresh or not is_aligned(g, start, end):
+            return f"({_person_period_sql(person_day, g)})"
+        return (
+            f"(select * exclude (grain) from m_person_period where grain = '{g}'"
+            " and ($from_date::date is null or period_start >= $from_date::date)"
+            " and ($to_date::date is null or period_start <= $to_date::date))"
+        )
+
+    # sums over the range: the fewest rows of the bases that add up to it (every column of the
+    # bases adds up over periods); computed from the activities when the bases are stale
+    rows = _range_sums(start, end) if fresh else per_period("month")
+    person_range = "(" + sql("person_range").format(person_period=rows) + ")"
+    if fresh and start is None and end is None:
+        # only over the whole history: a person's activity in a space is not kept per day
+        space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"
+    else:
+        space_people = "(" + sql("space_people").format(activities="activities") + ")"
+    return Sources(
+        days=days,
+        person_day=person_day,
+        person_period=per_period(grain_name),
+        person_range=person_range,
+        person_months=(_range_sums(start, end, months_only=True) if fresh
+                       else f"(select *, period_start as month from {per_period('month')})"),
+        thread_starts="m_thread_start" if fresh else (
+            "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
+        ),
+        space_people=space_people,
+        materialised=fresh,
+    )
+
+
+def last_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day holding data (activities or usage reports), None on an empty store: where a
+    figure "as of the end of the data" stands."""
+    return con.execute(f"select max(day) from {sources(con, 'month', None, None).days}").fetchone()[0]
+
+
+_SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
+
+
+def _range_sums(start: date | None, end: date | None, months_only: bool = False) -> str:
+    """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
+    bases hold: the whole quarters inside it, the whole months around them, the days at its ends
+    (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
+    it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
+    :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
+    row groups outside them; the bound parameters are referenced as every metric query passes them."""
+    start = start or date(1, 1, 1)
+    after = (end or date(9999, 11, 30)) + timedelta(days=1)
+    first_month = start if start.day == 1 else shift_period("month", period_start("month", start), 1)
+    last_month = period_start("month", after)  # the months are [first_month, last_month)
+    first_quarter = (first_month if period_start("quarter", first_month) == first_month
+                     else shift_period("quarter", period_start("quarter", first_month), 1))
+    last_quarter = period_start("quarter", last_month)
+    if first_month >= last_month:
+        spans = {"day": [(start, after)], "month": [], "quarter": []}
+    elif months_only or first_quarter >= last_quarter:
+        spans = {"day": [(start, first_month), (last_month, after)], "month": [(first_month, last_month)], "quarter": []}
+    else:
+        spans = {"day": [(start, first_month), (last_month, after)], "quarter": [(first_quarter, last_quarter)],
+                 "month": [(first_month, first_quarter), (last_quarter, last_month)]}
+
+    def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
+        return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"
+                           for a, b in grain_spans if a < b) or "false"
+
+    month = "period_start as month, " if months_only else ""
+    parts = [
+        f"select person_key, {month}{_SUMMED} from m_person_period where grain = '{g}' and ({within('period_start', spans[g])})"
+        for g in ("quarter", "month") if spans[g]
+    ]
+    parts.append(
+        "select person_key, " + ("date_trunc('month', day)::date as month, " if months_only else "")
+        + "activities, posts, replies, reactions, received, replies_received, active, "
+        "dated_active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
+        f"from m_person_day where ({within('day', spans['day'])})"
+        " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
+    )
+    return "(" + " union all ".join(parts) + ")"
