@@ -131,15 +131,15 @@ def day_events(sample: Path, out: Path, day: date, n: int, seed: int = 7) -> Pat
             if roll < 0.05 or not threads:
                 thread = f"night-{day.isoformat()}-{i}"
                 threads.append(thread)
-                w.writerow([f"n{i}", at, actor, "post", "", space, thread])
+                w.writerow([f"{day.isoformat()}-{i}", at, actor, "post", "", space, thread])
             elif roll < 0.35:
-                w.writerow([f"n{i}", at, actor, "reply", rng.choice(active), space, rng.choice(threads)])
+                w.writerow([f"{day.isoformat()}-{i}", at, actor, "reply", rng.choice(active), space, rng.choice(threads)])
             elif roll < 0.6:
-                w.writerow([f"n{i}", at, actor, "reaction", rng.choice(active), space, rng.choice(threads)])
+                w.writerow([f"{day.isoformat()}-{i}", at, actor, "reaction", rng.choice(active), space, rng.choice(threads)])
             elif roll < 0.65:
-                w.writerow([f"n{i}", at, actor, "mention", rng.choice(active), space, rng.choice(threads)])
+                w.writerow([f"{day.isoformat()}-{i}", at, actor, "mention", rng.choice(active), space, rng.choice(threads)])
             else:
-                w.writerow([f"n{i}", at, actor, "read", "", space, rng.choice(threads)])
+                w.writerow([f"{day.isoformat()}-{i}", at, actor, "read", "", space, rng.choice(threads)])
     return out
 
 

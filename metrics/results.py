@@ -8,6 +8,11 @@ figures as JSON. :func:`current_keys` lists, in one query, the stored results th
 store as it is (same loads, same row counts); :func:`lookup` returns one of them when it was
 computed with exactly the same parameters; anything else is computed live by the caller.
 
+A load that only added activities or usage reports computes the per-period results again from
+the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, and the
+results of the whole history in full (:func:`precompute`); ``m_results_facts`` records what they
+were computed from.
+
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
 
@@ -371,12 +376,12 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     state = _state(con)
     k = settings.min_group_size
 
+    pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
-        con.execute(
-            "insert or replace into m_results values (?, ?, ?, ?, ?)",
-            [key(*key_parts, end=end), state, _frame_bytes(result.rows), result.suppressed_groups,
-             json.dumps(_encode(result.extra))],
-        )
+        wanted = key(*key_parts, end=end)
+        pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
+                           json.dumps(_encode(result.extra)))
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
         if first is not None and sliceable(name, params.extra):
@@ -427,8 +432,15 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     began = time.process_time()
     save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
     spent["champions"] = round(time.process_time() - began, 1)
-    if first is not None:  # what no call stored again (a target the configuration now gets wrong)
-        con.execute("delete from m_results where state <> ?", [state])
+    frame = pl.DataFrame(list(pending.values()), orient="row", schema={
+        "key": pl.Utf8, "state": pl.Utf8, "rows": pl.Binary, "suppressed": pl.Int32, "extra": pl.Utf8})
+    con.register("m_results_new", frame.to_arrow())
+    try:
+        # what no call stored again goes too (a target the configuration now gets wrong)
+        con.execute("delete from m_results")
+        con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
+    finally:
+        con.unregister("m_results_new")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
     return {"mode": "full" if first is None else "periods", "from": first, "results": computed,

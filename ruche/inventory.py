@@ -554,7 +554,16 @@ TABLES: dict[str, Table] = {
     ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
-        {"key": C("metrics", "name of the fact"), "value": C("metrics", "counts, seed, sample")},
+        {"key": C("metrics", "name of the fact"),
+         "value": C("metrics", "counts, seed, sample, when computed and from data up to which day: the pages "
+                    "say how recent the communities and the betweenness are")},
+        derived=True,
+    ),
+    "m_results_facts": Table(
+        "what the dashboard's stored results were computed from", _DERIVED, False,
+        {"facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
+                    "tables, the last day of the data, the settings of the calls: a load that only adds rows "
+                    "recomputes the periods it touched")},
         derived=True,
     ),
 }

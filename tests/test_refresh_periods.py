@@ -16,6 +16,8 @@ import datetime as dt
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -33,9 +35,12 @@ from ruche.store import writing
 END = dt.date(2026, 10, 31)
 CUT = dt.date(2026, 10, 1)
 
-#: The person graph's results computed again at every load, so that the dashboard's results
-#: read from them are the ones of a refresh from scratch.
-EVERY_LOAD = Settings(values={"network_refresh_share": 0.0})
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The demo's configuration (a roadmap: targets and phases), with the person graph's results
+#: computed again at every load, so that the dashboard's results read from them are the ones of a
+#: refresh from scratch.
+EVERY_LOAD = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={}, network_refresh_share=0.0)
 
 #: Derived tables that record when they were built (a clock) rather than what.
 CLOCKED = {"m_state", "m_network_state"}
@@ -260,3 +265,24 @@ def test_the_person_graph_is_computed_again_only_once_it_has_changed_enough(expo
     again = dict(con.execute("select key, value from m_network_state").fetchall())
     con.close()
     assert again["data_to"] == "2026-10-07"
+
+
+def test_a_month_of_usage_reports_recomputes_the_periods_it_vouches_for(tmp_path):
+    """Microsoft 365's usage report of October, after August's and September's: the periods from
+    the earliest day it vouches for (a person's last activity date, else the report's date) on."""
+    sample = tmp_path / "sample"
+    subprocess.run([sys.executable, "-m", "ruche.cli", "sample", "--out", str(sample), "--people", "200",
+                    "--months", "3"], check=True, capture_output=True)
+    reports = sorted(sample.glob("m365-*.csv"))
+    assert [r.name for r in reports] == ["m365-engage-activity-2026-08-31.csv", "m365-engage-activity-2026-09-30.csv",
+                                         "m365-engage-activity-2026-10-31.csv"]
+    db = tmp_path / "s.duckdb"
+    load(db, [sample / "directory.csv", sample / "viva-engage-export.zip", *reports[:2]])
+    done = load(db, [reports[2]])
+    con = duckdb.connect(str(db), read_only=True)
+    vouched = con.execute("select min(coalesce(last_activity, report_date)), count(*) from usage_snapshots "
+                          "where run_id = (select max(run_id) from usage_snapshots)").fetchone()
+    con.close()
+    assert vouched[1] == 200 and done["mode"] == "incremental"
+    assert (done["results"]["mode"], done["results"]["from"]) == ("periods", vouched[0])
+    assert_same_derived(db, tmp_path)
