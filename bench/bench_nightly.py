@@ -18,8 +18,8 @@ Each is split into its parts: the load (``load``), within it the copy of the sto
 works on and its publication (``publish``: the file copy, the sync, the rename), and the refresh
 (``refresh``) with its stages (``bases``, ``network``, ``group_ties``, ``results``). Wall and CPU
 seconds are both given; on a shared machine the CPU time is the steadier figure. The day's ratio
-to the year (wall time, end to end) is printed against ``--goal`` and the exit status is 1 when
-it is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample and the store there.
+to the year (wall time, end to end; ``ratio_cpu``: the same in CPU time) is printed against
+``--goal`` and the exit status is 1 when it is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample and the store there.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def timed_load(paths: list[Path], settings: Settings) -> dict:
         "refresh_cpu_s": round(refresh_cpu, 2),
         "refresh_publish_s": round(refresh_publish, 2),
         "stages": done.get("stages", {}),
+        "results_cpu_s": (done.get("results") or {}).get("cpu_seconds", {}),
         "modes": {k: (v.get("mode") if isinstance(v, dict) else v) for k, v in done.items()
                   if k in ("mode", "network", "group_ties", "results")},
     }
@@ -184,12 +185,14 @@ def main() -> int:
     figures["day"]["events"] = n
     ratio = figures["day"]["total_s"] / figures["year"]["total_s"]
     figures["ratio"] = round(ratio, 4)
+    figures["ratio_cpu"] = round(figures["day"]["total_cpu_s"] / figures["year"]["total_cpu_s"], 4)
     figures["goal"] = args.goal
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     figures["load_average"] = os.getloadavg()[0]
     print(json.dumps(figures, indent=2, default=str))
     print(f"day {figures['day']['total_s']} s / year {figures['year']['total_s']} s = {ratio:.1%} "
-          f"(goal {args.goal:.0%}): {'ok' if ratio <= args.goal else 'OVER'}", file=sys.stderr)
+          f"(CPU {figures['ratio_cpu']:.1%}; goal {args.goal:.0%}): {'ok' if ratio <= args.goal else 'OVER'}",
+          file=sys.stderr)
     return 0 if ratio <= args.goal else 1
 
 
