@@ -38,7 +38,7 @@ def person_graph_age(extra: dict) -> str:
     computed on DATE from data up to DATE)", with a note when the data has gone on since."""
     computed, data_to = extra.get("computed_at"), extra.get("data_to")
     if not computed:
-        return " (Louvain run on the person graph as it is)"
+        return " (computed on the person graph as it is)"
     said = f" (computed on {computed[:10]} from data up to {data_to or '–'}"
     if not extra.get("current", True):
         said += "; later loads are not in them yet: they are computed again once the graph has changed enough"
