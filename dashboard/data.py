@@ -8,15 +8,15 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date
+from types import EllipsisType
 from typing import Any
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from metrics import registry, results
-from metrics.groups import period_start, shift_period
+from metrics import figures, registry, results
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -147,26 +147,54 @@ def _sliced(published: tuple[int, int], name: str, by: str, period: str, start: 
     return results.slice_result(name, by, period, whole, hidden.rows, start, end)
 
 
-def metric(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
-           **extra) -> registry.MetricResult:
-    """Metric ``name`` under the filters ``f`` (a :class:`dashboard.filters.Filters`), cached.
-
-    ``by``, ``period`` and ``end`` override the filters' own.
-    """
-    # Over the whole range, ask for it as such: the load precomputed those results. So does a
-    # metric that takes no start, over a range that ends with the data, and the person graph's
-    # results, which always describe the whole history.
-    whole = f.whole_range or name in results.WHOLE_HISTORY or (name in results.END_ONLY and f.at_end)
-    start, stop = (None, None) if whole else (f.start, f.end)
-    if name in results.END_ONLY:  # one cache entry per end, whatever the start
-        start = None
+def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
+    """A metric's result under ``params``, cached: what the load stored over the whole range (or a
+    slice of it), else computed live. ``start`` and ``end`` None: the whole range."""
     # One cache entry for every grain of a metric that ignores it.
-    period = "month" if results.period_free(name, extra) else period or f.period
-    by = by or f.by
-    frozen = tuple(sorted((k, freeze(v)) for k, v in extra.items()))
-    if not whole and end is None and results.sliceable(name, extra):
-        return _sliced(version(), name, by, period, start, stop, f.min_group_size, frozen)
-    return _metric(version(), name, by, period, start, end or stop, f.min_group_size, frozen)
+    period = "month" if results.period_free(name, params.extra) else params.period
+    frozen = tuple(sorted((k, freeze(v)) for k, v in params.extra.items()))
+    if params.start is not None and params.end is not None and results.sliceable(name, params.extra):
+        return _sliced(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
+    return _metric(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
+
+
+class Source(figures.Source):
+    """The dashboard's source of results: through the caches above (:func:`_result`)."""
+
+    def result(self, name: str, params: registry.MetricParams) -> registry.MetricResult:
+        return _result(name, params)
+
+    def teams_in(self, by: str, group: str, period: str, as_of: date) -> list[str]:
+        return _teams_in(version(), by, group, period, as_of)
+
+    def champions(self, start: date | None, end: date | None, top: int) -> pl.DataFrame:
+        return _champions(version(), start, end, top)
+
+
+def source() -> Source:
+    return Source()
+
+
+def query(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
+          group: str | None | EllipsisType = ..., **extra) -> figures.Query:
+    """The :class:`metrics.figures.Query` of measure ``name`` under the filters ``f`` (a
+    :class:`dashboard.filters.Filters`). ``by``, ``period`` and ``end`` override the filters'
+    own; ``group`` is the filters' when ``by`` is theirs (else none, unless given)."""
+    # Over the whole range, ask for it as such: the load precomputed those results. So does a
+    # measure that takes no start, over a range that ends with the data.
+    start, stop = (None, None) if f.whole_range else (f.start, f.end)
+    if name in figures.END_ONLY and f.at_end:
+        start, stop = None, None
+    if group is ...:
+        group = f.group if by is None or by == f.by else None
+    return figures.Query(name, by or f.by, group, period or f.period, start, end or stop, f.min_group_size,
+                         extra, history=True)
+
+
+def figure(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,
+           group: str | None | EllipsisType = ..., **extra) -> figures.Figure:
+    """Measure ``name`` under the filters ``f``, with what it covers (:func:`metrics.figures.figure`)."""
+    return figures.figure(source(), query(name, f, by, period, end, group, **extra))
 
 
 def silo_settings() -> dict:
@@ -184,32 +212,21 @@ def silo_settings() -> dict:
     return extra
 
 
+def scope_trend(name: str, f, **extra) -> figures.Figure:
+    """Measure ``name`` per period for the scope of ``f``: the organisation's own rows, or the
+    group's (:func:`metrics.figures.scope_trend`)."""
+    return figures.scope_trend(source(), query(name, f, **extra))
+
+
 def partial_periods(f) -> tuple[tuple[str, int], ...]:
     """The periods of the range of filters ``f`` that the data holds only part of, with the days
-    it holds of each: the participation metric's ``partial`` and ``days`` (one definition for
-    every page; a period's coverage does not depend on the group)."""
-    from metrics.participation import whole_periods
-
-    rows = metric("participation", f, by="organisation").rows
-    if "days" not in rows.columns:
-        return ()
-    cut = rows.join(whole_periods(rows).select("period"), on="period", how="anti")
-    return tuple(cut.select("period", "days").sort("period").iter_rows())
+    it holds of each (:func:`metrics.figures.partial_periods`)."""
+    return figures.partial_periods(source(), query("participation", f, by="organisation"))
 
 
 @st.cache_data(ttl=TTL, max_entries=64)
-def teams_in(published: tuple[int, int], by: str, group: str, period: str, as_of: date) -> list[str]:
-    """The teams with people in group ``group`` of attribute ``by`` during the three periods of
-    grain ``period`` up to ``as_of`` (the ones Teams at risk compares, now and a period before):
-    that page's list for one group. A membership, never shown as a figure."""
-    from metrics.participation import participation_frame
-
-    if by == "team":
-        return [group]
-    start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
-    frame = participation_frame(cursor(), ["team", by], period, start, as_of)
-    return sorted(frame.filter((pl.col(by) == group) & (pl.col("headcount") > 0))["team"].drop_nulls()
-                  .unique().to_list())
+def _teams_in(published: tuple[int, int], by: str, group: str, period: str, as_of: date) -> list[str]:
+    return figures.teams_in(cursor(), by, group, period, as_of)
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
@@ -243,15 +260,9 @@ def audit_log(published: tuple[int, int]) -> pl.DataFrame:
 
 
 @st.cache_data(ttl=TTL, max_entries=16)
-def champions(published: tuple[int, int], start: date | None, end: date | None,
-              by: str | None = None, group: str | None = None, top: int = 20) -> pl.DataFrame:
-    """The ``top`` champions over the range, of the organisation or of ``group`` of attribute ``by``
-    (``department`` or ``team``, the attributes a champion's row carries): the group's own first
-    ``top``, ranked among all contributors, not the organisation's first ones that happen to be in it."""
+def _champions(published: tuple[int, int], start: date | None, end: date | None, top: int) -> pl.DataFrame:
+    """The ``top`` champions over the range: the twenty of the whole range as the load stored them."""
     from metrics.people import champions as top_contributors
 
-    if group is None:
-        found = stored("champions", "person", "month", 0) if start is None and end is None else None
-        return found.rows if found is not None else top_contributors(cursor(), start, end, top)
-    every = top_contributors(cursor(), start, end, top=1_000_000_000)
-    return every.filter(pl.col(by) == group).head(top)
+    found = stored("champions", "person", "month", 0) if start is None and end is None and top == 20 else None
+    return found.rows if found is not None else top_contributors(cursor(), start, end, top)

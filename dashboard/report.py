@@ -14,7 +14,8 @@ from pathlib import Path
 
 from dashboard import charts, summary
 from dashboard.format import count, pct, points
-from metrics import registry
+from metrics import headlines
+from metrics.figures import Live, Query
 from ruche import store
 from ruche.cli import add_db_option
 from ruche.config import Settings
@@ -55,15 +56,11 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
            start: date | None = None, end: date | None = None) -> str:
     """The report's HTML."""
 
-    def fetch(name, by_=None, period_=None, **extra):
-        params = registry.MetricParams(by=by_ or by, period=period_ or period, start=start, end=end,
-                                       min_group_size=settings.min_group_size, extra=extra)
-        return registry.get(name)(con, params)
-
-    o = summary.overview(lambda name, by=None, period=None, **kw: fetch(name, by, period, **kw),
-                         by, None, settings.targets, settings.phases, silo_settings(settings))
+    query = Query("participation", by=by, period=period, start=start, end=end,
+                  min_group_size=settings.min_group_size)
+    o = headlines.overview(Live(con), query, settings.targets, settings.phases, silo_settings(settings))
     partial = o.partial  # the periods the data, or the range asked for, holds only part of
-    if o.trend.is_empty():
+    if o.trend.rows.is_empty():
         raise RucheError("nothing to report: the store holds no activity in this range")
     last = o.last()
     cards = []
@@ -76,22 +73,23 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
             + (f'<div class="delta {cls}">{html.escape(delta)} against the period before</div>' if delta else "")
             + (f'<div class="target">in {html.escape(h.period)}{" (partial)" if h.partial else ""}</div>'
                if h.period and h.period != last["period"] else "")
-            + (f'<div class="target">{html.escape(h.target)}</div>' if h.target else "")
+            + (f'<div class="target">{html.escape(summary.target_line(h.target))}</div>' if h.target else "")
             + "</div>"
         )
-    figures = [charts.mark_partial(charts.participation_trend(o.trend, charts.trend_title(o.trend, partial=partial)),
+    trend = o.trend.rows
+    figures = [charts.mark_partial(charts.participation_trend(trend, charts.trend_title(trend, partial=partial)),
                                    partial)]
     readings = [f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
                 f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."]
-    cut = sorted(p for p in partial if p in set(o.trend["period"].to_list()))
+    cut = sorted(partial)
     if cut:
         readings[0] += (f" {', '.join(cut)} {'is' if len(cut) == 1 else 'are'} covered only in part by the data: "
                         "marked on the chart, and no figure above is read from it.")
-    reading = summary.curves_reading(o.curves, by, partial)
+    reading = o.curves_reading()
     if reading:
         low, high = reading
         figures.append(charts.mark_partial(charts.adoption_curves(
-            o.curves, by, settings.phases,
+            o.curves.rows, by, settings.phases,
             f"{charts.safe(high[by])} leads adoption at {pct(high['participation_rate'])}, "
             f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])} in {high['period']}"), partial))
         readings.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
@@ -102,7 +100,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         blocks.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False,
                                   config={"displaylogo": False}))
         blocks.append(f'<p class="reading">{html.escape(text)}</p>')
-    first, last_period = o.trend["period"][0], o.trend["period"][-1]
+    first, last_period = trend["period"][0], trend["period"][-1]
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Adoption report {html.escape(last_period)}</title>
@@ -111,6 +109,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 <h1>Adoption of the enterprise social network</h1>
 <p class="sub">{html.escape(first)} to {html.escape(last_period)} · headcount {count(last['headcount'])}
 (people employed in {html.escape(last['period'])}) · groups of fewer than {settings.min_group_size} people are never shown</p>
+<p class="sub">Covers: {html.escape(o.trend.covers)}</p>
 <div class="cards">{''.join(cards)}</div>
 {''.join(blocks)}
 <footer>Ruche adoption report, made {made}. Every figure follows the definitions in docs/metrics.md.</footer>

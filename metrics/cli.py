@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from metrics import registry
+from metrics.figures import Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
@@ -37,6 +38,7 @@ examples:
   ruche metrics participation --by site --period quarter
   ruche metrics inequality --from 2026-01-01 --to 2026-06-30 --format json
   ruche metrics inactive-teams --format csv > teams.csv
+  ruche metrics group-graph --by department --group Sales --format json
 """
 
 
@@ -62,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "team for inactive-teams, organisation for leadership and frontline)",
     )
     parser.add_argument(
+        "--group", metavar="NAME",
+        help="one group of --by: its rows only (group-graph: the group and the groups it has ties with); "
+        "a group under the minimum size has none",
+    )
+    parser.add_argument(
         "--period", choices=list(GRAINS), default=None,
         help="period of time series (default: month; silos: the whole window unless --period is given)",
     )
@@ -81,6 +88,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bridges, for an administrator: name the top spanners from this directory file and the key, "
         "in memory (its email and name columns); names are never stored",
     )
+
+
+def query_from(args: argparse.Namespace, settings: Any) -> Query:
+    """The :class:`metrics.figures.Query` the command line asks."""
+    params = params_from(args, settings)
+    group = getattr(args, "group", None)
+    if group is not None and params.by == "organisation":
+        raise RucheError("--group needs --by: the attribute the group is a value of")
+    return Query(args.name, params.by, group, params.period, params.start, params.end, params.min_group_size,
+                 params.extra)
 
 
 def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
@@ -123,12 +140,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_json(name: str, params: MetricParams, result: MetricResult) -> dict:
-    """The JSON document of a result (the documented contract)."""
+def to_json(name: str, params: MetricParams, result: MetricResult, group: str | None = None) -> dict:
+    """The JSON document of a result (the documented contract); ``group``: the one asked for
+    (``params.group``, only then)."""
     document = {
         "metric": name,
         "params": {
             "by": params.by,
+            **({"group": group} if group is not None else {}),
             "period": params.period,
             "from": params.start,
             "to": params.end,
@@ -142,9 +161,11 @@ def to_json(name: str, params: MetricParams, result: MetricResult) -> dict:
     return _plain(document)
 
 
-def write_table(name: str, params: MetricParams, result: MetricResult, out: TextIO) -> None:
+def write_table(name: str, params: MetricParams, result: MetricResult, out: TextIO, covers: str | None = None) -> None:
     span = f"{params.start or 'first day'} to {params.end or 'last day'}"
     print(f"{name} by {params.by}, per {params.period}, {span}", file=out)
+    if covers:
+        print(f"covers: {covers}", file=out)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=240, fmt_str_lengths=60):
         print(result.rows, file=out)
         for key, value in result.extra.items():
@@ -183,22 +204,31 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     from ruche.store import connect
 
     out = out or sys.stdout
-    params = params_from(args, settings)
+    query = query_from(args, settings)
+    params = query.params
     con = connect(settings.db, read_only=True)
     try:
         empty = check_range(con, params.start, params.end)
-        result = registry.get(args.name)(con, params)
+        fig = figure(Live(con), query)
+        covers = fig.covers if args.format == "table" else None
     finally:
         con.close()
+    # the rows of the group asked for; the organisation-wide figures stay the organisation's
+    result = MetricResult(rows=fig.rows, suppressed_groups=fig.suppressed_groups, extra=fig.extra)
     if args.format == "json":
-        json.dump(to_json(args.name, params, result), out, indent=2, ensure_ascii=False)
+        json.dump(to_json(args.name, params, result, query.group), out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif args.format == "csv":
         out.write(result.rows.write_csv())
         if result.extra.get("note"):
             print(f"ruche metrics: note: {result.extra['note']}", file=sys.stderr)
     else:
-        write_table(args.name, params, result, out)
+        write_table(args.name, params, result, out, covers)
+    if fig.hidden:
+        print(f"ruche metrics: note: {query.scope} has no row: under the minimum size of {query.min_group_size} "
+              "people (or nobody of it counted) over the range", file=sys.stderr)
+    for wider in fig.wider if args.format != "table" else ():
+        print(f"ruche metrics: note: {wider}", file=sys.stderr)
     if empty:
         print(f"ruche metrics: note: {empty}", file=sys.stderr)
     return 0

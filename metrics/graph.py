@@ -196,8 +196,10 @@ def group_graph(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    around: str | None = None,
 ) -> tuple[nx.Graph, int]:
-    """The group graph: a node per group, an edge per pair of groups that interact.
+    """The group graph: a node per group, an edge per pair of groups that interact (``around``:
+    one group's neighbourhood, see :func:`group_graph_frames`).
 
     A node carries ``headcount`` (the people of the group over the window: its headcount, or
     for ``External`` the external people active in it) and ``internal_ties`` (the weight of ties
@@ -229,7 +231,7 @@ def group_graph(
     Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
     one node, with the tie between them as its internal tie.
     """
-    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size)
+    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size, around=around)
     G = nx.Graph()
     G.add_nodes_from((n, {"headcount": h, "internal_ties": i}) for n, h, i in nodes.iter_rows())
     G.add_weighted_edges_from(zip(edges["group_a"].to_list(), edges["group_b"].to_list(), edges["weight"].to_list()))
@@ -391,14 +393,15 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
     """Write the group graph to ``path`` for Gephi: GraphML (``.graphml``) or GEXF (``.gexf``).
 
-    Same graph as the ``group-graph`` metric (small groups suppressed alike).
+    Same graph as the ``group-graph`` metric (small groups suppressed alike; ``extra["around"]``:
+    one group's neighbourhood).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".graphml", ".gexf"}:
         raise MetricError(f"{path}: write the group graph as .graphml or .gexf")
     G, _ = group_graph(con, by=params.by, start=params.start, end=params.end,
-                       min_group_size=params.min_group_size)
+                       min_group_size=params.min_group_size, around=params.extra.get("around"))
     G.graph["grouped_by"] = params.by
     if suffix == ".graphml":
         nx.write_graphml(G, path)

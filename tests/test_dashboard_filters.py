@@ -255,7 +255,7 @@ def check_contributors(at: AppTest, db, s: State) -> None:
 
 
 def check_network(at: AppTest, db, s: State) -> None:
-    result = compute(db, "silos", s, silo_threshold=THRESHOLD)
+    result = compute(db, "silos", s, silo_threshold=THRESHOLD, graph_top=40)
     org = result.extra
     if s.group is None:
         assert values(at) == {
@@ -280,6 +280,16 @@ def check_network(at: AppTest, db, s: State) -> None:
     drawn = charts(at)
     assert title(drawn["graph"]).startswith(f"{silos.height} of {with_ties.height} {s.by}s with enough ties to "
                                             "tell are silos")
+    # the nodes drawn: the organisation's 40 most tied, or the group and the groups it has ties with
+    nodes = [t for t in drawn["graph"]["data"] if t.get("mode") == "markers+text"][0]["text"]
+    if s.group is None:
+        expected = result.extra["graph"]["nodes"]["group"].to_list()
+    else:
+        around = compute(db, "group-graph", s, top=40, around=s.group)
+        edges = around.rows.filter((pl.col("group_a") == s.group) | (pl.col("group_b") == s.group))
+        expected = sorted({s.group, *edges["group_a"].to_list(), *edges["group_b"].to_list()})
+        assert [n[s.by] for n in around.extra["nodes"]] == expected
+    assert nodes == expected
 
 
 def check_teams(at: AppTest, db, s: State) -> None:

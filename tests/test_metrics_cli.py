@@ -193,3 +193,40 @@ def test_a_store_without_activity_answers_with_a_note_and_refuses_a_range(tmp_pa
                          "--db", str(path), "--from", "2026-01-01")
     assert (code, out) == (1, "")
     assert err == "ruche metrics: error: no data in this range: the store holds no activity yet\n"
+
+
+def test_a_group_narrows_the_rows_and_the_table_says_what_it_covers(company, capsys):
+    path, config = company
+    base = ["--config", str(config), "metrics", "participation", "--db", str(path), "--to", "2026-03-31"]
+    code, out, err = run(capsys, *base, "--group", "Ops", "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["params"]["group"] == "Ops" and list(document["params"])[:2] == ["by", "group"]
+    assert [(r["period"], r["department"], r["headcount"], r["active"]) for r in document["rows"]] == [
+        ("2026-01", "Ops", 8, 8), ("2026-02", "Ops", 8, 7), ("2026-03", "Ops", 8, 4)]
+    # the same rows as the whole result's, and the same groups left out
+    whole = json.loads(run(capsys, *base, "--format", "json")[1])
+    assert [r for r in whole["rows"] if r["department"] == "Ops"] == document["rows"]
+    assert document["suppressed_groups"] == whole["suppressed_groups"] == 2
+    # a group under the minimum size: no row, and why
+    code, out, err = run(capsys, *base, "--group", "Legal", "--format", "json")
+    assert json.loads(out)["rows"] == []
+    assert "ruche metrics: note: department Legal has no row: under the minimum size of 5 people" in err
+    code, out, _ = run(capsys, *base, "--group", "Ops")
+    # --to 31 March, cut to the data's last day (30 March): January and March are partial
+    assert out.splitlines()[1] == ("covers: department Ops · people employed in the period · 2026-01-04 to "
+                                   "2026-03-30 · partial periods: 2026-01, 2026-03 · 2 groups under 5 people left out")
+
+
+def test_a_figure_wider_than_the_group_says_so(company, capsys):
+    path, config = company
+    code, out, err = run(capsys, "--config", str(config), "metrics", "organisation-usage", "--db", str(path),
+                         "--by", "department", "--group", "Ops", "--format", "csv")
+    assert code == 0
+    assert "ruche metrics: note: whole organisation: organisation-usage has no figure per department" in err
+
+
+def test_a_group_asks_for_a_group_by_attribute(company, capsys):
+    path, config = company
+    code, _, err = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
+                       "--by", "organisation", "--group", "Ops")
+    assert code != 0 and "--group needs --by" in err

@@ -17,10 +17,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "metrics"
 
 #: The layer that builds stored tables (``materialise``: the bases; ``results``: the figures;
-#: ``refresh``: what a load rebuilds) and answers for figures by name (``registry``, ``figures``,
-#: ``cli``): built from the definitions, read by the dashboard, the report and the command line.
-#: No definition imports it.
-CACHES = {"materialise", "results", "refresh", "registry", "figures", "cli"}
+#: ``refresh``: what a load rebuilds) and answers for figures (``registry``: by name; ``figures``:
+#: a figure with what it covers; ``headlines``: the overview's; ``cli``): built from the
+#: definitions, read by the dashboard, the report and the command line. No definition imports it.
+CACHES = {"materialise", "results", "refresh", "registry", "figures", "headlines", "cli"}
 
 #: The modules that write stored tables: no definition imports them, whatever else changes.
 BUILDERS = {"materialise", "results", "refresh"}

@@ -113,7 +113,7 @@ def test_group_graph_top_keeps_the_most_tied_nodes_and_the_edges_between_them():
         assert all(a.equals(b) for a, b in zip(group_graph_frames(con, min_group_size=1, top=top)[:2], whole[:2]))
 
 
-def test_the_graph_around_one_group_is_the_group_and_its_neighbours():
+def test_the_graph_around_one_group_is_the_group_and_its_neighbours(tmp_path: Path):
     G, group = three_departments()
     con = store_from_graph(G, group, external={17})
     # Every group shown: Legal's ties go to Sales (3) and Tax (2); Audit and External are no
@@ -148,6 +148,9 @@ def test_the_graph_around_one_group_is_the_group_and_its_neighbours():
     result = registry.get("group-graph")(con, MetricParams(min_group_size=1, extra={"around": "Audit"}))
     assert [n["department"] for n in result.extra["nodes"]] == ["Audit", "Tax"]
     assert result.rows.rows() == [("Audit", "Tax", 5)] and result.extra["around"] == "Audit"
+    # the file for Gephi is the same neighbourhood
+    path = write_group_graph(con, MetricParams(min_group_size=1, extra={"around": "Audit"}), tmp_path / "a.graphml")
+    assert sorted(nx.read_graphml(path).edges(data="weight")) == [("Audit", "Tax", 5)]
 
 
 @pytest.mark.parametrize("suffix, reader", [(".graphml", nx.read_graphml), (".gexf", nx.read_gexf)])

@@ -31,18 +31,15 @@ MAX_GROUPS = 40
 
 def render(f: Filters) -> None:
     st.title("Contributors")
-    result = data.metric("inequality", f)
-    extra = result.extra
+    fig = data.figure("inequality", f)
+    extra = fig.extra
+    scope = fig.query.scope
     if f.group is not None:
-        split = result.rows.filter(pl.col(f.by) == f.group).drop(f.by)
-        scope = f"{f.by} {f.group}"
-        figures = extra["groups"].filter(pl.col(f.by) == f.group)
-        gini = figures["gini"][0] if figures.height else None
-        absence = figures["contributor_absence_factor"][0] if figures.height else None
-        headcount = figures["headcount"][0] if figures.height else None
+        split = fig.rows.drop(f.by)
+        mine = fig.frame("groups").select("gini", "contributor_absence_factor", "headcount")
+        gini, absence, headcount = mine.row(0) if mine.height else (None, None, None)
     else:
         split = extra["organisation"]
-        scope = "the organisation"
         gini, absence, headcount = extra["gini"], extra["contributor_absence_factor"], extra["headcount"]
     if split.is_empty():
         st.info(md(f"Nothing to show for {scope} in this range: it holds fewer than {f.min_group_size} people, "
@@ -65,6 +62,7 @@ def render(f: Filters) -> None:
     st.caption(md(f"Headcount {count(headcount)}: the internal people of {scope} employed at some time over the "
                   "range (more than in any one period). Reference: Nielsen's 90/9/1 — 90% lurkers, "
                   "9% occasional contributors, 1% superusers writing most of the content."))
+    st.caption(md(f"Covers: {fig.covers}."))
 
     left, right = st.columns(2)
     with left:
@@ -77,15 +75,13 @@ def render(f: Filters) -> None:
             st.write(md(f"Gini of {scope}: " + ("–" if gini is None else f"{gini:.2f}")))
     with right:
         st.subheader("Personas", help=HELP["personas"])
-        personas = data.metric("personas", f)
+        personas = data.figure("personas", f)
         frame = personas.rows
-        if f.group is not None:
-            frame = frame.filter(pl.col(f.by) == f.group)
         if frame.is_empty():
             st.write("No persona to show in this range.")
         else:
             # the organisation's figure counts every employee, the groups hidden included
-            totals = pl.DataFrame(personas.extra.get("organisation") or []) if f.group is None else frame
+            totals = personas.frame("organisation") if f.group is None else frame
             lead = totals.sort("people", descending=True, maintain_order=True).row(0, named=True) if totals.height else None
             who = "Most active employees" if f.group is None else "Most active people"
             title = f"{who} are {charts.safe(lead['persona'])}s ({count(lead['people'])})" if lead else "Personas"

@@ -8,6 +8,8 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
+from metrics import headlines
+from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
 
 HELP = {
@@ -49,8 +51,8 @@ def render(f: Filters) -> None:
     st.title("Network")
     silo = data.silo_settings()
     threshold = silo["silo_threshold"]
-    result = data.metric("silos", f, **silo, graph_top=MAX_DRAWN)
-    groups, org = result.rows, result.extra
+    fig = data.figure("silos", f, **silo, graph_top=MAX_DRAWN)
+    groups, org = fig.result.rows, fig.extra
     if groups.is_empty() or org.get("ties") in (None, 0):
         st.info("No interactions between people in this range yet (replies, mentions, reactions).")
         return
@@ -67,11 +69,10 @@ def render(f: Filters) -> None:
         st.caption(md(f"Over the range, between the {count(groups.height)} {kind} shown "
                       f"({count(org['ties'])} ties; the ties of smaller {kind} count too)."))
     else:
-        mine = groups.filter(pl.col(f.by) == f.group)
-        if mine.is_empty():
+        if fig.hidden:
             st.info(md(f"{f.by} {f.group} is under the minimum size of {f.min_group_size} people over this range."))
             return
-        g = mine.row(0, named=True)
+        g = fig.rows.row(0, named=True)
         c1, c2, c3 = st.columns(3)
         c1.metric("Cross-silo share", pct(g["cross_silo_share"]), help=HELP["cross_group"])
         c2.metric("E-I index", "–" if g["ei_index"] is None else f"{g['ei_index']:+.2f}", help=HELP["ei"])
@@ -83,23 +84,32 @@ def render(f: Filters) -> None:
                          "(disconnected).")
                       + f" Modularity describes the whole partition into {kind}, not one group: it is the "
                       "organisation's."))
+    st.caption(md(f"Covers: {fig.covers}."))
 
-    graph = org["graph"]
-    nodes = graph["nodes"] if graph["nodes"].height else None
-    scope = "" if f.group is None else f" (every {f.by}, for comparison with {charts.safe(f.group)})"
     title = (f"{silos.height} of {with_ties.height} {kind} with enough ties to tell are silos "
              f"(E-I below {threshold:+.1f}); "
-             f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary{scope}")
-    if nodes is not None:
-        st.plotly_chart(charts.group_network(nodes, graph["edges"], set(silos[f.by].to_list()), title),
-                        width="stretch", key="graph")
-        folded = graph["groups"] - groups.height
+             f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary")
+    if f.group is None:
+        graph = org["graph"]
+        nodes, edges = graph["nodes"], graph["edges"]
         shown = "" if nodes.height == graph["groups"] else (
             f" The {nodes.height} nodes with the most ties are drawn, of {count(graph['groups'])}: "
             f"the {count(groups.height)} {kind} shown"
-            + (f" and {folded} node folding the smaller ones." if folded > 0 else "."))
-        st.caption(md(HELP["graph"] + shown + ("" if f.group is None else
-                                                " Every group of the organisation is drawn, whatever the group chosen.")))
+            + (f" and {graph['groups'] - groups.height} node folding the smaller ones."
+               if graph["groups"] > groups.height else "."))
+    else:
+        # the chosen group and the groups it has ties with (the same nodes as the whole graph's)
+        around = data.figure("group-graph", f, top=MAX_DRAWN)
+        nodes = around.frame("nodes", of_group=False).rename({f.by: "group"})
+        edges = around.rows
+        title += f" (every {f.by});<br>drawn: {charts.safe(f.group)} and the {kind} it has ties with"
+        shown = (f" {f.group} and the {max(nodes.height - 1, 0)} nodes it has ties with"
+                 + (f" (the {MAX_DRAWN - 1} with the most ties to it)" if nodes.height >= MAX_DRAWN else "")
+                 + f", of the {count(around.extra['groups'])} of the organisation's graph.")
+    if nodes.height:
+        st.plotly_chart(charts.group_network(nodes, edges, set(silos[f.by].to_list()), title),
+                        width="stretch", key="graph")
+        st.caption(md(HELP["graph"] + shown))
 
     left, right = st.columns(2)
     with left:
@@ -110,7 +120,7 @@ def render(f: Filters) -> None:
         else:
             closed = ranked.row(0, named=True)
             drawn = ranked.head(MAX_DRAWN)
-            mine = ranked.filter(pl.col(f.by) == f.group) if f.group is not None else ranked.clear()
+            mine = fig.rows.filter(pl.col("ei_index").is_not_null()) if f.group is not None else ranked.clear()
             if mine.height and f.group not in drawn[f.by].to_list():
                 drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
             st.plotly_chart(
@@ -128,36 +138,33 @@ def render(f: Filters) -> None:
                              else f" {f.group} is disconnected: it has no bar.")))
     with right:
         st.subheader("Cross-silo share over time", help=HELP["cross"] if f.group is None else HELP["cross_group"])
-        per_period = data.metric("silos", f, per_period=True, **silo)
-        if f.group is None:
-            trend = per_period.extra["periods"]
-            trend = pl.DataFrame(trend).filter(pl.col("cross_silo_share").is_not_null()) if trend else pl.DataFrame()
-        else:
-            rows = per_period.rows.filter(pl.col(f.by) == f.group)
-            trend = rows.select("period", "cross_silo_share").filter(pl.col("cross_silo_share").is_not_null())
-        complete = trend.filter(~pl.col("period").is_in(list(partial))) if trend.height else trend
-        if complete.height < 2:
+        trend = headlines.cross_silo_frame(data.source(), data.query("silos", f), silo)
+        ends = span(trend, "cross_silo_share", partial)
+        if ends is None:
             st.write("Needs at least two complete periods with interactions.")
         else:
-            a, b = complete.row(0, named=True), complete.row(-1, named=True)
+            a, b = ends
             verb = "rose" if b["cross_silo_share"] > a["cross_silo_share"] else "fell"
             who = "Cross-silo share" if f.group is None else f"The share of {charts.safe(f.group)}'s ties leaving it"
             st.plotly_chart(
                 charts.mark_partial(charts.org_trend(
-                    trend.sort("period"), "cross_silo_share",
+                    trend.filter(pl.col("cross_silo_share").is_not_null()), "cross_silo_share",
                     f"{who} {verb}<br>from {pct(a['cross_silo_share'])} in {a['period']} to "
                     f"{pct(b['cross_silo_share'])} in {b['period']}", "Cross-silo share"), partial),
                 width="stretch", key="cross",
             )
 
     st.subheader("Informal communities against the organisation chart", help=HELP["communities"])
-    comm = data.metric("communities", f)
+    comm = data.figure("communities", f)
     if comm.rows.is_empty():
-        st.write("No community to show.")
+        st.write("No community to show." if f.group is None else
+                 md(f"No community to show for {f.by} {f.group}: its people are pooled with the small groups' "
+                    "or have no tie."))
     else:
         nmi = comm.extra.get("nmi")
         st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history and the whole "
-                      f"organisation, whatever the period range and group{person_graph_age(comm.extra)}; normalised "
-                      f"mutual information with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."))
+                      f"organisation, whatever the period range{person_graph_age(comm.extra)}; "
+                      f"normalised mutual information with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."
+                      + ("" if f.group is None else f" The communities holding people of {f.group}, and how many.")))
         table = comm.rows.with_columns(pl.col("share").round(3))
         st.dataframe(table, hide_index=True, width="stretch")

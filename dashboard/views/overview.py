@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, summary
+from metrics import headlines
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct, points
 
@@ -17,9 +18,8 @@ MAX_CURVES = 15
 def render(f: Filters) -> None:
     st.title("Overview")
     s = data.settings()
-    o = summary.overview(lambda name, **kw: data.metric(name, f, **kw), f.by, f.group, s.targets, s.phases,
-                         data.silo_settings(), f.partial_labels)
-    if o.trend.is_empty():
+    o = headlines.overview(data.source(), data.query("participation", f), s.targets, s.phases, data.silo_settings())
+    if o.trend.rows.is_empty():
         st.info(f"No figures for {md(o.scope)} in this range: the group may be under the minimum size of "
                 f"{f.min_group_size} people, or nobody was employed then.")
         return
@@ -36,32 +36,35 @@ def render(f: Filters) -> None:
         if h.period is not None and h.period != last["period"]:
             col.caption(md(f"In {h.period}" + (" (partial)" if h.partial else "")))
         if h.target:
-            col.caption(md(h.target))
+            col.caption(md(summary.target_line(h.target)))
     note = partial_note(f)
     if note:
         st.caption(md(note))
 
+    trend = o.trend.rows
     st.plotly_chart(charts.mark_partial(charts.participation_trend(
-        o.trend, charts.trend_title(o.trend, partial=o.partial)), o.partial), width="stretch", key="trend")
+        trend, charts.trend_title(trend, partial=o.partial)), o.partial), width="stretch", key="trend")
     st.caption(md(
         f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
         f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."
     ))
+    st.caption(md(f"Covers: {o.trend.covers}."))
 
-    reading = summary.curves_reading(o.curves, f.by, o.partial)
+    reading = o.curves_reading()
     if reading:
         low, high = reading
-        st.subheader("Adoption by " + f.by, help=summary.HELP["curve"])
-        drawn = charts.largest(o.curves, f.by, MAX_CURVES)
+        curves = o.curves.rows
+        st.subheader("Adoption by " + f.by, help=headlines.HELP["curve"])
+        drawn = charts.largest(curves, f.by, MAX_CURVES)
         st.plotly_chart(
             charts.mark_partial(charts.adoption_curves(
-                o.curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
+                curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
                 f"{charts.safe(high[f.by])} leads adoption at {pct(high['participation_rate'])}, "
                 f"{charts.safe(low[f.by])} trails at {pct(low['participation_rate'])} in {high['period']}"),
                 o.partial),
             width="stretch", key="curves",
         )
-        groups = o.curves.filter(o.curves["period"] == high["period"]).height
+        groups = o.curves.latest().height
         st.caption(md(f"{groups} groups in {high['period']}: from {pct(low['participation_rate'])} "
                       f"({low[f.by]}) to {pct(high['participation_rate'])} ({high[f.by]})."
                       + (f" The {len(drawn)} largest are drawn." if groups > len(drawn) else "")))

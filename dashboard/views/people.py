@@ -14,6 +14,7 @@ from dashboard.filters import Filters
 from dashboard.format import md
 from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
+from metrics import figures
 from metrics.centrality import name_people
 from ruche.errors import RucheError
 
@@ -43,8 +44,8 @@ def render(f: Filters) -> None:
     st.subheader("Boundary spanners", help="The people with the highest betweenness in the interaction "
                  "graph: those through whom groups reach each other. Betweenness is sampled on large "
                  "graphs; the sample is stated below.")
-    bridges = data.metric("bridges", f)
-    top = pl.DataFrame(bridges.extra.get("top_spanners") or [])
+    bridges = data.figure("bridges", f)
+    top = bridges.frame("top_spanners")
     info = bridges.extra.get("betweenness") or {}
     if top.is_empty():
         st.write("No interactions between groups in this range.")
@@ -55,10 +56,9 @@ def render(f: Filters) -> None:
                       + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
     st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
                  "replies their messages received from others.")
-    span = (None, None) if f.whole_range else (f.start, f.end)
-    own = f.group is not None and f.by in ("department", "team")  # what a champion's row carries
-    champions = data.champions(data.version(), *span, *((f.by, f.group) if own else ()))
-    if own:
+    fig = figures.champions(data.source(), data.query("champions", f))
+    champions = fig.rows
+    if fig.narrowed:
         st.caption(md(f"Over the range, the first {champions.height} of {f.by} {f.group}."))
     elif f.group is not None:
         st.caption(md(f"Over the range, every group: the champions carry their department and team only, not "

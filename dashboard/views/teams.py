@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import FORMULA_START, count, md
-from metrics.results import previous_as_of
+from metrics import figures
 
 RULES = {
     "low_participation": "participation under {p:.0%} over the last complete period",
@@ -58,14 +58,12 @@ def render(f: Filters) -> None:
     rules = {k: v.format(p=s.inactive_participation, d=s.inactive_days, x=s.inactive_drop_points)
              for k, v in RULES.items()}
     by = "team"
-    result = data.metric("inactive-teams", f, by=by)
-    flagged = result.rows
-    extra = result.extra
+    now, before = figures.teams_at_risk(data.source(), data.query("inactive-teams", f))
+    flagged = now.rows
+    extra = now.extra
     as_of = extra.get("as_of")
     scope = "Every team of the organisation"
     if f.group is not None and as_of is not None:
-        members = data.teams_in(data.version(), f.by, f.group, f.period, as_of)
-        flagged = flagged.filter(pl.col(by).is_in(members))
         scope = f"The teams with people in {f.by} {f.group}" if f.by != "team" else f"Team {f.group}"
     st.caption(md(f"As of {as_of}: period {extra.get('period')} against {extra.get('previous_period')}, the last "
                   f"complete {f.period}s up to the end of the range. {scope}. A team is flagged once per "
@@ -96,9 +94,7 @@ def render(f: Filters) -> None:
                        args=("export", "teams-at-risk", {"rows": shown.height, "rules": ",".join(picked)}))
 
     st.subheader("Changes since the last period")
-    before = data.metric("inactive-teams", f, by=by, end=previous_as_of(f.period, as_of)).rows if as_of else None
-    if before is not None and f.group is not None:
-        before = before.filter(pl.col(by).is_in(members))
+    before = before.rows if before is not None else None
     if before is None or before.is_empty() and flagged.is_empty():
         st.write("No earlier period to compare with.")
     else:
@@ -112,5 +108,5 @@ def render(f: Filters) -> None:
             if frame.height:
                 st.caption(title)
                 st.dataframe(frame.select(key), hide_index=True, width="stretch")
-    if result.suppressed_groups:
-        st.caption(f"{result.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")
+    if now.suppressed_groups:
+        st.caption(f"{now.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")
