@@ -22,7 +22,7 @@ import polars as pl
 from metrics.graph import OTHER, network_age, person_graph, stored_person_network
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
-from metrics.ties import tie_frame
+from metrics.ties import group_ties_current, tie_frame
 
 
 #: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
@@ -206,7 +206,8 @@ def person_reach(
     ``groups_reached`` (distinct other groups among the people they have ties with); and per group
     of the population: ``grp``, ``headcount`` and ``groups_reached`` (distinct other groups its
     people reach together). One query (``reach.sql``), one pass over the interactions."""
-    frame = tie_frame(con, "reach", by, None, start, end)
+    whole = start is None and end is None and group_ties_current(con)  # the pairs kept beside the group ties
+    frame = tie_frame(con, "reach", by, None, start, end, stored_pairs=whole)
     people = frame.filter(pl.col("part") == "person").drop("part")
     groups = frame.filter(pl.col("part") == "group").select(
         "grp", pl.col("neighbours").cast(pl.Int64).alias("headcount"), pl.col("groups_reached").cast(pl.Int64)

@@ -552,6 +552,15 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_person_pairs": Table(
+        "the pairs of people with a tie (a reply, mention or reaction either way) over the whole history",
+        _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "person_a": C("activities", "bridges: how many people and groups each person reaches"),
+            "person_b": C("activities", "bridges: how many people and groups each person reaches"),
+        },
+        derived=True,
+    ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
         {"key": C("metrics", "name of the fact"),
