@@ -141,12 +141,15 @@ def communities(
 
     Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
     by size, largest first. Over the whole window with the default resolution, the partition
-    stored by :func:`metrics.refresh.store_person_network` is used when it is fresh: then only the comparison with ``by``
+    stored by :func:`metrics.refresh.store_person_network` is used, current or not (a load computes
+    it again once the graph has changed enough): then only the comparison with ``by``
     runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
     ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
     the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
     mutual information between communities and groups, over the people with a tie),
-    ``communities``, ``modularity`` (of the communities found) and ``seed``.
+    ``communities``, ``modularity`` (of the communities found), ``seed``, and how recent the
+    partition is (``computed_at``, ``data_to``, ``current``: :func:`metrics.graph.network_age`;
+    null and true when it was found here).
 
     Privacy: a community under ``min_group_size`` people is suppressed (as groups are). The groups
     of ``by`` that every metric over the window hides (:func:`metrics.suppression.decide` on the
