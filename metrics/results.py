@@ -88,25 +88,35 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
-def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
-                 params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
-    """The registry's result of ``name``, and the groups each period left out when it is sliceable."""
-    # ``params.start``: the periods from there on only (:func:`_spliced`); the extras are the whole range's
+def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+                 common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
+    """The registry's result of ``name``, and the groups each period left out when it is sliceable.
+
+    ``params.start``: the periods from there on only (:func:`_spliced`); the figures of the whole
+    range beside the rows are the whole range's, read once into ``common`` when the caller keeps
+    one across calls on a store that does not change meanwhile (:func:`precompute`)."""
+    common = {} if common is None else common
+
+    def activity_extra() -> dict:
+        if "activity" not in common:
+            common["activity"] = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return dict(common["activity"])
+
     if name == "participation":
         frame = participation_frame(con, [params.by], params.period, params.start)
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
-        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
         rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size)
-        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
             con, params.by, params.period, params.start, None, params.min_group_size,
             silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
-        return silos.silos_result(groups, left_out, org, True, silos.covers(con, None, None)), hidden
+        if "covers" not in common:
+            common["covers"] = silos.covers(con, None, None)
+        return silos.silos_result(groups, left_out, org, True, common["covers"]), hidden
     return registry.get(name)(con, params), None
 
 
@@ -324,7 +334,8 @@ def _stored_any(con: duckdb.DuckDBPyConnection, wanted: str) -> MetricResult | N
 
 
 def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, first: date,
-             old: MetricResult, old_hidden: MetricResult) -> tuple[MetricResult, pl.DataFrame]:
+             old: MetricResult, old_hidden: MetricResult, common: dict | None = None,
+             ) -> tuple[MetricResult, pl.DataFrame]:
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
@@ -334,7 +345,7 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     label = period_label(params.period, begin)
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1),
-        min_group_size=params.min_group_size, extra=params.extra))
+        min_group_size=params.min_group_size, extra=params.extra), common)
     before, after = pl.col("period") < label, pl.col("period") >= label
     rows = pl.concat([old.rows.filter(before), part.rows.filter(after)])
     hidden = pl.concat([old_hidden.rows.filter(before), hidden.filter(after)])
@@ -377,6 +388,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     k = settings.min_group_size
 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+    common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
 
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
         wanted = key(*key_parts, end=end)
@@ -389,10 +401,10 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
             if old is not None and old_hidden is not None:
                 try:
-                    return _spliced(con, name, params, first, old, old_hidden)
+                    return _spliced(con, name, params, first, old, old_hidden, common)
                 except (pl.exceptions.PolarsError, KeyError):
                     pass  # another shape stored: computed in full below
-        return _with_hidden(con, name, params)
+        return _with_hidden(con, name, params, common)
 
     computed = 0
     spent: dict[str, float] = {}
