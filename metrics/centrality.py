@@ -19,10 +19,10 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, person_graph, stored_person_network
+from metrics.graph import OTHER, network_age, person_graph, stored_person_network
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
-from metrics.ties import tie_frame
+from metrics.ties import group_ties_current, tie_frame
 
 
 #: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
@@ -206,7 +206,8 @@ def person_reach(
     ``groups_reached`` (distinct other groups among the people they have ties with); and per group
     of the population: ``grp``, ``headcount`` and ``groups_reached`` (distinct other groups its
     people reach together). One query (``reach.sql``), one pass over the interactions."""
-    frame = tie_frame(con, "reach", by, None, start, end)
+    whole = start is None and end is None and group_ties_current(con)  # the pairs kept beside the group ties
+    frame = tie_frame(con, "reach", by, None, start, end, stored_pairs=whole)
     people = frame.filter(pl.col("part") == "person").drop("part")
     groups = frame.filter(pl.col("part") == "group").select(
         "grp", pl.col("neighbours").cast(pl.Int64).alias("headcount"), pl.col("groups_reached").cast(pl.Int64)
@@ -278,7 +279,7 @@ def bridges(
     if stored is not None:
         scores = stored[0].select("person_key", "betweenness")
         info = {"exact": stored[1]["exact"] == "true", "sources": int(stored[1]["sources"]),
-                "people": scores.height, "seconds": 0.0, "materialised": True}
+                "people": scores.height, "seconds": 0.0, "materialised": True, **network_age(stored[1])}
     else:
         P = person_graph(con, by, start, end)
         values, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), sources, seed)
@@ -288,6 +289,8 @@ def bridges(
         reach.with_columns(pl.col("person_key").cast(pl.Int32))
         .join(scores, on="person_key", how="left")
         .with_columns(
+            # someone without a tie when the stored betweenness was computed had none then
+            pl.col("betweenness").fill_null(0.0),
             pl.when(pl.col("grp").is_in(list(shown))).then(pl.col("grp")).otherwise(pl.lit(OTHER)).alias("grp"),
             pl.col("neighbours").cast(pl.Int64),
             pl.col("groups_reached").cast(pl.Int64),

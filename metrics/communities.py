@@ -16,7 +16,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, group_totals, person_graph, stored_person_network
+from metrics.graph import OTHER, group_totals, network_age, person_graph, stored_person_network
 from metrics.groups import suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
@@ -141,12 +141,15 @@ def communities(
 
     Communities come from :func:`louvain_partition` (Louvain, weighted, seeded) and are numbered
     by size, largest first. Over the whole window with the default resolution, the partition
-    stored by :func:`metrics.refresh.store_person_network` is used when it is fresh: then only the comparison with ``by``
+    stored by :func:`metrics.refresh.store_person_network` is used, current or not (a load computes
+    it again once the graph has changed enough): then only the comparison with ``by``
     runs (its groups are read, not the interactions). Returns the tidy group mix of each community (``community``,
     ``community_size``, the group column named ``by``, ``people``, ``share`` of the community),
     the number of communities suppressed, and organisation-wide figures: ``nmi`` (normalised
     mutual information between communities and groups, over the people with a tie),
-    ``communities``, ``modularity`` (of the communities found) and ``seed``.
+    ``communities``, ``modularity`` (of the communities found), ``seed``, and how recent the
+    partition is (``computed_at``, ``data_to``, ``current``: :func:`metrics.graph.network_age`;
+    null and true when it was found here).
 
     Privacy: a community under ``min_group_size`` people is suppressed (as groups are). The groups
     of ``by`` that every metric over the window hides (:func:`metrics.suppression.decide` on the
@@ -180,17 +183,20 @@ def communities(
         ).sort("person_key")
         labels, groups = people["community"].to_list(), people["grp"].to_list()
         modularity = float(stored[1]["modularity"])
+        age = network_age(stored[1])
     else:
         P = person_graph(con, by, start, end)
         found = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed, resolution=resolution)
         labels, groups = found.tolist(), P.groups
         modularity = arrays_modularity(found, P.a, P.b, P.weight)
+        age = {"computed_at": None, "data_to": None, "current": True}
     figures = {
         "nmi": normalised_mutual_information(labels, groups) if labels else None,
         "communities": len(set(labels)),
         "modularity": modularity,
         "seed": seed,
         "people": len(labels),
+        **age,
     }
     mix = (
         pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})

@@ -442,15 +442,30 @@ def person_network_state(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def stored_person_network(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[pl.DataFrame, dict] | None:
-    """The materialised person-level results and the facts of ``m_network_state`` when they
-    describe the store as it is, with this seed; else None."""
+    """The materialised person-level results and the facts of ``m_network_state`` when they were
+    computed with this seed; else None.
+
+    A load computes them again only when the graph has changed enough
+    (:func:`metrics.refresh.network_due`), so they may describe the store as it was a few loads
+    ago: ``current`` in the facts says whether they describe it as it is, ``computed_at`` when
+    they were computed and ``data_to`` the last day of the activities they were computed from,
+    which the figures read from them carry (:func:`network_age`)."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_name in ('m_person_network', 'm_network_state')"
     ).fetchone()[0]
     if exists < 2:
         return None
     state = dict(con.execute("select key, value from m_network_state").fetchall())
-    if state.get("state") != person_network_state(con) or state.get("seed") != str(seed):
+    if state.get("seed") != str(seed):
         return None
+    state["current"] = state.get("state") == person_network_state(con)
     frame = con.execute("select person_key, community, betweenness from m_person_network").pl()
     return frame, state
+
+
+def network_age(state: dict) -> dict:
+    """What a figure read from the stored person-graph results says of their age: ``computed_at``
+    (UTC, ISO 8601), ``data_to`` (the last day of the activities they were computed from) and
+    ``current`` (whether they describe the store as it is)."""
+    return {"computed_at": state.get("computed_at") or None, "data_to": state.get("data_to") or None,
+            "current": bool(state.get("current"))}

@@ -10,7 +10,7 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the last contribution date and whether the person was active in the period before as well
     (``active_before``, for retention);
 ``m_thread_reply``
-    the first day each person replied in each thread (a load adds its own rows: the earliest counts);
+    the first day each person replied in each thread;
 ``m_thread_start``
     the threads each person started per day, with the first day someone else replied in them;
 ``m_space_person``
@@ -174,7 +174,19 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         run,
     )
     touched = "(select distinct source, thread_ref from m_new_threads)"
-    con.execute(f"insert into m_thread_reply by name {sql('thread_replies').format(activities='m_new_threads')}")
+    # one row per thread and person, their first reply: the new first replies, merged with the stored ones
+    con.execute("create or replace temp table m_new_replies as "
+                + sql("thread_replies").format(activities="m_new_threads"))
+    con.execute(
+        "create or replace temp table m_merged_replies as select source, thread_ref, person_key, "
+        "min(first_day) as first_day from (select * from m_thread_reply semi join m_new_replies "
+        "using (source, thread_ref, person_key) union all by name select * from m_new_replies) group by all"
+    )
+    con.execute("delete from m_thread_reply as r using m_new_replies as n where r.source = n.source "
+                "and r.thread_ref = n.thread_ref and r.person_key = n.person_key")
+    con.execute("insert into m_thread_reply by name select * from m_merged_replies")
+    con.execute("drop table m_new_replies")
+    con.execute("drop table m_merged_replies")
     con.execute(f"create or replace temp table m_old_starts as select rowid as old_row, * from m_thread_start "
                 f"semi join {touched} using (source, thread_ref)")
     con.execute("delete from m_thread_start where rowid in (select old_row from m_old_starts)")

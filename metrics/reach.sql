@@ -6,10 +6,10 @@
 -- Continues the chain of interactions.sql (its slot named interactions).
 {interactions}
 
+-- the pairs of people with a tie: from the interactions, or over the whole history from
+-- m_person_pairs (slot person_pairs, metrics.ties.network_query)
 ties as (
-    select least(source_key, target_key) as person_a, greatest(source_key, target_key) as person_b
-    from interactions
-    group by all
+    {person_pairs}
 ),
 
 -- Each tie seen from both ends, then counted per person and group at the other end.
@@ -19,12 +19,19 @@ ends as (
     select person_b, person_a from ties
 ),
 
-links as (
-    select e.person_key, m.person_id, m.grp, o.grp as other_grp, count(*) as neighbours
+-- The group at the other end of every tie, counted per person: then each person's own group is
+-- joined to these few rows rather than to every tie.
+other_groups as (
+    select e.person_key, o.grp as other_grp, count(*) as neighbours
     from ends as e
     join membership as o on o.person_key = e.other_key
-    join membership as m on m.person_key = e.person_key
     group by all
+),
+
+links as (
+    select g.person_key, m.person_id, m.grp, g.other_grp, g.neighbours
+    from other_groups as g
+    join membership as m on m.person_key = g.person_key
 ),
 
 per_person as (

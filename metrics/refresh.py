@@ -11,6 +11,7 @@ the privacy pack) and ``ruche serve`` do.
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timezone
 from typing import Any
 
 import duckdb
@@ -34,19 +35,89 @@ def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
     """Everything a load refreshes before it publishes the store: the participation bases
-    (:func:`metrics.materialise.refresh`) and the person-graph results of the network views
-    (:func:`store_person_network`: Louvain communities and betweenness), the tie weights
-    per pair of groups and day (:func:`metrics.ties.store_group_ties`), then the dashboard's
-    default results (:func:`metrics.results.precompute`)."""
+    (:func:`metrics.materialise.refresh`), the person-graph results of the network views
+    (:func:`store_person_network`: Louvain communities and betweenness, when :func:`network_due`
+    says so), the tie weights per pair of groups and day (:func:`metrics.ties.store_group_ties`),
+    then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
+    person graph's is brought to what a computation from scratch gives, recomputing only the days
+    and periods the loads since the last refresh touched when they only added rows
+    (docs/store.md, "What a load recomputes"). ``stages``: the wall seconds of each."""
     from ruche.config import Settings
 
+    settings = settings or Settings()
+    stages: dict[str, float] = {}
+    began = time.perf_counter()
     done = refresh(con, settings)
-    if done["mode"] != "unchanged":
-        done["network"] = store_person_network(con)
+    stages["bases"] = time.perf_counter() - began
+    began = time.perf_counter()
+    due = network_due(con, settings)
+    if due is not None:
+        done["network"] = {**store_person_network(con), "why": due}
+    else:
+        done["network"] = {"mode": "kept", **_restamp_network(con)}
+    stages["network"] = time.perf_counter() - began
     if not group_ties_current(con):
+        began = time.perf_counter()
         done["group_ties"] = store_group_ties(con)
-    done["results"] = results.precompute(con, settings or Settings())
+        stages["group_ties"] = time.perf_counter() - began
+    began = time.perf_counter()
+    done["results"] = results.precompute(con, settings)
+    stages["results"] = time.perf_counter() - began
+    done["stages"] = {k: round(v, 2) for k, v in stages.items()}
     return done
+
+
+#: The interactions: what the person graph is made of (metrics/interactions.sql).
+_INTERACTIONS = ("kind in ('reply', 'mention', 'reaction') and target_key is not null "
+                 "and target_key <> person_key")
+
+
+def network_due(con: duckdb.DuckDBPyConnection, settings: Any) -> str | None:
+    """Why Louvain and betweenness are to be computed again over the whole history, or None when
+    the stored ones are kept: they are computed when none are stored (or by another method), when
+    an activity they were computed from is gone, when the interactions added since are at least
+    ``network_refresh_share`` of those they were computed from, or when the data has gone on
+    ``network_refresh_days`` days or more past the last day they were computed from. A few days
+    of interactions move neither a community nor the ranking of the boundary spanners much, and
+    these two are the only results of a load that cost a computation over the whole history."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_name in ('m_person_network', 'm_network_state')"
+    ).fetchone()[0]
+    if found < 2:
+        return "none stored"
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    if state.get("louvain") != LOUVAIN_METHOD or state.get("seed") != "1" or "interactions" not in state:
+        return "stored by another version"
+    run, activities, interactions = int(state["activities_run"]), int(state["activities"]), int(state["interactions"])
+    kept, added, last = con.execute(
+        f"select count(*) filter (where run_id <= $run), count(*) filter (where run_id > $run and {_INTERACTIONS}), "
+        "max(occurred_at)::date from activities",
+        {"run": run},
+    ).fetchone()
+    if kept != activities:
+        return "activities removed"
+    if added == 0:
+        return None  # the same graph: the stored results describe it (refresh_metrics restamps them)
+    if added >= settings.network_refresh_share * interactions:
+        return f"{added} interactions added to {interactions}"
+    data_to = date.fromisoformat(state["data_to"]) if state.get("data_to") else None
+    if data_to is None or last is None or (last - data_to).days >= settings.network_refresh_days:
+        return f"data up to {last}, computed up to {data_to}"
+    return None
+
+
+def _restamp_network(con: duckdb.DuckDBPyConnection) -> dict:
+    """Mark the kept person-graph results current when the graph is the one they were computed
+    from (no interaction added since); return when they were computed and from data up to when."""
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    added = con.execute(f"select count(*) from activities where run_id > ? and {_INTERACTIONS}",
+                        [int(state["activities_run"])]).fetchone()[0]
+    if added == 0:
+        now = {"state": person_network_state(con), "activities": str(con.execute(
+            "select count(*) from activities").fetchone()[0]), "activities_run": str(con.execute(
+                "select coalesce(max(run_id), 0) from activities").fetchone()[0])}
+        con.executemany("update m_network_state set value = ? where key = ?", [(v, k) for k, v in now.items()])
+    return {"computed_at": state.get("computed_at"), "data_to": state.get("data_to"), "current": added == 0}
 
 
 def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
@@ -57,9 +128,11 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     ``--by``: table ``m_person_network`` (``person_key``, ``community``, ``betweenness``; keys
     only, no names) and ``m_network_state`` (what they were computed from, the seed, the
     betweenness sample, the Louvain method and the modularity of its communities).
-    :func:`metrics.communities.communities` and :func:`metrics.centrality.bridges` read them for the whole window with the same seed
-    when they are fresh, whatever the ``--by``, and compute afresh otherwise, so the figures never
-    depend on whether this ran. Run after every load, in the write that refreshes the other bases.
+    :func:`metrics.communities.communities` and :func:`metrics.centrality.bridges` read them for
+    the whole window with the same seed, whatever the ``--by``, labelled with when they were
+    computed (``computed_at``) and the last day of the activities they were computed from
+    (``data_to``), and whether they still describe the store (``current``); they compute afresh
+    when none are stored. A load runs this when :func:`network_due` says so.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -88,8 +161,15 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     finally:
         con.unregister("m_person_network_new")
     modularity = arrays_modularity(labels, P.a, P.b, P.weight)
+    run, activities, interactions, data_to = con.execute(
+        f"select coalesce(max(run_id), 0), count(*), count(*) filter (where {_INTERACTIONS}), max(occurred_at)::date "
+        "from activities"
+    ).fetchone()
     state = {
         "state": person_network_state(con), "seed": str(seed), "sources": str(info["sources"]),
+        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "data_to": data_to.isoformat() if data_to else "", "activities_run": str(run),
+        "activities": str(activities), "interactions": str(interactions),
         "exact": str(info["exact"]).lower(), "louvain": LOUVAIN_METHOD,
         "modularity": repr(modularity) if modularity is not None else "nan",
         "seconds": str(round(time.perf_counter() - started, 3)),

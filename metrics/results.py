@@ -8,6 +8,11 @@ figures as JSON. :func:`current_keys` lists, in one query, the stored results th
 store as it is (same loads, same row counts); :func:`lookup` returns one of them when it was
 computed with exactly the same parameters; anything else is computed live by the caller.
 
+A load that only added activities or usage reports computes the per-period results again from
+the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, and the
+results of the whole history in full (:func:`precompute`); ``m_results_facts`` records what they
+were computed from.
+
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
 
@@ -33,10 +38,10 @@ import duckdb
 import polars as pl
 
 from metrics import registry, silos, status
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
-from metrics.population import EMPLOYED_IN_PERIOD
+from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import last_day, store_state
 from metrics.graph import DRAWN_GROUPS
@@ -83,24 +88,35 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
-def _with_hidden(con: duckdb.DuckDBPyConnection, name: str,
-                 params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
-    """The registry's result of ``name``, and the groups each period left out when it is sliceable."""
+def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+                 common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
+    """The registry's result of ``name``, and the groups each period left out when it is sliceable.
+
+    ``params.start``: the periods from there on only (:func:`_spliced`); the figures of the whole
+    range beside the rows are the whole range's, read once into ``common`` when the caller keeps
+    one across calls on a store that does not change meanwhile (:func:`precompute`)."""
+    common = {} if common is None else common
+
+    def activity_extra() -> dict:
+        if "activity" not in common:
+            common["activity"] = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
+        return dict(common["activity"])
+
     if name == "participation":
-        frame = participation_frame(con, [params.by], params.period)
+        frame = participation_frame(con, [params.by], params.period, params.start)
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
-        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
-        rows, left_out, hidden = leaders(con, params.by, params.period, None, None, params.min_group_size)
-        extra = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+        rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size)
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
-            con, params.by, params.period, None, None, params.min_group_size,
+            con, params.by, params.period, params.start, None, params.min_group_size,
             silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
-        return silos.silos_result(groups, left_out, org, True, silos.covers(con, None, None)), hidden
+        if "covers" not in common:
+            common["covers"] = silos.covers(con, None, None)
+        return silos.silos_result(groups, left_out, org, True, common["covers"]), hidden
     return registry.get(name)(con, params), None
 
 
@@ -250,7 +266,104 @@ def previous_as_of(period: str, as_of: date) -> date:
     return start - timedelta(days=1)
 
 
-def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
+#: The tables besides the activities and the usage reports that a stored result may read: a
+#: load that changed any of them (a directory, its history, a purge's folded groups) has every
+#: result computed afresh.
+_WHOLE_TABLES = ("people", "people_history", "group_history", "home_domains")
+
+
+def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
+    """What the stored results are computed from (``m_results_facts``): the activities and usage
+    reports (their count and last run), a digest of every row of :data:`_WHOLE_TABLES`, the
+    schema, the first and last day of the data, and the calls made (the settings they take)."""
+    act_run, activities = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
+    snap_run, snapshots = con.execute("select coalesce(max(run_id), 0), count(*) from usage_snapshots").fetchone()
+    tables = [list(con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar from {table} as t").fetchone())
+              for table in _WHOLE_TABLES]
+    first, last = data_bounds(con, None, None)
+    calls = [default_calls(settings), settings.min_group_size, settings.targets, settings.phases]
+    return {
+        "version": RESULTS_VERSION, "activities_run": act_run, "activities": activities,
+        "snapshots_run": snap_run, "snapshots": snapshots, "tables": tables,
+        "schema": con.execute("select max(version) from schema_version").fetchone()[0],
+        "first_day": first and first.isoformat(), "last_day": last and last.isoformat(),
+        "calls": json.loads(json.dumps(calls, sort_keys=True, default=str)),
+    }
+
+
+def _stored_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
+    found = con.execute("select count(*) from information_schema.tables "
+                        "where table_name in ('m_results', 'm_results_facts')").fetchone()[0]
+    if found < 2:
+        return None
+    row = con.execute("select facts from m_results_facts").fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> date | None:
+    """The first day whose periods may have changed since the results were computed from
+    ``before`` (:func:`_facts`), when the loads since then only added activities or usage reports;
+    None when every result is to be computed afresh: nothing stored, another version, schema or
+    set of calls, a row of :data:`_WHOLE_TABLES` changed (a directory load), an activity or a
+    usage report gone (a deletion, a purge).
+
+    The days are those of the rows added (an activity's day, a usage report's vouched day), and
+    the last day of the data before them when they come after it: the period holding that day
+    was its last, partial perhaps, and is no longer."""
+    if before is None or any(before.get(k) != now[k] for k in ("version", "schema", "tables", "calls")):
+        return None
+    kept = con.execute(
+        "select (select count(*) from activities where run_id <= $run), "
+        "(select count(*) from usage_snapshots where run_id <= $snap_run)",
+        {"run": before["activities_run"], "snap_run": before["snapshots_run"]},
+    ).fetchone()
+    if kept != (before["activities"], before["snapshots"]) or before["last_day"] is None:
+        return None
+    first, last = con.execute(
+        "select min(day), max(day) from (select occurred_at::date as day from activities where run_id > $run "
+        "union all select coalesce(last_activity, report_date) from usage_snapshots where run_id > $snap_run)",
+        {"run": before["activities_run"], "snap_run": before["snapshots_run"]},
+    ).fetchone()
+    old_last = date.fromisoformat(before["last_day"])
+    if first is None:  # nothing added (a load of rejects only): the last periods again, to be safe
+        return old_last
+    return min(first, old_last) if last > old_last else first
+
+
+def _stored_any(con: duckdb.DuckDBPyConnection, wanted: str) -> MetricResult | None:
+    """The result stored under key ``wanted``, whatever state it was computed from."""
+    row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
+    if row is None:
+        return None
+    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
+                        extra=_decode(json.loads(row[2])))
+
+
+def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, first: date,
+             old: MetricResult, old_hidden: MetricResult, common: dict | None = None,
+             ) -> tuple[MetricResult, pl.DataFrame]:
+    """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
+    (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
+    ``first`` on, computed again: the metric runs from the period before them (which their
+    retention looks back to), whose rows are dropped. Each period's row stands on its own, so
+    the result is the one computed over the whole range (``tests/test_refresh_periods.py``)."""
+    begin = period_start(params.period, first)
+    label = period_label(params.period, begin)
+    part, hidden = _with_hidden(con, name, MetricParams(
+        by=params.by, period=params.period, start=shift_period(params.period, begin, -1),
+        min_group_size=params.min_group_size, extra=params.extra), common)
+    before, after = pl.col("period") < label, pl.col("period") >= label
+    rows = pl.concat([old.rows.filter(before), part.rows.filter(after)])
+    hidden = pl.concat([old_hidden.rows.filter(before), hidden.filter(after)])
+    extra = dict(part.extra)
+    if "periods" in extra:
+        extra["periods"] = ([p for p in old.extra["periods"] if p["period"] < label]
+                            + [p for p in part.extra["periods"] if p["period"] >= label])
+    left_out = hidden.select(pl.exclude("period")).n_unique()
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+
+
+def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
@@ -260,21 +373,44 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
     pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
     threads included).
+
+    When the loads since the stored results only added activities or usage reports
+    (:func:`first_touched`), the results of the metrics made of periods standing on their own
+    (:func:`sliceable`: participation, the leaders', the silos per period, and what is derived
+    from them: the targets, the groups listed) are computed again for the periods from the first
+    one touched on, the earlier periods kept (``mode`` ``periods``); every other result, of the
+    whole history, is computed again in full. Otherwise (or with ``full``) everything is (``mode``
+    ``full``). Either way the stored results are the ones a computation from scratch gives.
     """
     started = time.perf_counter()
-    con.execute(
-        "create or replace table m_results (key varchar primary key, state varchar not null, "
-        "rows blob not null, suppressed integer not null, extra json not null)"
-    )
+    facts = _facts(con, settings)
+    first = None if full else first_touched(con, _stored_facts(con), facts)
+    if first is None:
+        con.execute(
+            "create or replace table m_results (key varchar primary key, state varchar not null, "
+            "rows blob not null, suppressed integer not null, extra json not null)"
+        )
     state = _state(con)
     k = settings.min_group_size
 
+    pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+    common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
+
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
-        con.execute(
-            "insert or replace into m_results values (?, ?, ?, ?, ?)",
-            [key(*key_parts, end=end), state, _frame_bytes(result.rows), result.suppressed_groups,
-             json.dumps(_encode(result.extra))],
-        )
+        wanted = key(*key_parts, end=end)
+        pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
+                           json.dumps(_encode(result.extra)))
+
+    def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+        if first is not None and sliceable(name, params.extra):
+            old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
+            old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
+            if old is not None and old_hidden is not None:
+                try:
+                    return _spliced(con, name, params, first, old, old_hidden, common)
+                except (pl.exceptions.PolarsError, KeyError):
+                    pass  # another shape stored: computed in full below
+        return _with_hidden(con, name, params, common)
 
     computed = 0
     spent: dict[str, float] = {}
@@ -284,7 +420,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
         label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
         began = time.process_time()
         try:
-            result, hidden = _with_hidden(con, name, params)
+            result, hidden = compute(name, params)
         except RucheError:
             continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
         finally:
@@ -307,12 +443,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings) -> dict:
             end = previous_as_of(period, result.extra["as_of"])
             before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
             save(before, name, by, period, k, extra, end=end)
+    began = time.process_time()
     for period in GRAINS:
         save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+    spent["coverage"] = time.process_time() - began
     began = time.process_time()
     save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
     spent["champions"] = round(time.process_time() - began, 1)
-    return {"results": computed, "seconds": round(time.perf_counter() - started, 3),
+    frame = pl.DataFrame(list(pending.values()), orient="row", schema={
+        "key": pl.Utf8, "state": pl.Utf8, "rows": pl.Binary, "suppressed": pl.Int32, "extra": pl.Utf8})
+    con.register("m_results_new", frame.to_arrow())
+    try:
+        # what no call stored again goes too (a target the configuration now gets wrong)
+        con.execute("delete from m_results")
+        con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
+    finally:
+        con.unregister("m_results_new")
+    con.execute("create or replace table m_results_facts (facts varchar not null)")
+    con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
+    return {"mode": "full" if first is None else "periods", "from": first, "results": computed,
+            "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 
 

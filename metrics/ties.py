@@ -6,8 +6,8 @@ undirected, the weight of {a, b} being the number of interactions between a and 
 over the window. Ties are always aggregated in DuckDB (``interactions.sql`` and one ``.sql`` per
 use, beside this module): :func:`network_query` puts them together, :func:`tie_frame` runs one.
 
-The tie weights per pair of groups and day are kept in ``m_group_ties`` (with ``m_group_ends``
-and ``m_external_days``) by :func:`store_group_ties` after each load; :func:`network_query` reads
+The tie weights per pair of groups and day are kept in ``m_group_ties`` (with ``m_group_ends``,
+``m_external_days`` and ``m_person_pairs``, the pairs of people with a tie over the whole history) by :func:`store_group_ties` after each load; :func:`network_query` reads
 them while :func:`group_ties_current` holds, and sums the activities live otherwise, so a figure
 never depends on whether the tables were built.
 """
@@ -91,6 +91,14 @@ _STORED_GROUP_ENDS = (
 )
 
 
+#: The pairs of people with a tie (``person_a`` < ``person_b``) in the window, from its interactions.
+_LIVE_PAIRS = ("select least(source_key, target_key) as person_a, greatest(source_key, target_key) as person_b "
+               "from interactions group by all")
+
+#: The same over the whole history, kept beside the group ties (:func:`store_group_ties`).
+_STORED_PAIRS = "select person_a, person_b from m_person_pairs"
+
+
 def whole_months(first: date, last: date) -> tuple[date, date]:
     """The first day of the first whole month of ``first``..``last`` and the first day after its
     last whole month; the first is not before the second when no month is whole.
@@ -133,7 +141,7 @@ _STORED_ACTIVE_EXTERNAL = (
 
 def network_query(name: str, by: str = "department", period: str | None = None,
                   stored_ties: bool = False, whole: tuple[date, date] | None = None,
-                  keep: bool | str = False) -> str:
+                  keep: bool | str = False, stored_pairs: bool = False) -> str:
     """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
@@ -145,7 +153,9 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     and last day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` by whole
     months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
     reads only the pairs of groups both in it (slot ``keep``); with ``keep="either"``, the pairs of
-    which one group at least is in it (a group and its neighbours).
+    which one group at least is in it (a group and its neighbours). With ``stored_pairs``, the pairs
+    of people with a tie over the whole history are read from ``m_person_pairs`` (slot
+    ``person_pairs``; the caller checked that the group ties are current and the window whole).
     """
     group_expression(by)  # checks by against the allow-list before it goes into the text
     if period is None:
@@ -175,12 +185,13 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     joined = "or" if keep == "either" else "and"
     kept = (f"where grp_a in (select unnest($keep::varchar[])) {joined} "
             "grp_b in (select unnest($keep::varchar[]))")
-    return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "")
+    pairs = _STORED_PAIRS if stored_pairs else _LIVE_PAIRS
+    return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "", person_pairs=pairs)
 
 
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 3
+GROUP_TIES_VERSION = 4
 
 #: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
 MAX_UPDATED_DAYS = 400
@@ -274,10 +285,11 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     attribute (``group_ties.sql``), from the interactions summed per day and pair of people once;
     ``m_group_ends``: each group's internal and outward tie weight per month, from it (by team, a
     pair of groups rarely meets twice in a month, but a group does: a year of a group's totals is
-    a few rows where its pairs are hundreds); and ``m_external_days``: the days each external
-    person did something (the people of the group External). Done after a load that changed the
-    store; the network queries then sum days instead of joining every interaction to its ends'
-    groups again.
+    a few rows where its pairs are hundreds); ``m_external_days``: the days each external person
+    did something (the people of the group External); and ``m_person_pairs``: the pairs of people
+    with a tie over the whole history (what the boundary spanners' reach counts). Done after a
+    load that changed the store; the network queries then sum days instead of joining every
+    interaction to its ends' groups again.
 
     When the store only gained activities since they were built (nobody of then changed group,
     no activity went), only the days of the new activities are computed again, and the months
@@ -297,6 +309,11 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
             "rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
 
 
+#: The pairs of people (``person_a`` < ``person_b``) of the interactions in m_person_ties_day.
+_NEW_PAIRS = ("select distinct least(source_key, target_key) as person_a, greatest(source_key, target_key) "
+              "as person_b from m_person_ties_day")
+
+
 def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_PERSON_TIES_DAY.format(where=""))
     con.execute(
@@ -305,6 +322,7 @@ def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
     )
     for attribute in GROUP_ATTRIBUTES:
         con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute(f"create or replace table m_person_pairs as {_NEW_PAIRS} order by person_a, person_b")
     con.execute("drop table m_person_ties_day")
     con.execute("create or replace table m_group_ends as " + _GROUP_ENDS.format(where=""))
     con.execute("create or replace table m_external_days as " + _EXTERNAL_DAYS.format(where=""))
@@ -322,6 +340,8 @@ def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None
     con.execute("delete from m_group_ties where day in (select day from m_updated_days)")
     for attribute in GROUP_ATTRIBUTES:
         con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    con.execute(f"insert into m_person_pairs select * from ({_NEW_PAIRS}) as n where not exists "
+                "(select 1 from m_person_pairs as p where p.person_a = n.person_a and p.person_b = n.person_b)")
     con.execute("drop table m_person_ties_day")
     months = "(select distinct date_trunc('month', day)::date from m_updated_days)"
     con.execute(f"delete from m_group_ends where month in {months}")
@@ -332,7 +352,8 @@ def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None
 
 
 def tie_frame(
-    con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None
+    con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None,
+    stored_pairs: bool = False,
 ) -> pl.DataFrame:
-    query = network_query(name, by, period)
+    query = network_query(name, by, period, stored_pairs=stored_pairs)
     return con.execute(query, {"from_date": start, "to_date": end}).pl()

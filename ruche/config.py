@@ -87,6 +87,21 @@ SETTINGS: tuple[Setting, ...] = (
         "group whose members barely interact is disconnected, however many ties it holds in all.",
     ),
     Setting(
+        "network_refresh_share",
+        float,
+        0.05,
+        "Louvain communities and betweenness (over the whole history) are computed again by a load when the "
+        "interactions added since they were last computed are at least this share of those they were computed "
+        "from; otherwise the stored ones are kept, and the pages say when they were computed (0: every load adding an interaction).",
+    ),
+    Setting(
+        "network_refresh_days",
+        int,
+        7,
+        "Louvain communities and betweenness are also computed again once the data has gone on this many days "
+        "past the last day they were computed from (0: every load adding an interaction).",
+    ),
+    Setting(
         "inactive_participation",
         float,
         0.20,

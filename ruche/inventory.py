@@ -581,9 +581,27 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_person_pairs": Table(
+        "the pairs of people with a tie (a reply, mention or reaction either way) over the whole history",
+        _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "person_a": C("activities", "bridges: how many people and groups each person reaches"),
+            "person_b": C("activities", "bridges: how many people and groups each person reaches"),
+        },
+        derived=True,
+    ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
-        {"key": C("metrics", "name of the fact"), "value": C("metrics", "counts, seed, sample")},
+        {"key": C("metrics", "name of the fact"),
+         "value": C("metrics", "counts, seed, sample, when computed and from data up to which day: the pages "
+                    "say how recent the communities and the betweenness are")},
+        derived=True,
+    ),
+    "m_results_facts": Table(
+        "what the dashboard's stored results were computed from", _DERIVED, False,
+        {"facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
+                    "tables, the last day of the data, the settings of the calls: a load that only adds rows "
+                    "recomputes the periods it touched")},
         derived=True,
     ),
 }

@@ -96,13 +96,14 @@ def figures(db: Path) -> dict[str, tuple]:
 def _rounded(value):
     """Organisation-wide figures, floats to 12 significant digits: betweenness and modularity sum
     the same terms in the order of the graph's nodes, which follows the order people were first
-    seen, so two stores of the same people may differ in the last bit. Timings left out."""
+    seen, so two stores of the same people may differ in the last bit. Timings, and when the person
+graph's results were computed, left out."""
     if isinstance(value, float):
         return float(f"{value:.12g}")
     if isinstance(value, pl.DataFrame):
         return {"columns": value.columns, "rows": _rounded(value.rows())}
     if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items() if k != "seconds"}
+        return {k: _rounded(v) for k, v in value.items() if k not in ("seconds", "computed_at")}
     if isinstance(value, (list, tuple)):
         return [_rounded(v) for v in value]
     return value

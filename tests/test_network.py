@@ -373,12 +373,15 @@ def test_materialised_results_are_the_computed_ones_and_go_stale():
     # Communities stored by another method are stale: computed afresh.
     con.execute("update m_network_state set value = 'networkx' where key = 'louvain'")
     assert_frame_equal(communities(con, by="site", min_group_size=1, seed=4)[0], site_mix)
-    # A new load makes the stored results stale: they are no longer used.
+    # A new load makes the stored results stale: they are still read, labelled with their age.
+    assert (stored_info["current"], stored_info["data_to"]) == (True, "2026-03-02")
     con.execute(
         "insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) "
         "values (10_000, 't', '2026-03-03', 1, 'reply', 34, 2)"
     )
-    assert "materialised" not in bridges(con, min_group_size=1, seed=4)[3]
+    stale = bridges(con, min_group_size=1, seed=4)[3]
+    assert (stale["materialised"], stale["current"], stale["data_to"]) == (True, False, "2026-03-02")
+    assert stale["computed_at"] == stored_info["computed_at"]
 
 
 def test_spanner_names_for_an_administrator_never_stored(tmp_path: Path, capsys):

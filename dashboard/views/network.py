@@ -35,6 +35,18 @@ HELP = {
 MAX_DRAWN = DRAWN_GROUPS
 
 
+def person_graph_age(extra: dict) -> str:
+    """How recent the person-graph results read from the store are, for a caption: " (communities
+    computed on DATE from data up to DATE)", with a note when the data has gone on since."""
+    computed, data_to = extra.get("computed_at"), extra.get("data_to")
+    if not computed:
+        return " (computed on the person graph as it is)"
+    said = f" (computed on {computed[:10]} from data up to {data_to or '–'}"
+    if not extra.get("current", True):
+        said += "; later loads are not in them yet: they are computed again once the graph has changed enough"
+    return said + ")"
+
+
 def render(f: Filters) -> None:
     st.title("Network")
     silo = data.silo_settings()
@@ -151,7 +163,7 @@ def render(f: Filters) -> None:
     else:
         nmi = comm.extra.get("nmi")
         st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history and the whole "
-                      f"organisation, whatever the period range (Louvain runs on the person graph once per load); "
+                      f"organisation, whatever the period range{person_graph_age(comm.extra)}; "
                       f"normalised mutual information with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."
                       + ("" if f.group is None else f" The communities holding people of {f.group}, and how many.")))
         table = comm.rows.with_columns(pl.col("share").round(3))

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import md
+from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
 from metrics import figures
 from metrics.centrality import name_people
@@ -50,8 +51,8 @@ def render(f: Filters) -> None:
         st.write("No interactions between groups in this range.")
     else:
         st.dataframe(_named(top), hide_index=True, width="stretch")
-        st.caption(md("Over the whole history and the whole organisation, whatever the period range and group "
-                      "(the person graph is measured once per load). Betweenness "
+        st.caption(md("Over the whole history and the whole organisation, whatever the period range and group"
+                      + person_graph_age(info) + ". Betweenness "
                       + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
     st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
                  "replies their messages received from others.")
