@@ -50,10 +50,17 @@ FUNNEL = ["in_directory", "seen", "reacted", "posted", "regular"]
 
 def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
               start: date | None = None, end: date | None = None, min_group_size: int = 5,
-              regular_months: int = 3) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
+              regular_months: int = 3, *, heads: pl.DataFrame | None = None,
+              over_range: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+              ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """The contributors per period and group (:data:`COLUMNS`), the groups left out, the funnel
     per group (:data:`FUNNEL`) and the cohort curves (``cohort``, ``months_after``,
     ``cohort_size``, ``active``, ``share``).
+
+    ``heads``: the participation over ``start``..``end``
+    (:func:`metrics.participation.participation_frame` of ``by`` and ``period``);
+    ``over_range``: the funnel and the cohorts (:func:`funnel_and_cohorts`, the same whatever the
+    grain). Computed here when not given.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -70,14 +77,13 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     """
     g = _grain(period)
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
-    empty_cohorts = pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
-                                         "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
-    heads = participation_frame(con, [by], period, start, end).select("period", by, "headcount", "partial")
+    if heads is None:
+        heads = participation_frame(con, [by], period, start, end)
+    heads = heads.select("period", by, "headcount", "partial")
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
         empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
                                      **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
-        funnel = pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}})
-        return empty, 0, funnel, empty_cohorts
+        return (empty, 0, *funnel_and_cohorts(con, by, start, end, min_group_size, regular_months))
     history = bases.sources(con, period, None, end)
     query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period)
@@ -87,7 +93,19 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
         pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
     rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
     rows = rows.select("period", by, *COLUMNS[1:]).sort("period", by)
+    return (rows, left_out, *(over_range or funnel_and_cohorts(con, by, start, end, min_group_size, regular_months)))
 
+
+def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
+                       end: date | None = None, min_group_size: int = 5,
+                       regular_months: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The funnel per group (:data:`FUNNEL`) and the cohort curves over ``start``..``end`` of
+    :func:`lifecycle`: the same whatever its period grain."""
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
+    empty_cohorts = pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
+                                         "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
+    if first is None or first > last:
+        return pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), empty_cohorts
     src = bases.sources(con, "month", start, end)
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
     funnel = con.execute(sql("lifecycle_funnel").format(
@@ -105,7 +123,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
     cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
         (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts.columns)
-    return rows, left_out, funnel, cohorts.sort(by, "cohort", "months_after")
+    return funnel, cohorts.sort(by, "cohort", "months_after")
 
 
 def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:
@@ -131,9 +149,11 @@ def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -
 
 
 @register("lifecycle", "new, continuing, returning and lapsed contributors per period and group; funnel; cohorts")
-def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, heads: pl.DataFrame | None = None,
+                     over_range: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> MetricResult:
     rows, left_out, funnel, cohorts = lifecycle(con, params.by, params.period, params.start, params.end,
-                                                params.min_group_size, int(params.extra.get("regular_months", 3)))
+                                                params.min_group_size, int(params.extra.get("regular_months", 3)),
+                                                heads=heads, over_range=over_range)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={"funnel": funnel, "cohorts": cohorts,
                                **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})

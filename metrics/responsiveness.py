@@ -32,11 +32,23 @@ COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_sha
            "first_reply_median_hours", "first_reply_p90_hours", "partial"]
 
 
+def threads_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The query of the threads started in a range and the hours to their first reply (bound
+    parameters ``$from_date``, ``$to_date``): the same whatever the grain and the group-by, so a
+    caller computing several of them may hold it in a table (``threads`` of :func:`responsiveness`)."""
+    return sql("responsiveness_threads").format(bounds=bounds_sql(bases.sources(con, "month", None, None).days))
+
+
 def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
                    start: date | None = None, end: date | None = None,
-                   min_group_size: int = 5) -> tuple[pl.DataFrame, int]:
+                   min_group_size: int = 5, *, threads: str | None = None,
+                   heads: pl.DataFrame | None = None) -> tuple[pl.DataFrame, int]:
     """Threads, threads answered, unanswered share and time to first reply (hours) per period and
     group; and the number of groups left out.
+
+    ``threads``: a table holding :func:`threads_sql` over ``start``..``end``; ``heads``: the
+    participation over them (:func:`metrics.participation.participation_frame` of ``by`` and
+    ``period``). Computed here when not given.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -49,12 +61,13 @@ def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", perio
     [('2026-03', 'Ops', 2, 1, 0.5, 6.0)]
     """
     g = _grain(period)
-    src = bases.sources(con, period, start, end)
-    query = sql("responsiveness").format(group_columns=group_columns([by]), trunc=g.trunc,
-                                         label=g.label, bounds=bounds_sql(src.days))
-    threads = con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
-    heads = participation_frame(con, [by], period, start, end).select("period", by, "headcount", "partial")
-    frame = heads.join(threads, on=["period", by], how="left").with_columns(
+    query = sql("responsiveness").format(group_columns=group_columns([by]), trunc=g.trunc, label=g.label,
+                                         threads=threads or f"({threads_sql(con)})")
+    counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl().rename({"g0": by})
+    if heads is None:
+        heads = participation_frame(con, [by], period, start, end)
+    heads = heads.select("period", by, "headcount", "partial")
+    frame = heads.join(counts, on=["period", by], how="left").with_columns(
         pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
     ).with_columns(
         pl.when(pl.col("threads") > 0)
@@ -65,8 +78,10 @@ def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", perio
 
 
 @register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
-def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size)
+def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, threads: str | None = None,
+                          heads: pl.DataFrame | None = None) -> MetricResult:
+    rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size,
+                                    threads=threads, heads=heads)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
                                "time": "calendar hours (nights and weekends included)"})

@@ -37,7 +37,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import registry, silos, status
+from metrics import lifecycle, registry, responsiveness, silos, status
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
@@ -88,6 +88,10 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
+#: The temporary table a refresh holds the threads and their first reply in (responsiveness).
+THREADS = "threads_first_reply"
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable.
@@ -102,8 +106,27 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common["activity"] = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
         return dict(common["activity"])
 
+    def heads() -> pl.DataFrame:  # participation, lifecycle and responsiveness read the same
+        wanted = ("participation", params.by, params.period, params.start)
+        if wanted not in common:
+            common[wanted] = participation_frame(con, [params.by], params.period, params.start)
+        return common[wanted]
+
+    whole = params.start is None and params.end is None
+    if name == "responsiveness" and whole:
+        if "threads" not in common:  # the threads and their first reply: the same for every grain and group-by
+            con.execute(f"create or replace temp table {THREADS} as {responsiveness.threads_sql(con)}",
+                        {"from_date": None, "to_date": None})
+            common["threads"] = THREADS
+        return responsiveness.responsiveness_metric(con, params, threads=common["threads"], heads=heads()), None
+    if name == "lifecycle" and whole:
+        wanted = ("funnel", params.by, params.min_group_size, params.extra.get("regular_months", 3))
+        if wanted not in common:  # the same for every grain
+            common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size,
+                                                          int(params.extra.get("regular_months", 3)))
+        return lifecycle.lifecycle_metric(con, params, heads=heads(), over_range=common[wanted]), None
     if name == "participation":
-        frame = participation_frame(con, [params.by], params.period, params.start)
+        frame = heads()
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
@@ -459,6 +482,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
     finally:
         con.unregister("m_results_new")
+    con.execute(f"drop table if exists {THREADS}")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
     return {"mode": "full" if first is None else "periods", "from": first, "results": computed,
