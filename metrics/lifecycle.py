@@ -75,6 +75,16 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     >>> funnel.select(FUNNEL).row(0)
     (5, 4, 4, 3, 0)
     """
+    rows, left_out, _ = lifecycle_rows(con, by, period, start, end, min_group_size, heads=heads)
+    return (rows, left_out, *(over_range or funnel_and_cohorts(con, by, start, end, min_group_size, regular_months)))
+
+
+def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,
+                   min_group_size: int, *, heads: pl.DataFrame | None = None,
+                   ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """The contributors per period and group of :func:`lifecycle`, the groups left out, and those
+    each period left out (``period``, ``by``): a period's row reads that period, the one before
+    and the first period each person contributed in, nothing after it."""
     g = _grain(period)
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if heads is None:
@@ -83,7 +93,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
         empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
                                      **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
-        return (empty, 0, *funnel_and_cohorts(con, by, start, end, min_group_size, regular_months))
+        return empty, 0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})
     history = bases.sources(con, period, None, end)
     query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period)
@@ -91,9 +101,8 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     counts = counts.rename({"g0": by})
     frame = heads.join(counts, on=["period", by], how="left").with_columns(
         pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
-    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
-    rows = rows.select("period", by, *COLUMNS[1:]).sort("period", by)
-    return (rows, left_out, *(over_range or funnel_and_cohorts(con, by, start, end, min_group_size, regular_months)))
+    rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
 
 
 def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,

@@ -39,6 +39,10 @@ def threads_sql(con: duckdb.DuckDBPyConnection) -> str:
     return sql("responsiveness_threads").format(bounds=bounds_sql(bases.sources(con, "month", None, None).days))
 
 
+#: How the hours to a first reply are counted (the ``time`` of the result's ``extra``).
+TIME = "calendar hours (nights and weekends included)"
+
+
 def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
                    start: date | None = None, end: date | None = None,
                    min_group_size: int = 5, *, threads: str | None = None,
@@ -60,6 +64,14 @@ def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", perio
     >>> rows.select("period", "department", "threads", "threads_answered", "unanswered_share", "first_reply_median_hours").rows()
     [('2026-03', 'Ops', 2, 1, 0.5, 6.0)]
     """
+    return responsiveness_and_hidden(con, by, period, start, end, min_group_size, threads=threads, heads=heads)[:2]
+
+
+def responsiveness_and_hidden(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None,
+                              end: date | None, min_group_size: int, *, threads: str | None = None,
+                              heads: pl.DataFrame | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """:func:`responsiveness`, and the groups each period left out (``period``, ``by``): each
+    period's row stands on its own (the threads started in it, answered up to ``end``)."""
     g = _grain(period)
     query = sql("responsiveness").format(group_columns=group_columns([by]), trunc=g.trunc, label=g.label,
                                          threads=threads or f"({threads_sql(con)})")
@@ -73,8 +85,8 @@ def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", perio
         pl.when(pl.col("threads") > 0)
         .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
     )
-    rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
-    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out
+    rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
 
 
 @register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
@@ -84,4 +96,4 @@ def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, 
                                     threads=threads, heads=heads)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "time": "calendar hours (nights and weekends included)"})
+                               "time": TIME})

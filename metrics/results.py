@@ -38,6 +38,7 @@ import duckdb
 import polars as pl
 
 from metrics import lifecycle, registry, responsiveness, silos, status
+from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
@@ -83,6 +84,18 @@ def sliceable(name: str, extra: dict) -> bool:
     return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
 
 
+def spliced_at_load(name: str, extra: dict) -> bool:
+    """Whether a load computes the stored result of ``name`` again from the first period it
+    touched only (:func:`_spliced`): the sliceable ones (:func:`sliceable`), and two whose rows
+    stand on their own per period though what goes beside them does not: the contributors'
+    lifecycle (a period's row reads that period, the one before and each person's first period;
+    the funnel and the cohorts, over the whole range, are computed in full) and responsiveness (a
+    period's row: the threads started in it, answered up to the end of the data; the first period
+    touched is then also that of the earliest thread an added reply answers,
+    :func:`first_thread_touched`)."""
+    return sliceable(name, extra) or name in ("lifecycle", "responsiveness")
+
+
 def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict) -> tuple:
     """The (name, by, period, k, extra) under which the groups a sliceable result left out are kept."""
     return (f"hidden {name}", by, period, min_group_size, extra)
@@ -94,7 +107,8 @@ THREADS = "threads_first_reply"
 
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
-    """The registry's result of ``name``, and the groups each period left out when it is sliceable.
+    """The registry's result of ``name``, and the groups each period left out when it is sliceable
+    or spliced at a load (:func:`spliced_at_load`).
 
     ``params.start``: the periods from there on only (:func:`_spliced`); the figures of the whole
     range beside the rows are the whole range's, read once into ``common`` when the caller keeps
@@ -112,19 +126,32 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common[wanted] = participation_frame(con, [params.by], params.period, params.start)
         return common[wanted]
 
-    whole = params.start is None and params.end is None
-    if name == "responsiveness" and whole:
-        if "threads" not in common:  # the threads and their first reply: the same for every grain and group-by
-            con.execute(f"create or replace temp table {THREADS} as {responsiveness.threads_sql(con)}",
-                        {"from_date": None, "to_date": None})
-            common["threads"] = THREADS
-        return responsiveness.responsiveness_metric(con, params, threads=common["threads"], heads=heads()), None
-    if name == "lifecycle" and whole:
-        wanted = ("funnel", params.by, params.min_group_size, params.extra.get("regular_months", 3))
-        if wanted not in common:  # the same for every grain
-            common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size,
-                                                          int(params.extra.get("regular_months", 3)))
-        return lifecycle.lifecycle_metric(con, params, heads=heads(), over_range=common[wanted]), None
+    def whole_labels() -> dict:
+        if "labels" not in common:
+            common["labels"] = labels(con, EMPLOYED_IN_PERIOD, None, None)
+        return dict(common["labels"])
+
+    if name == "responsiveness" and params.end is None:
+        threads = common.setdefault("threads", {})
+        if params.start not in threads:  # the threads and their first reply: the same for every grain and group-by
+            threads[params.start] = f"{THREADS}_{len(threads)}"
+            con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
+                        {"from_date": params.start, "to_date": None})
+        rows, left_out, hidden = responsiveness.responsiveness_and_hidden(
+            con, params.by, params.period, params.start, None, params.min_group_size,
+            threads=threads[params.start], heads=heads())
+        return MetricResult(rows=rows, suppressed_groups=left_out,
+                            extra={**whole_labels(), "time": responsiveness.TIME}), hidden
+    if name == "lifecycle" and params.end is None:
+        regular = int(params.extra.get("regular_months", 3))
+        wanted = ("funnel", params.by, params.min_group_size, regular)
+        if wanted not in common:  # over the whole range whatever the start: the same for every grain
+            common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size, regular)
+        rows, left_out, hidden = lifecycle.lifecycle_rows(con, params.by, params.period, params.start, None,
+                                                          params.min_group_size, heads=heads())
+        funnel, cohorts = common[wanted]
+        return MetricResult(rows=rows, suppressed_groups=left_out,
+                            extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
     if name == "participation":
         frame = heads()
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
@@ -353,6 +380,14 @@ def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict
     return min(first, old_last) if last > old_last else first
 
 
+def first_thread_touched(con: duckdb.DuckDBPyConnection, before: dict, first: date) -> date:
+    """The first day touched for responsiveness (:func:`spliced_at_load`): ``first``
+    (:func:`first_touched`), or the day the earliest thread a reply added since ``before`` is in
+    was posted in, when earlier (a thread's first reply may be one of them)."""
+    posted = con.execute(sql("results_threads_touched"), {"run": before["activities_run"]}).fetchone()[0]
+    return first if posted is None else min(first, posted)
+
+
 def _stored_any(con: duckdb.DuckDBPyConnection, wanted: str) -> MetricResult | None:
     """The result stored under key ``wanted``, whatever state it was computed from."""
     row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
@@ -407,7 +442,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     """
     started = time.perf_counter()
     facts = _facts(con, settings)
-    first = None if full else first_touched(con, _stored_facts(con), facts)
+    before = _stored_facts(con)
+    first = None if full else first_touched(con, before, facts)
+    first_thread = None if first is None else first_thread_touched(con, before, first)
     if first is None:
         con.execute(
             "create or replace table m_results (key varchar primary key, state varchar not null, "
@@ -425,12 +462,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                            json.dumps(_encode(result.extra)))
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
-        if first is not None and sliceable(name, params.extra):
+        if first is not None and spliced_at_load(name, params.extra):
             old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
             old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
             if old is not None and old_hidden is not None:
                 try:
-                    return _spliced(con, name, params, first, old, old_hidden, common)
+                    return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
+                                    old, old_hidden, common)
                 except (pl.exceptions.PolarsError, KeyError):
                     pass  # another shape stored: computed in full below
         return _with_hidden(con, name, params, common)
@@ -482,10 +520,12 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
     finally:
         con.unregister("m_results_new")
-    con.execute(f"drop table if exists {THREADS}")
+    for table in common.get("threads", {}).values():
+        con.execute(f"drop table {table}")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
-    return {"mode": "full" if first is None else "periods", "from": first, "results": computed,
+    return {"mode": "full" if first is None else "periods", "from": first, "threads_from": first_thread,
+            "results": computed,
             "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 

@@ -77,9 +77,15 @@ def exports(tmp_path_factory) -> dict:
         f"e1,2026-08-11T09:00:00Z,{emails[0]},post,,late-space,late-1\n"
         f"e2,2026-08-11T10:00:00Z,{emails[1]},reply,{emails[0]},late-space,late-1\n"
         f"e3,2026-08-11T11:00:00Z,{emails[2]},reaction,{emails[0]},late-space,late-1\n"
-        f"e4,2026-08-12T11:00:00Z,{emails[3]},mention,{emails[4]},late-space,late-1\n", encoding="utf-8")
+        f"e4,2026-08-12T11:00:00Z,{emails[3]},mention,{emails[4]},late-space,late-1\n"
+        f"e5,2026-08-12T12:00:00Z,{emails[5]},post,,late-space,late-2\n", encoding="utf-8")
+    # the first reply to that last thread, in October: August's responsiveness changes
+    (root / "events-answer.csv").write_text(
+        "id,occurred_at,actor,kind,target,space,thread\n"
+        f"e6,2026-10-03T09:00:00Z,{emails[6]},reply,{emails[5]},late-space,late-2\n", encoding="utf-8")
     return {"root": root, "cut": cut, "days": days, "tables": tables, "hr": root / "directory.csv",
-            "hr_later": root / "directory-later.csv", "events": root / "events-march.csv"}
+            "hr_later": root / "directory-later.csv", "events": root / "events-march.csv",
+            "answer": root / "events-answer.csv"}
 
 
 def derived(db: Path) -> dict[str, object]:
@@ -221,6 +227,12 @@ def test_a_day_arriving_after_a_later_one_equals_a_refresh_from_scratch(exports,
     assert_same_derived(db, tmp_path)
     done = load(db, [exports["events"]])  # two days of August, two months back
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 8, 11))
+    assert_same_derived(db, tmp_path)
+    # a reply of 3 October answers a thread of 12 August: the periods from October on, and
+    # responsiveness from August's (the threads are counted in the period they were posted in)
+    done = load(db, [exports["answer"]])
+    assert (done["results"]["mode"], done["results"]["from"], done["results"]["threads_from"]) == (
+        "periods", dt.date(2026, 10, 3), dt.date(2026, 8, 12))
     assert_same_derived(db, tmp_path)
 
 
