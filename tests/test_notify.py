@@ -50,6 +50,34 @@ def build_store(db) -> None:
             where d < date '2026-03-23' or i <= 7""")
         con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
                     "values (100000, 'x', timestamp '2026-03-29 10:00', 1, 'read', 1)")
+        # Communities and threads, on days their people contribute anyway (no figure above moves):
+        # Cafe (6 members) busy to the end; Jazz (5) last posted in on 23 February, idle from 29
+        # March on; Chess (3, never named) the same; Old (5) idle since February; a private
+        # channel of 2, pooled. Threads in Cafe: 3 started in W12 (1 unanswered), 3 in W13 (2).
+        con.execute("""
+            insert into spaces (space_key, source, space_ref, name, kind, is_private) values
+            (1, 'x', 'c', 'Cafe', 'group', false), (2, 'x', 'j', 'Jazz', 'group', false),
+            (3, 'x', 'h', 'Chess', 'group', false), (4, 'x', 'o', 'Old', 'group', false),
+            (5, 'x', 'p', 'Secret', 'private-channel', true)""")
+        con.execute("""
+            insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, thread_ref, run_id)
+            select 200000 + row_number() over (), 'x', ts::timestamp, person, kind, space, thread, 1 from (values
+                ('2026-03-16 09:00', 12, 'post', 1, 't1'), ('2026-03-17 09:00', 1, 'reply', 1, 't1'),
+                ('2026-03-17 10:00', 1, 'post', 1, 't2'), ('2026-03-18 10:00', 2, 'reply', 1, 't2'),
+                ('2026-03-18 11:00', 3, 'post', 1, 't3'), ('2026-03-18 12:00', 3, 'reply', 1, 't3'),
+                ('2026-03-16 12:00', 4, 'post', 1, null), ('2026-03-16 12:00', 5, 'post', 1, null),
+                ('2026-03-16 12:00', 6, 'post', 1, null),
+                ('2026-03-23 09:00', 1, 'post', 1, 't4'), ('2026-03-24 09:00', 2, 'reply', 1, 't4'),
+                ('2026-03-24 10:00', 2, 'post', 1, 't5'), ('2026-03-25 10:00', 3, 'post', 1, 't6'),
+                ('2026-02-23 12:00', 1, 'post', 5, null), ('2026-02-23 12:00', 2, 'post', 5, null),
+                ('2026-02-02 12:00', 13, 'post', 4, null), ('2026-02-02 12:00', 14, 'post', 4, null),
+                ('2026-02-02 12:00', 15, 'post', 4, null), ('2026-02-02 12:00', 16, 'post', 4, null),
+                ('2026-02-02 12:00', 17, 'post', 4, null),
+                ('2026-02-23 12:00', 13, 'post', 3, null), ('2026-02-23 12:00', 14, 'post', 3, null),
+                ('2026-02-23 12:00', 15, 'post', 3, null)
+            ) t(ts, person, kind, space, thread)
+            union all
+            select 300000 + i, 'x', timestamp '2026-02-23 12:00', i, 'post', 2, null, 1 from range(8, 13) t(i)""")
 
 
 @pytest.fixture
