@@ -188,7 +188,7 @@ def unavailable(title: str, key: str) -> Section:
     return Section(title, [f"{title}: {NOT_AVAILABLE}."], {key: None}, available=False)
 
 
-def available(source: Source, key: str) -> bool:
+def available(key: str) -> bool:
     """Whether this version registers the measure of :data:`EXPECTED` ``key``."""
     return EXPECTED[key][0] in registry.names()
 
@@ -197,7 +197,7 @@ def expected_figure(source: Source, query: Query, key: str) -> Figure | None:
     """The figure of :data:`EXPECTED` ``key`` under ``query``, or None when no measure of that name
     gives its columns (this version does not measure it)."""
     measure, columns, _ = EXPECTED[key]
-    if not available(source, key):
+    if not available(key):
         return None
     fig = figure(source, query.but(measure=measure))
     return fig if set(columns) <= set(fig.rows.columns) else None
@@ -207,9 +207,9 @@ def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
     """The communities idle as of the end of the week that were not a week before
     (:func:`metrics.figures.communities_gone_idle`), named only when the measure lists them."""
     title = "Communities gone idle"
-    if not available(source, "idle"):
+    if not available("idle"):
         return unavailable(title, "idle")
-    now, before, gone = communities_gone_idle(source, query.but(measure="communities"), days=7)
+    now, before, gone = communities_gone_idle(source, query, days=7)
     if before is None or not set(EXPECTED["idle"][1]) <= set(now.rows.columns):
         return Section(title, ["No community activity in the store for this range."], {"idle": None})
     end, earlier = now.window[1], before.window[1] if before.window else None

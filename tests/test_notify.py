@@ -5,6 +5,9 @@ nothing sent twice for the same period.
 The store: 18 people in four teams (Big 6, Quiet 7, Tiny 3, Wee 2; departments Sales: Big, Tiny
 and Wee, Ops: Quiet), everybody posting every Monday from 5 January to 16 March 2026; in the week
 of 23 March (2026-W13) only Big and one person of Tiny post. The data ends on 29 March, a Sunday.
+Communities: Cafe (6 members, busy), Jazz (5, idle from 29 March), Chess (3, the same), Old (5,
+idle since February), a private channel of 2; threads in Cafe: 3 started in 2026-W12 (1 without a
+reply), 3 in 2026-W13 (2 without).
 """
 
 from __future__ import annotations
@@ -504,8 +507,8 @@ def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, mess
 
 
 def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
-    """The Teams at risk page's "Newly flagged" and the Overview's participation rate, by week, are
-    the community digest's."""
+    """The Teams at risk page's new flags, the Overview's participation rate by week and the
+    Communities page's idle communities are the community digest's."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
