@@ -210,9 +210,9 @@ def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
     if not available("idle"):
         return unavailable(title, "idle")
     now, before, gone = communities_gone_idle(source, query, days=7)
-    if before is None or not set(EXPECTED["idle"][1]) <= set(now.rows.columns):
+    if before is None or now.window is None or not set(EXPECTED["idle"][1]) <= set(now.rows.columns):
         return Section(title, ["No community activity in the store for this range."], {"idle": None})
-    end, earlier = now.window[1], before.window[1] if before.window else None
+    end, earlier = now.window[1], before.query.end
     names = gone["community"].to_list()
     k, days = query.min_group_size, now.extra.get("idle_days", 30)
     lines = [f"{count(len(names))} communit{'y' if len(names) == 1 else 'ies'} of {k} members or more went idle "
