@@ -311,3 +311,57 @@ def remove_orphans(con: duckdb.DuckDBPyConnection) -> None:
     """Delete the Parquet files no snapshot names: what writes killed before their commit left.
     Called holding the write lock, when no other write can have files in flight."""
     con.execute(f"call ducklake_delete_orphaned_files({_quote(ALIAS)}, cleanup_all => true)")
+
+
+# --------------------------------------------------------------------------------------------
+# Moving a store file to a lake: ``ruche lake --to URL``
+
+
+def copy_store(source: str, url: str) -> dict[str, int]:
+    """Copy every table of the store file ``source`` into the empty lake ``url``, in one write
+    (one snapshot: a copy killed midway leaves the lake empty). Returns the rows copied per table."""
+    from ruche.store import StoreError, connect, writing
+
+    connect(source, read_only=True).close()  # a Ruche store at the latest schema, or a clear refusal
+    copied: dict[str, int] = {}
+    with writing(url) as con:
+        loaded = con.execute("select count(*) from ingest_runs").fetchone()[0]
+        if loaded:
+            raise StoreError(f"{_shown(url)}: holds a store already ({loaded} loads): copy into an empty catalog")
+        con.execute(f"attach {_quote(source)} as source_file (read_only)")  # closed with the connection
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'source_file' and schema_name = 'main' "
+            "and table_name <> 'schema_version' order by table_name").fetchall()]
+        present = {r[0] for r in con.execute(
+            f"select table_name from duckdb_tables() where database_name = '{ALIAS}'").fetchall()}
+        for table in tables:
+            columns = con.execute(
+                "select column_name, data_type from duckdb_columns() where database_name = 'source_file' "
+                "and schema_name = 'main' and table_name = ? order by column_index", [table]).fetchall()
+            select = ", ".join(f'"{c}"::varchar as "{c}"' if t.startswith("ENUM(") else f'"{c}"'
+                               for c, t in columns)
+            if table in present:
+                con.execute(f'delete from {ALIAS}."{table}"')  # store_meta's first rows, say
+                con.execute(f'insert into {ALIAS}."{table}" by name select {select} from source_file."{table}"')
+            else:  # a derived table, created by the refresh rather than by a migration
+                con.execute(f'create table {ALIAS}."{table}" as select {select} from source_file."{table}"')
+            copied[table] = con.execute(f'select count(*) from {ALIAS}."{table}"').fetchone()[0]
+    return copied
+
+
+def add_arguments(parser) -> None:
+    from ruche.cli import add_db_option
+
+    add_db_option(parser)
+    parser.add_argument("--to", required=True, metavar="URL",
+                        help="the DuckLake store to create: ducklake:postgres:CONNECTION data_path=FOLDER, or "
+                             "ducklake:sqlite:FILE")
+    parser.epilog = ("Copies the store file (--db) into an empty DuckLake, in one write; then point every "
+                     "loader and dashboard at it (db = \"ducklake:…\" in ruche.toml, or --db). See docs/store.md.")
+
+
+def run(args, settings) -> int:
+    copied = copy_store(settings.db, args.to)
+    rows = sum(copied.values())
+    print(f"copied {len(copied)} tables, {rows:,} rows, from {settings.db} to {_shown(args.to)}")
+    return 0
