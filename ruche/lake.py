@@ -176,8 +176,8 @@ _probes: dict[str, duckdb.DuckDBPyConnection] = {}
 
 
 def published_version(url: str) -> tuple[int, int] | None:
-    """(latest snapshot, 0): changes whenever a write commits; None when the catalog holds no
-    Ruche store."""
+    """(latest snapshot, 0): changes whenever a write commits; None when there is no catalog.
+    One query of the catalog, on a connection kept for the next call."""
     from ruche.store import StoreError
 
     probe = _probes.get(url)
@@ -190,9 +190,6 @@ def published_version(url: str) -> tuple[int, int] | None:
             _load(probe, "ducklake", lake.scanner)
             probe.execute(f"attach {_quote(PREFIX + lake.catalog)} as {ALIAS} (read_only)")
             _probes[url] = probe
-        if not probe.execute("select count(*) from duckdb_tables() where database_name = ? "
-                             "and table_name = 'schema_version'", [ALIAS]).fetchone()[0]:
-            return None
         return (probe.execute(f"select id from {ALIAS}.current_snapshot()").fetchone()[0], 0)
     except (duckdb.Error, StoreError):
         _probes.pop(url, None)

@@ -202,6 +202,7 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
     path = str(path)
     on_lake = lake.is_lake(path)
     if on_lake:
+        lake.parse(path)  # a name that is no catalog is refused as such
         if read_only and lake.published_version(path) is None:
             raise StoreError(f"{lake._shown(path)}: no store here (run `ruche ingest` or `ruche lake` first)")
     elif read_only and path != ":memory:" and not Path(path).exists():
