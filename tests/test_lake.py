@@ -5,6 +5,7 @@ killed write that publishes nothing, writes that take turns."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from metrics import registry
 from ruche import lake, store
@@ -41,9 +43,18 @@ def pg_lake(postgres, tmp_path) -> str:
 
 
 def same(a, b, path: str = "") -> list[str]:
-    """Where two metric results differ (frames, nested extras); timings left out."""
+    """Where two metric results differ (frames, nested extras); timings left out. Floating-point
+    figures may differ in their last bits (a sum taken in another order), never more."""
     if isinstance(a, pl.DataFrame):
-        return [] if isinstance(b, pl.DataFrame) and a.equals(b) else [path or "rows"]
+        if not isinstance(b, pl.DataFrame):
+            return [path or "rows"]
+        try:
+            assert_frame_equal(a, b, check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+        except AssertionError:
+            return [path or "rows"]
+        return []
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12) else [path]
     if isinstance(a, dict) and isinstance(b, dict):
         if a.keys() != b.keys():
             return [path + " keys"]
@@ -61,7 +72,7 @@ def test_every_metric_is_the_same_on_the_store_file_and_on_ducklake_in_postgresq
         "select table_name from duckdb_tables() where schema_name = 'main' and table_name <> 'schema_version' "
         "order by 1").fetchall()]
     counts = {t: file_con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
-    assert counts["activities"] > 100_000 and any(t.startswith("m_") for t in tables)  # loaded and refreshed
+    assert any(t.startswith("m_") for t in tables)  # the derived tables are copied too
 
     assert main(["lake", "--db", str(sample_store), "--to", pg_lake]) == 0
     out = capsys.readouterr().out
