@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 PREFIX = "ducklake:"
-ALIAS = "store"
+ALIAS = "lake"
 
 #: extension -> the Python package that ships it built for one DuckDB version
 PACKAGES = {
@@ -221,6 +221,18 @@ def translate(sql: str) -> str:
     return sql
 
 
+def _lake_type(kind: str) -> str:
+    """The type a lake keeps a column of type ``kind`` as: an enumeration as text (DuckLake has no
+    user-defined types), a 128-bit integer as text too: Parquet has none, and DuckDB would write
+    it as a floating-point number, keeping 53 of its 128 bits without a word. The statements that
+    compare stored event keys read them back with ``::uhugeint``.
+
+    >>> [_lake_type(t) for t in ("ENUM('a', 'b')", "UHUGEINT", "HUGEINT", "INTEGER")]
+    ['varchar', 'varchar', 'varchar', 'INTEGER']
+    """
+    return "varchar" if kind.startswith("ENUM(") or kind in ("HUGEINT", "UHUGEINT") else kind
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Create every table of the latest schema in an empty lake, in one transaction, as the migrations leave a DuckDB
     store (column types and literal defaults; an enumeration as text), and record them applied.
@@ -241,7 +253,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
     con.execute("begin transaction")  # one snapshot: a creation killed midway leaves no table
     tables: dict[str, list[str]] = {}
     for table, column, kind, default, nullable in columns:
-        kind = "varchar" if kind.startswith("ENUM(") else kind
+        kind = _lake_type(kind)
         spec = f'"{column}" {kind}'
         if default is not None and "nextval" not in default:
             spec += f" default {default}"
@@ -335,7 +347,7 @@ def copy_store(source: str, url: str) -> dict[str, int]:
             columns = con.execute(
                 "select column_name, data_type from duckdb_columns() where database_name = 'source_file' "
                 "and schema_name = 'main' and table_name = ? order by column_index", [table]).fetchall()
-            select = ", ".join(f'"{c}"::varchar as "{c}"' if t.startswith("ENUM(") else f'"{c}"'
+            select = ", ".join(f'"{c}"::varchar as "{c}"' if _lake_type(t) != t else f'"{c}"'
                                for c, t in columns)
             if table in present:
                 con.execute(f'delete from {ALIAS}."{table}"')  # store_meta's first rows, say

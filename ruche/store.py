@@ -188,9 +188,16 @@ def _connect_store(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of ``con`` (for another thread) that sees the store as ``con`` does."""
     cur = con.cursor()
-    if con.execute("select current_database()").fetchone()[0] == READ_ALIAS:
-        cur.execute(f"use {READ_ALIAS}")
+    database = con.execute("select current_database()").fetchone()[0]
+    if database in (READ_ALIAS, lake.ALIAS):
+        cur.execute(f"use {database}")
     return cur
+
+
+def in_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` works on a DuckLake store: a write of one is a single transaction, which
+    :func:`writing` began and commits, so the code it runs neither begins nor commits its own."""
+    return con.execute("select current_database()").fetchone()[0] == lake.ALIAS
 
 
 def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry_seconds: float = 10.0):
