@@ -1,14 +1,17 @@
 """Benchmark of publishing a load: what one write costs on a small and on a large store.
 
     python bench/bench_publish.py [--small 100000] [--large 5000000] [--load 7000]
-                                  [--workdir DIR] [--postgres CONNECTION]
+                                  [--workdir DIR] [--postgres CONNECTION] [--reflink-dir DIR]
+                                  [--kinds file,ducklake-sqlite,...]
 
 It builds, in the same process, two stores of generated activities (``--small`` and ``--large``
 rows, with their people) of each kind, then times one write of ``--load`` new activities into
 each, end to end (lock, open, insert, publish, close), the median of three:
 
 * ``file``: the default store file, published by :func:`ruche.store.writing` (a private copy of
-  the file, renamed over it);
+  the file, renamed over it), in the work folder;
+* ``file-reflink``: the same in ``--reflink-dir``, a folder on a file system that clones files
+  (XFS, Btrfs, ZFS): the private copy shares the file's blocks;
 * ``ducklake-sqlite``: a DuckLake store with its catalog in SQLite and its files beside it (one
   machine);
 * ``ducklake-postgres``: the same with its catalog in PostgreSQL, when ``--postgres "host=… port=…
@@ -70,17 +73,22 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=5_000_000)
     parser.add_argument("--load", type=int, default=7_000)
     parser.add_argument("--workdir")
+    parser.add_argument("--reflink-dir", metavar="DIR", help="a folder on XFS, Btrfs or ZFS for the file-reflink stores")
+    parser.add_argument("--kinds", help="the kinds to time, comma-separated (default: every kind the options allow)")
     parser.add_argument("--postgres", metavar="CONNECTION", help="two empty PostgreSQL databases for the catalogs, {size} standing for small and large")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="ruche-bench-publish-"))
     work.mkdir(parents=True, exist_ok=True)
     figures: dict[str, dict] = {}
-    kinds = ["file", "ducklake-sqlite"] + (["ducklake-postgres"] if args.postgres else [])
+    kinds = (["file"] + (["file-reflink"] if args.reflink_dir else []) + ["ducklake-sqlite"]
+             + (["ducklake-postgres"] if args.postgres else []))
+    if args.kinds:
+        kinds = [k for k in kinds if k in args.kinds.split(",")]
     for kind in kinds:
         for label, rows in (("small", args.small), ("large", args.large)):
-            folder = work / f"{kind}-{label}"
-            folder.mkdir(exist_ok=True)
-            if kind == "file":
+            folder = (Path(args.reflink_dir) if kind == "file-reflink" else work) / f"{kind}-{label}"
+            folder.mkdir(parents=True, exist_ok=True)
+            if kind.startswith("file"):
                 url = str(folder / "s.duckdb")
             elif kind == "ducklake-sqlite":
                 url = f"ducklake:sqlite:{folder / 'catalog.sqlite'}"

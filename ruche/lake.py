@@ -31,6 +31,7 @@ import contextlib
 import fcntl
 import importlib
 import re
+import socket
 import time
 import zlib
 from dataclasses import dataclass
@@ -194,6 +195,27 @@ def published_version(url: str) -> tuple[int, int] | None:
     except (duckdb.Error, StoreError):
         _probes.pop(url, None)
         return None
+
+
+def spool_path(url: str) -> Path:
+    """Where the dashboards of this machine spool their audit events for a lake: beside a SQLite
+    catalog; in the data folder for a PostgreSQL catalog (one file per machine, so that
+    dashboards on several machines sharing the folder never append to the same file), else in
+    the working folder. Every write folds the spools it finds there (:func:`spools`)."""
+    lake = parse(url)
+    if lake.kind == "sqlite":
+        return Path(lake.connection + ".audit.jsonl")
+    folder = Path(lake.data_path) if lake.data_path and "://" not in lake.data_path else Path.cwd()
+    return folder / f"audit-{socket.gethostname()}-{_lock_key(lake):08x}.audit.jsonl"
+
+
+def spools(url: str) -> list[Path]:
+    """The audit spools a write of the lake folds: every machine's in the folder of this one's."""
+    own = spool_path(url)
+    if parse(url).kind == "sqlite":
+        return [own]
+    key = own.name.rsplit("-", 1)[1]
+    return sorted({own, *(p for p in own.parent.glob(f"audit-*-{key}") if ".folding-" not in p.name)})
 
 
 # --------------------------------------------------------------------------------------------

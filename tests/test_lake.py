@@ -182,6 +182,22 @@ def test_a_failed_write_publishes_nothing(pg_lake):
     assert store.connect(pg_lake, read_only=True).execute("select person_id from people").fetchall() == [("a",)]
 
 
+def test_audit_events_of_a_dashboard_are_folded_into_the_lake_by_the_next_write(pg_lake, tmp_path):
+    from ruche import audit
+
+    with store.writing(pg_lake):
+        pass
+    spool = audit.spool_path(pg_lake)
+    assert spool.parent == tmp_path / "lake-files"  # in the shared data folder, one file per machine
+    audit.record(spool, "ana@example.com", "admin", "view", "overview", {"by": "site"})
+    with store.writing(pg_lake):
+        pass
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select user_email, role, action, page, detail::varchar from audit_log").fetchall() == [
+        ("ana@example.com", "admin", "view", "overview", '{"by": "site"}')]
+    assert not spool.exists() and audit.pending(spool) == []
+
+
 KILLED = textwrap.dedent("""
     import os, signal, sys
     from ruche import store
