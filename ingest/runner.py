@@ -74,8 +74,6 @@ def prepare(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser) -> Non
     # DuckDB draws its own bar on stdout for long statements; a load reports through Progress
     con.execute("set enable_progress_bar = false")
     pseudonymiser.install(con)
-    con.execute(queries("keys.sql")["floors"])
-    con.execute(queries("keys.sql")["macros"])
     fingerprint = pseudonymiser.fingerprint()
     stored = con.execute("select value from store_meta where key = 'key_fingerprint'").fetchone()
     if stored is None:
@@ -168,6 +166,9 @@ def _load(ctx: Context, module, before: dict[str, int], sha: str, started: float
             _drop_staging(con)
             progress.finish()
             raise
+    # the numbers this load gives new people, spaces and its run (ingest/keys.sql)
+    con.execute(queries("keys.sql")["floors"])
+    con.execute(queries("keys.sql")["macros"])
     begin(con)
     try:
         ctx.run_id = con.execute("select next_run_id()").fetchone()[0]
