@@ -119,7 +119,7 @@ def _load(con: duckdb.DuckDBPyConnection, *names: str) -> None:
 
 
 def open_lake(url: str, read_only: bool, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A connection whose default database is the lake, attached as ``store``; a reader is
+    """A connection whose default database is the lake, attached as ``lake``; a reader is
     pinned to ``snapshot`` (default: the latest)."""
     from ruche.store import StoreError, _plain
 
@@ -191,7 +191,8 @@ def published_version(url: str) -> tuple[int, int] | None:
             _load(probe, "ducklake", lake.scanner)
             probe.execute(f"attach {_quote(PREFIX + lake.catalog)} as {ALIAS} (read_only)")
             _probes[url] = probe
-        return (probe.execute(f"select id from {ALIAS}.current_snapshot()").fetchone()[0], 0)
+        # a cursor per call: the dashboard asks from several threads
+        return (probe.cursor().execute(f"select id from {ALIAS}.current_snapshot()").fetchone()[0], 0)
     except (duckdb.Error, StoreError):
         _probes.pop(url, None)
         return None
