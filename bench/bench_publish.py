@@ -99,6 +99,7 @@ def main() -> int:
             figures[f"{kind}_{label}"] = {"rows": rows + 3 * args.load, "bytes": size(url, folder),
                                          "publish_seconds": round(statistics.median(times), 3),
                                          "all_seconds": [round(t, 3) for t in times]}
+            print(f"{kind}_{label}: {figures[f'{kind}_{label}']}", file=sys.stderr, flush=True)
         small, large = figures[f"{kind}_small"], figures[f"{kind}_large"]
         figures[f"{kind}_ratio_large_to_small"] = round(large["publish_seconds"] / small["publish_seconds"], 2)
     figures["load_average"] = os.getloadavg()[0]
