@@ -256,12 +256,16 @@ class WriteLockBusy(StoreError):
 def writing(path: str | os.PathLike, wait: bool = True):
     """Open the store for one load and publish it atomically when the block succeeds.
 
-    The load works on a private copy (``<db>.loading-<pid>``) while readers keep using the
+    The load works on a private copy (``<db>.loading-<pid>``; a clone of the file where the
+    file system clones, see :func:`clone`) while readers keep using the
     published file; on success the copy replaces it in one ``rename``, so a reader sees either
     the store before the load or after it, never a part. If the block raises, or the process
     is killed, the published store is untouched. A lock file (``<db>.lock``) makes concurrent
     loads (two cron jobs) wait for each other, or fail with :class:`WriteLockBusy` when
     ``wait`` is false.
+
+    A store on DuckLake (``ducklake:…``, :mod:`ruche.lake`) is written in place, in one
+    transaction whose commit is the publish: nothing is copied.
 
     ``:memory:`` is yielded as-is, in a transaction.
     """
