@@ -250,12 +250,10 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Undo the load's transaction (a write of a DuckLake store is undone whole by
-    :func:`ruche.store.writing`, when the error reaches it)."""
-    from ruche.store import in_lake
-
-    if not in_lake(con):
-        con.execute("rollback")
+    """Undo the load's transaction; on a DuckLake store, the write's one transaction, whose error
+    then reaches :func:`ruche.store.writing`, which publishes nothing. (No query first: an aborted
+    transaction answers none.)"""
+    con.execute("rollback")
 
 
 def commit(con: duckdb.DuckDBPyConnection) -> None:
