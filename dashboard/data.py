@@ -20,6 +20,7 @@ from metrics import figures, registry, results
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
+from metrics.teams import rule_settings
 from ruche import store
 from ruche.config import Settings
 
@@ -187,6 +188,8 @@ def query(name: str, f, by: str | None = None, period: str | None = None, end: d
         start, stop = None, None
     if group is ...:
         group = f.group if by is None or by == f.by else None
+    if name == "inactive-teams":  # the rules as configured, as the stored results and the digests ask them
+        extra = {**rule_settings(settings()), **extra}
     return figures.Query(name, by or f.by, group, period or f.period, start, end or stop, f.min_group_size,
                          extra, history=True)
 

@@ -7,15 +7,15 @@ group shown is one the layer shows (at least ``min_group_size`` people, the spon
 ``sponsor_min_group_size``).
 
 - **community** (weekly, community managers): teams newly at risk, participation this week,
-  communities gone idle, unanswered threads, newcomers who lapsed;
+  communities gone idle, unanswered threads, contributors who lapsed;
 - **sponsor** (monthly, sponsors): the Overview's headlines against the roadmap's targets, the
   groups leading and trailing with their phase, and the participation chart;
 - **team** (weekly, a team's lead, only for a team of at least ``min_group_size`` people): the
   team's participation and the rules that flag it.
 
-The sections on idle communities, unanswered threads and lapsed newcomers read measures that
-this version may not register (:data:`EXPECTED`): the section then says "not available in this
-version", never a figure.
+The sections on idle communities, unanswered threads and lapsed contributors read the measures
+``communities``, ``responsiveness`` and ``lifecycle`` (:data:`EXPECTED`); a build without one of
+them says "not available in this version" in its section, never a figure.
 """
 
 from __future__ import annotations
@@ -30,20 +30,25 @@ import polars as pl
 from dashboard import charts, summary
 from dashboard.format import count, pct, points
 from metrics import headlines, registry
-from metrics.figures import Figure, Query, Source, figure, risk_changes, scope_trend, teams_at_risk
+from metrics.figures import (Figure, Query, Source, communities_gone_idle, figure, risk_changes, scope_trend,
+                             teams_at_risk)
+from metrics.teams import rule_settings
 from ruche.config import Settings
 
 NOT_AVAILABLE = "not available in this version"
 
-#: The measures the sections on communities, threads and newcomers read, and the column each
-#: needs: (measure, column, what the column is).
+#: The measures the sections on communities, threads and contributors read, and the columns each
+#: needs: (measure, columns, what they are).
 EXPECTED = {
-    "idle": ("spaces", "idle", "one row per community and period, `community` its name, `idle` true when nobody "
-             "posted or replied in it over the period"),
-    "unanswered": ("responsiveness", "unanswered_threads", "one row per period (by organisation), the threads "
-                   "started in the period that got no reply"),
-    "lapsed": ("lifecycle", "lapsed", "one row per period (by organisation), the newcomers of the periods before "
-               "who were active then and not in this one"),
+    "idle": ("communities", ("community", "source", "idle"),
+             "one row per community of at least k members (the organisation's, over the range), `idle` true "
+             "when nobody posted or replied in it over the last 30 days of the range"),
+    "unanswered": ("responsiveness", ("period", "threads", "threads_answered"),
+                   "one row per period (by organisation): the threads started in the period and those that got "
+                   "a reply from someone other than the author"),
+    "lapsed": ("lifecycle", ("period", "lapsed"),
+               "one row per period (by organisation): the people who contributed in the period before and not "
+               "in this one, newcomers or not"),
 }
 
 #: The rules of the teams at risk, in plain words (settings filled in).
@@ -127,13 +132,9 @@ def rule_words(settings: Settings) -> dict[str, str]:
 
 
 def inactive_extra(settings: Settings) -> dict:
-    """The rules' settings that differ from their defaults: the defaults ask the question the
-    dashboard asks (and the load precomputed)."""
-    from ruche.config import SETTINGS
-
-    names = ("inactive_participation", "inactive_days", "inactive_drop_points")
-    return {s.name: getattr(settings, s.name) for s in SETTINGS
-            if s.name in names and getattr(settings, s.name) != s.default}
+    """The rules' settings as the dashboard and the stored results pass them
+    (:func:`metrics.teams.rule_settings`)."""
+    return rule_settings(settings)
 
 
 # -- sections: each takes the layer's figures and words them ------------------------------------------------
@@ -184,40 +185,82 @@ def participation_this_period(trend: Figure, grain: str = "week") -> Section:
 
 
 def unavailable(title: str, key: str) -> Section:
-    measure, column, _ = EXPECTED[key]
     return Section(title, [f"{title}: {NOT_AVAILABLE}."], {key: None}, available=False)
+
+
+def available(key: str) -> bool:
+    """Whether this version registers the measure of :data:`EXPECTED` ``key``."""
+    return EXPECTED[key][0] in registry.names()
 
 
 def expected_figure(source: Source, query: Query, key: str) -> Figure | None:
     """The figure of :data:`EXPECTED` ``key`` under ``query``, or None when no measure of that name
-    gives the column (this version does not measure it)."""
-    measure, column, _ = EXPECTED[key]
-    if measure not in registry.names():
+    gives its columns (this version does not measure it)."""
+    measure, columns, _ = EXPECTED[key]
+    if not available(key):
         return None
-    fig = figure(source, query.but(measure=measure, extra={}))
-    return fig if column in fig.rows.columns else None
+    fig = figure(source, query.but(measure=measure))
+    return fig if set(columns) <= set(fig.rows.columns) else None
 
 
-def idle_communities(fig: Figure | None, top: int = 15) -> Section:
+def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
+    """The communities idle as of the end of the week that were not a week before
+    (:func:`metrics.figures.communities_gone_idle`), named only when the measure lists them."""
     title = "Communities gone idle"
-    if fig is None:
+    if not available("idle"):
         return unavailable(title, "idle")
-    idle = fig.latest().filter(pl.col("idle").fill_null(False))
-    names = sorted(idle["community"].to_list()) if "community" in idle.columns else []
-    lines = [f"{count(idle.height)} communit{'y' if idle.height == 1 else 'ies'} with no post or reply in "
-             f"{fig.last_period}."] + names[:top]
-    return Section(title, lines, {"idle": idle.height})
+    now, before, gone = communities_gone_idle(source, query, days=7)
+    if before is None or now.window is None or not set(EXPECTED["idle"][1]) <= set(now.rows.columns):
+        return Section(title, ["No community activity in the store for this range."], {"idle": None})
+    end, earlier = now.window[1], before.query.end
+    names = gone["community"].to_list()
+    k, days = query.min_group_size, now.extra.get("idle_days", 30)
+    lines = [f"{count(len(names))} communit{'y' if len(names) == 1 else 'ies'} of {k} members or more went idle "
+             f"in the week to {end} (no post or reply in the {days} days to {end}, some in the {days} days to "
+             f"{earlier})"
+             + (":" if names else ".")] + names[:top]
+    if len(names) > top:
+        lines.append(f"and {count(len(names) - top)} more on the dashboard's Communities page")
+    lines.append(f"{count(now.extra.get('idle'))} of {count(now.extra.get('communities'))} communities idle "
+                 f"as of {end}, {count(before.extra.get('idle'))} as of {earlier}: communities under {k} members "
+                 "are counted, never named; private conversations are never named.")
+    return Section(title, lines, {"idle": len(names), "gone_idle": names, "idle_now": now.extra.get("idle"),
+                                  "idle_before": before.extra.get("idle"),
+                                  "communities": now.extra.get("communities")})
 
 
-def counted(fig: Figure | None, title: str, key: str, words: str) -> Section:
+def unanswered_threads(source: Source, query: Query) -> Section:
+    """The threads started in the last complete week that got no reply (by someone other than
+    the author, up to the end of the range), and the change against the week before."""
+    title = "Unanswered threads"
+    fig = expected_figure(source, query.but(by="organisation", group=None), "unanswered")
     if fig is None:
-        return unavailable(title, key)
-    column = EXPECTED[key][1]
-    r = fig.reading(column)
+        return unavailable(title, "unanswered")
+    series = fig.rows.with_columns((pl.col("threads") - pl.col("threads_answered")).alias("unanswered"))
+    r, threads = fig.reading("unanswered", series), fig.reading("threads")
     if r.value is None:
-        return Section(title, [f"No {words} figure for this range."], {key: None})
-    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the period before)"
-    return Section(title, [f"{count(r.value)} {words} in {r.period}{change}."], {key: r.value})
+        return Section(title, ["No thread figure for this range."], {"unanswered": None})
+    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
+    return Section(title, [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no "
+                           f"reply{change}."],
+                   {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
+                    "threads": threads.value})
+
+
+def lapsed_contributors(source: Source, query: Query) -> Section:
+    """The people who contributed in the week before the last complete one and not in it
+    (``lapsed`` of :mod:`metrics.lifecycle`: every contributor, newcomer or not)."""
+    title = "Contributors who lapsed"
+    fig = expected_figure(source, query.but(by="organisation", group=None), "lapsed")
+    if fig is None:
+        return unavailable(title, "lapsed")
+    r = fig.reading("lapsed")
+    if r.value is None:
+        return Section(title, ["No contributor figure for this range."], {"lapsed": None})
+    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
+    return Section(title, [f"{count(r.value)} people who posted or replied in the week before {r.period} did not "
+                           f"in {r.period}{change}."],
+                   {"period": r.period, "lapsed": r.value, "lapsed_delta": r.delta})
 
 
 def headline_lines(o: headlines.Overview) -> Section:
@@ -275,9 +318,9 @@ def community(source: Source, settings: Settings, as_of: date | None) -> Digest:
     sections = [
         teams_newly_at_risk(now, before, settings),
         participation_this_period(trend, "week"),
-        idle_communities(expected_figure(source, org, "idle")),
-        counted(expected_figure(source, org, "unanswered"), "Unanswered threads", "unanswered", "threads with no reply"),
-        counted(expected_figure(source, org, "lapsed"), "Newcomers who lapsed", "lapsed", "newcomers who lapsed"),
+        idle_communities(source, Query("communities", by="organisation", end=as_of, min_group_size=k)),
+        unanswered_threads(source, org.but(measure="responsiveness")),
+        lapsed_contributors(source, org.but(measure="lifecycle")),
     ]
     return Digest("community", period, f"Ruche weekly digest {period}: community", sections)
 

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 from ruche import store
+from ruche.lake import is_lake
 from ruche.cli import add_db_option
 from ruche.config import Settings
 from ruche.errors import RucheError
@@ -70,7 +71,7 @@ def command(db: str, host: str, port: int, secrets_file: str | None = None) -> l
 
 def serve(db: str, host: str, port: int, config: str | None = None, secrets_file: str = "",
           settings: Settings | None = None) -> int:
-    if not Path(db).exists():
+    if store.published_version(db) is None:
         raise RucheError(f"{db}: no store here; load data with `ruche ingest` or try `ruche demo`")
     if store.pending_migrations(db):
         # The dashboard only reads; a store made by an older version is migrated here, once.
@@ -81,7 +82,7 @@ def serve(db: str, host: str, port: int, config: str | None = None, secrets_file
     if auth is None and host not in LOOPBACK:
         raise RucheError(f"refusing to serve on {host} without sign-in: add an [auth] section to "
                          f"{secrets_file or 'the secrets file'} (see docs/access.md), or serve on 127.0.0.1")
-    env = dict(os.environ, RUCHE_DB=str(Path(db).resolve()))
+    env = dict(os.environ, RUCHE_DB=db if is_lake(db) else str(Path(db).resolve()))
     if config:
         env["RUCHE_CONFIG"] = str(Path(config).resolve())
     mode = "sign-in required" if auth else "no sign-in: this machine only"
@@ -98,6 +99,8 @@ def refresh_if_stale(db: str, settings: Settings) -> None:
     from ingest.common import Progress
     from metrics.refresh import derived_current
 
+    if is_lake(db):
+        return  # not kept on a DuckLake store yet: the pages compute from the stored rows
     con = store.connect(db, read_only=True)
     try:
         current = derived_current(con)

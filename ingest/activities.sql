@@ -79,11 +79,12 @@ stored_authors as (
           and target_key_of not in (select target_key_of from batch_authors)
     ) as targets
     join (
-        select activity_uid, person_key from activities
+        -- (::uhugeint: a store on DuckLake keeps event keys as text, Parquet having no 128-bit integer)
+        select activity_uid::uhugeint as activity_uid, person_key from activities
         where source = $source and kind in ('post', 'reply')
         union all
         -- messages deleted since: a reply written before their deletion still ties to them
-        select activity_uid, person_key from deleted_events
+        select activity_uid::uhugeint, person_key from deleted_events
         where source = $source
     ) as messages
         on messages.activity_uid = event_uid($source || ':' || targets.target_key_of)
@@ -139,10 +140,10 @@ with_target as (
 
 already as (
     -- events of this source already in the store (none in a first load: nothing is read)
-    select activity_uid from activities
+    select activity_uid::uhugeint as activity_uid from activities
     where getvariable('source_in_store')
       and source = $source
-      and activity_uid in (select activity_uid from events)
+      and activity_uid::uhugeint in (select activity_uid from events)
 ),
 
 outcomes as (
@@ -206,7 +207,7 @@ select
     $source as source,
     occurred_at,
     actor_key as person_key,
-    cast(kind as activity_kind) as kind,
+    kind,
     space_key,
     thread_ref,
     target_key,
@@ -220,7 +221,7 @@ where outcome = 'loaded'
 -- name: remove_deleted
 delete from activities
 where source = $source
-  and activity_uid in (
+  and activity_uid::uhugeint in (
       select activity_uid from resolved where outcome = 'skipped:deleted message, copy loaded earlier removed'
   )
 
@@ -228,12 +229,22 @@ where source = $source
 -- The author of every message listed as deleted, for the replies later exports bring
 -- (stored_authors above): ties then do not depend on how the exports were cut.
 insert into deleted_events
-select $source, activity_uid, actor_key, occurred_at
-from resolved
-where outcome like 'skipped:deleted message%'
-  and kind in ('post', 'reply')
-  and actor_key is not null
-on conflict do nothing
+with listed as (
+    select $source as source, activity_uid, actor_key, occurred_at
+    from resolved
+    where outcome like 'skipped:deleted message%'
+      and kind in ('post', 'reply')
+      and actor_key is not null
+    qualify row_number() over (partition by activity_uid order by occurred_at, actor_key) = 1
+),
+
+final as (
+    select * from listed
+    anti join (select activity_uid::uhugeint as activity_uid from deleted_events where source = $source)
+        using (activity_uid)
+)
+
+select * from final
 
 -- name: rejects
 insert into rejects

@@ -9,7 +9,7 @@ distinct account, never per event.
 
 from __future__ import annotations
 
-from ingest.common import Context, InputCount, IngestError, commit, counts_from, queries
+from ingest.common import Context, InputCount, IngestError, begin, commit, counts_from, queries
 
 STG_ACCOUNTS = """
 create or replace temp table stg_accounts (
@@ -83,7 +83,7 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     _flag(ctx, "any_repeated", "select exists (select 1 from repeated)")
     ctx.run("activities.sql", "resolve", {"unknown_actor": unknown_actor, "purged_before": purged_before(ctx)})
     commit(ctx.con)
-    ctx.con.execute("begin transaction")
+    begin(ctx.con)
     counts = counts_from(ctx.con, queries("activities.sql")["counts"])
     read = sum(c.read for c in counts)
     rejected = sum(c.rejected for c in counts)

@@ -19,7 +19,8 @@ from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, rememb
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
-from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, writing
+from ruche.lake import is_lake
+from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, published_version, writing
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -188,6 +189,9 @@ def load_paths(
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
     db = str(db or settings.db)
+    # The derived tables are not kept on a DuckLake store yet (their refresh relies on keys a lake
+    # has not): every metric computes from the stored rows there, to the same figures.
+    refresh = refresh and not is_lake(db)
     remove_abandoned_scratch()  # what killed loads left in the temporary folder
     remember_directory_columns(settings)
     if as_of is not None and not EARLIEST <= as_of <= latest():
@@ -239,7 +243,7 @@ def _refresh_after(db: str, settings: Settings, progress: Progress | None, summa
 def _store_state(db: str, plan: list[tuple[str, str]]) -> tuple[bool, bool]:
     """Whether every file of ``plan`` is loaded already, and whether the derived tables describe
     the store."""
-    if db == ":memory:" or not Path(db).exists():
+    if db == ":memory:" or published_version(db) is None:
         return False, False
     try:
         con = connect(db, read_only=True)

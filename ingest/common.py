@@ -240,11 +240,31 @@ class Context:
         return self.con.execute(sql, params or []).fetchone()[0]
 
 
+def begin(con: duckdb.DuckDBPyConnection) -> None:
+    """Begin a transaction of the load (on a store file; a write of a DuckLake store is one
+    transaction already: :func:`ruche.store.in_lake`)."""
+    from ruche.store import in_lake
+
+    if not in_lake(con):
+        con.execute("begin transaction")
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the load's transaction; on a DuckLake store, the write's one transaction, whose error
+    then reaches :func:`ruche.store.writing`, which publishes nothing. (No query first: an aborted
+    transaction answers none.)"""
+    con.execute("rollback")
+
+
 def commit(con: duckdb.DuckDBPyConnection) -> None:
     """Commit the load's transaction. Committing this much data checkpoints the store, on one
     thread: with a pool of threads the connection's own thread would spend as much CPU time
     polling for the end of the worker's as the worker spends writing, so the pool is set to one
     thread meanwhile."""
+    from ruche.store import in_lake
+
+    if in_lake(con):
+        return  # the write's one transaction, committed when it publishes
     threads = con.execute("select current_setting('threads')").fetchone()[0]
     con.execute("set threads = 1")
     try:

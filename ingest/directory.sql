@@ -114,9 +114,10 @@ final as (
 select * from final
 
 -- name: insert_people
-insert into people (person_id, employee_id, in_directory, department, team, site, country, level,
+insert into people (person_key, person_id, employee_id, in_directory, department, team, site, country, level,
                     frontline, hired_on, left_on)
-select person_id, employee_id, true, department, team, site, country, level, frontline, hired_on, left_on
+select next_person_key() + row_number() over (order by person_id), person_id, employee_id, true, department,
+       team, site, country, level, frontline, hired_on, left_on
 from stg_directory_people
 where person_key is null
 

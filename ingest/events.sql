@@ -6,20 +6,25 @@
 
 -- name: ref_people
 -- Every e-mail the file names is a person.
-insert into people (person_id, first_seen)
+insert into people (person_key, person_id, first_seen)
 with emails as (
     select actor as ref from stg_events_typed where actor like '%@%'
     union
     select target from stg_events_typed where target like '%@%'
 ),
 
+ids as (
+    select distinct pseudonym(ref) as person_id from emails
+    anti join people on people.person_id = pseudonym(emails.ref)
+),
+
 final as (
-    select distinct pseudonym(ref) as person_id, null::timestamp as first_seen
-    from emails
+    select next_person_key() + row_number() over (order by person_id) as person_key, person_id,
+           null::timestamp as first_seen
+    from ids
 )
 
 select * from final
-anti join people using (person_id)
 
 -- name: ref_map
 create or replace temp table ref_map as

@@ -71,7 +71,7 @@ final as (
 select * from final
 
 -- name: insert_people
-insert into people (person_id, first_seen, has_photo, has_title, has_location, has_about)
+insert into people (person_key, person_id, first_seen, has_photo, has_title, has_location, has_about)
 with new_people as (
     select
         person_id,
@@ -86,7 +86,8 @@ with new_people as (
 ),
 
 final as (
-    select * from new_people
+    select next_person_key() + row_number() over (order by person_id) as person_key, *
+    from new_people
     anti join people using (person_id)
 )
 
@@ -100,14 +101,20 @@ where ref_map.person_key is null
   and ref_map.person_id = people.person_id
 
 -- name: upsert_accounts
-insert into accounts (source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at)
-select $source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at
-from ref_map
-on conflict (source, account_id) do update set
-    is_bot = excluded.is_bot,
-    is_guest = excluded.is_guest,
-    is_deleted = excluded.is_deleted,
-    joined_at = coalesce(accounts.joined_at, excluded.joined_at)
+-- (merge rather than insert … on conflict: a store on DuckLake has no keys to conflict on)
+merge into accounts
+using (
+    select $source as source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at from ref_map
+) as incoming
+on accounts.source = incoming.source and accounts.account_id = incoming.account_id
+when matched then update set
+    is_bot = incoming.is_bot,
+    is_guest = incoming.is_guest,
+    is_deleted = incoming.is_deleted,
+    joined_at = coalesce(accounts.joined_at, incoming.joined_at)
+when not matched then insert (source, account_id, person_key, is_bot, is_guest, is_deleted, joined_at)
+    values (incoming.source, incoming.account_id, incoming.person_key, incoming.is_bot, incoming.is_guest,
+            incoming.is_deleted, incoming.joined_at)
 
 -- name: update_profiles
 update people
@@ -164,23 +171,39 @@ final as (
 select * from final order by input, outcome
 
 -- name: upsert_spaces
-insert into spaces (source, space_ref, name, kind, is_private, is_external, created_at)
-with one_per_ref as (
-    select * from stg_spaces
-    qualify row_number() over (partition by space_ref order by record_no desc) = 1
-),
+-- (merge rather than insert … on conflict: a store on DuckLake has no keys to conflict on; a new
+-- space takes the next key, in the order of the source's references)
+merge into spaces
+using (
+    with one_per_ref as (
+        select * from stg_spaces
+        qualify row_number() over (partition by space_ref order by record_no desc) = 1
+    ),
 
-final as (
-    select $source, space_ref, name, kind, is_private, is_external, created_at from one_per_ref
-)
+    new_refs as (
+        select space_ref, next_space_key() + row_number() over (order by space_ref) as space_key
+        from one_per_ref
+        anti join (select space_ref from spaces where source = $source) using (space_ref)
+    ),
 
-select * from final
-on conflict (source, space_ref) do update set
-    name = coalesce(excluded.name, spaces.name),
-    kind = coalesce(excluded.kind, spaces.kind),
-    is_private = coalesce(excluded.is_private, spaces.is_private),
-    is_external = coalesce(excluded.is_external, spaces.is_external),
-    created_at = coalesce(spaces.created_at, excluded.created_at)
+    final as (
+        select new_refs.space_key, $source as source, space_ref, name, kind, is_private, is_external, created_at
+        from one_per_ref
+        left join new_refs using (space_ref)
+    )
+
+    select * from final
+) as incoming
+on spaces.source = incoming.source and spaces.space_ref = incoming.space_ref
+when matched then update set
+    name = coalesce(incoming.name, spaces.name),
+    kind = coalesce(incoming.kind, spaces.kind),
+    is_private = coalesce(incoming.is_private, spaces.is_private),
+    is_external = coalesce(incoming.is_external, spaces.is_external),
+    created_at = coalesce(spaces.created_at, incoming.created_at)
+when not matched then insert (space_key, source, space_ref, name, kind, is_private, is_external, created_at)
+    values (incoming.space_key, incoming.source, incoming.space_ref, incoming.name, incoming.kind,
+            incoming.is_private, incoming.is_external, incoming.created_at)
 
 -- name: space_counts
 with outcomes as (

@@ -31,11 +31,13 @@ from ingest.common import (
     Progress,
     SourceNotRecognised,
     Summary,
+    begin,
     commit,
     content_sha256,
     json_dumps,
     plain_error,
     queries,
+    rollback,
     table_counts,
 )
 from ingest.m365 import report_source as m365_report_source
@@ -164,14 +166,18 @@ def _load(ctx: Context, module, before: dict[str, int], sha: str, started: float
             _drop_staging(con)
             progress.finish()
             raise
-    con.execute("begin transaction")
+    # the numbers this load gives new people, spaces and its run (ingest/keys.sql)
+    con.execute(queries("keys.sql")["floors"])
+    con.execute(queries("keys.sql")["macros"])
+    begin(con)
     try:
-        ctx.run_id = con.execute(
-            "insert into ingest_runs (source, path, file_sha256, started_at, status) "
-            "values (?, ?, ?, ?, 'loading') returning run_id",
-            [source, label, sha, _now()],
-        ).fetchone()[0]
+        ctx.run_id = con.execute("select next_run_id()").fetchone()[0]
         run_id = ctx.run_id
+        con.execute(
+            "insert into ingest_runs (run_id, source, path, file_sha256, started_at, status) "
+            "values (?, ?, ?, ?, ?, 'loading')",
+            [run_id, source, label, sha, _now()],
+        )
         inputs = module.load(ctx) if stage is None else module.load(ctx, staged)
         progress.step("people and externals")
         con.execute(queries("identity.sql")["mark_external"])
@@ -199,10 +205,11 @@ def _load(ctx: Context, module, before: dict[str, int], sha: str, started: float
         con.execute(
             "insert into loaded_files values (?, ?, ?, ?, ?)", [sha, source, label, run_id, _now()]
         )
+        con.execute(queries("keys.sql")["record"])
         _drop_staging(con)
         commit(con)
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         _drop_staging(con)
         raise
     finally:

@@ -105,9 +105,10 @@ select * from final
 
 -- name: remember_home_domain
 insert into home_domains
-select domain_id, learnt_from_users from stg_home_domains
+select distinct on (domain_id) domain_id, learnt_from_users from stg_home_domains
 where learnt_from_users is not null
-on conflict do nothing
+  and not exists (select 1 from home_domains as stored where stored.domain_id = stg_home_domains.domain_id)
+order by domain_id, learnt_from_users
 
 -- name: accounts
 insert into stg_accounts

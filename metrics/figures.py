@@ -466,6 +466,26 @@ def risk_changes(now: Figure, before: Figure | None) -> tuple[pl.DataFrame, pl.D
     return new, gone
 
 
+def communities_gone_idle(source: Source, query: Query, days: int = 7) -> tuple[Figure, Figure | None, pl.DataFrame]:
+    """The communities idle as of the end of ``query``'s range (the data's last day when it has
+    none) that were not idle ``days`` days before: the figure now, the figure then (None when the
+    data holds no day), and the rows (now) of the communities gone idle, by name. Only the
+    communities the measure lists (at least ``min_group_size`` members) can be named; the pool of
+    private conversations is never idle by name (its ``idle`` is null). The weekly digest's
+    "Communities gone idle"; the Communities page lists the same figure's idle communities.
+    """
+    query = query.but(measure="communities")
+    now = figure(source, query)
+    end = query.end or (now.window[1] if now.window else None)
+    if end is None:
+        return now, None, now.rows.clear()
+    before = figure(source, query.but(end=end - timedelta(days=days)))
+    key = ["community", "source"]
+    active = before.rows.filter(pl.col("idle").not_()).select(key) if before.rows.height else before.rows.select(key)
+    gone = now.rows.filter(pl.col("idle").fill_null(False)).join(active, on=key, how="semi").sort(key)
+    return now, before, gone
+
+
 def scope_trend(source: Source, query: Query) -> Figure:
     """``query``'s measure per period for its scope: the organisation's own rows (``by``
     ``organisation``) without a group, the group's rows with one."""

@@ -47,6 +47,7 @@ from metrics.people import champions
 from metrics.bases import last_day, store_state
 from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
+from metrics.teams import rule_settings
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide
 from ruche.errors import RucheError
@@ -239,7 +240,8 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     for period in GRAINS:
         calls += [
             ("participation", "organisation", period, {}),
-            ("inactive-teams", "team", period, {}),
+            # with the rules' settings the pages and the digests pass (metrics.teams.rule_settings)
+            ("inactive-teams", "team", period, rule_settings(settings)),
             ("responsiveness", "organisation", period, {}),
             ("lifecycle", "organisation", period, {}),
         ]

@@ -41,6 +41,24 @@ RULES = ["low_participation", "no_contribution", "participation_drop"]
 #: How many periods back ``flagged_since`` looks for the start of a rule's run.
 LOOKBACK = 12
 
+#: The settings (ruche.toml) the rules read.
+RULE_SETTINGS = ("inactive_participation", "inactive_days", "inactive_drop_points")
+
+
+def rule_settings(settings) -> dict:
+    """The rules' settings that differ from their defaults, as every consumer passes them (the
+    dashboard, the stored results, the digests): the defaults ask the question without them, so
+    one key stores the result of the default rules.
+
+    >>> from ruche.config import Settings
+    >>> rule_settings(Settings.load(path=None, env={})), rule_settings(Settings.load(path=None, env={}, inactive_days=14))
+    ({}, {'inactive_days': 14})
+    """
+    from ruche.config import SETTINGS
+
+    return {s.name: getattr(settings, s.name) for s in SETTINGS
+            if s.name in RULE_SETTINGS and getattr(settings, s.name) != s.default}
+
 
 def inactive_teams(
     con: duckdb.DuckDBPyConnection,

@@ -26,7 +26,12 @@ import duckdb
 
 
 def spool_path(db: str | os.PathLike) -> Path:
-    """The spool file of store ``db``: ``<db>.audit.jsonl``, beside it."""
+    """The spool file of store ``db``: ``<db>.audit.jsonl``, beside it; for a store on DuckLake,
+    the one of this machine (:func:`ruche.lake.spool_path`)."""
+    from ruche import lake
+
+    if lake.is_lake(db):
+        return lake.spool_path(str(db))
     return Path(str(db) + ".audit.jsonl")
 
 

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("dashboard.notify", "send the weekly and monthly digests by e-mail and webhooks (for cron, after the nightly load)"),
     "purge": ("ruche.retention", "fold person-level activity older than the retention window into group aggregates, then delete it"),
     "key": ("ruche.keys", "check the pseudonymisation key against the store, or rotate it"),
+    "lake": ("ruche.lake", "copy the store file into a DuckLake (catalog in PostgreSQL), shared by several machines"),
     "privacy-pack": ("ruche.privacy_pack", "write the data inventory, views, roles and thresholds for a works council"),
 }
 

@@ -664,8 +664,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ruche metrics", ("admin",), "every metric as a table, CSV or JSON, groups under min_group_size left out"),
     Command("ruche metrics bridges --names-from", ("admin",),
             "the top boundary spanners, named in memory from the directory file and the key", person_level=True),
-    Command("ruche ingest, purge, key, privacy-pack", ("admin",),
-            "loads, retention, key check and rotation, this pack"),
+    Command("ruche ingest, purge, key, lake, privacy-pack", ("admin",),
+            "loads, retention, key check and rotation, the copy of the store to DuckLake, this pack"),
 )
 
 #: Views broken down by the manager hierarchy describe small, nameable teams: their floor.

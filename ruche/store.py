@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from ruche import audit
+from ruche import audit, lake
 from ruche.errors import RucheError
 
 READ_ALIAS = "store"
@@ -70,6 +70,8 @@ class StoreError(RucheError):
 def check_store_file(path: str | os.PathLike) -> None:
     """Refuse a file that is not a DuckDB database before opening it (``--db`` pointing at an
     export, a folder, a pipe): DuckDB's own message would name the private copy of a load."""
+    if lake.is_lake(path):
+        return
     target = Path(path)
     if str(path) == ":memory:" or not os.path.lexists(target):
         return
@@ -111,11 +113,16 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the missing migrations; return the versions applied."""
-    con.execute(
+def migrate(con: duckdb.DuckDBPyConnection, on_lake: bool = False) -> list[int]:
+    """Apply the missing migrations; return the versions applied. On a DuckLake store
+    (``on_lake``) they are applied as :func:`ruche.lake.translate` makes them."""
+    shape = lake.translate if on_lake else (lambda sql: sql)
+    if on_lake and not con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
+                                   "and table_name = 'schema_version'").fetchone()[0]:
+        return lake.create_schema(con)
+    con.execute(shape(
         "create table if not exists schema_version (version integer primary key, name varchar, applied_at timestamp)"
-    )
+    ))
     # By set, not by maximum: a migration numbered below one already applied (two branches of
     # work merged) is still applied.
     done = {r[0] for r in con.execute("select version from schema_version").fetchall()}
@@ -125,7 +132,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         con.execute("begin transaction")
         try:
-            con.execute(sql)
+            con.execute(shape(sql))
             con.execute(
                 "insert into schema_version values (?, ?, ?)",
                 [version, name, datetime.now(timezone.utc).replace(tzinfo=None)],
@@ -140,7 +147,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def pending_migrations(path: str | os.PathLike) -> list[int]:
     """The migrations a store file still needs (all of them for a file that is not a store)."""
-    con = _open(str(path), read_only=True)
+    if lake.is_lake(path):
+        if lake.published_version(str(path)) is None:
+            return sorted(v for v, _, _ in migrations())
+        con = lake.open_lake(str(path), read_only=True)
+    else:
+        con = _open(str(path), read_only=True)
     try:
         exists = con.execute(
             "select count(*) from information_schema.tables where table_name = 'schema_version'").fetchone()[0]
@@ -151,7 +163,7 @@ def pending_migrations(path: str | os.PathLike) -> list[int]:
 
 
 def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    con = _connect_store(path, read_only)
+    con = lake.open_lake(path, read_only) if lake.is_lake(path) else _connect_store(path, read_only)
     if _memory_limit:
         con.execute(f"set memory_limit = '{_memory_limit}'")
     return con
@@ -176,9 +188,16 @@ def _connect_store(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of ``con`` (for another thread) that sees the store as ``con`` does."""
     cur = con.cursor()
-    if con.execute("select current_database()").fetchone()[0] == READ_ALIAS:
-        cur.execute(f"use {READ_ALIAS}")
+    database = con.execute("select current_database()").fetchone()[0]
+    if database in (READ_ALIAS, lake.ALIAS):
+        cur.execute(f"use {database}")
     return cur
+
+
+def in_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` works on a DuckLake store: a write of one is a single transaction, which
+    :func:`writing` began and commits, so the code it runs neither begins nor commits its own."""
+    return con.execute("select current_database()").fetchone()[0] == lake.ALIAS
 
 
 def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry_seconds: float = 10.0):
@@ -188,12 +207,17 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
     waits for it (up to ``retry_seconds``) instead of failing at once.
     """
     path = str(path)
-    if read_only and path != ":memory:" and not Path(path).exists():
+    on_lake = lake.is_lake(path)
+    if on_lake:
+        lake.parse(path)  # a name that is no catalog is refused as such
+        if read_only and lake.published_version(path) is None:
+            raise StoreError(f"{lake._shown(path)}: no store here (run `ruche ingest` or `ruche lake` first)")
+    elif read_only and path != ":memory:" and not Path(path).exists():
         raise StoreError(f"{path}: no store here (run `ruche ingest` or `ruche demo` first)")
     check_store_file(path)
     if read_only:
         remove_abandoned(path)
-    if path != ":memory:":
+    if path != ":memory:" and not on_lake:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + retry_seconds
     delay = 0.05
@@ -220,7 +244,7 @@ def connect(path: str | os.PathLike = ":memory:", read_only: bool = False, retry
             raise StoreError(f"{path}: store at schema version {version}, migrations {sorted(missing)} missing; "
                              "open it once for writing (any `ruche ingest`) to migrate")
         return con
-    migrate(con)
+    migrate(con, on_lake)
     return con
 
 
@@ -232,12 +256,16 @@ class WriteLockBusy(StoreError):
 def writing(path: str | os.PathLike, wait: bool = True):
     """Open the store for one load and publish it atomically when the block succeeds.
 
-    The load works on a private copy (``<db>.loading-<pid>``) while readers keep using the
+    The load works on a private copy (``<db>.loading-<pid>``; a clone of the file where the
+    file system clones, see :func:`clone`) while readers keep using the
     published file; on success the copy replaces it in one ``rename``, so a reader sees either
     the store before the load or after it, never a part. If the block raises, or the process
     is killed, the published store is untouched. A lock file (``<db>.lock``) makes concurrent
     loads (two cron jobs) wait for each other, or fail with :class:`WriteLockBusy` when
     ``wait`` is false.
+
+    A store on DuckLake (``ducklake:…``, :mod:`ruche.lake`) is written in place, in one
+    transaction whose commit is the publish: nothing is copied.
 
     ``:memory:`` is yielded as-is, in a transaction.
     """
@@ -245,6 +273,10 @@ def writing(path: str | os.PathLike, wait: bool = True):
     if path == ":memory:":
         con = connect(path)
         yield con
+        return
+    if lake.is_lake(path):
+        with _writing_lake(path, wait) as con:
+            yield con
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +292,7 @@ def writing(path: str | os.PathLike, wait: bool = True):
         # that was killed, and is removed.
         _remove_leftovers(target)
         if target.exists():
-            shutil.copy2(target, work)
+            clone(target, work)
         spool = audit.spool_path(target)
         folded: list[Path] = []
         published = False
@@ -285,6 +317,68 @@ def writing(path: str | os.PathLike, wait: bool = True):
             Path(str(work) + ".wal").unlink(missing_ok=True)
 
 
+#: ioctl FICLONE: make a file share another's blocks (copy on write), on XFS, Btrfs, ZFS, bcachefs
+_FICLONE = 0x40049409
+
+
+def clone(source: Path, copy: Path) -> str:
+    """Copy ``source`` to ``copy`` (with its times and mode) the cheapest way the file system
+    allows: a clone sharing its blocks (a reflink: the cost of a load's private copy no longer
+    grows with the store), else a copy in the kernel. Returns which it was: ``clone`` or ``copy``."""
+    with open(source, "rb") as src, open(copy, "wb") as dst:
+        try:
+            fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
+            how = "clone"
+        except OSError:
+            _copy(src, dst)
+            how = "copy"
+    shutil.copystat(source, copy)
+    return how
+
+
+def _copy(src, dst) -> None:
+    """Copy in the kernel (``copy_file_range``: a server-side copy on NFS), else through Python."""
+    size = os.fstat(src.fileno()).st_size
+    done = 0
+    try:
+        while done < size:
+            n = os.copy_file_range(src.fileno(), dst.fileno(), size - done)
+            if n == 0:
+                break
+            done += n
+    except (AttributeError, OSError):  # not Linux, or a file system that cannot
+        src.seek(done)
+        dst.seek(done)
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+@contextlib.contextmanager
+def _writing_lake(path: str, wait: bool):
+    """One write of a DuckLake store: one transaction, one snapshot at its commit, under the
+    lake's write lock (:func:`ruche.lake.write_lock`)."""
+    with lake.write_lock(lake.parse(path), wait):
+        con = connect(path)
+        folded: dict[Path, list[Path]] = {}
+        published = False
+        try:
+            lake.remove_orphans(con)
+            con.execute("begin transaction")
+            try:
+                yield con
+                for spool in lake.spools(path):
+                    folded[spool] = audit.fold(con, spool)[1]
+                con.execute("commit")
+                published = True
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):  # a failed commit has ended the transaction
+                    con.execute("rollback")
+                raise
+        finally:
+            con.close()
+            for spool, files in folded.items():
+                audit.release(files) if published else audit.restore(spool, files)
+
+
 def _leftovers(target: Path) -> list[Path]:
     """What killed writes left beside the store: their copies, write-ahead logs and spill folders."""
     return list(target.parent.glob(f"{glob.escape(target.name)}.loading-*"))
@@ -304,6 +398,8 @@ def remove_abandoned(path: str | os.PathLike) -> int:
     """Remove the copies that writes killed before publishing left beside the store (a copy is
     as large as the store), unless a write is running now; returns how many went. Every command
     that opens the store calls it, so a kill at any point is cleaned up by the next command."""
+    if lake.is_lake(path):
+        return 0  # a lake's unpublished files are removed by its next write
     target = Path(path)
     if str(path) == ":memory:" or not _leftovers(target):
         return 0
@@ -319,7 +415,10 @@ def remove_abandoned(path: str | os.PathLike) -> int:
 
 
 def published_version(path: str | os.PathLike) -> tuple[int, int] | None:
-    """(inode, mtime in ns) of the published store: changes whenever a load publishes."""
+    """(inode, mtime in ns) of the published store file, (snapshot, 0) of a DuckLake store:
+    changes whenever a load publishes."""
+    if lake.is_lake(path):
+        return lake.published_version(str(path))
     try:
         st = os.stat(path)
     except FileNotFoundError:

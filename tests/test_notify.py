@@ -5,6 +5,9 @@ nothing sent twice for the same period.
 The store: 18 people in four teams (Big 6, Quiet 7, Tiny 3, Wee 2; departments Sales: Big, Tiny
 and Wee, Ops: Quiet), everybody posting every Monday from 5 January to 16 March 2026; in the week
 of 23 March (2026-W13) only Big and one person of Tiny post. The data ends on 29 March, a Sunday.
+Communities: Cafe (6 members, busy), Jazz (5, idle from 29 March), Chess (3, the same), Old (5,
+idle since February), a private channel of 2; threads in Cafe: 3 started in 2026-W12 (1 without a
+reply), 3 in 2026-W13 (2 without).
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import threading
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import polars as pl
 import pytest
 
 from dashboard import digest
 from dashboard.format import pct
 from metrics import measure
-from metrics.figures import Live, Query, figure, risk_changes, scope_trend, teams_at_risk
+from metrics.figures import Live, Query, Reading, figure, risk_changes, scope_trend, teams_at_risk
 from metrics.headlines import overview
 from ruche import store
 from ruche.cli import main
@@ -50,6 +54,34 @@ def build_store(db) -> None:
             where d < date '2026-03-23' or i <= 7""")
         con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
                     "values (100000, 'x', timestamp '2026-03-29 10:00', 1, 'read', 1)")
+        # Communities and threads, on days their people contribute anyway (no figure above moves):
+        # Cafe (6 members) busy to the end; Jazz (5) last posted in on 23 February, idle from 29
+        # March on; Chess (3, never named) the same; Old (5) idle since February; a private
+        # channel of 2, pooled. Threads in Cafe: 3 started in W12 (1 unanswered), 3 in W13 (2).
+        con.execute("""
+            insert into spaces (space_key, source, space_ref, name, kind, is_private) values
+            (1, 'x', 'c', 'Cafe', 'group', false), (2, 'x', 'j', 'Jazz', 'group', false),
+            (3, 'x', 'h', 'Chess', 'group', false), (4, 'x', 'o', 'Old', 'group', false),
+            (5, 'x', 'p', 'Secret', 'private-channel', true)""")
+        con.execute("""
+            insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, thread_ref, run_id)
+            select 200000 + row_number() over (), 'x', ts::timestamp, person, kind, space, thread, 1 from (values
+                ('2026-03-16 09:00', 12, 'post', 1, 't1'), ('2026-03-17 09:00', 1, 'reply', 1, 't1'),
+                ('2026-03-17 10:00', 1, 'post', 1, 't2'), ('2026-03-18 10:00', 2, 'reply', 1, 't2'),
+                ('2026-03-18 11:00', 3, 'post', 1, 't3'), ('2026-03-18 12:00', 3, 'reply', 1, 't3'),
+                ('2026-03-16 12:00', 4, 'post', 1, null), ('2026-03-16 12:00', 5, 'post', 1, null),
+                ('2026-03-16 12:00', 6, 'post', 1, null),
+                ('2026-03-23 09:00', 1, 'post', 1, 't4'), ('2026-03-24 09:00', 2, 'reply', 1, 't4'),
+                ('2026-03-24 10:00', 2, 'post', 1, 't5'), ('2026-03-25 10:00', 3, 'post', 1, 't6'),
+                ('2026-02-23 12:00', 1, 'post', 5, null), ('2026-02-23 12:00', 2, 'post', 5, null),
+                ('2026-02-02 12:00', 13, 'post', 4, null), ('2026-02-02 12:00', 14, 'post', 4, null),
+                ('2026-02-02 12:00', 15, 'post', 4, null), ('2026-02-02 12:00', 16, 'post', 4, null),
+                ('2026-02-02 12:00', 17, 'post', 4, null),
+                ('2026-02-23 12:00', 13, 'post', 3, null), ('2026-02-23 12:00', 14, 'post', 3, null),
+                ('2026-02-23 12:00', 15, 'post', 3, null)
+            ) t(ts, person, kind, space, thread)
+            union all
+            select 300000 + i, 'x', timestamp '2026-02-23 12:00', i, 'post', 2, null, 1 from range(8, 13) t(i)""")
 
 
 @pytest.fixture
@@ -240,9 +272,16 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
     assert "- Quiet: participation under 20%, participation down 15 points or more" in text
     assert ("Participation 38.9% in 2026-W13 (-61.1 pts against the week before): 7 of 18 people took part."
             in text)
-    assert "Communities gone idle: not available in this version." in text
-    assert "Unanswered threads: not available in this version." in text
-    assert "Newcomers who lapsed: not available in this version." in text
+    flat = text.replace("\r\n", "\n")
+    assert ("Communities gone idle\n- 1 community of 5 members or more went idle in the week to 2026-03-29 (no post "
+            "or reply in the 30 days to 2026-03-29, some in the 30 days to 2026-03-22):\n- Jazz\n- 3 of 4 communities "
+            "idle as of 2026-03-29, 1 as of 2026-03-22: communities under 5 members are counted, never named; "
+            "private conversations are never named.") in flat
+    assert ("Unanswered threads\n- 2 of the 3 threads started in 2026-W13 got no reply (+1 against the week before)."
+            in flat)
+    assert ("Contributors who lapsed\n- 11 people who posted or replied in the week before 2026-W13 did not in "
+            "2026-W13 (+11 against the week before).") in flat
+    assert "Chess" not in text and "Secret" not in text  # 3 members; a private channel
     (big,) = smtp.to("big.lead@example.com")
     assert big["Subject"] == "Ruche weekly digest 2026-W13: team Big"
     assert "Participation 100.0% in 2026-W13 (+0.0 pts against the week before): 6 of 6 people took part." in body(big)
@@ -262,7 +301,7 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
     assert teams["@type"] == "MessageCard" and teams["title"] == "Ruche weekly digest 2026-W13: community"
     assert [s["activityTitle"] for s in teams["sections"]] == [
         "Teams newly at risk", "Participation this week", "Communities gone idle", "Unanswered threads",
-        "Newcomers who lapsed"]
+        "Contributors who lapsed"]
     err = capsys.readouterr().err
     assert "ruche notify: 2026-W13: 7 sent, 0 failed, 0 already sent, 1 team digest(s) not made (team under 5 people, or not in the store)" in err
     assert PASSWORD not in err and "@" not in err
@@ -286,6 +325,30 @@ def test_each_digest_figure_is_the_layers_figure_for_the_same_query(db):
         reading.period, reading.value, reading.delta)
     assert (part["active"], part["headcount"], round(part["participation_rate"], 4)) == (7, 18, 0.3889)
     assert pct(part["participation_rate"]) == "38.9%"
+    # the communities idle now and a week before: the same query, ending on the data's last day
+    communities = Query("communities", by="organisation", min_group_size=5)
+    idle_now = figure(source, communities)
+    idle_before = figure(source, communities.but(end=dt.date(2026, 3, 22)))
+    assert idle_now.window[1] == dt.date(2026, 3, 29)
+    listed = lambda fig: sorted(fig.rows.filter(pl.col("idle").fill_null(False))["community"])  # noqa: E731
+    assert (listed(idle_now), listed(idle_before)) == (["Jazz", "Old"], ["Old"])
+    assert sorted(idle_now.rows["community"]) == ["Cafe", "Jazz", "Old"]  # Chess (3) and the pool (2) not listed
+    assert idle_now.suppressed_groups == 2
+    assert d.section("Communities gone idle").figures == {
+        "idle": 1, "gone_idle": ["Jazz"], "idle_now": idle_now.extra["idle"], "idle_before": idle_before.extra["idle"],
+        "communities": idle_now.extra["communities"]}
+    assert (idle_now.extra["idle"], idle_before.extra["idle"], idle_now.extra["communities"]) == (3, 1, 4)
+    # the threads of the last complete week with no reply, and the week before
+    resp = figure(source, Query("responsiveness", by="organisation", period="week", min_group_size=5))
+    weeks = resp.rows.filter(pl.col("period").is_in(["2026-W12", "2026-W13"])).sort("period")
+    assert weeks.select("period", "threads", "threads_answered").rows() == [("2026-W12", 3, 2), ("2026-W13", 3, 1)]
+    assert d.section("Unanswered threads").figures == {"period": "2026-W13", "unanswered": 2, "unanswered_delta": 1,
+                                                       "threads": resp.reading("threads").value}
+    assert resp.reading("unanswered_share") == Reading(2 / 3, 2 / 3 - 1 / 3, "2026-W13")
+    # the contributors who lapsed: lifecycle's lapsed, every contributor (the 11 outside Big and Tiny's one)
+    life = figure(source, Query("lifecycle", by="organisation", period="week", min_group_size=5))
+    assert life.reading("lapsed") == Reading(11, 11, "2026-W13")
+    assert d.section("Contributors who lapsed").figures == {"period": "2026-W13", "lapsed": 11, "lapsed_delta": 11}
     team = digest.team(source, settings, None, "Big")
     fig = figure(source, Query("participation", by="team", group="Big", period="week"))
     assert team.section("Participation this week").figures["participation_rate"] == fig.reading(
@@ -408,31 +471,20 @@ def test_as_of_picks_the_week(db, tmp_path, smtp, capsys):
     assert "Participation 100.0% in 2026-W12 (+0.0 pts against the week before): 18 of 18 people took part." in body(cm)
 
 
-def test_a_registered_measure_fills_its_section(db, monkeypatch):
-    """The sections on idle communities and unanswered threads read the ``spaces`` and
-    ``responsiveness`` measures once they are registered."""
-    import polars as pl
-
-    from metrics.measure import MetricResult
-
-    def responsiveness(con, params):
-        return MetricResult(rows=pl.DataFrame({"period": ["2026-W12", "2026-W13"], "unanswered_threads": [4, 9]}))
-
-    def spaces(con, params):
-        return MetricResult(rows=pl.DataFrame({"period": ["2026-W12"] * 3 + ["2026-W13"] * 3,
-                                               "community": ["Bikes", "Cats", "Jazz"] * 2,
-                                               "idle": [True, False, False, False, True, True]}))
-
+def test_a_measure_missing_from_the_build_says_so(db, monkeypatch):
+    """A build without ``communities``, ``responsiveness`` or ``lifecycle`` says so in the section,
+    never a figure."""
     con = store.connect(db, read_only=True)
-    d = digest.community(Live(con), Settings.load(path=None, env={}), None)
-    assert d.section("Communities gone idle").lines == ["Communities gone idle: not available in this version."]
-    monkeypatch.setitem(measure.METRICS, "responsiveness", (responsiveness, "test"))
-    monkeypatch.setitem(measure.METRICS, "spaces", (spaces, "test"))
+    for name in ("communities", "responsiveness", "lifecycle"):
+        monkeypatch.delitem(measure.METRICS, name)
     d = digest.community(Live(con), Settings.load(path=None, env={}), None)
     con.close()
-    assert d.section("Unanswered threads").lines == ["9 threads with no reply in 2026-W13 (+5 against the period before)."]
-    assert d.section("Communities gone idle").lines == ["2 communities with no post or reply in 2026-W13.", "Cats", "Jazz"]
-    assert d.section("Newcomers who lapsed").lines == ["Newcomers who lapsed: not available in this version."]
+    assert [(s.lines, s.figures, s.available) for s in d.sections[2:]] == [
+        (["Communities gone idle: not available in this version."], {"idle": None}, False),
+        (["Unanswered threads: not available in this version."], {"unanswered": None}, False),
+        (["Contributors who lapsed: not available in this version."], {"lapsed": None}, False),
+    ]
+    assert d.section("Participation this week").figures["active"] == 7
 
 
 @pytest.mark.parametrize("notify_toml, message", [
@@ -455,8 +507,8 @@ def test_bad_notify_settings_are_refused(db, tmp_path, capsys, notify_toml, mess
 
 
 def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
-    """The Teams at risk page's "Newly flagged" and the Overview's participation rate, by week, are
-    the community digest's."""
+    """The Teams at risk page's new flags, the Overview's participation rate by week and the
+    Communities page's idle communities are the community digest's."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -474,13 +526,68 @@ def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
     at.switch_page("screens/teams.py").run()
     assert not at.exception, [e.value for e in at.exception]
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Newly flagged"] == str(d.section("Teams newly at risk").figures["newly_flagged"]) == "2"
+    risk = d.section("Teams newly at risk").figures
+    assert shown["New flags"] == str(risk["newly_flagged"]) == "2"
+    assert shown["Teams with a new flag"] == str(len(risk["newly_flagged_teams"])) == "1"
+    assert shown["Flags cleared"] == str(risk["cleared"]) == "0"
+    at.switch_page("screens/communities.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    idle = d.section("Communities gone idle").figures
+    assert shown["Idle"] == str(idle["idle_now"]) == "3"
+    listed = at.dataframe[1].value  # the idle communities listed
+    assert sorted(listed["community"]) == ["Jazz", "Old"] and set(idle["gone_idle"]) <= set(listed["community"])
     at.switch_page("screens/overview.py").run()
     assert not at.exception, [e.value for e in at.exception]
     shown = {m.label: m.value for m in at.metric}
     part = d.section("Participation this week").figures
     assert shown["Participation rate"] == pct(part["participation_rate"]) == "38.9%"
     assert shown["Contribution rate"] == pct(part["contribution_rate"])
+
+
+def test_configured_rules_flag_the_same_teams_on_the_page_in_the_digest_and_the_command(db, tmp_path, monkeypatch,
+                                                                                         capsys):
+    """With ``inactive_days = 3`` (not the default 30), Big's last contribution on 25 March flags it
+    too: the Teams at risk page, the stored results, the digest and ``ruche metrics inactive-teams``
+    all ask with the configured rules, and count 2 teams flagged (1 with the defaults)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pathlib import Path
+
+    from metrics import results
+    from metrics.registry import MetricParams
+
+    config = tmp_path / "ruche.toml"
+    config.write_text("inactive_days = 3\n", encoding="utf-8")
+    settings = Settings.load(config, env={})
+    with store.writing(db) as con:
+        results.precompute(con, settings)
+    con = store.connect(db, read_only=True)
+    d = digest.community(Live(con), settings, None)
+    default = digest.community(Live(con), Settings.load(path=None, env={}), None)
+    params = MetricParams(by="team", period="week", min_group_size=5, extra={"inactive_days": 3})
+    kept = results.lookup(con, "inactive-teams", params)
+    assert kept is not None and sorted(set(kept.rows["team"])) == ["Big", "Quiet"]
+    con.close()
+    assert d.section("Teams newly at risk").figures["flagged_teams"] == 2
+    assert default.section("Teams newly at risk").figures["flagged_teams"] == 1
+    assert main(["--config", str(config), "metrics", "inactive-teams", "--db", str(db), "--period", "week",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert sorted({r["team"] for r in rows}) == ["Big", "Quiet"]
+    assert sorted(r["rule"] for r in rows if r["team"] == "Big") == ["no_contribution"]
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(db))
+    monkeypatch.setenv("RUCHE_CONFIG", str(config))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.selectbox(key="period").set_value("week").run()
+    at.switch_page("screens/teams.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == "2 teams flagged"
+    assert "for 3 days or more" in " ".join(at.dataframe[0].value["why"])
 
 
 def test_group_names_cannot_ping_a_channel_or_inject_markup():

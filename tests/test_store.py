@@ -131,3 +131,21 @@ def test_the_commands_take_the_memory_limit_from_the_settings(tmp_path, monkeypa
         assert store._memory_limit == "300MB"
     finally:
         store.limit_memory("")
+
+
+def test_the_private_copy_is_a_clone_where_the_file_system_can_and_a_copy_elsewhere(tmp_path, monkeypatch):
+    source = tmp_path / "s.duckdb"
+    source.write_bytes(bytes(range(256)) * 40_000)
+    how = store.clone(source, tmp_path / "a")
+    assert how in ("clone", "copy") and (tmp_path / "a").read_bytes() == source.read_bytes()
+    assert (tmp_path / "a").stat().st_mtime_ns == source.stat().st_mtime_ns
+
+    def refused(*args):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(store.fcntl, "ioctl", refused)  # ext4, tmpfs: no clones
+    assert store.clone(source, tmp_path / "b") == "copy"
+    assert (tmp_path / "b").read_bytes() == source.read_bytes()
+    monkeypatch.setattr(store.os, "copy_file_range", refused)  # nor copies in the kernel
+    assert store.clone(source, tmp_path / "c") == "copy"
+    assert (tmp_path / "c").read_bytes() == source.read_bytes()

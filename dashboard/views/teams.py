@@ -66,15 +66,27 @@ def worklist(flagged: pl.DataFrame, by: str, rules: dict[str, str]) -> pl.DataFr
     )
 
 
-def changes(now: pl.DataFrame, before: pl.DataFrame, by: str, rules: dict[str, str]) -> pl.DataFrame:
-    """One row per team whose flags changed since the period before: newly flagged, no longer
-    flagged, or flagged by other rules (what fired before and what fires now, in plain words)."""
+def changes(now: pl.DataFrame, before: pl.DataFrame, new: pl.DataFrame, gone: pl.DataFrame, by: str,
+            rules: dict[str, str]) -> pl.DataFrame:
+    """One row per team with a flag raised or cleared (``new``, ``gone``: the flags of
+    :func:`metrics.figures.risk_changes`): newly flagged, no longer flagged, or flagged by other
+    rules, with what fired before and what fires now, in plain words.
+
+    >>> flags = lambda *rows: pl.DataFrame(rows, schema=["team", "department", "rule"], orient="row")
+    >>> now = flags(("A", "Ops", "low"), ("B", "Tax", "quiet"), ("B", "Tax", "low"))
+    >>> before = flags(("B", "Tax", "quiet"), ("C", "Ops", "drop"))
+    >>> changes(now, before, now.slice(0, 1).vstack(now.slice(2, 1)), before.slice(1, 1), "team",
+    ...         {"low": "low", "quiet": "quiet", "drop": "drop"}).rows()
+    [('B', 'Tax', 'flagged by other rules', 'quiet', 'low; quiet'), ('A', 'Ops', 'newly flagged', 'not flagged', 'low'), ('C', 'Ops', 'no longer flagged', 'drop', 'not flagged')]
+    """
     def fired(frame: pl.DataFrame, name: str) -> pl.DataFrame:
         return frame.group_by(by).agg(
             pl.col("department").first().alias(f"department_{name}"),
             pl.col("rule").replace_strict(rules, default=pl.col("rule")).sort().str.join("; ").alias(name))
 
-    both = fired(now, "now").join(fired(before, "before"), on=by, how="full", coalesce=True)
+    teams = pl.concat([new.select(by), gone.select(by)]).unique()
+    both = (teams.join(fired(now, "now"), on=by, how="left")
+            .join(fired(before, "before"), on=by, how="left"))
     return (
         both.with_columns(
             pl.coalesce("department_now", "department_before").alias("department"),
@@ -82,7 +94,6 @@ def changes(now: pl.DataFrame, before: pl.DataFrame, by: str, rules: dict[str, s
             .when(pl.col("now").is_null()).then(pl.lit("no longer flagged"))
             .otherwise(pl.lit("flagged by other rules")).alias("change"),
         )
-        .filter(pl.col("now").is_null() | pl.col("before").is_null() | (pl.col("now") != pl.col("before")))
         .select(by, "department", "change", pl.col("before").fill_null("not flagged"),
                 pl.col("now").fill_null("not flagged"))
         .sort(["change", by])
@@ -139,15 +150,19 @@ def render(f: Filters) -> None:
                        args=("export", "teams-at-risk", {"rows": shown.height}))
 
     st.subheader("Changes since the last period")
-    before = before.rows if before is not None else None
-    if before is None:
+    changed = figures.risk_changes(now, before)
+    if changed is None:
         st.write("No earlier period to compare with.")
     else:
-        changed = changes(flagged, before, by, rules)
+        new, gone = changed
         c1, c2, c3 = st.columns(3)
-        for column, label in ((c1, "newly flagged"), (c2, "no longer flagged"), (c3, "flagged by other rules")):
-            column.metric(label.capitalize(), count(changed.filter(pl.col("change") == label).height))
-        if changed.height:
-            st.dataframe(changed, hide_index=True, width="stretch", key="teams_changes")
+        c1.metric("New flags", count(new.height), help="A rule that fires on a team now and did not the period "
+                  "before (a team flagged by two new rules counts twice).")
+        c2.metric("Teams with a new flag", count(new[by].n_unique()))
+        c3.metric("Flags cleared", count(gone.height), help="A rule that fired on a team the period before and "
+                  "does not now.")
+        teams = changes(flagged, before.rows, new, gone, by, rules)
+        if teams.height:
+            st.dataframe(teams, hide_index=True, width="stretch", key="teams_changes")
     if now.suppressed_groups:
         st.caption(f"{now.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")

@@ -1,0 +1,342 @@
+"""The store on DuckLake, its catalog in a real PostgreSQL server (started by the tests on
+127.0.0.1) or in SQLite: the same figures as the store file, readers pinned to a snapshot, a
+killed write that publishes nothing, writes that take turns."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from metrics import registry
+from ruche import lake, store
+from ruche.cli import main
+from tests.pg import Server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = Server().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_lake(postgres, tmp_path) -> str:
+    """An empty DuckLake store: its catalog in a new PostgreSQL database, its files in tmp_path."""
+    return f"ducklake:postgres:{postgres.new_database()} data_path={tmp_path}/lake-files/"
+
+
+#: What a result says of how it was computed, not of the figures: the time taken, and whether it
+#: was read from the derived tables (refreshed on the store file, computed on the lake)
+NOT_FIGURES = {"seconds", "materialised"}
+
+
+def same(a, b, path: str = "") -> list[str]:
+    """Where two metric results differ (frames, nested extras). Floating-point
+    figures may differ in their last bits (a sum taken in another order), never more."""
+    if isinstance(a, pl.DataFrame):
+        if not isinstance(b, pl.DataFrame):
+            return [path or "rows"]
+        try:
+            assert_frame_equal(a, b, check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+        except AssertionError:
+            return [path or "rows"]
+        return []
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12) else [path]
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() - NOT_FIGURES != b.keys() - NOT_FIGURES:
+            return [path + " keys"]
+        return [d for k in a if k not in NOT_FIGURES for d in same(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return [path + " length"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in same(x, y, f"{path}[{i}]")]
+    return [] if a == b else [path]
+
+
+def test_every_metric_is_the_same_on_the_store_file_and_on_ducklake_in_postgresql(sample_store, pg_lake, capsys):
+    file_con = store.connect(sample_store, read_only=True)
+    tables = [r[0] for r in file_con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main' and table_name <> 'schema_version' "
+        "order by 1").fetchall()]
+    counts = {t: file_con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
+    assert any(t.startswith("m_") for t in tables)  # the derived tables are copied too
+
+    assert main(["lake", "--db", str(sample_store), "--to", pg_lake]) == 0
+    out = capsys.readouterr().out
+    assert out == (f"copied {len(tables)} tables, {sum(counts.values()):,} rows, from {sample_store} to {pg_lake}\n")
+    lake_con = store.connect(pg_lake, read_only=True)
+    assert {t: lake_con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables} == counts
+
+    compared = []
+    for name in registry.names():
+        for by in sorted({registry.DEFAULT_BY.get(name, "department"), "site"}):
+            params = registry.MetricParams(by=by, period="month")
+            on_file = registry.get(name)(store.cursor(file_con), params)
+            on_lake = registry.get(name)(store.cursor(lake_con), params)
+            assert same(on_file.rows, on_lake.rows) == [], (name, by)
+            assert same(on_file.extra, on_lake.extra) == [], (name, by)
+            assert on_file.suppressed_groups == on_lake.suppressed_groups, (name, by)
+            compared.append((name, by, on_file.rows.height))
+    assert len({n for n, _, _ in compared}) == len(registry.names())
+    assert sum(h for _, _, h in compared) > 0
+
+
+def test_the_sample_loaded_into_ducklake_in_postgresql_gives_every_figure_the_store_file_gives(
+        sample_store, pg_lake):
+    """The same exports loaded by `ruche demo` into each store: the file (its derived tables
+    refreshed) and the lake (every metric computed from the stored rows)."""
+    done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", pg_lake], cwd=ROOT,
+                          env=dict(os.environ, RUCHE_KEY="ab" * 32), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    file_con, lake_con = store.connect(sample_store, read_only=True), store.connect(pg_lake, read_only=True)
+    for table in ("people", "accounts", "spaces", "activities", "deleted_events", "usage_snapshots", "rejects",
+                  "ingest_runs", "loaded_files", "home_domains", "people_history"):
+        query = f"select count(*) from {table}"
+        assert lake_con.execute(query).fetchall() == file_con.execute(query).fetchall(), table
+    # the same keys given to the same people and spaces, in the same order
+    for query in ("select person_key, person_id, department, in_directory from people order by 1",
+                  "select space_key, source, space_ref from spaces order by 1",
+                  "select run_id, source, rows_read, rows_loaded, rows_rejected, rows_skipped from ingest_runs order by 1",
+                  "select sum((activity_uid::uhugeint % 1000003)::bigint), sum(person_key), count(distinct kind) from activities"):
+        assert lake_con.execute(query).fetchall() == file_con.execute(query).fetchall(), query
+    assert lake_con.execute("select count(*) from duckdb_tables() where table_name like 'm\\_%' escape '\\'"
+                            ).fetchall() == [(0,)]
+    for name in registry.names():
+        params = registry.MetricParams(by=registry.DEFAULT_BY.get(name, "department"), period="month")
+        on_file = registry.get(name)(store.cursor(file_con), params)
+        on_lake = registry.get(name)(store.cursor(lake_con), params)
+        assert same(on_file.rows, on_lake.rows) == [], name
+        assert same(on_file.extra, on_lake.extra) == [], name
+        assert on_file.suppressed_groups == on_lake.suppressed_groups, name
+
+
+def test_a_later_export_repeating_events_adds_only_the_new_ones_to_a_lake(pg_lake, tmp_path):
+    """Event keys are 128-bit digests, which a Parquet file cannot hold as integers: the lake keeps
+    them exactly, so the events a later export repeats are recognised."""
+    header = "occurred_at,actor,kind,target,space,thread,id"
+    lines = [f"2026-01-{5 + i % 20:02d}T10:00:00Z,user{i % 300}@acme.example,{'post' if i % 4 == 0 else 'reply'},"
+             f"{'' if i % 4 == 0 else f'user{(i + 7) % 300}@acme.example'},s{i % 9},t{i // 4},ev{i}"
+             for i in range(6000)]  # enough rows to be written to Parquet files, not inlined in the catalog
+    (tmp_path / "week1.csv").write_text("\n".join([header] + lines) + "\n")
+    (tmp_path / "week2.csv").write_text("\n".join([header] + lines + [
+        "2026-02-01T10:00:00Z,user1@acme.example,post,,s1,t9999,ev-new"]) + "\n")
+    assert main(["ingest", str(tmp_path / "week1.csv"), "--db", pg_lake]) == 0
+    assert main(["ingest", str(tmp_path / "week2.csv"), "--db", pg_lake]) == 0
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select count(*), count(distinct activity_uid) from activities").fetchall() == [(6001, 6001)]
+    assert con.execute("select run_id, rows_read, rows_loaded, rows_skipped from ingest_runs order by 1").fetchall() == [
+        (1, 6000, 6000, 0), (2, 6001, 1, 6000)]
+    assert con.execute("select count(*) from ducklake_list_files('lake', 'activities')").fetchone()[0] >= 1
+
+
+def test_a_lake_that_holds_a_store_is_not_copied_over(sample_store, pg_lake, capsys):
+    assert main(["lake", "--db", str(sample_store), "--to", pg_lake]) == 0
+    runs = store.connect(pg_lake, read_only=True).execute("select count(*) from ingest_runs").fetchone()[0]
+    capsys.readouterr()
+    assert main(["lake", "--db", str(sample_store), "--to", pg_lake]) == 1
+    assert capsys.readouterr().err == (f"ruche lake: error: {pg_lake}: holds a store already ({runs} loads): "
+                                       "copy into an empty catalog\n")
+
+
+def test_a_reader_keeps_its_snapshot_during_a_write_and_sees_the_next_one_after(pg_lake):
+    with store.writing(pg_lake) as con:
+        con.execute("insert into people (person_key, person_id) values (1, 'a')")
+    first = store.published_version(pg_lake)
+    reader = store.connect(pg_lake, read_only=True)
+    with store.writing(pg_lake) as con:
+        con.execute("insert into people (person_key, person_id) values (2, 'b')")
+        assert reader.execute("select count(*) from people").fetchall() == [(1,)]
+        assert store.published_version(pg_lake) == first  # nothing published before the commit
+    assert store.published_version(pg_lake) == (first[0] + 1, 0)
+    assert reader.execute("select count(*) from people").fetchall() == [(1,)]  # pinned to its snapshot
+    assert store.connect(pg_lake, read_only=True).execute("select count(*) from people").fetchall() == [(2,)]
+
+
+def test_a_failed_write_publishes_nothing(pg_lake):
+    with store.writing(pg_lake) as con:
+        con.execute("insert into people (person_key, person_id) values (1, 'a')")
+    before = store.published_version(pg_lake)
+    with pytest.raises(RuntimeError):
+        with store.writing(pg_lake) as con:
+            con.execute("insert into people (person_key, person_id) values (2, 'b')")
+            raise RuntimeError("the export was truncated")
+    assert store.published_version(pg_lake) == before
+    assert store.connect(pg_lake, read_only=True).execute("select person_id from people").fetchall() == [("a",)]
+
+
+def test_audit_events_of_a_dashboard_are_folded_into_the_lake_by_the_next_write(pg_lake, tmp_path):
+    from ruche import audit
+
+    with store.writing(pg_lake):
+        pass
+    spool = audit.spool_path(pg_lake)
+    assert spool.parent == tmp_path / "lake-files"  # in the shared data folder, one file per machine
+    audit.record(spool, "ana@example.com", "admin", "view", "overview", {"by": "site"})
+    with store.writing(pg_lake):
+        pass
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select user_email, role, action, page, detail::varchar from audit_log").fetchall() == [
+        ("ana@example.com", "admin", "view", "overview", '{"by": "site"}')]
+    assert not spool.exists() and audit.pending(spool) == []
+
+
+KILLED = textwrap.dedent("""
+    import os, signal, sys
+    from ruche import store
+    with store.writing(sys.argv[1]) as con:
+        con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                    "select i, 'events', timestamp '2026-01-01' + to_seconds(i), 1, 'post', 2 from range(300000) t(i)")
+        con.execute("insert into people (person_key, person_id) values (2, 'b')")
+        print(len([p for p in os.listdir(sys.argv[2])]), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def parquet_files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.parquet"))
+
+
+def test_a_write_killed_before_its_commit_publishes_nothing_and_the_next_removes_its_files(pg_lake, tmp_path):
+    with store.writing(pg_lake) as con:
+        con.execute("insert into people (person_key, person_id) values (1, 'a')")
+    published = store.published_version(pg_lake)
+    files = tmp_path / "lake-files"
+    kept = parquet_files(files)
+    done = subprocess.run([sys.executable, "-c", KILLED, pg_lake, str(files)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    written = parquet_files(files)
+    assert len(written) > len(kept)  # the killed write had written its activities' files
+    assert store.published_version(pg_lake) == published
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select count(*) from activities").fetchall() == [(0,)]
+    assert con.execute("select person_id from people").fetchall() == [("a",)]
+    # the lock died with the process: the next write runs at once, and removes the files no snapshot names
+    with store.writing(pg_lake, wait=False) as con:
+        con.execute("insert into people (person_key, person_id) values (3, 'c')")
+    assert not set(written) - set(kept) & set(parquet_files(files))
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from ruche import store
+    with store.writing(sys.argv[1]) as con:
+        con.execute("insert into people (person_key, person_id) values (10, 'first')")
+        print("writing", flush=True)
+        time.sleep(float(sys.argv[2]))
+""")
+
+
+def test_two_writes_take_turns(pg_lake):
+    with store.writing(pg_lake):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, pg_lake, "3"], cwd=ROOT, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline() == "writing\n"
+        with pytest.raises(store.WriteLockBusy, match="another load is running"):
+            with store.writing(pg_lake, wait=False):
+                pass
+        started = time.monotonic()
+        with store.writing(pg_lake) as con:  # waits for the first to publish
+            waited = time.monotonic() - started
+            assert con.execute("select person_id from people").fetchall() == [("first",)]
+            con.execute("insert into people (person_key, person_id) values (11, 'second')")
+        assert waited > 1
+    finally:
+        holder.wait(timeout=60)
+    assert holder.returncode == 0
+    assert store.connect(pg_lake, read_only=True).execute(
+        "select person_id from people order by person_key").fetchall() == [("first",), ("second",)]
+
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from ruche.store import connect, published_version
+    db, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    seen, errors, queries = [], [], 0
+    con, version = connect(db, read_only=True), published_version(db)
+    while not stop.exists():
+        try:
+            if published_version(db) != version:
+                con.close()
+                con, version = connect(db, read_only=True), published_version(db)
+            n = con.execute("select count(*) from activities").fetchone()[0]
+            queries += 1
+            if not seen or seen[-1] != n:
+                seen.append(n)
+        except Exception as exc:
+            errors.append(repr(exc))
+        time.sleep(0.005)
+    json.dump({"seen": seen, "errors": errors, "queries": queries}, open(out, "w"))
+""")
+
+WRITER = textwrap.dedent("""
+    import sys
+    from ruche import store
+    with store.writing(sys.argv[1]) as con:
+        for run in range(1, 6):   # five statements, one snapshot
+            con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                        "select i + $run * 1000000, 'events', timestamp '2026-01-01' + to_seconds(i), 1, 'post', $run "
+                        "from range(200000) t(i)", {"run": run})
+""")
+
+
+@pytest.mark.parametrize("catalog", ["sqlite", "postgres"])
+def test_readers_in_other_processes_keep_answering_during_a_write_and_see_it_after(catalog, postgres, tmp_path):
+    url = (f"ducklake:sqlite:{tmp_path}/catalog.sqlite" if catalog == "sqlite"
+           else f"ducklake:postgres:{postgres.new_database()} data_path={tmp_path}/files/")
+    with store.writing(url):
+        pass
+    stop, out = tmp_path / "stop", tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, url, str(stop), str(out)], cwd=ROOT)
+    try:
+        time.sleep(1.0)
+        writer = subprocess.run([sys.executable, "-c", WRITER, url], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120)
+        assert writer.returncode == 0, writer.stderr
+        time.sleep(1.0)
+    finally:
+        stop.write_text("")
+        reader.wait(timeout=60)
+    result = json.loads(out.read_text())
+    assert result["errors"] == []
+    assert result["seen"] == [0, 1_000_000]  # before the write, then after it: never a part
+    assert result["queries"] > 20
+
+
+def test_the_extensions_come_from_their_packages_built_for_this_duckdb(monkeypatch):
+    assert lake.extension_path("ducklake").parent.name == f"v{duckdb.__version__}"
+    monkeypatch.setattr(lake.duckdb, "__version__", "9.9.9")
+    with pytest.raises(store.StoreError, match=r"the ducklake extension installed is built for DuckDB "
+                                               r"\d+\.\d+\.\d+, this is DuckDB 9\.9\.9: install the same version"):
+        lake.extension_path("ducklake")
+
+
+def test_a_store_name_that_is_no_catalog_is_refused_by_the_commands(tmp_path, capsys):
+    assert main(["metrics", "participation", "--db", f"ducklake:{tmp_path}/x.ducklake"]) == 1
+    assert capsys.readouterr().err == (
+        f"ruche metrics: error: ducklake:{tmp_path}/x.ducklake: expected ducklake:postgres:CONNECTION "
+        "data_path=FOLDER or ducklake:sqlite:FILE (a DuckDB catalog file cannot be read while a load writes it)\n")
+    assert main(["metrics", "participation", "--db", f"ducklake:sqlite:{tmp_path}/none.sqlite"]) == 1
+    assert capsys.readouterr().err == (f"ruche metrics: error: ducklake:sqlite:{tmp_path}/none.sqlite: no store "
+                                       "here (run `ruche ingest` or `ruche lake` first)\n")
