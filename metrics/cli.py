@@ -172,6 +172,8 @@ def write_table(name: str, params: MetricParams, result: MetricResult, out: Text
             if isinstance(value, pl.DataFrame):
                 print(f"\n{key}:", file=out)
                 print(value, file=out)
+            elif key == "covers" and isinstance(value, dict):  # the days of the window, said once in words
+                print(f"window: {_plain(value.get('from'))} to {_plain(value.get('to'))}", file=out)
             else:
                 print(f"{key}: {_plain(value)}", file=out)
     print(

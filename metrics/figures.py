@@ -79,6 +79,9 @@ GROUP_OPTION = {"group-graph": "around"}
 #: Measures listing only what a rule flags: no row for a group is no finding, not a hidden group.
 FLAGS = {"inactive-teams"}
 
+#: A population's name where it does not read on its own in a figure's cover line.
+IN_WORDS = {"known": "everyone the exports show, internal and external"}
+
 #: Why a figure covers more than the filters ask, by what it ignores.
 WHY = {
     "history": "whole history: the person graph is measured once per load, whatever the range",
@@ -372,7 +375,8 @@ class Figure:
         days, the partial periods, the groups left out, and anything wider than the filters."""
         parts = [self.query.scope if (self.narrowed or self.query.group is None) else ORGANISATION]
         if self.population in POPULATIONS:
-            parts.append(f"people {self.population}" if self.population.startswith("employed") else self.population)
+            parts.append(f"people {self.population}" if self.population.startswith("employed")
+                         else IN_WORDS.get(self.population, self.population))
         if self.window:
             parts.append(f"{self.window[0]} to {self.window[1]}")
         cut = sorted(self.partial)
