@@ -29,6 +29,7 @@ import urllib.parse
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -465,3 +466,53 @@ class MattermostMock(Mock):
         if len(parts) == 2 and parts[0] == "posts" and parts[1] in self.posts:
             return json_reply(self.posts[parts[1]])
         return json_reply({"id": "api.context.404.app_error", "status_code": 404}, 404)
+
+
+# What every pull test does around its mock: the settings of a store, the clock, the command, the
+# store's rows, and the waits the client would have slept.
+
+
+def write_settings(tmp_path, monkeypatch, values: dict, env: dict) -> Path:
+    """A ruche.toml in ``tmp_path`` holding ``values`` (the store ``tmp_path/store.duckdb`` unless
+    given), named by RUCHE_CONFIG, and the credentials of ``env`` in the environment; the store's path."""
+    values = {"db": str(Path(tmp_path) / "store.duckdb")} | values
+    config = Path(tmp_path) / "ruche.toml"
+    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    monkeypatch.setenv("RUCHE_CONFIG", str(config))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Path(values["db"])
+
+
+def on(monkeypatch, day, hour: int = 6, minute: int = 30) -> None:
+    """The pulls run on ``day`` (UTC)."""
+    from datetime import datetime
+
+    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, hour, minute))
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    """``ruche pull ARGV``: its exit code, standard output and error."""
+    from ruche import cli
+
+    code = cli.main(["pull", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def rows(db, sql: str) -> list:
+    """The rows of ``sql`` on the store file ``db``, read-only."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def waits_of(monkeypatch) -> list[float]:
+    """The waits the client would have slept (not slept: the tests run at full speed)."""
+    slept: list[float] = []
+    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
+    return slept

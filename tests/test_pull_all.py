@@ -16,15 +16,26 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ruche import cli
 from ruche.store import published_version
-from tests.pull_mocks import (ACTIVITY_HEADER, DEVICES_HEADER, GROUPS_HEADER, GraphMock, MattermostMock, SlackMock,
-                              VivaMock, json_reply)
+from tests.pull_mocks import (
+    ACTIVITY_HEADER,
+    DEVICES_HEADER,
+    GROUPS_HEADER,
+    GraphMock,
+    MattermostMock,
+    SlackMock,
+    VivaMock,
+    json_reply,
+    on,
+    rows,
+    run,
+    waits_of,
+    write_settings,
+)
 from tests.test_pull_m365 import day_csv, real_rows
 from tests.test_pull_slack import workspace
 from tests.test_pull_viva_engage import export_zip
@@ -44,11 +55,11 @@ def apis():
     for n in range(28):
         day = LATEST - timedelta(days=n)
         active = day >= LATEST - timedelta(days=1)
-        for function, header, rows in (
+        for function, header, report_rows in (
                 ("getYammerActivityUserDetail", ACTIVITY_HEADER, real_rows("YammerActivityUserDetail-D30.csv")),
                 ("getYammerGroupsActivityDetail", GROUPS_HEADER, []),
                 ("getYammerDeviceUsageUserDetail", DEVICES_HEADER, real_rows("YammerDeviceUsageUserDetail-D30.csv"))):
-            reports[(function, day.isoformat())] = day_csv(header, rows if active else [], day, 1)
+            reports[(function, day.isoformat())] = day_csv(header, report_rows if active else [], day, 1)
     graph = GraphMock(LATEST, reports)
 
     company, network = viva.sample_network(200, 3, 42, date(2026, 10, 31))
@@ -78,41 +89,19 @@ def apis():
 
 @pytest.fixture
 def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
-    return slept
+    return waits_of(monkeypatch)
 
 
 def configure(tmp_path: Path, monkeypatch, apis) -> Path:
-    db = tmp_path / "store.duckdb"
     g = apis["graph"]
-    values = {"db": str(db), "pull_sources": SOURCES, "pull_start": "2026-10-01", "pull_retries": 4,
+    values = {"pull_sources": SOURCES, "pull_start": "2026-10-01", "pull_retries": 4,
               "graph_url": g.url, "login_url": g.url, "graph_tenant_id": g.TENANT, "graph_client_id": g.CLIENT_ID,
               "viva_engage_url": apis["viva"].url, "viva_engage_window_days": 30, "slack_url": apis["slack"].url,
               "slack_thread_days": 10, "mattermost_url": apis["mattermost"].url, "stale_after_days": 3}
-    config = tmp_path / "ruche.toml"
-    config.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
-    monkeypatch.setenv("RUCHE_CONFIG", str(config))
-    monkeypatch.setenv("RUCHE_GRAPH_CLIENT_SECRET", g.SECRET)
-    monkeypatch.setenv("RUCHE_VIVA_ENGAGE_TOKEN", VivaMock.TOKEN)
-    monkeypatch.setenv("RUCHE_SLACK_TOKEN", SlackMock.TOKEN)
-    monkeypatch.setenv("RUCHE_MATTERMOST_TOKEN", MattermostMock.TOKEN)
-    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(2026, 10, 11, 2, 30))
-    return db
-
-
-def run(capsys) -> tuple[int, str, str]:
-    code = cli.main(["pull", "--all"])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(db: Path, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    on(monkeypatch, date(2026, 10, 11), 2, 30)
+    return write_settings(tmp_path, monkeypatch, values, {
+        "RUCHE_GRAPH_CLIENT_SECRET": g.SECRET, "RUCHE_VIVA_ENGAGE_TOKEN": VivaMock.TOKEN,
+        "RUCHE_SLACK_TOKEN": SlackMock.TOKEN, "RUCHE_MATTERMOST_TOKEN": MattermostMock.TOKEN})
 
 
 LOADED = "select source, count(*) from loaded_files group by all order by all"
@@ -125,7 +114,7 @@ def test_pull_all_twice_loads_every_source_once_through_the_faults(tmp_path, mon
     apis["slack"].fault("conversations.history", "429", "500")
     apis["slack"].fault("admin.analytics.getFile", "429")
     apis["mattermost"].fault("channels", "cut", "429")
-    code, out, err = run(capsys)
+    code, out, err = run(capsys, "--all")
     assert code == 0, err
     assert len(waits) == 9  # every fault but the expired token cost one wait
     assert rows(db, LOADED) == [("m365-engage-activity", 2), ("m365-engage-devices", 2), ("mattermost", 1),
@@ -140,7 +129,7 @@ def test_pull_all_twice_loads_every_source_once_through_the_faults(tmp_path, mon
         assert secret not in out + err
 
     before = published_version(db)
-    code, out, err = run(capsys)
+    code, out, err = run(capsys, "--all")
     assert code == 0, err
     assert out.count("up to date") == 5
     assert published_version(db) == before
@@ -169,13 +158,13 @@ def test_a_failing_source_publishes_nothing_and_holds_back_no_other(tmp_path, mo
     original = apis["slack"].injected
     apis["slack"].injected = lambda route, r: (json_reply({"ok": False, "error": "token_revoked"})
                                                if route == "conversations.history" else original(route, r))
-    code, out, err = run(capsys)
+    code, out, err = run(capsys, "--all")
     assert code == 1
     assert "ruche pull: error: slack: Slack refused conversations.history (token_revoked)" in err
     assert [r[0] for r in rows(db, "select source from pull_state order by source")] == [
         "m365", "mattermost", "slack-analytics", "viva-engage"]
     assert rows(db, "select count(*) from activities where source = 'slack'") == [(0,)]
     apis["slack"].injected = original
-    code, out, err = run(capsys)
+    code, out, err = run(capsys, "--all")
     assert code == 0, err
     assert out.count("up to date") == 4 and "slack: pulled 1 file(s)" in out

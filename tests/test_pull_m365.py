@@ -15,18 +15,38 @@ import logging
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import ingest
-from ruche import cli
 from ruche.config import Settings
 from ruche.store import published_version
-from tests.pull_mocks import ACTIVITY_HEADER, BOM, DEVICES_HEADER, GROUPS_HEADER, GraphMock, json_reply
+from tests.pull_mocks import (
+    ACTIVITY_HEADER,
+    BOM,
+    DEVICES_HEADER,
+    GROUPS_HEADER,
+    GraphMock,
+    json_reply,
+    rows,
+    run,
+    waits_of,
+    write_settings,
+)
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "m365"
 LATEST = date(2026, 11, 30)
 ACTIVE_DAYS = [date(2026, 11, 28), date(2026, 11, 29), date(2026, 11, 30)]
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    return waits_of(monkeypatch)
+
+
+def configure(tmp_path: Path, monkeypatch, graph: GraphMock, **extra) -> Path:
+    values = {"graph_url": graph.url, "login_url": graph.url, "graph_tenant_id": graph.TENANT,
+              "graph_client_id": graph.CLIENT_ID, "pull_retries": 3} | extra
+    return write_settings(tmp_path, monkeypatch, values, {"RUCHE_GRAPH_CLIENT_SECRET": graph.SECRET})
 
 
 def real_rows(name: str) -> list[dict]:
@@ -60,10 +80,10 @@ def graph_reports() -> dict:
     for n in range(28):
         day = LATEST - timedelta(days=n)
         scale = ACTIVE_DAYS.index(day) + 1 if day in ACTIVE_DAYS else 0
-        for function, header, rows in (("getYammerActivityUserDetail", ACTIVITY_HEADER, activity),
+        for function, header, report_rows in (("getYammerActivityUserDetail", ACTIVITY_HEADER, activity),
                                        ("getYammerGroupsActivityDetail", GROUPS_HEADER, groups),
                                        ("getYammerDeviceUsageUserDetail", DEVICES_HEADER, devices)):
-            out[(function, day.isoformat())] = day_csv(header, rows if scale else [], day, scale)
+            out[(function, day.isoformat())] = day_csv(header, report_rows if scale else [], day, scale)
     # the last day's groups report conceals its names, as most tenants' do
     concealed = real_rows("YammerGroupsActivityDetail-D7.csv")
     out[("getYammerGroupsActivityDetail", LATEST.isoformat())] = day_csv(GROUPS_HEADER, concealed, LATEST, 1)
@@ -75,39 +95,6 @@ def graph():
     mock = GraphMock(LATEST, graph_reports()).start()
     yield mock
     mock.stop()
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    """The waits the client would have slept (not slept: the tests run at full speed)."""
-    slept: list[float] = []
-    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
-    return slept
-
-
-def configure(tmp_path: Path, monkeypatch, graph: GraphMock, **extra) -> Path:
-    values = {"graph_url": graph.url, "login_url": graph.url, "graph_tenant_id": graph.TENANT,
-              "graph_client_id": graph.CLIENT_ID, "pull_retries": 3, "db": str(tmp_path / "store.duckdb")} | extra
-    lines = [f"{k} = {v!r}".replace("'", '"') for k, v in values.items()]
-    config = tmp_path / "ruche.toml"
-    config.write_text("\n".join(lines) + "\n")
-    monkeypatch.setenv("RUCHE_CONFIG", str(config))
-    monkeypatch.setenv("RUCHE_GRAPH_CLIENT_SECRET", graph.SECRET)
-    return tmp_path / "store.duckdb"
-
-
-def rows(db: Path, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main(["pull", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 SNAPSHOTS = ("select report_date, period_days, read_count, posted_count, liked_count from usage_snapshots "

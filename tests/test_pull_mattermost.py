@@ -5,20 +5,28 @@ real file ingested by hand."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import ingest
-from ruche import cli
 from ruche.config import Settings
 from ruche.store import published_version
-from tests.pull_mocks import MattermostMock
+from tests.pull_mocks import MattermostMock, on, rows, run, waits_of, write_settings
 from tests.test_ingest_viva_incremental import canonical
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "mattermost-export-v5.jsonl"
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    return waits_of(monkeypatch)
+
+
+def configure(tmp_path: Path, monkeypatch, api: MattermostMock, **extra) -> Path:
+    return write_settings(tmp_path, monkeypatch, {"mattermost_url": api.url, "pull_retries": 3} | extra,
+                          {"RUCHE_MATTERMOST_TOKEN": MattermostMock.TOKEN})
 
 
 @pytest.fixture
@@ -27,41 +35,6 @@ def api(monkeypatch):
     mock = MattermostMock([json.loads(line) for line in REAL.read_text().splitlines()]).start()
     yield mock
     mock.stop()
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
-    return slept
-
-
-def configure(tmp_path: Path, monkeypatch, api: MattermostMock, **extra) -> Path:
-    db = tmp_path / "store.duckdb"
-    values = {"mattermost_url": api.url, "db": str(db), "pull_retries": 3} | extra
-    config = tmp_path / "ruche.toml"
-    config.write_text("".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in values.items()))
-    monkeypatch.setenv("RUCHE_CONFIG", str(config))
-    monkeypatch.setenv("RUCHE_MATTERMOST_TOKEN", MattermostMock.TOKEN)
-    return db
-
-
-def on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main(["pull", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(db: Path, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_real_export_pulled_gives_the_store_of_the_file(tmp_path, monkeypatch, capsys, api, waits):

@@ -10,18 +10,26 @@ import zipfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
 import ingest
-from ruche import cli
 from ruche.config import Settings
 from ruche.store import published_version
-from tests.pull_mocks import SlackMock
+from tests.pull_mocks import SlackMock, on, rows, run, waits_of, write_settings
 from tests.test_ingest_viva_incremental import canonical
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real"
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    return waits_of(monkeypatch)
+
+
+def configure(tmp_path: Path, monkeypatch, api: SlackMock, **extra) -> Path:
+    return write_settings(tmp_path, monkeypatch, {"slack_url": api.url, "pull_retries": 3} | extra,
+                          {"RUCHE_SLACK_TOKEN": SlackMock.TOKEN})
 
 
 def workspace(zip_path: Path) -> tuple[list, list, dict]:
@@ -37,41 +45,6 @@ def workspace(zip_path: Path) -> tuple[list, list, dict]:
                 messages.setdefault(by_name[folder], []).extend(json.loads(zf.read(name)))
     channels = [{**c, "is_channel": True, "is_private": False, "is_member": True} for c in channels]
     return users, channels, messages
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
-    return slept
-
-
-def configure(tmp_path: Path, monkeypatch, api: SlackMock, **extra) -> Path:
-    db = tmp_path / "store.duckdb"
-    values = {"slack_url": api.url, "db": str(db), "pull_retries": 3} | extra
-    config = tmp_path / "ruche.toml"
-    config.write_text("".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in values.items()))
-    monkeypatch.setenv("RUCHE_CONFIG", str(config))
-    monkeypatch.setenv("RUCHE_SLACK_TOKEN", SlackMock.TOKEN)
-    return db
-
-
-def on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main(["pull", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(db: Path, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_real_export_pulled_gives_the_store_of_the_export_ingested(tmp_path, monkeypatch, capsys, waits):

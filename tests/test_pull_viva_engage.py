@@ -9,22 +9,40 @@ in one publish) give the store of one full export to 11 October, loaded by hand.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
 import ingest
-from ruche import cli
 from ruche.config import Settings
 from ruche.sample import viva
 from ruche.store import published_version
-from tests.pull_mocks import VivaMock, json_reply, zip_bytes
+from tests.pull_mocks import (
+    VivaMock,
+    json_reply,
+    on,
+    rows,
+    run,
+    waits_of,
+    write_settings,
+    zip_bytes,
+)
 from tests.test_ingest_viva_incremental import canonical
 
 END = date(2026, 10, 31)
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    return waits_of(monkeypatch)
+
+
+def configure(tmp_path: Path, monkeypatch, api: VivaMock, **extra) -> Path:
+    values = {"viva_engage_url": api.url, "pull_retries": 3, "viva_engage_window_days": 3,
+              "pull_archive": str(tmp_path / "archive")} | extra
+    return write_settings(tmp_path, monkeypatch, values, {"RUCHE_VIVA_ENGAGE_TOKEN": VivaMock.TOKEN})
 
 
 @pytest.fixture(scope="module")
@@ -48,42 +66,6 @@ def api(tables):
     mock = VivaMock(lambda since, until: export_zip(tables, since, until)).start()
     yield mock
     mock.stop()
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr("ingest.pull.http.time.sleep", slept.append)
-    return slept
-
-
-def configure(tmp_path: Path, monkeypatch, api: VivaMock, **extra) -> Path:
-    db = tmp_path / "store.duckdb"
-    values = {"viva_engage_url": api.url, "db": str(db), "pull_retries": 3, "viva_engage_window_days": 3,
-              "pull_archive": str(tmp_path / "archive")} | extra
-    config = tmp_path / "ruche.toml"
-    config.write_text("".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in values.items()))
-    monkeypatch.setenv("RUCHE_CONFIG", str(config))
-    monkeypatch.setenv("RUCHE_VIVA_ENGAGE_TOKEN", VivaMock.TOKEN)
-    return db
-
-
-def on(monkeypatch, day: date) -> None:
-    monkeypatch.setattr("ingest.pull.utc_now", lambda: datetime(day.year, day.month, day.day, 6, 30))
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = cli.main(["pull", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(db: Path, sql: str) -> list:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def windows(api: VivaMock) -> list[tuple[str, str]]:
