@@ -163,7 +163,7 @@ def test_the_network_page_shows_the_organisation_figures(sample_store):
     # the communities say how recent they are: computed by the load, from the data up to its last day
     from dashboard.format import md
 
-    communities = compute(sample_store, "communities").extra
+    communities = compute(sample_store, "network-communities").extra
     assert [c.value for c in at.caption if "communities over the whole history" in c.value][0].startswith(md(
         f"{communities['communities']} communities over the whole history and the whole organisation, whatever "
         f"the period range (computed on {communities['computed_at'][:10]} from data up to 2026-10-31);"))
