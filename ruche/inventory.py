@@ -642,7 +642,12 @@ PAGES: dict[str, Page] = {
     "contributors": Page("Contributors", "the 90/9/1 split, Lorenz curve and Gini, personas per group"),
     "network": Page("Network", "group graph, E-I index per group, cross-silo share, informal communities against "
                     "the formal groups"),
-    "teams-at-risk": Page("Teams at risk", "teams flagged by the inactivity rules, with the rules that fired"),
+    "communities": Page("Communities", "each community (group or channel) with its health score and its parts, the "
+                        "idle ones, time to first reply, unanswered threads, new, returning and lapsed contributors, "
+                        "the onboarding funnel and cohorts; private conversations pooled, communities under k "
+                        "members not listed"),
+    "teams-at-risk": Page("Teams at risk", "a worklist of the teams flagged by the inactivity rules: why, since when, "
+                          "the people they hold"),
     "data": Page("Data", "loads, rejected rows by reason (identifiers pseudonymised), coverage, freshness"),
     "people": Page("People", "person-level views (boundary spanners, champions), named in memory for an administrator",
                    person_level=True),
