@@ -31,6 +31,7 @@ from metrics.results import _decode
 from ruche.config import Settings
 from ruche.sample import directory_frame, viva
 from ruche.store import writing
+from tests.test_ingest_viva_incremental import write_export
 
 END = dt.date(2026, 10, 31)
 CUT = dt.date(2026, 10, 1)
@@ -44,13 +45,6 @@ EVERY_LOAD = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={}, networ
 
 #: Derived tables that record when they were built (a clock) rather than what.
 CLOCKED = {"m_state", "m_network_state"}
-
-
-def write_export(folder: Path, tables: dict[str, pl.DataFrame]) -> Path:
-    folder.mkdir(parents=True)
-    for name, frame in tables.items():
-        frame.write_csv(folder / name)
-    return folder
 
 
 @pytest.fixture(scope="module")
