@@ -358,14 +358,7 @@ def fold(db) -> int:
                     {"entries": entries},
                 )
     except BaseException:
-        if moved.exists():  # put the lines back for the next run
-            data = moved.read_bytes()
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
-            moved.unlink()
+        audit.restore(path, [moved])  # put the lines back for the next run
         raise
     moved.unlink(missing_ok=True)
     return len(entries)

@@ -23,6 +23,7 @@ from metrics import registry
 from ruche import lake, store
 from ruche.cli import main
 from tests.pg import Server
+from tests.test_ingest_atomic import READER  # another process reading each published version
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -268,28 +269,6 @@ def test_two_writes_take_turns(pg_lake):
     assert store.connect(pg_lake, read_only=True).execute(
         "select person_id from people order by person_key").fetchall() == [("first",), ("second",)]
 
-
-READER = textwrap.dedent("""
-    import json, sys, time
-    from pathlib import Path
-    from ruche.store import connect, published_version
-    db, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    seen, errors, queries = [], [], 0
-    con, version = connect(db, read_only=True), published_version(db)
-    while not stop.exists():
-        try:
-            if published_version(db) != version:
-                con.close()
-                con, version = connect(db, read_only=True), published_version(db)
-            n = con.execute("select count(*) from activities").fetchone()[0]
-            queries += 1
-            if not seen or seen[-1] != n:
-                seen.append(n)
-        except Exception as exc:
-            errors.append(repr(exc))
-        time.sleep(0.005)
-    json.dump({"seen": seen, "errors": errors, "queries": queries}, open(out, "w"))
-""")
 
 WRITER = textwrap.dedent("""
     import sys
