@@ -16,7 +16,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly import basedatatypes
 
-from dashboard.format import pct
+from dashboard.format import pct, term
+from ruche import i18n
+from ruche.i18n import _
 
 # The dashboard styles charts with Streamlit's own theme; a plotly template would only cost time
 # (plotly deep-copies it into every figure). The HTML report applies REPORT_TEMPLATE itself.
@@ -61,13 +63,25 @@ def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     fig.update_layout(
         title=title, margin=dict(t=80 if "<br>" in title else 60, l=10, r=10, b=10), legend_title_text="", **kw
     )
+    if i18n.current() != i18n.DEFAULT:
+        fig.update_layout(separators=i18n.plotly_separators())
+        if kw.get("xaxis_type") == "category":
+            _period_ticks(fig)
     return fig
+
+
+def _period_ticks(fig: go.Figure, partial: frozenset = frozenset()) -> None:
+    """A period axis labelled as the language writes periods ('oct. 2026'), the partial ones marked."""
+    periods = sorted({p for trace in fig.data for p in (getattr(trace, "x", None) or ()) if isinstance(p, str)})
+    if periods:
+        fig.update_layout(xaxis=dict(tickmode="array", tickvals=periods, ticktext=[
+            i18n.period_label(p) + (_(" (partial)") if p in partial else "") for p in periods]))
 
 
 def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
     """Participation and contribution rates per period (organisation-wide frame)."""
     fig = go.Figure()
-    for column, name in (("participation_rate", "Participation"), ("contribution_rate", "Contribution")):
+    for column, name in (("participation_rate", _("Participation")), ("contribution_rate", _("Contribution"))):
         fig.add_trace(
             go.Scatter(
                 x=frame["period"].to_list(),
@@ -77,18 +91,18 @@ def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
                 customdata=list(zip(frame["active"].to_list(), frame["contributors"].to_list(),
                                     frame["headcount"].to_list())),
                 hovertemplate=(
-                    "%{x}<br>" + name + ": %{y:.1%}<br>active %{customdata[0]:,} · "
-                    "contributors %{customdata[1]:,} · headcount %{customdata[2]:,}<extra></extra>"
+                    "%{x}<br>" + name + ": %{y:.1%}<br>" + _("active %{customdata[0]:,} · "
+                    "contributors %{customdata[1]:,} · headcount %{customdata[2]:,}") + "<extra></extra>"
                 ),
             )
         )
     return _layout(
-        fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
-        yaxis_title="Share of headcount", yaxis=RATE_AXIS,
+        fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
+        yaxis_title=_("Share of headcount"), yaxis=RATE_AXIS,
     )
 
 
-def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = "participation_rate",
+def trend_title(frame: pl.DataFrame, what: str | None = None, column: str = "participation_rate",
                 partial: frozenset = frozenset()) -> str:
     """'Participation rose from 12.0% to 45.3% (2025-11 → 2026-10)', read from the complete periods
     only (``partial``: the labels of the periods the data covers in part).
@@ -97,19 +111,22 @@ def trend_title(frame: pl.DataFrame, what: str = "Participation", column: str = 
     >>> trend_title(f), trend_title(f, partial=frozenset({"2026-W03"}))
     ('Participation fell from 50.0% to 10.0% (2026-W01 → 2026-W03)', 'Participation fell from 50.0% to 40.0% (2026-W01 → 2026-W02)')
     """
+    what = _("Participation") if what is None else what
     frame = frame.filter(pl.col(column).is_not_null())
     complete = frame.filter(~pl.col("period").is_in(list(partial)))
     frame = complete if complete.height else frame
     if frame.height == 0:
-        return f"No {what.lower()} to show yet"
+        return _("No {what} to show yet").format(what=what.lower())
     first, last = frame.row(0, named=True), frame.row(-1, named=True)
     a, b = first[column], last[column]
+    p1, p2 = i18n.period_label(first["period"]), i18n.period_label(last["period"])
     if frame.height == 1:
-        return f"{what} is {pct(b)} in {last['period']}"
-    verb = "rose" if b > a + 0.005 else "fell" if b < a - 0.005 else "held"
-    if verb == "held":
-        return f"{what} held at {pct(b)} from {first['period']} to {last['period']}"
-    return f"{what} {verb} from {pct(a)} to {pct(b)} ({first['period']} → {last['period']})"
+        return _("{what} is {value} in {period}").format(what=what, value=pct(b), period=p2)
+    if abs(b - a) <= 0.005:
+        return _("{what} held at {value} from {first} to {last}").format(what=what, value=pct(b), first=p1, last=p2)
+    if b > a:
+        return _("{what} rose from {a} to {b} ({first} → {last})").format(what=what, a=pct(a), b=pct(b), first=p1, last=p2)
+    return _("{what} fell from {a} to {b} ({first} → {last})").format(what=what, a=pct(a), b=pct(b), first=p1, last=p2)
 
 
 def mark_partial(fig: go.Figure, partial: frozenset, axis: str = "x") -> go.Figure:
@@ -120,10 +137,12 @@ def mark_partial(fig: go.Figure, partial: frozenset, axis: str = "x") -> go.Figu
             if p not in periods:
                 periods.append(p)
     cut = [p for p in periods if p in partial]
-    if cut:
+    if i18n.current() != i18n.DEFAULT:
+        _period_ticks(fig, partial)
+    elif cut:
         periods = sorted(periods)
         fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=periods,
-                                               ticktext=[f"{p} (partial)" if p in partial else p for p in periods])})
+                                               ticktext=[p + _(" (partial)") if p in partial else p for p in periods])})
     return fig
 
 
@@ -132,14 +151,14 @@ def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title:
     fig = go.Figure()
     for (group,), part in frame.sort("period").group_by([by], maintain_order=True):
         phase = phases.get(group)
-        name = safe(group) + (f" ({safe(phase)})" if phase else "")
+        name = safe(group) + (f" ({safe(term(phase))})" if phase else "")
         fig.add_trace(go.Scatter(
             x=part["period"].to_list(), y=part["participation_rate"].to_list(), mode="lines",
             name=name, line=dict(dash="dot" if phase == "pilot" else "solid"),
             hovertemplate=name + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, xaxis_title="Period", xaxis_type="category",
-                   yaxis_title="Participation rate", yaxis=RATE_AXIS)
+    return _layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
+                   yaxis_title=_("Participation rate"), yaxis=RATE_AXIS)
 
 
 def largest(frame: pl.DataFrame, by: str, n: int) -> list[str]:
@@ -165,7 +184,7 @@ def heatmap(frame: pl.DataFrame, by: str, value: str, title: str) -> go.Figure:
         colorbar=dict(title="", tickformat=".0%", dtick=0.2),
         hovertemplate="%{y}<br>%{x}: %{z:.1%}<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=by.capitalize(),
+    return _layout(fig, title, xaxis_title=_("Period"), xaxis_type="category", yaxis_title=term(by).capitalize(),
                    yaxis_type="category", height=max(320, 28 * len(groups) + 120))
 
 
@@ -175,7 +194,7 @@ def ranking(frame: pl.DataFrame, by: str, value: str, title: str, axis: str) -> 
     fig = go.Figure(go.Bar(
         x=f[value].to_list(), y=safes(f[by].to_list()), orientation="h", marker_color=ACCENT,
         customdata=f["headcount"].to_list() if "headcount" in f.columns else None,
-        hovertemplate="%{y}: %{x:.1%}" + (" of %{customdata:,} people" if "headcount" in f.columns else "")
+        hovertemplate="%{y}: %{x:.1%}" + (_(" of %{customdata:,} people") if "headcount" in f.columns else "")
         + "<extra></extra>",
     ))
     return _layout(fig, title, xaxis_title=axis, xaxis=RATE_AXIS, yaxis_title="",
@@ -190,7 +209,7 @@ def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axi
             x=part["period"].to_list(), y=part[value].to_list(), mode="lines+markers", name=safe(name),
             hovertemplate=safe(name) + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
+    return _layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
                    yaxis_title=axis, yaxis=RATE_AXIS)
 
 
@@ -199,31 +218,32 @@ def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
     classes = split["class"].to_list()
     reference = {"superuser": 0.01, "contributor": 0.09, "lurker": 0.90, "non-contributor": 0.90}
     fig = go.Figure()
-    bars = ["People (90/9/1 reference)", "People", "Contributions"]
+    bars = [_("People (90/9/1 reference)"), _("People"), _("Contributions")]
     for cls in classes:
         row = split.filter(pl.col("class") == cls).row(0, named=True)
         values = [reference.get(cls, 0.0), row["people_share"] or 0.0, row["contributions_share"] or 0.0]
         fig.add_trace(go.Bar(
-            x=values, y=bars, name=cls, orientation="h", marker_color=CLASS_COLOURS.get(cls, NEUTRAL),
-            hovertemplate=cls + ": %{x:.1%}<extra></extra>",
+            x=values, y=bars, name=term(cls), orientation="h", marker_color=CLASS_COLOURS.get(cls, NEUTRAL),
+            hovertemplate=term(cls) + ": %{x:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, barmode="stack", xaxis=RATE_AXIS, xaxis_title="Share",
+    return _layout(fig, title, barmode="stack", xaxis=RATE_AXIS, xaxis_title=_("Share"),
                    yaxis_title="", height=300)
 
 
 def lorenz(points: pl.DataFrame, gini: float | None, title: str) -> go.Figure:
     """The Lorenz curve of contributions, with the line of perfect equality."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="Everyone contributes equally",
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=_("Everyone contributes equally"),
                              line=dict(dash="dash", color=NEUTRAL), hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=points["people_share"].to_list(), y=points["contributions_share"].to_list(), mode="lines",
-        name=f"Observed (Gini {gini:.2f})" if gini is not None else "Observed", fill="tonexty",
+        name=_("Observed (Gini {gini})").format(gini=i18n.number(gini, 2)) if gini is not None else _("Observed"),
+        fill="tonexty",
         line=dict(color=ACCENT),
-        hovertemplate="%{x:.1%} of people make %{y:.1%} of contributions<extra></extra>",
+        hovertemplate=_("%{x:.1%} of people make %{y:.1%} of contributions") + "<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_title="Share of people, fewest contributions first",
-                   yaxis_title="Share of contributions", xaxis=RATE_AXIS, yaxis=RATE_AXIS)
+    return _layout(fig, title, xaxis_title=_("Share of people, fewest contributions first"),
+                   yaxis_title=_("Share of contributions"), xaxis=RATE_AXIS, yaxis=RATE_AXIS)
 
 
 def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title: str, axis: str) -> go.Figure:
@@ -249,11 +269,11 @@ def ei_bars(frame: pl.DataFrame, by: str, threshold: float, title: str, highligh
         x=f["ei_index"].to_list(), y=safes(f[by].to_list()), orientation="h", marker_color=colours,
         marker_line=dict(width=outline, color="#111111"),
         customdata=list(zip(f["internal_ties"].to_list(), f["external_ties"].to_list())),
-        hovertemplate="%{y}: E-I %{x:.2f}<br>ties inside %{customdata[0]:,} · outside "
-        "%{customdata[1]:,}<extra></extra>",
+        hovertemplate="%{y}: E-I %{x:.2f}<br>" + _("ties inside %{customdata[0]:,} · outside "
+        "%{customdata[1]:,}") + "<extra></extra>",
     ))
     fig.add_vline(x=threshold, line_dash="dash", line_color=SILO)
-    return _layout(fig, title, xaxis_title="E-I index (−1 closed silo, +1 only outward ties)",
+    return _layout(fig, title, xaxis_title=_("E-I index (−1 closed silo, +1 only outward ties)"),
                    xaxis=dict(range=[-1.05, 1.05], dtick=0.5, tickformat=".1f"), yaxis_title="", yaxis_type="category",
                    height=max(320, 24 * f.height + 120))
 
@@ -263,7 +283,7 @@ def org_trend(frame: pl.DataFrame, column: str, title: str, axis: str, percent: 
         x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers", marker_color=ACCENT,
         hovertemplate="%{x}: %{y:" + (".1%" if percent else ".2f") + "}<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_title="Period", xaxis_type="category", yaxis_title=axis,
+    return _layout(fig, title, xaxis_title=_("Period"), xaxis_type="category", yaxis_title=axis,
                    yaxis=RATE_AXIS if percent else {})
 
 
@@ -303,7 +323,7 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
             color=[SILO if n in silos else ACCENT for n in names], line=dict(width=1, color="white"),
         ),
         customdata=list(zip(nodes["headcount"].to_list(), nodes["internal_ties"].to_list())),
-        hovertemplate="%{text}<br>%{customdata[0]:,} people · %{customdata[1]:,} ties inside<extra></extra>",
+        hovertemplate="%{text}<br>" + _("%{customdata[0]:,} people · %{customdata[1]:,} ties inside") + "<extra></extra>",
     ))
     return _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=560)
 
@@ -312,14 +332,14 @@ def lifecycle_bars(frame: pl.DataFrame, title: str) -> go.Figure:
     """New, continuing and returning contributors stacked per period, lapsed below the axis."""
     fig = go.Figure()
     periods = frame["period"].to_list()
-    for column, name in (("new", "New"), ("returning", "Returning"), ("continuing", "Continuing")):
+    for column, name in (("new", _("New")), ("returning", _("Returning")), ("continuing", _("Continuing"))):
         fig.add_trace(go.Bar(x=periods, y=frame[column].to_list(), name=name,
                              hovertemplate=name + " %{x}: %{y:,}<extra></extra>"))
-    fig.add_trace(go.Bar(x=periods, y=[-v for v in frame["lapsed"].to_list()], name="Lapsed",
+    fig.add_trace(go.Bar(x=periods, y=[-v for v in frame["lapsed"].to_list()], name=_("Lapsed"),
                          customdata=frame["lapsed"].to_list(),
-                         hovertemplate="Lapsed %{x}: %{customdata:,}<extra></extra>"))
-    return _layout(fig, title, barmode="relative", xaxis_title="Period", xaxis_type="category",
-                   yaxis_title="People")
+                         hovertemplate=_("Lapsed") + " %{x}: %{customdata:,}<extra></extra>"))
+    return _layout(fig, title, barmode="relative", xaxis_title=_("Period"), xaxis_type="category",
+                   yaxis_title=_("People"))
 
 
 def funnel(steps: list[tuple[str, int]], title: str) -> go.Figure:
@@ -336,17 +356,17 @@ def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=part["months_after"].to_list(), y=part["share"].to_list(), mode="lines+markers", name=safe(cohort),
             customdata=part["cohort_size"].to_list(),
-            hovertemplate=safe(cohort) + " (%{customdata:,} people)<br>month %{x}: %{y:.1%}<extra></extra>",
+            hovertemplate=safe(cohort) + _(" (%{customdata:,} people)<br>month %{x}: %{y:.1%}") + "<extra></extra>",
         ))
-    return _layout(fig, title, xaxis_title="Months after arrival", xaxis=dict(dtick=1),
-                   yaxis_title="Share of the cohort active", yaxis=RATE_AXIS)
+    return _layout(fig, title, xaxis_title=_("Months after arrival"), xaxis=dict(dtick=1),
+                   yaxis_title=_("Share of the cohort active"), yaxis=RATE_AXIS)
 
 
 def hours_trend(frame: pl.DataFrame, title: str) -> go.Figure:
     """Median and 90th percentile of the time to first reply (hours) per period."""
     fig = go.Figure()
-    for column, name in (("first_reply_median_hours", "Median"), ("first_reply_p90_hours", "90th percentile")):
+    for column, name in (("first_reply_median_hours", _("Median")), ("first_reply_p90_hours", _("90th percentile"))):
         fig.add_trace(go.Scatter(x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers",
                                  name=name, hovertemplate=name + " %{x}: %{y:.1f} h<extra></extra>"))
-    return _layout(fig, title, hovermode="x unified", xaxis_title="Period", xaxis_type="category",
-                   yaxis_title="Hours to first reply (calendar)", yaxis=dict(rangemode="tozero"))
+    return _layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
+                   yaxis_title=_("Hours to first reply (calendar)"), yaxis=dict(rangemode="tozero"))

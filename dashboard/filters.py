@@ -13,9 +13,12 @@ import streamlit as st
 
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.results import period_label
+from dashboard.format import term
+from ruche import i18n
+from ruche.i18n import N_, _, ngettext
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
-ALL_GROUPS = "All groups"
+ALL_GROUPS = N_("All groups")
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,10 @@ def partial_note(f: Filters) -> str | None:
     """'Partial period: 2026-W44 (6 days of data). …', or None."""
     if not f.partial:
         return None
-    cut = "; ".join(f"{label} ({days} day{'s' if days != 1 else ''} of data)" for label, days in f.partial)
-    return (f"Partial period{'s' if len(f.partial) > 1 else ''}: {cut}. "
-            "Marked on the charts; no headline, change or trend is read from a partial period.")
+    cut = "; ".join(ngettext("{period} ({days} day of data)", "{period} ({days} days of data)", days).format(
+        period=i18n.period_label(label), days=days) for label, days in f.partial)
+    return (ngettext("Partial period: {periods}.", "Partial periods: {periods}.", len(f.partial)).format(periods=cut)
+            + " " + _("Marked on the charts; no headline, change or trend is read from a partial period."))
 
 
 def periods(period: str, first: date, last: date) -> list[date]:
@@ -77,24 +81,26 @@ def sidebar(
     ``groups_of(attribute)`` lists the groups (at or above the minimum size) to choose from.
     """
     with st.sidebar:
-        st.header("Filters")
-        period = st.selectbox("Period grain", list(GRAINS), index=list(GRAINS).index("month"), key="period")
+        st.header(_("Filters"))
+        period = st.selectbox(_("Period grain"), list(GRAINS), index=list(GRAINS).index("month"), key="period",
+                              format_func=term)
         # Whole periods of the grain. The dates are kept across pages and grains (one slider per
         # grain): a new grain shows the same range widened to its periods.
         start, end = whole_periods(period, *st.session_state.get("_range", (first, last)), first, last)
         st.select_slider(
-            "Period range", periods(period, first, last),
+            _("Period range"), periods(period, first, last),
             value=(period_start(period, start), period_start(period, end)),
-            key=f"range_{period}", format_func=lambda day: period_label(period, day),
+            key=f"range_{period}", format_func=lambda day: i18n.period_label(period_label(period, day)),
             on_change=_keep_range, args=(period, first, last),
-            help="Whole periods of the grain, from the first to the last one shown.",
+            help=_("Whole periods of the grain, from the first to the last one shown."),
         )
         by = st.selectbox(
-            "Group by", BY_CHOICES, index=0, key="by",
-            help="Directory attribute the figures are broken down by.",
+            _("Group by"), BY_CHOICES, index=0, key="by", format_func=term,
+            help=_("Directory attribute the figures are broken down by."),
         )
-        group = st.selectbox("Group", [ALL_GROUPS, *sorted(groups_of(by))], key="group")
-        st.caption(f"Groups of fewer than {min_group_size} people are never shown.")
+        group = st.selectbox(_("Group"), [ALL_GROUPS, *sorted(groups_of(by))], key="group",
+                             format_func=lambda g: _(ALL_GROUPS) if g == ALL_GROUPS else term(g))
+        st.caption(_("Groups of fewer than {k} people are never shown.").format(k=min_group_size))
     return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size,
                    whole_range=(start, end) == (first, last), at_end=end == last)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from ruche import i18n
+from ruche.i18n import scope, term  # noqa: F401  (the pages import them from here)
+
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -16,7 +19,7 @@ def pct(x: float | None, digits: int = 1) -> str:
     >>> pct(None)
     '–'
     """
-    return "–" if x is None else f"{100 * x:.{digits}f}%"
+    return i18n.pct(x, digits)
 
 
 def count(n: int | None) -> str:
@@ -24,7 +27,7 @@ def count(n: int | None) -> str:
     >>> count(12345)
     '12,345'
     """
-    return "–" if n is None else f"{n:,}"
+    return i18n.count(n)
 
 
 def points(delta: float | None) -> str | None:
@@ -33,7 +36,10 @@ def points(delta: float | None) -> str | None:
     >>> points(0.052)
     '+5.2 pts'
     """
-    return None if delta is None else f"{100 * delta:+.1f} pts"
+    if delta is None:
+        return None
+    # The sign first, as Streamlit reads it to colour a metric's delta.
+    return i18n._("{points} pts").format(points=("-" if delta < 0 else "+") + i18n.number(abs(100 * delta)))
 
 
 def md(text) -> str:

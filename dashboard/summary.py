@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dashboard.format import pct
 from metrics.headlines import Target
+from ruche.i18n import _, number, period_label
 
 
 def target_line(t: Target) -> str:
@@ -15,6 +16,7 @@ def target_line(t: Target) -> str:
     'Target 60.0% by 2026-12-31'
     """
     if t.actual is None:
-        return f"Target {pct(t.value)} by {t.due}"
-    verdict = "on track" if t.on_track else f"behind by {abs(100 * t.gap):.1f} points"
-    return f"Target {pct(t.value)} by {t.due}: expected {pct(t.expected)} in {t.period}, {verdict}"
+        return _("Target {value} by {due}").format(value=pct(t.value), due=t.due)
+    verdict = _("on track") if t.on_track else _("behind by {points} points").format(points=number(abs(100 * t.gap)))
+    return _("Target {value} by {due}: expected {expected} in {period}, {verdict}").format(
+        value=pct(t.value), due=t.due, expected=pct(t.expected), period=period_label(t.period), verdict=verdict)

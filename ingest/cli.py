@@ -18,6 +18,7 @@ from ingest.directory import EARLIEST, latest
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _
 from ruche.privacy import Pseudonymiser, load_key
 from ruche.lake import is_lake
 from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, published_version, writing
@@ -90,14 +91,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.watch:
         if args.paths:
-            raise IngestError("--watch DIR takes no PATH")
+            raise IngestError(_("--watch DIR takes no PATH"))
         return watch(Path(args.watch), settings, args)
     paths = list(args.paths)
     source = None
     if paths and paths[0] in SOURCES and not Path(paths[0]).exists():
         source = paths.pop(0)
     if not paths:
-        raise IngestError("no PATH given (usage: ruche ingest [SOURCE] PATH [PATH ...]; see --help)")
+        raise IngestError(_("no PATH given (usage: ruche ingest [SOURCE] PATH [PATH ...]; see --help)"))
     try:
         summaries = load_paths(paths, source=source, db=settings.db, settings=settings, as_of=args.as_of,
                                progress=Progress(enabled=args.progress), wait=not args.no_wait)
@@ -195,13 +196,13 @@ def load_paths(
     remove_abandoned_scratch()  # what killed loads left in the temporary folder
     remember_directory_columns(settings)
     if as_of is not None and not EARLIEST <= as_of <= latest():
-        raise IngestError(f"--as-of {as_of.isoformat()}: not a plausible snapshot date (expected "
-                          f"{EARLIEST.isoformat()} to {latest().isoformat()})")
+        raise IngestError(_("--as-of {date}: not a plausible snapshot date (expected {first} to {last})").format(
+            date=as_of.isoformat(), first=EARLIEST.isoformat(), last=latest().isoformat()))
     plan = []
     for i, p in enumerate(paths):
         path = Path(p)
         if not path.exists():
-            raise IngestError(f"{p}: no such file or folder")
+            raise IngestError(_("{path}: no such file or folder").format(path=p))
         check_kind(path, str(p))
         plan.append((str(p), (sources[i] if sources else None) or source or detect(path)))
     plan.sort(key=lambda item: _ORDER.get(item[1], 9))
@@ -295,14 +296,14 @@ def watch(folder: Path, settings: Settings, args: argparse.Namespace) -> int:
     second watcher on the same store exits at once (exit 0): the first one is doing the work.
     """
     if not folder.is_dir():
-        raise IngestError(f"{folder}: not a folder")
+        raise IngestError(_("{path}: not a folder").format(path=folder))
     db = str(settings.db)
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     with open(db + ".watch.lock", "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"ruche ingest: another --watch is running on {db}; nothing to do", file=sys.stderr)
+            print(_("ruche ingest: another --watch is running on {db}; nothing to do").format(db=db), file=sys.stderr)
             return EXIT_OK
         while True:
             code = _watch_pass(folder, settings, args)
@@ -322,7 +323,7 @@ def _watch_pass(folder: Path, settings: Settings, args: argparse.Namespace) -> i
             print(f"ruche ingest: {path}: {exc}", file=sys.stderr)
             result, failed = exc.summaries, True
         except RucheError as exc:
-            print(f"ruche ingest: error: {exc}", file=sys.stderr)
+            print(_("ruche {command}: error: {message}").format(command="ingest", message=exc), file=sys.stderr)
             failed = True
             continue
         summaries.extend(s for s in result if s.status == "loaded")

@@ -23,6 +23,7 @@ from metrics.figures import Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
+from ruche.i18n import _
 
 FORMATS = ("table", "csv", "json")
 
@@ -46,7 +47,7 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): {text!r}").format(text=text)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +96,7 @@ def query_from(args: argparse.Namespace, settings: Any) -> Query:
     params = params_from(args, settings)
     group = getattr(args, "group", None)
     if group is not None and params.by == "organisation":
-        raise RucheError("--group needs --by: the attribute the group is a value of")
+        raise RucheError(_("--group needs --by: the attribute the group is a value of"))
     return Query(args.name, params.by, group, params.period, params.start, params.end, params.min_group_size,
                  params.extra)
 
@@ -103,9 +104,9 @@ def query_from(args: argparse.Namespace, settings: Any) -> Query:
 def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
     k = args.min_group_size if args.min_group_size is not None else settings.min_group_size
     if k < 1:
-        raise RucheError(f"--min-group-size must be at least 1, got {k}")
+        raise RucheError(_("--min-group-size must be at least 1, got {k}").format(k=k))
     if args.start and args.end and args.start > args.end:
-        raise RucheError(f"--from {args.start} is after --to {args.end}")
+        raise RucheError(_("--from {start} is after --to {end}").format(start=args.start, end=args.end))
     registry.names()
     extra = {name: getattr(settings, name) for name in METRIC_SETTINGS}
     period = getattr(args, "period", None)
@@ -194,11 +195,12 @@ def check_range(con, start: date | None, end: date | None) -> str | None:
     last = s["last_activity"].date() if s["last_activity"] else None
     if first is None:
         if start or end:
-            raise RucheError("no data in this range: the store holds no activity yet")
-        return "the store holds no activity yet: load exports with `ruche ingest` first"
+            raise RucheError(_("no data in this range: the store holds no activity yet"))
+        return _("the store holds no activity yet: load exports with `ruche ingest` first")
     if (start and start > last) or (end and end < first):
-        asked = f"{start or 'the first day'} to {end or 'the last day'}"
-        raise RucheError(f"no data from {asked}: the store's activity runs from {first} to {last}")
+        asked = _("{start} to {end}").format(start=start or _("the first day"), end=end or _("the last day"))
+        raise RucheError(_("no data from {asked}: the store's activity runs from {first} to {last}").format(
+            asked=asked, first=first, last=last))
     return None
 
 
@@ -223,14 +225,14 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     elif args.format == "csv":
         out.write(result.rows.write_csv())
         if result.extra.get("note"):
-            print(f"ruche metrics: note: {result.extra['note']}", file=sys.stderr)
+            print(_("ruche metrics: note: {note}").format(note=result.extra['note']), file=sys.stderr)
     else:
         write_table(args.name, params, result, out, covers)
     if fig.hidden:
-        print(f"ruche metrics: note: {query.scope} has no row: under the minimum size of {query.min_group_size} "
-              "people (or nobody of it counted) over the range", file=sys.stderr)
+        print(_("ruche metrics: note: {scope} has no row: under the minimum size of {k} people (or nobody of it "
+                "counted) over the range").format(scope=query.scope, k=query.min_group_size), file=sys.stderr)
     for wider in fig.wider if args.format != "table" else ():
-        print(f"ruche metrics: note: {wider}", file=sys.stderr)
+        print(_("ruche metrics: note: {note}").format(note=wider), file=sys.stderr)
     if empty:
-        print(f"ruche metrics: note: {empty}", file=sys.stderr)
+        print(_("ruche metrics: note: {note}").format(note=empty), file=sys.stderr)
     return 0

@@ -54,6 +54,7 @@ from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
 from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
+from ruche.i18n import N_, _, ngettext, period_label, scope
 
 ORGANISATION = "the organisation"
 
@@ -80,7 +81,10 @@ GROUP_OPTION = {"group-graph": "around"}
 FLAGS = {"inactive-teams"}
 
 #: A population's name where it does not read on its own in a figure's cover line.
-IN_WORDS = {"known": "everyone the exports show, internal and external"}
+IN_WORDS = {"known": N_("everyone the exports show, internal and external"),
+            "employed in the period": N_("people employed in the period"),
+            "employed in the range": N_("people employed in the range"),
+            "external, active": N_("external, active")}
 
 #: Why a figure covers more than the filters ask, by what it ignores.
 WHY = {
@@ -373,20 +377,24 @@ class Figure:
     def covers(self) -> str:
         """What the figure covers, in one line for the screen: the scope, the population, the
         days, the partial periods, the groups left out, and anything wider than the filters."""
-        parts = [self.query.scope if (self.narrowed or self.query.group is None) else ORGANISATION]
+        parts = [scope(self.query.scope if (self.narrowed or self.query.group is None) else ORGANISATION)]
         if self.population in POPULATIONS:
-            parts.append(f"people {self.population}" if self.population.startswith("employed")
-                         else IN_WORDS.get(self.population, self.population))
+            parts.append(_(IN_WORDS.get(self.population, self.population)))
         if self.window:
-            parts.append(f"{self.window[0]} to {self.window[1]}")
+            parts.append(_("{first} to {last}").format(first=self.window[0], last=self.window[1]))
         cut = sorted(self.partial)
         if cut:
-            parts.append(f"partial period{'s' if len(cut) > 1 else ''}: {', '.join(cut)}")
+            parts.append(ngettext("partial period: {periods}", "partial periods: {periods}", len(cut)).format(
+                periods=", ".join(period_label(p) for p in cut)))
         if self.suppressed_groups:
             n = self.suppressed_groups
             # what the measure's rows are of: groups of people, or communities of members
-            one, many, of = self.result.extra.get("hidden_unit", ("group", "groups", "people"))
-            parts.append(f"{n} {many if n > 1 else one} under {self.query.min_group_size} {of} left out")
+            if self.result.extra.get("hidden_unit", ("group",))[0] == "community":
+                parts.append(ngettext("{n} community under {k} members left out",
+                                      "{n} communities under {k} members left out", n).format(n=n, k=self.query.min_group_size))
+            else:
+                parts.append(ngettext("{n} group under {k} people left out",
+                                      "{n} groups under {k} people left out", n).format(n=n, k=self.query.min_group_size))
         return " · ".join(parts + list(self.wider))
 
 

@@ -31,19 +31,23 @@ import polars as pl
 
 from metrics.figures import Figure, Query, Source, figure, scope_trend
 from metrics.leadership import LEADER_LEVELS, leaders_rate
+from ruche.i18n import N_, _
+
+#: The leaders' levels as the leaders' headline names them.
+LEVELS_PLURAL = {"executive": N_("executives"), "manager": N_("managers")}
 
 HELP = {
-    "participation": "Active people / headcount. Active: at least one activity in the period (a post, "
+    "participation": N_("Active people / headcount. Active: at least one activity in the period (a post, "
     "reply, reaction, mention, join, or reads in a usage report). Headcount: internal people employed "
-    "during the period.",
-    "contribution": "Contributors (people who posted or replied) / headcount.",
-    "leaders": "Participation rate of executives and managers together (active / headcount).",
-    "cross": "Share of all interactions (replies, mentions, reactions) that link two different "
-    "groups of the group-by attribute, in the period.",
-    "cross_group": "Share of the interactions (replies, mentions, reactions) of the group's members "
-    "that link them to someone outside the group, in the period: E / (E + I) of its E-I index.",
-    "curve": "Participation rate of each group per period; the roadmap phase of each group, set in "
-    "the configuration, is shown beside its name (pilot groups dotted).",
+    "during the period."),
+    "contribution": N_("Contributors (people who posted or replied) / headcount."),
+    "leaders": N_("Participation rate of executives and managers together (active / headcount)."),
+    "cross": N_("Share of all interactions (replies, mentions, reactions) that link two different "
+    "groups of the group-by attribute, in the period."),
+    "cross_group": N_("Share of the interactions (replies, mentions, reactions) of the group's members "
+    "that link them to someone outside the group, in the period: E / (E + I) of its E-I index."),
+    "curve": N_("Participation rate of each group per period; the roadmap phase of each group, set in "
+    "the configuration, is shown beside its name (pilot groups dotted)."),
 }
 
 
@@ -131,11 +135,12 @@ def leaders_label(frame: pl.DataFrame, period: str, delta: float | None,
     levels = dict(zip(frame["period"].to_list(), frame["levels"].to_list()))
     counted = levels[period]
     if counted != ", ".join(LEADER_LEVELS):
-        shown = [f"{level}s" for level in LEADER_LEVELS if level in counted.split(", ")]
-        hidden = [f"{level}s" for level in LEADER_LEVELS if level not in counted.split(", ")]
-        label = f"Leaders' participation ({' and '.join(shown)} only: {' and '.join(hidden)} under the minimum group size)"
+        shown = [_(LEVELS_PLURAL[level]) for level in LEADER_LEVELS if level in counted.split(", ")]
+        hidden = [_(LEVELS_PLURAL[level]) for level in LEADER_LEVELS if level not in counted.split(", ")]
+        label = _("Leaders' participation ({shown} only: {hidden} under the minimum group size)").format(
+            shown=_(" and ").join(shown), hidden=_(" and ").join(hidden))
     else:
-        label = "Leaders' participation"
+        label = _("Leaders' participation")
     earlier = [p for p in levels if p < period and p not in partial and levels[p] is not None]
     if delta is not None and earlier and levels[max(earlier)] != counted:
         delta = None
@@ -185,10 +190,10 @@ def overview(source: Source, query: Query, targets: list | None = None, phases: 
     partial = trend.partial
     headlines = []
     for label, frame, column, key, target_metric in (
-        ("Participation rate", None, "participation_rate", "participation", "participation"),
-        ("Contribution rate", None, "contribution_rate", "contribution", "contribution"),
-        ("Leaders' participation", leaders_frame(source, query), "leaders_rate", "leaders", None),
-        ("Cross-silo share", cross_silo_frame(source, query, silo), "cross_silo_share",
+        (_("Participation rate"), None, "participation_rate", "participation", "participation"),
+        (_("Contribution rate"), None, "contribution_rate", "contribution", "contribution"),
+        (_("Leaders' participation"), leaders_frame(source, query), "leaders_rate", "leaders", None),
+        (_("Cross-silo share"), cross_silo_frame(source, query, silo), "cross_silo_share",
          "cross" if query.group is None else "cross_group", None),
     ):
         r = trend.reading(column, frame)
@@ -196,6 +201,6 @@ def overview(source: Source, query: Query, targets: list | None = None, phases: 
         if key == "leaders" and r.period is not None:
             label, delta = leaders_label(frame, r.period, delta, partial)
         aim = target(source, query, target_metric, targets or [], phases or {}) if target_metric else None
-        headlines.append(Headline(label, r.value, delta, HELP[key], aim, r.period, r.partial))
+        headlines.append(Headline(label, r.value, delta, _(HELP[key]), aim, r.period, r.partial))
     curves = figure(source, query) if query.group is None else None
     return Overview(scope=query.scope, trend=trend, headlines=headlines, curves=curves, by=query.by)

@@ -13,8 +13,10 @@ import importlib
 import os
 import sys
 
+from ruche import i18n
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _
 
 # name -> (module, one-line help). Modules are imported only when their command runs,
 # so `ruche --help` stays fast.
@@ -88,16 +90,17 @@ def main(argv: list[str] | None = None) -> int:
             path=args.config or os.environ.get("RUCHE_CONFIG") or "ruche.toml",
             db=getattr(args, "db", None),
         )
+        i18n.set_default(settings.language)
         if settings.memory_limit:
             from ruche.store import limit_memory
 
             limit_memory(settings.memory_limit)
         return int(module.run(args, settings) or EXIT_OK)
     except RucheError as exc:
-        print(f"ruche {args.command}: error: {exc}", file=sys.stderr)
+        print(_("ruche {command}: error: {message}").format(command=args.command, message=exc), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print(f"ruche {args.command}: interrupted", file=sys.stderr)
+        print(_("ruche {command}: interrupted").format(command=args.command), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader stopped reading (`ruche metrics … | head`): stop quietly, as Unix tools do,

@@ -163,6 +163,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("port", int, 8501, "Port the dashboard listens on."),
     Setting(
+        "language",
+        str,
+        "",
+        "Language of the dashboard, the report, the digests, the privacy pack and the command line's "
+        "messages: en or fr (a catalog in ruche/locale, docs/i18n.md). Empty: the dashboard follows the "
+        "browser's languages, everything else speaks English.",
+    ),
+    Setting(
         "directory_columns",
         dict,
         {},
@@ -293,6 +301,11 @@ class Settings:
         for key, value in overrides.items():
             if value is not None:
                 values[key] = _coerce(_BY_NAME[key], value, f"--{key.replace('_', '-')}")
+        if values.get("language"):
+            from ruche import i18n
+
+            if i18n.supported(values["language"]) is None:
+                raise ConfigError(f"language {values['language']!r} has no catalog (known: {', '.join(i18n.LANGUAGES)})")
         if values.get("min_group_size", 5) < 1:
             raise ConfigError("min_group_size must be at least 1")
         return cls(values=values, source=source)

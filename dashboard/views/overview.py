@@ -8,7 +8,8 @@ import streamlit as st
 from dashboard import charts, data, summary
 from metrics import headlines
 from dashboard.filters import Filters, partial_note
-from dashboard.format import count, md, pct, points
+from dashboard.format import count, md, pct, points, scope, term
+from ruche.i18n import _, period_label as label
 
 
 #: Lines drawn at most in the adoption curves (by team there are thousands).
@@ -16,25 +17,26 @@ MAX_CURVES = 15
 
 
 def render(f: Filters) -> None:
-    st.title("Overview")
+    st.title(_("Overview"))
     s = data.settings()
     o = headlines.overview(data.source(), data.query("participation", f), s.targets, s.phases, data.silo_settings())
     if o.trend.rows.is_empty():
-        st.info(f"No figures for {md(o.scope)} in this range: the group may be under the minimum size of "
-                f"{f.min_group_size} people, or nobody was employed then.")
+        st.info(_("No figures for {scope} in this range: the group may be under the minimum size of "
+                  "{k} people, or nobody was employed then.").format(scope=md(scope(o.scope)), k=f.min_group_size))
         return
     last, prev = o.last(), o.previous()
     cut = last["period"] in o.partial
-    st.caption(md(f"{o.scope[0].upper()}{o.scope[1:]} · {last['period']}" + (" (partial)" if cut else "")
-                  + (f" against {prev['period']}" if prev and not cut else "")
-                  + f" · headcount {count(last['headcount'])} (people employed in {last['period']}), "
-                  f"{count(last['active'])} active"))
+    where = scope(o.scope)
+    st.caption(md(f"{where[0].upper()}{where[1:]} · {label(last['period'])}" + (_(" (partial)") if cut else "")
+                  + (_(" against {period}").format(period=label(prev["period"])) if prev and not cut else "")
+                  + _(" · headcount {headcount} (people employed in {period}), {active} active").format(
+                      headcount=count(last["headcount"]), period=label(last["period"]), active=count(last["active"]))))
 
     for col, h in zip(st.columns(len(o.headlines)), o.headlines):
         col.metric(h.label, pct(h.value), points(h.delta), delta_color="normal" if h.delta else "off",
                    help=h.help)
         if h.period is not None and h.period != last["period"]:
-            col.caption(md(f"In {h.period}" + (" (partial)" if h.partial else "")))
+            col.caption(md(_("In {period}").format(period=label(h.period)) + (_(" (partial)") if h.partial else "")))
         if h.target:
             col.caption(md(summary.target_line(h.target)))
     note = partial_note(f)
@@ -45,26 +47,30 @@ def render(f: Filters) -> None:
     st.plotly_chart(charts.mark_partial(charts.participation_trend(
         trend, charts.trend_title(trend, partial=o.partial)), o.partial), width="stretch", key="trend")
     st.caption(md(
-        f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
-        f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."
+        _("In {period}, {active} of {headcount} people took part and {contributors} wrote something "
+          "({rate}).").format(period=label(last["period"]), active=count(last["active"]),
+                              headcount=count(last["headcount"]), contributors=count(last["contributors"]),
+                              rate=pct(last["contribution_rate"]))
     ))
-    st.caption(md(f"Covers: {o.trend.covers}."))
+    st.caption(md(_("Covers: {covers}.").format(covers=o.trend.covers)))
 
     reading = o.curves_reading()
     if reading:
         low, high = reading
         curves = o.curves.rows
-        st.subheader("Adoption by " + f.by, help=headlines.HELP["curve"])
+        st.subheader(_("Adoption by {attribute}").format(attribute=term(f.by)), help=_(headlines.HELP["curve"]))
         drawn = charts.largest(curves, f.by, MAX_CURVES)
         st.plotly_chart(
             charts.mark_partial(charts.adoption_curves(
                 curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
-                f"{charts.safe(high[f.by])} leads adoption at {pct(high['participation_rate'])}, "
-                f"{charts.safe(low[f.by])} trails at {pct(low['participation_rate'])} in {high['period']}"),
+                _("{high} leads adoption at {high_rate}, {low} trails at {low_rate} in {period}").format(
+                    high=charts.safe(high[f.by]), high_rate=pct(high["participation_rate"]), low=charts.safe(low[f.by]),
+                    low_rate=pct(low["participation_rate"]), period=label(high["period"]))),
                 o.partial),
             width="stretch", key="curves",
         )
         groups = o.curves.latest().height
-        st.caption(md(f"{groups} groups in {high['period']}: from {pct(low['participation_rate'])} "
-                      f"({low[f.by]}) to {pct(high['participation_rate'])} ({high[f.by]})."
-                      + (f" The {len(drawn)} largest are drawn." if groups > len(drawn) else "")))
+        st.caption(md(_("{groups} groups in {period}: from {low_rate} ({low}) to {high_rate} ({high}).").format(
+                          groups=groups, period=label(high["period"]), low_rate=pct(low["participation_rate"]),
+                          low=low[f.by], high_rate=pct(high["participation_rate"]), high=high[f.by])
+                      + (_(" The {n} largest are drawn.").format(n=len(drawn)) if groups > len(drawn) else "")))
