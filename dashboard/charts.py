@@ -206,8 +206,8 @@ def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axi
     fig = go.Figure()
     for (name,), part in frame.sort("period").group_by([series], maintain_order=True):
         fig.add_trace(go.Scatter(
-            x=part["period"].to_list(), y=part[value].to_list(), mode="lines+markers", name=safe(name),
-            hovertemplate=safe(name) + "<br>%{x}: %{y:.1%}<extra></extra>",
+            x=part["period"].to_list(), y=part[value].to_list(), mode="lines+markers", name=safe(term(name)),
+            hovertemplate=safe(term(name)) + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
     return _layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
                    yaxis_title=axis, yaxis=RATE_AXIS)

@@ -9,14 +9,15 @@ from dashboard import charts, data
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct
 from metrics.figures import Gap
+from ruche.i18n import N_, _, ngettext, number, period_label as label, scope as in_words
 
 HELP = {
-    "heatmap": "Participation rate (active people / headcount) of each group in each period. "
-    "Groups under the minimum size are not shown.",
-    "ranking": "Participation rate of each group over the last period of the range.",
-    "frontline": "Participation rate of frontline people (no desk job) against desk workers.",
-    "leaders": "Participation rate of executives and managers against staff.",
-    "retention": "Share of the people active in a period who are active again in the next one.",
+    "heatmap": N_("Participation rate (active people / headcount) of each group in each period. "
+    "Groups under the minimum size are not shown."),
+    "ranking": N_("Participation rate of each group over the last period of the range."),
+    "frontline": N_("Participation rate of frontline people (no desk job) against desk workers."),
+    "leaders": N_("Participation rate of executives and managers against staff."),
+    "retention": N_("Share of the people active in a period who are active again in the next one."),
 }
 
 
@@ -27,10 +28,12 @@ def gap_sentence(gap: Gap | None, label_a: str, label_b: str) -> str:
     'In 2026-10, frontline people take part at 40.0% against 55.0% for desk workers: a gap of 15.0 points against them.'
     """
     if gap is None:
-        return "One of the two populations is under the minimum size in the last period."
-    return (f"In {gap.period}, {label_a} take part at {pct(gap.a)} against {pct(gap.b)} for "
-            f"{label_b}: a gap of {abs(100 * gap.difference):.1f} points "
-            f"{'in their favour' if gap.difference > 0 else 'against them'}.")
+        return _("One of the two populations is under the minimum size in the last period.")
+    return (_("In {period}, {a} take part at {rate_a} against {rate_b} for {b}: a gap of {points} points in their "
+              "favour.") if gap.difference > 0 else
+            _("In {period}, {a} take part at {rate_a} against {rate_b} for {b}: a gap of {points} points against "
+              "them.")).format(period=label(gap.period), a=label_a, rate_a=pct(gap.a), rate_b=pct(gap.b), b=label_b,
+                               points=number(abs(100 * gap.difference)))
 
 
 #: Groups drawn at most in the heatmap and the ranking (by team there are thousands).
@@ -38,88 +41,97 @@ MAX_ROWS = 40
 
 
 def render(f: Filters) -> None:
-    st.title("Participation")
+    st.title(_("Participation"))
     fig = data.figure("participation", f)
     frame = fig.rows
-    scope = fig.query.scope
+    scope = in_words(fig.query.scope)
     if frame.is_empty():
-        st.info(md(f"No figure for {scope} in this range: " + (
-            "every group is under the minimum size." if f.group is None else
-            f"it holds fewer than {f.min_group_size} people (or nobody employed) in every period of it.")))
+        st.info(md(_("No figure for {scope} in this range: ").format(scope=scope) + (
+            _("every group is under the minimum size.") if f.group is None else
+            _("it holds fewer than {k} people (or nobody employed) in every period of it.").format(k=f.min_group_size))))
         return
     partial = f.partial_labels
-    last_period = fig.last_period
+    last_period = label(fig.last_period)
     last = fig.latest()
     best = fig.ranked("participation_rate").row(0, named=True)
     worst = fig.ranked("participation_rate", descending=False).row(0, named=True)
-    title = (f"In {last_period}, {charts.safe(best[f.by])} leads at {pct(best['participation_rate'])}; "
-             f"{charts.safe(worst[f.by])} trails at {pct(worst['participation_rate'])}") if f.group is None else (
-             f"{charts.safe(f.group)}: {pct(best['participation_rate'])} in {last_period}")
+    title = _("In {period}, {best} leads at {best_rate}; {worst} trails at {worst_rate}").format(
+        period=last_period, best=charts.safe(best[f.by]), best_rate=pct(best["participation_rate"]),
+        worst=charts.safe(worst[f.by]), worst_rate=pct(worst["participation_rate"])) if f.group is None else (
+        _("{group}: {rate} in {period}").format(group=charts.safe(f.group), rate=pct(best["participation_rate"]),
+                                                period=last_period))
     drawn = charts.largest(frame, f.by, MAX_ROWS)
     st.plotly_chart(charts.mark_partial(
         charts.heatmap(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "participation_rate", title), partial),
         width="stretch", key="heatmap")
-    st.caption(HELP["heatmap"] + (f" The {len(drawn)} largest of {count(last.height)} groups are drawn."
-                                  if last.height > len(drawn) else ""))
-    st.caption(md(f"Covers: {fig.covers}."))
+    st.caption(_(HELP["heatmap"]) + (_(" The {n} largest of {total} groups are drawn.").format(
+        n=len(drawn), total=count(last.height)) if last.height > len(drawn) else ""))
+    st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
     note = partial_note(f)
     if note:
         st.caption(md(note))
     if fig.suppressed_groups:
-        st.caption(f"{fig.suppressed_groups} group(s) under the minimum size are left out.")
+        st.caption(_("{n} group(s) under the minimum size are left out.").format(n=fig.suppressed_groups))
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Ranking", help=HELP["ranking"])
+        st.subheader(_("Ranking"), help=_(HELP["ranking"]))
         ranked = fig.ranked("participation_rate")
         if ranked.height > MAX_ROWS:  # the most and the least active
             ranked = pl.concat([ranked.head(MAX_ROWS // 2), ranked.tail(MAX_ROWS // 2)])
         st.plotly_chart(
             charts.ranking(ranked, f.by, "participation_rate",
-                           f"{last.height} group{'s' if last.height > 1 else ''} in {last_period}, from most to least active",
-                           "Participation rate"),
+                           ngettext("{n} group in {period}, from most to least active",
+                                    "{n} groups in {period}, from most to least active", last.height).format(
+                               n=last.height, period=last_period),
+                           _("Participation rate")),
             width="stretch", key="ranking",
         )
         if last.height > ranked.height:
-            st.caption(f"The {MAX_ROWS // 2} most and the {MAX_ROWS // 2} least active of {count(last.height)} groups.")
+            st.caption(_("The {n} most and the {n} least active of {total} groups.").format(
+                n=MAX_ROWS // 2, total=count(last.height)))
     with right:
-        st.subheader("Retention", help=HELP["retention"])
+        st.subheader(_("Retention"), help=_(HELP["retention"]))
         # the organisation's, or the chosen group's own (the participation rows carry it per group)
         own = data.scope_trend("participation", f)
         r = own.reading("retention")
         if r.period is None:
-            st.write("Retention needs at least two periods.")
+            st.write(_("Retention needs at least two periods."))
         else:
             retained = own.rows.filter(pl.col("retention").is_not_null())
             st.plotly_chart(charts.mark_partial(
                 charts.org_trend(retained, "retention",
-                                 f"{pct(r.value)} of the people of {charts.safe(scope)} active the period<br>"
-                                 f"before {r.period} came back in it", "Retention"), partial),
+                                 _("{rate} of the people of {scope} active the period<br>before {period} came back "
+                                   "in it").format(rate=pct(r.value), scope=charts.safe(scope), period=label(r.period)),
+                                 _("Retention")), partial),
                 width="stretch", key="retention",
             )
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Frontline and desk", help=HELP["frontline"])
+        st.subheader(_("Frontline and desk"), help=_(HELP["frontline"]))
         # grouped by frontline, the group is one of the two; else the two inside the group
         fr = (data.figure("participation", f, by="frontline", group=f.group)
               if f.group is None or f.by == "frontline" else data.figure("frontline", f))
         if fr.rows.is_empty():
-            st.write(md(f"No frontline flag in the directory, or a population of {scope} under the minimum size."))
+            st.write(md(_("No frontline flag in the directory, or a population of {scope} under the minimum size.").format(
+                scope=scope)))
         else:
             st.plotly_chart(charts.mark_partial(charts.compared_lines(
                 fr.rows, "frontline", "participation_rate",
-                f"Participation of frontline and desk workers<br>in {charts.safe(scope)}", "Participation rate"),
+                _("Participation of frontline and desk workers<br>in {scope}").format(scope=charts.safe(scope)),
+                _("Participation rate")),
                 partial), width="stretch", key="frontline")
-            st.caption(md(gap_sentence(fr.gap("frontline", "frontline", "desk"), "frontline people", "desk workers")))
+            st.caption(md(gap_sentence(fr.gap("frontline", "frontline", "desk"), _("frontline people"), _("desk workers"))))
     with right:
-        st.subheader("Leaders and staff", help=HELP["leaders"])
+        st.subheader(_("Leaders and staff"), help=_(HELP["leaders"]))
         lv = (data.figure("participation", f, by="level", group=f.group)
               if f.group is None or f.by == "level" else data.figure("leadership", f))
         if lv.rows.is_empty():
-            st.write(md(f"No job level in the directory, or levels of {scope} under the minimum size."))
+            st.write(md(_("No job level in the directory, or levels of {scope} under the minimum size.").format(scope=scope)))
         else:
             st.plotly_chart(charts.mark_partial(charts.compared_lines(
-                lv.rows, "level", "participation_rate", f"Participation by job level<br>in {charts.safe(scope)}",
-                "Participation rate"), partial), width="stretch", key="levels")
-            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), "managers", "staff")))
+                lv.rows, "level", "participation_rate",
+                _("Participation by job level<br>in {scope}").format(scope=charts.safe(scope)),
+                _("Participation rate")), partial), width="stretch", key="levels")
+            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), _("staff"))))
