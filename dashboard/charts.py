@@ -251,8 +251,8 @@ def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title:
     fig = go.Figure()
     for (name,), part in frame.group_by([series], maintain_order=True):
         fig.add_trace(go.Bar(
-            y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(name), orientation="h",
-            hovertemplate="%{y} · " + safe(name) + ": %{x:,}<extra></extra>",
+            y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(term(name)), orientation="h",
+            hovertemplate="%{y} · " + safe(term(name)) + ": %{x:,}<extra></extra>",
         ))
     n = frame[by].n_unique()
     return _layout(fig, title, barmode="stack", xaxis_title=axis, yaxis_title="", yaxis_type="category",

@@ -178,6 +178,8 @@ TERMS = {
     "Organisation": N_("Organisation"), "External": N_("External"), "(not set)": N_("(not set)"),
     "the organisation": N_("the organisation"),
     "pilot": N_("pilot"), "rollout": N_("rollout"), "generalised": N_("generalised"),
+    "engager": N_("engager"), "catalyst": N_("catalyst"), "responder": N_("responder"),
+    "broadcaster": N_("broadcaster"), "observer": N_("observer"),
 }
 
 

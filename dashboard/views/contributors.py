@@ -8,32 +8,36 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
+from ruche.i18n import N_, _, number, scope as in_words
 
 HELP = {
-    "split": "Superusers: the top 1% of the headcount by contributions (posts and replies), ties "
+    "split": N_("Superusers: the top 1% of the headcount by contributions (posts and replies), ties "
     "included. Contributors: everybody else who contributed. Lurkers: active without contributing "
     "(read, reacted, joined). Inactive: no activity at all. Without a source of reads, lurkers and "
-    "inactive people cannot be told apart and are shown together as non-contributors.",
-    "gini": "Gini coefficient of contributions over the whole headcount, zeros included: 0 when "
-    "everybody contributes equally, close to 1 when a few people write everything.",
-    "absence": "Contributor absence factor: the smallest number of people who together produce at "
-    "least half of all contributions.",
-    "personas": "From contributions made and responses received over the range: engager (balanced), "
+    "inactive people cannot be told apart and are shown together as non-contributors."),
+    "gini": N_("Gini coefficient of contributions over the whole headcount, zeros included: 0 when "
+    "everybody contributes equally, close to 1 when a few people write everything."),
+    "absence": N_("Contributor absence factor: the smallest number of people who together produce at "
+    "least half of all contributions."),
+    "personas": N_("From contributions made and responses received over the range: engager (balanced), "
     "catalyst (receives more than twice what it gives), responder and broadcaster (give more than "
     "twice what they receive, mostly replies and reactions, or mostly posts), observer (active, gives "
-    "nothing). Counts per group; never a person.",
+    "nothing). Counts per group; never a person."),
 }
 
 
 #: Groups drawn at most in the personas chart (by team there are thousands).
 MAX_GROUPS = 40
+#: The personas as a title counts them.
+PERSONAS = {"engager": N_("engagers"), "catalyst": N_("catalysts"), "responder": N_("responders"),
+            "broadcaster": N_("broadcasters"), "observer": N_("observers")}
 
 
 def render(f: Filters) -> None:
-    st.title("Contributors")
+    st.title(_("Contributors"))
     fig = data.figure("inequality", f)
     extra = fig.extra
-    scope = fig.query.scope
+    scope = in_words(fig.query.scope)
     if f.group is not None:
         split = fig.rows.drop(f.by)
         mine = fig.frame("groups").select("gini", "contributor_absence_factor", "headcount")
@@ -42,55 +46,60 @@ def render(f: Filters) -> None:
         split = extra["organisation"]
         gini, absence, headcount = extra["gini"], extra["contributor_absence_factor"], extra["headcount"]
     if split.is_empty():
-        st.info(md(f"Nothing to show for {scope} in this range: it holds fewer than {f.min_group_size} people, "
-                   "or none was employed then."))
+        st.info(md(_("Nothing to show for {scope} in this range: it holds fewer than {k} people, "
+                     "or none was employed then.").format(scope=scope, k=f.min_group_size)))
         return
     if not extra.get("reads_known", True):
-        st.warning("No source reports reads: lurkers and inactive people are shown together as "
-                   "non-contributors. Load a Microsoft 365 usage report to tell them apart.")
+        st.warning(_("No source reports reads: lurkers and inactive people are shown together as "
+                     "non-contributors. Load a Microsoft 365 usage report to tell them apart."))
 
     top = split.filter(pl.col("class") == "superuser").row(0, named=True)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Superusers' share of contributions", pct(top["contributions_share"]),
-              help=HELP["split"])
-    c2.metric("Gini coefficient", "–" if gini is None else f"{gini:.2f}", help=HELP["gini"])
-    c3.metric("Contributor absence factor", count(absence), help=HELP["absence"])
+    c1.metric(_("Superusers' share of contributions"), pct(top["contributions_share"]),
+              help=_(HELP["split"]))
+    c2.metric(_("Gini coefficient"), number(gini, 2), help=_(HELP["gini"]))
+    c3.metric(_("Contributor absence factor"), count(absence), help=_(HELP["absence"]))
 
-    title = (f"{pct(top['people_share'])} of people ({count(top['people'])}) write "
-             f"{pct(top['contributions_share'])} of the content in {charts.safe(scope)}")
+    title = _("{share} of people ({n}) write {content} of the content in {scope}").format(
+        share=pct(top["people_share"]), n=count(top["people"]), content=pct(top["contributions_share"]),
+        scope=charts.safe(scope))
     st.plotly_chart(charts.split_bars(split, title), width="stretch", key="split")
-    st.caption(md(f"Headcount {count(headcount)}: the internal people of {scope} employed at some time over the "
-                  "range (more than in any one period). Reference: Nielsen's 90/9/1 — 90% lurkers, "
-                  "9% occasional contributors, 1% superusers writing most of the content."))
-    st.caption(md(f"Covers: {fig.covers}."))
+    st.caption(md(_("Headcount {n}: the internal people of {scope} employed at some time over the "
+                    "range (more than in any one period). Reference: Nielsen's 90/9/1 — {lurkers} lurkers, "
+                    "{occasional} occasional contributors, {superusers} superusers writing most of the content.").format(
+        n=count(headcount), scope=scope, lurkers=pct(0.9, 0), occasional=pct(0.09, 0), superusers=pct(0.01, 0))))
+    st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Concentration", help=HELP["gini"])
+        st.subheader(_("Concentration"), help=_(HELP["gini"]))
         if f.group is None and extra["lorenz"].height > 1:
             st.plotly_chart(charts.lorenz(extra["lorenz"], gini,
-                                          f"Half of all contributions come from {count(absence)} people"),
+                                          _("Half of all contributions come from {n} people").format(n=count(absence))),
                             width="stretch", key="lorenz")
         else:
-            st.write(md(f"Gini of {scope}: " + ("–" if gini is None else f"{gini:.2f}")))
+            st.write(md(_("Gini of {scope}: {gini}").format(scope=scope, gini=number(gini, 2))))
     with right:
-        st.subheader("Personas", help=HELP["personas"])
+        st.subheader(_("Personas"), help=_(HELP["personas"]))
         personas = data.figure("personas", f)
         frame = personas.rows
         if frame.is_empty():
-            st.write("No persona to show in this range.")
+            st.write(_("No persona to show in this range."))
         else:
             # the organisation's figure counts every employee, the groups hidden included
             totals = personas.frame("organisation") if f.group is None else frame
             lead = totals.sort("people", descending=True, maintain_order=True).row(0, named=True) if totals.height else None
-            who = "Most active employees" if f.group is None else "Most active people"
-            title = f"{who} are {charts.safe(lead['persona'])}s ({count(lead['people'])})" if lead else "Personas"
+            who = (_("Most active employees are {personas} ({n})") if f.group is None
+                   else _("Most active people are {personas} ({n})"))
+            title = who.format(personas=charts.safe(_(PERSONAS[lead["persona"]]) if lead["persona"] in PERSONAS
+                                                    else f"{lead['persona']}s"),
+                               n=count(lead["people"])) if lead else _("Personas")
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
                 charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
-                                      title, "People"),
+                                      title, _("People")),
                 width="stretch", key="personas",
             )
             if sizes.height > MAX_GROUPS:
-                st.caption(f"The {MAX_GROUPS} largest of {count(sizes.height)} groups are drawn.")
+                st.caption(_("The {n} largest of {total} groups are drawn.").format(n=MAX_GROUPS, total=count(sizes.height)))
