@@ -183,6 +183,18 @@ TERMS = {
 }
 
 
+#: The attributes' plurals ("3 departments").
+PLURALS = {
+    "organisation": N_("organisations"), "department": N_("departments"), "team": N_("teams"), "site": N_("sites"),
+    "country": N_("countries"), "level": N_("levels"), "frontline": N_("frontline groups"),
+}
+
+
+def terms(key: str) -> str:
+    """An attribute's plural in the language in use: 'departments', 'directions'."""
+    return _(PLURALS[key]) if key in PLURALS else f"{key}s"
+
+
 def term(key) -> str:
     """A word of :data:`TERMS` in the language in use; anything else (a group's name) as it is.
 

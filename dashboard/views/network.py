@@ -11,22 +11,23 @@ from dashboard.format import count, md, pct
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
+from ruche.i18n import N_, _, day_label, number, period_label as label, term, terms
 
 HELP = {
-    "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
+    "graph": N_("One node per group (size: people), one edge per pair of groups that interact (width: "
     "ties: replies, mentions and reactions between their members, either way). Red: silos, groups "
     "whose E-I index is below the threshold. Groups under the minimum size are folded together or "
-    "left out.",
-    "ei": "E-I index (Krackhardt & Stern) = (external ties − internal ties) / all ties of the group: "
-    "−1 for a closed silo, +1 for a group that only talks outward.",
-    "cross": "Share of all ties that link two different groups.",
-    "cross_group": "Share of the ties of the group's members that link them to someone outside the group: "
-    "E / (E + I) of its E-I index.",
-    "modularity": "Newman modularity of the formal groups: how far they explain who talks to whom "
-    "(0: not at all; above 0.3: strongly).",
-    "communities": "Communities found in the interaction graph of the whole history (Louvain, seeded), "
+    "left out."),
+    "ei": N_("E-I index (Krackhardt & Stern) = (external ties − internal ties) / all ties of the group: "
+    "−1 for a closed silo, +1 for a group that only talks outward."),
+    "cross": N_("Share of all ties that link two different groups."),
+    "cross_group": N_("Share of the ties of the group's members that link them to someone outside the group: "
+    "E / (E + I) of its E-I index."),
+    "modularity": N_("Newman modularity of the formal groups: how far they explain who talks to whom "
+    "(0: not at all; above 0.3: strongly)."),
+    "communities": N_("Communities found in the interaction graph of the whole history (Louvain, seeded), "
     "whatever the period range, against the formal groups. Normalised mutual information: 1 when "
-    "communities are exactly the groups, 0 when unrelated.",
+    "communities are exactly the groups, 0 when unrelated."),
 }
 
 
@@ -35,88 +36,101 @@ HELP = {
 MAX_DRAWN = DRAWN_GROUPS
 
 
+def signed(x: float | None, digits: int = 2) -> str:
+    """An E-I index with its sign: '+0.25', '-1.0'.
+
+    >>> signed(0.254), signed(-1, 1), signed(None)
+    ('+0.25', '-1.0', '–')
+    """
+    return "–" if x is None else ("-" if x < 0 else "+") + number(abs(x), digits)
+
+
 def person_graph_age(extra: dict) -> str:
     """How recent the person-graph results read from the store are, for a caption: " (communities
     computed on DATE from data up to DATE)", with a note when the data has gone on since."""
     computed, data_to = extra.get("computed_at"), extra.get("data_to")
     if not computed:
-        return " (computed on the person graph as it is)"
-    said = f" (computed on {computed[:10]} from data up to {data_to or '–'}"
+        return _(" (computed on the person graph as it is)")
+    said = _(" (computed on {day} from data up to {last}").format(day=computed[:10], last=data_to or "–")
     if not extra.get("current", True):
-        said += "; later loads are not in them yet: they are computed again once the graph has changed enough"
+        said += _("; later loads are not in them yet: they are computed again once the graph has changed enough")
     return said + ")"
 
 
 def render(f: Filters) -> None:
-    st.title("Network")
+    st.title(_("Network"))
     silo = data.silo_settings()
     threshold = silo["silo_threshold"]
     fig = data.figure("silos", f, **silo, graph_top=MAX_DRAWN)
     groups, org = fig.result.rows, fig.extra
     if groups.is_empty() or org.get("ties") in (None, 0):
-        st.info("No interactions between people in this range yet (replies, mentions, reactions).")
+        st.info(_("No interactions between people in this range yet (replies, mentions, reactions)."))
         return
     silos = groups.filter(pl.col("is_silo").fill_null(False))
     with_ties = groups.filter(pl.col("ei_index").is_not_null())
     partial = f.partial_labels
-    kind = f"{f.by}s"
+    kind = terms(f.by)
 
     if f.group is None:
         c1, c2, c3 = st.columns(3)
-        c1.metric("Cross-silo share", pct(org["cross_silo_share"]), help=HELP["cross"])
-        c2.metric("Organisation E-I index", f"{org['ei_index']:+.2f}", help=HELP["ei"])
-        c3.metric("Modularity", f"{org['modularity']:.2f}", help=HELP["modularity"])
-        st.caption(md(f"Over the range, between the {count(groups.height)} {kind} shown "
-                      f"({count(org['ties'])} ties; the ties of smaller {kind} count too)."))
+        c1.metric(_("Cross-silo share"), pct(org["cross_silo_share"]), help=_(HELP["cross"]))
+        c2.metric(_("Organisation E-I index"), signed(org["ei_index"]), help=_(HELP["ei"]))
+        c3.metric(_("Modularity"), number(org["modularity"], 2), help=_(HELP["modularity"]))
+        st.caption(md(_("Over the range, between the {n} {kind} shown ({ties} ties; the ties of smaller {kind} count "
+                        "too).").format(n=count(groups.height), kind=kind, ties=count(org["ties"]))))
     else:
         if fig.hidden:
-            st.info(md(f"{f.by} {f.group} is under the minimum size of {f.min_group_size} people over this range."))
+            st.info(md(_("{by} {group} is under the minimum size of {k} people over this range.").format(
+                by=term(f.by), group=f.group, k=f.min_group_size)))
             return
         g = fig.rows.row(0, named=True)
         c1, c2, c3 = st.columns(3)
-        c1.metric("Cross-silo share", pct(g["cross_silo_share"]), help=HELP["cross_group"])
-        c2.metric("E-I index", "–" if g["ei_index"] is None else f"{g['ei_index']:+.2f}", help=HELP["ei"])
-        c3.metric("Modularity (whole organisation)", f"{org['modularity']:.2f}", help=HELP["modularity"])
-        st.caption(md(f"{f.by.capitalize()} {f.group} over the range: {count(g['internal_ties'])} ties inside, "
-                      f"{count(g['external_ties'])} with other {kind}"
+        c1.metric(_("Cross-silo share"), pct(g["cross_silo_share"]), help=_(HELP["cross_group"]))
+        c2.metric(_("E-I index"), signed(g["ei_index"]), help=_(HELP["ei"]))
+        c3.metric(_("Modularity (whole organisation)"), number(org["modularity"], 2), help=_(HELP["modularity"]))
+        st.caption(md(_("{by} {group} over the range: {inside} ties inside, {outside} with other {kind}").format(
+                          by=term(f.by).capitalize(), group=f.group, inside=count(g["internal_ties"]),
+                          outside=count(g["external_ties"]), kind=kind)
                       + ("." if g["ei_index"] is not None else
-                         f": too few for its {count(g['headcount'])} people to tell whether it is open or a silo "
-                         "(disconnected).")
-                      + f" Modularity describes the whole partition into {kind}, not one group: it is the "
-                      "organisation's."))
-    st.caption(md(f"Covers: {fig.covers}."))
+                         _(": too few for its {n} people to tell whether it is open or a silo (disconnected).").format(
+                             n=count(g["headcount"])))
+                      + _(" Modularity describes the whole partition into {kind}, not one group: it is the "
+                          "organisation's.").format(kind=kind)))
+    st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
-    title = (f"{silos.height} of {with_ties.height} {kind} with enough ties to tell are silos "
-             f"(E-I below {threshold:+.1f}); "
-             f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary")
+    title = _("{silos} of {n} {kind} with enough ties to tell are silos (E-I below {threshold}); {share} of ties "
+              "cross a {by} boundary").format(silos=silos.height, n=with_ties.height, kind=kind,
+                                              threshold=signed(threshold, 1), share=pct(org["cross_silo_share"]),
+                                              by=term(f.by))
     if f.group is None:
         graph = org["graph"]
         nodes, edges = graph["nodes"], graph["edges"]
         shown = "" if nodes.height == graph["groups"] else (
-            f" The {nodes.height} nodes with the most ties are drawn, of {count(graph['groups'])}: "
-            f"the {count(groups.height)} {kind} shown"
-            + (f" and {graph['groups'] - groups.height} node folding the smaller ones."
+            _(" The {n} nodes with the most ties are drawn, of {total}: the {shown} {kind} shown").format(
+                n=nodes.height, total=count(graph["groups"]), shown=count(groups.height), kind=kind)
+            + (_(" and {n} node folding the smaller ones.").format(n=graph["groups"] - groups.height)
                if graph["groups"] > groups.height else "."))
     else:
         # the chosen group and the groups it has ties with (the same nodes as the whole graph's)
         around = data.figure("group-graph", f, top=MAX_DRAWN)
         nodes = around.frame("nodes", of_group=False).rename({f.by: "group"})
         edges = around.rows
-        title += f" (every {f.by});<br>drawn: {charts.safe(f.group)} and the {kind} it has ties with"
-        shown = (f" {f.group} and the {max(nodes.height - 1, 0)} nodes it has ties with"
-                 + (f" (the {MAX_DRAWN - 1} with the most ties to it)" if nodes.height >= MAX_DRAWN else "")
-                 + f", of the {count(around.extra['groups'])} of the organisation's graph.")
+        title += _(" (every {by});<br>drawn: {group} and the {kind} it has ties with").format(
+            by=term(f.by), group=charts.safe(f.group), kind=kind)
+        shown = (_(" {group} and the {n} nodes it has ties with").format(group=f.group, n=max(nodes.height - 1, 0))
+                 + (_(" (the {n} with the most ties to it)").format(n=MAX_DRAWN - 1) if nodes.height >= MAX_DRAWN else "")
+                 + _(", of the {n} of the organisation's graph.").format(n=count(around.extra["groups"])))
     if nodes.height:
         st.plotly_chart(charts.group_network(nodes, edges, set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")
-        st.caption(md(HELP["graph"] + shown))
+        st.caption(md(_(HELP["graph"]) + shown))
 
     left, right = st.columns(2)
     with left:
-        st.subheader("E-I index by group", help=HELP["ei"])
+        st.subheader(_("E-I index by group"), help=_(HELP["ei"]))
         ranked = with_ties.sort("ei_index", f.by)
         if ranked.is_empty():
-            st.write(md(f"No {f.by} has enough ties to tell its E-I index in this range."))
+            st.write(md(_("No {by} has enough ties to tell its E-I index in this range.").format(by=term(f.by))))
         else:
             closed = ranked.row(0, named=True)
             drawn = ranked.head(MAX_DRAWN)
@@ -125,46 +139,55 @@ def render(f: Filters) -> None:
                 drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
             st.plotly_chart(
                 charts.ei_bars(drawn, f.by, threshold,
-                               f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
-                               + (f";<br>every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
+                               _("{group} is the most closed {by} (E-I {ei})").format(
+                                   group=charts.safe(closed[f.by]), by=term(f.by), ei=signed(closed["ei_index"]))
+                               + (_(";<br>every {by}, {group} among them").format(by=term(f.by), group=charts.safe(f.group))
+                                  if mine.height else ""),
                                highlight=f.group),
                 width="stretch", key="ei",
             )
             without = groups.height - with_ties.height
-            st.caption(md((f"The {drawn.height} most closed of " if ranked.height > drawn.height else "All ")
-                          + f"{count(with_ties.height)} {kind} with enough ties to tell"
-                          + (f" ({without} {kind} shown have too few: disconnected)." if without else ".")
-                          + ("" if f.group is None else f" {f.group} is outlined." if mine.height
-                             else f" {f.group} is disconnected: it has no bar.")))
+            st.caption(md((_("The {drawn} most closed of {n} {kind} with enough ties to tell").format(
+                               drawn=drawn.height, n=count(with_ties.height), kind=kind) if ranked.height > drawn.height
+                           else _("All {n} {kind} with enough ties to tell").format(n=count(with_ties.height), kind=kind))
+                          + (_(" ({n} {kind} shown have too few: disconnected).").format(n=without, kind=kind)
+                             if without else ".")
+                          + ("" if f.group is None else _(" {group} is outlined.").format(group=f.group) if mine.height
+                             else _(" {group} is disconnected: it has no bar.").format(group=f.group))))
     with right:
-        st.subheader("Cross-silo share over time", help=HELP["cross"] if f.group is None else HELP["cross_group"])
+        st.subheader(_("Cross-silo share over time"), help=_(HELP["cross"] if f.group is None else HELP["cross_group"]))
         trend = headlines.cross_silo_frame(data.source(), data.query("silos", f), silo)
         ends = span(trend, "cross_silo_share", partial)
         if ends is None:
-            st.write("Needs at least two complete periods with interactions.")
+            st.write(_("Needs at least two complete periods with interactions."))
         else:
             a, b = ends
-            verb = "rose" if b["cross_silo_share"] > a["cross_silo_share"] else "fell"
-            who = "Cross-silo share" if f.group is None else f"The share of {charts.safe(f.group)}'s ties leaving it"
+            rose = b["cross_silo_share"] > a["cross_silo_share"]
+            who = _("Cross-silo share") if f.group is None else _("The share of {group}'s ties leaving it").format(
+                group=charts.safe(f.group))
             st.plotly_chart(
                 charts.mark_partial(charts.org_trend(
                     trend.filter(pl.col("cross_silo_share").is_not_null()), "cross_silo_share",
-                    f"{who} {verb}<br>from {pct(a['cross_silo_share'])} in {a['period']} to "
-                    f"{pct(b['cross_silo_share'])} in {b['period']}", "Cross-silo share"), partial),
+                    (_("{who} rose<br>from {a} in {first} to {b} in {last}") if rose else
+                     _("{who} fell<br>from {a} in {first} to {b} in {last}")).format(
+                        who=who, a=pct(a["cross_silo_share"]), first=label(a["period"]), b=pct(b["cross_silo_share"]),
+                        last=label(b["period"])), _("Cross-silo share")), partial),
                 width="stretch", key="cross",
             )
 
-    st.subheader("Informal communities against the organisation chart", help=HELP["communities"])
+    st.subheader(_("Informal communities against the organisation chart"), help=_(HELP["communities"]))
     comm = data.figure("network-communities", f)
     if comm.rows.is_empty():
-        st.write("No community to show." if f.group is None else
-                 md(f"No community to show for {f.by} {f.group}: its people are pooled with the small groups' "
-                    "or have no tie."))
+        st.write(_("No community to show.") if f.group is None else
+                 md(_("No community to show for {by} {group}: its people are pooled with the small groups' "
+                      "or have no tie.").format(by=term(f.by), group=f.group)))
     else:
         nmi = comm.extra.get("nmi")
-        st.caption(md(f"{count(comm.extra.get('communities'))} communities over the whole history and the whole "
-                      f"organisation, whatever the period range{person_graph_age(comm.extra)}; "
-                      f"normalised mutual information with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."
-                      + ("" if f.group is None else f" The communities holding people of {f.group}, and how many.")))
+        st.caption(md(_("{n} communities over the whole history and the whole organisation, whatever the period "
+                        "range{age}; normalised mutual information with {by}: {nmi}.").format(
+                          n=count(comm.extra.get("communities")), age=person_graph_age(comm.extra), by=term(f.by),
+                          nmi=number(nmi, 2))
+                      + ("" if f.group is None else _(" The communities holding people of {group}, and how many.").format(
+                          group=f.group))))
         table = comm.rows.with_columns(pl.col("share").round(3))
         st.dataframe(table, hide_index=True, width="stretch")
