@@ -13,15 +13,18 @@ from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.format import FORMULA_START, count, md
 from metrics import figures
+from ruche.i18n import N_, _, ngettext, number, pct, period_label as label, term
 
 RULES = {
-    "low_participation": "fewer than {p:.0%} of its people took part in the last complete period",
-    "no_contribution": "nobody in it posted or replied for {d} days or more",
-    "participation_drop": "its participation fell by {x:.0f} points or more against the period before",
+    "low_participation": N_("fewer than {p} of its people took part in the last complete period"),
+    "no_contribution": N_("nobody in it posted or replied for {d} days or more"),
+    "participation_drop": N_("its participation fell by {x} points or more against the period before"),
 }
 
 #: Rows per page of the worklist.
 PAGE_SIZE = 25
+#: A grain's periods, as the worklist's caption counts them.
+GRAINS = {"week": N_("weeks"), "month": N_("months"), "quarter": N_("quarters")}
 
 
 def csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -60,7 +63,7 @@ def worklist(flagged: pl.DataFrame, by: str, rules: dict[str, str]) -> pl.DataFr
             pl.col("rule").replace_strict(rules, default=pl.col("rule")).sort().str.join("; ").alias("why"),
             pl.col("flagged_since").min(),
             pl.col("participation_now", "participation_before").first().round(3),
-            pl.col("last_contribution").first().cast(pl.Utf8).fill_null("never"),
+            pl.col("last_contribution").first().cast(pl.Utf8).fill_null(_("never")),
         )
         .sort(["people", by], descending=[True, False])
     )
@@ -90,79 +93,86 @@ def changes(now: pl.DataFrame, before: pl.DataFrame, new: pl.DataFrame, gone: pl
     return (
         both.with_columns(
             pl.coalesce("department_now", "department_before").alias("department"),
-            pl.when(pl.col("before").is_null()).then(pl.lit("newly flagged"))
-            .when(pl.col("now").is_null()).then(pl.lit("no longer flagged"))
-            .otherwise(pl.lit("flagged by other rules")).alias("change"),
+            pl.when(pl.col("before").is_null()).then(pl.lit(_("newly flagged")))
+            .when(pl.col("now").is_null()).then(pl.lit(_("no longer flagged")))
+            .otherwise(pl.lit(_("flagged by other rules"))).alias("change"),
         )
-        .select(by, "department", "change", pl.col("before").fill_null("not flagged"),
-                pl.col("now").fill_null("not flagged"))
+        .select(by, "department", "change", pl.col("before").fill_null(_("not flagged")),
+                pl.col("now").fill_null(_("not flagged")))
         .sort(["change", by])
     )
 
 
 def render(f: Filters) -> None:
-    st.title("Teams at risk")
+    st.title(_("Teams at risk"))
     s = data.settings()
-    rules = {k: v.format(p=s.inactive_participation, d=s.inactive_days, x=s.inactive_drop_points)
+    rules = {k: _(v).format(p=pct(s.inactive_participation, 0), d=s.inactive_days, x=number(s.inactive_drop_points, 0))
              for k, v in RULES.items()}
     by = "team"
     now, before = figures.teams_at_risk(data.source(), data.query("inactive-teams", f))
     flagged = now.rows
     extra = now.extra
     as_of = extra.get("as_of")
-    scope = "Every team of the organisation"
+    scope = _("Every team of the organisation")
     if f.group is not None and as_of is not None:
-        scope = f"The teams with people in {f.by} {f.group}" if f.by != "team" else f"Team {f.group}"
-    st.caption(md(f"As of {as_of}: period {extra.get('period')} against {extra.get('previous_period')}, the last "
-                  f"complete {f.period}s up to the end of the range. {scope}. Each team is listed once, with "
-                  "every rule that fires."))
+        scope = (_("The teams with people in {by} {group}").format(by=term(f.by), group=f.group) if f.by != "team"
+                 else _("Team {group}").format(group=f.group))
+    st.caption(md(_("As of {day}: period {period} against {previous}, the last complete {grains} up to the end of "
+                    "the range. {scope}. Each team is listed once, with every rule that fires.").format(
+                      day=as_of, period=label(extra.get("period")), previous=label(extra.get("previous_period")),
+                      grains=_(GRAINS[f.period]) if f.period in GRAINS else f"{f.period}s", scope=scope)))
     if flagged.is_empty():
-        st.success(md(f"{scope}: none is flagged by any rule."))
+        st.success(md(_("{scope}: none is flagged by any rule.").format(scope=scope)))
         return
     shown = worklist(flagged, by, rules)
-    st.subheader(f"{shown.height} team{'s' if shown.height != 1 else ''} flagged")
-    st.caption("The teams holding the most people first. \"Flagged since\": the first day the earliest of its "
-               "rules fired without a break (looking back 12 periods at most). \"never\": nobody in the team "
-               "ever posted or replied.")
-    search = st.text_input("Team or department contains", key="teams_search", placeholder="e.g. Paris")
+    st.subheader(ngettext("{n} team flagged", "{n} teams flagged", shown.height).format(n=shown.height))
+    st.caption(_("The teams holding the most people first. \"Flagged since\": the first day the earliest of its "
+                 "rules fired without a break (looking back 12 periods at most). \"never\": nobody in the team "
+                 "ever posted or replied."))
+    search = st.text_input(_("Team or department contains"), key="teams_search", placeholder=_("e.g. Paris"))
     if search:
         needle = search.lower()
         shown = shown.filter(pl.col(by).str.to_lowercase().str.contains(needle, literal=True)
                              | pl.col("department").fill_null("").str.to_lowercase().str.contains(needle, literal=True))
     pages = max(1, -(-shown.height // PAGE_SIZE))
-    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="teams_page")
+    page = st.number_input(_("Page (of {pages})").format(pages=pages), min_value=1, max_value=pages, value=1, step=1, key="teams_page")
     st.dataframe(
         shown.slice((int(page) - 1) * PAGE_SIZE, PAGE_SIZE), hide_index=True, width="stretch",
         height=36 * (min(PAGE_SIZE, shown.height) + 1) + 4, key="teams_worklist",
         column_config={
-            "people": st.column_config.NumberColumn("people", format="%d"),
-            "why": st.column_config.TextColumn("why it is flagged"),
-            "flagged_since": st.column_config.DateColumn("flagged since"),
-            "participation_now": st.column_config.NumberColumn("participation now", format="percent"),
-            "participation_before": st.column_config.NumberColumn("participation before", format="percent"),
-            "last_contribution": st.column_config.TextColumn("last contribution"),
+            "team": st.column_config.TextColumn(term("team")),
+            "department": st.column_config.TextColumn(term("department")),
+            "people": st.column_config.NumberColumn(_("people"), format="%d"),
+            "why": st.column_config.TextColumn(_("why it is flagged")),
+            "flagged_since": st.column_config.DateColumn(_("flagged since")),
+            "participation_now": st.column_config.NumberColumn(_("participation now"), format="percent"),
+            "participation_before": st.column_config.NumberColumn(_("participation before"), format="percent"),
+            "last_contribution": st.column_config.TextColumn(_("last contribution")),
         },
     )
-    st.caption(f"Teams {min(shown.height, (int(page) - 1) * PAGE_SIZE + 1)}–"
-               f"{min(shown.height, int(page) * PAGE_SIZE)} of {shown.height}.")
-    st.download_button("Download as CSV", csv_bytes(shown), file_name="teams-at-risk.csv",
+    st.caption(_("Teams {first}–{last} of {n}.").format(first=min(shown.height, (int(page) - 1) * PAGE_SIZE + 1),
+                                                        last=min(shown.height, int(page) * PAGE_SIZE), n=shown.height))
+    st.download_button(_("Download as CSV"), csv_bytes(shown), file_name="teams-at-risk.csv",
                        mime="text/csv", key="teams_csv", on_click=guard.note,
                        args=("export", "teams-at-risk", {"rows": shown.height}))
 
-    st.subheader("Changes since the last period")
+    st.subheader(_("Changes since the last period"))
     changed = figures.risk_changes(now, before)
     if changed is None:
-        st.write("No earlier period to compare with.")
+        st.write(_("No earlier period to compare with."))
     else:
         new, gone = changed
         c1, c2, c3 = st.columns(3)
-        c1.metric("New flags", count(new.height), help="A rule that fires on a team now and did not the period "
-                  "before (a team flagged by two new rules counts twice).")
-        c2.metric("Teams with a new flag", count(new[by].n_unique()))
-        c3.metric("Flags cleared", count(gone.height), help="A rule that fired on a team the period before and "
-                  "does not now.")
+        c1.metric(_("New flags"), count(new.height), help=_("A rule that fires on a team now and did not the period "
+                  "before (a team flagged by two new rules counts twice)."))
+        c2.metric(_("Teams with a new flag"), count(new[by].n_unique()))
+        c3.metric(_("Flags cleared"), count(gone.height), help=_("A rule that fired on a team the period before and "
+                  "does not now."))
         teams = changes(flagged, before.rows, new, gone, by, rules)
         if teams.height:
-            st.dataframe(teams, hide_index=True, width="stretch", key="teams_changes")
+            st.dataframe(teams, hide_index=True, width="stretch", key="teams_changes", column_config={
+                "team": term("team"), "department": term("department"), "change": _("change"),
+                "before": _("before"), "now": _("now")})
     if now.suppressed_groups:
-        st.caption(f"{now.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")
+        st.caption(_("{n} team(s) of the organisation under the minimum size are never shown.").format(
+            n=now.suppressed_groups))
