@@ -41,16 +41,17 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels
 from metrics.population import KNOWN, bounds_sql
 from metrics import bases
+from ruche.i18n import N_
 
 POOLED = "private conversations (pooled)"
 
 #: The parts of the health score: (column, weight, what it is).
 HEALTH_PARTS: list[tuple[str, float, str]] = [
-    ("part_active", 0.25, "active members / members"),
-    ("part_answered", 0.25, "threads answered / threads started"),
-    ("part_quick", 0.20, "threads answered within a day / threads started"),
-    ("part_depth", 0.15, "replies per thread / 2, at most 1"),
-    ("part_momentum", 0.15, "contributions of the last 30 days / the 30 before, at most 1"),
+    ("part_active", 0.25, N_("active members / members")),
+    ("part_answered", 0.25, N_("threads answered / threads started")),
+    ("part_quick", 0.20, N_("threads answered within a day / threads started")),
+    ("part_depth", 0.15, N_("replies per thread / 2, at most 1")),
+    ("part_momentum", 0.15, N_("contributions of the last 30 days / the 30 before, at most 1")),
 ]
 
 COLUMNS = [
