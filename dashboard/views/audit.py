@@ -9,13 +9,14 @@ from dashboard import data, guard
 from dashboard.filters import Filters
 from dashboard.views.teams import csv_bytes
 from ruche import audit
+from ruche.i18n import _
 
 
 def render(f: Filters) -> None:
-    st.title("Audit")
-    st.caption("Every page view (once per set of filters), export, sign-in refusal and denied page, "
-               "newest first. Events reach the store with its next load; the newest ones are read from "
-               "the spool beside it until then.")
+    st.title(_("Audit"))
+    st.caption(_("Every page view (once per set of filters), export, sign-in refusal and denied page, "
+                 "newest first. Events reach the store with its next load; the newest ones are read from "
+                 "the spool beside it until then."))
     stored = data.audit_log(data.version())
     pending = audit.pending(audit.spool_path(data.db_path()))
     if pending:
@@ -28,9 +29,9 @@ def render(f: Filters) -> None:
         log = stored.with_columns(pl.col("detail").cast(pl.Utf8))
     log = log.sort("occurred_at", descending=True)
     users = sorted(u for u in log["user_email"].unique().to_list() if u)
-    who = st.multiselect("People", users, key="audit_users")
+    who = st.multiselect(_("People"), users, key="audit_users")
     if who:
         log = log.filter(pl.col("user_email").is_in(who))
     st.dataframe(log, hide_index=True, width="stretch")
-    st.download_button("Download as CSV", csv_bytes(log), file_name="ruche-audit.csv", mime="text/csv",
+    st.download_button(_("Download as CSV"), csv_bytes(log), file_name="ruche-audit.csv", mime="text/csv",
                        key="audit_csv", on_click=guard.note, args=("export", "audit", {"rows": log.height}))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ruche.i18n import _
+
 
 def render(db_path: str) -> None:
-    st.title("Welcome to Ruche")
+    st.title(_("Welcome to Ruche"))
     st.write(
-        "There is nothing to measure yet: the store has no activity. Load your network's exports "
-        "with `ruche ingest`, then reload this page."
+        _("There is nothing to measure yet: the store has no activity. Load your network's exports "
+          "with `ruche ingest`, then reload this page.")
     )
     st.code(
         "ruche ingest directory hr-directory.csv      # the reference population\n"
@@ -17,5 +19,5 @@ def render(db_path: str) -> None:
         "ruche ingest m365-engage-activity usage.csv  # reads, to tell lurkers from absentees",
         language="bash",
     )
-    st.write("To look around with a synthetic company first, run `ruche demo`.")
-    st.caption(f"Store: {db_path}")
+    st.write(_("To look around with a synthetic company first, run `ruche demo`."))
+    st.caption(_("Store: {path}").format(path=db_path))

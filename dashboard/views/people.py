@@ -17,6 +17,7 @@ from dashboard.views.teams import csv_bytes
 from metrics import figures
 from metrics.centrality import name_people
 from ruche.errors import RucheError
+from ruche.i18n import _, term
 
 
 def _named(frame: pl.DataFrame) -> pl.DataFrame:
@@ -31,42 +32,44 @@ def _named(frame: pl.DataFrame) -> pl.DataFrame:
         keys.verify(data.cursor(), pseudonymiser)
         return name_people(frame, s.directory_file, pseudonymiser)
     except (RucheError, OSError) as exc:
-        st.warning(md(f"Names cannot be shown: {exc}"))
+        st.warning(md(_("Names cannot be shown: {error}").format(error=exc)))
         return frame
 
 
 def render(f: Filters) -> None:
-    st.title("People")
-    st.caption("Person-level views, for administrators. People appear by pseudonym"
-               + (", named from the directory file in memory only." if data.settings().directory_file
-                  else "; set `directory_file` in the configuration to see names (resolved in memory, "
-                       "never stored)."))
-    st.subheader("Boundary spanners", help="The people with the highest betweenness in the interaction "
+    st.title(_("People"))
+    st.caption(_("Person-level views, for administrators. People appear by pseudonym")
+               + (_(", named from the directory file in memory only.") if data.settings().directory_file
+                  else _("; set `directory_file` in the configuration to see names (resolved in memory, "
+                         "never stored).")))
+    st.subheader(_("Boundary spanners"), help=_("The people with the highest betweenness in the interaction "
                  "graph: those through whom groups reach each other. Betweenness is sampled on large "
-                 "graphs; the sample is stated below.")
+                 "graphs; the sample is stated below."))
     bridges = data.figure("bridges", f)
     top = bridges.frame("top_spanners")
     info = bridges.extra.get("betweenness") or {}
     if top.is_empty():
-        st.write("No interactions between groups in this range.")
+        st.write(_("No interactions between groups in this range."))
     else:
         st.dataframe(_named(top), hide_index=True, width="stretch")
-        st.caption(md("Over the whole history and the whole organisation, whatever the period range and group"
-                      + person_graph_age(info) + ". Betweenness "
-                      + ("exact" if info.get("exact") else f"sampled from {info.get('sources')} sources") + "."))
-    st.subheader("Champions", help="The people with the most posts and replies over the range, with the "
-                 "replies their messages received from others.")
+        st.caption(md(_("Over the whole history and the whole organisation, whatever the period range and group")
+                      + person_graph_age(info) + ". "
+                      + (_("Betweenness exact.") if info.get("exact") else
+                         _("Betweenness sampled from {n} sources.").format(n=info.get("sources")))))
+    st.subheader(_("Champions"), help=_("The people with the most posts and replies over the range, with the "
+                 "replies their messages received from others."))
     fig = figures.champions(data.source(), data.query("champions", f))
     champions = fig.rows
     if fig.narrowed:
-        st.caption(md(f"Over the range, the first {champions.height} of {f.by} {f.group}."))
+        st.caption(md(_("Over the range, the first {n} of {by} {group}.").format(
+            n=champions.height, by=term(f.by), group=f.group)))
     elif f.group is not None:
-        st.caption(md(f"Over the range, every group: the champions carry their department and team only, not "
-                      f"their {f.by}."))
+        st.caption(md(_("Over the range, every group: the champions carry their department and team only, not "
+                        "their {by}.").format(by=term(f.by))))
     else:
-        st.caption("Over the range, the whole organisation.")
+        st.caption(_("Over the range, the whole organisation."))
     champions = _named(champions)
     st.dataframe(champions, hide_index=True, width="stretch")
-    st.download_button("Download as CSV", csv_bytes(champions), file_name="champions.csv", mime="text/csv",
+    st.download_button(_("Download as CSV"), csv_bytes(champions), file_name="champions.csv", mime="text/csv",
                        key="champions_csv", on_click=guard.note,
                        args=("export", "people", {"rows": champions.height, "named": "name" in champions.columns}))
