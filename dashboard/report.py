@@ -21,6 +21,8 @@ from ruche import store
 from ruche.cli import add_db_option
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche import i18n
+from ruche.i18n import _, ngettext, number, period_label as label, term
 
 #: On track, rising: the dashboard's green (``st.metric``'s), beside its accent and silo colours.
 UP = "#1e8449"
@@ -71,7 +73,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
     o = headlines.overview(Live(con), query, settings.targets, settings.phases, silo_settings(settings))
     partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.rows.is_empty():
-        raise RucheError("nothing to report: the store holds no activity in this range")
+        raise RucheError(_("nothing to report: the store holds no activity in this range"))
     last = o.last()
     cards = []
     for h in o.headlines:
@@ -80,8 +82,10 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
         cards.append(
             f'<div class="card"><div class="label">{html.escape(h.label)}</div>'
             f'<div class="value">{pct(h.value)}</div>'
-            + (f'<div class="delta {cls}">{html.escape(delta)} against the period before</div>' if delta else "")
-            + (f'<div class="target">in {html.escape(h.period)}{" (partial)" if h.partial else ""}</div>'
+            + (f'<div class="delta {cls}">' + html.escape(_("{delta} against the period before").format(delta=delta))
+               + '</div>' if delta else "")
+            + (f'<div class="target">' + html.escape(_("in {period}").format(period=label(h.period))
+                                                     + (_(" (partial)") if h.partial else "")) + '</div>'
                if h.period and h.period != last["period"] else "")
             + (f'<div class="target">{html.escape(summary.target_line(h.target))}</div>' if h.target else "")
             + f'<div class="meaning">{html.escape(h.help)}</div>'
@@ -90,40 +94,54 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
     trend = o.trend.rows
     figures = [charts.mark_partial(charts.participation_trend(trend, charts.trend_title(trend, partial=partial)),
                                    partial)]
-    readings = [f"In {last['period']}, {count(last['active'])} of {count(last['headcount'])} people took part "
-                f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."]
+    readings = [_("In {period}, {active} of {headcount} people took part and {contributors} wrote something "
+                  "({rate}).").format(period=label(last["period"]), active=count(last["active"]),
+                                      headcount=count(last["headcount"]), contributors=count(last["contributors"]),
+                                      rate=pct(last["contribution_rate"]))]
     cut = sorted(partial)
     if cut:
-        readings[0] += (f" {', '.join(cut)} {'is' if len(cut) == 1 else 'are'} covered only in part by the data: "
-                        "marked on the chart, and no figure above is read from it.")
+        readings[0] += " " + ngettext(
+            "{periods} is covered only in part by the data: marked on the chart, and no figure above is read from it.",
+            "{periods} are covered only in part by the data: marked on the chart, and no figure above is read from it.",
+            len(cut)).format(periods=", ".join(label(p) for p in cut))
     reading = o.curves_reading()
     if reading:
         low, high = reading
         figures.append(charts.mark_partial(charts.adoption_curves(
             o.curves.rows, by, settings.phases,
-            f"{charts.safe(high[by])} leads adoption at {pct(high['participation_rate'])}, "
-            f"{charts.safe(low[by])} trails at {pct(low['participation_rate'])} in {high['period']}"), partial))
-        readings.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
-                        f"({low[by]}) to {pct(high['participation_rate'])} ({high[by]}).")
+            _("{high} leads adoption at {high_rate}, {low} trails at {low_rate} in {period}").format(
+                high=charts.safe(high[by]), high_rate=pct(high["participation_rate"]), low=charts.safe(low[by]),
+                low_rate=pct(low["participation_rate"]), period=label(high["period"]))), partial))
+        readings.append(_("By {by}, participation in {period} ranges from {low_rate} ({low}) to {high_rate} ({high}).").format(
+            by=term(by), period=label(high["period"]), low_rate=pct(low["participation_rate"]), low=low[by],
+            high_rate=pct(high["participation_rate"]), high=high[by]))
     blocks = []
     for fig, text in zip(figures, readings):
         blocks.append(f'<div class="chart">{static_chart(fig)}</div>')
         blocks.append(f'<p class="reading">{html.escape(text)}</p>')
     roadmap = roadmap_table(con, settings, query)
-    first, last_period = trend["period"][0], trend["period"][-1]
+    first, last_period = label(trend["period"][0]), label(trend["period"][-1])
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sub = _("{first} to {last} · headcount {headcount}\n(people employed in {period}) · groups of fewer than {k} "
+            "people are never shown").format(first=html.escape(first), last=html.escape(last_period),
+                                             headcount=count(last["headcount"]), period=html.escape(label(last["period"])),
+                                             k=settings.min_group_size)
+    title = html.escape(_("Adoption report {period}").format(period=last_period))
+    heading = html.escape(_("Adoption of the enterprise social network"))
+    covers = html.escape(_("Covers: {covers}").format(covers=o.trend.covers))
+    footer = html.escape(_("Ruche adoption report, made {made}. Every figure follows the definitions in "
+                           "docs/metrics.md.").format(made=made))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Adoption report {html.escape(last_period)}</title>
+<html lang="{i18n.current()}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body>
-<h1>Adoption of the enterprise social network</h1>
-<p class="sub">{html.escape(first)} to {html.escape(last_period)} · headcount {count(last['headcount'])}
-(people employed in {html.escape(last['period'])}) · groups of fewer than {settings.min_group_size} people are never shown</p>
-<p class="sub">Covers: {html.escape(o.trend.covers)}</p>
+<h1>{heading}</h1>
+<p class="sub">{sub}</p>
+<p class="sub">{covers}</p>
 <div class="cards">{''.join(cards)}</div>
 {''.join(blocks)}
 {roadmap}
-<footer>Ruche adoption report, made {made}. Every figure follows the definitions in docs/metrics.md.</footer>
+<footer>{footer}</footer>
 </body></html>
 """
 
@@ -142,8 +160,9 @@ def static_chart(fig) -> str:
                           font=dict(size=12), xaxis=dict(title=None, tickangle=-60, automargin=True))
         narrow = fig.to_image(format="svg", width=370, height=360 + 21 * len(fig.data)).decode("utf-8")
     except Exception as exc:  # kaleido missing, or no Chromium for it to start
-        return (f'<h3>{title}</h3><p class="reading">Chart not drawn ({html.escape(type(exc).__name__)}): drawing '
-                "needs kaleido and Chromium (docs/dashboard.md#the-report).</p>")
+        return (f'<h3>{title}</h3><p class="reading">' + html.escape(_(
+            "Chart not drawn ({error}): drawing needs kaleido and Chromium (docs/dashboard.md#the-report).").format(
+                error=type(exc).__name__)) + "</p>")
     # plotly's SVG carries a viewBox: the CSS scales it to the screen's width
     return (f'<h3>{title}</h3><div class="wide">{wide[wide.index("<svg"):]}</div>'
             f'<div class="narrow">{narrow[narrow.index("<svg"):]}</div>')
@@ -156,25 +175,29 @@ def roadmap_table(con, settings: Settings, query: Query) -> str:
     fig = figure(Live(con), query.but(measure="targets", extra={"targets": settings.targets,
                                                                 "phases": settings.phases}))
     by = query.by
-    head = (f"<h2>Roadmap</h2><p class=\"sub\">Each {html.escape(by)}'s target against the rate expected by now on "
-            "the straight line from its start to its due date, and its phase (pilot, rollout, generalised).</p>")
+    head = ("<h2>" + html.escape(_("Roadmap")) + "</h2><p class=\"sub\">" + html.escape(_(
+        "Each {by}'s target against the rate expected by now on the straight line from its start to its due date, "
+        "and its phase (pilot, rollout, generalised).").format(by=term(by))) + "</p>")
     if fig.rows.is_empty():
         phases = fig.frame("phases")
         if phases.is_empty():
             return ""
-        items = "".join(f"<li><b>{html.escape(str(g))}</b>: {html.escape(str(p or 'no phase'))}</li>"
+        none = _("no phase")
+        items = "".join(f"<li><b>{html.escape(str(g))}</b>: {html.escape(term(p) if p else none)}</li>"
                         for g, p in phases.sort(by).iter_rows())
         return head + f"<ul class=\"roadmap\">{items}</ul>"
     rows = []
     for r in fig.rows.sort([by, "target"]).iter_rows(named=True):
         if r["actual"] is None:
-            verdict = "no figure (under the minimum group size, or no complete period yet)"
+            verdict = _("no figure (under the minimum group size, or no complete period yet)")
         else:
-            verdict = "on track" if r["on_track"] else f"behind by {abs(100 * r['gap']):.1f} points"
+            verdict = _("on track") if r["on_track"] else _("behind by {points} points").format(
+                points=number(abs(100 * r["gap"])))
         rows.append(
-            f"<li><b>{html.escape(str(r[by]))}</b>{' (' + html.escape(r['phase']) + ')' if r['phase'] else ''}: "
-            f"{html.escape(r['metric'])} {pct(r['value'])} by {r['due']}; "
-            + (f"{pct(r['actual'])} in {html.escape(str(r['period']))} against {pct(r['expected'])} expected, "
+            f"<li><b>{html.escape(str(r[by]))}</b>{' (' + html.escape(term(r['phase'])) + ')' if r['phase'] else ''}: "
+            + html.escape(_("{metric} {value} by {due}; ").format(metric=term(r["metric"]), value=pct(r["value"]), due=r["due"]))
+            + (html.escape(_("{actual} in {period} against {expected} expected, ").format(
+                actual=pct(r["actual"]), period=label(str(r["period"])), expected=pct(r["expected"])))
                if r["actual"] is not None else "")
             + f"<span class=\"{'on' if r['on_track'] else 'behind'}\">{verdict}</span></li>")
     return head + f"<ul class=\"roadmap\">{''.join(rows)}</ul>"
@@ -195,5 +218,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
-    print(f"Report written to {out} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    print(_("Report written to {path} ({size} MB)").format(path=out, size=number(out.stat().st_size / 1e6)),
+          file=sys.stderr)
     return 0

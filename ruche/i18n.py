@@ -180,6 +180,7 @@ TERMS = {
     "pilot": N_("pilot"), "rollout": N_("rollout"), "generalised": N_("generalised"),
     "engager": N_("engager"), "catalyst": N_("catalyst"), "responder": N_("responder"),
     "broadcaster": N_("broadcaster"), "observer": N_("observer"),
+    "participation": N_("participation"), "contribution": N_("contribution"),
 }
 
 

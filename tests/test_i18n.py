@@ -78,6 +78,15 @@ def test_every_message_has_a_translation(language):
     assert not problems, f"{len(problems)} messages of the {language} catalog need work:\n" + "\n".join(problems)
 
 
+def test_no_message_hides_inside_an_f_string():
+    """The extractor does not read inside an f-string's braces: a message marked there would never
+    reach the catalog, and stay English."""
+    hidden = [f"{path.relative_to(ROOT)}:{n}" for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"""\{\s*(_|N_|ngettext)\(\s*[rRbB]?["']""", line)]
+    assert hidden == []
+
+
 def test_the_catalog_has_no_fuzzy_entry_at_all():
     for language in i18n.LANGUAGES[1:]:
         assert [m.id for m in catalog(language) if m.id and m.fuzzy] == []
@@ -145,3 +154,21 @@ def test_cli_errors_in_french(tmp_path):
     (tmp_path / "ruche.toml").write_text("", encoding="utf-8")
     r = cli("ingest", "directory", "nowhere.csv", "--db", str(tmp_path / "s.duckdb"), cwd=tmp_path)
     assert r.stderr.strip() == "ruche ingest: error: nowhere.csv: no such file or folder"
+
+
+def test_the_report_in_french(tiny_store, tmp_path):
+    """`ruche report` with language = "fr": the page, its cards, readings and charts in French, its
+    figures written the French way; the same store in English keeps the English report."""
+    out = tmp_path / "rapport.html"
+    (tmp_path / "ruche.toml").write_text('language = "fr"\n', encoding="utf-8")
+    done = cli("report", "--db", str(tiny_store), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"Rapport écrit dans {out} (")
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page
+    assert "<h1>Adoption du réseau social d&#x27;entreprise</h1>" in page
+    assert '<div class="label">Taux de participation</div>' in page
+    assert '<div class="value">36,4\u00a0%</div>' in page
+    assert "févr. 2026" in page and "2026-02" not in page.split("<div class=\"cards\">")[1].split("<svg")[0]
+    for english in ("Participation rate", "took part", "headcount", "Covers:", "against the period before"):
+        assert english not in page, english
