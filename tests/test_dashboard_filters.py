@@ -27,6 +27,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.format import count, pct, points
+from ruche.i18n import terms
 from metrics import registry
 from ruche import store
 
@@ -273,12 +274,12 @@ def check_network(at: AppTest, db, s: State) -> None:
             "Modularity (whole organisation)": (f"{org['modularity']:.2f}", ""),
         }
         assert (f"{s.by.capitalize()} {s.group} over the range: {count(g['internal_ties'])} ties inside, "
-                f"{count(g['external_ties'])} with other {s.by}s"
+                f"{count(g['external_ties'])} with other {terms(s.by)}"
                 + ("." if told else f": too few for its {count(g['headcount'])} people to tell")) in captions(at)
     with_ties = result.rows.filter(pl.col("ei_index").is_not_null())
     silos = with_ties.filter(pl.col("ei_index") < THRESHOLD)
     drawn = charts(at)
-    assert title(drawn["graph"]).startswith(f"{silos.height} of {with_ties.height} {s.by}s with enough ties to "
+    assert title(drawn["graph"]).startswith(f"{silos.height} of {with_ties.height} {terms(s.by)} with enough ties to "
                                             "tell are silos")
     # the nodes drawn: the organisation's 40 most tied, or the group and the groups it has ties with
     nodes = [t for t in drawn["graph"]["data"] if t.get("mode") == "markers+text"][0]["text"]
