@@ -16,7 +16,8 @@ HELP = {
     "first_reply": "Calendar time (nights and weekends included) from a thread's first post to the first reply "
                    "by someone else, over the threads answered by the end of the range.",
     "lifecycle": "New: contributed for the first time. Returning: back after at least one period without. "
-                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in this one.",
+                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in this one; "
+                 "newcomers who lapsed: of them, those who contributed for the first time the period before.",
     "funnel": "People employed in the range at each step: seen (any activity), reacted (a reaction or a "
               "contribution), posted, contributes regularly (in at least 3 months of the range).",
     "cohorts": "People who arrived in a month (their first activity), and the share of them active each month after.",
@@ -113,8 +114,10 @@ def render(f: Filters) -> None:
     else:
         n = life.reading("new")
         lapsed = life.reading("lapsed")
+        newcomers = life.reading("lapsed_newcomers")
         st.plotly_chart(charts.mark_partial(charts.lifecycle_bars(
-            life.rows, f"{count(n.value)} new and {count(lapsed.value)} lapsed contributors in {n.period}<br>"
+            life.rows, f"{count(n.value)} new and {count(lapsed.value)} lapsed contributors in {n.period}"
+                       f" ({count(newcomers.value)} of them newcomers the period before)<br>"
                        f"in {charts.safe(life.query.scope)}"), f.partial_labels), width="stretch", key="lifecycle")
         st.caption(md(f"Covers: {life.covers}."))
         note = partial_note(f)
