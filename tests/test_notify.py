@@ -412,6 +412,11 @@ def test_a_failing_webhook_is_retried_then_reported_and_the_other_sends_go_throu
     rows = con.execute("select channel, status, attempts, error from notifications where status <> 'sent'").fetchall()
     assert rows == [("teams", "failed", 3, "HTTP 500")]
     assert con.execute("select count(*) from notifications where status = 'sent'").fetchone() == (6,)
+    # the failed send is in the audit trail too, with its attempts
+    events = con.execute("select detail->>'channel', detail->>'status', (detail->>'attempts')::int from audit_log "
+                         "where action = 'notify' order by all").fetchall()
+    assert events == [("mattermost", "sent", 1), ("slack", "sent", 1), ("smtp", "sent", 1), ("smtp", "sent", 1),
+                      ("smtp", "sent", 1), ("smtp", "sent", 1), ("teams", "failed", 3)]
     con.close()
     # the receiver is back: only the failed send is made again
     hooks.failing.clear()
@@ -422,6 +427,54 @@ def test_a_failing_webhook_is_retried_then_reported_and_the_other_sends_go_throu
     assert notify(config, db) == 0
     assert "ruche notify: 2026-W13: 0 sent, 0 failed, 7 already sent" in capsys.readouterr().err
     assert len(smtp.messages) == 4 and len(hooks.posts["/teams"]) == 4
+    con = store.connect(db, read_only=True)
+    assert con.execute("select detail->>'status', (detail->>'attempts')::int from audit_log where action = 'notify' "
+                       "and (detail->>'channel') = 'teams' order by all").fetchall() == [("failed", 3), ("sent", 1)]
+    assert con.execute("select count(*) from audit_log where action = 'notify'").fetchone() == (8,)
+    con.close()
+
+
+def test_a_run_killed_half_way_sends_nothing_twice(db, tmp_path, smtp, hooks, monkeypatch, capsys):
+    """Killed at its fourth send, before the ledger was folded into the store: the next run reads
+    the journal and makes only the sends not made."""
+    from dashboard import notify as module
+
+    config = write_config(tmp_path, smtp, hooks)
+    deliver, made = module.deliver, []
+
+    def killed(send, *args):
+        if len(made) == 3:
+            raise KeyboardInterrupt
+        deliver(send, *args)
+        made.append(send.label)
+
+    monkeypatch.setattr(module, "deliver", killed)
+    assert notify(config, db) == 130
+    assert len(made) == 3 and module.journal_path(db).exists()
+    monkeypatch.setattr(module, "deliver", deliver)
+    assert notify(config, db) == 0
+    assert "ruche notify: 2026-W13: 4 sent, 0 failed, 3 already sent" in capsys.readouterr().err
+    sent = [r for rcpt, _ in smtp.messages for r in rcpt]
+    assert sorted(sent) == ["big.lead@example.com", "cm2@example.com", "cm@example.com", "quiet.lead@example.com"]
+    assert [len(hooks.posts[f"/{k}"]) for k in ("slack", "mattermost", "teams")] == [1, 1, 1]
+    con = store.connect(db, read_only=True)
+    assert con.execute("select count(*), count(distinct (digest, period, recipient_hash, channel)) from notifications "
+                       "where status = 'sent'").fetchone() == (7, 7)
+    con.close()
+    assert not module.journal_path(db).exists()
+
+
+def test_recipients_from_the_roles_when_none_are_listed():
+    """Without ``[notify.recipients]``, a digest goes to the plain addresses the ``roles`` setting
+    gives its audience (never to a ``*@domain`` pattern)."""
+    from dashboard.notify import NotifyConfig, recipients
+
+    settings = Settings.load(path=None, env={}, roles={"community-manager": ["cm@example.com", "*@example.com"],
+                                                        "sponsor": ["boss@example.com"]})
+    assert recipients(NotifyConfig(), settings, "community-manager") == ["cm@example.com"]
+    assert recipients(NotifyConfig(), settings, "sponsor") == ["boss@example.com"]
+    listed = NotifyConfig(recipients={"sponsor": ["other@example.com"]})
+    assert recipients(listed, settings, "sponsor") == ["other@example.com"]
 
 
 def test_sends_are_recorded_and_audited_without_an_address(db, tmp_path, smtp, hooks):
