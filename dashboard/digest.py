@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -230,9 +230,10 @@ def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
                                   "communities": now.extra.get("communities")})
 
 
-def unanswered_threads(source: Source, query: Query) -> Section:
+def unanswered_threads(source: Source, query: Query, top: int = 5) -> Section:
     """The threads started in the last complete week that got no reply (by someone other than
-    the author, up to the end of the range), and the change against the week before."""
+    the author, up to the end of the range), and the change against the week before; then the
+    communities they were started in (:func:`unanswered_by_community`)."""
     title = "Unanswered threads"
     fig = expected_figure(source, query.but(by="organisation", group=None), "unanswered")
     if fig is None:
@@ -242,10 +243,42 @@ def unanswered_threads(source: Source, query: Query) -> Section:
     if r.value is None:
         return Section(title, ["No thread figure for this range."], {"unanswered": None})
     change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
-    return Section(title, [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no "
-                           f"reply{change}."],
-                   {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
-                    "threads": threads.value})
+    lines = [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no reply{change}."]
+    where = unanswered_by_community(source, query, r.period, top)
+    if where is not None and where.height:
+        end = week_days(r.period)[1]
+        lines.append(f"Where (communities of {query.min_group_size} members or more, replies up to {end}): "
+                     + "; ".join(f"{c}: {count(n)} of {count(t)}" for c, n, t in where.iter_rows()) + ".")
+    return Section(title, lines, {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
+                                  "threads": threads.value,
+                                  "by_community": None if where is None else where.rows()})
+
+
+def week_days(label: str) -> tuple[date, date]:
+    """The first and last day of an ISO week label.
+
+    >>> week_days("2026-W13")
+    (datetime.date(2026, 3, 23), datetime.date(2026, 3, 29))
+    """
+    year, week = label.split("-W")
+    first = date.fromisocalendar(int(year), int(week), 1)
+    return first, first + timedelta(days=6)
+
+
+def unanswered_by_community(source: Source, query: Query, period: str, top: int) -> pl.DataFrame | None:
+    """The listed communities with threads started in the week ``period`` and no reply by its last
+    day (``threads`` − ``threads_answered`` of ``communities`` over that week, the Communities
+    page's figure for that range): ``community``, ``unanswered``, ``threads``, the most first."""
+    if "communities" not in registry.names():
+        return None
+    first, last = week_days(period)
+    fig = figure(source, Query("communities", by="organisation", start=first, end=last,
+                               min_group_size=query.min_group_size))
+    if not {"community", "threads", "threads_answered"} <= set(fig.rows.columns):
+        return None
+    return (fig.rows.select("community", (pl.col("threads") - pl.col("threads_answered")).alias("unanswered"),
+                            "threads")
+            .filter(pl.col("unanswered") > 0).sort(["unanswered", "community"], descending=[True, False]).head(top))
 
 
 def lapsed_newcomers(source: Source, query: Query) -> Section:

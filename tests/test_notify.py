@@ -281,7 +281,7 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
             "idle as of 2026-03-29, 1 as of 2026-03-22: communities under 5 members are counted, never named; "
             "private conversations are never named.") in flat
     assert ("Unanswered threads\n- 2 of the 3 threads started in 2026-W13 got no reply (+1 against the week before)."
-            in flat)
+            "\n- Where (communities of 5 members or more, replies up to 2026-03-29): Cafe: 2 of 3.\n" in flat)
     assert ("Newcomers who lapsed\n- 1 of the 1 people who posted or replied for the first time in 2026-W12 did "
             "not in 2026-W13 (+1 against the week before).\n- 11 people in all, newcomers or not, posted or replied "
             "in the week before 2026-W13 and not in 2026-W13 (+11 against the week before).") in flat
@@ -360,8 +360,13 @@ def test_each_digest_figure_is_the_layers_figure_for_the_same_query(db):
     resp = figure(source, Query("responsiveness", by="organisation", period="week", min_group_size=5))
     weeks = resp.rows.filter(pl.col("period").is_in(["2026-W12", "2026-W13"])).sort("period")
     assert weeks.select("period", "threads", "threads_answered").rows() == [("2026-W12", 3, 2), ("2026-W13", 3, 1)]
+    # where: the Communities page's rows over that week (threads started in it, answered by its end)
+    week = figure(source, communities.but(start=dt.date(2026, 3, 23), end=dt.date(2026, 3, 29)))
+    assert week.rows.filter(pl.col("threads") > 0).select("community", "threads", "threads_answered").rows() == [
+        ("Cafe", 3, 1)]
     assert d.section("Unanswered threads").figures == {"period": "2026-W13", "unanswered": 2, "unanswered_delta": 1,
-                                                       "threads": resp.reading("threads").value}
+                                                       "threads": resp.reading("threads").value,
+                                                       "by_community": [("Cafe", 2, 3)]}
     assert resp.reading("unanswered_share") == Reading(2 / 3, 2 / 3 - 1 / 3, "2026-W13")
     # the newcomers who lapsed: person 18, new in 2026-W12, gone in W13; and every contributor who
     # lapsed (the 11 outside Big and Tiny's one)
