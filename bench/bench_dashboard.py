@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGES = ["overview", "participation", "contributors", "network", "teams", "loads", "people"]
+PAGES = ["overview", "participation", "contributors", "network", "communities", "teams", "loads", "people"]
 # Filter changes a community manager makes: (selectbox key, value), applied one after the other.
 CHANGES = [
     ("by", "site"), ("by", "country"), ("period", "quarter"), ("by", "level"), ("period", "week"),

@@ -7,13 +7,13 @@ group shown is one the layer shows (at least ``min_group_size`` people, the spon
 ``sponsor_min_group_size``).
 
 - **community** (weekly, community managers): teams newly at risk, participation this week,
-  communities gone idle, unanswered threads, contributors who lapsed;
+  communities gone idle, unanswered threads, newcomers who lapsed;
 - **sponsor** (monthly, sponsors): the Overview's headlines against the roadmap's targets, the
   groups leading and trailing with their phase, and the participation chart;
 - **team** (weekly, a team's lead, only for a team of at least ``min_group_size`` people): the
   team's participation and the rules that flag it.
 
-The sections on idle communities, unanswered threads and lapsed contributors read the measures
+The sections on idle communities, unanswered threads and lapsed newcomers read the measures
 ``communities``, ``responsiveness`` and ``lifecycle`` (:data:`EXPECTED`); a build without one of
 them says "not available in this version" in its section, never a figure.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -46,9 +46,10 @@ EXPECTED = {
     "unanswered": ("responsiveness", ("period", "threads", "threads_answered"),
                    "one row per period (by organisation): the threads started in the period and those that got "
                    "a reply from someone other than the author"),
-    "lapsed": ("lifecycle", ("period", "lapsed"),
-               "one row per period (by organisation): the people who contributed in the period before and not "
-               "in this one, newcomers or not"),
+    "lapsed": ("lifecycle", ("period", "new", "lapsed", "lapsed_newcomers"),
+               "one row per period (by organisation): the people who contributed for the first time (new), those "
+               "who contributed in the period before and not in this one (lapsed), and of them those whose first "
+               "contribution was in the period before (lapsed_newcomers)"),
 }
 
 #: The rules of the teams at risk, in plain words (settings filled in).
@@ -229,9 +230,10 @@ def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
                                   "communities": now.extra.get("communities")})
 
 
-def unanswered_threads(source: Source, query: Query) -> Section:
+def unanswered_threads(source: Source, query: Query, top: int = 5) -> Section:
     """The threads started in the last complete week that got no reply (by someone other than
-    the author, up to the end of the range), and the change against the week before."""
+    the author, up to the end of the range), and the change against the week before; then the
+    communities they were started in (:func:`unanswered_by_community`)."""
     title = "Unanswered threads"
     fig = expected_figure(source, query.but(by="organisation", group=None), "unanswered")
     if fig is None:
@@ -241,26 +243,71 @@ def unanswered_threads(source: Source, query: Query) -> Section:
     if r.value is None:
         return Section(title, ["No thread figure for this range."], {"unanswered": None})
     change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
-    return Section(title, [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no "
-                           f"reply{change}."],
-                   {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
-                    "threads": threads.value})
+    lines = [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no reply{change}."]
+    where = unanswered_by_community(source, query, r.period, top)
+    if where is not None and where.height:
+        end = week_days(r.period)[1]
+        lines.append(f"Where (communities of {query.min_group_size} members or more, replies up to {end}): "
+                     + "; ".join(f"{c}: {count(n)} of {count(t)}" for c, n, t in where.iter_rows()) + ".")
+    return Section(title, lines, {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
+                                  "threads": threads.value,
+                                  "by_community": None if where is None else where.rows()})
 
 
-def lapsed_contributors(source: Source, query: Query) -> Section:
-    """The people who contributed in the week before the last complete one and not in it
-    (``lapsed`` of :mod:`metrics.lifecycle`: every contributor, newcomer or not)."""
-    title = "Contributors who lapsed"
+def week_days(label: str) -> tuple[date, date]:
+    """The first and last day of an ISO week label.
+
+    >>> week_days("2026-W13")
+    (datetime.date(2026, 3, 23), datetime.date(2026, 3, 29))
+    """
+    year, week = label.split("-W")
+    first = date.fromisocalendar(int(year), int(week), 1)
+    return first, first + timedelta(days=6)
+
+
+def unanswered_by_community(source: Source, query: Query, period: str, top: int) -> pl.DataFrame | None:
+    """The listed communities with threads started in the week ``period`` and no reply by its last
+    day (``threads`` − ``threads_answered`` of ``communities`` over that week, the Communities
+    page's figure for that range): ``community``, ``unanswered``, ``threads``, the most first."""
+    if "communities" not in registry.names():
+        return None
+    first, last = week_days(period)
+    fig = figure(source, Query("communities", by="organisation", start=first, end=last,
+                               min_group_size=query.min_group_size))
+    if not {"community", "threads", "threads_answered"} <= set(fig.rows.columns):
+        return None
+    return (fig.rows.select("community", (pl.col("threads") - pl.col("threads_answered")).alias("unanswered"),
+                            "threads")
+            .filter(pl.col("unanswered") > 0).sort(["unanswered", "community"], descending=[True, False]).head(top))
+
+
+def lapsed_newcomers(source: Source, query: Query) -> Section:
+    """The newcomers of the week before the last complete one (their first post or reply ever) who
+    did not post or reply in it (``lapsed_newcomers`` of :mod:`metrics.lifecycle`), out of that
+    week's newcomers (``new``); then every contributor who lapsed (``lapsed``)."""
+    title = "Newcomers who lapsed"
     fig = expected_figure(source, query.but(by="organisation", group=None), "lapsed")
     if fig is None:
-        return unavailable(title, "lapsed")
-    r = fig.reading("lapsed")
+        return unavailable(title, "lapsed_newcomers")
+    r, everyone = fig.reading("lapsed_newcomers"), fig.reading("lapsed")
     if r.value is None:
-        return Section(title, ["No contributor figure for this range."], {"lapsed": None})
-    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
-    return Section(title, [f"{count(r.value)} people who posted or replied in the week before {r.period} did not "
-                           f"in {r.period}{change}."],
-                   {"period": r.period, "lapsed": r.value, "lapsed_delta": r.delta})
+        return Section(title, ["No contributor figure for this range."], {"lapsed_newcomers": None})
+    before = fig.previous_period
+    new_before = (fig.rows.filter(pl.col("period") == before)["new"].sum() if before else None)
+
+    def change(delta):
+        return "" if delta is None else f" ({'+' if delta > 0 else ''}{count(delta)} against the week before)"
+
+    if before is None:
+        lines = [f"{count(r.value)} newcomer(s) did not post or reply in {r.period}; no earlier week to compare with."]
+    else:
+        lines = [f"{count(r.value)} of the {count(new_before)} people who posted or replied for the first time in "
+                 f"{before} did not in {r.period}{change(r.delta)}."]
+    lines.append(f"{count(everyone.value)} people in all, newcomers or not, posted or replied in the week before "
+                 f"{r.period} and not in {r.period}{change(everyone.delta)}.")
+    return Section(title, lines, {"period": r.period, "lapsed_newcomers": r.value, "lapsed_newcomers_delta": r.delta,
+                                  "newcomers_before": new_before, "lapsed": everyone.value,
+                                  "lapsed_delta": everyone.delta})
 
 
 def headline_lines(o: headlines.Overview) -> Section:
@@ -320,7 +367,7 @@ def community(source: Source, settings: Settings, as_of: date | None) -> Digest:
         participation_this_period(trend, "week"),
         idle_communities(source, Query("communities", by="organisation", end=as_of, min_group_size=k)),
         unanswered_threads(source, org.but(measure="responsiveness")),
-        lapsed_contributors(source, org.but(measure="lifecycle")),
+        lapsed_newcomers(source, org.but(measure="lifecycle")),
     ]
     return Digest("community", period, f"Ruche weekly digest {period}: community", sections)
 

@@ -42,7 +42,10 @@ from ruche.config import ConfigError, Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
 
-WEBHOOK_KINDS = ("slack", "mattermost", "teams")
+#: teams: an Adaptive Card in a message envelope (Teams' Workflows webhooks, and the connectors');
+#: teams-messagecard: the legacy Office 365 connector card, for a connector that takes only that.
+WEBHOOK_KINDS = ("slack", "mattermost", "teams", "teams-messagecard")
+ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 ACTOR = "ruche notify"
 
 
@@ -268,9 +271,30 @@ def mattermost_text(text: str) -> str:
     return text.replace("@", "@\u200b")
 
 
+def adaptive_card(d: digests.Digest, note: str | None) -> dict:
+    """The digest as an Adaptive Card (1.4, what Teams renders) in the message envelope Teams'
+    Workflows webhooks expect. Every text is a ``TextRun`` of a ``RichTextBlock``, which Teams
+    shows as written: no markdown, no HTML and no mention is read from a group's name."""
+
+    def text(value: str, **style) -> dict:
+        return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": value, **style}]}
+
+    body = [text(d.subject, weight="Bolder", size="Medium", color="Accent")]
+    for s in d.sections:
+        body.append({**text(s.title, weight="Bolder"), "spacing": "Medium", "separator": True})
+        body += [text(f"• {line}") for line in s.lines]
+    if note:
+        body.append({**text(note, isSubtle=True, italic=True), "spacing": "Medium"})
+    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
+            "version": "1.4", "msteams": {"width": "Full"}, "body": body}
+    return {"type": "message", "attachments": [{"contentType": ADAPTIVE, "contentUrl": None, "content": card}]}
+
+
 def webhook_payload(d: digests.Digest, kind: str) -> dict:
     note = "The chart is in the e-mail version and on the dashboard's Overview." if d.chart is not None else None
-    if kind == "teams":  # an Office 365 connector card, which Teams' incoming webhooks take
+    if kind == "teams":
+        return adaptive_card(d, note)
+    if kind == "teams-messagecard":  # the legacy Office 365 connector card
         return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": html.escape(d.subject),
                 "themeColor": digests.charts.ACCENT.lstrip("#"), "title": html.escape(d.subject),
                 "sections": [{"activityTitle": html.escape(s.title),

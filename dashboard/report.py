@@ -78,6 +78,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
     cards = []
     for h in o.headlines:
         delta = points(h.delta)
+        delta = delta and delta.replace(" pts", " percentage points")  # no abbreviation a sponsor must guess
         cls = "" if not h.delta else ("up" if h.delta > 0 else "down")
         cards.append(
             f'<div class="card"><div class="label">{html.escape(h.label)}</div>'
@@ -88,7 +89,7 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
                                                      + (_(" (partial)") if h.partial else "")) + '</div>'
                if h.period and h.period != last["period"] else "")
             + (f'<div class="target">{html.escape(summary.target_line(h.target))}</div>' if h.target else "")
-            + f'<div class="meaning">{html.escape(h.help)}</div>'
+            + f'<div class="meaning">{html.escape(plain(h.help, by))}</div>'
             + "</div>"
         )
     trend = o.trend.rows
@@ -144,6 +145,15 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 <footer>{footer}</footer>
 </body></html>
 """
+
+
+def plain(meaning: str, by: str) -> str:
+    """A headline's meaning in the report's words: the groups named by what they are.
+
+    >>> plain("Share of the interactions that link two different groups of the group-by attribute.", "site")
+    'Share of the interactions that link two different groups (each site a group).'
+    """
+    return meaning.replace("groups of the group-by attribute", f"groups (each {by} a group)")
 
 
 def static_chart(fig) -> str:

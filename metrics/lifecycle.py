@@ -7,7 +7,9 @@ Per period and group (internal people, in the group they hold now):
 - **new**: contributed (posted or replied) in the period for the first time in the data;
 - **continuing**: contributed in the period and in the period before;
 - **returning**: contributed in the period, not in the period before, but in an earlier one;
-- **lapsed**: contributed in the period before, not in this one.
+- **lapsed**: contributed in the period before, not in this one;
+- **lapsed_newcomers**: of the lapsed, those whose first contribution ever was in the period
+  before: newcomers who did not come back (at most the period before's ``new``).
 
 new + continuing + returning = contributors. The period before the first of the range is read too
 (a lapse or a return is never an artefact of where the range starts); the first period of the data
@@ -44,7 +46,8 @@ from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
 from metrics.suppression import decide
 
-COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "partial"]
+COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "lapsed_newcomers",
+           "partial"]
 FUNNEL = ["in_directory", "seen", "reacted", "posted", "regular"]
 
 
@@ -70,8 +73,8 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     ...                 "(3, 'x', '2026-02-05', 1, 'post', 1), (4, 'x', '2026-02-06', 3, 'reaction', 1), "
     ...                 "(5, 'x', '2026-03-05', 2, 'reply', 1), (6, 'x', '2026-03-06', 4, 'post', 1)")
     >>> rows, _, funnel, cohorts = lifecycle(con, min_group_size=5)
-    >>> rows.select("period", "contributors", "new", "continuing", "returning", "lapsed").rows()
-    [('2026-01', 2, 2, 0, 0, 0), ('2026-02', 1, 0, 1, 0, 1), ('2026-03', 2, 1, 0, 1, 1)]
+    >>> rows.select("period", "contributors", "new", "continuing", "returning", "lapsed", "lapsed_newcomers").rows()
+    [('2026-01', 2, 2, 0, 0, 0, 0), ('2026-02', 1, 0, 1, 0, 1, 1), ('2026-03', 2, 1, 0, 1, 1, 0)]
     >>> funnel.select(FUNNEL).row(0)
     (5, 4, 4, 3, 0)
     """
@@ -100,7 +103,7 @@ def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: 
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
     counts = counts.rename({"g0": by})
     frame = heads.join(counts, on=["period", by], how="left").with_columns(
-        pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
+        pl.col(COLUMNS[2:-1]).fill_null(0).cast(pl.Int64))
     rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
     return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
 

@@ -2,7 +2,8 @@
 -- and inactive contributors): among the people who contributed (posted or replied) in a period,
 -- those contributing for the first time ever (new), those who also did in the period before
 -- (continuing), those back after at least one period without (returning); and those who
--- contributed the period before but not in this one (lapsed).
+-- contributed the period before but not in this one (lapsed); of those, the newcomers who did not
+-- come back: their first contribution ever was in the period before (lapsed_newcomers).
 -- Template slots (from the code or an allow-list): <group_columns>, <trunc>, <step>, <label>,
 -- <person_period> (per person and period, from the first day of the data: read with
 -- $from_date null).
@@ -51,7 +52,9 @@ final as (
         count(*) filter (where now and f.first_period = s.period_start) as new,
         count(*) filter (where now and before) as continuing,
         count(*) filter (where now and not before and f.first_period < s.period_start) as returning,
-        count(*) filter (where before and not now) as lapsed
+        count(*) filter (where before and not now) as lapsed,
+        count(*) filter (where before and not now and f.first_period = (s.period_start - {step})::date)
+            as lapsed_newcomers
     from standing as s
     join firsts as f using (person_key)
     join people as p using (person_key)

@@ -116,10 +116,25 @@ def test_responsiveness_per_group(con):
 
 def test_lifecycle_newcomer_lapses(con):
     rows, _, funnel, cohorts = lifecycle(con, "organisation", "month", min_group_size=5)
-    assert rows.select("period", "contributors", "new", "continuing", "returning", "lapsed").rows() == [
-        ("2026-01", 9, 9, 0, 0, 0),    # 1, 2, 3, 5-10
-        ("2026-02", 1, 1, 0, 0, 9),    # the newcomer (11)
-        ("2026-03", 4, 1, 0, 3, 1),    # 4 is new; 5, 6, 7 come back; the newcomer lapses
+    assert rows.select("period", "contributors", "new", "continuing", "returning", "lapsed",
+                       "lapsed_newcomers").rows() == [
+        ("2026-01", 9, 9, 0, 0, 0, 0),    # 1, 2, 3, 5-10
+        ("2026-02", 1, 1, 0, 0, 9, 9),    # the newcomer (11); January's 9, new in the data's first month, lapse
+        ("2026-03", 4, 1, 0, 3, 1, 1),    # 4 is new; 5, 6, 7 come back; the newcomer lapses, never back
+    ]
+    # by department: the newcomer (Ops) lapses in Ops; Tax's 6 and 7 came back
+    by_dept = lifecycle(con, "department", "month", min_group_size=5)[0]
+    assert by_dept.filter(pl.col("period") == "2026-03").select("department", "lapsed", "lapsed_newcomers").rows() == [
+        ("Ops", 1, 1), ("Tax", 0, 0)]
+    # by week: lapsed and, of them, those whose first contribution was the week before
+    weeks = lifecycle(con, "organisation", "week", min_group_size=5)[0].filter(pl.col("lapsed") > 0)
+    assert weeks.select("period", "lapsed", "lapsed_newcomers").rows() == [
+        ("2026-W02", 3, 3),   # 1, 2, 3: first contributed in 2026-W01 (2-3 January), not in W02
+        ("2026-W03", 6, 5),   # Old club's 5-10 (10 January); 6 had contributed in W01 already
+        ("2026-W08", 1, 1),   # the newcomer: posted in 2026-W07 (10 February), never again
+        ("2026-W10", 1, 0),   # 6, back in W09 (1 March), first contributed in W01
+        ("2026-W11", 1, 0),   # 7, back in W10 (2 March)
+        ("2026-W13", 2, 1),   # 4, new in W12 (20 March), and 5, back in W12
     ]
     assert funnel.select("in_directory", "seen", "reacted", "posted", "regular").row(0) == (11, 11, 11, 11, 0)
     # the January cohort (9 people): all active in January, nobody in February, 4 in March (5-8)
@@ -141,7 +156,7 @@ def test_a_store_without_activity():
         0, 0, 0, 0, 0, None)
     rows, _, funnel, cohorts = lifecycle(con)
     assert rows.columns == ["period", "department", "headcount", "contributors", "new", "continuing", "returning",
-                            "lapsed", "partial"]
+                            "lapsed", "lapsed_newcomers", "partial"]
     assert funnel.is_empty() and cohorts.is_empty()
 
 

@@ -3,8 +3,10 @@ the loopback, started by the tests; their recipients, subjects and figures, k, r
 nothing sent twice for the same period.
 
 The store: 18 people in four teams (Big 6, Quiet 7, Tiny 3, Wee 2; departments Sales: Big, Tiny
-and Wee, Ops: Quiet), everybody posting every Monday from 5 January to 16 March 2026; in the week
-of 23 March (2026-W13) only Big and one person of Tiny post. The data ends on 29 March, a Sunday.
+and Wee, Ops: Quiet), everybody posting every Monday from 5 January to 16 March 2026 (but person 18,
+of Quiet, who only reacts until posting for the first time on 16 March, 2026-W12: a newcomer); in
+the week of 23 March (2026-W13) only Big and one person of Tiny post, so the newcomer lapses. The
+data ends on 29 March, a Sunday.
 Communities: Cafe (6 members, busy), Jazz (5, idle from 29 March), Chess (3, the same), Old (5,
 idle since February), a private channel of 2; threads in Cafe: 3 started in 2026-W12 (1 without a
 reply), 3 in 2026-W13 (2 without).
@@ -48,7 +50,8 @@ def build_store(db) -> None:
             from range(1, 19) t(i)""")
         con.execute("""
             insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id)
-            select row_number() over (), 'x', d, i, 'post', 1
+            select row_number() over (), 'x', d, i,
+                   case when i = 18 and d < date '2026-03-16' then 'reaction' else 'post' end, 1
             from range(1, 19) t(i),
                  (select unnest(generate_series(date '2026-01-05', date '2026-03-23', interval 7 day)) as d) w
             where d < date '2026-03-23' or i <= 7""")
@@ -278,9 +281,10 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
             "idle as of 2026-03-29, 1 as of 2026-03-22: communities under 5 members are counted, never named; "
             "private conversations are never named.") in flat
     assert ("Unanswered threads\n- 2 of the 3 threads started in 2026-W13 got no reply (+1 against the week before)."
-            in flat)
-    assert ("Contributors who lapsed\n- 11 people who posted or replied in the week before 2026-W13 did not in "
-            "2026-W13 (+11 against the week before).") in flat
+            "\n- Where (communities of 5 members or more, replies up to 2026-03-29): Cafe: 2 of 3.\n" in flat)
+    assert ("Newcomers who lapsed\n- 1 of the 1 people who posted or replied for the first time in 2026-W12 did "
+            "not in 2026-W13 (+1 against the week before).\n- 11 people in all, newcomers or not, posted or replied "
+            "in the week before 2026-W13 and not in 2026-W13 (+11 against the week before).") in flat
     assert "Chess" not in text and "Secret" not in text  # 3 members; a private channel
     (big,) = smtp.to("big.lead@example.com")
     assert big["Subject"] == "Ruche weekly digest 2026-W13: team Big"
@@ -298,10 +302,24 @@ def test_the_weekly_digests_reach_their_recipients_with_the_figures(db, tmp_path
     (slack,), (mm,), (teams,) = hooks.posts["/slack"], hooks.posts["/mattermost"], hooks.posts["/teams"]
     assert slack["text"].startswith("*Ruche weekly digest 2026-W13: community*\n\n*Teams newly at risk*\n• 2 new flag")
     assert mm["text"].startswith("**Ruche weekly digest 2026-W13: community**\n\n**Teams newly at risk**")
-    assert teams["@type"] == "MessageCard" and teams["title"] == "Ruche weekly digest 2026-W13: community"
-    assert [s["activityTitle"] for s in teams["sections"]] == [
+    # Teams: an Adaptive Card in the message envelope of its Workflows webhooks
+    assert (teams["type"], len(teams["attachments"])) == ("message", 1)
+    (attachment,) = teams["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert (card["type"], card["version"], card["$schema"]) == (
+        "AdaptiveCard", "1.4", "http://adaptivecards.io/schemas/adaptive-card.json")
+    assert {block["type"] for block in card["body"]} == {"RichTextBlock"}
+    runs = [block["inlines"][0] for block in card["body"]]
+    assert {len(block["inlines"]) for block in card["body"]} == {1} and {r["type"] for r in runs} == {"TextRun"}
+    assert runs[0] == {"type": "TextRun", "text": "Ruche weekly digest 2026-W13: community", "weight": "Bolder",
+                       "size": "Medium", "color": "Accent"}
+    assert [r["text"] for r in runs if r.get("weight") == "Bolder"][1:] == [
         "Teams newly at risk", "Participation this week", "Communities gone idle", "Unanswered threads",
-        "Contributors who lapsed"]
+        "Newcomers who lapsed"]
+    # each line of the e-mail is a line of the card
+    assert [r["text"] for r in runs if r.get("weight") != "Bolder"] == [
+        "• " + line[2:] for line in flat.splitlines() if line.startswith("- ")]
     err = capsys.readouterr().err
     assert "ruche notify: 2026-W13: 7 sent, 0 failed, 0 already sent, 1 team digest(s) not made (team under 5 people, or not in the store)" in err
     assert PASSWORD not in err and "@" not in err
@@ -342,13 +360,24 @@ def test_each_digest_figure_is_the_layers_figure_for_the_same_query(db):
     resp = figure(source, Query("responsiveness", by="organisation", period="week", min_group_size=5))
     weeks = resp.rows.filter(pl.col("period").is_in(["2026-W12", "2026-W13"])).sort("period")
     assert weeks.select("period", "threads", "threads_answered").rows() == [("2026-W12", 3, 2), ("2026-W13", 3, 1)]
+    # where: the Communities page's rows over that week (threads started in it, answered by its end)
+    week = figure(source, communities.but(start=dt.date(2026, 3, 23), end=dt.date(2026, 3, 29)))
+    assert week.rows.filter(pl.col("threads") > 0).select("community", "threads", "threads_answered").rows() == [
+        ("Cafe", 3, 1)]
     assert d.section("Unanswered threads").figures == {"period": "2026-W13", "unanswered": 2, "unanswered_delta": 1,
-                                                       "threads": resp.reading("threads").value}
+                                                       "threads": resp.reading("threads").value,
+                                                       "by_community": [("Cafe", 2, 3)]}
     assert resp.reading("unanswered_share") == Reading(2 / 3, 2 / 3 - 1 / 3, "2026-W13")
-    # the contributors who lapsed: lifecycle's lapsed, every contributor (the 11 outside Big and Tiny's one)
+    # the newcomers who lapsed: person 18, new in 2026-W12, gone in W13; and every contributor who
+    # lapsed (the 11 outside Big and Tiny's one)
     life = figure(source, Query("lifecycle", by="organisation", period="week", min_group_size=5))
     assert life.reading("lapsed") == Reading(11, 11, "2026-W13")
-    assert d.section("Contributors who lapsed").figures == {"period": "2026-W13", "lapsed": 11, "lapsed_delta": 11}
+    assert life.reading("lapsed_newcomers") == Reading(1, 1, "2026-W13")
+    assert life.rows.filter(pl.col("period").is_in(["2026-W11", "2026-W12"])).select("period", "new").rows() == [
+        ("2026-W11", 0), ("2026-W12", 1)]
+    assert d.section("Newcomers who lapsed").figures == {
+        "period": "2026-W13", "lapsed_newcomers": 1, "lapsed_newcomers_delta": 1, "newcomers_before": 1,
+        "lapsed": 11, "lapsed_delta": 11}
     team = digest.team(source, settings, None, "Big")
     fig = figure(source, Query("participation", by="team", group="Big", period="week"))
     assert team.section("Participation this week").figures["participation_rate"] == fig.reading(
@@ -388,6 +417,11 @@ def test_a_failing_webhook_is_retried_then_reported_and_the_other_sends_go_throu
     rows = con.execute("select channel, status, attempts, error from notifications where status <> 'sent'").fetchall()
     assert rows == [("teams", "failed", 3, "HTTP 500")]
     assert con.execute("select count(*) from notifications where status = 'sent'").fetchone() == (6,)
+    # the failed send is in the audit trail too, with its attempts
+    events = con.execute("select detail->>'channel', detail->>'status', (detail->>'attempts')::int from audit_log "
+                         "where action = 'notify' order by all").fetchall()
+    assert events == [("mattermost", "sent", 1), ("slack", "sent", 1), ("smtp", "sent", 1), ("smtp", "sent", 1),
+                      ("smtp", "sent", 1), ("smtp", "sent", 1), ("teams", "failed", 3)]
     con.close()
     # the receiver is back: only the failed send is made again
     hooks.failing.clear()
@@ -398,6 +432,54 @@ def test_a_failing_webhook_is_retried_then_reported_and_the_other_sends_go_throu
     assert notify(config, db) == 0
     assert "ruche notify: 2026-W13: 0 sent, 0 failed, 7 already sent" in capsys.readouterr().err
     assert len(smtp.messages) == 4 and len(hooks.posts["/teams"]) == 4
+    con = store.connect(db, read_only=True)
+    assert con.execute("select detail->>'status', (detail->>'attempts')::int from audit_log where action = 'notify' "
+                       "and (detail->>'channel') = 'teams' order by all").fetchall() == [("failed", 3), ("sent", 1)]
+    assert con.execute("select count(*) from audit_log where action = 'notify'").fetchone() == (8,)
+    con.close()
+
+
+def test_a_run_killed_half_way_sends_nothing_twice(db, tmp_path, smtp, hooks, monkeypatch, capsys):
+    """Killed at its fourth send, before the ledger was folded into the store: the next run reads
+    the journal and makes only the sends not made."""
+    from dashboard import notify as module
+
+    config = write_config(tmp_path, smtp, hooks)
+    deliver, made = module.deliver, []
+
+    def killed(send, *args):
+        if len(made) == 3:
+            raise KeyboardInterrupt
+        deliver(send, *args)
+        made.append(send.label)
+
+    monkeypatch.setattr(module, "deliver", killed)
+    assert notify(config, db) == 130
+    assert len(made) == 3 and module.journal_path(db).exists()
+    monkeypatch.setattr(module, "deliver", deliver)
+    assert notify(config, db) == 0
+    assert "ruche notify: 2026-W13: 4 sent, 0 failed, 3 already sent" in capsys.readouterr().err
+    sent = [r for rcpt, _ in smtp.messages for r in rcpt]
+    assert sorted(sent) == ["big.lead@example.com", "cm2@example.com", "cm@example.com", "quiet.lead@example.com"]
+    assert [len(hooks.posts[f"/{k}"]) for k in ("slack", "mattermost", "teams")] == [1, 1, 1]
+    con = store.connect(db, read_only=True)
+    assert con.execute("select count(*), count(distinct (digest, period, recipient_hash, channel)) from notifications "
+                       "where status = 'sent'").fetchone() == (7, 7)
+    con.close()
+    assert not module.journal_path(db).exists()
+
+
+def test_recipients_from_the_roles_when_none_are_listed():
+    """Without ``[notify.recipients]``, a digest goes to the plain addresses the ``roles`` setting
+    gives its audience (never to a ``*@domain`` pattern)."""
+    from dashboard.notify import NotifyConfig, recipients
+
+    settings = Settings.load(path=None, env={}, roles={"community-manager": ["cm@example.com", "*@example.com"],
+                                                        "sponsor": ["boss@example.com"]})
+    assert recipients(NotifyConfig(), settings, "community-manager") == ["cm@example.com"]
+    assert recipients(NotifyConfig(), settings, "sponsor") == ["boss@example.com"]
+    listed = NotifyConfig(recipients={"sponsor": ["other@example.com"]})
+    assert recipients(listed, settings, "sponsor") == ["other@example.com"]
 
 
 def test_sends_are_recorded_and_audited_without_an_address(db, tmp_path, smtp, hooks):
@@ -482,7 +564,7 @@ def test_a_measure_missing_from_the_build_says_so(db, monkeypatch):
     assert [(s.lines, s.figures, s.available) for s in d.sections[2:]] == [
         (["Communities gone idle: not available in this version."], {"idle": None}, False),
         (["Unanswered threads: not available in this version."], {"unanswered": None}, False),
-        (["Contributors who lapsed: not available in this version."], {"lapsed": None}, False),
+        (["Newcomers who lapsed: not available in this version."], {"lapsed_newcomers": None}, False),
     ]
     assert d.section("Participation this week").figures["active"] == 7
 
@@ -537,6 +619,24 @@ def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
     assert shown["Idle"] == str(idle["idle_now"]) == "3"
     listed = at.dataframe[1].value  # the idle communities listed
     assert sorted(listed["community"]) == ["Jazz", "Old"] and set(idle["gone_idle"]) <= set(listed["community"])
+    # the unanswered threads and the newcomers who lapsed: the Communities page's charts, by week
+    drawn = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    unanswered = d.section("Unanswered threads").figures
+    assert (unanswered["unanswered"], unanswered["threads"]) == (2, 3)
+    assert drawn["unanswered"]["layout"]["title"]["text"].startswith(
+        f"{pct(unanswered['unanswered'] / unanswered['threads'])} of the threads started by ")
+    assert "in 2026-W13 got no reply" in drawn["unanswered"]["layout"]["title"]["text"]
+    (share,) = [y for x, y in zip(drawn["unanswered"]["data"][0]["x"], drawn["unanswered"]["data"][0]["y"])
+                if x == "2026-W13"]
+    assert share == unanswered["unanswered"] / unanswered["threads"]
+    lapsed = d.section("Newcomers who lapsed").figures
+    life = drawn["lifecycle"]
+    assert life["layout"]["title"]["text"].startswith(
+        f"0 new and {lapsed['lapsed']} lapsed contributors in 2026-W13 ({lapsed['lapsed_newcomers']} of them "
+        "newcomers the period before)")
+    bars = {trace["name"]: dict(zip(trace["x"], trace.get("customdata") or trace["y"])) for trace in life["data"]}
+    assert (bars["Lapsed"]["2026-W13"], bars["New"]["2026-W12"]) == (lapsed["lapsed"], lapsed["newcomers_before"])
+    assert (lapsed["lapsed"], lapsed["lapsed_newcomers"], lapsed["newcomers_before"]) == (11, 1, 1)
     at.switch_page("screens/overview.py").run()
     assert not at.exception, [e.value for e in at.exception]
     shown = {m.label: m.value for m in at.metric}
@@ -600,8 +700,12 @@ def test_group_names_cannot_ping_a_channel_or_inject_markup():
         "• &lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days")
     assert "@\u200ball" in webhook_payload(d, "mattermost")["text"]
     assert "@all" not in webhook_payload(d, "mattermost")["text"]
-    card = webhook_payload(d, "teams")
-    assert card["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
+    legacy = webhook_payload(d, "teams-messagecard")
+    assert legacy["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
+    # an Adaptive Card's TextRun is shown as written: no markdown, HTML or mention is read from it
+    card = webhook_payload(d, "teams")["attachments"][0]["content"]
+    assert card["body"][2]["inlines"] == [
+        {"type": "TextRun", "text": "• <!channel> @all <b>R&D</b>: no post or reply for 30 days"}]
     assert "<b>" not in d.html()
 
 
@@ -650,3 +754,24 @@ def test_an_smtp_server_that_is_down_loses_no_webhook_send(db, tmp_path, smtp, h
     assert "ruche notify: 2026-W13: 3 sent, 4 failed, 0 already sent" in err
     assert "e-mail 1 of the community digest: SMTP: ConnectionRefusedError: Connection refused after 3 attempt(s)" in err
     assert [len(hooks.posts[f"/{k}"]) for k in ("slack", "mattermost", "teams")] == [1, 1, 1]
+
+
+def test_the_legacy_teams_card_stays_selectable(db, tmp_path, smtp, hooks):
+    """``kind = "teams-messagecard"``: the Office 365 connector card, for a connector that takes
+    only that; recorded under its own channel."""
+    config = write_config(tmp_path, smtp).replace("\\", "/")
+    with open(config, "a", encoding="utf-8") as f:
+        f.write(f'[[notify.webhooks]]\nkind = "teams-messagecard"\nurl = "{hooks.url}/legacy"\n')
+    assert notify(config, db) == 0
+    (card,) = hooks.posts["/legacy"]
+    assert (card["@type"], card["@context"], card["title"], card["themeColor"]) == (
+        "MessageCard", "https://schema.org/extensions", "Ruche weekly digest 2026-W13: community", "2e86de")
+    assert [s["activityTitle"] for s in card["sections"]] == [
+        "Teams newly at risk", "Participation this week", "Communities gone idle", "Unanswered threads",
+        "Newcomers who lapsed"]
+    assert card["sections"][4]["text"].startswith("1 of the 1 people who posted or replied for the first time in "
+                                                  "2026-W12 did not in 2026-W13 (+1 against the week before).<br>")
+    con = store.connect(db, read_only=True)
+    assert con.execute("select channel, status from notifications where channel like 'teams%'").fetchall() == [
+        ("teams-messagecard", "sent")]
+    con.close()

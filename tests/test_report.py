@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from dashboard.format import pct
 from metrics import registry
@@ -93,9 +95,77 @@ def test_the_report_reads_no_figure_from_a_partial_period(sample_store, tmp_path
     assert org.filter(pl.col("partial"))["period"].to_list() == ["2025-Q4", "2026-Q4"]
     q3, q2 = (org.filter(pl.col("period") == p).row(0, named=True) for p in ("2026-Q3", "2026-Q2"))
     delta = 100 * (q3["participation_rate"] - q2["participation_rate"])
-    assert (f'<div class="value">{pct(q3["participation_rate"])}</div><div class="delta up">{delta:+.1f} pts '
+    assert (f'<div class="value">{pct(q3["participation_rate"])}</div><div class="delta up">{delta:+.1f} percentage points '
             "against the period before</div>") in page
     assert f"headcount {q3['headcount']:,}\n(people employed in 2026-Q3)" in page
     assert "2025-Q4, 2026-Q4 are covered only in part by the data" in page
     ticks = re.findall(r'>(20\d\d-Q\d(?: \(partial\))?)</text>', page)
     assert ticks[:5] == ["2025-Q4 (partial)", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4 (partial)"]
+
+
+#: Words a sponsor cannot be expected to know, and the words that must say what each means within
+#: :data:`NEAR` characters of it (regular expressions, case-insensitive). None: never in the report.
+JARGON = {
+    r"\bE-I\b|E / \(E \+ I\)": r"outside the group",
+    r"\bmodularity\b": r"links? (?:inside|within) (?:the|their) (?:groups?|communit)",
+    r"\bGini\b": r"0 (?:when|if) (?:everybody|everyone)|equal",
+    r"\bsilos?\b": r"link(?:s)? (?:two different groups|them to someone outside)",
+    r"\bcohorts?\b": r"arrived in",
+    r"\bmedian\b": r"half",
+    r"\bpercentile\b|\bp90\b|\bquantile": r"nine in ten|90% of",
+    r"\bLouvain\b": None,
+    r"\b(?:betweenness|centrality|k-core)\b": r"bridge|connect",
+    r"\bpts\b": None,
+    r"\bgroup-by\b|\battribute\b": None,
+    r"\bsuppress": r"fewer than",
+    r"\bpartial\b": r"only in part",
+}
+NEAR = 400
+
+
+def visible_text(page: str) -> str:
+    """The report's words as a reader meets them: tags dropped, the charts' SVG text kept (titles,
+    axes, legends), entities decoded."""
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def unexplained(text: str) -> list[str]:
+    """Each jargon term of ``text`` with no meaning within :data:`NEAR` characters of it.
+
+    >>> unexplained("Modularity 0.41. Cross-silo share: the interactions that link two different groups.")
+    ['Modularity']
+    """
+    missing = []
+    for term, meaning in JARGON.items():
+        for hit in re.finditer(term, text, flags=re.I):
+            around = text[max(0, hit.start() - NEAR):hit.end() + NEAR]
+            if meaning is None or not re.search(meaning, around, flags=re.I):
+                missing.append(hit.group(0))
+    return missing
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("Modularity 0.41.", ["Modularity"]),
+    ("Gini 0.62: 0 when everybody contributes as much, 1 when one person does it all.", []),
+    ("E-I index -0.3.", ["E-I"]),
+    ("+1.9 pts against the period before", ["pts"]),
+    ("by the group-by attribute", ["group-by", "attribute"]),
+    ("Cross-silo share 16%: the interactions that link two different groups (each department a group).", []),
+])
+def test_the_jargon_check_catches_a_term_without_its_meaning(text, missing):
+    assert unexplained(text) == missing
+
+
+def test_the_report_says_what_each_term_means(sample_store, tmp_path):
+    """Plain words: every term a sponsor may not know (E-I, modularity, Gini, silo, cohort,
+    percentile...) has its one-line meaning beside it, and no abbreviation is left to guess."""
+    out = tmp_path / "plain.html"
+    done = report(sample_store, out, config=DEMO_CONFIG)
+    assert done.returncode == 0, done.stderr
+    text = visible_text(out.read_text(encoding="utf-8"))
+    assert unexplained(text) == []
+    # the terms it does use, each with its meaning
+    assert "Cross-silo share" in text and "link two different groups (each department a group)" in text
+    assert "percentage points against the period before" in text and "pts" not in text
+    assert out.stat().st_size < 1_000_000

@@ -17,7 +17,8 @@ HELP = {
     "first_reply": N_("Calendar time (nights and weekends included) from a thread's first post to the first reply "
                    "by someone else, over the threads answered by the end of the range."),
     "lifecycle": N_("New: contributed for the first time. Returning: back after at least one period without. "
-                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in this one."),
+                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in this one; "
+                 "newcomers who lapsed: of them, those who contributed for the first time the period before."),
     "funnel": N_("People employed in the range at each step: seen (any activity), reacted (a reaction or a "
               "contribution), posted, contributes regularly (in at least 3 months of the range)."),
     "cohorts": N_("People who arrived in a month (their first activity), and the share of them active each month after."),
@@ -124,9 +125,11 @@ def render(f: Filters) -> None:
     else:
         n = life.reading("new")
         lapsed = life.reading("lapsed")
+        newcomers = life.reading("lapsed_newcomers")
         st.plotly_chart(charts.mark_partial(charts.lifecycle_bars(
-            life.rows, _("{new} new and {lapsed} lapsed contributors in {period}<br>in {scope}").format(
-                new=count(n.value), lapsed=count(lapsed.value), period=label(n.period),
+            life.rows, _("{new} new and {lapsed} lapsed contributors in {period} ({newcomers} of them newcomers "
+                         "the period before)<br>in {scope}").format(
+                new=count(n.value), lapsed=count(lapsed.value), newcomers=count(newcomers.value), period=label(n.period),
                 scope=charts.safe(in_words(life.query.scope)))), f.partial_labels), width="stretch", key="lifecycle")
         st.caption(md(_("Covers: {covers}.").format(covers=life.covers)))
         note = partial_note(f)
