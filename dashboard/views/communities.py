@@ -6,12 +6,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, tables
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct
+from dashboard.words import MEANINGS
 
 HELP = {
-    "health": "0 to 100: the weighted sum of the parts shown (each 0 to 1). See docs/metrics.md, \"Communities\".",
+    "health": MEANINGS["health score"],
+    "communities": "Every space where people post: Viva Engage communities, Slack and Mattermost channels, "
+                   "private conversations pooled into one.",
+    "unanswered": "Share of the threads started in the range that got no reply from someone else by its end.",
     "idle": "No post or reply during the last {d} days of the range.",
     "first_reply": "Calendar time (nights and weekends included) from a thread's first post to the first reply "
                    "by someone else, over the threads answered by the end of the range.",
@@ -40,7 +44,6 @@ TABLE = {
     "first_reply_p90_hours": st.column_config.NumberColumn("90th percentile (hours)", format="%.1f"),
     "trend": st.column_config.NumberColumn("trend (contributions, last 30 days against the 30 before)", format="%+d"),
     "health": st.column_config.ProgressColumn("health", min_value=0, max_value=100, format="%d"),
-    "last_contribution": st.column_config.DateColumn("last contribution"),
     **{k: st.column_config.NumberColumn(v, format="percent") for k, v in PART_LABELS.items()},
 }
 
@@ -59,10 +62,10 @@ def render(f: Filters) -> None:
     spaces = data.figure("communities", f)
     org = spaces.extra
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Communities", count(org.get("communities")))
+    c1.metric("Communities", count(org.get("communities")), help=HELP["communities"])
     c2.metric("Idle", count(org.get("idle")), help=HELP["idle"].format(d=org.get("idle_days", 30)))
     c3.metric("Median time to first reply", hours(org.get("first_reply_median_hours")), help=HELP["first_reply"])
-    c4.metric("Threads unanswered", pct(org.get("unanswered_share")))
+    c4.metric("Threads unanswered", pct(org.get("unanswered_share")), help=HELP["unanswered"])
     st.caption(md(f"Covers: {spaces.covers}. Every community and thread of the organisation counts in these "
                   "four figures; private conversations are pooled into one row, never listed; a community with "
                   f"fewer than {f.min_group_size} members is not listed one by one."))
@@ -72,11 +75,10 @@ def render(f: Filters) -> None:
     if rows.is_empty():
         st.info("No community with enough members in this range.")
     else:
-        st.dataframe(rows.select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
-                                 "posts", "replies_per_thread", "readers", "threads", "answered_share",
-                                 "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
-                     hide_index=True, width="stretch", height=min(36 * rows.height + 40, 640), column_config=TABLE,
-                     key="communities_table")
+        tables.show(rows.select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
+                                "posts", "replies_per_thread", "readers", "threads", "answered_share",
+                                "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
+                    height=min(36 * rows.height + 40, 640), column_config=TABLE, key="communities_table")
         weights = ", ".join(f"{PART_LABELS[p['part']]} {p['weight']:.0%} ({p['is']})" for p in org.get("health_parts", []))
         st.caption(md(f"Health score parts and weights: {weights}."))
     idle = rows.filter(pl.col("idle").fill_null(False)) if not rows.is_empty() else rows
@@ -84,8 +86,8 @@ def render(f: Filters) -> None:
     if idle.is_empty():
         st.write(md(f"No listed community is idle ({count(org.get('idle'))} idle in all, listed or not)."))
     else:
-        st.dataframe(idle.select("community", "source", "members", "last_contribution"), hide_index=True,
-                     width="stretch", key="idle_table", column_config=TABLE)
+        tables.show(idle.select("community", "source", "members", "last_contribution"), key="idle_table",
+                    column_config=TABLE)
 
     st.subheader("Responsiveness", help=HELP["first_reply"])
     resp = data.scope_trend("responsiveness", f)

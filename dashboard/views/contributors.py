@@ -5,19 +5,18 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, titles
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct
+from dashboard.format import count, md, pct, plural
+from dashboard.words import MEANINGS, group_words
 
 HELP = {
     "split": "Superusers: the top 1% of the headcount by contributions (posts and replies), ties "
     "included. Contributors: everybody else who contributed. Lurkers: active without contributing "
     "(read, reacted, joined). Inactive: no activity at all. Without a source of reads, lurkers and "
     "inactive people cannot be told apart and are shown together as non-contributors.",
-    "gini": "Gini coefficient of contributions over the whole headcount, zeros included: 0 when "
-    "everybody contributes equally, close to 1 when a few people write everything.",
-    "absence": "Contributor absence factor: the smallest number of people who together produce at "
-    "least half of all contributions.",
+    "gini": MEANINGS["Gini coefficient"] + " Over the whole headcount, zeros included.",
+    "absence": MEANINGS["contributor absence factor"],
     "personas": "From contributions made and responses received over the range: engager (balanced), "
     "catalyst (receives more than twice what it gives), responder and broadcaster (give more than "
     "twice what they receive, mostly replies and reactions, or mostly posts), observer (active, gives "
@@ -82,15 +81,15 @@ def render(f: Filters) -> None:
         else:
             # the organisation's figure counts every employee, the groups hidden included
             totals = personas.frame("organisation") if f.group is None else frame
-            lead = totals.sort("people", descending=True, maintain_order=True).row(0, named=True) if totals.height else None
-            who = "Most active employees" if f.group is None else "Most active people"
-            title = f"{who} are {charts.safe(lead['persona'])}s ({count(lead['people'])})" if lead else "Personas"
+            title = titles.personas(totals, "employees" if f.group is None else "people")
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
                 charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
-                                      title, "People"),
+                                      title, "People", meanings=MEANINGS),
                 width="stretch", key="personas",
             )
+            st.caption("; ".join(f"{p}: {MEANINGS[p][len('A persona: '):]}" for p in
+                                 ("engager", "catalyst", "responder", "broadcaster", "observer")) + ".")
             if sizes.height > MAX_GROUPS:
-                st.caption(f"The {MAX_GROUPS} largest of {count(sizes.height)} groups are drawn.")
+                st.caption(f"The {MAX_GROUPS} largest of {plural(sizes.height, *group_words(f.by))} are drawn.")

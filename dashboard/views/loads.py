@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import polars as pl
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, tables
 from dashboard.filters import Filters
 from dashboard.format import count, md
 from ruche.config import PRIVATE_SETTINGS, SETTINGS
@@ -44,9 +44,7 @@ def render(f: Filters) -> None:
                        "Check that `ruche pull --all` runs (its cron line or systemd timer) and what its last run said.")
         st.subheader("Pulled from the APIs", help="Each source `ruche pull` fetches: the last day its data covers, "
                      "the whole days missing since, and when its last pull that brought data was published (UTC).")
-        st.dataframe(pulls.rename({"data_through": "data through", "days_behind": "days missing",
-                                   "pulled_at": "last successful pull (UTC)", "files": "files of that pull"}),
-                     hide_index=True, width="stretch")
+        tables.show(pulls, key="pulls_table")
 
     st.subheader("Coverage per source and period",
                  help="Records (events, or usage-report rows) and distinct people per source: a hole "
@@ -57,13 +55,12 @@ def render(f: Filters) -> None:
     if cov.is_empty():
         st.write("No activity loaded yet.")
     else:
-        st.dataframe(cov.pivot(on="source", index="period", values="records").sort("period"),
-                     hide_index=True, width="stretch")
+        tables.show(cov.pivot(on="source", index="period", values="records").sort("period"), key="coverage_table")
 
     st.subheader("Loads", help="Every load: its file, what it read, loaded, rejected and skipped by rule "
                  "(bots, system messages). A file loaded before is recorded as unchanged.")
     runs = data.runs(data.version())
-    st.dataframe(runs, hide_index=True, width="stretch")
+    tables.show(runs, key="loads_table")
 
     with st.expander("Configuration in force"):
         st.caption(md(f"Read from {settings.source or 'defaults and the environment (no ruche.toml)'}."))
@@ -77,7 +74,7 @@ def render(f: Filters) -> None:
     if rejects.is_empty():
         st.success("No row was rejected.")
     else:
-        st.dataframe(rejects, hide_index=True, width="stretch")
+        tables.show(rejects, key="rejects_table")
 
     usage = data.organisation_usage(data.version(), f.min_group_size)
     if not usage.is_empty():
@@ -89,6 +86,5 @@ def render(f: Filters) -> None:
                        "person's, a department's or a community's, and no other figure uses them. An administrator "
                        "shows names again in the Microsoft 365 admin center > Settings > Org settings > Services > "
                        "Reports (docs/formats.md).")
-        st.dataframe(usage.pivot(on="measure", index=["source", "report_date", "period_days", "covers"],
-                                 values="value").sort("report_date", "source"),
-                     hide_index=True, width="stretch")
+        tables.show(usage.pivot(on="measure", index=["source", "report_date", "period_days", "covers"],
+                                values="value").sort("report_date", "source"), key="usage_table")

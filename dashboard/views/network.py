@@ -5,25 +5,24 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, tables
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
+from dashboard.words import MEANINGS
 
 HELP = {
     "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
     "ties: replies, mentions and reactions between their members, either way). Red: silos, groups "
     "whose E-I index is below the threshold. Groups under the minimum size are folded together or "
     "left out.",
-    "ei": "E-I index (Krackhardt & Stern) = (external ties − internal ties) / all ties of the group: "
-    "−1 for a closed silo, +1 for a group that only talks outward.",
-    "cross": "Share of all ties that link two different groups.",
+    "ei": MEANINGS["E-I index"],
+    "cross": MEANINGS["cross-silo share"],
     "cross_group": "Share of the ties of the group's members that link them to someone outside the group: "
     "E / (E + I) of its E-I index.",
-    "modularity": "Newman modularity of the formal groups: how far they explain who talks to whom "
-    "(0: not at all; above 0.3: strongly).",
+    "modularity": MEANINGS["modularity"],
     "communities": "Communities found in the interaction graph of the whole history (Louvain, seeded), "
     "whatever the period range, against the formal groups. Normalised mutual information: 1 when "
     "communities are exactly the groups, 0 when unrelated.",
@@ -166,5 +165,9 @@ def render(f: Filters) -> None:
                       f"organisation, whatever the period range{person_graph_age(comm.extra)}; "
                       f"normalised mutual information with {f.by}: {'–' if nmi is None else f'{nmi:.2f}'}."
                       + ("" if f.group is None else f" The communities holding people of {f.group}, and how many.")))
-        table = comm.rows.with_columns(pl.col("share").round(3))
-        st.dataframe(table, hide_index=True, width="stretch")
+        # the community's size once, in its name, rather than repeated on each of its rows
+        table = comm.rows.with_columns(pl.format("community {} ({} people)", "community", "community_size")
+                                       .alias("community")).drop("community_size")
+        tables.show(table, key="communities_table", column_config={
+            "people": st.column_config.NumberColumn(f"people of the {f.by}", format="localized"),
+            "share": st.column_config.NumberColumn("share of the community", format="percent")})

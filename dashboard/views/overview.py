@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, summary
+from dashboard import charts, data, summary, titles
 from metrics import headlines
 from dashboard.filters import Filters, partial_note
-from dashboard.format import count, md, pct, points
+from dashboard.format import count, md, pct, plural, points
+from dashboard.words import MEANINGS, group_words
 
 
 #: Lines drawn at most in the adoption curves (by team there are thousands).
@@ -54,17 +55,27 @@ def render(f: Filters) -> None:
     if reading:
         low, high = reading
         curves = o.curves.rows
+        kind = group_words(f.by)
+        latest = o.curves.latest()
         st.subheader("Adoption by " + f.by, help=headlines.HELP["curve"])
-        drawn = charts.largest(curves, f.by, MAX_CURVES)
+        # the groups the title names are drawn, whatever their size
+        named = titles.named(latest, f.by, "participation_rate")
+        drawn = charts.largest(curves, f.by, MAX_CURVES - len(named))
+        drawn += [g for g in named if g not in drawn]
         st.plotly_chart(
             charts.mark_partial(charts.adoption_curves(
                 curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
-                f"{charts.safe(high[f.by])} leads adoption at {pct(high['participation_rate'])}, "
-                f"{charts.safe(low[f.by])} trails at {pct(low['participation_rate'])} in {high['period']}"),
+                f"{titles.leaders(latest, f.by, 'participation_rate', kind, ('leads adoption', 'trails'))} "
+                f"in {high['period']}"),
                 o.partial),
             width="stretch", key="curves",
         )
-        groups = o.curves.latest().height
-        st.caption(md(f"{groups} groups in {high['period']}: from {pct(low['participation_rate'])} "
-                      f"({low[f.by]}) to {pct(high['participation_rate'])} ({high[f.by]})."
-                      + (f" The {len(drawn)} largest are drawn." if groups > len(drawn) else "")))
+        groups = latest.height
+        st.caption(md(f"{plural(groups, *kind)} in {high['period']}"
+                      + (f": from {pct(low['participation_rate'])} ({low[f.by]}) to {pct(high['participation_rate'])} "
+                         f"({high[f.by]})." if groups > 1 else ".")
+                      + (f" {len(drawn)} are drawn: the largest, and those the title names." if groups > len(drawn)
+                         else "")))
+        phases = sorted({p for p in s.phases.values()} & set(MEANINGS))
+        if phases:
+            st.caption(md("Roadmap phases in the legend: " + "; ".join(f"{p}: {MEANINGS[p]}" for p in phases)))

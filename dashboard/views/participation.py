@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, titles
 from dashboard.filters import Filters, partial_note
-from dashboard.format import count, md, pct
+from dashboard.format import md, pct, plural
+from dashboard.words import MEANINGS, group_words
 from metrics.figures import Gap
 
 HELP = {
@@ -16,7 +17,7 @@ HELP = {
     "ranking": "Participation rate of each group over the last period of the range.",
     "frontline": "Participation rate of frontline people (no desk job) against desk workers.",
     "leaders": "Participation rate of executives and managers against staff.",
-    "retention": "Share of the people active in a period who are active again in the next one.",
+    "retention": MEANINGS["retention"],
 }
 
 
@@ -51,22 +52,25 @@ def render(f: Filters) -> None:
     last_period = fig.last_period
     last = fig.latest()
     best = fig.ranked("participation_rate").row(0, named=True)
-    worst = fig.ranked("participation_rate", descending=False).row(0, named=True)
-    title = (f"In {last_period}, {charts.safe(best[f.by])} leads at {pct(best['participation_rate'])}; "
-             f"{charts.safe(worst[f.by])} trails at {pct(worst['participation_rate'])}") if f.group is None else (
+    kind = group_words(f.by)
+    title = (f"In {last_period}, {titles.leaders(last, f.by, 'participation_rate', kind)}" if f.group is None else
              f"{charts.safe(f.group)}: {pct(best['participation_rate'])} in {last_period}")
-    drawn = charts.largest(frame, f.by, MAX_ROWS)
+    # the groups the title names are drawn, whatever their size
+    named = titles.named(last, f.by, "participation_rate") if f.group is None else []
+    drawn = charts.largest(frame, f.by, MAX_ROWS - len(named))
+    drawn += [g for g in named if g not in drawn]
     st.plotly_chart(charts.mark_partial(
         charts.heatmap(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "participation_rate", title), partial),
         width="stretch", key="heatmap")
-    st.caption(HELP["heatmap"] + (f" The {len(drawn)} largest of {count(last.height)} groups are drawn."
-                                  if last.height > len(drawn) else ""))
+    st.caption(HELP["heatmap"] + (f" {len(drawn)} of {plural(last.height, *kind)} are drawn: the largest, and "
+                                  "those the title names." if last.height > len(drawn) else ""))
     st.caption(md(f"Covers: {fig.covers}."))
     note = partial_note(f)
     if note:
         st.caption(md(note))
     if fig.suppressed_groups:
-        st.caption(f"{fig.suppressed_groups} group(s) under the minimum size are left out.")
+        st.caption(f"{plural(fig.suppressed_groups, *kind)} under the minimum size "
+                   f"{'is' if fig.suppressed_groups == 1 else 'are'} left out.")
 
     left, right = st.columns(2)
     with left:
@@ -76,12 +80,12 @@ def render(f: Filters) -> None:
             ranked = pl.concat([ranked.head(MAX_ROWS // 2), ranked.tail(MAX_ROWS // 2)])
         st.plotly_chart(
             charts.ranking(ranked, f.by, "participation_rate",
-                           f"{last.height} group{'s' if last.height > 1 else ''} in {last_period}, from most to least active",
+                           titles.groups_ranked(last.height, kind, last_period),
                            "Participation rate"),
             width="stretch", key="ranking",
         )
         if last.height > ranked.height:
-            st.caption(f"The {MAX_ROWS // 2} most and the {MAX_ROWS // 2} least active of {count(last.height)} groups.")
+            st.caption(f"The {MAX_ROWS // 2} most and the {MAX_ROWS // 2} least active of {plural(last.height, *kind)}.")
     with right:
         st.subheader("Retention", help=HELP["retention"])
         # the organisation's, or the chosen group's own (the participation rows carry it per group)

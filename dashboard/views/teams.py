@@ -9,15 +9,22 @@ from datetime import date  # noqa: F401 - the doctests' dates
 import polars as pl
 import streamlit as st
 
-from dashboard import data, guard
+from dashboard import data, guard, tables
 from dashboard.filters import Filters
-from dashboard.format import FORMULA_START, count, md
+from dashboard.format import FORMULA_START, count, md, plural
 from metrics import figures
 
 RULES = {
     "low_participation": "fewer than {p:.0%} of its people took part in the last complete period",
     "no_contribution": "nobody in it posted or replied for {d} days or more",
     "participation_drop": "its participation fell by {x:.0f} points or more against the period before",
+}
+
+HELP = {
+    "flagged": "A team is flagged when one of the rules fires on it in the last complete period: low "
+    "participation, no contribution for a while, or a fall of participation.",
+    "changes": "The teams whose flags differ from the period before: newly flagged, no longer flagged, or "
+    "flagged by other rules.",
 }
 
 #: Rows per page of the worklist.
@@ -120,7 +127,7 @@ def render(f: Filters) -> None:
         st.success(md(f"{scope}: none is flagged by any rule."))
         return
     shown = worklist(flagged, by, rules)
-    st.subheader(f"{shown.height} team{'s' if shown.height != 1 else ''} flagged")
+    st.subheader(f"{plural(shown.height, 'team')} flagged", help=HELP["flagged"])
     st.caption("The teams holding the most people first. \"Flagged since\": the first day the earliest of its "
                "rules fired without a break (looking back 12 periods at most). \"never\": nobody in the team "
                "ever posted or replied.")
@@ -149,7 +156,7 @@ def render(f: Filters) -> None:
                        mime="text/csv", key="teams_csv", on_click=guard.note,
                        args=("export", "teams-at-risk", {"rows": shown.height}))
 
-    st.subheader("Changes since the last period")
+    st.subheader("Changes since the last period", help=HELP["changes"])
     changed = figures.risk_changes(now, before)
     if changed is None:
         st.write("No earlier period to compare with.")
@@ -158,11 +165,13 @@ def render(f: Filters) -> None:
         c1, c2, c3 = st.columns(3)
         c1.metric("New flags", count(new.height), help="A rule that fires on a team now and did not the period "
                   "before (a team flagged by two new rules counts twice).")
-        c2.metric("Teams with a new flag", count(new[by].n_unique()))
+        c2.metric("Teams with a new flag", count(new[by].n_unique()), help="Teams on which at least one rule fires "
+                  "now that did not the period before.")
         c3.metric("Flags cleared", count(gone.height), help="A rule that fired on a team the period before and "
                   "does not now.")
         teams = changes(flagged, before.rows, new, gone, by, rules)
         if teams.height:
-            st.dataframe(teams, hide_index=True, width="stretch", key="teams_changes")
+            tables.show(teams, key="teams_changes")
     if now.suppressed_groups:
-        st.caption(f"{now.suppressed_groups} team(s) of the organisation under the minimum size are never shown.")
+        st.caption(f"{plural(now.suppressed_groups, 'team')} of the organisation under the minimum size "
+                   f"{'is' if now.suppressed_groups == 1 else 'are'} never shown.")
