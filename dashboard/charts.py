@@ -351,6 +351,41 @@ def plot_area(fig: go.Figure, width: int = GRAPH_MIN_WIDTH) -> tuple[float, floa
     return width - m.l - m.r, fig.layout.height - m.t - m.b
 
 
+def spread(centres: dict[str, tuple[float, float]], radii: dict[str, float], area: tuple[float, float],
+           gap: float = 4, rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """The node centres (pixels) moved apart until no two nodes overlap (``gap`` between them),
+    each pair pushed along the line joining them, and kept inside ``area``.
+
+    >>> spread({"a": (50, 50), "b": (52, 50)}, {"a": 10, "b": 10}, (200, 100))
+    {'a': (39.0, 50.0), 'b': (63.0, 50.0)}
+    """
+    w, h = area
+    pos = {n: list(c) for n, c in centres.items()}
+    names = sorted(pos)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                dx, dy = pos[b][0] - pos[a][0], pos[b][1] - pos[a][1]
+                d = math.hypot(dx, dy)
+                need = radii[a] + radii[b] + gap
+                if d >= need - 1e-9:
+                    continue
+                ux, uy = (dx / d, dy / d) if d > 1e-9 else (1.0, 0.0)
+                push = (need - d) / 2
+                pos[a][0] -= ux * push
+                pos[a][1] -= uy * push
+                pos[b][0] += ux * push
+                pos[b][1] += uy * push
+                moved = True
+        for n in names:
+            pos[n][0] = min(max(pos[n][0], radii[n]), w - radii[n])
+            pos[n][1] = min(max(pos[n][1], radii[n]), h - radii[n])
+        if not moved:
+            break
+    return {n: (round(pos[n][0], 2), round(pos[n][1], 2)) for n in centres}
+
+
 def place_labels(centres: dict[str, tuple[float, float]], radii: dict[str, float], texts: dict[str, str],
                  area: tuple[float, float]) -> dict[str, tuple[float, float]]:
     """A position (pixels) for each node's label where it meets no other label and no node: the
@@ -408,22 +443,35 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
     pos = nx.spring_layout(G, weight="weight", seed=7) if len(G) else {}
     fig = go.Figure()
     _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=GRAPH_HEIGHT)
+    biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
+    names = nodes["group"].to_list()
+    if not names:
+        return fig
+    sizes = [12 + 40 * math.sqrt(h / biggest) for h in nodes["headcount"].to_list()]
+    # In pixels of the narrowest plot: the nodes spread until none covers another, then the labels
+    # placed; the axes span the nodes with a margin for their labels.
+    xs, ys = [pos[n][0] for n in names], [pos[n][1] for n in names]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    padx, pady = max(x1 - x0, 0.2) * 0.15, max(y1 - y0, 0.2) * 0.12
+    xr, yr = [x0 - padx, x1 + padx], [y0 - pady, y1 + pady]
+    w, h = plot_area(fig)
+    sx, sy = w / (xr[1] - xr[0]), h / (yr[1] - yr[0])
+    radii = {n: size / 2 + 1 for n, size in zip(names, sizes)}
+    centres = spread({n: ((pos[n][0] - xr[0]) * sx, (pos[n][1] - yr[0]) * sy) for n in names}, radii, (w, h))
+    pos = {n: (c[0] / sx + xr[0], c[1] / sy + yr[0]) for n, c in centres.items()}
     top = max(edges["weight"].max() or 1, 1) if edges.height else 1
     # One trace per width class rather than per edge: a figure of many traces is slow to build.
     widths: dict[int, tuple[list, list]] = {}
     for a, b, weight in edges.select("group_a", "group_b", "weight").iter_rows():
-        xs, ys = widths.setdefault(math.ceil(EDGE_WIDTHS * weight / top), ([], []))
-        (x0, y0), (x1, y1) = pos[a], pos[b]
-        xs += [x0, x1, None]
-        ys += [y0, y1, None]
-    for level, (xs, ys) in sorted(widths.items()):
+        exs, eys = widths.setdefault(math.ceil(EDGE_WIDTHS * weight / top), ([], []))
+        (ax, ay), (bx, by) = pos[a], pos[b]
+        exs += [ax, bx, None]
+        eys += [ay, by, None]
+    for level, (exs, eys) in sorted(widths.items()):
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+            x=exs, y=eys, mode="lines", showlegend=False, hoverinfo="skip",
             line=dict(width=0.5 + 8 * level / EDGE_WIDTHS, color="rgba(127,140,141,0.45)"),
         ))
-    biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
-    names = nodes["group"].to_list()
-    sizes = [12 + 40 * math.sqrt(h / biggest) for h in nodes["headcount"].to_list()]
     fig.add_trace(go.Scatter(
         x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], mode="markers",
         text=safes(names), showlegend=False,
@@ -431,26 +479,21 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
         customdata=list(zip(nodes["headcount"].to_list(), nodes["internal_ties"].to_list())),
         hovertemplate="%{text}<br>%{customdata[0]:,} people · %{customdata[1]:,} ties inside<extra></extra>",
     ))
-    if not names:
-        return fig
-    # The axes span the nodes with a margin for their labels; labels are placed in pixels.
-    xs, ys = [pos[n][0] for n in names], [pos[n][1] for n in names]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    padx, pady = max(x1 - x0, 0.2) * 0.15, max(y1 - y0, 0.2) * 0.12
-    xr, yr = [x0 - padx, x1 + padx], [y0 - pady, y1 + pady]
-    w, h = plot_area(fig)
-    sx, sy = w / (xr[1] - xr[0]), h / (yr[1] - yr[0])
-    centres = {n: ((pos[n][0] - xr[0]) * sx, (pos[n][1] - yr[0]) * sy) for n in names}
-    radii = {n: size / 2 + 1 for n, size in zip(names, sizes)}
     labels = place_labels(centres, radii, dict(zip(names, safes(names))), (w, h))
     lx = [labels[n][0] / sx + xr[0] for n in names]
     ly = [labels[n][1] / sy + yr[0] for n in names]
-    far = [(n, a, b) for n, a, b in zip(names, lx, ly)
-           if math.dist(centres[n], labels[n]) > radii[n] + 2 * LABEL_SIZE * LABEL_LINE]
-    if far:
-        fig.add_trace(go.Scatter(
-            x=[v for n, a, _ in far for v in (pos[n][0], a, None)], y=[v for n, _, b in far for v in (pos[n][1], b, None)],
-            mode="lines", showlegend=False, hoverinfo="skip", line=dict(width=0.6, color=NEUTRAL)))
+    # a label set away from its node is tied to it: a line from the node to the label's edge
+    ties_x, ties_y = [], []
+    for n in names:
+        if math.dist(centres[n], labels[n]) <= radii[n] + 2 * LABEL_SIZE * LABEL_LINE:
+            continue
+        left, bottom, right, upper = label_box(safe(n), *labels[n])
+        ex, ey = min(max(centres[n][0], left), right), min(max(centres[n][1], bottom), upper)
+        ties_x += [pos[n][0], ex / sx + xr[0], None]
+        ties_y += [pos[n][1], ey / sy + yr[0], None]
+    if ties_x:
+        fig.add_trace(go.Scatter(x=ties_x, y=ties_y, mode="lines", showlegend=False, hoverinfo="skip",
+                                 line=dict(width=1, color="#34495e", dash="dot")))
     fig.add_trace(go.Scatter(
         x=lx, y=ly, mode="text", text=safes(names), textposition="middle center", showlegend=False,
         hoverinfo="skip", textfont=dict(size=LABEL_SIZE),

@@ -90,9 +90,9 @@ def personas(totals: pl.DataFrame, who: str) -> str:
 
     >>> f = pl.DataFrame({"persona": ["engager", "observer", "catalyst"], "people": [10, 30, 5]})
     >>> personas(f, "employees")
-    'Observers are the largest persona: 30 of the 45 active employees'
+    'Observers are the largest persona:<br>30 of the 45 active employees'
     >>> personas(f.with_columns(people=pl.lit(7)), "people")
-    'Engagers, observers and catalysts are the largest personas: 7 each of the 21 active people'
+    'Engagers, observers and catalysts are the largest personas:<br>7 each of the 21 active people'
     """
     rows = totals.filter(pl.col("people") > 0)
     if rows.is_empty():
@@ -104,8 +104,8 @@ def personas(totals: pl.DataFrame, who: str) -> str:
     said = said[0].upper() + said[1:]
     n = int(top["people"][0])
     if len(kinds) == 1:
-        return f"{said} are the largest persona: {count(n)} of the {count(active)} active {who}"
-    return f"{said} are the largest personas: {count(n)} each of the {count(active)} active {who}"
+        return f"{said} are the largest persona:<br>{count(n)} of the {count(active)} active {who}"
+    return f"{said} are the largest personas:<br>{count(n)} each of the {count(active)} active {who}"
 
 
 def groups_ranked(n: int, kind: str | tuple[str, str], period: str) -> str:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 #: Term → its meaning in one line. The keys are the glossary's headings.
 MEANINGS = {
-    "participation rate": "Share of the headcount active in the period: people who read, reacted, posted or "
-    "replied, over the internal people employed then.",
+    "participation rate": "Share of the headcount active in the period: at least one activity of any kind (read, "
+    "reaction, post, reply, join), or a usage report vouching for one.",
     "contribution rate": "Share of the headcount who posted or replied in the period (reading and reacting "
     "do not count).",
-    "headcount": "The internal people employed in the period (or at some time over the range), in the "
-    "group they held that day: the population every rate is a share of.",
-    "retention": "Share of the people active in a period who are active again in the next one.",
+    "headcount": "The internal people employed during the period (hired before its end, not left before its "
+    "start): the population every rate is a share of.",
+    "retention": "Share of the people active in the period before, still employed, who are active again in "
+    "this one.",
     "cross-silo share": "Share of all ties that link people of two different groups.",
-    "tie": "A reply, mention or reaction from one person to another, either way, counted once per pair "
-    "of people and period.",
+    "tie": "A reply, a mention or a reaction between two people, either way (a reply ties its author to "
+    "the author answered); a person's ties with themself are left out.",
     "E-I index": "(ties leaving the group − ties inside it) / all its ties: −1 for a closed silo, +1 for a "
     "group that only talks outward (Krackhardt & Stern).",
     "silo": "A group whose E-I index is below the silo threshold: most of its ties stay inside it.",
@@ -34,9 +35,10 @@ MEANINGS = {
     "contributes equally, close to 1 when a few people write everything.",
     "Lorenz curve": "The share of contributions made by the least contributing x% of people; the further "
     "below the diagonal, the more unequal.",
-    "contributor absence factor": "The smallest number of people who together produce half of all "
-    "contributions: the people whose absence would halve the content.",
-    "superuser": "The top 1% of the headcount by contributions (posts and replies), ties included.",
+    "contributor absence factor": "The smallest number of people who together produce at least half of all "
+    "contributions.",
+    "superuser": "The top 1% of the headcount by contributions (posts and replies), ties included (the "
+    "superuser_share setting).",
     "contributor": "Someone who posted or replied, and is not a superuser.",
     "lurker": "Someone active (read, reacted, joined) without posting or replying.",
     "inactive": "Someone of the headcount with no activity at all.",
@@ -44,14 +46,17 @@ MEANINGS = {
     "apart.",
     "persona": "A person's way of taking part, from the contributions made and the responses received over "
     "the range; counted per group, never shown for a person.",
-    "engager": "A persona: gives and receives in balance.",
-    "catalyst": "A persona: receives more than twice the responses it gives.",
-    "responder": "A persona: gives more than twice what it receives, mostly replies and reactions.",
-    "broadcaster": "A persona: gives more than twice what it receives, mostly new posts.",
-    "observer": "A persona: active (reads, reactions, joins) but gives no post or reply.",
-    "pilot": "Roadmap phase: the first groups given the network, to try it.",
-    "rollout": "Roadmap phase: groups given the network after the pilot.",
-    "generalised": "Roadmap phase: the network is open to the whole group, frontline people included.",
+    "engager": "A persona: the rest, neither giving nor receiving more than twice the other.",
+    "catalyst": "A persona: receives (replies and reactions from others) more than twice what it gives.",
+    "responder": "A persona: gives (posts, replies, reactions) more than twice what it receives, mostly "
+    "replies and reactions.",
+    "broadcaster": "A persona: gives more than twice what it receives, with more posts than replies and "
+    "reactions.",
+    "observer": "A persona: active (reads, joins) but gives no post, reply or reaction.",
+    "pilot": "Roadmap phase: the first groups to use the network, to try it.",
+    "rollout": "Roadmap phase: the groups the network is being opened to after the pilot.",
+    "generalised": "Roadmap phase: the network is in general use in the group, the step after pilot and "
+    "rollout.",
     "partial period": "A period the data covers only in part (it starts or ends inside it): drawn, but "
     "never read for a headline, a change or a trend.",
     "health score": "0 to 100: the weighted sum of a community's parts (active members, threads answered, "

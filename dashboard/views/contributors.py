@@ -89,7 +89,7 @@ def render(f: Filters) -> None:
                                       title, "People", meanings=MEANINGS),
                 width="stretch", key="personas",
             )
-            st.caption("; ".join(f"{p}: {MEANINGS[p][len('A persona: '):]}" for p in
+            st.caption("; ".join(f"{p}: {MEANINGS[p][len('A persona: '):].rstrip('.')}" for p in
                                  ("engager", "catalyst", "responder", "broadcaster", "observer")) + ".")
             if sizes.height > MAX_GROUPS:
                 st.caption(f"The {MAX_GROUPS} largest of {plural(sizes.height, *group_words(f.by))} are drawn.")
