@@ -114,3 +114,34 @@ def groups_ranked(n: int, kind: str | tuple[str, str], period: str) -> str:
     ('1 department in 2026-10', '14 countries in 2026-10, from most to least active')
     """
     return f"{_kinds(n, kind)} in {period}" + (", from most to least active" if n > 1 else "")
+
+
+def change(a: float, b: float, tolerance: float = 0.0005) -> str:
+    """'rose', 'fell' or 'held' from ``a`` to ``b`` (a change under ``tolerance`` reads the same
+    on screen, one decimal of a percentage).
+
+    >>> change(0.129, 0.165), change(0.2, 0.1), change(0.1651, 0.1649)
+    ('rose', 'fell', 'held')
+    """
+    return "rose" if b > a + tolerance else "fell" if b < a - tolerance else "held"
+
+
+def most_closed(ranked: pl.DataFrame, by: str, kind: str | tuple[str, str], threshold: float) -> str:
+    """The group(s) with the lowest E-I index of ``ranked`` (ties at two decimals, as shown), and
+    whether it is a silo at all.
+
+    >>> f = pl.DataFrame({"g": ["a", "b", "c"], "ei_index": [-0.61, 0.2, 0.3]})
+    >>> most_closed(f, "g", "department", -0.5)
+    'a is the most closed department (E-I -0.61)'
+    >>> most_closed(f.with_columns(ei_index=pl.Series([0.52, 0.52, 0.6])), "g", ("country", "countries"), -0.5)
+    'a and b are the most closed countries (E-I +0.52), not silos'
+    """
+    one, many = kind if isinstance(kind, tuple) else (kind, kind + "s")
+    rows = ranked.filter(pl.col("ei_index").is_not_null()).with_columns(pl.col("ei_index").round(2).alias("_e"))
+    low = rows["_e"].min()
+    closed = sorted(rows.filter(pl.col("_e") == low)[by].cast(pl.Utf8).to_list())
+    silo = low < threshold
+    if len(closed) == 1:
+        return f"{safe(closed[0])} is the most closed {one} (E-I {low:+.2f})" + ("" if silo else ", not a silo")
+    who = names([safe(g) for g in closed]) if len(closed) <= NAMED else plural(len(closed), one, many)
+    return f"{who} are the most closed {many} (E-I {low:+.2f})" + ("" if silo else ", not silos")

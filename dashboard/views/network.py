@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, tables
+from dashboard import charts, data, tables, titles
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct
+from dashboard.format import count, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
-from dashboard.words import MEANINGS
+from dashboard.words import MEANINGS, group_words
 
 HELP = {
     "graph": "One node per group (size: people), one edge per pair of groups that interact (width: "
@@ -58,7 +58,7 @@ def render(f: Filters) -> None:
     silos = groups.filter(pl.col("is_silo").fill_null(False))
     with_ties = groups.filter(pl.col("ei_index").is_not_null())
     partial = f.partial_labels
-    kind = f"{f.by}s"
+    one, kind = group_words(f.by)
 
     if f.group is None:
         c1, c2, c3 = st.columns(3)
@@ -85,8 +85,8 @@ def render(f: Filters) -> None:
                       "organisation's."))
     st.caption(md(f"Covers: {fig.covers}."))
 
-    title = (f"{silos.height} of {with_ties.height} {kind} with enough ties to tell are silos "
-             f"(E-I below {threshold:+.1f}); "
+    title = (f"{silos.height} of {plural(with_ties.height, one, kind)} with enough ties to tell "
+             f"{'is a silo' if silos.height == 1 else 'are silos'} (E-I below {threshold:+.1f}); "
              f"{pct(org['cross_silo_share'])} of ties cross a {f.by} boundary")
     if f.group is None:
         graph = org["graph"]
@@ -117,15 +117,14 @@ def render(f: Filters) -> None:
         if ranked.is_empty():
             st.write(md(f"No {f.by} has enough ties to tell its E-I index in this range."))
         else:
-            closed = ranked.row(0, named=True)
             drawn = ranked.head(MAX_DRAWN)
             mine = fig.rows.filter(pl.col("ei_index").is_not_null()) if f.group is not None else ranked.clear()
             if mine.height and f.group not in drawn[f.by].to_list():
                 drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
             st.plotly_chart(
                 charts.ei_bars(drawn, f.by, threshold,
-                               f"{charts.safe(closed[f.by])} is the most closed {f.by} (E-I {closed['ei_index']:+.2f})"
-                               + (f";<br>every {f.by}, {charts.safe(f.group)} among them" if mine.height else ""),
+                               titles.most_closed(ranked, f.by, (one, kind), threshold)
+                               + (f";<br>every {one}, {charts.safe(f.group)} among them" if mine.height else ""),
                                highlight=f.group),
                 width="stretch", key="ei",
             )
@@ -143,7 +142,7 @@ def render(f: Filters) -> None:
             st.write("Needs at least two complete periods with interactions.")
         else:
             a, b = ends
-            verb = "rose" if b["cross_silo_share"] > a["cross_silo_share"] else "fell"
+            verb = titles.change(a["cross_silo_share"], b["cross_silo_share"])
             who = "Cross-silo share" if f.group is None else f"The share of {charts.safe(f.group)}'s ties leaving it"
             st.plotly_chart(
                 charts.mark_partial(charts.org_trend(
