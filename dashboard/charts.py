@@ -12,6 +12,7 @@ import html
 import math
 
 import networkx as nx
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 from plotly import basedatatypes
@@ -38,6 +39,40 @@ CLASS_COLOURS = {
     "inactive": "#d5d8dc",
     "non-contributor": "#d5d8dc",
 }
+
+
+#: One colour per series: 24 distinct colours (plotly's Dark24), more spread over the hue circle
+#: when a chart draws more series than that. Plotly's own cycle has 10: an 11th line would take
+#: the first one's colour.
+PALETTE = ("#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86",
+           "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE",
+           "#862A16", "#A777F1", "#620042", "#1616A7", "#DA60CA", "#6C4516", "#0D2A63", "#AF0038")
+#: The personas in a fixed order with their colours, whatever the page's frame holds.
+PERSONA_COLOURS = {"engager": "#1b4f72", "catalyst": "#2e86de", "responder": "#E15F99", "broadcaster": "#B68100",
+                   "observer": "#1CA71C"}
+
+
+def colours(n: int) -> list[str]:
+    """``n`` distinct colours.
+
+    >>> colours(2), len(set(colours(40)))
+    (['#2E91E5', '#E15F99'], 40)
+    """
+    if n <= len(PALETTE):
+        return list(PALETTE[:n])
+    return [f"hsl({round(360 * i / n)},70%,{40 if i % 2 else 55}%)" for i in range(n)]
+
+
+def one_period(fig: go.Figure) -> go.Figure:
+    """A chart over periods whose range holds a single one draws dots, not lines: say so, and
+    draw the dots (a line of one point is invisible)."""
+    xs = {x for trace in fig.data if isinstance(trace, go.Scatter) for x in (trace.x or ()) if x is not None}
+    if len(xs) == 1:
+        fig.update_traces(mode="markers", marker_size=10, selector=dict(type="scatter"))
+        fig.add_annotation(text="One period in the range: one point per series, no trend. Widen the period "
+                           "range to see one.", xref="paper", yref="paper", x=0.5, y=1.0, yanchor="top",
+                           showarrow=False, font=dict(color=NEUTRAL))
+    return fig
 
 
 def safe(value) -> str:
@@ -81,13 +116,14 @@ def _period_ticks(fig: go.Figure, partial: frozenset = frozenset()) -> None:
 def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
     """Participation and contribution rates per period (organisation-wide frame)."""
     fig = go.Figure()
-    for column, name in (("participation_rate", _("Participation")), ("contribution_rate", _("Contribution"))):
+    for (column, name), colour in zip((("participation_rate", _("Participation")), ("contribution_rate", _("Contribution"))),
+                                      colours(2)):
         fig.add_trace(
             go.Scatter(
                 x=frame["period"].to_list(),
                 y=frame[column].to_list(),
                 mode="lines+markers",
-                name=name,
+                name=name, line_color=colour,
                 customdata=list(zip(frame["active"].to_list(), frame["contributors"].to_list(),
                                     frame["headcount"].to_list())),
                 hovertemplate=(
@@ -96,10 +132,10 @@ def participation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
                 ),
             )
         )
-    return _layout(
+    return one_period(_layout(
         fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
         yaxis_title=_("Share of headcount"), yaxis=RATE_AXIS,
-    )
+    ))
 
 
 def trend_title(frame: pl.DataFrame, what: str | None = None, column: str = "participation_rate",
@@ -149,16 +185,17 @@ def mark_partial(fig: go.Figure, partial: frozenset, axis: str = "x") -> go.Figu
 def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title: str) -> go.Figure:
     """Participation per period, one line per group, the group's roadmap phase in its name."""
     fig = go.Figure()
-    for (group,), part in frame.sort("period").group_by([by], maintain_order=True):
+    groups = frame.sort("period").group_by([by], maintain_order=True)
+    for ((group,), part), colour in zip(sorted(groups, key=lambda g: str(g[0][0])), colours(frame[by].n_unique())):
         phase = phases.get(group)
         name = safe(group) + (f" ({safe(term(phase))})" if phase else "")
         fig.add_trace(go.Scatter(
             x=part["period"].to_list(), y=part["participation_rate"].to_list(), mode="lines",
-            name=name, line=dict(dash="dot" if phase == "pilot" else "solid"),
+            name=name, line=dict(dash="dot" if phase == "pilot" else "solid", color=colour),
             hovertemplate=name + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
-                   yaxis_title=_("Participation rate"), yaxis=RATE_AXIS)
+    return one_period(_layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
+                              yaxis_title=_("Participation rate"), yaxis=RATE_AXIS))
 
 
 def largest(frame: pl.DataFrame, by: str, n: int) -> list[str]:
@@ -204,13 +241,14 @@ def ranking(frame: pl.DataFrame, by: str, value: str, title: str, axis: str) -> 
 def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axis: str) -> go.Figure:
     """One line per value of ``series`` (e.g. frontline vs desk) over the periods."""
     fig = go.Figure()
-    for (name,), part in frame.sort("period").group_by([series], maintain_order=True):
+    parts = frame.sort("period").group_by([series], maintain_order=True)
+    for ((name,), part), colour in zip(parts, colours(frame[series].n_unique())):
         fig.add_trace(go.Scatter(
             x=part["period"].to_list(), y=part[value].to_list(), mode="lines+markers", name=safe(term(name)),
-            hovertemplate=safe(term(name)) + "<br>%{x}: %{y:.1%}<extra></extra>",
+            line_color=colour, hovertemplate=safe(term(name)) + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))
-    return _layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
-                   yaxis_title=axis, yaxis=RATE_AXIS)
+    return one_period(_layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
+                              yaxis_title=axis, yaxis=RATE_AXIS))
 
 
 def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
@@ -242,21 +280,32 @@ def lorenz(points: pl.DataFrame, gini: float | None, title: str) -> go.Figure:
         line=dict(color=ACCENT),
         hovertemplate=_("%{x:.1%} of people make %{y:.1%} of contributions") + "<extra></extra>",
     ))
+    # the legend under the plot: beside it, it takes half a page column's width from the curve
     return _layout(fig, title, xaxis_title=_("Share of people, fewest contributions first"),
-                   yaxis_title=_("Share of contributions"), xaxis=RATE_AXIS, yaxis=RATE_AXIS)
+                   yaxis_title=_("Share of contributions"), xaxis=RATE_AXIS, yaxis=RATE_AXIS, height=480,
+                   legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
 
 
-def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title: str, axis: str) -> go.Figure:
-    """Stacked horizontal bars: ``value`` per group, one colour per value of ``series``."""
+def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title: str, axis: str,
+                   meanings: dict[str, str] | None = None) -> go.Figure:
+    """Stacked horizontal bars: ``value`` per group (A to Z from the top), one colour per value of
+    ``series`` (the personas' own), ``meanings`` of the series' values in their tooltips."""
+    meanings = meanings or {}
     fig = go.Figure()
-    for (name,), part in frame.group_by([series], maintain_order=True):
+    parts = frame.group_by([series], maintain_order=True)
+    fixed = set(frame[series].unique().to_list()) <= set(PERSONA_COLOURS)
+    for ((name,), part), colour in zip(parts, colours(frame[series].n_unique())):
         fig.add_trace(go.Bar(
             y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(term(name)), orientation="h",
-            hovertemplate="%{y} · " + safe(term(name)) + ": %{x:,}<extra></extra>",
+            marker_color=PERSONA_COLOURS[name] if fixed else colour,
+            hovertemplate="%{y} · " + safe(term(name)) + (f" ({meanings[name]})" if name in meanings else "")
+            + ": %{x:,}<extra></extra>",
         ))
-    n = frame[by].n_unique()
+    groups = sorted(frame[by].unique().to_list(), key=str)
+    # A to Z from the top: a category axis draws its first category at the bottom
     return _layout(fig, title, barmode="stack", xaxis_title=axis, yaxis_title="", yaxis_type="category",
-                   height=max(320, 24 * n + 120))
+                   yaxis=dict(categoryorder="array", categoryarray=safes(reversed(groups))),
+                   legend=dict(traceorder="normal"), height=max(320, 24 * len(groups) + 120))
 
 
 def ei_bars(frame: pl.DataFrame, by: str, threshold: float, title: str, highlight: str | None = None) -> go.Figure:
@@ -283,15 +332,127 @@ def org_trend(frame: pl.DataFrame, column: str, title: str, axis: str, percent: 
         x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers", marker_color=ACCENT,
         hovertemplate="%{x}: %{y:" + (".1%" if percent else ".2f") + "}<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_title=_("Period"), xaxis_type="category", yaxis_title=axis,
-                   yaxis=RATE_AXIS if percent else {})
+    return one_period(_layout(fig, title, xaxis_title=_("Period"), xaxis_type="category", yaxis_title=axis,
+                              yaxis=RATE_AXIS if percent else {}))
+
+
+#: The group graph's size: its height, and the narrowest plot it is laid out for. Labels are placed
+#: in pixels for that width; a wider plot only moves them further apart sideways.
+GRAPH_HEIGHT = 560
+GRAPH_MIN_WIDTH = 700
+#: The group graph's labels: font size (px), and the width of a character as a share of it (a
+#: generous bound for the sans-serif fonts plotly falls back on).
+LABEL_SIZE = 12
+CHAR_WIDTH = 0.62
+LABEL_LINE = 1.35
+
+
+def label_box(text: str, x: float, y: float, size: int = LABEL_SIZE) -> tuple[float, float, float, float]:
+    """The box (left, bottom, right, top, in pixels) of ``text`` centred on ``x``, ``y``.
+
+    >>> label_box("IT", 100, 50)
+    (90.56, 41.9, 109.44, 58.1)
+    """
+    w, h = len(html.unescape(text)) * size * CHAR_WIDTH + 4, size * LABEL_LINE
+    return (round(x - w / 2, 2), round(y - h / 2, 2), round(x + w / 2, 2), round(y + h / 2, 2))
+
+
+def overlap(a: tuple, b: tuple) -> bool:
+    """Whether two boxes (left, bottom, right, top) intersect.
+
+    >>> overlap((0, 0, 10, 10), (9, 9, 20, 20)), overlap((0, 0, 10, 10), (10, 0, 20, 10))
+    (True, False)
+    """
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def plot_area(fig: go.Figure, width: int = GRAPH_MIN_WIDTH) -> tuple[float, float]:
+    """The width and height in pixels of the plot inside a figure ``width`` wide."""
+    m = fig.layout.margin
+    return width - m.l - m.r, fig.layout.height - m.t - m.b
+
+
+def spread(centres: dict[str, tuple[float, float]], radii: dict[str, float], area: tuple[float, float],
+           gap: float = 4, rounds: int = 200) -> dict[str, tuple[float, float]]:
+    """The node centres (pixels) moved apart until no two nodes overlap (``gap`` between them),
+    each pair pushed along the line joining them, and kept inside ``area``.
+
+    >>> spread({"a": (50, 50), "b": (52, 50)}, {"a": 10, "b": 10}, (200, 100))
+    {'a': (39.0, 50.0), 'b': (63.0, 50.0)}
+    """
+    w, h = area
+    pos = {n: list(c) for n, c in centres.items()}
+    names = sorted(pos)
+    for _round in range(rounds):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                dx, dy = pos[b][0] - pos[a][0], pos[b][1] - pos[a][1]
+                d = math.hypot(dx, dy)
+                need = radii[a] + radii[b] + gap
+                if d >= need - 1e-9:
+                    continue
+                ux, uy = (dx / d, dy / d) if d > 1e-9 else (1.0, 0.0)
+                push = (need - d) / 2
+                pos[a][0] -= ux * push
+                pos[a][1] -= uy * push
+                pos[b][0] += ux * push
+                pos[b][1] += uy * push
+                moved = True
+        for n in names:
+            pos[n][0] = min(max(pos[n][0], radii[n]), w - radii[n])
+            pos[n][1] = min(max(pos[n][1], radii[n]), h - radii[n])
+        if not moved:
+            break
+    return {n: (round(pos[n][0], 2), round(pos[n][1], 2)) for n in centres}
+
+
+def place_labels(centres: dict[str, tuple[float, float]], radii: dict[str, float], texts: dict[str, str],
+                 area: tuple[float, float]) -> dict[str, tuple[float, float]]:
+    """A position (pixels) for each node's label where it meets no other label and no node: the
+    first free one of above, below, right, left and the corners of its node, a ring or two further
+    out, then the free point of the plot nearest to it. The largest nodes are placed first.
+
+    >>> place_labels({"Engineering": (100, 100), "IT": (104, 96)}, {"Engineering": 10, "IT": 6},
+    ...              {"Engineering": "Engineering", "IT": "IT"}, (400, 300))
+    {'Engineering': (100.0, 120.1), 'IT': (104.0, 79.9)}
+    """
+    w, h = area
+    boxes = np.array([(c[0] - radii[n], c[1] - radii[n], c[0] + radii[n], c[1] + radii[n]) for n, c in centres.items()]
+                     ).reshape(-1, 4)
+    placed: dict[str, tuple[float, float]] = {}
+    # every point of the plot on a grid, to fall back on when no place near the node is free
+    grid = np.array([(gx, gy) for gx in np.arange(0, w, 6.0) for gy in np.arange(0, h, 6.0)])
+    for name in sorted(centres, key=lambda n: (-radii[n], n)):
+        (x, y), r = centres[name], radii[name]
+        left, bottom, right, top = label_box(texts[name], 0, 0)
+        bw, bh = right - left, top - bottom
+        near = []
+        for ring in range(3):
+            gx, gy = r + 2 + ring * bh + bw / 2, r + 2 + ring * bh + bh / 2
+            near += [(0, gy), (0, -gy), (gx, 0), (-gx, 0), (gx, gy), (-gx, gy), (gx, -gy), (-gx, -gy)]
+        far = grid[np.argsort(np.hypot(grid[:, 0] - x, grid[:, 1] - y), kind="stable")]
+        spots = np.vstack([np.array(near) + (x, y), far])
+        l, b = spots[:, 0] - bw / 2, spots[:, 1] - bh / 2
+        rr, tt = spots[:, 0] + bw / 2, spots[:, 1] + bh / 2
+        free = (l >= 0) & (b >= 0) & (rr <= w) & (tt <= h)
+        hit = ((l[:, None] < boxes[None, :, 2]) & (boxes[None, :, 0] < rr[:, None])
+               & (b[:, None] < boxes[None, :, 3]) & (boxes[None, :, 1] < tt[:, None])).any(axis=1)
+        ok = np.flatnonzero(free & ~hit)
+        # nowhere free in the plot: above the node (the test of the sample's graphs says it never happens)
+        cx, cy = (spots[ok[0]] if ok.size else (x, y + r + 2 + bh / 2))
+        placed[name] = (round(float(cx), 2), round(float(cy), 2))
+        boxes = np.vstack([boxes, label_box(texts[name], *placed[name])])
+    return placed
 
 
 def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], title: str) -> go.Figure:
     """The group graph: node size by headcount, edge width by ties, silos in red.
 
     Positions come from a seeded spring layout weighted by ties, so the picture is stable. Edge
-    widths come in :data:`EDGE_WIDTHS` classes, proportional to the heaviest edge.
+    widths come in :data:`EDGE_WIDTHS` classes, proportional to the heaviest edge. Labels are
+    placed (:func:`place_labels`) so that none covers another or a node, on a plot at least
+    :data:`GRAPH_MIN_WIDTH` wide; a label moved away from its node is tied to it by a thin line.
     """
     G = nx.Graph()
     for row in nodes.iter_rows(named=True):
@@ -300,42 +461,74 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
         G.add_edge(row["group_a"], row["group_b"], weight=row["weight"])
     pos = nx.spring_layout(G, weight="weight", seed=7) if len(G) else {}
     fig = go.Figure()
+    _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=GRAPH_HEIGHT)
+    biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
+    names = nodes["group"].to_list()
+    if not names:
+        return fig
+    sizes = [12 + 40 * math.sqrt(h / biggest) for h in nodes["headcount"].to_list()]
+    # In pixels of the narrowest plot: the nodes spread until none covers another, then the labels
+    # placed; the axes span the nodes with a margin for their labels.
+    xs, ys = [pos[n][0] for n in names], [pos[n][1] for n in names]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    padx, pady = max(x1 - x0, 0.2) * 0.15, max(y1 - y0, 0.2) * 0.12
+    xr, yr = [x0 - padx, x1 + padx], [y0 - pady, y1 + pady]
+    w, h = plot_area(fig)
+    sx, sy = w / (xr[1] - xr[0]), h / (yr[1] - yr[0])
+    radii = {n: size / 2 + 1 for n, size in zip(names, sizes)}
+    centres = spread({n: ((pos[n][0] - xr[0]) * sx, (pos[n][1] - yr[0]) * sy) for n in names}, radii, (w, h))
+    pos = {n: (c[0] / sx + xr[0], c[1] / sy + yr[0]) for n, c in centres.items()}
     top = max(edges["weight"].max() or 1, 1) if edges.height else 1
     # One trace per width class rather than per edge: a figure of many traces is slow to build.
     widths: dict[int, tuple[list, list]] = {}
     for a, b, weight in edges.select("group_a", "group_b", "weight").iter_rows():
-        xs, ys = widths.setdefault(math.ceil(EDGE_WIDTHS * weight / top), ([], []))
-        (x0, y0), (x1, y1) = pos[a], pos[b]
-        xs += [x0, x1, None]
-        ys += [y0, y1, None]
-    for level, (xs, ys) in sorted(widths.items()):
+        exs, eys = widths.setdefault(math.ceil(EDGE_WIDTHS * weight / top), ([], []))
+        (ax, ay), (bx, by) = pos[a], pos[b]
+        exs += [ax, bx, None]
+        eys += [ay, by, None]
+    for level, (exs, eys) in sorted(widths.items()):
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+            x=exs, y=eys, mode="lines", showlegend=False, hoverinfo="skip",
             line=dict(width=0.5 + 8 * level / EDGE_WIDTHS, color="rgba(127,140,141,0.45)"),
         ))
-    biggest = max(nodes["headcount"].max() or 1, 1) if nodes.height else 1
-    names = nodes["group"].to_list()
     fig.add_trace(go.Scatter(
-        x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], mode="markers+text",
-        text=safes(names), textposition="top center", showlegend=False,
-        marker=dict(
-            size=[12 + 40 * math.sqrt(h / biggest) for h in nodes["headcount"].to_list()],
-            color=[SILO if n in silos else ACCENT for n in names], line=dict(width=1, color="white"),
-        ),
+        x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], mode="markers",
+        text=safes(names), showlegend=False,
+        marker=dict(size=sizes, color=[SILO if n in silos else ACCENT for n in names], line=dict(width=1, color="white")),
         customdata=list(zip(nodes["headcount"].to_list(), nodes["internal_ties"].to_list())),
         hovertemplate="%{text}<br>" + _("%{customdata[0]:,} people · %{customdata[1]:,} ties inside") + "<extra></extra>",
     ))
-    return _layout(fig, title, xaxis_visible=False, yaxis_visible=False, height=560)
+    labels = place_labels(centres, radii, dict(zip(names, safes(names))), (w, h))
+    lx = [labels[n][0] / sx + xr[0] for n in names]
+    ly = [labels[n][1] / sy + yr[0] for n in names]
+    # a label set away from its node is tied to it: a line from the node to the label's edge
+    ties_x, ties_y = [], []
+    for n in names:
+        if math.dist(centres[n], labels[n]) <= radii[n] + 2 * LABEL_SIZE * LABEL_LINE:
+            continue
+        left, bottom, right, upper = label_box(safe(n), *labels[n])
+        ex, ey = min(max(centres[n][0], left), right), min(max(centres[n][1], bottom), upper)
+        ties_x += [pos[n][0], ex / sx + xr[0], None]
+        ties_y += [pos[n][1], ey / sy + yr[0], None]
+    if ties_x:
+        fig.add_trace(go.Scatter(x=ties_x, y=ties_y, mode="lines", showlegend=False, hoverinfo="skip",
+                                 line=dict(width=1, color="#34495e", dash="dot")))
+    fig.add_trace(go.Scatter(
+        x=lx, y=ly, mode="text", text=safes(names), textposition="middle center", showlegend=False,
+        hoverinfo="skip", textfont=dict(size=LABEL_SIZE),
+    ))
+    return fig.update_layout(xaxis_range=xr, yaxis_range=yr, xaxis_fixedrange=True, yaxis_fixedrange=True)
 
 
 def lifecycle_bars(frame: pl.DataFrame, title: str) -> go.Figure:
     """New, continuing and returning contributors stacked per period, lapsed below the axis."""
     fig = go.Figure()
     periods = frame["period"].to_list()
-    for column, name in (("new", _("New")), ("returning", _("Returning")), ("continuing", _("Continuing"))):
-        fig.add_trace(go.Bar(x=periods, y=frame[column].to_list(), name=name,
+    four = colours(4)
+    for (column, name), colour in zip((("new", _("New")), ("returning", _("Returning")), ("continuing", _("Continuing"))), four):
+        fig.add_trace(go.Bar(x=periods, y=frame[column].to_list(), name=name, marker_color=colour,
                              hovertemplate=name + " %{x}: %{y:,}<extra></extra>"))
-    fig.add_trace(go.Bar(x=periods, y=[-v for v in frame["lapsed"].to_list()], name=_("Lapsed"),
+    fig.add_trace(go.Bar(x=periods, y=[-v for v in frame["lapsed"].to_list()], name=_("Lapsed"), marker_color=four[3],
                          customdata=frame["lapsed"].to_list(),
                          hovertemplate=_("Lapsed") + " %{x}: %{customdata:,}<extra></extra>"))
     return _layout(fig, title, barmode="relative", xaxis_title=_("Period"), xaxis_type="category",
@@ -352,9 +545,11 @@ def funnel(steps: list[tuple[str, int]], title: str) -> go.Figure:
 def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
     """One line per cohort (month of arrival): the share of it active each month after."""
     fig = go.Figure()
-    for (cohort,), part in frame.sort("cohort", "months_after").group_by(["cohort"], maintain_order=True):
+    parts = frame.sort("cohort", "months_after").group_by(["cohort"], maintain_order=True)
+    for ((cohort,), part), colour in zip(parts, colours(frame["cohort"].n_unique())):
         fig.add_trace(go.Scatter(
             x=part["months_after"].to_list(), y=part["share"].to_list(), mode="lines+markers", name=safe(cohort),
+            line_color=colour,
             customdata=part["cohort_size"].to_list(),
             hovertemplate=safe(cohort) + _(" (%{customdata:,} people)<br>month %{x}: %{y:.1%}") + "<extra></extra>",
         ))
@@ -365,8 +560,9 @@ def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
 def hours_trend(frame: pl.DataFrame, title: str) -> go.Figure:
     """Median and 90th percentile of the time to first reply (hours) per period."""
     fig = go.Figure()
-    for column, name in (("first_reply_median_hours", _("Median")), ("first_reply_p90_hours", _("90th percentile"))):
+    for (column, name), colour in zip((("first_reply_median_hours", _("Median")), ("first_reply_p90_hours", _("90th percentile"))),
+                                      colours(2)):
         fig.add_trace(go.Scatter(x=frame["period"].to_list(), y=frame[column].to_list(), mode="lines+markers",
-                                 name=name, hovertemplate=name + " %{x}: %{y:.1f} h<extra></extra>"))
-    return _layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
-                   yaxis_title=_("Hours to first reply (calendar)"), yaxis=dict(rangemode="tozero"))
+                                 name=name, line_color=colour, hovertemplate=name + " %{x}: %{y:.1f} h<extra></extra>"))
+    return one_period(_layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
+                              yaxis_title=_("Hours to first reply (calendar)"), yaxis=dict(rangemode="tozero")))

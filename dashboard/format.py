@@ -49,3 +49,59 @@ def md(text) -> str:
     '\\\\<img src=x onerror=alert\\\\(1\\\\)\\\\>'
     """
     return _MARKDOWN.sub(r"\\\1", "" if text is None else str(text))
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 group', '14 groups', '1,203 people'.
+
+    >>> plural(1, "group"), plural(14, "group"), plural(1203, "person", "people"), plural(0, "team")
+    ('1 group', '14 groups', '1,203 people', '0 teams')
+    """
+    return f"{count(n)} {one if n == 1 else (many or one + 's')}"
+
+
+def names(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'.
+
+    >>> names(["IT"]), names(["IT", "Legal"]), names(["IT", "Legal", "Sales"])
+    ('IT', 'IT and Legal', 'IT, Legal and Sales')
+    """
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def person(pseudonym: str | None) -> str:
+    """A person's pseudonym as a readable label: its first 8 characters (the store keeps the whole
+    keyed hash; 8 hexadecimal characters tell apart the people of any table shown).
+
+    >>> person("e9ca810f910eeed42b5a8c0f46f1c733"), person(None)
+    ('person e9ca810f', 'unknown person')
+    """
+    return "unknown person" if pseudonym is None else f"person {pseudonym[:8]}"
+
+
+def detail(value) -> str:
+    """An audit event's detail (a dictionary, or its JSON) as a line: 'start 2025-11-01 · group all'.
+
+    >>> detail({"start": "2025-11-01", "group": "None", "min_group_size": "5", "whole_range": "True", "partial": "()"})
+    'start 2025-11-01 · group all · min group size 5 · whole range yes · partial none'
+    >>> detail('{"rows": 20, "named": false}'), detail(None)
+    ('rows 20 · named no', '')
+    """
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if not value:
+        return ""
+    words = {"None": "all", "True": "yes", "False": "no", "()": "none", "[]": "none"}
+
+    def said(k: str, v) -> str:
+        v = {None: "None", True: "True", False: "False"}.get(v, v) if isinstance(v, (bool, type(None))) else v
+        v = str(v)
+        return f"{k.replace('_', ' ')} {words.get(v, v) if k == 'group' or v != 'None' else 'none'}"
+
+    return " · ".join(said(k, v) for k, v in value.items())

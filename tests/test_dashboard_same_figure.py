@@ -119,7 +119,8 @@ def test_the_number_of_groups_by_team_names_its_population(sample_store, monkeyp
     assert (shown, with_ties, silos["suppressed_groups"]) == (144, 62, 13)
     assert sum(1 for r in silos["rows"] if r["status"] == "disconnected") == shown - with_ties
     network = page(monkeypatch, sample_store, "network", by="team")
-    assert titles(network)[0].startswith(f"{silo_count} of {with_ties} teams with enough ties to tell are silos")
+    assert titles(network)[0].startswith(f"{silo_count} of {with_ties} teams with enough ties to tell "
+                                         + ("is a silo" if silo_count == 1 else "are silos"))
     text = captions(network)
     assert f"The 40 nodes with the most ties are drawn, of 145: the {shown} teams shown and 1 node folding " \
            "the smaller ones." in text

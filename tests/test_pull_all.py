@@ -144,7 +144,7 @@ def test_pull_all_twice_loads_every_source_once_through_the_faults(tmp_path, mon
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
     assert table["source"].tolist() == ["m365", "mattermost", "slack", "slack-analytics", "viva-engage"]
-    assert set(table["data through"].astype(str)) == {"2026-10-10"}
+    assert set(table["data_through"].astype(str)) == {"2026-10-10"}
     shown = at.json[0].value  # the configuration in force: the app's ids said to be set, never shown
     assert json.loads(shown)["graph_tenant_id"] == "(set)" and json.loads(shown)["graph_client_id"] == "(set)"
     assert apis["graph"].TENANT not in shown and apis["graph"].CLIENT_ID not in shown

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import streamlit as st
 
-from dashboard import data, guard
+from dashboard import data, format as fmt, guard, tables
 from dashboard.filters import Filters
 from dashboard.views.teams import csv_bytes
 from ruche import audit
@@ -22,7 +24,7 @@ def render(f: Filters) -> None:
     if pending:
         fresh = pl.DataFrame(
             [{"occurred_at": e["at"], "user_email": e["user_email"], "role": e["role"], "action": e["action"],
-              "page": e["page"], "detail": str(e.get("detail") or {})} for e in pending]
+              "page": e["page"], "detail": json.dumps(e.get("detail") or {}, default=str)} for e in pending]
         ).with_columns(pl.col("occurred_at").str.to_datetime())
         log = pl.concat([fresh, stored.with_columns(pl.col("detail").cast(pl.Utf8))], how="vertical_relaxed")
     else:
@@ -32,6 +34,6 @@ def render(f: Filters) -> None:
     who = st.multiselect(_("People"), users, key="audit_users")
     if who:
         log = log.filter(pl.col("user_email").is_in(who))
-    st.dataframe(log, hide_index=True, width="stretch")
+    tables.show(log.with_columns(pl.col("detail").map_elements(fmt.detail, return_dtype=pl.Utf8)), key="audit_table")
     st.download_button(_("Download as CSV"), csv_bytes(log), file_name="ruche-audit.csv", mime="text/csv",
                        key="audit_csv", on_click=guard.note, args=("export", "audit", {"rows": log.height}))

@@ -6,13 +6,17 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, tables
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct
 from ruche.i18n import N_, _, number, period_label as label, scope as in_words
+from dashboard.words import MEANINGS
 
 HELP = {
-    "health": N_("0 to 100: the weighted sum of the parts shown (each 0 to 1). See docs/metrics.md, \"Communities\"."),
+    "health": MEANINGS["health score"],
+    "communities": N_("Every space where people post: Viva Engage communities, Slack and Mattermost channels, "
+                      "private conversations pooled into one."),
+    "unanswered": N_("Share of the threads started in the range that got no reply from someone else by its end."),
     "idle": N_("No post or reply during the last {d} days of the range."),
     "first_reply": N_("Calendar time (nights and weekends included) from a thread's first post to the first reply "
                    "by someone else, over the threads answered by the end of the range."),
@@ -68,10 +72,10 @@ def render(f: Filters) -> None:
     spaces = data.figure("communities", f)
     org = spaces.extra
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(_("Communities"), count(org.get("communities")))
+    c1.metric(_("Communities"), count(org.get("communities")), help=_(HELP["communities"]))
     c2.metric(_("Idle"), count(org.get("idle")), help=_(HELP["idle"]).format(d=org.get("idle_days", 30)))
     c3.metric(_("Median time to first reply"), hours(org.get("first_reply_median_hours")), help=_(HELP["first_reply"]))
-    c4.metric(_("Threads unanswered"), pct(org.get("unanswered_share")))
+    c4.metric(_("Threads unanswered"), pct(org.get("unanswered_share")), help=_(HELP["unanswered"]))
     st.caption(md(_("Covers: {covers}. Every community and thread of the organisation counts in these four figures; "
                     "private conversations are pooled into one row, never listed; a community with fewer than {k} "
                     "members is not listed one by one.").format(covers=spaces.covers, k=f.min_group_size)))
@@ -81,11 +85,10 @@ def render(f: Filters) -> None:
     if rows.is_empty():
         st.info(_("No community with enough members in this range."))
     else:
-        st.dataframe(rows.select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
-                                 "posts", "replies_per_thread", "readers", "threads", "answered_share",
-                                 "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
-                     hide_index=True, width="stretch", height=min(36 * rows.height + 40, 640), column_config=table(),
-                     key="communities_table")
+        tables.show(rows.select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
+                                "posts", "replies_per_thread", "readers", "threads", "answered_share",
+                                "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
+                    height=min(36 * rows.height + 40, 640), column_config=table(), key="communities_table")
         weights = ", ".join(f"{_(PART_LABELS[p['part']])} {pct(p['weight'], 0)} ({_(p['is'])})"
                             for p in org.get("health_parts", []))
         st.caption(md(_("Health score parts and weights: {weights}.").format(weights=weights)))
@@ -94,8 +97,8 @@ def render(f: Filters) -> None:
     if idle.is_empty():
         st.write(md(_("No listed community is idle ({n} idle in all, listed or not).").format(n=count(org.get("idle")))))
     else:
-        st.dataframe(idle.select("community", "source", "members", "last_contribution"), hide_index=True,
-                     width="stretch", key="idle_table", column_config=table())
+        tables.show(idle.select("community", "source", "members", "last_contribution"), key="idle_table",
+                    column_config=table())
 
     st.subheader(_("Responsiveness"), help=_(HELP["first_reply"]))
     resp = data.scope_trend("responsiveness", f)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, titles
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct
+from dashboard.format import count, md, pct, plural
+from dashboard.words import MEANINGS, group_words
 from ruche.i18n import N_, _, number, scope as in_words
 
 HELP = {
@@ -15,10 +16,8 @@ HELP = {
     "included. Contributors: everybody else who contributed. Lurkers: active without contributing "
     "(read, reacted, joined). Inactive: no activity at all. Without a source of reads, lurkers and "
     "inactive people cannot be told apart and are shown together as non-contributors."),
-    "gini": N_("Gini coefficient of contributions over the whole headcount, zeros included: 0 when "
-    "everybody contributes equally, close to 1 when a few people write everything."),
-    "absence": N_("Contributor absence factor: the smallest number of people who together produce at "
-    "least half of all contributions."),
+    "gini": MEANINGS["Gini coefficient"] + " Over the whole headcount, zeros included.",
+    "absence": MEANINGS["contributor absence factor"],
     "personas": N_("From contributions made and responses received over the range: engager (balanced), "
     "catalyst (receives more than twice what it gives), responder and broadcaster (give more than "
     "twice what they receive, mostly replies and reactions, or mostly posts), observer (active, gives "
@@ -88,18 +87,16 @@ def render(f: Filters) -> None:
         else:
             # the organisation's figure counts every employee, the groups hidden included
             totals = personas.frame("organisation") if f.group is None else frame
-            lead = totals.sort("people", descending=True, maintain_order=True).row(0, named=True) if totals.height else None
-            who = (_("Most active employees are {personas} ({n})") if f.group is None
-                   else _("Most active people are {personas} ({n})"))
-            title = who.format(personas=charts.safe(_(PERSONAS[lead["persona"]]) if lead["persona"] in PERSONAS
-                                                    else f"{lead['persona']}s"),
-                               n=count(lead["people"])) if lead else _("Personas")
+            title = titles.personas(totals, "employees" if f.group is None else "people")
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
             st.plotly_chart(
                 charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
-                                      title, _("People")),
+                                      title, _("People"), meanings=MEANINGS),
                 width="stretch", key="personas",
             )
+            st.caption("; ".join(f"{p}: {MEANINGS[p][len('A persona: '):].rstrip('.')}" for p in
+                                 ("engager", "catalyst", "responder", "broadcaster", "observer")) + ".")
             if sizes.height > MAX_GROUPS:
-                st.caption(_("The {n} largest of {total} groups are drawn.").format(n=MAX_GROUPS, total=count(sizes.height)))
+                st.caption(_("The {n} largest of {groups} are drawn.").format(
+                    n=MAX_GROUPS, groups=plural(sizes.height, *group_words(f.by))))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import polars as pl
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, tables
 from dashboard.filters import Filters
 from dashboard.format import count, md
 from ruche.config import PRIVATE_SETTINGS, SETTINGS
@@ -48,9 +48,7 @@ def render(f: Filters) -> None:
                 n=count(settings.stale_after_days), late=late))
         st.subheader(_("Pulled from the APIs"), help=_("Each source `ruche pull` fetches: the last day its data covers, "
                      "the whole days missing since, and when its last pull that brought data was published (UTC)."))
-        st.dataframe(pulls.rename({"data_through": _("data through"), "days_behind": _("days missing"),
-                                   "pulled_at": _("last successful pull (UTC)"), "files": _("files of that pull")}),
-                     hide_index=True, width="stretch")
+        tables.show(pulls, key="pulls_table")
 
     st.subheader(_("Coverage per source and period"),
                  help=_("Records (events, or usage-report rows) and distinct people per source: a hole "
@@ -61,13 +59,12 @@ def render(f: Filters) -> None:
     if cov.is_empty():
         st.write(_("No activity loaded yet."))
     else:
-        st.dataframe(cov.pivot(on="source", index="period", values="records").sort("period"),
-                     hide_index=True, width="stretch")
+        tables.show(cov.pivot(on="source", index="period", values="records").sort("period"), key="coverage_table")
 
     st.subheader(_("Loads"), help=_("Every load: its file, what it read, loaded, rejected and skipped by rule "
                  "(bots, system messages). A file loaded before is recorded as unchanged."))
     runs = data.runs(data.version())
-    st.dataframe(runs, hide_index=True, width="stretch")
+    tables.show(runs, key="loads_table")
 
     with st.expander(_("Configuration in force")):
         st.caption(md(_("Read from {source}.").format(
@@ -82,7 +79,7 @@ def render(f: Filters) -> None:
     if rejects.is_empty():
         st.success(_("No row was rejected."))
     else:
-        st.dataframe(rejects, hide_index=True, width="stretch")
+        tables.show(rejects, key="rejects_table")
 
     usage = data.organisation_usage(data.version(), f.min_group_size)
     if not usage.is_empty():
@@ -94,6 +91,5 @@ def render(f: Filters) -> None:
                          "person's, a department's or a community's, and no other figure uses them. An administrator "
                          "shows names again in the Microsoft 365 admin center > Settings > Org settings > Services > "
                          "Reports (docs/formats.md)."))
-        st.dataframe(usage.pivot(on="measure", index=["source", "report_date", "period_days", "covers"],
-                                 values="value").sort("report_date", "source"),
-                     hide_index=True, width="stretch")
+        tables.show(usage.pivot(on="measure", index=["source", "report_date", "period_days", "covers"],
+                                values="value").sort("report_date", "source"), key="usage_table")

@@ -5,26 +5,25 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, tables, titles
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct
+from dashboard.format import count, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
 from ruche.i18n import N_, _, day_label, number, period_label as label, term, terms
+from dashboard.words import MEANINGS, group_words
 
 HELP = {
     "graph": N_("One node per group (size: people), one edge per pair of groups that interact (width: "
     "ties: replies, mentions and reactions between their members, either way). Red: silos, groups "
     "whose E-I index is below the threshold. Groups under the minimum size are folded together or "
     "left out."),
-    "ei": N_("E-I index (Krackhardt & Stern) = (external ties − internal ties) / all ties of the group: "
-    "−1 for a closed silo, +1 for a group that only talks outward."),
-    "cross": N_("Share of all ties that link two different groups."),
+    "ei": MEANINGS["E-I index"],
+    "cross": MEANINGS["cross-silo share"],
     "cross_group": N_("Share of the ties of the group's members that link them to someone outside the group: "
     "E / (E + I) of its E-I index."),
-    "modularity": N_("Newman modularity of the formal groups: how far they explain who talks to whom "
-    "(0: not at all; above 0.3: strongly)."),
+    "modularity": MEANINGS["modularity"],
     "communities": N_("Communities found in the interaction graph of the whole history (Louvain, seeded), "
     "whatever the period range, against the formal groups. Normalised mutual information: 1 when "
     "communities are exactly the groups, 0 when unrelated."),
@@ -69,7 +68,7 @@ def render(f: Filters) -> None:
     silos = groups.filter(pl.col("is_silo").fill_null(False))
     with_ties = groups.filter(pl.col("ei_index").is_not_null())
     partial = f.partial_labels
-    kind = terms(f.by)
+    one, kind = group_words(f.by)
 
     if f.group is None:
         c1, c2, c3 = st.columns(3)
@@ -98,10 +97,11 @@ def render(f: Filters) -> None:
                           "organisation's.").format(kind=kind)))
     st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
-    title = _("{silos} of {n} {kind} with enough ties to tell are silos (E-I below {threshold}); {share} of ties "
-              "cross a {by} boundary").format(silos=silos.height, n=with_ties.height, kind=kind,
-                                              threshold=signed(threshold, 1), share=pct(org["cross_silo_share"]),
-                                              by=term(f.by))
+    title = ((_("{silos} of {groups} with enough ties to tell is a silo") if silos.height == 1 else
+              _("{silos} of {groups} with enough ties to tell are silos")).format(
+                  silos=count(silos.height), groups=plural(with_ties.height, one, kind))
+             + _(" (E-I below {threshold}); {share} of ties cross a {by} boundary").format(
+                 threshold=signed(threshold, 1), share=pct(org["cross_silo_share"]), by=term(f.by)))
     if f.group is None:
         graph = org["graph"]
         nodes, edges = graph["nodes"], graph["edges"]
@@ -132,16 +132,14 @@ def render(f: Filters) -> None:
         if ranked.is_empty():
             st.write(md(_("No {by} has enough ties to tell its E-I index in this range.").format(by=term(f.by))))
         else:
-            closed = ranked.row(0, named=True)
             drawn = ranked.head(MAX_DRAWN)
             mine = fig.rows.filter(pl.col("ei_index").is_not_null()) if f.group is not None else ranked.clear()
             if mine.height and f.group not in drawn[f.by].to_list():
                 drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
             st.plotly_chart(
                 charts.ei_bars(drawn, f.by, threshold,
-                               _("{group} is the most closed {by} (E-I {ei})").format(
-                                   group=charts.safe(closed[f.by]), by=term(f.by), ei=signed(closed["ei_index"]))
-                               + (_(";<br>every {by}, {group} among them").format(by=term(f.by), group=charts.safe(f.group))
+                               titles.most_closed(ranked, f.by, (one, kind), threshold)
+                               + (_(";<br>every {by}, {group} among them").format(by=one, group=charts.safe(f.group))
                                   if mine.height else ""),
                                highlight=f.group),
                 width="stretch", key="ei",
@@ -162,14 +160,15 @@ def render(f: Filters) -> None:
             st.write(_("Needs at least two complete periods with interactions."))
         else:
             a, b = ends
-            rose = b["cross_silo_share"] > a["cross_silo_share"]
+            verb = titles.change(a["cross_silo_share"], b["cross_silo_share"])
             who = _("Cross-silo share") if f.group is None else _("The share of {group}'s ties leaving it").format(
                 group=charts.safe(f.group))
             st.plotly_chart(
                 charts.mark_partial(charts.org_trend(
                     trend.filter(pl.col("cross_silo_share").is_not_null()), "cross_silo_share",
-                    (_("{who} rose<br>from {a} in {first} to {b} in {last}") if rose else
-                     _("{who} fell<br>from {a} in {first} to {b} in {last}")).format(
+                    {"rose": _("{who} rose<br>from {a} in {first} to {b} in {last}"),
+                     "fell": _("{who} fell<br>from {a} in {first} to {b} in {last}"),
+                     "held": _("{who} held<br>from {a} in {first} to {b} in {last}")}[verb].format(
                         who=who, a=pct(a["cross_silo_share"]), first=label(a["period"]), b=pct(b["cross_silo_share"]),
                         last=label(b["period"])), _("Cross-silo share")), partial),
                 width="stretch", key="cross",
@@ -189,5 +188,9 @@ def render(f: Filters) -> None:
                           nmi=number(nmi, 2))
                       + ("" if f.group is None else _(" The communities holding people of {group}, and how many.").format(
                           group=f.group))))
-        table = comm.rows.with_columns(pl.col("share").round(3))
-        st.dataframe(table, hide_index=True, width="stretch")
+        # the community's size once, in its name, rather than repeated on each of its rows
+        table = comm.rows.with_columns(pl.format(_("community {} ({} people)"), "community", "community_size")
+                                       .alias("community")).drop("community_size")
+        tables.show(table, key="communities_table", column_config={
+            "people": st.column_config.NumberColumn(_("people of the {by}").format(by=term(f.by)), format="localized"),
+            "share": st.column_config.NumberColumn(_("share of the community"), format="percent")})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, summary
+from dashboard import charts, data, summary, titles
 from metrics import headlines
 from dashboard.filters import Filters, partial_note
-from dashboard.format import count, md, pct, points, scope, term
+from dashboard.format import count, md, pct, plural, points, scope, term
+from dashboard.words import MEANINGS, group_words
 from ruche.i18n import _, period_label as label
 
 
@@ -58,19 +59,30 @@ def render(f: Filters) -> None:
     if reading:
         low, high = reading
         curves = o.curves.rows
+        kind = group_words(f.by)
+        latest = o.curves.latest()
         st.subheader(_("Adoption by {attribute}").format(attribute=term(f.by)), help=_(headlines.HELP["curve"]))
-        drawn = charts.largest(curves, f.by, MAX_CURVES)
+        # the groups the title names are drawn, whatever their size
+        named = titles.named(latest, f.by, "participation_rate")
+        drawn = charts.largest(curves, f.by, MAX_CURVES - len(named))
+        drawn += [g for g in named if g not in drawn]
         st.plotly_chart(
             charts.mark_partial(charts.adoption_curves(
                 curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
-                _("{high} leads adoption at {high_rate}, {low} trails at {low_rate} in {period}").format(
-                    high=charts.safe(high[f.by]), high_rate=pct(high["participation_rate"]), low=charts.safe(low[f.by]),
-                    low_rate=pct(low["participation_rate"]), period=label(high["period"]))),
+                _("{leaders} in {period}").format(
+                    leaders=titles.leaders(latest, f.by, "participation_rate", kind, ("leads adoption", "trails")),
+                    period=label(high["period"]))),
                 o.partial),
             width="stretch", key="curves",
         )
-        groups = o.curves.latest().height
-        st.caption(md(_("{groups} groups in {period}: from {low_rate} ({low}) to {high_rate} ({high}).").format(
-                          groups=groups, period=label(high["period"]), low_rate=pct(low["participation_rate"]),
-                          low=low[f.by], high_rate=pct(high["participation_rate"]), high=high[f.by])
-                      + (_(" The {n} largest are drawn.").format(n=len(drawn)) if groups > len(drawn) else "")))
+        groups = latest.height
+        st.caption(md(_("{groups} in {period}").format(groups=plural(groups, *kind), period=label(high["period"]))
+                      + (_(": from {low_rate} ({low}) to {high_rate} ({high}).").format(
+                          low_rate=pct(low["participation_rate"]), low=low[f.by],
+                          high_rate=pct(high["participation_rate"]), high=high[f.by]) if groups > 1 else ".")
+                      + (_(" {n} are drawn: the largest, and those the title names.").format(n=len(drawn))
+                         if groups > len(drawn) else "")))
+        phases = sorted({p for p in s.phases.values()} & set(MEANINGS))
+        if phases:
+            st.caption(md(_("Roadmap phases in the legend: ") + "; ".join(
+                f"{term(p)}: {_(MEANINGS[p])}" for p in phases)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, titles
 from dashboard.filters import Filters, partial_note
-from dashboard.format import count, md, pct
+from dashboard.format import md, pct, plural
+from dashboard.words import MEANINGS, group_words
 from metrics.figures import Gap
 from ruche.i18n import N_, _, ngettext, number, period_label as label, scope as in_words
 
@@ -17,7 +18,7 @@ HELP = {
     "ranking": N_("Participation rate of each group over the last period of the range."),
     "frontline": N_("Participation rate of frontline people (no desk job) against desk workers."),
     "leaders": N_("Participation rate of executives and managers against staff."),
-    "retention": N_("Share of the people active in a period who are active again in the next one."),
+    "retention": MEANINGS["retention"],
 }
 
 
@@ -54,24 +55,29 @@ def render(f: Filters) -> None:
     last_period = label(fig.last_period)
     last = fig.latest()
     best = fig.ranked("participation_rate").row(0, named=True)
-    worst = fig.ranked("participation_rate", descending=False).row(0, named=True)
-    title = _("In {period}, {best} leads at {best_rate}; {worst} trails at {worst_rate}").format(
-        period=last_period, best=charts.safe(best[f.by]), best_rate=pct(best["participation_rate"]),
-        worst=charts.safe(worst[f.by]), worst_rate=pct(worst["participation_rate"])) if f.group is None else (
-        _("{group}: {rate} in {period}").format(group=charts.safe(f.group), rate=pct(best["participation_rate"]),
-                                                period=last_period))
-    drawn = charts.largest(frame, f.by, MAX_ROWS)
+    kind = group_words(f.by)
+    title = (_("In {period}, {leaders}").format(period=last_period,
+                                                leaders=titles.leaders(last, f.by, "participation_rate", kind))
+             if f.group is None else
+             _("{group}: {rate} in {period}").format(group=charts.safe(f.group), rate=pct(best["participation_rate"]),
+                                                     period=last_period))
+    # the groups the title names are drawn, whatever their size
+    named = titles.named(last, f.by, "participation_rate") if f.group is None else []
+    drawn = charts.largest(frame, f.by, MAX_ROWS - len(named))
+    drawn += [g for g in named if g not in drawn]
     st.plotly_chart(charts.mark_partial(
         charts.heatmap(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "participation_rate", title), partial),
         width="stretch", key="heatmap")
-    st.caption(_(HELP["heatmap"]) + (_(" The {n} largest of {total} groups are drawn.").format(
-        n=len(drawn), total=count(last.height)) if last.height > len(drawn) else ""))
+    st.caption(_(HELP["heatmap"]) + (_(" {n} of {groups} are drawn: the largest, and those the title names.").format(
+        n=len(drawn), groups=plural(last.height, *kind)) if last.height > len(drawn) else ""))
     st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
     note = partial_note(f)
     if note:
         st.caption(md(note))
     if fig.suppressed_groups:
-        st.caption(_("{n} group(s) under the minimum size are left out.").format(n=fig.suppressed_groups))
+        st.caption(ngettext("{groups} under the minimum size is left out.",
+                            "{groups} under the minimum size are left out.", fig.suppressed_groups).format(
+            groups=plural(fig.suppressed_groups, *kind)))
 
     left, right = st.columns(2)
     with left:
@@ -81,15 +87,13 @@ def render(f: Filters) -> None:
             ranked = pl.concat([ranked.head(MAX_ROWS // 2), ranked.tail(MAX_ROWS // 2)])
         st.plotly_chart(
             charts.ranking(ranked, f.by, "participation_rate",
-                           ngettext("{n} group in {period}, from most to least active",
-                                    "{n} groups in {period}, from most to least active", last.height).format(
-                               n=last.height, period=last_period),
+                           titles.groups_ranked(last.height, kind, last_period),
                            _("Participation rate")),
             width="stretch", key="ranking",
         )
         if last.height > ranked.height:
-            st.caption(_("The {n} most and the {n} least active of {total} groups.").format(
-                n=MAX_ROWS // 2, total=count(last.height)))
+            st.caption(_("The {n} most and the {n} least active of {groups}.").format(
+                n=MAX_ROWS // 2, groups=plural(last.height, *kind)))
     with right:
         st.subheader(_("Retention"), help=_(HELP["retention"]))
         # the organisation's, or the chosen group's own (the participation rows carry it per group)

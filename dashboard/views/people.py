@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, guard
+from dashboard import data, guard, tables
 from dashboard.filters import Filters
 from dashboard.format import md
 from dashboard.views.network import person_graph_age
@@ -38,7 +38,8 @@ def _named(frame: pl.DataFrame) -> pl.DataFrame:
 
 def render(f: Filters) -> None:
     st.title(_("People"))
-    st.caption(_("Person-level views, for administrators. People appear by pseudonym")
+    st.caption(_("Person-level views, for administrators. People appear by pseudonym, shortened to its first "
+                 "8 characters (\"person 3f2a9c1b\"; the CSV holds the whole one)")
                + (_(", named from the directory file in memory only.") if data.settings().directory_file
                   else _("; set `directory_file` in the configuration to see names (resolved in memory, "
                          "never stored).")))
@@ -51,7 +52,7 @@ def render(f: Filters) -> None:
     if top.is_empty():
         st.write(_("No interactions between groups in this range."))
     else:
-        st.dataframe(_named(top), hide_index=True, width="stretch")
+        tables.show(_named(top), key="spanners_table")
         st.caption(md(_("Over the whole history and the whole organisation, whatever the period range and group")
                       + person_graph_age(info) + ". "
                       + (_("Betweenness exact.") if info.get("exact") else
@@ -69,7 +70,7 @@ def render(f: Filters) -> None:
     else:
         st.caption(_("Over the range, the whole organisation."))
     champions = _named(champions)
-    st.dataframe(champions, hide_index=True, width="stretch")
+    tables.show(champions, key="champions_table")
     st.download_button(_("Download as CSV"), csv_bytes(champions), file_name="champions.csv", mime="text/csv",
                        key="champions_csv", on_click=guard.note,
                        args=("export", "people", {"rows": champions.height, "named": "name" in champions.columns}))

@@ -9,7 +9,7 @@ from datetime import date  # noqa: F401 - the doctests' dates
 import polars as pl
 import streamlit as st
 
-from dashboard import data, guard
+from dashboard import data, guard, tables
 from dashboard.filters import Filters
 from dashboard.format import FORMULA_START, count, md
 from metrics import figures
@@ -19,6 +19,13 @@ RULES = {
     "low_participation": N_("fewer than {p} of its people took part in the last complete period"),
     "no_contribution": N_("nobody in it posted or replied for {d} days or more"),
     "participation_drop": N_("its participation fell by {x} points or more against the period before"),
+}
+
+HELP = {
+    "flagged": N_("A team is flagged when one of the rules fires on it in the last complete period: low "
+    "participation, no contribution for a while, or a fall of participation."),
+    "changes": N_("The teams whose flags differ from the period before: newly flagged, no longer flagged, or "
+    "flagged by other rules."),
 }
 
 #: Rows per page of the worklist.
@@ -125,7 +132,8 @@ def render(f: Filters) -> None:
         st.success(md(_("{scope}: none is flagged by any rule.").format(scope=scope)))
         return
     shown = worklist(flagged, by, rules)
-    st.subheader(ngettext("{n} team flagged", "{n} teams flagged", shown.height).format(n=shown.height))
+    st.subheader(ngettext("{n} team flagged", "{n} teams flagged", shown.height).format(n=count(shown.height)),
+                 help=_(HELP["flagged"]))
     st.caption(_("The teams holding the most people first. \"Flagged since\": the first day the earliest of its "
                  "rules fired without a break (looking back 12 periods at most). \"never\": nobody in the team "
                  "ever posted or replied."))
@@ -156,7 +164,7 @@ def render(f: Filters) -> None:
                        mime="text/csv", key="teams_csv", on_click=guard.note,
                        args=("export", "teams-at-risk", {"rows": shown.height}))
 
-    st.subheader(_("Changes since the last period"))
+    st.subheader(_("Changes since the last period"), help=_(HELP["changes"]))
     changed = figures.risk_changes(now, before)
     if changed is None:
         st.write(_("No earlier period to compare with."))
@@ -165,14 +173,16 @@ def render(f: Filters) -> None:
         c1, c2, c3 = st.columns(3)
         c1.metric(_("New flags"), count(new.height), help=_("A rule that fires on a team now and did not the period "
                   "before (a team flagged by two new rules counts twice)."))
-        c2.metric(_("Teams with a new flag"), count(new[by].n_unique()))
+        c2.metric(_("Teams with a new flag"), count(new[by].n_unique()), help=_("Teams on which at least one rule "
+                  "fires now that did not the period before."))
         c3.metric(_("Flags cleared"), count(gone.height), help=_("A rule that fired on a team the period before and "
                   "does not now."))
         teams = changes(flagged, before.rows, new, gone, by, rules)
         if teams.height:
-            st.dataframe(teams, hide_index=True, width="stretch", key="teams_changes", column_config={
+            tables.show(teams, key="teams_changes", column_config={
                 "team": term("team"), "department": term("department"), "change": _("change"),
                 "before": _("before"), "now": _("now")})
     if now.suppressed_groups:
-        st.caption(_("{n} team(s) of the organisation under the minimum size are never shown.").format(
-            n=now.suppressed_groups))
+        st.caption(ngettext("{n} team of the organisation under the minimum size is never shown.",
+                            "{n} teams of the organisation under the minimum size are never shown.",
+                            now.suppressed_groups).format(n=count(now.suppressed_groups)))
