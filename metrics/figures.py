@@ -67,14 +67,15 @@ PERSON_GRAPH = WHOLE_HISTORY
 
 #: Measures whose rows are the organisation's, whatever the group-by attribute: a group narrows
 #: nothing in them, and the figure says so.
-ORGANISATION_ONLY = {"organisation-usage", "bridges", "communities"}
+ORGANISATION_ONLY = {"organisation-usage", "bridges", "communities", "managers-as-relays"}
 
 #: Measures whose rows are by one attribute whatever the group-by: a group of another attribute
 #: picks its rows through a membership (:func:`teams_in`: the teams with people in it).
 FIXED_BY = {"inactive-teams": "team", "communities": "organisation"}  # communities: asked once, whatever the group-by
 
-#: Measures that narrow to one group themselves, through this option of theirs.
-GROUP_OPTION = {"group-graph": "around"}
+#: Measures that narrow to one group themselves, through this option of theirs: the hierarchy's
+#: group of ``reports_to`` is a leader (a pseudonym), the organisation of everybody under them.
+GROUP_OPTION = {"group-graph": "around", "hierarchy": "leader"}
 
 #: Measures listing only what a rule flags: no row for a group is no finding, not a hidden group.
 FLAGS = {"inactive-teams"}
@@ -116,8 +117,12 @@ class Query:
 
     @property
     def scope(self) -> str:
-        """'the organisation', or 'department Sales'."""
-        return ORGANISATION if self.group is None or self.by == "organisation" else f"{self.by} {self.group}"
+        """'the organisation', or 'department Sales' (or 'the organisation of 3fa2c1…', a leader's)."""
+        if self.group is None or self.by == "organisation":
+            return ORGANISATION
+        if self.by == "reports_to":
+            return f"the organisation of {self.group[:6]}…"
+        return f"{self.by} {self.group}"
 
     @property
     def params(self) -> MetricParams:

@@ -332,7 +332,9 @@ def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: st
 def hierarchy_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     from metrics.participation import labels
 
-    rows, left_out = hierarchy(con, by=params.by, leader=params.extra.get("leader"),
+    # any attribute but the level asks for an organisation and its parts: the hierarchy's own split
+    by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
+    rows, left_out = hierarchy(con, by=by, leader=params.extra.get("leader"),
                                level=params.extra.get("level", 1), period=params.period, start=params.start,
                                end=params.end, min_group_size=params.min_group_size,
                                tree=params.extra.get("tree"))
