@@ -227,7 +227,8 @@ def reports_to(orgs: pl.DataFrame, head: int | None) -> tuple[pl.DataFrame, int]
         hidden_subs = orgs.filter((pl.col("parent_key") == head) & ~pl.col("shown") & (pl.col("level") >= 0))
     subs = subs.join(whole.select("period_start"), on="period_start", how="semi")
     hidden_subs = hidden_subs.join(whole.select("period_start"), on="period_start", how="semi")
-    remainder = whole.filter(pl.col("remainder_shown")).with_columns(
+    # a remainder that is the whole organisation (nobody under anyone in it) says nothing more
+    remainder = whole.filter(pl.col("remainder_shown") & (pl.col("remainder") < pl.col("headcount"))).with_columns(
         pl.col("remainder").alias("headcount"), pl.lit(None, pl.Int64).alias("active"),
         pl.lit(None, pl.Int64).alias("contributors"))
     hidden_remainders = whole.filter(~pl.col("remainder_shown") & (pl.col("remainder") > 0)).height
@@ -241,6 +242,8 @@ def reports_to(orgs: pl.DataFrame, head: int | None) -> tuple[pl.DataFrame, int]
 
 
 def _finish(rows: pl.DataFrame) -> pl.DataFrame:
+    rows = rows.with_columns(pl.when((pl.col("level") >= 0) & (pl.col("part") != REMAINDER))
+                             .then(pl.col("level")).alias("level"))
     order = pl.col("part").replace_strict([WHOLE, SUB, REMAINDER], [0, 1, 2], return_dtype=pl.Int8)
     rows = _rates(rows.with_columns(pl.col("headcount").cast(pl.Int64), pl.col("active").cast(pl.Int64),
                                     pl.col("contributors").cast(pl.Int64)))
