@@ -54,6 +54,7 @@ filters.publish(f)
 # a small script in screens/ that checks the role again and renders its view.
 PAGES = [
     ("screens/overview.py", "Overview", "overview"),
+    ("screens/organisation.py", "Organisation", "organisation"),
     ("screens/participation.py", "Participation", "participation"),
     ("screens/contributors.py", "Contributors", "contributors"),
     ("screens/network.py", "Network", "network"),

@@ -391,7 +391,9 @@ class Figure:
             n = self.suppressed_groups
             # what the measure's rows are of: groups of people, or communities of members
             one, many, of = self.result.extra.get("hidden_unit", ("group", "groups", "people"))
-            parts.append(f"{n} {many if n > 1 else one} under {self.query.min_group_size} {of} left out")
+            # a view with its own floor (the hierarchy's) hides under it, not under the minimum size
+            under = self.result.extra.get("floor", self.query.min_group_size)
+            parts.append(f"{n} {many if n > 1 else one} under {under} {of} left out")
         return " · ".join(parts + list(self.wider))
 
 

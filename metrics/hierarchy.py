@@ -317,7 +317,14 @@ def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: st
     """
     if by not in BY:
         raise MetricError(f"cannot group the hierarchy by {by!r}: choose one of {', '.join(BY)}")
-    orgs = organisations(con, period, start, end, min_group_size, tree)
+    return view(con, organisations(con, period, start, end, min_group_size, tree), by, leader, level,
+                min_group_size)
+
+
+def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_to", leader: str | None = None,
+         level: int = 1, min_group_size: int = 5) -> tuple[pl.DataFrame, int]:
+    """:func:`hierarchy`'s rows from the organisations :func:`organisations` found (what a caller
+    that keeps them, the dashboard, asks once per store and range)."""
     if orgs.is_empty():
         return _finish(orgs.with_columns(pl.lit(None, pl.Utf8).alias("part"))), 0
     if by == "hierarchy_level":
@@ -330,17 +337,42 @@ def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: st
     return reports_to(orgs, head)
 
 
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None) -> MetricResult:
+    """The ``hierarchy`` measure's result under ``params`` (``by`` 'hierarchy_level' with option
+    ``level``; any other ``by``: the organisation of option ``leader``, the company without one),
+    from ``orgs`` when the caller keeps them."""
+    from metrics.participation import labels
+
+    by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
+    if orgs is None:
+        orgs = organisations(con, params.period, params.start, params.end, params.min_group_size,
+                             params.extra.get("tree"))
+    rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
+                          params.min_group_size)
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
+                               "floor": floor(params.min_group_size),
+                               "hidden_unit": ("part", "parts", "people")})
+
+
+def resolve(con: duckdb.DuckDBPyConnection, pseudonym: str | None) -> str | None:
+    """The ``person_id`` of the internal person whose e-mail or HR id has ``pseudonym`` (computed
+    in memory from what someone typed, or from the signed-in person's e-mail), else None.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, employee_id) values (1, 'e1', 'h1')")
+    >>> resolve(con, "h1"), resolve(con, "e1"), resolve(con, "zz")
+    ('e1', 'e1', None)
+    """
+    if not pseudonym:
+        return None
+    row = con.execute("select person_id from people where not is_external and (person_id = $x or employee_id = $x) "
+                      "order by person_id = $x desc limit 1", {"x": pseudonym}).fetchone()
+    return row[0] if row else None
+
+
 @register("hierarchy", "participation of an organisation and its sub-organisations, or of every organisation "
           "of a level, from the reporting tree", default_by="reports_to")
 def hierarchy_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    from metrics.participation import labels
-
-    # any attribute but the level asks for an organisation and its parts: the hierarchy's own split
-    by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
-    rows, left_out = hierarchy(con, by=by, leader=params.extra.get("leader"),
-                               level=params.extra.get("level", 1), period=params.period, start=params.start,
-                               end=params.end, min_group_size=params.min_group_size,
-                               tree=params.extra.get("tree"))
-    return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "floor": floor(params.min_group_size)})
+    return result(con, params)

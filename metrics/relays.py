@@ -123,11 +123,16 @@ def managers_as_relays(con: duckdb.DuckDBPyConnection, period: str = "month", st
 @register("managers-as-relays", "participation of teams whose manager took part against teams whose manager "
           "did not, with the gap and its 95% interval", default_by="organisation")
 def relays_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    return result(con, params)
+
+
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it)."""
     from metrics.participation import labels
 
     rows, left_out = managers_as_relays(con, params.period, params.start, params.end, params.min_group_size,
                                         params.extra.get("tree"))
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "floor": hierarchy.floor(params.min_group_size),
+                               "side_floor": hierarchy.floor(params.min_group_size),
                                "hidden_unit": ("team", "teams", "people")})

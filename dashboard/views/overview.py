@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, summary
+from dashboard.views import organisation
 from metrics import headlines
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct, points
@@ -49,6 +50,7 @@ def render(f: Filters) -> None:
         f"and {count(last['contributors'])} wrote something ({pct(last['contribution_rate'])})."
     ))
     st.caption(md(f"Covers: {o.trend.covers}."))
+    organisation.mine_against_company(f)
 
     reading = o.curves_reading()
     if reading:
