@@ -62,6 +62,7 @@ filters.publish(f)
 # a small script in screens/ that checks the role again and renders its view.
 PAGES = [
     ("screens/overview.py", N_("Overview"), "overview"),
+    ("screens/organisation.py", N_("Organisation"), "organisation"),
     ("screens/participation.py", N_("Participation"), "participation"),
     ("screens/contributors.py", N_("Contributors"), "contributors"),
     ("screens/network.py", N_("Network"), "network"),

@@ -5,6 +5,9 @@ an ``[auth]`` section. Without one, the dashboard serves only this machine (``ru
 refuses any other address) and says so on every page; the person at the machine is then an
 administrator.
 
+The signed-in person's own organisation (:func:`pseudonym_of`) is found from the keyed pseudonym
+of their e-mail, computed in memory at each rerun and never stored or logged.
+
 Roles are deny by default: a signed-in person gets the highest role that the ``roles`` setting
 (e-mail addresses or ``*@domain`` patterns) or the OpenID claim named by ``role_claim`` gives
 them, and no page at all without one.
@@ -21,6 +24,7 @@ LOCAL_USER = "local"
 #: Which roles may open each page (by its url path). Everything else is denied.
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "overview": frozenset(ROLES),
+    "organisation": frozenset(ROLES),
     "participation": frozenset({"community-manager", "admin"}),
     "contributors": frozenset({"community-manager", "admin"}),
     "network": frozenset({"community-manager", "admin"}),
@@ -87,3 +91,29 @@ def current(roles: dict, role_claim: str) -> Access:
     claims = st.user.to_dict()
     email = claims.get("email")
     return Access(signed_in=True, user=email, role=role_for(email, claims, roles, role_claim), local=False)
+
+
+def pseudonym_of(identifier: str | None, key_file: str) -> str | None:
+    """The keyed pseudonym of an e-mail or an HR id (the signed-in person's e-mail, or what an
+    administrator typed), as the directory's load computed it: the text is hashed in memory and
+    dropped; only the pseudonym is compared with the store. None without a key or an identifier.
+
+    >>> pseudonym_of("  ", "unused") is None
+    True
+    """
+    from ruche.privacy import KeyFileError, Pseudonymiser, load_key
+
+    if not identifier or not identifier.strip():
+        return None
+    try:
+        return Pseudonymiser(load_key(key_file, create=False)).hash(identifier)
+    except KeyFileError:
+        return None
+
+
+def own_leader(access: Access, key_file: str) -> str | None:
+    """The pseudonym of the signed-in person's e-mail (None without sign-in: the person at the
+    machine has no directory entry)."""
+    if access.local or not access.signed_in:
+        return None
+    return pseudonym_of(access.user, key_file)

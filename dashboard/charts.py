@@ -566,3 +566,30 @@ def hours_trend(frame: pl.DataFrame, title: str) -> go.Figure:
                                  name=name, line_color=colour, hovertemplate=name + " %{x}: %{y:.1f} h<extra></extra>"))
     return one_period(_layout(fig, title, hovermode="x unified", xaxis_title=_("Period"), xaxis_type="category",
                               yaxis_title=_("Hours to first reply (calendar)"), yaxis=dict(rangemode="tozero")))
+
+
+def organisation_trend(frame: pl.DataFrame, title: str) -> go.Figure:
+    """Participation per period of a few organisations (``organisation``, ``period``,
+    ``participation_rate``): an organisation against the company, or its parts."""
+    fig = go.Figure()
+    names = frame["organisation"].unique(maintain_order=True).to_list()
+    for name, colour in zip(names, colours(len(names))):
+        one = frame.filter(pl.col("organisation") == name)
+        fig.add_trace(go.Scatter(x=one["period"].to_list(), y=one["participation_rate"].to_list(),
+                                 mode="lines+markers", name=safe(name), line_color=colour,
+                                 hovertemplate="%{x}: %{y:.1%}<extra>" + safe(name) + "</extra>"))
+    return one_period(_layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
+                              yaxis_title=_("Participation"), yaxis=RATE_AXIS))
+
+
+def relays_chart(frame: pl.DataFrame, title: str) -> go.Figure:
+    """Managers as relays per period: the participation of the teams whose manager took part and of
+    the others (``participation_with``, ``participation_without``), each with its teams counted."""
+    fig = go.Figure()
+    for side, name, colour in (("with", _("Manager took part"), ACCENT), ("without", _("Manager did not"), NEUTRAL)):
+        fig.add_trace(go.Scatter(
+            x=frame["period"].to_list(), y=frame[f"participation_{side}"].to_list(), mode="lines+markers",
+            name=name, marker_color=colour, customdata=frame[f"teams_{side}"].to_list(),
+            hovertemplate="%{x}: %{y:.1%} · %{customdata} " + _("teams") + "<extra>" + name + "</extra>"))
+    return one_period(_layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
+                              yaxis_title=_("Participation of the teams"), yaxis=RATE_AXIS))

@@ -8,6 +8,7 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from types import EllipsisType
 from typing import Any
@@ -159,10 +160,57 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     return _metric(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
 
 
+@st.cache_resource(max_entries=2)
+def _tree(published: tuple[int, int]):
+    """The reporting tree of the store (:func:`metrics.hierarchy.build`): walked once per
+    published store, kept for every view by the hierarchy."""
+    from metrics import hierarchy
+
+    return hierarchy.build(cursor())
+
+
+@st.cache_resource(ttl=TTL, max_entries=32)
+def _organisations(published: tuple[int, int], period: str, start: date | None, end: date | None,
+                   k: int) -> pl.DataFrame:
+    """Every organisation per period, and which may be shown (:func:`metrics.hierarchy.organisations`):
+    once per range, grain and minimum size; each leader's view is then a filter of it."""
+    from metrics import hierarchy
+
+    return hierarchy.organisations(cursor(), period, start, end, k, _tree(published))
+
+
+@st.cache_resource(ttl=TTL, max_entries=128)
+def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: str, start: date | None,
+                      end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
+    from metrics import hierarchy, relays
+
+    params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
+                                   extra={key: thaw(value) for key, value in extra})
+    if name == "hierarchy":
+        return hierarchy.result(cursor(), params, _organisations(published, period, start, end, k))
+    return relays.result(cursor(), replace(params, extra={**params.extra, "tree": _tree(published)}))
+
+
+#: The measures read from the reporting tree, kept per store (:func:`_tree`).
+TREE_MEASURES = ("hierarchy", "managers-as-relays")
+
+
+def leader_of(pseudonym: str | None) -> str | None:
+    """The ``person_id`` of the internal person with this pseudonym of an e-mail or HR id (computed
+    in memory, :func:`dashboard.auth.pseudonym_of`), else None."""
+    from metrics import hierarchy
+
+    return hierarchy.resolve(cursor(), pseudonym) if pseudonym else None
+
+
 class Source(figures.Source):
     """The dashboard's source of results: through the caches above (:func:`_result`)."""
 
     def result(self, name: str, params: registry.MetricParams) -> registry.MetricResult:
+        if name in TREE_MEASURES:
+            frozen = tuple(sorted((k, freeze(v)) for k, v in params.extra.items()))
+            return _hierarchy_result(version(), name, params.by, params.period, params.start, params.end,
+                                     params.min_group_size, frozen)
         return _result(name, params)
 
     def teams_in(self, by: str, group: str, period: str, as_of: date) -> list[str]:

@@ -128,6 +128,7 @@ def load(ctx: Context) -> list[InputCount]:
         ctx.run("directory.sql", step, {"as_of": as_of})
     ctx.progress.step("people and history")
     ctx.run("directory.sql", "rejects", {"file": ctx.label})
+    ctx.run("directory.sql", "manager_links", {"file": ctx.label})
     store_parse_rejects(ctx, ctx.label, "people", parse_rejects)
     ctx.progress.step("rejects")
     return [count]

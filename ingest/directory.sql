@@ -149,7 +149,8 @@ update people
 set manager_key = final.manager_key
 from (
     with reports as (
-        select d.person_key, manager.person_key as manager_key
+        -- a person named as their own manager has none (the link refused, in rejects)
+        select d.person_key, nullif(manager.person_key, d.person_key) as manager_key
         from stg_directory_people as d
         left join people as manager on manager.employee_id = d.manager_employee_id
     ),
@@ -296,6 +297,42 @@ select
     json_object('employee_id', pseudonym(id), 'email', pseudonym(email))
 from stg_directory
 where reject_reason is not null
+
+-- name: manager_links
+-- The manager links refused, the person loaded without a manager: a manager_id naming the person
+-- themselves, or nobody the store knows (in this directory or an earlier one). Kept in rejects
+-- (table people.manager_key) so that the Data page says why someone reports to no one; the
+-- rows themselves are loaded and counted as such. Cycles are found by the reporting tree
+-- (metrics/hierarchy.sql), over the history.
+insert into rejects
+with named as (
+    select line, id, manager_id
+    from stg_directory
+    where reject_reason is null and manager_id is not null
+),
+
+checked as (
+    select
+        n.line,
+        pseudonym(n.id) as employee_id,
+        pseudonym(n.manager_id) as manager_employee_id,
+        case
+            when pseudonym(n.manager_id) = pseudonym(n.id)
+                then 'manager_id is the person''s own id (loaded without a manager)'
+            when not exists (select 1 from people as m where m.employee_id = pseudonym(n.manager_id))
+                then 'manager_id names nobody in the directory (loaded without a manager)'
+        end as reason
+    from named as n
+),
+
+final as (
+    select $run_id, $file, line, 'people.manager_key', reason,
+           json_object('employee_id', employee_id, 'manager_id', manager_employee_id)
+    from checked
+    where reason is not null
+)
+
+select * from final
 
 -- name: counts
 select

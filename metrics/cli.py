@@ -21,6 +21,7 @@ import polars as pl
 from metrics import registry
 from metrics.figures import Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
+from metrics.hierarchy import BY as HIERARCHY_BY
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
 from ruche.i18n import _
@@ -40,6 +41,8 @@ examples:
   ruche metrics inequality --from 2026-01-01 --to 2026-06-30 --format json
   ruche metrics inactive-teams --format csv > teams.csv
   ruche metrics group-graph --by department --group Sales --format json
+  ruche metrics hierarchy --by hierarchy_level --level 2
+  ruche metrics managers-as-relays --period quarter
 """
 
 
@@ -60,9 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", choices=names, help="the metric (listed below)")
     add_db_option(parser)
     parser.add_argument(
-        "--by", choices=list(GROUP_ATTRIBUTES), metavar="ATTRIBUTE",
+        "--by", choices=list(GROUP_ATTRIBUTES) + list(HIERARCHY_BY), metavar="ATTRIBUTE",
         help=f"directory attribute to break down by: {', '.join(GROUP_ATTRIBUTES)} (default: department; "
-        "team for inactive-teams, organisation for leadership and frontline)",
+        "team for inactive-teams, organisation for leadership and frontline); hierarchy: "
+        "reports_to (default: an organisation and its sub-organisations, --group the leader's pseudonym) "
+        "or hierarchy_level (every organisation of --level)",
     )
     parser.add_argument(
         "--group", metavar="NAME",
@@ -78,6 +83,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-group-size", type=int, metavar="K",
         help="leave out groups of fewer than K people (default: the min_group_size setting, 5; at least 1)",
+    )
+    parser.add_argument(
+        "--level", type=int, metavar="N",
+        help="hierarchy --by hierarchy_level: the level (0: the top, 1: the N-1 organisations; default: 1)",
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     network = parser.add_argument_group("network metrics")
@@ -111,7 +120,7 @@ def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
     extra = {name: getattr(settings, name) for name in METRIC_SETTINGS}
     period = getattr(args, "period", None)
     extra["per_period"] = period is not None
-    for option in ("out", "top", "seed", "names"):
+    for option in ("out", "top", "seed", "names", "level"):
         if getattr(args, option, None) is not None:
             extra[option] = getattr(args, option)
     if "names" in extra:

@@ -68,14 +68,15 @@ PERSON_GRAPH = WHOLE_HISTORY
 
 #: Measures whose rows are the organisation's, whatever the group-by attribute: a group narrows
 #: nothing in them, and the figure says so.
-ORGANISATION_ONLY = {"organisation-usage", "bridges", "communities"}
+ORGANISATION_ONLY = {"organisation-usage", "bridges", "communities", "managers-as-relays"}
 
 #: Measures whose rows are by one attribute whatever the group-by: a group of another attribute
 #: picks its rows through a membership (:func:`teams_in`: the teams with people in it).
 FIXED_BY = {"inactive-teams": "team", "communities": "organisation"}  # communities: asked once, whatever the group-by
 
-#: Measures that narrow to one group themselves, through this option of theirs.
-GROUP_OPTION = {"group-graph": "around"}
+#: Measures that narrow to one group themselves, through this option of theirs: the hierarchy's
+#: group of ``reports_to`` is a leader (a pseudonym), the organisation of everybody under them.
+GROUP_OPTION = {"group-graph": "around", "hierarchy": "leader"}
 
 #: Measures listing only what a rule flags: no row for a group is no finding, not a hidden group.
 FLAGS = {"inactive-teams"}
@@ -120,8 +121,12 @@ class Query:
 
     @property
     def scope(self) -> str:
-        """'the organisation', or 'department Sales'."""
-        return ORGANISATION if self.group is None or self.by == "organisation" else f"{self.by} {self.group}"
+        """'the organisation', or 'department Sales' (or 'the organisation of 3fa2c1…', a leader's)."""
+        if self.group is None or self.by == "organisation":
+            return ORGANISATION
+        if self.by == "reports_to":
+            return f"the organisation of {self.group[:6]}…"
+        return f"{self.by} {self.group}"
 
     @property
     def params(self) -> MetricParams:
@@ -389,12 +394,19 @@ class Figure:
         if self.suppressed_groups:
             n = self.suppressed_groups
             # what the measure's rows are of: groups of people, or communities of members
-            if self.result.extra.get("hidden_unit", ("group",))[0] == "community":
-                parts.append(ngettext("{n} community under {k} members left out",
-                                      "{n} communities under {k} members left out", n).format(n=n, k=self.query.min_group_size))
+            # a view with its own floor (the hierarchy's) hides under it, not under the minimum size
+            under = self.result.extra.get("floor", self.query.min_group_size)
+            unit = self.result.extra.get("hidden_unit", ("group",))[0]
+            if unit == "community":
+                text = ngettext("{n} community under {k} members left out",
+                                "{n} communities under {k} members left out", n)
+            elif unit == "part":
+                text = ngettext("{n} part under {k} people left out", "{n} parts under {k} people left out", n)
+            elif unit == "team":
+                text = ngettext("{n} team under {k} people left out", "{n} teams under {k} people left out", n)
             else:
-                parts.append(ngettext("{n} group under {k} people left out",
-                                      "{n} groups under {k} people left out", n).format(n=n, k=self.query.min_group_size))
+                text = ngettext("{n} group under {k} people left out", "{n} groups under {k} people left out", n)
+            parts.append(text.format(n=n, k=under))
         return " · ".join(parts + list(self.wider))
 
 

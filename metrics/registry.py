@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from metrics import external, inequality, leadership, participation, personas, profiles, silos, targets, teams  # noqa: F401
 from metrics import centrality, communities, graph, lifecycle, responsiveness, spaces, usage_org  # noqa: F401
+from metrics import hierarchy, relays  # noqa: F401
 from metrics.groups import MetricError
 from metrics.measure import DEFAULT_BY, METRICS, MetricFunction, MetricParams, MetricResult, register
 

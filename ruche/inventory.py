@@ -637,6 +637,9 @@ class Page:
 PAGES: dict[str, Page] = {
     "overview": Page("Overview", "participation, contribution, leaders' participation and cross-silo share against "
                      "the roadmap targets; participation over time; the adoption curve of each group"),
+    "organisation": Page("Organisation", "an organisation of the reporting tree against the company, its "
+                         "sub-organisations (drill-down), and managers as relays; groups under the hierarchy's "
+                         "floor hidden"),
     "participation": Page("Participation", "participation by group and period, retention, frontline against desk, "
                           "job levels"),
     "contributors": Page("Contributors", "the 90/9/1 split, Lorenz curve and Gini, personas per group"),

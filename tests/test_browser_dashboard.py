@@ -23,6 +23,7 @@ DEMO_CONFIG = str(Path(__file__).resolve().parents[1] / "dashboard" / "demo.toml
 # (link in the navigation, text that shows the page is drawn, charts it draws, screenshot name)
 PAGES = [
     ("Overview", "Participation rate", 3, "overview"),
+    ("Organisation", "Sub-organisations", 2, "organisation"),
     ("Participation", "Ranking", 5, "participation"),
     ("Contributors", "Gini coefficient", 3, "contributors"),
     ("Network", "Modularity", 3, "network"),
@@ -185,7 +186,7 @@ def test_no_drawn_chart_repeats_a_tick_label(sample_store):
             if group:
                 choose(page, "Group", group)
                 wait_for_app(page, f"department {group}")
-            for link, marker, charts, name in PAGES[:5]:  # the pages with rates, Communities included
+            for link, marker, charts, name in PAGES[:6]:  # the pages with rates, Communities included
                 page.locator("[data-testid='stSidebarNav']").get_by_text(link, exact=True).click()
                 wait_for_app(page, marker)
                 wait_for_charts(page, 1 if group else charts)

@@ -81,7 +81,7 @@ def test_an_administrator_signs_in_and_sees_every_page(provider, tmp_path, sampl
         page.get_by_role("button", name="Sign in").click()
         wait_for_app(page, "Participation rate")
         assert "Signed in as ana@example-corp.com (admin)" in page.inner_text("body")
-        assert nav_links(page) == ["Overview", "Participation", "Contributors", "Network", "Communities", "Teams at risk",
+        assert nav_links(page) == ["Overview", "Organisation", "Participation", "Contributors", "Network", "Communities", "Teams at risk",
                                    "Data", "People", "Audit"]
         page.locator("[data-testid='stSidebarNav']").get_by_text("Audit", exact=True).click()
         wait_for_app(page, "Download as CSV")
@@ -95,7 +95,7 @@ def test_a_community_manager_sees_no_administration_page(provider, tmp_path, sam
         wait_for_app(page, "Sign in")
         page.get_by_role("button", name="Sign in").click()
         wait_for_app(page, "Participation rate")
-        assert nav_links(page) == ["Overview", "Participation", "Contributors", "Network", "Communities", "Teams at risk"]
+        assert nav_links(page) == ["Overview", "Organisation", "Participation", "Contributors", "Network", "Communities", "Teams at risk"]
         page.goto(f"{url}/data")  # typing the address of a page the role lacks leads nowhere
         wait_for_app(page, "Participation rate")
         assert "Rejected rows" not in page.inner_text("body")

@@ -22,7 +22,7 @@ from ruche import store
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 DEMO_CONFIG = ROOT / "dashboard" / "demo.toml"
-PAGES = ["participation", "contributors", "network", "communities", "teams", "loads", "audit", "people"]
+PAGES = ["organisation", "participation", "contributors", "network", "communities", "teams", "loads", "audit", "people"]
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def metric_values(at: AppTest) -> dict[str, str]:
 def test_every_page_runs_under_the_default_filters(sample_store):
     at = app()
     assert at.title[0].value == "Overview"
-    for page, title in zip(PAGES, ["Participation", "Contributors", "Network", "Communities", "Teams at risk", "Data",
+    for page, title in zip(PAGES, ["Organisation", "Participation", "Contributors", "Network", "Communities", "Teams at risk", "Data",
                                    "Audit", "People"]):
         visit(at, page)
         assert at.title[0].value == title

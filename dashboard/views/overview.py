@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, summary, titles
+from dashboard.views import organisation
 from metrics import headlines
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct, plural, points, scope, term
@@ -54,6 +55,7 @@ def render(f: Filters) -> None:
                               rate=pct(last["contribution_rate"]))
     ))
     st.caption(md(_("Covers: {covers}.").format(covers=o.trend.covers)))
+    organisation.mine_against_company(f)
 
     reading = o.curves_reading()
     if reading:

@@ -1,0 +1,157 @@
+"""Organisation: an organisation of the reporting tree, its sub-organisations, and managers as relays.
+
+The drill-down starts at the company (or at the signed-in person's own organisation) and opens a
+sub-organisation at a time. Organisations are named by their head's department and the first
+characters of the head's pseudonym, never by a name. An administrator may open the organisation of
+someone whose e-mail or HR id they type: the text is hashed in memory with the store's key, and
+only the pseudonym is compared with the store.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import auth, charts, data, guard
+from dashboard.filters import Filters
+from dashboard.format import count, md, pct, points
+from metrics import hierarchy
+
+PATH = "org_path"  # the leaders opened, from the top: pseudonyms only
+LABELS = "org_labels"  # the label of each organisation opened, for the trail
+
+
+def _open(path: list[str], label: str | None = None) -> None:
+    st.session_state[PATH] = path
+    if path and label:
+        st.session_state.setdefault(LABELS, {})[path[-1]] = label
+
+
+def own(access) -> str | None:
+    """The signed-in person's ``person_id`` when they are in the directory (else None)."""
+    return data.leader_of(auth.own_leader(access, data.settings().key_file))
+
+
+def render(f: Filters) -> None:
+    st.title("Organisation")
+    access = guard.access()
+    mine = own(access)
+    if PATH not in st.session_state:
+        st.session_state[PATH] = [mine] if mine else []
+    path: list[str] = list(st.session_state[PATH])
+    floor = hierarchy.floor(f.min_group_size)
+
+    cols = st.columns([1, 1, 4])
+    cols[0].button("The company", on_click=_open, args=([],), key="org_top")
+    if mine:
+        cols[1].button("My organisation", on_click=_open, args=([mine],), key="org_mine")
+    if access.role == "admin":
+        _find_leader(path)
+
+    leader = path[-1] if path else None
+    fig = data.figure("hierarchy", f, by="reports_to", group=leader)
+    company = data.figure("hierarchy", f, by="reports_to", group=None)
+    if fig.rows.is_empty():
+        st.info(f"No figures for this organisation in this range: it, or an organisation above it, holds "
+                f"fewer than {floor} people once the groups beside it are hidden, or the directory names no "
+                "manager.")
+        return
+    latest = fig.latest()
+    whole = latest.filter(pl.col("part") == hierarchy.WHOLE).row(0, named=True)
+    trail = " › ".join(["The company"] + [_name(fig, p) for p in path])
+    st.subheader(md(whole["organisation"]))
+    st.caption(md(f"{trail} · {whole['period']} · {count(whole['headcount'])} people, "
+                  f"{count(whole['active'])} active"))
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Participation", pct(whole["participation_rate"]))
+    c2.metric("Contribution", pct(whole["contribution_rate"]))
+    top = company.latest().filter(pl.col("part") == hierarchy.WHOLE)
+    if leader is not None and top.height:
+        c3.metric("The company", pct(top["participation_rate"][0]))
+
+    trend = fig.rows.filter(pl.col("part") == hierarchy.WHOLE)
+    if leader is not None:
+        trend = pl.concat([trend, company.rows.filter(pl.col("part") == hierarchy.WHOLE)])
+    st.plotly_chart(charts.mark_partial(charts.organisation_trend(
+        trend.select("organisation", "period", "participation_rate"),
+        "Participation of the organisation" + (" against the company" if leader is not None else "")),
+        fig.partial), width="stretch", key="org_trend")
+
+    subs = latest.filter(pl.col("part") == hierarchy.SUB)
+    st.subheader("Sub-organisations")
+    if subs.is_empty():
+        st.caption("No sub-organisation to show in this period.")
+    else:
+        st.dataframe(subs.select("organisation", "headcount", "participation_rate", "contribution_rate"),
+                     hide_index=True, width="stretch")
+        for row in subs.iter_rows(named=True):
+            st.button(md(f"Open {row['organisation']}"), on_click=_open, args=(path + [row["leader"]], row["organisation"]),
+                      key=f"org_open_{row['leader']}")
+    rest = latest.filter(pl.col("part") == hierarchy.REMAINDER)
+    if rest.height:
+        st.caption(md(f"{count(rest['headcount'][0])} people report to the head directly, in no "
+                      "sub-organisation (the head included)."))
+    st.caption(md(f"Covers: {fig.covers}. Views by the hierarchy show no group under {floor} people, "
+                  "and hide a sub-organisation too when the people left beside it would be fewer."))
+
+    _relays(f)
+
+
+def _name(fig, leader: str) -> str:
+    rows = fig.rows.filter(pl.col("leader") == leader)
+    if rows.height:
+        return rows["organisation"][0]
+    return st.session_state.get(LABELS, {}).get(leader, leader[:6])
+
+
+def _find_leader(path: list[str]) -> None:
+    s = data.settings()
+    with st.expander("Open the organisation of a leader"):
+        typed = st.text_input("E-mail or employee id of the leader", type="password", key="org_typed",
+                              help="Hashed with the store's key in memory; the text is never kept.")
+        if st.button("Open", key="org_find") and typed:
+            found = data.leader_of(auth.pseudonym_of(typed, s.key_file))
+            if found is None:
+                st.warning("Nobody in the directory has this e-mail or id.")
+            else:
+                st.session_state[PATH] = [found]
+                st.rerun()
+
+
+def _relays(f: Filters) -> None:
+    st.subheader("Managers as relays")
+    fig = data.figure("managers-as-relays", f, by="organisation", group=None)
+    rows = fig.rows.filter(pl.col("participation_with").is_not_null() | pl.col("participation_without").is_not_null())
+    if rows.is_empty():
+        st.caption("Not enough teams on each side to compare.")
+        return
+    st.plotly_chart(charts.mark_partial(charts.relays_chart(
+        rows, "Teams whose manager took part against the others"), fig.partial), width="stretch", key="relays")
+    last = fig.latest().row(0, named=True)
+    if last["gap"] is not None:
+        interval = (f" (95% interval {points(last['gap_low'])} to {points(last['gap_high'])})"
+                    if last["gap_low"] is not None else "")
+        st.caption(md(f"In {last['period']}, teams whose manager posted or replied: {pct(last['participation_with'])} "
+                      f"({last['teams_with']} teams); the others: {pct(last['participation_without'])} "
+                      f"({last['teams_without']} teams). Gap {points(last['gap'])}{interval}."))
+    st.caption(md(f"Covers: {fig.covers}."))
+
+
+def mine_against_company(f: Filters) -> None:
+    """The Overview's "My organisation": the signed-in person's organisation against the company
+    in the last complete period, when they lead one that may be shown."""
+    mine = own(guard.access())
+    if mine is None:
+        return
+    fig = data.figure("hierarchy", f, by="reports_to", group=mine)
+    company = data.figure("hierarchy", f, by="reports_to", group=None)
+    whole = fig.latest().filter(pl.col("part") == hierarchy.WHOLE)
+    top = company.latest().filter(pl.col("part") == hierarchy.WHOLE)
+    if whole.is_empty() or top.is_empty():
+        return
+    st.subheader("My organisation")
+    c1, c2 = st.columns(2)
+    c1.metric(md(whole["organisation"][0]), pct(whole["participation_rate"][0]))
+    c2.metric("The company", pct(top["participation_rate"][0]))
+    st.caption(md(f"Participation in {whole['period'][0]}: {count(whole['headcount'][0])} people in your "
+                  f"organisation, {count(top['headcount'][0])} in the company."))

@@ -1,0 +1,238 @@
+-- The reporting tree (METRICS.md, "Hierarchy"): who reports to whom, over time.
+--
+-- A link is one version of a person's directory row (people_history: valid_from inclusive,
+-- valid_to exclusive) naming a manager; people the history does not know hold the link of their
+-- people row for all time. A link is refused, the person kept, when it names the person
+-- themselves, a person the store does not hold, or closes a cycle (following the managers from
+-- the person, over the days the links all hold, leads back to them). Whole versions are refused.
+
+-- name: links
+with
+
+internal as (
+    select person_key from people where not is_external
+),
+
+versions as (
+    select h.person_key, h.valid_from, coalesce(h.valid_to, date '9999-12-31') as valid_to, h.manager_key
+    from people_history as h
+    semi join internal using (person_key)
+    union all
+    select p.person_key, date '1900-01-01', date '9999-12-31', p.manager_key
+    from people as p
+    where not p.is_external
+      and not exists (select 1 from people_history as h where h.person_key = p.person_key)
+),
+
+checked as (
+    select
+        v.*,
+        case
+            when v.manager_key is null then null
+            when v.manager_key = v.person_key then 'self-manager: the person is their own manager'
+            when m.person_key is null then 'unknown manager: the manager is not an internal person of the store'
+        end as reason
+    from versions as v
+    left join internal as m on m.person_key = v.manager_key
+),
+
+candidate as (
+    select * from checked where manager_key is not null and reason is null
+),
+
+-- Walk up from every link, over the days all the links walked hold, until the walk comes back
+-- to a person it met (a cycle) or reaches the top.
+walks as (
+    with recursive walk(start_key, start_from, at_key, valid_from, valid_to, path) as (
+        select person_key, valid_from, manager_key, valid_from, valid_to, [person_key]
+        from candidate
+        union all
+        select w.start_key, w.start_from, c.manager_key, greatest(w.valid_from, c.valid_from),
+               least(w.valid_to, c.valid_to), list_append(w.path, w.at_key)
+        from walk as w
+        join candidate as c
+          on c.person_key = w.at_key
+         and c.valid_from < w.valid_to and w.valid_from < c.valid_to
+        where not list_contains(w.path, w.at_key)
+    )
+    select * from walk
+),
+
+cycles as (
+    select distinct start_key as person_key, start_from as valid_from
+    from walks
+    where at_key = start_key
+),
+
+final as (
+    select
+        c.person_key, c.valid_from, c.valid_to, c.manager_key,
+        coalesce(c.reason, case when y.person_key is not null
+                                then 'cycle: following the managers leads back to the person' end) as reason
+    from checked as c
+    left join cycles as y using (person_key, valid_from)
+)
+
+select * from final
+
+-- name: ancestors
+-- Every person with each of their managers up the tree (distance 1: the manager, 2: the
+-- manager's manager...), themselves at distance 0, over the days the links hold. Reads the
+-- relation h_links (the links above).
+with recursive up(person_key, ancestor_key, distance, valid_from, valid_to) as (
+    select person_key, person_key, 0, valid_from, valid_to
+    from h_links
+    union all
+    select u.person_key, l.manager_key, u.distance + 1, greatest(u.valid_from, l.valid_from),
+           least(u.valid_to, l.valid_to)
+    from up as u
+    join h_links as l
+      on l.person_key = u.ancestor_key
+     and l.manager_key is not null and l.reason is null
+     and l.valid_from < u.valid_to and u.valid_from < l.valid_to
+    where u.distance < 1000
+)
+select * from up
+
+-- name: tree
+-- The tree as of the last day of each period inside the window (the day every person's group is
+-- read on), for every internal person, with whether they were employed during the period.
+-- Template slots (from the code): <bounds>, <trunc>, <step>, <label>. Reads h_ancestors.
+with
+
+bounds as (
+    {bounds}
+),
+
+periods as (
+    select distinct date_trunc('{trunc}', d)::date as period_start
+    from bounds, range(first_day, last_day + interval 1 day, interval 1 day) as t(d)
+),
+
+calendar as (
+    select
+        period_start,
+        {label} as period,
+        least((period_start + {step})::date - 1, last_day) as as_of,
+        datediff('day', greatest(period_start, first_day), least((period_start + {step})::date, last_day + 1))
+            < datediff('day', period_start, (period_start + {step})::date) as partial,
+        (period_start + {step})::date as period_end
+    from periods, bounds
+),
+
+final as (
+    select c.period_start, c.period, c.partial, a.person_key, a.ancestor_key, a.distance,
+           not p.is_external
+           and (p.hired_on is null or p.hired_on < c.period_end)
+           and (p.left_on is null or p.left_on >= c.period_start) as employed
+    from calendar as c
+    join h_ancestors as a on a.valid_from <= c.as_of and c.as_of < a.valid_to
+    join people as p on p.person_key = a.person_key
+)
+
+select * from final
+
+-- name: organisations
+-- Every organisation (a person with at least one person employed under them) per period: its
+-- head, the head's manager (null at the top), its level (0: the top), and the people employed
+-- in it (its head included) with how many were active and contributed. The company's own row
+-- has a null head. Template slot <person_period>; reads h_tree.
+with
+
+activity as (
+    select period_start, person_key, active, posts + replies > 0 as contributed
+    from {person_period}
+    where active
+),
+
+staff as (
+    select t.*, coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
+    from h_tree as t
+    left join activity as a using (period_start, person_key)
+    where t.employed
+),
+
+depths as (
+    select period_start, person_key, max(distance) as level
+    from h_tree
+    group by all
+),
+
+parents as (
+    select period_start, person_key as head_key, ancestor_key as parent_key
+    from h_tree
+    where distance = 1
+),
+
+sizes as (
+    select
+        period_start, period, partial, ancestor_key as head_key,
+        count(*) as headcount,
+        count(*) filter (where active) as active,
+        count(*) filter (where contributed) as contributors,
+        count(*) filter (where distance >= 1) as reports
+    from staff
+    group by all
+),
+
+company as (
+    select period_start, period, partial, null::integer as head_key,
+           count(*) as headcount,
+           count(*) filter (where active) as active,
+           count(*) filter (where contributed) as contributors
+    from staff
+    where distance = 0
+    group by all
+),
+
+final as (
+    select s.period_start, s.period, s.partial, s.head_key, r.parent_key, d.level,
+           s.headcount, s.active, s.contributors
+    from sizes as s
+    join depths as d on d.period_start = s.period_start and d.person_key = s.head_key
+    left join parents as r on r.period_start = s.period_start and r.head_key = s.head_key
+    where s.reports > 0
+    union all
+    select period_start, period, partial, head_key, null, -1, headcount, active, contributors
+    from company
+)
+
+select * from final order by period_start, level, head_key
+
+-- name: relays
+-- Each team (a manager and the people employed reporting straight to them) per period, with
+-- whether the manager contributed (posted or replied) in the period. Template slot
+-- <person_period>; reads h_tree.
+with
+
+contributed as (
+    select period_start, person_key, active, posts + replies > 0 as contributed
+    from {person_period}
+    where active
+),
+
+members as (
+    select t.period_start, t.period, t.partial, t.ancestor_key as manager_key, t.person_key,
+           coalesce(c.active, false) as active
+    from h_tree as t
+    left join contributed as c using (period_start, person_key)
+    where t.distance = 1 and t.employed
+),
+
+managers as (
+    -- a manager employed in the period: one who left before it leads no team in it
+    select t.period_start, t.person_key as manager_key, coalesce(c.contributed, false) as took_part
+    from h_tree as t
+    left join contributed as c using (period_start, person_key)
+    where t.distance = 0 and t.employed
+),
+
+final as (
+    select m.period_start, m.period, m.partial, m.manager_key, g.took_part,
+           count(*) as headcount, count(*) filter (where m.active) as active
+    from members as m
+    join managers as g using (period_start, manager_key)
+    group by all
+)
+
+select * from final order by period_start, manager_key
