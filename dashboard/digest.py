@@ -312,10 +312,13 @@ def lapsed_newcomers(source: Source, query: Query) -> Section:
 
 def headline_lines(o: headlines.Overview) -> Section:
     """The Overview's four headlines, each with its meaning and its roadmap target."""
+    from dashboard.report import plain
+
     lines, values = [], {}
     for h in o.headlines:
         change = points(h.delta)
-        meaning = h.help.split(". ")[0].rstrip(".")
+        change = change and change.replace(" pts", " percentage points")  # the report's plain words
+        meaning = plain(h.help, o.by).split(". ")[0].rstrip(".")
         if h.value is None:
             lines.append(f"{h.label}: no figure for this range (no group large enough, or no data). "
                          f"Meaning: {meaning}.")

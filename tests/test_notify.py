@@ -508,6 +508,11 @@ def test_the_sponsor_digest_carries_the_overview_and_its_chart(db, tmp_path, smt
     assert ("Participation rate: 100.0% in 2026-02. Meaning: Active people / headcount. "
             "Target 80.0% by 2026-12-31: expected 96.8% in 2026-02, on track.") in text
     assert "Phase pilot: Sales." in text and "Phase rollout: Ops." in text
+    # the report's plain words: every jargon term with its meaning beside it
+    from tests.test_report import unexplained
+
+    assert unexplained(text) == [] and "Cross-silo share" in text
+    assert "link two different groups (each department a group)" in text
     images = [p for p in m.walk() if p.get_content_type() == "image/png"]
     assert len(images) == 1 and images[0].get_content()[:8] == b"\x89PNG\r\n\x1a\n"
     cid = images[0]["Content-ID"].strip("<>")
