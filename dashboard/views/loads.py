@@ -60,7 +60,8 @@ def render(f: Filters) -> None:
     st.subheader("Loads", help="Every load: its file, what it read, loaded, rejected and skipped by rule "
                  "(bots, system messages). A file loaded before is recorded as unchanged.")
     runs = data.runs(data.version())
-    tables.show(runs, key="loads_table")
+    # a file's name is long: a column of fixed width keeps the table inside the page
+    tables.show(runs, key="loads_table", column_config={"file": st.column_config.TextColumn("file", width="medium")})
 
     with st.expander("Configuration in force"):
         st.caption(md(f"Read from {settings.source or 'defaults and the environment (no ruche.toml)'}."))
