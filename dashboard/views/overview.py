@@ -76,6 +76,7 @@ def render(f: Filters) -> None:
                          f"({high[f.by]})." if groups > 1 else ".")
                       + (f" {len(drawn)} are drawn: the largest, and those the title names." if groups > len(drawn)
                          else "")))
-        phases = sorted({p for p in s.phases.values()} & set(MEANINGS))
+        phases = [p for p in ("pilot", "rollout", "generalised") if p in s.phases.values()]
         if phases:
-            st.caption(md("Roadmap phases in the legend: " + "; ".join(f"{p}: {MEANINGS[p]}" for p in phases)))
+            st.caption(md("Roadmap phases in the legend: " + "; ".join(
+                f"{p}: {MEANINGS[p].removeprefix('Roadmap phase: ').rstrip('.')}" for p in phases) + "."))
