@@ -41,22 +41,22 @@ CLASS_COLOURS = {
 }
 
 
-#: One colour per series: 24 distinct colours (plotly's Dark24), more spread over the hue circle
-#: when a chart draws more series than that. Plotly's own cycle has 10: an 11th line would take
-#: the first one's colour.
-PALETTE = ("#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86",
-           "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE",
-           "#862A16", "#A777F1", "#620042", "#1616A7", "#DA60CA", "#6C4516", "#0D2A63", "#AF0038")
+#: One colour per series: 24 distinct colours (d3's category10, then the darker ones of its
+#: category20b and 20c), more spread over the hue circle when a chart draws more series than that.
+#: Plotly's own cycle has 10: an 11th line would take the first one's colour.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
+           "#e6550d", "#31a354", "#756bb1", "#636363", "#5254a3", "#8ca252", "#bd9e39", "#ad494a")
 #: The personas in a fixed order with their colours, whatever the page's frame holds.
-PERSONA_COLOURS = {"engager": "#1b4f72", "catalyst": "#2e86de", "responder": "#E15F99", "broadcaster": "#B68100",
-                   "observer": "#1CA71C"}
+PERSONA_COLOURS = {"engager": "#1f77b4", "catalyst": "#17becf", "responder": "#ff7f0e", "broadcaster": "#9467bd",
+                   "observer": "#7f7f7f"}
 
 
 def colours(n: int) -> list[str]:
     """``n`` distinct colours.
 
     >>> colours(2), len(set(colours(40)))
-    (['#2E91E5', '#E15F99'], 40)
+    (['#1f77b4', '#ff7f0e'], 40)
     """
     if n <= len(PALETTE):
         return list(PALETTE[:n])

@@ -66,12 +66,16 @@ def test_graph_labels_lorenz_width_and_table_labels_as_drawn(sample_store):
                     p.getBoundingClientRect().width]; })""")
         (_, plot, chart), = [w for w in widths if w[0].startswith("Half of all contributions")]
         # the curve takes its column's width, not what a legend beside it leaves
-        assert plot >= 0.8 * chart, (plot, chart)
+        assert plot >= 0.75 * chart, (plot, chart)  # the axes titles and ticks take the rest
 
         page.goto(url + "/data")
         wait_for_app(page, "Rejected rows")
-        headers = page.locator("[data-testid='stDataFrame']").nth(1).get_by_role("columnheader")
-        headers.first.wait_for()
-        said = [h.inner_text().strip() for h in headers.all()]
-        assert not [h for h in said if "_" in h], said
-        assert "started (UTC)" in said and "rows read" in said
+        loads = page.locator("[data-testid='stDataFrame']").nth(1)
+        loads.locator("th").first.wait_for(state="attached")
+        page.wait_for_function("() => document.querySelectorAll(\"[data-testid='stDataFrame'] .dvn-scroller\").length >= 2")
+        said = loads.evaluate("d => [...d.querySelectorAll('th')].map(h => h.textContent.trim())")
+        assert said == ["load", "source", "file", "status", "started (UTC)", "seconds", "rows read", "loaded", "rejected",
+                        "skipped"]
+        # the whole table within the page: nothing to scroll sideways to
+        wider = loads.evaluate("d => [...d.querySelectorAll('.dvn-scroller')].map(e => [e.scrollWidth, e.clientWidth])")
+        assert wider and all(scroll <= client for scroll, client in wider), wider

@@ -64,7 +64,8 @@ def render(f: Filters) -> None:
     st.subheader(_("Loads"), help=_("Every load: its file, what it read, loaded, rejected and skipped by rule "
                  "(bots, system messages). A file loaded before is recorded as unchanged."))
     runs = data.runs(data.version())
-    tables.show(runs, key="loads_table")
+    # a file's name is long: a column of fixed width keeps the table inside the page
+    tables.show(runs, key="loads_table", column_config={"file": st.column_config.TextColumn("file", width="medium")})
 
     with st.expander(_("Configuration in force")):
         st.caption(md(_("Read from {source}.").format(

@@ -84,7 +84,7 @@ def render(f: Filters) -> None:
                           high_rate=pct(high["participation_rate"]), high=high[f.by]) if groups > 1 else ".")
                       + (_(" {n} are drawn: the largest, and those the title names.").format(n=len(drawn))
                          if groups > len(drawn) else "")))
-        phases = sorted({p for p in s.phases.values()} & set(MEANINGS))
+        phases = [p for p in ("pilot", "rollout", "generalised") if p in s.phases.values()]
         if phases:
             st.caption(md(_("Roadmap phases in the legend: ") + "; ".join(
-                f"{term(p)}: {_(MEANINGS[p])}" for p in phases)))
+                f"{term(p)}: {_(MEANINGS[p]).removeprefix(_('Roadmap phase: ')).rstrip('.')}" for p in phases) + "."))
