@@ -289,3 +289,31 @@ def plotly_separators() -> str:
     """Plotly's ``separators`` (decimal then thousands) for the language in use."""
     sym = locale().number_symbols.get("latn", locale().number_symbols)
     return sym["decimal"] + sym["group"]
+
+
+# --- The registries' texts --------------------------------------------------------------------------
+
+
+def registry_texts() -> list[str]:
+    """The texts of the registries the privacy pack prints (:mod:`ruche.inventory`, the thresholds'
+    and the retention's settings): built by the code rather than written as literals, so the
+    extractor of :func:`extract_registries` reads them from the registries themselves."""
+    from ruche import config, inventory
+
+    texts: list[str] = []
+    for table in inventory.TABLES.values():
+        texts += [table.purpose, table.retention]
+        for column in table.columns.values():
+            texts += [column.origin, column.purpose]
+    for page in inventory.PAGES.values():
+        texts += [page.title, page.shows]
+    texts += [c.shows for c in inventory.COMMANDS] + list(inventory.ROLES.values())
+    texts += [s.help for s in config.SETTINGS if s.name.endswith("min_group_size") or s.name == "retention_months"]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def extract_registries(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method (``ruche_registries`` in babel.cfg, an entry point of pyproject.toml):
+    every text of :func:`registry_texts`, so that ``pybabel extract`` puts them in the template."""
+    for text in registry_texts():
+        yield 1, None, text, []

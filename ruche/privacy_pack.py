@@ -26,11 +26,12 @@ from typing import Any
 
 from ruche import inventory
 from ruche.config import SETTINGS, Settings
+from ruche.i18n import N_, _, term
 
 PSEUDONYM_NOTE = {
-    "value": "pseudonym",
-    "json": "pseudonyms inside",
-    "digest": "keyed digest",
+    "value": N_("pseudonym"),
+    "json": N_("pseudonyms inside"),
+    "digest": N_("keyed digest"),
 }
 
 
@@ -62,7 +63,7 @@ def page_roles() -> dict[str, list[str]]:
 
 
 def build(settings: Settings | None) -> dict[str, Any]:
-    """The pack's content, as plain data."""
+    """The pack's content, as plain data, its texts in the language in use."""
     settings = settings or Settings()
     columns = stored_columns()
     order = list(inventory.TABLES) + sorted(set(columns) - set(inventory.TABLES))
@@ -73,17 +74,17 @@ def build(settings: Settings | None) -> dict[str, Any]:
         entry = inventory.TABLES.get(name)
         tables.append({
             "table": name,
-            "purpose": entry.purpose if entry else "(undocumented)",
-            "retention": entry.retention if entry else "(undocumented)",
+            "purpose": _(entry.purpose) if entry else _("(undocumented)"),
+            "retention": _(entry.retention) if entry else _("(undocumented)"),
             "person_level": entry.person_level if entry else None,
             "derived": entry.derived if entry else None,
             "columns": [
                 {
                     "column": column,
                     "type": kind,
-                    "origin": col.origin if col else "(undocumented)",
-                    "purpose": col.purpose if col else "(undocumented)",
-                    "pseudonym": PSEUDONYM_NOTE.get(col.pseudonym, "") if col else "",
+                    "origin": _(col.origin) if col else _("(undocumented)"),
+                    "purpose": _(col.purpose) if col else _("(undocumented)"),
+                    "pseudonym": _(PSEUDONYM_NOTE[col.pseudonym]) if col and col.pseudonym in PSEUDONYM_NOTE else "",
                 }
                 for column, kind in columns[name]
                 for col in [entry.columns.get(column) if entry else None]
@@ -92,43 +93,44 @@ def build(settings: Settings | None) -> dict[str, Any]:
     roles = page_roles()
     pages = [
         {
-            "page": inventory.PAGES[path].title if path in inventory.PAGES else path,
+            "page": _(inventory.PAGES[path].title) if path in inventory.PAGES else path,
             "path": f"/{path}",
             "roles": roles[path],
-            "shows": inventory.PAGES[path].shows if path in inventory.PAGES else "(undocumented)",
+            "shows": _(inventory.PAGES[path].shows) if path in inventory.PAGES else _("(undocumented)"),
             "person_level": inventory.PAGES[path].person_level if path in inventory.PAGES else None,
         }
         for path in roles
     ]
     commands = [
-        {"command": c.name, "roles": list(c.roles), "shows": c.shows, "person_level": c.person_level}
+        {"command": c.name, "roles": list(c.roles), "shows": _(c.shows), "person_level": c.person_level}
         for c in inventory.COMMANDS
     ]
     thresholds = [
-        {"name": s.name, "value": getattr(settings, s.name), "default": s.default, "meaning": s.help,
+        {"name": s.name, "value": getattr(settings, s.name), "default": s.default, "meaning": _(s.help),
          "setting": True}
         for s in SETTINGS if s.name.endswith("min_group_size")
     ]
     thresholds.append({
-        "name": "manager hierarchy", "value": max(inventory.MANAGER_HIERARCHY_MIN_GROUP_SIZE, settings.min_group_size),
+        "name": _("manager hierarchy"), "value": max(inventory.MANAGER_HIERARCHY_MIN_GROUP_SIZE, settings.min_group_size),
         "default": inventory.MANAGER_HIERARCHY_MIN_GROUP_SIZE, "setting": False,
-        "meaning": "Smallest group a view broken down by the manager hierarchy may show (teams under one "
-        "manager are small and nameable); never below min_group_size.",
+        "meaning": _("Smallest group a view broken down by the manager hierarchy may show (teams under one "
+                     "manager are small and nameable); never below min_group_size."),
     })
     retention_setting = next(s for s in SETTINGS if s.name == "retention_months")
     return {
         "tables": tables,
-        "roles": [{"role": r, "may": inventory.ROLES.get(r, "(undocumented)")} for r in _role_names()],
+        "roles": [{"role": r, "may": _(inventory.ROLES[r]) if r in inventory.ROLES else _("(undocumented)")}
+                  for r in _role_names()],
         "pages": pages,
         "commands": commands,
         "thresholds": thresholds,
         "retention": {
             "retention_months": settings.retention_months,
-            "meaning": retention_setting.help,
+            "meaning": _(retention_setting.help),
             "purged": [t["table"] for t in tables if t["person_level"] and not t["derived"]
                        and t["table"] != "audit_log"],
-            "kept": "group_history: per month and directory attribute value, headcount, active, contributors, "
-            "contributions, activities, active days and retention counts, with no person key",
+            "kept": _("group_history: per month and directory attribute value, headcount, active, contributors, "
+                      "contributions, activities, active days and retention counts, with no person key"),
         },
     }
 
@@ -156,45 +158,49 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 def render(pack: dict[str, Any]) -> dict[str, str]:
     """File name -> Markdown text."""
-    inv = ["# Data inventory", "",
-           "Every table and column a Ruche store holds, where each value comes from and why it is kept. "
-           "Identifiers are pseudonyms (HMAC-SHA256 under a key kept outside the store); no message, "
-           "name or e-mail address of an employee is stored.", ""]
+    yes, no = _("yes"), _("no")
+    inv = ["# " + _("Data inventory"), "",
+           _("Every table and column a Ruche store holds, where each value comes from and why it is kept. "
+             "Identifiers are pseudonyms (HMAC-SHA256 under a key kept outside the store); no message, "
+             "name or e-mail address of an employee is stored."), ""]
     for t in pack["tables"]:
         inv += [f"## `{t['table']}`", "", f"{t['purpose']}.", "",
-                f"Person-level: {'yes' if t['person_level'] else 'no'}. Retention: {t['retention']}.", ""]
-        inv.append(_table(["column", "type", "origin", "purpose", "key-dependent"],
+                _("Person-level: {yes_no}. Retention: {retention}.").format(
+                    yes_no=yes if t["person_level"] else no, retention=t["retention"]), ""]
+        inv.append(_table([_("column"), _("type"), _("origin"), _("purpose"), _("key-dependent")],
                           [[f"`{c['column']}`", c["type"], c["origin"], c["purpose"], c["pseudonym"]]
                            for c in t["columns"]]))
         inv.append("")
-    access = ["# Who sees what", "", "## Roles", "",
-              "Deny by default: a signed-in person sees nothing until the `roles` setting (or the "
-              "identity provider's claim named by `role_claim`) gives them a role.", "",
-              _table(["role", "may see"], [[r["role"], r["may"]] for r in pack["roles"]]), "",
-              "## Dashboard pages", "",
-              _table(["page", "path", "roles", "shows", "person-level"],
-                     [[p["page"], p["path"], p["roles"], p["shows"], "yes" if p["person_level"] else "no"]
+    access = ["# " + _("Who sees what"), "", "## " + _("Roles"), "",
+              _("Deny by default: a signed-in person sees nothing until the `roles` setting (or the "
+                "identity provider's claim named by `role_claim`) gives them a role."), "",
+              _table([_("role"), _("may see")], [[term(r["role"]), r["may"]] for r in pack["roles"]]), "",
+              "## " + _("Dashboard pages"), "",
+              _table([_("page"), _("path"), _("roles"), _("shows"), _("person-level")],
+                     [[p["page"], p["path"], [term(r) for r in p["roles"]], p["shows"], yes if p["person_level"] else no]
                       for p in pack["pages"]]), "",
-              "## Commands", "",
-              _table(["command", "roles", "shows", "person-level"],
-                     [[c["command"], c["roles"], c["shows"], "yes" if c["person_level"] else "no"]
+              "## " + _("Commands"), "",
+              _table([_("command"), _("roles"), _("shows"), _("person-level")],
+                     [[c["command"], [term(r) for r in c["roles"]], c["shows"], yes if c["person_level"] else no]
                       for c in pack["commands"]]), ""]
     r = pack["retention"]
-    thresholds = ["# Thresholds and retention", "", "## Minimum group sizes", "",
-                  "No aggregate over fewer people is shown or exported; a hidden group is never recoverable "
-                  "by subtracting its visible siblings from a total (secondary suppression).", "",
-                  _table(["threshold", "value in force", "default", "meaning"],
+    thresholds = ["# " + _("Thresholds and retention"), "", "## " + _("Minimum group sizes"), "",
+                  _("No aggregate over fewer people is shown or exported; a hidden group is never recoverable "
+                    "by subtracting its visible siblings from a total (secondary suppression)."), "",
+                  _table([_("threshold"), _("value in force"), _("default"), _("meaning")],
                          [[t["name"], t["value"], t["default"], t["meaning"]] for t in pack["thresholds"]]), "",
-                  "## Retention", "",
-                  f"Person-level data is kept for {r['retention_months']} months. {r['meaning']}", "",
-                  f"Purged: {', '.join(f'`{t}`' for t in r['purged'])}. Kept: {r['kept']}.", ""]
-    readme = ["# Ruche: privacy pack", "",
-              "Generated by `ruche privacy-pack` from the product's own registries and the configuration in "
-              "force, for a works council or a data protection officer.", "",
-              "- [inventory.md](inventory.md): every stored column, its type, origin and purpose",
-              "- [access.md](access.md): the roles, every page and command and who may see it",
-              "- [thresholds.md](thresholds.md): the minimum group sizes and the retention",
-              "- [privacy-pack.json](privacy-pack.json): the same, as data", ""]
+                  "## " + _("Retention"), "",
+                  _("Person-level data is kept for {months} months.").format(months=r["retention_months"])
+                  + f" {r['meaning']}", "",
+                  _("Purged: {purged}. Kept: {kept}.").format(purged=", ".join(f"`{t}`" for t in r["purged"]),
+                                                             kept=r["kept"]), ""]
+    readme = ["# " + _("Ruche: privacy pack"), "",
+              _("Generated by `ruche privacy-pack` from the product's own registries and the configuration in "
+                "force, for a works council or a data protection officer."), "",
+              "- [inventory.md](inventory.md): " + _("every stored column, its type, origin and purpose"),
+              "- [access.md](access.md): " + _("the roles, every page and command and who may see it"),
+              "- [thresholds.md](thresholds.md): " + _("the minimum group sizes and the retention"),
+              "- [privacy-pack.json](privacy-pack.json): " + _("the same, as data"), ""]
     return {"README.md": "\n".join(readme), "inventory.md": "\n".join(inv), "access.md": "\n".join(access),
             "thresholds.md": "\n".join(thresholds)}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from ruche import i18n
@@ -23,14 +24,19 @@ PACKAGES = ("ruche", "ingest", "metrics", "dashboard")
 
 
 def template() -> Catalog:
-    """What `pybabel extract -F babel.cfg` makes of the code: every _(), N_() and ngettext()."""
+    """What `pybabel extract -F babel.cfg` makes of the code: every _(), N_() and ngettext(), and the
+    texts of the registries the privacy pack prints."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    # the registries' method by its function, whether or not the package's entry point is installed
+    method_map = [(pattern, i18n.extract_registries if method == "ruche_registries" else method)
+                  for pattern, method in method_map]
     catalog = Catalog(domain=i18n.DOMAIN)
-    for package in PACKAGES:
-        for filename, lineno, message, comments, context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], comment_tags=("Translators:",),
-            strip_comment_tags=True,
-        ):
-            catalog.add(message, None, [(f"{package}/{filename}", lineno)], auto_comments=comments, context=context)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        ROOT, method_map=method_map, options_map=options_map, comment_tags=("Translators:",),
+        strip_comment_tags=True,
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -172,3 +178,29 @@ def test_the_report_in_french(tiny_store, tmp_path):
     assert "févr. 2026" in page and "2026-02" not in page.split("<div class=\"cards\">")[1].split("<svg")[0]
     for english in ("Participation rate", "took part", "headcount", "Covers:", "against the period before"):
         assert english not in page, english
+
+
+def test_the_privacy_pack_in_french(tmp_path):
+    """A works council reads the pack in French: headings, the inventory's every origin and purpose,
+    the pages, roles and thresholds; the table and column names stay those of the store."""
+    (tmp_path / "ruche.toml").write_text('language = "fr"\n', encoding="utf-8")
+    done = cli("privacy-pack", "--out", "pack", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pack = tmp_path / "pack"
+    readme = (pack / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# Ruche : dossier protection des données\n")
+    assert "à l'intention d'un CSE ou d'un délégué à la protection des données" in readme
+    inventory_md = (pack / "inventory.md").read_text(encoding="utf-8")
+    assert inventory_md.startswith("# Inventaire des données\n")
+    assert "| colonne | type | origine | finalité | dépend de la clé |" in inventory_md
+    assert ("| `person_id` | VARCHAR | export de l'annuaire RH ou export du réseau (Viva Engage, Slack, Mattermost, "
+            "fichier d'événements) : pseudonyme de l'adresse e-mail, sinon de source:compte | reconnaître la même "
+            "personne d'une source et d'un chargement à l'autre | pseudonyme |") in inventory_md
+    access = (pack / "access.md").read_text(encoding="utf-8")
+    assert "| Vue d'ensemble | /overview | sponsor, animateur de communauté, administrateur |" in access
+    thresholds = (pack / "thresholds.md").read_text(encoding="utf-8")
+    assert "Les données individuelles sont conservées 13 mois." in thresholds
+    for text in (readme, inventory_md, access, thresholds):
+        assert "(undocumented)" not in text and "(non documenté)" not in text
+        for english in ("Person-level:", "Retention:", "Who sees what", "the group-by attributes", "network export"):
+            assert english not in text, english

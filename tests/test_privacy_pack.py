@@ -54,7 +54,7 @@ def test_every_dashboard_page_is_described_and_every_role_too():
     from dashboard.auth import PAGE_ROLES, ROLES
 
     app = (ROOT / "dashboard" / "app.py").read_text(encoding="utf-8")
-    listed = set(re.findall(r'\("screens/\w+\.py", "[^"]+", "([\w-]+)"\)', app))
+    listed = set(re.findall(r'\("screens/\w+\.py", (?:N_\()?"[^"]+"\)?, "([\w-]+)"\)', app))
     assert listed and listed <= set(PAGE_ROLES)
     assert set(inventory.PAGES) == set(PAGE_ROLES)
     assert set(inventory.ROLES) == set(ROLES)
