@@ -19,7 +19,6 @@ from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, rememb
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
-from ruche.lake import is_lake
 from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, published_version, writing
 
 EXIT_OK = 0
@@ -189,9 +188,6 @@ def load_paths(
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
     db = str(db or settings.db)
-    # The derived tables are not kept on a DuckLake store yet (their refresh relies on keys a lake
-    # has not): every metric computes from the stored rows there, to the same figures.
-    refresh = refresh and not is_lake(db)
     remove_abandoned_scratch()  # what killed loads left in the temporary folder
     remember_directory_columns(settings)
     if as_of is not None and not EARLIEST <= as_of <= latest():
