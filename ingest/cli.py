@@ -19,7 +19,8 @@ from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, rememb
 from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.privacy import Pseudonymiser, load_key
-from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, published_version, writing
+from ruche.store import StoreError, WriteLockBusy, connect, copy_warning, limit_memory, published_version, writing
+from ruche.store import copies as store_copies
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source = paths.pop(0)
     if not paths:
         raise IngestError("no PATH given (usage: ruche ingest [SOURCE] PATH [PATH ...]; see --help)")
+    copies = len(store_copies)
     try:
         summaries = load_paths(paths, source=source, db=settings.db, settings=settings, as_of=args.as_of,
                                progress=Progress(enabled=args.progress), wait=not args.no_wait)
@@ -108,6 +110,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ruche ingest: {exc}", file=sys.stderr)
         return EXIT_NOT_REFRESHED
     _print(summaries, args.json)
+    warning = copy_warning(store_copies[copies:], str(settings.db))
+    if warning:
+        print(f"ruche ingest: warning: {warning}", file=sys.stderr)
     return EXIT_REJECTS if any(s.rejected for s in summaries) else EXIT_OK
 
 

@@ -435,3 +435,25 @@ def test_a_store_name_that_is_no_catalog_is_refused_by_the_commands(tmp_path, ca
     assert main(["metrics", "participation", "--db", f"ducklake:sqlite:{tmp_path}/none.sqlite"]) == 1
     assert capsys.readouterr().err == (f"ruche metrics: error: ducklake:sqlite:{tmp_path}/none.sqlite: no store "
                                        "here (run `ruche ingest` or `ruche lake` first)\n")
+
+
+def test_purge_and_key_rotation_refuse_a_lake_and_say_why(tmp_path, capsys):
+    """Their point is that rows or pseudonyms can no longer be read: a lake's earlier snapshots
+    would keep them. They refuse before changing anything; `ruche key check` reads a lake."""
+    url = f"ducklake:sqlite:{tmp_path}/catalog.sqlite"
+    with store.writing(url) as con:
+        con.execute("insert into people (person_key, person_id) values (1, 'a')")
+    published = store.published_version(url)
+    why = ("DuckLake keeps the rows a write deletes or rewrites in the Parquet files of its earlier snapshots (what "
+           "lets a dashboard keep its view during a load), so {} would stay readable there; run it on the store "
+           "file before moving it (`ruche lake`), or see docs/store.md\n")
+    assert main(["purge", "--db", url]) == 1
+    assert capsys.readouterr().err == (f"ruche purge: error: {url}: `ruche purge` works on a store file only: "
+                                       + why.format("the person-level rows it deletes"))
+    assert main(["key", "rotate", "--db", url, "--from", str(tmp_path), "--dry-run"]) == 1
+    assert capsys.readouterr().err == (f"ruche key: error: {url}: `ruche key rotate` works on a store file only: "
+                                       + why.format("the pseudonyms of the old key"))
+    assert store.published_version(url) == published
+    assert main(["key", "check", "--db", url]) == 0
+    assert capsys.readouterr().out == (f"{url}: no load has recorded a key yet; the first load will record "
+                                       "RUCHE_KEY.\n")
