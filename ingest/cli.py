@@ -20,8 +20,8 @@ from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.i18n import _
 from ruche.privacy import Pseudonymiser, load_key
-from ruche.lake import is_lake
-from ruche.store import StoreError, WriteLockBusy, connect, limit_memory, published_version, writing
+from ruche.store import StoreError, WriteLockBusy, connect, copy_warning, limit_memory, published_version, writing
+from ruche.store import copies as store_copies
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -99,6 +99,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         source = paths.pop(0)
     if not paths:
         raise IngestError(_("no PATH given (usage: ruche ingest [SOURCE] PATH [PATH ...]; see --help)"))
+    copies = len(store_copies)
     try:
         summaries = load_paths(paths, source=source, db=settings.db, settings=settings, as_of=args.as_of,
                                progress=Progress(enabled=args.progress), wait=not args.no_wait)
@@ -110,6 +111,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ruche ingest: {exc}", file=sys.stderr)
         return EXIT_NOT_REFRESHED
     _print(summaries, args.json)
+    warning = copy_warning(store_copies[copies:], str(settings.db))
+    if warning:
+        print(f"ruche ingest: warning: {warning}", file=sys.stderr)
     return EXIT_REJECTS if any(s.rejected for s in summaries) else EXIT_OK
 
 
@@ -190,9 +194,6 @@ def load_paths(
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
     db = str(db or settings.db)
-    # The derived tables are not kept on a DuckLake store yet (their refresh relies on keys a lake
-    # has not): every metric computes from the stored rows there, to the same figures.
-    refresh = refresh and not is_lake(db)
     remove_abandoned_scratch()  # what killed loads left in the temporary folder
     remember_directory_columns(settings)
     if as_of is not None and not EARLIEST <= as_of <= latest():

@@ -74,7 +74,7 @@ MAX_INCREMENTAL_DAYS = 92
 
 
 def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, int]) -> None:
-    con.execute("create or replace table m_state (key varchar primary key, value varchar not null)")
+    con.execute("create or replace table m_state (key varchar not null, value varchar not null)")
     rows = [(k, str(v)) for k, v in state.items()] + [("version", BASE_VERSION), ("refreshed_at", str(time.time()))]
     con.executemany("insert into m_state values (?, ?)", rows)
 
@@ -203,10 +203,14 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         f"create or replace temp table m_new_space_person as {sql('space_people').format(activities=new)}",
         {**run, "from_date": None, "to_date": None},
     )
+    # (read, then deleted: a store on DuckLake has no delete … returning)
     old = con.execute(
-        "delete from m_space_person as s using m_new_space_person as n "
-        "where s.space_key = n.space_key and s.person_key = n.person_key returning s.*"
+        "select s.* from m_space_person as s semi join m_new_space_person as n using (space_key, person_key)"
     ).pl()
+    con.execute(
+        "delete from m_space_person as s using m_new_space_person as n "
+        "where s.space_key = n.space_key and s.person_key = n.person_key"
+    )
     con.register("m_old_space_person", old)
     con.execute(
         "insert into m_space_person by name select space_key, person_key, sum(activities)::integer as activities "

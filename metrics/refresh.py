@@ -174,7 +174,7 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
         "modularity": repr(modularity) if modularity is not None else "nan",
         "seconds": str(round(time.perf_counter() - started, 3)),
     }
-    con.execute("create or replace table m_network_state (key varchar primary key, value varchar not null)")
+    con.execute("create or replace table m_network_state (key varchar not null, value varchar not null)")
     con.executemany("insert into m_network_state values (?, ?)", list(state.items()))
     return {"people": len(P.keys), "communities": int(labels.max(initial=0)), "betweenness": info,
             "seconds": float(state["seconds"])}

@@ -449,7 +449,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     first_thread = None if first is None else first_thread_touched(con, before, first)
     if first is None:
         con.execute(
-            "create or replace table m_results (key varchar primary key, state varchar not null, "
+            "create or replace table m_results (key varchar not null, state varchar not null, "
             "rows blob not null, suppressed integer not null, extra json not null)"
         )
     state = _state(con)

@@ -51,7 +51,7 @@ from typing import Any, Iterable
 
 import duckdb
 
-from ruche import inventory
+from ruche import inventory, lake
 from ruche.errors import RucheError
 from ruche.privacy import _SQL_NORMALISED, KeyFileError, Pseudonymiser, load_key
 
@@ -449,8 +449,10 @@ def run(args: argparse.Namespace, settings) -> int:
     from ruche.store import StoreError, connect, writing
 
     db = str(settings.db)
-    if db != ":memory:" and not Path(db).exists():
+    if db != ":memory:" and not lake.is_lake(db) and not Path(db).exists():
         raise StoreError(f"{db}: no store here")
+    if lake.is_lake(db) and args.action != "check":
+        lake.refuse_erasing(db, "ruche key rotate", "the pseudonyms of the old key")
     current = Pseudonymiser(load_key(settings.key_file, create=False))
     origin = key_origin(settings)
     if args.action == "check":

@@ -345,6 +345,18 @@ def remove_orphans(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"call ducklake_delete_orphaned_files({_quote(ALIAS)}, cleanup_all => true)")
 
 
+#: Why a command that must make rows unreadable refuses a lake (docs/store.md, "What differs")
+NOT_ERASED = ("DuckLake keeps the rows a write deletes or rewrites in the Parquet files of its earlier "
+              "snapshots (what lets a dashboard keep its view during a load), so {what} would stay readable there")
+
+
+def refuse_erasing(url: str, command: str, what: str) -> None:
+    """Refuse ``command`` (``ruche purge``, ``ruche key rotate``) on the lake ``url``: its point is
+    that ``what`` can no longer be read, and a lake's earlier snapshots would still hold it."""
+    raise _error(f"{_shown(url)}: `{command}` works on a store file only: " + NOT_ERASED.format(what=what)
+                 + "; run it on the store file before moving it (`ruche lake`), or see docs/store.md")
+
+
 # --------------------------------------------------------------------------------------------
 # Moving a store file to a lake: ``ruche lake --to URL``
 

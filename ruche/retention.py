@@ -41,6 +41,7 @@ import duckdb
 if TYPE_CHECKING:  # a load reads the purge's cut-off from here: polars is not imported for it
     import polars as pl
 
+from ruche import lake
 from ruche.errors import RucheError
 
 #: The tables purge deletes from, in the order it does.
@@ -338,6 +339,8 @@ def run(args: argparse.Namespace, settings) -> int:
     from ruche.store import StoreError, writing
 
     db = str(settings.db)
+    if lake.is_lake(db):
+        lake.refuse_erasing(db, "ruche purge", "the person-level rows it deletes")
     if db != ":memory:" and not Path(db).exists():
         raise StoreError(f"{db}: no store here")
     as_of = args.as_of or _today()

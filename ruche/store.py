@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -291,8 +292,10 @@ def writing(path: str | os.PathLike, wait: bool = True):
         # Holding the lock, no other load is running: any copy left here was abandoned by a load
         # that was killed, and is removed.
         _remove_leftovers(target)
+        began, how = time.perf_counter(), None
         if target.exists():
-            clone(target, work)
+            how = clone(target, work)
+        copy_seconds = time.perf_counter() - began
         spool = audit.spool_path(target)
         folded: list[Path] = []
         published = False
@@ -304,10 +307,13 @@ def writing(path: str | os.PathLike, wait: bool = True):
                 con.execute("checkpoint")
             finally:
                 con.close()
+            began = time.perf_counter()
             with open(work, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(work, target)
             published = True
+            if how is not None:
+                copies.append(Copy(how, target.stat().st_size, copy_seconds + time.perf_counter() - began))
         finally:
             if published:
                 audit.release(folded)
@@ -315,6 +321,46 @@ def writing(path: str | os.PathLike, wait: bool = True):
                 audit.restore(spool, folded)
             work.unlink(missing_ok=True)
             Path(str(work) + ".wal").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Copy:
+    """The private copy a published write of a store file made: ``clone`` or ``copy``
+    (:func:`clone`), the store's size, and the seconds it cost (the copy, then its sync to disk)."""
+
+    how: str
+    bytes: int
+    seconds: float
+
+
+#: The copies made by the writes this process published, in order (``ruche ingest`` looks at
+#: those of its load and its refresh: :func:`copy_warning`).
+copies: list[Copy] = []
+
+#: Copies costing more than this many seconds in one command make ``ruche ingest`` suggest a lake.
+COPY_WARNING_SECONDS = 5.0
+
+
+def copy_warning(made: list[Copy], db: str) -> str | None:
+    """What to tell the user when the private copies of one command (a load and its refresh)
+    cost more than :data:`COPY_WARNING_SECONDS`: a store that large on a file system that cannot
+    clone files publishes cheaper on DuckLake (docs/store.md, "When to move").
+
+    >>> copy_warning([Copy("copy", 3 * 2**30, 4.0), Copy("copy", 3 * 2**30, 3.5)], "ruche.duckdb")
+    'publishing ruche.duckdb copied it twice (3.0 GB, 7.5 s in all): its file system cannot clone files. A store on DuckLake publishes without copying: `ruche lake --to URL` moves it (docs/store.md, "When to move")'
+    >>> copy_warning([Copy("clone", 3 * 2**30, 0.2)], "ruche.duckdb") is None
+    True
+    """
+    spent = sum(c.seconds for c in made)
+    if not made or spent <= COPY_WARNING_SECONDS:
+        return None
+    cloned = all(c.how == "clone" for c in made)
+    why = ("cloning it costs that much on its file system" if cloned else
+           "its file system cannot clone files")
+    times = {1: "once", 2: "twice"}.get(len(made), f"{len(made)} times")
+    return (f"publishing {db} copied it {times} ({max(c.bytes for c in made) / 2**30:.1f} GB, "
+            f"{spent:.1f} s in all): {why}. A store on DuckLake publishes without copying: `ruche lake "
+            f"--to URL` moves it (docs/store.md, \"When to move\")")
 
 
 #: ioctl FICLONE: make a file share another's blocks (copy on write), on XFS, Btrfs, ZFS, bcachefs

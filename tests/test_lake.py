@@ -101,12 +101,94 @@ def test_every_metric_is_the_same_on_the_store_file_and_on_ducklake_in_postgresq
     assert sum(h for _, _, h in compared) > 0
 
 
+#: What a derived table records of when and how fast it was computed, not of the figures
+VOLATILE_STATE = {"m_state": ("refreshed_at",), "m_network_state": ("computed_at", "seconds")}
+
+
+def derived_differences(file_con, lake_con) -> list[str]:
+    """Where the derived tables of two stores differ, row for row: every ``m_*`` table of the
+    file (each value as text, every row in order), the lake's having the same ones; the stored
+    results of the dashboard (``m_results``) compared decoded, as the pages read them."""
+    from metrics.results import _decode
+
+    listing = ("select table_name from duckdb_tables() where table_name like 'm\\_%' escape '\\' "
+               "and schema_name = 'main' order by 1")
+    tables = [r[0] for r in file_con.execute(listing).fetchall()]
+    if [r[0] for r in lake_con.execute(listing).fetchall()] != tables:
+        return ["tables"]
+    found = []
+    for table in tables:
+        if table == "m_results":
+            query = "select key, state, rows, suppressed, extra::varchar from m_results order by key"
+            a, b = file_con.execute(query).fetchall(), lake_con.execute(query).fetchall()
+            if [r[:2] + r[3:4] for r in a] != [r[:2] + r[3:4] for r in b]:
+                found.append("m_results keys")
+                continue
+            for x, y in zip(a, b):
+                found += same(pl.read_ipc(x[2]), pl.read_ipc(y[2]), f"m_results {x[0]}")
+                found += same(_decode(json.loads(x[4])), _decode(json.loads(y[4])), f"m_results {x[0]} extra")
+            continue
+        if table == "m_results_facts":  # what the results were computed from: the same counts and days;
+            # its digest of people's rows differs (their updated_at is the time of each store's load)
+            facts = [json.loads(c.execute("select facts from m_results_facts").fetchone()[0])
+                     for c in (file_con, lake_con)]
+            for f in facts:
+                f["tables"] = [n for n, _ in f["tables"]]
+            if facts[0] != facts[1]:
+                found.append(table)
+            continue
+        columns = [r[0] for r in file_con.execute(
+            "select column_name from duckdb_columns() where table_name = ? order by column_index", [table]).fetchall()]
+        if [r[0] for r in lake_con.execute(
+                "select column_name from duckdb_columns() where table_name = ? order by column_index",
+                [table]).fetchall()] != columns:
+            found.append(f"{table} columns")
+            continue
+        where = ""
+        if table in VOLATILE_STATE:
+            where = " where key not in (" + ", ".join(f"'{k}'" for k in VOLATILE_STATE[table]) + ")"
+        query = f'select {", ".join(chr(34) + c + chr(34) + "::varchar" for c in columns)} from "{table}"{where} order by all'
+        a, b = file_con.execute(query).fetchall(), lake_con.execute(query).fetchall()
+        if a != b:
+            found.append(f"{table}: {len(a)} rows against {len(b)}")
+    return found
+
+
+def metric_differences(file_con, lake_con, names=None) -> list[tuple]:
+    differ = []
+    for name in names or registry.names():
+        params = registry.MetricParams(by=registry.DEFAULT_BY.get(name, "department"), period="month")
+        on_file = registry.get(name)(store.cursor(file_con), params)
+        on_lake = registry.get(name)(store.cursor(lake_con), params)
+        if (same(on_file.rows, on_lake.rows) or same(on_file.extra, on_lake.extra)
+                or on_file.suppressed_groups != on_lake.suppressed_groups):
+            differ.append(name)
+    return differ
+
+
+#: What `ruche metrics` prints of these, byte for byte the same from either store
+CLI_METRICS = ("participation", "leadership", "silos", "inactive-teams", "lifecycle", "responsiveness")
+
+
+def cli_figures(db: str, capsys) -> dict[str, str]:
+    printed = {}
+    for name in CLI_METRICS:
+        capsys.readouterr()
+        assert main(["metrics", name, "--db", db, "--format", "csv"]) == 0, name
+        printed[name] = capsys.readouterr().out
+    return printed
+
+
 def test_the_sample_loaded_into_ducklake_in_postgresql_gives_every_figure_the_store_file_gives(
-        sample_store, pg_lake):
-    """The same exports loaded by `ruche demo` into each store: the file (its derived tables
-    refreshed) and the lake (every metric computed from the stored rows)."""
+        sample_store, pg_lake, capsys):
+    """The same exports loaded by `ruche demo` into each store: every derived table refreshed on
+    both after each load, row for row the same; the figures the metrics, the dashboard's stored
+    results and `ruche metrics` give, the same."""
+    from metrics.bases import is_fresh
+    from metrics.refresh import derived_current
+
     done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", pg_lake], cwd=ROOT,
-                          env=dict(os.environ, RUCHE_KEY="ab" * 32), capture_output=True, text=True, timeout=600)
+                          env=dict(os.environ, RUCHE_KEY="ab" * 32), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     file_con, lake_con = store.connect(sample_store, read_only=True), store.connect(pg_lake, read_only=True)
     for table in ("people", "accounts", "spaces", "activities", "deleted_events", "usage_snapshots", "rejects",
@@ -119,15 +201,57 @@ def test_the_sample_loaded_into_ducklake_in_postgresql_gives_every_figure_the_st
                   "select run_id, source, rows_read, rows_loaded, rows_rejected, rows_skipped from ingest_runs order by 1",
                   "select sum((activity_uid::uhugeint % 1000003)::bigint), sum(person_key), count(distinct kind) from activities"):
         assert lake_con.execute(query).fetchall() == file_con.execute(query).fetchall(), query
-    assert lake_con.execute("select count(*) from duckdb_tables() where table_name like 'm\\_%' escape '\\'"
-                            ).fetchall() == [(0,)]
-    for name in registry.names():
-        params = registry.MetricParams(by=registry.DEFAULT_BY.get(name, "department"), period="month")
-        on_file = registry.get(name)(store.cursor(file_con), params)
-        on_lake = registry.get(name)(store.cursor(lake_con), params)
-        assert same(on_file.rows, on_lake.rows) == [], name
-        assert same(on_file.extra, on_lake.extra) == [], name
-        assert on_file.suppressed_groups == on_lake.suppressed_groups, name
+    # the derived tables refreshed on the lake, and describing it: the metrics read them there too
+    assert derived_current(lake_con) and is_fresh(lake_con)
+    assert lake_con.execute("select count(*) from m_results").fetchone()[0] == file_con.execute(
+        "select count(*) from m_results").fetchone()[0] > 200
+    assert derived_differences(file_con, lake_con) == []
+    assert metric_differences(file_con, lake_con) == []
+    assert cli_figures(pg_lake, capsys) == cli_figures(str(sample_store), capsys)
+
+
+def day_after_the_sample(path: Path) -> Path:
+    """A day of events after the sample's last (2026-10-31) by people of its directory: a load that
+    only adds activities, which the derived tables take in without a full rebuild."""
+    header = "occurred_at,actor,kind,target,space,thread,id"
+    people = [line.split(",")[1] for line in (ROOT / "sample_data" / "directory.csv").read_text().splitlines()[1:41]]
+    lines = [f"2026-11-01T{8 + i % 10:02d}:{i % 60:02d}:00Z,{people[i % 40]},{'post' if i % 3 == 0 else 'reply'},"
+             f"{'' if i % 3 == 0 else people[(i + 5) % 40]},day-space-{i % 4},day-thread-{i // 3},day-{i}"
+             for i in range(300)]
+    path.write_text("\n".join([header] + lines) + "\n")
+    return path
+
+
+def test_a_day_added_to_a_lake_refreshes_its_derived_tables_as_on_the_file(sample_store, pg_lake, tmp_path,
+                                                                           monkeypatch):
+    """The copy made by `ruche lake`, then one more day loaded into it and into a copy of the file:
+    the lake's refresh takes the day in (the bases incrementally, the results' periods from the day
+    on), in one snapshot, to the derived tables the file's refresh gives, row for row."""
+    import shutil
+
+    from ingest.cli import load_paths, refresh_derived
+    from ruche.config import Settings
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)
+    file_db = tmp_path / "copy.duckdb"
+    shutil.copyfile(sample_store, file_db)
+    assert main(["lake", "--db", str(file_db), "--to", pg_lake]) == 0
+    day = day_after_the_sample(tmp_path / "day.csv")
+    done = {}
+    for db in (str(file_db), pg_lake):
+        settings = Settings.load()
+        (summary,) = load_paths([day], source="events", db=db, settings=settings, refresh=False)
+        assert (summary.status, summary.loaded) == ("loaded", 300)
+        before = store.published_version(db)
+        done[db] = refresh_derived(db, settings)
+        if db == pg_lake:
+            assert store.published_version(db) == (before[0] + 1, 0)  # one snapshot for every derived table
+    for what in done.values():
+        assert (what["mode"], what["group_ties"]["mode"], what["results"]["mode"]) == ("incremental", "update", "periods")
+    file_con, lake_con = store.connect(file_db, read_only=True), store.connect(pg_lake, read_only=True)
+    assert lake_con.execute("select count(*) from activities").fetchone()[0] == 49_683
+    assert derived_differences(file_con, lake_con) == []
+    assert metric_differences(file_con, lake_con, ["participation", "leadership", "silos", "responsiveness"]) == []
 
 
 def test_a_later_export_repeating_events_adds_only_the_new_ones_to_a_lake(pg_lake, tmp_path):
@@ -320,3 +444,114 @@ def test_a_store_name_that_is_no_catalog_is_refused_by_the_commands(tmp_path, ca
     assert main(["metrics", "participation", "--db", f"ducklake:sqlite:{tmp_path}/none.sqlite"]) == 1
     assert capsys.readouterr().err == (f"ruche metrics: error: ducklake:sqlite:{tmp_path}/none.sqlite: no store "
                                        "here (run `ruche ingest` or `ruche lake` first)\n")
+
+
+def test_purge_and_key_rotation_refuse_a_lake_and_say_why(tmp_path, capsys):
+    """Their point is that rows or pseudonyms can no longer be read: a lake's earlier snapshots
+    would keep them. They refuse before changing anything; `ruche key check` reads a lake."""
+    url = f"ducklake:sqlite:{tmp_path}/catalog.sqlite"
+    with store.writing(url) as con:
+        con.execute("insert into people (person_key, person_id) values (1, 'a')")
+    published = store.published_version(url)
+    why = ("DuckLake keeps the rows a write deletes or rewrites in the Parquet files of its earlier snapshots (what "
+           "lets a dashboard keep its view during a load), so {} would stay readable there; run it on the store "
+           "file before moving it (`ruche lake`), or see docs/store.md\n")
+    assert main(["purge", "--db", url]) == 1
+    assert capsys.readouterr().err == (f"ruche purge: error: {url}: `ruche purge` works on a store file only: "
+                                       + why.format("the person-level rows it deletes"))
+    assert main(["key", "rotate", "--db", url, "--from", str(tmp_path), "--dry-run"]) == 1
+    assert capsys.readouterr().err == (f"ruche key: error: {url}: `ruche key rotate` works on a store file only: "
+                                       + why.format("the pseudonyms of the old key"))
+    assert store.published_version(url) == published
+    assert main(["key", "check", "--db", url]) == 0
+    assert capsys.readouterr().out == (f"{url}: no load has recorded a key yet; the first load will record "
+                                       "RUCHE_KEY.\n")
+
+
+def events_file(path: Path, rows: int, first: int = 0) -> Path:
+    duckdb.execute(f"""
+        copy (
+            select strftime(timestamp '2026-01-01' + to_seconds(i * 7), '%Y-%m-%dT%H:%M:%SZ') as occurred_at,
+                   'user' || (i % 2000) || '@acme.example' as actor,
+                   case i % 3 when 0 then 'post' when 1 then 'reply' else 'reaction' end as kind,
+                   case when i % 3 > 0 then 'user' || ((i * 7) % 2000) || '@acme.example' end as target,
+                   'space' || (i % 40) as space, 't' || (i // 4) as thread, 'ev' || i as id
+            from range({first}, {first + rows}) t(i)
+        ) to '{path}' (header)
+    """)
+    return path
+
+
+def ingest_process(url: str, path: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ruche.cli", "ingest", str(path), "--db", url], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_when(proc: subprocess.Popen, ready, what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not ready():
+        assert proc.poll() is None, f"the load ended before {what}: {proc.communicate()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+
+
+def test_ruche_ingest_killed_while_loading_then_while_refreshing_a_lake_and_the_next_ingest_mends_it(
+        pg_lake, tmp_path):
+    """SIGKILL in the load's write: nothing published. SIGKILL once the load is published, in its
+    refresh: the rows are there, the derived tables still describe the store before (and the
+    metrics compute from the rows meanwhile). The same `ruche ingest` again: the file is already
+    loaded, and the derived tables are brought up to date."""
+    from metrics.bases import is_fresh
+    from metrics.refresh import derived_current
+
+    assert main(["ingest", str(events_file(tmp_path / "first.csv", 3000)), "--db", pg_lake]) == 0
+    files = tmp_path / "lake-files"
+    first = store.published_version(pg_lake)
+    kept = set(parquet_files(files))
+    big = events_file(tmp_path / "big.csv", 300_000, first=3000)
+
+    load = ingest_process(pg_lake, big)
+    kill_when(load, lambda: len(set(parquet_files(files)) - kept) >= 1, "it wrote files")
+    assert store.published_version(pg_lake) == first
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select count(*), max(run_id) from activities").fetchall() == [(3000, 1)]
+    assert derived_current(con)
+
+    load = ingest_process(pg_lake, big)
+    kill_when(load, lambda: store.published_version(pg_lake) != first, "it published")
+    loaded = store.published_version(pg_lake)
+    assert loaded == (first[0] + 1, 0)  # the load's snapshot, not the refresh's
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select count(*), max(run_id) from activities").fetchall() == [(303_000, 2)]
+    assert not is_fresh(con) and not derived_current(con)  # what the metrics then compute from the rows
+
+    again = subprocess.run([sys.executable, "-m", "ruche.cli", "ingest", str(big), "--db", pg_lake], cwd=ROOT,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in again.stdout
+    assert store.published_version(pg_lake) == (loaded[0] + 1, 0)  # the refresh, one snapshot
+    con = store.connect(pg_lake, read_only=True)
+    assert derived_current(con)
+    assert con.execute("select sum(activities) from m_person_day").fetchone()[0] == 303_000
+
+
+def test_two_ruche_ingest_at_once_on_a_lake_both_land(pg_lake, tmp_path):
+    """Two loaders on two machines (here two processes) write the same lake at once: the second
+    waits for the first's load and refresh, then both files are in, each once, and the derived
+    tables describe both."""
+    from metrics.refresh import derived_current
+
+    assert main(["ingest", str(events_file(tmp_path / "base.csv", 1000)), "--db", pg_lake]) == 0
+    loads = [ingest_process(pg_lake, events_file(tmp_path / f"part{i}.csv", 20_000, first=1000 + i * 20_000))
+             for i in range(2)]
+    for load in loads:
+        out, err = load.communicate(timeout=600)
+        assert load.returncode == 0, err
+        assert "20,000 rows loaded" in out
+    con = store.connect(pg_lake, read_only=True)
+    assert con.execute("select count(*), count(distinct activity_uid) from activities").fetchall() == [(41_000, 41_000)]
+    assert sorted(r[0] for r in con.execute("select rows_loaded from ingest_runs").fetchall()) == [1000, 20_000, 20_000]
+    assert derived_current(con)
+    assert con.execute("select sum(activities) from m_person_day").fetchone()[0] == 41_000

@@ -149,3 +149,26 @@ def test_the_private_copy_is_a_clone_where_the_file_system_can_and_a_copy_elsewh
     monkeypatch.setattr(store.os, "copy_file_range", refused)  # nor copies in the kernel
     assert store.clone(source, tmp_path / "c") == "copy"
     assert (tmp_path / "c").read_bytes() == source.read_bytes()
+
+
+def test_ingest_suggests_a_lake_when_copying_the_store_costs_more_than_the_threshold(tmp_path, monkeypatch, capsys):
+    from ruche.cli import main
+
+    db = tmp_path / "s.duckdb"
+    (tmp_path / "hr.csv").write_text("id,email,department\nE1,user1@acme.com,Sales\nE2,user2@acme.com,Sales\n")
+    (tmp_path / "events.csv").write_text("occurred_at,actor,kind,target,space,thread,id\n"
+                                         "2026-01-05T10:00:00Z,user1@acme.com,post,,s1,t1,e1\n")
+    assert main(["ingest", str(tmp_path / "hr.csv"), "--db", str(db)]) == 0
+    assert capsys.readouterr().err == ""  # the copies of a small store cost nothing worth a word
+    copied = len(store.copies)
+    monkeypatch.setattr(store, "COPY_WARNING_SECONDS", 0.0)
+    monkeypatch.setattr(store, "clone", lambda source, copy: (store.shutil.copyfile(source, copy), "copy")[1])
+    assert main(["ingest", str(tmp_path / "events.csv"), "--db", str(db)]) == 0
+    made = store.copies[copied:]
+    assert [c.how for c in made] == ["copy", "copy"]  # the load's and its refresh's
+    assert made[-1].bytes == db.stat().st_size
+    err = capsys.readouterr().err
+    assert err == (f"ruche ingest: warning: publishing {db} copied it twice (0.0 GB, "
+                   f"{sum(c.seconds for c in made):.1f} s in all): its file system cannot clone files. A store on "
+                   "DuckLake publishes without copying: `ruche lake --to URL` moves it (docs/store.md, \"When to "
+                   "move\")\n")
