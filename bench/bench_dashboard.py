@@ -24,13 +24,14 @@ The store should be loaded with the same configuration (``--config``): the preco
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
 
     python bench/bench_dashboard.py --db /path/to/store.duckdb [--config dashboard/demo.toml]
-        [--range [--range-group team]] [--pages overview,network]
+        [--range [--range-group team]] [--pages overview,network] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import resource
 import sys
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, among " + ",".join(PAGES))
     parser.add_argument("--range-group", metavar="ATTRIBUTE",
                         help="with --range: time the range changes again with one group of ATTRIBUTE chosen")
+    parser.add_argument("--json", type=Path, help="also write the percentiles per page there")
     args = parser.parse_args(argv)
     os.environ["RUCHE_DB"] = args.db
     os.environ["RUCHE_CONFIG"] = args.config
@@ -181,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{cpu:>8.2f}s{one_group:>10.2f}s{ranged}", flush=True)
     print("percentiles over", len(CHANGES), "filter changes per page and phase; CPU: the first load and "
           f"both phases; load average {load_average()}")
+    if args.json:
+        keys = ("page", "first_load_s", "cold_p50", "cold_p90", "warm_p50", "warm_p90")
+        args.json.write_text(json.dumps({"db": args.db, "load_average": os.getloadavg(), "pages": [
+            dict(zip(keys, (row[0], *(round(x, 3) for x in row[1:])))) for row in rows]}, indent=2) + "\n")
     return 0
 
 

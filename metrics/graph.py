@@ -33,6 +33,15 @@ from metrics.ties import group_ties_current, network_query, tie_frame, window
 #: The node standing for the groups under the minimum size, when together they are big enough.
 OTHER = "Other (small groups)"
 
+#: What the person graph holds in Python, outside DuckDB, at its peak (the ties' frame, the arrays,
+#: Louvain's graph, the betweenness' adjacency and levels), per tie and per person with a tie:
+#: measured on the 100,000-people sample (docs/scale.md), rounded up.
+GRAPH_BYTES_PER_TIE = 400
+GRAPH_BYTES_PER_PERSON = 600
+
+_UNITS = {"bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
 #: Nodes of the group graph the dashboard draws (``top`` of :func:`group_graph_frames`): the most
 #: tied. By team there are thousands of groups; no one reads a layout of them.
 DRAWN_GROUPS = 40
@@ -99,6 +108,46 @@ class PersonGraph(NamedTuple):
     weight: np.ndarray
 
 
+def graph_refusal(people: int, ties: int, limit: int, in_use: int) -> str | None:
+    """Why a person graph of ``people`` and ``ties`` cannot be built within ``limit`` bytes (the
+    setting ``memory_limit``) of which DuckDB holds ``in_use``; None when it fits. The graph's
+    memory is estimated at :data:`GRAPH_BYTES_PER_PERSON` and :data:`GRAPH_BYTES_PER_TIE`.
+
+    >>> graph_refusal(1_000_000, 40_000_000, 16 * 1024**3, 2 * 1024**3)
+    'the person graph of 1,000,000 people and 40,000,000 ties needs about 16.6 GB of memory beside DuckDB, more than the 15.0 GB memory_limit (17.2 GB) leaves beside the 2.1 GB DuckDB holds: raise memory_limit, or ask for a shorter period (--from, --to)'
+    >>> graph_refusal(100_000, 1_000_000, 16 * 1024**3, 2 * 1024**3) is None
+    True
+    """
+    need = people * GRAPH_BYTES_PER_PERSON + ties * GRAPH_BYTES_PER_TIE
+    if need <= limit - in_use:
+        return None
+    return (f"the person graph of {people:,} people and {ties:,} ties needs about {need / 1e9:.1f} GB of memory "
+            f"beside DuckDB, more than the {max(limit - in_use, 0) / 1e9:.1f} GB memory_limit ({limit / 1e9:.1f} GB) "
+            f"leaves beside the {in_use / 1e9:.1f} GB DuckDB holds: raise memory_limit, or ask for a shorter "
+            "period (--from, --to)")
+
+
+def memory_bytes(text: str) -> int:
+    """Bytes of a DuckDB memory setting as ``current_setting('memory_limit')`` writes it.
+
+    >>> memory_bytes("488.2 MiB"), memory_bytes("16GB"), memory_bytes("18.8 GiB")
+    (511914803, 16000000000, 20186346291)
+    """
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+    return int(float(number) * _UNITS[text[len(number):].strip().lower()])
+
+
+def check_graph_memory(con: duckdb.DuckDBPyConnection, people: int, ties: int) -> None:
+    """Raise :class:`MetricError` when :func:`graph_refusal` refuses the graph under the store's
+    ``memory_limit`` and what DuckDB holds now."""
+    limit, in_use = con.execute(
+        "select current_setting('memory_limit'), (select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory())"
+    ).fetchone()
+    refusal = graph_refusal(people, ties, memory_bytes(limit), int(in_use))
+    if refusal:
+        raise MetricError(refusal)
+
+
 def person_graph(
     con: duckdb.DuckDBPyConnection,
     by: str = "department",
@@ -122,6 +171,7 @@ def person_graph(
     ([1, 2, 3], ['Sales', 'Sales', 'Legal'], [0, 1], [2, 2], [2.0, 1.0])
     """
     nodes, ties = _person_ties(con, by, start, end)
+    check_graph_memory(con, len(nodes), len(ties))
     keys = nodes["person_a"].to_numpy().astype(np.int64)
     return PersonGraph(
         keys=keys,

@@ -21,6 +21,7 @@ from metrics import results
 from metrics.centrality import arrays_betweenness, csr_adjacency
 from metrics.communities import LOUVAIN_METHOD, arrays_modularity, louvain_partition
 from metrics.graph import person_graph, person_network_state
+from metrics.groups import MetricError
 from metrics.bases import is_fresh
 from metrics.materialise import refresh
 from metrics.ties import group_ties_current, store_group_ties
@@ -52,7 +53,10 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     began = time.perf_counter()
     due = network_due(con, settings)
     if due is not None:
-        done["network"] = {**store_person_network(con), "why": due}
+        try:
+            done["network"] = {**store_person_network(con), "why": due}
+        except MetricError as refused:  # the graph would not fit memory_limit: the views say so too
+            done["network"] = {"mode": "refused", "why": str(refused)}
     else:
         done["network"] = {"mode": "kept", **_restamp_network(con)}
     stages["network"] = time.perf_counter() - began

@@ -124,23 +124,28 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     # big samples trade a little size for a lot of speed; the level depends on the arguments only
     level = 6 if people * months <= 2_000_000 else 1
 
+    def save_zip(name: str, entries) -> None:
+        written[name] = _write_zip(out / name, entries, stamp, level)
+
     network = viva.build_viva(streams[1], company, clock)
     report(f"Viva Engage: {len(network.messages)} messages")
     stamp = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(6, 0))
-    entries = {
-        "Messages.csv": _csv(viva.messages_csv(company, network)),
-        "Users.csv": _csv(viva.users_csv(company, network)),
-        "Groups.csv": _csv(viva.groups_csv(company, network)),
-        "Files.csv": _csv(viva.files_csv(company, network)),
-        "MessageVersions.csv": _csv(viva.message_versions_csv(company, network)),
+    # each file of the export made when the ZIP comes to it and let go once compressed: the big
+    # ones are never all in memory at once, nor is the ZIP
+    tables = {
+        "Messages.csv": lambda: viva.messages_csv(company, network),
+        "Users.csv": lambda: viva.users_csv(company, network),
+        "Groups.csv": lambda: viva.groups_csv(company, network),
+        "Files.csv": lambda: viva.files_csv(company, network),
+        "MessageVersions.csv": lambda: viva.message_versions_csv(company, network),
     }
-    entries.update({name: _csv(frame) for name, frame in viva.small_tables(company, network).items()})
-    entries["log.txt"] = _viva_log(period, stamp, entries).encode()
-    entries["request.txt"] = _viva_request(period, stamp).encode()
-    save("viva-engage-export.zip", _zip(entries, stamp, level))
+    tables.update({name: (lambda f=frame: f) for name, frame in viva.small_tables(company, network).items()})
+    texts = {"log.txt": _viva_log(period, stamp).encode(), "request.txt": _viva_request(period, stamp).encode()}
+    save_zip("viva-engage-export.zip", ((name, _csv(tables[name]()) if name in tables else texts[name])
+                                        for name in sorted([*tables, *texts])))
     report("Viva Engage export written")
 
-    del entries
+    del tables
     reports = m365.build_reports(streams[2], company, network, clock)
     for name, frame in reports:
         save(name, b"\xef\xbb\xbf" + _csv(frame))
@@ -154,7 +159,7 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
         "channels.json": _json(slack.channels_json(company, workspace)),
         "integration_logs.json": _json(slack.integration_logs_json(company, workspace)),
     }
-    save("slack-export.zip", _zip(_merge_sorted(files, slack.day_files(workspace)), stamp, level))
+    save_zip("slack-export.zip", _merge_sorted(files, slack.day_files(workspace)))
     report("Slack export written")
 
     manifest = build_manifest(company, network, workspace, seed)
@@ -276,10 +281,17 @@ def _zip(entries, stamp: dt.datetime, level: int = 6) -> bytes:
     """A ZIP whose bytes depend only on the entries: sorted names, one fixed timestamp.
 
     ``entries`` is a dict, or an iterable of (name, bytes) already sorted by name."""
-    items = sorted(entries.items()) if isinstance(entries, dict) else entries
     buffer = io.BytesIO()
+    _write_zip(buffer, entries, stamp, level)
+    return buffer.getvalue()
+
+
+def _write_zip(target, entries, stamp: dt.datetime, level: int = 6) -> int:
+    """:func:`_zip` written straight into ``target`` (a path or a binary file), an entry at a time
+    (each taken from ``entries`` only when its turn comes); the bytes written."""
+    items = sorted(entries.items()) if isinstance(entries, dict) else entries
     previous = ""
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for name, data in items:
             if name <= previous:
                 raise ValueError(f"zip entries out of order: {previous!r} then {name!r}")
@@ -289,10 +301,11 @@ def _zip(entries, stamp: dt.datetime, level: int = 6) -> bytes:
             info.create_system = 3
             info.external_attr = 0o644 << 16
             archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
-    return buffer.getvalue()
+            del data
+    return target.tell() if hasattr(target, "tell") else Path(target).stat().st_size
 
 
-def _viva_log(period, stamp: dt.datetime, entries: dict[str, bytes]) -> str:
+def _viva_log(period, stamp: dt.datetime) -> str:
     lines = [f"{stamp:%Y-%m-%d %H:%M:%S} UTC Export started"]
     for name in VIVA_FILES[:-2]:
         lines.append(f"{stamp:%Y-%m-%d %H:%M:%S} UTC Exported {name}")

@@ -1,0 +1,52 @@
+"""The person graph's memory guard: a graph that would not fit ``memory_limit`` beside DuckDB is
+refused with a message that says how much it needs and what to do, before it is built."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics import graph
+from metrics.graph import graph_refusal, memory_bytes, person_graph
+from metrics.groups import MetricError
+from metrics.refresh import refresh_metrics
+from tests.test_network import three_departments
+from tests.test_network_support import store_from_graph
+
+REFUSED = ("the person graph of 12 people and 9 ties needs about 1.8 GB of memory beside DuckDB, more than "
+           "the 1.0 GB memory_limit (1.0 GB) leaves beside the 0.0 GB DuckDB holds: raise memory_limit, or "
+           "ask for a shorter period (--from, --to)")
+
+
+def test_the_estimate_against_the_limit_and_what_duckdb_holds():
+    # 1,000,000 x 600 + 40,000,000 x 400 = 16.6e9 bytes; 16 GiB - 2 GiB = 15.03e9 left
+    assert graph_refusal(1_000_000, 40_000_000, 16 * 1024**3, 2 * 1024**3) == (
+        "the person graph of 1,000,000 people and 40,000,000 ties needs about 16.6 GB of memory beside DuckDB, "
+        "more than the 15.0 GB memory_limit (17.2 GB) leaves beside the 2.1 GB DuckDB holds: raise memory_limit, "
+        "or ask for a shorter period (--from, --to)")
+    # the same graph fits once DuckDB holds 1.4 GiB less: 16.6e9 <= 17.18e9 - 0.58e9 (0.6 GB)
+    assert graph_refusal(1_000_000, 40_000_000, 16 * 1024**3, int(0.54 * 1024**3)) is None
+    assert graph_refusal(1_000_000, 40_000_000, 16 * 1024**3, int(0.56 * 1024**3)) is not None
+    assert memory_bytes("953.6 MiB") == 999_922_073
+
+
+def test_a_graph_over_the_limit_is_refused_before_it_is_built(monkeypatch):
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 200_000_000)  # 9 ties: 1.8 GB
+    with pytest.raises(MetricError) as refused:
+        person_graph(con, "organisation")
+    assert str(refused.value) == REFUSED
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 100_000_000)  # 0.9 GB: fits
+    assert len(person_graph(con, "organisation").a) == 9
+
+
+def test_the_refresh_goes_on_without_the_person_graph_and_says_why(monkeypatch):
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 200_000_000)
+    done = refresh_metrics(con)
+    assert done["network"] == {"mode": "refused", "why": REFUSED}
+    assert con.execute("select count(*) from information_schema.tables where table_name = 'm_person_network'"
+                       ).fetchone() == (0,)
