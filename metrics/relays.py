@@ -42,8 +42,7 @@ def teams(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | N
     """Every team per period, unsuppressed: ``period_start``, ``period``, ``partial``, ``manager_key``,
     ``took_part``, ``headcount``, ``active``. Only :func:`managers_as_relays` reads it."""
     tree = tree if tree is not None else hierarchy.build(con)
-    at = hierarchy.tree_at(con, tree, period, start, end)
-    return hierarchy._with_tree(con, at, "relays", period, start, end)
+    return hierarchy.tree_at(con, tree, period, start, end, {"relays": hierarchy._queries()["relays"]})["relays"]
 
 
 def sides(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
