@@ -102,29 +102,34 @@ def build(con: duckdb.DuckDBPyConnection) -> Tree:
     return Tree(links, ancestors.sort("person_key", "distance", "valid_from"))
 
 
-def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree, period: str, start: date | None,
-            end: date | None) -> pl.DataFrame:
-    """The tree on the last day of each period of the window: ``period_start``, ``period``,
-    ``partial``, ``person_key``, ``ancestor_key``, ``distance``, ``employed`` (in the period)."""
+def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree, period: str, start: date | None, end: date | None,
+            queries: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """Each of ``queries`` (SQL reading ``h_tree``: the tree on the last day of each period of the
+    window, ``period_start``, ``period``, ``partial``, ``person_key``, ``ancestor_key``,
+    ``distance``, ``employed`` in the period) run on ``con``. The tree per period stays in DuckDB (a
+    temporary table of this connection, dropped after): millions of rows at 100,000 people."""
     g = _grain(period)
     src = bases.sources(con, period, start, end)
-    query = _queries()["tree"].format(bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label)
+    tree_sql = _queries()["tree"].format(bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label)
+    params = {"from_date": start, "to_date": end}
     con.register("h_ancestors", tree.ancestors)
     try:
-        return con.execute(query, {"from_date": start, "to_date": end}).pl()
+        con.execute(f"create or replace temp table h_tree as {tree_sql}", params)
+        texts = {name: q.format(person_period=src.person_period) for name, q in queries.items()}
+        return {name: con.execute(q, params if "$from_date" in q else {}).pl() for name, q in texts.items()}
     finally:
+        con.execute("drop table if exists h_tree")
         con.unregister("h_ancestors")
 
 
-def _with_tree(con: duckdb.DuckDBPyConnection, at: pl.DataFrame, name: str, period: str, start: date | None,
-               end: date | None) -> pl.DataFrame:
-    src = bases.sources(con, period, start, end)
-    con.register("h_tree", at)
-    try:
-        return con.execute(_queries()[name].format(person_period=src.person_period),
-                           {"from_date": start, "to_date": end}).pl()
-    finally:
-        con.unregister("h_tree")
+#: The chain above every organisation's head: what decides whether it may be shown.
+HEAD_CHAINS = """
+select c.period_start, c.person_key as head_key, c.ancestor_key
+from h_tree as c
+semi join (select distinct period_start, ancestor_key as person_key from h_tree where distance = 1) as h
+    using (period_start, person_key)
+where c.distance >= 1
+"""
 
 
 def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None,
@@ -138,8 +143,9 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     the views below read them."""
     tree = tree if tree is not None else build(con)
     k = floor(min_group_size)
-    at = tree_at(con, tree, period, start, end)
-    orgs = _with_tree(con, at, "organisations", period, start, end)
+    found = tree_at(con, tree, period, start, end, {"organisations": _queries()["organisations"],
+                                                    "chains": HEAD_CHAINS})
+    orgs, chains = found["organisations"], found["chains"]
     if orgs.is_empty():
         return orgs
     orgs = orgs.with_columns(
@@ -164,11 +170,11 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
              .select("period_start", "head_key", pl.col("kept").fill_null(False)))
     company_kept = orgs.filter(pl.col("level") < 0).select("period_start", (pl.col("headcount") >= k).alias("company"))
     # shown: kept in its parent's split, as every organisation above it, and the company large enough
-    above = (at.filter(pl.col("distance") >= 1)
-             .join(local.rename({"head_key": "ancestor_key", "kept": "above_kept"}), on=["period_start", "ancestor_key"])
-             .group_by("period_start", "person_key").agg(pl.col("above_kept").all()))
+    above = (chains.join(local.rename({"head_key": "ancestor_key", "kept": "above_kept"}),
+                         on=["period_start", "ancestor_key"])
+             .group_by("period_start", "head_key").agg(pl.col("above_kept").all()))
     orgs = (owners.join(local, on=["period_start", "head_key"], how="left")
-            .join(above.rename({"person_key": "head_key"}), on=["period_start", "head_key"], how="left")
+            .join(above, on=["period_start", "head_key"], how="left")
             .join(company_kept, on="period_start", how="left")
             .join(kept.filter(pl.col("key") == "remainder").select("period_start", "part", "kept")
                   .rename({"kept": "remainder_kept"}), on=["period_start", "part"], how="left"))

@@ -17,7 +17,9 @@ teams on a side).
 
 Privacy: a team under the minimum group size is not counted (``teams_left_out``); a side is
 shown only when its teams hold at least the hierarchy's floor (:func:`metrics.hierarchy.floor`),
-since a side of one team is that team. No team is ever named.
+since a side of one team is that team. No team is ever named, and no side's headcount is shown:
+with it, the company's headcount and active people less both sides' would tell how many of the
+people in no team counted (the top, the small teams) were active.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from metrics import hierarchy
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD
 
-COLUMNS = ["period", "teams_with", "teams_without", "headcount_with", "headcount_without", "participation_with",
-           "participation_without", "gap", "gap_low", "gap_high", "teams_left_out", "partial"]
+COLUMNS = ["period", "teams_with", "teams_without", "participation_with", "participation_without", "gap", "gap_low",
+           "gap_high", "teams_left_out", "partial"]
 
 Z95 = 1.959963984540054
 
@@ -42,8 +44,7 @@ def teams(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | N
     """Every team per period, unsuppressed: ``period_start``, ``period``, ``partial``, ``manager_key``,
     ``took_part``, ``headcount``, ``active``. Only :func:`managers_as_relays` reads it."""
     tree = tree if tree is not None else hierarchy.build(con)
-    at = hierarchy.tree_at(con, tree, period, start, end)
-    return hierarchy._with_tree(con, at, "relays", period, start, end)
+    return hierarchy.tree_at(con, tree, period, start, end, {"relays": hierarchy._queries()["relays"]})["relays"]
 
 
 def sides(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
@@ -86,12 +87,7 @@ def sides(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
     out = out.with_columns(
         pl.col("teams_with").fill_null(0).cast(pl.Int64), pl.col("teams_without").fill_null(0).cast(pl.Int64),
         pl.col("teams_left_out").fill_null(0).cast(pl.Int64),
-        pl.col("headcount_with").fill_null(0).cast(pl.Int64), pl.col("headcount_without").fill_null(0).cast(pl.Int64),
         gap.alias("gap"), (gap - Z95 * se).alias("gap_low"), (gap + Z95 * se).alias("gap_high"))
-    # a side under the floor shows no headcount either (it would be the size of a few teams)
-    for name in side.values():
-        out = out.with_columns(pl.when(pl.col(f"participation_{name}").is_null()).then(None)
-                               .otherwise(pl.col(f"headcount_{name}")).alias(f"headcount_{name}"))
     return out.sort("period").select(COLUMNS)
 
 
@@ -100,7 +96,7 @@ def managers_as_relays(con: duckdb.DuckDBPyConnection, period: str = "month", st
                        tree: hierarchy.Tree | None = None) -> tuple[pl.DataFrame, int]:
     """Participation of the teams whose manager took part against the teams whose manager did not,
     per period: ``period``, ``teams_with``, ``teams_without`` (teams counted each side),
-    ``headcount_with``, ``headcount_without``, ``participation_with``, ``participation_without``
+    ``participation_with``, ``participation_without``
     (null for a side under the floor), ``gap`` and its 95% interval ``gap_low``, ``gap_high``,
     ``teams_left_out`` (under the minimum group size), ``partial``. Also the most teams left out
     in a period.
@@ -113,8 +109,8 @@ def managers_as_relays(con: duckdb.DuckDBPyConnection, period: str = "month", st
     ...                 "select i, 'x', '2026-03-02', i, case when i = 1 then 'post' else 'reaction' end, 1 "
     ...                 "from range(1, 10) t(i)")
     >>> rows, _ = managers_as_relays(con)
-    >>> rows.select("teams_with", "headcount_with", "participation_with", "teams_without", "participation_without").rows()
-    [(1, 11, 0.2727272727272727, 1, 0.36363636363636365)]
+    >>> rows.select("teams_with", "participation_with", "teams_without", "participation_without").rows()
+    [(1, 0.2727272727272727, 1, 0.36363636363636365)]
     """
     rows = sides(teams(con, period, start, end, tree), min_group_size)
     return rows, int(rows["teams_left_out"].max() or 0) if rows.height else 0

@@ -114,7 +114,9 @@ def build(settings: Settings | None) -> dict[str, Any]:
         "name": _("manager hierarchy"), "value": max(inventory.MANAGER_HIERARCHY_MIN_GROUP_SIZE, settings.min_group_size),
         "default": inventory.MANAGER_HIERARCHY_MIN_GROUP_SIZE, "setting": False,
         "meaning": _("Smallest group a view broken down by the manager hierarchy may show (teams under one "
-                     "manager are small and nameable); never below min_group_size."),
+                     "manager are small and nameable): the Organisation page, ruche metrics hierarchy and "
+                     "managers-as-relays, at every level of the drill-down, an organisation shown only when every "
+                     "organisation above it is; never below min_group_size."),
     })
     retention_setting = next(s for s in SETTINGS if s.name == "retention_months")
     return {

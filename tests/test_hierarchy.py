@@ -269,8 +269,8 @@ def test_managers_as_relays_on_a_hand_built_company():
                     [[1000 + p, p, "reaction"] for p in active] + [[1, 1, "post"], [2, 2, "reply"], [3, 3, "reaction"]])
     rows, left_out = relays.managers_as_relays(con, min_group_size=5)
     r = rows.row(0, named=True)
-    assert (r["period"], r["teams_with"], r["teams_without"], r["headcount_with"], r["headcount_without"],
-            r["teams_left_out"], left_out) == ("2026-03", 2, 2, 11, 13, 1, 1)
+    assert (r["period"], r["teams_with"], r["teams_without"], r["teams_left_out"], left_out) == ("2026-03", 2, 2, 1, 1)
+    assert "headcount_with" not in rows.columns  # with the company's, it would tell the rest's
     rate_with, rate_without = 7 / 11, 3 / 13
     assert r["participation_with"] == pytest.approx(rate_with)
     assert r["participation_without"] == pytest.approx(rate_without)
@@ -291,6 +291,6 @@ def test_a_side_under_the_floor_shows_no_figure():
     con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) values "
                 "(1, 'x', '2026-03-10', 1, 'post', 1), (2, 'x', '2026-03-10', 21, 'reaction', 1)")
     r = relays.managers_as_relays(con, min_group_size=5)[0].row(0, named=True)
-    assert (r["teams_with"], r["headcount_with"], r["participation_with"], r["gap"]) == (1, None, None, None)
-    assert (r["teams_without"], r["headcount_without"], r["participation_without"]) == (2, 12, 1 / 12)
+    assert (r["teams_with"], r["participation_with"], r["gap"]) == (1, None, None)
+    assert (r["teams_without"], r["participation_without"]) == (2, 1 / 12)
     assert r["gap_low"] is None

@@ -145,3 +145,27 @@ def test_missing_column_is_an_error_naming_it(tmp_path):
     with pytest.raises(IngestError, match=r"hr.csv, line 1: missing column email .*found: id, mail, department"):
         ingest.load(tmp_path / "hr.csv", source="directory", db=tmp_path / "s.duckdb", settings=settings())
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_a_manager_id_naming_the_person_or_nobody_is_refused_and_the_person_loaded(tmp_path):
+    (tmp_path / "hr.csv").write_text(
+        "id,email,department,manager_id\n"
+        "E1,alice@acme.com,Sales,E1\n"     # her own manager
+        "E2,bob@acme.com,Sales,E99\n"      # nobody of this directory or an earlier one
+        "E3,carol@acme.com,Sales,E1\n"
+    )
+    db = tmp_path / "s.duckdb"
+    summary = ingest.load(tmp_path / "hr.csv", db=db, settings=settings(), as_of=date(2024, 1, 1))
+    assert [i.to_dict() for i in summary.inputs] == [
+        {"input": "directory rows", "read": 3, "loaded": 3, "rejected": 0, "skipped": {}}]
+    assert rows(db, "select p.employee_id, m.employee_id from people p left join people m "
+                    "on m.person_key = p.manager_key order by p.employee_id") == [
+        (pid("E1"), None), (pid("E2"), None), (pid("E3"), pid("E1"))]
+    assert rows(db, "select h.manager_key is null from people_history h join people p using (person_key) "
+                    "order by p.employee_id") == [(True,), (True,), (False,)]
+    assert rows(db, "select line, table_name, reason, record->>'employee_id', record->>'manager_id' "
+                    "from rejects order by line") == [
+        (2, "people.manager_key", "manager_id is the person's own id (loaded without a manager)", pid("E1"), pid("E1")),
+        (3, "people.manager_key", "manager_id names nobody in the directory (loaded without a manager)",
+         pid("E2"), pid("E99")),
+    ]

@@ -94,7 +94,22 @@ def render(f: Filters) -> None:
     st.caption(md(f"Covers: {fig.covers}. Views by the hierarchy show no group under {floor} people, "
                   "and hide a sub-organisation too when the people left beside it would be fewer."))
 
+    _by_level(f)
     _relays(f)
+
+
+def _by_level(f: Filters) -> None:
+    st.subheader("Organisations by level")
+    level = st.selectbox("Level under the top", [1, 2, 3], key="org_level", format_func=lambda n: f"N-{n}")
+    fig = data.figure("hierarchy", f, by="hierarchy_level", group=None, level=level)
+    subs = fig.latest().filter(pl.col("part") == hierarchy.SUB)
+    if subs.is_empty():
+        st.caption("No organisation of this level to show.")
+        return
+    st.plotly_chart(charts.ranking(subs, "organisation", "participation_rate",
+                                   f"Participation of the N-{level} organisations in {fig.last_period}",
+                                   "Participation"), width="stretch", key="org_levels")
+    st.caption(md(f"Covers: {fig.covers}."))
 
 
 def _name(fig, leader: str) -> str:
