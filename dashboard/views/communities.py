@@ -16,8 +16,9 @@ HELP = {
     "first_reply": "Calendar time (nights and weekends included) from a thread's first post to the first reply "
                    "by someone else, over the threads answered by the end of the range.",
     "lifecycle": "New: contributed for the first time. Returning: back after at least one period without. "
-                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in this one; "
-                 "newcomers who lapsed: of them, those who contributed for the first time the period before.",
+                 "Continuing: contributed the period before too. Lapsed: contributed the period before, not in "
+                 "this one; newcomers who lapsed: of them, those who contributed for the first time the period "
+                 "before.",
     "funnel": "People employed in the range at each step: seen (any activity), reacted (a reaction or a "
               "contribution), posted, contributes regularly (in at least 3 months of the range).",
     "cohorts": "People who arrived in a month (their first activity), and the share of them active each month after.",
