@@ -293,12 +293,13 @@ def lapsed_newcomers(source: Source, query: Query) -> Section:
     if r.value is None:
         return Section(title, ["No contributor figure for this range."], {"lapsed_newcomers": None})
     before = fig.previous_period
-    new_before = (fig.rows.filter(pl.col("period") == before)["new"].sum() if before else None)
+    new = fig.reading("new")  # this week's newcomers and the change: the week before's are the difference
+    new_before = None if new.delta is None else new.value - new.delta
 
     def change(delta):
         return "" if delta is None else f" ({'+' if delta > 0 else ''}{count(delta)} against the week before)"
 
-    if before is None:
+    if before is None or new_before is None:
         lines = [f"{count(r.value)} newcomer(s) did not post or reply in {r.period}; no earlier week to compare with."]
     else:
         lines = [f"{count(r.value)} of the {count(new_before)} people who posted or replied for the first time in "

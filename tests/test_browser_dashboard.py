@@ -112,6 +112,17 @@ def test_the_communities_page_in_a_browser(sample_store):
                      "No listed community is idle (2 idle in all, listed or not).", "Onboarding funnel",
                      "Cohorts by month of arrival"):
             assert text in body, text
+        # the lifecycle chart says how many of the lapsed were the period before's newcomers
+        from metrics.figures import Live, Query, figure
+
+        con = store.connect(sample_store, read_only=True)
+        life = figure(Live(con), Query("lifecycle", by="organisation", period="month", min_group_size=5))
+        con.close()
+        n, lapsed, newcomers = (life.reading(c) for c in ("new", "lapsed", "lapsed_newcomers"))
+        assert (newcomers.period, n.value, lapsed.value, newcomers.value) == ("2026-10", 3, 1, 0)
+        title = (f"{n.value:,} new and {lapsed.value:,} lapsed contributors in 2026-10 ({newcomers.value:,} of "
+                 "them newcomers the period before)")
+        assert page.locator("svg text", has_text=title).count() == 1, title
         screenshot(page, "communities")
 
 

@@ -706,7 +706,8 @@ def test_group_names_cannot_ping_a_channel_or_inject_markup():
     assert "@\u200ball" in webhook_payload(d, "mattermost")["text"]
     assert "@all" not in webhook_payload(d, "mattermost")["text"]
     legacy = webhook_payload(d, "teams-messagecard")
-    assert legacy["sections"][0]["text"] == "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days"
+    assert legacy["sections"][0]["text"] == (
+        "&lt;!channel&gt; @all &lt;b&gt;R&amp;D&lt;/b&gt;: no post or reply for 30 days")
     # an Adaptive Card's TextRun is shown as written: no markdown, HTML or mention is read from it
     card = webhook_payload(d, "teams")["attachments"][0]["content"]
     assert card["body"][2]["inlines"] == [

@@ -95,7 +95,8 @@ def test_the_report_reads_no_figure_from_a_partial_period(sample_store, tmp_path
     assert org.filter(pl.col("partial"))["period"].to_list() == ["2025-Q4", "2026-Q4"]
     q3, q2 = (org.filter(pl.col("period") == p).row(0, named=True) for p in ("2026-Q3", "2026-Q2"))
     delta = 100 * (q3["participation_rate"] - q2["participation_rate"])
-    assert (f'<div class="value">{pct(q3["participation_rate"])}</div><div class="delta up">{delta:+.1f} percentage points '
+    assert (f'<div class="value">{pct(q3["participation_rate"])}</div><div class="delta up">{delta:+.1f} '
+            "percentage points "
             "against the period before</div>") in page
     assert f"headcount {q3['headcount']:,}\n(people employed in 2026-Q3)" in page
     assert "2025-Q4, 2026-Q4 are covered only in part by the data" in page
