@@ -55,6 +55,7 @@ def shown(sample_store) -> dict:
                     "figures": [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
                     "tables": [(d.value, json.loads(d.proto.columns or "{}")) for d in at.dataframe],
                     "metrics": [(m.label, m.value, m.proto.help) for m in at.metric],
+                    "headings": {h.value: h.proto.help for h in at.subheader},
                     "texts": [e.value for e in [*at.title, *at.subheader, *at.caption, *at.markdown]],
                 }
         return seen
@@ -155,6 +156,10 @@ def test_every_figure_carries_its_meaning(shown):
     helps = {label: help for label, _, help in shown["department", "contributors"]["metrics"]}
     assert helps["Gini coefficient"].startswith(MEANINGS["Gini coefficient"])
     assert helps["Contributor absence factor"] == MEANINGS["contributor absence factor"]
+    network = shown["department", "network"]["headings"]["Informal communities against the organisation chart"]
+    assert MEANINGS["normalised mutual information"] in network and MEANINGS["informal community"] in network
+    assert MEANINGS["betweenness"] in shown["department", "people"]["headings"]["Boundary spanners"]
+    assert shown["department", "communities"]["headings"]["Every community"] == MEANINGS["health score"]
     # the personas and the roadmap phases are said beside their charts
     texts = " ".join(shown["department", "contributors"]["texts"] + shown["department", "overview"]["texts"])
     for word in ("engager", "catalyst", "responder", "broadcaster", "observer", "pilot", "rollout", "generalised"):

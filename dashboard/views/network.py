@@ -23,9 +23,8 @@ HELP = {
     "cross_group": "Share of the ties of the group's members that link them to someone outside the group: "
     "E / (E + I) of its E-I index.",
     "modularity": MEANINGS["modularity"],
-    "communities": "Communities found in the interaction graph of the whole history (Louvain, seeded), "
-    "whatever the period range, against the formal groups. Normalised mutual information: 1 when "
-    "communities are exactly the groups, 0 when unrelated.",
+    "communities": MEANINGS["informal community"] + " Over the whole history, whatever the period range. "
+    "Normalised mutual information: " + MEANINGS["normalised mutual information"],
 }
 
 

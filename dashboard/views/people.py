@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import data, guard, tables
 from dashboard.filters import Filters
 from dashboard.format import md
+from dashboard.words import MEANINGS
 from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
 from metrics import figures
@@ -43,8 +44,8 @@ def render(f: Filters) -> None:
                   else "; set `directory_file` in the configuration to see names (resolved in memory, "
                        "never stored)."))
     st.subheader("Boundary spanners", help="The people with the highest betweenness in the interaction "
-                 "graph: those through whom groups reach each other. Betweenness is sampled on large "
-                 "graphs; the sample is stated below.")
+                 "graph. Betweenness: " + MEANINGS["betweenness"] + " It is sampled on large graphs; the sample "
+                 "is stated below.")
     bridges = data.figure("bridges", f)
     top = bridges.frame("top_spanners")
     info = bridges.extra.get("betweenness") or {}
