@@ -55,6 +55,7 @@ def shown(sample_store) -> dict:
                     "figures": [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
                     "tables": [(d.value, json.loads(d.proto.columns or "{}")) for d in at.dataframe],
                     "metrics": [(m.label, m.value, m.proto.help) for m in at.metric],
+                    "headings": {h.value: h.proto.help for h in at.subheader},
                     "texts": [e.value for e in [*at.title, *at.subheader, *at.caption, *at.markdown]],
                 }
         return seen
@@ -155,6 +156,10 @@ def test_every_figure_carries_its_meaning(shown):
     helps = {label: help for label, _, help in shown["department", "contributors"]["metrics"]}
     assert helps["Gini coefficient"].startswith(MEANINGS["Gini coefficient"])
     assert helps["Contributor absence factor"] == MEANINGS["contributor absence factor"]
+    network = shown["department", "network"]["headings"]["Informal communities against the organisation chart"]
+    assert MEANINGS["normalised mutual information"] in network and MEANINGS["informal community"] in network
+    assert MEANINGS["betweenness"] in shown["department", "people"]["headings"]["Boundary spanners"]
+    assert shown["department", "communities"]["headings"]["Every community"] == MEANINGS["health score"]
     # the personas and the roadmap phases are said beside their charts
     texts = " ".join(shown["department", "contributors"]["texts"] + shown["department", "overview"]["texts"])
     for word in ("engager", "catalyst", "responder", "broadcaster", "observer", "pilot", "rollout", "generalised"):
@@ -207,6 +212,7 @@ def test_every_title_and_caption_of_the_sample_agrees_in_number(shown):
         assert "countrys" not in text, text
         leader = re.search(r"(.+?) leads?\b.*?; (.+?) trails?\b", text)
         assert not leader or leader[1].split(", ")[-1] != leader[2], text
+        assert not re.search(r"\bNone\b", text), text
     assert any(t.startswith("1 of 4 job levels with enough ties to tell is a silo") for t in said)
 
 
@@ -303,3 +309,22 @@ def test_graph_labels_never_overlap(shown, by):
             (ax, ay), (bx, by_) = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
             assert math.dist((ax, ay), (bx, by_)) >= (a[2] - a[0] + b[2] - b[0]) / 2, (by, width, a, b)
     assert len(labels) == {"department": 14, "team": 40, "country": 6}[by]
+
+
+def test_a_one_month_range_on_the_sample_says_so(sample_store, monkeypatch):
+    from datetime import date
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(sample_store))
+    monkeypatch.setenv("RUCHE_CONFIG", str(DEMO_CONFIG))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.sidebar.select_slider(key="range_month").set_value((date(2026, 10, 1), date(2026, 10, 1))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    trend, curves = figures[0], [f for f in figures if "adoption" in title(f)][0]
+    for f in (trend, curves):
+        assert [a["text"] for a in f["layout"]["annotations"]][0].startswith("One period in the range"), title(f)
+        assert {t["mode"] for t in f["data"]} == {"markers"}
+    assert title(trend) == "Participation is 68.2% in 2026-10"

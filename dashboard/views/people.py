@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import data, guard, tables
 from dashboard.filters import Filters
 from dashboard.format import md
+from dashboard.words import MEANINGS
 from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
 from metrics import figures
@@ -45,7 +46,7 @@ def render(f: Filters) -> None:
                          "never stored).")))
     st.subheader(_("Boundary spanners"), help=_("The people with the highest betweenness in the interaction "
                  "graph: those through whom groups reach each other. Betweenness is sampled on large "
-                 "graphs; the sample is stated below."))
+                 "graphs; the sample is stated below.") + " " + _(MEANINGS["betweenness"]))
     bridges = data.figure("bridges", f)
     top = bridges.frame("top_spanners")
     info = bridges.extra.get("betweenness") or {}
