@@ -9,7 +9,7 @@ from dashboard import charts, data
 from dashboard.filters import Filters, partial_note
 from dashboard.format import count, md, pct
 from metrics.figures import Gap
-from ruche.i18n import N_, _, ngettext, number, period_label as label, scope as in_words
+from ruche.i18n import N_, _, ngettext, number, pgettext, period_label as label, scope as in_words
 
 HELP = {
     "heatmap": N_("Participation rate (active people / headcount) of each group in each period. "
@@ -134,4 +134,4 @@ def render(f: Filters) -> None:
                 lv.rows, "level", "participation_rate",
                 _("Participation by job level<br>in {scope}").format(scope=charts.safe(scope)),
                 _("Participation rate")), partial), width="stretch", key="levels")
-            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), _("staff"))))
+            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), pgettext("people", "staff"))))
