@@ -10,6 +10,7 @@ from dashboard.filters import Filters
 from dashboard.views.teams import csv_bytes
 from ruche import audit
 from ruche.i18n import _
+from dashboard.format import headers
 
 
 def render(f: Filters) -> None:
@@ -32,6 +33,6 @@ def render(f: Filters) -> None:
     who = st.multiselect(_("People"), users, key="audit_users")
     if who:
         log = log.filter(pl.col("user_email").is_in(who))
-    st.dataframe(log, hide_index=True, width="stretch")
+    st.dataframe(log, hide_index=True, width="stretch", column_config=headers(log.columns))
     st.download_button(_("Download as CSV"), csv_bytes(log), file_name="ruche-audit.csv", mime="text/csv",
                        key="audit_csv", on_click=guard.note, args=("export", "audit", {"rows": log.height}))

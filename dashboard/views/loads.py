@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.filters import Filters
-from dashboard.format import count, md
+from dashboard.format import count, headers, md
 from ruche.config import PRIVATE_SETTINGS, SETTINGS
 from ruche.i18n import _, ngettext, term
 
@@ -62,12 +62,12 @@ def render(f: Filters) -> None:
         st.write(_("No activity loaded yet."))
     else:
         st.dataframe(cov.pivot(on="source", index="period", values="records").sort("period"),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", column_config=headers(["period"]))
 
     st.subheader(_("Loads"), help=_("Every load: its file, what it read, loaded, rejected and skipped by rule "
                  "(bots, system messages). A file loaded before is recorded as unchanged."))
     runs = data.runs(data.version())
-    st.dataframe(runs, hide_index=True, width="stretch")
+    st.dataframe(runs, hide_index=True, width="stretch", column_config=headers(runs.columns))
 
     with st.expander(_("Configuration in force")):
         st.caption(md(_("Read from {source}.").format(
@@ -82,7 +82,7 @@ def render(f: Filters) -> None:
     if rejects.is_empty():
         st.success(_("No row was rejected."))
     else:
-        st.dataframe(rejects, hide_index=True, width="stretch")
+        st.dataframe(rejects, hide_index=True, width="stretch", column_config=headers(rejects.columns))
 
     usage = data.organisation_usage(data.version(), f.min_group_size)
     if not usage.is_empty():

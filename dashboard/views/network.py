@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct
+from dashboard.format import count, headers, md, pct
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
@@ -190,4 +190,4 @@ def render(f: Filters) -> None:
                       + ("" if f.group is None else _(" The communities holding people of {group}, and how many.").format(
                           group=f.group))))
         table = comm.rows.with_columns(pl.col("share").round(3))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=headers(table.columns))

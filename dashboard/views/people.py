@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, guard
 from dashboard.filters import Filters
-from dashboard.format import md
+from dashboard.format import headers, md
 from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
 from metrics import figures
@@ -51,7 +51,8 @@ def render(f: Filters) -> None:
     if top.is_empty():
         st.write(_("No interactions between groups in this range."))
     else:
-        st.dataframe(_named(top), hide_index=True, width="stretch")
+        named = _named(top)
+        st.dataframe(named, hide_index=True, width="stretch", column_config=headers(named.columns))
         st.caption(md(_("Over the whole history and the whole organisation, whatever the period range and group")
                       + person_graph_age(info) + ". "
                       + (_("Betweenness exact.") if info.get("exact") else
@@ -69,7 +70,7 @@ def render(f: Filters) -> None:
     else:
         st.caption(_("Over the range, the whole organisation."))
     champions = _named(champions)
-    st.dataframe(champions, hide_index=True, width="stretch")
+    st.dataframe(champions, hide_index=True, width="stretch", column_config=headers(champions.columns))
     st.download_button(_("Download as CSV"), csv_bytes(champions), file_name="champions.csv", mime="text/csv",
                        key="champions_csv", on_click=guard.note,
                        args=("export", "people", {"rows": champions.height, "named": "name" in champions.columns}))
