@@ -158,6 +158,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the language in use, where ``context`` tells apart two uses of the same English."""
+    return translations(current()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalog without translating it (a table built at import)."""
     return message

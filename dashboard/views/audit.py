@@ -12,6 +12,7 @@ from dashboard.filters import Filters
 from dashboard.views.teams import csv_bytes
 from ruche import audit
 from ruche.i18n import _
+from dashboard.format import headers
 
 
 def render(f: Filters) -> None:

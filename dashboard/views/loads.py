@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data, tables
 from dashboard.filters import Filters
-from dashboard.format import count, md
+from dashboard.format import count, headers, md
 from ruche.config import PRIVATE_SETTINGS, SETTINGS
 from ruche.i18n import _, ngettext, term
 

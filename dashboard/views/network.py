@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data, tables, titles
 from dashboard.filters import Filters
-from dashboard.format import count, md, pct, plural
+from dashboard.format import count, headers, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS

@@ -10,7 +10,7 @@ from dashboard.filters import Filters, partial_note
 from dashboard.format import md, pct, plural
 from dashboard.words import MEANINGS, group_words
 from metrics.figures import Gap
-from ruche.i18n import N_, _, ngettext, number, period_label as label, scope as in_words
+from ruche.i18n import N_, _, ngettext, number, pgettext, period_label as label, scope as in_words
 
 HELP = {
     "heatmap": N_("Participation rate (active people / headcount) of each group in each period. "
@@ -138,4 +138,4 @@ def render(f: Filters) -> None:
                 lv.rows, "level", "participation_rate",
                 _("Participation by job level<br>in {scope}").format(scope=charts.safe(scope)),
                 _("Participation rate")), partial), width="stretch", key="levels")
-            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), _("staff"))))
+            st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), pgettext("people", "staff"))))

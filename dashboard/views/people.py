@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data, guard, tables
 from dashboard.filters import Filters
-from dashboard.format import md
+from dashboard.format import headers, md
 from dashboard.words import MEANINGS
 from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
