@@ -357,6 +357,22 @@ def refuse_erasing(url: str, command: str, what: str) -> None:
                  + "; run it on the store file before moving it (`ruche lake`), or see docs/store.md")
 
 
+#: How long a snapshot stays readable once a later one is committed: a dashboard pinned to it
+#: (:func:`open_lake`) moves to the latest at its next rerun, long before.
+KEEP_SNAPSHOTS_DAYS = 7
+
+
+def expire_snapshots(con: duckdb.DuckDBPyConnection, days: float | None = None) -> None:
+    """Forget the snapshots committed more than ``days`` (:data:`KEEP_SNAPSHOTS_DAYS`) ago, but the
+    latest, and delete the files only they named: without it every refresh, which rewrites the
+    derived tables, would leave its predecessor's files in the data folder for ever. Called by a
+    write after its commit, holding the write lock."""
+    days = KEEP_SNAPSHOTS_DAYS if days is None else days
+    con.execute(f"call ducklake_expire_snapshots({_quote(ALIAS)}, older_than => now() - to_microseconds("
+                f"{int(days * 86_400_000_000)}))")
+    con.execute(f"call ducklake_cleanup_old_files({_quote(ALIAS)}, cleanup_all => true)")
+
+
 # --------------------------------------------------------------------------------------------
 # Moving a store file to a lake: ``ruche lake --to URL``
 

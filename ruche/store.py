@@ -419,6 +419,8 @@ def _writing_lake(path: str, wait: bool):
                 with contextlib.suppress(duckdb.Error):  # a failed commit has ended the transaction
                     con.execute("rollback")
                 raise
+            with contextlib.suppress(duckdb.Error):  # housekeeping: the next write tries again
+                lake.expire_snapshots(con)
         finally:
             con.close()
             for spool, files in folded.items():

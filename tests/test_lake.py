@@ -555,3 +555,27 @@ def test_two_ruche_ingest_at_once_on_a_lake_both_land(pg_lake, tmp_path):
     assert sorted(r[0] for r in con.execute("select rows_loaded from ingest_runs").fetchall()) == [1000, 20_000, 20_000]
     assert derived_current(con)
     assert con.execute("select sum(activities) from m_person_day").fetchone()[0] == 41_000
+
+
+def test_a_write_forgets_the_snapshots_older_than_a_week_and_deletes_the_files_only_they_named(tmp_path,
+                                                                                               monkeypatch):
+    """Every refresh rewrites the derived tables: the files of the snapshots before it would stay in
+    the data folder for ever. A write keeps the snapshots of the last week (a reader pinned to one
+    keeps reading), and forgets the older ones with their files."""
+    url = f"ducklake:sqlite:{tmp_path}/catalog.sqlite"
+    with store.writing(url) as con:
+        con.execute("insert into people (person_key, person_id) select i, 'old' || i from range(100) t(i)")
+    reader = store.connect(url, read_only=True)
+    with store.writing(url) as con:
+        con.execute("delete from people")
+        con.execute("insert into people (person_key, person_id) select i, 'new' || i from range(100) t(i)")
+    files = tmp_path / "catalog.sqlite.files"
+    assert len(parquet_files(files)) == 2  # the week is kept: the first snapshot's file too
+    assert reader.execute("select count(*), min(person_id) from people").fetchall() == [(100, "old0")]
+    monkeypatch.setattr(lake, "KEEP_SNAPSHOTS_DAYS", 0)
+    with store.writing(url):
+        pass
+    assert len(parquet_files(files)) == 1
+    con = store.connect(url, read_only=True)
+    assert con.execute("select count(*) from ducklake_snapshots('lake')").fetchall() == [(1,)]
+    assert con.execute("select count(*), min(person_id) from people").fetchall() == [(100, "new0")]
