@@ -106,11 +106,12 @@ def range_headcounts(con: duckdb.DuckDBPyConnection, by: str, start: date | None
 
 
 def labelled(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None,
-             days: str = DATA_DAYS) -> dict:
+             days: str = DATA_DAYS, attribution: str | None = None) -> dict:
     """What a result carries about who it counts: ``population`` (a key of :data:`POPULATIONS`)
     and ``covers``, the first and last day of the window cut to the data (``from``, ``to``;
     None without data), so that a page can say "140 people employed in October" beside "155
-    employed from November to October" rather than two unexplained headcounts.
+    employed from November to October" rather than two unexplained headcounts; and, given
+    ``attribution``, the groups people were counted in (``metrics.bases.ATTRIBUTIONS``).
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -123,4 +124,7 @@ def labelled(con: duckdb.DuckDBPyConnection, population: str, start: date | None
         raise ValueError(f"unknown population {population!r}")
     first, last = data_bounds(con, start, end, days)
     covers = {"from": first, "to": last} if first is not None and last is not None and first <= last else None
-    return {"population": population, "covers": covers}
+    labels = {"population": population, "covers": covers}
+    if attribution is not None:
+        labels["attribution"] = attribution
+    return labels
