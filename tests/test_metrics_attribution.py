@@ -17,6 +17,7 @@ O01-O05 reply to S02 on the 5th; R01-R08 post on the 20th; R11-R13 post on the 2
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 
@@ -234,3 +235,18 @@ def test_snapshots_and_effective_dates_give_the_same_history(tmp_path, company):
         assert by_department(con, "as-it-was") == by_department(company, "as-it-was")
     finally:
         con.close()
+
+
+def test_the_command_line_says_which_organisation_it_shows(company, capsys):
+    from ruche.cli import main
+
+    db = company.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    base = ["metrics", "participation", "--db", db, "--by", "department", "--format", "json"]
+    for attribution, departments in (("as-it-was", ["Ops", "R&D", "Sales"]), ("today", ["Development", "Operations",
+                                                                                      "Research", "Sales"])):
+        assert main(base + ["--attribution", attribution, "--to", "2026-01-31"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["attribution"] == attribution
+        assert sorted(r["department"] for r in document["rows"]) == departments
+    assert main(base[:-2] + ["--group", "R&D"]) == 0  # a department that no longer exists, as it was
+    assert "organisation as it was on each day" in capsys.readouterr().out.splitlines()[1]
