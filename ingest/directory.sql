@@ -70,9 +70,9 @@ checked as (
                 then 'left_on is outside ' || $earliest || ' to ' || $latest || ' (not a plausible leaving date)'
             when left_on < hired_on then 'left_on is before hired_on (left before being hired)'
             -- an effective-dated file (an effective_from column): one row per person and date
-            when $effective and effective_text is null
-                then 'effective_from is empty (expected the date the row takes effect, YYYY-MM-DD)'
-            when $effective and effective_from is null then 'effective_from is not a date (expected YYYY-MM-DD)'
+            -- (empty: the person's first row, holding since their hiring)
+            when $effective and effective_text is not null and effective_from is null
+                then 'effective_from is not a date (expected YYYY-MM-DD, or empty for the first row)'
             when $effective and effective_from not between cast($earliest as date) and cast($latest as date)
                 then 'effective_from is outside ' || $earliest || ' to ' || $latest || ' (not a plausible date)'
             when row_number() over (partition by lower(id), effective_from order by record_no) > 1
@@ -107,7 +107,8 @@ delete from stg_directory as d
 where d.reject_reason is null
   and exists (
       select 1 from stg_directory_versions as v
-      where lower(v.id) = lower(d.id) and v.effective_from > d.effective_from
+      where lower(v.id) = lower(d.id)
+        and v.effective_from > coalesce(d.effective_from, date '0001-01-01')
   )
 
 -- name: snapshot_order
@@ -153,14 +154,14 @@ changes as (
             or lag(frontline) over w is distinct from frontline as opens,
         row_number() over w = 1 as first
     from rows
-    window w as (partition by person_key order by effective_from)
+    window w as (partition by person_key order by effective_from nulls first)
 ),
 
 final as (
     select
         person_key,
         case when first then coalesce(hired_on, date '1900-01-01') else effective_from end as valid_from,
-        lead(effective_from) over (partition by person_key order by effective_from) as valid_to,
+        lead(effective_from) over (partition by person_key order by effective_from nulls first) as valid_to,
         department, team, site, country, level, manager_key, frontline
     from changes
     where opens

@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
+from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 import ingest
@@ -30,6 +32,7 @@ from metrics.participation import participation
 from ruche.config import Settings
 from ruche.privacy import Pseudonymiser
 
+ROOT = Path(__file__).resolve().parent.parent
 KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 HEADER = "id,email,department,team,site,country,level,manager_id,frontline,hired_on,left_on"
 SNAPSHOTS = [date(2026, 1, 1), date(2026, 2, 15), date(2026, 3, 1), date(2026, 4, 1)]
@@ -250,3 +253,61 @@ def test_the_command_line_says_which_organisation_it_shows(company, capsys):
         assert sorted(r["department"] for r in document["rows"]) == departments
     assert main(base[:-2] + ["--group", "R&D"]) == 0  # a department that no longer exists, as it was
     assert "organisation as it was on each day" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_the_sample_s_split_leaves_last_year_s_figures_as_they_were(sample_store, tmp_path, monkeypatch):
+    """The sample's Operations becomes Production and Maintenance & Quality on 1 May 2026 (its
+    directory's effective-dated rows). Loaded before the split (the directory without them, as HR
+    exported it in April: each person's history rebuilt from it), then after: the months before the split keep Operations, with the
+    same figures; the months after count the two new departments; today's organisation puts the
+    people of Operations in the two new departments for every month."""
+    import csv
+    import io
+    import shutil
+
+    from ruche.sample import SPLIT_INTO
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)  # the sample store's key
+    db = tmp_path / "split.duckdb"
+    shutil.copy(sample_store, db)
+    rows = list(csv.DictReader(io.StringIO((ROOT / "sample_data" / "directory.csv").read_text(encoding="utf-8"))))
+    assert sum(1 for r in rows if r["effective_from"] == "2026-05-01") == 146
+    before = io.StringIO()
+    writer = csv.DictWriter(before, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(r for r in rows if not r["effective_from"] and r["department"] not in SPLIT_INTO)
+    (tmp_path / "april.csv").write_text(before.getvalue(), encoding="utf-8")
+
+    def months(con, attribution="as-it-was"):
+        frame, _ = participation(con, by="department", period="month", min_group_size=5, attribution=attribution)
+        return frame.filter(frame["department"].is_in(["Operations", *SPLIT_INTO]))
+
+    ingest.load(tmp_path / "april.csv", db=db, settings=Settings(values={}), as_of=date(2026, 4, 30), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    published = months(con).filter(pl.col("period") <= "2026-04")
+    con.close()
+    assert published["period"].to_list() == [f"2025-{m}" for m in ("11", "12")] + [f"2026-0{m}" for m in range(1, 5)]
+    assert set(published["department"]) == {"Operations"}
+
+    # the directory with the split (its rows in another order: the sample store loaded this very file)
+    after = io.StringIO()
+    writer = csv.DictWriter(after, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(reversed(rows))
+    (tmp_path / "may.csv").write_text(after.getvalue(), encoding="utf-8")
+    ingest.load(tmp_path / "may.csv", db=db, settings=Settings(values={}), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        after = months(con)
+        assert after.filter(pl.col("period") <= "2026-04").equals(published)
+        assert set(after.filter(pl.col("period") >= "2026-05")["department"]) == set(SPLIT_INTO)
+        # restated in today's organisation, Operations keeps only the people who left before the split
+        today = months(con, "today").filter(pl.col("department") == "Operations")
+        assert today["period"].max() <= "2026-04"
+        compared = published.join(today, on="period", how="left", suffix="_today")
+        # (period, headcount, active as it was, and today: April's few leavers are under the minimum size)
+        assert compared.select("period", "headcount", "active", "headcount_today", "active_today").rows() == [
+            ("2025-11", 150, 0, 13, 0), ("2025-12", 150, 1, 13, 0), ("2026-01", 149, 2, 10, 0),
+            ("2026-02", 149, 3, 7, 0), ("2026-03", 151, 3, 6, 0), ("2026-04", 149, 8, None, None)]
+    finally:
+        con.close()
