@@ -3,7 +3,9 @@
 Definitions (METRICS.md): *active* in a period means at least one activity of any kind, or a
 usage report vouching for activity on a day of the period (its last activity date); a
 *contributor* posted or replied. Rates divide by the *headcount*: internal people employed during
-the period (hired before its end, not left before its start), in the group they hold now.
+the period (hired before its end, not left before its start), in the groups they held during it
+(each activity in the group its author held on its day), or, restated, in the groups they hold
+now (``attribution``; docs/metrics.md, "Group attribution over time").
 External people are never counted in a headcount.
 
 *Stickiness* is the mean number of active people per day of the period (days inside the range)

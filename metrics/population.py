@@ -4,7 +4,8 @@ Every metric counts one of these populations, over a window that never reaches b
 
 ``employed in the period``
     internal people employed during the period (hired before its end, not left before its
-    start), in the group they hold now: the headcount of a period of ``participation``,
+    start), in the groups they held during it (or hold now: the ``attribution``,
+    docs/metrics.md "Group attribution over time"): the headcount of a period of ``participation``,
     ``leadership``, ``leaders``, ``frontline``, ``inactive-teams``, ``targets`` and the silos per
     period. What the Overview's last period shows.
 ``employed in the range``
@@ -42,7 +43,7 @@ KNOWN = "known"
 
 POPULATIONS: dict[str, str] = {
     EMPLOYED_IN_PERIOD: "internal people employed during the period (hired before its end, not left before its "
-                        "start), in the group they hold now",
+                        "start), in the groups they held during it (or hold now, as the figure says)",
     EMPLOYED_IN_RANGE: "internal people employed at some time during the range, in the group they hold now",
     EXTERNAL_ACTIVE: "people the directory does not know, active in the period or range (group External)",
     KNOWN: "every person in the store, internal and external, employed or not",

@@ -36,7 +36,7 @@ MIN_PEOPLE = 200
 MAX_MONTHS = 120
 
 DIRECTORY_COLUMNS = ("id", "email", "first_name", "last_name", "department", "team", "site", "country", "level",
-                     "manager_id", "frontline", "hired_on", "left_on", "job_title")
+                     "manager_id", "frontline", "hired_on", "left_on", "job_title", "effective_from")
 VIVA_FILES = ("Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "Files.csv", "Pages.csv", "Admins.csv",
               "Networks.csv", "MessageThreadsOutbound.csv", "MessageVersions.csv", "log.txt", "request.txt")
 
