@@ -54,7 +54,7 @@ last = status["last_activity"].date() if status["last_activity"] else date.today
 # Sponsors look at the organisation and large groups only.
 k = settings.min_group_size if access.role != "sponsor" else max(settings.min_group_size,
                                                                   settings.sponsor_min_group_size)
-f = filters.sidebar(first, last, k, lambda by: data.group_names(published, by, k))
+f = filters.sidebar(first, last, k, lambda by: data.group_names(published, by, k), settings.attribution)
 f = replace(f, partial=data.partial_periods(f))
 filters.publish(f)
 

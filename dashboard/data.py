@@ -18,6 +18,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import figures, registry, results
+from metrics.bases import AS_IT_WAS
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -239,7 +240,7 @@ def query(name: str, f, by: str | None = None, period: str | None = None, end: d
     if name == "inactive-teams":  # the rules as configured, as the stored results and the digests ask them
         extra = {**rule_settings(settings()), **extra}
     return figures.Query(name, by or f.by, group, period or f.period, start, end or stop, f.min_group_size,
-                         extra, history=True)
+                         extra, history=True, attribution=getattr(f, "attribution", AS_IT_WAS))
 
 
 def figure(name: str, f, by: str | None = None, period: str | None = None, end: date | None = None,

@@ -11,6 +11,7 @@ from typing import Callable
 
 import streamlit as st
 
+from metrics.bases import AS_IT_WAS, ATTRIBUTION_WORDS, ATTRIBUTIONS
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.results import period_label
 from dashboard.format import term
@@ -34,6 +35,9 @@ class Filters:
     #: The periods of the range that the data holds only part of: (label, days of data in it).
     #: Marked on screen; never a delta, a trend's reading or a target.
     partial: tuple[tuple[str, int], ...] = ()
+    #: The groups people are counted in (:data:`metrics.bases.ATTRIBUTIONS`): the organisation as
+    #: it was on each day, or today's, the past restated.
+    attribution: str = AS_IT_WAS
 
     @property
     def partial_labels(self) -> frozenset[str]:
@@ -74,7 +78,8 @@ def whole_periods(period: str, lo: date, hi: date, first: date, last: date) -> t
 
 
 def sidebar(
-    first: date, last: date, min_group_size: int, groups_of: Callable[[str], list[str]]
+    first: date, last: date, min_group_size: int, groups_of: Callable[[str], list[str]],
+    attribution: str = AS_IT_WAS,
 ) -> Filters:
     """Draw the filters in the sidebar and return their values.
 
@@ -100,9 +105,17 @@ def sidebar(
         )
         group = st.selectbox(_("Group"), [ALL_GROUPS, *sorted(groups_of(by))], key="group",
                              format_func=lambda g: _(ALL_GROUPS) if g == ALL_GROUPS else term(g))
-        st.caption(_("Groups of fewer than {k} people are never shown.").format(k=min_group_size))
+        attribution = st.radio(
+            _("Groups as"), list(ATTRIBUTIONS), index=list(ATTRIBUTIONS).index(attribution), key="attribution",
+            format_func=lambda a: _(ATTRIBUTION_WORDS[a]),
+            help=_("As it was: each activity in the group its author held on its day, each period's headcount "
+                   "in the groups held during it. Today's: the past restated in today's organisation."),
+        )
+        st.caption(_("Groups of fewer than {k} people are never shown. Groups: {attribution} (each figure's covers "
+                     "line says which it shows).").format(k=min_group_size,
+                                                          attribution=_(ATTRIBUTION_WORDS[attribution])))
     return Filters(start, end, period, by, None if group == ALL_GROUPS else group, min_group_size,
-                   whole_range=(start, end) == (first, last), at_end=end == last)
+                   whole_range=(start, end) == (first, last), at_end=end == last, attribution=attribution)
 
 
 def _keep_range(period: str, first: date, last: date) -> None:

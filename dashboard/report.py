@@ -55,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="last day (YYYY-MM-DD; default: the last day of data)")
     parser.add_argument("--by", default="department", help="groups of the adoption curves (default department)")
     parser.add_argument("--period", default="month", choices=["week", "month", "quarter"])
+    from metrics.cli import add_attribution_option
+
+    add_attribution_option(parser)
     parser.epilog = "example:\n  ruche report --out adoption-2026-10.html --from 2026-01-01 --to 2026-10-31"
 
 
@@ -65,11 +68,11 @@ def silo_settings(settings: Settings) -> dict:
 
 
 def render(con, settings: Settings, by: str = "department", period: str = "month",
-           start: date | None = None, end: date | None = None) -> str:
-    """The report's HTML."""
+           start: date | None = None, end: date | None = None, attribution: str | None = None) -> str:
+    """The report's HTML (``attribution``: the groups people are counted in; default: the setting's)."""
 
     query = Query("participation", by=by, period=period, start=start, end=end,
-                  min_group_size=settings.min_group_size)
+                  min_group_size=settings.min_group_size, attribution=attribution or settings.attribution)
     o = headlines.overview(Live(con), query, settings.targets, settings.phases, silo_settings(settings))
     partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.rows.is_empty():
@@ -220,7 +223,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.start or args.end:  # an empty store says "nothing to report" below
             check_range(con, args.start, args.end)
-        page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end)
+        page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end,
+                      attribution=getattr(args, "attribution", None))
     finally:
         con.close()
     out = Path(args.out)

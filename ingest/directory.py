@@ -6,6 +6,11 @@ left_on``); an HR export with its own names is mapped with the ``directory_colum
 Unknown columns are ignored and never stored. Re-loading a newer directory updates people,
 closes the versions of ``people_history`` that changed and opens new ones dated by the
 snapshot (``--as-of``, default today), and marks people who disappeared as having left.
+
+A file with an ``effective_from`` column is effective-dated: one row per person and date from
+which the row holds (an HRIS's job history). It holds the whole history of the people it names:
+their ``people_history`` is rebuilt from its rows (the same versions as loading each date's
+directory as a snapshot, in date order), and ``people`` takes each person's latest row.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from ingest.common import (
 SOURCE = "directory"
 STEPS = 4
 FIELDS = ["id", "email", "department", "team", "site", "country", "level", "manager_id", "frontline",
-          "hired_on", "left_on"]
+          "hired_on", "left_on", "effective_from"]
 REQUIRED = ["id", "email", "department"]
 
 
@@ -58,8 +63,9 @@ def latest() -> date:
     return date(date.today().year + 1, 12, 31)
 
 
-def date_bounds() -> dict:
-    return {"date_pattern": DATE_PATTERN, "earliest": EARLIEST.isoformat(), "latest": latest().isoformat()}
+def date_bounds(effective: bool = False) -> dict:
+    return {"date_pattern": DATE_PATTERN, "earliest": EARLIEST.isoformat(), "latest": latest().isoformat(),
+            "effective": effective}
 
 
 def _unreadable_people(ctx: Context, header: list[str], mapping: dict[str, str], parse_rejects: list[dict]) -> None:
@@ -103,8 +109,17 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.con.execute("drop view stg_directory_raw")
     ctx.con.execute("drop table stg_directory_raw_rows")
     as_of = ctx.as_of or date.today().isoformat()
+    effective = mapping["effective_from"].lower() in by_lower
+    if not effective:
+        later = ctx.run("directory.sql", "snapshot_order", {"as_of": as_of}).fetchone()[0]
+        if later is not None:
+            raise IngestError(
+                f"{ctx.label}: a snapshot of {as_of} is older than one already loaded (of {later.isoformat()}): "
+                "load directory snapshots in date order (--as-of), or the whole history as one file with an "
+                "effective_from column"
+            )
     line_shift(ctx, parse_rejects)
-    ctx.run("directory.sql", "stage", date_bounds())
+    ctx.run("directory.sql", "stage", date_bounds(effective))
     counts = counts_from(ctx.con, queries("directory.sql")["counts"])
     count = counts[0] if counts else InputCount("directory rows")
     count.read += len(parse_rejects)
@@ -123,8 +138,13 @@ def load(ctx: Context) -> list[InputCount]:
     _unreadable_people(ctx, header, mapping, parse_rejects)
     ctx.run("directory.sql", "rejected")
     ctx.run("directory.sql", "unnamed")
+    if effective:  # the latest row of each person is the directory now; every row a version
+        ctx.run("directory.sql", "effective_versions")
+        ctx.run("directory.sql", "effective_latest_rows")
+    history = (("history_effective_clear", "history_effective_open") if effective
+               else ("history_same_day", "history_close", "history_open"))
     for step in ("hashed", "insert_people", "attach_people", "update_people", "managers", "leavers",
-                 "history_same_day", "history_close", "history_open", "clear_home_domains", "home_domains"):
+                 *history, "clear_home_domains", "home_domains"):
         ctx.run("directory.sql", step, {"as_of": as_of})
     ctx.progress.step("people and history")
     ctx.run("directory.sql", "rejects", {"file": ctx.label})

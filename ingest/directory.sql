@@ -27,7 +27,8 @@ cleaned as (
         nullif(trim(manager_id), '') as manager_id,
         nullif(lower(trim(frontline)), '') as frontline_text,
         nullif(trim(hired_on), '') as hired_text,
-        nullif(trim(left_on), '') as left_text
+        nullif(trim(left_on), '') as left_text,
+        nullif(trim(effective_from), '') as effective_text
     from source
 ),
 
@@ -43,7 +44,9 @@ typed as (
         case when regexp_full_match(hired_text, $date_pattern) then cast(try_cast(hired_text as timestamp) as date) end
             as hired_on,
         case when regexp_full_match(left_text, $date_pattern) then cast(try_cast(left_text as timestamp) as date) end
-            as left_on
+            as left_on,
+        case when regexp_full_match(effective_text, $date_pattern)
+            then cast(try_cast(effective_text as timestamp) as date) end as effective_from
     from cleaned
 ),
 
@@ -66,18 +69,102 @@ checked as (
             when left_on not between cast($earliest as date) and cast($latest as date)
                 then 'left_on is outside ' || $earliest || ' to ' || $latest || ' (not a plausible leaving date)'
             when left_on < hired_on then 'left_on is before hired_on (left before being hired)'
-            when count(*) over (partition by lower(id)) > 1
-                and row_number() over (partition by lower(id) order by record_no) > 1
-                then 'id listed twice (the first row is kept)'
+            -- an effective-dated file (an effective_from column): one row per person and date
+            -- (empty: the person's first row, holding since their hiring)
+            when $effective and effective_text is not null and effective_from is null
+                then 'effective_from is not a date (expected YYYY-MM-DD, or empty for the first row)'
+            when $effective and effective_from not between cast($earliest as date) and cast($latest as date)
+                then 'effective_from is outside ' || $earliest || ' to ' || $latest || ' (not a plausible date)'
+            when row_number() over (partition by lower(id), effective_from order by record_no) > 1
+                then (case when $effective then 'id listed twice on the same effective_from' else 'id listed twice' end)
+                     || ' (the first row is kept)'
             when email is not null
-                and row_number() over (partition by email order by record_no) > 1
-                then 'email listed twice (the first row is kept)'
+                and row_number() over (partition by email, effective_from order by record_no) > 1
+                then (case when $effective then 'email listed twice on the same effective_from' else 'email listed twice' end)
+                     || ' (the first row is kept)'
+            -- an e-mail is one person's, whatever the date
+            when $effective and email is not null
+                and count(distinct lower(id)) over (partition by email) > 1
+                then 'email listed under two ids (each e-mail is one person)'
         end as reject_reason
     from typed
 ),
 
 final as (
     select * from checked
+)
+
+select * from final
+
+-- name: effective_versions
+-- An effective-dated file: its rows kept aside (every version), and the directory as of its
+-- latest rows (each person's last effective_from) for the steps that follow; rejected rows stay.
+create or replace temp table stg_directory_versions as
+select * from stg_directory where reject_reason is null
+
+-- name: effective_latest_rows
+delete from stg_directory as d
+where d.reject_reason is null
+  and exists (
+      select 1 from stg_directory_versions as v
+      where lower(v.id) = lower(d.id)
+        and v.effective_from > coalesce(d.effective_from, date '0001-01-01')
+  )
+
+-- name: snapshot_order
+-- A snapshot older than a version opened by an earlier one would rewrite it: refused.
+select max(h.valid_from)
+from people_history as h
+where h.valid_from > cast($as_of as date)
+  and exists (select 1 from people_history as e where e.person_key = h.person_key and e.valid_from < h.valid_from)
+
+-- name: history_effective_clear
+-- An effective-dated file holds the whole history of the people it names: their versions are
+-- its rows in date order, consecutive rows with the same attributes being one version; the
+-- first holds since their hiring (or always), as a first snapshot's does.
+delete from people_history
+where person_key in (select person_key from stg_directory_people)
+
+-- name: history_effective_open
+insert into people_history
+with rows as (
+    select
+        d.person_key,
+        v.effective_from,
+        v.department, v.team, v.site, v.country, v.level,
+        manager.person_key as manager_key,
+        v.frontline,
+        p.hired_on
+    from stg_directory_versions as v
+    join stg_directory_people as d on d.employee_id = pseudonym(v.id)
+    join people as p on p.person_key = d.person_key
+    left join people as manager on manager.employee_id = pseudonym(v.manager_id)
+),
+
+changes as (
+    select
+        *,
+        row_number() over w = 1
+            or lag(department) over w is distinct from department
+            or lag(team) over w is distinct from team
+            or lag(site) over w is distinct from site
+            or lag(country) over w is distinct from country
+            or lag(level) over w is distinct from level
+            or lag(manager_key) over w is distinct from manager_key
+            or lag(frontline) over w is distinct from frontline as opens,
+        row_number() over w = 1 as first
+    from rows
+    window w as (partition by person_key order by effective_from nulls first)
+),
+
+final as (
+    select
+        person_key,
+        case when first then coalesce(hired_on, date '1900-01-01') else effective_from end as valid_from,
+        lead(effective_from) over (partition by person_key order by effective_from nulls first) as valid_to,
+        department, team, site, country, level, manager_key, frontline
+    from changes
+    where opens
 )
 
 select * from final

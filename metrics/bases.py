@@ -38,6 +38,7 @@ import duckdb
 from metrics._sql import sql
 from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
 from metrics.population import DATA_DAYS
+from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
 BASE_VERSION = "8"
@@ -107,6 +108,52 @@ NO_PREVIOUS = (
     "(select null::integer as person_key, null::date as period_start, null::boolean as active, "
     "null::integer as posts, null::integer as replies, null::boolean as read where false)"
 )
+
+
+#: How a metric puts people in groups (the ``attribution`` setting): each activity in the groups
+#: its author held on its day, each period's headcount in the groups held during it (the default);
+#: or everything in the groups people hold now (a restated view: "as today's organisation").
+AS_IT_WAS = "as-it-was"
+TODAY = "today"
+ATTRIBUTIONS = (AS_IT_WAS, TODAY)
+#: How a figure's covers line names the attribution it used.
+ATTRIBUTION_WORDS = {AS_IT_WAS: N_("organisation as it was on each day"), TODAY: N_("today's organisation")}
+
+
+#: The measures whose groups follow the attribution asked for; every other one puts people in
+#: the groups they hold now, and says so (``extra['attribution']``).
+ATTRIBUTED = frozenset({"participation", "leaders", "frontline", "targets"})
+
+
+def check_attribution(attribution: str) -> str:
+    if attribution not in ATTRIBUTIONS:
+        from metrics.groups import MetricError
+
+        raise MetricError(f"unknown attribution {attribution!r}: choose one of {', '.join(ATTRIBUTIONS)}")
+    return attribution
+
+
+def people_versions(attribution: str = AS_IT_WAS) -> str:
+    """The relation of people with each version of their attributes (``valid_from`` inclusive,
+    ``valid_to`` exclusive; null: open) under ``attribution``: people_history's versions, the first
+    extended back and the last forward (:file:`people_versions.sql`), or one open version per
+    person, their attributes now (:data:`TODAY`). Every other column is the person's."""
+    if check_attribution(attribution) == TODAY:
+        return ("(select person_key, person_id, employee_id, in_directory, is_external, hired_on, left_on, "
+                "null::date as valid_from, null::date as valid_to, department, team, site, country, level, "
+                "manager_key, frontline from people)")
+    return "(" + sql("people_versions") + ")"
+
+
+def attribution_extra(attribution: str) -> dict:
+    """What a query's ``extra`` holds for ``attribution``: nothing for the default (so that the
+    results a load stored answer it), ``{"attribution": "today"}`` for the restated view."""
+    return {} if check_attribution(attribution) == AS_IT_WAS else {"attribution": attribution}
+
+
+def attribution_of(params) -> str:
+    """The attribution a metric's parameters ask for (``extra['attribution']``; default: as it was)."""
+    return check_attribution(params.extra.get("attribution", AS_IT_WAS))
 
 
 def _person_period_sql(person_day: str, grain_name: str, previous: str = NO_PREVIOUS) -> str:

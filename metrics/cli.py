@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from metrics import registry
+from metrics.bases import ATTRIBUTIONS
 from metrics.figures import Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
@@ -89,6 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hierarchy --by hierarchy_level: the level (0: the top, 1: the N-1 organisations; default: 1)",
     )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    add_attribution_option(parser)
     network = parser.add_argument_group("network metrics")
     network.add_argument("--out", metavar="FILE", help="group-graph: also write the graph to FILE (.graphml or .gexf, for Gephi)")
     network.add_argument("--top", type=int, metavar="N", help="bridges: how many top spanners to list (default: 10)")
@@ -100,6 +102,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_attribution_option(parser: argparse.ArgumentParser) -> None:
+    """``--attribution``: the groups figures put people in (``ruche metrics``, ``ruche report``)."""
+    parser.add_argument(
+        "--attribution", choices=list(ATTRIBUTIONS), default=None,
+        help="as-it-was: each activity in the groups its author held on its day, each period's headcount "
+        "in the groups held during it; today: the past restated in today's organisation "
+        "(default: the attribution setting, as-it-was)",
+    )
+
+
 def query_from(args: argparse.Namespace, settings: Any) -> Query:
     """The :class:`metrics.figures.Query` the command line asks."""
     params = params_from(args, settings)
@@ -107,7 +119,7 @@ def query_from(args: argparse.Namespace, settings: Any) -> Query:
     if group is not None and params.by == "organisation":
         raise RucheError(_("--group needs --by: the attribute the group is a value of"))
     return Query(args.name, params.by, group, params.period, params.start, params.end, params.min_group_size,
-                 params.extra)
+                 params.extra, attribution=getattr(args, "attribution", None) or settings.attribution)
 
 
 def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:

@@ -127,6 +127,6 @@ def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
         "external_share": org["external_share"] if shown else None,
         "spaces": spaces,
         "suppressed_spaces": spaces_left_out,
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
     }
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)

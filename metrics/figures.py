@@ -32,7 +32,7 @@ Imports: the definitions (through :mod:`metrics.registry`), never the reverse.
 >>> sales.partial, sales.last_period   # the data ends on 13 April
 (frozenset({'2026-04'}), '2026-03')
 >>> sales.covers
-'department Sales · people employed in the period · 2026-03-01 to 2026-04-13 · partial period: 2026-04 · 2 groups under 5 people left out'
+'department Sales · people employed in the period · organisation as it was on each day · 2026-03-01 to 2026-04-13 · partial period: 2026-04 · 2 groups under 5 people left out'
 >>> sales.reading("participation_rate")
 Reading(value=1.0, delta=None, period='2026-03', partial=False)
 >>> figure(Live(con), Query("participation", group="Legal")).hidden   # 3 people, and Ops with them
@@ -49,7 +49,7 @@ from typing import Any, Mapping
 import duckdb
 import polars as pl
 
-from metrics import registry
+from metrics import bases, registry
 from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
@@ -102,7 +102,9 @@ class Query:
     ``start`` and ``end``: the range, inclusive (None: the data's first or last day); ``extra``:
     the measure's own options and settings (:class:`metrics.measure.MetricParams`); ``history``:
     the person graph's measures from what the load measured over the whole history (the
-    dashboard) rather than over the range (tens of seconds on a large store).
+    dashboard) rather than over the range (tens of seconds on a large store); ``attribution``:
+    the groups people are counted in (:data:`metrics.bases.ATTRIBUTIONS`), for the measures that
+    follow it (:data:`metrics.bases.ATTRIBUTED`; the others count today's organisation and say so).
     """
 
     measure: str
@@ -114,6 +116,7 @@ class Query:
     min_group_size: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
     history: bool = False
+    attribution: str = bases.AS_IT_WAS
 
     def but(self, **changes: Any) -> Query:
         """This query with other filters (``extra`` replaced whole when given)."""
@@ -139,6 +142,9 @@ class Query:
         if self.measure in END_ONLY:
             start = None
         extra = dict(self.extra)
+        if self.measure in bases.ATTRIBUTED:
+            extra.pop("attribution", None)
+            extra.update(bases.attribution_extra(self.attribution))
         if self.measure in GROUP_OPTION and self.group is not None and self.by != "organisation":
             extra[GROUP_OPTION[self.measure]] = self.group
         return MetricParams(by=FIXED_BY.get(self.measure, self.by), period=self.period, start=start, end=end,
@@ -187,7 +193,7 @@ def teams_in(con: duckdb.DuckDBPyConnection, by: str, group: str, period: str, a
     if by == "team":
         return [group]
     start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
-    frame = participation_frame(con, ["team", by], period, start, as_of)
+    frame = participation_frame(con, ["team", by], period, start, as_of, attribution=bases.TODAY)
     return sorted(frame.filter((pl.col(by) == group) & (pl.col("headcount") > 0))["team"].drop_nulls()
                   .unique().to_list())
 
@@ -385,6 +391,9 @@ class Figure:
         parts = [scope(self.query.scope if (self.narrowed or self.query.group is None) else ORGANISATION)]
         if self.population in POPULATIONS:
             parts.append(_(IN_WORDS.get(self.population, self.population)))
+        attribution = self.result.extra.get("attribution")
+        if attribution in bases.ATTRIBUTION_WORDS:  # the groups people were counted in
+            parts.append(_(bases.ATTRIBUTION_WORDS[attribution]))
         if self.window:
             parts.append(_("{first} to {last}").format(first=self.window[0], last=self.window[1]))
         cut = sorted(self.partial)

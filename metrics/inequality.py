@@ -267,6 +267,6 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
         **reads_extra(con),
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

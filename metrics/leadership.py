@@ -32,11 +32,12 @@ LEADER_LEVELS = ["executive", "manager"]
 def _compare(
     con: duckdb.DuckDBPyConnection, attribute: str, by: str, period: str,
     start: date | None, end: date | None, min_group_size: int, counted: str | None = None,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, list[str], pl.DataFrame]:
     """The suppressed participation per period, ``by`` group and ``attribute``, the number of groups
     left out, the outer group columns and the rows left out (``period``, outer groups, ``attribute``)."""
     outer = [] if by in ("organisation", attribute) else [by]
-    frame = participation_frame(con, outer + [attribute], period, start, end, counted)
+    frame = participation_frame(con, outer + [attribute], period, start, end, counted, attribution)
     frame = frame.drop("stickiness", "retention", "contributors_retained", "readers_retained")
     # the outer groups hide as participation by them hides them, then the cells inside them
     rows, left_out, hidden = decide_within(frame, outer, attribute, "headcount", min_group_size, within=["period"])
@@ -50,6 +51,7 @@ def leaders(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """The rows of :func:`leadership` of executives and managers, without the threads: the same
     figures, suppressed alike (over every level), from the activity of those two levels only.
@@ -74,7 +76,8 @@ def leaders(
     The two people without a level are under the minimum size, and the five executives with them.
     """
     level = f"cast({group_expression('level')} as varchar) in ({', '.join(repr(v) for v in LEADER_LEVELS)})"
-    rows, left_out, _, hidden = _compare(con, "level", by, period, start, end, min_group_size, counted=level)
+    rows, left_out, _, hidden = _compare(con, "level", by, period, start, end, min_group_size, counted=level,
+                                         attribution=attribution)
     return rows.filter(pl.col("level").is_in(LEADER_LEVELS)), left_out, hidden.select("period", "level").unique().sort(
         "period", "level")
 
@@ -105,7 +108,9 @@ def leadership(
     >>> rows.select("level", "headcount", "contributors", "threads_started", "replied_share").rows()
     [('manager', 5, 2, 2, 0.5), ('staff', 10, 1, 0, None)]
     """
-    rows, left_out, outer, _ = _compare(con, "level", by, period, start, end, min_group_size)
+    # the threads are put in the groups their authors hold now (threads.sql): so is the rest
+    rows, left_out, outer, _ = _compare(con, "level", by, period, start, end, min_group_size,
+                                        attribution=bases.TODAY)
     g = _grain(period)
     groups = outer + ["level"]
     query = sql("threads").format(
@@ -133,6 +138,7 @@ def frontline(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int]:
     """Participation of frontline workers against desk workers (the digital divide).
 
@@ -149,7 +155,8 @@ def frontline(
     >>> frontline(con)[0].select("frontline", "headcount", "active", "participation_rate").rows()
     [('desk', 5, 5, 1.0), ('frontline', 10, 3, 0.3)]
     """
-    rows, left_out, _, _ = _compare(con, "frontline", by, period, start, end, min_group_size)
+    rows, left_out, _, _ = _compare(con, "frontline", by, period, start, end, min_group_size,
+                                    attribution=attribution)
     return rows, left_out
 
 
@@ -180,19 +187,26 @@ def leaders_rate(rows: pl.DataFrame) -> pl.DataFrame:
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY)})
 
 
 @register("leaders", "participation of executives and managers (leadership's, without the threads)",
           default_by="organisation")
 def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size)
+    attribution = bases.attribution_of(params)
+    rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size,
+                                attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})
 
 
 @register("frontline", "participation of frontline workers against desk workers", default_by="organisation")
 def frontline_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out = frontline(con, params.by, params.period, params.start, params.end, params.min_group_size)
+    attribution = bases.attribution_of(params)
+    rows, left_out = frontline(con, params.by, params.period, params.start, params.end, params.min_group_size,
+                               attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})

@@ -91,7 +91,7 @@ def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: 
     g = _grain(period)
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if heads is None:
-        heads = participation_frame(con, [by], period, start, end)
+        heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
     heads = heads.select("period", by, "headcount", "partial")
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
         empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
@@ -168,4 +168,4 @@ def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, he
                                                 heads=heads, over_range=over_range)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={"funnel": funnel, "cohorts": cohorts,
-                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY)})

@@ -3,7 +3,9 @@
 Definitions (METRICS.md): *active* in a period means at least one activity of any kind, or a
 usage report vouching for activity on a day of the period (its last activity date); a
 *contributor* posted or replied. Rates divide by the *headcount*: internal people employed during
-the period (hired before its end, not left before its start), in the group they hold now.
+the period (hired before its end, not left before its start), in the groups they held during it
+(each activity in the group its author held on its day), or, restated, in the groups they hold
+now (``attribution``; docs/metrics.md, "Group attribution over time").
 External people are never counted in a headcount.
 
 *Stickiness* is the mean number of active people per day of the period (days inside the range)
@@ -40,6 +42,7 @@ def participation_frame(
     start: date | None = None,
     end: date | None = None,
     counted: str | None = None,
+    attribution: str = bases.AS_IT_WAS,
 ) -> pl.DataFrame:
     """Participation per period and combination of ``groups`` (allow-listed attributes), unsuppressed.
 
@@ -49,17 +52,27 @@ def participation_frame(
     ``counted``: a condition on ``people p`` (SQL from the code, never user text) restricting the
     activity read to those people; every row keeps its headcount (what suppression reads), and
     the rows of groups holding only such people are exactly the ones without it.
+
+    ``attribution``: :data:`metrics.bases.AS_IT_WAS` (each activity in the groups its author
+    held on its day, each period's headcount in the groups held during it) or
+    :data:`metrics.bases.TODAY` (everything in the groups people hold now).
     """
     g = _grain(period)
     src = bases.sources(con, period, start, end)
     person_period = src.person_period
     if counted is not None:
-        person_period = f"(select * from {person_period} semi join (select person_key from people as p where {counted}) using (person_key))"
+        # the people who met the condition in any version of their attributes
+        person_period = (f"(select * from {person_period} semi join (select person_key from "
+                         f"{bases.people_versions(attribution)} as p where {counted}) using (person_key))")
+    names = [f"g{i}" for i in range(len(groups))]
     query = sql("participation").format(
         group_columns=group_columns(groups),
-        groups=", ".join(f"g{i}" for i in range(len(groups))),
-        trunc=g.trunc, step=g.step, label=g.label,
-        bounds=bounds_sql(src.days), person_period=person_period,
+        groups=", ".join(names),
+        s_groups=", ".join(f"s.{n}" for n in names),
+        lag_same=" and ".join(f"lag({n}) over w is not distinct from {n}" for n in names),
+        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers,
+        bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day,
+        people=bases.people_versions(attribution),
     )
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
@@ -73,6 +86,7 @@ def participation(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int]:
     """Participation and contribution rates per period and group.
 
@@ -100,7 +114,7 @@ def participation(
     >>> frame["stickiness"].item()   # 2 person-days of activity over 4 days, 2 active people
     0.25
     """
-    frame = participation_frame(con, [by], period, start, end)
+    frame = participation_frame(con, [by], period, start, end, attribution=attribution)
     rows, left_out, _ = decide(frame, by, "headcount", min_group_size, within=["period"])
     return rows, left_out
 
@@ -117,9 +131,11 @@ def whole_periods(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(~pl.col("partial").fill_null(False)) if "partial" in frame.columns else frame
 
 
-def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None) -> dict:
-    """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's)."""
-    return labelled(con, population, start, end, bases.sources(con, "month", None, None).days)
+def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None,
+           attribution: str = bases.TODAY) -> dict:
+    """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's),
+    with the ``attribution`` the figure's groups follow."""
+    return labelled(con, population, start, end, bases.sources(con, "month", None, None).days, attribution)
 
 
 def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
@@ -134,9 +150,11 @@ def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
 
 @register("participation", "participation and contribution rates, stickiness and retention per period and group")
 def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    attribution = bases.attribution_of(params)
     rows, left_out = participation(
         con, by=params.by, period=params.period, start=params.start, end=params.end,
-        min_group_size=params.min_group_size,
+        min_group_size=params.min_group_size, attribution=attribution,
     )
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)})
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})

@@ -30,17 +30,68 @@ calendar as (
     from periods, bounds
 ),
 
--- Internal people, in the group they hold now, with the periods they were hired and left in:
--- employed during a period (hired before its end, not left before its start) means hired in it
--- or before, and not left before it.
+-- Internal people, with each version of their attributes (<people>: metrics/people_versions.sql, or
+-- one open version per person for today's organisation): the periods they were hired and left in,
+-- and the first and last day (exclusive) of the version. Employed during a period (hired before
+-- its end, not left before its start) means hired in it or before, and not left before it.
 staff as (
     select
         p.person_key,
         {group_columns},
         date_trunc('{trunc}', p.hired_on)::date as hired_period,
-        date_trunc('{trunc}', p.left_on)::date as left_period
-    from people as p
+        date_trunc('{trunc}', p.left_on)::date as left_period,
+        p.valid_from,
+        p.valid_to
+    from {people} as p
     where not p.is_external
+),
+
+-- A group a person held, over consecutive versions (versions that change another attribute than
+-- the ones grouped by are one stay), from the period its stay began in to the one it ended in,
+-- cut to the employment: the person counts in the headcount of the group in each of those periods.
+stay_starts as (
+    select
+        *,
+        case when lag(valid_to) over w = valid_from and ({lag_same}) then 0 else 1 end as starts
+    from staff
+    window w as (partition by person_key order by valid_from nulls first)
+),
+
+stays as (
+    select
+        person_key,
+        {groups},
+        any_value(hired_period) as hired_period,
+        any_value(left_period) as left_period,
+        case when bool_or(valid_from is null) then null else min(valid_from) end as valid_from,
+        case when bool_or(valid_to is null) then null else max(valid_to) end as valid_to
+    from (
+        select *, sum(starts) over (partition by person_key order by valid_from nulls first) as stay
+        from stay_starts
+    )
+    group by person_key, stay, {groups}
+),
+
+stay_periods as (
+    select
+        person_key,
+        {groups},
+        greatest(hired_period, date_trunc('{trunc}', valid_from)::date) as from_period,
+        least(left_period, date_trunc('{trunc}', (valid_to - interval 1 day))::date) as to_period
+    from stays
+),
+
+-- Two stays in the same group (A, then B, then A again) touching the same period count once in it.
+held as (
+    select
+        {groups},
+        case
+            when lag(to_period) over w >= from_period then (lag(to_period) over w + {step})::date
+            else from_period
+        end as hired_period,
+        to_period as left_period
+    from stay_periods
+    window w as (partition by person_key, {groups} order by from_period nulls first)
 ),
 
 -- Headcount per period: a running sum over the calendar of the people of each group who arrive
@@ -57,7 +108,7 @@ spans as (
         {groups},
         greatest(coalesce(s.hired_period, f.first_period), f.first_period) as from_period,
         s.left_period
-    from staff as s, first_last as f
+    from held as s, first_last as f
     where coalesce(s.hired_period, f.first_period) <= f.last_period
       and (s.left_period is null or s.left_period >= greatest(coalesce(s.hired_period, f.first_period), f.first_period))
 ),
@@ -110,14 +161,68 @@ active_periods as (
     where active
 ),
 
-activity as (
+-- The groups each active person held during each period they were active in, and what they did
+-- in each: a version of their attributes covering the whole period takes the person's period
+-- whole; a version beginning or ending inside it, the days it holds (read from <person_day>), so
+-- that an activity counts in the group its author held on its day.
+covering as (
     select
         a.*,
-        s.*,
-        (s.hired_period is null or s.hired_period <= a.period_start)
-            and (s.left_period is null or s.left_period >= a.period_start) as employed
+        s.* exclude (person_key),
+        (s.valid_from is null or s.valid_from <= a.period_start)
+            and (s.valid_to is null or s.valid_to >= (a.period_start + {step})::date) as whole
     from active_periods as a
-    join staff as s using (person_key)
+    join staff as s
+        on s.person_key = a.person_key
+       and (s.valid_from is null or s.valid_from < (a.period_start + {step})::date)
+       and (s.valid_to is null or s.valid_to > a.period_start)
+),
+
+split_days as (
+    select
+        c.period_start, c.person_key, {groups}, c.hired_period, c.left_period,
+        c.active_before, c.contributed_before, c.read_before,
+        bool_or(d.dated_active) or bool_or(d.usage_active and d.usage_span <= {covers}) as active,
+        sum(d.posts + d.replies) > 0 as contributed,
+        sum(d.reads) > 0 or bool_or(d.usage_read and d.usage_span <= {covers}) as read,
+        (count(*) filter (where d.dated_active))::integer as active_days
+    from covering as c
+    join {person_day} as d
+        on d.person_key = c.person_key
+       and d.day >= greatest(c.period_start, c.valid_from)
+       and d.day < least((c.period_start + {step})::date, c.valid_to)
+    where not c.whole
+    group by all
+),
+
+attributed as (
+    select period_start, person_key, {groups}, hired_period, left_period, contributed, read, active_days,
+           active_before, contributed_before, read_before
+    from covering
+    where whole
+    union all by name
+    select period_start, person_key, {groups}, hired_period, left_period, contributed, read, active_days,
+           active_before, contributed_before, read_before
+    from split_days
+    where active
+),
+
+-- One row per period, person and group (two versions in the same group are one stay in it).
+activity as (
+    select
+        period_start,
+        person_key,
+        {groups},
+        bool_or(contributed) as contributed,
+        bool_or(read) as read,
+        sum(active_days) as active_days,
+        bool_or(active_before) as active_before,
+        bool_or(contributed_before) as contributed_before,
+        bool_or(read_before) as read_before,
+        bool_or((hired_period is null or hired_period <= period_start)
+            and (left_period is null or left_period >= period_start)) as employed
+    from attributed
+    group by period_start, person_key, {groups}
 ),
 
 activity_counts as (
@@ -137,18 +242,25 @@ activity_counts as (
     group by all
 ),
 
--- Retention's denominators: the people active (contributing, reading) in a period and still
--- employed in the next one.
+-- Retention's denominators: the people active (contributing, reading) in a period and employed
+-- in the next one, in each group they hold during it.
 before_counts as (
     select
-        (period_start + {step})::date as period_start,
+        period_start,
         {groups},
         count(*) as active_before,
         count(*) filter (where contributed) as contributed_before,
         count(*) filter (where read) as read_before
-    from activity
-    where (hired_period is null or hired_period <= (period_start + {step})::date)
-      and (left_period is null or left_period >= (period_start + {step})::date)
+    from (
+        select distinct (a.period_start + {step})::date as period_start, a.person_key, a.contributed, a.read, {s_groups}
+        from active_periods as a
+        join staff as s
+            on s.person_key = a.person_key
+           and (s.valid_from is null or s.valid_from < (a.period_start + {step} + {step})::date)
+           and (s.valid_to is null or s.valid_to > (a.period_start + {step})::date)
+        where (s.hired_period is null or s.hired_period <= (a.period_start + {step})::date)
+          and (s.left_period is null or s.left_period >= (a.period_start + {step})::date)
+    )
     group by all
 ),
 

@@ -109,5 +109,5 @@ def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
     frame = _frame(con, params.by, params.start, params.end)
     rows, left_out = _visible(frame, params.by, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end),
+                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
                                "organisation": organisation(frame, params.by, params.min_group_size)})

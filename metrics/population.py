@@ -4,7 +4,8 @@ Every metric counts one of these populations, over a window that never reaches b
 
 ``employed in the period``
     internal people employed during the period (hired before its end, not left before its
-    start), in the group they hold now: the headcount of a period of ``participation``,
+    start), in the groups they held during it (or hold now: the ``attribution``,
+    docs/metrics.md "Group attribution over time"): the headcount of a period of ``participation``,
     ``leadership``, ``leaders``, ``frontline``, ``inactive-teams``, ``targets`` and the silos per
     period. What the Overview's last period shows.
 ``employed in the range``
@@ -42,7 +43,7 @@ KNOWN = "known"
 
 POPULATIONS: dict[str, str] = {
     EMPLOYED_IN_PERIOD: "internal people employed during the period (hired before its end, not left before its "
-                        "start), in the group they hold now",
+                        "start), in the groups they held during it (or hold now, as the figure says)",
     EMPLOYED_IN_RANGE: "internal people employed at some time during the range, in the group they hold now",
     EXTERNAL_ACTIVE: "people the directory does not know, active in the period or range (group External)",
     KNOWN: "every person in the store, internal and external, employed or not",
@@ -106,11 +107,12 @@ def range_headcounts(con: duckdb.DuckDBPyConnection, by: str, start: date | None
 
 
 def labelled(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None,
-             days: str = DATA_DAYS) -> dict:
+             days: str = DATA_DAYS, attribution: str | None = None) -> dict:
     """What a result carries about who it counts: ``population`` (a key of :data:`POPULATIONS`)
     and ``covers``, the first and last day of the window cut to the data (``from``, ``to``;
     None without data), so that a page can say "140 people employed in October" beside "155
-    employed from November to October" rather than two unexplained headcounts.
+    employed from November to October" rather than two unexplained headcounts; and, given
+    ``attribution``, the groups people were counted in (``metrics.bases.ATTRIBUTIONS``).
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -123,4 +125,7 @@ def labelled(con: duckdb.DuckDBPyConnection, population: str, start: date | None
         raise ValueError(f"unknown population {population!r}")
     first, last = data_bounds(con, start, end, days)
     covers = {"from": first, "to": last} if first is not None and last is not None and first <= last else None
-    return {"population": population, "covers": covers}
+    labels = {"population": population, "covers": covers}
+    if attribution is not None:
+        labels["attribution"] = attribution
+    return labels

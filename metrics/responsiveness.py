@@ -77,7 +77,7 @@ def responsiveness_and_hidden(con: duckdb.DuckDBPyConnection, by: str, period: s
                                          threads=threads or f"({threads_sql(con)})")
     counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     if heads is None:
-        heads = participation_frame(con, [by], period, start, end)
+        heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
     heads = heads.select("period", by, "headcount", "partial")
     frame = heads.join(counts, on=["period", by], how="left").with_columns(
         pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
@@ -95,5 +95,5 @@ def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, 
     rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size,
                                     threads=threads, heads=heads)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
+                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY),
                                "time": TIME})

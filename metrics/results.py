@@ -44,7 +44,7 @@ from metrics.leadership import leaders
 from metrics.participation import labels, participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
-from metrics.bases import last_day, store_state
+from metrics.bases import TODAY, attribution_extra, attribution_of, last_day, store_state
 from metrics.graph import DRAWN_GROUPS
 from metrics.targets import targets_from
 from metrics.teams import rule_settings
@@ -115,21 +115,24 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     range beside the rows are the whole range's, read once into ``common`` when the caller keeps
     one across calls on a store that does not change meanwhile (:func:`precompute`)."""
     common = {} if common is None else common
+    attribution = attribution_of(params)
 
     def activity_extra() -> dict:
-        if "activity" not in common:
-            common["activity"] = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
-        return dict(common["activity"])
+        if ("activity", attribution) not in common:
+            common[("activity", attribution)] = {**reads_extra(con),
+                                                 **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
+        return dict(common[("activity", attribution)])
 
-    def heads() -> pl.DataFrame:  # participation, lifecycle and responsiveness read the same
-        wanted = ("participation", params.by, params.period, params.start)
+    def heads(attribution: str = attribution) -> pl.DataFrame:  # participation, lifecycle and responsiveness
+        wanted = ("participation", params.by, params.period, params.start, attribution)
         if wanted not in common:
-            common[wanted] = participation_frame(con, [params.by], params.period, params.start)
+            common[wanted] = participation_frame(con, [params.by], params.period, params.start,
+                                                 attribution=attribution)
         return common[wanted]
 
-    def whole_labels() -> dict:
+    def whole_labels() -> dict:  # lifecycle and responsiveness: today's groups (their own SQL)
         if "labels" not in common:
-            common["labels"] = labels(con, EMPLOYED_IN_PERIOD, None, None)
+            common["labels"] = labels(con, EMPLOYED_IN_PERIOD, None, None, TODAY)
         return dict(common["labels"])
 
     if name == "responsiveness" and params.end is None:
@@ -140,7 +143,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                         {"from_date": params.start, "to_date": None})
         rows, left_out, hidden = responsiveness.responsiveness_and_hidden(
             con, params.by, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads=heads())
+            threads=threads[params.start], heads=heads(TODAY))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
@@ -149,7 +152,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
             common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size, regular)
         rows, left_out, hidden = lifecycle.lifecycle_rows(con, params.by, params.period, params.start, None,
-                                                          params.min_group_size, heads=heads())
+                                                          params.min_group_size, heads=heads(TODAY))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -158,7 +161,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
-        rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size)
+        rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size,
+                                         attribution)
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -237,9 +241,11 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
             # the E-I index and the group graph the Network page draws
             ("silos", by, "month", {**threshold, "graph_top": DRAWN_GROUPS}),
         ]
+    # the measures that follow the attribution setting, stored under it (the other one is computed on demand)
+    attributed = attribution_extra(getattr(settings, "attribution", "as-it-was"))
     for period in GRAINS:
         calls += [
-            ("participation", "organisation", period, {}),
+            ("participation", "organisation", period, attributed),
             # with the rules' settings the pages and the digests pass (metrics.teams.rule_settings)
             ("inactive-teams", "team", period, rule_settings(settings)),
             ("responsiveness", "organisation", period, {}),
@@ -250,9 +256,9 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 # the Communities page: responsiveness and the contributors' lifecycle per group
                 ("responsiveness", by, period, {}),
                 ("lifecycle", by, period, {}),
-                ("participation", by, period, {}),
+                ("participation", by, period, attributed),
                 # the Overview's leaders' participation once a group is chosen
-                ("leaders", by, period, {}),
+                ("leaders", by, period, attributed),
                 ("silos", by, period, {**threshold, "per_period": True}),
             ]
     return calls

@@ -66,6 +66,7 @@ def roadmap(
     period: str = "month",
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Each target of each group: actual against expected, with the group's phase.
 
@@ -92,7 +93,7 @@ def roadmap(
     as_of = end or bases.last_day(con)
     if as_of is None:
         return roadmap_from(con, targets, phases, by, period, None, pl.DataFrame(), pl.DataFrame())
-    frame = participation_frame(con, [by], period, None, now_period(period, as_of)[1])
+    frame = participation_frame(con, [by], period, None, now_period(period, as_of)[1], attribution=attribution)
     visible, _, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
     return roadmap_from(con, targets, phases, by, period, as_of, visible, hidden)
 
@@ -195,8 +196,10 @@ def targets_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
     rows, left_out, phases = roadmap(
         con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
         by=params.by, period=params.period, end=params.end, min_group_size=params.min_group_size,
+        attribution=bases.attribution_of(params),
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra={"phases": phases})
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={"phases": phases, "attribution": bases.attribution_of(params)})
 
 
 def targets_from(con: duckdb.DuckDBPyConnection, params: MetricParams, visible: pl.DataFrame,
@@ -209,4 +212,5 @@ def targets_from(con: duckdb.DuckDBPyConnection, params: MetricParams, visible: 
         con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),
         params.by, params.period, as_of, visible, hidden,
     )
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra={"phases": phases})
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={"phases": phases, "attribution": bases.attribution_of(params)})

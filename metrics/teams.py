@@ -99,7 +99,8 @@ def inactive_teams(
     now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
     before_start = shift_period(period, now_start, -1)
     now_end = shift_period(period, now_start, 1) - timedelta(days=1)
-    frame = participation_frame(con, [by], period, before_start, now_end)
+    # teams at risk are today's teams: the periods compared count them as they are now
+    frame = participation_frame(con, [by], period, before_start, now_end, attribution=bases.TODAY)
     labels = sorted(frame["period"].unique().to_list())
     now_label = labels[-1] if labels else None
     before_label = labels[-2] if len(labels) > 1 else None
@@ -159,7 +160,7 @@ def _since(con: duckdb.DuckDBPyConnection, by: str, period: str, now_start: date
            threshold: float, drop_points: float) -> pl.DataFrame:
     """The first day of the unbroken run of periods up to now in which the participation rules fired."""
     first = shift_period(period, now_start, -LOOKBACK)
-    frame = participation_frame(con, [by], period, first, now_end).sort(by, "period")
+    frame = participation_frame(con, [by], period, first, now_end, attribution=bases.TODAY).sort(by, "period")
     frame = frame.with_columns(
         (pl.col("participation_rate").shift(1).over(by) - pl.col("participation_rate")).alias("fall"),
         pl.col("headcount").shift(1).over(by).alias("headcount_before"),
@@ -212,5 +213,6 @@ def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) 
         inactive_days=int(params.extra.get("inactive_days", 30)),
         inactive_drop_points=float(params.extra.get("inactive_drop_points", 15.0)),
     )
-    population = {"population": EMPLOYED_IN_PERIOD}  # the headcount of the period compared
+    # the headcount of the period compared, in today's teams
+    population = {"population": EMPLOYED_IN_PERIOD, "attribution": bases.TODAY}
     return MetricResult(rows=rows, suppressed_groups=left_out, extra={**seen, **reads_extra(con), **population})

@@ -70,6 +70,14 @@ SETTINGS: tuple[Setting, ...] = (
         "E-mail domains of the enterprise itself. Accounts from other domains are external "
         "(guests, partners). Empty: taken from the directory's e-mails when one is loaded.",
     ),
+    Setting(
+        "attribution",
+        str,
+        "as-it-was",
+        "How figures put people in groups: \"as-it-was\" (each activity in the groups its author held on "
+        "its day, each period's headcount in the groups held during it, from the directory's history) or "
+        "\"today\" (the past restated in today's organisation).",
+    ),
     Setting("superuser_share", float, 0.01, "Share of headcount ranked as superusers (the 1 of 90/9/1)."),
     Setting("silo_threshold", float, -0.5, "A group whose E-I index is below this is a silo."),
     Setting(
@@ -308,4 +316,6 @@ class Settings:
                 raise ConfigError(f"language {values['language']!r} has no catalog (known: {', '.join(i18n.LANGUAGES)})")
         if values.get("min_group_size", 5) < 1:
             raise ConfigError("min_group_size must be at least 1")
+        if values.get("attribution", "as-it-was") not in ("as-it-was", "today"):
+            raise ConfigError(f"attribution must be \"as-it-was\" or \"today\" (got {values['attribution']!r})")
         return cls(values=values, source=source)

@@ -22,7 +22,7 @@ from metrics.figures import (Gap, Live, Query, Reading, champions, figure, parti
                              teams_at_risk, teams_in)
 from metrics.registry import MetricParams
 
-COVERS = "people employed in the period · 2026-01-05 to 2026-03-20 · partial periods: 2026-01, 2026-03 · " \
+COVERS = "people employed in the period · organisation as it was on each day · 2026-01-05 to 2026-03-20 · partial periods: 2026-01, 2026-03 · " \
          "2 groups under 5 people left out"
 
 

@@ -213,7 +213,7 @@ def test_a_group_narrows_the_rows_and_the_table_says_what_it_covers(company, cap
     assert "ruche metrics: note: department Legal has no row: under the minimum size of 5 people" in err
     code, out, _ = run(capsys, *base, "--group", "Ops")
     # --to 31 March, cut to the data's last day (30 March): January and March are partial
-    assert out.splitlines()[1] == ("covers: department Ops · people employed in the period · 2026-01-04 to "
+    assert out.splitlines()[1] == ("covers: department Ops · people employed in the period · organisation as it was on each day · 2026-01-04 to "
                                    "2026-03-30 · partial periods: 2026-01, 2026-03 · 2 groups under 5 people left out")
 
 

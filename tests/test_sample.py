@@ -42,7 +42,10 @@ class Sample:
     def __init__(self, root: Path):
         self.root = root
         self.manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-        self.directory = pl.read_csv(root / "directory.csv", infer_schema_length=0)
+        # every row of the effective-dated directory, and each person's first one (the organisation
+        # before the split the sample makes halfway through its period)
+        self.directory_rows = pl.read_csv(root / "directory.csv", infer_schema_length=0)
+        self.directory = self.directory_rows.filter(pl.col("effective_from").is_null())
         with zipfile.ZipFile(root / "viva-engage-export.zip") as z:
             self.viva_names = z.namelist()
             self.viva = {n: z.read(n) for n in self.viva_names}
@@ -153,9 +156,26 @@ def test_bad_arguments_are_user_errors(tmp_path, capsys):
 
 # --- formats ----------------------------------------------------------------------------------------
 
+def test_operations_splits_in_two_on_the_first_of_may(default_sample):
+    """The reorganisation: the 146 people of Operations employed on 1 May 2026 have a second row,
+    effective from that day, in Production or Maintenance & Quality (by their team); the people who
+    joined Operations' teams after it are in the new departments from their first row."""
+    rows = default_sample.directory_rows
+    later = rows.filter(pl.col("effective_from").is_not_null())
+    assert rows.height == 1646 and later.height == 146
+    assert set(later["effective_from"]) == {"2026-05-01"}
+    before = default_sample.directory.filter(pl.col("id").is_in(later["id"].implode()))
+    assert set(before["department"]) == {"Operations"}
+    assert later.group_by("department").len().sort("department").rows() == [
+        ("Maintenance & Quality", 93), ("Production", 53)]
+    assert default_sample.manifest["split"] == {"department": "Operations",
+                                                "into": ["Production", "Maintenance & Quality"], "on": "2026-05-01"}
+    assert all(t.startswith(("Maintenance", "Quality Control", "Health & Safety"))
+               for t in later.filter(pl.col("department") == "Maintenance & Quality")["team"])
+
 def test_directory_has_the_documented_columns_and_values(default_sample):
     d = default_sample.directory
-    assert tuple(d.columns) == DIRECTORY_COLUMNS
+    assert tuple(default_sample.directory_rows.columns) == DIRECTORY_COLUMNS
     assert d.height == 1500
     assert d["id"].n_unique() == d.height and d["email"].n_unique() == d.height
     assert set(d["level"]) == {"executive", "manager", "staff"}

@@ -36,7 +36,7 @@ MIN_PEOPLE = 200
 MAX_MONTHS = 120
 
 DIRECTORY_COLUMNS = ("id", "email", "first_name", "last_name", "department", "team", "site", "country", "level",
-                     "manager_id", "frontline", "hired_on", "left_on", "job_title")
+                     "manager_id", "frontline", "hired_on", "left_on", "job_title", "effective_from")
 VIVA_FILES = ("Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "Files.csv", "Pages.csv", "Admins.csv",
               "Networks.csv", "MessageThreadsOutbound.csv", "MessageVersions.csv", "log.txt", "request.txt")
 
@@ -172,7 +172,24 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     }
 
 
+#: The department the sample splits in two halfway through its period, and the department each of
+#: its teams goes to (by the team's function; the rest, its leadership included, to the first).
+SPLIT_DEPARTMENT = "Operations"
+SPLIT_INTO = ("Production", "Maintenance & Quality")
+SPLIT_FUNCTIONS = ("Maintenance", "Quality Control", "Health & Safety")
+
+
+def split_day(period) -> int:
+    """The day index the split takes effect on: the first day of the month halfway through the
+    period (1 May 2026 in the default sample); -1 for a period of one month (no split)."""
+    return period.month_starts[period.months // 2] if period.months > 1 else -1
+
+
 def directory_frame(c) -> pl.DataFrame:
+    """The HR directory, effective-dated (``effective_from``): one row per employee, and a second
+    row, effective from :func:`split_day`, for the people of :data:`SPLIT_DEPARTMENT` employed
+    then, naming the department their team goes to. People who joined it after the split are in
+    their new department from their first row; people who left before it stay in the old one."""
     from ruche.sample.company import DEPARTMENT_NAMES, LEVEL_NAMES, NEVER, SITES
 
     n = c.n_employees
@@ -181,17 +198,28 @@ def directory_frame(c) -> pl.DataFrame:
     country = np.array([s.country for s in SITES], dtype=object)[c.site[:n]]
     manager = np.where(c.manager[:n] >= 0, c.employee_id[np.maximum(c.manager[:n], 0)], None)
     left = np.where(c.left[:n] < NEVER, iso(np.minimum(c.left[:n], c.period.days)), None)
+    team = np.array(c.team_names, dtype=object)[c.team[:n]]
+    department = np.array(DEPARTMENT_NAMES, dtype=object)[c.department[:n]]
+
+    split = split_day(c.period)
+    in_split = (department == SPLIT_DEPARTMENT) & (split >= 0)
+    goes_to = np.where([t.startswith(SPLIT_FUNCTIONS) for t in team], SPLIT_INTO[1], SPLIT_INTO[0])
+    hired, gone = c.hired[:n], c.left[:n]
+    # two rows: employed on the split day (hired before it, still there)
+    moved = in_split & (hired < split) & (gone > split)
+    # one row, in the new department: joined on the split day or after
+    department = np.where(in_split & (hired >= split), goes_to, department)
 
     def strings(values) -> pl.Series:
         return pl.Series(np.asarray(values, dtype=object).tolist(), dtype=pl.String)
 
-    return pl.DataFrame({
+    rows = pl.DataFrame({
         "id": strings(c.employee_id[:n]),
         "email": strings(c.email[:n]),
         "first_name": strings(c.first_name[:n]),
         "last_name": strings(c.last_name[:n]),
-        "department": strings(np.array(DEPARTMENT_NAMES, dtype=object)[c.department[:n]]),
-        "team": strings(np.array(c.team_names, dtype=object)[c.team[:n]]),
+        "department": strings(department),
+        "team": strings(team),
         "site": strings(site),
         "country": strings(country),
         "level": strings(np.array(LEVEL_NAMES, dtype=object)[c.level[:n]]),
@@ -200,7 +228,13 @@ def directory_frame(c) -> pl.DataFrame:
         "hired_on": iso(c.hired[:n]),
         "left_on": strings(left),
         "job_title": strings(c.job_title[:n]),
-    }).sort("id")
+        "effective_from": pl.Series([None] * n, dtype=pl.String),
+    })
+    after = rows.filter(pl.Series(moved)).with_columns(
+        department=strings(goes_to[moved]),
+        effective_from=pl.lit(iso(np.array([split]))[0] if split >= 0 else None, dtype=pl.String),
+    )
+    return pl.concat([rows, after]).sort("id", "effective_from", nulls_last=False)
 
 
 def build_manifest(c, network, workspace, seed: int) -> dict:
@@ -227,6 +261,9 @@ def build_manifest(c, network, workspace, seed: int) -> dict:
         "people": n,
         "departments": departments,
         "pilot": {"department": PILOT_DEPARTMENT, "from": month_name[0]},
+        # the reorganisation: one department becomes two, in the directory's effective-dated rows
+        "split": None if split_day(p) < 0 else {
+            "department": SPLIT_DEPARTMENT, "into": list(SPLIT_INTO), "on": p.date(split_day(p)).isoformat()},
         "silent_teams": [
             {"team": c.team_names[t], "department": DEPARTMENT_NAMES[c.team_department[t]],
              "people": int(np.count_nonzero(c.team[:n] == t)), "silent_from": p.date(c.silent_from).isoformat()}

@@ -1,0 +1,313 @@
+"""Group attribution over time: a hand-built company of 60 people whose organisation changes
+during four months, with the exact figures of both attributions (docs/metrics.md, "Group
+attribution over time").
+
+The company, loaded as four directory snapshots (or one effective-dated file, the same history):
+
+- 2026-01-01: Sales (S01-S20), Ops (O01-O20), R&D (R01-R20); everybody hired 2020-01-01.
+- 2026-02-15: S01 moves from Sales to Ops (a move in the middle of February).
+- 2026-03-01: R&D splits into Research (R01-R10) and Development (R11-R20); S20 is no longer in
+  the directory: they left on 2026-03-01 (the snapshot's date), so they count in March.
+- 2026-04-01: Ops is renamed Operations; S03's manager becomes S02 (a new manager, the same
+  department).
+
+Activity: S01-S10 post on the 10th of each month (S01 also on 20 February, in Ops by then);
+O01-O05 reply to S02 on the 5th; R01-R08 post on the 20th; R11-R13 post on the 25th.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+import ingest
+from metrics.figures import Live, Query, figure
+from metrics.participation import participation
+from ruche.config import Settings
+from ruche.privacy import Pseudonymiser
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+HEADER = "id,email,department,team,site,country,level,manager_id,frontline,hired_on,left_on"
+SNAPSHOTS = [date(2026, 1, 1), date(2026, 2, 15), date(2026, 3, 1), date(2026, 4, 1)]
+
+
+def person(i: str) -> str:
+    return i.lower() + "@acme.com"
+
+
+def directory_rows(as_of: date) -> list[dict]:
+    """Each person's row in the directory of ``as_of`` (None: absent, i.e. left)."""
+    rows = []
+    for n in range(1, 21):
+        for prefix, dept in (("S", "Sales"), ("O", "Ops"), ("R", "R&D")):
+            pid = f"{prefix}{n:02d}"
+            department, manager = dept, f"{prefix}01" if n > 1 else ""
+            if pid == "S01" and as_of >= date(2026, 2, 15):
+                department, manager = "Ops", "O01"
+            if prefix == "R" and as_of >= date(2026, 3, 1):
+                department = "Research" if n <= 10 else "Development"
+            if department == "Ops" and as_of >= date(2026, 4, 1):
+                department = "Operations"
+            if pid == "S03" and as_of >= date(2026, 4, 1):
+                manager = "S02"
+            if pid == "S20" and as_of >= date(2026, 3, 1):
+                continue
+            rows.append({"id": pid, "email": person(pid), "department": department, "team": department + " team",
+                         "site": "Paris", "country": "FR", "level": "manager" if n == 1 else "staff",
+                         "manager_id": manager, "frontline": "false", "hired_on": "2020-01-01", "left_on": ""})
+    return rows
+
+
+def csv_text(rows: list[dict], header: str = HEADER) -> str:
+    names = header.split(",")
+    return "\n".join([header] + [",".join(r[k] for k in names) for r in rows]) + "\n"
+
+
+def effective_file() -> str:
+    """The same history as one effective-dated file: each person's row at each snapshot date,
+    with the leaving date of the one who left."""
+    rows = []
+    for day in SNAPSHOTS:
+        for r in directory_rows(day):
+            rows.append({**r, "effective_from": day.isoformat()})
+    for r in rows:
+        if r["id"] == "S20":
+            r["left_on"] = "2026-03-01"
+    return csv_text(rows, HEADER + ",effective_from")
+
+
+ACTIVITIES = """
+insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id)
+with people_ids as (
+    select person_key, employee_id from people
+),
+plan as (
+    select 'S' || lpad(n::varchar, 2, '0') as id, make_date(2026, m, 10) as day, 'post' as kind, null as target
+    from range(1, 11) a(n), range(1, 5) b(m)
+    union all select 'S01', date '2026-02-20', 'post', null
+    union all
+    select 'O' || lpad(n::varchar, 2, '0'), make_date(2026, m, 5), 'reply', 'S02'
+    from range(1, 6) a(n), range(1, 5) b(m)
+    union all
+    select 'R' || lpad(n::varchar, 2, '0'), make_date(2026, m, 20), 'post', null
+    from range(1, 9) a(n), range(1, 5) b(m)
+    union all
+    select 'R' || lpad(n::varchar, 2, '0'), make_date(2026, m, 25), 'post', null
+    from range(11, 14) a(n), range(1, 5) b(m)
+),
+final as (
+    select row_number() over () as activity_uid, 'x' as source, day::timestamp + interval 9 hour as occurred_at,
+           p.person_key, kind, t.person_key as target_key, 1 as run_id
+    from plan
+    join ids on ids.id = plan.id
+    join people as p on p.person_id = ids.person_id
+    left join ids as target_ids on target_ids.id = plan.target
+    left join people as t on t.person_id = target_ids.person_id
+)
+select * from final
+"""
+
+
+def load_snapshots(tmp_path, db):
+    for day in SNAPSHOTS:
+        path = tmp_path / f"hr-{day}.csv"
+        path.write_text(csv_text(directory_rows(day)))
+        ingest.load(path, db=db, settings=Settings(values={}), as_of=day, refresh=False)
+
+
+def pid(value: str) -> str:
+    return Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).hash(value)
+
+
+def add_activities(db):
+    from ruche.store import connect
+
+    con = connect(str(db))
+    try:
+        con.execute("create temp table ids (id varchar, person_id varchar)")
+        con.executemany("insert into ids values (?, ?)",
+                        [[f"{p}{n:02d}", pid(person(f"{p}{n:02d}"))] for p in "SOR" for n in range(1, 21)])
+        con.execute(ACTIVITIES)
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("company")
+    db = tmp_path / "c.duckdb"
+    with pytest.MonkeyPatch.context() as patch:  # the key of every test (conftest.py), for the whole module
+        patch.setenv("RUCHE_KEY", KEY)
+        load_snapshots(tmp_path, db)
+        add_activities(db)
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def by_department(con, attribution: str) -> dict:
+    frame, _ = participation(con, by="department", period="month", min_group_size=5, attribution=attribution)
+    return {(r["period"], r["department"]): (r["headcount"], r["active"], r["contributors"])
+            for r in frame.iter_rows(named=True)}
+
+
+def test_as_it_was_each_period_counts_the_groups_people_held_then(company):
+    assert by_department(company, "as-it-was") == {
+        # (headcount, active, contributors)
+        ("2026-01", "Sales"): (20, 10, 10), ("2026-01", "Ops"): (20, 5, 5), ("2026-01", "R&D"): (20, 11, 11),
+        # S01 held Sales until 14 February and Ops from the 15th: in both headcounts; their post of
+        # the 10th counts in Sales, that of the 20th in Ops
+        ("2026-02", "Sales"): (20, 10, 10), ("2026-02", "Ops"): (21, 6, 6), ("2026-02", "R&D"): (20, 11, 11),
+        # the split: R&D has no row from March; S20 left on 1 March, counted in March
+        ("2026-03", "Sales"): (19, 9, 9), ("2026-03", "Ops"): (21, 6, 6),
+        ("2026-03", "Research"): (10, 8, 8), ("2026-03", "Development"): (10, 3, 3),
+        # the rename
+        ("2026-04", "Sales"): (18, 9, 9), ("2026-04", "Operations"): (21, 6, 6),
+        ("2026-04", "Research"): (10, 8, 8), ("2026-04", "Development"): (10, 3, 3),
+    }
+
+
+def test_today_restates_the_past_in_today_s_organisation(company):
+    assert by_department(company, "today") == {
+        **{(m, "Sales"): (19, 9, 9) for m in ("2026-01", "2026-02", "2026-03")},
+        **{(m, "Operations"): (21, 6, 6) for m in ("2026-01", "2026-02", "2026-03", "2026-04")},
+        **{(m, "Research"): (10, 8, 8) for m in ("2026-01", "2026-02", "2026-03", "2026-04")},
+        **{(m, "Development"): (10, 3, 3) for m in ("2026-01", "2026-02", "2026-03", "2026-04")},
+        ("2026-04", "Sales"): (18, 9, 9),
+    }
+
+
+def test_retention_follows_the_mover(company):
+    frame, _ = participation(company, by="department", period="month", min_group_size=5)
+    ops = {r["period"]: r["retention"] for r in frame.filter(frame["department"].is_in(["Ops", "Operations"]))
+           .iter_rows(named=True)}
+    # of the people of Ops in February active in January (O01-O05, and S01, active in Sales), all
+    # are active again in Ops
+    assert ops == {"2026-01": None, "2026-02": 1.0, "2026-03": 1.0, "2026-04": 1.0}
+
+
+def test_a_new_manager_is_a_version_but_moves_no_group(company):
+    versions = company.execute(
+        "select h.valid_from, h.valid_to, h.department, m.employee_id from people_history h "
+        "join people p using (person_key) left join people m on m.person_key = h.manager_key "
+        "where p.person_id = ? order by h.valid_from", [pid(person("S03"))]).fetchall()
+    assert versions == [(date(2020, 1, 1), date(2026, 4, 1), "Sales", pid("S01")),
+                        (date(2026, 4, 1), None, "Sales", pid("S02"))]
+    # two versions in Sales are one stay in it: S03 counts once in April's 18 (and once by team)
+    frame, _ = participation(company, by="team", period="month", min_group_size=5)
+    april = {r["team"]: r["headcount"] for r in frame.filter(frame["period"] == "2026-04").iter_rows(named=True)}
+    assert april == {"Sales team": 18, "Operations team": 21, "Research team": 10, "Development team": 10}
+
+
+def test_the_covers_line_says_which_organisation(company):
+    asked = Query("participation", by="department", group="Sales", min_group_size=5)
+    assert "organisation as it was on each day" in figure(Live(company), asked).covers.split(" · ")
+    assert "today's organisation" in figure(Live(company), asked.but(attribution="today")).covers.split(" · ")
+    # a measure that has not learned the history says it counts today's organisation
+    assert "today's organisation" in figure(Live(company), asked.but(measure="inequality")).covers.split(" · ")
+
+
+def test_snapshots_and_effective_dates_give_the_same_history(tmp_path, company):
+    db = tmp_path / "e.duckdb"
+    (tmp_path / "hr.csv").write_text(effective_file())
+    summary = ingest.load(tmp_path / "hr.csv", db=db, settings=Settings(values={}), as_of=date(2026, 4, 1),
+                          refresh=False)
+    assert [i.to_dict() for i in summary.inputs] == [
+        {"input": "directory rows", "read": 238, "loaded": 238, "rejected": 0, "skipped": {}}]
+    query = """
+        select p.employee_id, h.valid_from, h.valid_to, h.department, h.team, m.employee_id
+        from people_history h join people p using (person_key) left join people m on m.person_key = h.manager_key
+        order by all"""
+    people = ("select employee_id, department, team, hired_on, left_on, in_directory from people order by all")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute(query).fetchall() == company.execute(query).fetchall()
+        assert con.execute(people).fetchall() == company.execute(people).fetchall()
+    finally:
+        con.close()
+    add_activities(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert by_department(con, "as-it-was") == by_department(company, "as-it-was")
+    finally:
+        con.close()
+
+
+def test_the_command_line_says_which_organisation_it_shows(company, capsys):
+    from ruche.cli import main
+
+    db = company.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    base = ["metrics", "participation", "--db", db, "--by", "department", "--format", "json"]
+    for attribution, departments in (("as-it-was", ["Ops", "R&D", "Sales"]), ("today", ["Development", "Operations",
+                                                                                      "Research", "Sales"])):
+        assert main(base + ["--attribution", attribution, "--to", "2026-01-31"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["attribution"] == attribution
+        assert sorted(r["department"] for r in document["rows"]) == departments
+    assert main(base[:-2] + ["--group", "R&D"]) == 0  # a department that no longer exists, as it was
+    assert "organisation as it was on each day" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_the_sample_s_split_leaves_last_year_s_figures_as_they_were(sample_store, tmp_path, monkeypatch):
+    """The sample's Operations becomes Production and Maintenance & Quality on 1 May 2026 (its
+    directory's effective-dated rows). Loaded before the split (the directory without them, as HR
+    exported it in April: each person's history rebuilt from it), then after: the months before the split keep Operations, with the
+    same figures; the months after count the two new departments; today's organisation puts the
+    people of Operations in the two new departments for every month."""
+    import csv
+    import io
+    import shutil
+
+    from ruche.sample import SPLIT_INTO
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)  # the sample store's key
+    db = tmp_path / "split.duckdb"
+    shutil.copy(sample_store, db)
+    rows = list(csv.DictReader(io.StringIO((ROOT / "sample_data" / "directory.csv").read_text(encoding="utf-8"))))
+    assert sum(1 for r in rows if r["effective_from"] == "2026-05-01") == 146
+    before = io.StringIO()
+    writer = csv.DictWriter(before, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(r for r in rows if not r["effective_from"] and r["department"] not in SPLIT_INTO)
+    (tmp_path / "april.csv").write_text(before.getvalue(), encoding="utf-8")
+
+    def months(con, attribution="as-it-was"):
+        frame, _ = participation(con, by="department", period="month", min_group_size=5, attribution=attribution)
+        return frame.filter(frame["department"].is_in(["Operations", *SPLIT_INTO]))
+
+    ingest.load(tmp_path / "april.csv", db=db, settings=Settings(values={}), as_of=date(2026, 4, 30), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    published = months(con).filter(pl.col("period") <= "2026-04")
+    con.close()
+    assert published["period"].to_list() == [f"2025-{m}" for m in ("11", "12")] + [f"2026-0{m}" for m in range(1, 5)]
+    assert set(published["department"]) == {"Operations"}
+
+    # the directory with the split (its rows in another order: the sample store loaded this very file)
+    after = io.StringIO()
+    writer = csv.DictWriter(after, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(reversed(rows))
+    (tmp_path / "may.csv").write_text(after.getvalue(), encoding="utf-8")
+    ingest.load(tmp_path / "may.csv", db=db, settings=Settings(values={}), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        after = months(con)
+        assert after.filter(pl.col("period") <= "2026-04").equals(published)
+        assert set(after.filter(pl.col("period") >= "2026-05")["department"]) == set(SPLIT_INTO)
+        # restated in today's organisation, Operations keeps only the people who left before the split
+        today = months(con, "today").filter(pl.col("department") == "Operations")
+        assert today["period"].max() <= "2026-04"
+        compared = published.join(today, on="period", how="left", suffix="_today")
+        # (period, headcount, active as it was, and today: April's few leavers are under the minimum size)
+        assert compared.select("period", "headcount", "active", "headcount_today", "active_today").rows() == [
+            ("2025-11", 150, 0, 13, 0), ("2025-12", 150, 1, 13, 0), ("2026-01", 149, 2, 10, 0),
+            ("2026-02", 149, 3, 7, 0), ("2026-03", 151, 3, 6, 0), ("2026-04", 149, 8, None, None)]
+    finally:
+        con.close()
