@@ -72,8 +72,9 @@ def render(f: Filters) -> None:
         )
         groups = latest.height
         st.caption(md(f"{plural(groups, *kind)} in {high['period']}"
-                      + (f": from {pct(low['participation_rate'])} ({low[f.by]}) to {pct(high['participation_rate'])} "
-                         f"({high[f.by]})." if groups > 1 else ".")
+                      # the title names the groups at both ends, ties included
+                      + (f": from {pct(low['participation_rate'])} to {pct(high['participation_rate'])}."
+                         if groups > 1 else ".")
                       + (f" {len(drawn)} are drawn: the largest, and those the title names." if groups > len(drawn)
                          else "")))
         phases = [p for p in ("pilot", "rollout", "generalised") if p in s.phases.values()]
