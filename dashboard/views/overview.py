@@ -79,9 +79,10 @@ def render(f: Filters) -> None:
         )
         groups = latest.height
         st.caption(md(_("{groups} in {period}").format(groups=plural(groups, *kind), period=label(high["period"]))
-                      + (_(": from {low_rate} ({low}) to {high_rate} ({high}).").format(
-                          low_rate=pct(low["participation_rate"]), low=low[f.by],
-                          high_rate=pct(high["participation_rate"]), high=high[f.by]) if groups > 1 else ".")
+                      # the title names the groups at both ends, ties included
+                      + (_(": from {low_rate} to {high_rate}.").format(
+                          low_rate=pct(low["participation_rate"]), high_rate=pct(high["participation_rate"]))
+                         if groups > 1 else ".")
                       + (_(" {n} are drawn: the largest, and those the title names.").format(n=len(drawn))
                          if groups > len(drawn) else "")))
         phases = [p for p in ("pilot", "rollout", "generalised") if p in s.phases.values()]
