@@ -282,7 +282,7 @@ def at_level(orgs: pl.DataFrame, level: int, min_group_size: int) -> tuple[pl.Da
     subs = subs.join(kept.select("period_start", pl.col("key").cast(pl.Int64, strict=False).alias("head_key")),
                      on=["period_start", "head_key"], how="semi")
     remainder = rest.join(kept.filter(pl.col("key") == "remainder").select("period_start"), on="period_start",
-                          how="semi").with_columns(pl.col("remainder").alias("headcount"),
+                          how="semi").filter(pl.col("remainder") < pl.col("headcount")).with_columns(pl.col("remainder").alias("headcount"),
                                                    pl.lit(None, pl.Int64).alias("active"),
                                                    pl.lit(None, pl.Int64).alias("contributors"),
                                                    pl.lit(f"(in no organisation of level {level})").alias("organisation"))

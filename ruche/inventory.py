@@ -363,7 +363,7 @@ TABLES: dict[str, Table] = {
                 "ruche ingest: the row's identifiers, pseudonymised; free text left out",
                 "find the row's person in later loads",
                 pseudonym="json",
-                keys=("employee_id", "email", "account", "actor"),
+                keys=("employee_id", "email", "account", "actor", "manager_id"),
             ),
         },
     ),

@@ -206,10 +206,15 @@ def test_no_combination_of_shown_hierarchy_figures_reveals_a_group_under_the_flo
     parents = [None] + [None if d < 8 else d % i for i, d in enumerate(draws[1:], 1)]
     managers = {i + 1: (None if m is None else m + 1) for i, m in enumerate(parents)}
     con = company(store(managers), managers, [])
+    # some people left before the period: in no headcount, though people still report to them
+    gone = [p for p in range(1, n) if draws[p] % 7 == 3]
+    if gone:
+        con.execute("update people set left_on = '2025-12-31' where person_key in (select unnest(?))",
+                    [[p + 1 for p in gone]])
     orgs = hierarchy.organisations(con, min_group_size=5)
     k = hierarchy.floor(5)
-    under = _sets(parents)
-    everybody = set(range(n))
+    everybody = set(range(n)) - set(gone)
+    under = {p: members & everybody for p, members in _sets(parents).items()}
     shown: list[set[int]] = []
     views = [(None, None)] + [(f"p{p + 1}", None) for p in range(n)] + [(None, lv) for lv in range(4)]
     for leader, level in views:
@@ -294,3 +299,20 @@ def test_a_side_under_the_floor_shows_no_figure():
     assert (r["teams_with"], r["participation_with"], r["gap"]) == (1, None, None)
     assert (r["teams_without"], r["participation_without"]) == (2, 1 / 12)
     assert r["gap_low"] is None
+
+
+def test_an_organisation_under_a_hidden_one_is_hidden_too():
+    # 1 leads 2 (50 people), 3 (who left: their organisation is 4's, 11 people) and 5 (3 people).
+    # In 1's split, 5's 3 and 1 alone are hidden, so 3's 11 go with them. 4's organisation holds
+    # exactly 3's people: shown, it would give 65 - 50 - 11 = 4, the hidden ones. It is not.
+    managers = {1: None, 2: 1, 3: 1, 4: 3, 5: 1, **{i: 2 for i in range(10, 59)}, **{i: 4 for i in range(60, 70)},
+                71: 5, 72: 5}
+    con = company(store(managers), managers, [])
+    con.execute("update people set left_on = '2025-12-31' where person_key = 3")
+    rows, _ = hierarchy.hierarchy(con, leader="p1", min_group_size=5)
+    assert rows.select("part", "organisation", "headcount").rows() == [("whole", "D · p1", 65),
+                                                                       ("sub-organisation", "D · p2", 50)]
+    assert hierarchy.hierarchy(con, leader="p4", min_group_size=5)[0].is_empty()
+    level, left_out = hierarchy.hierarchy(con, by="hierarchy_level", level=2, min_group_size=5)
+    assert level.select("part", "headcount").rows() == [("whole", 65)]
+    assert left_out == 1

@@ -24,7 +24,7 @@ id,email,department,team,site,country,level,manager_id,frontline,hired_on,left_o
 E1,alice@acme.com,Sales,S1,Paris,FR,executive,,false,2020-01-01,
 E2,bob@acme.com,Sales,S1,Paris,FR,manager,E1,no,2021-02-01,
 E3,ann@acme.com,IT,I1,Lyon,FR,staff,E2,yes,2022-03-01,
-E4,ben@acme.com,IT,I1,Lyon,FR,staff,E2,no,2022-03-01,
+E4,ben@acme.com,IT,I1,Lyon,FR,staff,E77,no,2022-03-01,
 """
 
 EVENTS = """\
@@ -35,7 +35,7 @@ occurred_at,actor,kind,target,space,thread
 """
 
 # Everything key-dependent: e-mails, HR ids, network user ids, a domain, a Mattermost direct
-# channel and its threads (pseudonyms inside pseudonyms), a rejected row.
+# channel and its threads (pseudonyms inside pseudonyms), a rejected row, a refused manager link.
 QUERIES = {
     "people": "select person_id, employee_id, in_directory, is_external, department from people",
     "accounts": "select source, account_id, is_bot, is_guest from accounts",
