@@ -12,10 +12,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, charts, data, guard
+from dashboard import auth, charts, data, guard, tables
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct, points
 from metrics import hierarchy
+from ruche.i18n import _, ngettext, period_label as label
 
 PATH = "org_path"  # the leaders opened, from the top: pseudonyms only
 LABELS = "org_labels"  # the label of each organisation opened, for the trail
@@ -33,7 +34,7 @@ def own(access) -> str | None:
 
 
 def render(f: Filters) -> None:
-    st.title("Organisation")
+    st.title(_("Organisation"))
     access = guard.access()
     mine = own(access)
     if PATH not in st.session_state:
@@ -42,9 +43,9 @@ def render(f: Filters) -> None:
     floor = hierarchy.floor(f.min_group_size)
 
     cols = st.columns([1, 1, 4])
-    cols[0].button("The company", on_click=_open, args=([],), key="org_top")
+    cols[0].button(_("The company"), on_click=_open, args=([],), key="org_top")
     if mine:
-        cols[1].button("My organisation", on_click=_open, args=([mine],), key="org_mine")
+        cols[1].button(_("My organisation"), on_click=_open, args=([mine],), key="org_mine")
     if access.role == "admin":
         _find_leader(path)
 
@@ -52,64 +53,67 @@ def render(f: Filters) -> None:
     fig = data.figure("hierarchy", f, by="reports_to", group=leader)
     company = data.figure("hierarchy", f, by="reports_to", group=None)
     if fig.rows.is_empty():
-        st.info(f"No figures for this organisation in this range: it, or an organisation above it, holds "
-                f"fewer than {floor} people once the groups beside it are hidden, or the directory names no "
-                "manager.")
+        st.info(_("No figures for this organisation in this range: it, or an organisation above it, holds "
+                  "fewer than {floor} people once the groups beside it are hidden, or the directory names no "
+                  "manager.").format(floor=floor))
         return
     latest = fig.latest()
     whole = latest.filter(pl.col("part") == hierarchy.WHOLE).row(0, named=True)
-    trail = " › ".join(["The company"] + [_name(fig, p) for p in path])
+    trail = " › ".join([_("The company")] + [_name(fig, p) for p in path])
     st.subheader(md(whole["organisation"]))
-    st.caption(md(f"{trail} · {whole['period']} · {count(whole['headcount'])} people, "
-                  f"{count(whole['active'])} active"))
+    st.caption(md(_("{trail} · {period} · {people} people, {active} active").format(
+        trail=trail, period=label(whole["period"]), people=count(whole["headcount"]), active=count(whole["active"]))))
     c1, c2, c3 = st.columns(3)
-    c1.metric("Participation", pct(whole["participation_rate"]))
-    c2.metric("Contribution", pct(whole["contribution_rate"]))
+    c1.metric(_("Participation"), pct(whole["participation_rate"]))
+    c2.metric(_("Contribution"), pct(whole["contribution_rate"]))
     top = company.latest().filter(pl.col("part") == hierarchy.WHOLE)
     if leader is not None and top.height:
-        c3.metric("The company", pct(top["participation_rate"][0]))
+        c3.metric(_("The company"), pct(top["participation_rate"][0]))
 
     trend = fig.rows.filter(pl.col("part") == hierarchy.WHOLE)
     if leader is not None:
         trend = pl.concat([trend, company.rows.filter(pl.col("part") == hierarchy.WHOLE)])
     st.plotly_chart(charts.mark_partial(charts.organisation_trend(
         trend.select("organisation", "period", "participation_rate"),
-        "Participation of the organisation" + (" against the company" if leader is not None else "")),
+        _("Participation of the organisation against the company") if leader is not None
+        else _("Participation of the organisation")),
         fig.partial), width="stretch", key="org_trend")
 
     subs = latest.filter(pl.col("part") == hierarchy.SUB)
-    st.subheader("Sub-organisations")
+    st.subheader(_("Sub-organisations"))
     if subs.is_empty():
-        st.caption("No sub-organisation to show in this period.")
+        st.caption(_("No sub-organisation to show in this period."))
     else:
-        st.dataframe(subs.select("organisation", "headcount", "participation_rate", "contribution_rate"),
-                     hide_index=True, width="stretch")
+        tables.show(subs.select("organisation", "headcount", "participation_rate", "contribution_rate"),
+                    key="org_subs")
         for row in subs.iter_rows(named=True):
-            st.button(md(f"Open {row['organisation']}"), on_click=_open, args=(path + [row["leader"]], row["organisation"]),
+            st.button(md(_("Open {organisation}").format(organisation=row["organisation"])), on_click=_open, args=(path + [row["leader"]], row["organisation"]),
                       key=f"org_open_{row['leader']}")
     rest = latest.filter(pl.col("part") == hierarchy.REMAINDER)
     if rest.height:
-        st.caption(md(f"{count(rest['headcount'][0])} people report to the head directly, in no "
-                      "sub-organisation (the head included)."))
-    st.caption(md(f"Covers: {fig.covers}. Views by the hierarchy show no group under {floor} people, "
-                  "and hide a sub-organisation too when the people left beside it would be fewer."))
+        st.caption(md(_("{n} people report to the head directly, in no sub-organisation (the head "
+                        "included).").format(n=count(rest["headcount"][0]))))
+    st.caption(md(_("Covers: {covers}. Views by the hierarchy show no group under {floor} people, "
+                    "and hide a sub-organisation too when the people left beside it would be fewer.").format(
+                      covers=fig.covers, floor=floor)))
 
     _by_level(f)
     _relays(f)
 
 
 def _by_level(f: Filters) -> None:
-    st.subheader("Organisations by level")
-    level = st.selectbox("Level under the top", [1, 2, 3], key="org_level", format_func=lambda n: f"N-{n}")
+    st.subheader(_("Organisations by level"))
+    level = st.selectbox(_("Level under the top"), [1, 2, 3], key="org_level", format_func=lambda n: f"N-{n}")
     fig = data.figure("hierarchy", f, by="hierarchy_level", group=None, level=level)
     subs = fig.latest().filter(pl.col("part") == hierarchy.SUB)
     if subs.is_empty():
-        st.caption("No organisation of this level to show.")
+        st.caption(_("No organisation of this level to show."))
         return
     st.plotly_chart(charts.ranking(subs, "organisation", "participation_rate",
-                                   f"Participation of the N-{level} organisations in {fig.last_period}",
-                                   "Participation"), width="stretch", key="org_levels")
-    st.caption(md(f"Covers: {fig.covers}."))
+                                   _("Participation of the N-{level} organisations in {period}").format(
+                                       level=level, period=label(fig.last_period)),
+                                   _("Participation")), width="stretch", key="org_levels")
+    st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
 
 def _name(fig, leader: str) -> str:
@@ -121,35 +125,39 @@ def _name(fig, leader: str) -> str:
 
 def _find_leader(path: list[str]) -> None:
     s = data.settings()
-    with st.expander("Open the organisation of a leader"):
-        typed = st.text_input("E-mail or employee id of the leader", type="password", key="org_typed",
-                              help="Hashed with the store's key in memory; the text is never kept.")
-        if st.button("Open", key="org_find") and typed:
+    with st.expander(_("Open the organisation of a leader")):
+        typed = st.text_input(_("E-mail or employee id of the leader"), type="password", key="org_typed",
+                              help=_("Hashed with the store's key in memory; the text is never kept."))
+        if st.button(_("Open"), key="org_find") and typed:
             found = data.leader_of(auth.pseudonym_of(typed, s.key_file))
             if found is None:
-                st.warning("Nobody in the directory has this e-mail or id.")
+                st.warning(_("Nobody in the directory has this e-mail or id."))
             else:
                 st.session_state[PATH] = [found]
                 st.rerun()
 
 
 def _relays(f: Filters) -> None:
-    st.subheader("Managers as relays")
+    st.subheader(_("Managers as relays"))
     fig = data.figure("managers-as-relays", f, by="organisation", group=None)
     rows = fig.rows.filter(pl.col("participation_with").is_not_null() | pl.col("participation_without").is_not_null())
     if rows.is_empty():
-        st.caption("Not enough teams on each side to compare.")
+        st.caption(_("Not enough teams on each side to compare."))
         return
     st.plotly_chart(charts.mark_partial(charts.relays_chart(
-        rows, "Teams whose manager took part against the others"), fig.partial), width="stretch", key="relays")
+        rows, _("Teams whose manager took part against the others")), fig.partial), width="stretch", key="relays")
     last = fig.latest().row(0, named=True)
     if last["gap"] is not None:
-        interval = (f" (95% interval {points(last['gap_low'])} to {points(last['gap_high'])})"
+        interval = (_(" (95% interval {low} to {high})").format(low=points(last["gap_low"]), high=points(last["gap_high"]))
                     if last["gap_low"] is not None else "")
-        st.caption(md(f"In {last['period']}, teams whose manager posted or replied: {pct(last['participation_with'])} "
-                      f"({last['teams_with']} teams); the others: {pct(last['participation_without'])} "
-                      f"({last['teams_without']} teams). Gap {points(last['gap'])}{interval}."))
-    st.caption(md(f"Covers: {fig.covers}."))
+        st.caption(md(_("In {period}, teams whose manager posted or replied: {with_rate} ({with_teams}); the others: "
+                        "{without_rate} ({without_teams}). Gap {gap}{interval}.").format(
+            period=label(last["period"]), with_rate=pct(last["participation_with"]),
+            with_teams=ngettext("{n} team", "{n} teams", last["teams_with"]).format(n=count(last["teams_with"])),
+            without_rate=pct(last["participation_without"]),
+            without_teams=ngettext("{n} team", "{n} teams", last["teams_without"]).format(n=count(last["teams_without"])),
+            gap=points(last["gap"]), interval=interval)))
+    st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
 
 def mine_against_company(f: Filters) -> None:
@@ -164,9 +172,9 @@ def mine_against_company(f: Filters) -> None:
     top = company.latest().filter(pl.col("part") == hierarchy.WHOLE)
     if whole.is_empty() or top.is_empty():
         return
-    st.subheader("My organisation")
+    st.subheader(_("My organisation"))
     c1, c2 = st.columns(2)
     c1.metric(md(whole["organisation"][0]), pct(whole["participation_rate"][0]))
-    c2.metric("The company", pct(top["participation_rate"][0]))
-    st.caption(md(f"Participation in {whole['period'][0]}: {count(whole['headcount'][0])} people in your "
-                  f"organisation, {count(top['headcount'][0])} in the company."))
+    c2.metric(_("The company"), pct(top["participation_rate"][0]))
+    st.caption(md(_("Participation in {period}: {mine} people in your organisation, {company} in the company.").format(
+        period=label(whole["period"][0]), mine=count(whole["headcount"][0]), company=count(top["headcount"][0]))))
