@@ -502,7 +502,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
         if name == "participation" and settings.targets:
             began = time.process_time()
-            targets = MetricParams(by=by, period=period, min_group_size=k, extra=roadmap(settings))
+            targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
             try:
                 save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
             except RucheError:

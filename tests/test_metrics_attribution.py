@@ -311,3 +311,23 @@ def test_the_sample_s_split_leaves_last_year_s_figures_as_they_were(sample_store
             ("2026-02", 149, 3, 7, 0), ("2026-03", 151, 3, 6, 0), ("2026-04", 149, 8, None, None)]
     finally:
         con.close()
+
+
+def test_a_snapshot_older_than_one_loaded_is_refused(tmp_path):
+    """Loaded after the one of 1 April, the snapshot of 15 February would rewrite the versions
+    opened on 1 April: an error naming both dates, and the store as it was."""
+    from ingest.common import IngestError
+
+    db = tmp_path / "o.duckdb"
+    load_snapshots(tmp_path, db)
+    con = duckdb.connect(str(db), read_only=True)
+    history = con.execute("select * from people_history order by all").fetchall()
+    con.close()
+    late = tmp_path / "late.csv"
+    late.write_text(csv_text(directory_rows(date(2026, 2, 15))))
+    with pytest.raises(IngestError, match=r"late\.csv: a snapshot of 2026-02-15 is older than one already loaded "
+                                          r"\(of 2026-04-01\): load directory snapshots in date order"):
+        ingest.load(late, db=db, settings=Settings(values={}), as_of=date(2026, 2, 15), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select * from people_history order by all").fetchall() == history
+    con.close()
