@@ -271,7 +271,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "6"
+RESULTS_VERSION = "7"  # 7: groups as they were on each day, and each result says which organisation it counts
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:

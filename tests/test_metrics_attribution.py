@@ -357,3 +357,16 @@ def test_the_dashboard_s_sidebar_chooses_the_organisation_and_the_page_says_whic
     assert not at.exception, [e.value for e in at.exception]
     covers = [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
     assert covers and "today's organisation" in covers[0]
+
+
+def test_the_report_says_which_organisation_it_shows(sample_store, tmp_path, monkeypatch):
+    import html
+
+    from ruche.cli import main
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)
+    for attribution, words in (("as-it-was", "organisation as it was on each day"), ("today", "today's organisation")):
+        out = tmp_path / f"{attribution}.html"
+        assert main(["report", "--db", str(sample_store), "--out", str(out), "--attribution", attribution]) == 0
+        page = out.read_text(encoding="utf-8")
+        assert f"people employed in the period · {html.escape(words)} · 2025-11-01 to 2026-10-31" in page
