@@ -122,7 +122,7 @@ ATTRIBUTION_WORDS = {AS_IT_WAS: N_("organisation as it was on each day"), TODAY:
 
 #: The measures whose groups follow the attribution asked for; every other one puts people in
 #: the groups they hold now, and says so (``extra['attribution']``).
-ATTRIBUTED = frozenset({"participation", "leaders", "frontline", "targets"})
+ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "frontline", "targets"})
 
 
 def check_attribution(attribution: str) -> str:

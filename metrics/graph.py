@@ -471,7 +471,8 @@ def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
         top=None if top is None else int(top), around=around,
     )
-    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups}
+    # both ends of each tie in the groups they hold now (interactions.sql)
+    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups, "attribution": "today"}
     if around is not None:
         extra["around"] = around
     out = params.extra.get("out")

@@ -89,8 +89,10 @@ def leadership(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int]:
-    """Participation of executives and managers against staff, and how their threads are answered.
+    """Participation of executives and managers against staff, and how their threads are answered
+    (each thread in the groups its author held on the day it started, under ``attribution``).
 
     Returns the rows (``period``, the group column ``by`` unless ``organisation``, ``level``,
     ``headcount``, ``active``, ``contributors``, ``participation_rate``, ``contribution_rate``,
@@ -108,14 +110,14 @@ def leadership(
     >>> rows.select("level", "headcount", "contributors", "threads_started", "replied_share").rows()
     [('manager', 5, 2, 2, 0.5), ('staff', 10, 1, 0, None)]
     """
-    # the threads are put in the groups their authors hold now (threads.sql): so is the rest
     rows, left_out, outer, _ = _compare(con, "level", by, period, start, end, min_group_size,
-                                        attribution=bases.TODAY)
+                                        attribution=attribution)
     g = _grain(period)
     groups = outer + ["level"]
     query = sql("threads").format(
         group_columns=group_columns(groups), groups=", ".join(f"g{i}" for i in range(len(groups))),
         trunc=g.trunc, label=g.label, thread_starts=bases.sources(con, period, start, end).thread_starts,
+        people=bases.people_versions(attribution),
     )
     threads = con.execute(query, {"from_date": start, "to_date": end}).pl()
     threads = threads.rename({f"g{i}": name for i, name in enumerate(groups)})
@@ -185,10 +187,12 @@ def leaders_rate(rows: pl.DataFrame) -> pl.DataFrame:
 @register("leadership", "participation of executives and managers against staff, and replies to their threads",
           default_by="organisation")
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size)
+    attribution = bases.attribution_of(params)
+    rows, left_out = leadership(con, params.by, params.period, params.start, params.end, params.min_group_size,
+                                attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**reads_extra(con),
-                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY)})
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})
 
 
 @register("leaders", "participation of executives and managers (leadership's, without the threads)",

@@ -271,7 +271,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "7"
+RESULTS_VERSION = "8"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -502,7 +502,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
         if name == "participation" and settings.targets:
             began = time.process_time()
-            targets = MetricParams(by=by, period=period, min_group_size=k, extra=roadmap(settings))
+            targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
             try:
                 save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
             except RucheError:

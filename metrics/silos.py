@@ -214,6 +214,7 @@ def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_per
     else:
         extra = {"periods": org.to_dicts()}
     extra["covers"] = covered
+    extra["attribution"] = "today"  # both ends of each tie in the groups they hold now (interactions.sql)
     return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 

@@ -311,3 +311,62 @@ def test_the_sample_s_split_leaves_last_year_s_figures_as_they_were(sample_store
             ("2026-02", 149, 3, 7, 0), ("2026-03", 151, 3, 6, 0), ("2026-04", 149, 8, None, None)]
     finally:
         con.close()
+
+
+def test_a_snapshot_older_than_one_loaded_is_refused(tmp_path):
+    """Loaded after the one of 1 April, the snapshot of 15 February would rewrite the versions
+    opened on 1 April: an error naming both dates, and the store as it was."""
+    from ingest.common import IngestError
+
+    db = tmp_path / "o.duckdb"
+    load_snapshots(tmp_path, db)
+    con = duckdb.connect(str(db), read_only=True)
+    history = con.execute("select * from people_history order by all").fetchall()
+    con.close()
+    late = tmp_path / "late.csv"
+    rows = directory_rows(date(2026, 2, 15))
+    rows[4]["department"] = "Legal"  # not the file already loaded (that one would be skipped as such)
+    late.write_text(csv_text(rows))
+    with pytest.raises(IngestError, match=r"late\.csv: a snapshot of 2026-02-15 is older than one already loaded "
+                                          r"\(of 2026-04-01\): load directory snapshots in date order"):
+        ingest.load(late, db=db, settings=Settings(values={}), as_of=date(2026, 2, 15), refresh=False)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select * from people_history order by all").fetchall() == history
+    con.close()
+
+
+def test_the_dashboard_s_sidebar_chooses_the_organisation_and_the_page_says_which(sample_store, monkeypatch):
+    """The Participation page of the sample by department: as it was (the default), its covers
+    line says so and Operations is among the groups; today's organisation, likewise."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(sample_store))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "dashboard" / "demo.toml"))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("screens/participation.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.radio(key="attribution").value == "as-it-was"
+    covers = [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
+    assert covers and "organisation as it was on each day" in covers[0]
+    assert "Operations" in at.sidebar.selectbox(key="group").options
+    at.sidebar.radio(key="attribution").set_value("today").run()
+    assert not at.exception, [e.value for e in at.exception]
+    covers = [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
+    assert covers and "today's organisation" in covers[0]
+
+
+def test_the_report_says_which_organisation_it_shows(sample_store, tmp_path, monkeypatch):
+    import html
+
+    from ruche.cli import main
+
+    monkeypatch.setenv("RUCHE_KEY", "ab" * 32)
+    for attribution, words in (("as-it-was", "organisation as it was on each day"), ("today", "today's organisation")):
+        out = tmp_path / f"{attribution}.html"
+        assert main(["report", "--db", str(sample_store), "--out", str(out), "--attribution", attribution]) == 0
+        page = out.read_text(encoding="utf-8")
+        assert f"people employed in the period · {html.escape(words)} · 2025-11-01 to 2026-10-31" in page

@@ -167,7 +167,7 @@ def test_operations_splits_in_two_on_the_first_of_may(default_sample):
     before = default_sample.directory.filter(pl.col("id").is_in(later["id"].implode()))
     assert set(before["department"]) == {"Operations"}
     assert later.group_by("department").len().sort("department").rows() == [
-        ("Maintenance & Quality", 93), ("Production", 53)]
+        ("Maintenance & Quality", 94), ("Production", 52)]
     assert default_sample.manifest["split"] == {"department": "Operations",
                                                 "into": ["Production", "Maintenance & Quality"], "on": "2026-05-01"}
     assert all(t.startswith(("Maintenance", "Quality Control", "Health & Safety"))

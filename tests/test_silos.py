@@ -168,7 +168,8 @@ def test_registered_metric_contract():
     assert result.rows.columns == ["department", "headcount", "internal_ties", "external_ties", "ei_index", "is_silo",
                                    "ties", "ties_per_person", "cross_silo_share", "status", "population"]
     assert set(result.extra) == {"ties", "ei_index", "cross_silo_share", "modularity", "internal_ties", "between_ties",
-                                 "ei_index_as_groups", "covers"}
+                                 "ei_index_as_groups", "covers", "attribution"}
+    assert result.extra["attribution"] == "today"  # both ends of each tie in the groups they hold now
     assert result.suppressed_groups == 0
     per_period = registry.get("silos")(con, MetricParams(by="department", period="month", extra={"per_period": True}))
     assert per_period.rows.columns[0] == "period"
