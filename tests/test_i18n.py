@@ -204,3 +204,29 @@ def test_the_privacy_pack_in_french(tmp_path):
         assert "(undocumented)" not in text and "(non documenté)" not in text
         for english in ("Person-level:", "Retention:", "Who sees what", "the group-by attributes", "network export"):
             assert english not in text, english
+
+
+def test_the_digests_in_french(tiny_store):
+    """The sponsors' and the community managers' digests in French: subjects, section titles, lines."""
+    from dashboard import digest
+    from metrics.figures import Live
+    from ruche import store
+
+    con = store.connect(tiny_store, read_only=True)
+    try:
+        settings = Settings.load(path=None, env={}, min_group_size=3, sponsor_min_group_size=3)
+        with i18n.use("fr"):
+            sponsor = digest.sponsor(Live(con), settings, None)
+            community = digest.community(Live(con), settings, None)
+    finally:
+        con.close()
+    assert sponsor.subject == "Synthèse mensuelle Ruche févr. 2026 : l'adoption au regard de la feuille de route"
+    assert [s.title for s in sponsor.sections] == ["Indicateurs clés", "Feuille de route"]
+    assert sponsor.period == "2026-02"  # the key that keeps a digest from being sent twice stays the label
+    assert community.subject.startswith("Synthèse hebdomadaire Ruche semaine ")
+    assert [s.title for s in community.sections] == [
+        "Équipes nouvellement à risque", "Participation de la semaine", "Communautés passées en sommeil",
+        "Fils sans réponse", "Contributeurs perdus"]
+    text = sponsor.text() + community.text()
+    for english in ("Headlines", "Meaning:", "against the", "took part", "No activity", "people"):
+        assert english not in text, english
