@@ -376,7 +376,7 @@ def team(source: Source, settings: Settings, as_of: date | None, name: str) -> D
     trend = figure(source, Query("participation", by="team", group=name, period="week", end=as_of, min_group_size=k))
     if trend.hidden:
         return None
-    now, _ = teams_at_risk(source, Query("inactive-teams", by="team", group=name, period="week", end=as_of,
+    now, _before = teams_at_risk(source, Query("inactive-teams", by="team", group=name, period="week", end=as_of,
                                          min_group_size=k, extra=inactive_extra(settings)))
     words = rule_words(settings)
     rules = now.rows["rule"].to_list()
