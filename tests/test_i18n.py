@@ -156,6 +156,13 @@ def test_cli_errors_in_french(tmp_path):
     r = cli("metrics", "participation", "--from", "2026-03-01", "--to", "2026-01-01", "--db",
             str(tmp_path / "s.duckdb"), cwd=tmp_path)
     assert r.stderr.strip() == "ruche metrics : erreur : --from 2026-03-01 est après --to 2026-01-01"
+    # argparse's own errors, and the help
+    r = cli("metrics", "participation", "--from", "2026-13-01", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == "ruche metrics : erreur : argument --from : pas une date (AAAA-MM-JJ) : '2026-13-01'"
+    r = cli("--help", cwd=tmp_path)
+    assert "Ruche : mesure de l'adoption des réseaux sociaux d'entreprise." in r.stdout
+    assert "privacy-pack" in r.stdout and "pour un CSE" in r.stdout
     # English unless configured
     (tmp_path / "ruche.toml").write_text("", encoding="utf-8")
     r = cli("ingest", "directory", "nowhere.csv", "--db", str(tmp_path / "s.duckdb"), cwd=tmp_path)
