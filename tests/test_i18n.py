@@ -162,7 +162,7 @@ def test_cli_errors_in_french(tmp_path):
     assert r.stderr.splitlines()[-1] == "ruche metrics : erreur : argument --from : pas une date (AAAA-MM-JJ) : '2026-13-01'"
     r = cli("--help", cwd=tmp_path)
     assert "Ruche : mesure de l'adoption des réseaux sociaux d'entreprise." in r.stdout
-    assert "privacy-pack" in r.stdout and "pour un CSE" in r.stdout
+    assert "privacy-pack" in r.stdout and "CSE" in r.stdout
     # English unless configured
     (tmp_path / "ruche.toml").write_text("", encoding="utf-8")
     r = cli("ingest", "directory", "nowhere.csv", "--db", str(tmp_path / "s.duckdb"), cwd=tmp_path)
