@@ -15,6 +15,7 @@ from pathlib import Path
 from dashboard.serve import serve
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _, count, number
 
 #: The sample company's roadmap (phases and targets), used unless --config names another file.
 DEMO_CONFIG = Path(__file__).with_name("demo.toml")
@@ -72,23 +73,22 @@ def build(db: str, settings: Settings) -> None:
     files = sample_files(folder)
     others = foreign_loads(db)
     if others:
-        raise RucheError(f"{db} already holds other loads ({others[0]}"
-                         + (f" and {len(others) - 1} more" if len(others) > 1 else "")
-                         + "); give the demo a store of its own with --db FILE")
+        raise RucheError(_("{db} already holds other loads ({loads}); give the demo a store of its own with --db FILE").format(
+            db=db, loads=others[0] + (_(" and {n} more").format(n=len(others) - 1) if len(others) > 1 else "")))
     if not files:
         from ruche import sample
 
         folder = Path(db).resolve().parent / "ruche-sample"
-        print(f"No bundled sample here; generating one in {folder} …", file=sys.stderr)
+        print(_("No bundled sample here; generating one in {folder} …").format(folder=folder), file=sys.stderr)
         sample.generate(folder)
         files = sample_files(folder)
     t0 = time.monotonic()
-    print(f"Loading the sample company from {folder} into {db} …", file=sys.stderr)
+    print(_("Loading the sample company from {folder} into {db} …").format(folder=folder, db=db), file=sys.stderr)
     summaries = ingest.load(files, db=db, settings=settings, progress=None)
     for s in summaries:
-        state = "already loaded" if s.status == "unchanged" else f"{s.loaded:,} rows loaded"
+        state = _("already loaded") if s.status == "unchanged" else _("{n} rows loaded").format(n=count(s.loaded))
         print(f"  {Path(s.path).name}: {s.source}, {state}", file=sys.stderr)
-    print(f"Demo store {db} ready in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    print(_("Demo store {db} ready in {seconds} s").format(db=db, seconds=number(time.monotonic() - t0)), file=sys.stderr)
 
 
 
@@ -96,9 +96,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     db = settings.db  # --db, else $RUCHE_DB, the configuration, ./ruche.duckdb
     build(db, settings)
     if args.db:
-        print(f"Other commands read it with --db {db} (or RUCHE_DB={db}).", file=sys.stderr)
+        print(_("Other commands read it with --db {db} (or RUCHE_DB={db}).").format(db=db), file=sys.stderr)
     else:
-        print("Other commands find it without --db, e.g. `ruche metrics participation`.", file=sys.stderr)
+        print(_("Other commands find it without --db, e.g. `ruche metrics participation`."), file=sys.stderr)
     if args.no_serve:
         return 0
     return serve(db, args.host or settings.host, args.port or settings.port, args.config or str(DEMO_CONFIG),

@@ -34,8 +34,9 @@ from metrics.figures import (Figure, Query, Source, communities_gone_idle, figur
                              teams_at_risk)
 from metrics.teams import rule_settings
 from ruche.config import Settings
+from ruche.i18n import N_, _, ngettext, number, period_label as label, term
 
-NOT_AVAILABLE = "not available in this version"
+NOT_AVAILABLE = N_("not available in this version")
 
 #: The measures the sections on communities, threads and contributors read, and the columns each
 #: needs: (measure, columns, what they are).
@@ -54,18 +55,25 @@ EXPECTED = {
 
 #: The rules of the teams at risk, in plain words (settings filled in).
 RULES = {
-    "low_participation": "participation under {p:.0%}",
-    "no_contribution": "no post or reply for {d} days",
-    "participation_drop": "participation down {x:.0f} points or more",
+    "low_participation": N_("participation under {p}"),
+    "no_contribution": N_("no post or reply for {d} days"),
+    "participation_drop": N_("participation down {x} points or more"),
 }
 
 #: What the sections' figures mean, one line each, for readers who never opened the dashboard.
 MEANING = {
-    "participation": "Participation: the share of the people employed who did at least one thing on the "
-    "network (read, post, reply, react).",
-    "contribution": "Contribution: the share who posted or replied.",
-    "at_risk": "A team is flagged by a rule that fired over the last complete week; newly flagged: a rule "
-    "that did not fire the week before.",
+    "participation": N_("Participation: the share of the people employed who did at least one thing on the "
+    "network (read, post, reply, react)."),
+    "contribution": N_("Contribution: the share who posted or replied."),
+    "at_risk": N_("A team is flagged by a rule that fired over the last complete week; newly flagged: a rule "
+    "that did not fire the week before."),
+}
+
+#: A section's title and its change, by grain.
+THIS = {"week": N_("Participation this week"), "month": N_("Participation this month"),
+        "quarter": N_("Participation this quarter")}
+BEFORE = {"week": N_("({change} against the week before)"), "month": N_("({change} against the month before)"),
+          "quarter": N_("({change} against the quarter before)")
 }
 
 AUDIENCE = {"community": "community-manager", "sponsor": "sponsor", "team": "team-lead"}
@@ -118,7 +126,8 @@ class Digest:
             body.append(f"<h3>{html.escape(s.title)}</h3><ul>"
                         + "".join(f"<li>{html.escape(line)}</li>" for line in s.lines) + "</ul>")
         if image_cid:
-            body.append(f'<p><img src="cid:{html.escape(image_cid)}" alt="Participation per month" '
+            alt = html.escape(_("Participation per month"))
+            body.append(f'<p><img src="cid:{html.escape(image_cid)}" alt="{alt}" '
                         'style="max-width:100%;height:auto"></p>')
         elif chart_note:
             body.append(f"<p style=\"color:{charts.NEUTRAL}\">{html.escape(chart_note)}</p>")
@@ -128,7 +137,8 @@ class Digest:
 
 
 def rule_words(settings: Settings) -> dict[str, str]:
-    return {k: v.format(p=settings.inactive_participation, d=settings.inactive_days, x=settings.inactive_drop_points)
+    return {k: _(v).format(p=pct(settings.inactive_participation, 0), d=settings.inactive_days,
+                           x=number(settings.inactive_drop_points, 0))
             for k, v in RULES.items()}
 
 
@@ -143,42 +153,48 @@ def inactive_extra(settings: Settings) -> dict:
 
 def teams_newly_at_risk(now: Figure, before: Figure | None, settings: Settings, top: int = 15) -> Section:
     """The flags raised since the week before (:func:`metrics.figures.risk_changes`), by team."""
-    title = "Teams newly at risk"
+    title = _("Teams newly at risk")
     words = rule_words(settings)
     flagged = now.rows["team"].n_unique() if now.rows.height else 0
     changes = risk_changes(now, before)
     if changes is None:
-        lines = [f"{count(flagged)} team(s) flagged in {now.extra.get('period')}; no earlier week to compare with."]
+        lines = [_("{n} team(s) flagged in {period}; no earlier week to compare with.").format(
+            n=count(flagged), period=label(now.extra.get("period")))]
         return Section(title, lines, {"flagged_teams": flagged, "newly_flagged": None})
     new, gone = changes
     teams = new.group_by("team", maintain_order=True).agg(pl.col("rule"))
-    lines = [f"{count(new.height)} new flag(s) on {count(teams.height)} team(s) in {now.extra.get('period')} "
-             f"against {now.extra.get('previous_period')}; {count(gone.height)} flag(s) cleared; "
-             f"{count(flagged)} team(s) flagged in all. {MEANING['at_risk']}"]
+    lines = [_("{new} new flag(s) on {teams} team(s) in {period} against {previous}; {cleared} flag(s) cleared; "
+               "{flagged} team(s) flagged in all.").format(
+        new=count(new.height), teams=count(teams.height), period=label(now.extra.get("period")),
+        previous=label(now.extra.get("previous_period")), cleared=count(gone.height), flagged=count(flagged))
+        + " " + _(MEANING["at_risk"])]
     for team, rules in teams.head(top).iter_rows():
         lines.append(f"{team}: {', '.join(words[r] for r in rules)}")
     if teams.height > top:
-        lines.append(f"and {count(teams.height - top)} more team(s) on the dashboard's Teams at risk page")
+        lines.append(_("and {n} more team(s) on the dashboard's Teams at risk page").format(n=count(teams.height - top)))
     if now.suppressed_groups:
-        lines.append(f"{count(now.suppressed_groups)} team(s) under {now.query.min_group_size} people are never shown.")
+        lines.append(_("{n} team(s) under {k} people are never shown.").format(
+            n=count(now.suppressed_groups), k=now.query.min_group_size))
     return Section(title, lines, {"flagged_teams": flagged, "newly_flagged": new.height,
                                   "newly_flagged_teams": teams["team"].to_list(), "cleared": gone.height})
 
 
 def participation_this_period(trend: Figure, grain: str = "week") -> Section:
     """The participation and contribution rates of the last complete period, and their change."""
-    title = f"Participation this {grain}"
+    title = _(THIS[grain]) if grain in THIS else f"Participation this {grain}"
     p, c = trend.reading("participation_rate"), trend.reading("contribution_rate")
     if p.value is None:
-        return Section(title, ["No activity in the store for this range."], {"participation_rate": None})
+        return Section(title, [_("No activity in the store for this range.")], {"participation_rate": None})
     row = trend.latest().row(0, named=True)
     change = points(p.delta)
     lines = [
-        f"Participation {pct(p.value)} in {p.period}"
-        + (f" ({change} against the {grain} before)" if change else "")
-        + f": {count(row['active'])} of {count(row['headcount'])} people took part. {MEANING['participation']}",
-        f"Contribution {pct(c.value)}" + (f" ({points(c.delta)})" if points(c.delta) else "")
-        + f": {count(row['contributors'])} people posted or replied.",
+        _("Participation {rate} in {period}").format(rate=pct(p.value), period=label(p.period))
+        + (" " + _(BEFORE.get(grain, "({change} against the period before)")).format(change=change) if change else "")
+        + _(": {active} of {headcount} people took part.").format(active=count(row["active"]),
+                                                                   headcount=count(row["headcount"]))
+        + " " + _(MEANING["participation"]),
+        _("Contribution {rate}").format(rate=pct(c.value)) + (f" ({points(c.delta)})" if points(c.delta) else "")
+        + _(": {n} people posted or replied.").format(n=count(row["contributors"])),
     ]
     return Section(title, lines, {"period": p.period, "participation_rate": p.value, "participation_delta": p.delta,
                                   "contribution_rate": c.value, "active": row["active"],
@@ -186,7 +202,7 @@ def participation_this_period(trend: Figure, grain: str = "week") -> Section:
 
 
 def unavailable(title: str, key: str) -> Section:
-    return Section(title, [f"{title}: {NOT_AVAILABLE}."], {key: None}, available=False)
+    return Section(title, [f"{title}: {_(NOT_AVAILABLE)}."], {key: None}, available=False)
 
 
 def available(key: str) -> bool:
@@ -207,24 +223,27 @@ def expected_figure(source: Source, query: Query, key: str) -> Figure | None:
 def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
     """The communities idle as of the end of the week that were not a week before
     (:func:`metrics.figures.communities_gone_idle`), named only when the measure lists them."""
-    title = "Communities gone idle"
+    title = _("Communities gone idle")
     if not available("idle"):
         return unavailable(title, "idle")
     now, before, gone = communities_gone_idle(source, query, days=7)
     if before is None or now.window is None or not set(EXPECTED["idle"][1]) <= set(now.rows.columns):
-        return Section(title, ["No community activity in the store for this range."], {"idle": None})
+        return Section(title, [_("No community activity in the store for this range.")], {"idle": None})
     end, earlier = now.window[1], before.query.end
     names = gone["community"].to_list()
     k, days = query.min_group_size, now.extra.get("idle_days", 30)
-    lines = [f"{count(len(names))} communit{'y' if len(names) == 1 else 'ies'} of {k} members or more went idle "
-             f"in the week to {end} (no post or reply in the {days} days to {end}, some in the {days} days to "
-             f"{earlier})"
+    lines = [ngettext("{n} community of {k} members or more went idle in the week to {end} (no post or reply in the "
+                      "{days} days to {end}, some in the {days} days to {earlier})",
+                      "{n} communities of {k} members or more went idle in the week to {end} (no post or reply in the "
+                      "{days} days to {end}, some in the {days} days to {earlier})", len(names)).format(
+        n=count(len(names)), k=k, end=end, days=days, earlier=earlier)
              + (":" if names else ".")] + names[:top]
     if len(names) > top:
-        lines.append(f"and {count(len(names) - top)} more on the dashboard's Communities page")
-    lines.append(f"{count(now.extra.get('idle'))} of {count(now.extra.get('communities'))} communities idle "
-                 f"as of {end}, {count(before.extra.get('idle'))} as of {earlier}: communities under {k} members "
-                 "are counted, never named; private conversations are never named.")
+        lines.append(_("and {n} more on the dashboard's Communities page").format(n=count(len(names) - top)))
+    lines.append(_("{idle} of {communities} communities idle as of {end}, {before} as of {earlier}: communities under "
+                   "{k} members are counted, never named; private conversations are never named.").format(
+        idle=count(now.extra.get("idle")), communities=count(now.extra.get("communities")), end=end,
+        before=count(before.extra.get("idle")), earlier=earlier, k=k))
     return Section(title, lines, {"idle": len(names), "gone_idle": names, "idle_now": now.extra.get("idle"),
                                   "idle_before": before.extra.get("idle"),
                                   "communities": now.extra.get("communities")})
@@ -234,21 +253,25 @@ def unanswered_threads(source: Source, query: Query, top: int = 5) -> Section:
     """The threads started in the last complete week that got no reply (by someone other than
     the author, up to the end of the range), and the change against the week before; then the
     communities they were started in (:func:`unanswered_by_community`)."""
-    title = "Unanswered threads"
+    title = _("Unanswered threads")
     fig = expected_figure(source, query.but(by="organisation", group=None), "unanswered")
     if fig is None:
         return unavailable(title, "unanswered")
     series = fig.rows.with_columns((pl.col("threads") - pl.col("threads_answered")).alias("unanswered"))
     r, threads = fig.reading("unanswered", series), fig.reading("threads")
     if r.value is None:
-        return Section(title, ["No thread figure for this range."], {"unanswered": None})
-    change = "" if r.delta is None else f" ({'+' if r.delta > 0 else ''}{count(r.delta)} against the week before)"
-    lines = [f"{count(r.value)} of the {count(threads.value)} threads started in {r.period} got no reply{change}."]
+        return Section(title, [_("No thread figure for this range.")], {"unanswered": None})
+    change = "" if r.delta is None else " " + _(BEFORE["week"]).format(
+        change=("+" if r.delta > 0 else "") + count(r.delta))
+    lines = [_("{n} of the {threads} threads started in {period} got no reply{change}.").format(
+        n=count(r.value), threads=count(threads.value), period=label(r.period), change=change)]
     where = unanswered_by_community(source, query, r.period, top)
     if where is not None and where.height:
         end = week_days(r.period)[1]
-        lines.append(f"Where (communities of {query.min_group_size} members or more, replies up to {end}): "
-                     + "; ".join(f"{c}: {count(n)} of {count(t)}" for c, n, t in where.iter_rows()) + ".")
+        lines.append(_("Where (communities of {k} members or more, replies up to {end}): ").format(
+                         k=query.min_group_size, end=end)
+                     + "; ".join(_("{community}: {n} of {threads}").format(community=c, n=count(n), threads=count(t))
+                                 for c, n, t in where.iter_rows()) + ".")
     return Section(title, lines, {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
                                   "threads": threads.value,
                                   "by_community": None if where is None else where.rows()})
@@ -285,27 +308,32 @@ def lapsed_newcomers(source: Source, query: Query) -> Section:
     """The newcomers of the week before the last complete one (their first post or reply ever) who
     did not post or reply in it (``lapsed_newcomers`` of :mod:`metrics.lifecycle`), out of that
     week's newcomers (``new``); then every contributor who lapsed (``lapsed``)."""
-    title = "Newcomers who lapsed"
+    title = _("Newcomers who lapsed")
     fig = expected_figure(source, query.but(by="organisation", group=None), "lapsed")
     if fig is None:
         return unavailable(title, "lapsed_newcomers")
     r, everyone = fig.reading("lapsed_newcomers"), fig.reading("lapsed")
     if r.value is None:
-        return Section(title, ["No contributor figure for this range."], {"lapsed_newcomers": None})
+        return Section(title, [_("No contributor figure for this range.")], {"lapsed_newcomers": None})
     before = fig.previous_period
     new = fig.reading("new")  # this week's newcomers and the change: the week before's are the difference
     new_before = None if new.delta is None else new.value - new.delta
 
     def change(delta):
-        return "" if delta is None else f" ({'+' if delta > 0 else ''}{count(delta)} against the week before)"
+        return "" if delta is None else " " + _(BEFORE["week"]).format(
+            change=("+" if delta > 0 else "") + count(delta))
 
     if before is None or new_before is None:
-        lines = [f"{count(r.value)} newcomer(s) did not post or reply in {r.period}; no earlier week to compare with."]
+        lines = [ngettext("{n} newcomer did not post or reply in {period}; no earlier week to compare with.",
+                          "{n} newcomers did not post or reply in {period}; no earlier week to compare with.",
+                          r.value).format(n=count(r.value), period=label(r.period))]
     else:
-        lines = [f"{count(r.value)} of the {count(new_before)} people who posted or replied for the first time in "
-                 f"{before} did not in {r.period}{change(r.delta)}."]
-    lines.append(f"{count(everyone.value)} people in all, newcomers or not, posted or replied in the week before "
-                 f"{r.period} and not in {r.period}{change(everyone.delta)}.")
+        lines = [_("{n} of the {newcomers} people who posted or replied for the first time in {before} did not "
+                   "in {period}{change}.").format(n=count(r.value), newcomers=count(new_before), before=label(before),
+                                                  period=label(r.period), change=change(r.delta))]
+    lines.append(_("{n} people in all, newcomers or not, posted or replied in the week before {period} and not in "
+                   "{period}{change}.").format(n=count(everyone.value), period=label(r.period),
+                                               change=change(everyone.delta)))
     return Section(title, lines, {"period": r.period, "lapsed_newcomers": r.value, "lapsed_newcomers_delta": r.delta,
                                   "newcomers_before": new_before, "lapsed": everyone.value,
                                   "lapsed_delta": everyone.delta})
@@ -321,18 +349,19 @@ def headline_lines(o: headlines.Overview) -> Section:
         change = change and change.replace(" pts", " percentage points")  # the report's plain words
         meaning = plain(h.help, o.by).split(". ")[0].rstrip(".")
         if h.value is None:
-            lines.append(f"{h.label}: no figure for this range (no group large enough, or no data). "
-                         f"Meaning: {meaning}.")
+            lines.append(_("{label}: no figure for this range (no group large enough, or no data). "
+                           "Meaning: {meaning}.").format(label=h.label, meaning=meaning))
             values[h.label] = None
             continue
-        line = (f"{h.label}: {pct(h.value)}" + (f" in {h.period}" if h.period else "")
-                + (" (partial)" if h.partial else "") + (f", {change} against the month before" if change else "")
-                + f". Meaning: {meaning}.")
+        line = (f"{h.label}: {pct(h.value)}" + (_(" in {period}").format(period=label(h.period)) if h.period else "")
+                + (_(" (partial)") if h.partial else "")
+                + (_(", {change} against the month before").format(change=change) if change else "")
+                + _(". Meaning: {meaning}.").format(meaning=meaning))
         if h.target:
             line += f" {summary.target_line(h.target)}."
         lines.append(line)
         values[h.label] = h.value
-    return Section("Headlines", lines, values)
+    return Section(_("Headlines"), lines, values)
 
 
 def roadmap_lines(o: headlines.Overview, phases: dict[str, str]) -> Section:
@@ -342,16 +371,17 @@ def roadmap_lines(o: headlines.Overview, phases: dict[str, str]) -> Section:
     if reading:
         low, high = reading
         by = o.by
-        phase = lambda g: f", {phases[g]}" if phases.get(g) else ""  # noqa: E731
-        lines.append(f"By {by}, participation in {high['period']} ranges from {pct(low['participation_rate'])} "
-                     f"({low[by]}{phase(low[by])}) to {pct(high['participation_rate'])} ({high[by]}{phase(high[by])}).")
+        phase = lambda g: f", {term(phases[g])}" if phases.get(g) else ""  # noqa: E731
+        lines.append(_("By {by}, participation in {period} ranges from {low_rate} ({low}) to {high_rate} ({high}).").format(
+            by=term(by), period=label(high["period"]), low_rate=pct(low["participation_rate"]),
+            low=f"{low[by]}{phase(low[by])}", high_rate=pct(high["participation_rate"]), high=f"{high[by]}{phase(high[by])}"))
     for name in ("pilot", "rollout", "generalised"):
         groups = sorted(g for g, p in phases.items() if p == name)
         if groups:
-            lines.append(f"Phase {name}: {', '.join(groups)}.")
+            lines.append(_("Phase {name}: {groups}.").format(name=term(name), groups=", ".join(groups)))
     if not lines:
-        lines.append("No roadmap phases in the configuration.")
-    return Section("Roadmap", lines, {"curves": reading})
+        lines.append(_("No roadmap phases in the configuration."))
+    return Section(_("Roadmap"), lines, {"curves": reading})
 
 
 # -- the digests ------------------------------------------------------------------------------------------
@@ -373,7 +403,7 @@ def community(source: Source, settings: Settings, as_of: date | None) -> Digest:
         unanswered_threads(source, org.but(measure="responsiveness")),
         lapsed_newcomers(source, org.but(measure="lifecycle")),
     ]
-    return Digest("community", period, f"Ruche weekly digest {period}: community", sections)
+    return Digest("community", period, _("Ruche weekly digest {period}: community").format(period=label(period)), sections)
 
 
 def sponsor(source: Source, settings: Settings, as_of: date | None, by: str = "department") -> Digest:
@@ -393,8 +423,8 @@ def sponsor(source: Source, settings: Settings, as_of: date | None, by: str = "d
             trend, charts.trend_title(trend, partial=o.partial)), o.partial)
         chart.update_layout(template=charts.REPORT_TEMPLATE)
     sections = [headline_lines(o), roadmap_lines(o, settings.phases)]
-    return Digest("sponsor", period, f"Ruche monthly digest {period}: adoption against the roadmap", sections,
-                  chart=chart)
+    return Digest("sponsor", period, _("Ruche monthly digest {period}: adoption against the roadmap").format(
+        period=label(period)), sections, chart=chart)
 
 
 def team(source: Source, settings: Settings, as_of: date | None, name: str) -> Digest | None:
@@ -404,13 +434,16 @@ def team(source: Source, settings: Settings, as_of: date | None, name: str) -> D
     trend = figure(source, Query("participation", by="team", group=name, period="week", end=as_of, min_group_size=k))
     if trend.hidden:
         return None
-    now, _ = teams_at_risk(source, Query("inactive-teams", by="team", group=name, period="week", end=as_of,
+    now, _before = teams_at_risk(source, Query("inactive-teams", by="team", group=name, period="week", end=as_of,
                                          min_group_size=k, extra=inactive_extra(settings)))
     words = rule_words(settings)
     rules = now.rows["rule"].to_list()
-    flags = Section("Flags", [f"Flagged in {now.extra.get('period')}: {', '.join(words[r] for r in rules)}."
-                              if rules else f"No rule flags the team in {now.extra.get('period')}."],
+    flags = Section(_("Flags"), [_("Flagged in {period}: {rules}.").format(
+                        period=label(now.extra.get("period")), rules=", ".join(words[r] for r in rules))
+                              if rules else _("No rule flags the team in {period}.").format(
+                                  period=label(now.extra.get("period")))],
                     {"rules": rules})
     section = participation_this_period(trend, "week")
     period = section.figures.get("period") or now.extra.get("period")
-    return Digest("team", period, f"Ruche weekly digest {period}: team {name}", [section, flags], team=name)
+    return Digest("team", period, _("Ruche weekly digest {period}: team {name}").format(period=label(period), name=name),
+                  [section, flags], team=name)

@@ -16,6 +16,7 @@ from ruche.lake import is_lake
 from ruche.cli import add_db_option
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _
 
 APP = Path(__file__).with_name("app.py")
 
@@ -40,14 +41,14 @@ def sign_in_section(secrets_file: str | Path) -> dict | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise RucheError(f"{path}: not valid TOML: {exc}") from None
+        raise RucheError(_("{path}: not valid TOML: {error}").format(path=path, error=exc)) from None
     section = data.get("auth")
     if section is None:
         return None
     missing = [k for k in ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
                if k not in section]
     if missing:
-        raise RucheError(f"{path}: [auth] lacks {', '.join(missing)}")
+        raise RucheError(_("{path}: [auth] lacks {keys}").format(path=path, keys=", ".join(missing)))
     return section
 
 
@@ -72,7 +73,7 @@ def command(db: str, host: str, port: int, secrets_file: str | None = None) -> l
 def serve(db: str, host: str, port: int, config: str | None = None, secrets_file: str = "",
           settings: Settings | None = None) -> int:
     if store.published_version(db) is None:
-        raise RucheError(f"{db}: no store here; load data with `ruche ingest` or try `ruche demo`")
+        raise RucheError(_("{db}: no store here; load data with `ruche ingest` or try `ruche demo`").format(db=db))
     if store.pending_migrations(db):
         # The dashboard only reads; a store made by an older version is migrated here, once.
         with store.writing(db):
@@ -80,13 +81,15 @@ def serve(db: str, host: str, port: int, config: str | None = None, secrets_file
     refresh_if_stale(db, settings or Settings.load(path=config))
     auth = sign_in_section(secrets_file) if secrets_file else None
     if auth is None and host not in LOOPBACK:
-        raise RucheError(f"refusing to serve on {host} without sign-in: add an [auth] section to "
-                         f"{secrets_file or 'the secrets file'} (see docs/access.md), or serve on 127.0.0.1")
+        raise RucheError(_("refusing to serve on {host} without sign-in: add an [auth] section to {file} (see "
+                           "docs/access.md), or serve on 127.0.0.1").format(
+            host=host, file=secrets_file or _("the secrets file")))
     env = dict(os.environ, RUCHE_DB=db if is_lake(db) else str(Path(db).resolve()))
     if config:
         env["RUCHE_CONFIG"] = str(Path(config).resolve())
-    mode = "sign-in required" if auth else "no sign-in: this machine only"
-    print(f"Ruche dashboard on http://{host}:{port}  (store {db}; {mode}; Ctrl+C to stop)", file=sys.stderr)
+    mode = _("sign-in required") if auth else _("no sign-in: this machine only")
+    print(_("Ruche dashboard on {url}  (store {db}; {mode}; Ctrl+C to stop)").format(
+        url=f"http://{host}:{port}", db=db, mode=mode), file=sys.stderr)
     return _run_until_stopped(command(db, host, port, secrets_file if auth else None), env)
 
 
@@ -108,13 +111,13 @@ def refresh_if_stale(db: str, settings: Settings) -> None:
         con.close()
     if current:
         return
-    print(f"{db}: refreshing the derived tables first (built by another version, or not after the "
-          "last load) …", file=sys.stderr)
+    print(_("{db}: refreshing the derived tables first (built by another version, or not after the last load) …").format(
+        db=db), file=sys.stderr)
     try:
         refresh_derived(db, settings, Progress(enabled=sys.stderr.isatty()), wait=False)
     except Exception as exc:  # noqa: BLE001 - whatever failed, the store is served as it is
-        print(f"{db}: not refreshed ({exc}); the pages compute from the stored rows, slower, until "
-              "the next load", file=sys.stderr)
+        print(_("{db}: not refreshed ({error}); the pages compute from the stored rows, slower, until the next "
+                "load").format(db=db, error=exc), file=sys.stderr)
 
 
 def _run_until_stopped(cmd: list[str], env: dict) -> int:

@@ -29,6 +29,7 @@ import duckdb
 
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _, count, number
 from ruche.privacy import Pseudonymiser
 
 
@@ -138,17 +139,21 @@ class Summary:
     def format(self) -> str:
         """A short human summary, one line per input."""
         if self.status == "unchanged":
-            return f"{self.path}: {self.source}, already loaded (same content): nothing to do"
-        lines = [f"{self.path}: {self.source}, loaded in {self.seconds:.1f} s (run {self.run_id})"]
+            return _("{path}: {source}, already loaded (same content): nothing to do").format(path=self.path,
+                                                                                              source=self.source)
+        lines = [_("{path}: {source}, loaded in {seconds} s (run {run})").format(
+            path=self.path, source=self.source, seconds=number(self.seconds), run=self.run_id)]
         width = max([len(i.name) for i in self.inputs] + [5])
-        lines.append(f"  {'input':<{width}}  {'read':>10}  {'loaded':>10}  {'rejected':>8}  skipped")
+        head = [_("input"), _("read"), _("loaded"), _("rejected"), _("skipped")]
+        lines.append(f"  {head[0]:<{width}}  {head[1]:>10}  {head[2]:>10}  {head[3]:>8}  {head[4]}")
         for i in self.inputs:
             skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(i.skipped.items()) if n) or "0"
-            lines.append(f"  {i.name:<{width}}  {i.read:>10,}  {i.loaded:>10,}  {i.rejected:>8,}  {skipped}")
-        added = ", ".join(f"{table} {n:+,}" for table, n in self.tables.items() if n)
-        lines.append(f"  store: {added or 'no new rows'}")
+            lines.append(f"  {i.name:<{width}}  {count(i.read):>10}  {count(i.loaded):>10}  {count(i.rejected):>8}  {skipped}")
+        added = ", ".join(f"{table} {'+' if n > 0 else '-'}{count(abs(n))}" for table, n in self.tables.items() if n)
+        lines.append("  " + _("store: {added}").format(added=added or _("no new rows")))
         if self.rejected:
-            lines.append(f"  {self.rejected:,} rejected rows kept in table rejects (run_id = {self.run_id})")
+            lines.append("  " + _("{n} rejected rows kept in table rejects (run_id = {run})").format(
+                n=count(self.rejected), run=self.run_id))
         return "\n".join(lines)
 
 

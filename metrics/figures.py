@@ -54,7 +54,7 @@ from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
 from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
-from ruche.i18n import N_, _, ngettext, period_label, scope
+from ruche.i18n import N_, _, day_label, ngettext, period_label, scope
 
 ORGANISATION = "the organisation"
 
@@ -395,7 +395,7 @@ class Figure:
         if attribution in bases.ATTRIBUTION_WORDS:  # the groups people were counted in
             parts.append(_(bases.ATTRIBUTION_WORDS[attribution]))
         if self.window:
-            parts.append(_("{first} to {last}").format(first=self.window[0], last=self.window[1]))
+            parts.append(_("{first} to {last}").format(first=day_label(self.window[0]), last=day_label(self.window[1])))
         cut = sorted(self.partial)
         if cut:
             parts.append(ngettext("partial period: {periods}", "partial periods: {periods}", len(cut)).format(

@@ -16,24 +16,33 @@ import sys
 from ruche import i18n
 from ruche.config import Settings
 from ruche.errors import RucheError
-from ruche.i18n import _
+from ruche.i18n import N_, _
 
 # name -> (module, one-line help). Modules are imported only when their command runs,
 # so `ruche --help` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "sample": ("ruche.sample", "write a synthetic company as real export files"),
-    "ingest": ("ingest.cli", "load an export (directory, Viva Engage, Slack, ...) into the store"),
-    "pull": ("ingest.pull.cli", "fetch the exports from the networks' APIs (Viva Engage, Microsoft 365, Slack, Mattermost) and load them"),
-    "metrics": ("metrics.cli", "compute a metric and print it as a table, CSV or JSON"),
-    "serve": ("dashboard.serve", "serve the dashboard on an existing store"),
-    "demo": ("dashboard.demo", "load the bundled sample company and serve the dashboard"),
-    "report": ("dashboard.report", "write the overview as a self-contained HTML report"),
-    "notify": ("dashboard.notify", "send the weekly and monthly digests by e-mail and webhooks (for cron, after the nightly load)"),
-    "purge": ("ruche.retention", "fold person-level activity older than the retention window into group aggregates, then delete it"),
-    "key": ("ruche.keys", "check the pseudonymisation key against the store, or rotate it"),
-    "lake": ("ruche.lake", "copy the store file into a DuckLake (catalog in PostgreSQL), shared by several machines"),
-    "privacy-pack": ("ruche.privacy_pack", "write the data inventory, views, roles and thresholds for a works council"),
+    "sample": ("ruche.sample", N_("write a synthetic company as real export files")),
+    "ingest": ("ingest.cli", N_("load an export (directory, Viva Engage, Slack, ...) into the store")),
+    "pull": ("ingest.pull.cli", N_("fetch the exports from the networks' APIs (Viva Engage, Microsoft 365, Slack, Mattermost) and load them")),
+    "metrics": ("metrics.cli", N_("compute a metric and print it as a table, CSV or JSON")),
+    "serve": ("dashboard.serve", N_("serve the dashboard on an existing store")),
+    "demo": ("dashboard.demo", N_("load the bundled sample company and serve the dashboard")),
+    "report": ("dashboard.report", N_("write the overview as a self-contained HTML report")),
+    "notify": ("dashboard.notify", N_("send the weekly and monthly digests by e-mail and webhooks (for cron, after the nightly load)")),
+    "purge": ("ruche.retention", N_("fold person-level activity older than the retention window into group aggregates, then delete it")),
+    "key": ("ruche.keys", N_("check the pseudonymisation key against the store, or rotate it")),
+    "lake": ("ruche.lake", N_("copy the store file into a DuckLake (catalog in PostgreSQL), shared by several machines")),
+    "privacy-pack": ("ruche.privacy_pack", N_("write the data inventory, views, roles and thresholds for a works council")),
 }
+
+#: argparse's own messages, which it looks up through gettext: said in the language in use too.
+ARGPARSE = (N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+            N_("argument %(argument_name)s: %(message)s"), N_("unrecognized arguments: %s"),
+            N_("the following arguments are required: %s"), N_("expected one argument"),
+            N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("invalid %(type)s value: %(value)r"),
+            N_("%(prog)s: error: %(message)s\n"))
+argparse._ = _
+argparse.ngettext = i18n.ngettext
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # the input or the configuration is wrong: a person must act
@@ -44,12 +53,13 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool whose r
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ruche",
-        description="Ruche: adoption analytics for enterprise social networks.",
-        epilog="Run `ruche COMMAND --help` for the options and examples of each command.",
+        description=_("Ruche: adoption analytics for enterprise social networks."),
+        epilog=_("Run `ruche COMMAND --help` for the options and examples of each command."),
     )
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: ./ruche.toml if present)")
+    parser.add_argument("--config", metavar="FILE", help=_("configuration file (default: ./ruche.toml if present)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_line) in COMMANDS.items():
+        help_line = _(help_line)
         p = sub.add_parser(name, help=help_line, description=help_line[0].upper() + help_line[1:] + ".",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(_module=module)
@@ -59,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """The ``--db`` option every command that opens the store takes."""
-    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
+    parser.add_argument("--db", metavar="FILE", help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
 
 
 def _command_name(argv: list[str]) -> str | None:
@@ -74,8 +84,19 @@ def _command_name(argv: list[str]) -> str | None:
     return None
 
 
+def _language(argv: list[str]) -> str | None:
+    """The configured language, read before the command line is parsed so that its help speaks it
+    (a configuration that does not load says so later, in English until then)."""
+    path = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config"), None)
+    try:
+        return Settings.load(path=path or os.environ.get("RUCHE_CONFIG") or "ruche.toml").language
+    except RucheError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    i18n.set_default(_language(argv))
     parser = build_parser()
     # Find the command first so that only its module is imported.
     command = _command_name(argv)

@@ -24,6 +24,7 @@ import contextvars
 import functools
 import gettext
 import io
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -131,7 +132,7 @@ def translations(language: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     data = compile_po(po)
     with contextlib.suppress(OSError):
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")  # two processes compiling at once never mix
         tmp.write_bytes(data)
         tmp.replace(mo)
     return gettext.GNUTranslations(io.BytesIO(data))

@@ -156,6 +156,13 @@ def test_cli_errors_in_french(tmp_path):
     r = cli("metrics", "participation", "--from", "2026-03-01", "--to", "2026-01-01", "--db",
             str(tmp_path / "s.duckdb"), cwd=tmp_path)
     assert r.stderr.strip() == "ruche metrics : erreur : --from 2026-03-01 est après --to 2026-01-01"
+    # argparse's own errors, and the help
+    r = cli("metrics", "participation", "--from", "2026-13-01", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == "ruche metrics : erreur : argument --from : pas une date (AAAA-MM-JJ) : '2026-13-01'"
+    r = cli("--help", cwd=tmp_path)
+    assert "Ruche : mesure de l'adoption des réseaux sociaux d'entreprise." in r.stdout
+    assert "privacy-pack" in r.stdout and "CSE" in r.stdout
     # English unless configured
     (tmp_path / "ruche.toml").write_text("", encoding="utf-8")
     r = cli("ingest", "directory", "nowhere.csv", "--db", str(tmp_path / "s.duckdb"), cwd=tmp_path)
@@ -204,3 +211,29 @@ def test_the_privacy_pack_in_french(tmp_path):
         assert "(undocumented)" not in text and "(non documenté)" not in text
         for english in ("Person-level:", "Retention:", "Who sees what", "the group-by attributes", "network export"):
             assert english not in text, english
+
+
+def test_the_digests_in_french(tiny_store):
+    """The sponsors' and the community managers' digests in French: subjects, section titles, lines."""
+    from dashboard import digest
+    from metrics.figures import Live
+    from ruche import store
+
+    con = store.connect(tiny_store, read_only=True)
+    try:
+        settings = Settings.load(path=None, env={}, min_group_size=3, sponsor_min_group_size=3)
+        with i18n.use("fr"):
+            sponsor = digest.sponsor(Live(con), settings, None)
+            community = digest.community(Live(con), settings, None)
+    finally:
+        con.close()
+    assert sponsor.subject == "Synthèse mensuelle Ruche févr. 2026 : l'adoption au regard de la feuille de route"
+    assert [s.title for s in sponsor.sections] == ["Indicateurs clés", "Feuille de route"]
+    assert sponsor.period == "2026-02"  # the key that keeps a digest from being sent twice stays the label
+    assert community.subject.startswith("Synthèse hebdomadaire Ruche semaine ")
+    assert [s.title for s in community.sections] == [
+        "Équipes nouvellement à risque", "Participation de la semaine", "Communautés passées en sommeil",
+        "Fils sans réponse", "Contributeurs perdus"]
+    text = sponsor.text() + community.text()
+    for english in ("Headlines", "Meaning:", "against the", "took part", "No activity", "people"):
+        assert english not in text, english
