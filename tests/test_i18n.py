@@ -233,7 +233,7 @@ def test_the_digests_in_french(tiny_store):
     assert community.subject.startswith("Synthèse hebdomadaire Ruche semaine ")
     assert [s.title for s in community.sections] == [
         "Équipes nouvellement à risque", "Participation de la semaine", "Communautés passées en sommeil",
-        "Fils sans réponse", "Contributeurs perdus"]
+        "Fils sans réponse", "Nouveaux venus perdus"]
     text = sponsor.text() + community.text()
     for english in ("Headlines", "Meaning:", "against the", "took part", "No activity", "people"):
         assert english not in text, english
