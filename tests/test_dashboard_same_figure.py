@@ -90,7 +90,7 @@ def test_headcount_participation_and_cross_silo_share_agree_on_pages_cli_and_rep
     whole = json.loads(cli(capsys, sample_store, "metrics", "silos", "--format", "json"))
     network = page(monkeypatch, sample_store, "network")
     assert {m.label: m.value for m in network.metric}["Cross-silo share"] == pct(whole["cross_silo_share"])
-    assert "Over the range, between the 14 departments shown" in captions(network)
+    assert "Over the range, between the 16 departments shown" in captions(network)
 
 
 def test_the_other_populations_say_which_they_count(sample_store, monkeypatch, capsys):
