@@ -69,8 +69,8 @@ def one_period(fig: go.Figure) -> go.Figure:
     xs = {x for trace in fig.data if isinstance(trace, go.Scatter) for x in (trace.x or ()) if x is not None}
     if len(xs) == 1:
         fig.update_traces(mode="markers", marker_size=10, selector=dict(type="scatter"))
-        fig.add_annotation(text="One period in the range: one point per series, no trend. Widen the period "
-                           "range to see one.", xref="paper", yref="paper", x=0.5, y=1.0, yanchor="top",
+        fig.add_annotation(text=_("One period in the range: one point per series, no trend. Widen the "
+                                   "period range to see one."), xref="paper", yref="paper", x=0.5, y=1.0, yanchor="top",
                            showarrow=False, font=dict(color=NEUTRAL))
     return fig
 
@@ -298,7 +298,7 @@ def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title:
         fig.add_trace(go.Bar(
             y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(term(name)), orientation="h",
             marker_color=PERSONA_COLOURS[name] if fixed else colour,
-            hovertemplate="%{y} · " + safe(term(name)) + (f" ({meanings[name]})" if name in meanings else "")
+            hovertemplate="%{y} · " + safe(term(name)) + (f" ({_(meanings[name])})" if name in meanings else "")
             + ": %{x:,}<extra></extra>",
         ))
     groups = sorted(frame[by].unique().to_list(), key=str)

@@ -80,22 +80,30 @@ def md(text) -> str:
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
-    """'1 group', '14 groups', '1,203 people'.
+    """'1 group', '14 groups', '1,203 people', by the plural rule of the language in use (French
+    says '0 groupe', '1 000 000 de personnes'). ``one`` and ``many`` are words already translated.
 
     >>> plural(1, "group"), plural(14, "group"), plural(1203, "person", "people"), plural(0, "team")
     ('1 group', '14 groups', '1,203 people', '0 teams')
     """
-    return f"{count(n)} {one if n == 1 else (many or one + 's')}"
+    return i18n.ngettext("{count} {one}", "{count} {many}", n).format(count=count(n), one=one, many=many or one + "s")
 
 
 def names(items: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'.
+    """'A', 'A and B', 'A, B and C' ('A, B et C').
 
     >>> names(["IT"]), names(["IT", "Legal"]), names(["IT", "Legal", "Sales"])
     ('IT', 'IT and Legal', 'IT, Legal and Sales')
     """
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return i18n._("{first} and {last}").format(first=i18n._(", ").join(items[:-1]), last=items[-1])
+
+
+def PERSON() -> str:  # noqa: N802  (a template, as a constant reads)
+    """The template of a person's label in the language in use: 'person {pseudonym}'."""
+    return i18n._("person {pseudonym}")
 
 
 def person(pseudonym: str | None) -> str:
@@ -105,7 +113,7 @@ def person(pseudonym: str | None) -> str:
     >>> person("e9ca810f910eeed42b5a8c0f46f1c733"), person(None)
     ('person e9ca810f', 'unknown person')
     """
-    return "unknown person" if pseudonym is None else f"person {pseudonym[:8]}"
+    return i18n._("unknown person") if pseudonym is None else PERSON().format(pseudonym=pseudonym[:8])
 
 
 def detail(value) -> str:
@@ -125,11 +133,26 @@ def detail(value) -> str:
             return value
     if not value:
         return ""
-    words = {"None": "all", "True": "yes", "False": "no", "()": "none", "[]": "none"}
+    words = {"None": N_("all"), "True": N_("yes"), "False": N_("no"), "()": N_("none"), "[]": N_("none")}
 
     def said(k: str, v) -> str:
         v = {None: "None", True: "True", False: "False"}.get(v, v) if isinstance(v, (bool, type(None))) else v
         v = str(v)
-        return f"{k.replace('_', ' ')} {words.get(v, v) if k == 'group' or v != 'None' else 'none'}"
+        word = words.get(v) if k == "group" or v != "None" else N_("none")
+        return i18n._("{key} {value}").format(key=detail_key(k), value=i18n._(word) if word else v)
 
     return " · ".join(said(k, v) for k, v in value.items())
+
+
+#: The keys of the audit events' details (dashboard.audit) → their words on screen.
+DETAIL_KEYS = {
+    "start": N_("start"), "end": N_("end"), "period": N_("period"), "by": N_("by"), "group": N_("group"),
+    "min_group_size": N_("min group size"), "whole_range": N_("whole range"), "at_end": N_("at end"),
+    "partial": N_("partial"), "attribution": N_("attribution"), "rows": N_("rows"), "named": N_("named"),
+    "channel": N_("channel"), "recipient_hash": N_("recipient"), "status": N_("status"), "attempts": N_("attempts"),
+}
+
+
+def detail_key(key: str) -> str:
+    """An audit detail's key in the language in use; one not listed with its underscores made spaces."""
+    return i18n._(DETAIL_KEYS[key]) if key in DETAIL_KEYS else key.replace("_", " ")

@@ -1,7 +1,7 @@
 """How a table reads on screen: every column labelled (:data:`dashboard.words.LABELS`), shares as
 percentages, times with their time zone, "never" where a date is missing because the thing never
 happened, people by a short pseudonym label, and a one-line meaning in the tooltip of a technical
-column."""
+column, all in the language in use."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import format as fmt
-from dashboard.words import COLUMN_TERMS, LABELS, MEANINGS, NEVER, PERCENT, TIME_ZONE
+from dashboard.words import COLUMN_TERMS, LABELS, NEVER, PERCENT, TIME_ZONE, meaning
+from ruche.i18n import _
 
 #: Columns of decimals shown with other than two digits.
 FLOAT_FORMATS = {"seconds": "%.1f", "betweenness": "%.3f", "first_reply_median_hours": "%.1f",
@@ -19,11 +20,12 @@ TIME_FORMAT = f"YYYY-MM-DD HH:mm [{TIME_ZONE}]"
 
 
 def label(column: str) -> str:
-    """
+    """A column's label in the language in use.
+
     >>> label("rows_rejected"), label("some_new_column")
     ('rejected', 'some new column')
     """
-    return LABELS.get(column, column.replace("_", " "))
+    return _(LABELS[column]) if column in LABELS else column.replace("_", " ")
 
 
 def readable(frame: pl.DataFrame) -> pl.DataFrame:
@@ -35,13 +37,15 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     ...                       schema={"person_id": pl.Utf8, "last_contribution": pl.Date})).rows()
     [('person e9ca810f', 'never')]
     """
-    exprs = []
+    exprs, never = [], _("never")
     if "person_id" in frame.columns:
+        before, _field, after = fmt.PERSON().partition("{pseudonym}")
         exprs.append(pl.when(pl.col("person_id").is_null()).then(pl.lit(fmt.person(None)))
-                     .otherwise(pl.lit("person ") + pl.col("person_id").str.slice(0, 8)).alias("person_id"))
+                     .otherwise(pl.lit(before) + pl.col("person_id").str.slice(0, 8) + pl.lit(after))
+                     .alias("person_id"))
     for c in NEVER & set(frame.columns):
-        exprs.append(pl.col(c).cast(pl.Date).cast(pl.Utf8).fill_null("never").alias(c)
-                     if frame.schema[c] != pl.Utf8 else pl.col(c).fill_null("never"))
+        exprs.append(pl.col(c).cast(pl.Date).cast(pl.Utf8).fill_null(never).alias(c)
+                     if frame.schema[c] != pl.Utf8 else pl.col(c).fill_null(never))
     frame = frame.with_columns(exprs) if exprs else frame
     return frame.rename({"person_id": "person"}) if "person_id" in frame.columns else frame
 
@@ -50,7 +54,7 @@ def config(frame: pl.DataFrame, **overrides) -> dict:
     """A ``column_config`` for every column of ``frame``: its label, its format, its meaning."""
     out = {}
     for name, dtype in frame.schema.items():
-        text, help = label(name), MEANINGS.get(COLUMN_TERMS.get(name, ""))
+        text, help = label(name), meaning(COLUMN_TERMS.get(name, ""))
         if name in PERCENT:
             out[name] = st.column_config.NumberColumn(text, format="percent", help=help)
         elif isinstance(dtype, pl.Datetime):

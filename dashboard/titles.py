@@ -1,7 +1,10 @@
 """Titles that state a finding, read from the very rows the chart draws: ties said as ties, one
-group never both the leader and the trailer, singular and plural right.
+group never both the leader and the trailer, singular and plural right, in the language in use.
 
-Group names go through :func:`dashboard.charts.safe` (a title is plotly text)."""
+Each title is one whole template of the catalog with named fields (a language orders its words as it
+needs, agrees them with the count by its own plural rule, and says the attribute with its gender:
+"la seule équipe affichée"), never English fragments glued together. Group names go through
+:func:`dashboard.charts.safe` (a title is plotly text)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ import polars as pl
 
 from dashboard.charts import safe
 from dashboard.format import count, names, pct, plural
+from dashboard.words import group_phrases, personas as persona_plural
+from ruche import i18n
+from ruche.i18n import _, ngettext
 
 #: Two rates that read the same on screen (one decimal of a percentage) are a tie.
 TIE_DIGITS = 3
@@ -28,7 +34,7 @@ def _ends(latest: pl.DataFrame, by: str, value: str) -> tuple[list[str], float, 
 
 
 def _kinds(n: int, kind: str | tuple[str, str]) -> str:
-    """'1 department', '2 countries' (``kind``: the word, or the word and its plural)."""
+    """'1 department', '2 countries' (``kind``: the word, or the word and its plural, translated)."""
     one, many = kind if isinstance(kind, tuple) else (kind, kind + "s")
     return plural(n, one, many)
 
@@ -47,12 +53,25 @@ def named(latest: pl.DataFrame, by: str, value: str) -> list[str]:
     ends = _ends(latest, by, value)
     if ends is None:
         return []
-    top, _, bottom, _ = ends
+    top, _high, bottom, _low = ends
     return [g for g in dict.fromkeys((top if len(top) <= NAMED else []) + (bottom if len(bottom) <= NAMED else []))]
 
 
-def leaders(latest: pl.DataFrame, by: str, value: str, kind: str | tuple[str, str], verbs: tuple[str, str] = ("leads", "trails")) -> str:
-    """Who leads and who trails in ``latest`` (the rows of one period), ties said as ties.
+def _lead(verb: str, groups: str, n: int, rate: str) -> str:
+    """One end of :func:`leaders`: ``groups`` (``n`` of them) leading or trailing at ``rate``."""
+    if verb == "leads adoption":
+        return ngettext("{groups} leads adoption at {rate}", "{groups} lead adoption at {rate}", n).format(
+            groups=groups, rate=rate)
+    if verb == "trails":
+        return ngettext("{groups} trails at {rate}", "{groups} trail at {rate}", n).format(groups=groups, rate=rate)
+    return ngettext("{groups} leads at {rate}", "{groups} lead at {rate}", n).format(groups=groups, rate=rate)
+
+
+def leaders(latest: pl.DataFrame, by: str, value: str, kind: str | tuple[str, str],
+            verbs: tuple[str, str] = ("leads", "trails")) -> str:
+    """Who leads and who trails in ``latest`` (the rows of one period), ties said as ties. ``kind``:
+    the attribute's word (and plural) in the language in use (:func:`dashboard.words.group_words`);
+    ``verbs``: ("leads", "trails") or ("leads adoption", "trails").
 
     >>> f = pl.DataFrame({"team": ["a", "b", "c", "d", "e"], "r": [1.0, 1.0, 1.0, 1.0, 0.2]})
     >>> leaders(f, "team", "r", "team")
@@ -63,49 +82,62 @@ def leaders(latest: pl.DataFrame, by: str, value: str, kind: str | tuple[str, st
     'e is the only team shown, at 20.0%'
     >>> leaders(pl.DataFrame({"team": ["a", "b"], "r": [0.5, 0.25]}), "team", "r", "team", ("leads adoption", "trails"))
     'a leads adoption at 50.0%; b trails at 25.0%'
+    >>> with i18n.use("fr"):
+    ...     leaders(f.head(2), "team", "r", ("équipe", "équipes")), leaders(f.tail(1), "team", "r", "équipe")
+    ('a et b sont à égalité à 100,0\xa0%', 'e est la seule équipe affichée, à 20,0\xa0%')
     """
     ends = _ends(latest, by, value)
+    one = kind[0] if isinstance(kind, tuple) else kind
     if ends is None:
-        return f"No {kind} to compare"
+        return _("No {kind} to compare").format(kind=one)
     top, high, bottom, low = ends
     if len(top) == 1 and top == bottom:
-        return f"{safe(top[0])} is the only {kind[0] if isinstance(kind, tuple) else kind} shown, at {pct(high)}"
+        return _("{group} is {the_only_one_shown}, at {rate}").format(
+            group=safe(top[0]), the_only_one_shown=group_phrases(by, kind)[0], rate=pct(high))
     if top == bottom:
-        return (f"All {_kinds(len(top), kind)} are level at {pct(high)}" if len(top) > NAMED
-                else f"{_who(top, kind)} are level at {pct(high)}")
+        return (_("All {groups} are level at {rate}") if len(top) > NAMED else _("{groups} are level at {rate}")).format(
+            groups=_who(top, kind), rate=pct(high))
     lead, trail = verbs
+    return _("{leading}; {trailing}").format(leading=_lead(lead, _who(top, kind), len(top), pct(high)),
+                                            trailing=_lead(trail, _who(bottom, kind), len(bottom), pct(low)))
 
-    def verb(groups: list[str], v: str) -> str:
-        if len(groups) == 1:
-            return v
-        first, _, rest = v.partition(" ")
-        return first[:-1] + (" " + rest if rest else "")  # 'leads adoption' → 'lead adoption'
 
-    return (f"{_who(top, kind)} {verb(top, lead)} at {pct(high)}; "
-            f"{_who(bottom, kind)} {verb(bottom, trail)} at {pct(low)}")
+#: Who the personas' title counts ("active employees", "active people").
+WHO = ("employees", "people")
 
 
 def personas(totals: pl.DataFrame, who: str) -> str:
-    """The largest persona of ``totals`` (``persona``, ``people``), among the people who have one.
+    """The largest persona of ``totals`` (``persona``, ``people``), among the people who have one;
+    ``who``: "employees" (the whole organisation) or "people" (a group).
 
     >>> f = pl.DataFrame({"persona": ["engager", "observer", "catalyst"], "people": [10, 30, 5]})
     >>> personas(f, "employees")
     'Observers are the largest persona:<br>30 of the 45 active employees'
     >>> personas(f.with_columns(people=pl.lit(7)), "people")
     'Engagers, observers and catalysts are the largest personas:<br>7 each of the 21 active people'
+    >>> with i18n.use("fr"):
+    ...     personas(f, "employees")
+    'Profil le plus répandu : les observateurs<br>30 des 45 salariés actifs'
     """
     rows = totals.filter(pl.col("people") > 0)
     if rows.is_empty():
-        return "No persona to show"
+        return _("No persona to show")
     top = rows.filter(pl.col("people") == rows["people"].max())
     active = int(rows["people"].sum())
-    kinds = [f"{safe(p)}s" for p in top["persona"].to_list()]
-    said = names(kinds)
-    said = said[0].upper() + said[1:]
-    n = int(top["people"][0])
-    if len(kinds) == 1:
-        return f"{said} are the largest persona:<br>{count(n)} of the {count(active)} active {who}"
-    return f"{said} are the largest personas:<br>{count(n)} each of the {count(active)} active {who}"
+    said = names([safe(persona_plural(p)) for p in top["persona"].to_list()])
+    n, several = int(top["people"][0]), top.height > 1
+    if who == "employees":
+        share = (ngettext("{n} each of the {active} active employee", "{n} each of the {active} active employees",
+                          active) if several else
+                 ngettext("{n} of the {active} active employee", "{n} of the {active} active employees", active))
+    else:
+        share = (ngettext("{n} each of the {active} active person", "{n} each of the {active} active people",
+                          active) if several else
+                 ngettext("{n} of the {active} active person", "{n} of the {active} active people", active))
+    title = (_("{personas} are the largest personas:<br>{share}") if several else
+             _("{personas} are the largest persona:<br>{share}")).format(
+        personas=said, share=share.format(n=count(n), active=count(active)))
+    return title[0].upper() + title[1:]
 
 
 def groups_ranked(n: int, kind: str | tuple[str, str], period: str) -> str:
@@ -113,17 +145,23 @@ def groups_ranked(n: int, kind: str | tuple[str, str], period: str) -> str:
     >>> groups_ranked(1, "department", "2026-10"), groups_ranked(14, ("country", "countries"), "2026-10")
     ('1 department in 2026-10', '14 countries in 2026-10, from most to least active')
     """
-    return f"{_kinds(n, kind)} in {period}" + (", from most to least active" if n > 1 else "")
+    return (_("{groups} in {period}, from most to least active") if n > 1 else _("{groups} in {period}")).format(
+        groups=_kinds(n, kind), period=period)
 
 
 def change(a: float, b: float, tolerance: float = 0.0005) -> str:
     """'rose', 'fell' or 'held' from ``a`` to ``b`` (a change under ``tolerance`` reads the same
-    on screen, one decimal of a percentage).
+    on screen, one decimal of a percentage): a key, each page saying it in a whole template.
 
     >>> change(0.129, 0.165), change(0.2, 0.1), change(0.1651, 0.1649)
     ('rose', 'fell', 'held')
     """
     return "rose" if b > a + tolerance else "fell" if b < a - tolerance else "held"
+
+
+def ei(value: float) -> str:
+    """An E-I index as a title says it, its sign always written: '+0.52', '-0,61'."""
+    return ("-" if value < 0 else "+") + i18n.number(abs(value), 2)
 
 
 def most_closed(ranked: pl.DataFrame, by: str, kind: str | tuple[str, str], threshold: float) -> str:
@@ -135,13 +173,20 @@ def most_closed(ranked: pl.DataFrame, by: str, kind: str | tuple[str, str], thre
     'a is the most closed department (E-I -0.61)'
     >>> most_closed(f.with_columns(ei_index=pl.Series([0.52, 0.52, 0.6])), "g", ("country", "countries"), -0.5)
     'a and b are the most closed countries (E-I +0.52), not silos'
+    >>> with i18n.use("fr"):
+    ...     most_closed(f.rename({"g": "department"}), "department", ("direction", "directions"), -0.5)
+    'a est la direction la plus cloisonnée (indice E-I -0,61)'
     """
     one, many = kind if isinstance(kind, tuple) else (kind, kind + "s")
     rows = ranked.filter(pl.col("ei_index").is_not_null()).with_columns(pl.col("ei_index").round(2).alias("_e"))
     low = rows["_e"].min()
     closed = sorted(rows.filter(pl.col("_e") == low)[by].cast(pl.Utf8).to_list())
     silo = low < threshold
+    _only, the_most_closed_one, the_most_closed = group_phrases(by, kind)
     if len(closed) == 1:
-        return f"{safe(closed[0])} is the most closed {one} (E-I {low:+.2f})" + ("" if silo else ", not a silo")
+        title = _("{group} is {the_most_closed_one} (E-I {ei})").format(
+            group=safe(closed[0]), the_most_closed_one=the_most_closed_one, ei=ei(low))
+        return title if silo else _("{title}, not a silo").format(title=title)
     who = names([safe(g) for g in closed]) if len(closed) <= NAMED else plural(len(closed), one, many)
-    return f"{who} are the most closed {many} (E-I {low:+.2f})" + ("" if silo else ", not silos")
+    title = _("{groups} are {the_most_closed} (E-I {ei})").format(groups=who, the_most_closed=the_most_closed, ei=ei(low))
+    return title if silo else _("{title}, not silos").format(title=title)

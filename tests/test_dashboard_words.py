@@ -328,3 +328,169 @@ def test_a_one_month_range_on_the_sample_says_so(sample_store, monkeypatch):
         assert [a["text"] for a in f["layout"]["annotations"]][0].startswith("One period in the range"), title(f)
         assert {t["mode"] for t in f["data"]} == {"markers"}
     assert title(trend) == "Participation is 68.2% in 2026-10"
+
+
+# --- in French ------------------------------------------------------------------------------------
+
+FR_PAGES = {"team": ["participation", "overview"], "department": ["participation", "contributors", "people", "loads"],
+            "level": ["network"]}
+
+
+@pytest.fixture(scope="module")
+def shown_fr(sample_store) -> dict:
+    """The pages of :data:`FR_PAGES` as the sample shows them in French (the sidebar's switch)."""
+    from ruche import i18n
+
+    before = {k: os.environ.get(k) for k in ("RUCHE_DB", "RUCHE_CONFIG")}
+    os.environ.update(RUCHE_DB=str(sample_store), RUCHE_CONFIG=str(DEMO_CONFIG))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        # the harness formats the widgets' options in the test's own thread: in French too
+        with i18n.use("fr"):
+            at = AppTest.from_file(APP, default_timeout=300)
+            at.session_state["language"] = "fr"
+            at.run()
+            seen: dict = {}
+            for by, pages in FR_PAGES.items():
+                at.sidebar.selectbox(key="by").set_value(by).run()
+                for page in pages:
+                    at.switch_page(f"screens/{page}.py").run()
+                    assert not at.exception, (by, page, [e.value for e in at.exception])
+                    seen[by, page] = {
+                        "figures": [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
+                        "tables": [(d.value, json.loads(d.proto.columns or "{}")) for d in at.dataframe],
+                        "texts": [e.value for e in [*at.title, *at.subheader, *at.caption, *at.markdown]],
+                    }
+        return seen
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+def french(*args, **kw):
+    from ruche import i18n
+
+    with i18n.use("fr"):
+        return args[0](*args[1:], **kw)
+
+
+def test_the_french_glossary_holds_the_french_meanings():
+    """docs/glossary.fr.md is the glossary of the French catalog: its terms and meanings are the
+    translations of :data:`MEANINGS`, every one translated."""
+    from dashboard import words
+    from ruche import i18n
+
+    text = (ROOT / "docs" / "glossary.fr.md").read_text()
+    entries = dict(re.findall(r"^## (.+)\n\n(.+)$", text, flags=re.M))
+    with i18n.use("fr"):
+        assert entries == {i18n._(k): i18n._(v) for k, v in MEANINGS.items()}
+        assert text == words.glossary()
+    assert (ROOT / "docs" / "glossary.md").read_text() == words.glossary()
+    untranslated = [k for k, v in entries.items() if v in MEANINGS.values()]  # "silo" is French too
+    assert untranslated == [] and len(entries) == len(MEANINGS) == 34
+    assert entries["Indice E-I"].startswith("(liens sortant du groupe − liens internes) / tous ses liens")
+    assert entries["taux de participation"].startswith("Part de l'effectif active sur la période")
+
+
+def test_titles_in_french_say_ties_and_numbers_the_french_way():
+    nb = "\u00a0"
+    one = pl.DataFrame({"department": ["Logistics"], "participation_rate": [0.486]})
+    direction = ("direction", "directions")
+    assert french(titles.leaders, one, "department", "participation_rate", direction) == (
+        f"Logistics est la seule direction affichée, à 48,6{nb}%")
+    spain = pl.DataFrame({"country": ["Spain"], "participation_rate": [0.5]})
+    assert french(titles.leaders, spain, "country", "participation_rate", ("pays", "pays")) == (
+        f"Spain est le seul pays affiché, à 50,0{nb}%")
+    level = pl.DataFrame({"department": ["IT", "Legal"], "participation_rate": [0.4861, 0.4859]})
+    assert french(titles.leaders, level, "department", "participation_rate", direction) == (
+        f"IT et Legal sont à égalité à 48,6{nb}%")
+    five = pl.DataFrame({"team": list("abcde"), "r": [0.5] * 5})
+    assert french(titles.leaders, five, "team", "r", ("équipe", "équipes")) == f"Les 5 équipes sont à égalité à 50,0{nb}%"
+    assert french(titles.leaders, level.clear(), "department", "participation_rate", direction) == (
+        "Pas de direction à comparer")
+    ends = pl.DataFrame({"team": list("abcdef"), "r": [1.0, 1.0, 1.0, 1.0, 0.2, 0.1]})
+    assert french(titles.leaders, ends, "team", "r", ("équipe", "équipes"), ("leads adoption", "trails")) == (
+        f"4 équipes mènent l'adoption à 100,0{nb}%{nb}; f ferme la marche à 10,0{nb}%")
+    ranked = pl.DataFrame({"team": ["a", "b", "c"], "ei_index": [0.52, 0.52, 0.6]})
+    assert french(titles.most_closed, ranked, "team", ("équipe", "équipes"), -0.5) == (
+        "a et b sont les équipes les plus cloisonnées (indice E-I +0,52), sans être des silos")
+    assert french(titles.groups_ranked, 1, ("pays", "pays"), "oct. 2026") == "1 pays en oct. 2026"
+    assert french(titles.groups_ranked, 14, ("pays", "pays"), "oct. 2026") == "14 pays en oct. 2026, du plus au moins actif"
+    tied = pl.DataFrame({"persona": ["engager", "observer", "catalyst"], "people": [1, 1, 0]})
+    assert french(titles.personas, tied, "people") == (
+        "Profils les plus répandus, à égalité : les animateurs et observateurs<br>1 chacun, sur 2 personnes actives")
+
+
+def test_plurals_and_lists_follow_the_french_rules():
+    from dashboard import format as fmt
+
+    assert [french(fmt.plural, n, "équipe", "équipes") for n in (0, 1, 2, 1_000_000, 1203)] == [
+        "0 équipe", "1 équipe", "2 équipes", "1\u202f000\u202f000 de équipes", "1\u202f203 équipes"]
+    assert french(fmt.names, ["IT", "Legal", "Sales"]) == "IT, Legal et Sales"
+    assert french(fmt.person, "3f2a9c1b77") == "personne 3f2a9c1b"
+    assert french(fmt.person, None) == "personne inconnue"
+    assert french(fmt.detail, {"start": "2025-11-01", "group": "None", "whole_range": "True", "partial": "()"}) == (
+        "début 2025-11-01 · groupe tous · toute la plage oui · partielles aucune")
+
+
+def test_tables_in_french_label_their_columns_and_say_never():
+    from datetime import date
+
+    from dashboard import tables
+    from ruche import i18n
+
+    frame = pl.DataFrame({"person_id": ["3f2a9c1b77e0", None], "last_contribution": [date(2026, 10, 3), None],
+                          "groups_reached": [3, 1], "rows_read": [10, 2]})
+    with i18n.use("fr"):
+        shown = tables.readable(frame)
+        assert shown.rows() == [("personne 3f2a9c1b", "2026-10-03", 3, 10), ("personne inconnue", "jamais", 1, 2)]
+        labels = {c: v["label"] for c, v in tables.config(shown).items()}
+        assert labels == {"person": "personne", "last_contribution": "dernière contribution",
+                          "groups_reached": "groupes atteints", "rows_read": "lignes lues"}
+        assert tables.config(shown)["person"]["help"].startswith("L'empreinte à clé qui représente une personne")
+    assert tables.readable(frame).rows()[1] == ("unknown person", "never", 1, 2)
+
+
+def test_the_sample_in_french(sample_store, shown_fr):
+    """The sample's titles and tables in French: the tie at the top by team counted, the two tied at
+    the bottom named with 'et', the largest persona, people as 'personne 3f2a9c1b', labels in French."""
+    from ruche import i18n
+
+    team = latest(sample_store, "team").with_columns(pl.col("participation_rate").round(3).alias("r"))
+    assert team.filter(pl.col("r") == 1.0).height == 19
+    assert title(figure(shown_fr, "team", "participation", "En oct. 2026")) == (
+        "En oct. 2026, 19 équipes sont en tête à 100,0\u00a0%\u00a0; Controlling Paris 3 et Inside Sales London 1 "
+        "ferment la marche à 0,0\u00a0%")
+    assert title(figure(shown_fr, "team", "overview", "19 équipes")) == (
+        "19 équipes mènent l'adoption à 100,0\u00a0%\u00a0; Controlling Paris 3 et Inside Sales London 1 "
+        "ferment la marche à 0,0\u00a0% en oct. 2026")
+    dep = latest(sample_store, "department").sort("participation_rate")
+    assert dep["participation_rate"].round(3).n_unique() == dep.height  # one group at each end
+    with i18n.use("fr"):
+        high, low = i18n.pct(dep["participation_rate"][-1]), i18n.pct(dep["participation_rate"][0])
+    assert title(figure(shown_fr, "department", "participation", "En oct. 2026")) == (
+        f"En oct. 2026, {dep['department'][-1]} est en tête à {high}\u00a0; {dep['department'][0]} ferme la marche "
+        f"à {low}")
+    totals = pl.DataFrame(compute(sample_store, "personas", by="department").extra["organisation"])
+    with i18n.use("fr"):
+        n, active = i18n.count(int(totals["people"].max())), i18n.count(int(totals["people"].sum()))
+    assert title(figure(shown_fr, "department", "contributors", "Profil")) == (
+        f"Profil le plus répandu : les observateurs<br>{n} des {active} salariés actifs")
+    spanners, champions = (frame for frame, _ in shown_fr["department", "people"]["tables"])
+    for frame in (spanners, champions):
+        assert frame["person"].str.fullmatch(r"personne [0-9a-f]{8}").all() and frame["person"].is_unique
+    config = shown_fr["department", "people"]["tables"][0][1]
+    assert config["person"]["label"] == "personne" and config["groups_reached"]["label"] == "groupes atteints"
+    runs = next(c for f, c in shown_fr["department", "loads"]["tables"] if "run_id" in f.columns)
+    assert [runs[c]["label"] for c in ("run_id", "started_at", "rows_read", "rows_rejected")] == [
+        "chargement", "début (UTC)", "lignes lues", "rejetées"]
+    said = [title(f) for seen in shown_fr.values() for f in seen["figures"]] + [
+        t for seen in shown_fr.values() for t in seen["texts"]]
+    for text in said:
+        assert not re.search(r"\b(leads?|trails?|are level|is the only|most closed|person [0-9a-f])\b", text), text

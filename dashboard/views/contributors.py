@@ -9,14 +9,15 @@ from dashboard import charts, data, titles
 from dashboard.filters import Filters
 from dashboard.format import count, md, pct, plural
 from dashboard.words import MEANINGS, group_words
-from ruche.i18n import N_, _, number, scope as in_words
+from ruche.i18n import N_, _, number, scope as in_words, term
 
 HELP = {
     "split": N_("Superusers: the top 1% of the headcount by contributions (posts and replies), ties "
     "included. Contributors: everybody else who contributed. Lurkers: active without contributing "
     "(read, reacted, joined). Inactive: no activity at all. Without a source of reads, lurkers and "
     "inactive people cannot be told apart and are shown together as non-contributors."),
-    "gini": MEANINGS["Gini coefficient"] + " Over the whole headcount, zeros included.",
+    "gini": N_("How unequally contributions are spread over the headcount: 0 when everybody contributes equally, "
+    "close to 1 when a few people write everything. Over the whole headcount, zeros included."),
     "absence": MEANINGS["contributor absence factor"],
     "personas": N_("From contributions made and responses received over the range: engager (balanced), "
     "catalyst (receives more than twice what it gives), responder and broadcaster (give more than "
@@ -95,7 +96,8 @@ def render(f: Filters) -> None:
                                       title, _("People"), meanings=MEANINGS),
                 width="stretch", key="personas",
             )
-            st.caption("; ".join(f"{p}: {MEANINGS[p][len('A persona: '):].rstrip('.')}" for p in
+            prefix = _("A persona: ")
+            st.caption("; ".join(f"{term(p)}: {_(MEANINGS[p]).removeprefix(prefix).rstrip('.')}" for p in
                                  ("engager", "catalyst", "responder", "broadcaster", "observer")) + ".")
             if sizes.height > MAX_GROUPS:
                 st.caption(_("The {n} largest of {groups} are drawn.").format(

@@ -87,5 +87,6 @@ def render(f: Filters) -> None:
                          if groups > len(drawn) else "")))
         phases = [p for p in ("pilot", "rollout", "generalised") if p in s.phases.values()]
         if phases:
+            prefix = _("Roadmap phase: ")
             st.caption(md(_("Roadmap phases in the legend: ") + "; ".join(
-                f"{term(p)}: {_(MEANINGS[p]).removeprefix(_('Roadmap phase: ')).rstrip('.')}" for p in phases) + "."))
+                f"{term(p)}: {_(MEANINGS[p]).removeprefix(prefix).rstrip('.')}" for p in phases) + "."))
