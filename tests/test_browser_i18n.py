@@ -153,8 +153,8 @@ def test_the_sidebar_switches_to_english(sample_store):
     with served(sample_store) as url, french_page() as page:
         page.goto(url)
         wait_for_app(page, "Taux de participation")
-        page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="Français").click()
-        page.get_by_role("option", name="English").click()
+        page.locator("section[data-testid='stSidebar']").get_by_role("combobox", name="Langue", exact=True).click()
+        page.get_by_role("option", name="English", exact=True).click()
         wait_for_app(page, "Participation rate")
         wait_for_charts(page)
         body = page.inner_text("body")

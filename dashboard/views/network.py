@@ -11,7 +11,7 @@ from dashboard.format import count, headers, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS
-from ruche.i18n import N_, _, day_label, number, period_label as label, term, terms
+from ruche.i18n import N_, _, number, period_label as label, term, terms
 from dashboard.words import MEANINGS, group_words
 
 HELP = {
