@@ -188,7 +188,7 @@ def test_the_sample_loaded_into_ducklake_in_postgresql_gives_every_figure_the_st
     from metrics.refresh import derived_current
 
     done = subprocess.run([sys.executable, "-m", "ruche.cli", "demo", "--no-serve", "--db", pg_lake], cwd=ROOT,
-                          env=dict(os.environ, RUCHE_KEY="ab" * 32), capture_output=True, text=True, timeout=900)
+                          env=dict(os.environ, RUCHE_KEY="ab" * 32), capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr
     file_con, lake_con = store.connect(sample_store, read_only=True), store.connect(pg_lake, read_only=True)
     for table in ("people", "accounts", "spaces", "activities", "deleted_events", "usage_snapshots", "rejects",
