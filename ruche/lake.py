@@ -7,7 +7,9 @@ one DuckLake transaction: it writes new Parquet files and, at its commit, one ne
 catalog; nothing is copied, so publishing costs what the write brings, whatever the size of the
 store. A reader is pinned to the snapshot that was current when it opened, and keeps that view
 until it opens again. A write killed before its commit leaves no snapshot (its files, which no
-snapshot names, are removed by the next write). Two writes take turns: a PostgreSQL advisory
+snapshot names, are removed by the next write); a write forgets the snapshots older than a week,
+and their files (:func:`expire_snapshots`). ``ruche purge`` and ``ruche key rotate`` refuse a
+lake (:func:`refuse_erasing`): its snapshots would keep what they erase. Two writes take turns: a PostgreSQL advisory
 lock, held by the write's own connection (released by the server when the process dies), or a
 lock file beside a SQLite catalog.
 
