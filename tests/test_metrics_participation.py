@@ -125,7 +125,8 @@ def test_registry_result_carries_rows_suppression_and_reads_flag():
     assert result.rows.height == 2 and result.suppressed_groups == 3
     # who the headcounts count, and the days the figures cover (the data's, from 5 January)
     assert result.extra == {"reads_known": True, "population": "employed in the period",
-                            "covers": {"from": date(2026, 1, 5), "to": date(2026, 2, 28)}}
+                            "covers": {"from": date(2026, 1, 5), "to": date(2026, 2, 28)},
+                            "attribution": "as-it-was"}  # the groups people held on each day
 
 
 def test_materialised_and_on_the_fly_agree():
