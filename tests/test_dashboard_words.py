@@ -130,7 +130,7 @@ def test_the_audit_detail_reads_as_words_and_people_as_short_labels(shown):
     (audit, _), = shown["team", "audit"]["tables"]
     views = audit[(audit["action"] == "view") & (audit["page"] == "participation")]
     assert views.iloc[0]["detail"] == ("start 2025-11-01 · end 2026-10-31 · period month · by team · group all · "
-                                       "min group size 5 · whole range yes · at end yes · partial none")
+                                       "min group size 5 · whole range yes · at end yes · partial none · attribution as-it-was")
     assert not audit["detail"].str.contains("[{}']", regex=True).any()
     spanners, champions = (frame for frame, _ in shown["department", "people"]["tables"])
     for frame in (spanners, champions):
@@ -177,9 +177,9 @@ def test_the_leader_and_the_trailer_are_the_data_s(sample_store, shown):
     # by department: one group at the top, one at the bottom
     dep = latest(sample_store, "department").with_columns(pl.col("participation_rate").round(3).alias("r"))
     top, bottom = dep.filter(pl.col("r") == dep["r"].max()), dep.filter(pl.col("r") == dep["r"].min())
-    assert (top["department"].to_list(), bottom["department"].to_list()) == (["Legal"], ["Logistics"])
+    assert (top["department"].to_list(), bottom["department"].to_list()) == (["Legal"], ["Production"])
     assert title(figure(shown, "department", "participation", "In 2026-10")) == (
-        f"In 2026-10, Legal leads at {pct(top['participation_rate'][0])}; Logistics trails at "
+        f"In 2026-10, Legal leads at {pct(top['participation_rate'][0])}; Production trails at "
         f"{pct(bottom['participation_rate'][0])}")
     # by team: 19 teams tie at 100%: counted, never one picked by its name
     team = latest(sample_store, "team").with_columns(pl.col("participation_rate").round(3).alias("r"))
