@@ -430,8 +430,8 @@ def test_titles_in_french_say_ties_and_numbers_the_french_way():
 def test_plurals_and_lists_follow_the_french_rules():
     from dashboard import format as fmt
 
-    assert [french(fmt.plural, n, "équipe", "équipes") for n in (0, 1, 2, 1_000_000, 1203)] == [
-        "0 équipe", "1 équipe", "2 équipes", "1\u202f000\u202f000 de équipes", "1\u202f203 équipes"]
+    assert [french(fmt.plural, n, "personne", "personnes") for n in (0, 1, 2, 1_000_000, 1203)] == [
+        "0 personne", "1 personne", "2 personnes", "1\u202f000\u202f000 de personnes", "1\u202f203 personnes"]
     assert french(fmt.names, ["IT", "Legal", "Sales"]) == "IT, Legal et Sales"
     assert french(fmt.person, "3f2a9c1b77") == "personne 3f2a9c1b"
     assert french(fmt.person, None) == "personne inconnue"
