@@ -49,7 +49,7 @@ TEXTS = ", ".join([
 def english_words(texts: list[str]) -> list[tuple[str, str]]:
     """The English words of ``texts`` (case-insensitive), with the text each is in.
 
-    >>> english_words(["Taux de participation", "Participation rate", "Ruche · Louvain"])
+    >>> english_words(["Taux de participation", "Participation rate", "Ruche · Louvain", "inégalement réparties"])
     [('rate', 'Participation rate')]
     """
     found = []
@@ -57,7 +57,8 @@ def english_words(texts: list[str]) -> list[tuple[str, str]]:
         clean = text
         for name in ALLOWED:
             clean = clean.replace(name, " ")
-        words = re.findall(r"[A-Za-z][A-Za-z'’-]*", clean.lower())
+        # accented letters belong to their word ('inégalement' holds no 'in')
+        words = re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ][A-Za-zÀ-ÖØ-öø-ÿŒœ'’-]*", clean.lower())
         phrases = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
         found += [(w, text) for w in phrases if w in ENGLISH]
     return found

@@ -130,7 +130,7 @@ def test_the_audit_detail_reads_as_words_and_people_as_short_labels(shown):
     (audit, _), = shown["team", "audit"]["tables"]
     views = audit[(audit["action"] == "view") & (audit["page"] == "participation")]
     assert views.iloc[0]["detail"] == ("start 2025-11-01 · end 2026-10-31 · period month · by team · group all · "
-                                       "min group size 5 · whole range yes · at end yes · partial none")
+                                       "min group size 5 · whole range yes · at end yes · partial none · attribution as-it-was")
     assert not audit["detail"].str.contains("[{}']", regex=True).any()
     spanners, champions = (frame for frame, _ in shown["department", "people"]["tables"])
     for frame in (spanners, champions):
@@ -177,9 +177,9 @@ def test_the_leader_and_the_trailer_are_the_data_s(sample_store, shown):
     # by department: one group at the top, one at the bottom
     dep = latest(sample_store, "department").with_columns(pl.col("participation_rate").round(3).alias("r"))
     top, bottom = dep.filter(pl.col("r") == dep["r"].max()), dep.filter(pl.col("r") == dep["r"].min())
-    assert (top["department"].to_list(), bottom["department"].to_list()) == (["Legal"], ["Logistics"])
+    assert (top["department"].to_list(), bottom["department"].to_list()) == (["Legal"], ["Production"])
     assert title(figure(shown, "department", "participation", "In 2026-10")) == (
-        f"In 2026-10, Legal leads at {pct(top['participation_rate'][0])}; Logistics trails at "
+        f"In 2026-10, Legal leads at {pct(top['participation_rate'][0])}; Production trails at "
         f"{pct(bottom['participation_rate'][0])}")
     # by team: 19 teams tie at 100%: counted, never one picked by its name
     team = latest(sample_store, "team").with_columns(pl.col("participation_rate").round(3).alias("r"))
@@ -430,8 +430,8 @@ def test_titles_in_french_say_ties_and_numbers_the_french_way():
 def test_plurals_and_lists_follow_the_french_rules():
     from dashboard import format as fmt
 
-    assert [french(fmt.plural, n, "équipe", "équipes") for n in (0, 1, 2, 1_000_000, 1203)] == [
-        "0 équipe", "1 équipe", "2 équipes", "1\u202f000\u202f000 de équipes", "1\u202f203 équipes"]
+    assert [french(fmt.plural, n, "personne", "personnes") for n in (0, 1, 2, 1_000_000, 1203)] == [
+        "0 personne", "1 personne", "2 personnes", "1\u202f000\u202f000 de personnes", "1\u202f203 personnes"]
     assert french(fmt.names, ["IT", "Legal", "Sales"]) == "IT, Legal et Sales"
     assert french(fmt.person, "3f2a9c1b77") == "personne 3f2a9c1b"
     assert french(fmt.person, None) == "personne inconnue"
