@@ -379,6 +379,9 @@ class Figure:
                          else IN_WORDS.get(self.population, self.population))
         if self.window:
             parts.append(f"{self.window[0]} to {self.window[1]}")
+        measured = self.result.extra.get("measured_to")
+        if measured:  # a result of the person graph kept until the graph changes enough (docs/store.md)
+            parts.append(f"as of {measured}")
         cut = sorted(self.partial)
         if cut:
             parts.append(f"partial period{'s' if len(cut) > 1 else ''}: {', '.join(cut)}")

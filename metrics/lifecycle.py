@@ -38,7 +38,7 @@ import polars as pl
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns
+from metrics.groups import group_columns, people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
@@ -85,24 +85,36 @@ def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: 
     """The contributors per period and group of :func:`lifecycle`, the groups left out, and those
     each period left out (``period``, ``by``): a period's row reads that period, the one before
     and the first period each person contributed in, nothing after it."""
-    g = _grain(period)
-    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if heads is None:
         heads = participation_frame(con, [by], period, start, end)
-    heads = heads.select("period", by, "headcount", "partial")
+    return lifecycle_rows_by(con, [by], period, start, end, min_group_size, heads={by: heads})[by]
+
+
+def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
+                      end: date | None, min_group_size: int, *, heads: dict[str, pl.DataFrame],
+                      ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`lifecycle_rows` of each attribute of ``bys``, the contributors counted in one query;
+    ``heads``: the participation over ``start``..``end`` of each attribute."""
+    g = _grain(period)
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
-        empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
-                                     **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
-        return empty, 0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})
+        return {by: (pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
+                                          **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
+                     0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
+    query = sql("lifecycle").format(people=people_by_attribute(bys), trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
-    counts = counts.rename({"g0": by})
-    frame = heads.join(counts, on=["period", by], how="left").with_columns(
-        pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
-    rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
-    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
+    out = {}
+    for by in bys:
+        part = parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by})
+        frame = heads[by].select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
+        frame = frame.with_columns(
+            pl.col("contributors", "new", "continuing", "returning", "lapsed").fill_null(0).cast(pl.Int64))
+        rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+        out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    return out
 
 
 def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,

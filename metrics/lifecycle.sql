@@ -3,7 +3,8 @@
 -- those contributing for the first time ever (new), those who also did in the period before
 -- (continuing), those back after at least one period without (returning); and those who
 -- contributed the period before but not in this one (lapsed).
--- Template slots (from the code or an allow-list): <group_columns>, <trunc>, <step>, <label>,
+-- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute:
+-- one row per person and attribute, so that one query gives every attribute's rows), <trunc>, <step>, <label>,
 -- <person_period> (per person and period, from the first day of the data: read with
 -- $from_date null).
 -- Bound parameters: $from_date (null), $to_date, $first_day, $last_day (the range cut to the data).
@@ -46,7 +47,8 @@ final as (
     select
         strftime(period_start, '%Y-%m-%d') as period_start_iso,
         {label} as period,
-        {group_columns},
+        p.by_attribute,
+        p.by_group as g0,
         count(*) filter (where now) as contributors,
         count(*) filter (where now and f.first_period = s.period_start) as new,
         count(*) filter (where now and before) as continuing,
@@ -54,7 +56,7 @@ final as (
         count(*) filter (where before and not now) as lapsed
     from standing as s
     join firsts as f using (person_key)
-    join people as p using (person_key)
+    join {people} as p using (person_key)
     where not p.is_external
     group by all
 )

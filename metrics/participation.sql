@@ -1,7 +1,8 @@
 -- Participation per period and group (METRICS.md, "Activity").
 -- Template slots (from the code or an allow-list, never user text): <group_columns> (g0, g1, ...),
--- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql) and the
--- relation <person_period>.
+-- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql), the
+-- relation <person_period> and <people> (``people``, or metrics.groups.people_by_attribute: one row
+-- per person and attribute, grouped by every attribute at once).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -39,7 +40,7 @@ staff as (
         {group_columns},
         date_trunc('{trunc}', p.hired_on)::date as hired_period,
         date_trunc('{trunc}', p.left_on)::date as left_period
-    from people as p
+    from {people} as p
     where not p.is_external
 ),
 

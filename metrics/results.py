@@ -40,12 +40,12 @@ import polars as pl
 from metrics import lifecycle, registry, responsiveness, silos, status
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders
-from metrics.participation import labels, participation_frame, reads_extra
+from metrics.leadership import leaders_by
+from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import last_day, store_state
-from metrics.graph import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS, person_network_state
 from metrics.targets import targets_from
 from metrics.teams import rule_settings
 from metrics.registry import MetricParams, MetricResult
@@ -53,6 +53,8 @@ from metrics.suppression import decide
 from ruche.errors import RucheError
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
+#: The attributes a load stores the per-period results of, each computed for all of them at once.
+ALL_BYS = ["organisation", *BY_CHOICES]
 
 
 #: Metrics of the whole range whose result does not depend on the period grain.
@@ -121,11 +123,24 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common["activity"] = {**reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None)}
         return dict(common["activity"])
 
-    def heads() -> pl.DataFrame:  # participation, lifecycle and responsiveness read the same
-        wanted = ("participation", params.by, params.period, params.start)
-        if wanted not in common:
-            common[wanted] = participation_frame(con, [params.by], params.period, params.start)
+    def heads(by: str = params.by) -> pl.DataFrame:  # participation, lifecycle and responsiveness read the same
+        wanted = ("participation", by, params.period, params.start)
+        if wanted not in common:  # every attribute's in one query (the load asks for each)
+            frames = participation_frames(con, ALL_BYS, params.period, params.start)
+            common.update({("participation", b, params.period, params.start): f for b, f in frames.items()})
+        if wanted not in common:  # an attribute the load does not store
+            common[wanted] = participation_frame(con, [by], params.period, params.start)
         return common[wanted]
+
+    def every_by(what: str, compute) -> tuple:
+        """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
+        once per metric, grain, start and minimum group size."""
+        wanted = (what, params.period, params.start, params.min_group_size)
+        if wanted not in common:
+            common[wanted] = compute() if params.by in ALL_BYS else {}
+        if params.by not in common[wanted]:
+            raise KeyError(params.by)
+        return common[wanted][params.by]
 
     def whole_labels() -> dict:
         if "labels" not in common:
@@ -138,9 +153,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             threads[params.start] = f"{THREADS}_{len(threads)}"
             con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
                         {"from_date": params.start, "to_date": None})
-        rows, left_out, hidden = responsiveness.responsiveness_and_hidden(
-            con, params.by, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads=heads())
+        rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
+            threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
@@ -148,8 +163,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = ("funnel", params.by, params.min_group_size, regular)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
             common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size, regular)
-        rows, left_out, hidden = lifecycle.lifecycle_rows(con, params.by, params.period, params.start, None,
-                                                          params.min_group_size, heads=heads())
+        rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
+            heads={by: heads(by) for by in ALL_BYS}))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -158,7 +174,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
-        rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size)
+        rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -340,6 +357,7 @@ def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
         "schema": con.execute("select max(version) from schema_version").fetchone()[0],
         "first_day": first and first.isoformat(), "last_day": last and last.isoformat(),
         "calls": json.loads(json.dumps(calls, sort_keys=True, default=str)),
+        "network": _network_stamp(con),
     }
 
 
@@ -423,6 +441,32 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
 
 
+def _network_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the stored person-graph results were computed from (``m_network_state``: the activities'
+    count and last run, the people), None when none are stored."""
+    found = con.execute("select count(*) from information_schema.tables where table_name = 'm_network_state'"
+                        ).fetchone()[0]
+    if not found:
+        return None
+    row = con.execute("select value from m_network_state where key = 'state'").fetchone()
+    return row[0] if row else None
+
+
+def _kept(con: duckdb.DuckDBPyConnection, old: MetricResult, last_day: date) -> MetricResult:
+    """A result of the person graph (:data:`WHOLE_HISTORY`) kept from the previous load, labelled
+    with the last day of the data it describes (``measured_to``: the figure layer says "as of"
+    it) and whether the person graph it read still describes the store (``current``)."""
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    current = state.get("state") == person_network_state(con)
+    extra = dict(old.extra)
+    extra.setdefault("measured_to", last_day)
+    if "current" in extra:
+        extra["current"] = current
+    if isinstance(extra.get("betweenness"), dict):
+        extra["betweenness"] = {**extra["betweenness"], "current": current}
+    return MetricResult(rows=old.rows, suppressed_groups=old.suppressed_groups, extra=extra)
+
+
 def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
@@ -446,6 +490,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     facts = _facts(con, settings)
     before = _stored_facts(con)
     first = None if full else first_touched(con, before, facts)
+    # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
+    # kept while the Louvain communities and betweenness they read are those they were computed with
+    keep_graph = first is not None and facts["network"] is not None and before.get("network") == facts["network"]
     first_thread = None if first is None else first_thread_touched(con, before, first)
     if first is None:
         con.execute(
@@ -464,6 +511,10 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                            json.dumps(_encode(result.extra)))
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+        if keep_graph and name in WHOLE_HISTORY:
+            old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
+            if old is not None:
+                return _kept(con, old, date.fromisoformat(before["last_day"])), None
         if first is not None and spliced_at_load(name, params.extra):
             old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
             old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
