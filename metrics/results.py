@@ -162,7 +162,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
-            common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size, regular)
+            bys = ALL_BYS if params.by in ALL_BYS else [params.by]
+            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular)
+            common.update({("funnel", b, params.min_group_size, regular): f for b, f in found.items()})
         rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
             heads={by: heads(by) for by in ALL_BYS}))
@@ -408,9 +410,16 @@ def first_thread_touched(con: duckdb.DuckDBPyConnection, before: dict, first: da
     return first if posted is None else min(first, posted)
 
 
-def _stored_any(con: duckdb.DuckDBPyConnection, wanted: str) -> MetricResult | None:
-    """The result stored under key ``wanted``, whatever state it was computed from."""
-    row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
+def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Every stored result, undecoded, by key, whatever state it was computed from: read in one
+    query (one per key reads every stored blob each time)."""
+    return {k: (rows, suppressed, extra)
+            for k, rows, suppressed, extra in con.execute("select key, rows, suppressed, extra from m_results").fetchall()}
+
+
+def _stored_any(found: dict[str, tuple], wanted: str) -> MetricResult | None:
+    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`)."""
+    row = found.get(wanted)
     if row is None:
         return None
     return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
@@ -491,8 +500,10 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     before = _stored_facts(con)
     first = None if full else first_touched(con, before, facts)
     # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
-    # kept while the Louvain communities and betweenness they read are those they were computed with
-    keep_graph = first is not None and facts["network"] is not None and before.get("network") == facts["network"]
+    # kept while the Louvain communities and betweenness they read are those they were computed
+    # with, and activities were added (with none, they are computed again: a few tenths of a second)
+    keep_graph = (first is not None and facts["network"] is not None and before.get("network") == facts["network"]
+                  and facts["activities_run"] != before["activities_run"])
     first_thread = None if first is None else first_thread_touched(con, before, first)
     if first is None:
         con.execute(
@@ -501,6 +512,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         )
     state = _state(con)
     k = settings.min_group_size
+    stored_before = {} if first is None else _stored_all(con)
+    # the coverage counts a usage report on its date, not on the day it vouches for
+    coverage_from = None if first is None else min(first, con.execute(
+        "select coalesce(min(report_date), $first) from usage_snapshots where run_id > $run",
+        {"first": first, "run": before["snapshots_run"]}).fetchone()[0])
 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
@@ -512,12 +528,12 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
         if keep_graph and name in WHOLE_HISTORY:
-            old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
             if old is not None:
                 return _kept(con, old, date.fromisoformat(before["last_day"])), None
         if first is not None and spliced_at_load(name, params.extra):
-            old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
-            old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
+            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)))
             if old is not None and old_hidden is not None:
                 try:
                     return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
@@ -555,11 +571,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             spent["targets"] = spent.get("targets", 0) + time.process_time() - began
         if name == "inactive-teams" and result.extra.get("as_of"):
             end = previous_as_of(period, result.extra["as_of"])
-            before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
-            save(before, name, by, period, k, extra, end=end)
+            wanted = key(name, by, period, k, extra, end=end)
+            if first is not None and first > end and wanted in stored_before:
+                # the teams flagged as of a day before every day the loads since touched: they
+                # read nothing after that day, so they are the ones stored
+                rows, suppressed, stored_extra = stored_before[wanted]
+                pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                continue
+            flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+            save(flagged, name, by, period, k, extra, end=end)
     began = time.process_time()
     for period in GRAINS:
-        save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+        old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
+        if old is None or coverage_from is None:
+            save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+            continue
+        # each period's row counts that period's records alone: those from the first touched on again
+        label = period_label(period, coverage_from)
+        fresh = status.coverage(con, period, coverage_from)
+        rows = pl.concat([old.rows.filter(pl.col("period") < label), fresh]).sort("source", "period")
+        save(MetricResult(rows=rows), "coverage", "source", period, 0, {})
     spent["coverage"] = time.process_time() - began
     began = time.process_time()
     save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
