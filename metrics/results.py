@@ -9,9 +9,10 @@ store as it is (same loads, same row counts); :func:`lookup` returns one of them
 computed with exactly the same parameters; anything else is computed live by the caller.
 
 A load that only added activities or usage reports computes the per-period results again from
-the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, and the
-results of the whole history in full (:func:`precompute`); ``m_results_facts`` records what they
-were computed from.
+the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, for every
+attribute at once (one query per metric and grain), and the results of the whole history in
+full but for the person graph's, which follow its schedule (:func:`precompute`);
+``m_results_facts`` records what they were computed from.
 
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
@@ -491,9 +492,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     (:func:`first_touched`), the results of the metrics made of periods standing on their own
     (:func:`sliceable`: participation, the leaders', the silos per period, and what is derived
     from them: the targets, the groups listed) are computed again for the periods from the first
-    one touched on, the earlier periods kept (``mode`` ``periods``); every other result, of the
-    whole history, is computed again in full. Otherwise (or with ``full``) everything is (``mode``
-    ``full``). Either way the stored results are the ones a computation from scratch gives.
+    one touched on, the earlier periods kept (``mode`` ``periods``), and so is the coverage; the
+    teams flagged as of the end of a period before the first day touched are kept; the person
+    graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
+    last day of the data they describe (:func:`_kept`); every other result, of the whole history,
+    is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
+    Either way the stored results are the ones a computation from scratch gives, the person
+    graph's once it is computed again.
     """
     started = time.perf_counter()
     facts = _facts(con, settings)
