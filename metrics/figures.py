@@ -396,6 +396,11 @@ class Figure:
             parts.append(_(bases.ATTRIBUTION_WORDS[attribution]))
         if self.window:
             parts.append(_("{first} to {last}").format(first=day_label(self.window[0]), last=day_label(self.window[1])))
+        measured = self.result.extra.get("measured_to")
+        if measured:  # a result of the person graph kept until the graph changes enough (docs/store.md)
+            if isinstance(measured, str):  # as a stored result's extra keeps it
+                measured = date.fromisoformat(measured[:10])
+            parts.append(_("as of {day}").format(day=day_label(measured)))
         cut = sorted(self.partial)
         if cut:
             parts.append(ngettext("partial period: {periods}", "partial periods: {periods}", len(cut)).format(

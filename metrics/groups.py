@@ -91,6 +91,22 @@ def group_columns(attributes: list[str]) -> str:
     )
 
 
+def people_by_attribute(attributes: list[str], people: str = "people") -> str:
+    """``people as p``, one row per person (per version of a person, ``people`` being
+    :func:`metrics.bases.people_versions`) and attribute of ``attributes`` (allow-listed): every
+    column of ``people``, ``by_attribute`` (the attribute's name) and ``by_group`` (the person's
+    group by it, as :func:`group_columns` names it). A metric grouped by ``by_attribute, by_group``
+    is, in one query, the metric grouped by each attribute: the rows of one attribute are those
+    a query grouped by it alone gives.
+
+    >>> people_by_attribute(["site"])
+    "(select p.*, unnest(['site']) as by_attribute, unnest([coalesce(cast(p.site as varchar), '(not set)')]) as by_group from people as p)"
+    """
+    names = ", ".join(f"'{a}'" for a in attributes if group_expression(a))
+    values = ", ".join(f"coalesce(cast({group_expression(a)} as varchar), '{UNKNOWN}')" for a in attributes)
+    return f"(select p.*, unnest([{names}]) as by_attribute, unnest([{values}]) as by_group from {people} as p)"
+
+
 def period_start(grain_name: str, day: date) -> date:
     """First day of the period of ``grain_name`` holding ``day`` (weeks start on Monday).
 

@@ -19,7 +19,7 @@ from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns, group_expression
-from metrics.participation import labels, participation_frame, reads_extra
+from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within
 from metrics.measure import MetricParams, MetricResult, register
@@ -75,11 +75,35 @@ def leaders(
 
     The two people without a level are under the minimum size, and the five executives with them.
     """
-    level = f"cast({group_expression('level')} as varchar) in ({', '.join(repr(v) for v in LEADER_LEVELS)})"
-    rows, left_out, _, hidden = _compare(con, "level", by, period, start, end, min_group_size, counted=level,
-                                         attribution=attribution)
-    return rows.filter(pl.col("level").is_in(LEADER_LEVELS)), left_out, hidden.select("period", "level").unique().sort(
-        "period", "level")
+    return leaders_by(con, [by], period, start, end, min_group_size, attribution)[by]
+
+
+#: The people :func:`leaders` counts the activity of.
+_LEADERS = f"cast({group_expression('level')} as varchar) in ({', '.join(repr(v) for v in LEADER_LEVELS)})"
+
+
+def leaders_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str = "month", start: date | None = None,
+    end: date | None = None, min_group_size: int = 5, attribution: str = bases.AS_IT_WAS,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`leaders` by each attribute of ``bys``: the participation of the levels inside every
+    attribute's groups in one query (:func:`metrics.participation.participation_frames`), that of
+    the levels alone (``organisation``, ``level``) in another; people in their groups under
+    ``attribution`` (:func:`metrics.bases.people_versions`)."""
+    outer = [by for by in bys if by not in ("organisation", "level")]
+    frames = participation_frames(con, outer, period, start, end, _LEADERS, inner=["level"],
+                                  attribution=attribution) if outer else {}
+    if len(outer) < len(bys):
+        frames["level"] = participation_frame(con, ["level"], period, start, end, _LEADERS, attribution)
+    out = {}
+    for by in bys:
+        groups = [by] if by in outer else []
+        frame = frames[by if by in outer else "level"].drop(
+            "stickiness", "retention", "contributors_retained", "readers_retained")
+        rows, left_out, hidden = decide_within(frame, groups, "level", "headcount", min_group_size, within=["period"])
+        out[by] = (rows.filter(pl.col("level").is_in(LEADER_LEVELS)), left_out,
+                   hidden.select("period", "level").unique().sort("period", "level"))
+    return out
 
 
 def leadership(

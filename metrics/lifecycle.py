@@ -40,7 +40,7 @@ import polars as pl
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns
+from metrics.groups import people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
@@ -88,24 +88,37 @@ def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: 
     """The contributors per period and group of :func:`lifecycle`, the groups left out, and those
     each period left out (``period``, ``by``): a period's row reads that period, the one before
     and the first period each person contributed in, nothing after it."""
-    g = _grain(period)
-    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if heads is None:
         heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
-    heads = heads.select("period", by, "headcount", "partial")
+    return lifecycle_rows_by(con, [by], period, start, end, min_group_size, heads={by: heads})[by]
+
+
+def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
+                      end: date | None, min_group_size: int, *, heads: dict[str, pl.DataFrame],
+                      ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`lifecycle_rows` of each attribute of ``bys``, the contributors counted in one query;
+    ``heads``: the participation over ``start``..``end`` of each attribute, people in the groups
+    they hold now (:data:`metrics.bases.TODAY`, as the lifecycle counts them)."""
+    g = _grain(period)
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
-        empty = pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
-                                     **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean})
-        return empty, 0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})
+        return {by: (pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8, "headcount": pl.Int64,
+                                          **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
+                     0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(group_columns=group_columns([by]), trunc=g.trunc, step=g.step, label=g.label,
+    query = sql("lifecycle").format(people=people_by_attribute(bys), trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
-    counts = counts.rename({"g0": by})
-    frame = heads.join(counts, on=["period", by], how="left").with_columns(
-        pl.col(COLUMNS[2:-1]).fill_null(0).cast(pl.Int64))
-    rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
-    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
+    out = {}
+    for by in bys:
+        part = parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by})
+        frame = heads[by].select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
+        frame = frame.with_columns(
+            pl.col(COLUMNS[2:-1]).fill_null(0).cast(pl.Int64))
+        rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+        out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    return out
 
 
 def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
@@ -113,29 +126,47 @@ def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", s
                        regular_months: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The funnel per group (:data:`FUNNEL`) and the cohort curves over ``start``..``end`` of
     :func:`lifecycle`: the same whatever its period grain."""
-    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
-    empty_cohorts = pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
-                                         "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
-    if first is None or first > last:
-        return pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), empty_cohorts
-    src = bases.sources(con, "month", start, end)
-    params = {"from_date": start, "to_date": end, "regular_months": regular_months}
-    funnel = con.execute(sql("lifecycle_funnel").format(
-        group_columns=group_columns([by]), bounds=bounds_sql(src.days), person_range=src.person_range,
-        person_months=src.person_months), params).pl().rename({"g0": by})
-    shown_groups, _, _ = decide(range_headcounts(con, by, start, end, src.days), by, "headcount", min_group_size)
-    funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
-        pl.col(FUNNEL).cast(pl.Int64)).sort(by)
+    return funnel_and_cohorts_by(con, [by], start, end, min_group_size, regular_months)[by]
 
-    cells = con.execute(sql("lifecycle_cohorts").format(group_columns=group_columns([by]),
-                                                        person_months=src.person_months),
-                        {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
-    cells = cells.rename({"g0": by}).with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
-    sizes = cells.select(by, "cohort", "cohort_size").unique()
-    shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
-    cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
-        (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts.columns)
-    return funnel, cohorts.sort(by, "cohort", "months_after")
+
+def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
+                          end: date | None = None, min_group_size: int = 5,
+                          regular_months: int = 3) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """:func:`funnel_and_cohorts` by each attribute of ``bys``: the funnel in one query, the
+    cohorts in another (the activities read once for every attribute)."""
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
+
+    def empty_cohorts(by: str) -> pl.DataFrame:
+        return pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
+                                    "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
+
+    if first is None or first > last:
+        return {by: (pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), empty_cohorts(by))
+                for by in bys}
+    src = bases.sources(con, "month", start, end)
+    people = people_by_attribute(bys)
+    params = {"from_date": start, "to_date": end, "regular_months": regular_months}
+    funnels = con.execute(sql("lifecycle_funnel").format(
+        people=people, bounds=bounds_sql(src.days), person_range=src.person_range,
+        person_months=src.person_months), params).pl()
+    all_cells = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=src.person_months),
+                            {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
+    funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)
+    cell_parts = all_cells.partition_by("by_attribute", as_dict=True, include_key=False)
+    out = {}
+    for by in bys:
+        funnel = funnel_parts.get((by,), funnels.clear().drop("by_attribute")).rename({"g0": by})
+        shown_groups, _, _ = decide(range_headcounts(con, by, start, end, src.days), by, "headcount", min_group_size)
+        funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
+            pl.col(FUNNEL).cast(pl.Int64)).sort(by)
+        cells = cell_parts.get((by,), all_cells.clear().drop("by_attribute")).rename({"g0": by})
+        cells = cells.with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
+        sizes = cells.select(by, "cohort", "cohort_size").unique()
+        shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
+        cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
+            (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts(by).columns)
+        out[by] = funnel, cohorts.sort(by, "cohort", "months_after")
+    return out
 
 
 def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:

@@ -4,7 +4,8 @@
 -- (continuing), those back after at least one period without (returning); and those who
 -- contributed the period before but not in this one (lapsed); of those, the newcomers who did not
 -- come back: their first contribution ever was in the period before (lapsed_newcomers).
--- Template slots (from the code or an allow-list): <group_columns>, <trunc>, <step>, <label>,
+-- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute:
+-- one row per person and attribute, so that one query gives every attribute's rows), <trunc>, <step>, <label>,
 -- <person_period> (per person and period, from the first day of the data: read with
 -- $from_date null).
 -- Bound parameters: $from_date (null), $to_date, $first_day, $last_day (the range cut to the data).
@@ -47,7 +48,8 @@ final as (
     select
         strftime(period_start, '%Y-%m-%d') as period_start_iso,
         {label} as period,
-        {group_columns},
+        p.by_attribute,
+        p.by_group as g0,
         count(*) filter (where now) as contributors,
         count(*) filter (where now and f.first_period = s.period_start) as new,
         count(*) filter (where now and before) as continuing,
@@ -57,7 +59,7 @@ final as (
             as lapsed_newcomers
     from standing as s
     join firsts as f using (person_key)
-    join people as p using (person_key)
+    join {people} as p using (person_key)
     where not p.is_external
     group by all
 )

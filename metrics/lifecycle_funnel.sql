@@ -2,7 +2,8 @@
 -- activity, or a usage report vouching for one), reacted (a reaction, or a contribution), posted
 -- (a post or reply), contributes regularly (contributions in at least $regular_months distinct
 -- months of the range); and the month each person arrived in (their first activity, ever).
--- Template slots (from the code or an allow-list): <group_columns>, <bounds>, <person_range>,
+-- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute:
+-- one row per person and attribute, so that one query gives every attribute's rows), <bounds>, <person_range>,
 -- <person_months> (rows of the range, with their month).
 -- Bound parameters: $from_date, $to_date, $regular_months.
 with
@@ -31,13 +32,14 @@ steps as (
 -- The people employed in the range (the directory's), each counted at every step they reached.
 final as (
     select
-        {group_columns},
+        p.by_attribute,
+        p.by_group as g0,
         count(*) as in_directory,
         count(*) filter (where s.seen) as seen,
         count(*) filter (where s.reacted) as reacted,
         count(*) filter (where s.posted) as posted,
         count(*) filter (where s.regular) as regular
-    from people as p
+    from {people} as p
     cross join bounds
     left join steps as s using (person_key)
     where not p.is_external and first_day is not null

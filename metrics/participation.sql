@@ -1,7 +1,10 @@
 -- Participation per period and group (METRICS.md, "Activity").
 -- Template slots (from the code or an allow-list, never user text): <group_columns> (g0, g1, ...),
--- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql) and the
--- relation <person_period>.
+-- <groups> (their names), <trunc>, <step>, <label>, <bounds> (metrics.population.bounds_sql), the
+-- relations <person_period>, <person_day> and <people> (metrics.bases.people_versions, or
+-- metrics.groups.people_by_attribute over it: one row per version and attribute, grouped by every
+-- attribute at once), <person> (``person_key``, with ``by_attribute`` when grouped by every
+-- attribute: a person's stays are followed attribute by attribute), <s_groups>, <lag_same>, <covers>.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -54,7 +57,7 @@ stay_starts as (
         *,
         case when lag(valid_to) over w = valid_from and ({lag_same}) then 0 else 1 end as starts
     from staff
-    window w as (partition by person_key order by valid_from nulls first)
+    window w as (partition by {person} order by valid_from nulls first)
 ),
 
 stays as (
@@ -66,7 +69,7 @@ stays as (
         case when bool_or(valid_from is null) then null else min(valid_from) end as valid_from,
         case when bool_or(valid_to is null) then null else max(valid_to) end as valid_to
     from (
-        select *, sum(starts) over (partition by person_key order by valid_from nulls first) as stay
+        select *, sum(starts) over (partition by {person} order by valid_from nulls first) as stay
         from stay_starts
     )
     group by person_key, stay, {groups}

@@ -22,7 +22,7 @@ import polars as pl
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import group_columns
+from metrics.groups import people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
@@ -72,21 +72,36 @@ def responsiveness_and_hidden(con: duckdb.DuckDBPyConnection, by: str, period: s
                               heads: pl.DataFrame | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """:func:`responsiveness`, and the groups each period left out (``period``, ``by``): each
     period's row stands on its own (the threads started in it, answered up to ``end``)."""
-    g = _grain(period)
-    query = sql("responsiveness").format(group_columns=group_columns([by]), trunc=g.trunc, label=g.label,
-                                         threads=threads or f"({threads_sql(con)})")
-    counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl().rename({"g0": by})
     if heads is None:
         heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
-    heads = heads.select("period", by, "headcount", "partial")
-    frame = heads.join(counts, on=["period", by], how="left").with_columns(
-        pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
-    ).with_columns(
-        pl.when(pl.col("threads") > 0)
-        .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
-    )
-    rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
-    return rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    return responsiveness_by(con, [by], period, start, end, min_group_size, threads=threads,
+                             heads={by: heads})[by]
+
+
+def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
+                      end: date | None, min_group_size: int, *, threads: str | None = None,
+                      heads: dict[str, pl.DataFrame]) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`responsiveness_and_hidden` of each attribute of ``bys``, the threads counted in one
+    query; ``heads``: the participation over ``start``..``end`` of each attribute, people in the
+    groups they hold now (:data:`metrics.bases.TODAY`, as responsiveness counts them)."""
+    g = _grain(period)
+    query = sql("responsiveness").format(people=people_by_attribute(bys), trunc=g.trunc, label=g.label,
+                                         threads=threads or f"({threads_sql(con)})")
+    counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl()
+    parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
+    out = {}
+    for by in bys:
+        part = parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by})
+        frame = heads[by].select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
+        frame = frame.with_columns(
+            pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
+        ).with_columns(
+            pl.when(pl.col("threads") > 0)
+            .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
+        )
+        rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+        out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    return out
 
 
 @register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")

@@ -9,9 +9,10 @@ store as it is (same loads, same row counts); :func:`lookup` returns one of them
 computed with exactly the same parameters; anything else is computed live by the caller.
 
 A load that only added activities or usage reports computes the per-period results again from
-the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, and the
-results of the whole history in full (:func:`precompute`); ``m_results_facts`` records what they
-were computed from.
+the first period it touched (:func:`first_touched`), keeping the earlier periods' rows, for every
+attribute at once (one query per metric and grain), and the results of the whole history in
+full but for the person graph's, which follow its schedule (:func:`precompute`);
+``m_results_facts`` records what they were computed from.
 
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
@@ -40,12 +41,12 @@ import polars as pl
 from metrics import lifecycle, registry, responsiveness, silos, status
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders
-from metrics.participation import labels, participation_frame, reads_extra
+from metrics.leadership import leaders_by
+from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import TODAY, attribution_extra, attribution_of, last_day, store_state
-from metrics.graph import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS, person_network_state
 from metrics.targets import targets_from
 from metrics.teams import rule_settings
 from metrics.registry import MetricParams, MetricResult
@@ -53,6 +54,8 @@ from metrics.suppression import decide
 from ruche.errors import RucheError
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
+#: The attributes a load stores the per-period results of, each computed for all of them at once.
+ALL_BYS = ["organisation", *BY_CHOICES]
 
 
 #: Metrics of the whole range whose result does not depend on the period grain.
@@ -123,12 +126,27 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                                                  **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
         return dict(common[("activity", attribution)])
 
-    def heads(attribution: str = attribution) -> pl.DataFrame:  # participation, lifecycle and responsiveness
-        wanted = ("participation", params.by, params.period, params.start, attribution)
-        if wanted not in common:
-            common[wanted] = participation_frame(con, [params.by], params.period, params.start,
-                                                 attribution=attribution)
+    def heads(by: str = params.by, attribution: str = attribution) -> pl.DataFrame:
+        """Participation by ``by`` under ``attribution`` (participation reads it; lifecycle and
+        responsiveness read it under today's groups)."""
+        wanted = ("participation", by, params.period, params.start, attribution)
+        if wanted not in common:  # every attribute's in one query (the load asks for each)
+            frames = participation_frames(con, ALL_BYS, params.period, params.start, attribution=attribution)
+            common.update({("participation", b, params.period, params.start, attribution): f
+                           for b, f in frames.items()})
+        if wanted not in common:  # an attribute the load does not store
+            common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
+
+    def every_by(what: str, compute, attribution: str = TODAY) -> tuple:
+        """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
+        once per metric, grain, start, minimum group size and attribution."""
+        wanted = (what, params.period, params.start, params.min_group_size, attribution)
+        if wanted not in common:
+            common[wanted] = compute() if params.by in ALL_BYS else {}
+        if params.by not in common[wanted]:
+            raise KeyError(params.by)
+        return common[wanted][params.by]
 
     def whole_labels() -> dict:  # lifecycle and responsiveness: today's groups (their own SQL)
         if "labels" not in common:
@@ -141,18 +159,21 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             threads[params.start] = f"{THREADS}_{len(threads)}"
             con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
                         {"from_date": params.start, "to_date": None})
-        rows, left_out, hidden = responsiveness.responsiveness_and_hidden(
-            con, params.by, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads=heads(TODAY))
+        rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
+            threads=threads[params.start], heads={by: heads(by, TODAY) for by in ALL_BYS}))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
-            common[wanted] = lifecycle.funnel_and_cohorts(con, params.by, None, None, params.min_group_size, regular)
-        rows, left_out, hidden = lifecycle.lifecycle_rows(con, params.by, params.period, params.start, None,
-                                                          params.min_group_size, heads=heads(TODAY))
+            bys = ALL_BYS if params.by in ALL_BYS else [params.by]
+            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular)
+            common.update({("funnel", b, params.min_group_size, regular): f for b, f in found.items()})
+        rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
+            heads={by: heads(by, TODAY) for by in ALL_BYS}))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -161,8 +182,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
-        rows, left_out, hidden = leaders(con, params.by, params.period, params.start, None, params.min_group_size,
-                                         attribution)
+        rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution), attribution)
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -346,6 +367,7 @@ def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
         "schema": con.execute("select max(version) from schema_version").fetchone()[0],
         "first_day": first and first.isoformat(), "last_day": last and last.isoformat(),
         "calls": json.loads(json.dumps(calls, sort_keys=True, default=str)),
+        "network": _network_stamp(con),
     }
 
 
@@ -396,9 +418,16 @@ def first_thread_touched(con: duckdb.DuckDBPyConnection, before: dict, first: da
     return first if posted is None else min(first, posted)
 
 
-def _stored_any(con: duckdb.DuckDBPyConnection, wanted: str) -> MetricResult | None:
-    """The result stored under key ``wanted``, whatever state it was computed from."""
-    row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
+def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Every stored result, undecoded, by key, whatever state it was computed from: read in one
+    query (one per key reads every stored blob each time)."""
+    return {k: (rows, suppressed, extra)
+            for k, rows, suppressed, extra in con.execute("select key, rows, suppressed, extra from m_results").fetchall()}
+
+
+def _stored_any(found: dict[str, tuple], wanted: str) -> MetricResult | None:
+    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`)."""
+    row = found.get(wanted)
     if row is None:
         return None
     return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
@@ -429,6 +458,32 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
 
 
+def _network_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the stored person-graph results were computed from (``m_network_state``: the activities'
+    count and last run, the people), None when none are stored."""
+    found = con.execute("select count(*) from information_schema.tables where table_name = 'm_network_state'"
+                        ).fetchone()[0]
+    if not found:
+        return None
+    row = con.execute("select value from m_network_state where key = 'state'").fetchone()
+    return row[0] if row else None
+
+
+def _kept(con: duckdb.DuckDBPyConnection, old: MetricResult, last_day: date) -> MetricResult:
+    """A result of the person graph (:data:`WHOLE_HISTORY`) kept from the previous load, labelled
+    with the last day of the data it describes (``measured_to``: the figure layer says "as of"
+    it) and whether the person graph it read still describes the store (``current``)."""
+    state = dict(con.execute("select key, value from m_network_state").fetchall())
+    current = state.get("state") == person_network_state(con)
+    extra = dict(old.extra)
+    extra.setdefault("measured_to", last_day)
+    if "current" in extra:
+        extra["current"] = current
+    if isinstance(extra.get("betweenness"), dict):
+        extra["betweenness"] = {**extra["betweenness"], "current": current}
+    return MetricResult(rows=old.rows, suppressed_groups=old.suppressed_groups, extra=extra)
+
+
 def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
@@ -444,14 +499,23 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     (:func:`first_touched`), the results of the metrics made of periods standing on their own
     (:func:`sliceable`: participation, the leaders', the silos per period, and what is derived
     from them: the targets, the groups listed) are computed again for the periods from the first
-    one touched on, the earlier periods kept (``mode`` ``periods``); every other result, of the
-    whole history, is computed again in full. Otherwise (or with ``full``) everything is (``mode``
-    ``full``). Either way the stored results are the ones a computation from scratch gives.
+    one touched on, the earlier periods kept (``mode`` ``periods``), and so is the coverage; the
+    teams flagged as of the end of a period before the first day touched are kept; the person
+    graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
+    last day of the data they describe (:func:`_kept`); every other result, of the whole history,
+    is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
+    Either way the stored results are the ones a computation from scratch gives, the person
+    graph's once it is computed again.
     """
     started = time.perf_counter()
     facts = _facts(con, settings)
     before = _stored_facts(con)
     first = None if full else first_touched(con, before, facts)
+    # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
+    # kept while the Louvain communities and betweenness they read are those they were computed
+    # with, and activities were added (with none, they are computed again: a few tenths of a second)
+    keep_graph = (first is not None and facts["network"] is not None and before.get("network") == facts["network"]
+                  and facts["activities_run"] != before["activities_run"])
     first_thread = None if first is None else first_thread_touched(con, before, first)
     if first is None:
         con.execute(
@@ -460,6 +524,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         )
     state = _state(con)
     k = settings.min_group_size
+    stored_before = {} if first is None else _stored_all(con)
+    # the coverage counts a usage report on its date, not on the day it vouches for
+    coverage_from = None if first is None else min(first, con.execute(
+        "select coalesce(min(report_date), $first) from usage_snapshots where run_id > $run",
+        {"first": first, "run": before["snapshots_run"]}).fetchone()[0])
 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
@@ -470,9 +539,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                            json.dumps(_encode(result.extra)))
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+        if keep_graph and name in WHOLE_HISTORY:
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
+            if old is not None:
+                return _kept(con, old, date.fromisoformat(before["last_day"])), None
         if first is not None and spliced_at_load(name, params.extra):
-            old = _stored_any(con, key(name, params.by, params.period, k, params.extra))
-            old_hidden = _stored_any(con, key(*hidden_key(name, params.by, params.period, k, params.extra)))
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
+            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)))
             if old is not None and old_hidden is not None:
                 try:
                     return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
@@ -510,11 +583,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             spent["targets"] = spent.get("targets", 0) + time.process_time() - began
         if name == "inactive-teams" and result.extra.get("as_of"):
             end = previous_as_of(period, result.extra["as_of"])
-            before = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
-            save(before, name, by, period, k, extra, end=end)
+            wanted = key(name, by, period, k, extra, end=end)
+            if first is not None and first > end and wanted in stored_before:
+                # the teams flagged as of a day before every day the loads since touched: they
+                # read nothing after that day, so they are the ones stored
+                rows, suppressed, stored_extra = stored_before[wanted]
+                pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                continue
+            flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+            save(flagged, name, by, period, k, extra, end=end)
     began = time.process_time()
     for period in GRAINS:
-        save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+        old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
+        if old is None or coverage_from is None:
+            save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+            continue
+        # each period's row counts that period's records alone: those from the first touched on again
+        label = period_label(period, coverage_from)
+        fresh = status.coverage(con, period, coverage_from)
+        rows = pl.concat([old.rows.filter(pl.col("period") < label), fresh]).sort("source", "period")
+        save(MetricResult(rows=rows), "coverage", "source", period, 0, {})
     spent["coverage"] = time.process_time() - began
     began = time.process_time()
     save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})

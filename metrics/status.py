@@ -40,8 +40,9 @@ def rejects(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.execute(sql("rejects_summary")).pl()
 
 
-def coverage(con: duckdb.DuckDBPyConnection, period: str = "month") -> pl.DataFrame:
-    """Activities and distinct people per source and period: where the data has holes.
+def coverage(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None) -> pl.DataFrame:
+    """Activities and distinct people per source and period: where the data has holes. ``start``:
+    the periods from the one holding it on only (each period's row reads that period alone).
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -52,7 +53,7 @@ def coverage(con: duckdb.DuckDBPyConnection, period: str = "month") -> pl.DataFr
     """
     g = grain(period)
     query = sql("coverage").format(trunc=g.trunc, label=g.label)
-    return con.execute(query).pl()
+    return con.execute(query, {"from_date": start}).pl()
 
 
 def pulls(con: duckdb.DuckDBPyConnection, today: date, stale_after_days: int) -> pl.DataFrame:

@@ -292,3 +292,57 @@ def test_a_month_of_usage_reports_recomputes_the_periods_it_vouches_for(tmp_path
     assert vouched[1] == 196 and done["mode"] == "incremental"
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", vouched[0])
     assert_same_derived(db, tmp_path)
+
+
+#: The demo's configuration with the person graph's results kept for a month of data, or until
+#: half as many interactions again are added.
+MONTHLY = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={}, network_refresh_share=0.5,
+                        network_refresh_days=30)
+
+
+def test_a_day_that_keeps_the_person_graph_keeps_its_results_labelled_with_their_day(exports, october, tmp_path):
+    """Louvain's group mix and the boundary spanners read the person graph of the whole history:
+    while it is kept (its schedule, metrics.refresh.network_due), so are they, labelled with the
+    last day of the data they describe; every other result is the one a refresh from scratch gives."""
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    before = derived(db)["m_results"]
+    ingest.load([str(day(exports, 1))], db=db, settings=MONTHLY, refresh=False)
+    done = ingest.refresh_derived(db, MONTHLY)
+    assert (done["network"]["mode"], done["results"]["mode"]) == ("kept", "periods")
+    got = derived(db)["m_results"]
+    graph = {k for k in got if json.loads(k)[0] in ("network-communities", "bridges")}
+    assert len(graph) == 12
+    for k in graph:
+        _, rows, suppressed, extra = got[k]
+        assert_frame_equal(rows, before[k][1], check_exact=True)
+        assert suppressed == before[k][2]
+        assert extra["measured_to"] == dt.date(2026, 9, 30)
+        # the graph they read no longer describes the store: a day of interactions was added
+        assert (extra["current"] if "current" in extra else extra["betweenness"]["current"]) is False
+        assert "measured_to" not in before[k][3]
+    want = derived(from_scratch(db, tmp_path))["m_results"]
+    assert sorted(got) == sorted(want)
+    for k in set(want) - graph:
+        assert (k, got[k][0], got[k][2]) == (k, want[k][0], want[k][2])
+        assert_frame_equal(got[k][1], want[k][1], check_exact=True)
+        assert (k, _without_seconds(got[k][3])) == (k, _without_seconds(want[k][3]))
+    # a second day: still kept, still labelled with the day they were computed from
+    ingest.load([str(day(exports, 2))], db=db, settings=MONTHLY, refresh=False)
+    assert ingest.refresh_derived(db, MONTHLY)["network"]["mode"] == "kept"
+    again = derived(db)["m_results"]
+    assert {again[k][3]["measured_to"] for k in graph} == {dt.date(2026, 9, 30)}
+    # once the graph is computed again (every load), so are they, and the label goes
+    ingest.load([str(day(exports, 3))], db=db, settings=EVERY_LOAD, refresh=False)
+    assert "why" in ingest.refresh_derived(db, EVERY_LOAD)["network"]
+    assert_same_derived(db, tmp_path)
+
+
+def test_the_figure_of_a_kept_person_graph_result_says_as_of_when():
+    from metrics.figures import Figure, Query
+    from metrics.registry import MetricResult
+
+    result = MetricResult(rows=pl.DataFrame({"department": ["Sales"], "people": [7]}), suppressed_groups=0,
+                          extra={"measured_to": dt.date(2026, 9, 30), "current": False})
+    figure = Figure(query=Query("network-communities", history=True), result=result, rows=result.rows)
+    assert figure.covers == "the organisation · as of 2026-09-30"

@@ -142,10 +142,10 @@ def test_the_leaders_stored_and_sliced_are_the_executives_and_managers_of_leader
                 assert got.suppressed_groups == live.suppressed_groups, (by, period, start)
                 assert_frame_equal(registry.get("leaders")(con, params).rows, want, check_exact=True)
                 shown[by] = shown.get(by, 0) + want.height
-    # executives and managers under the minimum size in every team of the sample, and in every
-    # department but Maintenance & Quality, whose managers are shown from its creation (the split of
-    # Operations on 1 May 2026)
+    # executives and managers under the minimum size in every team of the sample; in departments,
+    # only the eight managers of Maintenance & Quality (from May 2026) are enough to be shown
     assert {by for by, n in shown.items() if n == 0} == {"team"}, shown
+    assert shown["department"] == 78, shown
     for by in ("department", "team"):
         for k in (1, 2):
             params = MetricParams(by=by, period="month", min_group_size=k)
@@ -265,3 +265,62 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     assert results.current_keys(con) == frozenset()
     params = MetricParams(by="department", min_group_size=1, extra={"silo_threshold": settings.silo_threshold})
     assert results.lookup(con, "silos", params) is None
+
+
+def test_every_attribute_in_one_query_gives_the_rows_of_a_query_by_it_alone(sample_store):
+    """What a load stores for every attribute, computed in one query per grain (the people
+    unpivoted by attribute), is attribute by attribute what a query grouped by it alone gives,
+    under either attribution (the groups people held on each day, or today's); in today's
+    organisation each attribute's groups hold the organisation's headcount between them, in the
+    organisation as it was a person who moved in a period counts in both groups."""
+    from metrics import bases, lifecycle, responsiveness
+    from metrics.leadership import _compare, leaders_by
+    from metrics.participation import participation_frame, participation_frames
+
+    con = store.connect(sample_store, read_only=True)
+    last = status.status(con)["last_activity"].date()
+    moved = set()
+    for period, start in (("week", None), ("month", None), ("quarter", None), ("month", date(last.year, last.month, 1))):
+        for attribution in (bases.AS_IT_WAS, bases.TODAY):
+            frames = participation_frames(con, results.ALL_BYS, period, start, attribution=attribution)
+            org = frames["organisation"].select("period", "headcount")
+            assert org.height > 0
+            for by in results.ALL_BYS:
+                assert_frame_equal(frames[by], participation_frame(con, [by], period, start, attribution=attribution),
+                                   check_exact=True)
+                per_period = frames[by].group_by("period").agg(pl.col("headcount").sum()).sort("period")
+                if attribution == bases.TODAY:
+                    assert_frame_equal(per_period, org.sort("period"), check_exact=True)
+                else:
+                    both = per_period.join(org, on="period", suffix="_org")
+                    assert (both["headcount"] >= both["headcount_org"]).all()
+                    if (both["headcount"] > both["headcount_org"]).any():
+                        moved.add(by)
+            leaders = leaders_by(con, results.ALL_BYS, period, start, None, 5, attribution)
+            for by in results.ALL_BYS:
+                level = "cast(p.level as varchar) in ('executive', 'manager')"
+                want, left_out, _, hidden = _compare(con, "level", by, period, start, None, 5, counted=level,
+                                                     attribution=attribution)
+                assert_frame_equal(leaders[by][0], want.filter(pl.col("level").is_in(["executive", "manager"])),
+                                   check_exact=True)
+                assert leaders[by][1] == left_out
+        # the lifecycle and responsiveness count people in the groups they hold now
+        frames = participation_frames(con, results.ALL_BYS, period, start, attribution=bases.TODAY)
+        rows = responsiveness.responsiveness_by(con, results.ALL_BYS, period, start, None, 5, heads=frames)
+        contributors = lifecycle.lifecycle_rows_by(con, results.ALL_BYS, period, start, None, 5, heads=frames)
+        for by in results.ALL_BYS:
+            one = responsiveness.responsiveness_by(con, [by], period, start, None, 5, heads=frames)[by]
+            assert_frame_equal(rows[by][0], one[0], check_exact=True)
+            assert (rows[by][1], rows[by][2].rows()) == (one[1], one[2].rows())
+            one = lifecycle.lifecycle_rows_by(con, [by], period, start, None, 5, heads=frames)[by]
+            assert_frame_equal(contributors[by][0], one[0], check_exact=True)
+            assert (contributors[by][1], contributors[by][2].rows()) == (one[1], one[2].rows())
+    over_range = lifecycle.funnel_and_cohorts_by(con, results.ALL_BYS, None, None, 5, 3)
+    for by in results.ALL_BYS:
+        funnel, cohorts = lifecycle.funnel_and_cohorts_by(con, [by], None, None, 5, 3)[by]
+        assert_frame_equal(over_range[by][0], funnel, check_exact=True)
+        assert_frame_equal(over_range[by][1], cohorts, check_exact=True)
+    # the sample's departments split in October: people moved between them within a period
+    assert "department" in moved, moved
+    # the directory's people are each in the funnel of every attribute, once
+    assert len({over_range[by][0]["in_directory"].sum() for by in ("organisation", "frontline", "level")}) == 1
