@@ -51,7 +51,7 @@ def test_graph_labels_lorenz_width_and_table_labels_as_drawn(sample_store):
         page.goto(url + "/network")
         wait_for_app(page, "Modularity")
         wait_for_charts(page, 3)
-        check_graph(page, 14)
+        check_graph(page, 16)
         choose(page, "Group by", "team")
         wait_for_app(page, "teams with enough ties")
         wait_for_charts(page, 3)

@@ -308,7 +308,7 @@ def test_graph_labels_never_overlap(shown, by):
         for a, b in itertools.combinations(circles, 2):
             (ax, ay), (bx, by_) = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
             assert math.dist((ax, ay), (bx, by_)) >= (a[2] - a[0] + b[2] - b[0]) / 2, (by, width, a, b)
-    assert len(labels) == {"department": 14, "team": 40, "country": 6}[by]
+    assert len(labels) == {"department": 16, "team": 40, "country": 6}[by]
 
 
 def test_a_one_month_range_on_the_sample_says_so(sample_store, monkeypatch):

@@ -174,7 +174,9 @@ def render(f: Filters) -> None:
                 width="stretch", key="cross",
             )
 
-    st.subheader(_("Informal communities against the organisation chart"), help=_(HELP["communities"]))
+    st.subheader(_("Informal communities against the organisation chart"),
+                 help=" ".join((_(MEANINGS["informal community"]), _("Over the whole history, whatever the period range."),
+                                _("Normalised mutual information:"), _(MEANINGS["normalised mutual information"]))))
     comm = data.figure("network-communities", f)
     if comm.rows.is_empty():
         st.write(_("No community to show.") if f.group is None else
