@@ -116,6 +116,10 @@ def person(pseudonym: str | None) -> str:
     return i18n._("unknown person") if pseudonym is None else PERSON().format(pseudonym=pseudonym[:8])
 
 
+#: A collection as ``str()`` writes it (an audit detail's value): a tuple, list, set or frozenset.
+_COLLECTION = re.compile(r"(frozenset|set)\(\)|(frozenset\()?[\[({].*[\])}]\)?")
+
+
 def detail(value) -> str:
     """An audit event's detail (a dictionary, or its JSON) as a line: 'start 2025-11-01 · group all'.
 
@@ -123,6 +127,8 @@ def detail(value) -> str:
     'start 2025-11-01 · group all · min group size 5 · whole range yes · partial none'
     >>> detail('{"rows": 20, "named": false}'), detail(None)
     ('rows 20 · named no', '')
+    >>> detail({"partial": "frozenset({'2026-W44', '2026-W40'})", "path": "['3f2a9c']", "none": "frozenset()"})
+    'partial 2026-W40, 2026-W44 · path 3f2a9c · none none'
     """
     import json
 
@@ -137,7 +143,11 @@ def detail(value) -> str:
 
     def said(k: str, v) -> str:
         v = {None: "None", True: "True", False: "False"}.get(v, v) if isinstance(v, (bool, type(None))) else v
+        if isinstance(v, (list, tuple, set, frozenset)):
+            v = ", ".join(sorted(str(x) for x in v)) or "()"
         v = str(v)
+        if _COLLECTION.fullmatch(v):  # a collection as Python wrote it: "('2026-10',)", "frozenset({'2026-W44'})"
+            v = ", ".join(sorted(re.findall(r"'([^']*)'", v))) or "()"
         word = words.get(v) if k == "group" or v != "None" else N_("none")
         return i18n._("{key} {value}").format(key=detail_key(k), value=i18n._(word) if word else v)
 

@@ -10,6 +10,7 @@ from dashboard import data
 from dashboard.auth import Access
 from dashboard.filters import Filters, current
 from ruche import audit
+from ruche.i18n import _
 
 
 def access() -> Access:
@@ -27,7 +28,7 @@ def enter(page: str) -> Filters:
     a = access()
     if not a.may_see(page):
         note("denied", page)
-        st.error("Your role does not give access to this page.")
+        st.error(_("Your role does not give access to this page."))
         st.stop()
     f = current()
     seen = (page, f)
