@@ -35,7 +35,8 @@ def as_role(monkeypatch, role: str | None, user: str = "someone@example-corp.com
 def test_a_sponsor_gets_the_overview_of_large_groups_only(monkeypatch, sample_store):
     at = as_role(monkeypatch, "sponsor")
     assert at.title[0].value == "Overview"
-    assert "Groups of fewer than 20 people are never shown." in [c.value for c in at.sidebar.caption]
+    assert ("Groups of fewer than 20 people are never shown. Groups: organisation as it was on each day (each "
+            "figure's covers line says which it shows).") in [c.value for c in at.sidebar.caption]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("screens/participation.py")
     at.sidebar.selectbox(key="by").set_value("team").run()
