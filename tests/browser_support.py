@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -94,3 +96,27 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: The OpenID Connect provider the sign-in tests start on loopback (tests/oidc, `npm ci --prefix tests/oidc`).
+OIDC = Path(__file__).resolve().parent / "oidc"
+
+
+@pytest.fixture
+def provider():
+    """Start the provider for a given e-mail; yield a function doing so; stop them all after."""
+    started = []
+
+    def start(email: str) -> int:
+        port = free_port()
+        proc = subprocess.Popen(["node", str(OIDC / "server.mjs"), str(port), email],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        started.append(proc)
+        line = proc.stdout.readline()
+        assert line.startswith("ready"), line + proc.stdout.read()
+        return port
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(10)

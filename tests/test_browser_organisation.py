@@ -7,17 +7,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from metrics import hierarchy, registry
 from ruche import store
-from tests.browser_support import CHROMIUM, browser_page, free_port, screenshot, served, wait_for_app, wait_for_charts
+from tests.browser_support import (CHROMIUM, OIDC, browser_page, free_port, provider,  # noqa: F401 (provider: a fixture)
+                                   screenshot, served, wait_for_app, wait_for_charts)
 
-OIDC = Path(__file__).resolve().parent / "oidc"
 SAMPLE_KEY = "ab" * 32  # the key the sample store was built with
 IT_HEAD = "yasmine.brown@example-corp.com"  # heads IT in sample_data/directory.csv
 pytestmark = [
@@ -61,25 +59,6 @@ def test_the_drill_down_from_the_company_to_a_sub_organisation_and_below(sample_
         screenshot(page, "organisation-retail")
         page.get_by_role("button", name="The company", exact=True).click()
         wait_for_app(page, f"Open {ceo_label}")
-
-
-@pytest.fixture
-def provider():
-    started = []
-
-    def start(email: str) -> int:
-        port = free_port()
-        proc = subprocess.Popen(["node", str(OIDC / "server.mjs"), str(port), email],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started.append(proc)
-        line = proc.stdout.readline()
-        assert line.startswith("ready"), line + proc.stdout.read()
-        return port
-
-    yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.skipif(not os.environ.get("CI") and (not (OIDC / "node_modules").exists() or not shutil.which("node")),

@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, browser_page, free_port, screenshot, served, wait_for_app
+from tests.browser_support import (CHROMIUM, OIDC, browser_page, free_port, provider,  # noqa: F401 (provider: a fixture)
+                                   screenshot, served, wait_for_app)
 
-OIDC = Path(__file__).resolve().parent / "oidc"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -30,26 +29,6 @@ admin = ["ana@example-corp.com"]
 community-manager = ["*@example-corp.com"]
 sponsor = ["*@board.example-corp.com"]
 """
-
-
-@pytest.fixture
-def provider():
-    """Start the provider for a given e-mail; yield a function doing so; stop them all after."""
-    started = []
-
-    def start(email: str) -> int:
-        port = free_port()
-        proc = subprocess.Popen(["node", str(OIDC / "server.mjs"), str(port), email],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started.append(proc)
-        line = proc.stdout.readline()
-        assert line.startswith("ready"), line + proc.stdout.read()
-        return port
-
-    yield start
-    for proc in started:
-        proc.terminate()
-        proc.wait(10)
 
 
 def sign_in_as(provider, tmp_path, store_path: Path, email: str):
