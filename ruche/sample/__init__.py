@@ -21,6 +21,7 @@ import json
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -124,33 +125,36 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     # big samples trade a little size for a lot of speed; the level depends on the arguments only
     level = 6 if people * months <= 2_000_000 else 1
 
-    def save_zip(name: str, entries) -> None:
-        written[name] = _write_zip(out / name, entries, stamp, level)
+    def save_zip(name: str, entries, large=None) -> None:
+        written[name] = _write_zip(out / name, entries, stamp, level, large)
 
     network = viva.build_viva(streams[1], company, clock)
     report(f"Viva Engage: {len(network.messages)} messages")
     stamp = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(6, 0))
-    # each file of the export made when the ZIP comes to it and let go once compressed: the big
-    # ones are never all in memory at once, nor is the ZIP
+    # each file of the export made when the ZIP comes to it and let go once compressed, the
+    # messages a month at a time: the big ones are never all in memory at once, nor is the ZIP
     tables = {
-        "Messages.csv": lambda: viva.messages_csv(company, network),
-        "Users.csv": lambda: viva.users_csv(company, network),
-        "Groups.csv": lambda: viva.groups_csv(company, network),
-        "Files.csv": lambda: viva.files_csv(company, network),
-        "MessageVersions.csv": lambda: viva.message_versions_csv(company, network),
+        "Messages.csv": lambda: _csv_parts(viva.messages_csv_parts(company, network)),
+        "Users.csv": lambda: _csv(viva.users_csv(company, network)),
+        "Groups.csv": lambda: _csv(viva.groups_csv(company, network)),
+        "Files.csv": lambda: _csv(viva.files_csv(company, network)),
+        "MessageVersions.csv": lambda: _csv(viva.message_versions_csv(company, network)),
     }
-    tables.update({name: (lambda f=frame: f) for name, frame in viva.small_tables(company, network).items()})
+    tables.update({name: (lambda f=frame: _csv(f)) for name, frame in viva.small_tables(company, network).items()})
     texts = {"log.txt": _viva_log(period, stamp).encode(), "request.txt": _viva_request(period, stamp).encode()}
-    save_zip("viva-engage-export.zip", ((name, _csv(tables[name]()) if name in tables else texts[name])
-                                        for name in sorted([*tables, *texts])))
+    # an entry written in parts has no size before it is written: one that may pass 4 GiB
+    # (about 1 kB a message at most) is given the ZIP64 header from the start
+    large = {"Messages.csv": len(network.messages) * 1_000}
+    save_zip("viva-engage-export.zip", ((name, tables[name]() if name in tables else texts[name])
+                                        for name in sorted([*tables, *texts])), large)
     report("Viva Engage export written")
 
     del tables
-    reports = m365.build_reports(streams[2], company, network, clock)
-    for name, frame in reports:
+    months_written = 0
+    for name, frame in m365.build_reports(streams[2], company, network, clock):
         save(name, b"\xef\xbb\xbf" + _csv(frame))
-    report(f"{len(reports)} Microsoft 365 usage reports written")
-    del reports
+        months_written += 1
+    report(f"{months_written} Microsoft 365 usage reports written")
 
     workspace = slack.build_slack(streams[3], company, clock)
     report(f"Slack: {workspace.stats['messages']} messages")
@@ -323,9 +327,22 @@ def _zip(entries, stamp: dt.datetime, level: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def _write_zip(target, entries, stamp: dt.datetime, level: int = 6) -> int:
+def _csv_parts(frames) -> Iterator[bytes]:
+    """The CSV of frames of the same columns, one after the other: the header once, then the rows
+    of each (the bytes of the CSV of their concatenation)."""
+    for i, frame in enumerate(frames):
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=i == 0)
+        yield buffer.getvalue()
+
+
+def _write_zip(target, entries, stamp: dt.datetime, level: int = 6, large: dict[str, int] | None = None) -> int:
     """:func:`_zip` written straight into ``target`` (a path or a binary file), an entry at a time
-    (each taken from ``entries`` only when its turn comes); the bytes written."""
+    (each taken from ``entries`` only when its turn comes); the bytes written.
+
+    An entry's data is bytes, or an iterable of bytes written one after the other (the same
+    archive as their concatenation); ``large`` gives an upper bound of the size of such an entry
+    when it may need ZIP64 headers (more than 4 GiB)."""
     items = sorted(entries.items()) if isinstance(entries, dict) else entries
     previous = ""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
@@ -337,7 +354,15 @@ def _write_zip(target, entries, stamp: dt.datetime, level: int = 6) -> int:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
+            if isinstance(data, bytes):
+                archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
+            else:
+                info._compresslevel = level
+                size = (large or {}).get(name, 0)
+                with archive.open(info, "w", force_zip64=size * 1.05 > zipfile.ZIP64_LIMIT) as entry:
+                    for part in data:
+                        entry.write(part)
+                        del part
             del data
     return target.tell() if hasattr(target, "tell") else Path(target).stat().st_size
 

@@ -10,6 +10,8 @@ mark, as the admin centre and Microsoft Graph deliver them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import polars as pl
 
@@ -28,7 +30,9 @@ def refresh_days(c: Company) -> list[int]:
     return [min(ms[m + 1], c.period.days) - 1 for m in range(c.period.months)]
 
 
-def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -> list[tuple[str, pl.DataFrame]]:
+def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -> Iterator[tuple[str, pl.DataFrame]]:
+    """``(file name, report)`` for each month, in order: a generator, so that one month's report is
+    in memory at a time (the draws are those of the months before it, whatever is done with them)."""
     n = c.n_employees
     k = c.klass[:n]
     read_rate = np.select([k == READER, k == CONTRIBUTOR, k == SUPERUSER],
@@ -56,7 +60,6 @@ def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -
     })
     start, end = c.viva_start[:n], c.viva_end[:n]
     iso = c.period.iso_dates
-    out = []
     previous = -1
     for refresh in refresh_days(c):
         first = refresh - WINDOW + 1
@@ -92,5 +95,4 @@ def build_reports(rng: np.random.Generator, c: Company, v: Viva, clock: Clock) -
         ).with_columns(
             pl.when(pl.col("seen")).then(pl.col("Last Activity Date")).alias("Last Activity Date"),
         ).filter(pl.Series(listed)).select(COLUMNS)
-        out.append((f"m365-engage-activity-{day}.csv", frame))
-    return out
+        yield f"m365-engage-activity-{day}.csv", frame

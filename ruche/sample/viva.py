@@ -383,15 +383,35 @@ def _bool(values: np.ndarray) -> np.ndarray:
 
 
 def _lookup(values, index: str) -> pl.Expr:
-    """values[index] for an index column, computed in polars."""
-    return pl.lit(pl.Series(list(values), dtype=pl.String)).gather(pl.col(index))
+    """values[index] for an index column, computed in polars (``values`` a list or a String series)."""
+    series = values if isinstance(values, pl.Series) else pl.Series(list(values), dtype=pl.String)
+    return pl.lit(series).gather(pl.col(index))
 
 
-def messages_csv(c: Company, v: Viva) -> pl.DataFrame:
-    m = v.messages
+def month_rows(v: Viva, period) -> list[tuple[int, int]]:
+    """The messages of each month of the period, as ranges of rows (they are in time order)."""
+    cuts = np.searchsorted(v.messages.time, np.asarray(period.month_starts[1:-1], dtype=np.int64) * DAY)
+    bounds = [0, *cuts.tolist(), len(v.messages)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def messages_csv_parts(c: Company, v: Viva):
+    """``Messages.csv`` a month at a time: the frames of :func:`messages_csv` for each month's rows,
+    whose CSV, written one after the other (the header once), is the whole file's."""
+    names = (pl.Series(c.display_name.tolist(), dtype=pl.String), pl.Series(c.email.tolist(), dtype=pl.String))
+    for lo, hi in month_rows(v, c.period):
+        yield messages_csv(c, v, lo, hi, names)
+
+
+def messages_csv(c: Company, v: Viva, lo: int = 0, hi: int | None = None, names=None) -> pl.DataFrame:
+    """``Messages.csv``, or the rows ``lo:hi`` of it; ``names``: the people's display names and
+    e-mails as String series, when a caller asks for many parts."""
+    every = v.messages
+    m = Messages(**{f: getattr(every, f)[lo:hi] for f in Messages.__dataclass_fields__})
     g = v.groups
     epoch = c.period.epoch
     uid = v.user_id
+    display_names, emails = names or (c.display_name.tolist(), c.email.tolist())
     has_reply = m.replied_to >= 0
     in_group = m.group >= 0
     pm = m.private_with >= 0
@@ -401,9 +421,9 @@ def messages_csv(c: Company, v: Viva) -> pl.DataFrame:
     pair_hi = np.maximum(uid[m.sender], uid[np.maximum(m.private_with, 0)])
     frame = pl.DataFrame({
         "id": m.id,
-        "replied_to_id": _opt_id(m.id[np.maximum(m.replied_to, 0)], has_reply),
-        "thread_id": m.id[m.thread],
-        "conversation_id": _opt_id(m.id[m.thread], pm),
+        "replied_to_id": _opt_id(every.id[np.maximum(m.replied_to, 0)], has_reply),
+        "thread_id": every.id[m.thread],
+        "conversation_id": _opt_id(every.id[m.thread], pm),
         "group_id": _opt_id(g.ids[np.maximum(m.group, 0)], in_group),
         "group_i": np.maximum(m.group, 0), "in_group": in_group,
         "private_i": g.private[np.maximum(m.group, 0)].astype(np.int64),
@@ -424,8 +444,8 @@ def messages_csv(c: Company, v: Viva) -> pl.DataFrame:
         in_private_group=pl.when(pl.col("in_group")).then(_lookup(["false", "true"], "private_i"))
         .otherwise(pl.lit("false")),
         in_private_conversation=pl.when(pl.col("pm")).then(pl.lit("true")).otherwise(pl.lit("false")),
-        sender_name=_lookup(c.display_name.tolist(), "sender"),
-        sender_email=_lookup(c.email.tolist(), "sender"),
+        sender_name=_lookup(display_names, "sender"),
+        sender_email=_lookup(emails, "sender"),
         link_url=pl.when(pl.col("link_id") > 0).then(_lookup([u for u, _, _ in text.LINKS], "link_i")),
         title=pl.when(pl.col("has_title")).then(_lookup(text.TITLES, "title_i")),
     ).with_columns(
