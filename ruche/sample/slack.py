@@ -83,7 +83,7 @@ class Slack:
     bot_id: np.ndarray
     bot_user_id: np.ndarray
     team_id: str
-    frame: pl.DataFrame  # one row per message: channel, ts, day, json
+    lines: "Lines"  # the messages, written by :func:`day_files`
     stats: dict
 
 
@@ -272,14 +272,14 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
     user_id = np.full(c.size + 1, "", dtype=object)  # the extra last one: "nobody"
     user_id[people] = base36_ids(rng, np_, "U")
     bot_id = base36_ids(rng, len(BOTS), "B")
-    frame = _messages_frame(rng, c, kind, who, bot, ch, us, parent, inv, mentioned, reacts, user_id, bot_id, names)
+    lines = _message_lines(rng, c, kind, who, bot, ch, us, parent, inv, mentioned, reacts, user_id, bot_id, names)
     stats = {"messages": int(total), "human": int(np.count_nonzero(writes | (kind == FILE_COMMENT))),
              "bot": int(np.count_nonzero(kind == BOT)), "joins": int(np.count_nonzero(kind == JOIN)),
              "reactions": int(len(reacts[0])), "mentions": int(np.count_nonzero(mentioned >= 0))}
     return Slack(people=people, user_id=user_id[:-1], handle=_handles(c), channels=channels,
                  channel_id=base36_ids(rng, n_ch, "C"), member=member, bot_id=bot_id,
                  bot_user_id=base36_ids(rng, len(BOTS), "U"), team_id=str(base36_ids(rng, 1, "T")[0]),
-                 frame=frame, stats=stats)
+                 lines=lines, stats=stats)
 
 
 def _team_functions(c: Company) -> np.ndarray:
@@ -337,16 +337,47 @@ def _handles(c: Company) -> np.ndarray:
     return np.where(c.is_guest, local + "_" + partner[c.partner], local)
 
 
-def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, reacts, uid, bot_ids, names):
-    """Each message as one line of JSON, with its channel and day (built column-wise in polars)."""
+@dataclass
+class Lines:
+    """What the day files are written from, a row per message in (channel, time) order: compact
+    arrays, the text of each message made only when its channel and month are written."""
+
+    kind: np.ndarray
+    ch: np.ndarray
+    us: np.ndarray
+    who: np.ndarray  # person, or ``nobody`` (the last user id, "")
+    bot: np.ndarray
+    parent: np.ndarray  # row of the thread's root, -1
+    inviter: np.ndarray  # -1 when none
+    mention: np.ndarray  # -1 when none
+    about: np.ndarray  # row of the file a share or a comment is about
+    draws: dict  # the per-message draws of the texts (templates, numbers, flags), by column
+    share_rows: np.ndarray  # rows of the file shares, ascending
+    file_ids: np.ndarray  # the file id of each of them
+    reactions: tuple  # (row, person, emoji) of every reaction, by row
+    users: np.ndarray  # per person, the user id ("" for the last, nobody)
+    handles: np.ndarray  # per person, the handle ("" for the last)
+    bot_ids: np.ndarray
+    names: list
+    epoch: int
+    month_starts: list  # the day each month begins, and the period's end
+
+
+def _compact(a: np.ndarray) -> np.ndarray:
+    """An integer array in the smallest of int8, int16, int32 and int64 that holds its values."""
+    if a.dtype == bool or len(a) == 0:
+        return a
+    lo, hi = int(a.min()), int(a.max())
+    for t in (np.int8, np.int16, np.int32):
+        if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max:
+            return a.astype(t)
+    return a.astype(np.int64)
+
+
+def _message_lines(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, reacts, uid, bot_ids, names) -> Lines:
+    """The state :func:`day_files` writes the messages from, with the draws of their texts."""
     total = len(kind)
     nobody = len(uid) - 1
-    users = pl.Series("users", uid.tolist(), dtype=pl.String)
-    handles = pl.Series("handles", np.append(_handles(c), "").tolist(), dtype=pl.String)
-
-    def lookup(series: pl.Series, index: str) -> pl.Expr:
-        return pl.lit(series).gather(pl.col(index))
-
     # a comment is about the latest earlier file shared in the same channel, when there is one
     share_rows = np.flatnonzero(kind == FILE_SHARE)
     comment_rows = np.flatnonzero(kind == FILE_COMMENT)
@@ -355,27 +386,84 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
     about = np.arange(total)
     about[comment_rows[same]] = share_rows[at[same]]
     kind = np.where((kind == FILE_COMMENT) & (about == np.arange(total)), HUMAN, kind)
-    file_ids = np.full(total, "", dtype=object)
-    file_ids[share_rows] = base36_ids(rng, len(share_rows), "F", 10)
+    file_ids = base36_ids(rng, len(share_rows), "F", 10)
+    # drawn in this order, each for every message, whatever is written of it
+    draws = {}
+    for name, draw in (
+        ("human_t", lambda: rng.integers(0, len(text.SLACK_MESSAGES), total)),
+        ("reply_t", lambda: rng.integers(0, len(text.SLACK_REPLIES), total)),
+        ("f", lambda: rng.integers(0, len(text.FILE_TITLES), total)),
+        ("null_bot", lambda: rng.random(total) < 0.03),
+        ("edited", lambda: rng.random(total) < 0.03),
+        ("edit_after", lambda: 60 + rng.integers(0, 3600, total)),
+        ("number", lambda: rng.integers(1000, 99999, total)),
+        ("sha", lambda: rng.integers(0, 16**7, total)),
+        ("author", lambda: rng.integers(0, c.n_employees, total)),
+    ):
+        draws[name] = _compact(draw())
+    r_rows, r_who, r_emoji = reacts
+    return Lines(
+        kind=_compact(kind), ch=_compact(ch), us=us, who=_compact(np.where(who >= 0, who, nobody)),
+        bot=_compact(bot), parent=_compact(parent), inviter=_compact(inviter), mention=_compact(mentioned),
+        about=_compact(about), draws=draws, share_rows=share_rows, file_ids=file_ids,
+        reactions=(_compact(r_rows), _compact(r_who), _compact(r_emoji)), users=uid, handles=np.append(_handles(c), ""),
+        bot_ids=bot_ids, names=list(names), epoch=c.period.epoch, month_starts=list(c.period.month_starts),
+    )
 
+
+def _parts(s: "Slack"):
+    """The (first, last + 1) rows of each channel and month, channels in the order of their day
+    files' names, months in time order (rows are in (channel, time) order)."""
+    lines = s.lines
+    by_name = sorted(range(len(lines.names)), key=lambda i: lines.names[i] + "/")
+    channel_bounds = np.searchsorted(lines.ch, np.arange(len(lines.names) + 1))
+    month_us = np.asarray(lines.month_starts[1:-1], dtype=np.int64) * DAY * _US
+    for i in by_name:
+        lo, hi = int(channel_bounds[i]), int(channel_bounds[i + 1])
+        cuts = (lo + np.searchsorted(lines.us[lo:hi], month_us)).tolist()
+        for a, b in zip([lo, *cuts], [*cuts, hi]):
+            if b > a:
+                yield a, b
+
+
+def _chunk_lines(s: "Slack", lo: int, hi: int, users: pl.Series, handles: pl.Series, replies) -> pl.DataFrame:
+    """The JSON line of each message of the rows ``lo:hi`` (one channel), with its channel and day;
+    ``replies``: the rows of the replies and of their roots, by root."""
+    L = s.lines
+    epoch = L.epoch
+    nobody = len(L.users) - 1
+    rows = np.arange(lo, hi)
+    parent = L.parent[lo:hi].astype(np.int64)
+    is_reply = parent >= 0
+    about = L.about[lo:hi].astype(np.int64)
+    mention = L.mention[lo:hi].astype(np.int64)
+    inviter = L.inviter[lo:hi].astype(np.int64)
+
+    def lookup(series: pl.Series, index: str) -> pl.Expr:
+        return pl.lit(series).gather(pl.col(index))
+
+    def ts(us: pl.Expr) -> pl.Expr:
+        return pl.concat_str([(us // _US + epoch).cast(pl.String), pl.lit("."), (us % _US).cast(pl.String).str.zfill(6)])
+
+    share_at = np.searchsorted(L.share_rows, about)
+    is_share = share_at < len(L.share_rows)
+    is_share[is_share] = L.share_rows[share_at[is_share]] == about[is_share]
     frame = pl.DataFrame({
-        "row": np.arange(total), "kind": kind, "ch": ch, "us": us,
-        "who": np.where(who >= 0, who, nobody), "bot": np.maximum(bot, 0),
-        "parent": np.maximum(parent, 0), "is_reply": parent >= 0,
+        "row": rows, "kind": L.kind[lo:hi].astype(np.int64), "ch": L.ch[lo:hi].astype(np.int64), "us": L.us[lo:hi],
+        "who": L.who[lo:hi].astype(np.int64), "bot": np.maximum(L.bot[lo:hi].astype(np.int64), 0),
+        "parent_us": L.us[np.maximum(parent, 0)], "parent_who": L.who[np.maximum(parent, 0)].astype(np.int64),
+        "is_reply": is_reply,
         "inviter": np.where(inviter >= 0, inviter, nobody), "has_inviter": inviter >= 0,
-        "mention": np.where(mentioned >= 0, mentioned, nobody), "has_mention": mentioned >= 0,
-        "human_t": rng.integers(0, len(text.SLACK_MESSAGES), total),
-        "reply_t": rng.integers(0, len(text.SLACK_REPLIES), total),
-        "about": about, "f": rng.integers(0, len(text.FILE_TITLES), total),
-        "null_bot": rng.random(total) < 0.03, "edited": rng.random(total) < 0.03,
-        "edit_after": 60 + rng.integers(0, 3600, total),
-        "number": rng.integers(1000, 99999, total), "sha": rng.integers(0, 16**7, total),
-        "author": rng.integers(0, c.n_employees, total),
+        "mention": np.where(mention >= 0, mention, nobody), "has_mention": mention >= 0,
+        **{name: a[lo:hi].astype(np.int64) if a.dtype != bool else a[lo:hi] for name, a in L.draws.items()},
+        "fid": pl.Series(np.where(is_share, L.file_ids[np.minimum(share_at, max(len(L.file_ids) - 1, 0))]
+                                  if len(L.file_ids) else "", "").tolist(), dtype=pl.String),
+        "about_who": L.who[about].astype(np.int64), "about_us": L.us[about],
+        "about_f": L.draws["f"][about].astype(np.int64),
     }).with_columns(
-        sec=pl.col("us") // _US + c.period.epoch,  # from here on, seconds since 1970 as Slack writes them
+        sec=pl.col("us") // _US + epoch,  # from here on, seconds since 1970 as Slack writes them
     ).with_columns(
-        ts=pl.concat_str([pl.col("sec").cast(pl.String), pl.lit("."),
-                          (pl.col("us") % _US).cast(pl.String).str.zfill(6)]),
+        ts=ts(pl.col("us")),
         user=lookup(users, "who"),
         handle=lookup(handles, "who"),
     ).with_columns(
@@ -386,12 +474,17 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
         body=pl.when(pl.col("has_mention"))
         .then(_cat("<@", lookup(users, "mention"), "> ", pl.col("body")))
         .otherwise(pl.col("body")),
-        parent_ts=pl.col("ts").gather(pl.col("parent")),
-        parent_user=pl.col("user").gather(pl.col("parent")),
+        parent_ts=ts(pl.col("parent_us")),
+        parent_user=lookup(users, "parent_who"),
     )
 
-    # thread roots carry their replies
-    replies = frame.filter(pl.col("is_reply")).select("parent", "user", "ts", "us").sort(["parent", "us"])
+    # thread roots carry their replies (in the same channel, later: in this part or after it)
+    reply_rows, reply_parent = replies
+    a, b = np.searchsorted(reply_parent, [lo, hi])
+    picked = reply_rows[a:b].astype(np.int64)
+    replies = pl.DataFrame({
+        "parent": reply_parent[a:b].astype(np.int64), "who": L.who[picked].astype(np.int64), "us": L.us[picked],
+    }).with_columns(user=lookup(users, "who"), ts=ts(pl.col("us"))).select("parent", "user", "ts", "us")
     roots = replies.group_by("parent", maintain_order=True).agg(
         pl.len().alias("n"),
         pl.col("user").unique(maintain_order=True).alias("users"),
@@ -405,9 +498,11 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
              '], "replies": [', pl.col("replies"), "]").alias("root_part"),
     )
     # reactions, grouped by message and emoji
-    r_rows, r_who, r_emoji = reacts
+    r_rows, r_who, r_emoji = L.reactions
+    a, b = np.searchsorted(r_rows, [lo, hi])
     reactions = (
-        pl.DataFrame({"row": r_rows, "emoji": r_emoji, "who": r_who})
+        pl.DataFrame({"row": r_rows[a:b].astype(np.int64), "emoji": r_emoji[a:b].astype(np.int64),
+                      "who": r_who[a:b].astype(np.int64)})
         .with_columns(user=lookup(users, "who"), name=lookup(pl.Series(list(text.EMOJI)), "emoji"))
         .group_by(["row", "emoji"], maintain_order=True)
         .agg(pl.col("name").first(), _cat('"', pl.col("user"), '"').str.join(", ").alias("users"), pl.len().alias("n"))
@@ -441,30 +536,26 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
                                             pl.col("sec") + pl.col("edit_after"), '.000000"}')).otherwise(pl.lit("")),
         pl.col("thread"), pl.col("reactions"), "}"))]
 
-    files = frame.select(
-        "row", "kind", "about",
-        fid=lookup(pl.Series(file_ids.tolist(), dtype=pl.String), "about"),
-        owner=pl.col("user").gather(pl.col("about")),
-        fsec=pl.col("sec").gather(pl.col("about")),
-        f=pl.col("f").gather(pl.col("about")),
-    ).filter(pl.col("kind").is_in([FILE_SHARE, FILE_COMMENT])).drop("about").with_columns(
-        fname=lookup(pl.Series([x[0] for x in text.FILE_TITLES]), "f"),
-        ftitle=lookup(pl.Series([x[1] for x in text.FILE_TITLES]), "f"),
-        fmime=lookup(pl.Series([x[2] for x in text.FILE_TITLES]), "f"),
-        ftype=lookup(pl.Series([x[3] for x in text.FILE_TITLES]), "f"),
-        fpretty=lookup(pl.Series([x[4] for x in text.FILE_TITLES]), "f"),
+    # a share or a comment shows the file it is about: its id, owner, time and kind
+    frame = frame.with_columns(
+        owner=lookup(users, "about_who"),
+        fsec=pl.col("about_us") // _US + epoch,
+        fname=lookup(pl.Series([x[0] for x in text.FILE_TITLES]), "about_f"),
+        ftitle=lookup(pl.Series([x[1] for x in text.FILE_TITLES]), "about_f"),
+        fmime=lookup(pl.Series([x[2] for x in text.FILE_TITLES]), "about_f"),
+        ftype=lookup(pl.Series([x[3] for x in text.FILE_TITLES]), "about_f"),
+        fpretty=lookup(pl.Series([x[4] for x in text.FILE_TITLES]), "about_f"),
     ).with_columns(permalink=_cat(f"https://{WORKSPACE}.slack.com/files/", pl.col("owner"), "/", pl.col("fid"), "/",
                                   pl.col("fname")))
-    files = files.with_columns(file_obj=_cat(
+    frame = frame.with_columns(file_obj=_cat(
         '{"id": "', pl.col("fid"), '", "created": ', pl.col("fsec"), ', "timestamp": ', pl.col("fsec"),
         ', "name": "', pl.col("fname"), '", "title": "', pl.col("ftitle"), '", "mimetype": "', pl.col("fmime"),
         '", "filetype": "', pl.col("ftype"), '", "pretty_type": "', pl.col("fpretty"), '", "user": "', pl.col("owner"),
-        '", "editable": false, "size": ', 1000 + pl.col("f") * 7919, ', "mode": "hosted", "is_external": false, '
+        '", "editable": false, "size": ', 1000 + pl.col("about_f") * 7919, ', "mode": "hosted", "is_external": false, '
         '"external_type": "", "is_public": true, "public_url_shared": false, "display_as_bot": false, '
         '"username": "", "url_private": "https://files.slack.com/files-pri/', pl.col("fid"), "/", pl.col("fname"),
         '", "permalink": "', pl.col("permalink"), '", "comments_count": ',
         pl.when(pl.col("kind") == FILE_SHARE).then(pl.lit("0")).otherwise(pl.lit("1")), "}"))
-    frame = frame.join(files.drop("kind"), on="row", how="left", maintain_order="left")
     parts.append(part(FILE_SHARE, _cat(
         '{"type": "message", "subtype": "file_share", "text": "<@', pl.col("user"), "> uploaded a file: <",
         pl.col("permalink"), "|", pl.col("ftitle"), '>", "file": ', pl.col("file_obj"), ', "user": "', pl.col("user"),
@@ -481,7 +572,7 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
         pl.when(pl.col("has_inviter")).then(_cat(', "inviter": "', lookup(users, "inviter"), '"')).otherwise(pl.lit("")),
         ', "type": "message", "subtype": "channel_join", "text": "<@', pl.col("user"),
         '> has joined the channel", "ts": "', pl.col("ts"), '"}')))
-    bot_id = lookup(pl.Series(list(bot_ids), dtype=pl.String), "bot")
+    bot_id = lookup(pl.Series(list(L.bot_ids), dtype=pl.String), "bot")
     bot_name = lookup(pl.Series([b.name for b in BOTS]), "bot")
     bot_service = lookup(pl.Series([b.service for b in BOTS]), "bot")
     parts.append(part(BOT_ADD, _cat(
@@ -505,9 +596,8 @@ def _messages_frame(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, 
         attachment, ', "id": 1, "mrkdwn_in": ["text", "pretext"]}], "type": "message", "subtype": "bot_message", '
         '"ts": "', pl.col("ts"), '"', pl.col("reactions"), "}")))
     lines = pl.concat(parts).sort("row")
-    channel_names = pl.Series(list(names), dtype=pl.String)
     return lines.select(
-        pl.lit(channel_names).gather(pl.col("ch")).alias("channel"),
+        pl.lit(pl.Series(L.names, dtype=pl.String)).gather(pl.col("ch")).alias("channel"),
         pl.from_epoch(pl.col("sec"), time_unit="s").dt.strftime("%Y-%m-%d").alias("day"),
         pl.col("us").alias("order"),
         "json",
@@ -627,14 +717,16 @@ def integration_logs_json(c: Company, s: Slack) -> list[dict]:
 def day_files(s: Slack):
     """``(<channel>/<YYYY-MM-DD>.json, bytes)`` for every channel and day with messages, by name.
 
-    A generator: the files of a big workspace are encoded one at a time as they are written."""
-    grouped = (
-        s.frame.sort(["channel", "order"])
-        .group_by(["channel", "day"], maintain_order=True)
-        .agg(pl.col("json").str.join(",\n"))
-        .select(pl.concat_str([pl.col("channel"), pl.lit("/"), pl.col("day"), pl.lit(".json")]).alias("name"), "json")
-        .sort("name")
-    )
-    s.frame = None  # the grouped copy is all that is needed from here
-    for name, body in grouped.iter_rows():
-        yield name, ("[\n" + body + "\n]\n").encode()
+    A generator: the messages are made into JSON a channel and month at a time, as they are
+    written, so that the text of the whole workspace is never in memory at once."""
+    lines = s.lines
+    users = pl.Series("users", lines.users.tolist(), dtype=pl.String)
+    handles = pl.Series("handles", lines.handles.tolist(), dtype=pl.String)
+    replies = np.flatnonzero(lines.parent >= 0)
+    replies = replies[np.argsort(lines.parent[replies], kind="stable")]
+    replies = (_compact(replies), lines.parent[replies])
+    for lo, hi in _parts(s):
+        grouped = (_chunk_lines(s, lo, hi, users, handles, replies)
+                   .group_by(["channel", "day"], maintain_order=True).agg(pl.col("json").str.join(",\n")))
+        for channel, day, body in grouped.iter_rows():
+            yield f"{channel}/{day}.json", ("[\n" + body + "\n]\n").encode()
