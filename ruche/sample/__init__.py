@@ -155,6 +155,9 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
         save(name, b"\xef\xbb\xbf" + _csv(frame))
         months_written += 1
     report(f"{months_written} Microsoft 365 usage reports written")
+    # the network's messages are not needed any more: only their counts, for the manifest
+    viva_counts = viva_summary(network)
+    del network
 
     workspace = slack.build_slack(streams[3], company, clock)
     report(f"Slack: {workspace.stats['messages']} messages")
@@ -166,12 +169,12 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     save_zip("slack-export.zip", _merge_sorted(files, slack.day_files(workspace)))
     report("Slack export written")
 
-    manifest = build_manifest(company, network, workspace, seed)
+    manifest = build_manifest(company, viva_counts, workspace, seed)
     save("manifest.json", _json(manifest))
     return {
         "people": company.n_employees, "guests": company.n_guests, "months": months,
         "start": period.start.isoformat(), "end": period.end.isoformat(),
-        "viva_messages": len(network.messages), "slack_messages": workspace.stats["messages"],
+        "viva_messages": viva_counts["messages"], "slack_messages": workspace.stats["messages"],
         "slack_reactions": workspace.stats["reactions"], "files": dict(sorted(written.items())),
     }
 
@@ -241,7 +244,16 @@ def directory_frame(c) -> pl.DataFrame:
     return pl.concat([rows, after]).sort("id", "effective_from", nulls_last=False)
 
 
-def build_manifest(c, network, workspace, seed: int) -> dict:
+def viva_summary(network) -> dict:
+    """What the manifest says of the Viva Engage network: its messages, groups and mentions."""
+    return {
+        "messages": len(network.messages), "groups": len(network.groups.name),
+        "mentions": int(np.count_nonzero(network.messages.mention1 >= 0)
+                        + np.count_nonzero(network.messages.mention2 >= 0)),
+    }
+
+
+def build_manifest(c, viva_counts: dict, workspace, seed: int) -> dict:
     from ruche.sample.company import (
         CLASS_NAMES, COMPANY, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, HOME_DOMAIN, MANAGER, NEVER, PARTNERS,
         PILOT_DEPARTMENT,
@@ -289,11 +301,7 @@ def build_manifest(c, network, workspace, seed: int) -> dict:
             "both": int(np.count_nonzero(c.is_guest & c.in_viva & c.in_slack)),
             "domains": [pt.domain for pt in PARTNERS],
         },
-        "viva_engage": {
-            "messages": len(network.messages), "groups": len(network.groups.name),
-            "mentions": int(np.count_nonzero(network.messages.mention1 >= 0)
-                            + np.count_nonzero(network.messages.mention2 >= 0)),
-        },
+        "viva_engage": dict(viva_counts),
         "slack": dict(workspace.stats, channels=len(workspace.channels)),
     }
 
