@@ -54,7 +54,11 @@ def _read_error(exc: duckdb.Error, folder: Path, label: str) -> IngestError:
 
 
 def _check_json_file(path: Path, label: str) -> None:
-    if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
+    """Refuse an empty or blank file, reading its first 4 kB only (users.json of a big workspace
+    is gigabytes, read by DuckDB within memory_limit)."""
+    with open(path, "rb") as f:
+        start = f.read(4096)
+    if not start.strip():
         raise IngestError(f"{label}: empty file (expected a JSON array)")
 
 
