@@ -163,11 +163,13 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
 
 @st.cache_resource(max_entries=2)
 def _tree(published: tuple[int, int]):
-    """The reporting tree of the store (:func:`metrics.hierarchy.build`): walked once per
-    published store, kept for every view by the hierarchy."""
+    """The reporting tree of a store whose load did not store it (:func:`metrics.hierarchy.build`),
+    walked once per published store and kept for every view by the hierarchy; None when the
+    stored one holds (:func:`metrics.hierarchy.store_tree`): the views read it in the store."""
     from metrics import hierarchy
 
-    return hierarchy.build(cursor())
+    cur = cursor()
+    return None if hierarchy.stored_current(cur) else hierarchy.build(cur)
 
 
 @st.cache_resource(ttl=TTL, max_entries=32)

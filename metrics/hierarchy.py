@@ -92,7 +92,8 @@ class Tree:
 
 
 def build(con: duckdb.DuckDBPyConnection) -> Tree:
-    """The tree of the store: its links checked, and every person's ancestors over time."""
+    """The tree of the store, walked from the directory: its links checked, and every person's
+    ancestors over time (what :func:`store_tree` keeps; :func:`reporting_tree` reads it)."""
     links = con.execute(_queries()["links"]).pl().sort("person_key", "valid_from")
     con.register("h_links", links)
     try:
@@ -102,34 +103,113 @@ def build(con: duckdb.DuckDBPyConnection) -> Tree:
     return Tree(links, ancestors.sort("person_key", "distance", "valid_from"))
 
 
-def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree, period: str, start: date | None, end: date | None,
-            queries: dict[str, str]) -> dict[str, pl.DataFrame]:
-    """Each of ``queries`` (SQL reading ``h_tree``: the tree on the last day of each period of the
-    window, ``period_start``, ``period``, ``partial``, ``person_key``, ``ancestor_key``,
-    ``distance``, ``employed`` in the period) run on ``con``. The tree per period stays in DuckDB (a
-    temporary table of this connection, dropped after): millions of rows at 100,000 people."""
+#: Bumped whenever the stored tree changes shape or rule: a tree stored by another version is
+#: not read, and the next refresh builds it again.
+TREE_VERSION = "1"
+
+#: The stored tree (:func:`store_tree`): the links with why each refused one is, every person's
+#: ancestors, and what they were built from.
+LINKS_TABLE, ANCESTORS_TABLE, STATE_TABLE = "m_hierarchy_links", "m_hierarchy", "m_hierarchy_state"
+
+
+def directory_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the tree is built from, in a few numbers: the rows of ``people`` and ``people_history``
+    it reads (who is internal, each version's manager and days), counted and digested. A load of
+    activities leaves it as it is; a directory that changes anyone's manager or history does not."""
+    row = con.execute(
+        "select (select count(*) from people), "
+        "(select coalesce(bit_xor(hash(person_key, is_external, manager_key)), 0) from people), "
+        "(select count(*) from people_history), "
+        "(select coalesce(bit_xor(hash(person_key, valid_from, valid_to, manager_key)), 0) from people_history)"
+    ).fetchone()
+    return f"{TREE_VERSION} " + " ".join(str(x) for x in row)
+
+
+def stored_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the stored tree (:func:`store_tree`) was built, by this version, from the directory
+    as it is."""
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
+                        [LINKS_TABLE, ANCESTORS_TABLE, STATE_TABLE]).fetchone()[0]
+    return found == 3 and con.execute(f"select state from {STATE_TABLE}").fetchone()[0] == directory_state(con)
+
+
+def store_tree(con: duckdb.DuckDBPyConnection) -> dict:
+    """Keep the tree in the store (tables ``m_hierarchy_links`` and ``m_hierarchy``, the frames of
+    :class:`Tree`; ``m_hierarchy_state``: the :func:`directory_state` it was built from), built
+    again only when the directory changed: a load of activities alone keeps it (``mode``
+    'kept'); otherwise it is built whole ('full': the walk up every chain of managers over time,
+    a second at 100,000 people). Every view by the hierarchy reads it while it holds.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, manager_key) values (1, 'a', null), (2, 'b', 1)")
+    >>> store_tree(con)["mode"], store_tree(con)["mode"]
+    ('full', 'kept')
+    >>> con.execute("select person_key, ancestor_key, distance from m_hierarchy order by all").fetchall()
+    [(1, 1, 0), (2, 1, 1), (2, 2, 0)]
+    """
+    if stored_current(con):
+        return {"mode": "kept"}
+    built = build(con)
+    for table, frame in ((LINKS_TABLE, built.links), (ANCESTORS_TABLE, built.ancestors)):
+        con.register("h_new", frame.to_arrow())
+        try:
+            con.execute(f"create or replace table {table} as select * from h_new")
+        finally:
+            con.unregister("h_new")
+    con.execute(f"create or replace table {STATE_TABLE} (state varchar not null)")
+    con.execute(f"insert into {STATE_TABLE} values (?)", [directory_state(con)])
+    return {"mode": "full", "links": built.links.height, "ancestors": built.ancestors.height}
+
+
+def reporting_tree(con: duckdb.DuckDBPyConnection) -> Tree:
+    """The tree of the store: the stored one (:func:`store_tree`) while it holds, else walked
+    afresh (:func:`build`)."""
+    if stored_current(con):
+        return Tree(con.execute(f"select * from {LINKS_TABLE} order by person_key, valid_from").pl(),
+                    con.execute(f"select * from {ANCESTORS_TABLE} order by person_key, distance, valid_from").pl())
+    return build(con)
+
+
+def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None, end: date | None,
+            query: str) -> pl.DataFrame:
+    """Query ``query`` of hierarchy.sql (one that follows the CTEs of its ``tree``: the tree on
+    the last day of each period of the window, and the people employed in each) run on ``con``,
+    from ``tree`` when given, else from the stored tree while it holds (else walked afresh). The
+    tree per period stays inside the query: millions of rows at 100,000 people."""
     g = _grain(period)
     src = bases.sources(con, period, start, end)
-    tree_sql = _queries()["tree"].format(bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label)
-    params = {"from_date": start, "to_date": end}
-    con.register("h_ancestors", tree.ancestors)
+    if tree is None and stored_current(con):
+        ancestors = ANCESTORS_TABLE
+    else:
+        ancestors = "h_ancestors"
+        con.register(ancestors, (tree if tree is not None else build(con)).ancestors)
     try:
-        con.execute(f"create or replace temp table h_tree as {tree_sql}", params)
-        texts = {name: q.format(person_period=src.person_period) for name, q in queries.items()}
-        return {name: con.execute(q, params if "$from_date" in q else {}).pl() for name, q in texts.items()}
+        text = "with " + _queries()["tree"].format(
+            bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label, ancestors=ancestors,
+            person_period=src.person_period).rstrip() + ",\n\n" + _queries()[query]
+        return con.execute(text, {"from_date": start, "to_date": end}).pl()
     finally:
-        con.execute("drop table if exists h_tree")
-        con.unregister("h_ancestors")
+        if ancestors != ANCESTORS_TABLE:
+            con.unregister(ancestors)
 
 
-#: The chain above every organisation's head: what decides whether it may be shown.
-HEAD_CHAINS = """
-select c.period_start, c.person_key as head_key, c.ancestor_key
-from h_tree as c
-semi join (select distinct period_start, ancestor_key as person_key from h_tree where distance = 1) as h
-    using (period_start, person_key)
-where c.distance >= 1
-"""
+def _shown_above(orgs: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
+    """Whether every organisation above each one is kept in its parent's split (``above_kept``),
+    walked down the levels: an organisation of level 0 has none above it; one below has what its
+    parent has above it, and its parent's own."""
+    levels = orgs.filter(pl.col("level") >= 0).select("period_start", "head_key", "parent_key", "level").join(
+        local, on=["period_start", "head_key"], how="left")
+    done = []
+    above = levels.clear().select("period_start", pl.col("head_key").alias("parent_key"),
+                                  pl.lit(True).alias("above_kept"))
+    for level in sorted(levels["level"].unique().to_list()):
+        at = levels.filter(pl.col("level") == level).join(above, on=["period_start", "parent_key"], how="left")
+        at = at.with_columns(pl.col("above_kept").fill_null(True))
+        done.append(at.select("period_start", "head_key", "above_kept"))
+        above = at.select("period_start", pl.col("head_key").alias("parent_key"),
+                          (pl.col("above_kept") & pl.col("kept").fill_null(False)).alias("above_kept"))
+    return pl.concat(done) if done else levels.select("period_start", "head_key", pl.lit(True).alias("above_kept"))
 
 
 def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None,
@@ -141,11 +221,8 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     be shown), ``remainder_shown``, and ``leader`` and ``organisation`` (the head's pseudonym and
     a label: their department and the pseudonym's first characters). Unsuppressed figures: only
     the views below read them."""
-    tree = tree if tree is not None else build(con)
     k = floor(min_group_size)
-    found = tree_at(con, tree, period, start, end, {"organisations": _queries()["organisations"],
-                                                    "chains": HEAD_CHAINS})
-    orgs, chains = found["organisations"], found["chains"]
+    orgs = tree_at(con, tree, period, start, end, "organisations")
     if orgs.is_empty():
         return orgs
     orgs = orgs.with_columns(
@@ -170,9 +247,7 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
              .select("period_start", "head_key", pl.col("kept").fill_null(False)))
     company_kept = orgs.filter(pl.col("level") < 0).select("period_start", (pl.col("headcount") >= k).alias("company"))
     # shown: kept in its parent's split, as every organisation above it, and the company large enough
-    above = (chains.join(local.rename({"head_key": "ancestor_key", "kept": "above_kept"}),
-                         on=["period_start", "ancestor_key"])
-             .group_by("period_start", "head_key").agg(pl.col("above_kept").all()))
+    above = _shown_above(orgs, local)
     orgs = (owners.join(local, on=["period_start", "head_key"], how="left")
             .join(above, on=["period_start", "head_key"], how="left")
             .join(company_kept, on="period_start", how="left")

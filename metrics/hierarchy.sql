@@ -96,9 +96,10 @@ select * from up
 
 -- name: tree
 -- The tree as of the last day of each period inside the window (the day every person's group is
--- read on), for every internal person, with whether they were employed during the period.
--- Template slots (from the code): <bounds>, <trunc>, <step>, <label>. Reads h_ancestors.
-with
+-- read on), and the people employed during each period in it with their activity: the links every
+-- view by the hierarchy starts from (a list of CTEs, without the "with"; the views below follow
+-- it). Template slots (from the code): <bounds>, <trunc>, <step>, <label>, <ancestors> (the
+-- stored tree, m_hierarchy, or the relation a caller registered), <person_period>.
 
 bounds as (
     {bounds}
@@ -120,24 +121,12 @@ calendar as (
     from periods, bounds
 ),
 
-final as (
-    select c.period_start, c.period, c.partial, a.person_key, a.ancestor_key, a.distance,
-           not p.is_external
-           and (p.hired_on is null or p.hired_on < c.period_end)
-           and (p.left_on is null or p.left_on >= c.period_start) as employed
+h_tree as (
+    -- every person with each of their managers up the tree (distance 0: themselves) on the day
+    select c.period_start, a.person_key, a.ancestor_key, a.distance
     from calendar as c
-    join h_ancestors as a on a.valid_from <= c.as_of and c.as_of < a.valid_to
-    join people as p on p.person_key = a.person_key
-)
-
-select * from final
-
--- name: organisations
--- Every organisation (a person with at least one person employed under them) per period: its
--- head, the head's manager (null at the top), its level (0: the top), and the people employed
--- in it (its head included) with how many were active and contributed. The company's own row
--- has a null head. Template slot <person_period>; reads h_tree.
-with
+    join {ancestors} as a on a.valid_from <= c.as_of and c.as_of < a.valid_to
+),
 
 activity as (
     select period_start, person_key, active, posts + replies > 0 as contributed
@@ -146,93 +135,95 @@ activity as (
 ),
 
 staff as (
-    select t.*, coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
+    -- the people of the tree employed in the period, with whether they were active and contributed
+    select t.period_start, t.person_key,
+           coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
     from h_tree as t
-    left join activity as a using (period_start, person_key)
-    where t.employed
-),
+    join calendar as c using (period_start)
+    join people as p on p.person_key = t.person_key
+    left join activity as a on a.period_start = t.period_start and a.person_key = t.person_key
+    where t.distance = 0
+      and not p.is_external
+      and (p.hired_on is null or p.hired_on < c.period_end)
+      and (p.left_on is null or p.left_on >= c.period_start)
+)
 
-depths as (
-    select period_start, person_key, max(distance) as level
-    from h_tree
-    group by all
-),
+-- name: organisations
+-- Every organisation (a person with at least one person employed under them) per period: its
+-- head, the head's manager (null at the top), its level (0: the top), and the people employed
+-- in it (its head included) with how many were active and contributed. The company's own row
+-- has a null head. Follows the tree's CTEs.
 
-parents as (
-    select period_start, person_key as head_key, ancestor_key as parent_key
-    from h_tree
-    where distance = 1
+members as (
+    select t.period_start, t.ancestor_key as head_key, t.distance, s.active, s.contributed
+    from h_tree as t
+    join staff as s using (period_start, person_key)
 ),
 
 sizes as (
     select
-        period_start, period, partial, ancestor_key as head_key,
+        period_start, head_key,
         count(*) as headcount,
         count(*) filter (where active) as active,
-        count(*) filter (where contributed) as contributors,
-        count(*) filter (where distance >= 1) as reports
-    from staff
+        count(*) filter (where contributed) as contributors
+    from members
+    group by all
+    having count(*) filter (where distance >= 1) > 0
+),
+
+depths as (
+    -- a head's level: how far the top is; its parent: the one at distance 1
+    select t.period_start, t.person_key as head_key, max(t.distance) as level,
+           any_value(t.ancestor_key) filter (where t.distance = 1) as parent_key
+    from h_tree as t
+    semi join sizes as s on s.period_start = t.period_start and s.head_key = t.person_key
     group by all
 ),
 
 company as (
-    select period_start, period, partial, null::integer as head_key,
+    select period_start,
            count(*) as headcount,
            count(*) filter (where active) as active,
            count(*) filter (where contributed) as contributors
     from staff
-    where distance = 0
     group by all
 ),
 
 final as (
-    select s.period_start, s.period, s.partial, s.head_key, r.parent_key, d.level,
+    select c.period_start, c.period, c.partial, s.head_key, d.parent_key, d.level,
            s.headcount, s.active, s.contributors
     from sizes as s
-    join depths as d on d.period_start = s.period_start and d.person_key = s.head_key
-    left join parents as r on r.period_start = s.period_start and r.head_key = s.head_key
-    where s.reports > 0
+    join depths as d using (period_start, head_key)
+    join calendar as c using (period_start)
     union all
-    select period_start, period, partial, head_key, null, -1, headcount, active, contributors
-    from company
+    select c.period_start, c.period, c.partial, null::integer, null::integer, -1,
+           o.headcount, o.active, o.contributors
+    from company as o
+    join calendar as c using (period_start)
 )
 
 select * from final order by period_start, level, head_key
 
 -- name: relays
 -- Each team (a manager and the people employed reporting straight to them) per period, with
--- whether the manager contributed (posted or replied) in the period. Template slot
--- <person_period>; reads h_tree.
-with
+-- whether the manager contributed (posted or replied) in the period. Follows the tree's CTEs.
 
-contributed as (
-    select period_start, person_key, active, posts + replies > 0 as contributed
-    from {person_period}
-    where active
-),
-
-members as (
-    select t.period_start, t.period, t.partial, t.ancestor_key as manager_key, t.person_key,
-           coalesce(c.active, false) as active
+teams as (
+    select t.period_start, t.ancestor_key as manager_key,
+           count(*) as headcount, count(*) filter (where s.active) as active
     from h_tree as t
-    left join contributed as c using (period_start, person_key)
-    where t.distance = 1 and t.employed
-),
-
-managers as (
-    -- a manager employed in the period: one who left before it leads no team in it
-    select t.period_start, t.person_key as manager_key, coalesce(c.contributed, false) as took_part
-    from h_tree as t
-    left join contributed as c using (period_start, person_key)
-    where t.distance = 0 and t.employed
+    join staff as s using (period_start, person_key)
+    where t.distance = 1
+    group by all
 ),
 
 final as (
-    select m.period_start, m.period, m.partial, m.manager_key, g.took_part,
-           count(*) as headcount, count(*) filter (where m.active) as active
-    from members as m
-    join managers as g using (period_start, manager_key)
-    group by all
+    -- a manager employed in the period: one who left before it leads no team in it
+    select c.period_start, c.period, c.partial, t.manager_key, g.contributed as took_part,
+           t.headcount, t.active
+    from teams as t
+    join staff as g on g.period_start = t.period_start and g.person_key = t.manager_key
+    join calendar as c on c.period_start = t.period_start
 )
 
 select * from final order by period_start, manager_key

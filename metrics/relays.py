@@ -42,9 +42,9 @@ Z95 = 1.959963984540054
 def teams(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None, end: date | None = None,
           tree: hierarchy.Tree | None = None) -> pl.DataFrame:
     """Every team per period, unsuppressed: ``period_start``, ``period``, ``partial``, ``manager_key``,
-    ``took_part``, ``headcount``, ``active``. Only :func:`managers_as_relays` reads it."""
-    tree = tree if tree is not None else hierarchy.build(con)
-    return hierarchy.tree_at(con, tree, period, start, end, {"relays": hierarchy._queries()["relays"]})["relays"]
+    ``took_part``, ``headcount``, ``active``, from ``tree`` when given, else the stored tree
+    (:func:`metrics.hierarchy.tree_at`). Only :func:`managers_as_relays` reads it."""
+    return hierarchy.tree_at(con, tree, period, start, end, "relays")
 
 
 def sides(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
