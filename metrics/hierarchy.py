@@ -185,9 +185,9 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
         ancestors = "h_ancestors"
         con.register(ancestors, (tree if tree is not None else build(con)).ancestors)
     try:
-        text = "with " + _queries()["tree"].format(
+        text = ("with " + _queries()["tree"].rstrip() + ",\n\n" + _queries()[query]).format(
             bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label, ancestors=ancestors,
-            person_period=src.person_period).rstrip() + ",\n\n" + _queries()[query]
+            person_period=src.person_period)
         return con.execute(text, {"from_date": start, "to_date": end}).pl()
     finally:
         if ancestors != ANCESTORS_TABLE:

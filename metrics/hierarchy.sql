@@ -95,11 +95,12 @@ with recursive up(person_key, ancestor_key, distance, valid_from, valid_to) as (
 select * from up
 
 -- name: tree
--- The tree as of the last day of each period inside the window (the day every person's group is
--- read on), and the people employed during each period in it with their activity: the links every
--- view by the hierarchy starts from (a list of CTEs, without the "with"; the views below follow
--- it). Template slots (from the code): <bounds>, <trunc>, <step>, <label>, <ancestors> (the
--- stored tree, m_hierarchy, or the relation a caller registered), <person_period>.
+-- The people employed during each period who are in the tree on its last day inside the window
+-- (the day every person's group is read on), with their activity: what every view by the
+-- hierarchy starts from (a list of CTEs without the "with": the views below follow it, and join
+-- <ancestors> on that day for the managers above each person). Template slots (from the code):
+-- <bounds>, <trunc>, <step>, <label>, <ancestors> (the stored tree, m_hierarchy, or the
+-- relation a caller registered), <person_period>.
 
 bounds as (
     {bounds}
@@ -121,13 +122,6 @@ calendar as (
     from periods, bounds
 ),
 
-h_tree as (
-    -- every person with each of their managers up the tree (distance 0: themselves) on the day
-    select c.period_start, a.person_key, a.ancestor_key, a.distance
-    from calendar as c
-    join {ancestors} as a on a.valid_from <= c.as_of and c.as_of < a.valid_to
-),
-
 activity as (
     select period_start, person_key, active, posts + replies > 0 as contributed
     from {person_period}
@@ -135,17 +129,24 @@ activity as (
 ),
 
 staff as (
-    -- the people of the tree employed in the period, with whether they were active and contributed
-    select t.period_start, t.person_key,
+    -- in the tree on the day (their own link holds: distance 0), employed during the period
+    select c.period_start, c.as_of, t.person_key,
            coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
-    from h_tree as t
-    join calendar as c using (period_start)
+    from calendar as c
+    join {ancestors} as t on t.distance = 0 and t.valid_from <= c.as_of and c.as_of < t.valid_to
     join people as p on p.person_key = t.person_key
-    left join activity as a on a.period_start = t.period_start and a.person_key = t.person_key
-    where t.distance = 0
-      and not p.is_external
+    left join activity as a on a.period_start = c.period_start and a.person_key = t.person_key
+    where not p.is_external
       and (p.hired_on is null or p.hired_on < c.period_end)
       and (p.left_on is null or p.left_on >= c.period_start)
+),
+
+above as (
+    -- each of them with every manager up the tree on the day
+    select s.period_start, s.person_key, a.ancestor_key, a.distance, s.active, s.contributed
+    from staff as s
+    join {ancestors} as a
+      on a.person_key = s.person_key and a.distance >= 1 and a.valid_from <= s.as_of and s.as_of < a.valid_to
 )
 
 -- name: organisations
@@ -154,29 +155,32 @@ staff as (
 -- in it (its head included) with how many were active and contributed. The company's own row
 -- has a null head. Follows the tree's CTEs.
 
-members as (
-    select t.period_start, t.ancestor_key as head_key, t.distance, s.active, s.contributed
-    from h_tree as t
-    join staff as s using (period_start, person_key)
+under as (
+    select period_start, ancestor_key as head_key,
+           count(*) as headcount,
+           count(*) filter (where active) as active,
+           count(*) filter (where contributed) as contributors
+    from above
+    group by all
 ),
 
 sizes as (
-    select
-        period_start, head_key,
-        count(*) as headcount,
-        count(*) filter (where active) as active,
-        count(*) filter (where contributed) as contributors
-    from members
-    group by all
-    having count(*) filter (where distance >= 1) > 0
+    -- the head counts too when employed in the period
+    select u.period_start, u.head_key,
+           u.headcount + (h.person_key is not null)::integer as headcount,
+           u.active + coalesce(h.active, false)::integer as active,
+           u.contributors + coalesce(h.contributed, false)::integer as contributors
+    from under as u
+    left join staff as h on h.period_start = u.period_start and h.person_key = u.head_key
 ),
 
 depths as (
-    -- a head's level: how far the top is; its parent: the one at distance 1
-    select t.period_start, t.person_key as head_key, max(t.distance) as level,
-           any_value(t.ancestor_key) filter (where t.distance = 1) as parent_key
-    from h_tree as t
-    semi join sizes as s on s.period_start = t.period_start and s.head_key = t.person_key
+    -- a head's level: how far the top is, on the day; its parent: the one at distance 1
+    select s.period_start, s.head_key, max(a.distance) as level,
+           any_value(a.ancestor_key) filter (where a.distance = 1) as parent_key
+    from sizes as s
+    join calendar as c using (period_start)
+    join {ancestors} as a on a.person_key = s.head_key and a.valid_from <= c.as_of and c.as_of < a.valid_to
     group by all
 ),
 
@@ -196,7 +200,7 @@ final as (
     join depths as d using (period_start, head_key)
     join calendar as c using (period_start)
     union all
-    select c.period_start, c.period, c.partial, null::integer, null::integer, -1,
+    select c.period_start, c.period, c.partial, null, null, -1,
            o.headcount, o.active, o.contributors
     from company as o
     join calendar as c using (period_start)
@@ -209,11 +213,10 @@ select * from final order by period_start, level, head_key
 -- whether the manager contributed (posted or replied) in the period. Follows the tree's CTEs.
 
 teams as (
-    select t.period_start, t.ancestor_key as manager_key,
-           count(*) as headcount, count(*) filter (where s.active) as active
-    from h_tree as t
-    join staff as s using (period_start, person_key)
-    where t.distance = 1
+    select period_start, ancestor_key as manager_key,
+           count(*) as headcount, count(*) filter (where active) as active
+    from above
+    where distance = 1
     group by all
 ),
 
