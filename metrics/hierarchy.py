@@ -35,9 +35,10 @@ level and in any view (drill-down, level), leaves fewer people than the floor.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import duckdb
@@ -45,9 +46,9 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import MetricError, grain as _grain, suppress_small_groups
+from metrics.groups import GRAINS, MetricError, grain as _grain, period_start, suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
-from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from ruche.inventory import MANAGER_HIERARCHY_MIN_GROUP_SIZE
 
 #: The floor of every view by the hierarchy (never below the minimum group size).
@@ -194,6 +195,133 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
             con.unregister(ancestors)
 
 
+#: The figures of the tree per period, for every grain, over the whole range (:func:`store_periods`):
+#: each organisation's people, active and contributors unsuppressed, and each team; keys only.
+PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE = "m_hierarchy_periods", "m_hierarchy_teams", "m_hierarchy_periods_state"
+
+_FIGURES = {PERIODS_TABLE: ("organisations", "period_start, level, head_key"),
+            TEAMS_TABLE: ("relays", "period_start, manager_key")}
+
+
+def _period_facts(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the figures per period are computed from: the tree, the people's employment, the
+    activities (count, last run) and usage reports, and the first and last day of the data."""
+    run, activities = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
+    snapshots = con.execute("select coalesce(max(run_id), 0), count(*) from usage_snapshots").fetchone()
+    people = con.execute("select count(*), coalesce(bit_xor(hash(person_key, is_external, hired_on, left_on)), 0) "
+                         "from people").fetchone()
+    first, last = data_bounds(con, None, None)
+    return {"version": TREE_VERSION, "tree": directory_state(con), "people": [str(x) for x in people],
+            "activities_run": run, "activities": activities, "snapshots": list(snapshots),
+            "first_day": first and first.isoformat(), "last_day": last and last.isoformat()}
+
+
+def _stored_period_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
+                        [PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE]).fetchone()[0]
+    if found < 3:
+        return None
+    return json.loads(con.execute(f"select facts from {PERIODS_STATE}").fetchone()[0])
+
+
+def _first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> date | None:
+    """The first day whose periods the loads since ``before`` may have changed, when they only
+    added activities: the earliest day of those, or the last day of the data before them when
+    earlier (its period was the last, partial perhaps, and no longer is). None: every period
+    (nothing stored, another version, a directory or usage report change, an activity gone)."""
+    if before is None or any(before[k] != now[k] for k in ("version", "tree", "people", "snapshots")):
+        return None
+    kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
+    if kept != before["activities"] or before["last_day"] is None:
+        return None
+    added = con.execute("select min(occurred_at)::date from activities where run_id > ?",
+                        [before["activities_run"]]).fetchone()[0]
+    last = date.fromisoformat(before["last_day"])
+    return last if added is None else min(added, last)
+
+
+def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The facts of the stored figures per period (:func:`store_periods`) when they describe the
+    store as it is, else None."""
+    before = _stored_period_facts(con)
+    return before if before is not None and before == _period_facts(con) else None
+
+
+def store_periods(con: duckdb.DuckDBPyConnection) -> dict:
+    """Keep the figures of the tree per period, for every grain over the whole range
+    (``m_hierarchy_periods``: each organisation's unsuppressed figures, what :func:`organisations`
+    decides the floor on; ``m_hierarchy_teams``: each team, what :func:`metrics.relays.sides`
+    pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
+    their own (the tree on its last day, the people employed and active in it), so when the loads
+    since only added activities, the periods from the one holding the first day touched are
+    computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
+    none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
+    read them over any range of whole periods.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, manager_key) "
+    ...                 "select i, 'p' || i, case when i > 1 then 1 end from range(1, 12) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 2, 'post', 1)")
+    >>> _ = store_tree(con)
+    >>> store_periods(con)["mode"], store_periods(con)["mode"]
+    ('full', 'kept')
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (2, 'x', '2026-04-02', 3, 'post', 2)")
+    >>> store_periods(con)
+    {'mode': 'periods', 'from': '2026-03-02'}
+    >>> con.execute("select period, headcount, active from m_hierarchy_periods "
+    ...             "where grain = 'month' and head_key = 1 order by 1").fetchall()
+    [('2026-03', 11, 1), ('2026-04', 11, 1)]
+    """
+    now, before = _period_facts(con), _stored_period_facts(con)
+    if before == now:
+        return {"mode": "kept"}
+    first = _first_touched(con, before, now)
+    for table, (query, _order) in _FIGURES.items():
+        frames = []
+        for grain_name in GRAINS:
+            start = None if first is None else period_start(grain_name, first)
+            frames.append(tree_at(con, None, grain_name, start, None, query)
+                          .select(pl.lit(grain_name).alias("grain"), pl.all()))
+        con.register("h_new", pl.concat(frames).to_arrow())
+        try:
+            if first is None:
+                con.execute(f"create or replace table {table} as select * from h_new")
+            else:
+                for grain_name in GRAINS:
+                    con.execute(f"delete from {table} where grain = ? and period_start >= ?",
+                                [grain_name, period_start(grain_name, first)])
+                con.execute(f"insert into {table} select * from h_new")
+        finally:
+            con.unregister("h_new")
+    con.execute(f"create or replace table {PERIODS_STATE} (facts varchar not null)")
+    con.execute(f"insert into {PERIODS_STATE} values (?)", [json.dumps(now)])
+    return {"mode": "full"} if first is None else {"mode": "periods", "from": first.isoformat()}
+
+
+def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None,
+               end: date | None, query: str) -> pl.DataFrame:
+    """Query ``query`` of hierarchy.sql (``organisations`` or ``relays``) over ``start``..``end``:
+    the stored rows of its periods (:func:`store_periods`) when they hold and the range is whole
+    periods (or reaches the data's ends), else computed (:func:`tree_at`, from ``tree`` when given)."""
+    facts = periods_current(con) if tree is None else None
+    if facts is not None and facts["first_day"] is not None:
+        first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
+        whole_start = start is None or start <= first or period_start(period, start) == start
+        whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
+        if whole_start and whole_end:
+            table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+            return con.execute(
+                f"select * exclude (grain) from {table} where grain = $grain "
+                "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
+                "and ($to_date::date is null or period_start <= $to_date::date) "
+                f"order by {_FIGURES[table][1]}",
+                {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
+    return tree_at(con, tree, period, start, end, query)
+
+
 def _shown_above(orgs: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
     """Whether every organisation above each one is kept in its parent's split (``above_kept``),
     walked down the levels: an organisation of level 0 has none above it; one below has what its
@@ -222,7 +350,7 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     a label: their department and the pseudonym's first characters). Unsuppressed figures: only
     the views below read them."""
     k = floor(min_group_size)
-    orgs = tree_at(con, tree, period, start, end, "organisations")
+    orgs = figures_at(con, tree, period, start, end, "organisations")
     if orgs.is_empty():
         return orgs
     orgs = orgs.with_columns(
@@ -266,6 +394,24 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     return orgs.select("period_start", "period", "partial", "head_key", "parent_key", "level", "leader",
                        "organisation", "headcount", "active", "contributors", "remainder", "shown",
                        "remainder_shown").sort("period_start", "level", "head_key", nulls_last=False)
+
+
+def slice_organisations(orgs: pl.DataFrame, period: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """:func:`organisations` over ``start``..``end`` (whole periods of grain ``period`` inside the
+    data, as the dashboard's range always is) from those of the whole range ``orgs``: each
+    period's organisations stand on their own (the tree on the period's last day, the people
+    employed and active in it, the floor decided within it), so they are the whole range's rows
+    of the periods inside.
+
+    >>> orgs = pl.DataFrame({"period_start": [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]})
+    >>> slice_organisations(orgs, "month", date(2026, 2, 1), date(2026, 3, 31))["period_start"].to_list()
+    [datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)]
+    """
+    if start is not None:
+        orgs = orgs.filter(pl.col("period_start") >= period_start(period, start))
+    if end is not None:
+        orgs = orgs.filter(pl.col("period_start") <= period_start(period, end))
+    return orgs
 
 
 def _rates(frame: pl.DataFrame) -> pl.DataFrame:

@@ -32,7 +32,7 @@ def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
     it is: the bases, the group ties, the reporting tree and the dashboard's results. They do not after a load whose
     refresh failed, or when this version builds them otherwise than the one that did."""
     return (is_fresh(con) and group_ties_current(con) and hierarchy.stored_current(con)
-            and bool(results.current_keys(con)))
+            and hierarchy.periods_current(con) is not None and bool(results.current_keys(con)))
 
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     (:func:`store_person_network`: Louvain communities and betweenness, when :func:`network_due`
     says so), the tie weights per pair of groups and day (:func:`metrics.ties.store_group_ties`),
     the reporting tree (:func:`metrics.hierarchy.store_tree`, built again only after a directory
-    change), then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
+    change) and its figures per period (:func:`metrics.hierarchy.store_periods`), then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
     person graph's is brought to what a computation from scratch gives, recomputing only the days
     and periods the loads since the last refresh touched when they only added rows
     (docs/store.md, "What a load recomputes"). ``stages``: the wall seconds of each."""
@@ -68,6 +68,7 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
         stages["group_ties"] = time.perf_counter() - began
     began = time.perf_counter()
     done["hierarchy"] = hierarchy.store_tree(con)
+    done["hierarchy_periods"] = hierarchy.store_periods(con)
     stages["hierarchy"] = time.perf_counter() - began
     began = time.perf_counter()
     done["results"] = results.precompute(con, settings)
