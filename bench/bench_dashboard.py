@@ -20,11 +20,19 @@ change of grain (quarters, then weeks). ``--range-group ATTRIBUTE`` times those 
 again grouped by ATTRIBUTE, then with one group of ATTRIBUTE chosen (``team``: the most groups, so
 the largest frames).
 
+``--organisation`` times the Organisation page instead (the reporting tree: docs/dashboard.md,
+"The Organisation page"): its first load, the drill-down into a sub-organisation and one below,
+the changes of level, the range changes of :data:`RANGES`, and one leader chosen by an
+administrator (``--leader``: an e-mail of the directory, hashed with the store's key,
+``RUCHE_KEY_FILE``); then the Overview signed in as that leader ("My organisation" against the
+company): its first load and its filter changes.
+
 The store should be loaded with the same configuration (``--config``): the precomputed results
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
 
     python bench/bench_dashboard.py --db /path/to/store.duckdb [--config dashboard/demo.toml]
         [--range [--range-group team]] [--pages overview,network] [--json FILE]
+    python bench/bench_dashboard.py --db STORE --organisation --leader someone@example-corp.com
 """
 
 from __future__ import annotations
@@ -78,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--range-group", metavar="ATTRIBUTE",
                         help="with --range: time the range changes again with one group of ATTRIBUTE chosen")
     parser.add_argument("--json", type=Path, help="also write the percentiles per page there")
+    parser.add_argument("--organisation", action="store_true",
+                        help="time the Organisation page and the Overview's \"My organisation\" instead")
+    parser.add_argument("--leader", help="with --organisation: the e-mail of a leader in the directory")
     args = parser.parse_args(argv)
     os.environ["RUCHE_DB"] = args.db
     os.environ["RUCHE_CONFIG"] = args.config
@@ -109,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     first_day, last_day = bounds["first_activity"].date(), bounds["last_activity"].date()
     con.close()
     print(f"store {args.db}: {people:,} people, {activities:,} activities; load average {load_average()}", flush=True)
+    if args.organisation:
+        return organisation(args, first_day, last_day)
     print(f"{'page':<15}{'first load':>12}{'cold p50':>10}{'cold p90':>10}{'warm p50':>10}{'warm p90':>10}"
           f"{'CPU':>9}{'one group':>11}"
           + (f"{'range cold p50/p90/max':>27}{'warm p50/p90/max':>24}" if args.range else "")
@@ -187,6 +200,94 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("page", "first_load_s", "cold_p50", "cold_p90", "warm_p50", "warm_p90")
         args.json.write_text(json.dumps({"db": args.db, "load_average": os.getloadavg(), "pages": [
             dict(zip(keys, (row[0], *(round(x, 3) for x in row[1:])))) for row in rows]}, indent=2) + "\n")
+    return 0
+
+
+def organisation(args, first_day, last_day) -> int:
+    """Time the Organisation page and the Overview's "My organisation" (``--organisation``)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import auth
+    from dashboard.filters import periods
+
+    if not args.leader:
+        raise SystemExit("--organisation needs --leader: an e-mail of the directory")
+    app = str(ROOT / "dashboard" / "app.py")
+    spent: dict[str, list[float]] = {}
+
+    def timed(what: str, at, step) -> None:
+        t = time.perf_counter()
+        step().run()
+        spent.setdefault(what, []).append(time.perf_counter() - t)
+        assert not at.exception, (what, [e.value for e in at.exception])
+
+    def opened(at) -> list[str]:
+        return [b.key for b in at.button if b.key and b.key.startswith("org_open_")]
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    c = cpu_seconds()
+    at = AppTest.from_file(app, default_timeout=600)
+    t = time.perf_counter()
+    at.run()
+    at.switch_page("screens/organisation.py").run()
+    first = time.perf_counter() - t
+    assert not at.exception, [e.value for e in at.exception]
+    # drill-down: the first organisation under the company, then the first one under it
+    for _ in range(2):
+        keys = opened(at)
+        if keys:
+            timed("drill-down", at, at.button(key=keys[0]).click)
+    for level in (2, 3, 1):
+        timed("level", at, lambda level=level: at.selectbox(key="org_level").set_value(level))
+    for phase in ("range cold", "range warm"):
+        for grain, lo, hi in RANGES:
+            if at.sidebar.selectbox(key="period").value != grain:
+                timed(f"{phase}: grain", at, lambda grain=grain: at.sidebar.selectbox(key="period").set_value(grain))
+            starts = periods(grain, first_day, last_day)
+            value = tuple(starts[max(i, -len(starts))] for i in (lo, hi))
+            timed(phase, at, lambda grain=grain, value=value: at.sidebar.select_slider(key=f"range_{grain}").set_value(value))
+        at.sidebar.selectbox(key="period").set_value("month").run()
+        at.sidebar.select_slider(key="range_month").set_value(
+            (periods("month", first_day, last_day)[0], periods("month", first_day, last_day)[-1])).run()
+    at.button(key="org_top").click().run()
+    at.text_input(key="org_typed").input(args.leader).run()
+    timed("leader chosen", at, at.button(key="org_find").click)
+    assert at.subheader and at.subheader[0].value != "The company", "the leader's organisation did not open"
+    page_cpu = cpu_seconds() - c
+
+    # the Overview, signed in as that leader: "My organisation" against the company
+    auth.current = lambda roles, claim: auth.Access(True, args.leader, "sponsor", False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    c = cpu_seconds()
+    ov = AppTest.from_file(app, default_timeout=600)
+    t = time.perf_counter()
+    ov.run()
+    overview_first = time.perf_counter() - t
+    assert not ov.exception, [e.value for e in ov.exception]
+    assert "My organisation" in [h.value for h in ov.subheader], "no organisation of the leader on the Overview"
+    for phase in ("overview cold", "overview warm"):
+        for key, value in CHANGES:
+            timed(phase, ov, lambda key=key, value=value: ov.sidebar.selectbox(key=key).set_value(value))
+    overview_cpu = cpu_seconds() - c
+
+    reruns = [x for what, xs in spent.items() if not what.startswith("overview") for x in xs]
+    print(f"Organisation page: first load {first:.2f} s, CPU of the page's whole run {page_cpu:.2f} s; "
+          f"load average {load_average()}")
+    print(f"{'rerun':<22}{'n':>4}{'p50':>9}{'p90':>9}{'max':>9}")
+    for what, xs in [*spent.items(), ("every rerun of the page", reruns)]:
+        print(f"{what:<22}{len(xs):>4}{percentile(xs, 0.5):>8.3f}s{percentile(xs, 0.9):>8.3f}s{max(xs):>8.3f}s")
+    print(f"Overview signed in as the leader: first load {overview_first:.2f} s, CPU {overview_cpu:.2f} s; "
+          f"load average {load_average()}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "db": args.db, "load_average": os.getloadavg(), "first_load_s": round(first, 3),
+            "overview_first_load_s": round(overview_first, 3),
+            "reruns": {what: {"n": len(xs), "p50": round(percentile(xs, 0.5), 3), "p90": round(percentile(xs, 0.9), 3),
+                              "max": round(max(xs), 3)} for what, xs in [*spent.items(), ("page", reruns)]},
+        }, indent=2) + "\n")
     return 0
 
 

@@ -8,7 +8,6 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import date
 from types import EllipsisType
 from typing import Any
@@ -163,21 +162,31 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
 
 @st.cache_resource(max_entries=2)
 def _tree(published: tuple[int, int]):
-    """The reporting tree of the store (:func:`metrics.hierarchy.build`): walked once per
-    published store, kept for every view by the hierarchy."""
+    """The reporting tree of a store whose load did not store it (:func:`metrics.hierarchy.build`),
+    walked once per published store and kept for every view by the hierarchy; None when the
+    stored one holds (:func:`metrics.hierarchy.store_tree`): the views read it in the store."""
     from metrics import hierarchy
 
-    return hierarchy.build(cursor())
+    cur = cursor()
+    return None if hierarchy.stored_current(cur) else hierarchy.build(cur)
 
 
-@st.cache_resource(ttl=TTL, max_entries=32)
+@st.cache_resource(ttl=TTL, max_entries=8)
+def _whole_organisations(published: tuple[int, int], period: str, k: int) -> pl.DataFrame:
+    """Every organisation per period over the whole range, and which may be shown
+    (:func:`metrics.hierarchy.organisations`): once per store, grain and minimum size."""
+    from metrics import hierarchy
+
+    return hierarchy.organisations(cursor(), period, None, None, k, _tree(published))
+
+
 def _organisations(published: tuple[int, int], period: str, start: date | None, end: date | None,
                    k: int) -> pl.DataFrame:
-    """Every organisation per period, and which may be shown (:func:`metrics.hierarchy.organisations`):
-    once per range, grain and minimum size; each leader's view is then a filter of it."""
+    """The organisations of a range (whole periods: the filters' own), cut from the whole range's
+    (:func:`metrics.hierarchy.slice_organisations`); each leader's view is then a filter of them."""
     from metrics import hierarchy
 
-    return hierarchy.organisations(cursor(), period, start, end, k, _tree(published))
+    return hierarchy.slice_organisations(_whole_organisations(published, period, k), period, start, end)
 
 
 @st.cache_resource(ttl=TTL, max_entries=128)
@@ -189,7 +198,17 @@ def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: st
                                    extra={key: thaw(value) for key, value in extra})
     if name == "hierarchy":
         return hierarchy.result(cursor(), params, _organisations(published, period, start, end, k))
-    return relays.result(cursor(), replace(params, extra={**params.extra, "tree": _tree(published)}))
+    teams = hierarchy.slice_organisations(_whole_teams(published, period), period, start, end)
+    return relays.result(cursor(), params, teams)
+
+
+@st.cache_resource(ttl=TTL, max_entries=8)
+def _whole_teams(published: tuple[int, int], period: str) -> pl.DataFrame:
+    """Every team of the reporting tree per period over the whole range (:func:`metrics.relays.teams`):
+    once per store and grain; a range's are those of its periods (each stands on its own)."""
+    from metrics import relays
+
+    return relays.teams(cursor(), period, None, None, _tree(published))
 
 
 #: The measures read from the reporting tree, kept per store (:func:`_tree`).

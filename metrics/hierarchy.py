@@ -35,9 +35,10 @@ level and in any view (drill-down, level), leaves fewer people than the floor.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import duckdb
@@ -45,9 +46,9 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import MetricError, grain as _grain, suppress_small_groups
+from metrics.groups import GRAINS, MetricError, grain as _grain, period_start, suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
-from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from ruche.inventory import MANAGER_HIERARCHY_MIN_GROUP_SIZE
 
 #: The floor of every view by the hierarchy (never below the minimum group size).
@@ -92,7 +93,8 @@ class Tree:
 
 
 def build(con: duckdb.DuckDBPyConnection) -> Tree:
-    """The tree of the store: its links checked, and every person's ancestors over time."""
+    """The tree of the store, walked from the directory: its links checked, and every person's
+    ancestors over time (what :func:`store_tree` keeps; :func:`reporting_tree` reads it)."""
     links = con.execute(_queries()["links"]).pl().sort("person_key", "valid_from")
     con.register("h_links", links)
     try:
@@ -102,34 +104,240 @@ def build(con: duckdb.DuckDBPyConnection) -> Tree:
     return Tree(links, ancestors.sort("person_key", "distance", "valid_from"))
 
 
-def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree, period: str, start: date | None, end: date | None,
-            queries: dict[str, str]) -> dict[str, pl.DataFrame]:
-    """Each of ``queries`` (SQL reading ``h_tree``: the tree on the last day of each period of the
-    window, ``period_start``, ``period``, ``partial``, ``person_key``, ``ancestor_key``,
-    ``distance``, ``employed`` in the period) run on ``con``. The tree per period stays in DuckDB (a
-    temporary table of this connection, dropped after): millions of rows at 100,000 people."""
+#: Bumped whenever the stored tree changes shape or rule: a tree stored by another version is
+#: not read, and the next refresh builds it again.
+TREE_VERSION = "1"
+
+#: The stored tree (:func:`store_tree`): the links with why each refused one is, every person's
+#: ancestors, and what they were built from.
+LINKS_TABLE, ANCESTORS_TABLE, STATE_TABLE = "m_hierarchy_links", "m_hierarchy", "m_hierarchy_state"
+
+
+def directory_state(con: duckdb.DuckDBPyConnection) -> str:
+    """What the tree is built from, in a few numbers: the rows of ``people`` and ``people_history``
+    it reads (who is internal, each version's manager and days), counted and digested. A load of
+    activities leaves it as it is; a directory that changes anyone's manager or history does not."""
+    row = con.execute(
+        "select (select count(*) from people), "
+        "(select coalesce(bit_xor(hash(person_key, is_external, manager_key)), 0) from people), "
+        "(select count(*) from people_history), "
+        "(select coalesce(bit_xor(hash(person_key, valid_from, valid_to, manager_key)), 0) from people_history)"
+    ).fetchone()
+    return f"{TREE_VERSION} " + " ".join(str(x) for x in row)
+
+
+def stored_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the stored tree (:func:`store_tree`) was built, by this version, from the directory
+    as it is."""
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
+                        [LINKS_TABLE, ANCESTORS_TABLE, STATE_TABLE]).fetchone()[0]
+    return found == 3 and con.execute(f"select state from {STATE_TABLE}").fetchone()[0] == directory_state(con)
+
+
+def store_tree(con: duckdb.DuckDBPyConnection) -> dict:
+    """Keep the tree in the store (tables ``m_hierarchy_links`` and ``m_hierarchy``, the frames of
+    :class:`Tree`; ``m_hierarchy_state``: the :func:`directory_state` it was built from), built
+    again only when the directory changed: a load of activities alone keeps it (``mode``
+    'kept'); otherwise it is built whole ('full': the walk up every chain of managers over time,
+    a second at 100,000 people). Every view by the hierarchy reads it while it holds.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, manager_key) values (1, 'a', null), (2, 'b', 1)")
+    >>> store_tree(con)["mode"], store_tree(con)["mode"]
+    ('full', 'kept')
+    >>> con.execute("select person_key, ancestor_key, distance from m_hierarchy order by all").fetchall()
+    [(1, 1, 0), (2, 1, 1), (2, 2, 0)]
+    """
+    if stored_current(con):
+        return {"mode": "kept"}
+    built = build(con)
+    for table, frame in ((LINKS_TABLE, built.links), (ANCESTORS_TABLE, built.ancestors)):
+        con.register("h_new", frame.to_arrow())
+        try:
+            con.execute(f"create or replace table {table} as select * from h_new")
+        finally:
+            con.unregister("h_new")
+    con.execute(f"create or replace table {STATE_TABLE} (state varchar not null)")
+    con.execute(f"insert into {STATE_TABLE} values (?)", [directory_state(con)])
+    return {"mode": "full", "links": built.links.height, "ancestors": built.ancestors.height}
+
+
+def reporting_tree(con: duckdb.DuckDBPyConnection) -> Tree:
+    """The tree of the store: the stored one (:func:`store_tree`) while it holds, else walked
+    afresh (:func:`build`)."""
+    if stored_current(con):
+        return Tree(con.execute(f"select * from {LINKS_TABLE} order by person_key, valid_from").pl(),
+                    con.execute(f"select * from {ANCESTORS_TABLE} order by person_key, distance, valid_from").pl())
+    return build(con)
+
+
+def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None, end: date | None,
+            query: str) -> pl.DataFrame:
+    """Query ``query`` of hierarchy.sql (one that follows the CTEs of its ``tree``: the tree on
+    the last day of each period of the window, and the people employed in each) run on ``con``,
+    from ``tree`` when given, else from the stored tree while it holds (else walked afresh). The
+    tree per period stays inside the query: millions of rows at 100,000 people."""
     g = _grain(period)
     src = bases.sources(con, period, start, end)
-    tree_sql = _queries()["tree"].format(bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label)
-    params = {"from_date": start, "to_date": end}
-    con.register("h_ancestors", tree.ancestors)
+    if tree is None and stored_current(con):
+        ancestors = ANCESTORS_TABLE
+    else:
+        ancestors = "h_ancestors"
+        con.register(ancestors, (tree if tree is not None else build(con)).ancestors)
     try:
-        con.execute(f"create or replace temp table h_tree as {tree_sql}", params)
-        texts = {name: q.format(person_period=src.person_period) for name, q in queries.items()}
-        return {name: con.execute(q, params if "$from_date" in q else {}).pl() for name, q in texts.items()}
+        text = ("with " + _queries()["tree"].rstrip() + ",\n\n" + _queries()[query]).format(
+            bounds=bounds_sql(src.days), trunc=g.trunc, step=g.step, label=g.label, ancestors=ancestors,
+            person_period=src.person_period)
+        return con.execute(text, {"from_date": start, "to_date": end}).pl()
     finally:
-        con.execute("drop table if exists h_tree")
-        con.unregister("h_ancestors")
+        if ancestors != ANCESTORS_TABLE:
+            con.unregister(ancestors)
 
 
-#: The chain above every organisation's head: what decides whether it may be shown.
-HEAD_CHAINS = """
-select c.period_start, c.person_key as head_key, c.ancestor_key
-from h_tree as c
-semi join (select distinct period_start, ancestor_key as person_key from h_tree where distance = 1) as h
-    using (period_start, person_key)
-where c.distance >= 1
-"""
+#: The figures of the tree per period, for every grain, over the whole range (:func:`store_periods`):
+#: each organisation's people, active and contributors unsuppressed, and each team; keys only.
+PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE = "m_hierarchy_periods", "m_hierarchy_teams", "m_hierarchy_periods_state"
+
+_FIGURES = {PERIODS_TABLE: ("organisations", "period_start, level, head_key"),
+            TEAMS_TABLE: ("relays", "period_start, manager_key")}
+
+
+def _period_facts(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the figures per period are computed from: the tree, the people's employment, the
+    activities (count, last run) and usage reports, and the first and last day of the data."""
+    run, activities = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
+    snapshots = con.execute("select coalesce(max(run_id), 0), count(*) from usage_snapshots").fetchone()
+    people = con.execute("select count(*), coalesce(bit_xor(hash(person_key, is_external, hired_on, left_on)), 0) "
+                         "from people").fetchone()
+    first, last = data_bounds(con, None, None)
+    return {"version": TREE_VERSION, "tree": directory_state(con), "people": [str(x) for x in people],
+            "activities_run": run, "activities": activities, "snapshots": list(snapshots),
+            "first_day": first and first.isoformat(), "last_day": last and last.isoformat()}
+
+
+def _stored_period_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
+                        [PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE]).fetchone()[0]
+    if found < 3:
+        return None
+    return json.loads(con.execute(f"select facts from {PERIODS_STATE}").fetchone()[0])
+
+
+def _first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> date | None:
+    """The first day whose periods the loads since ``before`` may have changed, when they only
+    added activities: the earliest day of those, or the last day of the data before them when
+    earlier (its period was the last, partial perhaps, and no longer is). None: every period
+    (nothing stored, another version, a directory or usage report change, an activity gone)."""
+    if before is None or any(before[k] != now[k] for k in ("version", "tree", "people", "snapshots")):
+        return None
+    kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
+    if kept != before["activities"] or before["last_day"] is None:
+        return None
+    added = con.execute("select min(occurred_at)::date from activities where run_id > ?",
+                        [before["activities_run"]]).fetchone()[0]
+    last = date.fromisoformat(before["last_day"])
+    return last if added is None else min(added, last)
+
+
+def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The facts of the stored figures per period (:func:`store_periods`) when they describe the
+    store as it is, else None."""
+    before = _stored_period_facts(con)
+    return before if before is not None and before == _period_facts(con) else None
+
+
+def store_periods(con: duckdb.DuckDBPyConnection) -> dict:
+    """Keep the figures of the tree per period, for every grain over the whole range
+    (``m_hierarchy_periods``: each organisation's unsuppressed figures, what :func:`organisations`
+    decides the floor on; ``m_hierarchy_teams``: each team, what :func:`metrics.relays.sides`
+    pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
+    their own (the tree on its last day, the people employed and active in it), so when the loads
+    since only added activities, the periods from the one holding the first day touched are
+    computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
+    none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
+    read them over any range of whole periods.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, manager_key) "
+    ...                 "select i, 'p' || i, case when i > 1 then 1 end from range(1, 12) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 2, 'post', 1)")
+    >>> _ = store_tree(con)
+    >>> store_periods(con)["mode"], store_periods(con)["mode"]
+    ('full', 'kept')
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (2, 'x', '2026-04-02', 3, 'post', 2)")
+    >>> store_periods(con)
+    {'mode': 'periods', 'from': '2026-03-02'}
+    >>> con.execute("select period, headcount, active from m_hierarchy_periods "
+    ...             "where grain = 'month' and head_key = 1 order by 1").fetchall()
+    [('2026-03', 11, 1), ('2026-04', 11, 1)]
+    """
+    now, before = _period_facts(con), _stored_period_facts(con)
+    if before == now:
+        return {"mode": "kept"}
+    first = _first_touched(con, before, now)
+    for table, (query, _order) in _FIGURES.items():
+        frames = []
+        for grain_name in GRAINS:
+            start = None if first is None else period_start(grain_name, first)
+            frames.append(tree_at(con, None, grain_name, start, None, query)
+                          .select(pl.lit(grain_name).alias("grain"), pl.all()))
+        con.register("h_new", pl.concat(frames).to_arrow())
+        try:
+            if first is None:
+                con.execute(f"create or replace table {table} as select * from h_new")
+            else:
+                for grain_name in GRAINS:
+                    con.execute(f"delete from {table} where grain = ? and period_start >= ?",
+                                [grain_name, period_start(grain_name, first)])
+                con.execute(f"insert into {table} select * from h_new")
+        finally:
+            con.unregister("h_new")
+    con.execute(f"create or replace table {PERIODS_STATE} (facts varchar not null)")
+    con.execute(f"insert into {PERIODS_STATE} values (?)", [json.dumps(now)])
+    return {"mode": "full"} if first is None else {"mode": "periods", "from": first.isoformat()}
+
+
+def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None,
+               end: date | None, query: str) -> pl.DataFrame:
+    """Query ``query`` of hierarchy.sql (``organisations`` or ``relays``) over ``start``..``end``:
+    the stored rows of its periods (:func:`store_periods`) when they hold and the range is whole
+    periods (or reaches the data's ends), else computed (:func:`tree_at`, from ``tree`` when given)."""
+    facts = periods_current(con) if tree is None else None
+    if facts is not None and facts["first_day"] is not None:
+        first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
+        whole_start = start is None or start <= first or period_start(period, start) == start
+        whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
+        if whole_start and whole_end:
+            table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+            return con.execute(
+                f"select * exclude (grain) from {table} where grain = $grain "
+                "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
+                "and ($to_date::date is null or period_start <= $to_date::date) "
+                f"order by {_FIGURES[table][1]}",
+                {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
+    return tree_at(con, tree, period, start, end, query)
+
+
+def _shown_above(orgs: pl.DataFrame, local: pl.DataFrame) -> pl.DataFrame:
+    """Whether every organisation above each one is kept in its parent's split (``above_kept``),
+    walked down the levels: an organisation of level 0 has none above it; one below has what its
+    parent has above it, and its parent's own."""
+    levels = orgs.filter(pl.col("level") >= 0).select("period_start", "head_key", "parent_key", "level").join(
+        local, on=["period_start", "head_key"], how="left")
+    done = []
+    above = levels.clear().select("period_start", pl.col("head_key").alias("parent_key"),
+                                  pl.lit(True).alias("above_kept"))
+    for level in sorted(levels["level"].unique().to_list()):
+        at = levels.filter(pl.col("level") == level).join(above, on=["period_start", "parent_key"], how="left")
+        at = at.with_columns(pl.col("above_kept").fill_null(True))
+        done.append(at.select("period_start", "head_key", "above_kept"))
+        above = at.select("period_start", pl.col("head_key").alias("parent_key"),
+                          (pl.col("above_kept") & pl.col("kept").fill_null(False)).alias("above_kept"))
+    return pl.concat(done) if done else levels.select("period_start", "head_key", pl.lit(True).alias("above_kept"))
 
 
 def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None,
@@ -141,11 +349,8 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     be shown), ``remainder_shown``, and ``leader`` and ``organisation`` (the head's pseudonym and
     a label: their department and the pseudonym's first characters). Unsuppressed figures: only
     the views below read them."""
-    tree = tree if tree is not None else build(con)
     k = floor(min_group_size)
-    found = tree_at(con, tree, period, start, end, {"organisations": _queries()["organisations"],
-                                                    "chains": HEAD_CHAINS})
-    orgs, chains = found["organisations"], found["chains"]
+    orgs = figures_at(con, tree, period, start, end, "organisations")
     if orgs.is_empty():
         return orgs
     orgs = orgs.with_columns(
@@ -170,9 +375,7 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
              .select("period_start", "head_key", pl.col("kept").fill_null(False)))
     company_kept = orgs.filter(pl.col("level") < 0).select("period_start", (pl.col("headcount") >= k).alias("company"))
     # shown: kept in its parent's split, as every organisation above it, and the company large enough
-    above = (chains.join(local.rename({"head_key": "ancestor_key", "kept": "above_kept"}),
-                         on=["period_start", "ancestor_key"])
-             .group_by("period_start", "head_key").agg(pl.col("above_kept").all()))
+    above = _shown_above(orgs, local)
     orgs = (owners.join(local, on=["period_start", "head_key"], how="left")
             .join(above, on=["period_start", "head_key"], how="left")
             .join(company_kept, on="period_start", how="left")
@@ -191,6 +394,24 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     return orgs.select("period_start", "period", "partial", "head_key", "parent_key", "level", "leader",
                        "organisation", "headcount", "active", "contributors", "remainder", "shown",
                        "remainder_shown").sort("period_start", "level", "head_key", nulls_last=False)
+
+
+def slice_organisations(orgs: pl.DataFrame, period: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """:func:`organisations` over ``start``..``end`` (whole periods of grain ``period`` inside the
+    data, as the dashboard's range always is) from those of the whole range ``orgs``: each
+    period's organisations stand on their own (the tree on the period's last day, the people
+    employed and active in it, the floor decided within it), so they are the whole range's rows
+    of the periods inside.
+
+    >>> orgs = pl.DataFrame({"period_start": [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]})
+    >>> slice_organisations(orgs, "month", date(2026, 2, 1), date(2026, 3, 31))["period_start"].to_list()
+    [datetime.date(2026, 2, 1), datetime.date(2026, 3, 1)]
+    """
+    if start is not None:
+        orgs = orgs.filter(pl.col("period_start") >= period_start(period, start))
+    if end is not None:
+        orgs = orgs.filter(pl.col("period_start") <= period_start(period, end))
+    return orgs
 
 
 def _rates(frame: pl.DataFrame) -> pl.DataFrame:

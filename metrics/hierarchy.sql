@@ -95,10 +95,12 @@ with recursive up(person_key, ancestor_key, distance, valid_from, valid_to) as (
 select * from up
 
 -- name: tree
--- The tree as of the last day of each period inside the window (the day every person's group is
--- read on), for every internal person, with whether they were employed during the period.
--- Template slots (from the code): <bounds>, <trunc>, <step>, <label>. Reads h_ancestors.
-with
+-- The people employed during each period who are in the tree on its last day inside the window
+-- (the day every person's group is read on), with their activity: what every view by the
+-- hierarchy starts from (a list of CTEs without the "with": the views below follow it, and join
+-- <ancestors> on that day for the managers above each person). Template slots (from the code):
+-- <bounds>, <trunc>, <step>, <label>, <ancestors> (the stored tree, m_hierarchy, or the
+-- relation a caller registered), <person_period>.
 
 bounds as (
     {bounds}
@@ -120,25 +122,6 @@ calendar as (
     from periods, bounds
 ),
 
-final as (
-    select c.period_start, c.period, c.partial, a.person_key, a.ancestor_key, a.distance,
-           not p.is_external
-           and (p.hired_on is null or p.hired_on < c.period_end)
-           and (p.left_on is null or p.left_on >= c.period_start) as employed
-    from calendar as c
-    join h_ancestors as a on a.valid_from <= c.as_of and c.as_of < a.valid_to
-    join people as p on p.person_key = a.person_key
-)
-
-select * from final
-
--- name: organisations
--- Every organisation (a person with at least one person employed under them) per period: its
--- head, the head's manager (null at the top), its level (0: the top), and the people employed
--- in it (its head included) with how many were active and contributed. The company's own row
--- has a null head. Template slot <person_period>; reads h_tree.
-with
-
 activity as (
     select period_start, person_key, active, posts + replies > 0 as contributed
     from {person_period}
@@ -146,93 +129,104 @@ activity as (
 ),
 
 staff as (
-    select t.*, coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
-    from h_tree as t
-    left join activity as a using (period_start, person_key)
-    where t.employed
+    -- in the tree on the day (their own link holds: distance 0), employed during the period
+    select c.period_start, c.as_of, t.person_key,
+           coalesce(a.active, false) as active, coalesce(a.contributed, false) as contributed
+    from calendar as c
+    join {ancestors} as t on t.distance = 0 and t.valid_from <= c.as_of and c.as_of < t.valid_to
+    join people as p on p.person_key = t.person_key
+    left join activity as a on a.period_start = c.period_start and a.person_key = t.person_key
+    where not p.is_external
+      and (p.hired_on is null or p.hired_on < c.period_end)
+      and (p.left_on is null or p.left_on >= c.period_start)
 ),
 
-depths as (
-    select period_start, person_key, max(distance) as level
-    from h_tree
+above as (
+    -- each of them with every manager up the tree on the day
+    select s.period_start, s.person_key, a.ancestor_key, a.distance, s.active, s.contributed
+    from staff as s
+    join {ancestors} as a
+      on a.person_key = s.person_key and a.distance >= 1 and a.valid_from <= s.as_of and s.as_of < a.valid_to
+)
+
+-- name: organisations
+-- Every organisation (a person with at least one person employed under them) per period: its
+-- head, the head's manager (null at the top), its level (0: the top), and the people employed
+-- in it (its head included) with how many were active and contributed. The company's own row
+-- has a null head. Follows the tree's CTEs.
+
+under as (
+    select period_start, ancestor_key as head_key,
+           count(*) as headcount,
+           count(*) filter (where active) as active,
+           count(*) filter (where contributed) as contributors
+    from above
     group by all
 ),
 
-parents as (
-    select period_start, person_key as head_key, ancestor_key as parent_key
-    from h_tree
-    where distance = 1
+sizes as (
+    -- the head counts too when employed in the period
+    select u.period_start, u.head_key,
+           u.headcount + (h.person_key is not null)::integer as headcount,
+           u.active + coalesce(h.active, false)::integer as active,
+           u.contributors + coalesce(h.contributed, false)::integer as contributors
+    from under as u
+    left join staff as h on h.period_start = u.period_start and h.person_key = u.head_key
 ),
 
-sizes as (
-    select
-        period_start, period, partial, ancestor_key as head_key,
-        count(*) as headcount,
-        count(*) filter (where active) as active,
-        count(*) filter (where contributed) as contributors,
-        count(*) filter (where distance >= 1) as reports
-    from staff
+depths as (
+    -- a head's level: how far the top is, on the day; its parent: the one at distance 1
+    select s.period_start, s.head_key, max(a.distance) as level,
+           any_value(a.ancestor_key) filter (where a.distance = 1) as parent_key
+    from sizes as s
+    join calendar as c using (period_start)
+    join {ancestors} as a on a.person_key = s.head_key and a.valid_from <= c.as_of and c.as_of < a.valid_to
     group by all
 ),
 
 company as (
-    select period_start, period, partial, null::integer as head_key,
+    select period_start,
            count(*) as headcount,
            count(*) filter (where active) as active,
            count(*) filter (where contributed) as contributors
     from staff
-    where distance = 0
     group by all
 ),
 
 final as (
-    select s.period_start, s.period, s.partial, s.head_key, r.parent_key, d.level,
+    select c.period_start, c.period, c.partial, s.head_key, d.parent_key, d.level,
            s.headcount, s.active, s.contributors
     from sizes as s
-    join depths as d on d.period_start = s.period_start and d.person_key = s.head_key
-    left join parents as r on r.period_start = s.period_start and r.head_key = s.head_key
-    where s.reports > 0
+    join depths as d using (period_start, head_key)
+    join calendar as c using (period_start)
     union all
-    select period_start, period, partial, head_key, null, -1, headcount, active, contributors
-    from company
+    select c.period_start, c.period, c.partial, null, null, -1,
+           o.headcount, o.active, o.contributors
+    from company as o
+    join calendar as c using (period_start)
 )
 
 select * from final order by period_start, level, head_key
 
 -- name: relays
 -- Each team (a manager and the people employed reporting straight to them) per period, with
--- whether the manager contributed (posted or replied) in the period. Template slot
--- <person_period>; reads h_tree.
-with
+-- whether the manager contributed (posted or replied) in the period. Follows the tree's CTEs.
 
-contributed as (
-    select period_start, person_key, active, posts + replies > 0 as contributed
-    from {person_period}
-    where active
-),
-
-members as (
-    select t.period_start, t.period, t.partial, t.ancestor_key as manager_key, t.person_key,
-           coalesce(c.active, false) as active
-    from h_tree as t
-    left join contributed as c using (period_start, person_key)
-    where t.distance = 1 and t.employed
-),
-
-managers as (
-    -- a manager employed in the period: one who left before it leads no team in it
-    select t.period_start, t.person_key as manager_key, coalesce(c.contributed, false) as took_part
-    from h_tree as t
-    left join contributed as c using (period_start, person_key)
-    where t.distance = 0 and t.employed
+teams as (
+    select period_start, ancestor_key as manager_key,
+           count(*) as headcount, count(*) filter (where active) as active
+    from above
+    where distance = 1
+    group by all
 ),
 
 final as (
-    select m.period_start, m.period, m.partial, m.manager_key, g.took_part,
-           count(*) as headcount, count(*) filter (where m.active) as active
-    from members as m
-    join managers as g using (period_start, manager_key)
-    group by all
+    -- a manager employed in the period: one who left before it leads no team in it
+    select c.period_start, c.period, c.partial, t.manager_key, g.contributed as took_part,
+           t.headcount, t.active
+    from teams as t
+    join staff as g on g.period_start = t.period_start and g.person_key = t.manager_key
+    join calendar as c on c.period_start = t.period_start
 )
 
 select * from final order by period_start, manager_key

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import results
+from metrics import hierarchy, results
 from metrics.centrality import arrays_betweenness, csr_adjacency
 from metrics.communities import LOUVAIN_METHOD, arrays_modularity, louvain_partition
 from metrics.graph import person_graph, person_network_state
@@ -29,9 +29,10 @@ from metrics.ties import group_ties_current, store_group_ties
 
 def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the derived tables a load refreshes (:func:`refresh_metrics`) describe the store as
-    it is: the bases, the group ties and the dashboard's results. They do not after a load whose
+    it is: the bases, the group ties, the reporting tree and the dashboard's results. They do not after a load whose
     refresh failed, or when this version builds them otherwise than the one that did."""
-    return is_fresh(con) and group_ties_current(con) and bool(results.current_keys(con))
+    return (is_fresh(con) and group_ties_current(con) and hierarchy.stored_current(con)
+            and hierarchy.periods_current(con) is not None and bool(results.current_keys(con)))
 
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
@@ -39,7 +40,8 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     (:func:`metrics.materialise.refresh`), the person-graph results of the network views
     (:func:`store_person_network`: Louvain communities and betweenness, when :func:`network_due`
     says so), the tie weights per pair of groups and day (:func:`metrics.ties.store_group_ties`),
-    then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
+    the reporting tree (:func:`metrics.hierarchy.store_tree`, built again only after a directory
+    change) and its figures per period (:func:`metrics.hierarchy.store_periods`), then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
     person graph's is brought to what a computation from scratch gives, recomputing only the days
     and periods the loads since the last refresh touched when they only added rows
     (docs/store.md, "What a load recomputes"). ``stages``: the wall seconds of each."""
@@ -64,6 +66,10 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
         began = time.perf_counter()
         done["group_ties"] = store_group_ties(con)
         stages["group_ties"] = time.perf_counter() - began
+    began = time.perf_counter()
+    done["hierarchy"] = hierarchy.store_tree(con)
+    done["hierarchy_periods"] = hierarchy.store_periods(con)
+    stages["hierarchy"] = time.perf_counter() - began
     began = time.perf_counter()
     done["results"] = results.precompute(con, settings)
     stages["results"] = time.perf_counter() - began

@@ -42,9 +42,9 @@ Z95 = 1.959963984540054
 def teams(con: duckdb.DuckDBPyConnection, period: str = "month", start: date | None = None, end: date | None = None,
           tree: hierarchy.Tree | None = None) -> pl.DataFrame:
     """Every team per period, unsuppressed: ``period_start``, ``period``, ``partial``, ``manager_key``,
-    ``took_part``, ``headcount``, ``active``. Only :func:`managers_as_relays` reads it."""
-    tree = tree if tree is not None else hierarchy.build(con)
-    return hierarchy.tree_at(con, tree, period, start, end, {"relays": hierarchy._queries()["relays"]})["relays"]
+    ``took_part``, ``headcount``, ``active``, from ``tree`` when given, else as stored
+    (:func:`metrics.hierarchy.figures_at`). Only :func:`managers_as_relays` reads it."""
+    return hierarchy.figures_at(con, tree, period, start, end, "relays")
 
 
 def sides(frame: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
@@ -122,12 +122,17 @@ def relays_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metri
     return result(con, params)
 
 
-def result(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it)."""
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams, teams_found: pl.DataFrame | None = None) -> MetricResult:
+    """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it),
+    from the teams of :func:`teams` over the range when the caller keeps them (``teams_found``)."""
     from metrics.participation import labels
 
-    rows, left_out = managers_as_relays(con, params.period, params.start, params.end, params.min_group_size,
-                                        params.extra.get("tree"))
+    if teams_found is None:
+        rows, left_out = managers_as_relays(con, params.period, params.start, params.end, params.min_group_size,
+                                            params.extra.get("tree"))
+    else:
+        rows = sides(teams_found, params.min_group_size)
+        left_out = int(rows["teams_left_out"].max() or 0) if rows.height else 0
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
                                "side_floor": hierarchy.floor(params.min_group_size),

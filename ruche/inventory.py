@@ -590,6 +590,35 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_hierarchy": Table(
+        "the reporting tree: every person with each of their managers up the tree, over the days it holds",
+        _DERIVED + " (built again only when the directory changed)", True,
+        {
+            "person_key": C("people, people_history (manager)", "views by the hierarchy: the organisation of a leader"),
+            "ancestor_key": C("people, people_history (manager)", "views by the hierarchy: who is under whom"),
+            "distance": C("people, people_history (manager)", "the level of an organisation; the teams of managers"),
+            "valid_from": C("people_history", "the tree as it was on each period's last day"),
+            "valid_to": C("people_history", "the tree as it was on each period's last day"),
+        },
+        derived=True,
+    ),
+    "m_hierarchy_links": Table(
+        "the directory's manager links by version, with why a refused one is (self-manager, unknown, cycle)",
+        _DERIVED + " (built again only when the directory changed)", True,
+        {
+            "person_key": C("people, people_history", "the reporting tree"),
+            "valid_from": C("people_history", "the reporting tree over time"),
+            "valid_to": C("people_history", "the reporting tree over time"),
+            "manager_key": C("people, people_history (manager)", "the reporting tree"),
+            "reason": C("metrics", "the links refused and why"),
+        },
+        derived=True,
+    ),
+    "m_hierarchy_state": Table(
+        "what the reporting tree was built from", _DERIVED, False,
+        {"state": C("metrics", "counts and digests of the directory's managers: a stale tree is never read")},
+        derived=True,
+    ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
         {"key": C("metrics", "name of the fact"),

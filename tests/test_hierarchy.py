@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from metrics import hierarchy, relays
 from metrics.figures import Live, Query, figure
@@ -23,9 +24,22 @@ SELF = "self-manager: the person is their own manager"
 UNKNOWN = "unknown manager: the manager is not an internal person of the store"
 
 
+#: Whether :func:`store` keeps the tree in the store as a refresh does (every test below runs
+#: both ways: the views read the stored tree, or walk it from the directory, to the same figures).
+STORED = {"tree": False}
+
+
+@pytest.fixture(autouse=True, params=["walked", "stored"])
+def tree_source(request):
+    STORED["tree"] = request.param == "stored"
+    yield request.param
+    STORED["tree"] = False
+
+
 def store(managers: dict[int, int | None], history: list[tuple] = (), external: tuple[int, ...] = ()):
     """People 1..n (person_id 'p<key>', department 'D'), each with the manager of ``managers``;
-    ``history``: rows (person_key, valid_from, valid_to, manager_key) of people_history."""
+    ``history``: rows (person_key, valid_from, valid_to, manager_key) of people_history. With
+    :data:`STORED`, the tree stored (:func:`metrics.hierarchy.store_tree`)."""
     con = connect(":memory:")
     con.executemany("insert into people (person_key, person_id, department, manager_key, is_external) "
                     "values (?, ?, 'D', ?, ?)",
@@ -33,6 +47,9 @@ def store(managers: dict[int, int | None], history: list[tuple] = (), external: 
     if history:
         con.executemany("insert into people_history (person_key, valid_from, valid_to, manager_key) "
                         "values (?, ?, ?, ?)", [list(h) for h in history])
+    if STORED["tree"]:
+        assert hierarchy.store_tree(con)["mode"] == "full"
+        assert hierarchy.stored_current(con)
     return con
 
 
@@ -197,7 +214,8 @@ def _determinable(shown: list[set[int]], candidate: set[int], atoms: list[frozen
     return np.linalg.matrix_rank(np.vstack([a, u])) == np.linalg.matrix_rank(a)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.integers(12, 45).flatmap(lambda n: st.tuples(
     st.just(n), st.lists(st.integers(0, 100), min_size=n, max_size=n))))
 def test_no_combination_of_shown_hierarchy_figures_reveals_a_group_under_the_floor(case):
@@ -316,3 +334,52 @@ def test_an_organisation_under_a_hidden_one_is_hidden_too():
     level, left_out = hierarchy.hierarchy(con, by="hierarchy_level", level=2, min_group_size=5)
     assert level.select("part", "headcount").rows() == [("whole", 65)]
     assert left_out == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The stored tree
+
+
+def _views(con, tree=None) -> list[pl.DataFrame]:
+    """Every frame the views by the hierarchy start from, by month and by week."""
+    return [frame for period in ("month", "week") for frame in (
+        hierarchy.organisations(con, period, min_group_size=5, tree=tree),
+        relays.teams(con, period, tree=tree))]
+
+
+def test_the_stored_tree_is_the_walked_one_and_gives_the_same_figures(tree_source):
+    # a manager change in March, a cycle in February, people who left: every view reads the same
+    managers = {1: None, 2: 1, 3: 1, 4: 3, 5: 1, **{i: 2 for i in range(10, 30)}, **{i: 4 for i in range(30, 42)},
+                50: 51, 51: 50}
+    history = [(p, date(2026, 1, 1), None, m) for p, m in managers.items() if p not in (4, 50)]
+    history += [(4, date(2026, 1, 1), date(2026, 3, 15), 3), (4, date(2026, 3, 15), None, 2),
+                (50, date(2026, 2, 1), date(2026, 3, 1), 51), (50, date(2026, 3, 1), None, None)]
+    con = company(store(managers, history), managers, [2, 10, 11, 30, 31, 4], day="2026-02-10")
+    con.execute("update people set left_on = '2026-02-28' where person_key in (11, 31)")
+    walked = hierarchy.build(con)
+    hierarchy.store_tree(con)
+    kept = hierarchy.reporting_tree(con)
+    assert_frame_equal(kept.links, walked.links)
+    assert_frame_equal(kept.ancestors, walked.ancestors)
+    assert kept.anomalies.select("person_key", "valid_from", "reason").rows() == [
+        (50, date(2026, 2, 1), CYCLE), (51, date(2026, 1, 1), CYCLE)]
+    for stored, built in zip(_views(con), _views(con, walked), strict=True):
+        assert_frame_equal(stored, built)
+    orgs = hierarchy.organisations(con, min_group_size=5)
+    assert orgs.filter(pl.col("head_key") == 4).select("period", "parent_key", "level", "headcount").rows() == [
+        ("2026-02", 3, 2, 13), ("2026-03", 2, 2, 12)]
+
+
+def test_the_stored_tree_is_kept_for_activities_and_never_read_once_the_directory_changed(tree_source):
+    managers = {1: None, **{i: 1 for i in range(2, 14)}}
+    con = company(store(managers), managers, [2, 3])
+    assert hierarchy.store_tree(con)["mode"] == ("kept" if tree_source == "stored" else "full")
+    con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                "values (5000, 'x', '2026-04-02', 4, 'post', 2)")
+    assert hierarchy.store_tree(con) == {"mode": "kept"}
+    # 13 changes manager: the stored tree no longer holds, and is not read until built again
+    con.execute("update people set manager_key = 2 where person_key = 13")
+    assert not hierarchy.stored_current(con)
+    assert hierarchy.organisations(con, min_group_size=5).filter(pl.col("head_key") == 2)["headcount"].to_list() == [2, 2]
+    assert hierarchy.store_tree(con)["mode"] == "full"
+    assert con.execute("select ancestor_key from m_hierarchy where person_key = 13 and distance = 1").fetchall() == [(2,)]

@@ -61,10 +61,14 @@ def exports(tmp_path_factory) -> dict:
         day = nxt
     hr = directory_frame(company)
     hr.write_csv(root / "directory.csv")
-    # the directory a month later: the first ten people of Sales moved to Marketing
+    # the directory a month later: the first ten people of Sales moved to Marketing, under the
+    # manager of Marketing's first person (the reporting tree changes too)
     moved = hr.filter(pl.col("department") == "Sales").head(10)["email"]
+    boss = hr.filter(pl.col("department") == "Marketing")["manager_id"].drop_nulls()[0]
     hr.with_columns(pl.when(pl.col("email").is_in(moved.implode())).then(pl.lit("Marketing"))
-                    .otherwise(pl.col("department")).alias("department")).write_csv(root / "directory-later.csv")
+                    .otherwise(pl.col("department")).alias("department"),
+                    pl.when(pl.col("email").is_in(moved.implode()) & (pl.col("id") != boss)).then(pl.lit(boss))
+                    .otherwise(pl.col("manager_id")).alias("manager_id")).write_csv(root / "directory-later.csv")
     emails = hr["email"].to_list()
     (root / "events-march.csv").write_text(
         "id,occurred_at,actor,kind,target,space,thread\n"
@@ -233,12 +237,20 @@ def test_a_day_arriving_after_a_later_one_equals_a_refresh_from_scratch(exports,
 def test_a_directory_change_recomputes_everything_and_equals_a_refresh_from_scratch(exports, october, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
-    load(db, [day(exports, 1)])
+    done = load(db, [day(exports, 1)])
+    assert done["hierarchy"] == {"mode": "kept"}  # activities change no manager
+    before = duckdb.connect(str(db), read_only=True)
+    tree_before = before.execute("select * from m_hierarchy order by all").fetchall()
+    before.close()
     done = load(db, [exports["hr_later"]])
     assert done["results"]["mode"] == "full" and done["group_ties"]["mode"] == "full"
-    assert_same_derived(db, tmp_path)
+    assert done["hierarchy"]["mode"] == "full"
+    assert_same_derived(db, tmp_path)  # the stored reporting tree (m_hierarchy*) among them
+    after = duckdb.connect(str(db), read_only=True)
+    assert after.execute("select * from m_hierarchy order by all").fetchall() != tree_before
+    after.close()
     done = load(db, [day(exports, 2)])
-    assert done["results"]["mode"] == "periods"
+    assert done["results"]["mode"] == "periods" and done["hierarchy"] == {"mode": "kept"}
     assert_same_derived(db, tmp_path)
 
 
