@@ -121,8 +121,12 @@ ATTRIBUTION_WORDS = {AS_IT_WAS: N_("organisation as it was on each day"), TODAY:
 
 
 #: The measures whose groups follow the attribution asked for; every other one puts people in
-#: the groups they hold now, and says so (``extra['attribution']``).
-ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "frontline", "targets"})
+#: the groups they hold now, and says so (``extra['attribution']``). The network measures count
+#: each tie in the groups both its ends held on its day; those of the person graph (bridges,
+#: network-communities) put each person in the group of one day, the graph's last
+#: (``extra['groups_as_of']``).
+ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "frontline", "targets",
+                        "silos", "group-graph", "bridges", "network-communities"})
 
 
 def check_attribution(attribution: str) -> str:
@@ -143,6 +147,20 @@ def people_versions(attribution: str = AS_IT_WAS) -> str:
                 "null::date as valid_from, null::date as valid_to, department, team, site, country, level, "
                 "manager_key, frontline from people)")
     return "(" + sql("people_versions") + ")"
+
+
+def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:
+    """The relation of :func:`people_versions` with one open version per person (``valid_from``
+    and ``valid_to`` null): the attributes each person held on ``day`` (the last version begun on
+    or before it; the first one, extended back, before any), or, with :data:`TODAY` or no day, the
+    ones they hold now. What puts each node of a person graph in one group: the groups of the
+    graph's "as of" day."""
+    if check_attribution(attribution) == TODAY or day is None:
+        return people_versions(TODAY)
+    return ("(select * replace (null::date as valid_from, null::date as valid_to) "
+            f"from {people_versions(AS_IT_WAS)} as v "
+            f"where v.valid_from is null or v.valid_from <= date '{day.isoformat()}' "
+            "qualify row_number() over (partition by v.person_key order by v.valid_from desc nulls last) = 1)")
 
 
 def attribution_extra(attribution: str) -> dict:

@@ -19,7 +19,8 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, network_age, person_graph, stored_person_network
+from metrics.bases import AS_IT_WAS, attribution_of, people_as_of
+from metrics.graph import OTHER, graph_as_of, groups_as_of, network_age, person_graph, stored_person_network
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import group_ties_current, tie_frame
@@ -201,13 +202,17 @@ def person_reach(
     by: str = "department",
     start: date | None = None,
     end: date | None = None,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per person with a tie: ``person_key``, ``person_id``, ``grp``, ``neighbours`` and
     ``groups_reached`` (distinct other groups among the people they have ties with); and per group
     of the population: ``grp``, ``headcount`` and ``groups_reached`` (distinct other groups its
-    people reach together). One query (``reach.sql``), one pass over the interactions."""
+    people reach together). One query (``reach.sql``), one pass over the interactions. Each
+    person is in one group: the one they held on the window's last day
+    (:func:`metrics.graph.graph_as_of`), or hold now (``attribution`` today)."""
     whole = start is None and end is None and group_ties_current(con)  # the pairs kept beside the group ties
-    frame = tie_frame(con, "reach", by, None, start, end, stored_pairs=whole)
+    people = people_as_of(graph_as_of(con, start, end, attribution), attribution)
+    frame = tie_frame(con, "reach", by, None, start, end, stored_pairs=whole, people=people)
     people = frame.filter(pl.col("part") == "person").drop("part")
     groups = frame.filter(pl.col("part") == "group").select(
         "grp", pl.col("neighbours").cast(pl.Int64).alias("headcount"), pl.col("groups_reached").cast(pl.Int64)
@@ -224,8 +229,12 @@ def bridges(
     top: int = 10,
     sources: int | None = None,
     seed: int = 1,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, dict]:
     """Boundary spanners: per group, who links to other groups; and the top spanners.
+
+    People are in the groups they held on the window's last day (as it was, the default:
+    :func:`metrics.graph.graph_as_of`) or hold now (``attribution`` today).
 
     Per group (the column named ``by``): ``headcount``, ``spanners`` (people with ties to at
     least one other group), ``spanner_share`` (``spanners / headcount``), ``reach_1``,
@@ -256,7 +265,7 @@ def bridges(
     >>> info["exact"]
     True
     """
-    reach, sizes = person_reach(con, by, start, end)
+    reach, sizes = person_reach(con, by, start, end, attribution)
     per_group = (
         sizes.join(
             reach.group_by("grp").agg(
@@ -281,7 +290,7 @@ def bridges(
         info = {"exact": stored[1]["exact"] == "true", "sources": int(stored[1]["sources"]),
                 "people": scores.height, "seconds": 0.0, "materialised": True, **network_age(stored[1])}
     else:
-        P = person_graph(con, by, start, end)
+        P = person_graph(con, by, start, end, attribution)
         values, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), sources, seed)
         scores = pl.DataFrame({"person_key": P.keys, "betweenness": values},
                               schema={"person_key": pl.Int32, "betweenness": pl.Float64})
@@ -330,10 +339,11 @@ def name_people(
 
 @register("bridges", "boundary spanners: per group, who links to other groups; the top spanners by betweenness")
 def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    attribution = attribution_of(params)
     per_group, left_out, top_frame, info = bridges(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
         top=int(params.extra.get("top") or 10), sources=params.extra.get("sources"),
-        seed=int(params.extra.get("seed") or 1),
+        seed=int(params.extra.get("seed") or 1), attribution=attribution,
     )
     names_from = params.extra.get("names")
     if names_from:
@@ -345,5 +355,6 @@ def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
         top_frame = name_people(top_frame, names_from, pseudonymiser)
     return MetricResult(
         rows=per_group, suppressed_groups=left_out,
-        extra={"top_spanners": top_frame.to_dicts(), "betweenness": info},
+        extra={"top_spanners": top_frame.to_dicts(), "betweenness": info, "attribution": attribution,
+               **groups_as_of(graph_as_of(con, params.start, params.end, attribution))},
     )

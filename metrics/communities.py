@@ -16,7 +16,8 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
-from metrics.graph import OTHER, group_totals, network_age, person_graph, stored_person_network
+from metrics.bases import AS_IT_WAS, attribution_of, people_as_of
+from metrics.graph import OTHER, graph_as_of, group_totals, groups_as_of, network_age, person_graph, stored_person_network
 from metrics.groups import suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
@@ -136,6 +137,7 @@ def communities(
     min_group_size: int = 5,
     seed: int = 1,
     resolution: float = 1.0,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, dict]:
     """Louvain communities of the interaction graph, against the formal groups.
 
@@ -150,6 +152,11 @@ def communities(
     ``communities``, ``modularity`` (of the communities found), ``seed``, and how recent the
     partition is (``computed_at``, ``data_to``, ``current``: :func:`metrics.graph.network_age`;
     null and true when it was found here).
+
+    A partition of people is compared with one group per person: as it was (``attribution``, the
+    default), the group each held on the graph's "as of" day, the last day of the window (of the
+    activities the stored partition was computed from: its ``data_to``), which ``groups_as_of``
+    gives; today, the group each holds now.
 
     Privacy: a community under ``min_group_size`` people is suppressed (as groups are). The groups
     of ``by`` that every metric over the window hides (:func:`metrics.suppression.decide` on the
@@ -178,14 +185,18 @@ def communities(
     stored = stored_person_network(con, seed) if start is None and end is None and resolution == 1.0 else None
     if stored is not None and stored[1].get("louvain") == LOUVAIN_METHOD:
         # The partition of the whole history, found once per load: only the groups are read.
+        data_to = stored[1].get("data_to")
+        as_of = date.fromisoformat(data_to) if data_to and attribution == AS_IT_WAS else None
         people = stored[0].select("person_key", "community").join(
-            tie_frame(con, "person_groups", by, None, None, None), on="person_key"
+            tie_frame(con, "person_groups", by, None, None, None, people=people_as_of(as_of, attribution)),
+            on="person_key",
         ).sort("person_key")
         labels, groups = people["community"].to_list(), people["grp"].to_list()
         modularity = float(stored[1]["modularity"])
         age = network_age(stored[1])
     else:
-        P = person_graph(con, by, start, end)
+        as_of = graph_as_of(con, start, end, attribution)
+        P = person_graph(con, by, start, end, attribution)
         found = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed, resolution=resolution)
         labels, groups = found.tolist(), P.groups
         modularity = arrays_modularity(found, P.a, P.b, P.weight)
@@ -197,6 +208,8 @@ def communities(
         "seed": seed,
         "people": len(labels),
         **age,
+        "attribution": attribution,
+        **groups_as_of(as_of),
     }
     mix = (
         pl.DataFrame({"community": labels, "grp": groups}, schema={"community": pl.Int64, "grp": pl.Utf8})
@@ -209,7 +222,7 @@ def communities(
     # The groups every metric over the window hides (the silos, the group graph, participation
     # over the range: metrics.suppression.decide on the same headcounts) never show a cell: their
     # people go to the pool, which takes part in the decision inside each community as one cell.
-    totals = group_totals(con, by, start, end).select("grp", "headcount")
+    totals = group_totals(con, by, start, end, attribution=attribution).select("grp", "headcount")
     groups_shown, _, _ = decide(totals, "grp", "headcount", min_group_size)
     pool = ~pl.col("grp").is_in(groups_shown["grp"].implode()) | pl.col("grp").is_null()
     mix = (mix.with_columns(pl.when(pool).then(pl.lit(OTHER)).otherwise(pl.col("grp")).alias("grp"))
@@ -239,6 +252,6 @@ def communities(
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, figures = communities(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
-        seed=int(params.extra.get("seed") or 1),
+        seed=int(params.extra.get("seed") or 1), attribution=attribution_of(params),
     )
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=figures)

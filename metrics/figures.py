@@ -392,7 +392,12 @@ class Figure:
         if self.population in POPULATIONS:
             parts.append(_(IN_WORDS.get(self.population, self.population)))
         attribution = self.result.extra.get("attribution")
-        if attribution in bases.ATTRIBUTION_WORDS:  # the groups people were counted in
+        as_of = self.result.extra.get("groups_as_of")
+        if attribution == bases.AS_IT_WAS and as_of:  # a person graph: each person in one group, of one day
+            if isinstance(as_of, str):  # as a stored result's extra keeps it
+                as_of = date.fromisoformat(as_of[:10])
+            parts.append(_("organisation as it was on {day}").format(day=day_label(as_of)))
+        elif attribution in bases.ATTRIBUTION_WORDS:  # the groups people were counted in
             parts.append(_(bases.ATTRIBUTION_WORDS[attribution]))
         if self.window:
             parts.append(_("{first} to {last}").format(first=day_label(self.window[0]), last=day_label(self.window[1])))

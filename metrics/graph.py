@@ -24,6 +24,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
+from metrics.bases import AS_IT_WAS, TODAY, attribution_of, people_as_of, people_versions
 from metrics.groups import EXTERNAL, MetricError
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
@@ -47,18 +48,37 @@ _UNITS = {"bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
 DRAWN_GROUPS = 40
 
 
+def graph_as_of(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
+                attribution: str = AS_IT_WAS) -> date | None:
+    """The day whose groups the nodes of the person graph of a window are in, as it was: the
+    window's last day (cut to the data); None for today's organisation, or without data. A
+    person is one node of one group: the group they held that day."""
+    if attribution == TODAY:
+        return None
+    covered = window(con, start, end)
+    return covered[1] if covered else None
+
+
+def groups_as_of(day: date | None) -> dict:
+    """What a figure of the person graph carries about its groups, as it was: ``groups_as_of``, the
+    day whose groups its people are in (nothing for today's organisation)."""
+    return {} if day is None else {"groups_as_of": day}
+
+
 def interaction_graph(
     con: duckdb.DuckDBPyConnection,
     by: str = "department",
     start: date | None = None,
     end: date | None = None,
+    attribution: str = AS_IT_WAS,
 ) -> nx.Graph:
     """The undirected, weighted interaction graph of people over a window.
 
     Nodes are the people with at least one tie (keyed by ``person_key``; attributes
-    ``person_id``, their pseudonym, and ``group``, their value of ``by`` or ``External``); the
-    weight of an edge is the number of interactions between its ends, either way. The weights are
-    summed in DuckDB; the graph is then filled from whole columns.
+    ``person_id``, their pseudonym, and ``group``, their value of ``by`` on the window's last day
+    (:func:`graph_as_of`; with ``attribution`` today, now) or ``External``); the weight of an edge
+    is the number of interactions between its ends, either way. The weights are summed in DuckDB;
+    the graph is then filled from whole columns.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -75,7 +95,7 @@ def interaction_graph(
     >>> G.nodes[3]
     {'person_id': 'c', 'group': 'Legal'}
     """
-    nodes, ties = _person_ties(con, by, start, end)
+    nodes, ties = _person_ties(con, by, start, end, attribution)
     G = nx.Graph()
     G.add_nodes_from(
         (k, {"person_id": pid, "group": grp}) for k, pid, grp in nodes.select("person_a", "person_id", "grp").iter_rows()
@@ -85,10 +105,11 @@ def interaction_graph(
 
 
 def _person_ties(
-    con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None
+    con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None, attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The people with a tie (sorted by ``person_a``, their key) and the ties (sorted by ends)."""
-    frame = tie_frame(con, "person_ties", by, None, start, end)
+    people = people_as_of(graph_as_of(con, start, end, attribution), attribution)
+    frame = tie_frame(con, "person_ties", by, None, start, end, people=people)
     nodes = frame.filter(pl.col("part") == "node").sort("person_a")
     ties = frame.filter(pl.col("part") == "tie").sort("person_a", "person_b")
     return nodes, ties
@@ -153,6 +174,7 @@ def person_graph(
     by: str = "department",
     start: date | None = None,
     end: date | None = None,
+    attribution: str = AS_IT_WAS,
 ) -> PersonGraph:
     """The same graph as :func:`interaction_graph`, as arrays (:class:`PersonGraph`): built from
     the same columns in a second where the networkx graph takes several on a million ties.
@@ -170,7 +192,7 @@ def person_graph(
     >>> P.keys.tolist(), P.groups, P.a.tolist(), P.b.tolist(), P.weight.tolist()
     ([1, 2, 3], ['Sales', 'Sales', 'Legal'], [0, 1], [2, 2], [2.0, 1.0])
     """
-    nodes, ties = _person_ties(con, by, start, end)
+    nodes, ties = _person_ties(con, by, start, end, attribution)
     check_graph_memory(con, len(nodes), len(ties))
     keys = nodes["person_a"].to_numpy().astype(np.int64)
     return PersonGraph(
@@ -212,6 +234,12 @@ def partition_modularity(G: nx.Graph, labels: dict) -> float | None:
 # The group graph
 
 
+def stored_ties(con: duckdb.DuckDBPyConnection, attribution: str) -> bool:
+    """Whether the stored group ties answer ``attribution``: they hold the ties as it was on each
+    day, and are read while they describe the store (:func:`metrics.ties.group_ties_current`)."""
+    return attribution == AS_IT_WAS and group_ties_current(con)
+
+
 def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], bool]:
     """Split groups into those shown and those suppressed; say whether the suppressed fold.
 
@@ -247,6 +275,7 @@ def group_graph(
     end: date | None = None,
     min_group_size: int = 5,
     around: str | None = None,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[nx.Graph, int]:
     """The group graph: a node per group, an edge per pair of groups that interact (``around``:
     one group's neighbourhood, see :func:`group_graph_frames`).
@@ -254,7 +283,8 @@ def group_graph(
     A node carries ``headcount`` (the people of the group over the window: its headcount, or
     for ``External`` the external people active in it) and ``internal_ties`` (the weight of ties
     inside it); an edge carries ``weight``, the weight of ties between its two groups. Tie
-    weights are summed in DuckDB, pair of groups by pair of groups.
+    weights are summed in DuckDB, pair of groups by pair of groups, each tie in the groups both its
+    ends held on its day (``attribution`` as it was, the default) or hold now (today).
 
     Privacy (METRICS.md): groups under ``min_group_size`` people, and as many more of the smallest
     as needed for none to be recoverable by difference, are suppressed. Together they become one
@@ -281,7 +311,8 @@ def group_graph(
     Tax (2 people) and Audit (3) are suppressed; together they hold 5 people, so they are shown as
     one node, with the tie between them as its internal tie.
     """
-    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size, around=around)
+    nodes, edges, left_out, _ = group_graph_frames(con, by, start, end, min_group_size, around=around,
+                                                   attribution=attribution)
     G = nx.Graph()
     G.add_nodes_from((n, {"headcount": h, "internal_ties": i}) for n, h, i in nodes.iter_rows())
     G.add_weighted_edges_from(zip(edges["group_a"].to_list(), edges["group_b"].to_list(), edges["weight"].to_list()))
@@ -289,18 +320,18 @@ def group_graph(
 
 
 def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
-                 end: date | None = None, stored: bool | None = None) -> pl.DataFrame:
+                 end: date | None = None, stored: bool | None = None, attribution: str = AS_IT_WAS) -> pl.DataFrame:
     """Every group of ``by`` over the window as ``silos.sql`` counts it: ``grp``, ``headcount``
     (the people employed in the range, or for ``External`` the outsiders active in it),
     ``internal_ties``, ``external_ties``. What the group graph and the communities decide which
     groups to show from (:func:`metrics.suppression.decide`), as the silos do.
 
-    ``stored``: whether the group ties are current (:func:`group_ties_current`; read when None).
+    ``stored``: whether the stored group ties answer (:func:`stored_ties`; read when None).
     """
     if stored is None:
-        stored = group_ties_current(con)
+        stored = stored_ties(con, attribution)
     whole = window(con, start, end) if stored else None
-    query = network_query("silos", by, None, stored_ties=stored, whole=whole)
+    query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution))
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
@@ -314,6 +345,7 @@ def group_graph_frames(
     per_group: pl.DataFrame | None = None,
     stored: bool | None = None,
     around: str | None = None,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """The group graph of :func:`group_graph` as tidy frames: nodes (``group``, ``headcount``,
     ``internal_ties``) and edges (``group_a`` < ``group_b``, ``weight``), sorted by name, the
@@ -327,7 +359,8 @@ def group_graph_frames(
 
     ``per_group``: the groups' ``grp``, ``headcount``, ``internal_ties`` and ``external_ties`` over
     the window, as ``silos.sql`` gives them, when the caller has them (:mod:`metrics.silos`), and
-    ``stored``: whether it found the group ties current (:func:`group_ties_current`).
+    ``stored``: whether it found the stored group ties answer (:func:`stored_ties`); ``attribution``:
+    the groups each tie counts in (:data:`metrics.bases.ATTRIBUTIONS`).
 
     ``around``: one group's neighbourhood only: the group and the nodes it has ties with (the
     ``Other`` node among them when small groups fold), with the edges between them; with ``top``,
@@ -336,10 +369,11 @@ def group_graph_frames(
     neighbourhood (empty frames).
     """
     if stored is None:
-        stored = group_ties_current(con)
+        stored = stored_ties(con, attribution)
     params = {"from_date": start, "to_date": end}
+    people = people_versions(attribution)
     if per_group is None:
-        per_group = group_totals(con, by, start, end, stored)
+        per_group = group_totals(con, by, start, end, stored, attribution)
     per_group = per_group.select("grp", pl.col("headcount", "internal_ties", "external_ties").cast(pl.Int64))
     shown, hidden, fold = visible_groups(per_group.select("grp", "headcount"), min_group_size)
     nodes_count = len(shown) + fold
@@ -347,7 +381,7 @@ def group_graph_frames(
     candidates = None
     if around is not None:
         return _neighbourhood(con, by, around, params, per_group, shown, hidden, fold, top, stored,
-                              len(hidden), nodes_count)
+                              len(hidden), nodes_count, people)
     if top is not None and nodes_count > top:
         candidates = (
             per_group.filter(pl.col("grp").is_in(shown_names.implode()))
@@ -355,7 +389,7 @@ def group_graph_frames(
             .head(top)["grp"].to_list()
         )
         params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
-    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None)
+    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None, people=people)
     ties = _node_ties(con.execute(query, params).pl(), shown, fold)
     nodes = _nodes(per_group, ties, shown, fold)
     if candidates is not None:
@@ -413,14 +447,14 @@ def _edges(ties: pl.DataFrame, drawn: list[str]) -> pl.DataFrame:
 
 def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params: dict, per_group: pl.DataFrame,
                    shown: set[str], hidden: set[str], fold: bool, top: int | None, stored: bool, left_out: int,
-                   nodes_count: int) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
+                   nodes_count: int, people: str) -> tuple[pl.DataFrame, pl.DataFrame, int, int]:
     """:func:`group_graph_frames` around one group: two reads of the pairs, those touching the
     group (its neighbours), then those between the group and its neighbours."""
     empty = (pl.DataFrame(schema={"group": pl.Utf8, "headcount": pl.Int64, "internal_ties": pl.Int64}),
              pl.DataFrame(schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64}))
     if around not in shown:
         return (*empty, left_out, nodes_count)
-    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either")
+    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either", people=people)
     ties = _node_ties(con.execute(touching, {**params, "keep": [around]}).pl(), shown, fold)
     mine = ties.filter(((pl.col("u") == around) | (pl.col("v") == around)) & (pl.col("u") != pl.col("v")))
     neighbours = (
@@ -433,7 +467,7 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
     drawn = [around] + neighbours["group"].to_list()
     # the Other node stands for every folded group: the ties between them are its own
     keep = [g for g in drawn if g != OTHER] + (sorted(hidden - {EXTERNAL}) if OTHER in drawn else [])
-    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True)
+    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True, people=people)
     ties = _node_ties(con.execute(between, {**params, "keep": keep}).pl(), shown, fold)
     nodes = (_nodes(per_group, ties, shown, fold).filter(pl.col("group").is_in(drawn))
              .drop("own", "all_ties").sort("group"))
@@ -451,7 +485,8 @@ def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path
     if suffix not in {".graphml", ".gexf"}:
         raise MetricError(f"{path}: write the group graph as .graphml or .gexf")
     G, _ = group_graph(con, by=params.by, start=params.start, end=params.end,
-                       min_group_size=params.min_group_size, around=params.extra.get("around"))
+                       min_group_size=params.min_group_size, around=params.extra.get("around"),
+                       attribution=attribution_of(params))
     G.graph["grouped_by"] = params.by
     if suffix == ".graphml":
         nx.write_graphml(G, path)
@@ -467,12 +502,13 @@ def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
     is the number of nodes of the whole graph."""
     top = params.extra.get("top")
     around = params.extra.get("around")
+    attribution = attribution_of(params)
     nodes, edges, left_out, groups = group_graph_frames(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,
-        top=None if top is None else int(top), around=around,
+        top=None if top is None else int(top), around=around, attribution=attribution,
     )
-    # both ends of each tie in the groups they hold now (interactions.sql)
-    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups, "attribution": "today"}
+    extra: dict = {"nodes": nodes.rename({"group": params.by}).to_dicts(), "groups": groups,
+                   "attribution": attribution}
     if around is not None:
         extra["around"] = around
     out = params.extra.get("out")

@@ -2,19 +2,24 @@
 -- (METRICS.md, "Interactions and silos"): what the network queries sum over a window or per
 -- period instead of joining every interaction to both its ends' groups again. One insert per
 -- attribute; grp_a <= grp_b, a pair of a group with itself holding its internal ties.
+-- Each tie counts in the groups both its ends held on its day (docs/metrics.md, "Group
+-- attribution over time"): a person who moved counts in the old group before the move.
 -- Template slots (allow-listed, never user text): attribute (a key of
--- metrics.groups.GROUP_ATTRIBUTES) and group_expr (its expression over people p).
+-- metrics.groups.GROUP_ATTRIBUTES), group_expr (its expression over people p) and people (the
+-- versions of each person's attributes: metrics.bases.people_versions, as it was).
 insert into m_group_ties
 with
 
 membership as (
     select
         p.person_key,
+        p.valid_from,
+        p.valid_to,
         case
             when p.is_external then 'External'
             else coalesce(cast({group_expr} as varchar), '(not set)')
         end as grp
-    from people as p
+    from {people} as p
 ),
 
 final as (
@@ -25,8 +30,12 @@ final as (
         greatest(s.grp, d.grp) as grp_b,
         sum(t.weight)::bigint as weight
     from m_person_ties_day as t
-    join membership as s on s.person_key = t.source_key
-    join membership as d on d.person_key = t.target_key
+    join membership as s
+        on s.person_key = t.source_key
+       and (s.valid_from is null or t.day >= s.valid_from) and (s.valid_to is null or t.day < s.valid_to)
+    join membership as d
+        on d.person_key = t.target_key
+       and (d.valid_from is null or t.day >= d.valid_from) and (d.valid_to is null or t.day < d.valid_to)
     group by all
 )
 

@@ -22,7 +22,7 @@ from metrics.centrality import arrays_betweenness, csr_adjacency
 from metrics.communities import LOUVAIN_METHOD, arrays_modularity, louvain_partition
 from metrics.graph import person_graph, person_network_state
 from metrics.groups import MetricError
-from metrics.bases import is_fresh
+from metrics.bases import TODAY, is_fresh
 from metrics.materialise import refresh
 from metrics.ties import group_ties_current, store_group_ties
 
@@ -158,7 +158,7 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     True
     """
     started = time.perf_counter()
-    P = person_graph(con, "organisation")
+    P = person_graph(con, "organisation", attribution=TODAY)  # one group: no version needed
     labels = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)
     centrality, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), None, seed)
     frame = pl.DataFrame(

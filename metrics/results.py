@@ -189,10 +189,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         threshold = params.extra.get("silo_threshold")
         groups, left_out, org, hidden = silos.silos_and_hidden(
             con, params.by, params.period, params.start, None, params.min_group_size,
-            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra))
+            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra),
+            attribution)
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
-        return silos.silos_result(groups, left_out, org, True, common["covers"]), hidden
+        return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
     return registry.get(name)(con, params), None
 
 
@@ -251,19 +252,19 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     if settings.silo_min_ties_per_person != silos.DEFAULT_MIN_TIES_PER_PERSON:
         threshold["silo_min_ties_per_person"] = settings.silo_min_ties_per_person
     # the Communities page: the spaces are the organisation's whatever the group-by
+    # the measures that follow the attribution setting, stored under it (the other one is computed on demand)
+    attributed = attribution_extra(getattr(settings, "attribution", "as-it-was"))
     calls = [("communities", "organisation", "month", {})]
     for by in BY_CHOICES:
         calls += [
             # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
-            ("network-communities", by, "month", {}),
-            ("bridges", by, "month", {}),
+            ("network-communities", by, "month", attributed),
+            ("bridges", by, "month", attributed),
             ("inequality", by, "month", {}),
             ("personas", by, "month", {}),
             # the E-I index and the group graph the Network page draws
-            ("silos", by, "month", {**threshold, "graph_top": DRAWN_GROUPS}),
+            ("silos", by, "month", {**threshold, "graph_top": DRAWN_GROUPS, **attributed}),
         ]
-    # the measures that follow the attribution setting, stored under it (the other one is computed on demand)
-    attributed = attribution_extra(getattr(settings, "attribution", "as-it-was"))
     for period in GRAINS:
         calls += [
             ("participation", "organisation", period, attributed),
@@ -280,7 +281,7 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 ("participation", by, period, attributed),
                 # the Overview's leaders' participation once a group is chosen
                 ("leaders", by, period, attributed),
-                ("silos", by, period, {**threshold, "per_period": True}),
+                ("silos", by, period, {**threshold, "per_period": True, **attributed}),
             ]
     return calls
 
@@ -292,7 +293,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "8"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts
+RESULTS_VERSION = "9"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:

@@ -34,11 +34,12 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from metrics.bases import AS_IT_WAS, attribution_of, people_versions
 from metrics.groups import EXTERNAL
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
 from metrics.suppression import decide
-from metrics.graph import group_graph_frames
-from metrics.ties import group_ties_current, network_query, window
+from metrics.graph import group_graph_frames, stored_ties
+from metrics.ties import network_query, window
 from metrics.measure import MetricParams, MetricResult, register
 
 DEFAULT_SILO_THRESHOLD = -0.5
@@ -61,8 +62,14 @@ def silos(
     silo_threshold: float = DEFAULT_SILO_THRESHOLD,
     min_ties: int = DEFAULT_MIN_TIES,
     min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+    attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """E-I index of each group, and the organisation's figures, over a window or per period.
+
+    ``attribution`` (:data:`metrics.bases.ATTRIBUTIONS`): each tie in the groups both its ends held
+    on its day and each group's headcount the people who held it on a day of the window or period
+    (as it was, the default: read from the stored group ties when they are current), or
+    everything in the groups people hold now (today: computed from the activities).
 
     Returns three things:
 
@@ -109,27 +116,27 @@ def silos(
     -0.0312
     """
     groups, left_out, org, _ = silos_and_hidden(con, by, period, start, end, min_group_size, silo_threshold,
-                                                min_ties, min_ties_per_person)
+                                                min_ties, min_ties_per_person, attribution)
     return groups, left_out, org
 
 
 def silos_and_hidden(
     con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None, end: date | None,
     min_group_size: int, silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES,
-    min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+    min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON, attribution: str = AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
-    return _shaped(_totals(con, by, period, start, end, group_ties_current(con)), by, period, min_group_size,
-                   silo_threshold, min_ties, min_ties_per_person)
+    return _shaped(_totals(con, by, period, start, end, stored_ties(con, attribution), attribution), by, period,
+                   min_group_size, silo_threshold, min_ties, min_ties_per_person)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None,
-            end: date | None, stored: bool) -> pl.DataFrame:
+            end: date | None, stored: bool, attribution: str = AS_IT_WAS) -> pl.DataFrame:
     """Every group's people and ties, before any suppression, with the organisation's figures on
-    every row (``silos.sql``); ``stored``: whether the group ties are current."""
+    every row (``silos.sql``); ``stored``: whether the stored group ties answer (:func:`stored_ties`)."""
     whole = window(con, start, end) if stored and period is None else None
-    query = network_query("silos", by, period, stored_ties=stored, whole=whole)
+    query = network_query("silos", by, period, stored_ties=stored, whole=whole, people=people_versions(attribution))
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     return frame.with_columns(
         pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties", "org_internal_ties",
@@ -204,8 +211,9 @@ def covers(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None)
 
 
 def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_period: bool,
-                 covered: dict | None = None) -> MetricResult:
-    """The registry's result of :func:`silos`; ``covered``: :func:`covers`."""
+                 covered: dict | None = None, attribution: str = AS_IT_WAS) -> MetricResult:
+    """The registry's result of :func:`silos`; ``covered``: :func:`covers`; ``attribution``: the
+    groups its ties were counted in."""
     if not per_period:
         extra = org.to_dicts()[0] if org.height else {
             "ties": None, "ei_index": None, "cross_silo_share": None, "modularity": None, "internal_ties": None,
@@ -214,7 +222,7 @@ def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_per
     else:
         extra = {"periods": org.to_dicts()}
     extra["covers"] = covered
-    extra["attribution"] = "today"  # both ends of each tie in the groups they hold now (interactions.sql)
+    extra["attribution"] = attribution
     return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 
@@ -229,18 +237,21 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     """
     period = params.period if params.extra.get("per_period") else None
     threshold = params.extra.get("silo_threshold")
-    stored = group_ties_current(con)
-    totals = _totals(con, params.by, period, params.start, params.end, stored)
+    attribution = attribution_of(params)
+    stored = stored_ties(con, attribution)
+    totals = _totals(con, params.by, period, params.start, params.end, stored, attribution)
     groups, left_out, org, _ = _shaped(
         totals, params.by, period, params.min_group_size,
         DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *min_ties(params.extra),
     )
-    result = silos_result(groups, left_out, org, period is not None, covers(con, params.start, params.end))
+    result = silos_result(groups, left_out, org, period is not None, covers(con, params.start, params.end),
+                          attribution)
     top = params.extra.get("graph_top")
     if top is not None and period is None:
         nodes, edges, _, count = group_graph_frames(
             con, params.by, params.start, params.end, params.min_group_size, top=int(top),
             per_group=totals.select("grp", "headcount", "internal_ties", "external_ties"), stored=stored,
+            attribution=attribution,
         )
         result.extra["graph"] = {"nodes": nodes, "edges": edges, "groups": count}
     return result

@@ -24,7 +24,7 @@ import polars as pl
 from metrics._sql import sql
 from metrics.groups import GROUP_ATTRIBUTES, group_expression
 from metrics.groups import grain as _grain
-from metrics.bases import store_state
+from metrics.bases import AS_IT_WAS, people_versions, store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 
 
@@ -44,12 +44,17 @@ def _per_period(trunc: str, step: str, label: str) -> tuple[str, str]:
     return calendar, f"date_trunc('{trunc}', a.occurred_at)::date"
 
 
-#: The directed interactions' weight per pair of groups and period, from the activities.
+#: The version of a person (``membership`` aliased ``{m}``) that holds on the tie's day (``{t}.day``).
+_ON_THE_DAY = ("({m}.valid_from is null or {t}.day >= {m}.valid_from) "
+               "and ({m}.valid_to is null or {t}.day < {m}.valid_to)")
+
+#: The directed interactions' weight per pair of groups and period, from the activities: each
+#: tie in the groups both its ends held on its day.
 _LIVE_GROUP_TIES = (
     "select i.period_start, least(s.grp, t.grp) as grp_a, greatest(s.grp, t.grp) as grp_b, count(*) as weight "
     "from interactions as i "
-    "join membership as s on s.person_key = i.source_key "
-    "join membership as t on t.person_key = i.target_key "
+    "join membership as s on s.person_key = i.source_key and " + _ON_THE_DAY.format(m="s", t="i") + " "
+    "join membership as t on t.person_key = i.target_key and " + _ON_THE_DAY.format(m="t", t="i") + " "
     "group by all"
 )
 
@@ -141,7 +146,7 @@ _STORED_ACTIVE_EXTERNAL = (
 
 def network_query(name: str, by: str = "department", period: str | None = None,
                   stored_ties: bool = False, whole: tuple[date, date] | None = None,
-                  keep: bool | str = False, stored_pairs: bool = False) -> str:
+                  keep: bool | str = False, stored_pairs: bool = False, people: str | None = None) -> str:
     """The text of ``<name>.sql`` preceded by the shared links of ``interactions.sql``.
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
@@ -156,6 +161,11 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     which one group at least is in it (a group and its neighbours). With ``stored_pairs``, the pairs
     of people with a tie over the whole history are read from ``m_person_pairs`` (slot
     ``person_pairs``; the caller checked that the group ties are current and the window whole).
+
+    ``people``: the people and the versions of their attributes the groups are read from
+    (:func:`metrics.bases.people_versions` of an attribution, the default being as it was; or
+    :func:`metrics.bases.people_as_of`, one version per person, for the queries of the person
+    graph). The stored tie tables hold the ties as it was: ``stored_ties`` only with the default.
     """
     group_expression(by)  # checks by against the allow-list before it goes into the text
     if period is None:
@@ -173,8 +183,10 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         _STORED_ACTIVE_EXTERNAL.format(period_of=day_of.format(day="d.day"))
         if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
     )
+    if stored_ties and people is not None and people != people_versions(AS_IT_WAS):
+        raise ValueError("the stored group ties count the organisation as it was on each day")
     prefix = sql("interactions").format(
-        group_expr=group_expression(by), bounds=bounds_sql(DATA_DAYS), calendar=calendar, period_of=period_of,
+        people=people or people_versions(AS_IT_WAS), group_expr=group_expression(by), bounds=bounds_sql(DATA_DAYS), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
     group_ends = _LIVE_GROUP_ENDS
@@ -191,7 +203,7 @@ def network_query(name: str, by: str = "department", period: str | None = None,
 
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 4
+GROUP_TIES_VERSION = 5  # 5: each tie in the groups both its ends held on its day
 
 #: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
 MAX_UPDATED_DAYS = 400
@@ -202,12 +214,15 @@ def _group_ties_state(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
-    """A digest of every group the people up to ``max_key`` belong to (External included): it
-    changes when one of them changes group."""
+    """A digest of every group the people up to ``max_key`` belong to (External included), now and
+    in each version of their history: it changes when one of them changes group, or when a
+    directory load rewrites what they held on some day."""
     groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
     return int(con.execute(
-        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, {groups})), 0) from people as p "
-        "where p.person_key <= ?", [max_key]
+        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, p.valid_from, p.valid_to, {groups})), 0) "
+        f"from (select * from {people_versions(AS_IT_WAS)} union all by name "
+        "select *, null::date as valid_from, null::date as valid_to from people) as p where p.person_key <= ?",
+        [max_key]
     ).fetchone()[0])
 
 
@@ -314,14 +329,25 @@ _NEW_PAIRS = ("select distinct least(source_key, target_key) as person_a, greate
               "as person_b from m_person_ties_day")
 
 
+def _insert_group_ties(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert the group ties of every attribute from m_person_ties_day, each tie in the groups both
+    its ends held on its day (the versions read once, for every attribute)."""
+    con.execute(f"create or replace temp table m_people_versions as select * from {people_versions(AS_IT_WAS)}")
+    try:
+        for attribute in GROUP_ATTRIBUTES:
+            con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute),
+                                                 people="m_people_versions"))
+    finally:
+        con.execute("drop table m_people_versions")
+
+
 def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_PERSON_TIES_DAY.format(where=""))
     con.execute(
         "create or replace table m_group_ties (attribute varchar not null, day date not null, "
         "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
     )
-    for attribute in GROUP_ATTRIBUTES:
-        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    _insert_group_ties(con)
     con.execute(f"create or replace table m_person_pairs as {_NEW_PAIRS} order by person_a, person_b")
     con.execute("drop table m_person_ties_day")
     con.execute("create or replace table m_group_ends as " + _GROUP_ENDS.format(where=""))
@@ -338,8 +364,7 @@ def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None
               "and occurred_at::date in (select day from m_updated_days)")
     con.execute(_PERSON_TIES_DAY.format(where="and " + bounds))
     con.execute("delete from m_group_ties where day in (select day from m_updated_days)")
-    for attribute in GROUP_ATTRIBUTES:
-        con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute)))
+    _insert_group_ties(con)
     con.execute(f"insert into m_person_pairs select * from ({_NEW_PAIRS}) as n where not exists "
                 "(select 1 from m_person_pairs as p where p.person_a = n.person_a and p.person_b = n.person_b)")
     con.execute("drop table m_person_ties_day")
@@ -353,7 +378,7 @@ def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None
 
 def tie_frame(
     con: duckdb.DuckDBPyConnection, name: str, by: str, period: str | None, start: date | None, end: date | None,
-    stored_pairs: bool = False,
+    stored_pairs: bool = False, people: str | None = None,
 ) -> pl.DataFrame:
-    query = network_query(name, by, period, stored_pairs=stored_pairs)
+    query = network_query(name, by, period, stored_pairs=stored_pairs, people=people)
     return con.execute(query, {"from_date": start, "to_date": end}).pl()

@@ -127,15 +127,20 @@ class Plan:
 
 def _fold_table(con: duckdb.DuckDBPyConnection, first_day: date, last_day: date) -> None:
     from metrics import bases
-    from metrics.groups import GROUP_ATTRIBUTES, UNKNOWN
+    from metrics.groups import GRAINS, GROUP_ATTRIBUTES, UNKNOWN
 
     names = list(GROUP_ATTRIBUTES)
     values = [f"coalesce(cast({GROUP_ATTRIBUTES[a]} as varchar), '{UNKNOWN}')" for a in names]
     src = bases.sources(con, "month", first_day, last_day)
+    # each month in the groups people held on its days (as it was): a purged month keeps the
+    # organisation of its time, as the participation of a month kept does
     query = queries()["fold"].format(
         attributes="[" + ", ".join(f"'{a}'" for a in names) + "]",
         values="[" + ", ".join(values) + "]",
+        people=bases.people_versions(bases.AS_IT_WAS),
+        person_day=src.person_day,
         person_period=src.person_period,
+        covers=GRAINS["month"].covers,
     )
     con.execute(
         f"create or replace temp table retention_fold as {query}",

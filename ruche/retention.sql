@@ -3,10 +3,16 @@
 
 -- name: fold
 -- Per month and directory attribute value, the participation counts of metrics/participation.sql
--- (internal people employed during the month, in the group they hold now).
+-- as it was (docs/metrics.md, "Group attribution over time"): internal people employed during the
+-- month, in each group they held on at least one of its days; each activity in the group its
+-- author held on its day (a person who moved during the month counts in both groups, active in
+-- the group of the days they were active in). Retention follows the group of the month: of its
+-- people, those active in the month before in any group.
 -- Template slots (from the code and metrics.groups' allow-list, never user text): <attributes>,
 -- <values> (lists of the same length: each attribute's name and its expression over people p),
--- <person_period> (a relation of metrics.materialise, months). Bound: $from_date, $to_date.
+-- <people> (metrics.bases.people_versions: each person's versions over time), <person_day> and
+-- <person_period> (relations of metrics.bases, days and months), <covers> (the days of the longest
+-- month: a usage report counts when its window fits). Bound: $from_date, $to_date.
 with
 
 bounds as (
@@ -25,18 +31,52 @@ calendar as (
     ), bounds
 ),
 
-members as (
+versions as (
+    select * from {people} as p where not p.is_external
+),
+
+-- each version's group by every attribute
+version_groups as (
     select
-        c.period_start,
-        c.days,
         p.person_key,
+        p.hired_on,
+        p.left_on,
+        p.valid_from,
+        p.valid_to,
         unnest({attributes}) as attribute,
         unnest({values}) as value
-    from people as p
+    from versions as p
+),
+
+-- two versions in the same group during a month (a new manager) are one stay in it: counted once
+members as (
+    select distinct c.period_start, c.days, v.person_key, v.attribute, v.value
+    from version_groups as v
     join calendar as c
-        on (p.hired_on is null or p.hired_on < c.period_end)
-       and (p.left_on is null or p.left_on >= c.period_start)
-    where not p.is_external
+        on (v.hired_on is null or v.hired_on < c.period_end)
+       and (v.left_on is null or v.left_on >= c.period_start)
+       and (v.valid_from is null or v.valid_from < c.period_end)
+       and (v.valid_to is null or v.valid_to > c.period_start)
+),
+
+-- what each person did in each month, in each group they held on the days they did it
+group_days as (
+    select
+        date_trunc('month', d.day)::date as period_start,
+        d.person_key,
+        v.attribute,
+        v.value,
+        bool_or(d.dated_active) or bool_or(d.usage_active and d.usage_span <= {covers}) as active,
+        sum(d.posts + d.replies)::integer as contributions,
+        sum(d.activities)::integer as activities,
+        (count(*) filter (where d.dated_active))::integer as active_days,
+        sum(d.reads) > 0 or bool_or(d.usage_read and d.usage_span <= {covers}) as read
+    from {person_day} as d
+    join version_groups as v
+        on v.person_key = d.person_key
+       and (v.valid_from is null or d.day >= v.valid_from)
+       and (v.valid_to is null or d.day < v.valid_to)
+    group by all
 ),
 
 activity as (
@@ -47,7 +87,7 @@ joined as (
     select
         m.*,
         coalesce(now.active, false) as active,
-        coalesce(now.posts + now.replies, 0) as contributions,
+        coalesce(now.contributions, 0) as contributions,
         coalesce(now.activities, 0) as activities,
         coalesce(now.active_days, 0) as active_days,
         coalesce(now.read, false) as read,
@@ -57,8 +97,9 @@ joined as (
         -- the first month of the range has no previous month here: unknown, not zero
         m.period_start > date_trunc('month', $from_date::date) as previous_known
     from members as m
-    left join activity as now
+    left join group_days as now
         on now.person_key = m.person_key and now.period_start = m.period_start
+       and now.attribute = m.attribute and now.value = m.value
     left join activity as prev
         on prev.person_key = m.person_key and prev.period_start = (m.period_start - interval 1 month)::date
 ),

@@ -167,6 +167,18 @@ def test_the_network_page_shows_the_organisation_figures(sample_store):
     assert [c.value for c in at.caption if "communities over the whole history" in c.value][0].startswith(md(
         f"{communities['communities']} communities over the whole history and the whole organisation, whatever "
         f"the period range (computed on {communities['computed_at'][:10]} from data up to 2026-10-31);"))
+    # which organisation each figure counts: the silos each tie in the groups of its day, the
+    # communities each person in the group of the graph's last day; or today's, when asked
+    covers = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Covers")]
+    assert len(covers) == 2
+    assert "organisation as it was on each day" in covers[0].split(" · ")
+    assert covers[1] == "Covers: the organisation · organisation as it was on 2026-10-31."
+    at.sidebar.radio(key="attribution").set_value("today").run()
+    assert not at.exception, [e.value for e in at.exception]
+    covers = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Covers")]
+    assert len(covers) == 2 and all("today's organisation" in c for c in covers)
+    today = compute(sample_store, "silos", extra={"attribution": "today"}).extra
+    assert metric_values(at)["Cross-silo share"] == pct(today["cross_silo_share"]) != pct(org["cross_silo_share"])
 
 
 def test_the_teams_page_is_a_worklist(sample_store):

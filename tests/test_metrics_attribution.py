@@ -13,6 +13,12 @@ The company, loaded as four directory snapshots (or one effective-dated file, th
 
 Activity: S01-S10 post on the 10th of each month (S01 also on 20 February, in Ops by then);
 O01-O05 reply to S02 on the 5th; R01-R08 post on the 20th; R11-R13 post on the 25th.
+
+Interactions (ties): the replies of O01-O05 to S02 (Ops, then Operations, to Sales: 5 a month);
+across the move, S01 mentions S05 on 10 January and 10 February (in Sales then) and O02 on 20
+February (in Ops by then); across the split, R01 mentions R15 on 20 February (both in R&D then)
+and on 20 March (Research to Development). Each mention is made on a day its author posts: the
+participation figures are those of the posts alone.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 import ingest
 from metrics.figures import Live, Query, figure
@@ -101,6 +108,11 @@ plan as (
     union all
     select 'R' || lpad(n::varchar, 2, '0'), make_date(2026, m, 25), 'post', null
     from range(11, 14) a(n), range(1, 5) b(m)
+    union all select 'S01', date '2026-01-10', 'mention', 'S05'
+    union all select 'S01', date '2026-02-10', 'mention', 'S05'
+    union all select 'S01', date '2026-02-20', 'mention', 'O02'
+    union all select 'R01', date '2026-02-20', 'mention', 'R15'
+    union all select 'R01', date '2026-03-20', 'mention', 'R15'
 ),
 final as (
     select row_number() over () as activity_uid, 'x' as source, day::timestamp + interval 9 hour as occurred_at,
@@ -370,3 +382,206 @@ def test_the_report_says_which_organisation_it_shows(sample_store, tmp_path, mon
         assert main(["report", "--db", str(sample_store), "--out", str(out), "--attribution", attribution]) == 0
         page = out.read_text(encoding="utf-8")
         assert f"people employed in the period · {html.escape(words)} · 2025-11-01 to 2026-10-31" in page
+
+
+# --------------------------------------------------------------------------------------------
+# The network measures: each tie in the groups both its ends held on its day
+
+def silo_rows(con, attribution: str, period: str | None = None) -> tuple[dict, list]:
+    from metrics.silos import silos
+
+    groups, _, org = silos(con, by="department", period=period, min_group_size=5, min_ties=1,
+                           min_ties_per_person=0, attribution=attribution)
+    key = (lambda r: (r["period"], r["department"])) if period else (lambda r: r["department"])
+    rows = {key(r): (r["headcount"], r["internal_ties"], r["external_ties"], r["ei_index"])
+            for r in groups.iter_rows(named=True)}
+    return rows, org.rows()
+
+
+def test_silos_as_it_was_count_each_tie_in_the_groups_of_its_day(company):
+    rows, org = silo_rows(company, "as-it-was")
+    assert rows == {
+        # (headcount over the window, internal ties, outward ties, E-I)
+        # S01's mentions of S05 in January and February: inside Sales, S01 held it then
+        "Sales": (20, 2, 20, 18 / 22),
+        # O01-O05's replies to S02 from January to March, and S01's mention of O02 on 20 February
+        "Ops": (21, 1, 15, 14 / 16),
+        "Operations": (21, 0, 5, 1.0),       # April's replies
+        "R&D": (20, 1, 0, -1.0),             # R01 to R15 before the split: inside R&D
+        "Research": (10, 0, 1, 1.0),         # and after it: between the two new departments
+        "Development": (10, 0, 1, 1.0),
+    }
+    # (ties, E-I, cross-silo share, modularity, internal, between, E-I as the groups count it)
+    assert org[0][:3] == (25, (21 - 4) / 25, 21 / 25)
+    assert org[0][4:6] == (4, 21)
+
+
+def test_silos_today_restate_every_tie_in_today_s_groups(company):
+    rows, org = silo_rows(company, "today")
+    assert rows == {
+        "Sales": (19, 0, 22, 1.0),                # S02-S20: S01 is in Operations now
+        "Operations": (21, 1, 22, 21 / 23),       # S01 to O02 inside; S01 to S05 outward
+        "Research": (10, 0, 2, 1.0),
+        "Development": (10, 0, 2, 1.0),
+    }
+    assert org[0][:3] == (25, (24 - 1) / 25, 24 / 25)
+    assert org[0][4:6] == (1, 24)
+
+
+def test_per_period_a_tie_before_the_move_counts_in_the_old_group(company):
+    rows, org = silo_rows(company, "as-it-was", "month")
+    assert {k: v for k, v in rows.items() if k[0] == "2026-02"} == {
+        # S01 in both headcounts; their mention of the 10th inside Sales, that of the 20th inside Ops
+        ("2026-02", "Sales"): (20, 1, 5, 4 / 6),
+        ("2026-02", "Ops"): (21, 1, 5, 4 / 6),
+        ("2026-02", "R&D"): (20, 1, 0, -1.0),
+    }
+    assert {r[0]: r[3] for r in org} == {"2026-01": 5 / 6, "2026-02": 5 / 8, "2026-03": 1.0, "2026-04": 1.0}
+    _, today = silo_rows(company, "today", "month")
+    assert {r[0]: r[3] for r in today} == {"2026-01": 1.0, "2026-02": 7 / 8, "2026-03": 1.0, "2026-04": 1.0}
+
+
+def test_the_group_graph_follows_the_attribution(company):
+    from metrics.graph import group_graph_frames
+
+    nodes, edges, _, count = group_graph_frames(company, "department", min_group_size=5)
+    assert edges.rows() == [("Development", "Research", 1), ("Operations", "Sales", 5), ("Ops", "Sales", 15)]
+    assert nodes.rows() == [("Development", 10, 0), ("Operations", 21, 0), ("Ops", 21, 1), ("R&D", 20, 1),
+                            ("Research", 10, 0), ("Sales", 20, 2)]
+    nodes, edges, _, count = group_graph_frames(company, "department", min_group_size=5, attribution="today")
+    assert edges.rows() == [("Development", "Research", 2), ("Operations", "Sales", 22)]
+    assert nodes.rows() == [("Development", 10, 0), ("Operations", 21, 1), ("Research", 10, 0), ("Sales", 19, 0)]
+
+
+def test_bridges_and_communities_put_each_person_in_the_group_of_the_graph_s_day(company):
+    """The person graph up to 28 February: S01 is in Ops, R01 and R15 in R&D, as they were that day; today's organisation has R01 in Research and R15 in
+    Development, both spanning."""
+    from metrics.centrality import bridges
+    from metrics.communities import communities
+
+    end = date(2026, 2, 28)
+    for attribution, spanners in (
+            ("as-it-was", {"Sales": (19, 2), "Ops": (21, 6), "R&D": (20, 0)}),
+            ("today", {"Sales": (19, 2), "Operations": (21, 6), "Research": (10, 1), "Development": (10, 1)})):
+        per_group, _, _, _ = bridges(company, end=end, min_group_size=5, attribution=attribution)
+        assert {r["department"]: (r["headcount"], r["spanners"]) for r in per_group.iter_rows(named=True)} == spanners
+    # the community of R01 and R15 (the smallest: two people, one tie)
+    for attribution, mix in (("as-it-was", [("R&D", 2)]), ("today", [("Development", 1), ("Research", 1)])):
+        rows, _, figures = communities(company, end=end, min_group_size=1, attribution=attribution)
+        smallest = rows.filter(pl.col("community") == rows["community"].max())
+        assert sorted(smallest.select("department", "people").rows()) == mix
+        assert figures.get("groups_as_of") == (end if attribution == "as-it-was" else None)
+
+
+def test_the_network_figures_say_which_organisation(company):
+    asked = Query("silos", by="department", min_group_size=5)
+    for measure in ("silos", "group-graph"):
+        assert "organisation as it was on each day" in figure(Live(company), asked.but(measure=measure)).covers
+        assert "today's organisation" in figure(Live(company), asked.but(measure=measure, attribution="today")).covers
+    for measure in ("bridges", "network-communities"):
+        fig = figure(Live(company), asked.but(measure=measure, end=date(2026, 2, 28)))
+        assert "organisation as it was on 2026-02-28" in fig.covers.split(" · ")
+        fig = figure(Live(company), asked.but(measure=measure, end=date(2026, 2, 28), attribution="today"))
+        assert "today's organisation" in fig.covers.split(" · ")
+
+
+@pytest.fixture(scope="module")
+def refreshed(company, tmp_path_factory):
+    """A copy of the company's store with its derived tables built, as a load builds them."""
+    import shutil
+
+    from metrics.refresh import refresh_metrics
+    from ruche.store import writing
+
+    db = tmp_path_factory.mktemp("refreshed") / "r.duckdb"
+    source = company.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    shutil.copy(source, db)
+    with writing(str(db)) as con:
+        refresh_metrics(con, Settings(values={}))
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def test_the_stored_group_ties_hold_each_tie_in_the_groups_of_its_day(refreshed):
+    ties = refreshed.execute("select day, grp_a, grp_b, weight from m_group_ties where attribute = 'department' "
+                             "and not (grp_a = 'Ops' and grp_b = 'Sales') order by all").fetchall()
+    assert ties == [
+        (date(2026, 1, 10), "Sales", "Sales", 1),
+        (date(2026, 2, 10), "Sales", "Sales", 1),
+        (date(2026, 2, 20), "Ops", "Ops", 1),
+        (date(2026, 2, 20), "R&D", "R&D", 1),
+        (date(2026, 3, 20), "Development", "Research", 1),
+        (date(2026, 4, 5), "Operations", "Sales", 5),
+    ]
+
+
+def rounded(value):
+    if isinstance(value, float):
+        return round(value, 12)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    if isinstance(value, pl.DataFrame):
+        return rounded(value.to_dicts())
+    return value
+
+
+@pytest.mark.parametrize("by", ["department", "team"])
+def test_stored_and_live_network_figures_are_equal(refreshed, monkeypatch, by):
+    """What the stored group ties give, as it was, is what the activities give; today's
+    organisation is computed from the activities, never from the stored ties."""
+    import metrics.graph
+    from metrics import registry
+    from metrics.measure import MetricParams
+    from metrics.ties import group_ties_current
+
+    assert group_ties_current(refreshed)
+    calls = [("silos", None, None, {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),
+             ("silos", date(2026, 2, 1), date(2026, 3, 31), {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),
+             ("silos", date(2026, 2, 12), date(2026, 3, 24), {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),
+             ("silos", None, None, {"per_period": True, "silo_min_ties": 1, "silo_min_ties_per_person": 0}),
+             ("group-graph", None, None, {}), ("group-graph", date(2026, 2, 12), date(2026, 3, 24), {})]
+    calls += [(name, start, end, {**extra, "attribution": "today"}) for name, start, end, extra in calls]
+
+    def run(name, start, end, extra):
+        return registry.get(name)(refreshed, MetricParams(by=by, start=start, end=end, min_group_size=5, extra=extra))
+
+    stored = [run(*call) for call in calls]
+    monkeypatch.setattr(metrics.graph, "group_ties_current", lambda con: False)
+    live = [run(*call) for call in calls]
+    for call, s, l in zip(calls, stored, live):
+        assert_frame_equal(s.rows, l.rows, check_exact=False, rel_tol=1e-12), call
+        # modularity sums floats over groups in no set order: equal up to the last bits
+        assert (s.suppressed_groups, rounded(s.extra)) == (l.suppressed_groups, rounded(l.extra)), call
+    as_it_was, today = stored[0], stored[len(calls) // 2]
+    assert as_it_was.extra["attribution"] == "as-it-was" and today.extra["attribution"] == "today"
+    assert as_it_was.extra["cross_silo_share"] == 21 / 25 and today.extra["cross_silo_share"] == 24 / 25
+
+
+def test_a_purge_folds_each_month_in_the_groups_of_its_days(company, tmp_path):
+    """January to March folded into group_history: February's Sales and Ops both count S01 (their
+    post of the 10th in Sales, of the 20th in Ops), R&D is one department until March: the
+    participation the months had before the purge, as it was."""
+    import shutil
+
+    from ruche import retention
+    from ruche.store import writing
+
+    before = by_department(company, "as-it-was")
+    db = tmp_path / "p.duckdb"
+    source = company.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    shutil.copy(source, db)
+    with writing(str(db)) as con:
+        done = retention.purge(con, date(2026, 5, 15), 1)
+    assert done.folded_months == ["2026-01", "2026-02", "2026-03"]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        folded = {(str(p)[:7], v): (h, a, c) for p, v, h, a, c in con.execute(
+            "select period_start, value, headcount, active, contributors from group_history "
+            "where attribute = 'department' and headcount is not null").fetchall()}
+    finally:
+        con.close()
+    assert folded == {k: v for k, v in before.items() if k[0] <= "2026-03"}
+    assert folded[("2026-02", "Ops")] == (21, 6, 6) and ("2026-02", "Research") not in folded

@@ -102,12 +102,20 @@ def test_each_headcount_says_which_population_it_counts(con):
     groups = personas.select("department", "population").unique().sort("department")
     assert groups.height == 16
     assert groups.filter(pl.col("population") == "external, active")["department"].to_list() == ["External"]
-    # the range's populations agree across metrics, group by group
+    # the range's populations agree across metrics, group by group, in today's organisation
     by_personas = dict(personas.select("department", "headcount").unique().iter_rows())
-    by_silos = dict(run(con, "silos", by="department").rows.select("department", "headcount").iter_rows())
+    by_silos = dict(run(con, "silos", by="department", extra={"attribution": "today"})
+                    .rows.select("department", "headcount").iter_rows())
     by_split = dict(split.extra["groups"].select("department", "headcount").iter_rows())
     assert by_personas == by_silos
     assert {d: n for d, n in by_silos.items() if d != "External"} == by_split
+    # as it was, a department's people of the year are those who held it on a day of it: the 146
+    # people of Operations before its split count in it too
+    as_it_was = dict(run(con, "silos", by="department").rows.select("department", "headcount").iter_rows())
+    assert {d: (as_it_was[d], by_silos[d]) for d in ("Operations", "Production", "Maintenance & Quality")} == {
+        "Operations": (159, 13), "Production": (55, 55), "Maintenance & Quality": (103, 103)}
+    assert {d: n for d, n in as_it_was.items() if d != "Operations"} == {
+        d: n for d, n in by_silos.items() if d != "Operations"}
 
 
 def test_silos_of_the_sample_with_volume(con):
@@ -125,10 +133,18 @@ def test_silos_of_the_sample_with_volume(con):
     # the organisation's E-I is below every group's: each tie between groups counts at both of
     # its ends in the groups' E, once in the organisation's
     extra = result.extra
-    # (today's departments: the ties between Production and Maintenance & Quality are between groups)
-    assert (extra["ties"], extra["internal_ties"], extra["between_ties"]) == (28743, 24325, 4418)
-    assert round(extra["ei_index"], 4) == -0.6926
-    assert round(extra["ei_index_as_groups"], 4) == round((2 * 4418 - 24325) / (2 * 4418 + 24325), 4) == -0.4671
+    # as it was: the ties of Operations' people before the split (7 inside it, 6 outward) are
+    # Operations'; restated in today's departments, they are Production's and Maintenance &
+    # Quality's, 6 of them between the two
+    assert (extra["ties"], extra["internal_ties"], extra["between_ties"]) == (28743, 24331, 4412)
+    assert round(extra["ei_index"], 4) == -0.6930
+    assert round(extra["ei_index_as_groups"], 4) == round((2 * 4412 - 24331) / (2 * 4412 + 24331), 4) == -0.4677
+    operations = result.rows.filter(pl.col("department") == "Operations")
+    assert operations.select("headcount", "internal_ties", "external_ties", "status").rows() == [
+        (159, 7, 6, "disconnected")]
+    today = run(con, "silos", by="department", extra={"attribution": "today"}).extra
+    assert (today["ties"], today["internal_ties"], today["between_ties"]) == (28743, 24325, 4418)
+    assert round(today["ei_index"], 4) == -0.6926 and round(today["cross_silo_share"], 4) == 0.1537
     frontline = run(con, "silos", by="frontline").rows
     assert frontline.select("frontline", "ties", "status").rows() == [
         ("External", 560, "open"), ("desk", 28521, "silo"), ("frontline", 396, "disconnected")]
@@ -136,4 +152,11 @@ def test_silos_of_the_sample_with_volume(con):
     per_month = run(con, "silos", by="department", period="month", extra={"per_period": True})
     october = per_month.extra["periods"][-1]
     assert (october["period"], round(october["cross_silo_share"], 3), october["partial"]) == ("2026-10", 0.173, False)
-    assert round(extra["cross_silo_share"], 3) == 0.154
+    assert round(extra["cross_silo_share"], 4) == 0.1535
+    # per month, only April moves: the people of Operations hardly interacted before
+    april = [p for p in per_month.extra["periods"] if p["period"] == "2026-04"][0]
+    restated = run(con, "silos", by="department", period="month", extra={"per_period": True, "attribution": "today"})
+    april_today = [p for p in restated.extra["periods"] if p["period"] == "2026-04"][0]
+    assert (round(april["cross_silo_share"], 4), round(april_today["cross_silo_share"], 4)) == (0.1415, 0.1438)
+    assert [round(p["cross_silo_share"], 6) for p in per_month.extra["periods"] if p["period"] != "2026-04"] == [
+        round(p["cross_silo_share"], 6) for p in restated.extra["periods"] if p["period"] != "2026-04"]

@@ -190,6 +190,8 @@ def render(f: Filters) -> None:
                           nmi=number(nmi, 2))
                       + ("" if f.group is None else _(" The communities holding people of {group}, and how many.").format(
                           group=f.group))))
+        # each person in the group held on the graph's day, or today's: the covers line says which
+        st.caption(md(_("Covers: {covers}.").format(covers=comm.covers)))
         # the community's size once, in its name, rather than repeated on each of its rows
         table = comm.rows.with_columns(pl.format(_("community {} ({} people)"), "community", "community_size")
                                        .alias("community")).drop("community_size")

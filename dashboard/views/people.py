@@ -58,6 +58,8 @@ def render(f: Filters) -> None:
                       + person_graph_age(info) + ". "
                       + (_("Betweenness exact.") if info.get("exact") else
                          _("Betweenness sampled from {n} sources.").format(n=info.get("sources")))))
+        # the group each spanner is shown in: the one held on the graph's day, or today's
+        st.caption(md(_("Covers: {covers}.").format(covers=bridges.covers)))
     st.subheader(_("Champions"), help=_("The people with the most posts and replies over the range, with the "
                  "replies their messages received from others."))
     fig = figures.champions(data.source(), data.query("champions", f))
