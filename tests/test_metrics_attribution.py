@@ -646,6 +646,30 @@ def test_the_dashboard_s_sidebar_chooses_the_organisation_and_the_page_says_whic
     assert covers and "today's organisation" in covers[0]
 
 
+def test_the_communities_and_contributors_pages_follow_the_sidebar_s_organisation(sample_store, monkeypatch):
+    """Responsiveness and the lifecycle (Communities), the 90/9/1 split (Contributors) by
+    department: as it was (the stored results), then today's organisation (computed live), each
+    covers line saying which."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(sample_store))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "dashboard" / "demo.toml"))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    for page, figures in (("screens/communities.py", 2), ("screens/contributors.py", 1)):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        for attribution, words in (("as-it-was", "organisation as it was on each day"),
+                                   ("today", "today's organisation")):
+            at.sidebar.radio(key="attribution").set_value(attribution).run()
+            assert not at.exception, [e.value for e in at.exception]
+            covers = [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
+            assert sum(words in c for c in covers) == figures, (page, attribution, covers)
+
+
 def test_the_report_says_which_organisation_it_shows(sample_store, tmp_path, monkeypatch):
     import html
 
