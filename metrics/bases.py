@@ -36,8 +36,8 @@ from typing import Any
 import duckdb
 
 from metrics._sql import sql
-from metrics.groups import GRAINS, grain, is_aligned, period_start, shift_period
-from metrics.population import DATA_DAYS
+from metrics.groups import GRAINS, grain, is_aligned, people_by_attribute, period_start, shift_period
+from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
@@ -126,7 +126,8 @@ ATTRIBUTION_WORDS = {AS_IT_WAS: N_("organisation as it was on each day"), TODAY:
 #: network-communities) put each person in the group of one day, the graph's last
 #: (``extra['groups_as_of']``).
 ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "frontline", "targets",
-                        "silos", "group-graph", "bridges", "network-communities"})
+                        "silos", "group-graph", "bridges", "network-communities", "lifecycle",
+                        "responsiveness", "personas", "inequality", "external"})
 
 
 def check_attribution(attribution: str) -> str:
@@ -161,6 +162,21 @@ def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:
             f"from {people_versions(AS_IT_WAS)} as v "
             f"where v.valid_from is null or v.valid_from <= date '{day.isoformat()}' "
             "qualify row_number() over (partition by v.person_key order by v.valid_from desc nulls last) = 1)")
+
+
+def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS, months: bool = False) -> str:
+    """The relation of each person's activity over the range of ``src`` in each group of each
+    attribute of ``bys`` (allow-listed) they held during it (:file:`person_range_groups.sql`):
+    ``person_key``, ``by_attribute``, ``by_group``, ``is_external``, ``hired_on``, ``left_on``
+    and, null without activity there, ``activities``, ``contributions``, ``posts``, ``replies``,
+    ``reactions``, ``received``, ``active``, ``months_contributed`` (with ``months``: the
+    distinct months of the range they contributed in while holding the group; else 0).
+    Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range."""
+    rows = (src.person_months if months
+            else f"(select *, null::date as month from {src.person_range})")
+    return "(" + sql("person_range_groups").format(
+        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions(attribution)),
+        person_rows=rows, person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
 def attribution_extra(attribution: str) -> dict:

@@ -4,7 +4,10 @@ External people (guests, partners, customers: people the directory does not know
 in a headcount but take part in interactions (METRICS.md). This module measures the share of
 interactions (replies, mentions, reactions between two different people) with an external person
 at one end at least, per group of internal people and for the whole organisation, and lists the
-spaces where internal and external people meet.
+spaces where internal and external people meet. Each end of an interaction is in the group it
+held on the interaction's day, a group's headcount is its people employed in the range who held
+it on at least one day of it; or, restated, everyone is in the group they hold now (the
+``attribution``, docs/metrics.md "Group attribution over time").
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import group_columns
+from metrics.groups import people_by_attribute
 from metrics.participation import labels
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide
@@ -29,8 +32,10 @@ def external_collaboration(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int]:
-    """Interactions of each group and the share with an external person.
+    """Interactions of each group and the share with an external person (people counted under
+    ``attribution``).
 
     Returns the rows (the group column named ``by``, ``headcount``, ``interactions``: those with
     at least one end in the group, ``external_interactions``, ``external_share``: null without
@@ -47,7 +52,7 @@ def external_collaboration(
     >>> rows.rows()
     [('Ops', 5, 4, 2, 0.5)]
     """
-    frame = _external_rows(con, by, start, end).drop(ORGANISATION)
+    frame = _external_rows(con, by, start, end, attribution).drop(ORGANISATION)
     rows, left_out, _ = decide(frame, by, "headcount", min_group_size)
     return rows, left_out
 
@@ -55,10 +60,13 @@ def external_collaboration(
 ORGANISATION = ["org_interactions", "org_external_interactions", "org_people"]
 
 
-def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+                   attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
     """The rows of every group, unsuppressed, each with the organisation's figures (``org_*``)."""
     src = bases.sources(con, "month", start, end)
-    query = sql("external").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days))
+    query = sql("external").format(bounds=bounds_sql(src.days),
+                                   people=people_by_attribute([by], bases.people_versions(attribution)),
+                                   groups=bases.person_range_groups(src, [by], attribution))
     return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
 
 
@@ -111,7 +119,8 @@ def meeting_spaces(
 
 @register("external", "share of interactions with external people, and the spaces where insiders and outsiders meet")
 def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    frame = _external_rows(con, params.by, params.start, params.end)
+    attribution = bases.attribution_of(params)
+    frame = _external_rows(con, params.by, params.start, params.end, attribution)
     if frame.is_empty():
         org = external_share(con, params.start, params.end)
     else:
@@ -127,6 +136,6 @@ def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Met
         "external_share": org["external_share"] if shown else None,
         "spaces": spaces,
         "suppressed_spaces": spaces_left_out,
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
     }
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)

@@ -1,9 +1,14 @@
 -- Interactions with external people, per group (METRICS.md, "External collaboration").
 -- An interaction is a reply, a mention or a reaction from its author to its target, self-ties
 -- dropped. A group's interactions are those with at least one end among its (internal) people,
--- each counted once; the external ones have an external person at one end at least. Every row
--- also carries the organisation's figures (org_*), so that the metric reads the interactions once.
--- Template slots (from the code or an allow-list): <group_columns> (g0), <bounds> (metrics.population.bounds_sql).
+-- each counted once; the external ones have an external person at one end at least. Each end is
+-- in the group it held on the day of the interaction, and a group's headcount is its people
+-- employed in the range who held it on at least one day of it (<people>, <groups>: the
+-- attribution asked for, docs/metrics.md "Group attribution over time"). Every row also carries
+-- the organisation's figures (org_*), so that the metric reads the interactions once.
+-- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
+-- <people> (metrics.groups.people_by_attribute of one attribute over metrics.bases.people_versions),
+-- <groups> (metrics.bases.person_range_groups of that attribute).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -12,18 +17,18 @@ bounds as (
 ),
 
 population as (
-    select {group_columns}, p.person_key
-    from people as p, bounds
-    where not p.is_external
-      and (p.hired_on is null or p.hired_on <= last_day)
-      and (p.left_on is null or p.left_on >= first_day)
+    select g.by_group as g0, g.person_key
+    from {groups} as g, bounds
+    where not g.is_external
+      and (g.hired_on is null or g.hired_on <= last_day)
+      and (g.left_on is null or g.left_on >= first_day)
 ),
 
--- every person with a number for their group (null for external people): the interactions
--- carry numbers, not names
+-- every version of every person with a number for its group (null for external people): the
+-- interactions carry numbers, not names
 person_group as (
-    select p.person_key, p.is_external, {group_columns}
-    from people as p
+    select p.person_key, p.is_external, p.valid_from, p.valid_to, p.by_group as g0
+    from {people} as p
 ),
 
 group_ids as (
@@ -32,13 +37,13 @@ group_ids as (
 ),
 
 person_gid as (
-    select pg.person_key, pg.is_external, case when not pg.is_external then i.gid end as gid
+    select pg.person_key, pg.is_external, pg.valid_from, pg.valid_to, case when not pg.is_external then i.gid end as gid
     from person_group as pg
     join group_ids as i using (g0)
 ),
 
 ties as (
-    select a.person_key as source_key, a.target_key
+    select a.person_key as source_key, a.target_key, a.occurred_at::date as day
     from activities as a
     where a.kind in ('reply', 'mention', 'reaction')
       and a.target_key is not null
@@ -55,8 +60,12 @@ tie_ends as (
         s.gid as source_group,
         t.gid as target_group
     from ties
-    join person_gid as s on s.person_key = ties.source_key
-    join person_gid as t on t.person_key = ties.target_key
+    join person_gid as s
+        on s.person_key = ties.source_key
+       and (s.valid_from is null or s.valid_from <= ties.day) and (s.valid_to is null or s.valid_to > ties.day)
+    join person_gid as t
+        on t.person_key = ties.target_key
+       and (t.valid_from is null or t.valid_from <= ties.day) and (t.valid_to is null or t.valid_to > ties.day)
 ),
 
 group_ties as (

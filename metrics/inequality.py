@@ -14,6 +14,12 @@ class ``non-contributor`` instead of the two (and the result says ``reads_known:
 The Gini coefficient is over all N people, zeros included (null when nobody contributed); the
 contributor absence factor is the smallest number of people who together made at least half of
 the contributions.
+
+A group's N people are those employed in the range who held the group on at least one day of it,
+each with the contributions (and activity) of the days they held it: someone who moved is in both
+groups, ranked in each by their part there. Restated (the ``attribution`` today), everyone is in
+the group they hold now with their whole range (docs/metrics.md, "Group attribution over time").
+The organisation's split, Gini and Lorenz curve count each person once, with their whole range.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import group_columns
 from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide_once
@@ -50,15 +55,25 @@ CLASSES_WITH_READS = ["superuser", "contributor", "lurker", "inactive"]
 CLASSES_WITHOUT_READS = ["superuser", "contributor", "non-contributor"]
 
 
-def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+              attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
     """How many internal people of each group (column ``g0``) made ``c`` contributions over the
     range, with ``active`` telling, for those without any, whether they did something else:
     ``g0``, ``c``, ``active``, ``people``. One small frame (a row per group and distinct count)
     from which :func:`split_of` and :func:`lorenz_of` compute every figure exactly."""
+    return histograms(con, [by], start, end, attribution)[by]
+
+
+def histograms(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None, end: date | None,
+               attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+    """:func:`histogram` of each attribute of ``bys``, in one query (people counted under
+    ``attribution``)."""
     src = bases.sources(con, "month", start, end)
-    query = sql("inequality").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
-                                     person_range=src.person_range)
-    return con.execute(query, {"from_date": start, "to_date": end}).pl()
+    query = sql("inequality").format(bounds=bounds_sql(src.days),
+                                     groups=bases.person_range_groups(src, bys, attribution))
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
+    return {by: parts.get((by,), frame.clear().drop("by_attribute")) for by in bys}
 
 
 def _blocks(hist: pl.DataFrame) -> pl.DataFrame:
@@ -200,8 +215,9 @@ def inequality(
     end: date | None = None,
     min_group_size: int = 5,
     superuser_share: float = 0.01,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """The 90/9/1 split of each group over a range.
+    """The 90/9/1 split of each group over a range (people counted under ``attribution``).
 
     Returns three things: the split (the group column named ``by``, ``class``, ``people``,
     ``people_share``, ``contributions``, ``contributions_share``; every class of every visible
@@ -223,7 +239,7 @@ def inequality(
     [(10, 1)]
     """
     reads = bases.reads_known(con)
-    split = split_of(histogram(con, by, start, end), superuser_share, reads)
+    split = split_of(histogram(con, by, start, end, attribution), superuser_share, reads)
     return _visible(split, by, min_group_size)
 
 
@@ -250,10 +266,13 @@ def lorenz_curve(
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     share = float(params.extra.get("superuser_share", 0.01))
     reads = bases.reads_known(con)
-    # one read of the range's people: the organisation is the sum of its groups
-    hist = histogram(con, params.by, params.start, params.end)
+    attribution = bases.attribution_of(params)
+    # one read of the range's people, grouped by the attribute and as one organisation (a person
+    # who moved is in two groups, once in the organisation)
+    found = histograms(con, list(dict.fromkeys([params.by, "organisation"])), params.start, params.end, attribution)
+    hist = found[params.by]
     split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size)
-    everybody = hist.group_by("c", "active").agg(pl.col("people").sum()).with_columns(pl.lit("Organisation").alias("g0"))
+    everybody = found["organisation"]
     org_split, org_figures, org_left_out = _visible(split_of(everybody, share, reads), "organisation",
                                                     params.min_group_size)
     shown = org_left_out == 0 and not org_figures.is_empty()
@@ -267,6 +286,6 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
         **reads_extra(con),
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
+        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

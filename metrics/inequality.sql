@@ -3,8 +3,9 @@
 -- any were active. Every figure of the 90/9/1 split, the Gini coefficient, the contributor
 -- absence factor and the Lorenz curve follows from these counts (metrics/inequality.py), so the
 -- people of a range are read once, whatever the number of figures.
--- Template slots (from the code or an allow-list, never user text): <group_columns> (g0), <bounds>
--- (metrics.population.bounds_sql) and the relation <person_range>.
+-- Template slots (from the code or an allow-list, never user text): <bounds>
+-- (metrics.population.bounds_sql) and <groups> (metrics.bases.person_range_groups: one row per
+-- person, attribute and group held, so that one query gives every attribute's rows).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -12,28 +13,23 @@ bounds as (
     {bounds}
 ),
 
--- N: internal people employed at some time during the range, in the group they hold now.
-population as (
-    select
-        {group_columns},
-        p.person_key
-    from people as p, bounds
-    where not p.is_external
-      and (p.hired_on is null or p.hired_on <= last_day)
-      and (p.left_on is null or p.left_on >= first_day)
-),
-
+-- N: internal people employed at some time during the range, in the groups they held during it,
+-- each with the contributions of the days they held it (or in the group they hold now, with all
+-- of them: the attribution of <groups>).
 contributions as (
     select
-        pop.g0,
-        coalesce(r.contributions, 0) as c,
-        coalesce(r.active, false) as active
-    from population as pop
-    left join {person_range} as r using (person_key)
+        g.by_attribute,
+        g.by_group as g0,
+        coalesce(g.contributions, 0) as c,
+        coalesce(g.active, false) as active
+    from {groups} as g, bounds
+    where not g.is_external
+      and (g.hired_on is null or g.hired_on <= last_day)
+      and (g.left_on is null or g.left_on >= first_day)
 ),
 
 final as (
-    select g0, c, active, count(*) as people
+    select by_attribute, g0, c, active, count(*) as people
     from contributions
     group by all
 )

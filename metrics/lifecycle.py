@@ -2,29 +2,36 @@
 and cohort curves by month of arrival, by any group-by (docs/metrics.md, "Lifecycle"; CHAOSS
 "new contributors", "inactive contributors").
 
-Per period and group (internal people, in the group they hold now):
+Per period and group (internal people; a contribution in the groups its author held on its day,
+or, restated, in the groups they hold now: the ``attribution``, docs/metrics.md "Group
+attribution over time"):
 
-- **new**: contributed (posted or replied) in the period for the first time in the data;
-- **continuing**: contributed in the period and in the period before;
-- **returning**: contributed in the period, not in the period before, but in an earlier one;
-- **lapsed**: contributed in the period before, not in this one;
+- **new**: contributed (posted or replied) in the group in the period, for the first time in the
+  data (anywhere);
+- **continuing**: contributed in the group in the period, and (anywhere) in the period before;
+- **returning**: contributed in the group in the period, not in the period before, but in an
+  earlier one;
+- **lapsed**: held the group during the period, contributed (anywhere) in the period before, not
+  in this one;
 - **lapsed_newcomers**: of the lapsed, those whose first contribution ever was in the period
-  before: newcomers who did not come back (at most the period before's ``new``).
+  before: newcomers who did not come back.
 
 new + continuing + returning = contributors. The period before the first of the range is read too
 (a lapse or a return is never an artefact of where the range starts); the first period of the data
 has no period before it: everybody contributing then is new.
 
-The **funnel** over the range, per group of the people employed in it: in the directory → seen (any
+The **funnel** over the range, per group of the people employed in it who held the group on at
+least one day of it, from the activities of the days they held it: in the directory → seen (any
 activity, or a usage report vouching for one) → reacted (a reaction or a contribution) → posted (a
 contribution) → contributes regularly (contributions in at least ``regular_months`` (3) distinct
 months of the range). Each step holds the people of the next.
 
 The **cohorts**: the people who arrived in a month of the range (their first activity in any
-export), and the share of them active each month after (0: the month they arrived, always 1).
+export), in the group they held on the day of that activity, and the share of them active
+(anywhere) each month after (0: the month they arrived, always 1).
 
 Groups shown: per period, those participation shows (one decision per population and period);
-the funnel, those every measure over the range shows (:func:`metrics.population.range_headcounts`);
+the funnel, those every measure over the range shows (its headcount: the funnel's ``in_directory``);
 a group's cohort only when the group is shown over the range and the cohort is shown by the shared
 rule among the groups' cohorts of the same month (:func:`metrics.suppression.decide` within each
 cohort: no hidden group's cohort is the organisation's less the others).
@@ -43,7 +50,7 @@ from metrics.groups import grain as _grain
 from metrics.groups import people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
-from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds, range_headcounts
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from metrics.suppression import decide
 
 COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "lapsed_newcomers",
@@ -55,6 +62,7 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
               start: date | None = None, end: date | None = None, min_group_size: int = 5,
               regular_months: int = 3, *, heads: pl.DataFrame | None = None,
               over_range: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+              attribution: str = bases.AS_IT_WAS,
               ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """The contributors per period and group (:data:`COLUMNS`), the groups left out, the funnel
     per group (:data:`FUNNEL`) and the cohort curves (``cohort``, ``months_after``,
@@ -63,7 +71,8 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     ``heads``: the participation over ``start``..``end``
     (:func:`metrics.participation.participation_frame` of ``by`` and ``period``);
     ``over_range``: the funnel and the cohorts (:func:`funnel_and_cohorts`, the same whatever the
-    grain). Computed here when not given.
+    grain). Computed here when not given. ``attribution``: the groups people are counted in
+    (:data:`metrics.bases.ATTRIBUTIONS`).
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -78,27 +87,30 @@ def lifecycle(con: duckdb.DuckDBPyConnection, by: str = "department", period: st
     >>> funnel.select(FUNNEL).row(0)
     (5, 4, 4, 3, 0)
     """
-    rows, left_out, _ = lifecycle_rows(con, by, period, start, end, min_group_size, heads=heads)
-    return (rows, left_out, *(over_range or funnel_and_cohorts(con, by, start, end, min_group_size, regular_months)))
+    rows, left_out, _ = lifecycle_rows(con, by, period, start, end, min_group_size, heads=heads,
+                                       attribution=attribution)
+    return (rows, left_out, *(over_range or funnel_and_cohorts(con, by, start, end, min_group_size, regular_months,
+                                                               attribution)))
 
 
 def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,
                    min_group_size: int, *, heads: pl.DataFrame | None = None,
-                   ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+                   attribution: str = bases.AS_IT_WAS) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """The contributors per period and group of :func:`lifecycle`, the groups left out, and those
     each period left out (``period``, ``by``): a period's row reads that period, the one before
     and the first period each person contributed in, nothing after it."""
     if heads is None:
-        heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
-    return lifecycle_rows_by(con, [by], period, start, end, min_group_size, heads={by: heads})[by]
+        heads = participation_frame(con, [by], period, start, end, attribution=attribution)
+    return lifecycle_rows_by(con, [by], period, start, end, min_group_size, heads={by: heads},
+                             attribution=attribution)[by]
 
 
 def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
                       end: date | None, min_group_size: int, *, heads: dict[str, pl.DataFrame],
-                      ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+                      attribution: str = bases.AS_IT_WAS) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
     """:func:`lifecycle_rows` of each attribute of ``bys``, the contributors counted in one query;
-    ``heads``: the participation over ``start``..``end`` of each attribute, people in the groups
-    they hold now (:data:`metrics.bases.TODAY`, as the lifecycle counts them)."""
+    ``heads``: the participation over ``start``..``end`` of each attribute under the same
+    ``attribution`` (the headcounts the groups shown are decided on)."""
     g = _grain(period)
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
@@ -106,8 +118,9 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
                                           **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
                      0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(people=people_by_attribute(bys), trunc=g.trunc, step=g.step, label=g.label,
-                                    person_period=history.person_period)
+    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions(attribution)),
+                                    trunc=g.trunc, step=g.step, label=g.label,
+                                    person_period=history.person_period, person_day=history.person_day)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
     parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
     out = {}
@@ -122,16 +135,16 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
 
 
 def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", start: date | None = None,
-                       end: date | None = None, min_group_size: int = 5,
-                       regular_months: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
+                       end: date | None = None, min_group_size: int = 5, regular_months: int = 3,
+                       attribution: str = bases.AS_IT_WAS) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The funnel per group (:data:`FUNNEL`) and the cohort curves over ``start``..``end`` of
     :func:`lifecycle`: the same whatever its period grain."""
-    return funnel_and_cohorts_by(con, [by], start, end, min_group_size, regular_months)[by]
+    return funnel_and_cohorts_by(con, [by], start, end, min_group_size, regular_months, attribution)[by]
 
 
 def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
-                          end: date | None = None, min_group_size: int = 5,
-                          regular_months: int = 3) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+                          end: date | None = None, min_group_size: int = 5, regular_months: int = 3,
+                          attribution: str = bases.AS_IT_WAS) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """:func:`funnel_and_cohorts` by each attribute of ``bys``: the funnel in one query, the
     cohorts in another (the activities read once for every attribute)."""
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
@@ -144,11 +157,11 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
         return {by: (pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), empty_cohorts(by))
                 for by in bys}
     src = bases.sources(con, "month", start, end)
-    people = people_by_attribute(bys)
+    people = people_by_attribute(bys, bases.people_versions(attribution))
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
     funnels = con.execute(sql("lifecycle_funnel").format(
-        people=people, bounds=bounds_sql(src.days), person_range=src.person_range,
-        person_months=src.person_months), params).pl()
+        bounds=bounds_sql(src.days), groups=bases.person_range_groups(src, bys, attribution, months=True)),
+        params).pl()
     all_cells = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=src.person_months),
                             {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
     funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)
@@ -156,7 +169,9 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
     out = {}
     for by in bys:
         funnel = funnel_parts.get((by,), funnels.clear().drop("by_attribute")).rename({"g0": by})
-        shown_groups, _, _ = decide(range_headcounts(con, by, start, end, src.days), by, "headcount", min_group_size)
+        # the range's headcount of each group: its people in the directory
+        heads = funnel.select(by, pl.col("in_directory").cast(pl.Int64).alias("headcount"))
+        shown_groups, _, _ = decide(heads, by, "headcount", min_group_size)
         funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
             pl.col(FUNNEL).cast(pl.Int64)).sort(by)
         cells = cell_parts.get((by,), all_cells.clear().drop("by_attribute")).rename({"g0": by})
@@ -194,9 +209,10 @@ def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -
 @register("lifecycle", "new, continuing, returning and lapsed contributors per period and group; funnel; cohorts")
 def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, heads: pl.DataFrame | None = None,
                      over_range: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> MetricResult:
+    attribution = bases.attribution_of(params)
     rows, left_out, funnel, cohorts = lifecycle(con, params.by, params.period, params.start, params.end,
                                                 params.min_group_size, int(params.extra.get("regular_months", 3)),
-                                                heads=heads, over_range=over_range)
+                                                heads=heads, over_range=over_range, attribution=attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={"funnel": funnel, "cohorts": cohorts,
-                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY)})
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})

@@ -12,6 +12,13 @@ from other people) over the range:
 
 Inactive people have no persona (they are the rest of the headcount). Only counts per group are
 returned, never a person.
+
+Per group, over the range: the people employed in it who held the group on at least one day of
+it, each from what they gave and received on the days they held it (someone who moved has a
+persona in each group, from their part of the activity there); or, restated, everyone in the
+group they hold now, from their whole range (the ``attribution``, docs/metrics.md "Group
+attribution over time"). The organisation's figures count each person once, from their whole
+range.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import EXTERNAL, group_columns
+from metrics.groups import EXTERNAL
 from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide_once
@@ -38,8 +45,9 @@ def personas(
     start: date | None = None,
     end: date | None = None,
     min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
 ) -> tuple[pl.DataFrame, int]:
-    """People of each persona per group over a range.
+    """People of each persona per group over a range (people counted under ``attribution``).
 
     Returns the rows (the group column named ``by``, ``persona``, ``people``, ``people_share``
     of the group's ``headcount``, ``headcount``; every persona of every visible group) and the
@@ -58,23 +66,30 @@ def personas(
     >>> rows.select("persona", "people").rows()
     [('engager', 0), ('catalyst', 1), ('responder', 3), ('broadcaster', 0), ('observer', 1)]
     """
-    return _visible(_frame(con, by, start, end), by, min_group_size)
+    return _visible(_frames(con, by, start, end, attribution)[0], by, min_group_size)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None) -> pl.DataFrame:
+def _frames(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+            attribution: str = bases.AS_IT_WAS) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every group's row per persona (``ord`` gives the personas' order), each with its headcount,
-    before any suppression."""
+    before any suppression; and the organisation's (``organisation``: one group, and External),
+    where each person counts once."""
     src = bases.sources(con, "month", start, end)
-    query = sql("personas").format(group_columns=group_columns([by]), bounds=bounds_sql(src.days),
-                                   person_range=src.person_range)
-    return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
+    bys = list(dict.fromkeys([by, "organisation"]))
+    query = sql("personas").format(bounds=bounds_sql(src.days),
+                                   groups=bases.person_range_groups(src, bys, attribution))
+    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
+    empty = frame.clear().drop("by_attribute")
+    return (parts.get((by,), empty).rename({"g0": by}),
+            parts.get(("organisation",), empty).rename({"g0": "organisation"}))
 
 
 def organisation(frame: pl.DataFrame, by: str, min_group_size: int) -> list[dict]:
     """People of each persona over the organisation's employees (``External`` is not counted: a
-    group of its own, hidden alone when small), from every group's rows, the hidden ones included:
-    those hold no one or at least ``min_group_size`` people together, so none can be told by
-    difference. ``persona``, ``people``, ``people_share`` of ``headcount``, in the personas'
+    group of its own, hidden alone when small), from every group's rows of ``frame`` (grouped by
+    ``organisation``: each person once), the hidden ones included: those hold no one or at least
+    ``min_group_size`` people together, so none can be told by difference. ``persona``, ``people``, ``people_share`` of ``headcount``, in the personas'
     order; empty when the employees are fewer than ``min_group_size``.
 
     >>> frame = pl.DataFrame({"department": ["Ops", "Ops", "Tax", "Tax", "External", "External"],
@@ -106,8 +121,10 @@ def _visible(frame: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.Data
 
 @register("personas", "people per persona (engager, catalyst, responder, broadcaster, observer) per group")
 def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    frame = _frame(con, params.by, params.start, params.end)
+    attribution = bases.attribution_of(params)
+    frame, everybody = _frames(con, params.by, params.start, params.end, attribution)
     rows, left_out = _visible(frame, params.by, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, bases.TODAY),
-                               "organisation": organisation(frame, params.by, params.min_group_size)})
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
+                               "organisation": organisation(everybody, "organisation", params.min_group_size)})

@@ -6,12 +6,13 @@ Every metric counts one of these populations, over a window that never reaches b
     internal people employed during the period (hired before its end, not left before its
     start), in the groups they held during it (or hold now: the ``attribution``,
     docs/metrics.md "Group attribution over time"): the headcount of a period of ``participation``,
-    ``leadership``, ``leaders``, ``frontline``, ``inactive-teams``, ``targets`` and the silos per
-    period. What the Overview's last period shows.
+    ``leadership``, ``leaders``, ``frontline``, ``inactive-teams``, ``targets``, ``lifecycle``,
+    ``responsiveness`` and the silos per period. What the Overview's last period shows.
 ``employed in the range``
-    internal people employed at some time during the range, in the group they hold now: the
-    headcount of ``inequality``, ``personas``, ``external``, the silos over the window and the
-    group graph. A group's figure over a year is therefore larger than its last month's (its
+    internal people employed at some time during the range, in the groups they held during it
+    (or hold now: the ``attribution``): the headcount of ``inequality``, ``personas``,
+    ``external``, the lifecycle's funnel, the silos over the window and the group graph (these two
+    in the groups held now). A group's figure over a year is therefore larger than its last month's (its
     leavers and hires of the year are in it).
 ``external, active``
     the people the directory does not know who did something in the period or range: the group
@@ -44,7 +45,8 @@ KNOWN = "known"
 POPULATIONS: dict[str, str] = {
     EMPLOYED_IN_PERIOD: "internal people employed during the period (hired before its end, not left before its "
                         "start), in the groups they held during it (or hold now, as the figure says)",
-    EMPLOYED_IN_RANGE: "internal people employed at some time during the range, in the group they hold now",
+    EMPLOYED_IN_RANGE: "internal people employed at some time during the range, in the groups they held during it "
+                       "(or hold now, as the figure says)",
     EXTERNAL_ACTIVE: "people the directory does not know, active in the period or range (group External)",
     KNOWN: "every person in the store, internal and external, employed or not",
 }

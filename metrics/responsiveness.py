@@ -4,8 +4,10 @@
 A thread started in the range (a post) is *answered* when someone other than its author replied
 in it up to the end of the range; its *time to first reply* is the calendar time (hours, nights
 and weekends included) from the post to that reply. Per period (of the post) and group (of its
-author, internal people in the group they hold now): threads, threads answered, the unanswered
+author, internal people): threads, threads answered, the unanswered
 share, the median and 90th percentile of the time to first reply (answered threads only).
+A thread counts in the groups its author held on the day it started, or, restated, in the groups
+they hold now (the ``attribution``, docs/metrics.md "Group attribution over time").
 
 The groups shown are those participation shows for the same period (one decision per
 population, :mod:`metrics.suppression`, from the headcount employed in the period); the
@@ -46,13 +48,14 @@ TIME = "calendar hours (nights and weekends included)"
 def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", period: str = "month",
                    start: date | None = None, end: date | None = None,
                    min_group_size: int = 5, *, threads: str | None = None,
-                   heads: pl.DataFrame | None = None) -> tuple[pl.DataFrame, int]:
+                   heads: pl.DataFrame | None = None, attribution: str = bases.AS_IT_WAS,
+                   ) -> tuple[pl.DataFrame, int]:
     """Threads, threads answered, unanswered share and time to first reply (hours) per period and
     group; and the number of groups left out.
 
     ``threads``: a table holding :func:`threads_sql` over ``start``..``end``; ``heads``: the
     participation over them (:func:`metrics.participation.participation_frame` of ``by`` and
-    ``period``). Computed here when not given.
+    ``period``, under ``attribution``). Computed here when not given.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -64,28 +67,32 @@ def responsiveness(con: duckdb.DuckDBPyConnection, by: str = "department", perio
     >>> rows.select("period", "department", "threads", "threads_answered", "unanswered_share", "first_reply_median_hours").rows()
     [('2026-03', 'Ops', 2, 1, 0.5, 6.0)]
     """
-    return responsiveness_and_hidden(con, by, period, start, end, min_group_size, threads=threads, heads=heads)[:2]
+    return responsiveness_and_hidden(con, by, period, start, end, min_group_size, threads=threads, heads=heads,
+                                     attribution=attribution)[:2]
 
 
 def responsiveness_and_hidden(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None,
                               end: date | None, min_group_size: int, *, threads: str | None = None,
-                              heads: pl.DataFrame | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+                              heads: pl.DataFrame | None = None, attribution: str = bases.AS_IT_WAS,
+                              ) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """:func:`responsiveness`, and the groups each period left out (``period``, ``by``): each
     period's row stands on its own (the threads started in it, answered up to ``end``)."""
     if heads is None:
-        heads = participation_frame(con, [by], period, start, end, attribution=bases.TODAY)
+        heads = participation_frame(con, [by], period, start, end, attribution=attribution)
     return responsiveness_by(con, [by], period, start, end, min_group_size, threads=threads,
-                             heads={by: heads})[by]
+                             heads={by: heads}, attribution=attribution)[by]
 
 
 def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
                       end: date | None, min_group_size: int, *, threads: str | None = None,
-                      heads: dict[str, pl.DataFrame]) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+                      heads: dict[str, pl.DataFrame], attribution: str = bases.AS_IT_WAS,
+                      ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
     """:func:`responsiveness_and_hidden` of each attribute of ``bys``, the threads counted in one
-    query; ``heads``: the participation over ``start``..``end`` of each attribute, people in the
-    groups they hold now (:data:`metrics.bases.TODAY`, as responsiveness counts them)."""
+    query; ``heads``: the participation over ``start``..``end`` of each attribute under the same
+    ``attribution`` (the headcounts the groups shown are decided on)."""
     g = _grain(period)
-    query = sql("responsiveness").format(people=people_by_attribute(bys), trunc=g.trunc, label=g.label,
+    query = sql("responsiveness").format(people=people_by_attribute(bys, bases.people_versions(attribution)),
+                                         trunc=g.trunc, label=g.label,
                                          threads=threads or f"({threads_sql(con)})")
     counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl()
     parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
@@ -107,8 +114,9 @@ def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
 @register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
 def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, threads: str | None = None,
                           heads: pl.DataFrame | None = None) -> MetricResult:
+    attribution = bases.attribution_of(params)
     rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size,
-                                    threads=threads, heads=heads)
+                                    threads=threads, heads=heads, attribution=attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, bases.TODAY),
+                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution),
                                "time": TIME})

@@ -1,8 +1,11 @@
 -- Responsiveness per period and group of the thread's author (docs/metrics.md, "Responsiveness";
 -- CHAOSS "time to first response"): threads started, answered by someone other than the author
 -- up to the end of the range, and the time to that first reply in calendar hours.
--- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute:
--- one row per person and attribute, so that one query gives every attribute's rows), <trunc>,
+-- A thread counts in the groups its author held on the day it started (<people>: the versions of
+-- the attribution asked for, docs/metrics.md "Group attribution over time").
+-- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute
+-- over metrics.bases.people_versions: one row per version, person and attribute, so that one query
+-- gives every attribute's rows), <trunc>,
 -- <label>, <threads> (responsiveness_threads.sql over the range, or a table holding it).
 with
 
@@ -13,7 +16,10 @@ dated as (
         p.by_group as g0,
         t.hours
     from {threads} as t
-    join {people} as p on p.person_key = t.person_key
+    join {people} as p
+        on p.person_key = t.person_key
+       and (p.valid_from is null or p.valid_from <= t.started_at::date)
+       and (p.valid_to is null or p.valid_to > t.started_at::date)
     where not p.is_external
 ),
 

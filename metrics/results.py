@@ -45,7 +45,7 @@ from metrics.leadership import leaders_by
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
-from metrics.bases import TODAY, attribution_extra, attribution_of, last_day, store_state
+from metrics.bases import attribution_extra, attribution_of, last_day, store_state
 from metrics.graph import DRAWN_GROUPS, person_network_state
 from metrics.targets import targets_from
 from metrics.teams import rule_settings
@@ -126,9 +126,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                                                  **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
         return dict(common[("activity", attribution)])
 
-    def heads(by: str = params.by, attribution: str = attribution) -> pl.DataFrame:
-        """Participation by ``by`` under ``attribution`` (participation reads it; lifecycle and
-        responsiveness read it under today's groups)."""
+    def heads(by: str = params.by) -> pl.DataFrame:
+        """Participation by ``by`` under the attribution asked for (participation reads it;
+        lifecycle and responsiveness decide the groups shown on its headcounts)."""
         wanted = ("participation", by, params.period, params.start, attribution)
         if wanted not in common:  # every attribute's in one query (the load asks for each)
             frames = participation_frames(con, ALL_BYS, params.period, params.start, attribution=attribution)
@@ -138,7 +138,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
 
-    def every_by(what: str, compute, attribution: str = TODAY) -> tuple:
+    def every_by(what: str, compute) -> tuple:
         """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
         once per metric, grain, start, minimum group size and attribution."""
         wanted = (what, params.period, params.start, params.min_group_size, attribution)
@@ -148,10 +148,10 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             raise KeyError(params.by)
         return common[wanted][params.by]
 
-    def whole_labels() -> dict:  # lifecycle and responsiveness: today's groups (their own SQL)
-        if "labels" not in common:
-            common["labels"] = labels(con, EMPLOYED_IN_PERIOD, None, None, TODAY)
-        return dict(common["labels"])
+    def whole_labels() -> dict:  # lifecycle and responsiveness (no reads flag)
+        if ("labels", attribution) not in common:
+            common[("labels", attribution)] = labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)
+        return dict(common[("labels", attribution)])
 
     if name == "responsiveness" and params.end is None:
         threads = common.setdefault("threads", {})
@@ -161,19 +161,20 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                         {"from_date": params.start, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads={by: heads(by, TODAY) for by in ALL_BYS}))
+            threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
         regular = int(params.extra.get("regular_months", 3))
-        wanted = ("funnel", params.by, params.min_group_size, regular)
+        wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
             bys = ALL_BYS if params.by in ALL_BYS else [params.by]
-            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular)
-            common.update({("funnel", b, params.min_group_size, regular): f for b, f in found.items()})
+            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
+                                                    attribution)
+            common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
         rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            heads={by: heads(by, TODAY) for by in ALL_BYS}))
+            heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -183,7 +184,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution), attribution)
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -251,17 +252,17 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
         threshold["silo_min_ties"] = settings.silo_min_ties
     if settings.silo_min_ties_per_person != silos.DEFAULT_MIN_TIES_PER_PERSON:
         threshold["silo_min_ties_per_person"] = settings.silo_min_ties_per_person
-    # the Communities page: the spaces are the organisation's whatever the group-by
     # the measures that follow the attribution setting, stored under it (the other one is computed on demand)
     attributed = attribution_extra(getattr(settings, "attribution", "as-it-was"))
+    # the Communities page: the spaces are the organisation's whatever the group-by
     calls = [("communities", "organisation", "month", {})]
     for by in BY_CHOICES:
         calls += [
             # from the partition the load stored (metrics.refresh.store_person_network): a tenth of a second
             ("network-communities", by, "month", attributed),
             ("bridges", by, "month", attributed),
-            ("inequality", by, "month", {}),
-            ("personas", by, "month", {}),
+            ("inequality", by, "month", attributed),
+            ("personas", by, "month", attributed),
             # the E-I index and the group graph the Network page draws
             ("silos", by, "month", {**threshold, "graph_top": DRAWN_GROUPS, **attributed}),
         ]
@@ -270,14 +271,14 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
             ("participation", "organisation", period, attributed),
             # with the rules' settings the pages and the digests pass (metrics.teams.rule_settings)
             ("inactive-teams", "team", period, rule_settings(settings)),
-            ("responsiveness", "organisation", period, {}),
-            ("lifecycle", "organisation", period, {}),
+            ("responsiveness", "organisation", period, attributed),
+            ("lifecycle", "organisation", period, attributed),
         ]
         for by in BY_CHOICES:
             calls += [
                 # the Communities page: responsiveness and the contributors' lifecycle per group
-                ("responsiveness", by, period, {}),
-                ("lifecycle", by, period, {}),
+                ("responsiveness", by, period, attributed),
+                ("lifecycle", by, period, attributed),
                 ("participation", by, period, attributed),
                 # the Overview's leaders' participation once a group is chosen
                 ("leaders", by, period, attributed),
@@ -293,7 +294,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "9"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too
+RESULTS_VERSION = "10"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
