@@ -149,6 +149,20 @@ def _sliced(published: tuple[int, int], name: str, by: str, period: str, start: 
     return results.slice_result(name, by, period, whole, hidden.rows, start, end)
 
 
+@st.cache_resource(ttl=TTL, max_entries=512)
+def _ranged(published: tuple[int, int], name: str, by: str, period: str, start: date, end: date, k: int,
+            extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
+    """A range of whole periods from the whole range's result and the stored bases
+    (:func:`metrics.results.range_result`), when the load kept the groups each period left out;
+    else computed live."""
+    thawed = {key: thaw(value) for key, value in extra}
+    hidden = stored(*results.hidden_key(name, by, period, k, thawed))
+    whole = stored(name, by, period, k, thawed)
+    if hidden is None or whole is None or not results.ranged(cursor(), name, period, start, end):
+        return _metric(published, name, by, period, start, end, k, extra)
+    return results.range_result(cursor(), name, by, period, whole, hidden.rows, start, end, k, thawed)
+
+
 def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     """A metric's result under ``params``, cached: what the load stored over the whole range (or a
     slice of it), else computed live. ``start`` and ``end`` None: the whole range."""
@@ -157,6 +171,8 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     frozen = tuple(sorted((k, freeze(v)) for k, v in params.extra.items()))
     if params.start is not None and params.end is not None and results.sliceable(name, params.extra):
         return _sliced(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
+    if name in results.RANGED and params.start is not None and params.end is not None:
+        return _ranged(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
     return _metric(version(), name, params.by, period, params.start, params.end, params.min_group_size, frozen)
 
 

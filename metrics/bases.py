@@ -41,7 +41,7 @@ from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "8"
+BASE_VERSION = "9"  # 9: the posts of each thread and the activities per space and day
 
 @dataclass(frozen=True)
 class Sources:
@@ -57,6 +57,9 @@ class Sources:
     person_months: str  # rows adding up, per person, to the range, with the ``month`` each falls in (sums only)
     thread_starts: str  # threads started per person and day, all days (metrics/thread_starts.sql)
     space_people: str  # activities per space and person, over the range
+    thread_posts: str  # posts per thread, person and day with their first reply (metrics/thread_posts_replied.sql)
+    space_thread_posts: str  # the same per space, replies in a space only
+    space_days: str  # activities per space, person and day, with the previous day (metrics/space_days.sql)
     materialised: bool
 
 
@@ -67,7 +70,8 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
-BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person")
+BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
+         "m_thread_post", "m_space_thread_post", "m_space_day")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -206,6 +210,17 @@ def _thread_starts_sql(posts: str, repliers: str) -> str:
     return sql("thread_starts").format(posts=posts, repliers=repliers)
 
 
+def _thread_posts_sql(activities: str, per_space: bool) -> str:
+    """The posts of each thread with their first reply (:file:`thread_posts_replied.sql`) read
+    from ``activities``: per space (the communities') or not (responsiveness's)."""
+    return sql("thread_posts_replied").format(activities=activities, space="space_key," if per_space else "",
+                                              spaced="and space_key is not null" if per_space else "")
+
+
+def _space_days_sql(activities: str) -> str:
+    return sql("space_days").format(activities=activities)
+
+
 
 def reads_known(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any source reports reads: a usage report, or ``read`` activities.
@@ -266,6 +281,9 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
             "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
         ),
         space_people=space_people,
+        thread_posts="m_thread_post" if fresh else f"({_thread_posts_sql('activities', False)})",
+        space_thread_posts="m_space_thread_post" if fresh else f"({_thread_posts_sql('activities', True)})",
+        space_days="m_space_day" if fresh else f"({_space_days_sql('activities')})",
         materialised=fresh,
     )
 

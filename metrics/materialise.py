@@ -14,7 +14,14 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 ``m_thread_start``
     the threads each person started per day, with the first day someone else replied in them;
 ``m_space_person``
-    activities per space and person over the whole history (where insiders and outsiders meet).
+    activities per space and person over the whole history (where insiders and outsiders meet);
+``m_thread_post``, ``m_space_thread_post``
+    the posts of each person in each thread (per space in the second), one row per day, with the
+    first reply by someone else, to the second, and the author's previous day of posting in it
+    (responsiveness and the communities over any range);
+``m_space_day``
+    activities per space, person and day, with the person's previous day in the space (the
+    communities over any range).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, in the write that
@@ -23,7 +30,9 @@ they touch, then, for the people they are about, the periods holding those days 
 after them (one more day of data re-aggregates one day, then one week, one month and one quarter
 and the ones after, of a few thousand people), the threads they posted or replied in (from the
 posts already in ``m_thread_start`` and the first replies in ``m_thread_reply``), and replaces the
-rows of their spaces and people; otherwise it rebuilds everything. ``m_state`` records what the
+rows of their spaces and people (the posts of the threads they posted or replied in, and the days
+of their spaces and people, are read again from the activities of those threads, spaces and
+people: a post's first reply is kept to the second); otherwise it rebuilds everything. ``m_state`` records what the
 bases were built from.
 
 A metric never reads this module: it asks :func:`metrics.bases.sources` for the relations to read,
@@ -63,7 +72,9 @@ from metrics.bases import (
     NO_PREVIOUS,
     _person_period_sql,
     _state_now,
+    _space_days_sql,
     _state_stored,
+    _thread_posts_sql,
     _thread_starts_sql,
     _threads,
 )
@@ -122,6 +133,12 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
         f"create or replace table m_space_person as {sql('space_people').format(activities='activities')}",
         {"from_date": None, "to_date": None},
     )
+    # in the order of the days: a range reads the row groups of its days only
+    con.execute(f"create or replace table m_thread_post as select * from ({_thread_posts_sql('activities', False)}) "
+                "order by day")
+    con.execute(f"create or replace table m_space_thread_post as select * from "
+                f"({_thread_posts_sql('activities', True)}) order by day")
+    con.execute(f"create or replace table m_space_day as select * from ({_space_days_sql('activities')}) order by day")
     con.execute(
         f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
@@ -163,7 +180,9 @@ def _only_added(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> bool:
 def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dict[str, int]) -> None:
     """Recompute the bases for the days ``first`` to ``last`` and, for the people the new rows
     are about, every period touching them; the threads the new activities posted or replied in;
-    and add the new activities per space and person. Reads no activity of an earlier run."""
+    and add the new activities per space and person. Reads the activities of an earlier run only
+    for the threads posted or replied in and the spaces and people active (the first replies to
+    the second and the previous days)."""
     run = {"run": stored["activities_run"]}
     # the new posts and replies: their threads are recomputed from the posts already in the base
     # and the first replies per thread and person (the new ones added), never from the activities
@@ -194,8 +213,23 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
              f"union all {_threads('posts', 'm_new_threads')})")
     repliers = f"(select * from m_thread_reply semi join {touched} using (source, thread_ref))"
     con.execute(f"insert into m_thread_start by name {_thread_starts_sql(posts, repliers)}")
+    # the posts of those threads with their first reply, to the second: read again from their activities
+    thread_acts = f"(select * from activities semi join {touched} using (source, thread_ref))"
+    for table, per_space in (("m_thread_post", False), ("m_space_thread_post", True)):
+        con.execute(f"delete from {table} as p using {touched} as t "
+                    "where p.source = t.source and p.thread_ref = t.thread_ref")
+        con.execute(f"insert into {table} by name {_thread_posts_sql(thread_acts, per_space)}")
     con.execute("drop table m_new_threads")
     con.execute("drop table m_old_starts")
+    # the days of the spaces and people the new activities are about, read again (a day's previous day)
+    pairs = ("(select distinct space_key, person_key from activities where run_id > $run "
+             "and space_key is not null)")
+    con.execute(f"create or replace temp table m_touched_pairs as {pairs}", run)
+    con.execute("delete from m_space_day as d using m_touched_pairs as t "
+                "where d.space_key = t.space_key and d.person_key = t.person_key")
+    con.execute("insert into m_space_day by name " + _space_days_sql(
+        "(select * from activities semi join m_touched_pairs using (space_key, person_key))"))
+    con.execute("drop table m_touched_pairs")
     # the rows of the pairs the new activities are about are replaced (an update in place would
     # make the commit checkpoint the table): one pass takes them out, then they come back with the new ones
     new = "(select * from activities where run_id > $run)"

@@ -38,7 +38,8 @@ def threads_sql(con: duckdb.DuckDBPyConnection) -> str:
     """The query of the threads started in a range and the hours to their first reply (bound
     parameters ``$from_date``, ``$to_date``): the same whatever the grain and the group-by, so a
     caller computing several of them may hold it in a table (``threads`` of :func:`responsiveness`)."""
-    return sql("responsiveness_threads").format(bounds=bounds_sql(bases.sources(con, "month", None, None).days))
+    src = bases.sources(con, "month", None, None)
+    return sql("responsiveness_threads").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts)
 
 
 #: How the hours to a first reply are counted (the ``time`` of the result's ``extra``).
@@ -90,25 +91,49 @@ def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
     """:func:`responsiveness_and_hidden` of each attribute of ``bys``, the threads counted in one
     query; ``heads``: the participation over ``start``..``end`` of each attribute under the same
     ``attribution`` (the headcounts the groups shown are decided on)."""
+    parts = _thread_counts(con, bys, period, start, end, threads, attribution)
+    out = {}
+    for by in bys:
+        rows, left_out, hidden = decide(_with_counts(heads[by], parts[by], by), by, "headcount", min_group_size,
+                                        within=["period"])
+        out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
+    return out
+
+
+def _thread_counts(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
+                   end: date | None, threads: str | None = None,
+                   attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+    """The threads, threads answered and time to first reply per period and group of each
+    attribute, each thread in the groups its author held on the day it started (or holds now)."""
     g = _grain(period)
     query = sql("responsiveness").format(people=people_by_attribute(bys, bases.people_versions(attribution)),
                                          trunc=g.trunc, label=g.label,
                                          threads=threads or f"({threads_sql(con)})")
     counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl()
     parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
-    out = {}
-    for by in bys:
-        part = parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by})
-        frame = heads[by].select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
-        frame = frame.with_columns(
-            pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
-        ).with_columns(
-            pl.when(pl.col("threads") > 0)
-            .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
-        )
-        rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
-        out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
-    return out
+    return {by: parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by}) for by in bys}
+
+
+def _with_counts(heads: pl.DataFrame, part: pl.DataFrame, by: str) -> pl.DataFrame:
+    frame = heads.select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
+    return frame.with_columns(
+        pl.col("threads", "threads_answered").fill_null(0).cast(pl.Int64),
+    ).with_columns(
+        pl.when(pl.col("threads") > 0)
+        .then((pl.col("threads") - pl.col("threads_answered")) / pl.col("threads")).alias("unanswered_share"),
+    )
+
+
+def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,
+                      shown: pl.DataFrame, attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
+    """The rows of :func:`responsiveness` for the groups and periods of ``shown`` (``period``,
+    ``by``, ``headcount``, ``partial``: the rows the minimum size lets through over the range),
+    the threads counted over ``start``..``end``. Over a range of whole periods, the groups shown
+    in each are those of the rows stored for the whole range (each period is decided on its own
+    headcount): only the threads are counted again, as they are answered up to the end of the
+    range (:func:`metrics.results.range_result`)."""
+    part = _thread_counts(con, [by], period, start, end, attribution=attribution)[by]
+    return _with_counts(shown, part, by).select("period", by, *COLUMNS[1:]).sort("period", by)
 
 
 @register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")

@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import lifecycle, registry, responsiveness, silos, status
+from metrics import bases, lifecycle, registry, responsiveness, silos, status
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders_by
@@ -232,6 +232,56 @@ def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: p
         extra["periods"] = [p for p in extra["periods"] if first <= p["period"] <= last]
     left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra)
+
+
+#: Metrics per period whose rows over a range of whole periods are those of the whole range's
+#: groups and periods, some of their figures counted again (:func:`range_result`).
+RANGED = {"responsiveness", "lifecycle"}
+
+
+def ranged(con: duckdb.DuckDBPyConnection, name: str, period: str, start: date | None, end: date | None) -> bool:
+    """Whether metric ``name`` over ``start``..``end`` is served by :func:`range_result`: a range
+    of whole periods of ``period`` once cut to the data (its first and last periods may be the
+    data's first and last days, as the sidebar snaps them)."""
+    if name not in RANGED or start is None or end is None:
+        return False
+    data_first, data_last = data_bounds(con, None, None, bases.sources(con, "month", None, None).days)
+    if data_first is None:
+        return False
+    first, last = max(start, data_first), min(end, data_last)
+    if first > last:
+        return False
+    whole_first = first == data_first or period_start(period, first) == first
+    whole_last = last == data_last or period_start(period, last + timedelta(days=1)) == last + timedelta(days=1)
+    return whole_first and whole_last
+
+
+def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, whole: MetricResult,
+                 hidden: pl.DataFrame, start: date, end: date, min_group_size: int, extra: dict) -> MetricResult:
+    """The result of ``name`` (:data:`RANGED`) over ``start``..``end`` (whole periods) from its
+    whole-range result and the groups each period left out (``hidden``), the result the metric
+    computes over the range.
+
+    Each period's groups are decided on that period's headcount alone, so the groups shown over
+    the range are those of the whole range's rows in its periods. The contributors' lifecycle per
+    period reads the period, the one before and each person's first period: its rows are the
+    slice; its funnel and cohorts, over the range, are computed over it. Responsiveness counts the
+    threads started in the range answered up to its end: they are counted again over it, from the
+    stored posts of each thread (``m_thread_post``), for those groups.
+    """
+    first, last = period_label(period, start), period_label(period, end)
+    inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
+    rows = whole.rows.filter(inside)
+    left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()
+    attribution = bases.check_attribution(extra.get("attribution", bases.AS_IT_WAS))
+    if name == "responsiveness":
+        rows = responsiveness.responsiveness_of(con, by, period, start, end, rows, attribution)
+        found = {**labels(con, EMPLOYED_IN_PERIOD, start, end, attribution), "time": responsiveness.TIME}
+    else:
+        funnel, cohorts = lifecycle.funnel_and_cohorts_by(
+            con, [by], start, end, min_group_size, int(extra.get("regular_months", 3)), attribution)[by]
+        found = {"funnel": funnel, "cohorts": cohorts, **labels(con, EMPLOYED_IN_PERIOD, start, end, attribution)}
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=found)
 
 
 def roadmap(settings) -> dict:

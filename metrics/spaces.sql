@@ -1,7 +1,9 @@
 -- Communities: one row per space (Viva Engage group, Slack or Mattermost channel, events space)
 -- over a range (docs/metrics.md, "Communities"). Private spaces and direct conversations are
 -- pooled into one row, never listed one by one.
--- Template slot (from the code, never user text): <bounds> (metrics.population.bounds_sql).
+-- Template slots (from the code, never user text): <bounds> (metrics.population.bounds_sql),
+-- <space_days> (space_days.sql or the table holding it), <space_thread_posts>
+-- (thread_posts_replied.sql per space, or the table holding it).
 -- Bound parameters: $from_date, $to_date (inclusive; null: the data's), $idle_days, $fast_hours.
 with
 
@@ -20,43 +22,49 @@ space_rows as (
     from spaces as s
 ),
 
--- The activities of people in a space up to the last day of the range.
+-- The activities per space, person and day up to the last day of the range (space_days.sql: each
+-- row with the person's previous day in the space).
 acts as (
-    select a.space_key, a.person_key, a.kind, a.source, a.thread_ref, a.occurred_at
-    from activities as a, bounds as b
-    where a.space_key is not null
-      and a.occurred_at < b.last_day + interval 1 day
+    select a.*
+    from {space_days} as a, bounds as b
+    where a.day <= b.last_day
 ),
 
+-- A person's first day in the space over the range: their previous day, if any, came before it.
 in_window as (
-    select a.*
+    select
+        a.*,
+        a.prev_day is null or a.prev_day < b.first_day as first_in_range,
+        a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < b.first_day) as first_read_in_range
     from acts as a, bounds as b
-    where a.occurred_at >= b.first_day
+    where a.day >= b.first_day
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
--- end of the range; active members: those with an activity in the range.
+-- end of the range (their first day in it, once each); active members: those with an activity
+-- in the range (their first day in it, once each).
 members as (
-    select space_key, count(distinct person_key) as members
+    select space_key, count(*) as members
     from acts
+    where prev_day is null
     group by all
 ),
 
 activity as (
     select
         space_key,
-        count(distinct person_key) as active_members,
-        count(*) filter (where kind = 'post') as posts,
-        count(*) filter (where kind = 'reply') as replies,
-        count(distinct person_key) filter (where kind = 'read') as readers
+        count(*) filter (where first_in_range) as active_members,
+        sum(posts)::bigint as posts,
+        sum(replies)::bigint as replies,
+        count(*) filter (where first_read_in_range) as readers
     from in_window
     group by all
 ),
 
 last_contribution as (
-    select space_key, max(occurred_at)::date as last_contribution
+    select space_key, max(day) as last_contribution
     from acts
-    where kind in ('post', 'reply')
+    where posts + replies > 0
     group by all
 ),
 
@@ -64,35 +72,27 @@ last_contribution as (
 momentum as (
     select
         a.space_key,
-        count(*) filter (where a.occurred_at >= b.last_day - ($idle_days::integer - 1)) as recent,
-        count(*) filter (where a.occurred_at < b.last_day - ($idle_days::integer - 1)
-                           and a.occurred_at >= b.last_day - (2 * $idle_days::integer - 1)) as before
+        sum(a.posts + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
+        sum(a.posts + a.replies) filter (where a.day < b.last_day - ($idle_days::integer - 1))::bigint as before
     from acts as a, bounds as b
-    where a.kind in ('post', 'reply')
+    where a.posts + a.replies > 0
+      and a.day >= b.last_day - (2 * $idle_days::integer - 1)
     group by all
 ),
 
--- Threads started in the range, with the first reply by someone other than the author, up to
--- the end of the range; the time to it in calendar hours.
-starts as (
-    select space_key, source, thread_ref, person_key, min(occurred_at) as started_at
-    from in_window
-    where kind = 'post' and thread_ref is not null
-    group by all
-),
-
+-- Threads started in the range (an author's first post in a thread over it: their previous day
+-- of posting in it, if any, came before the range), with the first reply by someone other than
+-- the author up to the end of the range; the time to it in calendar hours.
 first_replies as (
     select
         t.space_key,
         t.source,
         t.thread_ref,
-        t.started_at,
-        min(r.occurred_at) as replied_at
-    from starts as t
-    left join acts as r
-        on r.source = t.source and r.thread_ref = t.thread_ref and r.kind = 'reply'
-       and r.person_key <> t.person_key and r.occurred_at >= t.started_at
-    group by all
+        t.posted_at as started_at,
+        case when t.replied_at < b.last_day + interval 1 day then t.replied_at end as replied_at
+    from {space_thread_posts} as t, bounds as b
+    where t.day between b.first_day and b.last_day
+      and (t.prev_day is null or t.prev_day < b.first_day)
 ),
 
 thread_times as (
@@ -154,11 +154,13 @@ per_space as (
 -- The pool of private conversations: distinct people over all of them.
 pool as (
     select
-        count(distinct a.person_key) as members,
-        count(distinct a.person_key) filter (where a.occurred_at >= b.first_day) as active_members
+        count(distinct a.person_key) filter (where a.prev_day is null) as members,
+        count(distinct a.person_key) filter (where a.day >= b.first_day and (a.prev_day is null or a.prev_day < b.first_day))
+            as active_members
     from acts as a
     join space_rows as r using (space_key), bounds as b
     where r.pooled
+      and (a.prev_day is null or a.day >= b.first_day)
 ),
 
 pool_threads as (

@@ -1,0 +1,130 @@
+"""Communities, responsiveness and the contributors' lifecycle over any range, from what the load
+stored (the posts of each thread with their first reply, the activities per space and day, the
+whole range's results), equal to their computation from the activities."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from metrics import bases, registry, results, status
+from metrics.registry import MetricParams
+from ruche import store
+from ruche.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Whole months, cut months, weeks, one day, open ends (the sample's data: November 2025 to October 2026).
+RANGES = [(None, None), (date(2026, 8, 1), date(2026, 8, 31)), (date(2026, 5, 1), date(2026, 9, 30)),
+          (date(2026, 8, 10), date(2026, 9, 20)), (date(2026, 9, 7), date(2026, 10, 4)),
+          (date(2026, 10, 12), date(2026, 10, 18)), (date(2026, 10, 14), date(2026, 10, 14)),
+          (None, date(2026, 4, 30)), (date(2026, 5, 4), None)]
+
+#: The communities' figures straight from the activities (distinct people, the first post of each
+#: author in a thread over the range and the first reply by someone else up to its end).
+SPACES_FROM_ACTIVITIES = """
+with
+bounds as (select greatest(coalesce($from_date::date, min(d)), min(d)) as f, least(coalesce($to_date::date, max(d)), max(d)) as l
+           from (select occurred_at::date as d from activities union all select coalesce(last_activity, report_date) from usage_snapshots)),
+acts as (select a.* from activities as a, bounds where a.space_key is not null and a.occurred_at < l + interval 1 day),
+starts as (select space_key, source, thread_ref, person_key, min(occurred_at) as started_at from acts, bounds
+           where occurred_at >= f and kind = 'post' and thread_ref is not null group by all),
+replied as (select t.space_key, t.started_at, min(r.occurred_at) as replied_at from starts as t
+            left join acts as r on r.source = t.source and r.thread_ref = t.thread_ref and r.kind = 'reply'
+             and r.person_key <> t.person_key and r.occurred_at >= t.started_at group by all),
+final as (
+    select s.space_key,
+           (select count(distinct person_key) from acts where acts.space_key = s.space_key) as members,
+           (select count(distinct person_key) from acts, bounds where acts.space_key = s.space_key and occurred_at >= f)
+               as active_members,
+           count(*) as threads, count(replied_at) as threads_answered,
+           quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.5) as first_reply_median_hours,
+           quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.9) as first_reply_p90_hours
+    from replied as s group by all
+)
+select * from final
+"""
+
+
+def stale_copy(db: Path, folder: Path) -> Path:
+    """A copy of the store whose bases no longer say what they were built from: every metric
+    reads the activities."""
+    copy = folder / "stale.duckdb"
+    shutil.copy(db, copy)
+    with store.writing(str(copy)) as con:
+        con.execute("delete from m_state")
+    return copy
+
+
+def assert_same(got: registry.MetricResult, want: registry.MetricResult, what) -> None:
+    assert_frame_equal(got.rows, want.rows, check_exact=True), what
+    assert got.suppressed_groups == want.suppressed_groups, what
+    assert got.extra.keys() == want.extra.keys(), what
+    for k, value in want.extra.items():
+        if isinstance(value, pl.DataFrame):
+            assert_frame_equal(got.extra[k], value, check_exact=True), (what, k)
+        else:
+            assert got.extra[k] == value, (what, k)
+
+
+def test_communities_and_responsiveness_from_the_stored_bases_equal_them_from_the_activities(sample_store, tmp_path):
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    assert not bases.sources(live, "month", None, None).materialised
+    answered = 0
+    for start, end in RANGES:
+        for name, by, period in [("communities", "organisation", "month"), ("responsiveness", "organisation", "week"),
+                                 ("responsiveness", "department", "month"), ("responsiveness", "team", "quarter")]:
+            params = MetricParams(by=by, period=period, start=start, end=end, min_group_size=5)
+            got = registry.get(name)(con, params)
+            assert_same(got, registry.get(name)(live, params), (name, by, period, start, end))
+            if name == "communities":
+                want = con.execute(SPACES_FROM_ACTIVITIES, {"from_date": start, "to_date": end}).pl()
+                columns = want.columns[1:]
+                listed = got.rows.filter(pl.col("kind") != "private")
+                names = con.execute("select space_key, name as community from spaces").pl()
+                mine = want.join(names, on="space_key").join(listed.select("community", *columns), on="community")
+                assert mine.height == listed.filter(pl.col("threads") > 0).height > 0, (start, end)
+                assert_frame_equal(mine.select(columns), mine.select(f"{c}_right" for c in columns)
+                                   .rename(lambda c: c.removesuffix("_right")), check_exact=True, check_dtypes=False)
+                answered += int(got.extra["threads_answered"])
+    assert answered > 0
+    con.close()
+    live.close()
+
+
+def test_responsiveness_and_lifecycle_over_whole_periods_from_the_stored_results_equal_the_live_metric(sample_store):
+    from dashboard.filters import periods, whole_periods
+
+    con = store.connect(sample_store, read_only=True)
+    state = status.status(con)  # the sidebar's bounds
+    first, last = state["first_activity"].date(), state["last_activity"].date()
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    k = settings.min_group_size
+    keys = results.current_keys(con)
+    served = 0
+    for name, by, period, extra in results.default_calls(settings):
+        if name not in results.RANGED or by not in ("organisation", "department", "team"):
+            continue
+        starts = periods(period, first, last)
+        # the first periods, the middle, the last ones, one period: as the sidebar snaps them
+        for lo, hi in ((starts[0], starts[2]), (starts[1], starts[-2]), (starts[3], starts[-1]),
+                       (starts[-1], starts[-1]), (starts[4], starts[4])):
+            start, end = whole_periods(period, lo, hi, first, last)
+            assert results.ranged(con, name, period, start, end)
+            whole = results.lookup(con, name, MetricParams(by=by, period=period, min_group_size=k, extra=extra), keys)
+            hidden = results.stored(con, *results.hidden_key(name, by, period, k, extra), keys=keys)
+            got = results.range_result(con, name, by, period, whole, hidden.rows, start, end, k, extra)
+            live = registry.get(name)(con, MetricParams(by=by, period=period, start=start, end=end,
+                                                        min_group_size=k, extra=extra))
+            assert_same(got, live, (name, by, period, start, end))
+            served += 1
+    # responsiveness and lifecycle of 3 attributes and 3 grains, 5 ranges each
+    assert served == 2 * 3 * 3 * 5
+    assert not results.ranged(con, "lifecycle", "month", date(2026, 8, 10), date(2026, 9, 30))
+    con.close()
