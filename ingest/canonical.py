@@ -9,7 +9,7 @@ distinct account, never per event.
 
 from __future__ import annotations
 
-from ingest.common import Context, InputCount, IngestError, begin, commit, counts_from, queries
+from ingest.common import Context, InputCount, all_rejected, begin, commit, counts_from, queries
 
 STG_ACCOUNTS = """
 create or replace temp table stg_accounts (
@@ -89,7 +89,7 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     rejected = sum(c.rejected for c in counts)
     if fail_when_all_rejected and read and rejected == read:
         file, line, reason = ctx.con.execute(queries("activities.sql")["first_reject"]).fetchone()
-        raise IngestError(f"{file}, line {line}: {reason} (every record rejected: nothing loaded)")
+        raise all_rejected(file, line, reason, "record")
     ctx.run("activities.sql", "insert")
     # an event listed as deleted (skip_reason "deleted message") removes the copy an earlier
     # export loaded: deletions follow the latest export

@@ -18,7 +18,7 @@ from ingest.directory import EARLIEST, latest
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
 from ruche.errors import RucheError
-from ruche.i18n import _
+from ruche.i18n import N_, _
 from ruche.privacy import Pseudonymiser, load_key
 from ruche.store import StoreError, WriteLockBusy, connect, copy_warning, limit_memory, published_version, writing
 from ruche.store import copies as store_copies
@@ -37,7 +37,7 @@ _ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events
 # The admin centre's Users export is a population, like a network's user list; reports are usage.
 _ORDER.update({"m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3})
 
-EPILOG = """\
+EPILOG = N_("""\
 examples:
   ruche ingest directory hr/people-2026-03-01.csv --as-of 2026-03-01
   ruche ingest viva-engage exports/viva-engage-export.zip
@@ -61,31 +61,30 @@ exit codes:
       compute from the stored rows; the next load refreshes them)
   75  another load is writing the store (--no-wait): try again later
   130 interrupted: nothing was published
-"""
+""")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.usage = "ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]"
-    parser.description = (
-        "Load exports into the store. SOURCE is one of: " + ", ".join(SOURCES) + "; without it, the "
-        "source is recognised from each file's content. Identifiers are pseudonymised on the way in; "
-        "a load is published atomically (readers keep answering), and loading the same file twice "
-        "changes nothing."
-    )
-    parser.epilog = EPILOG
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="export files or folders (optionally preceded by SOURCE)")
-    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
-    parser.add_argument("--watch", metavar="DIR", help="load every new file of DIR, each in its own publish")
+    parser.description = _(
+        "Load exports into the store. SOURCE is one of: {sources}; without it, the source is recognised from each "
+        "file's content. Identifiers are pseudonymised on the way in; a load is published atomically (readers keep "
+        "answering), and loading the same file twice changes nothing."
+    ).format(sources=", ".join(SOURCES))
+    parser.epilog = _(EPILOG)
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=_("export files or folders (optionally preceded by SOURCE)"))
+    parser.add_argument("--db", metavar="FILE", help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--watch", metavar="DIR", help=_("load every new file of DIR, each in its own publish"))
     parser.add_argument("--interval", type=float, metavar="SECONDS",
-                        help="with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)")
+                        help=_("with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)"))
     parser.add_argument("--settle", type=float, default=10.0, metavar="SECONDS",
-                        help="with --watch: ignore files modified less than SECONDS ago (still being written; default 10)")
+                        help=_("with --watch: ignore files modified less than SECONDS ago (still being written; default 10)"))
     parser.add_argument("--as-of", metavar="DATE", type=date.fromisoformat,
-                        help="date of a directory snapshot (default: today)")
-    parser.add_argument("--no-wait", action="store_true", help="fail with exit code 75 if another load is running")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+                        help=_("date of a directory snapshot (default: today)"))
+    parser.add_argument("--no-wait", action="store_true", help=_("fail with exit code 75 if another load is running"))
+    parser.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar on stderr (default: when stderr is a terminal)")
+                        help=_("progress bar on stderr (default: when stderr is a terminal)"))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,16 +103,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         summaries = load_paths(paths, source=source, db=settings.db, settings=settings, as_of=args.as_of,
                                progress=Progress(enabled=args.progress), wait=not args.no_wait)
     except WriteLockBusy as exc:
-        print(f"ruche ingest: {exc}", file=sys.stderr)
+        print(_("ruche {command}: {message}").format(command="ingest", message=exc), file=sys.stderr)
         return EXIT_BUSY
     except RefreshFailed as exc:
         _print(exc.summaries, args.json)
-        print(f"ruche ingest: {exc}", file=sys.stderr)
+        print(_("ruche {command}: {message}").format(command="ingest", message=exc), file=sys.stderr)
         return EXIT_NOT_REFRESHED
     _print(summaries, args.json)
     warning = copy_warning(store_copies[copies:], str(settings.db))
     if warning:
-        print(f"ruche ingest: warning: {warning}", file=sys.stderr)
+        print(_("ruche {command}: warning: {message}").format(command="ingest", message=warning), file=sys.stderr)
     return EXIT_REJECTS if any(s.rejected for s in summaries) else EXIT_OK
 
 
@@ -156,7 +155,7 @@ def refresh_derived(
     settings = settings or Settings.load()
     limit_memory(settings.memory_limit)
     progress = progress or Progress(enabled=False)
-    progress.start("derived tables", 1)
+    progress.start(_("derived tables"), 1)
     try:
         with writing(str(db or settings.db), wait=wait) as con:
             con.execute("set TimeZone = 'UTC'")
@@ -236,8 +235,8 @@ def _refresh_after(db: str, settings: Settings, progress: Progress | None, summa
         refresh_derived(db, settings, progress, wait=True)
     except Exception as exc:
         raise RefreshFailed(
-            f"the load was published, but refreshing the derived tables after it failed ({plain_error(exc)}); "
-            "metrics compute from the stored rows until a later load refreshes them",
+            _("the load was published, but refreshing the derived tables after it failed ({error}); metrics compute "
+              "from the stored rows until a later load refreshes them").format(error=plain_error(exc)),
             summaries,
         ) from exc
 
@@ -321,7 +320,7 @@ def _watch_pass(folder: Path, settings: Settings, args: argparse.Namespace) -> i
             result = load_paths([path], db=settings.db, settings=settings, as_of=args.as_of,
                                 progress=Progress(enabled=args.progress), wait=True)
         except RefreshFailed as exc:
-            print(f"ruche ingest: {path}: {exc}", file=sys.stderr)
+            print(_("ruche {command}: {message}").format(command="ingest", message=f"{path}: {exc}"), file=sys.stderr)
             result, failed = exc.summaries, True
         except RucheError as exc:
             print(_("ruche {command}: error: {message}").format(command="ingest", message=exc), file=sys.stderr)

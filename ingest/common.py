@@ -27,9 +27,11 @@ from typing import Iterator
 
 import duckdb
 
+from ingest import reasons
+from ingest.reasons import say
 from ruche.config import Settings
 from ruche.errors import RucheError
-from ruche.i18n import _, count, number
+from ruche.i18n import _, count, ngettext, number
 from ruche.privacy import Pseudonymiser
 
 
@@ -143,18 +145,26 @@ class Summary:
                                                                                               source=self.source)
         lines = [_("{path}: {source}, loaded in {seconds} s (run {run})").format(
             path=self.path, source=self.source, seconds=number(self.seconds), run=self.run_id)]
-        width = max([len(i.name) for i in self.inputs] + [5])
+        names = [_input_name(i.name) for i in self.inputs]
+        width = max([len(n) for n in names] + [5])
         head = [_("input"), _("read"), _("loaded"), _("rejected"), _("skipped")]
         lines.append(f"  {head[0]:<{width}}  {head[1]:>10}  {head[2]:>10}  {head[3]:>8}  {head[4]}")
-        for i in self.inputs:
-            skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(i.skipped.items()) if n) or "0"
-            lines.append(f"  {i.name:<{width}}  {count(i.read):>10}  {count(i.loaded):>10}  {count(i.rejected):>8}  {skipped}")
+        for name, i in zip(names, self.inputs):
+            skipped = ", ".join(f"{n} {say(reason)}" for reason, n in sorted(i.skipped.items()) if n) or "0"
+            lines.append(f"  {name:<{width}}  {count(i.read):>10}  {count(i.loaded):>10}  {count(i.rejected):>8}  {skipped}")
         added = ", ".join(f"{table} {'+' if n > 0 else '-'}{count(abs(n))}" for table, n in self.tables.items() if n)
         lines.append("  " + _("store: {added}").format(added=added or _("no new rows")))
         if self.rejected:
-            lines.append("  " + _("{n} rejected rows kept in table rejects (run_id = {run})").format(
-                n=count(self.rejected), run=self.run_id))
+            lines.append("  " + ngettext("{n} rejected row kept in table rejects (run_id = {run})",
+                                         "{n} rejected rows kept in table rejects (run_id = {run})",
+                                         self.rejected).format(n=count(self.rejected), run=self.run_id))
         return "\n".join(lines)
+
+
+def _input_name(name: str) -> str:
+    """An input's name in the language in use ("messages", "net-b/messages"; a file's name as it is)."""
+    folder, sep, last = name.rpartition("/")
+    return folder + sep + say(last)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,8 +320,8 @@ def content_sha256(path: Path) -> str:
         entries = list(path.rglob("*"))
         odd = next((p for p in entries if not p.is_file() and not p.is_dir()), None)
         if odd is not None:
-            raise IngestError(f"{path}/{odd.relative_to(path)}: not a regular file (a named pipe, a device, a "
-                              "socket or a broken link) inside the export folder (expected files only)")
+            raise IngestError(_("{file}: not a regular file (a named pipe, a device, a socket or a broken link) "
+                                "inside the export folder (expected files only)").format(file=f"{path}/{odd.relative_to(path)}"))
         files = sorted(p for p in entries if p.is_file())
         signature = tuple((str(f.relative_to(path)), *_stat_key(f)) for f in files)
     else:
@@ -382,9 +392,9 @@ def open_export(path: Path, label: str, scratch: str | None = None, extract=data
         yield Export(path)
         return
     if path.stat().st_size == 0:
-        raise IngestError(f"{label}: empty file (expected a ZIP export)")
+        raise IngestError(_("{file}: empty file (expected a ZIP export)").format(file=label))
     if not zipfile.is_zipfile(path):
-        raise IngestError(f"{label}: not a ZIP archive or truncated (no central directory found)")
+        raise IngestError(_("{file}: not a ZIP archive or truncated (no central directory found)").format(file=label))
     tmp = tempfile.mkdtemp(prefix=f"ruche-export-{os.getpid()}-", dir=scratch)
     try:
         try:
@@ -406,8 +416,8 @@ def open_export(path: Path, label: str, scratch: str | None = None, extract=data
                         continue
                     unpacked += info.file_size
                     if unpacked > EXTRACT_LIMIT:
-                        raise IngestError(f"{label}: the files to read unpack to more than "
-                                          f"{EXTRACT_LIMIT // 1024**3} GB (expected an export of that size at most)")
+                        raise IngestError(_("{file}: the files to read unpack to more than {size} GB (expected an "
+                                            "export of that size at most)").format(file=label, size=EXTRACT_LIMIT // 1024**3))
                     target = root / info.filename
                     target.parent.mkdir(parents=True, exist_ok=True)
                     unpack_member(zf, info, target, label)
@@ -415,12 +425,13 @@ def open_export(path: Path, label: str, scratch: str | None = None, extract=data
                 folder.mkdir(parents=True, exist_ok=True)
                 yield Export(folder, zf, members)
         except (zipfile.BadZipFile, EOFError, zlib_error()) as exc:
-            raise IngestError(f"{label}: truncated or damaged ZIP ({plain_error(exc)})") from None
+            raise IngestError(_("{file}: truncated or damaged ZIP ({error})").format(file=label, error=plain_error(exc))) from None
         except NotImplementedError as exc:
-            raise IngestError(f"{label}: a ZIP member Ruche cannot unpack ({exc}); zip the export again "
-                              "with ordinary (deflate) compression") from None
+            raise IngestError(_("{file}: a ZIP member Ruche cannot unpack ({error}); zip the export again with ordinary "
+                                "(deflate) compression").format(file=label, error=exc)) from None
         except RuntimeError as exc:  # an encrypted member
-            raise IngestError(f"{label}: {plain_error(exc)} (expected an export without a password)") from None
+            raise IngestError(_("{file}: {error} (expected an export without a password)").format(
+                file=label, error=plain_error(exc))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -432,26 +443,26 @@ def check_members(infos: list[zipfile.ZipInfo], label: str) -> None:
     for info in infos:
         name = posixpath.normpath(info.filename)
         if info.filename.startswith("/") or name == ".." or name.startswith("../") or "\x00" in info.filename:
-            raise IngestError(f"{label}: unsafe path in ZIP: {info.filename}")
+            raise IngestError(_("{file}: unsafe path in ZIP: {member}").format(file=label, member=info.filename))
         parts = name.split("/")
         folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
         if info.is_dir():
             folders.add(name)
         elif name in files:
-            raise IngestError(f"{label}: the ZIP lists {name} twice (expected each file once)")
+            raise IngestError(_("{file}: the ZIP lists {member} twice (expected each file once)").format(file=label, member=name))
         else:
             files.add(name)
     both = sorted(files & folders)
     if both:
-        raise IngestError(f"{label}: the ZIP holds a file and a folder both named {both[0]} "
-                          "(expected one or the other)")
+        raise IngestError(_("{file}: the ZIP holds a file and a folder both named {member} (expected one or the "
+                            "other)").format(file=label, member=both[0]))
 
 
 def unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str) -> None:
     """Copy one member to ``target`` in blocks, checked against its CRC and :data:`MEMBER_LIMIT`
     (its declared size and the bytes it really holds)."""
-    too_big = IngestError(f"{label}/{info.filename}: larger than {MEMBER_LIMIT // 1024**3} GB unpacked "
-                          "(expected a file of an export; split the export or leave this file out)")
+    too_big = IngestError(_("{file}: larger than {size} GB unpacked (expected a file of an export; split the export "
+                            "or leave this file out)").format(file=f"{label}/{info.filename}", size=MEMBER_LIMIT // 1024**3))
     if info.file_size > MEMBER_LIMIT:
         raise too_big
     written = 0
@@ -464,7 +475,8 @@ def unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, labe
                 dst.write(block)
     except zipfile.BadZipFile as exc:
         if "CRC" in str(exc):
-            raise IngestError(f"{label}: damaged ZIP member {info.filename} (CRC mismatch)") from None
+            raise IngestError(_("{file}: damaged ZIP member {member} (CRC mismatch)").format(
+                file=label, member=info.filename)) from None
         raise
 
 
@@ -492,13 +504,14 @@ def zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
     """The bytes of one member (a small one: a Slack day file), checked against its CRC and
     :data:`READ_LIMIT`."""
     if info.file_size > READ_LIMIT:
-        raise IngestError(f"{label}/{info.filename}: larger than {READ_LIMIT // 1024**2} MB unpacked "
-                          "(expected a small file of an export)")
+        raise IngestError(_("{file}: larger than {size} MB unpacked (expected a small file of an export)").format(
+            file=f"{label}/{info.filename}", size=READ_LIMIT // 1024**2))
     try:
         return zf.read(info)
     except zipfile.BadZipFile as exc:
         if "CRC" in str(exc):
-            raise IngestError(f"{label}: damaged ZIP member {info.filename} (CRC mismatch)") from None
+            raise IngestError(_("{file}: damaged ZIP member {member} (CRC mismatch)").format(
+                file=label, member=info.filename)) from None
         raise
 
 
@@ -520,27 +533,28 @@ def csv_header(path: Path, label: str) -> list[str]:
     with open(path, "rb") as fh:
         head = fh.read(HEADER_LIMIT + 1)
     if not head.strip():
-        raise IngestError(f"{label}: empty file (expected a CSV with a header row)")
+        raise IngestError(_("{file}: empty file (expected a CSV with a header row)").format(file=label))
     first = re.split(b"\r\n|\r|\n", head, maxsplit=1)[0]
     if len(first) > HEADER_LIMIT:
-        raise IngestError(f"{label}, line 1: longer than {HEADER_LIMIT // 1024} KB without a line break "
-                          "(expected a CSV header row: the names of the columns)")
+        raise IngestError(_("{file}, line 1: longer than {size} KB without a line break (expected a CSV header row: "
+                            "the names of the columns)").format(file=label, size=HEADER_LIMIT // 1024))
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise IngestError(f"{label}, line 1: not UTF-8 (byte {exc.start + 1} of the header); export the file as UTF-8") from None
+        raise IngestError(_("{file}, line 1: not UTF-8 (byte {byte} of the header); export the file as UTF-8").format(
+            file=label, byte=exc.start + 1)) from None
     if "\x00" in text:
-        raise IngestError(f"{label}, line 1: not UTF-8 text (NUL bytes: UTF-16?); export the file as UTF-8")
+        raise IngestError(_("{file}, line 1: not UTF-8 text (NUL bytes: UTF-16?); export the file as UTF-8").format(file=label))
     try:
         names = next(csv.reader(io.StringIO(text)), [])
     except csv.Error as exc:
-        raise IngestError(f"{label}, line 1: not a CSV header row ({exc})") from None
+        raise IngestError(_("{file}, line 1: not a CSV header row ({error})").format(file=label, error=exc)) from None
     names = [c.strip() for c in names]
     seen: set[str] = set()
     for name in names:
         if name and name.lower() in seen:
-            raise IngestError(f"{label}, line 1: column {name} appears twice in the header "
-                              "(expected one column per name)")
+            raise IngestError(_("{file}, line 1: column {column} appears twice in the header (expected one column per "
+                                "name)").format(file=label, column=name))
         seen.add(name.lower())
     return names
 
@@ -548,10 +562,10 @@ def csv_header(path: Path, label: str) -> list[str]:
 def require_columns(columns: list[str], required: list[str], label: str, what: str) -> None:
     missing = [c for c in required if c not in columns]
     if missing:
-        raise IngestError(
-            f"{label}, line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(expected {what}; found: {', '.join(columns) or 'none'})"
-        )
+        raise IngestError(ngettext(
+            "{file}, line 1: missing column {columns} (expected {what}; found: {found})",
+            "{file}, line 1: missing columns {columns} (expected {what}; found: {found})", len(missing),
+        ).format(file=label, columns=", ".join(missing), what=what, found=", ".join(columns) or _("none")))
 
 
 def csv_line_of_record(path: Path, record: int) -> int:
@@ -713,8 +727,8 @@ def csv_read_error(exc: duckdb.Error, label: str) -> IngestError:
     """A CSV the reader gave up on, in words (never the reader's own jargon alone)."""
     message = plain_error(exc)
     if "unicode" in message.lower() or "encoding" in message.lower():
-        return IngestError(f"{label}: not UTF-8 (bad byte sequence); export the file as UTF-8")
-    return IngestError(f"{label}: not a readable CSV file ({message})")
+        return IngestError(_("{file}: not UTF-8 (bad byte sequence); export the file as UTF-8").format(file=label))
+    return IngestError(_("{file}: not a readable CSV file ({error})").format(file=label, error=message))
 
 
 def plain_error(exc: BaseException) -> str:
@@ -746,20 +760,23 @@ def csv_rejects(ctx: Context, view: str, label: str, columns: list[str]) -> list
     rejects = []
     for line, error_type, text, message in errors:
         if error_type == "INVALID ENCODING" or "unicode" in str(error_type).lower():
-            raise IngestError(f"{label}, line {line}: not UTF-8 (bad byte sequence); export the file as UTF-8")
+            raise IngestError(_("{file}, line {line}: not UTF-8 (bad byte sequence); export the file as UTF-8").format(
+                file=label, line=line))
         if "unterminated quote" in str(message).lower():
             # the rest of the file would be one field: no record after this line can be read
-            raise IngestError(f"{label}, line {line}: a quoted field opened on this line is never closed "
-                              "(expected a closing double quote; the lines after it cannot be read as records)")
+            raise IngestError(_("{file}, line {line}: a quoted field opened on this line is never closed (expected a "
+                                "closing double quote; the lines after it cannot be read as records)").format(
+                file=label, line=line))
+        # stored in English (ingest/reasons.py), said in the reader's language when shown
         reason = {
-            "TOO MANY COLUMNS": f"more fields than the {len(columns)} columns of the header",
-            "MISSING COLUMNS": f"fewer fields than the {len(columns)} columns of the header",
-            "UNQUOTED VALUE": "a quote inside an unquoted field",
-            "UNTERMINATED QUOTE": "a quoted field never closed",
-            "LINE SIZE OVER MAXIMUM": f"line longer than {LINE_LIMIT // (1024 * 1024)} MB",
+            "TOO MANY COLUMNS": reasons.MORE_FIELDS.format(n=len(columns)),
+            "MISSING COLUMNS": reasons.FEWER_FIELDS.format(n=len(columns)),
+            "UNQUOTED VALUE": reasons.QUOTE_INSIDE,
+            "UNTERMINATED QUOTE": reasons.QUOTE_NEVER_CLOSED,
+            "LINE SIZE OVER MAXIMUM": reasons.LINE_TOO_LONG.format(size=LINE_LIMIT // (1024 * 1024)),
         }.get(error_type, str(error_type).lower())
         # the line's text stays in memory (a source may read who it names), never in the store
-        rejects.append({"line": int(line), "reason": f"unreadable CSV line: {reason}", "text": text or ""})
+        rejects.append({"line": int(line), "reason": reasons.UNREADABLE_CSV_LINE.format(reason=reason), "text": text or ""})
     return rejects
 
 
@@ -792,10 +809,24 @@ def store_parse_rejects(ctx: Context, file_label: str, table_name: str, rejects:
 def fail_if_nothing_loadable(label: str, read: int, rejected: int, first_reason: str | None, line: int | None) -> None:
     """A file whose every record is rejected is the wrong file, not bad rows: stop with its first error."""
     if read == 0:
-        raise IngestError(f"{label}: no data rows (expected at least one record after the header)")
+        raise IngestError(_("{file}: no data rows (expected at least one record after the header)").format(file=label))
     if rejected == read and first_reason:
-        where = f", line {line}" if line else ""
-        raise IngestError(f"{label}{where}: {first_reason} (every row rejected: nothing loaded)")
+        if line:
+            raise all_rejected(label, line, first_reason)
+        raise IngestError(_("{file}: {reason} (every row rejected: nothing loaded)").format(
+            file=label, reason=say(first_reason)))
+
+
+def all_rejected(label: str, line, reason: str, what: str = "row") -> IngestError:
+    """The error of a file whose every row (``what``: ``row``, ``record``, ``line``) was rejected,
+    naming the first one (``line``: its line number, or a place such as ``record 3``) and its
+    reason in the language in use."""
+    where = line if isinstance(line, str) else _("line {line}").format(line=line)
+    text = {
+        "record": _("{file}, {where}: {reason} (every record rejected: nothing loaded)"),
+        "line": _("{file}, {where}: {reason} (every line rejected: nothing loaded)"),
+    }.get(what, _("{file}, {where}: {reason} (every row rejected: nothing loaded)"))
+    return IngestError(text.format(file=label, where=where, reason=say(reason)))
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -823,17 +854,22 @@ def json_lines_error(path: Path, label: str, exc: duckdb.Error, expected: str, c
             try:
                 obj = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
-                return IngestError(f"{label}, line {number}: not UTF-8 text (expected {expected})")
+                return IngestError(_("{file}, line {line}: not UTF-8 text (expected {what})").format(
+                    file=label, line=number, what=expected))
             except ValueError:
-                return IngestError(f"{label}, line {number}: not JSON (expected {expected})")
+                return IngestError(_("{file}, line {line}: not JSON (expected {what})").format(
+                    file=label, line=number, what=expected))
             except RecursionError:
-                return IngestError(f"{label}, line {number}: JSON nested too deeply (expected {expected})")
+                return IngestError(_("{file}, line {line}: JSON nested too deeply (expected {what})").format(
+                    file=label, line=number, what=expected))
             if not isinstance(obj, dict):
-                return IngestError(f"{label}, line {number}: a JSON {type(obj).__name__}, not an object "
-                                   f"(expected {expected})")
+                return IngestError(_("{file}, line {line}: a JSON {type}, not an object (expected {what})").format(
+                    file=label, line=number, type=type(obj).__name__, what=expected))
             reason = check(obj) if check else None
             if reason:
-                return IngestError(f"{label}, line {number}: {reason} (expected {expected})")
+                return IngestError(_("{file}, line {line}: {reason} (expected {what})").format(
+                    file=label, line=number, reason=say(reason), what=expected))
     message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
     message = re.sub(r'in file "[^"]+",?\s*', "", message).replace(f'"{path}"', "")
-    return IngestError(f"{label}: not readable as JSON lines ({message}; expected {expected})")
+    return IngestError(_("{file}: not readable as JSON lines ({error}; expected {what})").format(
+        file=label, error=message, what=expected))

@@ -22,6 +22,7 @@ from datetime import date
 from ingest.common import (
     Context,
     IngestError,
+    all_rejected,
     InputCount,
     counts_from,
     csv_header,
@@ -31,6 +32,7 @@ from ingest.common import (
     read_csv_staging,
     store_parse_rejects,
 )
+from ruche.i18n import _, ngettext
 
 SOURCE = "directory"
 STEPS = 4
@@ -43,9 +45,8 @@ def column_mapping(settings) -> dict[str, str]:
     mapping = {f: f for f in FIELDS}
     for field_name, column in (settings.directory_columns or {}).items():
         if field_name not in mapping:
-            raise IngestError(
-                f"directory_columns: unknown field {field_name!r} (fields: {', '.join(FIELDS)})"
-            )
+            raise IngestError(_("directory_columns: unknown field {field!r} (fields: {fields})").format(
+                field=field_name, fields=", ".join(FIELDS)))
         mapping[field_name] = str(column)
     return mapping
 
@@ -87,19 +88,20 @@ def _unreadable_people(ctx: Context, header: list[str], mapping: dict[str, str],
 
 def load(ctx: Context) -> list[InputCount]:
     if ctx.path.is_dir():
-        raise IngestError(f"{ctx.label}: a folder; the directory is one CSV file")
+        raise IngestError(_("{file}: a folder; the directory is one CSV file").format(file=ctx.label))
     header = csv_header(ctx.path, ctx.label)
     mapping = column_mapping(ctx.settings)
     by_lower = {c.lower(): c for c in header}
     missing = [f"{mapping[f]} ({f})" if mapping[f] != f else f for f in REQUIRED if mapping[f].lower() not in by_lower]
     if missing:
-        raise IngestError(
-            f"{ctx.label}, line 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(expected an HR directory with columns {', '.join(FIELDS)}, or set directory_columns; "
-            f"found: {', '.join(header)})"
-        )
+        raise IngestError(ngettext(
+            "{file}, line 1: missing column {columns} (expected an HR directory with columns {fields}, or set "
+            "directory_columns; found: {found})",
+            "{file}, line 1: missing columns {columns} (expected an HR directory with columns {fields}, or set "
+            "directory_columns; found: {found})", len(missing),
+        ).format(file=ctx.label, columns=", ".join(missing), fields=", ".join(FIELDS), found=", ".join(header)))
     parse_rejects = read_csv_staging(ctx, "stg_directory_raw", ctx.path, ctx.label, header)
-    ctx.progress.step("reading the directory")
+    ctx.progress.step(_("reading the directory"))
     # Rename only the known columns: the header is the allow-list, unknown columns never leave it.
     select = ", ".join(
         f"{quote_identifier(by_lower[mapping[f].lower()])} as {f}" if mapping[f].lower() in by_lower else f"null::varchar as {f}"
@@ -113,11 +115,10 @@ def load(ctx: Context) -> list[InputCount]:
     if not effective:
         later = ctx.run("directory.sql", "snapshot_order", {"as_of": as_of}).fetchone()[0]
         if later is not None:
-            raise IngestError(
-                f"{ctx.label}: a snapshot of {as_of} is older than one already loaded (of {later.isoformat()}): "
-                "load directory snapshots in date order (--as-of), or the whole history as one file with an "
-                "effective_from column"
-            )
+            raise IngestError(_(
+                "{file}: a snapshot of {as_of} is older than one already loaded (of {later}): load directory "
+                "snapshots in date order (--as-of), or the whole history as one file with an effective_from column"
+            ).format(file=ctx.label, as_of=as_of, later=later.isoformat()))
     line_shift(ctx, parse_rejects)
     ctx.run("directory.sql", "stage", date_bounds(effective))
     counts = counts_from(ctx.con, queries("directory.sql")["counts"])
@@ -125,16 +126,16 @@ def load(ctx: Context) -> list[InputCount]:
     count.read += len(parse_rejects)
     count.rejected += len(parse_rejects)
     if count.read == 0:
-        raise IngestError(f"{ctx.label}: no data rows (expected one row per employee after the header)")
+        raise IngestError(_("{file}: no data rows (expected one row per employee after the header)").format(file=ctx.label))
     if count.loaded == 0:
         if parse_rejects:
             first = parse_rejects[0]
-            raise IngestError(f"{ctx.label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
+            raise all_rejected(ctx.label, first["line"], first["reason"])
         line, reason = ctx.con.execute(
             "select line, reject_reason from stg_directory order by record_no limit 1"
         ).fetchone()
-        raise IngestError(f"{ctx.label}, line {line}: {reason} (every row rejected: nothing loaded)")
-    ctx.progress.step("checking rows")
+        raise all_rejected(ctx.label, line, reason)
+    ctx.progress.step(_("checking rows"))
     _unreadable_people(ctx, header, mapping, parse_rejects)
     ctx.run("directory.sql", "rejected")
     ctx.run("directory.sql", "unnamed")
@@ -146,9 +147,9 @@ def load(ctx: Context) -> list[InputCount]:
     for step in ("hashed", "insert_people", "attach_people", "update_people", "managers", "leavers",
                  *history, "clear_home_domains", "home_domains"):
         ctx.run("directory.sql", step, {"as_of": as_of})
-    ctx.progress.step("people and history")
+    ctx.progress.step(_("people and history"))
     ctx.run("directory.sql", "rejects", {"file": ctx.label})
     ctx.run("directory.sql", "manager_links", {"file": ctx.label})
     store_parse_rejects(ctx, ctx.label, "people", parse_rejects)
-    ctx.progress.step("rejects")
+    ctx.progress.step(_("rejects"))
     return [count]

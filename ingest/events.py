@@ -24,6 +24,7 @@ from ingest.common import (
     require_columns,
     store_parse_rejects,
 )
+from ruche.i18n import _, pgettext
 
 SOURCE = "events"
 STEPS = 3
@@ -35,18 +36,19 @@ def _parquet_columns(ctx: Context) -> list[str]:
     try:
         return [r[0] for r in ctx.con.execute("describe select * from read_parquet($p)", {"p": str(ctx.path)}).fetchall()]
     except duckdb.Error as exc:
-        raise IngestError(f"{ctx.label}: not a readable Parquet file ({plain_error(exc)})") from None
+        raise IngestError(_("{file}: not a readable Parquet file ({error})").format(
+            file=ctx.label, error=plain_error(exc))) from None
 
 
 def load(ctx: Context) -> list[InputCount]:
     if ctx.path.is_dir():
-        raise IngestError(f"{ctx.label}: a folder; events come as one CSV or Parquet file")
+        raise IngestError(_("{file}: a folder; events come as one CSV or Parquet file").format(file=ctx.label))
     with open(ctx.path, "rb") as fh:
         parquet = fh.read(4) == b"PAR1"
     parse_rejects: list[dict] = []
     if parquet:
         header = _parquet_columns(ctx)
-        require_columns([c.lower() for c in header], REQUIRED, ctx.label, "an events file: " + ", ".join(FIELDS))
+        require_columns([c.lower() for c in header], REQUIRED, ctx.label, _("an events file: {columns}").format(columns=", ".join(FIELDS)))
         cols = renamed(header, FIELDS)
         select = ", ".join(f"cast({expr} as varchar) as {f}" for f, expr in cols.items())
         ctx.con.execute(
@@ -56,13 +58,13 @@ def load(ctx: Context) -> list[InputCount]:
         )
     else:
         header = csv_header(ctx.path, ctx.label)
-        require_columns([c.lower() for c in header], REQUIRED, ctx.label, "an events file: " + ", ".join(FIELDS))
+        require_columns([c.lower() for c in header], REQUIRED, ctx.label, _("an events file: {columns}").format(columns=", ".join(FIELDS)))
         cols = renamed(header, FIELDS)
         parse_rejects = read_csv_staging(ctx, "stg_events_raw", ctx.path, ctx.label, header,
                                          ", ".join(f"{expr} as {f}" for f, expr in cols.items()))
     if ctx.scalar("select count(*) from stg_events_raw") == 0 and not parse_rejects:
-        raise IngestError(f"{ctx.label}: no data rows (expected one event per row after the header)")
-    ctx.progress.step("events read")
+        raise IngestError(_("{file}: no data rows (expected one event per row after the header)").format(file=ctx.label))
+    ctx.progress.step(_("events read"))
     create_staging(ctx)
     line_shift(ctx, parse_rejects)
     ctx.run("events.sql", "typed")
@@ -70,7 +72,7 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.run("events.sql", "ref_map")
     ctx.run("events.sql", "spaces")
     spaces = write_spaces(ctx)
-    ctx.progress.step("people")
+    ctx.progress.step(_("people"))
     ctx.run("events.sql", "events")
     activities = write_activities(ctx, unknown_actor="actor matches no directory id or e-mail")
     store_parse_rejects(ctx, ctx.label, "activities", parse_rejects)
@@ -78,5 +80,5 @@ def load(ctx: Context) -> list[InputCount]:
         if c.name == "events":
             c.read += len(parse_rejects)
             c.rejected += len(parse_rejects)
-    ctx.progress.step("activities")
+    ctx.progress.step(pgettext("progress", "activities"))
     return spaces + activities

@@ -32,6 +32,7 @@ from ingest.common import (
     Context,
     IngestError,
     InputCount,
+    all_rejected,
     counts_from,
     csv_header,
     csv_line_of_record,
@@ -43,6 +44,7 @@ from ingest.common import (
     require_columns,
     store_parse_rejects,
 )
+from ruche.i18n import N_, _
 
 SOURCE = "m365-engage-activity"
 STEPS = 3
@@ -61,7 +63,7 @@ FIELDS = {
 REQUIRED = ["Report Refresh Date", "User Principal Name", "Posted Count", "Read Count", "Liked Count", "Report Period"]
 
 #: How an administrator makes the reports name their users again (Microsoft 365 admin center).
-UNCONCEAL = (
+UNCONCEAL = N_(
     "to get per-person and per-group figures, a global administrator turns concealment off in the "
     "Microsoft 365 admin center > Settings > Org settings > Services > Reports: clear \"Display concealed "
     "user, group, and site names in all reports\" (Graph: PATCH /admin/reportSettings "
@@ -139,7 +141,9 @@ class Report:
 
     def where(self, record: int, path: Path) -> str:
         """``line N`` of a CSV (the header is line 1), ``record N`` of a JSON answer."""
-        return f"record {record}" if self.is_json else f"line {csv_line_of_record(path, record)}"
+        if self.is_json:
+            return _("record {record}").format(record=record)
+        return _("line {line}").format(line=csv_line_of_record(path, record))
 
     def date_formats(self) -> list[str]:
         return _ISO + (_DAY_FIRST if self.day_first else _MONTH_FIRST)
@@ -150,7 +154,7 @@ def open_report(ctx: Context, table: str, fields: dict[str, str], required: list
     per key of ``fields``, from the CSV column or JSON property its value names). Returns how the
     file is written and the CSV lines that could not be parsed (``{line, reason}``)."""
     if ctx.path.is_dir():
-        raise IngestError(f"{ctx.label}: a folder; a Microsoft 365 report is one CSV or JSON file")
+        raise IngestError(_("{file}: a folder; a Microsoft 365 report is one CSV or JSON file").format(file=ctx.label))
     with open(ctx.path, "rb") as fh:
         head = fh.read(1 << 16)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
@@ -168,7 +172,7 @@ def open_report(ctx: Context, table: str, fields: dict[str, str], required: list
         else:
             parse_rejects = _csv_staging(ctx, table, report, select)
     require_columns([c.lower() for c in report.columns], [c.lower() for c in required], ctx.label,
-                    f"{what}: " + ", ".join(required))
+                    _("{report}: {columns}").format(report=_(what), columns=", ".join(required)))
     report.day_first = _day_first(ctx, table, [f for f in fields if f.endswith("_date")], report)
     return report, parse_rejects
 
@@ -214,11 +218,12 @@ def _json_staging(ctx: Context, table: str, fields: dict[str, str]) -> list[str]
     except Exception as exc:  # DuckDB's conversion error: the file is not JSON
         if "json" not in str(exc).lower() and "malformed" not in str(exc).lower():
             raise
-        raise IngestError(f"{ctx.label}: not valid JSON (expected Graph's answer, {{\"value\": [...]}})") from None
+        raise IngestError(_("{file}: not valid JSON (expected Graph's answer, {{\"value\": [...]}})").format(
+            file=ctx.label)) from None
     if kind != "ARRAY":
-        raise IngestError(f"{ctx.label}: no \"value\" list (expected Graph's answer, {{\"value\": [...]}})")
+        raise IngestError(_("{file}: no \"value\" list (expected Graph's answer, {{\"value\": [...]}})").format(file=ctx.label))
     if n == 0:
-        raise IngestError(f"{ctx.label}: no data rows (Graph's answer holds an empty \"value\" list)")
+        raise IngestError(_("{file}: no data rows (Graph's answer holds an empty \"value\" list)").format(file=ctx.label))
     # the list parsed once, its records numbered as they come (an index into it per record would
     # parse the whole answer again for each one)
     ctx.con.execute(
@@ -260,8 +265,8 @@ def _day_first(ctx: Context, table: str, date_fields: list[str], report: Report)
     if first is None:
         return False
     if first > 12 and second > 12:
-        raise IngestError(f"{ctx.label}: dates neither day-first nor month-first (both parts above 12); "
-                          "download the report again rather than re-saving it")
+        raise IngestError(_("{file}: dates neither day-first nor month-first (both parts above 12); download the "
+                            "report again rather than re-saving it").format(file=ctx.label))
     if first > 12:
         return True
     if second > 12:
@@ -289,31 +294,36 @@ def check_pages(label: str, report: Report, concealed: bool) -> None:
     if not report.paged:
         return
     if concealed:
-        raise IngestError(f"{label}: one page of a paged Graph answer (@odata.nextLink) whose names are concealed: "
-                          "its totals would not be the organisation's; download the report as CSV, or follow "
-                          "@odata.nextLink and load every page's records in one file")
-    print(f"ruche ingest: warning: {label}: one page of a paged Graph answer (@odata.nextLink): the users of "
-          "the other pages are not in this file; load them too", file=sys.stderr)
+        raise IngestError(_("{file}: one page of a paged Graph answer (@odata.nextLink) whose names are concealed: "
+                            "its totals would not be the organisation's; download the report as CSV, or follow "
+                            "@odata.nextLink and load every page's records in one file").format(file=label))
+    warn(_("{file}: one page of a paged Graph answer (@odata.nextLink): the users of the other pages are not in "
+           "this file; load them too").format(file=label))
 
 
 def warn_concealed(label: str, what: str) -> None:
-    print(f"ruche ingest: warning: {label}: the report's names are concealed (32-hex digests): {what}; "
-          f"{UNCONCEAL}", file=sys.stderr)
+    warn(_("{file}: the report's names are concealed (32-hex digests): {what}; {unconceal}").format(
+        file=label, what=what, unconceal=_(UNCONCEAL)))
+
+
+def warn(message: str) -> None:
+    """A warning of the load on stderr, in the language in use."""
+    print(_("ruche {command}: warning: {message}").format(command="ingest", message=message), file=sys.stderr)
 
 
 def first_failure(ctx: Context, label: str, table: str, report: Report, parse_rejects: list[dict], count: InputCount) -> None:
     """Stop the load when the file holds no rows, or when every row is rejected (the wrong file)."""
     if count.read == 0:
-        raise IngestError(f"{label}: no data rows (expected one row per user or group after the header)")
+        raise IngestError(_("{file}: no data rows (expected one row per user or group after the header)").format(file=label))
     if count.rejected < count.read:
         return
     if parse_rejects:
         first = parse_rejects[0]
-        raise IngestError(f"{label}, line {first['line']}: {first['reason']} (every row rejected: nothing loaded)")
+        raise all_rejected(label, first["line"], first["reason"])
     record, reason = ctx.con.execute(
         f"select record_no, reject_reason from {table} where reject_reason is not null order by record_no limit 1"
     ).fetchone()
-    raise IngestError(f"{label}, {report.where(record, ctx.path)}: {reason} (every row rejected: nothing loaded)")
+    raise all_rejected(label, report.where(record, ctx.path), reason)
 
 
 def checks(report: Report) -> dict:
@@ -379,7 +389,7 @@ def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
     """Load one report: read it, check every row, match its users to people (or key its groups),
     decide each row's outcome, then insert its rows (a concealed report: its totals) and rejects."""
     report, parse_rejects = open_report(ctx, "stg_m365_raw", kind.fields, kind.required, kind.title)
-    ctx.progress.step("report read")
+    ctx.progress.step(_("report read"))
     concealed = is_concealed(ctx, "stg_m365_raw", "name")
     check_pages(ctx.label, report, concealed)
     ctx.run("m365.sql", "macros")
@@ -392,13 +402,13 @@ def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
     if not kind.people:
         ctx.run(*kind.own("keys"))
     elif concealed:
-        ctx.progress.step("concealed names: no people")
+        ctx.progress.step(_("concealed names: no people"))
         ctx.run("m365.sql", "concealed_keys")
     else:
         create_staging(ctx)
         ctx.run("m365.sql", "accounts", {"input": kind.rows})
         write_accounts(ctx)
-        ctx.progress.step("accounts")
+        ctx.progress.step(_("accounts"))
         ctx.run("m365.sql", "person_keys")
         cut_off = purged_before(ctx)
     ctx.run("m365.sql", "outcomes", {"purged_before": cut_off})
@@ -411,13 +421,13 @@ def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
     if concealed:
         ctx.run(*kind.own("totals"))
         ctx.run("m365.sql", "org_totals")
-        warn_concealed(ctx.label, f"{kind.concealed_loses} was loaded, only the organisation's totals "
-                                  "(ruche metrics organisation-usage)")
+        warn_concealed(ctx.label, _("{lost} was loaded, only the organisation's totals (ruche metrics "
+                                    "organisation-usage)").format(lost=_(kind.concealed_loses)))
     else:
         ctx.run(*kind.own("insert"))
     ctx.run("m365.sql", "rejects", {"target": kind.target, "people": kind.people})
     store_parse_rejects(ctx, ctx.label, kind.target, parse_rejects)
-    ctx.progress.step(kind.last_step)
+    ctx.progress.step(_(kind.last_step))
     return [count]
 
 
@@ -426,8 +436,8 @@ def load_report(ctx: Context, kind: Kind) -> list[InputCount]:
 
 ACTIVITY = Kind(
     sql="m365.sql", prefix="activity_", fields=FIELDS, required=REQUIRED,
-    title="the Viva Engage activity user detail report", rows="report rows", target="usage_snapshots",
-    people=True, last_step="snapshots", concealed_loses="no person and no per-person figure",
+    title=N_("the Viva Engage activity user detail report"), rows="report rows", target="usage_snapshots",
+    people=True, last_step=N_("snapshots"), concealed_loses=N_("no person and no per-person figure"),
 )
 
 

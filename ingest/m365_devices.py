@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ingest.common import Context, InputCount
 from ingest.m365 import Kind, load_report
+from ruche.i18n import N_
 
 SOURCE = "m365-engage-devices"
 STEPS = 3
@@ -35,8 +36,8 @@ REQUIRED = ["Report Refresh Date", "User Principal Name", "Used Web", "Used Wind
 
 KIND = Kind(
     sql="m365_devices.sql", prefix="", fields=FIELDS, required=REQUIRED,
-    title="the Viva Engage device usage user detail report", rows="device rows", target="usage_device_snapshots",
-    people=True, last_step="device snapshots", concealed_loses="no person and no per-person figure",
+    title=N_("the Viva Engage device usage user detail report"), rows="device rows", target="usage_device_snapshots",
+    people=True, last_step=N_("device snapshots"), concealed_loses=N_("no person and no per-person figure"),
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ingest.common import Context, InputCount
 from ingest.m365 import Kind, load_report
+from ruche.i18n import N_
 
 SOURCE = "m365-engage-groups"
 STEPS = 2
@@ -35,8 +36,8 @@ REQUIRED = ["Report Refresh Date", "Group Display Name", "Member Count", "Posted
 
 KIND = Kind(
     sql="m365_groups.sql", prefix="", fields=FIELDS, required=REQUIRED,
-    title="the Viva Engage groups activity detail report", rows="group rows", target="usage_group_snapshots",
-    people=False, last_step="group snapshots", concealed_loses="no per-group figure",
+    title=N_("the Viva Engage groups activity detail report"), rows="group rows", target="usage_group_snapshots",
+    people=False, last_step=N_("group snapshots"), concealed_loses=N_("no per-group figure"),
 )
 
 

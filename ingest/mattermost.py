@@ -17,6 +17,8 @@ import duckdb
 from ingest.canonical import create_staging, write_accounts, write_activities, write_spaces
 from ingest.common import Context, IngestError, InputCount, counts_from, export_folder, json_lines_error, queries
 
+from ruche.i18n import _
+
 SOURCE = "mattermost"
 STEPS = 4
 COLUMNS = {"type": "VARCHAR", "user": "JSON", "channel": "JSON", "post": "JSON", "direct_post": "JSON"}
@@ -27,7 +29,7 @@ def _jsonl(ctx: Context, folder: Path | None) -> tuple[Path, str]:
         return ctx.path, ctx.label
     files = sorted(p for p in folder.rglob("*") if p.suffix in (".jsonl", ".json"))
     if len(files) != 1:
-        raise IngestError(f"{ctx.label}: expected one .jsonl file in the archive (found {len(files)})")
+        raise IngestError(_("{file}: expected one .jsonl file in the archive (found {n})").format(file=ctx.label, n=len(files)))
     return files[0], f"{ctx.label}/{files[0].name}"
 
 
@@ -42,15 +44,19 @@ def _check_first_line(path: Path, label: str) -> None:
     with open(path, "rb") as fh:
         first = fh.readline()
     if not first.strip():
-        raise IngestError(f"{label}: empty file (expected a Mattermost bulk export, first line {{\"type\":\"version\"}})")
+        raise IngestError(_("{file}: empty file (expected a Mattermost bulk export, first line {{\"type\":\"version\"}})").format(
+            file=label))
     try:
         obj = json.loads(first.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise IngestError(f"{label}, line 1: not JSON (expected {{\"type\":\"version\",\"version\":1}})") from None
+        raise IngestError(_("{file}, line 1: not JSON (expected {{\"type\":\"version\",\"version\":1}})").format(
+            file=label)) from None
     except RecursionError:
-        raise IngestError(f"{label}, line 1: JSON nested too deeply (expected {{\"type\":\"version\",\"version\":1}})") from None
+        raise IngestError(_("{file}, line 1: JSON nested too deeply (expected {{\"type\":\"version\",\"version\":1}})").format(
+            file=label)) from None
     if not isinstance(obj, dict) or obj.get("type") != "version":
-        raise IngestError(f"{label}, line 1: not a Mattermost bulk export (expected {{\"type\":\"version\",\"version\":1}})")
+        raise IngestError(_("{file}, line 1: not a Mattermost bulk export (expected {{\"type\":\"version\",\"version\":1}})").format(
+            file=label))
 
 
 def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
@@ -67,7 +73,7 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
         )
     except duckdb.Error as exc:
         raise _diagnose(path, label, exc) from None
-    ctx.progress.step("lines read")
+    ctx.progress.step(_("lines read"))
     create_staging(ctx)
     saved = ctx.label
     ctx.label = label
@@ -78,9 +84,9 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
         ctx.run("mattermost.sql", "messages")
         ctx.run("mattermost.sql", "direct_spaces")
         spaces = write_spaces(ctx)
-        ctx.progress.step("accounts and channels")
+        ctx.progress.step(_("accounts and channels"))
         ctx.run("mattermost.sql", "events")
-        ctx.progress.step("posts")
+        ctx.progress.step(_("posts"))
         activities = write_activities(ctx, unknown_actor="user not among the export's users")
         other = counts_from(ctx.con, queries("mattermost.sql")["other_lines"])
     finally:
@@ -90,5 +96,5 @@ def _load(ctx: Context, path: Path, label: str) -> list[InputCount]:
 
 def _diagnose(path: Path, label: str, exc: duckdb.Error) -> IngestError:
     """The first line DuckDB could not read (only after a failure)."""
-    return json_lines_error(path, label, exc, "one JSON object per line, as Mattermost's bulk export writes",
+    return json_lines_error(path, label, exc, _("one JSON object per line, as Mattermost's bulk export writes"),
                             lambda obj: None if isinstance(obj.get("type", ""), str) else '"type" is not a string')

@@ -43,6 +43,7 @@ from ingest.common import (
 from ingest.m365 import report_source as m365_report_source
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import _
 from ruche.privacy import Pseudonymiser
 
 # source name -> module
@@ -79,10 +80,10 @@ def prepare(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser) -> Non
     if stored is None:
         con.execute("insert into store_meta values ('key_fingerprint', ?)", [fingerprint])
     elif stored[0] != fingerprint:
-        raise KeyMismatch(
+        raise KeyMismatch(_(
             "this store was built with another pseudonymisation key: use the same key file or RUCHE_KEY, "
             "or start a new store"
-        )
+        ))
     convert_uids(con)
 
 
@@ -118,11 +119,11 @@ def load_one(
     label = str(path)
     path = Path(path)
     if not path.exists():
-        raise IngestError(f"{label}: no such file or folder")
+        raise IngestError(_("{path}: no such file or folder").format(path=label))
     if source is None:
         source = detect(path)
     if source not in SOURCES:
-        raise IngestError(f"unknown source {source!r} (known: {', '.join(SOURCES)})")
+        raise IngestError(_("unknown source {source!r} (known: {known})").format(source=source, known=", ".join(SOURCES)))
     module = importlib.import_module(SOURCES[source])
     sha = content_sha256(path)
     if con.execute("select count(*) from loaded_files where file_sha256 = ?", [sha]).fetchone()[0]:
@@ -179,7 +180,7 @@ def _load(ctx: Context, module, before: dict[str, int], sha: str, started: float
             [run_id, source, label, sha, _now()],
         )
         inputs = module.load(ctx) if stage is None else module.load(ctx, staged)
-        progress.step("people and externals")
+        progress.step(_("people and externals"))
         con.execute(queries("identity.sql")["mark_external"])
         con.execute(queries("identity.sql")["first_seen"], {"run_id": run_id})
         after = table_counts(con)
@@ -231,30 +232,33 @@ def readable(label: str, source: str):
     except (IngestError, KeyboardInterrupt):
         raise
     except RecursionError:
-        raise IngestError(f"{label}: nested too deeply to read (expected a {source} export; "
-                          "JSON nested hundreds of levels deep is not one)") from None
+        raise IngestError(_("{file}: nested too deeply to read (expected a {source} export; JSON nested hundreds of "
+                            "levels deep is not one)").format(file=label, source=source)) from None
     except MemoryError:
-        raise IngestError(f"{label}: too large to read in the memory of this machine (expected an export "
-                          "file of a size this machine can hold; split it)") from None
+        raise IngestError(_("{file}: too large to read in the memory of this machine (expected an export file of a "
+                            "size this machine can hold; split it)").format(file=label)) from None
     except duckdb.OutOfMemoryException:
-        raise IngestError(f"{label}: too large to load within memory_limit; raise the setting "
-                          "memory_limit or split the file") from None
+        raise IngestError(_("{file}: too large to load within memory_limit; raise the setting memory_limit or split "
+                            "the file").format(file=label)) from None
     except _CODE_ERRORS:
         raise
     except duckdb.IOException as exc:
         # reading or writing a file failed (disk full, a file gone or not allowed), not its content
-        raise IngestError(f"{label}: the load failed ({plain_error(exc)}); nothing was published") from None
+        raise IngestError(_("{file}: the load failed ({error}); nothing was published").format(
+            file=label, error=plain_error(exc))) from None
     except duckdb.Error as exc:
-        raise IngestError(f"{label}: not a readable {source} file ({plain_error(exc)})") from None
+        raise IngestError(_("{file}: not a readable {source} file ({error})").format(
+            file=label, source=source, error=plain_error(exc))) from None
     except UnicodeDecodeError:
-        raise IngestError(f"{label}: not UTF-8 text (bad byte sequence); export the file as UTF-8") from None
+        raise IngestError(_("{file}: not UTF-8 text (bad byte sequence); export the file as UTF-8").format(file=label)) from None
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise IngestError(f"{label}: truncated or damaged ZIP ({plain_error(exc)})") from None
+        raise IngestError(_("{file}: truncated or damaged ZIP ({error})").format(file=label, error=plain_error(exc))) from None
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.EIO):
-            raise IngestError(f"{label}: cannot be read ({exc.strerror or plain_error(exc)})") from None
-        raise IngestError(f"{label}: the load failed ({exc.strerror or plain_error(exc)}); nothing was "
-                          "published") from None
+            raise IngestError(_("{file}: cannot be read ({error})").format(
+                file=label, error=exc.strerror or plain_error(exc))) from None
+        raise IngestError(_("{file}: the load failed ({error}); nothing was published").format(
+            file=label, error=exc.strerror or plain_error(exc))) from None
 
 
 def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -281,11 +285,17 @@ def check_kind(path: Path, label: str) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise IngestError(f"{label}: cannot be read ({exc.strerror})") from None
+        raise IngestError(_("{file}: cannot be read ({error})").format(file=label, error=exc.strerror)) from None
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
-            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-        raise IngestError(f"{label}: {kind}, not a regular file (expected an export file or folder)")
+        if stat.S_ISFIFO(mode):
+            text = _("{file}: a named pipe, not a regular file (expected an export file or folder)")
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            text = _("{file}: a device, not a regular file (expected an export file or folder)")
+        elif stat.S_ISSOCK(mode):
+            text = _("{file}: a socket, not a regular file (expected an export file or folder)")
+        else:
+            text = _("{file}: not a regular file (expected an export file or folder)")
+        raise IngestError(text.format(file=label))
 
 
 #: Keys of the ``manifest.json`` that ``ruche sample`` writes beside its exports.
@@ -324,7 +334,7 @@ def detect(path: Path) -> str:
             names |= {q.name for d in inner for q in d.iterdir()}
         return _detect_members(names, label)
     if path.stat().st_size == 0:
-        raise IngestError(f"{label}: empty file")
+        raise IngestError(_("{file}: empty file").format(file=label))
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head.startswith(b"PK"):
@@ -332,18 +342,18 @@ def detect(path: Path) -> str:
             with zipfile.ZipFile(path) as zf:
                 names = {Path(n).name for n in zf.namelist()}
         except zipfile.BadZipFile:
-            raise IngestError(f"{label}: truncated or damaged ZIP (no central directory)") from None
+            raise IngestError(_("{file}: truncated or damaged ZIP (no central directory)").format(file=label)) from None
         return _detect_members(names, label)
     if head.startswith(b"PAR1"):
         return "events"
     if head.startswith(b"\x1f\x8b"):
         return _detect_gzip(path, label)
     if not head.strip():
-        raise IngestError(f"{label}: empty file (blank lines only; expected an export)")
+        raise IngestError(_("{file}: empty file (blank lines only; expected an export)").format(file=label))
     if b"\x00" in head:
-        raise SourceNotRecognised(
-            f"{label}, line 1: not UTF-8 text (NUL bytes): not a CSV, JSON lines, Parquet or ZIP export "
-            "(a CSV saved as UTF-16? export it as UTF-8)")
+        raise SourceNotRecognised(_(
+            "{file}, line 1: not UTF-8 text (NUL bytes): not a CSV, JSON lines, Parquet or ZIP export (a CSV saved as "
+            "UTF-16? export it as UTF-8)").format(file=label))
     report = m365_report_source(head.decode("utf-8-sig", errors="replace"))  # CSV (',' or ';') or Graph JSON
     if report:
         return report
@@ -356,10 +366,11 @@ def detect(path: Path) -> str:
         if slack_analytics.is_member_record(obj):
             return "slack-analytics"
         if _sample_manifest(path):
-            raise SourceNotRecognised(
-                f"{label}: the description `ruche sample` writes beside the exports it generates, not an "
-                "export; load the others: ruche ingest DIR/directory.csv DIR/*.zip DIR/m365-*.csv")
-        raise SourceNotRecognised(f"{label}, line 1: JSON lines, but not a Mattermost bulk export (expected {{\"type\":\"version\"}})")
+            raise SourceNotRecognised(_(
+                "{file}: the description `ruche sample` writes beside the exports it generates, not an export; load "
+                "the others: ruche ingest DIR/directory.csv DIR/*.zip DIR/m365-*.csv").format(file=label))
+        raise SourceNotRecognised(_("{file}, line 1: JSON lines, but not a Mattermost bulk export (expected "
+                                    "{{\"type\":\"version\"}})").format(file=label))
     columns = {c.strip().strip('"').lower() for c in first.split(",")}
     if {"report refresh date", "read count"} <= columns:
         return "m365-engage-activity"
@@ -367,10 +378,9 @@ def detect(path: Path) -> str:
         return "events"
     if {"id", "email"} <= columns or {"id", "department"} <= columns or _looks_like_mapped_directory(columns):
         return "directory"
-    raise SourceNotRecognised(
-        f"{label}, line 1: not a format Ruche knows (columns: {first[:200]}); "
-        f"name the source: ruche ingest SOURCE {label}"
-    )
+    raise SourceNotRecognised(_(
+        "{file}, line 1: not a format Ruche knows (columns: {columns}); name the source: ruche ingest SOURCE {file}"
+    ).format(file=label, columns=first[:200]))
 
 
 def _json_object(line: str) -> dict:
@@ -388,12 +398,12 @@ def _detect_gzip(path: Path, label: str) -> str:
         with gzip.open(path, "rb") as fh:
             first = fh.readline(1 << 16)
     except (EOFError, OSError, zlib.error):
-        raise IngestError(f"{label}: truncated or damaged gzip file") from None
+        raise IngestError(_("{file}: truncated or damaged gzip file").format(file=label)) from None
     if slack_analytics.is_member_record(_json_object(first.decode("utf-8", errors="replace").strip())):
         return "slack-analytics"
-    raise SourceNotRecognised(
-        f"{label}, line 1: a gzip file, but not Slack member analytics (expected one JSON object per line "
-        f"with date, user_id, is_active); name the source: ruche ingest SOURCE {label}")
+    raise SourceNotRecognised(_(
+        "{file}, line 1: a gzip file, but not Slack member analytics (expected one JSON object per line with date, "
+        "user_id, is_active); name the source: ruche ingest SOURCE {file}").format(file=label))
 
 
 _DIRECTORY_MAPPED: set[str] = set()
@@ -420,8 +430,7 @@ def _detect_members(names: set[str], label: str) -> str:
     jsonl = [n for n in names if n.endswith((".jsonl", ".json"))]
     if len(names) == 1 and jsonl:
         return "mattermost"
-    raise SourceNotRecognised(
-        f"{label}: not an export Ruche knows (expected Messages.csv and Users.csv for Viva Engage, "
-        f"users.json and channels.json for Slack)"
-    )
+    raise SourceNotRecognised(_(
+        "{file}: not an export Ruche knows (expected Messages.csv and Users.csv for Viva Engage, users.json and "
+        "channels.json for Slack)").format(file=label))
 

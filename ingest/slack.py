@@ -23,6 +23,7 @@ import duckdb
 
 from ingest.canonical import create_staging, write_accounts, write_activities, write_spaces
 from ingest.common import Context, Export, IngestError, InputCount, open_export, zip_member
+from ruche.i18n import _, count, ngettext, pgettext
 
 SOURCE = "slack"
 STEPS = 5
@@ -50,7 +51,8 @@ def _read_error(exc: duckdb.Error, folder: Path, label: str) -> IngestError:
             where = f"{label}/{Path(m.group(1)).name}"
         message = re.sub(r'in file "[^"]+",?\s*', "", message)
     message = re.sub(r"^[A-Za-z ]+Error: ", "", message)
-    return IngestError(f"{where}: not valid Slack JSON ({message}; expected a JSON array of objects)")
+    return IngestError(_("{file}: not valid Slack JSON ({error}; expected a JSON array of objects)").format(
+        file=where, error=message))
 
 
 def _check_json_file(path: Path, label: str) -> None:
@@ -59,7 +61,7 @@ def _check_json_file(path: Path, label: str) -> None:
     with open(path, "rb") as f:
         start = f.read(4096)
     if not start.strip():
-        raise IngestError(f"{label}: empty file (expected a JSON array)")
+        raise IngestError(_("{file}: empty file (expected a JSON array)").format(file=label))
 
 
 def load(ctx: Context) -> list[InputCount]:
@@ -77,7 +79,8 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
         users = folder / "org_users.json"
     for required in (users, folder / "channels.json"):
         if not required.exists():
-            raise IngestError(f"{ctx.label}: no {required.name} (expected a Slack export: users.json, channels.json, one folder per channel)")
+            raise IngestError(_("{file}: no {name} (expected a Slack export: users.json, channels.json, one folder per "
+                                "channel)").format(file=ctx.label, name=required.name))
         _check_json_file(required, f"{ctx.label}/{required.name}")
     create_staging(ctx, events_table=False)
     try:
@@ -101,7 +104,7 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
         con.execute("create or replace temp table stg_slack_channels_raw as " + " union all by name ".join(parts))
     except duckdb.Error as exc:
         raise _read_error(exc, folder, ctx.label) from None
-    ctx.progress.step("users and channels")
+    ctx.progress.step(_("users and channels"))
     with tempfile.TemporaryDirectory(prefix="ruche-slack-") as scratch:
         days = DayFiles(export, ctx.label, _folder_names(ctx))
         batches = days.pack(Path(scratch))
@@ -109,18 +112,18 @@ def _load_export(ctx: Context, export: Export) -> list[InputCount]:
             ctx.run("slack.sql", "messages", {"day_files": batches})
         except duckdb.Error as exc:
             raise days.diagnose(exc) from None
-    ctx.progress.step(f"{len(days.names):,} day files read")
+    ctx.progress.step(ngettext("{n} day file read", "{n} day files read", len(days.names)).format(n=count(len(days.names))))
     ctx.run("slack.sql", "accounts")
     ctx.run("slack.sql", "unknown_accounts")
     accounts = write_accounts(ctx)
     ctx.run("slack.sql", "spaces")
     ctx.run("slack.sql", "folder_spaces")
     spaces = write_spaces(ctx)
-    ctx.progress.step("accounts and channels")
+    ctx.progress.step(_("accounts and channels"))
     ctx.run("slack.sql", "events")
-    ctx.progress.step("messages")
+    ctx.progress.step(_("messages"))
     activities = write_activities(ctx, unknown_actor="author not in users.json")
-    ctx.progress.step("activities")
+    ctx.progress.step(pgettext("progress", "activities"))
     return accounts + spaces + activities
 
 
@@ -197,8 +200,8 @@ class DayFiles:
             for name, data in self._contents():
                 # DuckDB's JSON reader accepts a truncated array: check both ends
                 if data.lstrip()[:1] != b"[" or data.rstrip()[-1:] != b"]":
-                    raise IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON (truncated or not "
-                                      f"an array; expected a JSON array of objects from '[' to ']')")
+                    raise IngestError(_("{file}: not valid Slack JSON (truncated or not an array; expected a JSON "
+                                        "array of objects from '[' to ']')").format(file=f"{self.label}/{self.display(name)}"))
                 if out is None or size >= self.BATCH_BYTES:
                     if out is not None:
                         out.close()
@@ -224,17 +227,17 @@ class DayFiles:
             try:
                 messages = json.loads(data)
             except ValueError as err:
-                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON ({err}; "
-                                   f"expected a JSON array of objects)")
+                return IngestError(_("{file}: not valid Slack JSON ({error}; expected a JSON array of objects)").format(
+                    file=f"{self.label}/{self.display(name)}", error=err))
             except RecursionError:
-                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON (nested too deeply; "
-                                   f"expected a JSON array of objects)")
+                return IngestError(_("{file}: not valid Slack JSON (nested too deeply; expected a JSON array of "
+                                     "objects)").format(file=f"{self.label}/{self.display(name)}"))
             if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-                return IngestError(f"{self.label}/{self.display(name)}: not valid Slack JSON "
-                                   f"(expected a JSON array of objects)")
+                return IngestError(_("{file}: not valid Slack JSON (expected a JSON array of objects)").format(
+                    file=f"{self.label}/{self.display(name)}"))
         message = re.sub(r"^[A-Za-z ]+Error: ", "", str(exc).split("\n")[0])
-        return IngestError(f"{self.label}: day files not readable as Slack JSON ({message}; "
-                           f"expected a JSON array of objects per file)")
+        return IngestError(_("{file}: day files not readable as Slack JSON ({error}; expected a JSON array of objects "
+                             "per file)").format(file=self.label, error=message))
 
 
 def _sql_string(path: Path) -> str:

@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.canonical import create_staging, purged_before, write_accounts
-from ingest.common import Context, IngestError, InputCount, counts_from, json_lines_error, queries
+from ingest.common import Context, IngestError, InputCount, all_rejected, counts_from, json_lines_error, queries
+from ruche.i18n import N_, _
 
 SOURCE = "slack-analytics"
 STEPS = 3
@@ -39,7 +40,7 @@ COLUMNS = {
 }
 #: The keys that make a JSON object a line of member analytics (source detection).
 MEMBER_KEYS = {"date", "user_id", "is_active"}
-EXPECTED = "one JSON object per line with date, user_id, is_active (Slack member analytics)"
+EXPECTED = N_("one JSON object per line with date, user_id, is_active (Slack member analytics)")
 
 
 def is_member_record(obj) -> bool:
@@ -60,7 +61,8 @@ def is_gzip(path: Path) -> bool:
 
 def load(ctx: Context) -> list[InputCount]:
     if ctx.path.is_dir():
-        raise IngestError(f"{ctx.label}: a folder; Slack member analytics are one file per day (.json or .json.gz)")
+        raise IngestError(_("{file}: a folder; Slack member analytics are one file per day (.json or .json.gz)").format(
+            file=ctx.label))
     with tempfile.TemporaryDirectory(prefix="ruche-slack-analytics-") as scratch:
         path = _plain(ctx.path, ctx.label, Path(scratch))
         _check(path, ctx.label)
@@ -77,25 +79,25 @@ def load(ctx: Context) -> list[InputCount]:
             )
         except duckdb.Error as exc:
             raise _diagnose(path, ctx.label, exc) from None
-    ctx.progress.step("member days read")
+    ctx.progress.step(_("member days read"))
     create_staging(ctx)
     ctx.run("slack_analytics.sql", "stage")
     ctx.run("slack_analytics.sql", "accounts")
     write_accounts(ctx)
-    ctx.progress.step("members")
+    ctx.progress.step(_("members"))
     ctx.run("slack_analytics.sql", "snapshots", {"purged_before": purged_before(ctx)})
     counts = counts_from(ctx.con, queries("slack_analytics.sql")["counts"])
     count = counts[0] if counts else InputCount("member days")
     if count.read == 0:
-        raise IngestError(f"{ctx.label}: no member lines (expected {EXPECTED})")
+        raise IngestError(_("{file}: no member lines (expected {what})").format(file=ctx.label, what=_(EXPECTED)))
     if count.rejected == count.read:
         line, reason = ctx.con.execute(
             "select record_no, reject_reason from stg_slack_analytics_outcomes where outcome = 'rejected' "
             "order by record_no limit 1").fetchone()
-        raise IngestError(f"{ctx.label}, line {line}: {reason} (every line rejected: nothing loaded)")
+        raise all_rejected(ctx.label, line, reason, "line")
     ctx.run("slack_analytics.sql", "insert")
     ctx.run("slack_analytics.sql", "rejects")
-    ctx.progress.step("snapshots")
+    ctx.progress.step(_("snapshots"))
     return [count]
 
 
@@ -109,8 +111,8 @@ def _plain(path: Path, label: str, scratch: Path) -> Path:
         with gzip.open(path, "rb") as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     except (EOFError, OSError, zlib.error) as exc:
-        raise IngestError(f"{label}: truncated or damaged gzip file ({exc}; expected the .json.gz "
-                          f"admin.analytics.getFile serves)") from None
+        raise IngestError(_("{file}: truncated or damaged gzip file ({error}; expected the .json.gz "
+                            "admin.analytics.getFile serves)").format(file=label, error=exc)) from None
     return target
 
 
@@ -118,15 +120,16 @@ def _check(path: Path, label: str) -> None:
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     if not head.strip():
-        raise IngestError(f"{label}: empty file (expected {EXPECTED})")
+        raise IngestError(_("{file}: empty file (expected {what})").format(file=label, what=_(EXPECTED)))
     first = head.split(b"\n", 1)[0]
     try:
         first.decode("utf-8")
     except UnicodeDecodeError:
         if len(first) < len(head) or len(head) < (1 << 16):
-            raise IngestError(f"{label}, line 1: not UTF-8 text (expected {EXPECTED})") from None
+            raise IngestError(_("{file}, line 1: not UTF-8 text (expected {what})").format(
+                file=label, what=_(EXPECTED))) from None
 
 
 def _diagnose(path: Path, label: str, exc: duckdb.Error) -> IngestError:
     """The first line DuckDB could not read (only after a failure)."""
-    return json_lines_error(path, label, exc, EXPECTED)
+    return json_lines_error(path, label, exc, _(EXPECTED))

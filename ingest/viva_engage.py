@@ -51,6 +51,7 @@ from ingest.common import (
     require_columns,
     store_parse_rejects,
 )
+from ruche.i18n import _, count, pgettext
 
 SOURCE = "viva-engage"
 STEPS = 6
@@ -90,8 +91,8 @@ def stage(ctx: Context) -> list[dict]:
     except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
         # unpacking a ZIP that holds a file and a folder of one name
         name = Path(exc.filename or "").name
-        raise IngestError(f"{ctx.label}: the ZIP holds a file and a folder both named {name!r} "
-                          f"(expected a Viva Engage network data export: Messages.csv, Users.csv, ...)") from None
+        raise IngestError(_("{file}: the ZIP holds a file and a folder both named {name!r} (expected a Viva Engage "
+                            "network data export: Messages.csv, Users.csv, ...)").format(file=ctx.label, name=name)) from None
 
 
 def load(ctx: Context, staged: list[dict] | None = None) -> list[InputCount]:
@@ -143,10 +144,10 @@ def _member(folder: Path, name: str, label: str) -> Path:
     f = _find(folder, name)
     if f is None:
         if (folder / name).is_dir():
-            raise IngestError(f"{label}/{name}: a folder, not a file (expected a Viva Engage network data "
-                              f"export: Messages.csv, Users.csv, Groups.csv, ...)")
-        raise IngestError(f"{label}: no {name} (expected a Viva Engage network data export: "
-                          f"Messages.csv, Users.csv, Groups.csv, ...)")
+            raise IngestError(_("{file}: a folder, not a file (expected a Viva Engage network data export: "
+                                "Messages.csv, Users.csv, Groups.csv, ...)").format(file=f"{label}/{name}"))
+        raise IngestError(_("{file}: no {name} (expected a Viva Engage network data export: Messages.csv, Users.csv, "
+                            "Groups.csv, ...)").format(file=label, name=name))
     return f
 
 
@@ -199,7 +200,8 @@ def _stage(ctx: Context, folder: Path, name: str, table: str, fields: list[str],
     path = _member(folder, name, ctx.label)
     label = f"{ctx.label}/{name}"
     header = csv_header(path, label)
-    require_columns([c.lower() for c in header], required, label, f"the {name} of a Viva Engage export")
+    require_columns([c.lower() for c in header], required, label,
+                    _("the {name} of a Viva Engage export").format(name=name))
     cols = renamed(header, fields)
     rejects = read_csv_staging(ctx, table, path, label, header, ", ".join(f"{e} as {f}" for f, e in cols.items()))
     for r in rejects:
@@ -215,7 +217,7 @@ def _stage_messages(ctx: Context, folder: Path) -> list[dict]:
     label = f"{ctx.label}/{name}"
     header = csv_header(path, label)
     require_columns([c.lower() for c in header], ["id", "sender_id", "created_at"], label,
-                    f"the {name} of a Viva Engage export")
+                    _("the {name} of a Viva Engage export").format(name=name))
     cols = renamed(header, MESSAGE_FIELDS)
     csv_view(ctx, "stg_viva_messages_csv", path, ", ".join(f"{e} as {f}" for f, e in cols.items()))
     ctx.run("viva_engage.sql", "messages")
@@ -245,14 +247,14 @@ def _stage_folder(ctx: Context, folder: Path) -> list[dict]:
     ctx.con.execute(queries("viva_engage.sql")["macros"])
     rejects = _stage(ctx, folder, "Users.csv", "stg_viva_users_raw", USER_FIELDS, ["id", "email"])
     rejects += _stage(ctx, folder, "Groups.csv", "stg_viva_groups_raw", GROUP_FIELDS, ["id"])
-    ctx.progress.step("users and groups")
+    ctx.progress.step(_("users and groups"))
     rejects += _stage_messages(ctx, folder)
     messages_read = ctx.scalar("select count(*) from stg_viva_messages")
     if messages_read == 0 and not any(r["file"] == "Messages.csv" for r in rejects):
         # an export of a network without messages is legal, but an empty file is not an export
         if (_member(folder, "Messages.csv", ctx.label)).stat().st_size == 0:
-            raise IngestError(f"{ctx.label}/Messages.csv: empty file (expected a header row)")
-    ctx.progress.step(f"{messages_read:,} messages read")
+            raise IngestError(_("{file}: empty file (expected a header row)").format(file=f"{ctx.label}/Messages.csv"))
+    ctx.progress.step(_("{n} messages read").format(n=count(messages_read)))
     return rejects
 
 
@@ -283,13 +285,13 @@ def _load_staged(ctx: Context, rejects: list[dict], first: bool) -> list[InputCo
     attach_known_accounts(ctx)
     ctx.run("viva_engage.sql", "spaces")
     spaces = write_spaces(ctx)
-    ctx.progress.step("accounts and groups")
-    ctx.progress.step("messages")
+    ctx.progress.step(_("accounts and groups"))
+    ctx.progress.step(_("messages"))
     activities = write_activities(
         ctx, unknown_actor="sender_id not in Users.csv, nor listed by an earlier export, and no sender_email")
     for r in rejects:
         store_parse_rejects(ctx, f"{ctx.label}/{r['file']}", r["file"].removesuffix(".csv").lower(), [r])
-    ctx.progress.step("activities")
+    ctx.progress.step(pgettext("progress", "activities"))
     parse = [_parse_count(n, rejects) for n in ("Users.csv", "Groups.csv")]
     parse.append(InputCount("messages", read=sum(1 for r in rejects if r["file"] == "Messages.csv"),
                             rejected=sum(1 for r in rejects if r["file"] == "Messages.csv")))

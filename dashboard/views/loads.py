@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import data, tables
 from dashboard.filters import Filters
 from dashboard.format import count, headers, md
+from ingest.reasons import say
 from ruche.config import PRIVATE_SETTINGS, SETTINGS
 from ruche.i18n import _, ngettext, term
 
@@ -80,7 +81,9 @@ def render(f: Filters) -> None:
     if rejects.is_empty():
         st.success(_("No row was rejected."))
     else:
-        tables.show(rejects, key="rejects_table")
+        # stored in English (data), read in the session's language
+        said = {r: say(r) for r in rejects["reason"].unique().to_list() if r}
+        tables.show(rejects.with_columns(pl.col("reason").replace(said)), key="rejects_table")
 
     usage = data.organisation_usage(data.version(), f.min_group_size)
     if not usage.is_empty():

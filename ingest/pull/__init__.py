@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ingest.common import IngestError, Progress, Summary, redact
 from ruche.config import Settings
+from ruche.i18n import _, ngettext
 from ruche.store import StoreError, connect
 
 from ingest.pull.http import Auth, BearerToken, Policy, PullError
@@ -81,11 +82,12 @@ class Job:
             try:
                 return date.fromisoformat(str(self.settings.pull_start))
             except ValueError:
-                raise PullError(f"pull_start {self.settings.pull_start!r} is not a day (expected YYYY-MM-DD)") from None
+                raise PullError(_("pull_start {value!r} is not a day (expected YYYY-MM-DD)").format(
+                    value=self.settings.pull_start)) from None
         if default is not None:
             return default
-        raise PullError(f"{self.source}: no earlier pull, no --since and no pull_start: say where the first pull "
-                        f"starts (ruche pull {self.source} --since YYYY-MM-DD)")
+        raise PullError(_("{source}: no earlier pull, no --since and no pull_start: say where the first pull starts "
+                          "(ruche pull {source} --since YYYY-MM-DD)").format(source=self.source))
 
 
 @dataclass
@@ -112,15 +114,18 @@ class Outcome:
     error: str | None = None
 
     def format(self) -> str:
-        head = f"{self.source}: "
+        through = self.data_through or "–"
         if self.status == "failed":
-            return head + f"error: {self.error}"
+            return _("{source}: error: {message}").format(source=self.source, message=self.error)
         if self.status == "up to date":
-            lines = [head + f"up to date (data through {self.data_through or '–'}): nothing to pull"]
+            lines = [_("{source}: up to date (data through {day}): nothing to pull").format(source=self.source, day=through)]
         else:
-            lines = [head + f"pulled {len(self.summaries)} file(s), data through {self.data_through or '–'}"]
+            # English keeps "file(s)" whatever the count; a catalog gives each count its form
+            lines = [ngettext("{source}: pulled {n} file(s), data through {day}",
+                              "{source}: pulled {n} file(s), data through {day}", len(self.summaries)).format(
+                source=self.source, n=len(self.summaries), day=through)]
             lines += [s.format() for s in self.summaries]
-        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+        return "\n".join(lines + ["  " + _("note: {note}").format(note=n) for n in self.notes])
 
     def to_dict(self) -> dict:
         return {"source": self.source, "status": self.status, "cursor": self.cursor,
@@ -158,12 +163,14 @@ def secret(settings: Settings, variable: str, file_setting: str, what: str, requ
         try:
             value = Path(path).expanduser().read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise PullError(f"{file_setting} {path}: cannot be read ({exc.strerror})") from None
+            raise PullError(_("{setting} {path}: cannot be read ({error})").format(
+                setting=file_setting, path=path, error=exc.strerror)) from None
         if value:
             return value
-        raise PullError(f"{file_setting} {path}: empty (expected {what})")
+        raise PullError(_("{setting} {path}: empty (expected {what})").format(setting=file_setting, path=path, what=what))
     if required:
-        raise PullError(f"no {what}: set {variable}, or name a file holding it in {file_setting} (ruche.toml)")
+        raise PullError(_("no {what}: set {variable}, or name a file holding it in {setting} (ruche.toml)").format(
+            what=what, variable=variable, setting=file_setting))
     return None
 
 
@@ -187,7 +194,7 @@ def pull(
     from ingest.cli import load_paths
 
     if source not in PULLERS:
-        raise PullError(f"unknown source {source!r} (known: {', '.join(PULLERS)})")
+        raise PullError(_("unknown source {source!r} (known: {known})").format(source=source, known=", ".join(PULLERS)))
     module = importlib.import_module(PULLERS[source])
     db = str(settings.db)
     progress = progress or Progress(enabled=False)
@@ -207,8 +214,8 @@ def pull(
             fetched = module.fetch(job)
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             # an answer of a shape the vendor does not document: say so, never a traceback
-            raise PullError(f"{source}: the API answered in a shape Ruche does not know ({type(exc).__name__}: "
-                            f"{redact(str(exc))[:120]}); nothing was published") from None
+            raise PullError(_("{source}: the API answered in a shape Ruche does not know ({error}); nothing was "
+                              "published").format(source=source, error=f"{type(exc).__name__}: {redact(str(exc))[:120]}")) from None
         if fetched is None or (not fetched.files and fetched.cursor <= (state.cursor or "")):
             return Outcome(source, "up to date", cursor=state.cursor, data_through=state.data_through,
                            notes=fetched.notes if fetched else [])
@@ -223,8 +230,12 @@ def pull(
             summaries = load_paths([str(p) for p, _ in fetched.files], sources=[s for _, s in fetched.files], db=db,
                                    settings=settings, progress=progress, wait=wait, refresh=refresh, after=advance)
         except IngestError as exc:
-            keep = "" if archive else " (set pull_archive to keep the pulled files and look at them)"
-            raise PullError(f"{source}: a pulled file does not load: {exc}; nothing was published{keep}") from None
+            if archive:
+                text = _("{source}: a pulled file does not load: {message}; nothing was published")
+            else:
+                text = _("{source}: a pulled file does not load: {message}; nothing was published (set pull_archive "
+                         "to keep the pulled files and look at them)")
+            raise PullError(text.format(source=source, message=exc)) from None
         return Outcome(source, "loaded", summaries, cursor=fetched.cursor, data_through=fetched.data_through,
                        notes=fetched.notes)
     finally:

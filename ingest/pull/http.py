@@ -31,6 +31,7 @@ from typing import Callable
 import httpx
 
 from ruche.errors import RucheError
+from ruche.i18n import _
 
 #: Answers worth trying again: the service is busy or briefly broken.
 RETRYABLE = {429, 500, 502, 503, 504}
@@ -132,7 +133,8 @@ class Client:
     def __init__(self, base_url: str, name: str, auth: Auth | None, policy: Policy,
                  sleep: Callable[[float], None] | None = None, headers: dict | None = None):
         if not base_url:
-            raise PullError(f"{name}: no address configured (see docs/configuration.md, \"Pulling from the APIs\")")
+            raise PullError(_("{name}: no address configured (see docs/configuration.md, \"Pulling from the APIs\")").format(
+                name=name))
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.auth = auth
@@ -187,15 +189,16 @@ class Client:
             if status in RETRYABLE:
                 self._again(attempt, what, f"{status} {response.reason_phrase}", response.headers.get("Retry-After"))
                 continue
-            raise PullError(f"{self.name} answered {status} {response.reason_phrase} to {what}"
-                            f"{_detail(response)}; nothing was published")
+            raise PullError(_("{name} answered {status} to {what}{detail}; nothing was published").format(
+                name=self.name, status=f"{status} {response.reason_phrase}", what=what, detail=_detail(response)))
 
     def get_json(self, path: str, what: str, params=None) -> dict:
         response = self.call("GET", path, what, params=params)
         try:
             return response.json()
         except ValueError:
-            raise PullError(f"{self.name} answered {what} with something that is not JSON; nothing was published") from None
+            raise PullError(_("{name} answered {what} with something that is not JSON; nothing was published").format(
+                name=self.name, what=what)) from None
 
     def get_file(self, path: str, what: str, dest: Path, params=None) -> Path:
         """Download what ``path`` answers (following one redirect to a pre-authenticated URL,
@@ -215,7 +218,8 @@ class Client:
                         # the report's pre-authenticated address: another host, no credential sent
                         redirects += 1
                         if redirects > 5:
-                            raise PullError(f"{self.name} redirected {what} more than 5 times; nothing was published")
+                            raise PullError(_("{name} redirected {what} more than 5 times; nothing was published").format(
+                                name=self.name, what=what))
                         url, authorised = str(response.url.join(response.headers["Location"])), False
                         attempt -= 1
                         continue
@@ -248,34 +252,42 @@ class Client:
             if status in RETRYABLE:
                 self._again(attempt, what, f"{status} {response.reason_phrase}", response.headers.get("Retry-After"))
                 continue
-            raise PullError(f"{self.name} answered {status} {response.reason_phrase} to {what}"
-                            f"{_detail(response)}; nothing was published")
+            raise PullError(_("{name} answered {status} to {what}{detail}; nothing was published").format(
+                name=self.name, status=f"{status} {response.reason_phrase}", what=what, detail=_detail(response)))
 
     # ----------------------------------------------------------------------------------------
 
     def _again(self, attempt: int, what: str, why: str, retry_after: str | None) -> None:
         if attempt > self.policy.retries:
-            raise PullError(f"{self.name}: {what} failed {attempt} times (last: {why}); nothing was published, "
-                            "the next pull starts again from the same point")
+            raise PullError(_("{name}: {what} failed {n} times (last: {why}); nothing was published, the next pull "
+                              "starts again from the same point").format(name=self.name, what=what, n=attempt, why=why))
         wait = self.policy.wait(attempt, retry_after)
-        print(f"ruche pull: {self.name}: {what}: {why}; trying again in {wait:.1f} s "
-              f"({attempt}/{self.policy.retries})", file=sys.stderr)
+        print(retrying(self.name, what, why, wait, attempt, self.policy.retries), file=sys.stderr)
         self.sleep(wait)
 
     def _refused(self, status: int, what: str) -> str:
-        reason = "the credential was refused (expired, revoked or wrong)" if status == 401 else "not allowed"
+        reason = _("the credential was refused (expired, revoked or wrong)") if status == 401 else _("not allowed")
         needs = getattr(self.auth, "needs", "") if self.auth else ""
-        return (f"{self.name} answered {status} to {what}: {reason}; {needs}" if needs
-                else f"{self.name} answered {status} to {what}: {reason}")
+        if needs:
+            return _("{name} answered {status} to {what}: {reason}; {needs}").format(
+                name=self.name, status=status, what=what, reason=reason, needs=_(needs))
+        return _("{name} answered {status} to {what}: {reason}").format(name=self.name, status=status, what=what,
+                                                                          reason=reason)
+
+
+def retrying(name: str, what: str, why: str, wait: float, attempt: int, retries: int) -> str:
+    """The line a pull prints before trying a call again."""
+    return _("ruche pull: {name}: {what}: {why}; trying again in {seconds} s ({attempt}/{retries})").format(
+        name=name, what=what, why=why, seconds=f"{wait:.1f}", attempt=attempt, retries=retries)
 
 
 def _transport(exc: Exception) -> str:
     """What went wrong on the wire, without the URL httpx puts in some messages."""
     if isinstance(exc, httpx.TimeoutException):
-        return "no answer within the timeout"
+        return _("no answer within the timeout")
     if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    return "the connection was cut"
+        return _("could not connect")
+    return _("the connection was cut")
 
 
 def _detail(response: httpx.Response) -> str:

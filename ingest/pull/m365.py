@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ingest.pull import Fetched, Job, day_range, secret
 from ingest.pull.http import Auth, Client, PullError
+from ruche.i18n import N_, _
 
 #: Days Graph keeps the daily detail of its reports (its documentation says "the past 30 days";
 #: the admin centre's daily detail goes back 28).
@@ -41,7 +42,7 @@ REPORTS = {
     "getYammerDeviceUsageUserDetail": ("YammerDeviceUsageUserDetail", "m365-engage-devices"),
 }
 
-PERMISSION = ("the app registration needs the Microsoft Graph application permission Reports.Read.All, "
+PERMISSION = N_("the app registration needs the Microsoft Graph application permission Reports.Read.All, "
               "with an administrator's consent (Microsoft Entra admin center > App registrations > API permissions)")
 
 
@@ -55,11 +56,11 @@ class GraphAuth(Auth):
         self.tenant = str(s.graph_tenant_id or "").strip()
         self.client_id = str(s.graph_client_id or "").strip()
         if not self.tenant or not self.client_id:
-            raise PullError("m365: graph_tenant_id and graph_client_id must be set (ruche.toml, or "
-                            "RUCHE_GRAPH_TENANT_ID and RUCHE_GRAPH_CLIENT_ID)")
+            raise PullError(_("m365: graph_tenant_id and graph_client_id must be set (ruche.toml, or "
+                              "RUCHE_GRAPH_TENANT_ID and RUCHE_GRAPH_CLIENT_ID)"))
         self.certificate = str(s.graph_certificate_file or "")
         self.secret = None if self.certificate else secret(
-            s, "RUCHE_GRAPH_CLIENT_SECRET", "graph_client_secret_file", "client secret of the app registration")
+            s, "RUCHE_GRAPH_CLIENT_SECRET", "graph_client_secret_file", _("client secret of the app registration"))
         self.scope = f"{str(s.graph_url).rstrip('/')}/.default"
         self.login = Client(str(s.login_url), "Microsoft Entra ID", None, job.policy)
         self.endpoint = f"{self.tenant}/oauth2/v2.0/token"
@@ -81,15 +82,15 @@ class GraphAuth(Auth):
                      "client_assertion": _assertion(self.certificate, self.client_id, self.login.url(self.endpoint))}
         else:
             form["client_secret"] = self.secret
-        response = self.login.call("POST", self.endpoint, "the token request", data=form, authorised=False,
+        response = self.login.call("POST", self.endpoint, _("the token request"), data=form, authorised=False,
                                    expect=(200, 400, 401))
         body = _json(response)
         if response.status_code != 200 or not body.get("access_token"):
             # the error's code only: its description quotes the tenant and the application ids
             code = body.get("error") or f"HTTP {response.status_code}"
-            raise PullError(f"Microsoft Entra ID refused the app's credentials ({code}): check graph_tenant_id, "
-                            "graph_client_id and the client secret or certificate (an expired secret is renewed "
-                            "in App registrations > Certificates & secrets)")
+            raise PullError(_("Microsoft Entra ID refused the app's credentials ({code}): check graph_tenant_id, "
+                              "graph_client_id and the client secret or certificate (an expired secret is renewed in "
+                              "App registrations > Certificates & secrets)").format(code=code))
         return body["access_token"]
 
 
@@ -113,13 +114,14 @@ def _assertion(pem_file: str, client_id: str, audience: str) -> str:
     try:
         data = Path(pem_file).expanduser().read_bytes()
     except OSError as exc:
-        raise PullError(f"graph_certificate_file {pem_file}: cannot be read ({exc.strerror})") from None
+        raise PullError(_("{setting} {path}: cannot be read ({error})").format(
+            setting="graph_certificate_file", path=pem_file, error=exc.strerror)) from None
     try:
         cert = x509.load_pem_x509_certificate(data)
         key = serialization.load_pem_private_key(data, password=None)
     except ValueError:
-        raise PullError(f"graph_certificate_file {pem_file}: expected a PEM file holding the certificate and its "
-                        "private key (unencrypted)") from None
+        raise PullError(_("graph_certificate_file {path}: expected a PEM file holding the certificate and its private "
+                          "key (unencrypted)").format(path=pem_file)) from None
     thumbprint = base64.urlsafe_b64encode(hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).digest())
     now = int(time.time())
     claims = {"aud": audience, "iss": client_id, "sub": client_id, "jti": str(uuid.uuid4()), "nbf": now,
@@ -136,8 +138,8 @@ def latest_day(graph: Client, folder: Path) -> date:
     try:
         return max(date.fromisoformat(d) for d in days)
     except ValueError:
-        raise PullError("Microsoft Graph answered getYammerActivityCounts without a Report Refresh Date "
-                        "(expected YYYY-MM-DD); nothing was published") from None
+        raise PullError(_("Microsoft Graph answered getYammerActivityCounts without a Report Refresh Date (expected "
+                          "YYYY-MM-DD); nothing was published")) from None
     finally:
         path.unlink(missing_ok=True)
 
@@ -155,13 +157,14 @@ def fetch(job: Job) -> Fetched | None:
         start = job.start_day(default=first_held)
         notes = []
         if start < first_held:
-            notes.append(f"days {start} to {first_held - timedelta(days=1)} are no longer held by Microsoft Graph "
-                         f"(it keeps {DAYS_HELD} days of daily detail): they cannot be pulled")
+            notes.append(_("days {first} to {last} are no longer held by Microsoft Graph (it keeps {n} days of daily "
+                           "detail): they cannot be pulled").format(first=start, last=first_held - timedelta(days=1),
+                                                                     n=DAYS_HELD))
             start = first_held
         days = day_range(start, latest)
         if not days:
             return None
-        job.progress.start("m365: downloading", len(days) * len(REPORTS))
+        job.progress.start(_("{source}: downloading").format(source="m365"), len(days) * len(REPORTS))
         files = []
         try:
             for day in days:
@@ -187,6 +190,6 @@ def _check_day(path: Path, day: date, what: str) -> bool:
         return False
     dates = {(r.get("Report Refresh Date") or "")[:10] for r in rows}
     if dates != {day.isoformat()}:
-        raise PullError(f"Microsoft Graph answered {what} with rows refreshed on {', '.join(sorted(dates))} "
-                        f"(expected {day}): nothing was published")
+        raise PullError(_("Microsoft Graph answered {what} with rows refreshed on {dates} (expected {day}): nothing "
+                          "was published").format(what=what, dates=", ".join(sorted(dates)), day=day))
     return True

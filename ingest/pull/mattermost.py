@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from ingest.pull import Fetched, Job, bearer
 from ingest.pull.http import Client, PullError
+from ruche.i18n import N_, _
 
 PER_PAGE = 200
 
-NEEDS = ("the token must be a personal access token of a System Admin (System Console > Integrations > Enable "
+NEEDS = N_("the token must be a personal access token of a System Admin (System Console > Integrations > Enable "
          "personal access tokens; then Profile > Security > Personal access tokens), or of a user granted "
          "post:all and the right to read every team's channels")
 
@@ -35,7 +36,8 @@ def _pages(api: Client, path: str, what: str) -> list[dict]:
     while True:
         chunk = api.get_json(path, what, params={"page": page, "per_page": PER_PAGE})
         if not isinstance(chunk, list):
-            raise PullError(f"Mattermost answered {what} with something that is not a list; nothing was published")
+            raise PullError(_("Mattermost answered {what} with something that is not a list; nothing was published").format(
+                what=what))
         items.extend(chunk)
         if len(chunk) < PER_PAGE:
             return items
@@ -61,12 +63,12 @@ def fetch(job: Job) -> Fetched | None:
     start, end = job.start_day(), job.today
     if start >= end:
         return None
-    auth = bearer(s, "RUCHE_MATTERMOST_TOKEN", "mattermost_token_file", "Mattermost personal access token", NEEDS)
+    auth = bearer(s, "RUCHE_MATTERMOST_TOKEN", "mattermost_token_file", _("Mattermost personal access token"), NEEDS)
     low, high = _ms(start), _ms(end)
     with Client(str(s.mattermost_url), "Mattermost", auth, job.policy) as api:
         api.get_json("api/v4/users/me", "users/me")
-        teams = _pages(api, "api/v4/teams", "the teams")
-        users = _pages(api, "api/v4/users", "the users")
+        teams = _pages(api, "api/v4/teams", _("the teams"))
+        users = _pages(api, "api/v4/users", _("the users"))
         names = {u["id"]: u.get("username") for u in users}
         channels = []
         for team in teams:
@@ -88,10 +90,10 @@ def fetch(job: Job) -> Fetched | None:
                 user["delete_at"] = u["delete_at"]
             lines.append({"type": "user", "user": user})
         posts = 0
-        job.progress.start("mattermost: downloading", max(1, len(channels)))
+        job.progress.start(_("{source}: downloading").format(source="mattermost"), max(1, len(channels)))
         try:
             for team, channel in channels:
-                found = [p for p in _posts(api, channel["id"], low, "the posts of a channel")
+                found = [p for p in _posts(api, channel["id"], low, _("the posts of a channel"))
                          if int(p.get("create_at") or 0) < high and not p.get("delete_at")]
                 roots = {p["id"]: p for p in found if not p.get("root_id")}
                 replies: dict[str, list[dict]] = {}
@@ -99,7 +101,7 @@ def fetch(job: Job) -> Fetched | None:
                     if p.get("root_id"):
                         replies.setdefault(p["root_id"], []).append(p)
                 for root_id in sorted(set(replies) - set(roots)):
-                    roots[root_id] = api.get_json(f"api/v4/posts/{root_id}", "a thread's first post")
+                    roots[root_id] = api.get_json(f"api/v4/posts/{root_id}", _("a thread's first post"))
                 for root in sorted(roots.values(), key=lambda p: (int(p.get("create_at") or 0), p["id"])):
                     post = _post(root, names)
                     post |= {"team": team["name"], "channel": channel["name"]}

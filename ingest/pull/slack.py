@@ -31,15 +31,16 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.handler import RetryHandler
 
 from ingest.pull import Fetched, Job, day_range, secret
-from ingest.pull.http import RETRYABLE, Policy, PullError
+from ingest.pull.http import RETRYABLE, Policy, PullError, retrying
+from ruche.i18n import N_, _, ngettext
 
 #: The scopes each call needs (named when Slack answers missing_scope without saying).
 SCOPES = {
-    "users.list": "users:read (and users:read.email for the e-mails that join people across sources)",
-    "conversations.list": "channels:read and groups:read",
-    "conversations.history": "channels:history and groups:history",
-    "conversations.replies": "channels:history and groups:history",
-    "admin.analytics.getFile": "admin.analytics:read (a user token of an Org Owner or Admin, Enterprise Grid)",
+    "users.list": N_("users:read (and users:read.email for the e-mails that join people across sources)"),
+    "conversations.list": N_("channels:read and groups:read"),
+    "conversations.history": N_("channels:history and groups:history"),
+    "conversations.replies": N_("channels:history and groups:history"),
+    "admin.analytics.getFile": N_("admin.analytics:read (a user token of an Org Owner or Admin, Enterprise Grid)"),
 }
 
 class _Retry(RetryHandler):
@@ -63,16 +64,15 @@ class _Retry(RetryHandler):
                     header = v[0] if isinstance(v, list) else v
         attempt = state.current_attempt + 1
         wait = self.policy.wait(attempt, header)
-        why = f"{response.status_code}" if response is not None else "the connection was cut"
+        why = f"{response.status_code}" if response is not None else _("the connection was cut")
         method = request.url.rsplit("/", 1)[-1].split("?", 1)[0]
-        print(f"ruche pull: Slack: {method}: {why}; trying again in {wait:.1f} s ({attempt}/{self.policy.retries})",
-              file=sys.stderr)
+        print(retrying("Slack", method, why, wait, attempt, self.policy.retries), file=sys.stderr)
         time.sleep(wait)
         state.increment_current_attempt()
 
 
 def client(job: Job) -> WebClient:
-    token = secret(job.settings, "RUCHE_SLACK_TOKEN", "slack_token_file", "Slack token")
+    token = secret(job.settings, "RUCHE_SLACK_TOKEN", "slack_token_file", _("Slack token"))
     base = str(job.settings.slack_url).rstrip("/") + "/api/"
     # slack_sdk logs its failed tries; this module says what it does about them on its own
     quiet = logging.getLogger("ruche.pull.slack_sdk")
@@ -91,8 +91,8 @@ def call(web: WebClient, method: str, **params):
     except SlackApiError as exc:
         raise PullError(_refusal(method, exc.response)) from None
     except (SlackRequestError, OSError) as exc:
-        raise PullError(f"Slack: {method} failed ({type(exc).__name__}); nothing was published, the next "
-                        "pull starts again from the same point") from None
+        raise PullError(_("Slack: {method} failed ({error}); nothing was published, the next pull starts again from "
+                          "the same point").format(method=method, error=type(exc).__name__)) from None
 
 
 def _refusal(method: str, response) -> str:
@@ -100,18 +100,20 @@ def _refusal(method: str, response) -> str:
     data = response.data if isinstance(getattr(response, "data", None), dict) else {}
     error = data.get("error") or f"HTTP {status}"
     if status == 429 or error == "ratelimited":
-        return (f"Slack: {method} still rate limited after the retries the settings allow (pull_retries); "
-                "nothing was published, the next pull starts again from the same point")
+        return _("Slack: {method} still rate limited after the retries the settings allow (pull_retries); nothing "
+                 "was published, the next pull starts again from the same point").format(method=method)
     if error == "missing_scope":
-        needed = data.get("needed") or SCOPES.get(method, "")
-        return f"Slack refused {method} (missing_scope): the token needs the scope {needed}"
+        needed = data.get("needed") or (_(SCOPES[method]) if method in SCOPES else "")
+        return _("Slack refused {method} (missing_scope): the token needs the scope {needed}").format(
+            method=method, needed=needed)
     if error in ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"):
-        return (f"Slack refused {method} ({error}): the token is not valid any more; install the app again or "
-                "issue a new token (RUCHE_SLACK_TOKEN)")
+        return _("Slack refused {method} ({error}): the token is not valid any more; install the app again or issue "
+                 "a new token (RUCHE_SLACK_TOKEN)").format(method=method, error=error)
     if error in ("not_allowed_token_type", "not_an_admin", "feature_not_enabled", "team_not_authorized",
                  "not_authorized", "access_denied"):
-        return f"Slack refused {method} ({error}): it needs {SCOPES.get(method, 'another token')}"
-    return f"Slack answered {method} with {error}; nothing was published"
+        return _("Slack refused {method} ({error}): it needs {needs}").format(
+            method=method, error=error, needs=_(SCOPES[method]) if method in SCOPES else _("another token"))
+    return _("Slack answered {method} with {error}; nothing was published").format(method=method, error=error)
 
 
 def _epoch(day: date) -> int:
@@ -136,10 +138,12 @@ def fetch(job: Job) -> Fetched | None:
     readable = [c for c in channels if c.get("is_member")]
     notes = []
     if len(readable) < len(channels):
-        notes.append(f"{len(channels) - len(readable)} channel(s) not read: the app is not a member "
-                     "(invite it with /invite to read them)")
+        unread = len(channels) - len(readable)
+        notes.append(ngettext("{n} channel not read: the app is not a member (invite it with /invite to read it)",
+                              "{n} channels not read: the app is not a member (invite it with /invite to read them)",
+                              unread).format(n=unread))
     days: dict[tuple[str, str], list[dict]] = {}
-    job.progress.start("slack: downloading", max(1, len(readable)))
+    job.progress.start(_("{source}: downloading").format(source="slack"), max(1, len(readable)))
     try:
         for channel in readable:
             cid = channel["id"]
@@ -199,7 +203,7 @@ def fetch_analytics(job: Job) -> Fetched | None:
     web = client(job)
     files, notes = [], []
     cursor = end
-    job.progress.start("slack-analytics: downloading", len(days))
+    job.progress.start(_("{source}: downloading").format(source="slack-analytics"), len(days))
     try:
         for day in days:
             try:
@@ -208,18 +212,19 @@ def fetch_analytics(job: Job) -> Fetched | None:
                 error = exc.response.data.get("error") if isinstance(exc.response.data, dict) else None
                 if error == "file_not_yet_available":
                     cursor = day  # Slack prepares a day's file a day or two later: the next pull asks again
-                    notes.append(f"member analytics from {day} not ready yet: the next pull fetches them")
+                    notes.append(_("member analytics from {day} not ready yet: the next pull fetches them").format(day=day))
                     break
                 if error in ("file_not_found", "data_not_available"):
-                    job.progress.step(f"{day}: none")
+                    job.progress.step(_("{day}: none").format(day=day))
                     continue
                 raise PullError(_refusal("admin.analytics.getFile", exc.response)) from None
             except (SlackRequestError, OSError) as exc:
-                raise PullError(f"Slack: admin.analytics.getFile failed ({type(exc).__name__}); nothing was "
-                                "published, the next pull starts again from the same point") from None
+                raise PullError(_("Slack: {method} failed ({error}); nothing was published, the next pull starts again "
+                                  "from the same point").format(method="admin.analytics.getFile",
+                                                                error=type(exc).__name__)) from None
             data = response.data
             if not isinstance(data, (bytes, bytearray)) or not data:
-                job.progress.step(f"{day}: none")
+                job.progress.step(_("{day}: none").format(day=day))
                 continue
             path = job.folder / f"member-analytics-{day}.json.gz"
             path.write_bytes(bytes(data))

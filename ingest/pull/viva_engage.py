@@ -19,10 +19,11 @@ from pathlib import Path
 
 from ingest.pull import Fetched, Job, bearer
 from ingest.pull.http import Client, PullError
+from ruche.i18n import N_, _
 
 MODELS = ("Message", "User", "Group", "Topic", "Upload")
 
-NEEDS = ("the Data Export API needs the token of a Verified Administrator of the network (Viva Engage admin "
+NEEDS = N_("the Data Export API needs the token of a Verified Administrator of the network (Viva Engage admin "
          "center > Roles; a token of another user, or one revoked, is refused)")
 
 
@@ -47,14 +48,14 @@ def _stamp(day: date) -> str:
 
 def fetch(job: Job) -> Fetched | None:
     s = job.settings
-    auth = bearer(s, "RUCHE_VIVA_ENGAGE_TOKEN", "viva_engage_token_file", "Viva Engage token", NEEDS)
+    auth = bearer(s, "RUCHE_VIVA_ENGAGE_TOKEN", "viva_engage_token_file", _("Viva Engage token"), NEEDS)
     start = job.start_day()
     end = job.today
     spans = windows(start, end, int(s.viva_engage_window_days))
     if not spans:
         return None
     files = []
-    job.progress.start("viva-engage: downloading", len(spans))
+    job.progress.start(_("{source}: downloading").format(source="viva-engage"), len(spans))
     with Client(str(s.viva_engage_url), "Viva Engage", auth, job.policy) as api:
         try:
             for since, until in spans:
@@ -62,14 +63,14 @@ def fetch(job: Job) -> Fetched | None:
                 params.append(("include", "csv"))
                 if s.viva_engage_external_networks:
                     params.append(("includeens", "true"))
-                what = f"the data export from {since} to {until}"
+                what = _("the data export from {since} to {until}").format(since=since, until=until)
                 path = api.get_file("api/v1/export", what, job.folder / f"viva-engage-export-{since}-{until}.zip",
                                     params=params)
                 if _holds_rows(path, what):
                     files.append((path, "viva-engage"))
                 else:
                     path.unlink(missing_ok=True)  # nothing created or changed in the window
-                job.progress.step(f"{since} to {until}")
+                job.progress.step(_("{since} to {until}").format(since=since, until=until))
         finally:
             job.progress.finish()
     return Fetched(files=files, cursor=end.isoformat(), data_through=end - timedelta(days=1))
@@ -81,7 +82,8 @@ def _holds_rows(path: Path, what: str) -> bool:
         with zipfile.ZipFile(path) as zf:
             bad = zf.testzip()
             if bad is not None:
-                raise PullError(f"Viva Engage answered {what} with a damaged ZIP ({bad}); nothing was published")
+                raise PullError(_("Viva Engage answered {what} with a damaged ZIP ({member}); nothing was published").format(
+                    what=what, member=bad))
             for name in zf.namelist():
                 if Path(name).name in ("Messages.csv", "Users.csv", "Groups.csv"):
                     with zf.open(name) as fh:
@@ -90,5 +92,6 @@ def _holds_rows(path: Path, what: str) -> bool:
                         if next(reader, None) is not None:
                             return True
     except zipfile.BadZipFile:
-        raise PullError(f"Viva Engage answered {what} with something that is not a ZIP; nothing was published") from None
+        raise PullError(_("Viva Engage answered {what} with something that is not a ZIP; nothing was published").format(
+            what=what)) from None
     return False
