@@ -18,7 +18,7 @@ from ingest.directory import EARLIEST, latest
 from ingest.runner import SOURCES, check_kind, detect, load_one, prepare, remember_directory_columns
 from ruche.config import Settings
 from ruche.errors import RucheError
-from ruche.i18n import _
+from ruche.i18n import N_, _
 from ruche.privacy import Pseudonymiser, load_key
 from ruche.store import StoreError, WriteLockBusy, connect, copy_warning, limit_memory, published_version, writing
 from ruche.store import copies as store_copies
@@ -37,7 +37,7 @@ _ORDER = {"directory": 0, "viva-engage": 1, "slack": 1, "mattermost": 1, "events
 # The admin centre's Users export is a population, like a network's user list; reports are usage.
 _ORDER.update({"m365-users": 1, "m365-engage-groups": 3, "m365-engage-devices": 3})
 
-EPILOG = """\
+EPILOG = N_("""\
 examples:
   ruche ingest directory hr/people-2026-03-01.csv --as-of 2026-03-01
   ruche ingest viva-engage exports/viva-engage-export.zip
@@ -61,31 +61,33 @@ exit codes:
       compute from the stored rows; the next load refreshes them)
   75  another load is writing the store (--no-wait): try again later
   130 interrupted: nothing was published
-"""
+""")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.usage = "ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]"
-    parser.description = (
-        "Load exports into the store. SOURCE is one of: " + ", ".join(SOURCES) + "; without it, the "
+    parser.usage = _("ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]")
+    parser.description = _(
+        "Load exports into the store. SOURCE is one of: {sources}; without it, the "
         "source is recognised from each file's content. Identifiers are pseudonymised on the way in; "
         "a load is published atomically (readers keep answering), and loading the same file twice "
         "changes nothing."
-    )
-    parser.epilog = EPILOG
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="export files or folders (optionally preceded by SOURCE)")
-    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
-    parser.add_argument("--watch", metavar="DIR", help="load every new file of DIR, each in its own publish")
-    parser.add_argument("--interval", type=float, metavar="SECONDS",
-                        help="with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)")
-    parser.add_argument("--settle", type=float, default=10.0, metavar="SECONDS",
-                        help="with --watch: ignore files modified less than SECONDS ago (still being written; default 10)")
-    parser.add_argument("--as-of", metavar="DATE", type=date.fromisoformat,
-                        help="date of a directory snapshot (default: today)")
-    parser.add_argument("--no-wait", action="store_true", help="fail with exit code 75 if another load is running")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ).format(sources=", ".join(SOURCES))
+    parser.epilog = _(EPILOG)
+    parser.add_argument("paths", nargs="*", metavar=_("PATH"),
+                        help=_("export files or folders (optionally preceded by SOURCE)"))
+    parser.add_argument("--db", metavar=_("FILE"), help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--watch", metavar=_("DIR"), help=_("load every new file of DIR, each in its own publish"))
+    parser.add_argument("--interval", type=float, metavar=_("SECONDS"),
+                        help=_("with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)"))
+    parser.add_argument("--settle", type=float, default=10.0, metavar=_("SECONDS"),
+                        help=_("with --watch: ignore files modified less than SECONDS ago (still being written; "
+                               "default 10)"))
+    parser.add_argument("--as-of", metavar=_("DATE"), type=date.fromisoformat,
+                        help=_("date of a directory snapshot (default: today)"))
+    parser.add_argument("--no-wait", action="store_true", help=_("fail with exit code 75 if another load is running"))
+    parser.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar on stderr (default: when stderr is a terminal)")
+                        help=_("progress bar on stderr (default: when stderr is a terminal)"))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

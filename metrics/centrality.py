@@ -23,6 +23,7 @@ from metrics.graph import OTHER, network_age, person_graph, stored_person_networ
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import group_ties_current, tie_frame
+from ruche.i18n import N_
 
 
 #: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
@@ -328,7 +329,7 @@ def name_people(
     )
 
 
-@register("bridges", "boundary spanners: per group, who links to other groups; the top spanners by betweenness")
+@register("bridges", N_("boundary spanners: per group, who links to other groups; the top spanners by betweenness"))
 def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     per_group, left_out, top_frame, info = bridges(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,

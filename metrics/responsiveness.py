@@ -27,6 +27,7 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_share",
            "first_reply_median_hours", "first_reply_p90_hours", "partial"]
@@ -104,7 +105,7 @@ def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
     return out
 
 
-@register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
+@register("responsiveness", N_("threads answered and time to first reply (hours) per period and group of the author"))
 def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, threads: str | None = None,
                           heads: pl.DataFrame | None = None) -> MetricResult:
     rows, left_out = responsiveness(con, params.by, params.period, params.start, params.end, params.min_group_size,

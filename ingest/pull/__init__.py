@@ -112,15 +112,19 @@ class Outcome:
     error: str | None = None
 
     def format(self) -> str:
-        head = f"{self.source}: "
+        from ruche.i18n import _, day_label
+
+        through = day_label(self.data_through)
         if self.status == "failed":
-            return head + f"error: {self.error}"
+            return _("{source}: error: {message}").format(source=self.source, message=self.error)
         if self.status == "up to date":
-            lines = [head + f"up to date (data through {self.data_through or '–'}): nothing to pull"]
+            lines = [_("{source}: up to date (data through {day}): nothing to pull").format(
+                source=self.source, day=through)]
         else:
-            lines = [head + f"pulled {len(self.summaries)} file(s), data through {self.data_through or '–'}"]
+            lines = [_("{source}: pulled {n} file(s), data through {day}").format(
+                source=self.source, n=len(self.summaries), day=through)]
             lines += [s.format() for s in self.summaries]
-        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
+        return "\n".join(lines + [_("  note: {note}").format(note=n) for n in self.notes])
 
     def to_dict(self) -> dict:
         return {"source": self.source, "status": self.status, "cursor": self.cursor,

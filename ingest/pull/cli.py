@@ -11,11 +11,12 @@ from ingest.cli import EXIT_BUSY, EXIT_ERROR, EXIT_NOT_REFRESHED, EXIT_OK, EXIT_
 from ingest.common import Progress, plain_error
 from ruche.config import Settings
 from ruche.errors import RucheError
+from ruche.i18n import N_, _
 from ruche.store import WriteLockBusy
 
 from ingest.pull import PULLERS, Outcome, PullError, pull
 
-EPILOG = """\
+EPILOG = N_("""\
 examples:
   ruche pull m365                          (Microsoft 365 usage reports: every day Graph still holds)
   ruche pull viva-engage --since 2026-01-01 (the network export since that day, then daily)
@@ -30,40 +31,41 @@ exit codes:
   3   loaded, but some rows were rejected
   4   loaded and published, but refreshing the derived tables after it failed
   75  another load is writing the store (--no-wait)
-"""
+""")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.usage = "ruche pull SOURCE [--since DATE] [--db FILE]\n       ruche pull --all [--db FILE]"
-    parser.description = (
-        "Fetch what is new from a network's API (" + ", ".join(PULLERS) + ") and load it as `ruche ingest` "
+    parser.usage = _("ruche pull SOURCE [--since DATE] [--db FILE]\n       ruche pull --all [--db FILE]")
+    parser.description = _(
+        "Fetch what is new from a network's API ({sources}) and load it as `ruche ingest` "
         "does: one published write per source, the source's cursor moved in the same write. A pull that fails "
         "publishes nothing; running it twice changes nothing. Credentials come from the environment or from "
         "files named in ruche.toml (docs/configuration.md)."
-    )
-    parser.epilog = EPILOG
-    parser.add_argument("source", nargs="?", metavar="SOURCE", help="one of: " + ", ".join(PULLERS))
-    parser.add_argument("--all", action="store_true", help="every source of the setting pull_sources")
-    parser.add_argument("--since", metavar="DATE", type=date.fromisoformat,
-                        help="pull from this day (YYYY-MM-DD) rather than from where the last pull ended")
-    parser.add_argument("--db", metavar="FILE", help="DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)")
-    parser.add_argument("--no-wait", action="store_true", help="fail with exit code 75 if another load is running")
-    parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    ).format(sources=", ".join(PULLERS))
+    parser.epilog = _(EPILOG)
+    parser.add_argument("source", nargs="?", metavar="SOURCE", help=_("one of: {sources}").format(sources=", ".join(PULLERS)))
+    parser.add_argument("--all", action="store_true", help=_("every source of the setting pull_sources"))
+    parser.add_argument("--since", metavar=_("DATE"), type=date.fromisoformat,
+                        help=_("pull from this day (YYYY-MM-DD) rather than from where the last pull ended"))
+    parser.add_argument("--db", metavar=_("FILE"), help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--no-wait", action="store_true", help=_("fail with exit code 75 if another load is running"))
+    parser.add_argument("--json", action="store_true", help=_("print the outcome as JSON"))
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress on stderr (default: when stderr is a terminal)")
+                        help=_("progress on stderr (default: when stderr is a terminal)"))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.all == bool(args.source):
-        raise PullError("name one SOURCE (" + ", ".join(PULLERS) + ") or --all")
+        raise PullError(_("name one SOURCE ({sources}) or --all").format(sources=", ".join(PULLERS)))
     if args.all:
         sources = [str(s) for s in settings.pull_sources]
         unknown = [s for s in sources if s not in PULLERS]
         if unknown:
-            raise PullError(f"pull_sources: unknown source {unknown[0]!r} (known: {', '.join(PULLERS)})")
+            raise PullError(_("pull_sources: unknown source {source!r} (known: {sources})").format(
+                source=unknown[0], sources=", ".join(PULLERS)))
         if not sources:
-            raise PullError("pull_sources is empty: list the sources --all pulls in ruche.toml "
-                            "(pull_sources = [\"viva-engage\", \"m365\"])")
+            raise PullError(_("pull_sources is empty: list the sources --all pulls in ruche.toml "
+                              "(pull_sources = [\"viva-engage\", \"m365\"])"))
     else:
         sources = [args.source]
     outcomes: list[Outcome] = []
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except RucheError as exc:
             if not args.all:
                 raise
-            print(f"ruche pull: error: {source}: {exc}", file=sys.stderr)
+            print(_("ruche pull: error: {source}: {message}").format(source=source, message=exc), file=sys.stderr)
             outcomes.append(Outcome(source, "failed", error=str(exc)))
             code = EXIT_ERROR
             continue
@@ -90,9 +92,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             refresh_derived(settings.db, settings, Progress(enabled=args.progress), wait=True)
         except Exception as exc:  # the loads are published: say so, as `ruche ingest` does
             _print(outcomes, args.json)
-            print(f"ruche pull: the pulled data was published, but refreshing the derived tables after it failed "
-                  f"({plain_error(exc)}); metrics compute from the stored rows until a later load refreshes them",
-                  file=sys.stderr)
+            print(_("ruche pull: the pulled data was published, but refreshing the derived tables after it failed "
+                    "({error}); metrics compute from the stored rows until a later load refreshes them").format(
+                        error=plain_error(exc)), file=sys.stderr)
             return EXIT_NOT_REFRESHED
     _print(outcomes, args.json)
     return code
