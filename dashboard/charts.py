@@ -493,7 +493,7 @@ def group_network(nodes: pl.DataFrame, edges: pl.DataFrame, silos: set[str], tit
         ))
     fig.add_trace(go.Scatter(
         x=[pos[n][0] for n in names], y=[pos[n][1] for n in names], mode="markers",
-        text=safes(names), showlegend=False,
+        text=safes([term(n) for n in names]), showlegend=False,
         marker=dict(size=sizes, color=[SILO if n in silos else ACCENT for n in names], line=dict(width=1, color="white")),
         customdata=list(zip(nodes["headcount"].to_list(), nodes["internal_ties"].to_list())),
         hovertemplate="%{text}<br>" + _("%{customdata[0]:,} people · %{customdata[1]:,} ties inside") + "<extra></extra>",

@@ -34,12 +34,12 @@ def sample_files(folder: Path) -> list[Path]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="FILE",
-                        help="store to build (default: the db setting, ./ruche.duckdb, or $RUCHE_DB)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8501)")
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--no-serve", action="store_true", help="build the store and stop")
-    parser.epilog = "example:\n  ruche demo --port 8502"
+    parser.add_argument("--db", metavar=_("FILE"),
+                        help=_("store to build (default: the db setting, ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--port", type=int, metavar="PORT", help=_("port to listen on (default 8501)"))
+    parser.add_argument("--host", metavar="HOST", help=_("address to listen on (default 127.0.0.1)"))
+    parser.add_argument("--no-serve", action="store_true", help=_("build the store and stop"))
+    parser.epilog = _("example:\n  ruche demo --port 8502")
 
 
 #: The names of the sample's exports (bundled, or written by ``ruche sample``).

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from ruche import i18n
-from ruche.i18n import N_, scope, term  # noqa: F401  (the pages import them from here)
+from metrics.bases import ATTRIBUTION_WORDS
+from ruche.i18n import N_, TERMS, scope, term  # noqa: F401  (the pages import them from here)
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 #: What a spreadsheet reads as the start of a formula.
@@ -129,6 +130,8 @@ def detail(value) -> str:
     ('rows 20 · named no', '')
     >>> detail({"partial": "frozenset({'2026-W44', '2026-W40'})", "path": "['3f2a9c']", "none": "frozenset()"})
     'partial 2026-W40, 2026-W44 · path 3f2a9c · none none'
+    >>> detail({"attribution": "as-it-was", "group": "Other (small groups)"})
+    'attribution organisation as it was on each day · group Other (small groups)'
     """
     import json
 
@@ -149,6 +152,10 @@ def detail(value) -> str:
         if _COLLECTION.fullmatch(v):  # a collection as Python wrote it: "('2026-10',)", "frozenset({'2026-W44'})"
             v = ", ".join(sorted(re.findall(r"'([^']*)'", v))) or "()"
         word = words.get(v) if k == "group" or v != "None" else N_("none")
+        if k == "attribution" and v in ATTRIBUTION_WORDS:  # the stored value ("as-it-was") said in words
+            word = ATTRIBUTION_WORDS[v]
+        elif k == "group" and v in TERMS:  # "Other (small groups)", "External"
+            word = TERMS[v]
         return i18n._("{key} {value}").format(key=detail_key(k), value=i18n._(word) if word else v)
 
     return " · ".join(said(k, v) for k, v in value.items())

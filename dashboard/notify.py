@@ -40,6 +40,7 @@ from ruche import audit, store
 from ruche.cli import add_db_option
 from ruche.config import ConfigError, Settings
 from ruche.errors import RucheError
+from ruche.i18n import N_, _, count, period_label
 from ruche.privacy import Pseudonymiser, load_key
 
 #: teams: an Adaptive Card in a message envelope (Teams' Workflows webhooks, and the connectors');
@@ -78,7 +79,7 @@ class Webhook:
 
     @property
     def name(self) -> str:
-        return f"webhook {self.number} ({self.kind})"
+        return _("webhook {number} ({kind})").format(number=self.number, kind=self.kind)
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,11 @@ def send_email(smtp: Smtp, msg: EmailMessage, password: str | None) -> None:
                 s.login(smtp.user, password or "")
             s.send_message(msg)
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendError(f"SMTP authentication refused ({exc.smtp_code})") from None
+        raise SendError(_("SMTP authentication refused ({code})").format(code=exc.smtp_code)) from None
     except smtplib.SMTPResponseException as exc:
-        raise SendError(f"SMTP server answered {exc.smtp_code}") from None
+        raise SendError(_("SMTP server answered {code}").format(code=exc.smtp_code)) from None
     except smtplib.SMTPRecipientsRefused:
-        raise SendError("SMTP server refused the recipient") from None
+        raise SendError(_("SMTP server refused the recipient")) from None
     except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
         raise SendError(f"SMTP: {type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}") from None
 
@@ -415,6 +416,13 @@ def build(source, settings: Settings, config: NotifyConfig, period: str, as_of: 
     return built, skipped
 
 
+#: How the messages name a send, by the digest's kind ("e-mail 2 of the community digest").
+EMAIL_LABELS = {"community": N_("e-mail {i} of the community digest"), "sponsor": N_("e-mail {i} of the sponsor digest"),
+                "team": N_("e-mail {i} of the team digest")}
+HOOK_LABELS = {"community": N_("{hook} for the community digest"), "sponsor": N_("{hook} for the sponsor digest"),
+               "team": N_("{hook} for the team digest")}
+
+
 def plan(built: list[digests.Digest], config: NotifyConfig, settings: Settings,
          leads: dict[str, list[str]]) -> tuple[list[Send], int]:
     """Every send of the digests, and how many recipients were refused (role too low)."""
@@ -430,17 +438,19 @@ def plan(built: list[digests.Digest], config: NotifyConfig, settings: Settings,
             if not allowed(address, d.kind, settings):
                 refused += 1
                 continue
-            sends.append(Send(d, "smtp", address, f"e-mail {i} of the {d.kind} digest"))
+            sends.append(Send(d, "smtp", address, _(EMAIL_LABELS.get(d.kind, EMAIL_LABELS["community"])).format(
+                i=i, kind=d.kind)))
         for hook in config.webhooks:
             if d.kind in hook.digests:
-                sends.append(Send(d, hook.kind, hook.url, f"{hook.name} for the {d.kind} digest", hook))
+                sends.append(Send(d, hook.kind, hook.url, _(HOOK_LABELS.get(d.kind, HOOK_LABELS["community"])).format(
+                    hook=hook.name, kind=d.kind), hook))
     return sends, refused
 
 
 def deliver(send: Send, config: NotifyConfig, password: str | None, png: dict) -> None:
     if send.channel == "smtp":
         if config.smtp is None:
-            raise SendError("no [notify.smtp] server configured")
+            raise SendError(_("no [notify.smtp] server configured"))
         image, note = png.setdefault(id(send.digest), chart_png(send.digest))
         send_email(config.smtp, email(send.digest, config.sender, send.target, image, note), password)
     else:
@@ -449,18 +459,20 @@ def deliver(send: Send, config: NotifyConfig, password: str | None, png: dict) -
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
-    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                        help="configuration file (default: ./ruche.toml if present)")
+    parser.add_argument("--config", metavar=_("FILE"), default=argparse.SUPPRESS,
+                        help=_("configuration file (default: ./ruche.toml if present)"))
     parser.add_argument("--period", choices=["week", "month"], default="week",
-                        help="week: the community managers' and team leads' digests; month: the sponsors' (default week)")
-    parser.add_argument("--as-of", dest="as_of", type=date.fromisoformat, metavar="DATE",
-                        help="describe the last complete week or month up to this day (default: the last day of data)")
-    parser.add_argument("--directory", metavar="FILE.csv",
-                        help="HR export to read each team's lead from, in memory (default: the directory_file "
-                             "setting, when [notify] team_leads_from = \"directory\")")
-    parser.add_argument("--dry-run", action="store_true", help="print the digests and whom they go to; send nothing")
-    parser.epilog = ("example (cron, after the nightly load):\n"
-                     "  30 6 * * 1  ruche notify --period week\n  30 6 1 * *  ruche notify --period month")
+                        help=_("week: the community managers' and team leads' digests; month: the sponsors' "
+                               "(default week)"))
+    parser.add_argument("--as-of", dest="as_of", type=date.fromisoformat, metavar=_("DATE"),
+                        help=_("describe the last complete week or month up to this day (default: the last day of data)"))
+    parser.add_argument("--directory", metavar=_("FILE.csv"),
+                        help=_("HR export to read each team's lead from, in memory (default: the directory_file "
+                               "setting, when [notify] team_leads_from = \"directory\")"))
+    parser.add_argument("--dry-run", action="store_true",
+                        help=_("print the digests and whom they go to; send nothing"))
+    parser.epilog = _("example (cron, after the nightly load):\n"
+                      "  30 6 * * 1  ruche notify --period week\n  30 6 1 * *  ruche notify --period month")
 
 
 def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -> int:
@@ -469,7 +481,7 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
     db = settings.db
     directory = getattr(args, "directory", None) or (settings.directory_file if config.team_leads_from else "")
     if config.team_leads_from and not directory:
-        raise ConfigError("notify.team_leads_from = \"directory\" needs the directory_file setting or --directory")
+        raise ConfigError(_("notify.team_leads_from = \"directory\" needs the directory_file setting or --directory"))
     leads = {**(directory_leads(directory, settings) if directory else {}), **config.team_leads}
     con = store.connect(db, read_only=True)
     try:
@@ -481,10 +493,11 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
     if args.dry_run:
         for d in built:
             print(d.text())
-        print(f"{len(sends)} send(s) planned: " + ", ".join(s.label for s in sends), file=sys.stderr)
+        print(_("{n} send(s) planned: {sends}").format(n=count(len(sends)), sends=", ".join(s.label for s in sends)),
+              file=sys.stderr)
         return 0
     if config.smtp is None and any(s.channel == "smtp" for s in sends):
-        raise ConfigError("notify: e-mail recipients are configured but no [notify.smtp] server")
+        raise ConfigError(_("notify: e-mail recipients are configured but no [notify.smtp] server"))
     hasher = Pseudonymiser(load_key(settings.key_file, env, create=False))
     password = config.smtp.password(env) if config.smtp else None
     spool = audit.spool_path(db)
@@ -518,15 +531,19 @@ def run(args: argparse.Namespace, settings: Settings, env: dict | None = None) -
             done.add(key)
             sent += 1
         else:
-            failed.append(f"{s.label}: {error} after {attempts} attempt(s)")
+            failed.append(_("{send}: {error} after {attempts} attempt(s)").format(
+                send=s.label, error=error, attempts=attempts))
     fold(db)
-    period = ", ".join(sorted({d.period for d in built if d.period})) or "no data"
-    summary = f"ruche notify: {period}: {sent} sent, {len(failed)} failed, {repeated} already sent"
+    period = ", ".join(period_label(p) for p in sorted({d.period for d in built if d.period})) or _("no data")
+    summary = _("ruche notify: {period}: {sent} sent, {failed} failed, {repeated} already sent").format(
+        period=period, sent=count(sent), failed=count(len(failed)), repeated=count(repeated))
     if skipped:
-        summary += f", {skipped} team digest(s) not made (team under {settings.min_group_size} people, or not in the store)"
+        summary += _(", {n} team digest(s) not made (team under {k} people, or not in the store)").format(
+            n=count(skipped), k=settings.min_group_size)
     if refused:
-        summary += f", {refused} recipient(s) refused (their role may not see the digest)"
+        summary += _(", {n} recipient(s) refused (their role may not see the digest)").format(n=count(refused))
     print(summary, file=sys.stderr)
     if failed:
-        raise RucheError(f"{len(failed)} send(s) failed, to be tried again on the next run: " + "; ".join(failed))
+        raise RucheError(_("{n} send(s) failed, to be tried again on the next run: {sends}").format(
+            n=count(len(failed)), sends="; ".join(failed)))
     return 0

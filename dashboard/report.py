@@ -48,17 +48,18 @@ h1 {{ margin-bottom: .2rem; font-size: 1.6rem; }} h2 {{ border-bottom: 2px solid
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
-    parser.add_argument("--out", required=True, metavar="FILE.html", help="file to write")
-    parser.add_argument("--from", dest="start", type=date.fromisoformat, metavar="DATE",
-                        help="first day (YYYY-MM-DD; default: the first day of data)")
-    parser.add_argument("--to", dest="end", type=date.fromisoformat, metavar="DATE",
-                        help="last day (YYYY-MM-DD; default: the last day of data)")
-    parser.add_argument("--by", default="department", help="groups of the adoption curves (default department)")
+    parser.add_argument("--out", required=True, metavar=_("FILE.html"), help=_("file to write"))
+    parser.add_argument("--from", dest="start", type=date.fromisoformat, metavar=_("DATE"),
+                        help=_("first day (YYYY-MM-DD; default: the first day of data)"))
+    parser.add_argument("--to", dest="end", type=date.fromisoformat, metavar=_("DATE"),
+                        help=_("last day (YYYY-MM-DD; default: the last day of data)"))
+    parser.add_argument("--by", default="department", metavar=_("ATTRIBUTE"),
+                        help=_("groups of the adoption curves (default department)"))
     parser.add_argument("--period", default="month", choices=["week", "month", "quarter"])
     from metrics.cli import add_attribution_option
 
     add_attribution_option(parser)
-    parser.epilog = "example:\n  ruche report --out adoption-2026-10.html --from 2026-01-01 --to 2026-10-31"
+    parser.epilog = _("example:\n  ruche report --out adoption-2026-10.html --from 2026-01-01 --to 2026-10-31")
 
 
 def silo_settings(settings: Settings) -> dict:

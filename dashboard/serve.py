@@ -23,11 +23,11 @@ APP = Path(__file__).with_name("app.py")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
-    parser.add_argument("--port", type=int, help="port to listen on (default 8501)")
+    parser.add_argument("--port", type=int, metavar="PORT", help=_("port to listen on (default 8501)"))
     parser.add_argument(
-        "--host", help="address to listen on (default 127.0.0.1: only this machine can connect)"
+        "--host", metavar="HOST", help=_("address to listen on (default 127.0.0.1: only this machine can connect)")
     )
-    parser.epilog = "example:\n  ruche serve --db ruche.duckdb --port 8501"
+    parser.epilog = _("example:\n  ruche serve --db ruche.duckdb --port 8501")
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

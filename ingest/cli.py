@@ -65,21 +65,24 @@ exit codes:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.usage = "ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]"
+    parser.usage = _("ruche ingest [SOURCE] PATH [PATH ...] [--db FILE]\n       ruche ingest --watch DIR [--db FILE]")
     parser.description = _(
-        "Load exports into the store. SOURCE is one of: {sources}; without it, the source is recognised from each "
-        "file's content. Identifiers are pseudonymised on the way in; a load is published atomically (readers keep "
-        "answering), and loading the same file twice changes nothing."
+        "Load exports into the store. SOURCE is one of: {sources}; without it, the "
+        "source is recognised from each file's content. Identifiers are pseudonymised on the way in; "
+        "a load is published atomically (readers keep answering), and loading the same file twice "
+        "changes nothing."
     ).format(sources=", ".join(SOURCES))
     parser.epilog = _(EPILOG)
-    parser.add_argument("paths", nargs="*", metavar="PATH", help=_("export files or folders (optionally preceded by SOURCE)"))
-    parser.add_argument("--db", metavar="FILE", help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
-    parser.add_argument("--watch", metavar="DIR", help=_("load every new file of DIR, each in its own publish"))
-    parser.add_argument("--interval", type=float, metavar="SECONDS",
+    parser.add_argument("paths", nargs="*", metavar=_("PATH"),
+                        help=_("export files or folders (optionally preceded by SOURCE)"))
+    parser.add_argument("--db", metavar=_("FILE"), help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--watch", metavar=_("DIR"), help=_("load every new file of DIR, each in its own publish"))
+    parser.add_argument("--interval", type=float, metavar=_("SECONDS"),
                         help=_("with --watch: keep watching, scanning every SECONDS (default: one pass, for cron)"))
-    parser.add_argument("--settle", type=float, default=10.0, metavar="SECONDS",
-                        help=_("with --watch: ignore files modified less than SECONDS ago (still being written; default 10)"))
-    parser.add_argument("--as-of", metavar="DATE", type=date.fromisoformat,
+    parser.add_argument("--settle", type=float, default=10.0, metavar=_("SECONDS"),
+                        help=_("with --watch: ignore files modified less than SECONDS ago (still being written; "
+                               "default 10)"))
+    parser.add_argument("--as-of", metavar=_("DATE"), type=date.fromisoformat,
                         help=_("date of a directory snapshot (default: today)"))
     parser.add_argument("--no-wait", action="store_true", help=_("fail with exit code 75 if another load is running"))
     parser.add_argument("--json", action="store_true", help=_("print the summary as JSON"))

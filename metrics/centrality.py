@@ -24,6 +24,7 @@ from metrics.graph import OTHER, graph_as_of, groups_as_of, network_age, person_
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import group_ties_current, tie_frame
+from ruche.i18n import N_
 
 
 #: Above this many people, betweenness is estimated from a sample of sources (Brandes & Pich).
@@ -337,7 +338,7 @@ def name_people(
     )
 
 
-@register("bridges", "boundary spanners: per group, who links to other groups; the top spanners by betweenness")
+@register("bridges", N_("boundary spanners: per group, who links to other groups; the top spanners by betweenness"))
 def bridges_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = attribution_of(params)
     per_group, left_out, top_frame, info = bridges(

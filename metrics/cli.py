@@ -19,13 +19,15 @@ from typing import Any, TextIO
 import polars as pl
 
 from metrics import registry
-from metrics.bases import ATTRIBUTIONS
-from metrics.figures import Live, Query, figure
+from metrics.bases import ATTRIBUTION_WORDS, ATTRIBUTIONS
+from metrics.figures import IN_WORDS, Live, Query, figure
+from metrics.graph import OTHER
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
 from metrics.registry import MetricParams, MetricResult
 from ruche.errors import RucheError
-from ruche.i18n import _
+from ruche import i18n
+from ruche.i18n import N_, _
 
 FORMATS = ("table", "csv", "json")
 
@@ -36,7 +38,7 @@ METRIC_SETTINGS = (
     "targets", "phases",
 )
 
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   ruche metrics participation --by site --period quarter
   ruche metrics inequality --from 2026-01-01 --to 2026-06-30 --format json
@@ -44,7 +46,7 @@ examples:
   ruche metrics group-graph --by department --group Sales --format json
   ruche metrics hierarchy --by hierarchy_level --level 2
   ruche metrics managers-as-relays --period quarter
-"""
+""")
 
 
 def _date(text: str) -> date:
@@ -58,47 +60,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ruche.cli import add_db_option
 
     names = registry.names()
-    parser.epilog = "metrics:\n" + "\n".join(
-        f"  {name:<16}{registry.METRICS[name][1]}" for name in names
-    ) + "\n\n" + EXAMPLES
-    parser.add_argument("name", metavar="NAME", choices=names, help="the metric (listed below)")
+    width = max(16, *(len(name) + 2 for name in names))
+    parser.epilog = _("metrics:") + "\n" + "\n".join(
+        f"  {name:<{width}}{_(registry.METRICS[name][1])}" for name in names
+    ) + "\n\n" + _(EXAMPLES)
+    parser.add_argument("name", metavar=_("NAME"), choices=names, help=_("the metric (listed below)"))
     add_db_option(parser)
     parser.add_argument(
-        "--by", choices=list(GROUP_ATTRIBUTES) + list(HIERARCHY_BY), metavar="ATTRIBUTE",
-        help=f"directory attribute to break down by: {', '.join(GROUP_ATTRIBUTES)} (default: department; "
-        "team for inactive-teams, organisation for leadership and frontline); hierarchy: "
-        "reports_to (default: an organisation and its sub-organisations, --group the leader's pseudonym) "
-        "or hierarchy_level (every organisation of --level)",
+        "--by", choices=list(GROUP_ATTRIBUTES) + list(HIERARCHY_BY), metavar=_("ATTRIBUTE"),
+        help=_("directory attribute to break down by: {attributes} (default: department; "
+               "team for inactive-teams, organisation for leadership and frontline); hierarchy: "
+               "reports_to (default: an organisation and its sub-organisations, --group the leader's pseudonym) "
+               "or hierarchy_level (every organisation of --level)").format(attributes=", ".join(GROUP_ATTRIBUTES)),
     )
     parser.add_argument(
-        "--group", metavar="NAME",
-        help="one group of --by: its rows only (group-graph: the group and the groups it has ties with); "
-        "a group under the minimum size has none",
+        "--group", metavar=_("NAME"),
+        help=_("one group of --by: its rows only (group-graph: the group and the groups it has ties with); "
+               "a group under the minimum size has none"),
     )
     parser.add_argument(
         "--period", choices=list(GRAINS), default=None,
-        help="period of time series (default: month; silos: the whole window unless --period is given)",
+        help=_("period of time series (default: month; silos: the whole window unless --period is given)"),
     )
-    parser.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (default: the data's first)")
-    parser.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: the data's last)")
+    parser.add_argument("--from", dest="start", type=_date, metavar=_("DATE"),
+                        help=_("first day (default: the data's first)"))
+    parser.add_argument("--to", dest="end", type=_date, metavar=_("DATE"), help=_("last day (default: the data's last)"))
     parser.add_argument(
         "--min-group-size", type=int, metavar="K",
-        help="leave out groups of fewer than K people (default: the min_group_size setting, 5; at least 1)",
+        help=_("leave out groups of fewer than K people (default: the min_group_size setting, 5; at least 1)"),
     )
     parser.add_argument(
         "--level", type=int, metavar="N",
-        help="hierarchy --by hierarchy_level: the level (0: the top, 1: the N-1 organisations; default: 1)",
+        help=_("hierarchy --by hierarchy_level: the level (0: the top, 1: the N-1 organisations; default: 1)"),
     )
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("--format", choices=FORMATS, default="table",
+                        help=_("output format (default: table; the table speaks the language in use, CSV and "
+                               "JSON keep the metric's column names)"))
     add_attribution_option(parser)
-    network = parser.add_argument_group("network metrics")
-    network.add_argument("--out", metavar="FILE", help="group-graph: also write the graph to FILE (.graphml or .gexf, for Gephi)")
-    network.add_argument("--top", type=int, metavar="N", help="bridges: how many top spanners to list (default: 10)")
-    network.add_argument("--seed", type=int, metavar="N", help="communities, bridges: random seed (default: 1)")
+    network = parser.add_argument_group(_("network metrics"))
+    network.add_argument("--out", metavar=_("FILE"),
+                         help=_("group-graph: also write the graph to FILE (.graphml or .gexf, for Gephi)"))
+    network.add_argument("--top", type=int, metavar="N", help=_("bridges: how many top spanners to list (default: 10)"))
+    network.add_argument("--seed", type=int, metavar="N", help=_("communities, bridges: random seed (default: 1)"))
     network.add_argument(
-        "--names", metavar="DIRECTORY_CSV",
-        help="bridges, for an administrator: name the top spanners from this directory file and the key, "
-        "in memory (its email and name columns); names are never stored",
+        "--names", metavar=_("DIRECTORY_CSV"),
+        help=_("bridges, for an administrator: name the top spanners from this directory file and the key, "
+               "in memory (its email and name columns); names are never stored"),
     )
 
 
@@ -106,9 +113,9 @@ def add_attribution_option(parser: argparse.ArgumentParser) -> None:
     """``--attribution``: the groups figures put people in (``ruche metrics``, ``ruche report``)."""
     parser.add_argument(
         "--attribution", choices=list(ATTRIBUTIONS), default=None,
-        help="as-it-was: each activity in the groups its author held on its day, each period's headcount "
-        "in the groups held during it; today: the past restated in today's organisation "
-        "(default: the attribution setting, as-it-was)",
+        help=_("as-it-was: each activity in the groups its author held on its day, each period's headcount "
+               "in the groups held during it; today: the past restated in today's organisation "
+               "(default: the attribution setting, as-it-was)"),
     )
 
 
@@ -183,26 +190,204 @@ def to_json(name: str, params: MetricParams, result: MetricResult, group: str | 
     return _plain(document)
 
 
+#: The columns of the metrics' rows → their heading in a table (``--format table``); CSV and JSON keep
+#: the column names, a contract. A column missing here is headed by its name.
+HEADINGS = {
+    "period": N_("period"), "department": N_("department"), "team": N_("team"), "site": N_("site"),
+    "country": N_("country"), "level": N_("level"), "frontline": N_("frontline"), "organisation": N_("organisation"),
+    "headcount": N_("headcount"), "active": N_("active"), "contributors": N_("contributors"),
+    "participation_rate": N_("participation rate"), "contribution_rate": N_("contribution rate"),
+    "stickiness": N_("stickiness"), "retention": N_("retention"),
+    "contributors_retained": N_("contributors retained"), "readers_retained": N_("readers retained"),
+    "days": N_("days"), "partial": N_("partial period"),
+    "spanners": N_("spanners"), "spanner_share": N_("share of spanners"), "reach_1": N_("reach 1 group"),
+    "reach_2": N_("reach 2 groups"), "reach_3_plus": N_("reach 3 groups or more"), "groups_reached": N_("groups reached"),
+    "community": N_("community"), "source": N_("source"), "kind": N_("kind"), "members": N_("members"),
+    "active_members": N_("active members"), "posts": N_("posts"), "replies": N_("replies"),
+    "replies_per_thread": N_("replies per thread"), "readers": N_("readers"), "threads": N_("threads"),
+    "threads_answered": N_("threads answered"), "answered_share": N_("share of threads answered"),
+    "first_reply_median_hours": N_("median hours to first reply"),
+    "first_reply_p90_hours": N_("90th percentile (hours)"), "last_contribution": N_("last contribution"),
+    "recent_contributions": N_("recent contributions"), "previous_contributions": N_("previous contributions"),
+    "trend": N_("trend"), "idle": N_("idle"), "health": N_("health"),
+    "part_active": N_("score: active members"), "part_answered": N_("score: threads answered"),
+    "part_quick": N_("score: answered within a day"), "part_depth": N_("score: replies per thread"),
+    "part_momentum": N_("score: momentum"), "members_reported": N_("members reported"),
+    "reads_reported": N_("reads reported"),
+    "interactions": N_("interactions"), "external_interactions": N_("interactions with external people"),
+    "external_share": N_("external share"),
+    "group_a": N_("group A"), "group_b": N_("group B"), "weight": N_("weight"),
+    "part": N_("part"), "leader": N_("leader"),
+    "rule": N_("rule"), "participation_now": N_("participation now"),
+    "participation_before": N_("participation before"), "flagged_since": N_("flagged since"),
+    "class": N_("class"), "people": N_("people"), "people_share": N_("share of people"),
+    "contributions": N_("contributions"), "contributions_share": N_("share of contributions"),
+    "threads_started": N_("threads started"), "threads_replied": N_("threads replied to"),
+    "replied_share": N_("share of threads replied to"),
+    "new": N_("new"), "continuing": N_("continuing"), "returning": N_("returning"), "lapsed": N_("lapsed"),
+    "lapsed_newcomers": N_("lapsed newcomers"),
+    "teams_with": N_("teams with"), "teams_without": N_("teams without"),
+    "participation_with": N_("participation with"), "participation_without": N_("participation without"),
+    "gap": N_("gap"), "gap_low": N_("gap, low"), "gap_high": N_("gap, high"), "teams_left_out": N_("teams left out"),
+    "community_size": N_("community size"), "share": N_("share"),
+    "report_date": N_("report date"), "period_days": N_("days covered"), "measure": N_("measure"),
+    "value": N_("value"), "concealed": N_("concealed"), "covers": N_("covers"),
+    "persona": N_("persona"), "population": N_("population"),
+    "completeness": N_("completeness"), "has_photo": N_("with a photo"), "has_title": N_("with a title"),
+    "has_department": N_("with a department"), "has_location": N_("with a location"),
+    "has_manager": N_("with a manager"), "has_about": N_("with an about"),
+    "unanswered_share": N_("share of threads unanswered"),
+    "internal_ties": N_("internal ties"), "external_ties": N_("external ties"), "ei_index": N_("E-I index"),
+    "is_silo": N_("silo"), "ties": N_("ties"), "ties_per_person": N_("ties per person"),
+    "cross_silo_share": N_("cross-silo share"), "status": N_("status"),
+    "target": N_("target"), "metric": N_("metric"), "phase": N_("phase"), "start": N_("start"), "due": N_("due"),
+    "actual": N_("actual"), "expected": N_("expected"), "on_track": N_("on track"),
+    "person_id": N_("person"), "betweenness": N_("betweenness"),
+    # the organisation-wide figures printed under the rows
+    "reads_known": N_("reads known"), "as_of": N_("as of"), "previous_period": N_("previous period"),
+    "gini": N_("Gini coefficient"), "contributor_absence_factor": N_("contributor absence factor"),
+    "nmi": N_("normalised mutual information"), "communities": N_("communities"), "modularity": N_("modularity"),
+    "seed": N_("seed"), "computed_at": N_("computed at"), "data_to": N_("data up to"), "current": N_("up to date"),
+    "community_sizes": N_("community sizes"), "groups": N_("groups"), "floor": N_("smallest part shown"),
+    "side_floor": N_("smallest side shown"), "idle_days": N_("days without activity before idle"),
+    "fast_hours": N_("hours for a quick answer"), "health_parts": N_("health score parts"),
+    "top_spanners": N_("top spanners"), "nodes": N_("nodes"), "spaces": N_("spaces"),
+    "suppressed_spaces": N_("spaces left out"), "lorenz": N_("Lorenz curve"), "funnel": N_("funnel"),
+    "cohorts": N_("cohorts"), "note": N_("note"), "measured_to": N_("measured up to"), "phases": N_("phases"),
+}
+
+#: Extras that only say how the covers line words the groups left out: not printed.
+UNSAID = {"hidden_unit"}
+
+#: Columns holding a share (0 to 1), written as a percentage in a table.
+SHARES = {"participation_rate", "contribution_rate", "stickiness", "retention", "contributors_retained",
+          "readers_retained", "spanner_share", "answered_share", "external_share", "participation_now",
+          "participation_before", "people_share", "contributions_share", "replied_share", "participation_with",
+          "participation_without", "share", "completeness", "has_photo", "has_title", "has_department",
+          "has_location", "has_manager", "has_about", "unanswered_share", "cross_silo_share",
+          "part_active", "part_answered", "part_quick", "part_depth", "part_momentum"}
+
+#: Columns (and figures) holding a day, which a stored result's extra may keep as its ISO text.
+DAYS = {"as_of", "data_to", "measured_to", "report_date", "start", "due", "flagged_since", "last_contribution"}
+
+#: The values of a column that are the product's own codes (a rule, a status), said in words in a table.
+VALUES = {
+    "rule": {"low_participation": N_("low participation"), "no_contribution": N_("no contribution"),
+             "participation_drop": N_("participation drop")},
+    "status": {"silo": N_("silo"), "open": N_("open"), "disconnected": N_("too few ties to tell")},
+}
+
+#: Columns whose values are words of the product (a class, a persona, a phase): said in the language in use.
+WORDS = {"class", "persona", "phase", "level", "frontline", "status", "rule", "kind", "population", "measure"}
+
+
+def heading(column: str) -> str:
+    """A column's heading in a table, in the language in use.
+
+    >>> heading("participation_rate"), heading("some_new_column")
+    ('participation rate', 'some_new_column')
+    """
+    return _(HEADINGS[column]) if column in HEADINGS else column
+
+
+def said(column: str, value: Any) -> str:
+    """One value of a table as the language in use writes it: shares as percentages, counts and
+    decimals with its separators, periods and days in its words, the product's words translated,
+    a group's name as it is.
+
+    >>> from ruche.i18n import use
+    >>> with use("fr"):
+    ...     said("participation_rate", 0.682), said("headcount", 12345), said("period", "2026-10"), said("partial", True)
+    ('68,2\xa0%', '12\u202f345', 'oct. 2026', 'oui')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return i18n.count(value)
+    if isinstance(value, float):
+        return i18n.pct(value) if column in SHARES else i18n.number(value, 2 if abs(value) < 100 else 1)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, str) and column in DAYS:
+        return i18n.day_label(_day(value))
+    if isinstance(value, date):
+        return i18n.day_label(value)
+    if isinstance(value, str):
+        if value in VALUES.get(column, ()):
+            return _(VALUES[column][value])
+        if column == "attribution" and value in ATTRIBUTION_WORDS:
+            return _(ATTRIBUTION_WORDS[value])
+        if column == "population" and value in IN_WORDS:
+            return _(IN_WORDS[value])
+        if column in ("period", "period_start", "previous_period"):
+            return i18n.period_label(value)
+        if value == OTHER or column in WORDS or column in GROUP_ATTRIBUTES:
+            return i18n.term(value)
+        return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(said(column, v) for v in value)
+    return str(value)
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows as a table shows them in a language other than English: every value a string
+    (:func:`said`), every column headed in the language (:func:`heading`). English keeps the
+    rows as the CSV holds them.
+
+    >>> from ruche.i18n import use
+    >>> with use("fr"):
+    ...     readable(pl.DataFrame({"department": ["Sales"], "participation_rate": [0.5]})).rows(named=True)
+    [{'direction': 'Sales', 'taux de participation': '50,0\xa0%'}]
+    """
+    columns = {}
+    for column in frame.columns:
+        name = heading(column)
+        while name in columns:  # two columns said alike keep apart
+            name += " "
+        columns[name] = [said(column, v) for v in frame.get_column(column).to_list()]
+    return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
+
+
 def write_table(name: str, params: MetricParams, result: MetricResult, out: TextIO, covers: str | None = None) -> None:
-    span = f"{params.start or 'first day'} to {params.end or 'last day'}"
-    print(f"{name} by {params.by}, per {params.period}, {span}", file=out)
+    english = i18n.current() == i18n.DEFAULT
+    start = i18n.day_label(params.start) if params.start else _("first day")
+    end = i18n.day_label(params.end) if params.end else _("last day")
+    print(_("{metric} by {by}, per {period}, {start} to {end}").format(
+        metric=name, by=i18n.term(params.by), period=i18n.term(params.period), start=start, end=end), file=out)
     if covers:
-        print(f"covers: {covers}", file=out)
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=240, fmt_str_lengths=60):
-        print(result.rows, file=out)
+        print(_("covers: {covers}").format(covers=covers), file=out)
+    shown = (lambda frame: frame) if english else readable
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=240, fmt_str_lengths=60,
+                   tbl_hide_column_data_types=not english, tbl_hide_dtype_separator=not english):
+        print(shown(result.rows), file=out)
         for key, value in result.extra.items():
+            if key in UNSAID and not english:
+                continue
             if isinstance(value, pl.DataFrame):
-                print(f"\n{key}:", file=out)
-                print(value, file=out)
+                print(f"\n{key}:" if english else _("\n{heading}:").format(heading=heading(key)), file=out)
+                print(shown(value), file=out)
             elif key == "covers" and isinstance(value, dict):  # the days of the window, said once in words
-                print(f"window: {_plain(value.get('from'))} to {_plain(value.get('to'))}", file=out)
-            else:
+                print(_("window: {first} to {last}").format(first=i18n.day_label(_day(value.get("from"))),
+                                                             last=i18n.day_label(_day(value.get("to")))), file=out)
+            elif english:
                 print(f"{key}: {_plain(value)}", file=out)
-    print(
-        f"suppressed groups: {result.suppressed_groups} (groups of fewer than {params.min_group_size} people, "
-        "and the smallest others when needed so that none can be recovered)",
-        file=out,
-    )
+            else:
+                print(_("{heading}: {value}").format(heading=heading(key), value=said(key, _plain(value))), file=out)
+    n = result.suppressed_groups
+    print(_("suppressed groups: {n} (groups of fewer than {k} people, and the smallest others when needed "
+            "so that none can be recovered)").format(n=i18n.count(n), k=params.min_group_size), file=out)
+
+
+def _day(value: Any) -> Any:
+    """A day as a stored result's extra may keep it (its ISO text) made a date again."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
 
 
 def check_range(con, start: date | None, end: date | None) -> str | None:

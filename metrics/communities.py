@@ -22,6 +22,7 @@ from metrics.groups import suppress_small_groups
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import tie_frame
+from ruche.i18n import N_
 
 
 def normalised_mutual_information(left: list, right: list) -> float:
@@ -248,7 +249,7 @@ def communities(
     return out, left_out, figures
 
 
-@register("network-communities", "Louvain communities (seeded) against the formal groups: NMI, sizes, group mix")
+@register("network-communities", N_("Louvain communities (seeded) against the formal groups: NMI, sizes, group mix"))
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, figures = communities(
         con, by=params.by, start=params.start, end=params.end, min_group_size=params.min_group_size,

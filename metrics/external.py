@@ -24,6 +24,7 @@ from metrics.participation import labels
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 
 def external_collaboration(
@@ -117,7 +118,7 @@ def meeting_spaces(
     return frame.filter(~small), frame.filter(small).height
 
 
-@register("external", "share of interactions with external people, and the spaces where insiders and outsiders meet")
+@register("external", N_("share of interactions with external people, and the spaces where insiders and outsiders meet"))
 def external_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
     frame = _external_rows(con, params.by, params.start, params.end, attribution)

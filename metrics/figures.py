@@ -54,7 +54,7 @@ from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
 from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
-from ruche.i18n import N_, _, day_label, ngettext, period_label, scope
+from ruche.i18n import N_, _, day_label, ngettext, period_label, scope, term
 
 ORGANISATION = "the organisation"
 
@@ -89,9 +89,9 @@ IN_WORDS = {"known": N_("everyone the exports show, internal and external"),
 
 #: Why a figure covers more than the filters ask, by what it ignores.
 WHY = {
-    "history": "whole history: the person graph is measured once per load, whatever the range",
-    "organisation": "whole organisation: {why}",
-    "start": "as of the end of the range: {what} compares the last complete periods before it",
+    "history": N_("whole history: the person graph is measured once per load, whatever the range"),
+    "organisation": N_("whole organisation: {measure} has no figure per {by}"),
+    "start": N_("as of the end of the range: {what} compares the last complete periods before it"),
 }
 
 
@@ -434,11 +434,11 @@ def _wider(query: Query, narrowed: bool) -> tuple[str, ...]:
     notes = []
     ranged = query.start is not None or query.end is not None
     if query.history and query.measure in PERSON_GRAPH and ranged:
-        notes.append(WHY["history"])
+        notes.append(_(WHY["history"]))
     if query.measure in END_ONLY and query.start is not None:
-        notes.append(WHY["start"].format(what=query.measure))
+        notes.append(_(WHY["start"]).format(what=query.measure))
     if query.group is not None and query.by != "organisation" and not narrowed:
-        notes.append(WHY["organisation"].format(why=f"{query.measure} has no figure per {query.by}"))
+        notes.append(_(WHY["organisation"]).format(measure=query.measure, by=term(query.by)))
     return tuple(notes)
 
 

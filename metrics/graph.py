@@ -29,6 +29,7 @@ from metrics.groups import EXTERNAL, MetricError
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import group_ties_current, network_query, tie_frame, window
+from ruche.i18n import N_
 
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
@@ -495,7 +496,7 @@ def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path
     return path
 
 
-@register("group-graph", "the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)")
+@register("group-graph", N_("the group graph: headcount of each group, tie weight of each pair (--out FILE for Gephi)"))
 def group_graph_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     """The whole graph, or with ``extra["top"]`` its nodes with the most ties, or with
     ``extra["around"]`` one group's neighbourhood (:func:`group_graph_frames`); ``extra["groups"]``

@@ -50,6 +50,7 @@ from metrics.groups import GRAINS, MetricError, grain as _grain, period_start, s
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from ruche.inventory import MANAGER_HIERARCHY_MIN_GROUP_SIZE
+from ruche.i18n import N_
 
 #: The floor of every view by the hierarchy (never below the minimum group size).
 MIN_GROUP_SIZE = MANAGER_HIERARCHY_MIN_GROUP_SIZE
@@ -599,7 +600,7 @@ def resolve(con: duckdb.DuckDBPyConnection, pseudonym: str | None) -> str | None
     return row[0] if row else None
 
 
-@register("hierarchy", "participation of an organisation and its sub-organisations, or of every organisation "
-          "of a level, from the reporting tree", default_by="reports_to")
+@register("hierarchy", N_("participation of an organisation and its sub-organisations, or of every organisation "
+          "of a level, from the reporting tree"), default_by="reports_to")
 def hierarchy_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     return result(con, params)

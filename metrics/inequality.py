@@ -36,6 +36,7 @@ from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, bounds_sql
 from metrics.suppression import decide_once
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 def _ratio(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
     """``numerator / denominator`` as floats, null where the denominator is null or 0.
@@ -262,7 +263,7 @@ def lorenz_curve(
     return lorenz_of(histogram(con, "organisation", start, end))
 
 
-@register("inequality", "the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve")
+@register("inequality", N_("the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve"))
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     share = float(params.extra.get("superuser_share", 0.01))
     reads = bases.reads_known(con)

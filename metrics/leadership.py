@@ -23,6 +23,7 @@ from metrics.participation import labels, participation_frame, participation_fra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 LEVELS = ["executive", "manager", "staff"]
 #: The levels whose participation the Overview calls the leaders'.
@@ -208,7 +209,7 @@ def leaders_rate(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@register("leadership", "participation of executives and managers against staff, and replies to their threads",
+@register("leadership", N_("participation of executives and managers against staff, and replies to their threads"),
           default_by="organisation")
 def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
@@ -219,7 +220,7 @@ def leadership_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
                                **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})
 
 
-@register("leaders", "participation of executives and managers (leadership's, without the threads)",
+@register("leaders", N_("participation of executives and managers (leadership's, without the threads)"),
           default_by="organisation")
 def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
@@ -230,7 +231,7 @@ def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
                                **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})
 
 
-@register("frontline", "participation of frontline workers against desk workers", default_by="organisation")
+@register("frontline", N_("participation of frontline workers against desk workers"), default_by="organisation")
 def frontline_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
     rows, left_out = frontline(con, params.by, params.period, params.start, params.end, params.min_group_size,

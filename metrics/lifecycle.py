@@ -52,6 +52,7 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "lapsed_newcomers",
            "partial"]
@@ -206,7 +207,7 @@ def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -
     return pl.concat(kept) if kept else sizes.clear()
 
 
-@register("lifecycle", "new, continuing, returning and lapsed contributors per period and group; funnel; cohorts")
+@register("lifecycle", N_("new, continuing, returning and lapsed contributors per period and group; funnel; cohorts"))
 def lifecycle_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, heads: pl.DataFrame | None = None,
                      over_range: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> MetricResult:
     attribution = bases.attribution_of(params)

@@ -28,6 +28,7 @@ from metrics.groups import UNKNOWN, group_columns, group_expression, people_by_a
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
 from metrics.suppression import decide
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
@@ -199,7 +200,7 @@ def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
-@register("participation", "participation and contribution rates, stickiness and retention per period and group")
+@register("participation", N_("participation and contribution rates, stickiness and retention per period and group"))
 def participation_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
     rows, left_out = participation(

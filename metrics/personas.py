@@ -35,6 +35,7 @@ from metrics.participation import labels, reads_extra
 from metrics.population import EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide_once
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 PERSONAS = ["engager", "catalyst", "responder", "broadcaster", "observer"]
 
@@ -119,7 +120,7 @@ def _visible(frame: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.Data
     return visible.select(by, "persona", "people", "people_share", "headcount", "population"), left_out
 
 
-@register("personas", "people per persona (engager, catalyst, responder, broadcaster, observer) per group")
+@register("personas", N_("people per persona (engager, catalyst, responder, broadcaster, observer) per group"))
 def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
     frame, everybody = _frames(con, params.by, params.start, params.end, attribution)

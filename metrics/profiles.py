@@ -11,6 +11,7 @@ from metrics._sql import sql
 from metrics.groups import group_columns
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 FIELDS = ["has_photo", "has_title", "has_department", "has_location", "has_manager", "has_about"]
 
@@ -43,7 +44,7 @@ def profile_completeness(
     return rows, left_out
 
 
-@register("profiles", "profile completeness (photo, title, department, location, manager, about) by group")
+@register("profiles", N_("profile completeness (photo, title, department, location, manager, about) by group"))
 def profiles_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = profile_completeness(con, params.by, params.end, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out, extra={"as_of": params.end or date.today()})

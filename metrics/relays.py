@@ -32,6 +32,7 @@ import polars as pl
 from metrics import hierarchy
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD
+from ruche.i18n import N_
 
 COLUMNS = ["period", "teams_with", "teams_without", "participation_with", "participation_without", "gap", "gap_low",
            "gap_high", "teams_left_out", "partial"]
@@ -116,8 +117,8 @@ def managers_as_relays(con: duckdb.DuckDBPyConnection, period: str = "month", st
     return rows, int(rows["teams_left_out"].max() or 0) if rows.height else 0
 
 
-@register("managers-as-relays", "participation of teams whose manager took part against teams whose manager "
-          "did not, with the gap and its 95% interval", default_by="organisation")
+@register("managers-as-relays", N_("participation of teams whose manager took part against teams whose manager "
+          "did not, with the gap and its 95% interval"), default_by="organisation")
 def relays_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     return result(con, params)
 

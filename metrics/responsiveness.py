@@ -29,6 +29,7 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_share",
            "first_reply_median_hours", "first_reply_p90_hours", "partial"]
@@ -136,7 +137,7 @@ def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, star
     return _with_counts(shown, part, by).select("period", by, *COLUMNS[1:]).sort("period", by)
 
 
-@register("responsiveness", "threads answered and time to first reply (hours) per period and group of the author")
+@register("responsiveness", N_("threads answered and time to first reply (hours) per period and group of the author"))
 def responsiveness_metric(con: duckdb.DuckDBPyConnection, params: MetricParams, *, threads: str | None = None,
                           heads: pl.DataFrame | None = None) -> MetricResult:
     attribution = bases.attribution_of(params)

@@ -41,6 +41,7 @@ from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
 from metrics.ties import network_query, window
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 DEFAULT_SILO_THRESHOLD = -0.5
 #: Fewest ties, in all and per member, for a group's E-I index to be told (settings
@@ -226,7 +227,7 @@ def silos_result(groups: pl.DataFrame, left_out: int, org: pl.DataFrame, per_per
     return MetricResult(rows=groups, suppressed_groups=left_out, extra=extra)
 
 
-@register("silos", "E-I index of each group (silos), organisation E-I index, cross-silo share, modularity")
+@register("silos", N_("E-I index of each group (silos), organisation E-I index, cross-silo share, modularity"))
 def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     """Over the window, or per period when the caller asks for one (``extra["per_period"]``).
 

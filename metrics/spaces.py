@@ -141,7 +141,7 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     return shown, hidden, org
 
 
-@register("communities", "communities (groups, channels): members, activity, time to first reply, idle, health score",
+@register("communities", N_("communities (groups, channels): members, activity, time to first reply, idle, health score"),
           default_by="organisation")
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, hidden, org = communities(

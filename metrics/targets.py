@@ -27,6 +27,7 @@ from metrics.groups import MetricError, grain, period_start, shift_period
 from metrics.participation import participation_frame
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 PHASES = ("pilot", "rollout", "generalised")
 TARGET_METRICS = {"participation": "participation_rate", "contribution": "contribution_rate"}
@@ -191,7 +192,7 @@ def _label(con: duckdb.DuckDBPyConnection, period: str, day: date) -> str:
     ).fetchone()[0]
 
 
-@register("targets", "roadmap targets from the configuration: actual against expected, and each group's phase")
+@register("targets", N_("roadmap targets from the configuration: actual against expected, and each group's phase"))
 def targets_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, phases = roadmap(
         con, list(params.extra.get("targets", [])), dict(params.extra.get("phases", {})),

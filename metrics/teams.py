@@ -35,6 +35,7 @@ from metrics.participation import participation_frame, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
+from ruche.i18n import N_
 
 RULES = ["low_participation", "no_contribution", "participation_drop"]
 
@@ -205,7 +206,7 @@ def _label(period: str, start: date) -> str:
     return start.strftime("%Y-%m") if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-@register("inactive-teams", "teams flagged by the inactivity rules, with the rule that fired", default_by="team")
+@register("inactive-teams", N_("teams flagged by the inactivity rules, with the rule that fired"), default_by="team")
 def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out, seen = inactive_teams(
         con, by=params.by, period=params.period, end=params.end, min_group_size=params.min_group_size,

@@ -16,6 +16,7 @@ import polars as pl
 
 from metrics._sql import sql
 from metrics.measure import MetricParams, MetricResult, register
+from ruche.i18n import N_
 
 #: The measure whose value is the number of people a report's row of totals is over (the group
 #: the privacy threshold applies to); a groups report counts communities, not people.
@@ -60,7 +61,7 @@ def organisation_usage(
     return frame, small.height
 
 
-@register("organisation-usage", "Microsoft 365 reports' totals for the whole organisation (concealed reports included)",
+@register("organisation-usage", N_("Microsoft 365 reports' totals for the whole organisation (concealed reports included)"),
           default_by="organisation")
 def organisation_usage_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     rows, left_out = organisation_usage(con, params.start, params.end, params.min_group_size)

@@ -16,7 +16,7 @@ import sys
 from ruche import i18n
 from ruche.config import Settings
 from ruche.errors import RucheError
-from ruche.i18n import N_, _
+from ruche.i18n import N_, _, ngettext
 
 # name -> (module, one-line help). Modules are imported only when their command runs,
 # so `ruche --help` stays fast.
@@ -40,7 +40,19 @@ ARGPARSE = (N_("usage: "), N_("positional arguments"), N_("options"), N_("show t
             N_("argument %(argument_name)s: %(message)s"), N_("unrecognized arguments: %s"),
             N_("the following arguments are required: %s"), N_("expected one argument"),
             N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("invalid %(type)s value: %(value)r"),
-            N_("%(prog)s: error: %(message)s\n"))
+            N_("%(prog)s: error: %(message)s\n"), N_("ambiguous option: %(option)s could match %(matches)s"),
+            N_("expected at least one argument"), N_("expected at most one argument"),
+            N_("ignored explicit argument %r"), N_("not allowed with argument %s"),
+            N_("one of the arguments %s is required"), N_("can't open '%(filename)s': %(error)s"),
+            N_("unknown parser %(parser_name)r (choices: %(choices)s)"))
+
+
+def _argparse_plurals(n: int) -> tuple[str, ...]:
+    """argparse's counted messages, marked for the catalog here (argparse looks them up itself)."""
+    return (ngettext("expected %s argument", "expected %s arguments", n),
+            ngettext("conflicting option string: %s", "conflicting option strings: %s", n))
+
+
 argparse._ = _
 argparse.ngettext = i18n.ngettext
 
@@ -56,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Ruche: adoption analytics for enterprise social networks."),
         epilog=_("Run `ruche COMMAND --help` for the options and examples of each command."),
     )
-    parser.add_argument("--config", metavar="FILE", help=_("configuration file (default: ./ruche.toml if present)"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--config", metavar=_("FILE"), help=_("configuration file (default: ./ruche.toml if present)"))
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), required=True)
     for name, (module, help_line) in COMMANDS.items():
         help_line = _(help_line)
         p = sub.add_parser(name, help=help_line, description=help_line[0].upper() + help_line[1:] + ".",
@@ -69,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """The ``--db`` option every command that opens the store takes."""
-    parser.add_argument("--db", metavar="FILE", help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--db", metavar=_("FILE"), help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
 
 
 def _command_name(argv: list[str]) -> str | None:
@@ -86,7 +98,8 @@ def _command_name(argv: list[str]) -> str | None:
 
 def _language(argv: list[str]) -> str | None:
     """The configured language, read before the command line is parsed so that its help speaks it
-    (a configuration that does not load says so later, in English until then)."""
+    (a configuration that does not load says so later, in the environment's language until then:
+    :func:`ruche.i18n.cli_language`)."""
     path = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config"), None)
     try:
         return Settings.load(path=path or os.environ.get("RUCHE_CONFIG") or "ruche.toml").language
@@ -96,7 +109,7 @@ def _language(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    i18n.set_default(_language(argv))
+    i18n.set_default(i18n.cli_language(_language(argv)))
     parser = build_parser()
     # Find the command first so that only its module is imported.
     command = _command_name(argv)
@@ -111,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             path=args.config or os.environ.get("RUCHE_CONFIG") or "ruche.toml",
             db=getattr(args, "db", None),
         )
-        i18n.set_default(settings.language)
+        i18n.set_default(i18n.cli_language(settings.language))
         if settings.memory_limit:
             from ruche.store import limit_memory
 

@@ -176,7 +176,8 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Language of the dashboard, the report, the digests, the privacy pack and the command line's "
         "messages: en or fr (a catalog in ruche/locale, docs/i18n.md). Empty: the dashboard follows the "
-        "browser's languages, everything else speaks English.",
+        "browser's languages; the command line, and what its commands write, the environment's locale "
+        "(LC_ALL, LC_MESSAGES, LANG), else English.",
     ),
     Setting(
         "directory_columns",

@@ -70,6 +70,34 @@ def activate(language: str | None) -> None:
     _current.set(supported(language) or DEFAULT)
 
 
+#: The environment variables naming the locale, strongest first, as POSIX reads them.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(setting: str | None = None, env: dict | None = None) -> str:
+    """The command line's language: the ``language`` setting; else the environment's locale, as
+    gettext reads it (the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set; then the first
+    language of ``LANGUAGE``'s list that has a catalog, unless that locale is ``C`` or ``POSIX``);
+    else English. A locale without a catalog (``de_DE``, ``C.UTF-8``) is English.
+
+    >>> cli_language("fr", {"LANG": "en_GB.UTF-8"}), cli_language(None, {"LANG": "fr_FR.UTF-8"})
+    ('fr', 'fr')
+    >>> cli_language(None, {"LC_ALL": "C", "LANG": "fr_FR.UTF-8"}), cli_language(None, {"LANG": "de_DE.UTF-8"})
+    ('en', 'en')
+    >>> cli_language(None, {"LANG": "de_DE.UTF-8", "LANGUAGE": "de:fr"}), cli_language(None, {})
+    ('fr', 'en')
+    """
+    if supported(setting):
+        return supported(setting)
+    env = os.environ if env is None else env
+    locale_name = next((env[v] for v in LOCALE_VARIABLES if env.get(v)), "")
+    if locale_name.split(".")[0] not in ("", "C", "POSIX"):
+        for tag in (env.get("LANGUAGE") or "").split(":"):
+            if supported(tag):
+                return supported(tag)
+    return supported(locale_name) or DEFAULT
+
+
 def name(language: str) -> str:
     """A language's name in itself, for the dashboard's switch.
 
@@ -182,6 +210,7 @@ TERMS = {
     "superuser": N_("superuser"), "contributor": N_("contributor"), "lurker": N_("lurker"),
     "inactive": N_("inactive"), "non-contributor": N_("non-contributor"),
     "Organisation": N_("Organisation"), "External": N_("External"), "(not set)": N_("(not set)"),
+    "Other (small groups)": N_("Other (small groups)"),
     "the organisation": N_("the organisation"),
     "pilot": N_("pilot"), "rollout": N_("rollout"), "generalised": N_("generalised"),
     "engager": N_("engager"), "catalyst": N_("catalyst"), "responder": N_("responder"),

@@ -53,6 +53,7 @@ import duckdb
 
 from ruche import inventory, lake
 from ruche.errors import RucheError
+from ruche.i18n import N_, _, count
 from ruche.privacy import _SQL_NORMALISED, KeyFileError, Pseudonymiser, load_key
 
 FINGERPRINT = "key_fingerprint"
@@ -74,7 +75,7 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def verify(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, what: str = "the configured key") -> None:
+def verify(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, what: str = N_("the configured key")) -> None:
     """Raise :class:`KeyMismatch` unless the store was built with ``pseudonymiser``'s key.
 
     A store no load has written to yet (no fingerprint) accepts any key.
@@ -91,15 +92,15 @@ def verify(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, what: s
     stored = stored_fingerprint(con)
     if stored is not None and stored != pseudonymiser.fingerprint():
         raise KeyMismatch(
-            f"this store was built with another pseudonymisation key than {what}: use the key it was "
-            "built with (key_file or RUCHE_KEY); `ruche key check` tells whether a key matches"
+            _("this store was built with another pseudonymisation key than {what}: use the key it was "
+              "built with (key_file or RUCHE_KEY); `ruche key check` tells whether a key matches").format(what=_(what))
         )
 
 
 def key_origin(settings: Any, env: dict | None = None) -> str:
     """Where the configured key comes from, for messages."""
     env = os.environ if env is None else env
-    return "RUCHE_KEY" if env.get("RUCHE_KEY") else f"the key file {Path(settings.key_file).expanduser()}"
+    return "RUCHE_KEY" if env.get("RUCHE_KEY") else _("the key file {path}").format(path=Path(settings.key_file).expanduser())
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,9 +268,9 @@ def rotate(
     :class:`RotationRefused` when some pseudonyms cannot be mapped and ``unlink_unmapped`` is false;
     the caller's :func:`ruche.store.writing` then publishes nothing.
     """
-    verify(con, old, "the current key")
+    verify(con, old, N_("the current key"))
     if old.fingerprint() == new.fingerprint():
-        raise RotationRefused("the new key is the current key")
+        raise RotationRefused(_("the new key is the current key"))
     found = replay(paths, settings)
     result = Rotation(files=found.files)
     marked = sorted(found.values)
@@ -301,10 +302,11 @@ def rotate(
     if result.unmapped and not unlink_unmapped:
         listing = ", ".join(f"{k}: {n}" for k, n in result.unmapped.items())
         raise RotationRefused(
-            f"{sum(result.unmapped.values())} pseudonyms of the store are in none of the files given "
-            f"({listing}); nothing was changed. Add the exports they come from with --from (older "
-            "directory files for people who have left), or pass --unlink-unmapped to give them random "
-            "pseudonyms nothing can link back (their history is kept; a later load will not recognise them)"
+            _("{n} pseudonyms of the store are in none of the files given "
+              "({listing}); nothing was changed. Add the exports they come from with --from (older "
+              "directory files for people who have left), or pass --unlink-unmapped to give them random "
+              "pseudonyms nothing can link back (their history is kept; a later load will not recognise them)").format(
+                n=count(sum(result.unmapped.values())), listing=listing)
         )
     if result.unmapped:
         _add_unlinked(con)
@@ -398,31 +400,32 @@ def _add_unlinked(con: duckdb.DuckDBPyConnection) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ruche.cli import add_db_option
 
-    parser.epilog = (
+    parser.epilog = _(
         "examples:\n"
         "  ruche key check\n"
         "  ruche key rotate --new-key-file /etc/ruche/key.2027 --from hr-export.csv --from network-export.zip\n"
         "  RUCHE_NEW_KEY=... ruche key rotate --from hr-export.csv --dry-run"
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    check = actions.add_parser("check", help="tell whether the configured key is the one the store was built with")
+    actions = parser.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    check_help = _("tell whether the configured key is the one the store was built with")
+    check = actions.add_parser("check", help=check_help, description=check_help[0].upper() + check_help[1:] + ".")
     add_db_option(check)
     rot = actions.add_parser(
         "rotate",
-        help="re-pseudonymise the store under a new key, from the exports it was built from",
-        description="Re-pseudonymise every identifier of the store under a new key. The exports the store "
-        "was built from (--from) give the mapping old -> new; see docs/privacy.md.",
+        help=_("re-pseudonymise the store under a new key, from the exports it was built from"),
+        description=_("Re-pseudonymise every identifier of the store under a new key. The exports the store "
+                      "was built from (--from) give the mapping old -> new; see docs/privacy.md."),
     )
     add_db_option(rot)
-    rot.add_argument("--new-key-file", metavar="FILE",
-                     help="the new key (created, mode 0600, when the file does not exist); "
-                     "default: the key in $RUCHE_NEW_KEY (hexadecimal)")
-    rot.add_argument("--from", dest="sources", action="append", default=[], metavar="FILE",
-                     help="an export the store was built from (repeat: the directory, every network export)")
+    rot.add_argument("--new-key-file", metavar=_("FILE"),
+                     help=_("the new key (created, mode 0600, when the file does not exist); "
+                            "default: the key in $RUCHE_NEW_KEY (hexadecimal)"))
+    rot.add_argument("--from", dest="sources", action="append", default=[], metavar=_("FILE"),
+                     help=_("an export the store was built from (repeat: the directory, every network export)"))
     rot.add_argument("--unlink-unmapped", action="store_true",
-                     help="give pseudonyms none of the files explains random ones, instead of refusing")
-    rot.add_argument("--dry-run", action="store_true", help="report what rotation would do, change nothing")
-    rot.add_argument("--json", action="store_true", help="print the result as JSON")
+                     help=_("give pseudonyms none of the files explains random ones, instead of refusing"))
+    rot.add_argument("--dry-run", action="store_true", help=_("report what rotation would do, change nothing"))
+    rot.add_argument("--json", action="store_true", help=_("print the result as JSON"))
 
 
 def _new_key(args: argparse.Namespace) -> tuple[bytes, str, bool]:
@@ -435,7 +438,7 @@ def _new_key(args: argparse.Namespace) -> tuple[bytes, str, bool]:
         return load_key(path, env={}, create=True), str(path), not existed
     text = os.environ.get("RUCHE_NEW_KEY")
     if not text:
-        raise KeyFileError("no new key: give --new-key-file FILE or set RUCHE_NEW_KEY")
+        raise KeyFileError(_("no new key: give --new-key-file FILE or set RUCHE_NEW_KEY"))
     key = load_key("-", env={"RUCHE_KEY": text}, create=False)
     return key, "RUCHE_NEW_KEY", False
 
@@ -450,9 +453,9 @@ def run(args: argparse.Namespace, settings) -> int:
 
     db = str(settings.db)
     if db != ":memory:" and not lake.is_lake(db) and not Path(db).exists():
-        raise StoreError(f"{db}: no store here")
+        raise StoreError(_("{db}: no store here").format(db=db))
     if lake.is_lake(db) and args.action != "check":
-        lake.refuse_erasing(db, "ruche key rotate", "the pseudonyms of the old key")
+        lake.refuse_erasing(db, "ruche key rotate", N_("the pseudonyms of the old key"))
     current = Pseudonymiser(load_key(settings.key_file, create=False))
     origin = key_origin(settings)
     if args.action == "check":
@@ -462,17 +465,18 @@ def run(args: argparse.Namespace, settings) -> int:
         finally:
             con.close()
         if stored is None:
-            print(f"{db}: no load has recorded a key yet; the first load will record {origin}.")
+            print(_("{db}: no load has recorded a key yet; the first load will record {origin}.").format(
+                db=db, origin=origin))
             return 0
         if stored != current.fingerprint():
-            raise KeyMismatch(f"{origin} is not the key {db} was built with: loads and named views would "
-                              "refuse it. Use the key the store was built with.")
-        print(f"{origin} is the key {db} was built with.")
+            raise KeyMismatch(_("{origin} is not the key {db} was built with: loads and named views would "
+                                "refuse it. Use the key the store was built with.").format(origin=origin, db=db))
+        print(_("{origin} is the key {db} was built with.").format(origin=origin, db=db))
         return 0
 
     for path in args.sources:
         if not Path(path).exists():
-            raise RucheError(f"{path}: no such file or folder")
+            raise RucheError(_("{path}: no such file or folder").format(path=path))
     key, where, created = _new_key(args)
     new = Pseudonymiser(key)
     try:
@@ -486,21 +490,23 @@ def run(args: argparse.Namespace, settings) -> int:
         print(json.dumps(dict(result.to_dict(), dry_run=args.dry_run, new_key=where), indent=2))
         return 0
     total = sum(result.mapped.values())
-    lines = [f"Read {result.files} export(s): {total} pseudonyms mapped to the new key."]
-    lines += [f"  {k}: {n}" for k, n in result.mapped.items() if n]
+    lines = [_("Read {files} export(s): {total} pseudonyms mapped to the new key.").format(
+        files=count(result.files), total=count(total))]
+    lines += [f"  {k}: {count(n)}" for k, n in result.mapped.items() if n]
     if result.unmapped:
-        lines.append(f"{sum(result.unmapped.values())} pseudonyms no export explains were given random ones "
-                     "(their history is kept, nothing links them to anybody):")
-        lines += [f"  {k}: {n}" for k, n in result.unmapped.items()]
+        lines.append(_("{n} pseudonyms no export explains were given random ones "
+                       "(their history is kept, nothing links them to anybody):").format(
+                           n=count(sum(result.unmapped.values()))))
+        lines += [f"  {k}: {count(n)}" for k, n in result.unmapped.items()]
     if args.dry_run:
-        lines.append("Dry run: nothing was changed.")
+        lines.append(_("Dry run: nothing was changed."))
     else:
         if created:
-            lines.append(f"The new key was created in {where} (mode 0600).")
-        lines.append(f"The store now uses the new key ({where}): point key_file (or RUCHE_KEY) at it before "
-                     "the next load.")
-        lines.append(f"The old key ({origin}) was left in place: destroy it once the new one is in use. "
-                     "Until then it links the pseudonyms of any copy or backup of the store made before "
-                     "this rotation to the people in the exports.")
+            lines.append(_("The new key was created in {where} (mode 0600).").format(where=where))
+        lines.append(_("The store now uses the new key ({where}): point key_file (or RUCHE_KEY) at it before "
+                       "the next load.").format(where=where))
+        lines.append(_("The old key ({origin}) was left in place: destroy it once the new one is in use. "
+                       "Until then it links the pseudonyms of any copy or backup of the store made before "
+                       "this rotation to the people in the exports.").format(origin=origin))
     print("\n".join(lines))
     return 0

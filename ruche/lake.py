@@ -41,6 +41,8 @@ from pathlib import Path
 
 import duckdb
 
+from ruche.i18n import N_, _, count
+
 PREFIX = "ducklake:"
 ALIAS = "lake"
 
@@ -90,8 +92,8 @@ def parse(url: str) -> Lake:
         return Lake(url, "postgres", rest, data_path)
     if rest.startswith("sqlite:") and rest[len("sqlite:"):]:
         return Lake(url, "sqlite", rest, data_path or rest[len("sqlite:"):] + ".files/")
-    raise _error(f"{url}: expected ducklake:postgres:CONNECTION data_path=FOLDER or ducklake:sqlite:FILE "
-                 "(a DuckDB catalog file cannot be read while a load writes it)")
+    raise _error(_("{url}: expected ducklake:postgres:CONNECTION data_path=FOLDER or ducklake:sqlite:FILE "
+                   "(a DuckDB catalog file cannot be read while a load writes it)").format(url=url))
 
 
 def extension_path(name: str) -> Path:
@@ -99,14 +101,15 @@ def extension_path(name: str) -> Path:
     try:
         module = importlib.import_module(PACKAGES[name])
     except ImportError:
-        raise _error(f"the {name} extension is not installed: pip install 'ruche[lake]' "
-                     f"(package {PACKAGES[name].replace('_', '-')})") from None
+        raise _error(_("the {name} extension is not installed: pip install 'ruche[lake]' "
+                       "(package {package})").format(name=name, package=PACKAGES[name].replace("_", "-"))) from None
     folder = Path(module.__file__).parent / "extensions"
     path = folder / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if not path.is_file():
         built = ", ".join(sorted(p.name[1:] for p in folder.glob("v*"))) or "none"
-        raise _error(f"the {name} extension installed is built for DuckDB {built}, this is DuckDB "
-                     f"{duckdb.__version__}: install the same version of both (pip install 'ruche[lake]')")
+        raise _error(_("the {name} extension installed is built for DuckDB {built}, this is DuckDB "
+                       "{version}: install the same version of both (pip install 'ruche[lake]')").format(
+                           name=name, built=built, version=duckdb.__version__))
     return path
 
 
@@ -146,7 +149,8 @@ def open_lake(url: str, read_only: bool, snapshot: int | None = None) -> duckdb.
         raise
     except duckdb.Error as exc:
         con.close()
-        raise StoreError(f"{_shown(url)}: cannot open the DuckLake store ({_plain(exc)})") from None
+        raise StoreError(_("{url}: cannot open the DuckLake store ({error})").format(
+            url=_shown(url), error=_plain(exc))) from None
     return con
 
 
@@ -335,7 +339,8 @@ def write_lock(lake: Lake, wait: bool, retry_seconds: float = 3600.0):
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
-            raise _error(f"{_shown(lake.url)}: cannot take the write lock ({_plain(exc)})") from None
+            raise _error(_("{url}: cannot take the write lock ({error})").format(
+                url=_shown(lake.url), error=_plain(exc))) from None
         yield
     finally:
         con.close()
@@ -348,15 +353,16 @@ def remove_orphans(con: duckdb.DuckDBPyConnection) -> None:
 
 
 #: Why a command that must make rows unreadable refuses a lake (docs/store.md, "What differs")
-NOT_ERASED = ("DuckLake keeps the rows a write deletes or rewrites in the Parquet files of its earlier "
+NOT_ERASED = N_("DuckLake keeps the rows a write deletes or rewrites in the Parquet files of its earlier "
               "snapshots (what lets a dashboard keep its view during a load), so {what} would stay readable there")
 
 
 def refuse_erasing(url: str, command: str, what: str) -> None:
     """Refuse ``command`` (``ruche purge``, ``ruche key rotate``) on the lake ``url``: its point is
     that ``what`` can no longer be read, and a lake's earlier snapshots would still hold it."""
-    raise _error(f"{_shown(url)}: `{command}` works on a store file only: " + NOT_ERASED.format(what=what)
-                 + "; run it on the store file before moving it (`ruche lake`), or see docs/store.md")
+    raise _error(_("{url}: `{command}` works on a store file only: {why}; run it on the store file before moving "
+                   "it (`ruche lake`), or see docs/store.md").format(
+                       url=_shown(url), command=command, why=_(NOT_ERASED).format(what=_(what))))
 
 
 #: How long a snapshot stays readable once a later one is committed: a dashboard pinned to it
@@ -389,7 +395,8 @@ def copy_store(source: str, url: str) -> dict[str, int]:
     with writing(url) as con:
         loaded = con.execute("select count(*) from ingest_runs").fetchone()[0]
         if loaded:
-            raise StoreError(f"{_shown(url)}: holds a store already ({loaded} loads): copy into an empty catalog")
+            raise StoreError(_("{url}: holds a store already ({loaded} loads): copy into an empty catalog").format(
+                url=_shown(url), loaded=loaded))
         con.execute(f"attach {_quote(source)} as source_file (read_only)")  # closed with the connection
         tables = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where database_name = 'source_file' and schema_name = 'main' "
@@ -416,14 +423,15 @@ def add_arguments(parser) -> None:
 
     add_db_option(parser)
     parser.add_argument("--to", required=True, metavar="URL",
-                        help="the DuckLake store to create: ducklake:postgres:CONNECTION data_path=FOLDER, or "
-                             "ducklake:sqlite:FILE")
-    parser.epilog = ("Copies the store file (--db) into an empty DuckLake, in one write; then point every "
-                     "loader and dashboard at it (db = \"ducklake:…\" in ruche.toml, or --db). See docs/store.md.")
+                        help=_("the DuckLake store to create: ducklake:postgres:CONNECTION data_path=FOLDER, or "
+                               "ducklake:sqlite:FILE"))
+    parser.epilog = _("Copies the store file (--db) into an empty DuckLake, in one write; then point every "
+                      "loader and dashboard at it (db = \"ducklake:…\" in ruche.toml, or --db). See docs/store.md.")
 
 
 def run(args, settings) -> int:
     copied = copy_store(settings.db, args.to)
     rows = sum(copied.values())
-    print(f"copied {len(copied)} tables, {rows:,} rows, from {settings.db} to {_shown(args.to)}")
+    print(_("copied {tables} tables, {rows} rows, from {db} to {url}").format(
+        tables=len(copied), rows=count(rows), db=settings.db, url=_shown(args.to)))
     return 0

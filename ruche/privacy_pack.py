@@ -221,8 +221,8 @@ def write(out: str | Path, settings: Settings | None) -> list[Path]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = "example:\n  ruche privacy-pack --out privacy-pack/"
-    parser.add_argument("--out", metavar="DIR", required=True, help="folder to write the pack into")
+    parser.epilog = _("example:\n  ruche privacy-pack --out privacy-pack/")
+    parser.add_argument("--out", metavar=_("DIR"), required=True, help=_("folder to write the pack into"))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

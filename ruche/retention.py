@@ -36,6 +36,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruche.i18n import N_, _, count, day_label, ngettext, period_label, pgettext
+
 import duckdb
 
 if TYPE_CHECKING:  # a load reads the purge's cut-off from here: polars is not imported for it
@@ -63,7 +65,7 @@ def queries() -> dict[str, str]:
 def cutoff(as_of: date, months: int) -> date:
     """First day kept: the start of the month holding the day ``months`` months before ``as_of``."""
     if months < 1:
-        raise RetentionError(f"retention_months must be at least 1, got {months}")
+        raise RetentionError(_("retention_months must be at least 1, got {months}").format(months=months))
     index = as_of.year * 12 + as_of.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -102,26 +104,36 @@ class Plan:
         }
 
     def format(self, dry_run: bool) -> str:
-        verb = "would go" if dry_run else "went"
+        """What the purge does (or did), in the language in use; table names are the store's."""
         lines = []
         if any(self.implausible.values()):
-            fixed = ", ".join(f"{t} {n}" for t, n in self.implausible.items() if n)
-            lines.append(f"Rows dated impossibly (before 2000, after next year, infinity) {'would be' if dry_run else 'were'} "
-                         f"repaired first: {fixed} (activities and usage reports removed, people's dates cleared).")
-        lines.append(f"Retention: {self.months} months. As of {self.as_of}, person-level data before "
-                     f"{self.cutoff} {verb}:")
+            fixed = ", ".join(f"{t} {count(n)}" for t, n in self.implausible.items() if n)
+            lines.append((_("Rows dated impossibly (before 2000, after next year, infinity) would be repaired first: "
+                            "{fixed} (activities and usage reports removed, people's dates cleared).") if dry_run else
+                          _("Rows dated impossibly (before 2000, after next year, infinity) were repaired first: "
+                            "{fixed} (activities and usage reports removed, people's dates cleared).")).format(fixed=fixed))
+        said = dict(months=self.months, as_of=day_label(self.as_of), cutoff=day_label(self.cutoff))
+        lines.append((ngettext("Retention: {months} month. As of {as_of}, person-level data before {cutoff} would go:",
+                               "Retention: {months} months. As of {as_of}, person-level data before {cutoff} would go:",
+                               self.months) if dry_run else
+                      ngettext("Retention: {months} month. As of {as_of}, person-level data before {cutoff} went:",
+                               "Retention: {months} months. As of {as_of}, person-level data before {cutoff} went:",
+                               self.months)).format(**said))
         width = max(len(t) for t in PURGED_TABLES)
-        lines += [f"  {t:<{width}}  {self.rows.get(t, 0):>9}" for t in PURGED_TABLES]
+        lines += [f"  {t:<{width}}  {count(self.rows.get(t, 0)):>9}" for t in PURGED_TABLES]
         if self.folded_months:
-            span = self.folded_months[0] if len(self.folded_months) == 1 else \
-                f"{self.folded_months[0]} to {self.folded_months[-1]}"
-            lines.append(f"Folded into group_history first: {span} ({self.history_rows} rows, no person key).")
+            first, last = period_label(self.folded_months[0]), period_label(self.folded_months[-1])
+            span = first if len(self.folded_months) == 1 else pgettext("months", "{first} to {last}").format(
+                first=first, last=last)
+            lines.append(ngettext("Folded into group_history first: {span} ({n} row, no person key).",
+                                  "Folded into group_history first: {span} ({n} rows, no person key).",
+                                  self.history_rows).format(span=span, n=count(self.history_rows)))
         if self.is_empty:
-            lines.append("Nothing to purge.")
+            lines.append(_("Nothing to purge."))
         elif dry_run:
-            lines.append("Dry run: nothing was changed.")
+            lines.append(_("Dry run: nothing was changed."))
         else:
-            lines.append("Purged; the materialised metrics were rebuilt.")
+            lines.append(_("Purged; the materialised metrics were rebuilt."))
         return "\n".join(lines)
 
 
@@ -325,7 +337,7 @@ def _today() -> date:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ruche.cli import add_db_option
 
-    parser.epilog = (
+    parser.epilog = _(
         "Person-level activity older than retention_months (13 by default; ruche.toml or "
         "RUCHE_RETENTION_MONTHS) is folded into group aggregates, then deleted, atomically.\n\n"
         "examples:\n"
@@ -334,10 +346,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "  ruche purge --as-of 2026-12-31 --json as if today were 2026-12-31, as JSON"
     )
     add_db_option(parser)
-    parser.add_argument("--dry-run", action="store_true", help="show what would go, change nothing")
-    parser.add_argument("--as-of", metavar="DATE", type=date.fromisoformat,
-                        help="the day the retention window is counted back from (default: today, UTC)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--dry-run", action="store_true", help=_("show what would go, change nothing"))
+    parser.add_argument("--as-of", metavar=_("DATE"), type=date.fromisoformat,
+                        help=_("the day the retention window is counted back from (default: today, UTC)"))
+    parser.add_argument("--json", action="store_true", help=_("print the result as JSON"))
 
 
 def run(args: argparse.Namespace, settings) -> int:
@@ -345,9 +357,9 @@ def run(args: argparse.Namespace, settings) -> int:
 
     db = str(settings.db)
     if lake.is_lake(db):
-        lake.refuse_erasing(db, "ruche purge", "the person-level rows it deletes")
+        lake.refuse_erasing(db, "ruche purge", N_("the person-level rows it deletes"))
     if db != ":memory:" and not Path(db).exists():
-        raise StoreError(f"{db}: no store here")
+        raise StoreError(_("{db}: no store here").format(db=db))
     as_of = args.as_of or _today()
     months = settings.retention_months
     cutoff(as_of, months)  # refuse a wrong setting before copying the store

@@ -21,6 +21,10 @@ def _isolated_key(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("RUCHE_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
     monkeypatch.delenv("RUCHE_DB", raising=False)
     monkeypatch.delenv("RUCHE_CONFIG", raising=False)
+    # the command line speaks the environment's language (ruche.i18n.cli_language): English unless a test says
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 def build_tiny_store(path: Path) -> Path:

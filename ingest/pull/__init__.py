@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ingest.common import IngestError, Progress, Summary, redact
 from ruche.config import Settings
-from ruche.i18n import _, ngettext
+from ruche.i18n import _, day_label, ngettext
 from ruche.store import StoreError, connect
 
 from ingest.pull.http import Auth, BearerToken, Policy, PullError
@@ -114,7 +114,7 @@ class Outcome:
     error: str | None = None
 
     def format(self) -> str:
-        through = self.data_through or "–"
+        through = day_label(self.data_through)
         if self.status == "failed":
             return _("{source}: error: {message}").format(source=self.source, message=self.error)
         if self.status == "up to date":

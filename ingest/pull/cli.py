@@ -35,19 +35,19 @@ exit codes:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.usage = "ruche pull SOURCE [--since DATE] [--db FILE]\n       ruche pull --all [--db FILE]"
+    parser.usage = _("ruche pull SOURCE [--since DATE] [--db FILE]\n       ruche pull --all [--db FILE]")
     parser.description = _(
-        "Fetch what is new from a network's API ({sources}) and load it as `ruche ingest` does: one published write "
-        "per source, the source's cursor moved in the same write. A pull that fails publishes nothing; running it "
-        "twice changes nothing. Credentials come from the environment or from files named in ruche.toml "
-        "(docs/configuration.md)."
+        "Fetch what is new from a network's API ({sources}) and load it as `ruche ingest` "
+        "does: one published write per source, the source's cursor moved in the same write. A pull that fails "
+        "publishes nothing; running it twice changes nothing. Credentials come from the environment or from "
+        "files named in ruche.toml (docs/configuration.md)."
     ).format(sources=", ".join(PULLERS))
     parser.epilog = _(EPILOG)
     parser.add_argument("source", nargs="?", metavar="SOURCE", help=_("one of: {sources}").format(sources=", ".join(PULLERS)))
     parser.add_argument("--all", action="store_true", help=_("every source of the setting pull_sources"))
-    parser.add_argument("--since", metavar="DATE", type=date.fromisoformat,
+    parser.add_argument("--since", metavar=_("DATE"), type=date.fromisoformat,
                         help=_("pull from this day (YYYY-MM-DD) rather than from where the last pull ended"))
-    parser.add_argument("--db", metavar="FILE", help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
+    parser.add_argument("--db", metavar=_("FILE"), help=_("DuckDB store (default: ./ruche.duckdb, or $RUCHE_DB)"))
     parser.add_argument("--no-wait", action="store_true", help=_("fail with exit code 75 if another load is running"))
     parser.add_argument("--json", action="store_true", help=_("print the outcome as JSON"))
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from ruche.errors import RucheError
+from ruche.i18n import _, count, day_label, number
 
 DEFAULT_PEOPLE = 1500
 DEFAULT_MONTHS = 12
@@ -43,37 +44,42 @@ VIVA_FILES = ("Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "Files.cs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = (
+    parser.description = _(
         "Write a realistic synthetic company as real export files: an HR directory, a Viva Engage "
         "network data export, a Slack workspace export and monthly Microsoft 365 usage reports. "
         "The same arguments always write the same bytes."
     )
-    parser.epilog = (
+    parser.epilog = _(
         "examples:\n"
         "  ruche sample --out sample_data                  # the bundled demo company\n"
         "  ruche sample --out /tmp/big --people 100000 --months 36\n"
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="directory to write the files into (created)")
-    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE,
-                        help=f"employees in the HR directory (default {DEFAULT_PEOPLE}, at least {MIN_PEOPLE})")
-    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS,
-                        help=f"calendar months covered, ending with the month of --end (default {DEFAULT_MONTHS})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--end", default=DEFAULT_END, metavar="YYYY-MM-DD",
-                        help=f"last day of the period (default {DEFAULT_END})")
+    parser.add_argument("--out", required=True, metavar=_("DIR"), help=_("directory to write the files into (created)"))
+    parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE, metavar="N",
+                        help=_("employees in the HR directory (default {default}, at least {least})").format(
+                            default=DEFAULT_PEOPLE, least=MIN_PEOPLE))
+    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS, metavar="N",
+                        help=_("calendar months covered, ending with the month of --end (default {default})").format(
+                            default=DEFAULT_MONTHS))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
+                        help=_("random seed (default {default})").format(default=DEFAULT_SEED))
+    parser.add_argument("--end", default=DEFAULT_END, metavar=_("YYYY-MM-DD"),
+                        help=_("last day of the period (default {default})").format(default=DEFAULT_END))
 
 
 def run(args: argparse.Namespace, settings=None) -> int:
     summary = generate(Path(args.out), people=args.people, months=args.months, seed=args.seed,
                        end=parse_end(args.end), progress=_stderr_progress())
-    print(f"Wrote {summary['people']} people ({summary['guests']} guests), "
-          f"{summary['viva_messages']} Viva Engage messages, {summary['slack_messages']} Slack messages "
-          f"and {summary['slack_reactions']} reactions, {summary['months']} months "
-          f"({summary['start']} to {summary['end']}) in {args.out}:")
+    print(_("Wrote {people} people ({guests} guests), {viva} Viva Engage messages, {slack} Slack messages "
+            "and {reactions} reactions, {months} months ({start} to {end}) in {out}:").format(
+        people=count(summary["people"]), guests=count(summary["guests"]), viva=count(summary["viva_messages"]),
+        slack=count(summary["slack_messages"]), reactions=count(summary["slack_reactions"]), months=summary["months"],
+        start=day_label(_as_date(summary["start"])), end=day_label(_as_date(summary["end"])), out=args.out))
     for name, size in summary["files"].items():
-        print(f"  {name:44} {size / 1e6:9.2f} MB")
+        megabytes = _("{size} MB").format(size=number(size / 1e6, 2))
+        print(f"  {name:44} {megabytes:>12}")
     out = args.out.rstrip("/") or "/"
-    print(f"Load them (manifest.json describes the sample; it is not an export):\n"
+    print(_("Load them (manifest.json describes the sample; it is not an export):") + "\n"
           f"  ruche ingest {out}/directory.csv {out}/*.zip {out}/m365-*.csv")
     return 0
 
@@ -82,14 +88,23 @@ def parse_end(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RucheError(f"--end must be a date written YYYY-MM-DD, not {text!r}") from None
+        raise RucheError(_("--end must be a date written YYYY-MM-DD, not {text!r}").format(text=text)) from None
+
+
+def _as_date(value):
+    """A day of the summary (a date, or its ISO text) as a date, for the language to write it."""
+    try:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
 
 
 def _stderr_progress():
     started = time.perf_counter()
 
     def report(message: str) -> None:
-        print(f"ruche sample: {message} ({time.perf_counter() - started:.1f}s)", file=sys.stderr, flush=True)
+        print(_("ruche sample: {message} ({seconds} s)").format(
+            message=message, seconds=number(time.perf_counter() - started)), file=sys.stderr, flush=True)
 
     return report
 
@@ -102,11 +117,12 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     from ruche.sample.company import Period, build_company
 
     if people < MIN_PEOPLE:
-        raise RucheError(f"--people must be at least {MIN_PEOPLE} (a company needs all its departments)")
+        raise RucheError(_("--people must be at least {least} (a company needs all its departments)").format(
+            least=MIN_PEOPLE))
     if not 3 <= months <= MAX_MONTHS:
-        raise RucheError(f"--months must be between 3 and {MAX_MONTHS}")
+        raise RucheError(_("--months must be between 3 and {most}").format(most=MAX_MONTHS))
     if seed < 0:
-        raise RucheError("--seed must be zero or positive")
+        raise RucheError(_("--seed must be zero or positive"))
     report = progress or (lambda message: None)
     out.mkdir(parents=True, exist_ok=True)
     period = Period.ending(end, months)
@@ -114,7 +130,8 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     clock = Clock(period)
 
     company = build_company(streams[0], people, period)
-    report(f"company of {company.n_employees} people in {len(company.team_names)} teams")
+    report(_("company of {people} people in {teams} teams").format(
+        people=count(company.n_employees), teams=count(len(company.team_names))))
     written: dict[str, int] = {}
 
     def save(name: str, data: bytes) -> None:
@@ -129,7 +146,7 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
         written[name] = _write_zip(out / name, entries, stamp, level, large)
 
     network = viva.build_viva(streams[1], company, clock)
-    report(f"Viva Engage: {len(network.messages)} messages")
+    report(_("Viva Engage: {n} messages").format(n=count(len(network.messages))))
     stamp = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(6, 0))
     # each file of the export made when the ZIP comes to it and let go once compressed, the
     # messages a month at a time: the big ones are never all in memory at once, nor is the ZIP
@@ -147,27 +164,27 @@ def generate(out: Path, *, people: int = DEFAULT_PEOPLE, months: int = DEFAULT_M
     large = {"Messages.csv": len(network.messages) * 1_000}
     save_zip("viva-engage-export.zip", ((name, tables[name]() if name in tables else texts[name])
                                         for name in sorted([*tables, *texts])), large)
-    report("Viva Engage export written")
+    report(_("Viva Engage export written"))
 
     del tables
     months_written = 0
     for name, frame in m365.build_reports(streams[2], company, network, clock):
         save(name, b"\xef\xbb\xbf" + _csv(frame))
         months_written += 1
-    report(f"{months_written} Microsoft 365 usage reports written")
+    report(_("{n} Microsoft 365 usage reports written").format(n=count(months_written)))
     # the network's messages are not needed any more: only their counts, for the manifest
     viva_counts = viva_summary(network)
     del network
 
     workspace = slack.build_slack(streams[3], company, clock)
-    report(f"Slack: {workspace.stats['messages']} messages")
+    report(_("Slack: {n} messages").format(n=count(workspace.stats["messages"])))
     files = {
         "users.json": _json(slack.users_json(company, workspace)),
         "channels.json": _json(slack.channels_json(company, workspace)),
         "integration_logs.json": _json(slack.integration_logs_json(company, workspace)),
     }
     save_zip("slack-export.zip", _merge_sorted(files, slack.day_files(workspace)))
-    report("Slack export written")
+    report(_("Slack export written"))
 
     manifest = build_manifest(company, viva_counts, workspace, seed)
     save("manifest.json", _json(manifest))
