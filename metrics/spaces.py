@@ -150,4 +150,4 @@ def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
     )
     return MetricResult(rows=rows, suppressed_groups=hidden,
                         # members are whoever the exports show in a space, internal or external
-                        extra={**org, **labels(con, KNOWN, params.start, params.end)})
+                        extra={**org, **labels(con, KNOWN, params.start, params.end, None)})

@@ -558,11 +558,15 @@ def test_external_collaboration_counts_each_end_in_its_group_of_the_day(company)
                 for r in rows.iter_rows(named=True)}
 
     # O01-O05 reply to S02 on the 5th of each month: 15 interactions of Ops with Sales, 5 of
-    # Operations (April); nobody external
-    assert shown("as-it-was") == {"Sales": (20, 20, 0), "Ops": (21, 15, 0), "Operations": (21, 5, 0),
-                                  "R&D": (20, 0, 0), "Research": (10, 0, 0), "Development": (10, 0, 0)}
-    assert shown("today") == {"Sales": (19, 20, 0), "Operations": (21, 20, 0), "Research": (10, 0, 0),
-                              "Development": (10, 0, 0)}
+    # Operations (April); S01's mentions of S05 in January and February (inside Sales then) and
+    # of O02 on 20 February (inside Ops); R01's of R15 inside R&D in February, then from Research
+    # to Development in March; nobody external
+    assert shown("as-it-was") == {"Sales": (20, 22, 0), "Ops": (21, 16, 0), "Operations": (21, 5, 0),
+                                  "R&D": (20, 1, 0), "Research": (10, 1, 0), "Development": (10, 1, 0)}
+    # today S01 is in Operations: their mentions of S05 leave it for Sales, that of O02 stays in it;
+    # R01 (Research) and R15 (Development) tie the two new departments twice
+    assert shown("today") == {"Sales": (19, 22, 0), "Operations": (21, 23, 0), "Research": (10, 2, 0),
+                              "Development": (10, 2, 0)}
 
 
 ATTRIBUTED_NOW = ("lifecycle", "responsiveness", "personas", "inequality", "external")
