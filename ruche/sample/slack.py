@@ -237,6 +237,9 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
                           bot_time])
     extra = np.concatenate([np.where(wants_reply, 1, 0), np.zeros(len(join_person) + len(adds) + n_bot_msgs, dtype=np.int64)])
     inv = np.concatenate([np.full(m_h, -1), inviter, np.full(len(adds) + n_bot_msgs, -1)])
+    # what the messages were drawn from: let go once gathered
+    del sender, t_sec, channel, early, fallback, human_kind, wants_reply, join_person, join_channel, join_time
+    del bot_of, bot_channel, bot_start, bot_time
     us = sec * _US + rng.integers(0, _US, len(sec))
     us = np.where(kind == JOIN, sec * _US + 2, us)
     order = np.lexsort((us, ch))
@@ -326,7 +329,8 @@ def pick_reactions(rng: np.random.Generator, c: Company, kind: np.ndarray, who: 
     first_emoji = emoji[np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))]
     emoji = np.where(rng.random(len(rows)) < 0.6, first_emoji, emoji)
     rows, reactor, emoji = rows[ok], reactor[ok], emoji[ok]
-    key = np.unique(np.stack([rows, reactor], axis=1), axis=0, return_index=True)[1]
+    # the first of each (message, reactor): one integer per pair, as np.unique of the pairs found it
+    key = np.unique(rows.astype(np.int64) * (int(reactor.max(initial=0)) + 1) + reactor, return_index=True)[1]
     key = np.sort(key)
     return rows[key], reactor[key], emoji[key]
 

@@ -295,6 +295,9 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     m = total
     # an answer always comes after what it answers; equal seconds can break that, then it answers the starter
     replied_s = np.where(replied_s < np.arange(m), replied_s, np.where(replied_s >= 0, thread_s, -1))
+    # what the messages were drawn from, in the order they were drawn: let go before the rest is drawn
+    del (all_sender, all_time, kind, thread, replied_to, group, private_with, order, rank, sender, time, is_reply,
+         is_pm, posts, replies, target, nested, reply_parent, group_of_post)
 
     # --- mentions, texts, attachments, deletions --------------------------------------------------
     employees = np.arange(c.n_employees)
