@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from ruche.sample import text
-from ruche.sample.activity import DAY, Clock, attach_replies, base36_ids, expand, pick_in_groups
+from ruche.sample.activity import DAY, Clock, attach_replies, base36_ids, expand, parts, pick_in_groups
 from ruche.sample.company import (
     CONTRIBUTOR, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, INACTIVE, NEVER, PARTNERS, READER, SITES, SUPERUSER,
     Company,
@@ -416,8 +416,9 @@ def _message_lines(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, r
 
 
 def _parts(s: "Slack"):
-    """The (first, last + 1) rows of each channel and month, channels in the order of their day
-    files' names, months in time order (rows are in (channel, time) order)."""
+    """The (first, last + 1) rows of each part of each channel (whole months, as few as hold
+    :data:`~ruche.sample.activity.PART_ROWS` messages), channels in the order of their day files'
+    names, months in time order (rows are in (channel, time) order)."""
     lines = s.lines
     by_name = sorted(range(len(lines.names)), key=lambda i: lines.names[i] + "/")
     channel_bounds = np.searchsorted(lines.ch, np.arange(len(lines.names) + 1))
@@ -425,9 +426,7 @@ def _parts(s: "Slack"):
     for i in by_name:
         lo, hi = int(channel_bounds[i]), int(channel_bounds[i + 1])
         cuts = (lo + np.searchsorted(lines.us[lo:hi], month_us)).tolist()
-        for a, b in zip([lo, *cuts], [*cuts, hi]):
-            if b > a:
-                yield a, b
+        yield from parts([lo, *cuts, hi])
 
 
 def _chunk_lines(s: "Slack", lo: int, hi: int, users: pl.Series, handles: pl.Series, replies) -> pl.DataFrame:

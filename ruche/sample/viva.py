@@ -14,7 +14,9 @@ import numpy as np
 import polars as pl
 
 from ruche.sample import text
-from ruche.sample.activity import DAY, Clock, attach_replies, expand, nest_replies, pick_in_groups, unique_ids
+from ruche.sample.activity import (
+    DAY, Clock, attach_replies, expand, nest_replies, parts, pick_in_groups, unique_ids,
+)
 from ruche.sample.company import (
     COMPANY, CONTRIBUTOR, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, HOME_DOMAIN, NEVER, PARTNERS, SITES,
     SUPERUSER, Company,
@@ -392,17 +394,18 @@ def _lookup(values, index: str) -> pl.Expr:
 
 
 def month_rows(v: Viva, period) -> list[tuple[int, int]]:
-    """The messages of each month of the period, as ranges of rows (they are in time order)."""
+    """The messages as ranges of rows of whole months (they are in time order), each as few
+    months as hold :data:`~ruche.sample.activity.PART_ROWS` messages."""
     cuts = np.searchsorted(v.messages.time, np.asarray(period.month_starts[1:-1], dtype=np.int64) * DAY)
-    bounds = [0, *cuts.tolist(), len(v.messages)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return parts([0, *cuts.tolist(), len(v.messages)])
 
 
 def messages_csv_parts(c: Company, v: Viva):
-    """``Messages.csv`` a month at a time: the frames of :func:`messages_csv` for each month's rows,
-    whose CSV, written one after the other (the header once), is the whole file's."""
+    """``Messages.csv`` a few months at a time: the frames of :func:`messages_csv` for the rows
+    of :func:`month_rows`, whose CSV, written one after the other (the header once), is the whole
+    file's. The first part is there even without messages: it writes the header."""
     names = (pl.Series(c.display_name.tolist(), dtype=pl.String), pl.Series(c.email.tolist(), dtype=pl.String))
-    for lo, hi in month_rows(v, c.period):
+    for lo, hi in month_rows(v, c.period) or [(0, 0)]:
         yield messages_csv(c, v, lo, hi, names)
 
 
