@@ -10,7 +10,10 @@ import io
 import zipfile
 from pathlib import Path
 
-from ruche.sample import _write_zip, generate
+import pytest
+
+from ruche.sample import _write_zip, activity, generate, viva
+from ruche.sample.activity import DAY, PART_ROWS
 
 # the files of `ruche sample --people 300 --months 4` (seed 42, ending 2026-10-31) as the
 # generator wrote them when it held every file whole; a ZIP is digested as its entries (name,
@@ -39,10 +42,35 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def test_written_in_parts_the_files_are_those_written_whole(tmp_path):
+@pytest.mark.parametrize("part_rows", [PART_ROWS, 100, 1])
+def test_written_in_parts_the_files_are_those_written_whole(tmp_path, monkeypatch, part_rows):
+    # the default writes this small sample in one part per file and channel; 100 rows a part
+    # cuts the messages and most channels between months, 1 row cuts them at every month
+    monkeypatch.setattr(activity, "PART_ROWS", part_rows)
     summary = generate(tmp_path, people=300, months=4, seed=42, end=dt.date(2026, 10, 31))
     assert {p.name: _digest(p) for p in sorted(tmp_path.iterdir())} == WHOLE_300_4
     assert (summary["viva_messages"], summary["slack_messages"], summary["slack_reactions"]) == (680, 1815, 2160)
+
+
+def test_parts_are_whole_months_of_at_least_the_rows_asked_the_last_what_is_left():
+    # five months of 40, 50, 0, 60 and 50 rows
+    assert activity.parts([0, 40, 90, 90, 150, 200], size=50) == [(0, 90), (90, 150), (150, 200)]
+    assert activity.parts([0, 40, 90, 90, 150, 200], size=1) == [(0, 40), (40, 90), (90, 150), (150, 200)]
+    assert activity.parts([0, 40, 90, 90, 150, 200], size=1000) == [(0, 200)]
+    assert activity.parts([7, 7, 7], size=1) == []
+    assert activity.parts([300, 300, 301], size=1) == [(300, 301)]
+
+
+def test_the_messages_of_a_month_are_one_part_when_parts_are_one_row(monkeypatch):
+    company, network = viva.sample_network(300, 4, 42, dt.date(2026, 10, 31))
+    monkeypatch.setattr(activity, "PART_ROWS", 1)
+    rows = viva.month_rows(network, company.period)
+    months = [company.period.date(d).strftime("%Y-%m") for d in company.period.month_starts[:-1]]
+    assert len(rows) == len(months) == 4
+    assert rows[0][0] == 0 and rows[-1][1] == len(network.messages) == 680
+    for (lo, hi), month in zip(rows, months):
+        days = network.messages.time[lo:hi] // DAY
+        assert {company.period.date(int(d)).strftime("%Y-%m") for d in (days.min(), days.max())} == {month}
 
 
 def test_an_entry_written_in_parts_gives_the_bytes_of_the_entry_written_whole():

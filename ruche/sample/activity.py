@@ -149,3 +149,31 @@ def base36_ids(rng: np.random.Generator, n: int, prefix: str, width: int = 8) ->
         digits[:, k] = alphabet[x % 36]
         x //= 36
     return np.char.add(prefix, np.ascontiguousarray(digits).view(f"<U{width}")[:, 0])
+
+
+#: Rows of messages written as one part (a frame of their text): parts of whole months, as many
+#: months as make this many rows, so that a small sample is written in few parts and a big one
+#: in parts of a bounded size, whatever its number of months.
+PART_ROWS = 100_000
+
+
+def parts(bounds: list[int], size: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive ranges ``(lo, hi)`` of rows cut at some of ``bounds`` (ascending, the first
+    row then each month's first then the end): each as few months as hold ``size`` rows
+    (:data:`PART_ROWS`), the last what is left; empty ranges left out.
+
+    >>> parts([0, 40, 90, 90, 150, 200], size=50)
+    [(0, 90), (90, 150), (150, 200)]
+    >>> parts([0, 0, 0], size=50)
+    []
+    """
+    size = PART_ROWS if size is None else size
+    out = []
+    start = bounds[0]
+    for cut in bounds[1:-1]:
+        if cut - start >= size:
+            out.append((start, cut))
+            start = cut
+    if bounds[-1] > start:
+        out.append((start, bounds[-1]))
+    return out

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from ruche.sample import text
-from ruche.sample.activity import DAY, Clock, attach_replies, base36_ids, expand, pick_in_groups
+from ruche.sample.activity import DAY, Clock, attach_replies, base36_ids, expand, parts, pick_in_groups
 from ruche.sample.company import (
     CONTRIBUTOR, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, INACTIVE, NEVER, PARTNERS, READER, SITES, SUPERUSER,
     Company,
@@ -237,6 +237,9 @@ def build_slack(rng: np.random.Generator, c: Company, clock: Clock) -> Slack:
                           bot_time])
     extra = np.concatenate([np.where(wants_reply, 1, 0), np.zeros(len(join_person) + len(adds) + n_bot_msgs, dtype=np.int64)])
     inv = np.concatenate([np.full(m_h, -1), inviter, np.full(len(adds) + n_bot_msgs, -1)])
+    # what the messages were drawn from: let go once gathered
+    del sender, t_sec, channel, early, fallback, human_kind, wants_reply, join_person, join_channel, join_time
+    del bot_of, bot_channel, bot_start, bot_time
     us = sec * _US + rng.integers(0, _US, len(sec))
     us = np.where(kind == JOIN, sec * _US + 2, us)
     order = np.lexsort((us, ch))
@@ -326,7 +329,8 @@ def pick_reactions(rng: np.random.Generator, c: Company, kind: np.ndarray, who: 
     first_emoji = emoji[np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))]
     emoji = np.where(rng.random(len(rows)) < 0.6, first_emoji, emoji)
     rows, reactor, emoji = rows[ok], reactor[ok], emoji[ok]
-    key = np.unique(np.stack([rows, reactor], axis=1), axis=0, return_index=True)[1]
+    # the first of each (message, reactor): one integer per pair, as np.unique of the pairs found it
+    key = np.unique(rows.astype(np.int64) * (int(reactor.max(initial=0)) + 1) + reactor, return_index=True)[1]
     key = np.sort(key)
     return rows[key], reactor[key], emoji[key]
 
@@ -412,8 +416,9 @@ def _message_lines(rng, c, kind, who, bot, ch, us, parent, inviter, mentioned, r
 
 
 def _parts(s: "Slack"):
-    """The (first, last + 1) rows of each channel and month, channels in the order of their day
-    files' names, months in time order (rows are in (channel, time) order)."""
+    """The (first, last + 1) rows of each part of each channel (whole months, as few as hold
+    :data:`~ruche.sample.activity.PART_ROWS` messages), channels in the order of their day files'
+    names, months in time order (rows are in (channel, time) order)."""
     lines = s.lines
     by_name = sorted(range(len(lines.names)), key=lambda i: lines.names[i] + "/")
     channel_bounds = np.searchsorted(lines.ch, np.arange(len(lines.names) + 1))
@@ -421,9 +426,7 @@ def _parts(s: "Slack"):
     for i in by_name:
         lo, hi = int(channel_bounds[i]), int(channel_bounds[i + 1])
         cuts = (lo + np.searchsorted(lines.us[lo:hi], month_us)).tolist()
-        for a, b in zip([lo, *cuts], [*cuts, hi]):
-            if b > a:
-                yield a, b
+        yield from parts([lo, *cuts, hi])
 
 
 def _chunk_lines(s: "Slack", lo: int, hi: int, users: pl.Series, handles: pl.Series, replies) -> pl.DataFrame:

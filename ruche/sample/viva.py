@@ -14,7 +14,9 @@ import numpy as np
 import polars as pl
 
 from ruche.sample import text
-from ruche.sample.activity import DAY, Clock, attach_replies, expand, nest_replies, pick_in_groups, unique_ids
+from ruche.sample.activity import (
+    DAY, Clock, attach_replies, expand, nest_replies, parts, pick_in_groups, unique_ids,
+)
 from ruche.sample.company import (
     COMPANY, CONTRIBUTOR, DEPARTMENT_NAMES, DEPARTMENTS, EXECUTIVE, HOME_DOMAIN, NEVER, PARTNERS, SITES,
     SUPERUSER, Company,
@@ -295,6 +297,9 @@ def build_viva(rng: np.random.Generator, c: Company, clock: Clock) -> Viva:
     m = total
     # an answer always comes after what it answers; equal seconds can break that, then it answers the starter
     replied_s = np.where(replied_s < np.arange(m), replied_s, np.where(replied_s >= 0, thread_s, -1))
+    # what the messages were drawn from, in the order they were drawn: let go before the rest is drawn
+    del (all_sender, all_time, kind, thread, replied_to, group, private_with, order, rank, sender, time, is_reply,
+         is_pm, posts, replies, target, nested, reply_parent, group_of_post)
 
     # --- mentions, texts, attachments, deletions --------------------------------------------------
     employees = np.arange(c.n_employees)
@@ -389,17 +394,18 @@ def _lookup(values, index: str) -> pl.Expr:
 
 
 def month_rows(v: Viva, period) -> list[tuple[int, int]]:
-    """The messages of each month of the period, as ranges of rows (they are in time order)."""
+    """The messages as ranges of rows of whole months (they are in time order), each as few
+    months as hold :data:`~ruche.sample.activity.PART_ROWS` messages."""
     cuts = np.searchsorted(v.messages.time, np.asarray(period.month_starts[1:-1], dtype=np.int64) * DAY)
-    bounds = [0, *cuts.tolist(), len(v.messages)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return parts([0, *cuts.tolist(), len(v.messages)])
 
 
 def messages_csv_parts(c: Company, v: Viva):
-    """``Messages.csv`` a month at a time: the frames of :func:`messages_csv` for each month's rows,
-    whose CSV, written one after the other (the header once), is the whole file's."""
+    """``Messages.csv`` a few months at a time: the frames of :func:`messages_csv` for the rows
+    of :func:`month_rows`, whose CSV, written one after the other (the header once), is the whole
+    file's. The first part is there even without messages: it writes the header."""
     names = (pl.Series(c.display_name.tolist(), dtype=pl.String), pl.Series(c.email.tolist(), dtype=pl.String))
-    for lo, hi in month_rows(v, c.period):
+    for lo, hi in month_rows(v, c.period) or [(0, 0)]:
         yield messages_csv(c, v, lo, hi, names)
 
 
