@@ -4,9 +4,11 @@ The tree comes from the directory's ``manager_id`` (``people_history.manager_key
 version: a person's manager on a day is the one of the version holding that day). A link is
 refused, the person kept (at the top of their own branch), when it names the person themselves,
 a person the store does not hold as internal, or closes a cycle; :attr:`Tree.anomalies` lists the
-refused links with the reason. :func:`build` walks it once into ``ancestors`` (person, ancestor,
-distance, over the days the links hold): what every view of this module reads, built once per
-store by a caller that keeps it (the dashboard, per published store).
+refused links with the reason. :func:`build` walks it into ``ancestors`` (person, ancestor,
+distance, over the days the links hold): what every view of this module reads. The refresh keeps
+it in the store (:func:`store_tree`, built again only after a directory change) and, from it, the
+figures of every period for every grain (:func:`store_periods`); the views read those while they
+hold, and compute from the directory otherwise, to the same rows.
 
 An *organisation* is a person with at least one person employed under them in the period (its
 *head*): its people are the head and everybody under them, read on the last day of the period
