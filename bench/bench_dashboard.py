@@ -24,8 +24,9 @@ the largest frames).
 "The Organisation page"): its first load, the drill-down into a sub-organisation and one below,
 the changes of level, the range changes of :data:`RANGES`, and one leader chosen by an
 administrator (``--leader``: an e-mail of the directory, hashed with the store's key,
-``RUCHE_KEY_FILE``); then the Overview signed in as that leader ("My organisation" against the
-company): its first load and its filter changes.
+``RUCHE_KEY_FILE``); then the Overview signed in as that leader, an administrator ("My
+organisation" against the company): its first load and its filter changes. Each rerun's CPU time
+is printed beside its wall time (on a busy machine, the wall time is mostly waiting).
 
 The store should be loaded with the same configuration (``--config``): the precomputed results
 carry its settings (roadmap targets, silo threshold, minimum group size) in their key.
@@ -215,11 +216,13 @@ def organisation(args, first_day, last_day) -> int:
         raise SystemExit("--organisation needs --leader: an e-mail of the directory")
     app = str(ROOT / "dashboard" / "app.py")
     spent: dict[str, list[float]] = {}
+    cpu_spent: dict[str, list[float]] = {}
 
     def timed(what: str, at, step) -> None:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         step().run()
         spent.setdefault(what, []).append(time.perf_counter() - t)
+        cpu_spent.setdefault(what, []).append(cpu_seconds() - c)
         assert not at.exception, (what, [e.value for e in at.exception])
 
     def opened(at) -> list[str]:
@@ -257,8 +260,9 @@ def organisation(args, first_day, last_day) -> int:
     assert at.subheader and at.subheader[0].value != "The company", "the leader's organisation did not open"
     page_cpu = cpu_seconds() - c
 
-    # the Overview, signed in as that leader: "My organisation" against the company
-    auth.current = lambda roles, claim: auth.Access(True, args.leader, "sponsor", False)
+    # the Overview, signed in as that leader (an administrator: the configured minimum group size,
+    # whose results the load stored): "My organisation" against the company
+    auth.current = lambda roles, claim: auth.Access(True, args.leader, "admin", False)
     st.cache_data.clear()
     st.cache_resource.clear()
     c = cpu_seconds()
@@ -274,11 +278,16 @@ def organisation(args, first_day, last_day) -> int:
     overview_cpu = cpu_seconds() - c
 
     reruns = [x for what, xs in spent.items() if not what.startswith("overview") for x in xs]
+    spent["every rerun of the page"] = reruns
+    cpu_spent["every rerun of the page"] = [x for what, xs in cpu_spent.items() if not what.startswith("overview")
+                                            for x in xs]
     print(f"Organisation page: first load {first:.2f} s, CPU of the page's whole run {page_cpu:.2f} s; "
           f"load average {load_average()}")
-    print(f"{'rerun':<22}{'n':>4}{'p50':>9}{'p90':>9}{'max':>9}")
-    for what, xs in [*spent.items(), ("every rerun of the page", reruns)]:
-        print(f"{what:<22}{len(xs):>4}{percentile(xs, 0.5):>8.3f}s{percentile(xs, 0.9):>8.3f}s{max(xs):>8.3f}s")
+    print(f"{'rerun':<24}{'n':>4}{'p50':>9}{'p90':>9}{'max':>9}{'CPU p50':>9}{'CPU p90':>9}")
+    for what, xs in spent.items():
+        cs = cpu_spent[what]
+        print(f"{what:<24}{len(xs):>4}{percentile(xs, 0.5):>8.3f}s{percentile(xs, 0.9):>8.3f}s{max(xs):>8.3f}s"
+              f"{percentile(cs, 0.5):>8.3f}s{percentile(cs, 0.9):>8.3f}s")
     print(f"Overview signed in as the leader: first load {overview_first:.2f} s, CPU {overview_cpu:.2f} s; "
           f"load average {load_average()}")
     if args.json:
@@ -286,7 +295,8 @@ def organisation(args, first_day, last_day) -> int:
             "db": args.db, "load_average": os.getloadavg(), "first_load_s": round(first, 3),
             "overview_first_load_s": round(overview_first, 3),
             "reruns": {what: {"n": len(xs), "p50": round(percentile(xs, 0.5), 3), "p90": round(percentile(xs, 0.9), 3),
-                              "max": round(max(xs), 3)} for what, xs in [*spent.items(), ("page", reruns)]},
+                              "max": round(max(xs), 3), "cpu_p90": round(percentile(cpu_spent[what], 0.9), 3)}
+                       for what, xs in spent.items()},
         }, indent=2) + "\n")
     return 0
 

@@ -125,6 +125,9 @@ def query_from(args: argparse.Namespace, settings: Any) -> Query:
     group = getattr(args, "group", None)
     if group is not None and params.by == "organisation":
         raise RucheError(_("--group needs --by: the attribute the group is a value of"))
+    if params.by in HIERARCHY_BY and args.name != "hierarchy":
+        raise RucheError(_("--by {by} is a view of the reporting tree: ruche metrics hierarchy --by {by} "
+                           "(--group the leader's pseudonym; --level N for hierarchy_level)").format(by=params.by))
     return Query(args.name, params.by, group, params.period, params.start, params.end, params.min_group_size,
                  params.extra, attribution=getattr(args, "attribution", None) or settings.attribution)
 

@@ -4,9 +4,11 @@ The tree comes from the directory's ``manager_id`` (``people_history.manager_key
 version: a person's manager on a day is the one of the version holding that day). A link is
 refused, the person kept (at the top of their own branch), when it names the person themselves,
 a person the store does not hold as internal, or closes a cycle; :attr:`Tree.anomalies` lists the
-refused links with the reason. :func:`build` walks it once into ``ancestors`` (person, ancestor,
-distance, over the days the links hold): what every view of this module reads, built once per
-store by a caller that keeps it (the dashboard, per published store).
+refused links with the reason. :func:`build` walks it into ``ancestors`` (person, ancestor,
+distance, over the days the links hold): what every view of this module reads. The refresh keeps
+it in the store (:func:`store_tree`, built again only after a directory change) and, from it, the
+figures of every period for every grain (:func:`store_periods`); the views read those while they
+hold, and compute from the directory otherwise, to the same rows.
 
 An *organisation* is a person with at least one person employed under them in the period (its
 *head*): its people are the head and everybody under them, read on the last day of the period
@@ -245,14 +247,14 @@ def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The facts of the stored figures per period (:func:`store_periods`) when they describe the
     store as it is, else None."""
     before = _stored_period_facts(con)
-    return before if before is not None and before == _period_facts(con) else None
+    return before if before is not None and {**_period_facts(con), "floor": before.get("floor")} == before else None
 
 
-def store_periods(con: duckdb.DuckDBPyConnection) -> dict:
+def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> dict:
     """Keep the figures of the tree per period, for every grain over the whole range
-    (``m_hierarchy_periods``: each organisation's unsuppressed figures, what :func:`organisations`
-    decides the floor on; ``m_hierarchy_teams``: each team, what :func:`metrics.relays.sides`
-    pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
+    (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
+    ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
+    :func:`metrics.relays.sides` pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
     their own (the tree on its last day, the people employed and active in it), so when the loads
     since only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
@@ -276,16 +278,21 @@ def store_periods(con: duckdb.DuckDBPyConnection) -> dict:
     ...             "where grain = 'month' and head_key = 1 order by 1").fetchall()
     [('2026-03', 11, 1), ('2026-04', 11, 1)]
     """
-    now, before = _period_facts(con), _stored_period_facts(con)
+    k = floor(min_group_size)
+    now, before = {**_period_facts(con), "floor": k}, _stored_period_facts(con)
     if before == now:
         return {"mode": "kept"}
-    first = _first_touched(con, before, now)
+    first = _first_touched(con, before, now) if before is not None and before.get("floor") == k else None
     for table, (query, _order) in _FIGURES.items():
         frames = []
         for grain_name in GRAINS:
             start = None if first is None else period_start(grain_name, first)
-            frames.append(tree_at(con, None, grain_name, start, None, query)
-                          .select(pl.lit(grain_name).alias("grain"), pl.all()))
+            found = tree_at(con, None, grain_name, start, None, query)
+            if query == "organisations":
+                found = decide(found, k) if found.height else found.with_columns(
+                    pl.lit(None, pl.Int64).alias("remainder"), pl.lit(None, pl.Boolean).alias("shown"),
+                    pl.lit(None, pl.Boolean).alias("remainder_shown"))
+            frames.append(found.select(pl.lit(grain_name).alias("grain"), pl.all()))
         con.register("h_new", pl.concat(frames).to_arrow())
         try:
             if first is None:
@@ -303,10 +310,12 @@ def store_periods(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None,
-               end: date | None, query: str) -> pl.DataFrame:
+               end: date | None, query: str, k: int | None = None) -> pl.DataFrame:
     """Query ``query`` of hierarchy.sql (``organisations`` or ``relays``) over ``start``..``end``:
     the stored rows of its periods (:func:`store_periods`) when they hold and the range is whole
-    periods (or reaches the data's ends), else computed (:func:`tree_at`, from ``tree`` when given)."""
+    periods (or reaches the data's ends), else computed (:func:`tree_at`, from ``tree`` when given).
+    Organisations come with what floor ``k`` shows of them (:func:`decide`) when it is the floor
+    they were stored under."""
     facts = periods_current(con) if tree is None else None
     if facts is not None and facts["first_day"] is not None:
         first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
@@ -314,8 +323,9 @@ def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, s
         whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
         if whole_start and whole_end:
             table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+            columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
             return con.execute(
-                f"select * exclude (grain) from {table} where grain = $grain "
+                f"select {columns} from {table} where grain = $grain "
                 "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
                 "and ($to_date::date is null or period_start <= $to_date::date) "
                 f"order by {_FIGURES[table][1]}",
@@ -351,9 +361,30 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     a label: their department and the pseudonym's first characters). Unsuppressed figures: only
     the views below read them."""
     k = floor(min_group_size)
-    orgs = figures_at(con, tree, period, start, end, "organisations")
+    orgs = figures_at(con, tree, period, start, end, "organisations", k)
     if orgs.is_empty():
-        return orgs
+        return orgs.select(RAW)
+    if "shown" not in orgs.columns:
+        orgs = decide(orgs, k)
+    heads = con.execute("select person_key as head_key, person_id, department from people").pl()
+    orgs = orgs.join(heads, on="head_key", how="left").with_columns(
+        pl.col("person_id").alias("leader"),
+        pl.when(pl.col("head_key").is_null()).then(pl.lit(COMPANY))
+        .otherwise(pl.col("department").fill_null("(not set)") + " · " + pl.col("person_id").str.slice(0, 6))
+        .alias("organisation"))
+    return orgs.select("period_start", "period", "partial", "head_key", "parent_key", "level", "leader",
+                       "organisation", "headcount", "active", "contributors", "remainder", "shown",
+                       "remainder_shown").sort("period_start", "level", "head_key", nulls_last=False)
+
+
+#: The columns of query ``organisations`` (hierarchy.sql): an organisation's unsuppressed figures.
+RAW = ["period_start", "period", "partial", "head_key", "parent_key", "level", "headcount", "active", "contributors"]
+
+
+def decide(orgs: pl.DataFrame, k: int) -> pl.DataFrame:
+    """What may be shown of the organisations ``orgs`` (the rows of query ``organisations``, not
+    empty) under floor ``k``: each one's ``remainder``, whether it is ``shown`` and its remainder
+    too (``remainder_shown``), decided within each period (:func:`organisations`)."""
     orgs = orgs.with_columns(
         pl.when(pl.col("level") < 0).then(None).otherwise(pl.col("parent_key").fill_null(-1)).alias("part"))
     children = (orgs.filter(pl.col("part").is_not_null()).group_by("period_start", "part")
@@ -386,15 +417,8 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
         pl.col("kept").fill_null(False) & pl.col("above_kept").fill_null(True))
     orgs = orgs.with_columns(shown.alias("shown")).with_columns(
         (pl.col("shown") & pl.col("remainder_kept").fill_null(False)).alias("remainder_shown"))
-    heads = con.execute("select person_key as head_key, person_id, department from people").pl()
-    orgs = orgs.join(heads, on="head_key", how="left").with_columns(
-        pl.col("person_id").alias("leader"),
-        pl.when(pl.col("head_key").is_null()).then(pl.lit(COMPANY))
-        .otherwise(pl.col("department").fill_null("(not set)") + " · " + pl.col("person_id").str.slice(0, 6))
-        .alias("organisation"))
-    return orgs.select("period_start", "period", "partial", "head_key", "parent_key", "level", "leader",
-                       "organisation", "headcount", "active", "contributors", "remainder", "shown",
-                       "remainder_shown").sort("period_start", "level", "head_key", nulls_last=False)
+    return orgs.select(*RAW, "remainder", "shown", "remainder_shown").sort("period_start", "level", "head_key",
+                                                                           nulls_last=False)
 
 
 def slice_organisations(orgs: pl.DataFrame, period: str, start: date | None, end: date | None) -> pl.DataFrame:

@@ -619,6 +619,47 @@ TABLES: dict[str, Table] = {
         {"state": C("metrics", "counts and digests of the directory's managers: a stale tree is never read")},
         derived=True,
     ),
+    "m_hierarchy_periods": Table(
+        "each organisation of the reporting tree per period, for every grain: its people, active and contributors, "
+        "and what the hierarchy's floor shows of it", _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "grain": C("metrics", "which period grain"),
+            "period_start": C("metrics", "the period"),
+            "period": C("metrics", "the period's label"),
+            "partial": C("activities", "whether the data holds only part of the period"),
+            "head_key": C("people, people_history (manager)", "the organisation's head (a key, no name)"),
+            "parent_key": C("people, people_history (manager)", "the head's manager: the drill-down"),
+            "level": C("people, people_history (manager)", "organisations by level"),
+            "headcount": C("people", "people employed in the organisation (unsuppressed: never shown as such)"),
+            "active": C("activities", "how many of them were active (unsuppressed)"),
+            "contributors": C("activities", "how many of them posted or replied (unsuppressed)"),
+            "remainder": C("people", "its people in none of its sub-organisations (unsuppressed)"),
+            "shown": C("metrics", "whether the floor lets the organisation be shown"),
+            "remainder_shown": C("metrics", "whether the floor lets its remainder be shown"),
+        },
+        derived=True,
+    ),
+    "m_hierarchy_teams": Table(
+        "each manager's team per period, for every grain: managers as relays", _DERIVED + " (so purged activity "
+        "leaves it)", False,
+        {
+            "grain": C("metrics", "which period grain"),
+            "period_start": C("metrics", "the period"),
+            "period": C("metrics", "the period's label"),
+            "partial": C("activities", "whether the data holds only part of the period"),
+            "manager_key": C("people, people_history (manager)", "the team's manager (a key, no name; never shown)"),
+            "took_part": C("activities", "whether the manager posted or replied in the period"),
+            "headcount": C("people", "people employed reporting straight to the manager (never shown)"),
+            "active": C("activities", "how many of them were active (never shown)"),
+        },
+        derived=True,
+    ),
+    "m_hierarchy_periods_state": Table(
+        "what the tree's figures per period were computed from", _DERIVED, False,
+        {"facts": C("metrics", "the tree's state, digests of the people, count and last run of the activities, the "
+                    "data's first and last day, the floor: a load that only adds activities recomputes its periods")},
+        derived=True,
+    ),
     "m_network_state": Table(
         "what the network results were computed from", _DERIVED, False,
         {"key": C("metrics", "name of the fact"),

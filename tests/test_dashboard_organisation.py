@@ -4,6 +4,7 @@ identifier, and a signed-in person's own organisation on the page and on the Ove
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
 from dashboard.format import pct
-from metrics import hierarchy, registry
+from polars.testing import assert_frame_equal
+
+from metrics import hierarchy, registry, relays
 from ruche import store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -111,3 +114,29 @@ def test_a_sponsor_sees_their_own_organisation_against_the_company(monkeypatch, 
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader[0].value == own["organisation"]
     assert not at.text_input  # only an administrator may type an identifier
+
+
+def test_the_stored_tree_and_its_figures_per_period_are_those_walked_from_the_directory(sample_store):
+    con = store.connect(sample_store, read_only=True)
+    try:
+        assert hierarchy.stored_current(con) and hierarchy.periods_current(con) is not None
+        walked = hierarchy.build(con)
+        kept = hierarchy.reporting_tree(con)
+        assert_frame_equal(kept.links, walked.links)
+        assert_frame_equal(kept.ancestors, walked.ancestors)
+        first, last = (date.fromisoformat(d) for d in con.execute(
+            "select min(period_start)::varchar, max(period_start)::varchar from m_hierarchy_periods "
+            "where grain = 'month'").fetchone())
+        ranges = [(None, None), (first, None), (last.replace(day=1), None)]
+        for period in ("week", "month", "quarter"):
+            for start, end in ranges:
+                for k in (5, 20):  # the floor stored (10), and a sponsor's larger minimum
+                    assert_frame_equal(hierarchy.organisations(con, period, start, end, k),
+                                       hierarchy.organisations(con, period, start, end, k, walked))
+                assert_frame_equal(relays.teams(con, period, start, end), relays.teams(con, period, start, end, walked))
+        # the sample's company has one head: one organisation of level 0, shown, in every month
+        orgs = hierarchy.organisations(con, "month", min_group_size=5)
+        tops = orgs.filter((pl.col("level") == 0) & pl.col("shown"))
+        assert tops["period"].to_list() == orgs["period"].unique(maintain_order=True).to_list()
+    finally:
+        con.close()
