@@ -219,9 +219,11 @@ def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
     directory load rewrites what they held on some day."""
     groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
     return int(con.execute(
-        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, p.valid_from, p.valid_to, {groups})), 0) "
-        f"from (select * from {people_versions(AS_IT_WAS)} union all by name "
-        "select *, null::date as valid_from, null::date as valid_to from people) as p where p.person_key <= ?",
+        # each row marked with its table: a person's one version and their row now would cancel out
+        f"select coalesce(bit_xor(hash(p.part, p.person_key, p.is_external, p.valid_from, p.valid_to, {groups})), 0) "
+        f"from (select *, 'version' as part from {people_versions(AS_IT_WAS)} union all by name "
+        "select *, 'now' as part, null::date as valid_from, null::date as valid_to from people) as p "
+        "where p.person_key <= ?",
         [max_key]
     ).fetchone()[0])
 
