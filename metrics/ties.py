@@ -6,7 +6,12 @@ undirected, the weight of {a, b} being the number of interactions between a and 
 over the window. Ties are always aggregated in DuckDB (``interactions.sql`` and one ``.sql`` per
 use, beside this module): :func:`network_query` puts them together, :func:`tie_frame` runs one.
 
-The tie weights per pair of groups and day are kept in ``m_group_ties`` (with ``m_group_ends``,
+Each tie counts in the groups its two ends held on its day (``people``: the versions of
+:func:`metrics.bases.people_versions`, as it was), or, for today's organisation, in the groups
+they hold now; the person graph's queries put each person in one group, that of one day
+(:func:`metrics.bases.people_as_of`).
+
+The tie weights per pair of groups and day, as it was, are kept in ``m_group_ties`` (with ``m_group_ends``,
 ``m_external_days`` and ``m_person_pairs``, the pairs of people with a tie over the whole history) by :func:`store_group_ties` after each load; :func:`network_query` reads
 them while :func:`group_ties_current` holds, and sums the activities live otherwise, so a figure
 never depends on whether the tables were built.
@@ -219,9 +224,11 @@ def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
     directory load rewrites what they held on some day."""
     groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
     return int(con.execute(
-        f"select coalesce(bit_xor(hash(p.person_key, p.is_external, p.valid_from, p.valid_to, {groups})), 0) "
-        f"from (select * from {people_versions(AS_IT_WAS)} union all by name "
-        "select *, null::date as valid_from, null::date as valid_to from people) as p where p.person_key <= ?",
+        # each row marked with its table: a person's one version and their row now would cancel out
+        f"select coalesce(bit_xor(hash(p.part, p.person_key, p.is_external, p.valid_from, p.valid_to, {groups})), 0) "
+        f"from (select *, 'version' as part from {people_versions(AS_IT_WAS)} union all by name "
+        "select *, 'now' as part, null::date as valid_from, null::date as valid_to from people) as p "
+        "where p.person_key <= ?",
         [max_key]
     ).fetchone()[0])
 

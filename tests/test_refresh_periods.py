@@ -257,6 +257,53 @@ def test_a_directory_change_recomputes_everything_and_equals_a_refresh_from_scra
     assert_same_derived(db, tmp_path)
 
 
+def test_a_move_dated_inside_the_data_keeps_the_ties_before_it_in_the_old_group(exports, tmp_path):
+    """Ten people of Sales move to Marketing on 1 October (the directory again, with their new rows
+    effective from that day). The group ties of the days before it are those the store held before
+    the move (each tie in the groups of its day); the derived tables equal a refresh from scratch;
+    the stored ties give the figures of the activities; today's organisation restates the past."""
+    from metrics.silos import silos
+
+    hr = pl.read_csv(exports["hr"], infer_schema=False)
+    moved = hr.filter(pl.col("effective_from").is_null() & (pl.col("department") == "Sales")).head(10)["email"]
+    latest = hr.filter(pl.col("email").is_in(moved.implode())).group_by("email").last()
+    dated = tmp_path / "directory-dated.csv"
+    pl.concat([hr, latest.select(hr.columns).with_columns(pl.lit("Marketing").alias("department"),
+                                                          pl.lit("2026-10-01").alias("effective_from"))]).write_csv(dated)
+    db = tmp_path / "s.duckdb"
+    ingest.load([str(exports["hr"]), str(exports["cut"])], db=db, settings=EVERY_LOAD, refresh=False,
+                as_of=dt.date(2026, 8, 1))
+    ingest.refresh_derived(db, EVERY_LOAD)
+    load(db, [day(exports, 1)])
+    ties = ("select day, grp_a, grp_b, weight from m_group_ties where attribute = 'department' "
+            "and day < date '2026-10-01' order by all")
+    con = duckdb.connect(str(db), read_only=True)
+    before = con.execute(ties).fetchall()
+    september = silos(con, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), min_group_size=1)
+    con.close()
+    ingest.load([str(dated)], db=db, settings=EVERY_LOAD, refresh=False, as_of=dt.date(2026, 10, 1))
+    done = ingest.refresh_derived(db, EVERY_LOAD)
+    assert done["group_ties"]["mode"] == "full"
+    assert_same_derived(db, tmp_path)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select count(*) from people where department = 'Marketing'").fetchone()[0] == 22
+        assert con.execute(ties).fetchall() == before
+        # September as it was: the figures before the move, read from the stored ties or computed
+        again = silos(con, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), min_group_size=1)
+        for a, b in zip(september, again):
+            if isinstance(a, pl.DataFrame):
+                assert_frame_equal(a, b)
+            else:
+                assert a == b
+        today = silos(con, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30), min_group_size=1,
+                      attribution="today")
+        assert "Marketing" in today[0]["department"].to_list()
+        assert today[2]["cross_silo_share"][0] != again[2]["cross_silo_share"][0]
+    finally:
+        con.close()
+
+
 def test_the_person_graph_is_computed_again_only_once_it_has_changed_enough(exports, october, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
