@@ -176,11 +176,11 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
     ``reactions``, ``received``, ``active``, ``months_contributed`` (with ``months``: the
     distinct months of the range they contributed in while holding the group; else 0).
     Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range."""
-    rows = (src.person_months if months
-            else f"(select *, null::date as month from {src.person_range})")
+    no_months = "(select null::integer as person_key, null::date as month, 0 as posts, 0 as replies where false)"
     return "(" + sql("person_range_groups").format(
         bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions(attribution)),
-        person_rows=rows, person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+        person_range=src.person_range, person_months=src.person_months if months else no_months,
+        person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
 def attribution_extra(attribution: str) -> dict:

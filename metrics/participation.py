@@ -184,9 +184,9 @@ def whole_periods(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def labels(con: duckdb.DuckDBPyConnection, population: str, start: date | None, end: date | None,
-           attribution: str = bases.TODAY) -> dict:
+           attribution: str | None = bases.TODAY) -> dict:
     """:func:`metrics.population.labelled` over the days the bases hold (the same as the data's),
-    with the ``attribution`` the figure's groups follow."""
+    with the ``attribution`` the figure's groups follow (None: a figure of no group of people)."""
     return labelled(con, population, start, end, bases.sources(con, "month", None, None).days, attribution)
 
 

@@ -7,10 +7,11 @@
 -- A version covering the whole range takes the person's rows of the range whole; one beginning
 -- or ending inside it, the days of the range it holds (read from <person_day>).
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
--- <people> (metrics.groups.people_by_attribute over metrics.bases.people_versions), <person_rows>
--- (rows adding up, per person, to the range, with the ``month`` each falls in, or null when the
--- months are not asked for), <person_day> (per person and day, cut to the range), <covers> (the
--- longest usage report window counted, in days).
+-- <people> (metrics.groups.people_by_attribute over metrics.bases.people_versions),
+-- <person_range> (per person, over the range), <person_months> (rows adding up, per person, to
+-- the range, with the ``month`` each falls in; none when the months are not asked for),
+-- <person_day> (per person and day, cut to the range), <covers> (the longest usage report window
+-- counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -34,20 +35,34 @@ held as (
 
 parts as (
     select
-        h.person_key, h.by_attribute, h.by_group, r.month,
+        h.person_key, h.by_attribute, h.by_group,
         r.activities, r.posts, r.replies, r.reactions, r.received, r.active
     from held as h
-    join {person_rows} as r using (person_key)
+    join {person_range} as r using (person_key)
     where h.whole
     union all
     select
-        h.person_key, h.by_attribute, h.by_group, date_trunc('month', d.day)::date,
+        h.person_key, h.by_attribute, h.by_group,
         d.activities, d.posts, d.replies, d.reactions, d.received,
         d.dated_active or (d.usage_active and d.usage_span <= {covers})
     from held as h
     join {person_day} as d
         on d.person_key = h.person_key and d.day >= h.from_day and d.day < h.to_day
     where not h.whole
+),
+
+-- the months with a contribution in the group
+months as (
+    select h.person_key, h.by_attribute, h.by_group, m.month
+    from held as h
+    join {person_months} as m using (person_key)
+    where h.whole and m.posts + m.replies > 0
+    union
+    select h.person_key, h.by_attribute, h.by_group, date_trunc('month', d.day)::date
+    from held as h
+    join {person_day} as d
+        on d.person_key = h.person_key and d.day >= h.from_day and d.day < h.to_day
+    where not h.whole and d.posts + d.replies > 0 and exists (select 1 from {person_months})
 ),
 
 sums as (
@@ -59,9 +74,14 @@ sums as (
         sum(replies)::integer as replies,
         sum(reactions)::integer as reactions,
         sum(received)::integer as received,
-        bool_or(active) as active,
-        count(distinct month) filter (where posts + replies > 0) as months_contributed
+        bool_or(active) as active
     from parts
+    group by all
+),
+
+months_contributed as (
+    select person_key, by_attribute, by_group, count(*) as months_contributed
+    from months
     group by all
 ),
 
@@ -73,9 +93,10 @@ members as (
 ),
 
 final as (
-    select m.*, s.* exclude (person_key, by_attribute, by_group)
+    select m.*, s.* exclude (person_key, by_attribute, by_group), coalesce(c.months_contributed, 0) as months_contributed
     from members as m
     left join sums as s using (person_key, by_attribute, by_group)
+    left join months_contributed as c using (person_key, by_attribute, by_group)
 )
 
 select * from final

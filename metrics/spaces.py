@@ -149,5 +149,6 @@ def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> 
         idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
     )
     return MetricResult(rows=rows, suppressed_groups=hidden,
-                        # members are whoever the exports show in a space, internal or external
-                        extra={**org, **labels(con, KNOWN, params.start, params.end, None)})
+                        # members are whoever the exports show in a space, internal or external; no
+                        # group of people, so no organisation (as it was or today's) to name
+                        extra={**org, **labels(con, KNOWN, params.start, params.end, attribution=None)})

@@ -675,6 +675,7 @@ def test_the_communities_and_contributors_pages_follow_the_sidebar_s_organisatio
     monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "dashboard" / "demo.toml"))
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
     at.run()
+    # the communities (spaces) group no people: their covers line names no organisation
     for page, figures in (("screens/communities.py", 2), ("screens/contributors.py", 1)):
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
@@ -684,6 +685,8 @@ def test_the_communities_and_contributors_pages_follow_the_sidebar_s_organisatio
             assert not at.exception, [e.value for e in at.exception]
             covers = [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
             assert sum(words in c for c in covers) == figures, (page, attribution, covers)
+            assert not any(other in c for c in covers for other in ("organisation as it was on each day",
+                                                                     "today's organisation") if other != words)
 
 
 def test_the_report_says_which_organisation_it_shows(sample_store, tmp_path, monkeypatch):

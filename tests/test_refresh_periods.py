@@ -304,6 +304,48 @@ def test_a_move_dated_inside_the_data_keeps_the_ties_before_it_in_the_old_group(
         con.close()
 
 
+def test_a_move_dated_inside_the_data_equals_a_refresh_from_scratch_as_it_was(exports, october, tmp_path):
+    """The directory again, with ten people of Sales moved to Marketing on 10 October (an
+    effective-dated row each, inside the data): the stored results, computed in the organisation
+    as it was on each day (the lifecycle, responsiveness, personas, the 90/9/1 split... with the
+    ten in both departments in October), equal a refresh from scratch, before and after a day's
+    load computes the periods it touched again."""
+    hr = pl.read_csv(exports["hr"], infer_schema=False)
+    moved = hr.filter((pl.col("department") == "Sales") & pl.col("effective_from").is_null()).head(10)
+    pl.concat([hr, moved.with_columns(pl.lit("Marketing").alias("department"),
+                                      pl.lit("2026-10-10").alias("effective_from"))]).write_csv(tmp_path / "hr-moved.csv")
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    load(db, [day(exports, 1)])
+    done = load(db, [tmp_path / "hr-moved.csv"])
+    assert done["results"]["mode"] == "full"
+    con = duckdb.connect(str(db), read_only=True)
+    versions = con.execute("select count(*) from people_history where valid_from = '2026-10-10' "
+                           "and department = 'Marketing'").fetchone()[0]
+    con.close()
+    assert versions == 10
+    assert_same_derived(db, tmp_path)
+    for d in (2, 3):
+        load(db, [day(exports, d)])
+    done = load(db, [day(exports, 11)])
+    assert done["results"]["mode"] == "periods"
+    assert_same_derived(db, tmp_path)
+    # the move's month: the ten in Sales's and in Marketing's headcount of October's lifecycle as it
+    # was, in Marketing's only restated
+    from metrics import registry
+    from metrics.registry import MetricParams
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        org = registry.get("lifecycle")(con, MetricParams(by="organisation", min_group_size=1)).rows
+        total = org.filter(pl.col("period") == "2026-10")["headcount"].item()
+        for extra, twice in (({}, 10), ({"attribution": "today"}, 0)):
+            rows = registry.get("lifecycle")(con, MetricParams(by="department", min_group_size=1, extra=extra)).rows
+            assert rows.filter(pl.col("period") == "2026-10")["headcount"].sum() == total + twice, extra
+    finally:
+        con.close()
+
+
 def test_the_person_graph_is_computed_again_only_once_it_has_changed_enough(exports, october, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
