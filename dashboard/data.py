@@ -157,9 +157,9 @@ def _ranged(published: tuple[int, int], name: str, by: str, period: str, start: 
     else computed live."""
     thawed = {key: thaw(value) for key, value in extra}
     hidden = stored(*results.hidden_key(name, by, period, k, thawed))
-    whole = stored(name, by, period, k, thawed)
-    if hidden is None or whole is None or not results.ranged(cursor(), name, period, start, end):
+    if hidden is None or not results.ranged(cursor(), name, period, start, end):
         return _metric(published, name, by, period, start, end, k, extra)
+    whole = _metric(published, name, by, period, None, None, k, extra)  # stored, as the hidden groups are
     return results.range_result(cursor(), name, by, period, whole, hidden.rows, start, end, k, thawed)
 
 
@@ -313,6 +313,9 @@ def partial_periods(f) -> tuple[tuple[str, int], ...]:
 
 @st.cache_data(ttl=TTL, max_entries=64)
 def _teams_in(published: tuple[int, int], by: str, group: str, period: str, as_of: date) -> list[str]:
+    found = stored("team-groups", "team", period, 0, {}, end=as_of) if by != "team" else None
+    if found is not None and by in found.rows.columns:  # stored by the load, every attribute at once
+        return figures.teams_of(found.rows, by, group)
     return figures.teams_in(cursor(), by, group, period, as_of)
 
 

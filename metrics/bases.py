@@ -60,6 +60,8 @@ class Sources:
     thread_posts: str  # posts per thread, person and day with their first reply (metrics/thread_posts_replied.sql)
     space_thread_posts: str  # the same per space, replies in a space only
     space_days: str  # activities per space, person and day, with the previous day (metrics/space_days.sql)
+    space_members: str  # each person's first day in each space (metrics/space_members.sql)
+    space_totals: str  # contributions per space and day (metrics/space_totals.sql)
     materialised: bool
 
 
@@ -71,7 +73,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
-         "m_thread_post", "m_space_thread_post", "m_space_day")
+         "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -221,6 +223,14 @@ def _space_days_sql(activities: str) -> str:
     return sql("space_days").format(activities=activities)
 
 
+def _space_members_sql(space_days: str) -> str:
+    return sql("space_members").format(space_days=space_days)
+
+
+def _space_totals_sql(space_days: str) -> str:
+    return sql("space_totals").format(space_days=space_days)
+
+
 
 def reads_known(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any source reports reads: a usage report, or ``read`` activities.
@@ -270,6 +280,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_people = "(select * from m_space_person where $from_date::date is null and $to_date::date is null)"
     else:
         space_people = "(" + sql("space_people").format(activities="activities") + ")"
+    space_days = "m_space_day" if fresh else f"({_space_days_sql('activities')})"
     return Sources(
         days=days,
         person_day=person_day,
@@ -283,7 +294,9 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_people=space_people,
         thread_posts="m_thread_post" if fresh else f"({_thread_posts_sql('activities', False)})",
         space_thread_posts="m_space_thread_post" if fresh else f"({_thread_posts_sql('activities', True)})",
-        space_days="m_space_day" if fresh else f"({_space_days_sql('activities')})",
+        space_days=space_days,
+        space_members="m_space_member" if fresh else f"({_space_members_sql(space_days)})",
+        space_totals="m_space_total" if fresh else f"({_space_totals_sql(space_days)})",
         materialised=fresh,
     )
 

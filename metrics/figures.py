@@ -50,7 +50,6 @@ import duckdb
 import polars as pl
 
 from metrics import bases, registry
-from metrics.groups import period_start, shift_period
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
 from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
@@ -188,14 +187,16 @@ def teams_in(con: duckdb.DuckDBPyConnection, by: str, group: str, period: str, a
     """The teams with people in group ``group`` of attribute ``by`` during the three periods of
     grain ``period`` up to ``as_of`` (the ones the teams at risk compare, now and a period
     before): the teams of a group. A membership, never shown as a figure."""
-    from metrics.participation import participation_frame
+    from metrics.teams import team_groups
 
     if by == "team":
         return [group]
-    start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
-    frame = participation_frame(con, ["team", by], period, start, as_of, attribution=bases.TODAY)
-    return sorted(frame.filter((pl.col(by) == group) & (pl.col("headcount") > 0))["team"].drop_nulls()
-                  .unique().to_list())
+    return teams_of(team_groups(con, [by], period, as_of), by, group)
+
+
+def teams_of(frame: pl.DataFrame, by: str, group: str) -> list[str]:
+    """The teams of group ``group`` of ``by`` among the rows of :func:`metrics.teams.team_groups`."""
+    return sorted(frame.filter(pl.col(by) == group)["team"].unique().to_list())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     (responsiveness and the communities over any range);
 ``m_space_day``
     activities per space, person and day, with the person's previous day in the space (the
-    communities over any range).
+    communities over any range);
+``m_space_member``, ``m_space_total``
+    each person's first day in each space, and the contributions per space and day (read from
+    ``m_space_day``).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, in the write that
@@ -73,6 +76,8 @@ from metrics.bases import (
     _person_period_sql,
     _state_now,
     _space_days_sql,
+    _space_members_sql,
+    _space_totals_sql,
     _state_stored,
     _thread_posts_sql,
     _thread_starts_sql,
@@ -139,6 +144,10 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace table m_space_thread_post as select * from "
                 f"({_thread_posts_sql('activities', True)}) order by day")
     con.execute(f"create or replace table m_space_day as select * from ({_space_days_sql('activities')}) order by day")
+    con.execute(f"create or replace table m_space_member as select * from ({_space_members_sql('m_space_day')}) "
+                "order by first_day")
+    con.execute(f"create or replace table m_space_total as select * from ({_space_totals_sql('m_space_day')}) "
+                "order by day")
     con.execute(
         f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
@@ -229,7 +238,19 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
                 "where d.space_key = t.space_key and d.person_key = t.person_key")
     con.execute("insert into m_space_day by name " + _space_days_sql(
         "(select * from activities semi join m_touched_pairs using (space_key, person_key))"))
+    con.execute("delete from m_space_member as m using m_touched_pairs as t "
+                "where m.space_key = t.space_key and m.person_key = t.person_key")
+    con.execute("insert into m_space_member by name " + _space_members_sql(
+        "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
     con.execute("drop table m_touched_pairs")
+    # the contributions of the spaces and days the new activities are in, added up again
+    con.execute("create or replace temp table m_touched_space_days as select distinct space_key, occurred_at::date as day "
+                "from activities where run_id > $run and space_key is not null", run)
+    con.execute("delete from m_space_total as m using m_touched_space_days as t "
+                "where m.space_key = t.space_key and m.day = t.day")
+    con.execute("insert into m_space_total by name " + _space_totals_sql(
+        "(select * from m_space_day semi join m_touched_space_days using (space_key, day))"))
+    con.execute("drop table m_touched_space_days")
     # the rows of the pairs the new activities are about are replaced (an update in place would
     # make the commit checkpoint the table): one pass takes them out, then they come back with the new ones
     new = "(select * from activities where run_id > $run)"

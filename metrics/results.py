@@ -48,7 +48,7 @@ from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
 from metrics.graph import DRAWN_GROUPS, person_network_state
 from metrics.targets import targets_from
-from metrics.teams import rule_settings
+from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide
 from ruche.errors import RucheError
@@ -56,6 +56,10 @@ from ruche.errors import RucheError
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 #: The attributes a load stores the per-period results of, each computed for all of them at once.
 ALL_BYS = ["organisation", *BY_CHOICES]
+
+
+#: The attributes whose teams a load stores (:func:`metrics.teams.team_groups`), as of the end of the data.
+TEAM_GROUP_BYS = [a for a in BY_CHOICES if a != "team"]
 
 
 #: Metrics of the whole range whose result does not depend on the period grain.
@@ -634,7 +638,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 pass  # a roadmap target the configuration gets wrong: the page will say why
             spent["targets"] = spent.get("targets", 0) + time.process_time() - began
         if name == "inactive-teams" and result.extra.get("as_of"):
-            end = previous_as_of(period, result.extra["as_of"])
+            # the teams of each group (Teams at risk once a group is chosen), every attribute at once
+            teams_as_of = result.extra["as_of"]
+            began = time.process_time()
+            save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
+                 period, 0, {}, end=teams_as_of)
+            spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
+            end = previous_as_of(period, teams_as_of)
             wanted = key(name, by, period, k, extra, end=end)
             if first is not None and first > end and wanted in stored_before:
                 # the teams flagged as of a day before every day the loads since touched: they

@@ -88,8 +88,8 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     """
     src = bases.sources(con, "month", None, None)
     frame = con.execute(
-        sql("spaces").format(bounds=bounds_sql(src.days), space_days=src.space_days,
-                             space_thread_posts=src.space_thread_posts),
+        sql("spaces").format(bounds=bounds_sql(src.days), space_days=src.space_days, space_members=src.space_members,
+                             space_totals=src.space_totals, space_thread_posts=src.space_thread_posts),
         {"from_date": start, "to_date": end, "idle_days": idle_days, "fast_hours": fast_hours},
     ).pl()
     overall = frame.filter(pl.col("kind") == "all")

@@ -2,7 +2,8 @@
 -- over a range (docs/metrics.md, "Communities"). Private spaces and direct conversations are
 -- pooled into one row, never listed one by one.
 -- Template slots (from the code, never user text): <bounds> (metrics.population.bounds_sql),
--- <space_days> (space_days.sql or the table holding it), <space_thread_posts>
+-- <space_days> (space_days.sql or the table holding it), <space_members> (space_members.sql),
+-- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it).
 -- Bound parameters: $from_date, $to_date (inclusive; null: the data's), $idle_days, $fast_hours.
 with
@@ -22,31 +23,34 @@ space_rows as (
     from spaces as s
 ),
 
--- The activities per space, person and day up to the last day of the range (space_days.sql: each
--- row with the person's previous day in the space).
-acts as (
-    select a.*
-    from {space_days} as a, bounds as b
-    where a.day <= b.last_day
-),
-
+-- The activities per space, person and day (space_days.sql: each row with the person's previous
+-- day in the space), read by each link for the days it needs (a link read by several others
+-- would be held whole in memory).
 -- A person's first day in the space over the range: their previous day, if any, came before it.
 in_window as (
     select
-        a.*,
+        a.space_key,
+        a.person_key,
+        a.posts,
+        a.replies,
         a.prev_day is null or a.prev_day < b.first_day as first_in_range,
         a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < b.first_day) as first_read_in_range
-    from acts as a, bounds as b
-    where a.day >= b.first_day
+    from {space_days} as a, bounds as b
+    where a.day between b.first_day and b.last_day
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
 -- end of the range (their first day in it, once each); active members: those with an activity
--- in the range (their first day in it, once each).
+-- in the range (their first day in it over the range, once each).
+firsts as (
+    select a.space_key, a.person_key
+    from {space_members} as a, bounds as b
+    where a.first_day <= b.last_day
+),
+
 members as (
     select space_key, count(*) as members
-    from acts
-    where prev_day is null
+    from firsts
     group by all
 ),
 
@@ -62,9 +66,9 @@ activity as (
 ),
 
 last_contribution as (
-    select space_key, max(day) as last_contribution
-    from acts
-    where posts + replies > 0
+    select a.space_key, max(a.day) as last_contribution
+    from {space_totals} as a, bounds as b
+    where a.day <= b.last_day
     group by all
 ),
 
@@ -74,9 +78,8 @@ momentum as (
         a.space_key,
         sum(a.posts + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
         sum(a.posts + a.replies) filter (where a.day < b.last_day - ($idle_days::integer - 1))::bigint as before
-    from acts as a, bounds as b
-    where a.posts + a.replies > 0
-      and a.day >= b.last_day - (2 * $idle_days::integer - 1)
+    from {space_totals} as a, bounds as b
+    where a.day between b.last_day - (2 * $idle_days::integer - 1) and b.last_day
     group by all
 ),
 
@@ -86,10 +89,7 @@ momentum as (
 first_replies as (
     select
         t.space_key,
-        t.source,
-        t.thread_ref,
-        t.posted_at as started_at,
-        case when t.replied_at < b.last_day + interval 1 day then t.replied_at end as replied_at
+        case when t.replied_at < b.last_day + interval 1 day then epoch(t.replied_at - t.posted_at) end as seconds
     from {space_thread_posts} as t, bounds as b
     where t.day between b.first_day and b.last_day
       and (t.prev_day is null or t.prev_day < b.first_day)
@@ -99,10 +99,10 @@ thread_times as (
     select
         space_key,
         count(*) as threads,
-        count(replied_at) as threads_answered,
-        count(*) filter (where epoch(replied_at - started_at) <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.9) as first_reply_p90_hours
+        count(seconds) as threads_answered,
+        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
+        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
+        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours
     from first_replies
     group by all
 ),
@@ -154,22 +154,19 @@ per_space as (
 -- The pool of private conversations: distinct people over all of them.
 pool as (
     select
-        count(distinct a.person_key) filter (where a.prev_day is null) as members,
-        count(distinct a.person_key) filter (where a.day >= b.first_day and (a.prev_day is null or a.prev_day < b.first_day))
-            as active_members
-    from acts as a
-    join space_rows as r using (space_key), bounds as b
-    where r.pooled
-      and (a.prev_day is null or a.day >= b.first_day)
+        (select count(distinct f.person_key) from firsts as f semi join space_rows as r
+         on r.space_key = f.space_key and r.pooled) as members,
+        (select count(distinct a.person_key) from in_window as a semi join space_rows as r
+         on r.space_key = a.space_key and r.pooled where a.first_in_range) as active_members
 ),
 
 pool_threads as (
     select
         count(*) as threads,
-        count(replied_at) as threads_answered,
-        count(*) filter (where epoch(replied_at - started_at) <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.9) as first_reply_p90_hours
+        count(seconds) as threads_answered,
+        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
+        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
+        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours
     from first_replies
     join space_rows as r using (space_key)
     where r.pooled
@@ -210,10 +207,10 @@ overall as (
         null::varchar as name, null::bigint as members, null::bigint as active_members,
         null::bigint as posts, null::bigint as replies, null::bigint as readers,
         count(*) as threads,
-        count(replied_at) as threads_answered,
-        count(*) filter (where epoch(replied_at - started_at) <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(epoch(replied_at - started_at) / 3600.0, 0.9) as first_reply_p90_hours,
+        count(seconds) as threads_answered,
+        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
+        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
+        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours,
         null::date as last_contribution, null::bigint as recent, null::bigint as before,
         null::integer as members_reported, null::integer as reads_reported
     from first_replies

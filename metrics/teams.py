@@ -147,6 +147,28 @@ def inactive_teams(
     return rows, left_out, {"as_of": as_of, "period": now_label, "previous_period": before_label}
 
 
+def team_groups(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, as_of: date) -> pl.DataFrame:
+    """Each team (``team``) with the groups of each attribute of ``bys`` (allow-listed) its people
+    hold now, among the people employed during the three periods of grain ``period`` up to
+    ``as_of`` (the ones the teams at risk compare, now and a period before): one row per
+    combination held by someone. The teams of a group are those of its rows
+    (:func:`metrics.figures.teams_in`); a membership, never shown as a figure.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, team, department, site) values "
+    ...                 "(1, 'a', 'T1', 'Ops', 'Paris'), (2, 'b', 'T1', 'Ops', 'Lyon'), (3, 'c', 'T2', 'Tax', 'Paris')")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1)")
+    >>> team_groups(con, ["department", "site"], "month", date(2026, 3, 31)).rows()
+    [('T1', 'Ops', 'Lyon'), ('T1', 'Ops', 'Paris'), ('T2', 'Tax', 'Paris')]
+    """
+    start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
+    frame = participation_frame(con, ["team", *bys], period, start, as_of, attribution=bases.TODAY)
+    return (frame.filter(pl.col("headcount") > 0).select("team", *bys).unique()
+            .filter(pl.col("team").is_not_null()).sort("team", *bys))
+
+
 def _departments(con: duckdb.DuckDBPyConnection, by: str) -> pl.DataFrame:
     """The department most of each group's internal people are in (ties: the first by name)."""
     frame = con.execute(

@@ -26,6 +26,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ingest
+from metrics.bases import BASES
 from metrics.refresh import network_due, refresh_metrics
 from metrics.results import _decode
 from ruche.config import Settings
@@ -125,6 +126,8 @@ def from_scratch(db: Path, folder: Path) -> Path:
 def assert_same_derived(db: Path, folder: Path) -> None:
     got, want = derived(db), derived(from_scratch(db, folder))
     assert got.keys() == want.keys()
+    # every base, those of the threads' posts and of the spaces' days included
+    assert {name for name in BASES if name not in CLOCKED} <= want.keys()
     for name in want:
         if name != "m_results":
             assert (name, got[name]) == (name, want[name])

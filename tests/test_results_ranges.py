@@ -128,3 +128,26 @@ def test_responsiveness_and_lifecycle_over_whole_periods_from_the_stored_results
     assert served == 2 * 3 * 3 * 5
     assert not results.ranged(con, "lifecycle", "month", date(2026, 8, 10), date(2026, 9, 30))
     con.close()
+
+
+def test_the_teams_of_a_group_from_the_stored_rows_equal_those_the_participation_gives(sample_store):
+    from metrics.figures import teams_in, teams_of
+
+    con = store.connect(sample_store, read_only=True)
+    keys = results.current_keys(con)
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    compared = 0
+    for period in ("week", "month", "quarter"):
+        flagged = results.stored(con, "inactive-teams", "team", period, settings.min_group_size,
+                                 results.rule_settings(settings), keys=keys)
+        as_of = flagged.extra["as_of"]
+        found = results.stored(con, "team-groups", "team", period, 0, {}, end=as_of, keys=keys)
+        assert found is not None, period
+        for by in results.TEAM_GROUP_BYS:
+            groups = found.rows[by].unique().sort().to_list()
+            assert len(groups) >= (1 if by == "frontline" else 2), (period, by)
+            for group in groups + ["no such group"]:
+                assert teams_of(found.rows, by, group) == teams_in(con, by, group, period, as_of), (period, by, group)
+                compared += 1
+    assert compared > 3 * 5
+    con.close()
