@@ -22,8 +22,8 @@ from datetime import date
 from ingest.common import (
     Context,
     IngestError,
-    all_rejected,
     InputCount,
+    all_rejected,
     counts_from,
     csv_header,
     line_shift,

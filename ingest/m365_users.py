@@ -16,6 +16,7 @@ from __future__ import annotations
 from ingest.canonical import create_staging, write_accounts
 from ingest.common import Context, InputCount, counts_from, queries, store_parse_rejects
 from ingest.m365 import checks, first_failure, open_report
+from ruche.i18n import N_, _
 
 SOURCE = "m365-users"
 STEPS = 2
@@ -37,8 +38,8 @@ REQUIRED = ["User principal name", "Licenses"]
 
 def load(ctx: Context) -> list[InputCount]:
     report, parse_rejects = open_report(ctx, "stg_m365_users_raw", FIELDS, REQUIRED,
-                                        "the Microsoft 365 admin centre's Users export (Export users)")
-    ctx.progress.step("users read")
+                                        N_("the Microsoft 365 admin centre's Users export (Export users)"))
+    ctx.progress.step(_("users read"))
     ctx.run("m365_users.sql", "stage", checks(report))
     counts = counts_from(ctx.con, queries("m365_users.sql")["counts"])
     count = counts[0] if counts else InputCount("users")
@@ -50,5 +51,5 @@ def load(ctx: Context) -> list[InputCount]:
     write_accounts(ctx)
     ctx.run("m365_users.sql", "rejects")
     store_parse_rejects(ctx, ctx.label, "accounts", parse_rejects)
-    ctx.progress.step("people")
+    ctx.progress.step(_("people"))
     return [count]

@@ -7,7 +7,6 @@ The files are those of the hostile corpus (tests/hostile), loaded as a user woul
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -72,7 +71,7 @@ def run_ingest(tmp_path: Path, folder: str, name: str, source: str | None, langu
     env.setdefault("RUCHE_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
     env["PYTHONPATH"] = str(ROOT)
     argv = ["ingest", *([source] if source else []), str(dst), "--db", str(tmp_path / f"{language}.duckdb")]
-    return subprocess.run([sys.executable, "-m", "ruche.cli", *argv, *(["--json"] if json_out else [])],
+    return subprocess.run([sys.executable, "-m", "ruche.cli", *argv, *(["--json"] if json_out else [])], check=False,
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
