@@ -25,6 +25,7 @@ from metrics.graph import OTHER
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
 from metrics.registry import MetricParams, MetricResult
+from metrics.spaces import POOLED
 from ruche.errors import RucheError
 from ruche import i18n
 from ruche.i18n import N_, _
@@ -323,7 +324,7 @@ def said(column: str, value: Any) -> str:
             return _(IN_WORDS[value])
         if column in ("period", "period_start", "previous_period"):
             return i18n.period_label(value)
-        if value == OTHER or column in WORDS or column in GROUP_ATTRIBUTES:
+        if value in (OTHER, POOLED) or column in WORDS or column in GROUP_ATTRIBUTES:
             return i18n.term(value)
         return value
     if isinstance(value, (list, tuple)):
