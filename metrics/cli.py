@@ -20,12 +20,10 @@ import polars as pl
 
 from metrics import registry
 from metrics.bases import ATTRIBUTION_WORDS, ATTRIBUTIONS
-from metrics.figures import IN_WORDS, Live, Query, figure
-from metrics.graph import OTHER
+from metrics.figures import IN_WORDS, STORED_WORDS, Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
 from metrics.registry import MetricParams, MetricResult
-from metrics.spaces import POOLED
 from ruche.errors import RucheError
 from ruche import i18n
 from ruche.i18n import N_, _
@@ -324,7 +322,9 @@ def said(column: str, value: Any) -> str:
             return _(IN_WORDS[value])
         if column in ("period", "period_start", "previous_period"):
             return i18n.period_label(value)
-        if value in (OTHER, POOLED) or column in WORDS or column in GROUP_ATTRIBUTES:
+        if value in STORED_WORDS or column == "note":
+            return _(value)
+        if column in WORDS or column in GROUP_ATTRIBUTES:
             return i18n.term(value)
         return value
     if isinstance(value, (list, tuple)):
@@ -432,7 +432,7 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     elif args.format == "csv":
         out.write(result.rows.write_csv())
         if result.extra.get("note"):
-            print(_("ruche metrics: note: {note}").format(note=result.extra['note']), file=sys.stderr)
+            print(_("ruche metrics: note: {note}").format(note=_(result.extra["note"])), file=sys.stderr)
     else:
         write_table(args.name, params, result, out, covers)
     if fig.hidden:
