@@ -34,7 +34,7 @@ from metrics.figures import (Figure, Query, Source, communities_gone_idle, figur
                              teams_at_risk)
 from metrics.teams import rule_settings
 from ruche.config import Settings
-from ruche.i18n import N_, _, ngettext, number, period_label as label, term
+from ruche.i18n import N_, _, day_label, ngettext, number, period_label as label, term
 
 NOT_AVAILABLE = N_("not available in this version")
 
@@ -236,14 +236,14 @@ def idle_communities(source: Source, query: Query, top: int = 15) -> Section:
                       "{days} days to {end}, some in the {days} days to {earlier})",
                       "{n} communities of {k} members or more went idle in the week to {end} (no post or reply in the "
                       "{days} days to {end}, some in the {days} days to {earlier})", len(names)).format(
-        n=count(len(names)), k=k, end=end, days=days, earlier=earlier)
-             + (":" if names else ".")] + names[:top]
+        n=count(len(names)), k=k, end=day_label(end), days=days, earlier=day_label(earlier))
+             + (":" if names else ".")] + [term(name) for name in names[:top]]
     if len(names) > top:
         lines.append(_("and {n} more on the dashboard's Communities page").format(n=count(len(names) - top)))
     lines.append(_("{idle} of {communities} communities idle as of {end}, {before} as of {earlier}: communities under "
                    "{k} members are counted, never named; private conversations are never named.").format(
-        idle=count(now.extra.get("idle")), communities=count(now.extra.get("communities")), end=end,
-        before=count(before.extra.get("idle")), earlier=earlier, k=k))
+        idle=count(now.extra.get("idle")), communities=count(now.extra.get("communities")), end=day_label(end),
+        before=count(before.extra.get("idle")), earlier=day_label(earlier), k=k))
     return Section(title, lines, {"idle": len(names), "gone_idle": names, "idle_now": now.extra.get("idle"),
                                   "idle_before": before.extra.get("idle"),
                                   "communities": now.extra.get("communities")})
@@ -269,8 +269,8 @@ def unanswered_threads(source: Source, query: Query, top: int = 5) -> Section:
     if where is not None and where.height:
         end = week_days(r.period)[1]
         lines.append(_("Where (communities of {k} members or more, replies up to {end}): ").format(
-                         k=query.min_group_size, end=end)
-                     + "; ".join(_("{community}: {n} of {threads}").format(community=c, n=count(n), threads=count(t))
+                         k=query.min_group_size, end=day_label(end))
+                     + "; ".join(_("{community}: {n} of {threads}").format(community=term(c), n=count(n), threads=count(t))
                                  for c, n, t in where.iter_rows()) + ".")
     return Section(title, lines, {"period": r.period, "unanswered": r.value, "unanswered_delta": r.delta,
                                   "threads": threads.value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ruche import i18n
-from metrics.bases import ATTRIBUTION_WORDS
+from metrics.bases import ATTRIBUTIONS
 from ruche.i18n import N_, TERMS, scope, term  # noqa: F401  (the pages import them from here)
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -131,7 +131,7 @@ def detail(value) -> str:
     >>> detail({"partial": "frozenset({'2026-W44', '2026-W40'})", "path": "['3f2a9c']", "none": "frozenset()"})
     'partial 2026-W40, 2026-W44 · path 3f2a9c · none none'
     >>> detail({"attribution": "as-it-was", "group": "Other (small groups)"})
-    'attribution organisation as it was on each day · group Other (small groups)'
+    'attribution as-it-was · group Other (small groups)'
     """
     import json
 
@@ -152,13 +152,25 @@ def detail(value) -> str:
         if _COLLECTION.fullmatch(v):  # a collection as Python wrote it: "('2026-10',)", "frozenset({'2026-W44'})"
             v = ", ".join(sorted(re.findall(r"'([^']*)'", v))) or "()"
         word = words.get(v) if k == "group" or v != "None" else N_("none")
-        if k == "attribution" and v in ATTRIBUTION_WORDS:  # the stored value ("as-it-was") said in words
-            word = ATTRIBUTION_WORDS[v]
-        elif k == "group" and v in TERMS:  # "Other (small groups)", "External"
+        if k == "group" and v in TERMS:  # "Other (small groups)", "External"
             word = TERMS[v]
+        if k == "attribution" and v in ATTRIBUTIONS:  # the option's value, in the language's words
+            return i18n._("{key} {value}").format(key=detail_key(k), value=attribution_word(v))
         return i18n._("{key} {value}").format(key=detail_key(k), value=i18n._(word) if word else v)
 
     return " · ".join(said(k, v) for k, v in value.items())
+
+
+def attribution_word(attribution: str) -> str:
+    """An attribution (``as-it-was``, ``today``) as an audit detail says it: the option's own value in
+    English, words in another language.
+
+    >>> attribution_word("as-it-was")
+    'as-it-was'
+    """
+    if attribution == "today":
+        return i18n.pgettext("attribution", "today")
+    return i18n.pgettext("attribution", "as-it-was")
 
 
 #: The keys of the audit events' details (dashboard.audit) → their words on screen.

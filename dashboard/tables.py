@@ -10,8 +10,8 @@ import streamlit as st
 
 from dashboard import format as fmt
 from dashboard.words import COLUMN_TERMS, LABELS, NEVER, PERCENT, TIME_ZONE, meaning
-from metrics.graph import OTHER
-from ruche.i18n import _, term
+from metrics.figures import STORED_WORDS
+from ruche.i18n import _
 
 #: Columns of decimals shown with other than two digits.
 FLOAT_FORMATS = {"seconds": "%.1f", "betweenness": "%.3f", "first_reply_median_hours": "%.1f",
@@ -45,8 +45,8 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
                      .otherwise(pl.lit(before) + pl.col("person_id").str.slice(0, 8) + pl.lit(after))
                      .alias("person_id"))
     for c in [c for c, dtype in frame.schema.items() if dtype == pl.Utf8 and c not in NEVER and c != "person_id"]:
-        # the store's word for the small groups pooled together, said in the language in use
-        exprs.append(pl.when(pl.col(c) == OTHER).then(pl.lit(term(OTHER))).otherwise(pl.col(c)).alias(c))
+        # the words the measures write themselves (metrics.figures.STORED_WORDS), in the language in use
+        exprs.append(pl.col(c).replace({word: _(word) for word in STORED_WORDS}).alias(c))
     for c in NEVER & set(frame.columns):
         exprs.append(pl.col(c).cast(pl.Date).cast(pl.Utf8).fill_null(never).alias(c)
                      if frame.schema[c] != pl.Utf8 else pl.col(c).fill_null(never))

@@ -20,8 +20,7 @@ import polars as pl
 
 from metrics import registry
 from metrics.bases import ATTRIBUTION_WORDS, ATTRIBUTIONS
-from metrics.figures import IN_WORDS, Live, Query, figure
-from metrics.graph import OTHER
+from metrics.figures import IN_WORDS, STORED_WORDS, Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
 from metrics.registry import MetricParams, MetricResult
@@ -326,7 +325,9 @@ def said(column: str, value: Any) -> str:
             return _(IN_WORDS[value])
         if column in ("period", "period_start", "previous_period"):
             return i18n.period_label(value)
-        if value == OTHER or column in WORDS or column in GROUP_ATTRIBUTES:
+        if value in STORED_WORDS or column == "note":
+            return _(value)
+        if column in WORDS or column in GROUP_ATTRIBUTES:
             return i18n.term(value)
         return value
     if isinstance(value, (list, tuple)):
@@ -434,7 +435,7 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     elif args.format == "csv":
         out.write(result.rows.write_csv())
         if result.extra.get("note"):
-            print(_("ruche metrics: note: {note}").format(note=result.extra['note']), file=sys.stderr)
+            print(_("ruche metrics: note: {note}").format(note=_(result.extra["note"])), file=sys.stderr)
     else:
         write_table(args.name, params, result, out, covers)
     if fig.hidden:

@@ -52,10 +52,18 @@ import polars as pl
 from metrics import bases, registry
 from metrics.measure import MetricParams, MetricResult
 from metrics.population import POPULATIONS
+from metrics.graph import OTHER
 from metrics.results import END_ONLY, WHOLE_HISTORY, previous_as_of
+from metrics.spaces import POOLED
+from metrics.usage_org import COVERS
 from ruche.i18n import N_, _, day_label, ngettext, period_label, scope, term
 
 ORGANISATION = "the organisation"
+
+#: The values the measures write in English words rather than take from the data (the small groups
+#: pooled into one, the private conversations pooled into one community, what a report's totals
+#: cover): the store and the CSV keep them, every screen says them with ``_()``.
+STORED_WORDS = frozenset((OTHER, POOLED, *COVERS))
 
 #: The measures of the person graph (Louvain, betweenness), as the load stores them
 #: (:data:`metrics.results.WHOLE_HISTORY`): on a source that serves them from what the load

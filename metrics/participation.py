@@ -196,7 +196,7 @@ def reads_extra(con: duckdb.DuckDBPyConnection) -> dict:
         return {"reads_known": True}
     return {
         "reads_known": False,
-        "note": "no source reports reads: people who only read are counted as inactive",
+        "note": N_("no source reports reads: people who only read are counted as inactive"),
     }
 
 

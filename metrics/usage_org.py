@@ -22,8 +22,12 @@ from ruche.i18n import N_
 #: the privacy threshold applies to); a groups report counts communities, not people.
 POPULATION = "users"
 
-NOTE = ("organisation-level counts over each report's window: a concealed report gives no figure per person, "
-        "group or department (docs/formats.md says how to turn concealment off)")
+#: What a row of totals covers, as usage_org.sql writes it (``covers``): kept in the store's words,
+#: said in the language in use where it is shown.
+COVERS = (N_("organisation only: concealed report, no group figure"), N_("organisation: a report naming its users"))
+
+NOTE = N_("organisation-level counts over each report's window: a concealed report gives no figure per person, "
+          "group or department (docs/formats.md says how to turn concealment off)")
 
 
 def organisation_usage(

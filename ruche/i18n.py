@@ -211,6 +211,7 @@ TERMS = {
     "inactive": N_("inactive"), "non-contributor": N_("non-contributor"),
     "Organisation": N_("Organisation"), "External": N_("External"), "(not set)": N_("(not set)"),
     "Other (small groups)": N_("Other (small groups)"),
+    "private conversations (pooled)": N_("private conversations (pooled)"),
     "the organisation": N_("the organisation"),
     "pilot": N_("pilot"), "rollout": N_("rollout"), "generalised": N_("generalised"),
     "engager": N_("engager"), "catalyst": N_("catalyst"), "responder": N_("responder"),

@@ -230,8 +230,9 @@ def test_the_dashboard_says_the_stored_words_in_french():
     with i18n.use("fr"):
         assert tables.readable(frame)["department"].to_list() == ["Autres (petits groupes)", "Sales"]
         assert fmt.detail({"attribution": "as-it-was", "group": OTHER}) == (
-            "rattachement organisation telle qu'elle était chaque jour · groupe Autres (petits groupes)")
-        assert fmt.detail({"attribution": "today"}) == "rattachement organisation d'aujourd'hui"
+            "rattachement à l'organisation de chaque jour · groupe Autres (petits groupes)")
+        assert fmt.detail({"attribution": "today"}) == "rattachement à l'organisation d'aujourd'hui"
+    assert fmt.detail({"attribution": "as-it-was", "group": OTHER}) == "attribution as-it-was · group Other (small groups)"
     assert tables.readable(frame)["department"].to_list() == [OTHER, "Sales"]  # the store's word, in English
 
 
@@ -276,3 +277,17 @@ def test_notify_dry_run_in_french(french, sample_store, tmp_path, capsys):
     assert err == ("2 envoi(s) prévu(s) : e-mail 1 de la synthèse communauté, webhook 1 (slack) pour la synthèse "
                    "communauté\n")
     assert out.startswith("Synthèse hebdomadaire Ruche semaine 43 2026 : communauté\n")
+
+
+def test_what_a_report_covers_is_said_in_french(french, sample_store, tmp_path, capsys):
+    """``covers`` of organisation-usage is written by its SQL: the words the catalog translates are
+    exactly those (metrics.usage_org.COVERS), kept in the CSV and said in French in the table."""
+    from metrics.usage_org import COVERS
+
+    base = ["--config", str(tmp_path / "none.toml"), "metrics", "organisation-usage", "--db", str(sample_store)]
+    _, out, _ = run(capsys, *base, "--format", "csv")
+    covers = pl.read_csv(out.encode())["covers"]
+    assert set(covers) == {"organisation: a report naming its users"} and set(covers) <= set(COVERS)
+    _, out, _ = run(capsys, *base)
+    assert out.count("organisation : un rapport qui nomme ses utilisateurs") == len(covers)
+    assert "a report naming its users" not in out
