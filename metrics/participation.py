@@ -16,6 +16,9 @@ one; it is null for the first period of the range.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import duckdb
@@ -34,6 +37,70 @@ COLUMNS = [
     "period", "headcount", "active", "contributors", "participation_rate", "contribution_rate",
     "stickiness", "retention", "contributors_retained", "readers_retained", "days", "partial",
 ]
+
+
+#: The prefix of the tables of people's stays in their groups a load keeps (:func:`shared_stays`).
+STAYS_PREFIX = "m_stays_"
+
+#: The tables :func:`shared_stays` reads, per connection (its ``id``): whether those already in the
+#: store may be read, their names, and the names read so far.
+_SHARED: dict[int, tuple[bool, set[str], set[str]]] = {}
+
+
+@contextmanager
+def shared_stays(con: duckdb.DuckDBPyConnection, reuse: bool) -> Iterator[None]:
+    """While the block runs, the participation queries on ``con`` read the people's stays in their
+    groups (``participation.sql``'s links from ``staff`` to ``held``: the part that reads every
+    person and every version of their attributes, whatever the range) from tables of the store,
+    ``m_stays_<digest>_staff`` and ``..._held``, one pair per query text (grain, attribution, set of
+    attributes), computed the first time it is read. With ``reuse``, those the store already
+    holds are read as they are: the caller knows that the people and their history are those they
+    were computed from (:func:`metrics.results.first_touched`); without, every one read is computed
+    again. When the block ends, those it did not read are dropped.
+
+    A load computes its results so (:func:`metrics.results.precompute`): a day's load, which
+    changes no one, reads the stays its previous load computed, and the participation queries
+    cost what the periods they recompute hold. The figures are those of the same queries computed
+    whole (``tests/test_refresh_periods.py``)."""
+    if id(con) in _SHARED:  # nested: the outer block holds them
+        yield
+        return
+    found = {name for (name,) in con.execute(
+        f"select table_name from information_schema.tables where table_name like '{STAYS_PREFIX}%'").fetchall()}
+    read: set[str] = set()
+    _SHARED[id(con)] = (reuse, found, read)
+    try:
+        yield
+    finally:
+        del _SHARED[id(con)]
+    for name in sorted(found - read):
+        con.execute(f"drop table {name}")
+
+
+def _query(con: duckdb.DuckDBPyConnection, g, names: list[str], columns: str, people: str, person: str,
+           **relations: str) -> str:
+    """``participation.sql`` grouped by ``names`` (``columns``: their select list over ``people p``),
+    a person's stays followed per ``person``; its people's stays read from the tables of
+    :func:`shared_stays` when the block runs on ``con``."""
+    staff = sql("participation_staff").format(group_columns=columns, trunc=g.trunc, people=people)
+    stays = sql("participation_stays").format(
+        groups=", ".join(names), person=person, trunc=g.trunc, step=g.step,
+        lag_same=" and ".join(f"lag({n}) over w is not distinct from {n}" for n in names),
+    )
+    shared = _SHARED.get(id(con))
+    if shared is not None:
+        reuse, found, read = shared
+        name = STAYS_PREFIX + hashlib.sha256(f"{staff}\n{stays}".encode()).hexdigest()[:16]
+        if not (reuse and {f"{name}_staff", f"{name}_held"} <= found) and f"{name}_held" not in read:
+            con.execute(f"create or replace table {name}_staff as {staff}")
+            con.execute(f"create or replace table {name}_held as with staff as (select * from {name}_staff), "
+                        f"{stays.rstrip().removesuffix(',')} select * from held")
+        read.update((f"{name}_staff", f"{name}_held"))
+        staff, stays = f"select * from {name}_staff", f"held as (select * from {name}_held),"
+    return sql("participation").format(
+        staff=staff, stays=stays, groups=", ".join(names), s_groups=", ".join(f"s.{n}" for n in names),
+        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers, **relations,
+    )
 
 
 def participation_frame(
@@ -66,15 +133,8 @@ def participation_frame(
         person_period = (f"(select * from {person_period} semi join (select person_key from "
                          f"{bases.people_versions(attribution)} as p where {counted}) using (person_key))")
     names = [f"g{i}" for i in range(len(groups))]
-    query = sql("participation").format(
-        group_columns=group_columns(groups),
-        groups=", ".join(names),
-        s_groups=", ".join(f"s.{n}" for n in names),
-        lag_same=" and ".join(f"lag({n}) over w is not distinct from {n}" for n in names),
-        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers,
-        bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day,
-        people=bases.people_versions(attribution), person="person_key",
-    )
+    query = _query(con, g, names, group_columns(groups), bases.people_versions(attribution), "person_key",
+                   bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
     return frame.select("period", *groups, *COLUMNS[1:])
@@ -108,16 +168,9 @@ def participation_frames(
                         + [f"coalesce(cast({group_expression(a)} as varchar), '{UNKNOWN}') as g{i + 1}"
                            for i, a in enumerate(inner)])
     names = ["by_attribute"] + [f"g{i}" for i in range(len(inner) + 1)]
-    query = sql("participation").format(
-        group_columns=columns,
-        groups=", ".join(names),
-        s_groups=", ".join(f"s.{n}" for n in names),
-        lag_same=" and ".join(f"lag({n}) over w is not distinct from {n}" for n in names),
-        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers,
-        bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day,
-        people=people_by_attribute(bys, bases.people_versions(attribution)),
-        person="person_key, by_attribute",
-    )
+    query = _query(con, g, names, columns, people_by_attribute(bys, bases.people_versions(attribution)),
+                   "person_key, by_attribute",
+                   bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False, maintain_order=True)
     out = {}

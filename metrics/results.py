@@ -42,7 +42,7 @@ from metrics import bases, lifecycle, registry, responsiveness, silos, status
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders_by
-from metrics.participation import labels, participation_frame, participation_frames, reads_extra
+from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
@@ -613,47 +613,50 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     computed = 0
     spent: dict[str, float] = {}
     as_of = last_day(con)
-    for name, by, period, extra in default_calls(settings):
-        params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
-        label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
-        began = time.process_time()
-        try:
-            result, hidden = compute(name, params)
-        except RucheError:
-            continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
-        finally:
-            spent[label] = spent.get(label, 0) + time.process_time() - began
-        save(result, name, by, period, k, extra)
-        if hidden is not None:
-            save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
-        computed += 1
-        if name == "participation" and period == "month" and by != "organisation":
-            save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
-        if name == "participation" and settings.targets:
+    # the participation queries read the people's stays in their groups from tables the store keeps,
+    # those of the previous load when the people are the same
+    with shared_stays(con, reuse=first is not None):
+        for name, by, period, extra in default_calls(settings):
+            params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+            label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
             began = time.process_time()
-            targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
             try:
-                save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
+                result, hidden = compute(name, params)
             except RucheError:
-                pass  # a roadmap target the configuration gets wrong: the page will say why
-            spent["targets"] = spent.get("targets", 0) + time.process_time() - began
-        if name == "inactive-teams" and result.extra.get("as_of"):
-            # the teams of each group (Teams at risk once a group is chosen), every attribute at once
-            teams_as_of = result.extra["as_of"]
-            began = time.process_time()
-            save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
-                 period, 0, {}, end=teams_as_of)
-            spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
-            end = previous_as_of(period, teams_as_of)
-            wanted = key(name, by, period, k, extra, end=end)
-            if first is not None and first > end and wanted in stored_before:
-                # the teams flagged as of a day before every day the loads since touched: they
-                # read nothing after that day, so they are the ones stored
-                rows, suppressed, stored_extra = stored_before[wanted]
-                pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
-                continue
-            flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
-            save(flagged, name, by, period, k, extra, end=end)
+                continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
+            finally:
+                spent[label] = spent.get(label, 0) + time.process_time() - began
+            save(result, name, by, period, k, extra)
+            if hidden is not None:
+                save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
+            computed += 1
+            if name == "participation" and period == "month" and by != "organisation":
+                save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+            if name == "participation" and settings.targets:
+                began = time.process_time()
+                targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
+                try:
+                    save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
+                except RucheError:
+                    pass  # a roadmap target the configuration gets wrong: the page will say why
+                spent["targets"] = spent.get("targets", 0) + time.process_time() - began
+            if name == "inactive-teams" and result.extra.get("as_of"):
+                # the teams of each group (Teams at risk once a group is chosen), every attribute at once
+                teams_as_of = result.extra["as_of"]
+                began = time.process_time()
+                save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
+                     period, 0, {}, end=teams_as_of)
+                spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
+                end = previous_as_of(period, teams_as_of)
+                wanted = key(name, by, period, k, extra, end=end)
+                if first is not None and first > end and wanted in stored_before:
+                    # the teams flagged as of a day before every day the loads since touched: they
+                    # read nothing after that day, so they are the ones stored
+                    rows, suppressed, stored_extra = stored_before[wanted]
+                    pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                    continue
+                flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+                save(flagged, name, by, period, k, extra, end=end)
     began = time.process_time()
     for period in GRAINS:
         old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))

@@ -27,6 +27,7 @@ from polars.testing import assert_frame_equal
 
 import ingest
 from metrics.bases import BASES
+from metrics import participation
 from metrics.refresh import network_due, refresh_metrics
 from metrics.results import _decode
 from ruche.config import Settings
@@ -180,13 +181,37 @@ def day(exports, d: int) -> Path:
 def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scratch(exports, october, tmp_path):
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
-    done = load(db, [day(exports, 1)])
+    with writing(str(db)) as con:  # the stays of a query no longer made
+        con.execute("create table m_stays_0000000000000000_held as select 1 as person_key")
+    created: list[str] = []
+    with pytest.MonkeyPatch.context() as mp:  # what the refresh computes of the people's stays
+        real = participation._query
+
+        def stays(con) -> set:  # a table created again has another oid
+            return set(con.execute("select table_name, table_oid from duckdb_tables() "
+                                   "where table_name like 'm_stays_%'").fetchall())
+
+        def watched(con, *args, **relations):
+            before = stays(con)
+            query = real(con, *args, **relations)
+            created.extend(sorted(stays(con) - before))
+            return query
+
+        mp.setattr(participation, "_query", watched)
+        done = load(db, [day(exports, 1)])
     assert done["mode"] == "incremental" and done["group_ties"]["mode"] == "update"
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
     # the reporting tree is kept; its figures are computed again from the period of 30 September
     assert done["hierarchy"] == {"mode": "kept"}
     assert done["hierarchy_periods"] == {"mode": "periods", "from": "2026-09-30"}
+    # nobody changed: the stays the previous refresh kept are read as they are
+    assert created == []
     assert_same_derived(db, tmp_path)
+    stays = [t for t in derived(db) if t.startswith("m_stays_")]
+    # three grains: participation and the leaders' as it was (the leaders' twice: within every
+    # attribute's groups, and the levels alone), the lifecycle's, responsiveness's and inactive
+    # teams' headcounts today (every attribute; teams)
+    assert len(stays) == 2 * 3 * 5 and "m_stays_0000000000000000_held" not in stays
 
 
 def store_until(exports, folder: Path, until: dt.date) -> Path:
