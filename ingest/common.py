@@ -863,8 +863,15 @@ def json_lines_error(path: Path, label: str, exc: duckdb.Error, expected: str, c
                 return IngestError(_("{file}, line {line}: JSON nested too deeply (expected {what})").format(
                     file=label, line=number, what=expected))
             if not isinstance(obj, dict):
-                return IngestError(_("{file}, line {line}: a JSON {type}, not an object (expected {what})").format(
-                    file=label, line=number, type=type(obj).__name__, what=expected))
+                if isinstance(obj, list):
+                    text = _("{file}, line {line}: a JSON list, not an object (expected {what})")
+                elif isinstance(obj, str):
+                    text = _("{file}, line {line}: a JSON string, not an object (expected {what})")
+                elif isinstance(obj, bool) or obj is None:
+                    text = _("{file}, line {line}: JSON true, false or null, not an object (expected {what})")
+                else:
+                    text = _("{file}, line {line}: a JSON number, not an object (expected {what})")
+                return IngestError(text.format(file=label, line=number, what=expected))
             reason = check(obj) if check else None
             if reason:
                 return IngestError(_("{file}, line {line}: {reason} (expected {what})").format(

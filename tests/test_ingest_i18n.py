@@ -54,6 +54,7 @@ def english_left(message: str, *names: str) -> set[str]:
     for name in sorted(names, key=len, reverse=True):
         message = message.replace(name, " ")
     message = re.sub(r"\S*/\S*", " ", message)  # paths
+    message = message.replace("JSON lines", " ")  # a format's name
     return (words(message) - {w.lower() for w in ALLOWED}) & ENGLISH
 
 
@@ -103,7 +104,7 @@ ERRORS = [
     ("m365", "graph-empty.json", "m365-engage-activity", ["no data rows", "empty"],
      ["aucune ligne de données (la réponse de Graph contient une liste \"value\" vide)"]),
     ("mattermost", "line-not-an-object.jsonl", "mattermost", ["line 6", "not an object"],
-     ["ligne 6 : un list JSON, pas un objet (attendu : un objet JSON par ligne"]),
+     ["ligne 6 : un tableau JSON, pas un objet (attendu : un objet JSON par ligne"]),
     ("slack-analytics", "line-not-json.json", "slack-analytics", ["line 2", "not JSON"],
      ["ligne 2 : pas du JSON (attendu : un objet JSON par ligne avec date, user_id, is_active (statistiques"]),
     ("slack-analytics", "not-member-analytics.json.gz", None, ["a gzip file, but not Slack member analytics"],
