@@ -16,6 +16,7 @@ stored undocumented.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -740,6 +741,33 @@ TABLES: dict[str, Table] = {
                     "say how recent the communities and the betweenness are")},
         derived=True,
     ),
+    # one pair per participation query (grain, attribution, attributes): metrics.participation.shared_stays
+    "m_stays_{digest}_staff": Table(
+        "internal people with each version of the attributes one participation query groups by (one table "
+        "per query)", _DERIVED + " (computed again whenever a person or their history changed)", True,
+        {
+            "person_key": C("people", "follow each person's versions"),
+            "by_attribute": C("metrics", "which group attribute the row is of, when a query groups by several"),
+            "g{n}": C("people_history (" + _ATTRIBUTE + ")",
+                      "the groups a person held, version by version (one column per attribute grouped by)"),
+            "hired_period": C(_DIRECTORY, "the period of hiring: headcounts per period"),
+            "left_period": C(_DIRECTORY, "the period of leaving: headcounts per period"),
+            "valid_from": C("people_history", "the first day of the version"),
+            "valid_to": C("people_history", "the day after the version's last"),
+        },
+        derived=True,
+    ),
+    "m_stays_{digest}_held": Table(
+        "each group's stays: the periods its people held it in, from the table above (one table per query)",
+        _DERIVED + " (computed again whenever a person or their history changed)", True,
+        {
+            "by_attribute": C("metrics", "which group attribute the row is of, when a query groups by several"),
+            "g{n}": C("people_history (" + _ATTRIBUTE + ")", "the groups held (one column per attribute grouped by)"),
+            "hired_period": C(_DIRECTORY, "the period of hiring: headcounts per period"),
+            "left_period": C(_DIRECTORY, "the period of leaving: headcounts per period"),
+        },
+        derived=True,
+    ),
     "m_results_facts": Table(
         "what the dashboard's stored results were computed from", _DERIVED, False,
         {"facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
@@ -748,6 +776,17 @@ TABLES: dict[str, Table] = {
         derived=True,
     ),
 }
+
+
+def table_kind(name: str) -> str:
+    """The entry of :data:`TABLES` that documents the stored table ``name``: itself, or the kind of
+    the tables one entry documents under one name (``m_stays_<digest>_held``).
+
+    >>> table_kind("m_stays_0123456789abcdef_held"), table_kind("people")
+    ('m_stays_{digest}_held', 'people')
+    """
+    match = re.fullmatch(r"m_stays_[0-9a-f]{16}_(staff|held)", name)
+    return f"m_stays_{{digest}}_{match[1]}" if match else name
 
 
 def pseudonym_columns() -> list[tuple[str, str, Column]]:

@@ -19,6 +19,8 @@ It writes ``README.md``, ``inventory.md``, ``access.md``, ``thresholds.md`` and 
 
 from __future__ import annotations
 
+import re
+
 import argparse
 import json
 from pathlib import Path
@@ -51,7 +53,12 @@ def stored_columns() -> dict[str, list[tuple[str, str]]]:
         con.close()
     out: dict[str, list[tuple[str, str]]] = {}
     for table, column, kind in rows:
-        out.setdefault(table, []).append((column, kind))
+        kind_of = inventory.table_kind(table)
+        if kind_of != table and re.fullmatch(r"g[0-9]+", column):
+            column = "g{n}"  # one column per attribute grouped by
+        listed = out.setdefault(kind_of, [])
+        if (column, kind) not in listed:  # the tables of one kind: each column once
+            listed.append((column, kind))
     return out
 
 
