@@ -97,17 +97,23 @@ def test_each_headcount_says_which_population_it_counts(con):
     assert october.height == 14
     personas = run(con, "personas", by="department").rows
     assert personas.filter(pl.col("department") == "Logistics")["headcount"].unique().to_list() == [155]
-    # personas count today's departments (the two after the split, and Operations, which the people
-    # who left before it held last); the sixteenth group is the outsiders, and says so
+    # personas count the departments held during the year (Operations until the split, 159 people
+    # over the year, then Production, 55, and Maintenance & Quality, 103); the sixteenth group is
+    # the outsiders, and says so
     groups = personas.select("department", "population").unique().sort("department")
     assert groups.height == 16
     assert groups.filter(pl.col("population") == "external, active")["department"].to_list() == ["External"]
-    # the range's populations agree across metrics, group by group
     by_personas = dict(personas.select("department", "headcount").unique().iter_rows())
-    by_silos = dict(run(con, "silos", by="department").rows.select("department", "headcount").iter_rows())
+    assert [by_personas[d] for d in ("Operations", "Production", "Maintenance & Quality")] == [159, 55, 103]
+    # the range's populations agree across metrics, group by group, under the same attribution
     by_split = dict(split.extra["groups"].select("department", "headcount").iter_rows())
-    assert by_personas == by_silos
-    assert {d: n for d, n in by_silos.items() if d != "External"} == by_split
+    assert {d: n for d, n in by_personas.items() if d != "External"} == by_split
+    today = dict(run(con, "personas", by="department", extra={"attribution": "today"}).rows
+                 .select("department", "headcount").unique().iter_rows())
+    assert [today[d] for d in ("Operations", "Production", "Maintenance & Quality")] == [13, 55, 103]
+    silos = run(con, "silos", by="department")  # the silos say which organisation they count
+    by_silos = dict(silos.rows.select("department", "headcount").iter_rows())
+    assert by_silos == (today if silos.extra["attribution"] == "today" else by_personas)
 
 
 def test_silos_of_the_sample_with_volume(con):
