@@ -97,25 +97,28 @@ def test_each_headcount_says_which_population_it_counts(con):
     assert october.height == 14
     personas = run(con, "personas", by="department").rows
     assert personas.filter(pl.col("department") == "Logistics")["headcount"].unique().to_list() == [155]
-    # personas count today's departments (the two after the split, and Operations, which the people
-    # who left before it held last); the sixteenth group is the outsiders, and says so
+    # personas count the departments held during the year (Operations until the split, 159 people
+    # over the year, then Production, 55, and Maintenance & Quality, 103); the sixteenth group is
+    # the outsiders, and says so
     groups = personas.select("department", "population").unique().sort("department")
     assert groups.height == 16
     assert groups.filter(pl.col("population") == "external, active")["department"].to_list() == ["External"]
-    # the range's populations agree across metrics, group by group, in today's organisation
-    by_personas = dict(personas.select("department", "headcount").unique().iter_rows())
-    by_silos = dict(run(con, "silos", by="department", extra={"attribution": "today"})
-                    .rows.select("department", "headcount").iter_rows())
-    by_split = dict(split.extra["groups"].select("department", "headcount").iter_rows())
-    assert by_personas == by_silos
-    assert {d: n for d, n in by_silos.items() if d != "External"} == by_split
     # as it was, a department's people of the year are those who held it on a day of it: the 146
     # people of Operations before its split count in it too
-    as_it_was = dict(run(con, "silos", by="department").rows.select("department", "headcount").iter_rows())
-    assert {d: (as_it_was[d], by_silos[d]) for d in ("Operations", "Production", "Maintenance & Quality")} == {
-        "Operations": (159, 13), "Production": (55, 55), "Maintenance & Quality": (103, 103)}
-    assert {d: n for d, n in as_it_was.items() if d != "Operations"} == {
-        d: n for d, n in by_silos.items() if d != "Operations"}
+    by_personas = dict(personas.select("department", "headcount").unique().iter_rows())
+    assert [by_personas[d] for d in ("Operations", "Production", "Maintenance & Quality")] == [159, 55, 103]
+    # the range's populations agree across metrics, group by group, under the same attribution
+    by_split = dict(split.extra["groups"].select("department", "headcount").iter_rows())
+    assert {d: n for d, n in by_personas.items() if d != "External"} == by_split
+    silos = run(con, "silos", by="department")
+    assert silos.extra["attribution"] == "as-it-was"
+    assert dict(silos.rows.select("department", "headcount").iter_rows()) == by_personas
+    today = dict(run(con, "personas", by="department", extra={"attribution": "today"}).rows
+                 .select("department", "headcount").unique().iter_rows())
+    assert [today[d] for d in ("Operations", "Production", "Maintenance & Quality")] == [13, 55, 103]
+    silos_today = dict(run(con, "silos", by="department", extra={"attribution": "today"})
+                       .rows.select("department", "headcount").iter_rows())
+    assert silos_today == today
 
 
 def test_silos_of_the_sample_with_volume(con):
