@@ -154,7 +154,7 @@ def base36_ids(rng: np.random.Generator, n: int, prefix: str, width: int = 8) ->
 #: Rows of messages written as one part (a frame of their text): parts of whole months, as many
 #: months as make this many rows, so that a small sample is written in few parts and a big one
 #: in parts of a bounded size, whatever its number of months.
-PART_ROWS = 100_000
+PART_ROWS = 20_000
 
 
 def parts(bounds: list[int], size: int | None = None) -> list[tuple[int, int]]:
