@@ -52,12 +52,12 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     assert results.lookup(con, "participation", MetricParams(by="site", min_group_size=5)) is None
     assert results.lookup(con, "leadership", MetricParams(by="site", min_group_size=1)) is None
     assert_frame_equal(results.stored(con, "champions", "person", "month", 0, {}).rows, champions(con))
-    # beside the metrics: per grain, the previous teams, the coverage and the groups left out in
+    # beside the metrics: per grain, the previous teams, the teams of each group, the coverage and the groups left out in
     # each period by participation (every attribute and the organisation), the leaders and the
     # silos, and by responsiveness and the lifecycle (every attribute and the organisation); per
     # attribute, the groups; the champions (no targets in these settings)
     assert not settings.targets
-    assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
+    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1)
     con.close()
