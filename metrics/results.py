@@ -544,7 +544,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
-    Teams at risk page compares with them), the roadmap targets of each attribute and grain (from
+    Teams at risk page compares with them), the teams of each group as of the end of the data
+    (:func:`metrics.teams.team_groups`: the page once a group is chosen), the roadmap targets of each attribute and grain (from
     the participation, when the configuration sets targets), the groups each attribute lists in the sidebar, the
     coverage of each source per period (the Data page) and the champions (the People page; by
     pseudonym, as the store holds them). ``results`` counts the calls of

@@ -52,12 +52,12 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     assert results.lookup(con, "participation", MetricParams(by="site", min_group_size=5)) is None
     assert results.lookup(con, "leadership", MetricParams(by="site", min_group_size=1)) is None
     assert_frame_equal(results.stored(con, "champions", "person", "month", 0, {}).rows, champions(con))
-    # beside the metrics: per grain, the previous teams, the coverage and the groups left out in
+    # beside the metrics: per grain, the previous teams, the teams of each group, the coverage and the groups left out in
     # each period by participation (every attribute and the organisation), the leaders and the
     # silos, and by responsiveness and the lifecycle (every attribute and the organisation); per
     # attribute, the groups; the champions (no targets in these settings)
     assert not settings.targets
-    assert len(results.current_keys(con)) == (done["results"] + 2 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
+    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1)
     con.close()
@@ -259,8 +259,8 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     con = store.connect(tiny_store, read_only=True)
     every = frozenset(k for (k,) in con.execute("select key from m_results").fetchall())
     # 160, and communities once, responsiveness and lifecycle per grain for the organisation and 6
-    # attributes, each with the groups it left out in each period
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 and results.current_keys(con) == every
+    # attributes, each with the groups it left out in each period; the teams of each group per grain
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 and results.current_keys(con) == every
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()
     params = MetricParams(by="department", min_group_size=1, extra={"silo_threshold": settings.silo_threshold})
