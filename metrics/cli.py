@@ -277,18 +277,36 @@ VALUES = {
     "rule": {"low_participation": N_("low participation"), "no_contribution": N_("no contribution"),
              "participation_drop": N_("participation drop")},
     "status": {"silo": N_("silo"), "open": N_("open"), "disconnected": N_("too few ties to tell")},
+    # the Microsoft 365 reports' totals (organisation-usage)
+    "measure": {
+        "users": N_("people in the report"), "active_users": N_("active users"), "posters": N_("people who posted"),
+        "readers": N_("people who read"), "likers": N_("people who liked"), "posted": N_("messages posted"),
+        "read": N_("messages read"), "liked": N_("messages liked"), "deleted_users": N_("deleted users"),
+        "mobile_users": N_("users on a phone or tablet"), "desktop_users": N_("users on a computer"),
+        "web_users": N_("users on the web"), "windows_phone_users": N_("users on Windows Phone"),
+        "android_phone_users": N_("users on Android"), "iphone_users": N_("users on iPhone"),
+        "ipad_users": N_("users on iPad"), "other_device_users": N_("users on other devices"),
+        "active_groups": N_("active communities"), "memberships": N_("community memberships"),
+    },
 }
+
+#: Headings a metric gives a column in its own sense (organisation-usage's ``level`` is the scale
+#: its figures are at, not the job level).
+METRIC_HEADINGS = {"organisation-usage": {"level": N_("figures for")}}
 
 #: Columns whose values are words of the product (a class, a persona, a phase): said in the language in use.
 WORDS = {"class", "persona", "phase", "level", "frontline", "status", "rule", "kind", "population", "measure"}
 
 
-def heading(column: str) -> str:
-    """A column's heading in a table, in the language in use.
+def heading(column: str, metric: str | None = None) -> str:
+    """A column's heading in a table, in the language in use (``metric``'s own, where it has one).
 
-    >>> heading("participation_rate"), heading("some_new_column")
-    ('participation rate', 'some_new_column')
+    >>> heading("participation_rate"), heading("some_new_column"), heading("level", "organisation-usage")
+    ('participation rate', 'some_new_column', 'figures for')
     """
+    own = METRIC_HEADINGS.get(metric, {})
+    if column in own:
+        return _(own[column])
     return _(HEADINGS[column]) if column in HEADINGS else column
 
 
@@ -335,7 +353,7 @@ def said(column: str, value: Any) -> str:
     return str(value)
 
 
-def readable(frame: pl.DataFrame) -> pl.DataFrame:
+def readable(frame: pl.DataFrame, metric: str | None = None) -> pl.DataFrame:
     """The rows as a table shows them in a language other than English: every value a string
     (:func:`said`), every column headed in the language (:func:`heading`). English keeps the
     rows as the CSV holds them.
@@ -347,7 +365,7 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
     """
     columns = {}
     for column in frame.columns:
-        name = heading(column)
+        name = heading(column, metric)
         while name in columns:  # two columns said alike keep apart
             name += " "
         columns[name] = [said(column, v) for v in frame.get_column(column).to_list()]
@@ -362,7 +380,7 @@ def write_table(name: str, params: MetricParams, result: MetricResult, out: Text
         metric=name, by=i18n.term(params.by), period=i18n.term(params.period), start=start, end=end), file=out)
     if covers:
         print(_("covers: {covers}").format(covers=covers), file=out)
-    shown = (lambda frame: frame) if english else readable
+    shown = (lambda frame: frame) if english else (lambda frame: readable(frame, name))
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_width_chars=240, fmt_str_lengths=60,
                    tbl_hide_column_data_types=not english, tbl_hide_dtype_separator=not english):
         print(shown(result.rows), file=out)
@@ -370,7 +388,7 @@ def write_table(name: str, params: MetricParams, result: MetricResult, out: Text
             if key in UNSAID and not english:
                 continue
             if isinstance(value, pl.DataFrame):
-                print(f"\n{key}:" if english else _("\n{heading}:").format(heading=heading(key)), file=out)
+                print(f"\n{key}:" if english else _("\n{heading}:").format(heading=heading(key, name)), file=out)
                 print(shown(value), file=out)
             elif key == "covers" and isinstance(value, dict):  # the days of the window, said once in words
                 print(_("window: {first} to {last}").format(first=i18n.day_label(_day(value.get("from"))),
@@ -378,7 +396,7 @@ def write_table(name: str, params: MetricParams, result: MetricResult, out: Text
             elif english:
                 print(f"{key}: {_plain(value)}", file=out)
             else:
-                print(_("{heading}: {value}").format(heading=heading(key), value=said(key, _plain(value))), file=out)
+                print(_("{heading}: {value}").format(heading=heading(key, name), value=said(key, _plain(value))), file=out)
     n = result.suppressed_groups
     print(_("suppressed groups: {n} (groups of fewer than {k} people, and the smallest others when needed "
             "so that none can be recovered)").format(n=i18n.count(n), k=params.min_group_size), file=out)

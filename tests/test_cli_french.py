@@ -291,3 +291,18 @@ def test_what_a_report_covers_is_said_in_french(french, sample_store, tmp_path, 
     _, out, _ = run(capsys, *base)
     assert out.count("organisation : un rapport qui nomme ses utilisateurs") == len(covers)
     assert "a report naming its users" not in out
+
+
+def test_the_organisation_usage_table_says_its_measures_and_their_scale_in_french(french, sample_store, tmp_path, capsys):
+    """The Microsoft 365 reports' measures are said in words, and the ``level`` column (the scale the
+    figures are at, here the organisation) is not headed as the job level; the CSV keeps the codes."""
+    base = ["--config", str(tmp_path / "none.toml"), "metrics", "organisation-usage", "--db", str(sample_store)]
+    _, out, _ = run(capsys, *base, "--format", "csv")
+    measures = pl.read_csv(out.encode())["measure"]
+    assert set(measures) == {"users", "active_users", "posters", "readers", "likers", "posted", "read", "liked"}
+    _, out, _ = run(capsys, *base)
+    assert "niveau hiérarchique" not in out and "chiffres pour" in out
+    assert out.count("utilisateurs actifs") == (measures == "active_users").sum()
+    assert out.count("messages lus") == (measures == "read").sum()
+    for code in ("active_users", "posters", "likers"):
+        assert code not in out
