@@ -109,11 +109,19 @@ def build(con: duckdb.DuckDBPyConnection) -> Tree:
 
 #: Bumped whenever the stored tree changes shape or rule: a tree stored by another version is
 #: not read, and the next refresh builds it again.
-TREE_VERSION = "1"
+TREE_VERSION = "2"  # 2: open ends stored as null
 
 #: The stored tree (:func:`store_tree`): the links with why each refused one is, every person's
 #: ancestors, and what they were built from.
 LINKS_TABLE, ANCESTORS_TABLE, STATE_TABLE = "m_hierarchy_links", "m_hierarchy", "m_hierarchy_state"
+#: The end of a link that holds still (the walk compares days with it); stored as null, as every
+#: open end of the store is: no stored day lies past what a page can draw.
+OPEN_END = "date '9999-12-31'"
+
+
+def _stored(table: str) -> str:
+    """The rows of a stored tree table as the walk reads them: an open end as :data:`OPEN_END`."""
+    return f"(select * replace (coalesce(valid_to, {OPEN_END}) as valid_to) from {table})"
 
 
 def directory_state(con: duckdb.DuckDBPyConnection) -> str:
@@ -158,7 +166,8 @@ def store_tree(con: duckdb.DuckDBPyConnection) -> dict:
     for table, frame in ((LINKS_TABLE, built.links), (ANCESTORS_TABLE, built.ancestors)):
         con.register("h_new", frame.to_arrow())
         try:
-            con.execute(f"create or replace table {table} as select * from h_new")
+            con.execute(f"create or replace table {table} as "
+                        f"select * replace (nullif(valid_to, {OPEN_END}) as valid_to) from h_new")
         finally:
             con.unregister("h_new")
     con.execute(f"create or replace table {STATE_TABLE} (state varchar not null)")
@@ -170,8 +179,8 @@ def reporting_tree(con: duckdb.DuckDBPyConnection) -> Tree:
     """The tree of the store: the stored one (:func:`store_tree`) while it holds, else walked
     afresh (:func:`build`)."""
     if stored_current(con):
-        return Tree(con.execute(f"select * from {LINKS_TABLE} order by person_key, valid_from").pl(),
-                    con.execute(f"select * from {ANCESTORS_TABLE} order by person_key, distance, valid_from").pl())
+        return Tree(con.execute(f"select * from {_stored(LINKS_TABLE)} order by person_key, valid_from").pl(),
+                    con.execute(f"select * from {_stored(ANCESTORS_TABLE)} order by person_key, distance, valid_from").pl())
     return build(con)
 
 
@@ -184,7 +193,7 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
     g = _grain(period)
     src = bases.sources(con, period, start, end)
     if tree is None and stored_current(con):
-        ancestors = ANCESTORS_TABLE
+        ancestors = _stored(ANCESTORS_TABLE)
     else:
         ancestors = "h_ancestors"
         con.register(ancestors, (tree if tree is not None else build(con)).ancestors)
@@ -194,7 +203,7 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
             person_period=src.person_period)
         return con.execute(text, {"from_date": start, "to_date": end}).pl()
     finally:
-        if ancestors != ANCESTORS_TABLE:
+        if ancestors == "h_ancestors":
             con.unregister(ancestors)
 
 
