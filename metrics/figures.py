@@ -565,5 +565,6 @@ def champions(source: Source, query: Query, top: int = 20) -> Figure:
     every = source.champions(query.start, query.end, 1_000_000_000 if own else top)
     rows = every.filter(pl.col(query.by) == query.group).head(top) if own else every
     wider = () if own or query.group is None else (
-        WHY["organisation"].format(why=f"a champion's row carries a department and a team, not a {query.by}"),)
+        _("whole organisation: a champion's row carries a department and a team, not a {by}").format(
+            by=term(query.by)),)
     return Figure(query, MetricResult(rows=every), rows, own, wider, source)
