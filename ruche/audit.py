@@ -39,7 +39,8 @@ def record(spool: str | os.PathLike, user: str | None, role: str | None, action:
            page: str | None = None, detail: dict | None = None) -> None:
     event = {
         "event_id": uuid.uuid4().hex,
-        "at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds"),
+        # to the microsecond: two views in the same second keep their order on the Audit page
+        "at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds"),
         "user_email": user,
         "role": role,
         "action": action,

@@ -25,12 +25,13 @@ def render(f: Filters) -> None:
     if pending:
         fresh = pl.DataFrame(
             [{"occurred_at": e["at"], "user_email": e["user_email"], "role": e["role"], "action": e["action"],
-              "page": e["page"], "detail": json.dumps(e.get("detail") or {}, default=str)} for e in pending]
+              "page": e["page"], "detail": json.dumps(e.get("detail") or {}, default=str)} for e in reversed(pending)]
         ).with_columns(pl.col("occurred_at").str.to_datetime())
         log = pl.concat([fresh, stored.with_columns(pl.col("detail").cast(pl.Utf8))], how="vertical_relaxed")
     else:
         log = stored.with_columns(pl.col("detail").cast(pl.Utf8))
-    log = log.sort("occurred_at", descending=True)
+    # newest first; events of the same instant stay in the order they were written (newest first)
+    log = log.sort("occurred_at", descending=True, maintain_order=True)
     users = sorted(u for u in log["user_email"].unique().to_list() if u)
     who = st.multiselect(_("People"), users, key="audit_users")
     if who:
