@@ -10,6 +10,7 @@ distinct account, never per event.
 from __future__ import annotations
 
 from ingest.common import Context, InputCount, all_rejected, begin, commit, counts_from, queries
+from ruche.i18n import _
 
 STG_ACCOUNTS = """
 create or replace temp table stg_accounts (
@@ -89,6 +90,8 @@ def write_activities(ctx: Context, unknown_actor: str, fail_when_all_rejected: b
     rejected = sum(c.rejected for c in counts)
     if fail_when_all_rejected and read and rejected == read:
         file, line, reason = ctx.con.execute(queries("activities.sql")["first_reject"]).fetchone()
+        if ctx.numbered_by_row:
+            line = _("row {row}").format(row=line)
         raise all_rejected(file, line, reason, "record")
     ctx.run("activities.sql", "insert")
     # an event listed as deleted (skip_reason "deleted message") removes the copy an earlier

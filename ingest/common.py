@@ -237,6 +237,8 @@ class Context:
     pseudonymiser: Pseudonymiser
     progress: Progress
     as_of: str | None = None  # ISO date of a directory snapshot
+    # a file of rows, not text lines (Parquet): a reject's ``line`` is its row, 1 for the first
+    numbered_by_row: bool = False
     scratch: list[Path] = field(default_factory=list)  # temporary files of the load, removed when it ends
 
     def run(self, sql_file: str, name: str, params: dict | None = None):

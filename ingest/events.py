@@ -67,6 +67,10 @@ def load(ctx: Context) -> list[InputCount]:
     ctx.progress.step(_("events read"))
     create_staging(ctx)
     line_shift(ctx, parse_rejects)
+    if parquet:
+        # no header line and no text lines: record r is row r
+        ctx.numbered_by_row = True
+        ctx.con.execute("insert into stg_line_shift values (0, -1)")
     ctx.run("events.sql", "typed")
     ctx.run("events.sql", "ref_people")
     ctx.run("events.sql", "ref_map")

@@ -58,12 +58,41 @@ def check(db, summary):
     assert con.execute("select count(*) from people where is_external").fetchone()[0] == 1
 
 
+def reject_places(db) -> list[tuple[int, str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select line, reason from rejects order by line").fetchall()
+    finally:
+        con.close()
+
+
+PLACES = [(5, "actor matches no directory id or e-mail"),
+          (6, "kind is not one of post, reply, reaction, mention, read, join"),
+          (7, "occurred_at is not a date-time (expected ISO 8601, e.g. 2024-03-05T14:02:11Z)")]
+
+
 def test_csv(tmp_path):
     (tmp_path / "ev.csv").write_text(EVENTS)
-    check(*load_both(tmp_path, tmp_path / "ev.csv"))
+    db, summary = load_both(tmp_path, tmp_path / "ev.csv")
+    check(db, summary)
+    # the header is line 1: the fifth record (E99) is on line 6
+    assert reject_places(db) == [(line + 1, reason) for line, reason in PLACES]
 
 
 def test_parquet(tmp_path):
     (tmp_path / "ev.csv").write_text(EVENTS)
     duckdb.execute(f"copy (select * from read_csv('{tmp_path / 'ev.csv'}', all_varchar=true)) to '{tmp_path / 'ev.parquet'}'")
-    check(*load_both(tmp_path, tmp_path / "ev.parquet"))
+    db, summary = load_both(tmp_path, tmp_path / "ev.parquet")
+    check(db, summary)
+    # a Parquet file has rows, no header line: the fifth row (E99) is row 5
+    assert reject_places(db) == PLACES
+
+
+def test_a_parquet_file_all_rejected_names_its_first_row(tmp_path):
+    (tmp_path / "ev.csv").write_text("occurred_at,actor,kind\n2024-03-05,E1,post\n2024-03-05,E1,shout\n")
+    duckdb.execute(f"copy (select * from read_csv('{tmp_path / 'ev.csv'}', all_varchar=true) where kind = 'shout') "
+                   f"to '{tmp_path / 'ev.parquet'}'")
+    with pytest.raises(ingest.IngestError) as err:
+        load_both(tmp_path, tmp_path / "ev.parquet")
+    assert str(err.value) == (f"{tmp_path / 'ev.parquet'}, row 1: kind is not one of post, reply, reaction, mention, "
+                              "read, join (every record rejected: nothing loaded)")
