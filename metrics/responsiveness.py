@@ -130,6 +130,18 @@ def _with_counts(heads: pl.DataFrame, part: pl.DataFrame, by: str) -> pl.DataFra
     )
 
 
+def periods_counted_again(con: duckdb.DuckDBPyConnection, period: str, start: date | None,
+                          end: date | None) -> pl.DataFrame:
+    """The periods (``period``, ``period_start``) of ``start``..``end`` whose threads or times to
+    a first reply over the range are not those of the whole history (:file:`responsiveness_recount.sql`)."""
+    g = _grain(period)
+    src = bases.sources(con, "month", None, None)
+    return con.execute(
+        sql("responsiveness_recount").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts,
+                                             trunc=g.trunc, label=g.label),
+        {"from_date": start, "to_date": end}).pl()
+
+
 def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,
                       shown: pl.DataFrame, attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
     """The rows of :func:`responsiveness` for the groups and periods of ``shown`` (``period``,
@@ -143,12 +155,7 @@ def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, star
     the whole history (no author's post in it whose previous day of posting in the thread came
     before the range, no first reply after its end: :file:`responsiveness_recount.sql`) keeps them;
     only the others are counted again."""
-    g = _grain(period)
-    src = bases.sources(con, "month", None, None)
-    changed = con.execute(
-        sql("responsiveness_recount").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts,
-                                             trunc=g.trunc, label=g.label),
-        {"from_date": start, "to_date": end}).pl()
+    changed = periods_counted_again(con, period, start, end)
     columns = ["period", by, *COLUMNS[1:]]
     if not set(columns) <= set(shown.columns):  # no figures to keep: every period counted
         part = _thread_counts(con, [by], period, start, end, attribution=attribution)[by]
