@@ -204,7 +204,8 @@ def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date 
     out = {}
     for by in bys:
         cells = parts.get((by,), found.clear().drop("by_attribute")).rename({"g0": by})
-        out[by] = cells.select(pl.col(by).cast(pl.Utf8), *(pl.col(c).cast(t) for c, t in CELLS.items()))
+        out[by] = cells.select(pl.col(by).cast(pl.Utf8), *(pl.col(c).cast(t) for c, t in CELLS.items())).sort(
+            by, "cohort", "months_after", nulls_last=True)
     return out
 
 
