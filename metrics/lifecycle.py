@@ -145,28 +145,24 @@ def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", s
 
 def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
                           end: date | None = None, min_group_size: int = 5, regular_months: int = 3,
-                          attribution: str = bases.AS_IT_WAS) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+                          attribution: str = bases.AS_IT_WAS, cells: dict[str, pl.DataFrame] | None = None,
+                          ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """:func:`funnel_and_cohorts` by each attribute of ``bys``: the funnel in one query, the
-    cohorts in another (the activities read once for every attribute)."""
+    cohorts in another (the activities read once for every attribute). ``cells``: the cohorts'
+    cells over the range before any is left out (:func:`cohort_cells_by`), when the caller has
+    them (:func:`cells_within` of the whole history's, over whole months)."""
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
-
-    def empty_cohorts(by: str) -> pl.DataFrame:
-        return pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
-                                    "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
-
     if first is None or first > last:
-        return {by: (pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), empty_cohorts(by))
+        return {by: (pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), _no_cohorts(by))
                 for by in bys}
     src = bases.sources(con, "month", start, end)
-    people = people_by_attribute(bys, bases.people_versions(attribution))
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
     funnels = con.execute(sql("lifecycle_funnel").format(
         bounds=bounds_sql(src.days), groups=bases.person_range_groups(src, bys, attribution, months=True)),
         params).pl()
-    all_cells = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=src.person_months),
-                            {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
+    if cells is None:
+        cells = cohort_cells_by(con, bys, start, end, attribution)
     funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)
-    cell_parts = all_cells.partition_by("by_attribute", as_dict=True, include_key=False)
     out = {}
     for by in bys:
         funnel = funnel_parts.get((by,), funnels.clear().drop("by_attribute")).rename({"g0": by})
@@ -175,14 +171,59 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
         shown_groups, _, _ = decide(heads, by, "headcount", min_group_size)
         funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
             pl.col(FUNNEL).cast(pl.Int64)).sort(by)
-        cells = cell_parts.get((by,), all_cells.clear().drop("by_attribute")).rename({"g0": by})
-        cells = cells.with_columns(pl.col("months_after", "cohort_size", "active").cast(pl.Int64))
-        sizes = cells.select(by, "cohort", "cohort_size").unique()
+        by_cells = cells[by]
+        sizes = by_cells.select(by, "cohort", "cohort_size").unique()
         shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
-        cohorts = cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
-            (pl.col("active") / pl.col("cohort_size")).alias("share")).select(empty_cohorts(by).columns)
+        cohorts = by_cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
+            (pl.col("active") / pl.col("cohort_size")).alias("share")).select(_no_cohorts(by).columns)
         out[by] = funnel, cohorts.sort(by, "cohort", "months_after")
     return out
+
+
+def _no_cohorts(by: str) -> pl.DataFrame:
+    return pl.DataFrame(schema={by: pl.Utf8, "cohort": pl.Utf8, "months_after": pl.Int64,
+                                "cohort_size": pl.Int64, "active": pl.Int64, "share": pl.Float64})
+
+
+CELLS = {"cohort": pl.Utf8, "months_after": pl.Int64, "cohort_size": pl.Int64, "active": pl.Int64}
+
+
+def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
+                    end: date | None = None, attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+    """The cells of the cohort curves over ``start``..``end`` by each attribute of ``bys``, none
+    left out yet: the group (named after the attribute), ``cohort`` (the month of arrival),
+    ``months_after``, ``cohort_size`` and ``active`` (:file:`lifecycle_cohorts.sql`)."""
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
+    if first is None or first > last:
+        return {by: pl.DataFrame(schema={by: pl.Utf8, **CELLS}) for by in bys}
+    src = bases.sources(con, "month", start, end)
+    people = people_by_attribute(bys, bases.people_versions(attribution))
+    found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=src.person_months),
+                        {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
+    parts = found.partition_by("by_attribute", as_dict=True, include_key=False)
+    out = {}
+    for by in bys:
+        cells = parts.get((by,), found.clear().drop("by_attribute")).rename({"g0": by})
+        out[by] = cells.select(pl.col(by).cast(pl.Utf8), *(pl.col(c).cast(t) for c, t in CELLS.items())).sort(
+            by, "cohort", "months_after", nulls_last=True)
+    return out
+
+
+def cells_within(cells: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
+    """The cells of the cohort curves over a range of whole months ``first``..``last`` (its first
+    and last days) from those of the whole history (:func:`cohort_cells_by` without a range): the
+    cohorts of the range's months, each month after them in the range. A person's month of arrival
+    is that of their first activity ever and a month's activity is the whole month's, so each such
+    cell is the whole history's.
+
+    >>> cells = pl.DataFrame({"d": ["a"] * 4, "cohort": ["2026-01", "2026-01", "2026-02", "2026-03"],
+    ...                       "months_after": [0, 2, 0, 0], "cohort_size": [3, 3, 2, 1], "active": [3, 1, 2, 1]})
+    >>> cells_within(cells, date(2026, 1, 1), date(2026, 2, 28))["cohort"].to_list()
+    ['2026-01', '2026-02']
+    """
+    index = (pl.col("cohort").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("cohort").str.slice(5, 2).cast(pl.Int64))
+    lo, hi = first.year * 12 + first.month, last.year * 12 + last.month
+    return cells.filter(index.is_between(lo, hi), (index + pl.col("months_after")) <= hi)
 
 
 def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:

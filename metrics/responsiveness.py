@@ -24,7 +24,7 @@ import polars as pl
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import people_by_attribute
+from metrics.groups import people_by_attribute, shift_period
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
@@ -35,12 +35,13 @@ COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_sha
            "first_reply_median_hours", "first_reply_p90_hours", "partial"]
 
 
-def threads_sql(con: duckdb.DuckDBPyConnection) -> str:
+def threads_sql(con: duckdb.DuckDBPyConnection, only: str = "true") -> str:
     """The query of the threads started in a range and the hours to their first reply (bound
     parameters ``$from_date``, ``$to_date``): the same whatever the grain and the group-by, so a
-    caller computing several of them may hold it in a table (``threads`` of :func:`responsiveness`)."""
+    caller computing several of them may hold it in a table (``threads`` of :func:`responsiveness`).
+    ``only``: a condition on the day of posting ``t.day`` (from the code), the threads of some periods."""
     src = bases.sources(con, "month", None, None)
-    return sql("responsiveness_threads").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts)
+    return sql("responsiveness_threads").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts, only=only)
 
 
 #: How the hours to a first reply are counted (the ``time`` of the result's ``extra``).
@@ -103,13 +104,17 @@ def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
 
 def _thread_counts(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
                    end: date | None, threads: str | None = None,
-                   attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+                   attribution: str = bases.AS_IT_WAS, only: list[date] | None = None) -> dict[str, pl.DataFrame]:
     """The threads, threads answered and time to first reply per period and group of each
-    attribute, each thread in the groups its author held on the day it started (or holds now)."""
+    attribute, each thread in the groups its author held on the day it started (or holds now);
+    ``only``: the threads started in these periods (their first days) alone."""
     g = _grain(period)
+    days = "true" if only is None else " or ".join(
+        f"(t.day >= '{p.isoformat()}'::date and t.day < '{shift_period(period, p, 1).isoformat()}'::date)"
+        for p in only) or "false"
     query = sql("responsiveness").format(people=people_by_attribute(bys, bases.people_versions(attribution)),
                                          trunc=g.trunc, label=g.label,
-                                         threads=threads or f"({threads_sql(con)})")
+                                         threads=threads or f"({threads_sql(con, days)})")
     counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl()
     parts = counts.partition_by("by_attribute", as_dict=True, include_key=False)
     return {by: parts.get((by,), counts.clear().drop("by_attribute")).rename({"g0": by}) for by in bys}
@@ -125,6 +130,18 @@ def _with_counts(heads: pl.DataFrame, part: pl.DataFrame, by: str) -> pl.DataFra
     )
 
 
+def periods_counted_again(con: duckdb.DuckDBPyConnection, period: str, start: date | None,
+                          end: date | None) -> pl.DataFrame:
+    """The periods (``period``, ``period_start``) of ``start``..``end`` whose threads or times to
+    a first reply over the range are not those of the whole history (:file:`responsiveness_recount.sql`)."""
+    g = _grain(period)
+    src = bases.sources(con, "month", None, None)
+    return con.execute(
+        sql("responsiveness_recount").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts,
+                                             trunc=g.trunc, label=g.label),
+        {"from_date": start, "to_date": end}).pl()
+
+
 def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,
                       shown: pl.DataFrame, attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
     """The rows of :func:`responsiveness` for the groups and periods of ``shown`` (``period``,
@@ -132,9 +149,24 @@ def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, star
     the threads counted over ``start``..``end``. Over a range of whole periods, the groups shown
     in each are those of the rows stored for the whole range (each period is decided on its own
     headcount): only the threads are counted again, as they are answered up to the end of the
-    range (:func:`metrics.results.range_result`)."""
-    part = _thread_counts(con, [by], period, start, end, attribution=attribution)[by]
-    return _with_counts(shown, part, by).select("period", by, *COLUMNS[1:]).sort("period", by)
+    range (:func:`metrics.results.range_result`).
+
+    ``shown`` holds the whole history's figures too: a period whose threads and times are those of
+    the whole history (no author's post in it whose previous day of posting in the thread came
+    before the range, no first reply after its end: :file:`responsiveness_recount.sql`) keeps them;
+    only the others are counted again."""
+    changed = periods_counted_again(con, period, start, end)
+    columns = ["period", by, *COLUMNS[1:]]
+    if not set(columns) <= set(shown.columns):  # no figures to keep: every period counted
+        part = _thread_counts(con, [by], period, start, end, attribution=attribution)[by]
+        return _with_counts(shown, part, by).select(columns).sort("period", by)
+    again = pl.col("period").is_in(changed["period"].implode())
+    kept, redo = shown.filter(~again).select(columns), shown.filter(again)
+    if redo.height:
+        part = _thread_counts(con, [by], period, start, end, attribution=attribution,
+                              only=changed["period_start"].to_list())[by]
+        kept = pl.concat([kept, _with_counts(redo, part, by).select(columns).cast(kept.schema)])
+    return kept.sort("period", by)
 
 
 @register("responsiveness", N_("threads answered and time to first reply (hours) per period and group of the author"))

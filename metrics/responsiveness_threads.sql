@@ -5,7 +5,9 @@
 -- unanswered). Read by responsiveness.sql, whatever the period grain and the group-by.
 -- Template slots (from the code or an allow-list): <bounds>, <thread_posts>
 -- (thread_posts_replied.sql, or the table holding it: one row per thread, author and day of
--- posting, with the first reply at or after it and the author's previous day of posting).
+-- posting, with the first reply at or after it and the author's previous day of posting),
+-- <only> (a condition on the day of posting ``t.day``, date literals from the code: the periods
+-- of the range counted again, metrics.responsiveness.responsiveness_of; else ``true``).
 -- Bound parameters: $from_date, $to_date (inclusive; null: the data's).
 with
 
@@ -20,6 +22,7 @@ starts as (
     from {thread_posts} as t, bounds as b
     where t.day between b.first_day and b.last_day
       and (t.prev_day is null or t.prev_day < b.first_day)
+      and ({only})
 ),
 
 final as (

@@ -109,6 +109,26 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
+def cells_key(by: str, extra: dict) -> tuple:
+    """The (name, by, period, k, extra) under which the cells of the lifecycle's cohort curves over
+    the whole history are kept, before any is left out (:func:`metrics.lifecycle.cohort_cells_by`:
+    a range of whole months cuts its own from them, :func:`cohort_cells`), under the attribution
+    of ``extra``."""
+    return ("lifecycle cells", by, "month", 0, attribution_extra(attribution_of(MetricParams(by=by, extra=extra))))
+
+
+def cohort_cells(con: duckdb.DuckDBPyConnection, by: str, start: date, end: date,
+                 extra: dict) -> dict[str, pl.DataFrame] | None:
+    """The cells of the cohort curves of ``by`` over ``start``..``end`` cut from those the load
+    stored (:func:`cells_key`), when the range is of whole months (its first day a month's first,
+    its last a month's last: a month's activity is then that of the whole history's month); else
+    None (they are counted over the range)."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return None
+    found = stored(con, *cells_key(by, extra))
+    return None if found is None else {by: lifecycle.cells_within(found.rows, start, end)}
+
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
@@ -173,8 +193,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
             bys = ALL_BYS if params.by in ALL_BYS else [params.by]
+            if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
+                common.update({("cells", b, attribution): c for b, c in
+                               lifecycle.cohort_cells_by(con, bys, None, None, attribution).items()})
             found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
-                                                    attribution)
+                                                    attribution, {b: common[("cells", b, attribution)] for b in bys})
             common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
         rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
@@ -283,7 +306,8 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
         found = {**labels(con, EMPLOYED_IN_PERIOD, start, end, attribution), "time": responsiveness.TIME}
     else:
         funnel, cohorts = lifecycle.funnel_and_cohorts_by(
-            con, [by], start, end, min_group_size, int(extra.get("regular_months", 3)), attribution)[by]
+            con, [by], start, end, min_group_size, int(extra.get("regular_months", 3)), attribution,
+            cohort_cells(con, by, start, end, extra))[by]
         found = {"funnel": funnel, "cohorts": cohorts, **labels(con, EMPLOYED_IN_PERIOD, start, end, attribution)}
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=found)
 
@@ -348,7 +372,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "10"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were
+RESULTS_VERSION = "11"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -628,6 +652,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             finally:
                 spent[label] = spent.get(label, 0) + time.process_time() - began
             save(result, name, by, period, k, extra)
+            if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
+                save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
             if hidden is not None:
                 save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
             computed += 1

@@ -156,8 +156,9 @@ pool as (
     select
         (select count(distinct f.person_key) from firsts as f semi join space_rows as r
          on r.space_key = f.space_key and r.pooled) as members,
-        (select count(distinct a.person_key) from in_window as a semi join space_rows as r
-         on r.space_key = a.space_key and r.pooled where a.first_in_range) as active_members
+        (select count(distinct a.person_key) from {space_days} as a, bounds as b
+         where a.day between b.first_day and b.last_day
+           and a.space_key in (select space_key from space_rows where pooled)) as active_members
 ),
 
 pool_threads as (

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from metrics import registry, results, status
+from metrics import lifecycle, registry, results, status
 from metrics.people import champions
 from metrics.graph import DRAWN_GROUPS
 from metrics.registry import MetricParams
@@ -55,11 +55,15 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # beside the metrics: per grain, the previous teams, the teams of each group, the coverage and the groups left out in
     # each period by participation (every attribute and the organisation), the leaders and the
     # silos, and by responsiveness and the lifecycle (every attribute and the organisation); per
-    # attribute, the groups; the champions (no targets in these settings)
+    # attribute, the groups; the champions (no targets in these settings); the cells of the
+    # lifecycle's cohort curves of every attribute and the organisation
     assert not settings.targets
     assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
-                                              + len(results.BY_CHOICES) + 1)
+                                              + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1)
+    for by in ["organisation", *results.BY_CHOICES]:
+        assert_frame_equal(results.stored(con, *results.cells_key(by, {})).rows,
+                           lifecycle.cohort_cells_by(con, [by])[by], check_exact=True)
     con.close()
     with store.writing(tiny_store) as con:
         con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
@@ -259,8 +263,9 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     con = store.connect(tiny_store, read_only=True)
     every = frozenset(k for (k,) in con.execute("select key from m_results").fetchall())
     # 160, and communities once, responsiveness and lifecycle per grain for the organisation and 6
-    # attributes, each with the groups it left out in each period; the teams of each group per grain
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 and results.current_keys(con) == every
+    # attributes, each with the groups it left out in each period; the teams of each group per grain;
+    # the lifecycle's cohort cells for the organisation and 6 attributes
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 and results.current_keys(con) == every
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()
     params = MetricParams(by="department", min_group_size=1, extra={"silo_threshold": settings.silo_threshold})

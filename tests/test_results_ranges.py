@@ -5,7 +5,7 @@ whole range's results), equal to their computation from the activities."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -151,3 +151,66 @@ def test_the_teams_of_a_group_from_the_stored_rows_equal_those_the_participation
                 compared += 1
     assert compared > 3 * 5
     con.close()
+
+
+def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_and_read_what_the_load_kept(
+        sample_store, tmp_path):
+    """Responsiveness counts again only the periods whose threads differ from the whole history's,
+    and the lifecycle's cohorts over whole months are cut from the cells the load kept: the same
+    figures as the metric over the range, whichever attribution the store is refreshed under."""
+    from dashboard.filters import periods, whole_periods
+    from metrics import lifecycle, responsiveness
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_store, copy)
+    for attribution in ("today", "as-it-was"):
+        settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={"RUCHE_ATTRIBUTION": attribution})
+        assert settings.attribution == attribution
+        k = settings.min_group_size
+        with store.writing(str(copy)) as con:
+            results.precompute(con, settings)
+        con = store.connect(copy, read_only=True)
+        state = status.status(con)
+        first, last = state["first_activity"].date(), state["last_activity"].date()
+        extra = bases.attribution_extra(attribution)
+        keys = results.current_keys(con)
+        cut, again = 0, {}
+        for period in ("month", "quarter", "week"):
+            starts = periods(period, first, last)
+            n = len(starts)
+            # the first periods, one in the middle, from the middle to the end, the last ones, all but the ends
+            for lo, hi in ((0, 2), (n // 3, n // 3), (n // 2, n - 1), (n - 3, n - 1), (1, n - 2)):
+                start, end = whole_periods(period, starts[lo], starts[hi], first, last)
+                for by in ("organisation", "department", "team"):
+                    for name in ("responsiveness", "lifecycle"):
+                        params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+                        whole = results.lookup(con, name, params, keys)
+                        hidden = results.stored(con, *results.hidden_key(name, by, period, k, extra), keys=keys)
+                        assert whole is not None and hidden is not None, (attribution, name, by, period)
+                        got = results.range_result(con, name, by, period, whole, hidden.rows, start, end, k, extra)
+                        live = registry.get(name)(con, MetricParams(by=by, period=period, start=start, end=end,
+                                                                    min_group_size=k, extra=extra))
+                        assert_same(got, live, (attribution, name, by, period, start, end))
+                    cells = results.cohort_cells(con, by, start, end, extra)
+                    if period == "week":  # weeks cut months: counted over the range
+                        assert cells is None
+                        continue
+                    assert cells is not None, (attribution, by, period, start, end)  # cut from what the load kept
+                    want = lifecycle.cohort_cells_by(con, [by], start, end, bases.check_attribution(attribution))
+                    assert_frame_equal(cells[by].sort(by, "cohort", "months_after"),
+                                       want[by].sort(by, "cohort", "months_after"), check_exact=True)
+                    cut += 1
+                again[period, start, end] = responsiveness.periods_counted_again(con, period, start, end)["period"].to_list()
+        assert cut == 2 * 5 * 3
+        # the periods counted again: a thread answered after the range's end, an author's post in a
+        # thread they posted in before the range (the sample's data: November 2025 to October 2026)
+        assert {key: found for key, found in again.items() if key[0] == "month"} == {
+            ("month", date(2025, 11, 1), date(2026, 1, 31)): ["2025-11", "2026-01"],
+            ("month", date(2026, 3, 1), date(2026, 3, 31)): ["2026-03"],
+            ("month", date(2026, 5, 1), date(2026, 10, 31)): [],
+            ("month", date(2026, 8, 1), date(2026, 10, 31)): [],
+            ("month", date(2025, 12, 1), date(2026, 9, 30)): ["2026-08", "2026-09"],
+        }
+        for period in ("week", "month", "quarter"):  # the whole history: its own periods
+            assert responsiveness.periods_counted_again(con, period, first, last).height == 0
+        con.close()
