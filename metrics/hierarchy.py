@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from types import EllipsisType
 
 import duckdb
 import polars as pl
@@ -78,6 +79,11 @@ def floor(k: int) -> int:
 def _queries() -> dict[str, str]:
     parts = re.split(r"^-- name: (\w+)\n", sql("hierarchy"), flags=re.M)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def query_text(name: str) -> str:
+    """The text of query ``name`` of hierarchy.sql."""
+    return _queries()[name]
 
 
 @dataclass(frozen=True)
@@ -318,6 +324,25 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     return {"mode": "full"} if first is None else {"mode": "periods", "from": first.isoformat()}
 
 
+def answers(facts: dict | None, period: str, start: date | None, end: date | None) -> bool:
+    """Whether the stored figures per period of ``facts`` (:func:`periods_current`) answer the
+    range ``start``..``end`` of grain ``period``: they hold, and the range is whole periods (or
+    reaches the data's ends).
+
+    >>> facts = {"first_day": "2026-01-05", "last_day": "2026-03-10"}
+    >>> answers(facts, "month", None, None), answers(facts, "month", date(2026, 2, 1), date(2026, 2, 28))
+    (True, True)
+    >>> answers(facts, "month", date(2026, 2, 2), None), answers(None, "month", None, None)
+    (False, False)
+    """
+    if facts is None or facts["first_day"] is None:
+        return False
+    first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
+    whole_start = start is None or start <= first or period_start(period, start) == start
+    whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
+    return whole_start and whole_end
+
+
 def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None,
                end: date | None, query: str, k: int | None = None) -> pl.DataFrame:
     """Query ``query`` of hierarchy.sql (``organisations`` or ``relays``) over ``start``..``end``:
@@ -326,19 +351,15 @@ def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, s
     Organisations come with what floor ``k`` shows of them (:func:`decide`) when it is the floor
     they were stored under."""
     facts = periods_current(con) if tree is None else None
-    if facts is not None and facts["first_day"] is not None:
-        first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
-        whole_start = start is None or start <= first or period_start(period, start) == start
-        whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
-        if whole_start and whole_end:
-            table = next(t for t, (q, _) in _FIGURES.items() if q == query)
-            columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
-            return con.execute(
-                f"select {columns} from {table} where grain = $grain "
-                "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
-                "and ($to_date::date is null or period_start <= $to_date::date) "
-                f"order by {_FIGURES[table][1]}",
-                {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
+    if answers(facts, period, start, end):
+        table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+        columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
+        return con.execute(
+            f"select {columns} from {table} where grain = $grain "
+            "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
+            "and ($to_date::date is null or period_start <= $to_date::date) "
+            f"order by {_FIGURES[table][1]}",
+            {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
     return tree_at(con, tree, period, start, end, query)
 
 
@@ -388,6 +409,12 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
 
 #: The columns of query ``organisations`` (hierarchy.sql): an organisation's unsuppressed figures.
 RAW = ["period_start", "period", "partial", "head_key", "parent_key", "level", "headcount", "active", "contributors"]
+
+#: The columns of :func:`organisations` (and of :func:`viewed`), with their types.
+ORGANISATIONS = {"period_start": pl.Date, "period": pl.Utf8, "partial": pl.Boolean, "head_key": pl.Int32,
+                 "parent_key": pl.Int32, "level": pl.Int32, "leader": pl.Utf8, "organisation": pl.Utf8,
+                 "headcount": pl.Int64, "active": pl.Int64, "contributors": pl.Int64, "remainder": pl.Int64,
+                 "shown": pl.Boolean, "remainder_shown": pl.Boolean}
 
 
 def decide(orgs: pl.DataFrame, k: int) -> pl.DataFrame:
@@ -598,16 +625,51 @@ def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_
     return reports_to(orgs, head)
 
 
-def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None) -> MetricResult:
+def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, start: date | None,
+           end: date | None, min_group_size: int, by: str = "reports_to", leader: str | None = None,
+           level: int = 1) -> pl.DataFrame | None:
+    """The organisations :func:`view` reads for one view, from the stored figures per period
+    (:func:`store_periods`, ``facts``: :func:`periods_current`), labelled: a leader's organisation
+    and its children (the company and the organisations of level 0 without a leader), or the
+    company and the organisations of ``level``, over the periods of the range. :func:`view` gives
+    from them the rows it gives from all of :func:`organisations` (only the rows it reads are
+    read). None when the stored figures do not answer: another floor than theirs, a range that
+    cuts a period, or none stored (the caller then reads :func:`organisations`)."""
+    if not answers(facts, period, start, end) or facts.get("floor") != floor(min_group_size):
+        return None
+    head = None
+    if by == "hierarchy_level":
+        level = int(level)
+        if level < 0:
+            raise MetricError("the hierarchy level is 0 (the top) or more")
+    else:
+        level = None
+        if leader is not None:
+            head = leader_key(con, leader)
+            if head is None:
+                return pl.DataFrame(schema=ORGANISATIONS)
+    text = _queries()["viewed"].format(periods=PERIODS_TABLE)
+    return con.execute(text, {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end,
+                              "head": head, "level": level, "company": COMPANY}).pl()
+
+
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None,
+           facts: dict | None | EllipsisType = ...) -> MetricResult:
     """The ``hierarchy`` measure's result under ``params`` (``by`` 'hierarchy_level' with option
     ``level``; any other ``by``: the organisation of option ``leader``, the company without one),
-    from ``orgs`` when the caller keeps them."""
+    from ``orgs`` when the caller keeps them, else from the stored organisations this view reads
+    (:func:`viewed`; ``facts``: :func:`periods_current`, when the caller keeps them) while they
+    answer, else from all of :func:`organisations`."""
     from metrics.participation import labels
 
     by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
+    tree = params.extra.get("tree")
+    if orgs is None and tree is None:
+        orgs = viewed(con, periods_current(con) if facts is ... else facts, params.period, params.start,
+                      params.end, params.min_group_size, by, params.extra.get("leader"),
+                      params.extra.get("level", 1))
     if orgs is None:
-        orgs = organisations(con, params.period, params.start, params.end, params.min_group_size,
-                             params.extra.get("tree"))
+        orgs = organisations(con, params.period, params.start, params.end, params.min_group_size, tree)
     rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
                           params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,

@@ -230,3 +230,102 @@ final as (
 )
 
 select * from final order by period_start, manager_key
+
+-- name: viewed
+-- The stored organisations one view reads (metrics/hierarchy.py, view), of grain $grain over the
+-- whole periods from $from_date to $to_date (null: the data's ends), with the head's pseudonym
+-- and the label they go by: a leader's view ($head) is their organisation and its children, the
+-- company's ($head null) the company and the organisations of level 0, a level's ($level not
+-- null) the company and the organisations of that level. Standalone: table {periods}.
+
+with stored as (
+    select * exclude (grain)
+    from {periods}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+viewed as (
+    select *
+    from stored
+    where case
+        when $level::integer is not null then head_key is null or level = $level::integer
+        when $head::integer is null then head_key is null or level = 0
+        else head_key = $head::integer or (parent_key = $head::integer and level >= 0)
+    end
+),
+
+labelled as (
+    select v.period_start, v.period, v.partial, v.head_key, v.parent_key, v.level,
+           h.person_id as leader,
+           case when v.head_key is null then $company
+                else coalesce(h.department, '(not set)') || ' · ' || left(h.person_id, 6) end as organisation,
+           v.headcount, v.active, v.contributors, v.remainder, v.shown, v.remainder_shown
+    from viewed as v
+    left join people as h on h.person_key = v.head_key
+)
+
+select * from labelled order by period_start, level, head_key nulls first
+
+-- name: sides
+-- Managers as relays (metrics/relays.py, sides) from the stored teams of grain $grain over the
+-- whole periods from $from_date to $to_date: per period, the teams of each side (the manager
+-- took part, or not) pooled, those under $k (the minimum group size) left out, a side's rate
+-- shown when its teams hold $floor people, its variance by linearisation over the teams when it
+-- has two or more. Standalone: table {teams}.
+
+with stored as (
+    select period_start, period, partial, took_part, headcount, active
+    from {teams}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+periods as (
+    select period, any_value(partial) as partial, count(*) filter (where headcount < $k) as teams_left_out
+    from stored
+    group by period
+),
+
+counted as (
+    select * from stored where headcount >= $k
+),
+
+rates as (
+    select period, took_part, count(*) as teams, sum(headcount) as h, sum(active) as a,
+           sum(active) / sum(headcount) as rate
+    from counted
+    group by period, took_part
+),
+
+spread as (
+    select c.period, c.took_part, sum((c.active - r.rate * c.headcount) ** 2) as ss
+    from counted as c
+    join rates as r using (period, took_part)
+    group by c.period, c.took_part
+),
+
+sides as (
+    select r.period, r.took_part, r.teams,
+           case when r.h >= $floor then r.rate end as rate,
+           case when r.h >= $floor and r.teams > 1 then r.teams / (r.teams - 1) * s.ss / (r.h * r.h) end as var
+    from rates as r
+    join spread as s using (period, took_part)
+),
+
+final as (
+    select p.period,
+           coalesce(w.teams, 0) as teams_with, coalesce(o.teams, 0) as teams_without,
+           w.rate as participation_with, o.rate as participation_without,
+           w.rate - o.rate as gap,
+           w.rate - o.rate - $z * sqrt(w.var + o.var) as gap_low,
+           w.rate - o.rate + $z * sqrt(w.var + o.var) as gap_high,
+           p.teams_left_out, p.partial
+    from periods as p
+    left join sides as w on w.period = p.period and w.took_part
+    left join sides as o on o.period = p.period and not o.took_part
+)
+
+select * from final order by period
