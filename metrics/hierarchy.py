@@ -539,11 +539,14 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
                      descending=[False, False, True, False]).select(COLUMNS)
 
 
-def at_level(orgs: pl.DataFrame, level: int, min_group_size: int) -> tuple[pl.DataFrame, int]:
+def at_level(orgs: pl.DataFrame, level: int, min_group_size: int,
+             heads: tuple[int, int] | None = None) -> tuple[pl.DataFrame, int]:
     """Every organisation of ``level`` (1: the N-1 organisations under the top) from
     :func:`organisations`, per period, with the company (``part`` 'whole') and the people in none
     of them (``remainder``: above the level, or at it with nobody under them) when that holds at
-    least the floor; and the number of organisations left out."""
+    least the floor; and the number of organisations left out. ``heads``: the distinct heads of
+    the level in the periods the company is shown, and of those not shown, when ``orgs`` holds
+    only the organisations shown (:func:`viewed`)."""
     if level < 0:
         raise MetricError("the hierarchy level is 0 (the top) or more")
     k = floor(min_group_size)
@@ -571,8 +574,8 @@ def at_level(orgs: pl.DataFrame, level: int, min_group_size: int) -> tuple[pl.Da
     rows = pl.concat([whole.with_columns(pl.lit(WHOLE).alias("part")),
                       subs.with_columns(pl.lit(SUB).alias("part")),
                       remainder.with_columns(pl.lit(REMAINDER).alias("part"))], how="diagonal_relaxed")
-    left_out = at["head_key"].n_unique() - subs["head_key"].n_unique()
-    return _finish(rows), max(left_out, hidden["head_key"].n_unique())
+    everyone, not_shown = heads if heads is not None else (at["head_key"].n_unique(), hidden["head_key"].n_unique())
+    return _finish(rows), max(everyone - subs["head_key"].n_unique(), not_shown)
 
 
 def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: str | None = None,
@@ -610,13 +613,14 @@ def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: st
 
 
 def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_to", leader: str | None = None,
-         level: int = 1, min_group_size: int = 5) -> tuple[pl.DataFrame, int]:
+         level: int = 1, min_group_size: int = 5, heads: tuple[int, int] | None = None) -> tuple[pl.DataFrame, int]:
     """:func:`hierarchy`'s rows from the organisations :func:`organisations` found (what a caller
-    that keeps them, the dashboard, asks once per store and range)."""
+    that keeps them asks once per store and range), or those :func:`viewed` read for this view
+    (``heads``: for a level, its heads counted by query ``level_heads``)."""
     if orgs.is_empty():
         return _finish(orgs.with_columns(pl.lit(None, pl.Utf8).alias("part"))), 0
     if by == "hierarchy_level":
-        return at_level(orgs, int(level), min_group_size)
+        return at_level(orgs, int(level), min_group_size, heads)
     head = None
     if leader is not None:
         head = leader_key(con, leader)
@@ -627,14 +631,16 @@ def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_
 
 def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, start: date | None,
            end: date | None, min_group_size: int, by: str = "reports_to", leader: str | None = None,
-           level: int = 1) -> pl.DataFrame | None:
+           level: int = 1) -> tuple[pl.DataFrame, tuple[int, int] | None] | None:
     """The organisations :func:`view` reads for one view, from the stored figures per period
     (:func:`store_periods`, ``facts``: :func:`periods_current`), labelled: a leader's organisation
     and its children (the company and the organisations of level 0 without a leader), or the
-    company and the organisations of ``level``, over the periods of the range. :func:`view` gives
-    from them the rows it gives from all of :func:`organisations` (only the rows it reads are
-    read). None when the stored figures do not answer: another floor than theirs, a range that
-    cuts a period, or none stored (the caller then reads :func:`organisations`)."""
+    company and the organisations of ``level`` that may be shown, with the distinct heads of the
+    level and of those not shown (query ``level_heads``; None for a leader's view), over the
+    periods of the range. :func:`view` gives from them the rows it gives from all of
+    :func:`organisations`: only the rows it reads are read. None when the stored figures do not
+    answer: another floor than theirs, a range that cuts a period, or none stored (the caller
+    then reads :func:`organisations`)."""
     if not answers(facts, period, start, end) or facts.get("floor") != floor(min_group_size):
         return None
     head = None
@@ -647,10 +653,15 @@ def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, star
         if leader is not None:
             head = leader_key(con, leader)
             if head is None:
-                return pl.DataFrame(schema=ORGANISATIONS)
-    text = _queries()["viewed"].format(periods=PERIODS_TABLE)
-    return con.execute(text, {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end,
-                              "head": head, "level": level, "company": COMPANY}).pl()
+                return pl.DataFrame(schema=ORGANISATIONS), None
+    bounds = {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}
+    orgs = con.execute(_queries()["viewed"].format(periods=PERIODS_TABLE),
+                       {**bounds, "head": head, "level": level, "company": COMPANY}).pl()
+    heads = None
+    if level is not None:
+        heads = con.execute(_queries()["level_heads"].format(periods=PERIODS_TABLE),
+                            {**bounds, "level": level}).fetchone()
+    return orgs, heads
 
 
 def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None,
@@ -663,15 +674,17 @@ def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFr
     from metrics.participation import labels
 
     by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
-    tree = params.extra.get("tree")
+    tree, heads = params.extra.get("tree"), None
     if orgs is None and tree is None:
-        orgs = viewed(con, periods_current(con) if facts is ... else facts, params.period, params.start,
-                      params.end, params.min_group_size, by, params.extra.get("leader"),
-                      params.extra.get("level", 1))
+        found = viewed(con, periods_current(con) if facts is ... else facts, params.period, params.start,
+                       params.end, params.min_group_size, by, params.extra.get("leader"),
+                       params.extra.get("level", 1))
+        if found is not None:
+            orgs, heads = found
     if orgs is None:
         orgs = organisations(con, params.period, params.start, params.end, params.min_group_size, tree)
     rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
-                          params.min_group_size)
+                          params.min_group_size, heads)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
                                "floor": floor(params.min_group_size),

@@ -236,7 +236,8 @@ select * from final order by period_start, manager_key
 -- whole periods from $from_date to $to_date (null: the data's ends), with the head's pseudonym
 -- and the label they go by: a leader's view ($head) is their organisation and its children, the
 -- company's ($head null) the company and the organisations of level 0, a level's ($level not
--- null) the company and the organisations of that level. Standalone: table {periods}.
+-- null) the company and the organisations of that level that may be shown (those left out are
+-- counted by query level_heads). Standalone: table {periods}.
 
 with stored as (
     select * exclude (grain)
@@ -250,7 +251,7 @@ viewed as (
     select *
     from stored
     where case
-        when $level::integer is not null then head_key is null or level = $level::integer
+        when $level::integer is not null then head_key is null or (level = $level::integer and shown)
         when $head::integer is null then head_key is null or level = 0
         else head_key = $head::integer or (parent_key = $head::integer and level >= 0)
     end
@@ -268,12 +269,37 @@ labelled as (
 
 select * from labelled order by period_start, level, head_key nulls first
 
+-- name: level_heads
+-- The organisations of level $level (metrics/hierarchy.py, at_level) in the stored periods of
+-- grain $grain from $from_date to $to_date where the company is shown: how many distinct heads
+-- lead one, and how many lead one that is not shown. Standalone: table {periods}.
+
+with stored as (
+    select period_start, head_key, level, shown
+    from {periods}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+company as (
+    select period_start from stored where head_key is null and shown
+),
+
+at_level as (
+    select head_key, shown from stored where level = $level::integer and period_start in (from company)
+)
+
+select count(distinct head_key) as heads, count(distinct head_key) filter (where not shown) as hidden
+from at_level
+
 -- name: sides
 -- Managers as relays (metrics/relays.py, sides) from the stored teams of grain $grain over the
 -- whole periods from $from_date to $to_date: per period, the teams of each side (the manager
 -- took part, or not) pooled, those under $k (the minimum group size) left out, a side's rate
 -- shown when its teams hold $floor people, its variance by linearisation over the teams when it
--- has two or more. Standalone: table {teams}.
+-- has two or more. Grouped by the period's first day (a date: quicker than its label).
+-- Standalone: table {teams}.
 
 with stored as (
     select period_start, period, partial, took_part, headcount, active
@@ -284,35 +310,35 @@ with stored as (
 ),
 
 periods as (
-    select period, any_value(partial) as partial, count(*) filter (where headcount < $k) as teams_left_out
+    select period_start, any_value(period) as period, any_value(partial) as partial,
+           count(*) filter (where headcount < $k) as teams_left_out
     from stored
-    group by period
+    group by period_start
 ),
 
 counted as (
-    select * from stored where headcount >= $k
+    select period_start, took_part, headcount, active from stored where headcount >= $k
 ),
 
 rates as (
-    select period, took_part, count(*) as teams, sum(headcount) as h, sum(active) as a,
-           sum(active) / sum(headcount) as rate
+    select period_start, took_part, count(*) as teams, sum(headcount) as h, sum(active) / sum(headcount) as rate
     from counted
-    group by period, took_part
+    group by period_start, took_part
 ),
 
 spread as (
-    select c.period, c.took_part, sum((c.active - r.rate * c.headcount) ** 2) as ss
+    select c.period_start, c.took_part, sum((c.active - r.rate * c.headcount) ** 2) as ss
     from counted as c
-    join rates as r using (period, took_part)
-    group by c.period, c.took_part
+    join rates as r using (period_start, took_part)
+    group by c.period_start, c.took_part
 ),
 
 sides as (
-    select r.period, r.took_part, r.teams,
+    select r.period_start, r.took_part, r.teams,
            case when r.h >= $floor then r.rate end as rate,
            case when r.h >= $floor and r.teams > 1 then r.teams / (r.teams - 1) * s.ss / (r.h * r.h) end as var
     from rates as r
-    join spread as s using (period, took_part)
+    join spread as s using (period_start, took_part)
 ),
 
 final as (
@@ -324,8 +350,8 @@ final as (
            w.rate - o.rate + $z * sqrt(w.var + o.var) as gap_high,
            p.teams_left_out, p.partial
     from periods as p
-    left join sides as w on w.period = p.period and w.took_part
-    left join sides as o on o.period = p.period and not o.took_part
+    left join sides as w on w.period_start = p.period_start and w.took_part
+    left join sides as o on o.period_start = p.period_start and not o.took_part
 )
 
 select * from final order by period
