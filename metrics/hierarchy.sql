@@ -298,11 +298,13 @@ from at_level
 -- whole periods from $from_date to $to_date: per period, the teams of each side (the manager
 -- took part, or not) pooled, those under $k (the minimum group size) left out, a side's rate
 -- shown when its teams hold $floor people, its variance by linearisation over the teams when it
--- has two or more. Grouped by the period's first day (a date: quicker than its label).
--- Standalone: table {teams}.
+-- has two or more. One pass over the teams: a side's sum of squares about its rate r = A / H,
+-- sum((a - r h)^2), is (H^2 sum(a^2) - 2 A H sum(a h) + A^2 sum(h^2)) / H^2, its numerator
+-- summed in integers (exact: sums of integers are 128 bits wide), divided once. Grouped by the
+-- period's first day (a date: quicker than its label). Standalone: table {teams}.
 
 with stored as (
-    select period_start, period, partial, took_part, headcount, active
+    select period_start, period, partial, took_part, headcount as h, active as a
     from {teams}
     where grain = $grain
       and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
@@ -311,34 +313,25 @@ with stored as (
 
 periods as (
     select period_start, any_value(period) as period, any_value(partial) as partial,
-           count(*) filter (where headcount < $k) as teams_left_out
+           count(*) filter (where h < $k) as teams_left_out
     from stored
     group by period_start
 ),
 
-counted as (
-    select period_start, took_part, headcount, active from stored where headcount >= $k
-),
-
-rates as (
-    select period_start, took_part, count(*) as teams, sum(headcount) as h, sum(active) / sum(headcount) as rate
-    from counted
+pooled as (
+    select period_start, took_part, count(*) as teams, sum(h) as h, sum(a) as a,
+           sum(a * a) as aa, sum(a * h) as ah, sum(h * h) as hh
+    from stored
+    where h >= $k
     group by period_start, took_part
 ),
 
-spread as (
-    select c.period_start, c.took_part, sum((c.active - r.rate * c.headcount) ** 2) as ss
-    from counted as c
-    join rates as r using (period_start, took_part)
-    group by c.period_start, c.took_part
-),
-
 sides as (
-    select r.period_start, r.took_part, r.teams,
-           case when r.h >= $floor then r.rate end as rate,
-           case when r.h >= $floor and r.teams > 1 then r.teams / (r.teams - 1) * s.ss / (r.h * r.h) end as var
-    from rates as r
-    join spread as s using (period_start, took_part)
+    select period_start, took_part, teams,
+           case when h >= $floor then a / h end as rate,
+           case when h >= $floor and teams > 1
+                then teams / (teams - 1) * ((h * h * aa - 2 * a * h * ah + a * a * hh) / (h * h)) / (h * h) end as var
+    from pooled
 ),
 
 final as (
