@@ -230,9 +230,20 @@ def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: st
         return hierarchy.result(cursor(), params, None if stored else _organisations(published, period, start, end, k),
                                 facts=facts)
     if hierarchy.answers(facts, period, start, end):
-        return relays.result(cursor(), params, facts=facts)
+        whole = _whole_sides(published, period, k)
+        return relays.result(cursor(), params, rows=relays.slice_sides(whole, period, start, end))
     teams = hierarchy.slice_organisations(_whole_teams(published, period), period, start, end)
     return relays.result(cursor(), params, teams)
+
+
+@st.cache_resource(ttl=TTL, max_entries=8)
+def _whole_sides(published: tuple[int, int], period: str, k: int) -> pl.DataFrame:
+    """Managers as relays per period over the whole range, pooled from the stored teams
+    (:func:`metrics.relays.stored_sides`): once per store, grain and minimum size; a range's are
+    the rows of its periods (:func:`metrics.relays.slice_sides`)."""
+    from metrics import relays
+
+    return relays.stored_sides(cursor(), _period_facts(published), period, None, None, k, starts=True)
 
 
 @st.cache_resource(ttl=TTL, max_entries=8)
@@ -251,9 +262,15 @@ TREE_MEASURES = ("hierarchy", "managers-as-relays")
 def leader_of(pseudonym: str | None) -> str | None:
     """The ``person_id`` of the internal person with this pseudonym of an e-mail or HR id (computed
     in memory, :func:`dashboard.auth.pseudonym_of`), else None."""
+    return _leader_of(version(), pseudonym) if pseudonym else None
+
+
+@st.cache_resource(ttl=TTL, max_entries=256)
+def _leader_of(published: tuple[int, int], pseudonym: str) -> str | None:
+    """:func:`leader_of`, once per store and pseudonym (the signed-in person's, at every rerun)."""
     from metrics import hierarchy
 
-    return hierarchy.resolve(cursor(), pseudonym) if pseudonym else None
+    return hierarchy.resolve(cursor(), pseudonym)
 
 
 class Source(figures.Source):

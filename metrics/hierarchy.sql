@@ -335,7 +335,7 @@ sides as (
 ),
 
 final as (
-    select p.period,
+    select p.period_start, p.period,
            coalesce(w.teams, 0) as teams_with, coalesce(o.teams, 0) as teams_without,
            w.rate as participation_with, o.rate as participation_without,
            w.rate - o.rate as gap,
@@ -347,4 +347,4 @@ final as (
     left join sides as o on o.period_start = p.period_start and not o.took_part
 )
 
-select * from final order by period
+select * from final order by period_start
