@@ -216,6 +216,9 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
 #: The figures of the tree per period, for every grain, over the whole range (:func:`store_periods`):
 #: each organisation's people, active and contributors unsuppressed, and each team; keys only.
 PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE = "m_hierarchy_periods", "m_hierarchy_teams", "m_hierarchy_periods_state"
+#: The teams per period and side counted by size (query ``team_sizes``): what managers as relays
+#: pool (:func:`metrics.relays.stored_sides`), a few thousand rows where the teams are hundreds of thousands.
+TEAM_SIZES_TABLE = "m_hierarchy_team_sizes"
 
 _FIGURES = {PERIODS_TABLE: ("organisations", "period_start, level, head_key"),
             TEAMS_TABLE: ("relays", "period_start, manager_key")}
@@ -235,9 +238,9 @@ def _period_facts(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def _stored_period_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
-    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
-                        [PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE]).fetchone()[0]
-    if found < 3:
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?, ?)",
+                        [PERIODS_TABLE, TEAMS_TABLE, TEAM_SIZES_TABLE, PERIODS_STATE]).fetchone()[0]
+    if found < 4:
         return None
     return json.loads(con.execute(f"select facts from {PERIODS_STATE}").fetchone()[0])
 
@@ -269,7 +272,7 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
     ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
-    :func:`metrics.relays.sides` pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
+    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
     their own (the tree on its last day, the people employed and active in it), so when the loads
     since only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
@@ -319,6 +322,8 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
                 con.execute(f"insert into {table} select * from h_new")
         finally:
             con.unregister("h_new")
+    con.execute(f"create or replace table {TEAM_SIZES_TABLE} as "
+                + _queries()["team_sizes"].format(teams=TEAMS_TABLE))
     con.execute(f"create or replace table {PERIODS_STATE} (facts varchar not null)")
     con.execute(f"insert into {PERIODS_STATE} values (?)", [json.dumps(now)])
     return {"mode": "full"} if first is None else {"mode": "periods", "from": first.isoformat()}
@@ -392,8 +397,8 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     the views below read them."""
     k = floor(min_group_size)
     orgs = figures_at(con, tree, period, start, end, "organisations", k)
-    if orgs.is_empty():
-        return orgs.select(RAW)
+    if orgs.is_empty():  # a range outside the data: the columns of the views, no row
+        return pl.DataFrame(schema=ORGANISATIONS)
     if "shown" not in orgs.columns:
         orgs = decide(orgs, k)
     heads = con.execute("select person_key as head_key, person_id, department from people").pl()

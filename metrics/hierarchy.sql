@@ -293,19 +293,34 @@ at_level as (
 select count(distinct head_key) as heads, count(distinct head_key) filter (where not shown) as hidden
 from at_level
 
+-- name: team_sizes
+-- The stored teams ({teams}) per grain, period and side (the manager took part, or not),
+-- counted by size: how many teams of each headcount, their active people, and the sum of the
+-- squares of each team's active people. What managers as relays pool (query sides) under any minimum group size; stored by
+-- the refresh beside the teams.
+
+with sized as (
+    select grain, period_start, any_value(period) as period, any_value(partial) as partial, took_part,
+           headcount, count(*) as teams, sum(active) as active, sum(active * active) as active_squared
+    from {teams}
+    group by grain, period_start, took_part, headcount
+)
+
+select * from sized order by grain, period_start, took_part, headcount
+
 -- name: sides
--- Managers as relays (metrics/relays.py, sides) from the stored teams of grain $grain over the
--- whole periods from $from_date to $to_date: per period, the teams of each side (the manager
--- took part, or not) pooled, those under $k (the minimum group size) left out, a side's rate
--- shown when its teams hold $floor people, its variance by linearisation over the teams when it
--- has two or more. One pass over the teams: a side's sum of squares about its rate r = A / H,
--- sum((a - r h)^2), is (H^2 sum(a^2) - 2 A H sum(a h) + A^2 sum(h^2)) / H^2, its numerator
--- summed in integers (exact: sums of integers are 128 bits wide), divided once. Grouped by the
--- period's first day (a date: quicker than its label). Standalone: table {teams}.
+-- Managers as relays (metrics/relays.py, sides) from the stored teams counted by size ({sizes},
+-- query team_sizes) of grain $grain over the whole periods from $from_date to $to_date: per
+-- period, the teams of each side (the manager took part, or not) pooled, those under $k (the
+-- minimum group size) left out, a side's rate shown when its teams hold $floor people, its
+-- variance by linearisation over the teams when it has two or more. A side's sum of squares
+-- about its rate r = A / H, sum((a - r h)^2), is (H^2 sum(a^2) - 2 A H sum(a h) + A^2 sum(h^2)) / H^2,
+-- its numerator summed in integers (exact: sums of integers are 128 bits wide), divided once.
+-- Grouped by the period's first day (a date: quicker than its label). Standalone.
 
 with stored as (
-    select period_start, period, partial, took_part, headcount as h, active as a
-    from {teams}
+    select period_start, period, partial, took_part, headcount as h, teams as n, active as a, active_squared as aa
+    from {sizes}
     where grain = $grain
       and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
       and ($to_date::date is null or period_start <= $to_date::date)
@@ -313,14 +328,14 @@ with stored as (
 
 periods as (
     select period_start, any_value(period) as period, any_value(partial) as partial,
-           count(*) filter (where h < $k) as teams_left_out
+           coalesce(sum(n) filter (where h < $k), 0) as teams_left_out
     from stored
     group by period_start
 ),
 
 pooled as (
-    select period_start, took_part, count(*) as teams, sum(h) as h, sum(a) as a,
-           sum(a * a) as aa, sum(a * h) as ah, sum(h * h) as hh
+    select period_start, took_part, sum(n) as teams, sum(n * h) as h, sum(a) as a,
+           sum(aa) as aa, sum(a * h) as ah, sum(n * h * h) as hh
     from stored
     where h >= $k
     group by period_start, took_part

@@ -135,7 +135,7 @@ def stored_sides(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str
     teams do not answer the range (a range that cuts a period, none stored)."""
     if not hierarchy.answers(facts, period, start, end):
         return None
-    text = hierarchy.query_text("sides").format(teams=hierarchy.TEAMS_TABLE)
+    text = hierarchy.query_text("sides").format(sizes=hierarchy.TEAM_SIZES_TABLE)
     rows = con.execute(text, {"grain": period, "trunc": grain(period).trunc, "from_date": start, "to_date": end,
                               "k": min_group_size, "floor": hierarchy.floor(min_group_size), "z": Z95}).pl()
     rows = rows.cast({"teams_with": pl.Int64, "teams_without": pl.Int64, "teams_left_out": pl.Int64})
