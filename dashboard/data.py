@@ -205,17 +205,45 @@ def _organisations(published: tuple[int, int], period: str, start: date | None, 
     return hierarchy.slice_organisations(_whole_organisations(published, period, k), period, start, end)
 
 
+@st.cache_resource(max_entries=2)
+def _period_facts(published: tuple[int, int]) -> dict | None:
+    """The facts of the tree's figures per period the refresh stored, when they describe the store
+    (:func:`metrics.hierarchy.periods_current`): once per published store."""
+    from metrics import hierarchy
+
+    return hierarchy.periods_current(cursor())
+
+
 @st.cache_resource(ttl=TTL, max_entries=128)
 def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: str, start: date | None,
                       end: date | None, k: int, extra: tuple[tuple[str, Any], ...]) -> registry.MetricResult:
+    """A view by the reporting tree: from the stored figures per period, only the rows it reads
+    (the organisation and its children, the level; the teams pooled in the store), while they
+    answer; else cut from the whole range's organisations or teams, kept once per store and grain."""
     from metrics import hierarchy, relays
 
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                                    extra={key: thaw(value) for key, value in extra})
+    facts = _period_facts(published)
     if name == "hierarchy":
-        return hierarchy.result(cursor(), params, _organisations(published, period, start, end, k))
+        stored = hierarchy.answers(facts, period, start, end) and facts.get("floor") == hierarchy.floor(k)
+        return hierarchy.result(cursor(), params, None if stored else _organisations(published, period, start, end, k),
+                                facts=facts)
+    if hierarchy.answers(facts, period, start, end):
+        whole = _whole_sides(published, period, k)
+        return relays.result(cursor(), params, rows=relays.slice_sides(whole, period, start, end))
     teams = hierarchy.slice_organisations(_whole_teams(published, period), period, start, end)
     return relays.result(cursor(), params, teams)
+
+
+@st.cache_resource(ttl=TTL, max_entries=8)
+def _whole_sides(published: tuple[int, int], period: str, k: int) -> pl.DataFrame:
+    """Managers as relays per period over the whole range, pooled from the stored teams
+    (:func:`metrics.relays.stored_sides`): once per store, grain and minimum size; a range's are
+    the rows of its periods (:func:`metrics.relays.slice_sides`)."""
+    from metrics import relays
+
+    return relays.stored_sides(cursor(), _period_facts(published), period, None, None, k, starts=True)
 
 
 @st.cache_resource(ttl=TTL, max_entries=8)
@@ -234,9 +262,15 @@ TREE_MEASURES = ("hierarchy", "managers-as-relays")
 def leader_of(pseudonym: str | None) -> str | None:
     """The ``person_id`` of the internal person with this pseudonym of an e-mail or HR id (computed
     in memory, :func:`dashboard.auth.pseudonym_of`), else None."""
+    return _leader_of(version(), pseudonym) if pseudonym else None
+
+
+@st.cache_resource(ttl=TTL, max_entries=256)
+def _leader_of(published: tuple[int, int], pseudonym: str) -> str | None:
+    """:func:`leader_of`, once per store and pseudonym (the signed-in person's, at every rerun)."""
     from metrics import hierarchy
 
-    return hierarchy.resolve(cursor(), pseudonym) if pseudonym else None
+    return hierarchy.resolve(cursor(), pseudonym)
 
 
 class Source(figures.Source):

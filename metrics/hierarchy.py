@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from types import EllipsisType
 
 import duckdb
 import polars as pl
@@ -78,6 +79,11 @@ def floor(k: int) -> int:
 def _queries() -> dict[str, str]:
     parts = re.split(r"^-- name: (\w+)\n", sql("hierarchy"), flags=re.M)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def query_text(name: str) -> str:
+    """The text of query ``name`` of hierarchy.sql."""
+    return _queries()[name]
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,9 @@ def tree_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, star
 #: The figures of the tree per period, for every grain, over the whole range (:func:`store_periods`):
 #: each organisation's people, active and contributors unsuppressed, and each team; keys only.
 PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE = "m_hierarchy_periods", "m_hierarchy_teams", "m_hierarchy_periods_state"
+#: The teams per period and side counted by size (query ``team_sizes``): what managers as relays
+#: pool (:func:`metrics.relays.stored_sides`), a few thousand rows where the teams are hundreds of thousands.
+TEAM_SIZES_TABLE = "m_hierarchy_team_sizes"
 
 _FIGURES = {PERIODS_TABLE: ("organisations", "period_start, level, head_key"),
             TEAMS_TABLE: ("relays", "period_start, manager_key")}
@@ -229,9 +238,9 @@ def _period_facts(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def _stored_period_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
-    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?)",
-                        [PERIODS_TABLE, TEAMS_TABLE, PERIODS_STATE]).fetchone()[0]
-    if found < 3:
+    found = con.execute("select count(*) from information_schema.tables where table_name in (?, ?, ?, ?)",
+                        [PERIODS_TABLE, TEAMS_TABLE, TEAM_SIZES_TABLE, PERIODS_STATE]).fetchone()[0]
+    if found < 4:
         return None
     return json.loads(con.execute(f"select facts from {PERIODS_STATE}").fetchone()[0])
 
@@ -263,7 +272,7 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
     ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
-    :func:`metrics.relays.sides` pools), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
+    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
     their own (the tree on its last day, the people employed and active in it), so when the loads
     since only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
@@ -313,9 +322,30 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
                 con.execute(f"insert into {table} select * from h_new")
         finally:
             con.unregister("h_new")
+    con.execute(f"create or replace table {TEAM_SIZES_TABLE} as "
+                + _queries()["team_sizes"].format(teams=TEAMS_TABLE))
     con.execute(f"create or replace table {PERIODS_STATE} (facts varchar not null)")
     con.execute(f"insert into {PERIODS_STATE} values (?)", [json.dumps(now)])
     return {"mode": "full"} if first is None else {"mode": "periods", "from": first.isoformat()}
+
+
+def answers(facts: dict | None, period: str, start: date | None, end: date | None) -> bool:
+    """Whether the stored figures per period of ``facts`` (:func:`periods_current`) answer the
+    range ``start``..``end`` of grain ``period``: they hold, and the range is whole periods (or
+    reaches the data's ends).
+
+    >>> facts = {"first_day": "2026-01-05", "last_day": "2026-03-10"}
+    >>> answers(facts, "month", None, None), answers(facts, "month", date(2026, 2, 1), date(2026, 2, 28))
+    (True, True)
+    >>> answers(facts, "month", date(2026, 2, 2), None), answers(None, "month", None, None)
+    (False, False)
+    """
+    if facts is None or facts["first_day"] is None:
+        return False
+    first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
+    whole_start = start is None or start <= first or period_start(period, start) == start
+    whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
+    return whole_start and whole_end
 
 
 def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, start: date | None,
@@ -326,19 +356,15 @@ def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, s
     Organisations come with what floor ``k`` shows of them (:func:`decide`) when it is the floor
     they were stored under."""
     facts = periods_current(con) if tree is None else None
-    if facts is not None and facts["first_day"] is not None:
-        first, last = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
-        whole_start = start is None or start <= first or period_start(period, start) == start
-        whole_end = end is None or end >= last or period_start(period, end + timedelta(days=1)) == end + timedelta(days=1)
-        if whole_start and whole_end:
-            table = next(t for t, (q, _) in _FIGURES.items() if q == query)
-            columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
-            return con.execute(
-                f"select {columns} from {table} where grain = $grain "
-                "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
-                "and ($to_date::date is null or period_start <= $to_date::date) "
-                f"order by {_FIGURES[table][1]}",
-                {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
+    if answers(facts, period, start, end):
+        table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+        columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
+        return con.execute(
+            f"select {columns} from {table} where grain = $grain "
+            "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
+            "and ($to_date::date is null or period_start <= $to_date::date) "
+            f"order by {_FIGURES[table][1]}",
+            {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
     return tree_at(con, tree, period, start, end, query)
 
 
@@ -371,8 +397,8 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
     the views below read them."""
     k = floor(min_group_size)
     orgs = figures_at(con, tree, period, start, end, "organisations", k)
-    if orgs.is_empty():
-        return orgs.select(RAW)
+    if orgs.is_empty():  # a range outside the data: the columns of the views, no row
+        return pl.DataFrame(schema=ORGANISATIONS)
     if "shown" not in orgs.columns:
         orgs = decide(orgs, k)
     heads = con.execute("select person_key as head_key, person_id, department from people").pl()
@@ -388,6 +414,12 @@ def organisations(con: duckdb.DuckDBPyConnection, period: str = "month", start: 
 
 #: The columns of query ``organisations`` (hierarchy.sql): an organisation's unsuppressed figures.
 RAW = ["period_start", "period", "partial", "head_key", "parent_key", "level", "headcount", "active", "contributors"]
+
+#: The columns of :func:`organisations` (and of :func:`viewed`), with their types.
+ORGANISATIONS = {"period_start": pl.Date, "period": pl.Utf8, "partial": pl.Boolean, "head_key": pl.Int32,
+                 "parent_key": pl.Int32, "level": pl.Int32, "leader": pl.Utf8, "organisation": pl.Utf8,
+                 "headcount": pl.Int64, "active": pl.Int64, "contributors": pl.Int64, "remainder": pl.Int64,
+                 "shown": pl.Boolean, "remainder_shown": pl.Boolean}
 
 
 def decide(orgs: pl.DataFrame, k: int) -> pl.DataFrame:
@@ -512,11 +544,14 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
                      descending=[False, False, True, False]).select(COLUMNS)
 
 
-def at_level(orgs: pl.DataFrame, level: int, min_group_size: int) -> tuple[pl.DataFrame, int]:
+def at_level(orgs: pl.DataFrame, level: int, min_group_size: int,
+             heads: tuple[int, int] | None = None) -> tuple[pl.DataFrame, int]:
     """Every organisation of ``level`` (1: the N-1 organisations under the top) from
     :func:`organisations`, per period, with the company (``part`` 'whole') and the people in none
     of them (``remainder``: above the level, or at it with nobody under them) when that holds at
-    least the floor; and the number of organisations left out."""
+    least the floor; and the number of organisations left out. ``heads``: the distinct heads of
+    the level in the periods the company is shown, and of those not shown, when ``orgs`` holds
+    only the organisations shown (:func:`viewed`)."""
     if level < 0:
         raise MetricError("the hierarchy level is 0 (the top) or more")
     k = floor(min_group_size)
@@ -544,8 +579,8 @@ def at_level(orgs: pl.DataFrame, level: int, min_group_size: int) -> tuple[pl.Da
     rows = pl.concat([whole.with_columns(pl.lit(WHOLE).alias("part")),
                       subs.with_columns(pl.lit(SUB).alias("part")),
                       remainder.with_columns(pl.lit(REMAINDER).alias("part"))], how="diagonal_relaxed")
-    left_out = at["head_key"].n_unique() - subs["head_key"].n_unique()
-    return _finish(rows), max(left_out, hidden["head_key"].n_unique())
+    everyone, not_shown = heads if heads is not None else (at["head_key"].n_unique(), hidden["head_key"].n_unique())
+    return _finish(rows), max(everyone - subs["head_key"].n_unique(), not_shown)
 
 
 def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: str | None = None,
@@ -583,13 +618,14 @@ def hierarchy(con: duckdb.DuckDBPyConnection, by: str = "reports_to", leader: st
 
 
 def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_to", leader: str | None = None,
-         level: int = 1, min_group_size: int = 5) -> tuple[pl.DataFrame, int]:
+         level: int = 1, min_group_size: int = 5, heads: tuple[int, int] | None = None) -> tuple[pl.DataFrame, int]:
     """:func:`hierarchy`'s rows from the organisations :func:`organisations` found (what a caller
-    that keeps them, the dashboard, asks once per store and range)."""
+    that keeps them asks once per store and range), or those :func:`viewed` read for this view
+    (``heads``: for a level, its heads counted by query ``level_heads``)."""
     if orgs.is_empty():
         return _finish(orgs.with_columns(pl.lit(None, pl.Utf8).alias("part"))), 0
     if by == "hierarchy_level":
-        return at_level(orgs, int(level), min_group_size)
+        return at_level(orgs, int(level), min_group_size, heads)
     head = None
     if leader is not None:
         head = leader_key(con, leader)
@@ -598,18 +634,62 @@ def view(con: duckdb.DuckDBPyConnection, orgs: pl.DataFrame, by: str = "reports_
     return reports_to(orgs, head)
 
 
-def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None) -> MetricResult:
+def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, start: date | None,
+           end: date | None, min_group_size: int, by: str = "reports_to", leader: str | None = None,
+           level: int = 1) -> tuple[pl.DataFrame, tuple[int, int] | None] | None:
+    """The organisations :func:`view` reads for one view, from the stored figures per period
+    (:func:`store_periods`, ``facts``: :func:`periods_current`), labelled: a leader's organisation
+    and its children (the company and the organisations of level 0 without a leader), or the
+    company and the organisations of ``level`` that may be shown, with the distinct heads of the
+    level and of those not shown (query ``level_heads``; None for a leader's view), over the
+    periods of the range. :func:`view` gives from them the rows it gives from all of
+    :func:`organisations`: only the rows it reads are read. None when the stored figures do not
+    answer: another floor than theirs, a range that cuts a period, or none stored (the caller
+    then reads :func:`organisations`)."""
+    if not answers(facts, period, start, end) or facts.get("floor") != floor(min_group_size):
+        return None
+    head = None
+    if by == "hierarchy_level":
+        level = int(level)
+        if level < 0:
+            raise MetricError("the hierarchy level is 0 (the top) or more")
+    else:
+        level = None
+        if leader is not None:
+            head = leader_key(con, leader)
+            if head is None:
+                return pl.DataFrame(schema=ORGANISATIONS), None
+    bounds = {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}
+    orgs = con.execute(_queries()["viewed"].format(periods=PERIODS_TABLE),
+                       {**bounds, "head": head, "level": level, "company": COMPANY}).pl()
+    heads = None
+    if level is not None:
+        heads = con.execute(_queries()["level_heads"].format(periods=PERIODS_TABLE),
+                            {**bounds, "level": level}).fetchone()
+    return orgs, heads
+
+
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None,
+           facts: dict | None | EllipsisType = ...) -> MetricResult:
     """The ``hierarchy`` measure's result under ``params`` (``by`` 'hierarchy_level' with option
     ``level``; any other ``by``: the organisation of option ``leader``, the company without one),
-    from ``orgs`` when the caller keeps them."""
+    from ``orgs`` when the caller keeps them, else from the stored organisations this view reads
+    (:func:`viewed`; ``facts``: :func:`periods_current`, when the caller keeps them) while they
+    answer, else from all of :func:`organisations`."""
     from metrics.participation import labels
 
     by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
+    tree, heads = params.extra.get("tree"), None
+    if orgs is None and tree is None:
+        found = viewed(con, periods_current(con) if facts is ... else facts, params.period, params.start,
+                       params.end, params.min_group_size, by, params.extra.get("leader"),
+                       params.extra.get("level", 1))
+        if found is not None:
+            orgs, heads = found
     if orgs is None:
-        orgs = organisations(con, params.period, params.start, params.end, params.min_group_size,
-                             params.extra.get("tree"))
+        orgs = organisations(con, params.period, params.start, params.end, params.min_group_size, tree)
     rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
-                          params.min_group_size)
+                          params.min_group_size, heads)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
                                "floor": floor(params.min_group_size),

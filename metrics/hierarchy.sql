@@ -230,3 +230,136 @@ final as (
 )
 
 select * from final order by period_start, manager_key
+
+-- name: viewed
+-- The stored organisations one view reads (metrics/hierarchy.py, view), of grain $grain over the
+-- whole periods from $from_date to $to_date (null: the data's ends), with the head's pseudonym
+-- and the label they go by: a leader's view ($head) is their organisation and its children, the
+-- company's ($head null) the company and the organisations of level 0, a level's ($level not
+-- null) the company and the organisations of that level that may be shown (those left out are
+-- counted by query level_heads). Standalone: table {periods}.
+
+with stored as (
+    select * exclude (grain)
+    from {periods}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+viewed as (
+    select *
+    from stored
+    where case
+        when $level::integer is not null then head_key is null or (level = $level::integer and shown)
+        when $head::integer is null then head_key is null or level = 0
+        else head_key = $head::integer or (parent_key = $head::integer and level >= 0)
+    end
+),
+
+labelled as (
+    select v.period_start, v.period, v.partial, v.head_key, v.parent_key, v.level,
+           h.person_id as leader,
+           case when v.head_key is null then $company
+                else coalesce(h.department, '(not set)') || ' · ' || left(h.person_id, 6) end as organisation,
+           v.headcount, v.active, v.contributors, v.remainder, v.shown, v.remainder_shown
+    from viewed as v
+    left join people as h on h.person_key = v.head_key
+)
+
+select * from labelled order by period_start, level, head_key nulls first
+
+-- name: level_heads
+-- The organisations of level $level (metrics/hierarchy.py, at_level) in the stored periods of
+-- grain $grain from $from_date to $to_date where the company is shown: how many distinct heads
+-- lead one, and how many lead one that is not shown. Standalone: table {periods}.
+
+with stored as (
+    select period_start, head_key, level, shown
+    from {periods}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+company as (
+    select period_start from stored where head_key is null and shown
+),
+
+at_level as (
+    select head_key, shown from stored where level = $level::integer and period_start in (from company)
+)
+
+select count(distinct head_key) as heads, count(distinct head_key) filter (where not shown) as hidden
+from at_level
+
+-- name: team_sizes
+-- The stored teams ({teams}) per grain, period and side (the manager took part, or not),
+-- counted by size: how many teams of each headcount, their active people, and the sum of the
+-- squares of each team's active people. What managers as relays pool (query sides) under any minimum group size; stored by
+-- the refresh beside the teams.
+
+with sized as (
+    select grain, period_start, any_value(period) as period, any_value(partial) as partial, took_part,
+           headcount, count(*) as teams, sum(active) as active, sum(active * active) as active_squared
+    from {teams}
+    group by grain, period_start, took_part, headcount
+)
+
+select * from sized order by grain, period_start, took_part, headcount
+
+-- name: sides
+-- Managers as relays (metrics/relays.py, sides) from the stored teams counted by size ({sizes},
+-- query team_sizes) of grain $grain over the whole periods from $from_date to $to_date: per
+-- period, the teams of each side (the manager took part, or not) pooled, those under $k (the
+-- minimum group size) left out, a side's rate shown when its teams hold $floor people, its
+-- variance by linearisation over the teams when it has two or more. A side's sum of squares
+-- about its rate r = A / H, sum((a - r h)^2), is (H^2 sum(a^2) - 2 A H sum(a h) + A^2 sum(h^2)) / H^2,
+-- its numerator summed in integers (exact: sums of integers are 128 bits wide), divided once.
+-- Grouped by the period's first day (a date: quicker than its label). Standalone.
+
+with stored as (
+    select period_start, period, partial, took_part, headcount as h, teams as n, active as a, active_squared as aa
+    from {sizes}
+    where grain = $grain
+      and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
+      and ($to_date::date is null or period_start <= $to_date::date)
+),
+
+periods as (
+    select period_start, any_value(period) as period, any_value(partial) as partial,
+           coalesce(sum(n) filter (where h < $k), 0) as teams_left_out
+    from stored
+    group by period_start
+),
+
+pooled as (
+    select period_start, took_part, sum(n) as teams, sum(n * h) as h, sum(a) as a,
+           sum(aa) as aa, sum(a * h) as ah, sum(n * h * h) as hh
+    from stored
+    where h >= $k
+    group by period_start, took_part
+),
+
+sides as (
+    select period_start, took_part, teams,
+           case when h >= $floor then a / h end as rate,
+           case when h >= $floor and teams > 1
+                then teams / (teams - 1) * ((h * h * aa - 2 * a * h * ah + a * a * hh) / (h * h)) / (h * h) end as var
+    from pooled
+),
+
+final as (
+    select p.period_start, p.period,
+           coalesce(w.teams, 0) as teams_with, coalesce(o.teams, 0) as teams_without,
+           w.rate as participation_with, o.rate as participation_without,
+           w.rate - o.rate as gap,
+           w.rate - o.rate - $z * sqrt(w.var + o.var) as gap_low,
+           w.rate - o.rate + $z * sqrt(w.var + o.var) as gap_high,
+           p.teams_left_out, p.partial
+    from periods as p
+    left join sides as w on w.period_start = p.period_start and w.took_part
+    left join sides as o on o.period_start = p.period_start and not o.took_part
+)
+
+select * from final order by period_start

@@ -25,11 +25,13 @@ people in no team counted (the top, the small teams) were active.
 from __future__ import annotations
 
 from datetime import date
+from types import EllipsisType
 
 import duckdb
 import polars as pl
 
 from metrics import hierarchy
+from metrics.groups import grain
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD
 from ruche.i18n import N_
@@ -123,16 +125,47 @@ def relays_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metri
     return result(con, params)
 
 
-def result(con: duckdb.DuckDBPyConnection, params: MetricParams, teams_found: pl.DataFrame | None = None) -> MetricResult:
-    """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it),
-    from the teams of :func:`teams` over the range when the caller keeps them (``teams_found``)."""
+def stored_sides(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, start: date | None,
+                 end: date | None, min_group_size: int, starts: bool = False) -> pl.DataFrame | None:
+    """:func:`sides` of the teams of the range as stored (:func:`metrics.hierarchy.store_periods`,
+    ``facts``: :func:`metrics.hierarchy.periods_current`), pooled in the store in one pass: the
+    same rows but for the intervals' last digits (each side's sum of squares from exact integer
+    sums rather than added term by term). With ``starts``, each period's first day too
+    (``period_start``, first: what :func:`slice_sides` cuts a range by). None when the stored
+    teams do not answer the range (a range that cuts a period, none stored)."""
+    if not hierarchy.answers(facts, period, start, end):
+        return None
+    text = hierarchy.query_text("sides").format(sizes=hierarchy.TEAM_SIZES_TABLE)
+    rows = con.execute(text, {"grain": period, "trunc": grain(period).trunc, "from_date": start, "to_date": end,
+                              "k": min_group_size, "floor": hierarchy.floor(min_group_size), "z": Z95}).pl()
+    rows = rows.cast({"teams_with": pl.Int64, "teams_without": pl.Int64, "teams_left_out": pl.Int64})
+    return rows if starts else rows.drop("period_start")
+
+
+def slice_sides(rows: pl.DataFrame, period: str, start: date | None, end: date | None) -> pl.DataFrame:
+    """The rows of :func:`stored_sides` (with ``starts``) of the whole periods of ``start``..``end``:
+    each period's sides stand on their own (its teams, the floor decided within it), so a range's
+    are the whole range's rows of its periods."""
+    return hierarchy.slice_organisations(rows, period, start, end).drop("period_start")
+
+
+def result(con: duckdb.DuckDBPyConnection, params: MetricParams, teams_found: pl.DataFrame | None = None,
+           facts: dict | None | EllipsisType = ..., rows: pl.DataFrame | None = None) -> MetricResult:
+    """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it):
+    its ``rows`` when the caller has them (:func:`slice_sides`), else from the teams of :func:`teams`
+    over the range when the caller keeps them (``teams_found``), else pooled from the stored teams
+    while they answer (:func:`stored_sides`; ``facts``: :func:`metrics.hierarchy.periods_current`,
+    when the caller keeps them), else from :func:`teams`."""
     from metrics.participation import labels
 
-    if teams_found is None:
+    if rows is None and teams_found is None and params.extra.get("tree") is None:
+        rows = stored_sides(con, hierarchy.periods_current(con) if facts is ... else facts, params.period,
+                            params.start, params.end, params.min_group_size)
+    if rows is None and teams_found is None:
         rows, left_out = managers_as_relays(con, params.period, params.start, params.end, params.min_group_size,
                                             params.extra.get("tree"))
     else:
-        rows = sides(teams_found, params.min_group_size)
+        rows = sides(teams_found, params.min_group_size) if rows is None else rows
         left_out = int(rows["teams_left_out"].max() or 0) if rows.height else 0
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),

@@ -729,6 +729,23 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_hierarchy_team_sizes": Table(
+        "the managers' teams per period and side counted by size, for every grain: managers as relays",
+        _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "grain": C("metrics", "which period grain"),
+            "period_start": C("metrics", "the period"),
+            "period": C("metrics", "the period's label"),
+            "partial": C("activities", "whether the data holds only part of the period"),
+            "took_part": C("activities", "whether the manager posted or replied in the period"),
+            "headcount": C("people", "the size of the teams counted (never shown)"),
+            "teams": C("people, people_history (manager)", "how many teams of that size (never shown)"),
+            "active": C("activities", "how many of their people were active (never shown)"),
+            "active_squared": C("activities", "the sum of the squares of each team's active people: the "
+                                "interval of the gap (never shown)"),
+        },
+        derived=True,
+    ),
     "m_hierarchy_periods_state": Table(
         "what the tree's figures per period were computed from", _DERIVED, False,
         {"facts": C("metrics", "the tree's state, digests of the people, count and last run of the activities, the "

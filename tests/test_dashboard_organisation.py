@@ -4,7 +4,7 @@ identifier, and a signed-in person's own organisation on the page and on the Ove
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -138,5 +138,69 @@ def test_the_stored_tree_and_its_figures_per_period_are_those_walked_from_the_di
         orgs = hierarchy.organisations(con, "month", min_group_size=5)
         tops = orgs.filter((pl.col("level") == 0) & pl.col("shown"))
         assert tops["period"].to_list() == orgs["period"].unique(maintain_order=True).to_list()
+    finally:
+        con.close()
+
+
+def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_whole_range(sample_store, monkeypatch):
+    """The dashboard's views by the hierarchy (dashboard.data) read from the stored figures per
+    period only the organisations they show, and managers as relays pooled once per grain: the
+    rows the whole range's organisations and teams gave, cut to the range, for a drill-down, a
+    level and a leader, every grain, both attributions and a sponsor's larger minimum."""
+    from dashboard import data
+    from metrics.bases import ATTRIBUTIONS
+    from metrics.figures import Query
+
+    # the whole range's organisations are read only for another floor than the stored one, the
+    # teams never: their sides are pooled in the store
+    wholes = []
+    monkeypatch.setattr(data, "_organisations", lambda published, period, start, end, k: wholes.append(k) or
+                        hierarchy.slice_organisations(hierarchy.organisations(data.cursor(), period, None, None, k),
+                                                      period, start, end))
+    monkeypatch.setattr(data, "_whole_teams", lambda *args: pytest.fail("every team of the range read"))
+    con = store.connect(sample_store, read_only=True)
+    try:
+        facts = hierarchy.periods_current(con)
+        assert facts is not None and facts["floor"] == 10
+        months = [date.fromisoformat(d) for (d,) in con.execute(
+            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'month' order by 1").fetchall()]
+        weeks = [date.fromisoformat(d) for (d,) in con.execute(
+            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'week' order by 1").fetchall()]
+        [(ceo,)] = con.execute("select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
+                               "where m.grain = 'month' and m.level = 0 group by all").fetchall()
+        below = [leader for (leader,) in con.execute(
+            "select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
+            "where m.grain = 'month' and m.level = 1 and m.shown group by all order by sum(m.headcount) desc limit 3").fetchall()]
+        month_end = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        spans = {"month": [(None, None), (months[-3], month_end)],
+                 "week": [(None, None), (weeks[-13], weeks[-1] + timedelta(days=6))],
+                 "quarter": [(None, None)]}
+        views = ([("reports_to", {})] + [("reports_to", {"leader": leader}) for leader in [ceo, *below]]
+                 + [("hierarchy_level", {"level": level}) for level in (1, 2, 3)])
+        for period, ranges in spans.items():
+            for start, end in ranges:
+                for k in (5, 20):
+                    whole = hierarchy.organisations(con, period, None, None, k)
+                    orgs = hierarchy.slice_organisations(whole, period, start, end)
+                    for by, extra in views:
+                        params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
+                                                       extra=extra)
+                        before = hierarchy.result(con, params, orgs)
+                        for attribution in ATTRIBUTIONS:
+                            q = Query("hierarchy", by=by, group=extra.get("leader"), period=period, start=start,
+                                      end=end, min_group_size=k, extra={"level": extra["level"]} if "level" in extra
+                                      else {}, history=True, attribution=attribution)
+                            read = data.source().result("hierarchy", q.params)
+                            assert_frame_equal(read.rows, before.rows)
+                            assert read.suppressed_groups == before.suppressed_groups
+                    teams = hierarchy.slice_organisations(relays.teams(con, period), period, start, end)
+                    params = registry.MetricParams(by="organisation", period=period, start=start, end=end,
+                                                   min_group_size=k)
+                    before = relays.result(con, params, teams)
+                    read = data.source().result("managers-as-relays", params)
+                    assert_frame_equal(read.rows.drop("gap_low", "gap_high"), before.rows.drop("gap_low", "gap_high"))
+                    assert_frame_equal(read.rows, before.rows, check_exact=False, rel_tol=1e-12)
+                    assert read.suppressed_groups == before.suppressed_groups
+        assert set(wholes) == {20}
     finally:
         con.close()

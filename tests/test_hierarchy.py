@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from metrics import hierarchy, relays
+from metrics import hierarchy, registry, relays
 from metrics.figures import Live, Query, figure
 from ruche.store import connect
 
@@ -383,3 +383,74 @@ def test_the_stored_tree_is_kept_for_activities_and_never_read_once_the_director
     assert hierarchy.organisations(con, min_group_size=5).filter(pl.col("head_key") == 2)["headcount"].to_list() == [2, 2]
     assert hierarchy.store_tree(con)["mode"] == "full"
     assert con.execute("select ancestor_key from m_hierarchy where person_key = 13 and distance = 1").fetchall() == [(2,)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The views read from the stored figures per period only the rows they show
+
+
+def _walked_view(con, walked, params: registry.MetricParams) -> registry.MetricResult:
+    """A view as computed before the stored figures were read narrowly: every organisation of the
+    range, walked from the directory, then filtered."""
+    orgs = hierarchy.organisations(con, params.period, params.start, params.end, params.min_group_size, walked)
+    return hierarchy.result(con, params, orgs)
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(20, 70).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.integers(0, 100), min_size=n, max_size=n))))
+def test_each_view_reads_from_the_stored_figures_the_rows_of_the_whole_range(tree_source, case):
+    if tree_source == "walked":
+        pytest.skip("stores the tree and its figures itself, and compares them with the walked ones")
+    n, draws = case
+    # person i reports to one of the people before them (a few tops); a manager change in February;
+    # people active on different days of three months; some who left at the end of January
+    parents = [None] + [None if d < 6 else d % i for i, d in enumerate(draws[1:], 1)]
+    managers = {i + 1: (None if m is None else m + 1) for i, m in enumerate(parents)}
+    moved = max(2, n // 2)
+    history = [(p, date(2026, 1, 1), None, m) for p, m in managers.items() if p != moved]
+    history += [(moved, date(2026, 1, 1), date(2026, 2, 10), managers[moved]), (moved, date(2026, 2, 10), None, 1)]
+    con = store(managers, history)
+    days = ["2026-01-12", "2026-02-03", "2026-02-24", "2026-03-18"]
+    con.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                    "values (?, 'x', ?, ?, ?, 1)",
+                    [[p, days[d % 4], p, "post" if d % 5 == 0 else "reaction"]
+                     for p, d in enumerate(draws, 1) if d % 3 or p == 1])
+    con.execute("update people set left_on = '2026-01-31' where person_key in (select unnest(?))",
+                [[p for p, d in enumerate(draws, 1) if d % 11 == 4 and p > 1]])
+    walked = hierarchy.build(con)
+    hierarchy.store_tree(con)
+    assert hierarchy.store_periods(con, 5)["mode"] == "full"
+    facts = hierarchy.periods_current(con)
+    assert facts is not None and facts["floor"] == 10
+    # the company, nobody, and the managers with the most people straight under them
+    heads = sorted(set(managers.values()) - {None}, key=lambda m: (-list(managers.values()).count(m), m))
+    leaders = [None, "nobody", *(f"p{p}" for p in heads[:5])]
+    ranges = {"week": [(date(2026, 2, 2), date(2026, 2, 22))],
+              "month": [(None, None), (date(2026, 2, 1), date(2026, 3, 31))],
+              "quarter": [(None, None)]}
+    for period, spans in ranges.items():
+        for start, end in spans:
+            views = [("reports_to", {"leader": leader} if leader else {}) for leader in leaders]
+            views += [("hierarchy_level", {"level": level}) for level in range(4)]
+            for k in (5, 20):
+                for by, extra in views:
+                    params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
+                                                   extra=extra)
+                    # the narrowed read is the one taken under the floor the figures were stored with
+                    narrowed = hierarchy.viewed(con, facts, period, start, end, k, by, extra.get("leader"),
+                                                extra.get("level", 1))
+                    assert (narrowed is not None) == (k == 5)
+                    read, before = hierarchy.result(con, params), _walked_view(con, walked, params)
+                    assert_frame_equal(read.rows, before.rows)
+                    assert read.suppressed_groups == before.suppressed_groups
+                    assert read.extra == before.extra
+                params = registry.MetricParams(by="organisation", period=period, start=start, end=end, min_group_size=k)
+                pooled = relays.result(con, params)
+                walked_rows, walked_left_out = relays.managers_as_relays(con, period, start, end, k, walked)
+                assert relays.stored_sides(con, facts, period, start, end, k) is not None
+                # the same teams and rates; the intervals to their last digits
+                assert_frame_equal(pooled.rows.drop("gap_low", "gap_high"), walked_rows.drop("gap_low", "gap_high"))
+                assert_frame_equal(pooled.rows, walked_rows, check_exact=False, rel_tol=1e-12)
+                assert pooled.suppressed_groups == walked_left_out

@@ -20,6 +20,8 @@ from ruche.i18n import _, ngettext, period_label as label
 
 PATH = "org_path"  # the leaders opened, from the top: pseudonyms only
 LABELS = "org_labels"  # the label of each organisation opened, for the trail
+#: Organisations of a level drawn at most (N-3 holds thousands): the highest and the lowest half each.
+MAX_BARS = 30
 
 
 def _open(path: list[str], label: str | None = None) -> None:
@@ -109,10 +111,17 @@ def _by_level(f: Filters) -> None:
     if subs.is_empty():
         st.caption(_("No organisation of this level to show."))
         return
-    st.plotly_chart(charts.ranking(subs, "organisation", "participation_rate",
+    drawn = subs
+    if subs.height > MAX_BARS:
+        ordered = subs.sort(["participation_rate", "organisation"], descending=[True, False])
+        drawn = pl.concat([ordered.head(MAX_BARS // 2), ordered.tail(MAX_BARS // 2)])
+    st.plotly_chart(charts.ranking(drawn, "organisation", "participation_rate",
                                    _("Participation of the N-{level} organisations in {period}").format(
                                        level=level, period=label(fig.last_period)),
                                    _("Participation")), width="stretch", key="org_levels")
+    if drawn.height < subs.height:
+        st.caption(md(_("The {n} highest and the {n} lowest of the {total} organisations shown are drawn.").format(
+            n=count(MAX_BARS // 2), total=count(subs.height))))
     st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
 
 
