@@ -265,12 +265,26 @@ def lorenz_curve(
 
 @register("inequality", N_("the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve"))
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    share = float(params.extra.get("superuser_share", 0.01))
-    reads = bases.reads_known(con)
     attribution = bases.attribution_of(params)
     # one read of the range's people, grouped by the attribute and as one organisation (a person
     # who moved is in two groups, once in the organisation)
     found = histograms(con, list(dict.fromkeys([params.by, "organisation"])), params.start, params.end, attribution)
+    return inequality_result(con, params, found)
+
+
+def inequality_result(con: duckdb.DuckDBPyConnection, params: MetricParams, found: dict[str, pl.DataFrame],
+                      common: dict | None = None) -> MetricResult:
+    """The registry's result of ``inequality`` from the :func:`histograms` ``found`` (``params.by``'s
+    and the organisation's at least: a load reads every attribute's at once); ``common``: the
+    figures of the range that are the same for every attribute, kept across calls by the caller."""
+    share = float(params.extra.get("superuser_share", 0.01))
+    attribution = bases.attribution_of(params)
+    common = {} if common is None else common
+    shared = ("inequality", params.start, params.end, attribution)
+    if shared not in common:
+        common[shared] = (bases.reads_known(con), reads_extra(con),
+                          labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution))
+    reads, reads_figures, range_labels = common[shared]
     hist = found[params.by]
     split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size)
     everybody = found["organisation"]
@@ -286,7 +300,7 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
         "lorenz": lorenz_of(everybody) if shown else pl.DataFrame(
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
-        **reads_extra(con),
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
+        **reads_figures,
+        **range_labels,
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

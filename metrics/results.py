@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import bases, lifecycle, registry, responsiveness, silos, status
+from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders_by
@@ -46,7 +46,7 @@ from metrics.participation import labels, participation_frame, participation_fra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
-from metrics.graph import DRAWN_GROUPS, person_network_state
+from metrics.graph import DRAWN_GROUPS, person_network_state, stored_ties
 from metrics.targets import targets_from
 from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
@@ -109,6 +109,13 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
     return (f"hidden {name}", by, period, min_group_size, extra)
 
 
+#: The (name) under which a load keeps the participation the inactivity rules read
+#: (:func:`metrics.teams.lookback_frame`; stored as ``key(*LOOKBACK_KEY, by, period, 0, {})``): a
+#: figure of every team, under the minimum group size too, never shown, that the next load reads
+#: instead of computing its periods again.
+LOOKBACK_KEY = ("lookback inactive-teams",)
+
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
@@ -142,7 +149,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
 
-    def every_by(what: str, compute) -> tuple:
+    def every_by(what, compute) -> tuple:
         """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
         once per metric, grain, start, minimum group size and attribution."""
         wanted = (what, params.period, params.start, params.min_group_size, attribution)
@@ -192,13 +199,29 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
-        groups, left_out, org, hidden = silos.silos_and_hidden(
-            con, params.by, params.period, params.start, None, params.min_group_size,
-            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra),
-            attribution)
+        threshold = silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold)
+        volume = silos.min_ties(params.extra)
+        if params.by in BY_CHOICES and stored_ties(con, attribution):
+            # every attribute in one query from the stored group ties (the load asks for each)
+            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
+                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume))
+        else:
+            groups, left_out, org, hidden = silos.silos_and_hidden(
+                con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
+                attribution)
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
+    if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
+        # the range's people read once for every attribute (the load asks for each), then each one's result
+        wanted = (name, "every attribute", attribution)
+        if wanted not in common:
+            bys = [*BY_CHOICES, "organisation"]
+            common[wanted] = (inequality.histograms(con, bys, None, None, attribution) if name == "inequality"
+                              else personas.frames_by(con, bys, None, None, attribution))
+        result = (inequality.inequality_result if name == "inequality" else personas.personas_result)(
+            con, params, common[wanted], common)
+        return result, None
     return registry.get(name)(con, params), None
 
 
@@ -348,7 +371,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "10"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were
+RESULTS_VERSION = "11"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the modularity summed in the groups' order, the participation the inactivity rules read kept
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -588,6 +611,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         {"first": first, "run": before["snapshots_run"]}).fetchone()[0])
 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+    as_of = last_day(con)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
 
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
@@ -595,7 +619,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
                            json.dumps(_encode(result.extra)))
 
+    def lookback(by: str, period: str) -> pl.DataFrame:
+        """The participation the inactivity rules read as of the last day (:func:`metrics.teams.lookback_frame`),
+        kept for the next load: its periods from the first one touched on computed again, the
+        earlier ones read from the stored frame (each period's row reads that period alone)."""
+        window = period_label(period, teams.lookback_start(period, as_of))
+        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}))
+        begin = None if first is None else period_start(period, first)
+        if old is not None and begin > teams.lookback_start(period, as_of):
+            label = period_label(period, begin)
+            fresh = teams.lookback_frame(con, by, period, as_of, start=begin)
+            frame = pl.concat([old.rows.filter((pl.col("period") >= window) & (pl.col("period") < label)),
+                               fresh.filter(pl.col("period") >= label)])
+        else:
+            frame = teams.lookback_frame(con, by, period, as_of)
+        save(MetricResult(rows=frame), *LOOKBACK_KEY, by, period, 0, {})
+        return frame
+
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+        if name == "inactive-teams" and params.end is None and as_of is not None:
+            return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None
         if keep_graph and name in WHOLE_HISTORY:
             old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
             if old is not None:
@@ -613,7 +656,6 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
 
     computed = 0
     spent: dict[str, float] = {}
-    as_of = last_day(con)
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
     with shared_stays(con, reuse=first is not None):
