@@ -66,12 +66,13 @@ def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: 
 
 
 def histograms(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None, end: date | None,
-               attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+               attribution: str = bases.AS_IT_WAS, groups: str | None = None) -> dict[str, pl.DataFrame]:
     """:func:`histogram` of each attribute of ``bys``, in one query (people counted under
-    ``attribution``)."""
+    ``attribution``); ``groups``: a table holding :func:`metrics.bases.person_range_groups` of
+    ``bys`` over the range, when the caller made one (a load: personas read it too)."""
     src = bases.sources(con, "month", start, end)
     query = sql("inequality").format(bounds=bounds_sql(src.days),
-                                     groups=bases.person_range_groups(src, bys, attribution))
+                                     groups=groups or bases.person_range_groups(src, bys, attribution))
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     return {by: parts.get((by,), frame.clear().drop("by_attribute")) for by in bys}

@@ -80,12 +80,14 @@ def _frames(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: da
 
 
 def frames_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None, end: date | None,
-              attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+              attribution: str = bases.AS_IT_WAS, groups: str | None = None) -> dict[str, pl.DataFrame]:
     """:func:`_frames`'s frame of each attribute of ``bys`` (allow-listed; its group column named
-    after it), in one query: each attribute's rows those a query by it alone gives."""
+    after it), in one query: each attribute's rows those a query by it alone gives. ``groups``: a
+    table holding :func:`metrics.bases.person_range_groups` of ``bys`` over the range, when the
+    caller made one (a load: the 90/9/1 split reads it too)."""
     src = bases.sources(con, "month", start, end)
     query = sql("personas").format(bounds=bounds_sql(src.days),
-                                   groups=bases.person_range_groups(src, bys, attribution))
+                                   groups=groups or bases.person_range_groups(src, bys, attribution))
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     empty = frame.clear().drop("by_attribute")

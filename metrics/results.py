@@ -116,6 +116,10 @@ def hidden_key(name: str, by: str, period: str, min_group_size: int, extra: dict
 LOOKBACK_KEY = ("lookback inactive-teams",)
 
 
+#: The temporary table a refresh holds each person's activity over the whole range in each group
+#: in (:func:`metrics.bases.person_range_groups`; the 90/9/1 split and personas read it).
+RANGE_GROUPS = "range_groups"
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
@@ -217,8 +221,16 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = (name, "every attribute", attribution)
         if wanted not in common:
             bys = [*BY_CHOICES, "organisation"]
-            common[wanted] = (inequality.histograms(con, bys, None, None, attribution) if name == "inequality"
-                              else personas.frames_by(con, bys, None, None, attribution))
+            tables = common.setdefault("range groups", {})
+            if attribution not in tables:  # each person's activity in each group held, read once for both
+                tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
+                src = bases.sources(con, "month", None, None)
+                con.execute(f"create or replace temp table {tables[attribution]} as select * from "
+                            f"{bases.person_range_groups(src, bys, attribution)}", {"from_date": None, "to_date": None})
+            common[wanted] = (
+                inequality.histograms(con, bys, None, None, attribution, groups=tables[attribution])
+                if name == "inequality" else
+                personas.frames_by(con, bys, None, None, attribution, groups=tables[attribution]))
         result = (inequality.inequality_result if name == "inequality" else personas.personas_result)(
             con, params, common[wanted], common)
         return result, None
@@ -519,12 +531,15 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped. Each period's row stands on its own, so
+    retention looks back to), whose rows are dropped; the silos per period, which read no other
+    period, from the first of them. Each period's row stands on its own, so
     the result is the one computed over the whole range (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
+    # the cross-silo share of a period reads that period alone: no retention to look back for
+    looks_back = name != "silos"
     part, hidden = _with_hidden(con, name, MetricParams(
-        by=params.by, period=params.period, start=shift_period(params.period, begin, -1),
+        by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
     before, after = pl.col("period") < label, pl.col("period") >= label
     rows = pl.concat([old.rows.filter(before), part.rows.filter(after)])
@@ -724,7 +739,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
     finally:
         con.unregister("m_results_new")
-    for table in common.get("threads", {}).values():
+    for table in [*common.get("threads", {}).values(), *common.get("range groups", {}).values()]:
         con.execute(f"drop table {table}")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])

@@ -144,10 +144,17 @@ def silos_by(
     g = grain(period)
     calendar, _ = per_period_calendar(g)
     day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+    # a month or a quarter holds whole months: those are summed from the groups' month totals
+    months = g.name in ("month", "quarter")
     query = sql("silos_by").format(
         bounds=bounds_sql(DATA_DAYS), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
         attributes=", ".join(f"'{b}'" for b in bys if group_expression(b)),
         external_period=day_of.format(day="d.day"), ties_period=day_of.format(day="g.day"),
+        ends_period=day_of.format(day="e.month"),
+        days_summed="(day < whole.full_from or day >= whole.full_to)" if months else "true",
+        months_summed="true" if months else "false",
+        whole_months="by month or quarter, the whole months from the groups' month totals" if months
+        else "by week, every day from the pairs",
     )
     frame = _typed(con.execute(query, {"from_date": start, "to_date": None}).pl())
     return {

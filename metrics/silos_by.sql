@@ -1,10 +1,13 @@
 -- The E-I index per group and period for several attributes at once (the cross-silo share per
 -- period a load stores for every attribute): row for row what silos.sql gives for each attribute
--- alone, read from the stored group ties (m_group_ties, m_external_days), with `by_attribute`
+-- alone, read from the stored group ties (m_group_ties, m_group_ends, m_external_days), with `by_attribute`
 -- (the attribute a row is grouped by) first. Each link is silos.sql's and interactions.sql's with
 -- the attribute beside the group.
 -- Template slots (fixed snippets from the code, never user text): bounds (metrics.population),
--- calendar and period_of (metrics.ties: the grain's periods, the period of a stored day),
+-- calendar (metrics.ties: the grain's periods), ties_period and ends_period (the period of a stored
+-- day, of a stored month), days_summed and months_summed (by month or quarter, the window's whole
+-- months read from m_group_ends, the days around them from m_group_ties; by week, every day from
+-- m_group_ties),
 -- people (metrics.groups.people_by_attribute over metrics.bases.people_versions: one row per
 -- version of a person and attribute, `by_attribute`, `by_group`), attributes (the quoted,
 -- allow-listed attribute names).
@@ -60,14 +63,25 @@ population as (
     cross join attributes as a
 ),
 
--- the tie weight of pairs of groups per day, summed into each group's internal and outward ties
+-- the tie weight of pairs of groups per day
 pair_ties as (
-    select g.attribute as by_attribute, {ties_period} as period_start, g.grp_a, g.grp_b, g.weight
+    select g.attribute as by_attribute, g.day, {ties_period} as period_start, g.grp_a, g.grp_b, g.weight
     from m_group_ties as g, bounds
     where g.attribute in (select by_attribute from attributes)
       and g.day >= bounds.first_day and g.day <= bounds.last_day
 ),
 
+-- the window's whole months (from full_from to full_to, excluded; none when full_from is not before it)
+whole as (
+    select
+        case when day(first_day) = 1 then first_day
+             else (date_trunc('month', first_day) + interval 1 month)::date end as full_from,
+        date_trunc('month', last_day + interval 1 day)::date as full_to
+    from bounds
+),
+
+-- each group's internal and outward ties per period: a pair of different groups is an outward tie
+-- of both ends ({whole_months})
 group_ties as (
     select by_attribute, period_start, grp, sum(internal_ties) as internal_ties, sum(external_ties) as external_ties
     from (
@@ -77,7 +91,14 @@ group_ties as (
             unnest(case when grp_a = grp_b then [grp_a] else [grp_a, grp_b] end) as grp,
             case when grp_a = grp_b then weight else 0 end as internal_ties,
             case when grp_a = grp_b then 0 else weight end as external_ties
-        from pair_ties
+        from pair_ties, whole
+        where {days_summed}
+        union all
+        select e.attribute as by_attribute, {ends_period} as period_start, e.grp, e.internal_ties, e.external_ties
+        from m_group_ends as e, whole
+        where {months_summed}
+          and e.attribute in (select by_attribute from attributes)
+          and e.month >= whole.full_from and e.month < whole.full_to
     )
     group by all
 ),
