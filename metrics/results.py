@@ -23,7 +23,9 @@ results, the groups each period left out (never shown), so that the slice counts
 metric would.
 
 Nothing here widens what is shown: results are stored after the metric's own small-group
-suppression, with the minimum group size in their key.
+suppression, with the minimum group size in their key. What a load keeps for the next one beside
+them (the groups each period left out, the participation the inactivity rules read:
+:data:`LOOKBACK_KEY`) is under names no metric has, never served by :func:`lookup`.
 """
 
 from __future__ import annotations

@@ -603,7 +603,9 @@ TABLES: dict[str, Table] = {
     ),
     "m_results": Table(
         "metric results of the dashboard's default views, computed after each load (after the metrics' own "
-        "small-group suppression)", _DERIVED, True,
+        "small-group suppression), and what the next load reads instead of computing it again: the groups "
+        "each period left out, each team's participation per period for the inactivity rules (never shown)",
+        _DERIVED, True,
         {
             "key": C("metrics", "which metric, with which parameters (minimum group size included)"),
             "state": C("metrics", "what the store held when computed: stale results are never read"),
