@@ -66,12 +66,13 @@ def histogram(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: 
 
 
 def histograms(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None, end: date | None,
-               attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+               attribution: str = bases.AS_IT_WAS, groups: str | None = None) -> dict[str, pl.DataFrame]:
     """:func:`histogram` of each attribute of ``bys``, in one query (people counted under
-    ``attribution``)."""
+    ``attribution``); ``groups``: a table holding :func:`metrics.bases.person_range_groups` of
+    ``bys`` over the range, when the caller made one (a load: personas read it too)."""
     src = bases.sources(con, "month", start, end)
     query = sql("inequality").format(bounds=bounds_sql(src.days),
-                                     groups=bases.person_range_groups(src, bys, attribution))
+                                     groups=groups or bases.person_range_groups(src, bys, attribution))
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     return {by: parts.get((by,), frame.clear().drop("by_attribute")) for by in bys}
@@ -265,12 +266,26 @@ def lorenz_curve(
 
 @register("inequality", N_("the 90/9/1 split (superusers, contributors, lurkers), Gini and Lorenz curve"))
 def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    share = float(params.extra.get("superuser_share", 0.01))
-    reads = bases.reads_known(con)
     attribution = bases.attribution_of(params)
     # one read of the range's people, grouped by the attribute and as one organisation (a person
     # who moved is in two groups, once in the organisation)
     found = histograms(con, list(dict.fromkeys([params.by, "organisation"])), params.start, params.end, attribution)
+    return inequality_result(con, params, found)
+
+
+def inequality_result(con: duckdb.DuckDBPyConnection, params: MetricParams, found: dict[str, pl.DataFrame],
+                      common: dict | None = None) -> MetricResult:
+    """The registry's result of ``inequality`` from the :func:`histograms` ``found`` (``params.by``'s
+    and the organisation's at least: a load reads every attribute's at once); ``common``: the
+    figures of the range that are the same for every attribute, kept across calls by the caller."""
+    share = float(params.extra.get("superuser_share", 0.01))
+    attribution = bases.attribution_of(params)
+    common = {} if common is None else common
+    shared = ("inequality", params.start, params.end, attribution)
+    if shared not in common:
+        common[shared] = (bases.reads_known(con), reads_extra(con),
+                          labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution))
+    reads, reads_figures, range_labels = common[shared]
     hist = found[params.by]
     split, figures, left_out = _visible(split_of(hist, share, reads), params.by, params.min_group_size)
     everybody = found["organisation"]
@@ -286,7 +301,7 @@ def inequality_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> M
         "lorenz": lorenz_of(everybody) if shown else pl.DataFrame(
             {"people_share": [], "contributions_share": []}, schema={"people_share": pl.Float64, "contributions_share": pl.Float64}
         ),
-        **reads_extra(con),
-        **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
+        **reads_figures,
+        **range_labels,
     }
     return MetricResult(rows=split, suppressed_groups=left_out, extra=extra)

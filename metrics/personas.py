@@ -75,15 +75,23 @@ def _frames(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: da
     """Every group's row per persona (``ord`` gives the personas' order), each with its headcount,
     before any suppression; and the organisation's (``organisation``: one group, and External),
     where each person counts once."""
+    found = frames_by(con, list(dict.fromkeys([by, "organisation"])), start, end, attribution)
+    return found[by], found["organisation"]
+
+
+def frames_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None, end: date | None,
+              attribution: str = bases.AS_IT_WAS, groups: str | None = None) -> dict[str, pl.DataFrame]:
+    """:func:`_frames`'s frame of each attribute of ``bys`` (allow-listed; its group column named
+    after it), in one query: each attribute's rows those a query by it alone gives. ``groups``: a
+    table holding :func:`metrics.bases.person_range_groups` of ``bys`` over the range, when the
+    caller made one (a load: the 90/9/1 split reads it too)."""
     src = bases.sources(con, "month", start, end)
-    bys = list(dict.fromkeys([by, "organisation"]))
     query = sql("personas").format(bounds=bounds_sql(src.days),
-                                   groups=bases.person_range_groups(src, bys, attribution))
+                                   groups=groups or bases.person_range_groups(src, bys, attribution))
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     empty = frame.clear().drop("by_attribute")
-    return (parts.get((by,), empty).rename({"g0": by}),
-            parts.get(("organisation",), empty).rename({"g0": "organisation"}))
+    return {by: parts.get((by,), empty).rename({"g0": by}) for by in bys}
 
 
 def organisation(frame: pl.DataFrame, by: str, min_group_size: int) -> list[dict]:
@@ -124,8 +132,21 @@ def _visible(frame: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.Data
 def personas_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
     attribution = bases.attribution_of(params)
     frame, everybody = _frames(con, params.by, params.start, params.end, attribution)
-    rows, left_out = _visible(frame, params.by, params.min_group_size)
+    return personas_result(con, params, {params.by: frame, "organisation": everybody})
+
+
+def personas_result(con: duckdb.DuckDBPyConnection, params: MetricParams, found: dict[str, pl.DataFrame],
+                    common: dict | None = None) -> MetricResult:
+    """The registry's result of ``personas`` from the frames of :func:`frames_by` (``params.by``'s
+    and the organisation's at least: a load reads every attribute's at once); ``common``: the
+    figures of the range that are the same for every attribute, kept across calls by the caller."""
+    attribution = bases.attribution_of(params)
+    common = {} if common is None else common
+    shared = ("personas", params.start, params.end, attribution)
+    if shared not in common:
+        common[shared] = {**reads_extra(con), **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution)}
+    rows, left_out = _visible(found[params.by], params.by, params.min_group_size)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**reads_extra(con),
-                               **labels(con, EMPLOYED_IN_RANGE, params.start, params.end, attribution),
-                               "organisation": organisation(everybody, "organisation", params.min_group_size)})
+                        extra={**common[shared],
+                               "organisation": organisation(found["organisation"], "organisation",
+                                                            params.min_group_size)})

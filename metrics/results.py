@@ -23,7 +23,9 @@ results, the groups each period left out (never shown), so that the slice counts
 metric would.
 
 Nothing here widens what is shown: results are stored after the metric's own small-group
-suppression, with the minimum group size in their key.
+suppression, with the minimum group size in their key. What a load keeps for the next one beside
+them (the groups each period left out, the participation the inactivity rules read:
+:data:`LOOKBACK_KEY`) is under names no metric has, never served by :func:`lookup`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics import bases, lifecycle, registry, responsiveness, silos, status
+from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders_by
@@ -46,7 +48,7 @@ from metrics.participation import labels, participation_frame, participation_fra
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
-from metrics.graph import DRAWN_GROUPS, person_network_state
+from metrics.graph import DRAWN_GROUPS, person_network_state, stored_ties
 from metrics.targets import targets_from
 from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
@@ -128,6 +130,16 @@ def cohort_cells(con: duckdb.DuckDBPyConnection, by: str, start: date, end: date
     found = stored(con, *cells_key(by, extra))
     return None if found is None else {by: lifecycle.cells_within(found.rows, start, end)}
 
+#: The (name) under which a load keeps the participation the inactivity rules read
+#: (:func:`metrics.teams.lookback_frame`; stored as ``key(*LOOKBACK_KEY, by, period, 0, {})``): a
+#: figure of every team, under the minimum group size too, never shown, that the next load reads
+#: instead of computing its periods again.
+LOOKBACK_KEY = ("lookback inactive-teams",)
+
+
+#: The temporary table a refresh holds each person's activity over the whole range in each group
+#: in (:func:`metrics.bases.person_range_groups`; the 90/9/1 split and personas read it).
+RANGE_GROUPS = "range_groups"
 
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
@@ -162,7 +174,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
 
-    def every_by(what: str, compute) -> tuple:
+    def every_by(what, compute) -> tuple:
         """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
         once per metric, grain, start, minimum group size and attribution."""
         wanted = (what, params.period, params.start, params.min_group_size, attribution)
@@ -215,13 +227,37 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
-        groups, left_out, org, hidden = silos.silos_and_hidden(
-            con, params.by, params.period, params.start, None, params.min_group_size,
-            silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *silos.min_ties(params.extra),
-            attribution)
+        threshold = silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold)
+        volume = silos.min_ties(params.extra)
+        if params.by in BY_CHOICES and stored_ties(con, attribution):
+            # every attribute in one query from the stored group ties (the load asks for each)
+            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
+                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume))
+        else:
+            groups, left_out, org, hidden = silos.silos_and_hidden(
+                con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
+                attribution)
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
+    if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
+        # the range's people read once for every attribute (the load asks for each), then each one's result
+        wanted = (name, "every attribute", attribution)
+        if wanted not in common:
+            bys = [*BY_CHOICES, "organisation"]
+            tables = common.setdefault("range groups", {})
+            if attribution not in tables:  # each person's activity in each group held, read once for both
+                tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
+                src = bases.sources(con, "month", None, None)
+                con.execute(f"create or replace temp table {tables[attribution]} as select * from "
+                            f"{bases.person_range_groups(src, bys, attribution)}", {"from_date": None, "to_date": None})
+            common[wanted] = (
+                inequality.histograms(con, bys, None, None, attribution, groups=tables[attribution])
+                if name == "inequality" else
+                personas.frames_by(con, bys, None, None, attribution, groups=tables[attribution]))
+        result = (inequality.inequality_result if name == "inequality" else personas.personas_result)(
+            con, params, common[wanted], common)
+        return result, None
     return registry.get(name)(con, params), None
 
 
@@ -372,7 +408,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "11"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months
+RESULTS_VERSION = "12"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -520,12 +556,15 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped. Each period's row stands on its own, so
+    retention looks back to), whose rows are dropped; the silos per period, which read no other
+    period, from the first of them. Each period's row stands on its own, so
     the result is the one computed over the whole range (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
+    # the cross-silo share of a period reads that period alone: no retention to look back for
+    looks_back = name != "silos"
     part, hidden = _with_hidden(con, name, MetricParams(
-        by=params.by, period=params.period, start=shift_period(params.period, begin, -1),
+        by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
     before, after = pl.col("period") < label, pl.col("period") >= label
     rows = pl.concat([old.rows.filter(before), part.rows.filter(after)])
@@ -612,6 +651,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         {"first": first, "run": before["snapshots_run"]}).fetchone()[0])
 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+    as_of = last_day(con)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
 
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
@@ -619,7 +659,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
                            json.dumps(_encode(result.extra)))
 
+    def lookback(by: str, period: str) -> pl.DataFrame:
+        """The participation the inactivity rules read as of the last day (:func:`metrics.teams.lookback_frame`),
+        kept for the next load: its periods from the first one touched on computed again, the
+        earlier ones read from the stored frame (each period's row reads that period alone)."""
+        window = period_label(period, teams.lookback_start(period, as_of))
+        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}))
+        begin = None if first is None else period_start(period, first)
+        if old is not None and begin > teams.lookback_start(period, as_of):
+            label = period_label(period, begin)
+            fresh = teams.lookback_frame(con, by, period, as_of, start=begin)
+            frame = pl.concat([old.rows.filter((pl.col("period") >= window) & (pl.col("period") < label)),
+                               fresh.filter(pl.col("period") >= label)])
+        else:
+            frame = teams.lookback_frame(con, by, period, as_of)
+        save(MetricResult(rows=frame), *LOOKBACK_KEY, by, period, 0, {})
+        return frame
+
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+        if name == "inactive-teams" and params.end is None and as_of is not None:
+            return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None
         if keep_graph and name in WHOLE_HISTORY:
             old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
             if old is not None:
@@ -637,7 +696,6 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
 
     computed = 0
     spent: dict[str, float] = {}
-    as_of = last_day(con)
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
     with shared_stays(con, reuse=first is not None):
@@ -708,7 +766,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
     finally:
         con.unregister("m_results_new")
-    for table in common.get("threads", {}).values():
+    for table in [*common.get("threads", {}).values(), *common.get("range groups", {}).values()]:
         con.execute(f"drop table {table}")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])

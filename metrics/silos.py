@@ -34,12 +34,13 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from metrics._sql import sql
 from metrics.bases import AS_IT_WAS, attribution_of, people_versions
-from metrics.groups import EXTERNAL
-from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE
+from metrics.groups import EXTERNAL, grain, group_expression, people_by_attribute
+from metrics.population import DATA_DAYS, EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
-from metrics.ties import network_query, window
+from metrics.ties import network_query, per_period_calendar, window
 from metrics.measure import MetricParams, MetricResult, register
 from ruche.i18n import N_
 
@@ -132,18 +133,52 @@ def silos_and_hidden(
                    min_group_size, silo_threshold, min_ties, min_ties_per_person)
 
 
+def silos_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None, min_group_size: int,
+    silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES, min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]]:
+    """:func:`silos_and_hidden` per ``period`` from ``start`` on, as it was, for every attribute of
+    ``bys`` (allow-listed) in one query (``silos_by.sql``, from the stored group ties: the caller
+    checked they describe the store, :func:`metrics.graph.stored_ties`): each attribute's figures
+    those a query by it alone gives, row for row."""
+    g = grain(period)
+    calendar, _ = per_period_calendar(g)
+    day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+    # a month or a quarter holds whole months: those are summed from the groups' month totals
+    months = g.name in ("month", "quarter")
+    query = sql("silos_by").format(
+        bounds=bounds_sql(DATA_DAYS), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
+        attributes=", ".join(f"'{b}'" for b in bys if group_expression(b)),
+        external_period=day_of.format(day="d.day"), ties_period=day_of.format(day="g.day"),
+        ends_period=day_of.format(day="e.month"),
+        days_summed="(day < whole.full_from or day >= whole.full_to)" if months else "true",
+        months_summed="true" if months else "false",
+        whole_months="by month or quarter, the whole months from the groups' month totals" if months
+        else "by week, every day from the pairs",
+    )
+    frame = _typed(con.execute(query, {"from_date": start, "to_date": None}).pl())
+    return {
+        by: _shaped(frame.filter(pl.col("by_attribute") == by).drop("by_attribute"), by, period, min_group_size,
+                    silo_threshold, min_ties, min_ties_per_person)
+        for by in bys
+    }
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties", "org_internal_ties",
+               "org_between_ties", "days").cast(pl.Int64),
+        pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),
+    )
+
+
 def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None,
             end: date | None, stored: bool, attribution: str = AS_IT_WAS) -> pl.DataFrame:
     """Every group's people and ties, before any suppression, with the organisation's figures on
     every row (``silos.sql``); ``stored``: whether the stored group ties answer (:func:`stored_ties`)."""
     whole = window(con, start, end) if stored and period is None else None
     query = network_query("silos", by, period, stored_ties=stored, whole=whole, people=people_versions(attribution))
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
-    return frame.with_columns(
-        pl.col("headcount", "internal_ties", "external_ties", "org_people", "org_ties", "org_internal_ties",
-               "org_between_ties", "days").cast(pl.Int64),
-        pl.col("ei_index", "org_ei_index", "org_cross_silo_share", "org_modularity").cast(pl.Float64),
-    )
+    return _typed(con.execute(query, {"from_date": start, "to_date": end}).pl())
 
 
 def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: int,

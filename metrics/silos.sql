@@ -48,6 +48,20 @@ totals as (
     group by all
 ),
 
+-- summed in the order of the groups: the same figure whatever order the rows came in
+modularity as (
+    select
+        g.period,
+        list_sum(list(
+            g.internal_ties / nullif(t.internal_weight + t.cross_weight, 0)
+            - power((2 * g.internal_ties + g.external_ties) / nullif(2 * (t.internal_weight + t.cross_weight), 0), 2)
+            order by g.grp
+        )) as modularity
+    from per_group as g
+    join totals as t on t.period = g.period
+    group by all
+),
+
 final as (
     select
         g.period,
@@ -64,12 +78,10 @@ final as (
         t.internal_weight + t.cross_weight as org_ties,
         (t.cross_weight - t.internal_weight) / nullif(t.cross_weight + t.internal_weight, 0) as org_ei_index,
         t.cross_weight / nullif(t.cross_weight + t.internal_weight, 0) as org_cross_silo_share,
-        sum(
-            g.internal_ties / nullif(t.internal_weight + t.cross_weight, 0)
-            - power((2 * g.internal_ties + g.external_ties) / nullif(2 * (t.internal_weight + t.cross_weight), 0), 2)
-        ) over (partition by g.period) as org_modularity
+        m.modularity as org_modularity
     from per_group as g
     join totals as t on t.period = g.period
+    join modularity as m on m.period = g.period
 )
 
 select * from final order by period, grp

@@ -70,8 +70,11 @@ def inactive_teams(
     inactive_participation: float = 0.20,
     inactive_days: int = 30,
     inactive_drop_points: float = 15.0,
+    frame: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int, dict]:
     """The teams flagged by each inactivity rule, as of ``end`` (default: the last day of data).
+
+    ``frame``: :func:`lookback_frame` as of that day, when the caller holds it (a load keeps it).
 
     Returns the rows (the group column named ``by``, ``rule``, ``period``, ``headcount``,
     ``participation_now``, ``participation_before``, ``last_contribution``; one row per team
@@ -97,11 +100,13 @@ def inactive_teams(
     )
     if as_of is None:
         return empty, 0, {"as_of": None, "period": None, "previous_period": None}
-    now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
+    now_start, now_end = _now(period, as_of)
     before_start = shift_period(period, now_start, -1)
-    now_end = shift_period(period, now_start, 1) - timedelta(days=1)
     # teams at risk are today's teams: the periods compared count them as they are now
-    frame = participation_frame(con, [by], period, before_start, now_end, attribution=bases.TODAY)
+    if frame is None:
+        frame = lookback_frame(con, by, period, as_of)
+    lookback = frame
+    frame = frame.filter(pl.col("period") >= _label(period, before_start))
     labels = sorted(frame["period"].unique().to_list())
     now_label = labels[-1] if labels else None
     before_label = labels[-2] if len(labels) > 1 else None
@@ -133,7 +138,7 @@ def inactive_teams(
     if by != "department":  # grouped by department, the group is its own department
         rows = rows.join(_departments(con, by), on=by, how="left")
     rows = rows.join(
-        _since(con, by, period, now_start, now_end, min_group_size, inactive_participation, inactive_drop_points),
+        _since(lookback, by, period, now_start, now_end, min_group_size, inactive_participation, inactive_drop_points),
         on=[by, "rule"], how="left")
     first_day = bases.sources(con, "month", None, None)
     first_day = con.execute(f"select min(day) from {first_day.days}").fetchone()[0]
@@ -179,11 +184,40 @@ def _departments(con: duckdb.DuckDBPyConnection, by: str) -> pl.DataFrame:
             .unique(by, keep="first", maintain_order=True).select(by, "department"))
 
 
-def _since(con: duckdb.DuckDBPyConnection, by: str, period: str, now_start: date, now_end: date, k: int,
+def _now(period: str, as_of: date) -> tuple[date, date]:
+    """The first and last day of the period the rules read as of ``as_of`` (the last one, whole or not)."""
+    now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
+    return now_start, shift_period(period, now_start, 1) - timedelta(days=1)
+
+
+def lookback_start(period: str, as_of: date) -> date:
+    """The first day of the first period :func:`lookback_frame` holds as of ``as_of``."""
+    return shift_period(period, _now(period, as_of)[0], -LOOKBACK)
+
+
+#: The columns of participation the rules read (each period's own: none reads the one before).
+LOOKBACK_COLUMNS = ["headcount", "participation_rate", "partial"]
+
+
+def lookback_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: date,
+                   start: date | None = None) -> pl.DataFrame:
+    """The participation the rules read as of ``as_of``: per period of grain ``period`` from
+    :data:`LOOKBACK` periods before the last one, by ``by`` as people are grouped today
+    (``period``, ``by``, :data:`LOOKBACK_COLUMNS`), sorted. ``start``: the periods from the one
+    holding it on only. Each period's row reads that period alone, so that a load computes the
+    periods it touched and keeps the others (:func:`metrics.results.precompute`)."""
+    first = lookback_start(period, as_of)
+    first = first if start is None else max(first, period_start(period, start))
+    frame = participation_frame(con, [by], period, first, _now(period, as_of)[1], attribution=bases.TODAY)
+    return frame.select("period", by, *LOOKBACK_COLUMNS).sort("period", by)
+
+
+def _since(frame: pl.DataFrame, by: str, period: str, now_start: date, now_end: date, k: int,
            threshold: float, drop_points: float) -> pl.DataFrame:
-    """The first day of the unbroken run of periods up to now in which the participation rules fired."""
+    """The first day of the unbroken run of periods up to now in which the participation rules fired
+    (``frame``: :func:`lookback_frame`)."""
     first = shift_period(period, now_start, -LOOKBACK)
-    frame = participation_frame(con, [by], period, first, now_end, attribution=bases.TODAY).sort(by, "period")
+    frame = frame.sort(by, "period")
     frame = frame.with_columns(
         (pl.col("participation_rate").shift(1).over(by) - pl.col("participation_rate")).alias("fall"),
         pl.col("headcount").shift(1).over(by).alias("headcount_before"),
@@ -229,12 +263,16 @@ def _label(period: str, start: date) -> str:
 
 
 @register("inactive-teams", N_("teams flagged by the inactivity rules, with the rule that fired"), default_by="team")
-def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+def inactive_teams_metric(con: duckdb.DuckDBPyConnection, params: MetricParams,
+                          frame: pl.DataFrame | None = None) -> MetricResult:
+    """``frame``: :func:`lookback_frame` as of ``params.end`` (default: the last day of data), when
+    the caller holds it."""
     rows, left_out, seen = inactive_teams(
         con, by=params.by, period=params.period, end=params.end, min_group_size=params.min_group_size,
         inactive_participation=float(params.extra.get("inactive_participation", 0.20)),
         inactive_days=int(params.extra.get("inactive_days", 30)),
         inactive_drop_points=float(params.extra.get("inactive_drop_points", 15.0)),
+        frame=frame,
     )
     # the headcount of the period compared, in today's teams
     population = {"population": EMPLOYED_IN_PERIOD, "attribution": bases.TODAY}

@@ -40,6 +40,11 @@ _WHOLE_WINDOW = (
 )
 
 
+def per_period_calendar(g) -> tuple[str, str]:
+    """The ``calendar`` link of grain ``g`` (:class:`metrics.groups.Grain`) and the period of an activity ``a``."""
+    return _per_period(g.trunc, g.step, g.label)
+
+
 def _per_period(trunc: str, step: str, label: str) -> tuple[str, str]:
     calendar = (
         f"select period_start, (period_start + {step})::date as period_end, {label} as period "

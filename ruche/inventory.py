@@ -604,7 +604,10 @@ TABLES: dict[str, Table] = {
     "m_results": Table(
         "metric results of the dashboard's default views, computed after each load (after the metrics' own "
         "small-group suppression; the cells of the lifecycle's cohort curves before it, counts per group and "
-        "month of arrival that a range of whole months cuts and suppresses as its own)", _DERIVED, True,
+        "month of arrival that a range of whole months cuts and suppresses as its own), and what the next load "
+        "reads instead of computing it again: the groups each period left out, each team's participation per "
+        "period for the inactivity rules (never shown)",
+        _DERIVED, True,
         {
             "key": C("metrics", "which metric, with which parameters (minimum group size included)"),
             "state": C("metrics", "what the store held when computed: stale results are never read"),

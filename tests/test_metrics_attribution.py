@@ -903,3 +903,35 @@ def test_a_purge_folds_each_month_in_the_groups_of_its_days(company, tmp_path):
         con.close()
     assert folded == {k: v for k, v in before.items() if k[0] <= "2026-03"}
     assert folded[("2026-02", "Ops")] == (21, 6, 6) and ("2026-02", "Research") not in folded
+
+
+def assert_silos_by_each_attribute_alone(con, start):
+    """The cross-silo share per period of every attribute in one query (what a load stores) is,
+    row for row, what a query by each attribute alone gives: groups, the groups left out, the
+    organisation's figures per period."""
+    from metrics.graph import stored_ties
+    from metrics.results import BY_CHOICES
+    from metrics.silos import silos_and_hidden, silos_by
+
+    assert stored_ties(con, "as-it-was")
+    for period in ("week", "month", "quarter"):
+        every = silos_by(con, BY_CHOICES, period, start, 5, -0.5, 1, 0.0)
+        assert sorted(every) == sorted(BY_CHOICES)
+        for by in BY_CHOICES:
+            alone = silos_and_hidden(con, by, period, start, None, 5, -0.5, 1, 0.0)
+            assert every[by][1] == alone[1], (period, by)
+            for mine, theirs in zip((every[by][0], every[by][2], every[by][3]), (alone[0], alone[2], alone[3])):
+                assert_frame_equal(mine, theirs, check_exact=True)
+    return every
+
+
+def test_the_cross_silo_share_of_every_attribute_at_once_is_each_attributes_alone(refreshed):
+    assert_silos_by_each_attribute_alone(refreshed, None)
+    assert_silos_by_each_attribute_alone(refreshed, date(2026, 2, 15))
+    from metrics.results import BY_CHOICES
+    from metrics.silos import silos_by
+
+    # S01's move counted in the groups of each tie's day (test_per_period_a_tie_before_the_move_...)
+    org = silos_by(refreshed, BY_CHOICES, "month", None, 1, -0.5, 1, 0.0)["department"][2]
+    assert dict(org.select("period", "cross_silo_share").rows()) == {
+        "2026-01": 5 / 6, "2026-02": 5 / 8, "2026-03": 1.0, "2026-04": 1.0}

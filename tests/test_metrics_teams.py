@@ -119,3 +119,24 @@ def test_grouped_by_department_the_group_is_its_department():
     rows, _, _ = inactive_teams(teams_store(), by="department", end=date(2026, 3, 31))
     assert rows.columns == ["department", "rule", "period", "headcount", "participation_now", "participation_before",
                             "last_contribution", "flagged_since"]
+
+
+def test_the_participation_the_rules_read_is_each_periods_own_whatever_its_start():
+    """The rules read participation per period from LOOKBACK periods before the last one; each
+    period's row reads that period alone, so a load keeps the rows before the first period it
+    touched and computes the others (metrics.results.precompute): from March on it is the
+    frame's last rows, and the rules flag the same teams from it."""
+    from metrics.teams import lookback_frame
+
+    con = teams_store()
+    whole = lookback_frame(con, "team", "month", date(2026, 3, 31))
+    assert whole.columns == ["period", "team", "headcount", "participation_rate", "partial"]
+    assert whole.rows() == [
+        ("2026-02", "A", 5, 1.0, False), ("2026-02", "B", 5, 0.0, False), ("2026-02", "C", 20, 0.35, False),
+        # the data ends on 25 March: March is partial
+        ("2026-03", "A", 5, 0.2, True), ("2026-03", "B", 5, 0.0, True), ("2026-03", "C", 20, 0.2, True)]
+    march = lookback_frame(con, "team", "month", date(2026, 3, 31), start=date(2026, 3, 12))
+    assert_frame_equal(march, whole.filter(pl.col("period") >= "2026-03"), check_exact=True)
+    spliced = pl.concat([whole.filter(pl.col("period") < "2026-03"), march])
+    assert_frame_equal(inactive_teams(con, end=date(2026, 3, 31), frame=spliced)[0],
+                       inactive_teams(con, end=date(2026, 3, 31))[0], check_exact=True)

@@ -214,6 +214,36 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     assert len(stays) == 2 * 3 * 5 and "m_stays_0000000000000000_held" not in stays
 
 
+def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
+    """The cross-silo share per period (every attribute in one query per grain) and the participation
+    the inactivity rules read are computed from the first period the day touched (30 September's),
+    not the one before: neither reads another period. The rest kept is a refresh from scratch's."""
+    from metrics import silos, teams
+
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    calls: dict[str, list] = {"silos": [], "lookback": []}
+    with pytest.MonkeyPatch.context() as mp:
+        real_silos, real_lookback = silos.silos_by, teams.lookback_frame
+
+        def silos_by(con, bys, period, start, *args):
+            calls["silos"].append((period, start, len(bys)))
+            return real_silos(con, bys, period, start, *args)
+
+        def lookback_frame(con, by, period, as_of, start=None):
+            calls["lookback"].append((by, period, start))
+            return real_lookback(con, by, period, as_of, start=start)
+
+        mp.setattr(silos, "silos_by", silos_by)
+        mp.setattr(teams, "lookback_frame", lookback_frame)
+        done = load(db, [day(exports, 1)])
+    assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
+    begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 9, 1), "quarter": dt.date(2026, 7, 1)}
+    assert sorted(calls["silos"]) == sorted((p, b, 6) for p, b in begins.items())
+    assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
+    assert_same_derived(db, tmp_path)
+
+
 def store_until(exports, folder: Path, until: dt.date) -> Path:
     """A store of the directory and the messages before ``until``, refreshed."""
     db = folder / "s.duckdb"

@@ -55,10 +55,11 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # beside the metrics: per grain, the previous teams, the teams of each group, the coverage and the groups left out in
     # each period by participation (every attribute and the organisation), the leaders and the
     # silos, and by responsiveness and the lifecycle (every attribute and the organisation); per
-    # attribute, the groups; the champions (no targets in these settings); the cells of the
+    # attribute, the groups; the champions (no targets in these settings); per grain, the
+    # participation the inactivity rules read, kept for the next load; the cells of the
     # lifecycle's cohort curves of every attribute and the organisation
     assert not settings.targets
-    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
+    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1)
     for by in ["organisation", *results.BY_CHOICES]:
@@ -339,3 +340,33 @@ def test_every_attribute_in_one_query_gives_the_rows_of_a_query_by_it_alone(samp
     assert len(set(in_directory[bases.TODAY].values())) == 1
     assert in_directory[bases.AS_IT_WAS]["department"] > in_directory[bases.AS_IT_WAS]["organisation"]
     assert in_directory[bases.AS_IT_WAS]["organisation"] == in_directory[bases.TODAY]["organisation"]
+
+
+def test_the_results_a_load_computes_for_every_attribute_at_once_equal_each_one_alone(sample_store):
+    """The 90/9/1 split and the personas (the range's people read once for every attribute) and the
+    cross-silo share per period (one query per grain from the stored group ties), as the load
+    stores them, are row for row and figure for figure what the metric computes for one attribute."""
+    con = store.connect(sample_store, read_only=True)
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    keys = results.current_keys(con)
+    checked = {}
+    for name, by, period, extra in results.default_calls(settings):
+        if name not in ("inequality", "personas") and not (name == "silos" and extra.get("per_period")):
+            continue
+        params = MetricParams(by=by, period=period, min_group_size=settings.min_group_size, extra=extra)
+        stored = results.lookup(con, name, params, keys)
+        live = registry.get(name)(con, params)
+        assert stored is not None, (name, by, period)
+        assert_frame_equal(stored.rows, live.rows, check_exact=True)
+        assert stored.suppressed_groups == live.suppressed_groups, (name, by, period)
+        assert list(stored.extra) == list(live.extra), (name, by, period)
+        for k, value in live.extra.items():
+            if isinstance(value, pl.DataFrame):
+                assert_frame_equal(stored.extra[k], value, check_exact=True)
+            elif k == "periods":
+                assert_frame_equal(pl.DataFrame(stored.extra[k]), pl.DataFrame(value), check_exact=True)
+            else:
+                assert stored.extra[k] == value, (name, by, period, k)
+        checked[name] = checked.get(name, 0) + 1
+    assert checked == {"inequality": 6, "personas": 6, "silos": 18}
+    con.close()
