@@ -18,7 +18,8 @@ first page, and its cost printed apart.
 :data:`RANGES`), first never seen (cold) and then again (warm), at the month grain and after a
 change of grain (quarters, then weeks). ``--range-group ATTRIBUTE`` times those range changes
 again grouped by ATTRIBUTE, then with one group of ATTRIBUTE chosen (``team``: the most groups, so
-the largest frames).
+the largest frames). The CPU time of those changes is printed under each page's row (the environment
+variable ``BENCH_EACH`` set: each change's wall and CPU time as it runs).
 
 ``--organisation`` times the Organisation page instead (the reporting tree: docs/dashboard.md,
 "The Organisation page"): its first load, the drill-down into a sub-organisation and one below,
