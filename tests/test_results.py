@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 from pathlib import Path
 
@@ -265,8 +267,10 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     every = frozenset(k for (k,) in con.execute("select key from m_results").fetchall())
     # 160, and communities once, responsiveness and lifecycle per grain for the organisation and 6
     # attributes, each with the groups it left out in each period; the teams of each group per grain;
-    # the lifecycle's cohort cells for the organisation and 6 attributes
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 and results.current_keys(con) == every
+    # the lifecycle's cohort cells for the organisation and 6 attributes; the participation the
+    # inactivity rules read, per grain
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 and results.current_keys(con) == every
+    assert sum(json.loads(k)[0] == results.LOOKBACK_KEY[0] for k in every) == 3
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()
     params = MetricParams(by="department", min_group_size=1, extra={"silo_threshold": settings.silo_threshold})
