@@ -670,12 +670,13 @@ def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, star
 
 
 def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None,
-           facts: dict | None | EllipsisType = ...) -> MetricResult:
+           facts: dict | None | EllipsisType = ..., labelled: dict | None = None) -> MetricResult:
     """The ``hierarchy`` measure's result under ``params`` (``by`` 'hierarchy_level' with option
     ``level``; any other ``by``: the organisation of option ``leader``, the company without one),
     from ``orgs`` when the caller keeps them, else from the stored organisations this view reads
     (:func:`viewed`; ``facts``: :func:`periods_current`, when the caller keeps them) while they
-    answer, else from all of :func:`organisations`."""
+    answer, else from all of :func:`organisations`. ``labelled``: what the figure covers
+    (:func:`metrics.participation.labels` over the range), when the caller keeps it."""
     from metrics.participation import labels
 
     by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
@@ -690,9 +691,9 @@ def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFr
         orgs = organisations(con, params.period, params.start, params.end, params.min_group_size, tree)
     rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
                           params.min_group_size, heads)
+    covers = labelled if labelled is not None else labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "floor": floor(params.min_group_size),
+                        extra={**covers, "floor": floor(params.min_group_size),
                                "hidden_unit": ("part", "parts", "people")})
 
 

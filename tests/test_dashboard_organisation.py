@@ -193,6 +193,7 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
                             read = data.source().result("hierarchy", q.params)
                             assert_frame_equal(read.rows, before.rows)
                             assert read.suppressed_groups == before.suppressed_groups
+                            assert read.extra == before.extra
                     teams = hierarchy.slice_organisations(relays.teams(con, period), period, start, end)
                     params = registry.MetricParams(by="organisation", period=period, start=start, end=end,
                                                    min_group_size=k)
@@ -201,6 +202,7 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
                     assert_frame_equal(read.rows.drop("gap_low", "gap_high"), before.rows.drop("gap_low", "gap_high"))
                     assert_frame_equal(read.rows, before.rows, check_exact=False, rel_tol=1e-12)
                     assert read.suppressed_groups == before.suppressed_groups
+                    assert read.extra == before.extra
         assert set(wholes) == {20}
     finally:
         con.close()
