@@ -540,8 +540,10 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     order = pl.col("part").replace_strict([WHOLE, SUB, REMAINDER], [0, 1, 2], return_dtype=pl.Int8)
     rows = _rates(rows.with_columns(pl.col("headcount").cast(pl.Int64), pl.col("active").cast(pl.Int64),
                                     pl.col("contributors").cast(pl.Int64)))
-    return rows.sort(pl.col("period_start"), order, pl.col("headcount"), pl.col("organisation"),
-                     descending=[False, False, True, False]).select(COLUMNS)
+    # the leader last: two organisations of the same size and label come in one order whatever
+    # the order they were read in
+    return rows.sort(pl.col("period_start"), order, pl.col("headcount"), pl.col("organisation"), pl.col("leader"),
+                     descending=[False, False, True, False, False], nulls_last=False).select(COLUMNS)
 
 
 def at_level(orgs: pl.DataFrame, level: int, min_group_size: int,
