@@ -206,3 +206,31 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
         assert set(wholes) == {20}
     finally:
         con.close()
+
+
+def test_a_level_of_many_organisations_draws_the_highest_and_the_lowest(monkeypatch, sample_store):
+    import json
+
+    from dashboard import charts
+    from dashboard.views import organisation
+
+    at = as_role(monkeypatch, "admin", "local", local=True)
+    at.switch_page("screens/organisation.py").run()
+    at.selectbox(key="org_level").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = store.connect(sample_store, read_only=True)
+    try:
+        rows = registry.get("hierarchy")(con, registry.MetricParams(
+            by="hierarchy_level", min_group_size=5, extra={"level": 2})).rows
+    finally:
+        con.close()
+    last = rows.filter(~pl.col("partial"))["period"].max()
+    subs = rows.filter((pl.col("period") == last) & (pl.col("part") == hierarchy.SUB))
+    assert subs.height == 50  # the sample's N-2 organisations shown in its last complete month
+    ordered = subs.sort(["participation_rate", "organisation"], descending=[True, False])
+    expected = pl.concat([ordered.head(15), ordered.tail(15)])
+    [spec] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("org_levels")]
+    assert sorted(spec["data"][0]["y"]) == sorted(charts.safes(expected["organisation"].to_list()))
+    assert organisation.MAX_BARS == 30
+    assert ("The 15 highest and the 15 lowest of the 50 organisations shown are drawn."
+            in [c.value.replace("\\", "") for c in at.caption])
