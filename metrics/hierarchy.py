@@ -272,9 +272,10 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
     ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
-    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
-    their own (the tree on its last day, the people employed and active in it), so when the loads
-    since only added activities, the periods from the one holding the first day touched are
+    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size),
+    from the stored tree (run after :func:`store_tree`). Each period's figures stand on their own
+    (the tree on its last day, the people employed and active in it), so when the loads since
+    only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
     none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
     read them over any range of whole periods.

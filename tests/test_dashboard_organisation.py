@@ -162,15 +162,13 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
     try:
         facts = hierarchy.periods_current(con)
         assert facts is not None and facts["floor"] == 10
-        months = [date.fromisoformat(d) for (d,) in con.execute(
-            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'month' order by 1").fetchall()]
-        weeks = [date.fromisoformat(d) for (d,) in con.execute(
-            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'week' order by 1").fetchall()]
-        [(ceo,)] = con.execute("select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
-                               "where m.grain = 'month' and m.level = 0 group by all").fetchall()
-        below = [leader for (leader,) in con.execute(
-            "select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
-            "where m.grain = 'month' and m.level = 1 and m.shown group by all order by sum(m.headcount) desc limit 3").fetchall()]
+        starts = "select distinct period_start::varchar from m_hierarchy_periods where grain = ? order by 1"
+        months = [date.fromisoformat(d) for (d,) in con.execute(starts, ["month"]).fetchall()]
+        weeks = [date.fromisoformat(d) for (d,) in con.execute(starts, ["week"]).fetchall()]
+        heads = ("select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
+                 "where m.grain = 'month' and m.level = ? and m.shown group by all order by sum(m.headcount) desc")
+        [(ceo,)] = con.execute(heads, [0]).fetchall()
+        below = [leader for (leader,) in con.execute(heads + " limit 3", [1]).fetchall()]
         month_end = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         spans = {"month": [(None, None), (months[-3], month_end)],
                  "week": [(None, None), (weeks[-13], weeks[-1] + timedelta(days=6))],
