@@ -224,16 +224,26 @@ def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: st
 
     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                                    extra={key: thaw(value) for key, value in extra})
-    facts = _period_facts(published)
+    facts, covers = _period_facts(published), _covers(published, start, end)
     if name == "hierarchy":
         stored = hierarchy.answers(facts, period, start, end) and facts.get("floor") == hierarchy.floor(k)
         return hierarchy.result(cursor(), params, None if stored else _organisations(published, period, start, end, k),
-                                facts=facts)
+                                facts=facts, labelled=covers)
     if hierarchy.answers(facts, period, start, end):
         whole = _whole_sides(published, period, k)
-        return relays.result(cursor(), params, rows=relays.slice_sides(whole, period, start, end))
+        return relays.result(cursor(), params, rows=relays.slice_sides(whole, period, start, end), labelled=covers)
     teams = hierarchy.slice_organisations(_whole_teams(published, period), period, start, end)
-    return relays.result(cursor(), params, teams)
+    return relays.result(cursor(), params, teams, labelled=covers)
+
+
+@st.cache_resource(ttl=TTL, max_entries=64)
+def _covers(published: tuple[int, int], start: date | None, end: date | None) -> dict:
+    """What a view by the hierarchy covers over a range (the people employed in each period, the
+    days: :func:`metrics.participation.labels`), once per store and range for all of them."""
+    from metrics.participation import labels
+    from metrics.population import EMPLOYED_IN_PERIOD
+
+    return labels(cursor(), EMPLOYED_IN_PERIOD, start, end)
 
 
 @st.cache_resource(ttl=TTL, max_entries=8)

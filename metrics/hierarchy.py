@@ -272,9 +272,10 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
     ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
-    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size), from the stored tree (run after :func:`store_tree`). Each period's figures stand on
-    their own (the tree on its last day, the people employed and active in it), so when the loads
-    since only added activities, the periods from the one holding the first day touched are
+    :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size),
+    from the stored tree (run after :func:`store_tree`). Each period's figures stand on their own
+    (the tree on its last day, the people employed and active in it), so when the loads since
+    only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
     none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
     read them over any range of whole periods.
@@ -540,8 +541,10 @@ def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     order = pl.col("part").replace_strict([WHOLE, SUB, REMAINDER], [0, 1, 2], return_dtype=pl.Int8)
     rows = _rates(rows.with_columns(pl.col("headcount").cast(pl.Int64), pl.col("active").cast(pl.Int64),
                                     pl.col("contributors").cast(pl.Int64)))
-    return rows.sort(pl.col("period_start"), order, pl.col("headcount"), pl.col("organisation"),
-                     descending=[False, False, True, False]).select(COLUMNS)
+    # the leader last: two organisations of the same size and label come in one order whatever
+    # the order they were read in
+    return rows.sort(pl.col("period_start"), order, pl.col("headcount"), pl.col("organisation"), pl.col("leader"),
+                     descending=[False, False, True, False, False], nulls_last=False).select(COLUMNS)
 
 
 def at_level(orgs: pl.DataFrame, level: int, min_group_size: int,
@@ -670,12 +673,13 @@ def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, star
 
 
 def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFrame | None = None,
-           facts: dict | None | EllipsisType = ...) -> MetricResult:
+           facts: dict | None | EllipsisType = ..., labelled: dict | None = None) -> MetricResult:
     """The ``hierarchy`` measure's result under ``params`` (``by`` 'hierarchy_level' with option
     ``level``; any other ``by``: the organisation of option ``leader``, the company without one),
     from ``orgs`` when the caller keeps them, else from the stored organisations this view reads
     (:func:`viewed`; ``facts``: :func:`periods_current`, when the caller keeps them) while they
-    answer, else from all of :func:`organisations`."""
+    answer, else from all of :func:`organisations`. ``labelled``: what the figure covers
+    (:func:`metrics.participation.labels` over the range), when the caller keeps it."""
     from metrics.participation import labels
 
     by = "hierarchy_level" if params.by == "hierarchy_level" else "reports_to"
@@ -690,9 +694,9 @@ def result(con: duckdb.DuckDBPyConnection, params: MetricParams, orgs: pl.DataFr
         orgs = organisations(con, params.period, params.start, params.end, params.min_group_size, tree)
     rows, left_out = view(con, orgs, by, params.extra.get("leader"), params.extra.get("level", 1),
                           params.min_group_size, heads)
+    covers = labelled if labelled is not None else labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "floor": floor(params.min_group_size),
+                        extra={**covers, "floor": floor(params.min_group_size),
                                "hidden_unit": ("part", "parts", "people")})
 
 

@@ -237,7 +237,8 @@ select * from final order by period_start, manager_key
 -- and the label they go by: a leader's view ($head) is their organisation and its children, the
 -- company's ($head null) the company and the organisations of level 0, a level's ($level not
 -- null) the company and the organisations of that level that may be shown (those left out are
--- counted by query level_heads). Standalone: table {periods}.
+-- counted by query level_heads). In no order: the view orders what it shows. Standalone: table
+-- {periods}.
 
 with stored as (
     select * exclude (grain)
@@ -267,7 +268,7 @@ labelled as (
     left join people as h on h.person_key = v.head_key
 )
 
-select * from labelled order by period_start, level, head_key nulls first
+select * from labelled
 
 -- name: level_heads
 -- The organisations of level $level (metrics/hierarchy.py, at_level) in the stored periods of

@@ -150,12 +150,14 @@ def slice_sides(rows: pl.DataFrame, period: str, start: date | None, end: date |
 
 
 def result(con: duckdb.DuckDBPyConnection, params: MetricParams, teams_found: pl.DataFrame | None = None,
-           facts: dict | None | EllipsisType = ..., rows: pl.DataFrame | None = None) -> MetricResult:
+           facts: dict | None | EllipsisType = ..., rows: pl.DataFrame | None = None,
+           labelled: dict | None = None) -> MetricResult:
     """The measure's result under ``params`` (option ``tree``: the tree, when the caller keeps it):
     its ``rows`` when the caller has them (:func:`slice_sides`), else from the teams of :func:`teams`
     over the range when the caller keeps them (``teams_found``), else pooled from the stored teams
     while they answer (:func:`stored_sides`; ``facts``: :func:`metrics.hierarchy.periods_current`,
-    when the caller keeps them), else from :func:`teams`."""
+    when the caller keeps them), else from :func:`teams`. ``labelled``: what the figure covers
+    (:func:`metrics.participation.labels` over the range), when the caller keeps it."""
     from metrics.participation import labels
 
     if rows is None and teams_found is None and params.extra.get("tree") is None:
@@ -167,7 +169,7 @@ def result(con: duckdb.DuckDBPyConnection, params: MetricParams, teams_found: pl
     else:
         rows = sides(teams_found, params.min_group_size) if rows is None else rows
         left_out = int(rows["teams_left_out"].max() or 0) if rows.height else 0
+    covers = labelled if labelled is not None else labels(con, EMPLOYED_IN_PERIOD, params.start, params.end)
     return MetricResult(rows=rows, suppressed_groups=left_out,
-                        extra={**labels(con, EMPLOYED_IN_PERIOD, params.start, params.end),
-                               "side_floor": hierarchy.floor(params.min_group_size),
+                        extra={**covers, "side_floor": hierarchy.floor(params.min_group_size),
                                "hidden_unit": ("team", "teams", "people")})

@@ -162,15 +162,13 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
     try:
         facts = hierarchy.periods_current(con)
         assert facts is not None and facts["floor"] == 10
-        months = [date.fromisoformat(d) for (d,) in con.execute(
-            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'month' order by 1").fetchall()]
-        weeks = [date.fromisoformat(d) for (d,) in con.execute(
-            "select distinct period_start::varchar from m_hierarchy_periods where grain = 'week' order by 1").fetchall()]
-        [(ceo,)] = con.execute("select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
-                               "where m.grain = 'month' and m.level = 0 group by all").fetchall()
-        below = [leader for (leader,) in con.execute(
-            "select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
-            "where m.grain = 'month' and m.level = 1 and m.shown group by all order by sum(m.headcount) desc limit 3").fetchall()]
+        starts = "select distinct period_start::varchar from m_hierarchy_periods where grain = ? order by 1"
+        months = [date.fromisoformat(d) for (d,) in con.execute(starts, ["month"]).fetchall()]
+        weeks = [date.fromisoformat(d) for (d,) in con.execute(starts, ["week"]).fetchall()]
+        heads = ("select p.person_id from m_hierarchy_periods m join people p on p.person_key = m.head_key "
+                 "where m.grain = 'month' and m.level = ? and m.shown group by all order by sum(m.headcount) desc")
+        [(ceo,)] = con.execute(heads, [0]).fetchall()
+        below = [leader for (leader,) in con.execute(heads + " limit 3", [1]).fetchall()]
         month_end = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         spans = {"month": [(None, None), (months[-3], month_end)],
                  "week": [(None, None), (weeks[-13], weeks[-1] + timedelta(days=6))],
@@ -193,6 +191,7 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
                             read = data.source().result("hierarchy", q.params)
                             assert_frame_equal(read.rows, before.rows)
                             assert read.suppressed_groups == before.suppressed_groups
+                            assert read.extra == before.extra
                     teams = hierarchy.slice_organisations(relays.teams(con, period), period, start, end)
                     params = registry.MetricParams(by="organisation", period=period, start=start, end=end,
                                                    min_group_size=k)
@@ -201,6 +200,35 @@ def test_the_page_reads_of_each_view_only_its_rows_and_they_are_those_of_the_who
                     assert_frame_equal(read.rows.drop("gap_low", "gap_high"), before.rows.drop("gap_low", "gap_high"))
                     assert_frame_equal(read.rows, before.rows, check_exact=False, rel_tol=1e-12)
                     assert read.suppressed_groups == before.suppressed_groups
+                    assert read.extra == before.extra
         assert set(wholes) == {20}
     finally:
         con.close()
+
+
+def test_a_level_of_many_organisations_draws_the_highest_and_the_lowest(monkeypatch, sample_store):
+    import json
+
+    from dashboard import charts
+    from dashboard.views import organisation
+
+    at = as_role(monkeypatch, "admin", "local", local=True)
+    at.switch_page("screens/organisation.py").run()
+    at.selectbox(key="org_level").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = store.connect(sample_store, read_only=True)
+    try:
+        rows = registry.get("hierarchy")(con, registry.MetricParams(
+            by="hierarchy_level", min_group_size=5, extra={"level": 2})).rows
+    finally:
+        con.close()
+    last = rows.filter(~pl.col("partial"))["period"].max()
+    subs = rows.filter((pl.col("period") == last) & (pl.col("part") == hierarchy.SUB))
+    assert subs.height == 50  # the sample's N-2 organisations shown in its last complete month
+    ordered = subs.sort(["participation_rate", "organisation"], descending=[True, False])
+    expected = pl.concat([ordered.head(15), ordered.tail(15)])
+    [spec] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("org_levels")]
+    assert sorted(spec["data"][0]["y"]) == sorted(charts.safes(expected["organisation"].to_list()))
+    assert organisation.MAX_BARS == 30
+    assert ("The 15 highest and the 15 lowest of the 50 organisations shown are drawn."
+            in [c.value.replace("\\", "") for c in at.caption])
