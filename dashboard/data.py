@@ -226,7 +226,7 @@ def _hierarchy_result(published: tuple[int, int], name: str, by: str, period: st
                                    extra={key: thaw(value) for key, value in extra})
     facts, covers = _period_facts(published), _covers(published, start, end)
     if name == "hierarchy":
-        stored = hierarchy.answers(facts, period, start, end) and facts.get("floor") == hierarchy.floor(k)
+        stored = hierarchy.answers(facts, period, start, end) and hierarchy.floor(k) in facts.get("floors", ())
         return hierarchy.result(cursor(), params, None if stored else _organisations(published, period, start, end, k),
                                 facts=facts, labelled=covers)
     if hierarchy.answers(facts, period, start, end):

@@ -265,13 +265,14 @@ def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
     """The facts of the stored figures per period (:func:`store_periods`) when they describe the
     store as it is, else None."""
     before = _stored_period_facts(con)
-    return before if before is not None and {**_period_facts(con), "floor": before.get("floor")} == before else None
+    return before if before is not None and {**_period_facts(con), "floors": before.get("floors")} == before else None
 
 
-def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> dict:
+def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *others: int) -> dict:
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
-    ``min_group_size`` shows of it, :func:`decide`; ``m_hierarchy_teams``: each team, what
+    ``min_group_size`` shows of it, :func:`decide`, a row per floor: also those of the minimum
+    group sizes ``others``, a sponsor's; ``m_hierarchy_teams``: each team, what
     :func:`metrics.relays.sides` pools; ``m_hierarchy_team_sizes``: the teams counted by size),
     from the stored tree (run after :func:`store_tree`). Each period's figures stand on their own
     (the tree on its last day, the people employed and active in it), so when the loads since
@@ -297,21 +298,24 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5) -> di
     ...             "where grain = 'month' and head_key = 1 order by 1").fetchall()
     [('2026-03', 11, 1), ('2026-04', 11, 1)]
     """
-    k = floor(min_group_size)
-    now, before = {**_period_facts(con), "floor": k}, _stored_period_facts(con)
+    floors = sorted({floor(min_group_size), *(floor(k) for k in others)})
+    now, before = {**_period_facts(con), "floors": floors}, _stored_period_facts(con)
     if before == now:
         return {"mode": "kept"}
-    first = _first_touched(con, before, now) if before is not None and before.get("floor") == k else None
+    first = _first_touched(con, before, now) if before is not None and before.get("floors") == floors else None
     for table, (query, _order) in _FIGURES.items():
         frames = []
         for grain_name in GRAINS:
             start = None if first is None else period_start(grain_name, first)
             found = tree_at(con, None, grain_name, start, None, query)
-            if query == "organisations":
-                found = decide(found, k) if found.height else found.with_columns(
+            if query == "relays":
+                frames.append(found.select(pl.lit(grain_name).alias("grain"), pl.all()))
+                continue
+            for k in floors:
+                decided = decide(found, k) if found.height else found.with_columns(
                     pl.lit(None, pl.Int64).alias("remainder"), pl.lit(None, pl.Boolean).alias("shown"),
                     pl.lit(None, pl.Boolean).alias("remainder_shown"))
-            frames.append(found.select(pl.lit(grain_name).alias("grain"), pl.all()))
+                frames.append(decided.select(pl.lit(grain_name).alias("grain"), pl.lit(k).alias("floor"), pl.all()))
         con.register("h_new", pl.concat(frames).to_arrow())
         try:
             if first is None:
@@ -354,14 +358,19 @@ def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, s
     """Query ``query`` of hierarchy.sql (``organisations`` or ``relays``) over ``start``..``end``:
     the stored rows of its periods (:func:`store_periods`) when they hold and the range is whole
     periods (or reaches the data's ends), else computed (:func:`tree_at`, from ``tree`` when given).
-    Organisations come with what floor ``k`` shows of them (:func:`decide`) when it is the floor
-    they were stored under."""
+    Organisations come with what floor ``k`` shows of them (:func:`decide`) when it is one of the
+    floors they were stored under."""
     facts = periods_current(con) if tree is None else None
     if answers(facts, period, start, end):
         table = next(t for t, (q, _) in _FIGURES.items() if q == query)
-        columns = "* exclude (grain)" if query == "relays" or k == facts["floor"] else ", ".join(RAW)
+        if query == "relays":
+            columns, floor_of = "* exclude (grain)", "true"
+        elif k in facts["floors"]:
+            columns, floor_of = "* exclude (grain, floor)", f"floor = {int(k)}"
+        else:  # the figures alone, from the first floor's rows: the caller decides
+            columns, floor_of = ", ".join(RAW), f"floor = {int(facts['floors'][0])}"
         return con.execute(
-            f"select {columns} from {table} where grain = $grain "
+            f"select {columns} from {table} where grain = $grain and {floor_of} "
             "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
             "and ($to_date::date is null or period_start <= $to_date::date) "
             f"order by {_FIGURES[table][1]}",
@@ -647,9 +656,10 @@ def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, star
     level and of those not shown (query ``level_heads``; None for a leader's view), over the
     periods of the range. :func:`view` gives from them the rows it gives from all of
     :func:`organisations`: only the rows it reads are read. None when the stored figures do not
-    answer: another floor than theirs, a range that cuts a period, or none stored (the caller
+    answer: a floor none of theirs is, a range that cuts a period, or none stored (the caller
     then reads :func:`organisations`)."""
-    if not answers(facts, period, start, end) or facts.get("floor") != floor(min_group_size):
+    k = floor(min_group_size)
+    if not answers(facts, period, start, end) or k not in facts.get("floors", ()):
         return None
     head = None
     if by == "hierarchy_level":
@@ -662,7 +672,7 @@ def viewed(con: duckdb.DuckDBPyConnection, facts: dict | None, period: str, star
             head = leader_key(con, leader)
             if head is None:
                 return pl.DataFrame(schema=ORGANISATIONS), None
-    bounds = {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}
+    bounds = {"grain": period, "floor": k, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}
     orgs = con.execute(_queries()["viewed"].format(periods=PERIODS_TABLE),
                        {**bounds, "head": head, "level": level, "company": COMPANY}).pl()
     heads = None

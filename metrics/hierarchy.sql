@@ -241,9 +241,9 @@ select * from final order by period_start, manager_key
 -- {periods}.
 
 with stored as (
-    select * exclude (grain)
+    select * exclude (grain, floor)
     from {periods}
-    where grain = $grain
+    where grain = $grain and floor = $floor
       and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
       and ($to_date::date is null or period_start <= $to_date::date)
 ),
@@ -278,7 +278,7 @@ select * from labelled
 with stored as (
     select period_start, head_key, level, shown
     from {periods}
-    where grain = $grain
+    where grain = $grain and floor = $floor
       and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date))
       and ($to_date::date is null or period_start <= $to_date::date)
 ),

@@ -68,7 +68,8 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
         stages["group_ties"] = time.perf_counter() - began
     began = time.perf_counter()
     done["hierarchy"] = hierarchy.store_tree(con)
-    done["hierarchy_periods"] = hierarchy.store_periods(con, settings.min_group_size)
+    done["hierarchy_periods"] = hierarchy.store_periods(
+        con, settings.min_group_size, max(settings.min_group_size, settings.sponsor_min_group_size))
     stages["hierarchy"] = time.perf_counter() - began
     began = time.perf_counter()
     done["results"] = results.precompute(con, settings)

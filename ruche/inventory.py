@@ -699,9 +699,12 @@ TABLES: dict[str, Table] = {
     ),
     "m_hierarchy_periods": Table(
         "each organisation of the reporting tree per period, for every grain: its people, active and contributors, "
-        "and what the hierarchy's floor shows of it", _DERIVED + " (so purged activity leaves it)", False,
+        "and what the hierarchy's floor shows of it, a row per floor (the minimum group size's, a sponsor's)",
+        _DERIVED + " (so purged activity leaves it)", False,
         {
             "grain": C("metrics", "which period grain"),
+            "floor": C("metrics", "the smallest part shown, whose decisions the row holds (min_group_size, "
+                       "sponsor_min_group_size)"),
             "period_start": C("metrics", "the period"),
             "period": C("metrics", "the period's label"),
             "partial": C("activities", "whether the data holds only part of the period"),
@@ -752,7 +755,7 @@ TABLES: dict[str, Table] = {
     "m_hierarchy_periods_state": Table(
         "what the tree's figures per period were computed from", _DERIVED, False,
         {"facts": C("metrics", "the tree's state, digests of the people, count and last run of the activities, the "
-                    "data's first and last day, the floor: a load that only adds activities recomputes its periods")},
+                    "data's first and last day, the floors: a load that only adds activities recomputes its periods")},
         derived=True,
     ),
     "m_network_state": Table(

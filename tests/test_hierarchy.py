@@ -421,9 +421,13 @@ def test_each_view_reads_from_the_stored_figures_the_rows_of_the_whole_range(tre
                 [[p for p, d in enumerate(draws, 1) if d % 11 == 4 and p > 1]])
     walked = hierarchy.build(con)
     hierarchy.store_tree(con)
-    assert hierarchy.store_periods(con, 5)["mode"] == "full"
+    # stored under the floors of a minimum group size of 5 and a sponsor's 20
+    assert hierarchy.store_periods(con, 5, 20)["mode"] == "full"
     facts = hierarchy.periods_current(con)
-    assert facts is not None and facts["floor"] == 10
+    assert facts is not None and facts["floors"] == [10, 20]
+    assert con.execute("select count(*) filter (where floor = 10), count(*) filter (where floor = 20), count(*) "
+                       "from m_hierarchy_periods").fetchone()[:2] == (
+        con.execute("select count(*) from m_hierarchy_periods").fetchone()[0] // 2,) * 2
     # the company, nobody, and the managers with the most people straight under them
     heads = sorted(set(managers.values()) - {None}, key=lambda m: (-list(managers.values()).count(m), m))
     leaders = [None, "nobody", *(f"p{p}" for p in heads[:5])]
@@ -434,14 +438,14 @@ def test_each_view_reads_from_the_stored_figures_the_rows_of_the_whole_range(tre
         for start, end in spans:
             views = [("reports_to", {"leader": leader} if leader else {}) for leader in leaders]
             views += [("hierarchy_level", {"level": level}) for level in range(4)]
-            for k in (5, 20):
+            for k in (5, 12, 20):
                 for by, extra in views:
                     params = registry.MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                                                    extra=extra)
-                    # the narrowed read is the one taken under the floor the figures were stored with
+                    # the narrowed read is the one taken under a floor the figures were stored with
                     narrowed = hierarchy.viewed(con, facts, period, start, end, k, by, extra.get("leader"),
                                                 extra.get("level", 1))
-                    assert (narrowed is not None) == (k == 5)
+                    assert (narrowed is not None) == (k != 12)
                     read, before = hierarchy.result(con, params), _walked_view(con, walked, params)
                     assert_frame_equal(read.rows, before.rows)
                     assert read.suppressed_groups == before.suppressed_groups
