@@ -30,9 +30,9 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import group_columns, period_start, shift_period
+from metrics.groups import grain, group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
-from metrics.population import EMPLOYED_IN_PERIOD
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from ruche.i18n import N_
@@ -169,9 +169,15 @@ def team_groups(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, as_
     [('T1', 'Ops', 'Lyon'), ('T1', 'Ops', 'Paris'), ('T2', 'Tax', 'Paris')]
     """
     start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
-    frame = participation_frame(con, ["team", *bys], period, start, as_of, attribution=bases.TODAY)
-    return (frame.filter(pl.col("headcount") > 0).select("team", *bys).unique()
-            .filter(pl.col("team").is_not_null()).sort("team", *bys))
+    # the groups participation today would count someone in (team_groups.sql), without counting them
+    src = bases.sources(con, period, start, as_of)
+    names = ["team", *bys]
+    frame = con.execute(
+        sql("team_groups").format(bounds=bounds_sql(src.days), trunc=grain(period).trunc,
+                                  group_columns=group_columns(names)),
+        {"from_date": start, "to_date": as_of},
+    ).pl().rename({f"g{i}": name for i, name in enumerate(names)})
+    return frame.select(names).unique().filter(pl.col("team").is_not_null()).sort("team", *bys)
 
 
 def _departments(con: duckdb.DuckDBPyConnection, by: str) -> pl.DataFrame:

@@ -140,3 +140,58 @@ def test_the_participation_the_rules_read_is_each_periods_own_whatever_its_start
     spliced = pl.concat([whole.filter(pl.col("period") < "2026-03"), march])
     assert_frame_equal(inactive_teams(con, end=date(2026, 3, 31), frame=spliced)[0],
                        inactive_teams(con, end=date(2026, 3, 31))[0], check_exact=True)
+
+
+def test_the_teams_of_each_group_are_those_participation_today_counts_someone_in(sample_store):
+    """team_groups reads who was employed during the three periods up to the day (hired before the
+    last one ended, not left before the first, a missing date open) without counting anyone: the
+    combinations of groups are those participation under today's organisation gives a headcount,
+    whatever the grain and the day, on a hand-built company and on the sample's."""
+    from datetime import timedelta
+
+    from metrics import bases
+    from metrics.groups import period_start, shift_period
+    from metrics.participation import participation_frame
+    from metrics.teams import team_groups
+    from ruche import store
+
+    def counted(con, bys, period, as_of):
+        start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -3)
+        frame = participation_frame(con, ["team", *bys], period, start, as_of, attribution=bases.TODAY)
+        return (frame.filter(pl.col("headcount") > 0).select("team", *bys).unique()
+                .filter(pl.col("team").is_not_null()).sort("team", *bys))
+
+    people = [
+        person(1, team="A", department="Ops", site="Lyon"),                                    # always there
+        person(2, team="A", department="Ops", site="Paris", hired_on=date(2026, 3, 20)),      # hired late in March
+        person(3, team="B", department="Tax", hired_on=date(2026, 4, 2)),                     # hired after the data
+        person(4, team="C", department="Tax", left_on=date(2025, 12, 31)),                    # gone before it
+        person(5, team="C", site="Nice", left_on=date(2026, 1, 5)),                           # left in its first week
+        person(6, team="D", department="Legal", hired_on=date(2026, 2, 27), left_on=date(2026, 3, 2)),
+        person(7, is_external=True, team="E"),
+    ]
+    activities = [act(1, "post", "2026-01-03"), act(1, "post", "2026-03-25"), act(7, "read", "2026-02-10")]
+    con = make_store(people, activities)
+    found = {}
+    for as_of in (date(2026, 3, 25), date(2026, 2, 28), date(2026, 1, 10), date(2026, 6, 30)):
+        for period in ("week", "month", "quarter"):
+            got = team_groups(con, ["department", "site"], period, as_of)
+            assert_frame_equal(got, counted(con, ["department", "site"], period, as_of), check_exact=True)
+            found[(as_of, period)] = got["team"].to_list()
+    # three months to 25 March: everybody employed in them but 3 (hired after) and 4 (gone before)
+    assert found[(date(2026, 3, 25), "month")] == ["A", "A", "C", "D"]
+    # the three weeks to 25 March: 5 left in January, 6 (hired 27 February) left in the first of them
+    assert found[(date(2026, 3, 25), "week")] == ["A", "A", "D"]
+    sample = store.connect(sample_store, read_only=True)
+    last = bases.last_day(sample)
+    for as_of in (last, last - timedelta(days=75)):
+        for period in ("week", "month", "quarter"):
+            assert_frame_equal(team_groups(sample, results_bys(), period, as_of),
+                               counted(sample, results_bys(), period, as_of), check_exact=True)
+    sample.close()
+
+
+def results_bys() -> list[str]:
+    from metrics.results import TEAM_GROUP_BYS
+
+    return TEAM_GROUP_BYS
