@@ -232,3 +232,33 @@ def test_a_level_of_many_organisations_draws_the_highest_and_the_lowest(monkeypa
     assert organisation.MAX_BARS == 30
     assert ("The 15 highest and the 15 lowest of the 50 organisations shown are drawn."
             in [c.value.replace("\\", "") for c in at.caption])
+
+
+def test_a_level_chart_reads_the_last_periods_and_draws_what_the_whole_range_gives(sample_store):
+    """The chart of a level reads its organisations over the range's last two periods only: its
+    last complete period's rows are those of the whole range, for every grain, level and floor,
+    over the whole range and a range ending earlier."""
+    from dashboard import data
+    from dashboard.filters import Filters, whole_periods
+    from dashboard.views.organisation import last_periods, level_figure
+
+    con = store.connect(sample_store, read_only=True)
+    try:
+        first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
+    finally:
+        con.close()
+    checked = 0
+    for period in ("week", "month", "quarter"):
+        for lo, hi in [(first, last), whole_periods(period, first, date(2026, 6, 10), first, last)]:
+            for k in (5, 20):
+                f = Filters(lo, hi, period, "department", None, k, whole_range=(lo, hi) == (first, last),
+                            at_end=hi == last)
+                assert last_periods(f).start > f.start
+                for level in (1, 2, 3):
+                    whole = data.figure("hierarchy", f, by="hierarchy_level", group=None, level=level)
+                    cut = level_figure(f, level)
+                    assert cut.last_period == whole.last_period is not None
+                    assert_frame_equal(cut.latest(), whole.latest())
+                    checked += cut.latest().height
+    # the rows compared: the sample's organisations of each level in each last period, under both floors
+    assert checked == 577
