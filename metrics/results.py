@@ -353,6 +353,15 @@ def roadmap(settings) -> dict:
     return {"targets": settings.targets, "phases": settings.phases}
 
 
+def sponsored(name: str, extra: dict) -> bool:
+    """Whether the load stores call ``name`` (with ``extra``) of :func:`default_calls` under a
+    sponsor's minimum group size too (``sponsor_min_group_size``): the measures of the Overview,
+    the sponsor's page (participation and the roadmap's targets from it, the leaders', the
+    cross-silo share per period). The Organisation page, a sponsor's other page, reads the tree's
+    figures stored under both floors (:func:`metrics.hierarchy.store_periods`)."""
+    return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
+
+
 def default_calls(settings) -> list[tuple[str, str, str, dict]]:
     """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
     for each period grain and group-by attribute (once for a metric that ignores the grain).
@@ -408,7 +417,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "12"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept
+RESULTS_VERSION = "13"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -476,7 +485,8 @@ def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
     tables = [list(con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar from {table} as t").fetchone())
               for table in _WHOLE_TABLES]
     first, last = data_bounds(con, None, None)
-    calls = [default_calls(settings), settings.min_group_size, settings.targets, settings.phases]
+    calls = [default_calls(settings), settings.min_group_size, settings.targets, settings.phases,
+             getattr(settings, "sponsor_min_group_size", settings.min_group_size)]
     return {
         "version": RESULTS_VERSION, "activities_run": act_run, "activities": activities,
         "snapshots_run": snap_run, "snapshots": snapshots, "tables": tables,
@@ -679,6 +689,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
         if name == "inactive-teams" and params.end is None and as_of is not None:
             return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None
+        k = params.min_group_size
         if keep_graph and name in WHOLE_HISTORY:
             old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
             if old is not None:
@@ -696,10 +707,15 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
 
     computed = 0
     spent: dict[str, float] = {}
+    # under a sponsor's minimum group size too, the measures of the page a sponsor reads (sponsored)
+    sponsor_k = max(k, getattr(settings, "sponsor_min_group_size", k))
+    calls = [(*call, k) for call in default_calls(settings)]
+    if sponsor_k != k:
+        calls += [(*call, sponsor_k) for call in default_calls(settings) if sponsored(call[0], call[3])]
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
     with shared_stays(con, reuse=first is not None):
-        for name, by, period, extra in default_calls(settings):
+        for name, by, period, extra, k in calls:
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
             label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
             began = time.process_time()
@@ -725,7 +741,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 except RucheError:
                     pass  # a roadmap target the configuration gets wrong: the page will say why
                 spent["targets"] = spent.get("targets", 0) + time.process_time() - began
-            if name == "inactive-teams" and result.extra.get("as_of"):
+            if name == "inactive-teams" and result.extra.get("as_of") and k == settings.min_group_size:
                 # the teams of each group (Teams at risk once a group is chosen), every attribute at once
                 teams_as_of = result.extra["as_of"]
                 began = time.process_time()

@@ -24,10 +24,14 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     settings = Settings.load(None, env={}, min_group_size=1)
     with store.writing(tiny_store) as con:
         done = results.precompute(con, settings)
-    assert done["results"] == len(results.default_calls(settings))
+    # and the Overview's measures under a sponsor's minimum group size (20) too
+    sponsored = [call for call in results.default_calls(settings) if results.sponsored(call[0], call[3])]
+    assert settings.sponsor_min_group_size == 20 and len(sponsored) == 21 + 18 + 18
+    assert done["results"] == len(results.default_calls(settings)) + len(sponsored)
     con = store.connect(tiny_store, read_only=True)
-    for name, by, period, extra in results.default_calls(settings):
-        params = MetricParams(by=by, period=period, min_group_size=1, extra=extra)
+    for (name, by, period, extra), k in ([(call, 1) for call in results.default_calls(settings)]
+                                         + [(call, 20) for call in sponsored]):
+        params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
         stored = results.lookup(con, name, params)
         live = registry.get(name)(con, params)
         assert stored is not None, (name, by, extra)
@@ -59,11 +63,13 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # silos, and by responsiveness and the lifecycle (every attribute and the organisation); per
     # attribute, the groups; the champions (no targets in these settings); per grain, the
     # participation the inactivity rules read, kept for the next load; the cells of the
-    # lifecycle's cohort curves of every attribute and the organisation
+    # lifecycle's cohort curves of every attribute and the organisation; under a sponsor's
+    # minimum, the groups each period left out of each of the Overview's measures, and the groups
     assert not settings.targets
     assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
-                                              + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1)
+                                              + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1
+                                              + len(sponsored) + len(results.BY_CHOICES))
     for by in ["organisation", *results.BY_CHOICES]:
         assert_frame_equal(results.stored(con, *results.cells_key(by, {})).rows,
                            lifecycle.cohort_cells_by(con, [by])[by], check_exact=True)
@@ -268,8 +274,9 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     # 160, and communities once, responsiveness and lifecycle per grain for the organisation and 6
     # attributes, each with the groups it left out in each period; the teams of each group per grain;
     # the lifecycle's cohort cells for the organisation and 6 attributes; the participation the
-    # inactivity rules read, per grain
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 and results.current_keys(con) == every
+    # inactivity rules read, per grain; under a sponsor's minimum group size, the Overview's 57
+    # measures with the groups each left out, and the groups of 6 attributes
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 and results.current_keys(con) == every
     assert sum(json.loads(k)[0] == results.LOOKBACK_KEY[0] for k in every) == 3
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()
