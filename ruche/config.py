@@ -167,7 +167,9 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         20,
         "Smallest group a sponsor sees (sponsors look at the organisation and large groups); "
-        "never below min_group_size.",
+        "never below min_group_size. Each load stores the Overview's figures and the reporting tree's under it "
+        "too, so that a sponsor's pages read them rather than compute them; changing it recomputes them at the "
+        "next load.",
     ),
     Setting("port", int, 8501, "Port the dashboard listens on."),
     Setting(
