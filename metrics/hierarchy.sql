@@ -302,7 +302,8 @@ from at_level
 
 with sized as (
     select grain, period_start, any_value(period) as period, any_value(partial) as partial, took_part,
-           headcount, count(*) as teams, sum(active) as active, sum(active * active) as active_squared
+           -- bigint, not the hugeint sum gives: a DuckLake store has no hugeint (ruche.lake copies it as text)
+           headcount, count(*) as teams, sum(active)::bigint as active, sum(active * active)::bigint as active_squared
     from {teams}
     group by grain, period_start, took_part, headcount
 )

@@ -579,3 +579,16 @@ def test_a_write_forgets_the_snapshots_older_than_a_week_and_deletes_the_files_o
     con = store.connect(url, read_only=True)
     assert con.execute("select count(*) from ducklake_snapshots('lake')").fetchall() == [(1,)]
     assert con.execute("select count(*), min(person_id) from people").fetchall() == [(100, "new0")]
+
+
+def test_no_derived_table_holds_a_type_ducklake_lacks(sample_store):
+    """DuckLake has no hugeint: ``ruche lake`` copies such a column as text, and a sum over it fails
+    on the lake (the managers' teams counted by size once did). Only the activities' keys are
+    128 bits wide, on purpose, and read back with ``::uhugeint``."""
+    con = store.connect(sample_store, read_only=True)
+    try:
+        wide = con.execute("select table_name, column_name from duckdb_columns() "
+                           "where data_type in ('HUGEINT', 'UHUGEINT') order by all").fetchall()
+    finally:
+        con.close()
+    assert wide == [("activities", "activity_uid"), ("deleted_events", "activity_uid")]
