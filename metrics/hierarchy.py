@@ -363,18 +363,18 @@ def figures_at(con: duckdb.DuckDBPyConnection, tree: Tree | None, period: str, s
     facts = periods_current(con) if tree is None else None
     if answers(facts, period, start, end):
         table = next(t for t, (q, _) in _FIGURES.items() if q == query)
+        params = {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}
         if query == "relays":
             columns, floor_of = "* exclude (grain)", "true"
-        elif k in facts["floors"]:
-            columns, floor_of = "* exclude (grain, floor)", f"floor = {int(k)}"
-        else:  # the figures alone, from the first floor's rows: the caller decides
-            columns, floor_of = ", ".join(RAW), f"floor = {int(facts['floors'][0])}"
+        else:  # under a stored floor its rows whole, else the figures alone of the first's: the caller decides
+            stored = k in facts["floors"]
+            columns, floor_of = "* exclude (grain, floor)" if stored else ", ".join(RAW), "floor = $floor"
+            params["floor"] = k if stored else facts["floors"][0]
         return con.execute(
             f"select {columns} from {table} where grain = $grain and {floor_of} "
             "and ($from_date::date is null or period_start >= date_trunc($trunc, $from_date::date)) "
             "and ($to_date::date is null or period_start <= $to_date::date) "
-            f"order by {_FIGURES[table][1]}",
-            {"grain": period, "trunc": _grain(period).trunc, "from_date": start, "to_date": end}).pl()
+            f"order by {_FIGURES[table][1]}", params).pl()
     return tree_at(con, tree, period, start, end, query)
 
 

@@ -741,7 +741,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 except RucheError:
                     pass  # a roadmap target the configuration gets wrong: the page will say why
                 spent["targets"] = spent.get("targets", 0) + time.process_time() - began
-            if name == "inactive-teams" and result.extra.get("as_of") and k == settings.min_group_size:
+            if name == "inactive-teams" and result.extra.get("as_of"):
                 # the teams of each group (Teams at risk once a group is chosen), every attribute at once
                 teams_as_of = result.extra["as_of"]
                 began = time.process_time()
