@@ -185,6 +185,34 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
+def restated_people(con: duckdb.DuckDBPyConnection) -> int:
+    """How many people hold on some day groups other than their groups now
+    (:file:`restated_people.sql`: more than one version of their attributes, or one that is not
+    their attributes now). None: the two attributions count every person in the same groups on
+    every day, and every measure of :data:`RESTATABLE` gives the same figures under both."""
+    return con.execute(sql("restated_people")).fetchone()[0]
+
+
+#: The measures whose result under one attribution is the other's, said of it
+#: (:func:`restated_as`), when nobody is restated (:func:`restated_people`): every measure that
+#: follows the attribution but those of the person graph, whose result names the day of its
+#: groups as it was (``groups_as_of``), none today.
+RESTATABLE = ATTRIBUTED - {"bridges", "network-communities"}
+
+
+def restated_as(result, attribution: str):
+    """``result`` (a :class:`metrics.measure.MetricResult` of a measure of :data:`RESTATABLE`)
+    said of ``attribution``: the same rows, its ``extra['attribution']`` (where it says one)
+    ``attribution``. Only for a store where nobody is restated (:func:`restated_people`): the
+    figures are then those of either attribution."""
+    from dataclasses import replace
+
+    extra = result.extra
+    if "attribution" in extra:
+        extra = {**extra, "attribution": check_attribution(attribution)}
+    return replace(result, extra=extra)
+
+
 def attribution_extra(attribution: str) -> dict:
     """What a query's ``extra`` holds for ``attribution``: nothing for the default (so that the
     results a load stored answer it), ``{"attribution": "today"}`` for the restated view."""

@@ -1,0 +1,229 @@
+"""The attribution the load did not store ("Groups as" today's organisation, or as it was when the
+setting is today's): on a store where nobody's groups were ever other than their groups now, the
+stored attribution's results said of the other, exactly the figures computed live
+(docs/dashboard.md, "Groups as"); on a store with movers, computed live.
+
+Two stores of the hand-built company of tests/test_metrics_attribution.py: its four directory
+snapshots (a move, a split, a rename, a new manager: 42 people restated), and its first snapshot
+alone (the same people and activity, nobody restated), each refreshed as a load leaves it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import ingest
+from metrics import bases, registry, results
+from metrics.measure import MetricParams
+from ruche.config import Settings
+from tests.test_metrics_attribution import KEY, ROOT, add_activities, csv_text, directory_rows, load_snapshots
+
+TARGETS = [{"metric": "participation", "group": "*", "value": 0.8, "start": date(2026, 1, 1), "due": date(2026, 12, 31)},
+           {"metric": "contribution", "group": "*", "value": 0.15, "start": date(2026, 1, 1), "due": date(2026, 12, 31)}]
+
+
+def refreshed(db) -> None:
+    from metrics.refresh import refresh_metrics
+    from ruche.store import connect
+
+    con = connect(str(db))
+    try:
+        refresh_metrics(con, Settings(values={}))
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory):
+    """The company as its first directory said it (2026-01-01) and nothing since: one version per
+    person, their attributes now."""
+    tmp_path = tmp_path_factory.mktemp("steady")
+    db = tmp_path / "s.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RUCHE_KEY", KEY)
+        path = tmp_path / "hr.csv"
+        path.write_text(csv_text(directory_rows(date(2026, 1, 1))))
+        ingest.load(path, db=db, settings=Settings(values={}), as_of=date(2026, 1, 1), refresh=False)
+        add_activities(db)
+        refreshed(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def moving(tmp_path_factory):
+    """The company with its four snapshots: S01 moves, R&D splits, Ops is renamed, S03 has a new manager."""
+    tmp_path = tmp_path_factory.mktemp("moving")
+    db = tmp_path / "m.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RUCHE_KEY", KEY)
+        load_snapshots(tmp_path, db)
+        add_activities(db)
+        refreshed(db)
+    return db
+
+
+def test_the_people_restated_are_the_movers_and_the_renamed(steady, moving):
+    with duckdb.connect(str(steady), read_only=True) as con:
+        assert bases.restated_people(con) == 0
+    with duckdb.connect(str(moving), read_only=True) as con:
+        # Ops renamed (O01-O20), R&D split (R01-R20), S01 moved, S03's new manager; S20, who left
+        # with the same attributes, is not
+        assert bases.restated_people(con) == 42
+
+
+def test_a_person_with_one_version_unlike_their_attributes_now_is_restated(steady, tmp_path):
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(steady, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update people_history set level = 'lead' where person_key = (select min(person_key) from people)")
+        assert bases.restated_people(con) == 1
+        con.execute("update people_history set level = null where person_key = (select min(person_key) from people)")
+        assert bases.restated_people(con) == 1  # a null against a value differs too
+
+
+def params_of(name: str, period: str, by: str, k: int, start: date | None, end: date | None,
+              attribution: str) -> MetricParams:
+    extra = {"targets": TARGETS} if name == "targets" else {}
+    if name == "silos":
+        extra = {"silo_threshold": -0.5, "per_period": True}
+    return MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
+                        extra={**extra, **bases.attribution_extra(attribution)})
+
+
+def assert_same(a, b) -> None:
+    assert_frame_equal(a.rows, b.rows)
+    assert a.suppressed_groups == b.suppressed_groups
+    assert set(a.extra) == set(b.extra)
+    for key, value in a.extra.items():
+        if isinstance(value, pl.DataFrame):
+            assert_frame_equal(value, b.extra[key])
+        else:
+            assert value == b.extra[key], key
+
+
+CASES = [("month", "department", 5, None, None), ("week", "team", 5, None, None),
+         ("quarter", "department", 10, None, None), ("month", "level", 2, date(2026, 2, 1), date(2026, 3, 31)),
+         ("week", "department", 10, date(2026, 1, 12), date(2026, 3, 1))]
+
+
+@pytest.mark.parametrize("name", sorted(bases.RESTATABLE))
+def test_with_nobody_restated_either_attribution_s_result_is_the_other_s_said_of_it(steady, name):
+    """Every measure that follows the attribution, by several grains, groups, ranges and minimum
+    sizes (a sponsor's floor of 10 among them): computed live under one attribution and said of
+    the other, exactly what the other computes live."""
+    with duckdb.connect(str(steady), read_only=True) as con:
+        for period, by, k, start, end in CASES:
+            was, today = (registry.get(name)(con, params_of(name, period, by, k, start, end, a))
+                          for a in (bases.AS_IT_WAS, bases.TODAY))
+            assert_same(bases.restated_as(was, bases.TODAY), today)
+            assert_same(bases.restated_as(today, bases.AS_IT_WAS), was)
+            if "attribution" in today.extra:
+                assert (today.extra["attribution"], was.extra["attribution"]) == ("today", "as-it-was")
+
+
+def test_with_movers_the_two_attributions_differ(moving):
+    """Not a shortcut to take there: the restated participation by department is not the stored one."""
+    with duckdb.connect(str(moving), read_only=True) as con:
+        was, today = (registry.get("participation")(con, params_of("participation", "month", "department", 5,
+                                                                   None, None, a))
+                      for a in (bases.AS_IT_WAS, bases.TODAY))
+        assert set(was.rows["department"]) == {"Sales", "Ops", "Operations", "R&D", "Research", "Development"}
+        assert set(today.rows["department"]) == {"Sales", "Operations", "Research", "Development"}
+
+
+def served(monkeypatch, db, attribution: str | None = None):
+    """The Overview of ``db`` (whole range, by department), the live computations it asked for
+    counted when ``attribution`` is chosen in the sidebar after the first view."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(db))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "dashboard" / "demo.toml"))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    live = []
+    get = registry.get
+
+    def counted(name):
+        measure = get(name)
+        return lambda con, params: live.append(name) or measure(con, params)
+
+    monkeypatch.setattr(registry, "get", counted)
+    if attribution is not None:
+        at.sidebar.radio(key="attribution").set_value(attribution).run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at, live
+
+
+def shown(at) -> dict:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def covers(at) -> list[str]:
+    return [c.value.replace("\\", "") for c in at.caption if "Covers" in c.value]
+
+
+def test_the_overview_under_today_s_organisation_reads_the_stored_results_when_nobody_moved(steady, monkeypatch):
+    """The steady company: the first view of today's organisation computes nothing (the stored
+    results, said of it); its headlines are those of the stored organisation, its covers line
+    says today's; computed live (every cache emptied, the shortcut off), the same headlines."""
+    at, _ = served(monkeypatch, steady)
+    stored_figures = shown(at)
+    at, live = served(monkeypatch, steady, bases.TODAY)
+    assert live == []
+    assert shown(at) == stored_figures
+    assert covers(at) and all("today's organisation" in c for c in covers(at))
+    from dashboard import data
+
+    monkeypatch.setattr(data, "_attributions_agree", lambda published: False)
+    at, live = served(monkeypatch, steady, bases.TODAY)
+    assert "participation" in live and shown(at) == stored_figures
+    assert covers(at) and all("today's organisation" in c for c in covers(at))
+
+
+def test_the_overview_under_today_s_organisation_computes_it_when_people_moved(moving, monkeypatch):
+    at, live = served(monkeypatch, moving, bases.TODAY)
+    assert "participation" in live
+    assert covers(at) and all("today's organisation" in c for c in covers(at))
+
+
+def test_a_store_whose_setting_is_today_serves_as_it_was_from_the_stored_results(steady, monkeypatch, tmp_path):
+    """The reverse setting: results stored under today's organisation, "as it was" asked."""
+    import shutil
+
+    from metrics.refresh import refresh_metrics
+    from ruche.store import connect
+
+    db = tmp_path / "today.duckdb"
+    shutil.copy(steady, db)
+    settings = Settings(values={"attribution": "today"})
+    con = connect(str(db))
+    try:
+        refresh_metrics(con, settings)
+        keys = results.current_keys(con)
+    finally:
+        con.close()
+    assert results.key("participation", "department", "month", 5, {"attribution": "today"}) in keys
+    config = tmp_path / "today.toml"
+    config.write_text('attribution = "today"\n' + (ROOT / "dashboard" / "demo.toml").read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    from dashboard import data
+
+    monkeypatch.setattr(data, "settings", lambda: Settings.load(path=str(config)))
+    at, _ = served(monkeypatch, db)
+    assert at.sidebar.radio(key="attribution").value == "today"
+    today_figures = shown(at)
+    at, live = served(monkeypatch, db, bases.AS_IT_WAS)
+    assert "participation" not in live, live
+    assert shown(at) == today_figures
+    assert covers(at) and all("organisation as it was on each day" in c for c in covers(at))
