@@ -72,19 +72,19 @@ def store_status(published: tuple[int, int] | None) -> dict | None:
 
 
 @st.cache_resource(max_entries=2)
-def _attributions_agree(published: tuple[int, int]) -> bool:
-    """Whether nobody in the store holds on some day groups other than their groups now
-    (:func:`metrics.bases.restated_people`), read once per published store: the two attributions
-    then give the same figures."""
-    return bases.restated_people(cursor()) == 0
+def _restated(published: tuple[int, int]) -> frozenset[str]:
+    """The attributes some person held on some day with a value other than their value now
+    (:func:`metrics.bases.restated_attributes`), read once per published store."""
+    return bases.restated_attributes(cursor())
 
 
 @st.cache_resource(max_entries=2)
 def _stored_keys(path: str, published: tuple[int, int]) -> frozenset[str]:
     """The results the last load precomputed (:mod:`metrics.results`), read once per store; and
-    whether its attributions agree (:func:`_attributions_agree`), read with them at the first
-    view (a tenth of a second on 100,000 people) rather than at the first change of "Groups as"."""
-    _attributions_agree(published)
+    the attributes whose history differs from today (:func:`_restated`), read with them at the
+    first view (a tenth of a second on 100,000 people) rather than at the first change of
+    "Groups as"."""
+    _restated(published)
     return results.current_keys(cursor())
 
 
@@ -179,12 +179,15 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     """A metric's result under ``params``, cached: what the load stored over the whole range (or a
     slice of it), else computed live. ``start`` and ``end`` None: the whole range.
 
-    Under the attribution the load did not store, on a store where nobody's groups were ever other
-    than their groups now, the result is the stored attribution's, said of the one asked for
-    (:func:`metrics.bases.restated_as`): the same figures, not computed again."""
+    Under the attribution the load did not store, of a measure that reads no attribute some
+    person held on some day with a value other than their value now (the organisation as a whole
+    always; a department when nobody ever changed department...), the result is the stored
+    attribution's, said of the one asked for (:func:`metrics.bases.restated_as`): the same
+    figures, not computed again."""
     asked = bases.attribution_of(params)
     stored_as = bases.check_attribution(getattr(settings(), "attribution", AS_IT_WAS))
-    if name in bases.RESTATABLE and asked != stored_as and _attributions_agree(version()):
+    if (name in bases.RESTATABLE and asked != stored_as
+            and not bases.attributes_read(name, params.by) & _restated(version())):
         extra = {key: value for key, value in params.extra.items() if key != "attribution"}
         same = replace(params, extra={**extra, **bases.attribution_extra(stored_as)})
         return bases.restated_as(_result(name, same), asked)

@@ -185,26 +185,53 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
-def restated_people(con: duckdb.DuckDBPyConnection) -> int:
-    """How many people hold on some day groups other than their groups now
-    (:file:`restated_people.sql`: more than one version of their attributes, or one that is not
-    their attributes now). None: the two attributions count every person in the same groups on
-    every day, and every measure of :data:`RESTATABLE` gives the same figures under both."""
-    return con.execute(sql("restated_people")).fetchone()[0]
+#: The attributes of a person's versions (people_history) a measure's groups may read.
+VERSIONED = ("department", "team", "site", "country", "level", "manager_key", "frontline")
+#: The attributes a measure reads besides those of its groups: the leaders' levels, the frontline.
+READS = {"leaders": ("level",), "leadership": ("level",), "frontline": ("frontline",)}
+
+
+def restated_attributes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The attributes of :data:`VERSIONED` some person held on some day with a value other than
+    their value now (:file:`restated_attributes.sql`). A measure that reads none of them
+    (:func:`attributes_read`) counts every person in the same groups on every day under both
+    attributions, and gives the same figures under both."""
+    row = con.execute(sql("restated_attributes")).fetchone()
+    return frozenset(name for name, differs in zip(VERSIONED, row) if differs)
+
+
+def attributes_read(name: str, by: str) -> frozenset[str]:
+    """The attributes of :data:`VERSIONED` whose history measure ``name`` by ``by`` reads: the
+    group-by's (none for the whole organisation; every one for a group that is not an attribute,
+    a leader's organisation by the reporting tree), and the measure's own (:data:`READS`).
+
+    >>> sorted(attributes_read("participation", "organisation")), sorted(attributes_read("leaders", "site"))
+    ([], ['level', 'site'])
+    >>> attributes_read("participation", "reports_to") == frozenset(VERSIONED)
+    True
+    """
+    if by == "organisation":
+        group: tuple[str, ...] = ()
+    elif by in VERSIONED:
+        group = (by,)
+    else:
+        group = VERSIONED
+    return frozenset(group) | frozenset(READS.get(name, ()))
 
 
 #: The measures whose result under one attribution is the other's, said of it
-#: (:func:`restated_as`), when nobody is restated (:func:`restated_people`): every measure that
-#: follows the attribution but those of the person graph, whose result names the day of its
-#: groups as it was (``groups_as_of``), none today.
+#: (:func:`restated_as`), when nobody's attributes it reads ever changed (:func:`attributes_read`,
+#: :func:`restated_attributes`): every measure that follows the attribution but those of the
+#: person graph, whose result names the day of its groups as it was (``groups_as_of``), none today.
 RESTATABLE = ATTRIBUTED - {"bridges", "network-communities"}
 
 
 def restated_as(result, attribution: str):
     """``result`` (a :class:`metrics.measure.MetricResult` of a measure of :data:`RESTATABLE`)
     said of ``attribution``: the same rows, its ``extra['attribution']`` (where it says one)
-    ``attribution``. Only for a store where nobody is restated (:func:`restated_people`): the
-    figures are then those of either attribution."""
+    ``attribution``. Only where the measure reads no attribute whose history differs from today
+    (:func:`attributes_read`, :func:`restated_attributes`): the figures are then those of either
+    attribution."""
     from dataclasses import replace
 
     extra = result.extra

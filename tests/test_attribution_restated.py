@@ -67,25 +67,29 @@ def moving(tmp_path_factory):
     return db
 
 
-def test_the_people_restated_are_the_movers_and_the_renamed(steady, moving):
+def test_the_attributes_restated_are_those_some_person_held_otherwise(steady, moving):
     with duckdb.connect(str(steady), read_only=True) as con:
-        assert bases.restated_people(con) == 0
+        assert bases.restated_attributes(con) == frozenset()
     with duckdb.connect(str(moving), read_only=True) as con:
-        # Ops renamed (O01-O20), R&D split (R01-R20), S01 moved, S03's new manager; S20, who left
-        # with the same attributes, is not
-        assert bases.restated_people(con) == 42
+        # S01's move (department, team, manager), R&D's split, Ops renamed, S03's new manager; the
+        # site, country, level and frontline of everybody never changed (S20 left with theirs)
+        assert bases.restated_attributes(con) == {"department", "team", "manager_key"}
 
 
-def test_a_person_with_one_version_unlike_their_attributes_now_is_restated(steady, tmp_path):
+def test_one_version_unlike_the_attributes_now_restates_its_attribute(steady, tmp_path):
     import shutil
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(steady, db)
     with duckdb.connect(str(db)) as con:
         con.execute("update people_history set level = 'lead' where person_key = (select min(person_key) from people)")
-        assert bases.restated_people(con) == 1
+        assert bases.restated_attributes(con) == {"level"}
         con.execute("update people_history set level = null where person_key = (select min(person_key) from people)")
-        assert bases.restated_people(con) == 1  # a null against a value differs too
+        assert bases.restated_attributes(con) == {"level"}  # a null against a value differs too
+        con.execute("update people_history set level = p.level from people p "
+                    "where p.person_key = people_history.person_key")
+        con.execute("update people set frontline = true where person_key = (select max(person_key) from people)")
+        assert bases.restated_attributes(con) == {"frontline"}
 
 
 def params_of(name: str, period: str, by: str, k: int, start: date | None, end: date | None,
@@ -128,14 +132,26 @@ def test_with_nobody_restated_either_attribution_s_result_is_the_other_s_said_of
                 assert (today.extra["attribution"], was.extra["attribution"]) == ("today", "as-it-was")
 
 
-def test_with_movers_the_two_attributions_differ(moving):
-    """Not a shortcut to take there: the restated participation by department is not the stored one."""
+@pytest.mark.parametrize("name", sorted(bases.RESTATABLE))
+def test_with_movers_a_measure_by_an_attribute_nobody_changed_is_the_same_under_both(moving, name):
+    """The moving company: by the organisation, site, country, level or frontline (none of which
+    anybody's history changed, though S01 moved in the middle of February and S03's manager
+    changed: versions inside a period), each measure's figures are the same under both
+    attributions; by department, not (Ops renamed, R&D split)."""
     with duckdb.connect(str(moving), read_only=True) as con:
-        was, today = (registry.get("participation")(con, params_of("participation", "month", "department", 5,
-                                                                   None, None, a))
-                      for a in (bases.AS_IT_WAS, bases.TODAY))
-        assert set(was.rows["department"]) == {"Sales", "Ops", "Operations", "R&D", "Research", "Development"}
-        assert set(today.rows["department"]) == {"Sales", "Operations", "Research", "Development"}
+        for by in ("organisation", "site", "country", "level", "frontline", "department"):
+            agree = not bases.attributes_read(name, by) & bases.restated_attributes(con)
+            assert agree == (by != "department"), by
+            for period, _, k, start, end in CASES:
+                was, today = (registry.get(name)(con, params_of(name, period, by, k, start, end, a))
+                              for a in (bases.AS_IT_WAS, bases.TODAY))
+                if agree:
+                    assert_same(bases.restated_as(was, bases.TODAY), today)
+        if name == "participation":  # by month over the whole range
+            was, today = (registry.get(name)(con, params_of(name, "month", "department", 5, None, None, a))
+                          for a in (bases.AS_IT_WAS, bases.TODAY))
+            assert set(was.rows["department"]) == {"Sales", "Ops", "Operations", "R&D", "Research", "Development"}
+            assert set(today.rows["department"]) == {"Sales", "Operations", "Research", "Development"}
 
 
 def served(monkeypatch, db, attribution: str | None = None):
@@ -156,7 +172,7 @@ def served(monkeypatch, db, attribution: str | None = None):
 
     def counted(name):
         measure = get(name)
-        return lambda con, params: live.append(name) or measure(con, params)
+        return lambda con, params: live.append((name, params.by)) or measure(con, params)
 
     monkeypatch.setattr(registry, "get", counted)
     if attribution is not None:
@@ -176,7 +192,8 @@ def covers(at) -> list[str]:
 def test_the_overview_under_today_s_organisation_reads_the_stored_results_when_nobody_moved(steady, monkeypatch):
     """The steady company: the first view of today's organisation computes nothing (the stored
     results, said of it); its headlines are those of the stored organisation, its covers line
-    says today's; computed live (every cache emptied, the shortcut off), the same headlines."""
+    says today's; computed live (every cache emptied, every attribute taken as restated: the
+    departments' measures computed again), the same headlines."""
     at, _ = served(monkeypatch, steady)
     stored_figures = shown(at)
     at, live = served(monkeypatch, steady, bases.TODAY)
@@ -185,16 +202,26 @@ def test_the_overview_under_today_s_organisation_reads_the_stored_results_when_n
     assert covers(at) and all("today's organisation" in c for c in covers(at))
     from dashboard import data
 
-    monkeypatch.setattr(data, "_attributions_agree", lambda published: False)
+    monkeypatch.setattr(data, "_restated", lambda published: frozenset(bases.VERSIONED))
     at, live = served(monkeypatch, steady, bases.TODAY)
-    assert "participation" in live and shown(at) == stored_figures
+    assert ("participation", "department") in live and shown(at) == stored_figures
     assert covers(at) and all("today's organisation" in c for c in covers(at))
 
 
-def test_the_overview_under_today_s_organisation_computes_it_when_people_moved(moving, monkeypatch):
+def test_the_overview_under_today_s_organisation_computes_only_the_groups_people_changed(moving, monkeypatch):
+    """The moving company by department: the department's measures computed under today's
+    organisation, the organisation's and the levels' (the leaders') read from the store."""
     at, live = served(monkeypatch, moving, bases.TODAY)
-    assert "participation" in live
+    assert ("participation", "department") in live
+    assert not [(name, by) for name, by in live if by in ("organisation", "level")], live
     assert covers(at) and all("today's organisation" in c for c in covers(at))
+    restated = shown(at)
+    from dashboard import data
+
+    monkeypatch.setattr(data, "_restated", lambda published: frozenset(bases.VERSIONED))
+    at, live = served(monkeypatch, moving, bases.TODAY)
+    assert ("participation", "level") in live
+    assert shown(at) == restated
 
 
 def test_a_store_whose_setting_is_today_serves_as_it_was_from_the_stored_results(steady, monkeypatch, tmp_path):
