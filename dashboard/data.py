@@ -186,7 +186,7 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     figures, not computed again."""
     asked = bases.attribution_of(params)
     stored_as = bases.check_attribution(getattr(settings(), "attribution", AS_IT_WAS))
-    if (name in bases.RESTATABLE and asked != stored_as
+    if (bases.restatable(name, asked) and asked != stored_as
             and not bases.attributes_read(name, params.by) & _restated(version())):
         extra = {key: value for key, value in params.extra.items() if key != "attribution"}
         same = replace(params, extra={**extra, **bases.attribution_extra(stored_as)})

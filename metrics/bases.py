@@ -219,11 +219,25 @@ def attributes_read(name: str, by: str) -> frozenset[str]:
     return frozenset(group) | frozenset(READS.get(name, ()))
 
 
+#: The measures of the person graph: each person in the groups of one day as it was, the day their
+#: result names (``groups_as_of``); none under today's organisation.
+PERSON_GRAPH_GROUPS = frozenset({"bridges", "network-communities"})
 #: The measures whose result under one attribution is the other's, said of it
 #: (:func:`restated_as`), when nobody's attributes it reads ever changed (:func:`attributes_read`,
-#: :func:`restated_attributes`): every measure that follows the attribution but those of the
-#: person graph, whose result names the day of its groups as it was (``groups_as_of``), none today.
-RESTATABLE = ATTRIBUTED - {"bridges", "network-communities"}
+#: :func:`restated_attributes`): every measure that follows the attribution; those of the person
+#: graph from as it was to today's only (:func:`restatable`).
+RESTATABLE = ATTRIBUTED
+
+
+def restatable(name: str, attribution: str) -> bool:
+    """Whether measure ``name`` under ``attribution`` may be the other attribution's result, said
+    of it (:func:`restated_as`): a measure of the person graph only under today's organisation
+    (as it was, its result names a day, which today's does not know).
+
+    >>> restatable("participation", AS_IT_WAS), restatable("bridges", TODAY), restatable("bridges", AS_IT_WAS)
+    (True, True, False)
+    """
+    return name in RESTATABLE and (name not in PERSON_GRAPH_GROUPS or check_attribution(attribution) == TODAY)
 
 
 def restated_as(result, attribution: str):
@@ -237,6 +251,8 @@ def restated_as(result, attribution: str):
     extra = result.extra
     if "attribution" in extra:
         extra = {**extra, "attribution": check_attribution(attribution)}
+    if attribution == TODAY and "groups_as_of" in extra:  # the person graph's day, none today
+        extra = {key: value for key, value in extra.items() if key != "groups_as_of"}
     return replace(result, extra=extra)
 
 

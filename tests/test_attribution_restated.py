@@ -108,6 +108,10 @@ def assert_same(a, b) -> None:
     for key, value in a.extra.items():
         if isinstance(value, pl.DataFrame):
             assert_frame_equal(value, b.extra[key])
+        elif isinstance(value, float):  # the person graph's NMI sums its terms in the order people are read
+            assert value == pytest.approx(b.extra[key], rel=1e-12, abs=1e-15), key
+        elif key == "betweenness":  # how long each run took aside
+            assert {**value, "seconds": None} == {**b.extra[key], "seconds": None}
         else:
             assert value == b.extra[key], key
 
@@ -127,7 +131,8 @@ def test_with_nobody_restated_either_attribution_s_result_is_the_other_s_said_of
             was, today = (registry.get(name)(con, params_of(name, period, by, k, start, end, a))
                           for a in (bases.AS_IT_WAS, bases.TODAY))
             assert_same(bases.restated_as(was, bases.TODAY), today)
-            assert_same(bases.restated_as(today, bases.AS_IT_WAS), was)
+            if bases.restatable(name, bases.AS_IT_WAS):
+                assert_same(bases.restated_as(today, bases.AS_IT_WAS), was)
             if "attribution" in today.extra:
                 assert (today.extra["attribution"], was.extra["attribution"]) == ("today", "as-it-was")
 
