@@ -95,25 +95,36 @@ def test_one_version_unlike_the_attributes_now_restates_its_attribute(steady, tm
 def params_of(name: str, period: str, by: str, k: int, start: date | None, end: date | None,
               attribution: str) -> MetricParams:
     extra = {"targets": TARGETS} if name == "targets" else {}
-    if name == "silos":
-        extra = {"silo_threshold": -0.5, "per_period": True}
+    if name == "silos":  # per period (the Overview's), or over the range with its graph (the Network page's)
+        extra = {"silo_threshold": -0.5, **({"graph_top": 40} if period == "quarter" else {"per_period": True})}
     return MetricParams(by=by, period=period, start=start, end=end, min_group_size=k,
                         extra={**extra, **bases.attribution_extra(attribution)})
+
+
+def assert_equal(a, b, where: str) -> None:
+    """``a`` and ``b`` the same, frames and nested values included (a float to its last bits but
+    one: the person graph's NMI sums its terms in the order people are read)."""
+    if isinstance(a, pl.DataFrame):
+        assert_frame_equal(a, b)
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), where
+        for key in a:
+            if not (where.endswith("betweenness") and key == "seconds"):  # how long each run took
+                assert_equal(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_equal(x, y, f"{where}[{i}]")
+    elif isinstance(a, float):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), where
+    else:
+        assert a == b, where
 
 
 def assert_same(a, b) -> None:
     assert_frame_equal(a.rows, b.rows)
     assert a.suppressed_groups == b.suppressed_groups
-    assert set(a.extra) == set(b.extra)
-    for key, value in a.extra.items():
-        if isinstance(value, pl.DataFrame):
-            assert_frame_equal(value, b.extra[key])
-        elif isinstance(value, float):  # the person graph's NMI sums its terms in the order people are read
-            assert value == pytest.approx(b.extra[key], rel=1e-12, abs=1e-15), key
-        elif key == "betweenness":  # how long each run took aside
-            assert {**value, "seconds": None} == {**b.extra[key], "seconds": None}
-        else:
-            assert value == b.extra[key], key
+    assert_equal(a.extra, b.extra, "extra")
 
 
 CASES = [("month", "department", 5, None, None), ("week", "team", 5, None, None),
@@ -259,3 +270,43 @@ def test_a_store_whose_setting_is_today_serves_as_it_was_from_the_stored_results
     assert "participation" not in live, live
     assert shown(at) == today_figures
     assert covers(at) and all("organisation as it was on each day" in c for c in covers(at))
+
+
+SAMPLE_CASES = [("month", 5, None, None), ("quarter", 10, None, None), ("week", 5, date(2026, 3, 2), date(2026, 5, 31))]
+
+
+@pytest.mark.parametrize("name", sorted(bases.RESTATABLE))
+def test_the_sample_s_measures_by_team_are_the_same_under_both(sample_store, name):
+    """The sample company: its split moved people between departments, never between teams,
+    sites, countries, levels or frontline; by team and by the whole organisation, each measure's
+    figures are the same under both attributions, by grain, range and minimum size (a sponsor's 10)."""
+    with duckdb.connect(str(sample_store), read_only=True) as con:
+        assert bases.restated_attributes(con) == {"department"}
+        for by in ("organisation", "team"):
+            assert not bases.attributes_read(name, by) & {"department"}
+            for period, k, start, end in SAMPLE_CASES:
+                was, today = (registry.get(name)(con, params_of(name, period, by, k, start, end, a))
+                              for a in (bases.AS_IT_WAS, bases.TODAY))
+                assert_same(bases.restated_as(was, bases.TODAY), today)
+
+
+def test_the_sample_s_overview_under_today_s_organisation(sample_store, monkeypatch):
+    """By department, the Overview under today's organisation computes the departments' measures
+    and reads the organisation's from the store: the same headlines as all computed live."""
+    at, live = served(monkeypatch, sample_store, bases.TODAY)
+    assert ("participation", "department") in live
+    assert not [(name, by) for name, by in live if by == "organisation"], live
+    restated = shown(at)
+    from dashboard import data
+
+    monkeypatch.setattr(data, "_restated", lambda published: frozenset(bases.VERSIONED))
+    at, live = served(monkeypatch, sample_store, bases.TODAY)
+    assert ("participation", "level") in live
+    assert shown(at) == restated
+    at.sidebar.selectbox(key="by").set_value("team").run()
+    by_team = shown(at)
+    monkeypatch.setattr(data, "_restated", lambda published: frozenset({"department"}))
+    at, live = served(monkeypatch, sample_store, bases.TODAY)
+    at.sidebar.selectbox(key="by").set_value("team").run()
+    assert shown(at) == by_team
+
