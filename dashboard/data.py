@@ -180,10 +180,10 @@ def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:
     slice of it), else computed live. ``start`` and ``end`` None: the whole range.
 
     Under the attribution the load did not store, of a measure that reads no attribute some
-    person held on some day with a value other than their value now (the organisation as a whole
-    always; a department when nobody ever changed department...), the result is the stored
-    attribution's, said of the one asked for (:func:`metrics.bases.restated_as`): the same
-    figures, not computed again."""
+    person held on some day with a value other than their value now (by the whole organisation,
+    most read none; by department, the department...: :func:`metrics.bases.attributes_read`),
+    the result is the stored attribution's, said of the one asked for
+    (:func:`metrics.bases.restated_as`): the same figures, not computed again."""
     asked = bases.attribution_of(params)
     stored_as = bases.check_attribution(getattr(settings(), "attribution", AS_IT_WAS))
     if (bases.restatable(name, asked) and asked != stored_as

@@ -224,9 +224,12 @@ def attributes_read(name: str, by: str) -> frozenset[str]:
 PERSON_GRAPH_GROUPS = frozenset({"bridges", "network-communities"})
 #: The measures whose result under one attribution is the other's, said of it
 #: (:func:`restated_as`), when nobody's attributes it reads ever changed (:func:`attributes_read`,
-#: :func:`restated_attributes`): every measure that follows the attribution; those of the person
-#: graph from as it was to today's only (:func:`restatable`).
-RESTATABLE = ATTRIBUTED
+#: :func:`restated_attributes`): each measure that follows the attribution, named here once shown
+#: to read no other attribute than :func:`attributes_read` says (``tests/test_attribution_restated.py``);
+#: those of the person graph from as it was to today's only (:func:`restatable`).
+RESTATABLE = frozenset({"participation", "leaders", "leadership", "frontline", "targets", "silos", "group-graph",
+                        "bridges", "network-communities", "lifecycle", "responsiveness", "personas", "inequality",
+                        "external"})
 
 
 def restatable(name: str, attribution: str) -> bool:

@@ -67,6 +67,12 @@ def moving(tmp_path_factory):
     return db
 
 
+def test_every_measure_that_follows_the_attribution_is_one_read_either_way():
+    """A measure added to those that follow the attribution is served under the other one only once
+    shown here to read no attribute but those :func:`metrics.bases.attributes_read` names."""
+    assert bases.RESTATABLE == bases.ATTRIBUTED
+
+
 def test_the_attributes_restated_are_those_some_person_held_otherwise(steady, moving):
     with duckdb.connect(str(steady), read_only=True) as con:
         assert bases.restated_attributes(con) == frozenset()
