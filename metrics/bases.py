@@ -185,6 +185,80 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
+#: The attributes of a person's versions (people_history) a measure's groups may read.
+VERSIONED = ("department", "team", "site", "country", "level", "manager_key", "frontline")
+#: The attributes a measure reads besides those of its groups: the leaders' levels, the frontline.
+READS = {"leaders": ("level",), "leadership": ("level",), "frontline": ("frontline",)}
+
+
+def restated_attributes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The attributes of :data:`VERSIONED` some person held on some day with a value other than
+    their value now (:file:`restated_attributes.sql`). A measure that reads none of them
+    (:func:`attributes_read`) counts every person in the same groups on every day under both
+    attributions, and gives the same figures under both."""
+    row = con.execute(sql("restated_attributes")).fetchone()
+    return frozenset(name for name, differs in zip(VERSIONED, row) if differs)
+
+
+def attributes_read(name: str, by: str) -> frozenset[str]:
+    """The attributes of :data:`VERSIONED` whose history measure ``name`` by ``by`` reads: the
+    group-by's (none for the whole organisation; every one for a group that is not an attribute,
+    a leader's organisation by the reporting tree), and the measure's own (:data:`READS`).
+
+    >>> sorted(attributes_read("participation", "organisation")), sorted(attributes_read("leaders", "site"))
+    ([], ['level', 'site'])
+    >>> attributes_read("participation", "reports_to") == frozenset(VERSIONED)
+    True
+    """
+    if by == "organisation":
+        group: tuple[str, ...] = ()
+    elif by in VERSIONED:
+        group = (by,)
+    else:
+        group = VERSIONED
+    return frozenset(group) | frozenset(READS.get(name, ()))
+
+
+#: The measures of the person graph: each person in the groups of one day as it was, the day their
+#: result names (``groups_as_of``); none under today's organisation.
+PERSON_GRAPH_GROUPS = frozenset({"bridges", "network-communities"})
+#: The measures whose result under one attribution is the other's, said of it
+#: (:func:`restated_as`), when nobody's attributes it reads ever changed (:func:`attributes_read`,
+#: :func:`restated_attributes`): each measure that follows the attribution, named here once shown
+#: to read no other attribute than :func:`attributes_read` says (``tests/test_attribution_restated.py``);
+#: those of the person graph from as it was to today's only (:func:`restatable`).
+RESTATABLE = frozenset({"participation", "leaders", "leadership", "frontline", "targets", "silos", "group-graph",
+                        "bridges", "network-communities", "lifecycle", "responsiveness", "personas", "inequality",
+                        "external"})
+
+
+def restatable(name: str, attribution: str) -> bool:
+    """Whether measure ``name`` under ``attribution`` may be the other attribution's result, said
+    of it (:func:`restated_as`): a measure of the person graph only under today's organisation
+    (as it was, its result names a day, which today's does not know).
+
+    >>> restatable("participation", AS_IT_WAS), restatable("bridges", TODAY), restatable("bridges", AS_IT_WAS)
+    (True, True, False)
+    """
+    return name in RESTATABLE and (name not in PERSON_GRAPH_GROUPS or check_attribution(attribution) == TODAY)
+
+
+def restated_as(result, attribution: str):
+    """``result`` (a :class:`metrics.measure.MetricResult` of a measure of :data:`RESTATABLE`)
+    said of ``attribution``: the same rows, its ``extra['attribution']`` (where it says one)
+    ``attribution``. Only where the measure reads no attribute whose history differs from today
+    (:func:`attributes_read`, :func:`restated_attributes`): the figures are then those of either
+    attribution."""
+    from dataclasses import replace
+
+    extra = result.extra
+    if "attribution" in extra:
+        extra = {**extra, "attribution": check_attribution(attribution)}
+    if attribution == TODAY and "groups_as_of" in extra:  # the person graph's day, none today
+        extra = {key: value for key, value in extra.items() if key != "groups_as_of"}
+    return replace(result, extra=extra)
+
+
 def attribution_extra(attribution: str) -> dict:
     """What a query's ``extra`` holds for ``attribution``: nothing for the default (so that the
     results a load stored answer it), ``{"attribution": "today"}`` for the restated view."""
