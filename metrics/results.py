@@ -43,7 +43,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders_by
+from metrics.leadership import leaders_by, leaders_frames
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
@@ -184,6 +184,13 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             raise KeyError(params.by)
         return common[wanted][params.by]
 
+    def once(wanted: tuple, compute):
+        """``compute()``, kept in ``common`` under ``wanted``: the figures before any suppression
+        that every minimum group size decides on (a sponsor's as the one of the settings)."""
+        if wanted not in common:
+            common[wanted] = compute()
+        return common[wanted]
+
     def whole_labels() -> dict:  # lifecycle and responsiveness (no reads flag)
         if ("labels", attribution) not in common:
             common[("labels", attribution)] = labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)
@@ -223,7 +230,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution))
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=once(("leaders frames", params.period, params.start, attribution),
+                        lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -232,7 +241,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if params.by in BY_CHOICES and stored_ties(con, attribution):
             # every attribute in one query from the stored group ties (the load asks for each)
             groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
-                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume))
+                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume,
+                totals=once(("silos totals", params.period, params.start),
+                            lambda: silos.totals_by(con, BY_CHOICES, params.period, params.start))))
         else:
             groups, left_out, org, hidden = silos.silos_and_hidden(
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,

@@ -133,14 +133,13 @@ def silos_and_hidden(
                    min_group_size, silo_threshold, min_ties, min_ties_per_person)
 
 
-def silos_by(
-    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None, min_group_size: int,
-    silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES, min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
-) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]]:
-    """:func:`silos_and_hidden` per ``period`` from ``start`` on, as it was, for every attribute of
-    ``bys`` (allow-listed) in one query (``silos_by.sql``, from the stored group ties: the caller
-    checked they describe the store, :func:`metrics.graph.stored_ties`): each attribute's figures
-    those a query by it alone gives, row for row."""
+def totals_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
+) -> dict[str, pl.DataFrame]:
+    """Every group's people and ties per ``period`` from ``start`` on, as it was, before any
+    suppression, with the organisation's figures on every row, for every attribute of ``bys``
+    (allow-listed) in one query (``silos_by.sql``, from the stored group ties): what
+    :func:`silos_by` decides under a minimum group size."""
     g = grain(period)
     calendar, _ = per_period_calendar(g)
     day_of = f"date_trunc('{g.trunc}', {{day}})::date"
@@ -157,11 +156,22 @@ def silos_by(
         else "by week, every day from the pairs",
     )
     frame = _typed(con.execute(query, {"from_date": start, "to_date": None}).pl())
-    return {
-        by: _shaped(frame.filter(pl.col("by_attribute") == by).drop("by_attribute"), by, period, min_group_size,
-                    silo_threshold, min_ties, min_ties_per_person)
-        for by in bys
-    }
+    return {by: frame.filter(pl.col("by_attribute") == by).drop("by_attribute") for by in bys}
+
+
+def silos_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None, min_group_size: int,
+    silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES, min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+    totals: dict[str, pl.DataFrame] | None = None,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]]:
+    """:func:`silos_and_hidden` per ``period`` from ``start`` on, as it was, for every attribute of
+    ``bys`` (allow-listed) in one query (:func:`totals_by`, from the stored group ties: the caller
+    checked they describe the store, :func:`metrics.graph.stored_ties`): each attribute's figures
+    those a query by it alone gives, row for row. ``totals``: :func:`totals_by`'s frames of ``bys``
+    read before (the same figures under another minimum group size need no other query)."""
+    totals = totals_by(con, bys, period, start) if totals is None else totals
+    return {by: _shaped(totals[by], by, period, min_group_size, silo_threshold, min_ties, min_ties_per_person)
+            for by in bys}
 
 
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
