@@ -725,7 +725,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         calls += [(*call, sponsor_k) for call in default_calls(settings) if sponsored(call[0], call[3])]
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
-    with shared_stays(con, reuse=first is not None):
+    with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
         for name, by, period, extra, k in calls:
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
             label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
