@@ -251,6 +251,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
+    if (name == "silos" and not params.extra.get("per_period") and params.start is None and params.end is None
+            and params.by in BY_CHOICES and stored_ties(con, attribution)):
+        # the E-I index and the group graph over the whole history: the groups' totals of every
+        # attribute in one query from the stored group ties (the load asks for each)
+        totals = once(("silos totals", None, None), lambda: silos.totals_by(con, BY_CHOICES, None, None))
+        if "covers" not in common:
+            common["covers"] = silos.covers(con, None, None)
+        return silos.silos_from_totals(con, params, totals[params.by], True, common["covers"]), None
     if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
         # the range's people read once for every attribute (the load asks for each), then each one's result
         wanted = (name, "every attribute", attribution)
@@ -577,13 +585,14 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped; the silos per period, which read no other
-    period, from the first of them. Each period's row stands on its own, so
-    the result is the one computed over the whole range (``tests/test_refresh_periods.py``)."""
+    retention looks back to), whose rows are dropped; the silos per period and the leaders'
+    (no retention), which read no other period, from the first of them. Each period's row stands
+    on its own, so the result is the one computed over the whole range
+    (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
-    # the cross-silo share of a period reads that period alone: no retention to look back for
-    looks_back = name != "silos"
+    # the cross-silo share of a period and the leaders' read that period alone: no retention to look back for
+    looks_back = name not in ("silos", "leaders")
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
