@@ -145,6 +145,11 @@ RANGE_GROUPS = "range_groups"
 THREADS = "threads_first_reply"
 
 
+#: What :func:`_with_hidden` holds in its ``common`` per grain (the key's second item), before any
+#: group is left out, for the calls of that grain under every minimum group size.
+HELD_PER_GRAIN = ("leaders frames", "silos totals")
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable
@@ -186,7 +191,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def once(wanted: tuple, compute):
         """``compute()``, kept in ``common`` under ``wanted``: the figures before any suppression
-        that every minimum group size decides on (a sponsor's as the one of the settings)."""
+        that every minimum group size decides on (a sponsor's as the one of the settings), whether
+        the stored group ties answer (the store does not change meanwhile)."""
         if wanted not in common:
             common[wanted] = compute()
         return common[wanted]
@@ -238,7 +244,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         threshold = params.extra.get("silo_threshold")
         threshold = silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold)
         volume = silos.min_ties(params.extra)
-        if params.by in BY_CHOICES and stored_ties(con, attribution):
+        if params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution)):
             # every attribute in one query from the stored group ties (the load asks for each)
             groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
                 con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume,
@@ -252,7 +258,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
     if (name == "silos" and not params.extra.get("per_period") and params.start is None and params.end is None
-            and params.by in BY_CHOICES and stored_ties(con, attribution)):
+            and params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution))):
         # the E-I index and the group graph over the whole history: the groups' totals of every
         # attribute in one query from the stored group ties (the load asks for each)
         totals = once(("silos totals", None, None), lambda: silos.totals_by(con, BY_CHOICES, None, None))
@@ -729,14 +735,19 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     spent: dict[str, float] = {}
     # under a sponsor's minimum group size too, the measures of the page a sponsor reads (sponsored)
     sponsor_k = max(k, getattr(settings, "sponsor_min_group_size", k))
-    calls = [(*call, k) for call in default_calls(settings)]
-    if sponsor_k != k:
-        calls += [(*call, sponsor_k) for call in default_calls(settings) if sponsored(call[0], call[3])]
+    # each right after the same call under the minimum group size: it decides on the figures that
+    # one read (metrics.results._with_hidden), held until the calls of another grain begin
+    calls = [(*call, floor) for call in default_calls(settings)
+             for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
     with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
         for name, by, period, extra, k in calls:
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+            # another grain's figures before any suppression: no call reads them again
+            for held in [h for h in common
+                         if isinstance(h, tuple) and h[0] in HELD_PER_GRAIN and h[1] not in (None, period)]:
+                del common[held]
             label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
             began = time.process_time()
             try:
