@@ -29,6 +29,8 @@ False
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -104,9 +106,32 @@ def store_state(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the bases describe exactly the activities and usage reports in the store."""
+    """Whether the bases describe exactly the activities and usage reports in the store (read once
+    within :func:`freshness_held`)."""
+    held = _HELD.get(id(con))
+    if held is not None:
+        return held
     stored = _state_stored(con)
     return stored is not None and stored == _state_now(con)
+
+
+#: :func:`is_fresh` of the connections within :func:`freshness_held`, by ``id``.
+_HELD: dict[int, bool] = {}
+
+
+@contextmanager
+def freshness_held(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within: :func:`is_fresh` of ``con`` read once, for a caller that changes neither the
+    activities, the usage reports nor the bases meanwhile (the stored results' computation asks it
+    of every metric's :func:`sources`: a few hundredths of a second each)."""
+    if id(con) in _HELD:
+        yield
+        return
+    _HELD[id(con)] = is_fresh(con)
+    try:
+        yield
+    finally:
+        _HELD.pop(id(con), None)
 
 
 

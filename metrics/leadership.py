@@ -83,19 +83,33 @@ def leaders(
 _LEADERS = f"cast({group_expression('level')} as varchar) in ({', '.join(repr(v) for v in LEADER_LEVELS)})"
 
 
-def leaders_by(
+def leaders_frames(
     con: duckdb.DuckDBPyConnection, bys: list[str], period: str = "month", start: date | None = None,
-    end: date | None = None, min_group_size: int = 5, attribution: str = bases.AS_IT_WAS,
-) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
-    """:func:`leaders` by each attribute of ``bys``: the participation of the levels inside every
-    attribute's groups in one query (:func:`metrics.participation.participation_frames`), that of
-    the levels alone (``organisation``, ``level``) in another; people in their groups under
-    ``attribution`` (:func:`metrics.bases.people_versions`)."""
+    end: date | None = None, attribution: str = bases.AS_IT_WAS,
+) -> dict[str, pl.DataFrame]:
+    """The participation of the levels by each attribute of ``bys`` before any suppression, that
+    :func:`leaders_by` decides under a minimum group size: inside every attribute's groups in one
+    query (:func:`metrics.participation.participation_frames`), the levels alone (``organisation``,
+    ``level``: under the key ``level``) in another; people in their groups under ``attribution``
+    (:func:`metrics.bases.people_versions`)."""
     outer = [by for by in bys if by not in ("organisation", "level")]
     frames = participation_frames(con, outer, period, start, end, _LEADERS, inner=["level"],
                                   attribution=attribution) if outer else {}
     if len(outer) < len(bys):
         frames["level"] = participation_frame(con, ["level"], period, start, end, _LEADERS, attribution)
+    return frames
+
+
+def leaders_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str = "month", start: date | None = None,
+    end: date | None = None, min_group_size: int = 5, attribution: str = bases.AS_IT_WAS,
+    frames: dict[str, pl.DataFrame] | None = None,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`leaders` by each attribute of ``bys``, from :func:`leaders_frames` (``frames``: those
+    read before for the same ``bys``, period, start, end and attribution: the same figures under
+    another minimum group size need no other query)."""
+    outer = [by for by in bys if by not in ("organisation", "level")]
+    frames = leaders_frames(con, bys, period, start, end, attribution) if frames is None else frames
     out = {}
     for by in bys:
         groups = [by] if by in outer else []

@@ -43,7 +43,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders_by
+from metrics.leadership import leaders_by, leaders_frames
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
@@ -145,6 +145,11 @@ RANGE_GROUPS = "range_groups"
 THREADS = "threads_first_reply"
 
 
+#: What :func:`_with_hidden` holds in its ``common`` per grain (the key's second item), before any
+#: group is left out, for the calls of that grain under every minimum group size.
+HELD_PER_GRAIN = ("leaders frames", "silos totals")
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable
@@ -183,6 +188,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if params.by not in common[wanted]:
             raise KeyError(params.by)
         return common[wanted][params.by]
+
+    def once(wanted: tuple, compute):
+        """``compute()``, kept in ``common`` under ``wanted``: the figures before any suppression
+        that every minimum group size decides on (a sponsor's as the one of the settings), whether
+        the stored group ties answer (the store does not change meanwhile)."""
+        if wanted not in common:
+            common[wanted] = compute()
+        return common[wanted]
 
     def whole_labels() -> dict:  # lifecycle and responsiveness (no reads flag)
         if ("labels", attribution) not in common:
@@ -223,16 +236,20 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "leaders":
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution))
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=once(("leaders frames", params.period, params.start, attribution),
+                        lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
         threshold = silos.DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold)
         volume = silos.min_ties(params.extra)
-        if params.by in BY_CHOICES and stored_ties(con, attribution):
+        if params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution)):
             # every attribute in one query from the stored group ties (the load asks for each)
             groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
-                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume))
+                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume,
+                totals=once(("silos totals", params.period, params.start),
+                            lambda: silos.totals_by(con, BY_CHOICES, params.period, params.start))))
         else:
             groups, left_out, org, hidden = silos.silos_and_hidden(
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
@@ -240,6 +257,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
+    if (name == "silos" and not params.extra.get("per_period") and params.start is None and params.end is None
+            and params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution))):
+        # the E-I index and the group graph over the whole history: the groups' totals of every
+        # attribute in one query from the stored group ties (the load asks for each)
+        totals = once(("silos totals", None, None), lambda: silos.totals_by(con, BY_CHOICES, None, None))
+        if "covers" not in common:
+            common["covers"] = silos.covers(con, None, None)
+        return silos.silos_from_totals(con, params, totals[params.by], True, common["covers"]), None
     if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
         # the range's people read once for every attribute (the load asks for each), then each one's result
         wanted = (name, "every attribute", attribution)
@@ -566,13 +591,14 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped; the silos per period, which read no other
-    period, from the first of them. Each period's row stands on its own, so
-    the result is the one computed over the whole range (``tests/test_refresh_periods.py``)."""
+    retention looks back to), whose rows are dropped; the silos per period and the leaders'
+    (no retention), which read no other period, from the first of them. Each period's row stands
+    on its own, so the result is the one computed over the whole range
+    (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
-    # the cross-silo share of a period reads that period alone: no retention to look back for
-    looks_back = name != "silos"
+    # the cross-silo share of a period and the leaders' read that period alone: no retention to look back for
+    looks_back = name not in ("silos", "leaders")
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
@@ -709,14 +735,19 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     spent: dict[str, float] = {}
     # under a sponsor's minimum group size too, the measures of the page a sponsor reads (sponsored)
     sponsor_k = max(k, getattr(settings, "sponsor_min_group_size", k))
-    calls = [(*call, k) for call in default_calls(settings)]
-    if sponsor_k != k:
-        calls += [(*call, sponsor_k) for call in default_calls(settings) if sponsored(call[0], call[3])]
+    # each right after the same call under the minimum group size: it decides on the figures that
+    # one read (metrics.results._with_hidden), held until the calls of another grain begin
+    calls = [(*call, floor) for call in default_calls(settings)
+             for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
-    with shared_stays(con, reuse=first is not None):
+    with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
         for name, by, period, extra, k in calls:
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+            # another grain's figures before any suppression: no call reads them again
+            for held in [h for h in common
+                         if isinstance(h, tuple) and h[0] in HELD_PER_GRAIN and h[1] not in (None, period)]:
+                del common[held]
             label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
             began = time.process_time()
             try:

@@ -40,7 +40,7 @@ from metrics.groups import EXTERNAL, grain, group_expression, people_by_attribut
 from metrics.population import DATA_DAYS, EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
-from metrics.ties import network_query, per_period_calendar, window
+from metrics.ties import WHOLE_WINDOW_CALENDAR, network_query, per_period_calendar, window
 from metrics.measure import MetricParams, MetricResult, register
 from ruche.i18n import N_
 
@@ -133,19 +133,24 @@ def silos_and_hidden(
                    min_group_size, silo_threshold, min_ties, min_ties_per_person)
 
 
-def silos_by(
-    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None, min_group_size: int,
-    silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES, min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
-) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]]:
-    """:func:`silos_and_hidden` per ``period`` from ``start`` on, as it was, for every attribute of
-    ``bys`` (allow-listed) in one query (``silos_by.sql``, from the stored group ties: the caller
-    checked they describe the store, :func:`metrics.graph.stored_ties`): each attribute's figures
-    those a query by it alone gives, row for row."""
-    g = grain(period)
-    calendar, _ = per_period_calendar(g)
-    day_of = f"date_trunc('{g.trunc}', {{day}})::date"
-    # a month or a quarter holds whole months: those are summed from the groups' month totals
-    months = g.name in ("month", "quarter")
+def totals_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str | None, start: date | None,
+) -> dict[str, pl.DataFrame]:
+    """Every group's people and ties per ``period`` from ``start`` on, as it was, before any
+    suppression, with the organisation's figures on every row, for every attribute of ``bys``
+    (allow-listed) in one query (``silos_by.sql``, from the stored group ties): what
+    :func:`silos_by` decides under a minimum group size. ``period`` None: the whole window from
+    ``start`` to the end of the data as one period (``all``), what :func:`silos_metric` reads."""
+    if period is None:
+        calendar = WHOLE_WINDOW_CALENDAR
+        day_of = "(select first_day from bounds)"
+        months = True
+    else:
+        g = grain(period)
+        calendar, _ = per_period_calendar(g)
+        day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+        # a month or a quarter holds whole months: those are summed from the groups' month totals
+        months = g.name in ("month", "quarter")
     query = sql("silos_by").format(
         bounds=bounds_sql(DATA_DAYS), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
         attributes=", ".join(f"'{b}'" for b in bys if group_expression(b)),
@@ -157,11 +162,22 @@ def silos_by(
         else "by week, every day from the pairs",
     )
     frame = _typed(con.execute(query, {"from_date": start, "to_date": None}).pl())
-    return {
-        by: _shaped(frame.filter(pl.col("by_attribute") == by).drop("by_attribute"), by, period, min_group_size,
-                    silo_threshold, min_ties, min_ties_per_person)
-        for by in bys
-    }
+    return {by: frame.filter(pl.col("by_attribute") == by).drop("by_attribute") for by in bys}
+
+
+def silos_by(
+    con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None, min_group_size: int,
+    silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES, min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON,
+    totals: dict[str, pl.DataFrame] | None = None,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]]:
+    """:func:`silos_and_hidden` per ``period`` from ``start`` on, as it was, for every attribute of
+    ``bys`` (allow-listed) in one query (:func:`totals_by`, from the stored group ties: the caller
+    checked they describe the store, :func:`metrics.graph.stored_ties`): each attribute's figures
+    those a query by it alone gives, row for row. ``totals``: :func:`totals_by`'s frames of ``bys``
+    read before (the same figures under another minimum group size need no other query)."""
+    totals = totals_by(con, bys, period, start) if totals is None else totals
+    return {by: _shaped(totals[by], by, period, min_group_size, silo_threshold, min_ties, min_ties_per_person)
+            for by in bys}
 
 
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -272,16 +288,27 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     totals of the groups: what the dashboard's Network page draws beside the E-I index.
     """
     period = params.period if params.extra.get("per_period") else None
-    threshold = params.extra.get("silo_threshold")
     attribution = attribution_of(params)
     stored = stored_ties(con, attribution)
-    totals = _totals(con, params.by, period, params.start, params.end, stored, attribution)
+    return silos_from_totals(con, params, _totals(con, params.by, period, params.start, params.end, stored,
+                                                  attribution), stored)
+
+
+def silos_from_totals(con: duckdb.DuckDBPyConnection, params: MetricParams, totals: pl.DataFrame,
+                      stored: bool, covered: dict | None = None) -> MetricResult:
+    """:func:`silos_metric`'s result from the groups' totals before any suppression (:func:`_totals`,
+    or :func:`totals_by`'s frame of ``params.by`` over the whole window); ``stored``: whether the
+    stored group ties answer (:func:`stored_ties`); ``covered``: :func:`covers` of the window, read
+    here when not given."""
+    period = params.period if params.extra.get("per_period") else None
+    threshold = params.extra.get("silo_threshold")
+    attribution = attribution_of(params)
     groups, left_out, org, _ = _shaped(
         totals, params.by, period, params.min_group_size,
         DEFAULT_SILO_THRESHOLD if threshold is None else float(threshold), *min_ties(params.extra),
     )
-    result = silos_result(groups, left_out, org, period is not None, covers(con, params.start, params.end),
-                          attribution)
+    result = silos_result(groups, left_out, org, period is not None,
+                          covers(con, params.start, params.end) if covered is None else covered, attribution)
     top = params.extra.get("graph_top")
     if top is not None and period is None:
         nodes, edges, _, count = group_graph_frames(

@@ -33,11 +33,13 @@ from metrics.bases import AS_IT_WAS, people_versions, store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 
 
-_WHOLE_WINDOW = (
+#: The ``calendar`` link of a whole window as one period, labelled ``all``.
+WHOLE_WINDOW_CALENDAR = (
     "select first_day as period_start, (last_day + interval 1 day)::date as period_end, "
-    "'all' as period from bounds where first_day <= last_day",
-    "bounds.first_day",
+    "'all' as period from bounds where first_day <= last_day"
 )
+
+_WHOLE_WINDOW = (WHOLE_WINDOW_CALENDAR, "bounds.first_day")
 
 
 def per_period_calendar(g) -> tuple[str, str]:

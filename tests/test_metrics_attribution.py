@@ -935,3 +935,47 @@ def test_the_cross_silo_share_of_every_attribute_at_once_is_each_attributes_alon
     org = silos_by(refreshed, BY_CHOICES, "month", None, 1, -0.5, 1, 0.0)["department"][2]
     assert dict(org.select("period", "cross_silo_share").rows()) == {
         "2026-01": 5 / 6, "2026-02": 5 / 8, "2026-03": 1.0, "2026-04": 1.0}
+
+
+def test_the_e_i_index_of_the_whole_history_of_every_attribute_at_once_is_each_attributes_alone(refreshed):
+    """The E-I index and the group graph over the whole history a load stores, every attribute's
+    groups' totals read in one query (metrics.silos.totals_by with no grain), are what the metric
+    computes by each attribute alone: groups, the groups left out, the organisation's figures, the
+    graph's nodes and edges."""
+    from metrics import registry, results, silos
+    from metrics.registry import MetricParams
+
+    calls = []
+    real = silos.totals_by
+
+    def counted(con, bys, period, start):
+        calls.append((period, start))
+        return real(con, bys, period, start)
+
+    common: dict = {}
+    for k in (1, 5):
+        for by in results.BY_CHOICES:
+            params = MetricParams(by=by, period="month", min_group_size=k, extra={
+                "silo_threshold": -0.5, "silo_min_ties": 1, "silo_min_ties_per_person": 0.0, "graph_top": 40})
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(silos, "totals_by", counted)
+                mine, hidden = results._with_hidden(refreshed, "silos", params, common)
+            theirs = registry.get("silos")(refreshed, params)
+            assert hidden is None and (by, mine.suppressed_groups) == (by, theirs.suppressed_groups)
+            assert_frame_equal(mine.rows, theirs.rows, check_exact=True)
+            graph, their_graph = mine.extra.pop("graph"), theirs.extra.pop("graph")
+            assert (by, mine.extra) == (by, theirs.extra)
+            assert graph["groups"] == their_graph["groups"]
+            assert_frame_equal(graph["nodes"], their_graph["nodes"], check_exact=True)
+            assert_frame_equal(graph["edges"], their_graph["edges"], check_exact=True)
+    # one query for every attribute and both minimum group sizes
+    assert calls == [(None, None)]
+    whole = results._with_hidden(refreshed, "silos", MetricParams(
+        by="department", period="month", min_group_size=1,
+        extra={"silo_threshold": -0.5, "silo_min_ties": 1, "silo_min_ties_per_person": 0.0}), common)[0]
+    # the whole history's ties, each in the groups of its day (S01's move): 4 inside a group, 21 between two
+    assert (whole.extra["ties"], whole.extra["internal_ties"], whole.extra["between_ties"]) == (25, 4, 21)
+    assert (whole.extra["cross_silo_share"], whole.extra["ei_index"]) == (21 / 25, (21 - 4) / 25)
+    assert whole.rows.select("department", "headcount", "internal_ties", "external_ties").rows() == [
+        ("Development", 10, 0, 1), ("Operations", 21, 0, 5), ("Ops", 21, 1, 15), ("R&D", 20, 1, 0),
+        ("Research", 10, 0, 1), ("Sales", 20, 2, 20)]

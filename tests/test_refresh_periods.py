@@ -215,33 +215,45 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
-    """The cross-silo share per period (every attribute in one query per grain) and the participation
-    the inactivity rules read are computed from the first period the day touched (30 September's),
-    not the one before: neither reads another period. The rest kept is a refresh from scratch's."""
-    from metrics import silos, teams
+    """The cross-silo share per period (every attribute in one query per grain), the leaders' and the
+    participation the inactivity rules read are computed from the first period the day touched (30
+    September's), not the one before: none reads another period. The leaders' and the cross-silo share are
+    queried once per grain: under a sponsor's minimum group size (the Overview's) they are decided
+    on the same figures. The rest kept is a refresh from scratch's."""
+    from metrics import results, silos, teams
 
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
-    calls: dict[str, list] = {"silos": [], "lookback": []}
+    calls: dict[str, list] = {"silos": [], "lookback": [], "leaders": []}
     with pytest.MonkeyPatch.context() as mp:
-        real_silos, real_lookback = silos.silos_by, teams.lookback_frame
+        real_silos, real_lookback, real_leaders = silos.totals_by, teams.lookback_frame, results.leaders_frames
 
-        def silos_by(con, bys, period, start, *args):
+        def totals_by(con, bys, period, start):
             calls["silos"].append((period, start, len(bys)))
-            return real_silos(con, bys, period, start, *args)
+            return real_silos(con, bys, period, start)
 
         def lookback_frame(con, by, period, as_of, start=None):
             calls["lookback"].append((by, period, start))
             return real_lookback(con, by, period, as_of, start=start)
 
-        mp.setattr(silos, "silos_by", silos_by)
+        def leaders_frames(con, bys, period, start, *args):
+            calls["leaders"].append((period, start, len(bys)))
+            return real_leaders(con, bys, period, start, *args)
+
+        mp.setattr(silos, "totals_by", totals_by)
         mp.setattr(teams, "lookback_frame", lookback_frame)
+        mp.setattr(results, "leaders_frames", leaders_frames)
         done = load(db, [day(exports, 1)])
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
     begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 9, 1), "quarter": dt.date(2026, 7, 1)}
-    # once per grain under the minimum group size, once under a sponsor's (the Overview's)
-    assert sorted(calls["silos"]) == sorted((p, b, 6) for p, b in begins.items() for _ in range(2))
+    assert EVERY_LOAD.sponsor_min_group_size == 20 != EVERY_LOAD.min_group_size
+    # once per grain, under the minimum group size and a sponsor's alike; the E-I index and the
+    # group graph over the whole history (no grain) once for every attribute
+    assert sorted(calls["silos"], key=repr) == sorted([*((p, b, 6) for p, b in begins.items()), (None, None, 6)],
+                                                     key=repr)
     assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
+    # the leaders' from the first period touched too: they count no retention
+    assert sorted(calls["leaders"]) == sorted((p, b, 7) for p, b in begins.items())
     assert_same_derived(db, tmp_path)
 
 
