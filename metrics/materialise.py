@@ -22,9 +22,10 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 ``m_space_day``
     activities per space, person and day, with the person's previous day in the space (the
     communities over any range);
-``m_space_member``, ``m_space_total``
-    each person's first day in each space, and the contributions per space and day (read from
-    ``m_space_day``).
+``m_space_member``, ``m_space_total``, ``m_space_month``
+    each person's first day in each space, the contributions per space and day, and the months
+    each person was active and read in each space, as bits of a bigint per block of 62 months
+    (read from ``m_space_day``).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, in the write that
@@ -77,6 +78,7 @@ from metrics.bases import (
     _state_now,
     _space_days_sql,
     _space_members_sql,
+    _space_months_sql,
     _space_totals_sql,
     _state_stored,
     _thread_posts_sql,
@@ -148,6 +150,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 "order by first_day")
     con.execute(f"create or replace table m_space_total as select * from ({_space_totals_sql('m_space_day')}) "
                 "order by day")
+    con.execute(f"create or replace table m_space_month as select * from ({_space_months_sql('m_space_day')}) "
+                "order by block, space_key")
     con.execute(
         f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
@@ -241,6 +245,10 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
     con.execute("delete from m_space_member as m using m_touched_pairs as t "
                 "where m.space_key = t.space_key and m.person_key = t.person_key")
     con.execute("insert into m_space_member by name " + _space_members_sql(
+        "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
+    con.execute("delete from m_space_month as m using m_touched_pairs as t "
+                "where m.space_key = t.space_key and m.person_key = t.person_key")
+    con.execute("insert into m_space_month by name " + _space_months_sql(
         "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
     con.execute("drop table m_touched_pairs")
     # the contributions of the spaces and days the new activities are in, added up again
