@@ -157,9 +157,12 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
                 for by in bys}
     src = bases.sources(con, "month", start, end)
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
-    funnels = con.execute(sql("lifecycle_funnel").format(
-        bounds=bounds_sql(src.days), groups=bases.person_range_groups(src, bys, attribution, months=True)),
-        params).pl()
+    if src.materialised:  # the months and quarters as bits, the days at the ends: no sum over the range's rows
+        groups = bases.person_bits_groups(src, bys, attribution)
+        params.update(bases.bits_parameters(start, end))
+    else:
+        groups = bases.person_range_groups(src, bys, attribution, months=True)
+    funnels = con.execute(sql("lifecycle_funnel").format(bounds=bounds_sql(src.days), groups=groups), params).pl()
     if cells is None:
         cells = cohort_cells_by(con, bys, start, end, attribution)
     funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)

@@ -9,6 +9,10 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
     (``active_before``, for retention);
+``m_person_month``
+    the months each person was active, reacted and contributed in, and the quarters they were
+    active in, as bits of a bigint per block of 60 months (read from ``m_person_period``: the
+    onboarding funnel over any range);
 ``m_thread_reply``
     the first day each person replied in each thread;
 ``m_thread_start``
@@ -77,6 +81,7 @@ from metrics.bases import (
     _person_period_sql,
     _state_now,
     _space_days_sql,
+    _person_months_sql,
     _space_members_sql,
     _space_months_sql,
     _space_totals_sql,
@@ -163,6 +168,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     )
     for g in BUILD_ORDER:
         con.execute(_period_insert(g), {"from_date": None, "to_date": None})
+    con.execute(f"create or replace table m_person_month as select * from ({_person_months_sql('m_person_period')}) "
+                "order by block, person_key")
 
 
 def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
@@ -306,6 +313,10 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         con.execute(
             _period_insert(g, shift_period(g, start, -1), "m_touched_people"), {"from_date": start, "to_date": end}
         )
+    # the months and quarters of those people, as bits, read again from their periods
+    con.execute("delete from m_person_month where person_key in (select person_key from m_touched_people)")
+    con.execute("insert into m_person_month by name " + _person_months_sql(
+        "(select * from m_person_period semi join m_touched_people using (person_key))"))
     con.execute("drop table m_touched_people")
 
 

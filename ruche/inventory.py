@@ -585,6 +585,19 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_person_month": Table(
+        "the months each person was active, reacted and contributed in, and the quarters they were active in, as bits",
+        _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "person_key": C("m_person_period", "lifecycle: the onboarding funnel over a range"),
+            "block": C("m_person_period", "the block of 60 months the bits count from"),
+            "active_months": C("m_person_period", "lifecycle: seen, over the months of a range"),
+            "reacted_months": C("m_person_period", "lifecycle: reacted, over the months of a range"),
+            "contributed_months": C("m_person_period", "lifecycle: posted and contributes regularly"),
+            "active_quarters": C("m_person_period", "lifecycle: seen, over the whole quarters of a range"),
+        },
+        derived=True,
+    ),
     "m_space_month": Table(
         "the months each person was active and read in each space, as bits", _DERIVED + " (so purged activity leaves it)",
         True,

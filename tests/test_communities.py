@@ -233,3 +233,57 @@ def test_active_members_over_whole_months_across_blocks_and_cut_months_are_count
         rows, _, _ = communities(long_space, *r, min_group_size=1)
         assert rows.select("active_members", "readers").rows() == [(active, readers)], r
         assert_frame_equal(rows, live[r], check_exact=True)
+
+
+def test_the_funnel_from_the_stored_bits_equals_it_from_the_activities_whole_quarters_counting_long_reports():
+    """Six people in Ops: 1 only vouched for by a usage report of a 90-day window (its last
+    activity on 10 February: seen in a quarter, never in a month); 2 posts on 20 January, 5
+    February and 5 March (regular over three months); 3 reacts on 5 March."""
+    from metrics._sql import sql
+    from metrics.bases import AS_IT_WAS, TODAY, person_range_groups, sources
+    from metrics.lifecycle import FUNNEL, funnel_and_cohorts_by
+    from metrics.materialise import refresh
+    from metrics.population import bounds_sql
+
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) "
+              "select i, 'p' || i, 'Ops', true from range(1, 7) t(i)")
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                  "values (?, 'x', ?, ?, ?, 1)",
+                  [(1, '2026-01-20 09:00', 2, 'post'), (2, '2026-02-05 09:00', 2, 'post'),
+                   (3, '2026-03-05 09:00', 2, 'post'), (4, '2026-03-05 10:00', 3, 'reaction')])
+    c.execute("insert into usage_snapshots (source, person_key, report_date, period_days, last_activity, read_count, "
+              "run_id) values ('m365', 1, '2026-03-31', 90, '2026-02-10', 5, 1)")
+    # (first, last): in the directory, seen, reacted, posted, contributes regularly, counted by hand
+    ranges = {
+        (None, None): (6, 3, 2, 1, 1),                              # every quarter whole: 1 seen
+        (date(2026, 1, 1), date(2026, 3, 31)): (6, 3, 2, 1, 1),     # the whole quarter
+        (date(2026, 1, 1), date(2026, 2, 28)): (6, 1, 1, 1, 0),     # two months: 1's report is too long
+        (date(2026, 1, 15), date(2026, 3, 31)): (6, 2, 2, 1, 1),    # days of January, February, March
+        (date(2026, 2, 2), date(2026, 2, 8)): (6, 1, 1, 1, 0),      # a week
+    }
+
+    def funnels():
+        return {(r, a): funnel_and_cohorts_by(c, ["organisation"], *r, 1, 3, a)["organisation"][0]
+                for r in ranges for a in (AS_IT_WAS, TODAY)}
+
+    refresh(c)
+    assert sources(c, "month", None, None).materialised
+    # the funnel as it reads the sums of the bases' rows over the range (its whole quarters, the
+    # months around them, the days at its ends)
+    live = {}
+    for r in ranges:
+        for a in (AS_IT_WAS, TODAY):
+            src = sources(c, "month", *r)
+            live[(r, a)] = c.execute(sql("lifecycle_funnel").format(
+                bounds=bounds_sql(src.days), groups=person_range_groups(src, ["organisation"], a, months=True)),
+                {"from_date": r[0], "to_date": r[1], "regular_months": 3}).pl().rename({"g0": "organisation"}).select(
+                "organisation", *FUNNEL).with_columns(pl.col(FUNNEL).cast(pl.Int64))
+    assert c.execute("select block, active_months, active_quarters, contributed_months from m_person_month "
+                     "where person_key in (1, 2) order by person_key").fetchall() == [
+        (405, 0, 16, 0),  # 2026-01 is month 24312, bit 12 of block 405 (from 2025-01); its quarter, bit 4
+        (405, 7 << 12, 16, 7 << 12)]
+    for (r, a), want in live.items():
+        got = funnels()[(r, a)]
+        assert got.select(FUNNEL).rows() == [ranges[r]], (r, a)
+        assert_frame_equal(got, want, check_exact=True)

@@ -214,3 +214,41 @@ def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_
         for period in ("week", "month", "quarter"):  # the whole history: its own periods
             assert responsiveness.periods_counted_again(con, period, first, last).height == 0
         con.close()
+
+
+def test_the_funnel_from_the_stored_bits_equals_the_sums_of_the_range_under_either_attribution(sample_store):
+    """The onboarding funnel over a range read from the months and quarters each person was
+    active, reacted and contributed in, as bits (``m_person_month``), and the days at its ends,
+    equals it summed from the bases' rows of the range (whole quarters, months, days)."""
+    from metrics import lifecycle
+    from metrics._sql import sql
+    from metrics.population import bounds_sql
+
+    con = store.connect(sample_store, read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    ranges = [*RANGES, (date(2025, 11, 1), date(2026, 10, 31)), (date(2026, 1, 1), date(2026, 6, 30)),
+              (date(2025, 12, 15), date(2026, 7, 20))]
+    organisation = {}
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        for start, end in ranges:
+            got = lifecycle.funnel_and_cohorts_by(con, ["organisation", "department", "team"], start, end, 5, 3,
+                                                  attribution)
+            src = bases.sources(con, "month", start, end)
+            sums = con.execute(sql("lifecycle_funnel").format(
+                bounds=bounds_sql(src.days),
+                groups=bases.person_range_groups(src, ["organisation", "department", "team"], attribution, months=True)),
+                {"from_date": start, "to_date": end, "regular_months": 3}).pl()
+            for by in ("organisation", "department", "team"):
+                want = (sums.filter(pl.col("by_attribute") == by).drop("by_attribute").rename({"g0": by})
+                        .with_columns(pl.col(lifecycle.FUNNEL).cast(pl.Int64)))
+                mine = got[by][0]
+                assert_frame_equal(mine, want.join(mine.select(by), on=by, how="semi").sort(by), check_exact=True), (
+                    attribution, start, end, by)
+            organisation[(attribution, start, end)] = got["organisation"][0].select(lifecycle.FUNNEL).row(0)
+    # in the directory, seen, reacted, posted, contributes regularly
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        assert organisation[(attribution, None, None)] == (1500, 1010, 376, 145, 137)
+        assert organisation[(attribution, date(2026, 1, 1), date(2026, 6, 30))] == (1438, 790, 355, 131, 118)
+        assert organisation[(attribution, date(2025, 12, 15), date(2026, 7, 20))] == (1452, 796, 359, 135, 125)
+        assert organisation[(attribution, date(2026, 10, 12), date(2026, 10, 18))] == (1374, 259, 252, 88, 0)
+    con.close()
