@@ -41,7 +41,7 @@ from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "10"  # 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month)
+BASE_VERSION = "10"  # 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
 
 @dataclass(frozen=True)
 class Sources:
@@ -62,6 +62,7 @@ class Sources:
     space_days: str  # activities per space, person and day, with the previous day (metrics/space_days.sql)
     space_members: str  # each person's first day in each space (metrics/space_members.sql)
     space_months: str  # the months each person was active and read in each space, as bits (metrics/space_months.sql)
+    arrivals: str  # each person's first activity, ever (metrics/person_arrivals.sql)
     space_totals: str  # contributions per space and day (metrics/space_totals.sql)
     materialised: bool
 
@@ -75,7 +76,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
          "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total", "m_space_month",
-         "m_person_month")
+         "m_person_month", "m_person_arrival")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -229,6 +230,10 @@ def _space_members_sql(space_days: str) -> str:
     return sql("space_members").format(space_days=space_days)
 
 
+def _person_arrivals_sql(activities: str) -> str:
+    return sql("person_arrivals").format(activities=activities)
+
+
 def _person_months_sql(person_period: str) -> str:
     return sql("person_months").format(person_period=person_period)
 
@@ -307,6 +312,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_days=space_days,
         space_members="m_space_member" if fresh else f"({_space_members_sql(space_days)})",
         space_months="m_space_month" if fresh else f"({_space_months_sql(space_days)})",
+        arrivals="m_person_arrival" if fresh else f"({_person_arrivals_sql('activities')})",
         space_totals="m_space_total" if fresh else f"({_space_totals_sql(space_days)})",
         materialised=fresh,
     )

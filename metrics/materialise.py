@@ -13,6 +13,8 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the months each person was active, reacted and contributed in, and the quarters they were
     active in, as bits of a bigint per block of 60 months (read from ``m_person_period``: the
     onboarding funnel over any range);
+``m_person_arrival``
+    each person's first activity, ever (the cohorts' month of arrival);
 ``m_thread_reply``
     the first day each person replied in each thread;
 ``m_thread_start``
@@ -81,6 +83,7 @@ from metrics.bases import (
     _person_period_sql,
     _state_now,
     _space_days_sql,
+    _person_arrivals_sql,
     _person_months_sql,
     _space_members_sql,
     _space_months_sql,
@@ -170,6 +173,7 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_period_insert(g), {"from_date": None, "to_date": None})
     con.execute(f"create or replace table m_person_month as select * from ({_person_months_sql('m_person_period')}) "
                 "order by block, person_key")
+    con.execute(f"create or replace table m_person_arrival as {_person_arrivals_sql('activities')}")
 
 
 def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
@@ -313,6 +317,15 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         con.execute(
             _period_insert(g, shift_period(g, start, -1), "m_touched_people"), {"from_date": start, "to_date": end}
         )
+    # the first activity of the people the new activities are about: the earlier of theirs and the stored one
+    con.execute(
+        "create or replace temp table m_new_arrivals as select n.person_key, "
+        "least(n.first_at, coalesce(o.first_at, n.first_at)) as first_at from ("
+        + _person_arrivals_sql("(select * from activities where run_id > $run)")
+        + ") as n left join m_person_arrival as o using (person_key)", run)
+    con.execute("delete from m_person_arrival where person_key in (select person_key from m_new_arrivals)")
+    con.execute("insert into m_person_arrival by name select * from m_new_arrivals")
+    con.execute("drop table m_new_arrivals")
     # the months and quarters of those people, as bits, read again from their periods
     con.execute("delete from m_person_month where person_key in (select person_key from m_touched_people)")
     con.execute("insert into m_person_month by name " + _person_months_sql(

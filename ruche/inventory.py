@@ -598,6 +598,14 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_person_arrival": Table(
+        "each person's first activity, ever", _DERIVED + " (so purged activity leaves it)", True,
+        {
+            "person_key": C("activities", "lifecycle: the cohorts"),
+            "first_at": C("activities", "lifecycle: the month of arrival of the cohorts"),
+        },
+        derived=True,
+    ),
     "m_space_month": Table(
         "the months each person was active and read in each space, as bits", _DERIVED + " (so purged activity leaves it)",
         True,

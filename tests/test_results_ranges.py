@@ -252,3 +252,39 @@ def test_the_funnel_from_the_stored_bits_equals_the_sums_of_the_range_under_eith
         assert organisation[(attribution, date(2025, 12, 15), date(2026, 7, 20))] == (1452, 796, 359, 135, 125)
         assert organisation[(attribution, date(2026, 10, 12), date(2026, 10, 18))] == (1374, 259, 252, 88, 0)
     con.close()
+
+
+def test_the_cohorts_from_the_stored_arrivals_equal_them_from_the_activities(sample_store, tmp_path):
+    """The cohorts' cells over ranges cutting months (counted over the range, not cut from the
+    whole history's) read each person's first activity from ``m_person_arrival``: the same as
+    from the activities."""
+    from metrics import lifecycle
+
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert bases.sources(con, "month", None, None).arrivals == "m_person_arrival"
+    assert bases.sources(live, "month", None, None).arrivals != "m_person_arrival"
+    sizes = {}
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        for start, end in [(date(2026, 8, 10), date(2026, 9, 20)), (date(2025, 11, 3), date(2026, 11, 1)),
+                           (None, None), (date(2026, 10, 12), date(2026, 10, 18))]:
+            got = lifecycle.cohort_cells_by(con, ["organisation", "department"], start, end, attribution)
+            want = lifecycle.cohort_cells_by(live, ["organisation", "department"], start, end, attribution)
+            for by in got:
+                assert_frame_equal(got[by], want[by], check_exact=True), (attribution, start, end, by)
+            sizes[(attribution, start)] = got["organisation"].select("cohort", "cohort_size").unique().sort("cohort")
+    # over a range cutting months, the whole history's cells of its whole months and those of the
+    # months it cuts counted from their days
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        history = lifecycle.cohort_cells_by(con, ["department"], None, None, attribution)["department"]
+        for start, end in [(date(2026, 8, 10), date(2026, 9, 20)), (date(2025, 11, 3), date(2026, 10, 31)),
+                           (date(2026, 10, 12), date(2026, 10, 18)), (date(2026, 2, 2), date(2026, 5, 3)),
+                           (date(2026, 3, 1), date(2026, 6, 14))]:
+            got = lifecycle.cells_around(history, con, "department", start, end, attribution)
+            want = lifecycle.cohort_cells_by(con, ["department"], start, end, attribution)["department"]
+            assert_frame_equal(got, want, check_exact=True), (attribution, start, end)
+    # every arrival of the sample's year, the first month's the largest
+    whole = sizes[(bases.AS_IT_WAS, None)]
+    assert (whole.height, whole["cohort_size"].sum(), whole["cohort_size"][0]) == (12, 381, 266)
+    con.close()
+    live.close()
