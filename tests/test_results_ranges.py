@@ -156,7 +156,8 @@ def test_the_teams_of_a_group_from_the_stored_rows_equal_those_the_participation
 def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_and_read_what_the_load_kept(
         sample_store, tmp_path):
     """Responsiveness counts again only the periods whose threads differ from the whole history's,
-    and the lifecycle's cohorts over whole months are cut from the cells the load kept: the same
+    and the lifecycle's cohorts are cut from the cells the load kept (over weeks, those of the
+    months they cut counted from their days): the same
     figures as the metric over the range, whichever attribution the store is refreshed under."""
     from dashboard.filters import periods, whole_periods
     from metrics import lifecycle, responsiveness
@@ -192,16 +193,15 @@ def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_
                                                                     min_group_size=k, extra=extra))
                         assert_same(got, live, (attribution, name, by, period, start, end))
                     cells = results.cohort_cells(con, by, start, end, extra)
-                    if period == "week":  # weeks cut months: counted over the range
-                        assert cells is None
-                        continue
-                    assert cells is not None, (attribution, by, period, start, end)  # cut from what the load kept
+                    # cut from what the load kept (weeks cut months: the cells of those months
+                    # counted from their days)
+                    assert cells is not None, (attribution, by, period, start, end)
                     want = lifecycle.cohort_cells_by(con, [by], start, end, bases.check_attribution(attribution))
                     assert_frame_equal(cells[by].sort(by, "cohort", "months_after"),
                                        want[by].sort(by, "cohort", "months_after"), check_exact=True)
                     cut += 1
                 again[period, start, end] = responsiveness.periods_counted_again(con, period, start, end)["period"].to_list()
-        assert cut == 2 * 5 * 3
+        assert cut == 3 * 5 * 3
         # the periods counted again: a thread answered after the range's end, an author's post in a
         # thread they posted in before the range (the sample's data: November 2025 to October 2026)
         assert {key: found for key, found in again.items() if key[0] == "month"} == {
