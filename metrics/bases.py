@@ -43,7 +43,7 @@ from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "9"  # 9: the posts of each thread and the activities per space and day
+BASE_VERSION = "10"  # 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
 
 @dataclass(frozen=True)
 class Sources:
@@ -63,6 +63,8 @@ class Sources:
     space_thread_posts: str  # the same per space, replies in a space only
     space_days: str  # activities per space, person and day, with the previous day (metrics/space_days.sql)
     space_members: str  # each person's first day in each space (metrics/space_members.sql)
+    space_months: str  # the months each person was active and read in each space, as bits (metrics/space_months.sql)
+    arrivals: str  # each person's first activity, ever (metrics/person_arrivals.sql)
     space_totals: str  # contributions per space and day (metrics/space_totals.sql)
     materialised: bool
 
@@ -75,7 +77,8 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
-         "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total")
+         "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total", "m_space_month",
+         "m_person_month", "m_person_arrival")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -326,6 +329,18 @@ def _space_members_sql(space_days: str) -> str:
     return sql("space_members").format(space_days=space_days)
 
 
+def _person_arrivals_sql(activities: str) -> str:
+    return sql("person_arrivals").format(activities=activities)
+
+
+def _person_months_sql(person_period: str) -> str:
+    return sql("person_months").format(person_period=person_period)
+
+
+def _space_months_sql(space_days: str) -> str:
+    return sql("space_months").format(space_days=space_days)
+
+
 def _space_totals_sql(space_days: str) -> str:
     return sql("space_totals").format(space_days=space_days)
 
@@ -395,6 +410,8 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_thread_posts="m_space_thread_post" if fresh else f"({_thread_posts_sql('activities', True)})",
         space_days=space_days,
         space_members="m_space_member" if fresh else f"({_space_members_sql(space_days)})",
+        space_months="m_space_month" if fresh else f"({_space_months_sql(space_days)})",
+        arrivals="m_person_arrival" if fresh else f"({_person_arrivals_sql('activities')})",
         space_totals="m_space_total" if fresh else f"({_space_totals_sql(space_days)})",
         materialised=fresh,
     )
@@ -409,13 +426,16 @@ def last_day(con: duckdb.DuckDBPyConnection) -> date | None:
 _SUMMED = "activities, posts, replies, reactions, received, replies_received, active, active_days, last_contribution"
 
 
-def _range_sums(start: date | None, end: date | None, months_only: bool = False) -> str:
-    """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
-    bases hold: the whole quarters inside it, the whole months around them, the days at its ends
-    (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
-    it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
-    :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
-    row groups outside them; the bound parameters are referenced as every metric query passes them."""
+def range_spans(start: date | None, end: date | None, months_only: bool = False) -> dict[str, list[tuple[date, date]]]:
+    """The spans (from inclusive, to exclusive) of ``day``, ``month`` and ``quarter`` whose rows
+    add up to the range ``start``..``end`` (None: open) in :func:`_range_sums`: its whole quarters,
+    the whole months around them, the days at its ends (``months_only``: no quarters).
+
+    >>> spans = range_spans(date(2026, 3, 20), date(2026, 10, 31))
+    >>> [(g, [(a.isoformat(), b.isoformat()) for a, b in v]) for g, v in spans.items()]   # doctest: +NORMALIZE_WHITESPACE
+    [('day', [('2026-03-20', '2026-04-01'), ('2026-11-01', '2026-11-01')]),
+     ('quarter', [('2026-04-01', '2026-10-01')]), ('month', [('2026-04-01', '2026-04-01'), ('2026-10-01', '2026-11-01')])]
+    """
     start = start or date(1, 1, 1)
     after = (end or date(9999, 11, 30)) + timedelta(days=1)
     first_month = start if start.day == 1 else shift_period("month", period_start("month", start), 1)
@@ -424,12 +444,62 @@ def _range_sums(start: date | None, end: date | None, months_only: bool = False)
                      else shift_period("quarter", period_start("quarter", first_month), 1))
     last_quarter = period_start("quarter", last_month)
     if first_month >= last_month:
-        spans = {"day": [(start, after)], "month": [], "quarter": []}
-    elif months_only or first_quarter >= last_quarter:
-        spans = {"day": [(start, first_month), (last_month, after)], "month": [(first_month, last_month)], "quarter": []}
-    else:
-        spans = {"day": [(start, first_month), (last_month, after)], "quarter": [(first_quarter, last_quarter)],
-                 "month": [(first_month, first_quarter), (last_quarter, last_month)]}
+        return {"day": [(start, after)], "month": [], "quarter": []}
+    if months_only or first_quarter >= last_quarter:
+        return {"day": [(start, first_month), (last_month, after)], "month": [(first_month, last_month)], "quarter": []}
+    return {"day": [(start, first_month), (last_month, after)], "quarter": [(first_quarter, last_quarter)],
+            "month": [(first_month, first_quarter), (last_quarter, last_month)]}
+
+
+def month_number(day: date) -> int:
+    """A month's number (``year * 12 + month - 1``), as the bits of the stored months count them."""
+    return day.year * 12 + day.month - 1
+
+
+def bits_parameters(start: date | None, end: date | None) -> dict:
+    """The bound parameters of :file:`person_range_bits.sql` for ``start``..``end``: the numbers of
+    the whole months and of the first and last months of the whole quarters, and the days at the
+    ends, as :func:`range_spans` cuts the range.
+
+    >>> p = bits_parameters(date(2026, 3, 20), date(2026, 10, 31))
+    >>> p["first_month"], p["last_month"], p["first_quarter"], p["last_quarter"]
+    (24315, 24321, 24315, 24320)
+    >>> p["days_from"].isoformat(), p["days_to"].isoformat(), p["more_days_from"] == p["more_days_to"]
+    ('2026-03-20', '2026-04-01', True)
+    """
+    spans = range_spans(start, end)
+    months = spans["quarter"] + spans["month"]
+    months = [(a, b) for a, b in months if a < b]
+    days = spans["day"] + [(spans["day"][0][0], spans["day"][0][0])] * (2 - len(spans["day"]))
+    out = {"first_month": 1, "last_month": 0, "first_quarter": 1, "last_quarter": 0,
+           "days_from": days[0][0], "days_to": days[0][1], "more_days_from": days[1][0], "more_days_to": days[1][1]}
+    if months:
+        out["first_month"] = month_number(min(a for a, _ in months))
+        out["last_month"] = month_number(max(b for _, b in months)) - 1
+    if spans["quarter"]:
+        (a, b), = spans["quarter"]
+        out["first_quarter"], out["last_quarter"] = month_number(a), month_number(b) - 1
+    return out
+
+
+def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS) -> str:
+    """:func:`person_range_groups` with the months, the columns the onboarding funnel reads, from
+    the bits of the months and quarters each person was active, reacted and contributed in
+    (:file:`person_range_bits.sql`; bound parameters: :func:`bits_parameters`). Only when the
+    bases are fresh (``src.materialised``)."""
+    return "(" + sql("person_range_bits").format(
+        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions(attribution)),
+        person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+
+
+def _range_sums(start: date | None, end: date | None, months_only: bool = False) -> str:
+    """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
+    bases hold: the whole quarters inside it, the whole months around them, the days at its ends
+    (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
+    it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
+    :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
+    row groups outside them; the bound parameters are referenced as every metric query passes them."""
+    spans = range_spans(start, end, months_only)
 
     def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
         return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"

@@ -39,7 +39,7 @@ cohort: no hidden group's cohort is the organisation's less the others).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -157,9 +157,12 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
                 for by in bys}
     src = bases.sources(con, "month", start, end)
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
-    funnels = con.execute(sql("lifecycle_funnel").format(
-        bounds=bounds_sql(src.days), groups=bases.person_range_groups(src, bys, attribution, months=True)),
-        params).pl()
+    if src.materialised:  # the months and quarters as bits, the days at the ends: no sum over the range's rows
+        groups = bases.person_bits_groups(src, bys, attribution)
+        params.update(bases.bits_parameters(start, end))
+    else:
+        groups = bases.person_range_groups(src, bys, attribution, months=True)
+    funnels = con.execute(sql("lifecycle_funnel").format(bounds=bounds_sql(src.days), groups=groups), params).pl()
     if cells is None:
         cells = cohort_cells_by(con, bys, start, end, attribution)
     funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)
@@ -189,16 +192,20 @@ CELLS = {"cohort": pl.Utf8, "months_after": pl.Int64, "cohort_size": pl.Int64, "
 
 
 def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
-                    end: date | None = None, attribution: str = bases.AS_IT_WAS) -> dict[str, pl.DataFrame]:
+                    end: date | None = None, attribution: str = bases.AS_IT_WAS,
+                    person_months: str | None = None) -> dict[str, pl.DataFrame]:
     """The cells of the cohort curves over ``start``..``end`` by each attribute of ``bys``, none
     left out yet: the group (named after the attribute), ``cohort`` (the month of arrival),
-    ``months_after``, ``cohort_size`` and ``active`` (:file:`lifecycle_cohorts.sql`)."""
+    ``months_after``, ``cohort_size`` and ``active`` (:file:`lifecycle_cohorts.sql`).
+    ``person_months``: the activity to count the cells from, when only some of the range's months
+    are wanted (:func:`edge_cells`); by default all of them."""
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:
         return {by: pl.DataFrame(schema={by: pl.Utf8, **CELLS}) for by in bys}
     src = bases.sources(con, "month", start, end)
     people = people_by_attribute(bys, bases.people_versions(attribution))
-    found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=src.person_months),
+    found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=person_months or src.person_months,
+                                                        arrivals=src.arrivals),
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
     parts = found.partition_by("by_attribute", as_dict=True, include_key=False)
     out = {}
@@ -224,6 +231,45 @@ def cells_within(cells: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
     index = (pl.col("cohort").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("cohort").str.slice(5, 2).cast(pl.Int64))
     lo, hi = first.year * 12 + first.month, last.year * 12 + last.month
     return cells.filter(index.is_between(lo, hi), (index + pl.col("months_after")) <= hi)
+
+
+def cells_around(cells: pl.DataFrame, con: duckdb.DuckDBPyConnection, by: str, start: date, end: date,
+                 attribution: str = bases.AS_IT_WAS) -> pl.DataFrame:
+    """The cells of the cohort curves over ``start``..``end``, a range cutting months, from those
+    of the whole history (``cells``: :func:`cohort_cells_by` without a range) and the days at its
+    ends: a cohort's people are the same over the range as over the history (those who arrived in
+    its month), so a cell of a whole month of the range is the history's; a cell of a month the
+    range cuts is counted from the days of it the range holds (:func:`cohort_cells_by` over
+    them). Only on fresh bases (the days are read from ``m_person_day``).
+
+    >>> from ruche.store import connect
+    >>> from metrics.materialise import refresh
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, department) select i, 'p' || i, 'Ops' from range(1, 4) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) values "
+    ...                 "(1, 'x', '2026-01-05', 1, 'post', 1), (2, 'x', '2026-01-20', 2, 'post', 1), "
+    ...                 "(3, 'x', '2026-02-25', 1, 'post', 1), (4, 'x', '2026-03-02', 2, 'post', 1)")
+    >>> _ = refresh(con)
+    >>> history = cohort_cells_by(con, ["department"])["department"]
+    >>> cut = cells_around(history, con, "department", date(2026, 1, 10), date(2026, 3, 1))
+    >>> cut.equals(cohort_cells_by(con, ["department"], date(2026, 1, 10), date(2026, 3, 1))["department"])
+    True
+    >>> cut.select("cohort", "months_after", "active").rows()   # 2 on 20 January, 1 on 25 February
+    [('2026-01', 0, 1), ('2026-01', 1, 1)]
+    """
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = end + timedelta(days=1)
+    last = after if after.day == 1 else after.replace(day=1)   # the whole months are [first, last)
+    spans = [(start, first), (last, after)] if first < last else [(start, after)]
+    days = " or ".join(f"(day >= '{a.isoformat()}'::date and day < '{b.isoformat()}'::date)" for a, b in spans if a < b)
+    edges = ("(select person_key, date_trunc('month', day)::date as month, active from m_person_day "
+             f"where ({days or 'false'}) and day between $from_date::date and $to_date::date)")
+    at_edges = cohort_cells_by(con, [by], start, end, attribution, person_months=edges)[by]
+    index = (pl.col("cohort").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("cohort").str.slice(5, 2).cast(pl.Int64))
+    lo, hi = start.year * 12 + start.month, end.year * 12 + end.month
+    whole_lo, whole_hi = first.year * 12 + first.month, (last - timedelta(days=1)).year * 12 + (last - timedelta(days=1)).month
+    inside = cells.filter(index.is_between(lo, hi), (index + pl.col("months_after")).is_between(whole_lo, whole_hi))
+    return pl.concat([inside.select(at_edges.columns), at_edges]).sort(by, "cohort", "months_after", nulls_last=True)
 
 
 def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:

@@ -4,15 +4,16 @@
 -- month after, in the range (anywhere: the curve follows the people who arrived, not the group).
 -- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute
 -- over metrics.bases.people_versions: one row per version, person and attribute, so that one
--- query gives every attribute's rows), <person_months>.
+-- query gives every attribute's rows), <person_months>, <arrivals> (person_arrivals.sql, or the
+-- table holding it).
 -- Bound parameters: $from_date, $to_date, $first_day, $last_day (the range cut to the data).
 with
 
 arrivals as (
-    select person_key, min(occurred_at)::date as arrived_on, date_trunc('month', min(occurred_at))::date as cohort
-    from activities
-    group by all
-    having cohort >= date_trunc('month', $first_day::date) and cohort <= $last_day::date
+    select person_key, first_at::date as arrived_on, date_trunc('month', first_at)::date as cohort
+    from {arrivals}
+    where date_trunc('month', first_at) >= date_trunc('month', $first_day::date)
+      and date_trunc('month', first_at) <= $last_day::date
 ),
 
 arrived_in as (

@@ -9,6 +9,12 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the same per person and week, month and quarter (``grain``), with the number of active days,
     the last contribution date and whether the person was active in the period before as well
     (``active_before``, for retention);
+``m_person_month``
+    the months each person was active, reacted and contributed in, and the quarters they were
+    active in, as bits of a bigint per block of 60 months (read from ``m_person_period``: the
+    onboarding funnel over any range);
+``m_person_arrival``
+    each person's first activity, ever (the cohorts' month of arrival);
 ``m_thread_reply``
     the first day each person replied in each thread;
 ``m_thread_start``
@@ -22,9 +28,10 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 ``m_space_day``
     activities per space, person and day, with the person's previous day in the space (the
     communities over any range);
-``m_space_member``, ``m_space_total``
-    each person's first day in each space, and the contributions per space and day (read from
-    ``m_space_day``).
+``m_space_member``, ``m_space_total``, ``m_space_month``
+    each person's first day in each space, the contributions per space and day, and the months
+    each person was active and read in each space, as bits of a bigint per block of 62 months
+    (read from ``m_space_day``).
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, in the write that
@@ -76,7 +83,10 @@ from metrics.bases import (
     _person_period_sql,
     _state_now,
     _space_days_sql,
+    _person_arrivals_sql,
+    _person_months_sql,
     _space_members_sql,
+    _space_months_sql,
     _space_totals_sql,
     _state_stored,
     _thread_posts_sql,
@@ -148,6 +158,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 "order by first_day")
     con.execute(f"create or replace table m_space_total as select * from ({_space_totals_sql('m_space_day')}) "
                 "order by day")
+    con.execute(f"create or replace table m_space_month as select * from ({_space_months_sql('m_space_day')}) "
+                "order by block, space_key")
     con.execute(
         f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
@@ -159,6 +171,9 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
     )
     for g in BUILD_ORDER:
         con.execute(_period_insert(g), {"from_date": None, "to_date": None})
+    con.execute(f"create or replace table m_person_month as select * from ({_person_months_sql('m_person_period')}) "
+                "order by block, person_key")
+    con.execute(f"create or replace table m_person_arrival as {_person_arrivals_sql('activities')}")
 
 
 def _touched_days(con: duckdb.DuckDBPyConnection, stored: dict[str, int]) -> tuple[date | None, date | None, int]:
@@ -242,6 +257,10 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
                 "where m.space_key = t.space_key and m.person_key = t.person_key")
     con.execute("insert into m_space_member by name " + _space_members_sql(
         "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
+    con.execute("delete from m_space_month as m using m_touched_pairs as t "
+                "where m.space_key = t.space_key and m.person_key = t.person_key")
+    con.execute("insert into m_space_month by name " + _space_months_sql(
+        "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
     con.execute("drop table m_touched_pairs")
     # the contributions of the spaces and days the new activities are in, added up again
     con.execute("create or replace temp table m_touched_space_days as select distinct space_key, occurred_at::date as day "
@@ -298,6 +317,19 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
         con.execute(
             _period_insert(g, shift_period(g, start, -1), "m_touched_people"), {"from_date": start, "to_date": end}
         )
+    # the first activity of the people the new activities are about: the earlier of theirs and the stored one
+    con.execute(
+        "create or replace temp table m_new_arrivals as select n.person_key, "
+        "least(n.first_at, coalesce(o.first_at, n.first_at)) as first_at from ("
+        + _person_arrivals_sql("(select * from activities where run_id > $run)")
+        + ") as n left join m_person_arrival as o using (person_key)", run)
+    con.execute("delete from m_person_arrival where person_key in (select person_key from m_new_arrivals)")
+    con.execute("insert into m_person_arrival by name select * from m_new_arrivals")
+    con.execute("drop table m_new_arrivals")
+    # the months and quarters of those people, as bits, read again from their periods
+    con.execute("delete from m_person_month where person_key in (select person_key from m_touched_people)")
+    con.execute("insert into m_person_month by name " + _person_months_sql(
+        "(select * from m_person_period semi join m_touched_people using (person_key))"))
     con.execute("drop table m_touched_people")
 
 

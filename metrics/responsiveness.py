@@ -27,7 +27,7 @@ from metrics.groups import grain as _grain
 from metrics.groups import people_by_attribute, shift_period
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
-from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from metrics.suppression import decide
 from ruche.i18n import N_
 
@@ -136,10 +136,10 @@ def periods_counted_again(con: duckdb.DuckDBPyConnection, period: str, start: da
     a first reply over the range are not those of the whole history (:file:`responsiveness_recount.sql`)."""
     g = _grain(period)
     src = bases.sources(con, "month", None, None)
+    first, last = data_bounds(con, start, end, src.days)
     return con.execute(
-        sql("responsiveness_recount").format(bounds=bounds_sql(src.days), thread_posts=src.thread_posts,
-                                             trunc=g.trunc, label=g.label),
-        {"from_date": start, "to_date": end}).pl()
+        sql("responsiveness_recount").format(thread_posts=src.thread_posts, trunc=g.trunc, label=g.label),
+        {"first_day": first, "last_day": last}).pl()
 
 
 def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, start: date | None, end: date | None,

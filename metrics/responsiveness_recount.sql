@@ -4,20 +4,17 @@
 -- range, not over the history), or whose first reply came after the end of the range (answered
 -- over the history, not over the range). Every other period of the range has the threads, and
 -- the times, of the whole history: its stored row stands.
--- Template slots (from the code or an allow-list): <bounds>, <thread_posts> (as in
+-- Template slots (from the code or an allow-list): <thread_posts> (as in
 -- responsiveness_threads.sql), <trunc>, <label>.
--- Bound parameters: $from_date, $to_date (inclusive; null: the data's).
+-- Bound parameters: $first_day, $last_day (the range cut to the data, inclusive; null: no data):
+-- constants, so that a table in the order of its days is read for the range's days only.
 with
-
-bounds as (
-    {bounds}
-),
 
 changed as (
     select distinct date_trunc('{trunc}', t.day)::date as period_start
-    from {thread_posts} as t, bounds as b
-    where t.day between b.first_day and b.last_day
-      and (t.prev_day < b.first_day or t.replied_at >= b.last_day + interval 1 day)
+    from {thread_posts} as t
+    where t.day between $first_day::date and $last_day::date
+      and (t.prev_day < $first_day::date or t.replied_at >= $last_day::date + interval 1 day)
 ),
 
 final as (

@@ -18,7 +18,7 @@ bounds as (
 -- The author's first post in the thread over the range: their previous day of posting in it,
 -- if any, came before the range.
 starts as (
-    select t.person_key, t.posted_at as started_at, t.replied_at
+    select t.person_key, t.posted_at as started_at, t.replied_at, t.seconds
     from {thread_posts} as t, bounds as b
     where t.day between b.first_day and b.last_day
       and (t.prev_day is null or t.prev_day < b.first_day)
@@ -29,8 +29,7 @@ final as (
     select
         s.person_key,
         s.started_at,
-        case when s.replied_at < b.last_day + interval 1 day then epoch(s.replied_at - s.started_at) / 3600.0 end
-            as hours
+        case when s.replied_at < b.last_day + interval 1 day then s.seconds / 3600.0 end as hours
     from starts as s, bounds as b
 )
 

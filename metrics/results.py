@@ -122,13 +122,23 @@ def cells_key(by: str, extra: dict) -> tuple:
 def cohort_cells(con: duckdb.DuckDBPyConnection, by: str, start: date, end: date,
                  extra: dict) -> dict[str, pl.DataFrame] | None:
     """The cells of the cohort curves of ``by`` over ``start``..``end`` cut from those the load
-    stored (:func:`cells_key`), when the range is of whole months (its first day a month's first,
-    its last a month's last: a month's activity is then that of the whole history's month); else
-    None (they are counted over the range)."""
-    if start.day != 1 or (end + timedelta(days=1)).day != 1:
-        return None
+    stored (:func:`cells_key`): when the range is of whole months (its first day a month's first,
+    its last a month's last: a month's activity is then that of the whole history's month), the
+    cells of its months; else those of its whole months and the cells of the months it cuts,
+    counted from their days (:func:`metrics.lifecycle.cells_around`, on fresh bases); None when the
+    load stored none (they are counted over the range)."""
     found = stored(con, *cells_key(by, extra))
-    return None if found is None else {by: lifecycle.cells_within(found.rows, start, end)}
+    if found is None:
+        return None
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        return {by: lifecycle.cells_within(found.rows, start, end)}
+    if not bases.is_fresh(con):
+        return None
+    first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
+    if first is None or first > last:
+        return None
+    attribution = bases.check_attribution(extra.get("attribution", bases.AS_IT_WAS))
+    return {by: lifecycle.cells_around(found.rows, con, by, first, last, attribution)}
 
 #: The (name) under which a load keeps the participation the inactivity rules read
 #: (:func:`metrics.teams.lookback_frame`; stored as ``key(*LOOKBACK_KEY, by, period, 0, {})``): a

@@ -31,7 +31,7 @@ organisation's whatever the group-by attribute (:data:`metrics.figures.ORGANISAT
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
@@ -39,7 +39,7 @@ import polars as pl
 from metrics._sql import sql
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels
-from metrics.population import KNOWN, bounds_sql
+from metrics.population import KNOWN, data_bounds
 from metrics import bases
 from ruche.i18n import N_
 
@@ -66,6 +66,30 @@ def _ratio(a: str, b: str) -> pl.Expr:
     return pl.when(pl.col(b) > 0).then(pl.col(a) / pl.col(b)).otherwise(None)
 
 
+def range_parameters(first: date | None, last: date | None) -> dict:
+    """The bound parameters of :file:`spaces.sql` for the range ``first``..``last`` (cut to the
+    data; None: no data): the range, its whole months (from the first beginning on or after
+    ``first`` to the last ending on or before ``last``; the first after the second when it holds
+    none) and their month numbers (``year * 12 + month - 1``, as :file:`space_months.sql` numbers
+    them).
+
+    >>> p = range_parameters(date(2026, 1, 5), date(2026, 3, 31))
+    >>> p["months_from"], p["months_to"], p["first_month"], p["last_month"]
+    (datetime.date(2026, 2, 1), datetime.date(2026, 3, 31), 24313, 24314)
+    >>> p = range_parameters(date(2026, 1, 5), date(2026, 1, 11))   # no whole month: every day one by one
+    >>> p["months_from"] > p["months_to"]
+    True
+    """
+    if first is None or last is None:
+        return {"first_day": None, "last_day": None, "months_from": None, "months_to": None,
+                "first_month": None, "last_month": None}
+    months_from = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    months_to = last if (last + timedelta(days=1)).day == 1 else last.replace(day=1) - timedelta(days=1)
+    return {"first_day": first, "last_day": last, "months_from": months_from, "months_to": months_to,
+            "first_month": months_from.year * 12 + months_from.month - 1,
+            "last_month": months_to.year * 12 + months_to.month - 1}
+
+
 def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: date | None = None,
                 min_group_size: int = 5, idle_days: int = 30,
                 fast_hours: float = 24.0) -> tuple[pl.DataFrame, int, dict]:
@@ -88,9 +112,9 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     """
     src = bases.sources(con, "month", None, None)
     frame = con.execute(
-        sql("spaces").format(bounds=bounds_sql(src.days), space_days=src.space_days, space_members=src.space_members,
+        sql("spaces").format(space_days=src.space_days, space_members=src.space_members, space_months=src.space_months,
                              space_totals=src.space_totals, space_thread_posts=src.space_thread_posts),
-        {"from_date": start, "to_date": end, "idle_days": idle_days, "fast_hours": fast_hours},
+        {**range_parameters(*data_bounds(con, start, end, src.days)), "idle_days": idle_days, "fast_hours": fast_hours},
     ).pl()
     overall = frame.filter(pl.col("kind") == "all")
     spaces = frame.filter(pl.col("kind") != "all")

@@ -1,15 +1,21 @@
 -- Communities: one row per space (Viva Engage group, Slack or Mattermost channel, events space)
 -- over a range (docs/metrics.md, "Communities"). Private spaces and direct conversations are
 -- pooled into one row, never listed one by one.
--- Template slots (from the code, never user text): <bounds> (metrics.population.bounds_sql),
--- <space_days> (space_days.sql or the table holding it), <space_members> (space_members.sql),
+-- Template slots (from the code, never user text):
+-- <space_days> (space_days.sql or the table holding it), <space_months> (space_months.sql),
+-- <space_members> (space_members.sql),
 -- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it).
--- Bound parameters: $from_date, $to_date (inclusive; null: the data's), $idle_days, $fast_hours.
+-- Bound parameters: $first_day, $last_day (the range cut to the data, inclusive; null: no data),
+-- $months_from, $months_to (its whole months: from the first beginning on or after its first day
+-- to the last ending on or before its last day; the first after the second when it holds none),
+-- $first_month, $last_month (their month numbers, year * 12 + month - 1), $idle_days, $fast_hours
+-- (metrics.spaces.range_parameters). Constants, so that a table in the order of its days is read
+-- for the range's days only.
 with
 
 bounds as (
-    {bounds}
+    select $first_day::date as first_day, $last_day::date as last_day
 ),
 
 -- Every space, with the row it is shown under: its own, or the pool of private conversations.
@@ -23,29 +29,61 @@ space_rows as (
     from spaces as s
 ),
 
--- The activities per space, person and day (space_days.sql: each row with the person's previous
--- day in the space), read by each link for the days it needs (a link read by several others
--- would be held whole in memory).
--- A person's first day in the space over the range: their previous day, if any, came before it.
-in_window as (
-    select
-        a.space_key,
-        a.person_key,
-        a.posts,
-        a.replies,
-        a.prev_day is null or a.prev_day < b.first_day as first_in_range,
-        a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < b.first_day) as first_read_in_range
-    from {space_days} as a, bounds as b
-    where a.day between b.first_day and b.last_day
+-- The people active (and reading) in each space over the whole months, one row each: a row of a
+-- block with a month of the range and no month of activity between the range's first and the
+-- block's (its previous month, if any, came before the range).
+month_rows as (
+    select space_key, person_key, active, read
+    from (
+        select
+            a.space_key,
+            a.person_key,
+            greatest($first_month::integer - 62 * a.block, 0) as lo,
+            least($last_month::integer - 62 * a.block, 61) as hi,
+            (a.months >> lo) & ((1::bigint << greatest(hi - lo + 1, 0)) - 1) <> 0
+                and (a.prev_month is null or a.prev_month < $first_month::integer) as active,
+            (a.read_months >> lo) & ((1::bigint << greatest(hi - lo + 1, 0)) - 1) <> 0
+                and (a.prev_read_month is null or a.prev_read_month < $first_month::integer) as read
+        from {space_months} as a
+        where $first_month::integer <= $last_month::integer
+          and a.block between $first_month::integer // 62 and $last_month::integer // 62
+    )
+    where active or read
+),
+
+-- The people active in each space on the range's days outside its whole months, once each.
+edge_rows as (
+    select a.space_key, a.person_key, bool_or(a.reads > 0) as read
+    from {space_days} as a
+    where ($first_day::date < $months_from::date or $months_to::date < $last_day::date)  -- none: no day read
+      and a.day between $first_day::date and $last_day::date
+      and (a.day < $months_from::date or a.day > $months_to::date)
+    group by all
+),
+
+-- Every person active in a space over the range, once: over its whole months, or on its other
+-- days only; a reader, once, the same way.
+present as (
+    select space_key, person_key, active, read
+    from month_rows
+    union all
+    select e.space_key, e.person_key, true as active, false as read
+    from edge_rows as e
+    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.active
+    union all
+    select e.space_key, e.person_key, false as active, true as read
+    from edge_rows as e
+    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.read
+    where e.read
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
 -- end of the range (their first day in it, once each); active members: those with an activity
--- in the range (their first day in it over the range, once each).
+-- in the range, readers: those with a read in it.
 firsts as (
     select a.space_key, a.person_key
-    from {space_members} as a, bounds as b
-    where a.first_day <= b.last_day
+    from {space_members} as a
+    where a.first_day <= $last_day::date
 ),
 
 members as (
@@ -54,21 +92,24 @@ members as (
     group by all
 ),
 
+active as (
+    select space_key, count(*) filter (where active) as active_members, count(*) filter (where read) as readers
+    from present
+    group by all
+),
+
+-- Posts and replies in the range (space_totals.sql: the days with a contribution).
 activity as (
-    select
-        space_key,
-        count(*) filter (where first_in_range) as active_members,
-        sum(posts)::bigint as posts,
-        sum(replies)::bigint as replies,
-        count(*) filter (where first_read_in_range) as readers
-    from in_window
+    select a.space_key, sum(a.posts)::bigint as posts, sum(a.replies)::bigint as replies
+    from {space_totals} as a
+    where a.day between $first_day::date and $last_day::date
     group by all
 ),
 
 last_contribution as (
     select a.space_key, max(a.day) as last_contribution
-    from {space_totals} as a, bounds as b
-    where a.day <= b.last_day
+    from {space_totals} as a
+    where a.day <= $last_day::date
     group by all
 ),
 
@@ -89,22 +130,38 @@ momentum as (
 first_replies as (
     select
         t.space_key,
-        case when t.replied_at < b.last_day + interval 1 day then epoch(t.replied_at - t.posted_at) end as seconds
-    from {space_thread_posts} as t, bounds as b
-    where t.day between b.first_day and b.last_day
-      and (t.prev_day is null or t.prev_day < b.first_day)
+        case when t.replied_at < $last_day::date + interval 1 day then t.seconds end as seconds
+    from {space_thread_posts} as t
+    where t.day between $first_day::date and $last_day::date
+      and (t.prev_day is null or t.prev_day < $first_day::date)
 ),
 
-thread_times as (
+-- The counts add up over spaces; the quantiles are taken over the threads answered only.
+thread_counts as (
     select
         space_key,
         count(*) as threads,
         count(seconds) as threads_answered,
-        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours
+        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast
     from first_replies
     group by all
+),
+
+answered as (
+    select space_key, seconds / 3600.0 as hours
+    from first_replies
+    where seconds is not null
+),
+
+thread_times as (
+    select c.*, q.first_reply_median_hours, q.first_reply_p90_hours
+    from thread_counts as c
+    left join (
+        select space_key, quantile_cont(hours, 0.5) as first_reply_median_hours,
+               quantile_cont(hours, 0.9) as first_reply_p90_hours
+        from answered
+        group by all
+    ) as q using (space_key)
 ),
 
 -- The groups activity report (Microsoft 365), where loaded: its latest window up to the end of the
@@ -127,10 +184,10 @@ per_space as (
         r.pooled,
         r.name,
         coalesce(m.members, 0) as members,
-        coalesce(a.active_members, 0) as active_members,
+        coalesce(v.active_members, 0) as active_members,
         coalesce(a.posts, 0) as posts,
         coalesce(a.replies, 0) as replies,
-        a.readers,
+        v.readers,
         coalesce(t.threads, 0) as threads,
         coalesce(t.threads_answered, 0) as threads_answered,
         coalesce(t.answered_fast, 0) as answered_fast,
@@ -143,6 +200,7 @@ per_space as (
         g.reads_reported
     from space_rows as r
     left join members as m using (space_key)
+    left join active as v using (space_key)
     left join activity as a using (space_key)
     left join thread_times as t using (space_key)
     left join last_contribution as l using (space_key)
@@ -156,21 +214,23 @@ pool as (
     select
         (select count(distinct f.person_key) from firsts as f semi join space_rows as r
          on r.space_key = f.space_key and r.pooled) as members,
-        (select count(distinct a.person_key) from {space_days} as a, bounds as b
-         where a.day between b.first_day and b.last_day
-           and a.space_key in (select space_key from space_rows where pooled)) as active_members
+        (select count(distinct a.person_key) from present as a semi join space_rows as r
+         on r.space_key = a.space_key and r.pooled where a.active) as active_members
 ),
 
 pool_threads as (
     select
-        count(*) as threads,
-        count(seconds) as threads_answered,
-        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours
-    from first_replies
-    join space_rows as r using (space_key)
-    where r.pooled
+        (select sum(c.threads) from thread_counts as c semi join space_rows as r on r.space_key = c.space_key and r.pooled)
+            as threads,
+        (select sum(c.threads_answered) from thread_counts as c semi join space_rows as r
+         on r.space_key = c.space_key and r.pooled) as threads_answered,
+        (select sum(c.answered_fast) from thread_counts as c semi join space_rows as r
+         on r.space_key = c.space_key and r.pooled) as answered_fast,
+        q.*
+    from (
+        select quantile_cont(a.hours, 0.5) as first_reply_median_hours, quantile_cont(a.hours, 0.9) as first_reply_p90_hours
+        from answered as a semi join space_rows as r on r.space_key = a.space_key and r.pooled
+    ) as q
 ),
 
 pooled as (
@@ -185,9 +245,9 @@ pooled as (
         sum(s.posts)::bigint as posts,
         sum(s.replies)::bigint as replies,
         null::bigint as readers,
-        t.threads,
-        t.threads_answered,
-        t.answered_fast,
+        coalesce(t.threads, 0)::bigint as threads,
+        coalesce(t.threads_answered, 0)::bigint as threads_answered,
+        coalesce(t.answered_fast, 0)::bigint as answered_fast,
         t.first_reply_median_hours,
         t.first_reply_p90_hours,
         max(s.last_contribution) as last_contribution,
@@ -195,7 +255,9 @@ pooled as (
         sum(s.before)::bigint as before,
         null::integer as members_reported,
         null::integer as reads_reported
-    from per_space as s, pool as p, pool_threads as t
+    from per_space as s
+    cross join pool as p
+    left join pool_threads as t on true
     where s.pooled
     group by p.members, p.active_members, t.threads, t.threads_answered, t.answered_fast,
              t.first_reply_median_hours, t.first_reply_p90_hours
@@ -207,14 +269,14 @@ overall as (
         null::integer as space_key, null::varchar as source, 'all' as kind, null::boolean as pooled,
         null::varchar as name, null::bigint as members, null::bigint as active_members,
         null::bigint as posts, null::bigint as replies, null::bigint as readers,
-        count(*) as threads,
-        count(seconds) as threads_answered,
-        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast,
-        quantile_cont(seconds / 3600.0, 0.5) as first_reply_median_hours,
-        quantile_cont(seconds / 3600.0, 0.9) as first_reply_p90_hours,
+        (select coalesce(sum(threads), 0) from thread_counts)::bigint as threads,
+        (select coalesce(sum(threads_answered), 0) from thread_counts)::bigint as threads_answered,
+        (select coalesce(sum(answered_fast), 0) from thread_counts)::bigint as answered_fast,
+        quantile_cont(hours, 0.5) as first_reply_median_hours,
+        quantile_cont(hours, 0.9) as first_reply_p90_hours,
         null::date as last_contribution, null::bigint as recent, null::bigint as before,
         null::integer as members_reported, null::integer as reads_reported
-    from first_replies
+    from answered
 ),
 
 final as (

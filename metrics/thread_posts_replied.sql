@@ -1,7 +1,8 @@
 -- The posts of each person in each thread, one row per day (the first post of the day), with
 -- the first reply by someone other than the author at or after it, whenever it came (null:
 -- none), and the author's previous day of posting in the thread: a row whose previous day falls
--- before a range is where the author started the thread over that range (docs/metrics.md,
+-- before a range is where the author started the thread over that range, and the time to that
+-- reply in seconds (docs/metrics.md,
 -- "Responsiveness", "Communities"). Exact to the second, so that the time to a first reply over
 -- any range is read from these rows.
 -- Template slots (from the code, never user text): <activities> (the activities to read: every
@@ -33,7 +34,7 @@ replied as (
 ),
 
 final as (
-    select *, lag(day) over (partition by {space} source, thread_ref, person_key order by day) as prev_day
+    select *, epoch(replied_at - posted_at) as seconds, lag(day) over (partition by {space} source, thread_ref, person_key order by day) as prev_day
     from replied
 )
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from metrics import registry
 from metrics.lifecycle import lifecycle
@@ -177,3 +178,112 @@ def test_the_groups_activity_report_is_beside_the_community(con):
 def test_a_space_without_a_name_is_told_apart(con):
     con.execute("update spaces set name = null where space_key = 1")
     assert communities(con, min_group_size=5)[0]["community"].to_list() == ["(unnamed space 1)", "Old club"]
+
+
+@pytest.fixture
+def long_space():
+    """One space over six years, across the blocks of 62 months the store keeps each person's
+    months in (2020-01 is in the block of 2015-01 to 2020-02; 2024-01 and 2025-04 in the next,
+    which ends in 2025-04; 2025-05 begins the one after):
+
+    person 1: a post on 2020-01-15, a read on 2025-04-20, a post and a read on 2025-06-03;
+    person 2: a post and a read on 2025-06-05; person 3: posts on 2025-04-02 and 2025-05-28;
+    persons 4 and 5: posts on 2024-01-10; person 6: a post on 2025-05-15.
+    """
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) "
+              "select i, 'p' || i, 'Ops', true from range(1, 7) t(i)")
+    c.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) values "
+              "(1, 'x', 's1', 'Long', 'group', false)")
+    rows = [(1, '2020-01-15 09:00', 1, 'post'), (2, '2025-04-20 09:00', 1, 'read'), (3, '2025-06-03 09:00', 1, 'post'),
+            (4, '2025-06-03 10:00', 1, 'read'), (5, '2025-06-05 09:00', 2, 'post'), (6, '2025-06-05 10:00', 2, 'read'),
+            (7, '2025-04-02 09:00', 3, 'post'), (8, '2025-05-28 09:00', 3, 'post'), (9, '2024-01-10 09:00', 4, 'post'),
+            (10, '2024-01-10 09:00', 5, 'post'), (11, '2025-05-15 09:00', 6, 'post')]
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
+                  "thread_ref, run_id) values (?, 'x', ?, ?, ?, 1, null, 1)", rows)
+    return c
+
+
+#: (first, last): the active members and readers of the space over it, counted by hand.
+LONG_RANGES = {
+    (date(2025, 4, 1), date(2025, 6, 30)): (4, 2),    # whole months over two blocks: 1, 2, 3, 6; 1, 2
+    (date(2025, 5, 1), date(2025, 6, 30)): (4, 2),    # one block: 1 (June), 2, 3 (May), 6; 1 (June), 2
+    (date(2025, 4, 10), date(2025, 5, 20)): (2, 1),   # no whole month, day by day: 1 (a read), 6; 1
+    (date(2025, 4, 10), date(2025, 6, 4)): (3, 1),    # May whole, its ends by day: 1 (a read, a post), 3, 6; 1
+    (date(2025, 4, 2), date(2025, 5, 31)): (3, 1),    # 3 on a day before May and in it: once; 1 (a read), 6
+    (date(2020, 1, 1), date(2025, 6, 30)): (6, 2),    # three blocks: everybody once; 1, 2
+    (date(2025, 6, 1), date(2025, 6, 30)): (2, 2),    # one month: 1, 2
+    (date(2025, 6, 4), date(2025, 6, 10)): (1, 1),    # a week: 2
+    (date(2020, 2, 1), date(2025, 3, 31)): (2, 0),    # 4 and 5 only: 1's post of 2020-01 falls before
+}
+
+
+def test_active_members_over_whole_months_across_blocks_and_cut_months_are_counted_once(long_space):
+    from metrics.bases import sources
+    from metrics.materialise import refresh
+
+    live = {r: communities(long_space, *r, min_group_size=1)[0] for r in LONG_RANGES}
+    refresh(long_space)
+    assert sources(long_space, "month", None, None).materialised
+    # person 1 has a row in three blocks, each with the last month before it
+    assert long_space.execute("select block, prev_month, prev_read_month from m_space_month where person_key = 1 "
+                              "order by block").fetchall() == [(390, None, None), (391, 24240, None),
+                                                               (392, 24303, 24303)]
+    for r, (active, readers) in LONG_RANGES.items():
+        rows, _, _ = communities(long_space, *r, min_group_size=1)
+        assert rows.select("active_members", "readers").rows() == [(active, readers)], r
+        assert_frame_equal(rows, live[r], check_exact=True)
+
+
+def test_the_funnel_from_the_stored_bits_equals_it_from_the_activities_whole_quarters_counting_long_reports():
+    """Six people in Ops: 1 only vouched for by a usage report of a 90-day window (its last
+    activity on 10 February: seen in a quarter, never in a month); 2 posts on 20 January, 5
+    February and 5 March (regular over three months); 3 reacts on 5 March."""
+    from metrics._sql import sql
+    from metrics.bases import AS_IT_WAS, TODAY, person_range_groups, sources
+    from metrics.lifecycle import FUNNEL, funnel_and_cohorts_by
+    from metrics.materialise import refresh
+    from metrics.population import bounds_sql
+
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) "
+              "select i, 'p' || i, 'Ops', true from range(1, 7) t(i)")
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                  "values (?, 'x', ?, ?, ?, 1)",
+                  [(1, '2026-01-20 09:00', 2, 'post'), (2, '2026-02-05 09:00', 2, 'post'),
+                   (3, '2026-03-05 09:00', 2, 'post'), (4, '2026-03-05 10:00', 3, 'reaction')])
+    c.execute("insert into usage_snapshots (source, person_key, report_date, period_days, last_activity, read_count, "
+              "run_id) values ('m365', 1, '2026-03-31', 90, '2026-02-10', 5, 1)")
+    # (first, last): in the directory, seen, reacted, posted, contributes regularly, counted by hand
+    ranges = {
+        (None, None): (6, 3, 2, 1, 1),                              # every quarter whole: 1 seen
+        (date(2026, 1, 1), date(2026, 3, 31)): (6, 3, 2, 1, 1),     # the whole quarter
+        (date(2026, 1, 1), date(2026, 2, 28)): (6, 1, 1, 1, 0),     # two months: 1's report is too long
+        (date(2026, 1, 15), date(2026, 3, 31)): (6, 2, 2, 1, 1),    # days of January, February, March
+        (date(2026, 2, 2), date(2026, 2, 8)): (6, 1, 1, 1, 0),      # a week
+    }
+
+    def funnels():
+        return {(r, a): funnel_and_cohorts_by(c, ["organisation"], *r, 1, 3, a)["organisation"][0]
+                for r in ranges for a in (AS_IT_WAS, TODAY)}
+
+    refresh(c)
+    assert sources(c, "month", None, None).materialised
+    # the funnel as it reads the sums of the bases' rows over the range (its whole quarters, the
+    # months around them, the days at its ends)
+    live = {}
+    for r in ranges:
+        for a in (AS_IT_WAS, TODAY):
+            src = sources(c, "month", *r)
+            live[(r, a)] = c.execute(sql("lifecycle_funnel").format(
+                bounds=bounds_sql(src.days), groups=person_range_groups(src, ["organisation"], a, months=True)),
+                {"from_date": r[0], "to_date": r[1], "regular_months": 3}).pl().rename({"g0": "organisation"}).select(
+                "organisation", *FUNNEL).with_columns(pl.col(FUNNEL).cast(pl.Int64))
+    assert c.execute("select block, active_months, active_quarters, contributed_months from m_person_month "
+                     "where person_key in (1, 2) order by person_key").fetchall() == [
+        (405, 0, 16, 0),  # 2026-01 is month 24312, bit 12 of block 405 (from 2025-01); its quarter, bit 4
+        (405, 7 << 12, 16, 7 << 12)]
+    for (r, a), want in live.items():
+        got = funnels()[(r, a)]
+        assert got.select(FUNNEL).rows() == [ranges[r]], (r, a)
+        assert_frame_equal(got, want, check_exact=True)

@@ -156,7 +156,8 @@ def test_the_teams_of_a_group_from_the_stored_rows_equal_those_the_participation
 def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_and_read_what_the_load_kept(
         sample_store, tmp_path):
     """Responsiveness counts again only the periods whose threads differ from the whole history's,
-    and the lifecycle's cohorts over whole months are cut from the cells the load kept: the same
+    and the lifecycle's cohorts are cut from the cells the load kept (over weeks, those of the
+    months they cut counted from their days): the same
     figures as the metric over the range, whichever attribution the store is refreshed under."""
     from dashboard.filters import periods, whole_periods
     from metrics import lifecycle, responsiveness
@@ -192,16 +193,15 @@ def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_
                                                                     min_group_size=k, extra=extra))
                         assert_same(got, live, (attribution, name, by, period, start, end))
                     cells = results.cohort_cells(con, by, start, end, extra)
-                    if period == "week":  # weeks cut months: counted over the range
-                        assert cells is None
-                        continue
-                    assert cells is not None, (attribution, by, period, start, end)  # cut from what the load kept
+                    # cut from what the load kept (weeks cut months: the cells of those months
+                    # counted from their days)
+                    assert cells is not None, (attribution, by, period, start, end)
                     want = lifecycle.cohort_cells_by(con, [by], start, end, bases.check_attribution(attribution))
                     assert_frame_equal(cells[by].sort(by, "cohort", "months_after"),
                                        want[by].sort(by, "cohort", "months_after"), check_exact=True)
                     cut += 1
                 again[period, start, end] = responsiveness.periods_counted_again(con, period, start, end)["period"].to_list()
-        assert cut == 2 * 5 * 3
+        assert cut == 3 * 5 * 3
         # the periods counted again: a thread answered after the range's end, an author's post in a
         # thread they posted in before the range (the sample's data: November 2025 to October 2026)
         assert {key: found for key, found in again.items() if key[0] == "month"} == {
@@ -214,3 +214,77 @@ def test_ranges_of_whole_periods_under_either_attribution_equal_the_live_metric_
         for period in ("week", "month", "quarter"):  # the whole history: its own periods
             assert responsiveness.periods_counted_again(con, period, first, last).height == 0
         con.close()
+
+
+def test_the_funnel_from_the_stored_bits_equals_the_sums_of_the_range_under_either_attribution(sample_store):
+    """The onboarding funnel over a range read from the months and quarters each person was
+    active, reacted and contributed in, as bits (``m_person_month``), and the days at its ends,
+    equals it summed from the bases' rows of the range (whole quarters, months, days)."""
+    from metrics import lifecycle
+    from metrics._sql import sql
+    from metrics.population import bounds_sql
+
+    con = store.connect(sample_store, read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    ranges = [*RANGES, (date(2025, 11, 1), date(2026, 10, 31)), (date(2026, 1, 1), date(2026, 6, 30)),
+              (date(2025, 12, 15), date(2026, 7, 20))]
+    organisation = {}
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        for start, end in ranges:
+            got = lifecycle.funnel_and_cohorts_by(con, ["organisation", "department", "team"], start, end, 5, 3,
+                                                  attribution)
+            src = bases.sources(con, "month", start, end)
+            sums = con.execute(sql("lifecycle_funnel").format(
+                bounds=bounds_sql(src.days),
+                groups=bases.person_range_groups(src, ["organisation", "department", "team"], attribution, months=True)),
+                {"from_date": start, "to_date": end, "regular_months": 3}).pl()
+            for by in ("organisation", "department", "team"):
+                want = (sums.filter(pl.col("by_attribute") == by).drop("by_attribute").rename({"g0": by})
+                        .with_columns(pl.col(lifecycle.FUNNEL).cast(pl.Int64)))
+                mine = got[by][0]
+                assert_frame_equal(mine, want.join(mine.select(by), on=by, how="semi").sort(by), check_exact=True), (
+                    attribution, start, end, by)
+            organisation[(attribution, start, end)] = got["organisation"][0].select(lifecycle.FUNNEL).row(0)
+    # in the directory, seen, reacted, posted, contributes regularly
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        assert organisation[(attribution, None, None)] == (1500, 1010, 376, 145, 137)
+        assert organisation[(attribution, date(2026, 1, 1), date(2026, 6, 30))] == (1438, 790, 355, 131, 118)
+        assert organisation[(attribution, date(2025, 12, 15), date(2026, 7, 20))] == (1452, 796, 359, 135, 125)
+        assert organisation[(attribution, date(2026, 10, 12), date(2026, 10, 18))] == (1374, 259, 252, 88, 0)
+    con.close()
+
+
+def test_the_cohorts_from_the_stored_arrivals_equal_them_from_the_activities(sample_store, tmp_path):
+    """The cohorts' cells over ranges cutting months (counted over the range, not cut from the
+    whole history's) read each person's first activity from ``m_person_arrival``: the same as
+    from the activities."""
+    from metrics import lifecycle
+
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert bases.sources(con, "month", None, None).arrivals == "m_person_arrival"
+    assert bases.sources(live, "month", None, None).arrivals != "m_person_arrival"
+    sizes = {}
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        for start, end in [(date(2026, 8, 10), date(2026, 9, 20)), (date(2025, 11, 3), date(2026, 11, 1)),
+                           (None, None), (date(2026, 10, 12), date(2026, 10, 18))]:
+            got = lifecycle.cohort_cells_by(con, ["organisation", "department"], start, end, attribution)
+            want = lifecycle.cohort_cells_by(live, ["organisation", "department"], start, end, attribution)
+            for by in got:
+                assert_frame_equal(got[by], want[by], check_exact=True), (attribution, start, end, by)
+            sizes[(attribution, start)] = got["organisation"].select("cohort", "cohort_size").unique().sort("cohort")
+    # over a range cutting months, the whole history's cells of its whole months and those of the
+    # months it cuts counted from their days
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        history = lifecycle.cohort_cells_by(con, ["department"], None, None, attribution)["department"]
+        for start, end in [(date(2026, 8, 10), date(2026, 9, 20)), (date(2025, 11, 3), date(2026, 10, 31)),
+                           (date(2026, 10, 12), date(2026, 10, 18)), (date(2026, 2, 2), date(2026, 5, 3)),
+                           (date(2026, 3, 1), date(2026, 6, 14))]:
+            got = lifecycle.cells_around(history, con, "department", start, end, attribution)
+            want = lifecycle.cohort_cells_by(con, ["department"], start, end, attribution)["department"]
+            assert_frame_equal(got, want, check_exact=True), (attribution, start, end)
+    # every arrival of the sample's year, the first month's the largest
+    whole = sizes[(bases.AS_IT_WAS, None)]
+    assert (whole.height, whole["cohort_size"].sum(), whole["cohort_size"][0]) == (12, 381, 266)
+    con.close()
+    live.close()
