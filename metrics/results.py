@@ -151,6 +151,48 @@ LOOKBACK_KEY = ("lookback inactive-teams",)
 #: in (:func:`metrics.bases.person_range_groups`; the 90/9/1 split and personas read it).
 RANGE_GROUPS = "range_groups"
 
+#: The measures over a range that read each person's activity in each group they held
+#: (:func:`metrics.bases.person_range_groups`) and nothing else of the people: one read of the
+#: range's people serves both (:func:`range_people`, :func:`from_range_people`).
+RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
+#: The name :func:`from_range_people` gives the table of :func:`range_people` in its query.
+RANGE_PEOPLE = "range_people"
+
+
+def range_people(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+                 attribution: str) -> pl.DataFrame:
+    """Each person's activity over ``start``..``end`` in each group of ``by`` and of the
+    organisation they held during it (:func:`metrics.bases.person_range_groups` under
+    ``attribution``), the columns the 90/9/1 split and the personas read: what both measures of
+    :data:`RANGE_PEOPLE_MEASURES` over the range read, read once for both (the Contributors page
+    shows both). Pseudonymous keys only; counts leave :func:`from_range_people`, never a person."""
+    src = bases.sources(con, "month", start, end)
+    groups = bases.person_range_groups(src, list(dict.fromkeys([by, "organisation"])), bases.check_attribution(attribution))
+    return con.execute(
+        "select person_key, by_attribute, by_group, is_external, hired_on, left_on, contributions, active, "
+        f"posts, replies, reactions, received from {groups}", {"from_date": start, "to_date": end}).pl()
+
+
+def from_range_people(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+                      people: pl.DataFrame) -> MetricResult:
+    """The result of ``name`` (:data:`RANGE_PEOPLE_MEASURES`) under ``params`` from
+    :func:`range_people` of the same range, group-by and attribution: the result the measure
+    computes (the same queries, reading ``people`` instead of the range's people again)."""
+    if name not in RANGE_PEOPLE_MEASURES:
+        raise KeyError(name)
+    bys = list(dict.fromkeys([params.by, "organisation"]))
+    attribution = attribution_of(params)
+    con.register(RANGE_PEOPLE, people)
+    try:
+        if name == "inequality":
+            found = inequality.histograms(con, bys, params.start, params.end, attribution, groups=RANGE_PEOPLE)
+            return inequality.inequality_result(con, params, found)
+        found = personas.frames_by(con, bys, params.start, params.end, attribution, groups=RANGE_PEOPLE)
+        return personas.personas_result(con, params, found)
+    finally:
+        con.unregister(RANGE_PEOPLE)
+
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
