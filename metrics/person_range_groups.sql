@@ -6,15 +6,17 @@
 -- activity in each; versions of a person in the same group (a new manager) are one row.
 -- A version covering the whole range takes the person's rows of the range whole: it is then the
 -- only version of the person the range holds (a person's versions follow each other, each one
--- closed on the day the next begins: ingest/directory.sql), so its row is the person's, without
--- summing. Versions beginning or ending inside the range take the days of the range they hold
--- (read from <person_day>), summed per person, attribute and group.
+-- closed on the day the next begins: ingest/directory.sql), so its rows are the person's, read
+-- before a row per attribute is made and never summed again. The versions of a person who holds
+-- one for part of the range (and, were versions to overlap, every other version of theirs) take
+-- the days of the range they hold (read from <person_day>), summed per person, attribute and group.
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
--- <people> (metrics.groups.people_by_attribute over metrics.bases.people_versions),
--- <person_range> (per person, over the range), <person_months> (rows adding up, per person, to
--- the range, with the ``month`` each falls in; none when the months are not asked for),
--- <person_day> (per person and day, cut to the range), <covers> (the longest usage report window
--- counted, in days).
+-- <versions> (metrics.bases.people_versions), <whole_groups> and <partial_groups>
+-- (metrics.groups.people_by_attribute over the links whole_held and partial_held: a row per
+-- attribute), <person_range> (per person, over the range), <person_months> (rows adding up, per
+-- person, to the range, with the ``month`` each falls in; none when the months are not asked
+-- for), <person_day> (per person and day, cut to the range), <covers> (the longest usage report
+-- window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -22,28 +24,22 @@ bounds as (
     {bounds}
 ),
 
+-- the versions the range holds, one row each (not yet one per attribute)
 held as (
     select
-        p.person_key, p.by_attribute, p.by_group, p.is_external, p.hired_on, p.left_on,
-        p.valid_from, p.valid_to,
-        (p.valid_from is null or p.valid_from <= b.first_day)
-            and (p.valid_to is null or p.valid_to > b.last_day) as whole,
-        greatest(b.first_day, p.valid_from) as from_day,
-        least(b.last_day + 1, p.valid_to) as to_day   -- exclusive
-    from {people} as p, bounds as b
+        v.*,
+        (v.valid_from is null or v.valid_from <= b.first_day)
+            and (v.valid_to is null or v.valid_to > b.last_day) as whole,
+        greatest(b.first_day, v.valid_from) as from_day,
+        least(b.last_day + 1, v.valid_to) as to_day   -- exclusive
+    from {versions} as v, bounds as b
     where b.first_day is not null
-      and (p.valid_from is null or p.valid_from <= b.last_day)
-      and (p.valid_to is null or p.valid_to > b.first_day)
+      and (v.valid_from is null or v.valid_from <= b.last_day)
+      and (v.valid_to is null or v.valid_to > b.first_day)
 ),
 
--- the people holding a version for part of the range (and, were versions to overlap, every
--- other version of theirs): their days, summed per group
 partial_people as (
     select distinct person_key from held where not whole
-),
-
-partial as (
-    select * from held where not whole or person_key in (select person_key from partial_people)
 ),
 
 -- the distinct months each person contributed in over the whole range
@@ -54,9 +50,9 @@ whole_months as (
     group by person_key
 ),
 
-whole_rows as (
+whole_held as (
     select
-        h.person_key, h.by_attribute, h.by_group, h.is_external, h.hired_on, h.left_on,
+        h.*,
         r.activities, r.contributions, r.posts, r.replies, r.reactions, r.received, r.active,
         coalesce(m.months_contributed, 0) as months_contributed
     from held as h
@@ -64,6 +60,22 @@ whole_rows as (
     left join {person_range} as r using (person_key)
     left join whole_months as m using (person_key)
     where h.whole
+),
+
+whole_rows as (
+    select
+        person_key, by_attribute, by_group, is_external, hired_on, left_on,
+        activities, contributions, posts, replies, reactions, received, active, months_contributed
+    from {whole_groups}
+),
+
+partial_held as (
+    select * from held where person_key in (select person_key from partial_people)
+),
+
+partial as (
+    select person_key, by_attribute, by_group, is_external, hired_on, left_on, from_day, to_day
+    from {partial_groups}
 ),
 
 days as (

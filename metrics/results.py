@@ -153,44 +153,45 @@ RANGE_GROUPS = "range_groups"
 
 #: The measures over a range that read each person's activity in each group they held
 #: (:func:`metrics.bases.person_range_groups`) and nothing else of the people: one read of the
-#: range's people serves both (:func:`range_people`, :func:`from_range_people`).
+#: range's people serves both (:func:`range_contributors`, :func:`from_range_contributors`).
 RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
-#: The name :func:`from_range_people` gives the table of :func:`range_people` in its query.
+#: The link of :file:`range_contributors.sql` holding the range's people.
 RANGE_PEOPLE = "range_people"
 
 
-def range_people(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
-                 attribution: str) -> pl.DataFrame:
-    """Each person's activity over ``start``..``end`` in each group of ``by`` and of the
-    organisation they held during it (:func:`metrics.bases.person_range_groups` under
-    ``attribution``), the columns the 90/9/1 split and the personas read: what both measures of
-    :data:`RANGE_PEOPLE_MEASURES` over the range read, read once for both (the Contributors page
-    shows both). Pseudonymous keys only; counts leave :func:`from_range_people`, never a person."""
-    src = bases.sources(con, "month", start, end)
-    groups = bases.person_range_groups(src, list(dict.fromkeys([by, "organisation"])), bases.check_attribution(attribution))
-    return con.execute(
-        "select person_key, by_attribute, by_group, is_external, hired_on, left_on, contributions, active, "
-        f"posts, replies, reactions, received from {groups}", {"from_date": start, "to_date": end}).pl()
+def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+                       attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
+    """What the measures of :data:`RANGE_PEOPLE_MEASURES` over ``start``..``end`` by ``by`` under
+    ``attribution`` compute their results from, in one query that reads the range's people once
+    (each person's activity in each group of ``by`` and of the organisation held during it,
+    :func:`metrics.bases.person_range_groups`; :file:`range_contributors.sql`):
+    ``{"inequality": histograms, "personas": frames}`` as :func:`metrics.inequality.histograms`
+    and :func:`metrics.personas.frames_by` give them. Counts only, never a person. The
+    Contributors page shows both measures: a change of its range reads the people once."""
+    bys = list(dict.fromkeys([by, "organisation"]))
+    with bases.freshness_held(con):
+        src = bases.sources(con, "month", start, end)
+        query = sql("range_contributors").format(
+            groups=bases.person_range_groups(src, bys, bases.check_attribution(attribution)),
+            inequality=inequality.histogram_sql(src, RANGE_PEOPLE), personas=personas.frames_sql(src, RANGE_PEOPLE))
+        frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    found = frame.partition_by("measure", as_dict=True, include_key=False)
+    empty = frame.clear().drop("measure")
+    return {"inequality": inequality.histograms_of(found.get(("inequality",), empty).select(inequality.HISTOGRAM), bys),
+            "personas": personas.frames_of(found.get(("personas",), empty).select(personas.FRAME), bys)}
 
 
-def from_range_people(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
-                      people: pl.DataFrame) -> MetricResult:
+def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+                            found: dict[str, dict[str, pl.DataFrame]]) -> MetricResult:
     """The result of ``name`` (:data:`RANGE_PEOPLE_MEASURES`) under ``params`` from
-    :func:`range_people` of the same range, group-by and attribution: the result the measure
-    computes (the same queries, reading ``people`` instead of the range's people again)."""
+    :func:`range_contributors` of the same range, group-by and attribution: the result the
+    measure computes."""
     if name not in RANGE_PEOPLE_MEASURES:
         raise KeyError(name)
-    bys = list(dict.fromkeys([params.by, "organisation"]))
-    attribution = attribution_of(params)
-    con.register(RANGE_PEOPLE, people)
-    try:
+    with bases.freshness_held(con):
         if name == "inequality":
-            found = inequality.histograms(con, bys, params.start, params.end, attribution, groups=RANGE_PEOPLE)
-            return inequality.inequality_result(con, params, found)
-        found = personas.frames_by(con, bys, params.start, params.end, attribution, groups=RANGE_PEOPLE)
-        return personas.personas_result(con, params, found)
-    finally:
-        con.unregister(RANGE_PEOPLE)
+            return inequality.inequality_result(con, params, found["inequality"])
+        return personas.personas_result(con, params, found["personas"])
 
 
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
