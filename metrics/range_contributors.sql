@@ -9,7 +9,9 @@
 with
 
 range_people as materialized (
-    select * from {groups}
+    select person_key, by_attribute, by_group, is_external, hired_on, left_on, active, contributions, posts,
+           replies, reactions, received
+    from {groups}
 ),
 
 final as (
