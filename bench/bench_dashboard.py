@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             """Empty the metric results' caches (not the connection's): the next changes are cold."""
             data._metric.clear()
             data._sliced.clear()
+            data._range_contributors.clear()
 
         if args.range:
             def time_ranges(what: str) -> list[float]:

@@ -119,7 +119,18 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
             if hidden is not None:
                 whole = _metric(published, "participation", by, period, None, None, k, ())
                 return targets_from(cursor(), params, whole.rows, hidden.rows)
+    if name in results.RANGE_PEOPLE_MEASURES:  # the range's people read once for both (the Contributors page)
+        found = _range_contributors(published, by, start, end, bases.attribution_of(params))
+        return results.from_range_contributors(cursor(), name, params, found)
     return registry.get(name)(cursor(), params)
+
+
+@st.cache_resource(ttl=TTL, max_entries=64)
+def _range_contributors(published: tuple[int, int], by: str, start: date | None, end: date | None,
+                        attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
+    """The counts the 90/9/1 split and the personas of a range compute their results from
+    (:func:`metrics.results.range_contributors`): the range's people read once for both."""
+    return results.range_contributors(cursor(), by, start, end, attribution)
 
 
 def freeze(value):

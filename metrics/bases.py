@@ -208,7 +208,8 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
     Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range."""
     no_months = "(select null::integer as person_key, null::date as month, 0 as posts, 0 as replies where false)"
     return "(" + sql("person_range_groups").format(
-        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions(attribution)),
+        bounds=bounds_sql(src.days), versions=people_versions(attribution),
+        whole_groups=people_by_attribute(bys, "whole_held"), partial_groups=people_by_attribute(bys, "partial_held"),
         person_range=src.person_range, person_months=src.person_months if months else no_months,
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 

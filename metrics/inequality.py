@@ -71,9 +71,21 @@ def histograms(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | Non
     ``attribution``); ``groups``: a table holding :func:`metrics.bases.person_range_groups` of
     ``bys`` over the range, when the caller made one (a load: personas read it too)."""
     src = bases.sources(con, "month", start, end)
-    query = sql("inequality").format(bounds=bounds_sql(src.days),
-                                     groups=groups or bases.person_range_groups(src, bys, attribution))
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    query = histogram_sql(src, groups or bases.person_range_groups(src, bys, attribution))
+    return histograms_of(con.execute(query, {"from_date": start, "to_date": end}).pl(), bys)
+
+
+#: The columns of :file:`inequality.sql`'s rows.
+HISTOGRAM = ["by_attribute", "g0", "c", "active", "people"]
+
+
+def histogram_sql(src: bases.Sources, groups: str) -> str:
+    """:file:`inequality.sql` over ``groups`` (a relation of :func:`metrics.bases.person_range_groups`)."""
+    return sql("inequality").format(bounds=bounds_sql(src.days), groups=groups)
+
+
+def histograms_of(frame: pl.DataFrame, bys: list[str]) -> dict[str, pl.DataFrame]:
+    """The rows of :file:`inequality.sql` (``frame``) as :func:`histograms` gives them: per attribute."""
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     return {by: parts.get((by,), frame.clear().drop("by_attribute")) for by in bys}
 

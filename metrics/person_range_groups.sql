@@ -4,14 +4,19 @@
 -- made and responses received), whether they were active on one of those days, and the distinct
 -- months they contributed in there. Someone who moved is in both groups, with the part of their
 -- activity in each; versions of a person in the same group (a new manager) are one row.
--- A version covering the whole range takes the person's rows of the range whole; one beginning
--- or ending inside it, the days of the range it holds (read from <person_day>).
+-- A version covering the whole range takes the person's rows of the range whole: it is then the
+-- only version of the person the range holds (a person's versions follow each other, each one
+-- closed on the day the next begins: ingest/directory.sql), so its rows are the person's, read
+-- before a row per attribute is made and never summed again. The versions of a person who holds
+-- one for part of the range (and, were versions to overlap, every other version of theirs) take
+-- the days of the range they hold (read from <person_day>), summed per person, attribute and group.
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
--- <people> (metrics.groups.people_by_attribute over metrics.bases.people_versions),
--- <person_range> (per person, over the range), <person_months> (rows adding up, per person, to
--- the range, with the ``month`` each falls in; none when the months are not asked for),
--- <person_day> (per person and day, cut to the range), <covers> (the longest usage report window
--- counted, in days).
+-- <versions> (metrics.bases.people_versions), <whole_groups> and <partial_groups>
+-- (metrics.groups.people_by_attribute over the links whole_held and partial_held: a row per
+-- attribute), <person_range> (per person, over the range), <person_months> (rows adding up, per
+-- person, to the range, with the ``month`` each falls in; none when the months are not asked
+-- for), <person_day> (per person and day, cut to the range), <covers> (the longest usage report
+-- window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -19,50 +24,69 @@ bounds as (
     {bounds}
 ),
 
+-- the versions the range holds, one row each (not yet one per attribute)
 held as (
     select
-        p.person_key, p.by_attribute, p.by_group, p.is_external, p.hired_on, p.left_on,
-        p.valid_from, p.valid_to,
-        (p.valid_from is null or p.valid_from <= b.first_day)
-            and (p.valid_to is null or p.valid_to > b.last_day) as whole,
-        greatest(b.first_day, p.valid_from) as from_day,
-        least(b.last_day + 1, p.valid_to) as to_day   -- exclusive
-    from {people} as p, bounds as b
+        v.*,
+        (v.valid_from is null or v.valid_from <= b.first_day)
+            and (v.valid_to is null or v.valid_to > b.last_day) as whole,
+        greatest(b.first_day, v.valid_from) as from_day,
+        least(b.last_day + 1, v.valid_to) as to_day   -- exclusive
+    from {versions} as v, bounds as b
     where b.first_day is not null
-      and (p.valid_from is null or p.valid_from <= b.last_day)
-      and (p.valid_to is null or p.valid_to > b.first_day)
+      and (v.valid_from is null or v.valid_from <= b.last_day)
+      and (v.valid_to is null or v.valid_to > b.first_day)
 ),
 
-parts as (
+partial_people as (
+    select distinct person_key from held where not whole
+),
+
+-- the distinct months each person contributed in over the whole range
+whole_months as (
+    select person_key, count(distinct month) as months_contributed
+    from {person_months}
+    where posts + replies > 0
+    group by person_key
+),
+
+whole_held as (
     select
-        h.person_key, h.by_attribute, h.by_group,
-        r.activities, r.posts, r.replies, r.reactions, r.received, r.active
+        h.*,
+        r.activities, r.contributions, r.posts, r.replies, r.reactions, r.received, r.active,
+        coalesce(m.months_contributed, 0) as months_contributed
     from held as h
-    join {person_range} as r using (person_key)
+    anti join partial_people as x using (person_key)
+    left join {person_range} as r using (person_key)
+    left join whole_months as m using (person_key)
     where h.whole
-    union all
+),
+
+whole_rows as (
+    select
+        person_key, by_attribute, by_group, is_external, hired_on, left_on,
+        activities, contributions, posts, replies, reactions, received, active, months_contributed
+    from {whole_groups}
+),
+
+partial_held as (
+    select * from held where person_key in (select person_key from partial_people)
+),
+
+partial as (
+    select person_key, by_attribute, by_group, is_external, hired_on, left_on, from_day, to_day
+    from {partial_groups}
+),
+
+days as (
     select
         h.person_key, h.by_attribute, h.by_group,
         d.activities, d.posts, d.replies, d.reactions, d.received,
-        d.dated_active or (d.usage_active and d.usage_span <= {covers})
-    from held as h
+        d.dated_active or (d.usage_active and d.usage_span <= {covers}) as active,
+        case when d.posts + d.replies > 0 then date_trunc('month', d.day)::date end as month
+    from partial as h
     join {person_day} as d
         on d.person_key = h.person_key and d.day >= h.from_day and d.day < h.to_day
-    where not h.whole
-),
-
--- the months with a contribution in the group
-months as (
-    select h.person_key, h.by_attribute, h.by_group, m.month
-    from held as h
-    join {person_months} as m using (person_key)
-    where h.whole and m.posts + m.replies > 0
-    union
-    select h.person_key, h.by_attribute, h.by_group, date_trunc('month', d.day)::date
-    from held as h
-    join {person_day} as d
-        on d.person_key = h.person_key and d.day >= h.from_day and d.day < h.to_day
-    where not h.whole and d.posts + d.replies > 0 and exists (select 1 from {person_months})
 ),
 
 sums as (
@@ -74,29 +98,30 @@ sums as (
         sum(replies)::integer as replies,
         sum(reactions)::integer as reactions,
         sum(received)::integer as received,
-        bool_or(active) as active
-    from parts
-    group by all
-),
-
-months_contributed as (
-    select person_key, by_attribute, by_group, count(*) as months_contributed
-    from months
+        bool_or(active) as active,
+        case when exists (select 1 from {person_months}) then count(distinct month) else 0 end as months_contributed
+    from days
     group by all
 ),
 
 members as (
     select person_key, by_attribute, by_group,
            any_value(is_external) as is_external, any_value(hired_on) as hired_on, any_value(left_on) as left_on
-    from held
+    from partial
     group by all
 ),
 
-final as (
-    select m.*, s.* exclude (person_key, by_attribute, by_group), coalesce(c.months_contributed, 0) as months_contributed
+partial_rows as (
+    select m.*, s.* exclude (person_key, by_attribute, by_group, months_contributed),
+           coalesce(s.months_contributed, 0) as months_contributed
     from members as m
     left join sums as s using (person_key, by_attribute, by_group)
-    left join months_contributed as c using (person_key, by_attribute, by_group)
+),
+
+final as (
+    select * from whole_rows
+    union all
+    select * from partial_rows
 )
 
 select * from final

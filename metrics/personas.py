@@ -86,9 +86,22 @@ def frames_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None
     table holding :func:`metrics.bases.person_range_groups` of ``bys`` over the range, when the
     caller made one (a load: the 90/9/1 split reads it too)."""
     src = bases.sources(con, "month", start, end)
-    query = sql("personas").format(bounds=bounds_sql(src.days),
-                                   groups=groups or bases.person_range_groups(src, bys, attribution))
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    query = frames_sql(src, groups or bases.person_range_groups(src, bys, attribution))
+    return frames_of(con.execute(query, {"from_date": start, "to_date": end}).pl(), bys)
+
+
+#: The columns of :file:`personas.sql`'s rows.
+FRAME = ["by_attribute", "g0", "persona", "people", "people_share", "headcount", "ord"]
+
+
+def frames_sql(src: bases.Sources, groups: str) -> str:
+    """:file:`personas.sql` over ``groups`` (a relation of :func:`metrics.bases.person_range_groups`)."""
+    return sql("personas").format(bounds=bounds_sql(src.days), groups=groups)
+
+
+def frames_of(frame: pl.DataFrame, bys: list[str]) -> dict[str, pl.DataFrame]:
+    """The rows of :file:`personas.sql` (``frame``) as :func:`frames_by` gives them: per attribute,
+    the group column named after it."""
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False)
     empty = frame.clear().drop("by_attribute")
     return {by: parts.get((by,), empty).rename({"g0": by}) for by in bys}

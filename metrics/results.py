@@ -151,6 +151,49 @@ LOOKBACK_KEY = ("lookback inactive-teams",)
 #: in (:func:`metrics.bases.person_range_groups`; the 90/9/1 split and personas read it).
 RANGE_GROUPS = "range_groups"
 
+#: The measures over a range that read each person's activity in each group they held
+#: (:func:`metrics.bases.person_range_groups`) and nothing else of the people: one read of the
+#: range's people serves both (:func:`range_contributors`, :func:`from_range_contributors`).
+RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
+#: The link of :file:`range_contributors.sql` holding the range's people.
+RANGE_PEOPLE = "range_people"
+
+
+def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
+                       attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
+    """What the measures of :data:`RANGE_PEOPLE_MEASURES` over ``start``..``end`` by ``by`` under
+    ``attribution`` compute their results from, in one query that reads the range's people once
+    (each person's activity in each group of ``by`` and of the organisation held during it,
+    :func:`metrics.bases.person_range_groups`; :file:`range_contributors.sql`):
+    ``{"inequality": histograms, "personas": frames}`` as :func:`metrics.inequality.histograms`
+    and :func:`metrics.personas.frames_by` give them. Counts only, never a person. The
+    Contributors page shows both measures: a change of its range reads the people once."""
+    bys = list(dict.fromkeys([by, "organisation"]))
+    with bases.freshness_held(con):
+        src = bases.sources(con, "month", start, end)
+        query = sql("range_contributors").format(
+            groups=bases.person_range_groups(src, bys, bases.check_attribution(attribution)),
+            inequality=inequality.histogram_sql(src, RANGE_PEOPLE), personas=personas.frames_sql(src, RANGE_PEOPLE))
+        frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    found = frame.partition_by("measure", as_dict=True, include_key=False)
+    empty = frame.clear().drop("measure")
+    return {"inequality": inequality.histograms_of(found.get(("inequality",), empty).select(inequality.HISTOGRAM), bys),
+            "personas": personas.frames_of(found.get(("personas",), empty).select(personas.FRAME), bys)}
+
+
+def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
+                            found: dict[str, dict[str, pl.DataFrame]]) -> MetricResult:
+    """The result of ``name`` (:data:`RANGE_PEOPLE_MEASURES`) under ``params`` from
+    :func:`range_contributors` of the same range, group-by and attribution: the result the
+    measure computes."""
+    if name not in RANGE_PEOPLE_MEASURES:
+        raise KeyError(name)
+    with bases.freshness_held(con):
+        if name == "inequality":
+            return inequality.inequality_result(con, params, found["inequality"])
+        return personas.personas_result(con, params, found["personas"])
+
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 

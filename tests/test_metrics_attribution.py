@@ -979,3 +979,41 @@ def test_the_e_i_index_of_the_whole_history_of_every_attribute_at_once_is_each_a
     assert whole.rows.select("department", "headcount", "internal_ties", "external_ties").rows() == [
         ("Development", 10, 0, 1), ("Operations", 21, 0, 5), ("Ops", 21, 1, 15), ("R&D", 20, 1, 0),
         ("Research", 10, 0, 1), ("Sales", 20, 2, 20)]
+
+
+@pytest.mark.parametrize("store", ["company", "refreshed"])
+def test_the_range_s_people_read_once_give_the_split_and_personas_the_measures_compute(store, request):
+    """The Contributors page reads the range's people once for the 90/9/1 split and the personas
+    (metrics.results.range_contributors): both results are those the measures compute, on a store whose
+    bases are stale (computed from the activities) and on one whose bases are fresh."""
+    from metrics.measure import MetricParams
+    from metrics.registry import get
+    from metrics.results import from_range_contributors, range_contributors
+
+    con = request.getfixturevalue(store)
+    for start, end, extra in ((date(2026, 2, 1), date(2026, 2, 28), {}), (date(2026, 2, 1), date(2026, 3, 31), {}),
+                              (date(2026, 2, 20), date(2026, 4, 10), {"attribution": "today"}), (None, None, {})):
+        for by in ("department", "organisation"):
+            params = MetricParams(by=by, start=start, end=end, min_group_size=5, extra=extra)
+            found_once = range_contributors(con, by, start, end, extra.get("attribution", "as-it-was"))
+            for name in ("inequality", "personas"):
+                expected, found = get(name)(con, params), from_range_contributors(con, name, params, found_once)
+                assert_frame_equal(found.rows, expected.rows)
+                assert found.suppressed_groups == expected.suppressed_groups
+                assert found.extra.keys() == expected.extra.keys()
+                for key, value in expected.extra.items():
+                    if isinstance(value, pl.DataFrame):
+                        assert_frame_equal(found.extra[key], value)
+                    else:
+                        assert found.extra[key] == value, key
+    # February as it was: S01 in Sales until the 14th (one post, the 10th), in Ops from the 15th
+    # (one post, the 20th): in both groups, once in the organisation, its superuser (2 posts);
+    # S02-S10, O01-O05, R01-R08 and R11-R13 contribute once
+    params = MetricParams(by="department", start=date(2026, 2, 1), end=date(2026, 2, 28), min_group_size=5)
+    split = from_range_contributors(con, "inequality", params, range_contributors(
+        con, "department", params.start, params.end, "as-it-was"))
+    assert {r["department"]: r["headcount"] for r in split.extra["groups"].iter_rows(named=True)} == {
+        "Ops": 21, "R&D": 20, "Sales": 20}
+    assert split.extra["headcount"] == 60
+    assert split.extra["organisation"].select("class", "people", "contributions").rows() == [
+        ("superuser", 1, 2), ("contributor", 25, 25), ("non-contributor", 34, 0)]
