@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -278,8 +278,6 @@ def restated_as(result, attribution: str):
     ``attribution``. Only where the measure reads no attribute whose history differs from today
     (:func:`attributes_read`, :func:`restated_attributes`): the figures are then those of either
     attribution."""
-    from dataclasses import replace
-
     extra = result.extra
     if "attribution" in extra:
         extra = {**extra, "attribution": check_attribution(attribution)}
