@@ -78,7 +78,9 @@ def _inner(argv: list[str]) -> int:
         out = {"loaded": sum(s.loaded for s in summaries), "people": people, "activities": activities}
     else:
         done = ingest.refresh_derived(db, settings)
-        out = {"stages": done.get("stages", {}), "network": done.get("network")}
+        stored = done.get("results") or {}
+        out = {"stages": done.get("stages", {}), "network": done.get("network"),
+               "outside_duckdb_mb": stored.get("outside_duckdb_mb"), "over_memory_limit": stored.get("over_memory_limit")}
     print(json.dumps(out, default=str))
     return 0
 

@@ -54,6 +54,7 @@ from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide
 from ruche.errors import RucheError
+from ruche.store import MemoryShare
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 #: The attributes a load stores the per-period results of, each computed for all of them at once.
@@ -198,9 +199,11 @@ def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: M
 THREADS = "threads_first_reply"
 
 
-#: What :func:`_with_hidden` holds in its ``common`` per grain (the key's second item), before any
-#: group is left out, for the calls of that grain under every minimum group size.
-HELD_PER_GRAIN = ("leaders frames", "silos totals")
+#: The first item of the keys of what :func:`_with_hidden` holds in its ``common`` for the calls of
+#: one grain (the key's second item): the figures before any group is left out, that the calls of
+#: that grain decide on under every minimum group size, and what they decided for the attributes
+#: not asked yet. :func:`precompute` lets them go when it leaves the grain (:func:`_let_go`).
+PER_GRAIN = "per grain"
 
 
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
@@ -223,10 +226,10 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     def heads(by: str = params.by) -> pl.DataFrame:
         """Participation by ``by`` under the attribution asked for (participation reads it;
         lifecycle and responsiveness decide the groups shown on its headcounts)."""
-        wanted = ("participation", by, params.period, params.start, attribution)
+        wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
         if wanted not in common:  # every attribute's in one query (the load asks for each)
             frames = participation_frames(con, ALL_BYS, params.period, params.start, attribution=attribution)
-            common.update({("participation", b, params.period, params.start, attribution): f
+            common.update({(PER_GRAIN, params.period, "participation", b, params.start, attribution): f
                            for b, f in frames.items()})
         if wanted not in common:  # an attribute the load does not store
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
@@ -234,13 +237,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def every_by(what, compute) -> tuple:
         """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
-        once per metric, grain, start, minimum group size and attribution."""
-        wanted = (what, params.period, params.start, params.min_group_size, attribution)
-        if wanted not in common:
+        once per metric, grain, start, minimum group size and attribution; each attribute's is
+        handed out once (a load asks once per attribute), and held no longer."""
+        wanted = (PER_GRAIN, params.period, what, params.start, params.min_group_size, attribution)
+        if wanted not in common or params.by not in common[wanted]:
             common[wanted] = compute() if params.by in ALL_BYS else {}
         if params.by not in common[wanted]:
             raise KeyError(params.by)
-        return common[wanted][params.by]
+        return common[wanted].pop(params.by)
 
     def once(wanted: tuple, compute):
         """``compute()``, kept in ``common`` under ``wanted``: the figures before any suppression
@@ -290,7 +294,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     if name == "leaders":
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
-            frames=once(("leaders frames", params.period, params.start, attribution),
+            frames=once((PER_GRAIN, params.period, "leaders frames", params.start, attribution),
                         lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
@@ -301,7 +305,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             # every attribute in one query from the stored group ties (the load asks for each)
             groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
                 con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume,
-                totals=once(("silos totals", params.period, params.start),
+                totals=once((PER_GRAIN, params.period, "silos totals", params.start),
                             lambda: silos.totals_by(con, BY_CHOICES, params.period, params.start))))
         else:
             groups, left_out, org, hidden = silos.silos_and_hidden(
@@ -692,6 +696,45 @@ def _kept(con: duckdb.DuckDBPyConnection, old: MetricResult, last_day: date) -> 
     return MetricResult(rows=old.rows, suppressed_groups=old.suppressed_groups, extra=extra)
 
 
+def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
+    """For each (attribute, grain), the index in ``calls`` of the last call that reads the
+    attribute's participation before any suppression (``heads`` in :func:`_with_hidden`): its own
+    participation calls, and the first responsiveness and lifecycle calls of the grain, which
+    decide every attribute's at once.
+
+    >>> _last_reads([("participation", "team", "week", {}, 5), ("responsiveness", "organisation", "week", {}, 5),
+    ...              ("lifecycle", "organisation", "week", {}, 5), ("responsiveness", "team", "week", {}, 5),
+    ...              ("participation", "site", "week", {}, 5), ("participation", "team", "month", {}, 5)])
+    {('team', 'week'): 2, ('site', 'week'): 4, ('team', 'month'): 5}
+    """
+    every: dict[str, int] = {}  # grain -> the last of its first responsiveness and lifecycle calls
+    seen: set[tuple[str, str]] = set()
+    last: dict[tuple[str, str], int] = {}
+    for at, (name, by, period, *_) in enumerate(calls):
+        if name in ("responsiveness", "lifecycle") and (name, period) not in seen:
+            seen.add((name, period))
+            every[period] = at
+        if name == "participation":
+            last[(by, period)] = at
+    return {(by, period): max(at, every.get(period, at)) for (by, period), at in last.items()}
+
+
+def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str, str], int]) -> None:
+    """Drop from ``common`` what no call from index ``at`` of the load's calls reads: another
+    grain's figures (:data:`PER_GRAIN`; every grain's with ``period`` None), and an attribute's
+    participation before suppression once its last reader (:func:`_last_reads`) is past.
+
+    >>> common = {(PER_GRAIN, "week", "participation", "team", None, "x"): 1,
+    ...           (PER_GRAIN, "month", "participation", "team", None, "x"): 2,
+    ...           (PER_GRAIN, "month", "participation", "site", None, "x"): 3, ("labels", "x"): 4}
+    >>> _let_go(common, "month", 7, {("team", "month"): 6, ("site", "month"): 9}); common
+    {('per grain', 'month', 'participation', 'site', None, 'x'): 3, ('labels', 'x'): 4}
+    """
+    for held in [h for h in common if isinstance(h, tuple) and h and h[0] == PER_GRAIN]:
+        if held[1] != period or (held[2] == "participation" and last_read.get((held[3], held[1]), at) < at):
+            del common[held]
+
+
 def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
@@ -794,13 +837,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
              for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
     # the participation queries read the people's stays in their groups from tables the store keeps,
     # those of the previous load when the people are the same
+    last_read = _last_reads(calls)
+    memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
     with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
-        for name, by, period, extra, k in calls:
+        for at, (name, by, period, extra, k) in enumerate(calls):
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
-            # another grain's figures before any suppression: no call reads them again
-            for held in [h for h in common
-                         if isinstance(h, tuple) and h[0] in HELD_PER_GRAIN and h[1] not in (None, period)]:
-                del common[held]
+            _let_go(common, period, at, last_read)
+            memory.share()
             label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
             began = time.process_time()
             try:
@@ -854,6 +897,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         rows = pl.concat([old.rows.filter(pl.col("period") < label), fresh]).sort("source", "period")
         save(MetricResult(rows=rows), "coverage", "source", period, 0, {})
     spent["coverage"] = time.process_time() - began
+    _let_go(common, None, len(calls), last_read)
+    memory.share()
     began = time.process_time()
     save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
     spent["champions"] = round(time.process_time() - began, 1)
@@ -870,8 +915,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         con.execute(f"drop table {table}")
     con.execute("create or replace table m_results_facts (facts varchar not null)")
     con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
+    memory.restore()
     return {"mode": "full" if first is None else "periods", "from": first, "threads_from": first_thread,
             "results": computed,
+            # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)
+            "outside_duckdb_mb": round(memory.outside_peak / 1e6), "over_memory_limit": memory.over,
             "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 

@@ -61,6 +61,76 @@ def limit_memory(value: str) -> None:
         finally:
             probe.close()
     _memory_limit = value.replace("'", "")
+
+#: The least part of the budget :class:`MemoryShare` leaves DuckDB, whatever Python holds beside it.
+DUCKDB_FLOOR = 0.125
+
+#: The part of what the budget leaves beside Python that :class:`MemoryShare` keeps free for the
+#: frames a query hands to Python (they are made while DuckDB still holds the result).
+IN_TRANSIT = 0.2
+
+
+def resident_bytes() -> int:
+    """The resident memory of this process now (Linux: ``/proc/self/statm``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _bytes(text: str) -> int:
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
+    unit = text[len(number):].strip().lower()
+    scale = {"": 1, "b": 1, "bytes": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+             "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}[unit]
+    return int(float(number) * scale)
+
+
+class MemoryShare:
+    """One budget for a process that holds frames in Python beside DuckDB (a refresh): ``memory_limit``
+    (the setting; DuckDB's default when unset, read when made) covers both. Each :meth:`share` gives
+    DuckDB what the budget leaves beside what the process holds outside it now (its resident memory
+    less what DuckDB reports holding), less :data:`IN_TRANSIT` of it for the next result handed to
+    Python, and at least :data:`DUCKDB_FLOOR` of the budget; DuckDB spills the rest to its
+    temporary files. :meth:`restore` gives it the whole budget back. ``outside_peak``: the most the
+    process was seen holding outside DuckDB, in bytes; ``over``: whether that ever left DuckDB less
+    than the floor (the budget was then exceeded by the difference).
+
+    >>> limit_memory("2GB"); con = connect(":memory:")
+    >>> share = MemoryShare(con); share.budget
+    2000000000
+    >>> left = share.share(); left == int((share.budget - share.outside_peak) * (1 - IN_TRANSIT)), share.outside_peak > 0
+    (True, True)
+    >>> share.restore(); con.execute("select current_setting('memory_limit')").fetchone()[0]
+    '1.8 GiB'
+    >>> limit_memory("")
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.setting = _memory_limit or con.execute("select current_setting('memory_limit')").fetchone()[0]
+        self.budget = _bytes(self.setting)
+        self.outside_peak = 0
+        self.over = False
+
+    def share(self) -> int:
+        """Set DuckDB's limit to what the budget leaves beside the rest of the process; return it (bytes)."""
+        held = self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+        outside = max(resident_bytes() - int(held), 0)
+        self.outside_peak = max(self.outside_peak, outside)
+        left = int((self.budget - outside) * (1 - IN_TRANSIT))
+        if left < self.budget * DUCKDB_FLOOR:
+            self.over, left = True, int(self.budget * DUCKDB_FLOOR)
+        try:
+            self.con.execute(f"set memory_limit = '{left}B'")
+        except duckdb.Error:
+            pass  # DuckDB holds more than that in pinned blocks now: its limit stays as it was
+        return left
+
+    def restore(self) -> None:
+        self.con.execute(f"set memory_limit = '{self.setting}'")
+
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
