@@ -386,7 +386,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
 
     # sums over the range: the fewest rows of the bases that add up to it (every column of the
     # bases adds up over periods); computed from the activities when the bases are stale
-    rows = _range_sums(start, end) if fresh else per_period("month")
+    rows = _range_sums(start, end, person_day=None if fresh else person_day)
     person_range = "(" + sql("person_range").format(person_period=rows) + ")"
     if fresh and start is None and end is None:
         # only over the whole history: a person's activity in a space is not kept per day
@@ -399,8 +399,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         person_day=person_day,
         person_period=per_period(grain_name),
         person_range=person_range,
-        person_months=(_range_sums(start, end, months_only=True) if fresh
-                       else f"(select *, period_start as month from {per_period('month')})"),
+        person_months=_range_sums(start, end, months_only=True, person_day=None if fresh else person_day),
         thread_starts="m_thread_start" if fresh else (
             "(" + _thread_starts_sql(_threads("posts", "activities"), _threads("replies", "activities")) + ")"
         ),
@@ -491,29 +490,40 @@ def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WA
         person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
-def _range_sums(start: date | None, end: date | None, months_only: bool = False) -> str:
+def _range_sums(start: date | None, end: date | None, months_only: bool = False,
+                person_day: str | None = None) -> str:
     """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
     bases hold: the whole quarters inside it, the whole months around them, the days at its ends
     (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
     it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
     :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
-    row groups outside them; the bound parameters are referenced as every metric query passes them."""
+    row groups outside them; the bound parameters are referenced as every metric query passes them.
+
+    ``person_day``: when the bases are stale, the days counted from the activities
+    (:file:`person_day.sql`), their quarters and months aggregated from them: the same rows, so
+    that a usage report of a 90-day window vouches for a whole quarter of the range whether the
+    bases are fresh or not."""
     spans = range_spans(start, end, months_only)
 
     def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
         return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"
                            for a, b in grain_spans if a < b) or "false"
 
+    def periods(g: str) -> str:
+        if person_day is None:
+            return f"m_person_period where grain = '{g}' and"
+        return f"({_person_period_sql(person_day, g)}) where"
+
     month = "period_start as month, " if months_only else ""
     parts = [
-        f"select person_key, {month}{_SUMMED} from m_person_period where grain = '{g}' and ({within('period_start', spans[g])})"
+        f"select person_key, {month}{_SUMMED} from {periods(g)} ({within('period_start', spans[g])})"
         for g in ("quarter", "month") if spans[g]
     ]
     parts.append(
         "select person_key, " + ("date_trunc('month', day)::date as month, " if months_only else "")
         + "activities, posts, replies, reactions, received, replies_received, active, "
         "dated_active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
-        f"from m_person_day where ({within('day', spans['day'])})"
+        f"from {person_day or 'm_person_day'} where ({within('day', spans['day'])})"
         " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
     )
     return "(" + " union all ".join(parts) + ")"
