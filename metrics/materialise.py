@@ -84,6 +84,7 @@ from metrics._sql import sql
 from metrics.bases import (
     BASE_VERSION,
     NO_PREVIOUS,
+    STORED_FAST_HOURS,
     _person_period_sql,
     _state_now,
     _space_days_sql,
@@ -93,11 +94,10 @@ from metrics.bases import (
     _space_months_sql,
     _space_totals_sql,
     _state_stored,
-    STORED_FAST_HOURS,
-    space_thread_counts_sql,
     _thread_posts_sql,
     _thread_starts_sql,
     _threads,
+    space_thread_counts_sql,
 )
 from metrics.groups import GRAINS, period_start, shift_period
 
