@@ -183,7 +183,8 @@ def _ranged(published: tuple[int, int], name: str, by: str, period: str, start: 
     if hidden is None or not results.ranged(cursor(), name, period, start, end):
         return _metric(published, name, by, period, start, end, k, extra)
     whole = _metric(published, name, by, period, None, None, k, extra)  # stored, as the hidden groups are
-    return results.range_result(cursor(), name, by, period, whole, hidden.rows, start, end, k, thawed)
+    return results.range_result(cursor(), name, by, period, whole, hidden.rows, start, end, k, thawed,
+                                _restated(published))
 
 
 def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:

@@ -43,7 +43,7 @@ from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "10"  # 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
+BASE_VERSION = "11"  # 11: the threads of each space counted per day (m_space_thread_count); 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
 
 @dataclass(frozen=True)
 class Sources:
@@ -78,7 +78,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
          "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total", "m_space_month",
-         "m_person_month", "m_person_arrival")
+         "m_person_month", "m_person_arrival", "m_space_thread_count")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -342,6 +342,17 @@ def _space_months_sql(space_days: str) -> str:
 
 def _space_totals_sql(space_days: str) -> str:
     return sql("space_totals").format(space_days=space_days)
+
+
+#: The hours within which a first reply is quick in the threads' counts a load stores
+#: (``m_space_thread_count``: the communities' default ``fast_hours``).
+STORED_FAST_HOURS = 24.0
+
+
+def space_thread_counts_sql(space_thread_posts: str) -> str:
+    """The threads of each space counted per day (:file:`space_thread_counts.sql`) from the posts
+    of ``space_thread_posts``; bound parameter ``$fast_hours``."""
+    return sql("space_thread_counts").format(space_thread_posts=space_thread_posts)
 
 
 

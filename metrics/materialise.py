@@ -25,6 +25,10 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     the posts of each person in each thread (per space in the second), one row per day, with the
     first reply by someone else, to the second, and the author's previous day of posting in it
     (responsiveness and the communities over any range);
+``m_space_thread_count``
+    the threads of each space counted per day of posting, author's previous day of posting, day
+    of the first reply and whether it came within a day (the communities' threads over any range:
+    sums of its rows, the times to a first reply read from ``m_space_thread_post``);
 ``m_space_day``
     activities per space, person and day, with the person's previous day in the space (the
     communities over any range);
@@ -80,6 +84,7 @@ from metrics._sql import sql
 from metrics.bases import (
     BASE_VERSION,
     NO_PREVIOUS,
+    STORED_FAST_HOURS,
     _person_period_sql,
     _state_now,
     _space_days_sql,
@@ -92,6 +97,7 @@ from metrics.bases import (
     _thread_posts_sql,
     _thread_starts_sql,
     _threads,
+    space_thread_counts_sql,
 )
 from metrics.groups import GRAINS, period_start, shift_period
 
@@ -153,6 +159,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 "order by day")
     con.execute(f"create or replace table m_space_thread_post as select * from "
                 f"({_thread_posts_sql('activities', True)}) order by day")
+    con.execute(f"create or replace table m_space_thread_count as select * from "
+                f"({space_thread_counts_sql('m_space_thread_post')}) order by day", {"fast_hours": STORED_FAST_HOURS})
     con.execute(f"create or replace table m_space_day as select * from ({_space_days_sql('activities')}) order by day")
     con.execute(f"create or replace table m_space_member as select * from ({_space_members_sql('m_space_day')}) "
                 "order by first_day")
@@ -239,10 +247,21 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
     con.execute(f"insert into m_thread_start by name {_thread_starts_sql(posts, repliers)}")
     # the posts of those threads with their first reply, to the second: read again from their activities
     thread_acts = f"(select * from activities semi join {touched} using (source, thread_ref))"
+    # the spaces and days those threads' posts were counted on, before and after: counted again
+    con.execute("create or replace temp table m_touched_thread_days as select distinct p.space_key, p.day "
+                f"from m_space_thread_post as p semi join {touched} using (source, thread_ref)")
     for table, per_space in (("m_thread_post", False), ("m_space_thread_post", True)):
         con.execute(f"delete from {table} as p using {touched} as t "
                     "where p.source = t.source and p.thread_ref = t.thread_ref")
         con.execute(f"insert into {table} by name {_thread_posts_sql(thread_acts, per_space)}")
+    con.execute("insert into m_touched_thread_days select distinct p.space_key, p.day "
+                f"from m_space_thread_post as p semi join {touched} using (source, thread_ref)")
+    con.execute("delete from m_space_thread_count as c using m_touched_thread_days as t "
+                "where c.space_key = t.space_key and c.day = t.day")
+    con.execute("insert into m_space_thread_count by name " + space_thread_counts_sql(
+        "(select * from m_space_thread_post semi join m_touched_thread_days using (space_key, day))"),
+        {"fast_hours": STORED_FAST_HOURS})
+    con.execute("drop table m_touched_thread_days")
     con.execute("drop table m_new_threads")
     con.execute("drop table m_old_starts")
     # the days of the spaces and people the new activities are about, read again (a day's previous day)

@@ -111,9 +111,13 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     (0.5, 0)
     """
     src = bases.sources(con, "month", None, None)
+    # the threads counted per space and day, as the load stores them for the default quick reply
+    counts = ("m_space_thread_count" if src.materialised and fast_hours == bases.STORED_FAST_HOURS
+              else f"({bases.space_thread_counts_sql(src.space_thread_posts)})")
     frame = con.execute(
         sql("spaces").format(space_days=src.space_days, space_members=src.space_members, space_months=src.space_months,
-                             space_totals=src.space_totals, space_thread_posts=src.space_thread_posts),
+                             space_totals=src.space_totals, space_thread_posts=src.space_thread_posts,
+                             space_thread_counts=counts),
         {**range_parameters(*data_bounds(con, start, end, src.days)), "idle_days": idle_days, "fast_hours": fast_hours},
     ).pl()
     overall = frame.filter(pl.col("kind") == "all")

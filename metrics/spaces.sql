@@ -5,7 +5,8 @@
 -- <space_days> (space_days.sql or the table holding it), <space_months> (space_months.sql),
 -- <space_members> (space_members.sql),
 -- <space_totals> (space_totals.sql), <space_thread_posts>
--- (thread_posts_replied.sql per space, or the table holding it).
+-- (thread_posts_replied.sql per space, or the table holding it), <space_thread_counts>
+-- (space_thread_counts.sql over them with the same $fast_hours, or the table holding it).
 -- Bound parameters: $first_day, $last_day (the range cut to the data, inclusive; null: no data),
 -- $months_from, $months_to (its whole months: from the first beginning on or after its first day
 -- to the last ending on or before its last day; the first after the second when it holds none),
@@ -14,8 +15,9 @@
 -- for the range's days only.
 with
 
+-- (the hours of a quick reply: read by <space_thread_counts> when counted here, else stored)
 bounds as (
-    select $first_day::date as first_day, $last_day::date as last_day
+    select $first_day::date as first_day, $last_day::date as last_day, $fast_hours::double as fast_hours
 ),
 
 -- Every space, with the row it is shown under: its own, or the pool of private conversations.
@@ -125,43 +127,71 @@ momentum as (
 ),
 
 -- Threads started in the range (an author's first post in a thread over it: their previous day
--- of posting in it, if any, came before the range), with the first reply by someone other than
--- the author up to the end of the range; the time to it in calendar hours.
-first_replies as (
-    select
-        t.space_key,
-        case when t.replied_at < $last_day::date + interval 1 day then t.seconds end as seconds
-    from {space_thread_posts} as t
-    where t.day between $first_day::date and $last_day::date
-      and (t.prev_day is null or t.prev_day < $first_day::date)
-),
-
--- The counts add up over spaces; the quantiles are taken over the threads answered only.
+-- of posting in it, if any, came before the range), answered when the first reply by someone other
+-- than the author came by the end of the range, quickly when within $fast_hours: sums of the
+-- threads counted per space and day. Each under the row it is shown in: a public space's own
+-- (``row_key``), or the pool of private conversations (null). A private space is never a row of
+-- its own: its threads are counted in the pool only.
 thread_counts as (
     select
-        space_key,
-        count(*) as threads,
-        count(seconds) as threads_answered,
-        count(*) filter (where seconds <= $fast_hours::double * 3600) as answered_fast
-    from first_replies
-    group by all
+        case when r.pooled then null else c.space_key end as row_key,
+        coalesce(r.pooled, false) as pooled,   -- a thread of no known space counts in the overall figures only
+        c.threads,
+        c.reply_day <= $last_day::date as answered,
+        c.fast and c.reply_day <= $last_day::date as answered_fast
+    from {space_thread_counts} as c
+    left join space_rows as r using (space_key)
+    where c.day between $first_day::date and $last_day::date
+      and (c.prev_day is null or c.prev_day < $first_day::date)
 ),
 
-answered as (
-    select space_key, seconds / 3600.0 as hours
+-- The seconds to the first reply of the threads answered by the end of the range, under the row
+-- they are shown in, the same way.
+first_replies as (
+    select
+        case when r.pooled then null else t.space_key end as row_key,
+        coalesce(r.pooled, false) as pooled,
+        t.seconds
+    from {space_thread_posts} as t
+    left join space_rows as r using (space_key)
+    where t.day between $first_day::date and $last_day::date
+      and (t.prev_day is null or t.prev_day < $first_day::date)
+      and t.seconds is not null and t.replied_at < $last_day::date + interval 1 day
+),
+
+-- Per row shown (a public space, the pool: ``pooled`` true) and over every thread (``pooled``
+-- null): the counts, and the quantiles in calendar hours over the threads answered only (both
+-- from one sorted state: quantile_cont of a list of fractions gives each as alone).
+thread_totals as (
+    select
+        row_key,
+        pooled,
+        sum(threads)::bigint as threads,
+        coalesce(sum(threads) filter (where answered), 0)::bigint as threads_answered,
+        coalesce(sum(threads) filter (where answered_fast), 0)::bigint as answered_fast
+    from thread_counts
+    group by grouping sets ((row_key, pooled), ())
+),
+
+thread_quantiles as (
+    select row_key, pooled, quantile_cont(seconds / 3600.0, [0.5, 0.9]) as quantiles
     from first_replies
-    where seconds is not null
+    group by grouping sets ((row_key, pooled), ())
 ),
 
 thread_times as (
-    select c.*, q.first_reply_median_hours, q.first_reply_p90_hours
-    from thread_counts as c
-    left join (
-        select space_key, quantile_cont(hours, 0.5) as first_reply_median_hours,
-               quantile_cont(hours, 0.9) as first_reply_p90_hours
-        from answered
-        group by all
-    ) as q using (space_key)
+    select c.row_key, c.pooled, c.threads, c.threads_answered, c.answered_fast, q.quantiles
+    from thread_totals as c
+    left join thread_quantiles as q
+        on q.row_key is not distinct from c.row_key and q.pooled is not distinct from c.pooled
+),
+
+space_threads as (
+    select
+        row_key as space_key, threads, threads_answered, answered_fast,
+        quantiles[1] as first_reply_median_hours, quantiles[2] as first_reply_p90_hours
+    from thread_times
+    where not pooled
 ),
 
 -- The groups activity report (Microsoft 365), where loaded: its latest window up to the end of the
@@ -202,7 +232,7 @@ per_space as (
     left join members as m using (space_key)
     left join active as v using (space_key)
     left join activity as a using (space_key)
-    left join thread_times as t using (space_key)
+    left join space_threads as t using (space_key)
     left join last_contribution as l using (space_key)
     left join momentum as o using (space_key)
     left join group_report as g on r.source = 'viva-engage' and not r.pooled and g.group_name = r.name
@@ -212,25 +242,18 @@ per_space as (
 -- The pool of private conversations: distinct people over all of them.
 pool as (
     select
-        (select count(distinct f.person_key) from firsts as f semi join space_rows as r
-         on r.space_key = f.space_key and r.pooled) as members,
-        (select count(distinct a.person_key) from present as a semi join space_rows as r
-         on r.space_key = a.space_key and r.pooled where a.active) as active_members
+        (select count(distinct f.person_key) from firsts as f
+         join (select space_key from space_rows where pooled) as r using (space_key)) as members,
+        (select count(distinct a.person_key) from present as a
+         join (select space_key from space_rows where pooled) as r using (space_key) where a.active) as active_members
 ),
 
 pool_threads as (
     select
-        (select sum(c.threads) from thread_counts as c semi join space_rows as r on r.space_key = c.space_key and r.pooled)
-            as threads,
-        (select sum(c.threads_answered) from thread_counts as c semi join space_rows as r
-         on r.space_key = c.space_key and r.pooled) as threads_answered,
-        (select sum(c.answered_fast) from thread_counts as c semi join space_rows as r
-         on r.space_key = c.space_key and r.pooled) as answered_fast,
-        q.*
-    from (
-        select quantile_cont(a.hours, 0.5) as first_reply_median_hours, quantile_cont(a.hours, 0.9) as first_reply_p90_hours
-        from answered as a semi join space_rows as r on r.space_key = a.space_key and r.pooled
-    ) as q
+        threads, threads_answered, answered_fast,
+        quantiles[1] as first_reply_median_hours, quantiles[2] as first_reply_p90_hours
+    from thread_times
+    where pooled
 ),
 
 pooled as (
@@ -269,14 +292,15 @@ overall as (
         null::integer as space_key, null::varchar as source, 'all' as kind, null::boolean as pooled,
         null::varchar as name, null::bigint as members, null::bigint as active_members,
         null::bigint as posts, null::bigint as replies, null::bigint as readers,
-        (select coalesce(sum(threads), 0) from thread_counts)::bigint as threads,
-        (select coalesce(sum(threads_answered), 0) from thread_counts)::bigint as threads_answered,
-        (select coalesce(sum(answered_fast), 0) from thread_counts)::bigint as answered_fast,
-        quantile_cont(hours, 0.5) as first_reply_median_hours,
-        quantile_cont(hours, 0.9) as first_reply_p90_hours,
+        coalesce(t.threads, 0)::bigint as threads,
+        coalesce(t.threads_answered, 0)::bigint as threads_answered,
+        coalesce(t.answered_fast, 0)::bigint as answered_fast,
+        t.quantiles[1] as first_reply_median_hours,
+        t.quantiles[2] as first_reply_p90_hours,
         null::date as last_contribution, null::bigint as recent, null::bigint as before,
         null::integer as members_reported, null::integer as reads_reported
-    from answered
+    from (select 1) as one
+    left join thread_times as t on t.pooled is null
 ),
 
 final as (

@@ -551,6 +551,20 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_space_thread_count": Table(
+        "the threads of each space counted per day (communities)",
+        _DERIVED + " (so purged threads leave it)", False,
+        {
+            "space_key": C("m_space_thread_post", "communities: the space the threads are in"),
+            "day": C("m_space_thread_post", "the day of the posts (a range reads its own days)"),
+            "prev_day": C("m_space_thread_post",
+                          "where the author started the thread over a range (their previous day of posting)"),
+            "reply_day": C("m_space_thread_post", "threads answered by the end of a range"),
+            "fast": C("m_space_thread_post", "threads answered within a day"),
+            "threads": C("m_space_thread_post", "communities: threads started, answered, answered within a day"),
+        },
+        derived=True,
+    ),
     "m_space_day": Table(
         "activities per space, person and day", _DERIVED + " (so purged activity leaves it)", True,
         {

@@ -295,3 +295,66 @@ def test_the_funnel_from_the_stored_bits_equals_it_from_the_activities_whole_qua
         got = funnels()[(r, a)]
         assert got.select(FUNNEL).rows() == [ranges[r]], (r, a)
         assert_frame_equal(got, want, check_exact=True)
+
+
+def _thread_counts(c) -> list[tuple]:
+    return c.execute("select space_key, day, prev_day, reply_day, fast, threads from m_space_thread_count "
+                     "order by all").fetchall()
+
+
+def test_the_threads_counted_per_space_and_day_after_a_load_equal_a_rebuild(con):
+    """A load splices the threads' counts per space and day (``m_space_thread_count``) for the
+    spaces and days of the threads it posted or replied in, before and after: a day added, a
+    late reply to a thread of three months before (answered, not within a day), a post on a day
+    two months back (its author posting again in a thread they started): each equal to the
+    counts rebuilt from scratch, and the communities over the range read from them equal to the
+    figures of the posts."""
+    from metrics.materialise import refresh
+
+    assert refresh(con)["mode"] == "full"
+    # Cafe on 3 January: thread b, never answered by someone else
+    assert [r for r in _thread_counts(con) if r[0] == 1 and r[1] == date(2026, 1, 3)] == [
+        (1, date(2026, 1, 3), None, None, None, 1)]
+    loads = [
+        # a day added: a new thread in Cafe, answered within the hour
+        [(50, '2026-04-01 09:00', 3, 'post', 1, 'e'), (51, '2026-04-01 09:30', 4, 'reply', 1, 'e')],
+        # a late reply: thread b of 3 January answered on 2 April by 6
+        [(52, '2026-04-02 09:00', 6, 'reply', 1, 'b')],
+        # a day two months back: 1 posts again in thread a on 5 February, answered by 3 on 6 February
+        [(53, '2026-02-05 09:00', 1, 'post', 1, 'a'), (54, '2026-02-06 08:00', 3, 'reply', 1, 'a')],
+    ]
+    for run, rows in enumerate(loads, start=2):
+        con.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
+                        f"thread_ref, run_id) values (?, 'x', ?, ?, ?, ?, ?, {run})", rows)
+        assert refresh(con)["mode"] == "incremental", run
+        spliced = _thread_counts(con)
+        con.execute("delete from m_state")   # stale: the next refresh rebuilds every base
+        assert refresh(con)["mode"] == "full"
+        assert spliced == _thread_counts(con), run
+    assert [r for r in _thread_counts(con) if r[0] == 1] == [
+        (1, date(2026, 1, 2), None, date(2026, 1, 2), True, 1),      # a, 2 h
+        (1, date(2026, 1, 3), None, date(2026, 4, 2), False, 1),     # b, answered 90 days later
+        (1, date(2026, 2, 5), date(2026, 1, 2), date(2026, 2, 6), True, 1),   # a again, 23 h
+        (1, date(2026, 2, 10), None, None, None, 1),                 # n, never answered
+        (1, date(2026, 3, 1), None, date(2026, 3, 2), True, 1),      # c, 24 h
+        (1, date(2026, 3, 20), None, date(2026, 3, 20), True, 1),    # d, 6 h
+        (1, date(2026, 4, 1), None, date(2026, 4, 1), True, 1),      # e, 30 min
+    ]
+    # Cafe over February and March: a (1's post again: its previous day falls before), n, c, d;
+    # b started before; over January to March, b is unanswered by the end (its reply came in April)
+    stored = {r: communities(con, *r, min_group_size=1) for r in
+              [(date(2026, 2, 1), date(2026, 3, 31)), (date(2026, 1, 1), date(2026, 3, 31)),
+               (date(2026, 1, 1), date(2026, 4, 30)), (date(2026, 2, 6), date(2026, 4, 1))]}
+    cafe = {r: found[0].filter(pl.col("community") == "Cafe").select(
+        "threads", "threads_answered", "first_reply_median_hours").row(0) for r, found in stored.items()}
+    assert cafe == {
+        (date(2026, 2, 1), date(2026, 3, 31)): (4, 3, 23.0),
+        (date(2026, 1, 1), date(2026, 3, 31)): (5, 3, 6.0),      # a started on 2 January; b, n unanswered
+        (date(2026, 1, 1), date(2026, 4, 30)): (6, 5, 6.0),      # b answered, e
+        (date(2026, 2, 6), date(2026, 4, 1)): (4, 3, 6.0),       # n, c, d, e
+    }
+    con.execute("delete from m_state")
+    for r, (rows, hidden, org) in stored.items():   # the same from the posts, on the fly
+        live = communities(con, *r, min_group_size=1)
+        assert_frame_equal(rows, live[0], check_exact=True)
+        assert (hidden, org) == live[1:], r

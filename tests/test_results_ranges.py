@@ -288,3 +288,70 @@ def test_the_cohorts_from_the_stored_arrivals_equal_them_from_the_activities(sam
     assert (whole.height, whole["cohort_size"].sum(), whole["cohort_size"][0]) == (12, 381, 266)
     con.close()
     live.close()
+
+
+def test_a_range_counted_under_todays_organisation_where_no_attribute_it_reads_changed_equals_the_live_metric(
+        sample_store):
+    """Over a range, responsiveness and the lifecycle are counted under today's organisation (each
+    person read once, not each version of their attributes) wherever the measure reads no
+    attribute some person held with another value: the whole organisation always, any other
+    attribute when the store's history never changed it. The sample's movers changed department
+    only: by department the versions are read, by team and site they are not, and every figure
+    is the one the metric gives as it was."""
+    from dashboard.filters import periods, whole_periods
+
+    con = store.connect(sample_store, read_only=True)
+    restated = bases.restated_attributes(con)
+    assert restated == frozenset({"department"})
+    assert con.execute("select count(*) from (select person_key from people_history group by all "
+                       "having count(*) > 1)").fetchone()[0] == 146
+    state = status.status(con)
+    first, last = state["first_activity"].date(), state["last_activity"].date()
+    keys = results.current_keys(con)
+    counted = {}
+    for period in ("month", "week"):
+        starts = periods(period, first, last)
+        n = len(starts)
+        for lo, hi in ((0, 2), (n // 2, n - 1), (1, n - 2)):
+            start, end = whole_periods(period, starts[lo], starts[hi], first, last)
+            for by in ("organisation", "department", "team", "site"):
+                for name in ("responsiveness", "lifecycle"):
+                    counted[name, by] = results.counted_as(name, by, bases.AS_IT_WAS, restated)
+                    params = MetricParams(by=by, period=period, min_group_size=5)
+                    whole = results.lookup(con, name, params, keys)
+                    hidden = results.stored(con, *results.hidden_key(name, by, period, 5, {}), keys=keys)
+                    got = results.range_result(con, name, by, period, whole, hidden.rows, start, end, 5, {}, restated)
+                    live = registry.get(name)(con, MetricParams(by=by, period=period, start=start, end=end,
+                                                                min_group_size=5))
+                    assert_same(got, live, (name, by, period, start, end))
+                    assert got.extra["attribution"] == bases.AS_IT_WAS
+    assert counted == {(name, by): bases.AS_IT_WAS if by == "department" else bases.TODAY
+                       for name in ("responsiveness", "lifecycle") for by in ("organisation", "department", "team", "site")}
+    # unknown restated attributes: the versions are read but by the whole organisation
+    assert [results.counted_as("lifecycle", by, bases.AS_IT_WAS) for by in ("organisation", "team")] == [
+        bases.TODAY, bases.AS_IT_WAS]
+    con.close()
+
+
+def test_the_threads_of_the_communities_summed_from_their_counts_per_day_equal_them_from_the_posts(
+        sample_store, tmp_path):
+    """The communities' threads started, answered and answered quickly over a range are sums of
+    the counts per space and day the load keeps (``m_space_thread_count``), for a quick reply of
+    a day; another one counts the posts of the threads on the fly: both equal the figures from the
+    activities, every community, the pool of private conversations and the organisation's."""
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert con.execute("select count(*), sum(threads), count(reply_day), count(*) filter (where fast) "
+                       "from m_space_thread_count").fetchone() == (10316, 15047, 4542, 2101)
+    assert con.execute("select count(*) from m_space_thread_post").fetchone()[0] == 15047
+    counted = 0
+    for start, end in RANGES:
+        for fast in (24.0, 2.0):
+            params = MetricParams(by="organisation", start=start, end=end, min_group_size=5,
+                                  extra={"fast_hours": fast})
+            got = registry.get("communities")(con, params)
+            assert_same(got, registry.get("communities")(live, params), (start, end, fast))
+            counted += got.extra["threads"]
+    assert counted == 2 * 41584
+    con.close()
+    live.close()
