@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 
 from metrics._sql import sql
-from metrics.groups import GRAINS, grain, is_aligned, people_by_attribute, period_start, shift_period
+from metrics.groups import GRAINS, UNKNOWN, grain, group_expression, is_aligned, people_by_attribute, period_start, shift_period
 from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
@@ -212,6 +212,20 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         whole_groups=people_by_attribute(bys, "whole_held"), partial_groups=people_by_attribute(bys, "partial_held"),
         person_range=src.person_range, person_months=src.person_months if months else no_months,
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+
+
+def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS) -> dict[str, str]:
+    """The template slots of :file:`range_contributors.sql` over the range of ``src`` by ``by``
+    (allow-listed) and the organisation, people in groups under ``attribution`` as
+    :func:`person_range_groups` puts them."""
+    bys = list(dict.fromkeys([by, "organisation"]))
+    return dict(
+        bounds=bounds_sql(src.days), versions=people_versions(attribution), by=by,
+        by_group=f"coalesce(cast({group_expression(by)} as varchar), '{UNKNOWN}')",
+        organisation_group=f"coalesce(cast({group_expression('organisation')} as varchar), '{UNKNOWN}')",
+        organisation="true" if by == "organisation" else "false",
+        partial_groups=people_by_attribute(bys, "partial_held"), person_range=src.person_range,
+        person_day=src.person_day, covers=str(GRAINS["month"].covers))
 
 
 #: The attributes of a person's versions (people_history) a measure's groups may read.

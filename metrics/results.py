@@ -171,9 +171,7 @@ def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | No
     bys = list(dict.fromkeys([by, "organisation"]))
     with bases.freshness_held(con):
         src = bases.sources(con, "month", start, end)
-        query = sql("range_contributors").format(
-            groups=bases.person_range_groups(src, bys, bases.check_attribution(attribution)),
-            inequality=inequality.histogram_sql(src, RANGE_PEOPLE), personas=personas.frames_sql(src, RANGE_PEOPLE))
+        query = sql("range_contributors").format(**bases.range_contributors_slots(src, by, attribution))
         frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     found = frame.partition_by("measure", as_dict=True, include_key=False)
     empty = frame.clear().drop("measure")
