@@ -288,3 +288,54 @@ def test_the_cohorts_from_the_stored_arrivals_equal_them_from_the_activities(sam
     assert (whole.height, whole["cohort_size"].sum(), whole["cohort_size"][0]) == (12, 381, 266)
     con.close()
     live.close()
+
+
+def test_the_split_and_personas_of_a_range_read_once_equal_the_measures_from_the_activities(sample_store, tmp_path):
+    """The Contributors page's range change (metrics.results.range_contributors: each person counted
+    once per cell, the organisation's cells those of the versions held over the whole range) gives
+    the 90/9/1 split and the personas the measures compute from the activities, and from the
+    bases, over ranges of whole periods and ranges cutting them, under either attribution, by the
+    organisation, an attribute and the teams."""
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    assert not bases.sources(live, "month", None, None).materialised
+    ranges = [*RANGES, (date(2025, 11, 1), date(2026, 10, 31)), (date(2025, 12, 15), date(2026, 7, 20)),
+              (date(2026, 1, 1), date(2026, 6, 30))]
+    figures = {}
+    closed = store.connect(sample_store, read_only=True)
+    closed.close()
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        extra = bases.attribution_extra(attribution)
+        for start, end in ranges:
+            for by in ("organisation", "department", "team"):
+                found = results.range_contributors(con, by, start, end, attribution)
+                for name in ("inequality", "personas"):
+                    params = MetricParams(by=by, start=start, end=end, min_group_size=5, extra=extra)
+                    got = results.from_range_contributors(con, name, params, found)
+                    assert_same(got, registry.get(name)(live, params), (attribution, start, end, by, name))
+                    assert_same(got, registry.get(name)(con, params), (attribution, start, end, by, name))
+                    # what both results say of the range was read with the counts: no query more
+                    assert_same(results.from_range_contributors(closed, name, params, found), got, name)
+                    if by == "team" and name == "inequality":
+                        figures[attribution, start, end] = (
+                            got.extra["headcount"], got.extra["contributor_absence_factor"],
+                            got.extra["groups"]["headcount"].sum(), got.suppressed_groups)
+                    if by == "team" and name == "personas":
+                        figures[attribution, start, end] += (got.rows["people"].sum(),)
+    # the people beginning a version inside a range cut at both ends (a new level or manager): in
+    # the range's part of each version, summed from their days
+    movers = con.execute(
+        "select count(distinct person_key) from people_history as h where valid_from > date '2025-12-15' "
+        "and valid_from <= date '2026-07-20' and valid_from > (select min(valid_from) from people_history "
+        "where person_key = h.person_key)").fetchone()[0]
+    assert movers == 146
+    # by team: the organisation's headcount and contributor absence factor, the teams' headcounts
+    # added up (those shown), the teams left out, the people with a persona in the teams shown
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        assert figures[attribution, None, None] == (1500, 11, 1485, 13, 1017)
+        assert figures[attribution, date(2025, 12, 15), date(2026, 7, 20)] == (1452, 10, 1437, 13, 802)
+        assert figures[attribution, date(2026, 8, 10), date(2026, 9, 20)] == (1391, 11, 1376, 13, 878)
+        assert figures[attribution, date(2026, 10, 14), date(2026, 10, 14)][:2] == (1369, 8)
+    con.close()
+    live.close()
