@@ -53,7 +53,7 @@ partial_people as (
 whole_rows as (
     select
         '{by}' as by_attribute, h.group_held as by_group, h.is_external, h.employed, true as whole,
-        r.active, r.contributions, r.posts, r.replies, r.reactions, r.received
+        r.active, r.posts, r.replies, r.reactions, r.received
     from held as h
     anti join partial_people as x using (person_key)
     left join {person_range} as r using (person_key)
@@ -83,7 +83,6 @@ sums as (
     select
         person_key, by_attribute, by_group,
         bool_or(active) as active,
-        sum(posts + replies)::integer as contributions,
         sum(posts)::integer as posts,
         sum(replies)::integer as replies,
         sum(reactions)::integer as reactions,
@@ -102,25 +101,26 @@ members as (
 partial_rows as (
     select
         m.by_attribute, m.by_group, m.is_external, m.employed, false as whole,
-        s.active, s.contributions, s.posts, s.replies, s.reactions, s.received
+        s.active, s.posts, s.replies, s.reactions, s.received
     from members as m
     left join sums as s using (person_key, by_attribute, by_group)
 ),
 
--- each row's contributions (c), activity and persona (metrics/personas.sql), counted per cell
+-- each row's contributions (c), activity and persona (metrics/personas.sql; by its number in
+-- the link personas below), counted per cell
 cells as (
     select
         by_attribute, by_group, is_external, employed, whole,
-        coalesce(contributions, 0) as c,
+        coalesce(posts + replies, 0) as c,
         coalesce(active, false) as active,
         case
             when not coalesce(active, false) then null
-            when posts + replies + reactions = 0 then 'observer'
-            when received > 2 * (posts + replies + reactions) then 'catalyst'
-            when posts + replies + reactions > 2 * received and posts > replies + reactions then 'broadcaster'
-            when posts + replies + reactions > 2 * received then 'responder'
-            else 'engager'
-        end as persona,
+            when posts + replies + reactions = 0 then 5   -- observer
+            when received > 2 * (posts + replies + reactions) then 2   -- catalyst
+            when posts + replies + reactions > 2 * received and posts > replies + reactions then 4   -- broadcaster
+            when posts + replies + reactions > 2 * received then 3   -- responder
+            else 1   -- engager
+        end as ord,
         count(*) as people
     from (select * from whole_rows union all select * from partial_rows)
     group by all
@@ -130,7 +130,7 @@ cells as (
 every_cell as (
     select * from cells
     union all
-    select 'organisation', {organisation_group}, is_external, employed, whole, c, active, persona, sum(people)::bigint
+    select 'organisation', {organisation_group}, is_external, employed, whole, c, active, ord, sum(people)::bigint
     from cells
     where whole and not {organisation}
     group by all
@@ -148,7 +148,7 @@ population as (
     select
         by_attribute,
         case when is_external then 'External' else by_group end as g0,
-        persona,
+        ord,
         people
     from every_cell
     where employed or (is_external and active)
@@ -159,7 +159,7 @@ headcounts as (
 ),
 
 counts as (
-    select by_attribute, g0, persona, sum(people)::bigint as people from population where persona is not null group by all
+    select by_attribute, g0, ord, sum(people)::bigint as people from population where ord is not null group by all
 ),
 
 personas as (
@@ -179,7 +179,7 @@ persona_rows as (
         k.ord
     from headcounts as h
     cross join personas as k
-    left join counts as c on c.by_attribute = h.by_attribute and c.g0 = h.g0 and c.persona = k.persona
+    left join counts as c on c.by_attribute = h.by_attribute and c.g0 = h.g0 and c.ord = k.ord
 ),
 
 final as (
