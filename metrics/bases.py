@@ -218,13 +218,11 @@ def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS
     """The template slots of :file:`range_contributors.sql` over the range of ``src`` by ``by``
     (allow-listed) and the organisation, people in groups under ``attribution`` as
     :func:`person_range_groups` puts them."""
-    bys = list(dict.fromkeys([by, "organisation"]))
     return dict(
         bounds=bounds_sql(src.days), versions=people_versions(attribution), by=by,
         by_group=f"coalesce(cast({group_expression(by)} as varchar), '{UNKNOWN}')",
         organisation_group=f"coalesce(cast({group_expression('organisation')} as varchar), '{UNKNOWN}')",
-        organisation="true" if by == "organisation" else "false",
-        partial_groups=people_by_attribute(bys, "partial_held"), person_range=src.person_range,
+        organisation="true" if by == "organisation" else "false", person_range=src.person_range,
         person_day=src.person_day, covers=str(GRAINS["month"].covers))
 
 

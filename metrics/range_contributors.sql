@@ -15,7 +15,6 @@
 -- versions ``p``, metrics.groups.group_expression, '(not set)' when null), <by> (its name),
 -- <organisation> (true when the attribute is the organisation: its cells are not counted twice),
 -- <organisation_group> (the organisation's one group),
--- <partial_groups> (metrics.groups.people_by_attribute over partial_held: a row per attribute),
 -- <person_range> (per person, over the range), <person_day> (per person and day, cut to the
 -- range), <covers> (the longest usage report window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
@@ -29,8 +28,7 @@ bounds as (
 -- internal and employed at some time during the range (the people the split counts)
 held as (
     select
-        p.person_key, p.is_external, p.hired_on, p.left_on, p.department, p.team, p.site, p.country, p.level,
-        p.manager_key, p.frontline, p.valid_from, p.valid_to,
+        p.person_key, p.is_external,
         {by_group} as group_held,
         (p.valid_from is null or p.valid_from <= b.first_day)
             and (p.valid_to is null or p.valid_to > b.last_day) as whole,
@@ -64,9 +62,14 @@ partial_held as (
     select * from held where person_key in (select person_key from partial_people)
 ),
 
+-- a row per attribute: the group of the version, and the organisation's
 partial as (
-    select person_key, by_attribute, by_group, is_external, employed, from_day, to_day
-    from {partial_groups}
+    select person_key, '{by}' as by_attribute, group_held as by_group, is_external, employed, from_day, to_day
+    from partial_held
+    union all
+    select person_key, 'organisation', {organisation_group}, is_external, employed, from_day, to_day
+    from partial_held
+    where not {organisation}
 ),
 
 days as (
