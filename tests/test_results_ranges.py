@@ -339,3 +339,51 @@ def test_the_split_and_personas_of_a_range_read_once_equal_the_measures_from_the
         assert figures[attribution, date(2026, 10, 14), date(2026, 10, 14)][:2] == (1369, 8)
     con.close()
     live.close()
+
+
+def test_the_person_totals_of_a_range_from_its_whole_weeks_equal_them_from_its_days(sample_store):
+    """The days at a range's ends are read as the whole weeks inside them (each within one month)
+    and the days left: each person's totals over the range (and per month, for the months they
+    contributed in) are those its quarters, months and days give, a week active when one of its
+    days is (an activity, or a usage report vouching for it, whatever its window)."""
+    con = store.connect(sample_store, read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    # 7 September to 4 October: three weeks of September, then its last three days and October's first four
+    weeks, days = bases.week_spans(bases.range_spans(date(2026, 9, 7), date(2026, 10, 4))["day"])
+    assert weeks == [(date(2026, 9, 7), date(2026, 9, 28))]
+    assert days == [(date(2026, 9, 28), date(2026, 10, 1)), (date(2026, 10, 1), date(2026, 10, 5))]
+    ranges = [*RANGES, (date(2025, 12, 15), date(2026, 7, 20)), (date(2026, 3, 20), date(2026, 4, 10)),
+              (date(2025, 11, 10), date(2026, 10, 25)), (date(2026, 2, 2), date(2026, 3, 1))]
+    usage_only_weeks = 0
+    for start, end in ranges:
+        for months_only in (False, True):
+            spans = bases.range_spans(start, end, months_only)
+            month = "month, " if months_only else ""
+
+            def within(column, grain_spans):
+                return " or ".join(f"({column} >= date '{a}' and {column} < date '{b}')"
+                                   for a, b in grain_spans if a < b) or "false"
+
+            # the range's quarters and months as the base holds them, and its ends day by day
+            by_days = " union all ".join(
+                [f"select person_key, {'period_start as month, ' if months_only else ''}posts, replies, reactions, "
+                 f"received, replies_received, active, active_days, last_contribution from m_person_period "
+                 f"where grain = '{g}' and ({within('period_start', spans[g])})" for g in ("quarter", "month")]
+                + [f"select person_key, {'date_trunc(' + chr(39) + 'month' + chr(39) + ', day)::date as month, ' if months_only else ''}"
+                   "posts, replies, reactions, received, replies_received, active, dated_active::integer, "
+                   f"case when posts + replies > 0 then day end from m_person_day where ({within('day', spans['day'])})"])
+            totals = ("select person_key, {month}sum(posts), sum(replies), sum(reactions), sum(received), "
+                      "sum(replies_received), bool_or(active), sum(active_days), max(last_contribution) from ({rows}) "
+                      "group by all order by all")
+            want = con.execute(totals.format(month=month, rows=by_days)).fetchall()
+            got = con.execute(totals.format(month=month, rows=bases._range_sums(start, end, months_only)),
+                              {"from_date": start, "to_date": end}).fetchall()
+            assert got == want, (start, end, months_only)
+        weeks, _ = bases.week_spans(bases.range_spans(start, end)["day"])
+        if weeks:  # weeks vouched for by a usage report only: active as their days are
+            usage_only_weeks += con.execute(
+                f"select count(*) from m_person_period where grain = 'week' and active_days = 0 and usage_active "
+                f"and ({' or '.join(f'(period_start >= date {chr(39)}{a}{chr(39)} and period_start < date {chr(39)}{b}{chr(39)})' for a, b in weeks)})"
+            ).fetchone()[0]
+    assert usage_only_weeks == 1035
+    con.close()
