@@ -156,8 +156,6 @@ RANGE_GROUPS = "range_groups"
 #: (:func:`metrics.bases.person_range_groups`) and nothing else of the people: one read of the
 #: range's people serves both (:func:`range_contributors`, :func:`from_range_contributors`).
 RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
-#: The link of :file:`range_contributors.sql` holding the range's people.
-RANGE_PEOPLE = "range_people"
 
 
 def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
