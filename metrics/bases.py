@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 
 from metrics._sql import sql
-from metrics.groups import GRAINS, grain, is_aligned, people_by_attribute, period_start, shift_period
+from metrics.groups import GRAINS, UNKNOWN, grain, group_expression, is_aligned, people_by_attribute, period_start, shift_period
 from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
@@ -212,6 +212,18 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         whole_groups=people_by_attribute(bys, "whole_held"), partial_groups=people_by_attribute(bys, "partial_held"),
         person_range=src.person_range, person_months=src.person_months if months else no_months,
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+
+
+def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS) -> dict[str, str]:
+    """The template slots of :file:`range_contributors.sql` over the range of ``src`` by ``by``
+    (allow-listed) and the organisation, people in groups under ``attribution`` as
+    :func:`person_range_groups` puts them."""
+    return dict(
+        bounds=bounds_sql(src.days), versions=people_versions(attribution), by=by,
+        by_group=f"coalesce(cast({group_expression(by)} as varchar), '{UNKNOWN}')",
+        organisation_group=f"coalesce(cast({group_expression('organisation')} as varchar), '{UNKNOWN}')",
+        organisation="true" if by == "organisation" else "false", person_range=src.person_range,
+        person_day=src.person_day, covers=str(GRAINS["month"].covers))
 
 
 #: The attributes of a person's versions (people_history) a measure's groups may read.
@@ -501,20 +513,50 @@ def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WA
         person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
+def week_spans(day_spans: list[tuple[date, date]]) -> tuple[list[tuple[date, date]], list[tuple[date, date]]]:
+    """The whole weeks (Monday to Sunday) inside ``day_spans`` (from inclusive, to exclusive), each
+    within one month, and the days around them: ``(weeks, days)``, spans that together cover
+    ``day_spans`` exactly.
+
+    >>> weeks, days = week_spans([(date(2026, 3, 20), date(2026, 4, 11))])
+    >>> [(a.isoformat(), b.isoformat()) for a, b in weeks]
+    [('2026-03-23', '2026-03-30')]
+    >>> [(a.isoformat(), b.isoformat()) for a, b in days]
+    [('2026-03-20', '2026-03-23'), ('2026-03-30', '2026-04-01'), ('2026-04-01', '2026-04-11')]
+    """
+    weeks, days = [], []
+    for a, b in day_spans:
+        while a < b:
+            piece_end = min(b, shift_period("month", period_start("month", a), 1))
+            monday = a + timedelta(days=(7 - a.weekday()) % 7)
+            whole = max(0, (piece_end - monday).days // 7)
+            if whole:
+                weeks.append((monday, monday + timedelta(days=7 * whole)))
+                days += [(a, monday), (monday + timedelta(days=7 * whole), piece_end)]
+            else:
+                days.append((a, piece_end))
+            a = piece_end
+    return weeks, [d for d in days if d[0] < d[1]]
+
+
 def _range_sums(start: date | None, end: date | None, months_only: bool = False,
                 person_day: str | None = None) -> str:
     """Rows that add up, per person, to the range ``start``..``end`` (None: open), the fewest the
-    bases hold: the whole quarters inside it, the whole months around them, the days at its ends
-    (each a period of one day). With ``months_only``, no quarters, and each row with the ``month``
-    it falls in (the months a person contributed in). Only for sums (:file:`person_range.sql`,
-    :file:`champions.sql`): no ``active_before``. The dates are literals, so that DuckDB skips the
-    row groups outside them; the bound parameters are referenced as every metric query passes them.
+    bases hold: the whole quarters inside it, the whole months around them, the whole weeks of the
+    days at its ends (each within one month) and the days left (each a period of one day). With
+    ``months_only``, no quarters, and each row with the ``month`` it falls in (the months a person
+    contributed in). Only for sums (:file:`person_range.sql`, :file:`champions.sql`): no
+    ``active_before``. A week's days are active as a day is (an activity, or a usage report
+    vouching for one of them, whatever its window: ``active_days`` or ``usage_active``), so that
+    its row says what its days say. The dates are literals, so that DuckDB skips the row groups
+    outside them; the bound parameters are referenced as every metric query passes them.
 
     ``person_day``: when the bases are stale, the days counted from the activities
-    (:file:`person_day.sql`), their quarters and months aggregated from them: the same rows, so
-    that a usage report of a 90-day window vouches for a whole quarter of the range whether the
+    (:file:`person_day.sql`), their quarters, months and weeks aggregated from them: the same rows,
+    so that a usage report of a 90-day window vouches for a whole quarter of the range whether the
     bases are fresh or not."""
     spans = range_spans(start, end, months_only)
+    weeks, days = week_spans(spans["day"])
 
     def within(column: str, grain_spans: list[tuple[date, date]]) -> str:
         return " or ".join(f"({column} >= '{a.isoformat()}'::date and {column} < '{b.isoformat()}'::date)"
@@ -530,11 +572,17 @@ def _range_sums(start: date | None, end: date | None, months_only: bool = False,
         f"select person_key, {month}{_SUMMED} from {periods(g)} ({within('period_start', spans[g])})"
         for g in ("quarter", "month") if spans[g]
     ]
+    if weeks:
+        parts.append(
+            "select person_key, " + ("date_trunc('month', period_start)::date as month, " if months_only else "")
+            + "activities, posts, replies, reactions, received, replies_received, active_days > 0 or usage_active as active, "
+            f"active_days, last_contribution from {periods('week')} ({within('period_start', weeks)})"
+        )
     parts.append(
         "select person_key, " + ("date_trunc('month', day)::date as month, " if months_only else "")
         + "activities, posts, replies, reactions, received, replies_received, active, "
         "dated_active::integer as active_days, case when posts + replies > 0 then day end as last_contribution "
-        f"from {person_day or 'm_person_day'} where ({within('day', spans['day'])})"
+        f"from {person_day or 'm_person_day'} where ({within('day', days)})"
         " and ($from_date::date is null or day >= $from_date::date) and ($to_date::date is null or day <= $to_date::date)"
     )
     return "(" + " union all ".join(parts) + ")"

@@ -31,6 +31,7 @@ them (the groups each period left out, the participation the inactivity rules re
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import json
 import time
@@ -45,7 +46,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
 from metrics.leadership import leaders_by, leaders_frames
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
-from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
+from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
 from metrics.graph import DRAWN_GROUPS, person_network_state, stored_ties
@@ -157,43 +158,48 @@ RANGE_GROUPS = "range_groups"
 #: (:func:`metrics.bases.person_range_groups`) and nothing else of the people: one read of the
 #: range's people serves both (:func:`range_contributors`, :func:`from_range_contributors`).
 RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
-#: The link of :file:`range_contributors.sql` holding the range's people.
-RANGE_PEOPLE = "range_people"
 
 
 def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
-                       attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
+                       attribution: str) -> dict[str, Any]:
     """What the measures of :data:`RANGE_PEOPLE_MEASURES` over ``start``..``end`` by ``by`` under
     ``attribution`` compute their results from, in one query that reads the range's people once
-    (each person's activity in each group of ``by`` and of the organisation held during it,
-    :func:`metrics.bases.person_range_groups`; :file:`range_contributors.sql`):
+    (each person's activity in each group of ``by`` and of the organisation held during it, as
+    :func:`metrics.bases.person_range_groups` gives it; :file:`range_contributors.sql`):
     ``{"inequality": histograms, "personas": frames}`` as :func:`metrics.inequality.histograms`
-    and :func:`metrics.personas.frames_by` give them. Counts only, never a person. The
-    Contributors page shows both measures: a change of its range reads the people once."""
+    and :func:`metrics.personas.frames_by` give them, and under ``"common"`` what both results say
+    of the range (whether reads are known, who is counted over which days), read once. Counts
+    only, never a person. The Contributors page shows both measures: a change of its range reads
+    the people once."""
     bys = list(dict.fromkeys([by, "organisation"]))
+    attribution = bases.check_attribution(attribution)
     with bases.freshness_held(con):
         src = bases.sources(con, "month", start, end)
-        query = sql("range_contributors").format(
-            groups=bases.person_range_groups(src, bys, bases.check_attribution(attribution)),
-            inequality=inequality.histogram_sql(src, RANGE_PEOPLE), personas=personas.frames_sql(src, RANGE_PEOPLE))
+        query = sql("range_contributors").format(**bases.range_contributors_slots(src, by, attribution))
         frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+        reads, range_labels = bases.reads_known(con), labels(con, EMPLOYED_IN_RANGE, start, end, attribution)
+    reads_figures = reads_extra(con)
     found = frame.partition_by("measure", as_dict=True, include_key=False)
     empty = frame.clear().drop("measure")
+    # the figures inequality_result and personas_result keep per range in their ``common``
+    common = {("inequality", start, end, attribution): (reads, reads_figures, range_labels),
+              ("personas", start, end, attribution): {**reads_figures, **copy.deepcopy(range_labels)}}
     return {"inequality": inequality.histograms_of(found.get(("inequality",), empty).select(inequality.HISTOGRAM), bys),
-            "personas": personas.frames_of(found.get(("personas",), empty).select(personas.FRAME), bys)}
+            "personas": personas.frames_of(found.get(("personas",), empty).select(personas.FRAME), bys),
+            "common": common}
 
 
 def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
-                            found: dict[str, dict[str, pl.DataFrame]]) -> MetricResult:
+                            found: dict[str, Any]) -> MetricResult:
     """The result of ``name`` (:data:`RANGE_PEOPLE_MEASURES`) under ``params`` from
     :func:`range_contributors` of the same range, group-by and attribution: the result the
-    measure computes."""
+    measure computes, from the counts and the figures of the range read there."""
     if name not in RANGE_PEOPLE_MEASURES:
         raise KeyError(name)
-    with bases.freshness_held(con):
-        if name == "inequality":
-            return inequality.inequality_result(con, params, found["inequality"])
-        return personas.personas_result(con, params, found["personas"])
+    common = dict(found["common"])  # a copy: ``found`` is shared by every rerun that asks for it
+    if name == "inequality":
+        return inequality.inequality_result(con, params, found["inequality"], common)
+    return personas.personas_result(con, params, found["personas"], common)
 
 
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).

@@ -355,3 +355,102 @@ def test_the_threads_of_the_communities_summed_from_their_counts_per_day_equal_t
     assert counted == 2 * 41584
     con.close()
     live.close()
+
+
+def test_the_split_and_personas_of_a_range_read_once_equal_the_measures_from_the_activities(sample_store, tmp_path):
+    """The Contributors page's range change (metrics.results.range_contributors: each person counted
+    once per cell, the organisation's cells those of the versions held over the whole range) gives
+    the 90/9/1 split and the personas the measures compute from the activities, and from the
+    bases, over ranges of whole periods and ranges cutting them, under either attribution, by the
+    organisation, an attribute and the teams."""
+    con = store.connect(sample_store, read_only=True)
+    live = store.connect(stale_copy(sample_store, tmp_path), read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    assert not bases.sources(live, "month", None, None).materialised
+    ranges = [*RANGES, (date(2025, 11, 1), date(2026, 10, 31)), (date(2025, 12, 15), date(2026, 7, 20)),
+              (date(2026, 1, 1), date(2026, 6, 30))]
+    figures = {}
+    closed = store.connect(sample_store, read_only=True)
+    closed.close()
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        extra = bases.attribution_extra(attribution)
+        for start, end in ranges:
+            for by in ("organisation", "department", "team"):
+                found = results.range_contributors(con, by, start, end, attribution)
+                for name in ("inequality", "personas"):
+                    params = MetricParams(by=by, start=start, end=end, min_group_size=5, extra=extra)
+                    got = results.from_range_contributors(con, name, params, found)
+                    assert_same(got, registry.get(name)(live, params), (attribution, start, end, by, name))
+                    assert_same(got, registry.get(name)(con, params), (attribution, start, end, by, name))
+                    # what both results say of the range was read with the counts: no query more
+                    assert_same(results.from_range_contributors(closed, name, params, found), got, name)
+                    if by == "team" and name == "inequality":
+                        figures[attribution, start, end] = (
+                            got.extra["headcount"], got.extra["contributor_absence_factor"],
+                            got.extra["groups"]["headcount"].sum(), got.suppressed_groups)
+                    if by == "team" and name == "personas":
+                        figures[attribution, start, end] += (got.rows["people"].sum(),)
+    # the people beginning a version inside a range cut at both ends (a new level or manager): in
+    # the range's part of each version, summed from their days
+    movers = con.execute(
+        "select count(distinct person_key) from people_history as h where valid_from > date '2025-12-15' "
+        "and valid_from <= date '2026-07-20' and valid_from > (select min(valid_from) from people_history "
+        "where person_key = h.person_key)").fetchone()[0]
+    assert movers == 146
+    # by team: the organisation's headcount and contributor absence factor, the teams' headcounts
+    # added up (those shown), the teams left out, the people with a persona in the teams shown
+    for attribution in (bases.AS_IT_WAS, bases.TODAY):
+        assert figures[attribution, None, None] == (1500, 11, 1485, 13, 1017)
+        assert figures[attribution, date(2025, 12, 15), date(2026, 7, 20)] == (1452, 10, 1437, 13, 802)
+        assert figures[attribution, date(2026, 8, 10), date(2026, 9, 20)] == (1391, 11, 1376, 13, 878)
+        assert figures[attribution, date(2026, 10, 14), date(2026, 10, 14)][:2] == (1369, 8)
+    con.close()
+    live.close()
+
+
+def test_the_person_totals_of_a_range_from_its_whole_weeks_equal_them_from_its_days(sample_store):
+    """The days at a range's ends are read as the whole weeks inside them (each within one month)
+    and the days left: each person's totals over the range (and per month, for the months they
+    contributed in) are those its quarters, months and days give, a week active when one of its
+    days is (an activity, or a usage report vouching for it, whatever its window)."""
+    con = store.connect(sample_store, read_only=True)
+    assert bases.sources(con, "month", None, None).materialised
+    # 7 September to 4 October: three weeks of September, then its last three days and October's first four
+    weeks, days = bases.week_spans(bases.range_spans(date(2026, 9, 7), date(2026, 10, 4))["day"])
+    assert weeks == [(date(2026, 9, 7), date(2026, 9, 28))]
+    assert days == [(date(2026, 9, 28), date(2026, 10, 1)), (date(2026, 10, 1), date(2026, 10, 5))]
+    ranges = [*RANGES, (date(2025, 12, 15), date(2026, 7, 20)), (date(2026, 3, 20), date(2026, 4, 10)),
+              (date(2025, 11, 10), date(2026, 10, 25)), (date(2026, 2, 2), date(2026, 3, 1))]
+    usage_only_weeks = 0
+    for start, end in ranges:
+        for months_only in (False, True):
+            spans = bases.range_spans(start, end, months_only)
+            month = "month, " if months_only else ""
+
+            def within(column, grain_spans):
+                return " or ".join(f"({column} >= date '{a}' and {column} < date '{b}')"
+                                   for a, b in grain_spans if a < b) or "false"
+
+            # the range's quarters and months as the base holds them, and its ends day by day
+            by_days = " union all ".join(
+                [f"select person_key, {'period_start as month, ' if months_only else ''}posts, replies, reactions, "
+                 f"received, replies_received, active, active_days, last_contribution from m_person_period "
+                 f"where grain = '{g}' and ({within('period_start', spans[g])})" for g in ("quarter", "month")]
+                + [f"select person_key, {'date_trunc(' + chr(39) + 'month' + chr(39) + ', day)::date as month, ' if months_only else ''}"
+                   "posts, replies, reactions, received, replies_received, active, dated_active::integer, "
+                   f"case when posts + replies > 0 then day end from m_person_day where ({within('day', spans['day'])})"])
+            totals = ("select person_key, {month}sum(posts), sum(replies), sum(reactions), sum(received), "
+                      "sum(replies_received), bool_or(active), sum(active_days), max(last_contribution) from ({rows}) "
+                      "group by all order by all")
+            want = con.execute(totals.format(month=month, rows=by_days)).fetchall()
+            got = con.execute(totals.format(month=month, rows=bases._range_sums(start, end, months_only)),
+                              {"from_date": start, "to_date": end}).fetchall()
+            assert got == want, (start, end, months_only)
+        weeks, _ = bases.week_spans(bases.range_spans(start, end)["day"])
+        if weeks:  # weeks vouched for by a usage report only: active as their days are
+            usage_only_weeks += con.execute(
+                f"select count(*) from m_person_period where grain = 'week' and active_days = 0 and usage_active "
+                f"and ({' or '.join(f'(period_start >= date {chr(39)}{a}{chr(39)} and period_start < date {chr(39)}{b}{chr(39)})' for a, b in weeks)})"
+            ).fetchone()[0]
+    assert usage_only_weeks == 1035
+    con.close()
