@@ -43,7 +43,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders_by, leaders_frames
+from metrics.leadership import compared_by, compared_frames, leaders_by, leaders_frames
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, data_bounds
 from metrics.people import champions
@@ -86,12 +86,18 @@ def sliceable(name: str, extra: dict) -> bool:
     """Whether metric ``name`` over a range of whole periods is the slice of its whole-range rows
     (:func:`slice_result`).
 
-    Participation, the leaders' participation and the silos per period describe each period on
-    its own (retention looks back one period: null at the first period of a range). Leadership
-    is not: it counts the replies to a thread up to the end of the range (the Overview reads the
-    leaders' participation instead).
+    Participation, the leaders' participation, the levels' and the frontline's, and the silos per
+    period describe each period on its own (retention looks back one period: null at the first
+    period of a range). Leadership is not: it counts the replies to a thread up to the end of the
+    range (the Overview reads the leaders' participation instead, the Participation page the levels').
     """
-    return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
+    return name in ("participation", "leaders", *COMPARED) or (name == "silos" and bool(extra.get("per_period")))
+
+
+#: The measures comparing the participation of the values of one attribute inside each group
+#: (:func:`metrics.leadership.compared_by`), and that attribute: the Participation page's once a
+#: group is chosen.
+COMPARED = {"levels": "level", "frontline": "frontline"}
 
 
 def spliced_at_load(name: str, extra: dict) -> bool:
@@ -200,7 +206,7 @@ THREADS = "threads_first_reply"
 
 #: What :func:`_with_hidden` holds in its ``common`` per grain (the key's second item), before any
 #: group is left out, for the calls of that grain under every minimum group size.
-HELD_PER_GRAIN = ("leaders frames", "silos totals")
+HELD_PER_GRAIN = ("leaders frames", "levels frames", "frontline frames", "silos totals")
 
 
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
@@ -292,6 +298,15 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
             frames=once(("leaders frames", params.period, params.start, attribution),
                         lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
+    if name in COMPARED:
+        # inside every attribute's groups in one query (the levels' shares the leaders' stays), the
+        # attribute alone the participation by it
+        attribute = COMPARED[name]
+        rows, left_out, hidden = every_by(name, lambda: compared_by(
+            con, attribute, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=once((f"{name} frames", params.period, params.start, attribution), lambda: compared_frames(
+                con, attribute, ALL_BYS, params.period, params.start, None, attribution, alone=heads(attribute)))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -483,6 +498,8 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 ("participation", by, period, attributed),
                 # the Overview's leaders' participation once a group is chosen
                 ("leaders", by, period, attributed),
+                # the Participation page's levels and frontline once a group is chosen (by another attribute)
+                *((name, by, period, attributed) for name, attribute in COMPARED.items() if by != attribute),
                 ("silos", by, period, {**threshold, "per_period": True, **attributed}),
             ]
     return calls
@@ -495,7 +512,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "13"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too
+RESULTS_VERSION = "14"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too; 14: the levels' and the frontline's participation by each attribute
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -651,7 +668,7 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
     # the cross-silo share of a period and the leaders' read that period alone: no retention to look back for
-    looks_back = name not in ("silos", "leaders")
+    looks_back = name not in ("silos", "leaders", *COMPARED)
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
