@@ -28,7 +28,7 @@ from metrics.bases import AS_IT_WAS, TODAY, attribution_of, people_as_of, people
 from metrics.groups import EXTERNAL, MetricError
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
-from metrics.ties import group_ties_current, network_query, tie_frame, window
+from metrics.ties import data_days, group_ties_current, network_query, tie_frame, window
 from ruche.i18n import N_
 
 
@@ -332,7 +332,8 @@ def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: 
     if stored is None:
         stored = stored_ties(con, attribution)
     whole = window(con, start, end) if stored else None
-    query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution))
+    query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution),
+                          days=data_days(con))
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
@@ -390,7 +391,8 @@ def group_graph_frames(
             .head(top)["grp"].to_list()
         )
         params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
-    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None, people=people)
+    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None, people=people,
+                          days=data_days(con))
     ties = _node_ties(con.execute(query, params).pl(), shown, fold)
     nodes = _nodes(per_group, ties, shown, fold)
     if candidates is not None:
@@ -455,7 +457,8 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
              pl.DataFrame(schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64}))
     if around not in shown:
         return (*empty, left_out, nodes_count)
-    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either", people=people)
+    days = data_days(con)
+    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either", people=people, days=days)
     ties = _node_ties(con.execute(touching, {**params, "keep": [around]}).pl(), shown, fold)
     mine = ties.filter(((pl.col("u") == around) | (pl.col("v") == around)) & (pl.col("u") != pl.col("v")))
     neighbours = (
@@ -468,7 +471,7 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
     drawn = [around] + neighbours["group"].to_list()
     # the Other node stands for every folded group: the ties between them are its own
     keep = [g for g in drawn if g != OTHER] + (sorted(hidden - {EXTERNAL}) if OTHER in drawn else [])
-    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True, people=people)
+    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True, people=people, days=days)
     ties = _node_ties(con.execute(between, {**params, "keep": keep}).pl(), shown, fold)
     nodes = (_nodes(per_group, ties, shown, fold).filter(pl.col("group").is_in(drawn))
              .drop("own", "all_ties").sort("group"))

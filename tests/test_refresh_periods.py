@@ -209,9 +209,10 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     assert_same_derived(db, tmp_path)
     stays = [t for t in derived(db) if t.startswith("m_stays_")]
     # three grains: participation and the leaders' as it was (the leaders' twice: within every
-    # attribute's groups, and the levels alone), inactive teams' headcounts today (teams); the
-    # teams of each group count no one (metrics.teams.team_groups)
-    assert len(stays) == 2 * 3 * 4 and "m_stays_0000000000000000_held" not in stays
+    # attribute's groups, and the levels alone; the levels' in each group read the same), the
+    # frontline within every attribute's groups (alone: participation by it), inactive teams'
+    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups)
+    assert len(stays) == 2 * 3 * 5 and "m_stays_0000000000000000_held" not in stays
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
