@@ -478,6 +478,39 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
     return nodes, _edges(ties, drawn), left_out, nodes_count
 
 
+def neighbourhood(nodes: pl.DataFrame, edges: pl.DataFrame, around: str,
+                  top: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One group's neighbourhood cut from a whole group graph (the ``nodes`` and ``edges`` of
+    :func:`group_graph_frames` without ``top``, or with a ``top`` no smaller than its nodes: every
+    node and every edge): the group and the nodes it has an edge with (with ``top``, its ``top - 1``
+    neighbours with the most ties to it, ties broken by name), and the edges between them. The
+    frames :func:`group_graph_frames` gives ``around`` the group over the same window, with no
+    query: a node's headcount and internal ties, and the weight of an edge, are the whole graph's.
+    A group that is no node (hidden) has no neighbourhood.
+
+    >>> nodes = pl.DataFrame({"group": ["A", "B", "C", "D"], "headcount": [9, 8, 7, 6], "internal_ties": [5, 4, 3, 2]})
+    >>> edges = pl.DataFrame({"group_a": ["A", "A", "B"], "group_b": ["B", "C", "C"], "weight": [3, 1, 2]})
+    >>> near, between = neighbourhood(nodes, edges, "B")
+    >>> near["group"].to_list(), between.rows()
+    (['A', 'B', 'C'], [('A', 'B', 3), ('A', 'C', 1), ('B', 'C', 2)])
+    >>> neighbourhood(nodes, edges, "B", top=2)[1].rows(), neighbourhood(nodes, edges, "D")[1].height
+    ([('A', 'B', 3)], 0)
+    """
+    if around not in nodes["group"].to_list():
+        return nodes.clear(), edges.clear()
+    a, b = pl.col("group_a"), pl.col("group_b")
+    neighbours = (
+        edges.filter(((a == around) | (b == around)) & (a != b))
+        .select(pl.when(a == around).then(b).otherwise(a).alias("group"), "weight")
+        .sort("weight", "group", descending=[True, False])
+    )
+    if top is not None:
+        neighbours = neighbours.head(max(top - 1, 0))
+    drawn = pl.Series([around, *neighbours["group"].to_list()], dtype=pl.Utf8).implode()
+    return (nodes.filter(pl.col("group").is_in(drawn)).sort("group"),
+            edges.filter(a.is_in(drawn) & b.is_in(drawn)).sort("group_a", "group_b"))
+
+
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:
     """Write the group graph to ``path`` for Gephi: GraphML (``.graphml``) or GEXF (``.gexf``).
 
