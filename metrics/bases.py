@@ -256,7 +256,7 @@ PERSON_GRAPH_GROUPS = frozenset({"bridges", "network-communities"})
 #: :func:`restated_attributes`): each measure that follows the attribution, named here once shown
 #: to read no other attribute than :func:`attributes_read` says (``tests/test_attribution_restated.py``);
 #: those of the person graph from as it was to today's only (:func:`restatable`).
-RESTATABLE = frozenset({"participation", "leaders", "leadership", "frontline", "targets", "silos", "group-graph",
+RESTATABLE = frozenset({"participation", "leaders", "leadership", "levels", "frontline", "targets", "silos", "group-graph",
                         "bridges", "network-communities", "lifecycle", "responsiveness", "personas", "inequality",
                         "external"})
 
