@@ -301,12 +301,16 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
         # inside every attribute's groups in one query (the levels' shares the leaders' stays), the
-        # attribute alone the participation by it
+        # attribute alone the participation by it: spliced, the one read from the period before
+        # (participation's retention looks back to it) holds the same rows of the periods after
         attribute = COMPARED[name]
+        before = None if params.start is None else shift_period(params.period, params.start, -1)
+        alone = common.get(("participation", attribute, params.period, before, attribution)) if before else None
         rows, left_out, hidden = every_by(name, lambda: compared_by(
             con, attribute, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
             frames=once((f"{name} frames", params.period, params.start, attribution), lambda: compared_frames(
-                con, attribute, ALL_BYS, params.period, params.start, None, attribution, alone=heads(attribute)))))
+                con, attribute, ALL_BYS, params.period, params.start, None, attribution,
+                alone=heads(attribute) if alone is None else alone))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
