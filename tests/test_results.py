@@ -320,8 +320,10 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     # attributes, each with the groups it left out in each period; the teams of each group per grain;
     # the lifecycle's cohort cells for the organisation and 6 attributes; the participation the
     # inactivity rules read, per grain; under a sponsor's minimum group size, the Overview's 57
-    # measures with the groups each left out, and the groups of 6 attributes
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 and results.current_keys(con) == every
+    # measures with the groups each left out, and the groups of 6 attributes; the levels and the
+    # frontline per grain by 5 attributes (every other), each with the groups it left out
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 + 3 * 2 * 2 * 5
+    assert results.current_keys(con) == every
     assert sum(json.loads(k)[0] == results.LOOKBACK_KEY[0] for k in every) == 3
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()
