@@ -6,7 +6,9 @@ Runs the app with Streamlit's AppTest against a store (by default one built from
 - the first load (empty caches: every query runs);
 - each rerun after a filter change, first with combinations never seen (cache misses: the
   metric queries run) and then with the same combinations again (cache hits);
-- the choice of one group (the first of the default group-by; cache miss).
+- the choice of one group (the first of the group-by the filter changes end at; cache miss);
+  ``--groups N``: the first N groups chosen one after the other (each a cache miss), their
+  50th and 90th percentiles and their CPU printed under the page's row.
 
 It prints the 50th and 90th percentiles per page, and the CPU time of the page's whole run.
 What it measures is the Python script's run, queries included; the browser's drawing comes on
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated, among " + ",".join(PAGES))
     parser.add_argument("--range-group", metavar="ATTRIBUTE",
                         help="with --range: time the range changes again with one group of ATTRIBUTE chosen")
+    parser.add_argument("--groups", type=int, default=1, metavar="N",
+                        help="time the choice of the first N groups one after the other (cache misses), not one only")
     parser.add_argument("--json", type=Path, help="also write the percentiles per page there")
     parser.add_argument("--organisation", action="store_true",
                         help="time the Organisation page and the Overview's \"My organisation\" instead")
@@ -169,12 +173,20 @@ def main(argv: list[str] | None = None) -> int:
                 timings[phase].append(time.perf_counter() - t)
                 assert not at.exception, (page, key, value, [e.value for e in at.exception])
         cpu = cpu_seconds() - c
-        # one group chosen (the first of the default group-by), then all groups again
+        # one group chosen (the first of the group-by; with --groups, the first N one after the
+        # other), then all groups again
         groups = at.sidebar.selectbox(key="group")
-        t = time.perf_counter()
-        groups.set_value(groups.options[1]).run()
-        one_group = time.perf_counter() - t
-        assert not at.exception, (page, "group", [e.value for e in at.exception])
+        chosen: dict[str, list[float]] = {"wall": [], "CPU": []}
+        for name in groups.options[1:1 + max(1, args.groups)]:
+            t, c0 = time.perf_counter(), cpu_seconds()
+            at.sidebar.selectbox(key="group").set_value(name).run()
+            chosen["wall"].append(time.perf_counter() - t)
+            chosen["CPU"].append(cpu_seconds() - c0)
+            assert not at.exception, (page, "group", [e.value for e in at.exception])
+            if os.environ.get("BENCH_EACH"):
+                print(f"  {page} group {len(chosen['wall'])}: {chosen['wall'][-1]:.3f}s CPU {chosen['CPU'][-1]:.3f}s",
+                      flush=True)
+        one_group = chosen["wall"][0]
         at.sidebar.selectbox(key="group").set_value(groups.options[0]).run()
         ranged = ""
 
@@ -221,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"{row[0]:<15}{row[1]:>11.2f}s{row[2]:>9.3f}s{row[3]:>9.3f}s{row[4]:>9.3f}s{row[5]:>9.3f}s"
               f"{cpu:>8.2f}s{one_group:>10.2f}s{ranged}", flush=True)
+        if len(chosen["wall"]) > 1:
+            print(" " * 15 + f"{len(chosen['wall'])} groups of {at.sidebar.selectbox(key='by').value} chosen, p50/p90/max: "
+                  + "; ".join(f"{what} {percentile(v, 0.5):.3f}s/{percentile(v, 0.9):.3f}s/{max(v):.3f}s"
+                              for what, v in chosen.items()) + f"; load average {load_average()}", flush=True)
         if args.range:  # on a busy machine the wall time is mostly waiting: the CPU time of each rerun
             print(" " * 15 + "CPU per range change, p50/p90/max: " + "; ".join(
                 f"{what} {percentile(v, 0.5):.3f}s/{percentile(v, 0.9):.3f}s/{max(v):.3f}s"

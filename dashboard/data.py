@@ -90,9 +90,18 @@ def _stored_keys(path: str, published: tuple[int, int]) -> frozenset[str]:
 
 def stored(name: str, by: str, period: str, k: int, extra: dict | None = None,
            end: date | None = None) -> registry.MetricResult | None:
-    """A result the load precomputed over the whole range, or None."""
-    cur = cursor()
-    return results.stored(cur, name, by, period, k, extra or {}, end, _stored_keys(db_path(), version()))
+    """A result the load precomputed over the whole range, or None: read once per published store
+    (the groups a sliceable result left out, read again at every range never seen, took a few
+    hundredths of a second each)."""
+    extra = extra or {}
+    return _stored(version(), results.key(name, by, period, k, extra, end), name, by, period, k, extra, end)
+
+
+@st.cache_resource(ttl=TTL, max_entries=512)
+def _stored(published: tuple[int, int], wanted: str, name: str, by: str, period: str, k: int, _extra: dict,
+            end: date | None) -> registry.MetricResult | None:
+    """:func:`stored`, cached under the stored result's key (``wanted``: ``_extra`` is in it)."""
+    return results.stored(cursor(), name, by, period, k, _extra, end, _stored_keys(db_path(), published))
 
 
 @st.cache_data(ttl=TTL, max_entries=64)

@@ -159,7 +159,7 @@ ATTRIBUTION_WORDS = {AS_IT_WAS: N_("organisation as it was on each day"), TODAY:
 #: each tie in the groups both its ends held on its day; those of the person graph (bridges,
 #: network-communities) put each person in the group of one day, the graph's last
 #: (``extra['groups_as_of']``).
-ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "frontline", "targets",
+ATTRIBUTED = frozenset({"participation", "leaders", "leadership", "levels", "frontline", "targets",
                         "silos", "group-graph", "bridges", "network-communities", "lifecycle",
                         "responsiveness", "personas", "inequality", "external"})
 
@@ -229,7 +229,7 @@ def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS
 #: The attributes of a person's versions (people_history) a measure's groups may read.
 VERSIONED = ("department", "team", "site", "country", "level", "manager_key", "frontline")
 #: The attributes a measure reads besides those of its groups: the leaders' levels, the frontline.
-READS = {"leaders": ("level",), "leadership": ("level",), "frontline": ("frontline",)}
+READS = {"leaders": ("level",), "leadership": ("level",), "levels": ("level",), "frontline": ("frontline",)}
 
 
 def restated_attributes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
@@ -268,7 +268,7 @@ PERSON_GRAPH_GROUPS = frozenset({"bridges", "network-communities"})
 #: :func:`restated_attributes`): each measure that follows the attribution, named here once shown
 #: to read no other attribute than :func:`attributes_read` says (``tests/test_attribution_restated.py``);
 #: those of the person graph from as it was to today's only (:func:`restatable`).
-RESTATABLE = frozenset({"participation", "leaders", "leadership", "frontline", "targets", "silos", "group-graph",
+RESTATABLE = frozenset({"participation", "leaders", "leadership", "levels", "frontline", "targets", "silos", "group-graph",
                         "bridges", "network-communities", "lifecycle", "responsiveness", "personas", "inequality",
                         "external"})
 

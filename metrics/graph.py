@@ -28,7 +28,7 @@ from metrics.bases import AS_IT_WAS, TODAY, attribution_of, people_as_of, people
 from metrics.groups import EXTERNAL, MetricError
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
-from metrics.ties import group_ties_current, network_query, tie_frame, window
+from metrics.ties import data_days, group_ties_current, network_query, tie_frame, window
 from ruche.i18n import N_
 
 
@@ -332,7 +332,8 @@ def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: 
     if stored is None:
         stored = stored_ties(con, attribution)
     whole = window(con, start, end) if stored else None
-    query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution))
+    query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution),
+                          days=data_days(con))
     return con.execute(query, {"from_date": start, "to_date": end}).pl()
 
 
@@ -390,7 +391,8 @@ def group_graph_frames(
             .head(top)["grp"].to_list()
         )
         params["keep"] = candidates + (sorted(hidden - {EXTERNAL}) if fold else [])
-    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None, people=people)
+    query = network_query("group_pairs", by, None, stored_ties=stored, keep=candidates is not None, people=people,
+                          days=data_days(con))
     ties = _node_ties(con.execute(query, params).pl(), shown, fold)
     nodes = _nodes(per_group, ties, shown, fold)
     if candidates is not None:
@@ -455,7 +457,8 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
              pl.DataFrame(schema={"group_a": pl.Utf8, "group_b": pl.Utf8, "weight": pl.Int64}))
     if around not in shown:
         return (*empty, left_out, nodes_count)
-    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either", people=people)
+    days = data_days(con)
+    touching = network_query("group_pairs", by, None, stored_ties=stored, keep="either", people=people, days=days)
     ties = _node_ties(con.execute(touching, {**params, "keep": [around]}).pl(), shown, fold)
     mine = ties.filter(((pl.col("u") == around) | (pl.col("v") == around)) & (pl.col("u") != pl.col("v")))
     neighbours = (
@@ -468,11 +471,44 @@ def _neighbourhood(con: duckdb.DuckDBPyConnection, by: str, around: str, params:
     drawn = [around] + neighbours["group"].to_list()
     # the Other node stands for every folded group: the ties between them are its own
     keep = [g for g in drawn if g != OTHER] + (sorted(hidden - {EXTERNAL}) if OTHER in drawn else [])
-    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True, people=people)
+    between = network_query("group_pairs", by, None, stored_ties=stored, keep=True, people=people, days=days)
     ties = _node_ties(con.execute(between, {**params, "keep": keep}).pl(), shown, fold)
     nodes = (_nodes(per_group, ties, shown, fold).filter(pl.col("group").is_in(drawn))
              .drop("own", "all_ties").sort("group"))
     return nodes, _edges(ties, drawn), left_out, nodes_count
+
+
+def neighbourhood(nodes: pl.DataFrame, edges: pl.DataFrame, around: str,
+                  top: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One group's neighbourhood cut from a whole group graph (the ``nodes`` and ``edges`` of
+    :func:`group_graph_frames` without ``top``, or with a ``top`` no smaller than its nodes: every
+    node and every edge): the group and the nodes it has an edge with (with ``top``, its ``top - 1``
+    neighbours with the most ties to it, ties broken by name), and the edges between them. The
+    frames :func:`group_graph_frames` gives ``around`` the group over the same window, with no
+    query: a node's headcount and internal ties, and the weight of an edge, are the whole graph's.
+    A group that is no node (hidden) has no neighbourhood.
+
+    >>> nodes = pl.DataFrame({"group": ["A", "B", "C", "D"], "headcount": [9, 8, 7, 6], "internal_ties": [5, 4, 3, 2]})
+    >>> edges = pl.DataFrame({"group_a": ["A", "A", "B"], "group_b": ["B", "C", "C"], "weight": [3, 1, 2]})
+    >>> near, between = neighbourhood(nodes, edges, "B")
+    >>> near["group"].to_list(), between.rows()
+    (['A', 'B', 'C'], [('A', 'B', 3), ('A', 'C', 1), ('B', 'C', 2)])
+    >>> neighbourhood(nodes, edges, "B", top=2)[1].rows(), neighbourhood(nodes, edges, "D")[1].height
+    ([('A', 'B', 3)], 0)
+    """
+    if around not in nodes["group"].to_list():
+        return nodes.clear(), edges.clear()
+    a, b = pl.col("group_a"), pl.col("group_b")
+    neighbours = (
+        edges.filter(((a == around) | (b == around)) & (a != b))
+        .select(pl.when(a == around).then(b).otherwise(a).alias("group"), "weight")
+        .sort("weight", "group", descending=[True, False])
+    )
+    if top is not None:
+        neighbours = neighbours.head(max(top - 1, 0))
+    drawn = pl.Series([around, *neighbours["group"].to_list()], dtype=pl.Utf8).implode()
+    return (nodes.filter(pl.col("group").is_in(drawn)).sort("group"),
+            edges.filter(a.is_in(drawn) & b.is_in(drawn)).sort("group_a", "group_b"))
 
 
 def write_group_graph(con: duckdb.DuckDBPyConnection, params: MetricParams, path: str | Path) -> Path:

@@ -121,6 +121,84 @@ def leaders_by(
     return out
 
 
+def compared_by(
+    con: duckdb.DuckDBPyConnection, attribute: str, bys: list[str], period: str = "month",
+    start: date | None = None, end: date | None = None, min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS, frames: dict[str, pl.DataFrame] | None = None,
+) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """The rows of :func:`_compare` of ``attribute`` (``level``, ``frontline``) by each attribute
+    of ``bys``, the number of its values left out, and its values left out in each period
+    (``period``, ``attribute``): inside every attribute's groups in one query
+    (:func:`metrics.participation.participation_frames`), the attribute alone (``organisation``,
+    or ``attribute`` itself) in another; the same figures as :func:`_compare` by each, decided
+    alike. What a load stores of :func:`levels` and :func:`frontline` (``frames``: those read
+    before for the same ``bys``, period, start, end and attribution). Each period stands on its own,
+    so a range of whole periods is a slice of these (:func:`metrics.results.slice_result`)."""
+    outer = [by for by in bys if by not in ("organisation", attribute)]
+    frames = compared_frames(con, attribute, bys, period, start, end, attribution) if frames is None else frames
+    out = {}
+    for by in bys:
+        groups = [by] if by in outer else []
+        frame = frames[by if by in outer else attribute].drop(
+            "stickiness", "retention", "contributors_retained", "readers_retained")
+        rows, left_out, hidden = decide_within(frame, groups, attribute, "headcount", min_group_size, within=["period"])
+        if attribute == "level":
+            rows = rows.sort(["period", *groups, _LEVEL_ORDER, "level"])
+        out[by] = (rows, left_out, hidden.select("period", attribute).unique().sort("period", attribute))
+    return out
+
+
+def compared_frames(
+    con: duckdb.DuckDBPyConnection, attribute: str, bys: list[str], period: str = "month",
+    start: date | None = None, end: date | None = None, attribution: str = bases.AS_IT_WAS,
+    alone: pl.DataFrame | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The participation :func:`compared_by` decides on, before any suppression: by ``attribute``
+    inside every attribute's groups of ``bys`` in one query, keyed by each; by ``attribute`` alone
+    (when ``bys`` holds ``organisation`` or ``attribute``), keyed ``attribute``: ``alone`` when the
+    caller has it (participation by ``attribute``, the same rows), else read."""
+    outer = [by for by in bys if by not in ("organisation", attribute)]
+    frames = participation_frames(con, outer, period, start, end, inner=[attribute],
+                                  attribution=attribution) if outer else {}
+    if len(outer) < len(bys):
+        frames[attribute] = (participation_frame(con, [attribute], period, start, end, attribution=attribution)
+                             if alone is None else alone)
+    return frames
+
+
+#: The levels in their order (executive, manager, staff), any other after.
+_LEVEL_ORDER = pl.col("level").replace_strict(LEVELS, list(range(len(LEVELS))), default=len(LEVELS))
+
+
+def levels(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "organisation",
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+    min_group_size: int = 5,
+    attribution: str = bases.AS_IT_WAS,
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """The rows of :func:`leadership` without the threads: the participation of every level,
+    the same figures, suppressed alike, in the same order; the number of levels left out, and the
+    levels left out in each period (``period``, ``level``). Unlike the threads answered up to the
+    end of a range, each period stands on its own: a range of whole periods is a slice of these.
+    What the Participation page compares the levels of one group with.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, level) "
+    ...                 "select i, 'p' || i, case when i <= 5 then 'manager' else 'staff' end from range(1, 16) t(i)")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, thread_ref, run_id) values "
+    ...                 "(1, 'x', '2026-01-05', 1, 'post', 't1', 1), (2, 'x', '2026-01-05', 2, 'post', 't2', 1), "
+    ...                 "(3, 'x', '2026-01-06', 9, 'reply', 't1', 1)")
+    >>> rows, left_out, hidden = levels(con)
+    >>> rows.select("level", "headcount", "active", "participation_rate").rows(), left_out
+    ([('manager', 5, 2, 0.4), ('staff', 10, 1, 0.1)], 0)
+    """
+    return compared_by(con, "level", [by], period, start, end, min_group_size, attribution)[by]
+
+
 def leadership(
     con: duckdb.DuckDBPyConnection,
     by: str = "organisation",
@@ -240,6 +318,17 @@ def leaders_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metr
     attribution = bases.attribution_of(params)
     rows, left_out, _ = leaders(con, params.by, params.period, params.start, params.end, params.min_group_size,
                                 attribution)
+    return MetricResult(rows=rows, suppressed_groups=left_out,
+                        extra={**reads_extra(con),
+                               **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})
+
+
+@register("levels", N_("participation of each job level (leadership's, without the threads)"),
+          default_by="organisation")
+def levels_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
+    attribution = bases.attribution_of(params)
+    rows, left_out, _ = levels(con, params.by, params.period, params.start, params.end, params.min_group_size,
+                               attribution)
     return MetricResult(rows=rows, suppressed_groups=left_out,
                         extra={**reads_extra(con),
                                **labels(con, EMPLOYED_IN_PERIOD, params.start, params.end, attribution)})

@@ -44,7 +44,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import leaders_by, leaders_frames
+from metrics.leadership import compared_by, compared_frames, leaders_by, leaders_frames
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
 from metrics.people import champions
@@ -88,12 +88,18 @@ def sliceable(name: str, extra: dict) -> bool:
     """Whether metric ``name`` over a range of whole periods is the slice of its whole-range rows
     (:func:`slice_result`).
 
-    Participation, the leaders' participation and the silos per period describe each period on
-    its own (retention looks back one period: null at the first period of a range). Leadership
-    is not: it counts the replies to a thread up to the end of the range (the Overview reads the
-    leaders' participation instead).
+    Participation, the leaders' participation, the levels' and the frontline's, and the silos per
+    period describe each period on its own (retention looks back one period: null at the first
+    period of a range). Leadership is not: it counts the replies to a thread up to the end of the
+    range (the Overview reads the leaders' participation instead, the Participation page the levels').
     """
-    return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
+    return name in ("participation", "leaders", *COMPARED) or (name == "silos" and bool(extra.get("per_period")))
+
+
+#: The measures comparing the participation of the values of one attribute inside each group
+#: (:func:`metrics.leadership.compared_by`), and that attribute: the Participation page's once a
+#: group is chosen.
+COMPARED = {"levels": "level", "frontline": "frontline"}
 
 
 def spliced_at_load(name: str, extra: dict) -> bool:
@@ -303,6 +309,19 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
             frames=once((PER_GRAIN, params.period, "leaders frames", params.start, attribution),
                         lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
+    if name in COMPARED:
+        # inside every attribute's groups in one query (the levels' shares the leaders' stays), the
+        # attribute alone the participation by it: spliced, the one read from the period before
+        # (participation's retention looks back to it) holds the same rows of the periods after
+        attribute = COMPARED[name]
+        before = None if params.start is None else shift_period(params.period, params.start, -1)
+        alone = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
+        rows, left_out, hidden = every_by(name, lambda: compared_by(
+            con, attribute, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=once((PER_GRAIN, params.period, f"{name} frames", params.start, attribution), lambda: compared_frames(
+                con, attribute, ALL_BYS, params.period, params.start, None, attribution,
+                alone=heads(attribute) if alone is None else alone))))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -523,6 +542,8 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 ("participation", by, period, attributed),
                 # the Overview's leaders' participation once a group is chosen
                 ("leaders", by, period, attributed),
+                # the Participation page's levels and frontline once a group is chosen (by another attribute)
+                *((name, by, period, attributed) for name, attribute in COMPARED.items() if by != attribute),
                 ("silos", by, period, {**threshold, "per_period": True, **attributed}),
             ]
     return calls
@@ -535,7 +556,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "13"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too
+RESULTS_VERSION = "14"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too; 14: the levels' and the frontline's participation by each attribute
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -691,7 +712,7 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
     # the cross-silo share of a period and the leaders' read that period alone: no retention to look back for
-    looks_back = name not in ("silos", "leaders")
+    looks_back = name not in ("silos", "leaders", *COMPARED)
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
@@ -735,8 +756,9 @@ def _kept(con: duckdb.DuckDBPyConnection, old: MetricResult, last_day: date) -> 
 def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
     """For each (attribute, grain), the index in ``calls`` of the last call that reads the
     attribute's participation before any suppression (``heads`` in :func:`_with_hidden`): its own
-    participation calls, and the first responsiveness and lifecycle calls of the grain, which
-    decide every attribute's at once.
+    participation calls, the first responsiveness and lifecycle calls of the grain, which decide
+    every attribute's at once, and the first call of the grain comparing inside the groups by the
+    attribute (:data:`COMPARED`: the levels', the frontline's).
 
     >>> _last_reads([("participation", "team", "week", {}, 5), ("responsiveness", "organisation", "week", {}, 5),
     ...              ("lifecycle", "organisation", "week", {}, 5), ("responsiveness", "team", "week", {}, 5),
@@ -746,13 +768,17 @@ def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
     every: dict[str, int] = {}  # grain -> the last of its first responsiveness and lifecycle calls
     seen: set[tuple[str, str]] = set()
     last: dict[tuple[str, str], int] = {}
+    compared: dict[tuple[str, str], int] = {}  # (attribute, grain) -> its first comparing call
     for at, (name, by, period, *_) in enumerate(calls):
         if name in ("responsiveness", "lifecycle") and (name, period) not in seen:
             seen.add((name, period))
             every[period] = at
+        if name in COMPARED:
+            compared.setdefault((COMPARED[name], period), at)
         if name == "participation":
             last[(by, period)] = at
-    return {(by, period): max(at, every.get(period, at)) for (by, period), at in last.items()}
+    return {(by, period): max(at, every.get(period, at), compared.get((by, period), at))
+            for (by, period), at in last.items()}
 
 
 def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str, str], int]) -> None:

@@ -40,7 +40,7 @@ from metrics.groups import EXTERNAL, grain, group_expression, people_by_attribut
 from metrics.population import DATA_DAYS, EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
 from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
-from metrics.ties import WHOLE_WINDOW_CALENDAR, network_query, per_period_calendar, window
+from metrics.ties import WHOLE_WINDOW_CALENDAR, data_days, network_query, per_period_calendar, window
 from metrics.measure import MetricParams, MetricResult, register
 from ruche.i18n import N_
 
@@ -193,7 +193,8 @@ def _totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: 
     """Every group's people and ties, before any suppression, with the organisation's figures on
     every row (``silos.sql``); ``stored``: whether the stored group ties answer (:func:`stored_ties`)."""
     whole = window(con, start, end) if stored and period is None else None
-    query = network_query("silos", by, period, stored_ties=stored, whole=whole, people=people_versions(attribution))
+    query = network_query("silos", by, period, stored_ties=stored, whole=whole, people=people_versions(attribution),
+                          days=data_days(con))
     return _typed(con.execute(query, {"from_date": start, "to_date": end}).pl())
 
 

@@ -140,7 +140,10 @@ def _close_columns(frame: pl.DataFrame, shown: pl.DataFrame, within: list[str], 
             candidates = cells.with_columns(exposed.alias("__exposed")).filter(pl.col("__exposed") & pl.col("__shown"))
             if candidates.is_empty():
                 continue
-            first = candidates.sort("__n", "__name").unique(line, keep="first", maintain_order=True).select(keys)
+            # ties by size and name broken by the cell's whole key (the group's name, in a column):
+            # the same cells whatever order the rows came in (a load splices periods computed again)
+            first = (candidates.sort(["__n", "__name", *keys], nulls_last=True)
+                     .unique(line, keep="first", maintain_order=True).select(keys))
             cells = cells.join(first.with_columns(pl.lit(True).alias("__go")), on=keys, how="left", nulls_equal=True)
             cells = cells.with_columns((pl.col("__shown") & pl.col("__go").is_null()).alias("__shown")).drop("__go")
             changed = True

@@ -265,3 +265,38 @@ def registry_settings():
     from ruche.config import Settings
 
     return Settings.load(str(DEMO_CONFIG), env={})
+
+
+def test_the_participation_page_of_one_group_reads_its_levels_and_frontline_as_the_load_stored_them(
+        sample_store, monkeypatch):
+    """Once a group is chosen, the levels and the frontline inside it are read from the results
+    the load stored (cut for a range of whole periods), not computed live: the same lines as the
+    live ``leadership`` and ``frontline`` of the group."""
+    from datetime import date
+    import json
+
+    live = {name: compute(sample_store, name, by="department", min_group_size=5) for name in ("leadership", "frontline")}
+    ranged = {name: compute(sample_store, name, by="department", min_group_size=5, start=date(2026, 2, 1),
+                            end=date(2026, 7, 31)) for name in ("leadership", "frontline")}
+
+    def computed_live(con, params):
+        raise AssertionError("computed live")
+
+    for name in ("leadership", "levels", "frontline"):
+        monkeypatch.setitem(registry.METRICS, name, (computed_live, registry.METRICS[name][1]))
+    at = visit(app(), "participation")
+    at.sidebar.selectbox(key="by").set_value("department").run()
+    at.sidebar.selectbox(key="group").set_value("Maintenance & Quality").run()
+    for months, found in ((None, live), ((date(2026, 2, 1), date(2026, 7, 1)), ranged)):
+        if months:
+            at.sidebar.select_slider(key="range_month").set_value(months).run()
+        assert not at.exception, [e.value for e in at.exception]
+        drawn = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+        for key, name, column in (("levels", "leadership", "level"), ("frontline", "frontline", "frontline")):
+            rows = found[name].rows.filter(pl.col("department") == "Maintenance & Quality")
+            want = {value: part.sort("period")["participation_rate"].to_list()
+                    for (value,), part in rows.group_by([column])}
+            assert {t["name"]: t["y"] for t in drawn[key]["data"]} == want, (key, months)
+            # the department from May 2026: six months, three of them in the range
+            assert sorted(want) == (["desk", "frontline"] if key == "frontline" else ["manager", "staff"])
+            assert {len(y) for y in want.values()} == {6 if months is None else 3}

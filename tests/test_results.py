@@ -66,7 +66,9 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # lifecycle's cohort curves of every attribute and the organisation; under a sponsor's
     # minimum, the groups each period left out of each of the Overview's measures, and the groups
     assert not settings.targets
-    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3 + 3 * (3 * len(results.BY_CHOICES) + 1)
+    # (and the levels' and the frontline's by every other attribute)
+    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3
+                                              + 3 * (3 * len(results.BY_CHOICES) + 1 + 2 * (len(results.BY_CHOICES) - 1))
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1
                                               + len(sponsored) + len(results.BY_CHOICES))
@@ -115,9 +117,9 @@ def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live
                 else:
                     assert got.extra[k] == value, (name, by, period, start, end, k)
             sliced += 1
-    # participation, leaders and silos per period of 6 attributes and 3 grains, participation of
-    # the organisation per grain
-    assert sliced == 3 * (3 * 6 + 1) * 5
+    # participation, leaders and silos per period of 6 attributes and 3 grains, the levels and the
+    # frontline of 5 (every other attribute), participation of the organisation per grain
+    assert sliced == 3 * (3 * 6 + 2 * 5 + 1) * 5
     con.close()
 
 
@@ -168,6 +170,49 @@ def test_the_leaders_stored_and_sliced_are_the_executives_and_managers_of_leader
             got = registry.get("leaders")(con, params)
             assert_frame_equal(got.rows, want, check_exact=True)
             assert got.suppressed_groups == live.suppressed_groups and want.height > 0
+    con.close()
+
+
+def test_the_levels_and_the_frontline_in_each_group_stored_and_sliced_are_leadership_and_frontline_live(sample_store):
+    """The Participation page's levels and frontline once a group is chosen: read from what the
+    load stored, or cut from it for a range of whole periods, the rows of ``leadership`` (without
+    its threads) and of ``frontline`` computed live, to the last bit, and as many groups left out."""
+    from dashboard.filters import periods, whole_periods
+
+    con = store.connect(sample_store, read_only=True)
+    state = status.status(con)
+    first, last = state["first_activity"].date(), state["last_activity"].date()
+    k = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={}).min_group_size
+    keys = results.current_keys(con)
+    shown: dict[tuple[str, str], int] = {}
+    for name, attribute, live_name in (("levels", "level", "leadership"), ("frontline", "frontline", "frontline")):
+        for period in ("week", "month", "quarter"):
+            starts = periods(period, first, last)
+            for by in results.BY_CHOICES:
+                if by == attribute:  # the page reads participation by it
+                    assert results.lookup(con, name, MetricParams(by=by, period=period, min_group_size=k), keys) is None
+                    continue
+                for start, end in ((None, None), whole_periods(period, starts[1], starts[-2], first, last),
+                                   whole_periods(period, starts[-3], starts[-1], first, last)):
+                    params = MetricParams(by=by, period=period, start=start, end=end, min_group_size=k)
+                    live = registry.get(live_name)(con, params)
+                    want = live.rows.drop("threads_started", "threads_replied", "replied_share", strict=False)
+                    whole = results.lookup(con, name, MetricParams(by=by, period=period, min_group_size=k), keys)
+                    if start is None:
+                        got = whole
+                    else:
+                        hidden = results.stored(con, *results.hidden_key(name, by, period, k, {}), keys=keys)
+                        got = results.slice_result(name, by, period, whole, hidden.rows, start, end)
+                    assert_frame_equal(got.rows, want, check_exact=True)
+                    assert got.suppressed_groups == live.suppressed_groups, (name, by, period, start)
+                    assert_frame_equal(registry.get(name)(con, params).rows, want, check_exact=True)
+                    shown[(name, by)] = shown.get((name, by), 0) + want.height
+    # the cells shown, over the three grains and three ranges: no level of a team is ever shown in
+    # the sample (too few executives and managers in each), the frontline and the desk of teams are
+    assert shown == {
+        ("levels", "department"): 2020, ("levels", "team"): 0, ("levels", "site"): 2574, ("levels", "country"): 1573,
+        ("levels", "frontline"): 715, ("frontline", "department"): 2220, ("frontline", "team"): 20314,
+        ("frontline", "site"): 2860, ("frontline", "country"): 1430, ("frontline", "level"): 715}, shown
     con.close()
 
 
@@ -275,8 +320,10 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     # attributes, each with the groups it left out in each period; the teams of each group per grain;
     # the lifecycle's cohort cells for the organisation and 6 attributes; the participation the
     # inactivity rules read, per grain; under a sponsor's minimum group size, the Overview's 57
-    # measures with the groups each left out, and the groups of 6 attributes
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 and results.current_keys(con) == every
+    # measures with the groups each left out, and the groups of 6 attributes; the levels and the
+    # frontline per grain by 5 attributes (every other), each with the groups it left out
+    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 + 3 * 2 * 2 * 5
+    assert results.current_keys(con) == every
     assert sum(json.loads(k)[0] == results.LOOKBACK_KEY[0] for k in every) == 3
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
     assert results.current_keys(con) == frozenset()

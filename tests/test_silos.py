@@ -256,6 +256,42 @@ def test_group_graph_top_is_the_whole_graph_cut_to_its_most_tied_nodes(sample_st
     con.close()
 
 
+def test_a_groups_neighbourhood_cut_from_the_whole_graph_is_the_one_asked_for(sample_store):
+    """The Network page of one group draws its neighbourhood cut from the whole graph the silos
+    gave when that graph is whole (:func:`metrics.graph.neighbourhood`): the nodes and edges
+    ``group-graph`` gives around the group, for every group of every attribute whose graph is
+    whole, over the whole range and a range of whole months; a hidden group has none."""
+    from datetime import date
+
+    from metrics.graph import DRAWN_GROUPS, neighbourhood
+    from metrics.results import BY_CHOICES
+    from ruche import store
+
+    con = store.connect(sample_store, read_only=True)
+    checked: dict[str, int] = {}
+    for by in BY_CHOICES:
+        for start, end in ((None, None), (date(2026, 2, 1), date(2026, 7, 31))):
+            params = MetricParams(by=by, start=start, end=end, min_group_size=5,
+                                  extra={"silo_threshold": -0.5, "graph_top": DRAWN_GROUPS})
+            graph = registry.get("silos")(con, params).extra["graph"]
+            if graph["nodes"].height < graph["groups"]:  # by team: the page asks for it
+                assert by == "team"
+                continue
+            everyone = registry.get("participation")(con, MetricParams(by=by, start=start, end=end, min_group_size=1))
+            for group in sorted(set(everyone.rows[by].to_list())):
+                around = registry.get("group-graph")(con, MetricParams(
+                    by=by, start=start, end=end, min_group_size=5, extra={"top": DRAWN_GROUPS, "around": group}))
+                nodes, edges = neighbourhood(graph["nodes"], graph["edges"], group, DRAWN_GROUPS)
+                want = pl.DataFrame(around.extra["nodes"]).rename({by: "group"}) if around.extra["nodes"] else nodes.clear()
+                assert_frame_equal(nodes, want, check_dtypes=False)
+                assert_frame_equal(edges, around.rows, check_dtypes=False)
+                assert around.extra["groups"] == graph["groups"]
+                checked[by] = checked.get(by, 0) + (nodes.height > 0)
+    con.close()
+    # the groups with a neighbourhood (shown), over both ranges
+    assert checked == {"department": 30, "site": 20, "country": 10, "level": 6, "frontline": 4}, checked
+
+
 def rounded(value):
     if isinstance(value, float):
         return round(value, 12)

@@ -127,3 +127,26 @@ def test_every_metric_hides_the_same_departments(spec):
             for department, total in want.items():
                 gap = total - rows.filter(pl.col("department") == department)["headcount"].sum()
                 assert gap == 0 or gap >= k, (name, period, department, gap)
+
+
+def test_a_closed_column_hides_the_same_cell_whatever_the_order_of_the_rows():
+    """Two shown cells of a column tie by size and name (the desk people of two departments, 6
+    each) when the column must lose one: the cell hidden is the first by its whole key (the
+    department's name), whatever order the rows came in; a load that splices the periods it
+    computes again then hides the cells a computation from scratch hides."""
+    from metrics.suppression import decide_within
+
+    frame = pl.DataFrame({
+        "period": ["2026-10"] * 6,
+        "department": ["Legal", "Legal", "Executive Office", "Executive Office", "Tax", "Tax"],
+        "frontline": ["desk", "frontline"] * 3,
+        "headcount": [6, 10, 6, 10, 3, 10],
+    })
+    for rows in (frame, frame.reverse(), frame.sort("department", descending=True), frame.sample(fraction=1, seed=3)):
+        shown, left_out, hidden = decide_within(rows, ["department"], "frontline", "headcount", 5, within=["period"])
+        # Tax's 3 desk people are under 5, so Tax's frontline goes with them; the desk column then
+        # hides 3 people, which the desk total less the cells shown would give: Executive Office's
+        # desk cell goes too (before Legal's, same size and name)
+        assert shown.select("department", "frontline").rows() == [
+            ("Executive Office", "frontline"), ("Legal", "desk"), ("Legal", "frontline")]
+        assert left_out == 2 and hidden.height == 3

@@ -10,7 +10,7 @@ from dashboard.filters import Filters
 from dashboard.format import count, headers, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
-from metrics.graph import DRAWN_GROUPS
+from metrics.graph import DRAWN_GROUPS, neighbourhood
 from ruche.i18n import N_, _, number, period_label as label, term, terms
 from dashboard.words import MEANINGS, group_words
 
@@ -111,15 +111,22 @@ def render(f: Filters) -> None:
             + (_(" and {n} node folding the smaller ones.").format(n=graph["groups"] - groups.height)
                if graph["groups"] > groups.height else "."))
     else:
-        # the chosen group and the groups it has ties with (the same nodes as the whole graph's)
-        around = data.figure("group-graph", f, top=MAX_DRAWN)
-        nodes = around.frame("nodes", of_group=False).rename({f.by: "group"})
-        edges = around.rows
+        # the chosen group and the groups it has ties with (the same nodes as the whole graph's):
+        # cut from the whole graph when it is drawn whole, else asked for
+        graph = org["graph"]
+        if graph["nodes"].height >= graph["groups"]:
+            nodes, edges = neighbourhood(graph["nodes"], graph["edges"], f.group, MAX_DRAWN)
+            total = graph["groups"]
+        else:
+            around = data.figure("group-graph", f, top=MAX_DRAWN)
+            nodes = around.frame("nodes", of_group=False).rename({f.by: "group"})
+            edges = around.rows
+            total = around.extra["groups"]
         title += _(" (every {by});<br>drawn: {group} and the {kind} it has ties with").format(
             by=term(f.by), group=charts.safe(f.group), kind=kind)
         shown = (_(" {group} and the {n} nodes it has ties with").format(group=f.group, n=max(nodes.height - 1, 0))
                  + (_(" (the {n} with the most ties to it)").format(n=MAX_DRAWN - 1) if nodes.height >= MAX_DRAWN else "")
-                 + _(", of the {n} of the organisation's graph.").format(n=count(around.extra["groups"])))
+                 + _(", of the {n} of the organisation's graph.").format(n=count(total)))
     if nodes.height:
         st.plotly_chart(charts.group_network(nodes, edges, set(silos[f.by].to_list()), title),
                         width="stretch", key="graph")

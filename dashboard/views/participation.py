@@ -130,7 +130,7 @@ def render(f: Filters) -> None:
     with right:
         st.subheader(_("Leaders and staff"), help=_(HELP["leaders"]))
         lv = (data.figure("participation", f, by="level", group=f.group)
-              if f.group is None or f.by == "level" else data.figure("leadership", f))
+              if f.group is None or f.by == "level" else data.figure("levels", f))
         if lv.rows.is_empty():
             st.write(md(_("No job level in the directory, or levels of {scope} under the minimum size.").format(scope=scope)))
         else:
