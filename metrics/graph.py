@@ -30,6 +30,7 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from metrics.ties import data_days, group_ties_current, network_query, tie_frame, window
 from ruche.i18n import N_
+from ruche.store import memory_budget, memory_bytes  # noqa: F401 (memory_bytes: read from here too)
 
 
 #: The node standing for the groups under the minimum size, when together they are big enough.
@@ -40,9 +41,6 @@ OTHER = "Other (small groups)"
 #: measured on the 100,000-people sample (docs/scale.md), rounded up.
 GRAPH_BYTES_PER_TIE = 400
 GRAPH_BYTES_PER_PERSON = 600
-
-_UNITS = {"bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
 
 #: Nodes of the group graph the dashboard draws (``top`` of :func:`group_graph_frames`): the most
 #: tied. By team there are thousands of groups; no one reads a layout of them.
@@ -149,23 +147,11 @@ def graph_refusal(people: int, ties: int, limit: int, in_use: int) -> str | None
             "period (--from, --to)")
 
 
-def memory_bytes(text: str) -> int:
-    """Bytes of a DuckDB memory setting as ``current_setting('memory_limit')`` writes it.
-
-    >>> memory_bytes("488.2 MiB"), memory_bytes("16GB"), memory_bytes("18.8 GiB")
-    (511914803, 16000000000, 20186346291)
-    """
-    number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
-    return int(float(number) * _UNITS[text[len(number):].strip().lower()])
-
-
 def check_graph_memory(con: duckdb.DuckDBPyConnection, people: int, ties: int) -> None:
     """Raise :class:`MetricError` when :func:`graph_refusal` refuses the graph under the store's
     ``memory_limit`` and what DuckDB holds now."""
-    limit, in_use = con.execute(
-        "select current_setting('memory_limit'), (select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory())"
-    ).fetchone()
-    refusal = graph_refusal(people, ties, memory_bytes(limit), int(in_use))
+    in_use = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+    refusal = graph_refusal(people, ties, memory_budget(con), int(in_use))
     if refusal:
         raise MetricError(refusal)
 

@@ -25,6 +25,7 @@ from metrics.groups import MetricError
 from metrics.bases import TODAY, is_fresh
 from metrics.materialise import refresh
 from metrics.ties import group_ties_current, store_group_ties
+from ruche.store import MemoryShare
 
 
 def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -159,13 +160,19 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     True
     """
     started = time.perf_counter()
-    P = person_graph(con, "organisation", attribution=TODAY)  # one group: no version needed
-    labels = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)
-    centrality, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), None, seed)
-    frame = pl.DataFrame(
-        {"person_key": P.keys, "community": labels, "betweenness": centrality},
-        schema={"person_key": pl.Int32, "community": pl.Int32, "betweenness": pl.Float64},
-    )
+    # the ties handed to Python and the graph's arrays count in memory_limit beside DuckDB
+    memory = MemoryShare(con)
+    memory.share()
+    try:
+        P = person_graph(con, "organisation", attribution=TODAY)  # one group: no version needed
+        labels = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)
+        centrality, info = arrays_betweenness(*csr_adjacency(len(P.keys), P.a, P.b), len(P.a), None, seed)
+        frame = pl.DataFrame(
+            {"person_key": P.keys, "community": labels, "betweenness": centrality},
+            schema={"person_key": pl.Int32, "community": pl.Int32, "betweenness": pl.Float64},
+        )
+    finally:
+        memory.restore()
     con.register("m_person_network_new", frame.to_arrow())
     try:
         con.execute("create or replace table m_person_network as select * from m_person_network_new")

@@ -79,12 +79,30 @@ def resident_bytes() -> int:
         return 0
 
 
-def _bytes(text: str) -> int:
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
+
+def memory_bytes(text: str) -> int:
+    """Bytes of a DuckDB memory setting as ``current_setting('memory_limit')`` writes it, or as
+    the setting ``memory_limit`` gives it.
+
+    >>> memory_bytes("488.2 MiB"), memory_bytes("16GB"), memory_bytes("18.8 GiB"), memory_bytes("123B")
+    (511914803, 16000000000, 20186346291, 123)
+    """
     number = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ")
-    unit = text[len(number):].strip().lower()
-    scale = {"": 1, "b": 1, "bytes": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
-             "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}[unit]
-    return int(float(number) * scale)
+    return int(float(number) * _UNITS[text[len(number):].strip().lower()])
+
+
+#: The ``memory_limit`` of each connection a :class:`MemoryShare` is sharing now (its DuckDB holds less).
+_SHARING: dict[int, str] = {}
+
+
+def memory_budget(con: duckdb.DuckDBPyConnection) -> int:
+    """The bytes ``memory_limit`` gives this process on ``con``: the setting, else DuckDB's limit
+    (80% of the machine by default) as it was before a :class:`MemoryShare` lowered it."""
+    return memory_bytes(_memory_limit or _SHARING.get(id(con))
+                  or con.execute("select current_setting('memory_limit')").fetchone()[0])
 
 
 class MemoryShare:
@@ -109,8 +127,10 @@ class MemoryShare:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self.setting = _memory_limit or con.execute("select current_setting('memory_limit')").fetchone()[0]
-        self.budget = _bytes(self.setting)
+        self.setting = (_memory_limit or _SHARING.get(id(con))
+                        or con.execute("select current_setting('memory_limit')").fetchone()[0])
+        self.budget = memory_bytes(self.setting)
+        self.outer = id(con) in _SHARING  # inside another share: restore leaves its limit as is
         self.outside_peak = 0
         self.over = False
 
@@ -122,6 +142,7 @@ class MemoryShare:
         left = int((self.budget - outside) * (1 - IN_TRANSIT))
         if left < self.budget * DUCKDB_FLOOR:
             self.over, left = True, int(self.budget * DUCKDB_FLOOR)
+        _SHARING.setdefault(id(self.con), self.setting)
         try:
             self.con.execute(f"set memory_limit = '{left}B'")
         except duckdb.Error:
@@ -129,6 +150,9 @@ class MemoryShare:
         return left
 
     def restore(self) -> None:
+        if self.outer:
+            return
+        _SHARING.pop(id(self.con), None)
         self.con.execute(f"set memory_limit = '{self.setting}'")
 
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")

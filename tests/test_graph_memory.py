@@ -50,3 +50,28 @@ def test_the_refresh_goes_on_without_the_person_graph_and_says_why(monkeypatch):
     assert done["network"] == {"mode": "refused", "why": REFUSED}
     assert con.execute("select count(*) from information_schema.tables where table_name = 'm_person_network'"
                        ).fetchone() == (0,)
+
+
+def test_the_graph_is_judged_against_the_whole_limit_while_duckdb_is_given_less(monkeypatch):
+    """A refresh gives DuckDB only what memory_limit leaves beside Python (ruche.store.MemoryShare);
+    the graph is still weighed against the whole limit, and DuckDB has it all back afterwards."""
+    from ruche.store import MemoryShare
+
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    share = MemoryShare(con)
+    given = share.share()
+    assert given < 0.8e9  # a fifth of what is left beside this process is kept for the frames in transit
+    assert memory_bytes(con.execute("select current_setting('memory_limit')").fetchone()[0]) == pytest.approx(
+        given, rel=1e-3)
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 100_000_000)  # 0.9 GB: within 1 GB, beyond DuckDB's share
+    assert len(person_graph(con, "organisation").a) == 9
+
+    def limit() -> int:
+        return memory_bytes(con.execute("select current_setting('memory_limit')").fetchone()[0])
+
+    share.restore()
+    assert limit() == pytest.approx(1e9, rel=1e-3)  # as DuckDB wrote it: 953.6 MiB
+    refresh_metrics(con)  # shares and gives back
+    assert limit() == pytest.approx(1e9, rel=1e-3)
