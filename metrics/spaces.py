@@ -111,9 +111,10 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     (0.5, 0)
     """
     src = bases.sources(con, "month", None, None)
-    # the threads counted per space and day, as the load stores them for the default quick reply
+    # the threads counted per space and day, as the load stores them for the default quick reply;
+    # else counted from the posts of the query's own CTE (``thread_posts``: read once)
     counts = ("m_space_thread_count" if src.materialised and fast_hours == bases.STORED_FAST_HOURS
-              else f"({bases.space_thread_counts_sql(src.space_thread_posts)})")
+              else f"({bases.space_thread_counts_sql('thread_posts')})")
     frame = con.execute(
         sql("spaces").format(space_days=src.space_days, space_members=src.space_members, space_months=src.space_months,
                              space_totals=src.space_totals, space_thread_posts=src.space_thread_posts,

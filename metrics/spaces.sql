@@ -6,7 +6,8 @@
 -- <space_members> (space_members.sql),
 -- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it), <space_thread_counts>
--- (space_thread_counts.sql over them with the same $fast_hours, or the table holding it).
+-- (the table holding space_thread_counts.sql, or that query over ``thread_posts``, the CTE of
+-- <space_thread_posts> below, with the same $fast_hours).
 -- Bound parameters: $first_day, $last_day (the range cut to the data, inclusive; null: no data),
 -- $months_from, $months_to (its whole months: from the first beginning on or after its first day
 -- to the last ending on or before its last day; the first after the second when it holds none),
@@ -126,6 +127,11 @@ momentum as (
     group by all
 ),
 
+-- The posts of each thread (read once when the counts are taken from them too).
+thread_posts as (
+    select * from {space_thread_posts}
+),
+
 -- Threads started in the range (an author's first post in a thread over it: their previous day
 -- of posting in it, if any, came before the range), answered when the first reply by someone other
 -- than the author came by the end of the range, quickly when within $fast_hours: sums of the
@@ -152,7 +158,7 @@ first_replies as (
         case when r.pooled then null else t.space_key end as row_key,
         coalesce(r.pooled, false) as pooled,
         t.seconds
-    from {space_thread_posts} as t
+    from thread_posts as t
     left join space_rows as r using (space_key)
     where t.day between $first_day::date and $last_day::date
       and (t.prev_day is null or t.prev_day < $first_day::date)
