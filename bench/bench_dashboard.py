@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = cpu_seconds() - c
         # one group chosen (the first of the group-by; with --groups, the first N one after the
         # other), then all groups again
-        groups = at.sidebar.selectbox(key="group")
+        groups, grouped_by = at.sidebar.selectbox(key="group"), at.sidebar.selectbox(key="by").value
         picked: dict[str, list[float]] = {"wall": [], "CPU": []}
         for name in groups.options[1:1 + max(1, args.groups)]:
             t, c0 = time.perf_counter(), cpu_seconds()
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row[0]:<15}{row[1]:>11.2f}s{row[2]:>9.3f}s{row[3]:>9.3f}s{row[4]:>9.3f}s{row[5]:>9.3f}s"
               f"{cpu:>8.2f}s{one_group:>10.2f}s{ranged}", flush=True)
         if len(picked["wall"]) > 1:
-            print(" " * 15 + f"{len(picked['wall'])} groups of {at.sidebar.selectbox(key='by').value} chosen, p50/p90/max: "
+            print(" " * 15 + f"{len(picked['wall'])} groups of {grouped_by} chosen, p50/p90/max: "
                   + "; ".join(f"{what} {percentile(v, 0.5):.3f}s/{percentile(v, 0.9):.3f}s/{max(v):.3f}s"
                               for what, v in picked.items()) + f"; load average {load_average()}", flush=True)
         if args.range:  # on a busy machine the wall time is mostly waiting: the CPU time of each rerun
