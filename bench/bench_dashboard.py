@@ -175,18 +175,18 @@ def main(argv: list[str] | None = None) -> int:
         cpu = cpu_seconds() - c
         # one group chosen (the first of the group-by; with --groups, the first N one after the
         # other), then all groups again
-        groups = at.sidebar.selectbox(key="group")
-        chosen: dict[str, list[float]] = {"wall": [], "CPU": []}
+        groups, grouped_by = at.sidebar.selectbox(key="group"), at.sidebar.selectbox(key="by").value
+        picked: dict[str, list[float]] = {"wall": [], "CPU": []}
         for name in groups.options[1:1 + max(1, args.groups)]:
             t, c0 = time.perf_counter(), cpu_seconds()
             at.sidebar.selectbox(key="group").set_value(name).run()
-            chosen["wall"].append(time.perf_counter() - t)
-            chosen["CPU"].append(cpu_seconds() - c0)
+            picked["wall"].append(time.perf_counter() - t)
+            picked["CPU"].append(cpu_seconds() - c0)
             assert not at.exception, (page, "group", [e.value for e in at.exception])
             if os.environ.get("BENCH_EACH"):
-                print(f"  {page} group {len(chosen['wall'])}: {chosen['wall'][-1]:.3f}s CPU {chosen['CPU'][-1]:.3f}s",
+                print(f"  {page} group {len(picked['wall'])}: {picked['wall'][-1]:.3f}s CPU {picked['CPU'][-1]:.3f}s",
                       flush=True)
-        one_group = chosen["wall"][0]
+        one_group = picked["wall"][0]
         at.sidebar.selectbox(key="group").set_value(groups.options[0]).run()
         ranged = ""
 
@@ -233,10 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"{row[0]:<15}{row[1]:>11.2f}s{row[2]:>9.3f}s{row[3]:>9.3f}s{row[4]:>9.3f}s{row[5]:>9.3f}s"
               f"{cpu:>8.2f}s{one_group:>10.2f}s{ranged}", flush=True)
-        if len(chosen["wall"]) > 1:
-            print(" " * 15 + f"{len(chosen['wall'])} groups of {at.sidebar.selectbox(key='by').value} chosen, p50/p90/max: "
+        if len(picked["wall"]) > 1:
+            print(" " * 15 + f"{len(picked['wall'])} groups of {grouped_by} chosen, p50/p90/max: "
                   + "; ".join(f"{what} {percentile(v, 0.5):.3f}s/{percentile(v, 0.9):.3f}s/{max(v):.3f}s"
-                              for what, v in chosen.items()) + f"; load average {load_average()}", flush=True)
+                              for what, v in picked.items()) + f"; load average {load_average()}", flush=True)
         if args.range:  # on a busy machine the wall time is mostly waiting: the CPU time of each rerun
             print(" " * 15 + "CPU per range change, p50/p90/max: " + "; ".join(
                 f"{what} {percentile(v, 0.5):.3f}s/{percentile(v, 0.9):.3f}s/{max(v):.3f}s"

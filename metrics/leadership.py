@@ -107,7 +107,9 @@ def leaders_by(
 ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
     """:func:`leaders` by each attribute of ``bys``, from :func:`leaders_frames` (``frames``: those
     read before for the same ``bys``, period, start, end and attribution: the same figures under
-    another minimum group size need no other query)."""
+    another minimum group size need no other query; or :func:`compared_frames` of ``level``, every
+    level's activity read, whose executives' and managers' cells count the same people: what a
+    load reads once for the leaders' and the levels')."""
     outer = [by for by in bys if by not in ("organisation", "level")]
     frames = leaders_frames(con, bys, period, start, end, attribution) if frames is None else frames
     out = {}

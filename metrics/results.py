@@ -44,7 +44,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
-from metrics.leadership import compared_by, compared_frames, leaders_by, leaders_frames
+from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
 from metrics.people import champions
@@ -304,24 +304,29 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         frame = heads()
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
-    if name == "leaders":
-        rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
-            frames=once((PER_GRAIN, params.period, "leaders frames", params.start, attribution),
-                        lambda: leaders_frames(con, ALL_BYS, params.period, params.start, None, attribution))))
-        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
-    if name in COMPARED:
-        # inside every attribute's groups in one query (the levels' shares the leaders' stays), the
-        # attribute alone the participation by it: spliced, the one read from the period before
-        # (participation's retention looks back to it) holds the same rows of the periods after
-        attribute = COMPARED[name]
+
+    def compared(attribute: str) -> dict[str, pl.DataFrame]:
+        """The participation by ``attribute`` inside every attribute's groups before any
+        suppression (:func:`metrics.leadership.compared_frames`), once per grain and start for
+        every call that decides on it (the leaders' and the levels' alike): one query, the
+        attribute alone the participation by it; spliced, the one read from the period before
+        (participation's retention looks back to it) holds the same rows of the periods after."""
         before = None if params.start is None else shift_period(params.period, params.start, -1)
         alone = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
+        return once((PER_GRAIN, params.period, f"{attribute} frames", params.start, attribution), lambda: compared_frames(
+            con, attribute, ALL_BYS, params.period, params.start, None, attribution,
+            alone=heads(attribute) if alone is None else alone))
+
+    if name == "leaders":
+        # the levels' frames (every level's activity): the leaders' cells count the same people
+        rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
+            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=compared("level")))
+        return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
+    if name in COMPARED:
         rows, left_out, hidden = every_by(name, lambda: compared_by(
-            con, attribute, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
-            frames=once((PER_GRAIN, params.period, f"{name} frames", params.start, attribution), lambda: compared_frames(
-                con, attribute, ALL_BYS, params.period, params.start, None, attribution,
-                alone=heads(attribute) if alone is None else alone))))
+            con, COMPARED[name], ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            frames=compared(COMPARED[name])))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -758,7 +763,7 @@ def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
     attribute's participation before any suppression (``heads`` in :func:`_with_hidden`): its own
     participation calls, the first responsiveness and lifecycle calls of the grain, which decide
     every attribute's at once, and the first call of the grain comparing inside the groups by the
-    attribute (:data:`COMPARED`: the levels', the frontline's).
+    attribute (:data:`COMPARED`: the levels', the frontline's; the leaders' read the levels').
 
     >>> _last_reads([("participation", "team", "week", {}, 5), ("responsiveness", "organisation", "week", {}, 5),
     ...              ("lifecycle", "organisation", "week", {}, 5), ("responsiveness", "team", "week", {}, 5),
@@ -773,8 +778,8 @@ def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
         if name in ("responsiveness", "lifecycle") and (name, period) not in seen:
             seen.add((name, period))
             every[period] = at
-        if name in COMPARED:
-            compared.setdefault((COMPARED[name], period), at)
+        if name in COMPARED or name == "leaders":  # the leaders' decide on the levels' frames
+            compared.setdefault((COMPARED.get(name, "level"), period), at)
         if name == "participation":
             last[(by, period)] = at
     return {(by, period): max(at, every.get(period, at), compared.get((by, period), at))

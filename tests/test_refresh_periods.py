@@ -208,11 +208,10 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     assert created == []
     assert_same_derived(db, tmp_path)
     stays = [t for t in derived(db) if t.startswith("m_stays_")]
-    # three grains: participation and the leaders' as it was (the leaders' twice: within every
-    # attribute's groups, and the levels alone; the levels' in each group read the same), the
-    # frontline within every attribute's groups (alone: participation by it), inactive teams'
+    # three grains: participation, the levels within every attribute's groups (the leaders' read
+    # them) and the frontline as it was (each alone: participation by it), inactive teams'
     # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups)
-    assert len(stays) == 2 * 3 * 5 and "m_stays_0000000000000000_held" not in stays
+    assert len(stays) == 2 * 3 * 4 and "m_stays_0000000000000000_held" not in stays
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
@@ -226,9 +225,9 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
 
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
-    calls: dict[str, list] = {"silos": [], "lookback": [], "leaders": [], "compared": []}
+    calls: dict[str, list] = {"silos": [], "lookback": [], "compared": []}
     with pytest.MonkeyPatch.context() as mp:
-        real_silos, real_lookback, real_leaders = silos.totals_by, teams.lookback_frame, results.leaders_frames
+        real_silos, real_lookback = silos.totals_by, teams.lookback_frame
         real_compared, real_participation = results.compared_frames, results.participation_frames
 
         def compared_frames(con, attribute, bys, period, start, end, attribution, alone=None):
@@ -247,13 +246,8 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
             calls["lookback"].append((by, period, start))
             return real_lookback(con, by, period, as_of, start=start)
 
-        def leaders_frames(con, bys, period, start, *args):
-            calls["leaders"].append((period, start, len(bys)))
-            return real_leaders(con, bys, period, start, *args)
-
         mp.setattr(silos, "totals_by", totals_by)
         mp.setattr(teams, "lookback_frame", lookback_frame)
-        mp.setattr(results, "leaders_frames", leaders_frames)
         mp.setattr(results, "compared_frames", compared_frames)
         mp.setattr(results, "participation_frames", participation_frames)
         done = load(db, [day(exports, 1)])
@@ -265,11 +259,11 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     assert sorted(calls["silos"], key=repr) == sorted([*((p, b, 6) for p, b in begins.items()), (None, None, 6)],
                                                      key=repr)
     assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
-    # the leaders' from the first period touched too: they count no retention
-    assert sorted(calls["leaders"]) == sorted((p, b, 7) for p, b in begins.items())
-    # the levels' and the frontline's inside the groups from the first period touched too, the
-    # attribute alone the participation by it, read from the period before for participation's
-    # retention: every attribute's participation queried once per grain, from there
+    # the leaders', the levels' and the frontline's from the first period touched too (they count
+    # no retention), once per grain and attribute compared: the leaders' and the levels' (under
+    # either minimum group size) decided on the same; the attribute alone the participation by it,
+    # read from the period before for participation's retention: every attribute's participation
+    # queried once per grain, from there
     assert sorted(calls["compared"]) == sorted((a, p, b, True) for p, b in begins.items()
                                                for a in ("frontline", "level"))
     assert sorted(calls["participation"]) == sorted((p, shift_period(p, b, -1), 7) for p, b in begins.items())
