@@ -147,6 +147,17 @@ def graph_refusal(people: int, ties: int, limit: int, in_use: int) -> str | None
             "period (--from, --to)")
 
 
+def graph_bytes_expected(con: duckdb.DuckDBPyConnection) -> int:
+    """The memory the person graph of the whole history is expected to take beside DuckDB, from
+    the pairs of people with a tie the store keeps (``m_person_pairs``, :func:`metrics.ties.store_group_ties`)
+    and the people of the directory; 0 when no pairs are stored yet."""
+    found = con.execute("select count(*) from information_schema.tables where table_name = 'm_person_pairs'").fetchone()[0]
+    if not found:
+        return 0
+    ties, people = con.execute("select (select count(*) from m_person_pairs), (select count(*) from people)").fetchone()
+    return people * GRAPH_BYTES_PER_PERSON + ties * GRAPH_BYTES_PER_TIE
+
+
 def check_graph_memory(con: duckdb.DuckDBPyConnection, people: int, ties: int) -> None:
     """Raise :class:`MetricError` when :func:`graph_refusal` refuses the graph under the store's
     ``memory_limit`` and what DuckDB holds now."""

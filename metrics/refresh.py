@@ -20,7 +20,7 @@ import polars as pl
 from metrics import hierarchy, results
 from metrics.centrality import arrays_betweenness, csr_adjacency
 from metrics.communities import LOUVAIN_METHOD, arrays_modularity, louvain_partition
-from metrics.graph import person_graph, person_network_state
+from metrics.graph import graph_bytes_expected, person_graph, person_network_state
 from metrics.groups import MetricError
 from metrics.bases import TODAY, is_fresh
 from metrics.materialise import refresh
@@ -38,10 +38,10 @@ def derived_current(con: duckdb.DuckDBPyConnection) -> bool:
 
 def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dict[str, Any]:
     """Everything a load refreshes before it publishes the store: the participation bases
-    (:func:`metrics.materialise.refresh`), the person-graph results of the network views
+    (:func:`metrics.materialise.refresh`), the tie weights per pair of groups and day
+    (:func:`metrics.ties.store_group_ties`), the person-graph results of the network views
     (:func:`store_person_network`: Louvain communities and betweenness, when :func:`network_due`
-    says so), the tie weights per pair of groups and day (:func:`metrics.ties.store_group_ties`),
-    the reporting tree (:func:`metrics.hierarchy.store_tree`, built again only after a directory
+    says so), the reporting tree (:func:`metrics.hierarchy.store_tree`, built again only after a directory
     change) and its figures per period (:func:`metrics.hierarchy.store_periods`), then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
     person graph's is brought to what a computation from scratch gives, recomputing only the days
     and periods the loads since the last refresh touched when they only added rows
@@ -53,6 +53,10 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     began = time.perf_counter()
     done = refresh(con, settings)
     stages["bases"] = time.perf_counter() - began
+    if not group_ties_current(con):  # before the person graph: it reserves memory for the pairs they keep
+        began = time.perf_counter()
+        done["group_ties"] = store_group_ties(con)
+        stages["group_ties"] = time.perf_counter() - began
     began = time.perf_counter()
     due = network_due(con, settings)
     if due is not None:
@@ -63,10 +67,6 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     else:
         done["network"] = {"mode": "kept", **_restamp_network(con)}
     stages["network"] = time.perf_counter() - began
-    if not group_ties_current(con):
-        began = time.perf_counter()
-        done["group_ties"] = store_group_ties(con)
-        stages["group_ties"] = time.perf_counter() - began
     began = time.perf_counter()
     done["hierarchy"] = hierarchy.store_tree(con)
     done["hierarchy_periods"] = hierarchy.store_periods(
@@ -160,9 +160,10 @@ def store_person_network(con: duckdb.DuckDBPyConnection, seed: int = 1) -> dict:
     True
     """
     started = time.perf_counter()
-    # the ties handed to Python and the graph's arrays count in memory_limit beside DuckDB
+    # the ties handed to Python and the graph's arrays count in memory_limit beside DuckDB: their
+    # expected size (from the pairs of people the group ties keep) is held back from DuckDB's share
     memory = MemoryShare(con)
-    memory.share()
+    memory.share(reserve=graph_bytes_expected(con))
     try:
         P = person_graph(con, "organisation", attribution=TODAY)  # one group: no version needed
         labels = louvain_partition(len(P.keys), P.a, P.b, P.weight, seed=seed)

@@ -134,12 +134,13 @@ class MemoryShare:
         self.outside_peak = 0
         self.over = False
 
-    def share(self) -> int:
-        """Set DuckDB's limit to what the budget leaves beside the rest of the process; return it (bytes)."""
+    def share(self, reserve: int = 0) -> int:
+        """Set DuckDB's limit to what the budget leaves beside the rest of the process, and beside
+        ``reserve`` bytes the caller is about to hold in Python (a graph's estimate); return it."""
         held = self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
         outside = max(resident_bytes() - int(held), 0)
         self.outside_peak = max(self.outside_peak, outside)
-        left = int((self.budget - outside) * (1 - IN_TRANSIT))
+        left = int((self.budget - outside - reserve) * (1 - IN_TRANSIT))
         if left < self.budget * DUCKDB_FLOOR:
             self.over, left = True, int(self.budget * DUCKDB_FLOOR)
         _SHARING.setdefault(id(self.con), self.setting)

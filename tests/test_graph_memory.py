@@ -75,3 +75,22 @@ def test_the_graph_is_judged_against_the_whole_limit_while_duckdb_is_given_less(
     assert limit() == pytest.approx(1e9, rel=1e-3)  # as DuckDB wrote it: 953.6 MiB
     refresh_metrics(con)  # shares and gives back
     assert limit() == pytest.approx(1e9, rel=1e-3)
+
+
+def test_the_refresh_holds_back_from_duckdb_the_graph_it_expects(monkeypatch):
+    """The group ties are stored before the person graph, so that the pairs they keep say how big
+    the graph will be: that much is held back from DuckDB's share while the graph is built."""
+    from ruche.store import MemoryShare
+
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    reserved = []
+    share = MemoryShare.share
+    monkeypatch.setattr(MemoryShare, "share", lambda self, reserve=0: reserved.append(reserve) or share(self, reserve))
+    done = refresh_metrics(con)
+    assert list(done["stages"])[:3] == ["bases", "group_ties", "network"]
+    assert con.execute("select (select count(*) from m_person_pairs), (select count(*) from people)").fetchone() == (
+        (9, 18))  # the graph's 9 ties; the directory's 18 people (those without a tie included)
+    assert reserved[0] == 18 * 600 + 9 * 400
+    assert graph.graph_bytes_expected(con) == reserved[0]
