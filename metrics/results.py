@@ -906,83 +906,87 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     # those of the previous load when the people are the same
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
-    with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
-        for at, (name, by, period, extra, k) in enumerate(calls):
-            params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
-            _let_go(common, period, at, last_read)
-            memory.share()
-            label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
-            began = time.process_time()
-            try:
-                result, hidden = compute(name, params)
-            except RucheError:
-                continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
-            finally:
-                spent[label] = spent.get(label, 0) + time.process_time() - began
-            save(result, name, by, period, k, extra)
-            if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
-                save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
-            if hidden is not None:
-                save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
-            computed += 1
-            if name == "participation" and period == "month" and by != "organisation":
-                save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
-            if name == "participation" and settings.targets:
-                began = time.process_time()
-                targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
-                try:
-                    save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
-                except RucheError:
-                    pass  # a roadmap target the configuration gets wrong: the page will say why
-                spent["targets"] = spent.get("targets", 0) + time.process_time() - began
-            if name == "inactive-teams" and result.extra.get("as_of"):
-                # the teams of each group (Teams at risk once a group is chosen), every attribute at once
-                teams_as_of = result.extra["as_of"]
-                began = time.process_time()
-                save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
-                     period, 0, {}, end=teams_as_of)
-                spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
-                end = previous_as_of(period, teams_as_of)
-                wanted = key(name, by, period, k, extra, end=end)
-                if first is not None and first > end and wanted in stored_before:
-                    # the teams flagged as of a day before every day the loads since touched: they
-                    # read nothing after that day, so they are the ones stored
-                    rows, suppressed, stored_extra = stored_before[wanted]
-                    pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
-                    continue
-                flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
-                save(flagged, name, by, period, k, extra, end=end)
-    began = time.process_time()
-    for period in GRAINS:
-        old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
-        if old is None or coverage_from is None:
-            save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
-            continue
-        # each period's row counts that period's records alone: those from the first touched on again
-        label = period_label(period, coverage_from)
-        fresh = status.coverage(con, period, coverage_from)
-        rows = pl.concat([old.rows.filter(pl.col("period") < label), fresh]).sort("source", "period")
-        save(MetricResult(rows=rows), "coverage", "source", period, 0, {})
-    spent["coverage"] = time.process_time() - began
-    _let_go(common, None, len(calls), last_read)
-    memory.share()
-    began = time.process_time()
-    save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
-    spent["champions"] = round(time.process_time() - began, 1)
-    frame = pl.DataFrame(list(pending.values()), orient="row", schema={
-        "key": pl.Utf8, "state": pl.Utf8, "rows": pl.Binary, "suppressed": pl.Int32, "extra": pl.Utf8})
-    con.register("m_results_new", frame.to_arrow())
     try:
-        # what no call stored again goes too (a target the configuration now gets wrong)
-        con.execute("delete from m_results")
-        con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
+        with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
+            for at, (name, by, period, extra, k) in enumerate(calls):
+                params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+                _let_go(common, period, at, last_read)
+                memory.share()
+                label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
+                began = time.process_time()
+                try:
+                    result, hidden = compute(name, params)
+                except RucheError:
+                    continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
+                finally:
+                    spent[label] = spent.get(label, 0) + time.process_time() - began
+                save(result, name, by, period, k, extra)
+                if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
+                    save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
+                if hidden is not None:
+                    save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
+                computed += 1
+                if name == "participation" and period == "month" and by != "organisation":
+                    save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+                if name == "participation" and settings.targets:
+                    began = time.process_time()
+                    targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
+                    try:
+                        save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
+                    except RucheError:
+                        pass  # a roadmap target the configuration gets wrong: the page will say why
+                    spent["targets"] = spent.get("targets", 0) + time.process_time() - began
+                if name == "inactive-teams" and result.extra.get("as_of"):
+                    # the teams of each group (Teams at risk once a group is chosen), every attribute at once
+                    teams_as_of = result.extra["as_of"]
+                    began = time.process_time()
+                    save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
+                         period, 0, {}, end=teams_as_of)
+                    spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
+                    end = previous_as_of(period, teams_as_of)
+                    wanted = key(name, by, period, k, extra, end=end)
+                    if first is not None and first > end and wanted in stored_before:
+                        # the teams flagged as of a day before every day the loads since touched: they
+                        # read nothing after that day, so they are the ones stored
+                        rows, suppressed, stored_extra = stored_before[wanted]
+                        pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                        continue
+                    flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
+                    save(flagged, name, by, period, k, extra, end=end)
+        began = time.process_time()
+        for period in GRAINS:
+            old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
+            if old is None or coverage_from is None:
+                save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
+                continue
+            # each period's row counts that period's records alone: those from the first touched on again
+            label = period_label(period, coverage_from)
+            fresh = status.coverage(con, period, coverage_from)
+            rows = pl.concat([old.rows.filter(pl.col("period") < label), fresh]).sort("source", "period")
+            save(MetricResult(rows=rows), "coverage", "source", period, 0, {})
+        spent["coverage"] = time.process_time() - began
+        _let_go(common, None, len(calls), last_read)
+        memory.share()
+        began = time.process_time()
+        save(MetricResult(rows=champions(con)), "champions", "person", "month", 0, {})
+        spent["champions"] = round(time.process_time() - began, 1)
+        frame = pl.DataFrame(list(pending.values()), orient="row", schema={
+            "key": pl.Utf8, "state": pl.Utf8, "rows": pl.Binary, "suppressed": pl.Int32, "extra": pl.Utf8})
+        con.register("m_results_new", frame.to_arrow())
+        try:
+            # what no call stored again goes too (a target the configuration now gets wrong)
+            con.execute("delete from m_results")
+            con.execute("insert into m_results select key, state, rows, suppressed, extra::json from m_results_new")
+        finally:
+            con.unregister("m_results_new")
+        for table in [*common.get("threads", {}).values(), *common.get("range groups", {}).values()]:
+            con.execute(f"drop table {table}")
+        con.execute("create or replace table m_results_facts (facts varchar not null)")
+        con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
+    except duckdb.OutOfMemoryException:
+        raise memory.refusal("the dashboard's stored results") from None
     finally:
-        con.unregister("m_results_new")
-    for table in [*common.get("threads", {}).values(), *common.get("range groups", {}).values()]:
-        con.execute(f"drop table {table}")
-    con.execute("create or replace table m_results_facts (facts varchar not null)")
-    con.execute("insert into m_results_facts values (?)", [json.dumps(facts)])
-    memory.restore()
+        memory.restore()
     return {"mode": "full" if first is None else "periods", "from": first, "threads_from": first_thread,
             "results": computed,
             # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)

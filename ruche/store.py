@@ -150,6 +150,12 @@ class MemoryShare:
             pass  # DuckDB holds more than that in pinned blocks now: its limit stays as it was
         return left
 
+    def refusal(self, what: str) -> StoreError:
+        """The error to raise when DuckDB ran out of the share it was given while computing ``what``."""
+        return StoreError(
+            f"{what} need more memory than memory_limit ({self.budget / 1e9:.1f} GB) gives: this process held up "
+            f"to {self.outside_peak / 1e9:.1f} GB in Python beside DuckDB, which was left the rest: raise memory_limit")
+
     def restore(self) -> None:
         if self.outer:
             return

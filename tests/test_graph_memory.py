@@ -94,3 +94,30 @@ def test_the_refresh_holds_back_from_duckdb_the_graph_it_expects(monkeypatch):
         (9, 18))  # the graph's 9 ties; the directory's 18 people (those without a tie included)
     assert reserved[0] == 18 * 600 + 9 * 400
     assert graph.graph_bytes_expected(con) == reserved[0]
+
+
+def test_stored_results_beyond_the_limit_stop_with_a_message_that_says_so(monkeypatch):
+    """When what the refresh holds in Python leaves DuckDB too little and DuckDB runs out of its
+    share, the refresh stops with a message naming memory_limit, not DuckDB's own error, and
+    DuckDB has its whole limit back."""
+    import duckdb
+
+    from metrics import results
+    from ruche.store import StoreError
+
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+
+    def out_of_memory(*_args, **_kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+
+    monkeypatch.setattr(results, "champions", out_of_memory)  # the last result the refresh computes
+    with pytest.raises(StoreError) as refused:
+        refresh_metrics(con)
+    message = str(refused.value)
+    assert message.startswith("the dashboard's stored results need more memory than memory_limit (1.0 GB) gives: "
+                              "this process held up to "), message
+    assert message.endswith(" GB in Python beside DuckDB, which was left the rest: raise memory_limit"), message
+    assert memory_bytes(con.execute("select current_setting('memory_limit')").fetchone()[0]) == pytest.approx(
+        1e9, rel=1e-3)
