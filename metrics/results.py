@@ -902,11 +902,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     # one read (metrics.results._with_hidden), held until the calls of another grain begin
     calls = [(*call, floor) for call in default_calls(settings)
              for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
-    # the participation queries read the people's stays in their groups from tables the store keeps,
-    # those of the previous load when the people are the same
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
     try:
+        # the participation queries read the people's stays in their groups from tables the store keeps,
+        # those of the previous load when the people are the same
         with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
             for at, (name, by, period, extra, k) in enumerate(calls):
                 params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
