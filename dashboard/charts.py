@@ -422,7 +422,8 @@ def place_labels(centres: dict[str, tuple[float, float]], radii: dict[str, float
                      ).reshape(-1, 4)
     placed: dict[str, tuple[float, float]] = {}
     # every point of the plot on a grid, to fall back on when no place near the node is free
-    grid = np.array([(gx, gy) for gx in np.arange(0, w, 6.0) for gy in np.arange(0, h, 6.0)])
+    xs, ys = np.meshgrid(np.arange(0, w, 6.0), np.arange(0, h, 6.0), indexing="ij")
+    grid = np.column_stack([xs.ravel(), ys.ravel()])
     for name in sorted(centres, key=lambda n: (-radii[n], n)):
         (x, y), r = centres[name], radii[name]
         left, bottom, right, top = label_box(texts[name], 0, 0)
@@ -431,16 +432,22 @@ def place_labels(centres: dict[str, tuple[float, float]], radii: dict[str, float
         for ring in range(3):
             gx, gy = r + 2 + ring * bh + bw / 2, r + 2 + ring * bh + bh / 2
             near += [(0, gy), (0, -gy), (gx, 0), (-gx, 0), (gx, gy), (-gx, gy), (gx, -gy), (-gx, -gy)]
-        far = grid[np.argsort(np.hypot(grid[:, 0] - x, grid[:, 1] - y), kind="stable")]
-        spots = np.vstack([np.array(near) + (x, y), far])
-        l, b = spots[:, 0] - bw / 2, spots[:, 1] - bh / 2
-        rr, tt = spots[:, 0] + bw / 2, spots[:, 1] + bh / 2
-        free = (l >= 0) & (b >= 0) & (rr <= w) & (tt <= h)
-        hit = ((l[:, None] < boxes[None, :, 2]) & (boxes[None, :, 0] < rr[:, None])
-               & (b[:, None] < boxes[None, :, 3]) & (boxes[None, :, 1] < tt[:, None])).any(axis=1)
-        ok = np.flatnonzero(free & ~hit)
-        # nowhere free in the plot: above the node (the test of the sample's graphs says it never happens)
-        cx, cy = (spots[ok[0]] if ok.size else (x, y + r + 2 + bh / 2))
+        # the spots near the node first; else the free point of the plot's grid nearest to it (the
+        # first of the grid's order among the nearest)
+        cx, cy = None, None
+        for spots in (np.array(near) + (x, y), grid):
+            l, b = spots[:, 0] - bw / 2, spots[:, 1] - bh / 2
+            rr, tt = spots[:, 0] + bw / 2, spots[:, 1] + bh / 2
+            free = (l >= 0) & (b >= 0) & (rr <= w) & (tt <= h)
+            hit = ((l[:, None] < boxes[None, :, 2]) & (boxes[None, :, 0] < rr[:, None])
+                   & (b[:, None] < boxes[None, :, 3]) & (boxes[None, :, 1] < tt[:, None])).any(axis=1)
+            ok = np.flatnonzero(free & ~hit)
+            if ok.size:
+                at = ok[0] if spots is not grid else ok[np.argmin(np.hypot(grid[ok, 0] - x, grid[ok, 1] - y))]
+                cx, cy = spots[at]
+                break
+        if cx is None:  # nowhere free in the plot: above the node (the test of the sample's graphs says it never happens)
+            cx, cy = x, y + r + 2 + bh / 2
         placed[name] = (round(float(cx), 2), round(float(cy), 2))
         boxes = np.vstack([boxes, label_box(texts[name], *placed[name])])
     return placed
