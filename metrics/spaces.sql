@@ -29,6 +29,8 @@ space_rows as (
         s.source,
         s.kind,
         coalesce(s.is_private, false) or s.kind in ('direct', 'private-channel') as pooled,
+        case when coalesce(s.is_private, false) or s.kind in ('direct', 'private-channel') then null
+             else s.space_key end as row_key,
         s.name
     from spaces as s
 ),
@@ -115,29 +117,24 @@ active as (
     group by all
 ),
 
--- Posts and replies in the range (space_totals.sql: the days with a contribution).
-activity as (
-    select a.space_key, sum(a.posts)::bigint as posts, sum(a.replies)::bigint as replies
-    from {space_totals} as a
-    where a.day between $first_day::date and $last_day::date
-    group by all
-),
-
-last_contribution as (
-    select a.space_key, max(a.day) as last_contribution
-    from {space_totals} as a
-    where a.day <= $last_day::date
-    group by all
-),
-
--- Contributions over the last $idle_days days of the range and the as many days before: the trend.
-momentum as (
+-- Posts and replies in the range, the last contribution up to its end, and the contributions
+-- over its last $idle_days days and the as many days before (the trend), under the row each
+-- space is shown in (space_totals.sql: the days with a contribution): a public space's own
+-- (``row_key``), or the pool of private conversations (null), each added up once.
+row_totals as (
     select
-        a.space_key,
-        sum(a.posts + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
-        sum(a.posts + a.replies) filter (where a.day < b.last_day - ($idle_days::integer - 1))::bigint as before
-    from {space_totals} as a, bounds as b
-    where a.day between b.last_day - (2 * $idle_days::integer - 1) and b.last_day
+        r.row_key,
+        r.pooled,
+        sum(a.posts::bigint) filter (where a.day >= b.first_day)::bigint as posts,
+        sum(a.replies::bigint) filter (where a.day >= b.first_day)::bigint as replies,
+        max(a.day) as last_contribution,
+        sum(a.posts::bigint + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
+        sum(a.posts::bigint + a.replies) filter (where a.day between b.last_day - (2 * $idle_days::integer - 1)
+                                                         and b.last_day - $idle_days::integer)::bigint as before
+    from {space_totals} as a
+    join space_rows as r using (space_key)
+    cross join bounds as b
+    where a.day <= b.last_day
     group by all
 ),
 
@@ -236,6 +233,7 @@ group_report as (
     group by all
 ),
 
+-- Every public space with a member, one row each.
 per_space as (
     select
         r.space_key,
@@ -253,20 +251,18 @@ per_space as (
         coalesce(t.answered_fast, 0) as answered_fast,
         t.first_reply_median_hours,
         t.first_reply_p90_hours,
-        l.last_contribution,
-        coalesce(o.recent, 0) as recent,
-        coalesce(o.before, 0) as before,
+        a.last_contribution,
+        coalesce(a.recent, 0) as recent,
+        coalesce(a.before, 0) as before,
         g.members_reported,
         g.reads_reported
     from space_rows as r
     left join members as m using (space_key)
     left join active as v using (space_key)
-    left join activity as a using (space_key)
+    left join row_totals as a on a.row_key = r.space_key and not a.pooled
     left join space_threads as t using (space_key)
-    left join last_contribution as l using (space_key)
-    left join momentum as o using (space_key)
-    left join group_report as g on r.source = 'viva-engage' and not r.pooled and g.group_name = r.name
-    where coalesce(m.members, 0) > 0
+    left join group_report as g on r.source = 'viva-engage' and g.group_name = r.name
+    where not r.pooled and coalesce(m.members, 0) > 0
 ),
 
 -- The pool of private conversations: distinct people over all of them.
@@ -286,6 +282,8 @@ pool_threads as (
     where pooled
 ),
 
+-- The pool's row: its people, its sums (of every private conversation: one with a contribution
+-- up to the range's end has a member) and its threads.
 pooled as (
     select
         null::integer as space_key,
@@ -295,25 +293,22 @@ pooled as (
         null::varchar as name,
         p.members,
         p.active_members,
-        sum(s.posts)::bigint as posts,
-        sum(s.replies)::bigint as replies,
+        coalesce(a.posts, 0)::bigint as posts,
+        coalesce(a.replies, 0)::bigint as replies,
         null::bigint as readers,
         coalesce(t.threads, 0)::bigint as threads,
         coalesce(t.threads_answered, 0)::bigint as threads_answered,
         coalesce(t.answered_fast, 0)::bigint as answered_fast,
         t.first_reply_median_hours,
         t.first_reply_p90_hours,
-        max(s.last_contribution) as last_contribution,
-        sum(s.recent)::bigint as recent,
-        sum(s.before)::bigint as before,
+        a.last_contribution,
+        coalesce(a.recent, 0)::bigint as recent,
+        coalesce(a.before, 0)::bigint as before,
         null::integer as members_reported,
         null::integer as reads_reported
-    from per_space as s
-    cross join pool as p
+    from pool as p
+    left join row_totals as a on a.pooled
     left join pool_threads as t on true
-    where s.pooled
-    group by p.members, p.active_members, t.threads, t.threads_answered, t.answered_fast,
-             t.first_reply_median_hours, t.first_reply_p90_hours
 ),
 
 -- Every thread started in the range, whatever its space: the organisation's figures.
@@ -334,7 +329,7 @@ overall as (
 ),
 
 final as (
-    select * from per_space where not pooled
+    select * from per_space
     union all
     select * from pooled where members > 0
     union all
