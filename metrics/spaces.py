@@ -176,11 +176,12 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
 @register("communities", N_("communities (groups, channels): members, activity, time to first reply, idle, health score"),
           default_by="organisation")
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, hidden, org = communities(
-        con, params.start, params.end, params.min_group_size,
-        idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
-    )
-    return MetricResult(rows=rows, suppressed_groups=hidden,
-                        # members are whoever the exports show in a space, internal or external; no
-                        # group of people, so no organisation (as it was or today's) to name
-                        extra={**org, **labels(con, KNOWN, params.start, params.end, attribution=None)})
+    with bases.freshness_held(con):  # the bases' freshness read once for the figures and their labels
+        rows, hidden, org = communities(
+            con, params.start, params.end, params.min_group_size,
+            idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
+        )
+        # members are whoever the exports show in a space, internal or external; no group of
+        # people, so no organisation (as it was or today's) to name
+        extra = {**org, **labels(con, KNOWN, params.start, params.end, attribution=None)}
+    return MetricResult(rows=rows, suppressed_groups=hidden, extra=extra)
