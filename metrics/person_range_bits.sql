@@ -98,10 +98,8 @@ end_days as (
         bool_or(posts + replies > 0) as contributed,
         count(distinct date_trunc('month', day)) filter (where posts + replies > 0)::integer as months_contributed
     from {person_day}
-    where day >= least($days_from::date, $more_days_from::date)   -- the days between them, the first to the last:
-      and day < greatest($days_to::date, $more_days_to::date)     -- none read over whole months
-      and ((day >= $days_from::date and day < $days_to::date)
-           or (day >= $more_days_from::date and day < $more_days_to::date))
+    where (day >= $days_from::date and day < $days_to::date)
+       or (day >= $more_days_from::date and day < $more_days_to::date)
     group by all
 ),
 
