@@ -43,7 +43,7 @@ from metrics.population import DATA_DAYS, bounds_sql
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "11"  # 11: the threads of each space counted per day (m_space_thread_count); 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
+BASE_VERSION = "12"  # 12: the times to a first reply of each space's threads (m_space_reply_time); 11: the threads of each space counted per day (m_space_thread_count); 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
 
 @dataclass(frozen=True)
 class Sources:
@@ -78,7 +78,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
          "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total", "m_space_month",
-         "m_person_month", "m_person_arrival", "m_space_thread_count")
+         "m_person_month", "m_person_arrival", "m_space_thread_count", "m_space_reply_time")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -365,6 +365,12 @@ def space_thread_counts_sql(space_thread_posts: str) -> str:
     """The threads of each space counted per day (:file:`space_thread_counts.sql`) from the posts
     of ``space_thread_posts``; bound parameter ``$fast_hours``."""
     return sql("space_thread_counts").format(space_thread_posts=space_thread_posts)
+
+
+def space_reply_times_sql(space_thread_posts: str) -> str:
+    """The times to a first reply of each space's threads (:file:`space_reply_times.sql`), the
+    answered posts of ``space_thread_posts``."""
+    return sql("space_reply_times").format(space_thread_posts=space_thread_posts)
 
 
 

@@ -28,7 +28,11 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
 ``m_space_thread_count``
     the threads of each space counted per day of posting, author's previous day of posting, day
     of the first reply and whether it came within a day (the communities' threads over any range:
-    sums of its rows, the times to a first reply read from ``m_space_thread_post``);
+    sums of its rows);
+``m_space_reply_time``
+    the answered posts of ``m_space_thread_post`` with their day, previous day, day of the reply
+    and seconds to it (the communities' times to a first reply over any range: the quantiles are
+    taken over its rows of the range);
 ``m_space_day``
     activities per space, person and day, with the person's previous day in the space (the
     communities over any range);
@@ -97,6 +101,7 @@ from metrics.bases import (
     _thread_posts_sql,
     _thread_starts_sql,
     _threads,
+    space_reply_times_sql,
     space_thread_counts_sql,
 )
 from metrics.groups import GRAINS, period_start, shift_period
@@ -161,6 +166,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 f"({_thread_posts_sql('activities', True)}) order by day")
     con.execute(f"create or replace table m_space_thread_count as select * from "
                 f"({space_thread_counts_sql('m_space_thread_post')}) order by day", {"fast_hours": STORED_FAST_HOURS})
+    con.execute(f"create or replace table m_space_reply_time as select * from "
+                f"({space_reply_times_sql('m_space_thread_post')}) order by day")
     con.execute(f"create or replace table m_space_day as select * from ({_space_days_sql('activities')}) order by day")
     con.execute(f"create or replace table m_space_member as select * from ({_space_members_sql('m_space_day')}) "
                 "order by first_day")
@@ -261,6 +268,10 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
     con.execute("insert into m_space_thread_count by name " + space_thread_counts_sql(
         "(select * from m_space_thread_post semi join m_touched_thread_days using (space_key, day))"),
         {"fast_hours": STORED_FAST_HOURS})
+    con.execute("delete from m_space_reply_time as c using m_touched_thread_days as t "
+                "where c.space_key = t.space_key and c.day = t.day")
+    con.execute("insert into m_space_reply_time by name " + space_reply_times_sql(
+        "(select * from m_space_thread_post semi join m_touched_thread_days using (space_key, day))"))
     con.execute("drop table m_touched_thread_days")
     con.execute("drop table m_new_threads")
     con.execute("drop table m_old_starts")

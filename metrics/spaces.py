@@ -112,13 +112,16 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     """
     src = bases.sources(con, "month", None, None)
     # the threads counted per space and day, as the load stores them for the default quick reply;
-    # else counted from the posts of the query's own CTE (``thread_posts``: read once)
+    # else counted from the posts of the query's own CTE (``thread_posts``: read once), as are
+    # the times to a first reply on bases not brought up to date
     counts = ("m_space_thread_count" if src.materialised and fast_hours == bases.STORED_FAST_HOURS
               else f"({bases.space_thread_counts_sql('thread_posts')})")
+    # the times to a first reply of the answered posts only, as the load stores them
+    times = "m_space_reply_time" if src.materialised else f"({bases.space_reply_times_sql('thread_posts')})"
     frame = con.execute(
         sql("spaces").format(space_days=src.space_days, space_members=src.space_members, space_months=src.space_months,
                              space_totals=src.space_totals, space_thread_posts=src.space_thread_posts,
-                             space_thread_counts=counts),
+                             space_thread_counts=counts, space_reply_times=times),
         {**range_parameters(*data_bounds(con, start, end, src.days)), "idle_days": idle_days, "fast_hours": fast_hours},
     ).pl()
     overall = frame.filter(pl.col("kind") == "all")
@@ -173,11 +176,12 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
 @register("communities", N_("communities (groups, channels): members, activity, time to first reply, idle, health score"),
           default_by="organisation")
 def communities_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> MetricResult:
-    rows, hidden, org = communities(
-        con, params.start, params.end, params.min_group_size,
-        idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
-    )
-    return MetricResult(rows=rows, suppressed_groups=hidden,
-                        # members are whoever the exports show in a space, internal or external; no
-                        # group of people, so no organisation (as it was or today's) to name
-                        extra={**org, **labels(con, KNOWN, params.start, params.end, attribution=None)})
+    with bases.freshness_held(con):  # the bases' freshness read once for the figures and their labels
+        rows, hidden, org = communities(
+            con, params.start, params.end, params.min_group_size,
+            idle_days=int(params.extra.get("idle_days", 30)), fast_hours=float(params.extra.get("fast_hours", 24.0)),
+        )
+        # members are whoever the exports show in a space, internal or external; no group of
+        # people, so no organisation (as it was or today's) to name
+        extra = {**org, **labels(con, KNOWN, params.start, params.end, attribution=None)}
+    return MetricResult(rows=rows, suppressed_groups=hidden, extra=extra)

@@ -7,7 +7,8 @@
 -- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it), <space_thread_counts>
 -- (the table holding space_thread_counts.sql, or that query over ``thread_posts``, the CTE of
--- <space_thread_posts> below, with the same $fast_hours).
+-- <space_thread_posts> below, with the same $fast_hours), <space_reply_times> (the table holding
+-- space_reply_times.sql, or that query over ``thread_posts``).
 -- Bound parameters: $first_day, $last_day (the range cut to the data, inclusive; null: no data),
 -- $months_from, $months_to (its whole months: from the first beginning on or after its first day
 -- to the last ending on or before its last day; the first after the second when it holds none),
@@ -28,29 +29,44 @@ space_rows as (
         s.source,
         s.kind,
         coalesce(s.is_private, false) or s.kind in ('direct', 'private-channel') as pooled,
+        case when coalesce(s.is_private, false) or s.kind in ('direct', 'private-channel') then null
+             else s.space_key end as row_key,
         s.name
     from spaces as s
+),
+
+-- The blocks of 62 months holding the range's whole months, each with the bits of those months
+-- (none when the range holds no whole month): one mask per block, not one per row.
+month_blocks as (
+    select block, ((1::bigint << greatest(hi - lo + 1, 0)) - 1) << lo as mask
+    from (
+        select
+            block,
+            greatest($first_month::integer - 62 * block, 0) as lo,
+            least($last_month::integer - 62 * block, 61) as hi
+        from (select unnest(range(coalesce($first_month::integer // 62, 0),
+                                  coalesce($last_month::integer // 62 + 1, 0)))::integer as block)
+    )
+    where $first_month::integer <= $last_month::integer
 ),
 
 -- The people active (and reading) in each space over the whole months, one row each: a row of a
 -- block with a month of the range and no month of activity between the range's first and the
 -- block's (its previous month, if any, came before the range).
 month_rows as (
-    select space_key, person_key, active, read
+    select a.space_key, a.person_key, active, read
     from (
         select
             a.space_key,
             a.person_key,
-            greatest($first_month::integer - 62 * a.block, 0) as lo,
-            least($last_month::integer - 62 * a.block, 61) as hi,
-            (a.months >> lo) & ((1::bigint << greatest(hi - lo + 1, 0)) - 1) <> 0
+            a.months & k.mask <> 0
                 and (a.prev_month is null or a.prev_month < $first_month::integer) as active,
-            (a.read_months >> lo) & ((1::bigint << greatest(hi - lo + 1, 0)) - 1) <> 0
+            a.read_months & k.mask <> 0
                 and (a.prev_read_month is null or a.prev_read_month < $first_month::integer) as read
         from {space_months} as a
-        where $first_month::integer <= $last_month::integer
-          and a.block between $first_month::integer // 62 and $last_month::integer // 62
-    )
+        join month_blocks as k using (block)
+        where a.block between $first_month::integer // 62 and $last_month::integer // 62
+    ) as a
     where active or read
 ),
 
@@ -101,33 +117,29 @@ active as (
     group by all
 ),
 
--- Posts and replies in the range (space_totals.sql: the days with a contribution).
-activity as (
-    select a.space_key, sum(a.posts)::bigint as posts, sum(a.replies)::bigint as replies
-    from {space_totals} as a
-    where a.day between $first_day::date and $last_day::date
-    group by all
-),
-
-last_contribution as (
-    select a.space_key, max(a.day) as last_contribution
-    from {space_totals} as a
-    where a.day <= $last_day::date
-    group by all
-),
-
--- Contributions over the last $idle_days days of the range and the as many days before: the trend.
-momentum as (
+-- Posts and replies in the range, the last contribution up to its end, and the contributions
+-- over its last $idle_days days and the as many days before (the trend), under the row each
+-- space is shown in (space_totals.sql: the days with a contribution): a public space's own
+-- (``row_key``), or the pool of private conversations (null), each added up once.
+row_totals as (
     select
-        a.space_key,
-        sum(a.posts + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
-        sum(a.posts + a.replies) filter (where a.day < b.last_day - ($idle_days::integer - 1))::bigint as before
-    from {space_totals} as a, bounds as b
-    where a.day between b.last_day - (2 * $idle_days::integer - 1) and b.last_day
+        r.row_key,
+        r.pooled,
+        sum(a.posts::bigint) filter (where a.day >= b.first_day)::bigint as posts,
+        sum(a.replies::bigint) filter (where a.day >= b.first_day)::bigint as replies,
+        max(a.day) as last_contribution,
+        sum(a.posts::bigint + a.replies) filter (where a.day >= b.last_day - ($idle_days::integer - 1))::bigint as recent,
+        sum(a.posts::bigint + a.replies) filter (where a.day between b.last_day - (2 * $idle_days::integer - 1)
+                                                         and b.last_day - $idle_days::integer)::bigint as before
+    from {space_totals} as a
+    join space_rows as r using (space_key)
+    cross join bounds as b
+    where a.day <= b.last_day
     group by all
 ),
 
--- The posts of each thread (read once when the counts are taken from them too).
+-- The posts of each thread (read once when the counts and the times to a first reply are taken
+-- from them too: bases not brought up to date, another quick reply).
 thread_posts as (
     select * from {space_thread_posts}
 ),
@@ -135,34 +147,43 @@ thread_posts as (
 -- Threads started in the range (an author's first post in a thread over it: their previous day
 -- of posting in it, if any, came before the range), answered when the first reply by someone other
 -- than the author came by the end of the range, quickly when within $fast_hours: sums of the
--- threads counted per space and day. Each under the row it is shown in: a public space's own
--- (``row_key``), or the pool of private conversations (null). A private space is never a row of
--- its own: its threads are counted in the pool only.
+-- threads counted per space and day, added up per space, then under the row each space is shown
+-- in: a public space's own (``row_key``), or the pool of private conversations (null). A private
+-- space is never a row of its own: its threads are counted in the pool only. (Each sum is cast
+-- to a bigint as it is taken: DuckDB then adds in 64 bits, not 128.)
 thread_counts as (
     select
         case when r.pooled then null else c.space_key end as row_key,
         coalesce(r.pooled, false) as pooled,   -- a thread of no known space counts in the overall figures only
         c.threads,
-        c.reply_day <= $last_day::date as answered,
-        c.fast and c.reply_day <= $last_day::date as answered_fast
-    from {space_thread_counts} as c
+        c.threads_answered,
+        c.answered_fast
+    from (
+        select
+            space_key,
+            sum(threads)::bigint as threads,
+            sum(threads) filter (where reply_day <= $last_day::date)::bigint as threads_answered,
+            sum(threads) filter (where fast and reply_day <= $last_day::date)::bigint as answered_fast
+        from {space_thread_counts}
+        where day between $first_day::date and $last_day::date
+          and (prev_day is null or prev_day < $first_day::date)
+        group by all
+    ) as c
     left join space_rows as r using (space_key)
-    where c.day between $first_day::date and $last_day::date
-      and (c.prev_day is null or c.prev_day < $first_day::date)
 ),
 
--- The seconds to the first reply of the threads answered by the end of the range, under the row
--- they are shown in, the same way.
+-- The seconds to the first reply of the threads started in the range and answered by its end
+-- (the answered posts only: space_reply_times.sql), under the row they are shown in, the same way.
 first_replies as (
     select
         case when r.pooled then null else t.space_key end as row_key,
         coalesce(r.pooled, false) as pooled,
         t.seconds
-    from thread_posts as t
+    from {space_reply_times} as t
     left join space_rows as r using (space_key)
     where t.day between $first_day::date and $last_day::date
       and (t.prev_day is null or t.prev_day < $first_day::date)
-      and t.seconds is not null and t.replied_at < $last_day::date + interval 1 day
+      and t.reply_day <= $last_day::date
 ),
 
 -- Per row shown (a public space, the pool: ``pooled`` true) and over every thread (``pooled``
@@ -173,8 +194,8 @@ thread_totals as (
         row_key,
         pooled,
         sum(threads)::bigint as threads,
-        coalesce(sum(threads) filter (where answered), 0)::bigint as threads_answered,
-        coalesce(sum(threads) filter (where answered_fast), 0)::bigint as answered_fast
+        coalesce(sum(threads_answered)::bigint, 0) as threads_answered,
+        coalesce(sum(answered_fast)::bigint, 0) as answered_fast
     from thread_counts
     group by grouping sets ((row_key, pooled), ())
 ),
@@ -212,6 +233,7 @@ group_report as (
     group by all
 ),
 
+-- Every public space with a member, one row each.
 per_space as (
     select
         r.space_key,
@@ -229,20 +251,18 @@ per_space as (
         coalesce(t.answered_fast, 0) as answered_fast,
         t.first_reply_median_hours,
         t.first_reply_p90_hours,
-        l.last_contribution,
-        coalesce(o.recent, 0) as recent,
-        coalesce(o.before, 0) as before,
+        a.last_contribution,
+        coalesce(a.recent, 0) as recent,
+        coalesce(a.before, 0) as before,
         g.members_reported,
         g.reads_reported
     from space_rows as r
     left join members as m using (space_key)
     left join active as v using (space_key)
-    left join activity as a using (space_key)
+    left join row_totals as a on a.row_key = r.space_key and not a.pooled
     left join space_threads as t using (space_key)
-    left join last_contribution as l using (space_key)
-    left join momentum as o using (space_key)
-    left join group_report as g on r.source = 'viva-engage' and not r.pooled and g.group_name = r.name
-    where coalesce(m.members, 0) > 0
+    left join group_report as g on r.source = 'viva-engage' and g.group_name = r.name
+    where not r.pooled and coalesce(m.members, 0) > 0
 ),
 
 -- The pool of private conversations: distinct people over all of them.
@@ -262,6 +282,8 @@ pool_threads as (
     where pooled
 ),
 
+-- The pool's row: its people, its sums (of every private conversation: one with a contribution
+-- up to the range's end has a member) and its threads.
 pooled as (
     select
         null::integer as space_key,
@@ -271,25 +293,22 @@ pooled as (
         null::varchar as name,
         p.members,
         p.active_members,
-        sum(s.posts)::bigint as posts,
-        sum(s.replies)::bigint as replies,
+        coalesce(a.posts, 0)::bigint as posts,
+        coalesce(a.replies, 0)::bigint as replies,
         null::bigint as readers,
         coalesce(t.threads, 0)::bigint as threads,
         coalesce(t.threads_answered, 0)::bigint as threads_answered,
         coalesce(t.answered_fast, 0)::bigint as answered_fast,
         t.first_reply_median_hours,
         t.first_reply_p90_hours,
-        max(s.last_contribution) as last_contribution,
-        sum(s.recent)::bigint as recent,
-        sum(s.before)::bigint as before,
+        a.last_contribution,
+        coalesce(a.recent, 0)::bigint as recent,
+        coalesce(a.before, 0)::bigint as before,
         null::integer as members_reported,
         null::integer as reads_reported
-    from per_space as s
-    cross join pool as p
+    from pool as p
+    left join row_totals as a on a.pooled
     left join pool_threads as t on true
-    where s.pooled
-    group by p.members, p.active_members, t.threads, t.threads_answered, t.answered_fast,
-             t.first_reply_median_hours, t.first_reply_p90_hours
 ),
 
 -- Every thread started in the range, whatever its space: the organisation's figures.
@@ -310,7 +329,7 @@ overall as (
 ),
 
 final as (
-    select * from per_space where not pooled
+    select * from per_space
     union all
     select * from pooled where members > 0
     union all

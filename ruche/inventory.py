@@ -565,6 +565,19 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_space_reply_time": Table(
+        "the times to a first reply of each space's threads (communities)",
+        _DERIVED + " (so purged threads leave it)", False,
+        {
+            "space_key": C("m_space_thread_post", "communities: the space the thread is in"),
+            "day": C("m_space_thread_post", "the day of the posts (a range reads its own days)"),
+            "prev_day": C("m_space_thread_post",
+                          "where the author started the thread over a range (their previous day of posting)"),
+            "reply_day": C("m_space_thread_post", "threads answered by the end of a range"),
+            "seconds": C("m_space_thread_post", "communities: median and 90th percentile time to first reply"),
+        },
+        derived=True,
+    ),
     "m_space_day": Table(
         "activities per space, person and day", _DERIVED + " (so purged activity leaves it)", True,
         {

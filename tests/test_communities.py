@@ -302,9 +302,15 @@ def _thread_counts(c) -> list[tuple]:
                      "order by all").fetchall()
 
 
+def _reply_times(c) -> list[tuple]:
+    return c.execute("select space_key, day, prev_day, reply_day, seconds from m_space_reply_time "
+                     "order by all").fetchall()
+
+
 def test_the_threads_counted_per_space_and_day_after_a_load_equal_a_rebuild(con):
-    """A load splices the threads' counts per space and day (``m_space_thread_count``) for the
-    spaces and days of the threads it posted or replied in, before and after: a day added, a
+    """A load splices the threads' counts per space and day (``m_space_thread_count``) and their
+    times to a first reply (``m_space_reply_time``) for the spaces and days of the threads it
+    posted or replied in, before and after: a day added, a
     late reply to a thread of three months before (answered, not within a day), a post on a day
     two months back (its author posting again in a thread they started): each equal to the
     counts rebuilt from scratch, and the communities over the range read from them equal to the
@@ -327,10 +333,10 @@ def test_the_threads_counted_per_space_and_day_after_a_load_equal_a_rebuild(con)
         con.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
                         f"thread_ref, run_id) values (?, 'x', ?, ?, ?, ?, ?, {run})", rows)
         assert refresh(con)["mode"] == "incremental", run
-        spliced = _thread_counts(con)
+        spliced = _thread_counts(con), _reply_times(con)
         con.execute("delete from m_state")   # stale: the next refresh rebuilds every base
         assert refresh(con)["mode"] == "full"
-        assert spliced == _thread_counts(con), run
+        assert spliced == (_thread_counts(con), _reply_times(con)), run
     assert [r for r in _thread_counts(con) if r[0] == 1] == [
         (1, date(2026, 1, 2), None, date(2026, 1, 2), True, 1),      # a, 2 h
         (1, date(2026, 1, 3), None, date(2026, 4, 2), False, 1),     # b, answered 90 days later
@@ -339,6 +345,15 @@ def test_the_threads_counted_per_space_and_day_after_a_load_equal_a_rebuild(con)
         (1, date(2026, 3, 1), None, date(2026, 3, 2), True, 1),      # c, 24 h
         (1, date(2026, 3, 20), None, date(2026, 3, 20), True, 1),    # d, 6 h
         (1, date(2026, 4, 1), None, date(2026, 4, 1), True, 1),      # e, 30 min
+    ]
+    # the times to a first reply: the answered posts only, n never
+    assert [r for r in _reply_times(con) if r[0] == 1] == [
+        (1, date(2026, 1, 2), None, date(2026, 1, 2), 7200.0),
+        (1, date(2026, 1, 3), None, date(2026, 4, 2), 89 * 86400.0),
+        (1, date(2026, 2, 5), date(2026, 1, 2), date(2026, 2, 6), 23 * 3600.0),
+        (1, date(2026, 3, 1), None, date(2026, 3, 2), 24 * 3600.0),
+        (1, date(2026, 3, 20), None, date(2026, 3, 20), 6 * 3600.0),
+        (1, date(2026, 4, 1), None, date(2026, 4, 1), 1800.0),
     ]
     # Cafe over February and March: a (1's post again: its previous day falls before), n, c, d;
     # b started before; over January to March, b is unanswered by the end (its reply came in April)
