@@ -276,8 +276,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         threads = common.setdefault("threads", {})
         if params.start not in threads:  # the threads and their first reply: the same for every grain and group-by
             threads[params.start] = f"{THREADS}_{len(threads)}"
-            con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
-                        {"from_date": params.start, "to_date": None})
+            # those posted from the start on as the whole history counts them: an author posting
+            # again in a thread they started before the start starts no thread
+            since = "true" if params.start is None else f"t.day >= '{params.start.isoformat()}'::date"
+            con.execute(f"create or replace temp table {threads[params.start]} as "
+                        f"{responsiveness.threads_sql(con, since)}", {"from_date": None, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
             threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
