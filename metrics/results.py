@@ -102,6 +102,19 @@ def sliceable(name: str, extra: dict) -> bool:
 COMPARED = {"levels": "level", "frontline": "frontline"}
 
 
+def asked_by(name: str, by: str) -> list[str]:
+    """The attributes a load asks the leaders' or the levels' or the frontline's participation by
+    (:func:`default_calls`: every one but the organisation, and but the attribute compared), and
+    ``by``: those :func:`_with_hidden` decides the groups of when it reads their figures.
+
+    >>> asked_by("levels", "site")
+    ['department', 'team', 'site', 'country', 'frontline']
+    >>> asked_by("leaders", "organisation")[-2:]
+    ['frontline', 'organisation']
+    """
+    return list(dict.fromkeys([*(b for b in BY_CHOICES if b != COMPARED.get(name)), by]))
+
+
 def spliced_at_load(name: str, extra: dict) -> bool:
     """Whether a load computes the stored result of ``name`` again from the first period it
     touched only (:func:`_spliced`): the sliceable ones (:func:`sliceable`), and two whose rows
@@ -276,8 +289,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         threads = common.setdefault("threads", {})
         if params.start not in threads:  # the threads and their first reply: the same for every grain and group-by
             threads[params.start] = f"{THREADS}_{len(threads)}"
-            con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
-                        {"from_date": params.start, "to_date": None})
+            # those posted from the start on as the whole history counts them: an author posting
+            # again in a thread they started before the start starts no thread
+            since = "true" if params.start is None else f"t.day >= '{params.start.isoformat()}'::date"
+            con.execute(f"create or replace temp table {threads[params.start]} as "
+                        f"{responsiveness.threads_sql(con, since)}", {"from_date": None, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
             con, ALL_BYS, params.period, params.start, None, params.min_group_size,
             threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
@@ -320,13 +336,13 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            con, asked_by(name, params.by), params.period, params.start, None, params.min_group_size, attribution,
             frames=compared("level")))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
         rows, left_out, hidden = every_by(name, lambda: compared_by(
-            con, COMPARED[name], ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
-            frames=compared(COMPARED[name])))
+            con, COMPARED[name], asked_by(name, params.by), params.period, params.start, None, params.min_group_size,
+            attribution, frames=compared(COMPARED[name])))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")

@@ -534,3 +534,22 @@ def test_the_figure_of_a_kept_person_graph_result_says_as_of_when():
                           extra={"measured_to": dt.date(2026, 9, 30), "current": False})
     figure = Figure(query=Query("network-communities", history=True), result=result, rows=result.rows)
     assert figure.covers == "the organisation · as of 2026-09-30"
+
+
+def test_a_post_again_in_a_thread_of_months_ago_is_no_new_thread_in_a_day_load(exports, october, tmp_path):
+    """An author posting again, in September, in a thread they started in August starts no thread
+    in September: a load of that day counts the threads of the periods it recomputes as a refresh
+    from scratch counts them, over the whole history (the author's previous day of posting in the
+    thread is before those periods, yet inside the data)."""
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    load(db, [exports["events"]])  # the threads late-1 and late-2, in August
+    emails = pl.read_csv(exports["hr"])["email"].to_list()
+    again = tmp_path / "events-again.csv"
+    again.write_text(
+        "id,occurred_at,actor,kind,target,space,thread\n"
+        f"a1,2026-09-29T09:00:00Z,{emails[0]},post,,late-space,late-1\n", encoding="utf-8")
+    done = load(db, [again])
+    assert (done["results"]["mode"], done["results"]["from"], done["results"]["threads_from"]) == (
+        "periods", dt.date(2026, 9, 29), dt.date(2026, 9, 29))
+    assert_same_derived(db, tmp_path)
