@@ -434,7 +434,8 @@ def test_the_results_read_one_attribute_at_a_time_equal_those_read_for_every_att
         sample_store, tmp_path, monkeypatch):
     """Under a budget the frames of every attribute at once would take too much of (here: any), the
     load reads each grain's participation, metrics and frames before suppression one attribute at
-    a time: the stored results are byte for byte those read for every attribute at once."""
+    a time: the stored results are row for row and figure for figure those read for every attribute
+    at once."""
     db = tmp_path / "apart.duckdb"
     db.write_bytes(Path(sample_store).read_bytes())
     settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
