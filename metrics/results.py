@@ -226,8 +226,9 @@ APART = "one attribute at a time"
 
 #: What the stored results of a grain hold in Python per group of every attribute and per period
 #: when every attribute is read at once: the participation before suppression, the levels' and
-#: the frontline's inside each group, the metrics' rows not handed out yet (measured on the
-#: 100,000-people store at the week grain: docs/scale.md, "Memory outside DuckDB").
+#: the frontline's inside each group, the metrics' rows not handed out yet (on the sample company
+#: at most 940 bytes per group and week, 2,080 per group and month: docs/scale.md, "Memory outside
+#: DuckDB").
 HELD_BYTES_PER_GROUP_PERIOD = 2_000
 
 #: The share of ``memory_limit`` the frames of a grain's attributes read at once may take; beyond
