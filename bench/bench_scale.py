@@ -80,7 +80,8 @@ def _inner(argv: list[str]) -> int:
         done = ingest.refresh_derived(db, settings)
         stored = done.get("results") or {}
         out = {"stages": done.get("stages", {}), "network": done.get("network"),
-               "outside_duckdb_mb": stored.get("outside_duckdb_mb"), "over_memory_limit": stored.get("over_memory_limit")}
+               "outside_duckdb_mb": stored.get("outside_duckdb_mb"), "over_memory_limit": stored.get("over_memory_limit"),
+               "one_attribute_at_a_time": stored.get("one_attribute_at_a_time")}
     print(json.dumps(out, default=str))
     return 0
 

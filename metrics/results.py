@@ -43,7 +43,7 @@ import polars as pl
 
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, period_start, shift_period
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_start, shift_period
 from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
@@ -231,6 +231,50 @@ THREADS = "threads_first_reply"
 #: not asked yet. :func:`precompute` lets them go when it leaves the grain (:func:`_let_go`).
 PER_GRAIN = "per grain"
 
+#: The third item of the key under which ``common`` says whether the calls of a grain read the
+#: attributes one at a time (:func:`one_at_a_time`): each call's participation, metric and frames
+#: before suppression of the attribute asked for alone, let go once handed out, rather than every
+#: attribute's in one query per metric held until each is asked for.
+APART = "one attribute at a time"
+
+#: What the stored results of a grain hold in Python per group of every attribute and per period
+#: when every attribute is read at once: the participation before suppression, the levels' and
+#: the frontline's inside each group, the metrics' rows not handed out yet (on the sample company
+#: at most 940 bytes per group and week, 2,080 per group and month: docs/scale.md, "Memory outside
+#: DuckDB").
+HELD_BYTES_PER_GROUP_PERIOD = 2_000
+
+#: The share of ``memory_limit`` the frames of a grain's attributes read at once may take; beyond
+#: it, they are read one attribute at a time (:func:`one_at_a_time`).
+APART_SHARE = 0.25
+
+
+def group_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The number of groups of each attribute of :data:`ALL_BYS` anybody held (any version of
+    their attributes), in one query."""
+    people = bases.people_versions(bases.AS_IT_WAS)
+    found = con.execute("select " + ", ".join(f"count(distinct {group_expression(by)})" for by in ALL_BYS)
+                        + f" from {people} as p").fetchone()
+    return {by: max(int(n), 1) for by, n in zip(ALL_BYS, found)}
+
+
+def one_at_a_time(con: duckdb.DuckDBPyConnection, period: str, start: date | None, groups: dict[str, int],
+                  budget: int) -> bool:
+    """Whether the stored results of ``period`` from ``start`` on read the attributes one at a time
+    (:data:`APART`): when the groups of every attribute (``groups``: :func:`group_counts`) over
+    the grain's periods, at :data:`HELD_BYTES_PER_GROUP_PERIOD`, would take more than
+    :data:`APART_SHARE` of ``budget`` (``memory_limit``, :class:`ruche.store.MemoryShare`).
+    What is held outside DuckDB is then bounded by the largest attribute's frames, not their sum;
+    every attribute at once costs one query per metric rather than one per attribute (the CPU a
+    nightly day spares)."""
+    first, last = data_bounds(con, start, None)
+    if first is None:
+        return False
+    periods, at, end = 1, period_start(period, first), period_start(period, last)
+    while at < end:
+        periods, at = periods + 1, shift_period(period, at, 1)
+    return periods * sum(groups.values()) * HELD_BYTES_PER_GROUP_PERIOD > budget * APART_SHARE
+
 
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
@@ -249,28 +293,45 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                                                  **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
         return dict(common[("activity", attribution)])
 
+    # the attributes read at once: every one the load stores, or only the one asked for when the
+    # grain's frames of every attribute would take too much of memory_limit (APART, precompute)
+    bys_read = [params.by] if common.get((PER_GRAIN, params.period, APART)) else ALL_BYS
+
     def heads(by: str = params.by) -> pl.DataFrame:
         """Participation by ``by`` under the attribution asked for (participation reads it;
         lifecycle and responsiveness decide the groups shown on its headcounts)."""
         wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
-        if wanted not in common:  # every attribute's in one query (the load asks for each)
-            frames = participation_frames(con, ALL_BYS, params.period, params.start, attribution=attribution)
+        if wanted not in common and by in bys_read:  # every attribute's in one query (the load asks for each)
+            frames = participation_frames(con, bys_read, params.period, params.start, attribution=attribution)
             common.update({(PER_GRAIN, params.period, "participation", b, params.start, attribution): f
                            for b, f in frames.items()})
-        if wanted not in common:  # an attribute the load does not store
+        if wanted not in common:  # an attribute the load does not store, or not read with the one asked for
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
 
     def every_by(what, compute) -> tuple:
-        """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
-        once per metric, grain, start, minimum group size and attribution; each attribute's is
-        handed out once (a load asks once per attribute), and held no longer."""
+        """``compute(bys)``'s result (per attribute of ``bys``: those read at once) for
+        ``params.by``, computed once per metric, grain, start, minimum group size and attribution;
+        each attribute's is handed out once (a load asks once per attribute), and held no longer."""
         wanted = (PER_GRAIN, params.period, what, params.start, params.min_group_size, attribution)
         if wanted not in common or params.by not in common[wanted]:
-            common[wanted] = compute() if params.by in ALL_BYS else {}
+            common.pop(wanted, None)  # what is left of it: nobody asks for it again
+            common[wanted] = compute(bys_read) if params.by in ALL_BYS else {}
         if params.by not in common[wanted]:
             raise KeyError(params.by)
         return common[wanted].pop(params.by)
+
+    def alone(wanted: tuple, compute):
+        """``compute()``, kept in ``common`` under ``wanted`` while the calls ask for it, when the
+        attributes are read one at a time (what was kept under another key let go first: one
+        attribute's frames held at once); else :func:`once`."""
+        if not common.get((PER_GRAIN, params.period, APART)):
+            return once(wanted, compute)
+        slot = (PER_GRAIN, params.period, APART, "held")
+        if slot not in common or common[slot][0] != wanted:
+            common.pop(slot, None)
+            common[slot] = (wanted, compute())
+        return common[slot][1]
 
     def once(wanted: tuple, compute):
         """``compute()``, kept in ``common`` under ``wanted``: the figures before any suppression
@@ -294,9 +355,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             since = "true" if params.start is None else f"t.day >= '{params.start.isoformat()}'::date"
             con.execute(f"create or replace temp table {threads[params.start]} as "
                         f"{responsiveness.threads_sql(con, since)}", {"from_date": None, "to_date": None})
-        rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
+        rows, left_out, hidden = every_by("responsiveness", lambda bys: responsiveness.responsiveness_by(
+            con, bys, params.period, params.start, None, params.min_group_size,
+            threads=threads[params.start], heads={by: heads(by) for by in bys}, attribution=attribution))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
@@ -310,9 +371,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
                                                     attribution, {b: common[("cells", b, attribution)] for b in bys})
             common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
-        rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
+        rows, left_out, hidden = every_by("lifecycle", lambda bys: lifecycle.lifecycle_rows_by(
+            con, bys, params.period, params.start, None, params.min_group_size,
+            heads={by: heads(by) for by in bys}, attribution=attribution))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -326,23 +387,28 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         suppression (:func:`metrics.leadership.compared_frames`), once per grain and start for
         every call that decides on it (the leaders' and the levels' alike): one query, the
         attribute alone the participation by it; spliced, the one read from the period before
-        (participation's retention looks back to it) holds the same rows of the periods after."""
+        (participation's retention looks back to it) holds the same rows of the periods after.
+        Read one attribute at a time, inside the groups of the attribute asked for alone, held
+        while the calls ask for them."""
         before = None if params.start is None else shift_period(params.period, params.start, -1)
-        alone = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
-        return once((PER_GRAIN, params.period, f"{attribute} frames", params.start, attribution), lambda: compared_frames(
-            con, attribute, ALL_BYS, params.period, params.start, None, attribution,
-            alone=heads(attribute) if alone is None else alone))
+        held = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
+        outer = [by for by in bys_read if by not in ("organisation", attribute)]
+        return alone((PER_GRAIN, params.period, f"{attribute} frames", params.start, attribution, tuple(bys_read)),
+                     lambda: compared_frames(
+            con, attribute, bys_read, params.period, params.start, None, attribution,
+            alone=None if len(outer) == len(bys_read) else heads(attribute) if held is None else held))
 
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
-        rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, asked_by(name, params.by), params.period, params.start, None, params.min_group_size, attribution,
-            frames=compared("level")))
+        # read at once, the groups of the attributes the load asks these for (asked_by); one at a time, its own
+        rows, left_out, hidden = every_by("leaders", lambda bys: leaders_by(
+            con, bys if len(bys) == 1 else asked_by(name, params.by), params.period, params.start, None,
+            params.min_group_size, attribution, frames=compared("level")))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
-        rows, left_out, hidden = every_by(name, lambda: compared_by(
-            con, COMPARED[name], asked_by(name, params.by), params.period, params.start, None, params.min_group_size,
-            attribution, frames=compared(COMPARED[name])))
+        rows, left_out, hidden = every_by(name, lambda bys: compared_by(
+            con, COMPARED[name], bys if len(bys) == 1 else asked_by(name, params.by), params.period, params.start,
+            None, params.min_group_size, attribution, frames=compared(COMPARED[name])))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -350,10 +416,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         volume = silos.min_ties(params.extra)
         if params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution)):
             # every attribute in one query from the stored group ties (the load asks for each)
-            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda: silos.silos_by(
-                con, BY_CHOICES, params.period, params.start, params.min_group_size, threshold, *volume,
-                totals=once((PER_GRAIN, params.period, "silos totals", params.start),
-                            lambda: silos.totals_by(con, BY_CHOICES, params.period, params.start))))
+            tied = [by for by in bys_read if by in BY_CHOICES]
+            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda _: silos.silos_by(
+                con, tied, params.period, params.start, params.min_group_size, threshold, *volume,
+                totals=alone((PER_GRAIN, params.period, "silos totals", params.start, tuple(tied)),
+                             lambda: silos.totals_by(con, tied, params.period, params.start))))
         else:
             groups, left_out, org, hidden = silos.silos_and_hidden(
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
@@ -920,6 +987,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
              for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
+    groups: dict[str, int] = {}
+    apart: list[str] = []  # the grains whose attributes were read one at a time
     try:
         # the participation queries read the people's stays in their groups from tables the store keeps,
         # those of the previous load when the people are the same
@@ -927,6 +996,11 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             for at, (name, by, period, extra, k) in enumerate(calls):
                 params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
                 _let_go(common, period, at, last_read)
+                if (PER_GRAIN, period, APART) not in common:
+                    groups = groups or group_counts(con)
+                    common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first, groups, memory.budget)
+                if common[(PER_GRAIN, period, APART)] and period not in apart and not period_free(name, extra):
+                    apart.append(period)
                 memory.share()
                 label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
                 began = time.process_time()
@@ -1007,6 +1081,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             "results": computed,
             # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)
             "outside_duckdb_mb": round(memory.outside_peak / 1e6), "over_memory_limit": memory.over,
+            "one_attribute_at_a_time": apart,
             "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 
