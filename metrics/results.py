@@ -208,6 +208,11 @@ def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: M
     return personas.personas_result(con, params, found["personas"], common)
 
 
+#: The key under which a caller of :func:`_with_hidden` keeps, per attribution, the attributes
+#: whose results it asks for (:data:`ALL_BYS` when none is kept): each query for every attribute
+#: at once reads those.
+BYS = "attributes asked"
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
@@ -229,6 +234,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     one across calls on a store that does not change meanwhile (:func:`precompute`)."""
     common = {} if common is None else common
     attribution = attribution_of(params)
+    # the attributes computed at once: every one the load stores (the other attribution's, those
+    # its calls ask for: :func:`other_calls`)
+    all_bys = common.get((BYS, attribution), ALL_BYS)
 
     def activity_extra() -> dict:
         if ("activity", attribution) not in common:
@@ -241,7 +249,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         lifecycle and responsiveness decide the groups shown on its headcounts)."""
         wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
         if wanted not in common:  # every attribute's in one query (the load asks for each)
-            frames = participation_frames(con, ALL_BYS, params.period, params.start, attribution=attribution)
+            frames = participation_frames(con, all_bys, params.period, params.start, attribution=attribution)
             common.update({(PER_GRAIN, params.period, "participation", b, params.start, attribution): f
                            for b, f in frames.items()})
         if wanted not in common:  # an attribute the load does not store
@@ -249,12 +257,12 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return common[wanted]
 
     def every_by(what, compute) -> tuple:
-        """``compute()``'s result (per attribute of :data:`ALL_BYS`) for ``params.by``, computed
+        """``compute()``'s result (per attribute of ``all_bys``) for ``params.by``, computed
         once per metric, grain, start, minimum group size and attribution; each attribute's is
         handed out once (a load asks once per attribute), and held no longer."""
         wanted = (PER_GRAIN, params.period, what, params.start, params.min_group_size, attribution)
         if wanted not in common or params.by not in common[wanted]:
-            common[wanted] = compute() if params.by in ALL_BYS else {}
+            common[wanted] = compute() if params.by in all_bys else {}
         if params.by not in common[wanted]:
             raise KeyError(params.by)
         return common[wanted].pop(params.by)
@@ -279,15 +287,15 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             con.execute(f"create or replace temp table {threads[params.start]} as {responsiveness.threads_sql(con)}",
                         {"from_date": params.start, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda: responsiveness.responsiveness_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
+            con, all_bys, params.period, params.start, None, params.min_group_size,
+            threads=threads[params.start], heads={by: heads(by) for by in all_bys}, attribution=attribution))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
-            bys = ALL_BYS if params.by in ALL_BYS else [params.by]
+            bys = all_bys if params.by in all_bys else [params.by]
             if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
                 common.update({("cells", b, attribution): c for b, c in
                                lifecycle.cohort_cells_by(con, bys, None, None, attribution).items()})
@@ -295,8 +303,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                                                     attribution, {b: common[("cells", b, attribution)] for b in bys})
             common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
         rows, left_out, hidden = every_by("lifecycle", lambda: lifecycle.lifecycle_rows_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size,
-            heads={by: heads(by) for by in ALL_BYS}, attribution=attribution))
+            con, all_bys, params.period, params.start, None, params.min_group_size,
+            heads={by: heads(by) for by in all_bys}, attribution=attribution))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
@@ -314,18 +322,18 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         before = None if params.start is None else shift_period(params.period, params.start, -1)
         alone = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
         return once((PER_GRAIN, params.period, f"{attribute} frames", params.start, attribution), lambda: compared_frames(
-            con, attribute, ALL_BYS, params.period, params.start, None, attribution,
+            con, attribute, all_bys, params.period, params.start, None, attribution,
             alone=heads(attribute) if alone is None else alone))
 
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
         rows, left_out, hidden = every_by("leaders", lambda: leaders_by(
-            con, ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            con, all_bys, params.period, params.start, None, params.min_group_size, attribution,
             frames=compared("level")))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
         rows, left_out, hidden = every_by(name, lambda: compared_by(
-            con, COMPARED[name], ALL_BYS, params.period, params.start, None, params.min_group_size, attribution,
+            con, COMPARED[name], all_bys, params.period, params.start, None, params.min_group_size, attribution,
             frames=compared(COMPARED[name])))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
@@ -357,7 +365,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         # the range's people read once for every attribute (the load asks for each), then each one's result
         wanted = (name, "every attribute", attribution)
         if wanted not in common:
-            bys = [*BY_CHOICES, "organisation"]
+            bys = [*(b for b in all_bys if b != "organisation"), "organisation"]
             tables = common.setdefault("range groups", {})
             if attribution not in tables:  # each person's activity in each group held, read once for both
                 tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
@@ -504,9 +512,15 @@ def sponsored(name: str, extra: dict) -> bool:
     return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
 
 
-def default_calls(settings) -> list[tuple[str, str, str, dict]]:
+def default_calls(settings, restated: frozenset[str] = frozenset()) -> list[tuple[str, str, str, dict]]:
     """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
     for each period grain and group-by attribute (once for a metric that ignores the grain).
+
+    Under the ``attribution`` setting; and, for the measures whose groups read an attribute of
+    ``restated`` (:func:`metrics.bases.restated_attributes`: someone held it on some day with a
+    value other than their value now), under the other attribution too (:func:`other_calls`): the
+    only ones whose figures differ between the two, which the dashboard would otherwise compute
+    on demand. With nobody restated, none.
 
     The targets of each attribute and grain (with ``settings.targets``) are not among them:
     :func:`precompute` derives them from the participation it computes (:func:`metrics.targets.targets_from`).
@@ -551,7 +565,48 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 *((name, by, period, attributed) for name, attribute in COMPARED.items() if by != attribute),
                 ("silos", by, period, {**threshold, "per_period": True, **attributed}),
             ]
-    return calls
+    return _with_other(calls, getattr(settings, "attribution", "as-it-was"), restated)
+
+
+def _with_other(calls: list[tuple[str, str, str, dict]], attribution: str,
+                restated: frozenset[str]) -> list[tuple[str, str, str, dict]]:
+    """``calls`` under ``attribution``, each followed, at the end of its block (the whole range's
+    calls, then each grain's), by the same call under the other attribution where its result
+    differs (:func:`other_calls`)."""
+    if not restated:
+        return calls
+    blocks: dict[str | None, list] = {}
+    for call in calls:
+        blocks.setdefault(None if call[2] not in GRAINS or period_free(call[0], call[3]) else call[2], []).append(call)
+    ordered: list[tuple[str, str, str, dict]] = []
+    for block in blocks.values():
+        ordered += block + other_calls(block, attribution, restated)
+    return ordered
+
+
+def other_calls(calls: list[tuple[str, str, str, dict]], attribution: str,
+                restated: frozenset[str]) -> list[tuple[str, str, str, dict]]:
+    """The calls of ``calls`` (under ``attribution``) whose result under the other attribution is
+    not theirs said of it (:func:`metrics.bases.restated_as`): measures that follow the attribution
+    whose groups read an attribute of ``restated`` (:func:`metrics.bases.attributes_read`), under
+    the other attribution; a measure of the person graph only towards today's organisation
+    (:func:`metrics.bases.restatable`).
+
+    >>> calls = [("participation", "department", "month", {}), ("participation", "site", "month", {}),
+    ...          ("leaders", "organisation", "month", {}), ("inactive-teams", "team", "month", {})]
+    >>> other_calls(calls, "as-it-was", frozenset({"department"}))
+    [('participation', 'department', 'month', {'attribution': 'today'})]
+    >>> other_calls(calls, "as-it-was", frozenset())
+    []
+    """
+    other = bases.TODAY if bases.check_attribution(attribution) == bases.AS_IT_WAS else bases.AS_IT_WAS
+    found = []
+    for name, by, period, extra in calls:
+        if (name in bases.ATTRIBUTED and bases.restatable(name, other)
+                and bases.attributes_read(name, by) & restated):
+            same = {key: value for key, value in extra.items() if key != "attribution"}
+            found.append((name, by, period, {**same, **attribution_extra(other)}))
+    return found
 
 
 def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: date | None = None) -> str:
@@ -620,7 +675,7 @@ def previous_as_of(period: str, as_of: date) -> date:
 _WHOLE_TABLES = ("people", "people_history", "group_history", "home_domains")
 
 
-def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
+def _facts(con: duckdb.DuckDBPyConnection, settings, restated: frozenset[str] = frozenset()) -> dict:
     """What the stored results are computed from (``m_results_facts``): the activities and usage
     reports (their count and last run), a digest of every row of :data:`_WHOLE_TABLES`, the
     schema, the first and last day of the data, and the calls made (the settings they take)."""
@@ -629,7 +684,7 @@ def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
     tables = [list(con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar from {table} as t").fetchone())
               for table in _WHOLE_TABLES]
     first, last = data_bounds(con, None, None)
-    calls = [default_calls(settings), settings.min_group_size, settings.targets, settings.phases,
+    calls = [default_calls(settings, restated), settings.min_group_size, settings.targets, settings.phases,
              getattr(settings, "sponsor_min_group_size", settings.min_group_size)]
     return {
         "version": RESULTS_VERSION, "activities_run": act_run, "activities": activities,
@@ -827,7 +882,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     graph's once it is computed again.
     """
     started = time.perf_counter()
-    facts = _facts(con, settings)
+    # the attributes someone held otherwise than now: their measures are stored under both attributions
+    restated = bases.restated_attributes(con)
+    facts = _facts(con, settings, restated)
     before = _stored_facts(con)
     first = None if full else first_touched(con, before, facts)
     # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
@@ -900,8 +957,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     sponsor_k = max(k, getattr(settings, "sponsor_min_group_size", k))
     # each right after the same call under the minimum group size: it decides on the figures that
     # one read (metrics.results._with_hidden), held until the calls of another grain begin
-    calls = [(*call, floor) for call in default_calls(settings)
+    calls = [(*call, floor) for call in default_calls(settings, restated)
              for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
+    stored_as = bases.check_attribution(getattr(settings, "attribution", bases.AS_IT_WAS))
+    others = {call[1] for call in calls if attribution_of(MetricParams(by=call[1], extra=call[3])) != stored_as}
+    for attribution in bases.ATTRIBUTIONS:  # under the other attribution, only the attributes its calls ask for
+        if attribution != stored_as:
+            common[(BYS, attribution)] = [by for by in ALL_BYS if by in others]
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
     try:
@@ -926,7 +988,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 if hidden is not None:
                     save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
                 computed += 1
-                if name == "participation" and period == "month" and by != "organisation":
+                if (name == "participation" and period == "month" and by != "organisation"
+                        and attribution_of(params) == stored_as):  # the sidebar's groups: the setting's
                     save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
                 if name == "participation" and settings.targets:
                     began = time.process_time()

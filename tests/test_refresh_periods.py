@@ -210,8 +210,11 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     stays = [t for t in derived(db) if t.startswith("m_stays_")]
     # three grains: participation, the levels within every attribute's groups (the leaders' read
     # them) and the frontline as it was (each alone: participation by it), inactive teams'
-    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups)
-    assert len(stays) == 2 * 3 * 4 and "m_stays_0000000000000000_held" not in stays
+    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups);
+    # and in today's organisation, by department (someone's department was another before:
+    # metrics.results.other_calls), the participation by it, the levels and the frontline each
+    # alone and within its groups
+    assert len(stays) == 2 * 3 * (4 + 5) and "m_stays_0000000000000000_held" not in stays
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
