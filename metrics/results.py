@@ -975,6 +975,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 _let_go(common, period, at, last_read)
                 memory.share()
                 label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
+                if attribution_of(params) != stored_as:  # the other attribution's (other_calls), told apart
+                    label = f"{label} ({attribution_of(params)})"
                 began = time.process_time()
                 try:
                     result, hidden = compute(name, params)
