@@ -158,7 +158,7 @@ def test_the_network_page_in_today_s_organisation_reads_the_figure_the_cli_compu
     network = page(monkeypatch, sample_store, "network")
     live = []
     get = registry.get
-    monkeypatch.setattr(registry, "get", lambda name: live.append(name) or get(name))
+    monkeypatch.setattr(registry, "get", lambda name: (lambda con, params: live.append((name, params)) or get(name)(con, params)))
     network.sidebar.radio(key="attribution").set_value("today").run()
     assert not network.exception, [e.value for e in network.exception]
     assert live == []
