@@ -17,6 +17,10 @@ full but for the person graph's, which follow its schedule (:func:`precompute`);
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
 
+The results are computed under the ``attribution`` setting, and those whose groups read an
+attribute someone held with another value than now (by department after a reorganisation) under
+the other attribution too (:func:`other_calls`): the dashboard shows every other one under both.
+
 A range of whole periods is served from the whole range's rows when a period's row does not depend
 on the range around it (:func:`sliceable`, :func:`slice_result`): the load keeps, beside those
 results, the groups each period left out (never shown), so that the slice counts them as the
