@@ -252,7 +252,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         """Participation by ``by`` under the attribution asked for (participation reads it;
         lifecycle and responsiveness decide the groups shown on its headcounts)."""
         wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
-        if wanted not in common:  # every attribute's in one query (the load asks for each)
+        if wanted not in common and by in all_bys:  # every attribute's in one query (the load asks for each)
             frames = participation_frames(con, all_bys, params.period, params.start, attribution=attribution)
             common.update({(PER_GRAIN, params.period, "participation", b, params.start, attribution): f
                            for b, f in frames.items()})
