@@ -17,6 +17,10 @@ full but for the person graph's, which follow its schedule (:func:`precompute`);
 A metric of the whole range that ignores the period grain (:func:`period_free`) is stored once
 and found under every grain.
 
+The results are computed under the ``attribution`` setting, and those whose groups read an
+attribute someone held with another value than now (by department after a reorganisation) under
+the other attribution too (:func:`other_calls`): the dashboard shows every other one under both.
+
 A range of whole periods is served from the whole range's rows when a period's row does not depend
 on the range around it (:func:`sliceable`, :func:`slice_result`): the load keeps, beside those
 results, the groups each period left out (never shown), so that the slice counts them as the
@@ -221,6 +225,11 @@ def from_range_contributors(con: duckdb.DuckDBPyConnection, name: str, params: M
     return personas.personas_result(con, params, found["personas"], common)
 
 
+#: The key under which a caller of :func:`_with_hidden` keeps, per attribution, the attributes
+#: whose results it asks for (:data:`ALL_BYS` when none is kept): each query for every attribute
+#: at once reads those.
+BYS = "attributes asked"
+
 #: The temporary table a refresh holds the threads and their first reply in (responsiveness).
 THREADS = "threads_first_reply"
 
@@ -286,6 +295,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     one across calls on a store that does not change meanwhile (:func:`precompute`)."""
     common = {} if common is None else common
     attribution = attribution_of(params)
+    # the attributes computed at once: every one the load stores (the other attribution's, those
+    # its calls ask for: :func:`other_calls`)
+    all_bys = common.get((BYS, attribution), ALL_BYS)
 
     def activity_extra() -> dict:
         if ("activity", attribution) not in common:
@@ -295,7 +307,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     # the attributes read at once: every one the load stores, or only the one asked for when the
     # grain's frames of every attribute would take too much of memory_limit (APART, precompute)
-    bys_read = [params.by] if common.get((PER_GRAIN, params.period, APART)) else ALL_BYS
+    bys_read = [params.by] if common.get((PER_GRAIN, params.period, APART)) else all_bys
 
     def heads(by: str = params.by) -> pl.DataFrame:
         """Participation by ``by`` under the attribution asked for (participation reads it;
@@ -316,7 +328,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = (PER_GRAIN, params.period, what, params.start, params.min_group_size, attribution)
         if wanted not in common or params.by not in common[wanted]:
             common.pop(wanted, None)  # what is left of it: nobody asks for it again
-            common[wanted] = compute(bys_read) if params.by in ALL_BYS else {}
+            common[wanted] = compute(bys_read) if params.by in all_bys else {}
         if params.by not in common[wanted]:
             raise KeyError(params.by)
         return common[wanted].pop(params.by)
@@ -364,7 +376,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
         if wanted not in common:  # over the whole range whatever the start: the same for every grain
-            bys = ALL_BYS if params.by in ALL_BYS else [params.by]
+            bys = all_bys if params.by in all_bys else [params.by]
             if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
                 common.update({("cells", b, attribution): c for b, c in
                                lifecycle.cohort_cells_by(con, bys, None, None, attribution).items()})
@@ -400,14 +412,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
-        # read at once, the groups of the attributes the load asks these for (asked_by); one at a time, its own
+        # the groups of the attributes read that the load asks these for (asked_by)
         rows, left_out, hidden = every_by("leaders", lambda bys: leaders_by(
-            con, bys if len(bys) == 1 else asked_by(name, params.by), params.period, params.start, None,
+            con, [b for b in asked_by(name, params.by) if b in bys], params.period, params.start, None,
             params.min_group_size, attribution, frames=compared("level")))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
         rows, left_out, hidden = every_by(name, lambda bys: compared_by(
-            con, COMPARED[name], bys if len(bys) == 1 else asked_by(name, params.by), params.period, params.start,
+            con, COMPARED[name], [b for b in asked_by(name, params.by) if b in bys], params.period, params.start,
             None, params.min_group_size, attribution, frames=compared(COMPARED[name])))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
@@ -440,7 +452,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         # the range's people read once for every attribute (the load asks for each), then each one's result
         wanted = (name, "every attribute", attribution)
         if wanted not in common:
-            bys = [*BY_CHOICES, "organisation"]
+            bys = [*(b for b in all_bys if b != "organisation"), "organisation"]
             tables = common.setdefault("range groups", {})
             if attribution not in tables:  # each person's activity in each group held, read once for both
                 tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
@@ -587,9 +599,15 @@ def sponsored(name: str, extra: dict) -> bool:
     return name in ("participation", "leaders") or (name == "silos" and bool(extra.get("per_period")))
 
 
-def default_calls(settings) -> list[tuple[str, str, str, dict]]:
+def default_calls(settings, restated: frozenset[str] = frozenset()) -> list[tuple[str, str, str, dict]]:
     """(metric, by, period, extra) of every call the dashboard's pages make over the whole range,
     for each period grain and group-by attribute (once for a metric that ignores the grain).
+
+    Under the ``attribution`` setting; and, for the measures whose groups read an attribute of
+    ``restated`` (:func:`metrics.bases.restated_attributes`: someone held it on some day with a
+    value other than their value now), under the other attribution too (:func:`other_calls`): the
+    only ones whose figures differ between the two, which the dashboard would otherwise compute
+    on demand. With nobody restated, none.
 
     The targets of each attribute and grain (with ``settings.targets``) are not among them:
     :func:`precompute` derives them from the participation it computes (:func:`metrics.targets.targets_from`).
@@ -634,7 +652,48 @@ def default_calls(settings) -> list[tuple[str, str, str, dict]]:
                 *((name, by, period, attributed) for name, attribute in COMPARED.items() if by != attribute),
                 ("silos", by, period, {**threshold, "per_period": True, **attributed}),
             ]
-    return calls
+    return _with_other(calls, getattr(settings, "attribution", "as-it-was"), restated)
+
+
+def _with_other(calls: list[tuple[str, str, str, dict]], attribution: str,
+                restated: frozenset[str]) -> list[tuple[str, str, str, dict]]:
+    """``calls`` under ``attribution``, each followed, at the end of its block (the whole range's
+    calls, then each grain's), by the same call under the other attribution where its result
+    differs (:func:`other_calls`)."""
+    if not restated:
+        return calls
+    blocks: dict[str | None, list] = {}
+    for call in calls:
+        blocks.setdefault(None if call[2] not in GRAINS or period_free(call[0], call[3]) else call[2], []).append(call)
+    ordered: list[tuple[str, str, str, dict]] = []
+    for block in blocks.values():
+        ordered += block + other_calls(block, attribution, restated)
+    return ordered
+
+
+def other_calls(calls: list[tuple[str, str, str, dict]], attribution: str,
+                restated: frozenset[str]) -> list[tuple[str, str, str, dict]]:
+    """The calls of ``calls`` (under ``attribution``) whose result under the other attribution is
+    not theirs said of it (:func:`metrics.bases.restated_as`): measures that follow the attribution
+    whose groups read an attribute of ``restated`` (:func:`metrics.bases.attributes_read`), under
+    the other attribution; a measure of the person graph only towards today's organisation
+    (:func:`metrics.bases.restatable`).
+
+    >>> calls = [("participation", "department", "month", {}), ("participation", "site", "month", {}),
+    ...          ("leaders", "organisation", "month", {}), ("inactive-teams", "team", "month", {})]
+    >>> other_calls(calls, "as-it-was", frozenset({"department"}))
+    [('participation', 'department', 'month', {'attribution': 'today'})]
+    >>> other_calls(calls, "as-it-was", frozenset())
+    []
+    """
+    other = bases.TODAY if bases.check_attribution(attribution) == bases.AS_IT_WAS else bases.AS_IT_WAS
+    found = []
+    for name, by, period, extra in calls:
+        if (name in bases.ATTRIBUTED and bases.restatable(name, other)
+                and bases.attributes_read(name, by) & restated):
+            same = {key: value for key, value in extra.items() if key != "attribution"}
+            found.append((name, by, period, {**same, **attribution_extra(other)}))
+    return found
 
 
 def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: date | None = None) -> str:
@@ -703,7 +762,7 @@ def previous_as_of(period: str, as_of: date) -> date:
 _WHOLE_TABLES = ("people", "people_history", "group_history", "home_domains")
 
 
-def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
+def _facts(con: duckdb.DuckDBPyConnection, settings, restated: frozenset[str] = frozenset()) -> dict:
     """What the stored results are computed from (``m_results_facts``): the activities and usage
     reports (their count and last run), a digest of every row of :data:`_WHOLE_TABLES`, the
     schema, the first and last day of the data, and the calls made (the settings they take)."""
@@ -712,7 +771,7 @@ def _facts(con: duckdb.DuckDBPyConnection, settings) -> dict:
     tables = [list(con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar from {table} as t").fetchone())
               for table in _WHOLE_TABLES]
     first, last = data_bounds(con, None, None)
-    calls = [default_calls(settings), settings.min_group_size, settings.targets, settings.phases,
+    calls = [default_calls(settings, restated), settings.min_group_size, settings.targets, settings.phases,
              getattr(settings, "sponsor_min_group_size", settings.min_group_size)]
     return {
         "version": RESULTS_VERSION, "activities_run": act_run, "activities": activities,
@@ -910,7 +969,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     graph's once it is computed again.
     """
     started = time.perf_counter()
-    facts = _facts(con, settings)
+    # the attributes someone held otherwise than now: their measures are stored under both attributions
+    restated = bases.restated_attributes(con)
+    facts = _facts(con, settings, restated)
     before = _stored_facts(con)
     first = None if full else first_touched(con, before, facts)
     # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
@@ -983,8 +1044,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     sponsor_k = max(k, getattr(settings, "sponsor_min_group_size", k))
     # each right after the same call under the minimum group size: it decides on the figures that
     # one read (metrics.results._with_hidden), held until the calls of another grain begin
-    calls = [(*call, floor) for call in default_calls(settings)
+    calls = [(*call, floor) for call in default_calls(settings, restated)
              for floor in ((k, sponsor_k) if sponsor_k != k and sponsored(call[0], call[3]) else (k,))]
+    stored_as = bases.check_attribution(getattr(settings, "attribution", bases.AS_IT_WAS))
+    others = {call[1] for call in calls if attribution_of(MetricParams(by=call[1], extra=call[3])) != stored_as}
+    for attribution in bases.ATTRIBUTIONS:  # under the other attribution, only the attributes its calls ask for
+        if attribution != stored_as:
+            common[(BYS, attribution)] = [by for by in ALL_BYS if by in others]
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
     groups: dict[str, int] = {}
@@ -1003,6 +1069,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     apart.append(period)
                 memory.share()
                 label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
+                if attribution_of(params) != stored_as:  # the other attribution's (other_calls), told apart
+                    label = f"{label} ({attribution_of(params)})"
                 began = time.process_time()
                 try:
                     result, hidden = compute(name, params)
@@ -1016,7 +1084,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 if hidden is not None:
                     save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
                 computed += 1
-                if name == "participation" and period == "month" and by != "organisation":
+                if (name == "participation" and period == "month" and by != "organisation"
+                        and attribution_of(params) == stored_as):  # the sidebar's groups: the setting's
                     save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
                 if name == "participation" and settings.targets:
                     began = time.process_time()

@@ -230,14 +230,31 @@ def test_the_overview_under_today_s_organisation_reads_the_stored_results_when_n
     assert covers(at) and all("today's organisation" in c for c in covers(at))
 
 
-def test_the_overview_under_today_s_organisation_computes_only_the_groups_people_changed(moving, monkeypatch):
-    """The moving company by department: the department's measures computed under today's
-    organisation, the organisation's and the levels' (the leaders') read from the store."""
+def stored_as_it_was_only(monkeypatch) -> None:
+    """The dashboard reading none of the results the load stored under today's organisation (as a
+    load before they were stored left them): those measures computed live."""
+    from dashboard import data
+
+    def keys(path, published):
+        return frozenset(k for k in results.current_keys(data.cursor()) if '"attribution": "today"' not in k)
+
+    monkeypatch.setattr(data, "_stored_keys", keys)
+
+
+def test_the_overview_under_today_s_organisation_reads_what_the_load_stored(moving, monkeypatch):
+    """The moving company by department: the first view of today's organisation computes nothing,
+    the departments' results read as the load stored them under it, the organisation's and the
+    levels' (the leaders') as stored and said of it; the same headlines as the departments'
+    computed live, and as every measure computed live."""
+    at, live = served(monkeypatch, moving, bases.TODAY)
+    assert live == []
+    assert covers(at) and all("today's organisation" in c for c in covers(at))
+    restated = shown(at)
+    stored_as_it_was_only(monkeypatch)
     at, live = served(monkeypatch, moving, bases.TODAY)
     assert ("participation", "department") in live
     assert not [(name, by) for name, by in live if by in ("organisation", "level")], live
-    assert covers(at) and all("today's organisation" in c for c in covers(at))
-    restated = shown(at)
+    assert shown(at) == restated
     from dashboard import data
 
     monkeypatch.setattr(data, "_restated", lambda published: frozenset(bases.VERSIONED))
@@ -297,12 +314,17 @@ def test_the_sample_s_measures_by_team_are_the_same_under_both(sample_store, nam
 
 
 def test_the_sample_s_overview_under_today_s_organisation(sample_store, monkeypatch):
-    """By department, the Overview under today's organisation computes the departments' measures
-    and reads the organisation's from the store: the same headlines as all computed live."""
+    """By department, the Overview under today's organisation reads the departments' measures the
+    load stored under it and the organisation's stored as it was: the same headlines as the
+    departments' computed live, and as all computed live."""
+    at, live = served(monkeypatch, sample_store, bases.TODAY)
+    assert live == []
+    restated = shown(at)
+    stored_as_it_was_only(monkeypatch)
     at, live = served(monkeypatch, sample_store, bases.TODAY)
     assert ("participation", "department") in live
     assert not [(name, by) for name, by in live if by == "organisation"], live
-    restated = shown(at)
+    assert shown(at) == restated
     from dashboard import data
 
     monkeypatch.setattr(data, "_restated", lambda published: frozenset(bases.VERSIONED))
@@ -316,3 +338,32 @@ def test_the_sample_s_overview_under_today_s_organisation(sample_store, monkeypa
     at.sidebar.selectbox(key="by").set_value("team").run()
     assert shown(at) == by_team
 
+
+
+def test_with_movers_the_load_stores_today_s_organisation_where_it_differs(moving):
+    """The moving company: beside its results as it was, the load stores those of today's
+    organisation of every measure whose groups read an attribute someone held otherwise than now
+    (by department and by team: the move, the split, the rename), each exactly the measure
+    computed live under today's organisation (a sponsor's floor too); by any other attribute,
+    none (the stored results said of today's are its figures)."""
+    settings = Settings(values={})
+    k, sponsor_k = settings.min_group_size, settings.sponsor_min_group_size
+    with duckdb.connect(str(moving), read_only=True) as con:
+        restated = bases.restated_attributes(con)
+        keys = results.current_keys(con)
+        calls = results.default_calls(settings, restated)
+        others = [call for call in calls if call[3].get("attribution") == bases.TODAY]
+        assert {by for _, by, _, _ in others} == {"department", "team"}
+        assert len(others) == 2 * (5 + 3 * 7)  # per attribute: 5 over the whole range, 7 per grain
+        assert others == results.other_calls(results.default_calls(settings), bases.AS_IT_WAS, restated)
+        for name, by, period, extra in others:
+            for floor in (k, sponsor_k) if results.sponsored(name, extra) else (k,):
+                params = MetricParams(by=by, period=period, min_group_size=floor, extra=extra)
+                stored = results.lookup(con, name, params, keys)
+                assert stored is not None, (name, by, period, floor)
+                live = registry.get(name)(con, params)
+                assert_same(stored, live) if name not in results.WHOLE_HISTORY else assert_frame_equal(
+                    stored.rows, live.rows)
+        # the sidebar's groups are those of the organisation as it was
+        groups = results.stored(con, "groups", "department", "month", k, {}, keys=keys).rows["department"]
+        assert set(groups) == {"Sales", "Ops", "Operations", "R&D", "Research", "Development"}

@@ -144,3 +144,23 @@ def test_the_pages_ask_for_the_silos_the_load_stored(monkeypatch, env):
                   if name == "silos" and extra.get("per_period"))
     assert {**data.silo_settings(), "per_period": True} == stored
     assert ("silo_min_ties" in stored) == bool(env)
+
+
+def test_the_network_page_in_today_s_organisation_reads_the_figure_the_cli_computes(
+        sample_store, monkeypatch, capsys):
+    """Restated in today's organisation (the sample's split: the ties of Operations' people before
+    it count in Production and Maintenance & Quality), the Network page's cross-silo share is the
+    one the load stored under it, computed nothing live, and the CLI's computed live: 15.4%
+    (15.3% as it was)."""
+    from metrics import registry
+
+    whole = json.loads(cli(capsys, sample_store, "metrics", "silos", "--attribution", "today", "--format", "json"))
+    network = page(monkeypatch, sample_store, "network")
+    live = []
+    get = registry.get
+    monkeypatch.setattr(registry, "get", lambda name: (lambda con, params: live.append((name, params)) or get(name)(con, params)))
+    network.sidebar.radio(key="attribution").set_value("today").run()
+    assert not network.exception, [e.value for e in network.exception]
+    assert live == []
+    assert {m.label: m.value for m in network.metric}["Cross-silo share"] == pct(whole["cross_silo_share"]) == "15.4%"
+    assert "today's organisation" in captions(network)

@@ -210,8 +210,11 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     stays = [t for t in derived(db) if t.startswith("m_stays_")]
     # three grains: participation, the levels within every attribute's groups (the leaders' read
     # them) and the frontline as it was (each alone: participation by it), inactive teams'
-    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups)
-    assert len(stays) == 2 * 3 * 4 and "m_stays_0000000000000000_held" not in stays
+    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups);
+    # and in today's organisation, by department (someone's department was another before:
+    # metrics.results.other_calls), the participation by it, the levels and the frontline each
+    # alone and within its groups
+    assert len(stays) == 2 * 3 * (4 + 5) and "m_stays_0000000000000000_held" not in stays
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
@@ -263,10 +266,12 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     # no retention), once per grain and attribute compared: the leaders' and the levels' (under
     # either minimum group size) decided on the same; the attribute alone the participation by it,
     # read from the period before for participation's retention: every attribute's participation
-    # queried once per grain, from there
+    # queried once per grain, from there; and likewise in today's organisation, by department only
+    # (someone's department was another before: metrics.results.other_calls)
     assert sorted(calls["compared"]) == sorted((a, p, b, True) for p, b in begins.items()
-                                               for a in ("frontline", "level"))
-    assert sorted(calls["participation"]) == sorted((p, shift_period(p, b, -1), 7) for p, b in begins.items())
+                                               for a in ("frontline", "level") for _ in range(2))
+    assert sorted(calls["participation"]) == sorted((p, shift_period(p, b, -1), n) for p, b in begins.items()
+                                                    for n in (7, 1))
     assert_same_derived(db, tmp_path)
 
 
@@ -500,7 +505,8 @@ def test_a_day_that_keeps_the_person_graph_keeps_its_results_labelled_with_their
     assert (done["network"]["mode"], done["results"]["mode"]) == ("kept", "periods")
     got = derived(db)["m_results"]
     graph = {k for k in got if json.loads(k)[0] in ("network-communities", "bridges")}
-    assert len(graph) == 12
+    # by each attribute, and by department in today's organisation too (someone moved: results.other_calls)
+    assert len(graph) == 2 * 6 + 2
     for k in graph:
         _, rows, suppressed, extra = got[k]
         assert_frame_equal(rows, before[k][1], check_exact=True)

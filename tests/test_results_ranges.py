@@ -108,7 +108,8 @@ def test_responsiveness_and_lifecycle_over_whole_periods_from_the_stored_results
     k = settings.min_group_size
     keys = results.current_keys(con)
     served = 0
-    for name, by, period, extra in results.default_calls(settings):
+    # and those the load stored under today's organisation (by department: the sample's split)
+    for name, by, period, extra in results.default_calls(settings, bases.restated_attributes(con)):
         if name not in results.RANGED or by not in ("organisation", "department", "team"):
             continue
         starts = periods(period, first, last)
@@ -124,8 +125,9 @@ def test_responsiveness_and_lifecycle_over_whole_periods_from_the_stored_results
                                                         min_group_size=k, extra=extra))
             assert_same(got, live, (name, by, period, start, end))
             served += 1
-    # responsiveness and lifecycle of 3 attributes and 3 grains, 5 ranges each
-    assert served == 2 * 3 * 3 * 5
+    # responsiveness and lifecycle of 3 attributes and 3 grains, 5 ranges each; by department
+    # under today's organisation too
+    assert served == 2 * (3 + 1) * 3 * 5
     assert not results.ranged(con, "lifecycle", "month", date(2026, 8, 10), date(2026, 9, 30))
     con.close()
 
