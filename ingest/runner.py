@@ -45,6 +45,7 @@ from ruche.config import Settings
 from ruche.errors import RucheError
 from ruche.i18n import _
 from ruche.privacy import Pseudonymiser
+from ruche.store import MemoryShare
 
 # source name -> module
 SOURCES: dict[str, str] = {
@@ -148,10 +149,18 @@ def load_one(
     # A source may read its files into temporary tables before the transaction (``stage``):
     # reading them touches nothing of the store, and DuckDB scans a table on one thread while the
     # transaction that filled it is open, on every thread once it is committed.
+    # what the load holds beside DuckDB (Python, a ZIP's blocks, the day files' batches, DuckDB's own
+    # allocations outside its buffers) counts in memory_limit too: DuckDB is given what is left
+    share = MemoryShare(con)
+    share.share()
     try:
         with readable(label, source):
             return _load(ctx, module, before, sha, started)
     finally:
+        try:
+            share.restore()
+        except duckdb.Error:  # a failed batch's transaction refuses it: the process reports the failure next
+            pass
         for f in ctx.scratch:
             f.unlink(missing_ok=True)
 

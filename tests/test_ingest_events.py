@@ -96,3 +96,38 @@ def test_a_parquet_file_all_rejected_names_its_first_row(tmp_path):
         load_both(tmp_path, tmp_path / "ev.parquet")
     assert str(err.value) == (f"{tmp_path / 'ev.parquet'}, row 1: kind is not one of post, reply, reaction, mention, "
                               "read, join (every record rejected: nothing loaded)")
+
+
+def test_a_load_gives_duckdb_what_memory_limit_leaves_beside_python(tmp_path, monkeypatch):
+    """What a load holds beside DuckDB counts in memory_limit (ruche.store.MemoryShare): while a
+    file loads, DuckDB's own limit is the budget less what the process holds outside it, less a fifth
+    kept for what is in transit, and the whole limit is back once it is loaded."""
+    import importlib
+
+    from ingest.runner import SOURCES
+    from ruche.store import DUCKDB_FLOOR, IN_TRANSIT, memory_bytes, resident_bytes
+
+    import ruche.store
+
+    monkeypatch.setattr(ruche.store, "_memory_limit", ruche.store._memory_limit)  # the load sets it for the process
+    module = importlib.import_module(SOURCES["events"])
+    seen = []
+    real = module.load
+
+    def spying(ctx, *args):
+        held = ctx.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+        seen.append((memory_bytes(ctx.con.execute("select current_setting('memory_limit')").fetchone()[0]),
+                     resident_bytes() - held))
+        return real(ctx, *args)
+
+    monkeypatch.setattr(module, "load", spying)
+    events = tmp_path / "events.csv"
+    events.write_text(EVENTS)
+    db = tmp_path / "s.duckdb"
+    (tmp_path / "hr.csv").write_text(DIRECTORY)
+    summaries = ingest.load([tmp_path / "hr.csv", events], db=db, settings=Settings(values={"memory_limit": "4GB"}),
+                             refresh=False)
+    assert [s.status for s in summaries] == ["loaded", "loaded"]
+    (limit, outside), = seen
+    assert 4e9 * DUCKDB_FLOOR < limit < (4e9 - outside * 0.9) * (1 - IN_TRANSIT)  # Python's share is not DuckDB's
+    assert outside > 50e6  # this interpreter, DuckDB and polars loaded: never nothing
