@@ -47,13 +47,11 @@ def _labels_by_definition(centres, radii, texts, area):
     placed = {}
     for name in sorted(centres, key=lambda n: (-radii[n], n)):
         (x, y), r = centres[name], radii[name]
-        left, bottom, right, top = label_box(texts[name], 0, 0)
-        bw, bh = right - left, top - bottom
-        near = []
-        for ring in range(3):
-            gx, gy = r + 2 + ring * bh + bw / 2, r + 2 + ring * bh + bh / 2
-            near += [(x + dx, y + dy) for dx, dy in ((0, gy), (0, -gy), (gx, 0), (-gx, 0), (gx, gy), (-gx, gy),
-                                                     (gx, -gy), (-gx, -gy))]
+        box = label_box(texts[name], 0, 0)
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        # above, below, right, left, then the corners, on three rings around the node
+        near = [(x + dx * (r + 2 + k * bh + bw / 2), y + dy * (r + 2 + k * bh + bh / 2)) for k in range(3)
+                for dx, dy in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))]
         far = sorted(grid, key=lambda p: float(np.hypot(p[0] - x, p[1] - y)))  # stable: the grid's order
         spot = next(((sx, sy) for sx, sy in near + far
                      if sx - bw / 2 >= 0 and sy - bh / 2 >= 0 and sx + bw / 2 <= w and sy + bh / 2 <= h
