@@ -141,9 +141,10 @@ class MemoryShare:
     DuckDB has grown since the last measure by at most what its resident memory grew plus what DuckDB
     held then (DuckDB holds no less than nothing now). While that stays within what the margin
     leaves, the limit set is still no more than what the budget leaves DuckDB now (less the part in
-    transit), and it stands: the budget is kept as strictly as by measuring every time. Beyond it, or when more is to be held back
-    (``reserve``), the share measures and sets the limit again; between measures, the process held
-    outside DuckDB at most the margin's worth more than ``outside_peak``.
+    transit), and it stands: the budget is kept as strictly as by measuring every time. Beyond it,
+    or when more is to be held back (``reserve``), the share measures and sets the limit again;
+    between measures, the process held outside DuckDB at most ``SHARE_MARGIN / (1 - IN_TRANSIT)``
+    of the budget more than ``outside_peak``.
 
     >>> limit_memory("2GB"); con = connect(":memory:")
     >>> share = MemoryShare(con); share.budget
