@@ -51,7 +51,7 @@ from metrics.groups import people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
-from metrics.suppression import decide
+from metrics.suppression import decide, decide_as
 from ruche.i18n import N_
 
 COLUMNS = ["period", "headcount", "contributors", "new", "continuing", "returning", "lapsed", "lapsed_newcomers",
@@ -108,10 +108,14 @@ def lifecycle_rows(con: duckdb.DuckDBPyConnection, by: str, period: str, start: 
 
 def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
                       end: date | None, min_group_size: int, *, heads: dict[str, pl.DataFrame],
-                      attribution: str = bases.AS_IT_WAS) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+                      attribution: str = bases.AS_IT_WAS, shown: dict[str, pl.DataFrame] | None = None,
+                      ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
     """:func:`lifecycle_rows` of each attribute of ``bys``, the contributors counted in one query;
     ``heads``: the participation over ``start``..``end`` of each attribute under the same
-    ``attribution`` (the headcounts the groups shown are decided on)."""
+    ``attribution`` (the headcounts the groups shown are decided on); ``shown``: the keys
+    (``period``, attribute) of the groups shown on those headcounts under ``min_group_size``,
+    when the caller decided them already (participation decides on the same:
+    :func:`metrics.suppression.decide_as`)."""
     g = _grain(period)
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:  # no data in the range: no period, no funnel, no cohort
@@ -130,7 +134,8 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
         frame = heads[by].select("period", by, "headcount", "partial").join(part, on=["period", by], how="left")
         frame = frame.with_columns(
             pl.col(COLUMNS[2:-1]).fill_null(0).cast(pl.Int64))
-        rows, left_out, hidden = decide(frame, by, "headcount", min_group_size, within=["period"])
+        rows, left_out, hidden = (decide(frame, by, "headcount", min_group_size, within=["period"]) if shown is None
+                                  else decide_as(frame, shown[by], by, within=["period"]))
         out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
     return out
 

@@ -28,7 +28,7 @@ from metrics.groups import people_by_attribute, shift_period
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
-from metrics.suppression import decide
+from metrics.suppression import decide, decide_as
 from ruche.i18n import N_
 
 COLUMNS = ["period", "headcount", "threads", "threads_answered", "unanswered_share",
@@ -89,15 +89,20 @@ def responsiveness_and_hidden(con: duckdb.DuckDBPyConnection, by: str, period: s
 def responsiveness_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, start: date | None,
                       end: date | None, min_group_size: int, *, threads: str | None = None,
                       heads: dict[str, pl.DataFrame], attribution: str = bases.AS_IT_WAS,
+                      shown: dict[str, pl.DataFrame] | None = None,
                       ) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
     """:func:`responsiveness_and_hidden` of each attribute of ``bys``, the threads counted in one
     query; ``heads``: the participation over ``start``..``end`` of each attribute under the same
-    ``attribution`` (the headcounts the groups shown are decided on)."""
+    ``attribution`` (the headcounts the groups shown are decided on); ``shown``: the keys
+    (``period``, attribute) of the groups shown on those headcounts under ``min_group_size``,
+    when the caller decided them already (participation decides on the same:
+    :func:`metrics.suppression.decide_as`)."""
     parts = _thread_counts(con, bys, period, start, end, threads, attribution)
     out = {}
     for by in bys:
-        rows, left_out, hidden = decide(_with_counts(heads[by], parts[by], by), by, "headcount", min_group_size,
-                                        within=["period"])
+        frame = _with_counts(heads[by], parts[by], by)
+        rows, left_out, hidden = (decide(frame, by, "headcount", min_group_size, within=["period"]) if shown is None
+                                  else decide_as(frame, shown[by], by, within=["period"]))
         out[by] = rows.select("period", by, *COLUMNS[1:]).sort("period", by), left_out, hidden
     return out
 

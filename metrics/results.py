@@ -321,6 +321,19 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
         return common[wanted]
 
+    def shown(by: str = params.by, rows: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The keys (``period``, ``by``) of the groups shown on :func:`heads`'s headcounts under
+        the minimum group size asked for: participation's decision (its ``rows``, when it just
+        made it), which the lifecycle and responsiveness, whose rows are those headcounts' each
+        joined to its counts, would make alike (:func:`metrics.suppression.decide_as`). Made once
+        per grain, start, attribution and minimum group size, let go with the headcounts."""
+        wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution, params.min_group_size)
+        if wanted not in common:
+            if rows is None:
+                rows = decide(heads(by), by, "headcount", params.min_group_size, within=["period"])[0]
+            common[wanted] = rows.select("period", by)
+        return common[wanted]
+
     def every_by(what, compute) -> tuple:
         """``compute(bys)``'s result (per attribute of ``bys``: those read at once) for
         ``params.by``, computed once per metric, grain, start, minimum group size and attribution;
@@ -369,7 +382,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                         f"{responsiveness.threads_sql(con, since)}", {"from_date": None, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda bys: responsiveness.responsiveness_by(
             con, bys, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads={by: heads(by) for by in bys}, attribution=attribution))
+            threads=threads[params.start], heads={by: heads(by) for by in bys}, attribution=attribution,
+            shown={by: shown(by) for by in bys}))
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
@@ -385,13 +399,14 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
         rows, left_out, hidden = every_by("lifecycle", lambda bys: lifecycle.lifecycle_rows_by(
             con, bys, params.period, params.start, None, params.min_group_size,
-            heads={by: heads(by) for by in bys}, attribution=attribution))
+            heads={by: heads(by) for by in bys}, attribution=attribution, shown={by: shown(by) for by in bys}))
         funnel, cohorts = common[wanted]
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
     if name == "participation":
         frame = heads()
         rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
+        shown(rows=rows)  # the lifecycle and responsiveness of the grain decide alike
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
 
     def compared(attribute: str) -> dict[str, pl.DataFrame]:
@@ -931,7 +946,8 @@ def _last_reads(calls: list[tuple]) -> dict[tuple[str, str], int]:
 def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str, str], int]) -> None:
     """Drop from ``common`` what no call from index ``at`` of the load's calls reads: another
     grain's figures (:data:`PER_GRAIN`; every grain's with ``period`` None), and an attribute's
-    participation before suppression once its last reader (:func:`_last_reads`) is past.
+    participation before suppression, and the groups shown decided on it, once its last reader
+    (:func:`_last_reads`) is past.
 
     >>> common = {(PER_GRAIN, "week", "participation", "team", None, "x"): 1,
     ...           (PER_GRAIN, "month", "participation", "team", None, "x"): 2,

@@ -62,6 +62,29 @@ def decide(frame: pl.DataFrame, group: str, size: str, k: int,
     return shown, hidden[group].n_unique(), hidden
 
 
+def decide_as(frame: pl.DataFrame, shown: pl.DataFrame, group: str,
+              within: list[str] | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+    """What :func:`decide` gives for ``frame`` when ``shown``, the keys (``within`` + ``group``)
+    of the rows it showed of a frame with the same keys and sizes, is known already: its rule
+    reads the keys and the sizes alone, so it shows the same keys; the rows, the groups hidden
+    and their keys follow as :func:`decide` makes them (the keys being one row each).
+
+    >>> f = pl.DataFrame({"g": ["a", "b", "c", "External"], "n": [4, 6, 40, 3]})
+    >>> shown = decide(f, "g", "n", k=5)[0].select("g")
+    >>> counts = f.with_columns(pl.Series("posts", [1, 2, 3, 4]))
+    >>> [x.rows() if isinstance(x, pl.DataFrame) else x for x in decide_as(counts, shown, "g")] == [
+    ...     x.rows() if isinstance(x, pl.DataFrame) else x for x in decide(counts, "g", "n", k=5)]
+    True
+    """
+    within = within or []
+    keys = within + [group]
+    if frame.is_empty():
+        return frame, 0, frame.select(keys)
+    rows = frame.join(shown, on=keys, how="semi", maintain_order="left", nulls_equal=True).sort(keys)
+    hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti", nulls_equal=True)
+    return rows, hidden[group].n_unique(), hidden
+
+
 def decide_once(frame: pl.DataFrame, group: str, size: str, k: int) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """:func:`decide` for a frame where each group has several rows of the same ``size`` (one per
     class, per persona...): decided once per group, then the rows of the shown groups kept in order.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import math
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -69,6 +71,11 @@ DUCKDB_FLOOR = 0.125
 #: frames a query hands to Python (they are made while DuckDB still holds the result).
 IN_TRANSIT = 0.2
 
+#: The part of the budget by which :class:`MemoryShare` gives DuckDB less than its share, so that
+#: the limit it set stands while the process cannot have grown outside DuckDB by more than that:
+#: a share then costs a read of ``/proc/self/statm`` instead of two statements.
+SHARE_MARGIN = 1 / 64
+
 
 def resident_bytes() -> int:
     """The resident memory of this process now (Linux: ``/proc/self/statm``; 0 elsewhere)."""
@@ -98,6 +105,20 @@ def memory_bytes(text: str) -> int:
 _SHARING: dict[int, str] = {}
 
 
+class _Limit(NamedTuple):
+    """The limit a :class:`MemoryShare` set on a connection last, and what it measured then."""
+    budget: int
+    reserve: int
+    limit: int
+    resident: int  # the process's resident memory
+    held: int  # what DuckDB held
+    room: int  # how much more the process may hold outside DuckDB while the limit stands
+
+
+#: The limit in force on each connection a :class:`MemoryShare` is sharing (an inner share's too).
+_SET: dict[int, _Limit] = {}
+
+
 def memory_budget(con: duckdb.DuckDBPyConnection) -> int:
     """The bytes ``memory_limit`` gives this process on ``con``: the setting, else DuckDB's limit
     (80% of the machine by default) as it was before a :class:`MemoryShare` lowered it."""
@@ -112,14 +133,27 @@ class MemoryShare:
     less what DuckDB reports holding), less :data:`IN_TRANSIT` of it for the next result handed to
     Python, and at least :data:`DUCKDB_FLOOR` of the budget; DuckDB spills the rest to its
     temporary files. :meth:`restore` gives it the whole budget back. ``outside_peak``: the most the
-    process was seen holding outside DuckDB, in bytes; ``over``: whether that ever left DuckDB less
-    than the floor (the budget was then exceeded by the difference).
+    process was seen holding outside DuckDB, in bytes, at the shares that measured it; ``over``:
+    whether that ever left DuckDB less than the floor (the budget was then exceeded by the difference).
+
+    DuckDB is given :data:`SHARE_MARGIN` of the budget less than that (never less than the floor), so
+    that a share made soon after another need not measure again: what the process holds outside
+    DuckDB has grown since the last measure by at most what its resident memory grew plus what DuckDB
+    held then (DuckDB holds no less than nothing now). While that stays within what the margin
+    leaves, the limit set is still no more than what the budget leaves DuckDB now (less the part in
+    transit), and it stands: the budget is kept as strictly as by measuring every time. Beyond it,
+    or when more is to be held back (``reserve``), the share measures and sets the limit again;
+    between measures, the process held outside DuckDB at most ``SHARE_MARGIN / (1 - IN_TRANSIT)``
+    of the budget more than ``outside_peak``.
 
     >>> limit_memory("2GB"); con = connect(":memory:")
     >>> share = MemoryShare(con); share.budget
     2000000000
-    >>> left = share.share(); left == int((share.budget - share.outside_peak) * (1 - IN_TRANSIT)), share.outside_peak > 0
+    >>> given = share.share(); outside = share.outside_peak
+    >>> given == int((share.budget - outside) * (1 - IN_TRANSIT)) - int(share.budget * SHARE_MARGIN), outside > 0
     (True, True)
+    >>> share.share() == given  # the process has not grown since: the limit set stands
+    True
     >>> share.restore(); con.execute("select current_setting('memory_limit')").fetchone()[0]
     '1.8 GiB'
     >>> limit_memory("")
@@ -136,18 +170,32 @@ class MemoryShare:
 
     def share(self, reserve: int = 0) -> int:
         """Set DuckDB's limit to what the budget leaves beside the rest of the process, and beside
-        ``reserve`` bytes the caller is about to hold in Python (a graph's estimate); return it."""
-        held = self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
-        outside = max(resident_bytes() - int(held), 0)
+        ``reserve`` bytes the caller is about to hold in Python (a graph's estimate); return the
+        limit in force."""
+        resident = resident_bytes()
+        last = _SET.get(id(self.con))
+        if (last is not None and last.budget == self.budget and reserve <= last.reserve
+                and resident - last.resident + last.held <= last.room):
+            # grown outside DuckDB by at most resident - last.resident + last.held since the limit was
+            # set: a share measured now would give at least that limit (the class's docstring)
+            return last.limit
+        held = int(self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0])
+        outside = max(resident - held, 0)
         self.outside_peak = max(self.outside_peak, outside)
-        left = int((self.budget - outside - reserve) * (1 - IN_TRANSIT))
-        if left < self.budget * DUCKDB_FLOOR:
-            self.over, left = True, int(self.budget * DUCKDB_FLOOR)
+        fair = int((self.budget - outside - reserve) * (1 - IN_TRANSIT))
+        floor = int(self.budget * DUCKDB_FLOOR)
+        if fair < floor:
+            self.over = True
+        left = max(fair - int(self.budget * SHARE_MARGIN), floor)
         _SHARING.setdefault(id(self.con), self.setting)
         try:
             self.con.execute(f"set memory_limit = '{left}B'")
         except duckdb.Error:
-            pass  # DuckDB holds more than that in pinned blocks now: its limit stays as it was
+            _SET.pop(id(self.con), None)  # DuckDB holds more than that in pinned blocks now: its limit stays as it was
+            return left
+        # the most the process may hold outside DuckDB with this limit standing: budget - reserve - left / (1 - IN_TRANSIT)
+        room = math.floor(self.budget - reserve - left / (1 - IN_TRANSIT)) - outside
+        _SET[id(self.con)] = _Limit(self.budget, reserve, left, resident, held, room)
         return left
 
     def refusal(self, what: str) -> StoreError:
@@ -160,6 +208,7 @@ class MemoryShare:
         if self.outer:
             return
         _SHARING.pop(id(self.con), None)
+        _SET.pop(id(self.con), None)
         self.con.execute(f"set memory_limit = '{self.setting}'")
 
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")

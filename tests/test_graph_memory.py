@@ -121,3 +121,43 @@ def test_stored_results_beyond_the_limit_stop_with_a_message_that_says_so(monkey
     assert message.endswith(" GB in Python beside DuckDB, which was left the rest: raise memory_limit"), message
     assert memory_bytes(con.execute("select current_setting('memory_limit')").fetchone()[0]) == pytest.approx(
         1e9, rel=1e-3)
+
+
+def test_a_share_stands_until_the_process_may_have_grown_past_its_margin(monkeypatch):
+    """A share measures (a query of what DuckDB holds) and sets DuckDB's limit a 64th of the budget
+    below what the budget leaves it; the next shares keep that limit while the process's resident
+    memory has grown by no more than that margin leaves, and measure again beyond it or when more
+    is to be held back."""
+    import duckdb
+
+    from ruche import store
+
+    con = duckdb.connect(":memory:")
+    con.execute("set memory_limit = '1GB'")  # 953.6 MiB: 999,922,073 bytes
+    assert con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone() == (0,)
+    resident = [400_000_000]
+    monkeypatch.setattr(store, "resident_bytes", lambda: resident[0])
+    queries = []
+    share = store.MemoryShare(con)
+    measure = share.con
+    share.con = type("Counted", (), {"execute": lambda self, sql, *a: queries.append(sql) or measure.execute(sql, *a)})()
+
+    def limit() -> int:
+        return memory_bytes(measure.execute("select current_setting('memory_limit')").fetchone()[0])
+
+    # (999,922,073 - 400,000,000) x 0.8 = 479,937,658, less 999,922,073 / 64 = 15,623,782
+    assert share.share() == 464_313_876 and share.outside_peak == 400_000_000 and len(queries) == 2
+    assert limit() == pytest.approx(464_313_876, rel=1e-3)
+    # the limit stands while 999,922,073 - 464,313,876 / 0.8 = 419,529,728 is held outside DuckDB at most
+    resident[0] = 419_529_728
+    assert share.share() == 464_313_876 and share.outside_peak == 400_000_000 and len(queries) == 2
+    resident[0] = 419_529_729  # a byte more: measured again, and DuckDB given less
+    assert share.share() == 448_690_093 and len(queries) == 4  # 464,313,875 - 15,623,782
+    assert share.outside_peak == 419_529_729
+    # more to hold back than the last share did: measured again though nothing grew
+    assert share.share(reserve=1) == 448_690_092 and len(queries) == 6
+    assert share.share(reserve=1) == share.share() and len(queries) == 6
+    assert not share.over
+    share.con = measure
+    share.restore()
+    assert limit() == pytest.approx(999_922_073, rel=1e-3) and id(con) not in store._SET

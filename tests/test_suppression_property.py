@@ -155,3 +155,26 @@ def test_responsiveness_and_lifecycle_hide_what_participation_hides(people, k):
         hidden = total - part["cohort_size"].sum()
         assert hidden == 0 or hidden >= k, (cohort, people, k)
         assert (part["cohort_size"] >= k).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(organisations, st.integers(1, 10), st.randoms(use_true_random=False))
+def test_a_decision_made_on_the_same_headcounts_gives_what_deciding_again_gives(partitions, k, rng):
+    """The lifecycle and responsiveness show the groups participation decided on the same
+    headcounts (metrics.suppression.decide_as): the rows, the groups left out and the keys hidden
+    are what deciding on their own frame gives, whatever its other columns and its rows' order."""
+    from polars.testing import assert_frame_equal
+
+    from metrics.suppression import decide, decide_as
+
+    frame = frame_of(partitions).with_columns(
+        pl.when(pl.col("group") == "g0").then(pl.lit("External")).otherwise(pl.col("group")).alias("group"))
+    shown = decide(frame, "group", "n", k, within=["period"])[0].select("period", "group")
+    order = list(range(frame.height))
+    rng.shuffle(order)
+    counts = frame.with_columns((pl.col("value") * 3).alias("threads"))[order]
+    rows, left_out, hidden = decide_as(counts, shown, "group", within=["period"])
+    expected_rows, expected_left_out, expected_hidden = decide(counts, "group", "n", k, within=["period"])
+    assert_frame_equal(rows, expected_rows)
+    assert left_out == expected_left_out
+    assert_frame_equal(hidden, expected_hidden)
