@@ -92,6 +92,8 @@ def test_a_signed_in_sponsor_finds_their_own_organisation(provider, tmp_path, sa
         wait_for_app(page, "Sign in")
         page.get_by_role("button", name="Sign in").click()
         wait_for_app(page, "My organisation")
+        # the subheader can reach the page before the metrics beside it: wait for the organisation itself
+        page.get_by_text(label, exact=True).first.wait_for(timeout=30_000)
         body = page.inner_text("body")
         assert f"Signed in as {IT_HEAD} (sponsor)" in body and label in body
         screenshot(page, "overview-my-organisation")
