@@ -76,9 +76,11 @@ def browser_page():
 def wait_for_app(page, text: str, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished running the script and ``text`` is on the page."""
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout_ms)
+    # The app's root says whether a run is going on; the status widget shows "Running" only after a
+    # delay, so a page read as soon as the widget is quiet can miss what the run draws last.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
         timeout=timeout_ms,
     )
 
