@@ -371,6 +371,17 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
         con.execute("drop table m_group_ties_state")
         assert store_group_ties(con)["mode"] == "full"
         assert contents(con) == updated
+        # a newcomer who held another site: the sites' ties of today's organisation are built whole
+        con.execute("insert into people (person_key, person_id, site) "
+                    "select max(person_key) + 1, 'newcomer', 'Lyon' from people")
+        con.execute("insert into people_history (person_key, valid_from, site) "
+                    "select max(person_key), date '2026-01-01', 'Nantes' from people")
+        done = store_group_ties(con)
+        assert (done["mode"], done["today"]) == ("full", ["department", "site"])
+        assert contents(con)["m_group_ties_today"] == sorted(
+            updated["m_group_ties_today"] + con.execute(
+                "select attribute, day, grp_a, grp_b, weight from m_group_ties where attribute = 'site' "
+                "order by all").fetchall())
         con.execute("update people set team = 'Elsewhere' where person_key = (select min(person_key) from people)")
         assert store_group_ties(con)["mode"] == "full"
         # what someone held on a day, rewritten by a directory load: rebuilt too
