@@ -28,7 +28,7 @@ from metrics.bases import AS_IT_WAS, TODAY, attribution_of, people_as_of, people
 from metrics.groups import EXTERNAL, MetricError
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
-from metrics.ties import data_days, group_ties_current, network_query, tie_frame, window
+from metrics.ties import data_days, group_ties_current, network_query, tie_frame, tied_today, window
 from ruche.i18n import N_
 from ruche.store import memory_budget, memory_bytes  # noqa: F401 (memory_bytes: read from here too)
 
@@ -232,10 +232,14 @@ def partition_modularity(G: nx.Graph, labels: dict) -> float | None:
 # The group graph
 
 
-def stored_ties(con: duckdb.DuckDBPyConnection, attribution: str) -> bool:
-    """Whether the stored group ties answer ``attribution``: they hold the ties as it was on each
-    day, and are read while they describe the store (:func:`metrics.ties.group_ties_current`)."""
-    return attribution == AS_IT_WAS and group_ties_current(con)
+def stored_ties(con: duckdb.DuckDBPyConnection, attribution: str, by: str | None = None) -> bool:
+    """Whether the stored group ties answer ``attribution`` by ``by``: they hold the ties as it was
+    on each day for every attribute, and today's organisation's for the attributes whose history
+    differs from now (:func:`metrics.ties.tied_today`; without ``by``, never today's), and are read
+    while they describe the store (:func:`metrics.ties.group_ties_current`)."""
+    if attribution == AS_IT_WAS:
+        return group_ties_current(con)
+    return by is not None and group_ties_current(con) and by in tied_today(con)
 
 
 def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], bool]:
@@ -327,7 +331,7 @@ def group_totals(con: duckdb.DuckDBPyConnection, by: str = "department", start: 
     ``stored``: whether the stored group ties answer (:func:`stored_ties`; read when None).
     """
     if stored is None:
-        stored = stored_ties(con, attribution)
+        stored = stored_ties(con, attribution, by)
     whole = window(con, start, end) if stored else None
     query = network_query("silos", by, None, stored_ties=stored, whole=whole, people=people_versions(attribution),
                           days=data_days(con))
@@ -368,7 +372,7 @@ def group_graph_frames(
     neighbourhood (empty frames).
     """
     if stored is None:
-        stored = stored_ties(con, attribution)
+        stored = stored_ties(con, attribution, by)
     params = {"from_date": start, "to_date": end}
     people = people_versions(attribution)
     if per_group is None:

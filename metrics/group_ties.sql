@@ -3,11 +3,13 @@
 -- period instead of joining every interaction to both its ends' groups again. One insert per
 -- attribute; grp_a <= grp_b, a pair of a group with itself holding its internal ties.
 -- Each tie counts in the groups both its ends held on its day (docs/metrics.md, "Group
--- attribution over time"): a person who moved counts in the old group before the move.
--- Template slots (allow-listed, never user text): attribute (a key of
--- metrics.groups.GROUP_ATTRIBUTES), group_expr (its expression over people p) and people (the
--- versions of each person's attributes: metrics.bases.people_versions, as it was).
-insert into m_group_ties
+-- attribution over time"): a person who moved counts in the old group before the move; in
+-- m_group_ties_today, in the groups both hold now (one open version per person).
+-- Template slots (allow-listed, never user text): table (m_group_ties, or m_group_ties_today),
+-- attribute (a key of metrics.groups.GROUP_ATTRIBUTES), group_expr (its expression over people p)
+-- and people (the versions of each person's attributes: metrics.bases.people_versions of the
+-- table's attribution).
+insert into {table}
 with
 
 membership as (

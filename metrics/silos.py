@@ -71,7 +71,8 @@ def silos(
     ``attribution`` (:data:`metrics.bases.ATTRIBUTIONS`): each tie in the groups both its ends held
     on its day and each group's headcount the people who held it on a day of the window or period
     (as it was, the default: read from the stored group ties when they are current), or
-    everything in the groups people hold now (today: computed from the activities).
+    everything in the groups people hold now (today: read from the stored group ties of today's
+    organisation when they hold ``by``, else computed from the activities).
 
     Returns three things:
 
@@ -129,7 +130,7 @@ def silos_and_hidden(
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
     those of a sub-range (:mod:`metrics.results`), never shown."""
-    return _shaped(_totals(con, by, period, start, end, stored_ties(con, attribution), attribution), by, period,
+    return _shaped(_totals(con, by, period, start, end, stored_ties(con, attribution, by), attribution), by, period,
                    min_group_size, silo_threshold, min_ties, min_ties_per_person)
 
 
@@ -290,7 +291,7 @@ def silos_metric(con: duckdb.DuckDBPyConnection, params: MetricParams) -> Metric
     """
     period = params.period if params.extra.get("per_period") else None
     attribution = attribution_of(params)
-    stored = stored_ties(con, attribution)
+    stored = stored_ties(con, attribution, params.by)
     return silos_from_totals(con, params, _totals(con, params.by, period, params.start, params.end, stored,
                                                   attribution), stored)
 

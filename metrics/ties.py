@@ -12,7 +12,10 @@ they hold now; the person graph's queries put each person in one group, that of 
 (:func:`metrics.bases.people_as_of`).
 
 The tie weights per pair of groups and day, as it was, are kept in ``m_group_ties`` (with ``m_group_ends``,
-``m_external_days`` and ``m_person_pairs``, the pairs of people with a tie over the whole history) by :func:`store_group_ties` after each load; :func:`network_query` reads
+``m_external_days`` and ``m_person_pairs``, the pairs of people with a tie over the whole history) by :func:`store_group_ties` after each load;
+today's organisation's in ``m_group_ties_today`` and ``m_group_ends_today``, for the attributes
+someone held on some day with another value than now (:func:`today_attributes`: for the others,
+both attributions put everyone in the same groups on every day). :func:`network_query` reads
 them while :func:`group_ties_current` holds, and sums the activities live otherwise, so a figure
 never depends on whether the tables were built.
 """
@@ -30,7 +33,7 @@ from metrics._sql import sql
 from metrics.groups import GROUP_ATTRIBUTES, group_expression
 from metrics.groups import grain as _grain
 from metrics import bases
-from metrics.bases import AS_IT_WAS, people_versions, store_state
+from metrics.bases import AS_IT_WAS, TODAY, people_versions, store_state
 from metrics.population import DATA_DAYS, bounds_sql, data_bounds
 
 
@@ -71,11 +74,16 @@ _LIVE_GROUP_TIES = (
     "group by all"
 )
 
-#: The same from the days of m_group_ties (``{attribute}``, ``{period_of}`` over ``g.day``), one row
-#: per day: the queries sum them (summing them per pair first costs as much again).
+#: The tables of the group ties per pair of groups and day, and of each group's totals per month,
+#: under each attribution (today's: the attributes of :func:`today_attributes` only).
+TIE_TABLES = {AS_IT_WAS: ("m_group_ties", "m_group_ends"), TODAY: ("m_group_ties_today", "m_group_ends_today")}
+
+#: The same from the days of the stored ties (``{ties}``: a table of :data:`TIE_TABLES`;
+#: ``{attribute}``, ``{period_of}`` over ``g.day``), one row per day: the queries sum them (summing
+#: them per pair first costs as much again).
 _STORED_GROUP_TIES = (
     "select {period_of} as period_start, g.grp_a, g.grp_b, g.weight "
-    "from m_group_ties as g, bounds "
+    "from {ties} as g, bounds "
     "where g.attribute = '{attribute}' and g.day >= bounds.first_day and g.day <= bounds.last_day"
 )
 
@@ -95,14 +103,15 @@ _LIVE_GROUP_ENDS = (
 )
 
 #: The same over one whole window (``{first}`` to ``{last}``, literal dates, so that the scans skip
-#: the storage blocks outside it): its whole months from ``m_group_ends`` (``{full_from}`` to
-#: ``{full_to}``, excluded), the days around them from ``m_group_ties``.
+#: the storage blocks outside it): its whole months from the groups' month totals (``{ends}``:
+#: ``m_group_ends`` or today's; ``{full_from}`` to ``{full_to}``, excluded), the days around them
+#: from the pairs' (``{ties}``).
 _STORED_GROUP_ENDS = (
     "select date '{first}' as period_start, grp, sum(internal_ties) as internal_ties, "
     "sum(external_ties) as external_ties from ("
-    "select grp, internal_ties, external_ties from m_group_ends "
+    "select grp, internal_ties, external_ties from {ends} "
     "where attribute = '{attribute}' and month >= date '{full_from}' and month < date '{full_to}' "
-    "union all select " + _ENDS + " from m_group_ties "
+    "union all select " + _ENDS + " from {ties} "
     "where attribute = '{attribute}' and day >= date '{first}' and day <= date '{last}' "
     "and (day < date '{full_from}' or day >= date '{full_to}')"
     ") group by all"
@@ -175,12 +184,13 @@ def network_query(name: str, by: str = "department", period: str | None = None,
 
     ``by`` is checked against the allow-list of group attributes and ``period`` against the
     grains; ``None`` makes the whole window one period labelled ``all``. With ``stored_ties``,
-    the tie weights per pair of groups are summed from ``m_group_ties`` and the external people
-    active in each period read from ``m_external_days`` (:func:`store_group_ties`; the caller
-    checked that they describe the store: :func:`group_ties_current`): the figures the
-    activities give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first
-    and last day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` by whole
-    months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
+    the tie weights per pair of groups are summed from ``m_group_ties`` (today's organisation:
+    ``m_group_ties_today``) and the external people active in each period read from
+    ``m_external_days`` (:func:`store_group_ties`; the caller checked that they describe the store
+    and, for today's, hold ``by``: :func:`metrics.graph.stored_ties`): the figures the activities
+    give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first and last
+    day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` (or today's) by
+    whole months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
     reads only the pairs of groups both in it (slot ``keep``); with ``keep="either"``, the pairs of
     which one group at least is in it (a group and its neighbours). With ``stored_pairs``, the pairs
     of people with a tie over the whole history are read from ``m_person_pairs`` (slot
@@ -189,7 +199,8 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     ``people``: the people and the versions of their attributes the groups are read from
     (:func:`metrics.bases.people_versions` of an attribution, the default being as it was; or
     :func:`metrics.bases.people_as_of`, one version per person, for the queries of the person
-    graph). The stored tie tables hold the ties as it was: ``stored_ties`` only with the default.
+    graph). The stored tie tables hold the ties as it was, and today's: ``stored_ties`` only with
+    the versions of either attribution (:data:`TIE_TABLES`).
 
     ``days``: the relation of the data's days the window is cut to (:func:`data_days`).
     """
@@ -201,25 +212,25 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         g = _grain(period)
         calendar, period_of = _per_period(g.trunc, g.step, g.label)
         day_of = f"date_trunc('{g.trunc}', {{day}})::date"
+    tables = TIE_TABLES[_attribution_of(people)] if stored_ties else None
     group_ties = (
-        _STORED_GROUP_TIES.format(period_of=day_of.format(day="g.day"), attribute=by)
-        if stored_ties else _LIVE_GROUP_TIES
+        _STORED_GROUP_TIES.format(period_of=day_of.format(day="g.day"), attribute=by, ties=tables[0])
+        if tables else _LIVE_GROUP_TIES
     )
     active_external = (
         _STORED_ACTIVE_EXTERNAL.format(period_of=day_of.format(day="d.day"))
         if stored_ties else _LIVE_ACTIVE_EXTERNAL.format(period_of=period_of)
     )
-    if stored_ties and people is not None and people != people_versions(AS_IT_WAS):
-        raise ValueError("the stored group ties count the organisation as it was on each day")
     prefix = sql("interactions").format(
         people=people or people_versions(AS_IT_WAS), group_expr=group_expression(by), bounds=bounds_sql(days), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
     group_ends = _LIVE_GROUP_ENDS
-    if stored_ties and period is None and whole is not None:
+    if tables and period is None and whole is not None:
         full_from, full_to = whole_months(*whole)
         group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
-                                               full_from=full_from.isoformat(), full_to=full_to.isoformat())
+                                               full_from=full_from.isoformat(), full_to=full_to.isoformat(),
+                                               ties=tables[0], ends=tables[1])
     joined = "or" if keep == "either" else "and"
     kept = (f"where grp_a in (select unnest($keep::varchar[])) {joined} "
             "grp_b in (select unnest($keep::varchar[]))")
@@ -227,9 +238,20 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "", person_pairs=pairs)
 
 
+def _attribution_of(people: str | None) -> str:
+    """The attribution whose stored ties count the groups of ``people`` (a relation of
+    :func:`metrics.bases.people_versions`; None: as it was). The person graph's people of one day
+    have none: the stored ties are never theirs."""
+    if people is None or people == people_versions(AS_IT_WAS):
+        return AS_IT_WAS
+    if people == people_versions(TODAY):
+        return TODAY
+    raise ValueError("the stored group ties count the organisation as it was on each day, or today's")
+
+
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 5  # 5: each tie in the groups both its ends held on its day
+GROUP_TIES_VERSION = 6  # 5: each tie in the groups both its ends held on its day; 6: today's organisation's too
 
 #: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
 MAX_UPDATED_DAYS = 400
@@ -254,12 +276,32 @@ def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
     ).fetchone()[0])
 
 
-def _facts(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the group ties are built from: the activities (their count, last run) and the people
-    (the last key, the digest of their groups)."""
+def _facts(con: duckdb.DuckDBPyConnection, today: list[str]) -> dict:
+    """What the group ties are built from: the activities (their count, last run), the people
+    (the last key, the digest of their groups) and the attributes whose ties are kept under
+    today's organisation too (``today``: :func:`today_attributes`)."""
     run, n = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
     max_key = con.execute("select coalesce(max(person_key), 0) from people").fetchone()[0]
-    return {"activities_run": run, "activities": n, "max_person": max_key, "people": _people_digest(con, max_key)}
+    return {"activities_run": run, "activities": n, "max_person": max_key, "people": _people_digest(con, max_key),
+            "today": today}
+
+
+def today_attributes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The group attributes whose ties today's organisation counts otherwise than as it was: those
+    whose groups read an attribute someone held on some day with another value than now
+    (:func:`metrics.bases.restated_attributes`; the whole organisation reads none). For every other,
+    both attributions put each person in the same group on every day: the ties as it was are
+    today's."""
+    restated = bases.restated_attributes(con)
+    return [a for a in GROUP_ATTRIBUTES if bases.attributes_read("silos", a) & restated]
+
+
+def tied_today(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The attributes whose ties the stored tables hold under today's organisation too
+    (``m_group_ties_today``), as the last build recorded them; the caller checked that they
+    describe the store (:func:`group_ties_current`)."""
+    facts = _stored_facts(con)
+    return frozenset((facts or {}).get("today", ()))
 
 
 def group_ties_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -283,11 +325,12 @@ def _stored_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(facts)
 
 
-def _days_to_update(con: duckdb.DuckDBPyConnection) -> list[date] | None:
+def _days_to_update(con: duckdb.DuckDBPyConnection, today: list[str]) -> list[date] | None:
     """The days of the activities loaded since the group ties were built, when that is all that
-    changed (no activity removed, nobody of then in another group); None otherwise."""
+    changed (no activity removed, nobody of then in another group, the same attributes kept under
+    today's organisation: ``today``); None otherwise."""
     before = _stored_facts(con)
-    if before is None:
+    if before is None or before.get("today") != today:
         return None
     kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
     if kept != before["activities"] or _people_digest(con, before["max_person"]) != before["people"]:
@@ -307,11 +350,12 @@ _PERSON_TIES_DAY = (
     "group by all"
 )
 
-#: Each group's internal and outward tie weight per month, from the rows of m_group_ties ``{where}``.
+#: Each group's internal and outward tie weight per month, from the rows of ``{ties}`` (a table of
+#: :data:`TIE_TABLES`) ``{where}``.
 _GROUP_ENDS = (
     "select attribute, date_trunc('month', day)::date as month, grp, sum(internal_ties)::bigint as internal_ties, "
     "sum(external_ties)::bigint as external_ties "
-    "from (select attribute, day, " + _ENDS + " from m_group_ties {where}) "
+    "from (select attribute, day, " + _ENDS + " from {ties} {where}) "
     "group by all order by attribute, month, grp"
 )
 
@@ -332,24 +376,29 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     did something (the people of the group External); and ``m_person_pairs``: the pairs of people
     with a tie over the whole history (what the boundary spanners' reach counts). Done after a
     load that changed the store; the network queries then sum days instead of joining every
-    interaction to its ends' groups again.
+    interaction to its ends' groups again. ``m_group_ties_today`` and ``m_group_ends_today``: the
+    same under today's organisation (each tie in the groups both its ends hold now), for the
+    attributes of :func:`today_attributes` only (``today``; ``today_rows``).
 
     When the store only gained activities since they were built (nobody of then changed group,
     no activity went), only the days of the new activities are computed again, and the months
     holding them (``mode``: ``update``); else everything (``full``).
     """
     started = time.process_time()
-    days = _days_to_update(con)
+    today = today_attributes(con)
+    days = _days_to_update(con, today)
     if days is None:
-        _build_group_ties(con)
+        _build_group_ties(con, today)
     elif days:
-        _update_group_ties(con, days)
-    facts = _facts(con)
+        _update_group_ties(con, days, today)
+    facts = _facts(con, today)
     con.execute("create or replace table m_group_ties_state (state varchar not null, facts varchar not null)")
     con.execute("insert into m_group_ties_state values (?, ?)", [_group_ties_state(con), json.dumps(facts)])
-    rows = con.execute("select count(*) from m_group_ties").fetchone()[0]
+    rows, today_rows = con.execute(
+        "select (select count(*) from m_group_ties), (select count(*) from m_group_ties_today)").fetchone()
     return {"mode": "full" if days is None else "update", "days": None if days is None else len(days),
-            "rows": rows, "cpu_seconds": round(time.process_time() - started, 1)}
+            "rows": rows, "today": today, "today_rows": today_rows,
+            "cpu_seconds": round(time.process_time() - started, 1)}
 
 
 #: The pairs of people (``person_a`` < ``person_b``) of the interactions in m_person_ties_day.
@@ -357,48 +406,58 @@ _NEW_PAIRS = ("select distinct least(source_key, target_key) as person_a, greate
               "as person_b from m_person_ties_day")
 
 
-def _insert_group_ties(con: duckdb.DuckDBPyConnection) -> None:
+def _insert_group_ties(con: duckdb.DuckDBPyConnection, today: list[str]) -> None:
     """Insert the group ties of every attribute from m_person_ties_day, each tie in the groups both
-    its ends held on its day (the versions read once, for every attribute)."""
+    its ends held on its day (the versions read once, for every attribute); and of the attributes
+    of ``today``, in the groups both hold now."""
     con.execute(f"create or replace temp table m_people_versions as select * from {people_versions(AS_IT_WAS)}")
     try:
         for attribute in GROUP_ATTRIBUTES:
-            con.execute(sql("group_ties").format(attribute=attribute, group_expr=group_expression(attribute),
-                                                 people="m_people_versions"))
+            con.execute(sql("group_ties").format(table=TIE_TABLES[AS_IT_WAS][0], attribute=attribute,
+                                                 group_expr=group_expression(attribute), people="m_people_versions"))
     finally:
         con.execute("drop table m_people_versions")
+    for attribute in today:
+        con.execute(sql("group_ties").format(table=TIE_TABLES[TODAY][0], attribute=attribute,
+                                             group_expr=group_expression(attribute), people=people_versions(TODAY)))
 
 
-def _build_group_ties(con: duckdb.DuckDBPyConnection) -> None:
+def _build_group_ties(con: duckdb.DuckDBPyConnection, today: list[str]) -> None:
     con.execute(_PERSON_TIES_DAY.format(where=""))
-    con.execute(
-        "create or replace table m_group_ties (attribute varchar not null, day date not null, "
-        "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
-    )
-    _insert_group_ties(con)
+    for ties, _ in TIE_TABLES.values():
+        con.execute(
+            f"create or replace table {ties} (attribute varchar not null, day date not null, "
+            "grp_a varchar not null, grp_b varchar not null, weight bigint not null)"
+        )
+    _insert_group_ties(con, today)
     con.execute(f"create or replace table m_person_pairs as {_NEW_PAIRS} order by person_a, person_b")
     con.execute("drop table m_person_ties_day")
-    con.execute("create or replace table m_group_ends as " + _GROUP_ENDS.format(where=""))
+    for ties, ends in TIE_TABLES.values():
+        con.execute(f"create or replace table {ends} as " + _GROUP_ENDS.format(ties=ties, where=""))
     con.execute("create or replace table m_external_days as " + _EXTERNAL_DAYS.format(where=""))
 
 
-def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date]) -> None:
-    """Compute the group ties of ``days`` again (every activity of those days, old and new), and
-    the groups' totals of the months holding them. The day bounds are literals, so that the scans
-    skip the storage blocks outside them."""
+def _update_group_ties(con: duckdb.DuckDBPyConnection, days: list[date], today: list[str]) -> None:
+    """Compute the group ties of ``days`` again (every activity of those days, old and new; those
+    of today's organisation for the attributes of ``today``), and the groups' totals of the months
+    holding them. The day bounds are literals, so that the scans skip the storage blocks outside
+    them."""
     con.execute("create or replace temp table m_updated_days as select unnest(?::date[]) as day", [days])
     bounds = (f"occurred_at >= date '{days[0].isoformat()}' "
               f"and occurred_at < date '{(days[-1] + timedelta(days=1)).isoformat()}' "
               "and occurred_at::date in (select day from m_updated_days)")
     con.execute(_PERSON_TIES_DAY.format(where="and " + bounds))
-    con.execute("delete from m_group_ties where day in (select day from m_updated_days)")
-    _insert_group_ties(con)
+    for ties, _ in TIE_TABLES.values():
+        con.execute(f"delete from {ties} where day in (select day from m_updated_days)")
+    _insert_group_ties(con, today)
     con.execute(f"insert into m_person_pairs select * from ({_NEW_PAIRS}) as n where not exists "
                 "(select 1 from m_person_pairs as p where p.person_a = n.person_a and p.person_b = n.person_b)")
     con.execute("drop table m_person_ties_day")
     months = "(select distinct date_trunc('month', day)::date from m_updated_days)"
-    con.execute(f"delete from m_group_ends where month in {months}")
-    con.execute("insert into m_group_ends " + _GROUP_ENDS.format(where=f"where date_trunc('month', day)::date in {months}"))
+    for ties, ends in TIE_TABLES.values():
+        con.execute(f"delete from {ends} where month in {months}")
+        con.execute(f"insert into {ends} " + _GROUP_ENDS.format(
+            ties=ties, where=f"where date_trunc('month', day)::date in {months}"))
     con.execute("delete from m_external_days where day in (select day from m_updated_days)")
     con.execute("insert into m_external_days " + _EXTERNAL_DAYS.format(where="where " + bounds.replace("occurred_at", "a.occurred_at")))
     con.execute("drop table m_updated_days")

@@ -706,6 +706,31 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_group_ties_today": Table(
+        "tie weight between groups per day in today's organisation, for the group attributes someone held "
+        "otherwise on some day", _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "attribute": C("metrics", "which group attribute the groups are of"),
+            "day": C("activities", "the day of the interactions"),
+            "grp_a": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and group graph as today's organisation over any range"),
+            "grp_b": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and group graph as today's organisation over any range"),
+            "weight": C("activities", "how many replies, mentions and reactions link the two groups that day"),
+        },
+        derived=True,
+    ),
+    "m_group_ends_today": Table(
+        "tie weight inside and out of each group of today's organisation per month, for the group attributes "
+        "someone held otherwise on some day", _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "attribute": C("metrics", "which group attribute the groups are of"),
+            "month": C("activities", "the month of the interactions"),
+            "grp": C("people (" + _ATTRIBUTE + ")", "silos, E-I index and the group graph's busiest groups as "
+                     "today's organisation over any range"),
+            "internal_ties": C("activities", "how many replies, mentions and reactions link two people of the group"),
+            "external_ties": C("activities", "how many link one of its people to someone outside it"),
+        },
+        derived=True,
+    ),
     "m_group_ties_state": Table(
         "what the group ties were computed from", _DERIVED, False,
         {

@@ -841,6 +841,33 @@ def test_the_stored_group_ties_hold_each_tie_in_the_groups_of_its_day(refreshed)
     ]
 
 
+def test_the_stored_group_ties_of_today_hold_each_tie_in_the_groups_held_now(refreshed):
+    """Today's organisation's ties are kept for the attributes someone held otherwise on some day
+    (the department, the team; a new manager moves nobody's group), each tie in the groups both its
+    ends hold now: S01's mentions of S05 before the move tie Operations to Sales, R01's of R15
+    before the split tie Development to Research."""
+    from metrics.ties import tied_today
+
+    assert tied_today(refreshed) == {"department", "team"}
+    ties = refreshed.execute("select day, grp_a, grp_b, weight from m_group_ties_today "
+                             "where attribute = 'department' order by all").fetchall()
+    assert ties == [
+        (date(2026, 1, 5), "Operations", "Sales", 5),
+        (date(2026, 1, 10), "Operations", "Sales", 1),
+        (date(2026, 2, 5), "Operations", "Sales", 5),
+        (date(2026, 2, 10), "Operations", "Sales", 1),
+        (date(2026, 2, 20), "Development", "Research", 1),
+        (date(2026, 2, 20), "Operations", "Operations", 1),
+        (date(2026, 3, 5), "Operations", "Sales", 5),
+        (date(2026, 3, 20), "Development", "Research", 1),
+        (date(2026, 4, 5), "Operations", "Sales", 5),
+    ]
+    ends = refreshed.execute("select month, grp, internal_ties, external_ties from m_group_ends_today "
+                             "where attribute = 'department' and grp = 'Operations' order by all").fetchall()
+    assert ends == [(date(2026, 1, 1), "Operations", 0, 6), (date(2026, 2, 1), "Operations", 1, 6),
+                    (date(2026, 3, 1), "Operations", 0, 5), (date(2026, 4, 1), "Operations", 0, 5)]
+
+
 def rounded(value):
     if isinstance(value, float):
         return round(value, 12)
@@ -855,14 +882,16 @@ def rounded(value):
 
 @pytest.mark.parametrize("by", ["department", "team"])
 def test_stored_and_live_network_figures_are_equal(refreshed, monkeypatch, by):
-    """What the stored group ties give, as it was, is what the activities give; today's
-    organisation is computed from the activities, never from the stored ties."""
+    """What the stored group ties give, as it was and as today's organisation, is what the
+    activities give."""
     import metrics.graph
     from metrics import registry
+    from metrics.graph import stored_ties
     from metrics.measure import MetricParams
     from metrics.ties import group_ties_current
 
     assert group_ties_current(refreshed)
+    assert stored_ties(refreshed, "as-it-was", by) and stored_ties(refreshed, "today", by)
     calls = [("silos", None, None, {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),
              ("silos", date(2026, 2, 1), date(2026, 3, 31), {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),
              ("silos", date(2026, 2, 12), date(2026, 3, 24), {"silo_min_ties": 1, "silo_min_ties_per_person": 0}),

@@ -183,8 +183,9 @@ def test_registered_metric_contract():
 
 @pytest.mark.parametrize("by", ["department", "team", "site", "frontline", "organisation"])
 def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample_store, monkeypatch, by):
-    """The demo's load stored m_group_ties and m_external_days: silos over a window, per period
-    and the group graph read them, and find exactly what the activities give."""
+    """The demo's load stored m_group_ties and m_external_days (and today's organisation's ties by
+    department): silos over a window, per period and the group graph read them, and find exactly
+    what the activities give."""
     from datetime import date
 
     import metrics.graph
@@ -204,6 +205,9 @@ def test_group_ties_stored_by_the_load_give_the_figures_of_the_activities(sample
                   ("group-graph", start, end, {"top": 4})]
     for period in ("week", "month", "quarter"):
         calls.append(("silos", None, None, {"silo_threshold": -0.5, "per_period": True, "period": period}))
+    # today's organisation: by department (the sample's movers changed department) from its own stored ties
+    calls += [(name, start, end, {**extra, "attribution": "today"}) for name, start, end, extra in calls]
+    assert metrics.graph.stored_ties(con, "today", by) == (by == "department")
 
     def run(name, start, end, extra):
         extra = dict(extra)
@@ -351,6 +355,8 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
     ingest.load(tmp_path / "events.csv", source="events", db=db, settings=Settings(), refresh=False)
 
     tables = {"m_group_ties": "attribute, day, grp_a, grp_b, weight", "m_group_ends": "attribute, month, grp, internal_ties, external_ties",
+              "m_group_ties_today": "attribute, day, grp_a, grp_b, weight",
+              "m_group_ends_today": "attribute, month, grp, internal_ties, external_ties",
               "m_external_days": "day, person_key"}
 
     def contents(con):
@@ -358,12 +364,24 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
 
     with store.writing(db) as con:
         done = store_group_ties(con)
-        assert (done["mode"], done["days"]) == ("update", 3)
+        assert (done["mode"], done["days"], done["today"]) == ("update", 3, ["department"])
         updated = contents(con)
+        assert {a for a, *_ in updated["m_group_ties_today"]} == {"department"}
         assert updated["m_external_days"][-1][0] == date_(2026, 11, 2)  # the guest's day
         con.execute("drop table m_group_ties_state")
         assert store_group_ties(con)["mode"] == "full"
         assert contents(con) == updated
+        # a newcomer who held another site: the sites' ties of today's organisation are built whole
+        con.execute("insert into people (person_key, person_id, site) "
+                    "select max(person_key) + 1, 'newcomer', 'Lyon' from people")
+        con.execute("insert into people_history (person_key, valid_from, site) "
+                    "select max(person_key), date '2026-01-01', 'Nantes' from people")
+        done = store_group_ties(con)
+        assert (done["mode"], done["today"]) == ("full", ["department", "site"])
+        assert contents(con)["m_group_ties_today"] == sorted(
+            updated["m_group_ties_today"] + con.execute(
+                "select attribute, day, grp_a, grp_b, weight from m_group_ties where attribute = 'site' "
+                "order by all").fetchall())
         con.execute("update people set team = 'Elsewhere' where person_key = (select min(person_key) from people)")
         assert store_group_ties(con)["mode"] == "full"
         # what someone held on a day, rewritten by a directory load: rebuilt too
