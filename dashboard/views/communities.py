@@ -134,7 +134,6 @@ def spaces_and_threads(f: Filters) -> None:
         st.caption(md(_("Covers: {covers}.").format(covers=resp.covers)))
 
 
-
 @st.fragment(parallel=True)
 def contributors(f: Filters) -> None:
     """New, returning and lapsed contributors per period, the onboarding funnel and the cohorts."""
