@@ -8,6 +8,8 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from types import EllipsisType
@@ -58,7 +60,37 @@ def cursor() -> duckdb.DuckDBPyConnection:
     published = version()
     if published is None:
         raise store.StoreError(f"{db_path()}: no store yet")
-    return store.cursor(_connection(db_path(), published))
+    return _cursor(published)
+
+
+def _cursor(published: tuple[int, int]) -> duckdb.DuckDBPyConnection:
+    path = db_path()
+    return store.cursor(_connection(path, published), _database(path, published))
+
+
+@st.cache_resource(max_entries=2)
+def _database(path: str, published: tuple[int, int]) -> str:
+    """The database a cursor of the published store uses (:func:`ruche.store.cursor`): once per store."""
+    return store.database(_connection(path, published))
+
+
+@st.cache_resource(max_entries=2)
+def _store_facts(published: tuple[int, int]) -> tuple[bool, dict]:
+    """Whether the bases describe the published store (:func:`metrics.bases.is_fresh`), and the
+    first and last days of its data as they are read (:func:`metrics.population.days_held`):
+    once per published store, which never changes (a load publishes another file), where every
+    metric asked them again (a dozen queries per view)."""
+    return bases.is_fresh(_cursor(published)), {}
+
+
+@contextmanager
+def held(published: tuple[int, int]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the published store, its bases' freshness and its data's days known
+    (:func:`_store_facts`, :func:`metrics.bases.freshness_held`)."""
+    cur = _cursor(published)
+    fresh, days = _store_facts(published)
+    with bases.freshness_held(cur, fresh, days):
+        yield cur
 
 
 @st.cache_data(ttl=TTL, max_entries=64)
@@ -127,11 +159,14 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
             hidden = stored(*results.hidden_key("participation", by, period, k, {}))
             if hidden is not None:
                 whole = _metric(published, "participation", by, period, None, None, k, ())
-                return targets_from(cursor(), params, whole.rows, hidden.rows)
+                with held(published) as cur:
+                    return targets_from(cur, params, whole.rows, hidden.rows)
     if name in results.RANGE_PEOPLE_MEASURES:  # the range's people read once for both (the Contributors page)
         found = _range_contributors(published, by, start, end, bases.attribution_of(params))
-        return results.from_range_contributors(cursor(), name, params, found)
-    return registry.get(name)(cursor(), params)
+        with held(published) as cur:
+            return results.from_range_contributors(cur, name, params, found)
+    with held(published) as cur:
+        return registry.get(name)(cur, params)
 
 
 @st.cache_resource(ttl=TTL, max_entries=64)
@@ -139,7 +174,8 @@ def _range_contributors(published: tuple[int, int], by: str, start: date | None,
                         attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
     """The counts the 90/9/1 split and the personas of a range compute their results from
     (:func:`metrics.results.range_contributors`): the range's people read once for both."""
-    return results.range_contributors(cursor(), by, start, end, attribution)
+    with held(published) as cur:
+        return results.range_contributors(cur, by, start, end, attribution)
 
 
 def freeze(value):
@@ -189,11 +225,14 @@ def _ranged(published: tuple[int, int], name: str, by: str, period: str, start: 
     else computed live."""
     thawed = {key: thaw(value) for key, value in extra}
     hidden = stored(*results.hidden_key(name, by, period, k, thawed))
-    if hidden is None or not results.ranged(cursor(), name, period, start, end):
-        return _metric(published, name, by, period, start, end, k, extra)
-    whole = _metric(published, name, by, period, None, None, k, extra)  # stored, as the hidden groups are
-    return results.range_result(cursor(), name, by, period, whole, hidden.rows, start, end, k, thawed,
-                                _restated(published))
+    with held(published) as cur:
+        if hidden is None or not results.ranged(cur, name, period, start, end):
+            return _metric(published, name, by, period, start, end, k, extra)
+        whole = _metric(published, name, by, period, None, None, k, extra)  # stored, as the hidden groups are
+        # the lifecycle's cohort cells of the whole history, read once per store, not at every range
+        cells = stored(*results.cells_key(by, thawed)) if name == "lifecycle" else None
+        return results.range_result(cur, name, by, period, whole, hidden.rows, start, end, k, thawed,
+                                    _restated(published), cells)
 
 
 def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:

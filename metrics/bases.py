@@ -39,7 +39,7 @@ import duckdb
 
 from metrics._sql import sql
 from metrics.groups import GRAINS, UNKNOWN, grain, group_expression, is_aligned, people_by_attribute, period_start, shift_period
-from metrics.population import DATA_DAYS, bounds_sql
+from metrics.population import DATA_DAYS, bounds_sql, days_held
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
@@ -123,16 +123,21 @@ _HELD: dict[int, bool] = {}
 
 
 @contextmanager
-def freshness_held(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Within: :func:`is_fresh` of ``con`` read once, for a caller that changes neither the
-    activities, the usage reports nor the bases meanwhile (the stored results' computation asks it
-    of every metric's :func:`sources`: a few hundredths of a second each)."""
+def freshness_held(con: duckdb.DuckDBPyConnection, fresh: bool | None = None,
+                   days: dict | None = None) -> Iterator[None]:
+    """Within: :func:`is_fresh` of ``con`` read once, and the first and last day of the data
+    (:func:`metrics.population.days_held`), for a caller that changes neither the activities, the
+    usage reports nor the bases meanwhile (the stored results' computation asks it of every
+    metric's :func:`sources`: a few hundredths of a second each). ``fresh`` and ``days``: what the
+    caller knows of a store that does not change at all (the dashboard, once per published store:
+    :func:`metrics.population.days_held`)."""
     if id(con) in _HELD:
         yield
         return
-    _HELD[id(con)] = is_fresh(con)
+    _HELD[id(con)] = is_fresh(con) if fresh is None else fresh
     try:
-        yield
+        with days_held(con, days):
+            yield
     finally:
         _HELD.pop(id(con), None)
 

@@ -29,7 +29,9 @@ never counted beyond the data, and one the window holds only part of is partial.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 
 import duckdb
 import polars as pl
@@ -79,8 +81,57 @@ def data_bounds(con: duckdb.DuckDBPyConnection, start: date | None, end: date | 
     ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1), (2, 'x', '2026-03-20', 1, 'post', 1)")
     >>> data_bounds(con, date(2026, 1, 1), None)
     (datetime.date(2026, 3, 2), datetime.date(2026, 3, 20))
+
+    Within :func:`days_held`, the first and last day of ``days`` are read once and the window is
+    cut to them here, as :func:`bounds_sql` cuts it (``greatest`` and ``least`` pass over a null):
+
+    >>> with days_held(con):
+    ...     data_bounds(con, date(2026, 1, 1), None), data_bounds(con, None, date(2026, 3, 10))
+    ((datetime.date(2026, 3, 2), datetime.date(2026, 3, 20)), (datetime.date(2026, 3, 2), datetime.date(2026, 3, 10)))
     """
-    return con.execute(bounds_sql(days), {"from_date": start, "to_date": end}).fetchone()
+    held = _DAYS_HELD.get(id(con))
+    if held is None:
+        return con.execute(bounds_sql(days), {"from_date": start, "to_date": end}).fetchone()
+    if days not in held:
+        held[days] = con.execute(f"select min(day), max(day) from {days}").fetchone()
+    first, last = held[days]
+    start, end = _day(start), _day(end)
+    return (_extreme(max, start if start is not None else first, first),
+            _extreme(min, end if end is not None else last, last))
+
+
+def _day(value: date | None) -> date | None:
+    """A bound as ``$from_date::date`` casts it: a time's day."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _extreme(pick, a: date | None, b: date | None) -> date | None:
+    """``greatest`` (``pick``: max) or ``least`` (min) of two days as DuckDB takes them: a null
+    is passed over, two nulls are null."""
+    known = [d for d in (a, b) if d is not None]
+    return pick(known) if known else None
+
+
+#: The first and last day of each relation of days read within :func:`days_held`, per connection
+#: (by ``id``).
+_DAYS_HELD: dict[int, dict[str, tuple[date | None, date | None]]] = {}
+
+
+@contextmanager
+def days_held(con: duckdb.DuckDBPyConnection, known: dict | None = None) -> Iterator[None]:
+    """Within: :func:`data_bounds` of ``con`` reads the first and last day of a relation once, for
+    a caller that changes neither the activities, the usage reports nor the bases meanwhile
+    (:func:`metrics.bases.freshness_held` holds them with the freshness). ``known``: those of a
+    store that does not change at all (a published store the dashboard reads), kept by the caller
+    across calls and filled here as they are read."""
+    if id(con) in _DAYS_HELD:
+        yield
+        return
+    _DAYS_HELD[id(con)] = {} if known is None else known
+    try:
+        yield
+    finally:
+        _DAYS_HELD.pop(id(con), None)
 
 
 def range_headcounts(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,

@@ -145,15 +145,17 @@ def cells_key(by: str, extra: dict) -> tuple:
 
 
 def cohort_cells(con: duckdb.DuckDBPyConnection, by: str, start: date, end: date,
-                 extra: dict, counted_as: str | None = None) -> dict[str, pl.DataFrame] | None:
+                 extra: dict, counted_as: str | None = None,
+                 found: MetricResult | None = None) -> dict[str, pl.DataFrame] | None:
     """The cells of the cohort curves of ``by`` over ``start``..``end`` cut from those the load
     stored (:func:`cells_key`): when the range is of whole months (its first day a month's first,
     its last a month's last: a month's activity is then that of the whole history's month), the
     cells of its months; else those of its whole months and the cells of the months it cuts,
     counted from their days (:func:`metrics.lifecycle.cells_around`, on fresh bases, under
     ``counted_as``: :func:`counted_as`; by default the attribution of ``extra``); None when the
-    load stored none (they are counted over the range)."""
-    found = stored(con, *cells_key(by, extra))
+    load stored none (they are counted over the range). ``found``: the stored cells, when the
+    caller keeps them (the dashboard, once per published store)."""
+    found = found or stored(con, *cells_key(by, extra))
     if found is None:
         return None
     if start.day == 1 and (end + timedelta(days=1)).day == 1:
@@ -568,7 +570,7 @@ def counted_as(name: str, by: str, attribution: str, restated: frozenset[str] | 
 
 def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, whole: MetricResult,
                  hidden: pl.DataFrame, start: date, end: date, min_group_size: int, extra: dict,
-                 restated: frozenset[str] | None = None) -> MetricResult:
+                 restated: frozenset[str] | None = None, cells: MetricResult | None = None) -> MetricResult:
     """The result of ``name`` (:data:`RANGED`) over ``start``..``end`` (whole periods) from its
     whole-range result and the groups each period left out (``hidden``), the result the metric
     computes over the range.
@@ -581,6 +583,7 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
     stored posts of each thread (``m_thread_post``), for those groups. Both are counted under
     :func:`counted_as` (``restated``: the attributes whose history differs from today, when the
     caller holds them), and said of the attribution asked for. The bases' freshness is read once.
+    ``cells``: the lifecycle's stored cohort cells (:func:`cells_key`), when the caller keeps them.
     """
     first, last = period_label(period, start), period_label(period, end)
     inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
@@ -595,7 +598,7 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
         else:
             funnel, cohorts = lifecycle.funnel_and_cohorts_by(
                 con, [by], start, end, min_group_size, int(extra.get("regular_months", 3)), counted,
-                cohort_cells(con, by, start, end, extra, counted))[by]
+                cohort_cells(con, by, start, end, extra, counted, cells))[by]
             found = {"funnel": funnel, "cohorts": cohorts, **labels(con, EMPLOYED_IN_PERIOD, start, end, attribution)}
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=found)
 

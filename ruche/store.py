@@ -336,13 +336,19 @@ def _connect_store(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A cursor of ``con`` (for another thread) that sees the store as ``con`` does."""
+def cursor(con: duckdb.DuckDBPyConnection, database: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor of ``con`` (for another thread) that sees the store as ``con`` does (``database``:
+    :func:`database` of ``con``, when the caller keeps it)."""
     cur = con.cursor()
-    database = con.execute("select current_database()").fetchone()[0]
+    database = database or con.execute("select current_database()").fetchone()[0]
     if database in (READ_ALIAS, lake.ALIAS):
         cur.execute(f"use {database}")
     return cur
+
+
+def database(con: duckdb.DuckDBPyConnection) -> str:
+    """The database ``con`` uses: what its cursors use too (:func:`cursor`)."""
+    return con.execute("select current_database()").fetchone()[0]
 
 
 def in_lake(con: duckdb.DuckDBPyConnection) -> bool:

@@ -215,6 +215,38 @@ def test_the_communities_page(sample_store):
     assert not set(table["kind"]) & {"direct", "private-channel"}
 
 
+def test_the_communities_page_computes_its_contributors_while_its_communities(sample_store, monkeypatch):
+    """The contributors' lifecycle (a parallel fragment) is under way before the communities are
+    asked for, and shown below them: the communities wait here for it to start, which a page
+    computing one after the other never lets happen."""
+    import threading
+
+    from dashboard import data
+
+    started, waited = threading.Event(), []
+    figure, scope_trend = data.figure, data.scope_trend
+
+    def lifecycle_first(name, f, **extra):
+        if name == "lifecycle":
+            started.set()
+        return scope_trend(name, f, **extra)
+
+    def after_it(name, f, *args, **extra):
+        if name == "communities":
+            waited.append(started.wait(timeout=60))
+        return figure(name, f, *args, **extra)
+
+    at = app()
+    monkeypatch.setattr(data, "scope_trend", lifecycle_first)
+    monkeypatch.setattr(data, "figure", after_it)
+    visit(at, "communities")
+    assert waited == [True]
+    assert [s.value for s in at.subheader] == [
+        "Every community", "Idle communities", "Responsiveness", "Contributors: new, returning, lapsed",
+        "Onboarding funnel", "Cohorts by month of arrival"]
+    assert [c.key for c in at.get("plotly_chart")] == ["first_reply", "unanswered", "lifecycle", "funnel", "cohorts"]
+
+
 def test_the_data_page_lists_every_load(sample_store):
     at = visit(app(), "loads")
     runs = at.dataframe[1].value

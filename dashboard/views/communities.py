@@ -69,6 +69,18 @@ def hours(x: float | None) -> str:
 
 def render(f: Filters) -> None:
     st.title(_("Communities"))
+    # The contributors' lifecycle, its funnel and cohorts over the range, is computed alongside
+    # the communities and their threads (a parallel fragment: most of either is DuckDB's, which
+    # lets go of the interpreter), shown below them.
+    above, below = st.container(), st.container()
+    with below:
+        contributors(f)
+    with above:
+        spaces_and_threads(f)
+
+
+def spaces_and_threads(f: Filters) -> None:
+    """The communities, idle ones, and how their threads are answered."""
     spaces = data.figure("communities", f)
     org = spaces.extra
     c1, c2, c3, c4 = st.columns(4)
@@ -121,6 +133,10 @@ def render(f: Filters) -> None:
                 f.partial_labels), width="stretch", key="unanswered")
         st.caption(md(_("Covers: {covers}.").format(covers=resp.covers)))
 
+
+@st.fragment(parallel=True)
+def contributors(f: Filters) -> None:
+    """New, returning and lapsed contributors per period, the onboarding funnel and the cohorts."""
     st.subheader(_("Contributors: new, returning, lapsed"), help=_(HELP["lifecycle"]))
     life = data.scope_trend("lifecycle", f)
     if life.rows.is_empty():
