@@ -3,7 +3,7 @@
 Each page of the dashboard asks for a few metrics over the whole range, for the period grain and
 group-by attribute of the sidebar. On a large store some take seconds, so every load, after
 refreshing the bases (:mod:`metrics.materialise`), computes them for every grain and every
-attribute and stores the results in ``m_results``: rows as Arrow IPC (zstd), organisation-wide
+attribute and stores the results in ``m_results``: rows as Arrow IPC streams (zstd), organisation-wide
 figures as JSON. :func:`current_keys` lists, in one query, the stored results that describe the
 store as it is (same loads, same row counts); :func:`lookup` returns one of them when it was
 computed with exactly the same parameters; anything else is computed live by the caller.
@@ -726,9 +726,25 @@ def _state(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as stored: an Arrow IPC stream (zstd). Most stored frames are small (a few kB):
+    the stream format, without the file format's footer, costs half as much to write and a third
+    as much to read (:func:`frame_of`; docs/store.md, "A day costs a day")."""
     buf = io.BytesIO()
-    frame.write_ipc(buf, compression="zstd")
+    frame.write_ipc_stream(buf, compression="zstd")
     return buf.getvalue()
+
+
+def frame_of(data: bytes) -> pl.DataFrame:
+    """The frame stored as ``data`` (:func:`_frame_bytes`): an Arrow IPC stream, or an Arrow IPC
+    file (its magic ``ARROW1``), as results were stored before streams: they stay readable, and a
+    load's splice reads them as they are.
+
+    >>> frame_of(_frame_bytes(pl.DataFrame({"a": [1, 2]})))["a"].to_list()
+    [1, 2]
+    """
+    if data[:6] == b"ARROW1":
+        return pl.read_ipc(io.BytesIO(data))
+    return pl.read_ipc_stream(io.BytesIO(data))
 
 
 def _encode(value: Any) -> Any:
@@ -748,7 +764,7 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__frame__" in value:
-            return pl.read_ipc(io.BytesIO(base64.b64decode(value["__frame__"])))
+            return frame_of(base64.b64decode(value["__frame__"]))
         if "__datetime__" in value:
             return datetime.fromisoformat(value["__datetime__"])
         if "__date__" in value:
@@ -852,13 +868,17 @@ def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
             for k, rows, suppressed, extra in con.execute("select key, rows, suppressed, extra from m_results").fetchall()}
 
 
-def _stored_any(found: dict[str, tuple], wanted: str) -> MetricResult | None:
-    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`)."""
+def _stored_any(found: dict[str, tuple], wanted: str, figures: bool = True) -> MetricResult | None:
+    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`); without
+    ``figures``, of its figures (``extra``: the frames of the lifecycle's funnel and cohorts, the
+    group graph...) only the periods' (``periods``), all a splice reads (:func:`_spliced`)."""
     row = found.get(wanted)
     if row is None:
         return None
-    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
-                        extra=_decode(json.loads(row[2])))
+    extra = json.loads(row[2])
+    if not figures:
+        extra = {"periods": extra["periods"]} if isinstance(extra, dict) and "periods" in extra else {}
+    return MetricResult(rows=frame_of(row[0]), suppressed_groups=row[1], extra=_decode(extra))
 
 
 def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, first: date,
@@ -1023,7 +1043,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         kept for the next load: its periods from the first one touched on computed again, the
         earlier ones read from the stored frame (each period's row reads that period alone)."""
         window = period_label(period, teams.lookback_start(period, as_of))
-        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}))
+        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
         begin = None if first is None else period_start(period, first)
         if old is not None and begin > teams.lookback_start(period, as_of):
             label = period_label(period, begin)
@@ -1044,8 +1064,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             if old is not None:
                 return _kept(con, old, date.fromisoformat(before["last_day"])), None
         if first is not None and spliced_at_load(name, params.extra):
-            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
-            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)))
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra), False)
+            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)),
+                                     False)
             if old is not None and old_hidden is not None:
                 try:
                     return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
@@ -1130,7 +1151,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     save(flagged, name, by, period, k, extra, end=end)
         began = time.process_time()
         for period in GRAINS:
-            old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
+            old = _stored_any(stored_before, key("coverage", "source", period, 0, {}), False)
             if old is None or coverage_from is None:
                 save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
                 continue
@@ -1192,7 +1213,7 @@ def stored(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, min_
     row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
     if row is None:
         return None
-    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
+    return MetricResult(rows=frame_of(row[0]), suppressed_groups=row[1],
                         extra=_decode(json.loads(row[2])))
 
 

@@ -13,7 +13,6 @@ results) is compared with the one a refresh of a copy of the store with none of 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import ingest
 from metrics.bases import BASES
 from metrics import participation
 from metrics.refresh import network_due, refresh_metrics
-from metrics.results import _decode
+from metrics.results import _decode, frame_of
 from ruche.config import Settings
 from ruche.sample import directory_frame, viva
 from ruche.store import writing
@@ -101,7 +100,7 @@ def derived(db: Path) -> dict[str, object]:
                 continue
             if name == "m_results":
                 out[name] = {
-                    key: (state, pl.read_ipc(io.BytesIO(rows)), suppressed, _decode(json.loads(extra)))
+                    key: (state, frame_of(rows), suppressed, _decode(json.loads(extra)))
                     for key, state, rows, suppressed, extra in con.execute("select * from m_results").fetchall()
                 }
             else:
