@@ -3,7 +3,7 @@
 Each page of the dashboard asks for a few metrics over the whole range, for the period grain and
 group-by attribute of the sidebar. On a large store some take seconds, so every load, after
 refreshing the bases (:mod:`metrics.materialise`), computes them for every grain and every
-attribute and stores the results in ``m_results``: rows as Arrow IPC (zstd), organisation-wide
+attribute and stores the results in ``m_results``: rows as Arrow IPC streams (zstd), organisation-wide
 figures as JSON. :func:`current_keys` lists, in one query, the stored results that describe the
 store as it is (same loads, same row counts); :func:`lookup` returns one of them when it was
 computed with exactly the same parameters; anything else is computed live by the caller.
@@ -168,6 +168,38 @@ def cohort_cells(con: duckdb.DuckDBPyConnection, by: str, start: date, end: date
     attribution = bases.check_attribution(counted_as or extra.get("attribution", bases.AS_IT_WAS))
     return {by: lifecycle.cells_around(found.rows, con, by, first, last, attribution)}
 
+#: The key under which :func:`precompute` keeps in ``common``, at a load that touched some periods
+#: only, the first month touched and how to read the lifecycle's cohort cells stored before
+#: (:func:`_cells_spliced`).
+CELLS_BEFORE = "cells stored before"
+
+
+def _cells_spliced(con: duckdb.DuckDBPyConnection, bys: list[str], attribution: str,
+                   common: dict) -> dict[str, pl.DataFrame]:
+    """The cells of the cohort curves over the whole history by each attribute of ``bys`` under
+    ``attribution`` (:func:`metrics.lifecycle.cohort_cells_by`): at a load that touched the months
+    from one on only (:data:`CELLS_BEFORE`), the cells of the earlier months (a cohort's month and
+    the months after it) those stored, the others counted again from that month's activity on.
+    A cell counts the people who arrived in a month (their first activity ever) active in a later
+    one: a month before the first touched holds the same activity, and its people arrived before
+    it, their first activity unchanged; so each cell is the whole history's."""
+    found = common.get(CELLS_BEFORE)
+    old = {} if found is None else {by: found[1](by, attribution) for by in bys}
+    if found is None or any(cells is None for cells in old.values()):
+        return lifecycle.cohort_cells_by(con, bys, None, None, attribution)
+    month = found[0]
+    src = bases.sources(con, "month", None, None)
+    recent = f"(select * from {src.person_months} as m where month >= '{month.isoformat()}'::date)"
+    fresh = lifecycle.cohort_cells_by(con, bys, None, None, attribution, person_months=recent)
+    # the month a cell counts the activity of, as an index of months
+    counted = (pl.col("cohort").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("cohort").str.slice(5, 2).cast(pl.Int64)
+               + pl.col("months_after"))
+    first = month.year * 12 + month.month
+    return {by: pl.concat([old[by].rows.filter(counted < first), fresh[by]]).sort(by, "cohort", "months_after",
+                                                                                  nulls_last=True)
+            for by in bys}
+
+
 #: The (name) under which a load keeps the participation the inactivity rules read
 #: (:func:`metrics.teams.lookback_frame`; stored as ``key(*LOOKBACK_KEY, by, period, 0, {})``): a
 #: figure of every team, under the minimum group size too, never shown, that the next load reads
@@ -311,16 +343,31 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     # grain's frames of every attribute would take too much of memory_limit (APART, precompute)
     bys_read = [params.by] if common.get((PER_GRAIN, params.period, APART)) else all_bys
 
-    def heads(by: str = params.by) -> pl.DataFrame:
-        """Participation by ``by`` under the attribution asked for (participation reads it;
-        lifecycle and responsiveness decide the groups shown on its headcounts)."""
-        wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
+    def heads(by: str = params.by, start: date | None = params.start) -> pl.DataFrame:
+        """Participation by ``by`` from ``start`` on under the attribution asked for (participation
+        reads it; lifecycle and responsiveness decide the groups shown on its headcounts)."""
+        wanted = (PER_GRAIN, params.period, "participation", by, start, attribution)
         if wanted not in common and by in bys_read:  # every attribute's in one query (the load asks for each)
-            frames = participation_frames(con, bys_read, params.period, params.start, attribution=attribution)
-            common.update({(PER_GRAIN, params.period, "participation", b, params.start, attribution): f
+            frames = participation_frames(con, bys_read, params.period, start, attribution=attribution)
+            common.update({(PER_GRAIN, params.period, "participation", b, start, attribution): f
                            for b, f in frames.items()})
         if wanted not in common:  # an attribute the load does not store, or not read with the one asked for
-            common[wanted] = participation_frame(con, [by], params.period, params.start, attribution=attribution)
+            common[wanted] = participation_frame(con, [by], params.period, start, attribution=attribution)
+        return common[wanted]
+
+    def heads_after(by: str = params.by) -> pl.DataFrame:
+        """:func:`heads` from ``params.start`` on as read from the period before (a splice's
+        responsiveness, from the first period touched: the participation and the lifecycle of the
+        splice read from there, whose retention looks back to it): each period's row its own, the
+        first one's retention none (it looks back to no period read), as read from the start."""
+        if params.start is None:
+            return heads(by)
+        wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
+        if wanted not in common:
+            whole, first = heads(by, shift_period(params.period, params.start, -1)), period_label(params.period, params.start)
+            common[wanted] = whole.filter(pl.col("period") >= first).with_columns(
+                pl.when(pl.col("period") == first).then(None).otherwise(pl.col(column)).alias(column)
+                for column in ("retention", "contributors_retained", "readers_retained") if column in whole.columns)
         return common[wanted]
 
     def shown(by: str = params.by, rows: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -384,8 +431,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                         f"{responsiveness.threads_sql(con, since)}", {"from_date": None, "to_date": None})
         rows, left_out, hidden = every_by("responsiveness", lambda bys: responsiveness.responsiveness_by(
             con, bys, params.period, params.start, None, params.min_group_size,
-            threads=threads[params.start], heads={by: heads(by) for by in bys}, attribution=attribution,
-            shown={by: shown(by) for by in bys}))
+            threads=threads[params.start], heads={by: heads_after(by) for by in bys}, attribution=attribution,
+            shown={by: shown(by) for by in bys}))  # shown decided on heads_after's headcounts
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
@@ -395,7 +442,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             bys = all_bys if params.by in all_bys else [params.by]
             if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
                 common.update({("cells", b, attribution): c for b, c in
-                               lifecycle.cohort_cells_by(con, bys, None, None, attribution).items()})
+                               _cells_spliced(con, bys, attribution, common).items()})
             found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
                                                     attribution, {b: common[("cells", b, attribution)] for b in bys})
             common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
@@ -450,10 +497,12 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                 con, tied, params.period, params.start, params.min_group_size, threshold, *volume,
                 totals=alone((PER_GRAIN, params.period, "silos totals", params.start, tuple(tied)),
                              lambda: silos.totals_by(con, tied, params.period, params.start))))
-        else:
+        else:  # today's organisation: from the interactions, once per grain, attribute and start
+            totals = alone((PER_GRAIN, params.period, "silos totals", params.start, params.by, attribution),
+                           lambda: silos.totals(con, params.by, params.period, params.start, None, attribution))
             groups, left_out, org, hidden = silos.silos_and_hidden(
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
-                attribution)
+                attribution, totals=totals)
         if "covers" not in common:
             common["covers"] = silos.covers(con, None, None)
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
@@ -729,9 +778,25 @@ def _state(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as stored: an Arrow IPC stream (zstd). Most stored frames are small (a few kB):
+    the stream format, without the file format's footer, costs half as much to write and a third
+    as much to read (:func:`frame_of`; docs/store.md, "A day costs a day")."""
     buf = io.BytesIO()
-    frame.write_ipc(buf, compression="zstd")
+    frame.write_ipc_stream(buf, compression="zstd")
     return buf.getvalue()
+
+
+def frame_of(data: bytes) -> pl.DataFrame:
+    """The frame stored as ``data`` (:func:`_frame_bytes`): an Arrow IPC stream, or an Arrow IPC
+    file (its magic ``ARROW1``), as results were stored before streams: they stay readable, and a
+    load's splice reads them as they are.
+
+    >>> frame_of(_frame_bytes(pl.DataFrame({"a": [1, 2]})))["a"].to_list()
+    [1, 2]
+    """
+    if data[:6] == b"ARROW1":
+        return pl.read_ipc(io.BytesIO(data))
+    return pl.read_ipc_stream(io.BytesIO(data))
 
 
 def _encode(value: Any) -> Any:
@@ -751,7 +816,7 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__frame__" in value:
-            return pl.read_ipc(io.BytesIO(base64.b64decode(value["__frame__"])))
+            return frame_of(base64.b64decode(value["__frame__"]))
         if "__datetime__" in value:
             return datetime.fromisoformat(value["__datetime__"])
         if "__date__" in value:
@@ -855,13 +920,17 @@ def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
             for k, rows, suppressed, extra in con.execute("select key, rows, suppressed, extra from m_results").fetchall()}
 
 
-def _stored_any(found: dict[str, tuple], wanted: str) -> MetricResult | None:
-    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`)."""
+def _stored_any(found: dict[str, tuple], wanted: str, figures: bool = True) -> MetricResult | None:
+    """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`); without
+    ``figures``, of its figures (``extra``: the frames of the lifecycle's funnel and cohorts, the
+    group graph...) only the periods' (``periods``), all a splice reads (:func:`_spliced`)."""
     row = found.get(wanted)
     if row is None:
         return None
-    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
-                        extra=_decode(json.loads(row[2])))
+    extra = json.loads(row[2])
+    if not figures:
+        extra = {"periods": extra["periods"]} if isinstance(extra, dict) and "periods" in extra else {}
+    return MetricResult(rows=frame_of(row[0]), suppressed_groups=row[1], extra=_decode(extra))
 
 
 def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, first: date,
@@ -870,14 +939,16 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped; the silos per period and the leaders'
-    (no retention), which read no other period, from the first of them. Each period's row stands
-    on its own, so the result is the one computed over the whole range
-    (``tests/test_refresh_periods.py``)."""
+    retention looks back to), whose rows are dropped; the silos per period, the leaders' and
+    responsiveness (no retention), which read no other period, from the first of them
+    (responsiveness's headcounts then those of the participation read from the period before,
+    :func:`_with_hidden`). Each period's row stands on its own, so the result is the one
+    computed over the whole range (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
-    # the cross-silo share of a period and the leaders' read that period alone: no retention to look back for
-    looks_back = name not in ("silos", "leaders", *COMPARED)
+    # the cross-silo share of a period, the leaders' and responsiveness read that period alone (and,
+    # responsiveness, the replies after it): no retention to look back for
+    looks_back = name not in ("silos", "leaders", "responsiveness", *COMPARED)
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
@@ -1015,6 +1086,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
     as_of = last_day(con)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
+    if first is not None:  # the lifecycle's cohort cells of the months before the first touched: those stored
+        common[CELLS_BEFORE] = (period_start("month", first), lambda by, attribution: _stored_any(
+            stored_before, key(*cells_key(by, attribution_extra(attribution))), False))
 
     def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
         wanted = key(*key_parts, end=end)
@@ -1026,7 +1100,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         kept for the next load: its periods from the first one touched on computed again, the
         earlier ones read from the stored frame (each period's row reads that period alone)."""
         window = period_label(period, teams.lookback_start(period, as_of))
-        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}))
+        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
         begin = None if first is None else period_start(period, first)
         if old is not None and begin > teams.lookback_start(period, as_of):
             label = period_label(period, begin)
@@ -1047,8 +1121,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             if old is not None:
                 return _kept(con, old, date.fromisoformat(before["last_day"])), None
         if first is not None and spliced_at_load(name, params.extra):
-            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
-            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)))
+            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra), False)
+            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)),
+                                     False)
             if old is not None and old_hidden is not None:
                 try:
                     return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
@@ -1133,7 +1208,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     save(flagged, name, by, period, k, extra, end=end)
         began = time.process_time()
         for period in GRAINS:
-            old = _stored_any(stored_before, key("coverage", "source", period, 0, {}))
+            old = _stored_any(stored_before, key("coverage", "source", period, 0, {}), False)
             if old is None or coverage_from is None:
                 save(MetricResult(rows=status.coverage(con, period)), "coverage", "source", period, 0, {})
                 continue
@@ -1195,7 +1270,7 @@ def stored(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, min_
     row = con.execute("select rows, suppressed, extra from m_results where key = ?", [wanted]).fetchone()
     if row is None:
         return None
-    return MetricResult(rows=pl.read_ipc(io.BytesIO(row[0])), suppressed_groups=row[1],
+    return MetricResult(rows=frame_of(row[0]), suppressed_groups=row[1],
                         extra=_decode(json.loads(row[2])))
 
 

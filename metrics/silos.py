@@ -127,11 +127,24 @@ def silos_and_hidden(
     con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None, end: date | None,
     min_group_size: int, silo_threshold: float, min_ties: int = DEFAULT_MIN_TIES,
     min_ties_per_person: float = DEFAULT_MIN_TIES_PER_PERSON, attribution: str = AS_IT_WAS,
+    totals: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int, pl.DataFrame, pl.DataFrame]:
     """:func:`silos`, and the groups it left out (``period`` if any, ``by``): kept by a load to count
-    those of a sub-range (:mod:`metrics.results`), never shown."""
-    return _shaped(_totals(con, by, period, start, end, stored_ties(con, attribution, by), attribution), by, period,
-                   min_group_size, silo_threshold, min_ties, min_ties_per_person)
+    those of a sub-range (:mod:`metrics.results`), never shown. ``totals``: :func:`totals` of the
+    same arguments read before (the same figures under another minimum group size need no other
+    query)."""
+    if totals is None:
+        totals = _totals(con, by, period, start, end, stored_ties(con, attribution, by), attribution)
+    return _shaped(totals, by, period, min_group_size, silo_threshold, min_ties, min_ties_per_person)
+
+
+def totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: date | None, end: date | None,
+           attribution: str = AS_IT_WAS) -> pl.DataFrame:
+    """Every group of ``by``'s people and ties per ``period`` (None: over the window), before any
+    suppression, with the organisation's figures on every row: what :func:`silos_and_hidden`
+    decides under a minimum group size, from the stored group ties when they answer
+    ``attribution`` (:func:`stored_ties`), else from the interactions."""
+    return _totals(con, by, period, start, end, stored_ties(con, attribution, by), attribution)
 
 
 def totals_by(

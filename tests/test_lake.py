@@ -109,7 +109,7 @@ def derived_differences(file_con, lake_con) -> list[str]:
     """Where the derived tables of two stores differ, row for row: every ``m_*`` table of the
     file (each value as text, every row in order), the lake's having the same ones; the stored
     results of the dashboard (``m_results``) compared decoded, as the pages read them."""
-    from metrics.results import _decode
+    from metrics.results import _decode, frame_of
 
     listing = ("select table_name from duckdb_tables() where table_name like 'm\\_%' escape '\\' "
                "and schema_name = 'main' order by 1")
@@ -125,7 +125,7 @@ def derived_differences(file_con, lake_con) -> list[str]:
                 found.append("m_results keys")
                 continue
             for x, y in zip(a, b):
-                found += same(pl.read_ipc(x[2]), pl.read_ipc(y[2]), f"m_results {x[0]}")
+                found += same(frame_of(x[2]), frame_of(y[2]), f"m_results {x[0]}")
                 found += same(_decode(json.loads(x[4])), _decode(json.loads(y[4])), f"m_results {x[0]} extra")
             continue
         if table == "m_results_facts":  # what the results were computed from: the same counts and days;

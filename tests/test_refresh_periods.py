@@ -13,7 +13,6 @@ results) is compared with the one a refresh of a copy of the store with none of 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import ingest
 from metrics.bases import BASES
 from metrics import participation
 from metrics.refresh import network_due, refresh_metrics
-from metrics.results import _decode
+from metrics.results import _decode, frame_of
 from ruche.config import Settings
 from ruche.sample import directory_frame, viva
 from ruche.store import writing
@@ -101,7 +100,7 @@ def derived(db: Path) -> dict[str, object]:
                 continue
             if name == "m_results":
                 out[name] = {
-                    key: (state, pl.read_ipc(io.BytesIO(rows)), suppressed, _decode(json.loads(extra)))
+                    key: (state, frame_of(rows), suppressed, _decode(json.loads(extra)))
                     for key, state, rows, suppressed, extra in con.execute("select * from m_results").fetchall()
                 }
             else:
@@ -218,20 +217,37 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
-    """The cross-silo share per period (every attribute in one query per grain), the leaders' and the
-    participation the inactivity rules read are computed from the first period the day touched (30
-    September's), not the one before: none reads another period. The leaders' and the cross-silo share are
+    """The cross-silo share per period (every attribute in one query per grain), the leaders',
+    responsiveness and the participation the inactivity rules read are computed from the first
+    period the day touched (30 September's), not the one before: none reads another period
+    (responsiveness's headcounts are those of the participation read from the period before); the
+    lifecycle's cohort cells from the first month touched, the earlier ones those stored. The leaders' and the cross-silo share are
     queried once per grain: under a sponsor's minimum group size (the Overview's) they are decided
     on the same figures. The rest kept is a refresh from scratch's."""
-    from metrics import results, silos, teams
+    from metrics import lifecycle, responsiveness, results, silos, teams
     from metrics.groups import shift_period
 
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
-    calls: dict[str, list] = {"silos": [], "lookback": [], "compared": []}
+    calls: dict[str, list] = {"silos": [], "lookback": [], "compared": [], "responsiveness": [], "today": [],
+                              "cells": []}
     with pytest.MonkeyPatch.context() as mp:
         real_silos, real_lookback = silos.totals_by, teams.lookback_frame
         real_compared, real_participation = results.compared_frames, results.participation_frames
+        real_responsiveness, real_totals = responsiveness.responsiveness_by, silos._totals
+        real_cells = lifecycle.cohort_cells_by
+
+        def cohort_cells_by(con, bys, start, end, attribution, person_months=None):
+            calls["cells"].append((len(bys), attribution, person_months is not None and "'2026-09-01'" in person_months))
+            return real_cells(con, bys, start, end, attribution, person_months=person_months)
+
+        def totals(con, by, period, start, end, stored, attribution):
+            calls["today"].append((by, period, start, stored, attribution))
+            return real_totals(con, by, period, start, end, stored, attribution)
+
+        def responsiveness_by(con, bys, period, start, *args, **kwargs):
+            calls["responsiveness"].append((period, start, len(bys)))
+            return real_responsiveness(con, bys, period, start, *args, **kwargs)
 
         def compared_frames(con, attribute, bys, period, start, end, attribution, alone=None):
             calls["compared"].append((attribute, period, start, alone is not None))
@@ -253,6 +269,9 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
         mp.setattr(teams, "lookback_frame", lookback_frame)
         mp.setattr(results, "compared_frames", compared_frames)
         mp.setattr(results, "participation_frames", participation_frames)
+        mp.setattr(responsiveness, "responsiveness_by", responsiveness_by)
+        mp.setattr(silos, "_totals", totals)
+        mp.setattr(lifecycle, "cohort_cells_by", cohort_cells_by)
         done = load(db, [day(exports, 1)])
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
     begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 9, 1), "quarter": dt.date(2026, 7, 1)}
@@ -261,6 +280,10 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     # group graph over the whole history (no grain) once for every attribute
     assert sorted(calls["silos"], key=repr) == sorted([*((p, b, 6) for p, b in begins.items()), (None, None, 6)],
                                                      key=repr)
+    # in today's organisation, by department, from the interactions: once per grain too, and once
+    # over the whole history
+    assert sorted(calls["today"], key=repr) == sorted([*(("department", p, b, False, "today") for p, b in begins.items()),
+                                                      ("department", None, None, False, "today")], key=repr)
     assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
     # the leaders', the levels' and the frontline's from the first period touched too (they count
     # no retention), once per grain and attribute compared: the leaders' and the levels' (under
@@ -273,6 +296,11 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
                                                for a in ("frontline", "level") for alone in (True, False))
     assert sorted(calls["participation"]) == sorted((p, shift_period(p, b, -1), n) for p, b in begins.items()
                                                     for n in (7, 1))
+    # the lifecycle's cohort cells over the whole history counted from the first month touched on
+    # (the earlier ones those stored), once for every attribute and once by department in today's
+    assert sorted(calls["cells"]) == [(1, "today", True), (7, "as-it-was", True)]
+    # responsiveness once per grain for every attribute, and by department in today's organisation
+    assert sorted(calls["responsiveness"]) == sorted((p, b, n) for p, b in begins.items() for n in (7, 1))
     assert_same_derived(db, tmp_path)
 
 
