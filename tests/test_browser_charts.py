@@ -36,8 +36,8 @@ APP = textwrap.dedent('''
     st.write(f"Step {step}")
     for key, fig in (
         ("trend", charts.participation_trend(trend, f"Participation<br>at step {step} &amp; after")),
-        ("ranking", charts.ranking(groups, "department", "participation_rate", "Ranked", "Participation")),
-        ("heatmap", charts.heatmap(groups, "department", "participation_rate", "Heat")),
+        ("ranking", charts.ranking(groups, "department", "participation_rate", f"Ranked at step {step}", "Participation")),
+        ("heatmap", charts.heatmap(groups, "department", "participation_rate", f"Heat at step {step}")),
     ):
         st.plotly_chart(fig, width="stretch", key="streamlit_" + key)
         charts.draw(fig, key=key)
@@ -73,11 +73,11 @@ def test_charts_drawn_as_streamlit_draws_them_and_updated_in_place(tmp_path):
         page.goto(url)
         for step in range(3):
             wait_for_app(page, f"Step {step}")
-            # Streamlit's charts and ours, each ours drawn with this step's figure
+            # Streamlit's charts and ours drawn with this step's figures, the previous run's gone
             page.wait_for_function(f"""() => {{
               const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg'));
               const titles = plots.map(p => p.querySelector('.gtitle')?.textContent || '');
-              return plots.length >= 6 && titles.filter(t => t.includes('at step {step}')).length == 2;
+              return plots.length == 6 && titles.every(t => t.includes('at step {step}'));
             }}""", timeout=60_000)
             drawn = page.evaluate(DRAWN)
             theirs, ours = drawn[0::2], drawn[1::2]
@@ -89,7 +89,8 @@ def test_charts_drawn_as_streamlit_draws_them_and_updated_in_place(tmp_path):
                 assert (b["size"], b["svg"]) == (a["size"], a["svg"]), b["title"]
                 assert b["title"] == a["title"]
             # the accessible name: the title's lines as words
-            assert [o["label"] for o in ours] == [f"Participation at step {step} & after", "Ranked", "Heat"]
+            assert [o["label"] for o in ours] == [f"Participation at step {step} & after", f"Ranked at step {step}",
+                                              f"Heat at step {step}"]
             if step == 0:
                 # the charts are marked, to find the same elements after the next run
                 page.evaluate("() => document.querySelectorAll('.ruche-chart').forEach(c => { c.__seen = true; })")
