@@ -600,3 +600,12 @@ def relays_chart(frame: pl.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.1%} · %{customdata} " + _("teams") + "<extra>" + name + "</extra>"))
     return one_period(_layout(fig, title, xaxis_title=_("Period"), xaxis_type="category",
                               yaxis_title=_("Participation of the teams"), yaxis=RATE_AXIS))
+
+
+
+def draw(fig: go.Figure, key: str) -> None:
+    """Draw ``fig`` in the page's chart slot ``key``, as wide as its column. The chart a slot holds
+    is kept from one run of the page to the next and updated in place (:mod:`dashboard.plot`)."""
+    from dashboard import plot  # Streamlit's: not for the report's and the digest's charts
+
+    plot.show(fig, key)

@@ -31,11 +31,27 @@ def free_port() -> int:
 def served(db: Path, extra_env: dict | None = None, timeout: float = 60, port: int | None = None):
     """Run `ruche serve` on ``db``; yield its base URL once its health check answers."""
     port = port or free_port()
+    with answering([sys.executable, "-m", "ruche.cli", "serve", "--db", str(db), "--port", str(port)],
+                   port, extra_env, timeout) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served_script(script: Path, extra_env: dict | None = None, timeout: float = 60):
+    """Run Streamlit on the app ``script`` as `ruche serve` runs the dashboard (light theme, on
+    loopback); yield its base URL once its health check answers."""
+    port = free_port()
+    with answering([sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
+                    "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                    "--theme.base", "light"], port, extra_env, timeout) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def answering(command: list[str], port: int, extra_env: dict | None, timeout: float):
+    """Run ``command``, a Streamlit server on ``port``; yield its base URL once its health check answers."""
     env = dict(os.environ, **(extra_env or {}))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ruche.cli", "serve", "--db", str(db), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

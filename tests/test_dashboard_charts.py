@@ -7,13 +7,35 @@ import doctest
 import polars as pl
 
 import dashboard.charts
+import dashboard.plot
 import dashboard.views.network
 from dashboard.charts import heatmap, largest
 
 
 def test_the_docstrings_examples_hold():
-    for module in (dashboard.charts, dashboard.views.network):
+    for module in (dashboard.charts, dashboard.plot, dashboard.views.network):
         assert doctest.testmod(module).failed == 0
+
+
+def test_a_figure_travels_as_plotly_writes_it_less_its_template():
+    """The chart element's figure is what Streamlit's element was given (``plotly.io.to_json``),
+    but for the template the page's theme replaces."""
+    import json
+
+    import plotly.io
+    import streamlit  # noqa: F401  (its plotly template, the default one, as in the dashboard)
+
+    frame = pl.DataFrame({"period": ["2026-01", "2026-02"], "department": ["<b>IT</b>", "IT"],
+                          "participation_rate": [0.5, None]})
+    fig = heatmap(frame, "department", "participation_rate", "Participation<br>by department")
+    whole = plotly.io.to_json(fig, validate=False)
+    assert '"template"' in whole
+    sent = dashboard.plot.figure_json(fig)
+    expected = json.loads(whole)
+    del expected["layout"]["template"]
+    assert json.loads(sent) == expected
+    assert '"template"' not in sent and "\\u003cbr\\u003e" in sent  # escaped as plotly escapes it
+    assert len(sent) < len(whole) / 2
 
 
 def test_largest_groups_by_headcount_in_the_last_period():

@@ -33,6 +33,7 @@ from dashboard.format import count, pct, plural, points
 from dashboard.words import group_words
 from metrics import registry
 from ruche import store
+from tests.drawn import charts as drawn_charts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -125,7 +126,7 @@ def captions(at: AppTest) -> str:
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    return {key: json.loads(spec) for key, spec in drawn_charts(at).items()}
 
 
 def title(spec: dict) -> str:

@@ -18,6 +18,7 @@ from polars.testing import assert_frame_equal
 
 from metrics import hierarchy, registry, relays
 from ruche import store
+from tests.drawn import charts as drawn_charts
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 SAMPLE_KEY = "ab" * 32  # the key the sample store was built with
@@ -227,7 +228,7 @@ def test_a_level_of_many_organisations_draws_the_highest_and_the_lowest(monkeypa
     assert subs.height == 50  # the sample's N-2 organisations shown in its last complete month
     ordered = subs.sort(["participation_rate", "organisation"], descending=[True, False])
     expected = pl.concat([ordered.head(15), ordered.tail(15)])
-    [spec] = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("org_levels")]
+    spec = json.loads(drawn_charts(at)["org_levels"])
     assert sorted(spec["data"][0]["y"]) == sorted(charts.safes(expected["organisation"].to_list()))
     assert organisation.MAX_BARS == 30
     assert ("The 15 highest and the 15 lowest of the 50 organisations shown are drawn."

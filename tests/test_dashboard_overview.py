@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from tests.drawn import charts as drawn_charts
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
@@ -56,7 +57,7 @@ def test_overview_shows_the_organisation_figures(tiny_store):
     assert captions[0] == "The organisation · 2026-02 · headcount 11 (people employed in 2026-02), 4 active"
     assert ("Partial period: 2026-01 (27 days of data). Marked on the charts; no headline, "
             "change or trend is read from a partial period.") in captions
-    trend = at.get("plotly_chart")[0].proto.spec
+    trend = list(drawn_charts(at).values())[0]
     assert '"ticktext":["2026-01 (partial)","2026-02"]' in trend
     assert "Participation is 36.4% in 2026-02" in trend
 

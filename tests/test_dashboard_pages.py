@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.format import count, pct
 from metrics import registry
 from ruche import store
+from tests.drawn import charts as drawn_charts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -101,11 +102,11 @@ def test_a_range_of_whole_periods_survives_pages_and_grains(sample_store):
     live = compute(sample_store, "participation", by="department", start=f.start, end=f.end, min_group_size=5).rows
     best = live.filter(pl.col("period") == "2026-03").sort("participation_rate", descending=True).row(0, named=True)
     assert f"In 2026-03, {best['department']} leads at {pct(best['participation_rate'])}" in \
-        at.get("plotly_chart")[0].proto.spec
+        list(drawn_charts(at).values())[0]
     retention = compute(sample_store, "participation", by="organisation", start=f.start, end=f.end,
                         min_group_size=5).rows.row(-1, named=True)["retention"]
     assert f"{pct(retention)} of the people of the organisation active the period\\u003cbr\\u003ebefore 2026-03 came back" in \
-        at.get("plotly_chart")[2].proto.spec
+        list(drawn_charts(at).values())[2]
     # by quarter: the same dates widened to whole quarters, kept when the page changes
     at.sidebar.selectbox(key="period").set_value("quarter").run()
     visit(at, "overview")
@@ -323,7 +324,7 @@ def test_the_participation_page_of_one_group_reads_its_levels_and_frontline_as_t
         if months:
             at.sidebar.select_slider(key="range_month").set_value(months).run()
         assert not at.exception, [e.value for e in at.exception]
-        drawn = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+        drawn = {key: json.loads(spec) for key, spec in drawn_charts(at).items()}
         for key, name, column in (("levels", "leadership", "level"), ("frontline", "frontline", "frontline")):
             rows = found[name].rows.filter(pl.col("department") == "Maintenance & Quality")
             want = {value: part.sort("period")["participation_rate"].to_list()

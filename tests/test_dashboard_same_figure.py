@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.format import count, pct
 from ruche.cli import main
+from tests.drawn import charts as drawn_charts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -53,7 +54,7 @@ def captions(at: AppTest) -> str:
 
 
 def titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    return [json.loads(spec)["layout"]["title"]["text"] for spec in drawn_charts(at).values()]
 
 
 def report(db, tmp_path, capsys) -> str:

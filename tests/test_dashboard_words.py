@@ -26,6 +26,7 @@ from dashboard.format import pct
 from dashboard.words import MEANINGS, PERCENT
 from metrics import registry
 from ruche import store
+from tests.drawn import charts as drawn_charts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -52,7 +53,7 @@ def shown(sample_store) -> dict:
                 at.switch_page(f"screens/{page}.py").run()
                 assert not at.exception, (by, page, [e.value for e in at.exception])
                 seen[by, page] = {
-                    "figures": [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
+                    "figures": [json.loads(spec) for spec in drawn_charts(at).values()],
                     "tables": [(d.value, json.loads(d.proto.columns or "{}")) for d in at.dataframe],
                     "metrics": [(m.label, m.value, m.proto.help) for m in at.metric],
                     "headings": {h.value: h.proto.help for h in at.subheader},
@@ -322,7 +323,7 @@ def test_a_one_month_range_on_the_sample_says_so(sample_store, monkeypatch):
     at.run()
     at.sidebar.select_slider(key="range_month").set_value((date(2026, 10, 1), date(2026, 10, 1))).run()
     assert not at.exception, [e.value for e in at.exception]
-    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    figures = [json.loads(spec) for spec in drawn_charts(at).values()]
     trend, curves = figures[0], [f for f in figures if "adoption" in title(f)][0]
     for f in (trend, curves):
         assert [a["text"] for a in f["layout"]["annotations"]][0].startswith("One period in the range"), title(f)
@@ -358,7 +359,7 @@ def shown_fr(sample_store) -> dict:
                     at.switch_page(f"screens/{page}.py").run()
                     assert not at.exception, (by, page, [e.value for e in at.exception])
                     seen[by, page] = {
-                        "figures": [json.loads(c.proto.spec) for c in at.get("plotly_chart")],
+                        "figures": [json.loads(spec) for spec in drawn_charts(at).values()],
                         "tables": [(d.value, json.loads(d.proto.columns or "{}")) for d in at.dataframe],
                         "texts": [e.value for e in [*at.title, *at.subheader, *at.caption, *at.markdown]],
                     }

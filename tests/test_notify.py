@@ -36,6 +36,7 @@ from ruche import store
 from ruche.cli import main
 from ruche.config import ConfigError, Settings
 from ruche.privacy import Pseudonymiser
+from tests.drawn import charts as drawn_charts
 
 KEY = "ab" * 32
 PASSWORD = "s3cret-Pa55"
@@ -625,7 +626,7 @@ def test_the_digest_figures_are_the_dashboards(db, monkeypatch):
     listed = at.dataframe[1].value  # the idle communities listed
     assert sorted(listed["community"]) == ["Jazz", "Old"] and set(idle["gone_idle"]) <= set(listed["community"])
     # the unanswered threads and the newcomers who lapsed: the Communities page's charts, by week
-    drawn = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    drawn = {key: json.loads(spec) for key, spec in drawn_charts(at).items()}
     unanswered = d.section("Unanswered threads").figures
     assert (unanswered["unanswered"], unanswered["threads"]) == (2, 3)
     assert drawn["unanswered"]["layout"]["title"]["text"].startswith(

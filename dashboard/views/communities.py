@@ -122,15 +122,15 @@ def spaces_and_threads(f: Filters) -> None:
         r = resp.reading("unanswered_share")
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.mark_partial(charts.hours_trend(
+            charts.draw(charts.mark_partial(charts.hours_trend(
                 resp.rows, _("Time to first reply, threads started by {scope}").format(scope=scope)), f.partial_labels),
-                width="stretch", key="first_reply")
+                key="first_reply")
         with right:
-            st.plotly_chart(charts.mark_partial(charts.org_trend(
+            charts.draw(charts.mark_partial(charts.org_trend(
                 resp.rows.filter(pl.col("unanswered_share").is_not_null()), "unanswered_share",
                 _("{share} of the threads started by {scope}<br>in {period} got no reply").format(
                     share=pct(r.value), scope=scope, period=label(r.period)), _("Unanswered")),
-                f.partial_labels), width="stretch", key="unanswered")
+                f.partial_labels), key="unanswered")
         st.caption(md(_("Covers: {covers}.").format(covers=resp.covers)))
 
 
@@ -145,11 +145,11 @@ def contributors(f: Filters) -> None:
         n = life.reading("new")
         lapsed = life.reading("lapsed")
         newcomers = life.reading("lapsed_newcomers")
-        st.plotly_chart(charts.mark_partial(charts.lifecycle_bars(
+        charts.draw(charts.mark_partial(charts.lifecycle_bars(
             life.rows, _("{new} new and {lapsed} lapsed contributors in {period} ({newcomers} of them newcomers "
                          "the period before)<br>in {scope}").format(
                 new=count(n.value), lapsed=count(lapsed.value), newcomers=count(newcomers.value), period=label(n.period),
-                scope=charts.safe(in_words(life.query.scope)))), f.partial_labels), width="stretch", key="lifecycle")
+                scope=charts.safe(in_words(life.query.scope)))), f.partial_labels), key="lifecycle")
         st.caption(md(_("Covers: {covers}.").format(covers=life.covers)))
         note = partial_note(f)
         if note:
@@ -162,19 +162,19 @@ def contributors(f: Filters) -> None:
                 st.write(_("Under the minimum size over the range."))
             else:
                 row = steps.row(0, named=True)
-                st.plotly_chart(charts.funnel(
+                charts.draw(charts.funnel(
                     [(_("in the directory"), row["in_directory"]), (_("seen"), row["seen"]), (_("reacted"), row["reacted"]),
                      (_("posted"), row["posted"]), (_("contributes regularly"), row["regular"])],
                     _("From the directory to regular contribution<br>in {scope}").format(
                         scope=charts.safe(in_words(life.query.scope)))),
-                    width="stretch", key="funnel")
+                    key="funnel")
         with right:
             st.subheader(_("Cohorts by month of arrival"), help=_(HELP["cohorts"]))
             cohorts = life.frame("cohorts")
             if cohorts.is_empty():
                 st.write(_("No cohort of at least {k} people in this range.").format(k=f.min_group_size))
             else:
-                st.plotly_chart(charts.cohort_curves(
+                charts.draw(charts.cohort_curves(
                     cohorts, _("Share of each cohort active, month by month<br>in {scope}").format(
                         scope=charts.safe(in_words(life.query.scope)))),
-                    width="stretch", key="cohorts")
+                    key="cohorts")

@@ -63,7 +63,7 @@ def render(f: Filters) -> None:
     title = _("{share} of people ({n}) write {content} of the content in {scope}").format(
         share=pct(top["people_share"]), n=count(top["people"]), content=pct(top["contributions_share"]),
         scope=charts.safe(scope))
-    st.plotly_chart(charts.split_bars(split, title), width="stretch", key="split")
+    charts.draw(charts.split_bars(split, title), key="split")
     st.caption(md(_("Headcount {n}: the internal people of {scope} employed at some time over the "
                     "range (more than in any one period). Reference: Nielsen's 90/9/1 — {lurkers} lurkers, "
                     "{occasional} occasional contributors, {superusers} superusers writing most of the content.").format(
@@ -74,9 +74,9 @@ def render(f: Filters) -> None:
     with left:
         st.subheader(_("Concentration"), help=_(HELP["gini"]))
         if f.group is None and extra["lorenz"].height > 1:
-            st.plotly_chart(charts.lorenz(extra["lorenz"], gini,
-                                          _("Half of all contributions come from {n} people").format(n=count(absence))),
-                            width="stretch", key="lorenz")
+            charts.draw(charts.lorenz(extra["lorenz"], gini,
+                                      _("Half of all contributions come from {n} people").format(n=count(absence))),
+                        key="lorenz")
         else:
             st.write(md(_("Gini of {scope}: {gini}").format(scope=scope, gini=number(gini, 2))))
     with right:
@@ -91,10 +91,10 @@ def render(f: Filters) -> None:
             title = titles.personas(totals, "employees" if f.group is None else "people")
             sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
             drawn = sizes.head(MAX_GROUPS)[f.by]
-            st.plotly_chart(
+            charts.draw(
                 charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
                                       title, _("People"), meanings=MEANINGS),
-                width="stretch", key="personas",
+                key="personas",
             )
             prefix = _("A persona: ")
             st.caption("; ".join(f"{term(p)}: {_(MEANINGS[p]).removeprefix(prefix).rstrip('.')}" for p in

@@ -128,8 +128,7 @@ def render(f: Filters) -> None:
                  + (_(" (the {n} with the most ties to it)").format(n=MAX_DRAWN - 1) if nodes.height >= MAX_DRAWN else "")
                  + _(", of the {n} of the organisation's graph.").format(n=count(total)))
     if nodes.height:
-        st.plotly_chart(charts.group_network(nodes, edges, set(silos[f.by].to_list()), title),
-                        width="stretch", key="graph")
+        charts.draw(charts.group_network(nodes, edges, set(silos[f.by].to_list()), title), key="graph")
         st.caption(md(_(HELP["graph"]) + shown))
 
     left, right = st.columns(2)
@@ -143,13 +142,13 @@ def render(f: Filters) -> None:
             mine = fig.rows.filter(pl.col("ei_index").is_not_null()) if f.group is not None else ranked.clear()
             if mine.height and f.group not in drawn[f.by].to_list():
                 drawn = pl.concat([drawn.head(MAX_DRAWN - 1), mine])
-            st.plotly_chart(
+            charts.draw(
                 charts.ei_bars(drawn, f.by, threshold,
                                titles.most_closed(ranked, f.by, (one, kind), threshold)
                                + (_(";<br>every {by}, {group} among them").format(by=one, group=charts.safe(f.group))
                                   if mine.height else ""),
                                highlight=f.group),
-                width="stretch", key="ei",
+                key="ei",
             )
             without = groups.height - with_ties.height
             st.caption(md((_("The {drawn} most closed of {n} {kind} with enough ties to tell").format(
@@ -170,7 +169,7 @@ def render(f: Filters) -> None:
             verb = titles.change(a["cross_silo_share"], b["cross_silo_share"])
             who = _("Cross-silo share") if f.group is None else _("The share of {group}'s ties leaving it").format(
                 group=charts.safe(f.group))
-            st.plotly_chart(
+            charts.draw(
                 charts.mark_partial(charts.org_trend(
                     trend.filter(pl.col("cross_silo_share").is_not_null()), "cross_silo_share",
                     {"rose": _("{who} rose<br>from {a} in {first} to {b} in {last}"),
@@ -178,7 +177,7 @@ def render(f: Filters) -> None:
                      "held": _("{who} held<br>from {a} in {first} to {b} in {last}")}[verb].format(
                         who=who, a=pct(a["cross_silo_share"]), first=label(a["period"]), b=pct(b["cross_silo_share"]),
                         last=label(b["period"])), _("Cross-silo share")), partial),
-                width="stretch", key="cross",
+                key="cross",
             )
 
     st.subheader(_("Informal communities against the organisation chart"),

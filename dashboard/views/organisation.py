@@ -79,11 +79,11 @@ def render(f: Filters) -> None:
     trend = fig.rows.filter(pl.col("part") == hierarchy.WHOLE)
     if leader is not None:
         trend = pl.concat([trend, company.rows.filter(pl.col("part") == hierarchy.WHOLE)])
-    st.plotly_chart(charts.mark_partial(charts.organisation_trend(
+    charts.draw(charts.mark_partial(charts.organisation_trend(
         trend.select("organisation", "period", "participation_rate"),
         _("Participation of the organisation against the company") if leader is not None
         else _("Participation of the organisation")),
-        fig.partial), width="stretch", key="org_trend")
+        fig.partial), key="org_trend")
 
     subs = latest.filter(pl.col("part") == hierarchy.SUB)
     st.subheader(_("Sub-organisations"))
@@ -146,10 +146,10 @@ def _by_level(f: Filters) -> None:
     if subs.height > MAX_BARS:
         ordered = subs.sort(["participation_rate", "organisation"], descending=[True, False])
         drawn = pl.concat([ordered.head(MAX_BARS // 2), ordered.tail(MAX_BARS // 2)])
-    st.plotly_chart(charts.ranking(drawn, "organisation", "participation_rate",
-                                   _("Participation of the N-{level} organisations in {period}").format(
-                                       level=level, period=label(fig.last_period)),
-                                   _("Participation")), width="stretch", key="org_levels")
+    charts.draw(charts.ranking(drawn, "organisation", "participation_rate",
+                               _("Participation of the N-{level} organisations in {period}").format(
+                                   level=level, period=label(fig.last_period)),
+                               _("Participation")), key="org_levels")
     if drawn.height < subs.height:
         st.caption(md(_("The {n} highest and the {n} lowest of the {total} organisations shown are drawn.").format(
             n=count(MAX_BARS // 2), total=count(subs.height))))
@@ -184,8 +184,8 @@ def _relays(f: Filters) -> None:
     if rows.is_empty():
         st.caption(_("Not enough teams on each side to compare."))
         return
-    st.plotly_chart(charts.mark_partial(charts.relays_chart(
-        rows, _("Teams whose manager took part against the others")), fig.partial), width="stretch", key="relays")
+    charts.draw(charts.mark_partial(charts.relays_chart(
+        rows, _("Teams whose manager took part against the others")), fig.partial), key="relays")
     last = fig.latest().row(0, named=True)
     if last["gap"] is not None:
         interval = (_(" (95% interval {low} to {high})").format(low=points(last["gap_low"]), high=points(last["gap_high"]))

@@ -46,8 +46,8 @@ def render(f: Filters) -> None:
         st.caption(md(note))
 
     trend = o.trend.rows
-    st.plotly_chart(charts.mark_partial(charts.participation_trend(
-        trend, charts.trend_title(trend, partial=o.partial)), o.partial), width="stretch", key="trend")
+    charts.draw(charts.mark_partial(charts.participation_trend(
+        trend, charts.trend_title(trend, partial=o.partial)), o.partial), key="trend")
     st.caption(md(
         _("In {period}, {active} of {headcount} people took part and {contributors} wrote something "
           "({rate}).").format(period=label(last["period"]), active=count(last["active"]),
@@ -68,14 +68,14 @@ def render(f: Filters) -> None:
         named = titles.named(latest, f.by, "participation_rate")
         drawn = charts.largest(curves, f.by, MAX_CURVES - len(named))
         drawn += [g for g in named if g not in drawn]
-        st.plotly_chart(
+        charts.draw(
             charts.mark_partial(charts.adoption_curves(
                 curves.filter(pl.col(f.by).is_in(drawn)), f.by, s.phases,
                 _("{leaders} in {period}").format(
                     leaders=titles.leaders(latest, f.by, "participation_rate", kind, ("leads adoption", "trails")),
                     period=label(high["period"]))),
                 o.partial),
-            width="stretch", key="curves",
+            key="curves",
         )
         groups = latest.height
         st.caption(md(_("{groups} in {period}").format(groups=plural(groups, *kind), period=label(high["period"]))

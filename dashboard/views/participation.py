@@ -65,9 +65,9 @@ def render(f: Filters) -> None:
     named = titles.named(last, f.by, "participation_rate") if f.group is None else []
     drawn = charts.largest(frame, f.by, MAX_ROWS - len(named))
     drawn += [g for g in named if g not in drawn]
-    st.plotly_chart(charts.mark_partial(
+    charts.draw(charts.mark_partial(
         charts.heatmap(frame.filter(pl.col(f.by).is_in(drawn)), f.by, "participation_rate", title), partial),
-        width="stretch", key="heatmap")
+        key="heatmap")
     st.caption(_(HELP["heatmap"]) + (_(" {n} of {groups} are drawn: the largest, and those the title names.").format(
         n=len(drawn), groups=plural(last.height, *kind)) if last.height > len(drawn) else ""))
     st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
@@ -85,11 +85,11 @@ def render(f: Filters) -> None:
         ranked = fig.ranked("participation_rate")
         if ranked.height > MAX_ROWS:  # the most and the least active
             ranked = pl.concat([ranked.head(MAX_ROWS // 2), ranked.tail(MAX_ROWS // 2)])
-        st.plotly_chart(
+        charts.draw(
             charts.ranking(ranked, f.by, "participation_rate",
                            titles.groups_ranked(last.height, kind, last_period),
                            _("Participation rate")),
-            width="stretch", key="ranking",
+            key="ranking",
         )
         if last.height > ranked.height:
             st.caption(_("The {n} most and the {n} least active of {groups}.").format(
@@ -103,12 +103,12 @@ def render(f: Filters) -> None:
             st.write(_("Retention needs at least two periods."))
         else:
             retained = own.rows.filter(pl.col("retention").is_not_null())
-            st.plotly_chart(charts.mark_partial(
+            charts.draw(charts.mark_partial(
                 charts.org_trend(retained, "retention",
                                  _("{rate} of the people of {scope} active the period<br>before {period} came back "
                                    "in it").format(rate=pct(r.value), scope=charts.safe(scope), period=label(r.period)),
                                  _("Retention")), partial),
-                width="stretch", key="retention",
+                key="retention",
             )
 
     left, right = st.columns(2)
@@ -121,11 +121,11 @@ def render(f: Filters) -> None:
             st.write(md(_("No frontline flag in the directory, or a population of {scope} under the minimum size.").format(
                 scope=scope)))
         else:
-            st.plotly_chart(charts.mark_partial(charts.compared_lines(
+            charts.draw(charts.mark_partial(charts.compared_lines(
                 fr.rows, "frontline", "participation_rate",
                 _("Participation of frontline and desk workers<br>in {scope}").format(scope=charts.safe(scope)),
                 _("Participation rate")),
-                partial), width="stretch", key="frontline")
+                partial), key="frontline")
             st.caption(md(gap_sentence(fr.gap("frontline", "frontline", "desk"), _("frontline people"), _("desk workers"))))
     with right:
         st.subheader(_("Leaders and staff"), help=_(HELP["leaders"]))
@@ -134,8 +134,8 @@ def render(f: Filters) -> None:
         if lv.rows.is_empty():
             st.write(md(_("No job level in the directory, or levels of {scope} under the minimum size.").format(scope=scope)))
         else:
-            st.plotly_chart(charts.mark_partial(charts.compared_lines(
+            charts.draw(charts.mark_partial(charts.compared_lines(
                 lv.rows, "level", "participation_rate",
                 _("Participation by job level<br>in {scope}").format(scope=charts.safe(scope)),
-                _("Participation rate")), partial), width="stretch", key="levels")
+                _("Participation rate")), partial), key="levels")
             st.caption(md(gap_sentence(lv.gap("level", "manager", "staff"), _("managers"), pgettext("people", "staff"))))
