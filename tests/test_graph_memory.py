@@ -77,6 +77,32 @@ def test_the_graph_is_judged_against_the_whole_limit_while_duckdb_is_given_less(
     assert limit() == pytest.approx(1e9, rel=1e-3)
 
 
+def test_the_whole_history_s_graph_is_refused_on_the_stored_pairs_before_its_ties_are_read(monkeypatch):
+    """Once the group ties keep the pairs of people with a tie, a graph of the whole history those
+    pairs already refuse is refused before its ties are handed to Python (at a million people
+    over 24 months those alone took the process past memory_limit), with the same message; a
+    window's graph is weighed on its own ties, read."""
+    from datetime import date
+
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    refresh_metrics(con)  # the group ties and the pairs they keep
+    read = []
+    tie_frame = graph.tie_frame
+    monkeypatch.setattr(graph, "tie_frame", lambda *a, **k: read.append(a[1]) or tie_frame(*a, **k))
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 200_000_000)  # 9 ties: 1.8 GB
+    with pytest.raises(MetricError) as refused:
+        person_graph(con, "organisation")
+    assert str(refused.value) == REFUSED and read == []
+    first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
+    with pytest.raises(MetricError) as refused:  # the window holds every tie: refused once read
+        person_graph(con, "organisation", date(first.year, 1, 1), last)
+    assert str(refused.value) == REFUSED and read == ["person_ties"]
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 100_000_000)  # 0.9 GB: fits
+    assert len(person_graph(con, "organisation").a) == 9 and read == ["person_ties"] * 2
+
+
 def test_the_refresh_holds_back_from_duckdb_the_graph_it_expects(monkeypatch):
     """The group ties are stored before the person graph, so that the pairs they keep say how big
     the graph will be: that much is held back from DuckDB's share while the graph is built."""
