@@ -187,3 +187,32 @@ def test_a_share_stands_until_the_process_may_have_grown_past_its_margin(monkeyp
     share.con = measure
     share.restore()
     assert limit() == pytest.approx(999_922_073, rel=1e-3) and id(con) not in store._SET
+
+
+def test_the_memory_polars_frees_leaves_the_process_at_once():
+    """Every package of Ruche sets polars' allocator to give freed memory back at once (what a
+    refresh holds beside DuckDB is read from its resident memory): a frame of 480 MB let go
+    leaves the process's resident memory where it was before, not 480 MB higher for up to a
+    second (polars' own setting).
+    An allocator setting of the environment's own is kept."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os, metrics, polars as pl\n"
+        "from ruche.store import resident_bytes\n"
+        "before = resident_bytes()\n"
+        "frame = pl.DataFrame({'a': range(20_000_000), 'b': [1.0] * 20_000_000}).sort('b', 'a')\n"
+        "held = resident_bytes() - before\n"
+        "del frame\n"
+        "print(os.environ['_RJEM_MALLOC_CONF'], held > 300e6, resident_bytes() - before < 50e6)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    found = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    setting, held, freed = found.stdout.split()  # polars puts its own first: the last one holds
+    assert (setting.endswith(",dirty_decay_ms:0,muzzy_decay_ms:0"), held, freed) == (True, "True", "True")
+    found = subprocess.run([sys.executable, "-c", script], env={**env, "_RJEM_MALLOC_CONF": "narenas:2"},
+                           capture_output=True, text=True, check=True)
+    setting, held, freed = found.stdout.split()
+    assert (setting.endswith(",narenas:2"), "decay_ms:0" in setting, held, freed) == (True, False, "True", "False")
