@@ -499,18 +499,25 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         the values left out in each period in order, the number of values left out somewhere
         counted over them all. Each period is decided on its own rows, so these are the results
         of the whole grain's frames at once."""
-        n = common.get((PER_GRAIN, params.period, SPANS), {}).get(params.by) if bys_read == [params.by] else None
-        ranges = spans(con, params.period, params.start, n) if n is not None else [(params.start, None)]
+        ranges = span_ranges()
         if len(ranges) == 1:
             return decided(compared(attribute))
-        read = common.setdefault(IN_SPANS, {})  # told in the load's summary
-        read[f"{params.period} {params.by}"] = len(ranges)
         parts = [decided(compared(attribute, start, end)) for start, end in ranges]
         out = {}
         for by in parts[0]:
             hidden = pl.concat([part[by][2] for part in parts])
             out[by] = (pl.concat([part[by][0] for part in parts]), hidden[attribute].n_unique(), hidden)
         return out
+
+    def span_ranges() -> list[tuple[date | None, date | None]]:
+        """The spans of whole periods ``params.by``'s frames are read in (:func:`spans`): more
+        than one only when the attributes are read one at a time and its groups' frames of every
+        period would take more than :data:`SPAN_SHARE` of the budget (:func:`periods_at_once`)."""
+        n = common.get((PER_GRAIN, params.period, SPANS), {}).get(params.by) if bys_read == [params.by] else None
+        ranges = spans(con, params.period, params.start, n) if n is not None else [(params.start, None)]
+        if len(ranges) > 1:
+            common.setdefault(IN_SPANS, {})[f"{params.period} {params.by}"] = len(ranges)  # told in the load's summary
+        return ranges
 
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
@@ -531,10 +538,28 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution)):
             # every attribute in one query from the stored group ties (the load asks for each)
             tied = [by for by in bys_read if by in BY_CHOICES]
-            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda _: silos.silos_by(
-                con, tied, params.period, params.start, params.min_group_size, threshold, *volume,
-                totals=alone((PER_GRAIN, params.period, "silos totals", params.start, tuple(tied)),
-                             lambda: silos.totals_by(con, tied, params.period, params.start))))
+
+            def per_period(start: date | None = params.start, end: date | None = None) -> dict:
+                return silos.silos_by(
+                    con, tied, params.period, start, params.min_group_size, threshold, *volume,
+                    totals=alone((PER_GRAIN, params.period, "silos totals", start, tuple(tied), end),
+                                 lambda: silos.totals_by(con, tied, params.period, start, end)))
+
+            def in_spans() -> dict:
+                """:func:`per_period` a span of periods at a time, as the levels' (each period's
+                groups decided on its rows alone), the spans' results put end to end."""
+                ranges = span_ranges()
+                if len(ranges) == 1:
+                    return per_period()
+                parts = [per_period(start, end) for start, end in ranges]
+                out = {}
+                for by in parts[0]:
+                    hidden = pl.concat([part[by][3] for part in parts])
+                    out[by] = (pl.concat([part[by][0] for part in parts]), hidden[by].n_unique(),
+                               pl.concat([part[by][2] for part in parts]), hidden)
+                return out
+
+            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda _: in_spans())
         else:
             groups, left_out, org, hidden = silos.silos_and_hidden(
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
