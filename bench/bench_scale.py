@@ -81,7 +81,8 @@ def _inner(argv: list[str]) -> int:
         stored = done.get("results") or {}
         out = {"stages": done.get("stages", {}), "network": done.get("network"),
                "outside_duckdb_mb": stored.get("outside_duckdb_mb"), "over_memory_limit": stored.get("over_memory_limit"),
-               "one_attribute_at_a_time": stored.get("one_attribute_at_a_time")}
+               "one_attribute_at_a_time": stored.get("one_attribute_at_a_time"),
+               "read_in_spans": stored.get("read_in_spans"), "results_seconds": stored.get("seconds")}
     print(json.dumps(out, default=str))
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+import ruche  # noqa: F401 (its allocator setting, read when polars is first loaded)
 from ingest.common import InputCount, IngestError, SourceNotRecognised, Summary
 from ingest.runner import SOURCES, detect
 

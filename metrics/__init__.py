@@ -10,3 +10,5 @@ bases), ``results`` (stored results), ``refresh`` (what a load rebuilds), ``regi
 name) and ``figures`` (a figure with what it covers) import the definitions, never the reverse
 (``tests/test_metrics_layers.py``).
 """
+
+import ruche  # noqa: F401 (its allocator setting, read when polars is first loaded)

@@ -158,6 +158,27 @@ def graph_bytes_expected(con: duckdb.DuckDBPyConnection) -> int:
     return people * GRAPH_BYTES_PER_PERSON + ties * GRAPH_BYTES_PER_TIE
 
 
+def check_stored_pairs(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> None:
+    """Raise :class:`MetricError` before the ties of the person graph of the whole history
+    (``start`` and ``end`` None) are read, when the pairs of people with a tie the store keeps
+    (``m_person_pairs``: those ties, while the group ties describe the store) would already be
+    refused (:func:`check_graph_memory`): the ties handed to Python cost about what the graph
+    would (a million people over 24 months: 39,263,814 ties took the process past ``memory_limit``
+    before the graph was refused, docs/scale.md). A window's graph is weighed on its own ties."""
+    if start is not None or end is not None or not group_ties_current(con):
+        return
+    found = con.execute("select count(*) from information_schema.tables where table_name = 'm_person_pairs'").fetchone()[0]
+    if not found:
+        return
+    ties = con.execute("select count(*) from m_person_pairs").fetchone()[0]
+    in_use = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+    if graph_refusal(0, ties, memory_budget(con), int(in_use)) is None:
+        return  # the people's share is weighed with the ties read
+    people = con.execute("select count(*) from (select person_a from m_person_pairs union "
+                         "select person_b from m_person_pairs)").fetchone()[0]
+    check_graph_memory(con, people, ties)
+
+
 def check_graph_memory(con: duckdb.DuckDBPyConnection, people: int, ties: int) -> None:
     """Raise :class:`MetricError` when :func:`graph_refusal` refuses the graph under the store's
     ``memory_limit`` and what DuckDB holds now."""
@@ -190,6 +211,7 @@ def person_graph(
     >>> P.keys.tolist(), P.groups, P.a.tolist(), P.b.tolist(), P.weight.tolist()
     ([1, 2, 3], ['Sales', 'Sales', 'Legal'], [0, 1], [2, 2], [2.0, 1.0])
     """
+    check_stored_pairs(con, start, end)
     nodes, ties = _person_ties(con, by, start, end, attribution)
     check_graph_memory(con, len(nodes), len(ties))
     keys = nodes["person_a"].to_numpy().astype(np.int64)

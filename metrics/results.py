@@ -292,6 +292,62 @@ HELD_BYTES_PER_GROUP_PERIOD = 2_000
 APART_SHARE = 0.25
 
 
+#: The key under which ``common`` holds, per grain (the key's second item), how many periods of
+#: each attribute's frames are read at once when the attributes are read one at a time
+#: (:func:`periods_at_once`).
+SPANS = "periods read at once"
+
+#: The share of ``memory_limit`` one attribute's frames of a span of periods may take, read one
+#: attribute at a time (:func:`periods_at_once`).
+SPAN_SHARE = 0.25
+
+
+#: The key under which ``common`` holds, per grain and attribute (``"week team"``), how many spans
+#: of periods its frames were read in, when more than one (:func:`periods_at_once`).
+IN_SPANS = "read in spans"
+
+
+def periods_at_once(groups: dict[str, int], budget: int) -> dict[str, int]:
+    """How many periods of each attribute's frames (``groups``: :func:`group_counts`) the stored
+    results read and decide on at once when the attributes are read one at a time: as many as
+    hold :data:`SPAN_SHARE` of ``budget`` at :data:`HELD_BYTES_PER_GROUP_PERIOD` (at least one).
+    Each period's groups and cells are decided on that period's rows alone
+    (:func:`metrics.suppression.decide_within`: every line it closes lies within a period), so the
+    frames of a span at a time give the same results as the whole grain's at once, and what is
+    held outside DuckDB is bounded by a span's (the levels inside 95,000 teams over 105 weeks).
+
+    >>> periods_at_once({"organisation": 1, "team": 95_000}, 12_000_000_000)
+    {'organisation': 1500000, 'team': 15}
+    """
+    return {by: max(int(budget * SPAN_SHARE) // (n * HELD_BYTES_PER_GROUP_PERIOD), 1) for by, n in groups.items()}
+
+
+def spans(con: duckdb.DuckDBPyConnection, period: str, start: date | None,
+          n: int | None) -> list[tuple[date | None, date | None]]:
+    """The ranges (first and last day, inclusive; None: open) of at most ``n`` whole periods of
+    ``period`` (None: every one) that the periods from ``start`` on to the end of the data fall
+    in, in order: the first from ``start``, the last to the end of the data.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-01-14', 1, 'post', 1), (2, 'x', '2026-05-02', 1, 'post', 1)")
+    >>> [tuple(d and d.isoformat() for d in r) for r in spans(con, "month", None, 2)]
+    [(None, '2026-02-28'), ('2026-03-01', '2026-04-30'), ('2026-05-01', None)]
+    >>> spans(con, "month", None, 5)
+    [(None, None)]
+    """
+    first, last = data_bounds(con, start, None)
+    if first is None or n is None:
+        return [(start, None)]
+    starts, at = [], period_start(period, first)
+    while at <= last:
+        starts.append(at)
+        at = shift_period(period, at, 1)
+    cuts = starts[n::n]
+    return list(zip([start, *cuts], [*(c - timedelta(days=1) for c in cuts), None]))
+
+
 def group_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The number of groups of each attribute of :data:`ALL_BYS` anybody held (any version of
     their attributes), in one query."""
@@ -458,33 +514,71 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         shown(rows=rows)  # the lifecycle and responsiveness of the grain decide alike
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
 
-    def compared(attribute: str) -> dict[str, pl.DataFrame]:
+    def compared(attribute: str, start: date | None = params.start, end: date | None = None) -> dict[str, pl.DataFrame]:
         """The participation by ``attribute`` inside every attribute's groups before any
         suppression (:func:`metrics.leadership.compared_frames`), once per grain and start for
         every call that decides on it (the leaders' and the levels' alike): one query, the
         attribute alone the participation by it; spliced, the one read from the period before
         (participation's retention looks back to it) holds the same rows of the periods after.
         Read one attribute at a time, inside the groups of the attribute asked for alone, held
-        while the calls ask for them."""
+        while the calls ask for them; ``start``..``end``: a span of whole periods of them
+        (:func:`in_spans`)."""
         before = None if params.start is None else shift_period(params.period, params.start, -1)
         held = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
+
+        def whole() -> pl.DataFrame:  # participation by the attribute, the span's periods of it
+            frame = heads(attribute) if held is None else held
+            if start != params.start:
+                frame = frame.filter(pl.col("period") >= period_label(params.period, start))
+            if end is not None:
+                frame = frame.filter(pl.col("period") <= period_label(params.period, end))
+            return frame
+
         outer = [by for by in bys_read if by not in ("organisation", attribute)]
-        return alone((PER_GRAIN, params.period, f"{attribute} frames", params.start, attribution, tuple(bys_read)),
+        return alone((PER_GRAIN, params.period, f"{attribute} frames", start, attribution, tuple(bys_read), end),
                      lambda: compared_frames(
-            con, attribute, bys_read, params.period, params.start, None, attribution,
-            alone=None if len(outer) == len(bys_read) else heads(attribute) if held is None else held))
+            con, attribute, bys_read, params.period, start, end, attribution,
+            alone=None if len(outer) == len(bys_read) else whole()))
+
+    def in_spans(attribute: str, decided) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+        """``decided(frames)`` (:func:`metrics.leadership.compared_by` or
+        :func:`metrics.leadership.leaders_by` on :func:`compared`'s frames of ``attribute``), read
+        and decided a span of periods at a time when the attributes are read one at a time
+        (:func:`periods_at_once`, :func:`spans`), the spans' results put end to end: the rows and
+        the values left out in each period in order, the number of values left out somewhere
+        counted over them all. Each period is decided on its own rows, so these are the results
+        of the whole grain's frames at once."""
+        ranges = span_ranges()
+        if len(ranges) == 1:
+            return decided(compared(attribute))
+        parts = [decided(compared(attribute, start, end)) for start, end in ranges]
+        out = {}
+        for by in parts[0]:
+            hidden = pl.concat([part[by][2] for part in parts])
+            out[by] = (pl.concat([part[by][0] for part in parts]), hidden[attribute].n_unique(), hidden)
+        return out
+
+    def span_ranges() -> list[tuple[date | None, date | None]]:
+        """The spans of whole periods ``params.by``'s frames are read in (:func:`spans`): more
+        than one only when the attributes are read one at a time and its groups' frames of every
+        period would take more than :data:`SPAN_SHARE` of the budget (:func:`periods_at_once`)."""
+        n = common.get((PER_GRAIN, params.period, SPANS), {}).get(params.by) if bys_read == [params.by] else None
+        ranges = spans(con, params.period, params.start, n) if n is not None else [(params.start, None)]
+        if len(ranges) > 1:
+            common.setdefault(IN_SPANS, {})[f"{params.period} {params.by}"] = len(ranges)  # told in the load's summary
+        return ranges
 
     if name == "leaders":
         # the levels' frames (every level's activity): the leaders' cells count the same people
         # the groups of the attributes read that the load asks these for (asked_by)
-        rows, left_out, hidden = every_by("leaders", lambda bys: leaders_by(
+        rows, left_out, hidden = every_by("leaders", lambda bys: in_spans("level", lambda frames: leaders_by(
             con, [b for b in asked_by(name, params.by) if b in bys], params.period, params.start, None,
-            params.min_group_size, attribution, frames=compared("level")))
+            params.min_group_size, attribution, frames=frames)))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name in COMPARED:
-        rows, left_out, hidden = every_by(name, lambda bys: compared_by(
+        rows, left_out, hidden = every_by(name, lambda bys: in_spans(COMPARED[name], lambda frames: compared_by(
             con, COMPARED[name], [b for b in asked_by(name, params.by) if b in bys], params.period, params.start,
-            None, params.min_group_size, attribution, frames=compared(COMPARED[name])))
+            None, params.min_group_size, attribution, frames=frames)))
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
     if name == "silos" and params.extra.get("per_period"):
         threshold = params.extra.get("silo_threshold")
@@ -493,11 +587,29 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         if params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution)):
             # every attribute in one query from the stored group ties (the load asks for each)
             tied = [by for by in bys_read if by in BY_CHOICES]
-            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda _: silos.silos_by(
-                con, tied, params.period, params.start, params.min_group_size, threshold, *volume,
-                totals=alone((PER_GRAIN, params.period, "silos totals", params.start, tuple(tied)),
-                             lambda: silos.totals_by(con, tied, params.period, params.start))))
-        else:  # today's organisation: from the interactions, once per grain, attribute and start
+
+            def per_period(start: date | None = params.start, end: date | None = None) -> dict:
+                return silos.silos_by(
+                    con, tied, params.period, start, params.min_group_size, threshold, *volume,
+                    totals=alone((PER_GRAIN, params.period, "silos totals", start, tuple(tied), end),
+                                 lambda: silos.totals_by(con, tied, params.period, start, end)))
+
+            def in_spans() -> dict:
+                """:func:`per_period` a span of periods at a time, as the levels' (each period's
+                groups decided on its rows alone), the spans' results put end to end."""
+                ranges = span_ranges()
+                if len(ranges) == 1:
+                    return per_period()
+                parts = [per_period(start, end) for start, end in ranges]
+                out = {}
+                for by in parts[0]:
+                    hidden = pl.concat([part[by][3] for part in parts])
+                    out[by] = (pl.concat([part[by][0] for part in parts]), hidden[by].n_unique(),
+                               pl.concat([part[by][2] for part in parts]), hidden)
+                return out
+
+            groups, left_out, org, hidden = every_by(("silos", threshold, volume), lambda _: in_spans())
+        else:  # today's organisation: from today's stored group ties or the interactions, once per grain, attribute and start
             totals = alone((PER_GRAIN, params.period, "silos totals", params.start, params.by, attribution),
                            lambda: silos.totals(con, params.by, params.period, params.start, None, attribution))
             groups, left_out, org, hidden = silos.silos_and_hidden(
@@ -1159,6 +1271,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                 if (PER_GRAIN, period, APART) not in common:
                     groups = groups or group_counts(con)
                     common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first, groups, memory.budget)
+                    common[(PER_GRAIN, period, SPANS)] = periods_at_once(groups, memory.budget)
                 if common[(PER_GRAIN, period, APART)] and period not in apart and not period_free(name, extra):
                     apart.append(period)
                 memory.share()
@@ -1245,6 +1358,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)
             "outside_duckdb_mb": round(memory.outside_peak / 1e6), "over_memory_limit": memory.over,
             "one_attribute_at_a_time": apart,
+            # the attributes whose frames were read a span of periods at a time, and in how many spans
+            "read_in_spans": common.get(IN_SPANS, {}),
             "seconds": round(time.perf_counter() - started, 3),
             "cpu_seconds": {name: round(s, 1) for name, s in sorted(spent.items(), key=lambda i: -i[1])}}
 

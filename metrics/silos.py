@@ -149,12 +149,14 @@ def totals(con: duckdb.DuckDBPyConnection, by: str, period: str | None, start: d
 
 def totals_by(
     con: duckdb.DuckDBPyConnection, bys: list[str], period: str | None, start: date | None,
+    end: date | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Every group's people and ties per ``period`` from ``start`` on, as it was, before any
     suppression, with the organisation's figures on every row, for every attribute of ``bys``
     (allow-listed) in one query (``silos_by.sql``, from the stored group ties): what
     :func:`silos_by` decides under a minimum group size. ``period`` None: the whole window from
-    ``start`` to the end of the data as one period (``all``), what :func:`silos_metric` reads."""
+    ``start`` to the end of the data as one period (``all``), what :func:`silos_metric` reads.
+    ``end``: the last day of a span of whole periods (the same rows of those periods)."""
     if period is None:
         calendar = WHOLE_WINDOW_CALENDAR
         day_of = "(select first_day from bounds)"
@@ -175,7 +177,7 @@ def totals_by(
         whole_months="by month or quarter, the whole months from the groups' month totals" if months
         else "by week, every day from the pairs",
     )
-    frame = _typed(con.execute(query, {"from_date": start, "to_date": None}).pl())
+    frame = _typed(con.execute(query, {"from_date": start, "to_date": end}).pl())
     return {by: frame.filter(pl.col("by_attribute") == by).drop("by_attribute") for by in bys}
 
 

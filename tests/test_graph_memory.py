@@ -77,6 +77,32 @@ def test_the_graph_is_judged_against_the_whole_limit_while_duckdb_is_given_less(
     assert limit() == pytest.approx(1e9, rel=1e-3)
 
 
+def test_the_whole_history_s_graph_is_refused_on_the_stored_pairs_before_its_ties_are_read(monkeypatch):
+    """Once the group ties keep the pairs of people with a tie, a graph of the whole history those
+    pairs already refuse is refused before its ties are handed to Python (at a million people
+    over 24 months those alone took the process past memory_limit), with the same message; a
+    window's graph is weighed on its own ties, read."""
+    from datetime import date
+
+    G, group = three_departments()
+    con = store_from_graph(G, group, external={17})
+    con.execute("set memory_limit = '1GB'")
+    refresh_metrics(con)  # the group ties and the pairs they keep
+    read = []
+    tie_frame = graph.tie_frame
+    monkeypatch.setattr(graph, "tie_frame", lambda *a, **k: read.append(a[1]) or tie_frame(*a, **k))
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 200_000_000)  # 9 ties: 1.8 GB
+    with pytest.raises(MetricError) as refused:
+        person_graph(con, "organisation")
+    assert str(refused.value) == REFUSED and read == []
+    first, last = con.execute("select min(occurred_at)::date, max(occurred_at)::date from activities").fetchone()
+    with pytest.raises(MetricError) as refused:  # the window holds every tie: refused once read
+        person_graph(con, "organisation", date(first.year, 1, 1), last)
+    assert str(refused.value) == REFUSED and read == ["person_ties"]
+    monkeypatch.setattr(graph, "GRAPH_BYTES_PER_TIE", 100_000_000)  # 0.9 GB: fits
+    assert len(person_graph(con, "organisation").a) == 9 and read == ["person_ties"] * 2
+
+
 def test_the_refresh_holds_back_from_duckdb_the_graph_it_expects(monkeypatch):
     """The group ties are stored before the person graph, so that the pairs they keep say how big
     the graph will be: that much is held back from DuckDB's share while the graph is built."""
@@ -161,3 +187,32 @@ def test_a_share_stands_until_the_process_may_have_grown_past_its_margin(monkeyp
     share.con = measure
     share.restore()
     assert limit() == pytest.approx(999_922_073, rel=1e-3) and id(con) not in store._SET
+
+
+def test_the_memory_polars_frees_leaves_the_process_at_once():
+    """Every package of Ruche sets polars' allocator to give freed memory back at once (what a
+    refresh holds beside DuckDB is read from its resident memory): a frame of 480 MB let go
+    leaves the process's resident memory where it was before, not 480 MB higher for up to a
+    second (polars' own setting).
+    An allocator setting of the environment's own is kept."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import os, metrics, polars as pl\n"
+        "from ruche.store import resident_bytes\n"
+        "before = resident_bytes()\n"
+        "frame = pl.DataFrame({'a': range(20_000_000), 'b': [1.0] * 20_000_000}).sort('b', 'a')\n"
+        "held = resident_bytes() - before\n"
+        "del frame\n"
+        "print(os.environ['_RJEM_MALLOC_CONF'], held > 300e6, resident_bytes() - before < 50e6)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    found = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    setting, held, freed = found.stdout.split()  # polars puts its own first: the last one holds
+    assert (setting.endswith(",dirty_decay_ms:0,muzzy_decay_ms:0"), held, freed) == (True, "True", "True")
+    found = subprocess.run([sys.executable, "-c", script], env={**env, "_RJEM_MALLOC_CONF": "narenas:2"},
+                           capture_output=True, text=True, check=True)
+    setting, held, freed = found.stdout.split()
+    assert (setting.endswith(",narenas:2"), "decay_ms:0" in setting, held, freed) == (True, False, "True", "False")

@@ -257,9 +257,9 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
             calls.setdefault("participation", []).append((period, start, len(bys)))
             return real_participation(con, bys, period, start, *args, **kwargs)
 
-        def totals_by(con, bys, period, start):
+        def totals_by(con, bys, period, start, end=None):
             calls["silos"].append((period, start, len(bys)))
-            return real_silos(con, bys, period, start)
+            return real_silos(con, bys, period, start, end)
 
         def lookback_frame(con, by, period, as_of, start=None):
             calls["lookback"].append((by, period, start))

@@ -476,15 +476,27 @@ def test_the_results_read_one_attribute_at_a_time_equal_those_read_for_every_att
     together, at_once = stored_results()
     monkeypatch.setattr(results, "APART_SHARE", 0.0)
     alone, one_by_one = stored_results()
+    # and under a budget one attribute's frames of two periods would take too much of: a period at a time
+    monkeypatch.setattr(results, "SPAN_SHARE", 0.0)
+    spanned, period_by_period = stored_results()
     assert together["one_attribute_at_a_time"] == [] and alone["one_attribute_at_a_time"] == ["week", "month", "quarter"]
-    assert together["results"] == alone["results"]
-    assert sorted(one_by_one) == sorted(at_once)
+    assert spanned["one_attribute_at_a_time"] == ["week", "month", "quarter"]
+    assert together["read_in_spans"] == {} and alone["read_in_spans"] == {}
+    con = store.connect(sample_store, read_only=True)
+    weeks, months, quarters = (len(results.spans(con, p, None, 1)) for p in ("week", "month", "quarter"))
+    con.close()
+    assert weeks > months > quarters > 1
+    assert {k: v for k, v in spanned["read_in_spans"].items() if k.endswith(" team")} == {
+        "week team": weeks, "month team": months, "quarter team": quarters}
+    assert together["results"] == alone["results"] == spanned["results"]
+    assert sorted(one_by_one) == sorted(at_once) == sorted(period_by_period)
     for k, (rows, suppressed, extra) in at_once.items():
         if json.loads(k)[0] in results.WHOLE_HISTORY:  # the person graph's: its NMI a float summed in no set order
             continue
-        assert one_by_one[k][1] == suppressed, k
-        assert_frame_equal(results.frame_of(one_by_one[k][0]), results.frame_of(rows), check_exact=True)
-        _assert_same(results._decode(one_by_one[k][2]), results._decode(extra), k)
+        for found in (one_by_one, period_by_period):
+            assert found[k][1] == suppressed, k
+            assert_frame_equal(results.frame_of(found[k][0]), results.frame_of(rows), check_exact=True)
+            _assert_same(results._decode(found[k][2]), results._decode(extra), k)
 
 
 def _assert_same(found, expected, where) -> None:
