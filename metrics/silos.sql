@@ -11,10 +11,10 @@ group_ties as (
     {group_ends}
 ),
 
+-- The people of each group and period (slot headcount: counted from population, or for a whole
+-- window from the stored group members and the external people active in it).
 headcount as (
-    select period, period_start, grp, count(*) as headcount
-    from population
-    group by all
+    {headcount}
 ),
 
 per_group as (

@@ -118,6 +118,26 @@ _STORED_GROUP_ENDS = (
 )
 
 
+#: The people of each group and period, from ``population`` (interactions.sql).
+_LIVE_HEADCOUNT = "select period, period_start, grp, count(*) as headcount from population group by all"
+
+#: The same over one whole window: the internal people from the stored group members
+#: (``m_group_members``, :func:`store_group_ties`: a row counts when its person's employment and
+#: version both touch the window, and once per person and group), the external people active in
+#: it as ``population`` counts them. The two never hold the same person: one row per group.
+_STORED_HEADCOUNT = (
+    "select period, period_start, grp, sum(headcount)::bigint as headcount from ("
+    "select c.period, c.period_start, m.grp, count(*) as headcount "
+    "from m_group_members as m, calendar as c "
+    "where m.attribution = '{attribution}' and m.attribute = '{attribute}' "
+    "and m.first_day < c.period_end and m.last_day >= c.period_start and m.earlier_last_day < c.period_start "
+    "group by all "
+    "union all select c.period, c.period_start, 'External' as grp, count(distinct x.person_key) as headcount "
+    "from active_external as x join calendar as c on c.period_start = x.period_start group by all"
+    ") group by all"
+)
+
+
 #: The pairs of people with a tie (``person_a`` < ``person_b``) in the window, from its interactions.
 _LIVE_PAIRS = ("select least(source_key, target_key) as person_a, greatest(source_key, target_key) as person_b "
                "from interactions group by all")
@@ -190,7 +210,8 @@ def network_query(name: str, by: str = "department", period: str | None = None,
     and, for today's, hold ``by``: :func:`metrics.graph.stored_ties`): the figures the activities
     give, faster. With ``stored_ties`` and no ``period``, ``whole`` (the window's first and last
     day, :func:`window`) has the groups' tie totals summed from ``m_group_ends`` (or today's) by
-    whole months (slot ``group_ends``). With ``keep``, the query takes the bound list ``$keep`` and
+    whole months (slot ``group_ends``), and their people counted from ``m_group_members`` (slot
+    ``headcount``). With ``keep``, the query takes the bound list ``$keep`` and
     reads only the pairs of groups both in it (slot ``keep``); with ``keep="either"``, the pairs of
     which one group at least is in it (a group and its neighbours). With ``stored_pairs``, the pairs
     of people with a tie over the whole history are read from ``m_person_pairs`` (slot
@@ -225,17 +246,19 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         people=people or people_versions(AS_IT_WAS), group_expr=group_expression(by), bounds=bounds_sql(days), calendar=calendar, period_of=period_of,
         pair_ties=group_ties, active_external=active_external,
     )
-    group_ends = _LIVE_GROUP_ENDS
+    group_ends, headcount = _LIVE_GROUP_ENDS, _LIVE_HEADCOUNT
     if tables and period is None and whole is not None:
         full_from, full_to = whole_months(*whole)
         group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
                                                full_from=full_from.isoformat(), full_to=full_to.isoformat(),
                                                ties=tables[0], ends=tables[1])
+        headcount = _STORED_HEADCOUNT.format(attribution=_attribution_of(people), attribute=by)
     joined = "or" if keep == "either" else "and"
     kept = (f"where grp_a in (select unnest($keep::varchar[])) {joined} "
             "grp_b in (select unnest($keep::varchar[]))")
     pairs = _STORED_PAIRS if stored_pairs else _LIVE_PAIRS
-    return sql(name).format(interactions=prefix, group_ends=group_ends, keep=kept if keep else "", person_pairs=pairs)
+    return sql(name).format(interactions=prefix, group_ends=group_ends, headcount=headcount, keep=kept if keep else "",
+                            person_pairs=pairs)
 
 
 def _attribution_of(people: str | None) -> str:
@@ -251,7 +274,8 @@ def _attribution_of(people: str | None) -> str:
 
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 6  # 5: each tie in the groups both its ends held on its day; 6: today's organisation's too
+GROUP_TIES_VERSION = 7  # 5: each tie in the groups both its ends held on its day; 6: today's organisation's too;
+# 7: the group members (m_group_members)
 
 #: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
 MAX_UPDATED_DAYS = 400
@@ -273,6 +297,18 @@ def _people_digest(con: duckdb.DuckDBPyConnection, max_key: int) -> int:
         "select *, 'now' as part, null::date as valid_from, null::date as valid_to from people) as p "
         "where p.person_key <= ?",
         [max_key]
+    ).fetchone()[0])
+
+
+def _members_digest(con: duckdb.DuckDBPyConnection) -> int:
+    """A digest of what ``m_group_members`` is built from: every person's employment and groups,
+    now and in each version of their history."""
+    groups = ", ".join(f"cast({expr} as varchar)" for expr in GROUP_ATTRIBUTES.values())
+    return int(con.execute(
+        "select coalesce(bit_xor(hash(p.part, p.person_key, p.is_external, p.hired_on, p.left_on, p.valid_from, "
+        f"p.valid_to, {groups})), 0) "
+        f"from (select *, 'version' as part from {people_versions(AS_IT_WAS)} union all by name "
+        "select *, 'now' as part, null::date as valid_from, null::date as valid_to from people) as p"
     ).fetchone()[0])
 
 
@@ -378,7 +414,11 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
     load that changed the store; the network queries then sum days instead of joining every
     interaction to its ends' groups again. ``m_group_ties_today`` and ``m_group_ends_today``: the
     same under today's organisation (each tie in the groups both its ends hold now), for the
-    attributes of :func:`today_attributes` only (``today``; ``today_rows``).
+    attributes of :func:`today_attributes` only (``today``; ``today_rows``). ``m_group_members``:
+    the people of each group as a window's headcount counts them (``group_members.sql``), as it
+    was for every attribute and under today's organisation for those of ``today``: built whole
+    with the rest, and again whenever the people changed (:func:`_members_digest`: a load may add
+    people without a tie, or end someone's employment).
 
     When the store only gained activities since they were built (nobody of then changed group,
     no activity went), only the days of the new activities are computed again, and the months
@@ -391,7 +431,11 @@ def store_group_ties(con: duckdb.DuckDBPyConnection) -> dict:
         _build_group_ties(con, today)
     elif days:
         _update_group_ties(con, days, today)
-    facts = _facts(con, today)
+    members = _members_digest(con)
+    before = _stored_facts(con)
+    if days is None or (before or {}).get("members") != members:
+        _build_group_members(con, today)
+    facts = {**_facts(con, today), "members": members}
     con.execute("create or replace table m_group_ties_state (state varchar not null, facts varchar not null)")
     con.execute("insert into m_group_ties_state values (?, ?)", [_group_ties_state(con), json.dumps(facts)])
     rows, today_rows = con.execute(
@@ -420,6 +464,30 @@ def _insert_group_ties(con: duckdb.DuckDBPyConnection, today: list[str]) -> None
     for attribute in today:
         con.execute(sql("group_ties").format(table=TIE_TABLES[TODAY][0], attribute=attribute,
                                              group_expr=group_expression(attribute), people=people_versions(TODAY)))
+
+
+#: The stored group members (:func:`_build_group_members`), read for a whole window's headcount.
+GROUP_MEMBERS = "m_group_members"
+
+
+def _build_group_members(con: duckdb.DuckDBPyConnection, today: list[str]) -> None:
+    """Build ``m_group_members`` (``group_members.sql``) for every attribute as it was (the versions
+    read once), and for the attributes of ``today`` under today's organisation: the groups whose
+    stored ties a window reads (:func:`network_query`)."""
+    con.execute(
+        f"create or replace table {GROUP_MEMBERS} (attribution varchar not null, attribute varchar not null, "
+        "grp varchar not null, first_day date not null, last_day date not null, earlier_last_day date not null)"
+    )
+    con.execute(f"create or replace temp table m_people_versions as select * from {people_versions(AS_IT_WAS)}")
+    try:
+        for attribution, attributes, people in ((AS_IT_WAS, list(GROUP_ATTRIBUTES), "m_people_versions"),
+                                                (TODAY, today, people_versions(TODAY))):
+            for attribute in attributes:
+                con.execute(sql("group_members").format(table=GROUP_MEMBERS, attribution=attribution,
+                                                        attribute=attribute, group_expr=group_expression(attribute),
+                                                        people=people))
+    finally:
+        con.execute("drop table m_people_versions")
 
 
 def _build_group_ties(con: duckdb.DuckDBPyConnection, today: list[str]) -> None:

@@ -731,6 +731,24 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_group_members": Table(
+        "the days each person counts in the headcount of each group they held, from their employment and "
+        "the versions of their attributes, without their key: for every group attribute, and in today's "
+        "organisation for the group attributes someone held otherwise on some day", _DERIVED, True,
+        {
+            "attribution": C("metrics", "the organisation as it was on each day, or today's"),
+            "attribute": C("metrics", "which group attribute the groups are of"),
+            "grp": C("people (" + _ATTRIBUTE + ")", "the headcount of each group over any range: silos, E-I index "
+                     "and the group graph"),
+            "first_day": C("people, people_history (hire date, first day of the version)",
+                           "a range counts the person from this day on"),
+            "last_day": C("people, people_history (leaving date, last day of the version)",
+                          "a range counts the person up to this day"),
+            "earlier_last_day": C("people, people_history", "the person counts once in the group over a range "
+                                  "that several of their versions touch"),
+        },
+        derived=True,
+    ),
     "m_group_ties_state": Table(
         "what the group ties were computed from", _DERIVED, False,
         {

@@ -357,7 +357,8 @@ def test_new_activities_update_the_group_ties_to_what_a_rebuild_gives(sample_sto
     tables = {"m_group_ties": "attribute, day, grp_a, grp_b, weight", "m_group_ends": "attribute, month, grp, internal_ties, external_ties",
               "m_group_ties_today": "attribute, day, grp_a, grp_b, weight",
               "m_group_ends_today": "attribute, month, grp, internal_ties, external_ties",
-              "m_external_days": "day, person_key"}
+              "m_external_days": "day, person_key",
+              "m_group_members": "attribution, attribute, grp, first_day, last_day, earlier_last_day"}
 
     def contents(con):
         return {t: con.execute(f"select {cols} from {t} order by all").fetchall() for t, cols in tables.items()}
@@ -413,3 +414,65 @@ def test_a_group_with_too_few_ties_is_disconnected_not_a_bridge():
     # the setting reaches the metric
     result = registry.get("silos")(con, MetricParams(extra={"silo_min_ties": 4, "silo_min_ties_per_person": 0.05}))
     assert result.rows.filter(pl.col("department") == "Floor")["status"].to_list() == ["open"]
+
+
+def test_a_windows_headcount_is_read_from_the_stored_group_members_as_the_people_give_it(monkeypatch):
+    """A window's headcount read from m_group_members is the one the people's versions give
+    (silos.sql's population), under both attributions: a person who left Sales and came back
+    counts once in it, one whose two versions differ only by team counts once in Legal, one whose
+    version of Legal began after they left counts in it over a window both touch, and a hire counts
+    from their first day."""
+    from datetime import date
+
+    import metrics.graph
+    from metrics.silos import totals
+    from metrics.ties import group_ties_current, store_group_ties
+    from ruche.store import connect
+
+    con = connect(":memory:")
+    con.execute("insert into people (person_key, person_id, is_external, department, team, hired_on, left_on) values "
+                "(1, 'back', false, 'Sales', 's', null, null), (2, 'left', false, 'Legal', 'l', null, '2026-01-31'), "
+                "(3, 'hired', false, 'Sales', 's', '2026-02-10', null), (4, 'team', false, 'Legal', 'b', null, '2026-03-20'), "
+                "(5, 'guest', true, null, null, null, null)")
+    con.execute("insert into people_history (person_key, valid_from, valid_to, department, team) values "
+                "(1, '2026-01-01', '2026-02-01', 'Sales', 's'), (1, '2026-02-01', '2026-03-01', 'Legal', 'l'), "
+                "(1, '2026-03-01', null, 'Sales', 's'), (2, '2026-01-01', '2026-02-15', 'Sales', 's'), "
+                "(2, '2026-02-15', null, 'Legal', 'l'), (4, '2026-01-01', '2026-02-01', 'Legal', 'a'), "
+                "(4, '2026-02-01', null, 'Legal', 'b')")
+    con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) values "
+                "(1, 'x', '2026-01-05', 1, 'reply', 2, 1), (2, 'x', '2026-02-20', 3, 'mention', 4, 1), "
+                "(3, 'x', '2026-03-25', 5, 'reaction', 1, 1)")
+    store_group_ties(con)
+    assert group_ties_current(con)
+    inf, never = date.max, date.min  # DuckDB's infinity and -infinity dates, as Python reads them
+    rows = con.execute("select attribution, grp, first_day, last_day, earlier_last_day from m_group_members "
+                       "where attribute = 'department' order by all").fetchall()
+    D = date
+    assert rows == [
+        ("as-it-was", "Legal", never, D(2026, 1, 31), never),  # team's first version, extended back
+        ("as-it-was", "Legal", D(2026, 2, 1), D(2026, 2, 28), never),  # back's month in Legal
+        ("as-it-was", "Legal", D(2026, 2, 1), D(2026, 3, 20), D(2026, 1, 31)),  # team's second version
+        ("as-it-was", "Legal", D(2026, 2, 15), D(2026, 1, 31), never),  # left's Legal, begun after they left
+        ("as-it-was", "Sales", never, D(2026, 1, 31), never), ("as-it-was", "Sales", never, D(2026, 1, 31), never),
+        ("as-it-was", "Sales", D(2026, 2, 10), inf, never), ("as-it-was", "Sales", D(2026, 3, 1), inf, D(2026, 1, 31)),
+        ("today", "Legal", never, D(2026, 1, 31), never), ("today", "Legal", never, D(2026, 3, 20), never),
+        ("today", "Sales", never, inf, never), ("today", "Sales", D(2026, 2, 10), inf, never),
+    ]
+    windows = [(None, None), (D(2026, 2, 16), D(2026, 2, 28)), (D(2026, 1, 1), D(2026, 1, 31)),
+               (D(2026, 3, 1), D(2026, 3, 31)), (D(2026, 1, 20), D(2026, 2, 20)), (D(2026, 2, 1), D(2026, 2, 9))]
+    calls = [(attribution, start, end) for attribution in ("as-it-was", "today") for start, end in windows]
+
+    def headcounts():
+        return [dict(totals(con, "department", None, start, end, attribution).select("grp", "headcount").iter_rows())
+                for attribution, start, end in calls]
+
+    stored = headcounts()
+    assert stored[:2] == [{"External": 1, "Legal": 3, "Sales": 3}, {"Legal": 2, "Sales": 1}]
+    assert stored[6] == {"External": 1, "Legal": 2, "Sales": 2}
+    # the hire leaves before the second half of February: their Sales is built again, nothing else changed
+    con.execute("update people set left_on = '2026-02-12' where person_key = 3")
+    assert store_group_ties(con)["mode"] == "update"
+    again = headcounts()
+    assert again[1] == {"Legal": 2, "Sales": 0} and again[0] == stored[0]  # Sales: the hire's tie of the 20th
+    monkeypatch.setattr(metrics.graph, "group_ties_current", lambda con: False)
+    assert headcounts() == again
