@@ -15,8 +15,9 @@ from pathlib import Path
 
 from dashboard import charts, summary
 from dashboard.format import count, pct, points
-from metrics import headlines
-from metrics.figures import Live, Query, figure
+from metrics import bases, headlines
+from metrics.cli import Stored
+from metrics.figures import Query, figure
 from ruche import store
 from ruche.cli import add_db_option
 from ruche.config import Settings
@@ -74,7 +75,8 @@ def render(con, settings: Settings, by: str = "department", period: str = "month
 
     query = Query("participation", by=by, period=period, start=start, end=end,
                   min_group_size=settings.min_group_size, attribution=attribution or settings.attribution)
-    o = headlines.overview(Live(con), query, settings.targets, settings.phases, silo_settings(settings))
+    source = Stored(con)  # what the load stored, where it gives the figures computed live
+    o = headlines.overview(source, query, settings.targets, settings.phases, silo_settings(settings))
     partial = o.partial  # the periods the data, or the range asked for, holds only part of
     if o.trend.rows.is_empty():
         raise RucheError(_("nothing to report: the store holds no activity in this range"))
@@ -186,7 +188,7 @@ def roadmap_table(con, settings: Settings, query: Query) -> str:
     """Each group's targets, actual against expected, with its roadmap phase."""
     if not settings.targets and not settings.phases:
         return ""
-    fig = figure(Live(con), query.but(measure="targets", extra={"targets": settings.targets,
+    fig = figure(Stored(con), query.but(measure="targets", extra={"targets": settings.targets,
                                                                 "phases": settings.phases}))
     by = query.by
     head = ("<h2>" + html.escape(_("Roadmap")) + "</h2><p class=\"sub\">" + html.escape(_(
@@ -224,8 +226,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.start or args.end:  # an empty store says "nothing to report" below
             check_range(con, args.start, args.end)
-        page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end,
-                      attribution=getattr(args, "attribution", None))
+        with bases.freshness_held(con):  # whether the bases describe the store, read once for every figure
+            page = render(con, settings, by=args.by, period=args.period, start=args.start, end=args.end,
+                          attribution=getattr(args, "attribution", None))
     finally:
         con.close()
     out = Path(args.out)

@@ -18,8 +18,10 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from metrics import registry
-from metrics.bases import ATTRIBUTION_WORDS, ATTRIBUTIONS
+from dataclasses import replace
+
+from metrics import bases, registry
+from metrics.bases import AS_IT_WAS, ATTRIBUTION_WORDS, ATTRIBUTIONS
 from metrics.figures import IN_WORDS, STORED_WORDS, Live, Query, figure
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES
 from metrics.hierarchy import BY as HIERARCHY_BY
@@ -154,6 +156,71 @@ def params_from(args: argparse.Namespace, settings: Any) -> MetricParams:
         min_group_size=k,
         extra=extra,
     )
+
+
+class Stored(Live):
+    """The command line's and the report's source of results: what the load stored, where it gives
+    the figures :class:`metrics.figures.Live` computes, as the dashboard reads them
+    (``dashboard.data``); else computed on the connection.
+
+    - A result over the whole range the load stored under the same parameters (``m_results``,
+      while it describes the store: :func:`metrics.results.lookup`) is read, not computed again.
+    - Under today's organisation, a measure whose groups read no attribute someone held on some day
+      with another value than now (:func:`metrics.bases.attributes_read`,
+      :func:`metrics.bases.restated_attributes`: by site, by the whole organisation...) puts
+      everyone in the same groups on every day as it was: its result is the one as it was, said
+      of today's (:func:`metrics.bases.restated_as`), when the load stored it, or when it reads
+      the stored group ties (:data:`metrics.graph.TIES_MEASURES`), kept for every attribute as it
+      was, where today's would be computed from the activities. The other measures are computed
+      as asked: today's organisation reads each person's one version, as it was every version.
+
+    ``tests/test_metrics_cli.py`` compares both sources, measure by measure."""
+
+    def __init__(self, con):
+        super().__init__(con)
+        self._restated: frozenset[str] | None = None
+        self._keys: frozenset[str] | None = None
+
+    def result(self, name: str, params: MetricParams) -> MetricResult:
+        from metrics.graph import TIES_MEASURES
+
+        asked = bases.attribution_of(params)
+        if asked != AS_IT_WAS and bases.restatable(name, asked):
+            as_it_was = replace(params, extra={key: value for key, value in params.extra.items() if key != "attribution"})
+            # the attributes someone held otherwise are read only when the result as it was would serve
+            if ((name in TIES_MEASURES or self._key(name, as_it_was) is not None)
+                    and not bases.attributes_read(name, params.by) & self.restated()):
+                found = self.stored(name, as_it_was)
+                return bases.restated_as(found if found is not None else super().result(name, as_it_was), asked)
+        found = self.stored(name, params)
+        return found if found is not None else super().result(name, params)
+
+    def _key(self, name: str, params: MetricParams) -> str | None:
+        """The key of the result over the whole range the load stored under ``params``, else None."""
+        from metrics import results
+
+        if params.start is not None:
+            return None
+        if self._keys is None:
+            self._keys = results.current_keys(self.con)
+        period = "month" if results.period_free(name, params.extra) else params.period
+        key = results.key(name, params.by, period, params.min_group_size, params.extra, params.end)
+        return key if key in self._keys else None
+
+    def stored(self, name: str, params: MetricParams) -> MetricResult | None:
+        """The result over the whole range the load stored under ``params``, else None."""
+        from metrics import results
+
+        if self._key(name, params) is None:
+            return None
+        period = "month" if results.period_free(name, params.extra) else params.period
+        return results.lookup(self.con, name, replace(params, period=period), self._keys)
+
+    def restated(self) -> frozenset[str]:
+        """:func:`metrics.bases.restated_attributes`, read once."""
+        if self._restated is None:
+            self._restated = bases.restated_attributes(self.con)
+        return self._restated
 
 
 def _plain(value: Any) -> Any:
@@ -441,8 +508,9 @@ def run(args: argparse.Namespace, settings: Any, out: TextIO | None = None) -> i
     con = connect(settings.db, read_only=True)
     try:
         empty = check_range(con, params.start, params.end)
-        fig = figure(Live(con), query)
-        covers = fig.covers if args.format == "table" else None
+        with bases.freshness_held(con):  # whether the bases describe the store, read once
+            fig = figure(Stored(con), query)
+            covers = fig.covers if args.format == "table" else None
     finally:
         con.close()
     # the rows of the group asked for; the organisation-wide figures stay the organisation's

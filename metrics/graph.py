@@ -254,6 +254,10 @@ def partition_modularity(G: nx.Graph, labels: dict) -> float | None:
 # The group graph
 
 
+#: The measures that read the stored group ties (:func:`stored_ties`) where they answer.
+TIES_MEASURES = frozenset({"silos", "group-graph"})
+
+
 def stored_ties(con: duckdb.DuckDBPyConnection, attribution: str, by: str | None = None) -> bool:
     """Whether the stored group ties answer ``attribution`` by ``by``: they hold the ties as it was
     on each day for every attribute, and today's organisation's for the attributes whose history

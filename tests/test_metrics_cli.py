@@ -230,3 +230,79 @@ def test_a_group_asks_for_a_group_by_attribute(company, capsys):
     code, _, err = run(capsys, "--config", str(config), "metrics", "participation", "--db", str(path),
                        "--by", "organisation", "--group", "Ops")
     assert code != 0 and "--group needs --by" in err
+
+
+def _plain_extra(value):
+    """A result's extra as the tests compare it: floats to 12 decimals, days as their ISO text (a
+    stored result keeps some so), frames as their rows."""
+    import polars as pl
+
+    if isinstance(value, float):
+        return round(value, 12)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, pl.DataFrame):
+        return _plain_extra(value.to_dicts())
+    if isinstance(value, dict):
+        return {k: _plain_extra(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_extra(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("by", ["site", "department", "organisation"])
+def test_the_stored_source_gives_the_figures_computed_live(sample_store, by):
+    """The command line and the report read what the load stored (metrics.cli.Stored) where the
+    figures are those computed live: over the whole range, the stored results; under today's
+    organisation by an attribute nobody changed (site; the whole organisation), the results as it
+    was said of today's, stored, or from the group ties stored as it was; by department (the
+    sample's movers changed it), today's computed as asked. Every figure, its suppression and what it covers are
+    those of :class:`metrics.figures.Live`."""
+    from polars.testing import assert_frame_equal
+
+    from metrics.cli import Stored
+    from metrics.figures import Live, Query, figure
+    from ruche import store
+
+    computed = []
+
+    class Watched(Stored):
+        def result(self, name, params):
+            return super().result(name, params)
+
+    original = Live.result
+
+    def live_result(self, name, params):
+        if isinstance(self, Watched):
+            computed.append((name, params.start, params.extra.get("attribution", "as-it-was")))
+        return original(self, name, params)
+
+    con = store.connect(sample_store, read_only=True)
+    Live.result = live_result
+    try:
+        measures = ("participation", "silos", "group-graph", "inequality", "personas", "lifecycle", "responsiveness",
+                    "leaders", "external")
+        for attribution in ("today", "as-it-was"):
+            for start, end in ((None, None), (date(2026, 2, 1), date(2026, 4, 30))):
+                for name in measures:
+                    asked = Query(name, by, None, "month", start, end, 5, {"silo_threshold": -0.5} if name == "silos" else {},
+                                  attribution=attribution)
+                    computed.clear()
+                    stored, live = figure(Watched(con), asked), figure(Live(con), asked)
+                    call = (name, attribution, start)
+                    assert_frame_equal(stored.rows, live.rows, check_exact=False, rel_tol=1e-12), call
+                    assert stored.suppressed_groups == live.suppressed_groups, call
+                    assert _plain_extra(stored.extra) == _plain_extra(live.extra), call
+                    assert stored.covers == live.covers, call
+                    # by an attribute nobody changed, the group ties are read as it was
+                    if attribution == "today" and by != "department" and name in ("silos", "group-graph"):
+                        assert all(a == "as-it-was" for *_, a in computed), (call, computed)
+                    elif attribution == "today" and start is not None and name in ("participation", "silos"):
+                        assert [a for *_, a in computed] == ["today"], (call, computed)
+                    # the whole range's participation, as the load stored it (by department, under
+                    # today's organisation too): read, not computed
+                    if name == "participation" and start is None:
+                        assert computed == [], (call, computed)
+    finally:
+        Live.result = original
+        con.close()
