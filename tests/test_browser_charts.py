@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.browser_support import CHROMIUM, browser_page, served_script, wait_for_app, wait_for_charts
+from tests.browser_support import BRING_WAITING, CHROMIUM, browser_page, served_script, wait_for_app, wait_for_charts
 
 pytestmark = [
     pytest.mark.browser,
@@ -75,6 +75,7 @@ def test_charts_drawn_as_streamlit_draws_them_and_updated_in_place(tmp_path):
             wait_for_app(page, f"Step {step}")
             # Streamlit's charts and ours drawn with this step's figures, the previous run's gone
             page.wait_for_function(f"""() => {{
+              if ({BRING_WAITING}) return false;
               const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg'));
               const titles = plots.map(p => p.querySelector('.gtitle')?.textContent || '');
               return plots.length == 6 && titles.every(t => t.includes('at step {step}'));
