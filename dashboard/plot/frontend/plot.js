@@ -84,7 +84,10 @@ export function draw({data, parentElement}, plotlySrc, themeSrc) {
       if (chart.__inView && chart.__figure && chart.__wanted !== chart.__figure) paint(chart);
     }, {rootMargin: AHEAD});
     chart.__view.observe(chart);
+    // a chart taken out of the page's layout for a moment (no width: Streamlit laying out a run's
+    // elements) keeps its drawing; one given another width is drawn to it
     chart.__resize = new ResizeObserver(() => {
+      if (!chart.clientWidth) return;
       const width = Math.max(chart.clientWidth, MIN_WIDTH);
       if (chart._fullLayout && chart._fullLayout.width !== width) window.Plotly.relayout(chart, {width});
     });
