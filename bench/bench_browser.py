@@ -149,7 +149,7 @@ def time_change(page, label: str, option: str, received: list[int], timeout_ms: 
       const over = b.states.filter(x => x[2] === 'notRunning');
       return [b.clicks[0], over.length ? over[over.length - 1][0] : b.last, Math.max(b.last, b.painted),
               document.querySelectorAll('*').length, document.querySelectorAll('.js-plotly-plot').length,
-              document.querySelectorAll('.ruche-chart[data-pending]').length,
+              document.querySelectorAll('.ruche-chart[data-pending=waiting]').length,
               [...document.querySelectorAll('.ruche-chart')].filter(c => !c.__bench).length];
     }""")
     return {"finished": (finished - t0) / 1000, "idle": (idle - t0) / 1000, "bytes": received[0],

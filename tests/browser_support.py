@@ -101,13 +101,14 @@ def wait_for_app(page, text: str, timeout_ms: int = 30_000) -> None:
     )
 
 
-#: An expression bringing into view the first of the dashboard's charts still waiting to draw the
-#: latest figure the page gave it (those out of view wait, dashboard/plot), as a reader scrolling
-#: down the page would; its value is how many wait.
+#: An expression bringing into view the first of the dashboard's charts waiting to come into view
+#: to draw the latest figure the page gave it (dashboard/plot), as a reader scrolling down the page
+#: would; its value is how many have not drawn their latest figure yet (waiting or drawing).
 BRING_WAITING = """(() => {
-  const waiting = [...document.querySelectorAll('.ruche-chart[data-pending]')].filter(c => c.getClientRects().length);
+  const pending = [...document.querySelectorAll('.ruche-chart[data-pending]')].filter(c => c.getClientRects().length);
+  const waiting = pending.filter(c => c.getAttribute('data-pending') === 'waiting');
   if (waiting.length) waiting[0].scrollIntoView({block: 'nearest'});
-  return waiting.length;
+  return pending.length;
 })()"""
 
 

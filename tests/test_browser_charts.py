@@ -125,10 +125,10 @@ BELOW_APP = textwrap.dedent('''
     charts.draw(go.Figure(go.Bar(x=["a", "b"], y=[step, 1]), layout=dict(title=f"Below at step {step}")), key="below")
 ''')
 
-#: Each of the page's charts, in order: drawn or not, waiting or not, hidden or not, its title.
+#: Each of the page's charts, in order: drawn or not, what it waits for, hidden or not, its title.
 STATES = """() => [...document.querySelectorAll('.ruche-chart')].map(c => ({
   drawn: c.querySelector('.main-svg') !== null,
-  waiting: c.hasAttribute('data-pending'),
+  pending: c.getAttribute('data-pending'),
   hidden: getComputedStyle(c).visibility === 'hidden',
   title: c.querySelector('.gtitle')?.textContent ?? null,
 }))"""
@@ -144,9 +144,9 @@ def test_unchanged_figures_left_alone_and_charts_below_drawn_when_in_view(tmp_pa
                                timeout=60_000)
         # the chart below the window is not drawn, its place kept
         assert page.evaluate(STATES) == [
-            {"drawn": True, "waiting": False, "hidden": False, "title": "Same"},
-            {"drawn": True, "waiting": False, "hidden": False, "title": "Moving at step 0"},
-            {"drawn": False, "waiting": True, "hidden": False, "title": None},
+            {"drawn": True, "pending": None, "hidden": False, "title": "Same"},
+            {"drawn": True, "pending": None, "hidden": False, "title": "Moving at step 0"},
+            {"drawn": False, "pending": "waiting", "hidden": False, "title": None},
         ]
         assert page.evaluate("() => document.querySelectorAll('.ruche-chart')[2].getBoundingClientRect().height") == 450
         # the next run gives the first chart the same figure: plotly is not called, nothing in it changes
@@ -163,13 +163,13 @@ def test_unchanged_figures_left_alone_and_charts_below_drawn_when_in_view(tmp_pa
         assert page.evaluate("() => window.__changed") == 0
         # scrolled into view, the chart below draws the latest figure
         wait_for_charts(page, 3)
-        assert page.evaluate(STATES)[2] == {"drawn": True, "waiting": False, "hidden": False, "title": "Below at step 1"}
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": None, "hidden": False, "title": "Below at step 1"}
         # back at the top, a run changes it: it waits hidden, never showing the older figure
         page.evaluate("() => document.querySelector('.ruche-chart').scrollIntoView()")
         page.get_by_role("button", name="Next").click()
         wait_for_app(page, "Step 2")
         page.wait_for_function("() => document.querySelectorAll('.ruche-chart')[1].getAttribute('aria-label') "
                                "=== 'Moving at step 2'", timeout=60_000)
-        assert page.evaluate(STATES)[2] == {"drawn": True, "waiting": True, "hidden": True, "title": "Below at step 1"}
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": "waiting", "hidden": True, "title": "Below at step 1"}
         wait_for_charts(page, 3)
-        assert page.evaluate(STATES)[2] == {"drawn": True, "waiting": False, "hidden": False, "title": "Below at step 2"}
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": None, "hidden": False, "title": "Below at step 2"}

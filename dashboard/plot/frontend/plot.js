@@ -5,7 +5,8 @@
 // one the chart holds (the same bytes) is left alone, and a chart out of the window is drawn
 // only when it comes into view. Until then it keeps its place (its height) and, if it was drawn
 // with an older figure, hides it: a reader never sees a figure the filters no longer give. A chart
-// waiting for its figure to be drawn carries the attribute `data-pending`.
+// whose latest figure is not drawn yet carries the attribute `data-pending`: "waiting" (to come
+// into view), then "drawing".
 
 // Streamlit's chart element's own configuration: no plotly logo, no selection tools.
 const CONFIG = {displaylogo: false, showSendToCloud: false, modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"]};
@@ -55,6 +56,7 @@ function sameBytes(a, b) {
 function paint(chart) {
   const figure = chart.__figure;
   chart.__wanted = figure;
+  chart.setAttribute("data-pending", "drawing");
   chart.__drawn = chart.__drawn.then(() => load(chart.__plotlySrc, chart.__themeSrc)).then(([Plotly, theme]) => {
     if (chart.__figure !== figure) return;
     const {data: traces, layout} = themed(figure, theme, Math.max(chart.clientWidth, MIN_WIDTH));
@@ -100,7 +102,7 @@ export function draw({data, parentElement}, plotlySrc, themeSrc) {
     chart.__bytes = bytes.slice();
     const figure = JSON.parse(new TextDecoder().decode(bytes));
     chart.__figure = figure;
-    chart.setAttribute("data-pending", "");
+    chart.setAttribute("data-pending", "waiting");
     // its place kept while it waits to be drawn
     chart.style.minHeight = `${figure.layout?.height ?? HEIGHT}px`;
     if (chart.__inView) paint(chart);
