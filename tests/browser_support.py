@@ -101,12 +101,23 @@ def wait_for_app(page, text: str, timeout_ms: int = 30_000) -> None:
     )
 
 
+#: An expression bringing into view the first of the dashboard's charts waiting to come into view
+#: to draw the latest figure the page gave it (dashboard/plot), as a reader scrolling down the page
+#: would; its value is how many have not drawn their latest figure yet (waiting or drawing).
+BRING_WAITING = """(() => {
+  const pending = [...document.querySelectorAll('.ruche-chart[data-pending]')].filter(c => c.getClientRects().length);
+  const waiting = pending.filter(c => c.getAttribute('data-pending') === 'waiting');
+  if (waiting.length) waiting[0].scrollIntoView({block: 'nearest'});
+  return pending.length;
+})()"""
+
+
 def wait_for_charts(page, count: int = 1, timeout_ms: int = 30_000) -> None:
-    """Wait until ``count`` plotly charts have drawn their plot area."""
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {count}",
-        timeout=timeout_ms,
-    )
+    """Wait until ``count`` plotly charts have drawn their plot area, each of the dashboard's with
+    the latest figure the page gave it (those out of view are brought into view one by one)."""
+    page.wait_for_function(f"count => {BRING_WAITING} === 0 && "
+                           "document.querySelectorAll('.js-plotly-plot .main-svg').length >= count",
+                           arg=count, timeout=timeout_ms, polling=100)
 
 
 def screenshot(page, name: str) -> Path:

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.browser_support import CHROMIUM, browser_page, served_script, wait_for_app, wait_for_charts
+from tests.browser_support import BRING_WAITING, CHROMIUM, browser_page, served_script, wait_for_app, wait_for_charts
 
 pytestmark = [
     pytest.mark.browser,
@@ -75,6 +75,7 @@ def test_charts_drawn_as_streamlit_draws_them_and_updated_in_place(tmp_path):
             wait_for_app(page, f"Step {step}")
             # Streamlit's charts and ours drawn with this step's figures, the previous run's gone
             page.wait_for_function(f"""() => {{
+              if ({BRING_WAITING}) return false;
               const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg'));
               const titles = plots.map(p => p.querySelector('.gtitle')?.textContent || '');
               return plots.length == 6 && titles.every(t => t.includes('at step {step}'));
@@ -103,3 +104,72 @@ def test_charts_drawn_as_streamlit_draws_them_and_updated_in_place(tmp_path):
         elsewhere = [r for r in requests if not r.startswith((url + "/", "blob:" + url + "/"))]
         assert requests and not elsewhere, elsewhere
         assert any(r.endswith("/plotly.min.js") for r in requests)
+
+
+#: A chart whose figure never changes, one whose figure changes with each click on "Next", and
+#: another such below the window (1,000 pixels high in the tests).
+BELOW_APP = textwrap.dedent('''
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from dashboard import charts
+
+    step = st.session_state.setdefault("step", 0)
+    if st.button("Next"):
+        step = st.session_state.step = step + 1
+    st.write(f"Step {step}")
+    charts.draw(go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout=dict(title="Same", height=300)), key="same")
+    charts.draw(go.Figure(go.Bar(x=["a", "b"], y=[1, step]), layout=dict(title=f"Moving at step {step}", height=300)),
+                key="moving")
+    st.container(height=1500, border=False)
+    charts.draw(go.Figure(go.Bar(x=["a", "b"], y=[step, 1]), layout=dict(title=f"Below at step {step}")), key="below")
+''')
+
+#: Each of the page's charts, in order: drawn or not, what it waits for, hidden or not, its title.
+STATES = """() => [...document.querySelectorAll('.ruche-chart')].map(c => ({
+  drawn: c.querySelector('.main-svg') !== null,
+  pending: c.getAttribute('data-pending'),
+  hidden: getComputedStyle(c).visibility === 'hidden',
+  title: c.querySelector('.gtitle')?.textContent ?? null,
+}))"""
+
+
+def test_unchanged_figures_left_alone_and_charts_below_drawn_when_in_view(tmp_path):
+    script = tmp_path / "below_app.py"
+    script.write_text(BELOW_APP)
+    with served_script(script) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page, "Step 0")
+        page.wait_for_function("() => document.querySelectorAll('.ruche-chart:not([data-pending])').length == 2",
+                               timeout=60_000)
+        # the chart below the window is not drawn, its place kept
+        assert page.evaluate(STATES) == [
+            {"drawn": True, "pending": None, "hidden": False, "title": "Same"},
+            {"drawn": True, "pending": None, "hidden": False, "title": "Moving at step 0"},
+            {"drawn": False, "pending": "waiting", "hidden": False, "title": None},
+        ]
+        assert page.evaluate("() => document.querySelectorAll('.ruche-chart')[2].getBoundingClientRect().height") == 450
+        # the next run gives the first chart the same figure: plotly is not called, nothing in it changes
+        page.evaluate("""() => {
+          const same = document.querySelector('.ruche-chart');
+          window.__changed = 0;
+          new MutationObserver(r => { window.__changed += r.length; })
+            .observe(same, {subtree: true, childList: true, attributes: true, characterData: true});
+        }""")
+        page.get_by_role("button", name="Next").click()
+        wait_for_app(page, "Step 1")
+        page.wait_for_function("() => document.querySelectorAll('.ruche-chart')[1].getAttribute('aria-label') "
+                               "=== 'Moving at step 1'", timeout=60_000)
+        assert page.evaluate("() => window.__changed") == 0
+        # scrolled into view, the chart below draws the latest figure
+        wait_for_charts(page, 3)
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": None, "hidden": False, "title": "Below at step 1"}
+        # back at the top, a run changes it: it waits hidden, never showing the older figure
+        page.evaluate("() => document.querySelector('.ruche-chart').scrollIntoView()")
+        page.get_by_role("button", name="Next").click()
+        wait_for_app(page, "Step 2")
+        page.wait_for_function("() => document.querySelectorAll('.ruche-chart')[1].getAttribute('aria-label') "
+                               "=== 'Moving at step 2'", timeout=60_000)
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": "waiting", "hidden": True, "title": "Below at step 1"}
+        wait_for_charts(page, 3)
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": None, "hidden": False, "title": "Below at step 2"}

@@ -41,9 +41,12 @@ def render(f: Filters) -> None:
             col.caption(md(_("In {period}").format(period=label(h.period)) + (_(" (partial)") if h.partial else "")))
         if h.target:
             col.caption(md(summary.target_line(h.target)))
-    note = partial_note(f)
-    if note:
-        st.caption(md(note))
+    # in a container of its own, present or not: the elements after it keep their place in the
+    # page, and the charts among them their drawing (a chart whose place moves is drawn anew)
+    with st.container():
+        note = partial_note(f)
+        if note:
+            st.caption(md(note))
 
     trend = o.trend.rows
     charts.draw(charts.mark_partial(charts.participation_trend(
@@ -55,7 +58,8 @@ def render(f: Filters) -> None:
                               rate=pct(last["contribution_rate"]))
     ))
     st.caption(md(_("Covers: {covers}.").format(covers=o.trend.covers)))
-    organisation.mine_against_company(f)
+    with st.container():
+        organisation.mine_against_company(f)
 
     reading = o.curves_reading()
     if reading:

@@ -71,13 +71,16 @@ def render(f: Filters) -> None:
     st.caption(_(HELP["heatmap"]) + (_(" {n} of {groups} are drawn: the largest, and those the title names.").format(
         n=len(drawn), groups=plural(last.height, *kind)) if last.height > len(drawn) else ""))
     st.caption(md(_("Covers: {covers}.").format(covers=fig.covers)))
-    note = partial_note(f)
-    if note:
-        st.caption(md(note))
-    if fig.suppressed_groups:
-        st.caption(ngettext("{groups} under the minimum size is left out.",
-                            "{groups} under the minimum size are left out.", fig.suppressed_groups).format(
-            groups=plural(fig.suppressed_groups, *kind)))
+    # in a container of their own, present or not: the charts below keep their place in the page
+    # and so their drawing (a chart whose place moves is drawn anew)
+    with st.container():
+        note = partial_note(f)
+        if note:
+            st.caption(md(note))
+        if fig.suppressed_groups:
+            st.caption(ngettext("{groups} under the minimum size is left out.",
+                                "{groups} under the minimum size are left out.", fig.suppressed_groups).format(
+                groups=plural(fig.suppressed_groups, *kind)))
 
     left, right = st.columns(2)
     with left:
