@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
     worst = max(max(r["cold_idle_p90"], r["warm_idle_p90"]) for r in rows)
     print(f"percentiles over {len(CHANGES)} filter changes per page and phase; idle = until the frame painted after "
-          f"the DOM's last change (still {QUIET_MS} ms after); CPU: seconds per change, median; load average {load_average()}")
+          f"the DOM's last change (still {QUIET_MS} ms after); CPU: seconds per change, median; "
+          f"load average {load_average()}")
     print(f"worst idle p90 {worst:.3f} s against the goal of {args.goal} s: {'ok' if worst <= args.goal else 'OVER'}")
     if args.json:
         args.json.write_text(json.dumps({"db": args.db, "load_average": os.getloadavg(), "goal_s": args.goal,

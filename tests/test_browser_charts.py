@@ -170,6 +170,7 @@ def test_unchanged_figures_left_alone_and_charts_below_drawn_when_in_view(tmp_pa
         wait_for_app(page, "Step 2")
         page.wait_for_function("() => document.querySelectorAll('.ruche-chart')[1].getAttribute('aria-label') "
                                "=== 'Moving at step 2'", timeout=60_000)
-        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": "waiting", "hidden": True, "title": "Below at step 1"}
+        assert page.evaluate(STATES)[2] == {"drawn": True, "pending": "waiting", "hidden": True,
+                                            "title": "Below at step 1"}
         wait_for_charts(page, 3)
         assert page.evaluate(STATES)[2] == {"drawn": True, "pending": None, "hidden": False, "title": "Below at step 2"}
