@@ -121,19 +121,21 @@ _STORED_GROUP_ENDS = (
 #: The people of each group and period, from ``population`` (interactions.sql).
 _LIVE_HEADCOUNT = "select period, period_start, grp, count(*) as headcount from population group by all"
 
-#: The same over one whole window: the internal people from the stored group members
-#: (``m_group_members``, :func:`store_group_ties`: a row counts when its person's employment and
-#: version both touch the window, and once per person and group), the external people active in
-#: it as ``population`` counts them. The two never hold the same person: one row per group.
+#: The same over one whole window (``{first}`` to ``{last}``, literal dates, so that the scans
+#: skip the storage blocks outside it and no row is joined to the window): the internal people from
+#: the stored group members (``m_group_members``, :func:`store_group_ties`: a row counts when its
+#: person's employment and version both touch the window, and once per person and group), the
+#: external people active in it (``m_external_days``) as ``population`` counts them. The two never
+#: hold the same person: one row per group.
 _STORED_HEADCOUNT = (
     "select period, period_start, grp, sum(headcount)::bigint as headcount from ("
-    "select c.period, c.period_start, m.grp, count(*) as headcount "
-    "from m_group_members as m, calendar as c "
-    "where m.attribution = '{attribution}' and m.attribute = '{attribute}' "
-    "and m.first_day < c.period_end and m.last_day >= c.period_start and m.earlier_last_day < c.period_start "
-    "group by all "
-    "union all select c.period, c.period_start, 'External' as grp, count(distinct x.person_key) as headcount "
-    "from active_external as x join calendar as c on c.period_start = x.period_start group by all"
+    "select c.period, c.period_start, m.grp, m.headcount from calendar as c, ("
+    "select grp, count(*) as headcount from m_group_members "
+    "where attribution = '{attribution}' and attribute = '{attribute}' and first_day <= date '{last}' "
+    "and last_day >= date '{first}' and earlier_last_day < date '{first}' group by grp) as m "
+    "union all select c.period, c.period_start, 'External' as grp, x.headcount from calendar as c, ("
+    "select count(distinct person_key) as headcount from m_external_days "
+    "where day >= date '{first}' and day <= date '{last}') as x where x.headcount > 0"
     ") group by all"
 )
 
@@ -252,7 +254,8 @@ def network_query(name: str, by: str = "department", period: str | None = None,
         group_ends = _STORED_GROUP_ENDS.format(attribute=by, first=whole[0].isoformat(), last=whole[1].isoformat(),
                                                full_from=full_from.isoformat(), full_to=full_to.isoformat(),
                                                ties=tables[0], ends=tables[1])
-        headcount = _STORED_HEADCOUNT.format(attribution=_attribution_of(people), attribute=by)
+        headcount = _STORED_HEADCOUNT.format(attribution=_attribution_of(people), attribute=by,
+                                             first=whole[0].isoformat(), last=whole[1].isoformat())
     joined = "or" if keep == "either" else "and"
     kept = (f"where grp_a in (select unnest($keep::varchar[])) {joined} "
             "grp_b in (select unnest($keep::varchar[]))")
