@@ -170,22 +170,38 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
     funnels = con.execute(sql("lifecycle_funnel").format(bounds=bounds_sql(src.days), groups=groups), params).pl()
     if cells is None:
         cells = cohort_cells_by(con, bys, start, end, attribution)
-    funnel_parts = funnels.partition_by("by_attribute", as_dict=True, include_key=False)
     out = {}
     for by in bys:
-        funnel = funnel_parts.get((by,), funnels.clear().drop("by_attribute")).rename({"g0": by})
+        funnel = _of_attribute(funnels, by)
         # the range's headcount of each group: its people in the directory
         heads = funnel.select(by, pl.col("in_directory").cast(pl.Int64).alias("headcount"))
-        shown_groups, _, _ = decide(heads, by, "headcount", min_group_size)
-        funnel = funnel.join(shown_groups.select(by), on=by, how="semi").with_columns(
-            pl.col(FUNNEL).cast(pl.Int64)).sort(by)
+        shown_groups = decide(heads, by, "headcount", min_group_size)[0].select(by)
+        funnel = funnel.lazy().join(shown_groups.lazy(), on=by, how="semi").with_columns(
+            pl.col(FUNNEL).cast(pl.Int64)).sort(by).collect()
         by_cells = cells[by]
-        sizes = by_cells.select(by, "cohort", "cohort_size").unique()
-        shown_cells = _cohorts_shown(sizes, by, shown_groups.select(by), min_group_size)
-        cohorts = by_cells.join(shown_cells.select(by, "cohort"), on=[by, "cohort"], how="semi").with_columns(
-            (pl.col("active") / pl.col("cohort_size")).alias("share")).select(_no_cohorts(by).columns)
-        out[by] = funnel, cohorts.sort(by, "cohort", "months_after")
+        shown_cells = _cohorts_shown(by_cells.select(by, "cohort", "cohort_size").unique(), by, shown_groups,
+                                     min_group_size)
+        cohorts = (
+            by_cells.lazy()
+            .join(shown_cells.lazy().select(by, "cohort"), on=[by, "cohort"], how="semi")
+            .with_columns((pl.col("active") / pl.col("cohort_size")).alias("share"))
+            .select(_no_cohorts(by).columns)
+            .sort(by, "cohort", "months_after")
+            .collect()
+        )
+        out[by] = funnel, cohorts
     return out
+
+
+def _of_attribute(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """The rows of attribute ``by`` of a frame of several (``by_attribute``, the group ``g0``),
+    the group named after the attribute.
+
+    >>> f = pl.DataFrame({"by_attribute": ["site", "team"], "g0": ["Lyon", "Ops"], "n": [1, 2]})
+    >>> _of_attribute(f, "team").rows(), _of_attribute(f, "level").columns
+    ([('Ops', 2)], ['level', 'n'])
+    """
+    return frame.filter(pl.col("by_attribute") == by).drop("by_attribute").rename({"g0": by})
 
 
 def _no_cohorts(by: str) -> pl.DataFrame:
@@ -212,10 +228,9 @@ def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date 
     found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=person_months or src.person_months,
                                                         arrivals=src.arrivals),
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
-    parts = found.partition_by("by_attribute", as_dict=True, include_key=False)
     out = {}
     for by in bys:
-        cells = parts.get((by,), found.clear().drop("by_attribute")).rename({"g0": by})
+        cells = _of_attribute(found, by)
         out[by] = cells.select(pl.col(by).cast(pl.Utf8), *(pl.col(c).cast(t) for c, t in CELLS.items())).sort(
             by, "cohort", "months_after", nulls_last=True)
     return out
@@ -288,15 +303,25 @@ def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -
     ['b']
     """
     decided, _, _ = decide(sizes, by, "cohort_size", k, within=["cohort"])
-    cells = decided.join(groups, on=by, how="semi")
-    kept = []
-    for (cohort,), part in sizes.group_by(["cohort"], maintain_order=True):  # one per month of the range
-        total = part["cohort_size"].sum()
-        shown = cells.filter(pl.col("cohort") == cohort).sort("cohort_size", by)
-        while shown.height and 0 < total - shown["cohort_size"].sum() < k:
-            shown = shown.slice(1)
-        kept.append(shown)
-    return pl.concat(kept) if kept else sizes.clear()
+    size = pl.col("cohort_size").fill_null(0)
+    totals = sizes.lazy().group_by("cohort").agg(size.sum().alias("__total"))
+    # In each cohort the shown cells smallest first (by size, then name): a cell goes while the
+    # people hidden before it, those of the cells gone before it included, number 1 to k - 1. The
+    # people hidden only grow as cells go, so a cell stays when none are hidden at first, or when
+    # they and the cells before it hold at least k. (A cohort of no month, null, shows nothing.)
+    return (
+        decided.lazy()
+        .join(groups.lazy(), on=by, how="semi")
+        .join(totals, on="cohort")
+        .sort("cohort", "cohort_size", by)
+        .with_columns(
+            (pl.col("__total") - size.sum().over("cohort")).alias("__hidden"),
+            (size.cum_sum().over("cohort") - size).alias("__before"),
+        )
+        .filter((pl.col("__hidden") == 0) | (pl.col("__hidden") + pl.col("__before") >= k))
+        .select(sizes.columns)
+        .collect()
+    )
 
 
 @register("lifecycle", N_("new, continuing, returning and lapsed contributors per period and group; funnel; cohorts"))

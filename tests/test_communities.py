@@ -373,3 +373,45 @@ def test_the_threads_counted_per_space_and_day_after_a_load_equal_a_rebuild(con)
         live = communities(con, *r, min_group_size=1)
         assert_frame_equal(rows, live[0], check_exact=True)
         assert (hidden, org) == live[1:], r
+
+
+def _cohorts_shown_one_by_one(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:
+    """The cohorts' second rule as it reads: in each cohort, the smallest shown cell goes while the
+    people hidden number 1 to k - 1."""
+    from metrics.suppression import decide
+
+    cells = decide(sizes, by, "cohort_size", k, within=["cohort"])[0].join(groups, on=by, how="semi")
+    kept = []
+    for (cohort,), part in sizes.group_by(["cohort"], maintain_order=True):
+        total = part["cohort_size"].sum()
+        shown = cells.filter(pl.col("cohort") == cohort).sort("cohort_size", by)
+        while shown.height and 0 < total - shown["cohort_size"].sum() < k:
+            shown = shown.slice(1)
+        kept.append(shown)
+    return pl.concat(kept) if kept else sizes.clear()
+
+
+def test_the_cohorts_shown_are_those_the_rule_one_cell_at_a_time_shows():
+    """:func:`metrics.lifecycle._cohorts_shown` decides every cohort at once: the same cells as
+    dropping the smallest one at a time, on 2,000 drawn cases (outsiders, hidden groups, minimum
+    sizes from 1 to 10), and on one spelled out."""
+    import random
+
+    from metrics.lifecycle import _cohorts_shown
+
+    sizes = pl.DataFrame({"d": ["a", "b", "c", "a", "b"], "cohort": ["2026-01"] * 3 + ["2026-02"] * 2,
+                          "cohort_size": [2, 10, 6, 7, 9]})
+    shown = _cohorts_shown(sizes, "d", pl.DataFrame({"d": ["a", "b", "c"]}), 5)
+    # January: a's 2 are hidden, so c's 6 go with them; February: nobody hidden, both shown
+    assert sorted(shown.select("d", "cohort").rows()) == [("a", "2026-02"), ("b", "2026-01"), ("b", "2026-02")]
+    draw = random.Random(7)
+    for _ in range(2000):
+        names = [f"g{i}" for i in range(draw.randint(1, 8))] + (["External"] if draw.random() < 0.2 else [])
+        months = [f"2026-{m:02d}" for m in range(1, draw.randint(2, 6))]
+        sizes = pl.DataFrame([(g, m, draw.choice([1, 2, 3, 4, 5, 6, 8, 12, 30])) for g in names for m in months
+                              if draw.random() < 0.8],
+                             schema={"d": pl.Utf8, "cohort": pl.Utf8, "cohort_size": pl.Int64}, orient="row")
+        groups = pl.DataFrame({"d": [g for g in names if draw.random() < 0.8]}, schema={"d": pl.Utf8})
+        k = draw.choice([1, 3, 5, 10])
+        assert_frame_equal(_cohorts_shown(sizes, "d", groups, k).sort("d", "cohort"),
+                           _cohorts_shown_one_by_one(sizes, "d", groups, k).sort("d", "cohort"))
