@@ -281,7 +281,9 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *othe
     only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
     none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
-    read them over any range of whole periods.
+    read them over any range of whole periods. Each grain's rows are written before the next
+    grain's are read; ``memory``: the refresh's share of ``memory_limit``
+    (:class:`ruche.store.MemoryShare`), shared before each grain's query.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
