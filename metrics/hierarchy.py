@@ -54,6 +54,7 @@ from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from ruche.inventory import MANAGER_HIERARCHY_MIN_GROUP_SIZE
 from ruche.i18n import N_
+from ruche.store import MemoryShare
 
 #: The floor of every view by the hierarchy (never below the minimum group size).
 MIN_GROUP_SIZE = MANAGER_HIERARCHY_MIN_GROUP_SIZE
@@ -268,7 +269,8 @@ def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
     return before if before is not None and {**_period_facts(con), "floors": before.get("floors")} == before else None
 
 
-def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *others: int) -> dict:
+def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *others: int,
+                  memory: MemoryShare | None = None) -> dict:
     """Keep the figures of the tree per period, for every grain over the whole range
     (``m_hierarchy_periods``: each organisation's unsuppressed figures and what the floor of
     ``min_group_size`` shows of it, :func:`decide`, a row per floor: also those of the minimum
@@ -279,7 +281,9 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *othe
     only added activities, the periods from the one holding the first day touched are
     computed again and the earlier ones kept (``mode`` 'periods'); all of them otherwise ('full');
     none when nothing changed ('kept'). :func:`organisations` and :func:`metrics.relays.teams`
-    read them over any range of whole periods.
+    read them over any range of whole periods. Each grain's rows are written before the next
+    grain's are read; ``memory``: the refresh's share of ``memory_limit``
+    (:class:`ruche.store.MemoryShare`), shared before each grain's query.
 
     >>> from ruche.store import connect
     >>> con = connect(":memory:")
@@ -304,29 +308,31 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *othe
         return {"mode": "kept"}
     first = _first_touched(con, before, now) if before is not None and before.get("floors") == floors else None
     for table, (query, _order) in _FIGURES.items():
-        frames = []
-        for grain_name in GRAINS:
+        for at, grain_name in enumerate(GRAINS):  # a grain's rows written before the next grain's are read
             start = None if first is None else period_start(grain_name, first)
+            if memory is not None:
+                memory.share()  # DuckDB given what memory_limit leaves beside the rows held in Python
             found = tree_at(con, None, grain_name, start, None, query)
             if query == "relays":
-                frames.append(found.select(pl.lit(grain_name).alias("grain"), pl.all()))
-                continue
-            for k in floors:
-                decided = decide(found, k) if found.height else found.with_columns(
-                    pl.lit(None, pl.Int64).alias("remainder"), pl.lit(None, pl.Boolean).alias("shown"),
-                    pl.lit(None, pl.Boolean).alias("remainder_shown"))
-                frames.append(decided.select(pl.lit(grain_name).alias("grain"), pl.lit(k).alias("floor"), pl.all()))
-        con.register("h_new", pl.concat(frames).to_arrow())
-        try:
-            if first is None:
-                con.execute(f"create or replace table {table} as select * from h_new")
+                new = found.select(pl.lit(grain_name).alias("grain"), pl.all())
             else:
-                for grain_name in GRAINS:
-                    con.execute(f"delete from {table} where grain = ? and period_start >= ?",
-                                [grain_name, period_start(grain_name, first)])
-                con.execute(f"insert into {table} select * from h_new")
-        finally:
-            con.unregister("h_new")
+                new = pl.concat([(decide(found, k) if found.height else found.with_columns(
+                    pl.lit(None, pl.Int64).alias("remainder"), pl.lit(None, pl.Boolean).alias("shown"),
+                    pl.lit(None, pl.Boolean).alias("remainder_shown"))).select(
+                    pl.lit(grain_name).alias("grain"), pl.lit(k).alias("floor"), pl.all()) for k in floors])
+            del found
+            con.register("h_new", new.to_arrow())
+            try:
+                if first is None and at == 0:
+                    con.execute(f"create or replace table {table} as select * from h_new")
+                else:
+                    if first is not None:
+                        con.execute(f"delete from {table} where grain = ? and period_start >= ?",
+                                    [grain_name, period_start(grain_name, first)])
+                    con.execute(f"insert into {table} select * from h_new")
+            finally:
+                con.unregister("h_new")
+            del new
     con.execute(f"create or replace table {TEAM_SIZES_TABLE} as "
                 + _queries()["team_sizes"].format(teams=TEAMS_TABLE))
     con.execute(f"create or replace table {PERIODS_STATE} (facts varchar not null)")

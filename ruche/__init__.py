@@ -12,3 +12,8 @@ __version__ = "0.1.0"
 # every package of Ruche imports this one first. An allocator setting of the environment's own
 # is kept.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+
+# DuckDB's allocator (its own jemalloc) likewise keeps what a query freed for about a second
+# before giving it back: counted as held outside DuckDB's buffers, it left DuckDB the less
+# (docs/scale.md, "Memory outside DuckDB"). Read when DuckDB first allocates.
+os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")

@@ -76,6 +76,10 @@ IN_TRANSIT = 0.2
 #: a share then costs a read of ``/proc/self/statm`` instead of two statements.
 SHARE_MARGIN = 1 / 64
 
+#: The part of ``memory_limit`` past which DuckDB's allocator gives freed memory back to the
+#: system after a query (DuckDB's ``allocator_flush_threshold``, lowered to it when smaller).
+ALLOCATOR_FLUSH_SHARE = 1 / 64
+
 
 def resident_bytes() -> int:
     """The resident memory of this process now (Linux: ``/proc/self/statm``; 0 elsewhere)."""
@@ -205,7 +209,8 @@ class MemoryShare:
             f"to {self.outside_peak / 1e9:.1f} GB in Python beside DuckDB, which was left the rest: raise memory_limit")
 
     def restore(self) -> None:
-        if self.outer:
+        if self.outer:  # the outer share's limit stays; what this one held back is let go: its next share measures
+            _SET.pop(id(self.con), None)
             return
         _SHARING.pop(id(self.con), None)
         _SET.pop(id(self.con), None)
@@ -317,6 +322,13 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     con = lake.open_lake(path, read_only) if lake.is_lake(path) else _connect_store(path, read_only)
     if _memory_limit:
         con.execute(f"set memory_limit = '{_memory_limit}'")
+        # DuckDB's allocator keeps what a query freed, up to its flush threshold (128 MiB), for the
+        # next one: memory the process holds outside DuckDB's buffers, which MemoryShare then takes
+        # from DuckDB's share. Under a limit, it gives it back past a share of the limit instead.
+        flush = int(memory_bytes(con.execute("select current_setting('memory_limit')").fetchone()[0])
+                    * ALLOCATOR_FLUSH_SHARE)
+        if flush < memory_bytes(con.execute("select current_setting('allocator_flush_threshold')").fetchone()[0]):
+            con.execute(f"set allocator_flush_threshold = '{flush}B'")
     return con
 
 
