@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 # is kept.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
-# DuckDB's allocator (its own jemalloc) likewise keeps what a query freed for about a second
-# before giving it back: counted as held outside DuckDB's buffers, it left DuckDB the less
-# (docs/scale.md, "Memory outside DuckDB"). Read when DuckDB first allocates.
-os.environ.setdefault("DUCKDB_JE_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+# DuckDB's allocator (its own jemalloc) likewise keeps what a query freed for about a second.
+# It is left so: giving every page back at once made the dashboard's queries slower by half
+# (docs/scale.md, "Memory outside DuckDB"). A refresh on a host whose memory is tight can set
+# DUCKDB_JE_MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 in its environment (docs/configuration.md).
