@@ -12,7 +12,9 @@
 -- whose versions several touch the window (moved away and back, or another attribute changed):
 -- earlier_last_day, the latest last_day of the person's earlier versions in the group (ordered
 -- by first_day, then last_day), is then on or after the window's first day for all of them but
--- the first one. The ends, never null: -infinity and infinity for always. No person key is kept.
+-- the first one. The ends, never null: 1900-01-01 and 2099-12-31 for always (the store holds no
+-- day outside them: activities from 2000 to next year, people's dates from 1900, and a page draws
+-- only such days; infinity would be a day no page can draw). No person key is kept.
 -- Template slots (allow-listed, never user text): table (m_group_members), attribution (a value
 -- of metrics.bases.ATTRIBUTIONS), attribute (a key of metrics.groups.GROUP_ATTRIBUTES), group_expr
 -- (its expression over people p) and people (metrics.bases.people_versions of the attribution).
@@ -23,8 +25,8 @@ versions as (
     select
         p.person_key,
         coalesce(cast({group_expr} as varchar), '(not set)') as grp,
-        greatest(coalesce(p.hired_on, '-infinity'::date), coalesce(p.valid_from, '-infinity'::date)) as first_day,
-        least(coalesce(p.left_on, 'infinity'::date), coalesce(p.valid_to - 1, 'infinity'::date)) as last_day
+        greatest(coalesce(p.hired_on, date '1900-01-01'), coalesce(p.valid_from, date '1900-01-01')) as first_day,
+        least(coalesce(p.left_on, date '2099-12-31'), coalesce(p.valid_to - 1, date '2099-12-31')) as last_day
     from {people} as p
     where not p.is_external
 ),
@@ -39,7 +41,7 @@ final as (
         coalesce(max(last_day) over (
             partition by person_key, grp order by first_day, last_day
             rows between unbounded preceding and 1 preceding
-        ), '-infinity'::date) as earlier_last_day
+        ), date '1900-01-01') as earlier_last_day
     from versions
 )
 

@@ -277,8 +277,8 @@ def _attribution_of(people: str | None) -> str:
 
 #: Version of the tables :func:`store_group_ties` builds: a store whose tables carry another is
 #: rebuilt at the next refresh, and read live until then.
-GROUP_TIES_VERSION = 7  # 5: each tie in the groups both its ends held on its day; 6: today's organisation's too;
-# 7: the group members (m_group_members)
+GROUP_TIES_VERSION = 8  # 5: each tie in the groups both its ends held on its day; 6: today's organisation's too;
+# 7: the group members (m_group_members); 8: their open ends dated within what a page can draw
 
 #: Beyond this many days touched by a load, the group ties are rebuilt rather than updated.
 MAX_UPDATED_DAYS = 400
