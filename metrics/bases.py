@@ -490,21 +490,25 @@ def month_number(day: date) -> int:
 
 def bits_parameters(start: date | None, end: date | None) -> dict:
     """The bound parameters of :file:`person_range_bits.sql` for ``start``..``end``: the numbers of
-    the whole months and of the first and last months of the whole quarters, and the days at the
-    ends, as :func:`range_spans` cuts the range.
+    the whole months and of the first and last months of the whole quarters, the days at the ends,
+    as :func:`range_spans` cuts the range, and the first day of the month after its first day (the
+    days at the ends lie in two months at most, one on either side of it).
 
     >>> p = bits_parameters(date(2026, 3, 20), date(2026, 10, 31))
     >>> p["first_month"], p["last_month"], p["first_quarter"], p["last_quarter"]
     (24315, 24321, 24315, 24320)
     >>> p["days_from"].isoformat(), p["days_to"].isoformat(), p["more_days_from"] == p["more_days_to"]
     ('2026-03-20', '2026-04-01', True)
+    >>> p["second_month"].isoformat()   # the days at the ends fall before it (March) or in one month after
+    '2026-04-01'
     """
     spans = range_spans(start, end)
     months = spans["quarter"] + spans["month"]
     months = [(a, b) for a, b in months if a < b]
     days = spans["day"] + [(spans["day"][0][0], spans["day"][0][0])] * (2 - len(spans["day"]))
     out = {"first_month": 1, "last_month": 0, "first_quarter": 1, "last_quarter": 0,
-           "days_from": days[0][0], "days_to": days[0][1], "more_days_from": days[1][0], "more_days_to": days[1][1]}
+           "days_from": days[0][0], "days_to": days[0][1], "more_days_from": days[1][0], "more_days_to": days[1][1],
+           "second_month": shift_period("month", period_start("month", days[0][0]), 1)}
     if months:
         out["first_month"] = month_number(min(a for a, _ in months))
         out["last_month"] = month_number(max(b for _, b in months)) - 1

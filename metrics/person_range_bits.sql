@@ -18,7 +18,9 @@
 -- numbers of its whole months, year * 12 + month - 1; none: the first after the last),
 -- $first_quarter, $last_quarter (the numbers of the first and last months of its whole
 -- quarters; none: the same), $days_from, $days_to, $more_days_from, $more_days_to (the days at
--- its ends, from inclusive, to exclusive; none: the same day twice).
+-- its ends, from inclusive, to exclusive; none: the same day twice), $second_month (the first day
+-- of the month after the range's first day: the days at its ends fall in its first month and,
+-- from this day, in one other at most, a month between them being a whole one).
 with
 
 bounds as (
@@ -96,7 +98,10 @@ end_days as (
         bool_or(active) as active,
         bool_or(reactions + posts + replies > 0) as reacted,
         bool_or(posts + replies > 0) as contributed,
-        count(distinct date_trunc('month', day)) filter (where posts + replies > 0)::integer as months_contributed
+        -- the days at the ends fall in two months at most: the range's first and one from $second_month
+        -- (a distinct count of their months without one)
+        (bool_or(posts + replies > 0 and day < $second_month::date)::integer
+         + bool_or(posts + replies > 0 and day >= $second_month::date)::integer) as months_contributed
     from {person_day}
     where (day >= $days_from::date and day < $days_to::date)
        or (day >= $more_days_from::date and day < $more_days_to::date)

@@ -256,6 +256,46 @@ def test_the_funnel_from_the_stored_bits_equals_the_sums_of_the_range_under_eith
     con.close()
 
 
+def test_the_months_contributed_in_on_the_days_at_a_ranges_ends_are_those_of_its_first_month_and_one_other(
+        sample_store):
+    """Over the days at a range's ends, the months a person contributed in are counted as the
+    range's first month and the one month after it they may fall in (the days at the ends lie in
+    two months at most: a month between them is a whole one, read from the bits), not as a
+    distinct count of months: the funnel's regular contributors over ranges that cut months,
+    with the days of one month, of two, at either end or both, equal them summed from the range's
+    rows, for a threshold each end's month can reach."""
+    from metrics import lifecycle
+    from metrics._sql import sql
+    from metrics.population import bounds_sql
+
+    con = store.connect(sample_store, read_only=True)
+    ranges = [(date(2026, 8, 10), date(2026, 9, 20)), (date(2026, 9, 1), date(2026, 9, 20)),
+              (date(2026, 7, 20), date(2026, 9, 10)), (date(2026, 6, 15), date(2026, 8, 31)),
+              (date(2026, 6, 1), date(2026, 8, 12)), (date(2025, 12, 15), date(2026, 2, 10))]
+    regular = {}
+    for start, end in ranges:
+        for months in (1, 2, 3):
+            got = lifecycle.funnel_and_cohorts_by(con, ["organisation", "department"], start, end, 5, months,
+                                                  bases.TODAY)
+            src = bases.sources(con, "month", start, end)
+            sums = con.execute(sql("lifecycle_funnel").format(
+                bounds=bounds_sql(src.days),
+                groups=bases.person_range_groups(src, ["organisation", "department"], bases.TODAY, months=True)),
+                {"from_date": start, "to_date": end, "regular_months": months}).pl()
+            for by in ("organisation", "department"):
+                want = (sums.filter(pl.col("by_attribute") == by).drop("by_attribute").rename({"g0": by})
+                        .with_columns(pl.col(lifecycle.FUNNEL).cast(pl.Int64)))
+                mine = got[by][0]
+                assert_frame_equal(mine, want.join(mine.select(by), on=by, how="semi").sort(by), check_exact=True), (
+                    start, end, months, by)
+            regular[start, end, months] = got["organisation"][0]["regular"][0]
+    # contributes regularly in the whole organisation, at 1, 2 and 3 months
+    assert [regular[date(2026, 8, 10), date(2026, 9, 20), m] for m in (1, 2, 3)] == [117, 106, 0]
+    assert [regular[date(2026, 7, 20), date(2026, 9, 10), m] for m in (1, 2, 3)] == [130, 113, 93]
+    assert [regular[date(2025, 12, 15), date(2026, 2, 10), m] for m in (1, 2, 3)] == [81, 70, 55]
+    con.close()
+
+
 def test_the_cohorts_from_the_stored_arrivals_equal_them_from_the_activities(sample_store, tmp_path):
     """The cohorts' cells over ranges cutting months (counted over the range, not cut from the
     whole history's) read each person's first activity from ``m_person_arrival``: the same as
