@@ -172,30 +172,29 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
         cells = cohort_cells_by(con, bys, start, end, attribution)
     out = {}
     for by in bys:
-        funnel = _of_attribute(funnels, by)
-        # the range's headcount of each group: its people in the directory
-        heads = funnel.select(by, pl.col("in_directory").cast(pl.Int64).alias("headcount"))
-        shown_groups = decide(heads, by, "headcount", min_group_size)[0].select(by)
-        funnel = funnel.lazy().join(shown_groups.lazy(), on=by, how="semi").with_columns(
-            pl.col(FUNNEL).cast(pl.Int64)).sort(by).collect()
+        # the range's headcount of each group: its people in the directory (the frames lazy, then
+        # collected at once: each collect of a small frame waits its turn on polars' threads)
+        funnel = _of_attribute(funnels.lazy(), by)
+        heads = funnel.select(by, pl.col("in_directory").cast(pl.Int64).alias("headcount")).collect()
+        shown_groups = decide(heads, by, "headcount", min_group_size)[0].lazy().select(by)
         by_cells = cells[by]
         shown_cells = _cohorts_shown(by_cells.select(by, "cohort", "cohort_size").unique(), by, shown_groups,
                                      min_group_size)
-        cohorts = (
+        funnel, cohorts = pl.collect_all([
+            funnel.join(shown_groups, on=by, how="semi").with_columns(pl.col(FUNNEL).cast(pl.Int64)).sort(by),
             by_cells.lazy()
             .join(shown_cells.lazy().select(by, "cohort"), on=[by, "cohort"], how="semi")
             .with_columns((pl.col("active") / pl.col("cohort_size")).alias("share"))
             .select(_no_cohorts(by).columns)
-            .sort(by, "cohort", "months_after")
-            .collect()
-        )
+            .sort(by, "cohort", "months_after"),
+        ])
         out[by] = funnel, cohorts
     return out
 
 
-def _of_attribute(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+def _of_attribute(frame: pl.DataFrame | pl.LazyFrame, by: str) -> pl.DataFrame | pl.LazyFrame:
     """The rows of attribute ``by`` of a frame of several (``by_attribute``, the group ``g0``),
-    the group named after the attribute.
+    the group named after the attribute (a lazy frame's lazily: one collect for the steps after).
 
     >>> f = pl.DataFrame({"by_attribute": ["site", "team"], "g0": ["Lyon", "Ops"], "n": [1, 2]})
     >>> _of_attribute(f, "team").rows(), _of_attribute(f, "level").columns
@@ -230,9 +229,9 @@ def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date 
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()
     out = {}
     for by in bys:
-        cells = _of_attribute(found, by)
+        cells = _of_attribute(found.lazy(), by)
         out[by] = cells.select(pl.col(by).cast(pl.Utf8), *(pl.col(c).cast(t) for c, t in CELLS.items())).sort(
-            by, "cohort", "months_after", nulls_last=True)
+            by, "cohort", "months_after", nulls_last=True).collect()
     return out
 
 
@@ -288,11 +287,12 @@ def cells_around(cells: pl.DataFrame, con: duckdb.DuckDBPyConnection, by: str, s
     index = (pl.col("cohort").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("cohort").str.slice(5, 2).cast(pl.Int64))
     lo, hi = start.year * 12 + start.month, end.year * 12 + end.month
     whole_lo, whole_hi = first.year * 12 + first.month, (last - timedelta(days=1)).year * 12 + (last - timedelta(days=1)).month
-    inside = cells.filter(index.is_between(lo, hi), (index + pl.col("months_after")).is_between(whole_lo, whole_hi))
-    return pl.concat([inside.select(at_edges.columns), at_edges]).sort(by, "cohort", "months_after", nulls_last=True)
+    inside = cells.lazy().filter(index.is_between(lo, hi), (index + pl.col("months_after")).is_between(whole_lo, whole_hi))
+    return (pl.concat([inside.select(at_edges.columns), at_edges.lazy()])
+            .sort(by, "cohort", "months_after", nulls_last=True).collect())
 
 
-def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame, k: int) -> pl.DataFrame:
+def _cohorts_shown(sizes: pl.DataFrame, by: str, groups: pl.DataFrame | pl.LazyFrame, k: int) -> pl.DataFrame:
     """The (group, cohort) cells shown: decided per cohort across the groups by the shared rule,
     only in the groups shown over the range; then, in each cohort, while the cells hidden (those
     of hidden groups included) hold between 1 and k - 1 people, the smallest shown one goes too,

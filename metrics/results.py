@@ -748,8 +748,9 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
     """
     first, last = period_label(period, start), period_label(period, end)
     inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
-    rows = whole.rows.filter(inside)
-    left_out = hidden.filter(inside).select(pl.exclude("period")).n_unique()
+    rows, left = pl.collect_all([whole.rows.lazy().filter(inside),
+                                 hidden.lazy().filter(inside).select(pl.exclude("period")).unique()])
+    left_out = left.height
     attribution = bases.check_attribution(extra.get("attribution", bases.AS_IT_WAS))
     counted = counted_as(name, by, attribution, restated)
     with bases.freshness_held(con):

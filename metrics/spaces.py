@@ -124,10 +124,10 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
                              space_thread_counts=counts, space_reply_times=times),
         {**range_parameters(*data_bounds(con, start, end, src.days)), "idle_days": idle_days, "fast_hours": fast_hours},
     ).pl()
-    overall = frame.filter(pl.col("kind") == "all")
-    spaces = frame.filter(pl.col("kind") != "all")
     read_sources = {s for (s,) in con.execute("select distinct source from activities where kind = 'read'").fetchall()}
-    spaces = spaces.with_columns(
+    # every step below in one plan, collected at once (each collect of a small frame waits its
+    # turn on polars' threads, which DuckDB's keep busy beside it on the Communities page)
+    spaces = frame.lazy().filter(pl.col("kind") != "all").with_columns(
         # a space without a name (an events file's) told apart by the store's own number for it
         pl.when(pl.col("pooled")).then(pl.lit(POOLED))
         .otherwise(pl.col("name").fill_null(pl.lit("(unnamed space ") + pl.col("space_key").cast(pl.Utf8) + ")"))
@@ -151,15 +151,19 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     score = sum(pl.col(name) * weight for name, weight, _ in HEALTH_PARTS)
     # half up: 74.5 (74.4999... in binary) is 75
     spaces = spaces.with_columns(((score * 100).round(9) + 0.5).floor().cast(pl.Int64).alias("health"))
-    public = spaces.filter(~pl.col("pooled"))
-    shown = spaces.filter(pl.col("members") >= min_group_size)
-    hidden = spaces.height - shown.height
-    shown = shown.select(COLUMNS).sort(["members", "community"], descending=[True, False])
+    overall, counts, shown = pl.collect_all([
+        frame.lazy().filter(pl.col("kind") == "all"),
+        spaces.select(pl.len().alias("spaces"), (~pl.col("pooled")).sum().alias("public"),
+                      pl.col("idle").filter(~pl.col("pooled")).sum().alias("idle")),
+        spaces.filter(pl.col("members") >= min_group_size).select(COLUMNS)
+        .sort(["members", "community"], descending=[True, False]),
+    ])
+    hidden = counts["spaces"][0] - shown.height
     threads = overall["threads"][0] if overall.height else 0
     answered = overall["threads_answered"][0] if overall.height else 0
     org = {
-        "communities": public.height,
-        "idle": int(public["idle"].sum()),
+        "communities": int(counts["public"][0]),
+        "idle": int(counts["idle"][0]),
         "threads": int(threads),
         "threads_answered": int(answered),
         "unanswered_share": (threads - answered) / threads if threads else None,
