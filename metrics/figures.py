@@ -229,15 +229,18 @@ def reading(frame: pl.DataFrame, column: str, partial: frozenset[str] = frozense
     >>> reading(f.head(1), "rate", frozenset({"2025-W44"}))
     Reading(value=0.03, delta=None, period='2025-W44', partial=True)
     """
-    frame = frame.filter(pl.col(column).is_not_null()).sort("period")
-    if frame.is_empty():
+    # the few periods as Python values: a frame's filter and sort, and most series' operations,
+    # each wait for polars' threads, which DuckDB's keep busy while a page computes beside them
+    held = sorted(((p, v) for p, v in zip(frame["period"].to_list(), frame[column].to_list()) if v is not None),
+                  key=lambda pv: (pv[0] is not None, pv[0] or ""))   # as polars sorts: no period first
+    if not held:
         return Reading(None, None, None)
-    complete = frame.filter(~pl.col("period").is_in(list(partial)))
-    if complete.is_empty():
-        return Reading(frame[column][-1], None, frame["period"][-1], True)
-    last = complete[column][-1]
-    delta = (last - complete[column][-2]) if complete.height > 1 else None
-    return Reading(last, delta, complete["period"][-1])
+    complete = [(p, v) for p, v in held if p is not None and p not in partial]
+    if not complete:
+        return Reading(held[-1][1], None, held[-1][0], True)
+    last = complete[-1][1]
+    delta = (last - complete[-2][1]) if len(complete) > 1 else None
+    return Reading(last, delta, complete[-1][0])
 
 
 def last_period(frame: pl.DataFrame, partial: frozenset[str] = frozenset()) -> str | None:
@@ -324,7 +327,7 @@ class Figure:
         if "period" not in self.rows.columns:
             return frozenset()
         if "partial" in self.result.rows.columns:
-            cut = self.result.rows.filter(pl.col("partial").fill_null(False))["period"]
+            cut = self.result.rows["period"].filter(self.result.rows["partial"])   # no flag: not partial
             return frozenset(cut.to_list()) & frozenset(self.periods)
         if self.source is None:
             return frozenset()
@@ -552,8 +555,9 @@ def partial_periods(source: Source, query: Query) -> tuple[tuple[str, int], ...]
                                                     extra={}).params).rows
     if "partial" not in rows.columns:
         return ()
-    cut = rows.filter(pl.col("partial").fill_null(False)).select("period", "days").sort("period")
-    return tuple(cut.iter_rows())
+    # as Python values (see :func:`reading`); no flag: not partial
+    cut = [(p, d) for p, d, c in zip(rows["period"].to_list(), rows["days"].to_list(), rows["partial"].to_list()) if c]
+    return tuple(sorted(cut, key=lambda pd: (pd[0] is not None, pd[0] or "")))
 
 
 def champions(source: Source, query: Query, top: int = 20) -> Figure:
