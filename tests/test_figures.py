@@ -151,3 +151,23 @@ def test_the_headlines_of_a_group(con):
     org = headlines.overview(Live(con), Query("participation"))
     low, high = org.curves_reading()
     assert (low["department"], high["department"], high["period"]) == ("Ops", "Sales", "2026-02")
+
+
+def test_a_reading_is_the_last_complete_period_with_a_value_whatever_the_rows_order():
+    """:func:`metrics.figures.reading` over rows in any order, with periods without a value, a row
+    of no period and partial periods: the last complete period with a value and its change
+    against the one before; only partial periods: the last of them, flagged, with no change."""
+    from metrics.figures import reading
+
+    rows = pl.DataFrame({"period": ["2026-03", None, "2026-01", "2026-04", "2026-02", "2026-05"],
+                         "rate": [0.30, 0.99, 0.10, None, 0.25, 0.50]})
+    assert reading(rows, "rate") == Reading(0.50, 0.5 - 0.30, "2026-05", False)
+    assert reading(rows, "rate", frozenset({"2026-05"})) == Reading(0.30, 0.30 - 0.25, "2026-03", False)
+    assert reading(rows, "rate", frozenset({"2026-05", "2026-03", "2026-02"})) == Reading(0.10, None, "2026-01", False)
+    # only partial periods (and the row of no period, never complete): the last in order, flagged
+    only = frozenset({"2026-01", "2026-02", "2026-03", "2026-05"})
+    assert reading(rows, "rate", only) == Reading(0.50, None, "2026-05", True)
+    assert reading(rows.filter(pl.col("period").is_null()), "rate") == Reading(0.99, None, None, True)
+    assert reading(rows.filter(pl.col("rate").is_null()), "rate") == Reading(None, None, None)
+    counts = pl.DataFrame({"period": ["2026-Q2", "2026-Q1"], "threads": [7, 3]})
+    assert reading(counts, "threads") == Reading(7, 4, "2026-Q2", False)
