@@ -551,15 +551,17 @@ def funnel(steps: list[tuple[str, int]], title: str) -> go.Figure:
 
 def cohort_curves(frame: pl.DataFrame, title: str) -> go.Figure:
     """One line per cohort (month of arrival): the share of it active each month after."""
-    fig = go.Figure()
-    parts = frame.sort("cohort", "months_after").group_by(["cohort"], maintain_order=True)
-    for ((cohort,), part), colour in zip(parts, colours(frame["cohort"].n_unique())):
-        fig.add_trace(go.Scatter(
+    # the cohorts split in one step (a group's frame at a time waits each time for polars' threads)
+    parts = frame.sort("cohort", "months_after").partition_by("cohort", maintain_order=True, as_dict=True)
+    fig = go.Figure([
+        go.Scatter(
             x=part["months_after"].to_list(), y=part["share"].to_list(), mode="lines+markers", name=safe(cohort),
             line_color=colour,
             customdata=part["cohort_size"].to_list(),
             hovertemplate=safe(cohort) + _(" (%{customdata:,} people)<br>month %{x}: %{y:.1%}") + "<extra></extra>",
-        ))
+        )
+        for ((cohort,), part), colour in zip(parts.items(), colours(len(parts)))
+    ])
     return _layout(fig, title, xaxis_title=_("Months after arrival"), xaxis=dict(dtick=1),
                    yaxis_title=_("Share of the cohort active"), yaxis=RATE_AXIS)
 

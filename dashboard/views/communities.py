@@ -93,24 +93,27 @@ def spaces_and_threads(f: Filters) -> None:
                     "members is not listed one by one.").format(covers=spaces.covers, k=f.min_group_size)))
 
     st.subheader(_("Every community"), help=_(HELP["health"]))
-    rows = spaces.rows
+    rows = idle = spaces.rows
+    if not rows.is_empty():  # both tables' frames in one collect (each waits its turn on polars' threads)
+        rows, idle = pl.collect_all([
+            rows.lazy().select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
+                               "posts", "replies_per_thread", "readers", "threads", "answered_share",
+                               "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
+            rows.lazy().filter(pl.col("idle").fill_null(False)).select("community", "source", "members",
+                                                                       "last_contribution"),
+        ])
     if rows.is_empty():
         st.info(_("No community with enough members in this range."))
     else:
-        tables.show(rows.select("community", "source", "kind", "health", *PART_LABELS, "members", "active_members",
-                                "posts", "replies_per_thread", "readers", "threads", "answered_share",
-                                "first_reply_median_hours", "first_reply_p90_hours", "trend", "last_contribution"),
-                    height=min(36 * rows.height + 40, 640), column_config=table(), key="communities_table")
+        tables.show(rows, height=min(36 * rows.height + 40, 640), column_config=table(), key="communities_table")
         weights = ", ".join(f"{_(PART_LABELS[p['part']])} {pct(p['weight'], 0)} ({_(p['is'])})"
                             for p in org.get("health_parts", []))
         st.caption(md(_("Health score parts and weights: {weights}.").format(weights=weights)))
-    idle = rows.filter(pl.col("idle").fill_null(False)) if not rows.is_empty() else rows
     st.subheader(_("Idle communities"), help=_(HELP["idle"]).format(d=org.get("idle_days", 30)))
     if idle.is_empty():
         st.write(md(_("No listed community is idle ({n} idle in all, listed or not).").format(n=count(org.get("idle")))))
     else:
-        tables.show(idle.select("community", "source", "members", "last_contribution"), key="idle_table",
-                    column_config=table())
+        tables.show(idle, key="idle_table", column_config=table())
 
     st.subheader(_("Responsiveness"), help=_(HELP["first_reply"]))
     resp = data.scope_trend("responsiveness", f)
