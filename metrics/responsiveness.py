@@ -166,12 +166,14 @@ def responsiveness_of(con: duckdb.DuckDBPyConnection, by: str, period: str, star
         part = _thread_counts(con, [by], period, start, end, attribution=attribution)[by]
         return _with_counts(shown, part, by).select(columns).sort("period", by)
     again = pl.col("period").is_in(changed["period"].implode())
-    kept, redo = shown.filter(~again).select(columns), shown.filter(again)
+    # both in one collect (each waits its turn on polars' threads); one row per period and group
+    kept, redo = pl.collect_all([shown.lazy().filter(~again).select(columns).sort("period", by),
+                                 shown.lazy().filter(again)])
     if redo.height:
         part = _thread_counts(con, [by], period, start, end, attribution=attribution,
                               only=changed["period_start"].to_list())[by]
-        kept = pl.concat([kept, _with_counts(redo, part, by).select(columns).cast(kept.schema)])
-    return kept.sort("period", by)
+        kept = pl.concat([kept, _with_counts(redo, part, by).select(columns).cast(kept.schema)]).sort("period", by)
+    return kept
 
 
 @register("responsiveness", N_("threads answered and time to first reply (hours) per period and group of the author"))
