@@ -284,7 +284,7 @@ def keep_versions(con: duckdb.DuckDBPyConnection, attribution: str, database: st
     check_attribution(attribution)
     versions, days = f"{database}.main.{prefix}_versions", f"{database}.main.{prefix}_days"
     con.execute(f"create or replace table {versions} as select {', '.join(KEPT_COLUMNS)} "
-                f"from {people_versions(attribution)} order by person_key")
+                f"from {people_versions(attribution)}")
     con.execute(sql("kept_days").format(days=days, versions=versions))
     return KeptVersions(attribution, versions, days)
 
