@@ -182,20 +182,32 @@ def _range_contributors(published: tuple[int, int], by: str, start: date | None,
         return results.range_contributors(cur, by, start, end, attribution, kept)
 
 
-@st.cache_resource(max_entries=4)
 def _kept_versions(published: tuple[int, int], attribution: str) -> bases.KeptVersions | None:
+    """:func:`_kept_in`, on the connection the published store's cursors use now (kept again on
+    another, should that one have been let go meanwhile)."""
+    kept_on, kept = _kept_in(published, attribution)
+    if kept_on is not None and kept_on is not _connection(db_path(), published):
+        _kept_in.clear(published, attribution)
+        kept_on, kept = _kept_in(published, attribution)
+    return kept
+
+
+@st.cache_resource(max_entries=4)
+def _kept_in(published: tuple[int, int], attribution: str) -> tuple[duckdb.DuckDBPyConnection | None,
+                                                                     bases.KeptVersions | None]:
     """What every range of the Contributors page reads of the people whatever the range
     (:func:`metrics.bases.keep_versions`: their versions, the days of those who moved), kept in
     the in-memory database of the published store's connection, once per store and attribution:
     a change of range read the directory's history again (a third of its time on 100,000
-    people). None under today's organisation (nothing to keep: each person's one version is
-    their row of ``people``), on a store whose bases are stale (the days are theirs) or read
-    through another database than the store's alone."""
+    people); with the connection they are in. None under today's organisation (nothing to keep:
+    each person's one version is their row of ``people``), on a store whose bases are stale (the
+    days are theirs) or read through another database than the store's alone."""
     fresh, _ = _store_facts(published)
     if attribution == bases.TODAY or not fresh or _database(db_path(), published) != store.READ_ALIAS:
-        return None  # today's organisation: one open version per person, the people's own columns
+        return None, None  # today's organisation: one open version per person, the people's own columns
     with held(published) as cur:
-        return bases.keep_versions(cur, attribution, "memory", f"range_{attribution.replace('-', '_')}")
+        kept = bases.keep_versions(cur, attribution, "memory", f"range_{attribution.replace('-', '_')}")
+    return _connection(db_path(), published), kept
 
 
 def freeze(value):
