@@ -11,12 +11,13 @@
 -- group with their whole range); the people holding a version for part of the range give a row
 -- per attribute and group held, with the days they held it, as person_range_groups.sql sums them.
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
--- <versions> (metrics.bases.people_versions), <by_group> (the attribute's group over the
--- versions ``p``, metrics.groups.group_expression, '(not set)' when null), <by> (its name),
+-- <versions> (metrics.bases.people_versions, or those metrics.bases.keep_versions kept),
+-- <by_group> (the attribute's group over the versions ``p``, metrics.groups.group_expression,
+-- '(not set)' when null), <by> (its name),
 -- <organisation> (true when the attribute is the organisation: its cells are not counted twice),
 -- <organisation_group> (the organisation's one group),
 -- <person_range> (per person, over the range), <person_day> (per person and day, cut to the
--- range), <covers> (the longest usage report window counted, in days).
+-- range; at least every day of the people holding more than one version: the days kept), <covers> (the longest usage report window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
