@@ -17,7 +17,8 @@
 -- <organisation> (true when the attribute is the organisation: its cells are not counted twice),
 -- <organisation_group> (the organisation's one group),
 -- <person_range> (per person, over the range), <person_day> (per person and day, cut to the
--- range; at least every day of the people holding more than one version: the days kept), <covers> (the longest usage report window counted, in days).
+-- range; at least every day of the people holding more than one version: the days kept),
+-- <covers> (the longest usage report window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
