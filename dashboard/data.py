@@ -8,6 +8,7 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -186,20 +187,20 @@ def _kept_versions(published: tuple[int, int], attribution: str) -> bases.KeptVe
     """:func:`_kept_in`, on the connection the published store's cursors use now (kept again on
     another, should that one have been let go meanwhile)."""
     kept_on, kept = _kept_in(published, attribution)
-    if kept_on is not None and kept_on is not _connection(db_path(), published):
+    if kept_on is not None and kept_on() is not _connection(db_path(), published):
         _kept_in.clear(published, attribution)
         kept_on, kept = _kept_in(published, attribution)
     return kept
 
 
 @st.cache_resource(max_entries=4)
-def _kept_in(published: tuple[int, int], attribution: str) -> tuple[duckdb.DuckDBPyConnection | None,
-                                                                     bases.KeptVersions | None]:
+def _kept_in(published: tuple[int, int], attribution: str) -> tuple[weakref.ref | None, bases.KeptVersions | None]:
     """What every range of the Contributors page reads of the people whatever the range
     (:func:`metrics.bases.keep_versions`: their versions, the days of those who moved), kept in
     the in-memory database of the published store's connection, once per store and attribution:
     a change of range read the directory's history again (a third of its time on 100,000
-    people); with the connection they are in. None under today's organisation (nothing to keep:
+    people); with the connection they are in (a weak reference: a connection let go is closed,
+    its tables with it). None under today's organisation (nothing to keep:
     each person's one version is their row of ``people``), on a store whose bases are stale (the
     days are theirs) or read through another database than the store's alone."""
     fresh, _ = _store_facts(published)
@@ -207,7 +208,7 @@ def _kept_in(published: tuple[int, int], attribution: str) -> tuple[duckdb.DuckD
         return None, None  # today's organisation: one open version per person, the people's own columns
     with held(published) as cur:
         kept = bases.keep_versions(cur, attribution, "memory", f"range_{attribution.replace('-', '_')}")
-    return _connection(db_path(), published), kept
+    return weakref.ref(_connection(db_path(), published)), kept
 
 
 def freeze(value):
