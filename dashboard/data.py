@@ -8,6 +8,7 @@ the new file while earlier readers finish on the old one.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -154,6 +155,8 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
     if start is None:
         found = stored(name, by, period, k, params.extra, end)
         if found is not None:
+            if name in results.RANGE_PEOPLE_MEASURES:  # what the page's range changes read, kept now
+                _kept_versions(published, bases.attribution_of(params))
             return found
         if name == "targets":  # on another day: from the participation of the whole range, as stored
             hidden = stored(*results.hidden_key("participation", by, period, k, {}))
@@ -173,9 +176,39 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
 def _range_contributors(published: tuple[int, int], by: str, start: date | None, end: date | None,
                         attribution: str) -> dict[str, dict[str, pl.DataFrame]]:
     """The counts the 90/9/1 split and the personas of a range compute their results from
-    (:func:`metrics.results.range_contributors`): the range's people read once for both."""
+    (:func:`metrics.results.range_contributors`): the range's people read once for both, their
+    versions from :func:`_kept_versions`."""
+    kept = _kept_versions(published, attribution)
     with held(published) as cur:
-        return results.range_contributors(cur, by, start, end, attribution)
+        return results.range_contributors(cur, by, start, end, attribution, kept)
+
+
+def _kept_versions(published: tuple[int, int], attribution: str) -> bases.KeptVersions | None:
+    """:func:`_kept_in`, on the connection the published store's cursors use now (kept again on
+    another, should that one have been let go meanwhile)."""
+    kept_on, kept = _kept_in(published, attribution)
+    if kept_on is not None and kept_on() is not _connection(db_path(), published):
+        _kept_in.clear(published, attribution)
+        kept_on, kept = _kept_in(published, attribution)
+    return kept
+
+
+@st.cache_resource(max_entries=4)
+def _kept_in(published: tuple[int, int], attribution: str) -> tuple[weakref.ref | None, bases.KeptVersions | None]:
+    """What every range of the Contributors page reads of the people whatever the range
+    (:func:`metrics.bases.keep_versions`: their versions, the days of those who moved), kept in
+    the in-memory database of the published store's connection, once per store and attribution:
+    a change of range read the directory's history again (a third of its time on 100,000
+    people); with the connection they are in (a weak reference: a connection let go is closed,
+    its tables with it). None under today's organisation (nothing to keep:
+    each person's one version is their row of ``people``), on a store whose bases are stale (the
+    days are theirs) or read through another database than the store's alone."""
+    fresh, _ = _store_facts(published)
+    if attribution == bases.TODAY or not fresh or _database(db_path(), published) != store.READ_ALIAS:
+        return None, None  # today's organisation: one open version per person, the people's own columns
+    with held(published) as cur:
+        kept = bases.keep_versions(cur, attribution, "memory", f"range_{attribution.replace('-', '_')}")
+    return weakref.ref(_connection(db_path(), published)), kept
 
 
 def freeze(value):

@@ -219,16 +219,74 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 
-def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS) -> dict[str, str]:
+def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS,
+                             kept: KeptVersions | None = None) -> dict[str, str]:
     """The template slots of :file:`range_contributors.sql` over the range of ``src`` by ``by``
     (allow-listed) and the organisation, people in groups under ``attribution`` as
-    :func:`person_range_groups` puts them."""
+    :func:`person_range_groups` puts them; with ``kept`` (:func:`keep_versions` of the same
+    attribution, on fresh bases), the versions and the days of the people who hold more than one
+    read from the tables it keeps."""
+    versions, person_day = people_versions(attribution), src.person_day
+    if kept is not None:
+        if kept.attribution != attribution or not src.materialised:
+            raise ValueError(f"kept versions of {kept.attribution!r} read for {attribution!r}")
+        versions = kept.versions
+        person_day = src.person_day.replace("m_person_day", kept.days, 1)
     return dict(
-        bounds=bounds_sql(src.days), versions=people_versions(attribution), by=by,
+        bounds=bounds_sql(src.days), versions=versions, by=by,
         by_group=f"coalesce(cast({group_expression(by)} as varchar), '{UNKNOWN}')",
         organisation_group=f"coalesce(cast({group_expression('organisation')} as varchar), '{UNKNOWN}')",
         organisation="true" if by == "organisation" else "false", person_range=src.person_range,
-        person_day=src.person_day, covers=str(GRAINS["month"].covers))
+        person_day=person_day, covers=str(GRAINS["month"].covers))
+
+
+@dataclass(frozen=True)
+class KeptVersions:
+    """The tables :func:`keep_versions` made: names of relations (from the code, never user text)."""
+
+    attribution: str
+    versions: str  # people_versions(attribution), the columns a range's groups read
+    days: str  # the rows of m_person_day of the people holding more than one version
+
+
+#: The columns of :func:`people_versions` that :file:`range_contributors.sql` reads: the person's
+#: own and every attribute a group may follow (:data:`metrics.groups.GROUP_ATTRIBUTES`).
+KEPT_COLUMNS = ("person_key", "is_external", "hired_on", "left_on", "valid_from", "valid_to",
+                "department", "team", "site", "country", "level", "frontline")
+
+
+def keep_versions(con: duckdb.DuckDBPyConnection, attribution: str, database: str, prefix: str) -> KeptVersions:
+    """Keep in ``database`` (a writable one beside a store that does not change: the dashboard's
+    in-memory database, once per published store) what every range of :file:`range_contributors.sql`
+    reads of the people under ``attribution`` whatever the range: each person's versions
+    (:func:`people_versions`, a window over the directory's history) and the days of
+    ``m_person_day`` of those holding more than one (the only ones a range may hold a version of
+    in part: a single version is open at both ends). Tables ``<database>.main.<prefix>_versions``
+    and ``..._days`` (``prefix``: from the code), the days in the base's order (by day: a range
+    reads its own). The bases must be fresh (:func:`is_fresh`): the days are theirs.
+
+    >>> from ruche.store import connect
+    >>> from metrics.materialise import refresh
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into people (person_key, person_id, is_external, department) values "
+    ...                 "(1, 'a', false, 'Sales'), (2, 'b', false, 'Legal')")
+    >>> _ = con.execute("insert into people_history (person_key, valid_from, valid_to, department) values "
+    ...                 "(1, '2026-01-01', '2026-03-01', 'Ops'), (1, '2026-03-01', null, 'Sales')")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1), (2, 'x', '2026-03-02', 2, 'post', 1)")
+    >>> _ = refresh(con)
+    >>> kept = keep_versions(con, AS_IT_WAS, "memory", "kept")
+    >>> con.execute(f"select person_key, valid_from, department from {kept.versions} order by all").fetchall()
+    [(1, datetime.date(2026, 3, 1), 'Sales'), (1, None, 'Ops'), (2, None, 'Legal')]
+    >>> con.execute(f"select person_key, day, posts from {kept.days}").fetchall()   # person 2 never moved
+    [(1, datetime.date(2026, 3, 2), 1)]
+    """
+    check_attribution(attribution)
+    versions, days = f"{database}.main.{prefix}_versions", f"{database}.main.{prefix}_days"
+    con.execute(f"create or replace table {versions} as select {', '.join(KEPT_COLUMNS)} "
+                f"from {people_versions(attribution)}")
+    con.execute(sql("kept_days").format(days=days, versions=versions))
+    return KeptVersions(attribution, versions, days)
 
 
 #: The attributes of a person's versions (people_history) a measure's groups may read.

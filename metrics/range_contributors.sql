@@ -11,12 +11,14 @@
 -- group with their whole range); the people holding a version for part of the range give a row
 -- per attribute and group held, with the days they held it, as person_range_groups.sql sums them.
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
--- <versions> (metrics.bases.people_versions), <by_group> (the attribute's group over the
--- versions ``p``, metrics.groups.group_expression, '(not set)' when null), <by> (its name),
+-- <versions> (metrics.bases.people_versions, or those metrics.bases.keep_versions kept),
+-- <by_group> (the attribute's group over the versions ``p``, metrics.groups.group_expression,
+-- '(not set)' when null), <by> (its name),
 -- <organisation> (true when the attribute is the organisation: its cells are not counted twice),
 -- <organisation_group> (the organisation's one group),
 -- <person_range> (per person, over the range), <person_day> (per person and day, cut to the
--- range), <covers> (the longest usage report window counted, in days).
+-- range; at least every day of the people holding more than one version: the days kept),
+-- <covers> (the longest usage report window counted, in days).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -62,51 +64,40 @@ partial_held as (
     select * from held where person_key in (select person_key from partial_people)
 ),
 
--- a row per attribute: the group of the version, and the organisation's
-partial as (
-    select person_key, '{by}' as by_attribute, group_held as by_group, is_external, employed, from_day, to_day
-    from partial_held
-    union all
-    select person_key, 'organisation', {organisation_group}, is_external, employed, from_day, to_day
-    from partial_held
-    where not {organisation}
-),
-
-days as (
+-- the days of each version the range holds in part, summed per person and group held (versions
+-- of a person in the same group are one row): the range's days are read once per version, not
+-- once per attribute
+version_rows as (
     select
-        h.person_key, h.by_attribute, h.by_group,
-        d.posts, d.replies, d.reactions, d.received,
-        d.dated_active or (d.usage_active and d.usage_span <= {covers}) as active
-    from partial as h
-    join {person_day} as d
+        h.person_key, h.group_held,
+        any_value(h.is_external) as is_external,
+        bool_or(h.employed) as employed,
+        bool_or(d.dated_active or (d.usage_active and d.usage_span <= {covers})) as active,
+        sum(d.posts) as posts,
+        sum(d.replies) as replies,
+        sum(d.reactions) as reactions,
+        sum(d.received) as received
+    from partial_held as h
+    left join {person_day} as d
         on d.person_key = h.person_key and d.day >= h.from_day and d.day < h.to_day
+    group by h.person_key, h.group_held
 ),
 
-sums as (
-    select
-        person_key, by_attribute, by_group,
-        bool_or(active) as active,
-        sum(posts)::integer as posts,
-        sum(replies)::integer as replies,
-        sum(reactions)::integer as reactions,
-        sum(received)::integer as received
-    from days
-    group by all
-),
-
-members as (
-    select person_key, by_attribute, by_group,
-           any_value(is_external) as is_external, bool_or(employed) as employed
-    from partial
-    group by all
-),
-
+-- a row per attribute: the group held, and the organisation's (the person's versions summed)
 partial_rows as (
     select
-        m.by_attribute, m.by_group, m.is_external, m.employed, false as whole,
-        s.active, s.posts, s.replies, s.reactions, s.received
-    from members as m
-    left join sums as s using (person_key, by_attribute, by_group)
+        '{by}' as by_attribute, group_held as by_group, is_external, employed, false as whole,
+        active, posts::integer as posts, replies::integer as replies, reactions::integer as reactions,
+        received::integer as received
+    from version_rows
+    union all
+    select
+        'organisation', {organisation_group}, any_value(is_external), bool_or(employed), false,
+        bool_or(active), sum(posts)::integer, sum(replies)::integer, sum(reactions)::integer,
+        sum(received)::integer
+    from version_rows
+    where not {organisation}
+    group by person_key
 ),
 
 -- each row's contributions (c), activity and persona (metrics/personas.sql; by its number in

@@ -218,7 +218,7 @@ RANGE_PEOPLE_MEASURES = frozenset({"inequality", "personas"})
 
 
 def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | None, end: date | None,
-                       attribution: str) -> dict[str, Any]:
+                       attribution: str, kept: bases.KeptVersions | None = None) -> dict[str, Any]:
     """What the measures of :data:`RANGE_PEOPLE_MEASURES` over ``start``..``end`` by ``by`` under
     ``attribution`` compute their results from, in one query that reads the range's people once
     (each person's activity in each group of ``by`` and of the organisation held during it, as
@@ -227,12 +227,14 @@ def range_contributors(con: duckdb.DuckDBPyConnection, by: str, start: date | No
     and :func:`metrics.personas.frames_by` give them, and under ``"common"`` what both results say
     of the range (whether reads are known, who is counted over which days), read once. Counts
     only, never a person. The Contributors page shows both measures: a change of its range reads
-    the people once."""
+    the people once. ``kept``: :func:`metrics.bases.keep_versions` of ``attribution`` on this
+    store, read instead of the people's history while the bases are fresh (the same figures)."""
     bys = list(dict.fromkeys([by, "organisation"]))
     attribution = bases.check_attribution(attribution)
     with bases.freshness_held(con):
         src = bases.sources(con, "month", start, end)
-        query = sql("range_contributors").format(**bases.range_contributors_slots(src, by, attribution))
+        slots = bases.range_contributors_slots(src, by, attribution, kept if src.materialised else None)
+        query = sql("range_contributors").format(**slots)
         frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
         reads, range_labels = bases.reads_known(con), labels(con, EMPLOYED_IN_RANGE, start, end, attribution)
     reads_figures = reads_extra(con)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from metrics import bases, registry, results, status
@@ -448,6 +449,46 @@ def test_the_split_and_personas_of_a_range_read_once_equal_the_measures_from_the
         assert figures[attribution, date(2026, 10, 14), date(2026, 10, 14)][:2] == (1369, 8)
     con.close()
     live.close()
+
+
+def test_the_split_and_personas_of_a_range_from_the_kept_versions_equal_them_from_the_history(sample_store):
+    """The Contributors page keeps, once per store, each person's versions and the days of those
+    who hold more than one (metrics.bases.keep_versions, in the in-memory database beside the
+    store): every range's 90/9/1 split and personas read from them are those read from the
+    directory's history and the whole base, under either attribution."""
+    con = store.connect(sample_store, read_only=True)
+    cur = store.cursor(con)
+    kept = {a: bases.keep_versions(cur, a, "memory", f"kept_{a.replace('-', '_')}") for a in bases.ATTRIBUTIONS}
+    # the days kept: those of the people holding more than one version only, every one of theirs
+    movers, moved_days, all_days = cur.execute(
+        "with moved as (select person_key from people_history group by all having count(*) > 1) "
+        f"select (select count(distinct person_key) from {kept[bases.AS_IT_WAS].days}), "
+        f"(select count(*) from {kept[bases.AS_IT_WAS].days}), "
+        "(select count(*) from m_person_day semi join moved using (person_key))").fetchone()
+    assert (movers, moved_days) == (cur.execute(
+        "select count(distinct person_key), count(*) from m_person_day where person_key in "
+        "(select person_key from people_history group by all having count(*) > 1)").fetchone())
+    assert moved_days == all_days
+    assert (movers, moved_days) == (74, 653)
+    assert cur.execute(f"select count(*) from {kept[bases.AS_IT_WAS].versions}").fetchone()[0] == 1668
+    assert cur.execute(f"select count(*) from {kept[bases.TODAY].days}").fetchone()[0] == 0
+    ranges = [*RANGES, (date(2025, 11, 1), date(2026, 10, 31)), (date(2025, 12, 15), date(2026, 7, 20)),
+              (date(2026, 1, 1), date(2026, 6, 30))]
+    for attribution in bases.ATTRIBUTIONS:
+        extra = bases.attribution_extra(attribution)
+        for start, end in ranges:
+            for by in ("organisation", "department", "team"):
+                found = results.range_contributors(cur, by, start, end, attribution)
+                from_kept = results.range_contributors(cur, by, start, end, attribution, kept[attribution])
+                for name in ("inequality", "personas"):
+                    params = MetricParams(by=by, start=start, end=end, min_group_size=5, extra=extra)
+                    assert_same(results.from_range_contributors(cur, name, params, from_kept),
+                                results.from_range_contributors(cur, name, params, found),
+                                (attribution, start, end, by, name))
+    # the versions of one attribution are never read for the other's figures
+    with pytest.raises(ValueError, match="kept versions"):
+        results.range_contributors(cur, "team", None, None, bases.TODAY, kept[bases.AS_IT_WAS])
+    con.close()
 
 
 def test_the_person_totals_of_a_range_from_its_whole_weeks_equal_them_from_its_days(sample_store):
