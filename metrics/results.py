@@ -542,8 +542,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         """The participation by ``attribute`` inside every attribute's groups before any
         suppression (:func:`metrics.leadership.compared_frames`), once per grain and start for
         every call that decides on it (the leaders' and the levels' alike): one query, the
-        attribute alone the participation by it; spliced, the one read from the period before
-        (participation's retention looks back to it) holds the same rows of the periods after.
+        attribute alone the participation by it (spliced on bases that are not fresh, the one
+        read from the period before, which participation's retention then looks back to, holds
+        the same rows of the periods after).
         Read one attribute at a time, inside the groups of the attribute asked for alone, held
         while the calls ask for them; ``start``..``end``: a span of whole periods of them
         (:func:`in_spans`)."""
