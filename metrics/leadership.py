@@ -21,7 +21,7 @@ from metrics.groups import grain as _grain
 from metrics.groups import group_columns, group_expression
 from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
-from metrics.suppression import decide_within
+from metrics.suppression import decide_within, decide_within_each
 from metrics.measure import MetricParams, MetricResult, register
 from ruche.i18n import N_
 
@@ -113,14 +113,26 @@ def leaders_by(
     outer = [by for by in bys if by not in ("organisation", "level")]
     frames = leaders_frames(con, bys, period, start, end, attribution) if frames is None else frames
     out = {}
-    for by in bys:
-        groups = [by] if by in outer else []
-        frame = frames[by if by in outer else "level"].drop(
-            "stickiness", "retention", "contributors_retained", "readers_retained")
-        rows, left_out, hidden = decide_within(frame, groups, "level", "headcount", min_group_size, within=["period"])
+    for by, (rows, left_out, hidden) in _decided(frames, bys, outer, "level", min_group_size).items():
         out[by] = (rows.filter(pl.col("level").is_in(LEADER_LEVELS)), left_out,
                    hidden.select("period", "level").unique().sort("period", "level"))
     return out
+
+
+def _decided(frames: dict[str, pl.DataFrame], bys: list[str], outer: list[str], attribute: str,
+             min_group_size: int) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`metrics.suppression.decide_within` of each attribute of ``bys`` on its frame of
+    ``frames`` (:func:`compared_frames`): the cells ``attribute`` inside the groups of each
+    attribute of ``outer``, all decided in one pass (:func:`metrics.suppression.decide_within_each`),
+    and the cells alone (``organisation``, ``attribute`` itself) in the order of ``bys``."""
+    def frame(key: str) -> pl.DataFrame:
+        return frames[key].drop("stickiness", "retention", "contributors_retained", "readers_retained")
+
+    inside = decide_within_each({by: frame(by) for by in bys if by in outer}, attribute, "headcount",
+                                min_group_size, within=["period"])
+    return {by: inside[by] if by in outer else
+            decide_within(frame(attribute), [], attribute, "headcount", min_group_size, within=["period"])
+            for by in bys}
 
 
 def compared_by(
@@ -139,11 +151,8 @@ def compared_by(
     outer = [by for by in bys if by not in ("organisation", attribute)]
     frames = compared_frames(con, attribute, bys, period, start, end, attribution) if frames is None else frames
     out = {}
-    for by in bys:
+    for by, (rows, left_out, hidden) in _decided(frames, bys, outer, attribute, min_group_size).items():
         groups = [by] if by in outer else []
-        frame = frames[by if by in outer else attribute].drop(
-            "stickiness", "retention", "contributors_retained", "readers_retained")
-        rows, left_out, hidden = decide_within(frame, groups, attribute, "headcount", min_group_size, within=["period"])
         if attribute == "level":
             rows = rows.sort(["period", *groups, _LEVEL_ORDER, "level"])
         out[by] = (rows, left_out, hidden.select("period", attribute).unique().sort("period", attribute))

@@ -27,7 +27,7 @@ import polars as pl
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import UNKNOWN, group_columns, group_expression, people_by_attribute
+from metrics.groups import UNKNOWN, group_columns, group_expression, people_by_attribute, period_start, shift_period
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, labelled
 from metrics.suppression import decide
 from metrics.measure import MetricParams, MetricResult, register
@@ -78,10 +78,11 @@ def shared_stays(con: duckdb.DuckDBPyConnection, reuse: bool) -> Iterator[None]:
 
 
 def _query(con: duckdb.DuckDBPyConnection, g, names: list[str], columns: str, people: str, person: str,
-           **relations: str) -> str:
+           first_read: str = "(select min(period_start) from calendar)", **relations: str) -> str:
     """``participation.sql`` grouped by ``names`` (``columns``: their select list over ``people p``),
     a person's stays followed per ``person``; its people's stays read from the tables of
-    :func:`shared_stays` when the block runs on ``con``."""
+    :func:`shared_stays` when the block runs on ``con``. ``first_read``: the first period
+    ``person_period`` holds (by default the range's first)."""
     staff = sql("participation_staff").format(group_columns=columns, trunc=g.trunc, people=people)
     stays = sql("participation_stays").format(
         groups=", ".join(names), person=person, trunc=g.trunc, step=g.step,
@@ -99,7 +100,7 @@ def _query(con: duckdb.DuckDBPyConnection, g, names: list[str], columns: str, pe
         staff, stays = f"select * from {name}_staff", f"held as (select * from {name}_held),"
     return sql("participation").format(
         staff=staff, stays=stays, groups=", ".join(names), s_groups=", ".join(f"s.{n}" for n in names),
-        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers, **relations,
+        trunc=g.trunc, step=g.step, label=g.label, covers=g.covers, first_read=first_read, **relations,
     )
 
 
@@ -149,17 +150,34 @@ def participation_frames(
     counted: str | None = None,
     inner: list[str] | None = None,
     attribution: str = bases.AS_IT_WAS,
+    retained: bool = False,
 ) -> dict[str, pl.DataFrame]:
     """:func:`participation_frame` of ``[by, *inner]`` for each ``by`` of ``bys``, in one query
     (the people unpivoted by attribute: :func:`metrics.groups.people_by_attribute`): frame by
     frame the rows :func:`participation_frame` gives, in the same order (``tests/test_results.py``).
     What a load stores for every attribute costs one query per grain rather than one per
     attribute and grain. People are read through ``attribution``'s versions
-    (:func:`metrics.bases.people_versions`), their stays followed attribute by attribute."""
+    (:func:`metrics.bases.people_versions`), their stays followed attribute by attribute.
+
+    ``retained``: the retention of the first period from ``start`` on counted too, as the rows
+    read from the period before give it (those rows dropped), the other figures of each row being
+    its own period's: a load computing the periods from the first one it touched again
+    (:func:`metrics.results.precompute`). On fresh bases, with ``start`` a period's first day, of
+    the period before only its active people are read (who retention counts back to), not its
+    figures (``tests/test_refresh_periods.py``)."""
     inner = list(inner or [])
     g = _grain(period)
     src = bases.sources(con, period, start, end)
-    person_period = src.person_period
+    person_period, first_read, params = src.person_period, {}, {"from_date": start, "to_date": end}
+    if retained:
+        if not retains_before(con, period, start):
+            raise ValueError(f"retention read back from {start} by {period}: fresh bases and a period's first day only")
+        # the bases' rows from the period before on (their bound renamed: the range's bounds
+        # stay those of $from_date); the period before is the first read
+        person_period = bases.sources(con, period, shift_period(period, start, -1), end).person_period.replace(
+            "$from_date", "$read_from")
+        first_read = {"first_read": f"(select (min(period_start) - {g.step})::date from calendar)"}
+        params["read_from"] = shift_period(period, start, -1)
     if counted is not None:
         # the people who met the condition in any version of their attributes
         person_period = (f"(select * from {person_period} semi join (select person_key from "
@@ -169,9 +187,9 @@ def participation_frames(
                            for i, a in enumerate(inner)])
     names = ["by_attribute"] + [f"g{i}" for i in range(len(inner) + 1)]
     query = _query(con, g, names, columns, people_by_attribute(bys, bases.people_versions(attribution)),
-                   "person_key, by_attribute",
+                   "person_key, by_attribute", **first_read,
                    bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day)
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
+    frame = con.execute(query, params).pl()
     parts = frame.partition_by("by_attribute", as_dict=True, include_key=False, maintain_order=True)
     out = {}
     for by in bys:
@@ -182,6 +200,13 @@ def participation_frames(
         part = part.rename({f"g{i}": name for i, name in enumerate(names)})
         out[by] = part.select("period", *names, *COLUMNS[1:])
     return out
+
+
+def retains_before(con: duckdb.DuckDBPyConnection, period: str, start: date | None) -> bool:
+    """Whether :func:`participation_frames` can count the retention of the period from ``start``
+    on from the active people of the period before alone (``retained``): on fresh bases, from a
+    period's first day."""
+    return start is not None and period_start(period, start) == start and bases.is_fresh(con)
 
 
 def participation(

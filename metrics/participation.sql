@@ -5,6 +5,9 @@
 -- metrics.groups.people_by_attribute over it: one row per version and attribute, grouped by every
 -- attribute at once), <person> (``person_key``, with ``by_attribute`` when grouped by every
 -- attribute: a person's stays are followed attribute by attribute), <s_groups>, <lag_same>, <covers>.
+-- <first_read>: the first period <person_period> holds, whose period before is not read: the
+-- range's first (a relation over the calendar), or the one before it, read for the range's first
+-- period's retention alone.
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data).
 with
 
@@ -95,7 +98,9 @@ headcounts as (
 
 -- The active rows of internal people; the rows of people who were not active add nothing to
 -- any count. active_before (active in the period before as well; contributed_before, read_before
--- likewise) is only counted when that period is in the range.
+-- likewise) is only counted when that period is read (after <first_read>). The rows of the period
+-- before the range, when read, count in the retention of the range's first period alone
+-- (before_counts).
 active_periods as (
     select
         period_start,
@@ -103,11 +108,15 @@ active_periods as (
         posts + replies > 0 as contributed,
         read,
         active_days,
-        active_before and period_start > (select min(period_start) from calendar) as active_before,
-        contributed_before and period_start > (select min(period_start) from calendar) as contributed_before,
-        read_before and period_start > (select min(period_start) from calendar) as read_before
+        active_before and period_start > {first_read} as active_before,
+        contributed_before and period_start > {first_read} as contributed_before,
+        read_before and period_start > {first_read} as read_before
     from {person_period}
     where active
+),
+
+active_in_range as (
+    select * from active_periods where period_start >= (select min(period_start) from calendar)
 ),
 
 -- The groups each active person held during each period they were active in, and what they did
@@ -120,7 +129,7 @@ covering as (
         s.* exclude (person_key),
         (s.valid_from is null or s.valid_from <= a.period_start)
             and (s.valid_to is null or s.valid_to >= (a.period_start + {step})::date) as whole
-    from active_periods as a
+    from active_in_range as a
     join staff as s
         on s.person_key = a.person_key
        and (s.valid_from is null or s.valid_from < (a.period_start + {step})::date)

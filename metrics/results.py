@@ -49,7 +49,8 @@ from metrics import bases, inequality, lifecycle, personas, registry, responsive
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_start, shift_period
 from metrics.leadership import compared_by, compared_frames, leaders_by
-from metrics.participation import labels, participation_frame, participation_frames, reads_extra, shared_stays
+from metrics.participation import (labels, participation_frame, participation_frames, reads_extra, retains_before,
+                                   shared_stays)
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
@@ -57,7 +58,7 @@ from metrics.graph import DRAWN_GROUPS, person_network_state, stored_ties
 from metrics.targets import targets_from
 from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
-from metrics.suppression import decide
+from metrics.suppression import decide_each
 from ruche.errors import RucheError
 from ruche.store import MemoryShare
 
@@ -403,22 +404,31 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def heads(by: str = params.by, start: date | None = params.start) -> pl.DataFrame:
         """Participation by ``by`` from ``start`` on under the attribution asked for (participation
-        reads it; lifecycle and responsiveness decide the groups shown on its headcounts)."""
+        reads it; lifecycle and responsiveness decide the groups shown on its headcounts). From a
+        start (a splice's first period touched), the first period's retention is counted from the
+        active people of the period before as well when the bases allow it
+        (:func:`metrics.participation.retains_before`): each row is then the whole history's, and
+        participation, the lifecycle and responsiveness of the splice read the one frame."""
         wanted = (PER_GRAIN, params.period, "participation", by, start, attribution)
+        retained = retains_before(con, params.period, start)
         if wanted not in common and by in bys_read:  # every attribute's in one query (the load asks for each)
-            frames = participation_frames(con, bys_read, params.period, start, attribution=attribution)
+            frames = participation_frames(con, bys_read, params.period, start, attribution=attribution,
+                                          retained=retained)
             common.update({(PER_GRAIN, params.period, "participation", b, start, attribution): f
                            for b, f in frames.items()})
         if wanted not in common:  # an attribute the load does not store, or not read with the one asked for
-            common[wanted] = participation_frame(con, [by], params.period, start, attribution=attribution)
+            common[wanted] = (participation_frames(con, [by], params.period, start, attribution=attribution,
+                                                   retained=True)[by] if retained else
+                              participation_frame(con, [by], params.period, start, attribution=attribution))
         return common[wanted]
 
     def heads_after(by: str = params.by) -> pl.DataFrame:
-        """:func:`heads` from ``params.start`` on as read from the period before (a splice's
-        responsiveness, from the first period touched: the participation and the lifecycle of the
-        splice read from there, whose retention looks back to it): each period's row its own, the
-        first one's retention none (it looks back to no period read), as read from the start."""
-        if params.start is None:
+        """The headcounts of :func:`heads` from ``params.start`` on (a splice's responsiveness, from
+        the first period touched, reads them alone): those of the participation of the splice when
+        it reads from there too (:func:`metrics.participation.retains_before`); else read from the
+        period before, as participation's then: each period's row its own, the first one's
+        retention none (it looks back to no period read), as read from the start."""
+        if params.start is None or retains_before(con, params.period, params.start):
             return heads(by)
         wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution)
         if wanted not in common:
@@ -437,9 +447,24 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = (PER_GRAIN, params.period, "participation", by, params.start, attribution, params.min_group_size)
         if wanted not in common:
             if rows is None:
-                rows = decide(heads(by), by, "headcount", params.min_group_size, within=["period"])[0]
+                rows = decided(by)[0]
             common[wanted] = rows.select("period", by)
         return common[wanted]
+
+    def decided(by: str = params.by, pop: bool = False) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+        """Participation's decision on :func:`heads`'s headcounts of ``by`` under the minimum
+        group size asked for (:func:`metrics.suppression.decide`): made for every attribute read
+        at once (:func:`metrics.suppression.decide_each`, each the decision it would make alone)
+        the first time one is asked for, each kept until its participation call takes it
+        (``pop``), as :func:`shown` reads it before."""
+        def slot(b: str) -> tuple:
+            return (PER_GRAIN, params.period, "participation", b, params.start, attribution, params.min_group_size,
+                    "decided")
+        if slot(by) not in common:
+            bys = [b for b in bys_read if slot(b) not in common] if by in bys_read else [by]
+            common.update({slot(b): d for b, d in decide_each({b: heads(b) for b in bys}, "headcount",
+                                                              params.min_group_size, within=["period"]).items()})
+        return common.pop(slot(by)) if pop else common[slot(by)]
 
     def every_by(what, compute) -> tuple:
         """``compute(bys)``'s result (per attribute of ``bys``: those read at once) for
@@ -511,8 +536,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={"funnel": funnel, "cohorts": cohorts, **whole_labels()}), hidden
     if name == "participation":
-        frame = heads()
-        rows, left_out, hidden = decide(frame, params.by, "headcount", params.min_group_size, within=["period"])
+        rows, left_out, hidden = decided(pop=True)
         shown(rows=rows)  # the lifecycle and responsiveness of the grain decide alike
         return MetricResult(rows=rows, suppressed_groups=left_out, extra=activity_extra()), hidden
 
@@ -520,8 +544,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         """The participation by ``attribute`` inside every attribute's groups before any
         suppression (:func:`metrics.leadership.compared_frames`), once per grain and start for
         every call that decides on it (the leaders' and the levels' alike): one query, the
-        attribute alone the participation by it; spliced, the one read from the period before
-        (participation's retention looks back to it) holds the same rows of the periods after.
+        attribute alone the participation by it (spliced on bases that are not fresh, the one
+        read from the period before, which participation's retention then looks back to, holds
+        the same rows of the periods after).
         Read one attribute at a time, inside the groups of the attribute asked for alone, held
         while the calls ask for them; ``start``..``end``: a span of whole periods of them
         (:func:`in_spans`)."""
@@ -1053,17 +1078,23 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
              ) -> tuple[MetricResult, pl.DataFrame]:
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
-    ``first`` on, computed again: the metric runs from the period before them (which their
-    retention looks back to), whose rows are dropped; the silos per period, the leaders' and
-    responsiveness (no retention), which read no other period, from the first of them
-    (responsiveness's headcounts then those of the participation read from the period before,
-    :func:`_with_hidden`). Each period's row stands on its own, so the result is the one
-    computed over the whole range (``tests/test_refresh_periods.py``)."""
+    ``first`` on, computed again: the silos per period, the leaders' and responsiveness (no
+    retention), which read no other period, and the lifecycle (a period's row reads the
+    contributions of the whole history), from the first of them; participation from there too,
+    the first one's retention counted from the active people of the period before
+    (:func:`metrics.participation.retains_before`: the bases fresh), else from the period before
+    them (which retention looks back to), whose rows are dropped (responsiveness's and the
+    lifecycle's headcounts then those of the participation read from there, :func:`_with_hidden`).
+    Each period's row stands on its own, so the result is the one computed over the whole range
+    (``tests/test_refresh_periods.py``)."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
     # the cross-silo share of a period, the leaders' and responsiveness read that period alone (and,
-    # responsiveness, the replies after it): no retention to look back for
-    looks_back = name not in ("silos", "leaders", "responsiveness", *COMPARED)
+    # responsiveness, the replies after it): no retention to look back for; the lifecycle's row of a
+    # period reads the contributions of the whole history, whatever the range; participation's
+    # retention reads the active people of the period before alone, when the bases allow
+    looks_back = name not in ("silos", "leaders", "responsiveness", "lifecycle", *COMPARED) and not (
+        name == "participation" and retains_before(con, params.period, begin))
     part, hidden = _with_hidden(con, name, MetricParams(
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)

@@ -173,3 +173,85 @@ def _close_columns(frame: pl.DataFrame, shown: pl.DataFrame, within: list[str], 
         if not changed:
             break
     return cells.filter(pl.col("__shown")).select(keys)
+
+
+#: The columns :func:`decide_each` and :func:`decide_within_each` stack frames under: the
+#: attribute each row's frame is keyed by, and that frame's group column.
+_BY, _GROUP = "__by", "__group"
+
+
+def _stacked(frames: dict[str, pl.DataFrame], group_of: dict[str, str]) -> pl.DataFrame | None:
+    """``frames`` one under the other, each with its column ``group_of[key]`` renamed
+    :data:`_GROUP` and its key in :data:`_BY` (first); None when their columns, so renamed, differ
+    in name, order or type (they are then decided one by one)."""
+    parts = [frame.rename({group_of[key]: _GROUP}).select(pl.lit(key).alias(_BY), pl.all())
+             for key, frame in frames.items()]
+    if not parts or any(part.schema != parts[0].schema for part in parts):
+        return None
+    return pl.concat(parts, rechunk=False)
+
+
+def _unstacked(decided: tuple[pl.DataFrame, int, pl.DataFrame], frames: dict[str, pl.DataFrame],
+               group_of: dict[str, str], keys: dict[str, list[str]], counted: dict[str, str]) -> dict[str, tuple]:
+    """The stacked decision ``decided`` split back into each frame's: its rows shown (its
+    columns, in its names), the distinct values of ``counted[key]`` among its rows hidden, and
+    those rows' keys ``keys[key]``."""
+    shown, _, hidden = decided
+    shown_parts = shown.partition_by(_BY, as_dict=True, include_key=False, maintain_order=True)
+    hidden_parts = hidden.partition_by(_BY, as_dict=True, include_key=False, maintain_order=True)
+    out = {}
+    for key, frame in frames.items():
+        names = {_GROUP: group_of[key]}
+        rows = shown_parts.get((key,), shown.clear().drop(_BY)).rename(names).select(frame.columns)
+        left = hidden_parts.get((key,), hidden.clear().drop(_BY)).rename(names).select(keys[key])
+        out[key] = (rows, left[counted[key]].n_unique(), left)
+    return out
+
+
+def decide_each(frames: dict[str, pl.DataFrame], size: str, k: int,
+                within: list[str] | None = None) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`decide` of each frame of ``frames``, its group column named by its key (an
+    attribute: participation by department, by site...), in one pass: the frames one under the
+    other, each its own partition beside ``within``. The rule decides each partition on its own
+    rows, so each frame's result is the one :func:`decide` gives it alone, in the same order
+    (``tests/test_suppression.py``); what costs in a decision is the number of operations, not
+    the rows, and a load decides every attribute of a grain at once.
+
+    >>> f = pl.DataFrame({"g": ["a", "b", "c", "External"], "n": [4, 6, 40, 3]})
+    >>> s = pl.DataFrame({"s": ["x", "y"], "n": [9, 3]})
+    >>> out = decide_each({"g": f, "s": s}, "n", k=5)
+    >>> out["g"][0]["g"].to_list(), out["g"][1], out["s"][0]["s"].to_list(), out["s"][1]
+    (['c'], 3, [], 2)
+    """
+    within = within or []
+    group_of = {key: key for key in frames}
+    stacked = _stacked(frames, group_of)
+    if stacked is None:
+        return {key: decide(frame, key, size, k, within) for key, frame in frames.items()}
+    decided = decide(stacked, _GROUP, size, k, [_BY, *within])
+    return _unstacked(decided, frames, group_of, {key: within + [key] for key in frames}, group_of)
+
+
+def decide_within_each(frames: dict[str, pl.DataFrame], cell: str, size: str, k: int,
+                       within: list[str] | None = None) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
+    """:func:`decide_within` of each frame of ``frames``, the cells ``cell`` inside the groups of
+    the attribute it is keyed by (the levels inside each department, each site...), in one pass:
+    the frames one under the other, each its own partition beside ``within``, so that every line
+    the rule closes (a group's cells, a column of cells) lies in one frame, and each frame's
+    result is the one :func:`decide_within` gives it alone, in the same order
+    (``tests/test_suppression.py``).
+
+    >>> f = pl.DataFrame({"d": ["a", "a", "b", "c", "c"], "lvl": ["x", "y", "x", "x", "y"],
+    ...                   "n": [2, 2, 6, 30, 10]})
+    >>> out = decide_within_each({"d": f, "e": f.rename({"d": "e"})}, "lvl", "n", k=5)
+    >>> out["d"][0].rows(), out["d"][1], out["e"][0].rows() == out["d"][0].rows()
+    ([('c', 'x', 30)], 2, True)
+    """
+    within = within or []
+    group_of = {key: key for key in frames}
+    stacked = _stacked(frames, group_of)
+    if stacked is None:
+        return {key: decide_within(frame, [key], cell, size, k, within) for key, frame in frames.items()}
+    decided = decide_within(stacked, [_GROUP], cell, size, k, [_BY, *within])
+    return _unstacked(decided, frames, group_of, {key: within + [key, cell] for key in frames},
+                      {key: cell for key in frames})

@@ -218,14 +218,14 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
     """The cross-silo share per period (every attribute in one query per grain), the leaders',
-    responsiveness and the participation the inactivity rules read are computed from the first
-    period the day touched (30 September's), not the one before: none reads another period
-    (responsiveness's headcounts are those of the participation read from the period before); the
+    responsiveness, the lifecycle, participation and the participation the inactivity rules read
+    are computed from the first period the day touched (30 September's), not the one before:
+    none reads another period's figures (participation's retention reads the active people of
+    the period before; the lifecycle and responsiveness read its headcounts); the
     lifecycle's cohort cells from the first month touched, the earlier ones those stored. The leaders' and the cross-silo share are
     queried once per grain: under a sponsor's minimum group size (the Overview's) they are decided
     on the same figures. The rest kept is a refresh from scratch's."""
     from metrics import lifecycle, responsiveness, results, silos, teams
-    from metrics.groups import shift_period
 
     db = tmp_path / "s.duckdb"
     shutil.copy(october, db)
@@ -254,7 +254,7 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
             return real_compared(con, attribute, bys, period, start, end, attribution, alone)
 
         def participation_frames(con, bys, period, start, *args, **kwargs):
-            calls.setdefault("participation", []).append((period, start, len(bys)))
+            calls.setdefault("participation", []).append((period, start, len(bys), kwargs.get("retained", False)))
             return real_participation(con, bys, period, start, *args, **kwargs)
 
         def totals_by(con, bys, period, start, end=None):
@@ -287,15 +287,16 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
     # the leaders', the levels' and the frontline's from the first period touched too (they count
     # no retention), once per grain and attribute compared: the leaders' and the levels' (under
-    # either minimum group size) decided on the same; the attribute alone the participation by it,
-    # read from the period before for participation's retention: every attribute's participation
-    # queried once per grain, from there; and likewise in today's organisation, by department only
-    # (someone's department was another before: metrics.results.other_calls), where no call asks
-    # for the attribute alone
+    # either minimum group size) decided on the same; the attribute alone the participation by it:
+    # every attribute's participation queried once per grain, from the first period touched too,
+    # its retention counted from the active people of the period before (retained: not from the
+    # period before, whose figures no result keeps), which the lifecycle and responsiveness read
+    # the headcounts of; and likewise in today's organisation, by department only (someone's
+    # department was another before: metrics.results.other_calls), where no call asks for the
+    # attribute alone
     assert sorted(calls["compared"]) == sorted((a, p, b, alone) for p, b in begins.items()
                                                for a in ("frontline", "level") for alone in (True, False))
-    assert sorted(calls["participation"]) == sorted((p, shift_period(p, b, -1), n) for p, b in begins.items()
-                                                    for n in (7, 1))
+    assert sorted(calls["participation"]) == sorted((p, b, n, True) for p, b in begins.items() for n in (7, 1))
     # the lifecycle's cohort cells over the whole history counted from the first month touched on
     # (the earlier ones those stored), once for every attribute and once by department in today's
     assert sorted(calls["cells"]) == [(1, "today", True), (7, "as-it-was", True)]
@@ -588,3 +589,36 @@ def test_a_post_again_in_a_thread_of_months_ago_is_no_new_thread_in_a_day_load(e
     assert (done["results"]["mode"], done["results"]["from"], done["results"]["threads_from"]) == (
         "periods", dt.date(2026, 9, 29), dt.date(2026, 9, 29))
     assert_same_derived(db, tmp_path)
+
+
+def test_participation_from_a_period_counts_its_retention_from_the_active_people_before(october):
+    """A splice's participation starts at the first period touched and counts that period's
+    retention from the active people of the period before alone (``retained``): every row, that
+    first one's retention included, is the one read from the period before; without ``retained``
+    the first period's retention is none (no period before it read)."""
+    from metrics import bases
+    from metrics.groups import period_start, shift_period
+    from metrics.results import ALL_BYS, period_label
+
+    con = duckdb.connect(str(october), read_only=True)
+    try:
+        with bases.freshness_held(con):
+            assert participation.retains_before(con, "week", dt.date(2026, 9, 28))
+            assert not participation.retains_before(con, "week", dt.date(2026, 9, 30))
+            for period, day in (("week", dt.date(2026, 9, 30)), ("month", dt.date(2026, 9, 1)),
+                                ("quarter", dt.date(2026, 8, 31))):
+                begin = period_start(period, day)
+                label = period_label(period, begin)
+                whole = participation.participation_frames(con, ALL_BYS, period, shift_period(period, begin, -1))
+                retained = participation.participation_frames(con, ALL_BYS, period, begin, retained=True)
+                alone = participation.participation_frames(con, ALL_BYS, period, begin)
+                for by in ALL_BYS:
+                    assert_frame_equal(retained[by], whole[by].filter(pl.col("period") >= label), check_exact=True)
+                # the data begins in August: by quarter no period before the third one holds anyone
+                first = retained["organisation"].filter(pl.col("period") == label)
+                assert first.height == 1 and first["retention"].is_null().all() == (period == "quarter")
+                assert alone["organisation"].filter(pl.col("period") == label)["retention"].is_null().all()
+                with pytest.raises(ValueError):
+                    participation.participation_frames(con, ALL_BYS, period, begin + dt.timedelta(days=1), retained=True)
+    finally:
+        con.close()

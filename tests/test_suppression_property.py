@@ -178,3 +178,71 @@ def test_a_decision_made_on_the_same_headcounts_gives_what_deciding_again_gives(
     assert_frame_equal(rows, expected_rows)
     assert left_out == expected_left_out
     assert_frame_equal(hidden, expected_hidden)
+
+
+def attribute_frames(partitions: list[list[tuple[int, int]]], rng) -> dict[str, pl.DataFrame]:
+    """The groups of ``partitions`` dealt out to three attributes (a frame each, its group column
+    named by it, one group ``External`` and one unnamed), their rows in any order."""
+    frame = frame_of(partitions).with_columns(
+        pl.when(pl.col("group") == "g0").then(pl.lit("External"))
+        .when(pl.col("group") == "g1").then(pl.lit(None, pl.Utf8)).otherwise(pl.col("group")).alias("group"))
+    frame = frame.with_columns(pl.Series("attribute", [rng.choice(["site", "team", "country"])
+                                                       for _ in range(frame.height)]))
+    order = list(range(frame.height))
+    rng.shuffle(order)
+    frame = frame[order]
+    return {a: frame.filter(pl.col("attribute") == a).drop("attribute").rename({"group": a})
+            for a in ("site", "team", "country")}
+
+
+@settings(max_examples=200, deadline=None)
+@given(organisations, st.integers(1, 10), st.randoms(use_true_random=False))
+def test_every_attribute_decided_at_once_is_each_decided_alone(partitions, k, rng):
+    """A load decides the groups shown of every attribute of a grain in one pass
+    (metrics.suppression.decide_each): each attribute's rows shown, groups left out and keys
+    hidden are what deciding its frame alone gives, in the same order."""
+    from polars.testing import assert_frame_equal
+
+    from metrics.suppression import decide, decide_each
+
+    frames = attribute_frames(partitions, rng)
+    out = decide_each(frames, "n", k, within=["period"])
+    assert list(out) == list(frames)
+    for by, frame in frames.items():
+        rows, left_out, hidden = out[by]
+        expected_rows, expected_left_out, expected_hidden = decide(frame, by, "n", k, within=["period"])
+        assert_frame_equal(rows, expected_rows)
+        assert left_out == expected_left_out
+        assert_frame_equal(hidden, expected_hidden)
+
+
+# up to 3 periods of up to 5 outer groups of up to 3 cells of 0 to 12 people
+breakdowns = st.lists(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=3), min_size=1, max_size=5),
+                      min_size=1, max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(breakdowns, breakdowns, st.integers(1, 8))
+def test_every_attribute_broken_down_at_once_is_each_broken_down_alone(first, second, k):
+    """The cells of a breakdown inside the groups of every attribute (the levels inside each
+    department, each site) decided in one pass (metrics.suppression.decide_within_each) are
+    those each attribute's breakdown decided alone gives (metrics.suppression.decide_within):
+    the columns and groups the rule closes lie inside one attribute's frame."""
+    from polars.testing import assert_frame_equal
+
+    from metrics.suppression import decide_within, decide_within_each
+
+    def frame(by: str, spec: list[list[list[int]]]) -> pl.DataFrame:
+        rows = [(f"p{i}", f"{by}{j}", ["executive", "manager", "staff"][c], n, n * 7)
+                for i, groups in enumerate(spec) for j, cells in enumerate(groups) for c, n in enumerate(cells)]
+        return pl.DataFrame(rows, schema=["period", by, "level", "headcount", "active"], orient="row")
+
+    frames = {"site": frame("site", first), "department": frame("department", second)}
+    out = decide_within_each(frames, "level", "headcount", k, within=["period"])
+    for by, one in frames.items():
+        rows, left_out, hidden = out[by]
+        expected_rows, expected_left_out, expected_hidden = decide_within(one, [by], "level", "headcount", k,
+                                                                          within=["period"])
+        assert_frame_equal(rows, expected_rows)
+        assert left_out == expected_left_out
+        assert_frame_equal(hidden, expected_hidden)
