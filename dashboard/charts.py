@@ -148,9 +148,11 @@ def trend_title(frame: pl.DataFrame, what: str | None = None, column: str = "par
     ('Participation fell from 50.0% to 10.0% (2026-W01 → 2026-W03)', 'Participation fell from 50.0% to 40.0% (2026-W01 → 2026-W02)')
     """
     what = _("Participation") if what is None else what
-    frame = frame.filter(pl.col(column).is_not_null())
-    complete = frame.filter(~pl.col("period").is_in(list(partial)))
-    frame = complete if complete.height else frame
+    # the complete periods' rows, else all (a period without a value left out either way), in
+    # one plan collected once: each eager filter waits on polars' threads
+    whole = ~pl.col("period").is_in(list(partial))
+    frame = frame.lazy().filter(pl.col(column).is_not_null()).filter(
+        pl.when(whole.any()).then(whole).otherwise(True)).collect()
     if frame.height == 0:
         return _("No {what} to show yet").format(what=what.lower())
     first, last = frame.row(0, named=True), frame.row(-1, named=True)
@@ -206,8 +208,8 @@ def largest(frame: pl.DataFrame, by: str, n: int) -> list[str]:
     >>> largest(frame, "g", 2)
     ['b', 'c']
     """
-    last = frame.filter(pl.col("period") == frame["period"].max())
-    return last.sort(["headcount", by], descending=[True, False]).head(n)[by].to_list()
+    return (frame.lazy().filter(pl.col("period") == pl.col("period").max())
+            .sort(["headcount", by], descending=[True, False]).head(n).collect()[by].to_list())
 
 
 def heatmap(frame: pl.DataFrame, by: str, value: str, title: str) -> go.Figure:
@@ -253,12 +255,13 @@ def compared_lines(frame: pl.DataFrame, series: str, value: str, title: str, axi
 
 def split_bars(split: pl.DataFrame, title: str) -> go.Figure:
     """The 90/9/1 split: share of people and share of contributions per class, beside Nielsen's."""
-    classes = split["class"].to_list()
     reference = {"superuser": 0.01, "contributor": 0.09, "lurker": 0.90, "non-contributor": 0.90}
     fig = go.Figure()
     bars = [_("People (90/9/1 reference)"), _("People"), _("Contributions")]
-    for cls in classes:
-        row = split.filter(pl.col("class") == cls).row(0, named=True)
+    # the few classes' rows as Python values, in their order (a class once each): a filter per
+    # class waits on polars' threads, which the page's queries keep busy
+    for row in split.select("class", "people_share", "contributions_share").rows(named=True):
+        cls = row["class"]
         values = [reference.get(cls, 0.0), row["people_share"] or 0.0, row["contributions_share"] or 0.0]
         fig.add_trace(go.Bar(
             x=values, y=bars, name=term(cls), orientation="h", marker_color=CLASS_COLOURS.get(cls, NEUTRAL),
@@ -292,16 +295,21 @@ def stacked_counts(frame: pl.DataFrame, by: str, series: str, value: str, title:
     ``series`` (the personas' own), ``meanings`` of the series' values in their tooltips."""
     meanings = meanings or {}
     fig = go.Figure()
-    parts = frame.group_by([series], maintain_order=True)
-    fixed = set(frame[series].unique().to_list()) <= set(PERSONA_COLOURS)
-    for ((name,), part), colour in zip(parts, colours(frame[series].n_unique())):
+    # each series' bars and the groups in one wait on polars' threads (the page's queries keep
+    # them busy): its values in the order of the rows, the series in the order they first appear
+    lazy = frame.lazy()
+    parts, groups = pl.collect_all([lazy.group_by(series, maintain_order=True).agg(by, value),
+                                    lazy.select(pl.col(by).unique())])
+    names = parts[series].to_list()
+    fixed = set(names) <= set(PERSONA_COLOURS)
+    for name, ys, xs, colour in zip(names, parts[by].to_list(), parts[value].to_list(), colours(len(names))):
         fig.add_trace(go.Bar(
-            y=safes(part[by].to_list()), x=part[value].to_list(), name=safe(term(name)), orientation="h",
+            y=safes(ys), x=xs, name=safe(term(name)), orientation="h",
             marker_color=PERSONA_COLOURS[name] if fixed else colour,
             hovertemplate="%{y} · " + safe(term(name)) + (f" ({_(meanings[name])})" if name in meanings else "")
             + ": %{x:,}<extra></extra>",
         ))
-    groups = sorted(frame[by].unique().to_list(), key=str)
+    groups = sorted(groups[by].to_list(), key=str)
     # A to Z from the top: a category axis draws its first category at the bottom
     return _layout(fig, title, barmode="stack", xaxis_title=axis, yaxis_title="", yaxis_type="category",
                    yaxis=dict(categoryorder="array", categoryarray=safes(reversed(groups))),

@@ -24,13 +24,19 @@ NAMED = 3
 
 def _ends(latest: pl.DataFrame, by: str, value: str) -> tuple[list[str], float, list[str], float] | None:
     """The groups at the top and at the bottom of ``latest`` (ties included, by name), and their values."""
-    rows = latest.filter(pl.col(value).is_not_null()).with_columns(pl.col(value).round(TIE_DIGITS).alias("_v"))
-    if rows.is_empty():
+    # one plan collected once: each eager filter waits its turn on polars' threads, which the
+    # page's queries keep busy
+    v = pl.col(value).round(TIE_DIGITS)
+    at_top, at_bottom = v == v.max(), v == v.min()
+    n, top, high, bottom, low = latest.lazy().filter(pl.col(value).is_not_null()).select(
+        pl.len().alias("n"),
+        pl.col(by).cast(pl.Utf8).filter(at_top).implode().alias("top"), pl.col(value).filter(at_top).max().alias("high"),
+        pl.col(by).cast(pl.Utf8).filter(at_bottom).implode().alias("bottom"),
+        pl.col(value).filter(at_bottom).min().alias("low"),
+    ).collect().row(0)
+    if not n:
         return None
-    hi, lo = rows["_v"].max(), rows["_v"].min()
-    top = sorted(rows.filter(pl.col("_v") == hi)[by].cast(pl.Utf8).to_list())
-    bottom = sorted(rows.filter(pl.col("_v") == lo)[by].cast(pl.Utf8).to_list())
-    return top, rows.filter(pl.col("_v") == hi)[value].max(), bottom, rows.filter(pl.col("_v") == lo)[value].min()
+    return sorted(top), high, sorted(bottom), low
 
 
 def _kinds(n: int, kind: str | tuple[str, str]) -> str:
@@ -119,13 +125,16 @@ def personas(totals: pl.DataFrame, who: str) -> str:
     ...     personas(f, "employees")
     'Profil le plus répandu : les observateurs<br>30 des 45 salariés actifs'
     """
-    rows = totals.filter(pl.col("people") > 0)
-    if rows.is_empty():
+    # one plan collected once (see :func:`_ends`)
+    most = pl.col("people") == pl.col("people").max()
+    held, active, n, top = totals.lazy().filter(pl.col("people") > 0).select(
+        pl.len().alias("held"), pl.col("people").sum().alias("active"), pl.col("people").max().alias("n"),
+        pl.col("persona").filter(most).implode().alias("top"),
+    ).collect().row(0)
+    if not held:
         return _("No persona to show")
-    top = rows.filter(pl.col("people") == rows["people"].max())
-    active = int(rows["people"].sum())
-    said = names([safe(persona_plural(p)) for p in top["persona"].to_list()])
-    n, several = int(top["people"][0]), top.height > 1
+    active, n, several = int(active), int(n), len(top) > 1
+    said = names([safe(persona_plural(p)) for p in top])
     if who == "employees":
         share = (ngettext("{n} each of the {active} active employee", "{n} each of the {active} active employees",
                           active) if several else

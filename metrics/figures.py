@@ -245,10 +245,12 @@ def reading(frame: pl.DataFrame, column: str, partial: frozenset[str] = frozense
 
 def last_period(frame: pl.DataFrame, partial: frozenset[str] = frozenset()) -> str | None:
     """The last complete period of ``frame``, else its last period, else None."""
-    if frame.is_empty() or "period" not in frame.columns:
+    if "period" not in frame.columns:
         return None
-    complete = frame.filter(~pl.col("period").is_in(list(partial)))
-    return (complete if complete.height else frame)["period"].max()
+    # the few periods as Python values (see :func:`reading`); no period (null) is never the last
+    held = {p for p in frame["period"].unique().to_list() if p is not None}
+    complete = held - partial
+    return max(complete or held, default=None)
 
 
 def span(frame: pl.DataFrame, column: str, partial: frozenset[str] = frozenset()) -> tuple[dict, dict] | None:

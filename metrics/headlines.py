@@ -171,10 +171,11 @@ def target(source: Source, query: Query, metric: str, targets: list, phases: dic
     scope = (query.but(measure="targets", by="organisation", group="Organisation") if query.group is None
              else query.but(measure="targets"))
     rows = figure(source, scope.but(extra={"targets": targets, "phases": phases})).rows
-    rows = rows.filter(pl.col("metric") == metric)
-    if rows.is_empty():
+    # the configuration's few targets as Python values: a filter waits on polars' threads
+    metrics = rows["metric"].to_list()
+    if metric not in metrics:
         return None
-    t = rows.row(0, named=True)
+    t = rows.row(metrics.index(metric), named=True)
     if t["actual"] is None:
         return Target(t["value"], str(t["due"]))
     return Target(t["value"], str(t["due"]), t["actual"], t["expected"], t["period"], t["on_track"], t["gap"])

@@ -53,7 +53,7 @@ def render(f: Filters) -> None:
         st.warning(_("No source reports reads: lurkers and inactive people are shown together as "
                      "non-contributors. Load a Microsoft 365 usage report to tell them apart."))
 
-    top = split.filter(pl.col("class") == "superuser").row(0, named=True)
+    top = split.row(split["class"].to_list().index("superuser"), named=True)
     c1, c2, c3 = st.columns(3)
     c1.metric(_("Superusers' share of contributions"), pct(top["contributions_share"]),
               help=_(HELP["split"]))
@@ -89,16 +89,20 @@ def render(f: Filters) -> None:
             # the organisation's figure counts every employee, the groups hidden included
             totals = personas.frame("organisation") if f.group is None else frame
             title = titles.personas(totals, "employees" if f.group is None else "people")
-            sizes = frame.select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
-            drawn = sizes.head(MAX_GROUPS)[f.by]
+            # the groups drawn, the largest, and how many there are: one wait on polars' threads
+            sizes = frame.lazy().select(f.by, "headcount").unique().sort(["headcount", f.by], descending=[True, False])
+            drawn, groups = pl.collect_all([
+                frame.lazy().join(sizes.head(MAX_GROUPS).select(f.by), on=f.by, how="semi", maintain_order="left"),
+                sizes.select(pl.len()),
+            ])
             charts.draw(
-                charts.stacked_counts(frame.filter(pl.col(f.by).is_in(drawn.implode())), f.by, "persona", "people",
-                                      title, _("People"), meanings=MEANINGS),
+                charts.stacked_counts(drawn, f.by, "persona", "people", title, _("People"), meanings=MEANINGS),
                 key="personas",
             )
             prefix = _("A persona: ")
             st.caption("; ".join(f"{term(p)}: {_(MEANINGS[p]).removeprefix(prefix).rstrip('.')}" for p in
                                  ("engager", "catalyst", "responder", "broadcaster", "observer")) + ".")
-            if sizes.height > MAX_GROUPS:
+            groups = groups.item()
+            if groups > MAX_GROUPS:
                 st.caption(_("The {n} largest of {groups} are drawn.").format(
-                    n=MAX_GROUPS, groups=plural(sizes.height, *group_words(f.by))))
+                    n=MAX_GROUPS, groups=plural(groups, *group_words(f.by))))
