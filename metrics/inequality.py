@@ -91,6 +91,11 @@ def histograms_of(frame: pl.DataFrame, bys: list[str]) -> dict[str, pl.DataFrame
 
 
 def _blocks(hist: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_blocks_plan` collected."""
+    return _blocks_plan(hist).collect()
+
+
+def _blocks_plan(hist: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """People per group and contribution count (``m``), with each block's place in the ranking:
     the people and contributions ranked before it, fewest first (``asc_people``, ``asc_sum``)
     and most first (``desc_people``, ``desc_sum``), and the group's ``n`` and ``total``.
@@ -100,7 +105,7 @@ def _blocks(hist: pl.DataFrame) -> pl.DataFrame:
     a window per column (thousands of teams: a window partitions by name each time).
     """
     blocks = (
-        hist.group_by("g0", "c").agg(pl.col("people").sum().alias("m"))
+        hist.lazy().group_by("g0", "c").agg(pl.col("people").sum().alias("m"))
         .with_columns((pl.col("c") * pl.col("m")).alias("cm"))
         .sort("g0", "c")
     )
@@ -136,7 +141,9 @@ def split_of(hist: pl.DataFrame, superuser_share: float, reads: bool) -> pl.Data
     count of the block holding rank ceil(share * N); the absence factor is the rank, inside the
     first block (most first) where the running sum reaches half the total, at which it does.
     """
-    blocks = _blocks(hist)
+    # two plans, each collected once (every eager step waits its turn on polars' threads, which
+    # DuckDB's keep busy beside a page); the quotients by NumPy between them (see :func:`_ratio`)
+    blocks = _blocks_plan(hist)
     rank = (pl.lit(superuser_share) * pl.col("n")).round(9).ceil()
     half = (pl.col("total") - 2 * pl.col("desc_sum"))
     figures = blocks.group_by("g0").agg(
@@ -152,7 +159,7 @@ def split_of(hist: pl.DataFrame, superuser_share: float, reads: bool) -> pl.Data
         .min().alias("contributor_absence_factor"),
     ).with_columns(
         pl.max_horizontal(pl.lit(1), pl.col("c_star").fill_null(1)).alias("c_star"),
-    )
+    ).collect()
     figures = figures.with_columns(
         (_ratio(2 * figures["rank_sum"], figures["n"] * figures["total"]) - _ratio(figures["n"] + 1, figures["n"]))
         .alias("gini"),
@@ -167,27 +174,27 @@ def split_of(hist: pl.DataFrame, superuser_share: float, reads: bool) -> pl.Data
         .otherwise(pl.lit("inactive"))
     )
     counted = (
-        hist.join(figures.select("g0", "c_star"), on="g0")
+        hist.lazy().join(figures.lazy().select("g0", "c_star"), on="g0")
         .with_columns(klass.alias("class"))
         .group_by("g0", "class")
         .agg(pl.col("people").sum(), (pl.col("c") * pl.col("people")).sum().alias("contributions"))
     )
-    grid = figures.join(pl.DataFrame({"class": classes, "ord": list(range(len(classes)))}), how="cross")
+    grid = figures.lazy().join(pl.LazyFrame({"class": classes, "ord": list(range(len(classes)))}), how="cross")
+    # sorted before the shares, each a row's own quotient
     split = (
         grid.join(counted, on=["g0", "class"], how="left")
         .with_columns(pl.col("people").fill_null(0).cast(pl.Int64), pl.col("contributions").fill_null(0).cast(pl.Int64))
-    )
-    return (
-        split.with_columns(
-            _ratio(split["people"], split["n"]).alias("people_share"),
-            _ratio(split["contributions"], split["total"]).alias("contributions_share"),
-            pl.col("n").cast(pl.Int64).alias("headcount"),
-            pl.col("contributor_absence_factor").cast(pl.Int64),
-        )
         .sort("g0", "ord")
-        .select("g0", "class", "people", "people_share", "contributions", "contributions_share", "headcount",
-                "gini", "contributor_absence_factor")
-    )
+    ).collect()
+    return pl.DataFrame([
+        split["g0"], split["class"], split["people"],
+        _ratio(split["people"], split["n"]).alias("people_share"),
+        split["contributions"],
+        _ratio(split["contributions"], split["total"]).alias("contributions_share"),
+        split["n"].cast(pl.Int64).alias("headcount"),
+        split["gini"],
+        split["contributor_absence_factor"].cast(pl.Int64),
+    ])
 
 
 def lorenz_of(hist: pl.DataFrame) -> pl.DataFrame:
@@ -216,9 +223,11 @@ def _visible(split: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.Data
     # every group has a row per class, each with its headcount; the split comes sorted by group
     # and class, and the suppression keeps its order
     visible, left_out, _ = decide_once(split.rename({"g0": by}), by, "headcount", min_group_size)
-    rows = visible.select(by, "class", "people", "people_share", "contributions", "contributions_share")
-    figures = visible.select(by, "headcount", "gini", "contributor_absence_factor").unique(
-        by, keep="first", maintain_order=True)
+    rows, figures = pl.collect_all([
+        visible.lazy().select(by, "class", "people", "people_share", "contributions", "contributions_share"),
+        visible.lazy().select(by, "headcount", "gini", "contributor_absence_factor").unique(
+            by, keep="first", maintain_order=True),
+    ])
     return rows, figures, left_out
 
 

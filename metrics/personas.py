@@ -122,11 +122,15 @@ def organisation(frame: pl.DataFrame, by: str, min_group_size: int) -> list[dict
     >>> organisation(frame, "department", 12)
     []
     """
-    internal = frame.filter(pl.col(by) != EXTERNAL)
-    headcount = internal.select(by, "headcount").unique()["headcount"].sum()
+    # both in one wait on polars' threads (DuckDB's keep them busy beside a page)
+    internal = frame.lazy().filter(pl.col(by) != EXTERNAL)
+    headcount, totals = pl.collect_all([
+        internal.select(by, "headcount").unique().select(pl.col("headcount").sum()),
+        internal.group_by("persona", "ord").agg(pl.col("people").sum()).sort("ord"),
+    ])
+    headcount = headcount.item()
     if not headcount or headcount < min_group_size:
         return []
-    totals = internal.group_by("persona", "ord").agg(pl.col("people").sum()).sort("ord")
     # five rows, divided one by one: polars divides a column by a number as a product by its
     # inverse (3 / 10 would be 0.30000000000000004)
     return [{"persona": persona, "people": int(people), "people_share": int(people) / int(headcount),
@@ -135,10 +139,10 @@ def organisation(frame: pl.DataFrame, by: str, min_group_size: int) -> list[dict
 
 def _visible(frame: pl.DataFrame, by: str, min_group_size: int) -> tuple[pl.DataFrame, int]:
     visible, left_out, _ = decide_once(frame, by, "headcount", min_group_size)
-    visible = visible.sort([by, "ord"]).drop("ord").with_columns(
+    visible = visible.lazy().sort([by, "ord"]).drop("ord").with_columns(
         pl.when(pl.col(by) == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE)).otherwise(pl.lit(EMPLOYED_IN_RANGE))
         .alias("population"))
-    return visible.select(by, "persona", "people", "people_share", "headcount", "population"), left_out
+    return visible.select(by, "persona", "people", "people_share", "headcount", "population").collect(), left_out
 
 
 @register("personas", N_("people per persona (engager, catalyst, responder, broadcaster, observer) per group"))
