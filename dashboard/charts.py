@@ -187,12 +187,15 @@ def mark_partial(fig: go.Figure, partial: frozenset, axis: str = "x") -> go.Figu
 def adoption_curves(frame: pl.DataFrame, by: str, phases: dict[str, str], title: str) -> go.Figure:
     """Participation per period, one line per group, the group's roadmap phase in its name."""
     fig = go.Figure()
-    groups = frame.sort("period").group_by([by], maintain_order=True)
-    for ((group,), part), colour in zip(sorted(groups, key=lambda g: str(g[0][0])), colours(frame[by].n_unique())):
+    # every line's periods and rates in one plan collected once (a wait on polars' threads per
+    # group's part, and per step, beside the page's queries)
+    lines = (frame.lazy().sort("period").group_by(by, maintain_order=True)
+             .agg("period", "participation_rate").collect().rows())
+    for (group, periods, rates), colour in zip(sorted(lines, key=lambda g: str(g[0])), colours(len(lines))):
         phase = phases.get(group)
         name = safe(group) + (f" ({safe(term(phase))})" if phase else "")
         fig.add_trace(go.Scatter(
-            x=part["period"].to_list(), y=part["participation_rate"].to_list(), mode="lines",
+            x=periods, y=rates, mode="lines",
             name=name, line=dict(dash="dot" if phase == "pilot" else "solid", color=colour),
             hovertemplate=name + "<br>%{x}: %{y:.1%}<extra></extra>",
         ))

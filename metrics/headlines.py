@@ -98,7 +98,10 @@ class Overview:
     def previous(self) -> dict | None:
         """The complete period before :meth:`last`, when there is one and :meth:`last` is complete."""
         period = self.trend.previous_period
-        return self.trend.rows.filter(pl.col("period") == period).row(0, named=True) if period else None
+        if not period:
+            return None
+        # its first row, found among the few periods as Python values (a filter waits on polars' threads)
+        return self.trend.rows.row(self.trend.rows["period"].to_list().index(period), named=True)
 
     def curves_reading(self) -> tuple[dict, dict] | None:
         """The least and the most active group of the last complete period (else the last one)."""
