@@ -100,3 +100,42 @@ def test_labels_are_placed_by_their_rule_near_the_node_first_then_the_nearest_fr
         fell_back += sum(abs(placed[k][0] - centres[k][0]) > 150 or abs(placed[k][1] - centres[k][1]) > 70
                          for k in centres)
     assert fell_back  # the crowded plots send some labels to the plot's grid
+
+
+def test_stacked_counts_a_trace_per_series_in_the_order_it_first_appears_its_groups_in_row_order():
+    from dashboard.charts import stacked_counts
+
+    frame = pl.DataFrame({"team": ["B", "A", "B", "C", "A"],
+                          "persona": ["observer", "observer", "engager", "engager", "catalyst"],
+                          "people": [4, 1, 2, 7, 3]})
+    fig = stacked_counts(frame, "team", "persona", "people", "t", "People")
+    assert [(t.name, list(t.y), list(t.x), t.marker.color) for t in fig.data] == [
+        ("observer", ["B", "A"], [4, 1], "#7f7f7f"), ("engager", ["B", "C"], [2, 7], "#1f77b4"),
+        ("catalyst", ["A"], [3], "#17becf")]
+    assert list(fig.layout.yaxis.categoryarray) == ["C", "B", "A"]
+    # a series that is not a persona takes the palette's colours, in the same order
+    other = stacked_counts(frame.with_columns(persona=pl.col("persona").str.to_uppercase()), "team", "persona",
+                           "people", "t", "People")
+    assert [t.marker.color for t in other.data] == ["#1f77b4", "#ff7f0e", "#2ca02c"]
+
+
+def test_adoption_curves_a_line_per_group_by_name_its_periods_in_order_pilots_dotted():
+    from dashboard.charts import adoption_curves
+
+    frame = pl.DataFrame({"period": ["2026-02", "2026-01", "2026-02", "2026-01"],
+                          "site": ["Lyon", "Lyon", "Caen", "Caen"], "participation_rate": [0.4, 0.2, None, 0.1]})
+    fig = adoption_curves(frame, "site", {"Lyon": "pilot"}, "t")
+    assert [(t.name, list(t.x), list(t.y), t.line.dash, t.line.color) for t in fig.data] == [
+        ("Caen", ["2026-01", "2026-02"], [0.1, None], "solid", "#1f77b4"),
+        ("Lyon (pilot)", ["2026-01", "2026-02"], [0.2, 0.4], "dot", "#ff7f0e")]
+
+
+def test_split_bars_a_trace_per_class_in_order_a_missing_share_drawn_as_zero():
+    from dashboard.charts import split_bars
+
+    split = pl.DataFrame({"class": ["superuser", "contributor", "non-contributor"], "people": [1, 9, 90],
+                          "people_share": [0.01, 0.09, 0.9], "contributions_share": [0.6, 0.4, None]})
+    fig = split_bars(split, "t")
+    assert [(t.name, list(t.x)) for t in fig.data] == [
+        ("superuser", [0.01, 0.01, 0.6]), ("contributor", [0.09, 0.09, 0.4]),
+        ("non-contributor", [0.9, 0.9, 0.0])]
