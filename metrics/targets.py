@@ -153,17 +153,21 @@ def roadmap_from(
     now_rows = pl.col("period") == pl.lit(now_label or "", pl.Utf8)  # no period: no rows
     now = visible.filter(now_rows).select(by, "participation_rate", "contribution_rate")
     left_out = hidden.filter(now_rows).height
+    # every target's rows in one plan, collected once (each eager step waits its turn on polars'
+    # threads, which DuckDB's keep busy beside a page)
     parts = []
     for number, t in enumerate(parsed, start=1):
         column = TARGET_METRICS[t["metric"]]
-        groups = now.select(by) if t["group"] == "*" else pl.DataFrame({by: [t["group"]]}, schema={by: pl.Utf8})
-        # the baseline: the rate in the period holding start, or the first whole one after it
+        groups = (now.lazy().select(by) if t["group"] == "*"
+                  else pl.LazyFrame({by: [t["group"]]}, schema={by: pl.Utf8}))
+        # the baseline: the rate in the period holding start, or the first whole one after it (none: no rows)
         start_label = _label(con, period, t["start"])
-        first = visible.filter((pl.col("period") >= start_label) & (pl.col("period") <= last_label))["period"].min()
-        base = visible.filter(pl.col("period") == first) if first is not None else visible.clear()
+        held = pl.col("period").filter((pl.col("period") >= start_label) & (pl.col("period") <= last_label))
+        base = visible.lazy().filter(pl.col("period") == held.min())
         progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
         part = (
-            groups.join(now.select(by, pl.col(column).alias("actual")), on=by, how="left", maintain_order="left")
+            groups.join(now.lazy().select(by, pl.col(column).alias("actual")), on=by, how="left",
+                        maintain_order="left")
             .join(base.select(by, pl.col(column).alias("baseline")), on=by, how="left", maintain_order="left")
             .with_columns(pl.lit(t["baseline"], pl.Float64).fill_null(pl.col("baseline").fill_null(0.0))
                           .alias("baseline"))
@@ -179,7 +183,7 @@ def roadmap_from(
             # rounded as Python rounds (to the nearest, ties to even on the exact value)
             pl.col("gap").map_elements(lambda gap: round(gap, 9) >= 0, return_dtype=pl.Boolean).alias("on_track"),
         ))
-    rows = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    rows = pl.concat(parts).collect() if parts else pl.DataFrame(schema=schema)
     phase_frame = now.select(by).with_columns(
         pl.col(by).replace_strict(phases, default=None, return_dtype=pl.Utf8).alias("phase")
     )
