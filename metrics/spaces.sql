@@ -3,6 +3,7 @@
 -- pooled into one row, never listed one by one.
 -- Template slots (from the code, never user text):
 -- <space_days> (space_days.sql or the table holding it), <space_months> (space_months.sql),
+-- <space_month_counts> (space_month_counts.sql, or the table holding it),
 -- <space_members> (space_members.sql),
 -- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it), <space_thread_counts>
@@ -50,9 +51,24 @@ month_blocks as (
     where $first_month::integer <= $last_month::integer
 ),
 
--- The people active (and reading) in each space over the whole months, one row each: a row of a
--- block with a month of the range and no month of activity between the range's first and the
--- block's (its previous month, if any, came before the range).
+-- The people active (and reading) in each space over the whole months, counted: the people of each
+-- month of the range whose previous month in the space, if any, came before the range (each counted
+-- once, in their first month of it; <space_month_counts>).
+month_counts as (
+    select
+        space_key,
+        sum(people) filter (where not read)::bigint as active,
+        coalesce(sum(people) filter (where read), 0)::bigint as read
+    from {space_month_counts}
+    where month between $first_month::integer and $last_month::integer
+      and (prev_month is null or prev_month < $first_month::integer)
+    group by all
+),
+
+-- The people active (and reading) in each space of the pool of private conversations over the
+-- whole months, one row each (the pool counts distinct people over all of them): a row of a block
+-- with a month of the range and no month of activity between the range's first and the block's
+-- (its previous month, if any, came before the range).
 month_rows as (
     select a.space_key, a.person_key, active, read
     from (
@@ -65,6 +81,7 @@ month_rows as (
                 and (a.prev_read_month is null or a.prev_read_month < $first_month::integer) as read
         from {space_months} as a
         join month_blocks as k using (block)
+        semi join (select space_key from space_rows where pooled) as r using (space_key)
         where a.block between $first_month::integer // 62 and $last_month::integer // 62
     ) as a
     where active or read
@@ -80,20 +97,42 @@ edge_rows as (
     group by all
 ),
 
--- Every person active in a space over the range, once: over its whole months, or on its other
--- days only; a reader, once, the same way.
+-- Whether each of them was active (read) in the space over the whole months too.
+edge_months as (
+    select
+        a.space_key,
+        a.person_key,
+        bool_or(a.months & k.mask <> 0) as active,
+        bool_or(a.read_months & k.mask <> 0) as read
+    from {space_months} as a
+    join month_blocks as k using (block)
+    semi join edge_rows as e using (space_key, person_key)
+    where a.block between $first_month::integer // 62 and $last_month::integer // 62
+    group by all
+),
+
+-- The people active (reading) in each space on the range's other days only, counted.
+edge_counts as (
+    select
+        e.space_key,
+        count(*) filter (where not coalesce(m.active, false))::bigint as active,
+        count(*) filter (where e.read and not coalesce(m.read, false))::bigint as read
+    from edge_rows as e
+    left join edge_months as m using (space_key, person_key)
+    group by all
+),
+
+-- Every person active in a space of the pool over the range, once: over its whole months, or on
+-- its other days only.
 present as (
-    select space_key, person_key, active, read
+    select space_key, person_key
     from month_rows
+    where active
     union all
-    select e.space_key, e.person_key, true as active, false as read
+    select e.space_key, e.person_key
     from edge_rows as e
+    semi join (select space_key from space_rows where pooled) as r using (space_key)
     anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.active
-    union all
-    select e.space_key, e.person_key, false as active, true as read
-    from edge_rows as e
-    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.read
-    where e.read
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
@@ -112,9 +151,10 @@ members as (
 ),
 
 active as (
-    select space_key, count(*) filter (where active) as active_members, count(*) filter (where read) as readers
-    from present
+    select space_key, sum(active)::bigint as active_members, sum(read)::bigint as readers
+    from (select * from month_counts union all select * from edge_counts)
     group by all
+    having sum(active) > 0
 ),
 
 -- Posts and replies in the range, the last contribution up to its end, and the contributions
@@ -270,8 +310,7 @@ pool as (
     select
         (select count(distinct f.person_key) from firsts as f
          join (select space_key from space_rows where pooled) as r using (space_key)) as members,
-        (select count(distinct a.person_key) from present as a
-         join (select space_key from space_rows where pooled) as r using (space_key) where a.active) as active_members
+        (select count(distinct person_key) from present) as active_members
 ),
 
 pool_threads as (
