@@ -87,52 +87,61 @@ month_rows as (
     where active or read
 ),
 
--- The people active in each space on the range's days outside its whole months, once each.
-edge_rows as (
-    select a.space_key, a.person_key, bool_or(a.reads > 0) as read
+-- The people whose first day (first read) in a space over the range falls outside its whole
+-- months: their day with no day (read) before it in the range (``prev_day``, ``prev_read_day``),
+-- one row each, no group (a range of weeks: its first month is nearly all of it).
+edge_firsts as (
+    select
+        a.space_key,
+        a.person_key,
+        a.prev_day is null or a.prev_day < $first_day::date as active,
+        a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < $first_day::date) as read
     from {space_days} as a
     where ($first_day::date < $months_from::date or $months_to::date < $last_day::date)  -- none: no day read
       and a.day between $first_day::date and $last_day::date
       and (a.day < $months_from::date or a.day > $months_to::date)
-    group by all
+      and (a.prev_day is null or a.prev_day < $first_day::date
+           or a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < $first_day::date))
 ),
 
--- Whether each of them was active (read) in the space over the whole months too.
-edge_months as (
+-- Those of them whose first day (read) is before the whole months and who were active (read) in
+-- them too, counted in both: their first day (read) after the days before the whole months is in
+-- them, one row each.
+edge_both as (
     select
         a.space_key,
-        a.person_key,
-        bool_or(a.months & k.mask <> 0) as active,
-        bool_or(a.read_months & k.mask <> 0) as read
-    from {space_months} as a
-    join month_blocks as k using (block)
-    semi join edge_rows as e using (space_key, person_key)
-    where a.block between $first_month::integer // 62 and $last_month::integer // 62
+        count(*) filter (where a.prev_day between $first_day::date and $months_from::date - 1)::bigint as active,
+        count(*) filter (where a.reads > 0
+                         and a.prev_read_day between $first_day::date and $months_from::date - 1)::bigint as read
+    from {space_days} as a
+    where $first_day::date < $months_from::date   -- none: no day read
+      and a.day between $months_from::date and $months_to::date
+      and (a.prev_day between $first_day::date and $months_from::date - 1
+           or a.reads > 0 and a.prev_read_day between $first_day::date and $months_from::date - 1)
     group by all
 ),
 
 -- The people active (reading) in each space on the range's other days only, counted.
 edge_counts as (
-    select
-        e.space_key,
-        count(*) filter (where not coalesce(m.active, false))::bigint as active,
-        count(*) filter (where e.read and not coalesce(m.read, false))::bigint as read
-    from edge_rows as e
-    left join edge_months as m using (space_key, person_key)
+    select space_key, count(*) filter (where active)::bigint as active, count(*) filter (where read)::bigint as read
+    from edge_firsts
     group by all
+    union all
+    select space_key, -active, -read
+    from edge_both
 ),
 
--- Every person active in a space of the pool over the range, once: over its whole months, or on
--- its other days only.
+-- Every person active in a space of the pool over the range, once or more: over its whole months,
+-- or on its other days.
 present as (
     select space_key, person_key
     from month_rows
     where active
     union all
     select e.space_key, e.person_key
-    from edge_rows as e
+    from edge_firsts as e
     semi join (select space_key from space_rows where pooled) as r using (space_key)
-    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.active
+    where e.active
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
