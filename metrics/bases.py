@@ -43,7 +43,7 @@ from metrics.population import DATA_DAYS, bounds_sql, days_held
 from ruche.i18n import N_
 
 #: Bumped whenever the shape of the bases changes: a store built by another version is rebuilt.
-BASE_VERSION = "12"  # 12: the times to a first reply of each space's threads (m_space_reply_time); 11: the threads of each space counted per day (m_space_thread_count); 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
+BASE_VERSION = "13"  # 13: the people active and reading per space and month, by their previous month (m_space_month_count); 12: the times to a first reply of each space's threads (m_space_reply_time); 11: the threads of each space counted per day (m_space_thread_count); 9: the posts of each thread and the activities per space and day; 10: the months per space and person, and per person (m_space_month, m_person_month), each person's first activity (m_person_arrival)
 
 @dataclass(frozen=True)
 class Sources:
@@ -64,6 +64,7 @@ class Sources:
     space_days: str  # activities per space, person and day, with the previous day (metrics/space_days.sql)
     space_members: str  # each person's first day in each space (metrics/space_members.sql)
     space_months: str  # the months each person was active and read in each space, as bits (metrics/space_months.sql)
+    space_month_counts: str  # the people active and reading per space and month, by their previous month (metrics/space_month_counts.sql)
     arrivals: str  # each person's first activity, ever (metrics/person_arrivals.sql)
     space_totals: str  # contributions per space and day (metrics/space_totals.sql)
     materialised: bool
@@ -78,7 +79,7 @@ def _state_now(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 #: The tables :func:`refresh` builds; a store missing one of them is rebuilt.
 BASES = ("m_state", "m_person_day", "m_person_period", "m_thread_reply", "m_thread_start", "m_space_person",
          "m_thread_post", "m_space_thread_post", "m_space_day", "m_space_member", "m_space_total", "m_space_month",
-         "m_person_month", "m_person_arrival", "m_space_thread_count", "m_space_reply_time")
+         "m_space_month_count", "m_person_month", "m_person_arrival", "m_space_thread_count", "m_space_reply_time")
 
 
 def _state_stored(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -415,6 +416,12 @@ def _space_months_sql(space_days: str) -> str:
     return sql("space_months").format(space_days=space_days)
 
 
+def space_month_counts_sql(space_months: str) -> str:
+    """The people active and reading per space and month, by their previous month in the space,
+    counted from ``space_months`` (:file:`space_months.sql`'s rows, all or some)."""
+    return sql("space_month_counts").format(space_months=space_months)
+
+
 def _space_totals_sql(space_days: str) -> str:
     return sql("space_totals").format(space_days=space_days)
 
@@ -501,6 +508,7 @@ def sources(con: duckdb.DuckDBPyConnection, grain_name: str, start: date | None,
         space_days=space_days,
         space_members="m_space_member" if fresh else f"({_space_members_sql(space_days)})",
         space_months="m_space_month" if fresh else f"({_space_months_sql(space_days)})",
+        space_month_counts="m_space_month_count" if fresh else f"({space_month_counts_sql(f'({_space_months_sql(space_days)})')})",
         arrivals="m_person_arrival" if fresh else f"({_person_arrivals_sql('activities')})",
         space_totals="m_space_total" if fresh else f"({_space_totals_sql(space_days)})",
         materialised=fresh,

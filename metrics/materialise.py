@@ -40,6 +40,11 @@ Every metric is an aggregate of these bases, computed from ``activities`` and ``
     each person's first day in each space, the contributions per space and day, and the months
     each person was active and read in each space, as bits of a bigint per block of 62 months
     (read from ``m_space_day``).
+``m_space_month_count``
+    the people active and reading per space and month, by their previous month in the space (read
+    from ``m_space_month``; the communities' active members over a range's whole months: sums of
+    its rows). A load takes out the counts of the pairs of space and person it touches and puts
+    them back from their new months.
 
 Group attributes are *not* in the bases (they are joined from ``people`` when a metric runs), so a
 new directory never makes them stale. :func:`refresh` runs after every load, in the write that
@@ -96,6 +101,7 @@ from metrics.bases import (
     _person_months_sql,
     _space_members_sql,
     _space_months_sql,
+    space_month_counts_sql,
     _space_totals_sql,
     _state_stored,
     _thread_posts_sql,
@@ -175,6 +181,8 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> None:
                 "order by day")
     con.execute(f"create or replace table m_space_month as select * from ({_space_months_sql('m_space_day')}) "
                 "order by block, space_key")
+    con.execute(f"create or replace table m_space_month_count as select * from "
+                f"({space_month_counts_sql('m_space_month')}) order by month, space_key")
     con.execute(
         f"create or replace table m_person_day as select * from ({sql('person_day')}) order by day",
         {"from_date": None, "to_date": None},
@@ -287,10 +295,25 @@ def _update(con: duckdb.DuckDBPyConnection, first: date, last: date, stored: dic
                 "where m.space_key = t.space_key and m.person_key = t.person_key")
     con.execute("insert into m_space_member by name " + _space_members_sql(
         "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
+    # the counts per space and month: those of the pairs' rows before taken out, those after put in
+    # (a pair's months are counted in its own space only)
+    pair_months = "(select * from m_space_month semi join m_touched_pairs using (space_key, person_key))"
+    con.execute("create or replace temp table m_month_count_change as select space_key, read, month, prev_month, "
+                f"-people as people from ({space_month_counts_sql(pair_months)})")
     con.execute("delete from m_space_month as m using m_touched_pairs as t "
                 "where m.space_key = t.space_key and m.person_key = t.person_key")
     con.execute("insert into m_space_month by name " + _space_months_sql(
         "(select * from m_space_day semi join m_touched_pairs using (space_key, person_key))"))
+    con.execute("insert into m_month_count_change by name " + space_month_counts_sql(pair_months))
+    con.execute("create or replace temp table m_month_count_new as select space_key, read, month, prev_month, "
+                "sum(people)::bigint as people from (select * from m_space_month_count "
+                "semi join (select distinct space_key from m_touched_pairs) using (space_key) "
+                "union all by name select * from m_month_count_change) group by all having sum(people) <> 0")
+    con.execute("delete from m_space_month_count as c using (select distinct space_key from m_touched_pairs) as t "
+                "where c.space_key = t.space_key")
+    con.execute("insert into m_space_month_count by name select * from m_month_count_new")
+    con.execute("drop table m_month_count_change")
+    con.execute("drop table m_month_count_new")
     con.execute("drop table m_touched_pairs")
     # the contributions of the spaces and days the new activities are in, added up again
     con.execute("create or replace temp table m_touched_space_days as select distinct space_key, occurred_at::date as day "

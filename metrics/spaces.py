@@ -120,6 +120,7 @@ def communities(con: duckdb.DuckDBPyConnection, start: date | None = None, end: 
     times = "m_space_reply_time" if src.materialised else f"({bases.space_reply_times_sql('thread_posts')})"
     frame = con.execute(
         sql("spaces").format(space_days=src.space_days, space_members=src.space_members, space_months=src.space_months,
+                             space_month_counts=src.space_month_counts,
                              space_totals=src.space_totals, space_thread_posts=src.space_thread_posts,
                              space_thread_counts=counts, space_reply_times=times),
         {**range_parameters(*data_bounds(con, start, end, src.days)), "idle_days": idle_days, "fast_hours": fast_hours},

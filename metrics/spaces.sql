@@ -3,6 +3,7 @@
 -- pooled into one row, never listed one by one.
 -- Template slots (from the code, never user text):
 -- <space_days> (space_days.sql or the table holding it), <space_months> (space_months.sql),
+-- <space_month_counts> (space_month_counts.sql, or the table holding it),
 -- <space_members> (space_members.sql),
 -- <space_totals> (space_totals.sql), <space_thread_posts>
 -- (thread_posts_replied.sql per space, or the table holding it), <space_thread_counts>
@@ -50,9 +51,24 @@ month_blocks as (
     where $first_month::integer <= $last_month::integer
 ),
 
--- The people active (and reading) in each space over the whole months, one row each: a row of a
--- block with a month of the range and no month of activity between the range's first and the
--- block's (its previous month, if any, came before the range).
+-- The people active (and reading) in each space over the whole months, counted: the people of each
+-- month of the range whose previous month in the space, if any, came before the range (each counted
+-- once, in their first month of it; <space_month_counts>).
+month_counts as (
+    select
+        space_key,
+        sum(people) filter (where not read)::bigint as active,
+        coalesce(sum(people) filter (where read), 0)::bigint as read
+    from {space_month_counts}
+    where month between $first_month::integer and $last_month::integer
+      and (prev_month is null or prev_month < $first_month::integer)
+    group by all
+),
+
+-- The people active (and reading) in each space of the pool of private conversations over the
+-- whole months, one row each (the pool counts distinct people over all of them): a row of a block
+-- with a month of the range and no month of activity between the range's first and the block's
+-- (its previous month, if any, came before the range).
 month_rows as (
     select a.space_key, a.person_key, active, read
     from (
@@ -65,35 +81,67 @@ month_rows as (
                 and (a.prev_read_month is null or a.prev_read_month < $first_month::integer) as read
         from {space_months} as a
         join month_blocks as k using (block)
+        semi join (select space_key from space_rows where pooled) as r using (space_key)
         where a.block between $first_month::integer // 62 and $last_month::integer // 62
     ) as a
     where active or read
 ),
 
--- The people active in each space on the range's days outside its whole months, once each.
-edge_rows as (
-    select a.space_key, a.person_key, bool_or(a.reads > 0) as read
+-- The people whose first day (first read) in a space over the range falls outside its whole
+-- months: their day with no day (read) before it in the range (``prev_day``, ``prev_read_day``),
+-- one row each, no group (a range of weeks: its first month is nearly all of it).
+edge_firsts as (
+    select
+        a.space_key,
+        a.person_key,
+        a.prev_day is null or a.prev_day < $first_day::date as active,
+        a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < $first_day::date) as read
     from {space_days} as a
     where ($first_day::date < $months_from::date or $months_to::date < $last_day::date)  -- none: no day read
       and a.day between $first_day::date and $last_day::date
       and (a.day < $months_from::date or a.day > $months_to::date)
+      and (a.prev_day is null or a.prev_day < $first_day::date
+           or a.reads > 0 and (a.prev_read_day is null or a.prev_read_day < $first_day::date))
+),
+
+-- Those of them whose first day (read) is before the whole months and who were active (read) in
+-- them too, counted in both: their first day (read) after the days before the whole months is in
+-- them, one row each.
+edge_both as (
+    select
+        a.space_key,
+        count(*) filter (where a.prev_day between $first_day::date and $months_from::date - 1)::bigint as active,
+        count(*) filter (where a.reads > 0
+                         and a.prev_read_day between $first_day::date and $months_from::date - 1)::bigint as read
+    from {space_days} as a
+    where $first_day::date < $months_from::date   -- none: no day read
+      and a.day between $months_from::date and $months_to::date
+      and (a.prev_day between $first_day::date and $months_from::date - 1
+           or a.reads > 0 and a.prev_read_day between $first_day::date and $months_from::date - 1)
     group by all
 ),
 
--- Every person active in a space over the range, once: over its whole months, or on its other
--- days only; a reader, once, the same way.
+-- The people active (reading) in each space on the range's other days only, counted.
+edge_counts as (
+    select space_key, count(*) filter (where active)::bigint as active, count(*) filter (where read)::bigint as read
+    from edge_firsts
+    group by all
+    union all
+    select space_key, -active, -read
+    from edge_both
+),
+
+-- Every person active in a space of the pool over the range, once or more: over its whole months,
+-- or on its other days.
 present as (
-    select space_key, person_key, active, read
+    select space_key, person_key
     from month_rows
+    where active
     union all
-    select e.space_key, e.person_key, true as active, false as read
-    from edge_rows as e
-    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.active
-    union all
-    select e.space_key, e.person_key, false as active, true as read
-    from edge_rows as e
-    anti join month_rows as m on m.space_key = e.space_key and m.person_key = e.person_key and m.read
-    where e.read
+    select e.space_key, e.person_key
+    from edge_firsts as e
+    semi join (select space_key from space_rows where pooled) as r using (space_key)
+    where e.active
 ),
 
 -- Members: the people the exports show in the space (any activity, joins included) up to the
@@ -112,9 +160,10 @@ members as (
 ),
 
 active as (
-    select space_key, count(*) filter (where active) as active_members, count(*) filter (where read) as readers
-    from present
+    select space_key, sum(active)::bigint as active_members, sum(read)::bigint as readers
+    from (select * from month_counts union all select * from edge_counts)
     group by all
+    having sum(active) > 0
 ),
 
 -- Posts and replies in the range, the last contribution up to its end, and the contributions
@@ -270,8 +319,7 @@ pool as (
     select
         (select count(distinct f.person_key) from firsts as f
          join (select space_key from space_rows where pooled) as r using (space_key)) as members,
-        (select count(distinct a.person_key) from present as a
-         join (select space_key from space_rows where pooled) as r using (space_key) where a.active) as active_members
+        (select count(distinct person_key) from present) as active_members
 ),
 
 pool_threads as (

@@ -647,6 +647,18 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_space_month_count": Table(
+        "the people active and reading per space and month, by their previous month in the space",
+        _DERIVED + " (so purged activity leaves it)", False,
+        {
+            "space_key": C("m_space_month", "communities: the space"),
+            "read": C("m_space_month", "whether the row counts readers (else active members)"),
+            "month": C("m_space_month", "the month the people were active in (year * 12 + month - 1)"),
+            "prev_month": C("m_space_month", "their first month in the space over a range (their month before)"),
+            "people": C("m_space_month", "communities: active members, readers over whole months"),
+        },
+        derived=True,
+    ),
     "m_space_person": Table(
         "activities per space and person over the whole history", _DERIVED + " (so purged activity leaves it)", True,
         {

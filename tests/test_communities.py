@@ -415,3 +415,111 @@ def test_the_cohorts_shown_are_those_the_rule_one_cell_at_a_time_shows():
         k = draw.choice([1, 3, 5, 10])
         assert_frame_equal(_cohorts_shown(sizes, "d", groups, k).sort("d", "cohort"),
                            _cohorts_shown_one_by_one(sizes, "d", groups, k).sort("d", "cohort"))
+
+
+def _month_counts(c) -> list[tuple]:
+    return c.execute("select space_key, read, month, prev_month, people from m_space_month_count "
+                     "order by all").fetchall()   # (a null last)
+
+
+def test_the_people_counted_per_space_and_month_are_those_of_the_bits(long_space):
+    """``m_space_month_count``: the people of each space and month by their previous month in it
+    (month numbers: 2020-01 is 24240, 2024-01 24288, 2025-04 24303): person 1's months 2020-01,
+    2025-04 and 2025-06 each after the one before, across the blocks; 3's May after April."""
+    from metrics.materialise import refresh
+
+    refresh(long_space)
+    assert _month_counts(long_space) == [
+        (1, False, 24240, None, 1),      # 1
+        (1, False, 24288, None, 2),      # 4, 5
+        (1, False, 24303, 24240, 1),     # 1 (a read)
+        (1, False, 24303, None, 1),      # 3
+        (1, False, 24304, 24303, 1),     # 3
+        (1, False, 24304, None, 1),      # 6
+        (1, False, 24305, 24303, 1),     # 1
+        (1, False, 24305, None, 1),      # 2
+        (1, True, 24303, None, 1),       # 1's read of April
+        (1, True, 24305, 24303, 1),      # 1
+        (1, True, 24305, None, 1),       # 2
+    ]
+
+
+@pytest.fixture
+def edges():
+    """Space 1 'Hall' (public), spaces 2 and 3 (direct conversations: the pool).
+
+    Hall: person 1 posts on 15 January, 25 February and 10 March 2026, 2 on 24 February, 3 on
+    1 April. Space 2: 1 on 26 February, 4 on 2 March; space 3: 1 on 5 March, 4 on 20 March,
+    5 on 23 February.
+    """
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) "
+              "select i, 'p' || i, 'Ops', true from range(1, 8) t(i)")
+    c.execute("insert into spaces (space_key, source, space_ref, name, kind, is_private) values "
+              "(1, 'x', 's1', 'Hall', 'group', false), (2, 'x', 's2', null, 'direct', true), "
+              "(3, 'x', 's3', null, 'direct', true)")
+    rows = [(1, '2026-01-15 09:00', 1, 1), (2, '2026-02-25 09:00', 1, 1), (3, '2026-03-10 09:00', 1, 1),
+            (4, '2026-02-24 09:00', 2, 1), (5, '2026-04-01 09:00', 3, 1),
+            (6, '2026-02-26 09:00', 1, 2), (7, '2026-03-02 09:00', 4, 2),
+            (8, '2026-03-05 09:00', 1, 3), (9, '2026-03-20 09:00', 4, 3), (10, '2026-02-23 09:00', 5, 3)]
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
+                  "thread_ref, run_id) values (?, 'x', ?, ?, 'post', ?, null, 1)", rows)
+    return c
+
+
+#: (first, last): Hall's active members and the pool's, counted by hand.
+EDGE_RANGES = {
+    (date(2026, 2, 23), date(2026, 3, 31)): (2, 3),   # March whole, its edge days: 1 (both) once, 2; 1, 4, 5
+    (date(2026, 3, 1), date(2026, 3, 31)): (1, 2),    # March: 1; 1, 4
+    (date(2026, 1, 1), date(2026, 3, 31)): (2, 3),    # three months: 1 once, 2; 1, 4, 5
+    (date(2026, 2, 25), date(2026, 3, 4)): (1, 2),    # no whole month: 1; 1 (26 Feb), 4
+}
+
+
+def _edge_figures(c, r) -> tuple:
+    rows, _, _ = communities(c, *r, min_group_size=1)
+    return tuple(rows.sort("community").select("active_members").to_series().to_list())
+
+
+def test_active_members_of_the_whole_months_and_the_edge_days_are_counted_once_after_a_load(edges):
+    """A person active over a range's whole months and on its edge days counts once, in a public
+    space as in the pool (whatever the private conversation); a load splices the counts per space
+    and month (``m_space_month_count``) of the pairs it touches, equal to them rebuilt: a person new
+    in a whole month who was active on an edge day only, a person in an earlier month, a month
+    inserted between two of a person's (the previous month of the later one changes)."""
+    from metrics.materialise import refresh
+
+    live = {r: communities(edges, *r, min_group_size=1) for r in EDGE_RANGES}
+    assert {r: _edge_figures(edges, r) for r in EDGE_RANGES} == EDGE_RANGES   # Hall, then the pool
+    assert refresh(edges)["mode"] == "full"
+    for r in EDGE_RANGES:
+        assert_frame_equal(communities(edges, *r, min_group_size=1)[0], live[r][0], check_exact=True)
+        assert communities(edges, *r, min_group_size=1)[1:] == live[r][1:], r
+    loads = [
+        [(20, '2026-03-15 09:00', 2, 1)],                                 # 2 in Hall in March too
+        [(21, '2026-01-20 09:00', 6, 1), (22, '2026-03-03 09:00', 5, 2)],  # 6 in January; 5 in space 2
+        [(23, '2026-02-10 09:00', 1, 1), (24, '2026-01-05 09:00', 4, 3)],  # 1 in Hall's February already
+    ]
+    for run, rows in enumerate(loads, start=2):
+        edges.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, "
+                          f"thread_ref, run_id) values (?, 'x', ?, ?, 'post', ?, null, {run})", rows)
+        assert refresh(edges)["mode"] == "incremental", run
+        spliced = _month_counts(edges)
+        stored = {r: communities(edges, *r, min_group_size=1) for r in EDGE_RANGES}
+        edges.execute("delete from m_state")   # stale: the figures from the activities, then every base rebuilt
+        for r, found in stored.items():
+            live = communities(edges, *r, min_group_size=1)
+            assert_frame_equal(found[0], live[0], check_exact=True)
+            assert found[1:] == live[1:], (run, r)
+        assert refresh(edges)["mode"] == "full"
+        assert spliced == _month_counts(edges), run
+    # Hall: 1 (January, February, March), 2 (February, March), 6 (January), 3 (April)
+    assert [r for r in _month_counts(edges) if r[0] == 1] == [
+        (1, False, 24312, None, 2), (1, False, 24313, 24312, 1), (1, False, 24313, None, 1),
+        (1, False, 24314, 24313, 2), (1, False, 24315, None, 1)]
+    assert {r: _edge_figures(edges, r) for r in EDGE_RANGES} == {
+        (date(2026, 2, 23), date(2026, 3, 31)): (2, 3),
+        (date(2026, 3, 1), date(2026, 3, 31)): (2, 3),    # 1, 2; 1, 4, 5
+        (date(2026, 1, 1), date(2026, 3, 31)): (3, 3),    # 1, 2, 6; 1, 4, 5
+        (date(2026, 2, 25), date(2026, 3, 4)): (1, 3),    # 1; 1, 4, 5
+    }
