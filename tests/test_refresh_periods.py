@@ -207,14 +207,13 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     assert created == []
     assert_same_derived(db, tmp_path)
     stays = [t for t in derived(db) if t.startswith("m_stays_")]
-    # three grains: participation, the levels and the frontline within every attribute's groups as
-    # it was in one query (the leaders' read the levels'; each alone: participation by it),
-    # inactive teams' headcounts today (teams); the teams of each group count no one
-    # (metrics.teams.team_groups); and in today's organisation, by department (someone's
-    # department was another before: metrics.results.other_calls), the participation by it, the
-    # levels and the frontline within its groups in one query (neither alone: no call asks for them
-    # by the organisation or by themselves)
-    assert len(stays) == 2 * 3 * (3 + 2) and "m_stays_0000000000000000_held" not in stays
+    # three grains: participation, the levels within every attribute's groups (the leaders' read
+    # them) and the frontline as it was (each alone: participation by it), inactive teams'
+    # headcounts today (teams); the teams of each group count no one (metrics.teams.team_groups);
+    # and in today's organisation, by department (someone's department was another before:
+    # metrics.results.other_calls), the participation by it, the levels and the frontline within
+    # its groups (neither alone: no call asks for them by the organisation or by themselves)
+    assert len(stays) == 2 * 3 * (4 + 3) and "m_stays_0000000000000000_held" not in stays
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):
@@ -235,7 +234,6 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     with pytest.MonkeyPatch.context() as mp:
         real_silos, real_lookback = silos.totals_by, teams.lookback_frame
         real_compared, real_participation = results.compared_frames, results.participation_frames
-        real_compared_of = results.compared_frames_of
         real_responsiveness, real_totals = responsiveness.responsiveness_by, silos._totals
         real_cells = lifecycle.cohort_cells_by
 
@@ -255,11 +253,6 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
             calls["compared"].append((attribute, period, start, alone is not None))
             return real_compared(con, attribute, bys, period, start, end, attribution, alone)
 
-        def compared_frames_of(con, attributes, bys, period, start, end, attribution, alone=None):
-            calls["compared"].append((tuple(attributes), period, start,
-                                      tuple(a for a in attributes if (alone or {}).get(a) is not None)))
-            return real_compared_of(con, attributes, bys, period, start, end, attribution, alone)
-
         def participation_frames(con, bys, period, start, *args, **kwargs):
             calls.setdefault("participation", []).append((period, start, len(bys), kwargs.get("retained", False)))
             return real_participation(con, bys, period, start, *args, **kwargs)
@@ -275,7 +268,6 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
         mp.setattr(silos, "totals_by", totals_by)
         mp.setattr(teams, "lookback_frame", lookback_frame)
         mp.setattr(results, "compared_frames", compared_frames)
-        mp.setattr(results, "compared_frames_of", compared_frames_of)
         mp.setattr(results, "participation_frames", participation_frames)
         mp.setattr(responsiveness, "responsiveness_by", responsiveness_by)
         mp.setattr(silos, "_totals", totals)
@@ -294,17 +286,16 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
                                                       ("department", None, None, True, "today")], key=repr)
     assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
     # the leaders', the levels' and the frontline's from the first period touched too (they count
-    # no retention), both in one query per grain and attribution (none of either alone): the
-    # leaders' and the levels' (under either minimum group size) decided on the same; the
-    # attribute alone the participation by it:
+    # no retention), once per grain and attribute compared: the leaders' and the levels' (under
+    # either minimum group size) decided on the same; the attribute alone the participation by it:
     # every attribute's participation queried once per grain, from the first period touched too,
     # its retention counted from the active people of the period before (retained: not from the
     # period before, whose figures no result keeps), which the lifecycle and responsiveness read
     # the headcounts of; and likewise in today's organisation, by department only (someone's
     # department was another before: metrics.results.other_calls), where no call asks for the
     # attribute alone
-    both = ("frontline", "level")
-    assert sorted(calls["compared"]) == sorted((both, p, b, alone) for p, b in begins.items() for alone in (both, ()))
+    assert sorted(calls["compared"]) == sorted((a, p, b, alone) for p, b in begins.items()
+                                               for a in ("frontline", "level") for alone in (True, False))
     assert sorted(calls["participation"]) == sorted((p, b, n, True) for p, b in begins.items() for n in (7, 1))
     # the lifecycle's cohort cells over the whole history counted from the first month touched on
     # (the earlier ones those stored), once for every attribute and once by department in today's
