@@ -19,8 +19,7 @@ from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
 from metrics.groups import group_columns, group_expression
-from metrics.participation import (labels, participation_frame, participation_frames, participation_frames_inside,
-                                   reads_extra)
+from metrics.participation import labels, participation_frame, participation_frames, reads_extra
 from metrics.population import EMPLOYED_IN_PERIOD
 from metrics.suppression import decide_within, decide_within_each
 from metrics.measure import MetricParams, MetricResult, register
@@ -176,29 +175,6 @@ def compared_frames(
         frames[attribute] = (participation_frame(con, [attribute], period, start, end, attribution=attribution)
                              if alone is None else alone)
     return frames
-
-
-def compared_frames_of(
-    con: duckdb.DuckDBPyConnection, attributes: list[str], bys: list[str], period: str = "month",
-    start: date | None = None, end: date | None = None, attribution: str = bases.AS_IT_WAS,
-    alone: dict[str, pl.DataFrame | None] | None = None,
-) -> dict[str, dict[str, pl.DataFrame]]:
-    """:func:`compared_frames` of each attribute of ``attributes`` (the levels', the frontline's),
-    keyed by it: the same frames, those inside every attribute's groups of ``bys`` read in one
-    query for them all (:func:`metrics.participation.participation_frames_inside`); ``alone``:
-    each attribute's participation alone when the caller has it."""
-    alone = alone or {}
-    outer = {a: [by for by in bys if by not in ("organisation", a)] for a in attributes}
-    inside = participation_frames_inside(con, [(by, a) for a in attributes for by in outer[a]], period, start, end,
-                                         attribution) if any(outer.values()) else {}
-    out = {}
-    for a in attributes:
-        frames = {by: inside[(by, a)] for by in outer[a]}
-        if len(outer[a]) < len(bys):
-            frames[a] = (participation_frame(con, [a], period, start, end, attribution=attribution)
-                         if alone.get(a) is None else alone[a])
-        out[a] = frames
-    return out
 
 
 #: The levels in their order (executive, manager, staff), any other after.

@@ -202,40 +202,6 @@ def participation_frames(
     return out
 
 
-def participation_frames_inside(
-    con: duckdb.DuckDBPyConnection,
-    pairs: list[tuple[str, str]],
-    period: str = "month",
-    start: date | None = None,
-    end: date | None = None,
-    attribution: str = bases.AS_IT_WAS,
-) -> dict[tuple[str, str], pl.DataFrame]:
-    """:func:`participation_frame` of ``[by, inner]`` for each ``(by, inner)`` of ``pairs``, in one
-    query (the people unpivoted by pair, as :func:`participation_frames` unpivots them by
-    attribute): frame by frame the rows :func:`participation_frames` gives ``by`` with ``inner``,
-    in the same order. The levels' and the frontline's inside every attribute's groups share one
-    read of the people's stays per grain rather than one each (``tests/test_results.py``)."""
-    g = _grain(period)
-    src = bases.sources(con, period, start, end)
-    keys = ", ".join(f"'{by} {inner}'" for by, inner in pairs if group_expression(by) and group_expression(inner))
-    outer = ", ".join(f"coalesce(cast({group_expression(by)} as varchar), '{UNKNOWN}')" for by, _ in pairs)
-    inside = ", ".join(f"coalesce(cast({group_expression(inner)} as varchar), '{UNKNOWN}')" for _, inner in pairs)
-    people = (f"(select p.*, unnest([{keys}]) as by_attribute, unnest([{outer}]) as by_group, "
-              f"unnest([{inside}]) as inner_group from {bases.people_versions(attribution)} as p)")
-    columns = "p.by_attribute as by_attribute, p.by_group as g0, p.inner_group as g1"
-    query = _query(con, g, ["by_attribute", "g0", "g1"], columns, people, "person_key, by_attribute",
-                   bounds=bounds_sql(src.days), person_period=src.person_period, person_day=src.person_day)
-    frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
-    parts = frame.partition_by("by_attribute", as_dict=True, include_key=False, maintain_order=True)
-    out = {}
-    for by, inner in pairs:
-        part = parts.get((f"{by} {inner}",))
-        if part is None:
-            part = frame.clear().drop("by_attribute")
-        out[(by, inner)] = part.rename({"g0": by, "g1": inner}).select("period", by, inner, *COLUMNS[1:])
-    return out
-
-
 def retains_before(con: duckdb.DuckDBPyConnection, period: str, start: date | None) -> bool:
     """Whether :func:`participation_frames` can count the retention of the period from ``start``
     on from the active people of the period before alone (``retained``): on fresh bases, from a

@@ -48,7 +48,7 @@ import polars as pl
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_start, shift_period
-from metrics.leadership import compared_by, compared_frames, compared_frames_of, leaders_by
+from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import (labels, participation_frame, participation_frames, reads_extra, retains_before,
                                    shared_stays)
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
@@ -282,9 +282,6 @@ PER_GRAIN = "per grain"
 #: before suppression of the attribute asked for alone, let go once handed out, rather than every
 #: attribute's in one query per metric held until each is asked for.
 APART = "one attribute at a time"
-#: common's key of the attributes the calls of a grain compare inside every attribute's groups
-#: (:data:`COMPARED`, the leaders' the levels'), per attribution: their frames read in one query
-COMPARED_READ = "compared read"
 
 #: What the stored results of a grain hold in Python per group of every attribute and per period
 #: when every attribute is read at once: the participation before suppression, the levels' and
@@ -554,9 +551,9 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         while the calls ask for them; ``start``..``end``: a span of whole periods of them
         (:func:`in_spans`)."""
         before = None if params.start is None else shift_period(params.period, params.start, -1)
+        held = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
 
-        def whole(attribute: str) -> pl.DataFrame:  # participation by the attribute, the span's periods of it
-            held = common.get((PER_GRAIN, params.period, "participation", attribute, before, attribution)) if before else None
+        def whole() -> pl.DataFrame:  # participation by the attribute, the span's periods of it
             frame = heads(attribute) if held is None else held
             if start != params.start:
                 frame = frame.filter(pl.col("period") >= period_label(params.period, start))
@@ -564,21 +561,11 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                 frame = frame.filter(pl.col("period") <= period_label(params.period, end))
             return frame
 
-        def alone_needed(attribute: str) -> pl.DataFrame | None:
-            outer = [by for by in bys_read if by not in ("organisation", attribute)]
-            return None if len(outer) == len(bys_read) else whole(attribute)
-
-        # the levels' and the frontline's inside the groups of every attribute read at once: one
-        # query for every attribute the grain's calls compare (the load asks for each)
-        together = [a for a in common.get((COMPARED_READ, params.period, attribution), ()) if a != attribute]
-        if together and not common.get((PER_GRAIN, params.period, APART)):
-            read = sorted([attribute, *together])
-            return once((PER_GRAIN, params.period, "compared frames", start, attribution, tuple(bys_read), end),
-                        lambda: compared_frames_of(con, read, bys_read, params.period, start, end, attribution,
-                                                   alone={a: alone_needed(a) for a in read}))[attribute]
+        outer = [by for by in bys_read if by not in ("organisation", attribute)]
         return alone((PER_GRAIN, params.period, f"{attribute} frames", start, attribution, tuple(bys_read), end),
                      lambda: compared_frames(
-            con, attribute, bys_read, params.period, start, end, attribution, alone=alone_needed(attribute)))
+            con, attribute, bys_read, params.period, start, end, attribution,
+            alone=None if len(outer) == len(bys_read) else whole()))
 
     def in_spans(attribute: str, decided) -> dict[str, tuple[pl.DataFrame, int, pl.DataFrame]]:
         """``decided(frames)`` (:func:`metrics.leadership.compared_by` or
@@ -1305,10 +1292,6 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         if attribution != stored_as:
             common[(BYS, attribution)] = [by for by in ALL_BYS if by in others]
     last_read = _last_reads(calls)
-    for name, by, period, extra, _ in calls:
-        if name in COMPARED or name == "leaders":
-            wanted = (COMPARED_READ, period, attribution_of(MetricParams(by=by, extra=extra)))
-            common[wanted] = sorted({*common.get(wanted, ()), COMPARED.get(name, "level")})
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
     groups: dict[str, int] = {}
     apart: list[str] = []  # the grains whose attributes were read one at a time

@@ -426,27 +426,6 @@ def test_every_attribute_in_one_query_gives_the_rows_of_a_query_by_it_alone(samp
     assert in_directory[bases.AS_IT_WAS]["organisation"] == in_directory[bases.TODAY]["organisation"]
 
 
-def test_the_levels_and_the_frontline_inside_every_attribute_in_one_query_are_each_read_alone(sample_store):
-    """The levels' and the frontline's participation inside the groups of every attribute, read in
-    one query per grain, start and attribution (what a load decides the leaders', the levels' and
-    the frontline's on), are frame by frame those read for each one alone."""
-    from metrics import bases
-    from metrics.leadership import compared_frames, compared_frames_of
-
-    con = store.connect(sample_store, read_only=True)
-    last = status.status(con)["last_activity"].date()
-    for period, start in (("week", None), ("month", None), ("quarter", None), ("month", date(last.year, last.month, 1))):
-        for attribution in (bases.AS_IT_WAS, bases.TODAY):
-            both = compared_frames_of(con, ["frontline", "level"], results.ALL_BYS, period, start, None, attribution)
-            assert list(both) == ["frontline", "level"]
-            for attribute, frames in both.items():
-                alone = compared_frames(con, attribute, results.ALL_BYS, period, start, None, attribution)
-                assert list(frames) == list(alone) and len(frames) == len(results.ALL_BYS) - 1
-                for by, frame in alone.items():
-                    assert frame.height > 0
-                    assert_frame_equal(frames[by], frame, check_exact=True)
-
-
 def test_the_results_a_load_computes_for_every_attribute_at_once_equal_each_one_alone(sample_store):
     """The 90/9/1 split and the personas (the range's people read once for every attribute) and the
     cross-silo share per period (one query per grain from the stored group ties), as the load
