@@ -147,8 +147,7 @@ class MemoryShare:
     the limit set is still no more than what the budget leaves DuckDB now (less the part in
     transit), and it stands: the budget is kept as strictly as by setting it every time. What the
     process holds outside DuckDB is at most its resident memory: while that alone stays within
-    what the margin leaves (and has not shrunk by more than the margin), a share reads
-    ``/proc/self/statm`` only; beyond it, the share asks DuckDB what it holds (a query: DuckDB's
+    what the margin leaves, a share reads ``/proc/self/statm`` only; beyond it, the share asks DuckDB what it holds (a query: DuckDB's
     buffers count in the resident memory, not outside it) and keeps the limit while the process
     outside DuckDB stays within what the margin leaves and a limit set now would give DuckDB no more
     than the margin more. Otherwise, or when more is to be held back (``reserve``), it
@@ -185,11 +184,9 @@ class MemoryShare:
         last = _SET.get(id(self.con))
         stands = last is not None and last.budget == self.budget and reserve <= last.reserve
         margin = int(self.budget * SHARE_MARGIN)
-        if (stands and resident - max(last.resident - last.held, 0) <= last.room
-                and last.resident - resident <= margin):
+        if stands and resident - max(last.resident - last.held, 0) <= last.room:
             # the process holds outside DuckDB at most its resident memory, no more than the limit
-            # set leaves room for (the class's docstring), and has not shrunk by more than the
-            # margin: no need to ask DuckDB what it holds
+            # set leaves room for (the class's docstring): no need to ask DuckDB what it holds
             return last.limit
         held = int(self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0])
         outside = max(resident - held, 0)

@@ -217,11 +217,19 @@ def test_a_share_stands_while_duckdb_holds_what_the_process_grew_by(monkeypatch)
     assert share.share() == 464_313_876 and len(queries) == 4
     resident[0] += 1  # a byte more: set again
     assert share.share() == 448_690_093 and len(queries) == 6
-    # 100,000,000 less outside: (999,922,073 - 319,529,729) x 0.8 - 15,623,782, more than the margin above
-    resident[0] -= 100_000_000
+    resident[0] -= 100_000_000  # less resident memory: the limit stands, unasked
+    assert share.share() == 448_690_093 and len(queries) == 6
+    # DuckDB holds more, the process 100,000,000 less outside it than at the last limit set: asked,
+    # and DuckDB given (999,922,073 - 319,529,729) x 0.8 - 15,623,782, more than the margin above
+    measure.execute("create table more as select range as n from range(10_000_000)")
+    more = measure.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+    resident[0] = 319_529_729 + more
     assert share.share() == 528_690_093 and len(queries) == 8
-    resident[0] -= 19_000_000  # less than the margin's worth more for DuckDB: the limit stands
+    resident[0] += 10_000_000  # 10,000,000 more outside DuckDB, within the room: asked, the limit stands
     assert share.share() == 528_690_093 and len(queries) == 9
+    share.share(); assert len(queries) == 10
+    resident[0] -= 29_000_000  # 19,000,000 less than at the limit set: less than the margin more for DuckDB
+    assert share.share() == 528_690_093 and len(queries) == 11
     share.con = measure
     share.restore()
 
