@@ -72,8 +72,9 @@ DUCKDB_FLOOR = 0.125
 IN_TRANSIT = 0.2
 
 #: The part of the budget by which :class:`MemoryShare` gives DuckDB less than its share, so that
-#: the limit it set stands while the process cannot have grown outside DuckDB by more than that:
-#: a share then costs a read of ``/proc/self/statm`` instead of two statements.
+#: the limit it set stands while the process has not grown outside DuckDB by more than that: a
+#: share then costs a read of ``/proc/self/statm``, or that and a query of what DuckDB holds,
+#: instead of setting the limit again.
 SHARE_MARGIN = 1 / 64
 
 #: The part of ``memory_limit`` past which DuckDB's allocator gives freed memory back to the
@@ -141,14 +142,17 @@ class MemoryShare:
     whether that ever left DuckDB less than the floor (the budget was then exceeded by the difference).
 
     DuckDB is given :data:`SHARE_MARGIN` of the budget less than that (never less than the floor), so
-    that a share made soon after another need not measure again: what the process holds outside
-    DuckDB has grown since the last measure by at most what its resident memory grew plus what DuckDB
-    held then (DuckDB holds no less than nothing now). While that stays within what the margin
-    leaves, the limit set is still no more than what the budget leaves DuckDB now (less the part in
-    transit), and it stands: the budget is kept as strictly as by measuring every time. Beyond it,
-    or when more is to be held back (``reserve``), the share measures and sets the limit again;
-    between measures, the process held outside DuckDB at most ``SHARE_MARGIN / (1 - IN_TRANSIT)``
-    of the budget more than ``outside_peak``.
+    that a share made soon after another need not set the limit again: while what the process
+    holds outside DuckDB has grown by no more than what the margin leaves since the limit was set,
+    the limit set is still no more than what the budget leaves DuckDB now (less the part in
+    transit), and it stands: the budget is kept as strictly as by setting it every time. What the
+    process holds outside DuckDB is at most its resident memory: while that alone stays within
+    what the margin leaves, a share reads ``/proc/self/statm`` only; beyond it, the share asks DuckDB what it holds (a query: DuckDB's
+    buffers count in the resident memory, not outside it) and keeps the limit while the process
+    outside DuckDB stays within what the margin leaves and a limit set now would give DuckDB no more
+    than the margin more. Otherwise, or when more is to be held back (``reserve``), it
+    sets the limit again; the process held outside DuckDB at most ``SHARE_MARGIN / (1 - IN_TRANSIT)``
+    of the budget more than ``outside_peak`` between the shares that measured it.
 
     >>> limit_memory("2GB"); con = connect(":memory:")
     >>> share = MemoryShare(con); share.budget
@@ -178,10 +182,11 @@ class MemoryShare:
         limit in force."""
         resident = resident_bytes()
         last = _SET.get(id(self.con))
-        if (last is not None and last.budget == self.budget and reserve <= last.reserve
-                and resident - last.resident + last.held <= last.room):
-            # grown outside DuckDB by at most resident - last.resident + last.held since the limit was
-            # set: a share measured now would give at least that limit (the class's docstring)
+        stands = last is not None and last.budget == self.budget and reserve <= last.reserve
+        margin = int(self.budget * SHARE_MARGIN)
+        if stands and resident - max(last.resident - last.held, 0) <= last.room:
+            # the process holds outside DuckDB at most its resident memory, no more than the limit
+            # set leaves room for (the class's docstring): no need to ask DuckDB what it holds
             return last.limit
         held = int(self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0])
         outside = max(resident - held, 0)
@@ -190,7 +195,11 @@ class MemoryShare:
         floor = int(self.budget * DUCKDB_FLOOR)
         if fair < floor:
             self.over = True
-        left = max(fair - int(self.budget * SHARE_MARGIN), floor)
+        left = max(fair - margin, floor)
+        if stands and outside - max(last.resident - last.held, 0) <= last.room and left - last.limit <= margin:
+            # grown outside DuckDB within the room the limit set leaves, and not shrunk by more than
+            # the margin either: the limit stands, as strict as the one set now would be
+            return last.limit
         _SHARING.setdefault(id(self.con), self.setting)
         try:
             self.con.execute(f"set memory_limit = '{left}B'")

@@ -190,6 +190,50 @@ def test_a_share_stands_until_the_process_may_have_grown_past_its_margin(monkeyp
     assert limit() == pytest.approx(999_922_073, rel=1e-3) and id(con) not in store._SET
 
 
+def test_a_share_stands_while_duckdb_holds_what_the_process_grew_by(monkeypatch):
+    """What DuckDB holds counts in the process's resident memory, not outside DuckDB: when the
+    resident memory alone leaves no room, a share asks DuckDB what it holds (one query) and keeps
+    the limit set while the process outside DuckDB has grown within the margin; it sets it again
+    once the process outside DuckDB has shrunk by more than the margin (DuckDB given its room back)."""
+    import duckdb
+
+    from ruche import store
+
+    con = duckdb.connect(":memory:")
+    con.execute("set memory_limit = '1GB'")  # 999,922,073 bytes
+    con.execute("create table held as select range as n from range(10_000_000)")
+    held = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+    assert held > 999_922_073 // 64  # more than the margin: the resident memory alone cannot vouch
+    resident = [400_000_000 + held]
+    monkeypatch.setattr(store, "resident_bytes", lambda: resident[0])
+    queries = []
+    share = store.MemoryShare(con)
+    measure = share.con
+    share.con = type("Counted", (), {"execute": lambda self, sql, *a: queries.append(sql) or measure.execute(sql, *a)})()
+    assert share.share() == 464_313_876 and len(queries) == 2  # as with nothing held: 400,000,000 outside
+    resident[0] += 1_000  # a thousand bytes more outside DuckDB: asked, and the limit stands
+    assert share.share() == 464_313_876 and len(queries) == 3 and share.outside_peak == 400_001_000
+    resident[0] += 19_529_728 - 1_000  # 419,529,728 outside DuckDB: the most the limit leaves room for
+    assert share.share() == 464_313_876 and len(queries) == 4
+    resident[0] += 1  # a byte more: set again
+    assert share.share() == 448_690_093 and len(queries) == 6
+    resident[0] -= 100_000_000  # less resident memory: the limit stands, unasked
+    assert share.share() == 448_690_093 and len(queries) == 6
+    # DuckDB holds more, the process 100,000,000 less outside it than at the last limit set: asked,
+    # and DuckDB given (999,922,073 - 319,529,729) x 0.8 - 15,623,782, more than the margin above
+    measure.execute("create table more as select range as n from range(10_000_000)")
+    more = measure.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
+    resident[0] = 319_529_729 + more
+    assert share.share() == 528_690_093 and len(queries) == 8
+    resident[0] += 10_000_000  # 10,000,000 more outside DuckDB, within the room: asked, the limit stands
+    assert share.share() == 528_690_093 and len(queries) == 9
+    share.share(); assert len(queries) == 10
+    resident[0] -= 29_000_000  # 19,000,000 less than at the limit set: less than the margin more for DuckDB
+    assert share.share() == 528_690_093 and len(queries) == 11
+    share.con = measure
+    share.restore()
+
+
 def test_the_memory_polars_frees_leaves_the_process_at_once():
     """Every package of Ruche sets polars' allocator to give freed memory back at once (what a
     refresh holds beside DuckDB is read from its resident memory): a frame of 480 MB let go
