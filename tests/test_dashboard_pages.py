@@ -333,3 +333,28 @@ def test_the_participation_page_of_one_group_reads_its_levels_and_frontline_as_t
             # the department from May 2026: six months, three of them in the range
             assert sorted(want) == (["desk", "frontline"] if key == "frontline" else ["manager", "staff"])
             assert {len(y) for y in want.values()} == {6 if months is None else 3}
+
+
+def test_a_person_graph_refused_is_said_on_the_network_and_people_pages(sample_store, monkeypatch):
+    """A person graph refused for its memory (a million people under memory_limit: the refresh
+    stores none, and the page's own computation is refused the same way) is said where its figures
+    would be, the rest of the page drawn: no traceback."""
+    from dashboard import data
+    from metrics.groups import MetricError
+
+    why = "the person graph of 651,383 people and 39,263,814 ties needs about 16.1 GB of memory beside DuckDB"
+    figure = data.figure
+
+    def refused(name, f, *args, **extra):
+        if name in ("network-communities", "bridges"):
+            raise MetricError(why)
+        return figure(name, f, *args, **extra)
+
+    at = app()
+    monkeypatch.setattr(data, "figure", refused)
+    visit(at, "network")
+    assert [i.value for i in at.info] == [f"Not computed: {why}"]
+    assert "Informal communities against the organisation chart" in [s.value for s in at.subheader]
+    visit(at, "people")
+    assert [i.value for i in at.info] == [f"Not computed: {why}"]
+    assert [s.value for s in at.subheader][:2] == ["Boundary spanners", "Champions"]

@@ -11,6 +11,7 @@ from dashboard.format import count, headers, md, pct, plural
 from metrics import headlines
 from metrics.figures import span
 from metrics.graph import DRAWN_GROUPS, neighbourhood
+from metrics.groups import MetricError
 from ruche.i18n import N_, _, number, period_label as label, term, terms
 from dashboard.words import MEANINGS, group_words
 
@@ -183,7 +184,11 @@ def render(f: Filters) -> None:
     st.subheader(_("Informal communities against the organisation chart"),
                  help=" ".join((_(MEANINGS["informal community"]), _("Over the whole history, whatever the period range."),
                                 _("Normalised mutual information:"), _(MEANINGS["normalised mutual information"]))))
-    comm = data.figure("network-communities", f)
+    try:
+        comm = data.figure("network-communities", f)
+    except MetricError as exc:  # the person graph refused, more memory than memory_limit gives: said as such
+        st.info(_("Not computed: {why}").format(why=exc))
+        return
     if comm.rows.is_empty():
         st.write(_("No community to show.") if f.group is None else
                  md(_("No community to show for {by} {group}: its people are pooled with the small groups' "

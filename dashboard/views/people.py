@@ -17,6 +17,7 @@ from dashboard.views.network import person_graph_age
 from dashboard.views.teams import csv_bytes
 from metrics import figures
 from metrics.centrality import name_people
+from metrics.groups import MetricError
 from ruche.errors import RucheError
 from ruche.i18n import _, term
 
@@ -47,12 +48,16 @@ def render(f: Filters) -> None:
     st.subheader(_("Boundary spanners"), help=_("The people with the highest betweenness in the interaction "
                  "graph: those through whom groups reach each other. Betweenness is sampled on large "
                  "graphs; the sample is stated below.") + " " + _(MEANINGS["betweenness"]))
-    bridges = data.figure("bridges", f)
-    top = bridges.frame("top_spanners")
-    info = bridges.extra.get("betweenness") or {}
-    if top.is_empty():
+    try:
+        bridges = data.figure("bridges", f)
+    except MetricError as exc:  # the person graph refused, more memory than memory_limit gives: said as such
+        bridges, refusal = None, exc
+    if bridges is None:
+        st.info(_("Not computed: {why}").format(why=refusal))
+    elif (top := bridges.frame("top_spanners")).is_empty():
         st.write(_("No interactions between groups in this range."))
     else:
+        info = bridges.extra.get("betweenness") or {}
         tables.show(_named(top), key="spanners_table")
         st.caption(md(_("Over the whole history and the whole organisation, whatever the period range and group")
                       + person_graph_age(info) + ". "
