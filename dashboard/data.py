@@ -22,6 +22,7 @@ import streamlit as st
 
 from metrics import bases, figures, registry, results
 from metrics.bases import AS_IT_WAS
+from metrics.groups import MetricError
 from metrics import status as status_module
 from metrics.status import status
 from metrics.targets import targets_from
@@ -168,8 +169,29 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
         found = _range_contributors(published, by, start, end, bases.attribution_of(params))
         with held(published) as cur:
             return results.from_range_contributors(cur, name, params, found)
-    with held(published) as cur:
-        return registry.get(name)(cur, params)
+    refused = _graph_refusals(published)
+    if name in GRAPH_MEASURES and (start, end) in refused:
+        raise MetricError(refused[start, end])
+    try:
+        with held(published) as cur:
+            return registry.get(name)(cur, params)
+    except MetricError as exc:
+        if name in GRAPH_MEASURES:
+            refused[start, end] = str(exc)
+        raise
+
+
+#: The measures of the person graph (Louvain's communities, the boundary spanners): refused when
+#: the graph needs more memory than ``memory_limit`` gives (:func:`metrics.graph.check_graph_memory`).
+GRAPH_MEASURES = ("network-communities", "bridges")
+
+
+@st.cache_resource(ttl=TTL, max_entries=8)
+def _graph_refusals(published: tuple[int, int]) -> dict[tuple[date | None, date | None], str]:
+    """The person graph's refusals per range, kept once per published store: a refusal is not a
+    result Streamlit's cache keeps, and weighing the graph again at every rerun counts the pairs
+    of people of the whole history (a million people over 24 months: 39 million, 0.9 s a rerun)."""
+    return {}
 
 
 @st.cache_resource(ttl=TTL, max_entries=64)

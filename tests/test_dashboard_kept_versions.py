@@ -54,3 +54,34 @@ def test_a_range_change_reads_the_versions_kept_beside_the_store_and_gives_the_s
                                                                            bases.AS_IT_WAS)), "again")
     plain.close()
     st.cache_resource.clear()
+
+
+def test_a_person_graph_refused_is_weighed_once_per_store_and_range(sample_store, monkeypatch):
+    """A refusal of the person graph is kept for the published store and range: a rerun does not
+    weigh the graph again (a million people: counting 39 million pairs at every rerun), and
+    another range is weighed on its own."""
+    import pytest
+
+    from metrics import registry
+    from metrics.groups import MetricError
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.setenv("RUCHE_DB", str(sample_store))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "dashboard" / "demo.toml"))
+    weighed = []
+
+    def refuse(con, params):
+        weighed.append((params.start, params.end))
+        raise MetricError("the person graph needs more memory than memory_limit gives")
+
+    get = registry.get
+    monkeypatch.setattr(registry, "get", lambda name: refuse if name in data.GRAPH_MEASURES else get(name))
+    published = data.version()
+    for _ in range(2):  # the same figure asked twice: not cached by Streamlit as a result
+        data._metric.clear()
+        for start in (date(2026, 1, 1), date(2026, 1, 1), date(2026, 2, 1)):
+            with pytest.raises(MetricError, match="memory_limit"):
+                data._metric(published, "network-communities", "department", "month", start, None, 5, ())
+    assert weighed == [(date(2026, 1, 1), None), (date(2026, 2, 1), None)]
+    st.cache_resource.clear()
