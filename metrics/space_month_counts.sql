@@ -8,38 +8,34 @@
 -- holding it, or some of its rows: the counts of the rows given).
 with
 
--- Each month of each row's block with a bit set, with the month of activity (of reading) before
--- it: the one before in the block, else the row's previous month.
-active as (
-    select
-        space_key,
-        false as read,
-        month,
-        coalesce(lag(month) over (partition by space_key, person_key, block order by month), prev_month) as prev_month
-    from (
-        select space_key, person_key, block, prev_month,
-               block * 62 + unnest(list_filter(range(62), b -> (months >> b) & 1 = 1))::integer as month
-        from {space_months}
-    )
+-- Each row's months of activity (read: false) and of reading (read: true), with the month before them.
+kinds as (
+    select space_key, person_key, block, false as read, months as bits, prev_month
+    from {space_months}
+    union all
+    select space_key, person_key, block, true as read, read_months as bits, prev_read_month as prev_month
+    from {space_months}
+    where read_months <> 0
 ),
 
-reading as (
+-- Each month of each row's block with a bit set, with the month of activity (of reading) before
+-- it: the one before in the block, else the row's previous month.
+months as (
     select
         space_key,
-        true as read,
+        read,
         month,
-        coalesce(lag(month) over (partition by space_key, person_key, block order by month), prev_read_month) as prev_month
+        coalesce(lag(month) over (partition by space_key, person_key, block, read order by month), prev_month) as prev_month
     from (
-        select space_key, person_key, block, prev_read_month,
-               block * 62 + unnest(list_filter(range(62), b -> (read_months >> b) & 1 = 1))::integer as month
-        from {space_months}
-        where read_months <> 0
+        select space_key, person_key, block, read, prev_month,
+               block * 62 + unnest(list_filter(range(62), b -> (bits >> b) & 1 = 1))::integer as month
+        from kinds
     )
 ),
 
 final as (
     select space_key, read, month::integer as month, prev_month::integer as prev_month, count(*)::bigint as people
-    from (select * from active union all select * from reading)
+    from months
     group by all
 )
 
