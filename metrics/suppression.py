@@ -180,11 +180,11 @@ def _close_columns(frame: pl.DataFrame, shown: pl.DataFrame, within: list[str], 
 _BY, _GROUP = "__by", "__group"
 
 
-def _stacked(frames: dict[str, pl.DataFrame], group_of: dict[str, str]) -> pl.DataFrame | None:
-    """``frames`` one under the other, each with its column ``group_of[key]`` renamed
+def _stacked(frames: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
+    """``frames`` one under the other, each with its group column (named by its key) renamed
     :data:`_GROUP` and its key in :data:`_BY` (first); None when their columns, so renamed, differ
     in name, order or type (they are then decided one by one)."""
-    parts = [frame.rename({group_of[key]: _GROUP}).select(pl.lit(key).alias(_BY), pl.all())
+    parts = [frame.rename({key: _GROUP}).select(pl.lit(key).alias(_BY), pl.all())
              for key, frame in frames.items()]
     if not parts or any(part.schema != parts[0].schema for part in parts):
         return None
@@ -192,7 +192,7 @@ def _stacked(frames: dict[str, pl.DataFrame], group_of: dict[str, str]) -> pl.Da
 
 
 def _unstacked(decided: tuple[pl.DataFrame, int, pl.DataFrame], frames: dict[str, pl.DataFrame],
-               group_of: dict[str, str], keys: dict[str, list[str]], counted: dict[str, str]) -> dict[str, tuple]:
+               keys: dict[str, list[str]], counted: dict[str, str]) -> dict[str, tuple]:
     """The stacked decision ``decided`` split back into each frame's: its rows shown (its
     columns, in its names), the distinct values of ``counted[key]`` among its rows hidden, and
     those rows' keys ``keys[key]``."""
@@ -201,7 +201,7 @@ def _unstacked(decided: tuple[pl.DataFrame, int, pl.DataFrame], frames: dict[str
     hidden_parts = hidden.partition_by(_BY, as_dict=True, include_key=False, maintain_order=True)
     out = {}
     for key, frame in frames.items():
-        names = {_GROUP: group_of[key]}
+        names = {_GROUP: key}
         rows = shown_parts.get((key,), shown.clear().drop(_BY)).rename(names).select(frame.columns)
         left = hidden_parts.get((key,), hidden.clear().drop(_BY)).rename(names).select(keys[key])
         out[key] = (rows, left[counted[key]].n_unique(), left)
@@ -214,7 +214,7 @@ def decide_each(frames: dict[str, pl.DataFrame], size: str, k: int,
     attribute: participation by department, by site...), in one pass: the frames one under the
     other, each its own partition beside ``within``. The rule decides each partition on its own
     rows, so each frame's result is the one :func:`decide` gives it alone, in the same order
-    (``tests/test_suppression.py``); what costs in a decision is the number of operations, not
+    (``tests/test_suppression_property.py``); what costs in a decision is the number of operations, not
     the rows, and a load decides every attribute of a grain at once.
 
     >>> f = pl.DataFrame({"g": ["a", "b", "c", "External"], "n": [4, 6, 40, 3]})
@@ -224,12 +224,11 @@ def decide_each(frames: dict[str, pl.DataFrame], size: str, k: int,
     (['c'], 3, [], 2)
     """
     within = within or []
-    group_of = {key: key for key in frames}
-    stacked = _stacked(frames, group_of)
+    stacked = _stacked(frames)
     if stacked is None:
         return {key: decide(frame, key, size, k, within) for key, frame in frames.items()}
     decided = decide(stacked, _GROUP, size, k, [_BY, *within])
-    return _unstacked(decided, frames, group_of, {key: within + [key] for key in frames}, group_of)
+    return _unstacked(decided, frames, {key: within + [key] for key in frames}, {key: key for key in frames})
 
 
 def decide_within_each(frames: dict[str, pl.DataFrame], cell: str, size: str, k: int,
@@ -239,7 +238,7 @@ def decide_within_each(frames: dict[str, pl.DataFrame], cell: str, size: str, k:
     the frames one under the other, each its own partition beside ``within``, so that every line
     the rule closes (a group's cells, a column of cells) lies in one frame, and each frame's
     result is the one :func:`decide_within` gives it alone, in the same order
-    (``tests/test_suppression.py``).
+    (``tests/test_suppression_property.py``).
 
     >>> f = pl.DataFrame({"d": ["a", "a", "b", "c", "c"], "lvl": ["x", "y", "x", "x", "y"],
     ...                   "n": [2, 2, 6, 30, 10]})
@@ -248,10 +247,8 @@ def decide_within_each(frames: dict[str, pl.DataFrame], cell: str, size: str, k:
     ([('c', 'x', 30)], 2, True)
     """
     within = within or []
-    group_of = {key: key for key in frames}
-    stacked = _stacked(frames, group_of)
+    stacked = _stacked(frames)
     if stacked is None:
         return {key: decide_within(frame, [key], cell, size, k, within) for key, frame in frames.items()}
     decided = decide_within(stacked, [_GROUP], cell, size, k, [_BY, *within])
-    return _unstacked(decided, frames, group_of, {key: within + [key, cell] for key in frames},
-                      {key: cell for key in frames})
+    return _unstacked(decided, frames, {key: within + [key, cell] for key in frames}, {key: cell for key in frames})
