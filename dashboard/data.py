@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from metrics import bases, figures, registry, results
+from metrics import bases, figures, registry, results, spaces
 from metrics.bases import AS_IT_WAS
 from metrics.groups import MetricError
 from metrics import status as status_module
@@ -158,6 +158,8 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
         if found is not None:
             if name in results.RANGE_PEOPLE_MEASURES:  # what the page's range changes read, kept now
                 _kept_versions(published, bases.attribution_of(params))
+            elif name == "communities":
+                _kept_replies(published)
             return found
         if name == "targets":  # on another day: from the participation of the whole range, as stored
             hidden = stored(*results.hidden_key("participation", by, period, k, {}))
@@ -169,6 +171,10 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
         found = _range_contributors(published, by, start, end, bases.attribution_of(params))
         with held(published) as cur:
             return results.from_range_contributors(cur, name, params, found)
+    if name == "communities":  # the times to a first reply kept sorted, the range's quantiles picked from them
+        kept = _kept_replies(published)
+        with held(published) as cur:
+            return spaces.communities_metric(cur, params, kept)
     refused = _graph_refusals(published)
     if name in GRAPH_MEASURES and (start, end) in refused:
         raise MetricError(refused[start, end])
@@ -203,6 +209,19 @@ def _range_contributors(published: tuple[int, int], by: str, start: date | None,
     kept = _kept_versions(published, attribution)
     with held(published) as cur:
         return results.range_contributors(cur, by, start, end, attribution, kept)
+
+
+@st.cache_resource(max_entries=2)
+def _kept_replies(published: tuple[int, int]) -> spaces.KeptReplies | None:
+    """The times to a first reply of every answered thread, sorted once per published store
+    (:func:`metrics.spaces.keep_replies`): a range of the Communities page picks its quantiles from
+    them instead of sorting its threads' times again (over a year of 100,000 people, 330,000 times:
+    half of its query). None on a store whose bases are stale (the times are theirs)."""
+    fresh, _ = _store_facts(published)
+    if not fresh:
+        return None
+    with held(published) as cur:
+        return spaces.keep_replies(cur)
 
 
 def _kept_versions(published: tuple[int, int], attribution: str) -> bases.KeptVersions | None:

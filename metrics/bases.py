@@ -29,7 +29,7 @@ False
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -190,6 +190,24 @@ def people_versions(attribution: str = AS_IT_WAS) -> str:
     return "(" + sql("people_versions") + ")"
 
 
+def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False) -> str:
+    """:func:`people_versions` under ``attribution`` for groups of the attributes ``bys``: one open
+    version per person, their attributes now, when the groups read no attribute of a version (the
+    whole organisation alone, and ``reads`` false: the measure reads none either). A person's
+    versions follow one another with no day between them (the first extended back, the last
+    forward), all in the one group: the same rows as under ``attribution``, without splitting
+    anyone's days between versions.
+
+    >>> people_versions_of(AS_IT_WAS, ["organisation"]) == people_versions(TODAY)
+    True
+    >>> people_versions_of(AS_IT_WAS, ["organisation", "site"]) == people_versions(AS_IT_WAS)
+    True
+    """
+    if reads or set(bys) - {"organisation"}:
+        return people_versions(attribution)
+    return people_versions(TODAY)
+
+
 def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:
     """The relation of :func:`people_versions` with one open version per person (``valid_from``
     and ``valid_to`` null): the attributes each person held on ``day`` (the last version begun on
@@ -214,7 +232,7 @@ def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_W
     Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range."""
     no_months = "(select null::integer as person_key, null::date as month, 0 as posts, 0 as replies where false)"
     return "(" + sql("person_range_groups").format(
-        bounds=bounds_sql(src.days), versions=people_versions(attribution),
+        bounds=bounds_sql(src.days), versions=people_versions_of(attribution, bys),
         whole_groups=people_by_attribute(bys, "whole_held"), partial_groups=people_by_attribute(bys, "partial_held"),
         person_range=src.person_range, person_months=src.person_months if months else no_months,
         person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
@@ -590,7 +608,7 @@ def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WA
     (:file:`person_range_bits.sql`; bound parameters: :func:`bits_parameters`). Only when the
     bases are fresh (``src.materialised``)."""
     return "(" + sql("person_range_bits").format(
-        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions(attribution)),
+        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions_of(attribution, bys)),
         person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
 
 

@@ -66,7 +66,7 @@ def _external_rows(con: duckdb.DuckDBPyConnection, by: str, start: date | None, 
     """The rows of every group, unsuppressed, each with the organisation's figures (``org_*``)."""
     src = bases.sources(con, "month", start, end)
     query = sql("external").format(bounds=bounds_sql(src.days),
-                                   people=people_by_attribute([by], bases.people_versions(attribution)),
+                                   people=people_by_attribute([by], bases.people_versions_of(attribution, [by])),
                                    groups=bases.person_range_groups(src, [by], attribution))
     return con.execute(query, {"from_date": start, "to_date": end}).pl().rename({"g0": by})
 

@@ -123,7 +123,7 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
                                           **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
                      0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions(attribution)),
+    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions_of(attribution, bys)),
                                     trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period, person_day=history.person_day)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
@@ -223,7 +223,7 @@ def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date 
     if first is None or first > last:
         return {by: pl.DataFrame(schema={by: pl.Utf8, **CELLS}) for by in bys}
     src = bases.sources(con, "month", start, end)
-    people = people_by_attribute(bys, bases.people_versions(attribution))
+    people = people_by_attribute(bys, bases.people_versions_of(attribution, bys))
     found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=person_months or src.person_months,
                                                         arrivals=src.arrivals),
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()

@@ -134,7 +134,8 @@ def participation_frame(
         person_period = (f"(select * from {person_period} semi join (select person_key from "
                          f"{bases.people_versions(attribution)} as p where {counted}) using (person_key))")
     names = [f"g{i}" for i in range(len(groups))]
-    query = _query(con, g, names, group_columns(groups), bases.people_versions(attribution), "person_key",
+    query = _query(con, g, names, group_columns(groups),
+                   bases.people_versions_of(attribution, groups, reads=counted is not None), "person_key",
                    bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day)
     frame = con.execute(query, {"from_date": start, "to_date": end}).pl()
     frame = frame.rename({f"g{i}": name for i, name in enumerate(groups)})
@@ -186,7 +187,8 @@ def participation_frames(
                         + [f"coalesce(cast({group_expression(a)} as varchar), '{UNKNOWN}') as g{i + 1}"
                            for i, a in enumerate(inner)])
     names = ["by_attribute"] + [f"g{i}" for i in range(len(inner) + 1)]
-    query = _query(con, g, names, columns, people_by_attribute(bys, bases.people_versions(attribution)),
+    query = _query(con, g, names, columns, people_by_attribute(
+                       bys, bases.people_versions_of(attribution, [*bys, *inner], reads=counted is not None)),
                    "person_key, by_attribute", **first_read,
                    bounds=bounds_sql(src.days), person_period=person_period, person_day=src.person_day)
     frame = con.execute(query, params).pl()

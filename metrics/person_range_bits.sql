@@ -79,6 +79,8 @@ masked as (
     from blocks
 ),
 
+-- each person's bits of the range's blocks, together: one row per person when its months lie in
+-- one block, as they nearly always do (a block holds 60 months), read as it is with no grouping
 from_bits as (
     select
         person_key,
@@ -88,7 +90,18 @@ from_bits as (
         bool_or(contributed_months & months_mask <> 0) as contributed,
         sum(bit_count(contributed_months & months_mask))::integer as months_contributed
     from masked
+    where $first_month::integer // 60 < $last_month::integer // 60
     group by all
+    union all
+    select
+        person_key,
+        before_quarters <> 0 or after_quarters <> 0
+            or ($first_quarter::integer <= $last_quarter::integer and quarters <> 0) as active,
+        reacted_months & months_mask <> 0 as reacted,
+        contributed_months & months_mask <> 0 as contributed,
+        bit_count(contributed_months & months_mask)::integer as months_contributed
+    from masked
+    where $first_month::integer // 60 >= $last_month::integer // 60
 ),
 
 -- the days at the range's ends

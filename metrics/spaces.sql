@@ -14,8 +14,9 @@
 -- $months_from, $months_to (its whole months: from the first beginning on or after its first day
 -- to the last ending on or before its last day; the first after the second when it holds none),
 -- $first_month, $last_month (their month numbers, year * 12 + month - 1), $idle_days, $fast_hours
--- (metrics.spaces.range_parameters). Constants, so that a table in the order of its days is read
--- for the range's days only.
+-- (metrics.spaces.range_parameters), $quantiles (whether to take the quantiles of the times to a
+-- first reply here). Constants, so that a table in the order of its days is read for the range's
+-- days only.
 with
 
 -- (the hours of a quick reply: read by <space_thread_counts> when counted here, else stored)
@@ -222,7 +223,9 @@ thread_counts as (
 ),
 
 -- The seconds to the first reply of the threads started in the range and answered by its end
--- (the answered posts only: space_reply_times.sql), under the row they are shown in, the same way.
+-- (the answered posts only: space_reply_times.sql), under the row they are shown in, the same way;
+-- none when $quantiles is false (the caller takes the quantiles from the times it keeps sorted:
+-- metrics.spaces.reply_quantiles).
 first_replies as (
     select
         case when r.pooled then null else t.space_key end as row_key,
@@ -230,7 +233,8 @@ first_replies as (
         t.seconds
     from {space_reply_times} as t
     left join space_rows as r using (space_key)
-    where t.day between $first_day::date and $last_day::date
+    where $quantiles::boolean
+      and t.day between $first_day::date and $last_day::date
       and (t.prev_day is null or t.prev_day < $first_day::date)
       and t.reply_day <= $last_day::date
 ),

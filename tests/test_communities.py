@@ -4,7 +4,7 @@ a community that goes idle, a newcomer who lapses; private conversations pooled,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -68,6 +68,54 @@ def test_communities_exact(con):
     assert org["threads"] == 13 and org["threads_answered"] == 5
     assert org["unanswered_share"] == pytest.approx(8 / 13)
     assert org["first_reply_median_hours"] == 2.0  # 0.5, 1, 2, 6, 24 hours
+
+
+def test_the_times_to_a_first_reply_kept_sorted_give_the_same_quantiles(con):
+    """The quantiles picked from the times kept in memory (the dashboard's, once per store) are
+    those DuckDB's ``quantile_cont`` takes over the same threads, to the bit."""
+    from metrics.materialise import refresh
+    from metrics.spaces import EVERY, POOL, keep_replies, reply_quantiles
+
+    refresh(con)
+    kept = keep_replies(con)
+    # Cafe's answered threads a (2 h), c (24 h), d (6 h); the pool's (1 h); Tiny's (0.5 h)
+    assert list(kept.keys) == [POOL, 1, 4] and list(kept.hours) == [1.0, 2.0, 6.0, 24.0, 0.5]
+    got = reply_quantiles(kept, date(2026, 1, 1), date(2026, 3, 31))
+    # Cafe's 90th percentile at rank 1.8 of 3 (between 6 and 24 h); every thread's at 3.6 of 5
+    assert got.rows() == [(POOL, 1.0, 1.0), (1, 6.0, pytest.approx(6 + 0.8 * 18)), (4, 0.5, 0.5),
+                          (EVERY, 2.0, pytest.approx(6 + 0.6 * 18))]
+    # thread c (1 March) is answered on 2 March: not by the end of a range closing on 1 March
+    assert reply_quantiles(kept, date(2026, 1, 1), date(2026, 3, 1)).filter(pl.col("group") == 1).rows() == [
+        (1, 2.0, 2.0)]
+    assert reply_quantiles(kept, date(2026, 4, 1), date(2026, 4, 30)).is_empty()
+    for r in [(None, None), (date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 1, 3), date(2026, 3, 1)),
+              (date(2026, 3, 2), date(2026, 3, 31)), (date(2026, 1, 2), date(2026, 1, 2))]:
+        want, got = communities(con, *r, min_group_size=1), communities(con, *r, min_group_size=1, kept=kept)
+        assert_frame_equal(got[0], want[0], check_exact=True)
+        assert got[1:] == want[1:], r
+
+
+def test_the_quantiles_kept_sorted_equal_duckdbs_over_many_ranges_of_the_sample(sample_store):
+    import random
+
+    from metrics.bases import freshness_held
+    from metrics.spaces import keep_replies
+
+    c = connect(sample_store, read_only=True)
+    kept = keep_replies(c)
+    assert len(kept.hours) == c.execute("select count(*) from m_space_reply_time").fetchone()[0]
+    first, last = c.execute("select min(day), max(day) from m_space_day").fetchone()
+    pick = random.Random(7)
+    ranges = [(None, None), (first, last), (first, first), (last, last)]
+    for _ in range(40):
+        a = first + timedelta(days=pick.randrange((last - first).days + 1))
+        ranges.append((a, min(a + timedelta(days=pick.randrange(0, 400)), last)))
+    with freshness_held(c):
+        for r in ranges:
+            want, got = communities(c, *r, min_group_size=1), communities(c, *r, min_group_size=1, kept=kept)
+            assert_frame_equal(got[0], want[0], check_exact=True)
+            assert got[1:] == want[1:], r
+    c.close()
 
 
 def test_health_score_parts(con):
@@ -295,6 +343,39 @@ def test_the_funnel_from_the_stored_bits_equals_it_from_the_activities_whole_qua
         got = funnels()[(r, a)]
         assert got.select(FUNNEL).rows() == [ranges[r]], (r, a)
         assert_frame_equal(got, want, check_exact=True)
+
+
+def test_the_funnel_from_the_stored_bits_over_months_of_two_blocks_counts_each_person_once():
+    """A range whose whole months lie in two blocks of ``m_person_month`` (60 months each: block
+    405 begins in January 2025) reads two rows of bits for a person active on both sides, one
+    person still. Three people in Ops: 1 posts on 5 November, 5 December 2024 and 5 January
+    2025; 2 posts on 10 December 2024; 3 reacts on 3 February 2025."""
+    from metrics.bases import AS_IT_WAS, TODAY, sources
+    from metrics.lifecycle import FUNNEL, funnel_and_cohorts_by
+    from metrics.materialise import refresh
+
+    c = connect(":memory:")
+    c.execute("insert into people (person_key, person_id, department, in_directory) "
+              "select i, 'p' || i, 'Ops', true from range(1, 4) t(i)")
+    c.executemany("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+                  "values (?, 'x', ?, ?, ?, 1)",
+                  [(1, '2024-11-05 09:00', 1, 'post'), (2, '2024-12-05 09:00', 1, 'post'),
+                   (3, '2025-01-05 09:00', 1, 'post'), (4, '2024-12-10 09:00', 2, 'post'),
+                   (5, '2025-02-03 09:00', 3, 'reaction')])
+    # (first, last): in the directory, seen, reacted, posted, contributes regularly, counted by hand
+    ranges = {
+        (date(2024, 11, 1), date(2025, 2, 28)): (3, 3, 3, 2, 1),    # four whole months, two blocks
+        (date(2024, 11, 15), date(2025, 2, 28)): (3, 3, 3, 2, 0),   # 1's November post falls before
+        (date(2024, 12, 1), date(2025, 1, 31)): (3, 2, 2, 2, 0),    # December and January
+    }
+    refresh(c)
+    assert sources(c, "month", None, None).materialised
+    assert c.execute("select block, count(*) from m_person_month group by all order by all").fetchall() == [
+        (404, 2), (405, 2)]
+    for r, want in ranges.items():
+        for a in (AS_IT_WAS, TODAY):
+            got = funnel_and_cohorts_by(c, ["organisation"], *r, 1, 3, a)["organisation"][0]
+            assert got.select(FUNNEL).rows() == [want], (r, a)
 
 
 def _thread_counts(c) -> list[tuple]:
