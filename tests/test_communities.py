@@ -118,6 +118,27 @@ def test_the_quantiles_kept_sorted_equal_duckdbs_over_many_ranges_of_the_sample(
     c.close()
 
 
+def test_readers_only_where_the_source_reports_reads_per_space(con):
+    """A read with no space says nothing of a space's readers: none (not 0) until a read of the
+    space itself, before and after the bases are stored."""
+    from metrics.materialise import refresh
+
+    def readers() -> list:
+        rows, _, _ = communities(con, min_group_size=1)
+        return rows.filter(pl.col("community") == "Cafe")["readers"].to_list()
+
+    con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, run_id) "
+                "values (50, 'x', '2026-03-05 09:00', 8, 'read', null, 1)")
+    assert readers() == [None]
+    refresh(con)
+    assert readers() == [None]
+    con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, space_key, run_id) "
+                "values (51, 'x', '2026-03-06 09:00', 9, 'read', 1, 1)")
+    assert readers() == [1]   # the bases stale: from the activities
+    refresh(con)
+    assert readers() == [1]
+
+
 def test_health_score_parts(con):
     cafe = communities(con, min_group_size=5)[0].row(0, named=True)
     # members 9, all active; 3 of 5 threads answered, all 3 within a day (2 h, 6 h, 24 h: a day counts);
