@@ -1183,8 +1183,9 @@ def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str
 def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
-    Beside :func:`default_calls`: the teams flagged as of the end of the previous period (the
-    Teams at risk page compares with them), the teams of each group as of the end of the data
+    Beside :func:`default_calls`: the teams flagged as of the end of every period before the last
+    one (:func:`metrics.teams.review_ends`: the Teams at risk page compares with the previous one,
+    and a range ending with an earlier period reads its own), the teams of each group as of the end of the data
     (:func:`metrics.teams.team_groups`: the page once a group is chosen), the roadmap targets of each attribute and grain (from
     the participation, when the configuration sets targets), the groups each attribute lists in the sidebar, the
     coverage of each source per period (the Data page) and the champions (the People page; by
@@ -1197,7 +1198,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     (:func:`sliceable`: participation, the leaders', the silos per period, and what is derived
     from them: the targets, the groups listed) are computed again for the periods from the first
     one touched on, the earlier periods kept (``mode`` ``periods``), and so is the coverage; the
-    teams flagged as of the end of a period before the first day touched are kept; the person
+    teams flagged as of the end of a period before the first day touched are kept (the others
+    computed, each from its own 13 periods, or, when more than two are, from the participation of
+    every period read once: :func:`metrics.teams.history_frame`); the person
     graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
     last day of the data they describe (:func:`_kept`); every other result, of the whole history,
     is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
@@ -1343,16 +1346,32 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
                          period, 0, {}, end=teams_as_of)
                     spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
-                    end = previous_as_of(period, teams_as_of)
-                    wanted = key(name, by, period, k, extra, end=end)
-                    if first is not None and first > end and wanted in stored_before:
-                        # the teams flagged as of a day before every day the loads since touched: they
-                        # read nothing after that day, so they are the ones stored
-                        rows, suppressed, stored_extra = stored_before[wanted]
-                        pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
-                        continue
-                    flagged = registry.get(name)(con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra))
-                    save(flagged, name, by, period, k, extra, end=end)
+                    # as of the end of every earlier period (a range of the dashboard ending with it)
+                    # and of the one before each (what that review compares with)
+                    began = time.process_time()
+                    todo = []
+                    ends = {previous_as_of(period, teams_as_of),
+                            *teams.review_ends(period, date.fromisoformat(facts["first_day"]), teams_as_of)}
+                    ends |= {previous_as_of(period, end) for end in ends}
+                    for end in sorted(ends, reverse=True):
+                        wanted = key(name, by, period, k, extra, end=end)
+                        if first is not None and first > end and wanted in stored_before:
+                            # the teams flagged as of a day before every day the loads since touched:
+                            # they read nothing after that day, so they are the ones stored
+                            rows, suppressed, stored_extra = stored_before[wanted]
+                            pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                        else:
+                            todo.append(end)
+                    # a few (a period that just ended): each its own 13 periods; more (every one, a
+                    # full refresh): every period read once, each review's a slice of it
+                    history = teams.history_frame(con, by, period, teams_as_of) if len(todo) > 2 else None
+                    for end in todo:
+                        flagged = teams.inactive_teams_metric(
+                            con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra),
+                            None if history is None else teams.frame_as_of(history, period, end))
+                        save(flagged, name, by, period, k, extra, end=end)
+                    spent["inactive-teams as of earlier ends"] = (
+                        spent.get("inactive-teams as of earlier ends", 0) + time.process_time() - began)
         began = time.process_time()
         for period in GRAINS:
             old = _stored_any(stored_before, key("coverage", "source", period, 0, {}), False)

@@ -32,7 +32,7 @@ from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain, group_columns, period_start, shift_period
 from metrics.participation import participation_frame, reads_extra
-from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql
+from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
 from ruche.i18n import N_
@@ -216,6 +216,43 @@ def lookback_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: 
     first = first if start is None else max(first, period_start(period, start))
     frame = participation_frame(con, [by], period, first, _now(period, as_of)[1], attribution=bases.TODAY)
     return frame.select("period", by, *LOOKBACK_COLUMNS).sort("period", by)
+
+
+def review_ends(period: str, first_day: date, as_of: date) -> list[date]:
+    """The days before ``as_of`` that a review of the teams at risk may be as of, of grain
+    ``period``: the last day of every period from the one holding ``first_day`` that ends before
+    ``as_of``, latest first. A range of the dashboard ending with such a period asks the rules as
+    of its last day (one ending with the data's last period asks them as of ``as_of``).
+
+    >>> review_ends("quarter", date(2025, 11, 1), date(2026, 10, 31))
+    [datetime.date(2026, 9, 30), datetime.date(2026, 6, 30), datetime.date(2026, 3, 31), datetime.date(2025, 12, 31)]
+    >>> review_ends("month", date(2026, 3, 5), date(2026, 3, 31)), review_ends("month", date(2026, 3, 5), date(2026, 4, 2))
+    ([], [datetime.date(2026, 3, 31)])
+    """
+    ends, start = [], period_start(period, first_day)
+    while (last := shift_period(period, start, 1) - timedelta(days=1)) < as_of:
+        ends.append(last)
+        start = shift_period(period, start, 1)
+    return ends[::-1]
+
+
+def history_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: date) -> pl.DataFrame:
+    """:func:`lookback_frame` of every period of the data up to ``as_of``'s, not the last
+    :data:`LOOKBACK` only: the frame every earlier review's is a slice of (:func:`frame_as_of`),
+    each period's row reading that period alone."""
+    first = data_bounds(con, None, None, bases.sources(con, "month", None, None).days)[0]
+    if first is None:
+        return lookback_frame(con, by, period, as_of)
+    frame = participation_frame(con, [by], period, period_start(period, first), _now(period, as_of)[1],
+                                attribution=bases.TODAY)
+    return frame.select("period", by, *LOOKBACK_COLUMNS).sort("period", by)
+
+
+def frame_as_of(history: pl.DataFrame, period: str, as_of: date) -> pl.DataFrame:
+    """The rows of ``history`` (:func:`history_frame`) that :func:`lookback_frame` gives as of
+    ``as_of``: its periods from :func:`lookback_start` to the one the rules read."""
+    low, high = _label(period, lookback_start(period, as_of)), _label(period, _now(period, as_of)[0])
+    return history.filter(pl.col("period").is_between(pl.lit(low), pl.lit(high)))
 
 
 def _since(frame: pl.DataFrame, by: str, period: str, now_start: date, now_end: date, k: int,

@@ -284,7 +284,12 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     # department was another before): once per grain too, and once over the whole history
     assert sorted(calls["today"], key=repr) == sorted([*(("department", p, b, True, "today") for p, b in begins.items()),
                                                       ("department", None, None, True, "today")], key=repr)
-    assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
+    # the participation the inactivity rules read, from the first period touched; and the 13
+    # periods of the reviews as of 30 September, which the day made the end of a period before the
+    # last (the month's, the quarter's: metrics.teams.review_ends), each its own; the week's ended
+    # on 27 September, stored by the load before
+    assert sorted(calls["lookback"], key=repr) == sorted(
+        [*(("team", p, b) for p, b in begins.items()), ("team", "month", None), ("team", "quarter", None)], key=repr)
     # the leaders', the levels' and the frontline's from the first period touched too (they count
     # no retention), once per grain and attribute compared: the leaders' and the levels' (under
     # either minimum group size) decided on the same; the attribute alone the participation by it:

@@ -44,12 +44,26 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
                         ("silos", {"silo_threshold": settings.silo_threshold, "graph_top": DRAWN_GROUPS})):
         params = MetricParams(by="site", period="week", min_group_size=1, extra=extra)
         assert_frame_equal(results.lookup(con, name, params).rows, registry.get(name)(con, params).rows)
-    # the teams flagged at the end of the previous period, the sidebar's groups, the coverage
-    teams = results.lookup(con, "inactive-teams", MetricParams(by="team", period="week", min_group_size=1))
-    params = MetricParams(by="team", period="week", min_group_size=1,
-                          end=results.previous_as_of("week", teams.extra["as_of"]))
-    assert_frame_equal(results.lookup(con, "inactive-teams", params).rows,
-                       registry.get("inactive-teams")(con, params).rows)
+    # the teams flagged at the end of the previous period and of every earlier one (a range of the
+    # dashboard ending with it), the sidebar's groups, the coverage
+    from metrics.teams import review_ends
+
+    first_day = date.fromisoformat(json.loads(con.execute("select facts from m_results_facts").fetchone()[0])["first_day"])
+    reviews = 0
+    for period in ("week", "month", "quarter"):
+        teams = results.lookup(con, "inactive-teams", MetricParams(by="team", period=period, min_group_size=1))
+        ends = {results.previous_as_of(period, teams.extra["as_of"]), *review_ends(period, first_day, teams.extra["as_of"])}
+        ends |= {results.previous_as_of(period, end) for end in ends}
+        assert len(ends) > (1 if period == "week" else 0), period
+        reviews += len(ends)
+        for end in ends:
+            params = MetricParams(by="team", period=period, min_group_size=1, end=end)
+            live = registry.get("inactive-teams")(con, params)
+            found = results.lookup(con, "inactive-teams", params)
+            assert_frame_equal(found.rows, live.rows, check_exact=True)
+            assert found.suppressed_groups == live.suppressed_groups, (period, end)
+            assert [found.extra[k] for k in ("as_of", "period", "previous_period")] == [
+                live.extra[k] for k in ("as_of", "period", "previous_period")], (period, end)
     site = registry.get("participation")(con, MetricParams(by="site", min_group_size=1)).rows
     assert results.stored(con, "groups", "site", "month", 1, {}).rows["site"].to_list() == sorted(set(site["site"]))
     for period in ("week", "month", "quarter"):
@@ -68,7 +82,7 @@ def test_stored_results_equal_live_ones_and_go_stale_with_the_next_load(tiny_sto
     # minimum, the groups each period left out of each of the Overview's measures, and the groups
     assert not settings.targets
     # (and the levels' and the frontline's by every other attribute)
-    assert len(results.current_keys(con)) == (done["results"] + 3 * 3 + 3
+    assert len(results.current_keys(con)) == (done["results"] + reviews + 2 * 3 + 3
                                               + 3 * (3 * len(results.BY_CHOICES) + 1 + 2 * (len(results.BY_CHOICES) - 1))
                                               + 3 * 2 * (len(results.BY_CHOICES) + 1)
                                               + len(results.BY_CHOICES) + 1 + len(results.BY_CHOICES) + 1
@@ -348,7 +362,18 @@ def test_results_stored_by_another_version_are_not_current(tiny_store, monkeypat
     # inactivity rules read, per grain; under a sponsor's minimum group size, the Overview's 57
     # measures with the groups each left out, and the groups of 6 attributes; the levels and the
     # frontline per grain by 5 attributes (every other), each with the groups it left out
-    assert len(every) == 160 + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 + 3 * 2 * 2 * 5
+    # (the 160 hold the teams flagged as of the end of the period before, per grain; they are now
+    # as of the end of every period before the last one: metrics.teams.review_ends)
+    from metrics.teams import review_ends
+
+    facts = json.loads(con.execute("select facts from m_results_facts").fetchone()[0])
+    first_day, last_day = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
+    reviews = 0
+    for p in ("week", "month", "quarter"):
+        ends = {results.previous_as_of(p, last_day), *review_ends(p, first_day, last_day)}
+        reviews += len(ends | {results.previous_as_of(p, end) for end in ends})
+    assert reviews == sum(json.loads(k)[0] == "inactive-teams" and json.loads(k)[5] is not None for k in every)
+    assert len(every) == 160 - 3 + reviews + 1 + 2 * 3 * 2 * 7 + 3 + 7 + 3 + 2 * 57 + 6 + 3 * 2 * 2 * 5
     assert results.current_keys(con) == every
     assert sum(json.loads(k)[0] == results.LOOKBACK_KEY[0] for k in every) == 3
     monkeypatch.setattr(results, "RESULTS_VERSION", "older")
