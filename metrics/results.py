@@ -1197,8 +1197,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     (:func:`sliceable`: participation, the leaders', the silos per period, and what is derived
     from them: the targets, the groups listed) are computed again for the periods from the first
     one touched on, the earlier periods kept (``mode`` ``periods``), and so is the coverage; the
-    teams flagged as of the end of a period before the first day touched are kept; the person
-    graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
+    teams flagged as of the end of a period before the first day touched are kept (as of a later
+    end, which no stored result holds, they read the rules' participation from the frames the
+    loads keep: ``lookback_as_of``); the person graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
     last day of the data they describe (:func:`_kept`); every other result, of the whole history,
     is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
     Either way the stored results are the ones a computation from scratch gives, the person
