@@ -100,6 +100,28 @@ def data_bounds(con: duckdb.DuckDBPyConnection, start: date | None, end: date | 
             _extreme(min, end if end is not None else last, last))
 
 
+def held_bounds(con: duckdb.DuckDBPyConnection, days: str = DATA_DAYS) -> str:
+    """``days`` as :func:`bounds_sql` reads it: within :func:`days_held`, a relation of its first
+    and last day as held (two rows: the same bounds, without scanning ``days`` again in every
+    query: the activities take a tenth of a second to scan at 100,000 people); else ``days``.
+
+    >>> from ruche.store import connect
+    >>> con = connect(":memory:")
+    >>> _ = con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, run_id) "
+    ...                 "values (1, 'x', '2026-03-02', 1, 'post', 1), (2, 'x', '2026-03-20', 1, 'post', 1)")
+    >>> held_bounds(con) == DATA_DAYS
+    True
+    >>> with days_held(con):
+    ...     held_bounds(con)
+    "(select unnest([date '2026-03-02', date '2026-03-20']) as day)"
+    """
+    if id(con) not in _DAYS_HELD:
+        return days
+    first, last = data_bounds(con, None, None, days)
+    return "(select unnest([{}]) as day)".format(
+        ", ".join("null::date" if d is None else f"date '{d.isoformat()}'" for d in (first, last)))
+
+
 def _day(value: date | None) -> date | None:
     """A bound as ``$from_date::date`` casts it: a time's day."""
     return value.date() if isinstance(value, datetime) else value

@@ -1199,8 +1199,9 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     from them: the targets, the groups listed) are computed again for the periods from the first
     one touched on, the earlier periods kept (``mode`` ``periods``), and so is the coverage; the
     teams flagged as of the end of a period before the first day touched are kept (the others
-    computed, each from its own 13 periods, or, when more than two are, from the participation of
-    every period read once: :func:`metrics.teams.history_frame`); the person
+    computed: a few, each from its own 13 periods, read from the frames the loads keep when they
+    hold them, ``lookback_as_of``; more than two, from the participation of every period read
+    once, :func:`metrics.teams.history_frame`); the person
     graph's results (:data:`WHOLE_HISTORY`) are kept while the person graph is, labelled with the
     last day of the data they describe (:func:`_kept`); every other result, of the whole history,
     is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
@@ -1244,6 +1245,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
                            json.dumps(_encode(result.extra)))
 
+    looked_back: dict[tuple[str, str], pl.DataFrame] = {}  # lookback's frames, for lookback_as_of
+
     def lookback(by: str, period: str) -> pl.DataFrame:
         """The participation the inactivity rules read as of the last day (:func:`metrics.teams.lookback_frame`),
         kept for the next load: its periods from the first one touched on computed again, the
@@ -1259,7 +1262,37 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         else:
             frame = teams.lookback_frame(con, by, period, as_of)
         save(MetricResult(rows=frame), *LOOKBACK_KEY, by, period, 0, {})
+        looked_back[(by, period)] = frame
         return frame
+
+    def lookback_as_of(by: str, period: str, end: date) -> pl.DataFrame | None:
+        """The participation the inactivity rules read as of ``end``, a day before the last (the
+        end of a period before it), when every period it holds is held already: one in the frame
+        :func:`lookback` made of this load's, or one before the first period touched that the
+        frame the previous load kept holds rows of (each period's row reads that period alone,
+        whatever the range around it, and all of a period's rows are read together), or one
+        ending before the data's first day (no rows); None when one is not (the frame is
+        queried then)."""
+        now = looked_back.get((by, period))
+        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
+        if now is None or old is None:
+            return None
+        begin, held = period_start(period, first), set(old.rows["period"].unique().to_list())
+        data_from = data_bounds(con, None, None, bases.sources(con, period, None, None).days)[0]
+        now_from, now_to = teams.lookback_start(period, as_of), teams.now_period(period, as_of)[0]
+        from_now, from_old = [], []
+        at, last = teams.lookback_start(period, end), teams.now_period(period, end)[0]
+        while at <= last:
+            label = period_label(period, at)
+            if now_from <= at <= now_to:
+                from_now.append(label)
+            elif at < begin and label in held:
+                from_old.append(label)
+            elif data_from is None or shift_period(period, at, 1) > data_from:
+                return None
+            at = shift_period(period, at, 1)
+        return pl.concat([old.rows.filter(pl.col("period").is_in(from_old)),
+                          now.filter(pl.col("period").is_in(from_now))]).sort("period", by)
 
     def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
         if name == "inactive-teams" and params.end is None and as_of is not None:
@@ -1362,13 +1395,14 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                             pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
                         else:
                             todo.append(end)
-                    # a few (a period that just ended): each its own 13 periods; more (every one, a
-                    # full refresh): every period read once, each review's a slice of it
+                    # a few (a period that just ended): each its own 13 periods, from the frames the
+                    # loads keep when they hold them; more (every one, a full refresh): every period
+                    # read once, each review's a slice of it
                     history = teams.history_frame(con, by, period, teams_as_of) if len(todo) > 2 else None
                     for end in todo:
                         flagged = teams.inactive_teams_metric(
                             con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra),
-                            None if history is None else teams.frame_as_of(history, period, end))
+                            lookback_as_of(by, period, end) if history is None else teams.frame_as_of(history, period, end))
                         save(flagged, name, by, period, k, extra, end=end)
                     spent["inactive-teams as of earlier ends"] = (
                         spent.get("inactive-teams as of earlier ends", 0) + time.process_time() - began)

@@ -37,7 +37,8 @@ import polars as pl
 from metrics._sql import sql
 from metrics.bases import AS_IT_WAS, attribution_of, people_versions
 from metrics.groups import EXTERNAL, grain, group_expression, people_by_attribute
-from metrics.population import DATA_DAYS, EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql
+from metrics.population import (EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql,
+                                held_bounds)
 from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
 from metrics.ties import WHOLE_WINDOW_CALENDAR, data_days, network_query, per_period_calendar, window
@@ -156,7 +157,9 @@ def totals_by(
     (allow-listed) in one query (``silos_by.sql``, from the stored group ties): what
     :func:`silos_by` decides under a minimum group size. ``period`` None: the whole window from
     ``start`` to the end of the data as one period (``all``), what :func:`silos_metric` reads.
-    ``end``: the last day of a span of whole periods (the same rows of those periods)."""
+    ``end``: the last day of a span of whole periods (the same rows of those periods). The data's
+    first and last day read once within :func:`metrics.population.days_held` (a load's results,
+    :func:`metrics.bases.freshness_held`), not scanned again by each query."""
     if period is None:
         calendar = WHOLE_WINDOW_CALENDAR
         day_of = "(select first_day from bounds)"
@@ -168,7 +171,7 @@ def totals_by(
         # a month or a quarter holds whole months: those are summed from the groups' month totals
         months = g.name in ("month", "quarter")
     query = sql("silos_by").format(
-        bounds=bounds_sql(DATA_DAYS), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
+        bounds=bounds_sql(held_bounds(con)), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
         attributes=", ".join(f"'{b}'" for b in bys if group_expression(b)),
         external_period=day_of.format(day="d.day"), ties_period=day_of.format(day="g.day"),
         ends_period=day_of.format(day="e.month"),

@@ -100,7 +100,7 @@ def inactive_teams(
     )
     if as_of is None:
         return empty, 0, {"as_of": None, "period": None, "previous_period": None}
-    now_start, now_end = _now(period, as_of)
+    now_start, now_end = now_period(period, as_of)
     before_start = shift_period(period, now_start, -1)
     # teams at risk are today's teams: the periods compared count them as they are now
     if frame is None:
@@ -190,15 +190,21 @@ def _departments(con: duckdb.DuckDBPyConnection, by: str) -> pl.DataFrame:
             .unique(by, keep="first", maintain_order=True).select(by, "department"))
 
 
-def _now(period: str, as_of: date) -> tuple[date, date]:
-    """The first and last day of the period the rules read as of ``as_of`` (the last one, whole or not)."""
+def now_period(period: str, as_of: date) -> tuple[date, date]:
+    """The first and last day of the period the rules read as of ``as_of``: the last one the data
+    holds whole up to it (the one ending on ``as_of``, else the one before).
+
+    >>> now_period("week", date(2026, 11, 1)), now_period("quarter", date(2026, 11, 1))[0]
+    ((datetime.date(2026, 10, 26), datetime.date(2026, 11, 1)), datetime.date(2026, 7, 1))
+    """
     now_start = shift_period(period, period_start(period, as_of + timedelta(days=1)), -1)
     return now_start, shift_period(period, now_start, 1) - timedelta(days=1)
 
 
+
 def lookback_start(period: str, as_of: date) -> date:
     """The first day of the first period :func:`lookback_frame` holds as of ``as_of``."""
-    return shift_period(period, _now(period, as_of)[0], -LOOKBACK)
+    return shift_period(period, now_period(period, as_of)[0], -LOOKBACK)
 
 
 #: The columns of participation the rules read (each period's own: none reads the one before).
@@ -214,7 +220,7 @@ def lookback_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: 
     periods it touched and keeps the others (:func:`metrics.results.precompute`)."""
     first = lookback_start(period, as_of)
     first = first if start is None else max(first, period_start(period, start))
-    frame = participation_frame(con, [by], period, first, _now(period, as_of)[1], attribution=bases.TODAY)
+    frame = participation_frame(con, [by], period, first, now_period(period, as_of)[1], attribution=bases.TODAY)
     return frame.select("period", by, *LOOKBACK_COLUMNS).sort("period", by)
 
 
@@ -243,7 +249,7 @@ def history_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: d
     first = data_bounds(con, None, None, bases.sources(con, "month", None, None).days)[0]
     if first is None:
         return lookback_frame(con, by, period, as_of)
-    frame = participation_frame(con, [by], period, period_start(period, first), _now(period, as_of)[1],
+    frame = participation_frame(con, [by], period, period_start(period, first), now_period(period, as_of)[1],
                                 attribution=bases.TODAY)
     return frame.select("period", by, *LOOKBACK_COLUMNS).sort("period", by)
 
@@ -251,7 +257,7 @@ def history_frame(con: duckdb.DuckDBPyConnection, by: str, period: str, as_of: d
 def frame_as_of(history: pl.DataFrame, period: str, as_of: date) -> pl.DataFrame:
     """The rows of ``history`` (:func:`history_frame`) that :func:`lookback_frame` gives as of
     ``as_of``: its periods from :func:`lookback_start` to the one the rules read."""
-    low, high = _label(period, lookback_start(period, as_of)), _label(period, _now(period, as_of)[0])
+    low, high = _label(period, lookback_start(period, as_of)), _label(period, now_period(period, as_of)[0])
     return history.filter(pl.col("period").is_between(pl.lit(low), pl.lit(high)))
 
 

@@ -284,12 +284,11 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     # department was another before): once per grain too, and once over the whole history
     assert sorted(calls["today"], key=repr) == sorted([*(("department", p, b, True, "today") for p, b in begins.items()),
                                                       ("department", None, None, True, "today")], key=repr)
-    # the participation the inactivity rules read, from the first period touched; and the 13
-    # periods of the reviews as of 30 September, which the day made the end of a period before the
-    # last (the month's, the quarter's: metrics.teams.review_ends), each its own; the week's ended
-    # on 27 September, stored by the load before
-    assert sorted(calls["lookback"], key=repr) == sorted(
-        [*(("team", p, b) for p, b in begins.items()), ("team", "month", None), ("team", "quarter", None)], key=repr)
+    # the participation the inactivity rules read, from the first period touched, and nothing else:
+    # the reviews as of 30 September, which the day made the end of a period before the last (the
+    # month's, the quarter's: metrics.teams.review_ends), read their 13 periods from the frames the
+    # loads keep; the week's review ended on 27 September, stored by the load before
+    assert sorted(calls["lookback"]) == sorted(("team", p, b) for p, b in begins.items())
     # the leaders', the levels' and the frontline's from the first period touched too (they count
     # no retention), once per grain and attribute compared: the leaders' and the levels' (under
     # either minimum group size) decided on the same; the attribute alone the participation by it:
@@ -627,3 +626,36 @@ def test_participation_from_a_period_counts_its_retention_from_the_active_people
                     participation.participation_frames(con, ALL_BYS, period, begin + dt.timedelta(days=1), retained=True)
     finally:
         con.close()
+
+
+def test_days_moving_the_week_the_rules_compare_with_read_the_participation_held(exports, october, tmp_path):
+    """Days up to a Monday after a day ending on a Thursday: the teams flagged as of the end of
+    the week before last (the Teams at risk page compares with them, :func:`metrics.results.previous_as_of`:
+    a day after the week's end moves it) read the participation the inactivity rules read from
+    the frames the load holds, the previous load's kept before the first period touched and this
+    load's, not from a query over their thirteen weeks. The stored results are a refresh from
+    scratch's."""
+    from metrics import results, teams
+
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    load(db, [day(exports, 1)])
+    calls: list = []
+    with pytest.MonkeyPatch.context() as mp:
+        real = teams.lookback_frame
+
+        def lookback_frame(con, by, period, as_of, start=None):
+            calls.append((by, period, as_of, start))
+            return real(con, by, period, as_of, start=start)
+
+        mp.setattr(teams, "lookback_frame", lookback_frame)
+        done = load(db, [day(exports, d) for d in (2, 3, 4, 5)])
+    assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 10, 1))
+    as_of = dt.date(2026, 10, 5)  # a Monday: the week before last ends on 27 September, no longer the 20th
+    assert (results.previous_as_of("week", dt.date(2026, 10, 1)), results.previous_as_of("week", as_of)) == (
+        dt.date(2026, 9, 20), dt.date(2026, 9, 27))
+    # each grain's from the first period touched, as of the last day; none as of 27 September
+    assert sorted(calls) == [("team", "month", as_of, dt.date(2026, 10, 1)),
+                             ("team", "quarter", as_of, dt.date(2026, 10, 1)),
+                             ("team", "week", as_of, dt.date(2026, 9, 28))]
+    assert_same_derived(db, tmp_path)

@@ -4,11 +4,12 @@ those read afresh at every question."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from polars.testing import assert_frame_equal
 
-from metrics import bases, registry, results
+from metrics import bases, registry, results, silos
 from metrics.population import DATA_DAYS, data_bounds, days_held
 from metrics.registry import MetricParams
 from ruche import store
@@ -47,6 +48,27 @@ def test_the_days_held_are_read_once_and_the_store_not_asked_again():
         assert data_bounds(con, None, None) == (date(2026, 3, 2), date(2026, 3, 2))
     assert known == {DATA_DAYS: (date(2026, 3, 2), date(2026, 3, 2))}
     assert data_bounds(con, None, None) == (date(2026, 3, 2), date(2026, 3, 9))
+
+
+def test_the_cross_silo_totals_read_the_days_held_rather_than_scanning_the_activities(sample_store):
+    """Every attribute's groups' totals (the cross-silo share a load stores) read the first and last
+    day of the data as held (:func:`metrics.population.held_bounds`), the same figures as read afresh;
+    a store held as ending a week earlier is counted up to that day."""
+    con = store.connect(sample_store, read_only=True)
+    bys = results.BY_CHOICES
+    want = {period: silos.totals_by(con, bys, period, None) for period in ("week", None)}
+    known: dict = {}
+    with days_held(con, known):
+        for period, frames in want.items():
+            got = silos.totals_by(con, bys, period, None)
+            for by in bys:
+                assert_frame_equal(got[by], frames[by], check_exact=True)
+    first, last = known[DATA_DAYS]
+    with days_held(con, {DATA_DAYS: (first, last - timedelta(days=7))}):
+        cut = silos.totals_by(con, ["department"], "week", None)["department"]
+    weeks = want["week"]["department"]["period"].unique().sort().to_list()
+    assert cut["period"].unique().sort().to_list() == weeks[:-1]
+    con.close()
 
 
 def test_the_freshness_given_is_the_one_held():
