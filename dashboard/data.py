@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from metrics import bases, figures, registry, results, spaces
+from metrics import bases, figures, lifecycle, registry, results, spaces
 from metrics.bases import AS_IT_WAS
 from metrics.groups import MetricError
 from metrics import status as status_module
@@ -160,6 +160,8 @@ def _metric(published: tuple[int, int], name: str, by: str, period: str, start: 
                 _kept_versions(published, bases.attribution_of(params))
             elif name == "communities":
                 _kept_replies(published)
+            elif name == "lifecycle" and by == "organisation":
+                _kept_bits(published)
             return found
         if name == "targets":  # on another day: from the participation of the whole range, as stored
             hidden = stored(*results.hidden_key("participation", by, period, k, {}))
@@ -209,6 +211,20 @@ def _range_contributors(published: tuple[int, int], by: str, start: date | None,
     kept = _kept_versions(published, attribution)
     with held(published) as cur:
         return results.range_contributors(cur, by, start, end, attribution, kept)
+
+
+@st.cache_resource(max_entries=2)
+def _kept_bits(published: tuple[int, int]) -> lifecycle.KeptBits | None:
+    """Each person's bits of months active, reacted and contributed in, and the people's columns
+    the onboarding funnel reads, kept once per published store (:func:`metrics.lifecycle.keep_bits`):
+    a range's funnel of the whole organisation is counted from them, its days at the ends alone read
+    from the store (over a year of 100,000 people, 35 ms of DuckDB's to 10 ms). None on a store
+    whose bases are stale (the bits are theirs)."""
+    fresh, _ = _store_facts(published)
+    if not fresh:
+        return None
+    with held(published) as cur:
+        return lifecycle.keep_bits(cur)
 
 
 @st.cache_resource(max_entries=2)
@@ -305,8 +321,9 @@ def _ranged(published: tuple[int, int], name: str, by: str, period: str, start: 
         whole = _metric(published, name, by, period, None, None, k, extra)  # stored, as the hidden groups are
         # the lifecycle's cohort cells of the whole history, read once per store, not at every range
         cells = stored(*results.cells_key(by, thawed)) if name == "lifecycle" else None
+        bits = _kept_bits(published) if name == "lifecycle" and by == "organisation" else None
         return results.range_result(cur, name, by, period, whole, hidden.rows, start, end, k, thawed,
-                                    _restated(published), cells)
+                                    _restated(published), cells, bits)
 
 
 def _result(name: str, params: registry.MetricParams) -> registry.MetricResult:

@@ -39,15 +39,17 @@ cohort: no hidden group's cohort is the organisation's less the others).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
 from metrics.groups import grain as _grain
-from metrics.groups import people_by_attribute
+from metrics.groups import UNKNOWN, group_expression, people_by_attribute
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.participation import labels, participation_frame
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
@@ -148,26 +150,143 @@ def funnel_and_cohorts(con: duckdb.DuckDBPyConnection, by: str = "department", s
     return funnel_and_cohorts_by(con, [by], start, end, min_group_size, regular_months, attribution)[by]
 
 
+_EPOCH = date(1970, 1, 1)
+_NEVER = (-10**9, 10**9)  # a day no range reaches, before and after: a date not set
+
+
+@dataclass(frozen=True)
+class KeptBits:
+    """The bits of the months and quarters each person was active, reacted and contributed in
+    (``m_person_month``, one row per person and block of 60 months, by person) and the people's
+    own columns the onboarding funnel reads, kept in memory (the dashboard's, once per published
+    store): the funnel of the whole organisation over a range is counted from them
+    (:func:`organisation_funnel`), its days at the ends alone read from the store. Days as
+    numbers of days from 1970-01-01."""
+
+    person: np.ndarray  # each row's person_key
+    block: np.ndarray
+    active_months: np.ndarray
+    reacted_months: np.ndarray
+    contributed_months: np.ndarray
+    active_quarters: np.ndarray
+    starts: np.ndarray  # where each person's rows begin
+    people: np.ndarray  # every person's key, sorted
+    counted: np.ndarray  # not external
+    hired_on: np.ndarray
+    left_on: np.ndarray
+    label: str  # the organisation's group, as the queries name it
+
+
+def keep_bits(con: duckdb.DuckDBPyConnection) -> KeptBits:
+    """:class:`KeptBits` of the store of ``con``, its bases fresh (the bits are ``m_person_month``)."""
+    bits = con.execute("select person_key, block, active_months, reacted_months, contributed_months, active_quarters "
+                       "from m_person_month order by person_key, block").fetchnumpy()
+    people = con.execute(
+        f"select person_key, not is_external as counted, "
+        f"coalesce(hired_on - date '1970-01-01', {_NEVER[0]})::integer as hired_on, "
+        f"coalesce(left_on - date '1970-01-01', {_NEVER[1]})::integer as left_on "
+        f"from people order by person_key").fetchnumpy()
+    person = np.asarray(bits["person_key"], dtype=np.int64)
+    label = con.execute(f"select coalesce(cast({group_expression('organisation')} as varchar), '{UNKNOWN}')").fetchone()[0]
+    return KeptBits(
+        person=person, block=np.asarray(bits["block"], dtype=np.int64),
+        **{c: np.asarray(bits[c], dtype=np.int64) for c in ("active_months", "reacted_months", "contributed_months",
+                                                             "active_quarters")},
+        starts=np.flatnonzero(np.r_[True, person[1:] != person[:-1]]) if len(person) else np.zeros(0, dtype=np.int64),
+        people=np.asarray(people["person_key"], dtype=np.int64), counted=np.asarray(people["counted"], dtype=bool),
+        hired_on=np.asarray(people["hired_on"], dtype=np.int64), left_on=np.asarray(people["left_on"], dtype=np.int64),
+        label=label,
+    )
+
+
+def _bits(block: np.ndarray, lo: int, hi: int, width: int = 1) -> np.ndarray:
+    """Per row, the mask of the months ``lo``..``hi`` (month numbers, inclusive) within its
+    block of 60 months: one bit a month, or, with ``width`` 3, one a quarter (``lo``, ``hi``:
+    the first and last month of whole quarters)."""
+    base = 60 * block
+    first = np.maximum(lo - base, 0) // width
+    last = (np.minimum(hi - base, 59) + 1) // width - 1
+    n = np.maximum(last - first + 1, 0)
+    return np.where(n > 0, ((np.int64(1) << n) - 1) << first, 0)
+
+
+def organisation_funnel(con: duckdb.DuckDBPyConnection, kept: KeptBits, start: date | None, end: date | None,
+                        regular_months: int = 3) -> pl.DataFrame:
+    """The onboarding funnel of the whole organisation over ``start``..``end`` as
+    :file:`lifecycle_funnel.sql` counts it from :file:`person_range_bits.sql` (``by_attribute``,
+    ``g0``, the steps), from the bits ``kept`` and the days at the range's ends: one version per
+    person (the whole organisation reads none: :func:`metrics.bases.people_versions_of`), the
+    same bits read over the same months. ``tests/test_communities.py`` compares the two."""
+    out = {"by_attribute": [], "g0": [], **{c: [] for c in FUNNEL}}
+    schema = {"by_attribute": pl.Utf8, "g0": pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}
+    src = bases.sources(con, "month", start, end)
+    first, last = data_bounds(con, start, end, src.days)
+    if first is None or first > last:
+        return pl.DataFrame(out, schema=schema)
+    p = bases.bits_parameters(start, end)
+    fm, lm, fq, lq = p["first_month"], p["last_month"], p["first_quarter"], p["last_quarter"]
+    n = len(kept.people)
+    active, reacted, contributed = (np.zeros(n, dtype=bool) for _ in range(3))
+    months = np.zeros(n, dtype=np.int64)
+    if fm <= lm and len(kept.person):
+        rows = (kept.block >= fm // 60) & (kept.block <= lm // 60)
+        block = kept.block[rows]
+        span = _bits(block, fm, lm)
+        outside = _bits(block, fm, min(fq - 1, lm)) | _bits(block, max(lq + 1, fm), lm)
+        row_active = (kept.active_months[rows] & outside) != 0
+        if fq <= lq:
+            row_active |= (kept.active_quarters[rows] & _bits(block, fq, lq, 3)) != 0
+        at = np.searchsorted(kept.people, kept.person[rows])
+        np.logical_or.at(active, at, row_active)
+        np.logical_or.at(reacted, at, (kept.reacted_months[rows] & span) != 0)
+        np.logical_or.at(contributed, at, (kept.contributed_months[rows] & span) != 0)
+        np.add.at(months, at, np.bitwise_count(kept.contributed_months[rows] & span).astype(np.int64))
+    edges = con.execute(sql("funnel_end_days").format(person_day=src.person_day),
+                        {"from_date": start, "to_date": end, **{k: p[k] for k in (
+                            "days_from", "days_to", "more_days_from", "more_days_to", "second_month")}}).fetchnumpy()
+    keys = np.asarray(edges["person_key"], dtype=np.int64)
+    at = np.minimum(np.searchsorted(kept.people, keys), max(n - 1, 0))
+    known = (kept.people[at] == keys) if n else np.zeros(len(keys), dtype=bool)  # a person of the directory's
+    at = at[known]
+    for target, column in ((active, "active"), (reacted, "reacted"), (contributed, "contributed")):
+        flags = edges[column]
+        target[at] |= np.ma.filled(flags, False).astype(bool)[known]
+    months[at] += np.ma.filled(edges["months_contributed"], 0).astype(np.int64)[known]
+    lo, hi = (first - _EPOCH).days, (last - _EPOCH).days
+    employed = kept.counted & (kept.hired_on <= hi) & (kept.left_on >= lo)
+    if employed.any():
+        out = {"by_attribute": ["organisation"], "g0": [kept.label],
+               "in_directory": [int(employed.sum())], "seen": [int((employed & active).sum())],
+               "reacted": [int((employed & (reacted | contributed)).sum())],
+               "posted": [int((employed & contributed).sum())],
+               "regular": [int((employed & (months >= regular_months)).sum())]}
+    return pl.DataFrame(out, schema=schema)
+
+
 def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date | None = None,
                           end: date | None = None, min_group_size: int = 5, regular_months: int = 3,
                           attribution: str = bases.AS_IT_WAS, cells: dict[str, pl.DataFrame] | None = None,
-                          ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+                          kept: KeptBits | None = None) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
     """:func:`funnel_and_cohorts` by each attribute of ``bys``: the funnel in one query, the
     cohorts in another (the activities read once for every attribute). ``cells``: the cohorts'
     cells over the range before any is left out (:func:`cohort_cells_by`), when the caller has
-    them (:func:`cells_within` of the whole history's, over whole months)."""
+    them (:func:`cells_within` of the whole history's, over whole months). ``kept``: the bits kept
+    in memory (:func:`keep_bits`), the whole organisation's funnel counted from them."""
     first, last = data_bounds(con, start, end, bases.sources(con, "month", None, None).days)
     if first is None or first > last:
         return {by: (pl.DataFrame(schema={by: pl.Utf8, **{c: pl.Int64 for c in FUNNEL}}), _no_cohorts(by))
                 for by in bys}
     src = bases.sources(con, "month", start, end)
     params = {"from_date": start, "to_date": end, "regular_months": regular_months}
-    if src.materialised:  # the months and quarters as bits, the days at the ends: no sum over the range's rows
-        groups = bases.person_bits_groups(src, bys, attribution)
-        params.update(bases.bits_parameters(start, end))
+    if kept is not None and src.materialised and bys == ["organisation"]:  # the bits kept in memory
+        funnels = organisation_funnel(con, kept, start, end, regular_months)
     else:
-        groups = bases.person_range_groups(src, bys, attribution, months=True)
-    funnels = con.execute(sql("lifecycle_funnel").format(bounds=bounds_sql(src.days), groups=groups), params).pl()
+        if src.materialised:  # the months and quarters as bits, the days at the ends: no sum over the range's rows
+            groups = bases.person_bits_groups(src, bys, attribution)
+            params.update(bases.bits_parameters(start, end))
+        else:
+            groups = bases.person_range_groups(src, bys, attribution, months=True)
+        funnels = con.execute(sql("lifecycle_funnel").format(bounds=bounds_sql(src.days), groups=groups), params).pl()
     if cells is None:
         cells = cohort_cells_by(con, bys, start, end, attribution)
     out = {}

@@ -758,7 +758,8 @@ def counted_as(name: str, by: str, attribution: str, restated: frozenset[str] | 
 
 def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str, whole: MetricResult,
                  hidden: pl.DataFrame, start: date, end: date, min_group_size: int, extra: dict,
-                 restated: frozenset[str] | None = None, cells: MetricResult | None = None) -> MetricResult:
+                 restated: frozenset[str] | None = None, cells: MetricResult | None = None,
+                 bits: lifecycle.KeptBits | None = None) -> MetricResult:
     """The result of ``name`` (:data:`RANGED`) over ``start``..``end`` (whole periods) from its
     whole-range result and the groups each period left out (``hidden``), the result the metric
     computes over the range.
@@ -771,7 +772,9 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
     stored posts of each thread (``m_thread_post``), for those groups. Both are counted under
     :func:`counted_as` (``restated``: the attributes whose history differs from today, when the
     caller holds them), and said of the attribution asked for. The bases' freshness is read once.
-    ``cells``: the lifecycle's stored cohort cells (:func:`cells_key`), when the caller keeps them.
+    ``cells``: the lifecycle's stored cohort cells (:func:`cells_key`), when the caller keeps them;
+    ``bits``: each person's bits of months kept in memory (:func:`metrics.lifecycle.keep_bits`), the
+    whole organisation's funnel counted from them.
     """
     first, last = period_label(period, start), period_label(period, end)
     inside = pl.col("period").is_between(pl.lit(first), pl.lit(last))
@@ -787,7 +790,7 @@ def range_result(con: duckdb.DuckDBPyConnection, name: str, by: str, period: str
         else:
             funnel, cohorts = lifecycle.funnel_and_cohorts_by(
                 con, [by], start, end, min_group_size, int(extra.get("regular_months", 3)), counted,
-                cohort_cells(con, by, start, end, extra, counted, cells))[by]
+                cohort_cells(con, by, start, end, extra, counted, cells), bits)[by]
             found = {"funnel": funnel, "cohorts": cohorts, **labels(con, EMPLOYED_IN_PERIOD, start, end, attribution)}
     return MetricResult(rows=rows, suppressed_groups=left_out, extra=found)
 

@@ -139,6 +139,34 @@ def test_readers_only_where_the_source_reports_reads_per_space(con):
     assert readers() == [1]
 
 
+def test_the_organisations_funnel_from_the_bits_kept_equals_the_querys_over_many_ranges_of_the_sample(sample_store):
+    """The whole organisation's onboarding funnel counted from each person's bits of months kept in
+    memory (the dashboard's, once per store) and the days at the range's ends equals the query's,
+    under either attribution: ranges of whole months, whole quarters, cut months, one day."""
+    import random
+
+    from metrics.bases import AS_IT_WAS, TODAY, freshness_held
+    from metrics.lifecycle import funnel_and_cohorts_by, keep_bits
+
+    c = connect(sample_store, read_only=True)
+    kept = keep_bits(c)
+    assert len(kept.people) == c.execute("select count(*) from people").fetchone()[0]
+    first, last = c.execute("select min(day), max(day) from m_person_day").fetchone()
+    pick = random.Random(11)
+    ranges = [(None, None), (first, last), (first, first), (last, last), (date(2026, 1, 1), date(2026, 6, 30))]
+    for _ in range(30):
+        a = first + timedelta(days=pick.randrange((last - first).days + 1))
+        ranges.append((a, min(a + timedelta(days=pick.randrange(0, 400)), last)))
+    with freshness_held(c):
+        for r in ranges:
+            for a in (AS_IT_WAS, TODAY):
+                want = funnel_and_cohorts_by(c, ["organisation"], *r, 5, 3, a)["organisation"]
+                got = funnel_and_cohorts_by(c, ["organisation"], *r, 5, 3, a, kept=kept)["organisation"]
+                assert_frame_equal(got[0], want[0], check_exact=True)
+                assert_frame_equal(got[1], want[1], check_exact=True)
+    c.close()
+
+
 def test_health_score_parts(con):
     cafe = communities(con, min_group_size=5)[0].row(0, named=True)
     # members 9, all active; 3 of 5 threads answered, all 3 within a day (2 h, 6 h, 24 h: a day counts);
@@ -372,7 +400,7 @@ def test_the_funnel_from_the_stored_bits_over_months_of_two_blocks_counts_each_p
     person still. Three people in Ops: 1 posts on 5 November, 5 December 2024 and 5 January
     2025; 2 posts on 10 December 2024; 3 reacts on 3 February 2025."""
     from metrics.bases import AS_IT_WAS, TODAY, sources
-    from metrics.lifecycle import FUNNEL, funnel_and_cohorts_by
+    from metrics.lifecycle import FUNNEL, funnel_and_cohorts_by, keep_bits
     from metrics.materialise import refresh
 
     c = connect(":memory:")
@@ -393,10 +421,14 @@ def test_the_funnel_from_the_stored_bits_over_months_of_two_blocks_counts_each_p
     assert sources(c, "month", None, None).materialised
     assert c.execute("select block, count(*) from m_person_month group by all order by all").fetchall() == [
         (404, 2), (405, 2)]
+    kept = keep_bits(c)
     for r, want in ranges.items():
         for a in (AS_IT_WAS, TODAY):
             got = funnel_and_cohorts_by(c, ["organisation"], *r, 1, 3, a)["organisation"][0]
             assert got.select(FUNNEL).rows() == [want], (r, a)
+            # the same from the bits kept in memory
+            assert_frame_equal(funnel_and_cohorts_by(c, ["organisation"], *r, 1, 3, a, kept=kept)["organisation"][0],
+                               got, check_exact=True)
 
 
 def _thread_counts(c) -> list[tuple]:
