@@ -609,7 +609,8 @@ def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WA
     bases are fresh (``src.materialised``)."""
     return "(" + sql("person_range_bits").format(
         bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions_of(attribution, bys)),
-        person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+        person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers,
+        end_days=sql("funnel_end_days").format(person_day=src.person_day)) + ")"
 
 
 def week_spans(day_spans: list[tuple[date, date]]) -> tuple[list[tuple[date, date]], list[tuple[date, date]]]:

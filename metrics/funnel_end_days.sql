@@ -1,7 +1,7 @@
--- The onboarding funnel's steps on the days at a range's ends (metrics/lifecycle.py,
--- organisation_funnel), per person: active, reacted, contributed, and the months contributed in
--- (two at most: the range's first month and, from $second_month, one other), as
--- person_range_bits.sql's end_days reads them.
+-- The onboarding funnel's steps on the days at a range's ends, per person: active, reacted,
+-- contributed, and the months contributed in (the days at the ends fall in two months at most: the
+-- range's first and one from $second_month; a distinct count of their months without one). Read
+-- by person_range_bits.sql (end_days) and metrics/lifecycle.py (organisation_funnel).
 -- Template slots (from the code): <person_day> (per person and day, cut to the range).
 -- Bound parameters: $from_date, $to_date, $days_from, $days_to, $more_days_from, $more_days_to,
 -- $second_month (metrics.bases.bits_parameters).

@@ -12,7 +12,8 @@
 -- Template slots (from the code or an allow-list): <bounds> (metrics.population.bounds_sql),
 -- <people> (metrics.groups.people_by_attribute over metrics.bases.people_versions),
 -- <person_bits> (person_months.sql, or the table holding it), <person_day> (per person and
--- day, cut to the range), <covers> (the longest usage report window counted, in days).
+-- day, cut to the range), <covers> (the longest usage report window counted, in days),
+-- <end_days> (funnel_end_days.sql over <person_day>).
 -- Bound parameters: $from_date, $to_date (inclusive; null: all the data); the spans of the range
 -- as the range's sums take them (metrics.bases.range_spans): $first_month, $last_month (the
 -- numbers of its whole months, year * 12 + month - 1; none: the first after the last),
@@ -104,21 +105,9 @@ from_bits as (
     where $first_month::integer // 60 >= $last_month::integer // 60
 ),
 
--- the days at the range's ends
+-- the days at the range's ends (funnel_end_days.sql)
 end_days as (
-    select
-        person_key,
-        bool_or(active) as active,
-        bool_or(reactions + posts + replies > 0) as reacted,
-        bool_or(posts + replies > 0) as contributed,
-        -- the days at the ends fall in two months at most: the range's first and one from $second_month
-        -- (a distinct count of their months without one)
-        (bool_or(posts + replies > 0 and day < $second_month::date)::integer
-         + bool_or(posts + replies > 0 and day >= $second_month::date)::integer) as months_contributed
-    from {person_day}
-    where (day >= $days_from::date and day < $days_to::date)
-       or (day >= $more_days_from::date and day < $more_days_to::date)
-    group by all
+    {end_days}
 ),
 
 whole_range as (
