@@ -34,15 +34,23 @@ with refs as (
     select target from stg_events_typed where target is not null
 ),
 
+-- An e-mail names a person by their pseudonymised e-mail, anything else by their employee id: each
+-- reference carries its digest in the one column it is looked up by (null in the other, which then
+-- matches no one), so that both lookups are hash joins; a condition beside the equality would make
+-- them nested loops over the whole directory.
 hashed as (
-    select ref, pseudonym(ref) as hashed, ref like '%@%' as is_email from refs
+    select
+        ref,
+        case when ref like '%@%' then pseudonym(ref) end as email_hash,
+        case when ref not like '%@%' then pseudonym(ref) end as employee_hash
+    from refs
 ),
 
 final as (
     select hashed.ref, coalesce(by_email.person_key, by_employee.person_key) as person_key, false as is_bot
     from hashed
-    left join people as by_email on hashed.is_email and by_email.person_id = hashed.hashed
-    left join people as by_employee on not hashed.is_email and by_employee.employee_id = hashed.hashed
+    left join people as by_email on by_email.person_id = hashed.email_hash
+    left join people as by_employee on by_employee.employee_id = hashed.employee_hash
     where coalesce(by_email.person_key, by_employee.person_key) is not null
 )
 

@@ -131,3 +131,22 @@ def test_a_load_gives_duckdb_what_memory_limit_leaves_beside_python(tmp_path, mo
     (limit, outside), = seen
     assert 4e9 * DUCKDB_FLOOR < limit < (4e9 - outside * 0.9) * (1 - IN_TRANSIT)  # Python's share is not DuckDB's
     assert outside > 50e6  # this interpreter, DuckDB and polars loaded: never nothing
+
+
+def test_references_are_looked_up_by_hash_joins_not_loops_over_the_directory(tmp_path):
+    """An events file's actors and targets are matched to the directory by two equalities (the
+    pseudonymised e-mail, the pseudonymised employee id): a condition beside either made DuckDB
+    loop over every person for every reference (0.7 s of a 10,000-event day on 100,000 people)."""
+    from ingest.common import queries
+
+    (tmp_path / "ev.csv").write_text(EVENTS)
+    db, _ = load_both(tmp_path, tmp_path / "ev.csv")
+    con = duckdb.connect(str(db))
+    Pseudonymiser(bytes.fromhex(os.environ["RUCHE_KEY"])).install(con)
+    con.execute("create temp table stg_events_typed as select * from (values ('E1', 'bob@acme.com')) t(actor, target)")
+    plan = "\n".join(r[1] for r in con.execute("explain " + queries("events.sql")["ref_map"]).fetchall())
+    assert "NL_JOIN" not in plan and "NESTED_LOOP" not in plan
+    assert plan.count("HASH_JOIN") == 2
+    con.execute(queries("events.sql")["ref_map"])
+    assert con.execute("select ref, p.person_id from ref_map join people p using (person_key) order by ref").fetchall() == [
+        ("E1", pid("alice@acme.com")), ("bob@acme.com", pid("bob@acme.com"))]
