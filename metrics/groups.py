@@ -120,6 +120,22 @@ def period_start(grain_name: str, day: date) -> date:
     return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
+def period_label(grain_name: str, day: date) -> str:
+    """The label a metric gives the period of ``grain_name`` holding ``day`` (:data:`GRAINS`'
+    ``label``, as Python writes it; labels sort as periods).
+
+    >>> [period_label(p, date(2026, 1, 1)) for p in ("week", "month", "quarter")]
+    ['2026-W01', '2026-01', '2026-Q1']
+    """
+    start = period_start(grain_name, day)
+    if grain_name == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if grain_name == "month":
+        return start.strftime("%Y-%m")
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
 def shift_period(grain_name: str, start: date, n: int) -> date:
     """Start of the period ``n`` periods after (or before, when negative) the one starting at ``start``.
 
