@@ -47,7 +47,7 @@ import polars as pl
 
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_start, shift_period
+from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_label, period_start, shift_period
 from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import (labels, participation_frame, participation_frames, reads_extra, retains_before,
                                    shared_stays)
@@ -672,21 +672,6 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
             con, params, common[wanted], common)
         return result, None
     return registry.get(name)(con, params), None
-
-
-def period_label(period: str, day: date) -> str:
-    """The label a metric gives the period of ``period`` holding ``day`` (labels sort as periods).
-
-    >>> [period_label(p, date(2026, 1, 1)) for p in ("week", "month", "quarter")]
-    ['2026-W01', '2026-01', '2026-Q1']
-    """
-    start = period_start(period, day)
-    if period == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return start.strftime("%Y-%m")
-    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 def slice_result(name: str, by: str, period: str, whole: MetricResult, hidden: pl.DataFrame,

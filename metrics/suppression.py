@@ -26,9 +26,10 @@ department) hold no one or at least k people, since that column's total is shown
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from metrics.groups import EXTERNAL, suppress_small_groups
+from metrics.groups import EXTERNAL, MetricError, partition_numbers, size_array, hidden_rows
 
 
 def decide(frame: pl.DataFrame, group: str, size: str, k: int,
@@ -52,14 +53,14 @@ def decide(frame: pl.DataFrame, group: str, size: str, k: int,
     keys = within + [group]
     if frame.is_empty():
         return frame, 0, frame.select(keys)
-    outside = pl.col(group) == EXTERNAL
-    internal, left_out = suppress_small_groups(frame.filter(~outside.fill_null(False)), group, size, k, within)
-    external = frame.filter(outside.fill_null(False))
-    external_shown = external.filter(pl.col(size).fill_null(0) >= k)
-    shown = pl.concat([internal, external_shown], how="diagonal_relaxed").sort(keys)
-    shown = shown.select(frame.columns)
-    hidden = frame.select(keys).join(shown.select(keys), on=keys, how="anti", nulls_equal=True)
-    return shown, hidden[group].n_unique(), hidden
+    if k < 1:
+        raise MetricError("the minimum group size is at least 1")
+    if not (frame.get_column(size).fill_null(0) < k).any():  # no group under k: none hidden
+        return frame.sort(keys, maintain_order=True), 0, frame.select(keys).clear()
+    # External decided alone, the internal groups by the rule (metrics.groups.suppress_small_groups)
+    hidden, order = hidden_rows(frame, group, size, k, within, apart=EXTERNAL)
+    gone = np.flatnonzero(hidden)
+    return frame[order[~hidden[order]]], frame.get_column(group)[gone].n_unique(), frame[gone, keys]
 
 
 def decide_as(frame: pl.DataFrame, shown: pl.DataFrame, group: str,
@@ -80,7 +81,8 @@ def decide_as(frame: pl.DataFrame, shown: pl.DataFrame, group: str,
     keys = within + [group]
     if frame.is_empty():
         return frame, 0, frame.select(keys)
-    rows = frame.join(shown, on=keys, how="semi", maintain_order="left", nulls_equal=True).sort(keys)
+    rows = frame.join(shown, on=keys, how="semi", maintain_order="left", nulls_equal=True).sort(
+        keys, maintain_order=True)
     hidden = frame.select(keys).join(rows.select(keys), on=keys, how="anti", nulls_equal=True)
     return rows, hidden[group].n_unique(), hidden
 
@@ -125,54 +127,82 @@ def decide_within(frame: pl.DataFrame, outer: list[str], cell: str, size: str, k
         return shown, left_out, hidden.select(keys)
     if frame.is_empty():
         return frame, 0, frame.select(keys)
-    groups = frame.group_by(within + outer).agg(pl.col(size).sum())
+    if k < 1:
+        raise MetricError("the minimum group size is at least 1")
+    groups = frame.group_by(within + outer, maintain_order=True).agg(pl.col(size).sum())
     # one outer attribute at a time is what the metrics break down by
     outer_shown, _, _ = decide(groups, outer[-1], size, k, within + outer[:-1])
-    inside = frame.join(outer_shown.select(within + outer), on=within + outer, how="semi", maintain_order="left")
-    shown, _ = suppress_small_groups(inside, cell, size, k, within + outer)
-    shown = _close_columns(frame, shown.select(keys), within, outer, cell, size, k)
-    shown = frame.join(shown, on=keys, how="semi", maintain_order="left", nulls_equal=True).sort(keys)
-    hidden = frame.select(keys).join(shown.select(keys), on=keys, how="anti", nulls_equal=True)
-    return shown, hidden[cell].n_unique(), hidden
+    inside = (frame.lazy().select(within + outer).with_row_index("__i")
+              .join(outer_shown.lazy().select(within + outer), on=within + outer, how="semi")
+              .collect().get_column("__i").to_numpy())
+    shown = np.zeros(frame.height, dtype=bool)
+    if len(inside):
+        hidden, _ = hidden_rows(frame[inside], cell, size, k, within + outer)
+        shown[inside[~hidden]] = True
+    shown, order = _close_columns(frame, shown, within, outer, cell, size, k)
+    gone = np.flatnonzero(~shown)
+    return frame[order[shown[order]]], frame.get_column(cell)[gone].n_unique(), frame[gone, keys]
 
 
-def _close_columns(frame: pl.DataFrame, shown: pl.DataFrame, within: list[str], outer: list[str], cell: str,
-                   size: str, k: int) -> pl.DataFrame:
-    """The keys of the cells still shown once the breakdown is safe both ways.
+def _close_columns(frame: pl.DataFrame, shown: np.ndarray, within: list[str], outer: list[str], cell: str,
+                   size: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of ``frame`` (its cells, one each) are still shown, of those ``shown``, once the
+    breakdown is safe both ways; and the rows' order by ``within``, ``outer`` and ``cell``.
 
     The cells hidden in a column (one ``cell`` value across the groups, e.g. the frontline people
     of every department) are what its total, shown by another metric (participation by
     ``cell``), less the cells shown gives: while they hold between 1 and k - 1 people, the
     smallest cell shown in that column is hidden too; and while the cells hidden in a shown group
     hold between 1 and k - 1 people, the smallest shown one of that group. Hiding only ever
-    grows, so this ends."""
+    grows, so this ends.
+
+    One plan orders the rows by key and flags where each group and partition starts; the lines
+    are numbered and the cells ranked from it, and the rounds of hiding are NumPy's."""
     keys = within + outer + [cell]
-    cells = frame.select(*keys, pl.col(size).fill_null(0).alias("__n"), pl.col(cell).cast(pl.Utf8).fill_null("")
-                         .alias("__name"))
-    cells = cells.join(shown.with_columns(pl.lit(True).alias("__shown")), on=keys, how="left", nulls_equal=True)
-    cells = cells.with_columns(pl.col("__shown").fill_null(False))
+    n = pl.col(size).fill_null(0)
+    name = pl.col(cell).cast(pl.Utf8).fill_null("")
+    # by key: each group's cells in a run, each partition's; a column is a partition's cells of one value
+    by_key = frame.lazy().select(*keys, n.alias("__n"), pl.col(cell).rank("dense").fill_null(0).alias("__cell"),
+                                 name.rank("dense").alias("__name"))
+    lines = by_key.with_row_index("__i").sort(keys, maintain_order=True).select(
+        "__i", "__n", "__cell", "__name",
+        *(pl.col(c).ne_missing(pl.col(c).shift(1)).alias(f"__start{i}") for i, c in enumerate(within + outer)),
+    ).collect()
+    order = lines.get_column("__i").to_numpy()
+    rows = len(order)
+    position = np.empty(rows, dtype=np.int64)  # each row's place by key
+    position[order] = np.arange(rows)
+    sizes, names = size_array(lines.get_column("__n"))[position], lines.get_column("__name").to_numpy()[position]
+    # a number for each row's column and group
+    partition, cells = partition_numbers(lines, len(within)), lines.get_column("__cell")
+    column = np.unique(partition * (cells.max() + 1) + cells.to_numpy(), return_inverse=True)[1][position]
+    group = partition_numbers(lines, len(within + outer))[position]
+    # ties by size and name broken by the cell's whole key (the group's name, in a column):
+    # the same cells whatever order the rows came in (a load splices periods computed again)
+    if any(frame.get_column(c).null_count() for c in keys):  # a missing key ranks last, not first
+        by_size = frame.select(pl.arg_sort_by([n, name, *keys], nulls_last=True)).to_series().to_numpy()
+    else:
+        by_size = np.lexsort((position, names, sizes))
+    rank = np.empty(rows, dtype=np.int64)
+    rank[by_size] = np.arange(rows)
     # the groups hidden whole stay hidden; only the cells of shown groups may go
-    row_shown = cells.group_by(within + outer).agg(pl.col("__shown").any().alias("__row_shown"))
-    cells = cells.join(row_shown, on=within + outer, how="left", nulls_equal=True)
-    for _ in range(cells.height + 1):
+    group_shown = np.bincount(group, weights=shown, minlength=rows)[group] > 0
+    for _ in range(rows + 1):
         changed = False
-        for line, may_go in ((within + [cell], pl.lit(True)), (within + outer, pl.col("__row_shown"))):
-            hidden_sum = pl.col("__n").filter(~pl.col("__shown")).sum().over(line)
+        for line, may_go in ((column, True), (group, group_shown)):
+            hidden_sum = np.bincount(line, weights=np.where(shown, 0, sizes), minlength=rows)[line]
             exposed = (hidden_sum > 0) & (hidden_sum < k) & may_go
-            # the smallest shown cell of each exposed line (by size, then name)
-            candidates = cells.with_columns(exposed.alias("__exposed")).filter(pl.col("__exposed") & pl.col("__shown"))
-            if candidates.is_empty():
+            candidates = exposed & shown
+            if not candidates.any():
                 continue
-            # ties by size and name broken by the cell's whole key (the group's name, in a column):
-            # the same cells whatever order the rows came in (a load splices periods computed again)
-            first = (candidates.sort(["__n", "__name", *keys], nulls_last=True)
-                     .unique(line, keep="first", maintain_order=True).select(keys))
-            cells = cells.join(first.with_columns(pl.lit(True).alias("__go")), on=keys, how="left", nulls_equal=True)
-            cells = cells.with_columns((pl.col("__shown") & pl.col("__go").is_null()).alias("__shown")).drop("__go")
+            # the smallest shown cell of each exposed line (by size, then name)
+            first = np.full(rows, rows)
+            np.minimum.at(first, line[candidates], rank[candidates])
+            shown = shown & ~(candidates & (rank == first[line]))
             changed = True
         if not changed:
             break
-    return cells.filter(pl.col("__shown")).select(keys)
+    return shown, order
 
 
 #: The columns :func:`decide_each` and :func:`decide_within_each` stack frames under: the

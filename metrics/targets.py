@@ -17,13 +17,14 @@ beside it; a group without one has a null phase.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 import duckdb
 import polars as pl
 
 from metrics import bases
-from metrics.groups import MetricError, grain, period_start, shift_period
+from metrics.groups import MetricError, period_label, period_start, shift_period
 from metrics.participation import participation_frame
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.suppression import decide
@@ -139,17 +140,32 @@ def roadmap_from(
     if as_of is None:
         return pl.DataFrame(schema=schema), 0, pl.DataFrame(schema={by: pl.Utf8, "phase": pl.Utf8})
     now_start, now_last = now_period(period, as_of)
-    last_label = _label(con, period, now_start)
+    last_label = period_label(period, now_start)
     # A period the data holds only part of (its first, or one cut by the range) never drives a
     # target: neither as the period compared nor as the baseline.
+    periods = visible["period"] if "period" in visible.columns else pl.Series("period", [], pl.Utf8)
+    whole = None
     if "partial" in visible.columns:
-        cut = visible.filter(pl.col("partial"))["period"].unique()
-        visible = visible.filter(~pl.col("partial"))
+        partial = visible["partial"]
+        cut = periods.filter(partial).unique()
+        whole = ~partial
+        periods = periods.filter(whole)
         hidden = hidden.filter(~pl.col("period").is_in(cut.implode()))
     # the last period of the data up to the one compared (labels sort as periods)
-    labels = pl.concat([visible.select("period"), hidden.select("period")])["period"]
+    labels = pl.concat([periods, hidden["period"]])
     labels = labels.filter(labels.is_not_null() & (labels <= last_label))
     now_label = labels.max()
+    # each target's baseline: the rate in the period holding its start, or the first whole one after
+    # it (none: no rows)
+    based = {}
+    for t in parsed:
+        start_label = period_label(period, t["start"])
+        if start_label not in based:
+            based[start_label] = periods.filter((periods >= start_label) & (periods <= last_label)).min()
+    # the rows of the periods read alone (of every period, a store's whole range: read once)
+    read = [label for label in {now_label, *based.values()} if label is not None]
+    keep = pl.col("period").is_in(pl.Series(read, dtype=pl.Utf8).implode())
+    visible = visible.filter(keep if whole is None else keep & whole)
     now_rows = pl.col("period") == pl.lit(now_label or "", pl.Utf8)  # no period: no rows
     now = visible.filter(now_rows).select(by, "participation_rate", "contribution_rate")
     left_out = hidden.filter(now_rows).height
@@ -160,10 +176,7 @@ def roadmap_from(
         column = TARGET_METRICS[t["metric"]]
         groups = (now.lazy().select(by) if t["group"] == "*"
                   else pl.LazyFrame({by: [t["group"]]}, schema={by: pl.Utf8}))
-        # the baseline: the rate in the period holding start, or the first whole one after it (none: no rows)
-        start_label = _label(con, period, t["start"])
-        held = pl.col("period").filter((pl.col("period") >= start_label) & (pl.col("period") <= last_label))
-        base = visible.lazy().filter(pl.col("period") == held.min())
+        base = visible.lazy().filter(pl.col("period") == pl.lit(based[period_label(period, t["start"])], pl.Utf8))
         progress = min(max((now_last - t["start"]).days / (t["due"] - t["start"]).days, 0.0), 1.0)
         part = (
             groups.join(now.lazy().select(by, pl.col(column).alias("actual")), on=by, how="left",
@@ -179,9 +192,7 @@ def roadmap_from(
             pl.col(by).replace_strict(phases, default=None, return_dtype=pl.Utf8).alias("phase"),
             pl.lit(t["value"], pl.Float64).alias("value"), pl.lit(t["start"], pl.Date).alias("start"),
             pl.lit(t["due"], pl.Date).alias("due"), pl.lit(now_label, pl.Utf8).alias("period"),
-            "actual", "expected", "gap",
-            # rounded as Python rounds (to the nearest, ties to even on the exact value)
-            pl.col("gap").map_elements(lambda gap: round(gap, 9) >= 0, return_dtype=pl.Boolean).alias("on_track"),
+            "actual", "expected", "gap", _on_track(pl.col("gap")).alias("on_track"),
         ))
     rows = pl.concat(parts).collect() if parts else pl.DataFrame(schema=schema)
     phase_frame = now.select(by).with_columns(
@@ -190,10 +201,24 @@ def roadmap_from(
     return rows.cast(schema), left_out, phase_frame
 
 
-def _label(con: duckdb.DuckDBPyConnection, period: str, day: date) -> str:
-    return con.execute(
-        f"select {grain(period).label} from (select ?::date as period_start)", [period_start(period, day)]
-    ).fetchone()[0]
+def _on_track(gap: pl.Expr) -> pl.Expr:
+    """Whether ``gap`` rounded to 9 decimals as Python rounds (the exact value, ties to even) is
+    not negative: whether it is above -5e-10 (no float is -5e-10 itself: the float nearest it,
+    below it, is rounded down); null stays null, NaN is not on track (polars sorts NaN above all).
+
+    >>> from math import nextafter
+    >>> gaps = [-6e-10, -5e-10, nextafter(-5e-10, 0), -4e-10, -0.0]
+    >>> pl.select(_on_track(pl.Series([*gaps, None, float("nan")]))).to_series().to_list()
+    [False, False, True, True, True, None, False]
+    >>> [round(gap, 9) >= 0 for gap in gaps]
+    [False, False, True, True, True]
+    """
+    above = gap >= _TIE if Fraction(_TIE) > Fraction(-5, 10**10) else gap > _TIE
+    return above & ~gap.is_nan()
+
+
+#: The float nearest -5e-10, half of the last of the 9 decimals a gap is rounded to (:func:`_on_track`).
+_TIE = -5e-10
 
 
 @register("targets", N_("roadmap targets from the configuration: actual against expected, and each group's phase"))

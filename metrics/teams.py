@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from metrics import bases
@@ -266,27 +267,35 @@ def _since(frame: pl.DataFrame, by: str, period: str, now_start: date, now_end: 
     """The first day of the unbroken run of periods up to now in which the participation rules fired
     (``frame``: :func:`lookback_frame`)."""
     first = shift_period(period, now_start, -LOOKBACK)
-    frame = frame.sort(by, "period")
-    frame = frame.with_columns(
-        (pl.col("participation_rate").shift(1).over(by) - pl.col("participation_rate")).alias("fall"),
-        pl.col("headcount").shift(1).over(by).alias("headcount_before"),
-        pl.col("partial").shift(1).over(by).alias("partial_before"),
-    )
+    # each group's periods in a run, in order: the row before is the period before when it is the
+    # same group's
+    same = pl.col(by).eq_missing(pl.col(by).shift(1))
+
+    def before(column: str) -> pl.Expr:
+        return pl.when(same).then(pl.col(column).shift(1))
+
     # as the rules read them: the last period as it is, a period before it only when held whole
     usable = pl.col("headcount") >= k
     tests = {
         "low_participation": usable & (pl.col("participation_rate") < threshold),
-        "participation_drop": usable & (pl.col("headcount_before") >= k) & ~pl.col("partial_before").fill_null(True)
-        & ((pl.col("fall") * 100).round(9) >= drop_points),
+        "participation_drop": usable & (before("headcount") >= k) & ~before("partial").fill_null(True)
+        & (((before("participation_rate") - pl.col("participation_rate")) * 100).round(9) >= drop_points),
     }
+    fired = frame.lazy().sort(by, "period").select(
+        by, pl.col("period").alias("since_period"), (~same).alias("first"),
+        *(test.fill_null(False).alias(name) for name, test in tests.items())).collect()
+    group = np.cumsum(fired.get_column("first").to_numpy()) - 1
+    last = np.flatnonzero(np.r_[group[1:] != group[:-1], True]) if len(group) else group  # each group's
     out = []
-    for name, test in tests.items():
-        f = frame.with_columns(test.fill_null(False).alias("fired"))
-        # the run up to the last period: periods after the last one that did not fire
-        f = f.with_columns(pl.col("fired").not_().cum_sum().over(by).alias("breaks"))
-        f = f.filter(pl.col("breaks") == pl.col("breaks").max().over(by)).filter(pl.col("fired"))
-        out.append(f.group_by(by).agg(pl.col("period").min().alias("since_period")).with_columns(
-            pl.lit(name).alias("rule")))
+    for name in tests:
+        # the run up to the last period: the periods after the last one that did not fire
+        broken = ~fired.get_column(name).to_numpy()
+        breaks_from = np.cumsum(broken[::-1])[::-1]  # the periods that did not fire, from each on
+        in_run = ~broken & (breaks_from == (breaks_from[last] - broken[last])[group])
+        # its first period, in each group where it runs
+        firsts = np.flatnonzero(in_run)
+        firsts = firsts[np.r_[True, group[firsts[1:]] != group[firsts[:-1]]]] if len(firsts) else firsts
+        out.append(fired[firsts].select(by, "since_period", pl.lit(name).alias("rule")))
     since = pl.concat(out)
     # the first day of a period, from its label
     calendar = pl.DataFrame({"since_period": _labels(period, first, now_end)[0],

@@ -77,6 +77,13 @@ IN_TRANSIT = 0.2
 #: instead of setting the limit again.
 SHARE_MARGIN = 1 / 64
 
+#: The part of the budget by which a limit set now must give DuckDB more than the one standing for
+#: :class:`MemoryShare` to raise it: what a refresh holds outside DuckDB rises and falls by a few
+#: hundred MB between its results (a frame made, then let go), and each setting of the limit
+#: costs DuckDB some milliseconds; a limit left lower than it could be keeps the budget all the
+#: same (DuckDB spills sooner).
+RAISE_SHARE = 1 / 8
+
 #: The part of ``memory_limit`` past which DuckDB's allocator gives freed memory back to the
 #: system after a query (DuckDB's ``allocator_flush_threshold``, lowered to it when smaller).
 ALLOCATOR_FLUSH_SHARE = 1 / 64
@@ -150,7 +157,7 @@ class MemoryShare:
     what the margin leaves, a share reads ``/proc/self/statm`` only; beyond it, the share asks DuckDB what it holds (a query: DuckDB's
     buffers count in the resident memory, not outside it) and keeps the limit while the process
     outside DuckDB stays within what the margin leaves and a limit set now would give DuckDB no more
-    than the margin more. Otherwise, or when more is to be held back (``reserve``), it
+    than :data:`RAISE_SHARE` of the budget more. Otherwise, or when more is to be held back (``reserve``), it
     sets the limit again; the process held outside DuckDB at most ``SHARE_MARGIN / (1 - IN_TRANSIT)``
     of the budget more than ``outside_peak`` between the shares that measured it.
 
@@ -196,9 +203,11 @@ class MemoryShare:
         if fair < floor:
             self.over = True
         left = max(fair - margin, floor)
-        if stands and outside - max(last.resident - last.held, 0) <= last.room and left - last.limit <= margin:
-            # grown outside DuckDB within the room the limit set leaves, and not shrunk by more than
-            # the margin either: the limit stands, as strict as the one set now would be
+        if (stands and outside - max(last.resident - last.held, 0) <= last.room
+                and left - last.limit <= int(self.budget * RAISE_SHARE)):
+            # grown outside DuckDB within the room the limit set leaves, and not shrunk by so much
+            # that DuckDB would be given a good deal more: the limit stands, at least as strict as
+            # the one set now would be
             return last.limit
         _SHARING.setdefault(id(self.con), self.setting)
         try:

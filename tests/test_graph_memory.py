@@ -194,7 +194,8 @@ def test_a_share_stands_while_duckdb_holds_what_the_process_grew_by(monkeypatch)
     """What DuckDB holds counts in the process's resident memory, not outside DuckDB: when the
     resident memory alone leaves no room, a share asks DuckDB what it holds (one query) and keeps
     the limit set while the process outside DuckDB has grown within the margin; it sets it again
-    once the process outside DuckDB has shrunk by more than the margin (DuckDB given its room back)."""
+    once the process outside DuckDB has shrunk by so much that DuckDB would be given more than an
+    eighth of the budget more (its room back), not at every frame let go."""
     import duckdb
 
     from ruche import store
@@ -219,17 +220,22 @@ def test_a_share_stands_while_duckdb_holds_what_the_process_grew_by(monkeypatch)
     assert share.share() == 448_690_093 and len(queries) == 6
     resident[0] -= 100_000_000  # less resident memory: the limit stands, unasked
     assert share.share() == 448_690_093 and len(queries) == 6
-    # DuckDB holds more, the process 100,000,000 less outside it than at the last limit set: asked,
-    # and DuckDB given (999,922,073 - 319,529,729) x 0.8 - 15,623,782, more than the margin above
-    measure.execute("create table more as select range as n from range(10_000_000)")
+    # DuckDB holds more, the process 100,000,000 less outside it than at the last limit set: asked;
+    # a limit set now, (999,922,073 - 319,529,729) x 0.8 - 15,623,782 = 528,690,093, would give
+    # DuckDB 80,000,000 more, less than an eighth of the budget (RAISE_SHARE): the limit stands
+    measure.execute("create table more as select range as n from range(30_000_000)")
     more = measure.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()[0]
     resident[0] = 319_529_729 + more
-    assert share.share() == 528_690_093 and len(queries) == 8
+    assert share.share() == 448_690_093 and len(queries) == 7
+    # 200,000,000 less outside DuckDB: (999,922,073 - 219,529,729) x 0.8 - 15,623,782, 160,000,000
+    # more than the limit standing: set again
+    resident[0] = 219_529_729 + more
+    assert share.share() == 608_690_093 and len(queries) == 9
     resident[0] += 10_000_000  # 10,000,000 more outside DuckDB, within the room: asked, the limit stands
-    assert share.share() == 528_690_093 and len(queries) == 9
-    share.share(); assert len(queries) == 10
-    resident[0] -= 29_000_000  # 19,000,000 less than at the limit set: less than the margin more for DuckDB
-    assert share.share() == 528_690_093 and len(queries) == 11
+    assert share.share() == 608_690_093 and len(queries) == 10
+    share.share(); assert len(queries) == 11
+    resident[0] -= 29_000_000  # 19,000,000 less than at the limit set: less than an eighth more for DuckDB
+    assert share.share() == 608_690_093 and len(queries) == 12
     share.con = measure
     share.restore()
 

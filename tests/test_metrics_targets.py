@@ -102,3 +102,25 @@ def test_registry_reads_targets_and_phases_from_params():
         ("Ops", "generalised", 0.5, 0.5, True)
     ]
     assert isinstance(result.extra["phases"], pl.DataFrame)
+
+
+def test_targets_from_a_participation_frame_ask_the_store_nothing():
+    """From the participation in hand (a load's), the targets read no query: the periods' labels
+    are written in Python, and only the periods compared (and each baseline's) are read of the
+    frame; the rows are those :func:`roadmap` gives from the store."""
+    from metrics.participation import participation_frame
+    from metrics.suppression import decide
+    from metrics.targets import roadmap_from
+
+    con = store()
+    targets = [{"metric": "participation", "group": "*", "value": 0.6, "start": "2026-01-01", "due": "2026-07-01"},
+               {"metric": "contribution", "group": "Tax", "value": 0.5, "start": "2026-02-15", "due": "2026-12-31"}]
+    frame = participation_frame(con, ["department"], "month", None, date(2026, 4, 30))
+    visible, _, hidden = decide(frame, "department", "headcount", 5, within=["period"])
+    expected = roadmap(con, targets, {"Ops": "rollout"}, end=date(2026, 4, 30))
+    con.close()
+    rows, left_out, phases = roadmap_from(con, targets, {"Ops": "rollout"}, "department", "month",
+                                          date(2026, 4, 30), visible, hidden)
+    assert rows.equals(expected[0]) and left_out == expected[1] and phases.equals(expected[2])
+    assert rows.select("department", "period", "actual", "on_track").rows() == [
+        ("Ops", "2026-04", 0.5, True), ("Tax", "2026-04", 0.1, False), ("Tax", "2026-04", 0.1, False)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from tests.test_metrics_fixtures import act, make_store, person
 
@@ -195,3 +197,57 @@ def results_bys() -> list[str]:
     from metrics.results import TEAM_GROUP_BYS
 
     return TEAM_GROUP_BYS
+
+
+def plain_since(frame: pl.DataFrame, by: str, period: str, now_start: date, now_end: date, k: int,
+                threshold: float, drop_points: float) -> pl.DataFrame:
+    """metrics.teams._since as plain polars operations, a window per group and rule: the reference."""
+    from metrics.groups import shift_period
+    from metrics.teams import LOOKBACK, _labels
+
+    first = shift_period(period, now_start, -LOOKBACK)
+    frame = frame.sort(by, "period")
+    frame = frame.with_columns(
+        (pl.col("participation_rate").shift(1).over(by) - pl.col("participation_rate")).alias("fall"),
+        pl.col("headcount").shift(1).over(by).alias("headcount_before"),
+        pl.col("partial").shift(1).over(by).alias("partial_before"),
+    )
+    # as the rules read them: the last period as it is, a period before it only when held whole
+    usable = pl.col("headcount") >= k
+    tests = {
+        "low_participation": usable & (pl.col("participation_rate") < threshold),
+        "participation_drop": usable & (pl.col("headcount_before") >= k) & ~pl.col("partial_before").fill_null(True)
+        & ((pl.col("fall") * 100).round(9) >= drop_points),
+    }
+    out = []
+    for name, test in tests.items():
+        f = frame.with_columns(test.fill_null(False).alias("fired"))
+        # the run up to the last period: periods after the last one that did not fire
+        f = f.with_columns(pl.col("fired").not_().cum_sum().over(by).alias("breaks"))
+        f = f.filter(pl.col("breaks") == pl.col("breaks").max().over(by)).filter(pl.col("fired"))
+        out.append(f.group_by(by).agg(pl.col("period").min().alias("since_period")).with_columns(
+            pl.lit(name).alias("rule")))
+    since = pl.concat(out)
+    # the first day of a period, from its label
+    calendar = pl.DataFrame({"since_period": _labels(period, first, now_end)[0],
+                             "flagged_since": _labels(period, first, now_end)[1]})
+    return since.join(calendar, on="since_period", how="left").select(by, "rule", "flagged_since")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 12), st.sampled_from([0.0, 0.05, 0.1, 0.3, 0.35, 0.6, None]),
+                                   st.booleans()), min_size=1, max_size=6), min_size=0, max_size=5),
+       st.integers(1, 8), st.randoms(use_true_random=False))
+def test_the_run_each_rule_fired_in_is_what_windows_per_group_find(spec, k, rng):
+    """metrics.teams._since (each group's runs found by NumPy on the rows in order) gives, for every
+    team and rule, the first day that the rules read by windows per group give: drops, low rates,
+    missing rates, partial periods, small teams, teams whose periods start later."""
+    from metrics.teams import _since
+
+    rows = [(f"2026-{1 + 6 - len(periods) + i:02d}", f"t{j}", n, rate, partial)
+            for j, periods in enumerate(spec) for i, (n, rate, partial) in enumerate(periods)]
+    rng.shuffle(rows)
+    frame = pl.DataFrame(rows, schema={"period": pl.Utf8, "team": pl.Utf8, "headcount": pl.Int64,
+                                       "participation_rate": pl.Float64, "partial": pl.Boolean}, orient="row")
+    args = (frame, "team", "month", date(2026, 6, 1), date(2026, 6, 30), k, 0.2, 20.0)
+    assert_frame_equal(_since(*args), plain_since(*args), check_row_order=False)
