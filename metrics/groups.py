@@ -242,8 +242,12 @@ def ruled(partition: np.ndarray, sizes: np.ndarray, k: int, apart: np.ndarray | 
     starts = np.ones(len(ranked), dtype=bool)
     starts[1:] = partition[1:] != partition[:-1]
     partition = np.cumsum(starts) - 1
-    before = np.cumsum(sizes) - sizes
-    before -= before[starts][partition]  # the sizes of the rows ranked before, in the partition
+    if sizes.dtype.kind == "f":  # summed in each partition from its first row, as a running sum there
+        bounds = [*np.flatnonzero(starts).tolist(), len(sizes)]
+        before = np.concatenate([np.cumsum(sizes[a:b]) for a, b in zip(bounds, bounds[1:])]) - sizes
+    else:
+        before = np.cumsum(sizes) - sizes
+        before -= before[starts][partition]  # the sizes of the rows ranked before, in the partition
     # Primary suppression removes the rows under k. Secondary suppression extends the removed
     # set, smallest first, until it describes at least k people (or holds the only rows there
     # are): a row is removed when the rows ranked before it, all removed, still sum to less than k.

@@ -380,17 +380,21 @@ def named_frame(partitions, rng, names=pl.Utf8) -> pl.DataFrame:
 
 
 @settings(max_examples=300, deadline=None)
-@given(named_partitions, st.integers(1, 10), st.randoms(use_true_random=False), st.sampled_from([pl.Utf8, pl.Int64]))
-def test_the_decisions_are_the_plain_rule(partitions, k, rng, names):
+@given(named_partitions, st.integers(1, 10), st.randoms(use_true_random=False), st.sampled_from([pl.Utf8, pl.Int64]),
+       st.booleans())
+def test_the_decisions_are_the_plain_rule(partitions, k, rng, names, fractions):
     """metrics.groups.suppress_small_groups and metrics.suppression.decide give what the rule as
     plain polars operations gives: the rows, in the same order, the groups left out and the keys
-    hidden, over rows in any order, ties by size, missing names and sizes, External, k = 1."""
+    hidden, over rows in any order, ties by size, missing names and sizes, External, k = 1, and
+    sizes in fractions (summed in the same order)."""
     from polars.testing import assert_frame_equal
 
     from metrics.groups import suppress_small_groups
     from metrics.suppression import decide
 
     frame = named_frame(partitions, rng, names)
+    if fractions:
+        frame = frame.with_columns(pl.col("n") * 0.7)
     for within in (["period"], []):
         one = frame if within else frame.filter(pl.col("period") == "p0").drop("period")
         rows, left_out = suppress_small_groups(one, "group", "n", k, within)
