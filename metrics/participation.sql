@@ -55,26 +55,17 @@ first_last as (
     select min(period_start) as first_period, max(period_start) as last_period from calendar
 ),
 
-spans as (
+-- held_moves (participation_moves.sql) brought into the calendar: an arrival before its first
+-- period, or not known, counts from it; a move after its last counts in none. A stay ending
+-- before the first period arrives and leaves in it (adding nothing), one beginning after the last
+-- period is in no period, as one left before it began (held_moves counts no such stay).
+moves as (
     select
         {groups},
-        greatest(coalesce(s.hired_period, f.first_period), f.first_period) as from_period,
-        s.left_period
-    from held as s, first_last as f
-    where coalesce(s.hired_period, f.first_period) <= f.last_period
-      and (s.left_period is null or s.left_period >= greatest(coalesce(s.hired_period, f.first_period), f.first_period))
-),
-
-moves as (
-    select {groups}, period_start, sum(people) as people
-    from (
-        select {groups}, from_period as period_start, count(*) as people from spans group by all
-        union all
-        select {groups}, (left_period + {step})::date, -count(*)
-        from spans, first_last
-        where left_period < last_period
-        group by all
-    )
+        greatest(coalesce(m.period_start, f.first_period), f.first_period) as period_start,
+        sum(m.people) as people
+    from held_moves as m, first_last as f
+    where m.period_start is null or m.period_start <= f.last_period
     group by all
 ),
 
