@@ -214,23 +214,17 @@ def hidden_rows(frame: pl.DataFrame, group: str, size: str, k: int, within: list
     keys = within + [group]
     n = pl.col(size).fill_null(0)
     names = frame.get_column(group)
-    if names.dtype == pl.Utf8 and not (names.null_count() and (names == "").any()):
-        # by key, the rows of a partition are by name already (a missing name counting as ""):
-        # ranked by size, ties kept in that order
+    if in_name_order(names):
+        # by key, the rows of a partition are by name already (a missing name counting as "")
         by_key = frame.lazy().select(*keys, n.alias("__n")).with_row_index("__i").sort(keys, maintain_order=True)
         columns = [pl.col("__i"), pl.col("__n")]
         columns += [pl.col(c).ne_missing(pl.col(c).shift(1)).alias(f"__start{i}") for i, c in enumerate(within)]
         if apart is not None:
             columns.append((pl.col(group) == apart).fill_null(False).alias("__apart"))
         by_key = by_key.select(columns).collect()
-        order, sizes = by_key.get_column("__i").to_numpy(), size_array(by_key.get_column("__n"))
-        partition = partition_numbers(by_key, len(within))
+        rows = order = by_key.get_column("__i").to_numpy()
+        sizes, partition = size_array(by_key.get_column("__n")), partition_numbers(by_key, len(within))
         apart_rows = by_key.get_column("__apart").to_numpy() if apart is not None else None
-        if apart_rows is not None:
-            partition = 2 * partition + apart_rows
-        ranked = np.lexsort((sizes, partition))
-        rows, sizes, partition = order[ranked], sizes[ranked], partition[ranked]
-        apart_rows = apart_rows[ranked] if apart_rows is not None else None
     else:
         parts = [pl.col(c) for c in within]
         if apart is not None:
@@ -244,23 +238,49 @@ def hidden_rows(frame: pl.DataFrame, group: str, size: str, k: int, within: list
         partition = partition_numbers(ranked, len(parts))
         apart_rows = frame.get_column(group).eq(apart).fill_null(False).to_numpy()[rows] if apart is not None else None
         order = rows[ranked.get_column("__order").to_numpy()]
-    # the rows now by partition, then size, then name
-    starts = np.ones(len(rows), dtype=bool)
+    hidden = np.empty(len(rows), dtype=bool)
+    hidden[rows] = ruled(partition, sizes, k, apart_rows)
+    return hidden, order
+
+
+def ruled(partition: np.ndarray, sizes: np.ndarray, k: int, apart: np.ndarray | None = None) -> np.ndarray:
+    """The rule of :func:`suppress_small_groups` on rows given by the number of their partition
+    and their size, the rows of each partition in the order of their names: whether each is
+    hidden. ``apart``: the rows decided each alone, hidden when under ``k`` (``External``).
+
+    >>> ruled(np.array([0, 0, 0, 1]), np.array([4, 2, 9, 1]), k=5).tolist()
+    [True, True, False, True]
+    """
+    if apart is not None:
+        partition = 2 * partition + apart
+    ranked = np.lexsort((sizes, partition))  # by partition, then size; a stable sort: then name
+    partition, sizes = partition[ranked], sizes[ranked]
+    starts = np.ones(len(ranked), dtype=bool)
     starts[1:] = partition[1:] != partition[:-1]
     partition = np.cumsum(starts) - 1
-    before = np.cumsum(sizes) - sizes
-    before -= before[starts][partition]  # the sizes of the rows ranked before, in the partition
+    if sizes.dtype.kind == "f":  # summed in each partition from its first row, as a running sum there
+        bounds = [*np.flatnonzero(starts).tolist(), len(sizes)]
+        before = np.concatenate([np.cumsum(sizes[a:b]) for a, b in zip(bounds, bounds[1:])]) - sizes
+    else:
+        before = np.cumsum(sizes) - sizes
+        before -= before[starts][partition]  # the sizes of the rows ranked before, in the partition
     # Primary suppression removes the rows under k. Secondary suppression extends the removed
     # set, smallest first, until it describes at least k people (or holds the only rows there
     # are): a row is removed when the rows ranked before it, all removed, still sum to less than k.
     small = sizes < k
     any_small = np.bincount(partition, weights=small)[partition] > 0
-    hidden_ranked = small | (any_small & (before < k))
-    if apart_rows is not None:
-        hidden_ranked = np.where(apart_rows, small, hidden_ranked)
-    hidden = np.empty(len(rows), dtype=bool)
-    hidden[rows] = hidden_ranked
-    return hidden, order
+    hidden = small | (any_small & (before < k))
+    if apart is not None:
+        hidden = np.where(apart[ranked], small, hidden)
+    out = np.empty(len(ranked), dtype=bool)
+    out[ranked] = hidden
+    return out
+
+
+def in_name_order(names: pl.Series) -> bool:
+    """Whether ``names``, sorted, are in the order of the names the rule ranks by (a missing
+    one counting as ""): text, and not both missing and "" in it."""
+    return names.dtype == pl.Utf8 and not (names.null_count() and (names == "").any())
 
 
 def partition_numbers(frame: pl.DataFrame, count: int) -> np.ndarray:

@@ -53,14 +53,18 @@ def shared_stays(con: duckdb.DuckDBPyConnection, reuse: bool) -> Iterator[None]:
     groups (``participation.sql``'s links from ``staff`` to ``held``: the part that reads every
     person and every version of their attributes, whatever the range) from tables of the store,
     ``m_stays_<digest>_staff`` and ``..._held``, one pair per query text (grain, attribution, set of
-    attributes), computed the first time it is read. With ``reuse``, those the store already
-    holds are read as they are: the caller knows that the people and their history are those they
-    were computed from (:func:`metrics.results.first_touched`); without, every one read is computed
-    again. When the block ends, those it did not read are dropped.
+    attributes), computed the first time it is read; and the headcounts' arrivals and departures
+    per group and period (``participation_moves.sql``, from ``held`` alone) from ``..._moves``
+    beside them, computed from the ``held`` read when the store holds none (stays kept before the
+    moves were). With ``reuse``, those the store already holds are read as they are: the caller
+    knows that the people and their history are those they were computed from
+    (:func:`metrics.results.first_touched`); without, every one read is computed again. When the
+    block ends, those it did not read are dropped.
 
     A load computes its results so (:func:`metrics.results.precompute`): a day's load, which
     changes no one, reads the stays its previous load computed, and the participation queries
-    cost what the periods they recompute hold. The figures are those of the same queries computed
+    cost what the periods they recompute hold, their headcounts a row per group and period of
+    arrival or departure rather than one per stay. The figures are those of the same queries computed
     whole (``tests/test_refresh_periods.py``)."""
     if id(con) in _SHARED:  # nested: the outer block holds them
         yield
@@ -88,18 +92,24 @@ def _query(con: duckdb.DuckDBPyConnection, g, names: list[str], columns: str, pe
         groups=", ".join(names), person=person, trunc=g.trunc, step=g.step,
         lag_same=" and ".join(f"lag({n}) over w is not distinct from {n}" for n in names),
     )
+    moves = sql("participation_moves").format(groups=", ".join(names), step=g.step)
     shared = _SHARED.get(id(con))
     if shared is not None:
         reuse, found, read = shared
         name = STAYS_PREFIX + hashlib.sha256(f"{staff}\n{stays}".encode()).hexdigest()[:16]
-        if not (reuse and {f"{name}_staff", f"{name}_held"} <= found) and f"{name}_held" not in read:
-            con.execute(f"create or replace table {name}_staff as {staff}")
-            con.execute(f"create or replace table {name}_held as with staff as (select * from {name}_staff), "
-                        f"{stays.rstrip().removesuffix(',')} select * from held")
-        read.update((f"{name}_staff", f"{name}_held"))
+        if f"{name}_held" not in read:
+            if not (reuse and {f"{name}_staff", f"{name}_held"} <= found):
+                con.execute(f"create or replace table {name}_staff as {staff}")
+                con.execute(f"create or replace table {name}_held as with staff as (select * from {name}_staff), "
+                            f"{stays.rstrip().removesuffix(',')} select * from held")
+            if not (reuse and {f"{name}_staff", f"{name}_held", f"{name}_moves"} <= found):
+                con.execute(f"create or replace table {name}_moves as with held as (select * from {name}_held), "
+                            f"{moves.rstrip().removesuffix(',')} select * from held_moves")
+        read.update((f"{name}_staff", f"{name}_held", f"{name}_moves"))
         staff, stays = f"select * from {name}_staff", f"held as (select * from {name}_held),"
+        moves = f"held_moves as (select * from {name}_moves),"
     return sql("participation").format(
-        staff=staff, stays=stays, groups=", ".join(names), s_groups=", ".join(f"s.{n}" for n in names),
+        staff=staff, stays=stays + "\n\n" + moves, groups=", ".join(names), s_groups=", ".join(f"s.{n}" for n in names),
         trunc=g.trunc, step=g.step, label=g.label, covers=g.covers, first_read=first_read, **relations,
     )
 

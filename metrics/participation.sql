@@ -55,26 +55,17 @@ first_last as (
     select min(period_start) as first_period, max(period_start) as last_period from calendar
 ),
 
-spans as (
+-- held_moves (participation_moves.sql) brought into the calendar: an arrival before its first
+-- period, or not known, counts from it; a move after its last counts in none. A stay ending
+-- before the first period arrives and leaves in it (adding nothing), one beginning after the last
+-- period is in no period, as one left before it began (held_moves counts no such stay).
+moves as (
     select
         {groups},
-        greatest(coalesce(s.hired_period, f.first_period), f.first_period) as from_period,
-        s.left_period
-    from held as s, first_last as f
-    where coalesce(s.hired_period, f.first_period) <= f.last_period
-      and (s.left_period is null or s.left_period >= greatest(coalesce(s.hired_period, f.first_period), f.first_period))
-),
-
-moves as (
-    select {groups}, period_start, sum(people) as people
-    from (
-        select {groups}, from_period as period_start, count(*) as people from spans group by all
-        union all
-        select {groups}, (left_period + {step})::date, -count(*)
-        from spans, first_last
-        where left_period < last_period
-        group by all
-    )
+        greatest(coalesce(m.period_start, f.first_period), f.first_period) as period_start,
+        sum(m.people) as people
+    from held_moves as m, first_last as f
+    where m.period_start is null or m.period_start <= f.last_period
     group by all
 ),
 
@@ -157,7 +148,7 @@ attributed as (
     select period_start, person_key, {groups}, hired_period, left_period, contributed, read, active_days,
            active_before, contributed_before, read_before
     from covering
-    where whole
+    where whole and (valid_from is not null or valid_to is not null)  -- the only versions: see activity
     union all by name
     select period_start, person_key, {groups}, hired_period, left_period, contributed, read, active_days,
            active_before, contributed_before, read_before
@@ -165,8 +156,27 @@ attributed as (
     where active
 ),
 
--- One row per period, person and group (two versions in the same group are one stay in it).
+-- One row per period, person and group (two versions in the same group are one stay in it). A
+-- version open at both ends (valid_from and valid_to null) is its person's only one
+-- (people_versions.sql opens the first back and the last forward; today's organisation has one
+-- per person): its row is already the only one of its period, person and group, taken as it is
+-- (what the grouping gives of one row) rather than grouped with the others.
 activity as (
+    select
+        period_start,
+        person_key,
+        {groups},
+        contributed,
+        read,
+        active_days::hugeint as active_days,
+        active_before,
+        contributed_before,
+        read_before,
+        (hired_period is null or hired_period <= period_start)
+            and (left_period is null or left_period >= period_start) as employed
+    from covering
+    where valid_from is null and valid_to is null
+    union all
     select
         period_start,
         person_key,
@@ -201,7 +211,22 @@ activity_counts as (
 ),
 
 -- Retention's denominators: the people active (contributing, reading) in a period and employed
--- in the next one, in each group they hold during it.
+-- in the next one, in each group they hold during it; of the periods the calendar holds only (the
+-- active people of its last period count in no period computed: final reads the calendar's).
+before_rows as (
+    select
+        (a.period_start + {step})::date as period_start, a.person_key, a.contributed, a.read, {s_groups},
+        s.valid_from is null and s.valid_to is null as single
+    from active_periods as a
+    join staff as s
+        on s.person_key = a.person_key
+       and (s.valid_from is null or s.valid_from < (a.period_start + {step} + {step})::date)
+       and (s.valid_to is null or s.valid_to > (a.period_start + {step})::date)
+    where (s.hired_period is null or s.hired_period <= (a.period_start + {step})::date)
+      and (s.left_period is null or s.left_period >= (a.period_start + {step})::date)
+      and (a.period_start + {step})::date <= (select last_period from first_last)
+),
+
 before_counts as (
     select
         period_start,
@@ -210,14 +235,10 @@ before_counts as (
         count(*) filter (where contributed) as contributed_before,
         count(*) filter (where read) as read_before
     from (
-        select distinct (a.period_start + {step})::date as period_start, a.person_key, a.contributed, a.read, {s_groups}
-        from active_periods as a
-        join staff as s
-            on s.person_key = a.person_key
-           and (s.valid_from is null or s.valid_from < (a.period_start + {step} + {step})::date)
-           and (s.valid_to is null or s.valid_to > (a.period_start + {step})::date)
-        where (s.hired_period is null or s.hired_period <= (a.period_start + {step})::date)
-          and (s.left_period is null or s.left_period >= (a.period_start + {step})::date)
+        -- a person's only version (see activity) gives one row per group: distinct already
+        select * exclude (single) from before_rows where single
+        union all
+        select distinct * exclude (single) from before_rows where not single
     )
     group by all
 ),

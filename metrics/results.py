@@ -44,6 +44,8 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc  # noqa: F401 (pa.ipc)
 
 from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
@@ -927,6 +929,102 @@ def frame_of(data: bytes) -> pl.DataFrame:
     return pl.read_ipc_stream(io.BytesIO(data))
 
 
+#: The end of an Arrow IPC stream (a continuation marker and a message of no length).
+_END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def _messages(data: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:
+    """The schema message of the Arrow IPC stream ``data`` (the bytes it starts with) and where
+    each of its record batches lies in it (start, end); None when ``data`` is another format (an
+    IPC file) or holds other messages (dictionaries)."""
+    if data[:6] == b"ARROW1":
+        return None
+    source = pa.BufferReader(data)
+    reader = pa.ipc.MessageReader.open_stream(source)
+    schema, batches, at = None, [], 0
+    try:
+        while True:
+            message = reader.read_next_message()
+            end = source.tell()
+            if message.type == "schema" and schema is None:
+                schema = data[:end]
+            elif message.type == "record batch" and schema is not None:
+                batches.append((at, end))
+            else:
+                return None
+            at = end
+    except StopIteration:
+        pass
+    return None if schema is None else (schema, batches)
+
+
+def _stream_spliced(data: bytes, label: str, after: pl.DataFrame, rows: pl.DataFrame | None = None) -> bytes | None:
+    """The frame stored as ``data`` (:func:`_frame_bytes`), its rows of the periods from ``label``
+    on replaced by ``after``, as stored, written without reading the rows kept: the record batches
+    of ``data`` before the first row from ``label`` on are kept as they are, the one holding it
+    (if any) read and written again up to it, and ``after``'s batches follow; :func:`frame_of`
+    reads the rows of ``data`` before ``label``, then ``after`` (a splice's
+    ``pl.concat([old.filter(pl.col("period") < label), after])``). None (to be written in full)
+    unless the rows before ``label`` come first in ``data``, every batch holding a ``period`` of
+    the same schema as ``after``'s (a stream of record batches alone).
+
+    A load's splices cut each stored frame where the one before did, or within the batch it
+    wrote last: each writes the rows of a period or two again, not the year's. ``rows``: the
+    frame ``data`` holds, when read already (the batch the cut falls in is then not read again).
+
+    >>> old = pl.DataFrame({"period": ["2026-01", "2026-02", "2026-03"], "n": [1, 2, 3]})
+    >>> frame_of(_stream_spliced(_frame_bytes(old), "2026-02", pl.DataFrame({"period": ["2026-02"], "n": [5]})))
+    shape: (2, 2)
+    ┌─────────┬─────┐
+    │ period  ┆ n   │
+    │ ---     ┆ --- │
+    │ str     ┆ i64 │
+    ╞═════════╪═════╡
+    │ 2026-01 ┆ 1   │
+    │ 2026-02 ┆ 5   │
+    └─────────┴─────┘
+    """
+    try:
+        found = _messages(data)
+    except pa.ArrowException:
+        return None  # not a stream: written in full
+    if found is None or "period" not in after.columns:
+        return None
+    schema, batches = found
+    fresh = _frame_bytes(after)
+    written = _messages(fresh)
+    if written is None or written[0] != schema:
+        return None
+    stream = pa.ipc.open_stream(data, options=pa.ipc.IpcReadOptions(included_fields=[after.columns.index("period")]))
+    sizes, periods = [], []
+    for batch in stream:
+        sizes.append(batch.num_rows)
+        periods.append(batch.column(0))
+    if len(sizes) != len(batches):
+        return None
+    kept = (pl.Series(pa.chunked_array(periods, type=stream.schema.field(0).type)) < label).fill_null(False)
+    n = int(kept.sum())
+    if not kept.head(n).all():
+        return None  # rows before label after one from label on: a splice's filter, not a cut
+    parts, done = [schema], 0
+    for (start, end), size in zip(batches, sizes):
+        if done + size <= n:
+            parts.append(data[start:end])
+        elif done < n:  # the batch the cut falls in: its rows before the cut, written again
+            cut = (pl.read_ipc_stream(io.BytesIO(schema + data[start:end] + _END_OF_STREAM)) if rows is None
+                   else rows.slice(done, size))
+            if cut.height != size:
+                return None
+            written_again = _frame_bytes(cut.head(n - done))
+            again = _messages(written_again)
+            if again is None or again[0] != schema:
+                return None
+            parts.extend(written_again[a:b] for a, b in again[1])
+        done += size
+    parts.extend(fresh[a:b] for a, b in written[1])
+    return b"".join([*parts, _END_OF_STREAM])
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, pl.DataFrame):
         return {"__frame__": base64.b64encode(_frame_bytes(value)).decode("ascii")}
@@ -1048,22 +1146,25 @@ def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
             for k, rows, suppressed, extra in con.execute("select key, rows, suppressed, extra from m_results").fetchall()}
 
 
-def _stored_any(found: dict[str, tuple], wanted: str, figures: bool = True) -> MetricResult | None:
+def _stored_any(found: dict[str, tuple], wanted: str, figures: bool = True,
+                rows: bool = True) -> MetricResult | None:
     """The result stored under key ``wanted`` among ``found`` (:func:`_stored_all`); without
     ``figures``, of its figures (``extra``: the frames of the lifecycle's funnel and cohorts, the
-    group graph...) only the periods' (``periods``), all a splice reads (:func:`_spliced`)."""
+    group graph...) only the periods' (``periods``), all a splice reads (:func:`_spliced`); without
+    ``rows``, its rows are not read (None)."""
     row = found.get(wanted)
     if row is None:
         return None
     extra = json.loads(row[2])
     if not figures:
         extra = {"periods": extra["periods"]} if isinstance(extra, dict) and "periods" in extra else {}
-    return MetricResult(rows=frame_of(row[0]), suppressed_groups=row[1], extra=_decode(extra))
+    return MetricResult(rows=frame_of(row[0]) if rows else None, suppressed_groups=row[1], extra=_decode(extra))
 
 
 def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, first: date,
              old: MetricResult, old_hidden: MetricResult, common: dict | None = None,
-             ) -> tuple[MetricResult, pl.DataFrame]:
+             stored: tuple[bytes, bytes] | None = None,
+             ) -> tuple[MetricResult, pl.DataFrame, tuple[bytes | None, bytes | None]]:
     """The whole-range result of sliceable metric ``name`` (:func:`sliceable`) from the one stored
     (``old``, and the groups it left out, ``old_hidden``) and the periods from the one holding
     ``first`` on, computed again: the silos per period, the leaders' and responsiveness (no
@@ -1074,7 +1175,12 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
     them (which retention looks back to), whose rows are dropped (responsiveness's and the
     lifecycle's headcounts then those of the participation read from there, :func:`_with_hidden`).
     Each period's row stands on its own, so the result is the one computed over the whole range
-    (``tests/test_refresh_periods.py``)."""
+    (``tests/test_refresh_periods.py``).
+
+    ``stored``: ``old``'s rows and ``old_hidden``'s as stored; the rows and the groups left out
+    are then also returned as they are to be stored, written from those (:func:`_stream_spliced`;
+    else None, to be written in full), and ``old.rows`` may be None (not read): the result's rows
+    are then None too, when only their stored form is wanted."""
     begin = period_start(params.period, first)
     label = period_label(params.period, begin)
     # the cross-silo share of a period, the leaders' and responsiveness read that period alone (and,
@@ -1087,14 +1193,20 @@ def _spliced(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams, fi
         by=params.by, period=params.period, start=shift_period(params.period, begin, -1) if looks_back else begin,
         min_group_size=params.min_group_size, extra=params.extra), common)
     before, after = pl.col("period") < label, pl.col("period") >= label
-    rows = pl.concat([old.rows.filter(before), part.rows.filter(after)])
-    hidden = pl.concat([old_hidden.rows.filter(before), hidden.filter(after)])
+    fresh, fresh_hidden = part.rows.filter(after), hidden.filter(after)
+    encoded = None if stored is None else _stream_spliced(stored[0], label, fresh, old.rows)
+    if encoded is None or old.rows is not None:
+        rows = pl.concat([(frame_of(stored[0]) if old.rows is None else old.rows).filter(before), fresh])
+    else:
+        rows = None
+    hidden_encoded = None if stored is None else _stream_spliced(stored[1], label, fresh_hidden, old_hidden.rows)
+    hidden = pl.concat([old_hidden.rows.filter(before), fresh_hidden])
     extra = dict(part.extra)
     if "periods" in extra:
         extra["periods"] = ([p for p in old.extra["periods"] if p["period"] < label]
                             + [p for p in part.extra["periods"] if p["period"] >= label])
     left_out = hidden.select(pl.exclude("period")).n_unique()
-    return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden
+    return MetricResult(rows=rows, suppressed_groups=left_out, extra=extra), hidden, (encoded, hidden_encoded)
 
 
 def _network_stamp(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -1228,10 +1340,12 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         common[CELLS_BEFORE] = (period_start("month", first), lambda by, attribution: _stored_any(
             stored_before, key(*cells_key(by, attribution_extra(attribution))), False))
 
-    def save(result: MetricResult, *key_parts, end: date | None = None) -> None:
+    def save(result: MetricResult, *key_parts, end: date | None = None, rows: bytes | None = None) -> None:
+        """Store ``result`` under the key of ``key_parts``; ``rows``: its rows as stored, when written
+        already (a splice's, :func:`_stream_spliced`)."""
         wanted = key(*key_parts, end=end)
-        pending[wanted] = (wanted, state, _frame_bytes(result.rows), result.suppressed_groups,
-                           json.dumps(_encode(result.extra)))
+        pending[wanted] = (wanted, state, _frame_bytes(result.rows) if rows is None else rows,
+                           result.suppressed_groups, json.dumps(_encode(result.extra)))
 
     looked_back: dict[tuple[str, str], pl.DataFrame] = {}  # lookback's frames, for lookback_as_of
 
@@ -1282,25 +1396,30 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         return pl.concat([old.rows.filter(pl.col("period").is_in(from_old)),
                           now.filter(pl.col("period").is_in(from_now))]).sort("period", by)
 
-    def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None]:
+    def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None, tuple]:
+        """The result of ``name`` under ``params``, the groups it left out (sliceable ones), and
+        its rows and those groups as stored when a splice wrote them from the stored ones (else
+        None; the rows themselves then None but participation's, which the targets and the
+        sidebar's groups read)."""
         if name == "inactive-teams" and params.end is None and as_of is not None:
-            return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None
+            return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None, (None, None)
         k = params.min_group_size
         if keep_graph and name in WHOLE_HISTORY:
             old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
             if old is not None:
-                return _kept(con, old, date.fromisoformat(before["last_day"])), None
+                return _kept(con, old, date.fromisoformat(before["last_day"])), None, (None, None)
         if first is not None and spliced_at_load(name, params.extra):
-            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra), False)
-            old_hidden = _stored_any(stored_before, key(*hidden_key(name, params.by, params.period, k, params.extra)),
-                                     False)
+            wanted = key(name, params.by, params.period, k, params.extra)
+            hidden_wanted = key(*hidden_key(name, params.by, params.period, k, params.extra))
+            old = _stored_any(stored_before, wanted, False, rows=name == "participation")
+            old_hidden = _stored_any(stored_before, hidden_wanted, False)
             if old is not None and old_hidden is not None:
                 try:
                     return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
-                                    old, old_hidden, common)
+                                    old, old_hidden, common, (stored_before[wanted][0], stored_before[hidden_wanted][0]))
                 except (pl.exceptions.PolarsError, KeyError):
                     pass  # another shape stored: computed in full below
-        return _with_hidden(con, name, params, common)
+        return (*_with_hidden(con, name, params, common), (None, None))
 
     computed = 0
     spent: dict[str, float] = {}
@@ -1338,16 +1457,16 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     label = f"{label} ({attribution_of(params)})"
                 began = time.process_time()
                 try:
-                    result, hidden = compute(name, params)
+                    result, hidden, (stored_rows, stored_hidden) = compute(name, params)
                 except RucheError:
                     continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
                 finally:
                     spent[label] = spent.get(label, 0) + time.process_time() - began
-                save(result, name, by, period, k, extra)
+                save(result, name, by, period, k, extra, rows=stored_rows)
                 if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
                     save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
                 if hidden is not None:
-                    save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra))
+                    save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra), rows=stored_hidden)
                 computed += 1
                 if (name == "participation" and period == "month" and by != "organisation"
                         and attribution_of(params) == stored_as):  # the sidebar's groups: the setting's

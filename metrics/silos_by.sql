@@ -47,8 +47,12 @@ active_external as (
     where d.day >= bounds.first_day and d.day <= bounds.last_day
 ),
 
-population as (
-    select distinct m.by_attribute, c.period, c.period_start, m.grp, m.person_key
+-- each internal person once per attribute, period and group they held in it: a version open at
+-- both ends is its person's only one (people_versions.sql opens the first back and the last
+-- forward), its rows distinct already; those of people of several versions made distinct
+employed as (
+    select m.by_attribute, c.period, c.period_start, m.grp, m.person_key,
+           m.valid_from is null and m.valid_to is null as single
     from membership as m
     join calendar as c
         on (m.hired_on is null or m.hired_on < c.period_end)
@@ -56,6 +60,12 @@ population as (
        and (m.valid_from is null or m.valid_from < c.period_end)
        and (m.valid_to is null or m.valid_to > c.period_start)
     where not m.is_external
+),
+
+population as (
+    select * exclude (single) from employed where single
+    union all
+    select distinct * exclude (single) from employed where not single
     union all
     select a.by_attribute, c.period, c.period_start, 'External' as grp, x.person_key
     from active_external as x

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from metrics.groups import EXTERNAL, MetricError, partition_numbers, size_array, hidden_rows
+from metrics.groups import EXTERNAL, MetricError, hidden_rows, in_name_order, partition_numbers, ruled, size_array
 
 
 def decide(frame: pl.DataFrame, group: str, size: str, k: int,
@@ -129,25 +129,65 @@ def decide_within(frame: pl.DataFrame, outer: list[str], cell: str, size: str, k
         return frame, 0, frame.select(keys)
     if k < 1:
         raise MetricError("the minimum group size is at least 1")
-    groups = frame.group_by(within + outer, maintain_order=True).agg(pl.col(size).sum())
-    # one outer attribute at a time is what the metrics break down by
-    outer_shown, _, _ = decide(groups, outer[-1], size, k, within + outer[:-1])
-    inside = (frame.lazy().select(within + outer).with_row_index("__i")
-              .join(outer_shown.lazy().select(within + outer), on=within + outer, how="semi")
-              .collect().get_column("__i").to_numpy())
-    shown = np.zeros(frame.height, dtype=bool)
-    if len(inside):
-        hidden, _ = hidden_rows(frame[inside], cell, size, k, within + outer)
-        shown[inside[~hidden]] = True
-    shown, order = _close_columns(frame, shown, within, outer, cell, size, k)
-    gone = np.flatnonzero(~shown)
-    return frame[order[shown[order]]], frame.get_column(cell)[gone].n_unique(), frame[gone, keys]
+    n = pl.col(size).fill_null(0)
+    # the rows by key: each group's cells in a run, each partition's; a column is a partition's
+    # cells of one value (numbered by a code of the value: any code telling the values apart will do)
+    code = pl.col(cell).cast(pl.Utf8).cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1)
+    lines = frame.lazy().select(
+        *keys, n.alias("__n"), code.alias("__cell"), (pl.col(outer[-1]) == EXTERNAL).fill_null(False).alias("__apart"),
+    ).with_row_index("__i").sort(keys, maintain_order=True).select(
+        "__i", "__n", "__cell", "__apart",
+        *(pl.col(c).ne_missing(pl.col(c).shift(1)).alias(f"__start{i}") for i, c in enumerate(within + outer)),
+    ).collect()
+    order, sizes = lines.get_column("__i").to_numpy(), size_array(lines.get_column("__n"))
+    partition, group = partition_numbers(lines, len(within)), partition_numbers(lines, len(within + outer))
+    if (sizes.dtype == np.int64 and in_name_order(frame.get_column(outer[-1])) and in_name_order(frame.get_column(cell))
+            and not any(frame.get_column(c).null_count() for c in keys)):
+        # by key, the groups of a partition and the cells of a group are by name, as the rule ranks
+        # them: the groups decided from their headcounts (the sums of their cells') as decide
+        # decides them for any metric (one outer attribute at a time is what the metrics break
+        # down by), then the cells of the groups shown, inside each
+        firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        outer_hidden = ruled(partition_numbers(lines, len(within + outer) - 1)[firsts],
+                             np.add.reduceat(sizes, firsts), k, lines.get_column("__apart").to_numpy()[firsts])
+        inside = np.flatnonzero(~outer_hidden[group])
+        shown = np.zeros(len(order), dtype=bool)
+        shown[inside[~ruled(group[inside], sizes[inside], k)]] = True
+        # ties by size and name broken by the cell's whole key: a group's cells are by name in
+        # the key's order, a column's have one name
+        by_size = np.argsort(sizes, kind="stable")
+    else:
+        groups = frame.group_by(within + outer, maintain_order=True).agg(pl.col(size).sum())
+        outer_shown, _, _ = decide(groups, outer[-1], size, k, within + outer[:-1])
+        inside = (frame.lazy().select(within + outer).with_row_index("__i")
+                  .join(outer_shown.lazy().select(within + outer), on=within + outer, how="semi")
+                  .collect().get_column("__i").to_numpy())
+        shown = np.zeros(frame.height, dtype=bool)
+        if len(inside):
+            hidden, _ = hidden_rows(frame[inside], cell, size, k, within + outer)
+            shown[inside[~hidden]] = True
+        shown = shown[order]
+        # ties by size and name broken by the cell's whole key (the group's name, in a column):
+        # the same cells whatever order the rows came in (a load splices periods computed again)
+        by_size = frame.select(pl.arg_sort_by([n, pl.col(cell).cast(pl.Utf8).fill_null(""), *keys],
+                                              nulls_last=True)).to_series().to_numpy()
+        position = np.empty(len(order), dtype=np.int64)  # each row's place by key
+        position[order] = np.arange(len(order))
+        by_size = position[by_size]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[by_size] = np.arange(len(order))
+    codes = lines.get_column("__cell").to_numpy()
+    column = np.unique(partition * (codes.max() + 2) + codes + 1, return_inverse=True)[1]
+    shown = _close_columns(shown, column, group, sizes, rank, k)
+    gone = np.sort(order[~shown])
+    return frame[order[shown]], frame.get_column(cell)[gone].n_unique(), frame[gone, keys]
 
 
-def _close_columns(frame: pl.DataFrame, shown: np.ndarray, within: list[str], outer: list[str], cell: str,
-                   size: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows of ``frame`` (its cells, one each) are still shown, of those ``shown``, once the
-    breakdown is safe both ways; and the rows' order by ``within``, ``outer`` and ``cell``.
+def _close_columns(shown: np.ndarray, column: np.ndarray, group: np.ndarray, sizes: np.ndarray, rank: np.ndarray,
+                   k: int) -> np.ndarray:
+    """Which cells are still shown, of those ``shown``, once the breakdown is safe both ways: the
+    cells given by the number of their ``column`` and ``group`` (each below the number of cells),
+    their ``sizes`` and their ``rank`` (by size, then name).
 
     The cells hidden in a column (one ``cell`` value across the groups, e.g. the frontline people
     of every department) are what its total, shown by another metric (participation by
@@ -156,53 +196,32 @@ def _close_columns(frame: pl.DataFrame, shown: np.ndarray, within: list[str], ou
     hold between 1 and k - 1 people, the smallest shown one of that group. Hiding only ever
     grows, so this ends.
 
-    One plan orders the rows by key and flags where each group and partition starts; the lines
-    are numbered and the cells ranked from it, and the rounds of hiding are NumPy's."""
-    keys = within + outer + [cell]
-    n = pl.col(size).fill_null(0)
-    name = pl.col(cell).cast(pl.Utf8).fill_null("")
-    # by key: each group's cells in a run, each partition's; a column is a partition's cells of one value
-    by_key = frame.lazy().select(*keys, n.alias("__n"), pl.col(cell).rank("dense").fill_null(0).alias("__cell"),
-                                 name.rank("dense").alias("__name"))
-    lines = by_key.with_row_index("__i").sort(keys, maintain_order=True).select(
-        "__i", "__n", "__cell", "__name",
-        *(pl.col(c).ne_missing(pl.col(c).shift(1)).alias(f"__start{i}") for i, c in enumerate(within + outer)),
-    ).collect()
-    order = lines.get_column("__i").to_numpy()
-    rows = len(order)
-    position = np.empty(rows, dtype=np.int64)  # each row's place by key
-    position[order] = np.arange(rows)
-    sizes, names = size_array(lines.get_column("__n"))[position], lines.get_column("__name").to_numpy()[position]
-    # a number for each row's column and group
-    partition, cells = partition_numbers(lines, len(within)), lines.get_column("__cell")
-    column = np.unique(partition * (cells.max() + 1) + cells.to_numpy(), return_inverse=True)[1][position]
-    group = partition_numbers(lines, len(within + outer))[position]
-    # ties by size and name broken by the cell's whole key (the group's name, in a column):
-    # the same cells whatever order the rows came in (a load splices periods computed again)
-    if any(frame.get_column(c).null_count() for c in keys):  # a missing key ranks last, not first
-        by_size = frame.select(pl.arg_sort_by([n, name, *keys], nulls_last=True)).to_series().to_numpy()
-    else:
-        by_size = np.lexsort((position, names, sizes))
-    rank = np.empty(rows, dtype=np.int64)
-    rank[by_size] = np.arange(rows)
+    >>> _close_columns(np.array([True, True, False, True]), np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]),
+    ...                np.array([9, 8, 2, 7]), np.array([3, 2, 0, 1]), k=5).tolist()
+    [False, True, False, False]
+
+    The hidden cell of 2 would be told by its column's total, so the other cell of that column
+    goes; the cell of 7 would tell it from its group's.
+    """
+    cells = len(shown)
     # the groups hidden whole stay hidden; only the cells of shown groups may go
-    group_shown = np.bincount(group, weights=shown, minlength=rows)[group] > 0
-    for _ in range(rows + 1):
+    group_shown = np.bincount(group, weights=shown, minlength=cells)[group] > 0
+    for _ in range(cells + 1):
         changed = False
         for line, may_go in ((column, True), (group, group_shown)):
-            hidden_sum = np.bincount(line, weights=np.where(shown, 0, sizes), minlength=rows)[line]
+            hidden_sum = np.bincount(line, weights=np.where(shown, 0, sizes), minlength=cells)[line]
             exposed = (hidden_sum > 0) & (hidden_sum < k) & may_go
             candidates = exposed & shown
             if not candidates.any():
                 continue
             # the smallest shown cell of each exposed line (by size, then name)
-            first = np.full(rows, rows)
+            first = np.full(cells, cells)
             np.minimum.at(first, line[candidates], rank[candidates])
             shown = shown & ~(candidates & (rank == first[line]))
             changed = True
         if not changed:
             break
-    return shown, order
+    return shown
 
 
 #: The columns :func:`decide_each` and :func:`decide_within_each` stack frames under: the

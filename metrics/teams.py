@@ -281,7 +281,7 @@ def _since(frame: pl.DataFrame, by: str, period: str, now_start: date, now_end: 
         "participation_drop": usable & (before("headcount") >= k) & ~before("partial").fill_null(True)
         & (((before("participation_rate") - pl.col("participation_rate")) * 100).round(9) >= drop_points),
     }
-    fired = frame.lazy().sort(by, "period").select(
+    fired = frame.lazy().sort(by, "period", maintain_order=True).select(
         by, pl.col("period").alias("since_period"), (~same).alias("first"),
         *(test.fill_null(False).alias(name) for name, test in tests.items())).collect()
     group = np.cumsum(fired.get_column("first").to_numpy()) - 1

@@ -884,7 +884,7 @@ TABLES: dict[str, Table] = {
                     "say how recent the communities and the betweenness are")},
         derived=True,
     ),
-    # one pair per participation query (grain, attribution, attributes): metrics.participation.shared_stays
+    # three per participation query (grain, attribution, attributes): metrics.participation.shared_stays
     "m_stays_{digest}_staff": Table(
         "internal people with each version of the attributes one participation query groups by (one table "
         "per query)", _DERIVED + " (computed again whenever a person or their history changed)", True,
@@ -911,6 +911,18 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    "m_stays_{digest}_moves": Table(
+        "each group's people arriving and leaving per period, from the table above (one table per query)",
+        _DERIVED + " (computed again whenever a person or their history changed)", False,
+        {
+            "by_attribute": C("metrics", "which group attribute the row is of, when a query groups by several"),
+            "g{n}": C("people_history (" + _ATTRIBUTE + ")", "the groups held (one column per attribute grouped by)"),
+            "period_start": C(_DIRECTORY, "the period of arrival (hiring) or the one after leaving: headcounts "
+                              "per period"),
+            "people": C("metrics", "the people arriving (positive) or leaving (negative) in that period"),
+        },
+        derived=True,
+    ),
     "m_results_facts": Table(
         "what the dashboard's stored results were computed from", _DERIVED, False,
         {"facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
@@ -928,7 +940,7 @@ def table_kind(name: str) -> str:
     >>> table_kind("m_stays_0123456789abcdef_held"), table_kind("people")
     ('m_stays_{digest}_held', 'people')
     """
-    match = re.fullmatch(r"m_stays_[0-9a-f]{16}_(staff|held)", name)
+    match = re.fullmatch(r"m_stays_[0-9a-f]{16}_(staff|held|moves)", name)
     return f"m_stays_{{digest}}_{match[1]}" if match else name
 
 

@@ -205,3 +205,61 @@ def test_retention_of_contributors_and_readers_month_to_month():
         # active 1, 2, 3, 5 -> all four again; contributors 1, 2 -> 1; readers 3, 5 -> 3
         ("2026-02", 5, 1.0, 0.5, 0.5),
     ]
+
+
+def versioned_company():
+    """Three people of Ops whose versions split periods: 1 moves from Paris to Lyon on 10 February
+    (still Ops) and to Tax on 1 March; 2 has one version (no history); 3 moves from Paris to Lyon
+    on 15 January. 2 is active again in April, after the ranges read below end."""
+    con = make_store(
+        [person(1, department="Tax", site="Lyon"), person(2, department="Ops", site="Paris"),
+         person(3, department="Ops", site="Lyon")],
+        [act(1, "post", "2026-01-05"), act(1, "read", "2026-02-05"), act(1, "post", "2026-02-20"),
+         act(1, "post", "2026-03-03"), act(2, "post", "2026-01-06"), act(2, "reaction", "2026-02-07"),
+         act(2, "post", "2026-04-02"), act(3, "read", "2026-01-10"), act(3, "post", "2026-01-20"),
+         act(3, "reply", "2026-02-10")],
+    )
+    con.execute("insert into people_history (person_key, valid_from, valid_to, department, site) values "
+                "(1, '2025-12-01', '2026-02-10', 'Ops', 'Paris'), (1, '2026-02-10', '2026-03-01', 'Ops', 'Lyon'), "
+                "(1, '2026-03-01', null, 'Tax', 'Lyon'), "
+                "(3, '2025-12-01', '2026-01-15', 'Ops', 'Paris'), (3, '2026-01-15', null, 'Ops', 'Lyon')")
+    return con
+
+
+@pytest.mark.parametrize("materialised", [False, True])
+def test_people_of_one_version_and_of_several_count_once_per_group_and_the_last_period_retains(materialised):
+    """Every attribute at once (``participation_frames``): a person of one version (2) and people
+    whose versions split a period, in one group (1 in February, 3 in January, by department) or
+    two (by site), count once in each group they held; the range's last period (March, the data
+    going on in April) counts its retention from February's active people. The frames are those
+    of each attribute alone (``participation_frame``)."""
+    from metrics.participation import participation_frame, participation_frames
+
+    con = versioned_company()
+    if materialised:
+        refresh(con)
+    frames = participation_frames(con, ["department", "site"], "month", end=date(2026, 3, 31))
+    figures = ["headcount", "active", "contributors", "retention", "contributors_retained"]
+    assert frames["department"].select("period", "department", *figures).rows() == [
+        ("2026-01", "Ops", 3, 3, 3, None, None),
+        # 1 in Paris then Lyon, both Ops: once
+        ("2026-02", "Ops", 3, 3, 2, 1.0, 2 / 3),
+        # 1 in Tax from March: February's active 2 and 3 in Ops, 1 in Tax
+        ("2026-03", "Ops", 2, 0, 0, 0.0, 0.0),
+        ("2026-03", "Tax", 1, 1, 1, 1.0, 1.0),
+    ]
+    assert frames["site"].select("period", "site", *figures).rows() == [
+        # 3 read in Paris on 10 January, posted in Lyon on the 20th
+        ("2026-01", "Lyon", 1, 1, 1, None, None),
+        ("2026-01", "Paris", 3, 3, 2, None, None),
+        # 1 read in Paris on 5 February, posted in Lyon on the 20th: active in both
+        ("2026-02", "Lyon", 2, 2, 2, 1.0, 1.0),
+        ("2026-02", "Paris", 2, 2, 0, 1.0, 0.0),
+        ("2026-03", "Lyon", 2, 1, 1, 0.5, 0.5),
+        ("2026-03", "Paris", 1, 0, 0, 0.0, None),
+    ]
+    # stickiness: person-days of activity over the days (January's from the 5th, the data's first)
+    # and the people with one (3: two days in January, 1 two in February)
+    assert frames["department"]["stickiness"].to_list()[:2] == [4 / 27 / 3, 4 / 28 / 3]
+    for by in ("department", "site"):
+        assert_frame_equal(frames[by], participation_frame(con, [by], "month", end=date(2026, 3, 31)), check_exact=True)

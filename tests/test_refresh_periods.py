@@ -213,7 +213,35 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
     # and in today's organisation, by department (someone's department was another before:
     # metrics.results.other_calls), the participation by it, the levels and the frontline within
     # its groups (neither alone: no call asks for them by the organisation or by themselves)
-    assert len(stays) == 2 * 3 * (4 + 3) and "m_stays_0000000000000000_held" not in stays
+    # three tables each: the people's versions, their stays and the headcounts' moves
+    assert len(stays) == 3 * 3 * (4 + 3) and "m_stays_0000000000000000_held" not in stays
+
+
+def test_stays_kept_before_their_moves_get_them_from_the_stays_as_kept(exports, october, tmp_path):
+    """A store whose stays were kept before the headcounts' moves were (no ``m_stays_*_moves``):
+    a day's load computes each query's moves from the stays it reads as they are (neither the
+    people's versions nor their stays computed again), the stored results and every derived
+    table those of a refresh from scratch."""
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    with writing(str(db)) as con:
+        moves = sorted(t for (t,) in con.execute("select table_name from duckdb_tables() "
+                                                 "where table_name like 'm_stays_%_moves'").fetchall())
+        assert len(moves) == 3 * (4 + 3)
+        for name in moves:
+            con.execute(f"drop table {name}")
+        kept = set(con.execute("select table_name, table_oid from duckdb_tables() "
+                               "where table_name like 'm_stays_%'").fetchall())
+    done = load(db, [day(exports, 1)])
+    assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        now = set(con.execute("select table_name, table_oid from duckdb_tables() "
+                              "where table_name like 'm_stays_%'").fetchall())
+    finally:
+        con.close()
+    assert kept <= now and sorted(name for name, _ in now - kept) == moves
+    assert_same_derived(db, tmp_path)
 
 
 def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivity_rules(exports, october, tmp_path):

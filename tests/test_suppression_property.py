@@ -380,17 +380,21 @@ def named_frame(partitions, rng, names=pl.Utf8) -> pl.DataFrame:
 
 
 @settings(max_examples=300, deadline=None)
-@given(named_partitions, st.integers(1, 10), st.randoms(use_true_random=False), st.sampled_from([pl.Utf8, pl.Int64]))
-def test_the_decisions_are_the_plain_rule(partitions, k, rng, names):
+@given(named_partitions, st.integers(1, 10), st.randoms(use_true_random=False), st.sampled_from([pl.Utf8, pl.Int64]),
+       st.booleans())
+def test_the_decisions_are_the_plain_rule(partitions, k, rng, names, fractions):
     """metrics.groups.suppress_small_groups and metrics.suppression.decide give what the rule as
     plain polars operations gives: the rows, in the same order, the groups left out and the keys
-    hidden, over rows in any order, ties by size, missing names and sizes, External, k = 1."""
+    hidden, over rows in any order, ties by size, missing names and sizes, External, k = 1, and
+    sizes in fractions (summed in the same order)."""
     from polars.testing import assert_frame_equal
 
     from metrics.groups import suppress_small_groups
     from metrics.suppression import decide
 
     frame = named_frame(partitions, rng, names)
+    if fractions:
+        frame = frame.with_columns(pl.col("n") * 0.7)
     for within in (["period"], []):
         one = frame if within else frame.filter(pl.col("period") == "p0").drop("period")
         rows, left_out = suppress_small_groups(one, "group", "n", k, within)
@@ -405,14 +409,14 @@ def test_the_decisions_are_the_plain_rule(partitions, k, rng, names):
         assert_frame_equal(got[2], want[2])
 
 
-# up to 3 periods of up to 4 outer groups (one may be unnamed) of up to 3 cells (one may be
-# unnamed) of 0 to 12 people or a missing headcount
+# up to 3 periods of 2 to 5 outer groups (one may be External, one unnamed) of up to 3 cells
+# (one may be unnamed, one "") of 0 to 12 people, often tied, or a missing headcount
 cell_breakdowns = st.lists(
-    st.lists(st.tuples(st.sampled_from(["x", "y", "z", None]),
-                       st.lists(st.tuples(st.sampled_from(["staff", "manager", "executive", None]),
-                                          st.one_of(st.none(), st.integers(0, 12))),
+    st.lists(st.tuples(st.sampled_from(["x", "y", "z", "External", None]),
+                       st.lists(st.tuples(st.sampled_from(["staff", "manager", "executive", "", None]),
+                                          st.sampled_from([None, 0, 1, 2, 5, 6, 9, 12])),
                                 min_size=1, max_size=3, unique_by=lambda c: c[0])),
-             min_size=1, max_size=4, unique_by=lambda g: g[0]),
+             min_size=2, max_size=5, unique_by=lambda g: g[0]),
     min_size=1, max_size=3,
 )
 
@@ -432,8 +436,10 @@ def test_a_breakdown_is_decided_as_the_plain_rule_decides_it(spec, k, rng):
     rng.shuffle(rows)
     frame = pl.DataFrame(rows, schema={"period": pl.Utf8, "department": pl.Utf8, "level": pl.Utf8,
                                        "headcount": pl.Int64, "value": pl.Int64}, orient="row")
-    for sorted_first in (False, True):
-        one = frame.sort("period", "department", "level") if sorted_first else frame
+    # and every name given (the names then rank in the keys' order)
+    named = frame.with_columns(pl.col("department").fill_null("w"),
+                               pl.col("level").replace({"": "trainee"}).fill_null("intern"))
+    for one in (frame, frame.sort("period", "department", "level"), named, named.sort("period", "department")):
         got = decide_within(one, ["department"], "level", "headcount", k, within=["period"])
         want = plain_decide_within(one, ["department"], "level", "headcount", k, within=["period"])
         assert_frame_equal(got[0], want[0])
