@@ -995,14 +995,19 @@ def _stream_spliced(data: bytes, label: str, after: pl.DataFrame, rows: pl.DataF
     written = _messages(fresh)
     if written is None or written[0] != schema:
         return None
-    stream = pa.ipc.open_stream(data, options=pa.ipc.IpcReadOptions(included_fields=[after.columns.index("period")]))
     sizes, periods = [], []
-    for batch in stream:
-        sizes.append(batch.num_rows)
-        periods.append(batch.column(0))
+    try:  # each batch's periods alone read (a pyarrow without polars' string views: written in full)
+        stream = pa.ipc.open_stream(data, options=pa.ipc.IpcReadOptions(
+            included_fields=[after.columns.index("period")]))
+        for batch in stream:
+            sizes.append(batch.num_rows)
+            periods.append(batch.column(0))
+        period = pl.Series(pa.chunked_array(periods, type=stream.schema.field(0).type))
+    except pa.ArrowException:
+        return None
     if len(sizes) != len(batches):
         return None
-    kept = (pl.Series(pa.chunked_array(periods, type=stream.schema.field(0).type)) < label).fill_null(False)
+    kept = (period < label).fill_null(False)
     n = int(kept.sum())
     if not kept.head(n).all():
         return None  # rows before label after one from label on: a splice's filter, not a cut
