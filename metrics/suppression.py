@@ -232,12 +232,13 @@ _BY, _GROUP = "__by", "__group"
 def _stacked(frames: dict[str, pl.DataFrame]) -> pl.DataFrame | None:
     """``frames`` one under the other, each with its group column (named by its key) renamed
     :data:`_GROUP` and its key in :data:`_BY` (first); None when their columns, so renamed, differ
-    in name, order or type (they are then decided one by one)."""
-    parts = [frame.rename({key: _GROUP}).select(pl.lit(key).alias(_BY), pl.all())
-             for key, frame in frames.items()]
-    if not parts or any(part.schema != parts[0].schema for part in parts):
+    in name, order or type (they are then decided one by one). One plan, collected once."""
+    schemas = [[(_BY, pl.Utf8), *((_GROUP if name == key else name, kind) for name, kind in frame.schema.items())]
+               for key, frame in frames.items()]
+    if not schemas or any(schema != schemas[0] for schema in schemas):
         return None
-    return pl.concat(parts, rechunk=False)
+    return pl.concat([frame.lazy().select(pl.lit(key).alias(_BY), pl.all()).rename({key: _GROUP})
+                      for key, frame in frames.items()], rechunk=False).collect()
 
 
 def _unstacked(decided: tuple[pl.DataFrame, int, pl.DataFrame], frames: dict[str, pl.DataFrame],
@@ -246,15 +247,25 @@ def _unstacked(decided: tuple[pl.DataFrame, int, pl.DataFrame], frames: dict[str
     columns, in its names), the distinct values of ``counted[key]`` among its rows hidden, and
     those rows' keys ``keys[key]``."""
     shown, _, hidden = decided
-    shown_parts = shown.partition_by(_BY, as_dict=True, include_key=False, maintain_order=True)
-    hidden_parts = hidden.partition_by(_BY, as_dict=True, include_key=False, maintain_order=True)
+    shown_parts, hidden_parts = _parts(shown), _parts(hidden)
     out = {}
     for key, frame in frames.items():
-        names = {_GROUP: key}
-        rows = shown_parts.get((key,), shown.clear().drop(_BY)).rename(names).select(frame.columns)
-        left = hidden_parts.get((key,), hidden.clear().drop(_BY)).rename(names).select(keys[key])
-        out[key] = (rows, left[counted[key]].n_unique(), left)
+        rows = _named(shown_parts[key] if key in shown_parts else shown.clear().drop(_BY), key, frame.columns)
+        left = _named(hidden_parts[key] if key in hidden_parts else hidden.clear().drop(_BY), key, keys[key])
+        out[key] = (rows, left.get_column(counted[key]).n_unique(), left)
     return out
+
+
+def _parts(stacked: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The rows of ``stacked`` of each key in :data:`_BY`, without it, in order."""
+    return dict(zip(stacked.get_column(_BY).unique(maintain_order=True).to_list(),
+                    stacked.partition_by(_BY, include_key=False, maintain_order=True), strict=True))
+
+
+def _named(part: pl.DataFrame, key: str, columns: list[str]) -> pl.DataFrame:
+    """``part`` (a frame of its own) with :data:`_GROUP` named ``key`` again, its ``columns`` in order."""
+    part.columns = [key if name == _GROUP else name for name in part.columns]
+    return part if part.columns == columns else part.select(columns)
 
 
 def decide_each(frames: dict[str, pl.DataFrame], size: str, k: int,
