@@ -65,6 +65,8 @@ contributed_in as (
        and d.day >= greatest(c.period_start, c.valid_from)
        and d.day < least((c.period_start + {step})::date, c.valid_to)
     where not c.whole and d.posts + d.replies > 0
+      -- the days of the range's periods only (covering's are): the history's others read no further
+      and d.day >= date_trunc('{trunc}', $first_day::date)::date
 ),
 
 -- The people who contributed in the period before a period of the range and not in it, in the
