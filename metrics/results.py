@@ -932,6 +932,12 @@ def frame_of(data: bytes) -> pl.DataFrame:
 #: The end of an Arrow IPC stream (a continuation marker and a message of no length).
 _END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
+#: A stored frame spliced from its batches gains one per period started (a weekly frame, one a
+#: week): past this many it is written in full again, as one batch, so that the nights of a year
+#: leave no frame in dozens of pieces (a frame of 500,000 rows in 60 batches reads and filters a
+#: fifth slower than in one).
+SPLICED_BATCHES = 16
+
 
 def _messages(data: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:
     """The schema message of the Arrow IPC stream ``data`` (the bytes it starts with) and where
@@ -991,6 +997,8 @@ def _stream_spliced(data: bytes, label: str, after: pl.DataFrame, rows: pl.DataF
     if found is None or "period" not in after.columns:
         return None
     schema, batches = found
+    if len(batches) >= SPLICED_BATCHES:
+        return None  # written in full, as one batch: reads stay as cheap as a full refresh's
     fresh = _frame_bytes(after)
     written = _messages(fresh)
     if written is None or written[0] != schema:

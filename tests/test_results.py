@@ -165,6 +165,25 @@ def test_a_spliced_frame_is_written_from_the_stored_batches_and_reads_as_the_spl
     assert results._stream_spliced(as_file.getvalue(), "2026-03", fresh) is None
 
 
+def test_a_frame_spliced_night_after_night_is_written_whole_again_past_a_bound_of_batches():
+    """Each period started adds a batch to a frame spliced from its batches: once it holds
+    SPLICED_BATCHES, the next splice is written in full (one batch), so that a year of nightly
+    loads leaves no frame in dozens of pieces."""
+    stored = results._frame_bytes(pl.DataFrame({"period": ["2026-01"], "n": [0]}))
+    for week in range(2, 40):
+        label = f"2026-{week:02d}"
+        fresh = pl.DataFrame({"period": [label], "n": [week]})
+        spliced = results._stream_spliced(stored, label, fresh)
+        batches = len(results._messages(stored)[1])
+        if batches >= results.SPLICED_BATCHES:
+            assert spliced is None  # the caller writes it in full
+            spliced = results._frame_bytes(pl.concat([results.frame_of(stored), fresh]))
+        assert len(results._messages(spliced)[1]) <= results.SPLICED_BATCHES
+        assert_frame_equal(results.frame_of(spliced), pl.concat([results.frame_of(stored), fresh]), check_exact=True)
+        stored = spliced
+    assert results.frame_of(stored)["n"].to_list() == [0, *range(2, 40)]
+
+
 def test_a_range_of_whole_periods_sliced_from_the_stored_results_equals_the_live_metric(sample_store):
     from dashboard.filters import periods, whole_periods
 
