@@ -41,9 +41,11 @@ def normalised_mutual_information(left: list, right: list) -> float:
     if n == 0:
         return float("nan")
     frame = pl.DataFrame({"x": [str(v) for v in left], "y": [str(v) for v in right]})
-    joint = frame.group_by("x", "y").len()
-    px = frame.group_by("x").len().rename({"len": "nx"})
-    py = frame.group_by("y").len().rename({"len": "ny"})
+    # the sums below run in the order of the items' first appearance, not of a hash table's
+    # threads: the same labellings give the same figure to the last bit, run after run
+    joint = frame.group_by("x", "y", maintain_order=True).len()
+    px = frame.group_by("x", maintain_order=True).len().rename({"len": "nx"})
+    py = frame.group_by("y", maintain_order=True).len().rename({"len": "ny"})
 
     def entropy(counts) -> float:
         return -sum(c / n * math.log(c / n) for c in counts)
@@ -51,7 +53,7 @@ def normalised_mutual_information(left: list, right: list) -> float:
     hx, hy = entropy(px["nx"].to_list()), entropy(py["ny"].to_list())
     if hx + hy == 0:
         return 1.0
-    j = joint.join(px, on="x").join(py, on="y")
+    j = joint.join(px, on="x", maintain_order="left").join(py, on="y", maintain_order="left")
     mi = sum(c / n * math.log(n * c / (a * b)) for c, a, b in j.select("len", "nx", "ny").iter_rows())
     return max(0.0, min(1.0, 2 * mi / (hx + hy)))
 
