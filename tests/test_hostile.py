@@ -47,6 +47,7 @@ import duckdb
 import pytest
 
 from ingest.reasons import known
+from tests import peak
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "hostile"
@@ -114,14 +115,17 @@ def _env(tmp: Path) -> dict:
 def _run(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int, str, str, float, int]:
     """Run ``ruche ARGV``; returns (exit code, stdout, stderr, seconds, peak memory in MB).
 
-    Killed after ``timeout`` seconds (a hang fails the case, it never blocks the suite)."""
-    out, err = cwd / f".out-{time.monotonic_ns()}", cwd / f".err-{time.monotonic_ns()}"
+    The peak is the command's own (:mod:`tests.peak`: read through ``wait4`` here, it would start
+    from this test process's size, some 900 MB late in a whole run). Killed after ``timeout``
+    seconds (a hang fails the case, it never blocks the suite)."""
+    stamp = time.monotonic_ns()
+    out, err, report = cwd / f".out-{stamp}", cwd / f".err-{stamp}", cwd / f".peak-{stamp}"
     started = time.monotonic()
     with open(out, "wb") as o, open(err, "wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "ruche.cli", *argv], cwd=cwd, env=env,
-                                stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
+        proc = peak.popen([sys.executable, "-m", "ruche.cli", *argv], report, cwd=cwd, env=env,
+                          stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() - started > timeout:
@@ -129,12 +133,13 @@ def _run(argv: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int, st
                 os.wait4(proc.pid, 0)
                 pytest.fail(f"ruche {' '.join(argv)} still running after {timeout:.0f} s: it hangs")
             time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
+    measured = peak.read(report)
+    report.unlink()
     stdout, stderr = out.read_text(errors="replace"), err.read_text(errors="replace")
     out.unlink()
     err.unlink()
-    return proc.returncode, stdout, stderr, seconds, usage.ru_maxrss // 1024
+    return measured["status"], stdout, stderr, seconds, measured["peak_mb"]
 
 
 def _no_traceback(what: str, text: str) -> None:
