@@ -125,8 +125,7 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
                                           **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
                      0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions_of(attribution, bys,
-                                                                                             of="touched")),
+    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions_of(attribution, bys)),
                                     trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period, person_day=history.person_day)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()

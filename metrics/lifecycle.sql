@@ -9,10 +9,9 @@
 -- first period and not contributing are the person's, whatever their group; a person lapses in the
 -- groups they held during the period they did not contribute in.
 -- Template slots (from the code or an allow-list): <people> (metrics.groups.people_by_attribute
--- over metrics.bases.people_versions of the people of `touched`: one row per version, person and
--- attribute, so that one query gives every attribute's rows), <trunc>, <step>, <label>,
--- <person_period> and <person_day> (per person and period, and day, from the first day of the
--- data: read with $from_date null).
+-- over metrics.bases.people_versions: one row per version, person and attribute, so that one query
+-- gives every attribute's rows), <trunc>, <step>, <label>, <person_period> and <person_day> (per
+-- person and period, and day, from the first day of the data: read with $from_date null).
 -- Bound parameters: $from_date (null), $to_date, $first_day, $last_day (the range cut to the data).
 with
 
@@ -31,15 +30,6 @@ firsts as (
 calendar as (
     select distinct date_trunc('{trunc}', d)::date as period_start
     from range($first_day::date, $last_day::date + interval 1 day, interval 1 day) as t(d)
-),
-
--- The people whose versions the range's rows read: those who contributed in one of its periods or
--- in the period before one (<people> holds theirs alone: every other person's are never joined).
-touched as (
-    select distinct person_key
-    from contributed
-    where period_start >= (date_trunc('{trunc}', $first_day::date) - {step})::date
-      and period_start < (date_trunc('{trunc}', $last_day::date) + {step})::date
 ),
 
 -- The versions of each person's attributes during each period of the range they contributed in:

@@ -448,11 +448,10 @@ def test_the_lifecycle_restated_puts_the_newcomer_in_today_s_group(mover):
 
 @pytest.mark.parametrize("attribution", ["as-it-was", "today"])
 def test_the_versions_of_some_people_are_theirs_among_everyone_s(mover, attribution):
-    """metrics.bases.people_versions of some people alone (``of``: what the lifecycle's rows and
-    the threads counted read, the people who contributed in the range's periods or the threads'
-    authors) gives their rows of everyone's versions, their first version extended back and their
-    last forward: three of the mover O06 and of S01, two of R03 (R&D split); one open version
-    each in today's organisation."""
+    """metrics.bases.people_versions of some people alone (``of``: what responsiveness's threads
+    counted read, the threads' authors) gives their rows of everyone's versions, their first
+    version extended back and their last forward: three of the mover O06 and of S01, two of R03
+    (R&D split); one open version each in today's organisation."""
     from metrics.bases import people_versions
 
     ids = [pid(person(i)) for i in ("O06", "S01", "R03")]
