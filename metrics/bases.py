@@ -178,19 +178,27 @@ def check_attribution(attribution: str) -> str:
     return attribution
 
 
-def people_versions(attribution: str = AS_IT_WAS) -> str:
+def people_versions(attribution: str = AS_IT_WAS, of: str | None = None) -> str:
     """The relation of people with each version of their attributes (``valid_from`` inclusive,
     ``valid_to`` exclusive; null: open) under ``attribution``: people_history's versions, the first
     extended back and the last forward (:file:`people_versions.sql`), or one open version per
-    person, their attributes now (:data:`TODAY`). Every other column is the person's."""
+    person, their attributes now (:data:`TODAY`). Every other column is the person's. ``of``: a
+    relation with a ``person_key`` column (from the code, in the query the relation is read in):
+    the versions of those people alone, each person's read from their own rows (the same as among
+    everyone's), not every person's computed to keep a few."""
+    people = "people" if of is None else f"(select * from people where person_key in (select person_key from {of}))"
     if check_attribution(attribution) == TODAY:
         return ("(select person_key, person_id, employee_id, in_directory, is_external, hired_on, left_on, "
                 "null::date as valid_from, null::date as valid_to, department, team, site, country, level, "
-                "manager_key, frontline from people)")
-    return "(" + sql("people_versions") + ")"
+                f"manager_key, frontline from {people})")
+    text = sql("people_versions")
+    if of is not None:  # its two reads of the people, theirs alone (the text otherwise as it is: a digest names it)
+        text = text.replace("from people_history as h", "from (select * from people_history where person_key in "
+                            f"(select person_key from {of})) as h").replace("from people as p", f"from {people} as p")
+    return "(" + text + ")"
 
 
-def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False) -> str:
+def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False, of: str | None = None) -> str:
     """:func:`people_versions` under ``attribution`` for groups of the attributes ``bys``: one open
     version per person, their attributes now, when the groups read no attribute of a version (the
     whole organisation alone, and ``reads`` false: the measure reads none either). A person's
@@ -204,8 +212,8 @@ def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False
     True
     """
     if reads or set(bys) - {"organisation"}:
-        return people_versions(attribution)
-    return people_versions(TODAY)
+        return people_versions(attribution, of)
+    return people_versions(TODAY, of)
 
 
 def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:

@@ -117,7 +117,9 @@ def _thread_counts(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, 
     days = "true" if only is None else " or ".join(
         f"(t.day >= '{p.isoformat()}'::date and t.day < '{shift_period(period, p, 1).isoformat()}'::date)"
         for p in only) or "false"
-    query = sql("responsiveness").format(people=people_by_attribute(bys, bases.people_versions_of(attribution, bys)),
+    # held in a table, the threads' authors alone: every other person's versions are never joined
+    people = bases.people_versions_of(attribution, bys, of=threads)
+    query = sql("responsiveness").format(people=people_by_attribute(bys, people),
                                          trunc=g.trunc, label=g.label,
                                          threads=threads or f"({threads_sql(con, days)})")
     counts = con.execute(query, None if threads else {"from_date": start, "to_date": end}).pl()

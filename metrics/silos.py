@@ -36,12 +36,13 @@ import polars as pl
 
 from metrics._sql import sql
 from metrics.bases import AS_IT_WAS, attribution_of, people_versions
-from metrics.groups import EXTERNAL, grain, group_expression, people_by_attribute
-from metrics.population import (EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql,
+from metrics.groups import EXTERNAL, grain, group_expression
+from metrics.population import (EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, EXTERNAL_ACTIVE, bounds_sql, data_bounds,
                                 held_bounds)
 from metrics.suppression import decide
 from metrics.graph import group_graph_frames, stored_ties
-from metrics.ties import WHOLE_WINDOW_CALENDAR, data_days, network_query, per_period_calendar, window
+from metrics.ties import (WHOLE_WINDOW_CALENDAR, data_days, network_query, per_period_calendar, whole_months,
+                          window)
 from metrics.measure import MetricParams, MetricResult, register
 from ruche.i18n import N_
 
@@ -170,8 +171,19 @@ def totals_by(
         day_of = f"date_trunc('{g.trunc}', {{day}})::date"
         # a month or a quarter holds whole months: those are summed from the groups' month totals
         months = g.name in ("month", "quarter")
+    # the days of the pairs read, as literal dates (those of bounds: the data's first and last day
+    # held), so that the scan of m_group_ties skips the storage blocks of the other days
+    first, last = data_bounds(con, start, end)
+    if first is None or first > last:
+        tie_days = "false"
+    elif months:
+        full_from, full_to = whole_months(first, last)
+        tie_days = (f"((g.day >= date '{first}' and g.day < date '{full_from}') "
+                    f"or (g.day >= date '{full_to}' and g.day <= date '{last}'))")
+    else:
+        tie_days = f"g.day >= date '{first}' and g.day <= date '{last}'"
     query = sql("silos_by").format(
-        bounds=bounds_sql(held_bounds(con)), calendar=calendar, people=people_by_attribute(bys, people_versions(AS_IT_WAS)),
+        bounds=bounds_sql(held_bounds(con)), calendar=calendar, attribution=AS_IT_WAS, tie_days=tie_days,
         attributes=", ".join(f"'{b}'" for b in bys if group_expression(b)),
         external_period=day_of.format(day="d.day"), ties_period=day_of.format(day="g.day"),
         ends_period=day_of.format(day="e.month"),

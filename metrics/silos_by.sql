@@ -1,16 +1,15 @@
 -- The E-I index per group and period for several attributes at once (the cross-silo share per
 -- period a load stores for every attribute): row for row what silos.sql gives for each attribute
--- alone, read from the stored group ties (m_group_ties, m_group_ends, m_external_days), with `by_attribute`
--- (the attribute a row is grouped by) first. Each link is silos.sql's and interactions.sql's with
+-- alone, read from the stored group ties (m_group_ties, m_group_ends, m_group_members,
+-- m_external_days), with `by_attribute` (the attribute a row is grouped by) first. Each link is silos.sql's and interactions.sql's with
 -- the attribute beside the group.
 -- Template slots (fixed snippets from the code, never user text): bounds (metrics.population),
 -- calendar (metrics.ties: the grain's periods), ties_period and ends_period (the period of a stored
 -- day, of a stored month), days_summed and months_summed (by month or quarter, the window's whole
 -- months read from m_group_ends, the days around them from m_group_ties; by week, every day from
 -- m_group_ties),
--- people (metrics.groups.people_by_attribute over metrics.bases.people_versions: one row per
--- version of a person and attribute, `by_attribute`, `by_group`), attributes (the quoted,
--- allow-listed attribute names).
+-- attribution (metrics.bases.AS_IT_WAS: the stored group members of the groups as they were),
+-- attributes (the quoted, allow-listed attribute names).
 -- Bound parameters: $from_date, $to_date (null: all the data).
 with
 
@@ -26,20 +25,6 @@ attributes as (
     select unnest([{attributes}]) as by_attribute
 ),
 
--- each person's group by each attribute over time; external people form their own group
-membership as (
-    select
-        p.by_attribute,
-        p.person_key,
-        p.is_external,
-        p.hired_on,
-        p.left_on,
-        p.valid_from,
-        p.valid_to,
-        case when p.is_external then 'External' else p.by_group end as grp
-    from {people} as p
-),
-
 -- external people active in each period (the group External's headcount, the same for every attribute)
 active_external as (
     select distinct {external_period} as period_start, d.person_key
@@ -47,30 +32,32 @@ active_external as (
     where d.day >= bounds.first_day and d.day <= bounds.last_day
 ),
 
--- each internal person once per attribute, period and group they held in it: a version open at
--- both ends is its person's only one (people_versions.sql opens the first back and the last
--- forward), its rows distinct already; those of people of several versions made distinct
-employed as (
-    select m.by_attribute, c.period, c.period_start, m.grp, m.person_key,
-           m.valid_from is null and m.valid_to is null as single
-    from membership as m
-    join calendar as c
-        on (m.hired_on is null or m.hired_on < c.period_end)
-       and (m.left_on is null or m.left_on >= c.period_start)
-       and (m.valid_from is null or m.valid_from < c.period_end)
-       and (m.valid_to is null or m.valid_to > c.period_start)
-    where not m.is_external
-),
-
-population as (
-    select * exclude (single) from employed where single
-    union all
-    select distinct * exclude (single) from employed where not single
-    union all
-    select a.by_attribute, c.period, c.period_start, 'External' as grp, x.person_key
-    from active_external as x
-    join calendar as c on c.period_start = x.period_start
-    cross join attributes as a
+-- the people of each group and period, as silos.sql's population counts them: the internal people
+-- employed in the period who held the group on one of its days, from the stored group members
+-- (m_group_members, group_members.sql: a row counts when its person's employment and version
+-- both touch the period, and once per person and group), not every person's versions joined to
+-- the periods again; and the external people active in it, once per attribute (an internal group
+-- named External adds its people to theirs, as silos.sql's population counts both).
+headcount as (
+    select by_attribute, period, period_start, grp, sum(headcount)::bigint as headcount
+    from (
+        select m.attribute as by_attribute, c.period, c.period_start, m.grp, count(*) as headcount
+        from m_group_members as m
+        join calendar as c
+            on m.first_day < c.period_end
+           and m.last_day >= c.period_start
+           and m.earlier_last_day < c.period_start
+        where m.attribution = '{attribution}'
+          and m.attribute in (select by_attribute from attributes)
+        group by all
+        union all
+        select a.by_attribute, c.period, c.period_start, 'External' as grp, count(*) as headcount
+        from active_external as x
+        join calendar as c on c.period_start = x.period_start
+        cross join attributes as a
+        group by all
+    )
+    group by all
 ),
 
 -- the tie weight of pairs of groups per day
@@ -79,6 +66,7 @@ pair_ties as (
     from m_group_ties as g, bounds
     where g.attribute in (select by_attribute from attributes)
       and g.day >= bounds.first_day and g.day <= bounds.last_day
+      and {tie_days}
 ),
 
 -- the window's whole months (from full_from to full_to, excluded; none when full_from is not before it)
@@ -110,12 +98,6 @@ group_ties as (
           and e.attribute in (select by_attribute from attributes)
           and e.month >= whole.full_from and e.month < whole.full_to
     )
-    group by all
-),
-
-headcount as (
-    select by_attribute, period, period_start, grp, count(*) as headcount
-    from population
     group by all
 ),
 

@@ -476,3 +476,72 @@ def test_a_windows_headcount_is_read_from_the_stored_group_members_as_the_people
     assert again[1] == {"Legal": 2, "Sales": 0} and again[0] == stored[0]  # Sales: the hire's tie of the 20th
     monkeypatch.setattr(metrics.graph, "group_ties_current", lambda con: False)
     assert headcounts() == again
+
+
+def test_every_attributes_totals_per_period_count_the_stored_group_members_as_the_people_give_them(monkeypatch):
+    """The groups' totals of every attribute at once (metrics.silos.totals_by: what a load stores
+    per period, and over the whole window) count each group's people from m_group_members, not
+    from every person's versions joined to the periods again: per week, month and quarter, from a
+    period on, over the whole window and over days around whole months, the rows one attribute's
+    totals give from the activities, row for row. A person who left Sales and came back counts
+    once in it in a period both stays touch, one who moved to Legal three days before leaving in
+    it, a hire from their first day's period; an internal group named External adds to the
+    external people active in the period."""
+    from datetime import date as D
+
+    import metrics.graph
+    from metrics.population import days_held
+    from metrics.silos import totals, totals_by
+    from metrics.ties import store_group_ties
+    from ruche.store import connect
+
+    con = connect(":memory:")
+    con.execute("insert into people (person_key, person_id, is_external, department, team, hired_on, left_on) values "
+                "(1, 'back', false, 'Sales', 's', null, null), (2, 'left', false, 'Legal', 'l', null, '2026-01-31'), "
+                "(3, 'hired', false, 'Sales', 's', '2026-02-10', null), (4, 'team', false, 'Legal', 'b', null, '2026-03-20'), "
+                "(5, 'guest', true, null, null, null, null), (6, 'named', false, 'External', 'e', null, null)")
+    con.execute("insert into people_history (person_key, valid_from, valid_to, department, team) values "
+                "(1, '2026-01-01', '2026-01-14', 'Sales', 's'), (1, '2026-01-14', '2026-01-21', 'Legal', 'l'), "
+                "(1, '2026-01-21', null, 'Sales', 's'), (2, '2026-01-01', '2026-01-28', 'Sales', 's'), "
+                "(2, '2026-01-28', null, 'Legal', 'l'), (4, '2026-01-01', '2026-02-01', 'Legal', 'a'), "
+                "(4, '2026-02-01', null, 'Legal', 'b')")
+    con.execute("insert into activities (activity_uid, source, occurred_at, person_key, kind, target_key, run_id) values "
+                "(1, 'x', '2026-01-05', 1, 'reply', 2, 1), (2, 'x', '2026-01-16', 1, 'mention', 4, 1), "
+                "(3, 'x', '2026-02-20', 3, 'mention', 4, 1), (4, 'x', '2026-03-25', 5, 'reaction', 1, 1), "
+                "(5, 'x', '2026-03-26', 6, 'reply', 5, 1), (6, 'x', '2026-04-02', 3, 'reply', 6, 1)")
+    store_group_ties(con)
+    calls = [(period, start, end) for period in ("week", "month", "quarter")
+             for start, end in ((None, None), (D(2026, 1, 26), None), (D(2026, 2, 1), None), (D(2026, 2, 1), D(2026, 2, 28)))]
+    calls += [(None, None, None), (None, D(2026, 1, 10), D(2026, 3, 15)), (None, D(2026, 2, 2), D(2026, 2, 20))]
+    bys = ["department", "team"]
+
+    def every(period, start, end):
+        with days_held(con):
+            return totals_by(con, bys, period, start, end)
+
+    stored = {call: every(*call) for call in calls}
+    def rows(call, label):
+        return stored[call]["department"].filter(pl.col("period") == label).select("grp", "headcount").rows()
+
+    # back in Sales twice in January, once in it; left in Legal from the 28th, three days before leaving
+    assert rows(("month", None, None), "2026-01") == [("External", 1), ("Legal", 3), ("Sales", 2)]
+    assert rows(("week", None, None), "2026-W06") == [("External", 1), ("Legal", 1), ("Sales", 1)]
+    assert rows(("week", D(2026, 2, 1), None), "2026-W07") == [("External", 1), ("Legal", 1), ("Sales", 2)]  # the hire
+    assert rows(("week", None, None), "2026-W13") == [("External", 2), ("Sales", 2)]  # the guest active
+    assert stored[(None, None, None)]["department"].select("grp", "headcount").rows() == [
+        ("External", 2), ("Legal", 3), ("Sales", 3)]  # the guest and the one named External
+    with monkeypatch.context() as mp:
+        mp.setattr(metrics.graph, "group_ties_current", lambda con: False)
+        for call in calls:
+            for by in bys:
+                live = totals(con, by, *call)
+                assert not live.is_empty(), (call, by)
+                assert_frame_equal(stored[call][by], live, check_exact=False, rel_tol=1e-12), (call, by)
+    # the people's versions are not read again: the stored members answer (the caller checked
+    # they describe the store, metrics.graph.stored_ties), whatever people_history holds now
+    con.execute("delete from people_history")
+    for call in calls:
+        again = every(*call)
+        for by in bys:
+            assert_frame_equal(again[by], stored[call][by], check_exact=True), (call, by)
+    con.close()
