@@ -185,15 +185,21 @@ def people_versions(attribution: str = AS_IT_WAS, people: str | None = None) -> 
     person, their attributes now (:data:`TODAY`). Every other column is the person's.
     ``people``: a relation of ``person_key`` (from the code): the versions of those people only
     (a person's versions read their own rows alone)."""
-    person, history = "people", "people_history"
-    if people is not None:
-        person, history = (f"(select * from {table} semi join {people} using (person_key))"
-                           for table in (person, history))
+    person = "people" if people is None else f"(select * from people semi join {people} using (person_key))"
     if check_attribution(attribution) == TODAY:
         return ("(select person_key, person_id, employee_id, in_directory, is_external, hired_on, left_on, "
                 "null::date as valid_from, null::date as valid_to, department, team, site, country, level, "
                 f"manager_key, frontline from {person})")
-    return "(" + sql("people_versions").format(people=person, people_history=history) + ")"
+    text = sql("people_versions")
+    if people is not None:
+        # the file's text unchanged otherwise: the kept stays are named by the text of their query
+        # (metrics.participation.shared_stays), which holds it
+        for table, alias in (("people_history", "h"), ("people", "p")):
+            read = f"from {table} as {alias}\n"
+            if text.count(read) != 1:
+                raise ValueError(f"people_versions.sql reads {table} otherwise than once as {alias}")
+            text = text.replace(read, f"from (select * from {table} semi join {people} using (person_key)) as {alias}\n")
+    return "(" + text + ")"
 
 
 def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False, people: str | None = None) -> str:

@@ -4,8 +4,7 @@
 -- null: what the first directory said holds before it) and their last one forward (valid_to
 -- null); a person without history (never in a directory snapshot) has one open version, their
 -- attributes in people. The other columns (is_external, hired_on, left_on...) are the person's.
--- Template slots (from the code): <people>, <people_history> (the tables, or some people's rows
--- of them: metrics.bases.people_versions). No parameter.
+-- No template slot, no parameter.
 with
 
 numbered as (
@@ -13,7 +12,7 @@ numbered as (
         h.*,
         row_number() over (partition by h.person_key order by h.valid_from) as n,
         count(*) over (partition by h.person_key) as versions
-    from {people_history} as h
+    from people_history as h
 ),
 
 versions as (
@@ -37,7 +36,7 @@ final as (
         case when v.person_key is null then p.level else v.level end as level,
         case when v.person_key is null then p.manager_key else v.manager_key end as manager_key,
         case when v.person_key is null then p.frontline else v.frontline end as frontline
-    from {people} as p
+    from people as p
     left join versions as v using (person_key)
 )
 
