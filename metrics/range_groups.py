@@ -84,8 +84,12 @@ SINCE_SHARE, SINCE_AT_LEAST = 0.25, 10_000
 #: What the kept tables were built from, per attribution (``facts``: :func:`_facts`, JSON).
 STATE = "m_range_group_state"
 
-#: The tables whose rows say who held which group when (a digest of every row of each).
-DIRECTORY = ("people", "people_history")
+#: What says who held which group when, and was employed and internal: the columns of the people
+#: their versions read (:func:`metrics.bases.people_versions`; not when a load last saw them) and
+#: every column of their history, a digest of every row of each.
+DIRECTORY = {"people": "person_key, person_id, employee_id, in_directory, is_external, hired_on, left_on, "
+                       "department, team, site, country, level, manager_key, frontline",
+             "people_history": "t"}
 
 
 def _facts(con: duckdb.DuckDBPyConnection, bys: list[str], src: bases.Sources) -> dict:
@@ -94,8 +98,8 @@ def _facts(con: duckdb.DuckDBPyConnection, bys: list[str], src: bases.Sources) -
     :data:`DIRECTORY`, the range's first and last day."""
     act_run, activities = con.execute("select coalesce(max(run_id), 0), count(*) from activities").fetchone()
     snap_run, snapshots = con.execute("select coalesce(max(run_id), 0), count(*) from usage_snapshots").fetchone()
-    digest = [con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0)::varchar from {table} as t").fetchone()
-              for table in DIRECTORY]
+    digest = [con.execute(f"select count(*), coalesce(bit_xor(hash({columns})), 0)::varchar from {table} as t").fetchone()
+              for table, columns in DIRECTORY.items()]
     first, last = con.execute(bounds_sql(src.days), {"from_date": None, "to_date": None}).fetchone()
     return {"version": RANGE_GROUPS_VERSION, "bases": bases.BASE_VERSION,
             "schema": con.execute("select max(version) from schema_version").fetchone()[0],
