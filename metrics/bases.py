@@ -178,33 +178,37 @@ def check_attribution(attribution: str) -> str:
     return attribution
 
 
-def people_versions(attribution: str = AS_IT_WAS, of: str | None = None) -> str:
+def people_versions(attribution: str = AS_IT_WAS, people: str | None = None) -> str:
     """The relation of people with each version of their attributes (``valid_from`` inclusive,
     ``valid_to`` exclusive; null: open) under ``attribution``: people_history's versions, the first
     extended back and the last forward (:file:`people_versions.sql`), or one open version per
-    person, their attributes now (:data:`TODAY`). Every other column is the person's. ``of``: a
-    relation with a ``person_key`` column (from the code, in the query the relation is read in):
-    the versions of those people alone, each person's read from their own rows (the same as among
-    everyone's), not every person's computed to keep a few."""
-    people = "people" if of is None else f"(select * from people where person_key in (select person_key from {of}))"
+    person, their attributes now (:data:`TODAY`). Every other column is the person's.
+    ``people``: a relation of ``person_key`` (from the code): the versions of those people only
+    (a person's versions read their own rows alone)."""
+    person = "people" if people is None else f"(select * from people semi join {people} using (person_key))"
     if check_attribution(attribution) == TODAY:
         return ("(select person_key, person_id, employee_id, in_directory, is_external, hired_on, left_on, "
                 "null::date as valid_from, null::date as valid_to, department, team, site, country, level, "
-                f"manager_key, frontline from {people})")
+                f"manager_key, frontline from {person})")
     text = sql("people_versions")
-    if of is not None:  # its two reads of the people, theirs alone (the text otherwise as it is: a digest names it)
-        text = text.replace("from people_history as h", "from (select * from people_history where person_key in "
-                            f"(select person_key from {of})) as h").replace("from people as p", f"from {people} as p")
+    if people is not None:
+        # the file's text unchanged otherwise: the kept stays are named by the text of their query
+        # (metrics.participation.shared_stays), which holds it
+        for table, alias in (("people_history", "h"), ("people", "p")):
+            read = f"from {table} as {alias}\n"
+            if text.count(read) != 1:
+                raise ValueError(f"people_versions.sql reads {table} otherwise than once as {alias}")
+            text = text.replace(read, f"from (select * from {table} semi join {people} using (person_key)) as {alias}\n")
     return "(" + text + ")"
 
 
-def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False, of: str | None = None) -> str:
+def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False, people: str | None = None) -> str:
     """:func:`people_versions` under ``attribution`` for groups of the attributes ``bys``: one open
     version per person, their attributes now, when the groups read no attribute of a version (the
     whole organisation alone, and ``reads`` false: the measure reads none either). A person's
     versions follow one another with no day between them (the first extended back, the last
     forward), all in the one group: the same rows as under ``attribution``, without splitting
-    anyone's days between versions.
+    anyone's days between versions. ``people``: as :func:`people_versions`.
 
     >>> people_versions_of(AS_IT_WAS, ["organisation"]) == people_versions(TODAY)
     True
@@ -212,8 +216,8 @@ def people_versions_of(attribution: str, bys: Iterable[str], reads: bool = False
     True
     """
     if reads or set(bys) - {"organisation"}:
-        return people_versions(attribution, of)
-    return people_versions(TODAY, of)
+        return people_versions(attribution, people)
+    return people_versions(TODAY, people)
 
 
 def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:
@@ -230,20 +234,29 @@ def people_as_of(day: date | None, attribution: str = AS_IT_WAS) -> str:
             "qualify row_number() over (partition by v.person_key order by v.valid_from desc nulls last) = 1)")
 
 
-def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS, months: bool = False) -> str:
+def person_range_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS, months: bool = False,
+                        people: str | None = None) -> str:
     """The relation of each person's activity over the range of ``src`` in each group of each
     attribute of ``bys`` (allow-listed) they held during it (:file:`person_range_groups.sql`):
     ``person_key``, ``by_attribute``, ``by_group``, ``is_external``, ``hired_on``, ``left_on``
     and, null without activity there, ``activities``, ``contributions``, ``posts``, ``replies``,
     ``reactions``, ``received``, ``active``, ``months_contributed`` (with ``months``: the
     distinct months of the range they contributed in while holding the group; else 0).
-    Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range."""
+    Under :data:`TODAY`, one row per person and attribute, their groups now, their whole range.
+    ``people``: a relation of ``person_key`` (from the code): the rows of those people only, each
+    one's rows the same as among everyone's (a person's rows read their own versions and activity
+    alone, and the range's bounds, read whole)."""
     no_months = "(select null::integer as person_key, null::date as month, 0 as posts, 0 as replies where false)"
+    versions, person_range = people_versions_of(attribution, bys, people=people), src.person_range
+    person_months, person_day = src.person_months if months else no_months, src.person_day
+    if people is not None:  # (the months read whole: whether any is asked for is the range's)
+        person_range, person_day = (f"(select * from {relation} semi join {people} using (person_key))"
+                                    for relation in (person_range, person_day))
     return "(" + sql("person_range_groups").format(
-        bounds=bounds_sql(src.days), versions=people_versions_of(attribution, bys),
+        bounds=bounds_sql(src.days), versions=versions,
         whole_groups=people_by_attribute(bys, "whole_held"), partial_groups=people_by_attribute(bys, "partial_held"),
-        person_range=src.person_range, person_months=src.person_months if months else no_months,
-        person_day=src.person_day, covers=GRAINS["month"].covers) + ")"
+        person_range=person_range, person_months=person_months,
+        person_day=person_day, covers=GRAINS["month"].covers) + ")"
 
 
 def range_contributors_slots(src: Sources, by: str, attribution: str = AS_IT_WAS,

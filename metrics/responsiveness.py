@@ -118,7 +118,7 @@ def _thread_counts(con: duckdb.DuckDBPyConnection, bys: list[str], period: str, 
         f"(t.day >= '{p.isoformat()}'::date and t.day < '{shift_period(period, p, 1).isoformat()}'::date)"
         for p in only) or "false"
     # held in a table, the threads' authors alone: every other person's versions are never joined
-    people = bases.people_versions_of(attribution, bys, of=threads)
+    people = bases.people_versions_of(attribution, bys, people=threads)
     query = sql("responsiveness").format(people=people_by_attribute(bys, people),
                                          trunc=g.trunc, label=g.label,
                                          threads=threads or f"({threads_sql(con, days)})")

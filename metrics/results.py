@@ -47,7 +47,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc  # noqa: F401 (pa.ipc)
 
-from metrics import bases, inequality, lifecycle, personas, registry, responsiveness, silos, status, teams
+from metrics import bases, inequality, lifecycle, personas, range_groups, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_label, period_start, shift_period
 from metrics.leadership import compared_by, compared_frames, leaders_by
@@ -660,16 +660,25 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         wanted = (name, "every attribute", attribution)
         if wanted not in common:
             bys = [*(b for b in all_bys if b != "organisation"), "organisation"]
-            tables = common.setdefault("range groups", {})
-            if attribution not in tables:  # each person's activity in each group held, read once for both
-                tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
-                src = bases.sources(con, "month", None, None)
-                con.execute(f"create or replace temp table {tables[attribution]} as select * from "
-                            f"{bases.person_range_groups(src, bys, attribution)}", {"from_date": None, "to_date": None})
+            tables = common.setdefault("range groups", {})  # temporary tables, dropped at the end
+            kept = common.setdefault("range groups kept", {})
+            if attribution not in tables and attribution not in kept:
+                # each person's activity in each group held, read once for both: kept in the store
+                # and brought up to date for the people the loads since touched
+                # (metrics.range_groups); on stale bases, computed into a temporary table
+                found = range_groups.kept(con, bys, attribution)
+                if found is not None:
+                    kept[attribution] = found[0]
+                else:
+                    tables[attribution] = f"{RANGE_GROUPS}_{len(tables)}"
+                    src = bases.sources(con, "month", None, None)
+                    con.execute(f"create or replace temp table {tables[attribution]} as select * from "
+                                f"{bases.person_range_groups(src, bys, attribution)}", {"from_date": None, "to_date": None})
+            groups = kept.get(attribution) or tables[attribution]
             common[wanted] = (
-                inequality.histograms(con, bys, None, None, attribution, groups=tables[attribution])
+                inequality.histograms(con, bys, None, None, attribution, groups=groups)
                 if name == "inequality" else
-                personas.frames_by(con, bys, None, None, attribution, groups=tables[attribution]))
+                personas.frames_by(con, bys, None, None, attribution, groups=groups))
         result = (inequality.inequality_result if name == "inequality" else personas.personas_result)(
             con, params, common[wanted], common)
         return result, None

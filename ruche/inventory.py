@@ -923,6 +923,63 @@ TABLES: dict[str, Table] = {
         },
         derived=True,
     ),
+    # metrics.range_groups: per attribution (as_it_was, today)
+    "m_range_group_{attribution}": Table(
+        "each person's activity over the whole history in each group they held, for every attribute the "
+        "stored results ask for (90/9/1, personas), as last built for everyone",
+        _DERIVED + " (built again whenever a person, their history or an activity went or changed)", True,
+        {
+            "person_key": C("people", "follow each person's rows: those of the people a load touched are computed again"),
+            "by_attribute": C("metrics", "which group attribute the row is of"),
+            "by_group": C("people, people_history (" + _ATTRIBUTE + ")", "the group held"),
+            "is_external": C(_DIRECTORY, "90/9/1 counts internal people; the personas put external ones apart"),
+            "hired_on": C(_DIRECTORY, "the people employed during a range"),
+            "left_on": C(_DIRECTORY, "the people employed during a range"),
+            "activities": C("activities", "each person's activity while holding the group"),
+            "contributions": C("activities", "90/9/1: contributors and their contributions"),
+            "posts": C("activities", "personas: what each person gives"),
+            "replies": C("activities", "personas: what each person gives"),
+            "reactions": C("activities", "personas: what each person gives"),
+            "received": C("activities", "personas: what each person receives"),
+            "active": C("activities, usage reports", "90/9/1 and personas: the active people"),
+            "months_contributed": C("activities", "the months contributed in (none kept: 0)"),
+        },
+        derived=True,
+    ),
+    "m_range_group_{attribution}_since": Table(
+        "the same rows of the people whose rows changed since they were built for everyone",
+        _DERIVED + " (each load that only adds activities writes those of the people it touched)", True,
+        {
+            "person_key": C("people", "follow each person's rows: those of the people a load touched are computed again"),
+            "by_attribute": C("metrics", "which group attribute the row is of"),
+            "by_group": C("people, people_history (" + _ATTRIBUTE + ")", "the group held"),
+            "is_external": C(_DIRECTORY, "90/9/1 counts internal people; the personas put external ones apart"),
+            "hired_on": C(_DIRECTORY, "the people employed during a range"),
+            "left_on": C(_DIRECTORY, "the people employed during a range"),
+            "activities": C("activities", "each person's activity while holding the group"),
+            "contributions": C("activities", "90/9/1: contributors and their contributions"),
+            "posts": C("activities", "personas: what each person gives"),
+            "replies": C("activities", "personas: what each person gives"),
+            "reactions": C("activities", "personas: what each person gives"),
+            "received": C("activities", "personas: what each person receives"),
+            "active": C("activities, usage reports", "90/9/1 and personas: the active people"),
+            "months_contributed": C("activities", "the months contributed in (none kept: 0)"),
+        },
+        derived=True,
+    ),
+    "m_range_group_{attribution}_people": Table(
+        "the people whose rows changed since they were built for everyone", _DERIVED, True,
+        {"person_key": C("activities, people_history", "their rows are read from the table above")},
+        derived=True,
+    ),
+    "m_range_group_state": Table(
+        "what each person's activity in each group was computed from", _DERIVED, False,
+        {"attribution": C("metrics", "the organisation as it was on each day, or today's"),
+         "facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
+                    "tables, the attributes, the first and last day of the data: a load that only adds rows "
+                    "computes again the rows of the people it touched")},
+        derived=True,
+    ),
     "m_results_facts": Table(
         "what the dashboard's stored results were computed from", _DERIVED, False,
         {"facts": C("metrics", "counts and last runs of the activities and usage reports, digests of the people "
@@ -939,9 +996,14 @@ def table_kind(name: str) -> str:
 
     >>> table_kind("m_stays_0123456789abcdef_held"), table_kind("people")
     ('m_stays_{digest}_held', 'people')
+    >>> table_kind("m_range_group_today"), table_kind("m_range_group_as_it_was_since")
+    ('m_range_group_{attribution}', 'm_range_group_{attribution}_since')
     """
     match = re.fullmatch(r"m_stays_[0-9a-f]{16}_(staff|held|moves)", name)
-    return f"m_stays_{{digest}}_{match[1]}" if match else name
+    if match:
+        return f"m_stays_{{digest}}_{match[1]}"
+    match = re.fullmatch(r"m_range_group_(?:as_it_was|today)(_people|_since)?", name)
+    return f"m_range_group_{{attribution}}{match[1] or ''}" if match else name
 
 
 def pseudonym_columns() -> list[tuple[str, str, Column]]:

@@ -448,7 +448,7 @@ def test_the_lifecycle_restated_puts_the_newcomer_in_today_s_group(mover):
 
 @pytest.mark.parametrize("attribution", ["as-it-was", "today"])
 def test_the_versions_of_some_people_are_theirs_among_everyone_s(mover, attribution):
-    """metrics.bases.people_versions of some people alone (``of``: what responsiveness's threads
+    """metrics.bases.people_versions of some people alone (``people``: what responsiveness's threads
     counted read, the threads' authors) gives their rows of everyone's versions, their first
     version extended back and their last forward: three of the mover O06 and of S01, two of R03
     (R&D split); one open version each in today's organisation."""
@@ -456,7 +456,7 @@ def test_the_versions_of_some_people_are_theirs_among_everyone_s(mover, attribut
 
     ids = [pid(person(i)) for i in ("O06", "S01", "R03")]
     keys = "(select person_key from people where person_id in (select unnest($ids::varchar[])))"
-    some = mover.execute(f"select * from {people_versions(attribution, of=keys)} order by all", {"ids": ids}).fetchall()
+    some = mover.execute(f"select * from {people_versions(attribution, people=keys)} order by all", {"ids": ids}).fetchall()
     everyone = mover.execute(f"select * from {people_versions(attribution)} where person_key in {keys} order by all",
                              {"ids": ids}).fetchall()
     assert some == everyone

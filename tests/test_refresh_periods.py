@@ -26,7 +26,7 @@ from polars.testing import assert_frame_equal
 
 import ingest
 from metrics.bases import BASES
-from metrics import participation
+from metrics import participation, range_groups
 from metrics.refresh import network_due, refresh_metrics
 from metrics.results import _decode, frame_of
 from ruche.config import Settings
@@ -95,8 +95,11 @@ def derived(db: Path) -> dict[str, object]:
             "select table_name from information_schema.tables where table_name like 'm\\_%' escape '\\' "
             "and table_schema = 'main' order by 1").fetchall()]
         out: dict[str, object] = {}
+        # each person's activity in each group kept: compared as read (everyone's rows as last
+        # built, the people's since replaced by theirs now), not table by table
+        kept = {table: attribution for attribution, table in range_groups.TABLES.items() if table in names}
         for name in names:
-            if name in CLOCKED:
+            if name in CLOCKED or name.removesuffix("_people").removesuffix("_since") in kept:
                 continue
             if name == "m_results":
                 out[name] = {
@@ -105,6 +108,8 @@ def derived(db: Path) -> dict[str, object]:
                 }
             else:
                 out[name] = sorted(con.execute(f"select * from {name}").fetchall(), key=repr)
+        for table, attribution in kept.items():
+            out[table] = sorted(con.execute(f"select * from {range_groups.rows(attribution)}").fetchall(), key=repr)
         return out
     finally:
         con.close()
@@ -345,6 +350,53 @@ def store_until(exports, folder: Path, until: dt.date) -> Path:
         write_export(cut, viva.export_window(exports["tables"], f"{until} 00:00:00"))
     load(db, [exports["hr"], cut])
     return db
+
+
+def test_a_day_updates_the_kept_range_groups_for_the_people_it_touched(exports, october, tmp_path):
+    """Each person's activity in each group over the whole history (90/9/1, personas), kept by
+    the refresh: a day computes again the rows of the people it is about (and of those whose
+    version a moved first or last day of the data brings in or out), leaves everyone's rows as
+    built, and gives the rows a computation over everyone gives."""
+    from metrics.bases import people_versions, person_range_groups, sources
+
+    def everyone(db: Path) -> dict:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {a: sorted(con.execute(f"select * from {t}").fetchall(), key=repr)
+                    for a, t in range_groups.TABLES.items()}
+        finally:
+            con.close()
+
+    built = everyone(october)
+    con = duckdb.connect(str(october), read_only=True)
+    last_before = con.execute("select max(day) from m_person_day").fetchone()[0]
+    con.close()
+    db = tmp_path / "s.duckdb"
+    shutil.copy(october, db)
+    load(db, [day(exports, 1)])
+    assert everyone(db) == built  # updated, not built again
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run = con.execute("select max(run_id) from activities").fetchone()[0]
+        touched = {k for (k,) in con.execute("select person_key from activities where run_id = ? union "
+                                             "select target_key from activities where run_id = ?", [run, run]).fetchall()
+                   if k is not None}
+        # a version (as it was: the first extended back) beginning or ending on a day the data now reaches
+        last = con.execute("select max(day) from m_person_day").fetchone()[0]
+        moved = {k for (k,) in con.execute(
+            f"select person_key from {people_versions()} where (valid_from > $a and valid_from <= $b) "
+            "or (valid_to > $a and valid_to <= $b)", {"a": last_before, "b": last}).fetchall()}
+        src = sources(con, "month", None, None)
+        for attribution, table in range_groups.TABLES.items():
+            since = {k for (k,) in con.execute(f"select person_key from {table}_people").fetchall()}
+            assert since == (touched | moved if attribution == "as-it-was" else touched), attribution
+            bys = sorted({by for (by,) in con.execute(f"select distinct by_attribute from {table}").fetchall()})
+            want = con.execute(f"select * from {person_range_groups(src, bys, attribution)}",
+                               {"from_date": None, "to_date": None}).fetchall()
+            got = con.execute(f"select * from {range_groups.rows(attribution)}").fetchall()
+            assert sorted(got, key=repr) == sorted(want, key=repr), attribution
+    finally:
+        con.close()
 
 
 def test_a_day_removing_a_message_and_one_changing_users_equal_a_refresh_from_scratch(exports, tmp_path):
