@@ -382,6 +382,36 @@ def one_at_a_time(con: duckdb.DuckDBPyConnection, period: str, start: date | Non
     return periods * sum(groups.values()) * HELD_BYTES_PER_GROUP_PERIOD > budget * APART_SHARE
 
 
+#: The key under which each stream computing the stored results (:func:`precompute`) finds in its
+#: ``common`` what the streams share: the figures of the whole range no temporary table holds,
+#: computed by the first stream that asks for them, the other waiting for them (:func:`_across`).
+ACROSS = "across streams"
+
+
+class _Across:
+    """What the streams computing the stored results share (:data:`ACROSS`): figures by key, and a
+    lock per key, held while the first stream that asks computes them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.locks: dict[tuple, threading.Lock] = {}
+        self.found: dict[tuple, Any] = {}
+
+
+def _across(common: dict, wanted: tuple, compute):
+    """``compute()``, computed once for every stream that asks for ``wanted`` (:data:`ACROSS`; the
+    store does not change meanwhile), else (one stream, or none) computed here."""
+    shared = common.get(ACROSS)
+    if shared is None:
+        return compute()
+    with shared.lock:
+        lock = shared.locks.setdefault(wanted, threading.Lock())
+    with lock:
+        if wanted not in shared.found:
+            shared.found[wanted] = compute()
+        return shared.found[wanted]
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable
@@ -398,8 +428,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def activity_extra() -> dict:
         if ("activity", attribution) not in common:
-            common[("activity", attribution)] = {**reads_extra(con),
-                                                 **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
+            common[("activity", attribution)] = _across(common, ("activity", attribution), lambda: {
+                **reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)})
         return dict(common[("activity", attribution)])
 
     # the attributes read at once: every one the load stores, or only the one asked for when the
@@ -504,7 +534,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def whole_labels() -> dict:  # lifecycle and responsiveness (no reads flag)
         if ("labels", attribution) not in common:
-            common[("labels", attribution)] = labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)
+            common[("labels", attribution)] = _across(common, ("labels", attribution), lambda: labels(
+                con, EMPLOYED_IN_PERIOD, None, None, attribution))
         return dict(common[("labels", attribution)])
 
     if name == "responsiveness" and params.end is None:
@@ -525,14 +556,19 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     if name == "lifecycle" and params.end is None:
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
-        if wanted not in common:  # over the whole range whatever the start: the same for every grain
+        if wanted not in common:  # over the whole range whatever the start: the same for every grain (and stream)
             bys = all_bys if params.by in all_bys else [params.by]
-            if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
-                common.update({("cells", b, attribution): c for b, c in
-                               _cells_spliced(con, bys, attribution, common).items()})
-            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
-                                                    attribution, {b: common[("cells", b, attribution)] for b in bys})
-            common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
+
+            def whole() -> dict:
+                cells = ({b: common[("cells", b, attribution)] for b in bys}  # kept for a range's (cohort_cells)
+                         if all(("cells", b, attribution) in common for b in bys)
+                         else _cells_spliced(con, bys, attribution, common))
+                found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
+                                                        attribution, cells)
+                return {**{("cells", b, attribution): c for b, c in cells.items()},
+                        **{("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()}}
+
+            common.update(_across(common, ("lifecycle", tuple(bys), params.min_group_size, regular, attribution), whole))
         rows, left_out, hidden = every_by("lifecycle", lambda bys: lifecycle.lifecycle_rows_by(
             con, bys, params.period, params.start, None, params.min_group_size,
             heads={by: heads(by) for by in bys}, attribution=attribution, shown={by: shown(by) for by in bys}))
@@ -647,7 +683,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
                 attribution, totals=totals)
         if "covers" not in common:
-            common["covers"] = silos.covers(con, None, None)
+            common["covers"] = _across(common, ("covers",), lambda: silos.covers(con, None, None))
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
     if (name == "silos" and not params.extra.get("per_period") and params.start is None and params.end is None
             and params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution))):
@@ -655,7 +691,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         # attribute in one query from the stored group ties (the load asks for each)
         totals = once(("silos totals", None, None), lambda: silos.totals_by(con, BY_CHOICES, None, None))
         if "covers" not in common:
-            common["covers"] = silos.covers(con, None, None)
+            common["covers"] = _across(common, ("covers",), lambda: silos.covers(con, None, None))
         return silos.silos_from_totals(con, params, totals[params.by], True, common["covers"]), None
     if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
         # the range's people read once for every attribute (the load asks for each), then each one's result
@@ -1299,8 +1335,9 @@ def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str
 #: own cursor; never more than DuckDB's ``threads``.
 RESULT_STREAMS = 2
 
-#: The blocks of calls the streams take first (:func:`precompute`): the longest first (on the
-#: 100,000-people store, a week's calls take about as long as a month's and a quarter's together).
+#: The order the streams take the blocks of calls in (:func:`precompute`): the longest first (on the
+#: 100,000-people store, a day's load: the week's 4 s in one thread, the whole range's, the month's and
+#: the quarter's about 3 s each).
 BLOCK_ORDER = ["week", None, "month", "quarter"]
 
 
@@ -1323,11 +1360,11 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
     work = sorted(blocks, key=lambda block: BLOCK_ORDER.index(block) if block in BLOCK_ORDER else len(BLOCK_ORDER))
     parts: dict[str | None, dict[str, tuple]] = {block: {} for block in blocks}
     threads = int(con.execute("select current_setting('threads')").fetchone()[0])
-    running = [streams]
+    running, shared = [streams], _Across()
 
     def stream() -> tuple[int, dict[str, float], dict]:
         cur = con.cursor()
-        mine, used, computed = dict(common), {}, 0
+        mine, used, computed = {**common, ACROSS: shared}, {}, 0
         try:
             with stays_shared_with(cur, con), bases.freshness_held(cur, bases.is_fresh(con)):
                 while not stopped.is_set():
@@ -1376,7 +1413,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     coverage of each source per period (the Data page) and the champions (the People page; by
     pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
-    threads included).
+    threads included) when one stream computes them; in two (``streams``), that of the stream's
+    thread, which runs its queries (DuckDB's ``threads`` at 1 while both run; polars' threads not counted).
+
+    The calls are computed in two streams at once (:data:`RESULT_STREAMS`, never more than DuckDB's
+    ``threads``: at 1, in one, as the calls come), each on its own cursor, the calls of the whole
+    range and those of each grain a block one stream computes (:func:`_in_streams`); the results
+    stored are those of one stream, in the same order.
 
     When the loads since the stored results only added activities or usage reports
     (:func:`first_touched`), the results of the metrics made of periods standing on their own
