@@ -81,6 +81,19 @@ def shared_stays(con: duckdb.DuckDBPyConnection, reuse: bool) -> Iterator[None]:
         con.execute(f"drop table {name}")
 
 
+@contextmanager
+def stays_shared_with(con: duckdb.DuckDBPyConnection, outer: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While the block runs, the participation queries on ``con`` (a cursor of ``outer``'s store)
+    read the stays of the :func:`shared_stays` block running on ``outer``, and what they read
+    counts as read there: that block drops, when it ends, the stays neither read (the stored
+    results computed in two streams, :func:`metrics.results.precompute`)."""
+    _SHARED[id(con)] = _SHARED[id(outer)]
+    try:
+        yield
+    finally:
+        del _SHARED[id(con)]
+
+
 def _query(con: duckdb.DuckDBPyConnection, g, names: list[str], columns: str, people: str, person: str,
            first_read: str = "(select min(period_start) from calendar)", **relations: str) -> str:
     """``participation.sql`` grouped by ``names`` (``columns``: their select list over ``people p``),

@@ -38,7 +38,9 @@ import base64
 import copy
 import io
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -52,7 +54,7 @@ from metrics._sql import sql
 from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_label, period_start, shift_period
 from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import (labels, participation_frame, participation_frames, reads_extra, retains_before,
-                                   shared_stays)
+                                   shared_stays, stays_shared_with)
 from metrics.population import EMPLOYED_IN_PERIOD, EMPLOYED_IN_RANGE, data_bounds
 from metrics.people import champions
 from metrics.bases import attribution_extra, attribution_of, last_day, store_state
@@ -380,6 +382,36 @@ def one_at_a_time(con: duckdb.DuckDBPyConnection, period: str, start: date | Non
     return periods * sum(groups.values()) * HELD_BYTES_PER_GROUP_PERIOD > budget * APART_SHARE
 
 
+#: The key under which each stream computing the stored results (:func:`precompute`) finds in its
+#: ``common`` what the streams share: the figures of the whole range no temporary table holds,
+#: computed by the first stream that asks for them, the other waiting for them (:func:`_across`).
+ACROSS = "across streams"
+
+
+class _Across:
+    """What the streams computing the stored results share (:data:`ACROSS`): figures by key, and a
+    lock per key, held while the first stream that asks computes them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.locks: dict[tuple, threading.Lock] = {}
+        self.found: dict[tuple, Any] = {}
+
+
+def _across(common: dict, wanted: tuple, compute):
+    """``compute()``, computed once for every stream that asks for ``wanted`` (:data:`ACROSS`; the
+    store does not change meanwhile), else (one stream, or none) computed here."""
+    shared = common.get(ACROSS)
+    if shared is None:
+        return compute()
+    with shared.lock:
+        lock = shared.locks.setdefault(wanted, threading.Lock())
+    with lock:
+        if wanted not in shared.found:
+            shared.found[wanted] = compute()
+        return shared.found[wanted]
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable
@@ -396,8 +428,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def activity_extra() -> dict:
         if ("activity", attribution) not in common:
-            common[("activity", attribution)] = {**reads_extra(con),
-                                                 **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)}
+            common[("activity", attribution)] = _across(common, ("activity", attribution), lambda: {
+                **reads_extra(con), **labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)})
         return dict(common[("activity", attribution)])
 
     # the attributes read at once: every one the load stores, or only the one asked for when the
@@ -502,7 +534,8 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
 
     def whole_labels() -> dict:  # lifecycle and responsiveness (no reads flag)
         if ("labels", attribution) not in common:
-            common[("labels", attribution)] = labels(con, EMPLOYED_IN_PERIOD, None, None, attribution)
+            common[("labels", attribution)] = _across(common, ("labels", attribution), lambda: labels(
+                con, EMPLOYED_IN_PERIOD, None, None, attribution))
         return dict(common[("labels", attribution)])
 
     if name == "responsiveness" and params.end is None:
@@ -523,14 +556,19 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
     if name == "lifecycle" and params.end is None:
         regular = int(params.extra.get("regular_months", 3))
         wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
-        if wanted not in common:  # over the whole range whatever the start: the same for every grain
+        if wanted not in common:  # over the whole range whatever the start: the same for every grain (and stream)
             bys = all_bys if params.by in all_bys else [params.by]
-            if any(("cells", b, attribution) not in common for b in bys):  # kept for a range's (cohort_cells)
-                common.update({("cells", b, attribution): c for b, c in
-                               _cells_spliced(con, bys, attribution, common).items()})
-            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
-                                                    attribution, {b: common[("cells", b, attribution)] for b in bys})
-            common.update({("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()})
+
+            def whole() -> dict:
+                cells = ({b: common[("cells", b, attribution)] for b in bys}  # kept for a range's (cohort_cells)
+                         if all(("cells", b, attribution) in common for b in bys)
+                         else _cells_spliced(con, bys, attribution, common))
+                found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
+                                                        attribution, cells)
+                return {**{("cells", b, attribution): c for b, c in cells.items()},
+                        **{("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()}}
+
+            common.update(_across(common, ("lifecycle", tuple(bys), params.min_group_size, regular, attribution), whole))
         rows, left_out, hidden = every_by("lifecycle", lambda bys: lifecycle.lifecycle_rows_by(
             con, bys, params.period, params.start, None, params.min_group_size,
             heads={by: heads(by) for by in bys}, attribution=attribution, shown={by: shown(by) for by in bys}))
@@ -645,7 +683,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
                 con, params.by, params.period, params.start, None, params.min_group_size, threshold, *volume,
                 attribution, totals=totals)
         if "covers" not in common:
-            common["covers"] = silos.covers(con, None, None)
+            common["covers"] = _across(common, ("covers",), lambda: silos.covers(con, None, None))
         return silos.silos_result(groups, left_out, org, True, common["covers"], attribution), hidden
     if (name == "silos" and not params.extra.get("per_period") and params.start is None and params.end is None
             and params.by in BY_CHOICES and once(("stored ties", attribution), lambda: stored_ties(con, attribution))):
@@ -653,7 +691,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         # attribute in one query from the stored group ties (the load asks for each)
         totals = once(("silos totals", None, None), lambda: silos.totals_by(con, BY_CHOICES, None, None))
         if "covers" not in common:
-            common["covers"] = silos.covers(con, None, None)
+            common["covers"] = _across(common, ("covers",), lambda: silos.covers(con, None, None))
         return silos.silos_from_totals(con, params, totals[params.by], True, common["covers"]), None
     if name in ("inequality", "personas") and params.start is None and params.end is None and params.by in BY_CHOICES:
         # the range's people read once for every attribute (the load asks for each), then each one's result
@@ -1302,6 +1340,77 @@ def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str
             del common[held]
 
 
+#: How many streams compute the stored results at once at most (:func:`precompute`), each on its
+#: own cursor; never more than DuckDB's ``threads``.
+RESULT_STREAMS = 2
+
+#: The order the streams take the blocks of calls in (:func:`precompute`): the longest first (on the
+#: 100,000-people store, a day's load: the week's 4 s in one thread, the whole range's, the month's and
+#: the quarter's about 3 s each).
+BLOCK_ORDER = ["week", None, "month", "quarter"]
+
+
+def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str | None, list[tuple[int, tuple]]],
+                run, common: dict, pending: dict[str, tuple], spent: dict[str, float],
+                stopped: threading.Event, sharing: threading.Lock) -> int:
+    """Compute ``blocks`` (calls by grain, :func:`precompute`'s ``run`` computing each) in ``streams``
+    threads, each on its own cursor of ``con`` taking the next block when it is done with one, the
+    longest first (:data:`BLOCK_ORDER`); return how many calls stored a result.
+
+    Each stream's queries run on its own thread alone (DuckDB's ``threads`` at 1, the setting
+    given back once one stream is left): the two use both cores, and neither waits on DuckDB's
+    threads busy with the other's query. A stream holds its own ``common`` (a copy of what the
+    load put there before: the figures of the whole range its calls read are read again, the
+    temporary tables made again on its cursor) and its own ``spent`` (the CPU of its thread: its
+    queries' while DuckDB runs them there, polars' threads not counted); each block's results are
+    put in ``pending`` in the order of the calls, as one stream puts them. When a stream fails, the
+    other stops after its call, and the first error is raised. ``sharing``: held while ``con`` is
+    asked something (:class:`ruche.store.MemoryShare` asks it too)."""
+    work = sorted(blocks, key=lambda block: BLOCK_ORDER.index(block) if block in BLOCK_ORDER else len(BLOCK_ORDER))
+    parts: dict[str | None, dict[str, tuple]] = {block: {} for block in blocks}
+    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
+    running, shared = [streams], _Across()
+
+    def stream() -> tuple[int, dict[str, float], dict]:
+        cur = con.cursor()
+        mine, used, computed = {**common, ACROSS: shared}, {}, 0
+        try:
+            with stays_shared_with(cur, con), bases.freshness_held(cur, bases.is_fresh(con)):
+                while not stopped.is_set():
+                    try:
+                        block = work.pop(0)
+                    except IndexError:
+                        break
+                    computed += run(cur, blocks[block], mine, parts[block], used, time.thread_time)
+                for table in [*mine.get("threads", {}).values(), *mine.get("range groups", {}).values()]:
+                    cur.execute(f"drop table {table}")
+        except BaseException:
+            stopped.set()
+            raise
+        finally:
+            cur.close()
+            with sharing:
+                running[0] -= 1
+                if running[0] == 1:  # the other stream's queries may use every thread again
+                    con.execute(f"set threads = {threads}")
+        return computed, used, mine.get(IN_SPANS, {})
+
+    con.execute("set threads = 1")
+    try:
+        with ThreadPoolExecutor(streams) as pool:
+            futures = [pool.submit(stream) for _ in range(streams)]
+    finally:
+        con.execute(f"set threads = {threads}")
+    done = [future.result() for future in futures]
+    for block in blocks:
+        pending.update(parts[block])
+    for _, used, in_spans in done:
+        for label, seconds in used.items():
+            spent[label] = spent.get(label, 0) + seconds
+        common.setdefault(IN_SPANS, {}).update(in_spans)
+    return sum(computed for computed, _, _ in done)
+
+
 def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
@@ -1313,7 +1422,13 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     coverage of each source per period (the Data page) and the champions (the People page; by
     pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
-    threads included).
+    threads included) when one stream computes them; in two (``streams``), that of the stream's
+    thread, which runs its queries (DuckDB's ``threads`` at 1 while both run; polars' threads not counted).
+
+    The calls are computed in two streams at once (:data:`RESULT_STREAMS`, never more than DuckDB's
+    ``threads``: at 1, in one, as the calls come), each on its own cursor, the calls of the whole
+    range and those of each grain a block one stream computes (:func:`_in_streams`); the results
+    stored are those of one stream, in the same order.
 
     When the loads since the stored results only added activities or usage reports
     (:func:`first_touched`), the results of the metrics made of periods standing on their own
@@ -1355,93 +1470,26 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
         "select coalesce(min(report_date), $first) from usage_snapshots where run_id > $run",
         {"first": first, "run": before["snapshots_run"]}).fetchone()[0])
 
-    pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
     as_of = last_day(con)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
     if first is not None:  # the lifecycle's cohort cells of the months before the first touched: those stored
         common[CELLS_BEFORE] = (period_start("month", first), lambda by, attribution: _stored_any(
             stored_before, key(*cells_key(by, attribution_extra(attribution))), False))
 
-    def save(result: MetricResult, *key_parts, end: date | None = None, rows: bytes | None = None) -> None:
-        """Store ``result`` under the key of ``key_parts``; ``rows``: its rows as stored, when written
-        already (a splice's, :func:`_stream_spliced`)."""
-        wanted = key(*key_parts, end=end)
-        pending[wanted] = (wanted, state, _frame_bytes(result.rows) if rows is None else rows,
-                           result.suppressed_groups, json.dumps(_encode(result.extra)))
+    def saver(pending: dict[str, tuple]):
+        """A ``save`` into ``pending`` (a stream's, or the load's)."""
 
-    looked_back: dict[tuple[str, str], pl.DataFrame] = {}  # lookback's frames, for lookback_as_of
+        def save(result: MetricResult, *key_parts, end: date | None = None, rows: bytes | None = None) -> None:
+            """Store ``result`` under the key of ``key_parts``; ``rows``: its rows as stored, when written
+            already (a splice's, :func:`_stream_spliced`)."""
+            wanted = key(*key_parts, end=end)
+            pending[wanted] = (wanted, state, _frame_bytes(result.rows) if rows is None else rows,
+                               result.suppressed_groups, json.dumps(_encode(result.extra)))
 
-    def lookback(by: str, period: str) -> pl.DataFrame:
-        """The participation the inactivity rules read as of the last day (:func:`metrics.teams.lookback_frame`),
-        kept for the next load: its periods from the first one touched on computed again, the
-        earlier ones read from the stored frame (each period's row reads that period alone)."""
-        window = period_label(period, teams.lookback_start(period, as_of))
-        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
-        begin = None if first is None else period_start(period, first)
-        if old is not None and begin > teams.lookback_start(period, as_of):
-            label = period_label(period, begin)
-            fresh = teams.lookback_frame(con, by, period, as_of, start=begin)
-            frame = pl.concat([old.rows.filter((pl.col("period") >= window) & (pl.col("period") < label)),
-                               fresh.filter(pl.col("period") >= label)])
-        else:
-            frame = teams.lookback_frame(con, by, period, as_of)
-        save(MetricResult(rows=frame), *LOOKBACK_KEY, by, period, 0, {})
-        looked_back[(by, period)] = frame
-        return frame
+        return save
 
-    def lookback_as_of(by: str, period: str, end: date) -> pl.DataFrame | None:
-        """The participation the inactivity rules read as of ``end``, a day before the last (the
-        end of a period before it), when every period it holds is held already: one in the frame
-        :func:`lookback` made of this load's, or one before the first period touched that the
-        frame the previous load kept holds rows of (each period's row reads that period alone,
-        whatever the range around it, and all of a period's rows are read together), or one
-        ending before the data's first day (no rows); None when one is not (the frame is
-        queried then)."""
-        now = looked_back.get((by, period))
-        old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
-        if now is None or old is None:
-            return None
-        begin, held = period_start(period, first), set(old.rows["period"].unique().to_list())
-        data_from = data_bounds(con, None, None, bases.sources(con, period, None, None).days)[0]
-        now_from, now_to = teams.lookback_start(period, as_of), teams.now_period(period, as_of)[0]
-        from_now, from_old = [], []
-        at, last = teams.lookback_start(period, end), teams.now_period(period, end)[0]
-        while at <= last:
-            label = period_label(period, at)
-            if now_from <= at <= now_to:
-                from_now.append(label)
-            elif at < begin and label in held:
-                from_old.append(label)
-            elif data_from is None or shift_period(period, at, 1) > data_from:
-                return None
-            at = shift_period(period, at, 1)
-        return pl.concat([old.rows.filter(pl.col("period").is_in(from_old)),
-                          now.filter(pl.col("period").is_in(from_now))]).sort("period", by)
-
-    def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None, tuple]:
-        """The result of ``name`` under ``params``, the groups it left out (sliceable ones), and
-        its rows and those groups as stored when a splice wrote them from the stored ones (else
-        None; the rows themselves then None but participation's, which the targets and the
-        sidebar's groups read)."""
-        if name == "inactive-teams" and params.end is None and as_of is not None:
-            return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None, (None, None)
-        k = params.min_group_size
-        if keep_graph and name in WHOLE_HISTORY:
-            old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
-            if old is not None:
-                return _kept(con, old, date.fromisoformat(before["last_day"])), None, (None, None)
-        if first is not None and spliced_at_load(name, params.extra):
-            wanted = key(name, params.by, params.period, k, params.extra)
-            hidden_wanted = key(*hidden_key(name, params.by, params.period, k, params.extra))
-            old = _stored_any(stored_before, wanted, False, rows=name == "participation")
-            old_hidden = _stored_any(stored_before, hidden_wanted, False)
-            if old is not None and old_hidden is not None:
-                try:
-                    return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
-                                    old, old_hidden, common, (stored_before[wanted][0], stored_before[hidden_wanted][0]))
-                except (pl.exceptions.PolarsError, KeyError):
-                    pass  # another shape stored: computed in full below
-        return (*_with_hidden(con, name, params, common), (None, None))
+    pending: dict[str, tuple] = {}  # written in one statement at the end (one per result costs more)
+    save = saver(pending)
 
     computed = 0
     spent: dict[str, float] = {}
@@ -1458,83 +1506,186 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
             common[(BYS, attribution)] = [by for by in ALL_BYS if by in others]
     last_read = _last_reads(calls)
     memory = MemoryShare(con)  # what this process holds in Python beside DuckDB counts in memory_limit
-    groups: dict[str, int] = {}
     apart: list[str] = []  # the grains whose attributes were read one at a time
+    # the calls of the whole range, then those of each grain: blocks that share nothing but the
+    # figures of the whole range (common), each computed by one stream
+    blocks: dict[str | None, list[tuple[int, tuple]]] = {}
+    for at, call in enumerate(calls):
+        blocks.setdefault(None if period_free(call[0], call[3]) else call[2], []).append((at, call))
+    streams = min(RESULT_STREAMS, int(con.execute("select current_setting('threads')").fetchone()[0]), len(blocks))
+    # each stream's frames of a grain held within its share of the budget (one_at_a_time, periods_at_once)
+    held = memory.budget // max(streams, 1)
+    groups = group_counts(con)
+    sharing = threading.Lock()  # memory.share() asks DuckDB on con: one stream at a time
+    stopped = threading.Event()
+
+    def share() -> None:
+        with sharing:
+            memory.share()
+
+    def run(con: duckdb.DuckDBPyConnection, at_calls: list[tuple[int, tuple]], common: dict,
+            pending: dict[str, tuple], spent: dict[str, float], clock) -> int:
+        """Compute the calls of ``at_calls`` (each with its index in ``calls``) on ``con`` in turn, holding
+        in ``common`` what they share, into ``pending``; return how many of them stored a result."""
+        save = saver(pending)
+        computed = 0
+        looked_back: dict[tuple[str, str], pl.DataFrame] = {}  # lookback's frames, for lookback_as_of
+
+        def lookback(by: str, period: str) -> pl.DataFrame:
+            """The participation the inactivity rules read as of the last day (:func:`metrics.teams.lookback_frame`),
+            kept for the next load: its periods from the first one touched on computed again, the
+            earlier ones read from the stored frame (each period's row reads that period alone)."""
+            window = period_label(period, teams.lookback_start(period, as_of))
+            old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
+            begin = None if first is None else period_start(period, first)
+            if old is not None and begin > teams.lookback_start(period, as_of):
+                label = period_label(period, begin)
+                fresh = teams.lookback_frame(con, by, period, as_of, start=begin)
+                frame = pl.concat([old.rows.filter((pl.col("period") >= window) & (pl.col("period") < label)),
+                                   fresh.filter(pl.col("period") >= label)])
+            else:
+                frame = teams.lookback_frame(con, by, period, as_of)
+            save(MetricResult(rows=frame), *LOOKBACK_KEY, by, period, 0, {})
+            looked_back[(by, period)] = frame
+            return frame
+
+        def lookback_as_of(by: str, period: str, end: date) -> pl.DataFrame | None:
+            """The participation the inactivity rules read as of ``end``, a day before the last (the
+            end of a period before it), when every period it holds is held already: one in the frame
+            :func:`lookback` made of this load's, or one before the first period touched that the
+            frame the previous load kept holds rows of (each period's row reads that period alone,
+            whatever the range around it, and all of a period's rows are read together), or one
+            ending before the data's first day (no rows); None when one is not (the frame is
+            queried then)."""
+            now = looked_back.get((by, period))
+            old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
+            if now is None or old is None:
+                return None
+            begin, held = period_start(period, first), set(old.rows["period"].unique().to_list())
+            data_from = data_bounds(con, None, None, bases.sources(con, period, None, None).days)[0]
+            now_from, now_to = teams.lookback_start(period, as_of), teams.now_period(period, as_of)[0]
+            from_now, from_old = [], []
+            at, last = teams.lookback_start(period, end), teams.now_period(period, end)[0]
+            while at <= last:
+                label = period_label(period, at)
+                if now_from <= at <= now_to:
+                    from_now.append(label)
+                elif at < begin and label in held:
+                    from_old.append(label)
+                elif data_from is None or shift_period(period, at, 1) > data_from:
+                    return None
+                at = shift_period(period, at, 1)
+            return pl.concat([old.rows.filter(pl.col("period").is_in(from_old)),
+                              now.filter(pl.col("period").is_in(from_now))]).sort("period", by)
+
+        def compute(name: str, params: MetricParams) -> tuple[MetricResult, pl.DataFrame | None, tuple]:
+            """The result of ``name`` under ``params``, the groups it left out (sliceable ones), and
+            its rows and those groups as stored when a splice wrote them from the stored ones (else
+            None; the rows themselves then None but participation's, which the targets and the
+            sidebar's groups read)."""
+            if name == "inactive-teams" and params.end is None and as_of is not None:
+                return teams.inactive_teams_metric(con, params, lookback(params.by, params.period)), None, (None, None)
+            k = params.min_group_size
+            if keep_graph and name in WHOLE_HISTORY:
+                old = _stored_any(stored_before, key(name, params.by, params.period, k, params.extra))
+                if old is not None:
+                    return _kept(con, old, date.fromisoformat(before["last_day"])), None, (None, None)
+            if first is not None and spliced_at_load(name, params.extra):
+                wanted = key(name, params.by, params.period, k, params.extra)
+                hidden_wanted = key(*hidden_key(name, params.by, params.period, k, params.extra))
+                old = _stored_any(stored_before, wanted, False, rows=name == "participation")
+                old_hidden = _stored_any(stored_before, hidden_wanted, False)
+                if old is not None and old_hidden is not None:
+                    try:
+                        return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
+                                        old, old_hidden, common, (stored_before[wanted][0], stored_before[hidden_wanted][0]))
+                    except (pl.exceptions.PolarsError, KeyError):
+                        pass  # another shape stored: computed in full below
+            return (*_with_hidden(con, name, params, common), (None, None))
+
+        for at, (name, by, period, extra, k) in at_calls:
+            if stopped.is_set():  # the other stream failed: its error is the load's
+                break
+            params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+            _let_go(common, period, at, last_read)
+            if (PER_GRAIN, period, APART) not in common:
+                common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first, groups, held)
+                common[(PER_GRAIN, period, SPANS)] = periods_at_once(groups, held)
+            if common[(PER_GRAIN, period, APART)] and period not in apart and not period_free(name, extra):
+                apart.append(period)
+            share()
+            label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
+            if attribution_of(params) != stored_as:  # the other attribution's (other_calls), told apart
+                label = f"{label} ({attribution_of(params)})"
+            began = clock()
+            try:
+                result, hidden, (stored_rows, stored_hidden) = compute(name, params)
+            except RucheError:
+                continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
+            finally:
+                spent[label] = spent.get(label, 0) + clock() - began
+            save(result, name, by, period, k, extra, rows=stored_rows)
+            if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
+                save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
+            if hidden is not None:
+                save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra), rows=stored_hidden)
+            computed += 1
+            if (name == "participation" and period == "month" and by != "organisation"
+                    and attribution_of(params) == stored_as):  # the sidebar's groups: the setting's
+                save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
+            if name == "participation" and settings.targets:
+                began = clock()
+                targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
+                try:
+                    save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
+                except RucheError:
+                    pass  # a roadmap target the configuration gets wrong: the page will say why
+                spent["targets"] = spent.get("targets", 0) + clock() - began
+            if name == "inactive-teams" and result.extra.get("as_of"):
+                # the teams of each group (Teams at risk once a group is chosen), every attribute at once
+                teams_as_of = result.extra["as_of"]
+                began = clock()
+                save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
+                     period, 0, {}, end=teams_as_of)
+                spent["team-groups"] = spent.get("team-groups", 0) + clock() - began
+                # as of the end of every earlier period (a range of the dashboard ending with it)
+                # and of the one before each (what that review compares with)
+                began = clock()
+                todo = []
+                ends = {previous_as_of(period, teams_as_of),
+                        *teams.review_ends(period, date.fromisoformat(facts["first_day"]), teams_as_of)}
+                ends |= {previous_as_of(period, end) for end in ends}
+                for end in sorted(ends, reverse=True):
+                    wanted = key(name, by, period, k, extra, end=end)
+                    if first is not None and first > end and wanted in stored_before:
+                        # the teams flagged as of a day before every day the loads since touched:
+                        # they read nothing after that day, so they are the ones stored
+                        rows, suppressed, stored_extra = stored_before[wanted]
+                        pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
+                    else:
+                        todo.append(end)
+                # a few (a period that just ended): each its own 13 periods, from the frames the
+                # loads keep when they hold them; more (every one, a full refresh): every period
+                # read once, each review's a slice of it
+                history = teams.history_frame(con, by, period, teams_as_of) if len(todo) > 2 else None
+                for end in todo:
+                    flagged = teams.inactive_teams_metric(
+                        con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra),
+                        lookback_as_of(by, period, end) if history is None else teams.frame_as_of(history, period, end))
+                    save(flagged, name, by, period, k, extra, end=end)
+                spent["inactive-teams as of earlier ends"] = (
+                    spent.get("inactive-teams as of earlier ends", 0) + clock() - began)
+        return computed
+
     try:
         # the participation queries read the people's stays in their groups from tables the store keeps,
         # those of the previous load when the people are the same
         with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
-            for at, (name, by, period, extra, k) in enumerate(calls):
-                params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
-                _let_go(common, period, at, last_read)
-                if (PER_GRAIN, period, APART) not in common:
-                    groups = groups or group_counts(con)
-                    common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first, groups, memory.budget)
-                    common[(PER_GRAIN, period, SPANS)] = periods_at_once(groups, memory.budget)
-                if common[(PER_GRAIN, period, APART)] and period not in apart and not period_free(name, extra):
-                    apart.append(period)
-                memory.share()
-                label = f"{name} per period" if name == "silos" and extra.get("per_period") else name
-                if attribution_of(params) != stored_as:  # the other attribution's (other_calls), told apart
-                    label = f"{label} ({attribution_of(params)})"
-                began = time.process_time()
-                try:
-                    result, hidden, (stored_rows, stored_hidden) = compute(name, params)
-                except RucheError:
-                    continue  # e.g. a roadmap target the configuration gets wrong: the page will say why
-                finally:
-                    spent[label] = spent.get(label, 0) + time.process_time() - began
-                save(result, name, by, period, k, extra, rows=stored_rows)
-                if name == "lifecycle" and ("cells", by, attribution_of(params)) in common:
-                    save(MetricResult(rows=common[("cells", by, attribution_of(params))]), *cells_key(by, extra))
-                if hidden is not None:
-                    save(MetricResult(rows=hidden), *hidden_key(name, by, period, k, extra), rows=stored_hidden)
-                computed += 1
-                if (name == "participation" and period == "month" and by != "organisation"
-                        and attribution_of(params) == stored_as):  # the sidebar's groups: the setting's
-                    save(MetricResult(rows=result.rows.select(pl.col(by).unique().sort())), "groups", by, period, k, {})
-                if name == "participation" and settings.targets:
-                    began = time.process_time()
-                    targets = MetricParams(by=by, period=period, min_group_size=k, extra={**roadmap(settings), **extra})
-                    try:
-                        save(targets_from(con, targets, result.rows, hidden, as_of), "targets", by, period, k, targets.extra)
-                    except RucheError:
-                        pass  # a roadmap target the configuration gets wrong: the page will say why
-                    spent["targets"] = spent.get("targets", 0) + time.process_time() - began
-                if name == "inactive-teams" and result.extra.get("as_of"):
-                    # the teams of each group (Teams at risk once a group is chosen), every attribute at once
-                    teams_as_of = result.extra["as_of"]
-                    began = time.process_time()
-                    save(MetricResult(rows=team_groups(con, TEAM_GROUP_BYS, period, teams_as_of)), "team-groups", "team",
-                         period, 0, {}, end=teams_as_of)
-                    spent["team-groups"] = spent.get("team-groups", 0) + time.process_time() - began
-                    # as of the end of every earlier period (a range of the dashboard ending with it)
-                    # and of the one before each (what that review compares with)
-                    began = time.process_time()
-                    todo = []
-                    ends = {previous_as_of(period, teams_as_of),
-                            *teams.review_ends(period, date.fromisoformat(facts["first_day"]), teams_as_of)}
-                    ends |= {previous_as_of(period, end) for end in ends}
-                    for end in sorted(ends, reverse=True):
-                        wanted = key(name, by, period, k, extra, end=end)
-                        if first is not None and first > end and wanted in stored_before:
-                            # the teams flagged as of a day before every day the loads since touched:
-                            # they read nothing after that day, so they are the ones stored
-                            rows, suppressed, stored_extra = stored_before[wanted]
-                            pending[wanted] = (wanted, state, rows, suppressed, stored_extra)
-                        else:
-                            todo.append(end)
-                    # a few (a period that just ended): each its own 13 periods, from the frames the
-                    # loads keep when they hold them; more (every one, a full refresh): every period
-                    # read once, each review's a slice of it
-                    history = teams.history_frame(con, by, period, teams_as_of) if len(todo) > 2 else None
-                    for end in todo:
-                        flagged = teams.inactive_teams_metric(
-                            con, MetricParams(by=by, period=period, end=end, min_group_size=k, extra=extra),
-                            lookback_as_of(by, period, end) if history is None else teams.frame_as_of(history, period, end))
-                        save(flagged, name, by, period, k, extra, end=end)
-                    spent["inactive-teams as of earlier ends"] = (
-                        spent.get("inactive-teams as of earlier ends", 0) + time.process_time() - began)
+            if streams == 1:
+                computed = run(con, list(enumerate(calls)), common, pending, spent, time.process_time)
+            else:
+                computed = _in_streams(con, streams, blocks, run, common, pending, spent, stopped, sharing)
+        apart.sort(key=list(GRAINS).index)
         began = time.process_time()
         for period in GRAINS:
             old = _stored_any(stored_before, key("coverage", "source", period, 0, {}), False)
@@ -1570,7 +1721,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     finally:
         memory.restore()
     return {"mode": "full" if first is None else "periods", "from": first, "threads_from": first_thread,
-            "results": computed,
+            "results": computed, "streams": streams,
             # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)
             "outside_duckdb_mb": round(memory.outside_peak / 1e6), "over_memory_limit": memory.over,
             "one_attribute_at_a_time": apart,

@@ -8,7 +8,9 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from metrics import lifecycle, registry, results, status
@@ -599,3 +601,54 @@ def _assert_same(found, expected, where) -> None:
             _assert_same(f, e, where)
     else:
         assert found == expected, where
+
+
+
+def test_the_results_computed_in_two_streams_are_those_of_one_stream(sample_store, tmp_path):
+    """The load computes the stored results in two streams at once (the calls of the whole range and
+    of each grain, :func:`metrics.results.precompute`), each on its own cursor, or in one with
+    DuckDB's ``threads`` at 1: the same results, stored in the same order. (A day's load in two
+    streams: ``tests/test_refresh_periods.py``.)"""
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    runs = {}
+    for threads in (1, 2):
+        db = tmp_path / f"threads{threads}.duckdb"
+        db.write_bytes(Path(sample_store).read_bytes())
+        with store.writing(db) as con:
+            con.execute(f"set threads = {threads}")
+            done = results.precompute(con, settings, full=True)
+            runs[threads] = done, con.execute("select key, rows, suppressed, extra from m_results").fetchall()
+    (one, one_found), (two, two_found) = runs[1], runs[2]
+    assert one["streams"] == 1 and two["streams"] == 2
+    assert two["results"] == one["results"] == 255
+    assert set(two["cpu_seconds"]) == set(one["cpu_seconds"])
+    assert [row[0] for row in two_found] == [row[0] for row in one_found]  # stored in the same order
+    for (k, rows, suppressed, extra), (_, rows_two, suppressed_two, extra_two) in zip(one_found, two_found):
+        if json.loads(k)[0] in results.WHOLE_HISTORY:  # the person graph's: its NMI a float summed in no set order
+            continue
+        assert suppressed_two == suppressed, k
+        assert_frame_equal(results.frame_of(rows_two), results.frame_of(rows), check_exact=True)
+        _assert_same(results._decode(json.loads(extra_two)), results._decode(json.loads(extra)), k)
+
+
+
+def test_out_of_memory_in_one_stream_stops_the_other_and_refuses_the_load(sample_store, tmp_path, monkeypatch):
+    """When DuckDB runs out of memory in one stream, the other stops after its call and the load is
+    refused as with one stream."""
+    db = tmp_path / "refused.duckdb"
+    db.write_bytes(Path(sample_store).read_bytes())
+    settings = Settings.load(str(ROOT / "dashboard" / "demo.toml"), env={})
+    original, asked = results._with_hidden, []
+
+    def with_hidden(con, name, params, common=None):
+        asked.append(name)
+        if name == "communities":
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256.0 KiB")
+        return original(con, name, params, common)
+
+    monkeypatch.setattr(results, "_with_hidden", with_hidden)
+    with store.writing(db) as con:
+        with pytest.raises(store.StoreError, match="stored results"):
+            results.precompute(con, settings, full=True)
+    # the whole range's calls fail at their first; the week's, in the other stream, stop after theirs
+    assert "communities" in asked and len(asked) < 5
