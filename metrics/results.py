@@ -64,7 +64,7 @@ from metrics.teams import rule_settings, team_groups
 from metrics.registry import MetricParams, MetricResult
 from metrics.suppression import decide_each
 from ruche.errors import RucheError
-from ruche.store import MemoryShare
+from ruche.store import MemoryShare, in_lake
 
 BY_CHOICES = [a for a in GROUP_ATTRIBUTES if a != "organisation"]
 #: The attributes a load stores the per-period results of, each computed for all of them at once.
@@ -1341,7 +1341,7 @@ def _let_go(common: dict, period: str | None, at: int, last_read: dict[tuple[str
 
 
 #: How many streams compute the stored results at once at most (:func:`precompute`), each on its
-#: own cursor; never more than DuckDB's ``threads``.
+#: own cursor; never more than DuckDB's ``threads``, and one on a lake (its refresh is one transaction).
 RESULT_STREAMS = 2
 
 #: The order the streams take the blocks of calls in (:func:`precompute`): the longest first (on the
@@ -1357,9 +1357,9 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
     threads, each on its own cursor of ``con`` taking the next block when it is done with one, the
     longest first (:data:`BLOCK_ORDER`); return how many calls stored a result.
 
-    Each stream's queries run on its own thread alone (DuckDB's ``threads`` at 1, the setting
-    given back once one stream is left): the two use both cores, and neither waits on DuckDB's
-    threads busy with the other's query. A stream holds its own ``common`` (a copy of what the
+    DuckDB's ``threads`` are shared between the streams while both run (each query on
+    ``threads // streams`` of them: at 1 on two cores; the setting given back once one stream is
+    left): the two use every core, and neither waits on DuckDB's threads busy with the other's query. A stream holds its own ``common`` (a copy of what the
     load put there before: the figures of the whole range its calls read are read again, the
     temporary tables made again on its cursor) and its own ``spent`` (the CPU of its thread: its
     queries' while DuckDB runs them there, polars' threads not counted); each block's results are
@@ -1395,7 +1395,7 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
                     con.execute(f"set threads = {threads}")
         return computed, used, mine.get(IN_SPANS, {})
 
-    con.execute("set threads = 1")
+    con.execute(f"set threads = {max(1, threads // streams)}")
     try:
         with ThreadPoolExecutor(streams) as pool:
             futures = [pool.submit(stream) for _ in range(streams)]
@@ -1423,10 +1423,12 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     pseudonym, as the store holds them). ``results`` counts the calls of
     :func:`default_calls` only; ``cpu_seconds`` is the CPU time of this process per metric (DuckDB's
     threads included) when one stream computes them; in two (``streams``), that of the stream's
-    thread, which runs its queries (DuckDB's ``threads`` at 1 while both run; polars' threads not counted).
+    thread, which runs its queries (all of them where DuckDB's ``threads`` are at 1 while both run,
+    on two cores; DuckDB's other threads and polars' not counted).
 
     The calls are computed in two streams at once (:data:`RESULT_STREAMS`, never more than DuckDB's
-    ``threads``: at 1, in one, as the calls come), each on its own cursor, the calls of the whole
+    ``threads``: at 1, in one, as the calls come; on a lake too, whose refresh is one transaction
+    that another cursor would not share), each on its own cursor, the calls of the whole
     range and those of each grain a block one stream computes (:func:`_in_streams`); the results
     stored are those of one stream, in the same order.
 
@@ -1512,7 +1514,10 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     blocks: dict[str | None, list[tuple[int, tuple]]] = {}
     for at, call in enumerate(calls):
         blocks.setdefault(None if period_free(call[0], call[3]) else call[2], []).append((at, call))
-    streams = min(RESULT_STREAMS, int(con.execute("select current_setting('threads')").fetchone()[0]), len(blocks))
+    # a lake's refresh is one transaction (ruche.store.writing): a cursor, another connection, would
+    # neither see what it wrote nor write within it; one stream there
+    streams = 1 if in_lake(con) else min(RESULT_STREAMS, int(con.execute("select current_setting('threads')").fetchone()[0]),
+                                         len(blocks))
     # each stream's frames of a grain held within its share of the budget (one_at_a_time, periods_at_once)
     held = memory.budget // max(streams, 1)
     groups = group_counts(con)
