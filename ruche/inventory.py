@@ -59,6 +59,25 @@ _DIRECTORY = "HR directory export"
 _NETWORK = "network export (Viva Engage, Slack, Mattermost, events file)"
 _ATTRIBUTE = "the group-by attributes of every aggregate"
 
+#: The columns of the kept rows of each person's activity in each group (metrics.range_groups),
+#: everyone's and those of the people touched since alike.
+_RANGE_GROUP_COLUMNS = {
+    "person_key": C("people", "follow each person's rows: those of the people a load touched are computed again"),
+    "by_attribute": C("metrics", "which group attribute the row is of"),
+    "by_group": C("people, people_history (" + _ATTRIBUTE + ")", "the group held"),
+    "is_external": C(_DIRECTORY, "90/9/1 counts internal people; the personas put external ones apart"),
+    "hired_on": C(_DIRECTORY, "the people employed during a range"),
+    "left_on": C(_DIRECTORY, "the people employed during a range"),
+    "activities": C("activities", "each person's activity while holding the group"),
+    "contributions": C("activities", "90/9/1: contributors and their contributions"),
+    "posts": C("activities", "personas: what each person gives"),
+    "replies": C("activities", "personas: what each person gives"),
+    "reactions": C("activities", "personas: what each person gives"),
+    "received": C("activities", "personas: what each person receives"),
+    "active": C("activities, usage reports", "90/9/1 and personas: the active people"),
+    "months_contributed": C("activities", "the months contributed in (none kept: 0)"),
+}
+
 TABLES: dict[str, Table] = {
     "schema_version": Table(
         "the schema migrations applied to this store",
@@ -928,43 +947,13 @@ TABLES: dict[str, Table] = {
         "each person's activity over the whole history in each group they held, for every attribute the "
         "stored results ask for (90/9/1, personas), as last built for everyone",
         _DERIVED + " (built again whenever a person, their history or an activity went or changed)", True,
-        {
-            "person_key": C("people", "follow each person's rows: those of the people a load touched are computed again"),
-            "by_attribute": C("metrics", "which group attribute the row is of"),
-            "by_group": C("people, people_history (" + _ATTRIBUTE + ")", "the group held"),
-            "is_external": C(_DIRECTORY, "90/9/1 counts internal people; the personas put external ones apart"),
-            "hired_on": C(_DIRECTORY, "the people employed during a range"),
-            "left_on": C(_DIRECTORY, "the people employed during a range"),
-            "activities": C("activities", "each person's activity while holding the group"),
-            "contributions": C("activities", "90/9/1: contributors and their contributions"),
-            "posts": C("activities", "personas: what each person gives"),
-            "replies": C("activities", "personas: what each person gives"),
-            "reactions": C("activities", "personas: what each person gives"),
-            "received": C("activities", "personas: what each person receives"),
-            "active": C("activities, usage reports", "90/9/1 and personas: the active people"),
-            "months_contributed": C("activities", "the months contributed in (none kept: 0)"),
-        },
+        _RANGE_GROUP_COLUMNS,
         derived=True,
     ),
     "m_range_group_{attribution}_since": Table(
         "the same rows of the people whose rows changed since they were built for everyone",
         _DERIVED + " (each load that only adds activities writes those of the people it touched)", True,
-        {
-            "person_key": C("people", "follow each person's rows: those of the people a load touched are computed again"),
-            "by_attribute": C("metrics", "which group attribute the row is of"),
-            "by_group": C("people, people_history (" + _ATTRIBUTE + ")", "the group held"),
-            "is_external": C(_DIRECTORY, "90/9/1 counts internal people; the personas put external ones apart"),
-            "hired_on": C(_DIRECTORY, "the people employed during a range"),
-            "left_on": C(_DIRECTORY, "the people employed during a range"),
-            "activities": C("activities", "each person's activity while holding the group"),
-            "contributions": C("activities", "90/9/1: contributors and their contributions"),
-            "posts": C("activities", "personas: what each person gives"),
-            "replies": C("activities", "personas: what each person gives"),
-            "reactions": C("activities", "personas: what each person gives"),
-            "received": C("activities", "personas: what each person receives"),
-            "active": C("activities, usage reports", "90/9/1 and personas: the active people"),
-            "months_contributed": C("activities", "the months contributed in (none kept: 0)"),
-        },
+        _RANGE_GROUP_COLUMNS,
         derived=True,
     ),
     "m_range_group_{attribution}_people": Table(
