@@ -19,7 +19,9 @@ works on and its publication (``publish``: the file copy, the sync, the rename),
 (``refresh``) with its stages (``bases``, ``network``, ``group_ties``, ``results``). Wall and CPU
 seconds are both given; on a shared machine the CPU time is the steadier figure. The day's ratio
 to the year (wall time, end to end; ``ratio_cpu``: the same in CPU time) is printed against
-``--goal`` and the exit status is 1 when it is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample and the store there.
+``--goal`` and the exit status is 1 when it is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample and the store there;
+``--keep-year FILE`` a copy of the store as the year left it, to time the day again on it
+(``ruche ingest`` of ``DIR/day.csv`` into a copy of ``FILE``).
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--goal", type=float, default=0.05, help="the day's share of the year's time (default 0.05)")
     parser.add_argument("--day-events", type=int, default=None, help="events in the day (default: an average day)")
+    parser.add_argument("--keep-year", type=Path, default=None,
+                        help="copy the store as the year left it to this file (to time days again on it)")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ruche-nightly-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -171,6 +175,8 @@ def main() -> int:
     files = [sample / "directory.csv", *sorted(sample.glob("*.zip")), *sorted(sample.glob("m365-*.csv"))]
     figures: dict = {"people": args.people, "months": args.months}
     figures["year"] = timed_load(files, settings)
+    if args.keep_year:
+        shutil.copy2(db, args.keep_year)
     con = connect(str(db), read_only=True)
     try:
         activities, days, last = con.execute(

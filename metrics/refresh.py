@@ -42,10 +42,12 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
     (:func:`metrics.ties.store_group_ties`), the person-graph results of the network views
     (:func:`store_person_network`: Louvain communities and betweenness, when :func:`network_due`
     says so), the reporting tree (:func:`metrics.hierarchy.store_tree`, built again only after a directory
-    change) and its figures per period (:func:`metrics.hierarchy.store_periods`), then the dashboard's default results (:func:`metrics.results.precompute`). Each but the
+    change), then the dashboard's default results (:func:`metrics.results.precompute`) and beside them
+    the tree's figures per period (:func:`metrics.hierarchy.store_periods`). Each but the
     person graph's is brought to what a computation from scratch gives, recomputing only the days
     and periods the loads since the last refresh touched when they only added rows
-    (docs/store.md, "What a load recomputes"). ``stages``: the wall seconds of each."""
+    (docs/store.md, "What a load recomputes"). ``stages``: the wall seconds of each (``results``
+    those of the results and the tree's figures per period, ``hierarchy_periods`` the latter's alone)."""
     from ruche.config import Settings
 
     settings = settings or Settings()
@@ -78,16 +80,32 @@ def refresh_metrics(con: duckdb.DuckDBPyConnection, settings: Any = None) -> dic
         memory.share()
         began = time.perf_counter()
         done["hierarchy"] = hierarchy.store_tree(con)
-        done["hierarchy_periods"] = hierarchy.store_periods(
-            con, settings.min_group_size, max(settings.min_group_size, settings.sponsor_min_group_size), memory=memory)
         stages["hierarchy"] = time.perf_counter() - began
+
+        def hierarchy_periods(cur: duckdb.DuckDBPyConnection, share) -> dict:
+            return hierarchy.store_periods(cur, settings.min_group_size,
+                                           max(settings.min_group_size, settings.sponsor_min_group_size),
+                                           memory=_Sharing(share))
+
+        # the tree's figures per period read the bases and write tables no result reads: computed
+        # beside the results, by the stream done first with its blocks of calls
         began = time.perf_counter()
-        done["results"] = results.precompute(con, settings)
+        done["results"] = results.precompute(con, settings, beside={"hierarchy_periods": hierarchy_periods})
         stages["results"] = time.perf_counter() - began
+        done["hierarchy_periods"] = done["results"].pop("beside")["hierarchy_periods"]
+        stages["hierarchy_periods"] = done["results"].pop("beside_seconds")["hierarchy_periods"]
     finally:
         memory.restore()
     done["stages"] = {k: round(v, 2) for k, v in stages.items()}
     return done
+
+
+class _Sharing:
+    """A :class:`ruche.store.MemoryShare`'s ``share`` as the object :func:`metrics.hierarchy.store_periods`
+    calls it on (the stored results' share, which the streams take turns at)."""
+
+    def __init__(self, share) -> None:
+        self.share = share
 
 
 #: The interactions: what the person graph is made of (metrics/interactions.sql).

@@ -42,7 +42,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 import polars as pl
@@ -954,13 +954,63 @@ def _state(con: duckdb.DuckDBPyConnection) -> str:
     return f"{store_state(con)};results={RESULTS_VERSION}"
 
 
-def _frame_bytes(frame: pl.DataFrame) -> bytes:
-    """``frame`` as stored: an Arrow IPC stream (zstd). Most stored frames are small (a few kB):
-    the stream format, without the file format's footer, costs half as much to write and a third
-    as much to read (:func:`frame_of`; docs/store.md, "A day costs a day")."""
+#: A stored frame of at least this many rows whose last rows are all of one period is written in two
+#: record batches, those rows the second (:func:`_frame_bytes`): a load's splice cuts at the first
+#: period it touched, most nights the last one, and then keeps the first batch as it is instead of
+#: reading it and writing its rows again (:func:`_stream_spliced`).
+SPLIT_FROM_ROWS = 2_000
+
+
+def _stream_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.write_ipc_stream(buf, compression="zstd")
     return buf.getvalue()
+
+
+def _last_period_from(frame: pl.DataFrame) -> int | None:
+    """The first of the rows at the end of ``frame`` that are all of its last row's period, when
+    ``frame`` holds at least :data:`SPLIT_FROM_ROWS` rows and rows of another period before them;
+    else None.
+
+    >>> frame = pl.DataFrame({"period": ["2026-01"] * 1500 + ["2026-02"] * 600 + ["2026-03"] * 400})
+    >>> _last_period_from(frame), _last_period_from(frame.head(1900)), _last_period_from(frame.tail(400))
+    (2100, None, None)
+    """
+    if frame.height < SPLIT_FROM_ROWS or "period" not in frame.columns:
+        return None
+    period = frame.get_column("period")
+    last = period[-1]
+    if last is None:
+        return None
+    same = (period == last).fill_null(False)
+    if same.all():
+        return None
+    return frame.height - int(same.reverse().arg_min())
+
+
+def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as stored: an Arrow IPC stream (zstd). Most stored frames are small (a few kB):
+    the stream format, without the file format's footer, costs half as much to write and a third
+    as much to read (:func:`frame_of`; docs/store.md, "A day costs a day"). A large frame whose
+    last rows are one period's holds them in a record batch of their own (:data:`SPLIT_FROM_ROWS`);
+    it reads as the same frame.
+
+    >>> frame = pl.DataFrame({"period": ["2026-01"] * 1500 + ["2026-02"] * 600, "n": range(2100)})
+    >>> data = _frame_bytes(frame)
+    >>> [b - a for a, b in _messages(data)[1]] == [b - a for a, b in _messages(_frame_bytes(frame.head(1500)))[1]
+    ...                                            + _messages(_frame_bytes(frame.tail(600)))[1]]
+    True
+    >>> frame_of(data).equals(frame)
+    True
+    """
+    cut = _last_period_from(frame)
+    if cut is not None:
+        head, tail = _stream_bytes(frame.head(cut)), _stream_bytes(frame.slice(cut))
+        before, last = _messages(head), _messages(tail)
+        if before is not None and last is not None and before[0] == last[0]:
+            return b"".join([before[0], *(head[a:b] for a, b in before[1]), *(tail[a:b] for a, b in last[1]),
+                             _END_OF_STREAM])
+    return _stream_bytes(frame)
 
 
 def frame_of(data: bytes) -> pl.DataFrame:
@@ -1350,12 +1400,18 @@ RESULT_STREAMS = 2
 BLOCK_ORDER = ["week", None, "month", "quarter"]
 
 
-def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str | None, list[tuple[int, tuple]]],
+#: Where :func:`_in_streams` puts what the jobs beside the results returned, by name.
+BESIDE = "beside"
+
+
+def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str | None, list[tuple[int, tuple]] | Any],
                 run, common: dict, pending: dict[str, tuple], spent: dict[str, float],
                 stopped: threading.Event, sharing: threading.Lock) -> int:
     """Compute ``blocks`` (calls by grain, :func:`precompute`'s ``run`` computing each) in ``streams``
     threads, each on its own cursor of ``con`` taking the next block when it is done with one, the
-    longest first (:data:`BLOCK_ORDER`); return how many calls stored a result.
+    longest first (:data:`BLOCK_ORDER`); return how many calls stored a result. A block may be a job
+    beside the results instead (a function of a cursor, :func:`precompute`'s ``beside``), taken
+    after the calls' blocks: what it returns is put in ``common[BESIDE]`` under its name.
 
     DuckDB's ``threads`` are shared between the streams while both run (each query on
     ``threads // streams`` of them: at 1 on two cores; the setting given back once one stream is
@@ -1368,6 +1424,7 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
     asked something (:class:`ruche.store.MemoryShare` asks it too)."""
     work = sorted(blocks, key=lambda block: BLOCK_ORDER.index(block) if block in BLOCK_ORDER else len(BLOCK_ORDER))
     parts: dict[str | None, dict[str, tuple]] = {block: {} for block in blocks}
+    finished: dict = {}  # what each job beside the results returned
     threads = int(con.execute("select current_setting('threads')").fetchone()[0])
     running, shared = [streams], _Across()
 
@@ -1381,6 +1438,11 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
                         block = work.pop(0)
                     except IndexError:
                         break
+                    if callable(blocks[block]):  # a job beside the results (precompute's beside)
+                        began = time.thread_time()
+                        finished[block] = blocks[block](cur)
+                        used[str(block)] = used.get(str(block), 0) + time.thread_time() - began
+                        continue
                     computed += run(cur, blocks[block], mine, parts[block], used, time.thread_time)
                 for table in [*mine.get("threads", {}).values(), *mine.get("range groups", {}).values()]:
                     cur.execute(f"drop table {table}")
@@ -1408,10 +1470,12 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
         for label, seconds in used.items():
             spent[label] = spent.get(label, 0) + seconds
         common.setdefault(IN_SPANS, {}).update(in_spans)
+    common.setdefault(BESIDE, {}).update(finished)
     return sum(computed for computed, _, _ in done)
 
 
-def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> dict:
+def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
+               beside: dict[str, Callable[[duckdb.DuckDBPyConnection, Callable[[], None]], Any]] | None = None) -> dict:
     """Compute and store the dashboard's results over the whole range; return how many and how long.
 
     Beside :func:`default_calls`: the teams flagged as of the end of every period before the last
@@ -1446,6 +1510,14 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     is computed again in full. Otherwise (or with ``full``) everything is (``mode`` ``full``).
     Either way the stored results are the ones a computation from scratch gives, the person
     graph's once it is computed again.
+
+    ``beside``: jobs that read what the results read and write tables no result reads (the reporting
+    tree's figures per period, :func:`metrics.refresh.refresh_metrics`), by name, each a function
+    of a cursor and of a ``share`` to call before a query whose rows it will hold
+    (:class:`ruche.store.MemoryShare`, shared with the streams). In two streams each is one more
+    block, taken when the calls' blocks are (the stream done first runs it while the other ends
+    its last); in one, they run first, on ``con``, one after the other. What each returned is under
+    ``beside``, and its wall seconds under ``beside_seconds``.
     """
     started = time.perf_counter()
     # the attributes someone held otherwise than now: their measures are stored under both attributions
@@ -1682,13 +1754,31 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
                     spent.get("inactive-teams as of earlier ends", 0) + clock() - began)
         return computed
 
+    beside_seconds: dict[str, float] = {}
+
+    def job(name: str, function):
+        """``function`` of ``beside`` as a block: run on a stream's cursor, its wall seconds kept."""
+
+        def on(cur: duckdb.DuckDBPyConnection) -> Any:
+            began = time.perf_counter()
+            try:
+                return function(cur, share)
+            finally:
+                beside_seconds[name] = round(time.perf_counter() - began, 2)
+
+        return on
+
     try:
+        if streams == 1:
+            for name, function in (beside or {}).items():
+                common.setdefault(BESIDE, {})[name] = job(name, function)(con)
         # the participation queries read the people's stays in their groups from tables the store keeps,
         # those of the previous load when the people are the same
         with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
             if streams == 1:
                 computed = run(con, list(enumerate(calls)), common, pending, spent, time.process_time)
             else:
+                blocks.update({name: job(name, function) for name, function in (beside or {}).items()})
                 computed = _in_streams(con, streams, blocks, run, common, pending, spent, stopped, sharing)
         apart.sort(key=list(GRAINS).index)
         began = time.process_time()
@@ -1726,7 +1816,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False) -> 
     finally:
         memory.restore()
     return {"mode": "full" if first is None else "periods", "from": first, "threads_from": first_thread,
-            "results": computed, "streams": streams,
+            "results": computed, "streams": streams, "beside": common.get(BESIDE, {}), "beside_seconds": beside_seconds,
             # the most held outside DuckDB, and whether it left DuckDB less than its floor (ruche.store.MemoryShare)
             "outside_duckdb_mb": round(memory.outside_peak / 1e6), "over_memory_limit": memory.over,
             "one_attribute_at_a_time": apart,
