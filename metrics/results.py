@@ -962,8 +962,12 @@ SPLIT_FROM_ROWS = 2_000
 
 
 def _stream_bytes(frame: pl.DataFrame) -> bytes:
+    """``frame`` as an Arrow IPC stream (zstd), written from a copy of it (its columns shared):
+    polars' writer holds the frame it writes locked against every other use of it while it waits
+    for the interpreter to take the bytes, so that a frame two streams store at once (one they
+    share, :func:`_across`) written as it is would hold each of them waiting on the other."""
     buf = io.BytesIO()
-    frame.write_ipc_stream(buf, compression="zstd")
+    frame.clone().write_ipc_stream(buf, compression="zstd")
     return buf.getvalue()
 
 
@@ -1211,7 +1215,8 @@ def _stored_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(row[0]) if row else None
 
 
-def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> date | None:
+def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict,
+                  added: list | None = None) -> date | None:
     """The first day whose periods may have changed since the results were computed from
     ``before`` (:func:`_facts`), when the loads since then only added activities or usage reports;
     None when every result is to be computed afresh: nothing stored, another version, schema or
@@ -1220,7 +1225,8 @@ def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict
 
     The days are those of the rows added (an activity's day, a usage report's vouched day), and
     the last day of the data before them when they come after it: the period holding that day
-    was its last, partial perhaps, and is no longer."""
+    was its last, partial perhaps, and is no longer (:func:`touched_in`: unless it ended there).
+    ``added``: a list to which the first day of the rows added is appended (None when none were)."""
     if before is None or any(before.get(k) != now[k] for k in ("version", "schema", "tables", "calls")):
         return None
     kept = con.execute(
@@ -1236,16 +1242,50 @@ def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict
         {"run": before["activities_run"], "snap_run": before["snapshots_run"]},
     ).fetchone()
     old_last = date.fromisoformat(before["last_day"])
+    if added is not None:
+        added.append(first)
     if first is None:  # nothing added (a load of rejects only): the last periods again, to be safe
         return old_last
     return min(first, old_last) if last > old_last else first
 
 
+def touched_in(period: str, first: date | None, added_from: date | None, before: dict | None) -> date | None:
+    """The first day touched (:func:`first_touched`, ``first``) for the periods of grain ``period``:
+    the day after the data's last day before the loads (``before``'s) when ``first`` is that last
+    day, every row added (``added_from`` the first day of them) comes after it, and a period of
+    ``period`` ended on it: that period was whole, is whole still and holds the same rows, and a
+    result's row of a period reads nothing after the period (the threads a reply added since is
+    in aside: :func:`thread_posted`). Else ``first``.
+
+    >>> before = {"last_day": "2026-09-30"}  # a Wednesday, a month's last day and a quarter's
+    >>> [touched_in(p, date(2026, 9, 30), date(2026, 10, 1), before) for p in ("week", "month", "quarter")]
+    [datetime.date(2026, 9, 30), datetime.date(2026, 10, 1), datetime.date(2026, 10, 1)]
+    >>> touched_in("month", date(2026, 9, 30), date(2026, 9, 30), before)  # a row added on that day
+    datetime.date(2026, 9, 30)
+    >>> touched_in("month", date(2026, 9, 12), date(2026, 9, 12), before)  # a day arriving late
+    datetime.date(2026, 9, 12)
+    """
+    if first is None or added_from is None or before is None or before.get("last_day") is None:
+        return first
+    old_last = date.fromisoformat(before["last_day"])
+    after = old_last + timedelta(days=1)
+    if first == old_last and added_from > old_last and period_start(period, after) == after:
+        return after
+    return first
+
+
+def thread_posted(con: duckdb.DuckDBPyConnection, before: dict) -> date | None:
+    """The day the earliest thread a reply added since ``before`` is in was posted on (None when
+    no reply was added): a thread's first reply may be one of them, and responsiveness counts a
+    thread in the period it was posted in."""
+    return con.execute(sql("results_threads_touched"), {"run": before["activities_run"]}).fetchone()[0]
+
+
 def first_thread_touched(con: duckdb.DuckDBPyConnection, before: dict, first: date) -> date:
     """The first day touched for responsiveness (:func:`spliced_at_load`): ``first``
     (:func:`first_touched`), or the day the earliest thread a reply added since ``before`` is in
-    was posted in, when earlier (a thread's first reply may be one of them)."""
-    posted = con.execute(sql("results_threads_touched"), {"run": before["activities_run"]}).fetchone()[0]
+    was posted in, when earlier (a thread's first reply may be one of them: :func:`thread_posted`)."""
+    posted = thread_posted(con, before)
     return first if posted is None else min(first, posted)
 
 
@@ -1524,13 +1564,24 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
     restated = bases.restated_attributes(con)
     facts = _facts(con, settings, restated)
     before = _stored_facts(con)
-    first = None if full else first_touched(con, before, facts)
+    added: list = []
+    first = None if full else first_touched(con, before, facts, added)
     # the person graph's results follow the person graph's schedule (metrics.refresh.network_due):
     # kept while the Louvain communities and betweenness they read are those they were computed
     # with, and activities were added (with none, they are computed again: a few tenths of a second)
     keep_graph = (first is not None and facts["network"] is not None and before.get("network") == facts["network"]
                   and facts["activities_run"] != before["activities_run"])
-    first_thread = None if first is None else first_thread_touched(con, before, first)
+    posted = None if first is None else thread_posted(con, before)
+    first_thread = first if posted is None else min(first, posted)
+
+    def first_in(period: str) -> date | None:
+        """The first day touched for the periods of ``period`` (:func:`touched_in`)."""
+        return touched_in(period, first, added[0] if added else None, before)
+
+    def first_thread_in(period: str) -> date | None:
+        """The first day touched for responsiveness's periods of ``period``."""
+        found = first_in(period)
+        return found if posted is None or found is None else min(found, posted)
     if first is None:
         con.execute(
             "create or replace table m_results (key varchar not null, state varchar not null, "
@@ -1547,7 +1598,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
     as_of = last_day(con)
     common: dict = {}  # figures of the whole range several calls share (the store does not change meanwhile)
     if first is not None:  # the lifecycle's cohort cells of the months before the first touched: those stored
-        common[CELLS_BEFORE] = (period_start("month", first), lambda by, attribution: _stored_any(
+        common[CELLS_BEFORE] = (period_start("month", first_in("month")), lambda by, attribution: _stored_any(
             stored_before, key(*cells_key(by, attribution_extra(attribution))), False))
 
     def saver(pending: dict[str, tuple]):
@@ -1614,7 +1665,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
             earlier ones read from the stored frame (each period's row reads that period alone)."""
             window = period_label(period, teams.lookback_start(period, as_of))
             old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
-            begin = None if first is None else period_start(period, first)
+            begin = None if first is None else period_start(period, first_in(period))
             if old is not None and begin > teams.lookback_start(period, as_of):
                 label = period_label(period, begin)
                 fresh = teams.lookback_frame(con, by, period, as_of, start=begin)
@@ -1638,7 +1689,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
             old = None if first is None else _stored_any(stored_before, key(*LOOKBACK_KEY, by, period, 0, {}), False)
             if now is None or old is None:
                 return None
-            begin, held = period_start(period, first), set(old.rows["period"].unique().to_list())
+            begin, held = period_start(period, first_in(period)), set(old.rows["period"].unique().to_list())
             data_from = data_bounds(con, None, None, bases.sources(con, period, None, None).days)[0]
             now_from, now_to = teams.lookback_start(period, as_of), teams.now_period(period, as_of)[0]
             from_now, from_old = [], []
@@ -1674,7 +1725,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
                 old_hidden = _stored_any(stored_before, hidden_wanted, False)
                 if old is not None and old_hidden is not None:
                     try:
-                        return _spliced(con, name, params, first_thread if name == "responsiveness" else first,
+                        return _spliced(con, name, params, first_thread_in(params.period) if name == "responsiveness"
+                                        else first_in(params.period),
                                         old, old_hidden, common, (stored_before[wanted][0], stored_before[hidden_wanted][0]))
                     except (pl.exceptions.PolarsError, KeyError):
                         pass  # another shape stored: computed in full below
@@ -1686,7 +1738,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
             params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
             _let_go(common, period, at, last_read)
             if (PER_GRAIN, period, APART) not in common:
-                common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first, groups, held)
+                common[(PER_GRAIN, period, APART)] = one_at_a_time(con, period, first_in(period), groups, held)
                 common[(PER_GRAIN, period, SPANS)] = periods_at_once(groups, held)
             if common[(PER_GRAIN, period, APART)] and period not in apart and not period_free(name, extra):
                 apart.append(period)
@@ -1734,7 +1786,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
                 ends |= {previous_as_of(period, end) for end in ends}
                 for end in sorted(ends, reverse=True):
                     wanted = key(name, by, period, k, extra, end=end)
-                    if first is not None and first > end and wanted in stored_before:
+                    if first is not None and first_in(period) > end and wanted in stored_before:
                         # the teams flagged as of a day before every day the loads since touched:
                         # they read nothing after that day, so they are the ones stored
                         rows, suppressed, stored_extra = stored_before[wanted]

@@ -271,7 +271,7 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
         real_cells = lifecycle.cohort_cells_by
 
         def cohort_cells_by(con, bys, start, end, attribution, person_months=None):
-            calls["cells"].append((len(bys), attribution, person_months is not None and "'2026-09-01'" in person_months))
+            calls["cells"].append((len(bys), attribution, person_months is not None and "'2026-10-01'" in person_months))
             return real_cells(con, bys, start, end, attribution, person_months=person_months)
 
         def totals(con, by, period, start, end, stored, attribution):
@@ -307,7 +307,9 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
         mp.setattr(lifecycle, "cohort_cells_by", cohort_cells_by)
         done = load(db, [day(exports, 1)])
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
-    begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 9, 1), "quarter": dt.date(2026, 7, 1)}
+    # 30 September, the data's last day before the day, ended a month and a quarter: those were
+    # whole, are whole still and hold the same rows; the week of 28 September goes on (results.touched_in)
+    begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 10, 1), "quarter": dt.date(2026, 10, 1)}
     assert EVERY_LOAD.sponsor_min_group_size == 20 != EVERY_LOAD.min_group_size
     # once per grain, under the minimum group size and a sponsor's alike; the E-I index and the
     # group graph over the whole history (no grain) once for every attribute
@@ -333,12 +335,17 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
     # attribute alone
     assert sorted(calls["compared"]) == sorted((a, p, b, alone) for p, b in begins.items()
                                                for a in ("frontline", "level") for alone in (True, False))
-    assert sorted(calls["participation"]) == sorted((p, b, n, True) for p, b in begins.items() for n in (7, 1))
+    # responsiveness from the period of the earliest thread a reply of the day is in (one posted in
+    # the last days of September: results.thread_posted), and the participation it reads the
+    # headcounts of from there too
+    threads_begin = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 9, 1), "quarter": dt.date(2026, 7, 1)}
+    assert sorted(calls["participation"]) == sorted({(p, b, n, True) for starts in (begins, threads_begin)
+                                                     for p, b in starts.items() for n in (7, 1)})
     # the lifecycle's cohort cells over the whole history counted from the first month touched on
     # (the earlier ones those stored), once for every attribute and once by department in today's
     assert sorted(calls["cells"]) == [(1, "today", True), (7, "as-it-was", True)]
     # responsiveness once per grain for every attribute, and by department in today's organisation
-    assert sorted(calls["responsiveness"]) == sorted((p, b, n) for p, b in begins.items() for n in (7, 1))
+    assert sorted(calls["responsiveness"]) == sorted((p, b, n) for p, b in threads_begin.items() for n in (7, 1))
     assert_same_derived(db, tmp_path)
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+import textwrap
 
 from datetime import date
 from pathlib import Path
@@ -165,6 +168,32 @@ def test_a_spliced_frame_is_written_from_the_stored_batches_and_reads_as_the_spl
     as_file = io.BytesIO()
     old.write_ipc(as_file, compression="zstd")
     assert results._stream_spliced(as_file.getvalue(), "2026-03", fresh) is None
+
+
+def test_a_frame_two_streams_store_at_once_is_written_by_both():
+    """The two streams of a refresh may store the same frame at once (a figure they share): each
+    writes it whole, and neither waits on the other for ever (polars' writer holds the frame it
+    writes locked while it waits for the interpreter, which the other stream, reading the frame,
+    holds: written as it is, two threads storing one frame hang within a few hundred writes). In a
+    process of its own, so that a hang fails the test instead of the run."""
+    code = textwrap.dedent("""
+        import threading
+        import polars as pl
+        from metrics import results
+        frame = pl.DataFrame({"team": ["a", "b"] * 50000, "n": range(100000)})  # written whole
+        heights = []
+        def store():
+            for _ in range(300):
+                heights.append(results.frame_of(results._frame_bytes(frame)).height)
+        threads = [threading.Thread(target=store) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(len(heights), sorted(set(heights)))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "600 [100000]"), done.stderr
 
 
 def test_a_frame_spliced_night_after_night_is_written_whole_again_past_a_bound_of_batches():
