@@ -121,6 +121,31 @@ def period_start(grain_name: str, day: date) -> date:
     return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
+
+def touched_in(period: str, first: date | None, added_from: date | None, last_day: date | None) -> date | None:
+    """The first day a load touched (``first``: :func:`metrics.results.first_touched`) for the
+    periods of grain ``period``: the day after the data's last day before the load (``last_day``)
+    when ``first`` is that day, every row added (``added_from``: the first day of them) comes after
+    it, and a period of ``period`` ended on it: that period was whole, is whole still and holds the
+    same rows, and a result's row of a period reads nothing after the period (the threads a reply
+    added since is in aside: :func:`metrics.results.thread_posted`). Else ``first``.
+
+    >>> last = date(2026, 9, 30)  # a Wednesday, a month's last day and a quarter's
+    >>> [touched_in(p, date(2026, 9, 30), date(2026, 10, 1), last) for p in ("week", "month", "quarter")]
+    [datetime.date(2026, 9, 30), datetime.date(2026, 10, 1), datetime.date(2026, 10, 1)]
+    >>> touched_in("month", date(2026, 9, 30), date(2026, 9, 30), last)  # a row added on that day
+    datetime.date(2026, 9, 30)
+    >>> touched_in("month", date(2026, 9, 12), date(2026, 9, 12), last)  # a day arriving late
+    datetime.date(2026, 9, 12)
+    """
+    if first is None or added_from is None or last_day is None:
+        return first
+    after = last_day + timedelta(days=1)
+    if first == last_day and added_from > last_day and period_start(period, after) == after:
+        return after
+    return first
+
+
 def period_label(grain_name: str, day: date) -> str:
     """The label a metric gives the period of ``grain_name`` holding ``day`` (:data:`GRAINS`'
     ``label``, as Python writes it; labels sort as periods).

@@ -49,7 +49,7 @@ import polars as pl
 
 from metrics import bases
 from metrics._sql import sql
-from metrics.groups import GRAINS, MetricError, grain as _grain, period_start, suppress_small_groups
+from metrics.groups import GRAINS, MetricError, grain as _grain, period_start, suppress_small_groups, touched_in
 from metrics.measure import MetricParams, MetricResult, register
 from metrics.population import EMPLOYED_IN_PERIOD, bounds_sql, data_bounds
 from ruche.inventory import MANAGER_HIERARCHY_MIN_GROUP_SIZE
@@ -246,20 +246,21 @@ def _stored_period_facts(con: duckdb.DuckDBPyConnection) -> dict | None:
     return json.loads(con.execute(f"select facts from {PERIODS_STATE}").fetchone()[0])
 
 
-def _first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> date | None:
+def _first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict) -> tuple[date | None, date | None]:
     """The first day whose periods the loads since ``before`` may have changed, when they only
     added activities: the earliest day of those, or the last day of the data before them when
-    earlier (its period was the last, partial perhaps, and no longer is). None: every period
-    (nothing stored, another version, a directory or usage report change, an activity gone)."""
+    earlier (its period was the last, partial perhaps, and no longer is: unless it ended there,
+    :func:`metrics.groups.touched_in`). None: every period (nothing stored, another version, a
+    directory or usage report change, an activity gone). And the first day of the activities added."""
     if before is None or any(before[k] != now[k] for k in ("version", "tree", "people", "snapshots")):
-        return None
+        return None, None
     kept = con.execute("select count(*) from activities where run_id <= ?", [before["activities_run"]]).fetchone()[0]
     if kept != before["activities"] or before["last_day"] is None:
-        return None
+        return None, None
     added = con.execute("select min(occurred_at)::date from activities where run_id > ?",
                         [before["activities_run"]]).fetchone()[0]
     last = date.fromisoformat(before["last_day"])
-    return last if added is None else min(added, last)
+    return (last if added is None else min(added, last)), added
 
 
 def periods_current(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -306,10 +307,12 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *othe
     now, before = {**_period_facts(con), "floors": floors}, _stored_period_facts(con)
     if before == now:
         return {"mode": "kept"}
-    first = _first_touched(con, before, now) if before is not None and before.get("floors") == floors else None
+    first, added = (_first_touched(con, before, now) if before is not None and before.get("floors") == floors
+                    else (None, None))
+    last = None if first is None else date.fromisoformat(before["last_day"])
     for table, (query, _order) in _FIGURES.items():
         for at, grain_name in enumerate(GRAINS):  # a grain's rows written before the next grain's are read
-            start = None if first is None else period_start(grain_name, first)
+            start = None if first is None else period_start(grain_name, touched_in(grain_name, first, added, last))
             if memory is not None:
                 memory.share()  # DuckDB given what memory_limit leaves beside the rows held in Python
             found = tree_at(con, None, grain_name, start, None, query)
@@ -327,8 +330,7 @@ def store_periods(con: duckdb.DuckDBPyConnection, min_group_size: int = 5, *othe
                     con.execute(f"create or replace table {table} as select * from h_new")
                 else:
                     if first is not None:
-                        con.execute(f"delete from {table} where grain = ? and period_start >= ?",
-                                    [grain_name, period_start(grain_name, first)])
+                        con.execute(f"delete from {table} where grain = ? and period_start >= ?", [grain_name, start])
                     con.execute(f"insert into {table} select * from h_new")
             finally:
                 con.unregister("h_new")

@@ -51,7 +51,8 @@ import pyarrow.ipc  # noqa: F401 (pa.ipc)
 
 from metrics import bases, inequality, lifecycle, personas, range_groups, registry, responsiveness, silos, status, teams
 from metrics._sql import sql
-from metrics.groups import GRAINS, GROUP_ATTRIBUTES, group_expression, period_label, period_start, shift_period
+from metrics.groups import (GRAINS, GROUP_ATTRIBUTES, group_expression, period_label, period_start, shift_period,
+                            touched_in)
 from metrics.leadership import compared_by, compared_frames, leaders_by
 from metrics.participation import (labels, participation_frame, participation_frames, reads_extra, retains_before,
                                    shared_stays, stays_shared_with)
@@ -1225,7 +1226,7 @@ def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict
 
     The days are those of the rows added (an activity's day, a usage report's vouched day), and
     the last day of the data before them when they come after it: the period holding that day
-    was its last, partial perhaps, and is no longer (:func:`touched_in`: unless it ended there).
+    was its last, partial perhaps, and is no longer (:func:`metrics.groups.touched_in`: unless it ended there).
     ``added``: a list to which the first day of the rows added is appended (None when none were)."""
     if before is None or any(before.get(k) != now[k] for k in ("version", "schema", "tables", "calls")):
         return None
@@ -1247,31 +1248,6 @@ def first_touched(con: duckdb.DuckDBPyConnection, before: dict | None, now: dict
     if first is None:  # nothing added (a load of rejects only): the last periods again, to be safe
         return old_last
     return min(first, old_last) if last > old_last else first
-
-
-def touched_in(period: str, first: date | None, added_from: date | None, before: dict | None) -> date | None:
-    """The first day touched (:func:`first_touched`, ``first``) for the periods of grain ``period``:
-    the day after the data's last day before the loads (``before``'s) when ``first`` is that last
-    day, every row added (``added_from`` the first day of them) comes after it, and a period of
-    ``period`` ended on it: that period was whole, is whole still and holds the same rows, and a
-    result's row of a period reads nothing after the period (the threads a reply added since is
-    in aside: :func:`thread_posted`). Else ``first``.
-
-    >>> before = {"last_day": "2026-09-30"}  # a Wednesday, a month's last day and a quarter's
-    >>> [touched_in(p, date(2026, 9, 30), date(2026, 10, 1), before) for p in ("week", "month", "quarter")]
-    [datetime.date(2026, 9, 30), datetime.date(2026, 10, 1), datetime.date(2026, 10, 1)]
-    >>> touched_in("month", date(2026, 9, 30), date(2026, 9, 30), before)  # a row added on that day
-    datetime.date(2026, 9, 30)
-    >>> touched_in("month", date(2026, 9, 12), date(2026, 9, 12), before)  # a day arriving late
-    datetime.date(2026, 9, 12)
-    """
-    if first is None or added_from is None or before is None or before.get("last_day") is None:
-        return first
-    old_last = date.fromisoformat(before["last_day"])
-    after = old_last + timedelta(days=1)
-    if first == old_last and added_from > old_last and period_start(period, after) == after:
-        return after
-    return first
 
 
 def thread_posted(con: duckdb.DuckDBPyConnection, before: dict) -> date | None:
@@ -1576,7 +1552,8 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
 
     def first_in(period: str) -> date | None:
         """The first day touched for the periods of ``period`` (:func:`touched_in`)."""
-        return touched_in(period, first, added[0] if added else None, before)
+        return touched_in(period, first, added[0] if added else None,
+                          date.fromisoformat(before["last_day"]) if first is not None else None)
 
     def first_thread_in(period: str) -> date | None:
         """The first day touched for responsiveness's periods of ``period``."""

@@ -205,7 +205,8 @@ def test_one_more_day_recomputes_its_periods_only_and_equals_a_refresh_from_scra
         done = load(db, [day(exports, 1)])
     assert done["mode"] == "incremental" and done["group_ties"]["mode"] == "update"
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
-    # the reporting tree is kept; its figures are computed again from the period of 30 September
+    # the reporting tree is kept; its figures are computed again from the period of 30 September (the
+    # week's; the month's and the quarter's from 1 October on: 30 September ended them)
     assert done["hierarchy"] == {"mode": "kept"}
     assert done["hierarchy_periods"] == {"mode": "periods", "from": "2026-09-30"}
     # nobody changed: the stays the previous refresh kept are read as they are
