@@ -16,12 +16,14 @@ then times:
 
 Each is split into its parts: the load (``load``), within it the copy of the store a write
 works on and its publication (``publish``: the file copy, the sync, the rename), and the refresh
-(``refresh``) with its stages (``bases``, ``network``, ``group_ties``, ``results``). Wall and CPU
-seconds are both given; on a shared machine the CPU time is the steadier figure. The day's ratio
-to the year (wall time, end to end; ``ratio_cpu``: the same in CPU time) is printed against
-``--goal`` and the exit status is 1 when it is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample and the store there;
-``--keep-year FILE`` a copy of the store as the year left it, to time the day again on it
-(``ruche ingest`` of ``DIR/day.csv`` into a copy of ``FILE``).
+(``refresh``) with its stages (``bases``, ``group_ties``, ``network``, ``hierarchy``, ``results``;
+``hierarchy_periods``, the reporting tree's figures per period, computed beside the results and
+inside their time). Wall and CPU seconds are both given; on a shared machine the CPU time is the
+steadier figure. The day's ratio to the year (wall time, end to end; ``ratio_cpu``: the same in
+CPU time) is printed against ``--goal`` and the exit status is 1 when it is over. Figures go to
+stdout as JSON; ``--workdir DIR`` keeps the sample and the store there; ``--keep-year FILE`` a
+copy of the store as the year left it, to time the day again on it (``ruche ingest`` of
+``DIR/day.csv`` into a copy of ``FILE``, the key ``DIR/key``).
 """
 
 from __future__ import annotations
