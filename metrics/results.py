@@ -133,7 +133,7 @@ def spliced_at_load(name: str, extra: dict) -> bool:
     the funnel and the cohorts, over the whole range, are computed in full) and responsiveness (a
     period's row: the threads started in it, answered up to the end of the data; the first period
     touched is then also that of the earliest thread an added reply answers,
-    :func:`first_thread_touched`)."""
+    :func:`thread_posted`)."""
     return sliceable(name, extra) or name in ("lifecycle", "responsiveness")
 
 
@@ -1255,14 +1255,6 @@ def thread_posted(con: duckdb.DuckDBPyConnection, before: dict) -> date | None:
     no reply was added): a thread's first reply may be one of them, and responsiveness counts a
     thread in the period it was posted in."""
     return con.execute(sql("results_threads_touched"), {"run": before["activities_run"]}).fetchone()[0]
-
-
-def first_thread_touched(con: duckdb.DuckDBPyConnection, before: dict, first: date) -> date:
-    """The first day touched for responsiveness (:func:`spliced_at_load`): ``first``
-    (:func:`first_touched`), or the day the earliest thread a reply added since ``before`` is in
-    was posted in, when earlier (a thread's first reply may be one of them: :func:`thread_posted`)."""
-    posted = thread_posted(con, before)
-    return first if posted is None else min(first, posted)
 
 
 def _stored_all(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
