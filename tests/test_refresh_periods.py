@@ -309,7 +309,7 @@ def test_one_more_day_reads_the_periods_it_touched_of_the_silos_and_the_inactivi
         done = load(db, [day(exports, 1)])
     assert (done["results"]["mode"], done["results"]["from"]) == ("periods", dt.date(2026, 9, 30))
     # 30 September, the data's last day before the day, ended a month and a quarter: those were
-    # whole, are whole still and hold the same rows; the week of 28 September goes on (results.touched_in)
+    # whole, are whole still and hold the same rows; the week of 28 September goes on (groups.touched_in)
     begins = {"week": dt.date(2026, 9, 28), "month": dt.date(2026, 10, 1), "quarter": dt.date(2026, 10, 1)}
     assert EVERY_LOAD.sponsor_min_group_size == 20 != EVERY_LOAD.min_group_size
     # once per grain, under the minimum group size and a sponsor's alike; the E-I index and the

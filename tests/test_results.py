@@ -170,6 +170,23 @@ def test_a_spliced_frame_is_written_from_the_stored_batches_and_reads_as_the_spl
     assert results._stream_spliced(as_file.getvalue(), "2026-03", fresh) is None
 
 
+def test_a_large_frame_is_stored_with_its_last_period_apart_and_a_splice_there_keeps_the_rest_as_stored():
+    """A frame of SPLIT_FROM_ROWS rows or more whose last rows are one period's is stored in two
+    record batches; a splice at that period keeps the first batch byte for byte and reads as the
+    splice's concat."""
+    frame = pl.DataFrame({"period": ["2026-01"] * 1500 + ["2026-02"] * 600, "n": range(2100)})
+    stored = results._frame_bytes(frame)
+    schema, batches = results._messages(stored)
+    assert len(batches) == 2 and results.SPLIT_FROM_ROWS == 2000
+    fresh = pl.DataFrame({"period": ["2026-02", "2026-03"], "n": [-1, -2]})
+    spliced = results._stream_spliced(stored, "2026-02", fresh)
+    assert spliced.startswith(stored[:batches[0][1]])  # the rows before the cut as they were stored
+    assert_frame_equal(results.frame_of(spliced), pl.concat([frame.head(1500), fresh]), check_exact=True)
+    # a frame below the bound, or of one period only, in one batch
+    assert len(results._messages(results._frame_bytes(frame.tail(1999)))[1]) == 1
+    assert len(results._messages(results._frame_bytes(frame.head(1500).vstack(frame.head(1500))))[1]) == 1
+
+
 def test_a_frame_two_streams_store_at_once_is_written_by_both():
     """The two streams of a refresh may store the same frame at once (a figure they share): each
     writes it whole, and neither waits on the other for ever (polars' writer holds the frame it
