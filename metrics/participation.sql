@@ -110,6 +110,12 @@ active_in_range as (
     select * from active_periods where period_start >= (select min(period_start) from calendar)
 ),
 
+-- The versions of the people active in a period read (the only ones covering and before_rows join):
+-- the rest of staff, every person of the directory, adds nothing to them.
+active_staff as (
+    select * from staff semi join (select distinct person_key from active_periods) using (person_key)
+),
+
 -- The groups each active person held during each period they were active in, and what they did
 -- in each: a version of their attributes covering the whole period takes the person's period
 -- whole; a version beginning or ending inside it, the days it holds (read from <person_day>), so
@@ -121,7 +127,7 @@ covering as (
         (s.valid_from is null or s.valid_from <= a.period_start)
             and (s.valid_to is null or s.valid_to >= (a.period_start + {step})::date) as whole
     from active_in_range as a
-    join staff as s
+    join active_staff as s
         on s.person_key = a.person_key
        and (s.valid_from is null or s.valid_from < (a.period_start + {step})::date)
        and (s.valid_to is null or s.valid_to > a.period_start)
@@ -218,7 +224,7 @@ before_rows as (
         (a.period_start + {step})::date as period_start, a.person_key, a.contributed, a.read, {s_groups},
         s.valid_from is null and s.valid_to is null as single
     from active_periods as a
-    join staff as s
+    join active_staff as s
         on s.person_key = a.person_key
        and (s.valid_from is null or s.valid_from < (a.period_start + {step} + {step})::date)
        and (s.valid_to is null or s.valid_to > (a.period_start + {step})::date)

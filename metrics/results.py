@@ -413,6 +413,31 @@ def _across(common: dict, wanted: tuple, compute):
         return shared.found[wanted]
 
 
+def lifecycle_whole(con: duckdb.DuckDBPyConnection, params: MetricParams, common: dict) -> tuple:
+    """The lifecycle's figures over the whole range for a call of ``params`` (the funnel and the
+    cohort cells, the same whatever the grain and the start): computed once into ``common`` for
+    every attribute the load stores under the attribution and minimum group size asked for (and
+    once for every stream, :func:`_across`); return the key of ``params.by``'s funnel there."""
+    attribution = attribution_of(params)
+    all_bys = common.get((BYS, attribution), ALL_BYS)
+    regular = int(params.extra.get("regular_months", 3))
+    wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
+    if wanted not in common:
+        bys = all_bys if params.by in all_bys else [params.by]
+
+        def whole() -> dict:
+            cells = ({b: common[("cells", b, attribution)] for b in bys}  # kept for a range's (cohort_cells)
+                     if all(("cells", b, attribution) in common for b in bys)
+                     else _cells_spliced(con, bys, attribution, common))
+            found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
+                                                    attribution, cells)
+            return {**{("cells", b, attribution): c for b, c in cells.items()},
+                    **{("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()}}
+
+        common.update(_across(common, ("lifecycle", tuple(bys), params.min_group_size, regular, attribution), whole))
+    return wanted
+
+
 def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams,
                  common: dict | None = None) -> tuple[MetricResult, pl.DataFrame | None]:
     """The registry's result of ``name``, and the groups each period left out when it is sliceable
@@ -555,21 +580,7 @@ def _with_hidden(con: duckdb.DuckDBPyConnection, name: str, params: MetricParams
         return MetricResult(rows=rows, suppressed_groups=left_out,
                             extra={**whole_labels(), "time": responsiveness.TIME}), hidden
     if name == "lifecycle" and params.end is None:
-        regular = int(params.extra.get("regular_months", 3))
-        wanted = ("funnel", params.by, params.min_group_size, regular, attribution)
-        if wanted not in common:  # over the whole range whatever the start: the same for every grain (and stream)
-            bys = all_bys if params.by in all_bys else [params.by]
-
-            def whole() -> dict:
-                cells = ({b: common[("cells", b, attribution)] for b in bys}  # kept for a range's (cohort_cells)
-                         if all(("cells", b, attribution) in common for b in bys)
-                         else _cells_spliced(con, bys, attribution, common))
-                found = lifecycle.funnel_and_cohorts_by(con, bys, None, None, params.min_group_size, regular,
-                                                        attribution, cells)
-                return {**{("cells", b, attribution): c for b, c in cells.items()},
-                        **{("funnel", b, params.min_group_size, regular, attribution): f for b, f in found.items()}}
-
-            common.update(_across(common, ("lifecycle", tuple(bys), params.min_group_size, regular, attribution), whole))
+        wanted = lifecycle_whole(con, params, common)
         rows, left_out, hidden = every_by("lifecycle", lambda bys: lifecycle.lifecycle_rows_by(
             con, bys, params.period, params.start, None, params.min_group_size,
             heads={by: heads(by) for by in bys}, attribution=attribution, shown={by: shown(by) for by in bys}))
@@ -1701,6 +1712,21 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
                         pass  # another shape stored: computed in full below
             return (*_with_hidden(con, name, params, common), (None, None))
 
+        if at_calls and at_calls is blocks.get(None) and streams > 1:
+            # the whole range's block, the shortest: the lifecycle's figures of the whole range,
+            # which every grain's lifecycle calls read (the funnel and the cohorts, a second at
+            # 100,000 people), computed here first rather than within the first grain's block,
+            # the longest (BLOCK_ORDER), which finds them computed when it reads them
+            asked = {}
+            for name, by, period, extra, k in calls:
+                if name == "lifecycle":
+                    params = MetricParams(by=by, period=period, min_group_size=k, extra=extra)
+                    asked.setdefault((attribution_of(params), k, extra.get("regular_months")), params)
+            for params in asked.values():
+                label = "lifecycle" if attribution_of(params) == stored_as else f"lifecycle ({attribution_of(params)})"
+                began = clock()
+                lifecycle_whole(con, params, common)
+                spent[label] = spent.get(label, 0) + clock() - began
         for at, (name, by, period, extra, k) in at_calls:
             if stopped.is_set():  # the other stream failed: its error is the load's
                 break
