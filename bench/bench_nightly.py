@@ -1,6 +1,7 @@
 """Benchmark of a nightly load: one more day into a year of data, against loading the year.
 
     python bench/bench_nightly.py [--people 20000] [--months 12] [--workdir DIR] [--goal 0.05]
+                                  [--day-goal SECONDS] [--day-runs 3]
 
 In one process and one run it writes the sample company (``ruche sample``: HR directory, Viva
 Engage and Slack exports, monthly Microsoft 365 usage reports) for ``--people`` and ``--months``,
@@ -12,7 +13,8 @@ then times:
    yardstick;
 2. one more day of activity (a generic events file of the day after the history, as many events
    as an average day of the year: posts, replies, reactions, mentions and reads by people of the
-   directory), end to end the same way.
+   directory), end to end the same way; ``--day-runs`` times (default 3), each into the store as
+   the year left it, the median run giving the day's figures (``day_runs_s``: every run's time).
 
 Each is split into its parts: the load (``load``), within it the copy of the store a write
 works on and its publication (``publish``: the file copy, the sync, the rename), and the refresh
@@ -20,10 +22,12 @@ works on and its publication (``publish``: the file copy, the sync, the rename),
 ``hierarchy_periods``, the reporting tree's figures per period, computed beside the results and
 inside their time). Wall and CPU seconds are both given; on a shared machine the CPU time is the
 steadier figure. The day's ratio to the year (wall time, end to end; ``ratio_cpu``: the same in
-CPU time) is printed against ``--goal`` and the exit status is 1 when it is over. Figures go to
-stdout as JSON; ``--workdir DIR`` keeps the sample and the store there; ``--keep-year FILE`` a
-copy of the store as the year left it, to time the day again on it (``ruche ingest`` of
-``DIR/day.csv`` into a copy of ``FILE``, the key ``DIR/key``).
+CPU time) is printed against ``--goal`` (5% unless ``--day-goal`` alone is given), the day's
+time against ``--day-goal`` (seconds: 10 for the 100,000-people store) when given, and the exit
+status is 1 when either is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample
+and the store there; ``--keep-year FILE`` a copy of the store as the year left it (else
+``DIR/year.duckdb``), to time the day again on it (``ruche ingest`` of ``DIR/day.csv`` into a
+copy of ``FILE``, the key ``DIR/key``).
 """
 
 from __future__ import annotations
@@ -153,11 +157,19 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--goal", type=float, default=0.05, help="the day's share of the year's time (default 0.05)")
+    parser.add_argument("--goal", type=float, default=None,
+                        help="the day's share of the year's time at most (default 0.05, none with --day-goal alone)")
     parser.add_argument("--day-events", type=int, default=None, help="events in the day (default: an average day)")
     parser.add_argument("--keep-year", type=Path, default=None,
                         help="copy the store as the year left it to this file (to time days again on it)")
+    parser.add_argument("--day-runs", type=int, default=3,
+                        help="times the day is loaded, each into the store as the year left it (default 3): "
+                             "the median run is the day's figures")
+    parser.add_argument("--day-goal", type=float, default=None,
+                        help="seconds the day may take at most, end to end (the median run; none by default)")
     args = parser.parse_args()
+    if args.goal is None and args.day_goal is None:
+        args.goal = 0.05
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ruche-nightly-"))
     work.mkdir(parents=True, exist_ok=True)
     sample = work / f"sample-{args.people}-{args.months}"
@@ -177,8 +189,8 @@ def main() -> int:
     files = [sample / "directory.csv", *sorted(sample.glob("*.zip")), *sorted(sample.glob("m365-*.csv"))]
     figures: dict = {"people": args.people, "months": args.months}
     figures["year"] = timed_load(files, settings)
-    if args.keep_year:
-        shutil.copy2(db, args.keep_year)
+    year = args.keep_year or work / "year.duckdb"
+    shutil.copy2(db, year)
     con = connect(str(db), read_only=True)
     try:
         activities, days, last = con.execute(
@@ -189,19 +201,35 @@ def main() -> int:
     figures["year"]["activities"] = activities
     n = args.day_events or max(100, activities // max(days, 1))
     day_file = day_events(sample, work / "day.csv", last + timedelta(days=1), n)
-    figures["day"] = timed_load([day_file], settings)
+    runs = []
+    for run in range(max(1, args.day_runs)):
+        if run:  # the store as the year left it again
+            for leftover in work.glob("store.duckdb*"):
+                leftover.unlink() if leftover.is_file() else shutil.rmtree(leftover)
+            shutil.copy2(year, db)
+        runs.append(timed_load([day_file], settings))
+    figures["day"] = sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]  # the median run
     figures["day"]["events"] = n
+    figures["day_runs_s"] = [r["total_s"] for r in runs]
     ratio = figures["day"]["total_s"] / figures["year"]["total_s"]
     figures["ratio"] = round(ratio, 4)
     figures["ratio_cpu"] = round(figures["day"]["total_cpu_s"] / figures["year"]["total_cpu_s"], 4)
     figures["goal"] = args.goal
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     figures["load_average"] = os.getloadavg()[0]
+    if args.day_goal is not None:
+        figures["day_goal_s"] = args.day_goal
     print(json.dumps(figures, indent=2, default=str))
-    print(f"day {figures['day']['total_s']} s / year {figures['year']['total_s']} s = {ratio:.1%} "
-          f"(CPU {figures['ratio_cpu']:.1%}; goal {args.goal:.0%}): {'ok' if ratio <= args.goal else 'OVER'}",
+    within = args.goal is None or ratio <= args.goal
+    print(f"day {figures['day']['total_s']} s (median of {figures['day_runs_s']}) / year {figures['year']['total_s']} s "
+          f"= {ratio:.1%} (CPU {figures['ratio_cpu']:.1%}"
+          + (f"; goal {args.goal:.0%}): {'ok' if within else 'OVER'}" if args.goal is not None else ")"),
           file=sys.stderr)
-    return 0 if ratio <= args.goal else 1
+    if args.day_goal is not None:
+        fast = figures["day"]["total_s"] <= args.day_goal
+        within = within and fast
+        print(f"day {figures['day']['total_s']} s (goal {args.day_goal:g} s): {'ok' if fast else 'OVER'}", file=sys.stderr)
+    return 0 if within else 1
 
 
 if __name__ == "__main__":
