@@ -144,53 +144,6 @@ def freshness_held(con: duckdb.DuckDBPyConnection, fresh: bool | None = None,
 
 
 
-#: The relations of the people's versions held in temporary tables on the connections within
-#: :func:`versions_held`, by ``id`` of the connection: relation text -> table.
-_VERSIONS: dict[int, dict[str, str]] = {}
-
-
-@contextmanager
-def versions_held(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Within: the relations of :func:`people_versions` a query asks :func:`held` for on ``con``
-    read from temporary tables of ``con``, each made the first time it is asked for (people_history's
-    versions numbered, joined to the people: twice in a lifecycle query, which then spent a fifth
-    of its time at 100,000 people making them), and dropped at the end. For a caller that changes
-    neither the people nor their history meanwhile (the stored results' computation, on each
-    stream's cursor)."""
-    if id(con) in _VERSIONS:
-        yield
-        return
-    tables = _VERSIONS[id(con)] = {}
-    try:
-        yield
-    finally:
-        _VERSIONS.pop(id(con), None)
-        for table in tables.values():
-            con.execute(f"drop table if exists {table}")
-
-
-def held(con: duckdb.DuckDBPyConnection, relation: str) -> str:
-    """``relation`` (one of :func:`people_versions`), or the temporary table holding its rows on
-    ``con`` within :func:`versions_held`.
-
-    >>> from ruche.store import connect
-    >>> con = connect(":memory:")
-    >>> held(con, people_versions()) == people_versions()
-    True
-    >>> with versions_held(con):
-    ...     held(con, people_versions()), held(con, people_versions(TODAY)), held(con, people_versions())
-    ('m_versions_0', 'm_versions_1', 'm_versions_0')
-    """
-    tables = _VERSIONS.get(id(con))
-    if tables is None:
-        return relation
-    if relation not in tables:
-        table = f"m_versions_{len(tables)}"
-        con.execute(f"create or replace temp table {table} as select * from {relation}")
-        tables[relation] = table
-    return tables[relation]
-
-
 NO_PREVIOUS = (
     "(select null::integer as person_key, null::date as period_start, null::boolean as active, "
     "null::integer as posts, null::integer as replies, null::boolean as read where false)"
@@ -670,16 +623,13 @@ def bits_parameters(start: date | None, end: date | None) -> dict:
     return out
 
 
-def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS,
-                       con: duckdb.DuckDBPyConnection | None = None) -> str:
+def person_bits_groups(src: Sources, bys: list[str], attribution: str = AS_IT_WAS) -> str:
     """:func:`person_range_groups` with the months, the columns the onboarding funnel reads, from
     the bits of the months and quarters each person was active, reacted and contributed in
     (:file:`person_range_bits.sql`; bound parameters: :func:`bits_parameters`). Only when the
-    bases are fresh (``src.materialised``). ``con``: the connection the query runs on, whose
-    people's versions :func:`held` may hold."""
-    versions = people_versions_of(attribution, bys)
+    bases are fresh (``src.materialised``)."""
     return "(" + sql("person_range_bits").format(
-        bounds=bounds_sql(src.days), people=people_by_attribute(bys, versions if con is None else held(con, versions)),
+        bounds=bounds_sql(src.days), people=people_by_attribute(bys, people_versions_of(attribution, bys)),
         person_bits="m_person_month", person_day=src.person_day, covers=GRAINS["month"].covers,
         end_days=sql("funnel_end_days").format(person_day=src.person_day)) + ")"
 

@@ -125,7 +125,7 @@ def lifecycle_rows_by(con: duckdb.DuckDBPyConnection, bys: list[str], period: st
                                           **{c: pl.Int64 for c in COLUMNS[2:-1]}, "partial": pl.Boolean}),
                      0, pl.DataFrame(schema={"period": pl.Utf8, by: pl.Utf8})) for by in bys}
     history = bases.sources(con, period, None, end)
-    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.held(con, bases.people_versions_of(attribution, bys))),
+    query = sql("lifecycle").format(people=people_by_attribute(bys, bases.people_versions_of(attribution, bys)),
                                     trunc=g.trunc, step=g.step, label=g.label,
                                     person_period=history.person_period, person_day=history.person_day)
     counts = con.execute(query, {"from_date": None, "to_date": last, "first_day": first, "last_day": last}).pl()
@@ -282,7 +282,7 @@ def funnel_and_cohorts_by(con: duckdb.DuckDBPyConnection, bys: list[str], start:
         funnels = organisation_funnel(con, kept, start, end, regular_months)
     else:
         if src.materialised:  # the months and quarters as bits, the days at the ends: no sum over the range's rows
-            groups = bases.person_bits_groups(src, bys, attribution, con)
+            groups = bases.person_bits_groups(src, bys, attribution)
             params.update(bases.bits_parameters(start, end))
         else:
             groups = bases.person_range_groups(src, bys, attribution, months=True)
@@ -342,7 +342,7 @@ def cohort_cells_by(con: duckdb.DuckDBPyConnection, bys: list[str], start: date 
     if first is None or first > last:
         return {by: pl.DataFrame(schema={by: pl.Utf8, **CELLS}) for by in bys}
     src = bases.sources(con, "month", start, end)
-    people = people_by_attribute(bys, bases.held(con, bases.people_versions_of(attribution, bys)))
+    people = people_by_attribute(bys, bases.people_versions_of(attribution, bys))
     found = con.execute(sql("lifecycle_cohorts").format(people=people, person_months=person_months or src.person_months,
                                                         arrivals=src.arrivals),
                         {"from_date": start, "to_date": end, "first_day": first, "last_day": last}).pl()

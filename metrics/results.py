@@ -1451,7 +1451,7 @@ def _in_streams(con: duckdb.DuckDBPyConnection, streams: int, blocks: dict[str |
         cur = con.cursor()
         mine, used, computed = {**common, ACROSS: shared}, {}, 0
         try:
-            with stays_shared_with(cur, con), bases.freshness_held(cur, bases.is_fresh(con)), bases.versions_held(cur):
+            with stays_shared_with(cur, con), bases.freshness_held(cur, bases.is_fresh(con)):
                 while not stopped.is_set():
                     try:
                         block = work.pop(0)
@@ -1821,7 +1821,7 @@ def precompute(con: duckdb.DuckDBPyConnection, settings, full: bool = False,
                 common.setdefault(BESIDE, {})[name] = job(name, function)(con)
         # the participation queries read the people's stays in their groups from tables the store keeps,
         # those of the previous load when the people are the same
-        with shared_stays(con, reuse=first is not None), bases.freshness_held(con), bases.versions_held(con):
+        with shared_stays(con, reuse=first is not None), bases.freshness_held(con):
             if streams == 1:
                 computed = run(con, list(enumerate(calls)), common, pending, spent, time.process_time)
             else:
