@@ -26,7 +26,7 @@ CPU time) is printed against ``--goal`` (5% unless ``--day-goal`` alone is given
 time against ``--day-goal`` (seconds: 10 for the 100,000-people store) when given, and the exit
 status is 1 when either is over. Figures go to stdout as JSON; ``--workdir DIR`` keeps the sample
 and the store there; ``--keep-year FILE`` a copy of the store as the year left it (else
-``DIR/year.duckdb``), to time the day again on it (``ruche ingest`` of ``DIR/day.csv`` into a
+``DIR/year.duckdb`` when the day runs more than once), to time the day again on it (``ruche ingest`` of ``DIR/day.csv`` into a
 copy of ``FILE``, the key ``DIR/key``).
 """
 
@@ -190,7 +190,8 @@ def main() -> int:
     figures: dict = {"people": args.people, "months": args.months}
     figures["year"] = timed_load(files, settings)
     year = args.keep_year or work / "year.duckdb"
-    shutil.copy2(db, year)
+    if args.keep_year or args.day_runs > 1:  # the store as the year left it, for the day's runs after the first
+        shutil.copy2(db, year)
     con = connect(str(db), read_only=True)
     try:
         activities, days, last = con.execute(
