@@ -286,8 +286,14 @@ def visible_groups(sizes: pl.DataFrame, k: int) -> tuple[set[str], set[str], boo
     (['a', 'b'], True)
     >>> visible_groups(pl.DataFrame({"grp": ["a"], "headcount": [2]}), 5)
     (set(), {'a'}, False)
+    >>> shown, hidden, fold = visible_groups(pl.DataFrame({"grp": ["a", "b", "c"], "headcount": [0, 6, 8]}), 2)
+    >>> sorted(shown), hidden, fold   # 'a', held by no one employed: hides no other group
+    (['b', 'c'], {'a'}, False)
     """
-    shown, _, _ = decide(sizes, "grp", "headcount", k)
+    # decided on the groups someone held while employed in the window, as every other metric's: a
+    # group only the ties of people who had left (or not yet come) reach is never shown, and its
+    # being hidden hides no other group with it (tests/test_suppression_across_metrics.py)
+    shown, _, _ = decide(sizes.filter(pl.col("headcount") > 0), "grp", "headcount", k)
     shown_set = set(shown["grp"].to_list())
     hidden = set(sizes["grp"].to_list()) - shown_set
     # External too small to show is no part of the fold: its people are in no internal total

@@ -959,7 +959,7 @@ def key(name: str, by: str, period: str, min_group_size: int, extra: dict, end: 
 
 #: Bumped whenever a stored result changes shape (a column added to a metric's rows): results
 #: stored by another version are not current, so they are computed afresh until the next refresh.
-RESULTS_VERSION = "14"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too; 14: the levels' and the frontline's participation by each attribute
+RESULTS_VERSION = "15"  # 7: newcomers who lapsed; 8: groups as they were on each day, and each result says which organisation it counts; 9: the network measures too; 10: lifecycle, responsiveness, personas, inequality as they were; 11: the lifecycle's cohort cells kept for a range of whole months; 12: the modularity summed in the groups' order, the participation the inactivity rules read kept; 13: the Overview's measures under a sponsor's minimum group size too; 14: the levels' and the frontline's participation by each attribute; 15: the silos no longer hide a group no one employed held
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:

@@ -268,6 +268,10 @@ def _shaped(frame: pl.DataFrame, by: str, period: str | None, min_group_size: in
         pl.when(pl.col("grp") == EXTERNAL).then(pl.lit(EXTERNAL_ACTIVE))
         .otherwise(pl.lit(EMPLOYED_IN_PERIOD if period is not None else EMPLOYED_IN_RANGE)).alias("population"),
     ).select(pl.exclude("days", "partial"), "days", "partial")
+    # a group no one held while employed in the window (only the ties of people who had left, or
+    # not yet come, reach it) is in no population: neither shown nor hidden, as every other metric
+    # has it (tests/test_suppression_across_metrics.py); hiding it would hide another group with it
+    groups = groups.filter(pl.col("headcount") > 0)
     # one period: its groups are the partition (a partition per period costs a window per column)
     visible, left_out, hidden = decide(groups, "grp", "headcount", min_group_size,
                                        within=["period"] if period is not None else None)

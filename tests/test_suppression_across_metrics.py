@@ -74,6 +74,10 @@ def shown(frame: pl.DataFrame, column: str = "department") -> dict:
 @example({"sizes": [4, 6, 9], "outsiders": 0, "leaver": 15, "k": 5, "range": (None, None),
           "acts": [(a, b, "mention", 1, 5) for a, b in ((4, 5), (5, 6), (6, 7), (7, 8), (8, 9), (9, 4))]
           + [(a, a + 1, "reply", 2, 3) for a in range(10, 18)]})
+# Legal's one person left on 20 January; a reply of 1 February reaches them: over February, Legal
+# is no one's group, and the silos hid it, and Sales with it.
+@example({"sizes": [6, 1, 8], "outsiders": 2, "acts": [(0, 0, "post", 1, 1), (0, 40, "reply", 2, 1)], "leaver": 21,
+          "k": 2, "range": (date(2026, 2, 1), None)})
 def test_every_metric_hides_the_same_departments(spec):
     con = store_of(spec)
     k, (start, end) = spec["k"], spec["range"]
